@@ -1,0 +1,30 @@
+// The root of maracker's error catalogue. Every error maracker raises on purpose is a
+// MarackerError with a stable `code`; code that handles errors matches on `code`
+// (or `instanceof`), never on message text. Codes are never reused for another meaning.
+//
+// Catalogue (each module defines its own subclasses next to the code that raises them):
+//   MRK_CONFIG_INVALID          config/            configuration failed validation
+//   MRK_MANIFEST_INVALID        manifest/          one or more problems in manifests
+//   MRK_MARATHON_*              marathon/errors.ts Marathon API failures
+//   MRK_SOURCE_UNREADABLE       sources/           a source could not be read (state unknown)
+//   MRK_DB_*                    db/                database failures
+//   MRK_NOT_LEADER              db/leader.ts       a write was attempted without leadership
+
+export class MarackerError extends Error {
+  readonly code: string;
+
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+export function errorCode(err: unknown): string | undefined {
+  return err instanceof MarackerError ? err.code : undefined;
+}
+
+export function errorMessage(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  return String(err);
+}

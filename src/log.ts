@@ -1,0 +1,46 @@
+// pino logger factory. One line per outcome, child loggers carry context (appId,
+// reconcileId); secrets are redacted wherever they appear in a logged object.
+
+import { pino, type Logger, type LoggerOptions } from 'pino';
+
+export type { Logger };
+
+/** Paths pino blanks out in every log line, whatever logs them. */
+export const REDACT_PATHS = [
+  'password',
+  'token',
+  'authorization',
+  '*.password',
+  '*.token',
+  '*.authorization',
+  '*.Authorization',
+  'headers.authorization',
+  'config.marathonPassword',
+  'config.marathonToken',
+  'config.statusToken',
+  'config.databaseUrl',
+  'databaseUrl',
+];
+
+export interface LogOptions {
+  level?: string;
+  /** Where lines go; defaults to stderr so stdout stays for command output. */
+  destination?: NodeJS.WritableStream;
+  name?: string;
+}
+
+export function createLogger(opts: LogOptions = {}): Logger {
+  const options: LoggerOptions = {
+    level: opts.level ?? 'info',
+    name: opts.name ?? 'maracker',
+    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+    base: { pid: process.pid },
+    timestamp: pino.stdTimeFunctions.isoTime,
+  };
+  return pino(options, (opts.destination ?? process.stderr) as pino.DestinationStream);
+}
+
+/** A logger that drops everything (tests, library use). */
+export function silentLogger(): Logger {
+  return pino({ level: 'silent' });
+}

@@ -1,0 +1,41 @@
+import type { AppId } from './app-id.js';
+import type { MarathonAppDefinition } from './marathon.js';
+
+/** Where an app was declared. */
+export type SourceRef =
+  | {
+      kind: 'file';
+      /** Path relative to the manifests folder, with '/' separators. */
+      path: string;
+      /** 1-based position of the document that declares the app. */
+      line?: number;
+      column?: number;
+    }
+  | {
+      kind: 'database';
+      /** The row's primary key (the app id). */
+      row: string;
+    };
+
+/**
+ * One app as a source wants it: already translated to the Marathon definition maracker
+ * would send (Traefik labels and ownership labels included), but not normalised.
+ */
+export interface DesiredApp {
+  id: AppId;
+  source: SourceRef;
+  definition: MarathonAppDefinition;
+  /** Public URL derived from `expose` (first host, path prefix, scheme from TLS). */
+  url?: string;
+  /** Hash written to the spec-hash label; excludes `instances`. */
+  specHash: string;
+  /** The manifest explicitly asks to take over an existing app that maracker does not own. */
+  adopt: boolean;
+}
+
+export function describeSource(source: SourceRef): string {
+  if (source.kind === 'file') {
+    return source.line !== undefined ? `${source.path}:${source.line}` : source.path;
+  }
+  return `database row ${source.row}`;
+}

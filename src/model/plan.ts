@@ -1,0 +1,59 @@
+import type { AppId } from './app-id.js';
+import type { DesiredApp } from './desired.js';
+import type { MarathonApp } from './marathon.js';
+
+/** One field that differs, as a dotted path into the normalised definition. */
+export interface FieldChange {
+  /** e.g. "instances", "container.docker.image", "labels.traefik.enable", "env.FOO". */
+  path: string;
+  /** undefined when the field is added. */
+  before: unknown;
+  /** undefined when the field is removed. */
+  after: unknown;
+}
+
+/**
+ * `scale`: only `instances` differs; sent as an instances-only change, Marathon does not
+ * restart running tasks. `restart`: anything else differs; Marathon performs a rolling
+ * restart according to the app's upgradeStrategy.
+ */
+export type UpdateMode = 'scale' | 'restart';
+
+export type Action =
+  | { kind: 'create'; id: AppId; desired: DesiredApp }
+  | {
+      kind: 'update';
+      id: AppId;
+      mode: UpdateMode;
+      changes: FieldChange[];
+      desired: DesiredApp;
+      actual: MarathonApp;
+    }
+  | { kind: 'delete'; id: AppId; actual: MarathonApp }
+  | {
+      /**
+       * The id is declared, but Marathon has an app with that id that maracker does not own
+       * and the manifest does not ask to adopt it: left alone.
+       */
+      kind: 'conflict';
+      id: AppId;
+      reason: 'unowned';
+      desired: DesiredApp;
+      actual: MarathonApp;
+    }
+  | { kind: 'noop'; id: AppId; desired: DesiredApp; actual: MarathonApp };
+
+export type ActionKind = Action['kind'];
+
+export interface Plan {
+  /**
+   * Ordered: creates and updates first (dependencies before dependents), then deletes
+   * (dependents before dependencies), then conflicts and noops.
+   */
+  actions: Action[];
+}
+
+/** True when applying the plan would write nothing. */
+export function isInSync(plan: Plan): boolean {
+  return plan.actions.every((a) => a.kind === 'noop' || a.kind === 'conflict');
+}
