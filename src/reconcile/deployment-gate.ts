@@ -1,0 +1,137 @@
+// Global cap on concurrent Marathon deployments started by maracker.
+//
+// A slot is taken before a write and held by the deployment it started until that
+// deployment is seen to finish (event, or absence from GET /v2/deployments). When Marathon
+// itself refuses with its deployment cap (403), the limit is halved and then grows back by
+// one after `limit` deployments complete (additive increase, multiplicative decrease), so
+// maracker settles just under whatever share of Marathon's cap is left to it.
+
+export interface DeploymentGateOptions {
+  /** Upper bound of concurrent deployments. */
+  max: number;
+  /** Lower bound after cap refusals. Default 1. */
+  min?: number;
+}
+
+export interface GateTicket {
+  /** The write started this deployment: the slot is now held until it finishes. */
+  bind(deploymentId: string): void;
+  /** The write did not start a deployment (it failed, or was a no-op): free the slot. */
+  cancel(): void;
+}
+
+export class DeploymentGate {
+  readonly #max: number;
+  readonly #min: number;
+  #limit: number;
+  #pending = 0;
+  readonly #held = new Set<string>();
+  readonly #waiters: Array<() => void> = [];
+  #successesSinceChange = 0;
+  #peak = 0;
+
+  constructor(options: DeploymentGateOptions) {
+    const { max } = options;
+    const min = options.min ?? 1;
+    if (!Number.isInteger(max) || max < 1) {
+      throw new TypeError(`Expected \`max\` to be an integer from 1 and up, got \`${max}\``);
+    }
+    if (!Number.isInteger(min) || min < 1 || min > max) {
+      throw new TypeError(`Expected \`min\` to be an integer from 1 to max (${max}), got \`${min}\``);
+    }
+    this.#max = max;
+    this.#min = min;
+    this.#limit = max;
+  }
+
+  get limit(): number {
+    return this.#limit;
+  }
+
+  /** Slots in use: writes under way plus deployments not yet finished. */
+  get inFlight(): number {
+    return this.#pending + this.#held.size;
+  }
+
+  /** Largest inFlight ever observed (benchmarks check it against the cap). */
+  get peak(): number {
+    return this.#peak;
+  }
+
+  heldDeployments(): string[] {
+    return [...this.#held];
+  }
+
+  /** Waits (FIFO) for a free slot. Resolves undefined when aborted first. */
+  acquire(signal?: AbortSignal): Promise<GateTicket | undefined> {
+    if (signal?.aborted) return Promise.resolve(undefined);
+    if (this.#waiters.length === 0 && this.inFlight < this.#limit) return Promise.resolve(this.#take());
+    return new Promise((resolve) => {
+      const wake = (): void => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve(this.#take());
+      };
+      const onAbort = (): void => {
+        const i = this.#waiters.indexOf(wake);
+        if (i >= 0) this.#waiters.splice(i, 1);
+        resolve(undefined);
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.#waiters.push(wake);
+    });
+  }
+
+  /** A deployment maracker holds a slot for has finished (successfully or not). */
+  settle(deploymentId: string, succeeded = true): void {
+    if (!this.#held.delete(deploymentId)) return;
+    if (succeeded) {
+      this.#successesSinceChange++;
+      if (this.#successesSinceChange >= this.#limit && this.#limit < this.#max) {
+        this.#limit++;
+        this.#successesSinceChange = 0;
+      }
+    }
+    this.#wake();
+  }
+
+  /**
+   * Frees every held deployment Marathon no longer lists. Events can be lost, so the
+   * deployments list is the authority; a slot never leaks for longer than one poll.
+   */
+  syncActive(active: ReadonlySet<string>): void {
+    for (const id of [...this.#held]) if (!active.has(id)) this.settle(id);
+  }
+
+  /** Marathon refused a deployment because its own cap is reached. */
+  capExceeded(): void {
+    this.#limit = Math.max(this.#min, Math.floor(this.#limit / 2));
+    this.#successesSinceChange = 0;
+  }
+
+  #take(): GateTicket {
+    this.#pending++;
+    this.#peak = Math.max(this.#peak, this.inFlight);
+    let done = false;
+    return {
+      bind: (deploymentId) => {
+        if (done) return;
+        done = true;
+        this.#pending--;
+        this.#held.add(deploymentId);
+      },
+      cancel: () => {
+        if (done) return;
+        done = true;
+        this.#pending--;
+        this.#wake();
+      },
+    };
+  }
+
+  #wake(): void {
+    while (this.#waiters.length > 0 && this.inFlight < this.#limit) {
+      const next = this.#waiters.shift() as () => void;
+      next();
+    }
+  }
+}
