@@ -1,0 +1,87 @@
+// The desired state of every app id, merged from all sources' snapshots. Pure.
+//
+// For one id, exactly one of:
+// - app:      one valid declaration in one source;
+// - invalid:  declared, but the declaration cannot be read (broken file, bad row);
+// - conflict: declared more than once (two files, or a file and a row): neither applies;
+// - absent:   no source declares it and every source was read: safe to prune if owned;
+// - unknown:  no readable declaration, but a source (or the file its label names) could not
+//             be read, so it may still be wanted: never pruned.
+
+import type { AppId } from '../model/app-id.js';
+import type { DesiredApp, SourceRef } from '../model/desired.js';
+import type { Problem } from '../model/problem.js';
+import type { SourceSnapshot } from '../sources/source.js';
+
+export type DesiredEntry =
+  | { kind: 'app'; app: DesiredApp }
+  | { kind: 'invalid'; source: string; problems: readonly Problem[] }
+  | { kind: 'conflict'; declarations: readonly SourceRef[] }
+  | { kind: 'absent' }
+  | { kind: 'unknown'; reason: string };
+
+type Declaration = { source: string; ref: SourceRef; app?: DesiredApp; problems?: readonly Problem[] };
+
+function invalidRef(snapshot: SourceSnapshot, id: AppId, problems: readonly Problem[]): SourceRef {
+  if (snapshot.name === 'database') return { kind: 'database', row: id };
+  const loc = problems[0]?.location;
+  return { kind: 'file', path: loc?.file ?? '?', ...(loc?.line !== undefined ? { line: loc.line } : {}) };
+}
+
+export class DesiredView {
+  readonly #declarations = new Map<AppId, Declaration[]>();
+  readonly #notReady: string[];
+  readonly #unknownLabels: ReadonlySet<string>;
+
+  constructor(readonly snapshots: readonly SourceSnapshot[]) {
+    this.#notReady = snapshots.filter((s) => s.state !== 'Ready').map((s) => s.name);
+    const labels = new Set<string>();
+    for (const s of snapshots) {
+      for (const l of s.unknownSourceLabels) labels.add(l);
+      for (const [id, app] of s.apps) this.#declare(id, { source: s.name, ref: app.source, app });
+      for (const [id, problems] of s.invalid) {
+        this.#declare(id, { source: s.name, ref: invalidRef(s, id, problems), problems });
+      }
+      for (const [id, refs] of s.conflicts) for (const ref of refs) this.#declare(id, { source: s.name, ref });
+    }
+    this.#unknownLabels = labels;
+  }
+
+  #declare(id: AppId, d: Declaration): void {
+    const list = this.#declarations.get(id);
+    if (list) list.push(d);
+    else this.#declarations.set(id, [d]);
+  }
+
+  /** Every source has been read successfully: pruning is allowed at all. */
+  get allReady(): boolean {
+    return this.#notReady.length === 0;
+  }
+
+  /** Names of sources that are Pending or Unknown. */
+  get notReady(): readonly string[] {
+    return this.#notReady;
+  }
+
+  /** Every id some source declares (validly or not). */
+  declaredIds(): IterableIterator<AppId> {
+    return this.#declarations.keys();
+  }
+
+  /**
+   * The desired state of `id`. `actualSourceLabel` is the `maracker.source` label of the
+   * app in Marathon, if any: it protects apps whose declaring file is broken.
+   */
+  get(id: AppId, actualSourceLabel?: string): DesiredEntry {
+    const decls = this.#declarations.get(id);
+    if (decls && decls.length > 1) return { kind: 'conflict', declarations: decls.map((d) => d.ref) };
+    const only = decls?.[0];
+    if (only?.app) return { kind: 'app', app: only.app };
+    if (only) return { kind: 'invalid', source: only.source, problems: only.problems ?? [] };
+    if (actualSourceLabel !== undefined && this.#unknownLabels.has(actualSourceLabel)) {
+      return { kind: 'unknown', reason: `its source ${actualSourceLabel} cannot be read` };
+    }
+    if (!this.allReady) return { kind: 'unknown', reason: `source ${this.#notReady.join(', ')} not read` };
+    return { kind: 'absent' };
+  }
+}

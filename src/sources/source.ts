@@ -1,0 +1,71 @@
+// The contract between a source of desired state (folder of manifests, database table)
+// and the controller. A source publishes snapshots; the controller never reaches into a
+// source's internals.
+//
+// Three states matter for safety:
+// - an app declared validly: it is desired;
+// - an id declared but unreadable (broken file, invalid row): it is *unknown*: neither
+//   updated nor deleted, reported Invalid;
+// - the whole source unreadable (missing folder, database down): the source is *unknown*
+//   and nothing it may declare is deleted. A source that cannot be read is never empty.
+
+import type { AppId } from '../model/app-id.js';
+import type { DesiredApp, SourceRef } from '../model/desired.js';
+import type { Problem } from '../model/problem.js';
+import type { SourceState } from '../model/status.js';
+
+export interface SourceSnapshot {
+  /** "folder" or "database". */
+  name: string;
+  state: SourceState;
+  /** Valid declarations. */
+  apps: ReadonlyMap<AppId, DesiredApp>;
+  /**
+   * Ids declared but not readable, with why. Also holds ids the source last declared when
+   * a part of it broke (a file became invalid), so they stay protected.
+   */
+  invalid: ReadonlyMap<AppId, readonly Problem[]>;
+  /** Ids declared more than once inside this source (two files), with every declaration. */
+  conflicts: ReadonlyMap<AppId, readonly SourceRef[]>;
+  /**
+   * Source labels (`maracker.source` values) whose apps must be treated as unknown, e.g.
+   * `file:web.yaml` while web.yaml is broken: protects apps the daemon never saw valid
+   * (it started while the file was already broken).
+   */
+  unknownSourceLabels: ReadonlySet<string>;
+  /** Every problem, for status and logs. */
+  problems: readonly Problem[];
+  /** git HEAD commit for a folder inside a work tree; a change counter for the database. */
+  revision?: string;
+  /** The git work tree has uncommitted changes. */
+  dirty?: boolean;
+  lastReadAt?: Date;
+  /** Why the source is Unknown, or the first problem. */
+  lastError?: { message: string; file?: string; line?: number; column?: number; row?: string };
+}
+
+/** What changed: some ids, or everything (after a rescan or reconnect). */
+export type SourceChange = { ids: ReadonlySet<AppId> } | { all: true };
+
+export interface Source {
+  readonly name: string;
+  /** Starts watching; resolves after the first read attempt (successful or not). */
+  start(onChange: (change: SourceChange) => void): Promise<void>;
+  snapshot(): SourceSnapshot;
+  /** Re-reads everything (periodic resync, after bursts). Never throws: failures become Unknown. */
+  resync(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export function emptySnapshot(name: string, state: SourceState, lastError?: SourceSnapshot['lastError']): SourceSnapshot {
+  return {
+    name,
+    state,
+    apps: new Map(),
+    invalid: new Map(),
+    conflicts: new Map(),
+    unknownSourceLabels: new Set(),
+    problems: [],
+    ...(lastError ? { lastError } : {}),
+  };
+}

@@ -1,0 +1,69 @@
+// Health of one app, from what Marathon reports. Separate from sync, as in Argo CD: an app
+// can be Synced and Degraded (its tasks crash), or OutOfSync and Healthy (old version runs).
+// Pure.
+
+import type { MarathonApp } from '../model/marathon.js';
+import type { HealthStatus } from '../model/status.js';
+
+export interface InstanceCounts {
+  desired: number;
+  running: number;
+  healthy: number;
+}
+
+export interface HealthInput {
+  /** Instances the sources ask for; undefined when no source declares the app. */
+  desiredInstances: number | undefined;
+  /** The app in Marathon (with counts, deployments, lastTaskFailure); undefined when absent. */
+  actual: MarathonApp | undefined;
+  /** Marathon answered the last read. */
+  marathonKnown: boolean;
+  /** A failure maracker observed for this app's last deployment (deployment_failed, 422). */
+  deploymentFailure?: string;
+}
+
+export interface HealthVerdict {
+  health: HealthStatus;
+  instances: InstanceCounts;
+  message?: string;
+}
+
+function counts(input: HealthInput): InstanceCounts {
+  const a = input.actual;
+  const running = a?.tasksRunning ?? 0;
+  const hasChecks = (a?.healthChecks?.length ?? 0) > 0;
+  return {
+    desired: input.desiredInstances ?? a?.instances ?? 0,
+    running,
+    // Without health checks Marathon reports tasksHealthy 0; a running task is then as
+    // healthy as Marathon can tell.
+    healthy: hasChecks ? (a?.tasksHealthy ?? 0) : running,
+  };
+}
+
+export function appHealth(input: HealthInput): HealthVerdict {
+  const instances = counts(input);
+  if (!input.marathonKnown) return { health: 'Unknown', instances, message: 'Marathon cannot be read' };
+  const a = input.actual;
+  if (!a) return { health: 'Missing', instances, message: 'not in Marathon' };
+  if (input.deploymentFailure) return { health: 'Degraded', instances, message: input.deploymentFailure };
+
+  const target = a.instances ?? 1;
+  const deploying = (a.deployments?.length ?? 0) > 0;
+  if (target === 0 && instances.running === 0) {
+    return deploying ? { health: 'Progressing', instances, message: 'stopping' } : { health: 'Suspended', instances };
+  }
+  const failure = a.lastTaskFailure;
+  // A failure of the version now deployed, while fewer tasks run than wanted: the app is
+  // crashing (Marathon keeps relaunching it with backoff), not merely starting.
+  if (failure && instances.running < target && (failure['version'] === undefined || failure['version'] === a.version)) {
+    return { health: 'Degraded', instances, message: failure.message ?? `task ${failure.state ?? 'failed'}` };
+  }
+  if (deploying || instances.running < target || instances.healthy < target) {
+    return { health: 'Progressing', instances, ...(deploying ? { message: 'deployment in progress' } : {}) };
+  }
+  if ((a.tasksUnhealthy ?? 0) > 0) {
+    return { health: 'Degraded', instances, message: `${a.tasksUnhealthy} task(s) failing health checks` };
+  }
+  return { health: 'Healthy', instances };
+}

@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import type { DesiredApp } from '../../src/model/desired.js';
+import type { Problem } from '../../src/model/problem.js';
+import { DesiredView } from '../../src/reconcile/desired-view.js';
+import { emptySnapshot, type SourceSnapshot } from '../../src/sources/source.js';
+
+function app(id: string, path = 'web.yaml'): DesiredApp {
+  return { id, source: { kind: 'file', path, line: 1 }, definition: { id, instances: 1 }, specHash: 'h', adopt: false };
+}
+
+function snapshot(name: string, fields: Partial<SourceSnapshot> = {}): SourceSnapshot {
+  return { ...emptySnapshot(name, 'Ready'), ...fields };
+}
+
+const problem: Problem = { code: 'schema', message: 'bad', location: { file: 'web.yaml', line: 3, column: 5 } };
+
+describe('DesiredView', () => {
+  it('returns the one valid declaration of an id', () => {
+    const view = new DesiredView([snapshot('folder', { apps: new Map([['/a', app('/a')]]) }), snapshot('database')]);
+    expect(view.get('/a')).toEqual({ kind: 'app', app: app('/a') });
+    expect([...view.declaredIds()]).toEqual(['/a']);
+  });
+
+  it('reports an id declared by a file and a row as a conflict, applying neither', () => {
+    const row: DesiredApp = { ...app('/a'), source: { kind: 'database', row: '/a' } };
+    const view = new DesiredView([snapshot('folder', { apps: new Map([['/a', app('/a')]]) }), snapshot('database', { apps: new Map([['/a', row]]) })]);
+    expect(view.get('/a')).toEqual({ kind: 'conflict', declarations: [app('/a').source, row.source] });
+  });
+
+  it('reports ids declared twice inside one source as a conflict', () => {
+    const refs = [
+      { kind: 'file' as const, path: 'a.yaml', line: 1 },
+      { kind: 'file' as const, path: 'b.yaml', line: 4 },
+    ];
+    const view = new DesiredView([snapshot('folder', { conflicts: new Map([['/a', refs]]) })]);
+    expect(view.get('/a')).toEqual({ kind: 'conflict', declarations: refs });
+  });
+
+  it('marks an id with a broken declaration invalid, with its problems', () => {
+    const view = new DesiredView([snapshot('folder', { invalid: new Map([['/a', [problem]]]) })]);
+    expect(view.get('/a')).toEqual({ kind: 'invalid', source: 'folder', problems: [problem] });
+  });
+
+  it('says absent only when every source was read', () => {
+    expect(new DesiredView([snapshot('folder'), snapshot('database')]).get('/gone')).toEqual({ kind: 'absent' });
+    const view = new DesiredView([snapshot('folder'), emptySnapshot('database', 'Unknown')]);
+    expect(view.allReady).toBe(false);
+    expect(view.get('/gone')).toEqual({ kind: 'unknown', reason: 'source database not read' });
+  });
+
+  it('protects an undeclared app whose source label names a file that cannot be read', () => {
+    const view = new DesiredView([snapshot('folder', { unknownSourceLabels: new Set(['file:web.yaml']) })]);
+    expect(view.get('/a', 'file:web.yaml')).toMatchObject({ kind: 'unknown' });
+    expect(view.get('/b', 'file:other.yaml')).toEqual({ kind: 'absent' });
+  });
+});

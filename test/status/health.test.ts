@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import type { MarathonApp } from '../../src/model/marathon.js';
+import { appHealth, type HealthInput } from '../../src/status/health.js';
+
+function actual(fields: Partial<MarathonApp> = {}): MarathonApp {
+  return { id: '/demo/web', instances: 2, version: 'v2', tasksRunning: 2, tasksHealthy: 2, tasksUnhealthy: 0, deployments: [], ...fields };
+}
+
+function input(fields: Partial<HealthInput> = {}): HealthInput {
+  return { desiredInstances: 2, actual: actual(), marathonKnown: true, ...fields };
+}
+
+describe('appHealth', () => {
+  it('is Healthy when every wanted task runs and passes its checks', () => {
+    expect(appHealth(input({ actual: actual({ healthChecks: [{ protocol: 'HTTP' }] }) }))).toEqual({
+      health: 'Healthy',
+      instances: { desired: 2, running: 2, healthy: 2 },
+    });
+  });
+
+  it('counts running tasks as healthy when the app has no health checks', () => {
+    expect(appHealth(input({ actual: actual({ tasksHealthy: 0 }) })).instances).toEqual({ desired: 2, running: 2, healthy: 2 });
+  });
+
+  it('is Progressing while a deployment runs or tasks are still starting', () => {
+    expect(appHealth(input({ actual: actual({ deployments: [{ id: 'd1' }] }) })).health).toBe('Progressing');
+    expect(appHealth(input({ actual: actual({ tasksRunning: 1 }) })).health).toBe('Progressing');
+    expect(appHealth(input({ actual: actual({ healthChecks: [{}], tasksHealthy: 1 }) })).health).toBe('Progressing');
+  });
+
+  it('is Degraded with the task failure message when the deployed version keeps crashing', () => {
+    const a = actual({ tasksRunning: 0, tasksHealthy: 0, lastTaskFailure: { message: 'Command exited with status 1', state: 'TASK_FAILED', version: 'v2' } });
+    expect(appHealth(input({ actual: a }))).toMatchObject({ health: 'Degraded', message: 'Command exited with status 1' });
+  });
+
+  it('ignores a failure of an older version once the new one runs', () => {
+    const a = actual({ tasksRunning: 1, lastTaskFailure: { message: 'old crash', version: 'v1' } });
+    expect(appHealth(input({ actual: a })).health).toBe('Progressing');
+  });
+
+  it('is Degraded when a deployment failed, with that message', () => {
+    expect(appHealth(input({ deploymentFailure: 'Object is not valid: /cpus: error.min' }))).toMatchObject({
+      health: 'Degraded',
+      message: 'Object is not valid: /cpus: error.min',
+    });
+  });
+
+  it('is Degraded when running tasks fail their health checks', () => {
+    expect(appHealth(input({ actual: actual({ healthChecks: [{}], tasksUnhealthy: 1, tasksHealthy: 2, tasksRunning: 2 }) })).health).toBe('Degraded');
+  });
+
+  it('is Suspended when scaled to zero and nothing runs', () => {
+    expect(appHealth(input({ desiredInstances: 0, actual: actual({ instances: 0, tasksRunning: 0, tasksHealthy: 0 }) })).health).toBe('Suspended');
+    expect(appHealth(input({ desiredInstances: 0, actual: actual({ instances: 0, tasksRunning: 1, deployments: [{ id: 'd' }] }) })).health).toBe('Progressing');
+  });
+
+  it('is Missing when Marathon has no such app, and Unknown when Marathon cannot be read', () => {
+    expect(appHealth(input({ actual: undefined })).health).toBe('Missing');
+    expect(appHealth(input({ marathonKnown: false })).health).toBe('Unknown');
+  });
+});
