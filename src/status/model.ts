@@ -1,0 +1,78 @@
+// The JSON contract of `GET /status`. Field names are public: portals poll them. Add fields;
+// never rename or remove one. `maracker.app_status` in PostgreSQL carries the same values.
+
+import type { AppId } from '../model/app-id.js';
+import type { HealthStatus, Phase, Role, SourceState, SyncStatus } from '../model/status.js';
+import type { InstanceCounts } from './health.js';
+
+export interface ErrorRecord {
+  message: string;
+  /** Stable error code (MRK_...) or problem code ("schema", "yaml-syntax"). */
+  code?: string;
+  file?: string;
+  line?: number;
+  column?: number;
+  /** Database row (app id) for a database-declared app. */
+  row?: string;
+  /** JSON path inside the spec, e.g. "spec.instances". */
+  jsonPath?: string;
+}
+
+export interface AppStatus {
+  id: AppId;
+  /** "web.yaml:3" for a file, "database row /demo/web" for a row; null when undeclared. */
+  source: string | null;
+  sync: SyncStatus;
+  health: HealthStatus;
+  instances: InstanceCounts;
+  url: string | null;
+  /** Last successful write by maracker (ISO 8601). */
+  lastAppliedAt: string | null;
+  lastError: ErrorRecord | null;
+  /** Fields that differ, when OutOfSync (e.g. ["instances", "container.docker.image"]). */
+  pendingChanges: string[];
+}
+
+export interface SourceStatus {
+  name: string;
+  state: SourceState;
+  lastReadAt: string | null;
+  lastError: ErrorRecord | null;
+  /** git HEAD commit of the manifests folder, or the database change counter. */
+  revision: string | null;
+  /** Uncommitted changes in the manifests work tree. */
+  dirty?: boolean;
+  apps: number;
+}
+
+export interface MarathonStatus {
+  url: string;
+  reachable: boolean;
+  lastReadAt: string | null;
+  lastError: ErrorRecord | null;
+}
+
+export interface PruneStatus {
+  blocked: boolean;
+  /** Largest number of deletes allowed in one pass. */
+  limit: number;
+  /** What the pass would delete (when blocked: what awaits approval). */
+  candidates: AppId[];
+  /** Deletes went through by approval or because the guard is disabled. */
+  overridden: boolean;
+}
+
+export interface DaemonStatus {
+  phase: Phase;
+  /** Why the phase is what it is, for humans. */
+  message: string;
+  role: Role;
+  instance: string;
+  startedAt: string;
+  /** The first full sync finished (what /readyz reports). */
+  ready: boolean;
+  sources: SourceStatus[];
+  marathon: MarathonStatus;
+  prune: PruneStatus;
+  apps: AppStatus[];
+}

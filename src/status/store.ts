@@ -1,0 +1,166 @@
+// The status the reconciler writes and everyone else reads: the HTTP server, the metrics,
+// and the database status writer. Writers replace whole records; readers get snapshots, so
+// a poll never sees a half-updated app. The serialised document is cached between changes
+// because portals poll it while a 10,000-app pass runs.
+
+import type { AppId } from '../model/app-id.js';
+import type { HEALTH, Role, SYNC } from '../model/status.js';
+import type { AppStatus, DaemonStatus, MarathonStatus, PruneStatus, SourceStatus } from './model.js';
+import { derivePhase } from './phase.js';
+
+export type AppStatusListener = (id: AppId, status: AppStatus | undefined) => void;
+
+export interface StatusStoreOptions {
+  instance: string;
+  marathonUrl: string;
+  role?: Role;
+  now?: () => Date;
+}
+
+export class StatusStore {
+  readonly #apps = new Map<AppId, AppStatus>();
+  /** JSON of each record, to tell real changes from rewrites of the same values. */
+  readonly #appJson = new Map<AppId, string>();
+  readonly #listeners = new Set<AppStatusListener>();
+  readonly #instance: string;
+  readonly #startedAt: string;
+  #role: Role;
+  #sources: SourceStatus[] = [];
+  #marathon: MarathonStatus;
+  #prune: PruneStatus = { blocked: false, limit: 0, candidates: [], overridden: false };
+  #ready = false;
+  #stopping = false;
+  #version = 0;
+  #cached: { version: number; doc: DaemonStatus; json: string } | undefined;
+
+  constructor(options: StatusStoreOptions) {
+    this.#instance = options.instance;
+    this.#role = options.role ?? 'standalone';
+    this.#startedAt = (options.now ?? (() => new Date()))().toISOString();
+    this.#marathon = { url: options.marathonUrl, reachable: false, lastReadAt: null, lastError: null };
+  }
+
+  /** Replaces an app's record; listeners hear of it only when something changed. */
+  setApp(status: AppStatus): void {
+    const json = JSON.stringify(status);
+    if (this.#appJson.get(status.id) === json) return;
+    this.#apps.set(status.id, status);
+    this.#appJson.set(status.id, json);
+    this.#touch();
+    for (const l of this.#listeners) l(status.id, status);
+  }
+
+  removeApp(id: AppId): void {
+    if (!this.#apps.delete(id)) return;
+    this.#appJson.delete(id);
+    this.#touch();
+    for (const l of this.#listeners) l(id, undefined);
+  }
+
+  getApp(id: AppId): AppStatus | undefined {
+    return this.#apps.get(id);
+  }
+
+  appIds(): AppId[] {
+    return [...this.#apps.keys()];
+  }
+
+  onAppChange(listener: AppStatusListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  setSources(sources: SourceStatus[]): void {
+    if (JSON.stringify(sources) === JSON.stringify(this.#sources)) return;
+    this.#sources = sources;
+    this.#touch();
+  }
+
+  setMarathon(m: MarathonStatus): void {
+    this.#marathon = m;
+    this.#touch();
+  }
+
+  get marathon(): MarathonStatus {
+    return this.#marathon;
+  }
+
+  setPrune(p: PruneStatus): void {
+    this.#prune = p;
+    this.#touch();
+  }
+
+  setRole(role: Role): void {
+    this.#role = role;
+    this.#touch();
+  }
+
+  get role(): Role {
+    return this.#role;
+  }
+
+  markReady(): void {
+    this.#ready = true;
+    this.#touch();
+  }
+
+  get ready(): boolean {
+    return this.#ready;
+  }
+
+  markStopping(): void {
+    this.#stopping = true;
+    this.#touch();
+  }
+
+  #touch(): void {
+    this.#version++;
+  }
+
+  #build(): { doc: DaemonStatus; json: string } {
+    if (this.#cached?.version === this.#version) return this.#cached;
+    const apps = [...this.#apps.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    const { phase, message } = derivePhase({
+      stopping: this.#stopping,
+      ready: this.#ready,
+      sources: this.#sources,
+      marathon: this.#marathon,
+      prune: this.#prune,
+      apps,
+    });
+    const doc: DaemonStatus = {
+      phase,
+      message,
+      role: this.#role,
+      instance: this.#instance,
+      startedAt: this.#startedAt,
+      ready: this.#ready,
+      sources: this.#sources,
+      marathon: this.#marathon,
+      prune: this.#prune,
+      apps,
+    };
+    this.#cached = { version: this.#version, doc, json: JSON.stringify(doc) };
+    return this.#cached;
+  }
+
+  snapshot(): DaemonStatus {
+    return this.#build().doc;
+  }
+
+  /** The serialised `GET /status` document, rebuilt only after a change. */
+  json(): string {
+    return this.#build().json;
+  }
+
+  /** Apps by sync and by health, for the metrics gauges. */
+  counts(): { sync: Record<(typeof SYNC)[number], number>; health: Record<(typeof HEALTH)[number], number> } {
+    const sync = { Synced: 0, OutOfSync: 0, Invalid: 0, Conflict: 0, Unknown: 0 };
+    const health = { Healthy: 0, Progressing: 0, Degraded: 0, Missing: 0, Suspended: 0, Unknown: 0 };
+    for (const a of this.#apps.values()) {
+      sync[a.sync]++;
+      health[a.health]++;
+    }
+    return { sync, health };
+  }
+}
