@@ -13,6 +13,8 @@ export interface OptionSpec {
   description: string;
   /** Environment variable, e.g. "MARACKER_MARATHON_URL". Omit for flags with no variable. */
   env?: string;
+  /** Further variables read when `env` is unset, in order (e.g. the conventional DATABASE_URL). */
+  envAliases?: readonly string[];
   default?: string | number | boolean | string[];
   /** Allowed values for a string option. */
   choices?: readonly string[];
@@ -159,10 +161,10 @@ export function parseOptions(
       }
       continue;
     }
-    const fromEnv = spec.env !== undefined ? env[spec.env] : undefined;
-    if (fromEnv !== undefined && fromEnv !== '') {
+    const envName = [spec.env, ...(spec.envAliases ?? [])].find((n) => n !== undefined && env[n] !== undefined && env[n] !== '');
+    if (envName !== undefined) {
       explicit.add(spec.name);
-      values[spec.name] = coerce(spec, fromEnv, spec.env as string, problems);
+      values[spec.name] = coerce(spec, env[envName] as string, envName, problems);
       continue;
     }
     values[spec.name] = spec.default;
@@ -182,7 +184,8 @@ function defaultText(spec: OptionSpec): string {
 export function renderOptionsHelp(specs: readonly OptionSpec[]): string {
   const rows = specs.map((s) => {
     const flag = `${s.short ? `-${s.short}, ` : ''}--${s.name}${s.type === 'boolean' ? '' : ` <${s.choices ? s.choices.join('|') : s.type === 'list' ? 'a,b' : s.type}>`}`;
-    const env = s.env ? ` [env ${s.env}]` : '';
+    const names = [s.env, ...(s.envAliases ?? [])].filter((n): n is string => n !== undefined);
+    const env = names.length > 0 ? ` [env ${names.join(', ')}]` : '';
     return { flag, text: `${s.description}${defaultText(s)}${env}` };
   });
   const width = Math.min(40, Math.max(...rows.map((r) => r.flag.length), 0) + 2);

@@ -1,0 +1,168 @@
+// Configuration of the daemon (`maracker run`, `maracker up`): declared once as option
+// specs (flag + environment variable + default), validated into one frozen object.
+// Nothing else in the daemon reads flags or the environment.
+
+import { hostname } from 'node:os';
+import { isAbsolute, resolve } from 'node:path';
+import { ConfigError, parseOptions, type OptionSpec, type OptionValues } from './options.js';
+import type { Env } from './env.js';
+
+export type TraefikGrammar = 'v1' | 'v2' | 'both';
+
+export type MarathonAuth = { kind: 'basic'; username: string; password: string } | { kind: 'token'; token: string };
+
+export interface DaemonConfig {
+  marathon: {
+    url: string;
+    timeoutMs: number;
+    auth?: MarathonAuth;
+    /** Path of a PEM file with the CA that signed Marathon's certificate. */
+    caFile?: string;
+    insecureTls: boolean;
+    /** Listen to /v2/events for prompt self-heal. */
+    events: boolean;
+  };
+  /** Absolute path of the manifests folder, or null when the folder source is off. */
+  manifests: string | null;
+  databaseUrl: string | null;
+  listen: { host: string; port: number };
+  statusToken: string | null;
+  resyncIntervalMs: number;
+  concurrency: number;
+  maxDeployments: number;
+  writeRatePerSecond: number;
+  force: boolean;
+  prune: boolean;
+  pruneGuard: { minApps: number; share: number; disabled: boolean };
+  traefik: TraefikGrammar;
+  logLevel: string;
+  shutdownTimeoutMs: number;
+  /** Name of this daemon in status and leader election. */
+  instance: string;
+}
+
+export const MARATHON_OPTIONS: readonly OptionSpec[] = [
+  { name: 'marathon', type: 'string', env: 'MARACKER_MARATHON_URL', default: 'http://127.0.0.1:8080', description: 'Marathon base URL' },
+  { name: 'marathon-user', type: 'string', env: 'MARACKER_MARATHON_USER', description: 'HTTP basic user for Marathon' },
+  { name: 'marathon-password', type: 'string', env: 'MARACKER_MARATHON_PASSWORD', secret: true, description: 'HTTP basic password for Marathon' },
+  { name: 'marathon-token', type: 'string', env: 'MARACKER_MARATHON_TOKEN', secret: true, description: 'DC/OS token (sent as Authorization: token=...)' },
+  { name: 'marathon-ca', type: 'string', env: 'MARACKER_MARATHON_CA', description: 'PEM file of the CA that signed Marathon\'s certificate' },
+  { name: 'marathon-insecure-tls', type: 'boolean', env: 'MARACKER_MARATHON_INSECURE_TLS', default: false, description: 'Skip TLS certificate verification (explicit opt-in)' },
+  { name: 'marathon-timeout', type: 'number', env: 'MARACKER_MARATHON_TIMEOUT_MS', default: 10_000, min: 1, description: 'Timeout of each Marathon request, ms' },
+];
+
+export const DAEMON_OPTIONS: readonly OptionSpec[] = [
+  ...MARATHON_OPTIONS,
+  { name: 'manifests', type: 'string', env: 'MARACKER_MANIFESTS', default: './manifests', description: 'Folder of YAML manifests ("none" disables the folder source)' },
+  { name: 'database-url', type: 'string', env: 'MARACKER_DATABASE_URL', envAliases: ['DATABASE_URL'], secret: true, description: 'PostgreSQL URL of the apps table (enables the database source)' },
+  { name: 'listen', type: 'string', env: 'MARACKER_LISTEN', default: '127.0.0.1:8090', description: 'Status server address, HOST:PORT' },
+  { name: 'status-token', type: 'string', env: 'MARACKER_STATUS_TOKEN', secret: true, description: 'Bearer token required by the status server (all but /healthz)' },
+  { name: 'resync-interval', type: 'number', env: 'MARACKER_RESYNC_INTERVAL', default: 30, min: 1, description: 'Full resync period, seconds (jittered ±10%)' },
+  { name: 'concurrency', type: 'number', env: 'MARACKER_CONCURRENCY', default: 8, min: 1, description: 'Apps reconciled at once' },
+  { name: 'max-deployments', type: 'number', env: 'MARACKER_MAX_DEPLOYMENTS', default: 20, min: 1, description: 'Concurrent Marathon deployments maracker may start' },
+  { name: 'write-rate', type: 'number', env: 'MARACKER_WRITE_RATE', default: 20, min: 0.01, description: 'Marathon writes per second (token bucket)' },
+  { name: 'events', type: 'boolean', env: 'MARACKER_EVENTS', default: true, description: 'Follow /v2/events to repair drift promptly' },
+  { name: 'force', type: 'boolean', env: 'MARACKER_FORCE', default: false, description: 'Override deployment locks with force=true instead of waiting' },
+  { name: 'prune', type: 'boolean', env: 'MARACKER_PRUNE', default: true, description: 'Delete managed apps no source declares' },
+  { name: 'prune-min-apps', type: 'number', env: 'MARACKER_PRUNE_MIN_APPS', default: 5, min: 0, description: 'Prune guard: deletes always allowed per pass' },
+  { name: 'prune-share', type: 'number', env: 'MARACKER_PRUNE_SHARE', default: 0.1, min: 0, description: 'Prune guard: share of managed apps deletable per pass' },
+  { name: 'allow-mass-prune', type: 'boolean', env: 'MARACKER_ALLOW_MASS_PRUNE', default: false, description: 'Disable the prune guard (every use is logged)' },
+  { name: 'traefik', type: 'string', env: 'MARACKER_TRAEFIK', default: 'v2', choices: ['v1', 'v2', 'both'], description: 'Traefik label grammar' },
+  { name: 'log-level', type: 'string', env: 'MARACKER_LOG_LEVEL', default: 'info', choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], description: 'Log level' },
+  { name: 'shutdown-timeout', type: 'number', env: 'MARACKER_SHUTDOWN_TIMEOUT', default: 10, min: 0, description: 'Seconds in-flight work may take at shutdown' },
+  { name: 'instance', type: 'string', env: 'MARACKER_INSTANCE', description: 'Name of this daemon in status and leader election (default: host-pid)' },
+];
+
+export function parseHostPort(raw: string, what: string, problems: string[]): { host: string; port: number } {
+  const m = /^(\[[^\]]+\]|[^:]*):(\d{1,5})$/.exec(raw);
+  const port = m ? Number(m[2]) : NaN;
+  if (!m || port > 65535) {
+    problems.push(`${what}: expected HOST:PORT (e.g. 127.0.0.1:8090), got "${raw}"`);
+    return { host: '127.0.0.1', port: 0 };
+  }
+  return { host: (m[1] as string).replace(/^\[|\]$/g, '') || '0.0.0.0', port };
+}
+
+function checkUrl(raw: string, what: string, protocols: string[], problems: string[]): string {
+  try {
+    const u = new URL(raw);
+    if (!protocols.includes(u.protocol)) problems.push(`${what}: expected a ${protocols.join(' or ')} URL, got "${u.protocol}"`);
+    if (u.username || u.password) problems.push(`${what}: put credentials in the dedicated options, not in the URL`);
+    return raw.replace(/\/+$/, '');
+  } catch {
+    problems.push(`${what}: not a URL: "${raw}"`);
+    return raw;
+  }
+}
+
+/** Builds the Marathon part of the config; shared by `run`, `up` and `plan`. */
+export function marathonConfig(v: OptionValues, problems: string[]): DaemonConfig['marathon'] {
+  const url = checkUrl(String(v['marathon']), '--marathon', ['http:', 'https:'], problems);
+  const user = v['marathon-user'] as string | undefined;
+  const password = v['marathon-password'] as string | undefined;
+  const token = v['marathon-token'] as string | undefined;
+  let auth: MarathonAuth | undefined;
+  if (token && (user || password)) problems.push('--marathon-token and --marathon-user/--marathon-password are exclusive: choose one authentication');
+  else if (token) auth = { kind: 'token', token };
+  else if (user !== undefined || password !== undefined) {
+    if (!user || password === undefined) problems.push('--marathon-user and --marathon-password go together');
+    else auth = { kind: 'basic', username: user, password };
+  }
+  return {
+    url,
+    timeoutMs: Number(v['marathon-timeout'] ?? 10_000),
+    ...(auth ? { auth } : {}),
+    ...(v['marathon-ca'] ? { caFile: String(v['marathon-ca']) } : {}),
+    insecureTls: v['marathon-insecure-tls'] === true,
+    events: v['events'] !== false,
+  };
+}
+
+/** Parses and validates the daemon configuration; throws ConfigError listing every problem. */
+export function loadDaemonConfig(argv: readonly string[], env: Env, cwd: string, specs: readonly OptionSpec[] = DAEMON_OPTIONS): { config: DaemonConfig; explicit: Set<string> } {
+  const parsed = parseOptions(specs, argv, env);
+  const v = parsed.values;
+  const problems: string[] = [];
+  if (parsed.positionals.length > 0) problems.push(`unexpected argument ${parsed.positionals[0]}`);
+  const marathon = marathonConfig(v, problems);
+  const manifestsRaw = String(v['manifests'] ?? 'none');
+  const manifests = manifestsRaw === 'none' ? null : isAbsolute(manifestsRaw) ? manifestsRaw : resolve(cwd, manifestsRaw);
+  const databaseUrl = (v['database-url'] as string | undefined) ?? null;
+  if (databaseUrl !== null) checkUrl(databaseUrl.replace(/\/\/[^@/]*@/, '//'), '--database-url', ['postgres:', 'postgresql:'], problems);
+  if (manifests === null && databaseUrl === null) problems.push('no source: give --manifests or --database-url');
+  const share = Number(v['prune-share']);
+  if (share > 1) problems.push(`--prune-share: expected a number from 0 to 1, got ${share}`);
+  const concurrency = Number(v['concurrency']);
+  const maxDeployments = Number(v['max-deployments']);
+  for (const [name, n] of [['--concurrency', concurrency], ['--max-deployments', maxDeployments]] as const) {
+    if (!Number.isInteger(n)) problems.push(`${name}: expected an integer, got ${n}`);
+  }
+  const config: DaemonConfig = {
+    marathon,
+    manifests,
+    databaseUrl,
+    listen: parseHostPort(String(v['listen']), '--listen', problems),
+    statusToken: (v['status-token'] as string | undefined) ?? null,
+    resyncIntervalMs: Number(v['resync-interval']) * 1000,
+    concurrency,
+    maxDeployments,
+    writeRatePerSecond: Number(v['write-rate']),
+    force: v['force'] === true,
+    prune: v['prune'] !== false,
+    pruneGuard: { minApps: Number(v['prune-min-apps']), share, disabled: v['allow-mass-prune'] === true },
+    traefik: v['traefik'] as TraefikGrammar,
+    logLevel: String(v['log-level']),
+    shutdownTimeoutMs: Number(v['shutdown-timeout']) * 1000,
+    instance: (v['instance'] as string | undefined) ?? `${hostname()}-${process.pid}`,
+  };
+  if (problems.length > 0) throw new ConfigError(problems);
+  return { config: deepFreeze(config), explicit: parsed.explicit };
+}
+
+function deepFreeze<T>(o: T): T {
+  if (o && typeof o === 'object') {
+    for (const v of Object.values(o)) deepFreeze(v);
+    Object.freeze(o);
+  }
+  return o;
+}

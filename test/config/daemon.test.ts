@@ -1,0 +1,75 @@
+import { Ajv } from 'ajv';
+import { describe, expect, it } from 'vitest';
+import { DAEMON_OPTIONS, loadDaemonConfig } from '../../src/config/daemon.js';
+import { envSchema } from '../../src/config/env-schema.js';
+import { ConfigError } from '../../src/config/options.js';
+
+function problemsOf(fn: () => unknown): string[] {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  return [];
+}
+
+describe('loadDaemonConfig', () => {
+  it('fills every default and resolves the manifests folder against the working directory', () => {
+    const { config } = loadDaemonConfig([], {}, '/srv/repo');
+    expect(config).toMatchObject({
+      marathon: { url: 'http://127.0.0.1:8080', timeoutMs: 10_000, insecureTls: false, events: true },
+      manifests: '/srv/repo/manifests',
+      databaseUrl: null,
+      listen: { host: '127.0.0.1', port: 8090 },
+      resyncIntervalMs: 30_000,
+      maxDeployments: 20,
+      force: false,
+      prune: true,
+      pruneGuard: { minApps: 5, share: 0.1, disabled: false },
+      traefik: 'v2',
+    });
+    expect(Object.isFrozen(config.marathon)).toBe(true);
+  });
+
+  it('reads every option from its MARACKER_ variable, and the database from DATABASE_URL', () => {
+    const { config } = loadDaemonConfig([], { MARACKER_MARATHON_URL: 'https://m.example:8443/', MARACKER_MARATHON_TOKEN: 't0k', DATABASE_URL: 'postgres://u:p@db/maracker', MARACKER_MANIFESTS: 'none' }, '/');
+    expect(config.marathon).toMatchObject({ url: 'https://m.example:8443', auth: { kind: 'token', token: 't0k' } });
+    expect(config.databaseUrl).toBe('postgres://u:p@db/maracker');
+    expect(config.manifests).toBeNull();
+  });
+
+  it('reports every configuration problem at once', () => {
+    expect(
+      problemsOf(() =>
+        loadDaemonConfig(['--marathon', 'ftp://x', '--listen', 'nowhere', '--marathon-user', 'u', '--marathon-token', 't', '--prune-share', '2', '--manifests', 'none'], {}, '/'),
+      ),
+    ).toEqual([
+      '--marathon: expected a http: or https: URL, got "ftp:"',
+      '--marathon-token and --marathon-user/--marathon-password are exclusive: choose one authentication',
+      'no source: give --manifests or --database-url',
+      '--prune-share: expected a number from 0 to 1, got 2',
+      '--listen: expected HOST:PORT (e.g. 127.0.0.1:8090), got "nowhere"',
+    ]);
+  });
+
+  it('refuses credentials embedded in the Marathon URL, where they would end up in logs', () => {
+    expect(problemsOf(() => loadDaemonConfig(['--marathon', 'http://admin:secret@m:8080'], {}, '/'))).toEqual([
+      '--marathon: put credentials in the dedicated options, not in the URL',
+    ]);
+  });
+});
+
+describe('envSchema', () => {
+  const validate = new Ajv({ allErrors: true, strict: false }).compile(envSchema(DAEMON_OPTIONS));
+
+  it('accepts the variables the daemon reads, with values it would accept', () => {
+    expect(validate({ MARACKER_MARATHON_URL: 'http://marathon:8080', MARACKER_PRUNE: 'false', MARACKER_RESYNC_INTERVAL: '15', MARACKER_TRAEFIK: 'both', PATH: '/bin' })).toBe(true);
+  });
+
+  it('rejects a misspelt MARACKER_ variable and a value the daemon would refuse', () => {
+    expect(validate({ MARACKER_MARATON_URL: 'http://x' })).toBe(false);
+    expect(validate({ MARACKER_TRAEFIK: 'v3' })).toBe(false);
+    expect(validate({ MARACKER_RESYNC_INTERVAL: 'soon' })).toBe(false);
+  });
+});
