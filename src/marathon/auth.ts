@@ -1,0 +1,67 @@
+// Credentials and TLS trust for talking to Marathon. Secrets live only in the Authorization
+// header built here; everything that might reach a log line or an error message goes through
+// `redact`, so a server that echoes a header back cannot leak it either.
+
+import { readFileSync } from 'node:fs';
+
+/** HTTP basic authentication (Marathon's `--http_credentials`). */
+export interface BasicAuth {
+  username: string;
+  password: string;
+}
+
+/** A DC/OS authentication token, sent as `Authorization: token=<token>`. */
+export interface TokenAuth {
+  token: string;
+}
+
+export type MarathonAuth = BasicAuth | TokenAuth;
+
+export function isTokenAuth(auth: MarathonAuth): auth is TokenAuth {
+  return 'token' in auth;
+}
+
+export function authorizationHeader(auth: MarathonAuth | undefined): string | undefined {
+  if (auth === undefined) return undefined;
+  if (isTokenAuth(auth)) return `token=${auth.token}`;
+  return `Basic ${Buffer.from(`${auth.username}:${auth.password}`, 'utf8').toString('base64')}`;
+}
+
+export const REDACTED = '[redacted]';
+
+/** Replaces every appearance of a configured secret (and its encoded header form) in `text`. */
+export function secretRedactor(auth: MarathonAuth | undefined): (text: string) => string {
+  if (auth === undefined) return (text) => text;
+  const header = authorizationHeader(auth);
+  const secrets = (isTokenAuth(auth) ? [auth.token] : [auth.password, header?.slice('Basic '.length) ?? ''])
+    .filter((s) => s.length > 0)
+    // Longest first, so a secret that contains another is replaced whole.
+    .sort((a, b) => b.length - a.length);
+  if (secrets.length === 0) return (text) => text;
+  return (text) => {
+    let out = text;
+    for (const secret of secrets) out = out.split(secret).join(REDACTED);
+    return out;
+  };
+}
+
+/**
+ * The CA bundle to trust: PEM text as given, or the content of the file it names. Read once,
+ * at construction, so a wrong path fails at startup with a precise message, not at the first
+ * request.
+ */
+export function loadCa(ca: string | Buffer): string | Buffer {
+  if (Buffer.isBuffer(ca)) return ca;
+  if (ca.includes('-----BEGIN')) return ca;
+  let text: string;
+  try {
+    text = readFileSync(ca, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? 'unreadable';
+    throw new TypeError(`Expected \`ca\` to be PEM text or the path of a readable PEM file, could not read \`${ca}\` (${code})`);
+  }
+  if (!text.includes('-----BEGIN')) {
+    throw new TypeError(`Expected \`ca\` file \`${ca}\` to contain a PEM certificate ("-----BEGIN ...")`);
+  }
+  return text;
+}

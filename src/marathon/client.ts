@@ -1,0 +1,193 @@
+// MarathonClient: the only way maracker acts on Marathon. Each method is one REST call with
+// a typed result and a typed failure (errors.ts). Reads are retried on transient failures;
+// writes are sent exactly once, because a write that timed out may have started a
+// deployment, and only the caller (after re-reading) can tell.
+
+import type { DeploymentRef, MarathonApp, MarathonAppDefinition, MarathonDeployment } from '../model/marathon.js';
+import {
+  readApp,
+  readApps,
+  readCreated,
+  readDeploymentRef,
+  readDeployments,
+  readInfo,
+  readLeader,
+  type MarathonInfo,
+} from './body.js';
+import { toWriteBody } from './definition.js';
+import { MarathonEventSubscription, type EventSubscription, type EventsOptions } from './events.js';
+import { HttpTransport } from './http.js';
+import { resolveOptions, type MarathonClientOptions, type ResolvedOptions } from './options.js';
+import { appPath, appRestartPath, canonicalAppId, deploymentPath, ROUTES, type Query } from './routes.js';
+
+export type AppEmbed =
+  | 'apps.tasks'
+  | 'apps.counts'
+  | 'apps.deployments'
+  | 'apps.lastTaskFailure'
+  | 'apps.taskStats'
+  | 'apps.readiness';
+
+export interface ListAppsOptions {
+  /** Marathon label selector, e.g. OWNERSHIP_SELECTOR (see selector.ts for the grammar). */
+  label?: string;
+  embed?: AppEmbed[];
+  /** Only apps whose id contains this string (Marathon's `id` filter, case-insensitive). */
+  id?: string;
+}
+
+export interface GetAppOptions {
+  embed?: AppEmbed[];
+}
+
+export interface ForceOption {
+  /** Cancel the deployments that lock the app. Default false: the caller waits instead. */
+  force?: boolean;
+}
+
+export class MarathonClient {
+  private readonly opts: ResolvedOptions;
+  private readonly http: HttpTransport;
+  private readonly subscriptions = new Set<MarathonEventSubscription>();
+
+  constructor(options: MarathonClientOptions) {
+    this.opts = resolveOptions(options);
+    this.http = new HttpTransport(this.opts);
+    if (this.opts.insecureTls) {
+      this.opts.logger?.warn({ url: this.opts.baseUrl }, 'Marathon TLS certificates are not verified (insecureTls)');
+    }
+  }
+
+  /** The configured base URL (never holds credentials). */
+  get url(): string {
+    return this.opts.baseUrl;
+  }
+
+  /** Where requests go now: the leader a standby redirected to, or the configured URL. */
+  get currentUrl(): string {
+    return this.http.currentBase;
+  }
+
+  /**
+   * GET /v2/apps. A body without an `apps` array is MRK_MARATHON_BAD_BODY, never `[]`:
+   * an unreadable list is unknown, and reading it as empty would prune everything.
+   */
+  async listApps(opts: ListAppsOptions = {}): Promise<MarathonApp[]> {
+    const query: Query = [];
+    if (opts.id !== undefined) query.push(['id', opts.id]);
+    if (opts.label !== undefined) query.push(['label', opts.label]);
+    for (const e of opts.embed ?? []) query.push(['embed', e]);
+    return this.http.call({ method: 'GET', path: ROUTES.apps, query, route: ROUTES.apps }, (res) => readApps(res.text));
+  }
+
+  /** GET /v2/apps/{id}; MarathonNotFoundError when there is no such app. */
+  async getApp(id: string, opts: GetAppOptions = {}): Promise<MarathonApp> {
+    const appId = canonicalAppId(id);
+    const query: Query = (opts.embed ?? []).map((e) => ['embed', e]);
+    return this.http.call({ method: 'GET', path: appPath(appId), query, route: ROUTES.app, appId }, (res) => readApp(res.text));
+  }
+
+  /** POST /v2/apps. Server-only fields (version, versionInfo, tasks, counts...) are not sent. */
+  async createApp(def: MarathonAppDefinition, opts: ForceOption = {}): Promise<DeploymentRef & { app?: MarathonApp }> {
+    const appId = canonicalAppId(def.id);
+    return this.http.call(
+      { method: 'POST', path: ROUTES.apps, query: forceQuery(opts), body: toWriteBody({ ...def, id: appId }), route: ROUTES.apps, appId },
+      (res) => readCreated(res.text, res.headers),
+    );
+  }
+
+  /**
+   * PUT /v2/apps/{id}?partialUpdate=false: replaces the whole definition (fields left out
+   * return to their defaults). `version` is stripped: sending it back asks for a rollback.
+   */
+  async updateApp(id: string, def: MarathonAppDefinition, opts: ForceOption = {}): Promise<DeploymentRef> {
+    const appId = canonicalAppId(id);
+    const query: Query = [['partialUpdate', 'false'], ...forceQuery(opts)];
+    return this.http.call(
+      { method: 'PUT', path: appPath(appId), query, body: toWriteBody({ ...def, id: appId }), route: ROUTES.app, appId },
+      (res) => readDeploymentRef(res.text, res.headers),
+    );
+  }
+
+  /** PUT /v2/apps/{id} with only `{instances}` (a partial update): scales without restarting tasks. */
+  async scaleApp(id: string, instances: number, opts: ForceOption = {}): Promise<DeploymentRef> {
+    const appId = canonicalAppId(id);
+    if (!Number.isInteger(instances) || instances < 0) {
+      throw new TypeError(`Expected \`instances\` to be a number from 0 and up, got \`${String(instances)}\``);
+    }
+    return this.http.call(
+      { method: 'PUT', path: appPath(appId), query: forceQuery(opts), body: { instances }, route: ROUTES.app, appId },
+      (res) => readDeploymentRef(res.text, res.headers),
+    );
+  }
+
+  /** DELETE /v2/apps/{id}. */
+  async deleteApp(id: string, opts: ForceOption = {}): Promise<DeploymentRef> {
+    const appId = canonicalAppId(id);
+    return this.http.call(
+      { method: 'DELETE', path: appPath(appId), query: forceQuery(opts), route: ROUTES.app, appId },
+      (res) => readDeploymentRef(res.text, res.headers),
+    );
+  }
+
+  /** POST /v2/apps/{id}/restart: a rolling restart with the same definition. */
+  async restartApp(id: string, opts: ForceOption = {}): Promise<DeploymentRef> {
+    const appId = canonicalAppId(id);
+    return this.http.call(
+      { method: 'POST', path: appRestartPath(appId), query: forceQuery(opts), route: ROUTES.appRestart, appId },
+      (res) => readDeploymentRef(res.text, res.headers),
+    );
+  }
+
+  /** GET /v2/deployments. */
+  async listDeployments(): Promise<MarathonDeployment[]> {
+    return this.http.call({ method: 'GET', path: ROUTES.deployments, route: ROUTES.deployments }, (res) => readDeployments(res.text));
+  }
+
+  /**
+   * DELETE /v2/deployments/{id}. Without force Marathon starts a rollback deployment and
+   * returns it; with force it just stops the deployment (202, no body) and this returns null.
+   */
+  async cancelDeployment(id: string, opts: ForceOption = {}): Promise<DeploymentRef | null> {
+    return this.http.call(
+      { method: 'DELETE', path: deploymentPath(id), query: forceQuery(opts), route: ROUTES.deployment },
+      (res) => (res.status === 202 || res.status === 204 || res.text.trim() === '' ? null : readDeploymentRef(res.text, res.headers)),
+    );
+  }
+
+  /** GET /v2/info. */
+  async info(): Promise<MarathonInfo> {
+    return this.http.call({ method: 'GET', path: ROUTES.info, route: ROUTES.info }, (res) => readInfo(res.text));
+  }
+
+  /** GET /v2/leader: the leader's `host:port`; MarathonNotFoundError when there is none. */
+  async leader(): Promise<string> {
+    return this.http.call({ method: 'GET', path: ROUTES.leader, route: ROUTES.leader }, (res) => readLeader(res.text));
+  }
+
+  /** GET /ping: resolves when Marathon answers 2xx. */
+  async ping(): Promise<void> {
+    await this.http.call({ method: 'GET', path: ROUTES.ping, route: ROUTES.ping, accept: 'text/plain, */*' }, () => undefined);
+  }
+
+  /** Subscribes to GET /v2/events; reconnects until closed, reporting every gap. */
+  events(opts: EventsOptions): EventSubscription {
+    const sub = new MarathonEventSubscription(
+      opts,
+      { transport: this.http, sleep: this.opts.sleep, random: this.opts.random, logger: this.opts.logger },
+      (s) => this.subscriptions.delete(s),
+    );
+    this.subscriptions.add(sub);
+    return sub;
+  }
+
+  /** Closes every event subscription, then the connection pool. Later calls fail with MRK_MARATHON_CLOSED. */
+  async close(): Promise<void> {
+    await Promise.all([...this.subscriptions].map((s) => s.close()));
+    await this.http.close();
+  }
+}
+
+function forceQuery(opts: ForceOption): Query {
+  return opts.force === true ? [['force', 'true']] : [];
+}

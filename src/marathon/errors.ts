@@ -1,0 +1,212 @@
+// The catalogue of Marathon client failures. One class per way Marathon (or the network in
+// front of it) can fail a request; every class has a stable `code` that is never reused, and
+// typed fields, so callers branch on `code` / `instanceof` and never on message text.
+//
+//   MRK_MARATHON_DEPLOYMENT_LOCKED   409 "App is locked by one or more deployments"  (deploymentIds)
+//   MRK_MARATHON_ALREADY_EXISTS      409 "An app with id [...] already exists."
+//   MRK_MARATHON_CONFLICT            any other 409 (e.g. a port or dependency conflict)
+//   MRK_MARATHON_DEPLOYMENT_CAP      403 "Max number (N) of running deployments is achieved" (maxRunningDeployments)
+//   MRK_MARATHON_VALIDATION          400 / 422 with Marathon's details [{path, errors}]
+//   MRK_MARATHON_NOT_FOUND           404
+//   MRK_MARATHON_UNAUTHORIZED        401
+//   MRK_MARATHON_FORBIDDEN           403 (other than the deployment cap)
+//   MRK_MARATHON_SERVER_ERROR        5xx
+//   MRK_MARATHON_UNEXPECTED_STATUS   any other status, or a redirect that cannot be followed
+//   MRK_MARATHON_BAD_BODY            a 2xx whose body is truncated, not JSON or not the expected shape
+//   MRK_MARATHON_TIMEOUT             no complete answer within `timeoutMs`
+//   MRK_MARATHON_CONNECTION          refused, reset, DNS failure, socket closed mid-answer
+//   MRK_MARATHON_TLS                 certificate rejected / handshake failed (not transient)
+//   MRK_MARATHON_CLOSED              the client was closed
+//
+// Every error carries the request's method and path (which never hold credentials: those
+// travel only in the Authorization header), the HTTP status when there was one, and the
+// response body truncated to MAX_ERROR_BODY characters.
+
+import { MarackerError } from '../errors.js';
+
+/** Longest body kept on an error: enough for Marathon's messages, never a whole app list. */
+export const MAX_ERROR_BODY = 2048;
+
+/** One entry of Marathon's validation `details`, normalised from its several body shapes. */
+export interface MarathonValidationDetail {
+  path: string;
+  errors: string[];
+}
+
+export interface MarathonErrorFields {
+  method: string;
+  /** Request path with query string, relative to the Marathon base URL (e.g. `/v2/apps/web?force=true`). */
+  path: string;
+  /** Scheme, host and port the request went to (the leader after a redirect). */
+  origin?: string;
+  status?: number;
+  /** Response body, truncated to MAX_ERROR_BODY characters. */
+  body?: string;
+  /** Marathon's `message` field, when the body had one. */
+  serverMessage?: string;
+  appId?: string;
+  cause?: unknown;
+}
+
+export class MarathonError extends MarackerError {
+  readonly method: string;
+  readonly path: string;
+  readonly origin: string | undefined;
+  readonly status: number | undefined;
+  readonly body: string | undefined;
+  readonly serverMessage: string | undefined;
+  readonly appId: string | undefined;
+  /**
+   * Whether trying again later can succeed without anyone changing the request: true for
+   * locks, the deployment cap, 5xx, timeouts, connection failures and bad bodies. A hint for
+   * the caller's backoff policy; the client itself retries only reads.
+   */
+  readonly transient: boolean;
+
+  constructor(code: string, summary: string, fields: MarathonErrorFields, transient: boolean) {
+    const status = fields.status === undefined ? '' : ` -> ${fields.status}`;
+    super(code, `Marathon ${fields.method} ${fields.path}${status}: ${summary}`, { cause: fields.cause });
+    this.method = fields.method;
+    this.path = fields.path;
+    this.origin = fields.origin;
+    this.status = fields.status;
+    this.body = fields.body === undefined ? undefined : truncate(fields.body);
+    this.serverMessage = fields.serverMessage;
+    this.appId = fields.appId;
+    this.transient = transient;
+  }
+}
+
+/** 409: an app touched by this request is part of running deployments. Wait for them, then retry. */
+export class MarathonDeploymentLockedError extends MarathonError {
+  readonly deploymentIds: string[];
+  constructor(fields: MarathonErrorFields & { deploymentIds: string[] }) {
+    const ids = fields.deploymentIds.length > 0 ? fields.deploymentIds.join(', ') : 'unknown';
+    super('MRK_MARATHON_DEPLOYMENT_LOCKED', `app is locked by deployments ${ids}`, fields, true);
+    this.deploymentIds = fields.deploymentIds;
+  }
+}
+
+/** 409 on create: an app (or group) with this id already exists. */
+export class MarathonAlreadyExistsError extends MarathonError {
+  constructor(fields: MarathonErrorFields) {
+    super('MRK_MARATHON_ALREADY_EXISTS', fields.serverMessage ?? 'already exists', fields, false);
+  }
+}
+
+/** Any other 409 (ConflictingChangeException: ports, dependencies, group/app clashes). */
+export class MarathonConflictError extends MarathonError {
+  constructor(fields: MarathonErrorFields) {
+    super('MRK_MARATHON_CONFLICT', fields.serverMessage ?? 'conflict', fields, false);
+  }
+}
+
+/**
+ * 403 from TooManyRunningDeploymentsException: Marathon refuses new deployments while
+ * `--max_running_deployments` (default 100) are running. The caller should lower its write
+ * concurrency and retry later; it is not an authorisation problem.
+ */
+export class MarathonDeploymentCapError extends MarathonError {
+  /** The limit quoted by Marathon's message, when it could be read. */
+  readonly maxRunningDeployments: number | undefined;
+  constructor(fields: MarathonErrorFields & { maxRunningDeployments?: number }) {
+    const max = fields.maxRunningDeployments === undefined ? '' : ` (${fields.maxRunningDeployments})`;
+    super('MRK_MARATHON_DEPLOYMENT_CAP', `too many running deployments${max}`, fields, true);
+    this.maxRunningDeployments = fields.maxRunningDeployments;
+  }
+}
+
+/** 400 / 422: Marathon rejected the request body. `details` lists every problem with its JSON path. */
+export class MarathonValidationError extends MarathonError {
+  readonly details: MarathonValidationDetail[];
+  constructor(fields: MarathonErrorFields & { details: MarathonValidationDetail[] }) {
+    const first = fields.details[0];
+    const summary = first
+      ? `${fields.serverMessage ?? 'invalid'}: ${first.path} ${first.errors.join('; ')}` +
+        (fields.details.length > 1 ? ` (and ${fields.details.length - 1} more)` : '')
+      : (fields.serverMessage ?? 'invalid request');
+    super('MRK_MARATHON_VALIDATION', summary, fields, false);
+    this.details = fields.details;
+  }
+}
+
+export class MarathonNotFoundError extends MarathonError {
+  constructor(fields: MarathonErrorFields) {
+    super('MRK_MARATHON_NOT_FOUND', fields.serverMessage ?? 'not found', fields, false);
+  }
+}
+
+export class MarathonUnauthorizedError extends MarathonError {
+  constructor(fields: MarathonErrorFields) {
+    super('MRK_MARATHON_UNAUTHORIZED', 'authentication failed (check the configured credentials)', fields, false);
+  }
+}
+
+export class MarathonForbiddenError extends MarathonError {
+  constructor(fields: MarathonErrorFields) {
+    super('MRK_MARATHON_FORBIDDEN', fields.serverMessage ?? 'forbidden', fields, false);
+  }
+}
+
+export class MarathonServerError extends MarathonError {
+  constructor(fields: MarathonErrorFields) {
+    super('MRK_MARATHON_SERVER_ERROR', fields.serverMessage ?? 'server error', fields, true);
+  }
+}
+
+export class MarathonUnexpectedStatusError extends MarathonError {
+  constructor(fields: MarathonErrorFields & { reason?: string }) {
+    super('MRK_MARATHON_UNEXPECTED_STATUS', fields.reason ?? fields.serverMessage ?? 'unexpected status', fields, false);
+  }
+}
+
+/**
+ * A 2xx answer that cannot be trusted: truncated, not JSON, or not the expected shape.
+ * Never read as "empty": an apps list that cannot be parsed is unknown, not "no apps".
+ */
+export class MarathonBadBodyError extends MarathonError {
+  readonly reason: string;
+  constructor(fields: MarathonErrorFields & { reason: string }) {
+    super('MRK_MARATHON_BAD_BODY', `unusable response body: ${fields.reason}`, fields, true);
+    this.reason = fields.reason;
+  }
+}
+
+export class MarathonTimeoutError extends MarathonError {
+  readonly timeoutMs: number;
+  constructor(fields: MarathonErrorFields & { timeoutMs: number }) {
+    super('MRK_MARATHON_TIMEOUT', `no complete answer within ${fields.timeoutMs} ms`, fields, true);
+    this.timeoutMs = fields.timeoutMs;
+  }
+}
+
+export class MarathonConnectionError extends MarathonError {
+  /** The system or undici error code (ECONNREFUSED, ECONNRESET, UND_ERR_SOCKET, ...). */
+  readonly systemCode: string | undefined;
+  constructor(fields: MarathonErrorFields & { systemCode?: string }) {
+    super('MRK_MARATHON_CONNECTION', `connection failed (${fields.systemCode ?? 'unknown'})`, fields, true);
+    this.systemCode = fields.systemCode;
+  }
+}
+
+export class MarathonTlsError extends MarathonError {
+  readonly systemCode: string | undefined;
+  constructor(fields: MarathonErrorFields & { systemCode?: string }) {
+    super('MRK_MARATHON_TLS', `TLS failure (${fields.systemCode ?? 'unknown'}); check \`ca\``, fields, false);
+    this.systemCode = fields.systemCode;
+  }
+}
+
+export class MarathonClientClosedError extends MarathonError {
+  constructor(fields: MarathonErrorFields) {
+    super('MRK_MARATHON_CLOSED', 'the client is closed', fields, false);
+  }
+}
+
+export function isMarathonError(err: unknown): err is MarathonError {
+  return err instanceof MarathonError;
+}
+
+function truncate(text: string): string {
+  return text.length <= MAX_ERROR_BODY ? text : `${text.slice(0, MAX_ERROR_BODY)}...[truncated ${text.length - MAX_ERROR_BODY} chars]`;
+}

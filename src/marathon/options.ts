@@ -1,0 +1,201 @@
+// MarathonClient options: documented with their defaults, checked once at construction with
+// messages that name the option and the bad value, then frozen.
+
+import { setTimeout as delay } from 'node:timers/promises';
+import type { Dispatcher } from 'undici';
+import type { Logger } from '../log.js';
+import { loadCa, type MarathonAuth } from './auth.js';
+import type { MarathonError } from './errors.js';
+
+/** One HTTP exchange with Marathon, for metrics. `route` is a low-cardinality template. */
+export interface MarathonRequestInfo {
+  method: string;
+  /** e.g. `/v2/apps`, `/v2/apps/{id}`, `/v2/deployments/{id}`, `/v2/events`. */
+  route: string;
+  /** The HTTP status, when an answer arrived (also set for bad bodies: the status was 2xx). */
+  status?: number;
+  durationMs: number;
+  /** 1 for the first try of a read, 2 for its first retry, ... */
+  attempt: number;
+  /** Set when the exchange failed; `error.code` is a stable, low-cardinality label. */
+  error?: MarathonError;
+}
+
+export type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>;
+
+export interface MarathonClientOptions {
+  /** Marathon base URL, `http(s)://host:port[/base/path]`. Required. No credentials in it: use `auth`. */
+  url: string;
+  /** Deadline for one HTTP exchange, headers and body together (for events: until headers). Default 10000. */
+  timeoutMs?: number;
+  /** HTTP basic `{ username, password }` or DC/OS `{ token }`. Default: none. */
+  auth?: MarathonAuth;
+  /** Extra CA to trust for https: PEM text, or the path of a PEM file. Default: the system CAs. */
+  ca?: string | Buffer;
+  /** Accept any server certificate. Default false; only for test clusters. */
+  insecureTls?: boolean;
+  /** Tries for a read (GET) before giving up, first try included. Default 3. Writes are tried once. */
+  readAttempts?: number;
+  /** First retry delay of a read, doubled each retry, with jitter. Default 250. */
+  retryBaseDelayMs?: number;
+  /** Longest delay between read retries. Default 5000. */
+  retryMaxDelayMs?: number;
+  /** Redirects followed per request (a standby pointing at the leader). Default 3. */
+  maxRedirects?: number;
+  /** pino logger for debug lines; never given credentials. Default: silent. */
+  logger?: Logger;
+  /** Called after every HTTP exchange (retries and redirect hops included). */
+  onRequest?: (info: MarathonRequestInfo) => void;
+  /** undici dispatcher to use instead of the client's own Agent (tests: MockAgent). Not closed by `close()`. */
+  dispatcher?: Dispatcher;
+  /** Injected for tests. Default: an abortable timer. */
+  sleep?: Sleep;
+  /** Injected for tests: a number in [0, 1). Default Math.random. */
+  random?: () => number;
+  /** Default `maracker`. */
+  userAgent?: string;
+}
+
+export interface ResolvedOptions {
+  /** Normalised base URL: no trailing slash. */
+  baseUrl: string;
+  timeoutMs: number;
+  auth: MarathonAuth | undefined;
+  ca: string | Buffer | undefined;
+  insecureTls: boolean;
+  readAttempts: number;
+  retryBaseDelayMs: number;
+  retryMaxDelayMs: number;
+  maxRedirects: number;
+  logger: Logger | undefined;
+  onRequest: ((info: MarathonRequestInfo) => void) | undefined;
+  dispatcher: Dispatcher | undefined;
+  sleep: Sleep;
+  random: () => number;
+  userAgent: string;
+}
+
+export const DEFAULTS = {
+  timeoutMs: 10_000,
+  readAttempts: 3,
+  retryBaseDelayMs: 250,
+  retryMaxDelayMs: 5_000,
+  maxRedirects: 3,
+  userAgent: 'maracker',
+} as const;
+
+export const defaultSleep: Sleep = async (ms, signal) => {
+  try {
+    await delay(ms, undefined, { signal });
+  } catch {
+    // Aborted: the caller checks its own signal.
+  }
+};
+
+export function resolveOptions(options: MarathonClientOptions): ResolvedOptions {
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError(`Expected options to be an object, got \`${String(options)}\``);
+  }
+  const baseUrl = checkUrl(options.url);
+  const timeoutMs = intFrom('timeoutMs', options.timeoutMs, DEFAULTS.timeoutMs, 1);
+  const readAttempts = intFrom('readAttempts', options.readAttempts, DEFAULTS.readAttempts, 1);
+  const retryBaseDelayMs = intFrom('retryBaseDelayMs', options.retryBaseDelayMs, DEFAULTS.retryBaseDelayMs, 0);
+  const retryMaxDelayMs = intFrom('retryMaxDelayMs', options.retryMaxDelayMs, DEFAULTS.retryMaxDelayMs, 0);
+  const maxRedirects = intFrom('maxRedirects', options.maxRedirects, DEFAULTS.maxRedirects, 0);
+  if (retryMaxDelayMs < retryBaseDelayMs) {
+    throw new TypeError(
+      `Expected \`retryMaxDelayMs\` to be at least \`retryBaseDelayMs\` (${retryBaseDelayMs}), got \`${retryMaxDelayMs}\``,
+    );
+  }
+  const insecureTls = options.insecureTls ?? false;
+  if (typeof insecureTls !== 'boolean') {
+    throw new TypeError(`Expected \`insecureTls\` to be a boolean, got \`${String(insecureTls)}\``);
+  }
+  checkAuth(options.auth);
+  if (options.ca !== undefined && typeof options.ca !== 'string' && !Buffer.isBuffer(options.ca)) {
+    throw new TypeError(`Expected \`ca\` to be PEM text, a file path or a Buffer, got \`${typeof options.ca}\``);
+  }
+  if (options.dispatcher !== undefined && (options.ca !== undefined || insecureTls)) {
+    throw new TypeError('Expected `ca` and `insecureTls` to be unset when `dispatcher` is given: configure TLS on that dispatcher');
+  }
+  for (const name of ['onRequest', 'sleep', 'random'] as const) {
+    const fn = options[name];
+    if (fn !== undefined && typeof fn !== 'function') {
+      throw new TypeError(`Expected \`${name}\` to be a function, got \`${typeof fn}\``);
+    }
+  }
+  const userAgent = options.userAgent ?? DEFAULTS.userAgent;
+  if (typeof userAgent !== 'string' || userAgent.length === 0) {
+    throw new TypeError(`Expected \`userAgent\` to be a non-empty string, got \`${String(userAgent)}\``);
+  }
+  return Object.freeze({
+    baseUrl,
+    timeoutMs,
+    auth: options.auth === undefined ? undefined : Object.freeze({ ...options.auth }),
+    ca: options.ca === undefined ? undefined : loadCa(options.ca),
+    insecureTls,
+    readAttempts,
+    retryBaseDelayMs,
+    retryMaxDelayMs,
+    maxRedirects,
+    logger: options.logger,
+    onRequest: options.onRequest,
+    dispatcher: options.dispatcher,
+    sleep: options.sleep ?? defaultSleep,
+    random: options.random ?? Math.random,
+    userAgent,
+  });
+}
+
+function checkUrl(value: unknown): string {
+  if (typeof value !== 'string' || value.length === 0) {
+    throw new TypeError(`Expected \`url\` to be an http(s) URL, got \`${String(value)}\``);
+  }
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new TypeError(`Expected \`url\` to be an http(s) URL, got \`${value}\``);
+  }
+  if (url.username !== '' || url.password !== '') {
+    // Never echo the URL itself here: it holds a secret.
+    throw new TypeError('Expected `url` to carry no credentials (user:password@), use `auth` instead');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new TypeError(`Expected \`url\` to be an http(s) URL, got \`${value}\``);
+  }
+  if (url.search !== '' || url.hash !== '') {
+    throw new TypeError(`Expected \`url\` to have no query or fragment, got \`${value}\``);
+  }
+  return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+}
+
+function intFrom(name: string, value: unknown, fallback: number, min: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
+    throw new TypeError(`Expected \`${name}\` to be a number from ${min} and up, got \`${String(value)}\``);
+  }
+  return value;
+}
+
+function checkAuth(auth: unknown): void {
+  if (auth === undefined) return;
+  if (typeof auth !== 'object' || auth === null) {
+    throw new TypeError('Expected `auth` to be `{ username, password }` or `{ token }`');
+  }
+  const a = auth as Record<string, unknown>;
+  const hasToken = 'token' in a;
+  const hasBasic = 'username' in a || 'password' in a;
+  if (hasToken && hasBasic) {
+    throw new TypeError('Expected `auth` to be either `{ username, password }` or `{ token }`, got both');
+  }
+  if (hasToken) {
+    if (typeof a.token !== 'string' || a.token.length === 0) throw new TypeError('Expected `auth.token` to be a non-empty string');
+    return;
+  }
+  if (typeof a.username !== 'string' || a.username.length === 0) {
+    throw new TypeError('Expected `auth.username` to be a non-empty string');
+  }
+  if (a.username.includes(':')) throw new TypeError('Expected `auth.username` to contain no `:` (HTTP basic forbids it)');
+  if (typeof a.password !== 'string') throw new TypeError('Expected `auth.password` to be a string');
+}
