@@ -1,0 +1,206 @@
+// maracker's metrics: their names and labels are a public contract (dashboards and alerts
+// query them; docs/status.md lists them). Add metrics or label values; never rename one.
+//
+// Events are counted where they happen, through the typed `record*` functions below.
+// Gauges that mirror live state (apps by sync, queue depth, leadership...) are computed from
+// probes when scraped, never pushed: a pushed gauge goes stale the moment someone forgets
+// to update it on one exit path.
+
+import { HEALTH, SYNC } from '../model/status.js';
+import { MetricsRegistry, type Labels } from './metrics.js';
+import type { StatusStore } from './store.js';
+
+/** How one reconcile ended (label `result` of maracker_reconciles_total). */
+export const RECONCILE_RESULTS = [
+  /** Nothing to do: Marathon already matched. */
+  'synced',
+  /** maracker wrote to Marathon (create, scale, update or delete). */
+  'applied',
+  /** Transient failure, retried with backoff. */
+  'retry',
+  /** Will not get better by retrying (invalid, conflict): waits for its input to change. */
+  'terminal',
+  /** Not reconciled on purpose (not owned, prune blocked, not leader, source unknown). */
+  'skipped',
+] as const;
+export type ReconcileMetricResult = (typeof RECONCILE_RESULTS)[number];
+
+/** Writes sent to Marathon (label `kind` of maracker_writes_total). `update` restarts; `scale` does not. */
+export const WRITE_KINDS = ['create', 'scale', 'update', 'delete'] as const;
+export type WriteKind = (typeof WRITE_KINDS)[number];
+
+/** What the Marathon client reports after each HTTP exchange (see MarathonRequestInfo). */
+export interface MarathonRequestSample {
+  method: string;
+  /** Route template, e.g. `/v2/apps/{id}`: never a concrete app id (label cardinality). */
+  route: string;
+  /** HTTP status; undefined when no answer arrived (the `status` label is then "error"). */
+  status?: number;
+  durationMs: number;
+}
+
+/** Live state, read when /metrics is scraped. A probe left out exposes no sample. */
+export interface MetricProbes {
+  /** Keys waiting in the work queue. */
+  queueDepth?: () => number;
+  /** Marathon deployments started by maracker and not finished yet. */
+  deploymentsInFlight?: () => number;
+  /** The prune guard holds back a pass's deletes. */
+  pruneBlocked?: () => boolean;
+  /** This instance writes to Marathon (leader, or standalone). Default: from the store's role. */
+  leader?: () => boolean;
+  /** Each source and whether it can be read now. */
+  sources?: () => Iterable<{ name: string; up: boolean }>;
+}
+
+export interface DaemonMetricsOptions {
+  /** Source of maracker_apps and maracker_apps_health (and of maracker_leader by default). */
+  store?: StatusStore;
+  probes?: MetricProbes;
+  /** Told when a probe throws; its gauge is left out of that scrape. */
+  onProbeError?: (metric: string, error: unknown) => void;
+}
+
+export interface DaemonMetrics {
+  readonly registry: MetricsRegistry;
+  /** The Prometheus exposition of every metric. */
+  render(): string;
+  /** Adds or replaces probes (the queue and the gate are built after the metrics). */
+  setProbes(probes: MetricProbes): void;
+  recordReconcile(result: ReconcileMetricResult, durationMs: number): void;
+  /** Fits MarathonClientOptions.onRequest. */
+  recordMarathonRequest(sample: MarathonRequestSample): void;
+  recordSourceError(source: string): void;
+  recordWrite(kind: WriteKind): void;
+  /** The event stream dropped and reconnected: events in between may be lost. */
+  recordEventStreamGap(): void;
+}
+
+const RECONCILE_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+/** Up to the client's default 10 s timeout, plus one bucket for slower configurations. */
+const REQUEST_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+
+/** Declares every maracker metric on a fresh registry; the functions returned record them. */
+export function createDaemonMetrics(options: DaemonMetricsOptions = {}): DaemonMetrics {
+  const registry = new MetricsRegistry(options.onProbeError ? { onCollectError: options.onProbeError } : {});
+  const store = options.store;
+  const probes: MetricProbes = { ...options.probes };
+
+  const reconciles = registry.counter<'result'>({
+    name: 'maracker_reconciles_total',
+    help: 'Reconciles of one app, by how they ended.',
+    labelNames: ['result'],
+  });
+  const reconcileSeconds = registry.histogram({
+    name: 'maracker_reconcile_duration_seconds',
+    help: 'Time one reconcile of one app took.',
+    buckets: RECONCILE_BUCKETS,
+  });
+  const requests = registry.counter<'method' | 'route' | 'status'>({
+    name: 'maracker_marathon_requests_total',
+    help: 'HTTP exchanges with Marathon (retries and redirects included), by status; status "error" when no answer arrived.',
+    labelNames: ['method', 'route', 'status'],
+  });
+  const requestSeconds = registry.histogram<'method' | 'route'>({
+    name: 'maracker_marathon_request_duration_seconds',
+    help: 'Time one HTTP exchange with Marathon took.',
+    labelNames: ['method', 'route'],
+    buckets: REQUEST_BUCKETS,
+  });
+  registry.gauge<'sync'>({
+    name: 'maracker_apps',
+    help: 'Apps maracker reports on, by sync status.',
+    labelNames: ['sync'],
+    collect: () => {
+      const sync = store?.counts().sync;
+      return sync && SYNC.map((s) => [{ sync: s }, sync[s]] as const);
+    },
+  });
+  registry.gauge<'health'>({
+    name: 'maracker_apps_health',
+    help: 'Apps maracker reports on, by health status.',
+    labelNames: ['health'],
+    collect: () => {
+      const health = store?.counts().health;
+      return health && HEALTH.map((h) => [{ health: h }, health[h]] as const);
+    },
+  });
+  const sourceErrors = registry.counter<'source'>({
+    name: 'maracker_source_errors_total',
+    help: 'Failed reads of a source (the source is then Unknown, never empty).',
+    labelNames: ['source'],
+  });
+  registry.gauge<'source'>({
+    name: 'maracker_source_up',
+    help: '1 when the source was read successfully, 0 while it cannot be read.',
+    labelNames: ['source'],
+    collect: () => {
+      const list = probes.sources?.();
+      return list && [...list].map((s) => [{ source: s.name } as Labels<'source'>, s.up ? 1 : 0] as const);
+    },
+  });
+  registry.gauge({
+    name: 'maracker_queue_depth',
+    help: 'App ids waiting in the work queue.',
+    collect: () => probes.queueDepth?.(),
+  });
+  const writes = registry.counter<'kind'>({
+    name: 'maracker_writes_total',
+    help: 'Writes sent to Marathon, by kind (scale keeps tasks running; update restarts them).',
+    labelNames: ['kind'],
+  });
+  registry.gauge({
+    name: 'maracker_deployments_in_flight',
+    help: 'Marathon deployments started by maracker and not finished yet.',
+    collect: () => probes.deploymentsInFlight?.(),
+  });
+  registry.gauge({
+    name: 'maracker_prune_blocked',
+    help: '1 while the prune guard holds back deletes awaiting approval.',
+    collect: () => bit(probes.pruneBlocked?.()),
+  });
+  registry.gauge({
+    name: 'maracker_leader',
+    help: '1 when this instance writes to Marathon (leader or standalone), 0 for a follower.',
+    collect: () => bit(probes.leader ? probes.leader() : store && store.role !== 'follower'),
+  });
+  const gaps = registry.counter({
+    name: 'maracker_event_stream_gaps_total',
+    help: 'Times the Marathon event stream broke off; maracker re-lists Marathon after each.',
+  });
+
+  // Known label values start at zero, so the first event of each shows up in rate().
+  for (const result of RECONCILE_RESULTS) reconciles.init({ result });
+  for (const kind of WRITE_KINDS) writes.init({ kind });
+
+  return {
+    registry,
+    render: () => registry.render(),
+    setProbes(next) {
+      Object.assign(probes, next);
+    },
+    recordReconcile(result, durationMs) {
+      reconciles.inc({ result });
+      reconcileSeconds.observe(undefined, durationMs / 1000);
+    },
+    recordMarathonRequest(sample) {
+      const method = sample.method.toUpperCase();
+      const status = sample.status === undefined ? 'error' : String(sample.status);
+      requests.inc({ method, route: sample.route, status });
+      requestSeconds.observe({ method, route: sample.route }, sample.durationMs / 1000);
+    },
+    recordSourceError(source) {
+      sourceErrors.inc({ source });
+    },
+    recordWrite(kind) {
+      writes.inc({ kind });
+    },
+    recordEventStreamGap() {
+      gaps.inc();
+    },
+  };
+}
+
+function bit(v: boolean | undefined): number | undefined {
+  return v === undefined ? undefined : v ? 1 : 0;
+}

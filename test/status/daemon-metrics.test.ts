@@ -1,0 +1,131 @@
+import { describe, expect, it } from 'vitest';
+import { createDaemonMetrics, RECONCILE_RESULTS, WRITE_KINDS } from '../../src/status/daemon-metrics.js';
+import { parseExposition, sampleValue } from './exposition.js';
+import { appStatus, statusStore } from './fixtures.js';
+
+describe('daemon metrics', () => {
+  it('declares every metric with HELP and TYPE', () => {
+    const families = parseExposition(createDaemonMetrics().render());
+    expect(Object.fromEntries([...families.values()].map((f) => [f.name, f.type]))).toEqual({
+      maracker_reconciles_total: 'counter',
+      maracker_reconcile_duration_seconds: 'histogram',
+      maracker_marathon_requests_total: 'counter',
+      maracker_marathon_request_duration_seconds: 'histogram',
+      maracker_apps: 'gauge',
+      maracker_apps_health: 'gauge',
+      maracker_source_errors_total: 'counter',
+      maracker_source_up: 'gauge',
+      maracker_queue_depth: 'gauge',
+      maracker_writes_total: 'counter',
+      maracker_deployments_in_flight: 'gauge',
+      maracker_prune_blocked: 'gauge',
+      maracker_leader: 'gauge',
+      maracker_event_stream_gaps_total: 'counter',
+    });
+    for (const f of families.values()) expect(f.help, f.name).not.toBe('');
+  });
+
+  it('counts apps by sync and by health from the store at scrape time', () => {
+    const store = statusStore();
+    const m = createDaemonMetrics({ store });
+    store.setApp(appStatus({ id: '/a' }));
+    store.setApp(appStatus({ id: '/b', sync: 'OutOfSync', health: 'Progressing' }));
+    let f = parseExposition(m.render());
+    expect(sampleValue(f, 'maracker_apps', { sync: 'Synced' })).toBe(1);
+    expect(sampleValue(f, 'maracker_apps', { sync: 'OutOfSync' })).toBe(1);
+    expect(sampleValue(f, 'maracker_apps', { sync: 'Conflict' })).toBe(0);
+    expect(sampleValue(f, 'maracker_apps_health', { health: 'Progressing' })).toBe(1);
+    expect(f.get('maracker_apps_health')?.samples).toHaveLength(6);
+    store.removeApp('/b');
+    f = parseExposition(m.render());
+    expect(sampleValue(f, 'maracker_apps', { sync: 'OutOfSync' })).toBe(0);
+  });
+
+  it('starts every known reconcile result and write kind at zero', () => {
+    const f = parseExposition(createDaemonMetrics().render());
+    for (const result of RECONCILE_RESULTS) expect(sampleValue(f, 'maracker_reconciles_total', { result })).toBe(0);
+    for (const kind of WRITE_KINDS) expect(sampleValue(f, 'maracker_writes_total', { kind })).toBe(0);
+  });
+
+  it('records reconciles with their duration in seconds', () => {
+    const m = createDaemonMetrics();
+    m.recordReconcile('applied', 250);
+    m.recordReconcile('synced', 2);
+    const f = parseExposition(m.render());
+    expect(sampleValue(f, 'maracker_reconciles_total', { result: 'applied' })).toBe(1);
+    expect(sampleValue(f, 'maracker_reconcile_duration_seconds_count')).toBe(2);
+    expect(sampleValue(f, 'maracker_reconcile_duration_seconds_sum')).toBeCloseTo(0.252);
+    expect(sampleValue(f, 'maracker_reconcile_duration_seconds_bucket', { le: '0.25' })).toBe(2);
+  });
+
+  it('labels Marathon requests by method, route and status, "error" when no answer came', () => {
+    const m = createDaemonMetrics();
+    // Passed detached, as MarathonClientOptions.onRequest receives it.
+    const onRequest = m.recordMarathonRequest;
+    onRequest({ method: 'get', route: '/v2/apps', status: 200, durationMs: 40 });
+    onRequest({ method: 'PUT', route: '/v2/apps/{id}', status: 409, durationMs: 10 });
+    onRequest({ method: 'GET', route: '/v2/apps', durationMs: 10_000 });
+    const f = parseExposition(m.render());
+    expect(sampleValue(f, 'maracker_marathon_requests_total', { method: 'GET', route: '/v2/apps', status: '200' })).toBe(1);
+    expect(sampleValue(f, 'maracker_marathon_requests_total', { method: 'PUT', route: '/v2/apps/{id}', status: '409' })).toBe(1);
+    expect(sampleValue(f, 'maracker_marathon_requests_total', { method: 'GET', route: '/v2/apps', status: 'error' })).toBe(1);
+    expect(sampleValue(f, 'maracker_marathon_request_duration_seconds_count', { method: 'GET', route: '/v2/apps' })).toBe(2);
+  });
+
+  it('counts source errors, writes and event stream gaps', () => {
+    const m = createDaemonMetrics();
+    m.recordSourceError('database');
+    m.recordSourceError('database');
+    m.recordWrite('scale');
+    m.recordEventStreamGap();
+    const f = parseExposition(m.render());
+    expect(sampleValue(f, 'maracker_source_errors_total', { source: 'database' })).toBe(2);
+    expect(sampleValue(f, 'maracker_writes_total', { kind: 'scale' })).toBe(1);
+    expect(sampleValue(f, 'maracker_event_stream_gaps_total')).toBe(1);
+  });
+
+  it('reads live gauges from probes given after construction, and shows none without them', () => {
+    const m = createDaemonMetrics();
+    let f = parseExposition(m.render());
+    for (const name of ['maracker_queue_depth', 'maracker_deployments_in_flight', 'maracker_prune_blocked', 'maracker_leader', 'maracker_source_up']) {
+      expect(f.get(name)?.samples, name).toEqual([]);
+    }
+    let depth = 12;
+    m.setProbes({
+      queueDepth: () => depth,
+      deploymentsInFlight: () => 2,
+      pruneBlocked: () => true,
+      leader: () => false,
+      sources: () => [{ name: 'files', up: true }, { name: 'database', up: false }],
+    });
+    f = parseExposition(m.render());
+    expect(sampleValue(f, 'maracker_queue_depth')).toBe(12);
+    expect(sampleValue(f, 'maracker_deployments_in_flight')).toBe(2);
+    expect(sampleValue(f, 'maracker_prune_blocked')).toBe(1);
+    expect(sampleValue(f, 'maracker_leader')).toBe(0);
+    expect(sampleValue(f, 'maracker_source_up', { source: 'files' })).toBe(1);
+    expect(sampleValue(f, 'maracker_source_up', { source: 'database' })).toBe(0);
+    depth = 0;
+    expect(sampleValue(parseExposition(m.render()), 'maracker_queue_depth')).toBe(0);
+  });
+
+  it('takes leadership from the store role unless a probe says otherwise', () => {
+    const store = statusStore();
+    const m = createDaemonMetrics({ store });
+    expect(sampleValue(parseExposition(m.render()), 'maracker_leader')).toBe(1);
+    store.setRole('follower');
+    expect(sampleValue(parseExposition(m.render()), 'maracker_leader')).toBe(0);
+    store.setRole('leader');
+    expect(sampleValue(parseExposition(m.render()), 'maracker_leader')).toBe(1);
+  });
+
+  it('reports a probe that throws and leaves only its gauge out', () => {
+    const heard: string[] = [];
+    const m = createDaemonMetrics({ onProbeError: (metric) => heard.push(metric), probes: { queueDepth: () => { throw new Error('gone'); } } });
+    m.recordWrite('create');
+    const f = parseExposition(m.render());
+    expect(f.get('maracker_queue_depth')?.samples).toEqual([]);
+    expect(sampleValue(f, 'maracker_writes_total', { kind: 'create' })).toBe(1);
+    expect(heard).toEqual(['maracker_queue_depth']);
+  });
+});

@@ -1,0 +1,73 @@
+// Builders for status tests, and the example daemon the docs show (docs/status.md is
+// checked against it by docs.test.ts, so the examples there are what the code answers).
+
+import type { AppStatus } from '../../src/status/model.js';
+import { StatusStore } from '../../src/status/store.js';
+
+export function appStatus(fields: Partial<AppStatus> = {}): AppStatus {
+  return {
+    id: '/demo/web',
+    source: 'web.yaml:1',
+    sync: 'Synced',
+    health: 'Healthy',
+    instances: { desired: 1, running: 1, healthy: 1 },
+    url: null,
+    lastAppliedAt: null,
+    lastError: null,
+    pendingChanges: [],
+    ...fields,
+  };
+}
+
+export function statusStore(): StatusStore {
+  return new StatusStore({ instance: 'test-1', marathonUrl: 'http://127.0.0.1:8080', now: () => new Date('2026-01-01T00:00:00Z') });
+}
+
+/** The daemon of the documentation's examples: two sources, three apps in three states. */
+export function exampleStore(): StatusStore {
+  const store = new StatusStore({
+    instance: 'mip-host-1',
+    marathonUrl: 'http://marathon.mip.local:8080',
+    role: 'standalone',
+    now: () => new Date('2026-03-02T08:00:00Z'),
+  });
+  store.setMarathon({ url: 'http://marathon.mip.local:8080', reachable: true, lastReadAt: '2026-03-02T09:14:55.000Z', lastError: null });
+  store.setSources([
+    { name: 'files', state: 'Ready', lastReadAt: '2026-03-02T09:14:50.000Z', lastError: null, revision: '3f9c2a1e7b', dirty: false, apps: 2 },
+    { name: 'database', state: 'Ready', lastReadAt: '2026-03-02T09:14:52.000Z', lastError: null, revision: '1842', apps: 1 },
+  ]);
+  store.setPrune({ blocked: false, limit: 5, candidates: [], overridden: false });
+  store.setApp(
+    appStatus({
+      id: '/mip/prod/portal',
+      source: 'manifests/portal.yaml:1',
+      instances: { desired: 2, running: 2, healthy: 2 },
+      url: 'https://portal.mip.example.org/',
+      lastAppliedAt: '2026-03-02T08:03:11.000Z',
+    }),
+  );
+  store.setApp(
+    appStatus({
+      id: '/mip/prod/stats',
+      source: 'manifests/stats.yaml:14',
+      sync: 'OutOfSync',
+      health: 'Progressing',
+      instances: { desired: 3, running: 1, healthy: 1 },
+      url: 'https://stats.mip.example.org/',
+      lastAppliedAt: '2026-03-02T09:14:53.000Z',
+      pendingChanges: ['instances'],
+    }),
+  );
+  store.setApp(
+    appStatus({
+      id: '/notebooks/alice',
+      source: 'database row /notebooks/alice',
+      sync: 'Invalid',
+      health: 'Missing',
+      instances: { desired: 1, running: 0, healthy: 0 },
+      lastError: { message: 'must be a string of at least 1 character', code: 'schema', row: '/notebooks/alice', jsonPath: 'spec.container.docker.image' },
+    }),
+  );
+  store.markReady();
+  return store;
+}
