@@ -1,0 +1,426 @@
+// The controller: wires sources, the actual-state cache, the work queue and the reconciler,
+// and decides when reconciles happen. It never writes to Marathon itself.
+//
+// Triggers (all only enqueue app ids; the reconcile decides what to do):
+// - a source changed some ids (or everything, after a rescan);
+// - Marathon's event stream named an app (out-of-band edits are repaired promptly);
+// - the periodic, jittered full resync (sources re-read, owned apps listed once);
+// - an event-stream gap: resync at once, since events were lost.
+// Safety: no reconcile runs before every source has loaded once and Marathon has been
+// listed once, and prune candidates are judged as a whole by the prune guard.
+
+import type { Logger } from '../log.js';
+import type { AppId } from '../model/app-id.js';
+import { isManaged, LABEL_SOURCE, OWNERSHIP_SELECTOR } from '../model/labels.js';
+import type { MarathonApp, MarathonEvent } from '../model/marathon.js';
+import type { StatusStore } from '../status/store.js';
+import type { SourceStatus } from '../status/model.js';
+import type { Source, SourceChange, SourceSnapshot } from '../sources/source.js';
+import { ActualCache } from './actual-cache.js';
+import { DeploymentGate } from './deployment-gate.js';
+import { DesiredView } from './desired-view.js';
+import { appIdsOfEvent, RECONCILE_EVENT_TYPES } from './events.js';
+import type { Leadership, MarathonEvents, MarathonReader, MarathonWriter, EventSubscription } from './ports.js';
+import { PruneGuard, type PruneGuardOptions } from './prune-guard.js';
+import { Reconciler } from './reconciler.js';
+import { systemTimers, type Timers } from './timers.js';
+import { TokenBucket } from './token-bucket.js';
+import { WorkQueue, type ReconcileResult } from './workqueue.js';
+import { errorRecord, Writer, type WriteKind, type WriteOutcome } from './writer.js';
+import type { Action } from '../model/plan.js';
+
+export interface ControllerOptions {
+  resyncIntervalMs: number;
+  concurrency: number;
+  maxDeployments: number;
+  writeRatePerSecond: number;
+  force: boolean;
+  prune: boolean;
+  pruneGuard: PruneGuardOptions;
+  events: boolean;
+  /** Default 2000: a prune candidate must stay one this long (file events trickle in). */
+  pruneSettleMs?: number;
+  /** Default 1000: how soon to look again at an app being deployed. */
+  progressPollMs?: number;
+  /** Default 1000: how soon to retry a write refused because a deployment locks the app. */
+  lockRetryMs?: number;
+  /** Default 1000: how often to poll /v2/deployments while maracker holds deployments. */
+  deploymentsPollMs?: number;
+  /** Default 1000: how often to retry the initial Marathon listing. */
+  initialRetryMs?: number;
+}
+
+/** Hooks for metrics and the safety harness; every one is optional. */
+export interface ControllerObserver {
+  reconciled?(id: AppId, result: ReconcileResult, durationMs: number): void;
+  wrote?(kind: WriteKind, outcome: WriteOutcome['kind']): void;
+  beforeWrite?(action: Action): void;
+  sourceError?(source: string): void;
+  eventGap?(): void;
+  resynced?(durationMs: number, ok: boolean): void;
+}
+
+export type ControllerMarathon = MarathonReader & MarathonWriter & Partial<MarathonEvents>;
+
+export interface ControllerDeps {
+  sources: readonly Source[];
+  marathon: ControllerMarathon;
+  marathonUrl: string;
+  status: StatusStore;
+  leadership: Leadership;
+  logger: Logger;
+  timers?: Timers;
+  random?: () => number;
+  observer?: ControllerObserver;
+  options: ControllerOptions;
+}
+
+export class Controller {
+  readonly #d: ControllerDeps;
+  readonly #timers: Timers;
+  readonly #random: () => number;
+  readonly #cache = new ActualCache();
+  readonly #guard: PruneGuard;
+  readonly #gate: DeploymentGate;
+  readonly #queue: WorkQueue;
+  readonly #reconciler: Reconciler;
+  readonly #abort = new AbortController();
+  readonly #candidateSince = new Map<AppId, number>();
+  readonly #deploymentFailures = new Map<AppId, string>();
+  #view: DesiredView | undefined;
+  #began = false;
+  #stopped = false;
+  #marathonKnown = false;
+  #events: EventSubscription | undefined;
+  #resyncTimer: unknown;
+  #initialTimer: unknown;
+  #deploymentsTimer: unknown;
+  #resyncing: Promise<void> | undefined;
+  #resyncAgain = false;
+  #pruneScheduled = false;
+
+  constructor(deps: ControllerDeps) {
+    this.#d = deps;
+    this.#timers = deps.timers ?? systemTimers;
+    this.#random = deps.random ?? Math.random;
+    const o = deps.options;
+    this.#guard = new PruneGuard(o.pruneGuard);
+    this.#gate = new DeploymentGate({ max: o.maxDeployments });
+    const writer = new Writer({
+      marathon: deps.marathon,
+      gate: this.#gate,
+      bucket: new TokenBucket({ ratePerSecond: o.writeRatePerSecond, timers: this.#timers }),
+      leadership: deps.leadership,
+      cache: this.#cache,
+      timers: this.#timers,
+      force: o.force,
+      lockRetryMs: o.lockRetryMs ?? 1000,
+      signal: this.#abort.signal,
+      onWrite: (kind, outcome) => {
+        deps.observer?.wrote?.(kind, outcome);
+        if (outcome === 'applied') this.#watchDeployments();
+      },
+      ...(deps.observer?.beforeWrite ? { beforeWrite: deps.observer.beforeWrite.bind(deps.observer) } : {}),
+    });
+    this.#reconciler = new Reconciler({
+      marathon: deps.marathon,
+      writer,
+      cache: this.#cache,
+      view: () => this.#desiredView(),
+      guard: this.#guard,
+      candidateSince: (id) => this.#candidateSince.get(id),
+      status: deps.status,
+      deploymentFailures: this.#deploymentFailures,
+      marathonKnown: () => this.#marathonKnown,
+      onMarathonError: (err) => this.#marathonError(err),
+      onMarathonOk: () => this.#marathonOk(),
+      logger: deps.logger,
+      timers: this.#timers,
+      options: { prune: o.prune, pruneSettleMs: o.pruneSettleMs ?? 2000, progressPollMs: o.progressPollMs ?? 1000 },
+    });
+    this.#queue = new WorkQueue({
+      concurrency: o.concurrency,
+      handler: (id) => this.#reconciler.reconcile(id),
+      timers: this.#timers,
+      random: this.#random,
+      onResult: (id, result, ms) => deps.observer?.reconciled?.(id, result, ms),
+    });
+  }
+
+  get queueDepth(): number {
+    return this.#queue.depth;
+  }
+
+  get deploymentsInFlight(): number {
+    return this.#gate.inFlight;
+  }
+
+  /** Largest number of concurrent deployments maracker held (benchmarks compare it to the cap). */
+  get deploymentsPeak(): number {
+    return this.#gate.peak;
+  }
+
+  get began(): boolean {
+    return this.#began;
+  }
+
+  /** Starts sources and triggers. Resolves once every source made its first read attempt. */
+  async start(): Promise<void> {
+    await Promise.all(this.#d.sources.map((s) => s.start((change) => this.#onSourceChange(s, change))));
+    this.#publishSources();
+    if (this.#d.options.events && this.#d.marathon.events) this.#subscribeEvents(this.#d.marathon.events.bind(this.#d.marathon));
+    void this.#initialSync();
+  }
+
+  /** Lists Marathon until it answers, then begins reconciling once every source is loaded. */
+  async #initialSync(): Promise<void> {
+    if (this.#stopped || this.#began) return;
+    const ok = await this.#listMarathon();
+    if (this.#stopped) return;
+    if (ok && this.#desiredView().allReady) {
+      this.#begin();
+      return;
+    }
+    this.#initialTimer = this.#timers.setTimeout(() => void this.#initialSync(), this.#d.options.initialRetryMs ?? 1000);
+  }
+
+  #begin(): void {
+    this.#began = true;
+    this.#d.logger.info({ apps: this.#cache.ownedIds(ownedApp).length }, 'sources loaded and Marathon listed: reconciling');
+    this.#evaluatePrune();
+    this.#enqueueAll();
+    void this.#queue.onIdle().then(() => {
+      if (!this.#stopped) {
+        this.#d.status.markReady();
+        this.#d.logger.info('first full sync done');
+      }
+    });
+    this.#scheduleResync();
+  }
+
+  #scheduleResync(): void {
+    const base = this.#d.options.resyncIntervalMs;
+    const jittered = Math.round(base * (0.9 + 0.2 * this.#random()));
+    this.#resyncTimer = this.#timers.setTimeout(() => {
+      void this.resync('periodic').finally(() => {
+        if (!this.#stopped) this.#scheduleResync();
+      });
+    }, jittered);
+  }
+
+  /** Re-reads every source and lists Marathon once, then enqueues every app. Coalesced. */
+  resync(reason: string): Promise<void> {
+    if (this.#resyncing) {
+      this.#resyncAgain = true;
+      return this.#resyncing;
+    }
+    this.#resyncing = (async () => {
+      do {
+        this.#resyncAgain = false;
+        const started = this.#timers.now();
+        this.#d.logger.debug({ reason }, 'resync');
+        await Promise.all(this.#d.sources.map((s) => s.resync()));
+        this.#view = undefined;
+        this.#publishSources();
+        const ok = await this.#listMarathon();
+        if (ok) await this.#pollDeployments();
+        if (this.#began) {
+          this.#evaluatePrune();
+          this.#enqueueAll();
+        } else if (ok && this.#desiredView().allReady) {
+          this.#begin();
+        }
+        this.#d.observer?.resynced?.(this.#timers.now() - started, ok);
+      } while (this.#resyncAgain && !this.#stopped);
+    })().finally(() => {
+      this.#resyncing = undefined;
+    });
+    return this.#resyncing;
+  }
+
+  async #listMarathon(): Promise<boolean> {
+    const startedAt = this.#timers.now();
+    try {
+      const apps = await this.#d.marathon.listApps({ label: OWNERSHIP_SELECTOR, embed: ['apps.counts', 'apps.deployments', 'apps.lastTaskFailure'] });
+      this.#cache.replaceOwned(apps, startedAt, ownedApp);
+      this.#marathonOk();
+      return true;
+    } catch (err) {
+      this.#marathonError(err);
+      this.#d.logger.warn({ err: errorRecord(err) }, 'cannot list Marathon apps');
+      return false;
+    }
+  }
+
+  /** Frees deployment slots Marathon no longer lists and re-queues their apps. */
+  async #pollDeployments(): Promise<void> {
+    if (this.#gate.heldDeployments().length === 0) return;
+    try {
+      const deployments = await this.#d.marathon.listDeployments();
+      const active = new Set(deployments.map((d) => d.id));
+      this.#gate.syncActive(active);
+    } catch (err) {
+      this.#d.logger.debug({ err: errorRecord(err) }, 'cannot list deployments');
+    }
+  }
+
+  #watchDeployments(): void {
+    if (this.#deploymentsTimer !== undefined || this.#stopped) return;
+    this.#deploymentsTimer = this.#timers.setTimeout(() => {
+      void this.#pollDeployments().finally(() => {
+        this.#deploymentsTimer = undefined;
+        if (this.#gate.heldDeployments().length > 0) this.#watchDeployments();
+      });
+    }, this.#d.options.deploymentsPollMs ?? 1000);
+  }
+
+  #marathonOk(): void {
+    const now = new Date(this.#timers.now()).toISOString();
+    const wasKnown = this.#marathonKnown;
+    this.#marathonKnown = true;
+    this.#d.status.setMarathon({ url: this.#d.marathonUrl, reachable: true, lastReadAt: now, lastError: null });
+    if (!wasKnown && this.#began) this.#enqueueAll();
+  }
+
+  #marathonError(err: unknown): void {
+    this.#marathonKnown = false;
+    const prev = this.#d.status.marathon;
+    this.#d.status.setMarathon({ url: this.#d.marathonUrl, reachable: false, lastReadAt: prev.lastReadAt, lastError: errorRecord(err) });
+  }
+
+  #desiredView(): DesiredView {
+    this.#view ??= new DesiredView(this.#d.sources.map((s) => s.snapshot()));
+    return this.#view;
+  }
+
+  #onSourceChange(source: Source, change: SourceChange): void {
+    this.#view = undefined;
+    this.#publishSources();
+    if (source.snapshot().state === 'Unknown') this.#d.observer?.sourceError?.(source.name);
+    if (!this.#began) {
+      if (this.#cache.listed && this.#desiredView().allReady) this.#begin();
+      return;
+    }
+    if ('all' in change) this.#enqueueAll();
+    else for (const id of change.ids) this.#queue.add(id);
+    this.#schedulePrune();
+  }
+
+  #enqueueAll(): void {
+    const view = this.#desiredView();
+    const ids = new Set<AppId>(view.declaredIds());
+    for (const id of this.#cache.ownedIds(ownedApp)) ids.add(id);
+    for (const id of this.#d.status.appIds()) ids.add(id);
+    for (const id of [...ids].sort()) this.#queue.add(id);
+  }
+
+  #schedulePrune(): void {
+    if (this.#pruneScheduled) return;
+    this.#pruneScheduled = true;
+    // One evaluation per burst of changes, after the current tick's changes are in.
+    setImmediate(() => {
+      this.#pruneScheduled = false;
+      if (!this.#stopped) this.#evaluatePrune();
+    });
+  }
+
+  /** Judges every prune candidate together; re-queues candidates when the verdict allows them. */
+  #evaluatePrune(): void {
+    const view = this.#desiredView();
+    const owned = this.#cache.ownedIds(ownedApp);
+    const candidates: AppId[] = [];
+    if (this.#d.options.prune && view.allReady && this.#cache.listed) {
+      for (const id of owned) {
+        const app = this.#cache.get(id)?.app;
+        if (view.get(id, app?.labels?.[LABEL_SOURCE]).kind === 'absent') candidates.push(id);
+      }
+    }
+    const now = this.#timers.now();
+    const current = new Set(candidates);
+    for (const id of [...this.#candidateSince.keys()]) if (!current.has(id)) this.#candidateSince.delete(id);
+    for (const id of candidates) if (!this.#candidateSince.has(id)) this.#candidateSince.set(id, now);
+    const before = this.#guard.verdict;
+    const verdict = this.#guard.evaluate(candidates, owned.length);
+    this.#d.status.setPrune({ blocked: verdict.blocked, limit: verdict.limit, candidates: [...verdict.candidates], overridden: verdict.overridden });
+    if (verdict.blocked && (!before.blocked || before.candidates.length !== verdict.candidates.length)) {
+      this.#d.logger.warn({ candidates: verdict.candidates, limit: verdict.limit }, `prune guard: blocked deleting ${verdict.candidates.length} apps (limit ${verdict.limit}); nothing deleted until approved`);
+    }
+    if (verdict.overridden && verdict.candidates.length > 0 && !before.overridden) {
+      this.#d.logger.warn({ candidates: verdict.candidates }, `prune guard overridden: deleting ${verdict.candidates.length} apps`);
+    }
+    if (this.#began) for (const id of candidates) this.#queue.add(id);
+  }
+
+  /** Approves the list the prune guard currently blocks (command or API call). */
+  approvePrune(by: string): AppId[] {
+    const approved = [...this.#guard.approveBlocked()];
+    if (approved.length > 0) {
+      this.#d.logger.warn({ by, approved }, `prune approved by ${by}: ${approved.length} apps will be deleted`);
+      this.#evaluatePrune();
+    }
+    return approved;
+  }
+
+  #subscribeEvents(subscribe: MarathonEvents['events']): void {
+    this.#events = subscribe({
+      eventTypes: [...RECONCILE_EVENT_TYPES],
+      onEvent: (e) => this.#onEvent(e),
+      onGap: (reason) => {
+        this.#d.observer?.eventGap?.();
+        this.#d.logger.info({ reason }, 'event stream gap: resyncing');
+        if (this.#began) void this.resync(`event gap: ${reason}`);
+      },
+      onError: (err) => this.#d.logger.debug({ err: errorRecord(err) }, 'event stream error'),
+    });
+  }
+
+  #onEvent(e: MarathonEvent): void {
+    const plan = e['plan'] as { id?: string } | undefined;
+    if ((e.eventType === 'deployment_success' || e.eventType === 'deployment_failed') && plan?.id) {
+      this.#gate.settle(plan.id, e.eventType === 'deployment_success');
+    }
+    for (const id of appIdsOfEvent(e)) {
+      if (e.eventType === 'deployment_failed') this.#deploymentFailures.set(id, `Marathon deployment ${plan?.id ?? ''} failed`.trim());
+      if (e.eventType === 'deployment_success') this.#deploymentFailures.delete(id);
+      const known = this.#cache.get(id) !== undefined || this.#d.status.getApp(id) !== undefined;
+      if (!known) continue;
+      this.#cache.markStale(id);
+      if (this.#began) this.#queue.add(id);
+    }
+  }
+
+  #publishSources(): void {
+    this.#d.status.setSources(this.#d.sources.map((s) => sourceStatus(s.snapshot())));
+  }
+
+  /** Stops triggers, lets running reconciles finish within the deadline, stops sources. */
+  async stop(deadlineMs: number): Promise<boolean> {
+    if (this.#stopped) return true;
+    this.#stopped = true;
+    this.#d.status.markStopping();
+    for (const t of [this.#resyncTimer, this.#initialTimer, this.#deploymentsTimer]) if (t !== undefined) this.#timers.clearTimeout(t);
+    this.#abort.abort();
+    const [finished] = await Promise.all([
+      this.#queue.shutdown(deadlineMs),
+      this.#events?.close(),
+      ...this.#d.sources.map((s) => s.stop()),
+    ]);
+    return finished;
+  }
+}
+
+function ownedApp(app: MarathonApp): boolean {
+  return isManaged(app.labels);
+}
+
+export function sourceStatus(s: SourceSnapshot): SourceStatus {
+  return {
+    name: s.name,
+    state: s.state,
+    lastReadAt: s.lastReadAt?.toISOString() ?? null,
+    lastError: s.lastError ?? null,
+    revision: s.revision ?? null,
+    ...(s.dirty !== undefined ? { dirty: s.dirty } : {}),
+    apps: s.apps.size,
+  };
+}

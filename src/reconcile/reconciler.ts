@@ -1,0 +1,253 @@
+// Reconciles ONE app id: reads its desired state (merged sources) and its actual state
+// (cache, re-read when stale), computes the action with the pure plan, executes it, and
+// writes the app's status. Level-triggered: it never relies on what triggered it.
+//
+// Every outcome is sorted into the controller-runtime contract (workqueue.ts):
+// done (maybe look again soon), retry (transient, with backoff or a known delay), or
+// terminal (will not improve until the input changes).
+
+import type { Logger } from '../log.js';
+import type { AppId } from '../model/app-id.js';
+import { describeSource, type DesiredApp } from '../model/desired.js';
+import { isManaged, LABEL_SOURCE } from '../model/labels.js';
+import type { MarathonApp } from '../model/marathon.js';
+import type { Action } from '../model/plan.js';
+import type { SyncStatus } from '../model/status.js';
+import { planApp } from '../plan/plan.js';
+import { appHealth } from '../status/health.js';
+import type { AppStatus, ErrorRecord } from '../status/model.js';
+import type { StatusStore } from '../status/store.js';
+import type { ActualCache } from './actual-cache.js';
+import type { DesiredEntry, DesiredView } from './desired-view.js';
+import { describeMarathonError, errorRecord, type WriteOutcome, type Writer } from './writer.js';
+import type { PruneGuard } from './prune-guard.js';
+import type { Timers } from './timers.js';
+import type { ReconcileResult } from './workqueue.js';
+import type { MarathonReader } from './ports.js';
+
+export interface ReconcilerOptions {
+  /** Delete managed apps no source declares. */
+  prune: boolean;
+  /** A prune candidate must stay one this long before it is deleted (trickling file events). */
+  pruneSettleMs: number;
+  /** How soon to look again while a deployment of the app runs. */
+  progressPollMs: number;
+}
+
+export interface ReconcilerDeps {
+  marathon: MarathonReader;
+  writer: Writer;
+  cache: ActualCache;
+  view: () => DesiredView;
+  guard: PruneGuard;
+  /** When each current prune candidate became one (the controller keeps this). */
+  candidateSince: (id: AppId) => number | undefined;
+  status: StatusStore;
+  /** Failures of the latest deployment of an app, from deployment_failed events. */
+  deploymentFailures: ReadonlyMap<AppId, string>;
+  /** Marathon answered its last read. */
+  marathonKnown: () => boolean;
+  onMarathonError: (err: unknown) => void;
+  onMarathonOk: () => void;
+  logger: Logger;
+  timers: Timers;
+  options: ReconcilerOptions;
+}
+
+const EMBED = ['apps.counts', 'apps.deployments', 'apps.lastTaskFailure'] as const;
+
+export class Reconciler {
+  #seq = 0;
+
+  constructor(private readonly d: ReconcilerDeps) {}
+
+  async reconcile(id: AppId): Promise<ReconcileResult> {
+    const log = this.d.logger.child({ appId: id, reconcileId: `r${++this.#seq}` });
+    const read = await this.#actual(id);
+    if (!read.ok) {
+      this.#writeStatus(id, { sync: 'Unknown', entry: this.d.view().get(id), actual: undefined, lastError: errorRecord(read.error) });
+      log.debug({ err: describeMarathonError(read.error) }, 'cannot read app from Marathon');
+      return { kind: 'retry', error: read.error };
+    }
+    const actual = read.app;
+    const entry = this.d.view().get(id, actual?.labels?.[LABEL_SOURCE]);
+    const owned = actual !== undefined && isManaged(actual.labels);
+
+    switch (entry.kind) {
+      case 'invalid': {
+        const p = entry.problems[0];
+        const lastError: ErrorRecord = p
+          ? { message: p.message, code: p.code, ...p.location }
+          : { message: 'invalid declaration' };
+        this.#writeStatus(id, { sync: 'Invalid', entry, actual, lastError });
+        return { kind: 'terminal', error: new Error(lastError.message) };
+      }
+      case 'conflict': {
+        const where = entry.declarations.map(describeSource).join(' and ');
+        this.#writeStatus(id, { sync: 'Conflict', entry, actual, lastError: { message: `declared more than once: ${where}`, code: 'duplicate-id' } });
+        return { kind: 'terminal', error: new Error(`${id} declared more than once`) };
+      }
+      case 'unknown':
+        if (actual && owned) this.#writeStatus(id, { sync: 'Unknown', entry, actual, lastError: { message: entry.reason } });
+        return { kind: 'done' };
+      case 'absent':
+        return this.#prune(id, actual, owned, log);
+      case 'app':
+        return this.#converge(entry.app, actual, owned, log);
+    }
+  }
+
+  async #actual(id: AppId): Promise<{ ok: true; app: MarathonApp | undefined } | { ok: false; error: unknown }> {
+    const cached = this.d.cache.get(id);
+    if (cached && !cached.stale) return { ok: true, app: cached.app };
+    try {
+      const app = await this.d.marathon.getApp(id, { embed: [...EMBED] });
+      this.d.cache.set(id, app, this.d.timers.now());
+      this.d.onMarathonOk();
+      return { ok: true, app };
+    } catch (err) {
+      if (codeOf(err) === 'MRK_MARATHON_NOT_FOUND') {
+        this.d.cache.set(id, undefined, this.d.timers.now());
+        this.d.onMarathonOk();
+        return { ok: true, app: undefined };
+      }
+      this.d.onMarathonError(err);
+      return { ok: false, error: err };
+    }
+  }
+
+  async #prune(id: AppId, actual: MarathonApp | undefined, owned: boolean, log: Logger): Promise<ReconcileResult> {
+    if (!actual || !owned) {
+      // Not declared and not ours (or gone): nothing to report.
+      this.d.status.removeApp(id);
+      this.d.cache.forget(id);
+      return { kind: 'done' };
+    }
+    const entry: DesiredEntry = { kind: 'absent' };
+    if (!this.d.options.prune) {
+      this.#writeStatus(id, { sync: 'OutOfSync', entry, actual, lastError: { message: 'no source declares this app; pruning is disabled' } });
+      return { kind: 'done' };
+    }
+    if (!this.d.guard.allows(id)) {
+      const v = this.d.guard.verdict;
+      const message = v.blocked
+        ? `deletion blocked by the prune guard (${v.candidates.length} apps would be deleted, limit ${v.limit})`
+        : 'waiting to be judged by the prune guard';
+      this.#writeStatus(id, { sync: 'OutOfSync', entry, actual, lastError: { message, code: 'prune-blocked' } });
+      return { kind: 'done' };
+    }
+    const since = this.d.candidateSince(id);
+    const waited = since === undefined ? 0 : this.d.timers.now() - since;
+    if (waited < this.d.options.pruneSettleMs) {
+      this.#writeStatus(id, { sync: 'OutOfSync', entry, actual, lastError: null, pending: ['(delete)'] });
+      return { kind: 'done', requeueAfterMs: this.d.options.pruneSettleMs - waited };
+    }
+    const action: Action = { kind: 'delete', id, actual };
+    return this.#apply(action, undefined, actual, entry, log);
+  }
+
+  async #converge(desired: DesiredApp, actual: MarathonApp | undefined, owned: boolean, log: Logger): Promise<ReconcileResult> {
+    const entry: DesiredEntry = { kind: 'app', app: desired };
+    if (actual === undefined && this.d.cache.get(desired.id)?.origin !== 'get') {
+      // The owned list cannot show apps maracker does not own: read this id before creating,
+      // so an unowned app with this id is reported as a conflict instead of hit with a 409.
+      this.d.cache.markStale(desired.id);
+      const again = await this.#actual(desired.id);
+      if (!again.ok) return { kind: 'retry', error: again.error };
+      if (again.app) return this.#converge(desired, again.app, isManaged(again.app.labels), log);
+    }
+    if (actual && !owned && !desired.adopt) {
+      this.#writeStatus(desired.id, {
+        sync: 'Conflict',
+        entry,
+        actual,
+        lastError: { message: 'an app with this id exists in Marathon and is not managed by maracker; set metadata.adopt: true to take it over', code: 'unowned' },
+      });
+      return { kind: 'terminal', error: new Error('unowned app') };
+    }
+    const action = planApp(desired, actual);
+    if (action.kind === 'noop') {
+      const verdict = this.#writeStatus(desired.id, { sync: 'Synced', entry, actual, lastError: null });
+      // Keep watching while Marathon deploys, so status reaches Healthy without waiting for a resync.
+      return verdict === 'Progressing' ? { kind: 'done', requeueAfterMs: this.d.options.progressPollMs } : { kind: 'done' };
+    }
+    return this.#apply(action, desired, actual, entry, log);
+  }
+
+  async #apply(action: Action, desired: DesiredApp | undefined, actual: MarathonApp | undefined, entry: DesiredEntry, log: Logger): Promise<ReconcileResult> {
+    const pending = action.kind === 'update' ? action.changes.map((c) => c.path) : [`(${action.kind})`];
+    const outcome: WriteOutcome = await this.d.writer.write(action);
+    switch (outcome.kind) {
+      case 'applied':
+        log.info({ action: action.kind, ...(action.kind === 'update' ? { mode: action.mode, changes: pending } : {}), deploymentId: outcome.deploymentId }, `${action.kind === 'update' ? action.mode : action.kind} applied`);
+        this.#writeStatus(action.id, { sync: 'OutOfSync', entry, actual, lastError: null, pending, appliedAt: outcome.at });
+        if (action.kind === 'delete' && desired === undefined) this.d.status.removeApp(action.id);
+        return { kind: 'done', requeueAfterMs: this.d.options.progressPollMs };
+      case 'not-leader':
+        this.#writeStatus(action.id, { sync: 'OutOfSync', entry, actual, lastError: null, pending });
+        return { kind: 'done' };
+      case 'stopped':
+        return { kind: 'done' };
+      case 'retry':
+        log.warn({ action: action.kind, err: outcome.error }, `${action.kind} deferred: ${outcome.error.message}`);
+        this.#writeStatus(action.id, { sync: 'OutOfSync', entry, actual, lastError: outcome.error, pending });
+        return { kind: 'retry', error: outcome.error, ...(outcome.afterMs !== undefined ? { afterMs: outcome.afterMs } : {}) };
+      case 'rejected':
+        log.error({ action: action.kind, err: outcome.error }, `${action.kind} rejected by Marathon: ${outcome.error.message}`);
+        this.#writeStatus(action.id, { sync: 'OutOfSync', entry, actual, lastError: outcome.error, pending, rejected: true });
+        return { kind: 'terminal', error: outcome.error };
+    }
+  }
+
+  /** Writes the app's status record; returns its health. */
+  #writeStatus(
+    id: AppId,
+    s: {
+      sync: SyncStatus;
+      entry: DesiredEntry;
+      actual: MarathonApp | undefined;
+      lastError: ErrorRecord | null;
+      pending?: string[];
+      appliedAt?: string;
+      rejected?: boolean;
+    },
+  ): string {
+    const desired = s.entry.kind === 'app' ? s.entry.app : undefined;
+    const previous = this.d.status.getApp(id);
+    const failure = s.rejected ? s.lastError?.message : this.d.deploymentFailures.get(id);
+    const h = appHealth({
+      desiredInstances: desired ? (desired.definition.instances ?? 1) : undefined,
+      actual: s.actual,
+      marathonKnown: this.d.marathonKnown(),
+      ...(failure !== undefined ? { deploymentFailure: failure } : {}),
+    });
+    const record: AppStatus = {
+      id,
+      source: desired ? describeSource(desired.source) : sourceOfEntry(s.entry, s.actual),
+      sync: s.sync,
+      health: h.health,
+      instances: h.instances,
+      url: desired?.url ?? null,
+      lastAppliedAt: s.appliedAt ?? previous?.lastAppliedAt ?? null,
+      lastError: s.lastError ?? (h.health === 'Degraded' && h.message ? { message: h.message } : null),
+      pendingChanges: s.sync === 'OutOfSync' ? (s.pending ?? previous?.pendingChanges ?? []) : [],
+    };
+    this.d.status.setApp(record);
+    return h.health;
+  }
+}
+
+function sourceOfEntry(entry: DesiredEntry, actual: MarathonApp | undefined): string | null {
+  if (entry.kind === 'conflict') return entry.declarations.map(describeSource).join(', ');
+  if (entry.kind === 'invalid') {
+    const loc = entry.problems[0]?.location;
+    if (loc?.file) return loc.line !== undefined ? `${loc.file}:${loc.line}` : loc.file;
+    if (loc?.row) return `database row ${loc.row}`;
+  }
+  const label = actual?.labels?.[LABEL_SOURCE];
+  return label ?? null;
+}
+
+function codeOf(err: unknown): string | undefined {
+  return typeof err === 'object' && err !== null && 'code' in err ? String((err as { code: unknown }).code) : undefined;
+}

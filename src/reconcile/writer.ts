@@ -1,0 +1,145 @@
+// Executes one planned write against Marathon, under the global limits (leadership,
+// deployment gate, write rate), and sorts every failure into "try again" or "rejected".
+// Writes are never retried here: a timed-out write may have been applied, so the caller
+// re-reads the app and plans again.
+
+import type { Action } from '../model/plan.js';
+import type { DeploymentRef } from '../model/marathon.js';
+import type { ErrorRecord } from '../status/model.js';
+import type { ActualCache } from './actual-cache.js';
+import type { DeploymentGate } from './deployment-gate.js';
+import type { Leadership, MarathonWriter } from './ports.js';
+import type { Timers } from './timers.js';
+import type { TokenBucket } from './token-bucket.js';
+
+export type WriteKind = 'create' | 'scale' | 'update' | 'delete';
+
+export type WriteOutcome =
+  | { kind: 'applied'; deploymentId: string; at: string }
+  /** Another daemon leads: the write is its job. */
+  | { kind: 'not-leader' }
+  /** The daemon is shutting down. */
+  | { kind: 'stopped' }
+  /** Transient: try again (after `afterMs` when the writer knows a better delay than backoff). */
+  | { kind: 'retry'; error: ErrorRecord; afterMs?: number }
+  /** Marathon refused the definition itself: retrying the same input cannot succeed. */
+  | { kind: 'rejected'; error: ErrorRecord };
+
+export interface WriterDeps {
+  marathon: MarathonWriter;
+  gate: DeploymentGate;
+  bucket: TokenBucket;
+  leadership: Leadership;
+  cache: ActualCache;
+  timers: Timers;
+  /** Send force=true (override deployment locks). Off by default. */
+  force: boolean;
+  /** How soon to try again when the app is locked by a running deployment. */
+  lockRetryMs: number;
+  signal: AbortSignal;
+  onWrite?: (kind: WriteKind, outcome: WriteOutcome['kind']) => void;
+  /** Called right before the request goes out (the safety harness records write order). */
+  beforeWrite?: (action: Action) => void;
+}
+
+function codeOf(err: unknown): string | undefined {
+  return typeof err === 'object' && err !== null && 'code' in err ? String((err as { code: unknown }).code) : undefined;
+}
+
+export function describeMarathonError(err: unknown): { code?: string; message: string } {
+  const code = codeOf(err);
+  const message = err instanceof Error ? err.message : String(err);
+  return code ? { code, message } : { message };
+}
+
+export function errorRecord(err: unknown): ErrorRecord {
+  return describeMarathonError(err);
+}
+
+export function writeKind(action: Action): WriteKind | undefined {
+  switch (action.kind) {
+    case 'create':
+      return 'create';
+    case 'update':
+      return action.mode === 'scale' ? 'scale' : 'update';
+    case 'delete':
+      return 'delete';
+    default:
+      return undefined;
+  }
+}
+
+export class Writer {
+  constructor(private readonly d: WriterDeps) {}
+
+  async write(action: Action): Promise<WriteOutcome> {
+    const kind = writeKind(action);
+    if (!kind) throw new TypeError(`not a write: ${action.kind}`);
+    const outcome = await this.#write(action, kind);
+    this.d.onWrite?.(kind, outcome.kind);
+    return outcome;
+  }
+
+  async #write(action: Action, kind: WriteKind): Promise<WriteOutcome> {
+    if (!(await this.d.leadership.canWrite())) return { kind: 'not-leader' };
+    const ticket = await this.d.gate.acquire(this.d.signal);
+    if (!ticket) return { kind: 'stopped' };
+    if (!(await this.d.bucket.take(this.d.signal))) {
+      ticket.cancel();
+      return { kind: 'stopped' };
+    }
+    // Waiting for a slot can take long: a daemon that lost its lock meanwhile must not write.
+    if (!(await this.d.leadership.canWrite())) {
+      ticket.cancel();
+      return { kind: 'not-leader' };
+    }
+    this.d.beforeWrite?.(action);
+    this.d.cache.recordWrite(action.id, this.d.timers.now());
+    let ref: DeploymentRef;
+    try {
+      ref = await this.#send(action, kind);
+    } catch (err) {
+      ticket.cancel();
+      return this.#classify(err);
+    }
+    ticket.bind(ref.deploymentId);
+    return { kind: 'applied', deploymentId: ref.deploymentId, at: new Date(this.d.timers.now()).toISOString() };
+  }
+
+  #send(action: Action, kind: WriteKind): Promise<DeploymentRef> {
+    const force = this.d.force ? { force: true } : {};
+    switch (action.kind) {
+      case 'create':
+        return this.d.marathon.createApp(action.desired.definition);
+      case 'update':
+        return kind === 'scale'
+          ? this.d.marathon.scaleApp(action.id, action.desired.definition.instances ?? 1, force)
+          : this.d.marathon.updateApp(action.id, action.desired.definition, force);
+      case 'delete':
+        return this.d.marathon.deleteApp(action.id, force);
+      default:
+        throw new TypeError(`not a write: ${action.kind}`);
+    }
+  }
+
+  #classify(err: unknown): WriteOutcome {
+    const error = errorRecord(err);
+    switch (codeOf(err)) {
+      case 'MRK_MARATHON_DEPLOYMENT_LOCKED':
+        // Wait for the running deployment (its deployment_success event also re-queues the app).
+        return { kind: 'retry', error, afterMs: this.d.lockRetryMs };
+      case 'MRK_MARATHON_DEPLOYMENT_CAP':
+        this.d.gate.capExceeded();
+        return { kind: 'retry', error };
+      case 'MRK_MARATHON_ALREADY_EXISTS':
+      case 'MRK_MARATHON_NOT_FOUND':
+        // The app appeared or vanished behind our back: re-read at once and plan again.
+        return { kind: 'retry', error, afterMs: 0 };
+      case 'MRK_MARATHON_VALIDATION':
+        return { kind: 'rejected', error };
+      default:
+        // Timeouts, resets, 5xx, bad bodies, auth problems, other conflicts: back off.
+        return { kind: 'retry', error };
+    }
+  }
+}

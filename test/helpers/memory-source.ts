@@ -1,0 +1,47 @@
+// An in-memory Source for controller unit tests: the test sets what it declares.
+
+import type { DesiredApp, SourceRef } from '../../src/model/desired.js';
+import type { Problem } from '../../src/model/problem.js';
+import type { SourceState } from '../../src/model/status.js';
+import { emptySnapshot, type Source, type SourceChange, type SourceSnapshot } from '../../src/sources/source.js';
+
+export class MemorySource implements Source {
+  #snapshot: SourceSnapshot;
+  #onChange: ((c: SourceChange) => void) | undefined;
+  resyncs = 0;
+
+  constructor(readonly name = 'folder', state: SourceState = 'Ready') {
+    this.#snapshot = emptySnapshot(name, state);
+  }
+
+  async start(onChange: (c: SourceChange) => void): Promise<void> {
+    this.#onChange = onChange;
+  }
+
+  snapshot(): SourceSnapshot {
+    return this.#snapshot;
+  }
+
+  async resync(): Promise<void> {
+    this.resyncs++;
+  }
+
+  async stop(): Promise<void> {
+    this.#onChange = undefined;
+  }
+
+  /** Replaces what the source declares and notifies the controller. */
+  set(fields: { apps?: DesiredApp[]; invalid?: Array<[string, Problem[]]>; conflicts?: Array<[string, SourceRef[]]>; state?: SourceState; unknownSourceLabels?: string[] }): void {
+    const before = new Set([...this.#snapshot.apps.keys(), ...this.#snapshot.invalid.keys()]);
+    this.#snapshot = {
+      ...emptySnapshot(this.name, fields.state ?? 'Ready'),
+      apps: new Map((fields.apps ?? []).map((a) => [a.id, a])),
+      invalid: new Map(fields.invalid ?? []),
+      conflicts: new Map(fields.conflicts ?? []),
+      unknownSourceLabels: new Set(fields.unknownSourceLabels ?? []),
+      lastReadAt: new Date(0),
+    };
+    const ids = new Set([...before, ...this.#snapshot.apps.keys(), ...this.#snapshot.invalid.keys()]);
+    this.#onChange?.({ ids });
+  }
+}

@@ -1,0 +1,259 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../src/log.js';
+import type { Role } from '../../src/model/status.js';
+import { Controller, type ControllerOptions } from '../../src/reconcile/controller.js';
+import { ALWAYS_LEADER, type Leadership } from '../../src/reconcile/ports.js';
+import { DEFAULT_PRUNE_GUARD } from '../../src/reconcile/prune-guard.js';
+import { StatusStore } from '../../src/status/store.js';
+import { desiredApp, marathonApp, unownedApp } from '../helpers/builders.js';
+import { FakeMarathon, FakeMarathonError } from '../helpers/fake-marathon.js';
+import { MemorySource } from '../helpers/memory-source.js';
+
+const OPTIONS: ControllerOptions = {
+  resyncIntervalMs: 3_600_000,
+  concurrency: 2,
+  maxDeployments: 10,
+  writeRatePerSecond: 1000,
+  force: false,
+  prune: true,
+  pruneGuard: DEFAULT_PRUNE_GUARD,
+  events: true,
+  pruneSettleMs: 0,
+  progressPollMs: 3_600_000,
+  lockRetryMs: 20,
+  deploymentsPollMs: 3_600_000,
+  initialRetryMs: 10,
+};
+
+const stops: Array<() => Promise<unknown>> = [];
+afterEach(async () => {
+  while (stops.length > 0) await stops.pop()?.();
+});
+
+async function until(cond: () => boolean, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+async function settle(): Promise<void> {
+  await new Promise((r) => setTimeout(r, 50));
+}
+
+function setup(opts: { options?: Partial<ControllerOptions>; sources?: MemorySource[]; leadership?: Leadership; role?: Role } = {}) {
+  const marathon = new FakeMarathon();
+  const sources = opts.sources ?? [new MemorySource('folder')];
+  const status = new StatusStore({ instance: 't', marathonUrl: 'http://marathon', role: opts.role ?? 'standalone' });
+  const controller = new Controller({
+    sources,
+    marathon,
+    marathonUrl: 'http://marathon',
+    status,
+    leadership: opts.leadership ?? ALWAYS_LEADER,
+    logger: silentLogger(),
+    options: { ...OPTIONS, ...opts.options },
+  });
+  stops.push(() => controller.stop(1000));
+  return { marathon, sources, source: sources[0] as MemorySource, status, controller };
+}
+
+describe('Controller', () => {
+  it('does nothing when Marathon already matches the sources', async () => {
+    const { marathon, source, status, controller } = setup();
+    marathon.seed(marathonApp());
+    source.set({ apps: [desiredApp()] });
+    await controller.start();
+    await until(() => status.ready, 'first sync');
+    expect(marathon.writes()).toEqual([]);
+    expect(status.getApp('/demo/web')).toMatchObject({ sync: 'Synced', health: 'Healthy', source: 'demo.yaml:1' });
+  });
+
+  it('creates a declared app after checking no unowned app holds its id', async () => {
+    const { marathon, source, status, controller } = setup();
+    source.set({ apps: [desiredApp()] });
+    await controller.start();
+    await until(() => status.ready);
+    expect(marathon.calls).toEqual(['GET /v2/apps?label=maracker.managed-by==maracker', 'GET /demo/web', 'POST /demo/web']);
+    expect(status.getApp('/demo/web')).toMatchObject({ sync: 'OutOfSync', pendingChanges: ['(create)'] });
+    expect(status.getApp('/demo/web')?.lastAppliedAt).not.toBeNull();
+  });
+
+  it('scales without restart when only instances change', async () => {
+    const { marathon, source, status, controller } = setup();
+    marathon.seed(marathonApp());
+    source.set({ apps: [desiredApp({ instances: 5 })] });
+    await controller.start();
+    await until(() => status.ready);
+    expect(marathon.writes()).toEqual(['SCALE /demo/web 5']);
+  });
+
+  it('updates with a full definition when anything else changes', async () => {
+    const { marathon, source, status, controller } = setup();
+    marathon.seed(marathonApp());
+    source.set({ apps: [desiredApp({ mem: 512 })] });
+    await controller.start();
+    await until(() => status.ready);
+    expect(marathon.writes()).toEqual(['PUT /demo/web']);
+    expect(marathon.apps.get('/demo/web')?.mem).toBe(512);
+  });
+
+  it('never touches an app it does not own, declared or not', async () => {
+    const { marathon, source, status, controller } = setup();
+    marathon.seed(unownedApp(), unownedApp({ id: '/other/app' }));
+    source.set({ apps: [desiredApp({ mem: 999 })] });
+    await controller.start();
+    await until(() => status.ready);
+    expect(marathon.writes()).toEqual([]);
+    expect(status.getApp('/demo/web')).toMatchObject({ sync: 'Conflict', lastError: { code: 'unowned' } });
+    expect(status.getApp('/other/app')).toBeUndefined();
+  });
+
+  it('adopts an unowned app when the manifest asks for it', async () => {
+    const { marathon, source, status, controller } = setup();
+    marathon.seed(unownedApp());
+    source.set({ apps: [desiredApp({}, { adopt: true })] });
+    await controller.start();
+    await until(() => status.ready);
+    expect(marathon.writes()).toEqual(['PUT /demo/web']);
+  });
+
+  it('writes nothing before every source has loaded once', async () => {
+    const folder = new MemorySource('folder');
+    const database = new MemorySource('database', 'Pending');
+    const { marathon, status, controller } = setup({ sources: [folder, database] });
+    folder.set({ apps: [desiredApp()] });
+    await controller.start();
+    await settle();
+    expect(marathon.writes()).toEqual([]);
+    expect(controller.began).toBe(false);
+    database.set({ apps: [] });
+    await until(() => status.ready);
+    expect(marathon.writes()).toEqual(['POST /demo/web']);
+  });
+
+  it('deletes an owned app no source declares any more', async () => {
+    const { marathon, source, status, controller } = setup();
+    marathon.seed(marathonApp(), marathonApp({ id: '/demo/old' }));
+    source.set({ apps: [desiredApp()] });
+    await controller.start();
+    await until(() => marathon.writes().length > 0);
+    await until(() => status.getApp('/demo/old') === undefined, 'status of the deleted app to go');
+    expect(marathon.writes()).toEqual(['DELETE /demo/old']);
+  });
+
+  it('deletes nothing while a source cannot be read', async () => {
+    const folder = new MemorySource('folder');
+    const database = new MemorySource('database');
+    const { marathon, status, controller } = setup({ sources: [folder, database] });
+    marathon.seed(marathonApp({ id: '/db/app' }));
+    folder.set({ apps: [] });
+    database.set({ apps: [desiredApp({ id: '/db/app' })] });
+    await controller.start();
+    await until(() => status.ready);
+    database.set({ state: 'Unknown' });
+    await settle();
+    expect(marathon.writes()).toEqual([]);
+    expect(status.getApp('/db/app')).toMatchObject({ sync: 'Unknown' });
+    expect(status.snapshot().phase).toBe('Degraded');
+  });
+
+  it('blocks a pass that would delete more than the prune guard allows, until approved', async () => {
+    const { marathon, source, status, controller } = setup();
+    const ids = Array.from({ length: 8 }, (_, i) => `/demo/app${i}`);
+    marathon.seed(...ids.map((id) => marathonApp({ id })));
+    source.set({ apps: [] });
+    await controller.start();
+    await until(() => status.ready);
+    await settle();
+    expect(marathon.writes()).toEqual([]);
+    expect(status.snapshot()).toMatchObject({ phase: 'Blocked', prune: { blocked: true, limit: 5, candidates: ids } });
+    expect(controller.approvePrune('test')).toEqual(ids);
+    await until(() => marathon.writes().length === 8, 'approved deletes');
+    expect(marathon.apps.size).toBe(0);
+  });
+
+  it('leaves the apps of an invalid declaration untouched and reports where the problem is', async () => {
+    const { marathon, source, status, controller } = setup();
+    marathon.seed(marathonApp());
+    source.set({ invalid: [['/demo/web', [{ code: 'schema', message: 'unknown field "instaces"', location: { file: 'web.yaml', line: 7, column: 3 } }]]] });
+    await controller.start();
+    await until(() => status.ready);
+    expect(marathon.writes()).toEqual([]);
+    expect(status.getApp('/demo/web')).toMatchObject({
+      sync: 'Invalid',
+      health: 'Healthy',
+      source: 'web.yaml:7',
+      lastError: { message: 'unknown field "instaces"', file: 'web.yaml', line: 7, column: 3 },
+    });
+  });
+
+  it('applies neither declaration of an id declared twice', async () => {
+    const folder = new MemorySource('folder');
+    const database = new MemorySource('database');
+    const { marathon, status, controller } = setup({ sources: [folder, database] });
+    folder.set({ apps: [desiredApp({ mem: 1 })] });
+    database.set({ apps: [desiredApp({ mem: 2 }, { source: { kind: 'database', row: '/demo/web' } })] });
+    await controller.start();
+    await until(() => status.ready);
+    expect(marathon.writes()).toEqual([]);
+    expect(status.getApp('/demo/web')).toMatchObject({ sync: 'Conflict', source: 'demo.yaml:1, database row /demo/web' });
+  });
+
+  it('waits for a running deployment when Marathon says the app is locked, then applies', async () => {
+    const { marathon, source, status, controller } = setup();
+    marathon.seed(marathonApp());
+    marathon.failNext('PUT /demo/web', new FakeMarathonError('MRK_MARATHON_DEPLOYMENT_LOCKED', 'locked'));
+    source.set({ apps: [desiredApp({ mem: 300 })] });
+    await controller.start();
+    await until(() => marathon.writes().length === 2, 'retry after the lock');
+    expect(marathon.writes()).toEqual(['PUT /demo/web', 'PUT /demo/web']);
+    expect(status.getApp('/demo/web')?.lastError).toBeNull();
+  });
+
+  it('repairs an out-of-band scale as soon as an event names the app', async () => {
+    const { marathon, source, status, controller } = setup();
+    marathon.seed(marathonApp());
+    source.set({ apps: [desiredApp()] });
+    await controller.start();
+    await until(() => status.ready);
+    (marathon.apps.get('/demo/web') as { instances: number }).instances = 7;
+    marathon.emit({ eventType: 'api_post_event', appDefinition: { id: '/demo/web' } });
+    await until(() => marathon.writes().length === 1, 'self-heal');
+    expect(marathon.writes()).toEqual(['SCALE /demo/web 2']);
+  });
+
+  it('does not write when another daemon leads, but keeps status current', async () => {
+    const { marathon, source, status, controller } = setup({ leadership: { canWrite: async () => false } });
+    source.set({ apps: [desiredApp()] });
+    await controller.start();
+    await until(() => status.ready);
+    expect(marathon.writes()).toEqual([]);
+    expect(status.getApp('/demo/web')).toMatchObject({ sync: 'OutOfSync', health: 'Missing' });
+  });
+
+  it('re-lists Marathon at once after an event stream gap', async () => {
+    const { marathon, source, status, controller } = setup();
+    source.set({ apps: [] });
+    await controller.start();
+    await until(() => status.ready);
+    const lists = () => marathon.calls.filter((c) => c.startsWith('GET /v2/apps')).length;
+    const before = lists();
+    marathon.gap('stream reconnected');
+    await until(() => lists() === before + 1, 'resync after gap');
+    expect(source.resyncs).toBe(1);
+  });
+
+  it('keeps retrying the first listing while Marathon is down, then converges', async () => {
+    const { marathon, source, status, controller } = setup();
+    const down = new FakeMarathonError('MRK_MARATHON_CONNECTION', 'connect ECONNREFUSED');
+    for (let i = 0; i < 3; i++) marathon.failNext('LIST', down);
+    source.set({ apps: [desiredApp()] });
+    await controller.start();
+    await until(() => status.snapshot().marathon.lastError !== null);
+    expect(status.snapshot()).toMatchObject({ phase: 'Degraded', marathon: { reachable: false, lastError: { code: 'MRK_MARATHON_CONNECTION' } } });
+    await until(() => status.ready, 'convergence after Marathon returns');
+    expect(marathon.writes()).toEqual(['POST /demo/web']);
+  });
+});
