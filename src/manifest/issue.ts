@@ -1,0 +1,34 @@
+// An issue is a problem before it knows its file: a code, a message and the path of the
+// offending value inside the document (or row). Validation and translation produce issues;
+// the YAML reader and the row reader turn them into located Problems, so the pure steps do
+// not care where the data came from.
+
+export type PathSegment = string | number;
+export type Path = readonly PathSegment[];
+
+export interface Issue {
+  /** Stable problem code (see docs/manifest.md, "What validation reports"). */
+  code: string;
+  path: Path;
+  /** Text without the path; the reader prefixes or attaches the path. */
+  message: string;
+  /** 'key' points at the key of the last path segment (unknown fields, duplicate names). */
+  at?: 'key' | 'value';
+}
+
+const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$-]*$/;
+
+/** `spec.healthChecks[0].port`, `spec.labels["traefik.enable"]`. */
+export function formatPath(path: Path): string {
+  let out = '';
+  for (const seg of path) {
+    if (typeof seg === 'number') out += `[${seg}]`;
+    else if (IDENTIFIER.test(seg)) out += out === '' ? seg : `.${seg}`;
+    else out += `[${JSON.stringify(seg)}]`;
+  }
+  return out;
+}
+
+export function issue(code: string, path: Path, message: string, at?: 'key' | 'value'): Issue {
+  return at === undefined ? { code, path, message } : { code, path, message, at };
+}

@@ -1,0 +1,180 @@
+// The pure step from a validated manifest spec to the Marathon 1.5+ AppDefinition maracker
+// sends. It emits only what the manifest says, plus labels: Marathon's defaults are applied
+// by the plan's normaliser when it compares, so filling them here would hide the user's
+// intent and duplicate that knowledge. `version` is never emitted (sending it is a rollback).
+
+import type { AppId } from '../model/app-id.js';
+import type { DesiredApp, SourceRef } from '../model/desired.js';
+import { DATABASE_SOURCE_LABEL, fileSourceLabel, LABEL_MANAGED_BY, LABEL_SOURCE, LABEL_SPEC_HASH, MANAGED_BY_VALUE } from '../model/labels.js';
+import type {
+  MarathonAppDefinition,
+  MarathonContainer,
+  MarathonHealthCheck,
+  MarathonNetwork,
+  MarathonPortDefinition,
+  MarathonPortMapping,
+} from '../model/marathon.js';
+import { resolveAppPath } from './app-path.js';
+import { issue, type Issue, type Path } from './issue.js';
+import { specHash } from './spec-hash.js';
+import { publicUrl, traefikLabels, type TraefikPort } from './traefik.js';
+import { DEFAULT_TRAEFIK_GRAMMAR, type AppSpec, type HealthCheckSpec, type PortSpec, type TranslateOptions } from './types.js';
+
+export interface TranslateInput {
+  id: AppId;
+  /** A spec the schema and checks accepted. */
+  spec: AppSpec;
+  /** Labels declared outside spec: metadata.labels, or a database row's labels. */
+  outerLabels?: Record<string, string>;
+  outerLabelsPath: Path;
+  specPath: Path;
+  group: string | undefined;
+  source: SourceRef;
+  adopt: boolean;
+}
+
+export interface TranslateResult {
+  app?: DesiredApp;
+  issues: Issue[];
+}
+
+function definedOnly<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+}
+
+function portDefinition(p: PortSpec): MarathonPortDefinition {
+  return definedOnly({ port: p.hostPort ?? 0, name: p.name, protocol: p.protocol, labels: p.labels });
+}
+
+function portMapping(p: PortSpec, bridge: boolean): MarathonPortMapping {
+  return definedOnly({
+    containerPort: p.containerPort,
+    // Marathon fills hostPort 0 in bridge mode anyway; with container networking an absent
+    // hostPort means "no host port", so only an explicit one is written there.
+    hostPort: bridge ? (p.hostPort ?? 0) : p.hostPort,
+    servicePort: p.servicePort,
+    name: p.name,
+    protocol: p.protocol,
+    labels: p.labels,
+  });
+}
+
+function networksOf(spec: AppSpec): MarathonNetwork[] | undefined {
+  switch (spec.network) {
+    case undefined:
+      return undefined;
+    case 'host':
+      return [{ mode: 'host' }];
+    case 'bridge':
+      return [{ mode: 'container/bridge' }];
+    case 'container':
+      return [definedOnly({ mode: 'container' as const, name: spec.networkName })];
+  }
+}
+
+function containerOf(spec: AppSpec): MarathonContainer | undefined {
+  const hostNetworking = spec.network === undefined || spec.network === 'host';
+  // No declared ports: portMappings are left out, not written as [], so that Marathon gives
+  // the app its one default port ($PORT0). The plan's normaliser relies on this rule.
+  const portMappings = !hostNetworking && spec.ports !== undefined && spec.ports.length > 0 ? spec.ports.map((p) => portMapping(p, spec.network === 'bridge')) : undefined;
+  const volumes = spec.volumes?.map((v) => ({ containerPath: v.containerPath, hostPath: v.hostPath, mode: v.mode ?? 'RW' }));
+  if (spec.image === undefined && hostNetworking && volumes === undefined) return undefined;
+  return definedOnly({
+    type: spec.image !== undefined ? ('DOCKER' as const) : ('MESOS' as const),
+    docker: spec.image !== undefined ? { image: spec.image, ...(spec.docker ?? {}) } : undefined,
+    volumes,
+    portMappings,
+  });
+}
+
+function healthCheck(h: HealthCheckSpec, ports: PortSpec[]): MarathonHealthCheck {
+  return definedOnly({
+    protocol: h.protocol,
+    path: h.path,
+    portIndex: h.port !== undefined ? ports.findIndex((p) => p.name === h.port) : undefined,
+    command: h.command !== undefined ? { value: h.command } : undefined,
+    gracePeriodSeconds: h.gracePeriodSeconds,
+    intervalSeconds: h.intervalSeconds,
+    timeoutSeconds: h.timeoutSeconds,
+    delaySeconds: h.delaySeconds,
+    maxConsecutiveFailures: h.maxConsecutiveFailures,
+    ignoreHttp1xx: h.ignoreHttp1xx,
+    ipProtocol: h.ipProtocol,
+  });
+}
+
+/** The port Traefik routes to: the named port, or the first one (index 0 is also Marathon's default port). */
+function traefikPort(spec: AppSpec): TraefikPort {
+  const ports = spec.ports ?? [];
+  const name = spec.expose?.port ?? ports[0]?.name;
+  const index = Math.max(0, ports.findIndex((p) => p.name === name));
+  const containerPort = ports[index]?.containerPort;
+  if (spec.network === 'container' && containerPort !== undefined && containerPort > 0) return { number: containerPort };
+  return { index };
+}
+
+/** The definition without labels. */
+export function definitionOf(id: AppId, spec: AppSpec, group: string | undefined): MarathonAppDefinition {
+  const hostNetworking = spec.network === undefined || spec.network === 'host';
+  const ports = spec.ports ?? [];
+  return definedOnly({
+    id,
+    cmd: spec.cmd,
+    args: spec.args,
+    container: containerOf(spec),
+    networks: networksOf(spec),
+    // Same rule as portMappings: no declared ports, no portDefinitions (one default port).
+    portDefinitions: hostNetworking && ports.length > 0 ? ports.map(portDefinition) : undefined,
+    instances: spec.instances,
+    cpus: spec.cpus,
+    mem: spec.mem,
+    disk: spec.disk,
+    env: spec.env,
+    healthChecks: spec.healthChecks?.map((h) => healthCheck(h, ports)),
+    constraints: spec.constraints,
+    dependencies: spec.dependencies?.map((d) => resolveAppPath(d, group) ?? d),
+    upgradeStrategy: spec.upgradeStrategy,
+    fetch: spec.fetch,
+    user: spec.user,
+    ...(spec.marathon ?? {}),
+  });
+}
+
+function sortedRecord(r: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(r).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+/** The manifest spec of one app as the DesiredApp maracker converges Marathon to. */
+export function translate(input: TranslateInput, opts: TranslateOptions = {}): TranslateResult {
+  const { id, spec } = input;
+  const grammar = opts.traefik ?? DEFAULT_TRAEFIK_GRAMMAR;
+  const generated = spec.expose ? traefikLabels(id, spec.expose, traefikPort(spec), grammar) : {};
+  const issues: Issue[] = [];
+  const userLabels: Array<[Path, Record<string, string>]> = [
+    [input.outerLabelsPath, input.outerLabels ?? {}],
+    [[...input.specPath, 'labels'], spec.labels ?? {}],
+  ];
+  for (const [path, labels] of userLabels) {
+    for (const key of Object.keys(labels)) {
+      if (key in generated) {
+        issues.push(issue('label-conflict', [...path, key], `collides with the label that spec.expose generates (Traefik ${grammar}); remove it or change expose`, 'key'));
+      }
+    }
+  }
+  if (issues.length > 0) return { issues };
+
+  const sourceLabel = input.source.kind === 'file' ? fileSourceLabel(input.source.path) : DATABASE_SOURCE_LABEL;
+  const definition = definitionOf(id, spec, input.group);
+  definition.labels = sortedRecord({
+    ...(input.outerLabels ?? {}),
+    ...(spec.labels ?? {}),
+    ...generated,
+    [LABEL_MANAGED_BY]: MANAGED_BY_VALUE,
+    [LABEL_SOURCE]: sourceLabel,
+  });
+  const hash = specHash(definition);
+  definition.labels = sortedRecord({ ...definition.labels, [LABEL_SPEC_HASH]: hash });
+  const app: DesiredApp = { id, source: input.source, definition, specHash: hash, adopt: input.adopt };
+  if (spec.expose) app.url = publicUrl(spec.expose);
+  return { app, issues };
+}
