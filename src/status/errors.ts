@@ -1,0 +1,39 @@
+// Errors of the status server. Each has a stable code, sent to clients as
+// `{"error":{"code","message"}}` with its HTTP status; clients match on the code.
+//
+//   MRK_STATUS_UNAUTHORIZED      401  bearer token missing or wrong
+//   MRK_STATUS_TOKEN_REQUIRED    403  the action needs a status token configured on the server
+//   MRK_STATUS_NOT_FOUND         404  no such route
+//   MRK_STATUS_APP_NOT_FOUND     404  no such app
+//   MRK_STATUS_METHOD_NOT_ALLOWED 405 route exists, method does not (see `Allow`)
+//   MRK_STATUS_BAD_QUERY         400  a query filter names an unknown value
+//   MRK_STATUS_PRUNE_UNAVAILABLE 503  this instance cannot approve prunes (not wired, follower)
+//   MRK_STATUS_INTERNAL          500  a bug or an unexpected failure; details in the log
+//   MRK_STATUS_LISTEN            -    the server could not listen (port taken, bad host)
+
+import { MarackerError } from '../errors.js';
+
+export class StatusApiError extends MarackerError {
+  /** HTTP status sent with the error. */
+  readonly status: number;
+  /** Extra response headers (`Allow`, `WWW-Authenticate`). */
+  readonly headers: Readonly<Record<string, string>>;
+
+  constructor(code: string, status: number, message: string, headers: Record<string, string> = {}) {
+    super(code, message);
+    this.status = status;
+    this.headers = headers;
+  }
+}
+
+export class StatusListenError extends MarackerError {
+  readonly host: string;
+  readonly port: number;
+
+  constructor(host: string, port: number, cause: unknown) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    super('MRK_STATUS_LISTEN', `status server cannot listen on ${host}:${port}: ${reason}`, { cause });
+    this.host = host;
+    this.port = port;
+  }
+}

@@ -1,0 +1,304 @@
+// The status server: what portals, users and Prometheus read. Plain node:http.
+//
+// It must answer at once while the daemon runs a 10,000-app pass, so no route does work
+// proportional to the number of apps except sending the store's cached document: an app is
+// a map lookup, the metrics gauges read counters. /healthz touches nothing the daemon holds,
+// so only a dead process fails it. Errors are JSON `{"error":{"code","message"}}` with the
+// stable codes of ./errors.ts. A configured bearer token protects everything but /healthz.
+
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { MarackerError } from '../errors.js';
+import { silentLogger, type Logger } from '../log.js';
+import { HEALTH, SYNC } from '../model/status.js';
+import { bearerChecker } from './auth.js';
+import { StatusApiError, StatusListenError } from './errors.js';
+import { PROMETHEUS_CONTENT_TYPE } from './metrics.js';
+import type { AppStatus } from './model.js';
+import type { StatusStore } from './store.js';
+
+export interface ReadyVerdict {
+  ready: boolean;
+  /** Why not, for humans; shown in the 503 body. */
+  message?: string;
+}
+
+export interface StatusServerOptions {
+  /** Address to bind, e.g. "127.0.0.1" or "0.0.0.0". Required. */
+  host: string;
+  /** 0 picks a free port (see `StatusServer.address`). Required. */
+  port: number;
+  store: StatusStore;
+  /** Rendered on GET /metrics (a MetricsRegistry or DaemonMetrics). */
+  metrics: { render(): string };
+  /** Bearer token for every route but /healthz. Default: none (open, and no prune approval). */
+  token?: string | null;
+  /** Approves the prune list the guard holds back; `by` is who asked (remote address). Default: none (503). */
+  approvePrune?: (by: string) => readonly string[] | Promise<readonly string[]>;
+  /** Default: silent. */
+  logger?: Logger;
+  /** Asked by /readyz once the first full sync is done; can withhold readiness (shutting down). Default: ready. */
+  readyCheck?: () => ReadyVerdict;
+  /** How long close() lets responses in flight finish before cutting their connections. Default 1000. */
+  shutdownGraceMs?: number;
+}
+
+export interface StatusServer {
+  /** e.g. "http://127.0.0.1:8090". */
+  readonly url: string;
+  readonly address: AddressInfo;
+  /** Stops listening and closes every connection, keep-alive ones included. Idempotent. */
+  close(): Promise<void>;
+}
+
+interface Reply {
+  status: number;
+  body: string | Buffer;
+  contentType: string;
+  headers?: Record<string, string>;
+}
+
+interface Context {
+  method: string;
+  path: string;
+  query: URLSearchParams;
+  remote: string;
+}
+
+const JSON_TYPE = 'application/json; charset=utf-8';
+const READ_METHODS = 'GET, HEAD';
+const ROUTE_LIST = 'GET /status, GET /status/apps/{id}, GET /healthz, GET /readyz, GET /metrics, POST /prune/approve';
+const APPS_PREFIX = '/status/apps/';
+
+export async function startStatusServer(options: StatusServerOptions): Promise<StatusServer> {
+  checkOptions(options);
+  const { store, metrics, approvePrune, readyCheck } = options;
+  const token = options.token ?? undefined;
+  const log = (options.logger ?? silentLogger()).child({ component: 'status-server' });
+  const checkBearer = token === undefined ? undefined : bearerChecker(token);
+  const grace = options.shutdownGraceMs ?? 1000;
+  const statusBody = cachedBody(() => store.json());
+
+  const routes: Record<string, { allow: string; public?: boolean; handle: (ctx: Context) => Reply | Promise<Reply> }> = {
+    '/healthz': { allow: READ_METHODS, public: true, handle: () => json(200, { status: 'ok' }) },
+    '/readyz': { allow: READ_METHODS, handle: () => readiness() },
+    '/status': { allow: READ_METHODS, handle: (ctx) => statusDocument(ctx.query) },
+    '/metrics': { allow: READ_METHODS, handle: () => ({ status: 200, body: metrics.render(), contentType: PROMETHEUS_CONTENT_TYPE }) },
+    '/prune/approve': { allow: 'POST', handle: (ctx) => approve(ctx) },
+  };
+
+  function readiness(): Reply {
+    if (!store.ready) return json(503, { status: 'not ready', message: 'first full sync not finished yet' });
+    const verdict = readyCheck?.() ?? { ready: true };
+    if (!verdict.ready) return json(503, { status: 'not ready', message: verdict.message ?? 'not ready' });
+    return json(200, { status: 'ready' });
+  }
+
+  function statusDocument(query: URLSearchParams): Reply {
+    const sync = filterValues(query, 'sync', SYNC);
+    const health = filterValues(query, 'health', HEALTH);
+    if (!sync && !health) return { status: 200, body: statusBody(), contentType: JSON_TYPE };
+    // Filtering walks the apps once: cheap next to serialising them, and only when asked.
+    const doc = store.snapshot();
+    const apps = doc.apps.filter((a) => (!sync || sync.has(a.sync)) && (!health || health.has(a.health)));
+    return json(200, { ...doc, apps });
+  }
+
+  function appDocument(id: string): Reply {
+    const app: AppStatus | undefined = store.getApp(id);
+    if (!app) throw new StatusApiError('MRK_STATUS_APP_NOT_FOUND', 404, `app ${id} is not known to maracker`);
+    return json(200, app);
+  }
+
+  async function approve(ctx: Context): Promise<Reply> {
+    if (token === undefined) {
+      throw new StatusApiError(
+        'MRK_STATUS_TOKEN_REQUIRED',
+        403,
+        'approving a prune deletes apps, so it needs a status token: start maracker with --status-token (MARACKER_STATUS_TOKEN) and send it as "Authorization: Bearer <token>"',
+      );
+    }
+    if (!approvePrune) throw new StatusApiError('MRK_STATUS_PRUNE_UNAVAILABLE', 503, 'this instance cannot approve prunes (it does not prune)');
+    let approved: readonly string[];
+    try {
+      approved = await approvePrune(ctx.remote);
+    } catch (err) {
+      // A refusal the daemon explains (not leader, ...) is the caller's to act on; anything
+      // else is ours and is answered as an internal error by the caller of this function.
+      if (err instanceof MarackerError && !(err instanceof StatusApiError)) throw new StatusApiError(err.code, 409, err.message);
+      throw err;
+    }
+    if (approved.length === 0) {
+      log.info({ by: ctx.remote }, 'prune approval asked, nothing awaits approval');
+      return json(200, { approved: [], message: 'nothing awaits approval' });
+    }
+    log.warn({ by: ctx.remote, approved }, `prune of ${approved.length} apps approved`);
+    return json(200, { approved, message: `approved deleting ${approved.length} apps` });
+  }
+
+  function authorize(req: IncomingMessage): void {
+    if (!checkBearer) return;
+    const verdict = checkBearer(req.headers.authorization);
+    if (verdict === 'ok') return;
+    const message = verdict === 'missing' ? 'this endpoint needs "Authorization: Bearer <token>"' : 'the bearer token is wrong';
+    throw new StatusApiError('MRK_STATUS_UNAUTHORIZED', 401, message, { 'WWW-Authenticate': 'Bearer realm="maracker"' });
+  }
+
+  async function dispatch(req: IncomingMessage, ctx: Context): Promise<Reply> {
+    const route = routes[ctx.path];
+    if (!route?.public) authorize(req);
+    if (route) {
+      if (!allowed(route.allow, ctx.method)) throw methodNotAllowed(ctx, route.allow);
+      return route.handle(ctx);
+    }
+    if (ctx.path.startsWith(APPS_PREFIX) && ctx.path.length > APPS_PREFIX.length) {
+      if (!allowed(READ_METHODS, ctx.method)) throw methodNotAllowed(ctx, READ_METHODS);
+      return appDocument(appIdFromPath(ctx.path.slice(APPS_PREFIX.length)));
+    }
+    throw new StatusApiError('MRK_STATUS_NOT_FOUND', 404, `no route ${ctx.method} ${ctx.path}; routes: ${ROUTE_LIST}`);
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const raw = req.url ?? '/';
+    const q = raw.indexOf('?');
+    const ctx: Context = {
+      method: req.method ?? 'GET',
+      path: q < 0 ? raw : raw.slice(0, q),
+      query: new URLSearchParams(q < 0 ? '' : raw.slice(q + 1)),
+      remote: req.socket.remoteAddress ?? 'unknown',
+    };
+    // No route reads a request body; drain it so a keep-alive connection stays usable.
+    req.resume();
+    let reply: Reply;
+    try {
+      reply = await dispatch(req, ctx);
+    } catch (err) {
+      if (err instanceof StatusApiError) {
+        reply = json(err.status, { error: { code: err.code, message: err.message } }, err.headers);
+      } else {
+        log.error({ err, method: ctx.method, path: ctx.path }, 'status request failed');
+        reply = json(500, { error: { code: 'MRK_STATUS_INTERNAL', message: 'internal error; see the maracker log' } });
+      }
+    }
+    send(res, reply, ctx.method === 'HEAD');
+    log.debug({ method: ctx.method, path: ctx.path, status: reply.status, remote: ctx.remote }, 'status request');
+  }
+
+  const server = createServer((req, res) => void handle(req, res));
+  // Requests here carry no body: a client that dawdles over its headers is not a poller.
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 30_000;
+  await listen(server, options.host, options.port);
+  server.on('error', (err) => log.error({ err }, 'status server error'));
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  log.info({ url: `http://${host}:${address.port}`, auth: token !== undefined }, 'status server listening');
+
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://${host}:${address.port}`,
+    address,
+    close() {
+      closing ??= new Promise<void>((resolve) => {
+        const force = setTimeout(() => server.closeAllConnections(), grace);
+        force.unref();
+        server.close(() => {
+          clearTimeout(force);
+          resolve();
+        });
+        // Keep-alive connections would otherwise hold close() until their idle timeout.
+        server.closeIdleConnections();
+      });
+      return closing;
+    },
+  };
+}
+
+function send(res: ServerResponse, reply: Reply, head: boolean): void {
+  const body = typeof reply.body === 'string' ? Buffer.from(reply.body, 'utf8') : reply.body;
+  res.writeHead(reply.status, {
+    'Content-Type': reply.contentType,
+    'Content-Length': String(body.length),
+    // Status is live: no proxy or browser may answer a poll from a cache.
+    'Cache-Control': 'no-store',
+    'X-Content-Type-Options': 'nosniff',
+    ...reply.headers,
+  });
+  // HEAD gets the headers GET would have had, Content-Length included, and no body.
+  res.end(head ? undefined : body);
+}
+
+function json(status: number, value: unknown, headers?: Record<string, string>): Reply {
+  return { status, body: JSON.stringify(value), contentType: JSON_TYPE, ...(headers ? { headers } : {}) };
+}
+
+/** Encodes the store's document once per change rather than once per poll. */
+function cachedBody(source: () => string): () => Buffer {
+  let text: string | undefined;
+  let bytes = Buffer.alloc(0);
+  return () => {
+    const now = source();
+    if (now !== text) {
+      text = now;
+      bytes = Buffer.from(now, 'utf8');
+    }
+    return bytes;
+  };
+}
+
+function allowed(allow: string, method: string): boolean {
+  return allow.split(', ').includes(method);
+}
+
+function methodNotAllowed(ctx: Context, allow: string): StatusApiError {
+  return new StatusApiError('MRK_STATUS_METHOD_NOT_ALLOWED', 405, `${ctx.method} is not allowed on ${ctx.path}; allowed: ${allow}`, { Allow: allow });
+}
+
+/** "mip/prod/web" (or "%2Fmip%2Fprod%2Fweb") -> "/mip/prod/web". */
+function appIdFromPath(rest: string): string {
+  let decoded = rest;
+  try {
+    decoded = decodeURIComponent(rest);
+  } catch {
+    // Not percent-encoding: look it up as written, it will simply not be found.
+  }
+  return '/' + decoded.split('/').filter((s) => s.length > 0).join('/');
+}
+
+/** `?sync=OutOfSync,Invalid` -> the set; undefined when the filter is absent. */
+function filterValues(query: URLSearchParams, name: string, known: readonly string[]): Set<string> | undefined {
+  const given = query.getAll(name).flatMap((v) => v.split(',')).map((v) => v.trim()).filter((v) => v.length > 0);
+  if (given.length === 0) return undefined;
+  const unknown = given.filter((v) => !known.includes(v));
+  if (unknown.length > 0) {
+    throw new StatusApiError('MRK_STATUS_BAD_QUERY', 400, `unknown ${name} value ${unknown.map((u) => `"${u}"`).join(', ')}; expected one of ${known.join(', ')}`);
+  }
+  return new Set(given);
+}
+
+function listen(server: Server, host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: Error): void => reject(new StatusListenError(host, port, err));
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+}
+
+function checkOptions(o: StatusServerOptions): void {
+  if (typeof o.host !== 'string' || o.host.length === 0) throw new TypeError(`Expected \`host\` to be a non-empty string, got \`${String(o.host)}\``);
+  if (!Number.isInteger(o.port) || o.port < 0 || o.port > 65535) throw new TypeError(`Expected \`port\` to be an integer from 0 to 65535, got \`${String(o.port)}\``);
+  if (typeof o.store?.json !== 'function') throw new TypeError('Expected `store` to be a StatusStore');
+  if (typeof o.metrics?.render !== 'function') throw new TypeError('Expected `metrics` to have a `render()` method (MetricsRegistry or DaemonMetrics)');
+  // An empty token would let anyone in who sends "Bearer " with nothing: refuse it outright.
+  // A token with blanks could never be sent back in an Authorization header.
+  if (o.token !== undefined && o.token !== null && (typeof o.token !== 'string' || !/^\S+$/.test(o.token))) {
+    throw new TypeError('Expected `token` to be a non-empty string without whitespace when given');
+  }
+  if (o.approvePrune !== undefined && typeof o.approvePrune !== 'function') throw new TypeError(`Expected \`approvePrune\` to be a function, got \`${typeof o.approvePrune}\``);
+  if (o.readyCheck !== undefined && typeof o.readyCheck !== 'function') throw new TypeError(`Expected \`readyCheck\` to be a function, got \`${typeof o.readyCheck}\``);
+  const grace = o.shutdownGraceMs;
+  if (grace !== undefined && (!Number.isFinite(grace) || grace < 0)) throw new TypeError(`Expected \`shutdownGraceMs\` to be a number from 0 and up, got \`${grace}\``);
+}

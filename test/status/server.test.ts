@@ -1,0 +1,319 @@
+import { Agent, get, type IncomingMessage } from 'node:http';
+import { Writable } from 'node:stream';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { MarackerError } from '../../src/errors.js';
+import { createLogger } from '../../src/log.js';
+import { createDaemonMetrics } from '../../src/status/daemon-metrics.js';
+import { startStatusServer, type StatusServer, type StatusServerOptions } from '../../src/status/server.js';
+import type { StatusStore } from '../../src/status/store.js';
+import { parseExposition, sampleValue } from './exposition.js';
+import { appStatus, statusStore } from './fixtures.js';
+
+const TOKEN = 's3cret-token';
+
+interface Served {
+  server: StatusServer;
+  store: StatusStore;
+  /** fetch relative to the server, with the bearer token unless `auth: false`. */
+  call(path: string, init?: RequestInit & { auth?: boolean | string }): Promise<Response>;
+}
+
+async function serve(options: Partial<StatusServerOptions> = {}): Promise<Served> {
+  const store = options.store ?? statusStore();
+  const server = await startStatusServer({ host: '127.0.0.1', port: 0, store, metrics: createDaemonMetrics({ store }), ...options });
+  onTestFinished(() => server.close());
+  return {
+    server,
+    store,
+    call(path, init = {}) {
+      const { auth, ...rest } = init;
+      const headers = new Headers(rest.headers);
+      const token = auth === undefined || auth === true ? options.token : typeof auth === 'string' ? auth : undefined;
+      if (token) headers.set('authorization', `Bearer ${token}`);
+      return fetch(`${server.url}${path}`, { ...rest, headers });
+    },
+  };
+}
+
+async function errorOf(res: Response): Promise<{ code: string; message: string }> {
+  const body = (await res.json()) as { error: { code: string; message: string } };
+  return body.error;
+}
+
+function logLines(): { lines: string[]; destination: Writable } {
+  const lines: string[] = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      lines.push(chunk.toString('utf8'));
+      done();
+    },
+  });
+  return { lines, destination };
+}
+
+describe('status server', () => {
+  it('serves the store document at /status and reflects updates', async () => {
+    const { call, store } = await serve();
+    store.setApp(appStatus({ id: '/demo/web' }));
+    let res = await call('/status');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    expect(await res.text()).toBe(store.json());
+
+    store.setApp(appStatus({ id: '/demo/api', sync: 'OutOfSync' }));
+    res = await call('/status');
+    const doc = (await res.json()) as { apps: Array<{ id: string; sync: string }> };
+    expect(doc.apps.map((a) => `${a.id}:${a.sync}`)).toEqual(['/demo/api:OutOfSync', '/demo/web:Synced']);
+  });
+
+  it('filters /status apps by sync and health', async () => {
+    const { call, store } = await serve();
+    store.setApp(appStatus({ id: '/a' }));
+    store.setApp(appStatus({ id: '/b', sync: 'OutOfSync', health: 'Progressing' }));
+    store.setApp(appStatus({ id: '/c', sync: 'Invalid', health: 'Missing' }));
+    const ids = async (query: string): Promise<string[]> => ((await (await call(`/status?${query}`)).json()) as { apps: Array<{ id: string }> }).apps.map((a) => a.id);
+    expect(await ids('sync=OutOfSync')).toEqual(['/b']);
+    expect(await ids('health=Missing,Progressing')).toEqual(['/b', '/c']);
+    expect(await ids('sync=Synced&sync=Invalid&health=Missing')).toEqual(['/c']);
+
+    const res = await call('/status?sync=synced');
+    expect(res.status).toBe(400);
+    expect(await errorOf(res)).toEqual({
+      code: 'MRK_STATUS_BAD_QUERY',
+      message: 'unknown sync value "synced"; expected one of Synced, OutOfSync, Invalid, Conflict, Unknown',
+    });
+  });
+
+  it('looks up one app by its id, group segments as path segments', async () => {
+    const { call, store } = await serve();
+    const web = appStatus({ id: '/mip/prod/web', url: 'https://web.mip.example.org/' });
+    store.setApp(web);
+    for (const path of ['/status/apps/mip/prod/web', '/status/apps/%2Fmip%2Fprod%2Fweb', '/status/apps/mip/prod/web/']) {
+      const res = await call(path);
+      expect(res.status, path).toBe(200);
+      expect(await res.json()).toEqual(web);
+    }
+  });
+
+  it('answers 404 with a JSON error for an unknown app', async () => {
+    const { call } = await serve();
+    const res = await call('/status/apps/x');
+    expect(res.status).toBe(404);
+    expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(await res.json()).toEqual({ error: { code: 'MRK_STATUS_APP_NOT_FOUND', message: 'app /x is not known to maracker' } });
+  });
+
+  it('answers 404 with a JSON error for an unknown route', async () => {
+    const { call } = await serve();
+    const res = await call('/nope');
+    expect(res.status).toBe(404);
+    const err = await errorOf(res);
+    expect(err.code).toBe('MRK_STATUS_NOT_FOUND');
+    expect(err.message).toMatch(/^no route GET \/nope; routes: GET \/status, /);
+  });
+
+  it('answers 405 with Allow for a wrong method', async () => {
+    const { call } = await serve();
+    let res = await call('/status', { method: 'POST' });
+    expect(res.status).toBe(405);
+    expect(res.headers.get('allow')).toBe('GET, HEAD');
+    expect(await errorOf(res)).toEqual({ code: 'MRK_STATUS_METHOD_NOT_ALLOWED', message: 'POST is not allowed on /status; allowed: GET, HEAD' });
+
+    res = await call('/status/apps/demo/web', { method: 'DELETE' });
+    expect(res.status).toBe(405);
+    expect(res.headers.get('allow')).toBe('GET, HEAD');
+
+    res = await call('/prune/approve');
+    expect(res.status).toBe(405);
+    expect(res.headers.get('allow')).toBe('POST');
+  });
+
+  it('answers HEAD with the headers of GET and no body', async () => {
+    const { call, store } = await serve();
+    store.setApp(appStatus());
+    const getRes = await call('/status');
+    const length = (await getRes.arrayBuffer()).byteLength;
+    const res = await call('/status', { method: 'HEAD' });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-length')).toBe(String(length));
+    expect(await res.text()).toBe('');
+    expect((await call('/healthz', { method: 'HEAD' })).status).toBe(200);
+  });
+
+  it('keeps /healthz open and every other route behind the bearer token', async () => {
+    const { call } = await serve({ token: TOKEN });
+    const health = await call('/healthz', { auth: false });
+    expect(health.status).toBe(200);
+    expect(await health.json()).toEqual({ status: 'ok' });
+
+    for (const path of ['/status', '/status/apps/demo/web', '/readyz', '/metrics', '/nope']) {
+      const missing = await call(path, { auth: false });
+      expect(missing.status, path).toBe(401);
+      expect(missing.headers.get('www-authenticate')).toBe('Bearer realm="maracker"');
+      expect(await errorOf(missing)).toEqual({ code: 'MRK_STATUS_UNAUTHORIZED', message: 'this endpoint needs "Authorization: Bearer <token>"' });
+
+      const wrong = await call(path, { auth: 'not-the-token' });
+      expect(wrong.status, path).toBe(401);
+      expect(await errorOf(wrong)).toEqual({ code: 'MRK_STATUS_UNAUTHORIZED', message: 'the bearer token is wrong' });
+    }
+    expect((await call('/status', { headers: { authorization: `Basic ${TOKEN}` }, auth: false })).status).toBe(401);
+    expect((await call('/status')).status).toBe(200);
+    expect((await call('/metrics')).status).toBe(200);
+  });
+
+  it('never logs the token', async () => {
+    const { lines, destination } = logLines();
+    const { call } = await serve({ token: TOKEN, logger: createLogger({ level: 'debug', destination }), approvePrune: () => ['/a'] });
+    await call('/status');
+    await call('/status', { auth: 'wrong' });
+    await call('/prune/approve', { method: 'POST' });
+    expect(lines.length).toBeGreaterThan(0);
+    expect(lines.join('')).not.toContain(TOKEN);
+  });
+
+  it('reports not ready until the first full sync is done', async () => {
+    const { call, store } = await serve();
+    let res = await call('/readyz');
+    expect(res.status).toBe(503);
+    expect(await res.json()).toEqual({ status: 'not ready', message: 'first full sync not finished yet' });
+    store.markReady();
+    res = await call('/readyz');
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ status: 'ready' });
+  });
+
+  it('lets readyCheck withhold readiness after the first sync', async () => {
+    const store = statusStore();
+    store.markReady();
+    const { call } = await serve({ store, readyCheck: () => ({ ready: false, message: 'shutting down' }) });
+    const res = await call('/readyz');
+    expect(res.status).toBe(503);
+    expect(await res.json()).toEqual({ status: 'not ready', message: 'shutting down' });
+  });
+
+  it('serves metrics in the Prometheus text format, with apps by sync and health', async () => {
+    const store = statusStore();
+    const metrics = createDaemonMetrics({ store });
+    const { call } = await serve({ store, metrics, token: TOKEN });
+    store.setApp(appStatus({ id: '/a' }));
+    store.setApp(appStatus({ id: '/b', sync: 'OutOfSync', health: 'Degraded' }));
+    const nasty = 'files "main"\\dir\nline two';
+    metrics.recordSourceError(nasty);
+    metrics.recordMarathonRequest({ method: 'GET', route: '/v2/apps', status: 200, durationMs: 30 });
+
+    const res = await call('/metrics');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8');
+    const text = await res.text();
+    expect(text).toContain('# HELP maracker_apps Apps maracker reports on, by sync status.\n# TYPE maracker_apps gauge\n');
+    expect(text).toContain('maracker_source_errors_total{source="files \\"main\\"\\\\dir\\nline two"} 1\n');
+    const f = parseExposition(text);
+    expect(sampleValue(f, 'maracker_apps', { sync: 'Synced' })).toBe(1);
+    expect(sampleValue(f, 'maracker_apps', { sync: 'OutOfSync' })).toBe(1);
+    expect(sampleValue(f, 'maracker_apps_health', { health: 'Degraded' })).toBe(1);
+    expect(sampleValue(f, 'maracker_apps_health', { health: 'Healthy' })).toBe(1);
+    expect(sampleValue(f, 'maracker_source_errors_total', { source: nasty })).toBe(1);
+    expect(sampleValue(f, 'maracker_marathon_request_duration_seconds_bucket', { method: 'GET', route: '/v2/apps', le: '0.05' })).toBe(1);
+    expect(sampleValue(f, 'maracker_marathon_request_duration_seconds_bucket', { method: 'GET', route: '/v2/apps', le: '+Inf' })).toBe(1);
+    expect(sampleValue(f, 'maracker_marathon_request_duration_seconds_count', { method: 'GET', route: '/v2/apps' })).toBe(1);
+  });
+
+  describe('POST /prune/approve', () => {
+    it('is refused with 403 when no token is configured', async () => {
+      const asked: string[] = [];
+      const { call } = await serve({ approvePrune: (by) => (asked.push(by), ['/a']) });
+      const res = await call('/prune/approve', { method: 'POST' });
+      expect(res.status).toBe(403);
+      const err = await errorOf(res);
+      expect(err.code).toBe('MRK_STATUS_TOKEN_REQUIRED');
+      expect(err.message).toContain('needs a status token');
+      expect(asked).toEqual([]);
+    });
+
+    it('needs the bearer token when one is configured', async () => {
+      const asked: string[] = [];
+      const { call } = await serve({ token: TOKEN, approvePrune: (by) => (asked.push(by), ['/a']) });
+      expect((await call('/prune/approve', { method: 'POST', auth: false })).status).toBe(401);
+      expect((await call('/prune/approve', { method: 'POST', auth: 'wrong' })).status).toBe(401);
+      expect(asked).toEqual([]);
+    });
+
+    it('approves the blocked list, answers the ids and logs who approved', async () => {
+      const { lines, destination } = logLines();
+      const asked: string[] = [];
+      const { call } = await serve({
+        token: TOKEN,
+        logger: createLogger({ level: 'info', destination }),
+        approvePrune: async (by) => (asked.push(by), ['/old/a', '/old/b']),
+      });
+      const res = await call('/prune/approve', { method: 'POST', body: '{}' });
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({ approved: ['/old/a', '/old/b'], message: 'approved deleting 2 apps' });
+      expect(asked).toEqual(['127.0.0.1']);
+      const line = lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l['msg'] === 'prune of 2 apps approved');
+      expect(line).toMatchObject({ by: '127.0.0.1', approved: ['/old/a', '/old/b'], component: 'status-server' });
+    });
+
+    it('says so when nothing awaits approval', async () => {
+      const { call } = await serve({ token: TOKEN, approvePrune: () => [] });
+      const res = await call('/prune/approve', { method: 'POST' });
+      expect(await res.json()).toEqual({ approved: [], message: 'nothing awaits approval' });
+    });
+
+    it('answers 503 when this instance cannot approve prunes', async () => {
+      const { call } = await serve({ token: TOKEN });
+      const res = await call('/prune/approve', { method: 'POST' });
+      expect(res.status).toBe(503);
+      expect((await errorOf(res)).code).toBe('MRK_STATUS_PRUNE_UNAVAILABLE');
+    });
+
+    it('passes on a refusal the daemon explains, and hides unexpected failures', async () => {
+      let failure: Error = new MarackerError('MRK_NOT_LEADER', 'this instance is not the leader');
+      const { call } = await serve({
+        token: TOKEN,
+        approvePrune: () => {
+          throw failure;
+        },
+      });
+      let res = await call('/prune/approve', { method: 'POST' });
+      expect(res.status).toBe(409);
+      expect(await errorOf(res)).toEqual({ code: 'MRK_NOT_LEADER', message: 'this instance is not the leader' });
+
+      failure = new Error('database password is hunter2');
+      res = await call('/prune/approve', { method: 'POST' });
+      expect(res.status).toBe(500);
+      expect(await errorOf(res)).toEqual({ code: 'MRK_STATUS_INTERNAL', message: 'internal error; see the maracker log' });
+    });
+  });
+
+  it('closes promptly while a keep-alive connection is open', async () => {
+    const server = await startStatusServer({ host: '127.0.0.1', port: 0, store: statusStore(), metrics: createDaemonMetrics() });
+    onTestFinished(() => server.close());
+    const agent = new Agent({ keepAlive: true, keepAliveMsecs: 60_000 });
+    onTestFinished(() => agent.destroy());
+    const res = await new Promise<IncomingMessage>((resolve, reject) => get(`${server.url}/healthz`, { agent }, resolve).on('error', reject));
+    res.resume();
+    await new Promise((resolve) => res.on('end', resolve));
+    expect(res.headers.connection).toBe('keep-alive');
+    expect(Object.values(agent.freeSockets).flat()).toHaveLength(1);
+
+    await server.close();
+    await expect(fetch(`${server.url}/healthz`)).rejects.toThrow();
+    await server.close();
+  });
+
+  it('fails to start with MRK_STATUS_LISTEN when the port is taken', async () => {
+    const { server } = await serve();
+    await expect(startStatusServer({ host: '127.0.0.1', port: server.address.port, store: statusStore(), metrics: createDaemonMetrics() })).rejects.toMatchObject({
+      code: 'MRK_STATUS_LISTEN',
+      port: server.address.port,
+    });
+  });
+
+  it('checks its options before listening', async () => {
+    const base = { host: '127.0.0.1', port: 0, store: statusStore(), metrics: createDaemonMetrics() };
+    await expect(startStatusServer({ ...base, token: '' })).rejects.toThrow('Expected `token` to be a non-empty string without whitespace');
+    await expect(startStatusServer({ ...base, port: 70_000 })).rejects.toThrow('Expected `port` to be an integer from 0 to 65535, got `70000`');
+  });
+});
