@@ -218,7 +218,10 @@ export class HttpTransport {
       'user-agent': this.opts.userAgent,
     };
     if (this.authorization !== undefined) headers.authorization = this.authorization;
-    if (payload !== undefined) headers['content-type'] = 'application/json';
+    // Also without a payload (POST .../restart): Marathon's resources consume JSON only.
+    if (payload !== undefined || req.method === 'POST' || req.method === 'PUT' || req.method === 'PATCH') {
+      headers['content-type'] = 'application/json';
+    }
 
     const deadline = new AbortController();
     let timedOut = false;

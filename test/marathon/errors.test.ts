@@ -103,7 +103,9 @@ describe('MarathonClient error classes from a real server', () => {
     ['nologin', 401, '401-unauthorized.json', 'MRK_MARATHON_UNAUTHORIZED'],
     ['denied', 403, '403-forbidden.json', 'MRK_MARATHON_FORBIDDEN'],
     ['capped', 403, '403-too-many-running-deployments.RECONSTRUCTED.json', 'MRK_MARATHON_DEPLOYMENT_CAP'],
+    ['clash', 409, '{"message":"Requested service port 10000 conflicts with a service port in app /other"}', 'MRK_MARATHON_CONFLICT'],
     ['broken', 500, '{"message":"Internal server error"}', 'MRK_MARATHON_SERVER_ERROR'],
+    ['weird', 405, '<html>HTTP ERROR: 405</html>', 'MRK_MARATHON_UNEXPECTED_STATUS'],
   ] as const)('updateApp of /%s answered %i raises %s', async (name, status, file, code) => {
     const body = file.endsWith('.json') ? fixture(`errors/${file}`) : file;
     const server = await startServer((_req, res) => json(res, status, body));

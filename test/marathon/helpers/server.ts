@@ -15,7 +15,7 @@ export interface Received {
   body: string;
 }
 
-export type Handler = (req: IncomingMessage, res: ServerResponse, body: string, n: number) => void | Promise<void>;
+export type Handler = (req: IncomingMessage, res: ServerResponse, body: string, n: number) => unknown;
 
 export interface TestServer {
   url: string;

@@ -1,0 +1,57 @@
+import { MockAgent } from 'undici';
+import { describe, expect, it } from 'vitest';
+import { MarathonClient } from '../../src/marathon/client.js';
+import { DEFAULTS, resolveOptions, type MarathonClientOptions } from '../../src/marathon/options.js';
+
+function construct(options: Partial<MarathonClientOptions>): () => MarathonClient {
+  return () => new MarathonClient({ url: 'http://marathon.test:8080', ...options } as MarathonClientOptions);
+}
+
+describe('MarathonClient options', () => {
+  it('fills in documented defaults and freezes the result', () => {
+    const resolved = resolveOptions({ url: 'https://marathon.test:8443/service/marathon/' });
+    expect(resolved).toMatchObject({
+      baseUrl: 'https://marathon.test:8443/service/marathon',
+      timeoutMs: DEFAULTS.timeoutMs,
+      readAttempts: 3,
+      insecureTls: false,
+      maxRedirects: 3,
+      userAgent: 'maracker',
+    });
+    expect(DEFAULTS.timeoutMs).toBe(10_000);
+    expect(Object.isFrozen(resolved)).toBe(true);
+  });
+
+  it.each([
+    [{ timeoutMs: 0 }, 'Expected `timeoutMs` to be a number from 1 and up, got `0`'],
+    [{ timeoutMs: 1.5 }, 'Expected `timeoutMs` to be a number from 1 and up, got `1.5`'],
+    [{ readAttempts: 0 }, 'Expected `readAttempts` to be a number from 1 and up, got `0`'],
+    [{ retryBaseDelayMs: -1 }, 'Expected `retryBaseDelayMs` to be a number from 0 and up, got `-1`'],
+    [{ retryBaseDelayMs: 500, retryMaxDelayMs: 100 }, 'Expected `retryMaxDelayMs` to be at least `retryBaseDelayMs` (500), got `100`'],
+    [{ maxRedirects: -1 }, 'Expected `maxRedirects` to be a number from 0 and up, got `-1`'],
+    [{ url: '' }, 'Expected `url` to be an http(s) URL, got ``'],
+    [{ url: 'marathon:8080' }, 'Expected `url` to be an http(s) URL, got `marathon:8080`'],
+    [{ url: 'ftp://marathon.test' }, 'Expected `url` to be an http(s) URL, got `ftp://marathon.test`'],
+    [{ url: 'http://marathon.test/?x=1' }, 'Expected `url` to have no query or fragment, got `http://marathon.test/?x=1`'],
+    [{ insecureTls: 'yes' as unknown as boolean }, 'Expected `insecureTls` to be a boolean, got `yes`'],
+    [{ auth: { token: '' } }, 'Expected `auth.token` to be a non-empty string'],
+    [{ auth: { username: 'a:b', password: 'p' } }, 'Expected `auth.username` to contain no `:` (HTTP basic forbids it)'],
+    [{ auth: { token: 't', username: 'u', password: 'p' } as never }, 'Expected `auth` to be either `{ username, password }` or `{ token }`, got both'],
+    [{ dispatcher: new MockAgent(), insecureTls: true }, 'Expected `ca` and `insecureTls` to be unset when `dispatcher` is given'],
+    [{ onRequest: 'metrics' as never }, 'Expected `onRequest` to be a function, got `string`'],
+  ])('rejects %o', (options, message) => {
+    expect(construct(options)).toThrow(TypeError);
+    expect(construct(options)).toThrow(message);
+  });
+
+  it('refuses credentials in the URL without repeating them', () => {
+    let message = '';
+    try {
+      construct({ url: 'http://admin:hunter2@marathon.test:8080' })();
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toBe('Expected `url` to carry no credentials (user:password@), use `auth` instead');
+    expect(message).not.toContain('hunter2');
+  });
+});
