@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest';
+import type { Plan } from '../../src/model/plan.js';
+import { plan } from '../../src/plan/plan.js';
+import { planToJson, renderPlan } from '../../src/plan/render.js';
+import { desiredApp, marathonApp, unownedApp } from '../helpers/builders.js';
+
+function smallPlan(): Plan {
+  return plan(
+    [
+      desiredApp({ id: '/demo/new', instances: undefined }, { url: 'https://new.demo.example.org/' }),
+      desiredApp({ id: '/demo/api', instances: 3 }),
+      desiredApp({ id: '/demo/web', container: { type: 'DOCKER', docker: { image: 'nginx:1.27' }, portMappings: [{ containerPort: 80, name: 'http' }] } }),
+      desiredApp({ id: '/demo/x' }),
+      desiredApp({ id: '/demo/same' }),
+    ],
+    [
+      marathonApp({ id: '/demo/api' }),
+      marathonApp({ id: '/demo/web', env: { DEBUG: '1' } }),
+      unownedApp({ id: '/demo/x' }),
+      marathonApp({ id: '/demo/same' }),
+      marathonApp({ id: '/demo/old' }),
+    ],
+  );
+}
+
+describe('renderPlan', () => {
+  it('reads like terraform plan', () => {
+    expect(renderPlan(smallPlan())).toBe(
+      [
+        '~ /demo/api (scale only)',
+        '    instances: 2 → 3',
+        '+ /demo/new',
+        '    image: "nginx:1.25"',
+        '    instances: 1',
+        '    cpus: 0.5',
+        '    mem: 256',
+        '    url: https://new.demo.example.org/',
+        '~ /demo/web (restart)',
+        '    container.docker.image: "nginx:1.25" → "nginx:1.27"',
+        '    env: {"DEBUG":"1"} → (unset)',
+        '- /demo/old',
+        '! /demo/x (conflict: exists in Marathon, not managed by maracker; set metadata.adopt to take it over)',
+        '',
+        'Plan: 1 to create, 2 to update (1 scale only), 1 to delete, 1 in conflict.',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('says so when nothing changes', () => {
+    expect(renderPlan(plan([desiredApp()], [marathonApp()]))).toBe('No changes. Marathon matches the manifests.\n');
+  });
+
+  it('leaves out the scale-only count when no update is scale only', () => {
+    const text = renderPlan(plan([desiredApp({ mem: 64 })], [marathonApp()]));
+    expect(text.endsWith('Plan: 0 to create, 1 to update, 0 to delete.\n')).toBe(true);
+  });
+
+  it('counts conflicts even when there is nothing to apply', () => {
+    expect(renderPlan(plan([desiredApp()], [unownedApp()]))).toMatch(/\nNo changes to apply\. 1 in conflict\.\n$/);
+  });
+});
+
+describe('planToJson', () => {
+  it('gives kind, id, mode and changes of every action, in plan order', () => {
+    expect(planToJson(smallPlan())).toEqual({
+      inSync: false,
+      summary: { create: 1, update: 2, scale: 1, delete: 1, conflict: 1, noop: 1 },
+      actions: [
+        { kind: 'update', id: '/demo/api', mode: 'scale', changes: [{ path: 'instances', before: 2, after: 3 }] },
+        { kind: 'create', id: '/demo/new' },
+        {
+          kind: 'update',
+          id: '/demo/web',
+          mode: 'restart',
+          changes: [
+            { path: 'container.docker.image', before: 'nginx:1.25', after: 'nginx:1.27' },
+            { path: 'env', before: { DEBUG: '1' } },
+          ],
+        },
+        { kind: 'delete', id: '/demo/old' },
+        { kind: 'conflict', id: '/demo/x', reason: 'unowned' },
+        { kind: 'noop', id: '/demo/same' },
+      ],
+    });
+  });
+
+  it('survives a JSON round trip unchanged', () => {
+    const json = planToJson(smallPlan());
+    expect(JSON.parse(JSON.stringify(json))).toEqual(json);
+  });
+});
