@@ -68,17 +68,22 @@ export interface DaemonMetrics {
   /** Adds or replaces probes (the queue and the gate are built after the metrics). */
   setProbes(probes: MetricProbes): void;
   recordReconcile(result: ReconcileMetricResult, durationMs: number): void;
-  /** Fits MarathonClientOptions.onRequest. */
+  /** Fits MarathonClientOptions.onRequest. Every record function works detached from the object. */
   recordMarathonRequest(sample: MarathonRequestSample): void;
   recordSourceError(source: string): void;
+  /** Marathon accepted a write (answered with a deployment). */
   recordWrite(kind: WriteKind): void;
   /** The event stream dropped and reconnected: events in between may be lost. */
   recordEventStreamGap(): void;
+  /** A full resync (re-read every source, re-list Marathon, queue every app) ended. */
+  recordResync(durationMs: number, ok: boolean): void;
 }
 
 const RECONCILE_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 /** Up to the client's default 10 s timeout, plus one bucket for slower configurations. */
 const REQUEST_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+/** A resync re-lists Marathon: seconds for a few apps, minutes for 10,000 on a slow master. */
+const RESYNC_BUCKETS = [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600];
 
 /** Declares every maracker metric on a fresh registry; the functions returned record them. */
 export function createDaemonMetrics(options: DaemonMetricsOptions = {}): DaemonMetrics {
@@ -146,7 +151,7 @@ export function createDaemonMetrics(options: DaemonMetricsOptions = {}): DaemonM
   });
   const writes = registry.counter<'kind'>({
     name: 'maracker_writes_total',
-    help: 'Writes sent to Marathon, by kind (scale keeps tasks running; update restarts them).',
+    help: 'Writes Marathon accepted, by kind (scale keeps tasks running; update restarts them).',
     labelNames: ['kind'],
   });
   registry.gauge({
@@ -168,10 +173,21 @@ export function createDaemonMetrics(options: DaemonMetricsOptions = {}): DaemonM
     name: 'maracker_event_stream_gaps_total',
     help: 'Times the Marathon event stream broke off; maracker re-lists Marathon after each.',
   });
+  const resyncs = registry.counter<'result'>({
+    name: 'maracker_resyncs_total',
+    help: 'Full resyncs, by result ("failed" when Marathon could not be listed).',
+    labelNames: ['result'],
+  });
+  const resyncSeconds = registry.histogram({
+    name: 'maracker_resync_duration_seconds',
+    help: 'Time one full resync took, up to queueing every app (not reconciling them).',
+    buckets: RESYNC_BUCKETS,
+  });
 
   // Known label values start at zero, so the first event of each shows up in rate().
   for (const result of RECONCILE_RESULTS) reconciles.init({ result });
   for (const kind of WRITE_KINDS) writes.init({ kind });
+  for (const result of ['ok', 'failed']) resyncs.init({ result });
 
   return {
     registry,
@@ -197,6 +213,10 @@ export function createDaemonMetrics(options: DaemonMetricsOptions = {}): DaemonM
     },
     recordEventStreamGap() {
       gaps.inc();
+    },
+    recordResync(durationMs, ok) {
+      resyncs.inc({ result: ok ? 'ok' : 'failed' });
+      resyncSeconds.observe(undefined, durationMs / 1000);
     },
   };
 }

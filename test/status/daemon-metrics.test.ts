@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import type { MarathonRequestInfo } from '../../src/marathon/options.js';
+import type { ControllerObserver } from '../../src/reconcile/controller.js';
 import { createDaemonMetrics, RECONCILE_RESULTS, WRITE_KINDS } from '../../src/status/daemon-metrics.js';
+import { metricsObserver } from '../../src/status/metrics-observer.js';
 import { parseExposition, sampleValue } from './exposition.js';
 import { appStatus, statusStore } from './fixtures.js';
 
@@ -21,6 +24,8 @@ describe('daemon metrics', () => {
       maracker_prune_blocked: 'gauge',
       maracker_leader: 'gauge',
       maracker_event_stream_gaps_total: 'counter',
+      maracker_resyncs_total: 'counter',
+      maracker_resync_duration_seconds: 'histogram',
     });
     for (const f of families.values()) expect(f.help, f.name).not.toBe('');
   });
@@ -127,5 +132,56 @@ describe('daemon metrics', () => {
     expect(f.get('maracker_queue_depth')?.samples).toEqual([]);
     expect(sampleValue(f, 'maracker_writes_total', { kind: 'create' })).toBe(1);
     expect(heard).toEqual(['maracker_queue_depth']);
+  });
+});
+
+describe('metricsObserver', () => {
+  it('fits the controller observer and the Marathon client hook', () => {
+    const m = createDaemonMetrics();
+    const observer: ControllerObserver = metricsObserver(m);
+    const onRequest: (info: MarathonRequestInfo) => void = m.recordMarathonRequest;
+    expect(typeof observer.reconciled).toBe('function');
+    expect(typeof onRequest).toBe('function');
+  });
+
+  it('tells reconciles that wrote from those that found nothing to do', () => {
+    const m = createDaemonMetrics();
+    const o = metricsObserver(m);
+    o.beforeWrite({ id: '/a' });
+    o.wrote('scale', 'applied');
+    o.reconciled('/a', { kind: 'done' }, 5);
+    o.reconciled('/a', { kind: 'done' }, 1);
+    o.beforeWrite({ id: '/b' });
+    o.wrote('update', 'retry');
+    o.reconciled('/b', { kind: 'retry' }, 3);
+    o.reconciled('/c', { kind: 'terminal' }, 1);
+    const f = parseExposition(m.render());
+    expect(sampleValue(f, 'maracker_reconciles_total', { result: 'applied' })).toBe(1);
+    expect(sampleValue(f, 'maracker_reconciles_total', { result: 'synced' })).toBe(1);
+    expect(sampleValue(f, 'maracker_reconciles_total', { result: 'retry' })).toBe(1);
+    expect(sampleValue(f, 'maracker_reconciles_total', { result: 'terminal' })).toBe(1);
+    expect(sampleValue(f, 'maracker_writes_total', { kind: 'scale' })).toBe(1);
+    expect(sampleValue(f, 'maracker_writes_total', { kind: 'update' })).toBe(0);
+  });
+
+  it('records source errors, event gaps and resyncs, and passes every hook on to an inner observer', () => {
+    const m = createDaemonMetrics();
+    const heard: string[] = [];
+    const o = metricsObserver(m, {
+      sourceError: (s) => heard.push(`source ${s}`),
+      eventGap: () => heard.push('gap'),
+      resynced: (ms, ok) => heard.push(`resync ${ms} ${ok}`),
+      beforeWrite: (a) => heard.push(`write ${a.id}`),
+    });
+    o.sourceError('files');
+    o.eventGap();
+    o.resynced(1500, false);
+    o.beforeWrite({ id: '/a' });
+    const f = parseExposition(m.render());
+    expect(sampleValue(f, 'maracker_source_errors_total', { source: 'files' })).toBe(1);
+    expect(sampleValue(f, 'maracker_event_stream_gaps_total')).toBe(1);
+    expect(sampleValue(f, 'maracker_resyncs_total', { result: 'failed' })).toBe(1);
+    expect(sampleValue(f, 'maracker_resync_duration_seconds_sum')).toBe(1.5);
+    expect(heard).toEqual(['source files', 'gap', 'resync 1500 false', 'write /a']);
   });
 });
