@@ -90,9 +90,14 @@ export class MarathonEventSubscription implements EventSubscription {
     this.idleTimeoutMs = opts.idleTimeoutMs ?? EVENTS_DEFAULTS.idleTimeoutMs;
     this.baseDelayMs = opts.reconnectBaseDelayMs ?? EVENTS_DEFAULTS.reconnectBaseDelayMs;
     this.maxDelayMs = Math.max(this.baseDelayMs, opts.reconnectMaxDelayMs ?? EVENTS_DEFAULTS.reconnectMaxDelayMs);
+    const onAbort = () => this.stop.abort();
     if (opts.signal?.aborted) this.stop.abort();
-    opts.signal?.addEventListener('abort', () => this.stop.abort(), { once: true });
-    this.done = this.run().finally(() => this.onClosed(this));
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    this.done = this.run().finally(() => {
+      // A long-lived signal shared by many subscriptions must not collect their listeners.
+      opts.signal?.removeEventListener('abort', onAbort);
+      this.onClosed(this);
+    });
   }
 
   get connected(): boolean {

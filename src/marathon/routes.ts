@@ -20,9 +20,17 @@ export type Route = (typeof ROUTES)[keyof typeof ROUTES];
 export type Query = Array<[string, string]>;
 
 /**
+ * Marathon refuses app ids ending in these (PathIdValidation.scala) because they name
+ * sub-resources: DELETE /v2/apps/web/tasks kills the tasks of /web instead of deleting an app
+ * "/web/tasks". Refusing them here keeps a bad id from hitting the wrong endpoint.
+ */
+const RESERVED_LAST_SEGMENTS = new Set(['restart', 'tasks', 'versions']);
+
+/**
  * Canonical absolute app id: leading `/`, no trailing `/`, no empty segments. Throws a
  * TypeError for ids that would address something other than one app: the root, `.`/`..`
- * segments, or a trailing `*` (GET /v2/apps/{group}/* lists a whole group).
+ * segments, a trailing `*` (GET /v2/apps/{group}/* lists a whole group), or a reserved last
+ * segment.
  */
 export function canonicalAppId(id: string): string {
   if (typeof id !== 'string') throw new TypeError(`Expected an app id string, got \`${typeof id}\``);
@@ -30,6 +38,10 @@ export function canonicalAppId(id: string): string {
   if (segments.length === 0) throw new TypeError(`Expected an app id with at least one segment, got \`${id}\``);
   for (const s of segments) {
     if (s === '.' || s === '..' || s === '*') throw new TypeError(`Expected an app id without \`${s}\` segments, got \`${id}\``);
+  }
+  const last = segments[segments.length - 1]!;
+  if (RESERVED_LAST_SEGMENTS.has(last)) {
+    throw new TypeError(`Expected an app id not ending in restart, tasks or versions (Marathon reserves them), got \`${id}\``);
   }
   return `/${segments.join('/')}`;
 }

@@ -12,7 +12,7 @@ describe('routes', () => {
     expect(canonicalAppId('//a//b/')).toBe('/a/b');
   });
 
-  it.each(['', '/', '/a/../b', '/group/*'])('refuses the id %j, which does not name one app', (id) => {
+  it.each(['', '/', '/a/../b', '/group/*', '/web/tasks', '/web/restart', '/web/versions'])('refuses the id %j, which does not name one app', (id) => {
     expect(() => canonicalAppId(id)).toThrow(TypeError);
   });
 
