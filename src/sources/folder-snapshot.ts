@@ -1,0 +1,84 @@
+// From the parsed files of the manifests folder to a source snapshot. Pure.
+//
+// - A valid app declared by exactly one file is desired.
+// - An id declared by a file with problems (readable name, broken document), or declared
+//   by the file's last valid version, is *invalid*: neither updated nor deleted. The file's
+//   source label is reported too, so apps the daemon never saw valid (it started while the
+//   file was already broken) are protected through their `maracker.source` label.
+// - An id declared in two places is a conflict: neither applies.
+
+import type { AppId } from '../model/app-id.js';
+import type { DesiredApp, SourceRef } from '../model/desired.js';
+import { fileSourceLabel } from '../model/labels.js';
+import type { Problem } from '../model/problem.js';
+import type { ManifestFileResult } from '../manifest/parse.js';
+import type { SourceSnapshot } from './source.js';
+
+export interface FolderFile {
+  result: ManifestFileResult;
+  /** Ids of the last version of this file that had no problem. */
+  lastGoodIds: readonly AppId[];
+}
+
+interface Claim {
+  ref: SourceRef;
+  app?: DesiredApp;
+  problems?: readonly Problem[];
+}
+
+export function folderSnapshot(files: ReadonlyMap<string, FolderFile>, base: Omit<SourceSnapshot, 'apps' | 'invalid' | 'conflicts' | 'unknownSourceLabels' | 'problems' | 'state'>): SourceSnapshot {
+  const claims = new Map<AppId, Claim[]>();
+  const claim = (id: AppId, c: Claim): void => {
+    const list = claims.get(id);
+    if (list) list.push(c);
+    else claims.set(id, [c]);
+  };
+  const unknownSourceLabels = new Set<string>();
+  const problems: Problem[] = [];
+
+  for (const [rel, { result, lastGoodIds }] of files) {
+    problems.push(...result.problems);
+    const valid = new Set<AppId>();
+    for (const app of result.apps) {
+      valid.add(app.id);
+      claim(app.id, { ref: app.source, app });
+    }
+    if (result.problems.length === 0) continue;
+    unknownSourceLabels.add(fileSourceLabel(rel));
+    const broken = new Set([...result.declaredIds, ...lastGoodIds].filter((id) => !valid.has(id)));
+    for (const id of broken) {
+      const decl = result.declarations.find((d) => d.id === id);
+      const line = decl?.location.line ?? result.problems[0]?.location.line;
+      claim(id, { ref: { kind: 'file', path: rel, ...(line !== undefined ? { line } : {}) }, problems: result.problems });
+    }
+  }
+
+  const apps = new Map<AppId, DesiredApp>();
+  const invalid = new Map<AppId, readonly Problem[]>();
+  const conflicts = new Map<AppId, readonly SourceRef[]>();
+  for (const [id, list] of claims) {
+    if (list.length > 1) conflicts.set(id, list.map((c) => c.ref));
+    else if (list[0]?.app) apps.set(id, list[0].app);
+    else if (list[0]) invalid.set(id, list[0].problems ?? []);
+  }
+  const first = problems[0];
+  return {
+    ...base,
+    state: 'Ready',
+    apps,
+    invalid,
+    conflicts,
+    unknownSourceLabels,
+    problems,
+    ...(first
+      ? {
+          lastError: {
+            message: first.message,
+            ...(first.location.file !== undefined ? { file: first.location.file } : {}),
+            ...(first.location.line !== undefined ? { line: first.location.line } : {}),
+            ...(first.location.column !== undefined ? { column: first.location.column } : {}),
+          },
+        }
+      : {}),
+  };
+}

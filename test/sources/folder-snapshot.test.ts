@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { parseManifestText } from '../../src/manifest/parse.js';
+import { folderSnapshot, type FolderFile } from '../../src/sources/folder-snapshot.js';
+import { manifestYaml, multiDoc } from '../helpers/manifests.js';
+
+function file(rel: string, text: string, lastGoodIds: string[] = []): [string, FolderFile] {
+  return [rel, { result: parseManifestText(text, rel), lastGoodIds }];
+}
+
+describe('folderSnapshot', () => {
+  it('keeps the valid documents of a file whose other document is broken', () => {
+    const text = multiDoc(manifestYaml({ name: 'good' }), manifestYaml({ name: 'bad', extra: '  instaces: 3' }));
+    const snap = folderSnapshot(new Map([file('apps.yaml', text)]), { name: 'folder' });
+    expect([...snap.apps.keys()]).toEqual(['/good']);
+    expect([...snap.invalid.keys()]).toEqual(['/bad']);
+    expect(snap.invalid.get('/bad')?.[0]?.message).toContain('instaces');
+  });
+
+  it('protects ids a file declared while it was last valid, even when nothing in it can be read now', () => {
+    const snap = folderSnapshot(new Map([file('web.yaml', '{{{', ['/web', '/api'])]), { name: 'folder' });
+    expect([...snap.invalid.keys()].sort()).toEqual(['/api', '/web']);
+    expect([...snap.unknownSourceLabels]).toEqual(['file:web.yaml']);
+  });
+
+  it('is Ready with no problems for a clean folder', () => {
+    const snap = folderSnapshot(new Map([file('a.yaml', manifestYaml({ name: 'a' }))]), { name: 'folder' });
+    expect(snap).toMatchObject({ state: 'Ready', problems: [] });
+    expect(snap.lastError).toBeUndefined();
+  });
+});

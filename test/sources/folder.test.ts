@@ -1,0 +1,140 @@
+import { execFileSync } from 'node:child_process';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../src/log.js';
+import { FolderSource, type FolderSourceOptions } from '../../src/sources/folder.js';
+import type { SourceChange } from '../../src/sources/source.js';
+import { manifestYaml, multiDoc } from '../helpers/manifests.js';
+import { tempDir } from '../helpers/tmp.js';
+
+const sources: FolderSource[] = [];
+afterEach(async () => {
+  while (sources.length > 0) await sources.pop()?.stop();
+});
+
+async function until(cond: () => boolean, what: string, ms = 5000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+async function started(dir: string, options: Partial<FolderSourceOptions> = {}) {
+  const changes: SourceChange[] = [];
+  const source = new FolderSource({ dir, displayRoot: 'manifests', logger: silentLogger(), ...options });
+  sources.push(source);
+  await source.start((c) => changes.push(c));
+  return { source, changes };
+}
+
+const idsIn = (changes: SourceChange[]) => changes.flatMap((c) => ('ids' in c ? [...c.ids] : ['*']));
+
+describe('FolderSource', () => {
+  it('loads every manifest below the folder at start', async () => {
+    const dir = await tempDir();
+    await mkdir(join(dir, 'team'));
+    await writeFile(join(dir, 'web.yaml'), manifestYaml({ name: 'web', group: 'demo' }));
+    await writeFile(join(dir, 'team', 'apps.yml'), multiDoc(manifestYaml({ name: 'a', group: 'team' }), manifestYaml({ name: 'b', group: 'team' })));
+    await writeFile(join(dir, '.web.yaml.swp'), 'garbage: [');
+    const { source } = await started(dir);
+    const snap = source.snapshot();
+    expect(snap.state).toBe('Ready');
+    expect([...snap.apps.keys()].sort()).toEqual(['/demo/web', '/team/a', '/team/b']);
+    expect(snap.apps.get('/team/b')?.source).toMatchObject({ kind: 'file', path: 'team/apps.yml' });
+    expect(snap.problems).toEqual([]);
+  });
+
+  it('is unknown, never empty, while the folder is missing, and recovers on resync', async () => {
+    const parent = await tempDir();
+    const dir = join(parent, 'manifests');
+    const { source, changes } = await started(dir);
+    expect(source.snapshot().state).toBe('Unknown');
+    expect(source.snapshot().lastError?.message).toContain('cannot read manifests folder');
+    await mkdir(dir);
+    await writeFile(join(dir, 'web.yaml'), manifestYaml({ name: 'web' }));
+    await source.resync();
+    expect(source.snapshot().state).toBe('Ready');
+    expect([...source.snapshot().apps.keys()]).toEqual(['/web']);
+    expect(changes.at(-1)).toEqual({ all: true });
+  });
+
+  it('picks up a saved file and names the ids it changed', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'web.yaml'), manifestYaml({ name: 'web', instances: 1 }));
+    const { source, changes } = await started(dir);
+    await writeFile(join(dir, 'web.yaml'), manifestYaml({ name: 'web', instances: 3 }));
+    await until(() => source.snapshot().apps.get('/web')?.definition.instances === 3, 'the change');
+    expect(idsIn(changes)).toContain('/web');
+  });
+
+  it('sees an editor atomic save (write temporary file, rename over) as one change of the real file', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'web.yaml'), manifestYaml({ name: 'web', mem: 32 }));
+    const { source, changes } = await started(dir);
+    const before = changes.length;
+    await writeFile(join(dir, '.web.yaml.tmp'), manifestYaml({ name: 'web', mem: 64 }));
+    await rename(join(dir, '.web.yaml.tmp'), join(dir, 'web.yaml'));
+    await until(() => source.snapshot().apps.get('/web')?.definition.mem === 64, 'the saved file');
+    await new Promise((r) => setTimeout(r, 300));
+    const withWeb = changes.slice(before).filter((c) => 'ids' in c && c.ids.has('/web'));
+    expect(withWeb).toHaveLength(1);
+  });
+
+  it('makes the apps of a broken file invalid, protects what it declared before, and leaves other files alone', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'web.yaml'), manifestYaml({ name: 'web', group: 'demo' }));
+    await writeFile(join(dir, 'other.yaml'), manifestYaml({ name: 'other', group: 'demo' }));
+    const { source } = await started(dir);
+    await writeFile(join(dir, 'web.yaml'), 'apiVersion: maracker/v1\nkind: App\nmetadata: [unclosed\n');
+    await until(() => source.snapshot().invalid.has('/demo/web'), 'the broken file');
+    const snap = source.snapshot();
+    expect(snap.apps.has('/demo/web')).toBe(false);
+    expect(snap.apps.has('/demo/other')).toBe(true);
+    expect(snap.unknownSourceLabels.has('file:web.yaml')).toBe(true);
+    const problem = snap.invalid.get('/demo/web')?.[0];
+    expect(problem?.location).toMatchObject({ file: 'manifests/web.yaml', line: expect.any(Number), column: expect.any(Number) });
+    expect(snap.lastError).toMatchObject({ file: 'manifests/web.yaml' });
+  });
+
+  it('reports an id declared by two files as a conflict of both', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'a.yaml'), manifestYaml({ name: 'web' }));
+    await writeFile(join(dir, 'b.yaml'), manifestYaml({ name: 'web', mem: 64 }));
+    const { source } = await started(dir);
+    expect(source.snapshot().apps.has('/web')).toBe(false);
+    expect(source.snapshot().conflicts.get('/web')?.map((r) => (r.kind === 'file' ? r.path : r.row))).toEqual(['a.yaml', 'b.yaml']);
+  });
+
+  it('drops the apps of a deleted file', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'web.yaml'), manifestYaml({ name: 'web' }));
+    const { source } = await started(dir);
+    await rm(join(dir, 'web.yaml'));
+    await until(() => !source.snapshot().apps.has('/web'), 'the removal');
+    expect(source.snapshot().invalid.size).toBe(0);
+  });
+
+  it('rescans after a burst of events instead of trusting them, so nothing lost in an overflow is missed', async () => {
+    const dir = await tempDir();
+    const { source, changes } = await started(dir, { burstThreshold: 20, burstQuietMs: 100, burstSettleMs: 200 });
+    await Promise.all(Array.from({ length: 150 }, (_, i) => writeFile(join(dir, `app${i}.yaml`), manifestYaml({ name: `app${i}` }))));
+    await until(() => source.snapshot().apps.size === 150, 'all 150 apps', 10_000);
+    // Far fewer notifications than files: the burst collapsed into rescans.
+    expect(changes.length).toBeLessThan(20);
+  });
+
+  it('reports the git commit of the folder and whether it is dirty', async () => {
+    const repo = await tempDir();
+    const git = (...args: string[]) => execFileSync('git', ['-C', repo, '-c', 'user.email=t@x', '-c', 'user.name=t', ...args], { encoding: 'utf8' }).trim();
+    git('init', '-q');
+    await mkdir(join(repo, 'manifests'));
+    await writeFile(join(repo, 'manifests', 'web.yaml'), manifestYaml({ name: 'web' }));
+    git('add', '.');
+    git('commit', '-qm', 'web');
+    const { source } = await started(join(repo, 'manifests'));
+    await until(() => source.snapshot().revision !== undefined, 'the revision');
+    expect(source.snapshot()).toMatchObject({ revision: git('rev-parse', 'HEAD'), dirty: false });
+  });
+});
