@@ -35,7 +35,7 @@ export interface StatusServerOptions {
   token?: string | null;
   /** Approves the prune list the guard holds back; `by` is who asked (remote address). Default: none (503). */
   approvePrune?: (by: string) => readonly string[] | Promise<readonly string[]>;
-  /** Default: silent. */
+  /** Default: silent. Approvals are logged at warn, failures at error, each request at debug. */
   logger?: Logger;
   /** Asked by /readyz once the first full sync is done; can withhold readiness (shutting down). Default: ready. */
   readyCheck?: () => ReadyVerdict;
@@ -74,7 +74,9 @@ export async function startStatusServer(options: StatusServerOptions): Promise<S
   checkOptions(options);
   const { store, metrics, approvePrune, readyCheck } = options;
   const token = options.token ?? undefined;
-  const log = (options.logger ?? silentLogger()).child({ component: 'status-server' });
+  // The caller names the component in the logger it passes (binding it here again would
+  // repeat the key in every line).
+  const log = options.logger ?? silentLogger();
   const checkBearer = token === undefined ? undefined : bearerChecker(token);
   const grace = options.shutdownGraceMs ?? 1000;
   const statusBody = cachedBody(() => store.json());

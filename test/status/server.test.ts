@@ -252,7 +252,7 @@ describe('status server', () => {
       expect(await res.json()).toEqual({ approved: ['/old/a', '/old/b'], message: 'approved deleting 2 apps' });
       expect(asked).toEqual(['127.0.0.1']);
       const line = lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l['msg'] === 'prune of 2 apps approved');
-      expect(line).toMatchObject({ by: '127.0.0.1', approved: ['/old/a', '/old/b'], component: 'status-server' });
+      expect(line).toMatchObject({ by: '127.0.0.1', approved: ['/old/a', '/old/b'], level: 40 });
     });
 
     it('says so when nothing awaits approval', async () => {
