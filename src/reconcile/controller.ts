@@ -364,6 +364,9 @@ export class Controller {
   #subscribeEvents(subscribe: MarathonEvents['events']): void {
     this.#events = subscribe({
       eventTypes: [...RECONCILE_EVENT_TYPES],
+      // Marathon's event stream sends a heartbeat every 10 s: a minute of silence is a dead
+      // (half-open) connection, and reconnecting reports a gap, which triggers a resync.
+      idleTimeoutMs: 60_000,
       onEvent: (e) => this.#onEvent(e),
       onGap: (reason) => {
         this.#d.observer?.eventGap?.();

@@ -29,6 +29,8 @@ export interface MarathonEvents {
     onGap(reason: string): void;
     onConnected?(): void;
     onError?(err: unknown): void;
+    /** Reconnect when nothing (not even a heartbeat) arrived for this long. */
+    idleTimeoutMs?: number;
   }): EventSubscription;
 }
 

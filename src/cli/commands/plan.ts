@@ -1,0 +1,94 @@
+// `maracker plan`: what the daemon would do, like `terraform plan`, without doing it.
+// Reads the manifests and lists Marathon once; exit 0 in sync, 2 changes pending, 1 error.
+
+import { relative, resolve } from 'node:path';
+import { marathonConfig, MARATHON_OPTIONS } from '../../config/daemon.js';
+import { ConfigError, parseOptions, type OptionSpec } from '../../config/options.js';
+import { errorMessage } from '../../errors.js';
+import { readManifestFolder } from '../../manifest/folder.js';
+import { DEFAULT_TRAEFIK_GRAMMAR, TRAEFIK_GRAMMARS, type TraefikGrammar } from '../../manifest/types.js';
+import { MarathonClient } from '../../marathon/client.js';
+import { isManaged } from '../../model/labels.js';
+import { formatProblem } from '../../model/problem.js';
+import { plan } from '../../plan/plan.js';
+import { planToJson, renderPlan } from '../../plan/render.js';
+import { DEFAULT_PRUNE_GUARD, judgePrune } from '../../reconcile/prune-guard.js';
+import type { Command } from '../command.js';
+
+const options: readonly OptionSpec[] = [
+  ...MARATHON_OPTIONS,
+  { name: 'manifests', type: 'string', env: 'MARACKER_MANIFESTS', default: './manifests', description: 'Folder of YAML manifests' },
+  { name: 'traefik', type: 'string', env: 'MARACKER_TRAEFIK', default: DEFAULT_TRAEFIK_GRAMMAR, choices: TRAEFIK_GRAMMARS, description: 'Traefik label grammar' },
+  { name: 'prune', type: 'boolean', env: 'MARACKER_PRUNE', default: true, description: 'Show deletes of managed apps no manifest declares' },
+  { name: 'output', type: 'string', default: 'text', choices: ['text', 'json'], description: 'Output format' },
+];
+
+export const command: Command = {
+  name: 'plan',
+  summary: 'Show what maracker would change in Marathon (+ create, ~ update, - delete)',
+  usage: 'plan [--marathon URL] [--manifests DIR] [--output text|json]',
+  description: [
+    'Compares the manifests with Marathon the way the daemon does (Marathon defaults, assigned',
+    'ports and list order are not changes) and prints each action: + create, ~ update marked',
+    '"(scale only)" (no restart) or "(restart)" with every changed field old → new, - delete',
+    '(managed apps no manifest declares), ! conflict (an app maracker does not own). Only the',
+    'database source is not read: rows declared there would show as deletes.',
+  ].join('\n'),
+  options,
+  exitCodes: [
+    [0, 'Marathon matches the manifests'],
+    [1, 'error: invalid manifests, unreadable folder, Marathon unreachable, bad options'],
+    [2, 'changes pending'],
+  ],
+  async run(args, io) {
+    const { values, positionals } = parseOptions(options, args, io.env);
+    const problems: string[] = positionals.length > 0 ? [`unexpected argument ${positionals[0]}`] : [];
+    const marathon = marathonConfig(values, problems);
+    if (problems.length > 0) throw new ConfigError(problems);
+    const dir = resolve(io.cwd, String(values['manifests']));
+
+    let folder;
+    try {
+      folder = await readManifestFolder(dir, { traefik: values['traefik'] as TraefikGrammar, displayRoot: relative(io.cwd, dir) || '.' });
+    } catch (err) {
+      io.stderr.write(`maracker plan: ${errorMessage(err)}\n`);
+      return 1;
+    }
+    if (folder.problems.length > 0) {
+      for (const p of folder.problems) io.stderr.write(`${formatProblem(p)}\n`);
+      io.stderr.write(`maracker plan: ${folder.problems.length} problem(s) in the manifests; fix them first (maracker validate)\n`);
+      return 1;
+    }
+
+    const client = new MarathonClient({
+      url: marathon.url,
+      timeoutMs: marathon.timeoutMs,
+      ...(marathon.auth ? { auth: marathon.auth.kind === 'token' ? { token: marathon.auth.token } : { username: marathon.auth.username, password: marathon.auth.password } } : {}),
+      ...(marathon.caFile ? { ca: marathon.caFile } : {}),
+      insecureTls: marathon.insecureTls,
+    });
+    let actual;
+    try {
+      // Every app, not only owned ones: a declared id held by an unowned app is a conflict.
+      actual = await client.listApps();
+    } catch (err) {
+      io.stderr.write(`maracker plan: cannot list Marathon apps: ${errorMessage(err)}\n`);
+      return 1;
+    } finally {
+      await client.close();
+    }
+
+    const result = plan(folder.apps, actual, { prune: values['prune'] !== false });
+    const deletes = result.actions.filter((a) => a.kind === 'delete').map((a) => a.id);
+    const guard = judgePrune(deletes, actual.filter((a) => isManaged(a.labels)).length, DEFAULT_PRUNE_GUARD, new Set());
+    if (values['output'] === 'json') {
+      io.stdout.write(`${JSON.stringify({ ...planToJson(result), pruneGuard: { blocked: guard.blocked, limit: guard.limit } }, null, 2)}\n`);
+    } else {
+      io.stdout.write(renderPlan(result));
+      if (guard.blocked) {
+        io.stdout.write(`\nWarning: ${deletes.length} deletes exceed the prune guard limit (${guard.limit}); the daemon will hold them until approved.\n`);
+      }
+    }
+    return planToJson(result).inSync ? 0 : 2;
+  },
+};

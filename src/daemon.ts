@@ -1,0 +1,147 @@
+// Assembles the daemon from a validated configuration: status first (so /status and
+// /healthz answer within a second even when Marathon and the database are down), then the
+// Marathon client, the sources and the controller.
+
+import { relative } from 'node:path';
+import type { DaemonConfig } from './config/daemon.js';
+import { createLogger, type Logger } from './log.js';
+import type { MarathonAuth } from './marathon/auth.js';
+import { MarathonClient } from './marathon/client.js';
+import type { Role } from './model/status.js';
+import { Controller, type ControllerObserver } from './reconcile/controller.js';
+import { ALWAYS_LEADER, type Leadership } from './reconcile/ports.js';
+import { FolderSource } from './sources/folder.js';
+import type { Source } from './sources/source.js';
+import { createDaemonMetrics, type DaemonMetrics } from './status/daemon-metrics.js';
+import { metricsObserver } from './status/metrics-observer.js';
+import { startStatusServer, type StatusServer } from './status/server.js';
+import { StatusStore } from './status/store.js';
+
+export interface DaemonExtras {
+  logger?: Logger;
+  /** Extra sources (the database source is added by its own module). */
+  sources?: Source[];
+  leadership?: Leadership;
+  role?: Role;
+  /** Extra hooks (the safety harness). */
+  observer?: Partial<ControllerObserver>;
+  cwd?: string;
+  /** Called once the daemon stops, to release what the extras started. */
+  onStop?: () => Promise<void>;
+}
+
+export interface Daemon {
+  readonly config: DaemonConfig;
+  readonly status: StatusStore;
+  readonly metrics: DaemonMetrics;
+  readonly controller: Controller;
+  readonly statusServer: StatusServer;
+  readonly marathon: MarathonClient;
+  readonly logger: Logger;
+  /** Stops triggers and sources, lets in-flight work finish within the deadline. */
+  stop(): Promise<void>;
+}
+
+function clientAuth(config: DaemonConfig): MarathonAuth | undefined {
+  const a = config.marathon.auth;
+  if (!a) return undefined;
+  return a.kind === 'token' ? { token: a.token } : { username: a.username, password: a.password };
+}
+
+export async function startDaemon(config: DaemonConfig, extras: DaemonExtras = {}): Promise<Daemon> {
+  const logger = extras.logger ?? createLogger({ level: config.logLevel });
+  const status = new StatusStore({ instance: config.instance, marathonUrl: config.marathon.url, role: extras.role ?? 'standalone' });
+  const metrics = createDaemonMetrics({ store: status, onProbeError: (metric, err) => logger.debug({ metric, err }, 'metric probe failed') });
+
+  let controller: Controller | undefined;
+  const statusServer = await startStatusServer({
+    host: config.listen.host,
+    port: config.listen.port,
+    store: status,
+    metrics,
+    token: config.statusToken,
+    approvePrune: (by) => controller?.approvePrune(by) ?? [],
+    logger: logger.child({ component: 'status' }),
+    readyCheck: () => (controller?.began ? { ready: true } : { ready: false, message: 'waiting for sources and Marathon' }),
+  });
+
+  const marathon = new MarathonClient({
+    url: config.marathon.url,
+    timeoutMs: config.marathon.timeoutMs,
+    ...(clientAuth(config) ? { auth: clientAuth(config) as MarathonAuth } : {}),
+    ...(config.marathon.caFile ? { ca: config.marathon.caFile } : {}),
+    insecureTls: config.marathon.insecureTls,
+    logger: logger.child({ component: 'marathon' }),
+    onRequest: metrics.recordMarathonRequest,
+  });
+
+  const sources: Source[] = [];
+  if (config.manifests !== null) {
+    const cwd = extras.cwd ?? process.cwd();
+    const shown = relative(cwd, config.manifests);
+    sources.push(
+      new FolderSource({
+        dir: config.manifests,
+        displayRoot: shown === '' || shown.startsWith('..') ? config.manifests : shown,
+        translate: { traefik: config.traefik },
+        logger,
+      }),
+    );
+  }
+  sources.push(...(extras.sources ?? []));
+
+  controller = new Controller({
+    sources,
+    marathon,
+    marathonUrl: config.marathon.url,
+    status,
+    leadership: extras.leadership ?? ALWAYS_LEADER,
+    logger,
+    observer: metricsObserver(metrics, extras.observer),
+    options: {
+      resyncIntervalMs: config.resyncIntervalMs,
+      concurrency: config.concurrency,
+      maxDeployments: config.maxDeployments,
+      writeRatePerSecond: config.writeRatePerSecond,
+      force: config.force,
+      prune: config.prune,
+      pruneGuard: config.pruneGuard,
+      events: config.marathon.events,
+    },
+  });
+  const c = controller;
+  metrics.setProbes({
+    queueDepth: () => c.queueDepth,
+    deploymentsInFlight: () => c.deploymentsInFlight,
+    pruneBlocked: () => status.snapshot().prune.blocked,
+    sources: () => sources.map((s) => ({ name: s.name, up: s.snapshot().state === 'Ready' })),
+  });
+  if (config.pruneGuard.disabled) logger.warn('prune guard disabled (--allow-mass-prune): mass deletions will not be held back');
+  if (config.force) logger.warn('--force: writes override running deployments');
+
+  logger.info({ marathon: config.marathon.url, manifests: config.manifests, status: statusServer.url, instance: config.instance }, 'maracker starting');
+  await controller.start();
+
+  let stopping: Promise<void> | undefined;
+  return {
+    config,
+    status,
+    metrics,
+    controller,
+    statusServer,
+    marathon,
+    logger,
+    stop() {
+      stopping ??= (async () => {
+        logger.info('stopping');
+        const finished = await c.stop(config.shutdownTimeoutMs);
+        if (!finished) logger.warn({ deadlineMs: config.shutdownTimeoutMs }, 'in-flight reconciles did not finish before the shutdown deadline');
+        await extras.onStop?.();
+        await statusServer.close();
+        await marathon.close();
+        logger.info('stopped');
+      })();
+      return stopping;
+    },
+  };
+}
