@@ -62,7 +62,8 @@ export async function startDaemon(config: DaemonConfig, extras: DaemonExtras = {
     token: config.statusToken,
     approvePrune: (by) => controller?.approvePrune(by) ?? [],
     logger: logger.child({ component: 'status' }),
-    readyCheck: () => (controller?.began ? { ready: true } : { ready: false, message: 'waiting for sources and Marathon' }),
+    readyCheck: () =>
+      status.stopping ? { ready: false, message: 'shutting down' } : controller?.began ? { ready: true } : { ready: false, message: 'waiting for sources and Marathon' },
   });
 
   const marathon = new MarathonClient({
@@ -113,7 +114,7 @@ export async function startDaemon(config: DaemonConfig, extras: DaemonExtras = {
   metrics.setProbes({
     queueDepth: () => c.queueDepth,
     deploymentsInFlight: () => c.deploymentsInFlight,
-    pruneBlocked: () => status.snapshot().prune.blocked,
+    pruneBlocked: () => status.prune.blocked,
     sources: () => sources.map((s) => ({ name: s.name, up: s.snapshot().state === 'Ready' })),
   });
   if (config.pruneGuard.disabled) logger.warn('prune guard disabled (--allow-mass-prune): mass deletions will not be held back');

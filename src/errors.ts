@@ -7,6 +7,7 @@
 //   MRK_MANIFEST_INVALID        manifest/          one or more problems in manifests
 //   MRK_MARATHON_*              marathon/errors.ts Marathon API failures
 //   MRK_SOURCE_UNREADABLE       sources/           a source could not be read (state unknown)
+//   MRK_STATUS_*                status/errors.ts   status API errors (HTTP) and listen failures
 //   MRK_DB_*                    db/                database failures
 //   MRK_NOT_LEADER              db/leader.ts       a write was attempted without leadership
 

@@ -38,6 +38,8 @@ export interface MarathonEvents {
 export interface Leadership {
   /** Confirms leadership right before a write; false when another daemon leads. */
   canWrite(): Promise<boolean>;
+  /** Told when this daemon gains or loses leadership; returns an unsubscribe function. */
+  subscribe?(listener: (leader: boolean) => void): () => void;
 }
 
 export const ALWAYS_LEADER: Leadership = { canWrite: async () => true };

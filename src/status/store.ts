@@ -90,6 +90,10 @@ export class StatusStore {
     this.#touch();
   }
 
+  get prune(): PruneStatus {
+    return this.#prune;
+  }
+
   setRole(role: Role): void {
     this.#role = role;
     this.#touch();
@@ -111,6 +115,10 @@ export class StatusStore {
   markStopping(): void {
     this.#stopping = true;
     this.#touch();
+  }
+
+  get stopping(): boolean {
+    return this.#stopping;
   }
 
   #touch(): void {
