@@ -96,6 +96,7 @@ export class Controller {
   #initialTimer: unknown;
   #deploymentsTimer: unknown;
   #resyncing: Promise<void> | undefined;
+  #unsubscribeLeadership: (() => void) | undefined;
   #resyncAgain = false;
   #pruneScheduled = false;
 
@@ -168,6 +169,14 @@ export class Controller {
   async start(): Promise<void> {
     await Promise.all(this.#d.sources.map((s) => s.start((change) => this.#onSourceChange(s, change))));
     this.#publishSources();
+    // A follower that becomes leader must look at everything: the old leader may have died
+    // half-way through a pass, and followers do not write.
+    this.#unsubscribeLeadership = this.#d.leadership.subscribe?.((leader) => {
+      if (leader && this.#began && !this.#stopped) {
+        this.#d.logger.info('became leader: reconciling every app');
+        void this.resync('became leader');
+      }
+    });
     if (this.#d.options.events && this.#d.marathon.events) this.#subscribeEvents(this.#d.marathon.events.bind(this.#d.marathon));
     void this.#initialSync();
   }
@@ -401,6 +410,7 @@ export class Controller {
     if (this.#stopped) return true;
     this.#stopped = true;
     this.#d.status.markStopping();
+    this.#unsubscribeLeadership?.();
     for (const t of [this.#resyncTimer, this.#initialTimer, this.#deploymentsTimer]) if (t !== undefined) this.#timers.clearTimeout(t);
     this.#abort.abort();
     const [finished] = await Promise.all([

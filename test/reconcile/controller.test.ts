@@ -257,3 +257,23 @@ describe('Controller', () => {
     expect(marathon.writes()).toEqual(['POST /demo/web']);
   });
 });
+
+describe('Controller and leadership', () => {
+  it('reconciles everything as soon as it becomes leader', async () => {
+    let leader = false;
+    const listeners: Array<(l: boolean) => void> = [];
+    const leadership = {
+      canWrite: async () => leader,
+      subscribe: (l: (x: boolean) => void) => (listeners.push(l), () => undefined),
+    };
+    const { marathon, source, status, controller } = setup({ leadership });
+    source.set({ apps: [desiredApp()] });
+    await controller.start();
+    await until(() => status.ready);
+    expect(marathon.writes()).toEqual([]);
+    leader = true;
+    for (const l of listeners) l(true);
+    await until(() => marathon.writes().length === 1, 'the new leader to write');
+    expect(marathon.writes()).toEqual(['POST /demo/web']);
+  });
+});
