@@ -41,23 +41,46 @@ export function clean(value: unknown): JsonValue | undefined {
   return cleanScalar(value);
 }
 
-/** A string map (labels, env) without null values; empty maps become undefined. */
-export function cleanMap(value: unknown, drop?: (key: string) => boolean): JsonObject | undefined {
-  if (!isObject(value)) return undefined;
-  let out: JsonObject | undefined;
-  for (const key of Object.keys(value)) {
-    if (drop?.(key)) continue;
-    const c = clean(value[key]);
-    if (c === undefined) continue;
-    (out ??= {})[key] = c;
+/** True when `value` holds no null, undefined or -0 anywhere, so it is canonical as it is. */
+export function isClean(value: unknown): boolean {
+  if (value === null || value === undefined) return false;
+  if (typeof value === 'number') return !Object.is(value, -0);
+  if (typeof value !== 'object') return true;
+  if (Array.isArray(value)) {
+    for (const item of value) if (!isClean(item)) return false;
+    return true;
   }
-  return out;
+  for (const key in value) if (!isClean((value as Record<string, unknown>)[key])) return false;
+  return true;
+}
+
+/**
+ * `value` itself when it is already canonical, else a cleaned copy. Canonical values are
+ * never mutated, so sharing the caller's objects is safe and saves a deep copy per app.
+ */
+export function shared(value: unknown): JsonValue | undefined {
+  return isClean(value) ? (value as JsonValue) : clean(value);
+}
+
+/** A map (labels, env, secrets) in canonical form; empty or absent maps are undefined. */
+export function sharedMap(value: unknown): JsonObject | undefined {
+  if (!isObject(value)) return undefined;
+  for (const _key in value) {
+    const out = shared(value);
+    return isObject(out) && hasKeys(out) ? out : undefined;
+  }
+  return undefined;
+}
+
+export function hasKeys(value: object): boolean {
+  for (const _key in value) return true;
+  return false;
 }
 
 /** Structural equality of canonical values (object key order does not matter). */
 export function deepEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
-  if (typeof a !== typeof b || a === null || b === null || typeof a !== 'object') return false;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
   if (Array.isArray(a)) {
     if (!Array.isArray(b) || a.length !== b.length) return false;
     for (let i = 0; i < a.length; i++) if (!deepEqual(a[i], b[i])) return false;
@@ -66,10 +89,31 @@ export function deepEqual(a: unknown, b: unknown): boolean {
   if (Array.isArray(b)) return false;
   const ao = a as Record<string, unknown>;
   const bo = b as Record<string, unknown>;
-  const keys = Object.keys(ao);
-  if (keys.length !== Object.keys(bo).length) return false;
-  for (const key of keys) {
+  let count = 0;
+  for (const key in ao) {
     if (!(key in bo) || !deepEqual(ao[key], bo[key])) return false;
+    count++;
+  }
+  for (const _key in bo) count--;
+  return count === 0;
+}
+
+/** Equality of two set-like lists: same members, whatever the order and repetitions. */
+export function setEqual(a: readonly unknown[], b: readonly unknown[]): boolean {
+  return contains(a, b) && contains(b, a);
+}
+
+function contains(outer: readonly unknown[], inner: readonly unknown[]): boolean {
+  // Sets here hold a handful of members (health checks, roles): pairwise is cheapest.
+  for (const item of inner) {
+    let found = false;
+    for (const candidate of outer) {
+      if (deepEqual(item, candidate)) {
+        found = true;
+        break;
+      }
+    }
+    if (!found) return false;
   }
   return true;
 }
@@ -85,13 +129,11 @@ export function stableKey(value: unknown): string {
 }
 
 /**
- * A set-like list in canonical order. Marathon keeps constraints, health checks, roles and
- * dependencies in sets and returns them in any order; sorting both sides the same way makes
- * order irrelevant. Empty lists become undefined (Marathon omits them on output).
+ * A set-like list in one stable order without repeated members, for showing a changed set
+ * the same way whichever order Marathon printed it in.
  */
-export function sortedSet(items: readonly JsonValue[]): JsonValue[] | undefined {
-  if (items.length === 0) return undefined;
-  if (items.length === 1) return [items[0] as JsonValue];
+export function sortedSet(items: readonly JsonValue[]): JsonValue[] {
+  if (items.length < 2) return [...items];
   const keyed = items.map((item) => ({ key: stableKey(item), item }));
   keyed.sort((x, y) => (x.key < y.key ? -1 : x.key > y.key ? 1 : 0));
   const out: JsonValue[] = [];

@@ -1,25 +1,38 @@
 // Field-level differences between what a source declares and what Marathon runs, computed
-// on canonical forms (normalize.ts). Before comparing, the desired form takes over the few
-// values only Marathon chooses, when the user left them to Marathon:
+// on canonical forms (normalize.ts). While comparing, the desired side takes Marathon's
+// value for what only Marathon chooses, when the user left it to Marathon:
 //   - ports assigned for 0: portDefinitions[].port, portMappings[].servicePort and .hostPort;
 //   - the name "default" of the default port, which servers before 1.4 did not print;
 //   - defaults that changed by release (VERSIONED_DEFAULTS), only when the user did not set
 //     the field: an unset field holding a value that no release uses as its default is drift,
 //     and is reported (a `partialUpdate=false` PUT puts the default back);
 //   - `role`, filled by Marathon 1.9+ from the group or `--mesos_role` when not set.
+// Set-like lists compare as sets, and the derived `maracker.spec-hash` label is skipped.
+// The walk builds a path string only where values differ: it runs for every app of a plan.
 
 import type { DesiredApp } from '../model/desired.js';
+import { LABEL_SPEC_HASH } from '../model/labels.js';
 import type { JsonObject, JsonValue, MarathonApp } from '../model/marathon.js';
 import type { FieldChange } from '../model/plan.js';
-import { deepEqual, isObject } from './canonical.js';
+import { deepEqual, isObject, setEqual, sortedSet } from './canonical.js';
 import { DEFAULT_PORT_NAME, VERSIONED_DEFAULTS } from './defaults.js';
 import { normalizeApp, type NormalizedApp } from './normalize.js';
 
 /** Lists compared element by element (their order is meaning: $PORTn, portIndex). */
 const ELEMENTWISE: ReadonlySet<string> = new Set(['portDefinitions', 'container.portMappings']);
 
+/** Lists Marathon keeps as sets and prints in any order; a change is shown as the whole list. */
+const SETS: ReadonlySet<string> = new Set([
+  'constraints',
+  'dependencies',
+  'acceptedResourceRoles',
+  'healthChecks',
+  'fetch',
+  'container.volumes',
+]);
+
 /** Port fields where 0 asks Marathon to pick a number. */
-const ASSIGNED_PORT_FIELDS = ['port', 'servicePort', 'hostPort'] as const;
+const ASSIGNED_PORT_FIELDS: ReadonlySet<string> = new Set(['port', 'servicePort', 'hostPort']);
 
 /**
  * Changes that would make Marathon match `desired`: `before` is Marathon's value, `after`
@@ -32,97 +45,110 @@ export function diffApp(desired: DesiredApp, actual: MarathonApp): FieldChange[]
 }
 
 export function diffNormalized(desired: NormalizedApp, actual: NormalizedApp): FieldChange[] {
-  const target = adoptServerChoices(desired, actual);
-  const changes: FieldChange[] = [];
-  diffValue('', target, actual.spec, changes);
-  return changes.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  const d = desired.spec;
+  const a = actual.spec;
+  const out: FieldChange[] = [];
+  for (const key in d) topLevel(key, d[key], a[key], desired.implicitPorts, out);
+  for (const key in a) if (!(key in d)) topLevel(key, undefined, a[key], desired.implicitPorts, out);
+  return out.length > 1 ? out.sort((x, y) => (x.path < y.path ? -1 : x.path > y.path ? 1 : 0)) : out;
 }
 
-function diffValue(path: string, after: JsonValue | undefined, before: JsonValue | undefined, out: FieldChange[]): void {
+type Value = JsonValue | undefined;
+
+function topLevel(key: string, after: Value, before: Value, implicitPorts: boolean, out: FieldChange[]): void {
+  if (after === before) return;
+  switch (key) {
+    case 'maxLaunchDelaySeconds':
+      return walk(key, adoptVersioned(VERSIONED_DEFAULTS.maxLaunchDelaySeconds, after, before), before, implicitPorts, out);
+    case 'unreachableStrategy':
+      return walk(key, adoptUnreachable(after, before), before, implicitPorts, out);
+    case 'role':
+      // Marathon 1.9+ fills it from the group or --mesos_role; only a declared role counts.
+      if (after === undefined) return;
+      return walk(key, after, before, implicitPorts, out);
+    case 'labels':
+      return diffLabels(after, before, out);
+    default:
+      return walk(key, after, before, implicitPorts, out);
+  }
+}
+
+/** Labels key by key, without the derived spec-hash (no labels and only that one are alike). */
+function diffLabels(after: Value, before: Value, out: FieldChange[]): void {
+  const d = isObject(after) ? after : {};
+  const a = isObject(before) ? before : {};
+  for (const key in d) {
+    if (key !== LABEL_SPEC_HASH && d[key] !== a[key]) out.push({ path: `labels.${key}`, before: a[key], after: d[key] });
+  }
+  for (const key in a) {
+    if (key !== LABEL_SPEC_HASH && !(key in d)) out.push({ path: `labels.${key}`, before: a[key], after: undefined });
+  }
+}
+
+function walk(path: string, after: Value, before: Value, implicitPorts: boolean, out: FieldChange[]): void {
   if (after === before) return;
   if (isObject(after) && isObject(before)) {
-    for (const key of Object.keys(after)) {
-      diffValue(path === '' ? key : `${path}.${key}`, after[key], before[key], out);
+    for (const key in after) {
+      const x = after[key];
+      const y = before[key];
+      if (x !== y) walk(`${path}.${key}`, x, y, implicitPorts, out);
     }
-    for (const key of Object.keys(before)) {
-      if (!(key in after)) out.push({ path: path === '' ? key : `${path}.${key}`, before: before[key], after: undefined });
+    for (const key in before) {
+      if (!(key in after)) out.push({ path: `${path}.${key}`, before: before[key], after: undefined });
     }
     return;
   }
-  if (Array.isArray(after) && Array.isArray(before) && after.length === before.length && ELEMENTWISE.has(path)) {
-    for (let i = 0; i < after.length; i++) diffValue(`${path}[${i}]`, after[i], before[i], out);
-    return;
+  if (Array.isArray(after) && Array.isArray(before)) {
+    if (SETS.has(path)) {
+      if (!setEqual(after, before)) out.push({ path, before: sortedSet(before), after: sortedSet(after) });
+      return;
+    }
+    if (after.length === before.length && ELEMENTWISE.has(path)) {
+      for (let i = 0; i < after.length; i++) walkPort(`${path}[${i}]`, after[i], before[i], implicitPorts, out);
+      return;
+    }
   }
   if (!deepEqual(after, before)) out.push({ path, before, after });
 }
 
-/** The desired spec with Marathon's own choices copied in where the user left them open. */
-function adoptServerChoices(desired: NormalizedApp, actual: NormalizedApp): JsonObject {
-  const a = actual.spec;
-  let spec = desired.spec;
-  const set = (key: string, value: JsonValue | undefined): void => {
-    if (spec === desired.spec) spec = { ...spec };
-    if (value === undefined) delete spec[key];
-    else spec[key] = value;
-  };
-
-  const delay = 'maxLaunchDelaySeconds';
-  if (spec[delay] === undefined && VERSIONED_DEFAULTS[delay].includes(a[delay] as JsonValue)) set(delay, a[delay]);
-  if (a[delay] === undefined && VERSIONED_DEFAULTS[delay].includes(spec[delay] as JsonValue)) set(delay, undefined);
-
-  const unreachable = adoptUnreachable(spec['unreachableStrategy'], a['unreachableStrategy']);
-  if (unreachable !== spec['unreachableStrategy']) set('unreachableStrategy', unreachable);
-
-  if (spec['role'] === undefined && a['role'] !== undefined) set('role', a['role']);
-
-  if (desired.portsPath === actual.portsPath) {
-    if (desired.portsPath === 'portDefinitions') {
-      const ports = adoptPorts(spec['portDefinitions'], a['portDefinitions'], desired.implicitPorts);
-      if (ports !== spec['portDefinitions']) set('portDefinitions', ports);
-    } else if (isObject(spec['container']) && isObject(a['container'])) {
-      const container = spec['container'];
-      const ports = adoptPorts(container['portMappings'], a['container']['portMappings'], desired.implicitPorts);
-      if (ports !== container['portMappings']) set('container', { ...container, portMappings: ports as JsonValue[] });
-    }
+/**
+ * One port definition or mapping. A 0 the user left for Marathon to fill matches the number
+ * Marathon assigned; the default port's name "default" matches no name (pre-1.4 servers).
+ */
+function walkPort(path: string, after: Value, before: Value, implicitPorts: boolean, out: FieldChange[]): void {
+  if (!isObject(after) || !isObject(before)) return walk(path, after, before, implicitPorts, out);
+  for (const key in after) {
+    const x = after[key];
+    const y = before[key];
+    if (x === y) continue;
+    if (x === 0 && typeof y === 'number' && ASSIGNED_PORT_FIELDS.has(key)) continue;
+    if (implicitPorts && key === 'name' && x === DEFAULT_PORT_NAME && y === undefined) continue;
+    walk(`${path}.${key}`, x, y, implicitPorts, out);
   }
-  return spec;
+  for (const key in before) {
+    if (!(key in after)) out.push({ path: `${path}.${key}`, before: before[key], after: undefined });
+  }
 }
 
-function adoptUnreachable(desired: JsonValue | undefined, actual: JsonValue | undefined): JsonValue | undefined {
+/** A default that changed by release: any release's value stands for "unset", both ways. */
+function adoptVersioned(known: readonly JsonValue[], after: Value, before: Value): Value {
+  if (after === undefined) return known.includes(before as JsonValue) ? before : undefined;
+  if (before === undefined && known.includes(after)) return undefined;
+  return after;
+}
+
+function adoptUnreachable(after: Value, before: Value): Value {
   const known = VERSIONED_DEFAULTS.unreachableStrategy;
-  if (desired === undefined) return known.some((d) => deepEqual(d, actual)) ? actual : undefined;
-  if (actual === undefined && known.some((d) => deepEqual(d, desired))) return undefined;
+  if (after === undefined) return known.some((d) => deepEqual(d, before)) ? before : undefined;
+  if (before === undefined) return known.some((d) => deepEqual(d, after)) ? undefined : after;
   // A partial strategy: Marathon fills the missing field with its release's default.
-  if (isObject(desired) && isObject(actual)) {
-    let out = desired;
+  if (isObject(after) && isObject(before)) {
+    let filled: JsonObject = after;
     for (const field of ['inactiveAfterSeconds', 'expungeAfterSeconds']) {
-      if (desired[field] !== undefined || actual[field] === undefined) continue;
-      if (known.some((d) => d[field] === actual[field])) out = { ...out, [field]: actual[field] as JsonValue };
+      if (after[field] !== undefined || before[field] === undefined) continue;
+      if (known.some((d) => d[field] === before[field])) filled = { ...filled, [field]: before[field] as JsonValue };
     }
-    return out;
+    return filled;
   }
-  return desired;
-}
-
-function adoptPorts(desired: JsonValue | undefined, actual: JsonValue | undefined, implicit: boolean): JsonValue | undefined {
-  if (!Array.isArray(desired) || !Array.isArray(actual) || desired.length !== actual.length) return desired;
-  let out = desired;
-  for (let i = 0; i < desired.length; i++) {
-    const d = desired[i];
-    const a = actual[i];
-    if (!isObject(d) || !isObject(a)) continue;
-    let port = d;
-    for (const field of ASSIGNED_PORT_FIELDS) {
-      if (d[field] === 0 && typeof a[field] === 'number' && a[field] !== 0) port = { ...port, [field]: a[field] };
-    }
-    if (implicit && d['name'] === DEFAULT_PORT_NAME && a['name'] === undefined) {
-      const { name: _name, ...unnamed } = port;
-      port = unnamed;
-    }
-    if (port !== d) {
-      if (out === desired) out = [...desired];
-      out[i] = port;
-    }
-  }
-  return out;
+  return after;
 }

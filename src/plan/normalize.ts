@@ -1,23 +1,23 @@
 // One canonical form for an app definition, whichever side it comes from: a manifest's
 // translation (only what the user wrote) or Marathon's answer (defaults filled in, ports
 // assigned, state attached, maybe in the pre-1.5 JSON form). Comparing canonical forms
-// with plain structural equality then finds only real differences; diff.ts handles the few
-// values that only Marathon can choose (assigned ports, defaults that changed by release).
+// with plain structural equality then finds only real differences; diff.ts handles what
+// only Marathon chooses (assigned ports, defaults that changed by release, `role`), the
+// order of set-like lists and the derived spec-hash label.
 //
 // The canonical form:
 //   - is in the Marathon 1.5 networking form (legacy.ts);
 //   - has every single-valued default written in (defaults.ts), so absent == default;
 //   - has no server-side state (SERVER_FIELDS), no nulls, no empty maps or set-like lists;
 //   - keeps only the port list the network mode uses (portDefinitions for host,
-//     container.portMappings otherwise), as Marathon itself ignores the other one;
-//   - has set-like lists (constraints, dependencies, acceptedResourceRoles, healthChecks,
-//     fetch, volumes) sorted, and ordered lists (ports, args, networks, parameters) as given;
-//   - leaves out the derived `maracker.spec-hash` label.
+//     container.portMappings otherwise), as Marathon itself ignores the other one.
+// It shares the input's objects wherever they are already canonical (a plan normalises
+// 20,000 definitions; copying every label map would dominate its cost), so it must never
+// be mutated, and neither must the definitions it was built from.
 
 import type { AppId } from '../model/app-id.js';
-import { LABEL_SPEC_HASH } from '../model/labels.js';
 import type { JsonObject, JsonValue, MarathonAppDefinition } from '../model/marathon.js';
-import { clean, cleanMap, cleanScalar, isObject, sortedSet } from './canonical.js';
+import { cleanScalar, hasKeys, isObject, shared, sharedMap } from './canonical.js';
 import {
   APP_DEFAULTS,
   BRIDGE_NETWORK,
@@ -56,11 +56,9 @@ export interface NormalizedApp {
   readonly implicitPorts: boolean;
   /** The app has persistent volumes, which changes several of Marathon's defaults. */
   readonly resident: boolean;
-  /** Where the port list lives for this app's network mode. */
-  readonly portsPath: 'portDefinitions' | 'container.portMappings';
 }
 
-/** Fields this module builds itself; every other field is cleaned and passed through. */
+/** Fields this module builds itself; every other field is passed through, cleaned. */
 const HANDLED = new Set([
   'id', 'cmd', 'args', 'user', 'env', 'labels', 'container', 'networks', 'portDefinitions',
   'requirePorts', 'healthChecks', 'readinessChecks', 'constraints', 'dependencies',
@@ -71,36 +69,40 @@ const HANDLED = new Set([
 /** Marathon's FetchUri.isExtract: only archives are unpacked, so `extract` means nothing for other files. */
 const ARCHIVE_SUFFIXES = ['.tgz', '.tar.gz', '.tbz2', '.tar.bz2', '.txz', '.tar.xz', '.zip'];
 
+const HOST_NETWORKS: readonly JsonValue[] = Object.freeze([Object.freeze({ mode: HOST_NETWORK })]) as readonly JsonValue[];
+
 export function normalizeApp(definition: MarathonAppDefinition): NormalizedApp {
   const raw = migrateLegacy(definition as Raw);
   const id = absoluteId(String(raw['id'] ?? ''));
-  const spec: JsonObject = {};
 
   const networks = normalizeNetworks(raw['networks']);
   const mode = (networks[0] as JsonObject)['mode'];
   const host = mode === HOST_NETWORK;
   const bridge = mode === BRIDGE_NETWORK;
-  spec['networks'] = networks;
-
-  for (const key of Object.keys(APP_DEFAULTS)) {
-    spec[key] = cleanScalar(raw[key]) ?? (APP_DEFAULTS[key] as JsonValue);
-  }
-  // requirePorts only applies to host networking; Marathon resets it otherwise (AppNormalization).
-  if (!host) spec['requirePorts'] = false;
-
-  setIf(spec, 'cmd', cleanScalar(raw['cmd']));
-  setIf(spec, 'user', cleanScalar(raw['user']));
-  if (Array.isArray(raw['args']) && raw['args'].length > 0) spec['args'] = clean(raw['args']) as JsonValue[];
-  setIf(spec, 'env', cleanMap(raw['env']));
-  setIf(spec, 'labels', cleanMap(raw['labels'], (key) => key === LABEL_SPEC_HASH));
-  setIf(spec, 'secrets', cleanMap(raw['secrets']));
-  if (raw['tty'] === true) spec['tty'] = true;
 
   const rawContainer = isObject(raw['container']) ? (raw['container'] as Raw) : undefined;
   // Non-host networking without a container gets an empty Mesos container (AppNormalization).
   const containerSource = rawContainer ?? (host ? undefined : { type: 'MESOS' });
   const container = containerSource !== undefined ? normalizeContainer(containerSource) : undefined;
   const resident = container !== undefined && hasPersistentVolume(container);
+
+  // Always-present fields first, in one order, so every canonical spec has the same shape.
+  const spec: JsonObject = {
+    networks: networks as JsonValue[],
+    instances: scalar(raw, 'instances'),
+    cpus: scalar(raw, 'cpus'),
+    mem: scalar(raw, 'mem'),
+    disk: scalar(raw, 'disk'),
+    gpus: scalar(raw, 'gpus'),
+    executor: scalar(raw, 'executor'),
+    // requirePorts only applies to host networking; Marathon resets it otherwise (AppNormalization).
+    requirePorts: host ? scalar(raw, 'requirePorts') : false,
+    backoffSeconds: scalar(raw, 'backoffSeconds'),
+    backoffFactor: scalar(raw, 'backoffFactor'),
+    killSelection: scalar(raw, 'killSelection'),
+    upgradeStrategy: withDefaults(raw['upgradeStrategy'], resident ? RESIDENT_UPGRADE_STRATEGY_DEFAULT : UPGRADE_STRATEGY_DEFAULT),
+    executorResources: withDefaults(raw['executorResources'], EXECUTOR_RESOURCES_DEFAULT),
+  };
 
   let implicitPorts: boolean;
   if (host) {
@@ -117,31 +119,38 @@ export function normalizeApp(definition: MarathonAppDefinition): NormalizedApp {
   }
   if (container !== undefined) spec['container'] = container;
 
-  setIf(spec, 'healthChecks', sortedSet(arrayOf(raw['healthChecks']).map(normalizeHealthCheck)));
-  const readiness = arrayOf(raw['readinessChecks']).map(normalizeReadinessCheck);
-  if (readiness.length > 0) spec['readinessChecks'] = readiness;
-  setIf(spec, 'constraints', sortedSet(arrayOf<unknown[]>(raw['constraints'], Array.isArray).map(normalizeConstraint)));
-  setIf(spec, 'dependencies', sortedSet(dependenciesOf(id, raw['dependencies'])));
-  setIf(spec, 'acceptedResourceRoles', sortedSet(arrayOf(raw['acceptedResourceRoles'], isString)));
-  setIf(spec, 'fetch', sortedSet(arrayOf(raw['fetch']).map(normalizeFetch)));
+  setIf(spec, 'cmd', cleanScalar(raw['cmd']));
+  setIf(spec, 'user', cleanScalar(raw['user']));
+  if (Array.isArray(raw['args']) && raw['args'].length > 0) setIf(spec, 'args', shared(raw['args']));
+  setIf(spec, 'env', sharedMap(raw['env']));
+  // Kept whole, spec-hash included: diff.ts skips that one label (copying every app's
+  // labels to drop it would cost more than the rest of normalisation).
+  setIf(spec, 'labels', sharedMap(raw['labels']));
+  setIf(spec, 'secrets', sharedMap(raw['secrets']));
+  if (raw['tty'] === true) spec['tty'] = true;
 
-  const upgradeDefault = resident ? RESIDENT_UPGRADE_STRATEGY_DEFAULT : UPGRADE_STRATEGY_DEFAULT;
-  spec['upgradeStrategy'] = withDefaults(raw['upgradeStrategy'], upgradeDefault);
-  spec['executorResources'] = withDefaults(raw['executorResources'], EXECUTOR_RESOURCES_DEFAULT);
-  if (resident) {
-    spec['residency'] = withDefaults(raw['residency'], RESIDENCY_DEFAULT);
-  } else {
-    setIf(spec, 'residency', clean(raw['residency']));
-  }
+  // Set-like lists keep their order here; diff.ts compares them as sets.
+  setIf(spec, 'healthChecks', nonEmpty(listOf(raw['healthChecks']).map(normalizeHealthCheck)));
+  setIf(spec, 'readinessChecks', nonEmpty(listOf(raw['readinessChecks']).map(normalizeReadinessCheck)));
+  setIf(spec, 'constraints', nonEmpty(listOf<unknown[]>(raw['constraints'], Array.isArray).map(normalizeConstraint)));
+  setIf(spec, 'dependencies', nonEmpty(dependenciesOf(id, raw['dependencies'])));
+  setIf(spec, 'acceptedResourceRoles', nonEmpty(listOf<string>(raw['acceptedResourceRoles'], isString)));
+  setIf(spec, 'fetch', nonEmpty(listOf(raw['fetch']).map(normalizeFetch)));
+
+  if (resident) spec['residency'] = withDefaults(raw['residency'], RESIDENCY_DEFAULT);
+  else setIf(spec, 'residency', shared(raw['residency']));
   // Other defaults of unreachableStrategy changed by release: diff.ts accepts any of them.
-  const unreachable = clean(raw['unreachableStrategy']);
-  setIf(spec, 'unreachableStrategy', unreachable ?? (resident ? RESIDENT_UNREACHABLE_STRATEGY : undefined));
+  setIf(spec, 'unreachableStrategy', shared(raw['unreachableStrategy']) ?? (resident ? RESIDENT_UNREACHABLE_STRATEGY : undefined));
 
-  for (const key of Object.keys(raw)) {
+  for (const key in raw) {
     if (HANDLED.has(key) || SERVER_FIELDS.has(key)) continue;
-    setIf(spec, key, clean(raw[key]));
+    setIf(spec, key, shared(raw[key]));
   }
-  return { id, spec, implicitPorts, resident, portsPath: host ? 'portDefinitions' : 'container.portMappings' };
+  return { id, spec, implicitPorts, resident };
+}
+
+function scalar(raw: Raw, key: string): JsonValue {
+  return cleanScalar(raw[key]) ?? (APP_DEFAULTS[key] as JsonValue);
 }
 
 function setIf(target: JsonObject, key: string, value: JsonValue | undefined): void {
@@ -152,15 +161,52 @@ function isString(value: unknown): value is string {
   return typeof value === 'string';
 }
 
-function arrayOf<T = Raw>(value: unknown, keep: (item: unknown) => boolean = isObject): T[] {
-  return Array.isArray(value) ? (value.filter(keep) as T[]) : [];
+function listOf<T = Raw>(value: unknown, keep: (item: unknown) => boolean = isObject): T[] {
+  if (!Array.isArray(value)) return [];
+  for (const item of value) if (!keep(item)) return value.filter(keep) as T[];
+  return value as T[];
 }
 
-/** A copy of `value` (an object) with each missing field taken from `defaults`. */
-function withDefaults(value: unknown, defaults: Readonly<Record<string, JsonValue>>): JsonObject {
-  const given = isObject(value) ? (clean(value) as JsonObject) : {};
-  return { ...defaults, ...given };
+function nonEmpty<T extends JsonValue>(items: T[]): T[] | undefined {
+  return items.length > 0 ? items : undefined;
 }
+
+/**
+ * `defaults` overlaid with the fields `value` sets, without the fields `omit` rejects.
+ * Always a new object, or `defaults` itself (frozen, shared by every app that leaves the
+ * field out). Built in one pass, never with `delete`, which would slow every later read.
+ */
+function withDefaults(
+  value: unknown,
+  defaults: Readonly<JsonObject>,
+  omit?: (key: string, value: JsonValue) => boolean,
+): JsonObject {
+  if (!isObject(value)) return defaults as JsonObject;
+  const out: JsonObject = {};
+  for (const key in defaults) {
+    const v = cleanScalar(value[key]) ?? (defaults[key] as JsonValue);
+    if (omit === undefined || !omit(key, v)) out[key] = v;
+  }
+  for (const key in value) {
+    if (key in defaults) continue;
+    const v = shared(value[key]);
+    if (v !== undefined && (omit === undefined || !omit(key, v))) out[key] = v;
+  }
+  return out;
+}
+
+/** `omit` for fields Marathon prints empty and leaves out alike (pragma.omitEmpty in the RAML). */
+function isEmptyIn(keys: ReadonlySet<string>): (key: string, value: JsonValue) => boolean {
+  return (key, value) => keys.has(key) && isEmpty(value);
+}
+
+function isEmpty(value: JsonValue): boolean {
+  return Array.isArray(value) ? value.length === 0 : isObject(value) && !hasKeys(value);
+}
+
+const OMIT_EMPTY_LABELS = isEmptyIn(new Set(['labels']));
+const OMIT_EMPTY_PARAMETERS = isEmptyIn(new Set(['parameters']));
+const OMIT_EMPTY_MAPPING_FIELDS = isEmptyIn(new Set(['labels', 'networkNames']));
 
 /** Marathon makes ids absolute ("nginx" -> "/nginx", AppNormalization.forDeprecated). */
 export function absoluteId(id: string): AppId {
@@ -173,8 +219,10 @@ export function absoluteId(id: string): AppId {
  */
 export function dependenciesOf(appId: AppId, dependencies: unknown): string[] {
   if (!Array.isArray(dependencies) || dependencies.length === 0) return [];
-  const group = appId.split('/').filter((s) => s.length > 0).slice(0, -1);
+  let group: string[] | undefined;
   return dependencies.filter(isString).map((dep) => {
+    if (dep.startsWith('/') && !dep.includes('.')) return dep;
+    group ??= appId.split('/').filter((s) => s.length > 0).slice(0, -1);
     const segments = dep.startsWith('/') ? [] : [...group];
     for (const segment of dep.split('/')) {
       if (segment === '' || segment === '.') continue;
@@ -185,38 +233,34 @@ export function dependenciesOf(appId: AppId, dependencies: unknown): string[] {
   });
 }
 
-function normalizeNetworks(value: unknown): JsonValue[] {
-  const given = arrayOf(value);
-  if (given.length === 0) return [{ mode: HOST_NETWORK }];
+function normalizeNetworks(value: unknown): readonly JsonValue[] {
+  const given = listOf(value);
+  if (given.length === 0) return HOST_NETWORKS;
   return given.map((network) => {
-    const out = clean(network) as JsonObject;
-    out['mode'] ??= NETWORK_MODE_DEFAULT;
-    dropEmpty(out, 'labels');
-    return out;
+    return withDefaults(network, NETWORK_DEFAULTS, OMIT_EMPTY_LABELS);
   });
 }
 
+const NETWORK_DEFAULTS: Readonly<JsonObject> = Object.freeze({ mode: NETWORK_MODE_DEFAULT });
+
 function normalizeContainer(container: Raw): JsonObject {
-  const out: JsonObject = {};
-  for (const key of Object.keys(container)) {
-    if (key === 'portMappings' || key === 'volumes' || key === 'docker') continue;
-    setIf(out, key, clean(container[key]));
+  const out: JsonObject = { type: cleanScalar(container['type']) ?? CONTAINER_TYPE_DEFAULT };
+  for (const key in container) {
+    if (key === 'type' || key === 'portMappings' || key === 'volumes' || key === 'docker') continue;
+    setIf(out, key, shared(container[key]));
   }
-  out['type'] ??= CONTAINER_TYPE_DEFAULT;
   if (isObject(container['docker'])) {
-    const docker = { ...DOCKER_DEFAULTS, ...(clean(container['docker']) as JsonObject) };
-    dropEmpty(docker, 'parameters');
-    out['docker'] = docker;
+    out['docker'] = withDefaults(container['docker'], DOCKER_DEFAULTS, OMIT_EMPTY_PARAMETERS);
   }
-  setIf(out, 'volumes', sortedSet(arrayOf(container['volumes']).map(normalizeVolume)));
+  setIf(out, 'volumes', nonEmpty(listOf(container['volumes']).map(normalizeVolume)));
   return out;
 }
 
 function normalizeVolume(volume: Raw): JsonValue {
-  const out = clean(volume) as JsonObject;
+  const out = shared(volume) as JsonObject;
   const persistent = out['persistent'];
   if (isObject(persistent) && persistent['type'] === undefined && persistent['profileName'] === undefined) {
-    out['persistent'] = { ...persistent, type: PERSISTENT_VOLUME_TYPE_DEFAULT };
+    return { ...out, persistent: { ...persistent, type: PERSISTENT_VOLUME_TYPE_DEFAULT } };
   }
   return out;
 }
@@ -226,29 +270,27 @@ function hasPersistentVolume(container: JsonObject): boolean {
   return Array.isArray(volumes) && volumes.some((v) => isObject(v) && v['persistent'] !== undefined);
 }
 
+const PORT_DEFINITION_DEFAULTS: Readonly<JsonObject> = Object.freeze({ port: 0, protocol: PORT_PROTOCOL_DEFAULT });
+// "When using container/bridge mode networking, an unspecified (null) value for hostPort
+// is translated to hostPort: 0" (networking.md); other modes allocate no host port.
+const BRIDGE_MAPPING_DEFAULTS: Readonly<JsonObject> = Object.freeze({
+  containerPort: 0,
+  hostPort: 0,
+  servicePort: 0,
+  protocol: PORT_PROTOCOL_DEFAULT,
+});
+const MAPPING_DEFAULTS: Readonly<JsonObject> = Object.freeze({ containerPort: 0, servicePort: 0, protocol: PORT_PROTOCOL_DEFAULT });
+
 function normalizePortDefinition(port: Raw): JsonObject {
-  const out = clean(port) as JsonObject;
-  out['port'] ??= 0;
-  out['protocol'] ??= PORT_PROTOCOL_DEFAULT;
-  dropEmpty(out, 'labels');
-  return out;
+  return withDefaults(port, PORT_DEFINITION_DEFAULTS, OMIT_EMPTY_LABELS);
 }
 
 function normalizePortMapping(mapping: Raw, bridge: boolean): JsonObject {
-  const out = clean(mapping) as JsonObject;
-  out['containerPort'] ??= 0;
-  out['servicePort'] ??= 0;
-  out['protocol'] ??= PORT_PROTOCOL_DEFAULT;
-  // "When using container/bridge mode networking, an unspecified (null) value for hostPort
-  // is translated to hostPort: 0" (networking.md); other modes allocate no host port.
-  if (bridge) out['hostPort'] ??= 0;
-  dropEmpty(out, 'labels');
-  dropEmpty(out, 'networkNames');
-  return out;
+  return withDefaults(mapping, bridge ? BRIDGE_MAPPING_DEFAULTS : MAPPING_DEFAULTS, OMIT_EMPTY_MAPPING_FIELDS);
 }
 
 function normalizeHealthCheck(check: Raw): JsonValue {
-  const out = { ...HEALTH_CHECK_DEFAULTS, ...(clean(check) as JsonObject) };
+  const out = withDefaults(check, HEALTH_CHECK_DEFAULTS);
   const protocol = String(out['protocol']);
   if (protocol !== 'COMMAND' && out['port'] === undefined && out['portIndex'] === undefined) {
     out['portIndex'] = HEALTH_CHECK_PORT_INDEX_DEFAULT;
@@ -258,7 +300,7 @@ function normalizeHealthCheck(check: Raw): JsonValue {
 }
 
 function normalizeReadinessCheck(check: Raw): JsonObject {
-  const out = { ...READINESS_CHECK_DEFAULTS, ...(clean(check) as JsonObject) };
+  const out = withDefaults(check, READINESS_CHECK_DEFAULTS);
   const codes = out['httpStatusCodesForReady'];
   // A set in Marathon (readinessCheck.raml uniqueItems), printed in any order.
   if (Array.isArray(codes)) out['httpStatusCodesForReady'] = [...new Set(codes)].sort((a, b) => Number(a) - Number(b));
@@ -266,24 +308,20 @@ function normalizeReadinessCheck(check: Raw): JsonObject {
 }
 
 function normalizeConstraint(constraint: unknown[]): JsonValue {
-  const out = constraint.filter((part) => part !== null && part !== undefined).map(String);
+  const op = constraint[1];
   // Marathon parses the operator case-insensitively and prints it upper-case.
+  if (typeof op === 'string' && op === op.toUpperCase() && constraint.every(isString)) return constraint as string[];
+  const out = constraint.filter((part) => part !== null && part !== undefined).map(String);
   if (out.length > 1) out[1] = (out[1] as string).toUpperCase();
   return out;
 }
 
 function normalizeFetch(artifact: Raw): JsonValue {
-  const out = { ...FETCH_DEFAULTS, ...(clean(artifact) as JsonObject) };
-  const uri = String(out['uri'] ?? '').toLowerCase();
+  const uri = String(artifact['uri'] ?? '').toLowerCase();
   // Mesos only extracts archives, and Marathon's migration from `uris` sets extract from the
   // file name: for any other file the flag has no effect, so it is not compared.
-  if (!ARCHIVE_SUFFIXES.some((suffix) => uri.endsWith(suffix))) delete out['extract'];
-  return out;
+  const archive = ARCHIVE_SUFFIXES.some((suffix) => uri.endsWith(suffix));
+  return withDefaults(artifact, FETCH_DEFAULTS, archive ? undefined : OMIT_EXTRACT);
 }
 
-function dropEmpty(target: JsonObject, key: string): void {
-  const value = target[key];
-  if (Array.isArray(value) ? value.length === 0 : isObject(value) && Object.keys(value).length === 0) {
-    delete target[key];
-  }
-}
+const OMIT_EXTRACT = (key: string): boolean => key === 'extract';

@@ -50,7 +50,7 @@ describe('normalizeApp', () => {
   });
 
   it('marks a definition without ports as taking the default port', () => {
-    expect(normalizeApp({ id: '/a', cmd: 'serve' })).toMatchObject({ implicitPorts: true, portsPath: 'portDefinitions' });
+    expect(normalizeApp({ id: '/a', cmd: 'serve' })).toMatchObject({ implicitPorts: true });
     expect(normalizeApp({ id: '/a', cmd: 'serve', portDefinitions: [] })).toMatchObject({ implicitPorts: false });
     expect(spec({ id: '/a', cmd: 'serve', portDefinitions: [] })['portDefinitions']).toEqual([]);
   });
@@ -87,9 +87,10 @@ describe('normalizeApp', () => {
     expect((s['container'] as { portMappings: object[] }).portMappings[0]).not.toHaveProperty('hostPort');
   });
 
-  it('drops the spec-hash label and keeps the others', () => {
-    expect(spec({ id: '/a', cmd: 'x', labels: { [LABEL_SPEC_HASH]: 'h', team: 'mip' } })['labels']).toEqual({ team: 'mip' });
-    expect(spec({ id: '/a', cmd: 'x', labels: { [LABEL_SPEC_HASH]: 'h' } })).not.toHaveProperty('labels');
+  it('keeps labels whole (diff skips the spec-hash) and reads an empty map as none', () => {
+    expect(spec({ id: '/a', cmd: 'x', labels: { [LABEL_SPEC_HASH]: 'h', team: 'mip' } })['labels']).toEqual({ [LABEL_SPEC_HASH]: 'h', team: 'mip' });
+    expect(spec({ id: '/a', cmd: 'x', labels: {}, env: {} })).not.toHaveProperty('labels');
+    expect(spec({ id: '/a', cmd: 'x', labels: {}, env: {} })).not.toHaveProperty('env');
   });
 
   it('drops server state and nulls, and passes unknown fields through', () => {
@@ -100,17 +101,19 @@ describe('normalizeApp', () => {
     expect(s['newField']).toEqual({ a: 1 });
   });
 
-  it('sorts set-like lists and removes duplicates', () => {
-    const s = spec({ id: '/a', cmd: 'x', acceptedResourceRoles: ['slave_public', '*', '*'], dependencies: ['/b', '/a/c'] });
-    expect(s['acceptedResourceRoles']).toEqual(['*', 'slave_public']);
-    expect(s['dependencies']).toEqual(['/a/c', '/b']);
+  it('shares what is already canonical and never changes its input', () => {
+    const env = { MODE: 'prod' };
+    const definition = deepFreeze(appDefinition({ env, constraints: [['hostname', 'unique']], fetch: [{ uri: 'https://x/a.sh' }] }));
+    const s = spec(definition);
+    expect(s['env']).toBe(definition.env);
+    expect(s['constraints']).toEqual([['hostname', 'UNIQUE']]);
   });
 
   it('ignores extract for files Mesos would not unpack', () => {
     const s = spec({ id: '/a', cmd: 'x', fetch: [{ uri: 'https://x/run.sh', extract: false }, { uri: 'https://x/app.tar.gz' }] });
     expect(s['fetch']).toEqual([
-      { uri: 'https://x/app.tar.gz', extract: true, executable: false, cache: false },
       { uri: 'https://x/run.sh', executable: false, cache: false },
+      { uri: 'https://x/app.tar.gz', extract: true, executable: false, cache: false },
     ]);
   });
 
@@ -148,3 +151,11 @@ describe('dependenciesOf', () => {
     expect(dependenciesOf(app, [dep])).toEqual([resolved]);
   });
 });
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null) {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}
