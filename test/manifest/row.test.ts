@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { specToDesired } from '../../src/manifest/row.js';
+import { formatProblem } from '../../src/model/problem.js';
+
+describe('specToDesired: a database row', () => {
+  it("accepts the README's psql example", () => {
+    const spec: unknown = JSON.parse('{"cmd": "python3 -m http.server $PORT0", "instances": 1, "cpus": 0.1, "mem": 64}');
+    const { app, problems } = specToDesired('/demo/web', spec, null);
+    expect(problems).toEqual([]);
+    expect(app?.source).toEqual({ kind: 'database', row: '/demo/web' });
+    expect(app?.definition).toMatchObject({ id: '/demo/web', cmd: 'python3 -m http.server $PORT0', instances: 1, cpus: 0.1, mem: 64 });
+    expect(app?.definition.labels).toMatchObject({ 'maracker.managed-by': 'maracker', 'maracker.source': 'database' });
+    expect(app?.adopt).toBe(false);
+  });
+
+  it('locates problems by row id and JSON path', () => {
+    const spec = { cmd: 'x', instaces: 2, ports: [{ name: 'http' }], healthChecks: [{ protocol: 'HTTP', port: 'admin' }] };
+    const { app, problems } = specToDesired('/demo/web', spec, { 'maracker.source': 'x' });
+    expect(app).toBeUndefined();
+    expect(problems.map(formatProblem)).toEqual([
+      'row /demo/web: spec.instaces: unknown field; did you mean "instances"?',
+      'row /demo/web: spec.healthChecks[0].port: no port named "admin" in spec.ports; declared ports: http',
+      'row /demo/web: labels["maracker.source"]: labels starting with "maracker." are reserved for maracker',
+    ]);
+    expect(problems[1]?.location).toEqual({ row: '/demo/web', jsonPath: 'spec.healthChecks[0].port' });
+  });
+
+  it('rejects a row id that is not a Marathon app id', () => {
+    const { problems } = specToDesired('demo/Web', { cmd: 'x' }, null);
+    expect(problems.map((p) => [p.code, p.location])).toEqual([['invalid-id', { row: 'demo/Web', jsonPath: 'id' }]]);
+  });
+
+  it('rejects a spec that is not an object', () => {
+    expect(specToDesired('/demo/web', 'cmd: x', null).problems.map(formatProblem)).toEqual(['row /demo/web: spec: must be a mapping, got "cmd: x"']);
+  });
+
+  it('takes row labels as app labels and resolves dependencies from the id', () => {
+    const { app } = specToDesired('/mip/web', { cmd: 'x', dependencies: ['db'] }, { team: 'mip' }, { adopt: true });
+    expect(app?.definition.labels?.team).toBe('mip');
+    expect(app?.definition.dependencies).toEqual(['/mip/db']);
+    expect(app?.adopt).toBe(true);
+  });
+
+  it('generates Traefik labels with the requested grammar', () => {
+    const { app } = specToDesired('/demo/web', { cmd: 'x', expose: { host: 'web.localhost' } }, null, { traefik: 'v1' });
+    expect(app?.definition.labels?.['traefik.frontend.rule']).toBe('Host:web.localhost');
+    expect(app?.url).toBe('http://web.localhost');
+  });
+});
