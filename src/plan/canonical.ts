@@ -42,7 +42,7 @@ export function clean(value: unknown): JsonValue | undefined {
 }
 
 /** True when `value` holds no null, undefined or -0 anywhere, so it is canonical as it is. */
-export function isClean(value: unknown): boolean {
+function isClean(value: unknown): boolean {
   if (value === null || value === undefined) return false;
   if (typeof value === 'number') return !Object.is(value, -0);
   if (typeof value !== 'object') return true;
@@ -64,12 +64,9 @@ export function shared(value: unknown): JsonValue | undefined {
 
 /** A map (labels, env, secrets) in canonical form; empty or absent maps are undefined. */
 export function sharedMap(value: unknown): JsonObject | undefined {
-  if (!isObject(value)) return undefined;
-  for (const _key in value) {
-    const out = shared(value);
-    return isObject(out) && hasKeys(out) ? out : undefined;
-  }
-  return undefined;
+  if (!isObject(value) || !hasKeys(value)) return undefined;
+  const out = shared(value) as JsonObject;
+  return hasKeys(out) ? out : undefined;
 }
 
 export function hasKeys(value: object): boolean {
@@ -119,7 +116,7 @@ function contains(outer: readonly unknown[], inner: readonly unknown[]): boolean
 }
 
 /** JSON with object keys sorted: a stable sort key for members of set-like lists. */
-export function stableKey(value: unknown): string {
+function stableKey(value: unknown): string {
   if (Array.isArray(value)) return '[' + value.map(stableKey).join(',') + ']';
   if (isObject(value)) {
     const keys = Object.keys(value).sort();

@@ -156,10 +156,3 @@ export const SERVER_FIELDS: ReadonlySet<string> = new Set([
   'counts',
   'storeUrls', // deprecated, ignored by Marathon 1.5+ (AppConversion writes it through only)
 ]);
-
-/**
- * Deprecated 1.4 fields that normalisation translates into their 1.5 form (legacy.ts) and
- * then drops: `ports`, `uris`, `ipAddress`, `container.docker.network`,
- * `container.docker.portMappings`.
- */
-export const LEGACY_FIELDS: ReadonlySet<string> = new Set(['ports', 'uris', 'ipAddress']);

@@ -231,6 +231,34 @@ describe('diffApp', () => {
     });
   });
 
+  describe('pre-1.5 answers', () => {
+    it('reads ports, uris, cmd: null and ipAddress: null of a host app in the 1.5 form', () => {
+      const desired = desiredFrom(hostDefinition({ portDefinitions: [{ port: 0 }], fetch: [{ uri: 'https://x/tool.sh' }] }));
+      const legacy = without(hostActual(), 'portDefinitions', 'networks', 'role', 'gpus', 'killSelection', 'unreachableStrategy');
+      const actual = { ...legacy, ports: [10003], uris: ['https://x/tool.sh'], storeUrls: [], args: null, user: null, ipAddress: null } as unknown as MarathonApp;
+      expect(diffApp(desired, actual)).toEqual([]);
+    });
+
+    it('reads a USER Docker network with ipAddress as a named container network', () => {
+      const desired = desiredApp({
+        container: { type: 'DOCKER', docker: { image: 'nginx:1.25' }, portMappings: [{ containerPort: 80, name: 'http' }] },
+        networks: [{ mode: 'container', name: 'dcos' }],
+      });
+      const legacy = marathonApp({
+        networks: undefined,
+        container: {
+          type: 'DOCKER',
+          docker: { image: 'nginx:1.25', network: 'USER', portMappings: [{ containerPort: 80, name: 'http', servicePort: 10101 }] },
+        },
+        ipAddress: { networkName: 'dcos' },
+      });
+      expect(diffApp(desired, legacy)).toEqual([]);
+      expect(diffApp(desired, { ...legacy, ipAddress: { networkName: 'other' } })).toEqual([
+        { path: 'networks', before: [{ mode: 'container', name: 'other' }], after: [{ mode: 'container', name: 'dcos' }] },
+      ]);
+    });
+  });
+
   describe('maracker labels', () => {
     it('ignores a different spec-hash label alone', () => {
       const labels = { ...marathonApp().labels, [LABEL_SPEC_HASH]: 'sha256:older' };
@@ -241,6 +269,11 @@ describe('diffApp', () => {
       const labels: Record<string, string> = { ...marathonApp().labels };
       delete labels[LABEL_SPEC_HASH];
       expect(diffApp(desiredApp(), marathonApp({ labels }))).toEqual([]);
+    });
+
+    it('reads labels holding only the spec-hash as no labels', () => {
+      const desired = desiredFrom(hostDefinition({ labels: { [LABEL_SPEC_HASH]: 'h' } }));
+      expect(diffApp(desired, hostActual({ labels: undefined }))).toEqual([]);
     });
 
     it('reports a missing ownership label', () => {
