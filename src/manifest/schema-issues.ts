@@ -88,7 +88,7 @@ function typeName(type: string): string {
 
 /** How a value reads in a message: strings quoted, containers named. */
 export function describeValue(v: unknown): string {
-  if (v === null || v === undefined) return 'nothing';
+  if (v === null || v === undefined) return 'an empty value';
   if (Array.isArray(v)) return 'a list';
   if (typeof v === 'object') return 'a mapping';
   if (typeof v === 'string') return JSON.stringify(v.length > 60 ? `${v.slice(0, 57)}...` : v);
