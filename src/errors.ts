@@ -6,6 +6,7 @@
 //   MRK_CONFIG_INVALID          config/            configuration failed validation
 //   MRK_MANIFEST_INVALID        manifest/          one or more problems in manifests
 //   MRK_MARATHON_*              marathon/errors.ts Marathon API failures
+//   MRK_PLAN_INPUT_INVALID      plan/errors.ts     duplicate or mismatched app ids given to the planner
 //   MRK_SOURCE_UNREADABLE       sources/           a source could not be read (state unknown)
 //   MRK_STATUS_*                status/errors.ts   status API errors (HTTP) and listen failures
 //   MRK_DB_*                    db/                database failures
