@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { canonicalJson, specHash } from '../../src/manifest/spec-hash.js';
 import type { MarathonAppDefinition } from '../../src/model/marathon.js';
+import { parseManifestText } from '../../src/manifest/parse.js';
 import { spec, translateSpec } from './builders.js';
 
 const definition = (overrides: Partial<MarathonAppDefinition> = {}): MarathonAppDefinition => ({
@@ -46,5 +47,13 @@ describe('specHash', () => {
     expect(one?.definition.labels?.['maracker.spec-hash']).toBe(one?.specHash);
     expect(three?.specHash).toBe(one?.specHash);
     expect(translateSpec(spec({ mem: 128 })).app?.specHash).not.toBe(one?.specHash);
+  });
+
+  it('is the same for two manifests that list the same fields in another order', () => {
+    const a = 'apiVersion: maracker/v1\nkind: App\nmetadata: {name: web}\nspec:\n  cmd: x\n  mem: 64\n  env: {A: "1", B: "2"}\n';
+    const b = 'kind: App\nspec:\n  env: {B: "2", A: "1"}\n  mem: 64\n  cmd: x\nmetadata: {name: web}\napiVersion: maracker/v1\n';
+    const hashA = parseManifestText(a, 'web.yaml').apps[0]?.specHash;
+    expect(hashA).toMatch(/^[0-9a-f]{16}$/);
+    expect(parseManifestText(b, 'web.yaml').apps[0]?.specHash).toBe(hashA);
   });
 });
