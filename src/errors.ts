@@ -4,10 +4,10 @@
 //
 // Catalogue (each module defines its own subclasses next to the code that raises them):
 //   MRK_CONFIG_INVALID          config/            configuration failed validation
-//   MRK_MANIFEST_INVALID        manifest/          one or more problems in manifests
+//   MRK_MANIFEST_SCHEMA_UNAVAILABLE manifest/errors.ts schemas/app.schema.json missing or unreadable
 //   MRK_MARATHON_*              marathon/errors.ts Marathon API failures
 //   MRK_PLAN_INPUT_INVALID      plan/errors.ts     duplicate or mismatched app ids given to the planner
-//   MRK_SOURCE_UNREADABLE       sources/           a source could not be read (state unknown)
+//   MRK_SOURCE_UNREADABLE       sources/errors.ts  a source could not be read (state unknown)
 //   MRK_STATUS_*                status/errors.ts   status API errors (HTTP) and listen failures
 //   MRK_DB_*                    db/                database failures
 //   MRK_NOT_LEADER              db/leader.ts       a write was attempted without leadership

@@ -6,8 +6,8 @@ import { hostname } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 import { ConfigError, parseOptions, type OptionSpec, type OptionValues } from './options.js';
 import type { Env } from './env.js';
+import { DEFAULT_TRAEFIK_GRAMMAR, TRAEFIK_GRAMMARS, type TraefikGrammar } from '../manifest/types.js';
 
-export type TraefikGrammar = 'v1' | 'v2' | 'both';
 
 export type MarathonAuth = { kind: 'basic'; username: string; password: string } | { kind: 'token'; token: string };
 
@@ -67,7 +67,7 @@ export const DAEMON_OPTIONS: readonly OptionSpec[] = [
   { name: 'prune-min-apps', type: 'number', env: 'MARACKER_PRUNE_MIN_APPS', default: 5, min: 0, description: 'Prune guard: deletes always allowed per pass' },
   { name: 'prune-share', type: 'number', env: 'MARACKER_PRUNE_SHARE', default: 0.1, min: 0, description: 'Prune guard: share of managed apps deletable per pass' },
   { name: 'allow-mass-prune', type: 'boolean', env: 'MARACKER_ALLOW_MASS_PRUNE', default: false, description: 'Disable the prune guard (every use is logged)' },
-  { name: 'traefik', type: 'string', env: 'MARACKER_TRAEFIK', default: 'v2', choices: ['v1', 'v2', 'both'], description: 'Traefik label grammar' },
+  { name: 'traefik', type: 'string', env: 'MARACKER_TRAEFIK', default: DEFAULT_TRAEFIK_GRAMMAR, choices: TRAEFIK_GRAMMARS, description: 'Traefik label grammar that expose generates' },
   { name: 'log-level', type: 'string', env: 'MARACKER_LOG_LEVEL', default: 'info', choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], description: 'Log level' },
   { name: 'shutdown-timeout', type: 'number', env: 'MARACKER_SHUTDOWN_TIMEOUT', default: 10, min: 0, description: 'Seconds in-flight work may take at shutdown' },
   { name: 'instance', type: 'string', env: 'MARACKER_INSTANCE', description: 'Name of this daemon in status and leader election (default: host-pid)' },
