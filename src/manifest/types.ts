@@ -18,7 +18,8 @@ export type NetworkMode = 'host' | 'bridge' | 'container';
 export type PortProtocol = 'tcp' | 'udp' | 'udp,tcp';
 
 export interface PortSpec {
-  name: string;
+  /** Optional, as in Marathon; required to refer to the port from a health check or expose. */
+  name?: string;
   containerPort?: number;
   hostPort?: number;
   servicePort?: number;
