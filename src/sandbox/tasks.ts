@@ -1,0 +1,146 @@
+// Tasks as Marathon 1.10 reports them. Since 1.8 an instance id is stable while the instance
+// should run and each relaunch increments the task's incarnation (changelog "Changes from 1.7.xxx
+// to 1.8.180"): "<safe app id>.instance-<uuid>._app.<incarnation>".
+
+import { randomUUID } from 'node:crypto';
+import type { JsonObject } from '../model/marathon.js';
+import { safeId } from './path-id.js';
+
+export type TaskState = 'TASK_STAGING' | 'TASK_RUNNING' | 'TASK_KILLING' | 'TASK_KILLED' | 'TASK_FAILED' | 'TASK_FINISHED';
+
+export interface HealthResult {
+  alive: boolean;
+  consecutiveFailures: number;
+  firstSuccess: string | null;
+  lastSuccess: string | null;
+  lastFailure: string | null;
+  lastFailureCause: string | null;
+}
+
+export interface Task {
+  readonly id: string;
+  readonly instanceId: string;
+  readonly incarnation: number;
+  readonly appId: string;
+  /** The app version string the task was launched with. */
+  readonly version: string;
+  /** lastConfigChangeAt of that version: tasks of another config are replaced by a deployment. */
+  readonly configVersion: string;
+  readonly host: string;
+  readonly slaveId: string;
+  ports: number[];
+  readonly servicePorts: number[];
+  readonly role: string;
+  /** Health checks of the launched version (JSON as in the app definition). */
+  readonly healthChecks: JsonObject[];
+  state: TaskState;
+  stagedAt: string;
+  stagedAtMs: number;
+  startedAt?: string;
+  startedAtMs?: number;
+  /** One entry per health check once it has a result. */
+  health: Array<HealthResult | undefined>;
+  /** A kill was requested; the task no longer counts towards the instance target. */
+  killRequested: boolean;
+  /** Verbatim task object from a seed file: returned exactly as given. */
+  readonly seeded?: JsonObject;
+  /** Serialised form, invalidated on every change. */
+  json?: string;
+}
+
+export function newInstanceId(appId: string): string {
+  return `${safeId(appId)}.instance-${randomUUID()}`;
+}
+
+export function taskIdOf(instanceId: string, incarnation: number): string {
+  return `${instanceId}._app.${incarnation}`;
+}
+
+/** Everything reads health through here: an app without checks is healthy when running. */
+export function isHealthy(task: Task): boolean | undefined {
+  if (task.healthChecks.length === 0) return undefined;
+  if (task.health.length < task.healthChecks.length || task.health.some((h) => h === undefined)) return undefined;
+  return task.health.every((h) => h?.alive === true);
+}
+
+/** Running and, when the app has health checks, healthy: what a deployment waits for. */
+export function isReady(task: Task): boolean {
+  if (task.killRequested) return false;
+  if (task.state !== 'TASK_RUNNING') return false;
+  return task.healthChecks.length === 0 || isHealthy(task) === true;
+}
+
+export function isAlive(task: Task): boolean {
+  return task.state === 'TASK_STAGING' || task.state === 'TASK_RUNNING' || task.state === 'TASK_KILLING';
+}
+
+export interface TaskCounts {
+  staged: number;
+  running: number;
+  healthy: number;
+  unhealthy: number;
+}
+
+export function countTasks(tasks: Iterable<Task>): TaskCounts {
+  const counts = { staged: 0, running: 0, healthy: 0, unhealthy: 0 };
+  for (const t of tasks) {
+    if (t.seeded) {
+      const state = t.seeded.state;
+      if (state === 'TASK_STAGING' || state === 'TASK_STARTING') counts.staged++;
+      if (state === 'TASK_RUNNING') counts.running++;
+      const results = Array.isArray(t.seeded.healthCheckResults) ? t.seeded.healthCheckResults : [];
+      if (results.length > 0) {
+        if (results.every((r) => (r as JsonObject).alive === true)) counts.healthy++;
+        else counts.unhealthy++;
+      }
+      continue;
+    }
+    if (t.state === 'TASK_STAGING') counts.staged++;
+    if (t.state === 'TASK_RUNNING' || t.state === 'TASK_KILLING') counts.running++;
+    const healthy = isHealthy(t);
+    if (healthy === true) counts.healthy++;
+    if (t.health.some((h) => h?.alive === false)) counts.unhealthy++;
+  }
+  return counts;
+}
+
+/** The task object of AppInfo.tasks and /v2/apps/{id}/tasks (order as in the 1.5.0 responses). */
+export function taskJson(task: Task): string {
+  if (task.json !== undefined) return task.json;
+  if (task.seeded) {
+    task.json = JSON.stringify(task.seeded);
+    return task.json;
+  }
+  const out: JsonObject = {
+    ipAddresses: [{ ipAddress: task.host, protocol: 'IPv4' }],
+    stagedAt: task.stagedAt,
+    state: task.state,
+    ports: task.ports,
+  };
+  if (task.startedAt) out.startedAt = task.startedAt;
+  out.version = task.version;
+  out.id = task.id;
+  out.appId = task.appId;
+  out.slaveId = task.slaveId;
+  out.host = task.host;
+  out.servicePorts = task.servicePorts;
+  const results = task.health.flatMap((h) =>
+    h
+      ? [
+          {
+            alive: h.alive,
+            consecutiveFailures: h.consecutiveFailures,
+            firstSuccess: h.firstSuccess,
+            lastFailure: h.lastFailure,
+            lastSuccess: h.lastSuccess,
+            lastFailureCause: h.lastFailureCause,
+            instanceId: task.instanceId,
+          },
+        ]
+      : [],
+  );
+  if (task.healthChecks.length > 0) out.healthCheckResults = results;
+  out.role = task.role;
+  task.json = JSON.stringify(out);
+  return task.json;
+}
