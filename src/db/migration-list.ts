@@ -1,0 +1,117 @@
+// The schema of `maracker`, as numbered migrations. Append only: a migration that shipped is
+// never edited (daemons compare version numbers, not SQL); fix forward with a new one.
+//
+// Validation stays out of SQL on purpose: an invalid spec must be *accepted* and reported
+// back in app_status with its JSON path, not refused with a constraint name. The few checks
+// kept are cheap and certain, and named so that their error reads as a sentence.
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+const APPS = `
+CREATE SEQUENCE maracker.apps_revision_seq;
+
+CREATE TABLE maracker.apps (
+  id          text PRIMARY KEY,
+  spec        jsonb NOT NULL,
+  labels      jsonb,
+  adopt       boolean NOT NULL DEFAULT false,
+  revision    bigint NOT NULL DEFAULT nextval('maracker.apps_revision_seq'),
+  created_at  timestamptz NOT NULL DEFAULT now(),
+  updated_at  timestamptz NOT NULL DEFAULT now(),
+  CONSTRAINT "id must be an absolute app id such as /demo/web" CHECK (id LIKE '/%'),
+  CONSTRAINT "spec must be a JSON object" CHECK (jsonb_typeof(spec) = 'object'),
+  CONSTRAINT "labels must be a JSON object or null" CHECK (labels IS NULL OR jsonb_typeof(labels) IN ('object', 'null'))
+);
+
+COMMENT ON TABLE maracker.apps IS 'Apps maracker deploys to Marathon: insert, update or delete a row; read the outcome in maracker.app_status';
+COMMENT ON COLUMN maracker.apps.spec IS 'The spec object of a maracker manifest (cmd or image, instances, cpus, mem, ports, expose, ...)';
+COMMENT ON COLUMN maracker.apps.revision IS 'Change counter, set on every insert and update; the database source reports the highest it read';
+
+-- Every write gets a new revision and updated_at, whatever the statement says.
+CREATE FUNCTION maracker.apps_touch() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  NEW.revision := nextval('maracker.apps_revision_seq');
+  NEW.updated_at := now();
+  IF TG_OP = 'UPDATE' THEN
+    NEW.created_at := OLD.created_at;
+  END IF;
+  RETURN NEW;
+END
+$$;
+
+CREATE TRIGGER apps_touch BEFORE INSERT OR UPDATE ON maracker.apps
+  FOR EACH ROW EXECUTE FUNCTION maracker.apps_touch();
+
+-- Only the id travels (payloads are limited to 8000 bytes); the daemon reads the row.
+-- Identical payloads of one transaction are delivered once by PostgreSQL.
+CREATE FUNCTION maracker.apps_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP IN ('UPDATE', 'DELETE') THEN
+    PERFORM pg_notify('maracker_apps', CASE WHEN octet_length(OLD.id) > 7000 THEN '*' ELSE OLD.id END);
+  END IF;
+  IF TG_OP = 'INSERT' OR (TG_OP = 'UPDATE' AND NEW.id IS DISTINCT FROM OLD.id) THEN
+    PERFORM pg_notify('maracker_apps', CASE WHEN octet_length(NEW.id) > 7000 THEN '*' ELSE NEW.id END);
+  END IF;
+  RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER apps_notify AFTER INSERT OR UPDATE OR DELETE ON maracker.apps
+  FOR EACH ROW EXECUTE FUNCTION maracker.apps_notify();
+
+-- TRUNCATE fires no row trigger: tell listeners to re-read everything.
+CREATE FUNCTION maracker.apps_notify_all() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM pg_notify('maracker_apps', '*');
+  RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER apps_notify_truncate AFTER TRUNCATE ON maracker.apps
+  FOR EACH STATEMENT EXECUTE FUNCTION maracker.apps_notify_all();
+`;
+
+const APP_STATUS = `
+CREATE TABLE maracker.app_status (
+  id               text PRIMARY KEY,
+  sync             text NOT NULL,
+  health           text NOT NULL,
+  desired          integer NOT NULL,
+  running          integer NOT NULL,
+  healthy          integer NOT NULL,
+  url              text,
+  message          text,
+  code             text,
+  source           text,
+  last_applied_at  timestamptz,
+  pending_changes  text[] NOT NULL DEFAULT '{}',
+  instance         text,
+  updated_at       timestamptz NOT NULL DEFAULT now()
+);
+
+COMMENT ON TABLE maracker.app_status IS 'Kept by the writing maracker daemon: the same answers as GET /status (sync: Synced, OutOfSync, Invalid, Conflict, Unknown; health: Healthy, Progressing, Degraded, Missing, Suspended, Unknown)';
+COMMENT ON COLUMN maracker.app_status.message IS 'Why the app is not Synced/Healthy, with where: "spec.instances: must be >= 0" for a row, "web.yaml:3:5: ..." for a file';
+`;
+
+const DAEMONS = `
+CREATE TABLE maracker.daemons (
+  instance      text PRIMARY KEY,
+  role          text NOT NULL,
+  host          text,
+  pid           integer,
+  started_at    timestamptz NOT NULL,
+  heartbeat_at  timestamptz NOT NULL
+);
+
+COMMENT ON TABLE maracker.daemons IS 'maracker daemons using this database, with their role (leader, follower); a row whose heartbeat_at is older than 30 s belongs to a daemon that is gone';
+`;
+
+export const MIGRATIONS: readonly Migration[] = Object.freeze([
+  { version: 1, name: 'apps table, change notifications', sql: APPS },
+  { version: 2, name: 'app_status table', sql: APP_STATUS },
+  { version: 3, name: 'daemons table', sql: DAEMONS },
+]);
