@@ -1,0 +1,121 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { app, call, sandbox, until } from './helpers.js';
+
+const errorFixture = (name: string): unknown =>
+  JSON.parse(readFileSync(new URL(`../fixtures/marathon/errors/${name}`, import.meta.url), 'utf8')) as unknown;
+
+/** Long enough that a deployment is still running while the test looks at it. */
+const SLOW = 60_000;
+
+describe('deployments', () => {
+  it('lists a running deployment with its steps and current actions, and the app names it', async () => {
+    const sb = await sandbox({ deploymentDurationMs: SLOW });
+    const created = await call(sb, 'POST', '/v2/apps', app('/web'));
+    const id = created.headers['marathon-deployment-id'];
+    const list = (await call(sb, 'GET', '/v2/deployments')).json;
+    expect(list).toEqual([
+      {
+        id,
+        version: created.json.version,
+        affectedApps: ['/web'],
+        affectedPods: [],
+        steps: [{ actions: [{ action: 'StartApplication', app: '/web' }] }, { actions: [{ action: 'ScaleApplication', app: '/web' }] }],
+        currentActions: [{ action: 'ScaleApplication', app: '/web', readinessCheckResults: [] }],
+        currentStep: 2,
+        totalSteps: 2,
+      },
+    ]);
+    expect((await call(sb, 'GET', '/v2/apps/web')).json.app.deployments).toEqual([{ id }]);
+  });
+
+  it('finishes once the tasks run and pass their health checks', async () => {
+    const sb = await sandbox({ deploymentDurationMs: 40 });
+    await call(sb, 'POST', '/v2/apps', app('/web', { instances: 2, healthChecks: [{ protocol: 'HTTP', path: '/health' }] }));
+    await sb.waitForDeployments();
+    const web = (await call(sb, 'GET', '/v2/apps/web')).json.app;
+    expect(web).toMatchObject({ tasksRunning: 2, tasksHealthy: 2, tasksUnhealthy: 0, deployments: [] });
+    expect(web.tasks[0].healthCheckResults).toEqual([
+      expect.objectContaining({ alive: true, consecutiveFailures: 0, lastFailure: null, lastFailureCause: null, instanceId: web.tasks[0].id.replace(/\._app\.1$/, '') }),
+    ]);
+  });
+
+  it('locks the app: writes without force get 409 naming the deployments, force replaces them', async () => {
+    const sb = await sandbox({ deploymentDurationMs: SLOW });
+    const created = await call(sb, 'POST', '/v2/apps', app('/web'));
+    const first = created.headers['marathon-deployment-id'] as string;
+    const locked = await call(sb, 'PUT', '/v2/apps/web', { instances: 2 });
+    expect(locked.status).toBe(409);
+    const expected = errorFixture('409-app-locked-by-deployment.json') as { message: string };
+    expect(locked.json).toEqual({ message: expected.message, deployments: [{ id: first }] });
+    expect((await call(sb, 'POST', '/v2/apps/web/restart')).status).toBe(409);
+    expect((await call(sb, 'DELETE', '/v2/apps/web?force=false')).status).toBe(409);
+    const forced = await call(sb, 'PUT', '/v2/apps/web?force=true', { instances: 2 });
+    expect(forced.status).toBe(200);
+    const ids = (await call(sb, 'GET', '/v2/deployments')).json.map((d: { id: string }) => d.id);
+    expect(ids).toEqual([forced.json.deploymentId]);
+  });
+
+  it('lets DELETE /v2/apps/{id} through a lock: its force defaults to true', async () => {
+    const sb = await sandbox({ deploymentDurationMs: SLOW });
+    await call(sb, 'POST', '/v2/apps', app('/web'));
+    const res = await call(sb, 'DELETE', '/v2/apps/web');
+    expect(res.status).toBe(200);
+  });
+
+  it('cancels a deployment by reverting it in a new deployment, or with force just stops it', async () => {
+    const sb = await sandbox({ deploymentDurationMs: 20 });
+    await call(sb, 'POST', '/v2/apps', app('/web', { cmd: 'sleep 1' }));
+    await sb.waitForDeployments();
+    sb.setDeploymentDuration(SLOW);
+    const update = await call(sb, 'PUT', '/v2/apps/web', { cmd: 'sleep 2' });
+    const cancel = await call(sb, 'DELETE', `/v2/deployments/${update.json.deploymentId}`);
+    expect(cancel.status).toBe(200);
+    expect(Object.keys(cancel.json)).toEqual(['deploymentId', 'version']);
+    expect(cancel.headers['marathon-deployment-id']).toBe(cancel.json.deploymentId);
+    expect((await call(sb, 'GET', '/v2/apps/web')).json.app.cmd).toBe('sleep 1');
+    const ids = (await call(sb, 'GET', '/v2/deployments')).json.map((d: { id: string }) => d.id);
+    expect(ids).toEqual([cancel.json.deploymentId]);
+
+    const forced = await call(sb, 'DELETE', `/v2/deployments/${cancel.json.deploymentId}?force=true`);
+    expect(forced.status).toBe(202);
+    expect(forced.text).toBe('');
+    expect((await call(sb, 'GET', '/v2/deployments')).json).toEqual([]);
+
+    const unknown = await call(sb, 'DELETE', '/v2/deployments/unknown_deployment');
+    expect(unknown.status).toBe(404);
+    expect(unknown.json).toEqual(errorFixture('404-deployment-unknown.json'));
+  });
+
+  it('reverts the creation of an app by removing it', async () => {
+    const sb = await sandbox({ deploymentDurationMs: SLOW });
+    const created = await call(sb, 'POST', '/v2/apps', app('/web'));
+    await call(sb, 'DELETE', `/v2/deployments/${created.headers['marathon-deployment-id'] as string}`);
+    expect((await call(sb, 'GET', '/v2/apps/web')).status).toBe(404);
+  });
+
+  it('refuses deployments beyond max_running_deployments with 403, force or not', async () => {
+    const sb = await sandbox({ deploymentDurationMs: SLOW, maxRunningDeployments: 2 });
+    await call(sb, 'POST', '/v2/apps', app('/a'));
+    await call(sb, 'POST', '/v2/apps', app('/b'));
+    for (const path of ['/v2/apps', '/v2/apps?force=true']) {
+      const res = await call(sb, 'POST', path, app('/c'));
+      expect(res.status).toBe(403);
+      const body = errorFixture('403-too-many-running-deployments.RECONSTRUCTED.json') as { message: string };
+      expect(res.json).toEqual({ message: body.message.replace('(100)', '(2)') });
+    }
+    expect((await call(sb, 'GET', '/v2/apps/c')).status).toBe(404);
+    // a forced cancel does not deploy anything, so it is the way out
+    const first = (await call(sb, 'GET', '/v2/deployments')).json[0].id as string;
+    expect((await call(sb, 'DELETE', `/v2/deployments/${first}?force=true`)).status).toBe(202);
+    expect((await call(sb, 'POST', '/v2/apps', app('/c'))).status).toBe(201);
+  });
+
+  it('takes the deployment duration and the cap from the admin API at runtime', async () => {
+    const sb = await sandbox({ deploymentDurationMs: SLOW });
+    expect((await call(sb, 'PUT', '/sandbox/config', { deploymentDurationMs: 10, maxRunningDeployments: 5 })).json).toEqual({ deploymentDurationMs: 10, maxRunningDeployments: 5 });
+    await call(sb, 'POST', '/v2/apps', app('/web'));
+    await until(async () => (await call(sb, 'GET', '/v2/deployments')).json.length === 0);
+    expect((await call(sb, 'GET', '/sandbox/config')).json).toEqual({ deploymentDurationMs: 10, maxRunningDeployments: 5 });
+  });
+});
