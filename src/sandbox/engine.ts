@@ -118,9 +118,12 @@ export class Engine {
 
   // ---------------------------------------------------------------- reading
 
-  /** Apps ordered by id (Marathon's order is unspecified; a stable one makes tests readable). */
+  /**
+   * Apps in creation order. Marathon's order is unspecified (a hash map inside the root group);
+   * creation order keeps a seed file's order and makes tests readable.
+   */
   sortedApps(): AppRecord[] {
-    this.sortedCache ??= [...this.apps.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    this.sortedCache ??= [...this.apps.values()];
     return this.sortedCache;
   }
 

@@ -157,7 +157,7 @@ describe('POST /v2/apps', () => {
     expect((await call(sb, 'GET', '/v2/apps/mip/prod/web')).json.app.id).toBe('/mip/prod/web');
     expect((await call(sb, 'GET', '/v2/apps//mip/prod/web')).json.app.id).toBe('/mip/prod/web');
     const listed = (await call(sb, 'GET', '/v2/apps/mip/*')).json['*'].map((a: { id: string }) => a.id);
-    expect(listed).toEqual(['/mip/prod/db', '/mip/prod/web']);
+    expect(listed).toEqual(['/mip/prod/web', '/mip/prod/db']);
     expect((await call(sb, 'GET', '/v2/apps/nope/*')).json).toEqual({ message: "Group '/nope' does not exist" });
     // the 1.10 multi-role rule: an app may use the role of its top-level group
     expect((await call(sb, 'POST', '/v2/apps', app('/mip/x', { role: 'mip' }))).status).toBe(201);
@@ -337,12 +337,12 @@ describe('GET /v2/apps', () => {
     const ids = async (query: string): Promise<string[]> => (await call(sb, 'GET', `/v2/apps?${query}`)).json.apps.map((a: { id: string }) => a.id);
     expect(await ids('label=maracker.managed-by==maracker')).toEqual(['/mip/web']);
     expect(await ids(`label=${encodeURIComponent('maracker.managed-by!=maracker')}`)).toEqual(['/mip/db']);
-    expect(await ids('label=tier')).toEqual(['/mip/db', '/mip/web']);
+    expect(await ids('label=tier')).toEqual(['/mip/web', '/mip/db']);
     expect(await ids(`label=${encodeURIComponent('tier in (front, side)')}`)).toEqual(['/mip/web']);
     expect(await ids(`label=${encodeURIComponent('tier notin (front)')}`)).toEqual(['/mip/db']);
     expect(await ids(`label=${encodeURIComponent('tier==back, maracker.managed-by')}`)).toEqual(['/mip/db']);
     expect(await ids(`label=${encodeURIComponent('weird\\ key\\!==x')}`)).toEqual(['/other']);
-    expect(await ids('id=MIP')).toEqual(['/mip/db', '/mip/web']);
+    expect(await ids('id=MIP')).toEqual(['/mip/web', '/mip/db']);
     expect(await ids('cmd=POSTGRES')).toEqual(['/mip/db']);
     const bad = await call(sb, 'GET', `/v2/apps?label=${encodeURIComponent('tier==')}`);
     expect(bad.status).toBe(422);
