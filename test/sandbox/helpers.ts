@@ -94,11 +94,13 @@ export function sse(sb: Sandbox, query = ''): Promise<SseReader> {
       if (reader.close === undefined) reject(err);
     });
     req.end();
-    onTestFinished(() => req.destroy());
+    onTestFinished(() => {
+      req.destroy();
+    });
   });
 }
 
 /** A minimal valid app definition with overrides. */
-export function app(id: string, overrides: Record<string, JsonValue> = {}): Record<string, JsonValue> {
-  return { id, cmd: 'sleep 1000', cpus: 0.1, mem: 32, instances: 1, ...overrides };
+export function app(id: string, overrides: Record<string, JsonValue> = {}): { id: string } & Record<string, JsonValue> {
+  return { cmd: 'sleep 1000', cpus: 0.1, mem: 32, instances: 1, ...overrides, id };
 }
