@@ -19,7 +19,7 @@ CREATE TABLE maracker.apps (
   spec        jsonb NOT NULL,
   labels      jsonb,
   adopt       boolean NOT NULL DEFAULT false,
-  revision    bigint NOT NULL DEFAULT nextval('maracker.apps_revision_seq'),
+  revision    bigint NOT NULL,
   created_at  timestamptz NOT NULL DEFAULT now(),
   updated_at  timestamptz NOT NULL DEFAULT now(),
   CONSTRAINT "id must be an absolute app id such as /demo/web" CHECK (id LIKE '/%'),
@@ -31,7 +31,8 @@ COMMENT ON TABLE maracker.apps IS 'Apps maracker deploys to Marathon: insert, up
 COMMENT ON COLUMN maracker.apps.spec IS 'The spec object of a maracker manifest (cmd or image, instances, cpus, mem, ports, expose, ...)';
 COMMENT ON COLUMN maracker.apps.revision IS 'Change counter, set on every insert and update; the database source reports the highest it read';
 
--- Every write gets a new revision and updated_at, whatever the statement says.
+-- Every write gets a new revision and updated_at, whatever the statement says (the
+-- NOT NULL revision is filled here, before the constraint is checked).
 CREATE FUNCTION maracker.apps_touch() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   NEW.revision := nextval('maracker.apps_revision_seq');

@@ -1,0 +1,254 @@
+// The table maracker.apps as a source. Notifications are hints that name ids; the table is
+// the truth:
+// - at start and after every (re)connection of the listener, the whole table is read (what
+//   changed while nobody listened is not lost) and `{ all: true }` is emitted;
+// - notified ids are collected for a few ms and read in chunks (`WHERE id = ANY($1)`);
+//   a bulk change (more ids than `fullReadAbove`, or TRUNCATE) becomes one full read;
+// - when the database cannot be read, or the listener stays disconnected longer than
+//   `unknownAfterMs`, the source is Unknown (never empty: nothing it declares is deleted)
+//   until a full read succeeds again.
+// Reads run one at a time, in order, so a slow read never overtakes a newer one.
+
+import type pg from 'pg';
+import { errorMessage } from '../errors.js';
+import type { Logger } from '../log.js';
+import { specToDesired } from '../manifest/row.js';
+import type { TranslateOptions } from '../manifest/types.js';
+import { backoffDelay, type BackoffOptions } from '../reconcile/backoff.js';
+import { systemTimers, type Timers } from '../reconcile/timers.js';
+import { clientConfig, createPool, type ConnectionTuning } from '../db/connection.js';
+import { SupervisedListener } from '../db/listener.js';
+import { APPS_CHANNEL } from '../db/names.js';
+import { IdBatch, RowReader, type AppRow } from '../db/rows.js';
+import { databaseSnapshot, maxRevision, type DatabaseRow } from './database-snapshot.js';
+import { emptySnapshot, type Source, type SourceChange, type SourceSnapshot } from './source.js';
+
+export interface DatabaseSourceOptions {
+  url: string;
+  /** Name of this daemon, shown in pg_stat_activity. */
+  instance?: string;
+  logger: Logger;
+  translate?: TranslateOptions;
+  timers?: Timers;
+  random?: () => number;
+  /** Notified ids are collected this long before they are read. Default 5 ms. */
+  batchWindowMs?: number;
+  /** Ids per read query. Default 1000. */
+  chunkSize?: number;
+  /** More ids pending than this: read the whole table instead. Default 5000. */
+  fullReadAbove?: number;
+  /** The listener may stay disconnected this long before the source is Unknown. Default 1000 ms. */
+  unknownAfterMs?: number;
+  /** Health query period of the listening connection. Default 2000 ms. */
+  healthIntervalMs?: number;
+  /** Health query timeout. Default 2000 ms. */
+  healthTimeoutMs?: number;
+  /** Retries of a failed read while the listener is connected (schema not migrated yet). Default 250 ms doubling to 10 s. */
+  backoff?: BackoffOptions;
+  /** The first read waits for this (the schema migration), at most `schemaWaitMs`. */
+  schemaReady?: Promise<unknown>;
+  /** Default 5000 ms. */
+  schemaWaitMs?: number;
+  connection?: ConnectionTuning;
+}
+
+const DEFAULT_BACKOFF: BackoffOptions = { baseMs: 250, maxMs: 10_000, factor: 2, jitter: 0.2 };
+
+export class DatabaseSource implements Source {
+  readonly name = 'database';
+  readonly #o: DatabaseSourceOptions;
+  readonly #log: Logger;
+  readonly #timers: Timers;
+  readonly #random: () => number;
+  readonly #pool: pg.Pool;
+  readonly #reader: RowReader;
+  readonly #listener: SupervisedListener;
+  readonly #batch: IdBatch;
+  #rows = new Map<string, DatabaseRow>();
+  #revision: string | undefined;
+  #snapshot: SourceSnapshot = emptySnapshot('database', 'Pending');
+  #onChange: ((c: SourceChange) => void) | undefined;
+  #chain: Promise<void> = Promise.resolve();
+  #flushTimer: unknown;
+  #unknownTimer: unknown;
+  #retryTimer: unknown;
+  #readFailures = 0;
+  #stopped = false;
+
+  constructor(options: DatabaseSourceOptions) {
+    this.#o = options;
+    this.#log = options.logger.child({ source: 'database' });
+    this.#timers = options.timers ?? systemTimers;
+    this.#random = options.random ?? Math.random;
+    this.#pool = createPool(options.url, { purpose: 'read', ...(options.instance ? { instance: options.instance } : {}), max: 2, logger: this.#log, ...options.connection });
+    this.#reader = new RowReader(this.#pool, options.chunkSize !== undefined ? { chunkSize: options.chunkSize } : {});
+    this.#batch = new IdBatch(options.fullReadAbove ?? 5_000);
+    this.#listener = new SupervisedListener({
+      connection: clientConfig(options.url, 'listen', options.instance, options.connection),
+      channel: APPS_CHANNEL,
+      logger: this.#log,
+      timers: this.#timers,
+      random: this.#random,
+      ...(options.healthIntervalMs !== undefined ? { healthIntervalMs: options.healthIntervalMs } : {}),
+      ...(options.healthTimeoutMs !== undefined ? { healthTimeoutMs: options.healthTimeoutMs } : {}),
+      onNotification: (payload) => this.#onNotification(payload),
+      onConnected: () => this.#onConnected(),
+      onLost: (reason) => this.#onLost(reason),
+    });
+  }
+
+  /** Queries that read rows so far (whole table or a chunk of ids). */
+  get rowQueries(): number {
+    return this.#reader.queries;
+  }
+
+  /** The listener, for tests and metrics (reconnections, subscribers created). */
+  get listener(): SupervisedListener {
+    return this.#listener;
+  }
+
+  snapshot(): SourceSnapshot {
+    return this.#snapshot;
+  }
+
+  async start(onChange: (c: SourceChange) => void): Promise<void> {
+    this.#onChange = onChange;
+    if (this.#o.schemaReady) {
+      const wait = new Promise<void>((resolve) => this.#timers.setTimeout(resolve, this.#o.schemaWaitMs ?? 5_000));
+      await Promise.race([this.#o.schemaReady.catch(() => undefined), wait]);
+    }
+    const listening = await this.#listener.start();
+    if (!listening) this.#markUnknown(`cannot listen for changes: ${this.#listener.lastError}`);
+    // The full read that onConnected queued: start() resolves after the first read attempt.
+    await this.#chain;
+  }
+
+  async resync(): Promise<void> {
+    await this.#serial(() => this.#readAll('resync'));
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    for (const t of [this.#flushTimer, this.#unknownTimer, this.#retryTimer]) if (t !== undefined) this.#timers.clearTimeout(t);
+    await this.#listener.stop();
+    await this.#chain;
+    await this.#pool.end().catch(() => undefined);
+  }
+
+  #serial(task: () => Promise<void>): Promise<void> {
+    const run = this.#chain.then(task, task);
+    this.#chain = run.catch((err: unknown) => this.#log.error({ err }, 'database source task failed'));
+    return this.#chain;
+  }
+
+  #onNotification(payload: string): void {
+    if (this.#stopped) return;
+    this.#batch.add(payload);
+    if (this.#flushTimer !== undefined) return;
+    this.#flushTimer = this.#timers.setTimeout(() => {
+      this.#flushTimer = undefined;
+      // The batch is taken when the read starts, not now: ids that arrive while an earlier
+      // read runs join this one.
+      void this.#serial(() => this.#readBatch());
+    }, this.#o.batchWindowMs ?? 5);
+  }
+
+  #onConnected(): void {
+    if (this.#unknownTimer !== undefined) this.#timers.clearTimeout(this.#unknownTimer);
+    this.#unknownTimer = undefined;
+    void this.#serial(() => this.#readAll('connected'));
+  }
+
+  #onLost(reason: string): void {
+    if (this.#unknownTimer !== undefined || this.#stopped) return;
+    // A quick reconnection (a terminated backend, a failover) is followed by a full read and
+    // need not flap the source; a longer loss makes it Unknown.
+    this.#unknownTimer = this.#timers.setTimeout(() => {
+      this.#unknownTimer = undefined;
+      if (!this.#listener.connected && !this.#stopped) this.#markUnknown(reason);
+    }, this.#o.unknownAfterMs ?? 1_000);
+  }
+
+  async #readBatch(): Promise<void> {
+    if (this.#batch.empty || this.#stopped) return;
+    const batch = this.#batch.take();
+    if ('all' in batch || this.#snapshot.state !== 'Ready') return this.#readAll('notified');
+    let rows: AppRow[];
+    try {
+      rows = await this.#reader.readIds(batch.ids);
+    } catch (err) {
+      // Those changes are not known: nothing is trusted until a full read succeeds.
+      this.#markUnknown(`cannot read maracker.apps: ${errorMessage(err)}`);
+      this.#scheduleRetry();
+      return;
+    }
+    const next = new Map(this.#rows);
+    const found = new Map(rows.map((r) => [r.id, r]));
+    for (const id of batch.ids) {
+      const row = found.get(id);
+      if (row) next.set(id, this.#translate(row));
+      else next.delete(id);
+    }
+    this.#publish(next, { ids: new Set(batch.ids) });
+  }
+
+  async #readAll(reason: string): Promise<void> {
+    if (this.#stopped) return;
+    if (this.#retryTimer !== undefined) this.#timers.clearTimeout(this.#retryTimer);
+    this.#retryTimer = undefined;
+    // Whatever was notified before this read is in it.
+    this.#batch.take();
+    let rows: AppRow[];
+    try {
+      rows = await this.#reader.readAll();
+    } catch (err) {
+      this.#markUnknown(`cannot read maracker.apps: ${errorMessage(err)}`);
+      if (this.#listener.connected) this.#scheduleRetry();
+      return;
+    }
+    this.#readFailures = 0;
+    const next = new Map<string, DatabaseRow>();
+    for (const row of rows) next.set(row.id, this.#translate(row));
+    const was = this.#snapshot.state;
+    this.#publish(next, { all: true });
+    if (was !== 'Ready') this.#log.info({ apps: this.#snapshot.apps.size, invalid: this.#snapshot.invalid.size, reason }, 'database source read');
+  }
+
+  /** Reuses the previous translation of a row whose revision did not change. */
+  #translate(row: AppRow): DatabaseRow {
+    const before = this.#rows.get(row.id);
+    if (before && before.revision === row.revision) return before;
+    const result = specToDesired(row.id, row.spec, row.labels, { ...this.#o.translate, adopt: row.adopt === true });
+    return { id: row.id, result, revision: row.revision };
+  }
+
+  #publish(rows: Map<string, DatabaseRow>, change: SourceChange): void {
+    if (this.#stopped) return;
+    this.#rows = rows;
+    for (const r of rows.values()) this.#revision = maxRevision(this.#revision, r.revision);
+    this.#snapshot = databaseSnapshot(rows, { lastReadAt: new Date(this.#timers.now()), ...(this.#revision ? { revision: this.#revision } : {}) });
+    this.#onChange?.(change);
+  }
+
+  #markUnknown(message: string): void {
+    if (this.#stopped) return;
+    const was = this.#snapshot.state;
+    if (was === 'Unknown' && this.#snapshot.lastError?.message === message) return;
+    this.#snapshot = {
+      ...emptySnapshot('database', 'Unknown', { message }),
+      ...(this.#snapshot.lastReadAt ? { lastReadAt: this.#snapshot.lastReadAt } : {}),
+      ...(this.#revision ? { revision: this.#revision } : {}),
+    };
+    if (was !== 'Unknown') this.#log.error({ err: message }, 'database source unknown: nothing it declares will be deleted until it is read again');
+    this.#onChange?.({ all: true });
+  }
+
+  #scheduleRetry(): void {
+    if (this.#retryTimer !== undefined || this.#stopped) return;
+    this.#readFailures++;
+    this.#retryTimer = this.#timers.setTimeout(() => {
+      this.#retryTimer = undefined;
+      void this.#serial(() => this.#readAll('retry'));
+    }, backoffDelay(this.#readFailures, this.#o.backoff ?? DEFAULT_BACKOFF, this.#random));
+  }
+}

@@ -1,0 +1,226 @@
+import pg from 'pg';
+import { afterEach, describe, expect, it } from 'vitest';
+import { migrate } from '../../src/db/migrations.js';
+import { silentLogger } from '../../src/log.js';
+import { DatabaseSource, type DatabaseSourceOptions } from '../../src/sources/database.js';
+import type { SourceChange } from '../../src/sources/source.js';
+import { connect, freePort, psql, until, usePostgres } from '../helpers/postgres.js';
+
+const server = usePostgres();
+
+const sources: DatabaseSource[] = [];
+afterEach(async () => {
+  while (sources.length > 0) await sources.pop()?.stop();
+});
+
+/** A fresh database with schema maracker. */
+async function migrated(): Promise<string> {
+  const url = await server.database();
+  const client = await connect(url);
+  await migrate(client);
+  return url;
+}
+
+async function started(url: string, options: Partial<DatabaseSourceOptions> = {}) {
+  const changes: SourceChange[] = [];
+  const source = new DatabaseSource({ url, logger: silentLogger(), ...options });
+  sources.push(source);
+  await source.start((c) => changes.push(c));
+  return { source, changes };
+}
+
+/** A row's spec, as a psql user writes it. */
+function spec(fields: Record<string, unknown> = {}): string {
+  return JSON.stringify({ cmd: 'python3 -m http.server $PORT0', instances: 1, cpus: 0.1, mem: 64, ...fields });
+}
+
+async function sql(url: string, statement: string): Promise<void> {
+  const r = await psql(url, statement);
+  if (r.code !== 0) throw new Error(`psql failed: ${r.stderr}`);
+}
+
+async function listenerPid(client: pg.Client): Promise<number | undefined> {
+  const r = await client.query<{ pid: number }>("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE 'maracker/listen%'");
+  return r.rows[0]?.pid;
+}
+
+const idsIn = (changes: SourceChange[]) => changes.flatMap((c) => ('ids' in c ? [...c.ids] : ['*']));
+
+describe('DatabaseSource', () => {
+  it('reads the whole table at start and reports the highest revision it read', async () => {
+    const url = await migrated();
+    await sql(url, `INSERT INTO maracker.apps (id, spec) VALUES ('/demo/web', '${spec()}'), ('/demo/api', '${spec({ instances: 2 })}')`);
+    const { source, changes } = await started(url);
+    const snap = source.snapshot();
+    expect(snap.state).toBe('Ready');
+    expect([...snap.apps.keys()].sort()).toEqual(['/demo/api', '/demo/web']);
+    expect(snap.apps.get('/demo/web')?.source).toEqual({ kind: 'database', row: '/demo/web' });
+    expect(snap.revision).toBe('2');
+    expect(changes).toEqual([{ all: true }]);
+  });
+
+  it('sees a psql insert through its notification and names the id it changed', async () => {
+    const url = await migrated();
+    const { source, changes } = await started(url);
+    await sql(url, `INSERT INTO maracker.apps (id, spec) VALUES ('/demo/web', '${spec()}')`);
+    await until(() => source.snapshot().apps.has('/demo/web'), 'the inserted app');
+    expect(source.snapshot().apps.get('/demo/web')?.definition).toMatchObject({ id: '/demo/web', instances: 1, cpus: 0.1, mem: 64 });
+    expect(changes.at(-1)).toEqual({ ids: new Set(['/demo/web']) });
+  });
+
+  it('follows an update and a delete', async () => {
+    const url = await migrated();
+    await sql(url, `INSERT INTO maracker.apps (id, spec) VALUES ('/demo/web', '${spec()}'), ('/demo/other', '${spec()}')`);
+    const { source, changes } = await started(url);
+    await sql(url, `UPDATE maracker.apps SET spec = jsonb_set(spec, '{instances}', '3') WHERE id = '/demo/web'`);
+    await until(() => source.snapshot().apps.get('/demo/web')?.definition.instances === 3, 'the update');
+    await sql(url, `DELETE FROM maracker.apps WHERE id = '/demo/web'`);
+    await until(() => !source.snapshot().apps.has('/demo/web'), 'the delete');
+    expect(source.snapshot().apps.has('/demo/other')).toBe(true);
+    expect(idsIn(changes.slice(1))).toEqual(['/demo/web', '/demo/web']);
+  });
+
+  it('follows a row renamed by UPDATE of its id: the old id is gone, the new one declared', async () => {
+    const url = await migrated();
+    await sql(url, `INSERT INTO maracker.apps (id, spec) VALUES ('/demo/old', '${spec()}')`);
+    const { source } = await started(url);
+    await sql(url, `UPDATE maracker.apps SET id = '/demo/new' WHERE id = '/demo/old'`);
+    await until(() => source.snapshot().apps.has('/demo/new'), 'the new id');
+    expect(source.snapshot().apps.has('/demo/old')).toBe(false);
+  });
+
+  it('reports an invalid spec with its row and JSON path, leaving the other rows alone', async () => {
+    const url = await migrated();
+    await sql(url, `INSERT INTO maracker.apps (id, spec) VALUES ('/demo/other', '${spec()}')`);
+    const { source } = await started(url);
+    await sql(url, `INSERT INTO maracker.apps (id, spec) VALUES ('/demo/web', '${spec({ instances: -1 })}')`);
+    await until(() => source.snapshot().invalid.has('/demo/web'), 'the invalid row');
+    const snap = source.snapshot();
+    expect(snap.state).toBe('Ready');
+    expect(snap.apps.has('/demo/web')).toBe(false);
+    expect(snap.apps.has('/demo/other')).toBe(true);
+    const [problem] = snap.invalid.get('/demo/web') ?? [];
+    expect(problem?.location).toEqual({ row: '/demo/web', jsonPath: 'spec.instances' });
+    expect(problem?.message).toMatch(/>= 0/);
+    expect(snap.lastError).toEqual({ message: `spec.instances: ${problem?.message}`, row: '/demo/web' });
+  });
+
+  it('reports a row whose id is not a Marathon app id', async () => {
+    const url = await migrated();
+    const { source } = await started(url);
+    await sql(url, `INSERT INTO maracker.apps (id, spec) VALUES ('/Demo/Web_1', '${spec()}')`);
+    await until(() => source.snapshot().invalid.has('/Demo/Web_1'), 'the invalid id');
+    expect(source.snapshot().invalid.get('/Demo/Web_1')?.map((p) => [p.code, p.location.jsonPath])).toEqual([['invalid-id', 'id']]);
+  });
+
+  it('takes labels and adopt from their columns', async () => {
+    const url = await migrated();
+    await sql(url, `INSERT INTO maracker.apps (id, spec, labels, adopt) VALUES ('/demo/web', '${spec()}', '{"team": "mip"}', true)`);
+    const { source } = await started(url);
+    const app = source.snapshot().apps.get('/demo/web');
+    expect(app?.definition.labels?.['team']).toBe('mip');
+    expect(app?.adopt).toBe(true);
+  });
+
+  it('re-reads everything after TRUNCATE', async () => {
+    const url = await migrated();
+    await sql(url, `INSERT INTO maracker.apps (id, spec) VALUES ('/a', '${spec()}'), ('/b', '${spec()}')`);
+    const { source, changes } = await started(url);
+    const before = changes.length;
+    await sql(url, 'TRUNCATE maracker.apps');
+    await until(() => source.snapshot().apps.size === 0, 'the truncate');
+    expect(source.snapshot().state).toBe('Ready');
+    expect(changes.slice(before)).toEqual([{ all: true }]);
+  });
+
+  it('reads 10,000 rows changed in one transaction with a few batched queries, not one per row', async () => {
+    const url = await migrated();
+    const client = await connect(url);
+    await client.query(`INSERT INTO maracker.apps (id, spec) SELECT '/bulk/app' || i, '${spec()}' FROM generate_series(1, 10000) i`);
+    const { source } = await started(url);
+    expect(source.snapshot().apps.size).toBe(10_000);
+    const before = source.rowQueries;
+    await client.query(`UPDATE maracker.apps SET spec = jsonb_set(spec, '{instances}', '2')`);
+    await until(() => [...source.snapshot().apps.values()].every((a) => a.definition.instances === 2), 'the bulk update', 30_000);
+    const queries = source.rowQueries - before;
+    expect(queries).toBeGreaterThan(0);
+    expect(queries).toBeLessThanOrEqual(20);
+  });
+
+  it('loses none of 3,000 inserts while its listening connection is terminated twice', async () => {
+    const url = await migrated();
+    const client = await connect(url);
+    const { source } = await started(url);
+    const admin = await connect(url);
+    for (let i = 1; i <= 3000; i++) {
+      await client.query('INSERT INTO maracker.apps (id, spec) VALUES ($1, $2)', [`/load/app${i}`, spec()]);
+      if (i === 700 || i === 2100) {
+        const pid = await listenerPid(admin);
+        expect(pid).toBeDefined();
+        await admin.query('SELECT pg_terminate_backend($1)', [pid]);
+      }
+    }
+    await until(() => source.snapshot().apps.size === 3000, 'all 3,000 rows', 30_000);
+    expect(source.listener.connections).toBeGreaterThanOrEqual(3);
+  });
+
+  it('answers Unknown, never empty, while the database is down, and reads everything again when it is back', async ({ skip }) => {
+    if (!server.canRestart) skip();
+    const url = await migrated();
+    await sql(url, `INSERT INTO maracker.apps (id, spec) VALUES ('/demo/web', '${spec()}')`);
+    const { source, changes } = await started(url);
+    expect(source.snapshot().state).toBe('Ready');
+    await server.stop();
+    try {
+      await until(() => source.snapshot().state === 'Unknown', 'state Unknown', 5_000);
+      expect(source.snapshot().lastError?.message).toBeTruthy();
+      // pg-listen gives up after ~3 s down; the supervisor replaces it.
+      await until(() => source.listener.subscribers >= 2, 'a new subscriber', 15_000);
+    } finally {
+      await server.start();
+    }
+    const before = changes.length;
+    await until(() => source.snapshot().state === 'Ready', 'state Ready again', 20_000);
+    expect(source.snapshot().apps.has('/demo/web')).toBe(true);
+    expect(changes.slice(before)).toContainEqual({ all: true });
+    await sql(url, `INSERT INTO maracker.apps (id, spec) VALUES ('/demo/after', '${spec()}')`);
+    await until(() => source.snapshot().apps.has('/demo/after'), 'a change after the outage');
+  });
+
+  it('starts Unknown without blocking when the database cannot be reached', async () => {
+    const port = await freePort();
+    const { source, changes } = await started(`postgresql://maracker:x@127.0.0.1:${port}/none`);
+    expect(source.snapshot().state).toBe('Unknown');
+    expect(source.snapshot().apps.size).toBe(0);
+    expect(source.snapshot().lastError?.message).toContain('ECONNREFUSED');
+    expect(changes).toEqual([{ all: true }]);
+  });
+
+  it('waits for the schema: Unknown while maracker.apps is missing, Ready once it is migrated', async () => {
+    const url = await server.database();
+    const { source } = await started(url, { backoff: { baseMs: 50, maxMs: 200, factor: 2, jitter: 0 } });
+    expect(source.snapshot().state).toBe('Unknown');
+    expect(source.snapshot().lastError?.message).toContain('maracker.apps');
+    const client = await connect(url);
+    await migrate(client);
+    await until(() => source.snapshot().state === 'Ready', 'the schema');
+  });
+
+  it('replaces a listening connection that stops answering (half-open) and misses nothing', async ({ skip }) => {
+    if (!server.canRestart) skip();
+    const url = await migrated();
+    const { source } = await started(url, { healthIntervalMs: 500, healthTimeoutMs: 500 });
+    const admin = await connect(url);
+    const pid = await listenerPid(admin);
+    expect(pid).toBeDefined();
+    // A stopped backend keeps its socket open but never answers: what a vanished peer looks like.
+    process.kill(pid as number, 'SIGSTOP');
+    try {
+      await sql(url, `INSERT INTO maracker.apps (id, spec) VALUES ('/demo/web', '${spec()}')`);
+      await until(() => source.listener.connections >= 2, 'a new listening connection', 10_000);
+      await until(() => source.snapshot().apps.has('/demo/web'), 'the row inserted meanwhile');
+    } finally {
+      process.kill(pid as number, 'SIGCONT');
+    }
+  });
+});
