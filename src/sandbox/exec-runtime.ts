@@ -154,7 +154,7 @@ export class ExecRuntime implements TaskRuntime {
     this.reaper.update(this.groups());
     child.once('exit', (code, signal) => this.exited(proc, code, signal));
     this.options.hooks.running(task);
-    if (task.healthChecks.length > 0) this.prober.start(task, env);
+    if (task.healthChecks.length > 0) this.prober.start(task, env, sandboxDir);
   }
 
   private groups(): number[] {

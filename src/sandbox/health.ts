@@ -44,7 +44,8 @@ export class HealthProber {
     private readonly timestamp: () => string,
   ) {}
 
-  start(task: Task, env: Record<string, string>): void {
+  /** Starts probing; COMMAND checks run in `cwd` (the task's sandbox) with the task's env. */
+  start(task: Task, env: Record<string, string>, cwd?: string): void {
     const states = task.healthChecks.map<CheckState>(() => ({
       result: { alive: false, consecutiveFailures: 0, firstSuccess: null, lastSuccess: null, lastFailure: null, lastFailureCause: null },
       everHealthy: false,
@@ -54,10 +55,11 @@ export class HealthProber {
     task.healthChecks.forEach((check, i) => {
       const state = states[i] as CheckState;
       const protocol = String(check.protocol ?? 'HTTP');
-      const firstDelay = protocol.startsWith('MESOS_') ? seconds(check.delaySeconds, 15) : 0;
+      // Mesos-level checks (MESOS_*, COMMAND) honour delaySeconds; Marathon-level ones do not
+      const firstDelay = protocol.startsWith('MESOS_') || protocol === 'COMMAND' ? seconds(check.delaySeconds, 15) : 0;
       const run = (): void => {
         if (state.stopped) return;
-        void this.probe(task, check, env).then((outcome) => {
+        void this.probe(task, check, env, cwd).then((outcome) => {
           if (state.stopped) return;
           this.record(task, i, check, state, outcome);
           if (!state.stopped) {
@@ -116,12 +118,12 @@ export class HealthProber {
     }
   }
 
-  private probe(task: Task, check: JsonObject, env: Record<string, string>): Promise<Outcome> {
+  private probe(task: Task, check: JsonObject, env: Record<string, string>, cwd: string | undefined): Promise<Outcome> {
     const protocol = String(check.protocol ?? 'HTTP');
     const timeoutMs = Math.max(MIN_INTERVAL_MS, seconds(check.timeoutSeconds, 20));
     if (protocol === 'COMMAND') {
       const command = (check.command as JsonObject | undefined)?.value;
-      return this.command(String(command ?? 'true'), env, timeoutMs);
+      return this.command(String(command ?? 'true'), env, cwd, timeoutMs);
     }
     const port = typeof check.port === 'number' ? check.port : task.ports[typeof check.portIndex === 'number' ? check.portIndex : 0];
     if (port === undefined) return Promise.resolve({ ok: false, cause: 'no port for health check' });
@@ -177,9 +179,9 @@ export class HealthProber {
     });
   }
 
-  private command(command: string, env: Record<string, string>, timeoutMs: number): Promise<Outcome> {
+  private command(command: string, env: Record<string, string>, cwd: string | undefined, timeoutMs: number): Promise<Outcome> {
     return new Promise((resolve) => {
-      const child = spawn('/bin/sh', ['-c', command], { env, detached: true, stdio: 'ignore' });
+      const child = spawn('/bin/sh', ['-c', command], { env, cwd, detached: true, stdio: 'ignore' });
       const pid = child.pid;
       if (pid !== undefined) this.commandPids.add(pid);
       const timer = this.clock.setTimeout(() => {

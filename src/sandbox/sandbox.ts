@@ -116,7 +116,7 @@ export interface Sandbox {
   preload(definitions: readonly MarathonAppDefinition[]): void;
   /** Resolves once no deployment runs; rejects after timeoutMs. */
   waitForDeployments(timeoutMs?: number): Promise<void>;
-  /** Pids of live child processes (--exec tasks and the reaper). */
+  /** Pids of live child processes: --exec task process groups first, the reaper last. */
   pids(): number[];
 }
 
