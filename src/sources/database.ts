@@ -49,6 +49,8 @@ export interface DatabaseSourceOptions {
   schemaReady?: Promise<unknown>;
   /** Default 5000 ms. */
   schemaWaitMs?: number;
+  /** start() resolves after this long at most; the source is then Unknown until it reads. Default 3000 ms. */
+  startTimeoutMs?: number;
   connection?: ConnectionTuning;
 }
 
@@ -113,14 +115,22 @@ export class DatabaseSource implements Source {
 
   async start(onChange: (c: SourceChange) => void): Promise<void> {
     this.#onChange = onChange;
-    if (this.#o.schemaReady) {
-      const wait = new Promise<void>((resolve) => this.#timers.setTimeout(resolve, this.#o.schemaWaitMs ?? 5_000));
-      await Promise.race([this.#o.schemaReady.catch(() => undefined), wait]);
-    }
-    const listening = await this.#listener.start();
-    if (!listening) this.#markUnknown(`cannot listen for changes: ${this.#listener.lastError}`);
-    // The full read that onConnected queued: start() resolves after the first read attempt.
-    await this.#chain;
+    const first = (async () => {
+      if (this.#o.schemaReady) await Promise.race([this.#o.schemaReady.catch(() => undefined), this.#sleep(this.#o.schemaWaitMs ?? 5_000)]);
+      const listening = await this.#listener.start();
+      if (!listening) this.#markUnknown(`cannot listen for changes: ${this.#listener.lastError}`);
+      // The full read that onConnected queued: the first read attempt.
+      await this.#chain;
+    })();
+    // A database that does not answer at all (a host gone) must not hold the daemon's start:
+    // after startTimeoutMs the source is Unknown, and Ready once the listener gets through.
+    const startTimeoutMs = this.#o.startTimeoutMs ?? 3_000;
+    const late = await Promise.race([first.then(() => false), this.#sleep(startTimeoutMs).then(() => true)]);
+    if (late && this.#snapshot.state === 'Pending') this.#markUnknown(`no answer from the database within ${startTimeoutMs} ms`);
+  }
+
+  #sleep(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => this.#timers.setTimeout(resolve, ms));
   }
 
   async resync(): Promise<void> {
