@@ -8,8 +8,9 @@
 // process, and PostgreSQL would then refuse to start).
 
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { userInfo } from 'node:os';
+import { dirname, join, parse, resolve } from 'node:path';
 import pg from 'pg';
 import type { Logger } from '../log.js';
 import { EmbeddedPostgresError, EmbeddedPostgresInUseError } from './errors.js';
@@ -111,6 +112,26 @@ async function clearLeftovers(dataDir: string, ownerFile: string, log: Logger): 
   await rm(pidFile, { force: true });
 }
 
+/**
+ * Run as root, PostgreSQL runs as the `postgres` user, which must be able to reach the data
+ * folder: a parent such as /root (mode 0700) makes initdb fail with a bare "Permission
+ * denied". Say which folder and what to do instead.
+ */
+async function checkReachable(dataDir: string): Promise<void> {
+  if (userInfo().uid !== 0) return;
+  const root = parse(dataDir).root;
+  for (let dir = dirname(dataDir); ; dir = dirname(dir)) {
+    const info = await stat(dir).catch(() => undefined);
+    if (info && (info.mode & 0o001) === 0) {
+      throw new EmbeddedPostgresError(
+        dataDir,
+        `the embedded PostgreSQL runs as user postgres, which cannot enter ${dir} (mode ${(info.mode & 0o777).toString(8)}): allow it (chmod o+x ${dir}), choose another data folder, or give --database-url`,
+      );
+    }
+    if (dir === root) return;
+  }
+}
+
 export async function startEmbeddedPostgres(o: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
   const dataDir = resolve(o.cwd ?? process.cwd(), o.dataDir ?? join('.maracker', 'postgres'));
   const port = o.port ?? 54329;
@@ -119,13 +140,19 @@ export async function startEmbeddedPostgres(o: EmbeddedPostgresOptions): Promise
   const password = o.password ?? 'maracker';
   const log = o.logger.child({ component: 'embedded-postgres' });
   const ownerFile = `${dataDir}.owner`;
-  const recent: string[] = [];
-  const remember = (line: string): void => {
-    recent.push(line.trim());
-    if (recent.length > 20) recent.shift();
+  let recent: string[] = [];
+  const remember = (chunk: string): void => {
+    recent.push(...chunk.split('\n').map((l) => l.trim()).filter((l) => l.length > 0));
+    if (recent.length > 40) recent = recent.slice(-40);
+  };
+  /** The server's own words for why it failed ("could not bind ...: Address already in use"). */
+  const why = (): string => {
+    const telling = recent.filter((l) => /FATAL|PANIC|ERROR|could not|HINT/.test(l)).map((l) => l.replace(/^.*?(LOG|FATAL|PANIC|ERROR|HINT):\s+/, ''));
+    return (telling.length > 0 ? telling : recent.slice(-3)).join(' ') || 'no output';
   };
 
   await mkdir(dirname(dataDir), { recursive: true });
+  await checkReachable(dataDir);
   await clearLeftovers(dataDir, ownerFile, log);
 
   const EmbeddedPostgresImpl = await loadEmbeddedPostgres();
@@ -151,7 +178,7 @@ export async function startEmbeddedPostgres(o: EmbeddedPostgresOptions): Promise
   });
 
   const fail = (what: string, cause: unknown): EmbeddedPostgresError =>
-    new EmbeddedPostgresError(dataDir, `${what} (data folder ${dataDir}, port ${port}): ${cause instanceof Error ? cause.message : recent.slice(-5).join(' | ') || 'no output'}`, { cause });
+    new EmbeddedPostgresError(dataDir, `${what} (data folder ${dataDir}, port ${port}): ${cause instanceof Error ? cause.message : why()}`, { cause });
 
   if (!existsSync(join(dataDir, 'PG_VERSION'))) {
     const leftovers = existsSync(dataDir) ? await readdir(dataDir) : [];
@@ -166,6 +193,7 @@ export async function startEmbeddedPostgres(o: EmbeddedPostgresOptions): Promise
 
   let running = false;
   const start = async (): Promise<void> => {
+    recent = [];
     try {
       await server.start();
     } catch (err) {
