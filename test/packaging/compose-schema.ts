@@ -1,6 +1,6 @@
 // Validates a parsed Compose file against the Compose Specification's JSON schema
 // (test/fixtures/compose-spec/, a verbatim copy; see its README for origin and licence).
-// The schema names three formats of its own, which Docker Compose implements in Go; they
+// The schema names four formats of its own, which Docker Compose implements in Go; they
 // are registered here with the same meaning.
 
 import { readFileSync } from 'node:fs';
@@ -15,6 +15,9 @@ const GO_DURATION = /^-?(?:\d+(?:\.\d+)?(?:ns|us|µs|ms|s|m|h))+$/;
 const EXPOSE = /^\d+(?:-\d+)?(?:\/(?:tcp|udp|sctp))?$/;
 /** A published port: [[host_ip:]host_port[-range]:]container_port[-range][/protocol]. */
 const PORTS = /^(?:(?:\[[0-9a-fA-F:.]+\]|[0-9.]+|\$\{[^}]+\}):)?(?:(?:\d+(?:-\d+)?|\$\{[^}]+\})?:)?\d+(?:-\d+)?(?:\/(?:tcp|udp|sctp))?$/;
+
+/** A network's subnet in CIDR notation: "172.28.0.0/16", "2001:db8::/64". */
+const SUBNET = /^(?:\d{1,3}(?:\.\d{1,3}){3}\/\d{1,2}|[0-9a-fA-F:]+\/\d{1,3})$/;
 
 export interface SchemaProblem {
   path: string;
@@ -41,6 +44,7 @@ export function composeValidator(): (doc: unknown) => SchemaProblem[] {
   ajv.addFormat('duration', GO_DURATION);
   ajv.addFormat('expose', EXPOSE);
   ajv.addFormat('ports', PORTS);
+  ajv.addFormat('subnet_ip_address', SUBNET);
   const validate = ajv.compile(schema);
   return (doc) => {
     if (validate(doc)) return [];
