@@ -49,6 +49,10 @@ function readBody(req: ApiRequest, schema: Schema, inject?: JsonObject): JsonObj
   return read as JsonObject;
 }
 
+const LIST_OPEN = Buffer.from('{"apps":[');
+const LIST_CLOSE = Buffer.from(']}');
+const COMMA = Buffer.from(',');
+
 function deploymentReply(result: CommitResult, status = 200, headers: Record<string, string> = {}): Reply {
   return json(status, { deploymentId: result.deployment.id, version: result.version }, { 'Marathon-Deployment-Id': result.deployment.id, ...headers });
 }
@@ -58,6 +62,9 @@ function appIdOf(rest: string): string {
 }
 
 export class AppsApi {
+  /** Recent listings by query, valid while engine.revision is unchanged. */
+  private readonly listings = new Map<string, { revision: number; body: Buffer }>();
+
   constructor(private readonly engine: Engine) {}
 
   private record(id: string): AppRecord {
@@ -122,8 +129,21 @@ export class AppsApi {
   private index(req: ApiRequest): Reply {
     const embed = resolveEmbed(req.query.embed ?? []);
     embed.add('counts').add('deployments');
-    const parts = this.filtered(req).map((r) => this.engine.appInfo(r, embed));
-    return rawJson(200, `{"apps":[${parts.join(',')}]}`);
+    // a listing of an unchanged sandbox is served from its encoded bytes: daemons poll this
+    const key = JSON.stringify([[...embed].sort(), req.query.cmd?.[0], req.query.id?.[0], req.query.label?.[0]]);
+    const cached = this.listings.get(key);
+    if (cached && cached.revision === this.engine.revision) return rawJson(200, cached.body);
+    const parts: Buffer[] = [LIST_OPEN];
+    for (const r of this.filtered(req)) {
+      if (parts.length > 1) parts.push(COMMA);
+      parts.push(this.engine.appInfoBytes(r, embed));
+    }
+    parts.push(LIST_CLOSE);
+    const body = Buffer.concat(parts);
+    this.listings.delete(key);
+    this.listings.set(key, { revision: this.engine.revision, body });
+    if (this.listings.size > 8) this.listings.delete(this.listings.keys().next().value as string);
+    return rawJson(200, body);
   }
 
   private show(req: ApiRequest, rest: string): Reply {

@@ -34,6 +34,7 @@ export interface Deployment {
 export interface DeploymentHooks {
   /** Whether an action's goal is reached (app converged, app stopped, ...). */
   isDone(action: Action, deployment: Deployment): boolean;
+  started?(deployment: Deployment): void;
   finished?(deployment: Deployment, success: boolean): void;
 }
 
@@ -98,6 +99,7 @@ export class DeploymentManager {
 
   start(d: Deployment): void {
     this.running.set(d.id, d);
+    this.hooks.started?.(d);
     if (d.steps.length > 0) this.publishStep('deployment_info', d);
     if (d.minDurationMs > 0) {
       d.timer = this.clock.setTimeout(() => this.check(), d.minDurationMs);

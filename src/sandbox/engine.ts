@@ -38,6 +38,9 @@ export interface AppRecord {
   /** Verbatim JSON of a seeded app: served as is and never scheduled until written to. */
   seedRaw?: string;
   timer?: Timer;
+  /** Bumped on every change visible in the app's JSON; keys the serialisation cache. */
+  rev: number;
+  infoCache?: Map<number, { rev: number; text: string; bytes?: Buffer }>;
 }
 
 /** AppInfo fields of a seeded app that are not part of its definition. */
@@ -94,12 +97,16 @@ export class Engine {
   private readonly versions = new Map<string, Map<string, JsonObject>>();
   private readonly taskIndex = new Map<string, AppRecord>();
   private readonly taskRuntime = new Map<string, TaskRuntime>();
+  /** Number of apps below each group id, to refuse apps that clash with groups in O(depth). */
+  private readonly groupApps = new Map<string, number>();
   private sortedCache?: AppRecord[];
   readonly servicePorts: PortPool;
   readonly deployments: DeploymentManager;
   private closing = false;
   /** Version of the last write to the root group. */
   rootVersion: string;
+  /** Bumped on every change visible through the API; keys the listing caches. */
+  revision = 0;
   runtimeFor: (def: JsonObject) => TaskRuntime = () => {
     throw new Error('no task runtime configured');
   };
@@ -113,6 +120,8 @@ export class Engine {
     this.rootVersion = options.stamper.timestamp();
     this.deployments = new DeploymentManager(options.clock, options.events, {
       isDone: (action) => this.isDone(action),
+      started: (d) => this.touchApps(d.affectedApps),
+      finished: (d) => this.touchApps(d.affectedApps),
     });
   }
 
@@ -129,6 +138,17 @@ export class Engine {
 
   private invalidate(record: AppRecord): void {
     record.head = undefined;
+    this.touch(record);
+  }
+
+  /** Marks a change of what the API shows for `record` (or for anything, without one). */
+  touch(record?: AppRecord): void {
+    this.revision++;
+    if (record) record.rev++;
+  }
+
+  private touchApps(ids: readonly string[]): void {
+    for (const id of ids) this.touch(this.apps.get(id));
   }
 
   liveTasks(record: AppRecord): Task[] {
@@ -155,7 +175,27 @@ export class Engine {
   }
 
   appInfo(record: AppRecord, embed: ReadonlySet<Embed>): string {
-    if (record.seedRaw !== undefined) return record.seedRaw;
+    return this.cachedInfo(record, embed).text;
+  }
+
+  /** appInfo as UTF-8 bytes, cached too: listings concatenate bytes, not strings. */
+  appInfoBytes(record: AppRecord, embed: ReadonlySet<Embed>): Buffer {
+    const entry = this.cachedInfo(record, embed);
+    entry.bytes ??= Buffer.from(entry.text);
+    return entry.bytes;
+  }
+
+  private cachedInfo(record: AppRecord, embed: ReadonlySet<Embed>): { rev: number; text: string; bytes?: Buffer } {
+    if (record.seedRaw !== undefined) return { rev: record.rev, text: record.seedRaw };
+    const mask = (embed.has('counts') ? 1 : 0) | (embed.has('deployments') ? 2 : 0) | (embed.has('tasks') ? 4 : 0) | (embed.has('lastTaskFailure') ? 8 : 0);
+    const cached = record.infoCache?.get(mask);
+    if (cached && cached.rev === record.rev) return cached;
+    const entry = { rev: record.rev, text: this.serialize(record, embed) };
+    (record.infoCache ??= new Map()).set(mask, entry);
+    return entry;
+  }
+
+  private serialize(record: AppRecord, embed: ReadonlySet<Embed>): string {
     record.head ??= openObject(this.definitionJson(record));
     const tasks = this.liveTasks(record);
     return appInfoJson(record.head, {
@@ -220,9 +260,22 @@ export class Engine {
     return { deployment, version };
   }
 
+  private static ancestors(id: string): string[] {
+    const segs = id.split('/').filter((x) => x.length > 0);
+    return segs.slice(0, -1).map((_, i) => '/' + segs.slice(0, i + 1).join('/'));
+  }
+
   private checkGroupClash(id: string): void {
-    const clash = [...this.apps.keys()].some((other) => other.startsWith(id + '/') || id.startsWith(other + '/'));
+    const clash = this.groupApps.has(id) || Engine.ancestors(id).some((a) => this.apps.has(a));
     if (clash) throw objectNotValid([{ path: '/', errors: ['Groups and Applications may not have the same identifier.'] }]);
+  }
+
+  private countGroups(id: string, delta: number): void {
+    for (const g of Engine.ancestors(id)) {
+      const n = (this.groupApps.get(g) ?? 0) + delta;
+      if (n <= 0) this.groupApps.delete(g);
+      else this.groupApps.set(g, n);
+    }
   }
 
   private plan(change: AppChange, version: string): Planned {
@@ -284,8 +337,11 @@ export class Engine {
       versionInfo: { lastScalingAt: version, lastConfigChangeAt: version },
       tasks: new Map(),
       relaunch: [],
+      rev: 0,
     };
     this.apps.set(record.id, record);
+    this.countGroups(record.id, 1);
+    this.touch(record);
     this.sortedCache = undefined;
     this.storeVersion(record);
     return record;
@@ -312,7 +368,9 @@ export class Engine {
   }
 
   private removeApp(record: AppRecord): void {
+    this.touch(record);
     this.apps.delete(record.id);
+    this.countGroups(record.id, -1);
     this.sortedCache = undefined;
     this.versions.delete(record.id);
     if (record.timer) this.options.clock.clearTimeout(record.timer);
@@ -350,6 +408,7 @@ export class Engine {
     if (task.killRequested) return;
     task.killRequested = true;
     task.json = undefined;
+    this.touch(record);
     if (task.state === 'TASK_RUNNING') {
       task.state = 'TASK_KILLING';
       this.statusEvent(task, 'TASK_KILLING', '');
@@ -445,6 +504,7 @@ export class Engine {
     };
     record.tasks.set(task.id, task);
     this.taskIndex.set(task.id, record);
+    this.touch(record);
     const runtime = this.runtimeFor(record.def);
     this.taskRuntime.set(task.id, runtime);
     runtime.launch({ task, app: record.def, requestedPorts: this.requestedPorts(record.def) });
@@ -452,6 +512,7 @@ export class Engine {
 
   /** Adds a task that is already running (preloaded and seeded apps). */
   adoptTask(record: AppRecord, task: Task, runtime: TaskRuntime): void {
+    this.touch(record);
     record.tasks.set(task.id, task);
     this.taskIndex.set(task.id, record);
     this.taskRuntime.set(task.id, runtime);
@@ -498,6 +559,7 @@ export class Engine {
     portsAssigned: (task, ports) => {
       task.ports = ports;
       task.json = undefined;
+      this.touch(this.taskIndex.get(task.id));
       this.statusEvent(task, 'TASK_STAGING', '');
       this.instanceEvent(task, 'Staging');
     },
@@ -509,6 +571,7 @@ export class Engine {
       task.startedAt = new Date(now).toISOString();
       task.startedAtMs = now;
       task.json = undefined;
+      this.touch(record);
       this.statusEvent(task, 'TASK_RUNNING', '');
       this.instanceEvent(task, 'Running');
       this.changed(record);
@@ -540,6 +603,7 @@ export class Engine {
     const before = task.health[index]?.alive;
     task.health[index] = result;
     task.json = undefined;
+    this.touch(record);
     if (before !== result.alive) {
       this.options.events.publish('health_status_changed_event', { appId: task.appId, instanceId: task.instanceId, version: task.version, alive: result.alive });
       this.options.events.publish(
@@ -568,6 +632,7 @@ export class Engine {
     this.taskIndex.delete(task.id);
     this.taskRuntime.delete(task.id);
     if (!record) return;
+    this.touch(record);
     record.tasks.delete(task.id);
     task.state = state;
     task.json = undefined;
@@ -604,6 +669,7 @@ export class Engine {
     for (const record of [...this.apps.values()]) {
       if (record.timer) this.options.clock.clearTimeout(record.timer);
       this.apps.delete(record.id);
+      this.countGroups(record.id, -1);
       this.stopping.add(record);
       for (const task of this.liveTasks(record)) this.killTask(record, task);
       if (record.tasks.size === 0) this.stopping.delete(record);
@@ -611,6 +677,7 @@ export class Engine {
     this.sortedCache = undefined;
     this.versions.clear();
     this.servicePorts.clear();
+    this.touch();
   }
 
   /** Adds an app that has been running for a while: no deployment, no events. */
@@ -643,14 +710,17 @@ export class Engine {
       versionInfo: { lastScalingAt: String(vi.lastScalingAt ?? v), lastConfigChangeAt: String(vi.lastConfigChangeAt ?? v) },
       tasks: new Map(),
       relaunch: [],
+      rev: 0,
       seedRaw: raw,
       lastTaskFailure: lastTaskFailure as JsonObject | undefined,
     };
     for (const p of servicePortsOf(record.def)) if (p !== 0) this.servicePorts.reserve(p);
     this.apps.set(id, record);
+    this.countGroups(id, 1);
     this.sortedCache = undefined;
     this.storeVersion(record);
     for (const t of tasks) this.adoptTask(record, t, runtime);
+    this.touch(record);
     return record;
   }
 

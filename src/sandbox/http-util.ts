@@ -49,8 +49,8 @@ export function bodyForLog(raw: Buffer): JsonValue {
 
 export interface Reply {
   status: number;
-  /** Serialised body (already JSON text), or undefined for none. */
-  body?: string;
+  /** Serialised body (already JSON text, or its UTF-8 bytes), or undefined for none. */
+  body?: string | Buffer;
   contentType?: string;
   headers?: Record<string, string>;
 }
@@ -59,7 +59,7 @@ export function json(status: number, value: JsonValue, headers?: Record<string, 
   return { status, body: JSON.stringify(value), headers };
 }
 
-export function rawJson(status: number, text: string, headers?: Record<string, string>): Reply {
+export function rawJson(status: number, text: string | Buffer, headers?: Record<string, string>): Reply {
   return { status, body: text, headers };
 }
 

@@ -168,7 +168,8 @@ export class SandboxServer {
     }
     if (after.some((f) => f.kind === 'truncate')) {
       const text = reply.body ?? '';
-      reply = { status: 200, body: text.slice(0, Math.floor(text.length / 2)), headers: reply.headers };
+      const half = Math.floor(text.length / 2);
+      reply = { status: 200, body: typeof text === 'string' ? text.slice(0, half) : text.subarray(0, half), headers: reply.headers };
     }
     entry.status = reply.status;
     writeReply(res, reply);
