@@ -40,6 +40,11 @@ export class DaemonRegistry {
     void this.#beat();
   }
 
+  /** Writes the row now (e.g. once the table exists). */
+  refresh(): void {
+    void this.#beat();
+  }
+
   setRole(role: Role): void {
     if (role === this.#role) return;
     this.#role = role;

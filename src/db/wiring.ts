@@ -99,11 +99,6 @@ export async function startDatabase(databaseUrl: string, o: DatabaseOptions): Pr
   })();
 
   const source = new DatabaseSource({ url: databaseUrl, instance: o.instance, logger: o.logger, translate: o.translate ?? {}, timers, random, schemaReady: attempted, ...o.source });
-  // The source's first read waits for the first migration attempt; one that found no schema
-  // reads again as soon as it exists.
-  void migrated.then((report) => {
-    if (report && !stopped && source.snapshot().state === 'Unknown') void source.resync();
-  });
 
   const election = new LeaderElection({ url: databaseUrl, instance: o.instance, logger: o.logger, timers, ...o.leader });
   const registry = new DaemonRegistry({ pool, instance: o.instance, role, logger: log, timers, ...(o.heartbeatMs !== undefined ? { heartbeatMs: o.heartbeatMs } : {}) });
@@ -119,6 +114,13 @@ export async function startDatabase(databaseUrl: string, o: DatabaseOptions): Pr
   });
   void election.start();
   registry.start();
+  // The source's first read waits for the first migration attempt; a source (and a daemons
+  // row) that found no schema is read (written) again as soon as it exists.
+  void migrated.then((report) => {
+    if (!report || stopped) return;
+    if (source.snapshot().state === 'Unknown') void source.resync();
+    registry.refresh();
+  });
 
   return {
     sources: [source],

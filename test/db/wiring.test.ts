@@ -46,7 +46,7 @@ describe('startDatabase', () => {
     expect(status.role).toBe('leader');
     status.setApp(appStatus({ id: '/demo/web' }));
     await until(async () => (await psqlRows(url, 'SELECT id FROM maracker.app_status')).length === 1, 'the status row');
-    await until(async () => (await psqlRows(url, "SELECT instance, role FROM maracker.daemons")).join() === 'solo|leader', 'the daemons row');
+    await until(async () => (await psqlRows(url, 'SELECT instance, role FROM maracker.daemons')).join() === 'solo|leader', 'the daemons row');
     await db.onStop();
     expect(await psqlRows(url, 'SELECT count(*) FROM maracker.daemons')).toEqual(['0']);
   });
