@@ -238,7 +238,7 @@ export class AppsApi {
 
   private tasksOf(req: ApiRequest, id: string): Reply | undefined {
     const record = this.record(id);
-    const tasks = this.engine.liveTasks(record);
+    const tasks = this.engine.tasks.liveTasks(record);
     if (req.method === 'GET') return rawJson(200, `{"tasks":[${tasks.map(taskJson).join(',')}]}`);
     if (req.method !== 'DELETE') return undefined;
     const host = req.query.host?.[0];
@@ -261,7 +261,7 @@ export class AppsApi {
     if (scale) return deploymentReply(this.engine.killAndScale(record, tasks, force));
     const killed = tasks.map((t) => {
       const before = taskJson(t);
-      this.engine.killOne(record, t, { scale: false, wipe, force });
+      this.engine.tasks.killAndReplace(record, t, wipe);
       return before;
     });
     return rawJson(200, many ? `{"tasks":[${killed.join(',')}]}` : `{"task":${killed[0] ?? 'null'}}`);
@@ -272,8 +272,8 @@ export class AppsApi {
     if (req.path === '/v2/tasks' && req.method === 'GET') {
       const status = req.query.status?.[0];
       const wanted = status === 'running' ? 'TASK_RUNNING' : status === 'staging' ? 'TASK_STAGING' : undefined;
-      const tasks = this.engine
-        .allTasks()
+      const tasks = this.engine.tasks
+        .allTasks(this.engine.sortedApps())
         .filter(({ task }) => wanted === undefined || task.state === wanted)
         .map(({ task }) => taskJson(task));
       return rawJson(200, `{"tasks":[${tasks.join(',')}]}`);
@@ -283,7 +283,7 @@ export class AppsApi {
       const errors: ReadErrors = new Map();
       const read = readJson({ t: 'object', required: ['ids'], props: { ids: { t: 'array', items: { t: 'string' } } } }, value, '', errors) as JsonObject | undefined;
       if (errors.size > 0 || !read) throw invalidJson(errorList(errors));
-      const found = (read.ids as string[]).map((id) => this.engine.findTask(id)).filter((f) => f !== undefined);
+      const found = (read.ids as string[]).map((id) => this.engine.tasks.findTask(id)).filter((f) => f !== undefined);
       const byApp = new Map<AppRecord, Task[]>();
       for (const f of found) if (isAlive(f.task)) byApp.set(f.record, [...(byApp.get(f.record) ?? []), f.task]);
       let last: Reply = json(200, { tasks: [] });

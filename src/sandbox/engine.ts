@@ -9,39 +9,22 @@
 
 import type { JsonObject } from '../model/marathon.js';
 import type { Logger } from '../log.js';
-import { appInfoJson, openObject, withVersion, type VersionInfo } from './app-json.js';
-import { configFingerprint, normalizeApp } from './app-normalize.js';
-import { afterFailure, launchDelay, type BackoffState } from './backoff.js';
+import { appInfoJson, openObject, withVersion } from './app-json.js';
+import { configFingerprint } from './app-normalize.js';
+import type { AppRecord } from './app-record.js';
 import { DeploymentManager, mergeSteps, type Action, type Deployment } from './deployments.js';
-import { appAlreadyExists, appLocked, appNotFound, MarathonApiError, objectNotValid, tooManyDeployments } from './errors.js';
+import { appAlreadyExists, appLocked, appNotFound, objectNotValid, tooManyDeployments } from './errors.js';
 import type { EventBus } from './events.js';
 import { parentOf } from './path-id.js';
 import { PortPool, type PortRange } from './ports.js';
-import type { TaskHooks, TaskRuntime, TerminalState } from './runtime.js';
-import { converged, decide } from './scheduler.js';
+import type { TaskRuntime } from './runtime.js';
+import { converged } from './scheduler.js';
 import { assignServicePorts, servicePortsOf, type PortAssignment } from './service-ports.js';
-import { countTasks, isAlive, newInstanceId, taskIdOf, taskJson, type HealthResult, type Task } from './tasks.js';
-import type { Clock, Timer, VersionStamper } from './time.js';
+import { TaskControl } from './task-control.js';
+import { countTasks, taskJson, type Task } from './tasks.js';
+import type { Clock, VersionStamper } from './time.js';
 
-export interface AppRecord {
-  readonly id: string;
-  def: JsonObject;
-  version: string;
-  versionInfo: VersionInfo;
-  readonly tasks: Map<string, Task>;
-  lastTaskFailure?: JsonObject;
-  backoff?: BackoffState;
-  /** Instances whose task died and that relaunch with the next incarnation. */
-  relaunch: Array<{ instanceId: string; incarnation: number }>;
-  /** Cached JSON of the definition, without the closing brace. */
-  head?: string;
-  /** Verbatim JSON of a seeded app: served as is and never scheduled until written to. */
-  seedRaw?: string;
-  timer?: Timer;
-  /** Bumped on every change visible in the app's JSON; keys the serialisation cache. */
-  rev: number;
-  infoCache?: Map<number, { rev: number; text: string; bytes?: Buffer }>;
-}
+export type { AppRecord } from './app-record.js';
 
 /** AppInfo fields of a seeded app that are not part of its definition. */
 const SEEDED_INFO_FIELDS = [
@@ -95,21 +78,16 @@ export class Engine {
   /** Deleted apps whose tasks are still being killed. */
   private readonly stopping = new Set<AppRecord>();
   private readonly versions = new Map<string, Map<string, JsonObject>>();
-  private readonly taskIndex = new Map<string, AppRecord>();
-  private readonly taskRuntime = new Map<string, TaskRuntime>();
   /** Number of apps below each group id, to refuse apps that clash with groups in O(depth). */
   private readonly groupApps = new Map<string, number>();
   private sortedCache?: AppRecord[];
   readonly servicePorts: PortPool;
   readonly deployments: DeploymentManager;
-  private closing = false;
   /** Version of the last write to the root group. */
   rootVersion: string;
   /** Bumped on every change visible through the API; keys the listing caches. */
   revision = 0;
-  runtimeFor: (def: JsonObject) => TaskRuntime = () => {
-    throw new Error('no task runtime configured');
-  };
+  readonly tasks: TaskControl;
 
   get slaveId(): string {
     return this.options.slaveId;
@@ -117,6 +95,17 @@ export class Engine {
 
   constructor(private readonly options: EngineOptions) {
     this.servicePorts = new PortPool(options.servicePortRange);
+    this.tasks = new TaskControl({
+      clock: options.clock,
+      stamper: options.stamper,
+      events: options.events,
+      agentHost: options.agentHost,
+      slaveId: options.slaveId,
+      isCurrent: (record) => this.apps.get(record.id) === record,
+      touch: (record) => this.touch(record),
+      changed: () => this.deployments.check(),
+      stopped: (record) => this.checkStopped(record),
+    });
     this.rootVersion = options.stamper.timestamp();
     this.deployments = new DeploymentManager(options.clock, options.events, {
       isDone: (action) => this.isDone(action),
@@ -149,16 +138,6 @@ export class Engine {
 
   private touchApps(ids: readonly string[]): void {
     for (const id of ids) this.touch(this.apps.get(id));
-  }
-
-  liveTasks(record: AppRecord): Task[] {
-    return [...record.tasks.values()];
-  }
-
-  findTask(taskId: string): { record: AppRecord; task: Task } | undefined {
-    const record = this.taskIndex.get(taskId);
-    const task = record?.tasks.get(taskId);
-    return record && task ? { record, task } : undefined;
   }
 
   appVersions(id: string): string[] {
@@ -197,7 +176,7 @@ export class Engine {
 
   private serialize(record: AppRecord, embed: ReadonlySet<Embed>): string {
     record.head ??= openObject(this.definitionJson(record));
-    const tasks = this.liveTasks(record);
+    const tasks = this.tasks.liveTasks(record);
     return appInfoJson(record.head, {
       counts: embed.has('counts') ? countTasks(tasks) : undefined,
       deploymentIds: embed.has('deployments') ? this.deployments.idsFor(record.id) : undefined,
@@ -255,7 +234,7 @@ export class Engine {
     this.deployments.start(deployment);
     for (const p of planned) {
       const record = this.apps.get(p.id);
-      if (record) this.reconcile(record);
+      if (record) this.tasks.reconcile(record);
     }
     return { deployment, version };
   }
@@ -376,7 +355,7 @@ export class Engine {
     if (record.timer) this.options.clock.clearTimeout(record.timer);
     record.relaunch = [];
     this.stopping.add(record);
-    for (const task of this.liveTasks(record)) this.killTask(record, task);
+    for (const task of this.tasks.liveTasks(record)) this.tasks.kill(record, task);
     this.checkStopped(record);
   }
 
@@ -388,34 +367,12 @@ export class Engine {
   }
 
   /** Kills one task; `scale` lowers the instance count (a deployment), otherwise it is replaced. */
-  killOne(record: AppRecord, task: Task, opts: { scale: boolean; wipe: boolean; force: boolean }): CommitResult | undefined {
-    if (opts.scale) return this.killAndScale(record, [task], opts.force);
-    if (!opts.wipe) record.relaunch.push({ instanceId: task.instanceId, incarnation: task.incarnation + 1 });
-    this.killTask(record, task);
-    this.reconcile(record);
-    return undefined;
-  }
-
   killAndScale(record: AppRecord, tasks: Task[], force: boolean): CommitResult {
     const instances = Math.max(0, Number(record.def.instances) - tasks.length);
     // the named tasks die first, so the scale-down does not pick others
     return this.commit([{ kind: 'put', id: record.id, def: { ...record.def, instances } }], force, () => {
-      for (const t of tasks) this.killTask(record, t);
+      for (const t of tasks) this.tasks.kill(record, t);
     });
-  }
-
-  private killTask(record: AppRecord, task: Task): void {
-    if (task.killRequested) return;
-    task.killRequested = true;
-    task.json = undefined;
-    this.touch(record);
-    if (task.state === 'TASK_RUNNING') {
-      task.state = 'TASK_KILLING';
-      this.statusEvent(task, 'TASK_KILLING', '');
-      this.instanceEvent(task, 'Killing');
-    }
-    const grace = typeof record.def.taskKillGracePeriodSeconds === 'number' ? record.def.taskKillGracePeriodSeconds * 1000 : undefined;
-    this.taskRuntime.get(task.id)?.kill(task, grace);
   }
 
   /** Cancels a deployment: with force just stops it, otherwise reverts its apps (a new deployment). */
@@ -435,231 +392,17 @@ export class Engine {
     return this.commit(changes, true);
   }
 
-  // ---------------------------------------------------------------- scheduling
-
-  /** Host ports a task of `def` asks for: explicit ones with requirePorts, 0 for any. */
-  requestedPorts(def: JsonObject): number[] {
-    if (Array.isArray(def.portDefinitions)) {
-      return (def.portDefinitions as JsonObject[]).map((p) => (def.requirePorts === true ? Number(p.port) : 0));
-    }
-    const container = def.container as JsonObject | undefined;
-    const mappings = (Array.isArray(container?.portMappings) ? container?.portMappings : []) as JsonObject[];
-    return mappings.filter((m) => typeof m.hostPort === 'number').map((m) => Number(m.hostPort));
-  }
-
-  /** Launches and kills tasks so the app moves towards its target. */
-  reconcile(record: AppRecord): void {
-    if (this.closing || record.seedRaw !== undefined || !this.apps.has(record.id) || this.apps.get(record.id) !== record) return;
-    const upgrade = (record.def.upgradeStrategy ?? {}) as JsonObject;
-    const decision = decide({
-      target: Number(record.def.instances),
-      configVersion: record.versionInfo.lastConfigChangeAt,
-      tasks: this.liveTasks(record),
-      minimumHealthCapacity: Number(upgrade.minimumHealthCapacity ?? 1),
-      maximumOverCapacity: Number(upgrade.maximumOverCapacity ?? 1),
-      killSelection: String(record.def.killSelection ?? 'YOUNGEST_FIRST'),
-    });
-    for (const t of decision.kill) this.killTask(record, t);
-    if (decision.launch <= 0) {
-      record.relaunch = [];
-      return;
-    }
-    const wait = launchDelay(record.backoff, this.options.clock.now());
-    if (wait > 0) {
-      if (!record.timer) {
-        record.timer = this.options.clock.setTimeout(() => {
-          record.timer = undefined;
-          this.reconcile(record);
-          this.deployments.check();
-        }, wait);
-      }
-      return;
-    }
-    for (let i = 0; i < decision.launch; i++) this.launch(record);
-  }
-
-  private launch(record: AppRecord): void {
-    const reuse = record.relaunch.shift();
-    const instanceId = reuse?.instanceId ?? newInstanceId(record.id);
-    const incarnation = reuse?.incarnation ?? 1;
-    const now = this.options.clock.now();
-    const task: Task = {
-      id: taskIdOf(instanceId, incarnation),
-      instanceId,
-      incarnation,
-      appId: record.id,
-      version: record.version,
-      configVersion: record.versionInfo.lastConfigChangeAt,
-      host: this.options.agentHost,
-      slaveId: this.options.slaveId,
-      ports: [],
-      servicePorts: servicePortsOf(record.def),
-      role: String(record.def.role ?? '*'),
-      healthChecks: (Array.isArray(record.def.healthChecks) ? record.def.healthChecks : []) as JsonObject[],
-      state: 'TASK_STAGING',
-      stagedAt: new Date(now).toISOString(),
-      stagedAtMs: now,
-      health: [],
-      killRequested: false,
-    };
-    record.tasks.set(task.id, task);
-    this.taskIndex.set(task.id, record);
-    this.touch(record);
-    const runtime = this.runtimeFor(record.def);
-    this.taskRuntime.set(task.id, runtime);
-    runtime.launch({ task, app: record.def, requestedPorts: this.requestedPorts(record.def) });
-  }
-
-  /** Adds a task that is already running (preloaded and seeded apps). */
-  adoptTask(record: AppRecord, task: Task, runtime: TaskRuntime): void {
-    this.touch(record);
-    record.tasks.set(task.id, task);
-    this.taskIndex.set(task.id, record);
-    this.taskRuntime.set(task.id, runtime);
-  }
-
   private isDone(action: Action): boolean {
     if (action.action === 'StartApplication') return true;
     if (action.action === 'StopApplication') return ![...this.stopping].some((r) => r.id === action.app);
     const record = this.apps.get(action.app);
     if (!record || record.seedRaw !== undefined) return true;
-    return converged({ target: Number(record.def.instances), configVersion: record.versionInfo.lastConfigChangeAt, tasks: this.liveTasks(record) });
-  }
-
-  // ---------------------------------------------------------------- task events
-
-  private statusEvent(task: Task, status: string, message: string): void {
-    this.options.events.publish('status_update_event', {
-      slaveId: task.slaveId,
-      taskId: task.id,
-      taskStatus: status,
-      message,
-      appId: task.appId,
-      host: task.host,
-      ipAddresses: [{ ipAddress: task.host, protocol: 'IPv4' }],
-      ports: task.ports,
-      version: task.version,
-    });
-  }
-
-  private instanceEvent(task: Task, condition: string): void {
-    this.options.events.publish(
-      'instance_changed_event',
-      { instanceId: task.instanceId, condition, runSpecId: task.appId, agentId: task.slaveId, host: task.host, runSpecVersion: task.version },
-      true,
-    );
-  }
-
-  private changed(record: AppRecord | undefined): void {
-    if (record) this.reconcile(record);
-    this.deployments.check();
-  }
-
-  readonly hooks: TaskHooks = {
-    portsAssigned: (task, ports) => {
-      task.ports = ports;
-      task.json = undefined;
-      this.touch(this.taskIndex.get(task.id));
-      this.statusEvent(task, 'TASK_STAGING', '');
-      this.instanceEvent(task, 'Staging');
-    },
-    running: (task) => {
-      const record = this.taskIndex.get(task.id);
-      if (!record || task.state !== 'TASK_STAGING') return;
-      const now = this.options.clock.now();
-      task.state = task.killRequested ? 'TASK_KILLING' : 'TASK_RUNNING';
-      task.startedAt = new Date(now).toISOString();
-      task.startedAtMs = now;
-      task.json = undefined;
-      this.touch(record);
-      this.statusEvent(task, 'TASK_RUNNING', '');
-      this.instanceEvent(task, 'Running');
-      this.changed(record);
-    },
-    health: (task, index, result) => this.onHealth(task, index, result),
-    unhealthy: (task, cause) => {
-      const record = this.taskIndex.get(task.id);
-      if (!record || task.killRequested) return;
-      this.options.events.publish('unhealthy_instance_kill_event', {
-        appId: task.appId,
-        taskId: task.id,
-        instanceId: task.instanceId,
-        version: task.version,
-        reason: cause,
-        host: task.host,
-        slaveId: task.slaveId,
-      });
-      this.recordFailure(record);
-      record.relaunch.push({ instanceId: task.instanceId, incarnation: task.incarnation + 1 });
-      this.killTask(record, task);
-      this.changed(record);
-    },
-    exited: (task, state, message) => this.onExit(task, state, message),
-  };
-
-  private onHealth(task: Task, index: number, result: HealthResult): void {
-    const record = this.taskIndex.get(task.id);
-    if (!record) return;
-    const before = task.health[index]?.alive;
-    task.health[index] = result;
-    task.json = undefined;
-    this.touch(record);
-    if (before !== result.alive) {
-      this.options.events.publish('health_status_changed_event', { appId: task.appId, instanceId: task.instanceId, version: task.version, alive: result.alive });
-      this.options.events.publish(
-        'instance_health_changed_event',
-        { instanceId: task.instanceId, runSpecVersion: task.version, healthy: result.alive, runSpecId: task.appId },
-        true,
-      );
-    }
-    this.changed(record);
-  }
-
-  private recordFailure(record: AppRecord): void {
-    record.backoff = afterFailure(
-      {
-        backoffSeconds: Number(record.def.backoffSeconds ?? 1),
-        backoffFactor: Number(record.def.backoffFactor ?? 1.15),
-        maxLaunchDelaySeconds: Number(record.def.maxLaunchDelaySeconds ?? 300),
-      },
-      record.backoff,
-      this.options.clock.now(),
-    );
-  }
-
-  private onExit(task: Task, state: TerminalState, message: string): void {
-    const record = this.taskIndex.get(task.id);
-    this.taskIndex.delete(task.id);
-    this.taskRuntime.delete(task.id);
-    if (!record) return;
-    this.touch(record);
-    record.tasks.delete(task.id);
-    task.state = state;
-    task.json = undefined;
-    this.statusEvent(task, state, message);
-    this.instanceEvent(task, state === 'TASK_KILLED' ? 'Killed' : state === 'TASK_FAILED' ? 'Failed' : 'Finished');
-    if (!task.killRequested && !this.closing) {
-      record.lastTaskFailure = {
-        appId: task.appId,
-        host: task.host,
-        message,
-        state,
-        taskId: task.id,
-        timestamp: this.options.stamper.timestamp(),
-        version: task.version,
-        slaveId: task.slaveId,
-      };
-      this.recordFailure(record);
-      record.relaunch.push({ instanceId: task.instanceId, incarnation: task.incarnation + 1 });
-    }
-    this.checkStopped(record);
-    this.changed(this.apps.get(record.id) === record ? record : undefined);
+    return converged({ target: Number(record.def.instances), configVersion: record.versionInfo.lastConfigChangeAt, tasks: this.tasks.liveTasks(record) });
   }
 
   /** Marks the engine as shutting down: no more launches or relaunches. */
   beginClose(): void {
-    this.closing = true;
-    for (const r of this.apps.values()) if (r.timer) this.options.clock.clearTimeout(r.timer);
+    this.tasks.beginClose(this.apps.values());
     this.deployments.clear();
   }
 
@@ -671,7 +414,7 @@ export class Engine {
       this.apps.delete(record.id);
       this.countGroups(record.id, -1);
       this.stopping.add(record);
-      for (const task of this.liveTasks(record)) this.killTask(record, task);
+      for (const task of this.tasks.liveTasks(record)) this.tasks.kill(record, task);
       if (record.tasks.size === 0) this.stopping.delete(record);
     }
     this.sortedCache = undefined;
@@ -688,7 +431,7 @@ export class Engine {
     const record = this.addApp(ports.def, version);
     for (let i = 0; i < Number(ports.def.instances); i++) {
       const task = makeTask(record, i);
-      if (task) this.adoptTask(record, task, runtime);
+      if (task) this.tasks.adopt(record, task, runtime);
     }
     return record;
   }
@@ -719,23 +462,9 @@ export class Engine {
     this.countGroups(id, 1);
     this.sortedCache = undefined;
     this.storeVersion(record);
-    for (const t of tasks) this.adoptTask(record, t, runtime);
+    for (const t of tasks) this.tasks.adopt(record, t, runtime);
     this.touch(record);
     return record;
   }
 
-  /** Validates and normalises, for callers that build definitions in-process. */
-  static normalize(def: JsonObject): JsonObject {
-    return normalizeApp(def);
-  }
-
-  allTasks(): Array<{ record: AppRecord; task: Task }> {
-    const out: Array<{ record: AppRecord; task: Task }> = [];
-    for (const record of this.sortedApps()) for (const task of record.tasks.values()) if (isAlive(task) || task.seeded) out.push({ record, task });
-    return out;
-  }
-
-  static apiError(status: number, message: string): MarathonApiError {
-    return new MarathonApiError(status, { message });
-  }
 }

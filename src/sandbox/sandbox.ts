@@ -211,7 +211,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const hostPorts = new PortPool(opts.hostPortRange);
   const sim = new SimRuntime(
     clock,
-    engine.hooks,
+    engine.tasks.hooks,
     hostPorts,
     () => ({ stagingMs: deploymentDurationMs * 0.4, healthyMs: deploymentDurationMs * 0.3, killMs: deploymentDurationMs * 0.2 }),
     () => stamper.timestamp(),
@@ -223,7 +223,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     const workDir = opts.workDir ?? (tempWorkDir = await mkdtemp(join(tmpdir(), 'maracker-sandbox-')));
     exec = new ExecRuntime({
       clock,
-      hooks: engine.hooks,
+      hooks: engine.tasks.hooks,
       timestamp: () => stamper.timestamp(),
       workDir,
       keepLogs: opts.workDir !== undefined,
@@ -233,7 +233,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     });
   }
   // only apps with a cmd and no container really run; containers stay simulated even with --exec
-  engine.runtimeFor = (def): TaskRuntime => (exec && typeof def.cmd === 'string' && def.container === undefined ? exec : sim);
+  engine.tasks.runtimeFor = (def): TaskRuntime => (exec && typeof def.cmd === 'string' && def.container === undefined ? exec : sim);
 
   if (opts.seedFile) {
     for (const app of await loadSeed(opts.seedFile)) {
@@ -338,7 +338,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         const def = normalizeApp(read);
         const version = stamper.next();
         engine.addRunning(def, version, sim, (record) => {
-          const ports = sim.allocatePorts(engine.requestedPorts(record.def));
+          const ports = sim.allocatePorts(engine.tasks.requestedPorts(record.def));
           if (!ports) return undefined;
           const instanceId = newInstanceId(record.id);
           const now = clock.now();
