@@ -2,7 +2,6 @@
 // /healthz answer within a second even when Marathon and the database are down), then the
 // Marathon client, the sources and the controller.
 
-import { relative } from 'node:path';
 import type { DaemonConfig } from './config/daemon.js';
 import { createLogger, type Logger } from './log.js';
 import type { MarathonAuth } from './marathon/auth.js';
@@ -25,6 +24,7 @@ export interface DaemonExtras {
   role?: Role;
   /** Extra hooks (the safety harness). */
   observer?: Partial<ControllerObserver>;
+  /** Working directory of the daemon (kept for callers; paths are resolved by the config). */
   cwd?: string;
   /** Called once the daemon stops, to release what the extras started. */
   onStop?: () => Promise<void>;
@@ -78,12 +78,11 @@ export async function startDaemon(config: DaemonConfig, extras: DaemonExtras = {
 
   const sources: Source[] = [];
   if (config.manifests !== null) {
-    const cwd = extras.cwd ?? process.cwd();
-    const shown = relative(cwd, config.manifests);
     sources.push(
       new FolderSource({
         dir: config.manifests,
-        displayRoot: shown === '' || shown.startsWith('..') ? config.manifests : shown,
+        // Status names files relative to the manifests folder, as the maracker.source label does.
+        displayRoot: '',
         translate: { traefik: config.traefik },
         logger,
       }),

@@ -137,7 +137,7 @@ export class Controller {
       onMarathonOk: () => this.#marathonOk(),
       logger: deps.logger,
       timers: this.#timers,
-      options: { prune: o.prune, pruneSettleMs: o.pruneSettleMs ?? 2000, progressPollMs: o.progressPollMs ?? 1000 },
+      options: { prune: o.prune, force: o.force, pruneSettleMs: o.pruneSettleMs ?? 2000, progressPollMs: o.progressPollMs ?? 1000 },
     });
     this.#queue = new WorkQueue({
       concurrency: o.concurrency,

@@ -32,6 +32,11 @@ export interface ReconcilerOptions {
   pruneSettleMs: number;
   /** How soon to look again while a deployment of the app runs. */
   progressPollMs: number;
+  /**
+   * Write even while a deployment holds the app (force=true). Off by default: maracker
+   * waits for the deployment to finish instead.
+   */
+  force: boolean;
 }
 
 export interface ReconcilerDeps {
@@ -63,6 +68,15 @@ export class Reconciler {
 
   async reconcile(id: AppId): Promise<ReconcileResult> {
     const log = this.d.logger.child({ appId: id, reconcileId: `r${++this.#seq}` });
+    return this.#reconcile(id, log, false);
+  }
+
+  /**
+   * Decides from the cached view; a decision to write is taken again on a fresh read of the
+   * app (`fresh`), so maracker never writes on the strength of a stale or failing Marathon.
+   */
+  async #reconcile(id: AppId, log: Logger, fresh: boolean): Promise<ReconcileResult> {
+    if (fresh) this.d.cache.markStale(id);
     const read = await this.#actual(id);
     if (!read.ok) {
       this.#writeStatus(id, { sync: 'Unknown', entry: this.d.view().get(id), actual: undefined, lastError: errorRecord(read.error) });
@@ -91,32 +105,32 @@ export class Reconciler {
         if (actual && owned) this.#writeStatus(id, { sync: 'Unknown', entry, actual, lastError: { message: entry.reason } });
         return { kind: 'done' };
       case 'absent':
-        return this.#prune(id, actual, owned, log);
+        return this.#prune(id, actual, owned, log, read.fresh);
       case 'app':
-        return this.#converge(entry.app, actual, owned, log);
+        return this.#converge(entry.app, actual, owned, log, read.fresh);
     }
   }
 
-  async #actual(id: AppId): Promise<{ ok: true; app: MarathonApp | undefined } | { ok: false; error: unknown }> {
+  async #actual(id: AppId): Promise<{ ok: true; app: MarathonApp | undefined; fresh: boolean } | { ok: false; error: unknown }> {
     const cached = this.d.cache.get(id);
-    if (cached && !cached.stale) return { ok: true, app: cached.app };
+    if (cached && !cached.stale) return { ok: true, app: cached.app, fresh: false };
     try {
       const app = await this.d.marathon.getApp(id, { embed: [...EMBED] });
       this.d.cache.set(id, app, this.d.timers.now());
       this.d.onMarathonOk();
-      return { ok: true, app };
+      return { ok: true, app, fresh: true };
     } catch (err) {
       if (codeOf(err) === 'MRK_MARATHON_NOT_FOUND') {
         this.d.cache.set(id, undefined, this.d.timers.now());
         this.d.onMarathonOk();
-        return { ok: true, app: undefined };
+        return { ok: true, app: undefined, fresh: true };
       }
       this.d.onMarathonError(err);
       return { ok: false, error: err };
     }
   }
 
-  async #prune(id: AppId, actual: MarathonApp | undefined, owned: boolean, log: Logger): Promise<ReconcileResult> {
+  async #prune(id: AppId, actual: MarathonApp | undefined, owned: boolean, log: Logger, fresh: boolean): Promise<ReconcileResult> {
     if (!actual || !owned) {
       // Not declared and not ours (or gone): nothing to report.
       this.d.status.removeApp(id);
@@ -142,20 +156,13 @@ export class Reconciler {
       this.#writeStatus(id, { sync: 'OutOfSync', entry, actual, lastError: null, pending: ['(delete)'] });
       return { kind: 'done', requeueAfterMs: this.d.options.pruneSettleMs - waited };
     }
+    if (!fresh) return this.#reconcile(id, log, true);
     const action: Action = { kind: 'delete', id, actual };
     return this.#apply(action, undefined, actual, entry, log);
   }
 
-  async #converge(desired: DesiredApp, actual: MarathonApp | undefined, owned: boolean, log: Logger): Promise<ReconcileResult> {
+  async #converge(desired: DesiredApp, actual: MarathonApp | undefined, owned: boolean, log: Logger, fresh: boolean): Promise<ReconcileResult> {
     const entry: DesiredEntry = { kind: 'app', app: desired };
-    if (actual === undefined && this.d.cache.get(desired.id)?.origin !== 'get') {
-      // The owned list cannot show apps maracker does not own: read this id before creating,
-      // so an unowned app with this id is reported as a conflict instead of hit with a 409.
-      this.d.cache.markStale(desired.id);
-      const again = await this.#actual(desired.id);
-      if (!again.ok) return { kind: 'retry', error: again.error };
-      if (again.app) return this.#converge(desired, again.app, isManaged(again.app.labels), log);
-    }
     if (actual && !owned && !desired.adopt) {
       this.#writeStatus(desired.id, {
         sync: 'Conflict',
@@ -171,11 +178,23 @@ export class Reconciler {
       // Keep watching while Marathon deploys, so status reaches Healthy without waiting for a resync.
       return verdict === 'Progressing' ? { kind: 'done', requeueAfterMs: this.d.options.progressPollMs } : { kind: 'done' };
     }
+    // A write is decided on a fresh read only. This also shows apps maracker does not own
+    // (the owned-apps list cannot), so an unowned id is a conflict rather than a 409.
+    if (!fresh) return this.#reconcile(desired.id, log, true);
     return this.#apply(action, desired, actual, entry, log);
   }
 
   async #apply(action: Action, desired: DesiredApp | undefined, actual: MarathonApp | undefined, entry: DesiredEntry, log: Logger): Promise<ReconcileResult> {
     const pending = action.kind === 'update' ? action.changes.map((c) => c.path) : [`(${action.kind})`];
+    const running = actual?.deployments ?? [];
+    if (running.length > 0 && !this.d.options.force) {
+      // Marathon would answer 409 (app locked): wait for the deployment to finish. Its
+      // deployment_success event re-queues the app; the timed look covers lost events.
+      const ids = running.map((d) => d.id).join(', ');
+      this.#writeStatus(action.id, { sync: 'OutOfSync', entry, actual, lastError: { message: `waiting for Marathon deployment ${ids} to finish`, code: 'deployment-in-progress' }, pending });
+      this.d.cache.markStale(action.id);
+      return { kind: 'done', requeueAfterMs: this.d.options.progressPollMs };
+    }
     const outcome: WriteOutcome = await this.d.writer.write(action);
     switch (outcome.kind) {
       case 'applied':

@@ -277,3 +277,41 @@ describe('Controller and leadership', () => {
     expect(marathon.writes()).toEqual(['POST /demo/web']);
   });
 });
+
+describe('Controller write discipline', () => {
+  it('re-reads the app before writing and writes nothing when that read fails', async () => {
+    const { marathon, source, status, controller } = setup();
+    marathon.seed(marathonApp());
+    source.set({ apps: [desiredApp()] });
+    await controller.start();
+    await until(() => status.ready);
+    marathon.failNext('GET /demo/web', new FakeMarathonError('MRK_MARATHON_SERVER_ERROR', '500'));
+    source.set({ apps: [desiredApp({ instances: 4 })] });
+    await until(() => status.getApp('/demo/web')?.sync === 'Unknown', 'the failed read reported');
+    expect(marathon.writes()).toEqual([]);
+    await until(() => marathon.writes().length === 1, 'the write after a good read');
+    expect(marathon.writes()).toEqual(['SCALE /demo/web 4']);
+  });
+
+  it('waits for a deployment in progress instead of drawing a 409', async () => {
+    const { marathon, source, status, controller } = setup({ options: { progressPollMs: 30 } });
+    marathon.seed(marathonApp({ deployments: [{ id: 'theirs' }] }));
+    source.set({ apps: [desiredApp({ mem: 300 })] });
+    await controller.start();
+    await until(() => status.getApp('/demo/web')?.lastError?.code === 'deployment-in-progress', 'waiting reported');
+    expect(status.getApp('/demo/web')?.lastError?.message).toBe('waiting for Marathon deployment theirs to finish');
+    expect(marathon.writes()).toEqual([]);
+    (marathon.apps.get('/demo/web') as { deployments: unknown[] }).deployments = [];
+    await until(() => marathon.writes().length === 1, 'the write once the deployment ended');
+    expect(marathon.writes()).toEqual(['PUT /demo/web']);
+  });
+
+  it('overrides a running deployment only with --force', async () => {
+    const { marathon, source, status, controller } = setup({ options: { force: true } });
+    marathon.seed(marathonApp({ deployments: [{ id: 'theirs' }] }));
+    source.set({ apps: [desiredApp({ mem: 300 })] });
+    await controller.start();
+    await until(() => status.ready);
+    expect(marathon.writes()).toEqual(['PUT /demo/web force']);
+  });
+});

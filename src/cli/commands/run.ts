@@ -23,7 +23,7 @@ export const command: Command = {
   ],
   async run(args, io) {
     const { config } = loadDaemonConfig(args, io.env, io.cwd);
-    const daemon = await startDaemon(config, { cwd: io.cwd });
+    const daemon = await startDaemon(config);
     io.stderr.write(`maracker: reconciling ${config.marathon.url}; status at ${daemon.statusServer.url}/status\n`);
     const signal = await untilSignal();
     daemon.logger.info({ signal }, 'signal received');

@@ -1,0 +1,197 @@
+// End-to-end: the real `maracker run` process, the Marathon sandbox, and a git repository
+// of manifests, driven the way operators drive them (commit, edit, remove, break files,
+// edit Marathon by hand).
+
+import { describe, expect, it } from 'vitest';
+import { LABEL_MANAGED_BY } from '../../src/model/labels.js';
+import { startDaemonProcess, eventually, type DaemonProcess } from '../helpers/daemon-process.js';
+import { gitRepo, type GitRepo } from '../helpers/git-repo.js';
+import { manifestYaml } from '../helpers/manifests.js';
+import { appWrites, describeWrites, sandbox } from '../helpers/sandbox.js';
+import type { Sandbox } from '../../src/sandbox/sandbox.js';
+
+async function setup(args: string[] = []): Promise<{ repo: GitRepo; marathon: Sandbox; daemon: DaemonProcess }> {
+  const repo = await gitRepo();
+  const marathon = await sandbox();
+  const daemon = await startDaemonProcess({ marathonUrl: marathon.url, manifests: repo.manifests, args: ['--resync-interval', '2', ...args] });
+  return { repo, marathon, daemon };
+}
+
+const synced = (daemon: DaemonProcess, id: string, health = 'Healthy') => async () => {
+  const a = await daemon.app(id);
+  return a?.sync === 'Synced' && a.health === health ? a : undefined;
+};
+
+describe('maracker run against the sandbox', () => {
+  it('creates the app of a committed manifest and reports it Synced and Healthy at its revision', async () => {
+    const { repo, marathon, daemon } = await setup();
+    await repo.write('web.yaml', manifestYaml({ name: 'web', group: 'demo', instances: 2, extra: '  expose:\n    host: web.localhost' }));
+    const head = repo.commit('add web');
+    const status = await eventually(synced(daemon, '/demo/web'), 'web Synced and Healthy');
+    expect(status).toMatchObject({ source: 'web.yaml:1', instances: { desired: 2, running: 2, healthy: 2 }, url: 'http://web.localhost' });
+    expect(marathon.app('/demo/web')?.labels?.[LABEL_MANAGED_BY]).toBe('maracker');
+    const doc = await eventually(async () => {
+      const d = await daemon.status();
+      return d.sources[0]?.revision === head ? d : undefined;
+    }, 'the folder revision');
+    expect(doc.sources[0]).toMatchObject({ name: 'folder', state: 'Ready', dirty: false, apps: 1 });
+    expect(describeWrites(appWrites(marathon))).toEqual(['POST /v2/apps']);
+  });
+
+  it('scales without restart when only instances change', async () => {
+    const { repo, marathon, daemon } = await setup();
+    await repo.write('web.yaml', manifestYaml({ name: 'web', instances: 1 }));
+    repo.commit('web');
+    await eventually(synced(daemon, '/web'), 'web running');
+    const firstTask = marathon.app('/web')?.tasks?.[0]?.id;
+    const since = marathon.requestLog().at(-1)?.seq ?? 0;
+    await repo.write('web.yaml', manifestYaml({ name: 'web', instances: 3 }));
+    repo.commit('scale web');
+    await eventually(async () => (await daemon.app('/web'))?.instances.running === 3 && synced(daemon, '/web')(), 'three instances');
+    const writes = appWrites(marathon, '/web', since);
+    expect(describeWrites(writes)).toEqual(['PUT /v2/apps/web']);
+    expect(writes[0]?.body).toEqual({ instances: 3 });
+    expect(marathon.app('/web')?.tasks?.map((t) => t.id)).toContain(firstTask);
+  });
+
+  it('restarts with the full definition when cmd changes', async () => {
+    const { repo, marathon, daemon } = await setup();
+    await repo.write('web.yaml', manifestYaml({ name: 'web', cmd: 'sleep 1000' }));
+    repo.commit('web');
+    await eventually(synced(daemon, '/web'), 'web running');
+    const oldTasks = marathon.app('/web')?.tasks?.map((t) => t.id) ?? [];
+    const since = marathon.requestLog().at(-1)?.seq ?? 0;
+    await repo.write('web.yaml', manifestYaml({ name: 'web', cmd: 'sleep 2000' }));
+    repo.commit('new cmd');
+    await eventually(async () => marathon.app('/web')?.cmd === 'sleep 2000' && synced(daemon, '/web')(), 'the new cmd running');
+    const writes = appWrites(marathon, '/web', since);
+    expect(describeWrites(writes)).toEqual(['PUT /v2/apps/web?partialUpdate=false']);
+    expect(writes[0]?.body).toMatchObject({ id: '/web', cmd: 'sleep 2000' });
+    expect(writes[0]?.body).not.toHaveProperty('version');
+    await eventually(() => marathon.app('/web')?.tasks?.every((t) => !oldTasks.includes(t.id)), 'old tasks replaced');
+  });
+
+  it('deletes the app when its file is removed', async () => {
+    const { repo, marathon, daemon } = await setup();
+    await repo.write('web.yaml', manifestYaml({ name: 'web' }));
+    await repo.write('keep.yaml', manifestYaml({ name: 'keep' }));
+    repo.commit('two apps');
+    await eventually(synced(daemon, '/web'), 'web running');
+    await repo.remove('web.yaml');
+    repo.commit('remove web');
+    await eventually(() => marathon.app('/web') === undefined, 'web deleted');
+    await eventually(async () => (await daemon.app('/web')) === undefined, 'web gone from status');
+    expect(marathon.app('/keep')).toBeDefined();
+  });
+
+  it('leaves the app untouched and reports Invalid with file and line when its file breaks', async () => {
+    const { repo, marathon, daemon } = await setup();
+    await repo.write('web.yaml', manifestYaml({ name: 'web', mem: 32 }));
+    repo.commit('web');
+    await eventually(synced(daemon, '/web'), 'web running');
+    const since = marathon.requestLog().at(-1)?.seq ?? 0;
+    await repo.write('web.yaml', manifestYaml({ name: 'web', mem: 64, extra: '  instaces: 3' }));
+    const invalid = await eventually(async () => {
+      const a = await daemon.app('/web');
+      return a?.sync === 'Invalid' ? a : undefined;
+    }, 'web Invalid');
+    expect(invalid.lastError).toMatchObject({ file: 'web.yaml', line: 10, column: 3 });
+    expect(invalid.lastError?.message).toContain('instaces');
+    expect(invalid.health).toBe('Healthy');
+    await new Promise((r) => setTimeout(r, 2500));
+    expect(appWrites(marathon, undefined, since)).toEqual([]);
+    expect(marathon.app('/web')?.mem).toBe(32);
+  });
+
+  it('blocks a pass that would delete most apps and deletes nothing', async () => {
+    const { repo, marathon, daemon } = await setup();
+    for (let i = 0; i < 8; i++) await repo.write(`app${i}.yaml`, manifestYaml({ name: `app${i}` }));
+    repo.commit('eight apps');
+    await eventually(async () => (await daemon.status()).apps.filter((a) => a.sync === 'Synced').length === 8, 'eight apps synced');
+    const since = marathon.requestLog().at(-1)?.seq ?? 0;
+    for (let i = 0; i < 7; i++) await repo.remove(`app${i}.yaml`);
+    repo.commit('remove most');
+    const blocked = await eventually(async () => {
+      const d = await daemon.status();
+      return d.phase === 'Blocked' ? d : undefined;
+    }, 'phase Blocked');
+    expect(blocked.prune).toMatchObject({ blocked: true, limit: 5, candidates: ['/app0', '/app1', '/app2', '/app3', '/app4', '/app5', '/app6'] });
+    await new Promise((r) => setTimeout(r, 3000));
+    expect(describeWrites(appWrites(marathon, undefined, since))).toEqual([]);
+    expect(marathon.apps()).toHaveLength(8);
+  });
+
+  it('restores a managed app scaled by hand in Marathon', async () => {
+    const { repo, marathon, daemon } = await setup(['--resync-interval', '3600']);
+    await repo.write('web.yaml', manifestYaml({ name: 'web', instances: 2 }));
+    repo.commit('web');
+    await eventually(synced(daemon, '/web'), 'web running');
+    const since = marathon.requestLog().at(-1)?.seq ?? 0;
+    const res = await fetch(`${marathon.url}/v2/apps/web`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ instances: 5 }) });
+    expect(res.status).toBe(200);
+    await eventually(() => marathon.app('/web')?.instances === 2 && marathon.deployments().length === 0, 'instances restored to 2');
+    // The hand edit, then exactly one repair: no 409 storm while Marathon deploys the hand edit.
+    expect(appWrites(marathon, '/web', since).map((e) => [e.method, e.body, e.status])).toEqual([
+      ['PUT', { instances: 5 }, 200],
+      ['PUT', { instances: 2 }, 200],
+    ]);
+  });
+
+  it('never touches an app it does not own', async () => {
+    const { repo, marathon, daemon } = await setup();
+    marathon.preload([{ id: '/legacy/db', cmd: 'sleep 1000', instances: 1, cpus: 0.1, mem: 32 }]);
+    await repo.write('web.yaml', manifestYaml({ name: 'web' }));
+    repo.commit('web');
+    await eventually(synced(daemon, '/web'), 'web running');
+    await new Promise((r) => setTimeout(r, 2500));
+    expect(appWrites(marathon, '/legacy/db')).toEqual([]);
+    expect(await daemon.app('/legacy/db')).toBeUndefined();
+  });
+
+  it('reports a Conflict when a second file declares an existing id, and applies neither version', async () => {
+    const { repo, marathon, daemon } = await setup();
+    await repo.write('a.yaml', manifestYaml({ name: 'web', mem: 32 }));
+    await repo.write('other.yaml', manifestYaml({ name: 'other' }));
+    repo.commit('web and other');
+    await eventually(synced(daemon, '/web'), 'web running');
+    const since = marathon.requestLog().at(-1)?.seq ?? 0;
+    await repo.write('b.yaml', manifestYaml({ name: 'web', mem: 64 }));
+    await repo.write('other.yaml', manifestYaml({ name: 'other', instances: 2 }));
+    repo.commit('clash');
+    const web = await eventually(async () => {
+      const a = await daemon.app('/web');
+      return a?.sync === 'Conflict' ? a : undefined;
+    }, 'web in Conflict');
+    expect(web.lastError?.message).toBe('declared more than once: a.yaml:1 and b.yaml:1');
+    await eventually(async () => (await daemon.app('/other'))?.instances.running === 2, 'everything else still converging');
+    expect(appWrites(marathon, '/web', since)).toEqual([]);
+    expect(marathon.app('/web')?.mem).toBe(32);
+  });
+
+  it('writes nothing while Marathon fails with 500 for 30 s, says Degraded, and converges after', async () => {
+    const { repo, marathon, daemon } = await setup();
+    await repo.write('web.yaml', manifestYaml({ name: 'web', instances: 1 }));
+    repo.commit('web');
+    await eventually(synced(daemon, '/web'), 'web running');
+    const fault = marathon.faults.add({ kind: 'status', status: 500, body: { message: 'internal error' } });
+    const since = marathon.requestLog().at(-1)?.seq ?? 0;
+    await repo.write('web.yaml', manifestYaml({ name: 'web', instances: 2 }));
+    await repo.write('api.yaml', manifestYaml({ name: 'api' }));
+    repo.commit('during the outage');
+    await eventually(async () => (await daemon.status()).phase === 'Degraded', 'phase Degraded');
+    await new Promise((r) => setTimeout(r, 30_000));
+    expect(appWrites(marathon, undefined, since).filter((e) => e.status !== 500)).toEqual([]);
+    const attempted = appWrites(marathon, undefined, since);
+    expect(describeWrites(attempted)).toEqual([]);
+    marathon.faults.remove(fault.id);
+    await eventually(synced(daemon, '/api'), 'api created after the outage', 30_000);
+    await eventually(async () => (await daemon.app('/web'))?.instances.running === 2, 'web scaled after the outage', 30_000);
+    expect((await daemon.status()).phase).toBe('Ready');
+  }, 90_000);
+
+  it('exits 0 on SIGTERM', async () => {
+    const { daemon } = await setup();
+    await eventually(async () => (await daemon.status()).ready, 'first sync');
+    expect(await daemon.stop()).toBe(0);
+  });
+});

@@ -1,0 +1,124 @@
+// Runs the real daemon (`node dist/src/cli/main.js run ...`) as a child process, the way an
+// operator does, and talks to it over its status endpoint. `npm test` builds dist/ first.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { onTestFinished } from 'vitest';
+import type { AppStatus, DaemonStatus } from '../../src/status/model.js';
+
+export const CLI = fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url));
+
+export interface DaemonProcess {
+  child: ChildProcess;
+  statusUrl: string;
+  /** Everything the daemon wrote to stderr (its pino log lines), for diagnostics. */
+  output(): string;
+  status(): Promise<DaemonStatus>;
+  app(id: string): Promise<AppStatus | undefined>;
+  /** SIGTERM, then the exit code (SIGKILL after the deadline). */
+  stop(deadlineMs?: number): Promise<number | null>;
+  kill(): void;
+}
+
+export interface DaemonProcessOptions {
+  marathonUrl: string;
+  manifests?: string;
+  databaseUrl?: string;
+  args?: string[];
+  env?: Record<string, string>;
+  cwd?: string;
+  /** Wait this long for the status server to come up. Default 20 s. */
+  startTimeoutMs?: number;
+  /** Command to run, default "run". */
+  command?: string;
+}
+
+export async function startDaemonProcess(o: DaemonProcessOptions): Promise<DaemonProcess> {
+  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build first (npm test does)`);
+  const args = [
+    CLI,
+    o.command ?? 'run',
+    '--marathon',
+    o.marathonUrl,
+    '--manifests',
+    o.manifests ?? 'none',
+    '--listen',
+    '127.0.0.1:0',
+    '--log-level',
+    'debug',
+    ...(o.databaseUrl ? ['--database-url', o.databaseUrl] : []),
+    ...(o.args ?? []),
+  ];
+  const child = spawn(process.execPath, args, {
+    cwd: o.cwd ?? process.cwd(),
+    env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: process.env['HOME'] ?? '/root', ...(o.env ?? {}) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+  let exited: number | null | undefined;
+  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve((exited = code))));
+
+  const kill = (): void => {
+    if (exited === undefined) child.kill('SIGKILL');
+  };
+  onTestFinished(async () => {
+    kill();
+    await exit;
+  });
+
+  const deadline = Date.now() + (o.startTimeoutMs ?? 20_000);
+  let statusUrl: string | undefined;
+  while (!statusUrl) {
+    const m = /status at (http:\/\/[^\s]+)\/status/.exec(out);
+    if (m) statusUrl = m[1];
+    else if (exited !== undefined) throw new Error(`daemon exited with ${exited} before serving status:\n${out}`);
+    else if (Date.now() > deadline) throw new Error(`daemon did not start:\n${out}`);
+    else await new Promise((r) => setTimeout(r, 20));
+  }
+  const base = statusUrl;
+  const getJson = async <T>(path: string): Promise<{ status: number; body: T }> => {
+    const res = await fetch(base + path);
+    return { status: res.status, body: (await res.json()) as T };
+  };
+  return {
+    child,
+    statusUrl: base,
+    output: () => out,
+    status: async () => (await getJson<DaemonStatus>('/status')).body,
+    app: async (id) => {
+      const r = await getJson<AppStatus>(`/status/apps${id}`);
+      return r.status === 200 ? r.body : undefined;
+    },
+    stop: async (deadlineMs = 15_000) => {
+      if (exited !== undefined) return exited;
+      child.kill('SIGTERM');
+      const timer = setTimeout(kill, deadlineMs);
+      const code = await exit;
+      clearTimeout(timer);
+      return code;
+    },
+    kill,
+  };
+}
+
+/** Polls `probe` until it returns a truthy value; fails with the last value and `what`. */
+export async function eventually<T>(probe: () => Promise<T> | T, what: string, timeoutMs = 20_000): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T | undefined;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      last = await probe();
+      if (last) return last as NonNullable<T>;
+    } catch (err) {
+      lastError = err;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out waiting for ${what}; last value: ${JSON.stringify(last)}${lastError ? `; last error: ${String(lastError)}` : ''}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
