@@ -1,19 +1,12 @@
 // Errors of the database side (schema, source, status table, leader election, embedded
 // server). Each has a stable code; callers match on `code`, never on the message.
 //
-//   MRK_DB_UNAVAILABLE        the database cannot be reached or a query on it failed
 //   MRK_DB_TIMEOUT            a query got no answer in time (half-open connection, stuck server)
 //   MRK_DB_MIGRATION_FAILED   a schema migration failed; its transaction was rolled back
 //   MRK_DB_EMBEDDED_FAILED    the embedded PostgreSQL could not be initialised or started
 //   MRK_DB_EMBEDDED_IN_USE    another live maracker process owns the embedded data folder
 
 import { MarackerError } from '../errors.js';
-
-export class DatabaseUnavailableError extends MarackerError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super('MRK_DB_UNAVAILABLE', message, options);
-  }
-}
 
 export class DatabaseTimeoutError extends MarackerError {
   /** What was waited for, e.g. "leadership check". */
