@@ -183,11 +183,16 @@ function defaultText(spec: OptionSpec): string {
 /** The option table of `--help`: every option with its default and environment variable. */
 export function renderOptionsHelp(specs: readonly OptionSpec[]): string {
   const rows = specs.map((s) => {
-    const flag = `${s.short ? `-${s.short}, ` : ''}--${s.name}${s.type === 'boolean' ? '' : ` <${s.choices ? s.choices.join('|') : s.type === 'list' ? 'a,b' : s.type}>`}`;
+    const name = s.type === 'boolean' ? `--[no-]${s.name}` : `--${s.name}`;
+    const value = s.type === 'boolean' ? '' : ` <${s.choices ? s.choices.join('|') : s.type === 'list' ? 'a,b' : s.type}>`;
+    const flag = `${s.short ? `-${s.short}, ` : ''}${name}${value}`;
     const names = [s.env, ...(s.envAliases ?? [])].filter((n): n is string => n !== undefined);
     const env = names.length > 0 ? ` [env ${names.join(', ')}]` : '';
     return { flag, text: `${s.description}${defaultText(s)}${env}` };
   });
   const width = Math.min(40, Math.max(...rows.map((r) => r.flag.length), 0) + 2);
-  return rows.map((r) => `  ${r.flag.padEnd(width)}${r.text}`).join('\n');
+  // A flag wider than the column gets its description on the next line, never glued to it.
+  return rows
+    .map((r) => (r.flag.length + 2 > width ? `  ${r.flag}\n  ${''.padEnd(width)}${r.text}` : `  ${r.flag.padEnd(width)}${r.text}`))
+    .join('\n');
 }

@@ -255,8 +255,10 @@ export class Controller {
       this.#marathonOk();
       return true;
     } catch (err) {
+      // Logged when Marathon becomes unreachable, not at every retry of an outage.
+      if (this.#marathonKnown || !this.#d.status.marathon.lastError) this.#d.logger.warn({ err: errorRecord(err) }, 'cannot list Marathon apps');
+      else this.#d.logger.debug({ err: errorRecord(err) }, 'cannot list Marathon apps');
       this.#marathonError(err);
-      this.#d.logger.warn({ err: errorRecord(err) }, 'cannot list Marathon apps');
       return false;
     }
   }
@@ -286,6 +288,7 @@ export class Controller {
   #marathonOk(): void {
     const now = new Date(this.#timers.now()).toISOString();
     const wasKnown = this.#marathonKnown;
+    if (!wasKnown && this.#d.status.marathon.lastError) this.#d.logger.info('Marathon reachable again');
     this.#marathonKnown = true;
     this.#d.status.setMarathon({ url: this.#d.marathonUrl, reachable: true, lastReadAt: now, lastError: null });
     if (!wasKnown && this.#began) this.#enqueueAll();

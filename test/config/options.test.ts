@@ -47,5 +47,13 @@ describe('parseOptions', () => {
     expect(help).toContain('--marathon <string>');
     expect(help).toContain('(default: http://127.0.0.1:8080) [env MARACKER_MARATHON]');
     expect(help).toContain('--traefik <v1|v2|both>');
+    expect(help).toContain('--[no-]force');
+  });
+
+  it('puts the description of a flag wider than the column on its own line', () => {
+    const wide: OptionSpec = { name: 'a-very-long-option-name-indeed', type: 'string', choices: ['first-choice', 'second-choice'], description: 'Wide' };
+    const lines = renderOptionsHelp([wide, ...specs]).split('\n');
+    expect(lines[0]).toBe('  --a-very-long-option-name-indeed <first-choice|second-choice>');
+    expect(lines[1]?.trim()).toBe('Wide');
   });
 });

@@ -30,8 +30,11 @@ describe('maracker <command> --help', async () => {
   it.each(commands.map((c) => [c.name, c] as const))('%s lists every option with its variables and default, and every exit code', (_name, cmd) => {
     const help = renderCommandHelp(cmd);
     const optionLines = help.slice(help.indexOf('\nOptions:\n'), help.includes('\nExit codes:') ? help.indexOf('\nExit codes:') : undefined).split('\n');
+    // An entry is its flag line plus, for flags wider than the column, the description below it.
+    const entries = optionLines.map((l, i) => (optionLines[i + 1] !== undefined && !optionLines[i + 1]?.trimStart().startsWith('-') ? `${l} ${optionLines[i + 1]}` : l));
     for (const spec of cmd.options) {
-      const line = optionLines.find((l) => l.trimStart().startsWith(`--${spec.name}`) || l.includes(`, --${spec.name}`));
+      const flag = spec.type === 'boolean' ? `--[no-]${spec.name}` : `--${spec.name}`;
+      const line = entries.find((l) => l.trimStart().startsWith(`${flag} `) || l.trimStart() === flag || l.includes(`, ${flag}`));
       expect(line, `--${spec.name}`).toBeDefined();
       for (const env of [spec.env, ...(spec.envAliases ?? [])]) if (env) expect(line).toContain(env);
       if (spec.default !== undefined && !spec.secret && String(spec.default) !== '') {
