@@ -11,23 +11,19 @@ import { silentLogger, type Logger } from '../log.js';
 import { AppsApi, type ApiRequest } from './api-apps.js';
 import { MiscApi } from './api-misc.js';
 import { handleAdmin, type SandboxConfig } from './admin.js';
-import { APP_SCHEMA } from './app-schema.js';
-import { normalizeApp } from './app-normalize.js';
 import { DeploymentManager } from './deployments.js';
 import { Engine, type AppRecord, type Embed } from './engine.js';
-import { invalidJson, SandboxOptionsError } from './errors.js';
+import { SandboxOptionsError } from './errors.js';
 import { EventBus } from './events.js';
 import { ExecRuntime } from './exec-runtime.js';
 import { Faults, type Fault, type FaultSpec } from './faults.js';
-import { errorList, readJson } from './json-reads.js';
 import { PortPool, type PortRange } from './ports.js';
 import { RequestLog, type RequestLogEntry } from './request-log.js';
 import type { TaskRuntime } from './runtime.js';
 import { loadSeed } from './seed.js';
 import { SandboxServer } from './server.js';
-import { servicePortsOf } from './service-ports.js';
+import { preloadApp, seededTask } from './preload.js';
 import { SimRuntime } from './sim-runtime.js';
-import { newInstanceId, taskIdOf, type Task, type TaskState } from './tasks.js';
 import { systemClock, VersionStamper, type Clock } from './time.js';
 
 export interface SandboxOptions {
@@ -164,31 +160,6 @@ export function resolveOptions(options: SandboxOptions): ResolvedSandboxOptions 
 
 const SNAPSHOT_EMBED: ReadonlySet<Embed> = new Set<Embed>(['counts', 'deployments', 'tasks', 'lastTaskFailure']);
 
-function seededTask(raw: JsonObject, appId: string, runtime: string): Task {
-  const id = String(raw.id ?? `${appId.slice(1).replaceAll('/', '_')}.seeded-${randomUUID()}`);
-  const staged = Date.parse(String(raw.stagedAt ?? '')) || 0;
-  return {
-    id,
-    instanceId: id.replace(/\._app\.\d+$/, ''),
-    incarnation: 1,
-    appId,
-    version: String(raw.version ?? ''),
-    configVersion: runtime,
-    host: String(raw.host ?? ''),
-    slaveId: String(raw.slaveId ?? ''),
-    ports: Array.isArray(raw.ports) ? (raw.ports as number[]) : [],
-    servicePorts: Array.isArray(raw.servicePorts) ? (raw.servicePorts as number[]) : [],
-    role: String(raw.role ?? '*'),
-    healthChecks: [],
-    state: (typeof raw.state === 'string' ? raw.state : 'TASK_RUNNING') as TaskState,
-    stagedAt: String(raw.stagedAt ?? ''),
-    stagedAtMs: staged,
-    health: [],
-    killRequested: false,
-    seeded: raw,
-  };
-}
-
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const opts = resolveOptions(options);
   const clock = options.clock ?? systemClock;
@@ -238,7 +209,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   if (opts.seedFile) {
     for (const app of await loadSeed(opts.seedFile)) {
       const id = String(app.json.id);
-      const tasks = (Array.isArray(app.json.tasks) ? (app.json.tasks as JsonObject[]) : []).map((t) => seededTask(t, id, String(app.json.version ?? '')));
+      const tasks = (Array.isArray(app.json.tasks) ? (app.json.tasks as JsonObject[]) : []).map((t) => seededTask(t, id));
       engine.addSeeded(app.raw, app.json, tasks, sim);
     }
   }
@@ -331,42 +302,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     setMaxRunningDeployments: (n) => void configure({ maxRunningDeployments: n }),
     reset,
     preload: (definitions) => {
-      for (const definition of definitions) {
-        const errors = new Map<string, string[]>();
-        const read = readJson(APP_SCHEMA, definition as unknown as JsonObject, '', errors) as JsonObject | undefined;
-        if (errors.size > 0 || !read) throw invalidJson(errorList(errors));
-        const def = normalizeApp(read);
-        const version = stamper.next();
-        engine.addRunning(def, version, sim, (record) => {
-          const ports = sim.allocatePorts(engine.tasks.requestedPorts(record.def));
-          if (!ports) return undefined;
-          const instanceId = newInstanceId(record.id);
-          const now = clock.now();
-          const at = new Date(now).toISOString();
-          const healthChecks = (Array.isArray(record.def.healthChecks) ? record.def.healthChecks : []) as JsonObject[];
-          return {
-            id: taskIdOf(instanceId, 1),
-            instanceId,
-            incarnation: 1,
-            appId: record.id,
-            version,
-            configVersion: version,
-            host: opts.agentHost,
-            slaveId: engine.slaveId,
-            ports,
-            servicePorts: servicePortsOf(record.def),
-            role: String(record.def.role ?? '*'),
-            healthChecks,
-            state: 'TASK_RUNNING',
-            stagedAt: at,
-            stagedAtMs: now,
-            startedAt: at,
-            startedAtMs: now,
-            health: healthChecks.map(() => ({ alive: true, consecutiveFailures: 0, firstSuccess: at, lastSuccess: at, lastFailure: null, lastFailureCause: null })),
-            killRequested: false,
-          };
-        });
-      }
+      for (const definition of definitions) preloadApp(engine, sim, stamper, clock, opts.agentHost, definition);
     },
     waitForDeployments: (timeoutMs = 30000) =>
       new Promise<void>((resolve, reject) => {

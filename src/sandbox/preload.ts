@@ -1,0 +1,78 @@
+// Apps that exist before the first request: preloaded definitions (in-process, for benchmarks
+// and tests: deployed long ago, tasks running and healthy) and the tasks of seeded apps.
+
+import { randomUUID } from 'node:crypto';
+import type { JsonObject, MarathonAppDefinition } from '../model/marathon.js';
+import { APP_SCHEMA } from './app-schema.js';
+import { normalizeApp } from './app-normalize.js';
+import type { Engine } from './engine.js';
+import { invalidJson } from './errors.js';
+import { errorList, readJson } from './json-reads.js';
+import { servicePortsOf } from './service-ports.js';
+import type { SimRuntime } from './sim-runtime.js';
+import { newInstanceId, taskIdOf, type Task, type TaskState } from './tasks.js';
+import type { Clock, VersionStamper } from './time.js';
+
+/** Validates, normalises and adds `definition` with its tasks already running (and healthy). */
+export function preloadApp(engine: Engine, sim: SimRuntime, stamper: VersionStamper, clock: Clock, agentHost: string, definition: MarathonAppDefinition): void {
+  const errors = new Map<string, string[]>();
+  const read = readJson(APP_SCHEMA, definition as unknown as JsonObject, '', errors) as JsonObject | undefined;
+  if (errors.size > 0 || !read) throw invalidJson(errorList(errors));
+  const def = normalizeApp(read);
+  const version = stamper.next();
+  engine.addRunning(def, version, sim, (record) => {
+    const ports = sim.allocatePorts(engine.tasks.requestedPorts(record.def));
+    if (!ports) return undefined;
+    const instanceId = newInstanceId(record.id);
+    const now = clock.now();
+    const at = new Date(now).toISOString();
+    const healthChecks = (Array.isArray(record.def.healthChecks) ? record.def.healthChecks : []) as JsonObject[];
+    return {
+      id: taskIdOf(instanceId, 1),
+      instanceId,
+      incarnation: 1,
+      appId: record.id,
+      version,
+      configVersion: version,
+      host: agentHost,
+      slaveId: engine.slaveId,
+      ports,
+      servicePorts: servicePortsOf(record.def),
+      role: String(record.def.role ?? '*'),
+      healthChecks,
+      state: 'TASK_RUNNING',
+      stagedAt: at,
+      stagedAtMs: now,
+      startedAt: at,
+      startedAtMs: now,
+      health: healthChecks.map(() => ({ alive: true, consecutiveFailures: 0, firstSuccess: at, lastSuccess: at, lastFailure: null, lastFailureCause: null })),
+      killRequested: false,
+    };
+  });
+}
+
+/** A task of a seeded app: reported verbatim, never scheduled. */
+export function seededTask(raw: JsonObject, appId: string): Task {
+  const id = String(raw.id ?? `${appId.slice(1).replaceAll('/', '_')}.seeded-${randomUUID()}`);
+  const staged = Date.parse(String(raw.stagedAt ?? '')) || 0;
+  return {
+    id,
+    instanceId: id.replace(/\._app\.\d+$/, ''),
+    incarnation: 1,
+    appId,
+    version: String(raw.version ?? ''),
+    configVersion: String(raw.version ?? ''),
+    host: String(raw.host ?? ''),
+    slaveId: String(raw.slaveId ?? ''),
+    ports: Array.isArray(raw.ports) ? (raw.ports as number[]) : [],
+    servicePorts: Array.isArray(raw.servicePorts) ? (raw.servicePorts as number[]) : [],
+    role: String(raw.role ?? '*'),
+    healthChecks: [],
+    state: (typeof raw.state === 'string' ? raw.state : 'TASK_RUNNING') as TaskState,
+    stagedAt: String(raw.stagedAt ?? ''),
+    stagedAtMs: staged,
+    health: [],
+    killRequested: false,
+    seeded: raw,
+  };
+}
