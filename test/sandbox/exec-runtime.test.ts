@@ -114,7 +114,8 @@ describe('--exec', () => {
     await sb.waitForDeployments(WAIT);
     // task process groups come first, the reaper last
     const groups = sb.pids().slice(0, -1);
-    for (const g of groups) expect(groupMembers(g).length).toBeGreaterThanOrEqual(2);
+    expect(groups).toHaveLength(2);
+    await until(() => groups.every((g) => groupMembers(g).length >= 2), WAIT);
     expect(groups).toHaveLength(2);
     await call(sb, 'PUT', '/v2/apps/sleepy', { instances: 1 });
     await sb.waitForDeployments(WAIT);
@@ -201,8 +202,11 @@ describe('--exec', () => {
     await sb.waitForDeployments(WAIT);
     const pids = sb.pids();
     expect(pids.length).toBe(4);
-    const members = pids.flatMap(groupMembers);
-    expect(members.length).toBeGreaterThanOrEqual(7);
+    // each task is a shell and its two sleeps (once the shell has forked them), plus the reaper
+    const members = await until(() => {
+      const m = pids.flatMap(groupMembers);
+      return m.length >= 7 ? m : undefined;
+    }, WAIT);
     await sb.close();
     for (const pid of [...pids, ...members]) expect(alive(pid), String(pid)).toBe(false);
   });
