@@ -288,9 +288,20 @@ export function normalizeApp(input: Obj): Obj {
   return out;
 }
 
-/** Fields of a stored definition that a scale-only change may touch (AppDefinition.isUpgrade). */
+/** Fields AppDefinition holds as Sets: their order is not part of the definition. */
+const SET_FIELDS = ['constraints', 'healthChecks', 'dependencies', 'acceptedResourceRoles'];
+
+/**
+ * What decides between a scale and a config change (AppDefinition.isUpgrade): everything but
+ * `instances`, with object keys and the Set-valued fields taken without their order.
+ */
 export function configFingerprint(def: Obj): string {
-  const { instances: _instances, ...rest } = def;
+  const rest: Obj = { ...def };
+  delete rest.instances;
+  for (const field of SET_FIELDS) {
+    const list = rest[field];
+    if (Array.isArray(list)) rest[field] = list.map((v) => stableStringify(v)).sort();
+  }
   return stableStringify(rest);
 }
 

@@ -278,6 +278,16 @@ describe('PUT and PATCH /v2/apps/{id}', () => {
     expect((await call(sb, 'GET', '/v2/apps/web')).json.app.version).toBe(before.version);
   });
 
+  it('sees no change when only the order of labels or of Set-valued fields differs', async () => {
+    const sb = await sandbox();
+    const constraints = [['hostname', 'UNIQUE'], ['rack', 'GROUP_BY', '3']];
+    await call(sb, 'POST', '/v2/apps', app('/web', { labels: { a: '1', b: '2' }, constraints }));
+    await sb.waitForDeployments();
+    const before = (await call(sb, 'GET', '/v2/apps/web')).json.app.version;
+    await call(sb, 'PUT', '/v2/apps/web', { labels: { b: '2', a: '1' }, constraints: [...constraints].reverse() });
+    expect((await call(sb, 'GET', '/v2/apps/web')).json.app.version).toBe(before);
+  });
+
   it('replaces the whole definition with partialUpdate=false', async () => {
     const sb = await sandbox();
     await call(sb, 'POST', '/v2/apps', app('/web', { instances: 2, labels: { team: 'a' } }));
