@@ -231,6 +231,15 @@ describe('invalid input', () => {
     }
   });
 
+  it('drops fields Marathon does not know, and AppInfo fields sent back, without complaint', async () => {
+    const sb = await sandbox();
+    const res = await call(sb, 'POST', '/v2/apps', app('/web', { bogus: 1, tasksRunning: 5, deployments: [] }));
+    expect(res.status).toBe(201);
+    const web = (await call(sb, 'GET', '/v2/apps/web')).json.app;
+    expect(web).not.toHaveProperty('bogus');
+    expect(web.tasksRunning).not.toBe(5);
+  });
+
   it('answers a body that is not JSON, or is empty, with 400', async () => {
     const sb = await sandbox();
     const bad = await call(sb, 'POST', '/v2/apps', '{"id": "/x"');
