@@ -101,9 +101,6 @@ export class DeploymentManager {
     this.running.set(d.id, d);
     this.hooks.started?.(d);
     if (d.steps.length > 0) this.publishStep('deployment_info', d);
-    if (d.minDurationMs > 0) {
-      d.timer = this.clock.setTimeout(() => this.check(), d.minDurationMs);
-    }
     this.check();
   }
 
@@ -137,7 +134,13 @@ export class DeploymentManager {
         return;
       }
       const last = d.currentStep === d.steps.length - 1;
-      if (last && this.clock.now() < d.startedAt + d.minDurationMs) return;
+      const remaining = d.startedAt + d.minDurationMs - this.clock.now();
+      if (last && remaining > 0) {
+        // timers may fire a little before the wall clock agrees: look again when it does
+        if (d.timer) this.clock.clearTimeout(d.timer);
+        d.timer = this.clock.setTimeout(() => this.check(), remaining + 1);
+        return;
+      }
       if (!step.every((a) => this.hooks.isDone(a, d))) return;
       this.publishStep('deployment_step_success', d);
       d.currentStep++;

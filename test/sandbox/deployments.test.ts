@@ -119,3 +119,32 @@ describe('deployments', () => {
     expect((await call(sb, 'GET', '/sandbox/config')).json).toEqual({ deploymentDurationMs: 10, maxRunningDeployments: 5 });
   });
 });
+
+describe('deployment timing', () => {
+  it('finishes even when its timer fires before the clock reaches the minimum duration', async () => {
+    // a clock whose timers run early, as Node timers can relative to Date.now()
+    let now = 1_000_000;
+    const timers: Array<{ at: number; fn: () => void }> = [];
+    const clock = {
+      now: () => now,
+      setTimeout: (fn: () => void, ms: number) => {
+        const t = { at: now + ms, fn };
+        timers.push(t);
+        return t;
+      },
+      clearTimeout: (t: unknown) => {
+        const i = timers.indexOf(t as { at: number; fn: () => void });
+        if (i >= 0) timers.splice(i, 1);
+      },
+    };
+    const sb = await sandbox({ deploymentDurationMs: 100, clock });
+    await call(sb, 'POST', '/v2/apps', app('/web'));
+    for (let i = 0; i < 50 && sb.deployments().length > 0; i++) {
+      const next = timers.sort((a, b) => a.at - b.at).shift();
+      if (!next) break;
+      now = Math.max(now, next.at - 1);
+      next.fn();
+    }
+    expect(sb.deployments()).toEqual([]);
+  });
+});
