@@ -28,9 +28,12 @@ export interface ListenerOptions {
   logger: Logger;
   timers?: Timers;
   random?: () => number;
-  /** Health query period on the listening connection. Default 2000 ms. */
+  /** Health query period on the listening connection. Default 1500 ms. */
   healthIntervalMs?: number;
-  /** How long the health query (and LISTEN) may take. Default 2000 ms. */
+  /**
+   * How long the health query (and LISTEN) may take. Default 1500 ms: with the 1.5 s period
+   * and the source's 1 s grace, a dead connection makes the source Unknown within 4 s.
+   */
   healthTimeoutMs?: number;
   /** How long pg-listen retries by itself after a loss before the supervisor takes over. Default 3000 ms. */
   giveUpMs?: number;
@@ -99,13 +102,13 @@ export class SupervisedListener {
   async #spawn(): Promise<boolean> {
     if (this.#stopped) return false;
     const gen = ++this.#generation;
-    const healthTimeoutMs = this.#o.healthTimeoutMs ?? 2_000;
+    const healthTimeoutMs = this.#o.healthTimeoutMs ?? 1_500;
     const sub = createSubscriber(
       // The client-side query timeout is what turns the health query on a half-open socket
       // into an error (and a reconnection) instead of an eternal wait.
       { ...this.#o.connection, query_timeout: healthTimeoutMs },
       {
-        paranoidChecking: this.#o.healthIntervalMs ?? 2_000,
+        paranoidChecking: this.#o.healthIntervalMs ?? 1_500,
         retryTimeout: this.#o.giveUpMs ?? 3_000,
         retryInterval: (attempt: number) => backoffDelay(attempt + 1, { ...this.#backoff, maxMs: Math.min(this.#backoff.maxMs, 1_000) }, this.#random),
         // Payloads are bare app ids, not JSON.

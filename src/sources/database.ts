@@ -39,9 +39,9 @@ export interface DatabaseSourceOptions {
   fullReadAbove?: number;
   /** The listener may stay disconnected this long before the source is Unknown. Default 1000 ms. */
   unknownAfterMs?: number;
-  /** Health query period of the listening connection. Default 2000 ms. */
+  /** Health query period of the listening connection. Default 1500 ms. */
   healthIntervalMs?: number;
-  /** Health query timeout. Default 2000 ms. */
+  /** Health query timeout. Default 1500 ms. */
   healthTimeoutMs?: number;
   /** Retries of a failed read while the listener is connected (schema not migrated yet). Default 250 ms doubling to 10 s. */
   backoff?: BackoffOptions;
@@ -218,7 +218,12 @@ export class DatabaseSource implements Source {
     }
     this.#readFailures = 0;
     const next = new Map<string, DatabaseRow>();
-    for (const row of rows) next.set(row.id, this.#translate(row));
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[i] as AppRow;
+      next.set(row.id, this.#translate(row));
+      // Validating 10,000 specs takes a while: let the status server and health queries in.
+      if (i % 500 === 499) await new Promise<void>((resolve) => setImmediate(resolve));
+    }
     const was = this.#snapshot.state;
     this.#publish(next, { all: true });
     if (was !== 'Ready') this.#log.info({ apps: this.#snapshot.apps.size, invalid: this.#snapshot.invalid.size, reason }, 'database source read');

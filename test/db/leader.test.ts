@@ -123,6 +123,21 @@ describe('LeaderElection', () => {
     await until(() => a.e.isLeader, 'leadership regained', 15_000);
   });
 
+  it('a leader cut off from a database that stops answering answers canWrite() false within its check timeout, and leads again afterwards', async ({ skip }) => {
+    if (!server.canRestart) skip();
+    const url = await server.database();
+    const a = await election(url, 'a', { checkTimeoutMs: 1_000 });
+    expect(a.e.isLeader).toBe(true);
+    const thaw = await server.freeze();
+    try {
+      expect(await a.e.canWrite()).toBe(false);
+      expect(a.changes).toEqual([true, false]);
+    } finally {
+      thaw();
+    }
+    await until(() => a.e.isLeader, 'leadership regained', 20_000);
+  });
+
   it('starts as a follower when the database cannot be reached', async () => {
     const a = await election(`postgresql://x:y@127.0.0.1:${await freePort()}/none`, 'a');
     expect(a.e.isLeader).toBe(false);

@@ -2,8 +2,8 @@
 // stopped in afterAll), a fresh database per test; or the server at TEST_DATABASE_URL /
 // DATABASE_URL when set (then outage tests, which stop the server, are skipped).
 
-import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { execFile, spawnSync } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,6 +27,11 @@ export interface TestPostgres {
   stop(): Promise<void>;
   /** Starts it again on the same port and folder. */
   start(): Promise<void>;
+  /**
+   * Pauses the server and all its backends (SIGSTOP): connections stay open but nothing
+   * answers, as when its host vanishes. Returns the function that resumes it.
+   */
+  freeze(): Promise<() => void>;
 }
 
 export async function freePort(): Promise<number> {
@@ -39,6 +44,14 @@ export async function freePort(): Promise<number> {
       srv.close(() => resolve(port));
     });
   });
+}
+
+function childrenOf(pid: number): number[] {
+  const out = spawnSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' }).stdout ?? '';
+  return out
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map(Number);
 }
 
 function externalUrl(): string | undefined {
@@ -111,6 +124,26 @@ export function usePostgres(): TestPostgres {
     async start() {
       if (!server) throw new Error('cannot start an external server');
       await server.restart();
+    },
+    async freeze() {
+      if (!server) throw new Error('cannot freeze an external server');
+      const postmaster = Number((await readFile(join(server.dataDir, 'postmaster.pid'), 'utf8')).split('\n')[0]);
+      const pids = [postmaster, ...childrenOf(postmaster)];
+      for (const pid of pids) process.kill(pid, 'SIGSTOP');
+      let thawed = false;
+      const thaw = (): void => {
+        if (thawed) return;
+        thawed = true;
+        for (const pid of pids) {
+          try {
+            process.kill(pid, 'SIGCONT');
+          } catch {
+            // already gone
+          }
+        }
+      };
+      onTestFinished(thaw);
+      return thaw;
     },
   };
 }

@@ -187,6 +187,21 @@ describe('DatabaseSource', () => {
     await until(() => source.snapshot().apps.has('/demo/after'), 'a change after the outage');
   });
 
+  it('becomes Unknown within 5 s when the database stops answering without closing connections (host gone), and Ready when it answers again', async ({ skip }) => {
+    if (!server.canRestart) skip();
+    const url = await migrated();
+    await sql(url, `INSERT INTO maracker.apps (id, spec) VALUES ('/demo/web', '${spec()}')`);
+    const { source } = await started(url);
+    const thaw = await server.freeze();
+    try {
+      await until(() => source.snapshot().state === 'Unknown', 'state Unknown', 5_000);
+    } finally {
+      thaw();
+    }
+    await until(() => source.snapshot().state === 'Ready', 'state Ready again', 30_000);
+    expect(source.snapshot().apps.has('/demo/web')).toBe(true);
+  });
+
   it('starts Unknown without blocking when the database cannot be reached', async () => {
     const port = await freePort();
     const { source, changes } = await started(`postgresql://maracker:x@127.0.0.1:${port}/none`);
