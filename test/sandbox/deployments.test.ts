@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { app, call, sandbox, until } from './helpers.js';
+import type { Clock, Timer } from '../../src/sandbox/time.js';
 
 const errorFixture = (name: string): unknown =>
   JSON.parse(readFileSync(new URL(`../fixtures/marathon/errors/${name}`, import.meta.url), 'utf8')) as unknown;
@@ -125,12 +126,12 @@ describe('deployment timing', () => {
     // a clock whose timers run early, as Node timers can relative to Date.now()
     let now = 1_000_000;
     const timers: Array<{ at: number; fn: () => void }> = [];
-    const clock = {
+    const clock: Clock = {
       now: () => now,
       setTimeout: (fn: () => void, ms: number) => {
         const t = { at: now + ms, fn };
         timers.push(t);
-        return t;
+        return t as unknown as Timer;
       },
       clearTimeout: (t: unknown) => {
         const i = timers.indexOf(t as { at: number; fn: () => void });
