@@ -24,8 +24,6 @@ export interface DaemonExtras {
   role?: Role;
   /** Extra hooks (the safety harness). */
   observer?: Partial<ControllerObserver>;
-  /** Working directory of the daemon (kept for callers; paths are resolved by the config). */
-  cwd?: string;
   /** Called once the daemon stops, to release what the extras started. */
   onStop?: () => Promise<void>;
 }

@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { processEnv } from '../config/env.js';
 import { ConfigError, renderOptionsHelp } from '../config/options.js';
+import { MarackerError } from '../errors.js';
 import type { CliIO, Command } from './command.js';
 
 const commandsDir = join(dirname(fileURLToPath(import.meta.url)), 'commands');
@@ -62,6 +63,10 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
     io.stdout.write(renderCommandHelp(cmd));
     return 0;
   }
+  // Node exits when nothing holds its event loop, even with a promise pending: a command
+  // awaiting an unref'd child (say, while cleaning up after a failure) would end the process
+  // silently with status 0. Hold the loop until the command has settled.
+  const keepAlive = setInterval(() => undefined, 1 << 30);
   try {
     return await cmd.run(rest, io);
   } catch (err) {
@@ -69,7 +74,13 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
       io.stderr.write(`maracker ${name}: ${err.message}\n`);
       return 1;
     }
+    if (err instanceof MarackerError) {
+      io.stderr.write(`maracker ${name}: ${err.message}\n`);
+      return 1;
+    }
     throw err;
+  } finally {
+    clearInterval(keepAlive);
   }
 }
 

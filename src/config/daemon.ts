@@ -121,9 +121,13 @@ export function marathonConfig(v: OptionValues, problems: string[]): DaemonConfi
 /** Parses and validates the daemon configuration; throws ConfigError listing every problem. */
 export function loadDaemonConfig(argv: readonly string[], env: Env, cwd: string, specs: readonly OptionSpec[] = DAEMON_OPTIONS): { config: DaemonConfig; explicit: Set<string> } {
   const parsed = parseOptions(specs, argv, env);
-  const v = parsed.values;
+  if (parsed.positionals.length > 0) throw new ConfigError([`unexpected argument ${parsed.positionals[0]}`]);
+  return { config: buildDaemonConfig(parsed.values, cwd), explicit: parsed.explicit };
+}
+
+/** Validates parsed option values into the frozen configuration (commands that add options of their own call this). */
+export function buildDaemonConfig(v: OptionValues, cwd: string): DaemonConfig {
   const problems: string[] = [];
-  if (parsed.positionals.length > 0) problems.push(`unexpected argument ${parsed.positionals[0]}`);
   const marathon = marathonConfig(v, problems);
   const manifestsRaw = String(v['manifests'] ?? 'none');
   const manifests = manifestsRaw === 'none' ? null : isAbsolute(manifestsRaw) ? manifestsRaw : resolve(cwd, manifestsRaw);
@@ -156,7 +160,7 @@ export function loadDaemonConfig(argv: readonly string[], env: Env, cwd: string,
     instance: (v['instance'] as string | undefined) ?? `${hostname()}-${process.pid}`,
   };
   if (problems.length > 0) throw new ConfigError(problems);
-  return { config: deepFreeze(config), explicit: parsed.explicit };
+  return deepFreeze(config);
 }
 
 function deepFreeze<T>(o: T): T {

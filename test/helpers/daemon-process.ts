@@ -22,7 +22,8 @@ export interface DaemonProcess {
 }
 
 export interface DaemonProcessOptions {
-  marathonUrl: string;
+  /** Omitted for `up`, whose Marathon is its own sandbox. */
+  marathonUrl?: string;
   manifests?: string;
   databaseUrl?: string;
   args?: string[];
@@ -39,8 +40,7 @@ export async function startDaemonProcess(o: DaemonProcessOptions): Promise<Daemo
   const args = [
     CLI,
     o.command ?? 'run',
-    '--marathon',
-    o.marathonUrl,
+    ...(o.marathonUrl ? ['--marathon', o.marathonUrl] : []),
     '--manifests',
     o.manifests ?? 'none',
     '--listen',

@@ -1,7 +1,7 @@
 // `maracker run`: the reconciler daemon.
 
 import { DAEMON_OPTIONS, loadDaemonConfig } from '../../config/daemon.js';
-import { startDaemon } from '../../daemon.js';
+import { launchDaemon } from '../../launch.js';
 import type { Command } from '../command.js';
 import { untilSignal } from '../signals.js';
 
@@ -23,7 +23,7 @@ export const command: Command = {
   ],
   async run(args, io) {
     const { config } = loadDaemonConfig(args, io.env, io.cwd);
-    const daemon = await startDaemon(config);
+    const daemon = await launchDaemon(config);
     io.stderr.write(`maracker: reconciling ${config.marathon.url}; status at ${daemon.statusServer.url}/status\n`);
     const signal = await untilSignal();
     daemon.logger.info({ signal }, 'signal received');

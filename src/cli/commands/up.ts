@@ -1,0 +1,115 @@
+// `maracker up` (and `npm start`): the embedded default. A Marathon sandbox that really runs
+// command apps as local processes, an embedded PostgreSQL (unless DATABASE_URL is given),
+// and the daemon on ./manifests with its status server. Nothing else to install.
+
+import { join, resolve } from 'node:path';
+import { buildDaemonConfig, DAEMON_OPTIONS, MARATHON_OPTIONS, parseHostPort } from '../../config/daemon.js';
+import { ConfigError, parseOptions, type OptionSpec } from '../../config/options.js';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../db/embedded.js';
+import { launchDaemon } from '../../launch.js';
+import { createLogger } from '../../log.js';
+import { startSandbox, type Sandbox } from '../../sandbox/sandbox.js';
+import type { Daemon } from '../../daemon.js';
+import type { Command } from '../command.js';
+import { untilSignal } from '../signals.js';
+
+const marathonNames = new Set(MARATHON_OPTIONS.map((o) => o.name));
+
+export const UP_OPTIONS: readonly OptionSpec[] = [
+  { name: 'sandbox-listen', type: 'string', env: 'MARACKER_SANDBOX_LISTEN', default: '127.0.0.1:8080', description: 'Address of the Marathon sandbox, HOST:PORT' },
+  { name: 'deployment-duration', type: 'number', env: 'MARACKER_SANDBOX_DEPLOYMENT_DURATION', default: 1000, min: 0, description: 'Shortest sandbox deployment, ms' },
+  { name: 'data-dir', type: 'string', env: 'MARACKER_DATA_DIR', default: './.maracker', description: 'Folder for the embedded PostgreSQL data and task sandboxes' },
+  { name: 'postgres-port', type: 'number', env: 'MARACKER_POSTGRES_PORT', default: 54329, min: 1, description: 'Port of the embedded PostgreSQL (127.0.0.1 only)' },
+  { name: 'database', type: 'boolean', env: 'MARACKER_DATABASE', default: true, description: 'Run the database source (embedded PostgreSQL unless --database-url is given)' },
+  // The daemon's options, except how to reach Marathon: here Marathon is the sandbox.
+  ...DAEMON_OPTIONS.filter((o) => !marathonNames.has(o.name)),
+];
+
+export const command: Command = {
+  name: 'up',
+  summary: 'Run everything locally: Marathon sandbox, PostgreSQL and the daemon on ./manifests (npm start)',
+  usage: 'up [--manifests DIR] [--listen HOST:PORT] [--sandbox-listen HOST:PORT] [options]',
+  description: [
+    'Starts a Marathon 1.10 sandbox that runs command apps as local processes, an embedded',
+    'PostgreSQL in --data-dir (unless --database-url or --no-database), and the daemon',
+    'watching --manifests. Prints where each is and how to try a change. SIGTERM or SIGINT',
+    'stops the daemon, every app process, and the database.',
+  ].join('\n'),
+  options: UP_OPTIONS,
+  exitCodes: [
+    [0, 'stopped by SIGTERM or SIGINT'],
+    [1, 'invalid configuration, or a port already in use'],
+  ],
+  async run(args, io) {
+    const { values, positionals } = parseOptions(UP_OPTIONS, args, io.env);
+    const problems = positionals.length > 0 ? [`unexpected argument ${positionals[0]}`] : [];
+    const sandboxAt = parseHostPort(String(values['sandbox-listen']), '--sandbox-listen', problems);
+    if (problems.length > 0) throw new ConfigError(problems);
+    const dataDir = resolve(io.cwd, String(values['data-dir']));
+    const embedded = values['database'] !== false && values['database-url'] === undefined;
+    const configFor = (marathon: string, databaseUrl: string | undefined) =>
+      buildDaemonConfig({ ...values, marathon, 'database-url': values['database'] === false ? undefined : databaseUrl }, io.cwd);
+    // Validate everything before starting anything.
+    configFor(`http://${sandboxAt.host}:${sandboxAt.port || 8080}`, embedded ? 'postgresql://placeholder/maracker' : (values['database-url'] as string | undefined));
+
+    const logger = createLogger({ level: String(values['log-level']), destination: io.stderr });
+    const started: Array<() => Promise<void>> = [];
+    const stopAll = async (): Promise<void> => {
+      for (const stop of started.reverse()) await stop().catch((err: unknown) => logger.error({ err }, 'stop failed'));
+    };
+    let sandbox: Sandbox;
+    let postgres: EmbeddedPostgres | undefined;
+    let daemon: Daemon;
+    try {
+      sandbox = await startSandbox({
+        host: sandboxAt.host,
+        port: sandboxAt.port,
+        exec: true,
+        workDir: join(dataDir, 'sandbox'),
+        deploymentDurationMs: Number(values['deployment-duration']),
+        logger: logger.child({ component: 'sandbox' }),
+      });
+      started.push(() => sandbox.close());
+      if (embedded) {
+        postgres = await startEmbeddedPostgres({ dataDir: join(dataDir, 'postgres'), port: Number(values['postgres-port']), logger: logger.child({ component: 'postgres' }) });
+        const pg = postgres;
+        started.push(() => pg.stop());
+      }
+      const config = configFor(sandbox.url, postgres?.url ?? (values['database-url'] as string | undefined));
+      daemon = await launchDaemon(config, { logger });
+      started.push(() => daemon.stop());
+    } catch (err) {
+      await stopAll();
+      throw err;
+    }
+
+    const status = daemon.statusServer.url;
+    const psql = postgres?.psqlCommand ?? (daemon.config.databaseUrl ? 'psql "$DATABASE_URL"' : undefined);
+    const lines = [
+      'maracker is up.',
+      `  Marathon sandbox  ${sandbox.url}  (command apps run as local processes)`,
+      `  Status            ${status}/status`,
+      ...(psql ? [`  PostgreSQL        ${psql}`] : []),
+      `  Manifests         ${daemon.config.manifests ?? '(none)'}`,
+      '',
+      'Try a change:',
+      `  edit ${daemon.config.manifests ?? 'a manifest'} (e.g. instances: 3), then: curl -s ${status}/status/apps/demo/hello`,
+      ...(psql
+        ? [
+            `  ${psql} -c "INSERT INTO maracker.apps (id, spec) VALUES ('/demo/notebook', '{\\"cmd\\": \\"python3 -m http.server \\$PORT0 --bind 127.0.0.1\\", \\"instances\\": 1, \\"cpus\\": 0.1, \\"mem\\": 64}')"`,
+            `  ${psql} -c "SELECT id, sync, health, running, url, message FROM maracker.app_status"`,
+          ]
+        : []),
+      '',
+      'Ctrl-C stops everything.',
+      '',
+    ];
+    io.stdout.write(lines.join('\n'));
+    io.stderr.write(`maracker: reconciling ${sandbox.url}; status at ${status}/status\n`);
+
+    const signal = await untilSignal();
+    logger.info({ signal }, 'signal received');
+    await stopAll();
+    return 0;
+  },
+};

@@ -1,0 +1,26 @@
+// Starts the daemon with everything its configuration asks for: the folder source always,
+// and, when a database URL is set, the database source, leader election and the SQL status
+// table. Used by `maracker run` and `maracker up`.
+
+import type { DaemonConfig } from './config/daemon.js';
+import { startDaemon, type Daemon, type DaemonExtras } from './daemon.js';
+import { startDatabase } from './db/wiring.js';
+import { createLogger } from './log.js';
+
+export async function launchDaemon(config: DaemonConfig, extras: Pick<DaemonExtras, 'logger' | 'observer'> = {}): Promise<Daemon> {
+  const logger = extras.logger ?? createLogger({ level: config.logLevel });
+  if (config.databaseUrl === null) return startDaemon(config, { ...extras, logger });
+  // Never blocks on the database: when it is down the source is Unknown and this daemon a
+  // follower until it can hold the leader lock.
+  const db = await startDatabase(config.databaseUrl, { logger, instance: config.instance, translate: { traefik: config.traefik } });
+  const daemon = await startDaemon(config, {
+    ...extras,
+    logger,
+    sources: db.sources,
+    leadership: db.leadership,
+    role: db.role,
+    onStop: db.onStop,
+  });
+  db.attach({ status: daemon.status, controller: daemon.controller });
+  return daemon;
+}
