@@ -10,7 +10,6 @@
 //   MRK_SOURCE_UNREADABLE       sources/errors.ts  a source could not be read (state unknown)
 //   MRK_STATUS_*                status/errors.ts   status API errors (HTTP) and listen failures
 //   MRK_DB_*                    db/errors.ts       database failures: TIMEOUT, MIGRATION_FAILED, EMBEDDED_FAILED, EMBEDDED_IN_USE
-//   MRK_NOT_LEADER              db/leader.ts       a write was attempted without leadership
 
 export class MarackerError extends Error {
   readonly code: string;

@@ -21,6 +21,6 @@ export async function launchDaemon(config: DaemonConfig, extras: Pick<DaemonExtr
     role: db.role,
     onStop: db.onStop,
   });
-  db.attach({ status: daemon.status, controller: daemon.controller });
+  db.attach({ status: daemon.status });
   return daemon;
 }

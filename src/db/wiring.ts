@@ -41,8 +41,6 @@ export interface DatabaseOptions {
 /** What the daemon attaches once it exists. */
 export interface DaemonHandles {
   status: StatusStore;
-  /** Re-queued on gaining leadership: writes refused while following are not retried otherwise. */
-  controller?: { resync(reason: string): Promise<void> };
 }
 
 export interface DatabaseWiring {
@@ -110,7 +108,6 @@ export async function startDatabase(databaseUrl: string, o: DatabaseOptions): Pr
     registry.setRole(role);
     handles?.status.setRole(role);
     writer?.setWriting(leader);
-    if (leader && handles?.controller) void handles.controller.resync('gained leadership');
   });
   void election.start();
   registry.start();

@@ -29,10 +29,12 @@ async function daemon(url: string, instance: string) {
   const db = await startDatabase(url, { logger: silentLogger(), instance, ...FAST });
   running.push({ db });
   const status = new StatusStore({ instance, marathonUrl: 'http://127.0.0.1:8080', role: db.role });
-  const resyncs: string[] = [];
+  // What the controller hears (it resyncs on gaining leadership: test/reconcile/controller.test.ts).
+  const leadership: boolean[] = [];
+  db.leadership.subscribe?.((leader) => leadership.push(leader));
   await db.sources[0]?.start(() => undefined);
-  db.attach({ status, controller: { resync: async (reason) => void resyncs.push(reason) } });
-  return { db, status, resyncs };
+  db.attach({ status });
+  return { db, status, leadership };
 }
 
 describe('startDatabase', () => {
@@ -51,7 +53,7 @@ describe('startDatabase', () => {
     expect(await psqlRows(url, 'SELECT count(*) FROM maracker.daemons')).toEqual(['0']);
   });
 
-  it('with two daemons: one leads and writes app_status, the other follows; when the leader stops the follower takes over, rewrites the table and resyncs', async () => {
+  it('with two daemons: one leads and writes app_status, the other follows; when the leader stops the follower takes over, rewrites the table and tells the controller', async () => {
     const url = await server.database();
     const a = await daemon(url, 'a');
     await until(() => a.db.election.isLeader, 'a to lead');
@@ -69,7 +71,7 @@ describe('startDatabase', () => {
     running.splice(running.findIndex((r) => r.db === a.db), 1);
     await until(() => b.status.role === 'leader', 'b to lead', 15_000);
     await until(async () => (await psqlRows(url, 'SELECT id, instance FROM maracker.app_status')).join() === '/from/b|b', "b's status, rewritten");
-    expect(b.resyncs).toEqual(['gained leadership']);
+    expect(b.leadership).toEqual([true]);
   });
 
   it('returns at once and stays a follower while the database is down, then migrates, reads and leads when it comes back', async ({ skip }) => {
