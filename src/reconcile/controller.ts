@@ -87,6 +87,8 @@ export class Controller {
   readonly #abort = new AbortController();
   readonly #candidateSince = new Map<AppId, number>();
   readonly #deploymentFailures = new Map<AppId, string>();
+  /** Apps waiting for a deployment slot, oldest first. */
+  readonly #slotWaiters = new Set<AppId>();
   #view: DesiredView | undefined;
   #began = false;
   #stopped = false;
@@ -107,6 +109,7 @@ export class Controller {
     const o = deps.options;
     this.#guard = new PruneGuard(o.pruneGuard);
     this.#gate = new DeploymentGate({ max: o.maxDeployments });
+    this.#gate.onFree(() => this.#admitSlotWaiters());
     const writer = new Writer({
       marathon: deps.marathon,
       gate: this.#gate,
@@ -135,6 +138,10 @@ export class Controller {
       marathonKnown: () => this.#marathonKnown,
       onMarathonError: (err) => this.#marathonError(err),
       onMarathonOk: () => this.#marathonOk(),
+      waitForSlot: (id) => {
+        this.#slotWaiters.delete(id);
+        this.#slotWaiters.add(id);
+      },
       logger: deps.logger,
       timers: this.#timers,
       options: { prune: o.prune, force: o.force, pruneSettleMs: o.pruneSettleMs ?? 2000, progressPollMs: o.progressPollMs ?? 1000 },
@@ -159,6 +166,16 @@ export class Controller {
   /** Largest number of concurrent deployments maracker held (benchmarks compare it to the cap). */
   get deploymentsPeak(): number {
     return this.#gate.peak;
+  }
+
+  /** Re-queues as many slot waiters as there are free slots, oldest first. */
+  #admitSlotWaiters(): void {
+    let free = this.#gate.free;
+    for (const id of this.#slotWaiters) {
+      if (free-- <= 0 || this.#stopped) break;
+      this.#slotWaiters.delete(id);
+      this.#queue.add(id);
+    }
   }
 
   get began(): boolean {

@@ -26,7 +26,7 @@ export class DeploymentGate {
   #limit: number;
   #pending = 0;
   readonly #held = new Set<string>();
-  readonly #waiters: Array<() => void> = [];
+  readonly #listeners: Array<() => void> = [];
   #successesSinceChange = 0;
   #peak = 0;
 
@@ -62,23 +62,23 @@ export class DeploymentGate {
     return [...this.#held];
   }
 
-  /** Waits (FIFO) for a free slot. Resolves undefined when aborted first. */
-  acquire(signal?: AbortSignal): Promise<GateTicket | undefined> {
-    if (signal?.aborted) return Promise.resolve(undefined);
-    if (this.#waiters.length === 0 && this.inFlight < this.#limit) return Promise.resolve(this.#take());
-    return new Promise((resolve) => {
-      const wake = (): void => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve(this.#take());
-      };
-      const onAbort = (): void => {
-        const i = this.#waiters.indexOf(wake);
-        if (i >= 0) this.#waiters.splice(i, 1);
-        resolve(undefined);
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
-      this.#waiters.push(wake);
-    });
+  /** Free slots under the current limit. */
+  get free(): number {
+    return Math.max(0, this.#limit - this.inFlight);
+  }
+
+  /**
+   * Takes a slot when one is free. Never waits: a reconcile that finds none gives its worker
+   * back and is re-queued when a slot frees (see onFree), so waiting writes cannot starve
+   * every other app of reconciles and status.
+   */
+  tryAcquire(): GateTicket | undefined {
+    return this.inFlight < this.#limit ? this.#take() : undefined;
+  }
+
+  /** Called whenever slots may have freed (a deployment finished, a write failed, the limit grew). */
+  onFree(listener: () => void): void {
+    this.#listeners.push(listener);
   }
 
   /** A deployment maracker holds a slot for has finished (successfully or not). */
@@ -129,9 +129,6 @@ export class DeploymentGate {
   }
 
   #wake(): void {
-    while (this.#waiters.length > 0 && this.inFlight < this.#limit) {
-      const next = this.#waiters.shift() as () => void;
-      next();
-    }
+    if (this.free > 0) for (const l of this.#listeners) l();
   }
 }

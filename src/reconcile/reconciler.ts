@@ -54,6 +54,8 @@ export interface ReconcilerDeps {
   marathonKnown: () => boolean;
   onMarathonError: (err: unknown) => void;
   onMarathonOk: () => void;
+  /** The app waits for a deployment slot: re-queue it when one frees. */
+  waitForSlot: (id: AppId) => void;
   logger: Logger;
   timers: Timers;
   options: ReconcilerOptions;
@@ -206,6 +208,16 @@ export class Reconciler {
         this.#writeStatus(action.id, { sync: 'OutOfSync', entry, actual, lastError: null, pending });
         return { kind: 'done' };
       case 'stopped':
+        return { kind: 'done' };
+      case 'no-slot':
+        this.#writeStatus(action.id, {
+          sync: 'OutOfSync',
+          entry,
+          actual,
+          lastError: { message: `waiting for a deployment slot (${outcome.inFlight} of ${outcome.limit} in use)`, code: 'deployment-slot' },
+          pending,
+        });
+        this.d.waitForSlot(action.id);
         return { kind: 'done' };
       case 'retry':
         log.warn({ action: action.kind, err: outcome.error }, `${action.kind} deferred: ${outcome.error.message}`);

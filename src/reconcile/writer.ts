@@ -20,6 +20,8 @@ export type WriteOutcome =
   | { kind: 'not-leader' }
   /** The daemon is shutting down. */
   | { kind: 'stopped' }
+  /** Every deployment slot is taken: the app waits its turn (re-queued when one frees). */
+  | { kind: 'no-slot'; inFlight: number; limit: number }
   /** Transient: try again (after `afterMs` when the writer knows a better delay than backoff). */
   | { kind: 'retry'; error: ErrorRecord; afterMs?: number }
   /** Marathon refused the definition itself: retrying the same input cannot succeed. */
@@ -82,13 +84,14 @@ export class Writer {
 
   async #write(action: Action, kind: WriteKind): Promise<WriteOutcome> {
     if (!(await this.d.leadership.canWrite())) return { kind: 'not-leader' };
-    const ticket = await this.d.gate.acquire(this.d.signal);
-    if (!ticket) return { kind: 'stopped' };
+    if (this.d.signal.aborted) return { kind: 'stopped' };
+    const ticket = this.d.gate.tryAcquire();
+    if (!ticket) return { kind: 'no-slot', inFlight: this.d.gate.inFlight, limit: this.d.gate.limit };
     if (!(await this.d.bucket.take(this.d.signal))) {
       ticket.cancel();
       return { kind: 'stopped' };
     }
-    // Waiting for a slot can take long: a daemon that lost its lock meanwhile must not write.
+    // Waiting for the write rate can take a while: a daemon that lost its lock meanwhile must not write.
     if (!(await this.d.leadership.canWrite())) {
       ticket.cancel();
       return { kind: 'not-leader' };

@@ -315,3 +315,22 @@ describe('Controller write discipline', () => {
     expect(marathon.writes()).toEqual(['PUT /demo/web force']);
   });
 });
+
+describe('Controller under a full deployment cap', () => {
+  it('keeps reconciling and reporting every app while writes wait for a deployment slot, then writes them in turn', async () => {
+    const { marathon, source, status, controller } = setup({ options: { maxDeployments: 2, concurrency: 2 } });
+    const ids = Array.from({ length: 6 }, (_, i) => `/demo/app${i}`);
+    source.set({ apps: ids.map((id) => desiredApp({ id })) });
+    await controller.start();
+    await until(() => marathon.writes().length === 2, 'two creates');
+    // The others are reported, not starved: waiting for a slot.
+    await until(() => ids.every((id) => status.getApp(id) !== undefined), 'every app in status');
+    expect(ids.slice(2).map((id) => status.getApp(id)?.lastError?.code)).toEqual(Array(4).fill('deployment-slot'));
+    expect(marathon.writes()).toHaveLength(2);
+    // The fake's deployments finish when Marathon no longer lists them; lost events are covered by the poll.
+    marathon.emit({ eventType: 'deployment_success', plan: { id: 'dep-1' } });
+    marathon.emit({ eventType: 'deployment_success', plan: { id: 'dep-2' } });
+    await until(() => marathon.writes().length === 4, 'the next two, in order');
+    expect(marathon.writes()).toEqual(ids.slice(0, 4).map((id) => `POST ${id}`));
+  });
+});

@@ -2,39 +2,45 @@ import { describe, expect, it } from 'vitest';
 import { DeploymentGate } from '../../src/reconcile/deployment-gate.js';
 
 describe('DeploymentGate', () => {
-  it('holds a slot per running deployment and admits waiters when one finishes', async () => {
+  it('holds a slot per running deployment and refuses more than the limit without waiting', () => {
     const gate = new DeploymentGate({ max: 2 });
-    const a = await gate.acquire();
-    const b = await gate.acquire();
-    a?.bind('dep-a');
-    b?.bind('dep-b');
-    let third = false;
-    const waiting = gate.acquire().then((t) => ((third = true), t));
-    await Promise.resolve();
-    expect(third).toBe(false);
+    gate.tryAcquire()?.bind('dep-a');
+    gate.tryAcquire()?.bind('dep-b');
+    expect(gate.tryAcquire()).toBeUndefined();
     expect(gate.inFlight).toBe(2);
+    expect(gate.free).toBe(0);
     gate.settle('dep-a');
-    (await waiting)?.bind('dep-c');
-    expect(third).toBe(true);
+    gate.tryAcquire()?.bind('dep-c');
     expect(gate.heldDeployments().sort()).toEqual(['dep-b', 'dep-c']);
     expect(gate.peak).toBe(2);
   });
 
-  it('frees the slot of a write that started no deployment', async () => {
+  it('tells listeners when a slot frees, so waiting apps can be re-queued', () => {
     const gate = new DeploymentGate({ max: 1 });
-    (await gate.acquire())?.cancel();
-    expect(gate.inFlight).toBe(0);
-    expect(await gate.acquire()).toBeDefined();
+    let told = 0;
+    gate.onFree(() => told++);
+    gate.tryAcquire()?.bind('d');
+    gate.settle('d');
+    expect(told).toBe(1);
+    gate.tryAcquire()?.cancel();
+    expect(told).toBe(2);
   });
 
-  it('frees deployments Marathon no longer lists, since events can be lost', async () => {
+  it('frees the slot of a write that started no deployment', () => {
+    const gate = new DeploymentGate({ max: 1 });
+    gate.tryAcquire()?.cancel();
+    expect(gate.inFlight).toBe(0);
+    expect(gate.tryAcquire()).toBeDefined();
+  });
+
+  it('frees deployments Marathon no longer lists, since events can be lost', () => {
     const gate = new DeploymentGate({ max: 3 });
-    for (const id of ['d1', 'd2', 'd3']) (await gate.acquire())?.bind(id);
+    for (const id of ['d1', 'd2', 'd3']) gate.tryAcquire()?.bind(id);
     gate.syncActive(new Set(['d2']));
     expect(gate.heldDeployments()).toEqual(['d2']);
   });
 
-  it('halves its limit when Marathon refuses with its cap, then grows back one step per limit successes', async () => {
+  it('halves its limit when Marathon refuses with its cap, then grows back one step per limit successes', () => {
     const gate = new DeploymentGate({ max: 8 });
     gate.capExceeded();
     expect(gate.limit).toBe(4);
@@ -42,24 +48,17 @@ describe('DeploymentGate', () => {
     gate.capExceeded();
     gate.capExceeded();
     expect(gate.limit).toBe(1);
-    (await gate.acquire())?.bind('x');
+    gate.tryAcquire()?.bind('x');
     gate.settle('x');
     expect(gate.limit).toBe(2);
     for (const id of ['y', 'z']) {
-      (await gate.acquire())?.bind(id);
+      gate.tryAcquire()?.bind(id);
       gate.settle(id);
     }
     expect(gate.limit).toBe(3);
   });
 
-  it('lets an aborted waiter go without taking a slot', async () => {
-    const gate = new DeploymentGate({ max: 1 });
-    (await gate.acquire())?.bind('d');
-    const ac = new AbortController();
-    const w = gate.acquire(ac.signal);
-    ac.abort();
-    expect(await w).toBeUndefined();
-    gate.settle('d');
-    expect(gate.inFlight).toBe(0);
+  it('checks its options', () => {
+    expect(() => new DeploymentGate({ max: 0 })).toThrow('Expected `max` to be an integer from 1 and up, got `0`');
   });
 });

@@ -1,0 +1,124 @@
+// End-to-end proofs of the database source with real daemon processes: nothing lost while
+// the listening connection is killed, nothing deleted while the database is down, and one
+// writer among several daemons with failover when it dies.
+
+import { describe, expect, it } from 'vitest';
+import type { Sandbox } from '../../src/sandbox/sandbox.js';
+import { eventually, startDaemonProcess, type DaemonProcess } from '../helpers/daemon-process.js';
+import { gitRepo } from '../helpers/git-repo.js';
+import { manifestYaml } from '../helpers/manifests.js';
+import { connect, psql, usePostgres } from '../helpers/postgres.js';
+import { appWrites, sandbox } from '../helpers/sandbox.js';
+
+const server = usePostgres();
+
+const spec = (instances = 1) => JSON.stringify({ cmd: 'sleep 3600', instances, cpus: 0.01, mem: 16 });
+
+async function sql(url: string, statement: string): Promise<void> {
+  const r = await psql(url, statement, ['-v', 'ON_ERROR_STOP=1']);
+  if (r.code !== 0) throw new Error(`psql failed: ${r.stderr}`);
+}
+
+function daemon(marathon: Sandbox, url: string, instance: string, args: string[] = []): Promise<DaemonProcess> {
+  return startDaemonProcess({ marathonUrl: marathon.url, databaseUrl: url, args: ['--instance', instance, '--resync-interval', '5', ...args] });
+}
+
+/** Waits for the daemon's listening connection to exist, then terminates it; returns how many. */
+async function terminateListener(url: string): Promise<number> {
+  const count = async (q: string) => Number((await psql(url, q, ['-At'])).stdout.trim());
+  await eventually(async () => (await count("SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE 'maracker/listen%'")) > 0, 'a listening connection');
+  return count("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name LIKE 'maracker/listen%'");
+}
+
+describe('database source, end to end', () => {
+  it('applies all 3,000 inserted rows although its listening connection is terminated twice meanwhile', async () => {
+    const url = await server.database();
+    // One port per task: the default agent range (1,001 ports) cannot hold 3,000 tasks.
+    const marathon = await sandbox({ deploymentDurationMs: 10, hostPortRange: { min: 20000, max: 40000 } });
+    const d = await daemon(marathon, url, 'e2e-3000', ['--write-rate', '2000', '--max-deployments', '500', '--concurrency', '16', '--log-level', 'info']);
+    await eventually(async () => (await d.status()).ready, 'first sync');
+    const client = await connect(url);
+    let terminated = 0;
+    for (let batch = 0; batch < 30; batch++) {
+      const values = Array.from({ length: 100 }, (_, i) => `('/load/app-${batch * 100 + i}', '${spec()}')`).join(',');
+      await client.query(`INSERT INTO maracker.apps (id, spec) VALUES ${values}`);
+      if (batch === 8 || batch === 19) terminated += await terminateListener(url);
+    }
+    expect(terminated).toBeGreaterThanOrEqual(2);
+    await eventually(() => marathon.apps().length === 3000, '3,000 apps in Marathon', 240_000);
+    const creates = appWrites(marathon).filter((e) => e.method === 'POST');
+    expect(creates.filter((e) => e.status === 409)).toEqual([]);
+    expect(new Set(marathon.apps().map((a) => a.id)).size).toBe(3000);
+  }, 300_000);
+
+  it('writes nothing while the database is down for 30 s (leadership cannot be confirmed), says Degraded, and converges when it is back', async ({ skip }) => {
+    if (!server.canRestart) skip();
+    const url = await server.database();
+    const marathon = await sandbox();
+    const repo = await gitRepo();
+    await repo.write('web.yaml', manifestYaml({ name: 'web', group: 'files' }));
+    repo.commit('web');
+    await sql(url, 'SELECT 1');
+    const d = await startDaemonProcess({ marathonUrl: marathon.url, databaseUrl: url, manifests: repo.manifests, args: ['--instance', 'e2e-outage', '--resync-interval', '2'] });
+    await eventually(async () => (await d.status()).ready, 'first sync');
+    await sql(url, `INSERT INTO maracker.apps (id, spec) VALUES ('/db/a', '${spec()}'), ('/db/b', '${spec()}')`);
+    await eventually(() => marathon.app('/db/a') && marathon.app('/db/b') && marathon.app('/files/web'), 'all three apps');
+    const since = marathon.requestLog().at(-1)?.seq ?? 0;
+
+    await server.stop();
+    let stoppedFor = 0;
+    try {
+      const down = Date.now();
+      const degraded = await eventually(async () => {
+        const s = await d.status();
+        return s.phase === 'Degraded' ? s : undefined;
+      }, 'phase Degraded', 10_000);
+      expect(degraded.sources.find((s) => s.name === 'database')).toMatchObject({ state: 'Unknown' });
+      // The leader lock lives in the database: without it no daemon may write, not even for
+      // the folder, since another daemon may hold the lock on the other side of a partition.
+      await repo.write('web.yaml', manifestYaml({ name: 'web', group: 'files', instances: 2 }));
+      await eventually(async () => (await d.status()).role === 'follower', 'leadership given up');
+      await new Promise((r) => setTimeout(r, Math.max(0, 30_000 - (Date.now() - down))));
+      stoppedFor = Date.now() - down;
+      expect(appWrites(marathon, undefined, since)).toEqual([]);
+      expect(marathon.app('/db/a')).toBeDefined();
+      expect(marathon.app('/db/b')).toBeDefined();
+      expect((await d.app('/db/a'))?.sync).toBe('Unknown');
+    } finally {
+      await server.start();
+    }
+    expect(stoppedFor).toBeGreaterThanOrEqual(30_000);
+    await eventually(async () => (await d.status()).sources.find((s) => s.name === 'database')?.state === 'Ready', 'the database source Ready again', 30_000);
+    await sql(url, `UPDATE maracker.apps SET spec = '${spec(3)}' WHERE id = '/db/a'; DELETE FROM maracker.apps WHERE id = '/db/b'`);
+    await eventually(() => marathon.app('/db/a')?.instances === 3 && marathon.app('/db/b') === undefined, 'row changes applied after the outage', 30_000);
+    await eventually(() => marathon.app('/files/web')?.instances === 2, 'the folder change made during the outage applied');
+    await eventually(async () => (await d.status()).phase === 'Ready', 'phase Ready', 30_000);
+  }, 120_000);
+
+  it('lets exactly one of two daemons write, and hands over within 15 s when that one is killed', async () => {
+    const url = await server.database();
+    const marathon = await sandbox();
+    const a = await daemon(marathon, url, 'e2e-a');
+    await eventually(async () => (await a.status()).role === 'leader', 'a leads');
+    const b = await daemon(marathon, url, 'e2e-b');
+    await eventually(async () => (await b.status()).ready, 'b synced');
+    expect((await b.status()).role).toBe('follower');
+
+    await sql(url, `INSERT INTO maracker.apps (id, spec) VALUES ${Array.from({ length: 10 }, (_, i) => `('/ha/app-${i}', '${spec()}')`).join(',')}`);
+    await eventually(() => marathon.apps().length === 10, 'ten apps created');
+    // Followers keep status current too.
+    await eventually(async () => (await b.status()).apps.filter((x) => x.sync === 'Synced').length === 10, 'the follower sees them Synced');
+    await new Promise((r) => setTimeout(r, 2000));
+    const posts = appWrites(marathon).filter((e) => e.method === 'POST');
+    expect(posts.map((e) => e.status)).toEqual(Array(10).fill(201));
+
+    const killedAt = Date.now();
+    a.kill();
+    await eventually(async () => (await b.status()).role === 'leader', 'b takes over', 15_000);
+    const handover = Date.now() - killedAt;
+    expect(handover).toBeLessThan(15_000);
+    await sql(url, `INSERT INTO maracker.apps (id, spec) VALUES ('/ha/after', '${spec()}')`);
+    await eventually(() => marathon.app('/ha/after') !== undefined, 'the new leader applies a new row');
+    console.log(`leader handover after SIGKILL: ${handover} ms`);
+  }, 120_000);
+});
