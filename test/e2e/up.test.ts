@@ -71,3 +71,22 @@ describe('maracker up (npm start)', () => {
     expect(pids(`-p ${pgPort}`)).toEqual([]);
   }, 180_000);
 });
+
+describe('maracker up where the embedded PostgreSQL cannot run', () => {
+  it('still runs the manifests, and says why there is no database and what to do', async () => {
+    const dir = await tempDir('maracker-up-'); // mode 0700: the postgres user cannot enter it
+    await cp(REPO_MANIFESTS, join(dir, 'manifests'), { recursive: true });
+    const up = await startDaemonProcess({
+      command: 'up',
+      cwd: dir,
+      manifests: join(dir, 'manifests'),
+      args: ['--sandbox-listen', `127.0.0.1:${await freePort()}`, '--postgres-port', String(await freePort())],
+      startTimeoutMs: 60_000,
+    });
+    expect(up.output()).toContain('PostgreSQL        not running: the embedded PostgreSQL could not start');
+    expect(up.output()).toContain('cannot enter');
+    await eventually(async () => (await up.app('/demo/hello'))?.health === 'Healthy', '/demo/hello Healthy', 45_000);
+    expect((await up.status()).sources.map((s) => s.name)).toEqual(['folder']);
+    expect(await up.stop(30_000)).toBe(0);
+  }, 120_000);
+});

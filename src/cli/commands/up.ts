@@ -5,6 +5,7 @@
 import { join, resolve } from 'node:path';
 import { buildDaemonConfig, DAEMON_OPTIONS, MARATHON_OPTIONS, parseHostPort } from '../../config/daemon.js';
 import { ConfigError, parseOptions, type OptionSpec } from '../../config/options.js';
+import { errorCode, errorMessage } from '../../errors.js';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../db/embedded.js';
 import { launchDaemon } from '../../launch.js';
 import { createLogger } from '../../log.js';
@@ -41,7 +42,7 @@ export const command: Command = {
     [1, 'invalid configuration, or a port already in use'],
   ],
   async run(args, io) {
-    const { values, positionals } = parseOptions(UP_OPTIONS, args, io.env);
+    const { values, positionals, explicit } = parseOptions(UP_OPTIONS, args, io.env);
     const problems = positionals.length > 0 ? [`unexpected argument ${positionals[0]}`] : [];
     const sandboxAt = parseHostPort(String(values['sandbox-listen']), '--sandbox-listen', problems);
     if (problems.length > 0) throw new ConfigError(problems);
@@ -60,6 +61,7 @@ export const command: Command = {
     let sandbox: Sandbox;
     let postgres: EmbeddedPostgres | undefined;
     let daemon: Daemon;
+    let noDatabase: string | undefined;
     try {
       sandbox = await startSandbox({
         host: sandboxAt.host,
@@ -71,9 +73,18 @@ export const command: Command = {
       });
       started.push(() => sandbox.close());
       if (embedded) {
-        postgres = await startEmbeddedPostgres({ dataDir: join(dataDir, 'postgres'), port: Number(values['postgres-port']), logger: logger.child({ component: 'postgres' }) });
-        const pg = postgres;
-        started.push(() => pg.stop());
+        try {
+          postgres = await startEmbeddedPostgres({ dataDir: join(dataDir, 'postgres'), port: Number(values['postgres-port']), logger: logger.child({ component: 'postgres' }) });
+          const pg = postgres;
+          started.push(() => pg.stop());
+        } catch (err) {
+          // A first run should work wherever the checkout is: when the embedded server cannot
+          // run here (e.g. a checkout under /root, which its `postgres` user cannot enter), go
+          // on with the folder source and say why, unless the database was asked for explicitly.
+          if (errorCode(err) !== 'MRK_DB_EMBEDDED_FAILED' || explicit.has('database')) throw err;
+          noDatabase = `the embedded PostgreSQL could not start: ${errorMessage(err)}`;
+          logger.warn({ err: errorMessage(err) }, 'running without the database source');
+        }
       }
       const config = configFor(sandbox.url, postgres?.url ?? (values['database-url'] as string | undefined));
       daemon = await launchDaemon(config, { logger });
@@ -90,6 +101,9 @@ export const command: Command = {
       `  Marathon sandbox  ${sandbox.url}  (command apps run as local processes)`,
       `  Status            ${status}/status`,
       ...(psql ? [`  PostgreSQL        ${psql}`] : []),
+      ...(noDatabase
+        ? [`  PostgreSQL        not running: ${noDatabase}`, '                    (only the manifests folder is a source; --database-url uses a PostgreSQL of yours, --no-database silences this)']
+        : []),
       `  Manifests         ${daemon.config.manifests ?? '(none)'}`,
       '',
       'Try a change:',
