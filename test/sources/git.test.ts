@@ -9,14 +9,20 @@ function git(dir: string, ...args: string[]): string {
   return execFileSync('git', ['-C', dir, '-c', 'user.email=t@example.org', '-c', 'user.name=t', ...args], { encoding: 'utf8' }).trim();
 }
 
+/** A repository whose first commit holds manifests/a.yaml. */
+async function repoWithManifests(): Promise<string> {
+  const repo = await tempDir();
+  git(repo, 'init', '-q');
+  await mkdir(join(repo, 'manifests'));
+  await writeFile(join(repo, 'manifests', 'a.yaml'), 'x: 1\n');
+  git(repo, 'add', '.');
+  git(repo, 'commit', '-qm', 'first');
+  return repo;
+}
+
 describe('readGitRevision', () => {
   it('reports the HEAD commit of the work tree that holds the folder, and whether it is dirty there', async () => {
-    const repo = await tempDir();
-    git(repo, 'init', '-q');
-    await mkdir(join(repo, 'manifests'));
-    await writeFile(join(repo, 'manifests', 'a.yaml'), 'x: 1\n');
-    git(repo, 'add', '.');
-    git(repo, 'commit', '-qm', 'first');
+    const repo = await repoWithManifests();
     const head = git(repo, 'rev-parse', 'HEAD');
     expect(await readGitRevision(join(repo, 'manifests'))).toEqual({ commit: head, dirty: false });
     await writeFile(join(repo, 'manifests', 'b.yaml'), 'y: 2\n');
@@ -24,12 +30,7 @@ describe('readGitRevision', () => {
   });
 
   it('ignores changes outside the manifests folder', async () => {
-    const repo = await tempDir();
-    git(repo, 'init', '-q');
-    await mkdir(join(repo, 'manifests'));
-    await writeFile(join(repo, 'manifests', 'a.yaml'), 'x: 1\n');
-    git(repo, 'add', '.');
-    git(repo, 'commit', '-qm', 'first');
+    const repo = await repoWithManifests();
     await writeFile(join(repo, 'README'), 'elsewhere\n');
     expect((await readGitRevision(join(repo, 'manifests')))?.dirty).toBe(false);
   });

@@ -1,21 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AppStatus } from '../../src/status/model.js';
+import { appStatus } from './fixtures.js';
 import { StatusStore } from '../../src/status/store.js';
-
-function appStatus(fields: Partial<AppStatus> = {}): AppStatus {
-  return {
-    id: '/demo/web',
-    source: 'web.yaml:1',
-    sync: 'Synced',
-    health: 'Healthy',
-    instances: { desired: 1, running: 1, healthy: 1 },
-    url: null,
-    lastAppliedAt: null,
-    lastError: null,
-    pendingChanges: [],
-    ...fields,
-  };
-}
 
 function store(): StatusStore {
   return new StatusStore({ instance: 'test-1', marathonUrl: 'http://127.0.0.1:8080', now: () => new Date('2026-01-01T00:00:00Z') });
