@@ -3,6 +3,7 @@
 // Marathon client, the sources and the controller.
 
 import type { DaemonConfig } from './config/daemon.js';
+import { MarackerError } from './errors.js';
 import { createLogger, type Logger } from './log.js';
 import type { MarathonAuth } from './marathon/auth.js';
 import { MarathonClient } from './marathon/client.js';
@@ -58,7 +59,11 @@ export async function startDaemon(config: DaemonConfig, extras: DaemonExtras = {
     store: status,
     metrics,
     token: config.statusToken,
-    approvePrune: (by) => controller?.approvePrune(by) ?? [],
+    approvePrune: (by) => {
+      // Approvals live in the memory of the daemon that deletes: the leader.
+      if (status.role === 'follower') throw new MarackerError('MRK_NOT_LEADER', 'this daemon is a follower: approve on the leader (see role in GET /status of each daemon)');
+      return controller?.approvePrune(by) ?? [];
+    },
     logger: logger.child({ component: 'status' }),
     readyCheck: () =>
       status.stopping ? { ready: false, message: 'shutting down' } : controller?.began ? { ready: true } : { ready: false, message: 'waiting for sources and Marathon' },

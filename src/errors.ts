@@ -9,6 +9,7 @@
 //   MRK_PLAN_INPUT_INVALID      plan/errors.ts     duplicate or mismatched app ids given to the planner
 //   MRK_SOURCE_UNREADABLE       sources/errors.ts  a source could not be read (state unknown)
 //   MRK_STATUS_*                status/errors.ts   status API errors (HTTP) and listen failures
+//   MRK_NOT_LEADER              daemon.ts          a prune approval sent to a follower
 //   MRK_DB_*                    db/errors.ts       database failures: TIMEOUT, MIGRATION_FAILED, EMBEDDED_FAILED, EMBEDDED_IN_USE
 
 export class MarackerError extends Error {

@@ -2,19 +2,23 @@
 // of manifests, driven the way operators drive them (commit, edit, remove, break files,
 // edit Marathon by hand).
 
+import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { LABEL_MANAGED_BY } from '../../src/model/labels.js';
-import { startDaemonProcess, eventually, type DaemonProcess } from '../helpers/daemon-process.js';
+import { CLI, startDaemonProcess, eventually, type DaemonProcess } from '../helpers/daemon-process.js';
 import { gitRepo, type GitRepo } from '../helpers/git-repo.js';
 import { manifestYaml } from '../helpers/manifests.js';
 import { appWrites, describeWrites, sandbox } from '../helpers/sandbox.js';
 import type { Sandbox } from '../../src/sandbox/sandbox.js';
+import { HARNESS_MARK, type History } from '../harness/history.js';
+import { watchInvariants } from '../harness/watch.js';
 
-async function setup(args: string[] = []): Promise<{ repo: GitRepo; marathon: Sandbox; daemon: DaemonProcess }> {
+async function setup(args: string[] = []): Promise<{ repo: GitRepo; marathon: Sandbox; daemon: DaemonProcess; history: History }> {
   const repo = await gitRepo();
   const marathon = await sandbox();
+  const { history } = await watchInvariants({ sandbox: marathon, manifests: repo.manifests });
   const daemon = await startDaemonProcess({ marathonUrl: marathon.url, manifests: repo.manifests, args: ['--resync-interval', '2', ...args] });
-  return { repo, marathon, daemon };
+  return { repo, marathon, daemon, history };
 }
 
 const synced = (daemon: DaemonProcess, id: string, health = 'Healthy') => async () => {
@@ -121,13 +125,36 @@ describe('maracker run against the sandbox', () => {
     expect(marathon.apps()).toHaveLength(8);
   });
 
+  it('deletes a blocked list once an operator approves it with maracker prune approve and the status token', async () => {
+    const { repo, marathon, daemon, history } = await setup(['--status-token', 's3cret']);
+    for (let i = 0; i < 8; i++) await repo.write(`app${i}.yaml`, manifestYaml({ name: `app${i}` }));
+    repo.commit('eight apps');
+    await eventually(async () => marathon.apps().length === 8 && (await fetch(`${daemon.statusUrl}/readyz`, { headers: { authorization: 'Bearer s3cret' } })).status === 200, 'eight apps');
+    for (let i = 0; i < 7; i++) await repo.remove(`app${i}.yaml`);
+    repo.commit('remove most');
+    const cli = (...args: string[]) => spawnSync(process.execPath, [CLI, 'prune', ...args, '--status', daemon.statusUrl], { encoding: 'utf8', env: { PATH: process.env['PATH'] ?? '' } });
+    await eventually(() => cli('show', '--status-token', 's3cret').status === 0, 'the blocked list shown');
+    expect(cli('show', '--status-token', 's3cret').stdout).toContain('7 apps would be deleted (limit 5 per pass):\n  - /app0\n');
+    const refused = cli('approve');
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toContain('401');
+    expect(marathon.apps()).toHaveLength(8);
+    const start = Date.now();
+    const approved = cli('approve', '--status-token', 's3cret');
+    history.add({ kind: 'prune-approved', start, end: Date.now(), ids: Array.from({ length: 7 }, (_, i) => `/app${i}`) });
+    expect(approved.status).toBe(0);
+    expect(approved.stdout).toContain('approved deleting 7 apps');
+    await eventually(() => marathon.apps().length === 1, 'the approved deletes');
+    expect(daemon.output()).toContain('prune approved by');
+  });
+
   it('restores a managed app scaled by hand in Marathon', async () => {
     const { repo, marathon, daemon } = await setup(['--resync-interval', '3600']);
     await repo.write('web.yaml', manifestYaml({ name: 'web', instances: 2 }));
     repo.commit('web');
     await eventually(synced(daemon, '/web'), 'web running');
     const since = marathon.requestLog().at(-1)?.seq ?? 0;
-    const res = await fetch(`${marathon.url}/v2/apps/web`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ instances: 5 }) });
+    const res = await fetch(`${marathon.url}/v2/apps/web?${HARNESS_MARK}=1`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ instances: 5 }) });
     expect(res.status).toBe(200);
     await eventually(() => marathon.app('/web')?.instances === 2 && marathon.deployments().length === 0, 'instances restored to 2');
     // The hand edit, then exactly one repair: no 409 storm while Marathon deploys the hand edit.
