@@ -214,7 +214,7 @@ describe('checkInvariants', () => {
     const log = new Log().create(0.5, appOf('web.yaml', WEB1, '/web')).update(20, appOf('web.yaml', WEB1, '/web')).create(21, appOf('x.yaml', manifestYaml({ name: 'ghost' }), '/ghost'));
     const v = checkInvariants({ log: log.entries, history });
     expect(rules(v)).toEqual(['stale-write /web 2', 'stale-write /ghost 3']);
-    expect(v[1]?.message).toContain('no source ever declared it');
+    expect(v[1]?.message).toContain('no source ever declared this spec on its own');
   });
 });
 

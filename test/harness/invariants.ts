@@ -164,7 +164,7 @@ export function checkInvariants(input: CheckInput): Violation[] {
       if (matched.length === 0) {
         const all = timeline.apps.get(w.id) ?? [];
         const older = all.filter((s) => matches(w, s) && s.start <= w.time);
-        const why = older.length > 0 ? `it is the spec of ${describeSegment(older[older.length - 1] as Segment)}, superseded before the window` : 'no source ever declared it';
+        const why = older.length > 0 ? `it is the spec of ${describeSegment(older[older.length - 1] as Segment)}, superseded before the window` : 'no source ever declared this spec on its own (valid, not in conflict)';
         add('stale-write', w, `${w.describe} wrote ${w.id}${describeBody(w)}, which no source declared during the ${propagationMs} ms before it: ${why}; the sources said: ${segs.map(describeSegment).join('; then ')}`);
       }
     }
