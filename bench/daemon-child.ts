@@ -1,0 +1,231 @@
+// The daemon under benchmark, in a process of its own: the real configuration parser and
+// launchDaemon (folder source, database source, leader election, status server: everything
+// `maracker run` starts), plus a small IPC channel so the bench can start a resync pass and
+// read the daemon's own CPU time and memory from inside (process.cpuUsage: every thread of
+// the process, microsecond resolution). The sandbox and the clocks that time requests live
+// in the parent process, so nothing the bench does is charged to the daemon.
+//
+// Run by bench/daemon-process.ts, never by hand: `node dist/bench/daemon-child.js <run options>`.
+
+import { readFile, writeFile } from 'node:fs/promises';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { loadDaemonConfig } from '../src/config/daemon.js';
+import type { Daemon } from '../src/daemon.js';
+import { launchDaemon } from '../src/launch.js';
+import { createLogger } from '../src/log.js';
+
+export type ChildRequest =
+  | { seq: number; cmd: 'state' }
+  | { seq: number; cmd: 'pass'; ids: number; writes: number; timeoutMs: number }
+  | { seq: number; cmd: 'counters' }
+  | { seq: number; cmd: 'stop' };
+
+export interface ChildState {
+  ready: boolean;
+  began: boolean;
+  role: string;
+  deploymentsPeak: number;
+  deploymentsInFlight: number;
+  queueDepth: number;
+}
+
+export interface PassResult {
+  /** CPU time of the daemon process (user + system, all threads) from the resync call until every id was reconciled. */
+  cpuMs: number;
+  userMs: number;
+  systemMs: number;
+  wallMs: number;
+  /** Until the sources were re-read and Marathon listed (the resync call itself). */
+  listWallMs: number;
+  reconciles: number;
+  distinctIds: number;
+  /** Peak resident set during the pass (VmHWM after resetting it), MiB; lifetime peak when the reset is refused. */
+  peakRssMiB: number;
+  peakRssScope: 'pass' | 'process';
+  rssMiB: number;
+  heapUsedMiB: number;
+  /** Longest the daemon's event loop was blocked during the pass (10 ms resolution), and its p99. */
+  loopDelayMaxMs: number;
+  loopDelayP99Ms: number;
+  writes: Record<string, number>;
+}
+
+export interface Counters {
+  reconciles: number;
+  writes: Record<string, number>;
+  resyncs: number;
+  cpuMs: number;
+  maxRssMiB: number;
+}
+
+type Reply = { seq: number; ok: true; value: unknown } | { seq: number; ok: false; error: string };
+
+function send(message: unknown): void {
+  process.send?.(message);
+}
+
+async function vmHwmKiB(): Promise<number | undefined> {
+  const text = await readFile('/proc/self/status', 'utf8').catch(() => '');
+  const m = /^VmHWM:\s+(\d+) kB/m.exec(text);
+  return m ? Number(m[1]) : undefined;
+}
+
+/** Resets the kernel's peak-RSS mark of this process (clear_refs 5, Linux 4.0+). */
+async function resetPeakRss(): Promise<boolean> {
+  try {
+    await writeFile('/proc/self/clear_refs', '5');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const mib = (bytes: number): number => Math.round((bytes / 1048576) * 10) / 10;
+
+async function main(): Promise<void> {
+  // An empty environment: variables of the machine running the bench (DATABASE_URL...) must
+  // not change what is measured. Everything comes from the command line.
+  const { config } = loadDaemonConfig(process.argv.slice(2), {}, process.cwd());
+  const logger = createLogger({ level: config.logLevel, destination: process.stderr });
+
+  let reconciles = 0;
+  let applied = 0;
+  let resyncs = 0;
+  const writes: Record<string, number> = {};
+  const seen = new Set<string>();
+  let pass: { target: number; writes: number; appliedBefore: number; resolve: () => void } | undefined;
+  let daemon: Daemon | undefined;
+
+  const checkPass = (): void => {
+    if (pass && seen.size >= pass.target && applied - pass.appliedBefore >= pass.writes && (daemon?.controller.queueDepth ?? 0) === 0) {
+      const p = pass;
+      pass = undefined;
+      p.resolve();
+    }
+  };
+
+  daemon = await launchDaemon(config, {
+    logger,
+    observer: {
+      reconciled(id) {
+        reconciles++;
+        seen.add(id);
+        checkPass();
+      },
+      wrote(kind, outcome) {
+        const key = `${kind}:${outcome}`;
+        writes[key] = (writes[key] ?? 0) + 1;
+        if (outcome === 'applied') applied++;
+        checkPass();
+      },
+      resynced() {
+        resyncs++;
+      },
+    },
+  });
+  const d = daemon;
+
+  const state = (): ChildState => ({
+    ready: d.status.ready,
+    began: d.controller.began,
+    role: d.status.role,
+    deploymentsPeak: d.controller.deploymentsPeak,
+    deploymentsInFlight: d.controller.deploymentsInFlight,
+    queueDepth: d.controller.queueDepth,
+  });
+
+  /**
+   * One pass: from the resync call until every id was reconciled at least once, `expectedWrites`
+   * writes were applied (apps waiting for a deployment slot are reconciled again when one
+   * frees), and nothing waits in the queue.
+   */
+  const runPass = async (ids: number, expectedWrites: number, timeoutMs: number): Promise<PassResult> => {
+    const reset = await resetPeakRss();
+    const writesBefore = { ...writes };
+    const reconcilesBefore = reconciles;
+    const appliedBefore = applied;
+    seen.clear();
+    const done = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        pass = undefined;
+        reject(new Error(`pass not finished after ${timeoutMs} ms: ${seen.size} of ${ids} ids reconciled, ${applied - appliedBefore} of ${expectedWrites} writes applied, queue depth ${d.controller.queueDepth}`));
+      }, timeoutMs);
+      pass = {
+        target: ids,
+        writes: expectedWrites,
+        appliedBefore,
+        resolve: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+      };
+    });
+    const loop = monitorEventLoopDelay({ resolution: 10 });
+    loop.enable();
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    await d.controller.resync('bench');
+    const listWallMs = performance.now() - t0;
+    checkPass();
+    await done;
+    const cpu = process.cpuUsage(cpu0);
+    const wallMs = performance.now() - t0;
+    loop.disable();
+    const hwm = reset ? await vmHwmKiB() : undefined;
+    const mem = process.memoryUsage();
+    const delta: Record<string, number> = {};
+    for (const [k, n] of Object.entries(writes)) if (n !== (writesBefore[k] ?? 0)) delta[k] = n - (writesBefore[k] ?? 0);
+    return {
+      cpuMs: (cpu.user + cpu.system) / 1000,
+      userMs: cpu.user / 1000,
+      systemMs: cpu.system / 1000,
+      wallMs,
+      listWallMs,
+      reconciles: reconciles - reconcilesBefore,
+      distinctIds: seen.size,
+      peakRssMiB: hwm !== undefined ? Math.round((hwm / 1024) * 10) / 10 : Math.round((process.resourceUsage().maxRSS / 1024) * 10) / 10,
+      peakRssScope: hwm !== undefined ? 'pass' : 'process',
+      rssMiB: mib(mem.rss),
+      heapUsedMiB: mib(mem.heapUsed),
+      // The histogram counts the timer's own 10 ms period as delay: subtract it.
+      loopDelayMaxMs: Math.max(0, loop.max / 1e6 - 10),
+      loopDelayP99Ms: Math.max(0, loop.percentile(99) / 1e6 - 10),
+      writes: delta,
+    };
+  };
+
+  const handle = async (req: ChildRequest): Promise<unknown> => {
+    switch (req.cmd) {
+      case 'state':
+        return state();
+      case 'pass':
+        return runPass(req.ids, req.writes, req.timeoutMs);
+      case 'counters': {
+        const cpu = process.cpuUsage();
+        const counters: Counters = { reconciles, writes: { ...writes }, resyncs, cpuMs: (cpu.user + cpu.system) / 1000, maxRssMiB: Math.round((process.resourceUsage().maxRSS / 1024) * 10) / 10 };
+        return counters;
+      }
+      case 'stop':
+        await d.stop();
+        setImmediate(() => process.exit(0));
+        return true;
+    }
+  };
+
+  process.on('message', (req: ChildRequest) => {
+    handle(req).then(
+      (value) => send({ seq: req.seq, ok: true, value } satisfies Reply),
+      (err: unknown) => send({ seq: req.seq, ok: false, error: err instanceof Error ? err.message : String(err) } satisfies Reply),
+    );
+  });
+  // The parent gone (crashed bench): do not linger.
+  process.on('disconnect', () => {
+    void d.stop().finally(() => process.exit(0));
+  });
+  send({ type: 'started', statusUrl: d.statusServer.url, pid: process.pid });
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench daemon failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});
