@@ -1,0 +1,223 @@
+// Scenarios 5, 6 and 7: a daemon owning 10,000 apps.
+//
+// Setup: 10,000 manifests, one app per file in 50 group folders; the sandbox preloaded with
+// the definitions maracker's own translator produces from them (ownership labels included),
+// so the daemon starts with everything in sync and must write nothing. The daemon runs in
+// its own process (bench/daemon-child.ts) with --no-events and a one-hour resync period:
+// hand edits are found by the pass itself (as after an event-stream outage), and no pass
+// runs but the ones the bench starts.
+//
+// - Full resync pass, 1 % drifted: 100 apps edited by hand in the sandbox (a third scaled,
+//   a third given more memory, a third relabelled), then one pass: sources re-read, owned
+//   apps listed once, every id reconciled. The daemon's CPU time (process.cpuUsage inside
+//   the daemon: user + system, all threads) from the resync call until all 10,000 ids were
+//   reconciled and the queue is empty; peak RSS during the pass (VmHWM reset before it);
+//   the writes the sandbox received, which must be exactly one per drifted app (else the
+//   scenario throws). Median of 3 passes, after 3 warm-up passes.
+// - 100 passes with nothing to do: writes must be 0 (a phantom diff would show here, also on
+//   the apps maracker just repaired).
+// - Status latency: a separate prober process polls GET /status/apps/{id} every 20 ms and
+//   GET /status every 250 ms, while the daemon is idle and during a fourth drifted pass.
+//
+// Run alone: npm run bench -- --only resync
+
+import { performance } from 'node:perf_hooks';
+import { FolderSource } from '../src/sources/folder.js';
+import { silentLogger } from '../src/log.js';
+import type { MarathonApp } from '../src/model/marathon.js';
+import { startSandbox, type Sandbox } from '../src/sandbox/sandbox.js';
+import { startBenchDaemon, until, untilReady, type BenchDaemon } from './daemon-process.js';
+import type { PassResult } from './daemon-child.js';
+import { fleet, translatedFolder, writeManifests, type FleetApp } from './fleet.js';
+import { median, type BenchRecord } from './record.js';
+import type { ProbeSamples } from './status-prober.js';
+import { HOST_PORTS, ms, round1, shuffled, sleep, startProber, summarize, tempDir } from './util.js';
+import { appWriteRequests, lastSeq, writeTarget } from './watch-sandbox.js';
+
+const APPS = 10_000;
+const DRIFTED = 100;
+const WARMUP_PASSES = 3;
+const MEASURED_PASSES = 3;
+const NOOP_PASSES = 100;
+const PROBE = { appEveryMs: 20, statusEveryMs: 250 };
+const IDLE_PROBE_MS = 6_000;
+const FOLDER_RESCANS = 5;
+
+type Drift = 'scale' | 'mem' | 'label';
+
+async function put(sandbox: Sandbox, id: string, body: unknown): Promise<void> {
+  const res = await fetch(`${sandbox.url}/v2/apps${id}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  if (res.status !== 200) throw new Error(`hand edit of ${id} refused: ${res.status} ${await res.text()}`);
+}
+
+/** Edits apps by hand, as an operator with curl would, and waits for Marathon to deploy the edits. */
+async function driftByHand(sandbox: Sandbox, apps: readonly FleetApp[]): Promise<Map<string, { kind: Drift; want: MarathonApp }>> {
+  const drifted = new Map<string, { kind: Drift; want: MarathonApp }>();
+  for (const [k, a] of apps.entries()) {
+    const current = sandbox.app(a.id);
+    if (!current) throw new Error(`${a.id} missing from the sandbox`);
+    const kind: Drift = (['scale', 'mem', 'label'] as const)[k % 3] as Drift;
+    if (kind === 'scale') await put(sandbox, a.id, { instances: (current.instances ?? 1) + 1 });
+    else if (kind === 'mem') await put(sandbox, a.id, { mem: (current.mem ?? 128) * 2 });
+    else await put(sandbox, a.id, { labels: { ...current.labels, team: 'someone-else' } });
+    drifted.set(a.id, { kind, want: current });
+  }
+  await sandbox.waitForDeployments(60_000);
+  return drifted;
+}
+
+function restored(sandbox: Sandbox, drifted: Map<string, { kind: Drift; want: MarathonApp }>): boolean {
+  for (const [id, { want }] of drifted) {
+    const now = sandbox.app(id);
+    if (!now || now.instances !== want.instances || now.mem !== want.mem || now.labels?.['team'] !== want.labels?.['team']) return false;
+    if ((now.tasksHealthy ?? 0) < (want.instances ?? 1)) return false;
+  }
+  return sandbox.deployments().length === 0;
+}
+
+/** The writes since `since` must be exactly one per drifted app: a scale for a scale, a full update otherwise. */
+function checkRepairWrites(sandbox: Sandbox, since: number, drifted: Map<string, { kind: Drift }>, when: string): void {
+  const writes = appWriteRequests(sandbox, since);
+  const problems: string[] = [];
+  const seen = new Map<string, number>();
+  for (const w of writes) {
+    const id = writeTarget(w);
+    seen.set(id, (seen.get(id) ?? 0) + 1);
+    const d = drifted.get(id);
+    if (!d) problems.push(`unexpected write ${w.method} ${w.path}`);
+    else if (w.status !== 200) problems.push(`${w.method} ${w.path} answered ${w.status}`);
+    else if (d.kind === 'scale' && JSON.stringify(Object.keys(w.body ?? {})) !== '["instances"]') problems.push(`${id}: expected a scale, got ${JSON.stringify(w.body).slice(0, 80)}`);
+    else if (d.kind !== 'scale' && w.query['partialUpdate']?.[0] !== 'false') problems.push(`${id}: expected a full update, got ${w.method} ${w.path}`);
+  }
+  for (const id of drifted.keys()) if ((seen.get(id) ?? 0) !== 1) problems.push(`${id}: ${seen.get(id) ?? 0} writes`);
+  if (problems.length > 0 || writes.length !== drifted.size) {
+    throw new Error(`resync ${when}: ${writes.length} writes for ${drifted.size} drifted apps: ${problems.slice(0, 8).join('; ')}`);
+  }
+}
+
+/** CPU of the folder source alone rescanning the same 10,000 files (in this process, watch off). */
+async function folderRescanCpu(dir: string): Promise<number[]> {
+  const source = new FolderSource({ dir, displayRoot: '', translate: { traefik: 'v2' }, logger: silentLogger(), watch: false });
+  await source.start(() => undefined);
+  try {
+    await source.resync();
+    const samples: number[] = [];
+    for (let i = 0; i < FOLDER_RESCANS; i++) {
+      const c0 = process.cpuUsage();
+      await source.resync();
+      const c = process.cpuUsage(c0);
+      samples.push((c.user + c.system) / 1000);
+    }
+    return samples;
+  } finally {
+    await source.stop();
+  }
+}
+
+export async function benchResync(): Promise<BenchRecord[]> {
+  const folder = await tempDir('resync');
+  let sandbox: Sandbox | undefined;
+  let daemon: BenchDaemon | undefined;
+  try {
+    const apps = fleet(APPS);
+    await writeManifests(folder.path, apps);
+    const desired = await translatedFolder(folder.path);
+    if (desired.length !== APPS) throw new Error(`translated ${desired.length} apps, expected ${APPS}`);
+    // 17,000 service ports and about 34,000 host ports: wider ranges than Marathon's defaults.
+    sandbox = await startSandbox({ deploymentDurationMs: 100, servicePortRange: { min: 10_000, max: 40_000 }, hostPortRange: HOST_PORTS });
+    sandbox.preload(desired.map((d) => d.definition));
+    const sb = sandbox;
+
+    const startedAt = performance.now();
+    daemon = await startBenchDaemon(['--marathon', sb.url, '--manifests', folder.path, '--no-events', '--resync-interval', '3600']);
+    await untilReady(daemon, { ms: 180_000 });
+    const startupWallMs = performance.now() - startedAt;
+    const startup = await daemon.counters();
+    const startWrites = appWriteRequests(sb);
+    if (startWrites.length > 0) throw new Error(`the daemon wrote at start over apps in sync: ${startWrites.slice(0, 5).map((w) => `${w.method} ${w.path}`).join(', ')}`);
+    const d = daemon;
+
+    const probeIds = shuffled(apps.map((a) => a.id)).slice(0, 500);
+    const prober = await startProber(d.statusUrl, probeIds);
+    let idle: ProbeSamples | undefined;
+    let during: ProbeSamples | undefined;
+    const passes: PassResult[] = [];
+    let duringPass: PassResult | undefined;
+    const repairWrites: number[] = [];
+    const noop: PassResult[] = [];
+    let noopWriteCount = -1;
+    try {
+      await prober.start(PROBE);
+      await sleep(IDLE_PROBE_MS);
+      idle = await prober.stop();
+
+      for (let i = 0; i < WARMUP_PASSES; i++) await d.pass(APPS);
+      const warmWrites = appWriteRequests(sb);
+      if (warmWrites.length > 0) throw new Error(`writes during passes with nothing to do: ${warmWrites.slice(0, 5).map((w) => `${w.method} ${w.path}`).join(', ')}`);
+
+      const order = shuffled(apps);
+      for (let p = 0; p <= MEASURED_PASSES; p++) {
+        const drifted = await driftByHand(sb, order.slice(p * DRIFTED, (p + 1) * DRIFTED));
+        const since = lastSeq(sb);
+        const probing = p === MEASURED_PASSES;
+        if (probing) await prober.start(PROBE);
+        const result = await d.pass(APPS, DRIFTED, 180_000);
+        if (probing) during = await prober.stop();
+        await until(() => restored(sb, drifted), 'the drifted apps repaired', 120_000, 50);
+        checkRepairWrites(sb, since, drifted, 'pass');
+        // Follow-up looks (1 s after each write) must not write again.
+        await sleep(2_500);
+        checkRepairWrites(sb, since, drifted, 'pass, 2.5 s later');
+        repairWrites.push(appWriteRequests(sb, since).length);
+        if (probing) duringPass = result;
+        else passes.push(result);
+      }
+
+      const noopSince = lastSeq(sb);
+      for (let i = 0; i < NOOP_PASSES; i++) noop.push(await d.pass(APPS));
+      const noopWrites = appWriteRequests(sb, noopSince);
+      noopWriteCount = noopWrites.length;
+      if (noopWrites.length > 0) throw new Error(`${noopWrites.length} writes during ${NOOP_PASSES} passes with nothing to do: ${noopWrites.slice(0, 5).map((w) => `${w.method} ${w.path}`).join(', ')}`);
+    } finally {
+      await prober.close();
+    }
+    const lifetime = await d.counters();
+    await d.stop();
+    daemon = undefined;
+    await sb.close();
+    sandbox = undefined;
+
+    const rescan = await folderRescanCpu(folder.path);
+
+    const base = { apps: APPS, files: APPS, events: false, concurrency: 8, max_deployments: 20, write_rate: 20, deployment_ms: 100 };
+    const pass = { ...base, drifted: DRIFTED, runs: MEASURED_PASSES, warmup: WARMUP_PASSES };
+    if (!idle || !during || !duringPass) throw new Error('resync scenario incomplete');
+    const idleApp = summarize(idle.app);
+    const idleStatus = summarize(idle.status);
+    const passApp = summarize(during.app);
+    const passStatus = summarize(during.status);
+    const probeParams = (s: { n: number }, every: number): BenchRecord['params'] => ({ apps: APPS, samples: s.n, every_ms: every, prober: 'own process', status_mib: round1(idle.statusBytes / 1048576) });
+    if (idle.errors.length + during.errors.length > 0) throw new Error(`status prober errors: ${[...idle.errors, ...during.errors].slice(0, 5).join('; ')}`);
+    return [
+      { name: 'startup.wall_ms', value: Math.round(startupWallMs), unit: 'ms', params: { ...base, what: 'spawn to first full sync done' } },
+      { name: 'startup.cpu_ms', value: Math.round(startup.cpuMs), unit: 'ms', params: { ...base, what: 'daemon CPU until first full sync done' } },
+      { name: 'startup.writes', value: startWrites.length, unit: 'count', params: { ...base, what: 'writes over apps already in sync' }, goal: { op: '==', value: 0 } },
+      { name: 'resync.pass_cpu_ms', value: ms(median(passes.map((r) => r.cpuMs))), unit: 'ms', params: { ...pass, max_ms: ms(Math.max(...passes.map((r) => r.cpuMs))) } },
+      { name: 'resync.pass_wall_ms', value: Math.round(median(passes.map((r) => r.wallMs))), unit: 'ms', params: { ...pass, list_wall_ms: Math.round(median(passes.map((r) => r.listWallMs))), what: 'includes waiting for deployment slots (20) and the write rate (20/s)' } },
+      { name: 'resync.event_loop_block_max_ms', value: ms(median(passes.map((r) => r.loopDelayMaxMs))), unit: 'ms', params: { ...pass, what: "longest the daemon's event loop was blocked in a pass (median over passes)", p99_ms: ms(median(passes.map((r) => r.loopDelayP99Ms))) } },
+      { name: 'resync.peak_rss_mib', value: Math.max(...passes.map((r) => r.peakRssMiB)), unit: 'MiB', params: { ...pass, scope: passes[0]?.peakRssScope ?? 'pass', heap_used_mib: Math.max(...passes.map((r) => r.heapUsedMiB)), process_peak_mib: lifetime.maxRssMiB } },
+      { name: 'resync.writes', value: Math.max(...repairWrites), unit: 'count', params: { ...pass, every_pass: repairWrites.join(','), checked: 'one write per drifted app, none to others, none 2.5 s later' }, goal: { op: '==', value: DRIFTED } },
+      { name: 'resync.folder_rescan_cpu_ms', value: ms(median(rescan)), unit: 'ms', params: { files: APPS, runs: FOLDER_RESCANS, what: 'FolderSource.resync alone, nothing changed' } },
+      { name: 'noop.pass_cpu_ms', value: ms(median(noop.map((r) => r.cpuMs))), unit: 'ms', params: { ...base, passes: NOOP_PASSES, max_ms: ms(Math.max(...noop.map((r) => r.cpuMs))), wall_p50_ms: Math.round(median(noop.map((r) => r.wallMs))), event_loop_block_max_ms: ms(median(noop.map((r) => r.loopDelayMaxMs))) } },
+      { name: 'noop.writes', value: noopWriteCount, unit: 'count', params: { ...base, passes: NOOP_PASSES }, goal: { op: '==', value: 0 } },
+      { name: 'status.app.idle.p99', value: ms(idleApp.p99), unit: 'ms', params: { ...probeParams(idleApp, PROBE.appEveryMs), p50_ms: ms(idleApp.p50) } },
+      { name: 'status.app.pass.p99', value: ms(passApp.p99), unit: 'ms', params: { ...probeParams(passApp, PROBE.appEveryMs), p50_ms: ms(passApp.p50), drifted: DRIFTED } },
+      { name: 'status.all.idle.p99', value: ms(idleStatus.p99), unit: 'ms', params: { ...probeParams(idleStatus, PROBE.statusEveryMs), p50_ms: ms(idleStatus.p50) } },
+      { name: 'status.all.pass.p99', value: ms(passStatus.p99), unit: 'ms', params: { ...probeParams(passStatus, PROBE.statusEveryMs), p50_ms: ms(passStatus.p50), drifted: DRIFTED, pass_cpu_ms: ms(duringPass.cpuMs), pass_wall_ms: Math.round(duringPass.wallMs) } },
+    ];
+  } finally {
+    await daemon?.stop();
+    await sandbox?.close();
+    await folder.remove();
+  }
+}
