@@ -1,0 +1,28 @@
+// The scenarios of `npm run bench`, in the order they run. Each one starts what it needs
+// (sandbox, daemon process, PostgreSQL), returns its figures, and stops everything it started.
+
+import { benchCommitToWrite } from './commit-to-write.js';
+import { benchConverge } from './converge.js';
+import { benchPlan } from './plan.js';
+import type { BenchRecord } from './record.js';
+import { benchResync } from './resync.js';
+import { benchSandbox } from './sandbox.js';
+import { benchSaveToWrite } from './save-to-write.js';
+import { benchVersusScript } from './versus-script.js';
+
+export interface Scenario {
+  /** What --only takes. */
+  name: string;
+  title: string;
+  run: () => Promise<BenchRecord[]>;
+}
+
+export const SCENARIOS: readonly Scenario[] = [
+  { name: 'plan', title: 'plan CPU, 10,000 desired vs 10,000 actual (issue 2)', run: benchPlan },
+  { name: 'sandbox', title: 'sandbox GET /v2/apps at 10,000 apps (issue 3)', run: benchSandbox },
+  { name: 'save-to-write', title: 'file save -> first Marathon write (issue 4)', run: benchSaveToWrite },
+  { name: 'commit-to-write', title: 'database commit -> first Marathon write (issue 5)', run: benchCommitToWrite },
+  { name: 'resync', title: 'resync pass at 10,000 apps, passes with nothing to do, status latency', run: benchResync },
+  { name: 'converge', title: 'converging 1,000 new apps under --max-deployments', run: benchConverge },
+  { name: 'versus-script', title: 'one changed app among 1,000: maracker vs a PUT-everything script', run: benchVersusScript },
+];
