@@ -201,6 +201,12 @@ export class Controller {
   /** Lists Marathon until it answers, then begins reconciling once every source is loaded. */
   async #initialSync(): Promise<void> {
     if (this.#stopped || this.#began) return;
+    // Before the first sync nothing else re-reads a source that could not be read (the
+    // periodic resync starts with it, and a folder that was missing has no watcher): a
+    // manifests folder mounted or cloned after the daemon started would never be seen.
+    const unknown = this.#d.sources.filter((s) => s.snapshot().state === 'Unknown');
+    if (unknown.length > 0) await Promise.all(unknown.map((s) => s.resync()));
+    if (this.#stopped || this.#began) return;
     const ok = await this.#listMarathon();
     if (this.#stopped) return;
     if (ok && this.#desiredView().allReady) {

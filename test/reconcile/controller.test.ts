@@ -245,6 +245,23 @@ describe('Controller', () => {
     expect(source.resyncs).toBe(1);
   });
 
+  it('re-reads a source that could not be read at start (a folder mounted late) until it can, then converges', async () => {
+    const late = new MemorySource('folder', 'Unknown');
+    let mounted = false;
+    late.resync = async () => {
+      late.resyncs++;
+      if (mounted) late.set({ apps: [desiredApp()] });
+    };
+    const { marathon, status, controller } = setup({ sources: [late] });
+    await controller.start();
+    await until(() => late.resyncs >= 2, 'the unknown source read again');
+    expect(status.ready).toBe(false);
+    expect(marathon.writes()).toEqual([]);
+    mounted = true;
+    await until(() => status.ready, 'first sync once the folder can be read');
+    expect(marathon.writes()).toEqual(['POST /demo/web']);
+  });
+
   it('keeps retrying the first listing while Marathon is down, then converges', async () => {
     const { marathon, source, status, controller } = setup();
     const down = new FakeMarathonError('MRK_MARATHON_CONNECTION', 'connect ECONNREFUSED');
