@@ -36,6 +36,8 @@ export interface Violation {
   seq?: number;
   time?: number;
   message: string;
+  /** Cannot heal by waiting (an unowned app was changed or deleted). */
+  permanent?: boolean;
 }
 
 export interface CheckOptions extends TimelineOptions {
@@ -421,8 +423,8 @@ export function checkFinalState(input: FinalInput): Violation[] {
   }
   for (const [id, version] of unowned) {
     const app = actual.get(id);
-    if (!app) add(id, `${id}, an app maracker does not own, is gone from Marathon`);
-    else if (version !== undefined && app.version !== version) add(id, `${id}, an app maracker does not own, was changed (version ${version} -> ${app.version})`);
+    if (!app) out.push({ rule: 'final-state', appId: id, permanent: true, message: `${id}, an app maracker does not own, is gone from Marathon` });
+    else if (version !== undefined && app.version !== version) out.push({ rule: 'final-state', appId: id, permanent: true, message: `${id}, an app maracker does not own, was changed (version ${version} -> ${app.version})` });
   }
   return out;
 }

@@ -387,6 +387,7 @@ async function settle(ex: Executor, sb: Sandbox, daemon: Daemon, timeoutMs: numb
     }
     last = checkFinalState({ apps: sb.apps(), history: ex.history.events, ...(check ? { options: check } : {}) });
     if (caughtUp && last.length === 0 && sb.deployments().length === 0) break;
+    if (last.some((v) => v.permanent)) return last;
     if (Date.now() > deadline) {
       return [...last, { rule: 'final-state', message: `not converged ${timeoutMs} ms after healing (daemon phase ${phase}; ${sb.deployments().length} deployments running)` }];
     }
