@@ -11,6 +11,7 @@ import { startSandbox, type Sandbox } from '../../src/sandbox/sandbox.js';
 import { manifestYaml } from '../helpers/manifests.js';
 import { psql, psqlRows, until, usePostgres } from '../helpers/postgres.js';
 import { tempDir } from '../helpers/tmp.js';
+import { watchInvariants } from '../harness/watch.js';
 
 const server = usePostgres();
 
@@ -29,6 +30,7 @@ async function stack(): Promise<Stack> {
   const dir = await tempDir();
   const manifests = join(dir, 'manifests');
   await mkdir(manifests);
+  await watchInvariants({ sandbox: sb, manifests, databaseUrl: url });
   const { config } = loadDaemonConfig(
     ['--marathon', sb.url, '--manifests', manifests, '--database-url', url, '--listen', '127.0.0.1:0', '--resync-interval', '3', '--log-level', 'silent'],
     {},
