@@ -1,0 +1,99 @@
+// `maracker plan` as an operator runs it: the compiled CLI against the sandbox.
+
+import { spawn } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { CLI } from '../../helpers/daemon-process.js';
+import { manifestYaml } from '../../helpers/manifests.js';
+import { sandbox } from '../../helpers/sandbox.js';
+import { tempDir } from '../../helpers/tmp.js';
+import { parseManifestText } from '../../../src/manifest/parse.js';
+
+/** Runs the CLI without blocking this process: the sandbox it talks to lives here. */
+function plan(cwd: string, ...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, 'plan', ...args], { cwd, env: { PATH: process.env['PATH'] ?? '' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
+/** A manifests folder, and the same apps deployed by maracker in the sandbox. */
+async function deployed(files: Record<string, string>) {
+  const dir = await tempDir();
+  await mkdir(join(dir, 'manifests'));
+  const sb = await sandbox();
+  for (const [name, text] of Object.entries(files)) {
+    await writeFile(join(dir, 'manifests', name), text);
+    sb.preload(parseManifestText(text, name).apps.map((a) => a.definition));
+  }
+  return { dir, sb };
+}
+
+describe('maracker plan', () => {
+  it('exits 0 and says so when Marathon matches the manifests', async () => {
+    const { dir, sb } = await deployed({ 'web.yaml': manifestYaml({ name: 'web', group: 'demo' }) });
+    const r = await plan(dir, '--marathon', sb.url);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('No changes. Marathon matches the manifests.\n');
+    expect(r.status).toBe(0);
+  });
+
+  it('exits 2 and shows creates, scale-only and restart updates field by field, and deletes', async () => {
+    const { dir, sb } = await deployed({
+      'web.yaml': manifestYaml({ name: 'web', instances: 1 }),
+      'api.yaml': manifestYaml({ name: 'api', mem: 32 }),
+      'old.yaml': manifestYaml({ name: 'old' }),
+    });
+    await writeFile(join(dir, 'manifests', 'web.yaml'), manifestYaml({ name: 'web', instances: 3 }));
+    await writeFile(join(dir, 'manifests', 'api.yaml'), manifestYaml({ name: 'api', mem: 64 }));
+    await writeFile(join(dir, 'manifests', 'old.yaml'), manifestYaml({ name: 'new' }));
+    const r = await plan(dir, '--marathon', sb.url);
+    expect(r.status).toBe(2);
+    expect(r.stdout).toContain('+ /new\n');
+    expect(r.stdout).toContain('~ /api (restart)\n    mem: 32 → 64\n');
+    expect(r.stdout).toContain('~ /web (scale only)\n    instances: 1 → 3\n');
+    expect(r.stdout).toContain('- /old\n');
+    expect(r.stdout).toContain('Plan: 1 to create, 2 to update (1 scale only), 1 to delete.');
+  });
+
+  it('prints a stable JSON plan for machines', async () => {
+    const { dir, sb } = await deployed({ 'web.yaml': manifestYaml({ name: 'web', instances: 1 }) });
+    await writeFile(join(dir, 'manifests', 'web.yaml'), manifestYaml({ name: 'web', instances: 2 }));
+    const r = await plan(dir, '--marathon', sb.url, '--output', 'json');
+    expect(r.status).toBe(2);
+    expect(JSON.parse(r.stdout)).toEqual({
+      inSync: false,
+      summary: { create: 0, update: 1, scale: 1, delete: 0, conflict: 0, noop: 0 },
+      actions: [{ kind: 'update', id: '/web', mode: 'scale', changes: [{ path: 'instances', before: 1, after: 2 }] }],
+      pruneGuard: { blocked: false, limit: 5 },
+    });
+  });
+
+  it('shows an app maracker does not own as a conflict, not as a change', async () => {
+    const { dir, sb } = await deployed({});
+    sb.preload([{ id: '/web', cmd: 'sleep 1', cpus: 0.1, mem: 32 }]);
+    await writeFile(join(dir, 'manifests', 'web.yaml'), manifestYaml({ name: 'web' }));
+    const r = await plan(dir, '--marathon', sb.url);
+    expect(r.stdout).toContain('! /web (conflict: exists in Marathon, not managed by maracker; set metadata.adopt to take it over)');
+    expect(r.status).toBe(0);
+  });
+
+  it('exits 1 with every problem when a manifest is invalid, and when Marathon cannot be read', async () => {
+    const { dir, sb } = await deployed({});
+    await writeFile(join(dir, 'manifests', 'web.yaml'), manifestYaml({ name: 'web', extra: '  instaces: 2' }));
+    const invalid = await plan(dir, '--marathon', sb.url);
+    expect(invalid.status).toBe(1);
+    expect(invalid.stderr).toMatch(/^manifests\/web\.yaml:10:3: .*instaces/m);
+    await writeFile(join(dir, 'manifests', 'web.yaml'), manifestYaml({ name: 'web' }));
+    sb.faults.add({ kind: 'invalid-json', method: 'GET' });
+    const unreadable = await plan(dir, '--marathon', sb.url);
+    expect(unreadable.status).toBe(1);
+    expect(unreadable.stderr).toContain('cannot list Marathon apps');
+    expect(unreadable.stdout).toBe('');
+  });
+});
