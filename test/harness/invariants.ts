@@ -281,6 +281,9 @@ function checkOwnership(history: readonly HistoryEvent[], writes: readonly AppWr
       if ((w.kind === 'create' || w.kind === 'full') && !owns(w.body)) {
         unowned.add(w.id);
         created.delete(w.id);
+      } else if (w.kind === 'create' || w.kind === 'full') {
+        created.add(w.id);
+        unowned.delete(w.id);
       } else if (w.kind === 'delete' && w.status !== null && w.status < 300) {
         unowned.delete(w.id);
         created.delete(w.id);

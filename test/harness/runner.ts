@@ -223,8 +223,18 @@ class Executor {
           this.note(`(skipped: ${op.id} is not an owned app in Marathon right now)`);
           break;
         }
-        const res = await fetch(`${this.sb.url}/v2/apps${op.id}?${HARNESS_MARK}=1`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ instances: op.instances }) });
-        await res.arrayBuffer();
+        // The hand edit goes through the same faults as maracker's requests (a hang, a reset).
+        try {
+          const res = await fetch(`${this.sb.url}/v2/apps${op.id}?${HARNESS_MARK}=1`, {
+            method: 'PUT',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ instances: op.instances }),
+            signal: AbortSignal.timeout(3000),
+          });
+          await res.arrayBuffer();
+        } catch (err) {
+          this.note(`(the hand edit failed: ${err instanceof Error ? err.message : String(err)})`);
+        }
         break;
       }
       case 'unowned':
