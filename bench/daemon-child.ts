@@ -55,7 +55,8 @@ export interface Counters {
   writes: Record<string, number>;
   resyncs: number;
   cpuMs: number;
-  maxRssMiB: number;
+  /** Peak resident set since the process started, MiB. */
+  peakRssMiB: number;
 }
 
 type Reply = { seq: number; ok: true; value: unknown } | { seq: number; ok: false; error: string };
@@ -70,8 +71,15 @@ async function vmHwmKiB(): Promise<number | undefined> {
   return m ? Number(m[1]) : undefined;
 }
 
-/** Resets the kernel's peak-RSS mark of this process (clear_refs 5, Linux 4.0+). */
+/** Highest VmHWM seen before any reset: the process's peak since it started. */
+let lifetimePeakKiB = 0;
+
+/**
+ * Resets the kernel's peak-RSS mark of this process (clear_refs 5, Linux 4.0+), remembering
+ * the mark so far. getrusage's maxRSS reads the same mark, so it is no lifetime peak after a reset.
+ */
 async function resetPeakRss(): Promise<boolean> {
+  lifetimePeakKiB = Math.max(lifetimePeakKiB, (await vmHwmKiB()) ?? 0);
   try {
     await writeFile('/proc/self/clear_refs', '5');
     return true;
@@ -202,7 +210,8 @@ async function main(): Promise<void> {
         return runPass(req.ids, req.writes, req.timeoutMs);
       case 'counters': {
         const cpu = process.cpuUsage();
-        const counters: Counters = { reconciles, writes: { ...writes }, resyncs, cpuMs: (cpu.user + cpu.system) / 1000, maxRssMiB: Math.round((process.resourceUsage().maxRSS / 1024) * 10) / 10 };
+        const peakKiB = Math.max(lifetimePeakKiB, (await vmHwmKiB()) ?? process.resourceUsage().maxRSS);
+        const counters: Counters = { reconciles, writes: { ...writes }, resyncs, cpuMs: (cpu.user + cpu.system) / 1000, peakRssMiB: Math.round((peakKiB / 1024) * 10) / 10 };
         return counters;
       }
       case 'stop':

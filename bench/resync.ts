@@ -196,19 +196,26 @@ export async function benchResync(): Promise<BenchRecord[]> {
     const idleStatus = summarize(idle.status);
     const passApp = summarize(during.app);
     const passStatus = summarize(during.status);
-    const probeParams = (s: { n: number }, every: number): BenchRecord['params'] => ({ apps: APPS, samples: s.n, every_ms: every, prober: 'own process', status_mib: round1(idle.statusBytes / 1048576) });
+    const probeParams = (s: { n: number; max: number }, every: number): BenchRecord['params'] => ({ apps: APPS, samples: s.n, every_ms: every, max_ms: ms(s.max), prober: 'own process', status_mib: round1(idle.statusBytes / 1048576) });
     if (idle.errors.length + during.errors.length > 0) throw new Error(`status prober errors: ${[...idle.errors, ...during.errors].slice(0, 5).join('; ')}`);
     return [
       { name: 'startup.wall_ms', value: Math.round(startupWallMs), unit: 'ms', params: { ...base, what: 'spawn to first full sync done' } },
       { name: 'startup.cpu_ms', value: Math.round(startup.cpuMs), unit: 'ms', params: { ...base, what: 'daemon CPU until first full sync done' } },
+      { name: 'startup.peak_rss_mib', value: startup.peakRssMiB, unit: 'MiB', params: { ...base, what: 'peak resident set until first full sync done' } },
       { name: 'startup.writes', value: startWrites.length, unit: 'count', params: { ...base, what: 'writes over apps already in sync' }, goal: { op: '==', value: 0 } },
       { name: 'resync.pass_cpu_ms', value: ms(median(passes.map((r) => r.cpuMs))), unit: 'ms', params: { ...pass, max_ms: ms(Math.max(...passes.map((r) => r.cpuMs))) } },
       { name: 'resync.pass_wall_ms', value: Math.round(median(passes.map((r) => r.wallMs))), unit: 'ms', params: { ...pass, list_wall_ms: Math.round(median(passes.map((r) => r.listWallMs))), what: 'includes waiting for deployment slots (20) and the write rate (20/s)' } },
       { name: 'resync.event_loop_block_max_ms', value: ms(median(passes.map((r) => r.loopDelayMaxMs))), unit: 'ms', params: { ...pass, what: "longest the daemon's event loop was blocked in a pass (median over passes)", p99_ms: ms(median(passes.map((r) => r.loopDelayP99Ms))) } },
-      { name: 'resync.peak_rss_mib', value: Math.max(...passes.map((r) => r.peakRssMiB)), unit: 'MiB', params: { ...pass, scope: passes[0]?.peakRssScope ?? 'pass', heap_used_mib: Math.max(...passes.map((r) => r.heapUsedMiB)), process_peak_mib: lifetime.maxRssMiB } },
+      { name: 'resync.peak_rss_mib', value: Math.max(...passes.map((r) => r.peakRssMiB)), unit: 'MiB', params: { ...pass, scope: passes[0]?.peakRssScope ?? 'pass', heap_used_mib: Math.max(...passes.map((r) => r.heapUsedMiB)), process_peak_mib: lifetime.peakRssMiB } },
       { name: 'resync.writes', value: Math.max(...repairWrites), unit: 'count', params: { ...pass, every_pass: repairWrites.join(','), checked: 'one write per drifted app, none to others, none 2.5 s later' }, goal: { op: '==', value: DRIFTED } },
       { name: 'resync.folder_rescan_cpu_ms', value: ms(median(rescan)), unit: 'ms', params: { files: APPS, runs: FOLDER_RESCANS, what: 'FolderSource.resync alone, nothing changed' } },
       { name: 'noop.pass_cpu_ms', value: ms(median(noop.map((r) => r.cpuMs))), unit: 'ms', params: { ...base, passes: NOOP_PASSES, max_ms: ms(Math.max(...noop.map((r) => r.cpuMs))), wall_p50_ms: Math.round(median(noop.map((r) => r.wallMs))), event_loop_block_max_ms: ms(median(noop.map((r) => r.loopDelayMaxMs))) } },
+      {
+        name: 'noop.peak_rss_mib',
+        value: Math.max(...noop.map((r) => r.peakRssMiB)),
+        unit: 'MiB',
+        params: { ...base, passes: NOOP_PASSES, rss_after_first_mib: noop[0]?.rssMiB ?? -1, rss_after_last_mib: noop.at(-1)?.rssMiB ?? -1, heap_after_first_mib: noop[0]?.heapUsedMiB ?? -1, heap_after_last_mib: noop.at(-1)?.heapUsedMiB ?? -1 },
+      },
       { name: 'noop.writes', value: noopWriteCount, unit: 'count', params: { ...base, passes: NOOP_PASSES }, goal: { op: '==', value: 0 } },
       { name: 'status.app.idle.p99', value: ms(idleApp.p99), unit: 'ms', params: { ...probeParams(idleApp, PROBE.appEveryMs), p50_ms: ms(idleApp.p50) } },
       { name: 'status.app.pass.p99', value: ms(passApp.p99), unit: 'ms', params: { ...probeParams(passApp, PROBE.appEveryMs), p50_ms: ms(passApp.p50), drifted: DRIFTED } },
