@@ -352,6 +352,9 @@ export async function runScenario(seed: number, o: RunOptions): Promise<RunRepor
   } finally {
     await ex?.close();
     await scope.close();
+    // The server is shared by the runs of a series: a run that failed while it was stopped
+    // must not take the next runs down with it.
+    if (!o.pg.running) await o.pg.start().catch(() => undefined);
   }
   return { seed, steps: scenario.steps, timeline: ex?.timeline ?? [], violations, durationMs: Date.now() - started, daemonLog: daemon?.output() ?? '', stats, ...(dump ? { dump } : {}) };
 }
