@@ -105,6 +105,7 @@ export async function startDaemon(config: DaemonConfig, extras: DaemonExtras = {
       resyncIntervalMs: config.resyncIntervalMs,
       concurrency: config.concurrency,
       maxDeployments: config.maxDeployments,
+      deploymentTimeoutMs: config.deploymentTimeoutMs,
       writeRatePerSecond: config.writeRatePerSecond,
       force: config.force,
       prune: config.prune,

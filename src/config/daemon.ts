@@ -30,6 +30,7 @@ export interface DaemonConfig {
   resyncIntervalMs: number;
   concurrency: number;
   maxDeployments: number;
+  deploymentTimeoutMs: number;
   writeRatePerSecond: number;
   force: boolean;
   prune: boolean;
@@ -60,6 +61,7 @@ export const DAEMON_OPTIONS: readonly OptionSpec[] = [
   { name: 'resync-interval', type: 'number', env: 'MARACKER_RESYNC_INTERVAL', default: 30, min: 1, description: 'Full resync period, seconds (jittered ±10%)' },
   { name: 'concurrency', type: 'number', env: 'MARACKER_CONCURRENCY', default: 8, min: 1, description: 'Apps reconciled at once' },
   { name: 'max-deployments', type: 'number', env: 'MARACKER_MAX_DEPLOYMENTS', default: 20, min: 1, description: 'Concurrent Marathon deployments maracker may start' },
+  { name: 'deployment-timeout', type: 'number', env: 'MARACKER_DEPLOYMENT_TIMEOUT', default: 600, min: 1, description: 'Seconds after which a running deployment stops counting against --max-deployments' },
   { name: 'write-rate', type: 'number', env: 'MARACKER_WRITE_RATE', default: 20, min: 0.01, description: 'Marathon writes per second (token bucket)' },
   { name: 'events', type: 'boolean', env: 'MARACKER_EVENTS', default: true, description: 'Follow /v2/events to repair drift promptly' },
   { name: 'force', type: 'boolean', env: 'MARACKER_FORCE', default: false, description: 'Override deployment locks with force=true instead of waiting' },
@@ -150,6 +152,7 @@ export function buildDaemonConfig(v: OptionValues, cwd: string): DaemonConfig {
     resyncIntervalMs: Number(v['resync-interval']) * 1000,
     concurrency,
     maxDeployments,
+    deploymentTimeoutMs: Number(v['deployment-timeout']) * 1000,
     writeRatePerSecond: Number(v['write-rate']),
     force: v['force'] === true,
     prune: v['prune'] !== false,

@@ -48,6 +48,8 @@ export interface ControllerOptions {
   deploymentsPollMs?: number;
   /** Default 1000: how often to retry the initial Marathon listing. */
   initialRetryMs?: number;
+  /** Default 600000: a deployment running longer stops holding a deployment slot (and is logged). */
+  deploymentTimeoutMs?: number;
 }
 
 /** Hooks for metrics and the safety harness; every one is optional. */
@@ -108,7 +110,7 @@ export class Controller {
     this.#random = deps.random ?? Math.random;
     const o = deps.options;
     this.#guard = new PruneGuard(o.pruneGuard);
-    this.#gate = new DeploymentGate({ max: o.maxDeployments });
+    this.#gate = new DeploymentGate({ max: o.maxDeployments, now: () => this.#timers.now() });
     this.#gate.onFree(() => this.#admitSlotWaiters());
     const writer = new Writer({
       marathon: deps.marathon,
@@ -293,6 +295,11 @@ export class Controller {
       const deployments = await this.#d.marathon.listDeployments();
       const active = new Set(deployments.map((d) => d.id));
       this.#gate.syncActive(active);
+      const timeout = this.#d.options.deploymentTimeoutMs ?? 600_000;
+      for (const id of this.#gate.expire(timeout)) {
+        const apps = deployments.find((d) => d.id === id)?.affectedApps ?? [];
+        this.#d.logger.warn({ deploymentId: id, apps }, `Marathon deployment ${id} still running after ${Math.round(timeout / 1000)} s: no longer counted against --max-deployments`);
+      }
     } catch (err) {
       this.#d.logger.debug({ err: errorRecord(err) }, 'cannot list deployments');
     }

@@ -11,6 +11,8 @@ export interface DeploymentGateOptions {
   max: number;
   /** Lower bound after cap refusals. Default 1. */
   min?: number;
+  /** Clock for deployment ages. Default Date.now. */
+  now?: () => number;
 }
 
 export interface GateTicket {
@@ -25,7 +27,9 @@ export class DeploymentGate {
   readonly #min: number;
   #limit: number;
   #pending = 0;
-  readonly #held = new Set<string>();
+  /** Deployments holding a slot, with when they started. */
+  readonly #held = new Map<string, number>();
+  readonly #now: () => number;
   readonly #listeners: Array<() => void> = [];
   #successesSinceChange = 0;
   #peak = 0;
@@ -42,6 +46,7 @@ export class DeploymentGate {
     this.#max = max;
     this.#min = min;
     this.#limit = max;
+    this.#now = options.now ?? Date.now;
   }
 
   get limit(): number {
@@ -59,7 +64,7 @@ export class DeploymentGate {
   }
 
   heldDeployments(): string[] {
-    return [...this.#held];
+    return [...this.#held.keys()];
   }
 
   /** Free slots under the current limit. */
@@ -99,7 +104,23 @@ export class DeploymentGate {
    * deployments list is the authority; a slot never leaks for longer than one poll.
    */
   syncActive(active: ReadonlySet<string>): void {
-    for (const id of [...this.#held]) if (!active.has(id)) this.settle(id);
+    for (const id of [...this.#held.keys()]) if (!active.has(id)) this.settle(id);
+  }
+
+  /**
+   * Stops counting deployments older than `maxAgeMs` and returns them. A deployment that can
+   * never finish (no agent offers the resources, a health check that never passes) is not
+   * load on Marathon; left in, a few of them would stop every other write for good, the
+   * deletes and scale-downs that could free resources included.
+   */
+  expire(maxAgeMs: number): string[] {
+    const cutoff = this.#now() - maxAgeMs;
+    const old = [...this.#held].filter(([, since]) => since <= cutoff).map(([id]) => id);
+    for (const id of old) {
+      this.#held.delete(id);
+    }
+    if (old.length > 0) this.#wake();
+    return old;
   }
 
   /** Marathon refused a deployment because its own cap is reached. */
@@ -117,7 +138,7 @@ export class DeploymentGate {
         if (done) return;
         done = true;
         this.#pending--;
-        this.#held.add(deploymentId);
+        this.#held.set(deploymentId, this.#now());
       },
       cancel: () => {
         if (done) return;

@@ -46,6 +46,7 @@ export class WorkQueue {
   readonly #failures = new Map<string, number>();
   readonly #delayed = new Map<string, { handle: unknown; at: number }>();
   #shutdown = false;
+  #runs = 0;
 
   constructor(options: WorkQueueOptions) {
     const concurrency = options.concurrency ?? 4;
@@ -137,6 +138,10 @@ export class WorkQueue {
   }
 
   async #run(key: string): Promise<void> {
+    // Reconciles answered from the cache never wait for I/O, so a pass over 10,000 apps
+    // would run as one chain of microtasks and starve the status server and the event
+    // stream. Every 64 runs, give the event loop a turn.
+    if (++this.#runs % 64 === 0) await new Promise<void>((resolve) => setImmediate(resolve));
     this.#dirty.delete(key);
     this.#processing.add(key);
     // Level-triggered: this run sees the latest state, so a pending delayed look is redundant.

@@ -351,3 +351,15 @@ describe('Controller under a full deployment cap', () => {
     expect(marathon.writes()).toEqual(ids.slice(0, 4).map((id) => `POST ${id}`));
   });
 });
+
+describe('Controller and a deployment that never finishes', () => {
+  it('stops counting it after the deployment timeout, so other writes go on', async () => {
+    const { marathon, source, controller } = setup({ options: { maxDeployments: 1, deploymentsPollMs: 20, deploymentTimeoutMs: 200 } });
+    source.set({ apps: [desiredApp({ id: '/demo/a' }), desiredApp({ id: '/demo/b' })] });
+    // The first write's deployment (dep-1) never finishes: Marathon keeps listing it.
+    marathon.deployments = [{ id: 'dep-1', version: 'v', affectedApps: ['/demo/a'] }];
+    await controller.start();
+    await until(() => marathon.writes().length === 2, 'the second write once the stuck deployment timed out');
+    expect(marathon.writes()).toEqual(['POST /demo/a', 'POST /demo/b']);
+  });
+});

@@ -62,3 +62,20 @@ describe('DeploymentGate', () => {
     expect(() => new DeploymentGate({ max: 0 })).toThrow('Expected `max` to be an integer from 1 and up, got `0`');
   });
 });
+
+describe('DeploymentGate and deployments that never finish', () => {
+  it('stops counting a deployment older than the timeout, and frees its slot', () => {
+    let now = 0;
+    const gate = new DeploymentGate({ max: 1, now: () => now });
+    let told = 0;
+    gate.onFree(() => told++);
+    gate.tryAcquire()?.bind('stuck');
+    now = 599_999;
+    expect(gate.expire(600_000)).toEqual([]);
+    expect(gate.tryAcquire()).toBeUndefined();
+    now = 600_000;
+    expect(gate.expire(600_000)).toEqual(['stuck']);
+    expect(told).toBe(1);
+    expect(gate.tryAcquire()).toBeDefined();
+  });
+});
