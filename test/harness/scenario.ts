@@ -404,9 +404,32 @@ function nextOp(w: World, r: Prng): Op {
   return fn();
 }
 
+/**
+ * One world in seven also holds a fleet of 40 to 80 single-app files, most of them rewritten
+ * on `alt` and all gone on `gutted`: a checkout then changes many files at once (the file
+ * watcher's burst path) and a mass deletion is far beyond the prune guard's limit. Drawn from
+ * a second PRNG stream, so that the worlds without a fleet (and their seeds) stay as they were.
+ */
+function addFleet(w: World, seed: number): void {
+  const r = new Prng(seed ^ 0x5bd1e995);
+  if (!r.chance(1 / 7)) return;
+  const main = w.branches.get('main') as Map<string, FileModel>;
+  const alt = w.branches.get('alt') as Map<string, FileModel>;
+  for (let i = r.int(40, 80); i > 0; i--) {
+    const a: AppModel = { name: `app${w.nextApp++}`, group: 'fleet', instances: r.int(0, 2), mem: r.pick(MEMS), rev: w.nextRev++ };
+    const path = `fleet/${a.name}.yaml`;
+    main.set(path, { apps: [a] });
+    w.files.set(path, { apps: [{ ...a }] });
+    const b = { ...a };
+    if (r.chance(0.8)) b.rev = w.nextRev++;
+    if (r.chance(0.9)) alt.set(path, { apps: [b] });
+  }
+}
+
 export function generateScenario(seed: number, length: number): Scenario {
   const r = new Prng(seed);
   const initial = initialWorld(r);
+  addFleet(initial, seed);
   const w = cloneWorld(initial);
   const steps: Step[] = [];
   for (let i = 0; i < length; i++) {
