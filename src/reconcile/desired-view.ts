@@ -5,8 +5,10 @@
 // - invalid:  declared, but the declaration cannot be read (broken file, bad row);
 // - conflict: declared more than once (two files, or a file and a row): neither applies;
 // - absent:   no source declares it and every source was read: safe to prune if owned;
-// - unknown:  no readable declaration, but a source (or the file its label names) could not
-//             be read, so it may still be wanted: never pruned.
+// - unknown:  a source that cannot be read declared it when last read (whatever the others
+//             say: it may still be declared there, even in conflict), or no readable
+//             declaration while a source (or the file its label names) cannot be read, so it
+//             may still be wanted: neither written nor pruned.
 
 import type { AppId } from '../model/app-id.js';
 import type { DesiredApp, SourceRef } from '../model/desired.js';
@@ -32,11 +34,14 @@ export class DesiredView {
   readonly #declarations = new Map<AppId, Declaration[]>();
   readonly #notReady: string[];
   readonly #unknownLabels: ReadonlySet<string>;
+  /** Ids an unreadable source declared when last read, with that source's name. */
+  readonly #unreadable = new Map<AppId, string>();
 
   constructor(readonly snapshots: readonly SourceSnapshot[]) {
     this.#notReady = snapshots.filter((s) => s.state !== 'Ready').map((s) => s.name);
     const labels = new Set<string>();
     for (const s of snapshots) {
+      if (s.state !== 'Ready') for (const id of s.lastKnownIds ?? []) this.#unreadable.set(id, s.name);
       for (const l of s.unknownSourceLabels) labels.add(l);
       for (const [id, app] of s.apps) this.#declare(id, { source: s.name, ref: app.source, app });
       for (const [id, problems] of s.invalid) {
@@ -63,9 +68,9 @@ export class DesiredView {
     return this.#notReady;
   }
 
-  /** Every id some source declares (validly or not). */
+  /** Every id some source declares (validly or not, or last declared while unreadable). */
   declaredIds(): IterableIterator<AppId> {
-    return this.#declarations.keys();
+    return new Set([...this.#declarations.keys(), ...this.#unreadable.keys()]).values();
   }
 
   /**
@@ -73,6 +78,10 @@ export class DesiredView {
    * app in Marathon, if any: it protects apps whose declaring file is broken.
    */
   get(id: AppId, actualSourceLabel?: string): DesiredEntry {
+    // Before any declaration: a row must not overwrite the app of a folder that just became
+    // unreadable (the two may be in conflict), nor a file the app of an unreadable table.
+    const unreadable = this.#unreadable.get(id);
+    if (unreadable !== undefined) return { kind: 'unknown', reason: `declared by source ${unreadable}, which cannot be read` };
     const decls = this.#declarations.get(id);
     if (decls && decls.length > 1) return { kind: 'conflict', declarations: decls.map((d) => d.ref) };
     const only = decls?.[0];

@@ -21,7 +21,7 @@ import { SupervisedListener } from '../db/listener.js';
 import { APPS_CHANNEL } from '../db/names.js';
 import { IdBatch, RowReader, type AppRow } from '../db/rows.js';
 import { databaseSnapshot, maxRevision, type DatabaseRow } from './database-snapshot.js';
-import { emptySnapshot, type Source, type SourceChange, type SourceSnapshot } from './source.js';
+import { emptySnapshot, snapshotIds, type Source, type SourceChange, type SourceSnapshot } from './source.js';
 
 export interface DatabaseSourceOptions {
   url: string;
@@ -251,6 +251,7 @@ export class DatabaseSource implements Source {
     if (was === 'Unknown' && this.#snapshot.lastError?.message === message) return;
     this.#snapshot = {
       ...emptySnapshot('database', 'Unknown', { message }),
+      lastKnownIds: snapshotIds(this.#snapshot),
       ...(this.#snapshot.lastReadAt ? { lastReadAt: this.#snapshot.lastReadAt } : {}),
       ...(this.#revision ? { revision: this.#revision } : {}),
     };

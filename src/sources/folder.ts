@@ -17,7 +17,7 @@ import type { TranslateOptions } from '../manifest/types.js';
 import { systemTimers, type Timers } from '../reconcile/timers.js';
 import { folderSnapshot, type FolderFile } from './folder-snapshot.js';
 import { readGitRevision, type GitRevision } from './git.js';
-import { emptySnapshot, type Source, type SourceChange, type SourceSnapshot } from './source.js';
+import { emptySnapshot, snapshotIds, type Source, type SourceChange, type SourceSnapshot } from './source.js';
 
 export interface FolderSourceOptions {
   /** Absolute path of the manifests folder. */
@@ -213,7 +213,7 @@ export class FolderSource implements Source {
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       const wasUnknown = this.#snapshot.state === 'Unknown';
-      this.#snapshot = { ...emptySnapshot('folder', 'Unknown', { message }), ...this.#meta() };
+      this.#snapshot = { ...emptySnapshot('folder', 'Unknown', { message }), lastKnownIds: snapshotIds(this.#snapshot), ...this.#meta() };
       if (!wasUnknown) this.#log.error({ dir: this.#o.dir, err: message }, 'manifests folder cannot be read: source unknown, nothing it declares will be deleted');
       await this.#closeWatcherIfGone();
       this.#onChange?.({ all: true });

@@ -35,6 +35,12 @@ export interface SourceSnapshot {
   unknownSourceLabels: ReadonlySet<string>;
   /** Every problem, for status and logs. */
   problems: readonly Problem[];
+  /**
+   * While the source cannot be read: the ids it declared (valid or not) when it was last
+   * read. They may still be declared there, alone or in conflict with another source, so
+   * another source's declaration of them must not be applied meanwhile.
+   */
+  lastKnownIds?: ReadonlySet<AppId>;
   /** git HEAD commit for a folder inside a work tree; a change counter for the database. */
   revision?: string;
   /** The git work tree has uncommitted changes. */
@@ -55,6 +61,11 @@ export interface Source {
   /** Re-reads everything (periodic resync, after bursts). Never throws: failures become Unknown. */
   resync(): Promise<void>;
   stop(): Promise<void>;
+}
+
+/** Ids a snapshot declares (valid, invalid, in conflict, or last known while unreadable). */
+export function snapshotIds(s: SourceSnapshot): Set<AppId> {
+  return new Set([...s.apps.keys(), ...s.invalid.keys(), ...s.conflicts.keys(), ...(s.lastKnownIds ?? [])]);
 }
 
 export function emptySnapshot(name: string, state: SourceState, lastError?: SourceSnapshot['lastError']): SourceSnapshot {

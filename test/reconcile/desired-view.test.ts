@@ -48,6 +48,18 @@ describe('DesiredView', () => {
     expect(view.get('/gone')).toEqual({ kind: 'unknown', reason: 'source database not read' });
   });
 
+  it('applies no other declaration of an id an unreadable source declared when last read (torture seeds 2037, 2042)', () => {
+    const row: DesiredApp = { ...app('/a'), source: { kind: 'database', row: '/a' } };
+    // The folder declared /a too (a conflict) before it became unreadable: the row alone must
+    // not be applied, it would overwrite the app of the file.
+    const folder = { ...emptySnapshot('folder', 'Unknown'), lastKnownIds: new Set(['/a', '/b']) };
+    const view = new DesiredView([folder, snapshot('database', { apps: new Map([['/a', row], ['/c', { ...row, id: '/c' }]]) })]);
+    expect(view.get('/a')).toEqual({ kind: 'unknown', reason: 'declared by source folder, which cannot be read' });
+    expect(view.get('/b')).toMatchObject({ kind: 'unknown' });
+    expect(view.get('/c')).toMatchObject({ kind: 'app' });
+    expect([...view.declaredIds()].sort()).toEqual(['/a', '/b', '/c']);
+  });
+
   it('protects an undeclared app whose source label names a file that cannot be read', () => {
     const view = new DesiredView([snapshot('folder', { unknownSourceLabels: new Set(['file:web.yaml']) })]);
     expect(view.get('/a', 'file:web.yaml')).toMatchObject({ kind: 'unknown' });

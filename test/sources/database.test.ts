@@ -174,6 +174,7 @@ describe('DatabaseSource', () => {
     try {
       await until(() => source.snapshot().state === 'Unknown', 'state Unknown', 5_000);
       expect(source.snapshot().lastError?.message).toBeTruthy();
+      expect([...(source.snapshot().lastKnownIds ?? [])]).toEqual(['/demo/web']);
       // pg-listen gives up after ~3 s down; the supervisor replaces it.
       await until(() => source.listener.subscribers >= 2, 'a new subscriber', 15_000);
     } finally {

@@ -46,6 +46,27 @@ describe('FolderSource', () => {
     expect(snap.problems).toEqual([]);
   });
 
+  it('keeps the ids it declared when last read while the folder is missing', async () => {
+    const parent = await tempDir();
+    const dir = join(parent, 'manifests');
+    await mkdir(dir);
+    await writeFile(join(dir, 'web.yaml'), manifestYaml({ name: 'web' }));
+    await writeFile(join(dir, 'broken.yaml'), manifestYaml({ name: 'api', extra: '  instaces: 2' }));
+    const { source } = await started(dir);
+    await rename(dir, join(parent, 'away'));
+    await source.resync();
+    expect(source.snapshot().state).toBe('Unknown');
+    expect(source.snapshot().apps.size).toBe(0);
+    expect([...(source.snapshot().lastKnownIds ?? [])].sort()).toEqual(['/api', '/web']);
+    // Still unreadable at the next rescan: still known.
+    await source.resync();
+    expect([...(source.snapshot().lastKnownIds ?? [])].sort()).toEqual(['/api', '/web']);
+    await rename(join(parent, 'away'), dir);
+    await source.resync();
+    expect(source.snapshot().state).toBe('Ready');
+    expect(source.snapshot().lastKnownIds).toBeUndefined();
+  });
+
   it('is unknown, never empty, while the folder is missing, and recovers on resync', async () => {
     const parent = await tempDir();
     const dir = join(parent, 'manifests');
