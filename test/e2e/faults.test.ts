@@ -1,7 +1,7 @@
 // Named faults, each against the real daemon process and the Marathon sandbox, each judged
 // by the invariant checker (watchInvariants) on top of its own assertions from the request log.
 
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { startEmbeddedPostgres } from '../../src/db/embedded.js';
@@ -13,12 +13,14 @@ import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandb
 import { eventually, startDaemonProcess, type DaemonProcess } from '../helpers/daemon-process.js';
 import { gitRepo, type GitRepo } from '../helpers/git-repo.js';
 import { manifestYaml, multiDoc } from '../helpers/manifests.js';
-import { psql } from '../helpers/postgres.js';
+import { psql, usePostgres } from '../helpers/postgres.js';
 import { appWrites, sandbox } from '../helpers/sandbox.js';
 import { tempDir } from '../helpers/tmp.js';
 import { formatViolations } from '../harness/invariants.js';
 import { daemonProcess, freePort, Scope } from '../harness/stack.js';
 import { watchInvariants, type InvariantWatch } from '../harness/watch.js';
+
+const server = usePostgres();
 
 interface Stack {
   repo: GitRepo;
@@ -225,6 +227,36 @@ describe('started before its manifests folder exists (a mount or a clone that co
     await watch.sync();
     await eventually(() => marathon.app('/web')?.instances === 2, 'the app of the folder created', 30_000);
     await eventually(async () => (await daemon.status()).phase === 'Ready', 'phase Ready', 30_000);
+  });
+});
+
+describe('a source that cannot be read still protects what it declared', () => {
+  it('applies no row in conflict with a file while the folder cannot be read (regression: torture seeds 2037, 2042)', async () => {
+    const databaseUrl = await server.database();
+    const marathon = await sandbox();
+    const root = await tempDir();
+    const manifests = join(root, 'manifests');
+    await mkdir(manifests);
+    await writeFile(join(manifests, 'web.yaml'), manifestYaml({ name: 'web', instances: 2 }));
+    const watch = await watchInvariants({ sandbox: marathon, manifests, databaseUrl });
+    const daemon = await startDaemonProcess({ marathonUrl: marathon.url, manifests, databaseUrl, args: ['--resync-interval', '2'] });
+    await eventually(() => marathon.app('/web')?.instances === 2 && marathon.deployments().length === 0, 'the app of the file running');
+    await eventually(async () => (await psql(databaseUrl, 'SELECT 1 FROM maracker.apps')).code === 0, 'the schema');
+    expect((await psql(databaseUrl, `INSERT INTO maracker.apps (id, spec) VALUES ('/web', '{"cmd": "sleep 7200", "instances": 1, "cpus": 0.1, "mem": 32}')`)).code).toBe(0);
+    await eventually(async () => (await daemon.app('/web'))?.sync === 'Conflict', 'a file and a row in Conflict');
+    const since = lastSeq(marathon);
+    await rename(manifests, join(root, 'away'));
+    await eventually(async () => (await daemon.status()).sources.find((x) => x.name === 'folder')?.state === 'Unknown', 'the folder Unknown');
+    // Longer than a resync: the row alone must not look like the app's only declaration.
+    await sleep(3000);
+    expect(appWrites(marathon, '/web', since)).toEqual([]);
+    expect((await daemon.app('/web'))?.sync).toBe('Unknown');
+    await rename(join(root, 'away'), manifests);
+    expect((await psql(databaseUrl, `DELETE FROM maracker.apps WHERE id = '/web'`)).code).toBe(0);
+    await watch.sync();
+    await eventually(async () => (await daemon.app('/web'))?.sync === 'Synced', 'the file alone again, Synced');
+    expect(marathon.app('/web')?.instances).toBe(2);
+    expect(appWrites(marathon, '/web', since)).toEqual([]);
   });
 });
 

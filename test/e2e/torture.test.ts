@@ -12,6 +12,9 @@ const REGRESSION_SEEDS: ReadonlyArray<{ seed: number; length: number; bug: strin
   // The folder moved away and back before the first sync: the daemon never began (b33cd8f).
   { seed: 13, length: 10, bug: 'unreadable source never re-read before the first sync' },
   { seed: 20, length: 10, bug: 'unreadable source never re-read before the first sync' },
+  // A row in conflict with a file was applied while the folder could not be read (f5b1ceb).
+  { seed: 2037, length: 20, bug: 'an unreadable source stopped protecting its ids' },
+  { seed: 2042, length: 20, bug: 'an unreadable source stopped protecting its ids' },
 ];
 
 // 1 to 18, and two worlds with a fleet of single-app files (27, 32: big checkouts, mass deletion).
