@@ -49,6 +49,11 @@ export function createPool(url: string, o: PoolOptions): pg.Pool {
   // An idle pooled connection the server dropped (restart, pg_terminate_backend) emits
   // 'error' on the pool; unhandled, it would crash the daemon. The pool replaces it.
   pool.on('error', (err) => o.logger.debug({ err: err.message, purpose: o.purpose }, 'idle database connection lost'));
+  // A checked-out client has no listener of the pool's (it is removed on checkout): an error
+  // that arrives between two queries (a shutdown or pg_terminate_backend in the middle of a
+  // migration or a status transaction) would be uncaught and end the process. The next query
+  // fails instead, and its caller releases the client as broken.
+  pool.on('connect', (client) => client.on('error', (err) => o.logger.debug({ err: err.message, purpose: o.purpose }, 'database connection lost while in use')));
   return pool;
 }
 
