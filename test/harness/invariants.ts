@@ -27,7 +27,7 @@ import type { RequestLogEntry } from '../../src/sandbox/request-log.js';
 import { HARNESS_MARK, type HistoryEvent, type SourceName } from './history.js';
 import { buildTimeline, clock, describeSegment, fileBrokenThroughout, finalSegments, segmentsDuring, type Segment, type Timeline, type TimelineOptions } from './timeline.js';
 
-export type Rule = 'delete-declared' | 'unowned-write' | 'prune-guard' | 'unreadable-source' | 'stale-write' | 'write-order' | 'final-state';
+export type Rule = 'delete-declared' | 'unowned-write' | 'prune-guard' | 'unreadable-source' | 'stale-write' | 'write-order' | 'final-state' | 'crash';
 
 export interface Violation {
   rule: Rule;

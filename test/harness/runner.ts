@@ -260,7 +260,8 @@ class Executor {
     if (w.dbDown) await this.run({ op: 'db-start' });
     if (w.tableAway) await this.run({ op: 'table-back' });
     if (w.folderAway) await this.run({ op: 'folder-back' });
-    if (w.daemonDown) await this.run({ op: 'daemon-start' });
+    // Down by the scenario, or crashed (reported apart): judge the rest with a live daemon.
+    if (w.daemonDown || !this.daemon.alive) await this.run({ op: 'daemon-start' });
     for (const [path, f] of [...w.files].sort(([a], [b]) => a.localeCompare(b))) {
       if (f.apps.some((a) => w.unowned.has(appIdOf(a)))) await this.run({ op: 'delete-file', path });
       else if (f.broken) await this.run({ op: 'write-file', path, file: { apps: f.apps }, atomic: true, why: 'heal: fix' });
@@ -347,6 +348,9 @@ export async function runScenario(seed: number, o: RunOptions): Promise<RunRepor
     dump = { history: ex.history.events, log: requests };
     const code = await daemon.stop();
     if (code !== 0) violations.push({ rule: 'final-state', message: `the daemon exited with ${code} on SIGTERM` });
+    for (const c of daemon.crashes()) {
+      violations.push({ rule: 'crash', permanent: true, message: `the daemon died on its own at ${clock(c.at)} (exit ${c.code ?? c.signal}); its last words:\n${c.tail.split('\n').slice(-25).join('\n')}` });
+    }
   } catch (err) {
     violations.push({ rule: 'final-state', message: `the run failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}` });
   } finally {

@@ -196,6 +196,8 @@ export interface Daemon {
   readonly alive: boolean;
   /** Everything the daemon processes wrote, across restarts. */
   output(): string;
+  /** Exits nobody asked for (a crash), with the end of what the process wrote. */
+  crashes(): Array<{ code: number | null; signal: string | null; at: number; tail: string }>;
   /** Starts the process; resolves once it serves its status. */
   start(): Promise<void>;
   /** SIGKILL: no shutdown, no cleanup, like a crash or an OOM kill. */
@@ -215,6 +217,8 @@ export function daemonProcess(scope: Scope, o: DaemonOptions): Daemon {
   let child: ChildProcess | undefined;
   let exit: Promise<number | null> = Promise.resolve(null);
   let alive = false;
+  let expected = false;
+  const crashes: Array<{ code: number | null; signal: string | null; at: number; tail: string }> = [];
   const headers = (): Record<string, string> => (o.statusToken ? { authorization: `Bearer ${o.statusToken}` } : {});
 
   const daemon: Daemon = {
@@ -223,8 +227,10 @@ export function daemonProcess(scope: Scope, o: DaemonOptions): Daemon {
       return alive;
     },
     output: () => out,
+    crashes: () => [...crashes],
     async start() {
       if (alive) return;
+      expected = false;
       const args = [
         cliPath,
         'run',
@@ -250,6 +256,7 @@ export function daemonProcess(scope: Scope, o: DaemonOptions): Daemon {
       exit = new Promise((resolve) =>
         c.once('exit', (code, signal) => {
           alive = false;
+          if (!expected) crashes.push({ code, signal, at: Date.now(), tail: out.slice(-3000) });
           out += `--- daemon exited (${code ?? signal}) at ${new Date().toISOString()}\n`;
           resolve(code);
         }),
@@ -268,11 +275,13 @@ export function daemonProcess(scope: Scope, o: DaemonOptions): Daemon {
     },
     async kill() {
       if (!alive || !child) return;
+      expected = true;
       child.kill('SIGKILL');
       await exit;
     },
     async stop(deadlineMs = 15_000) {
       if (!alive || !child) return exit;
+      expected = true;
       child.kill('SIGTERM');
       const c = child;
       const timer = setTimeout(() => c.kill('SIGKILL'), deadlineMs);
