@@ -15,7 +15,7 @@ const REPO_MANIFESTS = fileURLToPath(new URL('../../manifests', import.meta.url)
 
 function pids(pattern: string): number[] {
   try {
-    return execFileSync('pgrep', ['-f', pattern], { encoding: 'utf8' }).trim().split('\n').filter(Boolean).map(Number);
+    return execFileSync('pgrep', ['-f', '--', pattern], { encoding: 'utf8' }).trim().split('\n').filter(Boolean).map(Number);
   } catch {
     return [];
   }
@@ -66,6 +66,8 @@ describe('maracker up (npm start)', () => {
     }, 'the notebook Synced and Healthy in app_status', 45_000);
 
     const children = pids(dir);
+    expect(children.length).toBeGreaterThan(0);
+    expect(pids(`-p ${pgPort}`).length).toBeGreaterThan(0); // the embedded PostgreSQL, before the stop
     expect(await up.stop(30_000)).toBe(0);
     await eventually(() => pids(dir).length === 0, `no process left under ${dir} (had ${children.length})`, 15_000);
     expect(pids(`-p ${pgPort}`)).toEqual([]);
