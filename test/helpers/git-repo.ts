@@ -1,8 +1,9 @@
 // A temporary git repository holding a manifests folder, driven with the real git binary.
 
 import { execFileSync } from 'node:child_process';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { gitArgs, writeBelow } from './git.js';
 import { tempDir } from './tmp.js';
 
 export interface GitRepo {
@@ -20,16 +21,13 @@ export async function gitRepo(): Promise<GitRepo> {
   const manifests = join(root, 'manifests');
   await mkdir(manifests);
   const git = (...args: string[]): string =>
-    execFileSync('git', ['-C', root, '-c', 'user.email=ops@example.org', '-c', 'user.name=ops', ...args], { encoding: 'utf8' }).trim();
+    execFileSync('git', gitArgs(root, args), { encoding: 'utf8' }).trim();
   git('init', '-q', '-b', 'main');
   return {
     root,
     manifests,
     git,
-    async write(rel, text) {
-      await mkdir(dirname(join(manifests, rel)), { recursive: true });
-      await writeFile(join(manifests, rel), text);
-    },
+    write: (rel, text) => writeBelow(manifests, rel, text),
     async remove(rel) {
       await rm(join(manifests, rel));
     },

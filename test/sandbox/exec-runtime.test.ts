@@ -6,19 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { MarathonEvent } from '../../src/model/marathon.js';
 import { tempDir } from '../helpers/tmp.js';
 import { app, call, sandbox, until } from './helpers.js';
-
-/**
- * Whether a process exists and is not a zombie. Orphaned grandchildren are reaped by PID 1, which
- * here is slow to do so; a zombie is dead for our purpose.
- */
-function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
-}
+import { alive } from '../helpers/process.js';
 
 /** Live (non-zombie) processes of a process group. */
 function groupMembers(pgid: number): number[] {

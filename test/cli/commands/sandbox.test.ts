@@ -1,11 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { ConfigError } from '../../../src/config/options.js';
 import { command, parseListen, runSandbox } from '../../../src/cli/commands/sandbox.js';
 import { call, until } from '../../sandbox/helpers.js';
 import type { Sandbox } from '../../../src/sandbox/sandbox.js';
+import { alive } from '../../helpers/process.js';
 
 function io(env: Record<string, string> = {}): { stdout: PassThrough; stderr: PassThrough; out: () => string; err: () => string; env: Record<string, string>; cwd: string } {
   const stdout = new PassThrough();
@@ -19,15 +19,6 @@ function io(env: Record<string, string> = {}): { stdout: PassThrough; stderr: Pa
 
 /** Enough of a Sandbox for the HTTP helper: its url. */
 const at = (url: string): Sandbox => ({ url }) as Sandbox;
-
-function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
-}
 
 describe('maracker sandbox', () => {
   it('declares every option with an environment variable and a default', () => {
