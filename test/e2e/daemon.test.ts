@@ -4,7 +4,7 @@
 
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { LABEL_MANAGED_BY } from '../../src/model/labels.js';
+import { LABEL_MANAGED_BY, LABEL_SOURCE } from '../../src/model/labels.js';
 import { CLI, startDaemonProcess, eventually, type DaemonProcess } from '../helpers/daemon-process.js';
 import { gitRepo, type GitRepo } from '../helpers/git-repo.js';
 import { manifestYaml } from '../helpers/manifests.js';
@@ -86,6 +86,24 @@ describe('maracker run against the sandbox', () => {
     await eventually(() => marathon.app('/web') === undefined, 'web deleted');
     await eventually(async () => (await daemon.app('/web')) === undefined, 'web gone from status');
     expect(marathon.app('/keep')).toBeDefined();
+  });
+
+  it('moves a manifest to another file without restarting its app, and records the new file with the next write', async () => {
+    const { repo, marathon, daemon } = await setup();
+    await repo.write('web.yaml', manifestYaml({ name: 'web', cmd: 'sleep 1000' }));
+    repo.commit('web');
+    await eventually(synced(daemon, '/web'), 'web running');
+    const since = marathon.requestLog().at(-1)?.seq ?? 0;
+    repo.git('mv', 'manifests/web.yaml', 'manifests/team-a.yaml');
+    repo.commit('reorganise');
+    await eventually(async () => (await daemon.app('/web'))?.source === 'team-a.yaml:1', 'status names the new file');
+    await new Promise((r) => setTimeout(r, 2_500)); // a resync pass (every 2 s here) finds nothing to do
+    expect(describeWrites(appWrites(marathon, '/web', since))).toEqual([]);
+    expect(marathon.app('/web')?.labels?.[LABEL_SOURCE]).toBe('file:web.yaml');
+    await repo.write('team-a.yaml', manifestYaml({ name: 'web', cmd: 'sleep 2000' }));
+    repo.commit('new cmd');
+    await eventually(() => marathon.app('/web')?.cmd === 'sleep 2000', 'the new cmd written');
+    expect(marathon.app('/web')?.labels?.[LABEL_SOURCE]).toBe('file:team-a.yaml');
   });
 
   it('leaves the app untouched and reports Invalid with file and line when its file breaks', async () => {

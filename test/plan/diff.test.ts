@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LABEL_SPEC_HASH } from '../../src/model/labels.js';
+import { LABEL_SOURCE, LABEL_SPEC_HASH } from '../../src/model/labels.js';
 import type { MarathonApp, MarathonAppDefinition } from '../../src/model/marathon.js';
 import { diffApp } from '../../src/plan/diff.js';
 import { desiredApp, desiredFrom, marathonApp, ownershipLabels } from '../helpers/builders.js';
@@ -274,6 +274,17 @@ describe('diffApp', () => {
     it('reads labels holding only the spec-hash as no labels', () => {
       const desired = desiredFrom(hostDefinition({ labels: { [LABEL_SPEC_HASH]: 'h' } }));
       expect(diffApp(desired, hostActual({ labels: undefined }))).toEqual([]);
+    });
+
+    it('ignores a source label that names another file: a manifest moved between files is not restarted', () => {
+      const labels = { ...marathonApp().labels, [LABEL_SOURCE]: 'file:old/place.yaml' };
+      expect(diffApp(desiredApp(), marathonApp({ labels }))).toEqual([]);
+    });
+
+    it('writes a missing source label', () => {
+      const labels: Record<string, string> = { ...marathonApp().labels };
+      delete labels[LABEL_SOURCE];
+      expect(diffApp(desiredApp(), marathonApp({ labels }))).toEqual([{ path: `labels.${LABEL_SOURCE}`, before: undefined, after: desiredApp().definition.labels?.[LABEL_SOURCE] }]);
     });
 
     it('reports a missing ownership label', () => {
