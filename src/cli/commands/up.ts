@@ -2,11 +2,14 @@
 // command apps as local processes, an embedded PostgreSQL (unless DATABASE_URL is given),
 // and the daemon on ./manifests with its status server. Nothing else to install.
 
-import { join, resolve } from 'node:path';
+import { createHash } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import { buildDaemonConfig, DAEMON_OPTIONS, MARATHON_OPTIONS, parseHostPort } from '../../config/daemon.js';
 import { ConfigError, parseOptions, type OptionSpec } from '../../config/options.js';
 import { errorCode, errorMessage } from '../../errors.js';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../db/embedded.js';
+import { closedFolderAbove, postgresCanReach } from '../../db/embedded-module.js';
 import { launchDaemon } from '../../launch.js';
 import { createLogger } from '../../log.js';
 import { startSandbox, type Sandbox } from '../../sandbox/sandbox.js';
@@ -54,6 +57,7 @@ export const command: Command = {
     configFor(`http://${sandboxAt.host}:${sandboxAt.port || 8080}`, embedded ? 'postgresql://placeholder/maracker' : (values['database-url'] as string | undefined));
 
     const logger = createLogger({ level: String(values['log-level']), destination: io.stderr });
+    const postgresAt = await embeddedDataDir(join(dataDir, 'postgres'), explicit.has('data-dir'));
     const started: Array<() => Promise<void>> = [];
     const stopAll = async (): Promise<void> => {
       for (const stop of started.reverse()) await stop().catch((err: unknown) => logger.error({ err }, 'stop failed'));
@@ -74,7 +78,7 @@ export const command: Command = {
       started.push(() => sandbox.close());
       if (embedded) {
         try {
-          postgres = await startEmbeddedPostgres({ dataDir: join(dataDir, 'postgres'), port: Number(values['postgres-port']), logger: logger.child({ component: 'postgres' }) });
+          postgres = await startEmbeddedPostgres({ dataDir: postgresAt.dir, port: Number(values['postgres-port']), logger: logger.child({ component: 'postgres' }) });
           const pg = postgres;
           started.push(() => pg.stop());
         } catch (err) {
@@ -101,6 +105,7 @@ export const command: Command = {
       `  Marathon sandbox  ${sandbox.url}  (command apps run as local processes)`,
       `  Status            ${status}/status`,
       ...(psql ? [`  PostgreSQL        ${psql}`] : []),
+      ...(postgres && postgresAt.why ? [`                    (data in ${postgresAt.dir}: ${postgresAt.why})`] : []),
       ...(noDatabase
         ? [`  PostgreSQL        not running: ${noDatabase}`, '                    (only the manifests folder is a source; --database-url uses a PostgreSQL of yours, --no-database silences this)']
         : []),
@@ -127,3 +132,16 @@ export const command: Command = {
     return 0;
   },
 };
+
+/**
+ * Where the embedded PostgreSQL keeps its data: `<data-dir>/postgres`, unless maracker runs
+ * as root in a folder the `postgres` user cannot enter (a checkout under /root) and
+ * --data-dir was not given: then a folder of its own below the system's temporary folder,
+ * named after the default one so that each checkout keeps its own database.
+ */
+async function embeddedDataDir(preferred: string, explicit: boolean): Promise<{ dir: string; why?: string }> {
+  if (explicit || (await postgresCanReach(preferred))) return { dir: preferred };
+  const closed = await closedFolderAbove(dirname(preferred));
+  const dir = join(tmpdir(), `maracker-postgres-${createHash('sha256').update(preferred).digest('hex').slice(0, 12)}`);
+  return { dir, why: `the postgres user cannot enter ${closed?.dir ?? dirname(preferred)}` };
+}
