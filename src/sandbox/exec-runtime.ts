@@ -24,6 +24,8 @@ export interface ExecRuntimeOptions {
   workDir: string;
   /** Keep per-task stdout/stderr files under workDir/tasks/<taskId>/ (discarded otherwise). */
   keepLogs: boolean;
+  /** workDir is a temporary folder of this sandbox's own: removed even if the process is killed. */
+  scratchWorkDir?: boolean;
   /** Base environment of every task (PATH, HOME, ...). */
   baseEnv: Record<string, string>;
   /** Kill grace period when the app sets no taskKillGracePeriodSeconds. */
@@ -84,7 +86,7 @@ export class ExecRuntime implements TaskRuntime {
   constructor(private readonly options: ExecRuntimeOptions) {
     mkdirSync(join(options.workDir, 'tasks'), { recursive: true });
     this.prober = new HealthProber(options.clock, options.hooks, options.timestamp);
-    this.reaper = new Reaper(join(options.workDir, 'process-groups'), process.pid);
+    this.reaper = new Reaper(join(options.workDir, 'process-groups'), process.pid, options.scratchWorkDir ? options.workDir : '');
     process.on('exit', this.onExit);
   }
 

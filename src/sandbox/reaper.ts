@@ -1,22 +1,25 @@
 // Last line of defence against orphaned task processes: a tiny detached shell that watches
 // the sandbox's pid and, once it is gone (even by SIGKILL, which no handler can catch), kills
-// every process group listed in a file the exec runtime keeps up to date.
+// every process group listed in a file the exec runtime keeps up to date, and removes the
+// temporary work folder the sandbox made for itself, if any.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync, rmSync } from 'node:fs';
 
 const SCRIPT = [
-  'parent="$1"; groups="$2"',
+  'parent="$1"; groups="$2"; scratch="$3"',
   'while kill -0 "$parent" 2>/dev/null; do sleep 1; done',
   'if [ -f "$groups" ]; then for g in $(cat "$groups"); do kill -KILL -"$g" 2>/dev/null; done; rm -f "$groups"; fi',
+  'if [ -n "$scratch" ]; then rm -rf -- "$scratch"; fi',
 ].join('\n');
 
 export class Reaper {
   private readonly child: ChildProcess;
 
-  constructor(private readonly groupsFile: string, parentPid: number) {
+  /** `scratchDir`: a folder to remove once the parent is gone (its own temporary work folder). */
+  constructor(private readonly groupsFile: string, parentPid: number, scratchDir = '') {
     writeFileSync(groupsFile, '');
-    this.child = spawn('/bin/sh', ['-c', SCRIPT, 'maracker-sandbox-reaper', String(parentPid), groupsFile], {
+    this.child = spawn('/bin/sh', ['-c', SCRIPT, 'maracker-sandbox-reaper', String(parentPid), groupsFile, scratchDir], {
       detached: true,
       stdio: 'ignore',
     });

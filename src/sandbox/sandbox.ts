@@ -198,6 +198,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       timestamp: () => stamper.timestamp(),
       workDir,
       keepLogs: opts.workDir !== undefined,
+      scratchWorkDir: tempWorkDir !== undefined,
       baseEnv: { ...opts.taskEnv },
       defaultKillGraceMs: opts.killGraceMs,
       logger,

@@ -6,6 +6,8 @@ import { command, parseListen, runSandbox } from '../../../src/cli/commands/sand
 import { call, until } from '../../sandbox/helpers.js';
 import type { Sandbox } from '../../../src/sandbox/sandbox.js';
 import { alive } from '../../helpers/process.js';
+import { readdir } from 'node:fs/promises';
+import { tempDir } from '../../helpers/tmp.js';
 
 function io(env: Record<string, string> = {}): { stdout: PassThrough; stderr: PassThrough; out: () => string; err: () => string; env: Record<string, string>; cwd: string } {
   const stdout = new PassThrough();
@@ -56,9 +58,10 @@ describe('maracker sandbox', () => {
   });
 
   describe('as a process', () => {
-    function start(args: string[]): { child: ChildProcess; url: Promise<string>; exit: Promise<number | null> } {
+    function start(args: string[], env: Record<string, string> = {}): { child: ChildProcess; url: Promise<string>; exit: Promise<number | null> } {
       const child = spawn(process.execPath, ['node_modules/vite-node/vite-node.mjs', 'test/cli/commands/sandbox-entry.ts', ...args], {
         stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, ...env },
       });
       onTestFinished(() => {
         child.kill('SIGKILL');
@@ -92,13 +95,26 @@ describe('maracker sandbox', () => {
       for (const pid of pids) expect(alive(pid), String(pid)).toBe(false);
     });
 
-    it('leaves no task process behind even when it is killed outright', async () => {
-      const proc = start(['--listen', '127.0.0.1:0', '--exec', '--deployment-duration', '0', '--log-level', 'silent']);
+    it('leaves no task process and no temporary folder behind even when it is killed outright', async () => {
+      const tmp = await tempDir('maracker-sandbox-tmp-');
+      const proc = start(['--listen', '127.0.0.1:0', '--exec', '--deployment-duration', '0', '--log-level', 'silent'], { TMPDIR: tmp });
       const pids = await startTask(await proc.url);
+      const made = await readdir(tmp);
+      expect(made).toEqual([expect.stringMatching(/^maracker-sandbox-/)]);
       proc.child.kill('SIGKILL');
       await proc.exit;
-      // the reaper notices within about a second and kills the process groups
+      // the reaper notices within about a second, kills the process groups and removes the folder
       await until(() => pids.every((pid) => !alive(pid)), 30_000, 'the reaper to kill the tasks');
+      await until(async () => (await readdir(tmp)).length === 0, 10_000, 'the reaper to remove the work folder');
+    });
+
+    it('removes its temporary work folder when it stops', async () => {
+      const tmp = await tempDir('maracker-sandbox-tmp-');
+      const proc = start(['--listen', '127.0.0.1:0', '--exec', '--deployment-duration', '0', '--log-level', 'silent'], { TMPDIR: tmp });
+      await startTask(await proc.url);
+      proc.child.kill('SIGTERM');
+      expect(await proc.exit).toBe(0);
+      expect(await readdir(tmp)).toEqual([]);
     });
   });
 });
