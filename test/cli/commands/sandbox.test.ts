@@ -87,12 +87,14 @@ describe('maracker sandbox', () => {
       }, 30_000);
     }
 
-    it.each(['SIGTERM', 'SIGINT'] as const)('kills every task process on %s and exits 0', async (signal) => {
-      const proc = start(['--listen', '127.0.0.1:0', '--exec', '--deployment-duration', '0', '--log-level', 'silent']);
+    it.each(['SIGTERM', 'SIGINT'] as const)('kills every task process on %s, removes its temporary work folder and exits 0', async (signal) => {
+      const tmp = await tempDir('maracker-sandbox-tmp-');
+      const proc = start(['--listen', '127.0.0.1:0', '--exec', '--deployment-duration', '0', '--log-level', 'silent'], { TMPDIR: tmp });
       const pids = await startTask(await proc.url);
       proc.child.kill(signal);
       expect(await proc.exit).toBe(0);
       for (const pid of pids) expect(alive(pid), String(pid)).toBe(false);
+      expect(await readdir(tmp)).toEqual([]);
     });
 
     it('leaves no task process and no temporary folder behind even when it is killed outright', async () => {
@@ -106,15 +108,6 @@ describe('maracker sandbox', () => {
       // the reaper notices within about a second, kills the process groups and removes the folder
       await until(() => pids.every((pid) => !alive(pid)), 30_000, 'the reaper to kill the tasks');
       await until(async () => (await readdir(tmp)).length === 0, 10_000, 'the reaper to remove the work folder');
-    });
-
-    it('removes its temporary work folder when it stops', async () => {
-      const tmp = await tempDir('maracker-sandbox-tmp-');
-      const proc = start(['--listen', '127.0.0.1:0', '--exec', '--deployment-duration', '0', '--log-level', 'silent'], { TMPDIR: tmp });
-      await startTask(await proc.url);
-      proc.child.kill('SIGTERM');
-      expect(await proc.exit).toBe(0);
-      expect(await readdir(tmp)).toEqual([]);
     });
   });
 });
