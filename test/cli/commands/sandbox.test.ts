@@ -8,6 +8,7 @@ import type { Sandbox } from '../../../src/sandbox/sandbox.js';
 import { alive } from '../../helpers/process.js';
 import { readdir } from 'node:fs/promises';
 import { tempDir } from '../../helpers/tmp.js';
+import { CLI } from '../../helpers/daemon-process.js';
 
 function io(env: Record<string, string> = {}): { stdout: PassThrough; stderr: PassThrough; out: () => string; err: () => string; env: Record<string, string>; cwd: string } {
   const stdout = new PassThrough();
@@ -59,7 +60,8 @@ describe('maracker sandbox', () => {
 
   describe('as a process', () => {
     function start(args: string[], env: Record<string, string> = {}): { child: ChildProcess; url: Promise<string>; exit: Promise<number | null> } {
-      const child = spawn(process.execPath, ['node_modules/vite-node/vite-node.mjs', 'test/cli/commands/sandbox-entry.ts', ...args], {
+      // The built binary, as operators run it (npm test builds first).
+      const child = spawn(process.execPath, [CLI, 'sandbox', ...args], {
         stdio: ['ignore', 'pipe', 'pipe'],
         env: { ...process.env, ...env },
       });
