@@ -22,7 +22,7 @@ const marathonNames = new Set(MARATHON_OPTIONS.map((o) => o.name));
 export const UP_OPTIONS: readonly OptionSpec[] = [
   { name: 'sandbox-listen', type: 'string', env: 'MARACKER_SANDBOX_LISTEN', default: '127.0.0.1:8080', description: 'Address of the Marathon sandbox, HOST:PORT' },
   { name: 'deployment-duration', type: 'number', env: 'MARACKER_SANDBOX_DEPLOYMENT_DURATION', default: 1000, min: 0, description: 'Shortest sandbox deployment, ms' },
-  { name: 'data-dir', type: 'string', env: 'MARACKER_DATA_DIR', default: './.maracker', description: 'Folder for the embedded PostgreSQL data and task sandboxes' },
+  { name: 'data-dir', type: 'string', env: 'MARACKER_DATA_DIR', default: './.maracker', description: 'Folder for task sandboxes and the embedded PostgreSQL data (run as root in a folder user postgres cannot enter, and not given: the data goes below $TMPDIR)' },
   { name: 'postgres-port', type: 'number', env: 'MARACKER_POSTGRES_PORT', default: 54329, min: 1, description: 'Port of the embedded PostgreSQL (127.0.0.1 only)' },
   { name: 'database', type: 'boolean', env: 'MARACKER_DATABASE', default: true, description: 'Run the database source (embedded PostgreSQL unless --database-url is given)' },
   // The daemon's options, except how to reach Marathon: here Marathon is the sandbox.
