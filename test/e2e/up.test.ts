@@ -92,7 +92,7 @@ describe('maracker up in a folder the postgres user cannot enter (a checkout und
     });
     const psqlUrl = `postgresql://maracker:maracker@127.0.0.1:${pgPort}/maracker`;
     expect(up.output()).toContain(`psql ${psqlUrl}`);
-    expect(up.output()).toMatch(new RegExp(`\\(data in ${tmp}/maracker-postgres-[0-9a-f]{12}: the postgres user cannot enter ${dir}\\)`));
+    expect(up.output()).toMatch(new RegExp(`\\(data in ${tmp}/maracker-embedded-postgres-data/postgres-[0-9a-f]{12}: the postgres user cannot enter ${dir}\\)`));
     const spec = '{"cmd": "sleep 1000", "instances": 1, "cpus": 0.1, "mem": 16}';
     execFileSync('psql', [psqlUrl, '-v', 'ON_ERROR_STOP=1', '-c', `INSERT INTO maracker.apps (id, spec) VALUES ('/demo/sleeper', '${spec}')`]);
     await eventually(() => execFileSync('psql', [psqlUrl, '-At', '-c', "SELECT sync FROM maracker.app_status WHERE id = '/demo/sleeper'"], { encoding: 'utf8' }).trim() === 'Synced', 'the row Synced');

@@ -3,6 +3,7 @@
 // and the daemon on ./manifests with its status server. Nothing else to install.
 
 import { createHash } from 'node:crypto';
+import { lstat, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { buildDaemonConfig, DAEMON_OPTIONS, MARATHON_OPTIONS, parseHostPort } from '../../config/daemon.js';
@@ -136,12 +137,18 @@ export const command: Command = {
 /**
  * Where the embedded PostgreSQL keeps its data: `<data-dir>/postgres`, unless maracker runs
  * as root in a folder the `postgres` user cannot enter (a checkout under /root) and
- * --data-dir was not given: then a folder of its own below the system's temporary folder,
- * named after the default one so that each checkout keeps its own database.
+ * --data-dir was not given: then a folder of its own in a root-owned folder below the
+ * system's temporary folder, named after the default one so that each checkout keeps its own
+ * database. A parent that is not a real folder owned by root and closed to writes by others
+ * (someone made it first) is not used: the embedded server then does not start, and says why.
  */
 async function embeddedDataDir(preferred: string, explicit: boolean): Promise<{ dir: string; why?: string }> {
   if (explicit || (await postgresCanReach(preferred))) return { dir: preferred };
   const closed = await closedFolderAbove(dirname(preferred));
-  const dir = join(tmpdir(), `maracker-postgres-${createHash('sha256').update(preferred).digest('hex').slice(0, 12)}`);
+  const parent = join(tmpdir(), 'maracker-embedded-postgres-data');
+  await mkdir(parent, { recursive: true, mode: 0o755 }).catch(() => undefined);
+  const info = await lstat(parent).catch(() => undefined);
+  if (!info || !info.isDirectory() || info.uid !== 0 || (info.mode & 0o022) !== 0) return { dir: preferred };
+  const dir = join(parent, `postgres-${createHash('sha256').update(preferred).digest('hex').slice(0, 12)}`);
   return { dir, why: `the postgres user cannot enter ${closed?.dir ?? dirname(preferred)}` };
 }
