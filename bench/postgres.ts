@@ -4,27 +4,16 @@
 // stopped and removed after.
 
 import { join } from 'node:path';
-import pg from 'pg';
 import { startEmbeddedPostgres } from '../src/db/embedded.js';
 import { freePort } from '../src/net/free-ports.js';
 import { silentLogger } from '../src/log.js';
 import { onCleanup, tempDir } from './util.js';
+import { withClient } from '../src/db/connection.js';
 
 export interface BenchPostgres {
   url: string;
   kind: 'embedded' | 'external';
   stop(): Promise<void>;
-}
-
-async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  client.on('error', () => undefined);
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
 }
 
 export async function startBenchPostgres(): Promise<BenchPostgres> {

@@ -105,3 +105,19 @@ export function abandonClient(client: pg.Client, timers: Timers, graceMs = 1_000
     );
   });
 }
+
+/**
+ * Runs `fn` with a client of its own, connected to `url`, and always ends it: for one-off
+ * work such as creating a database. Errors the server sends while idle are ignored (the
+ * client is short-lived); errors of `fn` and of connecting are the caller's.
+ */
+export async function withClient<T>(config: string | pg.ClientConfig, fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client(typeof config === 'string' ? { connectionString: config } : config);
+  client.on('error', () => undefined);
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}

@@ -11,10 +11,10 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import pg from 'pg';
 import type { Logger } from '../log.js';
 import { closedFolderAbove, loadEmbeddedPostgres, type EmbeddedPostgresClass } from './embedded-module.js';
 import { EmbeddedPostgresError, EmbeddedPostgresInUseError } from './errors.js';
+import { withClient } from './connection.js';
 
 export interface EmbeddedPostgresOptions {
   /** Data folder. Default `<cwd>/.maracker/postgres`; kept across restarts. */
@@ -192,15 +192,10 @@ export async function startEmbeddedPostgres(o: EmbeddedPostgresOptions): Promise
   const url = `${base}/${encodeURIComponent(database)}`;
   const adminUrl = `${base}/postgres`;
   try {
-    const client = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: 5_000 });
-    client.on('error', () => undefined);
-    await client.connect();
-    try {
+    await withClient({ connectionString: adminUrl, connectionTimeoutMillis: 5_000 }, async (client) => {
       const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
       if (found.rowCount === 0) await client.query(`CREATE DATABASE ${client.escapeIdentifier(database)}`);
-    } finally {
-      await client.end();
-    }
+    });
   } catch (err) {
     await server.stop().catch(() => undefined);
     throw fail(`cannot create the database ${database}`, err);

@@ -14,6 +14,7 @@ import { silentLogger } from '../../src/log.js';
 import type { DaemonStatus } from '../../src/status/model.js';
 import { freePort } from '../../src/net/free-ports.js';
 import { gitArgs, writeBelow } from '../helpers/git.js';
+import { withClient } from '../../src/db/connection.js';
 
 export const CLI = fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url));
 export const PSQL = '/usr/bin/psql';
@@ -88,16 +89,7 @@ export async function startPgServer(scope: Scope, port?: number): Promise<PgServ
   scope.defer(async () => {
     if (running) await server.stop();
   });
-  const admin = async <T>(fn: (c: pg.Client) => Promise<T>): Promise<T> => {
-    const c = new pg.Client({ connectionString: server.adminUrl });
-    c.on('error', () => undefined);
-    await c.connect();
-    try {
-      return await fn(c);
-    } finally {
-      await c.end().catch(() => undefined);
-    }
-  };
+  const admin = <T>(fn: (c: pg.Client) => Promise<T>): Promise<T> => withClient(server.adminUrl, fn);
   return {
     adminUrl: server.adminUrl,
     port: server.port,

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, onTestFinished } from 'vitest';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../src/db/embedded.js';
 import { silentLogger } from '../../src/log.js';
 import { freePort } from '../../src/net/free-ports.js';
+import { withClient } from '../../src/db/connection.js';
 
 export const PSQL = '/usr/bin/psql';
 
@@ -68,16 +69,7 @@ export function usePostgres(): TestPostgres {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  const withAdmin = async <T>(fn: (c: pg.Client) => Promise<T>): Promise<T> => {
-    const client = new pg.Client({ connectionString: adminUrl });
-    client.on('error', () => undefined);
-    await client.connect();
-    try {
-      return await fn(client);
-    } finally {
-      await client.end();
-    }
-  };
+  const withAdmin = <T>(fn: (c: pg.Client) => Promise<T>): Promise<T> => withClient(adminUrl as string, fn);
 
   const createDatabase = async (): Promise<{ url: string; drop(): Promise<void> }> => {
     if (!adminUrl) throw new Error('usePostgres(): the server is not started (call it at the top of the test file)');
