@@ -142,8 +142,9 @@ export const command: Command = {
  * database. A parent that is not a real folder owned by root and closed to writes by others
  * (someone made it first) is not used: the embedded server then does not start, and says why.
  */
-async function embeddedDataDir(preferred: string, explicit: boolean): Promise<{ dir: string; why?: string }> {
-  if (explicit || (await postgresCanReach(preferred))) return { dir: preferred };
+export async function embeddedDataDir(preferred: string, explicit: boolean): Promise<{ dir: string; why?: string }> {
+  // The folders above it: the data folder itself is PostgreSQL's (owner postgres, mode 0700).
+  if (explicit || (await postgresCanReach(dirname(preferred)))) return { dir: preferred };
   const closed = await closedFolderAbove(dirname(preferred));
   const parent = join(tmpdir(), 'maracker-embedded-postgres-data');
   await mkdir(parent, { recursive: true, mode: 0o755 }).catch(() => undefined);
