@@ -24,6 +24,8 @@ export interface DaemonConfig {
   };
   /** Absolute path of the manifests folder, or null when the folder source is off. */
   manifests: string | null;
+  /** A manifest rewritten in place is applied once left alone this long (atomic saves at once). */
+  settleMs: number;
   databaseUrl: string | null;
   listen: { host: string; port: number };
   statusToken: string | null;
@@ -55,6 +57,7 @@ export const MARATHON_OPTIONS: readonly OptionSpec[] = [
 export const DAEMON_OPTIONS: readonly OptionSpec[] = [
   ...MARATHON_OPTIONS,
   { name: 'manifests', type: 'string', env: 'MARACKER_MANIFESTS', default: './manifests', description: 'Folder of YAML manifests ("none" disables the folder source)' },
+  { name: 'settle-ms', type: 'number', env: 'MARACKER_SETTLE_MS', default: 250, min: 0, description: 'A manifest rewritten in place is applied once left alone this long, ms (atomic saves apply at once)' },
   { name: 'database-url', type: 'string', env: 'MARACKER_DATABASE_URL', envAliases: ['DATABASE_URL'], secret: true, description: 'PostgreSQL URL of the apps table (enables the database source)' },
   { name: 'listen', type: 'string', env: 'MARACKER_LISTEN', default: '127.0.0.1:8090', description: 'Status server address, HOST:PORT' },
   { name: 'status-token', type: 'string', env: 'MARACKER_STATUS_TOKEN', secret: true, description: 'Bearer token required by the status server (all but /healthz)' },
@@ -146,6 +149,7 @@ export function buildDaemonConfig(v: OptionValues, cwd: string): DaemonConfig {
   const config: DaemonConfig = {
     marathon,
     manifests,
+    settleMs: Number(v['settle-ms'] ?? 250),
     databaseUrl,
     listen: parseHostPort(String(v['listen']), '--listen', problems),
     statusToken: (v['status-token'] as string | undefined) ?? null,

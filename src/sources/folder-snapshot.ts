@@ -6,6 +6,8 @@
 //   source label is reported too, so apps the daemon never saw valid (it started while the
 //   file was already broken) are protected through their `maracker.source` label.
 // - An id declared in two places is a conflict: neither applies.
+// - A new file that is still being written (`pending`) declares nothing yet, but its source
+//   label is reported, so apps that carry it are neither changed nor deleted meanwhile.
 
 import type { AppId } from '../model/app-id.js';
 import type { DesiredApp, SourceRef } from '../model/desired.js';
@@ -26,14 +28,18 @@ interface Claim {
   problems?: readonly Problem[];
 }
 
-export function folderSnapshot(files: ReadonlyMap<string, FolderFile>, base: Omit<SourceSnapshot, 'apps' | 'invalid' | 'conflicts' | 'unknownSourceLabels' | 'problems' | 'state'>): SourceSnapshot {
+export function folderSnapshot(
+  files: ReadonlyMap<string, FolderFile>,
+  base: Omit<SourceSnapshot, 'apps' | 'invalid' | 'conflicts' | 'unknownSourceLabels' | 'problems' | 'state'>,
+  pending: Iterable<string> = [],
+): SourceSnapshot {
   const claims = new Map<AppId, Claim[]>();
   const claim = (id: AppId, c: Claim): void => {
     const list = claims.get(id);
     if (list) list.push(c);
     else claims.set(id, [c]);
   };
-  const unknownSourceLabels = new Set<string>();
+  const unknownSourceLabels = new Set<string>([...pending].map(fileSourceLabel));
   const problems: Problem[] = [];
 
   for (const [rel, { result, lastGoodIds }] of files) {

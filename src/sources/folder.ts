@@ -1,22 +1,27 @@
 // The manifests folder as a source. File events are hints, never the truth: the kernel's
 // inotify queue overflows silently (measured here: 27% of 10,000 changes delivered after a
 // large `git checkout`), so after a burst of events, and on every resync, the folder is
-// re-scanned. A rescan re-reads only files whose size, mtime or inode changed.
+// re-scanned. A rescan re-reads only files whose stamp (size, times, inode) changed.
+//
+// A change is applied only once the file is complete (./settle.ts): an atomic save at once,
+// a file rewritten in place once it has been left alone for `settleMs`. Until then the
+// file's previous content stays in force, and a new file still being written protects the
+// apps labelled with its name.
 //
 // A folder that cannot be listed makes the source Unknown (never empty); a file that cannot
 // be parsed makes the apps it declared (or last declared) invalid, nothing else.
 
-import { watch, type FSWatcher } from 'chokidar';
-import { stat } from 'node:fs/promises';
-import { join, relative, sep } from 'node:path';
+import { join } from 'node:path';
 import type { Logger } from '../log.js';
 import type { AppId } from '../model/app-id.js';
-import { isIgnoredPath, isManifestPath } from '../manifest/ignore.js';
 import { listManifestFiles, readManifestFile } from '../manifest/folder.js';
 import type { TranslateOptions } from '../manifest/types.js';
-import { systemTimers, type Timers } from '../reconcile/timers.js';
+import { sleep, systemTimers, type Timers } from '../reconcile/timers.js';
+import { sameStamp, stampOf, type FileStamp } from './file-stamp.js';
 import { folderSnapshot, type FolderFile } from './folder-snapshot.js';
+import { FolderWatcher, type WatchEvent } from './folder-watcher.js';
 import { readGitRevision, type GitRevision } from './git.js';
+import { settleDecision, type Activity } from './settle.js';
 import { emptySnapshot, snapshotIds, type Source, type SourceChange, type SourceSnapshot } from './source.js';
 
 export interface FolderSourceOptions {
@@ -25,8 +30,12 @@ export interface FolderSourceOptions {
   /** How paths are shown in problems, e.g. "manifests". Default: dir. */
   displayRoot?: string;
   translate?: TranslateOptions;
-  /** Events are collected this long before files are re-read. Default 10 ms. */
+  /** Events are collected this long before files are looked at. Default 10 ms. */
   debounceMs?: number;
+  /** A file written in place is read once left alone this long. Default 250 ms. */
+  settleMs?: number;
+  /** start() and resync() wait at most this long for files being written. Default 5000 ms. */
+  settleWaitMs?: number;
   /** More events than this before a flush means a burst: rescan instead. Default 100. */
   burstThreshold?: number;
   /** After a burst, wait for this much quiet before rescanning. Default 250 ms. */
@@ -39,28 +48,50 @@ export interface FolderSourceOptions {
   usePolling?: boolean;
   logger: Logger;
   timers?: Timers;
+  /** Wall clock, compared with files' modification times. Default Date.now. */
+  wallClock?: () => number;
 }
 
 interface FileState extends FolderFile {
-  fingerprint: string;
+  stamp: FileStamp;
 }
+
+/** A changed file whose new content is not in force yet. */
+interface Settling {
+  stamp: FileStamp;
+  /** Since when (timers.now()) `stamp` has been seen unchanged. */
+  since: number;
+  /** When (timers.now()) to look at it again. */
+  dueAt: number;
+  /** Logged once when a file stays unsettled for long. */
+  warned: boolean;
+  firstSeenAt: number;
+}
+
+type Options = Required<Omit<FolderSourceOptions, 'displayRoot' | 'translate' | 'timers' | 'logger' | 'wallClock'>> & { displayRoot: string };
 
 export class FolderSource implements Source {
   readonly name = 'folder';
-  readonly #o: Required<Omit<FolderSourceOptions, 'displayRoot' | 'translate' | 'timers' | 'logger'>> & { displayRoot: string };
+  readonly #o: Options;
   readonly #translate: TranslateOptions;
   readonly #log: Logger;
   readonly #timers: Timers;
+  readonly #wall: () => number;
+  readonly #watcher: FolderWatcher | undefined;
   #files = new Map<string, FileState>();
+  readonly #activity = new Map<string, Activity>();
+  readonly #settling = new Map<string, Settling>();
+  #settledWaiters: Array<() => void> = [];
   #snapshot: SourceSnapshot = emptySnapshot('folder', 'Pending');
   #revision: GitRevision | undefined;
   #onChange: ((c: SourceChange) => void) | undefined;
-  #watcher: FSWatcher | undefined;
   #pending = new Set<string>();
   #rescanPending = false;
   #eventsSinceFlush = 0;
   #flushTimer: unknown;
-  #settleTimer: unknown;
+  #burstTimer: unknown;
+  /** One timer for every file being written: the earliest look due. */
+  #settleTimer: { handle: unknown; at: number } | undefined;
   #chain: Promise<void> = Promise.resolve();
   #stopped = false;
   #revisionRunning = false;
@@ -71,6 +102,8 @@ export class FolderSource implements Source {
       dir: options.dir,
       displayRoot: options.displayRoot ?? options.dir,
       debounceMs: options.debounceMs ?? 10,
+      settleMs: options.settleMs ?? 250,
+      settleWaitMs: options.settleWaitMs ?? 5000,
       burstThreshold: options.burstThreshold ?? 100,
       burstQuietMs: options.burstQuietMs ?? 250,
       burstSettleMs: options.burstSettleMs ?? 2000,
@@ -80,76 +113,89 @@ export class FolderSource implements Source {
     this.#translate = options.translate ?? {};
     this.#log = options.logger.child({ source: 'folder' });
     this.#timers = options.timers ?? systemTimers;
+    this.#wall = options.wallClock ?? Date.now;
+    this.#watcher = this.#o.watch
+      ? new FolderWatcher({
+          dir: this.#o.dir,
+          usePolling: this.#o.usePolling,
+          timers: this.#timers,
+          logger: this.#log,
+          onEvent: (e) => this.#onEvent(e),
+          // Changes made between the last scan and the watch starting were not seen.
+          onReady: () => this.#requestRescan(this.#o.debounceMs),
+          onError: (err) => {
+            // e.g. ENOSPC (inotify watch limit): the watcher is unreliable, the resync is not.
+            this.#log.warn({ err }, 'file watcher error: relying on rescans');
+            this.#requestRescan(this.#o.burstQuietMs);
+          },
+        })
+      : undefined;
   }
 
   snapshot(): SourceSnapshot {
     return this.#snapshot;
   }
 
-  async start(onChange: (c: SourceChange) => void): Promise<void> {
-    this.#onChange = onChange;
-    await this.#serial(() => this.#rescan());
-    await this.#ensureWatcher();
+  /** Files changed on disk whose new content is not in force yet (being written). */
+  get settlingFiles(): string[] {
+    return [...this.#settling.keys()].sort();
   }
 
+  async start(onChange: (c: SourceChange) => void): Promise<void> {
+    this.#onChange = onChange;
+    await this.resync();
+  }
+
+  /** Re-scans the folder, then waits (up to settleWaitMs) for files still being written. */
   async resync(): Promise<void> {
     await this.#serial(() => this.#rescan());
-    await this.#ensureWatcher();
+    await this.#waitSettled(this.#o.settleWaitMs);
   }
 
   async stop(): Promise<void> {
     this.#stopped = true;
-    for (const t of [this.#flushTimer, this.#settleTimer]) if (t !== undefined) this.#timers.clearTimeout(t);
-    const w = this.#watcher;
-    this.#watcher = undefined;
-    await w?.close();
+    for (const t of [this.#flushTimer, this.#burstTimer, this.#settleTimer?.handle]) if (t !== undefined) this.#timers.clearTimeout(t);
+    this.#settleTimer = undefined;
+    this.#settling.clear();
+    this.#releaseSettledWaiters();
+    await this.#watcher?.close();
     await this.#chain;
   }
 
-  /** Flushes and rescans run one at a time, in order. */
+  /** Flushes, rescans and settled reads run one at a time, in order. */
   #serial(task: () => Promise<void>): Promise<void> {
     const run = this.#chain.then(task, task);
     this.#chain = run.catch((err: unknown) => this.#log.error({ err }, 'folder source task failed'));
     return this.#chain;
   }
 
-  async #ensureWatcher(): Promise<void> {
-    if (!this.#o.watch || this.#watcher || this.#stopped || this.#snapshot.state !== 'Ready') return;
-    const root = this.#o.dir;
-    const watcher = watch(root, {
-      ignoreInitial: true,
-      persistent: false,
-      usePolling: this.#o.usePolling,
-      ignored: (path: string) => {
-        const rel = relative(root, path);
-        return rel !== '' && isIgnoredPath(rel);
-      },
-    });
-    watcher.on('all', (event, path) => this.#onEvent(event, path));
-    watcher.on('error', (err) => {
-      // e.g. ENOSPC (inotify watch limit): the watcher is unreliable, the resync is not.
-      this.#log.warn({ err }, 'file watcher error: relying on rescans');
-      this.#rescanPending = true;
-      this.#scheduleFlush(this.#o.burstQuietMs);
-    });
-    this.#watcher = watcher;
-    await new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
-  }
+  // --- events ------------------------------------------------------------------------------
 
-  #onEvent(event: string, path: string): void {
+  #onEvent(e: WatchEvent): void {
     if (this.#stopped) return;
-    const rel = relative(this.#o.dir, path).split(sep).join('/');
     this.#eventsSinceFlush++;
-    if (event === 'addDir' || event === 'unlinkDir' || rel === '') {
+    if (e.kind === 'tree') {
       this.#rescanPending = true;
-    } else if (isManifestPath(rel)) {
-      this.#pending.add(rel);
     } else {
-      return;
+      const a = this.#activity.get(e.rel);
+      const now = this.#timers.now();
+      if (a) {
+        a.lastEventAt = now;
+        a.modified ||= e.inPlace;
+      } else {
+        this.#activity.set(e.rel, { lastEventAt: now, modified: e.inPlace });
+      }
+      this.#pending.add(e.rel);
     }
     const burst = this.#eventsSinceFlush > this.#o.burstThreshold;
     if (burst) this.#rescanPending = true;
     this.#scheduleFlush(burst || this.#rescanPending ? this.#o.burstQuietMs : this.#o.debounceMs, burst);
+  }
+
+  #requestRescan(ms: number): void {
+    if (this.#stopped) return;
+    this.#rescanPending = true;
+    this.#scheduleFlush(ms);
   }
 
   #scheduleFlush(ms: number, restart = false): void {
@@ -166,46 +212,32 @@ export class FolderSource implements Source {
       this.#pending.clear();
       this.#rescanPending = false;
       this.#eventsSinceFlush = 0;
-      void this.#serial(() => (rescan ? this.#rescan() : this.#reread(files)));
-      if (burst) this.#scheduleSettleRescan();
+      void this.#serial(() => (rescan ? this.#rescan() : this.#look(files)));
+      if (burst) this.#scheduleBurstRescan();
     }, ms);
   }
 
-  #scheduleSettleRescan(): void {
-    if (this.#settleTimer !== undefined) this.#timers.clearTimeout(this.#settleTimer);
-    this.#settleTimer = this.#timers.setTimeout(() => {
-      this.#settleTimer = undefined;
+  #scheduleBurstRescan(): void {
+    if (this.#burstTimer !== undefined) this.#timers.clearTimeout(this.#burstTimer);
+    this.#burstTimer = this.#timers.setTimeout(() => {
+      this.#burstTimer = undefined;
       void this.#serial(() => this.#rescan());
     }, this.#o.burstSettleMs);
   }
 
-  async #readFile(rel: string, fingerprint: string, previous: FileState | undefined): Promise<FileState> {
-    const result = await readManifestFile(join(this.#o.dir, rel), rel, { ...this.#translate, displayPath: join(this.#o.displayRoot, rel) });
-    const lastGoodIds = result.problems.length === 0 ? result.apps.map((a) => a.id) : (previous?.lastGoodIds ?? []);
-    return { result, lastGoodIds, fingerprint };
-  }
+  // --- reading -----------------------------------------------------------------------------
 
-  /** Re-reads the given files (event path). A file that vanished is removed. */
-  async #reread(rels: string[]): Promise<void> {
+  /** Looks at the named files (event path): applies what is settled, waits for the rest. */
+  async #look(rels: string[]): Promise<void> {
     if (this.#snapshot.state !== 'Ready') return this.#rescan();
     const next = new Map(this.#files);
     const changed = new Set<AppId>();
-    for (const rel of rels) {
-      const before = next.get(rel);
-      const fp = await fingerprint(join(this.#o.dir, rel));
-      if (fp === 'missing') {
-        next.delete(rel);
-      } else {
-        next.set(rel, await this.#readFile(rel, fp, before));
-      }
-      for (const id of idsOf(before)) changed.add(id);
-      for (const id of idsOf(next.get(rel))) changed.add(id);
-    }
+    for (const rel of rels) await this.#consider(rel, next, changed, await stampOf(join(this.#o.dir, rel)));
     this.#publish(next, changed);
-    this.#refreshRevisionSoon();
+    this.#armSettleTimer();
   }
 
-  /** Lists the whole folder and re-reads files whose fingerprint changed. */
+  /** Lists the whole folder and considers every file whose stamp changed. */
   async #rescan(): Promise<void> {
     let rels: string[];
     try {
@@ -215,33 +247,182 @@ export class FolderSource implements Source {
       const wasUnknown = this.#snapshot.state === 'Unknown';
       this.#snapshot = { ...emptySnapshot('folder', 'Unknown', { message }), lastKnownIds: snapshotIds(this.#snapshot), ...this.#meta() };
       if (!wasUnknown) this.#log.error({ dir: this.#o.dir, err: message }, 'manifests folder cannot be read: source unknown, nothing it declares will be deleted');
-      await this.#closeWatcherIfGone();
+      await this.#watcher?.reset();
       this.#onChange?.({ all: true });
       return;
     }
     const wasReady = this.#snapshot.state === 'Ready';
+    const listed = new Set(rels);
     const next = new Map<string, FileState>();
-    const changed = new Set<AppId>();
-    const fingerprints = await mapChunked(rels, 64, (rel) => fingerprint(join(this.#o.dir, rel)));
-    for (const [i, rel] of rels.entries()) {
+    for (const rel of rels) {
       const before = this.#files.get(rel);
-      // An unreadable file (permissions, dangling link) is read anyway: it becomes a problem
-      // of that file, protecting what it declared, instead of vanishing like a deleted one.
-      const fp = fingerprints[i] as string;
-      const unchanged = before !== undefined && before.fingerprint === fp && fp !== 'unreadable';
-      const state = unchanged ? before : await this.#readFile(rel, fp, before);
-      next.set(rel, state);
-      if (state !== before) for (const id of [...idsOf(before), ...idsOf(state)]) changed.add(id);
+      if (before) next.set(rel, before);
     }
-    for (const [rel, before] of this.#files) if (!next.has(rel)) for (const id of idsOf(before)) changed.add(id);
+    const changed = new Set<AppId>();
+    for (const [rel, before] of this.#files) {
+      if (!listed.has(rel)) for (const id of idsOf(before)) changed.add(id);
+    }
+    for (const rel of [...this.#settling.keys()]) if (!listed.has(rel)) this.#unsettle(rel);
+    const stamps = await mapChunked(rels, 64, (rel) => stampOf(join(this.#o.dir, rel)));
+    for (const [i, rel] of rels.entries()) {
+      const stamp = stamps[i] as FileStamp;
+      // A listed file whose stat fails is read anyway: the failure becomes its problem,
+      // protecting what it declared, instead of vanishing like a deleted file.
+      if (stamp.kind === 'unreadable' || !sameStamp(stamp, this.#files.get(rel)?.stamp)) await this.#consider(rel, next, changed, stamp);
+    }
+    // The first read (at start, or after the folder was unreadable) is the whole truth at
+    // once: files being written are waited for here, not published half-known.
+    if (!wasReady) await this.#settleInline(next, changed);
     this.#publish(next, wasReady ? changed : 'all');
-    this.#refreshRevisionSoon();
+    this.#armSettleTimer();
+    this.#watcher?.ensure();
+  }
+
+  /**
+   * Decides for one file whose stamp differs from the content in force: read it now (and
+   * put the result in `next`), or leave the old content in force and look again later.
+   */
+  async #consider(rel: string, next: Map<string, FileState>, changed: Set<AppId>, stamp: FileStamp): Promise<void> {
+    const before = next.get(rel);
+    if (stamp.kind === 'missing') {
+      this.#unsettle(rel);
+      this.#activity.delete(rel);
+      if (before) {
+        next.delete(rel);
+        for (const id of idsOf(before)) changed.add(id);
+      }
+      return;
+    }
+    if (stamp.kind === 'file' && sameStamp(stamp, before?.stamp)) {
+      // Nothing new (chokidar repeats itself, or the file changed and changed back).
+      this.#unsettle(rel);
+      this.#activity.delete(rel);
+      return;
+    }
+    const now = this.#timers.now();
+    const settling = this.#settling.get(rel);
+    const stableSince = settling && sameStamp(settling.stamp, stamp) ? settling.since : undefined;
+    const decision =
+      stamp.kind === 'unreadable'
+        ? ({ kind: 'read', verify: 'stable' } as const)
+        : settleDecision({
+            stamp,
+            ...(before?.stamp.kind === 'file' ? { previousIno: before.stamp.ino } : {}),
+            ...(this.#activity.has(rel) ? { activity: this.#activity.get(rel) as Activity } : {}),
+            ...(stableSince !== undefined ? { stableSince } : {}),
+            now,
+            wallNow: this.#wall(),
+            settleMs: this.#o.settleMs,
+          });
+    if (decision.kind === 'wait') return this.#settleLater(rel, stamp, stableSince ?? now, decision.ms);
+    const eventAt = this.#activity.get(rel)?.lastEventAt;
+    const state = await this.#readFile(rel, stamp, before);
+    if (decision.verify === 'fast') {
+      // Let the watcher deliver what happened meanwhile: an in-place write already made
+      // (the file was being written after all) is reported in this turn of the event loop.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    const after = await stampOf(join(this.#o.dir, rel));
+    const activity = this.#activity.get(rel);
+    const writtenMeanwhile = activity !== undefined && activity.modified && (decision.verify === 'fast' || activity.lastEventAt !== eventAt);
+    if (stamp.kind === 'file' && (!sameStamp(after, stamp) || writtenMeanwhile)) {
+      // It changed while being read: what was read may be half of something.
+      this.#activity.set(rel, { lastEventAt: this.#timers.now(), modified: true });
+      return this.#settleLater(rel, after.kind === 'file' ? after : stamp, this.#timers.now(), this.#o.settleMs);
+    }
+    this.#unsettle(rel);
+    if (activity && activity.lastEventAt === eventAt) this.#activity.delete(rel);
+    next.set(rel, state);
+    for (const id of [...idsOf(before), ...idsOf(state)]) changed.add(id);
+  }
+
+  #settleLater(rel: string, stamp: FileStamp, since: number, ms: number): void {
+    const existing = this.#settling.get(rel);
+    const now = this.#timers.now();
+    const s: Settling = { stamp, since, dueAt: now + ms, warned: existing?.warned ?? false, firstSeenAt: existing?.firstSeenAt ?? now };
+    if (!s.warned && now - s.firstSeenAt >= Math.max(10 * this.#o.settleMs, this.#o.settleWaitMs)) {
+      s.warned = true;
+      this.#log.warn({ file: rel }, `${rel} keeps changing: its previous content stays in force until it is left alone for ${this.#o.settleMs} ms`);
+    }
+    this.#settling.set(rel, s);
+    this.#armSettleTimer();
+  }
+
+  /** Files due are looked at together, so a checkout of 1,000 files settles in one pass. */
+  #armSettleTimer(): void {
+    if (this.#stopped || this.#settling.size === 0) return;
+    const at = Math.min(...[...this.#settling.values()].map((s) => s.dueAt));
+    if (this.#settleTimer && this.#settleTimer.at <= at) return;
+    if (this.#settleTimer) this.#timers.clearTimeout(this.#settleTimer.handle);
+    const handle = this.#timers.setTimeout(() => {
+      this.#settleTimer = undefined;
+      if (this.#stopped) return;
+      void this.#serial(() => this.#look(this.#due()));
+    }, Math.max(0, at - this.#timers.now()));
+    this.#settleTimer = { handle, at };
+  }
+
+  #due(): string[] {
+    const now = this.#timers.now();
+    return [...this.#settling].filter(([, s]) => s.dueAt <= now).map(([rel]) => rel);
+  }
+
+  #unsettle(rel: string): void {
+    if (!this.#settling.delete(rel)) return;
+    if (this.#settling.size === 0) {
+      if (this.#settleTimer) this.#timers.clearTimeout(this.#settleTimer.handle);
+      this.#settleTimer = undefined;
+      this.#releaseSettledWaiters();
+    }
+  }
+
+  async #settleInline(next: Map<string, FileState>, changed: Set<AppId>): Promise<void> {
+    const deadline = this.#timers.now() + this.#o.settleWaitMs;
+    while (this.#settling.size > 0 && !this.#stopped) {
+      const now = this.#timers.now();
+      if (now >= deadline) return;
+      const at = Math.min(...[...this.#settling.values()].map((s) => s.dueAt));
+      await sleep(this.#timers, Math.max(0, Math.min(at, deadline) - now));
+      for (const rel of this.#due()) await this.#consider(rel, next, changed, await stampOf(join(this.#o.dir, rel)));
+    }
+  }
+
+  /** Resolves when no file is being written, or after `ms`. */
+  #waitSettled(ms: number): Promise<void> {
+    if (this.#settling.size === 0 || this.#stopped) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const waiter = (): void => {
+        this.#timers.clearTimeout(timer);
+        resolve();
+      };
+      const timer = this.#timers.setTimeout(() => {
+        this.#settledWaiters = this.#settledWaiters.filter((w) => w !== waiter);
+        resolve();
+      }, ms);
+      this.#settledWaiters.push(waiter);
+    });
+  }
+
+  #releaseSettledWaiters(): void {
+    const waiters = this.#settledWaiters;
+    this.#settledWaiters = [];
+    for (const w of waiters) w();
+  }
+
+  async #readFile(rel: string, stamp: FileStamp, previous: FileState | undefined): Promise<FileState> {
+    const result = await readManifestFile(join(this.#o.dir, rel), rel, { ...this.#translate, displayPath: join(this.#o.displayRoot, rel) });
+    const lastGoodIds = result.problems.length === 0 ? result.apps.map((a) => a.id) : (previous?.lastGoodIds ?? []);
+    return { result, lastGoodIds, stamp };
   }
 
   #publish(files: Map<string, FileState>, changed: Set<AppId> | 'all'): void {
     this.#files = files;
-    this.#snapshot = folderSnapshot(files, { name: 'folder', lastReadAt: new Date(this.#timers.now()), ...this.#meta() });
+    // A new file still being written declares nothing yet; apps labelled with its name
+    // stay protected until it is read.
+    const pending = [...this.#settling.keys()].filter((rel) => !files.has(rel));
+    this.#snapshot = folderSnapshot(files, { name: 'folder', lastReadAt: new Date(this.#wall()), ...this.#meta() }, pending);
     this.#onChange?.(changed === 'all' ? { all: true } : { ids: changed });
+    this.#refreshRevisionSoon();
   }
 
   #meta(): Pick<SourceSnapshot, 'revision' | 'dirty'> {
@@ -275,12 +456,6 @@ export class FolderSource implements Source {
     }
     this.#onChange?.({ ids: new Set() });
   }
-
-  async #closeWatcherIfGone(): Promise<void> {
-    const w = this.#watcher;
-    this.#watcher = undefined;
-    await w?.close();
-  }
 }
 
 /** `fn` over `items`, `size` at a time, results in order: stats of 10,000 files in parallel batches. */
@@ -293,17 +468,4 @@ async function mapChunked<T, R>(items: readonly T[], size: number, fn: (item: T)
 function idsOf(state: FileState | undefined): AppId[] {
   if (!state) return [];
   return [...state.result.declaredIds, ...state.lastGoodIds];
-}
-
-/**
- * size, mtime and inode: enough to tell a rewritten file without reading it. 'missing' when
- * the file is gone (deleted or renamed away), 'unreadable' when it exists but cannot be stat'ed.
- */
-async function fingerprint(abs: string): Promise<string> {
-  try {
-    const s = await stat(abs);
-    return s.isFile() ? `${s.size}:${s.mtimeMs}:${s.ino}` : 'missing';
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing' : 'unreadable';
-  }
 }

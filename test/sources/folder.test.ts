@@ -75,10 +75,12 @@ describe('FolderSource', () => {
     expect(source.snapshot().lastError?.message).toContain('cannot read manifests folder');
     await mkdir(dir);
     await writeFile(join(dir, 'web.yaml'), manifestYaml({ name: 'web' }));
+    const before = changes.length;
     await source.resync();
     expect(source.snapshot().state).toBe('Ready');
     expect([...source.snapshot().apps.keys()]).toEqual(['/web']);
-    expect(changes.at(-1)).toEqual({ all: true });
+    // Back from unknown: everything is looked at again, not just the ids it names.
+    expect(changes[before]).toEqual({ all: true });
   });
 
   it('picks up a saved file and names the ids it changed', async () => {

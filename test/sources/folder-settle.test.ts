@@ -1,0 +1,166 @@
+// A manifest is acted on only once it is complete: an atomic save at once, a file rewritten
+// in place once left alone for the settle window. The source's clock is driven by hand here,
+// so "left alone" means exactly what the test says, however busy the machine is.
+
+import { open, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../src/log.js';
+import { FolderSource } from '../../src/sources/folder.js';
+import { manifestYaml, multiDoc } from '../helpers/manifests.js';
+import { ManualTimers } from '../helpers/manual-timers.js';
+import { tempDir } from '../helpers/tmp.js';
+
+const SETTLE_MS = 250;
+const sources: FolderSource[] = [];
+afterEach(async () => {
+  while (sources.length > 0) await sources.pop()?.stop();
+});
+
+const realTick = (ms = 2) => new Promise((r) => setTimeout(r, ms));
+
+async function until(cond: () => boolean, what: string, step?: () => void, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    step?.();
+    await realTick();
+  }
+}
+
+/** A folder source on a hand-driven clock; every file's own times look brand new to it. */
+async function manualSource(dir: string) {
+  const timers = new ManualTimers();
+  const snapshots: Array<ReturnType<FolderSource['snapshot']>> = [];
+  // Files always look just written, so only the settle rule (never their age) lets a change in.
+  const source = new FolderSource({ dir, displayRoot: 'manifests', logger: silentLogger(), timers, settleMs: SETTLE_MS, wallClock: () => 0 });
+  sources.push(source);
+  const started = source.start(() => snapshots.push(source.snapshot()));
+  let done = false;
+  void started.then(() => (done = true));
+  await until(() => done, 'the first read', () => timers.advance(10));
+  return { source, timers, snapshots };
+}
+
+function threeApps(cmd: string): string {
+  return multiDoc(...['a', 'b', 'c'].map((name) => manifestYaml({ name, cmd })));
+}
+
+/** Writes `text` into the existing file in place: truncate, then chunks with pauses. */
+async function rewriteInPlace(path: string, text: string, chunks: number, pause: () => Promise<void>): Promise<void> {
+  const fh = await open(path, 'w');
+  try {
+    const size = Math.ceil(text.length / chunks);
+    for (let i = 0; i < text.length; i += size) {
+      await pause();
+      await fh.write(text.slice(i, i + size));
+    }
+  } finally {
+    await fh.close();
+  }
+}
+
+describe('FolderSource: complete files only', () => {
+  it('applies an atomic save without waiting for the settle window', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'web.yaml'), manifestYaml({ name: 'web', mem: 32 }));
+    // A settle window of a minute: only the atomic-save path can apply the change now.
+    const source = new FolderSource({ dir, logger: silentLogger(), settleMs: 60_000, wallClock: () => Date.now() + 120_000 });
+    sources.push(source);
+    await source.start(() => undefined);
+    await writeFile(join(dir, '.web.yaml.tmp'), manifestYaml({ name: 'web', mem: 64 }));
+    await rename(join(dir, '.web.yaml.tmp'), join(dir, 'web.yaml'));
+    await until(() => source.snapshot().apps.get('/web')?.definition.mem === 64, 'the saved file');
+  });
+
+  it('keeps a file rewritten in place at its previous content until it is left alone for the window', async () => {
+    const dir = await tempDir();
+    const path = join(dir, 'apps.yaml');
+    await writeFile(path, threeApps('sleep 1'));
+    const { source, timers } = await manualSource(dir);
+    expect([...source.snapshot().apps.keys()].sort()).toEqual(['/a', '/b', '/c']);
+
+    // Truncated and half written: valid YAML with one app and a cut command.
+    const fh = await open(path, 'w');
+    await fh.write(threeApps('sleep 2').slice(0, 120));
+    await until(() => source.settlingFiles.includes('apps.yaml'), 'the write to be seen', () => timers.advance(10));
+    expect([...source.snapshot().apps.keys()].sort()).toEqual(['/a', '/b', '/c']);
+    expect(source.snapshot().apps.get('/a')?.definition.cmd).toBe('sleep 1');
+
+    await fh.write(threeApps('sleep 2').slice(120));
+    await fh.close();
+    timers.advance(SETTLE_MS - 20);
+    await realTick(20);
+    expect(source.snapshot().apps.get('/a')?.definition.cmd).toBe('sleep 1');
+
+    await until(() => source.snapshot().apps.get('/c')?.definition.cmd === 'sleep 2', 'the settled file', () => timers.advance(20));
+    expect([...source.snapshot().apps.keys()].sort()).toEqual(['/a', '/b', '/c']);
+  });
+
+  it('never publishes the intermediate content of hundreds of in-place rewrites (8 files × 25 rewrites)', async () => {
+    const FILES = 8;
+    const REWRITES = 25;
+    let seed = 42;
+    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const runs = Array.from({ length: FILES }, async (_, f) => {
+      const dir = await tempDir();
+      const path = join(dir, 'apps.yaml');
+      let version = 0;
+      await writeFile(path, threeApps(`sleep ${version}`));
+      const { source, timers, snapshots } = await manualSource(dir);
+      const complete = new Set([`sleep ${version}`]);
+      for (let r = 0; r < REWRITES; r++) {
+        // Half the rewrites write the same content again, half a new version.
+        if (random() < 0.5) version++;
+        complete.add(`sleep ${version}`);
+        const text = threeApps(`sleep ${version}`);
+        // Writes with pauses; the source's clock moves by less than the window meanwhile.
+        let advanced = 0;
+        await rewriteInPlace(path, text, 2 + Math.floor(random() * 6), async () => {
+          await realTick(Math.floor(random() * 4));
+          const step = Math.floor(random() * 20);
+          if (advanced + step < SETTLE_MS - 20) {
+            advanced += step;
+            timers.advance(step);
+          }
+        });
+        await until(
+          () => source.settlingFiles.length === 0 && source.snapshot().apps.get('/a')?.definition.cmd === `sleep ${version}`,
+          `rewrite ${r} of file ${f} to settle`,
+          () => timers.advance(60),
+        );
+      }
+      return { snapshots, complete, version };
+    });
+    for (const { snapshots, complete, version } of await Promise.all(runs)) {
+      expect(snapshots.length).toBeGreaterThan(0);
+      for (const snap of snapshots) {
+        // Never an app missing (a delete), never a command that was not a whole version.
+        expect([...snap.apps.keys()].sort()).toEqual(['/a', '/b', '/c']);
+        for (const app of snap.apps.values()) expect(complete.has(app.definition.cmd as string)).toBe(true);
+        expect(snap.invalid.size).toBe(0);
+      }
+      expect(snapshots.at(-1)?.apps.get('/c')?.definition.cmd).toBe(`sleep ${version}`);
+    }
+  }, 120_000);
+
+  it('a resync never waits on the file watcher, even when the folder moves while it is being watched', async () => {
+    const parent = await tempDir();
+    const dir = join(parent, 'manifests');
+    const { mkdir } = await import('node:fs/promises');
+    await mkdir(join(dir, 'a', 'b'), { recursive: true });
+    await writeFile(join(dir, 'a', 'web.yaml'), manifestYaml({ name: 'web' }));
+    const source = new FolderSource({ dir, logger: silentLogger(), wallClock: () => Date.now() + 120_000 });
+    sources.push(source);
+    await source.start(() => undefined);
+    for (let i = 0; i < 20; i++) {
+      await rename(dir, `${dir}-away`);
+      await realTick(i % 4);
+      await rename(`${dir}-away`, dir);
+      // Used to hang forever: the resync awaited a chokidar `ready` that never came.
+      await source.resync();
+      expect(source.snapshot().state).toBe('Ready');
+    }
+    expect([...source.snapshot().apps.keys()]).toEqual(['/web']);
+  });
+});
