@@ -50,6 +50,8 @@ export interface ControllerOptions {
   initialRetryMs?: number;
   /** Default 600000: a deployment running longer stops holding a deployment slot (and is logged). */
   deploymentTimeoutMs?: number;
+  /** Default 60000: a source's re-read taking longer no longer holds the resync. */
+  sourceReadTimeoutMs?: number;
 }
 
 /** Hooks for metrics and the safety harness; every one is optional. */
@@ -207,7 +209,7 @@ export class Controller {
     // periodic resync starts with it, and a folder that was missing has no watcher): a
     // manifests folder mounted or cloned after the daemon started would never be seen.
     const unknown = this.#d.sources.filter((s) => s.snapshot().state === 'Unknown');
-    if (unknown.length > 0) await Promise.all(unknown.map((s) => s.resync()));
+    if (unknown.length > 0) await this.#readSources(unknown);
     if (this.#stopped || this.#began) return;
     const ok = await this.#listMarathon();
     if (this.#stopped) return;
@@ -253,7 +255,7 @@ export class Controller {
         this.#resyncAgain = false;
         const started = this.#timers.now();
         this.#d.logger.debug({ reason }, 'resync');
-        await Promise.all(this.#d.sources.map((s) => s.resync()));
+        await this.#readSources(this.#d.sources);
         this.#view = undefined;
         this.#publishSources();
         const ok = await this.#listMarathon();
@@ -436,6 +438,25 @@ export class Controller {
 
   #publishSources(): void {
     this.#d.status.setSources(this.#d.sources.map((s) => sourceStatus(s.snapshot())));
+    this.#d.status.setDeclared(this.#desiredView().appIds());
+  }
+
+  /**
+   * Re-reads the sources, each within a deadline: a source whose read hangs (a dead network
+   * mount, a watcher that never gets ready) must not stop every later resync, and with it
+   * the whole daemon. It keeps what it last published; its read may still finish later.
+   */
+  async #readSources(sources: readonly Source[]): Promise<void> {
+    const deadlineMs = this.#d.options.sourceReadTimeoutMs ?? 60_000;
+    await Promise.all(
+      sources.map(async (s) => {
+        let timer: unknown;
+        const timedOut = new Promise<true>((resolve) => (timer = this.#timers.setTimeout(() => resolve(true), deadlineMs)));
+        const late = await Promise.race([s.resync().then(() => false as const), timedOut]);
+        this.#timers.clearTimeout(timer);
+        if (late) this.#d.logger.error({ source: s.name, deadlineMs }, `source ${s.name} did not finish reading within ${Math.round(deadlineMs / 1000)} s: going on with what it last read`);
+      }),
+    );
   }
 
   /** Stops triggers, lets running reconciles finish within the deadline, stops sources. */

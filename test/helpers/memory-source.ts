@@ -9,6 +9,8 @@ export class MemorySource implements Source {
   #snapshot: SourceSnapshot;
   #onChange: ((c: SourceChange) => void) | undefined;
   resyncs = 0;
+  /** While true, resync() never finishes (a dead network mount, a watcher that never gets ready). */
+  hangResyncs = false;
 
   constructor(readonly name = 'folder', state: SourceState = 'Ready') {
     this.#snapshot = emptySnapshot(name, state);
@@ -22,8 +24,9 @@ export class MemorySource implements Source {
     return this.#snapshot;
   }
 
-  async resync(): Promise<void> {
+  resync(): Promise<void> {
     this.resyncs++;
+    return this.hangResyncs ? new Promise<void>(() => undefined) : Promise.resolve();
   }
 
   async stop(): Promise<void> {

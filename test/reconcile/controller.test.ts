@@ -7,6 +7,7 @@ import { DEFAULT_PRUNE_GUARD } from '../../src/reconcile/prune-guard.js';
 import { StatusStore } from '../../src/status/store.js';
 import { desiredApp, marathonApp, unownedApp } from '../helpers/builders.js';
 import { FakeMarathon, FakeMarathonError } from '../helpers/fake-marathon.js';
+import { ManualTimers } from '../helpers/manual-timers.js';
 import { MemorySource } from '../helpers/memory-source.js';
 
 const OPTIONS: ControllerOptions = {
@@ -42,7 +43,7 @@ async function settle(): Promise<void> {
   await new Promise((r) => setTimeout(r, 50));
 }
 
-function setup(opts: { options?: Partial<ControllerOptions>; sources?: MemorySource[]; leadership?: Leadership; role?: Role } = {}) {
+function setup(opts: { options?: Partial<ControllerOptions>; sources?: MemorySource[]; leadership?: Leadership; role?: Role; timers?: ManualTimers } = {}) {
   const marathon = new FakeMarathon();
   const sources = opts.sources ?? [new MemorySource('folder')];
   const status = new StatusStore({ instance: 't', marathonUrl: 'http://marathon', role: opts.role ?? 'standalone' });
@@ -53,6 +54,7 @@ function setup(opts: { options?: Partial<ControllerOptions>; sources?: MemorySou
     status,
     leadership: opts.leadership ?? ALWAYS_LEADER,
     logger: silentLogger(),
+    ...(opts.timers ? { timers: opts.timers, random: () => 0.5 } : {}),
     options: { ...OPTIONS, ...opts.options },
   });
   stops.push(() => controller.stop(1000));
@@ -60,6 +62,25 @@ function setup(opts: { options?: Partial<ControllerOptions>; sources?: MemorySou
 }
 
 describe('Controller', () => {
+  it('keeps resyncing the other sources when one never finishes a read', async () => {
+    const timers = new ManualTimers();
+    const folder = new MemorySource('folder');
+    const database = new MemorySource('database');
+    const { status, controller } = setup({ timers, sources: [folder, database], options: { resyncIntervalMs: 1000, sourceReadTimeoutMs: 5000 } });
+    await controller.start();
+    await until(() => status.ready, 'first sync');
+    folder.hangResyncs = true;
+    const before = database.resyncs;
+    // The first periodic resync hangs in the folder; the deadline lets the pass go on and
+    // the next ones happen.
+    for (let i = 0; i < 40 && database.resyncs < before + 3; i++) {
+      timers.advance(1000);
+      await settle();
+    }
+    expect(database.resyncs).toBeGreaterThanOrEqual(before + 3);
+    expect(folder.resyncs).toBeGreaterThanOrEqual(3);
+  });
+
   it('does nothing when Marathon already matches the sources', async () => {
     const { marathon, source, status, controller } = setup();
     marathon.seed(marathonApp());
