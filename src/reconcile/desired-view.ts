@@ -73,6 +73,13 @@ export class DesiredView {
     return new Set([...this.#declarations.keys(), ...this.#unreadable.keys()]).values();
   }
 
+  /** Ids with exactly one valid declaration that can be applied now. */
+  appIds(): Set<AppId> {
+    const ids = new Set<AppId>();
+    for (const id of this.#declarations.keys()) if (this.get(id).kind === 'app') ids.add(id);
+    return ids;
+  }
+
   /**
    * The desired state of `id`. `actualSourceLabel` is the `maracker.source` label of the
    * app in Marathon, if any: it protects apps whose declaring file is broken.

@@ -258,7 +258,9 @@ export class Reconciler {
       sync: s.sync,
       health: h.health,
       instances: h.instances,
-      url: desired?.url ?? null,
+      // An app whose declaration cannot be applied (invalid, in conflict, unknown) keeps
+      // running as it was: so does the URL that reaches it.
+      url: desired ? (desired.url ?? null) : s.actual && s.entry.kind !== 'absent' ? (previous?.url ?? null) : null,
       lastAppliedAt: s.appliedAt ?? previous?.lastAppliedAt ?? null,
       lastError: s.lastError ?? (h.health === 'Degraded' && h.message ? { message: h.message } : null),
       pendingChanges: s.sync === 'OutOfSync' ? (s.pending ?? previous?.pendingChanges ?? []) : [],

@@ -11,6 +11,8 @@ export interface PhaseInput {
   marathon: MarathonStatus;
   prune: PruneStatus;
   apps: Iterable<AppStatus>;
+  /** Ids some source declares validly: each must have a record, Synced, before Ready. */
+  declared?: ReadonlySet<string>;
 }
 
 export function derivePhase(s: PhaseInput): { phase: Phase; message: string } {
@@ -31,18 +33,32 @@ export function derivePhase(s: PhaseInput): { phase: Phase; message: string } {
   let invalid = 0;
   let conflict = 0;
   let degraded = 0;
+  let unknownApps = 0;
   let moving = 0;
+  let declaredSeen = 0;
   for (const a of s.apps) {
     if (a.sync === 'Invalid') invalid++;
     else if (a.sync === 'Conflict') conflict++;
+    else if (a.sync === 'Unknown') unknownApps++;
     if (a.health === 'Degraded') degraded++;
     if (a.sync === 'OutOfSync' || a.health === 'Progressing' || a.health === 'Missing') moving++;
+    if (s.declared?.has(a.id)) declaredSeen++;
   }
-  if (invalid + conflict + degraded > 0) {
-    const parts = [invalid && `${invalid} invalid`, conflict && `${conflict} in conflict`, degraded && `${degraded} degraded`].filter(Boolean);
+  if (invalid + conflict + degraded + unknownApps > 0) {
+    const parts = [invalid && `${invalid} invalid`, conflict && `${conflict} in conflict`, degraded && `${degraded} degraded`, unknownApps && `${unknownApps} unknown`].filter(Boolean);
     return { phase: 'Degraded', message: `apps: ${parts.join(', ')}` };
   }
+  // A source that reads but has problems (a file that cannot be read or parsed, whose apps
+  // may not even be known): not everything declared is in force.
+  const troubled = s.sources.filter((x) => x.lastError);
+  if (troubled.length > 0) {
+    const first = troubled[0] as SourceStatus;
+    const where = first.lastError?.file ? `${first.lastError.file}${first.lastError.line !== undefined ? `:${first.lastError.line}` : ''}: ` : '';
+    return { phase: 'Degraded', message: `source ${troubled.map((x) => x.name).join(', ')} has problems: ${where}${first.lastError?.message ?? ''}` };
+  }
   if (!s.ready) return { phase: 'Progressing', message: 'first sync in progress' };
+  const unreconciled = (s.declared?.size ?? 0) - declaredSeen;
+  if (unreconciled > 0) return { phase: 'Progressing', message: `${unreconciled} declared apps not reconciled yet` };
   if (moving > 0) return { phase: 'Progressing', message: `${moving} apps converging` };
   return { phase: 'Ready', message: 'all apps in sync' };
 }

@@ -30,6 +30,7 @@ export class StatusStore {
   #prune: PruneStatus = { blocked: false, limit: 0, candidates: [], overridden: false };
   #ready = false;
   #stopping = false;
+  #declared: ReadonlySet<AppId> = new Set();
   #version = 0;
   #cached: { version: number; doc: DaemonStatus; json: string } | undefined;
 
@@ -103,6 +104,13 @@ export class StatusStore {
     return this.#role;
   }
 
+  /** The ids the sources declare validly now (the phase is Ready only once each is Synced). */
+  setDeclared(ids: ReadonlySet<AppId>): void {
+    if (ids.size === this.#declared.size && [...ids].every((id) => this.#declared.has(id))) return;
+    this.#declared = ids;
+    this.#touch();
+  }
+
   markReady(): void {
     this.#ready = true;
     this.#touch();
@@ -135,6 +143,7 @@ export class StatusStore {
       marathon: this.#marathon,
       prune: this.#prune,
       apps,
+      declared: this.#declared,
     });
     const doc: DaemonStatus = {
       phase,
