@@ -163,6 +163,11 @@ export class Controller {
     return this.#queue.depth;
   }
 
+  /** Resolves when no reconcile waits or runs (delayed looks do not count): tests wait for it. */
+  whenIdle(): Promise<void> {
+    return this.#queue.onIdle();
+  }
+
   get deploymentsInFlight(): number {
     return this.#gate.inFlight;
   }

@@ -97,7 +97,7 @@ describe('maracker run against the sandbox', () => {
     repo.git('mv', 'manifests/web.yaml', 'manifests/team-a.yaml');
     repo.commit('reorganise');
     await eventually(async () => (await daemon.app('/web'))?.source === 'team-a.yaml:1', 'status names the new file');
-    await new Promise((r) => setTimeout(r, 2_500)); // a resync pass (every 2 s here) finds nothing to do
+    await daemon.afterPasses(2); // resync passes (every 2 s here) find nothing to do
     expect(describeWrites(appWrites(marathon, '/web', since))).toEqual([]);
     expect(marathon.app('/web')?.labels?.[LABEL_SOURCE]).toBe('file:web.yaml');
     await repo.write('team-a.yaml', manifestYaml({ name: 'web', cmd: 'sleep 2000' }));
@@ -120,7 +120,7 @@ describe('maracker run against the sandbox', () => {
     expect(invalid.lastError).toMatchObject({ file: 'web.yaml', line: 10, column: 3 });
     expect(invalid.lastError?.message).toContain('instaces');
     expect(invalid.health).toBe('Healthy');
-    await new Promise((r) => setTimeout(r, 2500));
+    await daemon.afterPasses(2);
     expect(appWrites(marathon, undefined, since)).toEqual([]);
     expect(marathon.app('/web')?.mem).toBe(32);
   });
@@ -138,7 +138,7 @@ describe('maracker run against the sandbox', () => {
       return d.phase === 'Blocked' ? d : undefined;
     }, 'phase Blocked');
     expect(blocked.prune).toMatchObject({ blocked: true, limit: 5, candidates: ['/app0', '/app1', '/app2', '/app3', '/app4', '/app5', '/app6'] });
-    await new Promise((r) => setTimeout(r, 3000));
+    await daemon.afterPasses(2);
     expect(describeWrites(appWrites(marathon, undefined, since))).toEqual([]);
     expect(marathon.apps()).toHaveLength(8);
   });
@@ -188,7 +188,7 @@ describe('maracker run against the sandbox', () => {
     await repo.write('web.yaml', manifestYaml({ name: 'web' }));
     repo.commit('web');
     await eventually(synced(daemon, '/web'), 'web running');
-    await new Promise((r) => setTimeout(r, 2500));
+    await daemon.afterPasses(2);
     expect(appWrites(marathon, '/legacy/db')).toEqual([]);
     expect(await daemon.app('/legacy/db')).toBeUndefined();
   });

@@ -16,6 +16,12 @@ export interface DaemonProcess {
   output(): string;
   status(): Promise<DaemonStatus>;
   app(id: string): Promise<AppStatus | undefined>;
+  /**
+   * Resolves once `n` more full resync passes have ended and the queue is empty: the daemon
+   * has looked at everything again and acted on what it saw. Proves "nothing was written"
+   * by an event, not by sleeping and hoping the machine was quick.
+   */
+  afterPasses(n: number, timeoutMs?: number): Promise<void>;
   /** SIGTERM, then the exit code (SIGKILL after the deadline). */
   stop(deadlineMs?: number): Promise<number | null>;
   kill(): void;
@@ -83,10 +89,20 @@ export async function startDaemonProcess(o: DaemonProcessOptions): Promise<Daemo
     const res = await fetch(base + path);
     return { status: res.status, body: (await res.json()) as T };
   };
+  const metric = async (name: string, labels = ''): Promise<number> => {
+    const text = await (await fetch(`${base}/metrics`)).text();
+    const line = text.split('\n').find((l) => l.startsWith(`${name}${labels} `));
+    return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : NaN;
+  };
   return {
     child,
     statusUrl: base,
     output: () => out,
+    afterPasses: async (n, timeoutMs = 60_000) => {
+      const passes = () => metric('maracker_resyncs_total', '{result="ok"}');
+      const from = await passes();
+      await eventually(async () => (await passes()) >= from + n && (await metric('maracker_queue_depth')) === 0, `${n} more resync passes`, timeoutMs);
+    },
     status: async () => (await getJson<DaemonStatus>('/status')).body,
     app: async (id) => {
       const r = await getJson<AppStatus>(`/status/apps${id}`);

@@ -141,14 +141,24 @@ describe('Controller', () => {
   });
 
   it('writes nothing before every source has loaded once', async () => {
+    const timers = new ManualTimers();
     const folder = new MemorySource('folder');
     const database = new MemorySource('database', 'Pending');
-    const { marathon, status, controller } = setup({ sources: [folder, database] });
+    const { marathon, status, controller } = setup({ timers, sources: [folder, database] });
     folder.set({ apps: [desiredApp()] });
     await controller.start();
-    await settle();
-    expect(marathon.writes()).toEqual([]);
-    expect(controller.began).toBe(false);
+    // Marathon is listed again and again while the database is still pending: each time the
+    // controller could act, and does not.
+    const listings = () => marathon.calls.filter((c) => c.startsWith('GET /v2/apps?')).length;
+    for (let listed = 1; listed <= 3; listed++) {
+      while (listings() < listed) {
+        timers.advance(OPTIONS.initialRetryMs as number);
+        await until(() => listings() >= listed || timers.pending > 0, `listing ${listed} or its retry`);
+        if (listings() < listed) await new Promise((r) => setTimeout(r, 1));
+      }
+      expect(marathon.writes()).toEqual([]);
+      expect(controller.began).toBe(false);
+    }
     database.set({ apps: [] });
     await until(() => status.ready);
     expect(marathon.writes()).toEqual(['POST /demo/web']);
@@ -174,7 +184,9 @@ describe('Controller', () => {
     await controller.start();
     await until(() => status.ready);
     database.set({ state: 'Unknown' });
-    await settle();
+    // The change queued the app and the prune guard judged the pass: wait for both to be done.
+    await until(() => status.getApp('/db/app')?.sync === 'Unknown', 'the app reconciled as unknown');
+    await controller.whenIdle();
     expect(marathon.writes()).toEqual([]);
     expect(status.getApp('/db/app')).toMatchObject({ sync: 'Unknown' });
     expect(status.snapshot().phase).toBe('Degraded');
