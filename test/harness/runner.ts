@@ -5,7 +5,7 @@
 // fixed, daemon up), waits for the system to settle, and runs the invariant checker.
 
 import { execFile } from 'node:child_process';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, open, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import pg from 'pg';
 import { startSandbox, type Sandbox } from '../../src/sandbox/sandbox.js';
@@ -13,7 +13,7 @@ import { LABEL_MANAGED_BY, MANAGED_BY_VALUE } from '../../src/model/labels.js';
 import type { RequestLogEntry } from '../../src/sandbox/request-log.js';
 import { History, HARNESS_MARK, type FileChange, type HistoryEvent } from './history.js';
 import { appWrites, checkFinalState, checkInvariants, formatViolations, type CheckOptions, type Violation } from './invariants.js';
-import { appIdOf, applyOp, cloneWorld, describeOp, fileIds, generateScenario, renderFile, rowSpec, type FileModel, type Op, type Step, type World } from './scenario.js';
+import { appIdOf, applyOp, cloneWorld, describeOp, fileIds, generateScenario, Prng, renderFile, rowSpec, type FileModel, type Op, type Step, type World } from './scenario.js';
 import { CLI, daemonProcess, freePort, gitRepo, psql, Scope, sleep, type Daemon, type PgServer, type Repo } from './stack.js';
 import { buildTimeline, clock, finalSegments } from './timeline.js';
 
@@ -45,7 +45,11 @@ export interface RunReport {
 }
 
 const STATUS_TOKEN = 'torture-token';
-const DAEMON_ARGS = ['--resync-interval', '2', '--marathon-timeout', '3000', '--log-level', 'info'];
+// A settle window well above the pauses of the harness's own in-place writes (below), so a
+// slow harness on a busy machine does not look like a writer that finished.
+const DAEMON_ARGS = ['--resync-interval', '2', '--marathon-timeout', '3000', '--log-level', 'info', '--settle-ms', '1000'];
+/** Longest pause between two pieces of an in-place write. */
+const IN_PLACE_PAUSE_MS = 150;
 
 function migrate(cli: string, url: string): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -87,15 +91,23 @@ class Executor {
   readonly history = new History();
   readonly timeline: string[] = [];
   #client: pg.Client | undefined;
+  /**
+   * How in-place writes are cut up: a PRNG stream of its own, so the scenario's operations
+   * (and the meaning of every recorded seed) stay what they were.
+   */
+  readonly #writes: Prng;
 
   constructor(
+    seed: number,
     readonly world: World,
     readonly sb: Sandbox,
     readonly repo: Repo,
     readonly dbUrl: string,
     readonly pgServer: PgServer,
     readonly daemon: Daemon,
-  ) {}
+  ) {
+    this.#writes = new Prng(seed ^ 0x2545f491);
+  }
 
   note(text: string): void {
     this.timeline.push(`${clock(Date.now())}  ${text}`);
@@ -137,11 +149,39 @@ class Executor {
   async #writeFile(path: string, text: string, atomic: boolean): Promise<void> {
     const abs = join(this.repo.manifests, path);
     await mkdir(dirname(abs), { recursive: true });
-    if (!atomic) return writeFile(abs, text);
+    if (!atomic) return this.#writeInPlace(abs, text);
     // An editor's atomic save: a hidden temporary file renamed over the real one.
     const tmp = join(dirname(abs), `.${basename(abs)}.tmp`);
     await writeFile(tmp, text);
     await rename(tmp, abs);
+  }
+
+  /**
+   * A shell's `cat > file`, a script or a slow editor: the file truncated, then written in
+   * pieces with pauses. Cuts after the first document (fewer apps) and inside the last
+   * `sleep N` (a shorter, valid number) are the dangerous ones; every state in between is
+   * valid YAML that the daemon must never act on.
+   */
+  async #writeInPlace(abs: string, text: string): Promise<void> {
+    const r = this.#writes;
+    const cuts = new Set<number>();
+    if (r.chance(0.5)) cuts.add(text.indexOf('---\n') + 4);
+    if (r.chance(0.5)) cuts.add(text.lastIndexOf('sleep ') + 'sleep '.length + 2);
+    for (let i = r.int(0, 4); i > 0; i--) cuts.add(r.int(1, Math.max(1, text.length - 1)));
+    const points = [...cuts].filter((c) => c > 0 && c < text.length).sort((a, b) => a - b);
+    const pauses = points.map(() => r.int(0, IN_PLACE_PAUSE_MS));
+    const fh = await open(abs, 'w');
+    try {
+      let from = 0;
+      for (const [i, to] of points.entries()) {
+        await fh.write(text.slice(from, to));
+        from = to;
+        await sleep(pauses[i] as number);
+      }
+      await fh.write(text.slice(from));
+    } finally {
+      await fh.close();
+    }
   }
 
   async run(op: Op): Promise<void> {
@@ -321,7 +361,7 @@ export async function runScenario(seed: number, o: RunOptions): Promise<RunRepor
     for (const id of world.unowned) sb.preload([{ id, cmd: 'sleep 86400', instances: 1, cpus: 0.1, mem: 16, labels: { team: 'legacy' } }]);
 
     daemon = daemonProcess(scope, { ...(o.cli ? { cli: o.cli } : {}), marathonUrl: sb.url, manifests: repo.manifests, ...(world.database ? { databaseUrl: dbUrl } : {}), listenPort: await freePort(), statusToken: STATUS_TOKEN, args: DAEMON_ARGS });
-    ex = new Executor(world, sb, repo, dbUrl, o.pg, daemon);
+    ex = new Executor(seed, world, sb, repo, dbUrl, o.pg, daemon);
     const executor = ex;
     const now = Date.now();
     ex.history.add({ kind: 'files', start: now, end: now, changes: fileChanges(new Map(), world.files), note: 'initial' });
