@@ -8,6 +8,10 @@
 // alternating too. Saves go round-robin over the 100 apps in a fixed shuffled order, 50 to
 // 150 ms apart, so a save never finds its app still deploying the previous change.
 //
+// An atomic save is applied at once; a file written in place is applied once it has been left
+// alone for the daemon's settle window (--settle-ms, default 250 ms), since a file being
+// written in place may be half-written. The two are reported apart.
+//
 // Timer: starts when writeFile (in place) or rename (atomic) resolves in the bench process,
 // stops when the sandbox, in the same process, receives the write request for that app
 // (bench/watch-sandbox.ts); both on performance.now(). 20 warm-up saves, then 200 measured.
@@ -28,6 +32,8 @@ const FILES = 100;
 const WARMUP = 20;
 const SAVES = 200;
 const DEPLOYMENT_MS = 1000;
+/** The daemon's default --settle-ms. */
+const SETTLE_MS = 250;
 
 type Mode = 'in-place' | 'rename';
 
@@ -92,13 +98,18 @@ export async function benchSaveToWrite(): Promise<BenchRecord[]> {
     if (problems.length > 0) throw new Error(`save-to-write: ${problems.slice(0, 8).join('; ')}`);
     const peak = (await daemon.state()).deploymentsPeak;
 
-    const all = summarize(saves.map((s) => s.latencyMs));
-    const byMode = (m: Mode): number => ms(median(saves.filter((s) => s.mode === m).map((s) => s.latencyMs)));
-    const byChange = (c: Save['change']): number => ms(median(saves.filter((s) => s.change === c).map((s) => s.latencyMs)));
-    const params = { saves: SAVES, warmup: WARMUP, files: FILES, apps: FILES, gap_ms: '50-150', deployment_ms: DEPLOYMENT_MS, events: true, daemon_deployments_peak: peak };
+    const atomic = saves.filter((s) => s.mode === 'rename');
+    const inPlace = saves.filter((s) => s.mode === 'in-place');
+    const a = summarize(atomic.map((s) => s.latencyMs));
+    const p = summarize(inPlace.map((s) => s.latencyMs));
+    const byChange = (list: Save[], c: Save['change']): number => ms(median(list.filter((s) => s.change === c).map((s) => s.latencyMs)));
+    const params = { saves: SAVES, warmup: WARMUP, files: FILES, apps: FILES, gap_ms: '50-150', deployment_ms: DEPLOYMENT_MS, events: true, settle_ms: SETTLE_MS, daemon_deployments_peak: peak };
     return [
-      { name: 'save_to_write.p50', value: ms(all.p50), unit: 'ms', params: { ...params, p50_rename_ms: byMode('rename'), p50_in_place_ms: byMode('in-place'), p50_scale_ms: byChange('instances'), p50_update_ms: byChange('mem') }, goal: { op: '<=', value: 50 } },
-      { name: 'save_to_write.p99', value: ms(all.p99), unit: 'ms', params: { ...params, max_ms: ms(all.max) }, goal: { op: '<=', value: 300 } },
+      { name: 'save_to_write.p50', value: ms(a.p50), unit: 'ms', params: { ...params, mode: 'atomic (rename)', measured: atomic.length, p50_scale_ms: byChange(atomic, 'instances'), p50_update_ms: byChange(atomic, 'mem') }, goal: { op: '<=', value: 50 } },
+      { name: 'save_to_write.p99', value: ms(a.p99), unit: 'ms', params: { ...params, mode: 'atomic (rename)', measured: atomic.length, max_ms: ms(a.max) }, goal: { op: '<=', value: 300 } },
+      // In place: the settle window plus the same path as an atomic save.
+      { name: 'save_to_write.in_place.p50', value: ms(p.p50), unit: 'ms', params: { ...params, mode: 'in place (truncate and write)', measured: inPlace.length, p50_scale_ms: byChange(inPlace, 'instances'), p50_update_ms: byChange(inPlace, 'mem') }, goal: { op: '<=', value: SETTLE_MS + 50 } },
+      { name: 'save_to_write.in_place.p99', value: ms(p.p99), unit: 'ms', params: { ...params, mode: 'in place (truncate and write)', measured: inPlace.length, max_ms: ms(p.max) }, goal: { op: '<=', value: SETTLE_MS + 300 } },
     ];
   } finally {
     watch?.close();
