@@ -33,14 +33,28 @@ export interface StatusServerOptions {
   metrics: { render(): string };
   /** Bearer token for every route but /healthz. Default: none (open, and no prune approval). */
   token?: string | null;
-  /** Approves the prune list the guard holds back; `by` is who asked (remote address). Default: none (503). */
-  approvePrune?: (by: string) => readonly string[] | Promise<readonly string[]>;
+  /** Approves the episode the prune guard holds back. Default: none (503). */
+  approvePrune?: (request: PruneApprovalRequest) => PruneApprovalAnswer | Promise<PruneApprovalAnswer>;
   /** Default: silent. Approvals are logged at warn, failures at error, each request at debug. */
   logger?: Logger;
   /** Asked by /readyz once the first full sync is done; can withhold readiness (shutting down). Default: ready. */
   readyCheck?: () => ReadyVerdict;
   /** How long close() lets responses in flight finish before cutting their connections. Default 1000. */
   shutdownGraceMs?: number;
+}
+
+export interface PruneApprovalRequest {
+  /** Who asks: the remote address, with the user the client names (`X-Maracker-User`). */
+  by: string;
+  /** `?episode=`: the episode the approver looked at; another one blocked now is refused. */
+  episode?: string;
+}
+
+export interface PruneApprovalAnswer {
+  approved: readonly string[];
+  episode: string | null;
+  /** Why nothing was approved. */
+  message?: string;
 }
 
 export interface StatusServer {
@@ -63,6 +77,7 @@ interface Context {
   path: string;
   query: URLSearchParams;
   remote: string;
+  headers: IncomingMessage['headers'];
 }
 
 const JSON_TYPE = 'application/json; charset=utf-8';
@@ -121,21 +136,26 @@ export async function startStatusServer(options: StatusServerOptions): Promise<S
       );
     }
     if (!approvePrune) throw new StatusApiError('MRK_STATUS_PRUNE_UNAVAILABLE', 503, 'this instance cannot approve prunes (it does not prune)');
-    let approved: readonly string[];
+    const episode = ctx.query.get('episode') ?? undefined;
+    if (episode !== undefined && !/^[0-9a-z]{1,64}$/.test(episode)) throw new StatusApiError('MRK_STATUS_BAD_QUERY', 400, `episode: expected the id of an episode (prune.episode.id in GET /status), got "${episode.slice(0, 80)}"`);
+    const user = approverName(ctx.headers['x-maracker-user']);
+    const by = user === undefined ? ctx.remote : `${user} from ${ctx.remote}`;
+    let answer: PruneApprovalAnswer;
     try {
-      approved = await approvePrune(ctx.remote);
+      answer = await approvePrune({ by, ...(episode !== undefined ? { episode } : {}) });
     } catch (err) {
-      // A refusal the daemon explains (not leader, ...) is the caller's to act on; anything
-      // else is ours and is answered as an internal error by the caller of this function.
+      // A refusal the daemon explains (not leader, another episode...) is the caller's to act
+      // on; anything else is ours and is answered as an internal error by the caller of this function.
       if (err instanceof MarackerError && !(err instanceof StatusApiError)) throw new StatusApiError(err.code, 409, err.message);
       throw err;
     }
-    if (approved.length === 0) {
-      log.info({ by: ctx.remote }, 'prune approval asked, nothing awaits approval');
-      return json(200, { approved: [], message: 'nothing awaits approval' });
+    if (answer.approved.length === 0) {
+      const message = answer.message ?? 'nothing awaits approval';
+      log.info({ by, episode }, `prune approval asked: ${message}`);
+      return json(200, { approved: [], episode: answer.episode, message });
     }
-    log.warn({ by: ctx.remote, approved }, `prune of ${approved.length} apps approved`);
-    return json(200, { approved, message: `approved deleting ${approved.length} apps` });
+    log.warn({ by, episode: answer.episode, approved: answer.approved }, `prune of ${answer.approved.length} apps approved`);
+    return json(200, { approved: answer.approved, episode: answer.episode, message: `approved deleting ${answer.approved.length} apps` });
   }
 
   function authorize(req: IncomingMessage): void {
@@ -168,6 +188,7 @@ export async function startStatusServer(options: StatusServerOptions): Promise<S
       path: q < 0 ? raw : raw.slice(0, q),
       query: new URLSearchParams(q < 0 ? '' : raw.slice(q + 1)),
       remote: req.socket.remoteAddress ?? 'unknown',
+      headers: req.headers,
     };
     // No route reads a request body; drain it so a keep-alive connection stays usable.
     req.resume();
@@ -214,6 +235,13 @@ export async function startStatusServer(options: StatusServerOptions): Promise<S
       return closing;
     },
   };
+}
+
+/** The name a client gives in X-Maracker-User (the CLI sends the OS user): logged, so kept short and plain. */
+function approverName(header: string | string[] | undefined): string | undefined {
+  const raw = Array.isArray(header) ? header[0] : header;
+  const name = raw?.trim().slice(0, 64);
+  return name && /^[\w.@+-]+$/.test(name) ? name : undefined;
 }
 
 function send(res: ServerResponse, reply: Reply, head: boolean): void {

@@ -169,9 +169,11 @@ describe('Controller', () => {
     await settle();
     expect(marathon.writes()).toEqual([]);
     expect(status.snapshot()).toMatchObject({ phase: 'Blocked', prune: { blocked: true, limit: 5, candidates: ids } });
-    expect(controller.approvePrune('test')).toEqual(ids);
+    expect(controller.approvePrune({ by: 'test' })).toEqual({ approved: ids, episode: status.prune.episode?.id });
     await until(() => marathon.writes().length === 8, 'approved deletes');
     expect(marathon.apps.size).toBe(0);
+    await until(() => status.prune.candidates.length === 0, 'the candidates cleared');
+    expect(status.snapshot()).toMatchObject({ prune: { blocked: false, episode: null, candidates: [] } });
   });
 
   it('leaves the apps of an invalid declaration untouched and reports where the problem is', async () => {
