@@ -4,7 +4,8 @@
 // proportional to the number of apps except sending the store's cached document: an app is
 // a map lookup, the metrics gauges read counters. /healthz touches nothing the daemon holds,
 // so only a dead process fails it. Errors are JSON `{"error":{"code","message"}}` with the
-// stable codes of ./errors.ts. A configured bearer token protects everything but /healthz.
+// stable codes of ./errors.ts. A configured bearer token protects everything but /healthz;
+// without one, a prune approval is accepted only from this host (./local-approval.ts).
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -13,6 +14,7 @@ import { silentLogger, type Logger } from '../log.js';
 import { HEALTH, SYNC } from '../model/status.js';
 import { bearerChecker } from './auth.js';
 import { StatusApiError, StatusListenError } from './errors.js';
+import { tokenlessApprovalRefusal } from './local-approval.js';
 import { PROMETHEUS_CONTENT_TYPE } from './metrics.js';
 import type { AppStatus } from './model.js';
 import type { StatusStore } from './store.js';
@@ -31,7 +33,7 @@ export interface StatusServerOptions {
   store: StatusStore;
   /** Rendered on GET /metrics (a MetricsRegistry or DaemonMetrics). */
   metrics: { render(): string };
-  /** Bearer token for every route but /healthz. Default: none (open, and no prune approval). */
+  /** Bearer token for every route but /healthz. Default: none (open; prune approvals only from this host). */
   token?: string | null;
   /** Approves the episode the prune guard holds back. Default: none (503). */
   approvePrune?: (request: PruneApprovalRequest) => PruneApprovalAnswer | Promise<PruneApprovalAnswer>;
@@ -95,6 +97,8 @@ export async function startStatusServer(options: StatusServerOptions): Promise<S
   const checkBearer = token === undefined ? undefined : bearerChecker(token);
   const grace = options.shutdownGraceMs ?? 1000;
   const statusBody = cachedBody(() => store.json());
+  // Known once listening (a host name such as "localhost" binds to an address).
+  let boundAddress = (): string => options.host;
 
   const routes: Record<string, { allow: string; public?: boolean; handle: (ctx: Context) => Reply | Promise<Reply> }> = {
     '/healthz': { allow: READ_METHODS, public: true, handle: () => json(200, { status: 'ok' }) },
@@ -129,11 +133,14 @@ export async function startStatusServer(options: StatusServerOptions): Promise<S
 
   async function approve(ctx: Context): Promise<Reply> {
     if (token === undefined) {
-      throw new StatusApiError(
-        'MRK_STATUS_TOKEN_REQUIRED',
-        403,
-        'approving a prune deletes apps, so it needs a status token: start maracker with --status-token (MARACKER_STATUS_TOKEN) and send it as "Authorization: Bearer <token>"',
-      );
+      const refusal = tokenlessApprovalRefusal({ boundAddress: boundAddress(), remote: ctx.remote, headers: ctx.headers });
+      if (refusal !== undefined) {
+        throw new StatusApiError(
+          'MRK_STATUS_TOKEN_REQUIRED',
+          403,
+          `approving a prune deletes apps: without a status token, only a request from this host to a status server on the loopback interface may approve, and here ${refusal}; start maracker with --status-token (MARACKER_STATUS_TOKEN) and send it as "Authorization: Bearer <token>"`,
+        );
+      }
     }
     if (!approvePrune) throw new StatusApiError('MRK_STATUS_PRUNE_UNAVAILABLE', 503, 'this instance cannot approve prunes (it does not prune)');
     const episode = ctx.query.get('episode') ?? undefined;
@@ -214,6 +221,7 @@ export async function startStatusServer(options: StatusServerOptions): Promise<S
   await listen(server, options.host, options.port);
   server.on('error', (err) => log.error({ err }, 'status server error'));
   const address = server.address() as AddressInfo;
+  boundAddress = () => address.address;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   log.info({ url: `http://${host}:${address.port}`, auth: token !== undefined }, 'status server listening');
 

@@ -47,7 +47,7 @@ const EXAMPLES: Record<string, Example> = {
       },
     },
   },
-  'prune-no-token': { method: 'POST', path: '/prune/approve', auth: false, server: { token: null } },
+  'prune-no-token': { method: 'POST', path: '/prune/approve', auth: false, headers: { origin: 'https://portal.mip.example.org' }, server: { token: null } },
   metrics: { path: '/metrics' },
 };
 

@@ -1,4 +1,4 @@
-import { Agent, get, type IncomingMessage } from 'node:http';
+import { Agent, get, request, type IncomingMessage } from 'node:http';
 import { Writable } from 'node:stream';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { MarackerError } from '../../src/errors.js';
@@ -38,6 +38,19 @@ async function serve(options: Partial<StatusServerOptions> = {}): Promise<Served
 async function errorOf(res: Response): Promise<{ code: string; message: string }> {
   const body = (await res.json()) as { error: { code: string; message: string } };
   return body.error;
+}
+
+/** A POST with exactly these headers (fetch would not send some, such as Host). */
+function rawPost(url: string, headers: Record<string, string>): Promise<{ status: number; body: { error: { code: string; message: string } } }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: 'POST', headers }, (res) => {
+      let text = '';
+      res.on('data', (d: Buffer) => (text += d.toString('utf8')));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as { error: { code: string; message: string } } }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
 }
 
 function logLines(): { lines: string[]; destination: Writable } {
@@ -222,18 +235,33 @@ describe('status server', () => {
   describe('POST /prune/approve', () => {
     const approved = (ids: string[], episode = 'ep1') => ({ approved: ids, episode });
 
-    it('is refused with 403 when no token is configured', async () => {
+    it('lets a request from this host approve without a token when the server listens on the loopback interface only (npm start)', async () => {
       const asked: PruneApprovalRequest[] = [];
       const { call } = await serve({ approvePrune: (r) => (asked.push(r), approved(['/a'])) });
       const res = await call('/prune/approve', { method: 'POST' });
-      expect(res.status).toBe(403);
-      const err = await errorOf(res);
-      expect(err.code).toBe('MRK_STATUS_TOKEN_REQUIRED');
-      expect(err.message).toContain('needs a status token');
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({ approved: ['/a'], episode: 'ep1', message: 'approved deleting 1 apps' });
+      expect(asked).toEqual([{ by: '127.0.0.1' }]);
+    });
+
+    it('refuses a tokenless approval that comes from a web page, through a proxy, or for another host name', async () => {
+      const asked: PruneApprovalRequest[] = [];
+      const { server } = await serve({ approvePrune: (r) => (asked.push(r), approved(['/a'])) });
+      for (const [headers, reason] of [
+        [{ origin: 'https://evil.example' }, 'the request comes from a web page (origin header)'],
+        [{ 'x-forwarded-for': '203.0.113.9' }, 'the request came through a proxy (x-forwarded-for header)'],
+        [{ host: 'rebound.evil.example:8090' }, 'the request is addressed to host "rebound.evil.example:8090", not to a loopback address'],
+      ] as const) {
+        const res = await rawPost(`${server.url}/prune/approve`, headers);
+        expect(res.status, reason).toBe(403);
+        expect(res.body.error.code).toBe('MRK_STATUS_TOKEN_REQUIRED');
+        expect(res.body.error.message).toContain(reason);
+        expect(res.body.error.message).toContain('--status-token');
+      }
       expect(asked).toEqual([]);
     });
 
-    it('needs the bearer token when one is configured', async () => {
+    it('needs the bearer token when one is configured, from this host too', async () => {
       const asked: PruneApprovalRequest[] = [];
       const { call } = await serve({ token: TOKEN, approvePrune: (r) => (asked.push(r), approved(['/a'])) });
       expect((await call('/prune/approve', { method: 'POST', auth: false })).status).toBe(401);
