@@ -10,6 +10,7 @@ import { MarathonClient } from './marathon/client.js';
 import type { Role } from './model/status.js';
 import { Controller, type ControllerObserver } from './reconcile/controller.js';
 import { ALWAYS_LEADER, type Leadership } from './reconcile/ports.js';
+import type { PruneLedger } from './reconcile/prune-ledger.js';
 import { FolderSource } from './sources/folder.js';
 import type { Source } from './sources/source.js';
 import { createDaemonMetrics, type DaemonMetrics } from './status/daemon-metrics.js';
@@ -25,6 +26,8 @@ export interface DaemonExtras {
   role?: Role;
   /** Extra hooks (the safety harness). */
   observer?: Partial<ControllerObserver>;
+  /** Where the prune guard keeps the deletions it counts (the database's). Default: memory only. */
+  pruneLedger?: PruneLedger;
   /** Called once the daemon stops, to release what the extras started. */
   onStop?: () => Promise<void>;
 }
@@ -59,10 +62,10 @@ export async function startDaemon(config: DaemonConfig, extras: DaemonExtras = {
     store: status,
     metrics,
     token: config.statusToken,
-    approvePrune: (by) => {
+    approvePrune: (request) => {
       // Approvals live in the memory of the daemon that deletes: the leader.
       if (status.role === 'follower') throw new MarackerError('MRK_NOT_LEADER', 'this daemon is a follower: approve on the leader (see role in GET /status of each daemon)');
-      return controller?.approvePrune(by) ?? [];
+      return controller?.approvePrune(request) ?? { approved: [], episode: null, message: 'the daemon is still starting' };
     },
     logger: logger.child({ component: 'status' }),
     readyCheck: () =>
@@ -102,6 +105,7 @@ export async function startDaemon(config: DaemonConfig, extras: DaemonExtras = {
     leadership: extras.leadership ?? ALWAYS_LEADER,
     logger,
     observer: metricsObserver(metrics, extras.observer),
+    ...(extras.pruneLedger ? { pruneLedger: extras.pruneLedger } : {}),
     options: {
       resyncIntervalMs: config.resyncIntervalMs,
       concurrency: config.concurrency,

@@ -10,6 +10,7 @@
 //   MRK_SOURCE_UNREADABLE       sources/errors.ts  a source could not be read (state unknown)
 //   MRK_STATUS_*                status/errors.ts   status API errors (HTTP) and listen failures
 //   MRK_NOT_LEADER              daemon.ts          a prune approval sent to a follower
+//   MRK_PRUNE_EPISODE_STALE     reconcile/prune-guard.ts an approval naming another episode than the one blocked now
 //   MRK_DB_*                    db/errors.ts       database failures: TIMEOUT, MIGRATION_FAILED, EMBEDDED_FAILED, EMBEDDED_IN_USE
 
 export class MarackerError extends Error {

@@ -1,6 +1,6 @@
 // Starts the daemon with everything its configuration asks for: the folder source always,
-// and, when a database URL is set, the database source, leader election and the SQL status
-// table. Used by `maracker run` and `maracker up`.
+// and, when a database URL is set, the database source, leader election, the SQL status
+// table and the prune guard's deletion history. Used by `maracker run` and `maracker up`.
 
 import type { DaemonConfig } from './config/daemon.js';
 import { startDaemon, type Daemon, type DaemonExtras } from './daemon.js';
@@ -18,6 +18,7 @@ export async function launchDaemon(config: DaemonConfig, extras: Pick<DaemonExtr
     logger,
     sources: db.sources,
     leadership: db.leadership,
+    pruneLedger: db.pruneLedger,
     role: db.role,
     onStop: db.onStop,
   });

@@ -36,7 +36,8 @@ export interface DaemonConfig {
   writeRatePerSecond: number;
   force: boolean;
   prune: boolean;
-  pruneGuard: { minApps: number; share: number; disabled: boolean };
+  /** The prune guard's budget: minApps / share of managed apps deletable without approval per windowMs. */
+  pruneGuard: { minApps: number; share: number; windowMs: number; disabled: boolean };
   traefik: TraefikGrammar;
   logLevel: string;
   shutdownTimeoutMs: number;
@@ -69,8 +70,9 @@ export const DAEMON_OPTIONS: readonly OptionSpec[] = [
   { name: 'events', type: 'boolean', env: 'MARACKER_EVENTS', default: true, description: 'Follow /v2/events to repair drift promptly' },
   { name: 'force', type: 'boolean', env: 'MARACKER_FORCE', default: false, description: 'Override deployment locks with force=true instead of waiting' },
   { name: 'prune', type: 'boolean', env: 'MARACKER_PRUNE', default: true, description: 'Delete managed apps no source declares' },
-  { name: 'prune-min-apps', type: 'number', env: 'MARACKER_PRUNE_MIN_APPS', default: 5, min: 0, description: 'Prune guard: deletes always allowed per pass' },
-  { name: 'prune-share', type: 'number', env: 'MARACKER_PRUNE_SHARE', default: 0.1, min: 0, description: 'Prune guard: share of managed apps deletable per pass' },
+  { name: 'prune-min-apps', type: 'number', env: 'MARACKER_PRUNE_MIN_APPS', default: 5, min: 0, description: 'Prune guard: deletes always allowed without approval per --prune-window' },
+  { name: 'prune-share', type: 'number', env: 'MARACKER_PRUNE_SHARE', default: 0.1, min: 0, description: 'Prune guard: share of managed apps deletable without approval per --prune-window' },
+  { name: 'prune-window', type: 'number', env: 'MARACKER_PRUNE_WINDOW', default: 3600, min: 1, description: 'Prune guard: the sliding window its budget counts deletions over, seconds (kept in the database across restarts; in memory without one)' },
   { name: 'allow-mass-prune', type: 'boolean', env: 'MARACKER_ALLOW_MASS_PRUNE', default: false, description: 'Disable the prune guard (every use is logged)' },
   { name: 'traefik', type: 'string', env: 'MARACKER_TRAEFIK', default: DEFAULT_TRAEFIK_GRAMMAR, choices: TRAEFIK_GRAMMARS, description: 'Traefik label grammar that expose generates' },
   { name: 'log-level', type: 'string', env: 'MARACKER_LOG_LEVEL', default: 'info', choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], description: 'Log level' },
@@ -141,6 +143,8 @@ export function buildDaemonConfig(v: OptionValues, cwd: string): DaemonConfig {
   if (manifests === null && databaseUrl === null) problems.push('no source: give --manifests or --database-url');
   const share = Number(v['prune-share']);
   if (share > 1) problems.push(`--prune-share: expected a number from 0 to 1, got ${share}`);
+  const minApps = Number(v['prune-min-apps']);
+  if (!Number.isInteger(minApps)) problems.push(`--prune-min-apps: expected an integer, got ${minApps}`);
   const concurrency = Number(v['concurrency']);
   const maxDeployments = Number(v['max-deployments']);
   for (const [name, n] of [['--concurrency', concurrency], ['--max-deployments', maxDeployments]] as const) {
@@ -160,7 +164,7 @@ export function buildDaemonConfig(v: OptionValues, cwd: string): DaemonConfig {
     writeRatePerSecond: Number(v['write-rate']),
     force: v['force'] === true,
     prune: v['prune'] !== false,
-    pruneGuard: { minApps: Number(v['prune-min-apps']), share, disabled: v['allow-mass-prune'] === true },
+    pruneGuard: { minApps, share, windowMs: Number(v['prune-window']) * 1000, disabled: v['allow-mass-prune'] === true },
     traefik: v['traefik'] as TraefikGrammar,
     logLevel: String(v['log-level']),
     shutdownTimeoutMs: Number(v['shutdown-timeout']) * 1000,

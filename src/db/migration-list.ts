@@ -111,8 +111,25 @@ CREATE TABLE maracker.daemons (
 COMMENT ON TABLE maracker.daemons IS 'maracker daemons using this database, with their role (leader, follower); a row whose heartbeat_at is older than 30 s belongs to a daemon that is gone';
 `;
 
+const PRUNE_DELETIONS = `
+CREATE TABLE maracker.prune_deletions (
+  seq          bigserial PRIMARY KEY,
+  app_id       text NOT NULL,
+  deleted_at   timestamptz NOT NULL,
+  instance     text NOT NULL,
+  approved_by  text,
+  episode      text
+);
+
+CREATE INDEX prune_deletions_deleted_at ON maracker.prune_deletions (deleted_at);
+
+COMMENT ON TABLE maracker.prune_deletions IS 'Apps maracker deleted because no source declared them any more, kept for the prune guard: deletions without approval (approved_by null) within --prune-window count against its budget, across restarts; older rows are removed';
+COMMENT ON COLUMN maracker.prune_deletions.approved_by IS 'Who approved the blocked episode that covered this deletion (remote address, and the user the CLI named); null: it came out of the budget';
+`;
+
 export const MIGRATIONS: readonly Migration[] = Object.freeze([
   { version: 1, name: 'apps table, change notifications', sql: APPS },
   { version: 2, name: 'app_status table', sql: APP_STATUS },
   { version: 3, name: 'daemons table', sql: DAEMONS },
+  { version: 4, name: 'prune_deletions table', sql: PRUNE_DELETIONS },
 ]);

@@ -1,5 +1,6 @@
 // Everything a daemon needs from its database, in one call: schema migration, the database
-// source, the leader election, the status table writer and the daemons registry. Nothing in
+// source, the leader election, the status table writer, the daemons registry and the prune
+// guard's deletion history. Nothing in
 // here blocks on the database: when it is down at start the source is Unknown, migration is
 // retried in the background, and the daemon stays a follower until it holds the lock.
 
@@ -18,6 +19,7 @@ import { createPool } from './connection.js';
 import { DaemonRegistry } from './daemons.js';
 import { LeaderElection, type LeaderElectionOptions } from './leader.js';
 import { migrate, type MigrationReport } from './migrations.js';
+import { DatabasePruneLedger } from './prune-ledger.js';
 import { StatusWriter, type StatusWriterOptions } from './status-writer.js';
 
 export interface DatabaseOptions {
@@ -48,6 +50,8 @@ export interface DatabaseWiring {
   sources: Source[];
   /** For `DaemonExtras.leadership`. */
   leadership: Leadership;
+  /** For `DaemonExtras.pruneLedger`: the prune guard's deletions, kept across restarts. */
+  pruneLedger: DatabasePruneLedger;
   /** For `DaemonExtras.role`: 'follower' until the lock is held. */
   readonly role: Role;
   /** Call once the daemon exists: starts the status table writer and role reporting. */
@@ -122,6 +126,7 @@ export async function startDatabase(databaseUrl: string, o: DatabaseOptions): Pr
   return {
     sources: [source],
     leadership: election,
+    pruneLedger: new DatabasePruneLedger({ pool, instance: o.instance, schemaReady: migrated }),
     get role() {
       return role;
     },

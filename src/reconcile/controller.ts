@@ -21,7 +21,8 @@ import { DeploymentGate } from './deployment-gate.js';
 import { DesiredView } from './desired-view.js';
 import { appIdsOfEvent, RECONCILE_EVENT_TYPES } from './events.js';
 import type { Leadership, MarathonEvents, MarathonReader, MarathonWriter, EventSubscription } from './ports.js';
-import { PruneGuard, type PruneGuardOptions } from './prune-guard.js';
+import { PruneGuard, type PruneApproval, type PruneApprovalRequest, type PruneGuardOptions } from './prune-guard.js';
+import type { PruneLedger } from './prune-ledger.js';
 import { Reconciler } from './reconciler.js';
 import { systemTimers, type Timers } from './timers.js';
 import { TokenBucket } from './token-bucket.js';
@@ -38,7 +39,7 @@ export interface ControllerOptions {
   prune: boolean;
   pruneGuard: PruneGuardOptions;
   events: boolean;
-  /** Default 2000: a prune candidate must stay one this long (file events trickle in). */
+  /** Default 2000: a prune candidate must stay one this long (file events trickle in; the prune guard keeps the time). */
   pruneSettleMs?: number;
   /** Default 1000: how soon to look again at an app being deployed. */
   progressPollMs?: number;
@@ -76,6 +77,8 @@ export interface ControllerDeps {
   timers?: Timers;
   random?: () => number;
   observer?: ControllerObserver;
+  /** Where the prune guard keeps the deletions it counts (the database). Default: memory only. */
+  pruneLedger?: PruneLedger;
   options: ControllerOptions;
 }
 
@@ -89,7 +92,6 @@ export class Controller {
   readonly #queue: WorkQueue;
   readonly #reconciler: Reconciler;
   readonly #abort = new AbortController();
-  readonly #candidateSince = new Map<AppId, number>();
   readonly #deploymentFailures = new Map<AppId, string>();
   /** Apps waiting for a deployment slot, oldest first. */
   readonly #slotWaiters = new Set<AppId>();
@@ -111,7 +113,19 @@ export class Controller {
     this.#timers = deps.timers ?? systemTimers;
     this.#random = deps.random ?? Math.random;
     const o = deps.options;
-    this.#guard = new PruneGuard(o.pruneGuard);
+    this.#guard = new PruneGuard({
+      options: o.pruneGuard,
+      settleMs: o.pruneSettleMs ?? 2000,
+      timers: this.#timers,
+      random: this.#random,
+      logger: deps.logger,
+      ...(deps.pruneLedger ? { ledger: deps.pruneLedger } : {}),
+      onChange: (s) => deps.status.setPrune(s),
+      onLoaded: (ids) => {
+        if (this.#began && !this.#stopped) for (const id of ids) this.#queue.add(id);
+      },
+    });
+    deps.status.setPrune(this.#guard.status());
     this.#gate = new DeploymentGate({ max: o.maxDeployments, now: () => this.#timers.now() });
     this.#gate.onFree(() => this.#admitSlotWaiters());
     const writer = new Writer({
@@ -136,7 +150,6 @@ export class Controller {
       cache: this.#cache,
       view: () => this.#desiredView(),
       guard: this.#guard,
-      candidateSince: (id) => this.#candidateSince.get(id),
       status: deps.status,
       deploymentFailures: this.#deploymentFailures,
       marathonKnown: () => this.#marathonKnown,
@@ -148,7 +161,7 @@ export class Controller {
       },
       logger: deps.logger,
       timers: this.#timers,
-      options: { prune: o.prune, force: o.force, pruneSettleMs: o.pruneSettleMs ?? 2000, progressPollMs: o.progressPollMs ?? 1000 },
+      options: { prune: o.prune, force: o.force, progressPollMs: o.progressPollMs ?? 1000 },
     });
     this.#queue = new WorkQueue({
       concurrency: o.concurrency,
@@ -193,11 +206,14 @@ export class Controller {
 
   /** Starts sources and triggers. Resolves once every source made its first read attempt. */
   async start(): Promise<void> {
+    this.#guard.start();
     await Promise.all(this.#d.sources.map((s) => s.start((change) => this.#onSourceChange(s, change))));
     this.#publishSources();
     // A follower that becomes leader must look at everything: the old leader may have died
     // half-way through a pass, and followers do not write.
     this.#unsubscribeLeadership = this.#d.leadership.subscribe?.((leader) => {
+      // The previous leader may have deleted apps: count them before deleting any more.
+      if (leader && !this.#stopped) this.#guard.reload();
       if (leader && this.#began && !this.#stopped) {
         this.#d.logger.info('became leader: reconciling every app');
         void this.resync('became leader');
@@ -373,7 +389,7 @@ export class Controller {
     });
   }
 
-  /** Judges every prune candidate together; re-queues candidates when the verdict allows them. */
+  /** Hands every prune candidate to the guard, which judges them together; queues them. */
   #evaluatePrune(): void {
     const view = this.#desiredView();
     const owned = this.#cache.ownedIds(ownedApp);
@@ -384,30 +400,15 @@ export class Controller {
         if (view.get(id, app?.labels?.[LABEL_SOURCE]).kind === 'absent') candidates.push(id);
       }
     }
-    const now = this.#timers.now();
-    const current = new Set(candidates);
-    for (const id of [...this.#candidateSince.keys()]) if (!current.has(id)) this.#candidateSince.delete(id);
-    for (const id of candidates) if (!this.#candidateSince.has(id)) this.#candidateSince.set(id, now);
-    const before = this.#guard.verdict;
-    const verdict = this.#guard.evaluate(candidates, owned.length);
-    this.#d.status.setPrune({ blocked: verdict.blocked, limit: verdict.limit, candidates: [...verdict.candidates], overridden: verdict.overridden });
-    if (verdict.blocked && (!before.blocked || before.candidates.length !== verdict.candidates.length)) {
-      this.#d.logger.warn({ candidates: verdict.candidates, limit: verdict.limit }, `prune guard: blocked deleting ${verdict.candidates.length} apps (limit ${verdict.limit}); nothing deleted until approved`);
-    }
-    if (verdict.overridden && verdict.candidates.length > 0 && !before.overridden) {
-      this.#d.logger.warn({ candidates: verdict.candidates }, `prune guard overridden: deleting ${verdict.candidates.length} apps`);
-    }
+    this.#guard.observe(candidates, owned.length);
     if (this.#began) for (const id of candidates) this.#queue.add(id);
   }
 
-  /** Approves the list the prune guard currently blocks (command or API call). */
-  approvePrune(by: string): AppId[] {
-    const approved = [...this.#guard.approveBlocked()];
-    if (approved.length > 0) {
-      this.#d.logger.warn({ by, approved }, `prune approved by ${by}: ${approved.length} apps will be deleted`);
-      this.#evaluatePrune();
-    }
-    return approved;
+  /** Approves the episode the prune guard blocks (command or API call); the guard logs who. */
+  approvePrune(request: PruneApprovalRequest): PruneApproval {
+    const result = this.#guard.approve(request);
+    if (this.#began) for (const id of result.approved) this.#queue.add(id);
+    return result;
   }
 
   #subscribeEvents(subscribe: MarathonEvents['events']): void {
@@ -477,6 +478,8 @@ export class Controller {
       this.#events?.close(),
       ...this.#d.sources.map((s) => s.stop()),
     ]);
+    // After the last reconcile: the deletions it made are recorded before the daemon exits.
+    await this.#guard.stop();
     return finished;
   }
 }

@@ -26,10 +26,8 @@ import type { ReconcileResult } from './workqueue.js';
 import type { MarathonReader } from './ports.js';
 
 export interface ReconcilerOptions {
-  /** Delete managed apps no source declares. */
+  /** Delete managed apps no source declares (when the prune guard allows). */
   prune: boolean;
-  /** A prune candidate must stay one this long before it is deleted (trickling file events). */
-  pruneSettleMs: number;
   /** How soon to look again while a deployment of the app runs. */
   progressPollMs: number;
   /**
@@ -44,9 +42,8 @@ export interface ReconcilerDeps {
   writer: Writer;
   cache: ActualCache;
   view: () => DesiredView;
+  /** Decides every delete: candidates, settle time, budget, approvals. */
   guard: PruneGuard;
-  /** When each current prune candidate became one (the controller keeps this). */
-  candidateSince: (id: AppId) => number | undefined;
   status: StatusStore;
   /** Failures of the latest deployment of an app, from deployment_failed events. */
   deploymentFailures: ReadonlyMap<AppId, string>;
@@ -134,7 +131,8 @@ export class Reconciler {
 
   async #prune(id: AppId, actual: MarathonApp | undefined, owned: boolean, log: ReconcileLog, fresh: boolean): Promise<ReconcileResult> {
     if (!actual || !owned) {
-      // Not declared and not ours (or gone): nothing to report.
+      // Not declared and not ours (or gone): nothing to report, nothing to delete.
+      this.d.guard.resolved(id);
       this.d.status.removeApp(id);
       this.d.cache.forget(id);
       return { kind: 'done' };
@@ -144,23 +142,32 @@ export class Reconciler {
       this.#writeStatus(id, { sync: 'OutOfSync', entry, actual, lastError: { message: 'no source declares this app; pruning is disabled' } });
       return { kind: 'done' };
     }
-    if (!this.d.guard.allows(id)) {
-      const v = this.d.guard.verdict;
-      const message = v.blocked
-        ? `deletion blocked by the prune guard (${v.candidates.length} apps would be deleted, limit ${v.limit})`
-        : 'waiting to be judged by the prune guard';
-      this.#writeStatus(id, { sync: 'OutOfSync', entry, actual, lastError: { message, code: 'prune-blocked' } });
-      return { kind: 'done' };
+    const decision = this.d.guard.decide(id);
+    switch (decision.kind) {
+      case 'held': {
+        const code = decision.reason === 'blocked' ? 'prune-blocked' : 'prune-waiting';
+        this.#writeStatus(id, { sync: 'OutOfSync', entry, actual, lastError: { message: decision.message, code } });
+        // Looked at again when the verdict changes: a source change, a resync, an approval,
+        // or the guard's history read (the controller queues the candidates each time).
+        return { kind: 'done' };
+      }
+      case 'settling':
+        this.#writeStatus(id, { sync: 'OutOfSync', entry, actual, lastError: null, pending: ['(delete)'] });
+        return { kind: 'done', requeueAfterMs: decision.afterMs };
+      case 'deleting':
+        // Deleted already: only a fresh read tells whether Marathon is still removing it.
+        if (!fresh) return this.#reconcile(id, log, true);
+        if ((actual.deployments ?? []).length > 0) {
+          this.#writeStatus(id, { sync: 'OutOfSync', entry, actual, lastError: null, pending: ['(delete)'] });
+          return { kind: 'done', requeueAfterMs: this.d.options.progressPollMs };
+        }
+        // Still there and nothing removes it: the delete did not take, or it was put back.
+        this.d.guard.reappeared(id);
+        return this.#prune(id, actual, owned, log, fresh);
+      case 'delete':
+        if (!fresh) return this.#reconcile(id, log, true);
+        return this.#apply({ kind: 'delete', id, actual }, undefined, actual, entry, log);
     }
-    const since = this.d.candidateSince(id);
-    const waited = since === undefined ? 0 : this.d.timers.now() - since;
-    if (waited < this.d.options.pruneSettleMs) {
-      this.#writeStatus(id, { sync: 'OutOfSync', entry, actual, lastError: null, pending: ['(delete)'] });
-      return { kind: 'done', requeueAfterMs: this.d.options.pruneSettleMs - waited };
-    }
-    if (!fresh) return this.#reconcile(id, log, true);
-    const action: Action = { kind: 'delete', id, actual };
-    return this.#apply(action, undefined, actual, entry, log);
   }
 
   async #converge(desired: DesiredApp, actual: MarathonApp | undefined, owned: boolean, log: ReconcileLog, fresh: boolean): Promise<ReconcileResult> {
@@ -202,7 +209,10 @@ export class Reconciler {
       case 'applied':
         log.info({ action: action.kind, ...(action.kind === 'update' ? { mode: action.mode, changes: pending } : {}), deploymentId: outcome.deploymentId }, `${action.kind === 'update' ? action.mode : action.kind} applied`);
         this.#writeStatus(action.id, { sync: 'OutOfSync', entry, actual, lastError: null, pending, appliedAt: outcome.at });
-        if (action.kind === 'delete' && desired === undefined) this.d.status.removeApp(action.id);
+        if (action.kind === 'delete') {
+          this.d.guard.deleted(action.id);
+          this.d.status.removeApp(action.id);
+        }
         return { kind: 'done', requeueAfterMs: this.d.options.progressPollMs };
       case 'not-leader':
         this.#writeStatus(action.id, { sync: 'OutOfSync', entry, actual, lastError: null, pending });

@@ -2,7 +2,7 @@
 // `{"error":{"code","message"}}` with its HTTP status; clients match on the code.
 //
 //   MRK_STATUS_UNAUTHORIZED      401  bearer token missing or wrong
-//   MRK_STATUS_TOKEN_REQUIRED    403  the action needs a status token configured on the server
+//   MRK_STATUS_TOKEN_REQUIRED    403  the action needs a status token (a prune approval from elsewhere than this host)
 //   MRK_STATUS_NOT_FOUND         404  no such route
 //   MRK_STATUS_APP_NOT_FOUND     404  no such app
 //   MRK_STATUS_METHOD_NOT_ALLOWED 405 route exists, method does not (see `Allow`)

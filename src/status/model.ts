@@ -54,12 +54,44 @@ export interface MarathonStatus {
 
 export interface PruneStatus {
   blocked: boolean;
-  /** Largest number of deletes allowed in one pass. */
+  /** Deletions allowed without approval per window (`budget.limit`; kept for older clients). */
   limit: number;
-  /** What the pass would delete (when blocked: what awaits approval). */
+  /**
+   * Managed apps no source declares that maracker will delete, or (when blocked) would delete
+   * once approved. An app leaves the list as soon as it is deleted or declared again.
+   */
   candidates: AppId[];
-  /** Deletes went through by approval or because the guard is disabled. */
+  /** Deletes go ahead beyond the budget: an approved episode, or the guard is disabled. */
   overridden: boolean;
+  budget: PruneBudgetStatus;
+  /** The episode awaiting approval, or the approved one being carried out; null otherwise. */
+  episode: PruneEpisodeStatus | null;
+}
+
+export interface PruneBudgetStatus {
+  /** Deletions without approval within the window. */
+  used: number;
+  /** Deletions allowed without approval within the window: max(--prune-min-apps, --prune-share × managed apps). */
+  limit: number;
+  /** Length of the sliding window (--prune-window). */
+  windowSeconds: number;
+  /** When the oldest counted deletion leaves the window, or null. */
+  freesAt: string | null;
+  /** Where the counted deletions are kept: `database` (survives restarts) or `memory`. */
+  history: 'database' | 'memory';
+  /** False until the history was read back from the database: nothing is deleted before. */
+  loaded: boolean;
+}
+
+export interface PruneEpisodeStatus {
+  /** Names the episode in `POST /prune/approve?episode=...`: an approval of another episode is refused. */
+  id: string;
+  /** Exactly what the approval covers (and only this). */
+  candidates: AppId[];
+  blockedAt: string;
+  /** Who approved (remote address, and the user the CLI named), or null while it awaits approval. */
+  approvedBy: string | null;
+  approvedAt: string | null;
 }
 
 export interface DaemonStatus {

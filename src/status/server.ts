@@ -4,7 +4,8 @@
 // proportional to the number of apps except sending the store's cached document: an app is
 // a map lookup, the metrics gauges read counters. /healthz touches nothing the daemon holds,
 // so only a dead process fails it. Errors are JSON `{"error":{"code","message"}}` with the
-// stable codes of ./errors.ts. A configured bearer token protects everything but /healthz.
+// stable codes of ./errors.ts. A configured bearer token protects everything but /healthz;
+// without one, a prune approval is accepted only from this host (./local-approval.ts).
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -13,6 +14,7 @@ import { silentLogger, type Logger } from '../log.js';
 import { HEALTH, SYNC } from '../model/status.js';
 import { bearerChecker } from './auth.js';
 import { StatusApiError, StatusListenError } from './errors.js';
+import { tokenlessApprovalRefusal } from './local-approval.js';
 import { PROMETHEUS_CONTENT_TYPE } from './metrics.js';
 import type { AppStatus } from './model.js';
 import type { StatusStore } from './store.js';
@@ -31,16 +33,30 @@ export interface StatusServerOptions {
   store: StatusStore;
   /** Rendered on GET /metrics (a MetricsRegistry or DaemonMetrics). */
   metrics: { render(): string };
-  /** Bearer token for every route but /healthz. Default: none (open, and no prune approval). */
+  /** Bearer token for every route but /healthz. Default: none (open; prune approvals only from this host). */
   token?: string | null;
-  /** Approves the prune list the guard holds back; `by` is who asked (remote address). Default: none (503). */
-  approvePrune?: (by: string) => readonly string[] | Promise<readonly string[]>;
+  /** Approves the episode the prune guard holds back. Default: none (503). */
+  approvePrune?: (request: PruneApprovalRequest) => PruneApprovalAnswer | Promise<PruneApprovalAnswer>;
   /** Default: silent. Approvals are logged at warn, failures at error, each request at debug. */
   logger?: Logger;
   /** Asked by /readyz once the first full sync is done; can withhold readiness (shutting down). Default: ready. */
   readyCheck?: () => ReadyVerdict;
   /** How long close() lets responses in flight finish before cutting their connections. Default 1000. */
   shutdownGraceMs?: number;
+}
+
+export interface PruneApprovalRequest {
+  /** Who asks: the remote address, with the user the client names (`X-Maracker-User`). */
+  by: string;
+  /** `?episode=`: the episode the approver looked at; another one blocked now is refused. */
+  episode?: string;
+}
+
+export interface PruneApprovalAnswer {
+  approved: readonly string[];
+  episode: string | null;
+  /** Why nothing was approved. */
+  message?: string;
 }
 
 export interface StatusServer {
@@ -63,6 +79,7 @@ interface Context {
   path: string;
   query: URLSearchParams;
   remote: string;
+  headers: IncomingMessage['headers'];
 }
 
 const JSON_TYPE = 'application/json; charset=utf-8';
@@ -80,6 +97,8 @@ export async function startStatusServer(options: StatusServerOptions): Promise<S
   const checkBearer = token === undefined ? undefined : bearerChecker(token);
   const grace = options.shutdownGraceMs ?? 1000;
   const statusBody = cachedBody(() => store.json());
+  // Known once listening (a host name such as "localhost" binds to an address).
+  let boundAddress = (): string => options.host;
 
   const routes: Record<string, { allow: string; public?: boolean; handle: (ctx: Context) => Reply | Promise<Reply> }> = {
     '/healthz': { allow: READ_METHODS, public: true, handle: () => json(200, { status: 'ok' }) },
@@ -114,28 +133,36 @@ export async function startStatusServer(options: StatusServerOptions): Promise<S
 
   async function approve(ctx: Context): Promise<Reply> {
     if (token === undefined) {
-      throw new StatusApiError(
-        'MRK_STATUS_TOKEN_REQUIRED',
-        403,
-        'approving a prune deletes apps, so it needs a status token: start maracker with --status-token (MARACKER_STATUS_TOKEN) and send it as "Authorization: Bearer <token>"',
-      );
+      const refusal = tokenlessApprovalRefusal({ boundAddress: boundAddress(), remote: ctx.remote, headers: ctx.headers });
+      if (refusal !== undefined) {
+        throw new StatusApiError(
+          'MRK_STATUS_TOKEN_REQUIRED',
+          403,
+          `approving a prune deletes apps: without a status token, only a request from this host to a status server on the loopback interface may approve, and here ${refusal}; start maracker with --status-token (MARACKER_STATUS_TOKEN) and send it as "Authorization: Bearer <token>"`,
+        );
+      }
     }
     if (!approvePrune) throw new StatusApiError('MRK_STATUS_PRUNE_UNAVAILABLE', 503, 'this instance cannot approve prunes (it does not prune)');
-    let approved: readonly string[];
+    const episode = ctx.query.get('episode') ?? undefined;
+    if (episode !== undefined && !/^[0-9a-z]{1,64}$/.test(episode)) throw new StatusApiError('MRK_STATUS_BAD_QUERY', 400, `episode: expected the id of an episode (prune.episode.id in GET /status), got "${episode.slice(0, 80)}"`);
+    const user = approverName(ctx.headers['x-maracker-user']);
+    const by = user === undefined ? ctx.remote : `${user} from ${ctx.remote}`;
+    let answer: PruneApprovalAnswer;
     try {
-      approved = await approvePrune(ctx.remote);
+      answer = await approvePrune({ by, ...(episode !== undefined ? { episode } : {}) });
     } catch (err) {
-      // A refusal the daemon explains (not leader, ...) is the caller's to act on; anything
-      // else is ours and is answered as an internal error by the caller of this function.
+      // A refusal the daemon explains (not leader, another episode...) is the caller's to act
+      // on; anything else is ours and is answered as an internal error by the caller of this function.
       if (err instanceof MarackerError && !(err instanceof StatusApiError)) throw new StatusApiError(err.code, 409, err.message);
       throw err;
     }
-    if (approved.length === 0) {
-      log.info({ by: ctx.remote }, 'prune approval asked, nothing awaits approval');
-      return json(200, { approved: [], message: 'nothing awaits approval' });
+    if (answer.approved.length === 0) {
+      const message = answer.message ?? 'nothing awaits approval';
+      log.info({ by, episode }, `prune approval asked: ${message}`);
+      return json(200, { approved: [], episode: answer.episode, message });
     }
-    log.warn({ by: ctx.remote, approved }, `prune of ${approved.length} apps approved`);
-    return json(200, { approved, message: `approved deleting ${approved.length} apps` });
+    log.warn({ by, episode: answer.episode, approved: answer.approved }, `prune of ${answer.approved.length} apps approved`);
+    return json(200, { approved: answer.approved, episode: answer.episode, message: `approved deleting ${answer.approved.length} apps` });
   }
 
   function authorize(req: IncomingMessage): void {
@@ -168,6 +195,7 @@ export async function startStatusServer(options: StatusServerOptions): Promise<S
       path: q < 0 ? raw : raw.slice(0, q),
       query: new URLSearchParams(q < 0 ? '' : raw.slice(q + 1)),
       remote: req.socket.remoteAddress ?? 'unknown',
+      headers: req.headers,
     };
     // No route reads a request body; drain it so a keep-alive connection stays usable.
     req.resume();
@@ -193,6 +221,7 @@ export async function startStatusServer(options: StatusServerOptions): Promise<S
   await listen(server, options.host, options.port);
   server.on('error', (err) => log.error({ err }, 'status server error'));
   const address = server.address() as AddressInfo;
+  boundAddress = () => address.address;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   log.info({ url: `http://${host}:${address.port}`, auth: token !== undefined }, 'status server listening');
 
@@ -214,6 +243,13 @@ export async function startStatusServer(options: StatusServerOptions): Promise<S
       return closing;
     },
   };
+}
+
+/** The name a client gives in X-Maracker-User (the CLI sends the OS user): logged, so kept short and plain. */
+function approverName(header: string | string[] | undefined): string | undefined {
+  const raw = Array.isArray(header) ? header[0] : header;
+  const name = raw?.trim().slice(0, 64);
+  return name && /^[\w.@+-]+$/.test(name) ? name : undefined;
 }
 
 function send(res: ServerResponse, reply: Reply, head: boolean): void {

@@ -27,7 +27,15 @@ export class StatusStore {
   #role: Role;
   #sources: SourceStatus[] = [];
   #marathon: MarathonStatus;
-  #prune: PruneStatus = { blocked: false, limit: 0, candidates: [], overridden: false };
+  // Until the prune guard reports (the controller publishes it as soon as it exists).
+  #prune: PruneStatus = {
+    blocked: false,
+    limit: 0,
+    candidates: [],
+    overridden: false,
+    budget: { used: 0, limit: 0, windowSeconds: 0, freesAt: null, history: 'memory', loaded: false },
+    episode: null,
+  };
   #ready = false;
   #stopping = false;
   #declared: ReadonlySet<AppId> = new Set();

@@ -26,7 +26,7 @@ describe('loadDaemonConfig', () => {
       maxDeployments: 20,
       force: false,
       prune: true,
-      pruneGuard: { minApps: 5, share: 0.1, disabled: false },
+      pruneGuard: { minApps: 5, share: 0.1, windowMs: 3_600_000, disabled: false },
       traefik: 'v2',
     });
     expect(Object.isFrozen(config.marathon)).toBe(true);

@@ -152,7 +152,7 @@ describe('maracker run against the sandbox', () => {
     repo.commit('remove most');
     const cli = (...args: string[]) => spawnSync(process.execPath, [CLI, 'prune', ...args, '--status', daemon.statusUrl], { encoding: 'utf8', env: { PATH: process.env['PATH'] ?? '' } });
     await eventually(() => cli('show', '--status-token', 's3cret').status === 0, 'the blocked list shown');
-    expect(cli('show', '--status-token', 's3cret').stdout).toContain('7 apps would be deleted (limit 5 per pass):\n  - /app0\n');
+    expect(cli('show', '--status-token', 's3cret').stdout).toMatch(/^episode [0-9a-f]{12}: 7 apps would be deleted \(limit 5 per 1 h, 0 used\):\n {2}- \/app0\n/);
     const refused = cli('approve');
     expect(refused.status).toBe(1);
     expect(refused.stderr).toContain('401');

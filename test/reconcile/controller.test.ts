@@ -7,7 +7,7 @@ import { DEFAULT_PRUNE_GUARD } from '../../src/reconcile/prune-guard.js';
 import { StatusStore } from '../../src/status/store.js';
 import { desiredApp, marathonApp, unownedApp } from '../helpers/builders.js';
 import { FakeMarathon, FakeMarathonError } from '../helpers/fake-marathon.js';
-import { ManualTimers } from '../helpers/manual-timers.js';
+import { ManualClock } from '../helpers/manual-clock.js';
 import { MemorySource } from '../helpers/memory-source.js';
 
 const OPTIONS: ControllerOptions = {
@@ -43,7 +43,7 @@ async function settle(): Promise<void> {
   await new Promise((r) => setTimeout(r, 50));
 }
 
-function setup(opts: { options?: Partial<ControllerOptions>; sources?: MemorySource[]; leadership?: Leadership; role?: Role; timers?: ManualTimers } = {}) {
+function setup(opts: { options?: Partial<ControllerOptions>; sources?: MemorySource[]; leadership?: Leadership; role?: Role; timers?: ManualClock } = {}) {
   const marathon = new FakeMarathon();
   const sources = opts.sources ?? [new MemorySource('folder')];
   const status = new StatusStore({ instance: 't', marathonUrl: 'http://marathon', role: opts.role ?? 'standalone' });
@@ -63,7 +63,7 @@ function setup(opts: { options?: Partial<ControllerOptions>; sources?: MemorySou
 
 describe('Controller', () => {
   it('keeps resyncing the other sources when one never finishes a read', async () => {
-    const timers = new ManualTimers();
+    const timers = new ManualClock();
     const folder = new MemorySource('folder');
     const database = new MemorySource('database');
     const { status, controller } = setup({ timers, sources: [folder, database], options: { resyncIntervalMs: 1000, sourceReadTimeoutMs: 5000 } });
@@ -141,7 +141,7 @@ describe('Controller', () => {
   });
 
   it('writes nothing before every source has loaded once', async () => {
-    const timers = new ManualTimers();
+    const timers = new ManualClock();
     const folder = new MemorySource('folder');
     const database = new MemorySource('database', 'Pending');
     const { marathon, status, controller } = setup({ timers, sources: [folder, database] });
@@ -202,9 +202,11 @@ describe('Controller', () => {
     await settle();
     expect(marathon.writes()).toEqual([]);
     expect(status.snapshot()).toMatchObject({ phase: 'Blocked', prune: { blocked: true, limit: 5, candidates: ids } });
-    expect(controller.approvePrune('test')).toEqual(ids);
+    expect(controller.approvePrune({ by: 'test' })).toEqual({ approved: ids, episode: status.prune.episode?.id });
     await until(() => marathon.writes().length === 8, 'approved deletes');
     expect(marathon.apps.size).toBe(0);
+    await until(() => status.prune.candidates.length === 0, 'the candidates cleared');
+    expect(status.snapshot()).toMatchObject({ prune: { blocked: false, episode: null, candidates: [] } });
   });
 
   it('leaves the apps of an invalid declaration untouched and reports where the problem is', async () => {

@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/log.js';
 import { FolderSource } from '../../src/sources/folder.js';
 import { manifestYaml, multiDoc } from '../helpers/manifests.js';
-import { ManualTimers } from '../helpers/manual-timers.js';
+import { ManualClock } from '../helpers/manual-clock.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const SETTLE_MS = 250;
@@ -30,7 +30,7 @@ async function until(cond: () => boolean, what: string, step?: () => void, ms = 
 
 /** A folder source on a hand-driven clock; every file's own times look brand new to it. */
 async function manualSource(dir: string) {
-  const timers = new ManualTimers();
+  const timers = new ManualClock();
   const snapshots: Array<ReturnType<FolderSource['snapshot']>> = [];
   // Files always look just written, so only the settle rule (never their age) lets a change in.
   const source = new FolderSource({ dir, displayRoot: 'manifests', logger: silentLogger(), timers, settleMs: SETTLE_MS, wallClock: () => 0 });

@@ -8,6 +8,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { STATUS_CODES } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it, onTestFinished } from 'vitest';
+import { PruneEpisodeError } from '../../src/reconcile/prune-guard.js';
 import { createDaemonMetrics } from '../../src/status/daemon-metrics.js';
 import { startStatusServer, type StatusServerOptions } from '../../src/status/server.js';
 import type { StatusStore } from '../../src/status/store.js';
@@ -22,6 +23,7 @@ interface Example {
   path: string;
   /** Send the bearer token. Default true. */
   auth?: boolean;
+  headers?: Record<string, string>;
   server?: Partial<StatusServerOptions>;
   store?: () => StatusStore;
 }
@@ -35,8 +37,17 @@ const EXAMPLES: Record<string, Example> = {
   'readyz-ready': { path: '/readyz' },
   unauthorized: { path: '/status', auth: false },
   'method-not-allowed': { method: 'DELETE', path: '/status/apps/mip/prod/portal' },
-  'prune-approve': { method: 'POST', path: '/prune/approve' },
-  'prune-no-token': { method: 'POST', path: '/prune/approve', auth: false, server: { token: null } },
+  'prune-approve': { method: 'POST', path: '/prune/approve?episode=3b6f0c2d9a41', headers: { 'x-maracker-user': 'alice' } },
+  'prune-stale': {
+    method: 'POST',
+    path: '/prune/approve?episode=3b6f0c2d9a41',
+    server: {
+      approvePrune: () => {
+        throw new PruneEpisodeError('3b6f0c2d9a41', '8e02d7c51f90', 7);
+      },
+    },
+  },
+  'prune-no-token': { method: 'POST', path: '/prune/approve', auth: false, headers: { origin: 'https://portal.mip.example.org' }, server: { token: null } },
   metrics: { path: '/metrics' },
 };
 
@@ -69,13 +80,13 @@ async function answer(example: Example): Promise<string> {
     store,
     metrics: exampleMetrics(store),
     token: TOKEN,
-    approvePrune: () => ['/mip/old/a', '/mip/old/b', '/mip/old/c', '/mip/old/d', '/mip/old/e', '/mip/old/f'],
+    approvePrune: () => ({ approved: ['/mip/old/a', '/mip/old/b', '/mip/old/c', '/mip/old/d', '/mip/old/e', '/mip/old/f'], episode: '3b6f0c2d9a41' }),
     ...example.server,
   });
   onTestFinished(() => server.close());
   const res = await fetch(`${server.url}${example.path}`, {
     method: example.method ?? 'GET',
-    headers: example.auth === false ? {} : { authorization: `Bearer ${TOKEN}` },
+    headers: { ...(example.auth === false ? {} : { authorization: `Bearer ${TOKEN}` }), ...example.headers },
   });
   const lines = [`HTTP/1.1 ${res.status} ${STATUS_CODES[res.status] ?? ''}`];
   for (const h of SHOWN_HEADERS) {

@@ -1,7 +1,7 @@
 // Builders for status tests, and the example daemon the docs show (docs/status.md is
 // checked against it by docs.test.ts, so the examples there are what the code answers).
 
-import type { AppStatus } from '../../src/status/model.js';
+import type { AppStatus, PruneStatus } from '../../src/status/model.js';
 import { StatusStore } from '../../src/status/store.js';
 
 export function appStatus(fields: Partial<AppStatus> = {}): AppStatus {
@@ -15,6 +15,18 @@ export function appStatus(fields: Partial<AppStatus> = {}): AppStatus {
     lastAppliedAt: null,
     lastError: null,
     pendingChanges: [],
+    ...fields,
+  };
+}
+
+export function pruneStatus(fields: Partial<PruneStatus> = {}): PruneStatus {
+  return {
+    blocked: false,
+    limit: 5,
+    candidates: [],
+    overridden: false,
+    budget: { used: 0, limit: 5, windowSeconds: 3600, freesAt: null, history: 'database', loaded: true },
+    episode: null,
     ...fields,
   };
 }
@@ -36,7 +48,11 @@ export function exampleStore(): StatusStore {
     { name: 'files', state: 'Ready', lastReadAt: '2026-03-02T09:14:50.000Z', lastError: null, revision: '3f9c2a1e7b', dirty: false, apps: 2 },
     { name: 'database', state: 'Ready', lastReadAt: '2026-03-02T09:14:52.000Z', lastError: null, revision: '1842', apps: 1 },
   ]);
-  store.setPrune({ blocked: false, limit: 5, candidates: [], overridden: false });
+  store.setPrune(
+    pruneStatus({
+      budget: { used: 2, limit: 5, windowSeconds: 3600, freesAt: '2026-03-02T09:41:07.000Z', history: 'database', loaded: true },
+    }),
+  );
   store.setApp(
     appStatus({
       id: '/mip/prod/portal',

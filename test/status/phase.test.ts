@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { derivePhase, type PhaseInput } from '../../src/status/phase.js';
 import type { SourceStatus } from '../../src/status/model.js';
-import { appStatus } from './fixtures.js';
+import { appStatus, pruneStatus } from './fixtures.js';
 
 const folder = (over: Partial<SourceStatus> = {}): SourceStatus => ({ name: 'folder', state: 'Ready', lastReadAt: null, lastError: null, revision: null, apps: 1, ...over });
 
@@ -11,7 +11,7 @@ function input(over: Partial<PhaseInput> = {}): PhaseInput {
     ready: true,
     sources: [folder()],
     marathon: { url: 'x', reachable: true, lastReadAt: null, lastError: null },
-    prune: { blocked: false, limit: 5, candidates: [], overridden: false },
+    prune: pruneStatus(),
     apps: [appStatus()],
     declared: new Set(['/demo/web']),
     ...over,
@@ -39,7 +39,7 @@ describe('derivePhase: Ready only when it is true', () => {
   it('is Degraded while a source cannot be read, and Blocked above all while a prune waits', () => {
     const sources = [folder({ state: 'Unknown', lastError: { message: 'EACCES' } })];
     expect(derivePhase(input({ sources })).phase).toBe('Degraded');
-    const prune = { blocked: true, limit: 5, candidates: ['/1', '/2', '/3', '/4', '/5', '/6'], overridden: false };
+    const prune = pruneStatus({ blocked: true, limit: 5, candidates: ['/1', '/2', '/3', '/4', '/5', '/6'] });
     expect(derivePhase(input({ sources, prune })).phase).toBe('Blocked');
   });
 });

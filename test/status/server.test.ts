@@ -1,10 +1,10 @@
-import { Agent, get, type IncomingMessage } from 'node:http';
+import { Agent, get, request, type IncomingMessage } from 'node:http';
 import { Writable } from 'node:stream';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { MarackerError } from '../../src/errors.js';
 import { createLogger } from '../../src/log.js';
 import { createDaemonMetrics } from '../../src/status/daemon-metrics.js';
-import { startStatusServer, type StatusServer, type StatusServerOptions } from '../../src/status/server.js';
+import { startStatusServer, type PruneApprovalRequest, type StatusServer, type StatusServerOptions } from '../../src/status/server.js';
 import type { StatusStore } from '../../src/status/store.js';
 import { parseExposition, sampleValue } from './exposition.js';
 import { appStatus, statusStore } from './fixtures.js';
@@ -38,6 +38,19 @@ async function serve(options: Partial<StatusServerOptions> = {}): Promise<Served
 async function errorOf(res: Response): Promise<{ code: string; message: string }> {
   const body = (await res.json()) as { error: { code: string; message: string } };
   return body.error;
+}
+
+/** A POST with exactly these headers (fetch would not send some, such as Host). */
+function rawPost(url: string, headers: Record<string, string>): Promise<{ status: number; body: { error: { code: string; message: string } } }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: 'POST', headers }, (res) => {
+      let text = '';
+      res.on('data', (d: Buffer) => (text += d.toString('utf8')));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as { error: { code: string; message: string } } }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
 }
 
 function logLines(): { lines: string[]; destination: Writable } {
@@ -164,7 +177,7 @@ describe('status server', () => {
 
   it('never logs the token', async () => {
     const { lines, destination } = logLines();
-    const { call } = await serve({ token: TOKEN, logger: createLogger({ level: 'debug', destination }), approvePrune: () => ['/a'] });
+    const { call } = await serve({ token: TOKEN, logger: createLogger({ level: 'debug', destination }), approvePrune: () => ({ approved: ['/a'], episode: 'e' }) });
     await call('/status');
     await call('/status', { auth: 'wrong' });
     await call('/prune/approve', { method: 'POST' });
@@ -220,45 +233,76 @@ describe('status server', () => {
   });
 
   describe('POST /prune/approve', () => {
-    it('is refused with 403 when no token is configured', async () => {
-      const asked: string[] = [];
-      const { call } = await serve({ approvePrune: (by) => (asked.push(by), ['/a']) });
+    const approved = (ids: string[], episode = 'ep1') => ({ approved: ids, episode });
+
+    it('lets a request from this host approve without a token when the server listens on the loopback interface only (npm start)', async () => {
+      const asked: PruneApprovalRequest[] = [];
+      const { call } = await serve({ approvePrune: (r) => (asked.push(r), approved(['/a'])) });
       const res = await call('/prune/approve', { method: 'POST' });
-      expect(res.status).toBe(403);
-      const err = await errorOf(res);
-      expect(err.code).toBe('MRK_STATUS_TOKEN_REQUIRED');
-      expect(err.message).toContain('needs a status token');
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({ approved: ['/a'], episode: 'ep1', message: 'approved deleting 1 apps' });
+      expect(asked).toEqual([{ by: '127.0.0.1' }]);
+    });
+
+    it('refuses a tokenless approval that comes from a web page, through a proxy, or for another host name', async () => {
+      const asked: PruneApprovalRequest[] = [];
+      const { server } = await serve({ approvePrune: (r) => (asked.push(r), approved(['/a'])) });
+      for (const [headers, reason] of [
+        [{ origin: 'https://evil.example' }, 'the request comes from a web page (origin header)'],
+        [{ 'x-forwarded-for': '203.0.113.9' }, 'the request came through a proxy (x-forwarded-for header)'],
+        [{ host: 'rebound.evil.example:8090' }, 'the request is addressed to host "rebound.evil.example:8090", not to a loopback address'],
+      ] as const) {
+        const res = await rawPost(`${server.url}/prune/approve`, headers);
+        expect(res.status, reason).toBe(403);
+        expect(res.body.error.code).toBe('MRK_STATUS_TOKEN_REQUIRED');
+        expect(res.body.error.message).toContain(reason);
+        expect(res.body.error.message).toContain('--status-token');
+      }
       expect(asked).toEqual([]);
     });
 
-    it('needs the bearer token when one is configured', async () => {
-      const asked: string[] = [];
-      const { call } = await serve({ token: TOKEN, approvePrune: (by) => (asked.push(by), ['/a']) });
+    it('needs the bearer token when one is configured, from this host too', async () => {
+      const asked: PruneApprovalRequest[] = [];
+      const { call } = await serve({ token: TOKEN, approvePrune: (r) => (asked.push(r), approved(['/a'])) });
       expect((await call('/prune/approve', { method: 'POST', auth: false })).status).toBe(401);
       expect((await call('/prune/approve', { method: 'POST', auth: 'wrong' })).status).toBe(401);
       expect(asked).toEqual([]);
     });
 
-    it('approves the blocked list, answers the ids and logs who approved', async () => {
+    it('approves the episode it names, answers the ids, and logs who approved with the user the client names', async () => {
       const { lines, destination } = logLines();
-      const asked: string[] = [];
+      const asked: PruneApprovalRequest[] = [];
       const { call } = await serve({
         token: TOKEN,
         logger: createLogger({ level: 'info', destination }),
-        approvePrune: async (by) => (asked.push(by), ['/old/a', '/old/b']),
+        approvePrune: async (r) => (asked.push(r), approved(['/old/a', '/old/b'], 'c0ffee123456')),
       });
-      const res = await call('/prune/approve', { method: 'POST', body: '{}' });
+      const res = await call('/prune/approve?episode=c0ffee123456', { method: 'POST', body: '{}', headers: { 'x-maracker-user': 'alice' } });
       expect(res.status).toBe(200);
-      expect(await res.json()).toEqual({ approved: ['/old/a', '/old/b'], message: 'approved deleting 2 apps' });
-      expect(asked).toEqual(['127.0.0.1']);
+      expect(await res.json()).toEqual({ approved: ['/old/a', '/old/b'], episode: 'c0ffee123456', message: 'approved deleting 2 apps' });
+      expect(asked).toEqual([{ by: 'alice from 127.0.0.1', episode: 'c0ffee123456' }]);
       const line = lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l['msg'] === 'prune of 2 apps approved');
-      expect(line).toMatchObject({ by: '127.0.0.1', approved: ['/old/a', '/old/b'], level: 40 });
+      expect(line).toMatchObject({ by: 'alice from 127.0.0.1', episode: 'c0ffee123456', approved: ['/old/a', '/old/b'], level: 40 });
+    });
+
+    it('keeps a user name it cannot log as it is out of the approver', async () => {
+      const asked: PruneApprovalRequest[] = [];
+      const { call } = await serve({ token: TOKEN, approvePrune: (r) => (asked.push(r), approved(['/a'])) });
+      await call('/prune/approve', { method: 'POST', headers: { 'x-maracker-user': 'eve\tadmin' } });
+      expect(asked).toEqual([{ by: '127.0.0.1' }]);
+    });
+
+    it('refuses an episode parameter that cannot be an episode id', async () => {
+      const { call } = await serve({ token: TOKEN, approvePrune: () => approved(['/a']) });
+      const res = await call('/prune/approve?episode=%3Cscript%3E', { method: 'POST' });
+      expect(res.status).toBe(400);
+      expect((await errorOf(res)).code).toBe('MRK_STATUS_BAD_QUERY');
     });
 
     it('says so when nothing awaits approval', async () => {
-      const { call } = await serve({ token: TOKEN, approvePrune: () => [] });
+      const { call } = await serve({ token: TOKEN, approvePrune: () => ({ approved: [], episode: null, message: 'nothing awaits approval' }) });
       const res = await call('/prune/approve', { method: 'POST' });
-      expect(await res.json()).toEqual({ approved: [], message: 'nothing awaits approval' });
+      expect(await res.json()).toEqual({ approved: [], episode: null, message: 'nothing awaits approval' });
     });
 
     it('answers 503 when this instance cannot approve prunes', async () => {
@@ -279,6 +323,11 @@ describe('status server', () => {
       let res = await call('/prune/approve', { method: 'POST' });
       expect(res.status).toBe(409);
       expect(await errorOf(res)).toEqual({ code: 'MRK_NOT_LEADER', message: 'this instance is not the leader' });
+
+      failure = new MarackerError('MRK_PRUNE_EPISODE_STALE', 'prune episode a is over');
+      res = await call('/prune/approve?episode=a', { method: 'POST' });
+      expect(res.status).toBe(409);
+      expect((await errorOf(res)).code).toBe('MRK_PRUNE_EPISODE_STALE');
 
       failure = new Error('database password is hunter2');
       res = await call('/prune/approve', { method: 'POST' });

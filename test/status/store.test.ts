@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AppStatus } from '../../src/status/model.js';
-import { appStatus } from './fixtures.js';
+import { appStatus, pruneStatus } from './fixtures.js';
 import { StatusStore } from '../../src/status/store.js';
 
 function store(): StatusStore {
@@ -43,7 +43,7 @@ describe('StatusStore', () => {
     expect(s.snapshot()).toMatchObject({ phase: 'Degraded', message: 'apps: 1 invalid' });
     s.setSources([{ name: 'database', state: 'Unknown', lastReadAt: null, lastError: { message: 'connection refused' }, revision: null, apps: 0 }]);
     expect(s.snapshot()).toMatchObject({ phase: 'Degraded', message: 'source database cannot be read: connection refused' });
-    s.setPrune({ blocked: true, limit: 5, candidates: ['/1', '/2', '/3', '/4', '/5', '/6'], overridden: false });
+    s.setPrune(pruneStatus({ blocked: true, candidates: ['/1', '/2', '/3', '/4', '/5', '/6'] }));
     expect(s.snapshot().phase).toBe('Blocked');
     s.markStopping();
     expect(s.snapshot().phase).toBe('Stopping');

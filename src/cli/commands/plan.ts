@@ -12,7 +12,7 @@ import { isManaged } from '../../model/labels.js';
 import { formatProblem } from '../../model/problem.js';
 import { plan } from '../../plan/plan.js';
 import { planToJson, renderPlan } from '../../plan/render.js';
-import { DEFAULT_PRUNE_GUARD, judgePrune } from '../../reconcile/prune-guard.js';
+import { DEFAULT_PRUNE_BUDGET, pruneLimit } from '../../reconcile/prune-budget.js';
 import type { Command } from '../command.js';
 
 const options: readonly OptionSpec[] = [
@@ -80,13 +80,15 @@ export const command: Command = {
 
     const result = plan(folder.apps, actual, { prune: values['prune'] !== false });
     const deletes = result.actions.filter((a) => a.kind === 'delete').map((a) => a.id);
-    const guard = judgePrune(deletes, actual.filter((a) => isManaged(a.labels)).length, DEFAULT_PRUNE_GUARD, new Set());
+    // What the guard allows at best (the daemon may have spent part of its budget already).
+    const limit = pruneLimit(actual.filter((a) => isManaged(a.labels)).length, DEFAULT_PRUNE_BUDGET);
+    const guard = { blocked: deletes.length > limit, limit };
     if (values['output'] === 'json') {
       io.stdout.write(`${JSON.stringify({ ...planToJson(result), pruneGuard: { blocked: guard.blocked, limit: guard.limit } }, null, 2)}\n`);
     } else {
       io.stdout.write(renderPlan(result));
       if (guard.blocked) {
-        io.stdout.write(`\nWarning: ${deletes.length} deletes exceed the prune guard limit (${guard.limit}); the daemon will hold them until approved.\n`);
+        io.stdout.write(`\nWarning: ${deletes.length} deletes exceed the prune guard limit (${guard.limit} per hour by default); the daemon will hold them until approved.\n`);
       }
     }
     return planToJson(result).inSync ? 0 : 2;

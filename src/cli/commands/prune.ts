@@ -1,25 +1,43 @@
-// `maracker prune show|approve`: the prune guard's override as a command. When a pass would
-// delete more apps than the guard allows, the daemon deletes nothing and reports Blocked
-// with the list; an operator looks at the list (show) and lets it through (approve). The
-// approval covers exactly that list, is logged by the daemon, and needs the status token.
+// `maracker prune show|approve`: the prune guard's override as a command. When the deletions
+// of the last window would go beyond the guard's budget, the daemon deletes nothing and
+// reports Blocked with the list, as an episode with an id; an operator looks at the list
+// (show) and lets exactly that episode through (approve). The approval names the episode the
+// operator saw, so a list that changed in between is refused rather than approved unseen.
+// It needs the status token, except on a daemon without one that listens on the loopback
+// interface (`npm start`), asked from the same host.
 
+import { userInfo } from 'node:os';
 import { parseOptions, type OptionSpec } from '../../config/options.js';
 import { errorMessage } from '../../errors.js';
-import type { DaemonStatus } from '../../status/model.js';
+import type { DaemonStatus, PruneStatus } from '../../status/model.js';
 import type { CliIO, Command } from '../command.js';
 
 const options: readonly OptionSpec[] = [
   { name: 'status', type: 'string', env: 'MARACKER_STATUS_URL', default: 'http://127.0.0.1:8090', description: 'Base URL of the (leading) daemon\'s status server' },
-  { name: 'status-token', type: 'string', env: 'MARACKER_STATUS_TOKEN', secret: true, description: 'Bearer token of the status server (required to approve)' },
+  { name: 'status-token', type: 'string', env: 'MARACKER_STATUS_TOKEN', secret: true, description: 'Bearer token of the status server (required unless the daemon has none and listens on 127.0.0.1)' },
+  { name: 'episode', type: 'string', description: 'approve: the episode shown by `prune show` (default: the one blocked now, printed before it is approved)' },
 ];
 
 async function call(io: CliIO, url: string, token: string | undefined, method: 'GET' | 'POST'): Promise<{ status: number; body: Record<string, unknown> } | undefined> {
+  const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
+  const user = osUser(io);
+  // Who approves, for the daemon's log (next to the address the request comes from).
+  if (method === 'POST' && user) headers['x-maracker-user'] = user;
   try {
-    const res = await fetch(url, { method, headers: token ? { authorization: `Bearer ${token}` } : {}, signal: AbortSignal.timeout(10_000) });
+    const res = await fetch(url, { method, headers, signal: AbortSignal.timeout(10_000) });
     return { status: res.status, body: (await res.json()) as Record<string, unknown> };
   } catch (err) {
     io.stderr.write(`maracker prune: cannot reach ${url}: ${errorMessage(err)}\n`);
     return undefined;
+  }
+}
+
+function osUser(io: CliIO): string | undefined {
+  try {
+    return userInfo().username;
+  } catch {
+    // No passwd entry (a container running as an arbitrary uid).
+    return io.env['USER'] || undefined;
   }
 }
 
@@ -28,46 +46,70 @@ function errorOf(body: Record<string, unknown>): string {
   return e?.message ?? JSON.stringify(body);
 }
 
+function list(ids: readonly string[]): string {
+  return ids.map((id) => `  - ${id}\n`).join('');
+}
+
+function describeBudget(p: PruneStatus): string {
+  const b = p.budget;
+  const window = b.windowSeconds % 3600 === 0 ? `${b.windowSeconds / 3600} h` : b.windowSeconds % 60 === 0 ? `${b.windowSeconds / 60} min` : `${b.windowSeconds} s`;
+  return `limit ${b.limit} per ${window}, ${b.used} used`;
+}
+
+async function prune(io: CliIO, base: string, token: string | undefined): Promise<PruneStatus | number> {
+  const res = await call(io, `${base}/status`, token, 'GET');
+  if (!res) return 1;
+  if (res.status !== 200) {
+    io.stderr.write(`maracker prune: ${res.status}: ${errorOf(res.body)}\n`);
+    return 1;
+  }
+  return (res.body as unknown as DaemonStatus).prune;
+}
+
 export const command: Command = {
   name: 'prune',
   summary: 'Show or approve the deletions the prune guard holds back',
-  usage: 'prune show|approve [--status URL] [--status-token TOKEN]',
+  usage: 'prune show|approve [--episode ID] [--status URL] [--status-token TOKEN]',
   description: [
-    'show     prints the apps a blocked pass would delete (exit 0; exit 2 when nothing is blocked).',
-    'approve  lets exactly that list be deleted (the daemon logs who approved). Needs the',
-    '         status token; ask the leader when several daemons run.',
+    'show     prints the episode the guard blocks: its id and the apps it would delete',
+    '         (exit 0; exit 2 when nothing is blocked).',
+    'approve  lets exactly that list be deleted; the daemon logs who approved (address and',
+    '         user). With --episode, only that episode: a list that changed since is refused.',
+    '         Needs the status token, unless the daemon has none and listens on 127.0.0.1',
+    '         (npm start) and this runs on the same host. Ask the leader when several run.',
   ].join('\n'),
   options,
   exitCodes: [
     [0, 'shown, or approved'],
-    [1, 'error: daemon unreachable, refused (token, follower), bad usage'],
+    [1, 'error: daemon unreachable, refused (token, follower, another episode), bad usage'],
     [2, 'nothing awaits approval'],
   ],
   async run(args, io) {
     const { values, positionals } = parseOptions(options, args, io.env);
     const [action, ...rest] = positionals;
-    if ((action !== 'show' && action !== 'approve') || rest.length > 0) {
+    if ((action !== 'show' && action !== 'approve') || rest.length > 0 || (action === 'show' && values['episode'] !== undefined)) {
       io.stderr.write(`usage: maracker ${this.usage}\n`);
       return 1;
     }
     const base = String(values['status']).replace(/\/+$/, '');
     const token = values['status-token'] as string | undefined;
-    if (action === 'show') {
-      const res = await call(io, `${base}/status`, token, 'GET');
-      if (!res) return 1;
-      if (res.status !== 200) {
-        io.stderr.write(`maracker prune: ${res.status}: ${errorOf(res.body)}\n`);
-        return 1;
-      }
-      const prune = (res.body as unknown as DaemonStatus).prune;
-      if (!prune.blocked) {
-        io.stdout.write(`nothing awaits approval (${prune.candidates.length} deletes pending, limit ${prune.limit} per pass)\n`);
+    let episode = values['episode'] as string | undefined;
+    if (action === 'show' || episode === undefined) {
+      const p = await prune(io, base, token);
+      if (typeof p === 'number') return p;
+      if (!p.blocked || !p.episode) {
+        io.stdout.write(`nothing awaits approval (${p.candidates.length} deletes pending; ${describeBudget(p)})\n`);
         return 2;
       }
-      io.stdout.write(`${prune.candidates.length} apps would be deleted (limit ${prune.limit} per pass):\n${prune.candidates.map((id) => `  - ${id}`).join('\n')}\n`);
-      return 0;
+      episode = p.episode.id;
+      if (action === 'show') {
+        io.stdout.write(`episode ${episode}: ${p.candidates.length} apps would be deleted (${describeBudget(p)}):\n${list(p.candidates)}`);
+        io.stdout.write(`approve with: maracker prune approve --episode ${episode}\n`);
+        return 0;
+      }
+      io.stdout.write(`approving episode ${episode}: ${p.episode.candidates.length} apps\n`);
     }
-    const res = await call(io, `${base}/prune/approve`, token, 'POST');
+    const res = await call(io, `${base}/prune/approve?episode=${encodeURIComponent(episode)}`, token, 'POST');
     if (!res) return 1;
     if (res.status !== 200) {
       io.stderr.write(`maracker prune: ${res.status}: ${errorOf(res.body)}\n`);
@@ -75,10 +117,10 @@ export const command: Command = {
     }
     const approved = (res.body['approved'] as string[] | undefined) ?? [];
     if (approved.length === 0) {
-      io.stdout.write('nothing awaits approval\n');
+      io.stdout.write(`${String(res.body['message'] ?? 'nothing awaits approval')}\n`);
       return 2;
     }
-    io.stdout.write(`approved deleting ${approved.length} apps:\n${approved.map((id) => `  - ${id}`).join('\n')}\n`);
+    io.stdout.write(`approved deleting ${approved.length} apps (episode ${episode}):\n${list(approved)}`);
     return 0;
   },
 };
