@@ -159,8 +159,14 @@ describe('checkInvariants', () => {
     for (let i = 0; i < 6; i++) log.delete(12 + i * 0.1, `/app${i}`);
     const v = checkInvariants({ log: log.entries, history });
     expect(rules(v)).toEqual(['prune-guard /app0 14']);
-    expect(v[0]?.message).toContain('6 apps deleted within 2000 ms');
+    expect(v[0]?.message).toContain('6 apps deleted within 3600000 ms');
     expect(v[0]?.message).toContain('max(5, floor(0.1 x 8 managed apps)) = 5');
+
+    // A slow trickle shares the same budget: one delete every 3.5 s is still six in the window.
+    const trickle = new Log();
+    for (let i = 0; i < 8; i++) trickle.create(0.5, appOf(`app${i}.yaml`, manifestYaml({ name: `app${i}` }), `/app${i}`));
+    for (let i = 0; i < 6; i++) trickle.delete(12 + i * 3.5, `/app${i}`);
+    expect(rules(checkInvariants({ log: trickle.entries, history }))).toEqual(['prune-guard /app0 14']);
 
     const approved: HistoryEvent = { kind: 'prune-approved', start: at(11), end: at(11), ids: Array.from({ length: 7 }, (_, i) => `/app${i}`) };
     expect(checkInvariants({ log: log.entries, history: [...history, approved] })).toEqual([]);

@@ -9,8 +9,9 @@
 //                     label (unless a source declares it with adopt), a create/full update
 //                     whose body lacks the label, or a partial write to an app maracker never
 //                     created;
-//  prune-guard        more distinct apps deleted within one prune window than
-//                     max(minApps, floor(share x managed apps)) allows, not covered by an approval;
+//  prune-guard        more distinct apps deleted within one prune window (the guard's sliding
+//                     budget window, an hour by default) than max(minApps, floor(share x managed
+//                     apps)) allows, not covered by an approval;
 //  unreadable-source  a write while a source was certainly unreadable (after a grace period):
 //                     any delete, or a write to an app that source declares (or last declared);
 //  stale-write        a create/update whose spec (spec-hash and instances) no source declared
@@ -45,7 +46,7 @@ export interface CheckOptions extends TimelineOptions {
   propagationMs?: number;
   /** How long after a source became unreadable writes may still go out (decided before). Default 2500. */
   unreadableGraceMs?: number;
-  /** Deletes within this window count as one pass of the prune guard. Default 2000 (the daemon's settle time). */
+  /** The prune guard's budget window: deletes within it share one budget. Default 3600000 (the daemon's --prune-window). */
   pruneWindowMs?: number;
   /** The daemon's --prune-min-apps and --prune-share. Defaults 5 and 0.1. */
   pruneMinApps?: number;
@@ -313,7 +314,7 @@ function checkOwnership(history: readonly HistoryEvent[], writes: readonly AppWr
 
 /** Deletes of distinct apps within any prune window, against the guard's limit. */
 function checkPruneWindow(history: readonly HistoryEvent[], writes: readonly AppWrite[], o: CheckOptions, add: Add): void {
-  const windowMs = o.pruneWindowMs ?? 2000;
+  const windowMs = o.pruneWindowMs ?? 3_600_000;
   const minApps = o.pruneMinApps ?? 5;
   const share = o.pruneShare ?? 0.1;
   const approvals = history.filter((e): e is Extract<HistoryEvent, { kind: 'prune-approved' }> => e.kind === 'prune-approved');

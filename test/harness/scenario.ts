@@ -426,6 +426,24 @@ function addFleet(w: World, seed: number): void {
   }
 }
 
+/**
+ * Three scenarios in ten end with a slow trickle of deletions: manifest files removed one at a
+ * time, seconds apart, so no single pass of the daemon sees many deletes at once (a guard that
+ * judged passes alone let all of them through). From a PRNG stream of its own, appended after
+ * the scenario's operations, so the operations of recorded seeds stay what they were.
+ */
+function addTrickle(w: World, steps: Step[], seed: number): void {
+  const r = new Prng(seed ^ 0x7f4a7c15);
+  if (!r.chance(0.3) || w.folderAway) return;
+  const paths = [...w.files.keys()].filter((p) => !w.files.get(p)?.broken).sort();
+  for (let n = Math.min(paths.length, r.int(3, 8)); n > 0; n--) {
+    const path = paths.splice(r.int(0, paths.length - 1), 1)[0] as string;
+    const op: Op = { op: 'delete-file', path };
+    applyOp(w, op);
+    steps.push({ op, pauseMs: r.int(1500, 4000) });
+  }
+}
+
 export function generateScenario(seed: number, length: number): Scenario {
   const r = new Prng(seed);
   const initial = initialWorld(r);
@@ -437,6 +455,7 @@ export function generateScenario(seed: number, length: number): Scenario {
     applyOp(w, op);
     steps.push({ op, pauseMs: r.int(0, 400) });
   }
+  addTrickle(w, steps, seed);
   return { seed, initial, steps };
 }
 
