@@ -87,6 +87,7 @@ export async function startDaemon(config: DaemonConfig, extras: DaemonExtras = {
         // Status names files relative to the manifests folder, as the maracker.source label does.
         displayRoot: '',
         translate: { traefik: config.traefik },
+        git: { env: config.gitEnv, uid: process.geteuid?.() },
         logger,
       }),
     );

@@ -6,6 +6,7 @@ import { hostname } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 import { ConfigError, parseOptions, type OptionSpec, type OptionValues } from './options.js';
 import type { Env } from './env.js';
+import { gitEnvironment } from '../git/run.js';
 import { DEFAULT_TRAEFIK_GRAMMAR, TRAEFIK_GRAMMARS, type TraefikGrammar } from '../manifest/types.js';
 
 
@@ -40,6 +41,8 @@ export interface DaemonConfig {
   shutdownTimeoutMs: number;
   /** Name of this daemon in status and leader election. */
   instance: string;
+  /** The environment git runs with (PATH, HOME, XDG_CONFIG_HOME and git's hardening): src/git/run.ts. */
+  gitEnv: Readonly<Record<string, string>>;
 }
 
 export const MARATHON_OPTIONS: readonly OptionSpec[] = [
@@ -124,11 +127,11 @@ export function marathonConfig(v: OptionValues, problems: string[]): DaemonConfi
 export function loadDaemonConfig(argv: readonly string[], env: Env, cwd: string, specs: readonly OptionSpec[] = DAEMON_OPTIONS): { config: DaemonConfig; explicit: Set<string> } {
   const parsed = parseOptions(specs, argv, env);
   if (parsed.positionals.length > 0) throw new ConfigError([`unexpected argument ${parsed.positionals[0]}`]);
-  return { config: buildDaemonConfig(parsed.values, cwd), explicit: parsed.explicit };
+  return { config: buildDaemonConfig(parsed.values, cwd, env), explicit: parsed.explicit };
 }
 
 /** Validates parsed option values into the frozen configuration (commands that add options of their own call this). */
-export function buildDaemonConfig(v: OptionValues, cwd: string): DaemonConfig {
+export function buildDaemonConfig(v: OptionValues, cwd: string, env: Env = {}): DaemonConfig {
   const problems: string[] = [];
   const marathon = marathonConfig(v, problems);
   const manifestsRaw = String(v['manifests'] ?? 'none');
@@ -161,6 +164,7 @@ export function buildDaemonConfig(v: OptionValues, cwd: string): DaemonConfig {
     logLevel: String(v['log-level']),
     shutdownTimeoutMs: Number(v['shutdown-timeout']) * 1000,
     instance: (v['instance'] as string | undefined) ?? `${hostname()}-${process.pid}`,
+    gitEnv: gitEnvironment(env),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return deepFreeze(config);

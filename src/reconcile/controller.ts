@@ -467,6 +467,7 @@ export function sourceStatus(s: SourceSnapshot): SourceStatus {
     lastError: s.lastError ?? null,
     revision: s.revision ?? null,
     ...(s.dirty !== undefined ? { dirty: s.dirty } : {}),
+    ...(s.revisionError !== undefined ? { revisionError: s.revisionError } : {}),
     apps: s.apps.size,
   };
 }

@@ -16,7 +16,7 @@ import { listManifestFiles, readManifestFile } from '../manifest/folder.js';
 import type { TranslateOptions } from '../manifest/types.js';
 import { systemTimers, type Timers } from '../reconcile/timers.js';
 import { folderSnapshot, type FolderFile } from './folder-snapshot.js';
-import { readGitRevision, type GitRevision } from './git.js';
+import { readGitRevision, type GitRevisionOptions } from './git.js';
 import { emptySnapshot, snapshotIds, type Source, type SourceChange, type SourceSnapshot } from './source.js';
 
 export interface FolderSourceOptions {
@@ -37,6 +37,8 @@ export interface FolderSourceOptions {
   watch?: boolean;
   /** Poll instead of inotify (network filesystems). Default false. */
   usePolling?: boolean;
+  /** How git is run for the folder's revision. Default: an empty environment, no ownership rule. */
+  git?: GitRevisionOptions;
   logger: Logger;
   timers?: Timers;
 }
@@ -47,13 +49,16 @@ interface FileState extends FolderFile {
 
 export class FolderSource implements Source {
   readonly name = 'folder';
-  readonly #o: Required<Omit<FolderSourceOptions, 'displayRoot' | 'translate' | 'timers' | 'logger'>> & { displayRoot: string };
+  readonly #o: Required<Omit<FolderSourceOptions, 'displayRoot' | 'translate' | 'timers' | 'logger' | 'git'>> & { displayRoot: string };
+  readonly #git: GitRevisionOptions;
   readonly #translate: TranslateOptions;
   readonly #log: Logger;
   readonly #timers: Timers;
   #files = new Map<string, FileState>();
   #snapshot: SourceSnapshot = emptySnapshot('folder', 'Pending');
-  #revision: GitRevision | undefined;
+  #revision: { commit: string; dirty: boolean } | undefined;
+  /** Why there is no revision although the folder is in a work tree (logged once per reason). */
+  #revisionError: string | undefined;
   #onChange: ((c: SourceChange) => void) | undefined;
   #watcher: FSWatcher | undefined;
   #pending = new Set<string>();
@@ -77,6 +82,7 @@ export class FolderSource implements Source {
       watch: options.watch ?? true,
       usePolling: options.usePolling ?? false,
     };
+    this.#git = options.git ?? { env: {}, uid: undefined };
     this.#translate = options.translate ?? {};
     this.#log = options.logger.child({ source: 'folder' });
     this.#timers = options.timers ?? systemTimers;
@@ -244,8 +250,9 @@ export class FolderSource implements Source {
     this.#onChange?.(changed === 'all' ? { all: true } : { ids: changed });
   }
 
-  #meta(): Pick<SourceSnapshot, 'revision' | 'dirty'> {
-    return this.#revision ? { revision: this.#revision.commit, dirty: this.#revision.dirty } : {};
+  #meta(): Pick<SourceSnapshot, 'revision' | 'dirty' | 'revisionError'> {
+    if (this.#revision) return { revision: this.#revision.commit, dirty: this.#revision.dirty };
+    return this.#revisionError !== undefined ? { revisionError: this.#revisionError } : {};
   }
 
   /** One `git` query at a time; requests meanwhile collapse into one more. */
@@ -265,14 +272,17 @@ export class FolderSource implements Source {
   }
 
   async #refreshRevision(): Promise<void> {
-    const rev = await readGitRevision(this.#o.dir);
-    if (this.#stopped || (rev?.commit === this.#revision?.commit && rev?.dirty === this.#revision?.dirty)) return;
+    const read = await readGitRevision(this.#o.dir, this.#git);
+    if (this.#stopped) return;
+    const rev = read.kind === 'revision' ? { commit: read.commit, dirty: read.dirty } : undefined;
+    const error = read.kind === 'unavailable' ? read.reason : undefined;
+    if (rev?.commit === this.#revision?.commit && rev?.dirty === this.#revision?.dirty && error === this.#revisionError) return;
+    // Once per reason, not once per refresh: a refused repository stays refused until someone acts.
+    if (error !== undefined && error !== this.#revisionError) this.#log.warn({ dir: this.#o.dir, reason: error }, 'git revision of the manifests folder unavailable');
     this.#revision = rev;
-    this.#snapshot = { ...this.#snapshot, revision: rev?.commit, dirty: rev?.dirty } as SourceSnapshot;
-    if (!rev) {
-      delete (this.#snapshot as { revision?: string }).revision;
-      delete (this.#snapshot as { dirty?: boolean }).dirty;
-    }
+    this.#revisionError = error;
+    const { revision: _r, dirty: _d, revisionError: _e, ...rest } = this.#snapshot;
+    this.#snapshot = { ...rest, ...this.#meta() };
     this.#onChange?.({ ids: new Set() });
   }
 

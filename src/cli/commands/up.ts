@@ -53,7 +53,7 @@ export const command: Command = {
     const dataDir = resolve(io.cwd, String(values['data-dir']));
     const embedded = values['database'] !== false && values['database-url'] === undefined;
     const configFor = (marathon: string, databaseUrl: string | undefined) =>
-      buildDaemonConfig({ ...values, marathon, 'database-url': values['database'] === false ? undefined : databaseUrl }, io.cwd);
+      buildDaemonConfig({ ...values, marathon, 'database-url': values['database'] === false ? undefined : databaseUrl }, io.cwd, io.env);
     // Validate everything before starting anything.
     configFor(`http://${sandboxAt.host}:${sandboxAt.port || 8080}`, embedded ? 'postgresql://placeholder/maracker' : (values['database-url'] as string | undefined));
 
