@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { MarackerError } from '../errors.js';
 import { silentLogger, type Logger } from '../log.js';
 import { HEALTH, SYNC } from '../model/status.js';
+import { BASIC_SCRUBBER, type Scrubber } from '../secrets/scrubber.js';
 import { bearerChecker } from './auth.js';
 import { StatusApiError, StatusListenError } from './errors.js';
 import { PROMETHEUS_CONTENT_TYPE } from './metrics.js';
@@ -41,6 +42,11 @@ export interface StatusServerOptions {
   readyCheck?: () => ReadyVerdict;
   /** How long close() lets responses in flight finish before cutting their connections. Default 1000. */
   shutdownGraceMs?: number;
+  /**
+   * Applied to error replies, readiness messages and metrics (the status document comes from
+   * the store, which scrubs what it is given). Default: URL credentials and header values only.
+   */
+  scrubber?: Scrubber;
 }
 
 export interface StatusServer {
@@ -80,19 +86,20 @@ export async function startStatusServer(options: StatusServerOptions): Promise<S
   const checkBearer = token === undefined ? undefined : bearerChecker(token);
   const grace = options.shutdownGraceMs ?? 1000;
   const statusBody = cachedBody(() => store.json());
+  const scrubber = options.scrubber ?? BASIC_SCRUBBER;
 
   const routes: Record<string, { allow: string; public?: boolean; handle: (ctx: Context) => Reply | Promise<Reply> }> = {
     '/healthz': { allow: READ_METHODS, public: true, handle: () => json(200, { status: 'ok' }) },
     '/readyz': { allow: READ_METHODS, handle: () => readiness() },
     '/status': { allow: READ_METHODS, handle: (ctx) => statusDocument(ctx.query) },
-    '/metrics': { allow: READ_METHODS, handle: () => ({ status: 200, body: metrics.render(), contentType: PROMETHEUS_CONTENT_TYPE }) },
+    '/metrics': { allow: READ_METHODS, handle: () => ({ status: 200, body: scrubber.text(metrics.render()), contentType: PROMETHEUS_CONTENT_TYPE }) },
     '/prune/approve': { allow: 'POST', handle: (ctx) => approve(ctx) },
   };
 
   function readiness(): Reply {
     if (!store.ready) return json(503, { status: 'not ready', message: 'first full sync not finished yet' });
     const verdict = readyCheck?.() ?? { ready: true };
-    if (!verdict.ready) return json(503, { status: 'not ready', message: verdict.message ?? 'not ready' });
+    if (!verdict.ready) return json(503, { status: 'not ready', message: scrubber.text(verdict.message ?? 'not ready') });
     return json(200, { status: 'ready' });
   }
 
@@ -176,7 +183,7 @@ export async function startStatusServer(options: StatusServerOptions): Promise<S
       reply = await dispatch(req, ctx);
     } catch (err) {
       if (err instanceof StatusApiError) {
-        reply = json(err.status, { error: { code: err.code, message: err.message } }, err.headers);
+        reply = json(err.status, { error: { code: err.code, message: scrubber.text(err.message) } }, err.headers);
       } else {
         log.error({ err, method: ctx.method, path: ctx.path }, 'status request failed');
         reply = json(500, { error: { code: 'MRK_STATUS_INTERNAL', message: 'internal error; see the maracker log' } });
