@@ -116,6 +116,7 @@ export async function startDaemon(config: DaemonConfig, extras: DaemonExtras = {
       prune: config.prune,
       pruneGuard: config.pruneGuard,
       events: config.marathon.events,
+      eventMaxBytes: config.marathon.eventMaxBytes,
     },
   });
   const c = controller;

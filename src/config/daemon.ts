@@ -7,6 +7,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { ConfigError, parseOptions, type OptionSpec, type OptionValues } from './options.js';
 import type { Env } from './env.js';
 import { gitEnvironment } from '../git/run.js';
+import { EVENTS_DEFAULTS } from '../marathon/events.js';
 import { redactCredentials, urlSecrets } from '../secrets/url.js';
 import { DEFAULT_TRAEFIK_GRAMMAR, TRAEFIK_GRAMMARS, type TraefikGrammar } from '../manifest/types.js';
 
@@ -23,6 +24,8 @@ export interface DaemonConfig {
     insecureTls: boolean;
     /** Listen to /v2/events for prompt self-heal. */
     events: boolean;
+    /** Largest event on /v2/events, bytes: a larger one drops and reconnects the stream. */
+    eventMaxBytes: number;
   };
   /** Absolute path of the manifests folder, or null when the folder source is off. */
   manifests: string | null;
@@ -68,6 +71,14 @@ export const DAEMON_OPTIONS: readonly OptionSpec[] = [
   { name: 'deployment-timeout', type: 'number', env: 'MARACKER_DEPLOYMENT_TIMEOUT', default: 600, min: 1, description: 'Seconds after which a running deployment stops counting against --max-deployments' },
   { name: 'write-rate', type: 'number', env: 'MARACKER_WRITE_RATE', default: 20, min: 0.01, description: 'Marathon writes per second (token bucket)' },
   { name: 'events', type: 'boolean', env: 'MARACKER_EVENTS', default: true, description: 'Follow /v2/events to repair drift promptly' },
+  {
+    name: 'event-max-bytes',
+    type: 'number',
+    env: 'MARACKER_EVENT_MAX_BYTES',
+    default: EVENTS_DEFAULTS.maxEventBytes,
+    min: 1024,
+    description: 'Largest Marathon event accepted, bytes (16 MiB; big group deployments send a few MB); a larger one drops and reconnects the event stream',
+  },
   { name: 'force', type: 'boolean', env: 'MARACKER_FORCE', default: false, description: 'Override deployment locks with force=true instead of waiting' },
   { name: 'prune', type: 'boolean', env: 'MARACKER_PRUNE', default: true, description: 'Delete managed apps no source declares' },
   { name: 'prune-min-apps', type: 'number', env: 'MARACKER_PRUNE_MIN_APPS', default: 5, min: 0, description: 'Prune guard: deletes always allowed per pass' },
@@ -154,6 +165,7 @@ export function marathonConfig(v: OptionValues, problems: string[]): DaemonConfi
     ...(v['marathon-ca'] ? { caFile: String(v['marathon-ca']) } : {}),
     insecureTls: v['marathon-insecure-tls'] === true,
     events: v['events'] !== false,
+    eventMaxBytes: Number(v['event-max-bytes'] ?? EVENTS_DEFAULTS.maxEventBytes),
   };
 }
 
@@ -177,7 +189,7 @@ export function buildDaemonConfig(v: OptionValues, cwd: string, env: Env = {}): 
   if (share > 1) problems.push(`--prune-share: expected a number from 0 to 1, got ${share}`);
   const concurrency = Number(v['concurrency']);
   const maxDeployments = Number(v['max-deployments']);
-  for (const [name, n] of [['--concurrency', concurrency], ['--max-deployments', maxDeployments]] as const) {
+  for (const [name, n] of [['--concurrency', concurrency], ['--max-deployments', maxDeployments], ['--event-max-bytes', marathon.eventMaxBytes]] as const) {
     if (!Number.isInteger(n)) problems.push(`${name}: expected an integer, got ${n}`);
   }
   const config: DaemonConfig = {

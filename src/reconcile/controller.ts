@@ -38,6 +38,8 @@ export interface ControllerOptions {
   prune: boolean;
   pruneGuard: PruneGuardOptions;
   events: boolean;
+  /** Largest event-stream event, bytes; a larger one drops and reconnects the stream. Default: the client's (16 MiB). */
+  eventMaxBytes?: number;
   /** Default 2000: a prune candidate must stay one this long (file events trickle in). */
   pruneSettleMs?: number;
   /** Default 1000: how soon to look again at an app being deployed. */
@@ -409,6 +411,7 @@ export class Controller {
       // Marathon's event stream sends a heartbeat every 10 s: a minute of silence is a dead
       // (half-open) connection, and reconnecting reports a gap, which triggers a resync.
       idleTimeoutMs: 60_000,
+      ...(this.#d.options.eventMaxBytes !== undefined ? { maxEventBytes: this.#d.options.eventMaxBytes } : {}),
       onEvent: (e) => this.#onEvent(e),
       onGap: (reason) => {
         this.#d.observer?.eventGap?.();
