@@ -63,6 +63,7 @@ export async function startDaemon(config: DaemonConfig, extras: DaemonExtras = {
     metrics,
     token: config.statusToken,
     scrubber,
+    limits: config.statusLimits,
     approvePrune: (by) => {
       // Approvals live in the memory of the daemon that deletes: the leader.
       if (status.role === 'follower') throw new MarackerError('MRK_NOT_LEADER', 'this daemon is a follower: approve on the leader (see role in GET /status of each daemon)');

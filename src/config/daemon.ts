@@ -8,6 +8,7 @@ import { ConfigError, parseOptions, type OptionSpec, type OptionValues } from '.
 import type { Env } from './env.js';
 import { gitEnvironment } from '../git/run.js';
 import { EVENTS_DEFAULTS } from '../marathon/events.js';
+import { STATUS_LIMIT_DEFAULTS, type StatusLimits } from '../status/limits.js';
 import { redactCredentials, urlSecrets } from '../secrets/url.js';
 import { DEFAULT_TRAEFIK_GRAMMAR, TRAEFIK_GRAMMARS, type TraefikGrammar } from '../manifest/types.js';
 
@@ -32,6 +33,8 @@ export interface DaemonConfig {
   databaseUrl: string | null;
   listen: { host: string; port: number };
   statusToken: string | null;
+  /** What a status client may send, and for how long (src/status/limits.ts). */
+  statusLimits: Pick<StatusLimits, 'headersTimeoutMs' | 'requestTimeoutMs' | 'keepAliveTimeoutMs' | 'maxConnections' | 'maxHeaderBytes'>;
   resyncIntervalMs: number;
   concurrency: number;
   maxDeployments: number;
@@ -65,6 +68,46 @@ export const DAEMON_OPTIONS: readonly OptionSpec[] = [
   { name: 'database-url', type: 'string', env: 'MARACKER_DATABASE_URL', envAliases: ['DATABASE_URL'], secret: true, description: 'PostgreSQL URL of the apps table (enables the database source)' },
   { name: 'listen', type: 'string', env: 'MARACKER_LISTEN', default: '127.0.0.1:8090', description: 'Status server address, HOST:PORT' },
   { name: 'status-token', type: 'string', env: 'MARACKER_STATUS_TOKEN', secret: true, description: 'Bearer token required by the status server (all but /healthz)' },
+  {
+    name: 'status-header-timeout',
+    type: 'number',
+    env: 'MARACKER_STATUS_HEADER_TIMEOUT',
+    default: STATUS_LIMIT_DEFAULTS.headersTimeoutMs / 1000,
+    min: 0.1,
+    description: 'Seconds a status client has to send its request line and headers (then 408 and closed)',
+  },
+  {
+    name: 'status-request-timeout',
+    type: 'number',
+    env: 'MARACKER_STATUS_REQUEST_TIMEOUT',
+    default: STATUS_LIMIT_DEFAULTS.requestTimeoutMs / 1000,
+    min: 0.1,
+    description: 'Seconds a status client has to send a whole request; also how long a connection may sit silent with a response pending',
+  },
+  {
+    name: 'status-keep-alive-timeout',
+    type: 'number',
+    env: 'MARACKER_STATUS_KEEP_ALIVE_TIMEOUT',
+    default: STATUS_LIMIT_DEFAULTS.keepAliveTimeoutMs / 1000,
+    min: 0.1,
+    description: 'Seconds an idle keep-alive status connection stays open (above the idle timeout of a proxy in front)',
+  },
+  {
+    name: 'status-max-connections',
+    type: 'number',
+    env: 'MARACKER_STATUS_MAX_CONNECTIONS',
+    default: STATUS_LIMIT_DEFAULTS.maxConnections,
+    min: 1,
+    description: 'Status connections open at once; more are closed as they arrive',
+  },
+  {
+    name: 'status-max-header-bytes',
+    type: 'number',
+    env: 'MARACKER_STATUS_MAX_HEADER_BYTES',
+    default: STATUS_LIMIT_DEFAULTS.maxHeaderBytes,
+    min: 1024,
+    description: 'Largest status request head (URL and headers), bytes; larger: 431 (414 for the URL)',
+  },
   { name: 'resync-interval', type: 'number', env: 'MARACKER_RESYNC_INTERVAL', default: 30, min: 1, description: 'Full resync period, seconds (jittered ±10%)' },
   { name: 'concurrency', type: 'number', env: 'MARACKER_CONCURRENCY', default: 8, min: 1, description: 'Apps reconciled at once' },
   { name: 'max-deployments', type: 'number', env: 'MARACKER_MAX_DEPLOYMENTS', default: 20, min: 1, description: 'Concurrent Marathon deployments maracker may start' },
@@ -189,8 +232,18 @@ export function buildDaemonConfig(v: OptionValues, cwd: string, env: Env = {}): 
   if (share > 1) problems.push(`--prune-share: expected a number from 0 to 1, got ${share}`);
   const concurrency = Number(v['concurrency']);
   const maxDeployments = Number(v['max-deployments']);
-  for (const [name, n] of [['--concurrency', concurrency], ['--max-deployments', maxDeployments], ['--event-max-bytes', marathon.eventMaxBytes]] as const) {
+  const statusLimits = statusLimitsOf(v);
+  for (const [name, n] of [
+    ['--concurrency', concurrency],
+    ['--max-deployments', maxDeployments],
+    ['--event-max-bytes', marathon.eventMaxBytes],
+    ['--status-max-connections', statusLimits.maxConnections],
+    ['--status-max-header-bytes', statusLimits.maxHeaderBytes],
+  ] as const) {
     if (!Number.isInteger(n)) problems.push(`${name}: expected an integer, got ${n}`);
+  }
+  if (statusLimits.requestTimeoutMs < statusLimits.headersTimeoutMs) {
+    problems.push(`--status-request-timeout: expected at least --status-header-timeout (${statusLimits.headersTimeoutMs / 1000}), got ${statusLimits.requestTimeoutMs / 1000}`);
   }
   const config: DaemonConfig = {
     marathon,
@@ -198,6 +251,7 @@ export function buildDaemonConfig(v: OptionValues, cwd: string, env: Env = {}): 
     databaseUrl,
     listen: parseHostPort(String(v['listen']), '--listen', problems),
     statusToken: (v['status-token'] as string | undefined) ?? null,
+    statusLimits,
     resyncIntervalMs: Number(v['resync-interval']) * 1000,
     concurrency,
     maxDeployments,
@@ -214,6 +268,19 @@ export function buildDaemonConfig(v: OptionValues, cwd: string, env: Env = {}): 
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return deepFreeze(config);
+}
+
+/** The status server's limits; options absent (commands without them) take the defaults. */
+function statusLimitsOf(v: OptionValues): DaemonConfig['statusLimits'] {
+  const ms = (name: string, fallback: number): number => (v[name] === undefined ? fallback : Math.round(Number(v[name]) * 1000));
+  const n = (name: string, fallback: number): number => (v[name] === undefined ? fallback : Number(v[name]));
+  return {
+    headersTimeoutMs: ms('status-header-timeout', STATUS_LIMIT_DEFAULTS.headersTimeoutMs),
+    requestTimeoutMs: ms('status-request-timeout', STATUS_LIMIT_DEFAULTS.requestTimeoutMs),
+    keepAliveTimeoutMs: ms('status-keep-alive-timeout', STATUS_LIMIT_DEFAULTS.keepAliveTimeoutMs),
+    maxConnections: n('status-max-connections', STATUS_LIMIT_DEFAULTS.maxConnections),
+    maxHeaderBytes: n('status-max-header-bytes', STATUS_LIMIT_DEFAULTS.maxHeaderBytes),
+  };
 }
 
 /**
