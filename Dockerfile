@@ -47,13 +47,15 @@ LABEL org.opencontainers.image.title="maracker" \
       org.opencontainers.image.licenses="Apache-2.0" \
       org.opencontainers.image.base.name="docker.io/library/node:24-bookworm-slim"
 
-# git: maracker reports the HEAD commit of the manifests folder. The folder is usually
-# bind-mounted from the host and owned by another uid, which git refuses ("dubious
-# ownership") unless told the directory is safe; maracker only reads it.
+# git: maracker reports the HEAD commit of the manifests folder. Nothing here trusts
+# directories git would refuse: maracker applies git's ownership rule itself and ignores the
+# system configuration (docs/security.md). A checkout bind-mounted from the host should
+# belong to the uid the container runs as (--user), or be named, that one path, in the
+# running user's own ~/.gitconfig (safe.directory); otherwise /status shows no revision and
+# says why.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends git ca-certificates \
- && rm -rf /var/lib/apt/lists/* \
- && git config --system --add safe.directory '*'
+ && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules

@@ -2,11 +2,12 @@
 // /healthz answer within a second even when Marathon and the database are down), then the
 // Marathon client, the sources and the controller.
 
-import type { DaemonConfig } from './config/daemon.js';
+import { configSecrets, type DaemonConfig } from './config/daemon.js';
 import { MarackerError } from './errors.js';
 import { createLogger, type Logger } from './log.js';
 import type { MarathonAuth } from './marathon/auth.js';
 import { MarathonClient } from './marathon/client.js';
+import { createScrubber } from './secrets/scrubber.js';
 import type { Role } from './model/status.js';
 import { Controller, type ControllerObserver } from './reconcile/controller.js';
 import { ALWAYS_LEADER, type Leadership } from './reconcile/ports.js';
@@ -51,8 +52,10 @@ function clientAuth(config: DaemonConfig): MarathonAuth | undefined {
 }
 
 export async function startDaemon(config: DaemonConfig, extras: DaemonExtras = {}): Promise<Daemon> {
-  const logger = extras.logger ?? createLogger({ level: config.logLevel });
-  const status = new StatusStore({ instance: config.instance, marathonUrl: config.marathon.url, role: extras.role ?? 'standalone' });
+  // Secrets leave by no door: logs, status records (and so app_status and metrics), HTTP replies.
+  const scrubber = createScrubber(configSecrets(config));
+  const logger = extras.logger ?? createLogger({ level: config.logLevel, scrubber });
+  const status = new StatusStore({ instance: config.instance, marathonUrl: config.marathon.url, role: extras.role ?? 'standalone', scrubber });
   const metrics = createDaemonMetrics({ store: status, onProbeError: (metric, err) => logger.debug({ metric, err }, 'metric probe failed') });
 
   let controller: Controller | undefined;
@@ -62,6 +65,8 @@ export async function startDaemon(config: DaemonConfig, extras: DaemonExtras = {
     store: status,
     metrics,
     token: config.statusToken,
+    scrubber,
+    limits: config.statusLimits,
     approvePrune: (request) => {
       // Approvals live in the memory of the daemon that deletes: the leader.
       if (status.role === 'follower') throw new MarackerError('MRK_NOT_LEADER', 'this daemon is a follower: approve on the leader (see role in GET /status of each daemon)');
@@ -91,6 +96,7 @@ export async function startDaemon(config: DaemonConfig, extras: DaemonExtras = {
         displayRoot: '',
         translate: { traefik: config.traefik },
         settleMs: config.settleMs,
+        git: { env: config.gitEnv, uid: process.geteuid?.() },
         logger,
       }),
     );
@@ -116,6 +122,7 @@ export async function startDaemon(config: DaemonConfig, extras: DaemonExtras = {
       prune: config.prune,
       pruneGuard: config.pruneGuard,
       events: config.marathon.events,
+      eventMaxBytes: config.marathon.eventMaxBytes,
     },
   });
   const c = controller;

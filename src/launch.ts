@@ -2,13 +2,14 @@
 // and, when a database URL is set, the database source, leader election, the SQL status
 // table and the prune guard's deletion history. Used by `maracker run` and `maracker up`.
 
-import type { DaemonConfig } from './config/daemon.js';
+import { configSecrets, type DaemonConfig } from './config/daemon.js';
 import { startDaemon, type Daemon, type DaemonExtras } from './daemon.js';
 import { startDatabase } from './db/wiring.js';
 import { createLogger } from './log.js';
+import { createScrubber } from './secrets/scrubber.js';
 
 export async function launchDaemon(config: DaemonConfig, extras: Pick<DaemonExtras, 'logger' | 'observer'> = {}): Promise<Daemon> {
-  const logger = extras.logger ?? createLogger({ level: config.logLevel });
+  const logger = extras.logger ?? createLogger({ level: config.logLevel, scrubber: createScrubber(configSecrets(config)) });
   if (config.databaseUrl === null) return startDaemon(config, { ...extras, logger });
   // Never blocks on the database: when it is down the source is Unknown and this daemon a
   // follower until it can hold the leader lock.

@@ -5,9 +5,11 @@ import { readdirSync, realpathSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { processEnv } from '../config/env.js';
-import { ConfigError, renderOptionsHelp } from '../config/options.js';
+import { ConfigError, renderOptionsHelp, secretInputs } from '../config/options.js';
 import { MarackerError } from '../errors.js';
+import { createScrubber } from '../secrets/scrubber.js';
 import type { CliIO, Command } from './command.js';
+import { scrubbedStream } from './scrubbed-io.js';
 
 const commandsDir = join(dirname(fileURLToPath(import.meta.url)), 'commands');
 
@@ -63,22 +65,34 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
     io.stdout.write(renderCommandHelp(cmd));
     return 0;
   }
+  // Whatever the command writes leaves without the secrets it was given, even when they do
+  // not parse (a configuration error must not echo a password). Errors and logs (stderr)
+  // lose any URL's credentials too; the command's own output keeps what it shows on purpose
+  // (the psql command of `maracker up`'s embedded database).
+  const secrets = secretInputs(cmd.options, rest, io.env);
+  const safe: CliIO = {
+    ...io,
+    stdout: scrubbedStream(io.stdout, createScrubber(secrets, { anyCredentials: false })),
+    stderr: scrubbedStream(io.stderr, createScrubber(secrets)),
+  };
   // Node exits when nothing holds its event loop, even with a promise pending: a command
   // awaiting an unref'd child (say, while cleaning up after a failure) would end the process
   // silently with status 0. Hold the loop until the command has settled.
   const keepAlive = setInterval(() => undefined, 1 << 30);
   try {
-    return await cmd.run(rest, io);
+    return await cmd.run(rest, safe);
   } catch (err) {
     if (err instanceof ConfigError) {
-      io.stderr.write(`maracker ${name}: ${err.message}\n`);
+      safe.stderr.write(`maracker ${name}: ${err.message}\n`);
       return 1;
     }
     if (err instanceof MarackerError) {
-      io.stderr.write(`maracker ${name}: ${err.message}\n`);
+      safe.stderr.write(`maracker ${name}: ${err.message}\n`);
       return 1;
     }
-    throw err;
+    // A bug: its stack, scrubbed too (a driver's error can quote a connection string).
+    safe.stderr.write(`maracker ${name}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    return 1;
   } finally {
     clearInterval(keepAlive);
   }

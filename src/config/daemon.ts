@@ -6,6 +6,10 @@ import { hostname } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 import { ConfigError, parseOptions, type OptionSpec, type OptionValues } from './options.js';
 import type { Env } from './env.js';
+import { gitEnvironment } from '../git/run.js';
+import { EVENTS_DEFAULTS } from '../marathon/events.js';
+import { STATUS_LIMIT_DEFAULTS, type StatusLimits } from '../status/limits.js';
+import { redactCredentials, urlSecrets } from '../secrets/url.js';
 import { DEFAULT_TRAEFIK_GRAMMAR, TRAEFIK_GRAMMARS, type TraefikGrammar } from '../manifest/types.js';
 
 
@@ -21,6 +25,8 @@ export interface DaemonConfig {
     insecureTls: boolean;
     /** Listen to /v2/events for prompt self-heal. */
     events: boolean;
+    /** Largest event on /v2/events, bytes: a larger one drops and reconnects the stream. */
+    eventMaxBytes: number;
   };
   /** Absolute path of the manifests folder, or null when the folder source is off. */
   manifests: string | null;
@@ -29,6 +35,8 @@ export interface DaemonConfig {
   databaseUrl: string | null;
   listen: { host: string; port: number };
   statusToken: string | null;
+  /** What a status client may send, and for how long (src/status/limits.ts). */
+  statusLimits: Pick<StatusLimits, 'headersTimeoutMs' | 'requestTimeoutMs' | 'keepAliveTimeoutMs' | 'maxConnections' | 'maxHeaderBytes'>;
   resyncIntervalMs: number;
   concurrency: number;
   maxDeployments: number;
@@ -43,6 +51,8 @@ export interface DaemonConfig {
   shutdownTimeoutMs: number;
   /** Name of this daemon in status and leader election. */
   instance: string;
+  /** The environment git runs with (PATH, HOME, XDG_CONFIG_HOME and git's hardening): src/git/run.ts. */
+  gitEnv: Readonly<Record<string, string>>;
 }
 
 export const MARATHON_OPTIONS: readonly OptionSpec[] = [
@@ -62,12 +72,60 @@ export const DAEMON_OPTIONS: readonly OptionSpec[] = [
   { name: 'database-url', type: 'string', env: 'MARACKER_DATABASE_URL', envAliases: ['DATABASE_URL'], secret: true, description: 'PostgreSQL URL of the apps table (enables the database source)' },
   { name: 'listen', type: 'string', env: 'MARACKER_LISTEN', default: '127.0.0.1:8090', description: 'Status server address, HOST:PORT' },
   { name: 'status-token', type: 'string', env: 'MARACKER_STATUS_TOKEN', secret: true, description: 'Bearer token required by the status server (all but /healthz)' },
+  {
+    name: 'status-header-timeout',
+    type: 'number',
+    env: 'MARACKER_STATUS_HEADER_TIMEOUT',
+    default: STATUS_LIMIT_DEFAULTS.headersTimeoutMs / 1000,
+    min: 0.1,
+    description: 'Seconds a status client has to send its request line and headers (then 408 and closed)',
+  },
+  {
+    name: 'status-request-timeout',
+    type: 'number',
+    env: 'MARACKER_STATUS_REQUEST_TIMEOUT',
+    default: STATUS_LIMIT_DEFAULTS.requestTimeoutMs / 1000,
+    min: 0.1,
+    description: 'Seconds a status client has to send a whole request; also how long a connection may sit silent with a response pending',
+  },
+  {
+    name: 'status-keep-alive-timeout',
+    type: 'number',
+    env: 'MARACKER_STATUS_KEEP_ALIVE_TIMEOUT',
+    default: STATUS_LIMIT_DEFAULTS.keepAliveTimeoutMs / 1000,
+    min: 0.1,
+    description: 'Seconds an idle keep-alive status connection stays open (above the idle timeout of a proxy in front)',
+  },
+  {
+    name: 'status-max-connections',
+    type: 'number',
+    env: 'MARACKER_STATUS_MAX_CONNECTIONS',
+    default: STATUS_LIMIT_DEFAULTS.maxConnections,
+    min: 1,
+    description: 'Status connections open at once; more are closed as they arrive',
+  },
+  {
+    name: 'status-max-header-bytes',
+    type: 'number',
+    env: 'MARACKER_STATUS_MAX_HEADER_BYTES',
+    default: STATUS_LIMIT_DEFAULTS.maxHeaderBytes,
+    min: 1024,
+    description: 'Largest status request head (URL and headers), bytes; larger: 431 (414 for the URL)',
+  },
   { name: 'resync-interval', type: 'number', env: 'MARACKER_RESYNC_INTERVAL', default: 30, min: 1, description: 'Full resync period, seconds (jittered ±10%)' },
   { name: 'concurrency', type: 'number', env: 'MARACKER_CONCURRENCY', default: 8, min: 1, description: 'Apps reconciled at once' },
   { name: 'max-deployments', type: 'number', env: 'MARACKER_MAX_DEPLOYMENTS', default: 20, min: 1, description: 'Concurrent Marathon deployments maracker may start' },
   { name: 'deployment-timeout', type: 'number', env: 'MARACKER_DEPLOYMENT_TIMEOUT', default: 600, min: 1, description: 'Seconds after which a running deployment stops counting against --max-deployments' },
   { name: 'write-rate', type: 'number', env: 'MARACKER_WRITE_RATE', default: 20, min: 0.01, description: 'Marathon writes per second (token bucket)' },
   { name: 'events', type: 'boolean', env: 'MARACKER_EVENTS', default: true, description: 'Follow /v2/events to repair drift promptly' },
+  {
+    name: 'event-max-bytes',
+    type: 'number',
+    env: 'MARACKER_EVENT_MAX_BYTES',
+    default: EVENTS_DEFAULTS.maxEventBytes,
+    min: 1024,
+    description: 'Largest Marathon event accepted, bytes (16 MiB; big group deployments send a few MB); a larger one drops and reconnects the event stream',
+  },
   { name: 'force', type: 'boolean', env: 'MARACKER_FORCE', default: false, description: 'Override deployment locks with force=true instead of waiting' },
   { name: 'prune', type: 'boolean', env: 'MARACKER_PRUNE', default: true, description: 'Delete managed apps no source declares' },
   { name: 'prune-min-apps', type: 'number', env: 'MARACKER_PRUNE_MIN_APPS', default: 5, min: 0, description: 'Prune guard: deletes always allowed without approval per --prune-window' },
@@ -90,21 +148,54 @@ export function parseHostPort(raw: string, what: string, problems: string[]): { 
   return { host: (m[1] as string).replace(/^\[|\]$/g, '') || '0.0.0.0', port };
 }
 
-function checkUrl(raw: string, what: string, protocols: string[], problems: string[]): string {
+/**
+ * Checks a URL without ever echoing its credentials: what is shown of it has its userinfo
+ * blanked by a redaction that needs no URL parser (a password with an unencoded `/` is what
+ * makes `new URL` fail in the first place). With `credentials: 'refuse'` any userinfo is a
+ * problem; with 'allow' it must be what a URL parser reads, or the database driver would
+ * connect with a fragment of the password as host or port.
+ */
+function checkUrl(raw: string, what: string, protocols: string[], credentials: 'refuse' | 'allow', problems: string[]): string {
+  const shown = redactCredentials(raw);
+  let u: URL;
   try {
-    const u = new URL(raw);
-    if (!protocols.includes(u.protocol)) problems.push(`${what}: expected a ${protocols.join(' or ')} URL, got "${u.protocol}"`);
-    if (u.username || u.password) problems.push(`${what}: put credentials in the dedicated options, not in the URL`);
-    return raw.replace(/\/+$/, '');
+    u = new URL(raw);
   } catch {
-    problems.push(`${what}: not a URL: "${raw}"`);
+    problems.push(`${what}: not a URL: "${shown}"${urlSecrets(raw).length > 0 ? ' (percent-encode / ? # in a password, e.g. / as %2F)' : ''}`);
     return raw;
+  }
+  if (!protocols.includes(u.protocol)) problems.push(`${what}: expected a ${protocols.join(' or ')} URL, got "${u.protocol}"`);
+  const written = userinfo(raw);
+  if (credentials === 'refuse') {
+    if (u.username || u.password || written !== undefined) problems.push(`${what}: put credentials in the dedicated options, not in the URL`);
+  } else if (written !== undefined) {
+    const colon = written.indexOf(':');
+    const [user, password] = colon < 0 ? [written, ''] : [written.slice(0, colon), written.slice(colon + 1)];
+    if (decoded(user) !== decoded(u.username) || decoded(password) !== decoded(u.password)) {
+      problems.push(`${what}: the credentials are not where a URL parser reads them: percent-encode / ? # in the password (e.g. / as %2F): "${shown}"`);
+    }
+  }
+  return raw.replace(/\/+$/, '');
+}
+
+/** The userinfo as written: between `scheme://` and the last `@` (see src/secrets/url.ts). */
+function userinfo(raw: string): string | undefined {
+  const rest = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\/(.*)$/s.exec(raw)?.[1];
+  const at = rest?.lastIndexOf('@') ?? -1;
+  return rest === undefined || at < 0 ? undefined : rest.slice(0, at);
+}
+
+function decoded(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
   }
 }
 
 /** Builds the Marathon part of the config; shared by `run`, `up` and `plan`. */
 export function marathonConfig(v: OptionValues, problems: string[]): DaemonConfig['marathon'] {
-  const url = checkUrl(String(v['marathon']), '--marathon', ['http:', 'https:'], problems);
+  const url = checkUrl(String(v['marathon']), '--marathon', ['http:', 'https:'], 'refuse', problems);
   const user = v['marathon-user'] as string | undefined;
   const password = v['marathon-password'] as string | undefined;
   const token = v['marathon-token'] as string | undefined;
@@ -122,6 +213,7 @@ export function marathonConfig(v: OptionValues, problems: string[]): DaemonConfi
     ...(v['marathon-ca'] ? { caFile: String(v['marathon-ca']) } : {}),
     insecureTls: v['marathon-insecure-tls'] === true,
     events: v['events'] !== false,
+    eventMaxBytes: Number(v['event-max-bytes'] ?? EVENTS_DEFAULTS.maxEventBytes),
   };
 }
 
@@ -129,17 +221,17 @@ export function marathonConfig(v: OptionValues, problems: string[]): DaemonConfi
 export function loadDaemonConfig(argv: readonly string[], env: Env, cwd: string, specs: readonly OptionSpec[] = DAEMON_OPTIONS): { config: DaemonConfig; explicit: Set<string> } {
   const parsed = parseOptions(specs, argv, env);
   if (parsed.positionals.length > 0) throw new ConfigError([`unexpected argument ${parsed.positionals[0]}`]);
-  return { config: buildDaemonConfig(parsed.values, cwd), explicit: parsed.explicit };
+  return { config: buildDaemonConfig(parsed.values, cwd, env), explicit: parsed.explicit };
 }
 
 /** Validates parsed option values into the frozen configuration (commands that add options of their own call this). */
-export function buildDaemonConfig(v: OptionValues, cwd: string): DaemonConfig {
+export function buildDaemonConfig(v: OptionValues, cwd: string, env: Env = {}): DaemonConfig {
   const problems: string[] = [];
   const marathon = marathonConfig(v, problems);
   const manifestsRaw = String(v['manifests'] ?? 'none');
   const manifests = manifestsRaw === 'none' ? null : isAbsolute(manifestsRaw) ? manifestsRaw : resolve(cwd, manifestsRaw);
   const databaseUrl = (v['database-url'] as string | undefined) ?? null;
-  if (databaseUrl !== null) checkUrl(databaseUrl.replace(/\/\/[^@/]*@/, '//'), '--database-url', ['postgres:', 'postgresql:'], problems);
+  if (databaseUrl !== null) checkUrl(databaseUrl, '--database-url', ['postgres:', 'postgresql:'], 'allow', problems);
   if (manifests === null && databaseUrl === null) problems.push('no source: give --manifests or --database-url');
   const share = Number(v['prune-share']);
   if (share > 1) problems.push(`--prune-share: expected a number from 0 to 1, got ${share}`);
@@ -147,8 +239,18 @@ export function buildDaemonConfig(v: OptionValues, cwd: string): DaemonConfig {
   if (!Number.isInteger(minApps)) problems.push(`--prune-min-apps: expected an integer, got ${minApps}`);
   const concurrency = Number(v['concurrency']);
   const maxDeployments = Number(v['max-deployments']);
-  for (const [name, n] of [['--concurrency', concurrency], ['--max-deployments', maxDeployments]] as const) {
+  const statusLimits = statusLimitsOf(v);
+  for (const [name, n] of [
+    ['--concurrency', concurrency],
+    ['--max-deployments', maxDeployments],
+    ['--event-max-bytes', marathon.eventMaxBytes],
+    ['--status-max-connections', statusLimits.maxConnections],
+    ['--status-max-header-bytes', statusLimits.maxHeaderBytes],
+  ] as const) {
     if (!Number.isInteger(n)) problems.push(`${name}: expected an integer, got ${n}`);
+  }
+  if (statusLimits.requestTimeoutMs < statusLimits.headersTimeoutMs) {
+    problems.push(`--status-request-timeout: expected at least --status-header-timeout (${statusLimits.headersTimeoutMs / 1000}), got ${statusLimits.requestTimeoutMs / 1000}`);
   }
   const config: DaemonConfig = {
     marathon,
@@ -157,6 +259,7 @@ export function buildDaemonConfig(v: OptionValues, cwd: string): DaemonConfig {
     databaseUrl,
     listen: parseHostPort(String(v['listen']), '--listen', problems),
     statusToken: (v['status-token'] as string | undefined) ?? null,
+    statusLimits,
     resyncIntervalMs: Number(v['resync-interval']) * 1000,
     concurrency,
     maxDeployments,
@@ -169,9 +272,39 @@ export function buildDaemonConfig(v: OptionValues, cwd: string): DaemonConfig {
     logLevel: String(v['log-level']),
     shutdownTimeoutMs: Number(v['shutdown-timeout']) * 1000,
     instance: (v['instance'] as string | undefined) ?? `${hostname()}-${process.pid}`,
+    gitEnv: gitEnvironment(env),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return deepFreeze(config);
+}
+
+/** The status server's limits; options absent (commands without them) take the defaults. */
+function statusLimitsOf(v: OptionValues): DaemonConfig['statusLimits'] {
+  const ms = (name: string, fallback: number): number => (v[name] === undefined ? fallback : Math.round(Number(v[name]) * 1000));
+  const n = (name: string, fallback: number): number => (v[name] === undefined ? fallback : Number(v[name]));
+  return {
+    headersTimeoutMs: ms('status-header-timeout', STATUS_LIMIT_DEFAULTS.headersTimeoutMs),
+    requestTimeoutMs: ms('status-request-timeout', STATUS_LIMIT_DEFAULTS.requestTimeoutMs),
+    keepAliveTimeoutMs: ms('status-keep-alive-timeout', STATUS_LIMIT_DEFAULTS.keepAliveTimeoutMs),
+    maxConnections: n('status-max-connections', STATUS_LIMIT_DEFAULTS.maxConnections),
+    maxHeaderBytes: n('status-max-header-bytes', STATUS_LIMIT_DEFAULTS.maxHeaderBytes),
+  };
+}
+
+/**
+ * Every secret value of a configuration, for the scrubber (src/secrets/scrubber.ts): the
+ * database password, Marathon's password (and the basic header it makes) or token, the status
+ * token, and credentials inside any URL.
+ */
+export function configSecrets(c: DaemonConfig): string[] {
+  const auth = c.marathon.auth;
+  return [
+    ...(c.databaseUrl !== null ? urlSecrets(c.databaseUrl) : []),
+    ...urlSecrets(c.marathon.url),
+    ...(auth?.kind === 'basic' ? [auth.password, Buffer.from(`${auth.username}:${auth.password}`, 'utf8').toString('base64')] : []),
+    ...(auth?.kind === 'token' ? [auth.token] : []),
+    ...(c.statusToken !== null ? [c.statusToken] : []),
+  ];
 }
 
 function deepFreeze<T>(o: T): T {

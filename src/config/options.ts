@@ -3,6 +3,7 @@
 // variable and its default can never disagree. Pure: argv and env are passed in.
 
 import { MarackerError } from '../errors.js';
+import { urlSecrets } from '../secrets/url.js';
 
 export type OptionType = 'string' | 'number' | 'boolean' | 'list';
 
@@ -171,6 +172,39 @@ export function parseOptions(
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return { values, positionals, explicit };
+}
+
+/**
+ * The secrets a command line and environment carry, as typed and before any validation:
+ * values of `secret` options (for a URL, its password), and credentials inside any other
+ * URL-valued option. The CLI scrubs its own output with them, so that even a configuration
+ * that fails to parse is never echoed with its password.
+ */
+export function secretInputs(specs: readonly OptionSpec[], argv: readonly string[], env: Readonly<Record<string, string | undefined>>): string[] {
+  const out: string[] = [];
+  const take = (spec: OptionSpec, value: string): void => {
+    const isUrl = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\//.test(value.trim());
+    if (isUrl) out.push(...urlSecrets(value));
+    else if (spec.secret) out.push(value);
+  };
+  const byName = new Map(specs.map((s) => [s.name, s]));
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (arg === '--') break;
+    if (!arg.startsWith('--')) continue;
+    const eq = arg.indexOf('=');
+    const spec = byName.get(eq >= 0 ? arg.slice(2, eq) : arg.slice(2));
+    if (!spec || spec.type === 'boolean') continue;
+    const value = eq >= 0 ? arg.slice(eq + 1) : argv[i + 1];
+    if (value !== undefined) take(spec, value);
+  }
+  for (const spec of specs) {
+    for (const name of [spec.env, ...(spec.envAliases ?? [])]) {
+      const value = name === undefined ? undefined : env[name];
+      if (value) take(spec, value);
+    }
+  }
+  return out;
 }
 
 function defaultText(spec: OptionSpec): string {

@@ -5,6 +5,7 @@
 import pg from 'pg';
 import type { Logger } from '../log.js';
 import type { Timers } from '../reconcile/timers.js';
+import { redactCredentials } from '../secrets/url.js';
 import { DatabaseTimeoutError } from './errors.js';
 
 export interface ConnectionTuning {
@@ -57,15 +58,9 @@ export function createPool(url: string, o: PoolOptions): pg.Pool {
   return pool;
 }
 
-/** "postgresql://user:***@host:port/db": safe for logs and messages. */
+/** "postgresql://user:[redacted]@host:port/db": safe for logs and messages, parseable or not. */
 export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return '(unparseable database URL)';
-  }
+  return redactCredentials(url);
 }
 
 /** Rejects with MRK_DB_TIMEOUT when `work` takes longer than `ms`. */

@@ -3,6 +3,7 @@
 // `redact`, so a server that echoes a header back cannot leak it either.
 
 import { readFileSync } from 'node:fs';
+import { createScrubber } from '../secrets/scrubber.js';
 
 /** HTTP basic authentication (Marathon's `--http_credentials`). */
 export interface BasicAuth {
@@ -27,22 +28,16 @@ export function authorizationHeader(auth: MarathonAuth | undefined): string | un
   return `Basic ${Buffer.from(`${auth.username}:${auth.password}`, 'utf8').toString('base64')}`;
 }
 
-export const REDACTED = '[redacted]';
+export { REDACTED } from '../secrets/url.js';
 
-/** Replaces every appearance of a configured secret (and its encoded header form) in `text`. */
+/**
+ * Replaces every appearance of a configured secret (and its encoded header form) in `text`,
+ * with the daemon's one scrubber (src/secrets/scrubber.ts): a server that echoes a header or
+ * a URL with credentials back cannot leak them either.
+ */
 export function secretRedactor(auth: MarathonAuth | undefined): (text: string) => string {
-  if (auth === undefined) return (text) => text;
-  const header = authorizationHeader(auth);
-  const secrets = (isTokenAuth(auth) ? [auth.token] : [auth.password, header?.slice('Basic '.length) ?? ''])
-    .filter((s) => s.length > 0)
-    // Longest first, so a secret that contains another is replaced whole.
-    .sort((a, b) => b.length - a.length);
-  if (secrets.length === 0) return (text) => text;
-  return (text) => {
-    let out = text;
-    for (const secret of secrets) out = out.split(secret).join(REDACTED);
-    return out;
-  };
+  const secrets = auth === undefined ? [] : isTokenAuth(auth) ? [auth.token] : [auth.password, authorizationHeader(auth)?.slice('Basic '.length)];
+  return createScrubber(secrets).text;
 }
 
 /**

@@ -17,6 +17,7 @@
 //   MRK_MARATHON_CONNECTION          refused, reset, DNS failure, socket closed mid-answer
 //   MRK_MARATHON_TLS                 certificate rejected / handshake failed (not transient)
 //   MRK_MARATHON_CLOSED              the client was closed
+//   MRK_MARATHON_EVENT_TOO_LARGE     an event-stream event outgrew maxEventBytes (the stream is dropped)
 //
 // Every error carries the request's method and path (which never hold credentials: those
 // travel only in the Authorization header), the HTTP status when there was one, and the
@@ -200,6 +201,21 @@ export class MarathonTlsError extends MarathonError {
 export class MarathonClientClosedError extends MarathonError {
   constructor(fields: MarathonErrorFields) {
     super('MRK_MARATHON_CLOSED', 'the client is closed', fields, false);
+  }
+}
+
+/**
+ * An event on /v2/events grew past `maxEventBytes` before it ended (an endless line, a
+ * hostile or broken proxy). The stream is dropped and reconnected, which reports a gap. Only
+ * the sizes are kept: the content is never quoted.
+ */
+export class MarathonEventTooLargeError extends MarathonError {
+  readonly limitBytes: number;
+  readonly sizeBytes: number;
+  constructor(fields: MarathonErrorFields & { limitBytes: number; sizeBytes: number }) {
+    super('MRK_MARATHON_EVENT_TOO_LARGE', `event larger than ${fields.limitBytes} bytes (${fields.sizeBytes} bytes read): stream dropped`, fields, true);
+    this.limitBytes = fields.limitBytes;
+    this.sizeBytes = fields.sizeBytes;
   }
 }
 

@@ -10,7 +10,7 @@
 import type { Logger } from '../log.js';
 import type { MarathonEvent } from '../model/marathon.js';
 import { isObject } from './body.js';
-import { MarathonBadBodyError, MarathonError } from './errors.js';
+import { MarathonBadBodyError, MarathonError, MarathonEventTooLargeError } from './errors.js';
 import type { HttpTransport } from './http.js';
 import type { Sleep } from './options.js';
 import { backoffDelay } from './retry.js';
@@ -39,6 +39,11 @@ export interface EventsOptions {
   reconnectBaseDelayMs?: number;
   /** Longest reconnect delay. Default 30000. */
   reconnectMaxDelayMs?: number;
+  /**
+   * Largest event (its data lines, UTF-8 bytes): a larger one drops the stream, which then
+   * reconnects and reports a gap. Default 16 MiB (EVENTS_DEFAULTS.maxEventBytes, see there why).
+   */
+  maxEventBytes?: number;
 }
 
 export interface EventSubscription {
@@ -55,7 +60,14 @@ export interface EventsDeps {
   logger: Logger | undefined;
 }
 
-export const EVENTS_DEFAULTS = { idleTimeoutMs: 0, reconnectBaseDelayMs: 1_000, reconnectMaxDelayMs: 30_000 } as const;
+/**
+ * maxEventBytes: Marathon's deployment events (deployment_info, deployment_step_success,
+ * group_change_success ...) carry the whole plan: the original and the target definition of
+ * every app of the group. For a group of about a thousand apps of a few KB each that is a few
+ * MB; 16 MiB leaves room for that and bounds what a broken or hostile peer can make the
+ * daemon hold (the parsed event costs a small multiple more while it is handled).
+ */
+export const EVENTS_DEFAULTS = { idleTimeoutMs: 0, reconnectBaseDelayMs: 1_000, reconnectMaxDelayMs: 30_000, maxEventBytes: 16 * 1024 * 1024 } as const;
 
 export function checkEventsOptions(opts: EventsOptions): void {
   if (typeof opts !== 'object' || opts === null) throw new TypeError('Expected events options to be an object');
@@ -67,6 +79,10 @@ export function checkEventsOptions(opts: EventsOptions): void {
     if (v !== undefined && (typeof v !== 'number' || !Number.isInteger(v) || v < 0)) {
       throw new TypeError(`Expected \`${name}\` to be a number from 0 and up, got \`${String(v)}\``);
     }
+  }
+  const max = opts.maxEventBytes;
+  if (max !== undefined && (typeof max !== 'number' || !Number.isInteger(max) || max < 1)) {
+    throw new TypeError(`Expected \`maxEventBytes\` to be an integer from 1 and up, got \`${String(max)}\``);
   }
   if (opts.eventTypes !== undefined && (!Array.isArray(opts.eventTypes) || opts.eventTypes.some((t) => typeof t !== 'string' || t === ''))) {
     throw new TypeError('Expected `eventTypes` to be an array of non-empty strings');
@@ -80,6 +96,7 @@ export class MarathonEventSubscription implements EventSubscription {
   private readonly idleTimeoutMs: number;
   private readonly baseDelayMs: number;
   private readonly maxDelayMs: number;
+  private readonly maxEventBytes: number;
 
   constructor(
     private readonly opts: EventsOptions,
@@ -90,6 +107,7 @@ export class MarathonEventSubscription implements EventSubscription {
     this.idleTimeoutMs = opts.idleTimeoutMs ?? EVENTS_DEFAULTS.idleTimeoutMs;
     this.baseDelayMs = opts.reconnectBaseDelayMs ?? EVENTS_DEFAULTS.reconnectBaseDelayMs;
     this.maxDelayMs = Math.max(this.baseDelayMs, opts.reconnectMaxDelayMs ?? EVENTS_DEFAULTS.reconnectMaxDelayMs);
+    this.maxEventBytes = opts.maxEventBytes ?? EVENTS_DEFAULTS.maxEventBytes;
     const onAbort = () => this.stop.abort();
     if (opts.signal?.aborted) this.stop.abort();
     opts.signal?.addEventListener('abort', onAbort, { once: true });
@@ -159,7 +177,7 @@ export class MarathonEventSubscription implements EventSubscription {
 
   /** Reads the stream until it ends; resolves with why it ended. */
   private async consume(body: AsyncIterable<Buffer | string> & { destroy(err?: Error): void }, attempt: AbortController, onBytes: () => void): Promise<string> {
-    const parser = new SseParser((m) => this.deliver(m));
+    const parser = new SseParser((m) => this.deliver(m), { maxEventBytes: this.maxEventBytes });
     let idle = false;
     let timer: NodeJS.Timeout | undefined;
     const arm = () => {
@@ -180,6 +198,14 @@ export class MarathonEventSubscription implements EventSubscription {
         }
         arm();
         parser.push(chunk);
+        const size = parser.tooLarge;
+        if (size !== undefined) {
+          // Sizes only: the content is whatever the peer chose to send.
+          const error = new MarathonEventTooLargeError({ method: 'GET', path: ROUTES.events, status: 200, limitBytes: this.maxEventBytes, sizeBytes: size });
+          this.deps.logger?.warn({ limitBytes: this.maxEventBytes, sizeBytes: size }, 'marathon event too large: dropping the event stream');
+          this.safely(() => this.opts.onError?.(error));
+          return `event larger than ${this.maxEventBytes} bytes (${size} bytes read)`;
+        }
       }
       parser.end();
       return 'stream ended by the server';

@@ -39,6 +39,8 @@ export interface ControllerOptions {
   prune: boolean;
   pruneGuard: PruneGuardOptions;
   events: boolean;
+  /** Largest event-stream event, bytes; a larger one drops and reconnects the stream. Default: the client's (16 MiB). */
+  eventMaxBytes?: number;
   /** Default 2000: a prune candidate must stay one this long (file events trickle in; the prune guard keeps the time). */
   pruneSettleMs?: number;
   /** Default 1000: how soon to look again at an app being deployed. */
@@ -417,6 +419,7 @@ export class Controller {
       // Marathon's event stream sends a heartbeat every 10 s: a minute of silence is a dead
       // (half-open) connection, and reconnecting reports a gap, which triggers a resync.
       idleTimeoutMs: 60_000,
+      ...(this.#d.options.eventMaxBytes !== undefined ? { maxEventBytes: this.#d.options.eventMaxBytes } : {}),
       onEvent: (e) => this.#onEvent(e),
       onGap: (reason) => {
         this.#d.observer?.eventGap?.();
@@ -496,6 +499,7 @@ export function sourceStatus(s: SourceSnapshot): SourceStatus {
     lastError: s.lastError ?? null,
     revision: s.revision ?? null,
     ...(s.dirty !== undefined ? { dirty: s.dirty } : {}),
+    ...(s.revisionError !== undefined ? { revisionError: s.revisionError } : {}),
     apps: s.apps.size,
   };
 }

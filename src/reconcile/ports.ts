@@ -31,6 +31,8 @@ export interface MarathonEvents {
     onError?(err: unknown): void;
     /** Reconnect when nothing (not even a heartbeat) arrived for this long. */
     idleTimeoutMs?: number;
+    /** Drop (and reconnect) the stream when one event grows larger than this, in bytes. */
+    maxEventBytes?: number;
   }): EventSubscription;
 }
 

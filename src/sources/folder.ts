@@ -20,7 +20,7 @@ import { sleep, systemTimers, type Timers } from '../reconcile/timers.js';
 import { sameStamp, stampOf, type FileStamp } from './file-stamp.js';
 import { folderSnapshot, type FolderFile } from './folder-snapshot.js';
 import { FolderWatcher, type WatchEvent } from './folder-watcher.js';
-import { readGitRevision, type GitRevision } from './git.js';
+import { readGitRevision, type GitRevisionOptions } from './git.js';
 import { settleDecision, type Activity } from './settle.js';
 import { emptySnapshot, snapshotIds, type Source, type SourceChange, type SourceSnapshot } from './source.js';
 
@@ -46,6 +46,8 @@ export interface FolderSourceOptions {
   watch?: boolean;
   /** Poll instead of inotify (network filesystems). Default false. */
   usePolling?: boolean;
+  /** How git is run for the folder's revision. Default: an empty environment, no ownership rule. */
+  git?: GitRevisionOptions;
   logger: Logger;
   timers?: Timers;
   /** Wall clock, compared with files' modification times. Default Date.now. */
@@ -68,11 +70,12 @@ interface Settling {
   firstSeenAt: number;
 }
 
-type Options = Required<Omit<FolderSourceOptions, 'displayRoot' | 'translate' | 'timers' | 'logger' | 'wallClock'>> & { displayRoot: string };
+type Options = Required<Omit<FolderSourceOptions, 'displayRoot' | 'translate' | 'timers' | 'logger' | 'wallClock' | 'git'>> & { displayRoot: string };
 
 export class FolderSource implements Source {
   readonly name = 'folder';
   readonly #o: Options;
+  readonly #git: GitRevisionOptions;
   readonly #translate: TranslateOptions;
   readonly #log: Logger;
   readonly #timers: Timers;
@@ -83,7 +86,9 @@ export class FolderSource implements Source {
   readonly #settling = new Map<string, Settling>();
   #settledWaiters: Array<() => void> = [];
   #snapshot: SourceSnapshot = emptySnapshot('folder', 'Pending');
-  #revision: GitRevision | undefined;
+  #revision: { commit: string; dirty: boolean } | undefined;
+  /** Why there is no revision although the folder is in a work tree (logged once per reason). */
+  #revisionError: string | undefined;
   #onChange: ((c: SourceChange) => void) | undefined;
   #pending = new Set<string>();
   #rescanPending = false;
@@ -110,6 +115,7 @@ export class FolderSource implements Source {
       watch: options.watch ?? true,
       usePolling: options.usePolling ?? false,
     };
+    this.#git = options.git ?? { env: {}, uid: undefined };
     this.#translate = options.translate ?? {};
     this.#log = options.logger.child({ source: 'folder' });
     this.#timers = options.timers ?? systemTimers;
@@ -425,8 +431,9 @@ export class FolderSource implements Source {
     this.#refreshRevisionSoon();
   }
 
-  #meta(): Pick<SourceSnapshot, 'revision' | 'dirty'> {
-    return this.#revision ? { revision: this.#revision.commit, dirty: this.#revision.dirty } : {};
+  #meta(): Pick<SourceSnapshot, 'revision' | 'dirty' | 'revisionError'> {
+    if (this.#revision) return { revision: this.#revision.commit, dirty: this.#revision.dirty };
+    return this.#revisionError !== undefined ? { revisionError: this.#revisionError } : {};
   }
 
   /** One `git` query at a time; requests meanwhile collapse into one more. */
@@ -446,14 +453,17 @@ export class FolderSource implements Source {
   }
 
   async #refreshRevision(): Promise<void> {
-    const rev = await readGitRevision(this.#o.dir);
-    if (this.#stopped || (rev?.commit === this.#revision?.commit && rev?.dirty === this.#revision?.dirty)) return;
+    const read = await readGitRevision(this.#o.dir, this.#git);
+    if (this.#stopped) return;
+    const rev = read.kind === 'revision' ? { commit: read.commit, dirty: read.dirty } : undefined;
+    const error = read.kind === 'unavailable' ? read.reason : undefined;
+    if (rev?.commit === this.#revision?.commit && rev?.dirty === this.#revision?.dirty && error === this.#revisionError) return;
+    // Once per reason, not once per refresh: a refused repository stays refused until someone acts.
+    if (error !== undefined && error !== this.#revisionError) this.#log.warn({ dir: this.#o.dir, reason: error }, 'git revision of the manifests folder unavailable');
     this.#revision = rev;
-    this.#snapshot = { ...this.#snapshot, revision: rev?.commit, dirty: rev?.dirty } as SourceSnapshot;
-    if (!rev) {
-      delete (this.#snapshot as { revision?: string }).revision;
-      delete (this.#snapshot as { dirty?: boolean }).dirty;
-    }
+    this.#revisionError = error;
+    const { revision: _r, dirty: _d, revisionError: _e, ...rest } = this.#snapshot;
+    this.#snapshot = { ...rest, ...this.#meta() };
     this.#onChange?.({ ids: new Set() });
   }
 }

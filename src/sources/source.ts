@@ -45,6 +45,8 @@ export interface SourceSnapshot {
   revision?: string;
   /** The git work tree has uncommitted changes. */
   dirty?: boolean;
+  /** Why there is no revision although the folder is inside a git work tree (git refused it, git missing). */
+  revisionError?: string;
   lastReadAt?: Date;
   /** Why the source is Unknown, or the first problem. */
   lastError?: { message: string; file?: string; line?: number; column?: number; row?: string };

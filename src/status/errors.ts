@@ -7,6 +7,11 @@
 //   MRK_STATUS_APP_NOT_FOUND     404  no such app
 //   MRK_STATUS_METHOD_NOT_ALLOWED 405 route exists, method does not (see `Allow`)
 //   MRK_STATUS_BAD_QUERY         400  a query filter names an unknown value
+//   MRK_STATUS_BAD_REQUEST       400  the HTTP request itself is malformed (answered by limits.ts)
+//   MRK_STATUS_REQUEST_TIMEOUT   408  the request head or body did not arrive in time (limits.ts)
+//   MRK_STATUS_BODY_TOO_LARGE    413  a request body over the limit (no route takes a body)
+//   MRK_STATUS_URI_TOO_LONG      414  a URL over the limit
+//   MRK_STATUS_HEADERS_TOO_LARGE 431  a request head over the limit (limits.ts)
 //   MRK_STATUS_PRUNE_UNAVAILABLE 503  this instance cannot approve prunes (not wired, follower)
 //   MRK_STATUS_INTERNAL          500  a bug or an unexpected failure; details in the log
 //   MRK_STATUS_LISTEN            -    the server could not listen (port taken, bad host)

@@ -42,6 +42,8 @@ export interface SourceStatus {
   revision: string | null;
   /** Uncommitted changes in the manifests work tree. */
   dirty?: boolean;
+  /** Files only: why `revision` is null although the folder is in a git work tree (e.g. git refuses its owner). */
+  revisionError?: string;
   apps: number;
 }
 

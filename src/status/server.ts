@@ -6,15 +6,20 @@
 // so only a dead process fails it. Errors are JSON `{"error":{"code","message"}}` with the
 // stable codes of ./errors.ts. A configured bearer token protects everything but /healthz;
 // without one, a prune approval is accepted only from this host (./local-approval.ts).
+// What a client may send, and for how long, is bounded by ./limits.ts; no reply quotes a
+// request's content back beyond a valid app id.
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { MarackerError } from '../errors.js';
 import { silentLogger, type Logger } from '../log.js';
+import { isValidAppId } from '../model/app-id.js';
 import { HEALTH, SYNC } from '../model/status.js';
+import { BASIC_SCRUBBER, type Scrubber } from '../secrets/scrubber.js';
 import { bearerChecker } from './auth.js';
 import { StatusApiError, StatusListenError } from './errors.js';
 import { tokenlessApprovalRefusal } from './local-approval.js';
+import { applyLimits, rejectBadClient, resolveLimits, serverOptions, type StatusLimits } from './limits.js';
 import { PROMETHEUS_CONTENT_TYPE } from './metrics.js';
 import type { AppStatus } from './model.js';
 import type { StatusStore } from './store.js';
@@ -43,6 +48,13 @@ export interface StatusServerOptions {
   readyCheck?: () => ReadyVerdict;
   /** How long close() lets responses in flight finish before cutting their connections. Default 1000. */
   shutdownGraceMs?: number;
+  /**
+   * Applied to error replies, readiness messages and metrics (the status document comes from
+   * the store, which scrubs what it is given). Default: URL credentials and header values only.
+   */
+  scrubber?: Scrubber;
+  /** Timeouts and sizes a client must keep to (./limits.ts). Default: STATUS_LIMIT_DEFAULTS. */
+  limits?: Partial<StatusLimits>;
 }
 
 export interface PruneApprovalRequest {
@@ -89,6 +101,7 @@ const APPS_PREFIX = '/status/apps/';
 
 export async function startStatusServer(options: StatusServerOptions): Promise<StatusServer> {
   checkOptions(options);
+  const limits = resolveLimits(options.limits);
   const { store, metrics, approvePrune, readyCheck } = options;
   const token = options.token ?? undefined;
   // The caller names the component in the logger it passes (binding it here again would
@@ -99,19 +112,20 @@ export async function startStatusServer(options: StatusServerOptions): Promise<S
   const statusBody = cachedBody(() => store.json());
   // Known once listening (a host name such as "localhost" binds to an address).
   let boundAddress = (): string => options.host;
+  const scrubber = options.scrubber ?? BASIC_SCRUBBER;
 
   const routes: Record<string, { allow: string; public?: boolean; handle: (ctx: Context) => Reply | Promise<Reply> }> = {
     '/healthz': { allow: READ_METHODS, public: true, handle: () => json(200, { status: 'ok' }) },
     '/readyz': { allow: READ_METHODS, handle: () => readiness() },
     '/status': { allow: READ_METHODS, handle: (ctx) => statusDocument(ctx.query) },
-    '/metrics': { allow: READ_METHODS, handle: () => ({ status: 200, body: metrics.render(), contentType: PROMETHEUS_CONTENT_TYPE }) },
+    '/metrics': { allow: READ_METHODS, handle: () => ({ status: 200, body: scrubber.text(metrics.render()), contentType: PROMETHEUS_CONTENT_TYPE }) },
     '/prune/approve': { allow: 'POST', handle: (ctx) => approve(ctx) },
   };
 
   function readiness(): Reply {
     if (!store.ready) return json(503, { status: 'not ready', message: 'first full sync not finished yet' });
     const verdict = readyCheck?.() ?? { ready: true };
-    if (!verdict.ready) return json(503, { status: 'not ready', message: verdict.message ?? 'not ready' });
+    if (!verdict.ready) return json(503, { status: 'not ready', message: scrubber.text(verdict.message ?? 'not ready') });
     return json(200, { status: 'ready' });
   }
 
@@ -182,9 +196,12 @@ export async function startStatusServer(options: StatusServerOptions): Promise<S
     }
     if (ctx.path.startsWith(APPS_PREFIX) && ctx.path.length > APPS_PREFIX.length) {
       if (!allowed(READ_METHODS, ctx.method)) throw methodNotAllowed(ctx, READ_METHODS);
-      return appDocument(appIdFromPath(ctx.path.slice(APPS_PREFIX.length)));
+      const id = appIdFromPath(ctx.path.slice(APPS_PREFIX.length));
+      // Not an id Marathon could hold (.., %2f tricks, control characters, unicode): not quoted back.
+      if (!isValidAppId(id)) throw new StatusApiError('MRK_STATUS_APP_NOT_FOUND', 404, 'not a valid app id (a path of lowercase segments, e.g. /mip/prod/web)');
+      return appDocument(id);
     }
-    throw new StatusApiError('MRK_STATUS_NOT_FOUND', 404, `no route ${ctx.method} ${ctx.path}; routes: ${ROUTE_LIST}`);
+    throw new StatusApiError('MRK_STATUS_NOT_FOUND', 404, `no route ${ctx.method} ${shownPath(ctx.path)}; routes: ${ROUTE_LIST}`);
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -197,27 +214,35 @@ export async function startStatusServer(options: StatusServerOptions): Promise<S
       remote: req.socket.remoteAddress ?? 'unknown',
       headers: req.headers,
     };
-    // No route reads a request body; drain it so a keep-alive connection stays usable.
-    req.resume();
+    // No route reads a body; one is drained (so a keep-alive connection stays usable) up to
+    // maxBodyBytes, and a larger one is refused with the connection closed.
+    const body = await drainBody(req, limits.maxBodyBytes);
+    if (body === 'aborted') return;
     let reply: Reply;
     try {
+      if (Buffer.byteLength(raw) > limits.maxUrlBytes) throw new StatusApiError('MRK_STATUS_URI_TOO_LONG', 414, `the URL is longer than ${limits.maxUrlBytes} bytes`);
+      if (body === 'too-large') throw new StatusApiError('MRK_STATUS_BODY_TOO_LARGE', 413, `the request body is larger than ${limits.maxBodyBytes} bytes (no route takes a body)`);
       reply = await dispatch(req, ctx);
     } catch (err) {
       if (err instanceof StatusApiError) {
-        reply = json(err.status, { error: { code: err.code, message: err.message } }, err.headers);
+        reply = json(err.status, { error: { code: err.code, message: scrubber.text(err.message) } }, err.headers);
       } else {
-        log.error({ err, method: ctx.method, path: ctx.path }, 'status request failed');
+        log.error({ err, method: ctx.method, path: shownPath(ctx.path) }, 'status request failed');
         reply = json(500, { error: { code: 'MRK_STATUS_INTERNAL', message: 'internal error; see the maracker log' } });
       }
     }
+    if (body === 'too-large') {
+      // The rest of the body is not read: this connection cannot carry another request.
+      reply = { ...reply, headers: { ...reply.headers, Connection: 'close' } };
+      res.once('finish', () => req.socket.destroy());
+    }
     send(res, reply, ctx.method === 'HEAD');
-    log.debug({ method: ctx.method, path: ctx.path, status: reply.status, remote: ctx.remote }, 'status request');
+    log.debug({ method: ctx.method, path: shownPath(ctx.path), status: reply.status, remote: ctx.remote }, 'status request');
   }
 
-  const server = createServer((req, res) => void handle(req, res));
-  // Requests here carry no body: a client that dawdles over its headers is not a poller.
-  server.headersTimeout = 10_000;
-  server.requestTimeout = 30_000;
+  const server = createServer(serverOptions(limits), (req, res) => void handle(req, res));
+  applyLimits(server, limits);
+  server.on('clientError', (err: Error & { code?: string; rawPacket?: Buffer }, socket) => rejectBadClient(err, socket, limits));
   await listen(server, options.host, options.port);
   server.on('error', (err) => log.error({ err }, 'status server error'));
   const address = server.address() as AddressInfo;
@@ -289,7 +314,45 @@ function allowed(allow: string, method: string): boolean {
 }
 
 function methodNotAllowed(ctx: Context, allow: string): StatusApiError {
-  return new StatusApiError('MRK_STATUS_METHOD_NOT_ALLOWED', 405, `${ctx.method} is not allowed on ${ctx.path}; allowed: ${allow}`, { Allow: allow });
+  return new StatusApiError('MRK_STATUS_METHOD_NOT_ALLOWED', 405, `${ctx.method} is not allowed on ${shownPath(ctx.path)}; allowed: ${allow}`, { Allow: allow });
+}
+
+/** A request path as replies and logs may show it: printable ASCII, short; anything else is not quoted. */
+function shownPath(path: string): string {
+  return /^[\x21-\x7e]{1,200}$/.test(path) ? path : '(path not shown)';
+}
+
+/**
+ * Reads and discards a request body, up to `max` bytes. 'too-large' as soon as it is known
+ * to be larger (a Content-Length over the limit is not read at all); 'aborted' if the client
+ * went away.
+ */
+function drainBody(req: IncomingMessage, max: number): Promise<'ok' | 'too-large' | 'aborted'> {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (Number.isFinite(declared) && declared > max) return Promise.resolve('too-large');
+  return new Promise((resolve) => {
+    let seen = 0;
+    const done = (verdict: 'ok' | 'too-large' | 'aborted'): void => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onAbort);
+      req.off('close', onClose);
+      if (verdict === 'too-large') req.pause();
+      resolve(verdict);
+    };
+    const onData = (chunk: Buffer): void => {
+      seen += chunk.length;
+      if (seen > max) done('too-large');
+    };
+    const onEnd = (): void => done('ok');
+    const onAbort = (): void => done('aborted');
+    const onClose = (): void => done(req.complete ? 'ok' : 'aborted');
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onAbort);
+    req.on('close', onClose);
+    req.resume();
+  });
 }
 
 /** "mip/prod/web" (or "%2Fmip%2Fprod%2Fweb") -> "/mip/prod/web". */

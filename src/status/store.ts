@@ -2,9 +2,14 @@
 // and the database status writer. Writers replace whole records; readers get snapshots, so
 // a poll never sees a half-updated app. The serialised document is cached between changes
 // because portals poll it while a 10,000-app pass runs.
+//
+// Every record is scrubbed of secrets on its way in (src/secrets/scrubber.ts): an error
+// message may quote a connection string, and what the store holds is what /status, the
+// metrics and maracker.app_status show.
 
 import type { AppId } from '../model/app-id.js';
 import type { HEALTH, Role, SYNC } from '../model/status.js';
+import { BASIC_SCRUBBER, type Scrubber } from '../secrets/scrubber.js';
 import type { AppStatus, DaemonStatus, MarathonStatus, PruneStatus, SourceStatus } from './model.js';
 import { derivePhase } from './phase.js';
 
@@ -15,6 +20,8 @@ export interface StatusStoreOptions {
   marathonUrl: string;
   role?: Role;
   now?: () => Date;
+  /** Applied to every record written. Default: URL credentials and header values only. */
+  scrubber?: Scrubber;
 }
 
 export class StatusStore {
@@ -24,6 +31,7 @@ export class StatusStore {
   readonly #listeners = new Set<AppStatusListener>();
   readonly #instance: string;
   readonly #startedAt: string;
+  readonly #scrubber: Scrubber;
   #role: Role;
   #sources: SourceStatus[] = [];
   #marathon: MarathonStatus;
@@ -45,12 +53,14 @@ export class StatusStore {
   constructor(options: StatusStoreOptions) {
     this.#instance = options.instance;
     this.#role = options.role ?? 'standalone';
+    this.#scrubber = options.scrubber ?? BASIC_SCRUBBER;
     this.#startedAt = (options.now ?? (() => new Date()))().toISOString();
     this.#marathon = { url: options.marathonUrl, reachable: false, lastReadAt: null, lastError: null };
   }
 
   /** Replaces an app's record; listeners hear of it only when something changed. */
-  setApp(status: AppStatus): void {
+  setApp(record: AppStatus): void {
+    const status = this.#scrubber.value(record);
     const json = JSON.stringify(status);
     if (this.#appJson.get(status.id) === json) return;
     this.#apps.set(status.id, status);
@@ -79,14 +89,15 @@ export class StatusStore {
     return () => this.#listeners.delete(listener);
   }
 
-  setSources(sources: SourceStatus[]): void {
+  setSources(records: SourceStatus[]): void {
+    const sources = this.#scrubber.value(records);
     if (JSON.stringify(sources) === JSON.stringify(this.#sources)) return;
     this.#sources = sources;
     this.#touch();
   }
 
   setMarathon(m: MarathonStatus): void {
-    this.#marathon = m;
+    this.#marathon = this.#scrubber.value(m);
     this.#touch();
   }
 

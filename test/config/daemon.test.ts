@@ -53,6 +53,28 @@ describe('loadDaemonConfig', () => {
     ]);
   });
 
+  it('never echoes a password, even in a URL no parser accepts', () => {
+    for (const [url, shown] of [
+      ['postgres://app:pa/ss@db:5432/maracker', 'postgres://app:[redacted]@db:5432/maracker'],
+      ['postgres://app:x@y/z@db/maracker', 'postgres://app:[redacted]@db/maracker'],
+    ] as const) {
+      const problems = problemsOf(() => loadDaemonConfig(['--database-url', url], {}, '/'));
+      expect(problems.join('\n')).not.toContain('pa/ss');
+      expect(problems.join('\n')).not.toContain('x@y/z');
+      expect(problems.join('\n')).toContain(shown);
+    }
+    expect(problemsOf(() => loadDaemonConfig(['--marathon', 'http://admin:se/cret@m:8080'], {}, '/')).join('\n')).not.toContain('se/cret');
+  });
+
+  it('refuses a database URL whose password a URL parser would read as host or port, and takes it percent-encoded', () => {
+    expect(problemsOf(() => loadDaemonConfig(['--database-url', 'postgres://app:12/ss@db/maracker'], {}, '/'))).toEqual([
+      '--database-url: the credentials are not where a URL parser reads them: percent-encode / ? # in the password (e.g. / as %2F): "postgres://app:[redacted]@db/maracker"',
+    ]);
+    for (const ok of ['postgres://app:12%2Fss@db/maracker', 'postgres://app:p@ss:w@db/maracker', 'postgres://app:p%zz@db/maracker', 'postgres://db/maracker']) {
+      expect(loadDaemonConfig(['--database-url', ok], {}, '/').config.databaseUrl).toBe(ok);
+    }
+  });
+
   it('refuses credentials embedded in the Marathon URL, where they would end up in logs', () => {
     expect(problemsOf(() => loadDaemonConfig(['--marathon', 'http://admin:secret@m:8080'], {}, '/'))).toEqual([
       '--marathon: put credentials in the dedicated options, not in the URL',

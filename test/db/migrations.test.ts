@@ -60,7 +60,7 @@ describe('migrate', () => {
     const script = join(import.meta.dirname, 'fixtures', 'db-command.ts');
     const down = await runTs(script, ['migrate', '--database-url', `postgresql://maracker:secret@127.0.0.1:${await freePort()}/x`]);
     expect(down.code).toBe(2);
-    expect(down.stderr).toContain('cannot connect to postgresql://maracker:***@127.0.0.1');
+    expect(down.stderr).toContain('cannot connect to postgresql://maracker:[redacted]@127.0.0.1');
     expect(down.stderr).not.toContain('secret');
     const usage = await runTs(script, ['--database-url', 'postgresql://x@127.0.0.1/x']);
     expect(usage.code).toBe(1);

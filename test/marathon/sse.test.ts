@@ -64,4 +64,53 @@ describe('SseParser', () => {
     expect(parse(['event: a\ndata: {"eventType":"a"']).length).toBe(0);
     expect(parse(['event: a\ndata: 1\n'])).toEqual([]);
   });
+
+  it('examines each character once, however long a line grows (no rescan of what came before)', () => {
+    const parser = new SseParser(() => undefined);
+    const chunk = 'x'.repeat(1000);
+    for (let i = 0; i < 2000; i++) parser.push(chunk);
+    expect(parser.scanned).toBe(2_000_000);
+    expect(parser.bufferedBytes).toBe(2_000_000);
+    const out: SseMessage[] = [];
+    const ends = new SseParser((m) => out.push(m));
+    ends.push('data: ');
+    for (let i = 0; i < 100; i++) ends.push(chunk);
+    ends.push('\n\n');
+    expect(out).toEqual([{ event: 'message', data: 'x'.repeat(100_000), id: '' }]);
+    expect(ends.bufferedBytes).toBe(0);
+  });
+
+  it('never holds more than maxEventBytes: an endless line is discarded and reported with its size', () => {
+    const limit = 64 * 1024;
+    const parser = new SseParser(() => undefined, { maxEventBytes: limit });
+    const chunk = 'data: '.padEnd(1000, 'x');
+    let pushes = 0;
+    while (parser.tooLarge === undefined) {
+      parser.push(chunk);
+      pushes++;
+      expect(parser.bufferedBytes).toBeLessThanOrEqual(limit);
+    }
+    expect(pushes).toBe(Math.floor(limit / 1000) + 1);
+    expect(parser.tooLarge).toBe(pushes * 1000);
+    expect(parser.bufferedBytes).toBe(0);
+    // Everything after is ignored: the caller drops the connection.
+    parser.push('\n\ndata: {}\n\n');
+    expect(parser.bufferedBytes).toBe(0);
+  });
+
+  it('counts an event by all its data lines, in UTF-8 bytes', () => {
+    const out: SseMessage[] = [];
+    const parser = new SseParser((m) => out.push(m), { maxEventBytes: 100 });
+    // 3 lines of "data: éééé" = 3 x (6 + 8 bytes) + 3 joins = 45 bytes: fine.
+    parser.push('data: éééé\ndata: éééé\ndata: éééé\n\n');
+    expect(out).toHaveLength(1);
+    // Short lines that never end the event add up.
+    for (let i = 0; i < 10 && parser.tooLarge === undefined; i++) parser.push('data: ééééééé\n');
+    expect(parser.tooLarge).toBeGreaterThan(100);
+    expect(out).toHaveLength(1);
+  });
+
+  it('refuses a limit that is not a positive number', () => {
+    expect(() => new SseParser(() => undefined, { maxEventBytes: 0 })).toThrow('Expected `maxEventBytes` to be a number from 1 and up, got `0`');
+  });
 });

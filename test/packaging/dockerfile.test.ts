@@ -88,10 +88,12 @@ describe('Dockerfile', () => {
     expect(['root', '0', '']).not.toContain(user);
   });
 
-  it('installs git, which maracker runs to read the HEAD commit of the manifests folder, and trusts bind-mounted work trees', () => {
+  it('installs git, which maracker runs to read the HEAD commit of the manifests folder, and trusts no directory git would refuse', () => {
     const runs = runCommands(final).join('\n');
     expect(runs).toMatch(/apt-get install[^\n]*\bgit\b/);
-    expect(runs).toMatch(/safe\.directory/);
+    // safe.directory '*' made every planted repository trusted (issue 11); an operator names one path instead.
+    expect(runs).not.toMatch(/safe\.directory/);
+    expect(runs).not.toMatch(/git config/);
   });
 
   it('starts `maracker run`, with maracker on the PATH', () => {

@@ -1,8 +1,10 @@
 import { execFileSync } from 'node:child_process';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../src/log.js';
+import { gitEnvironment } from '../../src/git/run.js';
+import { createLogger, silentLogger } from '../../src/log.js';
 import { FolderSource, type FolderSourceOptions } from '../../src/sources/folder.js';
 import type { SourceChange } from '../../src/sources/source.js';
 import { manifestYaml, multiDoc } from '../helpers/manifests.js';
@@ -159,5 +161,34 @@ describe('FolderSource', () => {
     const { source } = await started(join(repo, 'manifests'));
     await until(() => source.snapshot().revision !== undefined, 'the revision');
     expect(source.snapshot()).toMatchObject({ revision: git('rev-parse', 'HEAD'), dirty: false });
+  });
+
+  it('says why a checkout it may not read has no revision, in the snapshot and once in the log', async () => {
+    const repo = await tempDir();
+    const git = (...args: string[]) => execFileSync('git', ['-C', repo, '-c', 'user.email=t@x', '-c', 'user.name=t', ...args], { encoding: 'utf8' }).trim();
+    git('init', '-q');
+    await mkdir(join(repo, 'manifests'));
+    await writeFile(join(repo, 'manifests', 'web.yaml'), manifestYaml({ name: 'web' }));
+    git('add', '.');
+    git('commit', '-qm', 'web');
+    const lines: string[] = [];
+    const destination = new Writable({
+      write(chunk: Buffer, _enc, cb) {
+        lines.push(chunk.toString());
+        cb();
+      },
+    });
+    const other = (process.geteuid?.() ?? 0) + 4242;
+    const { source } = await started(join(repo, 'manifests'), {
+      logger: createLogger({ level: 'warn', destination }),
+      git: { env: gitEnvironment({ PATH: process.env['PATH'] }), uid: other },
+    });
+    await until(() => source.snapshot().revisionError !== undefined, 'the reason');
+    expect(source.snapshot().revision).toBeUndefined();
+    expect(source.snapshot().revisionError).toContain(`maracker runs as uid ${other}`);
+    await source.resync();
+    await source.resync();
+    await until(() => lines.length > 0, 'the warning');
+    expect(lines.filter((l) => l.includes('git revision of the manifests folder unavailable'))).toHaveLength(1);
   });
 });

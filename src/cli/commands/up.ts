@@ -6,13 +6,14 @@ import { createHash } from 'node:crypto';
 import { lstat, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { buildDaemonConfig, DAEMON_OPTIONS, MARATHON_OPTIONS, parseHostPort } from '../../config/daemon.js';
+import { buildDaemonConfig, configSecrets, DAEMON_OPTIONS, MARATHON_OPTIONS, parseHostPort } from '../../config/daemon.js';
 import { ConfigError, parseOptions, type OptionSpec } from '../../config/options.js';
 import { errorCode, errorMessage } from '../../errors.js';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../db/embedded.js';
 import { closedFolderAbove, postgresCanReach } from '../../db/embedded-module.js';
 import { launchDaemon } from '../../launch.js';
 import { createLogger } from '../../log.js';
+import { createScrubber } from '../../secrets/scrubber.js';
 import { startSandbox, type Sandbox } from '../../sandbox/sandbox.js';
 import type { Daemon } from '../../daemon.js';
 import type { Command } from '../command.js';
@@ -53,11 +54,11 @@ export const command: Command = {
     const dataDir = resolve(io.cwd, String(values['data-dir']));
     const embedded = values['database'] !== false && values['database-url'] === undefined;
     const configFor = (marathon: string, databaseUrl: string | undefined) =>
-      buildDaemonConfig({ ...values, marathon, 'database-url': values['database'] === false ? undefined : databaseUrl }, io.cwd);
+      buildDaemonConfig({ ...values, marathon, 'database-url': values['database'] === false ? undefined : databaseUrl }, io.cwd, io.env);
     // Validate everything before starting anything.
-    configFor(`http://${sandboxAt.host}:${sandboxAt.port || 8080}`, embedded ? 'postgresql://placeholder/maracker' : (values['database-url'] as string | undefined));
+    const checked = configFor(`http://${sandboxAt.host}:${sandboxAt.port || 8080}`, embedded ? 'postgresql://placeholder/maracker' : (values['database-url'] as string | undefined));
 
-    const logger = createLogger({ level: String(values['log-level']), destination: io.stderr });
+    const logger = createLogger({ level: String(values['log-level']), destination: io.stderr, scrubber: createScrubber(configSecrets(checked)) });
     const postgresAt = await embeddedDataDir(join(dataDir, 'postgres'), explicit.has('data-dir'));
     const started: Array<() => Promise<void>> = [];
     const stopAll = async (): Promise<void> => {

@@ -1,0 +1,74 @@
+// Credentials inside URLs and headers, found without a URL parser. A URL that `new URL`
+// rejects is exactly the one that leaks: `postgres://u:pa/ss@db/x` is not a valid URL (the
+// `/` ends the authority early), and the old redaction, a pattern stopping at the first `/`,
+// let the password through. Here a URL's userinfo is everything between `scheme://` and the
+// *last* `@` of the token (a password may hold `/`, `@`, `:` or `%`, encoded or not), so a
+// path that happens to hold an `@` is blanked too: too much rather than too little.
+
+export const REDACTED = '[redacted]';
+
+/** `scheme://` then a run of characters that cannot end a URL in text (quotes, blanks, brackets end it). */
+const URL_TOKEN = /\b([a-zA-Z][a-zA-Z0-9+.-]*:\/\/)([^\s"'`<>]*)/g;
+/** Query parameters whose values are secrets (libpq's `password`/`sslpassword`, tokens). */
+const SECRET_PARAM = /([?&;](?:password|sslpassword|passwd|pwd|token|access_token|api_?key|secret)=)[^&#;\s"'`<>]*/gi;
+/**
+ * A credential after `Bearer `, `Basic ` or `token=` (Marathon's DC/OS header), wherever it
+ * stands. Only what looks like one: 8 characters and more, with a digit or a sign, so prose
+ * ("Bearer token required", "Authorization: token=...") is left alone.
+ */
+const HEADER_CREDENTIAL = /\b(Bearer\s+|Basic\s+|token=)([A-Za-z0-9+/=._~-]{8,})/g;
+
+/** `text` with every URL's userinfo, secret query parameter and Authorization credential blanked. */
+export function redactCredentials(text: string): string {
+  let out = text;
+  // Query parameters first: a password there may hold an `@`, which would otherwise be taken
+  // for the end of a userinfo and leave the rest of the password after it.
+  if (out.includes('=')) out = out.replace(SECRET_PARAM, `$1${REDACTED}`);
+  if (out.includes('://')) {
+    out = out.replace(URL_TOKEN, (whole, scheme: string, rest: string) => {
+      const at = rest.lastIndexOf('@');
+      if (at < 0) return whole;
+      const userinfo = rest.slice(0, at);
+      const colon = userinfo.indexOf(':');
+      // The user name stays (it says which account), unless it is all there is (a token).
+      const shown = colon < 0 ? REDACTED : `${userinfo.slice(0, colon)}:${REDACTED}`;
+      return `${scheme}${shown}${rest.slice(at)}`;
+    });
+  }
+  if (/Bearer|Basic|token=/.test(out)) {
+    out = out.replace(HEADER_CREDENTIAL, (whole, prefix: string, value: string) => (/[^A-Za-z]/.test(value) ? `${prefix}${REDACTED}` : whole));
+  }
+  return out;
+}
+
+/**
+ * The secret values a URL carries, for a scrubber to find wherever else they show up: the
+ * password of its userinfo (as written and percent-decoded), a user-only userinfo (a token),
+ * and secret query parameters. Works on strings no URL parser accepts.
+ */
+export function urlSecrets(raw: string): string[] {
+  const out: string[] = [];
+  const m = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\/(.*)$/s.exec(raw.trim());
+  if (m) {
+    const rest = m[1] as string;
+    const at = rest.lastIndexOf('@');
+    if (at >= 0) {
+      const userinfo = rest.slice(0, at);
+      const colon = userinfo.indexOf(':');
+      out.push(colon < 0 ? userinfo : userinfo.slice(colon + 1));
+    }
+  }
+  for (const p of raw.matchAll(new RegExp(SECRET_PARAM.source, 'gi'))) {
+    const value = p[0].slice((p[1] as string).length);
+    out.push(value);
+  }
+  return out.filter((s) => s.length > 0).flatMap((s) => [s, decoded(s)]);
+}
+
+function decoded(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
