@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { silentLogger } from '../../src/log.js';
 import type { Role } from '../../src/model/status.js';
 import { Controller, type ControllerOptions } from '../../src/reconcile/controller.js';
@@ -42,7 +42,7 @@ async function settle(): Promise<void> {
   await new Promise((r) => setTimeout(r, 50));
 }
 
-function setup(opts: { options?: Partial<ControllerOptions>; sources?: MemorySource[]; leadership?: Leadership; role?: Role } = {}) {
+function setup(opts: { options?: Partial<ControllerOptions>; sources?: MemorySource[]; leadership?: Leadership; role?: Role; random?: () => number } = {}) {
   const marathon = new FakeMarathon();
   const sources = opts.sources ?? [new MemorySource('folder')];
   const status = new StatusStore({ instance: 't', marathonUrl: 'http://marathon', role: opts.role ?? 'standalone' });
@@ -53,6 +53,7 @@ function setup(opts: { options?: Partial<ControllerOptions>; sources?: MemorySou
     status,
     leadership: opts.leadership ?? ALWAYS_LEADER,
     logger: silentLogger(),
+    ...(opts.random ? { random: opts.random } : {}),
     options: { ...OPTIONS, ...opts.options },
   });
   stops.push(() => controller.stop(1000));
@@ -361,5 +362,32 @@ describe('Controller and a deployment that never finishes', () => {
     await controller.start();
     await until(() => marathon.writes().length === 2, 'the second write once the stuck deployment timed out');
     expect(marathon.writes()).toEqual(['POST /demo/a', 'POST /demo/b']);
+  });
+});
+
+describe('Controller when Marathon\'s reads and writes of one app disagree', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  // A proxy or a standby Marathon: the read says 404 and the create says 409 "already exists"
+  // (or the read finds the app and the update says 404). Seen: 260 POSTs in 12 s, forever.
+  it.each([
+    ['a read says 404, the create says "already exists"', 'hidden', 'POST /demo/bad', desiredApp({ id: '/demo/bad' })],
+    ['a read finds the app, the update says 404', 'missing-on-write', 'PUT /demo/bad', desiredApp({ id: '/demo/bad', mem: 999 })],
+  ] as const)('%s: re-reads once at once, then backs off, while other apps converge', async (_, fault, write, bad) => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    const { marathon, source, status, controller } = setup({ random: () => 0.5 });
+    marathon.seed(marathonApp({ id: '/demo/bad' }));
+    marathon.disagree.set('/demo/bad', fault);
+    source.set({ apps: [bad, desiredApp({ id: '/demo/good' })] });
+    await controller.start();
+    await vi.advanceTimersByTimeAsync(600_000);
+    const attempts = marathon.writes().filter((w) => w === write).length;
+    // At 0 s, again at once, then after 2, 4, 8 … s of backoff (capped at 5 min): 10 in 10 min.
+    expect(attempts).toBe(10);
+    expect(marathon.writes().filter((w) => w !== write)).toEqual(['POST /demo/good']);
+    expect(status.getApp('/demo/bad')).toMatchObject({ sync: 'OutOfSync', lastError: { code: fault === 'hidden' ? 'MRK_MARATHON_ALREADY_EXISTS' : 'MRK_MARATHON_NOT_FOUND' } });
+    await controller.stop(0);
   });
 });
