@@ -6,6 +6,7 @@ import { hostname } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 import { ConfigError, parseOptions, type OptionSpec, type OptionValues } from './options.js';
 import type { Env } from './env.js';
+import { installationProblem } from '../model/installation.js';
 import { DEFAULT_TRAEFIK_GRAMMAR, TRAEFIK_GRAMMARS, type TraefikGrammar } from '../manifest/types.js';
 
 
@@ -40,6 +41,11 @@ export interface DaemonConfig {
   shutdownTimeoutMs: number;
   /** Name of this daemon in status and leader election. */
   instance: string;
+  /**
+   * Name of this installation, carried in the ownership label of its apps; null when not
+   * given: read from the database when there is one, derived otherwise (config/installation.ts).
+   */
+  installation: string | null;
 }
 
 export const MARATHON_OPTIONS: readonly OptionSpec[] = [
@@ -73,6 +79,12 @@ export const DAEMON_OPTIONS: readonly OptionSpec[] = [
   { name: 'log-level', type: 'string', env: 'MARACKER_LOG_LEVEL', default: 'info', choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], description: 'Log level' },
   { name: 'shutdown-timeout', type: 'number', env: 'MARACKER_SHUTDOWN_TIMEOUT', default: 10, min: 0, description: 'Seconds in-flight work may take at shutdown' },
   { name: 'instance', type: 'string', env: 'MARACKER_INSTANCE', description: 'Name of this daemon in status and leader election (default: host-pid)' },
+  {
+    name: 'installation',
+    type: 'string',
+    env: 'MARACKER_INSTALLATION',
+    description: 'Name of this installation, written into the ownership label of its apps; it changes and deletes only those (default: generated once and stored in the database, or without one derived from the manifests folder and the Marathon URL)',
+  },
 ];
 
 export function parseHostPort(raw: string, what: string, problems: string[]): { host: string; port: number } {
@@ -143,6 +155,11 @@ export function buildDaemonConfig(v: OptionValues, cwd: string): DaemonConfig {
   for (const [name, n] of [['--concurrency', concurrency], ['--max-deployments', maxDeployments]] as const) {
     if (!Number.isInteger(n)) problems.push(`${name}: expected an integer, got ${n}`);
   }
+  const installation = (v['installation'] as string | undefined) ?? null;
+  if (installation !== null) {
+    const problem = installationProblem(installation);
+    if (problem) problems.push(`--installation: ${problem}`);
+  }
   const config: DaemonConfig = {
     marathon,
     manifests,
@@ -161,6 +178,7 @@ export function buildDaemonConfig(v: OptionValues, cwd: string): DaemonConfig {
     logLevel: String(v['log-level']),
     shutdownTimeoutMs: Number(v['shutdown-timeout']) * 1000,
     instance: (v['instance'] as string | undefined) ?? `${hostname()}-${process.pid}`,
+    installation,
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return deepFreeze(config);
