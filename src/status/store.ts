@@ -5,7 +5,8 @@
 
 import type { AppId } from '../model/app-id.js';
 import type { HEALTH, Role, SYNC } from '../model/status.js';
-import type { AppStatus, DaemonStatus, MarathonStatus, PruneStatus, SourceStatus } from './model.js';
+import type { Installation } from '../model/installation.js';
+import type { AppStatus, DaemonStatus, InstallationStatus, MarathonStatus, PruneStatus, SourceStatus } from './model.js';
 import { derivePhase } from './phase.js';
 
 export type AppStatusListener = (id: AppId, status: AppStatus | undefined) => void;
@@ -28,6 +29,7 @@ export class StatusStore {
   #sources: SourceStatus[] = [];
   #marathon: MarathonStatus;
   #prune: PruneStatus = { blocked: false, limit: 0, candidates: [], overridden: false };
+  #installation: InstallationStatus = { name: null, origin: null, foreign: { count: 0, apps: [] }, legacy: { claimed: 0, unclaimed: { count: 0, apps: [] } } };
   #ready = false;
   #stopping = false;
   #version = 0;
@@ -94,6 +96,22 @@ export class StatusStore {
     return this.#prune;
   }
 
+  /** This daemon's installation, once known. */
+  setInstallation(installation: Installation): void {
+    this.#installation = { ...this.#installation, name: installation.name, origin: installation.origin };
+    this.#touch();
+  }
+
+  /** What the installation sees of apps it does not own (foreign, legacy). */
+  setOwnership(report: Pick<InstallationStatus, 'foreign' | 'legacy'>): void {
+    this.#installation = { ...this.#installation, foreign: report.foreign, legacy: report.legacy };
+    this.#touch();
+  }
+
+  get installation(): InstallationStatus {
+    return this.#installation;
+  }
+
   setRole(role: Role): void {
     this.#role = role;
     this.#touch();
@@ -141,6 +159,7 @@ export class StatusStore {
       message,
       role: this.#role,
       instance: this.#instance,
+      installation: this.#installation,
       startedAt: this.#startedAt,
       ready: this.#ready,
       sources: this.#sources,

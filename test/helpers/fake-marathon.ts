@@ -6,6 +6,7 @@ import type { DeploymentRef, MarathonApp, MarathonAppDefinition, MarathonDeploym
 import { MarackerError } from '../../src/errors.js';
 import type { ControllerMarathon } from '../../src/reconcile/controller.js';
 import type { EventSubscription } from '../../src/reconcile/ports.js';
+import { matchesSelectors, parseLabelSelector } from '../../src/sandbox/label-selector.js';
 
 export class FakeMarathonError extends MarackerError {}
 
@@ -56,8 +57,8 @@ export class FakeMarathon implements ControllerMarathon {
 
   async listApps(opts?: { label?: string }): Promise<MarathonApp[]> {
     this.#record(`GET /v2/apps${opts?.label ? `?label=${opts.label}` : ''}`, 'LIST');
-    const [key, value] = (opts?.label ?? '').split('==');
-    return [...this.apps.values()].filter((a) => (!key || a.labels?.[key] === value) && this.disagree.get(a.id) !== 'hidden').map((a) => structuredClone(a));
+    const selectors = parseLabelSelector(opts?.label ?? '');
+    return [...this.apps.values()].filter((a) => matchesSelectors(selectors, a.labels) && this.disagree.get(a.id) !== 'hidden').map((a) => structuredClone(a));
   }
 
   async getApp(id: string): Promise<MarathonApp> {

@@ -37,6 +37,11 @@ export function exampleStore(): StatusStore {
     { name: 'database', state: 'Ready', lastReadAt: '2026-03-02T09:14:52.000Z', lastError: null, revision: '1842', apps: 1 },
   ]);
   store.setPrune({ blocked: false, limit: 5, candidates: [], overridden: false });
+  store.setInstallation({ name: 'mip-prod', origin: 'option' });
+  store.setOwnership({
+    foreign: { count: 1, apps: [{ id: '/mip/staging/portal', installation: 'mip-staging' }] },
+    legacy: { claimed: 2, unclaimed: { count: 1, apps: ['/mip/old/viewer'] } },
+  });
   store.setApp(
     appStatus({
       id: '/mip/prod/portal',
