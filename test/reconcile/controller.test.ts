@@ -407,6 +407,19 @@ describe('Controller when Marathon\'s reads and writes of one app disagree', () 
     expect(status.getApp('/demo/bad')).toMatchObject({ sync: 'OutOfSync', lastError: { code: fault === 'hidden' ? 'MRK_MARATHON_ALREADY_EXISTS' : 'MRK_MARATHON_NOT_FOUND' } });
     await controller.stop(0);
   });
+
+  it('backs off an error it cannot classify from the first failure on', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    const { marathon, source, controller } = setup({ random: () => 0.5 });
+    for (let i = 0; i < 100; i++) marathon.failNext('POST /demo/bad', new FakeMarathonError('MRK_MARATHON_SERVER_ERROR', '500 from a proxy'));
+    source.set({ apps: [desiredApp({ id: '/demo/bad' }), desiredApp({ id: '/demo/good' })] });
+    await controller.start();
+    await vi.advanceTimersByTimeAsync(600_000);
+    // At 0 s, then after 1, 2, 4 … s (capped at 5 min): 10 in 10 min.
+    expect(marathon.writes().filter((w) => w === 'POST /demo/bad')).toHaveLength(10);
+    expect(marathon.writes().filter((w) => w !== 'POST /demo/bad')).toEqual(['POST /demo/good']);
+    await controller.stop(0);
+  });
 });
 
 /** A logger whose lines the test reads. */
