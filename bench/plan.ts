@@ -12,7 +12,7 @@
 
 import { pathToFileURL } from 'node:url';
 import type { DesiredApp } from '../src/model/desired.js';
-import { fileSourceLabel, LABEL_MANAGED_BY, LABEL_SOURCE, LABEL_SPEC_HASH, MANAGED_BY_VALUE } from '../src/model/labels.js';
+import { fileSourceLabel, LABEL_MANAGED_BY, LABEL_SOURCE, LABEL_SPEC_HASH, LEGACY_MANAGED_BY } from '../src/model/labels.js';
 import type { MarathonApp, MarathonAppDefinition } from '../src/model/marathon.js';
 import { plan } from '../src/plan/plan.js';
 import { median, type BenchRecord } from './record.js';
@@ -34,7 +34,7 @@ function labelsOf(i: number, name: string): Record<string, string> {
     [`traefik.http.routers.${name}.rule`]: `Host(\`${name}.mip.example.org\`)`,
     [`traefik.http.services.${name}.loadbalancer.server.port`]: '8080',
     team: `team-${i % 17}`,
-    [LABEL_MANAGED_BY]: MANAGED_BY_VALUE,
+    [LABEL_MANAGED_BY]: LEGACY_MANAGED_BY,
     [LABEL_SOURCE]: fileSourceLabel(`apps/${name}.yaml`),
     [LABEL_SPEC_HASH]: `sha256:${(i * 2654435761).toString(16)}`,
   };

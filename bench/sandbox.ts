@@ -11,7 +11,7 @@
 
 import { Agent, request } from 'node:http';
 import { pathToFileURL } from 'node:url';
-import { LABEL_MANAGED_BY, MANAGED_BY_VALUE, OWNERSHIP_SELECTOR } from '../src/model/labels.js';
+import { LABEL_MANAGED_BY, LEGACY_MANAGED_BY, ownershipSelector } from '../src/model/labels.js';
 import type { MarathonAppDefinition } from '../src/model/marathon.js';
 import { startSandbox } from '../src/sandbox/sandbox.js';
 import { median, type BenchRecord } from './record.js';
@@ -28,7 +28,7 @@ function definition(i: number): MarathonAppDefinition {
     team: `team-${i % 17}`,
   };
   // half the apps are maracker's
-  if (i % 2 === 0) labels[LABEL_MANAGED_BY] = MANAGED_BY_VALUE;
+  if (i % 2 === 0) labels[LABEL_MANAGED_BY] = LEGACY_MANAGED_BY;
   const common = { id: `/mip/group-${i % 50}/${name}`, instances: 1 + (i % 3), cpus: 0.25, mem: 512, env: { APP_NAME: name }, labels };
   if (i % 10 < 7) {
     return {
@@ -95,7 +95,7 @@ export async function benchSandbox(): Promise<BenchRecord[]> {
     const scenarios: Array<[string, string, number | undefined, ((run: number) => Promise<void>) | undefined]> = [
       ['sandbox.list_apps.p50', '/v2/apps', 100, undefined],
       ['sandbox.list_apps_after_write.p50', '/v2/apps', 100, scaleOne],
-      ['sandbox.list_apps_label.p50', `/v2/apps?label=${encodeURIComponent(OWNERSHIP_SELECTOR)}`, 100, undefined],
+      ['sandbox.list_apps_label.p50', `/v2/apps?label=${encodeURIComponent(ownershipSelector('bench'))}`, 100, undefined],
       ['sandbox.list_apps_tasks_counts.p50', '/v2/apps?embed=apps.tasks&embed=apps.counts', undefined, undefined],
       ['sandbox.list_apps_tasks_counts_after_write.p50', '/v2/apps?embed=apps.tasks&embed=apps.counts', undefined, scaleOne],
     ];

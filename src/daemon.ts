@@ -3,11 +3,13 @@
 // Marathon client, the sources and the controller.
 
 import { configSecrets, type DaemonConfig } from './config/daemon.js';
+import { derivedInstallation } from './config/installation.js';
 import { MarackerError } from './errors.js';
 import { createLogger, type Logger } from './log.js';
 import type { MarathonAuth } from './marathon/auth.js';
 import { MarathonClient } from './marathon/client.js';
 import { createScrubber } from './secrets/scrubber.js';
+import type { Installation } from './model/installation.js';
 import type { Role } from './model/status.js';
 import { Controller, type ControllerObserver } from './reconcile/controller.js';
 import { ALWAYS_LEADER, type Leadership } from './reconcile/ports.js';
@@ -25,6 +27,8 @@ export interface DaemonExtras {
   sources?: Source[];
   leadership?: Leadership;
   role?: Role;
+  /** The installation stored in the database, when no --installation is given. */
+  installation?: Promise<Installation | undefined>;
   /** Extra hooks (the safety harness). */
   observer?: Partial<ControllerObserver>;
   /** Where the prune guard keeps the deletions it counts (the database's). Default: memory only. */
@@ -43,6 +47,26 @@ export interface Daemon {
   readonly logger: Logger;
   /** Stops triggers and sources, lets in-flight work finish within the deadline. */
   stop(): Promise<void>;
+}
+
+/**
+ * --installation when given; else the name stored in the database; else one derived from the
+ * manifests folder and the Marathon URL, which a second installation could share by accident:
+ * say so at every start.
+ */
+function resolveInstallation(config: DaemonConfig, extras: DaemonExtras, logger: Logger): Installation | Promise<Installation | undefined> {
+  if (config.installation !== null) {
+    const named: Installation = { name: config.installation, origin: 'option' };
+    logger.info({ installation: named.name }, `installation "${named.name}" (--installation)`);
+    return named;
+  }
+  if (extras.installation) return extras.installation;
+  const derived = derivedInstallation(config.manifests ?? '', config.marathon.url);
+  logger.warn(
+    { installation: derived.name, manifests: config.manifests, marathon: config.marathon.url },
+    `installation "${derived.name}", derived from the manifests folder and the Marathon URL: set --installation (MARACKER_INSTALLATION) to a name of your own, so that it survives moving either and cannot match another installation's on this Marathon`,
+  );
+  return derived;
 }
 
 function clientAuth(config: DaemonConfig): MarathonAuth | undefined {
@@ -105,6 +129,7 @@ export async function startDaemon(config: DaemonConfig, extras: DaemonExtras = {
 
   controller = new Controller({
     sources,
+    installation: resolveInstallation(config, extras, logger),
     marathon,
     marathonUrl: config.marathon.url,
     status,

@@ -14,6 +14,13 @@ export async function launchDaemon(config: DaemonConfig, extras: Pick<DaemonExtr
   // Never blocks on the database: when it is down the source is Unknown and this daemon a
   // follower until it can hold the leader lock.
   const db = await startDatabase(config.databaseUrl, { logger, instance: config.instance, translate: { traefik: config.traefik } });
+  void db.installation.then((stored) => {
+    // Every daemon sharing a database must be the same installation, or a failover makes the
+    // apps of one look like another's (Conflict, nothing written).
+    if (stored && config.installation !== null && stored.name !== config.installation) {
+      logger.warn({ installation: config.installation, stored: stored.name }, `--installation ${config.installation} differs from the installation stored in the database (${stored.name}): give every daemon sharing this database the same --installation`);
+    }
+  });
   const daemon = await startDaemon(config, {
     ...extras,
     logger,
@@ -21,6 +28,7 @@ export async function launchDaemon(config: DaemonConfig, extras: Pick<DaemonExtr
     leadership: db.leadership,
     pruneLedger: db.pruneLedger,
     role: db.role,
+    installation: db.installation,
     onStop: db.onStop,
   });
   db.attach({ status: daemon.status });

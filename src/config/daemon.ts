@@ -10,6 +10,7 @@ import { gitEnvironment } from '../git/run.js';
 import { EVENTS_DEFAULTS } from '../marathon/events.js';
 import { STATUS_LIMIT_DEFAULTS, type StatusLimits } from '../status/limits.js';
 import { redactCredentials, urlSecrets } from '../secrets/url.js';
+import { installationProblem } from '../model/installation.js';
 import { DEFAULT_TRAEFIK_GRAMMAR, TRAEFIK_GRAMMARS, type TraefikGrammar } from '../manifest/types.js';
 
 
@@ -53,6 +54,11 @@ export interface DaemonConfig {
   instance: string;
   /** The environment git runs with (PATH, HOME, XDG_CONFIG_HOME and git's hardening): src/git/run.ts. */
   gitEnv: Readonly<Record<string, string>>;
+  /**
+   * Name of this installation, carried in the ownership label of its apps; null when not
+   * given: read from the database when there is one, derived otherwise (config/installation.ts).
+   */
+  installation: string | null;
 }
 
 export const MARATHON_OPTIONS: readonly OptionSpec[] = [
@@ -136,6 +142,12 @@ export const DAEMON_OPTIONS: readonly OptionSpec[] = [
   { name: 'log-level', type: 'string', env: 'MARACKER_LOG_LEVEL', default: 'info', choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], description: 'Log level' },
   { name: 'shutdown-timeout', type: 'number', env: 'MARACKER_SHUTDOWN_TIMEOUT', default: 10, min: 0, description: 'Seconds in-flight work may take at shutdown' },
   { name: 'instance', type: 'string', env: 'MARACKER_INSTANCE', description: 'Name of this daemon in status and leader election (default: host-pid)' },
+  {
+    name: 'installation',
+    type: 'string',
+    env: 'MARACKER_INSTALLATION',
+    description: 'Name of this installation, written into the ownership label of its apps; it changes and deletes only those (default: generated once and stored in the database, or without one derived from the manifests folder and the Marathon URL)',
+  },
 ];
 
 export function parseHostPort(raw: string, what: string, problems: string[]): { host: string; port: number } {
@@ -252,6 +264,11 @@ export function buildDaemonConfig(v: OptionValues, cwd: string, env: Env = {}): 
   if (statusLimits.requestTimeoutMs < statusLimits.headersTimeoutMs) {
     problems.push(`--status-request-timeout: expected at least --status-header-timeout (${statusLimits.headersTimeoutMs / 1000}), got ${statusLimits.requestTimeoutMs / 1000}`);
   }
+  const installation = (v['installation'] as string | undefined) ?? null;
+  if (installation !== null) {
+    const problem = installationProblem(installation);
+    if (problem) problems.push(`--installation: ${problem}`);
+  }
   const config: DaemonConfig = {
     marathon,
     manifests,
@@ -273,6 +290,7 @@ export function buildDaemonConfig(v: OptionValues, cwd: string, env: Env = {}): 
     shutdownTimeoutMs: Number(v['shutdown-timeout']) * 1000,
     instance: (v['instance'] as string | undefined) ?? `${hostname()}-${process.pid}`,
     gitEnv: gitEnvironment(env),
+    installation,
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return deepFreeze(config);

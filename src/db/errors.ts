@@ -5,6 +5,7 @@
 //   MRK_DB_MIGRATION_FAILED   a schema migration failed; its transaction was rolled back
 //   MRK_DB_EMBEDDED_FAILED    the embedded PostgreSQL could not be initialised or started
 //   MRK_DB_EMBEDDED_IN_USE    another live maracker process owns the embedded data folder
+//   MRK_DB_INSTALLATION_MISSING  maracker.installation holds no usable name (never regenerated)
 
 import { MarackerError } from '../errors.js';
 
@@ -46,5 +47,11 @@ export class EmbeddedPostgresInUseError extends MarackerError {
     super('MRK_DB_EMBEDDED_IN_USE', `the embedded PostgreSQL in ${dataDir} is in use by another maracker (pid ${ownerPid}); stop it or give --database-url`);
     this.dataDir = dataDir;
     this.ownerPid = ownerPid;
+  }
+}
+
+export class InstallationRowError extends MarackerError {
+  constructor(message: string) {
+    super('MRK_DB_INSTALLATION_MISSING', message);
   }
 }

@@ -127,9 +127,29 @@ COMMENT ON TABLE maracker.prune_deletions IS 'Apps maracker deleted because no s
 COMMENT ON COLUMN maracker.prune_deletions.approved_by IS 'Who approved the blocked episode that covered this deletion (remote address, and the user the CLI named); null: it came out of the budget';
 `;
 
+// One row, written once: the name of the installation every daemon sharing this database is,
+// generated here so that it exists exactly once (migrations run under a lock, each in its
+// own transaction) and every daemon of an HA group reads the same. md5(random()) rather than
+// gen_random_uuid(): that needs PostgreSQL 13. The pattern is INSTALLATION_PATTERN
+// (src/model/installation.ts): a label value Marathon selectors take unescaped.
+const INSTALLATION = `
+CREATE TABLE maracker.installation (
+  name        text PRIMARY KEY,
+  created_at  timestamptz NOT NULL DEFAULT now(),
+  one_row     boolean NOT NULL DEFAULT true UNIQUE,
+  CONSTRAINT "installation holds one row" CHECK (one_row),
+  CONSTRAINT "name must be 1 to 63 letters, digits, -, _ or ., starting and ending with a letter or digit" CHECK (name ~ '^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$')
+);
+
+COMMENT ON TABLE maracker.installation IS 'The name of the maracker installation using this database (one row): its daemons write it into the ownership label of their apps (maracker.managed-by=maracker.<name>) and change or delete only apps carrying it. Renaming it makes every app of the installation look like another installation''s (Conflict, never written); --installation overrides it';
+
+INSERT INTO maracker.installation (name) VALUES ('db-' || substr(md5(random()::text || clock_timestamp()::text), 1, 12));
+`;
+
 export const MIGRATIONS: readonly Migration[] = Object.freeze([
   { version: 1, name: 'apps table, change notifications', sql: APPS },
   { version: 2, name: 'app_status table', sql: APP_STATUS },
   { version: 3, name: 'daemons table', sql: DAEMONS },
   { version: 4, name: 'prune_deletions table', sql: PRUNE_DELETIONS },
+  { version: 5, name: 'installation name', sql: INSTALLATION },
 ]);

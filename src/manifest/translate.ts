@@ -5,7 +5,7 @@
 
 import type { AppId } from '../model/app-id.js';
 import type { DesiredApp, SourceRef } from '../model/desired.js';
-import { DATABASE_SOURCE_LABEL, fileSourceLabel, LABEL_MANAGED_BY, LABEL_SOURCE, LABEL_SPEC_HASH, MANAGED_BY_VALUE } from '../model/labels.js';
+import { DATABASE_SOURCE_LABEL, fileSourceLabel, LABEL_MANAGED_BY, LABEL_SOURCE, LABEL_SPEC_HASH, LEGACY_MANAGED_BY } from '../model/labels.js';
 import type {
   MarathonAppDefinition,
   MarathonContainer,
@@ -169,7 +169,8 @@ export function translate(input: TranslateInput, opts: TranslateOptions = {}): T
     ...(input.outerLabels ?? {}),
     ...(spec.labels ?? {}),
     ...generated,
-    [LABEL_MANAGED_BY]: MANAGED_BY_VALUE,
+    // Names no installation yet: the planner claims the app for the daemon's (plan/claim.ts).
+    [LABEL_MANAGED_BY]: LEGACY_MANAGED_BY,
     [LABEL_SOURCE]: sourceLabel,
   });
   const hash = specHash(definition);

@@ -32,18 +32,25 @@ export type Action =
   | { kind: 'delete'; id: AppId; actual: MarathonApp }
   | {
       /**
-       * The id is declared, but Marathon has an app with that id that maracker does not own
-       * and the manifest does not ask to adopt it: left alone.
+       * The id is declared, but Marathon has an app with that id that is not this
+       * installation's: left alone. `unowned`: no maracker owns it and the manifest does not
+       * ask to adopt it. `foreign`: another maracker installation (`owner`) owns it; `adopt`
+       * does not take it over, or two installations would overwrite each other forever.
        */
       kind: 'conflict';
       id: AppId;
-      reason: 'unowned';
+      reason: 'unowned' | 'foreign';
+      /** For `foreign`: the installation that owns the app. */
+      owner?: string;
       desired: DesiredApp;
       actual: MarathonApp;
     }
   | { kind: 'noop'; id: AppId; desired: DesiredApp; actual: MarathonApp };
 
 export type ActionKind = Action['kind'];
+
+/** The action of one kind. */
+export type ActionOf<K extends ActionKind> = Extract<Action, { kind: K }>;
 
 export interface Plan {
   /**

@@ -11,7 +11,7 @@
 // The walk builds a path string only where values differ: it runs for every app of a plan.
 
 import type { DesiredApp } from '../model/desired.js';
-import { LABEL_SOURCE, LABEL_SPEC_HASH } from '../model/labels.js';
+import { LABEL_MANAGED_BY, LABEL_SOURCE, LABEL_SPEC_HASH, LEGACY_MANAGED_BY } from '../model/labels.js';
 import type { JsonObject, JsonValue, MarathonApp } from '../model/marathon.js';
 import type { FieldChange } from '../model/plan.js';
 import { deepEqual, isObject, setEqual, sortedSet } from './canonical.js';
@@ -78,7 +78,9 @@ function topLevel(key: string, after: Value, before: Value, implicitPorts: boole
  * A different `maracker.source` alone is not a change either: moving a manifest to another
  * file, or from a file to a row, must not restart the app (Marathon restarts the tasks of any
  * change but a scale). The label is brought up to date by the next write the app needs; a
- * missing one is written, as for an app being adopted.
+ * missing one is written, as for an app being adopted. The same holds for an ownership label
+ * written before installations existed: upgrading maracker must not restart the fleet, so
+ * the label names the installation from the app's next real change on.
  */
 function diffLabels(after: Value, before: Value, out: FieldChange[]): void {
   const d = isObject(after) ? after : {};
@@ -86,6 +88,7 @@ function diffLabels(after: Value, before: Value, out: FieldChange[]): void {
   for (const key in d) {
     if (key === LABEL_SPEC_HASH || d[key] === a[key]) continue;
     if (key === LABEL_SOURCE && a[key] !== undefined) continue;
+    if (key === LABEL_MANAGED_BY && a[key] === LEGACY_MANAGED_BY) continue;
     out.push({ path: `labels.${key}`, before: a[key], after: d[key] });
   }
   for (const key in a) {

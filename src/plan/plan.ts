@@ -2,16 +2,21 @@
 // reconciles one id at a time with planApp; `maracker plan` and the full resync use plan.
 //
 // Safety rules, in the order they apply:
+//   - an app of another installation is never updated or deleted: a declared id it holds is
+//     a conflict, `adopt` or not (two installations would overwrite each other forever);
 //   - an app without maracker's ownership label is never updated or deleted: a declared id
 //     that exists unowned is a conflict unless the manifest sets `adopt`;
-//   - only owned apps that no source declares are deleted, and never when pruning is off
-//     or the id is in `keep` (declared by a source that cannot be read right now).
+//   - an app labelled before installations existed (LEGACY_MANAGED_BY) is updated only when
+//     declared, and never deleted: it may be another installation's;
+//   - only this installation's apps that no source declares are deleted, and never when
+//     pruning is off or the id is in `keep` (declared by a source that cannot be read now).
 
 import type { AppId } from '../model/app-id.js';
 import type { DesiredApp } from '../model/desired.js';
-import { isManaged } from '../model/labels.js';
+import { installationOf, LABEL_MANAGED_BY, ownershipOf } from '../model/labels.js';
 import type { MarathonApp } from '../model/marathon.js';
 import type { Action, FieldChange, Plan, UpdateMode } from '../model/plan.js';
+import { claim } from './claim.js';
 import { diffNormalized } from './diff.js';
 import { PlanInputError } from './errors.js';
 import { dependenciesOf, normalizeApp } from './normalize.js';
@@ -25,12 +30,18 @@ export interface PlanOptions {
    * a file that is now invalid or a source that cannot be read. Default: none.
    */
   keep?: ReadonlySet<AppId>;
+  /**
+   * The installation the plan is for: declared apps are claimed for it (their ownership
+   * label names it) and only its own apps may be deleted. Absent: desired apps are planned
+   * with the ownership label they carry, and nothing is deleted.
+   */
+  installation?: string;
 }
 
 /**
  * The action for one app id, or undefined when there is nothing to say about it: neither side
- * has it, or Marathon has an app maracker does not own and no source declares it, or an owned
- * undeclared app must be kept (pruning off, or id in `keep`).
+ * has it, or Marathon has an app this installation does not own and no source declares it,
+ * or an owned undeclared app must be kept (pruning off, or id in `keep`).
  */
 export function planApp(desired: DesiredApp, actual: MarathonApp | undefined, options?: PlanOptions): Action;
 export function planApp(
@@ -50,13 +61,17 @@ export function planApp(
     if (actual === undefined || !mayDelete(actual, options)) return undefined;
     return { kind: 'delete', id: actual.id, actual };
   }
-  if (actual === undefined) return { kind: 'create', id: desired.id, desired };
-  if (!isManaged(actual.labels) && !desired.adopt) {
-    return { kind: 'conflict', id: desired.id, reason: 'unowned', desired, actual };
-  }
-  const changes = diffNormalized(normalizeApp(desired.definition), normalizeApp(actual));
-  if (changes.length === 0) return { kind: 'noop', id: desired.id, desired, actual };
-  return { kind: 'update', id: desired.id, mode: updateMode(changes), changes, desired, actual };
+  const mine = options.installation === undefined ? desired : claim(desired, options.installation);
+  if (actual === undefined) return { kind: 'create', id: mine.id, desired: mine };
+  // Judged against the installation the desired app names ('' names none, matching no owner).
+  const owner = ownershipOf(actual.labels, installationOf(mine.definition.labels?.[LABEL_MANAGED_BY]) ?? '');
+  if (owner.kind === 'foreign') return { kind: 'conflict', id: mine.id, reason: 'foreign', owner: owner.installation, desired: mine, actual };
+  if (owner.kind === 'unmanaged' && !mine.adopt) return { kind: 'conflict', id: mine.id, reason: 'unowned', desired: mine, actual };
+  // A legacy app declared here is ours: its label moves to the installation with the next
+  // real change (diff.ts does not count it as one, so there is no restart for the label alone).
+  const changes = diffNormalized(normalizeApp(mine.definition), normalizeApp(actual));
+  if (changes.length === 0) return { kind: 'noop', id: mine.id, desired: mine, actual };
+  return { kind: 'update', id: mine.id, mode: updateMode(changes), changes, desired: mine, actual };
 }
 
 /** `scale` when instances is the only difference: Marathon then starts or stops tasks only. */
@@ -65,7 +80,8 @@ export function updateMode(changes: readonly FieldChange[]): UpdateMode {
 }
 
 function mayDelete(actual: MarathonApp, options: PlanOptions): boolean {
-  return isManaged(actual.labels) && options.prune !== false && !(options.keep?.has(actual.id) ?? false);
+  if (options.installation === undefined || ownershipOf(actual.labels, options.installation).kind !== 'ours') return false;
+  return options.prune !== false && !(options.keep?.has(actual.id) ?? false);
 }
 
 /**

@@ -6,6 +6,11 @@ import type { Action, FieldChange, Plan } from '../model/plan.js';
 import { APP_DEFAULTS } from './defaults.js';
 
 export const CONFLICT_NOTE = 'conflict: exists in Marathon, not managed by maracker; set metadata.adopt to take it over';
+
+/** Why a foreign app is left alone: another installation owns it. */
+export function foreignNote(owner: string | undefined): string {
+  return `conflict: exists in Marathon, owned by maracker installation "${owner ?? '?'}"; never changed from here`;
+}
 export const IN_SYNC_SUMMARY = 'No changes. Marathon matches the manifests.';
 
 /** Counts per kind; `scale` counts the updates that only change instances. */
@@ -55,7 +60,7 @@ export function renderAction(action: Action): string[] {
     case 'delete':
       return [`- ${action.id}`];
     case 'conflict':
-      return [`! ${action.id} (${CONFLICT_NOTE})`];
+      return [`! ${action.id} (${action.reason === 'foreign' ? foreignNote(action.owner) : CONFLICT_NOTE})`];
     case 'noop':
       return [];
   }
@@ -108,7 +113,9 @@ export interface PlanJsonAction {
   /** update only. */
   mode?: 'scale' | 'restart';
   /** conflict only. */
-  reason?: 'unowned';
+  reason?: 'unowned' | 'foreign';
+  /** conflict `foreign` only: the installation that owns the app. */
+  owner?: string;
   /** update only. `before`/`after` are left out when the field is unset on that side. */
   changes?: Array<{ path: string; before?: unknown; after?: unknown }>;
 }
@@ -132,7 +139,7 @@ export function planToJson(plan: Plan): PlanJson {
             })),
           };
         case 'conflict':
-          return { kind: a.kind, id: a.id, reason: a.reason };
+          return { kind: a.kind, id: a.id, reason: a.reason, ...(a.owner !== undefined ? { owner: a.owner } : {}) };
         default:
           return { kind: a.kind, id: a.id };
       }

@@ -8,10 +8,14 @@
 // - an event-stream gap: resync at once, since events were lost.
 // Safety: no reconcile runs before every source has loaded once and Marathon has been
 // listed once, and prune candidates are judged as a whole by the prune guard.
+// Ownership: only this installation's apps are listed for acting on (with the legacy ones,
+// which are ours while declared), only this installation's are pruned; other installations'
+// apps are listed separately, for the report only.
 
 import type { Logger } from '../log.js';
 import type { AppId } from '../model/app-id.js';
-import { isManaged, LABEL_SOURCE, OWNERSHIP_SELECTOR } from '../model/labels.js';
+import type { Installation } from '../model/installation.js';
+import { LABEL_SOURCE, othersSelector, ownershipOf, ownershipSelector } from '../model/labels.js';
 import type { MarathonApp, MarathonEvent } from '../model/marathon.js';
 import type { StatusStore } from '../status/store.js';
 import type { SourceStatus } from '../status/model.js';
@@ -21,6 +25,7 @@ import { DeploymentGate } from './deployment-gate.js';
 import { DesiredView } from './desired-view.js';
 import { appIdsOfEvent, RECONCILE_EVENT_TYPES } from './events.js';
 import type { Leadership, MarathonEvents, MarathonReader, MarathonWriter, EventSubscription } from './ports.js';
+import { OwnershipReport } from './ownership-report.js';
 import { PruneGuard, type PruneApproval, type PruneApprovalRequest, type PruneGuardOptions } from './prune-guard.js';
 import type { PruneLedger } from './prune-ledger.js';
 import { Reconciler } from './reconciler.js';
@@ -71,6 +76,11 @@ export type ControllerMarathon = MarathonReader & MarathonWriter & Partial<Marat
 
 export interface ControllerDeps {
   sources: readonly Source[];
+  /**
+   * This installation. A promise when it is read from the database: nothing is listed or
+   * reconciled before it resolves (undefined: the daemon stopped first).
+   */
+  installation: Installation | Promise<Installation | undefined>;
   marathon: ControllerMarathon;
   marathonUrl: string;
   status: StatusStore;
@@ -93,6 +103,7 @@ export class Controller {
   readonly #gate: DeploymentGate;
   readonly #queue: WorkQueue;
   readonly #reconciler: Reconciler;
+  readonly #report: OwnershipReport;
   readonly #abort = new AbortController();
   readonly #deploymentFailures = new Map<AppId, string>();
   /** Apps waiting for a deployment slot, oldest first. */
@@ -109,6 +120,15 @@ export class Controller {
   #unsubscribeLeadership: (() => void) | undefined;
   #resyncAgain = false;
   #pruneScheduled = false;
+  #installation: Installation | undefined;
+  #reportScheduled = false;
+  /** This installation's apps: changed, and deleted when no source declares them. */
+  readonly #ours = (app: MarathonApp): boolean => this.#installation !== undefined && ownershipOf(app.labels, this.#installation.name).kind === 'ours';
+  /** What the ownership listing shows: this installation's apps and the legacy ones. */
+  readonly #listable = (app: MarathonApp): boolean => {
+    const kind = this.#installation === undefined ? 'unmanaged' : ownershipOf(app.labels, this.#installation.name).kind;
+    return kind === 'ours' || kind === 'legacy';
+  };
 
   constructor(deps: ControllerDeps) {
     this.#d = deps;
@@ -130,6 +150,7 @@ export class Controller {
     deps.status.setPrune(this.#guard.status());
     this.#gate = new DeploymentGate({ max: o.maxDeployments, now: () => this.#timers.now() });
     this.#gate.onFree(() => this.#admitSlotWaiters());
+    this.#report = new OwnershipReport({ logger: deps.logger, onChange: () => this.#publishReport() });
     const writer = new Writer({
       marathon: deps.marathon,
       gate: this.#gate,
@@ -148,6 +169,8 @@ export class Controller {
     });
     this.#reconciler = new Reconciler({
       marathon: deps.marathon,
+      installation: () => (this.#installation as Installation).name,
+      ownership: this.#report,
       writer,
       cache: this.#cache,
       view: () => this.#desiredView(),
@@ -234,6 +257,7 @@ export class Controller {
     const unknown = this.#d.sources.filter((s) => s.snapshot().state === 'Unknown');
     if (unknown.length > 0) await this.#readSources(unknown);
     if (this.#stopped || this.#began) return;
+    if (!(await this.#knowInstallation())) return;
     const ok = await this.#listMarathon();
     if (this.#stopped) return;
     if (ok && this.#desiredView().allReady) {
@@ -243,9 +267,19 @@ export class Controller {
     this.#initialTimer = this.#timers.setTimeout(() => void this.#initialSync(), this.#d.options.initialRetryMs ?? 1000);
   }
 
+  /** Waits for the installation's name (read from the database); false when stopped first. */
+  async #knowInstallation(): Promise<boolean> {
+    if (this.#installation) return true;
+    const installation = await this.#d.installation;
+    if (!installation || this.#stopped) return false;
+    this.#installation = installation;
+    this.#d.status.setInstallation(installation);
+    return true;
+  }
+
   #begin(): void {
     this.#began = true;
-    this.#d.logger.info({ apps: this.#cache.ownedIds(ownedApp).length }, 'sources loaded and Marathon listed: reconciling');
+    this.#d.logger.info({ apps: this.#cache.ownedIds(this.#ours).length }, 'sources loaded and Marathon listed: reconciling');
     this.#evaluatePrune();
     this.#enqueueAll();
     void this.#queue.onIdle().then(() => {
@@ -298,11 +332,18 @@ export class Controller {
   }
 
   async #listMarathon(): Promise<boolean> {
+    const installation = this.#installation;
+    if (!installation) return false;
     const startedAt = this.#timers.now();
     try {
-      const apps = await this.#d.marathon.listApps({ label: OWNERSHIP_SELECTOR, embed: ['apps.counts', 'apps.deployments', 'apps.lastTaskFailure'] });
-      this.#cache.replaceOwned(apps, startedAt, ownedApp);
+      // The selector names the installation: an app of another one is never in this list,
+      // so nothing decided from it (prune candidates above all) can be about such an app.
+      const apps = await this.#d.marathon.listApps({ label: ownershipSelector(installation.name), embed: ['apps.counts', 'apps.deployments', 'apps.lastTaskFailure'] });
+      this.#cache.replaceOwned(apps, startedAt, this.#listable);
+      const listed = new Set(apps.map((a) => a.id));
+      this.#report.retainLegacy((id) => listed.has(id));
       this.#marathonOk();
+      await this.#listOthers(installation);
       return true;
     } catch (err) {
       // Logged when Marathon becomes unreachable, not at every retry of an outage.
@@ -311,6 +352,32 @@ export class Controller {
       this.#marathonError(err);
       return false;
     }
+  }
+
+  /** Lists other installations' apps for the report (ids and owners); a failure only leaves it as it was. */
+  async #listOthers(installation: Installation): Promise<void> {
+    try {
+      const apps = await this.#d.marathon.listApps({ label: othersSelector(installation.name) });
+      const view = this.#desiredView();
+      const foreign: Array<{ id: AppId; installation: string }> = [];
+      for (const app of apps) {
+        const owner = ownershipOf(app.labels, installation.name);
+        if (owner.kind === 'foreign') foreign.push({ id: app.id, installation: owner.installation });
+      }
+      this.#report.replaceForeign(foreign, (id) => view.get(id).kind !== 'absent');
+    } catch (err) {
+      this.#d.logger.debug({ err: errorRecord(err) }, 'cannot list the apps of other installations');
+    }
+  }
+
+  /** Publishes the ownership report once per burst of changes (a pass observes every app). */
+  #publishReport(): void {
+    if (this.#reportScheduled) return;
+    this.#reportScheduled = true;
+    setImmediate(() => {
+      this.#reportScheduled = false;
+      this.#d.status.setOwnership(this.#report.snapshot());
+    });
   }
 
   /** Frees deployment slots Marathon no longer lists and re-queues their apps. */
@@ -376,7 +443,7 @@ export class Controller {
   #enqueueAll(): void {
     const view = this.#desiredView();
     const ids = new Set<AppId>(view.declaredIds());
-    for (const id of this.#cache.ownedIds(ownedApp)) ids.add(id);
+    for (const id of this.#cache.ownedIds(this.#listable)) ids.add(id);
     for (const id of this.#d.status.appIds()) ids.add(id);
     for (const id of [...ids].sort()) this.#queue.add(id);
   }
@@ -394,7 +461,7 @@ export class Controller {
   /** Hands every prune candidate to the guard, which judges them together; queues them. */
   #evaluatePrune(): void {
     const view = this.#desiredView();
-    const owned = this.#cache.ownedIds(ownedApp);
+    const owned = this.#cache.ownedIds(this.#ours);
     const candidates: AppId[] = [];
     if (this.#d.options.prune && view.allReady && this.#cache.listed) {
       for (const id of owned) {
@@ -485,10 +552,6 @@ export class Controller {
     await this.#guard.stop();
     return finished;
   }
-}
-
-function ownedApp(app: MarathonApp): boolean {
-  return isManaged(app.labels);
 }
 
 export function sourceStatus(s: SourceSnapshot): SourceStatus {

@@ -9,15 +9,16 @@
 import type { Logger } from '../log.js';
 import type { AppId } from '../model/app-id.js';
 import { describeSource, type DesiredApp } from '../model/desired.js';
-import { isManaged, LABEL_SOURCE } from '../model/labels.js';
+import { LABEL_SOURCE, ownershipOf, type Ownership } from '../model/labels.js';
 import type { MarathonApp } from '../model/marathon.js';
-import type { Action } from '../model/plan.js';
+import type { Action, ActionOf } from '../model/plan.js';
 import type { SyncStatus } from '../model/status.js';
 import { planApp } from '../plan/plan.js';
 import { appHealth } from '../status/health.js';
 import type { AppStatus, ErrorRecord } from '../status/model.js';
 import type { StatusStore } from '../status/store.js';
 import type { ActualCache } from './actual-cache.js';
+import type { OwnershipReport } from './ownership-report.js';
 import type { DesiredEntry, DesiredView } from './desired-view.js';
 import { describeMarathonError, errorRecord, type WriteOutcome, type Writer } from './writer.js';
 import type { PruneGuard } from './prune-guard.js';
@@ -39,6 +40,10 @@ export interface ReconcilerOptions {
 
 export interface ReconcilerDeps {
   marathon: MarathonReader;
+  /** This installation's name (known before the first reconcile). */
+  installation: () => string;
+  /** Where foreign and legacy apps are reported. */
+  ownership: OwnershipReport;
   writer: Writer;
   cache: ActualCache;
   view: () => DesiredView;
@@ -84,7 +89,10 @@ export class Reconciler {
     }
     const actual = read.app;
     const entry = this.d.view().get(id, actual?.labels?.[LABEL_SOURCE]);
-    const owned = actual !== undefined && isManaged(actual.labels);
+    // Ours to change: this installation's apps, and legacy ones while declared here (the
+    // plan judges declared ones again). Only this installation's are ever deleted.
+    const owner = actual === undefined ? undefined : ownershipOf(actual.labels, this.d.installation());
+    this.d.ownership.observe(id, owner, entry.kind !== 'absent');
 
     switch (entry.kind) {
       case 'invalid': {
@@ -101,12 +109,12 @@ export class Reconciler {
         return { kind: 'terminal', error: new Error(`${id} declared more than once`) };
       }
       case 'unknown':
-        if (actual && owned) this.#writeStatus(id, { sync: 'Unknown', entry, actual, lastError: { message: entry.reason } });
+        if (actual && (owner?.kind === 'ours' || owner?.kind === 'legacy')) this.#writeStatus(id, { sync: 'Unknown', entry, actual, lastError: { message: entry.reason } });
         return { kind: 'done' };
       case 'absent':
-        return this.#prune(id, actual, owned, log, read.fresh);
+        return this.#prune(id, actual, owner, log, read.fresh);
       case 'app':
-        return this.#converge(entry.app, actual, owned, log, read.fresh);
+        return this.#converge(entry.app, actual, log, read.fresh);
     }
   }
 
@@ -129,9 +137,11 @@ export class Reconciler {
     }
   }
 
-  async #prune(id: AppId, actual: MarathonApp | undefined, owned: boolean, log: ReconcileLog, fresh: boolean): Promise<ReconcileResult> {
-    if (!actual || !owned) {
-      // Not declared and not ours (or gone): nothing to report, nothing to delete.
+  async #prune(id: AppId, actual: MarathonApp | undefined, owner: Ownership | undefined, log: ReconcileLog, fresh: boolean): Promise<ReconcileResult> {
+    if (!actual || owner?.kind !== 'ours') {
+      // Not declared and not this installation's (or gone): nothing to report per app, nothing
+      // to delete. A legacy app might be another installation's: never deleted, listed in the
+      // status document's installation.legacy.unclaimed instead.
       this.d.guard.resolved(id);
       this.d.status.removeApp(id);
       this.d.cache.forget(id);
@@ -163,25 +173,21 @@ export class Reconciler {
         }
         // Still there and nothing removes it: the delete did not take, or it was put back.
         this.d.guard.reappeared(id);
-        return this.#prune(id, actual, owned, log, fresh);
+        return this.#prune(id, actual, owner, log, fresh);
       case 'delete':
         if (!fresh) return this.#reconcile(id, log, true);
         return this.#apply({ kind: 'delete', id, actual }, undefined, actual, entry, log);
     }
   }
 
-  async #converge(desired: DesiredApp, actual: MarathonApp | undefined, owned: boolean, log: ReconcileLog, fresh: boolean): Promise<ReconcileResult> {
+  async #converge(desired: DesiredApp, actual: MarathonApp | undefined, log: ReconcileLog, fresh: boolean): Promise<ReconcileResult> {
     const entry: DesiredEntry = { kind: 'app', app: desired };
-    if (actual && !owned && !desired.adopt) {
-      this.#writeStatus(desired.id, {
-        sync: 'Conflict',
-        entry,
-        actual,
-        lastError: { message: 'an app with this id exists in Marathon and is not managed by maracker; set metadata.adopt: true to take it over', code: 'unowned' },
-      });
-      return { kind: 'terminal', error: new Error('unowned app') };
+    const installation = this.d.installation();
+    const action = planApp(desired, actual, { installation });
+    if (action.kind === 'conflict') {
+      this.#writeStatus(desired.id, { sync: 'Conflict', entry, actual, lastError: conflictError(action, installation) });
+      return { kind: 'terminal', error: new Error(`${action.reason} app`) };
     }
-    const action = planApp(desired, actual);
     if (action.kind === 'noop') {
       const verdict = this.#writeStatus(desired.id, { sync: 'Synced', entry, actual, lastError: null });
       // Keep watching while Marathon deploys, so status reaches Healthy without waiting for a resync.
@@ -278,6 +284,18 @@ export class Reconciler {
     this.d.status.setApp(record);
     return h.health;
   }
+}
+
+/** Why a declared id is left alone (the app in Marathon is not this installation's). */
+function conflictError(action: ActionOf<'conflict'>, installation: string): ErrorRecord {
+  if (action.reason === 'foreign') {
+    const owner = action.owner ?? '?';
+    return {
+      code: 'foreign',
+      message: `an app with this id belongs to maracker installation "${owner}"; installation "${installation}" never changes it. Declare it in one installation only (if "${owner}" was this daemon's own name, start it with --installation ${owner})`,
+    };
+  }
+  return { code: 'unowned', message: 'an app with this id exists in Marathon and is not managed by maracker; set metadata.adopt: true to take it over' };
 }
 
 function sourceOfEntry(entry: DesiredEntry, actual: MarathonApp | undefined): string | null {

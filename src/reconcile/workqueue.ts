@@ -6,6 +6,7 @@
 // - a key waiting is not queued twice (bursts of changes collapse into one reconcile);
 // - a key never runs twice at once; a key added while it runs runs once more afterwards;
 // - a key that fails is retried with per-key exponential backoff; one success resets it;
+//   a caller's known delay (`afterMs`) counts for the first failure in a row only;
 // - a handler that throws is treated as a transient failure (the "panic" is recovered).
 
 import PQueue from 'p-queue';
@@ -16,7 +17,11 @@ import { systemTimers, type Timers } from './timers.js';
 export type ReconcileResult =
   /** Converged (or nothing to do). Optionally look again later, e.g. while Marathon deploys. */
   | { kind: 'done'; requeueAfterMs?: number }
-  /** Transient failure: retried with backoff, or after `afterMs` when the caller knows better. */
+  /**
+   * Transient failure: retried with backoff. `afterMs`, when the caller knows a better delay,
+   * is used for the first failure in a row; from the second on the delay is never shorter
+   * than the backoff, so no failure path can loop faster than the backoff allows.
+   */
   | { kind: 'retry'; error: unknown; afterMs?: number }
   /** Will not get better by retrying (invalid input, conflict): wait until the key is added again. */
   | { kind: 'terminal'; error: unknown };
@@ -157,8 +162,11 @@ export class WorkQueue {
     } catch (error) {
       result = { kind: 'retry', error };
     }
-    this.#processing.delete(key);
+    // Settled while still processing: an immediate retry (afterMs 0) only marks the key dirty
+    // and the last line queues it once. Settled after, the retry queued a run of its own, and
+    // when no worker was free to start it at once, the last line queued a second one.
     this.#settle(key, result);
+    this.#processing.delete(key);
     try {
       this.#onResult?.(key, result, this.#timers.now() - started);
     } catch {
@@ -176,7 +184,7 @@ export class WorkQueue {
       case 'retry': {
         const n = (this.#failures.get(key) ?? 0) + 1;
         this.#failures.set(key, n);
-        this.addAfter(key, result.afterMs ?? backoffDelay(n, this.#backoff, this.#random));
+        this.addAfter(key, retryDelay(n, result.afterMs, () => backoffDelay(n, this.#backoff, this.#random)));
         return;
       }
       case 'terminal':
@@ -185,4 +193,17 @@ export class WorkQueue {
         return;
     }
   }
+}
+
+/**
+ * Delay before retry number `failures` of a key. A known delay is a hint for one retry, not a
+ * schedule: a Marathon whose reads and writes of one app disagree (a read says 404, the
+ * create says 409 "already exists") made an "immediate" retry loop forever, 260 POSTs in
+ * 12 s, the whole write budget. So a first failure may be retried promptly; repeated ones
+ * back off like any other failure.
+ */
+export function retryDelay(failures: number, afterMs: number | undefined, backoff: () => number): number {
+  if (afterMs === undefined) return backoff();
+  if (failures <= 1) return afterMs;
+  return Math.max(afterMs, backoff());
 }

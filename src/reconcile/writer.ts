@@ -130,13 +130,19 @@ export class Writer {
     switch (codeOf(err)) {
       case 'MRK_MARATHON_DEPLOYMENT_LOCKED':
         // Wait for the running deployment (its deployment_success event also re-queues the app).
+        // The read before the write showed none, so a lock that keeps coming is a contradiction
+        // as below: the queue backs off from the second one on.
         return { kind: 'retry', error, afterMs: this.d.lockRetryMs };
       case 'MRK_MARATHON_DEPLOYMENT_CAP':
         this.d.gate.capExceeded();
         return { kind: 'retry', error };
       case 'MRK_MARATHON_ALREADY_EXISTS':
       case 'MRK_MARATHON_NOT_FOUND':
-        // The app appeared or vanished behind our back: re-read at once and plan again.
+        // The write contradicts the read it was decided on (404 then 409 "already exists", or
+        // found then 404): the app appeared or vanished behind our back, so re-read at once and
+        // plan again. Once only: a Marathon (a proxy, a standby) whose reads and writes keep
+        // disagreeing would otherwise be written to in a tight loop; from the second failure
+        // in a row the work queue backs off (workqueue.ts, retryDelay).
         return { kind: 'retry', error, afterMs: 0 };
       case 'MRK_MARATHON_VALIDATION':
         return { kind: 'rejected', error };

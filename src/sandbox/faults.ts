@@ -26,7 +26,15 @@ export type FaultKind =
   /** Answer writes to `appId` (or to any app) with Marathon's 409 "App is locked" body. */
   | 'locked'
   /** Answer writes with Marathon's 403 deployment-cap body. */
-  | 'deployment-cap';
+  | 'deployment-cap'
+  /**
+   * Reads and writes of `appId` disagree, as behind a lagging proxy or a standby Marathon:
+   * reads say it does not exist (GET /v2/apps/{id} is 404, GET /v2/apps leaves it out) while
+   * writes see it, so creating it again is 409 "already exists".
+   */
+  | 'hidden'
+  /** The other disagreement: reads show `appId`, writes to it answer 404 "does not exist" without being handled. */
+  | 'missing-on-write';
 
 export const FAULT_KINDS: readonly FaultKind[] = [
   'status',
@@ -39,6 +47,8 @@ export const FAULT_KINDS: readonly FaultKind[] = [
   'reset-after',
   'locked',
   'deployment-cap',
+  'hidden',
+  'missing-on-write',
 ];
 
 export interface FaultSpec {
@@ -56,7 +66,7 @@ export interface FaultSpec {
   body?: JsonValue;
   /** For `latency`. */
   latencyMs?: number;
-  /** For `locked`: the app id whose writes are locked (any app when absent). */
+  /** For `locked`: the app id whose writes are locked (any app when absent). For `hidden` and `missing-on-write` (required): the app. */
   appId?: string;
 }
 
@@ -81,6 +91,9 @@ function checkSpec(spec: FaultSpec): string[] {
   if (spec.kind === 'status' && (!Number.isInteger(spec.status) || (spec.status as number) < 100 || (spec.status as number) > 599)) {
     problems.push(`status: expected an HTTP status code, got ${JSON.stringify(spec.status)}`);
   }
+  if ((spec.kind === 'hidden' || spec.kind === 'missing-on-write') && (typeof spec.appId !== 'string' || !spec.appId.startsWith('/'))) {
+    problems.push(`appId: expected the absolute id of the app whose reads and writes disagree, got ${JSON.stringify(spec.appId)}`);
+  }
   if (spec.kind === 'latency' && (typeof spec.latencyMs !== 'number' || spec.latencyMs < 0)) {
     problems.push(`latencyMs: expected a number from 0 and up, got ${JSON.stringify(spec.latencyMs)}`);
   }
@@ -90,8 +103,24 @@ function checkSpec(spec: FaultSpec): string[] {
 export interface RequestFacts {
   method: string;
   path: string;
-  /** The app id the request writes to, when it is a write to /v2/apps/{id}. */
+  /** The app id the request targets (/v2/apps/{id}..., or the id in a POST /v2/apps body). */
   appId?: string;
+}
+
+/** Whether an app-scoped fault concerns this request. */
+function concerns(f: Fault, req: RequestFacts): boolean {
+  switch (f.kind) {
+    case 'locked':
+    case 'deployment-cap':
+      return isWrite(req.method) && (f.kind !== 'locked' || f.appId === undefined || f.appId === req.appId);
+    case 'hidden':
+      // Reads of the app, and lists of apps (which then leave it out).
+      return req.method === 'GET' && (req.appId === f.appId || (req.appId === undefined && req.path === '/v2/apps'));
+    case 'missing-on-write':
+      return isWrite(req.method) && req.appId === f.appId;
+    default:
+      return true;
+  }
 }
 
 export class Faults {
@@ -137,8 +166,7 @@ export class Faults {
     for (const f of [...this.faults]) {
       if (f.method && f.method !== req.method) continue;
       if (f.pathPrefix && !req.path.startsWith(f.pathPrefix)) continue;
-      if ((f.kind === 'locked' || f.kind === 'deployment-cap') && !isWrite(req.method)) continue;
-      if (f.kind === 'locked' && f.appId !== undefined && f.appId !== req.appId) continue;
+      if (!concerns(f, req)) continue;
       const share = f.share ?? 1;
       // always draw, so that the sequence does not depend on which faults fired before
       const draw = this.random();

@@ -5,7 +5,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Socket } from 'node:net';
 import type { Logger } from '../log.js';
 import type { ApiRequest } from './api-apps.js';
-import { appLocked, MarathonApiError, tooManyDeployments } from './errors.js';
+import { appLocked, appNotFound, MarathonApiError, tooManyDeployments } from './errors.js';
 import type { Fault, Faults } from './faults.js';
 import { bodyForLog, json, queryOf, readBody, writeReply, type Reply } from './http-util.js';
 import { canonicalId } from './path-id.js';
@@ -30,7 +30,7 @@ function remoteAddressOf(req: IncomingMessage): string {
   return (req.socket.remoteAddress ?? '').replace(/^::ffff:/, '');
 }
 
-/** The app a write targets, for the `locked` fault. */
+/** The app a request targets, for the app-scoped faults (`locked`, `hidden`, `missing-on-write`). */
 function targetAppId(method: string, path: string, body: Buffer): string | undefined {
   if (path === '/v2/apps' && method === 'POST') {
     try {
@@ -141,6 +141,19 @@ export class SandboxServer {
           writeReply(res, json(err.status, err.body ?? null));
           return;
         }
+        case 'hidden':
+        case 'missing-on-write': {
+          // A list is handled, then the hidden app is left out of it; a read of the hidden
+          // app, or a write to one missing on write, is Marathon's 404.
+          if (fault.kind === 'hidden' && path === '/v2/apps') {
+            after.push(fault);
+            break;
+          }
+          const err = appNotFound(fault.appId ?? '');
+          entry.status = err.status;
+          writeReply(res, json(err.status, err.body ?? null));
+          return;
+        }
         case 'truncate':
         case 'reset-after':
           after.push(fault);
@@ -165,6 +178,11 @@ export class SandboxServer {
       // the write happened; the client never learns it
       req.socket.destroy();
       return;
+    }
+    const hidden = after.filter((f) => f.kind === 'hidden').map((f) => f.appId);
+    if (hidden.length > 0 && reply.status === 200 && reply.body !== undefined) {
+      const list = JSON.parse(reply.body.toString()) as { apps?: Array<{ id?: string }> };
+      reply = { ...reply, body: JSON.stringify({ ...list, apps: (list.apps ?? []).filter((a) => !hidden.includes(a.id)) }) };
     }
     if (after.some((f) => f.kind === 'truncate')) {
       const text = reply.body ?? '';

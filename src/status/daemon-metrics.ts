@@ -169,6 +169,25 @@ export function createDaemonMetrics(options: DaemonMetricsOptions = {}): DaemonM
     help: '1 when this instance writes to Marathon (leader or standalone), 0 for a follower.',
     collect: () => bit(probes.leader ? probes.leader() : store && store.role !== 'follower'),
   });
+  registry.gauge({
+    name: 'maracker_foreign_apps',
+    help: 'Apps of other maracker installations on this Marathon (never written by this one).',
+    collect: () => (store?.installation.name ? store.installation.foreign.count : undefined),
+  });
+  registry.gauge<'claimed'>({
+    name: 'maracker_legacy_apps',
+    help: 'Apps labelled before installations existed: claimed (declared here, relabelled with their next change) or not (never deleted from here).',
+    labelNames: ['claimed'],
+    collect: () => {
+      const i = store?.installation;
+      return i?.name
+        ? ([
+            [{ claimed: 'true' }, i.legacy.claimed],
+            [{ claimed: 'false' }, i.legacy.unclaimed.count],
+          ] as const)
+        : undefined;
+    },
+  });
   const gaps = registry.counter({
     name: 'maracker_event_stream_gaps_total',
     help: 'Times the Marathon event stream broke off; maracker re-lists Marathon after each.',

@@ -2,6 +2,7 @@
 // never rename or remove one. `maracker.app_status` in PostgreSQL carries the same values.
 
 import type { AppId } from '../model/app-id.js';
+import type { InstallationOrigin } from '../model/installation.js';
 import type { HealthStatus, Phase, Role, SourceState, SyncStatus } from '../model/status.js';
 import type { InstanceCounts } from './health.js';
 
@@ -96,12 +97,29 @@ export interface PruneEpisodeStatus {
   approvedAt: string | null;
 }
 
+/** This daemon's installation, and the apps on its Marathon it sees but does not own. */
+export interface InstallationStatus {
+  /** The installation, as its ownership label names it (`maracker.<name>`); null until known (read from the database). */
+  name: string | null;
+  /** `option` (--installation), `database` (generated once, stored there) or `derived` (from the manifests folder and the Marathon URL). */
+  origin: InstallationOrigin | null;
+  /** Apps of other maracker installations: never written by this one. Ids and owners only; at most 100 listed. */
+  foreign: { count: number; apps: Array<{ id: AppId; installation: string }> };
+  /**
+   * Apps labelled by a maracker before installations (`maracker.managed-by=maracker`):
+   * `claimed` ones are declared here and handled as ours, their label names this installation
+   * after their next change; `unclaimed` ones no source here declares: never deleted from here.
+   */
+  legacy: { claimed: number; unclaimed: { count: number; apps: AppId[] } };
+}
+
 export interface DaemonStatus {
   phase: Phase;
   /** Why the phase is what it is, for humans. */
   message: string;
   role: Role;
   instance: string;
+  installation: InstallationStatus;
   startedAt: string;
   /** The first full sync finished (what /readyz reports). */
   ready: boolean;

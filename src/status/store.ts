@@ -10,7 +10,8 @@
 import type { AppId } from '../model/app-id.js';
 import type { HEALTH, Role, SYNC } from '../model/status.js';
 import { BASIC_SCRUBBER, type Scrubber } from '../secrets/scrubber.js';
-import type { AppStatus, DaemonStatus, MarathonStatus, PruneStatus, SourceStatus } from './model.js';
+import type { Installation } from '../model/installation.js';
+import type { AppStatus, DaemonStatus, InstallationStatus, MarathonStatus, PruneStatus, SourceStatus } from './model.js';
 import { derivePhase } from './phase.js';
 
 export type AppStatusListener = (id: AppId, status: AppStatus | undefined) => void;
@@ -44,6 +45,7 @@ export class StatusStore {
     budget: { used: 0, limit: 0, windowSeconds: 0, freesAt: null, history: 'memory', loaded: false },
     episode: null,
   };
+  #installation: InstallationStatus = { name: null, origin: null, foreign: { count: 0, apps: [] }, legacy: { claimed: 0, unclaimed: { count: 0, apps: [] } } };
   #ready = false;
   #stopping = false;
   #declared: ReadonlySet<AppId> = new Set();
@@ -114,6 +116,22 @@ export class StatusStore {
     return this.#prune;
   }
 
+  /** This daemon's installation, once known. */
+  setInstallation(installation: Installation): void {
+    this.#installation = { ...this.#installation, name: installation.name, origin: installation.origin };
+    this.#touch();
+  }
+
+  /** What the installation sees of apps it does not own (foreign, legacy). */
+  setOwnership(report: Pick<InstallationStatus, 'foreign' | 'legacy'>): void {
+    this.#installation = { ...this.#installation, foreign: report.foreign, legacy: report.legacy };
+    this.#touch();
+  }
+
+  get installation(): InstallationStatus {
+    return this.#installation;
+  }
+
   setRole(role: Role): void {
     this.#role = role;
     this.#touch();
@@ -169,6 +187,7 @@ export class StatusStore {
       message,
       role: this.#role,
       instance: this.#instance,
+      installation: this.#installation,
       startedAt: this.#startedAt,
       ready: this.#ready,
       sources: this.#sources,

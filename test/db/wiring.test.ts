@@ -1,9 +1,10 @@
+import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MIGRATIONS } from '../../src/db/migration-list.js';
 import { startDatabase, type DatabaseOptions, type DatabaseWiring } from '../../src/db/wiring.js';
-import { silentLogger } from '../../src/log.js';
+import { createLogger, silentLogger } from '../../src/log.js';
 import { StatusStore } from '../../src/status/store.js';
-import { connect, psqlRows, until, usePostgres } from '../helpers/postgres.js';
+import { connect, psql, psqlRows, until, usePostgres } from '../helpers/postgres.js';
 import { appStatus } from '../status/fixtures.js';
 
 const server = usePostgres();
@@ -93,5 +94,38 @@ describe('startDatabase', () => {
     const client = await connect(url);
     await client.query(`INSERT INTO maracker.apps (id, spec) VALUES ('/demo/web', '{"cmd": "x"}')`);
     await until(() => d.db.source.snapshot().apps.has('/demo/web'), 'a row inserted afterwards');
+  });
+
+  it('gives every daemon sharing the database the same installation, generated once and kept across restarts', async () => {
+    const url = await server.database();
+    const a = await daemon(url, 'a');
+    const b = await daemon(url, 'b');
+    const [ia, ib] = await Promise.all([a.db.installation, b.db.installation]);
+    expect(ia).toEqual({ name: expect.stringMatching(/^db-[0-9a-f]{12}$/), origin: 'database' });
+    expect(ib).toEqual(ia);
+    expect(await psqlRows(url, 'SELECT name FROM maracker.installation')).toEqual([ia?.name]);
+    const again = await daemon(url, 'c');
+    expect(await again.db.installation).toEqual(ia);
+    // One row only, and only names Marathon selectors take unescaped.
+    expect((await psql(url, "INSERT INTO maracker.installation (name) VALUES ('second')")).code).not.toBe(0);
+    expect((await psql(url, "UPDATE maracker.installation SET name = 'a b'")).code).not.toBe(0);
+  });
+
+  it('waits, never inventing a new name, while the stored installation is missing', async () => {
+    const url = await server.database();
+    const first = await daemon(url, 'first');
+    await first.db.installation;
+    expect((await psql(url, 'DELETE FROM maracker.installation')).code).toBe(0);
+    const logged: string[] = [];
+    const logger = createLogger({ level: 'error', destination: new Writable({ write: (chunk: Buffer, _e, done) => (logged.push(chunk.toString()), done()) }) });
+    const late = await startDatabase(url, { ...FAST, logger, instance: 'late' });
+    running.push({ db: late });
+    let resolved = false;
+    void late.installation.then(() => (resolved = true));
+    await until(() => logged.some((l) => l.includes('MRK_DB_INSTALLATION_MISSING') || l.includes('is empty')), 'the failed read logged');
+    expect(resolved).toBe(false);
+    expect(await psqlRows(url, 'SELECT count(*) FROM maracker.installation')).toEqual(['0']);
+    expect((await psql(url, "INSERT INTO maracker.installation (name) VALUES ('mip-prod')")).code).toBe(0);
+    expect(await late.installation).toEqual({ name: 'mip-prod', origin: 'database' });
   });
 });

@@ -33,11 +33,14 @@ describe('maracker run against the sandbox', () => {
     const head = repo.commit('add web');
     const status = await eventually(synced(daemon, '/demo/web'), 'web Synced and Healthy');
     expect(status).toMatchObject({ source: 'web.yaml:1', instances: { desired: 2, running: 2, healthy: 2 }, url: 'http://web.localhost' });
-    expect(marathon.app('/demo/web')?.labels?.[LABEL_MANAGED_BY]).toBe('maracker');
     const doc = await eventually(async () => {
       const d = await daemon.status();
       return d.sources[0]?.revision === head ? d : undefined;
     }, 'the folder revision');
+    // No --installation and no database: a derived name, in status and in the ownership label.
+    expect(doc.installation).toMatchObject({ name: expect.stringMatching(/^auto-[0-9a-f]{12}$/), origin: 'derived' });
+    expect(marathon.app('/demo/web')?.labels?.[LABEL_MANAGED_BY]).toBe(`maracker.${doc.installation.name}`);
+    expect(daemon.output()).toContain('set --installation (MARACKER_INSTALLATION)');
     expect(doc.sources[0]).toMatchObject({ name: 'folder', state: 'Ready', dirty: false, apps: 1 });
     expect(describeWrites(appWrites(marathon))).toEqual(['POST /v2/apps']);
   });

@@ -118,6 +118,13 @@ describe('database source, end to end', () => {
     const handover = Date.now() - killedAt;
     await sql(url, `INSERT INTO maracker.apps (id, spec) VALUES ('/ha/after', '${spec()}')`);
     await eventually(() => marathon.app('/ha/after') !== undefined, 'the new leader applies a new row');
+    // One installation, stored in the database: the new leader owns what the old one created.
+    const installation = (await b.status()).installation;
+    const label = marathon.app('/ha/app-0')?.labels?.['maracker.managed-by'];
+    expect(installation).toMatchObject({ name: expect.stringMatching(/^db-[0-9a-f]{12}$/), origin: 'database', foreign: { count: 0 } });
+    expect(label).toBe(`maracker.${installation.name}`);
+    expect(marathon.app('/ha/after')?.labels?.['maracker.managed-by']).toBe(label);
+    expect((await b.status()).apps.filter((x) => x.sync === 'Conflict')).toEqual([]);
     console.log(`leader handover after SIGKILL: ${handover} ms`);
   }, 120_000);
 });

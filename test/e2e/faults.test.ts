@@ -144,6 +144,45 @@ describe('Marathon wiped behind maracker’s back', () => {
   });
 });
 
+describe('Marathon\'s reads and writes of one app disagree (a lagging proxy, a standby Marathon)', () => {
+  // Reads of /bad say 404 while a create of it is 409 "already exists". Seen before: the
+  // daemon re-read and re-created at once, forever: 260 POSTs in 12 s, the whole write budget.
+  it('backs off writing to that app while the others converge', async () => {
+    const s = await stack({
+      // No periodic resync inside the window: every POST of /bad below is a retry.
+      args: ['--resync-interval', '3600'],
+      before: ({ marathon }) => {
+        // maracker created /bad earlier; now its reads no longer see it.
+        marathon.preload(parseManifestText(manifestYaml({ name: 'bad' }), 'bad.yaml').apps.map((a) => a.definition));
+        marathon.faults.add({ kind: 'hidden', appId: '/bad' });
+      },
+    });
+    await s.repo.write('bad.yaml', manifestYaml({ name: 'bad' }));
+    await s.repo.write('good.yaml', apps('good', 20));
+    s.repo.commit('twenty apps, and one Marathon hides');
+    await eventually(async () => {
+      const st = await s.daemon.status();
+      return st.apps.filter((a) => a.id.startsWith('/good') && a.sync === 'Synced').length === 20;
+    }, 'the twenty other apps Synced', 60_000);
+    // Make the window long enough to tell a backoff from a loop, then count.
+    await eventually(() => appWrites(s.marathon, '/bad').length >= 5, 'five attempts at /bad', 60_000);
+    const posts = appWrites(s.marathon, '/bad');
+    const windowMs = Date.parse(s.marathon.requestLog().at(-1)?.time ?? '') - Date.parse(posts[0]?.time ?? '');
+    // Retries of one app: the first at once, then after 1, 2, 4 … s of backoff (±20 %), so a
+    // window of T ms holds at most 2 + log2(1 + T / 800) of them, however slow the machine.
+    const bound = 3 + Math.ceil(Math.log2(1 + windowMs / 800));
+    expect(posts.length).toBeLessThanOrEqual(bound);
+    // Only the first contradiction is re-read at once; each later attempt waits at least 0.8 s
+    // after the 409 before it, so no second holds more than the first two, however busy.
+    expect(busiestWindow(posts, 1000)).toBeLessThanOrEqual(2);
+    expect(posts.every((e) => e.method === 'POST' && e.status === 409)).toBe(true);
+    expect(await s.daemon.app('/bad')).toMatchObject({ sync: 'OutOfSync', lastError: { code: 'MRK_MARATHON_ALREADY_EXISTS' } });
+    // The others were never starved: one POST each.
+    const bad = new Set(appWrites(s.marathon, '/bad').map((e) => e.seq));
+    expect(appWrites(s.marathon).filter((e) => !bad.has(e.seq) && e.method === 'POST')).toHaveLength(20);
+  }, 120_000);
+});
+
 describe('Marathon refuses with its deployment cap (403)', () => {
   it('lowers its concurrency and converges without hammering', async () => {
     const s = await stack({ args: ['--max-deployments', '20'], sandbox: { deploymentDurationMs: 500, maxRunningDeployments: 2 } });

@@ -21,7 +21,7 @@
 //                     real planner; an owned app nobody declares; an unowned app changed.
 
 import type { AppId } from '../../src/model/app-id.js';
-import { LABEL_MANAGED_BY, LABEL_SOURCE, LABEL_SPEC_HASH, MANAGED_BY_VALUE } from '../../src/model/labels.js';
+import { installationOf, isMarackerApp, LABEL_MANAGED_BY, LABEL_SOURCE, LABEL_SPEC_HASH } from '../../src/model/labels.js';
 import type { MarathonApp } from '../../src/model/marathon.js';
 import { planApp } from '../../src/plan/plan.js';
 import type { RequestLogEntry } from '../../src/sandbox/request-log.js';
@@ -122,8 +122,9 @@ function labelsOf(body: Record<string, unknown> | undefined): Record<string, unk
   return record(body?.['labels']);
 }
 
+/** The body carries maracker's ownership label (of whichever installation the daemon is). */
 function owns(body: Record<string, unknown> | undefined): boolean {
-  return labelsOf(body)?.[LABEL_MANAGED_BY] === MANAGED_BY_VALUE;
+  return isMarackerApp(labelsOf(body) as Record<string, string> | undefined);
 }
 
 /** Whether a write body is the spec of this segment (spec-hash and instances; instances only for a scale). */
@@ -299,7 +300,7 @@ function checkOwnership(history: readonly HistoryEvent[], writes: readonly AppWr
       }
     }
     if ((w.kind === 'create' || w.kind === 'full') && !owns(w.body)) {
-      add('unowned-write', w, `${w.describe} sent a definition of ${w.id} without the ownership label ${LABEL_MANAGED_BY}=${MANAGED_BY_VALUE}`);
+      add('unowned-write', w, `${w.describe} sent a definition of ${w.id} without the ownership label ${LABEL_MANAGED_BY}`);
     } else if (w.kind === 'partial' && !created.has(w.id)) {
       add('unowned-write', w, `${w.describe} changed ${w.id} with a partial update, but maracker never created that app (no earlier write carried its ownership label)`);
     } else if (w.kind === 'delete' && !created.has(w.id)) {
@@ -404,24 +405,26 @@ export function checkFinalState(input: FinalInput): Violation[] {
         continue;
       }
       if (unowned.has(id) && !seg.app.adopt) {
-        if (app.labels?.[LABEL_MANAGED_BY] === MANAGED_BY_VALUE) add(id, `${id} was put into Marathon unowned, and it now carries the ownership label`);
+        if (isMarackerApp(app.labels)) add(id, `${id} was put into Marathon unowned, and it now carries the ownership label`);
         continue;
       }
-      if (app.labels?.[LABEL_MANAGED_BY] !== MANAGED_BY_VALUE) {
+      if (!isMarackerApp(app.labels)) {
         add(id, `${id} is declared but the app in Marathon lacks the ownership label`);
         continue;
       }
-      const action = planApp(seg.app, app);
+      // Judged as the installation that wrote it would judge it (the daemon's).
+      const installation = installationOf(app.labels?.[LABEL_MANAGED_BY]);
+      const action = planApp(seg.app, app, installation === undefined ? {} : { installation });
       if (action.kind !== 'noop') {
         const changes = action.kind === 'update' ? action.changes.map((c) => `${c.path}: ${JSON.stringify(c.before)} -> ${JSON.stringify(c.after)}`).join('; ') : action.kind;
         add(id, `${id} differs from its declaration (${describeSegment(seg)}): the planner says ${action.kind} (${changes})`);
       }
-    } else if (seg.kind === 'absent' && app && app.labels?.[LABEL_MANAGED_BY] === MANAGED_BY_VALUE && !unowned.has(id)) {
+    } else if (seg.kind === 'absent' && app && isMarackerApp(app.labels) && !unowned.has(id)) {
       add(id, `${id} is owned by maracker but no source declares it (${describeSegment(seg)})`);
     }
   }
   for (const app of input.apps) {
-    if (!finals.has(app.id) && app.labels?.[LABEL_MANAGED_BY] === MANAGED_BY_VALUE && !unowned.has(app.id)) {
+    if (!finals.has(app.id) && isMarackerApp(app.labels) && !unowned.has(app.id)) {
       add(app.id, `${app.id} is owned by maracker but no source ever declared it`);
     }
   }

@@ -9,7 +9,7 @@ import { mkdir, open, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import pg from 'pg';
 import { startSandbox, type Sandbox } from '../../src/sandbox/sandbox.js';
-import { LABEL_MANAGED_BY, MANAGED_BY_VALUE } from '../../src/model/labels.js';
+import { isMarackerApp } from '../../src/model/labels.js';
 import type { RequestLogEntry } from '../../src/sandbox/request-log.js';
 import { History, HARNESS_MARK, type FileChange, type HistoryEvent } from './history.js';
 import { appWrites, checkFinalState, checkInvariants, formatViolations, type CheckOptions, type Violation } from './invariants.js';
@@ -259,7 +259,7 @@ class Executor {
       case 'hand-scale': {
         const app = this.sb.app(op.id);
         // Only an app that is there and owned: a PUT to a missing id would create it.
-        if (!app || app.labels?.[LABEL_MANAGED_BY] !== MANAGED_BY_VALUE) {
+        if (!app || !isMarackerApp(app.labels)) {
           this.note(`(skipped: ${op.id} is not an owned app in Marathon right now)`);
           break;
         }

@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { onTestFinished } from 'vitest';
 import { listManifestFiles } from '../../src/manifest/folder.js';
-import { isManaged } from '../../src/model/labels.js';
+import { isMarackerApp } from '../../src/model/labels.js';
 import type { Sandbox } from '../../src/sandbox/sandbox.js';
 import { History, type FileChange, type RowChange, type SourceName } from './history.js';
 import { checkFinalState, checkInvariants, formatViolations, type CheckOptions, type Violation } from './invariants.js';
@@ -59,7 +59,7 @@ export async function watchInvariants(o: WatchOptions): Promise<InvariantWatch> 
   const t0 = Date.now();
   for (const app of sb.apps()) {
     known.add(app.id);
-    history.add(isManaged(app.labels) ? { kind: 'owned', start: t0, end: t0, id: app.id } : { kind: 'unowned', start: t0, end: t0, id: app.id, ...(app.version ? { version: app.version } : {}) });
+    history.add(isMarackerApp(app.labels) ? { kind: 'owned', start: t0, end: t0, id: app.id } : { kind: 'unowned', start: t0, end: t0, id: app.id, ...(app.version ? { version: app.version } : {}) });
   }
   const scanApps = (): void => {
     const now = Date.now();
@@ -67,7 +67,7 @@ export async function watchInvariants(o: WatchOptions): Promise<InvariantWatch> 
       if (known.has(app.id)) continue;
       known.add(app.id);
       // Someone other than maracker made it (maracker's creates carry the label).
-      if (!isManaged(app.labels)) history.add({ kind: 'unowned', start: now, end: now, id: app.id, ...(app.version ? { version: app.version } : {}) });
+      if (!isMarackerApp(app.labels)) history.add({ kind: 'unowned', start: now, end: now, id: app.id, ...(app.version ? { version: app.version } : {}) });
     }
   };
 

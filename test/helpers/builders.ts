@@ -1,16 +1,20 @@
 // Builders for the shapes tests pass around. The defaults describe one app, /demo/web, from
 // both sides: `desiredApp()` is what the manifest translator produces for it (only what the
-// user wrote, plus labels) and `marathonApp()` is what Marathon 1.10 answers for that same
-// app once deployed (defaults filled in, service port assigned, role and state attached).
-// So `desiredApp()` against `marathonApp()` is in sync, and a test states only what differs.
+// user wrote, plus labels), claimed for the installation TEST_INSTALLATION as the planner
+// claims it, and `marathonApp()` is what Marathon 1.10 answers for that same app once that
+// installation deployed it (defaults filled in, service port assigned, role and state
+// attached). So `desiredApp()` against `marathonApp()` is in sync, and a test states only
+// what differs.
 
 import type { DesiredApp } from '../../src/model/desired.js';
+import type { Installation } from '../../src/model/installation.js';
 import {
   fileSourceLabel,
   LABEL_MANAGED_BY,
   LABEL_SOURCE,
   LABEL_SPEC_HASH,
-  MANAGED_BY_VALUE,
+  LEGACY_MANAGED_BY,
+  managedByValue,
 } from '../../src/model/labels.js';
 import type { MarathonApp, MarathonAppDefinition } from '../../src/model/marathon.js';
 
@@ -18,10 +22,14 @@ export const DEMO_ID = '/demo/web';
 export const DEMO_FILE = 'demo.yaml';
 export const DEMO_SPEC_HASH = 'sha256:d0d0';
 
-/** maracker's ownership labels, as the translator writes them. */
+/** The installation the unit tests' daemon is. */
+export const TEST_INSTALLATION = 'test';
+export const TEST_INSTALLATION_OPTION: Installation = Object.freeze({ name: TEST_INSTALLATION, origin: 'option' });
+
+/** maracker's ownership labels, as the installation TEST_INSTALLATION writes them. */
 export function ownershipLabels(file = DEMO_FILE, specHash = DEMO_SPEC_HASH): Record<string, string> {
   return {
-    [LABEL_MANAGED_BY]: MANAGED_BY_VALUE,
+    [LABEL_MANAGED_BY]: managedByValue(TEST_INSTALLATION),
     [LABEL_SOURCE]: fileSourceLabel(file),
     [LABEL_SPEC_HASH]: specHash,
   };
@@ -133,6 +141,16 @@ export function marathonApp(overrides: Partial<MarathonApp> = {}): MarathonApp {
 /** A Marathon app with the same definition but no maracker labels (someone else deployed it). */
 export function unownedApp(overrides: Partial<MarathonApp> = {}): MarathonApp {
   return marathonApp({ labels: { ...DEMO_LABELS }, ...overrides });
+}
+
+/** /demo/web as a maracker before installations deployed it: `maracker.managed-by=maracker`. */
+export function legacyApp(overrides: Partial<MarathonApp> = {}): MarathonApp {
+  return marathonApp({ labels: { ...DEMO_LABELS, ...ownershipLabels(), [LABEL_MANAGED_BY]: LEGACY_MANAGED_BY }, ...overrides });
+}
+
+/** /demo/web as another installation deployed it. */
+export function foreignApp(installation: string, overrides: Partial<MarathonApp> = {}): MarathonApp {
+  return marathonApp({ labels: { ...DEMO_LABELS, ...ownershipLabels(), [LABEL_MANAGED_BY]: managedByValue(installation) }, ...overrides });
 }
 
 /** `app` with maracker's ownership labels added, as after maracker wrote or adopted it. */

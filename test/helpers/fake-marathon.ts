@@ -6,6 +6,7 @@ import type { DeploymentRef, MarathonApp, MarathonAppDefinition, MarathonDeploym
 import { MarackerError } from '../../src/errors.js';
 import type { ControllerMarathon } from '../../src/reconcile/controller.js';
 import type { EventSubscription } from '../../src/reconcile/ports.js';
+import { matchesSelectors, parseLabelSelector } from '../../src/sandbox/label-selector.js';
 
 export class FakeMarathonError extends MarackerError {}
 
@@ -15,6 +16,12 @@ export class FakeMarathon implements ControllerMarathon {
   /** Errors to throw, by "METHOD id" or "METHOD" (consumed one per call). */
   readonly failures = new Map<string, unknown[]>();
   deployments: MarathonDeployment[] = [];
+  /**
+   * Apps whose reads and writes disagree, as behind a proxy or a standby Marathon (the
+   * sandbox's faults of the same names): 'hidden' reads say 404 and lists leave the app out
+   * while writes see it; 'missing-on-write' reads show it while writes answer 404.
+   */
+  readonly disagree = new Map<string, 'hidden' | 'missing-on-write'>();
   #seq = 0;
   #listeners: Array<{ onEvent(e: MarathonEvent): void; onGap(reason: string): void }> = [];
 
@@ -36,6 +43,7 @@ export class FakeMarathon implements ControllerMarathon {
 
   #record(call: string, method: string, id?: string): void {
     this.calls.push(call);
+    if (id !== undefined && method !== 'GET' && this.disagree.get(id) === 'missing-on-write') throw new FakeMarathonError('MRK_MARATHON_NOT_FOUND', `App '${id}' does not exist`);
     for (const key of [id ? `${method} ${id}` : undefined, method]) {
       if (!key) continue;
       const list = this.failures.get(key);
@@ -49,14 +57,14 @@ export class FakeMarathon implements ControllerMarathon {
 
   async listApps(opts?: { label?: string }): Promise<MarathonApp[]> {
     this.#record(`GET /v2/apps${opts?.label ? `?label=${opts.label}` : ''}`, 'LIST');
-    const [key, value] = (opts?.label ?? '').split('==');
-    return [...this.apps.values()].filter((a) => !key || a.labels?.[key] === value).map((a) => structuredClone(a));
+    const selectors = parseLabelSelector(opts?.label ?? '');
+    return [...this.apps.values()].filter((a) => matchesSelectors(selectors, a.labels) && this.disagree.get(a.id) !== 'hidden').map((a) => structuredClone(a));
   }
 
   async getApp(id: string): Promise<MarathonApp> {
     this.#record(`GET ${id}`, 'GET', id);
     const app = this.apps.get(id);
-    if (!app) throw new FakeMarathonError('MRK_MARATHON_NOT_FOUND', `App '${id}' does not exist`);
+    if (!app || this.disagree.get(id) === 'hidden') throw new FakeMarathonError('MRK_MARATHON_NOT_FOUND', `App '${id}' does not exist`);
     return structuredClone(app);
   }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { OWNERSHIP_SELECTOR } from '../../src/model/labels.js';
+import { ownershipSelector } from '../../src/model/labels.js';
 import type { MarathonAppDefinition } from '../../src/model/marathon.js';
 import { MarathonBadBodyError, MarathonConnectionError, MarathonTimeoutError } from '../../src/marathon/errors.js';
 import { rejection, testClient } from './helpers/client.js';
@@ -15,13 +15,13 @@ describe('MarathonClient reads', () => {
   it('lists the apps of a real Marathon 1.5 answer', async () => {
     const server = await startServer((_req, res) => json(res, 200, fixture('marathon15_apps.json')));
     const { client } = testClient(server.url);
-    const apps = await client.listApps({ label: OWNERSHIP_SELECTOR, embed: ['apps.tasks', 'apps.counts'] });
+    const apps = await client.listApps({ label: ownershipSelector('mip'), embed: ['apps.tasks', 'apps.counts'] });
     expect(apps.map((a) => a.id)).toEqual(['/pywebserver']);
     expect(apps[0]).toMatchObject({ instances: 1, container: { docker: { image: 'python:3' } }, version: '2017-07-19T17:34:41.967Z' });
     expect(apps[0]!.tasks).toHaveLength(1);
     const url = new URL(server.received[0]!.url, server.url);
     expect(url.pathname).toBe('/v2/apps');
-    expect(url.searchParams.get('label')).toBe('maracker.managed-by==maracker');
+    expect(url.searchParams.get('label')).toBe('maracker.managed-by in (maracker,maracker.mip)');
     expect(url.searchParams.getAll('embed')).toEqual(['apps.tasks', 'apps.counts']);
     expect(server.received[0]!.headers.accept).toBe('application/json');
   });

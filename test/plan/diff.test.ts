@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LABEL_SOURCE, LABEL_SPEC_HASH } from '../../src/model/labels.js';
+import { LABEL_MANAGED_BY, LABEL_SOURCE, LABEL_SPEC_HASH, LEGACY_MANAGED_BY } from '../../src/model/labels.js';
 import type { MarathonApp, MarathonAppDefinition } from '../../src/model/marathon.js';
 import { diffApp } from '../../src/plan/diff.js';
 import { desiredApp, desiredFrom, marathonApp, ownershipLabels } from '../helpers/builders.js';
@@ -290,7 +290,24 @@ describe('diffApp', () => {
     it('reports a missing ownership label', () => {
       const labels: Record<string, string> = { ...marathonApp().labels };
       delete labels['maracker.managed-by'];
-      expect(diffApp(desiredApp(), marathonApp({ labels }))).toEqual([{ path: 'labels.maracker.managed-by', before: undefined, after: 'maracker' }]);
+      expect(diffApp(desiredApp(), marathonApp({ labels }))).toEqual([{ path: 'labels.maracker.managed-by', before: undefined, after: 'maracker.test' }]);
+    });
+
+    it('ignores an ownership label that names no installation (written before installations) alone: upgrading restarts nothing', () => {
+      const legacy = marathonApp({ labels: { ...marathonApp().labels, [LABEL_MANAGED_BY]: LEGACY_MANAGED_BY } });
+      expect(diffApp(desiredApp(), legacy)).toEqual([]);
+    });
+
+    it('moves a legacy ownership label to the installation with the next real change', () => {
+      const legacy = marathonApp({ labels: { ...marathonApp().labels, [LABEL_MANAGED_BY]: LEGACY_MANAGED_BY } });
+      expect(diffApp(desiredApp({ mem: 512 }), legacy).map((c) => c.path)).toEqual(['mem']);
+      // The change is sent as the whole desired definition, which names the installation.
+      expect(desiredApp({ mem: 512 }).definition.labels?.[LABEL_MANAGED_BY]).toBe('maracker.test');
+    });
+
+    it('reports another installation\'s ownership label as a change (the planner never gets there: it is a conflict)', () => {
+      const foreign = marathonApp({ labels: { ...marathonApp().labels, [LABEL_MANAGED_BY]: 'maracker.staging' } });
+      expect(diffApp(desiredApp(), foreign)).toEqual([{ path: 'labels.maracker.managed-by', before: 'maracker.staging', after: 'maracker.test' }]);
     });
   });
 

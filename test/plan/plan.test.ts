@@ -3,9 +3,11 @@ import { errorCode } from '../../src/errors.js';
 import { isInSync, type Action } from '../../src/model/plan.js';
 import { PlanInputError } from '../../src/plan/errors.js';
 import { plan, planApp } from '../../src/plan/plan.js';
-import { desiredApp, marathonApp, unownedApp } from '../helpers/builders.js';
+import { LABEL_MANAGED_BY, LEGACY_MANAGED_BY } from '../../src/model/labels.js';
+import { desiredApp, foreignApp, legacyApp, marathonApp, TEST_INSTALLATION, unownedApp } from '../helpers/builders.js';
 
 const kinds = (actions: readonly Action[]) => actions.map((a) => `${a.kind} ${a.id}`);
+const AS_TEST = { installation: TEST_INSTALLATION };
 
 describe('planApp', () => {
   it('creates a declared app Marathon does not have', () => {
@@ -35,7 +37,11 @@ describe('planApp', () => {
   });
 
   it('deletes an owned app no source declares', () => {
-    expect(planApp(undefined, marathonApp())).toMatchObject({ kind: 'delete', id: '/demo/web' });
+    expect(planApp(undefined, marathonApp(), AS_TEST)).toMatchObject({ kind: 'delete', id: '/demo/web' });
+  });
+
+  it('deletes nothing when it is not told which installation it plans for', () => {
+    expect(planApp(undefined, marathonApp())).toBeUndefined();
   });
 
   it('never touches an app it does not own and nothing declares', () => {
@@ -53,9 +59,43 @@ describe('planApp', () => {
   });
 
   it('keeps an owned undeclared app when pruning is off or its id is kept', () => {
-    expect(planApp(undefined, marathonApp(), { prune: false })).toBeUndefined();
-    expect(planApp(undefined, marathonApp(), { keep: new Set(['/demo/web']) })).toBeUndefined();
-    expect(planApp(undefined, marathonApp(), { keep: new Set(['/demo/other']) })).toMatchObject({ kind: 'delete' });
+    expect(planApp(undefined, marathonApp(), { ...AS_TEST, prune: false })).toBeUndefined();
+    expect(planApp(undefined, marathonApp(), { ...AS_TEST, keep: new Set(['/demo/web']) })).toBeUndefined();
+    expect(planApp(undefined, marathonApp(), { ...AS_TEST, keep: new Set(['/demo/other']) })).toMatchObject({ kind: 'delete' });
+  });
+
+  it('claims a declared app for the installation it plans for', () => {
+    const translated = desiredApp({}, {});
+    translated.definition.labels = { ...translated.definition.labels, [LABEL_MANAGED_BY]: LEGACY_MANAGED_BY };
+    const created = planApp(translated, undefined, { installation: 'team-a' });
+    expect(created.kind === 'create' && created.desired.definition.labels?.[LABEL_MANAGED_BY]).toBe('maracker.team-a');
+    expect(translated.definition.labels[LABEL_MANAGED_BY]).toBe(LEGACY_MANAGED_BY);
+  });
+
+  describe('ownership by installation', () => {
+    it('leaves another installation\'s app alone: a conflict naming it, adopt or not', () => {
+      expect(planApp(desiredApp({ mem: 999 }), foreignApp('staging'), AS_TEST)).toMatchObject({ kind: 'conflict', reason: 'foreign', owner: 'staging' });
+      expect(planApp(desiredApp({}, { adopt: true }), foreignApp('staging'), AS_TEST)).toMatchObject({ kind: 'conflict', reason: 'foreign', owner: 'staging' });
+    });
+
+    it('never deletes another installation\'s app', () => {
+      expect(planApp(undefined, foreignApp('staging'), AS_TEST)).toBeUndefined();
+    });
+
+    it('accepts a legacy app it declares, and sees the label alone as no change (no restart)', () => {
+      expect(planApp(desiredApp(), legacyApp(), AS_TEST)).toMatchObject({ kind: 'noop' });
+      expect(planApp(desiredApp({ instances: 4 }), legacyApp(), AS_TEST)).toMatchObject({ kind: 'update', mode: 'scale', changes: [{ path: 'instances' }] });
+    });
+
+    it('writes the installation into a legacy app\'s label with its next real change', () => {
+      const action = planApp(desiredApp({ mem: 512 }), legacyApp(), AS_TEST);
+      expect(action).toMatchObject({ kind: 'update', mode: 'restart', changes: [{ path: 'mem' }] });
+      expect(action.kind === 'update' && action.desired.definition.labels?.[LABEL_MANAGED_BY]).toBe('maracker.test');
+    });
+
+    it('never deletes a legacy app it does not declare: it may be another installation\'s', () => {
+      expect(planApp(undefined, legacyApp(), AS_TEST)).toBeUndefined();
+    });
   });
 
   it('has nothing to say when neither side has the app', () => {
@@ -72,9 +112,26 @@ describe('plan', () => {
     const result = plan(
       [desiredApp({ id: '/a/new' }), desiredApp({ id: '/a/scaled', instances: 4 }), desiredApp({ id: '/a/same' }), desiredApp({ id: '/a/theirs' })],
       [marathonApp({ id: '/a/scaled' }), marathonApp({ id: '/a/same' }), unownedApp({ id: '/a/theirs' }), marathonApp({ id: '/a/gone' }), unownedApp({ id: '/a/other' })],
+      AS_TEST,
     );
     expect(kinds(result.actions)).toEqual(['create /a/new', 'update /a/scaled', 'delete /a/gone', 'conflict /a/theirs', 'noop /a/same']);
     expect(isInSync(result)).toBe(false);
+  });
+
+  it('plans only its own installation\'s apps, among several installations and legacy apps', () => {
+    const result = plan(
+      [desiredApp({ id: '/mine' }), desiredApp({ id: '/shared' }), desiredApp({ id: '/old/declared' })],
+      [
+        marathonApp({ id: '/mine' }),
+        foreignApp('staging', { id: '/shared' }),
+        foreignApp('staging', { id: '/theirs' }),
+        legacyApp({ id: '/old/declared' }),
+        legacyApp({ id: '/old/undeclared' }),
+        marathonApp({ id: '/mine/gone' }),
+      ],
+      AS_TEST,
+    );
+    expect(kinds(result.actions)).toEqual(['delete /mine/gone', 'conflict /shared', 'noop /mine', 'noop /old/declared']);
   });
 
   it('is in sync when every app matches', () => {
@@ -85,8 +142,8 @@ describe('plan', () => {
 
   it('emits no delete with prune off, and none for kept ids', () => {
     const actual = [marathonApp({ id: '/a' }), marathonApp({ id: '/b' })];
-    expect(plan([], actual, { prune: false }).actions).toEqual([]);
-    expect(kinds(plan([], actual, { keep: new Set(['/a']) }).actions)).toEqual(['delete /b']);
+    expect(plan([], actual, { ...AS_TEST, prune: false }).actions).toEqual([]);
+    expect(kinds(plan([], actual, { ...AS_TEST, keep: new Set(['/a']) }).actions)).toEqual(['delete /b']);
   });
 
   it('orders creates and updates after their dependencies, ties by id', () => {
@@ -113,6 +170,7 @@ describe('plan', () => {
     const result = plan(
       [],
       [marathonApp({ id: '/old/db' }), marathonApp({ id: '/old/web', dependencies: ['/old/api'] }), marathonApp({ id: '/old/api', dependencies: ['db'] })],
+      AS_TEST,
     );
     expect(kinds(result.actions)).toEqual(['delete /old/web', 'delete /old/api', 'delete /old/db']);
   });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Plan } from '../../src/model/plan.js';
 import { plan } from '../../src/plan/plan.js';
 import { planToJson, renderPlan } from '../../src/plan/render.js';
-import { desiredApp, marathonApp, unownedApp } from '../helpers/builders.js';
+import { desiredApp, foreignApp, marathonApp, TEST_INSTALLATION, unownedApp } from '../helpers/builders.js';
 
 function smallPlan(): Plan {
   return plan(
@@ -20,6 +20,7 @@ function smallPlan(): Plan {
       marathonApp({ id: '/demo/same' }),
       marathonApp({ id: '/demo/old' }),
     ],
+    { installation: TEST_INSTALLATION },
   );
 }
 
@@ -58,6 +59,12 @@ describe('renderPlan', () => {
 
   it('counts conflicts even when there is nothing to apply', () => {
     expect(renderPlan(plan([desiredApp()], [unownedApp()]))).toMatch(/\nNo changes to apply\. 1 in conflict\.\n$/);
+  });
+
+  it('names the installation that owns an app in conflict', () => {
+    const result = plan([desiredApp()], [foreignApp('staging')], { installation: TEST_INSTALLATION });
+    expect(renderPlan(result)).toContain('! /demo/web (conflict: exists in Marathon, owned by maracker installation "staging"; never changed from here)\n');
+    expect(planToJson(result).actions).toEqual([{ kind: 'conflict', id: '/demo/web', reason: 'foreign', owner: 'staging' }]);
   });
 });
 

@@ -9,7 +9,7 @@ import type { PruneDeletion } from '../../src/reconcile/prune-budget.js';
 import { DEFAULT_PRUNE_GUARD } from '../../src/reconcile/prune-guard.js';
 import type { PruneLedger } from '../../src/reconcile/prune-ledger.js';
 import { StatusStore } from '../../src/status/store.js';
-import { desiredApp, marathonApp } from '../helpers/builders.js';
+import { desiredApp, marathonApp, TEST_INSTALLATION_OPTION } from '../helpers/builders.js';
 import { FakeMarathon } from '../helpers/fake-marathon.js';
 import { recordingLogger } from '../helpers/log-lines.js';
 import { flush, ManualClock } from '../helpers/manual-clock.js';
@@ -61,6 +61,7 @@ function setup(o: { apps: AppId[]; clock?: ManualClock; marathon?: FakeMarathon;
     marathonUrl: 'http://marathon',
     status,
     leadership: ALWAYS_LEADER,
+    installation: TEST_INSTALLATION_OPTION,
     logger: log.logger,
     timers: clock,
     random: () => 0.5,

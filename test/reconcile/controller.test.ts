@@ -1,11 +1,12 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../src/log.js';
+import { Writable } from 'node:stream';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createLogger, silentLogger, type Logger } from '../../src/log.js';
 import type { Role } from '../../src/model/status.js';
-import { Controller, type ControllerOptions } from '../../src/reconcile/controller.js';
+import { Controller, type ControllerDeps, type ControllerOptions } from '../../src/reconcile/controller.js';
 import { ALWAYS_LEADER, type Leadership } from '../../src/reconcile/ports.js';
 import { DEFAULT_PRUNE_GUARD } from '../../src/reconcile/prune-guard.js';
 import { StatusStore } from '../../src/status/store.js';
-import { desiredApp, marathonApp, unownedApp } from '../helpers/builders.js';
+import { desiredApp, foreignApp, legacyApp, marathonApp, TEST_INSTALLATION_OPTION, unownedApp } from '../helpers/builders.js';
 import { FakeMarathon, FakeMarathonError } from '../helpers/fake-marathon.js';
 import { ManualClock } from '../helpers/manual-clock.js';
 import { MemorySource } from '../helpers/memory-source.js';
@@ -43,18 +44,31 @@ async function settle(): Promise<void> {
   await new Promise((r) => setTimeout(r, 50));
 }
 
-function setup(opts: { options?: Partial<ControllerOptions>; sources?: MemorySource[]; leadership?: Leadership; role?: Role; timers?: ManualClock } = {}) {
+function setup(
+  opts: {
+    options?: Partial<ControllerOptions>;
+    sources?: MemorySource[];
+    leadership?: Leadership;
+    role?: Role;
+    random?: () => number;
+    installation?: ControllerDeps['installation'];
+    logger?: Logger;
+    timers?: ManualClock;
+  } = {},
+) {
   const marathon = new FakeMarathon();
   const sources = opts.sources ?? [new MemorySource('folder')];
   const status = new StatusStore({ instance: 't', marathonUrl: 'http://marathon', role: opts.role ?? 'standalone' });
   const controller = new Controller({
     sources,
+    installation: opts.installation ?? TEST_INSTALLATION_OPTION,
     marathon,
     marathonUrl: 'http://marathon',
     status,
     leadership: opts.leadership ?? ALWAYS_LEADER,
-    logger: silentLogger(),
-    ...(opts.timers ? { timers: opts.timers, random: () => 0.5 } : {}),
+    logger: opts.logger ?? silentLogger(),
+    ...(opts.random ? { random: opts.random } : {}),
+    ...(opts.timers ? { timers: opts.timers, ...(opts.random ? {} : { random: () => 0.5 }) } : {}),
     options: { ...OPTIONS, ...opts.options },
   });
   stops.push(() => controller.stop(1000));
@@ -96,7 +110,12 @@ describe('Controller', () => {
     source.set({ apps: [desiredApp()] });
     await controller.start();
     await until(() => status.ready);
-    expect(marathon.calls).toEqual(['GET /v2/apps?label=maracker.managed-by==maracker', 'GET /demo/web', 'POST /demo/web']);
+    expect(marathon.calls).toEqual([
+      'GET /v2/apps?label=maracker.managed-by in (maracker,maracker.test)',
+      'GET /v2/apps?label=maracker.managed-by notin (maracker,maracker.test)',
+      'GET /demo/web',
+      'POST /demo/web',
+    ]);
     expect(status.getApp('/demo/web')).toMatchObject({ sync: 'OutOfSync', pendingChanges: ['(create)'] });
     expect(status.getApp('/demo/web')?.lastAppliedAt).not.toBeNull();
   });
@@ -273,7 +292,7 @@ describe('Controller', () => {
     source.set({ apps: [] });
     await controller.start();
     await until(() => status.ready);
-    const lists = () => marathon.calls.filter((c) => c.startsWith('GET /v2/apps')).length;
+    const lists = () => marathon.calls.filter((c) => c.startsWith('GET /v2/apps?label=maracker.managed-by in')).length;
     const before = lists();
     marathon.gap('stream reconnected');
     await until(() => lists() === before + 1, 'resync after gap');
@@ -396,5 +415,166 @@ describe('Controller and a deployment that never finishes', () => {
     await controller.start();
     await until(() => marathon.writes().length === 2, 'the second write once the stuck deployment timed out');
     expect(marathon.writes()).toEqual(['POST /demo/a', 'POST /demo/b']);
+  });
+});
+
+describe('Controller when Marathon\'s reads and writes of one app disagree', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  // A proxy or a standby Marathon: the read says 404 and the create says 409 "already exists"
+  // (or the read finds the app and the update says 404). Seen: 260 POSTs in 12 s, forever.
+  it.each([
+    ['a read says 404, the create says "already exists"', 'hidden', 'POST /demo/bad', desiredApp({ id: '/demo/bad' })],
+    ['a read finds the app, the update says 404', 'missing-on-write', 'PUT /demo/bad', desiredApp({ id: '/demo/bad', mem: 999 })],
+  ] as const)('%s: re-reads once at once, then backs off, while other apps converge', async (_, fault, write, bad) => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    const { marathon, source, status, controller } = setup({ random: () => 0.5 });
+    marathon.seed(marathonApp({ id: '/demo/bad' }));
+    marathon.disagree.set('/demo/bad', fault);
+    source.set({ apps: [bad, desiredApp({ id: '/demo/good' })] });
+    await controller.start();
+    await vi.advanceTimersByTimeAsync(600_000);
+    const attempts = marathon.writes().filter((w) => w === write).length;
+    // At 0 s, again at once, then after 2, 4, 8 … s of backoff (capped at 5 min): 10 in 10 min.
+    expect(attempts).toBe(10);
+    expect(marathon.writes().filter((w) => w !== write)).toEqual(['POST /demo/good']);
+    expect(status.getApp('/demo/bad')).toMatchObject({ sync: 'OutOfSync', lastError: { code: fault === 'hidden' ? 'MRK_MARATHON_ALREADY_EXISTS' : 'MRK_MARATHON_NOT_FOUND' } });
+    await controller.stop(0);
+  });
+
+  it('backs off an error it cannot classify from the first failure on', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    const { marathon, source, controller } = setup({ random: () => 0.5 });
+    for (let i = 0; i < 100; i++) marathon.failNext('POST /demo/bad', new FakeMarathonError('MRK_MARATHON_SERVER_ERROR', '500 from a proxy'));
+    source.set({ apps: [desiredApp({ id: '/demo/bad' }), desiredApp({ id: '/demo/good' })] });
+    await controller.start();
+    await vi.advanceTimersByTimeAsync(600_000);
+    // At 0 s, then after 1, 2, 4 … s (capped at 5 min): 10 in 10 min.
+    expect(marathon.writes().filter((w) => w === 'POST /demo/bad')).toHaveLength(10);
+    expect(marathon.writes().filter((w) => w !== 'POST /demo/bad')).toEqual(['POST /demo/good']);
+    await controller.stop(0);
+  });
+});
+
+/** A logger whose lines the test reads. */
+function recordingLogger(): { logger: Logger; lines: () => Array<{ msg: string; appId?: string; level: number }> } {
+  const text: string[] = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      text.push(chunk.toString());
+      done();
+    },
+  });
+  return { logger: createLogger({ level: 'debug', destination }), lines: () => text.join('').split('\n').filter(Boolean).map((l) => JSON.parse(l)) };
+}
+
+describe('Controller and other installations on the same Marathon', () => {
+  // sample-controller's TestNotControlledByUs: a fixture of apps owned by someone else, and
+  // the exact list of calls made, which must contain no write to them.
+  it('writes only its own apps: another installation\'s are never changed nor deleted, an id declared by both is a Conflict', async () => {
+    const { marathon, source, status, controller } = setup();
+    marathon.seed(
+      marathonApp({ id: '/mine' }),
+      marathonApp({ id: '/mine/undeclared' }),
+      foreignApp('staging', { id: '/shared', instances: 9 }),
+      foreignApp('staging', { id: '/theirs' }),
+      foreignApp('team-b', { id: '/team-b/api' }),
+    );
+    source.set({ apps: [desiredApp({ id: '/mine' }), desiredApp({ id: '/shared' })] });
+    await controller.start();
+    await until(() => status.ready);
+    await until(() => marathon.writes().length === 1, 'the prune of this installation\'s undeclared app');
+    await settle();
+    expect(marathon.writes()).toEqual(['DELETE /mine/undeclared']);
+    expect(marathon.calls.filter((c) => c.startsWith('GET /v2/apps'))).toEqual([
+      'GET /v2/apps?label=maracker.managed-by in (maracker,maracker.test)',
+      'GET /v2/apps?label=maracker.managed-by notin (maracker,maracker.test)',
+    ]);
+    expect(status.getApp('/shared')).toMatchObject({ sync: 'Conflict', lastError: { code: 'foreign' } });
+    expect(status.getApp('/shared')?.lastError?.message).toContain('belongs to maracker installation "staging"');
+    expect(status.getApp('/theirs')).toBeUndefined();
+    expect(status.snapshot().installation).toEqual({
+      name: 'test',
+      origin: 'option',
+      foreign: {
+        count: 3,
+        apps: [
+          { id: '/shared', installation: 'staging' },
+          { id: '/team-b/api', installation: 'team-b' },
+          { id: '/theirs', installation: 'staging' },
+        ],
+      },
+      legacy: { claimed: 0, unclaimed: { count: 0, apps: [] } },
+    });
+    // A resync and an event naming a foreign app change nothing.
+    await controller.resync('test');
+    marathon.emit({ eventType: 'api_post_event', appDefinition: { id: '/shared' } });
+    await settle();
+    expect(marathon.writes()).toEqual(['DELETE /mine/undeclared']);
+  });
+
+  it('accepts a legacy app (labelled before installations) only while it declares it, without rewriting it, and never deletes one', async () => {
+    const { marathon, source, status, controller } = setup();
+    marathon.seed(legacyApp({ id: '/old/declared' }), legacyApp({ id: '/old/scaled' }), legacyApp({ id: '/old/undeclared' }));
+    source.set({ apps: [desiredApp({ id: '/old/declared' }), desiredApp({ id: '/old/scaled', instances: 3 })] });
+    await controller.start();
+    await until(() => status.ready);
+    await settle();
+    // Scaling keeps tasks (and the old label); the label alone is no reason to restart.
+    expect(marathon.writes()).toEqual(['SCALE /old/scaled 3']);
+    expect(status.getApp('/old/declared')).toMatchObject({ sync: 'Synced' });
+    expect(status.getApp('/old/undeclared')).toBeUndefined();
+    expect(marathon.apps.get('/old/declared')?.labels?.['maracker.managed-by']).toBe('maracker');
+    expect(status.snapshot().installation.legacy).toEqual({ claimed: 2, unclaimed: { count: 1, apps: ['/old/undeclared'] } });
+    // A real change moves the label to the installation.
+    source.set({ apps: [desiredApp({ id: '/old/declared', mem: 512 }), desiredApp({ id: '/old/scaled', instances: 3 })] });
+    await until(() => marathon.writes().length === 2, 'the update');
+    expect(marathon.writes()).toEqual(['SCALE /old/scaled 3', 'PUT /old/declared']);
+    expect(marathon.apps.get('/old/declared')?.labels?.['maracker.managed-by']).toBe('maracker.test');
+    await controller.resync('test');
+    await settle();
+    expect(status.snapshot().installation.legacy).toEqual({ claimed: 1, unclaimed: { count: 1, apps: ['/old/undeclared'] } });
+    // No longer declared: the legacy app stays (it may be someone else's); our own goes.
+    source.set({ apps: [] });
+    await until(() => marathon.writes().length === 3, 'the prune of the relabelled app');
+    await settle();
+    expect(marathon.writes()).toEqual(['SCALE /old/scaled 3', 'PUT /old/declared', 'DELETE /old/declared']);
+    expect(marathon.apps.has('/old/scaled')).toBe(true);
+  });
+
+  it('logs each foreign app once, not once per pass', async () => {
+    const { logger, lines } = recordingLogger();
+    const { marathon, source, status, controller } = setup({ logger });
+    marathon.seed(foreignApp('staging', { id: '/theirs' }), foreignApp('staging', { id: '/shared' }));
+    source.set({ apps: [desiredApp({ id: '/shared' })] });
+    await controller.start();
+    await until(() => status.ready);
+    for (let i = 0; i < 3; i++) await controller.resync('test');
+    await settle();
+    const about = (id: string) => lines().filter((l) => l.appId === id && /installation "staging"/.test(l.msg));
+    expect(about('/theirs')).toHaveLength(1);
+    expect(about('/shared')).toHaveLength(1);
+    expect(about('/shared')[0]?.msg).toContain('Conflict');
+    expect(marathon.writes()).toEqual([]);
+  });
+
+  it('lists and writes nothing before it knows its installation (read from the database)', async () => {
+    let resolve: (i: { name: string; origin: 'database' }) => void = () => undefined;
+    const installation = new Promise<{ name: string; origin: 'database' }>((r) => (resolve = r));
+    const { marathon, source, status, controller } = setup({ installation });
+    marathon.seed(foreignApp('db-other', { id: '/demo/web' }), marathonApp({ id: '/demo/gone', labels: { 'maracker.managed-by': 'maracker.db-1234' } }));
+    source.set({ apps: [desiredApp()] });
+    await controller.start();
+    await settle();
+    expect(marathon.calls).toEqual([]);
+    expect(status.snapshot().installation).toMatchObject({ name: null, origin: null });
+    resolve({ name: 'db-1234', origin: 'database' });
+    await until(() => status.ready);
+    await until(() => marathon.writes().length === 1);
+    expect(marathon.writes()).toEqual(['DELETE /demo/gone']);
+    expect(status.snapshot().installation).toMatchObject({ name: 'db-1234', origin: 'database' });
+    expect(status.getApp('/demo/web')).toMatchObject({ sync: 'Conflict' });
   });
 });

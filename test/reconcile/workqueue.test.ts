@@ -149,6 +149,50 @@ describe('WorkQueue', () => {
     expect(calls).toHaveLength(3);
   });
 
+  it('uses a known retry delay for the first failure in a row only, then backs off', async () => {
+    // A Marathon whose reads and writes of one app disagree: every reconcile fails with
+    // "re-read at once" (afterMs 0). Only the first retry is immediate.
+    const calls: number[] = [];
+    const q = new WorkQueue({
+      concurrency: 1,
+      random: () => 0.5,
+      handler: async () => (calls.push(Date.now()), { kind: 'retry', error: new Error('409 after 404'), afterMs: 0 }),
+    });
+    const start = Date.now();
+    q.add('/a');
+    await vi.advanceTimersByTimeAsync(60_000);
+    // Runs at 0 and 0 (the prompt re-read), then after 2, 4, 8, 16 and 32 s of backoff.
+    expect(calls.map((t) => t - start)).toEqual([0, 0, 2000, 6000, 14_000, 30_000]);
+    expect(q.failures('/a')).toBe(6);
+  });
+
+  it('runs an immediate retry exactly once, never beside itself', async () => {
+    const h = controllableHandler();
+    const q = new WorkQueue({ concurrency: 4, handler: h.handler });
+    q.add('/a');
+    await flush();
+    await h.finish('/a', { kind: 'retry', error: new Error('409 after 404'), afterMs: 0 });
+    expect(h.calls).toEqual(['/a', '/a']);
+    expect(h.max()).toBe(1);
+    await h.finish('/a');
+    await q.onIdle();
+    expect(h.calls).toEqual(['/a', '/a']);
+  });
+
+  it('never retries faster than the backoff once failures repeat, whatever delay the caller asks', async () => {
+    const calls: number[] = [];
+    const q = new WorkQueue({
+      concurrency: 1,
+      random: () => 0.5,
+      handler: async () => (calls.push(Date.now()), { kind: 'retry', error: new Error('locked'), afterMs: 1500 }),
+    });
+    const start = Date.now();
+    q.add('/a');
+    await vi.advanceTimersByTimeAsync(20_000);
+    // 1.5 s (the known delay) first, then max(1.5 s, backoff): 2 s, 4 s, 8 s.
+    expect(calls.map((t) => t - start)).toEqual([0, 1500, 3500, 7500, 15_500]);
+  });
+
   it('on shutdown drops waiting keys and waits for running ones within the deadline', async () => {
     const h = controllableHandler();
     const q = new WorkQueue({ concurrency: 1, handler: h.handler });

@@ -124,6 +124,40 @@ describe('faults', () => {
     expect((await call(sb, 'GET', '/v2/apps')).status).toBe(200);
   });
 
+  it('hides one app from reads while writes see it: 404 on read, left out of lists, 409 on create', async () => {
+    const sb = await sandbox();
+    await call(sb, 'POST', '/v2/apps', app('/web'));
+    await call(sb, 'POST', '/v2/apps', app('/other'));
+    sb.faults.add({ kind: 'hidden', appId: '/web' });
+    const read = await call(sb, 'GET', '/v2/apps/web');
+    expect(read.status).toBe(404);
+    expect(read.json).toEqual({ message: "App '/web' does not exist" });
+    expect((await call(sb, 'GET', '/v2/apps?embed=apps.counts')).json.apps.map((a: { id: string }) => a.id)).toEqual(['/other']);
+    const create = await call(sb, 'POST', '/v2/apps', app('/web'));
+    expect(create.status).toBe(409);
+    expect(create.json.message).toBe('An app with id [/web] already exists.');
+    expect((await call(sb, 'GET', '/v2/apps/other')).status).toBe(200);
+    expect(sb.app('/web')).toBeDefined();
+  });
+
+  it('answers writes to one app with 404 while reads show it', async () => {
+    const sb = await sandbox();
+    await call(sb, 'POST', '/v2/apps', app('/web'));
+    sb.faults.add({ kind: 'missing-on-write', appId: '/web' });
+    expect((await call(sb, 'GET', '/v2/apps/web')).status).toBe(200);
+    const put = await call(sb, 'PUT', '/v2/apps/web', { instances: 3 });
+    expect(put.status).toBe(404);
+    expect(put.json).toEqual({ message: "App '/web' does not exist" });
+    expect((await call(sb, 'DELETE', '/v2/apps/web')).status).toBe(404);
+    expect(sb.app('/web')?.instances).toBe(1);
+    expect((await call(sb, 'POST', '/v2/apps', app('/else'))).status).toBe(201);
+  });
+
+  it('refuses an app-scoped disagreement without the app', async () => {
+    const sb = await sandbox();
+    expect(() => sb.faults.add({ kind: 'hidden' })).toThrow(/appId: expected the absolute id/);
+  });
+
   it('manages faults over the admin API', async () => {
     const sb = await sandbox();
     const added = await call(sb, 'POST', '/sandbox/faults', { kind: 'status', status: 502, pathPrefix: '/v2/info' });

@@ -23,11 +23,25 @@ describe('daemon metrics', () => {
       maracker_deployments_in_flight: 'gauge',
       maracker_prune_blocked: 'gauge',
       maracker_leader: 'gauge',
+      maracker_foreign_apps: 'gauge',
+      maracker_legacy_apps: 'gauge',
       maracker_event_stream_gaps_total: 'counter',
       maracker_resyncs_total: 'counter',
       maracker_resync_duration_seconds: 'histogram',
     });
     for (const f of families.values()) expect(f.help, f.name).not.toBe('');
+  });
+
+  it('counts foreign and legacy apps from the store, once the installation is known', () => {
+    const store = statusStore();
+    const m = createDaemonMetrics({ store });
+    expect(parseExposition(m.render()).get('maracker_foreign_apps')?.samples).toEqual([]);
+    store.setInstallation({ name: 'mip-prod', origin: 'option' });
+    store.setOwnership({ foreign: { count: 3, apps: [] }, legacy: { claimed: 2, unclaimed: { count: 1, apps: ['/old'] } } });
+    const f = parseExposition(m.render());
+    expect(sampleValue(f, 'maracker_foreign_apps')).toBe(3);
+    expect(sampleValue(f, 'maracker_legacy_apps', { claimed: 'true' })).toBe(2);
+    expect(sampleValue(f, 'maracker_legacy_apps', { claimed: 'false' })).toBe(1);
   });
 
   it('counts apps by sync and by health from the store at scrape time', () => {

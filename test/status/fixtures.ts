@@ -53,6 +53,11 @@ export function exampleStore(): StatusStore {
       budget: { used: 2, limit: 5, windowSeconds: 3600, freesAt: '2026-03-02T09:41:07.000Z', history: 'database', loaded: true },
     }),
   );
+  store.setInstallation({ name: 'mip-prod', origin: 'option' });
+  store.setOwnership({
+    foreign: { count: 1, apps: [{ id: '/mip/staging/portal', installation: 'mip-staging' }] },
+    legacy: { claimed: 2, unclaimed: { count: 1, apps: ['/mip/old/viewer'] } },
+  });
   store.setApp(
     appStatus({
       id: '/mip/prod/portal',

@@ -3,12 +3,14 @@
 
 import { relative, resolve } from 'node:path';
 import { marathonConfig, MARATHON_OPTIONS } from '../../config/daemon.js';
+import { derivedInstallation } from '../../config/installation.js';
 import { ConfigError, parseOptions, type OptionSpec } from '../../config/options.js';
 import { errorMessage } from '../../errors.js';
 import { readManifestFolder } from '../../manifest/folder.js';
 import { DEFAULT_TRAEFIK_GRAMMAR, TRAEFIK_GRAMMARS, type TraefikGrammar } from '../../manifest/types.js';
 import { MarathonClient } from '../../marathon/client.js';
-import { isManaged } from '../../model/labels.js';
+import { installationProblem } from '../../model/installation.js';
+import { ownershipOf } from '../../model/labels.js';
 import { formatProblem } from '../../model/problem.js';
 import { plan } from '../../plan/plan.js';
 import { planToJson, renderPlan } from '../../plan/render.js';
@@ -20,6 +22,12 @@ const options: readonly OptionSpec[] = [
   { name: 'manifests', type: 'string', env: 'MARACKER_MANIFESTS', default: './manifests', description: 'Folder of YAML manifests' },
   { name: 'traefik', type: 'string', env: 'MARACKER_TRAEFIK', default: DEFAULT_TRAEFIK_GRAMMAR, choices: TRAEFIK_GRAMMARS, description: 'Traefik label grammar' },
   { name: 'prune', type: 'boolean', env: 'MARACKER_PRUNE', default: true, description: 'Show deletes of managed apps no manifest declares' },
+  {
+    name: 'installation',
+    type: 'string',
+    env: 'MARACKER_INSTALLATION',
+    description: 'Plan as this installation (see GET /status of the daemon; default: derived from the manifests folder and the Marathon URL, as a daemon without a database does)',
+  },
   { name: 'output', type: 'string', default: 'text', choices: ['text', 'json'], description: 'Output format' },
 ];
 
@@ -31,8 +39,9 @@ export const command: Command = {
     'Compares the manifests with Marathon the way the daemon does (Marathon defaults, assigned',
     'ports and list order are not changes) and prints each action: + create, ~ update marked',
     '"(scale only)" (no restart) or "(restart)" with every changed field old → new, - delete',
-    '(managed apps no manifest declares), ! conflict (an app maracker does not own). Only the',
-    'database source is not read: rows declared there would show as deletes.',
+    '(managed apps no manifest declares), ! conflict (an app this installation does not own).',
+    'The database source is not read: rows declared there would show as deletes; a daemon',
+    'with a database has its installation stored there: pass it with --installation.',
   ].join('\n'),
   options,
   exitCodes: [
@@ -44,8 +53,12 @@ export const command: Command = {
     const { values, positionals } = parseOptions(options, args, io.env);
     const problems: string[] = positionals.length > 0 ? [`unexpected argument ${positionals[0]}`] : [];
     const marathon = marathonConfig(values, problems);
+    const named = values['installation'] as string | undefined;
+    const namedProblem = named === undefined ? undefined : installationProblem(named);
+    if (namedProblem) problems.push(`--installation: ${namedProblem}`);
     if (problems.length > 0) throw new ConfigError(problems);
     const dir = resolve(io.cwd, String(values['manifests']));
+    const installation = named ?? derivedInstallation(dir, marathon.url).name;
 
     let folder;
     try {
@@ -78,10 +91,10 @@ export const command: Command = {
       await client.close();
     }
 
-    const result = plan(folder.apps, actual, { prune: values['prune'] !== false });
+    const result = plan(folder.apps, actual, { prune: values['prune'] !== false, installation });
     const deletes = result.actions.filter((a) => a.kind === 'delete').map((a) => a.id);
     // What the guard allows at best (the daemon may have spent part of its budget already).
-    const limit = pruneLimit(actual.filter((a) => isManaged(a.labels)).length, DEFAULT_PRUNE_BUDGET);
+    const limit = pruneLimit(actual.filter((a) => ownershipOf(a.labels, installation).kind === 'ours').length, DEFAULT_PRUNE_BUDGET);
     const guard = { blocked: deletes.length > limit, limit };
     if (values['output'] === 'json') {
       io.stdout.write(`${JSON.stringify({ ...planToJson(result), pruneGuard: { blocked: guard.blocked, limit: guard.limit } }, null, 2)}\n`);

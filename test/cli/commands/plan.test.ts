@@ -9,6 +9,8 @@ import { manifestYaml } from '../../helpers/manifests.js';
 import { sandbox } from '../../helpers/sandbox.js';
 import { tempDir } from '../../helpers/tmp.js';
 import { parseManifestText } from '../../../src/manifest/parse.js';
+import { derivedInstallation } from '../../../src/config/installation.js';
+import { claim } from '../../../src/plan/claim.js';
 
 /** Runs the CLI without blocking this process: the sandbox it talks to lives here. */
 function plan(cwd: string, ...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
@@ -22,22 +24,28 @@ function plan(cwd: string, ...args: string[]): Promise<{ status: number | null; 
   });
 }
 
-/** A manifests folder, and the same apps deployed by maracker in the sandbox. */
-async function deployed(files: Record<string, string>) {
+/**
+ * A manifests folder, and the same apps deployed by maracker in the sandbox: by the
+ * installation `installation`, or with the label of a maracker before installations (null).
+ */
+async function deployed(files: Record<string, string>, installation: string | null | ((dir: string, marathonUrl: string) => string) = 'mip-prod') {
   const dir = await tempDir();
   await mkdir(join(dir, 'manifests'));
   const sb = await sandbox();
-  for (const [name, text] of Object.entries(files)) {
-    await writeFile(join(dir, 'manifests', name), text);
-    sb.preload(parseManifestText(text, name).apps.map((a) => a.definition));
+  const name = typeof installation === 'function' ? installation(join(dir, 'manifests'), sb.url) : installation;
+  for (const [file, text] of Object.entries(files)) {
+    await writeFile(join(dir, 'manifests', file), text);
+    sb.preload(parseManifestText(text, file).apps.map((a) => (name === null ? a : claim(a, name)).definition));
   }
   return { dir, sb };
 }
 
+const AS = ['--installation', 'mip-prod'];
+
 describe('maracker plan', () => {
   it('exits 0 and says so when Marathon matches the manifests', async () => {
     const { dir, sb } = await deployed({ 'web.yaml': manifestYaml({ name: 'web', group: 'demo' }) });
-    const r = await plan(dir, '--marathon', sb.url);
+    const r = await plan(dir, '--marathon', sb.url, ...AS);
     expect(r.stderr).toBe('');
     expect(r.stdout).toBe('No changes. Marathon matches the manifests.\n');
     expect(r.status).toBe(0);
@@ -52,7 +60,7 @@ describe('maracker plan', () => {
     await writeFile(join(dir, 'manifests', 'web.yaml'), manifestYaml({ name: 'web', instances: 3 }));
     await writeFile(join(dir, 'manifests', 'api.yaml'), manifestYaml({ name: 'api', mem: 64 }));
     await writeFile(join(dir, 'manifests', 'old.yaml'), manifestYaml({ name: 'new' }));
-    const r = await plan(dir, '--marathon', sb.url);
+    const r = await plan(dir, '--marathon', sb.url, ...AS);
     expect(r.status).toBe(2);
     expect(r.stdout).toContain('+ /new\n');
     expect(r.stdout).toContain('~ /api (restart)\n    mem: 32 → 64\n');
@@ -64,7 +72,7 @@ describe('maracker plan', () => {
   it('prints a stable JSON plan for machines', async () => {
     const { dir, sb } = await deployed({ 'web.yaml': manifestYaml({ name: 'web', instances: 1 }) });
     await writeFile(join(dir, 'manifests', 'web.yaml'), manifestYaml({ name: 'web', instances: 2 }));
-    const r = await plan(dir, '--marathon', sb.url, '--output', 'json');
+    const r = await plan(dir, '--marathon', sb.url, '--output', 'json', ...AS);
     expect(r.status).toBe(2);
     expect(JSON.parse(r.stdout)).toEqual({
       inSync: false,
@@ -78,20 +86,45 @@ describe('maracker plan', () => {
     const { dir, sb } = await deployed({});
     sb.preload([{ id: '/web', cmd: 'sleep 1', cpus: 0.1, mem: 32 }]);
     await writeFile(join(dir, 'manifests', 'web.yaml'), manifestYaml({ name: 'web' }));
-    const r = await plan(dir, '--marathon', sb.url);
+    const r = await plan(dir, '--marathon', sb.url, ...AS);
     expect(r.stdout).toContain('! /web (conflict: exists in Marathon, not managed by maracker; set metadata.adopt to take it over)');
+    expect(r.status).toBe(0);
+  });
+
+  it('plans as an installation: another installation\'s apps are conflicts or nothing, never deletes', async () => {
+    const { dir, sb } = await deployed({ 'web.yaml': manifestYaml({ name: 'web' }), 'theirs.yaml': manifestYaml({ name: 'theirs' }) }, 'mip-staging');
+    await writeFile(join(dir, 'manifests', 'theirs.yaml'), manifestYaml({ name: 'mine' }));
+    const r = await plan(dir, '--marathon', sb.url, ...AS);
+    expect(r.stdout).toBe(
+      ['+ /mine', '    cmd: "sleep 3600"', '    instances: 1', '    cpus: 0.1', '    mem: 32', '! /web (conflict: exists in Marathon, owned by maracker installation "mip-staging"; never changed from here)', '', 'Plan: 1 to create, 0 to update, 0 to delete, 1 in conflict.', ''].join('\n'),
+    );
+  });
+
+  it('takes apps labelled before installations as its own when declared, without a change, and deletes none', async () => {
+    const { dir, sb } = await deployed({ 'web.yaml': manifestYaml({ name: 'web' }), 'old.yaml': manifestYaml({ name: 'old' }) }, null);
+    await writeFile(join(dir, 'manifests', 'old.yaml'), manifestYaml({ name: 'web2' }));
+    const r = await plan(dir, '--marathon', sb.url, ...AS);
+    expect(r.stdout).toContain('+ /web2\n');
+    expect(r.stdout).not.toContain('/web (');
+    expect(r.stdout).toContain('Plan: 1 to create, 0 to update, 0 to delete.');
+  });
+
+  it('without --installation, plans as the installation a daemon without a database derives from the same folder and Marathon', async () => {
+    const { dir, sb } = await deployed({ 'web.yaml': manifestYaml({ name: 'web' }) }, (manifests, url) => derivedInstallation(manifests, url).name);
+    const r = await plan(dir, '--marathon', sb.url);
+    expect(r.stdout).toBe('No changes. Marathon matches the manifests.\n');
     expect(r.status).toBe(0);
   });
 
   it('exits 1 with every problem when a manifest is invalid, and when Marathon cannot be read', async () => {
     const { dir, sb } = await deployed({});
     await writeFile(join(dir, 'manifests', 'web.yaml'), manifestYaml({ name: 'web', extra: '  instaces: 2' }));
-    const invalid = await plan(dir, '--marathon', sb.url);
+    const invalid = await plan(dir, '--marathon', sb.url, ...AS);
     expect(invalid.status).toBe(1);
     expect(invalid.stderr).toMatch(/^manifests\/web\.yaml:10:3: .*instaces/m);
     await writeFile(join(dir, 'manifests', 'web.yaml'), manifestYaml({ name: 'web' }));
     sb.faults.add({ kind: 'invalid-json', method: 'GET' });
-    const unreadable = await plan(dir, '--marathon', sb.url);
+    const unreadable = await plan(dir, '--marathon', sb.url, ...AS);
     expect(unreadable.status).toBe(1);
     expect(unreadable.stderr).toContain('cannot list Marathon apps');
     expect(unreadable.stdout).toBe('');
