@@ -21,7 +21,7 @@ export class PlainHttpPolicy {
   constructor(insecure: readonly string[] = []) {
     for (const entry of insecure) {
       const e = entry.trim().toLowerCase();
-      const problem = hostProblem(e);
+      const problem = e.includes('://') ? 'no scheme, the host alone' : hostProblem(e);
       if (problem !== undefined) throw new TypeError(`Expected each insecure registry to be HOST or HOST:PORT, got \`${entry}\`: ${problem}`);
       if (splitHostPort(e).port === undefined) this.#hosts.add(e);
       else this.#hostPorts.add(e);
