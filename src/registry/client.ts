@@ -158,8 +158,12 @@ export class RegistryClient {
       const fields = this.#fields(ref, tag, 'manifest');
       const path = `/v2/${ref.repository}/manifests/${tag}`;
       // HEAD: the digest without the body (and, on Docker Hub, without counting as a pull).
-      const head = await this.#read(ref, { method: 'HEAD', path, accept: MANIFEST_ACCEPT, maxBytes: this.#o.maxManifestBytes, fields });
-      const announced = header(head, 'docker-content-digest');
+      // A registry that does not implement HEAD (405, 501) is asked with GET instead.
+      const head = await this.#read(ref, { method: 'HEAD', path, accept: MANIFEST_ACCEPT, maxBytes: this.#o.maxManifestBytes, fields }).catch((err: unknown) => {
+        if (err instanceof RegistryBadResponseError && (err.status === 405 || err.status === 501)) return undefined;
+        throw err;
+      });
+      const announced = head === undefined ? undefined : header(head, 'docker-content-digest');
       let digest: string;
       if (announced !== undefined && isDigest(announced)) {
         digest = announced;

@@ -91,6 +91,20 @@ describe('reading an image', () => {
     ]);
   });
 
+  it('asks with GET when the registry does not implement HEAD', async () => {
+    const net = new MockNet();
+    const real = registryHandler({ app: repo({ latest: web.manifest.digest }, web) });
+    net.serve(REGISTRY, (req) => (req.method === 'HEAD' ? { status: 405, body: '' } : real(req)));
+    const { client: c, sleeps } = client(net);
+    expect((await c.inspect('registry.example.com/app')).digest).toBe(web.manifest.digest);
+    expect(net.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
+      'HEAD /v2/app/manifests/latest',
+      'GET /v2/app/manifests/latest',
+      `GET /v2/app/blobs/${web.config.digest}`,
+    ]);
+    expect(sleeps).toEqual([]);
+  });
+
   it('follows an image index to the manifest of the wanted platform (linux/amd64 unless told otherwise)', async () => {
     const multi = imageIndex([
       { architecture: 'amd64', labels: { arch: 'amd64' } },
