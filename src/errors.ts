@@ -7,6 +7,7 @@
 //   MRK_MANIFEST_SCHEMA_UNAVAILABLE manifest/errors.ts schemas/app.schema.json missing or unreadable
 //   MRK_MARATHON_*              marathon/errors.ts Marathon API failures
 //   MRK_PLAN_INPUT_INVALID      plan/errors.ts     duplicate or mismatched app ids given to the planner
+//   MRK_REGISTRY_*              registry/errors.ts image registry failures: REFERENCE_INVALID, UNAUTHORIZED, NOT_FOUND, ...
 //   MRK_SOURCE_UNREADABLE       sources/errors.ts  a source could not be read (state unknown)
 //   MRK_STATUS_*                status/errors.ts   status API errors (HTTP) and listen failures
 //   MRK_NOT_LEADER              daemon.ts          a prune approval sent to a follower

@@ -13,7 +13,7 @@ import { isObject } from './body.js';
 import { MarathonBadBodyError, MarathonError, MarathonEventTooLargeError } from './errors.js';
 import type { HttpTransport } from './http.js';
 import type { Sleep } from './options.js';
-import { backoffDelay } from './retry.js';
+import { equalJitterDelay } from '../net/backoff.js';
 import { ROUTES, type Query } from './routes.js';
 import { SseParser, type SseMessage } from './sse.js';
 
@@ -169,7 +169,7 @@ export class MarathonEventSubscription implements EventSubscription {
       if (this.stopped) break;
       gap ??= reason;
       failures++;
-      const delayMs = backoffDelay(failures, this.baseDelayMs, this.maxDelayMs, this.deps.random);
+      const delayMs = equalJitterDelay(failures, this.baseDelayMs, this.maxDelayMs, this.deps.random);
       this.deps.logger?.debug({ reason, delayMs, failures }, 'marathon events reconnecting');
       await this.deps.sleep(delayMs, this.stop.signal);
     }

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { toWriteBody } from '../../src/marathon/definition.js';
 import { leaderBaseFrom } from '../../src/marathon/http.js';
-import { backoffDelay } from '../../src/marathon/retry.js';
 import { appPath, canonicalAppId, deploymentPath, withQuery } from '../../src/marathon/routes.js';
 import { allOf, labelEquals, labelExists, labelIn, selectorTerm } from '../../src/marathon/selector.js';
 
@@ -65,13 +64,5 @@ describe('write bodies', () => {
       readinessCheckResults: [],
     });
     expect(body).toEqual({ id: '/web', instances: 2, labels: { a: 'b' }, unknownFutureField: { kept: true } });
-  });
-});
-
-describe('backoffDelay', () => {
-  it('doubles from the base, caps, and keeps at least half of each step', () => {
-    expect([1, 2, 3, 4, 10].map((n) => backoffDelay(n, 100, 500, () => 0))).toEqual([50, 100, 200, 250, 250]);
-    expect([1, 2, 3, 4].map((n) => backoffDelay(n, 100, 500, () => 0.999999))).toEqual([100, 200, 400, 500]);
-    expect(backoffDelay(1, 100, 500, () => Number.NaN)).toBe(50);
   });
 });
