@@ -20,6 +20,7 @@ import { createDaemonMetrics, type DaemonMetrics } from './status/daemon-metrics
 import { metricsObserver } from './status/metrics-observer.js';
 import { startStatusServer, type StatusServer } from './status/server.js';
 import { StatusStore } from './status/store.js';
+import { VERSION } from './version.js';
 
 export interface DaemonExtras {
   logger?: Logger;
@@ -109,6 +110,8 @@ export async function startDaemon(config: DaemonConfig, extras: DaemonExtras = {
     insecureTls: config.marathon.insecureTls,
     logger: logger.child({ component: 'marathon' }),
     onRequest: metrics.recordMarathonRequest,
+    // Names this daemon in Marathon's access log (and in the sandbox's request log).
+    userAgent: `maracker/${VERSION} (instance ${config.instance.replace(/[^\x20-\x7e]/g, '_')})`,
   });
 
   const sources: Source[] = [];

@@ -10,6 +10,7 @@ import { MarackerError } from '../errors.js';
 import { createScrubber } from '../secrets/scrubber.js';
 import type { CliIO, Command } from './command.js';
 import { scrubbedStream } from './scrubbed-io.js';
+import { VERSION } from '../version.js';
 
 const commandsDir = join(dirname(fileURLToPath(import.meta.url)), 'commands');
 
@@ -53,7 +54,7 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
     return name === undefined ? 1 : 0;
   }
   if (name === '--version' || name === '-V') {
-    io.stdout.write('maracker 0.1.0\n');
+    io.stdout.write(`maracker ${VERSION}\n`);
     return 0;
   }
   const cmd = await loadCommand(name);

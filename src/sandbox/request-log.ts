@@ -15,6 +15,8 @@ export interface RequestLogEntry {
   status: number | null;
   /** Ids of the faults applied to this request. */
   faults: string[];
+  /** The client's User-Agent (maracker names its instance there), when it sent one. */
+  userAgent?: string;
 }
 
 export class RequestLog {

@@ -101,6 +101,7 @@ export class SandboxServer {
       body: bodyForLog(body),
       status: null,
       faults: [],
+      ...(typeof req.headers['user-agent'] === 'string' ? { userAgent: req.headers['user-agent'] } : {}),
     });
     const fired = this.deps.faults.select({ method, path, appId: targetAppId(method, path, body) });
     entry.faults = fired.map((f) => f.id);

@@ -55,7 +55,13 @@ export function urlSecrets(raw: string): string[] {
     if (at >= 0) {
       const userinfo = rest.slice(0, at);
       const colon = userinfo.indexOf(':');
-      out.push(colon < 0 ? userinfo : userinfo.slice(colon + 1));
+      const user = colon < 0 ? undefined : userinfo.slice(0, colon);
+      const secret = colon < 0 ? userinfo : userinfo.slice(colon + 1);
+      // A password equal to its user name keeps nothing secret (`maracker:maracker`, the
+      // embedded database of `npm start`), and searching for it would blank every mention of
+      // the user, the schema and the product in every line. It is still blanked where it
+      // stands in a URL or a header.
+      if (secret !== user) out.push(secret);
     }
   }
   for (const p of raw.matchAll(new RegExp(SECRET_PARAM.source, 'gi'))) {

@@ -35,6 +35,8 @@ export type HistoryEvent =
   | { kind: 'readable'; start: number; end: number; source: SourceName; readable: boolean; note?: string }
   /** The harness put an app maracker does not own into Marathon (never to be touched). */
   | { kind: 'unowned'; start: number; end: number; id: AppId; version?: string }
+  /** An app of another maracker installation on the same Marathon: this daemon never writes it. */
+  | { kind: 'foreign'; start: number; end: number; id: AppId; installation: string }
   /** An app that already carries the ownership label existed before maracker ran (left by an earlier run). */
   | { kind: 'owned'; start: number; end: number; id: AppId }
   /** Every app was deleted behind maracker's back (Marathon lost its state). */
@@ -83,6 +85,8 @@ export function describeEvent(e: HistoryEvent): string {
       return `${e.source} ${e.readable ? 'readable again' : 'unreadable'}${e.note ? ` (${e.note})` : ''}`;
     case 'unowned':
       return `unowned app ${e.id} put into Marathon`;
+    case 'foreign':
+      return `app ${e.id} of installation ${e.installation}`;
     case 'owned':
       return `owned app ${e.id} already in Marathon`;
     case 'wipe':

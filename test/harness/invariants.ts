@@ -5,6 +5,7 @@
 //  delete-declared    a DELETE of an app the sources declared (valid, invalid or in conflict,
 //                     or whose `maracker.source` file was broken) throughout the propagation
 //                     window before the delete;
+//  foreign-write      any write to an app of another installation on the same Marathon;
 //  unowned-write      any write to an app the harness put into Marathon without the ownership
 //                     label (unless a source declares it with adopt), a create/full update
 //                     whose body lacks the label, or a partial write to an app maracker never
@@ -28,7 +29,7 @@ import type { RequestLogEntry } from '../../src/sandbox/request-log.js';
 import { HARNESS_MARK, type HistoryEvent, type SourceName } from './history.js';
 import { buildTimeline, clock, describeSegment, fileBrokenThroughout, finalSegments, segmentsDuring, type Segment, type Timeline, type TimelineOptions } from './timeline.js';
 
-export type Rule = 'delete-declared' | 'unowned-write' | 'prune-guard' | 'unreadable-source' | 'stale-write' | 'write-order' | 'final-state' | 'crash';
+export type Rule = 'delete-declared' | 'foreign-write' | 'unowned-write' | 'prune-guard' | 'unreadable-source' | 'stale-write' | 'write-order' | 'final-state' | 'crash';
 
 export interface Violation {
   rule: Rule;
@@ -263,8 +264,16 @@ function checkOwnership(history: readonly HistoryEvent[], writes: readonly AppWr
   marks.sort((a, b) => a.time - b.time);
   const unowned = new Set<AppId>();
   const created = new Set<AppId>();
+  // Another installation's apps stay its own through wipes: it creates them again.
+  const foreign = new Map<AppId, string>();
+  for (const e of history) if (e.kind === 'foreign') foreign.set(e.id, e.installation);
   let m = 0;
   for (const w of writes) {
+    const other = foreign.get(w.id);
+    if (other !== undefined && !w.external) {
+      add('foreign-write', w, `${w.describe} wrote ${w.id}, an app of installation ${other}`);
+      continue;
+    }
     while (m < marks.length && (marks[m] as Mark).time <= w.time) {
       const mark = marks[m++] as Mark;
       if (mark.kind === 'wipe') {
@@ -393,11 +402,15 @@ export function checkFinalState(input: FinalInput): Violation[] {
   const add = (appId: AppId, message: string): void => void out.push({ rule: 'final-state', appId, message });
 
   const unowned = new Map<AppId, string | undefined>();
+  const foreign = new Set<AppId>();
   for (const e of input.history) {
     if (e.kind === 'unowned') unowned.set(e.id, e.version);
     if (e.kind === 'wipe') unowned.clear();
+    if (e.kind === 'foreign') foreign.add(e.id);
   }
   for (const [id, seg] of finals) {
+    // Another installation's app is that installation's business (checked apart).
+    if (foreign.has(id)) continue;
     const app = actual.get(id);
     if (seg.kind === 'app' && seg.app) {
       if (!app) {
@@ -424,7 +437,7 @@ export function checkFinalState(input: FinalInput): Violation[] {
     }
   }
   for (const app of input.apps) {
-    if (!finals.has(app.id) && isMarackerApp(app.labels) && !unowned.has(app.id)) {
+    if (!finals.has(app.id) && isMarackerApp(app.labels) && !unowned.has(app.id) && !foreign.has(app.id)) {
       add(app.id, `${app.id} is owned by maracker but no source ever declared it`);
     }
   }

@@ -9,12 +9,12 @@ import { mkdir, open, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import pg from 'pg';
 import { startSandbox, type Sandbox } from '../../src/sandbox/sandbox.js';
-import { isMarackerApp } from '../../src/model/labels.js';
+import { isMarackerApp, LABEL_MANAGED_BY } from '../../src/model/labels.js';
 import type { RequestLogEntry } from '../../src/sandbox/request-log.js';
 import { History, HARNESS_MARK, type FileChange, type HistoryEvent } from './history.js';
 import { appWrites, checkFinalState, checkInvariants, formatViolations, type CheckOptions, type Violation } from './invariants.js';
-import { appIdOf, applyOp, cloneWorld, describeOp, fileIds, generateScenario, Prng, renderFile, rowSpec, type FileModel, type Op, type Step, type World } from './scenario.js';
-import { CLI, daemonProcess, freePort, gitRepo, psql, Scope, sleep, type Daemon, type PgServer, type Repo } from './stack.js';
+import { appIdOf, applyOp, cloneWorld, describeOp, fileIds, generateScenario, Prng, renderFile, rowSpec, type FileModel, type Op, type OtherInstallation, type Step, type World } from './scenario.js';
+import { CLI, daemonProcess, freePort, gitRepo, psql, Scope, sleep, tempDir, type Daemon, type PgServer, type Repo } from './stack.js';
 import { buildTimeline, clock, finalSegments } from './timeline.js';
 
 export interface RunOptions {
@@ -47,7 +47,9 @@ export interface RunReport {
 const STATUS_TOKEN = 'torture-token';
 // A settle window well above the pauses of the harness's own in-place writes (below), so a
 // slow harness on a busy machine does not look like a writer that finished.
-const DAEMON_ARGS = ['--resync-interval', '2', '--marathon-timeout', '3000', '--log-level', 'info', '--settle-ms', '1000'];
+const DAEMON_ARGS = ['--resync-interval', '2', '--marathon-timeout', '3000', '--log-level', 'info', '--settle-ms', '1000', '--instance', 'torture-a'];
+/** The second installation's daemon: its own folder, no database; named in its User-Agent. */
+const OTHER_INSTANCE = 'torture-b';
 /** Longest pause between two pieces of an in-place write. */
 const IN_PLACE_PAUSE_MS = 150;
 
@@ -303,7 +305,7 @@ class Executor {
     // Down by the scenario, or crashed (reported apart): judge the rest with a live daemon.
     if (w.daemonDown || !this.daemon.alive) await this.run({ op: 'daemon-start' });
     for (const [path, f] of [...w.files].sort(([a], [b]) => a.localeCompare(b))) {
-      if (f.apps.some((a) => w.unowned.has(appIdOf(a)))) await this.run({ op: 'delete-file', path });
+      if (f.apps.some((a) => w.unowned.has(appIdOf(a)) || w.foreign.has(appIdOf(a)))) await this.run({ op: 'delete-file', path });
       else if (f.broken) await this.run({ op: 'write-file', path, file: { apps: f.apps }, atomic: true, why: 'heal: fix' });
     }
     const declared = fileIds(w.files);
@@ -360,6 +362,21 @@ export async function runScenario(seed: number, o: RunOptions): Promise<RunRepor
     }
     for (const id of world.unowned) sb.preload([{ id, cmd: 'sleep 86400', instances: 1, cpus: 0.1, mem: 16, labels: { team: 'legacy' } }]);
 
+    // The other installation starts first, so its apps are there (foreign) when this one lists.
+    let other: Daemon | undefined;
+    if (scenario.other) {
+      const dir = await tempDir(scope, 'maracker-torture-other-');
+      for (const a of scenario.other.apps) await writeFile(join(dir, `${a.name}.yaml`), renderFile({ apps: [a] }));
+      other = daemonProcess(scope, {
+        ...(o.cli ? { cli: o.cli } : {}),
+        marathonUrl: sb.url,
+        manifests: dir,
+        listenPort: await freePort(),
+        statusToken: STATUS_TOKEN,
+        args: ['--resync-interval', '2', '--marathon-timeout', '3000', '--log-level', 'info', '--instance', OTHER_INSTANCE, '--installation', scenario.other.name],
+      });
+      await other.start();
+    }
     daemon = daemonProcess(scope, { ...(o.cli ? { cli: o.cli } : {}), marathonUrl: sb.url, manifests: repo.manifests, ...(world.database ? { databaseUrl: dbUrl } : {}), listenPort: await freePort(), statusToken: STATUS_TOKEN, args: DAEMON_ARGS });
     ex = new Executor(seed, world, sb, repo, dbUrl, o.pg, daemon);
     const executor = ex;
@@ -367,6 +384,7 @@ export async function runScenario(seed: number, o: RunOptions): Promise<RunRepor
     ex.history.add({ kind: 'files', start: now, end: now, changes: fileChanges(new Map(), world.files), note: 'initial' });
     if (world.database) ex.history.add({ kind: 'rows', start: now, end: now, changes: [...world.rows].map(([id, r]) => ({ id, spec: rowSpec(r) })), note: 'initial' });
     for (const id of world.unowned) ex.history.add({ kind: 'unowned', start: now, end: now, id, version: sb.app(id)?.version as string });
+    for (const a of scenario.other?.apps ?? []) ex.history.add({ kind: 'foreign', start: now, end: now, id: appIdOf(a), installation: scenario.other?.name as string });
     await daemon.start();
     ex.note('daemon started');
 
@@ -382,14 +400,20 @@ export async function runScenario(seed: number, o: RunOptions): Promise<RunRepor
     const settled = await settle(executor, sb, daemon, o.settleTimeoutMs ?? 90_000, o.check);
     violations.push(...settled);
     if (settled.length === 0) violations.push(...modelProblems(world, sb));
-    const requests = sb.requestLog();
+    if (scenario.other) violations.push(...(await otherInstallationProblems(scenario.other, sb)));
+    // The checker judges this installation's daemon; the other one's requests are judged apart.
+    const all = sb.requestLog();
+    const requests = all.filter((e) => !isOther(e));
     violations.push(...checkInvariants({ log: requests, history: ex.history.events, ...(o.check ? { options: o.check } : {}) }));
-    stats = describeStats(requests, ex.history.events);
-    dump = { history: ex.history.events, log: requests };
-    const code = await daemon.stop();
-    if (code !== 0) violations.push({ rule: 'final-state', message: `the daemon exited with ${code} on SIGTERM` });
-    for (const c of daemon.crashes()) {
-      violations.push({ rule: 'crash', permanent: true, message: `the daemon died on its own at ${clock(c.at)} (exit ${c.code ?? c.signal}); its last words:\n${c.tail.split('\n').slice(-25).join('\n')}` });
+    if (scenario.other) violations.push(...otherWrites(scenario.other, all.filter(isOther)));
+    stats = describeStats(requests, ex.history.events) + (scenario.other ? `; installation ${scenario.other.name} alongside (${scenario.other.apps.length} apps)` : '');
+    dump = { history: ex.history.events, log: all };
+    for (const [who, d] of [['the daemon', daemon], ...(other ? [[`the ${scenario.other?.name} daemon`, other]] : [])] as Array<[string, Daemon]>) {
+      const code = await d.stop();
+      if (code !== 0) violations.push({ rule: 'final-state', message: `${who} exited with ${code} on SIGTERM` });
+      for (const c of d.crashes()) {
+        violations.push({ rule: 'crash', permanent: true, message: `${who} died on its own at ${clock(c.at)} (exit ${c.code ?? c.signal}); its last words:\n${c.tail.split('\n').slice(-25).join('\n')}` });
+      }
     }
   } catch (err) {
     violations.push({ rule: 'final-state', message: `the run failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}` });
@@ -459,6 +483,30 @@ async function settle(ex: Executor, sb: Sandbox, daemon: Daemon, timeoutMs: numb
     after.push({ rule: 'final-state', message: `${writes.length} writes after convergence (nothing changed): ${writes.map((e) => `${e.method} ${e.path} seq ${e.seq}`).join(', ')}` });
   }
   return after;
+}
+
+function isOther(e: RequestLogEntry): boolean {
+  return e.userAgent?.includes(`(instance ${OTHER_INSTANCE})`) === true;
+}
+
+/** The other installation's daemon writes only its own apps. */
+function otherWrites(other: OtherInstallation, log: readonly RequestLogEntry[]): Violation[] {
+  const mine = new Set(other.apps.map(appIdOf));
+  return appWrites(log)
+    .filter((w) => !mine.has(w.id))
+    .map((w) => ({ rule: 'foreign-write' as const, appId: w.id, seq: w.seq, time: w.time, permanent: true, message: `installation ${other.name}'s daemon ${w.describe} wrote ${w.id}, which is not one of its apps` }));
+}
+
+/** After settling, the other installation's apps are all there, labelled as its own (waiting for it a while). */
+async function otherInstallationProblems(other: OtherInstallation, sb: Sandbox, timeoutMs = 30_000): Promise<Violation[]> {
+  const label = `maracker.${other.name}`;
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const wrong = other.apps.map(appIdOf).filter((id) => sb.app(id)?.labels?.[LABEL_MANAGED_BY] !== label);
+    if (wrong.length === 0) return [];
+    if (Date.now() > deadline) return wrong.map((id) => ({ rule: 'final-state' as const, appId: id, message: `${id}, an app of installation ${other.name}, is ${sb.app(id) ? `labelled ${JSON.stringify(sb.app(id)?.labels?.[LABEL_MANAGED_BY])}` : 'missing'} ${timeoutMs} ms after settling` }));
+    await sleep(250);
+  }
 }
 
 function describeStats(log: readonly RequestLogEntry[], history: readonly HistoryEvent[]): string {

@@ -111,12 +111,23 @@ export interface World {
   nextApp: number;
   nextRev: number;
   nextUnowned: number;
+  /** Ids of the other installation's apps (this installation must never write them). */
+  foreign: Set<string>;
+}
+
+/** A second maracker installation on the same Marathon, with a folder of its own that never changes. */
+export interface OtherInstallation {
+  name: string;
+  /** Its manifests, one app per file, all in group `name`. */
+  apps: AppModel[];
 }
 
 export interface Scenario {
   seed: number;
   initial: World;
   steps: Step[];
+  /** One scenario in three shares Marathon with a second installation. */
+  other?: OtherInstallation;
 }
 
 export function appIdOf(a: AppModel): string {
@@ -154,6 +165,7 @@ export function cloneWorld(w: World): World {
     files: cloneFiles(w.files),
     rows: new Map([...w.rows].map(([id, r]) => [id, { ...r }])),
     unowned: new Set(w.unowned),
+    foreign: new Set(w.foreign),
   };
 }
 
@@ -192,6 +204,7 @@ function initialWorld(r: Prng): World {
     nextApp: 0,
     nextRev: 1,
     nextUnowned: 0,
+    foreign: new Set(),
   };
   // Small folders too: a source of a few apps is one the prune guard cannot protect alone.
   const fileCount = r.pick([2, 3, 5, 7, 9]);
@@ -449,6 +462,31 @@ function addTrickle(w: World, steps: Step[], seed: number): void {
   }
 }
 
+/**
+ * One scenario in three runs a second installation ("team-b", its own daemon and folder) on
+ * the same Marathon: each daemon must write only its own apps (two installations sharing the
+ * ownership label deleted each other's apps). Half of those end with a manifest of the first
+ * installation claiming one of team-b's ids: a Conflict, never a write. From a PRNG stream of
+ * its own, so the operations of recorded seeds stay what they were.
+ */
+function addOtherInstallation(initial: World, w: World, steps: Step[], seed: number): OtherInstallation | undefined {
+  const r = new Prng(seed ^ 0x3c6ef372);
+  if (!r.chance(1 / 3)) return undefined;
+  const name = 'team-b';
+  const apps: AppModel[] = Array.from({ length: r.int(2, 5) }, (_, i) => ({ name: `b${i}`, group: name, instances: r.int(0, 2), mem: r.pick(MEMS), rev: 9000 + i }));
+  for (const a of apps) {
+    initial.foreign.add(appIdOf(a));
+    w.foreign.add(appIdOf(a));
+  }
+  if (r.chance(0.5) && !w.folderAway) {
+    const claimed = r.pick(apps);
+    const op: Op = { op: 'write-file', path: `claim-${name}-${claimed.name}.yaml`, file: { apps: [{ ...claimed, rev: w.nextRev++ }] }, atomic: true, why: `claims ${appIdOf(claimed)} of installation ${name}` };
+    applyOp(w, op);
+    steps.push({ op, pauseMs: r.int(1000, 2500) });
+  }
+  return { name, apps };
+}
+
 export function generateScenario(seed: number, length: number): Scenario {
   const r = new Prng(seed);
   const initial = initialWorld(r);
@@ -461,7 +499,8 @@ export function generateScenario(seed: number, length: number): Scenario {
     steps.push({ op, pauseMs: r.int(0, 400) });
   }
   addTrickle(w, steps, seed);
-  return { seed, initial, steps };
+  const other = addOtherInstallation(initial, w, steps, seed);
+  return { seed, initial, steps, ...(other ? { other } : {}) };
 }
 
 /** One line per operation, for failure reports and replay notes. */

@@ -29,6 +29,11 @@ describe('redactCredentials', () => {
 });
 
 describe('urlSecrets', () => {
+  it('does not search for a password equal to its user name (nothing secret, and it would blank every mention of the user)', () => {
+    expect(urlSecrets('postgresql://maracker:maracker@127.0.0.1:54329/maracker')).toEqual([]);
+    expect(urlSecrets('postgresql://maracker:s3cret-pw@127.0.0.1/maracker')).toEqual(['s3cret-pw', 's3cret-pw']);
+  });
+
   it('finds the password as written and decoded, whether or not the URL parses', () => {
     expect(urlSecrets('postgres://app:pa/ss@db/x')).toEqual(['pa/ss', 'pa/ss']);
     expect(urlSecrets('postgres://app:p%2Fss@db/x')).toEqual(['p%2Fss', 'p/ss']);
