@@ -51,7 +51,7 @@ describe('readManifestFolder', () => {
     const result = await readManifestFolder(dir, { displayRoot: 'manifests' });
     expect(result.problems.map(formatProblem)).toEqual([
       'manifests/a.yaml:7:3: spec.instaces: unknown field; did you mean "instances"?',
-      'manifests/a.yaml:8:8: spec.mem: must be a number, got "lots"',
+      'manifests/a.yaml:8:8: spec.mem: must be a number, got a string',
       'manifests/b/c.yaml:7:8: YAML syntax error: Nested mappings are not allowed in compact mappings',
       'manifests/d.yaml:9:37: spec.expose.port: no port named "web" in spec.ports; declared ports: http',
     ]);

@@ -25,7 +25,7 @@ describe('parseManifestText: problems with exact positions', () => {
 
   it('reports a value of the wrong type at the value', () => {
     const text = lines(...HEADER, 'spec:', '  cmd: sleep 1000', '  instances: three');
-    expect(problemsOf(text)).toEqual(['web.yaml:8:14: spec.instances: must be an integer, got "three"']);
+    expect(problemsOf(text)).toEqual(['web.yaml:8:14: spec.instances: must be an integer, got a string']);
   });
 
   it('reports a missing required field at the parent mapping', () => {
@@ -94,7 +94,7 @@ describe('parseManifestText: problems with exact positions', () => {
     const text = lines(...HEADER, 'spec:', '  cmd: sleep 1000', '  instaces: 2', '  cpus: lots', '  network: overlay');
     expect(problemsOf(text)).toEqual([
       'web.yaml:8:3: spec.instaces: unknown field; did you mean "instances"?',
-      'web.yaml:9:9: spec.cpus: must be a number, got "lots"',
+      'web.yaml:9:9: spec.cpus: must be a number, got a string',
       'web.yaml:10:12: spec.network: must be one of host, bridge, container; got "overlay"',
     ]);
   });
@@ -183,7 +183,7 @@ describe('parseManifestText: documents', () => {
 
   it('locates a problem in a field that comes from a merge key', () => {
     const text = lines('apiVersion: maracker/v1', 'kind: App', 'x-small: &small', '  cpus: none', 'metadata:', '  name: web', 'spec:', '  <<: *small', '  cmd: sleep 1000');
-    expect(problemsOf(text)).toEqual(['web.yaml:4:9: spec.cpus: must be a number, got "none"']);
+    expect(problemsOf(text)).toEqual(['web.yaml:4:9: spec.cpus: must be a number, got a string']);
   });
 
   it('takes metadata.adopt into DesiredApp.adopt', () => {

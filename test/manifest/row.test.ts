@@ -31,7 +31,7 @@ describe('specToDesired: a database row', () => {
   });
 
   it('rejects a spec that is not an object', () => {
-    expect(specToDesired('/demo/web', 'cmd: x', null).problems.map(formatProblem)).toEqual(['row /demo/web: spec: must be a mapping, got "cmd: x"']);
+    expect(specToDesired('/demo/web', 'cmd: x', null).problems.map(formatProblem)).toEqual(['row /demo/web: spec: must be a mapping, got a string']);
   });
 
   it('takes row labels as app labels and resolves dependencies from the id', () => {
