@@ -7,12 +7,14 @@
 // be parsed makes the apps it declared (or last declared) invalid, nothing else.
 
 import { watch, type FSWatcher } from 'chokidar';
-import { stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import type { Logger } from '../log.js';
 import type { AppId } from '../model/app-id.js';
 import { isIgnoredPath, isManifestPath } from '../manifest/ignore.js';
-import { listManifestFiles, readManifestFile } from '../manifest/folder.js';
+import { fingerprint, listManifestFiles } from '../manifest/folder.js';
+import type { InputParser } from '../manifest/input-parser.js';
+import type { InputLimits } from '../manifest/limits.js';
+import { ManifestReader } from '../manifest/reader.js';
 import type { TranslateOptions } from '../manifest/types.js';
 import { systemTimers, type Timers } from '../reconcile/timers.js';
 import { folderSnapshot, type FolderFile } from './folder-snapshot.js';
@@ -25,6 +27,10 @@ export interface FolderSourceOptions {
   /** How paths are shown in problems, e.g. "manifests". Default: dir. */
   displayRoot?: string;
   translate?: TranslateOptions;
+  /** Limits on each file (size, documents, depth, ...). Default: DEFAULT_INPUT_LIMITS. */
+  limits?: InputLimits;
+  /** Where files are parsed (a worker pool for large ones). Default: in this thread. */
+  parser?: InputParser;
   /** Events are collected this long before files are re-read. Default 10 ms. */
   debounceMs?: number;
   /** More events than this before a flush means a burst: rescan instead. Default 100. */
@@ -47,8 +53,9 @@ interface FileState extends FolderFile {
 
 export class FolderSource implements Source {
   readonly name = 'folder';
-  readonly #o: Required<Omit<FolderSourceOptions, 'displayRoot' | 'translate' | 'timers' | 'logger'>> & { displayRoot: string };
-  readonly #translate: TranslateOptions;
+  readonly #o: Required<Omit<FolderSourceOptions, 'displayRoot' | 'translate' | 'limits' | 'parser' | 'timers' | 'logger'>> & { displayRoot: string };
+  /** How one file is read and parsed: everything else here is about when. */
+  readonly #reader: ManifestReader;
   readonly #log: Logger;
   readonly #timers: Timers;
   #files = new Map<string, FileState>();
@@ -77,7 +84,13 @@ export class FolderSource implements Source {
       watch: options.watch ?? true,
       usePolling: options.usePolling ?? false,
     };
-    this.#translate = options.translate ?? {};
+    this.#reader = new ManifestReader({
+      dir: options.dir,
+      displayRoot: this.#o.displayRoot,
+      translate: options.translate ?? {},
+      ...(options.limits ? { limits: options.limits } : {}),
+      ...(options.parser ? { parser: options.parser } : {}),
+    });
     this.#log = options.logger.child({ source: 'folder' });
     this.#timers = options.timers ?? systemTimers;
   }
@@ -180,7 +193,8 @@ export class FolderSource implements Source {
   }
 
   async #readFile(rel: string, fingerprint: string, previous: FileState | undefined): Promise<FileState> {
-    const result = await readManifestFile(join(this.#o.dir, rel), rel, { ...this.#translate, displayPath: join(this.#o.displayRoot, rel) });
+    // Never rejects: a file over a limit, refused or failing is invalid, never gone.
+    const result = await this.#reader.read(rel);
     const lastGoodIds = result.problems.length === 0 ? result.apps.map((a) => a.id) : (previous?.lastGoodIds ?? []);
     return { result, lastGoodIds, fingerprint };
   }
@@ -293,17 +307,4 @@ async function mapChunked<T, R>(items: readonly T[], size: number, fn: (item: T)
 function idsOf(state: FileState | undefined): AppId[] {
   if (!state) return [];
   return [...state.result.declaredIds, ...state.lastGoodIds];
-}
-
-/**
- * size, mtime and inode: enough to tell a rewritten file without reading it. 'missing' when
- * the file is gone (deleted or renamed away), 'unreadable' when it exists but cannot be stat'ed.
- */
-async function fingerprint(abs: string): Promise<string> {
-  try {
-    const s = await stat(abs);
-    return s.isFile() ? `${s.size}:${s.mtimeMs}:${s.ino}` : 'missing';
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing' : 'unreadable';
-  }
 }
