@@ -5,6 +5,7 @@
 import type { DaemonConfig } from './config/daemon.js';
 import { MarackerError } from './errors.js';
 import { createLogger, type Logger } from './log.js';
+import { INLINE_PARSER, type InputParser } from './manifest/input-parser.js';
 import type { MarathonAuth } from './marathon/auth.js';
 import { MarathonClient } from './marathon/client.js';
 import type { Role } from './model/status.js';
@@ -25,6 +26,8 @@ export interface DaemonExtras {
   role?: Role;
   /** Extra hooks (the safety harness). */
   observer?: Partial<ControllerObserver>;
+  /** Where manifest files are parsed (a worker pool for large ones). Default: in this thread. */
+  parser?: InputParser;
   /** Called once the daemon stops, to release what the extras started. */
   onStop?: () => Promise<void>;
 }
@@ -87,6 +90,8 @@ export async function startDaemon(config: DaemonConfig, extras: DaemonExtras = {
         // Status names files relative to the manifests folder, as the maracker.source label does.
         displayRoot: '',
         translate: { traefik: config.traefik },
+        limits: config.limits,
+        parser: extras.parser ?? INLINE_PARSER,
         logger,
       }),
     );

@@ -12,7 +12,7 @@ export async function launchDaemon(config: DaemonConfig, extras: Pick<DaemonExtr
   if (config.databaseUrl === null) return startDaemon(config, { ...extras, logger });
   // Never blocks on the database: when it is down the source is Unknown and this daemon a
   // follower until it can hold the leader lock.
-  const db = await startDatabase(config.databaseUrl, { logger, instance: config.instance, translate: { traefik: config.traefik } });
+  const db = await startDatabase(config.databaseUrl, { logger, instance: config.instance, translate: { traefik: config.traefik }, limits: config.limits });
   const daemon = await startDaemon(config, {
     ...extras,
     logger,

@@ -5,8 +5,8 @@
 // stack of every recursive step after parsing. Input over a limit is *invalid*, never
 // *absent*: the apps it declared stay protected.
 //
-// Each limit has one name, flag and default here; src/config/daemon.ts declares the options
-// from this table so flags, messages and docs cannot disagree.
+// Each limit has one flag name and default here: src/config/daemon.ts declares its option
+// with them, and problem messages name the flag, so they cannot disagree.
 
 export interface InputLimits {
   /** Bytes of one manifest file. */
@@ -25,31 +25,31 @@ export interface InputLimits {
   maxRowDepth: number;
 }
 
-export interface LimitDeclaration {
-  key: keyof InputLimits;
-  /** Flag without dashes; the environment variable is MARACKER_ + its upper snake case. */
-  flag: string;
-  default: number;
-  description: string;
-}
+/** Defaults (docs/manifest.md, "Limits"). */
+export const DEFAULT_INPUT_LIMITS: Readonly<InputLimits> = Object.freeze({
+  maxFileBytes: 1_048_576,
+  maxFileDocuments: 1_000,
+  maxYamlAliases: 100,
+  maxYamlDepth: 64,
+  maxYamlNodes: 10_000,
+  maxRowBytes: 262_144,
+  maxRowDepth: 64,
+});
 
-export const LIMIT_DECLARATIONS: readonly LimitDeclaration[] = Object.freeze([
-  { key: 'maxFileBytes', flag: 'max-file-bytes', default: 1_048_576, description: 'Largest manifest file read, bytes' },
-  { key: 'maxFileDocuments', flag: 'max-file-documents', default: 1_000, description: 'YAML documents per manifest file' },
-  { key: 'maxYamlAliases', flag: 'max-yaml-aliases', default: 100, description: 'YAML aliases (*name) per document' },
-  { key: 'maxYamlDepth', flag: 'max-yaml-depth', default: 64, description: 'Nesting depth of a YAML document (mappings and lists, aliases followed)' },
-  { key: 'maxYamlNodes', flag: 'max-yaml-nodes', default: 10_000, description: 'Mapping entries and list items per YAML document, aliases expanded' },
-  { key: 'maxRowBytes', flag: 'max-row-bytes', default: 262_144, description: 'Largest database row read: spec plus labels as JSON text, bytes' },
-  { key: 'maxRowDepth', flag: 'max-row-depth', default: 64, description: 'Nesting depth of a database row\'s spec or labels' },
-] satisfies LimitDeclaration[]);
-
-export const DEFAULT_INPUT_LIMITS: Readonly<InputLimits> = Object.freeze(
-  Object.fromEntries(LIMIT_DECLARATIONS.map((d) => [d.key, d.default])) as unknown as InputLimits,
-);
+/** The flag of each limit (without dashes); its variable is MARACKER_ and the flag in upper snake case. */
+export const LIMIT_FLAGS: Readonly<Record<keyof InputLimits, string>> = Object.freeze({
+  maxFileBytes: 'max-file-bytes',
+  maxFileDocuments: 'max-file-documents',
+  maxYamlAliases: 'max-yaml-aliases',
+  maxYamlDepth: 'max-yaml-depth',
+  maxYamlNodes: 'max-yaml-nodes',
+  maxRowBytes: 'max-row-bytes',
+  maxRowDepth: 'max-row-depth',
+});
 
 /** The flag that raises a limit, for messages: "--max-file-bytes". */
 export function limitFlag(key: keyof InputLimits): string {
-  return `--${LIMIT_DECLARATIONS.find((d) => d.key === key)?.flag ?? key}`;
+  return `--${LIMIT_FLAGS[key]}`;
 }
 
 /** "(--max-yaml-depth)": how every limit problem ends, so the way to raise it is in the message. */

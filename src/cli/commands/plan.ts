@@ -2,7 +2,7 @@
 // Reads the manifests and lists Marathon once; exit 0 in sync, 2 changes pending, 1 error.
 
 import { relative, resolve } from 'node:path';
-import { marathonConfig, MARATHON_OPTIONS } from '../../config/daemon.js';
+import { FILE_LIMIT_OPTIONS, inputLimits, marathonConfig, MARATHON_OPTIONS } from '../../config/daemon.js';
 import { ConfigError, parseOptions, type OptionSpec } from '../../config/options.js';
 import { errorMessage } from '../../errors.js';
 import { readManifestFolder } from '../../manifest/folder.js';
@@ -21,6 +21,8 @@ const options: readonly OptionSpec[] = [
   { name: 'traefik', type: 'string', env: 'MARACKER_TRAEFIK', default: DEFAULT_TRAEFIK_GRAMMAR, choices: TRAEFIK_GRAMMARS, description: 'Traefik label grammar' },
   { name: 'prune', type: 'boolean', env: 'MARACKER_PRUNE', default: true, description: 'Show deletes of managed apps no manifest declares' },
   { name: 'output', type: 'string', default: 'text', choices: ['text', 'json'], description: 'Output format' },
+  // The daemon's limits: a file the daemon would refuse, plan refuses.
+  ...FILE_LIMIT_OPTIONS,
 ];
 
 export const command: Command = {
@@ -44,12 +46,13 @@ export const command: Command = {
     const { values, positionals } = parseOptions(options, args, io.env);
     const problems: string[] = positionals.length > 0 ? [`unexpected argument ${positionals[0]}`] : [];
     const marathon = marathonConfig(values, problems);
+    const limits = inputLimits(values, problems);
     if (problems.length > 0) throw new ConfigError(problems);
     const dir = resolve(io.cwd, String(values['manifests']));
 
     let folder;
     try {
-      folder = await readManifestFolder(dir, { traefik: values['traefik'] as TraefikGrammar, displayRoot: relative(io.cwd, dir) || '.' });
+      folder = await readManifestFolder(dir, { traefik: values['traefik'] as TraefikGrammar, displayRoot: relative(io.cwd, dir) || '.', limits });
     } catch (err) {
       io.stderr.write(`maracker plan: ${errorMessage(err)}\n`);
       return 1;
