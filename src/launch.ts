@@ -6,20 +6,27 @@ import type { DaemonConfig } from './config/daemon.js';
 import { startDaemon, type Daemon, type DaemonExtras } from './daemon.js';
 import { startDatabase } from './db/wiring.js';
 import { createLogger } from './log.js';
+import { ParsePool } from './manifest/parse-pool.js';
 
 export async function launchDaemon(config: DaemonConfig, extras: Pick<DaemonExtras, 'logger' | 'observer'> = {}): Promise<Daemon> {
   const logger = extras.logger ?? createLogger({ level: config.logLevel });
-  if (config.databaseUrl === null) return startDaemon(config, { ...extras, logger });
+  // Large files and rows are parsed off the event loop; the workers stop after the sources.
+  const parser = new ParsePool({ logger: logger.child({ component: 'parser' }) });
+  if (config.databaseUrl === null) return startDaemon(config, { ...extras, logger, parser, onStop: () => parser.stop() });
   // Never blocks on the database: when it is down the source is Unknown and this daemon a
   // follower until it can hold the leader lock.
-  const db = await startDatabase(config.databaseUrl, { logger, instance: config.instance, translate: { traefik: config.traefik }, limits: config.limits });
+  const db = await startDatabase(config.databaseUrl, { logger, instance: config.instance, translate: { traefik: config.traefik }, limits: config.limits, parser });
   const daemon = await startDaemon(config, {
     ...extras,
     logger,
     sources: db.sources,
     leadership: db.leadership,
     role: db.role,
-    onStop: db.onStop,
+    parser,
+    onStop: async () => {
+      await db.onStop();
+      await parser.stop();
+    },
   });
   db.attach({ status: daemon.status });
   return daemon;

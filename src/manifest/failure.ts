@@ -2,6 +2,7 @@
 // source, the queue and every other input carry on. The problem names the kind of failure,
 // never the error's message, which may quote the input.
 
+import type { Problem } from '../model/problem.js';
 import { LIMIT_EXCEEDED } from './limits.js';
 
 /** Stable code of a failure maracker did not foresee. */
@@ -25,4 +26,13 @@ export function stackOf(err: unknown): string | undefined {
   if (!(err instanceof Error) || typeof err.stack !== 'string') return undefined;
   const frames = err.stack.split('\n').filter((l) => /^\s+at /.test(l));
   return [`${err.name}`, ...frames].join('\n');
+}
+
+/**
+ * An input whose problems include a failure of maracker's own (a crashed worker, a stop
+ * mid-read) is read again at the next occasion even if unchanged: the failure may not
+ * happen twice. A limit is the input's own doing and waits for a change.
+ */
+export function hasTransientFailure(problems: readonly Problem[]): boolean {
+  return problems.some((p) => p.code === INTERNAL_ERROR);
 }

@@ -12,7 +12,7 @@
 import type pg from 'pg';
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
-import { failureOf, stackOf } from '../manifest/failure.js';
+import { failureOf, hasTransientFailure, stackOf } from '../manifest/failure.js';
 import { INLINE_PARSER, type InputParser } from '../manifest/input-parser.js';
 import { DEFAULT_INPUT_LIMITS, type InputLimits } from '../manifest/limits.js';
 import type { RowResult } from '../manifest/row.js';
@@ -247,7 +247,7 @@ export class DatabaseSource implements Source {
    */
   async #translate(row: AppRow): Promise<DatabaseRow> {
     const before = this.#rows.get(row.id);
-    if (before && before.revision === row.revision) return before;
+    if (before && before.revision === row.revision && !hasTransientFailure(before.result.problems)) return before;
     let result: RowResult;
     try {
       result = await this.#parser.translateRow(

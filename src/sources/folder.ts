@@ -11,6 +11,7 @@ import { join, relative, sep } from 'node:path';
 import type { Logger } from '../log.js';
 import type { AppId } from '../model/app-id.js';
 import { isIgnoredPath, isManifestPath } from '../manifest/ignore.js';
+import { hasTransientFailure } from '../manifest/failure.js';
 import { fingerprint, listManifestFiles } from '../manifest/folder.js';
 import type { InputParser } from '../manifest/input-parser.js';
 import type { InputLimits } from '../manifest/limits.js';
@@ -196,7 +197,8 @@ export class FolderSource implements Source {
     // Never rejects: a file over a limit, refused or failing is invalid, never gone.
     const result = await this.#reader.read(rel);
     const lastGoodIds = result.problems.length === 0 ? result.apps.map((a) => a.id) : (previous?.lastGoodIds ?? []);
-    return { result, lastGoodIds, fingerprint };
+    // A failure of maracker's own (a crashed parser thread): read it again at the next rescan.
+    return { result, lastGoodIds, fingerprint: hasTransientFailure(result.problems) ? 'unreadable' : fingerprint };
   }
 
   /** Re-reads the given files (event path). A file that vanished is removed. */

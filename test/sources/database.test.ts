@@ -2,6 +2,7 @@ import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { migrate } from '../../src/db/migrations.js';
 import { silentLogger } from '../../src/log.js';
+import { INLINE_PARSER, type InputParser } from '../../src/manifest/input-parser.js';
 import { DatabaseSource, type DatabaseSourceOptions } from '../../src/sources/database.js';
 import type { SourceChange } from '../../src/sources/source.js';
 import { connect, freePort, psql, until, usePostgres } from '../helpers/postgres.js';
@@ -140,6 +141,21 @@ describe('DatabaseSource', () => {
     await sql(url, `INSERT INTO maracker.apps (id, spec) VALUES ('/d/later', '${spec()}')`);
     await until(() => source.snapshot().apps.has('/d/later'), 'a later row');
     expect(source.snapshot().apps.has('/a/one')).toBe(true);
+  });
+
+  it('translates a row again at the next read when maracker failed on it, although its revision did not change', async () => {
+    const url = await migrated();
+    await sql(url, `INSERT INTO maracker.apps (id, spec) VALUES ('/demo/web', '${spec()}')`);
+    let failures = 1;
+    const flaky: InputParser = {
+      ...INLINE_PARSER,
+      translateRow: (row, opts) =>
+        failures-- > 0 ? Promise.resolve({ problems: [{ code: 'internal-error', message: 'failed', location: { row: row.id } }] }) : INLINE_PARSER.translateRow(row, opts),
+    };
+    const { source } = await started(url, { parser: flaky });
+    expect(source.snapshot().invalid.get('/demo/web')?.map((p) => p.code)).toEqual(['internal-error']);
+    await source.resync();
+    expect(source.snapshot().apps.has('/demo/web')).toBe(true);
   });
 
   it('reports a row whose id is not a Marathon app id', async () => {
