@@ -8,10 +8,10 @@ import { startDatabase } from './db/wiring.js';
 import { createLogger } from './log.js';
 import { ParsePool } from './manifest/parse-pool.js';
 
-export async function launchDaemon(config: DaemonConfig, extras: Pick<DaemonExtras, 'logger' | 'observer'> = {}): Promise<Daemon> {
+export async function launchDaemon(config: DaemonConfig, extras: Pick<DaemonExtras, 'logger' | 'observer' | 'parser'> = {}): Promise<Daemon> {
   const logger = extras.logger ?? createLogger({ level: config.logLevel });
   // Large files and rows are parsed off the event loop; the workers stop after the sources.
-  const parser = new ParsePool({ logger: logger.child({ component: 'parser' }) });
+  const parser = extras.parser ?? new ParsePool({ logger: logger.child({ component: 'parser' }) });
   if (config.databaseUrl === null) return startDaemon(config, { ...extras, logger, parser, onStop: () => parser.stop() });
   // Never blocks on the database: when it is down the source is Unknown and this daemon a
   // follower until it can hold the leader lock.
