@@ -56,3 +56,19 @@ export function fortyThousandKeysFile(): string {
   const keys = Array.from({ length: 40_000 }, (_, i) => `    k${i}: v`).join('\n');
   return `apiVersion: maracker/v1\nkind: App\nmetadata:\n  name: web\nspec:\n  cmd: x\n  labels:\n${keys}\n`;
 }
+
+/** Files of about `bytes` in the shapes that cost the most per byte, to choose the worker threshold. */
+export function costlyShapes(bytes: number): Record<string, string> {
+  const head = 'apiVersion: maracker/v1\nkind: App\nmetadata: {name: a}\nspec:\n  cmd: x\n';
+  const fill = (start: string, item: (i: number) => string, end = ''): string => {
+    let s = start;
+    for (let i = 0; s.length + item(i).length + end.length < bytes; i++) s += item(i);
+    return s + end;
+  };
+  return {
+    'valid apps': fill('', (i) => app(i)),
+    'flow entries': fill(`${head}  marathon: {check: {`, (i) => `k${i}: v, `, 'z: 1}}\n'),
+    labels: fill(`${head}  labels:\n`, (i) => `    l${i}: v\n`),
+    'unknown fields': fill(head, (i) => `  u${i}: v\n`),
+  };
+}

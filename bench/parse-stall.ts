@@ -4,7 +4,7 @@
 // `npm run bench`; run after `npm run build`:
 //
 //   node dist/bench/parse-stall.js                  in this thread, then through the ParsePool
-//   node dist/bench/parse-stall.js --only pool      one mode (control | inline | pool)
+//   node dist/bench/parse-stall.js --only pool      one mode (control | inline | pool | threshold)
 //   node dist/bench/parse-stall.js --parse DIR/src/manifest/parse.js --only inline
 //                                                   another build's parseManifestText (before/after)
 //
@@ -18,7 +18,9 @@ import { Worker } from 'node:worker_threads';
 import { INLINE_PARSER, type InputParser } from '../src/manifest/input-parser.js';
 import { ParsePool } from '../src/manifest/parse-pool.js';
 import type { ParseOptions } from '../src/manifest/parse.js';
-import { bigRowSpec, bigStringFile, fortyThousandKeysFile, manyAppsFile, manyEntriesFile } from './large-inputs.js';
+import { bigRowSpec, bigStringFile, costlyShapes, fortyThousandKeysFile, manyAppsFile, manyEntriesFile } from './large-inputs.js';
+import { parseManifestText } from '../src/manifest/parse.js';
+import { DEFAULT_WORKER_THRESHOLD_BYTES } from '../src/manifest/parse-pool.js';
 
 interface Input {
   name: string;
@@ -54,6 +56,7 @@ function get(url: string): Promise<number> {
 interface Figures {
   parseMs: number;
   probes: number;
+  failed: number;
   probeP50Ms: number;
   probeMaxMs: number;
   loopP99Ms: number;
@@ -85,13 +88,20 @@ async function measure(input: Input, parser: InputParser): Promise<Figures> {
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/healthz`;
   await get(url);
   const latencies: number[] = [];
+  let failed = 0;
   let running = true;
   const prober = (async () => {
-    while (running) latencies.push(await get(url));
+    while (running) {
+      const t0 = performance.now();
+      // A probe held long enough is cut by the server: a failure, and its wait still counts.
+      latencies.push(await get(url).catch(() => (failed++, performance.now() - t0)));
+    }
   })();
-  await new Promise((r) => setTimeout(r, 50));
+  // The monitor's timer must be running before the parse starts, or a block at once goes
+  // unseen; reset() would lose the sample after it as well. The 50 ms before are idle.
   const loop = monitorEventLoopDelay({ resolution: 5 });
   loop.enable();
+  await new Promise((r) => setTimeout(r, 50));
   const t0 = performance.now();
   const outcome = await input.run(parser);
   const parseMs = performance.now() - t0;
@@ -104,6 +114,7 @@ async function measure(input: Input, parser: InputParser): Promise<Figures> {
   return {
     parseMs,
     probes: latencies.length,
+    failed,
     probeP50Ms: sorted[Math.floor(sorted.length / 2)] ?? 0,
     probeMaxMs: sorted[sorted.length - 1] ?? 0,
     loopP99Ms: loop.percentile(99) / 1e6,
@@ -140,11 +151,13 @@ async function main(): Promise<void> {
     ['inline', () => INLINE_PARSER],
     ['pool', () => new ParsePool({ size: 1 })],
   ];
-  console.log('| input | bytes | parsed | parse ms | /healthz probes | probe p50 ms | slowest probe ms | loop delay p99 / max ms | outcome |');
-  console.log('|---|---|---|---|---|---|---|---|---|');
+  if (only !== 'threshold') {
+    console.log('| input | bytes | parsed | parse ms | /healthz probes | probe p50 ms | slowest probe ms | loop delay p99 / max ms | outcome |');
+    console.log('|---|---|---|---|---|---|---|---|---|');
+  }
   if (!only || only === 'control') {
     const f = await measure(busyThread(1000), INLINE_PARSER);
-    console.log(`| control: a thread busy 1 s | 0 | - | ${f.parseMs.toFixed(0)} | ${f.probes} | ${f.probeP50Ms.toFixed(0)} | ${f.probeMaxMs.toFixed(0)} | ${f.loopP99Ms.toFixed(0)} / ${f.loopMaxMs.toFixed(0)} | - |`);
+    console.log(`| control: a thread busy 1 s | 0 | - | ${f.parseMs.toFixed(0)} | ${f.probes}${f.failed ? ` (${f.failed} failed)` : ''} | ${f.probeP50Ms.toFixed(0)} | ${f.probeMaxMs.toFixed(0)} | ${f.loopP99Ms.toFixed(0)} / ${f.loopMaxMs.toFixed(0)} | - |`);
   }
   for (const [mode, make] of modes) {
     if (only && only !== mode) continue;
@@ -155,10 +168,25 @@ async function main(): Promise<void> {
     for (const input of inputs) {
       const f = await measure(input, parser);
       console.log(
-        `| ${input.name} | ${input.bytes} | ${parse ? 'given build' : mode} | ${f.parseMs.toFixed(0)} | ${f.probes} | ${f.probeP50Ms.toFixed(0)} | ${f.probeMaxMs.toFixed(0)} | ${f.loopP99Ms.toFixed(0)} / ${f.loopMaxMs.toFixed(0)} | ${f.outcome} |`,
+        `| ${input.name} | ${input.bytes} | ${parse ? 'given build' : mode} | ${f.parseMs.toFixed(0)} | ${f.probes}${f.failed ? ` (${f.failed} failed)` : ''} | ${f.probeP50Ms.toFixed(0)} | ${f.probeMaxMs.toFixed(0)} | ${f.loopP99Ms.toFixed(0)} / ${f.loopMaxMs.toFixed(0)} | ${f.outcome} |`,
       );
     }
     await parser.stop();
+  }
+  if (!parse && (!only || only === 'threshold')) {
+    // What a file just under the worker threshold costs in this thread (and 8 times that).
+    console.log('\n| shape | bytes | in this thread: min ms | median ms (of 7) |');
+    console.log('|---|---|---|---|');
+    for (const bytes of [DEFAULT_WORKER_THRESHOLD_BYTES - 1, DEFAULT_WORKER_THRESHOLD_BYTES * 8 - 1]) {
+      for (const [shape, text] of Object.entries(costlyShapes(bytes))) {
+        const times = Array.from({ length: 7 }, () => {
+          const t0 = performance.now();
+          parseManifestText(text, 'shape.yaml');
+          return performance.now() - t0;
+        }).sort((a, b) => a - b);
+        console.log(`| ${shape} | ${text.length} | ${(times[0] ?? 0).toFixed(1)} | ${(times[3] ?? 0).toFixed(1)} |`);
+      }
+    }
   }
 }
 
