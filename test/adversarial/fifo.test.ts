@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { rm, symlink } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { manifestYaml } from '../helpers/manifests.js';
 import { bench, eventually } from './helpers.js';
 
@@ -20,6 +20,7 @@ describe('adversary: FIFOs, sockets and devices', () => {
     expect(spawnSync('mkfifo', [join(b.dir, 'pipe.yml')]).status).toBe(0);
     const socket = createServer();
     await new Promise<void>((resolve) => socket.listen(join(b.dir, 'socket.yaml'), resolve));
+    onTestFinished(() => new Promise<void>((resolve) => socket.close(() => resolve())));
     await symlink('/dev/zero', join(b.dir, 'zero.yaml'));
     await b.daemon.controller.resync('test');
 
@@ -37,6 +38,5 @@ describe('adversary: FIFOs, sockets and devices', () => {
     await b.stillAnswering();
     expect(b.healthzSince(since)).toBeGreaterThan(0);
     expect(b.healthzFailures()).toEqual([]);
-    await new Promise((resolve) => socket.close(resolve));
   }, 120_000);
 });
