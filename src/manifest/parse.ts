@@ -77,11 +77,12 @@ function declaredIdOfTree(doc: Document.Parsed): ReturnType<typeof declaredId> {
   }
 }
 
+/** Problems located in one file's text. */
 class DocumentReader {
   readonly problems: Problem[] = [];
 
   constructor(
-    private readonly text: string,
+    protected readonly text: string,
     private readonly displayPath: string,
     private readonly lineCounter: LineCounter,
   ) {}
@@ -116,131 +117,128 @@ class DocumentReader {
  */
 export function parseManifestText(text: string, file: string, opts: ParseOptions = {}): ManifestFileResult {
   const displayPath = opts.displayPath ?? file;
-  const limits = opts.limits ?? DEFAULT_INPUT_LIMITS;
-  const lineCounter = new LineCounter();
-  const reader = new DocumentReader(text, displayPath, lineCounter);
-  const result: ManifestFileResult = { file, displayPath, apps: [], problems: reader.problems, declaredIds: [], declarations: [] };
+  const reader = new ManifestTextReader(text, file, { ...opts, displayPath }, opts.limits ?? DEFAULT_INPUT_LIMITS);
   try {
-    readStream(text, file, { ...opts, displayPath }, limits, lineCounter, reader, result);
+    reader.readStream();
   } catch (err) {
     const { code, message } = failureOf(err);
     reader.problems.push({ code, message, location: { file: displayPath } });
   }
-  result.problems.sort(compareProblems);
-  return result;
+  reader.result.problems.sort(compareProblems);
+  return reader.result;
 }
 
-function readStream(
-  text: string,
-  file: string,
-  opts: ParseOptions & { displayPath: string },
-  limits: InputLimits,
-  lineCounter: LineCounter,
-  reader: DocumentReader,
-  result: ManifestFileResult,
-): void {
-  if (Buffer.byteLength(text, 'utf8') > limits.maxFileBytes) {
-    reader.problems.push({ code: LIMIT_EXCEEDED, message: fileTooLarge(limits), location: { file: opts.displayPath } });
-    return;
+/** One file's documents into one result. */
+class ManifestTextReader extends DocumentReader {
+  readonly result: ManifestFileResult;
+
+  constructor(
+    text: string,
+    private readonly file: string,
+    private readonly opts: ParseOptions & { displayPath: string },
+    private readonly limits: InputLimits,
+    private readonly lines = new LineCounter(),
+  ) {
+    super(text, opts.displayPath, lines);
+    this.result = { file, displayPath: opts.displayPath, apps: [], problems: this.problems, declaredIds: [], declarations: [] };
   }
-  const stream = composeYamlStream(text, limits, lineCounter);
-  if (stream.kind === 'refused') {
-    // The whole file: what it declared stays protected through its last good version and
-    // its maracker.source label, as for a file that does not parse.
-    reader.at(stream.refusal.offset, LIMIT_EXCEEDED, `${stream.refusal.message}; the file is not applied`);
-    return;
-  }
-  if (stream.kind === 'empty') {
-    // A stream without documents (nothing, or only comments and directives).
-    for (const e of stream.errors) reader.at(e.pos[0], 'yaml-syntax', `YAML syntax error: ${libraryMessage(e.message)}`);
-    return;
-  }
-  const declare = (doc: Document.Parsed, declared: ReturnType<typeof declaredId>): void => {
-    if (!declared) return;
-    const { line, column } = locate(doc, lineCounter, ['metadata', 'name']);
-    result.declaredIds.push(declared.id);
-    result.declarations.push({ id: declared.id, location: { file: opts.displayPath, line, column } });
-  };
-  for (const doc of stream.docs) {
-    const before = result.declarations.length;
-    try {
-      readDocument(doc, file, opts, limits, lineCounter, reader, result, declare);
-    } catch (err) {
-      const { code, message } = failureOf(err);
-      reader.at(doc.range[0], code, message);
-      if (result.declarations.length === before) declare(doc, declaredIdOfTree(doc));
+
+  readStream(): void {
+    if (Buffer.byteLength(this.text, 'utf8') > this.limits.maxFileBytes) {
+      this.problems.push({ code: LIMIT_EXCEEDED, message: fileTooLarge(this.limits), location: { file: this.opts.displayPath } });
+      return;
+    }
+    const stream = composeYamlStream(this.text, this.limits, this.lines);
+    if (stream.kind === 'refused') {
+      // The whole file: what it declared stays protected through its last good version and
+      // its maracker.source label, as for a file that does not parse.
+      this.at(stream.refusal.offset, LIMIT_EXCEEDED, `${stream.refusal.message}; the file is not applied`);
+      return;
+    }
+    if (stream.kind === 'empty') {
+      // A stream without documents (nothing, or only comments and directives).
+      for (const e of stream.errors) this.at(e.pos[0], 'yaml-syntax', `YAML syntax error: ${libraryMessage(e.message)}`);
+      return;
+    }
+    for (const doc of stream.docs) {
+      const before = this.result.declarations.length;
+      try {
+        this.#readDocument(doc);
+      } catch (err) {
+        const { code, message } = failureOf(err);
+        this.at(doc.range[0], code, message);
+        if (this.result.declarations.length === before) this.#declare(doc, declaredIdOfTree(doc));
+      }
     }
   }
-}
 
-function readDocument(
-  doc: Document.Parsed,
-  file: string,
-  opts: ParseOptions & { displayPath: string },
-  limits: InputLimits,
-  lineCounter: LineCounter,
-  reader: DocumentReader,
-  result: ManifestFileResult,
-  declare: (doc: Document.Parsed, declared: ReturnType<typeof declaredId>) => void,
-): void {
-  let broken = reader.yamlProblems(doc);
-  const tree = checkYamlTree(doc, limits);
-  for (const offset of tree.duplicateKeys) reader.duplicateKey(offset);
-  broken ||= tree.duplicateKeys.length > 0;
-  if (tree.refusal) {
-    reader.at(tree.refusal.offset, LIMIT_EXCEEDED, `${tree.refusal.message}; the document is not applied`);
-    declare(doc, declaredIdOfTree(doc));
-    return;
+  #declare(doc: Document.Parsed, declared: ReturnType<typeof declaredId>): void {
+    if (!declared) return;
+    const { line, column } = locate(doc, this.lines, ['metadata', 'name']);
+    this.result.declaredIds.push(declared.id);
+    this.result.declarations.push({ id: declared.id, location: { file: this.opts.displayPath, line, column } });
   }
-  let value: unknown;
-  try {
-    // checkYamlTree bounded what aliases expand to; the library's own count would refuse
-    // documents that are within those limits.
-    value = doc.toJS({ maxAliasCount: -1 });
-  } catch (err) {
-    if (!(err instanceof ReferenceError)) throw err;
-    // An alias without its anchor.
-    reader.at(doc.range[0], 'yaml-syntax', `YAML: ${libraryMessage(err.message)}`);
-    declare(doc, declaredIdOfTree(doc));
-    return;
-  }
-  if (value === null || value === undefined) return; // empty document (or only comments)
 
-  const declared = declaredId(value);
-  declare(doc, declared);
-  if (broken) return;
+  #readDocument(doc: Document.Parsed): void {
+    let broken = this.yamlProblems(doc);
+    const tree = checkYamlTree(doc, this.limits);
+    for (const offset of tree.duplicateKeys) this.duplicateKey(offset);
+    broken ||= tree.duplicateKeys.length > 0;
+    if (tree.refusal) {
+      this.at(tree.refusal.offset, LIMIT_EXCEEDED, `${tree.refusal.message}; the document is not applied`);
+      this.#declare(doc, declaredIdOfTree(doc));
+      return;
+    }
+    let value: unknown;
+    try {
+      // checkYamlTree bounded what aliases expand to; the library's own count would refuse
+      // documents that are within those limits.
+      value = doc.toJS({ maxAliasCount: -1 });
+    } catch (err) {
+      if (!(err instanceof ReferenceError)) throw err;
+      // An alias without its anchor.
+      this.at(doc.range[0], 'yaml-syntax', `YAML: ${libraryMessage(err.message)}`);
+      this.#declare(doc, declaredIdOfTree(doc));
+      return;
+    }
+    if (value === null || value === undefined) return; // empty document (or only comments)
 
-  const metadataLabelsPath: Path = ['metadata', 'labels'];
-  const issues = [
-    ...validateDocument(value),
-    ...checkSpec(rec(value)?.spec, {
-      specPath: ['spec'],
-      outerLabels: rec(rec(value)?.metadata)?.labels,
-      outerLabelsPath: metadataLabelsPath,
-      group: declared?.group,
-      ...(declared ? { id: declared.id } : {}),
-    }),
-  ];
-  if (issues.length === 0 && declared) {
-    const manifest = value as AppManifest;
-    const start = locate(doc, lineCounter, []);
-    const translated = translate(
-      {
-        id: declared.id,
-        spec: manifest.spec,
-        outerLabels: manifest.metadata.labels,
-        outerLabelsPath: metadataLabelsPath,
+    const declared = declaredId(value);
+    this.#declare(doc, declared);
+    if (broken) return;
+
+    const metadataLabelsPath: Path = ['metadata', 'labels'];
+    const issues = [
+      ...validateDocument(value),
+      ...checkSpec(rec(value)?.spec, {
         specPath: ['spec'],
-        group: declared.group,
-        source: { kind: 'file', path: file, line: start.line, column: start.column },
-        adopt: manifest.metadata.adopt === true,
-      },
-      opts,
-    );
-    issues.push(...translated.issues);
-    if (translated.app) result.apps.push(translated.app);
+        outerLabels: rec(rec(value)?.metadata)?.labels,
+        outerLabelsPath: metadataLabelsPath,
+        group: declared?.group,
+        ...(declared ? { id: declared.id } : {}),
+      }),
+    ];
+    if (issues.length === 0 && declared) {
+      const manifest = value as AppManifest;
+      const start = locate(doc, this.lines, []);
+      const translated = translate(
+        {
+          id: declared.id,
+          spec: manifest.spec,
+          outerLabels: manifest.metadata.labels,
+          outerLabelsPath: metadataLabelsPath,
+          specPath: ['spec'],
+          group: declared.group,
+          source: { kind: 'file', path: this.file, line: start.line, column: start.column },
+          adopt: manifest.metadata.adopt === true,
+        },
+        this.opts,
+      );
+      issues.push(...translated.issues);
+      if (translated.app) this.result.apps.push(translated.app);
+    }
+    for (const i of issues) this.fromIssue(doc, i);
   }
-  for (const i of issues) reader.fromIssue(doc, i);
 }
 
 /** The result of a file refused as a whole (unreadable, over a limit, not a manifest at all). */
