@@ -6,6 +6,7 @@ import { configSecrets, type DaemonConfig } from './config/daemon.js';
 import { derivedInstallation } from './config/installation.js';
 import { MarackerError } from './errors.js';
 import { createLogger, type Logger } from './log.js';
+import { INLINE_PARSER, type InputParser } from './manifest/input-parser.js';
 import type { MarathonAuth } from './marathon/auth.js';
 import { MarathonClient } from './marathon/client.js';
 import { createScrubber } from './secrets/scrubber.js';
@@ -32,6 +33,8 @@ export interface DaemonExtras {
   installation?: Promise<Installation | undefined>;
   /** Extra hooks (the safety harness). */
   observer?: Partial<ControllerObserver>;
+  /** Where manifest files are parsed (a worker pool for large ones). Default: in this thread. */
+  parser?: InputParser;
   /** Where the prune guard keeps the deletions it counts (the database's). Default: memory only. */
   pruneLedger?: PruneLedger;
   /** Called once the daemon stops, to release what the extras started. */
@@ -122,6 +125,8 @@ export async function startDaemon(config: DaemonConfig, extras: DaemonExtras = {
         // Status names files relative to the manifests folder, as the maracker.source label does.
         displayRoot: '',
         translate: { traefik: config.traefik },
+        limits: config.limits,
+        parser: extras.parser ?? INLINE_PARSER,
         settleMs: config.settleMs,
         git: { env: config.gitEnv, uid: process.geteuid?.() },
         logger,

@@ -6,14 +6,17 @@ import { configSecrets, type DaemonConfig } from './config/daemon.js';
 import { startDaemon, type Daemon, type DaemonExtras } from './daemon.js';
 import { startDatabase } from './db/wiring.js';
 import { createLogger } from './log.js';
+import { ParsePool } from './manifest/parse-pool.js';
 import { createScrubber } from './secrets/scrubber.js';
 
-export async function launchDaemon(config: DaemonConfig, extras: Pick<DaemonExtras, 'logger' | 'observer'> = {}): Promise<Daemon> {
+export async function launchDaemon(config: DaemonConfig, extras: Pick<DaemonExtras, 'logger' | 'observer' | 'parser'> = {}): Promise<Daemon> {
   const logger = extras.logger ?? createLogger({ level: config.logLevel, scrubber: createScrubber(configSecrets(config)) });
-  if (config.databaseUrl === null) return startDaemon(config, { ...extras, logger });
+  // Large files and rows are parsed off the event loop; the workers stop after the sources.
+  const parser = extras.parser ?? new ParsePool({ logger: logger.child({ component: 'parser' }) });
+  if (config.databaseUrl === null) return startDaemon(config, { ...extras, logger, parser, onStop: () => parser.stop() });
   // Never blocks on the database: when it is down the source is Unknown and this daemon a
   // follower until it can hold the leader lock.
-  const db = await startDatabase(config.databaseUrl, { logger, instance: config.instance, translate: { traefik: config.traefik } });
+  const db = await startDatabase(config.databaseUrl, { logger, instance: config.instance, translate: { traefik: config.traefik }, limits: config.limits, parser });
   void db.installation.then((stored) => {
     // Every daemon sharing a database must be the same installation, or a failover makes the
     // apps of one look like another's (Conflict, nothing written).
@@ -29,7 +32,11 @@ export async function launchDaemon(config: DaemonConfig, extras: Pick<DaemonExtr
     pruneLedger: db.pruneLedger,
     role: db.role,
     installation: db.installation,
-    onStop: db.onStop,
+    parser,
+    onStop: async () => {
+      await db.onStop();
+      await parser.stop();
+    },
   });
   db.attach({ status: daemon.status });
   return daemon;

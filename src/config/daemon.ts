@@ -6,6 +6,7 @@ import { hostname } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 import { ConfigError, parseOptions, type OptionSpec, type OptionValues } from './options.js';
 import type { Env } from './env.js';
+import { DEFAULT_INPUT_LIMITS, LIMIT_FLAGS, type InputLimits } from '../manifest/limits.js';
 import { gitEnvironment } from '../git/run.js';
 import { EVENTS_DEFAULTS } from '../marathon/events.js';
 import { STATUS_LIMIT_DEFAULTS, type StatusLimits } from '../status/limits.js';
@@ -48,6 +49,8 @@ export interface DaemonConfig {
   /** The prune guard's budget: minApps / share of managed apps deletable without approval per windowMs. */
   pruneGuard: { minApps: number; share: number; windowMs: number; disabled: boolean };
   traefik: TraefikGrammar;
+  /** Limits on manifest files and database rows. */
+  limits: InputLimits;
   logLevel: string;
   shutdownTimeoutMs: number;
   /** Name of this daemon in status and leader election. */
@@ -69,6 +72,21 @@ export const MARATHON_OPTIONS: readonly OptionSpec[] = [
   { name: 'marathon-ca', type: 'string', env: 'MARACKER_MARATHON_CA', description: 'PEM file of the CA that signed Marathon\'s certificate' },
   { name: 'marathon-insecure-tls', type: 'boolean', env: 'MARACKER_MARATHON_INSECURE_TLS', default: false, description: 'Skip TLS certificate verification (explicit opt-in)' },
   { name: 'marathon-timeout', type: 'number', env: 'MARACKER_MARATHON_TIMEOUT_MS', default: 10_000, min: 1, description: 'Timeout of each Marathon request, ms' },
+];
+
+/** Limits on manifest files: the daemon, `validate` and `plan` read files alike. */
+export const FILE_LIMIT_OPTIONS: readonly OptionSpec[] = [
+  { name: LIMIT_FLAGS.maxFileBytes, type: 'number', env: 'MARACKER_MAX_FILE_BYTES', default: DEFAULT_INPUT_LIMITS.maxFileBytes, min: 1, description: 'Largest manifest file read, bytes' },
+  { name: LIMIT_FLAGS.maxFileDocuments, type: 'number', env: 'MARACKER_MAX_FILE_DOCUMENTS', default: DEFAULT_INPUT_LIMITS.maxFileDocuments, min: 1, description: 'YAML documents per manifest file' },
+  { name: LIMIT_FLAGS.maxYamlAliases, type: 'number', env: 'MARACKER_MAX_YAML_ALIASES', default: DEFAULT_INPUT_LIMITS.maxYamlAliases, min: 0, description: 'YAML aliases (*name) per document' },
+  { name: LIMIT_FLAGS.maxYamlDepth, type: 'number', env: 'MARACKER_MAX_YAML_DEPTH', default: DEFAULT_INPUT_LIMITS.maxYamlDepth, min: 1, description: 'Nesting depth of a YAML document (mappings and lists, aliases followed)' },
+  { name: LIMIT_FLAGS.maxYamlNodes, type: 'number', env: 'MARACKER_MAX_YAML_NODES', default: DEFAULT_INPUT_LIMITS.maxYamlNodes, min: 1, description: 'Mapping entries and list items per YAML document, aliases expanded' },
+];
+
+/** Limits on rows of maracker.apps. */
+export const ROW_LIMIT_OPTIONS: readonly OptionSpec[] = [
+  { name: LIMIT_FLAGS.maxRowBytes, type: 'number', env: 'MARACKER_MAX_ROW_BYTES', default: DEFAULT_INPUT_LIMITS.maxRowBytes, min: 1, description: "Largest database row read: its spec and labels as JSON text, bytes" },
+  { name: LIMIT_FLAGS.maxRowDepth, type: 'number', env: 'MARACKER_MAX_ROW_DEPTH', default: DEFAULT_INPUT_LIMITS.maxRowDepth, min: 1, description: "Nesting depth of a row's spec or labels" },
 ];
 
 export const DAEMON_OPTIONS: readonly OptionSpec[] = [
@@ -139,6 +157,8 @@ export const DAEMON_OPTIONS: readonly OptionSpec[] = [
   { name: 'prune-window', type: 'number', env: 'MARACKER_PRUNE_WINDOW', default: 3600, min: 1, description: 'Prune guard: the sliding window its budget counts deletions over, seconds (kept in the database across restarts; in memory without one)' },
   { name: 'allow-mass-prune', type: 'boolean', env: 'MARACKER_ALLOW_MASS_PRUNE', default: false, description: 'Disable the prune guard (every use is logged)' },
   { name: 'traefik', type: 'string', env: 'MARACKER_TRAEFIK', default: DEFAULT_TRAEFIK_GRAMMAR, choices: TRAEFIK_GRAMMARS, description: 'Traefik label grammar that expose generates' },
+  ...FILE_LIMIT_OPTIONS,
+  ...ROW_LIMIT_OPTIONS,
   { name: 'log-level', type: 'string', env: 'MARACKER_LOG_LEVEL', default: 'info', choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], description: 'Log level' },
   { name: 'shutdown-timeout', type: 'number', env: 'MARACKER_SHUTDOWN_TIMEOUT', default: 10, min: 0, description: 'Seconds in-flight work may take at shutdown' },
   { name: 'instance', type: 'string', env: 'MARACKER_INSTANCE', description: 'Name of this daemon in status and leader election (default: host-pid)' },
@@ -229,6 +249,22 @@ export function marathonConfig(v: OptionValues, problems: string[]): DaemonConfi
   };
 }
 
+/**
+ * The input limits among parsed option values; a limit whose option is not declared (a
+ * command that reads no rows) keeps its default. Whole numbers only.
+ */
+export function inputLimits(v: OptionValues, problems: string[]): InputLimits {
+  const limits = { ...DEFAULT_INPUT_LIMITS };
+  for (const key of Object.keys(LIMIT_FLAGS) as Array<keyof InputLimits>) {
+    const raw = v[LIMIT_FLAGS[key]];
+    if (raw === undefined) continue;
+    const n = Number(raw);
+    if (!Number.isInteger(n)) problems.push(`--${LIMIT_FLAGS[key]}: expected an integer, got ${n}`);
+    else limits[key] = n;
+  }
+  return limits;
+}
+
 /** Parses and validates the daemon configuration; throws ConfigError listing every problem. */
 export function loadDaemonConfig(argv: readonly string[], env: Env, cwd: string, specs: readonly OptionSpec[] = DAEMON_OPTIONS): { config: DaemonConfig; explicit: Set<string> } {
   const parsed = parseOptions(specs, argv, env);
@@ -286,6 +322,7 @@ export function buildDaemonConfig(v: OptionValues, cwd: string, env: Env = {}): 
     prune: v['prune'] !== false,
     pruneGuard: { minApps, share, windowMs: Number(v['prune-window']) * 1000, disabled: v['allow-mass-prune'] === true },
     traefik: v['traefik'] as TraefikGrammar,
+    limits: inputLimits(v, problems),
     logLevel: String(v['log-level']),
     shutdownTimeoutMs: Number(v['shutdown-timeout']) * 1000,
     instance: (v['instance'] as string | undefined) ?? `${hostname()}-${process.pid}`,

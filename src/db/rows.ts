@@ -1,37 +1,54 @@
 // Reading rows of maracker.apps: the whole table, or the rows of a batch of ids. Ids named
 // by notifications are read with `WHERE id = ANY($1)` in chunks, so 10,000 rows changed in
 // one transaction cost a handful of queries, never one per row.
+//
+// Any portal account can insert a spec of up to 255 MB (jsonb's limit): PostgreSQL measures
+// each row, and one over `maxRowBytes` comes back with its size and without its spec and
+// labels, so it is neither transferred nor parsed here (a 50 MB value took RSS to 1.8 GB).
 
 import type pg from 'pg';
 import { ALL_PAYLOAD, SCHEMA } from './names.js';
 
 export interface AppRow {
   id: string;
+  /** null when the row is over the size limit (see bytes). */
   spec: unknown;
   labels: unknown;
   adopt: boolean;
   /** bigint as a decimal string. */
   revision: string;
+  /** Size of spec and labels as JSON text. */
+  bytes: number;
 }
 
-const COLUMNS = 'id, spec, labels, adopt, revision::text AS revision';
+/** $1 is the size limit in bytes. */
+const COLUMNS = `id,
+  CASE WHEN size.bytes <= $1 THEN spec END AS spec,
+  CASE WHEN size.bytes <= $1 THEN labels END AS labels,
+  adopt, revision::text AS revision, size.bytes::float8 AS bytes`;
+const FROM = `${SCHEMA}.apps, LATERAL (SELECT octet_length(spec::text)::bigint + coalesce(octet_length(labels::text), 0) AS bytes) size`;
 
 export class RowReader {
   readonly #pool: pg.Pool;
   readonly #chunkSize: number;
+  readonly #maxRowBytes: number;
   /** Queries that read rows (whole table or a chunk of ids): what batching keeps small. */
   queries = 0;
 
-  constructor(pool: pg.Pool, options: { chunkSize?: number } = {}) {
+  constructor(pool: pg.Pool, options: { chunkSize?: number; maxRowBytes: number }) {
     const chunk = options.chunkSize ?? 1_000;
     if (!Number.isInteger(chunk) || chunk < 1) throw new TypeError(`Expected \`chunkSize\` to be an integer from 1 and up, got \`${chunk}\``);
+    if (!Number.isInteger(options.maxRowBytes) || options.maxRowBytes < 1) {
+      throw new TypeError(`Expected \`maxRowBytes\` to be an integer from 1 and up, got \`${options.maxRowBytes}\``);
+    }
     this.#pool = pool;
     this.#chunkSize = chunk;
+    this.#maxRowBytes = options.maxRowBytes;
   }
 
   async readAll(): Promise<AppRow[]> {
     this.queries++;
-    const r = await this.#pool.query<AppRow>(`SELECT ${COLUMNS} FROM ${SCHEMA}.apps ORDER BY id`);
+    const r = await this.#pool.query<AppRow>(`SELECT ${COLUMNS} FROM ${FROM} ORDER BY id`, [this.#maxRowBytes]);
     return r.rows;
   }
 
@@ -40,7 +57,7 @@ export class RowReader {
     const rows: AppRow[] = [];
     for (let i = 0; i < ids.length; i += this.#chunkSize) {
       this.queries++;
-      const r = await this.#pool.query<AppRow>(`SELECT ${COLUMNS} FROM ${SCHEMA}.apps WHERE id = ANY($1::text[])`, [ids.slice(i, i + this.#chunkSize)]);
+      const r = await this.#pool.query<AppRow>(`SELECT ${COLUMNS} FROM ${FROM} WHERE id = ANY($2::text[])`, [this.#maxRowBytes, ids.slice(i, i + this.#chunkSize)]);
       rows.push(...r.rows);
     }
     return rows;

@@ -7,6 +7,8 @@
 import type pg from 'pg';
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
+import type { InputParser } from '../manifest/input-parser.js';
+import type { InputLimits } from '../manifest/limits.js';
 import type { TranslateOptions } from '../manifest/types.js';
 import type { Installation } from '../model/installation.js';
 import type { Role } from '../model/status.js';
@@ -30,10 +32,14 @@ export interface DatabaseOptions {
   instance: string;
   /** Traefik grammar of rows' `expose` (config.traefik). */
   translate?: TranslateOptions;
+  /** Row size and depth limits (config.limits). */
+  limits?: InputLimits;
+  /** Where row specs are validated. Default: in this thread. */
+  parser?: InputParser;
   timers?: Timers;
   random?: () => number;
   /** Tuning, mostly for tests. */
-  source?: Partial<Omit<DatabaseSourceOptions, 'url' | 'logger' | 'instance' | 'translate' | 'schemaReady' | 'timers' | 'random'>>;
+  source?: Partial<Omit<DatabaseSourceOptions, 'url' | 'logger' | 'instance' | 'translate' | 'limits' | 'parser' | 'schemaReady' | 'timers' | 'random'>>;
   leader?: Partial<Omit<LeaderElectionOptions, 'url' | 'logger' | 'instance' | 'timers'>>;
   statusWriter?: Partial<Pick<StatusWriterOptions, 'flushMs' | 'chunkSize' | 'backoff'>>;
   /** Between migration attempts while the database is down. Default 500 ms doubling to 30 s. */
@@ -108,6 +114,18 @@ export async function startDatabase(databaseUrl: string, o: DatabaseOptions): Pr
     return undefined;
   })();
 
+  const source = new DatabaseSource({
+    url: databaseUrl,
+    instance: o.instance,
+    logger: o.logger,
+    translate: o.translate ?? {},
+    ...(o.limits ? { limits: o.limits } : {}),
+    ...(o.parser ? { parser: o.parser } : {}),
+    timers,
+    random,
+    schemaReady: attempted,
+    ...o.source,
+  });
   // The installation's name, read once the schema holds it; retried like the migration.
   const installation = (async (): Promise<Installation | undefined> => {
     if (!(await migrated)) return undefined;
@@ -128,8 +146,6 @@ export async function startDatabase(databaseUrl: string, o: DatabaseOptions): Pr
     }
     return undefined;
   })();
-
-  const source = new DatabaseSource({ url: databaseUrl, instance: o.instance, logger: o.logger, translate: o.translate ?? {}, timers, random, schemaReady: attempted, ...o.source });
 
   const election = new LeaderElection({ url: databaseUrl, instance: o.instance, logger: o.logger, timers, ...o.leader });
   const registry = new DaemonRegistry({ pool, instance: o.instance, role, logger: log, timers, ...(o.heartbeatMs !== undefined ? { heartbeatMs: o.heartbeatMs } : {}) });

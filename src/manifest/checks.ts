@@ -7,7 +7,7 @@ import { isReservedLabel, RESERVED_LABEL_PREFIX } from '../model/labels.js';
 import type { AppId } from '../model/app-id.js';
 import { resolveAppPath } from './app-path.js';
 import { issue, type Issue, type Path } from './issue.js';
-import { describeValue } from './schema-issues.js';
+import { bareToken, describeValue, quoteToken, tokenList } from './quote.js';
 import { suggest } from './suggest.js';
 
 type Rec = Record<string, unknown>;
@@ -40,11 +40,11 @@ function portNames(spec: Rec): string[] {
 /** "no port named ..." with the best hint available. */
 function unknownPortIssue(path: Path, name: string, names: string[]): Issue {
   if (names.length === 0) {
-    return issue('unknown-port', path, `no port named "${name}": spec.ports declares no ports (omit port to use the app's single default port)`);
+    return issue('unknown-port', path, `no port named ${quoteToken(name)}: spec.ports declares no ports (omit port to use the app's single default port)`);
   }
   const hint = suggest(name, names);
-  const tail = hint ? `did you mean "${hint}"?` : `declared ports: ${names.join(', ')}`;
-  return issue('unknown-port', path, `no port named "${name}" in spec.ports; ${tail}`);
+  const tail = hint ? `did you mean ${quoteToken(hint)}?` : `declared ports: ${tokenList(names)}`;
+  return issue('unknown-port', path, `no port named ${quoteToken(name)} in spec.ports; ${tail}`);
 }
 
 function checkCommand(spec: Rec, at: Path, out: Issue[]): void {
@@ -69,7 +69,7 @@ function checkPorts(spec: Rec, at: Path, out: Issue[]): void {
     if (name !== undefined) {
       const first = seen.get(name);
       if (first !== undefined) {
-        out.push(issue('duplicate-port', [...at, 'ports', i, 'name'], `duplicate port name "${name}" (also spec.ports[${first}])`));
+        out.push(issue('duplicate-port', [...at, 'ports', i, 'name'], `duplicate port name ${quoteToken(name)} (also spec.ports[${first}])`));
       } else {
         seen.set(name, i);
       }
@@ -107,10 +107,10 @@ function checkHealthChecks(spec: Rec, at: Path, out: Issue[]): void {
       misplaced('port', 'a COMMAND health check runs a command, it has no port');
       misplaced('path', 'a COMMAND health check runs a command, it has no path');
     } else {
-      misplaced('command', `only COMMAND health checks run a command, not ${protocol}`);
+      misplaced('command', `only COMMAND health checks run a command, not ${bareToken(protocol)}`);
     }
     if (TCP_CHECKS.has(protocol)) misplaced('path', `a ${protocol} health check only connects; path applies to HTTP checks`);
-    if (!HTTP_CHECKS.has(protocol)) misplaced('ignoreHttp1xx', `applies only to HTTP checks, not ${protocol}`);
+    if (!HTTP_CHECKS.has(protocol)) misplaced('ignoreHttp1xx', `applies only to HTTP checks, not ${bareToken(protocol)}`);
   });
 }
 

@@ -2,21 +2,33 @@
 // order. A folder that cannot be listed is *unknown* (SourceUnreadableError), never
 // *empty*: treating it as empty would delete every app it declares. A single file that
 // cannot be read is a problem of that file, reported like any other.
+//
+// The folder is a boundary (file-read.ts): links to folders inside it are walked (each real
+// folder once), while links that lead outside it, links that loop and entries that are not
+// regular files are *listed*, so that reading them reports a problem naming them instead of
+// silently skipping them; none of them is ever opened.
 
-import { readdir, readFile, realpath, stat } from 'node:fs/promises';
+import { readdir, realpath, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AppId } from '../model/app-id.js';
 import type { DesiredApp } from '../model/desired.js';
 import { compareProblems, type Problem } from '../model/problem.js';
 import { SourceUnreadableError } from '../sources/errors.js';
 import { duplicatedIds, findDuplicateIds } from './duplicates.js';
+import { failureOf } from './failure.js';
+import { isWithin, readFileWithin } from './file-read.js';
+import { INLINE_PARSER, type InputParser } from './input-parser.js';
 import { isIgnoredPath, isManifestPath } from './ignore.js';
-import { parseManifestText, type ManifestFileResult, type ParseOptions } from './parse.js';
+import { DEFAULT_INPUT_LIMITS, type InputLimits } from './limits.js';
+import { refusedFile, type ManifestFileResult, type ParseOptions } from './parse.js';
+import { ManifestReader } from './reader.js';
 import type { TranslateOptions } from './types.js';
 
 export interface FolderOptions extends TranslateOptions {
   /** How the folder is shown in problems (default: `dir` as given), e.g. "manifests". */
   displayRoot?: string;
+  limits?: InputLimits;
+  parser?: InputParser;
 }
 
 export interface FolderResult {
@@ -38,17 +50,39 @@ function unreadable(dir: string, err: unknown): SourceUnreadableError {
   return new SourceUnreadableError(dir, `cannot read manifests folder ${dir}: ${reason}`, { cause: err });
 }
 
-/** Relative paths ('/' separated) of the manifest files below `dir`, sorted. */
+type LinkTarget = { real: string; isDir: boolean } | { error: string };
+
+async function linkTarget(abs: string): Promise<LinkTarget> {
+  try {
+    const real = await realpath(abs);
+    return { real, isDir: (await stat(real)).isDirectory() };
+  } catch (err) {
+    return { error: (err as NodeJS.ErrnoException).code ?? 'error' };
+  }
+}
+
+/**
+ * Relative paths ('/' separated) of the manifest files below `dir`, sorted; plus links the
+ * reader must refuse by name (outside the folder, looping, dangling manifest names).
+ */
 export async function listManifestFiles(dir: string): Promise<string[]> {
   const found: string[] = [];
   const visited = new Set<string>();
-  const walk = async (abs: string, rel: string): Promise<void> => {
+  // Links to folders are walked after every real folder: a folder reached both ways is
+  // listed under its real path, whatever order the file system lists entries in.
+  const linkedFolders: Array<{ abs: string; rel: string; real: string }> = [];
+  let root: string;
+  try {
+    root = await realpath(dir);
+  } catch (err) {
+    throw unreadable(dir, err);
+  }
+  const walk = async (abs: string, rel: string, real: string): Promise<void> => {
+    // Two ways to one folder: visit it once.
+    if (visited.has(real)) return;
+    visited.add(real);
     let entries;
     try {
-      // A symlinked directory may point back up the tree: visit each real directory once.
-      const real = await realpath(abs);
-      if (visited.has(real)) return;
-      visited.add(real);
       entries = await readdir(abs, { withFileTypes: true });
     } catch (err) {
       throw unreadable(abs, err);
@@ -57,52 +91,52 @@ export async function listManifestFiles(dir: string): Promise<string[]> {
       const childRel = rel === '' ? entry.name : `${rel}/${entry.name}`;
       if (isIgnoredPath(childRel)) continue;
       const childAbs = join(abs, entry.name);
-      let isDir = entry.isDirectory();
-      let isFile = entry.isFile();
-      if (entry.isSymbolicLink()) {
-        const target = await stat(childAbs).catch(() => undefined);
-        isDir = target?.isDirectory() ?? false;
-        // A dangling link is still listed as a file, so it is reported as unreadable.
-        isFile = target === undefined || target.isFile();
+      if (entry.isDirectory()) {
+        await walk(childAbs, childRel, join(real, entry.name));
+      } else if (entry.isSymbolicLink()) {
+        const target = await linkTarget(childAbs);
+        if ('real' in target && target.isDir && isWithin(target.real, root) && !isWithin(real, target.real)) {
+          linkedFolders.push({ abs: childAbs, rel: childRel, real: target.real });
+        } else if (isManifestPath(childRel) || ('real' in target && target.isDir) || ('error' in target && target.error === 'ELOOP')) {
+          // Outside, looping, dangling: the reader says which, naming the link.
+          found.push(childRel);
+        }
+      } else if (isManifestPath(childRel)) {
+        // Regular files, and FIFOs, sockets and devices, which the reader refuses unopened.
+        found.push(childRel);
       }
-      if (isDir) await walk(childAbs, childRel);
-      else if (isFile && isManifestPath(childRel)) found.push(childRel);
     }
   };
-  await walk(dir, '');
+  await walk(dir, '', root);
+  for (let next = linkedFolders.shift(); next; next = linkedFolders.shift()) await walk(next.abs, next.rel, next.real);
   return found.sort();
 }
 
-/** Reads and parses one file; a read failure becomes a problem of the file. */
-export async function readManifestFile(absPath: string, file: string, opts: ParseOptions = {}): Promise<ManifestFileResult> {
+/**
+ * Reads and parses one file named explicitly (validate's PATH): a link is followed, since
+ * its user chose it, but it must still be a regular text file within the limits.
+ */
+export async function readManifestFile(absPath: string, file: string, opts: ParseOptions & { parser?: InputParser } = {}): Promise<ManifestFileResult> {
   const displayPath = opts.displayPath ?? file;
-  let text: string;
+  const { parser = INLINE_PARSER, ...parseOpts } = opts;
+  const limits = opts.limits ?? DEFAULT_INPUT_LIMITS;
   try {
-    text = await readFile(absPath, 'utf8');
+    const got = await readFileWithin(absPath, { limits });
+    if (got.kind === 'refused') return refusedFile(file, displayPath, got.code, got.message);
+    return await parser.parseFile(got.text, file, { ...parseOpts, displayPath, limits });
   } catch (err) {
-    const reason = (err as NodeJS.ErrnoException).code ?? (err instanceof Error ? err.message : String(err));
-    return {
-      file,
-      displayPath,
-      apps: [],
-      problems: [{ code: 'unreadable', message: `cannot read file (${reason})`, location: { file: displayPath } }],
-      declaredIds: [],
-      declarations: [],
-    };
+    const { code, message } = failureOf(err);
+    return refusedFile(file, displayPath, code, message);
   }
-  return parseManifestText(text, file, { ...opts, displayPath });
 }
 
 export async function readManifestFolder(dir: string, opts: FolderOptions = {}): Promise<FolderResult> {
   const files = await listManifestFiles(dir);
-  const displayRoot = opts.displayRoot ?? dir;
-  const { displayRoot: _root, ...translateOpts } = opts;
+  const { displayRoot = dir, limits, parser, ...translate } = opts;
+  const reader = new ManifestReader({ dir, displayRoot, translate, ...(limits ? { limits } : {}), ...(parser ? { parser } : {}) });
   const results: ManifestFileResult[] = [];
   for (let i = 0; i < files.length; i += READ_CONCURRENCY) {
-    const batch = files.slice(i, i + READ_CONCURRENCY);
-    results.push(
-      ...(await Promise.all(batch.map((rel) => readManifestFile(join(dir, rel), rel, { ...translateOpts, displayPath: join(displayRoot, rel) })))),
-    );
+    results.push(...(await Promise.all(files.slice(i, i + READ_CONCURRENCY).map((rel) => reader.read(rel)))));
   }
   const duplicated = duplicatedIds(results);
   return {
@@ -113,3 +147,5 @@ export async function readManifestFolder(dir: string, opts: FolderOptions = {}):
     declaredIds: [...new Set(results.flatMap((r) => r.declaredIds))],
   };
 }
+
+

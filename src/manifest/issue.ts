@@ -3,6 +3,8 @@
 // the YAML reader and the row reader turn them into located Problems, so the pure steps do
 // not care where the data came from.
 
+import { MAX_KEY_CHARS, quoteToken } from './quote.js';
+
 export type PathSegment = string | number;
 export type Path = readonly PathSegment[];
 
@@ -18,13 +20,16 @@ export interface Issue {
 
 const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$-]*$/;
 
-/** `spec.healthChecks[0].port`, `spec.labels["traefik.enable"]`. */
+/**
+ * `spec.healthChecks[0].port`, `spec.labels["traefik.enable"]`. Keys are the user's own
+ * tokens: a long one is cut short (quoteToken), so a path never carries a whole value.
+ */
 export function formatPath(path: Path): string {
   let out = '';
   for (const seg of path) {
     if (typeof seg === 'number') out += `[${seg}]`;
-    else if (IDENTIFIER.test(seg)) out += out === '' ? seg : `.${seg}`;
-    else out += `[${JSON.stringify(seg)}]`;
+    else if (seg.length <= MAX_KEY_CHARS && IDENTIFIER.test(seg)) out += out === '' ? seg : `.${seg}`;
+    else out += `[${quoteToken(seg, MAX_KEY_CHARS)}]`;
   }
   return out;
 }

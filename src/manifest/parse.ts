@@ -2,20 +2,27 @@
 // Every YAML document is checked on its own, and every problem of every document is
 // reported, located at the line and column the user has to edit.
 
-import { LineCounter, parseAllDocuments, type Document } from 'yaml';
+import { LineCounter, type Document } from 'yaml';
 import { appIdOf, isValidAppId, isValidSegment, type AppId } from '../model/app-id.js';
 import type { DesiredApp } from '../model/desired.js';
 import { compareProblems, type Location, type Problem } from '../model/problem.js';
 import { checkSpec } from './checks.js';
+import { failureOf } from './failure.js';
 import { formatPath, type Issue, type Path } from './issue.js';
+import { DEFAULT_INPUT_LIMITS, fileTooLarge, LIMIT_EXCEEDED, type InputLimits } from './limits.js';
+import { bareToken, libraryMessage, MAX_KEY_CHARS } from './quote.js';
 import { validateDocument } from './schema.js';
 import { translate } from './translate.js';
 import type { AppManifest, TranslateOptions } from './types.js';
 import { locate } from './yaml-locate.js';
+import { composeYamlStream } from './yaml-stream.js';
+import { checkYamlTree } from './yaml-tree.js';
 
 export interface ParseOptions extends TranslateOptions {
   /** The path shown in problems (default: `file`), e.g. "manifests/web.yaml". */
   displayPath?: string;
+  /** Default: DEFAULT_INPUT_LIMITS. */
+  limits?: InputLimits;
 }
 
 /** An app id a document declares, and where (the metadata.name value). */
@@ -55,15 +62,27 @@ function declaredId(value: unknown): { id: AppId; name: string; group: string | 
   return isValidAppId(id) ? { id, name, group } : undefined;
 }
 
+/** The key's text at `offset` (quoted or plain), cut short: the offending token only. */
 function keyAt(text: string, offset: number): string {
-  return /^("[^"]*"|'[^']*'|[^:\s,{}[\]]+)/.exec(text.slice(offset))?.[0] ?? '';
+  const raw = /^("[^"]*"|'[^']*'|[^:\s,{}[\]]+)/.exec(text.slice(offset, offset + MAX_KEY_CHARS * 2 + 2))?.[0] ?? '';
+  return bareToken(raw, MAX_KEY_CHARS);
 }
 
+/** metadata.name and group read from the document's nodes, without converting it (it is over a limit, or broken). */
+function declaredIdOfTree(doc: Document.Parsed): ReturnType<typeof declaredId> {
+  try {
+    return declaredId({ metadata: { name: doc.getIn(['metadata', 'name']), group: doc.getIn(['metadata', 'group']) } });
+  } catch {
+    return undefined;
+  }
+}
+
+/** Problems located in one file's text. */
 class DocumentReader {
   readonly problems: Problem[] = [];
 
   constructor(
-    private readonly text: string,
+    protected readonly text: string,
     private readonly displayPath: string,
     private readonly lineCounter: LineCounter,
   ) {}
@@ -82,45 +101,111 @@ class DocumentReader {
 
   /** YAML errors and warnings of a document; true when there were any. */
   yamlProblems(doc: Document): boolean {
-    for (const e of doc.errors) {
-      if (e.code === 'DUPLICATE_KEY') this.at(e.pos[0], 'duplicate-key', `duplicate key ${keyAt(this.text, e.pos[0])} (keys of a mapping must be unique)`);
-      else this.at(e.pos[0], 'yaml-syntax', `YAML syntax error: ${e.message}`);
-    }
-    for (const w of doc.warnings) this.at(w.pos[0], 'yaml-syntax', `YAML: ${w.message}`);
+    for (const e of doc.errors) this.at(e.pos[0], 'yaml-syntax', `YAML syntax error: ${libraryMessage(e.message)}`);
+    for (const w of doc.warnings) this.at(w.pos[0], 'yaml-syntax', `YAML: ${libraryMessage(w.message)}`);
     return doc.errors.length + doc.warnings.length > 0;
+  }
+
+  duplicateKey(offset: number): void {
+    this.at(offset, 'duplicate-key', `duplicate key ${keyAt(this.text, offset)} (keys of a mapping must be unique)`);
   }
 }
 
+/**
+ * Never throws: a failure while reading one document is a problem of that document (its
+ * id, when readable, stays declared), a failure outside the documents one of the file.
+ */
 export function parseManifestText(text: string, file: string, opts: ParseOptions = {}): ManifestFileResult {
   const displayPath = opts.displayPath ?? file;
-  const lineCounter = new LineCounter();
-  const reader = new DocumentReader(text, displayPath, lineCounter);
-  const result: ManifestFileResult = { file, displayPath, apps: [], problems: reader.problems, declaredIds: [], declarations: [] };
-  const parsed = parseAllDocuments(text, { lineCounter, prettyErrors: false, merge: true, uniqueKeys: true });
-  if ('empty' in parsed) {
-    // A stream without documents (nothing, or only comments and directives).
-    for (const e of parsed.errors) reader.at(e.pos[0], 'yaml-syntax', `YAML syntax error: ${e.message}`);
-    return result;
+  const reader = new ManifestTextReader(text, file, { ...opts, displayPath }, opts.limits ?? DEFAULT_INPUT_LIMITS);
+  try {
+    reader.readStream();
+  } catch (err) {
+    const { code, message } = failureOf(err);
+    reader.problems.push({ code, message, location: { file: displayPath } });
+  }
+  reader.result.problems.sort(compareProblems);
+  return reader.result;
+}
+
+/** One file's documents into one result. */
+class ManifestTextReader extends DocumentReader {
+  readonly result: ManifestFileResult;
+
+  constructor(
+    text: string,
+    private readonly file: string,
+    private readonly opts: ParseOptions & { displayPath: string },
+    private readonly limits: InputLimits,
+    private readonly lines = new LineCounter(),
+  ) {
+    super(text, opts.displayPath, lines);
+    this.result = { file, displayPath: opts.displayPath, apps: [], problems: this.problems, declaredIds: [], declarations: [] };
   }
 
-  for (const doc of parsed) {
-    const broken = reader.yamlProblems(doc);
+  readStream(): void {
+    if (Buffer.byteLength(this.text, 'utf8') > this.limits.maxFileBytes) {
+      this.problems.push({ code: LIMIT_EXCEEDED, message: fileTooLarge(this.limits), location: { file: this.opts.displayPath } });
+      return;
+    }
+    const stream = composeYamlStream(this.text, this.limits, this.lines);
+    if (stream.kind === 'refused') {
+      // The whole file: what it declared stays protected through its last good version and
+      // its maracker.source label, as for a file that does not parse.
+      this.at(stream.refusal.offset, LIMIT_EXCEEDED, `${stream.refusal.message}; the file is not applied`);
+      return;
+    }
+    if (stream.kind === 'empty') {
+      // A stream without documents (nothing, or only comments and directives).
+      for (const e of stream.errors) this.at(e.pos[0], 'yaml-syntax', `YAML syntax error: ${libraryMessage(e.message)}`);
+      return;
+    }
+    for (const doc of stream.docs) {
+      const before = this.result.declarations.length;
+      try {
+        this.#readDocument(doc);
+      } catch (err) {
+        const { code, message } = failureOf(err);
+        this.at(doc.range[0], code, message);
+        if (this.result.declarations.length === before) this.#declare(doc, declaredIdOfTree(doc));
+      }
+    }
+  }
+
+  #declare(doc: Document.Parsed, declared: ReturnType<typeof declaredId>): void {
+    if (!declared) return;
+    const { line, column } = locate(doc, this.lines, ['metadata', 'name']);
+    this.result.declaredIds.push(declared.id);
+    this.result.declarations.push({ id: declared.id, location: { file: this.opts.displayPath, line, column } });
+  }
+
+  #readDocument(doc: Document.Parsed): void {
+    let broken = this.yamlProblems(doc);
+    const tree = checkYamlTree(doc, this.limits);
+    for (const offset of tree.duplicateKeys) this.duplicateKey(offset);
+    broken ||= tree.duplicateKeys.length > 0;
+    if (tree.refusal) {
+      this.at(tree.refusal.offset, LIMIT_EXCEEDED, `${tree.refusal.message}; the document is not applied`);
+      this.#declare(doc, declaredIdOfTree(doc));
+      return;
+    }
     let value: unknown;
     try {
-      value = doc.toJS({ maxAliasCount: 1000 });
+      // checkYamlTree bounded what aliases expand to; the library's own count would refuse
+      // documents that are within those limits.
+      value = doc.toJS({ maxAliasCount: -1 });
     } catch (err) {
-      reader.at(doc.range[0], 'yaml-syntax', `YAML: ${err instanceof Error ? err.message : String(err)}`);
-      continue;
+      if (!(err instanceof ReferenceError)) throw err;
+      // An alias without its anchor.
+      this.at(doc.range[0], 'yaml-syntax', `YAML: ${libraryMessage(err.message)}`);
+      this.#declare(doc, declaredIdOfTree(doc));
+      return;
     }
-    if (value === null || value === undefined) continue; // empty document (or only comments)
+    if (value === null || value === undefined) return; // empty document (or only comments)
 
     const declared = declaredId(value);
-    if (declared) {
-      const { line, column } = locate(doc, lineCounter, ['metadata', 'name']);
-      result.declaredIds.push(declared.id);
-      result.declarations.push({ id: declared.id, location: { file: displayPath, line, column } });
-    }
-    if (broken) continue;
+    this.#declare(doc, declared);
+    if (broken) return;
 
     const metadataLabelsPath: Path = ['metadata', 'labels'];
     const issues = [
@@ -135,7 +220,7 @@ export function parseManifestText(text: string, file: string, opts: ParseOptions
     ];
     if (issues.length === 0 && declared) {
       const manifest = value as AppManifest;
-      const start = locate(doc, lineCounter, []);
+      const start = locate(doc, this.lines, []);
       const translated = translate(
         {
           id: declared.id,
@@ -144,16 +229,19 @@ export function parseManifestText(text: string, file: string, opts: ParseOptions
           outerLabelsPath: metadataLabelsPath,
           specPath: ['spec'],
           group: declared.group,
-          source: { kind: 'file', path: file, line: start.line, column: start.column },
+          source: { kind: 'file', path: this.file, line: start.line, column: start.column },
           adopt: manifest.metadata.adopt === true,
         },
-        opts,
+        this.opts,
       );
       issues.push(...translated.issues);
-      if (translated.app) result.apps.push(translated.app);
+      if (translated.app) this.result.apps.push(translated.app);
     }
-    for (const i of issues) reader.fromIssue(doc, i);
+    for (const i of issues) this.fromIssue(doc, i);
   }
-  result.problems.sort(compareProblems);
-  return result;
+}
+
+/** The result of a file refused as a whole (unreadable, over a limit, not a manifest at all). */
+export function refusedFile(file: string, displayPath: string, code: string, message: string): ManifestFileResult {
+  return { file, displayPath, apps: [], problems: [{ code, message, location: { file: displayPath } }], declaredIds: [], declarations: [] };
 }

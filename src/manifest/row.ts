@@ -7,14 +7,29 @@ import type { DesiredApp } from '../model/desired.js';
 import type { Problem } from '../model/problem.js';
 import { groupOf } from './app-path.js';
 import { checkSpec } from './checks.js';
+import { failureOf } from './failure.js';
 import { formatPath, type Issue } from './issue.js';
+import { DEFAULT_INPUT_LIMITS, LIMIT_EXCEEDED, limitSuffix, type InputLimits } from './limits.js';
 import { validateLabels, validateSpec } from './schema.js';
 import { translate } from './translate.js';
 import type { AppSpec, TranslateOptions } from './types.js';
+import { nestsDeeperThan } from './value-shape.js';
 
 export interface RowOptions extends TranslateOptions {
   /** The row asks to take over an existing app maracker does not own. Default false. */
   adopt?: boolean;
+  /** Default: DEFAULT_INPUT_LIMITS. */
+  limits?: InputLimits;
+}
+
+/** A row as read from maracker.apps. */
+export interface RowInput {
+  id: string;
+  /** The parsed spec; null when the row was too large to be read. */
+  spec: unknown;
+  labels: unknown;
+  /** Size of spec and labels as JSON text, when the reader measured it. */
+  bytes?: number;
 }
 
 export interface RowResult {
@@ -26,15 +41,43 @@ function toProblem(row: string, i: Issue): Problem {
   return { code: i.code, message: i.message, location: { row, jsonPath: formatPath(i.path) } };
 }
 
-/** `labels` may be null or undefined (no labels). */
+function problemAt(row: string, jsonPath: string, code: string, message: string): RowResult {
+  return { problems: [{ code, message, location: { row, jsonPath } }] };
+}
+
+/** A row as read, its size checked first (the reader did not parse a row over the limit). */
+export function rowToDesired(row: RowInput, opts: RowOptions = {}): RowResult {
+  const limits = opts.limits ?? DEFAULT_INPUT_LIMITS;
+  if (row.bytes !== undefined && row.bytes > limits.maxRowBytes) {
+    return problemAt(row.id, 'spec', LIMIT_EXCEEDED, `spec and labels are larger than ${limits.maxRowBytes} bytes as JSON text ${limitSuffix('maxRowBytes')}; not read`);
+  }
+  return specToDesired(row.id, row.spec, row.labels, opts);
+}
+
+/**
+ * `labels` may be null or undefined (no labels). Never throws: a failure while handling
+ * the row is a problem of the row, and every other row carries on.
+ */
 export function specToDesired(id: string, spec: unknown, labels: unknown, opts: RowOptions = {}): RowResult {
+  try {
+    return translateRow(id, spec, labels, opts);
+  } catch (err) {
+    const { code, message } = failureOf(err);
+    return { problems: [{ code, message, location: { row: id } }] };
+  }
+}
+
+function translateRow(id: string, spec: unknown, labels: unknown, opts: RowOptions): RowResult {
   if (!isValidAppId(id)) {
-    const problem: Problem = {
-      code: 'invalid-id',
-      message: `${JSON.stringify(id)} is not a valid Marathon app id: an absolute path such as /demo/web, of segments made of lowercase letters, digits, '-' and '.'`,
-      location: { row: id, jsonPath: 'id' },
-    };
-    return { problems: [problem] };
+    // The id is shown as the row's location; the message does not quote it again.
+    return problemAt(id, 'id', 'invalid-id', `not a valid Marathon app id: an absolute path such as /demo/web, of segments made of lowercase letters, digits, '-' and '.'`);
+  }
+  const limits = opts.limits ?? DEFAULT_INPUT_LIMITS;
+  for (const [path, value] of [['spec', spec], ['labels', labels]] as const) {
+    // Before anything recursive (validation, translation, hashing) touches the value.
+    if (nestsDeeperThan(value, limits.maxRowDepth)) {
+      return problemAt(id, path, LIMIT_EXCEEDED, `nested deeper than ${limits.maxRowDepth} levels ${limitSuffix('maxRowDepth')}; not read`);
+    }
   }
   const outerLabels = labels ?? undefined;
   const group = groupOf(id);

@@ -5,6 +5,7 @@
 import type { ErrorObject } from 'ajv/dist/2020.js';
 import { issue, type Issue, type Path, type PathSegment } from './issue.js';
 import { modelledFieldAdvice, PASS_THROUGH_MARATHON_FIELDS } from './marathon-fields.js';
+import { describeValue, describeKind } from './quote.js';
 import { suggest } from './suggest.js';
 
 type SchemaNode = Record<string, unknown> | boolean;
@@ -86,15 +87,6 @@ function typeName(type: string): string {
     .join(' or ');
 }
 
-/** How a value reads in a message: strings quoted, containers named. */
-export function describeValue(v: unknown): string {
-  if (v === null || v === undefined) return 'an empty value';
-  if (Array.isArray(v)) return 'a list';
-  if (typeof v === 'object') return 'a mapping';
-  if (typeof v === 'string') return JSON.stringify(v.length > 60 ? `${v.slice(0, 57)}...` : v);
-  return String(v);
-}
-
 const isUnder = (inner: string, outer: string): boolean => inner === outer || inner.startsWith(outer + '/');
 
 /**
@@ -122,7 +114,8 @@ function collapseAnyOf(errors: ErrorObject[], root: Record<string, unknown>): Er
       const summary: ErrorObject = {
         ...anyOf,
         keyword: 'anyOfSummary',
-        message: `must be ${branches.map((b) => branchTitle(b, root)).join(' or ')}, got ${describeValue(anyOf.data)}`,
+        // The kind of value, not the value: at the top of a document it is the whole file.
+        message: `must be ${branches.map((b) => branchTitle(b, root)).join(' or ')}, got ${describeKind(anyOf.data)}`,
       };
       out = [...out, summary];
     }
@@ -175,7 +168,8 @@ function toIssue(e: ErrorObject, base: Path, data: unknown, root: Record<string,
     case 'type': {
       const want = String(params.type);
       const quoteHint = want === 'string' && (typeof e.data === 'number' || typeof e.data === 'boolean') ? ` (quote it: "${String(e.data)}")` : '';
-      return issue('invalid-value', path, `must be ${typeName(want)}, got ${describeValue(e.data)}${quoteHint}`);
+      // Named by kind, never quoted: a document that is not a mapping is the whole file.
+      return issue('invalid-value', path, `must be ${typeName(want)}, got ${describeKind(e.data)}${quoteHint}`);
     }
     case 'const':
       return issue('invalid-value', path, `must be ${JSON.stringify(params.allowedValue)}, got ${describeValue(e.data)}`);

@@ -21,10 +21,15 @@ function distance(a: string, b: string): number {
  * be a plausible typo (at most 2 edits, and fewer than half the word); otherwise undefined.
  */
 export function suggest(word: string, candidates: Iterable<string>): string | undefined {
+  const limit = Math.min(2, Math.ceil(word.length / 2) - 1);
+  if (limit < 0) return undefined;
   const w = word.toLowerCase();
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const candidate of candidates) {
+    // The distance is at least the difference in length: a long word (a hostile key of a
+    // megabyte) is never compared character by character with every candidate.
+    if (Math.abs(candidate.length - word.length) > limit) continue;
     const d = distance(w, candidate.toLowerCase());
     if (d < bestDistance) {
       best = candidate;
@@ -32,6 +37,5 @@ export function suggest(word: string, candidates: Iterable<string>): string | un
     }
   }
   if (best === undefined) return undefined;
-  const limit = Math.min(2, Math.ceil(word.length / 2) - 1);
   return bestDistance <= limit ? best : undefined;
 }

@@ -20,13 +20,32 @@ function isMergeKey(key: unknown): boolean {
   return isScalar(key) && (key.source === '<<' || typeof key.value === 'symbol');
 }
 
+/**
+ * A map's own pairs by key (the first of each), built once per map: a document with
+ * thousands of problems in one mapping is located in linear time, not quadratic.
+ */
+const ownPairs = new WeakMap<object, Map<string, Pair>>();
+
+function ownPair(m: { items: Pair[] }, key: string): Pair | undefined {
+  let index = ownPairs.get(m);
+  if (!index) {
+    index = new Map();
+    for (const pair of m.items) {
+      if (isMergeKey(pair.key) || !isScalar(pair.key)) continue;
+      const k = String(pair.key.value);
+      if (!index.has(k)) index.set(k, pair);
+    }
+    ownPairs.set(m, index);
+  }
+  return index.get(key);
+}
+
 /** The pair for `key` in a map, its own pairs first, then the maps merged in with `<<`. */
 function findPair(map: unknown, key: string, doc: Document, depth = 0): Pair | undefined {
   const m = resolve(map, doc);
   if (!isMap(m) || depth > 16) return undefined;
-  for (const pair of m.items) {
-    if (!isMergeKey(pair.key) && isScalar(pair.key) && String(pair.key.value) === key) return pair;
-  }
+  const own = ownPair(m as { items: Pair[] }, key);
+  if (own) return own;
   for (const pair of m.items) {
     if (!isMergeKey(pair.key)) continue;
     const source = resolve(pair.value, doc);

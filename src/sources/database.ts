@@ -12,7 +12,10 @@
 import type pg from 'pg';
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
-import { specToDesired } from '../manifest/row.js';
+import { failureOf, hasTransientFailure, stackOf } from '../manifest/failure.js';
+import { INLINE_PARSER, type InputParser } from '../manifest/input-parser.js';
+import { DEFAULT_INPUT_LIMITS, type InputLimits } from '../manifest/limits.js';
+import type { RowResult } from '../manifest/row.js';
 import type { TranslateOptions } from '../manifest/types.js';
 import { backoffDelay, type BackoffOptions } from '../reconcile/backoff.js';
 import { systemTimers, type Timers } from '../reconcile/timers.js';
@@ -29,6 +32,10 @@ export interface DatabaseSourceOptions {
   instance?: string;
   logger: Logger;
   translate?: TranslateOptions;
+  /** Row size and depth limits. Default: DEFAULT_INPUT_LIMITS. */
+  limits?: InputLimits;
+  /** Where row specs are validated (a worker pool for large ones). Default: in this thread. */
+  parser?: InputParser;
   timers?: Timers;
   random?: () => number;
   /** Notified ids are collected this long before they are read. Default 5 ms. */
@@ -64,6 +71,8 @@ export class DatabaseSource implements Source {
   readonly #random: () => number;
   readonly #pool: pg.Pool;
   readonly #reader: RowReader;
+  readonly #limits: InputLimits;
+  readonly #parser: InputParser;
   readonly #listener: SupervisedListener;
   readonly #batch: IdBatch;
   #rows = new Map<string, DatabaseRow>();
@@ -83,7 +92,9 @@ export class DatabaseSource implements Source {
     this.#timers = options.timers ?? systemTimers;
     this.#random = options.random ?? Math.random;
     this.#pool = createPool(options.url, { purpose: 'read', ...(options.instance ? { instance: options.instance } : {}), max: 2, logger: this.#log, ...options.connection });
-    this.#reader = new RowReader(this.#pool, options.chunkSize !== undefined ? { chunkSize: options.chunkSize } : {});
+    this.#limits = options.limits ?? DEFAULT_INPUT_LIMITS;
+    this.#parser = options.parser ?? INLINE_PARSER;
+    this.#reader = new RowReader(this.#pool, { maxRowBytes: this.#limits.maxRowBytes, ...(options.chunkSize !== undefined ? { chunkSize: options.chunkSize } : {}) });
     this.#batch = new IdBatch(options.fullReadAbove ?? 5_000);
     this.#listener = new SupervisedListener({
       connection: clientConfig(options.url, 'listen', options.instance, options.connection),
@@ -196,7 +207,7 @@ export class DatabaseSource implements Source {
     const found = new Map(rows.map((r) => [r.id, r]));
     for (const id of batch.ids) {
       const row = found.get(id);
-      if (row) next.set(id, this.#translate(row));
+      if (row) next.set(id, await this.#translate(row));
       else next.delete(id);
     }
     this.#publish(next, { ids: new Set(batch.ids) });
@@ -220,7 +231,7 @@ export class DatabaseSource implements Source {
     const next = new Map<string, DatabaseRow>();
     for (let i = 0; i < rows.length; i++) {
       const row = rows[i] as AppRow;
-      next.set(row.id, this.#translate(row));
+      next.set(row.id, await this.#translate(row));
       // Validating 10,000 specs takes a while: let the status server and health queries in.
       if (i % 500 === 499) await new Promise<void>((resolve) => setImmediate(resolve));
     }
@@ -229,11 +240,25 @@ export class DatabaseSource implements Source {
     if (was !== 'Ready') this.#log.info({ apps: this.#snapshot.apps.size, invalid: this.#snapshot.invalid.size, reason }, 'database source read');
   }
 
-  /** Reuses the previous translation of a row whose revision did not change. */
-  #translate(row: AppRow): DatabaseRow {
+  /**
+   * Reuses the previous translation of a row whose revision did not change. Never rejects:
+   * whatever goes wrong with one row makes that row invalid, and every other row (of this
+   * batch, of later ones, at start-up too) is still applied.
+   */
+  async #translate(row: AppRow): Promise<DatabaseRow> {
     const before = this.#rows.get(row.id);
-    if (before && before.revision === row.revision) return before;
-    const result = specToDesired(row.id, row.spec, row.labels, { ...this.#o.translate, adopt: row.adopt === true });
+    if (before && before.revision === row.revision && !hasTransientFailure(before.result.problems)) return before;
+    let result: RowResult;
+    try {
+      result = await this.#parser.translateRow(
+        { id: row.id, spec: row.spec, labels: row.labels, bytes: Number(row.bytes) },
+        { ...this.#o.translate, adopt: row.adopt === true, limits: this.#limits },
+      );
+    } catch (err) {
+      this.#log.error({ row: row.id, failure: stackOf(err) }, 'row could not be handled: reported invalid');
+      const { code, message } = failureOf(err);
+      result = { problems: [{ code, message, location: { row: row.id } }] };
+    }
     return { id: row.id, result, revision: row.revision };
   }
 

@@ -3,23 +3,32 @@
 // time catches rewrites that keep size and mtime (`touch -r`, `cp -p`); the inode tells an
 // atomic save (a new file renamed over the old one) from an in-place rewrite.
 
-import { stat } from 'node:fs/promises';
+import { lstat, stat } from 'node:fs/promises';
 
 export type FileStamp =
   | { kind: 'file'; size: number; mtimeMs: number; ctimeMs: number; ino: number }
-  /** Gone (deleted, renamed away) or not a regular file any more. */
+  /** Gone (deleted, renamed away), or a folder now. */
   | { kind: 'missing' }
-  /** There, but stat fails (permissions): read anyway so the failure becomes the file's problem. */
+  /**
+   * There, but stat fails (permissions, a dangling or looping link) or it is not a regular
+   * file (a FIFO, a socket, a device): read anyway, so the reader's refusal becomes the
+   * file's problem and the apps it declared stay protected instead of being pruned.
+   */
   | { kind: 'unreadable'; code: string };
 
 export async function stampOf(abs: string): Promise<FileStamp> {
   try {
     const s = await stat(abs);
-    if (!s.isFile()) return { kind: 'missing' };
+    // A folder is no file (any more); a link to a folder is listed only when it leads out
+    // of the manifests folder or loops, which the reader reports.
+    if (s.isDirectory()) return (await lstat(abs)).isSymbolicLink() ? { kind: 'unreadable', code: 'ELINKDIR' } : { kind: 'missing' };
+    if (!s.isFile()) return { kind: 'unreadable', code: 'ENOTREG' };
     return { kind: 'file', size: s.size, mtimeMs: s.mtimeMs, ctimeMs: s.ctimeMs, ino: s.ino };
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? 'EIO';
-    return code === 'ENOENT' || code === 'ENOTDIR' ? { kind: 'missing' } : { kind: 'unreadable', code };
+    if (code !== 'ENOENT' && code !== 'ENOTDIR') return { kind: 'unreadable', code };
+    // A dangling link is still there: a problem of that file, not a deletion.
+    return (await lstat(abs).catch(() => undefined)) ? { kind: 'unreadable', code } : { kind: 'missing' };
   }
 }
 

@@ -60,6 +60,9 @@ export class FolderWatcher {
       ignoreInitial: true,
       persistent: false,
       usePolling: this.#o.usePolling,
+      // A committed link to `/` would have chokidar watch the whole file system. Links are
+      // read by the rescans, within the folder's boundary (src/manifest/file-read.ts).
+      followSymlinks: false,
       ignored: (path: string) => {
         const rel = relative(root, path);
         return rel !== '' && isIgnoredPath(rel);

@@ -14,7 +14,11 @@
 import { join } from 'node:path';
 import type { Logger } from '../log.js';
 import type { AppId } from '../model/app-id.js';
-import { listManifestFiles, readManifestFile } from '../manifest/folder.js';
+import { hasTransientFailure } from '../manifest/failure.js';
+import { listManifestFiles } from '../manifest/folder.js';
+import type { InputParser } from '../manifest/input-parser.js';
+import type { InputLimits } from '../manifest/limits.js';
+import { ManifestReader } from '../manifest/reader.js';
 import type { TranslateOptions } from '../manifest/types.js';
 import { sleep, systemTimers, type Timers } from '../reconcile/timers.js';
 import { sameStamp, stampOf, type FileStamp } from './file-stamp.js';
@@ -30,6 +34,10 @@ export interface FolderSourceOptions {
   /** How paths are shown in problems, e.g. "manifests". Default: dir. */
   displayRoot?: string;
   translate?: TranslateOptions;
+  /** Limits on each file (size, documents, depth, ...). Default: DEFAULT_INPUT_LIMITS. */
+  limits?: InputLimits;
+  /** Where files are parsed (a worker pool for large ones). Default: in this thread. */
+  parser?: InputParser;
   /** Events are collected this long before files are looked at. Default 10 ms. */
   debounceMs?: number;
   /** A file written in place is read once left alone this long. Default 250 ms. */
@@ -70,13 +78,14 @@ interface Settling {
   firstSeenAt: number;
 }
 
-type Options = Required<Omit<FolderSourceOptions, 'displayRoot' | 'translate' | 'timers' | 'logger' | 'wallClock' | 'git'>> & { displayRoot: string };
+type Options = Required<Omit<FolderSourceOptions, 'displayRoot' | 'translate' | 'limits' | 'parser' | 'timers' | 'logger' | 'wallClock' | 'git'>> & { displayRoot: string };
 
 export class FolderSource implements Source {
   readonly name = 'folder';
   readonly #o: Options;
   readonly #git: GitRevisionOptions;
-  readonly #translate: TranslateOptions;
+  /** How one file is read and parsed: everything else here is about when. */
+  readonly #reader: ManifestReader;
   readonly #log: Logger;
   readonly #timers: Timers;
   readonly #wall: () => number;
@@ -116,7 +125,13 @@ export class FolderSource implements Source {
       usePolling: options.usePolling ?? false,
     };
     this.#git = options.git ?? { env: {}, uid: undefined };
-    this.#translate = options.translate ?? {};
+    this.#reader = new ManifestReader({
+      dir: options.dir,
+      displayRoot: this.#o.displayRoot,
+      translate: options.translate ?? {},
+      ...(options.limits ? { limits: options.limits } : {}),
+      ...(options.parser ? { parser: options.parser } : {}),
+    });
     this.#log = options.logger.child({ source: 'folder' });
     this.#timers = options.timers ?? systemTimers;
     this.#wall = options.wallClock ?? Date.now;
@@ -416,9 +431,11 @@ export class FolderSource implements Source {
   }
 
   async #readFile(rel: string, stamp: FileStamp, previous: FileState | undefined): Promise<FileState> {
-    const result = await readManifestFile(join(this.#o.dir, rel), rel, { ...this.#translate, displayPath: join(this.#o.displayRoot, rel) });
+    // Never rejects: a file over a limit, refused or failing is invalid, never gone.
+    const result = await this.#reader.read(rel);
     const lastGoodIds = result.problems.length === 0 ? result.apps.map((a) => a.id) : (previous?.lastGoodIds ?? []);
-    return { result, lastGoodIds, stamp };
+    // A failure of maracker's own (a crashed parser thread): read it again at the next look.
+    return { result, lastGoodIds, stamp: hasTransientFailure(result.problems) ? { kind: 'unreadable', code: 'internal-error' } : stamp };
   }
 
   #publish(files: Map<string, FileState>, changed: Set<AppId> | 'all'): void {

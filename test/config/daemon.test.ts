@@ -32,6 +32,25 @@ describe('loadDaemonConfig', () => {
     expect(Object.isFrozen(config.marathon)).toBe(true);
   });
 
+  it('takes the input limits from flags and variables, each with its documented default', () => {
+    expect(loadDaemonConfig([], {}, '/').config.limits).toEqual({
+      maxFileBytes: 1_048_576,
+      maxFileDocuments: 1_000,
+      maxYamlAliases: 100,
+      maxYamlDepth: 64,
+      maxYamlNodes: 10_000,
+      maxRowBytes: 262_144,
+      maxRowDepth: 64,
+    });
+    const { config } = loadDaemonConfig(['--max-file-bytes', '2048', '--max-row-depth=8'], { MARACKER_MAX_YAML_NODES: '500' }, '/');
+    expect(config.limits).toMatchObject({ maxFileBytes: 2048, maxRowDepth: 8, maxYamlNodes: 500 });
+    expect(Object.isFrozen(config.limits)).toBe(true);
+    expect(problemsOf(() => loadDaemonConfig(['--max-yaml-depth', '2.5', '--max-file-bytes', '0'], {}, '/'))).toEqual([
+      '--max-file-bytes: expected a number from 1 and up, got 0',
+    ]);
+    expect(problemsOf(() => loadDaemonConfig(['--max-yaml-depth', '2.5'], {}, '/'))).toEqual(['--max-yaml-depth: expected an integer, got 2.5']);
+  });
+
   it('reads every option from its MARACKER_ variable, and the database from DATABASE_URL', () => {
     const { config } = loadDaemonConfig([], { MARACKER_MARATHON_URL: 'https://m.example:8443/', MARACKER_MARATHON_TOKEN: 't0k', DATABASE_URL: 'postgres://u:p@db/maracker', MARACKER_MANIFESTS: 'none' }, '/');
     expect(config.marathon).toMatchObject({ url: 'https://m.example:8443', auth: { kind: 'token', token: 't0k' } });

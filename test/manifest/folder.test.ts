@@ -51,7 +51,7 @@ describe('readManifestFolder', () => {
     const result = await readManifestFolder(dir, { displayRoot: 'manifests' });
     expect(result.problems.map(formatProblem)).toEqual([
       'manifests/a.yaml:7:3: spec.instaces: unknown field; did you mean "instances"?',
-      'manifests/a.yaml:8:8: spec.mem: must be a number, got "lots"',
+      'manifests/a.yaml:8:8: spec.mem: must be a number, got a string',
       'manifests/b/c.yaml:7:8: YAML syntax error: Nested mappings are not allowed in compact mappings',
       'manifests/d.yaml:9:37: spec.expose.port: no port named "web" in spec.ports; declared ports: http',
     ]);
@@ -76,11 +76,17 @@ describe('readManifestFolder', () => {
     expect(result.apps.map((a) => a.id)).toEqual(['/demo/ok']);
   });
 
-  it('follows a symlinked directory once, even when it loops back', async () => {
+  it('walks a link to a folder inside it once, and reports a link that loops back instead of following it', async () => {
     const dir = await tempDir();
     await writeTree(dir, { 'team/a.yaml': app('a') });
+    await symlink(join(dir, 'team'), join(dir, 'alias'));
     await symlink(dir, join(dir, 'team', 'loop'));
-    expect(await listManifestFiles(dir)).toEqual(['team/a.yaml']);
+    expect(await listManifestFiles(dir)).toEqual(['team/a.yaml', 'team/loop']);
+    const result = await readManifestFolder(dir, { displayRoot: 'm' });
+    expect(result.problems.map((p) => [p.code, formatProblem(p)])).toEqual([
+      ['link-loop', 'm/team/loop: symbolic link to a folder above it (a loop); not followed'],
+    ]);
+    expect(result.apps.map((a) => a.id)).toEqual(['/demo/a']);
   });
 
   it('throws SourceUnreadableError for a missing folder: unknown, never empty', async () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_INPUT_LIMITS } from '../../src/manifest/limits.js';
 import { parseManifestText } from '../../src/manifest/parse.js';
 import { formatProblem } from '../../src/model/problem.js';
 import { doc, yamlOf } from './builders.js';
@@ -25,7 +26,7 @@ describe('parseManifestText: problems with exact positions', () => {
 
   it('reports a value of the wrong type at the value', () => {
     const text = lines(...HEADER, 'spec:', '  cmd: sleep 1000', '  instances: three');
-    expect(problemsOf(text)).toEqual(['web.yaml:8:14: spec.instances: must be an integer, got "three"']);
+    expect(problemsOf(text)).toEqual(['web.yaml:8:14: spec.instances: must be an integer, got a string']);
   });
 
   it('reports a missing required field at the parent mapping', () => {
@@ -94,7 +95,7 @@ describe('parseManifestText: problems with exact positions', () => {
     const text = lines(...HEADER, 'spec:', '  cmd: sleep 1000', '  instaces: 2', '  cpus: lots', '  network: overlay');
     expect(problemsOf(text)).toEqual([
       'web.yaml:8:3: spec.instaces: unknown field; did you mean "instances"?',
-      'web.yaml:9:9: spec.cpus: must be a number, got "lots"',
+      'web.yaml:9:9: spec.cpus: must be a number, got a string',
       'web.yaml:10:12: spec.network: must be one of host, bridge, container; got "overlay"',
     ]);
   });
@@ -183,7 +184,7 @@ describe('parseManifestText: documents', () => {
 
   it('locates a problem in a field that comes from a merge key', () => {
     const text = lines('apiVersion: maracker/v1', 'kind: App', 'x-small: &small', '  cpus: none', 'metadata:', '  name: web', 'spec:', '  <<: *small', '  cmd: sleep 1000');
-    expect(problemsOf(text)).toEqual(['web.yaml:4:9: spec.cpus: must be a number, got "none"']);
+    expect(problemsOf(text)).toEqual(['web.yaml:4:9: spec.cpus: must be a number, got a string']);
   });
 
   it('takes metadata.adopt into DesiredApp.adopt', () => {
@@ -199,5 +200,46 @@ describe('parseManifestText: documents', () => {
       'web.yaml:1:13: apiVersion: must be "maracker/v1", got "maracker/v2"',
       'web.yaml:2:7: kind: must be "App", got "Pod"',
     ]);
+  });
+});
+
+describe('parseManifestText: limits', () => {
+  const limits = { ...DEFAULT_INPUT_LIMITS, maxYamlNodes: 30 };
+
+  it('refuses a document whose aliases expand over a limit and still declares its id, so its app stays protected', () => {
+    const big = lines(...HEADER, 'x-labels: &labels', ...Array.from({ length: 10 }, (_, i) => `  k${i}: v`), 'spec:', '  cmd: sleep 1', '  labels: *labels', '  env: *labels');
+    const result = parseManifestText(`${yamlOf(doc({ name: 'ok' }))}---\n${big}`, 'apps.yaml', { limits });
+    expect(result.problems.map(formatProblem)).toEqual([
+      'apps.yaml:10:1: more than 30 mapping entries and list items in one document, aliases expanded (--max-yaml-nodes); the document is not applied',
+    ]);
+    expect(result.apps.map((a) => a.id)).toEqual(['/ok']);
+    expect(result.declaredIds).toEqual(['/ok', '/demo/web']);
+  });
+
+  it('stops reading a file at the first document with more entries than the limit', () => {
+    const big = lines(...HEADER, 'spec:', '  cmd: sleep 1', '  labels:', ...Array.from({ length: 40 }, (_, i) => `    k${i}: v`));
+    const result = parseManifestText(`${yamlOf(doc({ name: 'ok' }))}---\n${big}`, 'apps.yaml', { limits });
+    expect(result.problems.map(formatProblem)).toEqual([
+      'apps.yaml:40:8: more than 30 mapping entries and list items in one document (--max-yaml-nodes); the file is not applied',
+    ]);
+    expect(result.apps).toEqual([]);
+  });
+
+  it('refuses a whole file that is larger than --max-file-bytes', () => {
+    const result = parseManifestText(yamlOf(doc()), 'web.yaml', { limits: { ...DEFAULT_INPUT_LIMITS, maxFileBytes: 50 } });
+    expect(result.problems.map(formatProblem)).toEqual(['web.yaml: file is larger than 50 bytes (--max-file-bytes); not read']);
+    expect(result.declaredIds).toEqual([]);
+  });
+
+  it('never quotes a document that is not a mapping: a file of another kind is named by type', () => {
+    const text = 'HOME=/root\u0000DATABASE_URL=postgres://u:secret@db/x\n';
+    expect(problemsOf(text).join('\n')).not.toContain('secret');
+    expect(problemsOf('just some text with a password=hunter2\n')).toEqual(['web.yaml:1:1: must be a mapping, got a string']);
+  });
+
+  it('cuts a long duplicate key to the offending token', () => {
+    const key = 'k'.repeat(1000);
+    const [problem] = problemsOf(`${key}: 1\n${key}: 2\n`);
+    expect(problem).toBe(`web.yaml:2:1: duplicate key ${'k'.repeat(127)}… (keys of a mapping must be unique)`);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { specToDesired } from '../../src/manifest/row.js';
+import { rowToDesired, specToDesired } from '../../src/manifest/row.js';
 import { formatProblem } from '../../src/model/problem.js';
 
 describe('specToDesired: a database row', () => {
@@ -31,7 +31,7 @@ describe('specToDesired: a database row', () => {
   });
 
   it('rejects a spec that is not an object', () => {
-    expect(specToDesired('/demo/web', 'cmd: x', null).problems.map(formatProblem)).toEqual(['row /demo/web: spec: must be a mapping, got "cmd: x"']);
+    expect(specToDesired('/demo/web', 'cmd: x', null).problems.map(formatProblem)).toEqual(['row /demo/web: spec: must be a mapping, got a string']);
   });
 
   it('takes row labels as app labels and resolves dependencies from the id', () => {
@@ -46,4 +46,26 @@ describe('specToDesired: a database row', () => {
     expect(app?.definition.labels?.['traefik.frontend.rule']).toBe('Host:web.localhost');
     expect(app?.url).toBe('http://web.localhost');
   });
+
+  it('refuses a spec nested deeper than --max-row-depth before anything recursive runs', () => {
+    let deep: unknown = 1;
+    for (let i = 0; i < 10_000; i++) deep = { a: deep };
+    const { problems } = specToDesired('/demo/web', { cmd: 'x', marathon: { check: deep } }, null);
+    expect(problems.map(formatProblem)).toEqual(['row /demo/web: spec: nested deeper than 64 levels (--max-row-depth); not read']);
+    expect(problems[0]?.code).toBe('limit-exceeded');
+  });
+
+  it('refuses a row whose spec and labels are over --max-row-bytes (the reader did not parse it)', () => {
+    const { problems } = rowToDesired({ id: '/demo/web', spec: null, labels: null, bytes: 300_000 });
+    expect(problems.map(formatProblem)).toEqual(['row /demo/web: spec: spec and labels are larger than 262144 bytes as JSON text (--max-row-bytes); not read']);
+  });
+
+  it('turns a throw while handling the row into a problem of that row, naming the failure, not its message', () => {
+    const spec = { cmd: 'x' };
+    Object.defineProperty(spec, 'mem', { enumerable: true, get: () => { throw new TypeError('SECRET from the row'); } });
+    const { app, problems } = specToDesired('/demo/web', spec, null);
+    expect(app).toBeUndefined();
+    expect(problems).toEqual([{ code: 'internal-error', message: 'maracker failed while reading this input (TypeError); not applied', location: { row: '/demo/web' } }]);
+  });
 });
+

@@ -2,6 +2,7 @@ import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { migrate } from '../../src/db/migrations.js';
 import { silentLogger } from '../../src/log.js';
+import { INLINE_PARSER, type InputParser } from '../../src/manifest/input-parser.js';
 import { DatabaseSource, type DatabaseSourceOptions } from '../../src/sources/database.js';
 import type { SourceChange } from '../../src/sources/source.js';
 import { connect, freePort, psql, until, usePostgres } from '../helpers/postgres.js';
@@ -103,6 +104,58 @@ describe('DatabaseSource', () => {
     expect(problem?.location).toEqual({ row: '/demo/web', jsonPath: 'spec.instances' });
     expect(problem?.message).toMatch(/>= 0/);
     expect(snap.lastError).toEqual({ message: `spec.instances: ${problem?.message}`, row: '/demo/web' });
+  });
+
+  it('at start-up, makes a row nested 10,000 levels deep and a 10 MB row invalid and applies every other row', async () => {
+    const url = await migrated();
+    await sql(
+      url,
+      `INSERT INTO maracker.apps (id, spec) VALUES
+        ('/a/before', '${spec()}'),
+        ('/b/deep', jsonb_build_object('cmd', 'x', 'marathon', jsonb_build_object('check', (repeat('{"a":', 10000) || '1' || repeat('}', 10000))::jsonb))),
+        ('/c/huge', jsonb_build_object('cmd', repeat('x', 10 * 1024 * 1024))),
+        ('/d/after', '${spec()}')`,
+    );
+    const { source } = await started(url);
+    const snap = source.snapshot();
+    expect(snap.state).toBe('Ready');
+    expect([...snap.apps.keys()].sort()).toEqual(['/a/before', '/d/after']);
+    expect(snap.invalid.get('/b/deep')?.map((p) => [p.code, p.location.jsonPath, p.message])).toEqual([
+      ['limit-exceeded', 'spec', 'nested deeper than 64 levels (--max-row-depth); not read'],
+    ]);
+    expect(snap.invalid.get('/c/huge')?.map((p) => [p.code, p.message])).toEqual([
+      ['limit-exceeded', 'spec and labels are larger than 262144 bytes as JSON text (--max-row-bytes); not read'],
+    ]);
+  });
+
+  it('makes a hostile row notified with others invalid alone: the rows of its batch and of later ones are applied', async () => {
+    const url = await migrated();
+    const { source } = await started(url);
+    await sql(
+      url,
+      `INSERT INTO maracker.apps (id, spec) VALUES ('/a/one', '${spec()}'),
+        ('/b/deep', jsonb_build_object('cmd', 'x', 'marathon', jsonb_build_object('check', (repeat('[', 10000) || repeat(']', 10000))::jsonb))),
+        ('/c/two', '${spec()}')`,
+    );
+    await until(() => source.snapshot().apps.has('/c/two') && source.snapshot().invalid.has('/b/deep'), 'the batch');
+    await sql(url, `INSERT INTO maracker.apps (id, spec) VALUES ('/d/later', '${spec()}')`);
+    await until(() => source.snapshot().apps.has('/d/later'), 'a later row');
+    expect(source.snapshot().apps.has('/a/one')).toBe(true);
+  });
+
+  it('translates a row again at the next read when maracker failed on it, although its revision did not change', async () => {
+    const url = await migrated();
+    await sql(url, `INSERT INTO maracker.apps (id, spec) VALUES ('/demo/web', '${spec()}')`);
+    let failures = 1;
+    const flaky: InputParser = {
+      ...INLINE_PARSER,
+      translateRow: (row, opts) =>
+        failures-- > 0 ? Promise.resolve({ problems: [{ code: 'internal-error', message: 'failed', location: { row: row.id } }] }) : INLINE_PARSER.translateRow(row, opts),
+    };
+    const { source } = await started(url, { parser: flaky });
+    expect(source.snapshot().invalid.get('/demo/web')?.map((p) => p.code)).toEqual(['internal-error']);
+    await source.resync();
+    expect(source.snapshot().apps.has('/demo/web')).toBe(true);
   });
 
   it('reports a row whose id is not a Marathon app id', async () => {

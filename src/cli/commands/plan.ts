@@ -2,7 +2,7 @@
 // Reads the manifests and lists Marathon once; exit 0 in sync, 2 changes pending, 1 error.
 
 import { relative, resolve } from 'node:path';
-import { marathonConfig, MARATHON_OPTIONS } from '../../config/daemon.js';
+import { FILE_LIMIT_OPTIONS, inputLimits, marathonConfig, MARATHON_OPTIONS } from '../../config/daemon.js';
 import { derivedInstallation } from '../../config/installation.js';
 import { ConfigError, parseOptions, type OptionSpec } from '../../config/options.js';
 import { errorMessage } from '../../errors.js';
@@ -29,6 +29,8 @@ const options: readonly OptionSpec[] = [
     description: 'Plan as this installation (see GET /status of the daemon; default: derived from the manifests folder and the Marathon URL, as a daemon without a database does)',
   },
   { name: 'output', type: 'string', default: 'text', choices: ['text', 'json'], description: 'Output format' },
+  // The daemon's limits: a file the daemon would refuse, plan refuses.
+  ...FILE_LIMIT_OPTIONS,
 ];
 
 export const command: Command = {
@@ -53,6 +55,7 @@ export const command: Command = {
     const { values, positionals } = parseOptions(options, args, io.env);
     const problems: string[] = positionals.length > 0 ? [`unexpected argument ${positionals[0]}`] : [];
     const marathon = marathonConfig(values, problems);
+    const limits = inputLimits(values, problems);
     const named = values['installation'] as string | undefined;
     const namedProblem = named === undefined ? undefined : installationProblem(named);
     if (namedProblem) problems.push(`--installation: ${namedProblem}`);
@@ -62,7 +65,7 @@ export const command: Command = {
 
     let folder;
     try {
-      folder = await readManifestFolder(dir, { traefik: values['traefik'] as TraefikGrammar, displayRoot: relative(io.cwd, dir) || '.' });
+      folder = await readManifestFolder(dir, { traefik: values['traefik'] as TraefikGrammar, displayRoot: relative(io.cwd, dir) || '.', limits });
     } catch (err) {
       io.stderr.write(`maracker plan: ${errorMessage(err)}\n`);
       return 1;

@@ -4,10 +4,12 @@
 
 import { stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
-import { parseOptions, type OptionSpec } from '../../config/options.js';
+import { FILE_LIMIT_OPTIONS, inputLimits } from '../../config/daemon.js';
+import { ConfigError, parseOptions, type OptionSpec } from '../../config/options.js';
 import { errorMessage } from '../../errors.js';
 import { duplicatedIds, findDuplicateIds } from '../../manifest/duplicates.js';
 import { readManifestFile, readManifestFolder } from '../../manifest/folder.js';
+import type { InputLimits } from '../../manifest/limits.js';
 import type { ManifestFileResult } from '../../manifest/parse.js';
 import { DEFAULT_TRAEFIK_GRAMMAR, TRAEFIK_GRAMMARS, type TraefikGrammar } from '../../manifest/types.js';
 import { compareProblems, formatProblem, type Problem } from '../../model/problem.js';
@@ -25,6 +27,8 @@ const options: readonly OptionSpec[] = [
     choices: TRAEFIK_GRAMMARS,
   },
   { name: 'output', type: 'string', description: 'Output format', default: 'text', choices: ['text', 'json'] },
+  // The daemon's limits: what validate accepts, the daemon reads.
+  ...FILE_LIMIT_OPTIONS,
 ];
 
 interface Collected {
@@ -33,7 +37,7 @@ interface Collected {
   pathProblems: Problem[];
 }
 
-async function collect(paths: readonly string[], cwd: string, traefik: TraefikGrammar): Promise<Collected> {
+async function collect(paths: readonly string[], cwd: string, traefik: TraefikGrammar, limits: InputLimits): Promise<Collected> {
   const results: ManifestFileResult[] = [];
   const pathProblems: Problem[] = [];
   const seen = new Set<string>();
@@ -50,13 +54,13 @@ async function collect(paths: readonly string[], cwd: string, traefik: TraefikGr
       pathProblems.push({ code: 'unreadable', message: reason, location: { file: path } });
     } else if (info.isDirectory()) {
       try {
-        const folder = await readManifestFolder(abs, { traefik, displayRoot: path });
+        const folder = await readManifestFolder(abs, { traefik, displayRoot: path, limits });
         for (const r of folder.files) add(join(abs, r.file), r);
       } catch (err) {
         pathProblems.push({ code: 'unreadable', message: errorMessage(err), location: { file: path } });
       }
     } else {
-      add(abs, await readManifestFile(abs, basename(abs), { traefik, displayPath: path }));
+      add(abs, await readManifestFile(abs, basename(abs), { traefik, displayPath: path, limits }));
     }
   }
   return { results, pathProblems };
@@ -69,8 +73,11 @@ function plural(n: number, word: string): string {
 async function run(args: readonly string[], io: CliIO): Promise<number> {
   const parsed = parseOptions(options, args, io.env);
   const traefik = parsed.values.traefik as TraefikGrammar;
+  const configProblems: string[] = [];
+  const limits = inputLimits(parsed.values, configProblems);
+  if (configProblems.length > 0) throw new ConfigError(configProblems);
   const paths = parsed.positionals.length > 0 ? parsed.positionals : [DEFAULT_PATH];
-  const { results, pathProblems } = await collect(paths, io.cwd, traefik);
+  const { results, pathProblems } = await collect(paths, io.cwd, traefik, limits);
 
   const problems = [...pathProblems, ...results.flatMap((r) => r.problems), ...findDuplicateIds(results)].sort(compareProblems);
   const duplicated = duplicatedIds(results);

@@ -1,0 +1,142 @@
+// Reads one manifest file as a boundary: whoever can commit to the manifests repository
+// chooses what is in the folder, including symbolic links, FIFOs and files of any size.
+// A link to /proc/self/environ once showed the daemon's environment through /status, so:
+//
+// - a file (or a link to one) whose real path is outside the folder is never opened;
+// - anything but a regular file is refused before it is opened (opening a FIFO blocks until
+//   a writer comes), and opened with O_NONBLOCK in case it is swapped for one meanwhile;
+// - what was actually opened is checked again on the open descriptor (on Linux its path in
+//   /proc/self/fd, elsewhere its device and inode), so a swap between the check and the
+//   read is caught, and only that descriptor is read;
+// - the size is checked before opening, and at most limit + 1 bytes are read (a file can
+//   grow after it was checked);
+// - bytes that are not UTF-8 text (a NUL, an invalid sequence) are not parsed as YAML, so no
+//   message can quote them.
+
+import { constants, type Stats } from 'node:fs';
+import { open, readlink, realpath, stat, type FileHandle } from 'node:fs/promises';
+import { dirname, sep } from 'node:path';
+import { fileTooLarge, LIMIT_EXCEEDED, type InputLimits } from './limits.js';
+
+export type FileRead = { kind: 'text'; text: string } | { kind: 'refused'; code: string; message: string };
+
+/** Problem codes of files refused before parsing (docs/manifest.md lists them). */
+export const FILE_CODES = {
+  unreadable: 'unreadable',
+  linkOutside: 'link-outside',
+  linkLoop: 'link-loop',
+  notAFile: 'not-a-file',
+  notText: 'not-text',
+} as const;
+
+export interface ReadWithinOptions {
+  /** Real path of the folder the file must stay inside; undefined for a file named explicitly. */
+  root?: string;
+  limits: InputLimits;
+}
+
+const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0) | (constants.O_NOCTTY ?? 0) | (constants.O_NOFOLLOW ?? 0);
+
+/** `path` is `root` or below it. */
+export function isWithin(path: string, root: string): boolean {
+  return path === root || path.startsWith(root.endsWith(sep) ? root : root + sep);
+}
+
+function refused(code: string, message: string): FileRead {
+  return { kind: 'refused', code, message };
+}
+
+function unreadable(err: unknown): FileRead {
+  const reason = (err as NodeJS.ErrnoException).code ?? (err instanceof Error ? err.name : String(err));
+  if (reason === 'ELOOP') return refused(FILE_CODES.linkLoop, 'symbolic link loop; not followed');
+  return refused(FILE_CODES.unreadable, `cannot read file (${reason})`);
+}
+
+function kindOf(s: Stats): string {
+  if (s.isDirectory()) return 'a folder';
+  if (s.isFIFO()) return 'a FIFO (named pipe)';
+  if (s.isSocket()) return 'a socket';
+  if (s.isCharacterDevice() || s.isBlockDevice()) return 'a device';
+  return 'not a regular file';
+}
+
+const OUTSIDE = 'symbolic link to a place outside the manifests folder; not read';
+
+export async function readFileWithin(abs: string, o: ReadWithinOptions): Promise<FileRead> {
+  let real: string;
+  let before: Stats;
+  try {
+    real = await realpath(abs);
+    if (o.root !== undefined && !isWithin(real, o.root)) return refused(FILE_CODES.linkOutside, OUTSIDE);
+    before = await stat(real);
+  } catch (err) {
+    return unreadable(err);
+  }
+  if (before.isDirectory()) {
+    // Listed only when it is a link to a folder above it (others are walked into).
+    const parent = await realpath(dirname(abs)).catch(() => undefined);
+    if (parent !== undefined && isWithin(parent, real)) return refused(FILE_CODES.linkLoop, 'symbolic link to a folder above it (a loop); not followed');
+  }
+  if (!before.isFile()) return refused(FILE_CODES.notAFile, `${kindOf(before)}, not a regular file; not read`);
+  if (before.size > o.limits.maxFileBytes) return refused(LIMIT_EXCEEDED, fileTooLarge(o.limits));
+
+  let fh: FileHandle;
+  try {
+    // The real path, not following a link in its last part: one swapped in since is refused.
+    fh = await open(real, OPEN_FLAGS);
+  } catch (err) {
+    return unreadable(err);
+  }
+  try {
+    const opened = await openedAs(fh, before, o.root);
+    if (opened) return opened;
+    const bytes = await readAtMost(fh, o.limits.maxFileBytes + 1);
+    if (bytes.length > o.limits.maxFileBytes) return refused(LIMIT_EXCEEDED, fileTooLarge(o.limits));
+    return decode(bytes);
+  } catch (err) {
+    return unreadable(err);
+  } finally {
+    await fh.close().catch(() => undefined);
+  }
+}
+
+/** Undefined when the open descriptor is the regular file that was checked; else why not. */
+async function openedAs(fh: FileHandle, checked: Stats, root: string | undefined): Promise<FileRead | undefined> {
+  const now = await fh.stat();
+  if (!now.isFile()) return refused(FILE_CODES.notAFile, `${kindOf(now)}, not a regular file; not read`);
+  if (root === undefined) return undefined;
+  const path = await readlink(`/proc/self/fd/${fh.fd}`).catch(() => undefined);
+  if (path !== undefined) {
+    // A file deleted since it was opened reads "<path> (deleted)"; it was inside or not all the same.
+    return isWithin(path.replace(/ \(deleted\)$/, ''), root) ? undefined : refused(FILE_CODES.linkOutside, OUTSIDE);
+  }
+  // No /proc (macOS, BSD): the descriptor must be the very file whose real path was checked.
+  if (now.dev !== checked.dev || now.ino !== checked.ino) {
+    return refused(FILE_CODES.unreadable, 'cannot read file (it changed while it was opened; it is read again at its next change)');
+  }
+  return undefined;
+}
+
+async function readAtMost(fh: FileHandle, max: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  while (total < max) {
+    const chunk = Buffer.allocUnsafe(Math.min(max - total, 256 * 1024));
+    const { bytesRead } = await fh.read(chunk, 0, chunk.length, null);
+    if (bytesRead === 0) break;
+    chunks.push(bytesRead === chunk.length ? chunk : chunk.subarray(0, bytesRead));
+    total += bytesRead;
+  }
+  return Buffer.concat(chunks, total);
+}
+
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+function decode(bytes: Buffer): FileRead {
+  if (bytes.includes(0)) return refused(FILE_CODES.notText, 'not a text file (it contains a NUL byte); not read as YAML');
+  try {
+    return { kind: 'text', text: UTF8.decode(bytes) };
+  } catch {
+    return refused(FILE_CODES.notText, 'not UTF-8 text; not read as YAML');
+  }
+}

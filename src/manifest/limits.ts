@@ -1,0 +1,66 @@
+// Limits on what a user controls: the size and shape of a manifest file and of a database
+// row. Anyone with commit rights or a portal account writes these; without limits one
+// file can hold the event loop for seconds (the yaml library's own duplicate-key check is
+// quadratic), a chain of aliases can expand into gigabytes, and deep nesting overflows the
+// stack of every recursive step after parsing. Input over a limit is *invalid*, never
+// *absent*: the apps it declared stay protected.
+//
+// Each limit has one flag name and default here: src/config/daemon.ts declares its option
+// with them, and problem messages name the flag, so they cannot disagree.
+
+export interface InputLimits {
+  /** Bytes of one manifest file. */
+  maxFileBytes: number;
+  /** YAML documents in one file (empty ones included). */
+  maxFileDocuments: number;
+  /** Alias nodes (`*name`, `<<: *name`) in one document. */
+  maxYamlAliases: number;
+  /** Nested mappings and lists in one document, aliases followed. */
+  maxYamlDepth: number;
+  /** Mapping entries and list items in one document, aliases expanded. */
+  maxYamlNodes: number;
+  /** Bytes of a row's spec and labels, as JSON text. */
+  maxRowBytes: number;
+  /** Nested objects and arrays in a row's spec (or labels). */
+  maxRowDepth: number;
+}
+
+/** Defaults (docs/manifest.md, "Limits"). */
+export const DEFAULT_INPUT_LIMITS: Readonly<InputLimits> = Object.freeze({
+  maxFileBytes: 1_048_576,
+  maxFileDocuments: 1_000,
+  maxYamlAliases: 100,
+  maxYamlDepth: 64,
+  maxYamlNodes: 10_000,
+  maxRowBytes: 262_144,
+  maxRowDepth: 64,
+});
+
+/** The flag of each limit (without dashes); its variable is MARACKER_ and the flag in upper snake case. */
+export const LIMIT_FLAGS: Readonly<Record<keyof InputLimits, string>> = Object.freeze({
+  maxFileBytes: 'max-file-bytes',
+  maxFileDocuments: 'max-file-documents',
+  maxYamlAliases: 'max-yaml-aliases',
+  maxYamlDepth: 'max-yaml-depth',
+  maxYamlNodes: 'max-yaml-nodes',
+  maxRowBytes: 'max-row-bytes',
+  maxRowDepth: 'max-row-depth',
+});
+
+/** The flag that raises a limit, for messages: "--max-file-bytes". */
+export function limitFlag(key: keyof InputLimits): string {
+  return `--${LIMIT_FLAGS[key]}`;
+}
+
+/** "(--max-yaml-depth)": how every limit problem ends, so the way to raise it is in the message. */
+export function limitSuffix(key: keyof InputLimits): string {
+  return `(${limitFlag(key)})`;
+}
+
+/** A file's size over the limit: the reader (before reading) and the parser say it alike. */
+export function fileTooLarge(limits: InputLimits): string {
+  return `file is larger than ${limits.maxFileBytes} bytes ${limitSuffix('maxFileBytes')}; not read`;
+}
+
+/** Stable code of every problem caused by a limit. */
+export const LIMIT_EXCEEDED = 'limit-exceeded';

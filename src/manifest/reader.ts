@@ -1,0 +1,57 @@
+// Reads one file of the manifests folder, by its path relative to the folder: the one
+// thing the folder source (and validate, and plan) asks of the file system per file. The
+// folder's real path is the boundary (file-read.ts); parsing goes through the InputParser
+// (in this thread, or a worker for large files). Never rejects: whatever goes wrong is a
+// problem of that file, so the file is invalid, never gone, and what it declared stays
+// protected.
+
+import { realpath } from 'node:fs/promises';
+import { join } from 'node:path';
+import { failureOf } from './failure.js';
+import { FILE_CODES, readFileWithin } from './file-read.js';
+import { INLINE_PARSER, type InputParser } from './input-parser.js';
+import { DEFAULT_INPUT_LIMITS, type InputLimits } from './limits.js';
+import { refusedFile, type ManifestFileResult } from './parse.js';
+import type { TranslateOptions } from './types.js';
+
+export interface ManifestReaderOptions {
+  /** The manifests folder (as configured; it may itself be a link). */
+  dir: string;
+  /** How paths are shown in problems, e.g. "manifests". Default: dir. */
+  displayRoot?: string;
+  translate?: TranslateOptions;
+  limits?: InputLimits;
+  /** Default: INLINE_PARSER. */
+  parser?: InputParser;
+}
+
+export class ManifestReader {
+  readonly #dir: string;
+  readonly #displayRoot: string;
+  readonly #translate: TranslateOptions;
+  readonly #limits: InputLimits;
+  readonly #parser: InputParser;
+
+  constructor(o: ManifestReaderOptions) {
+    this.#dir = o.dir;
+    this.#displayRoot = o.displayRoot ?? o.dir;
+    this.#translate = o.translate ?? {};
+    this.#limits = o.limits ?? DEFAULT_INPUT_LIMITS;
+    this.#parser = o.parser ?? INLINE_PARSER;
+  }
+
+  async read(rel: string): Promise<ManifestFileResult> {
+    const displayPath = join(this.#displayRoot, rel);
+    try {
+      // Resolved per read: the folder may be a link that a deployment switches.
+      const root = await realpath(this.#dir).catch(() => undefined);
+      if (root === undefined) return refusedFile(rel, displayPath, FILE_CODES.unreadable, 'cannot read file (the manifests folder cannot be resolved)');
+      const got = await readFileWithin(join(this.#dir, rel), { root, limits: this.#limits });
+      if (got.kind === 'refused') return refusedFile(rel, displayPath, got.code, got.message);
+      return await this.#parser.parseFile(got.text, rel, { ...this.#translate, displayPath, limits: this.#limits });
+    } catch (err) {
+      const { code, message } = failureOf(err);
+      return refusedFile(rel, displayPath, code, message);
+    }
+  }
+}
