@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { DAEMON_OPTIONS } from '../../src/config/daemon.js';
 import { HARDENED_CONFIG } from '../../src/git/run.js';
 import { EVENTS_DEFAULTS } from '../../src/marathon/events.js';
+import { DEFAULT_INPUT_LIMITS, LIMIT_FLAGS } from '../../src/manifest/limits.js';
 import { MIN_SECRET_LENGTH } from '../../src/secrets/scrubber.js';
 import { STATUS_LIMIT_DEFAULTS } from '../../src/status/limits.js';
 import { missingPaths, namedPaths, readDoc } from './doc-files.js';
@@ -42,8 +43,17 @@ describe('docs/security.md', () => {
     expect(text).toContain(`Values shorter than ${MIN_SECRET_LENGTH} characters`);
   });
 
-  it('keeps a marked place for the input limits still to come', async () => {
+  it('states every input limit with the default and flag the code has', async () => {
     const text = await readDoc('security.md');
-    expect(text).toMatch(/## Input limits\n[\s\S]*TODO\(issue 11, input limits\)/);
+    const section = text.slice(text.indexOf('## Input limits'), text.indexOf('## Least privilege'));
+    for (const [key, flag] of Object.entries(LIMIT_FLAGS) as Array<[keyof typeof DEFAULT_INPUT_LIMITS, string]>) {
+      expect(DAEMON_OPTIONS.some((o) => o.name === flag), flag).toBe(true);
+      const row = section.split('\n').find((l) => l.includes(`\`--${flag}\``));
+      expect(row, flag).toBeDefined();
+      const value = DEFAULT_INPUT_LIMITS[key];
+      const shown = value % 1_048_576 === 0 ? `${value / 1_048_576} MiB` : value % 1024 === 0 && value >= 1024 * 16 ? `${value / 1024} KiB` : value.toLocaleString('en-US');
+      expect(row, flag).toContain(`| ${shown} |`);
+    }
+    expect(section).not.toContain('TODO');
   });
 });

@@ -24,11 +24,13 @@ describe('maracker prune approve against a daemon without a status token on 127.
     const { history } = await watchInvariants({ sandbox: marathon, manifests: repo.manifests });
     const daemon = await startDaemonProcess({ marathonUrl: marathon.url, manifests: repo.manifests, args: ['--resync-interval', '2'] });
     const cli = (...args: string[]) => spawnSync(process.execPath, [CLI, 'prune', ...args, '--status', daemon.statusUrl], { encoding: 'utf8', env: { PATH: process.env['PATH'] ?? '' } });
+    // The files go one by one: the guard may block on the first seven, then open a new
+    // episode when the eighth joins. Wait for the episode of all eight.
     const blockedEpisode = async (except?: string): Promise<DaemonStatus> =>
       eventually(async () => {
         const d = await daemon.status();
-        return d.phase === 'Blocked' && d.prune.episode && d.prune.episode.id !== except ? d : undefined;
-      }, 'phase Blocked with a new episode');
+        return d.phase === 'Blocked' && d.prune.episode && d.prune.episode.id !== except && d.prune.episode.candidates.length === 8 ? d : undefined;
+      }, 'phase Blocked with a new episode of eight apps');
 
     for (const n of names) await repo.write(`${n}.yaml`, manifestYaml({ name: n }));
     repo.commit('twelve apps');
