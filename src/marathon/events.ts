@@ -235,8 +235,8 @@ export class MarathonEventSubscription implements EventSubscription {
         method: 'GET',
         path: ROUTES.events,
         status: 200,
-        body: message.data,
-        reason: `unparseable event \`${message.event}\``,
+        // Its size only: an event's content is whatever the peer chose to send.
+        reason: `unparseable event (${Buffer.byteLength(message.data)} bytes)`,
       });
       this.safely(() => this.opts.onError?.(error));
       // The event is lost, and with it whatever it would have told the caller.
