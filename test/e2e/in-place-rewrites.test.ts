@@ -13,7 +13,7 @@ import { appWrites, sandbox } from '../helpers/sandbox.js';
 
 const FILES = 4;
 const APPS_PER_FILE = 3;
-const REWRITES_PER_FILE = 25;
+const REWRITES_PER_FILE = 15;
 // The window the daemon runs with; the pauses between writes below stay far under it.
 const SETTLE_MS = 1500;
 
