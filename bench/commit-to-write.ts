@@ -17,7 +17,7 @@
 
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
-import { migrate } from '../src/db/migrations.js';
+import { migrate } from '../src/postgres/migrations.js';
 import { startSandbox, type Sandbox } from '../src/sandbox/sandbox.js';
 import { startBenchDaemon, untilReady, type BenchDaemon } from './daemon-process.js';
 import { appSpec, fleet, translatedRow, type FleetApp } from './fleet.js';

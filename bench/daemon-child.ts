@@ -10,9 +10,9 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { loadDaemonConfig } from '../src/config/daemon.js';
-import type { Daemon } from '../src/daemon.js';
-import { launchDaemon } from '../src/launch.js';
-import { createLogger } from '../src/log.js';
+import type { Daemon } from '../src/app/daemon.js';
+import { launchDaemon } from '../src/app/launch.js';
+import { createLogger } from '../src/base/log.js';
 
 export type ChildRequest =
   | { seq: number; cmd: 'state' }

@@ -4,11 +4,11 @@
 // stopped and removed after.
 
 import { join } from 'node:path';
-import { startEmbeddedPostgres } from '../src/db/embedded.js';
+import { startEmbeddedPostgres } from '../src/postgres/embedded.js';
 import { freePort } from '../src/net/free-ports.js';
-import { silentLogger } from '../src/log.js';
+import { silentLogger } from '../src/base/log.js';
 import { onCleanup, tempDir } from './util.js';
-import { withClient } from '../src/db/connection.js';
+import { withClient } from '../src/postgres/connection.js';
 
 export interface BenchPostgres {
   url: string;

@@ -23,7 +23,7 @@
 
 import { performance } from 'node:perf_hooks';
 import { FolderSource } from '../src/sources/folder.js';
-import { silentLogger } from '../src/log.js';
+import { silentLogger } from '../src/base/log.js';
 import type { MarathonApp } from '../src/model/marathon.js';
 import { startSandbox, type Sandbox } from '../src/sandbox/sandbox.js';
 import { startBenchDaemon, until, untilReady, type BenchDaemon } from './daemon-process.js';

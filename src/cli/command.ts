@@ -1,7 +1,7 @@
 // The contract every `maracker <command>` module in ./commands implements.
 // main.ts discovers commands by file name, so adding a command touches no other file.
 
-import type { Env } from '../config/env.js';
+import type { Env } from '../base/env.js';
 import type { OptionSpec } from '../config/options.js';
 
 export interface CliIO {

@@ -4,13 +4,13 @@
 import { readdirSync, realpathSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { processEnv } from '../config/env.js';
+import { processEnv } from '../base/env.js';
 import { ConfigError, renderOptionsHelp, secretInputs } from '../config/options.js';
-import { MarackerError } from '../errors.js';
+import { MarackerError } from '../base/errors.js';
 import { createScrubber } from '../secrets/scrubber.js';
 import type { CliIO, Command } from './command.js';
 import { scrubbedStream } from './scrubbed-io.js';
-import { VERSION } from '../version.js';
+import { VERSION } from '../base/version.js';
 
 const commandsDir = join(dirname(fileURLToPath(import.meta.url)), 'commands');
 

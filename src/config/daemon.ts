@@ -5,7 +5,7 @@
 import { hostname } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 import { ConfigError, parseOptions, type OptionSpec, type OptionValues } from './options.js';
-import type { Env } from './env.js';
+import type { Env } from '../base/env.js';
 import { DEFAULT_INPUT_LIMITS, LIMIT_FLAGS, type InputLimits } from '../manifest/limits.js';
 import { gitEnvironment } from '../git/run.js';
 import { EVENTS_DEFAULTS } from '../marathon/events.js';

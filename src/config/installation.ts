@@ -1,5 +1,5 @@
 // The installation a daemon is, when no --installation is given and there is no database to
-// store a generated name in (with one, src/db/installation.ts). The name must be stable
+// store a generated name in (with one, src/app/installation-store.ts). The name must be stable
 // (a new name makes every app of the installation look like another's: all Conflict, nothing
 // written) and must differ between installations sharing a Marathon (a shared name is the
 // tug of war installations exist to prevent). Nothing derivable is both, so the daemon logs

@@ -2,7 +2,7 @@
 // One declaration drives parsing, `--help` text and the documentation, so a flag, its
 // variable and its default can never disagree. Pure: argv and env are passed in.
 
-import { MarackerError } from '../errors.js';
+import { MarackerError } from '../base/errors.js';
 import { urlSecrets } from '../secrets/url.js';
 
 export type OptionType = 'string' | 'number' | 'boolean' | 'list';

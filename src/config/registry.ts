@@ -4,7 +4,7 @@
 // another registry because an image there was read in the same run.
 
 import { ConfigError, type OptionSpec, type OptionValues } from './options.js';
-import type { Env } from './env.js';
+import type { Env } from '../base/env.js';
 import { DEFAULT_PLATFORM, formatPlatform, parsePlatform, type Platform } from '../registry/platform.js';
 import { PlainHttpPolicy } from '../registry/plain-http.js';
 import { defaultDockerConfigPath } from '../registry/docker-config.js';

@@ -1,4 +1,4 @@
-import { MarackerError } from '../errors.js';
+import { MarackerError } from '../base/errors.js';
 
 /**
  * schemas/app.schema.json could not be found or parsed: an installation problem (the file
@@ -9,5 +9,18 @@ export class SchemaUnavailableError extends MarackerError {
   constructor(path: string, message: string, options?: { cause?: unknown }) {
     super('MRK_MANIFEST_SCHEMA_UNAVAILABLE', message, options);
     this.path = path;
+  }
+}
+
+/**
+ * A source (the manifests folder, the database table) could not be read. Its state is
+ * *unknown*, never *empty*: callers must not prune anything on the strength of it.
+ */
+export class SourceUnreadableError extends MarackerError {
+  /** The folder, file or table that could not be read. */
+  readonly source: string;
+  constructor(source: string, message: string, options?: { cause?: unknown }) {
+    super('MRK_SOURCE_UNREADABLE', message, options);
+    this.source = source;
   }
 }

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import type { AppId } from '../model/app-id.js';
 import type { DesiredApp } from '../model/desired.js';
 import { compareProblems, type Problem } from '../model/problem.js';
-import { SourceUnreadableError } from '../sources/errors.js';
+import { SourceUnreadableError } from './errors.js';
 import { duplicatedIds, findDuplicateIds } from './duplicates.js';
 import { failureOf } from './failure.js';
 import { isWithin, readFileWithin } from './file-read.js';

@@ -12,7 +12,7 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { Logger } from '../log.js';
+import type { Logger } from '../base/log.js';
 import { INTERNAL_ERROR, stackOf, type Failure } from './failure.js';
 import type { InputParser } from './input-parser.js';
 import { LIMIT_EXCEEDED } from './limits.js';

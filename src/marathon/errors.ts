@@ -23,7 +23,7 @@
 // travel only in the Authorization header), the HTTP status when there was one, and the
 // response body truncated to MAX_ERROR_BODY characters.
 
-import { MarackerError } from '../errors.js';
+import { MarackerError } from '../base/errors.js';
 
 /** Longest body kept on an error: enough for Marathon's messages, never a whole app list. */
 export const MAX_ERROR_BODY = 2048;

@@ -7,13 +7,13 @@
 // onConnected -> onGap(reason) -> events... until close() (or the signal) stops it. The first
 // connection reports no gap; any failure before it does.
 
-import type { Logger } from '../log.js';
+import type { Logger } from '../base/log.js';
 import type { MarathonEvent } from '../model/marathon.js';
 import { isObject } from './body.js';
 import { MarathonBadBodyError, MarathonError, MarathonEventTooLargeError } from './errors.js';
 import type { HttpTransport } from './http.js';
 import type { Sleep } from './options.js';
-import { equalJitterDelay } from '../net/backoff.js';
+import { backoffDelay, readRetryBackoff } from '../base/backoff.js';
 import { ROUTES, type Query } from './routes.js';
 import { SseParser, type SseMessage } from './sse.js';
 
@@ -169,7 +169,7 @@ export class MarathonEventSubscription implements EventSubscription {
       if (this.stopped) break;
       gap ??= reason;
       failures++;
-      const delayMs = equalJitterDelay(failures, this.baseDelayMs, this.maxDelayMs, this.deps.random);
+      const delayMs = backoffDelay(failures, readRetryBackoff(this.baseDelayMs, this.maxDelayMs), this.deps.random);
       this.deps.logger?.debug({ reason, delayMs, failures }, 'marathon events reconnecting');
       await this.deps.sleep(delayMs, this.stop.signal);
     }

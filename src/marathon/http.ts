@@ -18,7 +18,7 @@ import {
   MarathonUnexpectedStatusError,
 } from './errors.js';
 import type { ResolvedOptions } from './options.js';
-import { equalJitterDelay } from '../net/backoff.js';
+import { backoffDelay, readRetryBackoff } from '../base/backoff.js';
 import { isRetryableRead } from './retry.js';
 import { withQuery, type Query, type Route } from './routes.js';
 
@@ -117,7 +117,7 @@ export class HttpTransport {
         const error = err instanceof MarathonError ? err : this.unknownError(err, req);
         this.report(req, attempt, started, status, error);
         if (attempt >= attempts || !isRetryableRead(error)) throw error;
-        const delayMs = equalJitterDelay(attempt, this.opts.retryBaseDelayMs, this.opts.retryMaxDelayMs, this.opts.random);
+        const delayMs = backoffDelay(attempt, readRetryBackoff(this.opts.retryBaseDelayMs, this.opts.retryMaxDelayMs), this.opts.random);
         this.opts.logger?.debug({ method: req.method, route: req.route, code: error.code, attempt, delayMs }, 'marathon read retry');
         await this.opts.sleep(delayMs);
       }

@@ -3,7 +3,7 @@
 
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Dispatcher } from 'undici';
-import type { Logger } from '../log.js';
+import type { Logger } from '../base/log.js';
 import { loadCa, type MarathonAuth } from './auth.js';
 import type { MarathonError } from './errors.js';
 

@@ -2,7 +2,7 @@
 // ids before they build desired apps, so a duplicate is a bug upstream, not a user mistake,
 // and planning must stop rather than pick one of the two definitions at random.
 
-import { MarackerError } from '../errors.js';
+import { MarackerError } from '../base/errors.js';
 import type { AppId } from '../model/app-id.js';
 
 /** MRK_PLAN_INPUT_INVALID: the desired or actual list cannot be planned (e.g. an id twice). */

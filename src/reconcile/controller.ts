@@ -12,7 +12,7 @@
 // which are ours while declared), only this installation's are pruned; other installations'
 // apps are listed separately, for the report only.
 
-import type { Logger } from '../log.js';
+import type { Logger } from '../base/log.js';
 import type { AppId } from '../model/app-id.js';
 import type { Installation } from '../model/installation.js';
 import { LABEL_SOURCE, othersSelector, ownershipOf, ownershipSelector } from '../model/labels.js';
@@ -24,12 +24,13 @@ import { ActualCache } from './actual-cache.js';
 import { DeploymentGate } from './deployment-gate.js';
 import { DesiredView } from './desired-view.js';
 import { appIdsOfEvent, RECONCILE_EVENT_TYPES } from './events.js';
-import type { Leadership, MarathonEvents, MarathonReader, MarathonWriter, EventSubscription } from './ports.js';
+import type { MarathonEvents, MarathonReader, MarathonWriter, EventSubscription } from './ports.js';
+import type { Leadership } from '../model/leadership.js';
 import { OwnershipReport } from './ownership-report.js';
-import { PruneGuard, type PruneApproval, type PruneApprovalRequest, type PruneGuardOptions } from './prune-guard.js';
-import type { PruneLedger } from './prune-ledger.js';
+import { PruneGuard, type PruneApproval, type PruneApprovalRequest, type PruneGuardOptions } from '../prune/guard.js';
+import type { PruneLedger } from '../prune/ledger.js';
 import { Reconciler } from './reconciler.js';
-import { systemTimers, type Timers } from './timers.js';
+import { systemTimers, type Timers } from '../base/timers.js';
 import { TokenBucket } from './token-bucket.js';
 import { WorkQueue, type ReconcileResult } from './workqueue.js';
 import { errorRecord, Writer, type WriteKind, type WriteOutcome } from './writer.js';

@@ -4,7 +4,7 @@
 // status document and the metrics, and logged once per app, not once per pass: a resync
 // every 30 s would otherwise repeat the same lines for every foreign app forever.
 
-import type { Logger } from '../log.js';
+import type { Logger } from '../base/log.js';
 import type { AppId } from '../model/app-id.js';
 import type { Ownership } from '../model/labels.js';
 import type { InstallationStatus } from '../status/model.js';

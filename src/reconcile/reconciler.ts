@@ -6,7 +6,7 @@
 // done (maybe look again soon), retry (transient, with backoff or a known delay), or
 // terminal (will not improve until the input changes).
 
-import type { Logger } from '../log.js';
+import type { Logger } from '../base/log.js';
 import type { AppId } from '../model/app-id.js';
 import { describeSource, type DesiredApp } from '../model/desired.js';
 import { LABEL_SOURCE, ownershipOf, type Ownership } from '../model/labels.js';
@@ -21,8 +21,8 @@ import type { ActualCache } from './actual-cache.js';
 import type { OwnershipReport } from './ownership-report.js';
 import type { DesiredEntry, DesiredView } from './desired-view.js';
 import { describeMarathonError, errorRecord, type WriteOutcome, type Writer } from './writer.js';
-import type { PruneGuard } from './prune-guard.js';
-import type { Timers } from './timers.js';
+import type { PruneGuard } from '../prune/guard.js';
+import type { Timers } from '../base/timers.js';
 import type { ReconcileResult } from './workqueue.js';
 import type { MarathonReader } from './ports.js';
 

@@ -1,7 +1,7 @@
 // Global cap on Marathon write rate: a token bucket. Converging 1,000 new apps must not
 // send 1,000 POSTs in one second to a Marathon that also serves everyone else.
 
-import { sleep, systemTimers, type Timers } from './timers.js';
+import { sleep, systemTimers, type Timers } from '../base/timers.js';
 
 export interface TokenBucketOptions {
   /** Tokens added per second. */

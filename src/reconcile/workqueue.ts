@@ -10,8 +10,8 @@
 // - a handler that throws is treated as a transient failure (the "panic" is recovered).
 
 import PQueue from 'p-queue';
-import { backoffDelay, checkBackoffOptions, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
-import { systemTimers, type Timers } from './timers.js';
+import { BACKOFF, backoffDelay, checkBackoffOptions, type BackoffOptions } from '../base/backoff.js';
+import { systemTimers, type Timers } from '../base/timers.js';
 
 /** What one reconcile of a key concluded (controller-runtime's contract). */
 export type ReconcileResult =
@@ -60,7 +60,7 @@ export class WorkQueue {
     }
     this.#queue = new PQueue({ concurrency });
     this.#handler = options.handler;
-    this.#backoff = checkBackoffOptions({ ...DEFAULT_BACKOFF, ...options.backoff });
+    this.#backoff = checkBackoffOptions({ ...BACKOFF.reconcile, ...options.backoff });
     this.#timers = options.timers ?? systemTimers;
     this.#random = options.random ?? Math.random;
     this.#onResult = options.onResult;

@@ -8,8 +8,9 @@ import type { DeploymentRef } from '../model/marathon.js';
 import type { ErrorRecord } from '../status/model.js';
 import type { ActualCache } from './actual-cache.js';
 import type { DeploymentGate } from './deployment-gate.js';
-import type { Leadership, MarathonWriter } from './ports.js';
-import type { Timers } from './timers.js';
+import type { MarathonWriter } from './ports.js';
+import type { Leadership } from '../model/leadership.js';
+import type { Timers } from '../base/timers.js';
 import type { TokenBucket } from './token-bucket.js';
 
 export type WriteKind = 'create' | 'scale' | 'update' | 'delete';

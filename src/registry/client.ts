@@ -8,7 +8,7 @@
 // Reads are retried on 5xx, timeouts and connection failures; content is kept by digest.
 // The same read asked twice at once is sent once.
 
-import { equalJitterDelay } from '../net/backoff.js';
+import { backoffDelay, readRetryBackoff } from '../base/backoff.js';
 import { Authenticator } from './auth.js';
 import { RegistryCache } from './cache.js';
 import { CredentialStore } from './credentials.js';
@@ -230,7 +230,7 @@ export class RegistryClient {
         throw statusError(res.status, res.headers, res.body, read.fields, (t) => this.#secrets.redact(t), this.#auth.hint(ref.registry, res.status));
       } catch (err) {
         if (!(err instanceof RegistryError) || attempt >= this.#o.readAttempts || !isRetryableRead(err)) throw err;
-        const delayMs = equalJitterDelay(attempt, this.#o.retryBaseDelayMs, this.#o.retryMaxDelayMs, this.#o.random);
+        const delayMs = backoffDelay(attempt, readRetryBackoff(this.#o.retryBaseDelayMs, this.#o.retryMaxDelayMs), this.#o.random);
         this.#o.logger?.debug({ registry: ref.registry, repository: ref.repository, code: err.code, attempt, delayMs }, 'registry read retry');
         await this.#o.sleep(delayMs);
       }

@@ -22,7 +22,7 @@
 // and what was being read. None ever holds a credential or a token: those travel only in
 // Authorization headers, and text that comes back from a server is redacted before use.
 
-import { MarackerError } from '../errors.js';
+import { MarackerError } from '../base/errors.js';
 
 export interface RegistryErrorFields {
   /** Registry as in the normalised reference: `docker.io`, `registry.example.com:5000`. */

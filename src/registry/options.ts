@@ -3,7 +3,7 @@
 
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Dispatcher } from 'undici';
-import type { Logger } from '../log.js';
+import type { Logger } from '../base/log.js';
 import type { RegistryCredential } from './credentials.js';
 import type { DockerConfig } from './docker-config.js';
 import type { RegistryError } from './errors.js';

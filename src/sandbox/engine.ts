@@ -8,7 +8,7 @@
 // and a deployment whose steps complete when the apps converge.
 
 import type { JsonObject } from '../model/marathon.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../base/log.js';
 import { appInfoJson, openObject, withVersion } from './app-json.js';
 import { configFingerprint } from './app-normalize.js';
 import type { AppRecord } from './app-record.js';

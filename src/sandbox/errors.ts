@@ -5,7 +5,7 @@
 //
 // Codes: MRK_SANDBOX_OPTIONS_INVALID, MRK_SANDBOX_SEED_INVALID, MRK_SANDBOX_API_ERROR.
 
-import { MarackerError } from '../errors.js';
+import { MarackerError } from '../base/errors.js';
 import type { JsonValue } from '../model/marathon.js';
 
 export class SandboxError extends MarackerError {}

@@ -9,7 +9,7 @@ import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { freePorts } from '../net/free-ports.js';
 import { join } from 'node:path';
 import type { JsonObject } from '../model/marathon.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../base/log.js';
 import { HealthProber } from './health.js';
 import { Reaper } from './reaper.js';
 import type { LaunchSpec, TaskHooks, TaskRuntime } from './runtime.js';

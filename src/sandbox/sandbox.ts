@@ -7,7 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { JsonObject, MarathonApp, MarathonAppDefinition, MarathonDeployment, MarathonEvent } from '../model/marathon.js';
-import { silentLogger, type Logger } from '../log.js';
+import { silentLogger, type Logger } from '../base/log.js';
 import { AppsApi, type ApiRequest } from './api-apps.js';
 import { MiscApi } from './api-misc.js';
 import { handleAdmin, type SandboxConfig } from './admin.js';

@@ -3,7 +3,7 @@
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import type { Logger } from '../log.js';
+import type { Logger } from '../base/log.js';
 import type { ApiRequest } from './api-apps.js';
 import { appLocked, appNotFound, MarathonApiError, tooManyDeployments } from './errors.js';
 import type { Fault, Faults } from './faults.js';

@@ -10,19 +10,19 @@
 // Reads run one at a time, in order, so a slow read never overtakes a newer one.
 
 import type pg from 'pg';
-import { errorMessage } from '../errors.js';
-import type { Logger } from '../log.js';
+import { errorMessage } from '../base/errors.js';
+import type { Logger } from '../base/log.js';
 import { failureOf, hasTransientFailure, stackOf } from '../manifest/failure.js';
 import { INLINE_PARSER, type InputParser } from '../manifest/input-parser.js';
 import { DEFAULT_INPUT_LIMITS, type InputLimits } from '../manifest/limits.js';
 import type { RowResult } from '../manifest/row.js';
 import type { TranslateOptions } from '../manifest/types.js';
-import { backoffDelay, type BackoffOptions } from '../reconcile/backoff.js';
-import { systemTimers, type Timers } from '../reconcile/timers.js';
-import { clientConfig, createPool, type ConnectionTuning } from '../db/connection.js';
-import { SupervisedListener } from '../db/listener.js';
-import { APPS_CHANNEL } from '../db/names.js';
-import { IdBatch, RowReader, type AppRow } from '../db/rows.js';
+import { BACKOFF, backoffDelay, type BackoffOptions } from '../base/backoff.js';
+import { systemTimers, type Timers } from '../base/timers.js';
+import { clientConfig, createPool, type ConnectionTuning } from '../postgres/connection.js';
+import { SupervisedListener } from '../postgres/listener.js';
+import { APPS_CHANNEL } from '../postgres/names.js';
+import { IdBatch, RowReader, type AppRow } from './database-rows.js';
 import { databaseSnapshot, maxRevision, type DatabaseRow } from './database-snapshot.js';
 import { emptySnapshot, snapshotIds, type Source, type SourceChange, type SourceSnapshot } from './source.js';
 
@@ -61,7 +61,6 @@ export interface DatabaseSourceOptions {
   connection?: ConnectionTuning;
 }
 
-const DEFAULT_BACKOFF: BackoffOptions = { baseMs: 250, maxMs: 10_000, factor: 2, jitter: 0.2 };
 
 export class DatabaseSource implements Source {
   readonly name = 'database';
@@ -290,6 +289,6 @@ export class DatabaseSource implements Source {
     this.#retryTimer = this.#timers.setTimeout(() => {
       this.#retryTimer = undefined;
       void this.#serial(() => this.#readAll('retry'));
-    }, backoffDelay(this.#readFailures, this.#o.backoff ?? DEFAULT_BACKOFF, this.#random));
+    }, backoffDelay(this.#readFailures, this.#o.backoff ?? BACKOFF.database, this.#random));
   }
 }

@@ -15,9 +15,9 @@
 
 import { watch, type FSWatcher } from 'chokidar';
 import { basename, join, relative, sep } from 'node:path';
-import type { Logger } from '../log.js';
+import type { Logger } from '../base/log.js';
 import { isIgnoredPath, isManifestPath } from '../manifest/ignore.js';
-import type { Timers } from '../reconcile/timers.js';
+import type { Timers } from '../base/timers.js';
 
 export type WatchEvent =
   /** A manifest path was created, changed, renamed or removed. `inPlace`: written in place. */

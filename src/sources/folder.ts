@@ -12,7 +12,7 @@
 // be parsed makes the apps it declared (or last declared) invalid, nothing else.
 
 import { join } from 'node:path';
-import type { Logger } from '../log.js';
+import type { Logger } from '../base/log.js';
 import type { AppId } from '../model/app-id.js';
 import { hasTransientFailure } from '../manifest/failure.js';
 import { listManifestFiles } from '../manifest/folder.js';
@@ -20,7 +20,7 @@ import type { InputParser } from '../manifest/input-parser.js';
 import type { InputLimits } from '../manifest/limits.js';
 import { ManifestReader } from '../manifest/reader.js';
 import type { TranslateOptions } from '../manifest/types.js';
-import { sleep, systemTimers, type Timers } from '../reconcile/timers.js';
+import { sleep, systemTimers, type Timers } from '../base/timers.js';
 import { sameStamp, stampOf, type FileStamp } from './file-stamp.js';
 import { folderSnapshot, type FolderFile } from './folder-snapshot.js';
 import { FolderWatcher, type WatchEvent } from './folder-watcher.js';

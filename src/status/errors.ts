@@ -16,7 +16,7 @@
 //   MRK_STATUS_INTERNAL          500  a bug or an unexpected failure; details in the log
 //   MRK_STATUS_LISTEN            -    the server could not listen (port taken, bad host)
 
-import { MarackerError } from '../errors.js';
+import { MarackerError } from '../base/errors.js';
 
 export class StatusApiError extends MarackerError {
   /** HTTP status sent with the error. */

@@ -11,8 +11,8 @@
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { MarackerError } from '../errors.js';
-import { silentLogger, type Logger } from '../log.js';
+import { MarackerError } from '../base/errors.js';
+import { silentLogger, type Logger } from '../base/log.js';
 import { isValidAppId } from '../model/app-id.js';
 import { HEALTH, SYNC } from '../model/status.js';
 import { BASIC_SCRUBBER, type Scrubber } from '../secrets/scrubber.js';

@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { request } from 'undici';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { createLogger } from '../../src/log.js';
+import { createLogger } from '../../src/base/log.js';
 import { MarathonClient } from '../../src/marathon/client.js';
 import type { MarathonError } from '../../src/marathon/errors.js';
 import { SseParser } from '../../src/marathon/sse.js';

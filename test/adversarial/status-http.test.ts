@@ -7,7 +7,7 @@
 import { connect, type Socket } from 'node:net';
 import { Writable } from 'node:stream';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { createLogger } from '../../src/log.js';
+import { createLogger } from '../../src/base/log.js';
 import { createDaemonMetrics } from '../../src/status/daemon-metrics.js';
 import type { StatusLimits } from '../../src/status/limits.js';
 import { startStatusServer, type StatusServer } from '../../src/status/server.js';

@@ -4,8 +4,8 @@
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { startEmbeddedPostgres } from '../../src/db/embedded.js';
-import { silentLogger } from '../../src/log.js';
+import { startEmbeddedPostgres } from '../../src/postgres/embedded.js';
+import { silentLogger } from '../../src/base/log.js';
 import { parseManifestText } from '../../src/manifest/parse.js';
 import type { FaultKind } from '../../src/sandbox/faults.js';
 import type { RequestLogEntry } from '../../src/sandbox/request-log.js';

@@ -16,7 +16,7 @@ const REGRESSION_SEEDS: ReadonlyArray<{ seed: number; length: number; bug: strin
   { seed: 2037, length: 20, bug: 'an unreadable source stopped protecting its ids' },
   { seed: 2042, length: 20, bug: 'an unreadable source stopped protecting its ids' },
   // PostgreSQL stopped as the daemon started: an uncaught pg error killed it (92e4d2c). The
-  // crash needs an unlucky instant; test/db/connection.test.ts reproduces it every time.
+  // crash needs an unlucky instant; test/postgres/connection.test.ts reproduces it every time.
   { seed: 2002, length: 20, bug: 'uncaught error of a checked-out pooled client' },
 ];
 

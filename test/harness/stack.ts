@@ -9,12 +9,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../src/db/embedded.js';
-import { silentLogger } from '../../src/log.js';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../src/postgres/embedded.js';
+import { silentLogger } from '../../src/base/log.js';
 import type { DaemonStatus } from '../../src/status/model.js';
 import { freePort } from '../../src/net/free-ports.js';
 import { gitArgs, writeBelow } from '../helpers/git.js';
-import { withClient } from '../../src/db/connection.js';
+import { withClient } from '../../src/postgres/connection.js';
 
 export const CLI = fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url));
 export const PSQL = '/usr/bin/psql';

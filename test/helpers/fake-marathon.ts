@@ -3,7 +3,7 @@
 // "METHOD /id [detail]" so tests can assert the exact list of API calls made.
 
 import type { DeploymentRef, MarathonApp, MarathonAppDefinition, MarathonDeployment, MarathonEvent } from '../../src/model/marathon.js';
-import { MarackerError } from '../../src/errors.js';
+import { MarackerError } from '../../src/base/errors.js';
 import type { ControllerMarathon } from '../../src/reconcile/controller.js';
 import type { EventSubscription } from '../../src/reconcile/ports.js';
 import { matchesSelectors, parseLabelSelector } from '../../src/sandbox/label-selector.js';

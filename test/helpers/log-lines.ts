@@ -1,7 +1,7 @@
 // A real pino logger whose lines the test can read back.
 
 import { Writable } from 'node:stream';
-import { createLogger, type Logger } from '../../src/log.js';
+import { createLogger, type Logger } from '../../src/base/log.js';
 
 export interface LogLine {
   level: number;

@@ -1,7 +1,7 @@
 // A Timers whose time moves only when the test says so: safety is proved by driving the
 // clock, never by sleeping. Timers fire in time order, each at its own instant.
 
-import type { Timers } from '../../src/reconcile/timers.js';
+import type { Timers } from '../../src/base/timers.js';
 
 export class ManualClock implements Timers {
   #now: number;

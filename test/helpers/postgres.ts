@@ -8,10 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, onTestFinished } from 'vitest';
-import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../src/db/embedded.js';
-import { silentLogger } from '../../src/log.js';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../src/postgres/embedded.js';
+import { silentLogger } from '../../src/base/log.js';
 import { freePort } from '../../src/net/free-ports.js';
-import { withClient } from '../../src/db/connection.js';
+import { withClient } from '../../src/postgres/connection.js';
 
 export const PSQL = '/usr/bin/psql';
 

@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { listManifestFiles, readManifestFolder } from '../../src/manifest/folder.js';
 import { formatProblem } from '../../src/model/problem.js';
-import { SourceUnreadableError } from '../../src/sources/errors.js';
+import { SourceUnreadableError } from '../../src/manifest/errors.js';
 import { tempDir } from '../helpers/tmp.js';
 import { doc, yamlOf } from './builders.js';
 

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createLogger } from '../../src/log.js';
+import { createLogger } from '../../src/base/log.js';
 import { authorizationHeader, secretRedactor } from '../../src/marathon/auth.js';
 import { MarathonTlsError } from '../../src/marathon/errors.js';
 import { tempDir } from '../helpers/tmp.js';

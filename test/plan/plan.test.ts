@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { errorCode } from '../../src/errors.js';
+import { errorCode } from '../../src/base/errors.js';
 import { isInSync, type Action } from '../../src/model/plan.js';
 import { PlanInputError } from '../../src/plan/errors.js';
 import { plan, planApp } from '../../src/plan/plan.js';

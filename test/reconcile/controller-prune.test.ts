@@ -4,10 +4,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AppId } from '../../src/model/app-id.js';
 import { Controller, type ControllerOptions } from '../../src/reconcile/controller.js';
-import { ALWAYS_LEADER } from '../../src/reconcile/ports.js';
-import type { PruneDeletion } from '../../src/reconcile/prune-budget.js';
-import { DEFAULT_PRUNE_GUARD } from '../../src/reconcile/prune-guard.js';
-import type { PruneLedger } from '../../src/reconcile/prune-ledger.js';
+import { ALWAYS_LEADER } from '../../src/model/leadership.js';
+import type { PruneDeletion } from '../../src/prune/budget.js';
+import { DEFAULT_PRUNE_GUARD } from '../../src/prune/guard.js';
+import type { PruneLedger } from '../../src/prune/ledger.js';
 import { StatusStore } from '../../src/status/store.js';
 import { desiredApp, marathonApp, TEST_INSTALLATION_OPTION } from '../helpers/builders.js';
 import { FakeMarathon } from '../helpers/fake-marathon.js';

@@ -1,10 +1,10 @@
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createLogger, silentLogger, type Logger } from '../../src/log.js';
+import { createLogger, silentLogger, type Logger } from '../../src/base/log.js';
 import type { Role } from '../../src/model/status.js';
 import { Controller, type ControllerDeps, type ControllerOptions } from '../../src/reconcile/controller.js';
-import { ALWAYS_LEADER, type Leadership } from '../../src/reconcile/ports.js';
-import { DEFAULT_PRUNE_GUARD } from '../../src/reconcile/prune-guard.js';
+import { ALWAYS_LEADER, type Leadership } from '../../src/model/leadership.js';
+import { DEFAULT_PRUNE_GUARD } from '../../src/prune/guard.js';
 import { StatusStore } from '../../src/status/store.js';
 import { desiredApp, foreignApp, legacyApp, marathonApp, TEST_INSTALLATION_OPTION, unownedApp } from '../helpers/builders.js';
 import { FakeMarathon, FakeMarathonError } from '../helpers/fake-marathon.js';

@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createLogger } from '../../src/log.js';
+import { createLogger } from '../../src/base/log.js';
 import { OwnershipReport, REPORTED_IDS_LIMIT } from '../../src/reconcile/ownership-report.js';
 
 function report() {

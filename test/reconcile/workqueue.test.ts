@@ -83,7 +83,7 @@ describe('WorkQueue', () => {
 
   it('retries a failing key with growing backoff and resets after one success', async () => {
     const h = controllableHandler();
-    const q = new WorkQueue({ concurrency: 1, handler: h.handler, random: () => 0.5 });
+    const q = new WorkQueue({ concurrency: 1, handler: h.handler, random: () => 0.5, backoff: { jitter: 0 } });
     q.add('/a');
     await flush();
     await h.finish('/a', { kind: 'retry', error: new Error('boom') });
@@ -106,6 +106,7 @@ describe('WorkQueue', () => {
     const q = new WorkQueue({
       concurrency: 1,
       random: () => 0.5,
+      backoff: { jitter: 0 },
       handler: async (key) => {
         calls.push(key);
         if (key === '/bad') throw new Error('panic');
@@ -156,6 +157,7 @@ describe('WorkQueue', () => {
     const q = new WorkQueue({
       concurrency: 1,
       random: () => 0.5,
+      backoff: { jitter: 0 },
       handler: async () => (calls.push(Date.now()), { kind: 'retry', error: new Error('409 after 404'), afterMs: 0 }),
     });
     const start = Date.now();
@@ -184,6 +186,7 @@ describe('WorkQueue', () => {
     const q = new WorkQueue({
       concurrency: 1,
       random: () => 0.5,
+      backoff: { jitter: 0 },
       handler: async () => (calls.push(Date.now()), { kind: 'retry', error: new Error('locked'), afterMs: 1500 }),
     });
     const start = Date.now();

@@ -6,7 +6,7 @@
 import { PassThrough } from 'node:stream';
 import { inspect } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createLogger } from '../../src/log.js';
+import { createLogger } from '../../src/base/log.js';
 import { RegistryClient } from '../../src/registry/client.js';
 import { parseDockerConfig } from '../../src/registry/docker-config.js';
 import type { RegistryError } from '../../src/registry/errors.js';

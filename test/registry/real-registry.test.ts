@@ -10,7 +10,7 @@ import { PassThrough } from 'node:stream';
 import { inspect } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { imageMetadata } from '../../src/image/metadata.js';
-import { createLogger } from '../../src/log.js';
+import { createLogger } from '../../src/base/log.js';
 import { freePort } from '../../src/net/free-ports.js';
 import { RegistryClient } from '../../src/registry/client.js';
 import { parseDockerConfig } from '../../src/registry/docker-config.js';

@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
-import { migrate } from '../../src/db/migrations.js';
-import { silentLogger } from '../../src/log.js';
+import { migrate } from '../../src/postgres/migrations.js';
+import { silentLogger } from '../../src/base/log.js';
 import { INLINE_PARSER, type InputParser } from '../../src/manifest/input-parser.js';
 import { DatabaseSource, type DatabaseSourceOptions } from '../../src/sources/database.js';
 import type { SourceChange } from '../../src/sources/source.js';

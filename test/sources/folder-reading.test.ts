@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../src/log.js';
+import { silentLogger } from '../../src/base/log.js';
 import { INLINE_PARSER, type InputParser } from '../../src/manifest/input-parser.js';
 import { DEFAULT_INPUT_LIMITS } from '../../src/manifest/limits.js';
 import { refusedFile } from '../../src/manifest/parse.js';

@@ -5,7 +5,7 @@
 import { open, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../src/log.js';
+import { silentLogger } from '../../src/base/log.js';
 import { FolderSource } from '../../src/sources/folder.js';
 import { manifestYaml, multiDoc } from '../helpers/manifests.js';
 import { ManualClock } from '../helpers/manual-clock.js';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { gitEnvironment } from '../../src/git/run.js';
-import { createLogger, silentLogger } from '../../src/log.js';
+import { createLogger, silentLogger } from '../../src/base/log.js';
 import { FolderSource, type FolderSourceOptions } from '../../src/sources/folder.js';
 import type { SourceChange } from '../../src/sources/source.js';
 import { manifestYaml, multiDoc } from '../helpers/manifests.js';

@@ -8,7 +8,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { STATUS_CODES } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { PruneEpisodeError } from '../../src/reconcile/prune-guard.js';
+import { PruneEpisodeError } from '../../src/prune/guard.js';
 import { createDaemonMetrics } from '../../src/status/daemon-metrics.js';
 import { startStatusServer, type StatusServerOptions } from '../../src/status/server.js';
 import type { StatusStore } from '../../src/status/store.js';

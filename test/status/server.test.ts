@@ -1,8 +1,8 @@
 import { Agent, get, request, type IncomingMessage } from 'node:http';
 import { Writable } from 'node:stream';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { MarackerError } from '../../src/errors.js';
-import { createLogger } from '../../src/log.js';
+import { MarackerError } from '../../src/base/errors.js';
+import { createLogger } from '../../src/base/log.js';
 import { createDaemonMetrics } from '../../src/status/daemon-metrics.js';
 import { startStatusServer, type PruneApprovalRequest, type StatusServer, type StatusServerOptions } from '../../src/status/server.js';
 import type { StatusStore } from '../../src/status/store.js';

@@ -3,9 +3,9 @@
 // run while daemons run, and from several machines at once.
 
 import { parseOptions, type OptionSpec } from '../../config/options.js';
-import { errorCode, errorMessage } from '../../errors.js';
-import { clientConfig, redactUrl } from '../../db/connection.js';
-import { migrate } from '../../db/migrations.js';
+import { errorCode, errorMessage } from '../../base/errors.js';
+import { clientConfig, redactUrl } from '../../postgres/connection.js';
+import { migrate } from '../../postgres/migrations.js';
 import type { CliIO, Command } from '../command.js';
 import pg from 'pg';
 

@@ -5,7 +5,7 @@ import { relative, resolve } from 'node:path';
 import { FILE_LIMIT_OPTIONS, inputLimits, marathonConfig, MARATHON_OPTIONS } from '../../config/daemon.js';
 import { derivedInstallation } from '../../config/installation.js';
 import { ConfigError, parseOptions, type OptionSpec } from '../../config/options.js';
-import { errorMessage } from '../../errors.js';
+import { errorMessage } from '../../base/errors.js';
 import { readManifestFolder } from '../../manifest/folder.js';
 import { DEFAULT_TRAEFIK_GRAMMAR, TRAEFIK_GRAMMARS, type TraefikGrammar } from '../../manifest/types.js';
 import { MarathonClient } from '../../marathon/client.js';
@@ -14,7 +14,7 @@ import { ownershipOf } from '../../model/labels.js';
 import { formatProblem } from '../../model/problem.js';
 import { plan } from '../../plan/plan.js';
 import { planToJson, renderPlan } from '../../plan/render.js';
-import { DEFAULT_PRUNE_BUDGET, pruneLimit } from '../../reconcile/prune-budget.js';
+import { DEFAULT_PRUNE_BUDGET, pruneLimit } from '../../prune/budget.js';
 import type { Command } from '../command.js';
 
 const options: readonly OptionSpec[] = [

@@ -8,7 +8,7 @@
 
 import { userInfo } from 'node:os';
 import { parseOptions, type OptionSpec } from '../../config/options.js';
-import { errorMessage } from '../../errors.js';
+import { errorMessage } from '../../base/errors.js';
 import type { DaemonStatus, PruneStatus } from '../../status/model.js';
 import type { CliIO, Command } from '../command.js';
 

@@ -1,7 +1,7 @@
 // `maracker run`: the reconciler daemon.
 
 import { DAEMON_OPTIONS, loadDaemonConfig } from '../../config/daemon.js';
-import { launchDaemon } from '../../launch.js';
+import { launchDaemon } from '../../app/launch.js';
 import type { Command } from '../command.js';
 import { untilSignal } from '../signals.js';
 

@@ -3,7 +3,7 @@
 // started and exits 0.
 
 import { parseOptions, ConfigError, type OptionSpec } from '../../config/options.js';
-import { createLogger } from '../../log.js';
+import { createLogger } from '../../base/log.js';
 import { SandboxError } from '../../sandbox/errors.js';
 import { startSandbox, type SandboxOptions } from '../../sandbox/sandbox.js';
 import type { CliIO, Command } from '../command.js';

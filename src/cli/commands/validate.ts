@@ -6,7 +6,7 @@ import { stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { FILE_LIMIT_OPTIONS, inputLimits } from '../../config/daemon.js';
 import { ConfigError, parseOptions, type OptionSpec } from '../../config/options.js';
-import { errorMessage } from '../../errors.js';
+import { errorMessage } from '../../base/errors.js';
 import { duplicatedIds, findDuplicateIds } from '../../manifest/duplicates.js';
 import { readManifestFile, readManifestFolder } from '../../manifest/folder.js';
 import type { InputLimits } from '../../manifest/limits.js';

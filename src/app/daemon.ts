@@ -1,0 +1,196 @@
+// Assembles the daemon from a validated configuration: status first (so /status and
+// /healthz answer within a second even when Marathon and the database are down), then the
+// Marathon client, the sources and the controller.
+
+import { configSecrets, type DaemonConfig } from '../config/daemon.js';
+import { derivedInstallation } from '../config/installation.js';
+import { MarackerError } from '../base/errors.js';
+import { createLogger, type Logger } from '../base/log.js';
+import { INLINE_PARSER, type InputParser } from '../manifest/input-parser.js';
+import type { MarathonAuth } from '../marathon/auth.js';
+import { MarathonClient } from '../marathon/client.js';
+import { createScrubber } from '../secrets/scrubber.js';
+import type { Installation } from '../model/installation.js';
+import type { Role } from '../model/status.js';
+import { Controller, type ControllerObserver } from '../reconcile/controller.js';
+import { ALWAYS_LEADER, type Leadership } from '../model/leadership.js';
+import type { PruneLedger } from '../prune/ledger.js';
+import { FolderSource } from '../sources/folder.js';
+import type { Source } from '../sources/source.js';
+import { createDaemonMetrics, type DaemonMetrics } from '../status/daemon-metrics.js';
+import { metricsObserver } from '../status/metrics-observer.js';
+import { startStatusServer, type StatusServer } from '../status/server.js';
+import { StatusStore } from '../status/store.js';
+import { VERSION } from '../base/version.js';
+
+export interface DaemonExtras {
+  logger?: Logger;
+  /** Extra sources (the database source is added by its own module). */
+  sources?: Source[];
+  leadership?: Leadership;
+  role?: Role;
+  /** The installation stored in the database, when no --installation is given. */
+  installation?: Promise<Installation | undefined>;
+  /** Extra hooks (the safety harness). */
+  observer?: Partial<ControllerObserver>;
+  /** Where manifest files are parsed (a worker pool for large ones). Default: in this thread. */
+  parser?: InputParser;
+  /** Where the prune guard keeps the deletions it counts (the database's). Default: memory only. */
+  pruneLedger?: PruneLedger;
+  /** Called once the daemon stops, to release what the extras started. */
+  onStop?: () => Promise<void>;
+}
+
+export interface Daemon {
+  readonly config: DaemonConfig;
+  readonly status: StatusStore;
+  readonly metrics: DaemonMetrics;
+  readonly controller: Controller;
+  readonly statusServer: StatusServer;
+  readonly marathon: MarathonClient;
+  readonly logger: Logger;
+  /** Stops triggers and sources, lets in-flight work finish within the deadline. */
+  stop(): Promise<void>;
+}
+
+/**
+ * --installation when given; else the name stored in the database; else one derived from the
+ * manifests folder and the Marathon URL, which a second installation could share by accident:
+ * say so at every start.
+ */
+function resolveInstallation(config: DaemonConfig, extras: DaemonExtras, logger: Logger): Installation | Promise<Installation | undefined> {
+  if (config.installation !== null) {
+    const named: Installation = { name: config.installation, origin: 'option' };
+    logger.info({ installation: named.name }, `installation "${named.name}" (--installation)`);
+    return named;
+  }
+  if (extras.installation) return extras.installation;
+  const derived = derivedInstallation(config.manifests ?? '', config.marathon.url);
+  logger.warn(
+    { installation: derived.name, manifests: config.manifests, marathon: config.marathon.url },
+    `installation "${derived.name}", derived from the manifests folder and the Marathon URL: set --installation (MARACKER_INSTALLATION) to a name of your own, so that it survives moving either and cannot match another installation's on this Marathon`,
+  );
+  return derived;
+}
+
+function clientAuth(config: DaemonConfig): MarathonAuth | undefined {
+  const a = config.marathon.auth;
+  if (!a) return undefined;
+  return a.kind === 'token' ? { token: a.token } : { username: a.username, password: a.password };
+}
+
+export async function startDaemon(config: DaemonConfig, extras: DaemonExtras = {}): Promise<Daemon> {
+  // Secrets leave by no door: logs, status records (and so app_status and metrics), HTTP replies.
+  const scrubber = createScrubber(configSecrets(config));
+  const logger = extras.logger ?? createLogger({ level: config.logLevel, scrubber });
+  const status = new StatusStore({ instance: config.instance, marathonUrl: config.marathon.url, role: extras.role ?? 'standalone', scrubber });
+  const metrics = createDaemonMetrics({ store: status, onProbeError: (metric, err) => logger.debug({ metric, err }, 'metric probe failed') });
+
+  let controller: Controller | undefined;
+  const statusServer = await startStatusServer({
+    host: config.listen.host,
+    port: config.listen.port,
+    store: status,
+    metrics,
+    token: config.statusToken,
+    scrubber,
+    limits: config.statusLimits,
+    approvePrune: (request) => {
+      // Approvals live in the memory of the daemon that deletes: the leader.
+      if (status.role === 'follower') throw new MarackerError('MRK_NOT_LEADER', 'this daemon is a follower: approve on the leader (see role in GET /status of each daemon)');
+      return controller?.approvePrune(request) ?? { approved: [], episode: null, message: 'the daemon is still starting' };
+    },
+    logger: logger.child({ component: 'status' }),
+    readyCheck: () =>
+      status.stopping ? { ready: false, message: 'shutting down' } : controller?.began ? { ready: true } : { ready: false, message: 'waiting for sources and Marathon' },
+  });
+
+  const marathon = new MarathonClient({
+    url: config.marathon.url,
+    timeoutMs: config.marathon.timeoutMs,
+    ...(clientAuth(config) ? { auth: clientAuth(config) as MarathonAuth } : {}),
+    ...(config.marathon.caFile ? { ca: config.marathon.caFile } : {}),
+    insecureTls: config.marathon.insecureTls,
+    logger: logger.child({ component: 'marathon' }),
+    onRequest: metrics.recordMarathonRequest,
+    // Names this daemon in Marathon's access log (and in the sandbox's request log).
+    userAgent: `maracker/${VERSION} (instance ${config.instance.replace(/[^\x20-\x7e]/g, '_')})`,
+  });
+
+  const sources: Source[] = [];
+  if (config.manifests !== null) {
+    sources.push(
+      new FolderSource({
+        dir: config.manifests,
+        // Status names files relative to the manifests folder, as the maracker.source label does.
+        displayRoot: '',
+        translate: { traefik: config.traefik },
+        limits: config.limits,
+        parser: extras.parser ?? INLINE_PARSER,
+        settleMs: config.settleMs,
+        git: { env: config.gitEnv, uid: process.geteuid?.() },
+        logger,
+      }),
+    );
+  }
+  sources.push(...(extras.sources ?? []));
+
+  controller = new Controller({
+    sources,
+    installation: resolveInstallation(config, extras, logger),
+    marathon,
+    marathonUrl: config.marathon.url,
+    status,
+    leadership: extras.leadership ?? ALWAYS_LEADER,
+    logger,
+    observer: metricsObserver(metrics, extras.observer),
+    ...(extras.pruneLedger ? { pruneLedger: extras.pruneLedger } : {}),
+    options: {
+      resyncIntervalMs: config.resyncIntervalMs,
+      concurrency: config.concurrency,
+      maxDeployments: config.maxDeployments,
+      deploymentTimeoutMs: config.deploymentTimeoutMs,
+      writeRatePerSecond: config.writeRatePerSecond,
+      force: config.force,
+      prune: config.prune,
+      pruneGuard: config.pruneGuard,
+      events: config.marathon.events,
+      eventMaxBytes: config.marathon.eventMaxBytes,
+    },
+  });
+  const c = controller;
+  metrics.setProbes({
+    queueDepth: () => c.queueDepth,
+    deploymentsInFlight: () => c.deploymentsInFlight,
+    pruneBlocked: () => status.prune.blocked,
+    sources: () => sources.map((s) => ({ name: s.name, up: s.snapshot().state === 'Ready' })),
+  });
+  if (config.pruneGuard.disabled) logger.warn('prune guard disabled (--allow-mass-prune): mass deletions will not be held back');
+  if (config.force) logger.warn('--force: writes override running deployments');
+
+  logger.info({ marathon: config.marathon.url, manifests: config.manifests, status: statusServer.url, instance: config.instance }, 'maracker starting');
+  await controller.start();
+
+  let stopping: Promise<void> | undefined;
+  return {
+    config,
+    status,
+    metrics,
+    controller,
+    statusServer,
+    marathon,
+    logger,
+    stop() {
+      stopping ??= (async () => {
+        logger.info('stopping');
+        const finished = await c.stop(config.shutdownTimeoutMs);
+        if (!finished) logger.warn({ deadlineMs: config.shutdownTimeoutMs }, 'in-flight reconciles did not finish before the shutdown deadline');
+        await extras.onStop?.();
+        await statusServer.close();
+        await marathon.close();
+        logger.info('stopped');
+      })();
+      return stopping;
+    },
+  };
+}

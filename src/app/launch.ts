@@ -1,0 +1,43 @@
+// Starts the daemon with everything its configuration asks for: the folder source always,
+// and, when a database URL is set, the database source, leader election, the SQL status
+// table and the prune guard's deletion history. Used by `maracker run` and `maracker up`.
+
+import { configSecrets, type DaemonConfig } from '../config/daemon.js';
+import { startDaemon, type Daemon, type DaemonExtras } from './daemon.js';
+import { startDatabase } from './database.js';
+import { createLogger } from '../base/log.js';
+import { ParsePool } from '../manifest/parse-pool.js';
+import { createScrubber } from '../secrets/scrubber.js';
+
+export async function launchDaemon(config: DaemonConfig, extras: Pick<DaemonExtras, 'logger' | 'observer' | 'parser'> = {}): Promise<Daemon> {
+  const logger = extras.logger ?? createLogger({ level: config.logLevel, scrubber: createScrubber(configSecrets(config)) });
+  // Large files and rows are parsed off the event loop; the workers stop after the sources.
+  const parser = extras.parser ?? new ParsePool({ logger: logger.child({ component: 'parser' }) });
+  if (config.databaseUrl === null) return startDaemon(config, { ...extras, logger, parser, onStop: () => parser.stop() });
+  // Never blocks on the database: when it is down the source is Unknown and this daemon a
+  // follower until it can hold the leader lock.
+  const db = await startDatabase(config.databaseUrl, { logger, instance: config.instance, translate: { traefik: config.traefik }, limits: config.limits, parser });
+  void db.installation.then((stored) => {
+    // Every daemon sharing a database must be the same installation, or a failover makes the
+    // apps of one look like another's (Conflict, nothing written).
+    if (stored && config.installation !== null && stored.name !== config.installation) {
+      logger.warn({ installation: config.installation, stored: stored.name }, `--installation ${config.installation} differs from the installation stored in the database (${stored.name}): give every daemon sharing this database the same --installation`);
+    }
+  });
+  const daemon = await startDaemon(config, {
+    ...extras,
+    logger,
+    sources: db.sources,
+    leadership: db.leadership,
+    pruneLedger: db.pruneLedger,
+    role: db.role,
+    installation: db.installation,
+    parser,
+    onStop: async () => {
+      await db.onStop();
+      await parser.stop();
+    },
+  });
+  db.attach({ status: daemon.status });
+  return daemon;
+}

@@ -1,0 +1,16 @@
+// Where the prune guard keeps the deletions it counts, so that a restart does not hand out a
+// fresh budget: a daemon restarted (or crashing) every few minutes would otherwise delete
+// five apps per start. The database implementation is src/prune/ledger-postgres.ts; without a
+// database the guard keeps the window in memory only, and a restart starts it empty
+// (docs/operations.md says so).
+
+import type { PruneDeletion } from './budget.js';
+
+export interface PruneLedger {
+  /** Shown in status (`prune.budget.history`). */
+  readonly kind: 'database';
+  /** The deletions at or after `since` (ms since the epoch), any order. Rejects when the store cannot be read. */
+  load(since: number): Promise<PruneDeletion[]>;
+  /** Records one deletion and forgets those before `dropBefore`. Rejects when it could not be written. */
+  record(deletion: PruneDeletion, dropBefore: number): Promise<void>;
+}

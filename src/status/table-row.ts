@@ -1,0 +1,51 @@
+// One app's status record as a row of maracker.app_status. Pure.
+//
+// `message` carries the error with where it is, so `SELECT id, sync, message` is enough for
+// a psql user: "spec.instances: must be >= 0" for a row (the row is the id), and
+// "manifests/web.yaml:3:5: ..." for a file, as `maracker validate` prints it.
+
+import type { AppStatus, ErrorRecord } from './model.js';
+
+export interface StatusRow {
+  id: string;
+  sync: string;
+  health: string;
+  desired: number;
+  running: number;
+  healthy: number;
+  url: string | null;
+  message: string | null;
+  code: string | null;
+  source: string | null;
+  last_applied_at: string | null;
+  pending_changes: string[];
+  instance: string;
+}
+
+export function statusMessage(e: ErrorRecord | null): string | null {
+  if (!e) return null;
+  if (e.file !== undefined) {
+    const pos = e.line !== undefined ? `:${e.line}:${e.column ?? 1}` : '';
+    return `${e.file}${pos}: ${e.message}`;
+  }
+  if (e.jsonPath) return `${e.jsonPath}: ${e.message}`;
+  return e.message;
+}
+
+export function statusRow(s: AppStatus, instance: string): StatusRow {
+  return {
+    id: s.id,
+    sync: s.sync,
+    health: s.health,
+    desired: s.instances.desired,
+    running: s.instances.running,
+    healthy: s.instances.healthy,
+    url: s.url,
+    message: statusMessage(s.lastError),
+    code: s.lastError?.code ?? null,
+    source: s.source,
+    last_applied_at: s.lastAppliedAt,
+    pending_changes: s.pendingChanges,
+    instance,
+  };
+}

@@ -1,0 +1,404 @@
+import { describe, expect, it } from 'vitest';
+import type { AppId } from '../../src/model/app-id.js';
+import { DeletionWindow, pruneLimit, type PruneDeletion } from '../../src/prune/budget.js';
+import { DEFAULT_PRUNE_GUARD, PruneGuard, type PruneGuardOptions } from '../../src/prune/guard.js';
+import type { PruneLedger } from '../../src/prune/ledger.js';
+import type { PruneStatus } from '../../src/status/model.js';
+import { recordingLogger } from '../helpers/log-lines.js';
+import { flush, ManualClock } from '../helpers/manual-clock.js';
+
+const ids = (n: number, prefix = '/app') => Array.from({ length: n }, (_, i) => `${prefix}${String(i).padStart(3, '0')}`);
+const HOUR = 3_600_000;
+
+/** A ledger in memory, shared by the guards of successive "starts" (what the database does). */
+class MemoryLedger implements PruneLedger {
+  readonly kind = 'database';
+  rows: PruneDeletion[] = [];
+  failLoads = 0;
+  loads = 0;
+
+  async load(since: number): Promise<PruneDeletion[]> {
+    this.loads++;
+    if (this.failLoads > 0) {
+      this.failLoads--;
+      throw new Error('connection refused');
+    }
+    return this.rows.filter((r) => r.at >= since).map((r) => ({ ...r }));
+  }
+
+  async record(d: PruneDeletion, dropBefore: number): Promise<void> {
+    this.rows = this.rows.filter((r) => r.at >= dropBefore);
+    this.rows.push({ ...d });
+  }
+}
+
+function setup(o: { options?: Partial<PruneGuardOptions>; settleMs?: number; ledger?: PruneLedger; clock?: ManualClock } = {}) {
+  const clock = o.clock ?? new ManualClock();
+  const log = recordingLogger();
+  const published: PruneStatus[] = [];
+  const loaded: AppId[][] = [];
+  const guard = new PruneGuard({
+    options: { ...DEFAULT_PRUNE_GUARD, ...o.options },
+    settleMs: o.settleMs ?? 2000,
+    timers: clock,
+    logger: log.logger,
+    random: () => 0.5,
+    ...(o.ledger ? { ledger: o.ledger } : {}),
+    onChange: (s) => published.push(s),
+    onLoaded: (ids) => loaded.push([...ids]),
+  });
+  return { guard, clock, log, published, loaded };
+}
+
+/**
+ * A small world: the apps in Marathon, the ones the sources declare, and what the daemon
+ * does with them each pass (the guard judges every candidate, the reconciler deletes what
+ * it lets through, Marathon removes what was deleted).
+ */
+function world(guard: PruneGuard, apps: readonly AppId[]) {
+  const marathon = new Set(apps);
+  const declared = new Set(apps);
+  const deleted: AppId[] = [];
+  const candidates = (): AppId[] => [...marathon].filter((id) => !declared.has(id));
+  return {
+    marathon,
+    declared,
+    deleted,
+    pass(): AppId[] {
+      guard.observe(candidates(), marathon.size);
+      const now: AppId[] = [];
+      for (const id of candidates()) {
+        if (guard.decide(id).kind !== 'delete') continue;
+        guard.deleted(id);
+        marathon.delete(id);
+        now.push(id);
+      }
+      deleted.push(...now);
+      return now;
+    },
+    undeclare(...list: AppId[]) {
+      for (const id of list) declared.delete(id);
+    },
+    declare(...list: AppId[]) {
+      for (const id of list) {
+        declared.add(id);
+        marathon.add(id);
+      }
+    },
+  };
+}
+
+describe('prune budget', () => {
+  it('allows max(5 apps, 10% of managed apps) per window', () => {
+    expect(pruneLimit(10, DEFAULT_PRUNE_GUARD)).toBe(5);
+    expect(pruneLimit(200, DEFAULT_PRUNE_GUARD)).toBe(20);
+  });
+
+  it('counts the deletions nobody approved within the window, and says when the oldest leaves it', () => {
+    const w = new DeletionWindow(HOUR);
+    w.add({ id: '/a', at: 1000, approvedBy: null, episode: null }, { id: '/b', at: 2000, approvedBy: 'alice', episode: 'e1' }, { id: '/c', at: 3000, approvedBy: null, episode: null });
+    w.add({ id: '/a', at: 1000, approvedBy: null, episode: null }); // read back from the database: not twice
+    w.trim(3000);
+    expect(w.used).toBe(2);
+    expect(w.freesAt).toBe(1000 + HOUR);
+    w.trim(1000 + HOUR);
+    expect(w.used).toBe(1);
+    expect(w.entries().map((d) => d.id)).toEqual(['/b', '/c']);
+    expect(w.freesAt).toBe(3000 + HOUR);
+  });
+});
+
+describe('PruneGuard', () => {
+  it('lets candidates within the budget through once each stayed one the settle time', () => {
+    const { guard, clock } = setup();
+    guard.observe(['/a', '/b'], 30);
+    expect(guard.decide('/a')).toEqual({ kind: 'settling', afterMs: 2000 });
+    clock.advance(1500);
+    guard.observe(['/a', '/b', '/c'], 30);
+    expect(guard.decide('/a')).toEqual({ kind: 'settling', afterMs: 500 });
+    expect(guard.decide('/c')).toEqual({ kind: 'settling', afterMs: 2000 });
+    clock.advance(500);
+    expect(guard.decide('/a')).toEqual({ kind: 'delete' });
+    expect(guard.decide('/c').kind).toBe('settling');
+    expect(guard.decide('/declared')).toMatchObject({ kind: 'held', reason: 'unjudged' });
+  });
+
+  it('restarts the settle time of an app that stopped being a candidate (a file rewritten in place)', () => {
+    const { guard, clock } = setup();
+    guard.observe(['/a'], 30);
+    clock.advance(1900);
+    guard.observe([], 30);
+    guard.observe(['/a'], 30);
+    clock.advance(1900);
+    expect(guard.decide('/a')).toEqual({ kind: 'settling', afterMs: 100 });
+  });
+
+  it('blocks a list beyond what the budget has left, deletes nothing of it, and names it as an episode', () => {
+    const { guard, clock, log } = setup();
+    guard.observe(ids(6), 20);
+    clock.advance(5000);
+    for (const id of ids(6)) expect(guard.decide(id)).toMatchObject({ kind: 'held', reason: 'blocked' });
+    const s = guard.status();
+    expect(s).toMatchObject({ blocked: true, limit: 5, candidates: ids(6), overridden: false, budget: { used: 0, limit: 5, windowSeconds: 3600, history: 'memory', loaded: true } });
+    expect(s.episode).toMatchObject({ candidates: ids(6), blockedAt: '2026-03-02T08:00:00.000Z', approvedBy: null, approvedAt: null });
+    expect(s.episode?.id).toMatch(/^[0-9a-f]{12}$/);
+    expect(log.lines().filter((l) => l.msg.startsWith('prune guard: blocked deleting 6 apps'))).toHaveLength(1);
+    // The same list judged again is the same episode, logged once.
+    guard.observe(ids(6), 20);
+    expect(guard.status().episode?.id).toBe(s.episode?.id);
+    expect(log.messages().filter((m) => m.startsWith('prune guard: blocked'))).toHaveLength(1);
+  });
+
+  it('counts deletions across passes: removing 5 of 30 every 3.5 s blocks once the budget is spent', () => {
+    const { guard, clock } = setup();
+    const apps = ids(30);
+    const w = world(guard, apps);
+    for (let round = 0; round < 6; round++) {
+      w.undeclare(...apps.slice(round * 5, round * 5 + 5));
+      w.pass(); // the source changed
+      clock.advance(2000);
+      w.pass(); // the reconciler looks again after the settle time
+      clock.advance(1500);
+      w.pass(); // a resync
+    }
+    expect(w.deleted).toEqual(apps.slice(0, 5));
+    expect(w.marathon.size).toBe(25);
+    expect(guard.status()).toMatchObject({ blocked: true, candidates: apps.slice(5), budget: { used: 5, limit: 5 } });
+  });
+
+  it('frees the budget as deletions leave the sliding window: a blocked episode then ends on its own', () => {
+    const { guard, clock, log } = setup();
+    const apps = ids(30);
+    const w = world(guard, apps);
+    w.undeclare(...apps.slice(0, 5));
+    w.pass();
+    clock.advance(2000);
+    expect(w.pass()).toEqual(apps.slice(0, 5));
+    expect(guard.status().budget.freesAt).toBe(new Date(clock.now() + HOUR).toISOString());
+
+    clock.advance(30 * 60_000);
+    w.undeclare(apps[5] as AppId);
+    expect(w.pass()).toEqual([]);
+    const episode = guard.status().episode?.id;
+    expect(guard.status()).toMatchObject({ blocked: true, candidates: [apps[5]], budget: { used: 5 } });
+
+    clock.advance(30 * 60_000); // the first five leave the window
+    expect(w.pass()).toEqual([apps[5]]);
+    expect(guard.status()).toMatchObject({ blocked: false, episode: null, candidates: [], budget: { used: 1, limit: 5 } });
+    expect(log.messages()).toContain(`prune episode ${episode} over: the deletions fit the budget again`);
+  });
+
+  it('lets an approved episode through, exactly its list, and ends the approval once all of it is deleted', () => {
+    const { guard, clock, log } = setup();
+    const apps = ids(30);
+    const w = world(guard, apps);
+    w.undeclare(...apps.slice(0, 20));
+    w.pass();
+    clock.advance(2000);
+    expect(w.pass()).toEqual([]);
+    const episode = guard.status().episode?.id as string;
+
+    expect(guard.approve({ by: 'alice from 127.0.0.1', episode })).toEqual({ approved: apps.slice(0, 20), episode });
+    expect(guard.status()).toMatchObject({ blocked: false, overridden: true, episode: { id: episode, approvedBy: 'alice from 127.0.0.1', approvedAt: '2026-03-02T08:00:02.000Z' } });
+    expect(log.lines().find((l) => l.msg === `prune approved by alice from 127.0.0.1: episode ${episode}, 20 apps will be deleted`)).toMatchObject({ level: 40, by: 'alice from 127.0.0.1', approved: apps.slice(0, 20) });
+
+    expect(w.pass()).toEqual(apps.slice(0, 20));
+    // Approved deletions are looked at by a human: they do not spend the budget.
+    expect(guard.status()).toMatchObject({ blocked: false, overridden: false, episode: null, candidates: [], budget: { used: 0 } });
+    expect(log.messages()).toContain(`prune episode ${episode} done: no approved app is left to delete`);
+
+    // The same apps come back, and go again: a new episode, which the old approval does not cover.
+    w.declare(...apps.slice(0, 20));
+    w.pass();
+    w.undeclare(...apps.slice(0, 20));
+    w.pass();
+    clock.advance(2000);
+    expect(w.pass()).toEqual([]);
+    const second = guard.status().episode;
+    expect(second).toMatchObject({ candidates: apps.slice(0, 20), approvedBy: null });
+    expect(second?.id).not.toBe(episode);
+    expect(() => guard.approve({ by: 'portal', episode })).toThrow(expect.objectContaining({ code: 'MRK_PRUNE_EPISODE_STALE' }));
+    expect(w.pass()).toEqual([]);
+    expect(w.marathon.size).toBe(30);
+  });
+
+  it('ends an approval when an app joins the list: the longer list is a new episode that needs its own approval', () => {
+    const { guard, clock, log } = setup();
+    const apps = ids(30);
+    const w = world(guard, apps);
+    w.undeclare(...apps.slice(0, 8));
+    w.pass();
+    clock.advance(2000);
+    const first = guard.status().episode?.id as string;
+    guard.approve({ by: 'alice', episode: first });
+    // Three are deleted, then another app joins the list before the rest are.
+    for (const id of apps.slice(0, 3)) {
+      expect(guard.decide(id).kind).toBe('delete');
+      guard.deleted(id);
+      w.marathon.delete(id);
+    }
+    expect(guard.status().candidates).toEqual(apps.slice(3, 8));
+    w.undeclare(apps[8] as AppId);
+    expect(w.pass()).toEqual([]);
+    const s = guard.status();
+    expect(s).toMatchObject({ blocked: true, candidates: apps.slice(3, 9), episode: { candidates: apps.slice(3, 9), approvedBy: null } });
+    expect(s.episode?.id).not.toBe(first);
+    expect(log.messages()).toContain(`prune approval of episode ${first} by alice expired: the list of apps to delete changed`);
+    expect(() => guard.approve({ by: 'alice', episode: first })).toThrow(expect.objectContaining({ code: 'MRK_PRUNE_EPISODE_STALE', current: s.episode?.id }));
+    expect(guard.status().blocked).toBe(true);
+    // Without an id, the approval takes the episode blocked now.
+    expect(guard.approve({ by: 'bob' })).toEqual({ approved: apps.slice(3, 9), episode: s.episode?.id });
+    // The newcomer still settles first: an approval does not skip the settle time.
+    expect(w.pass()).toEqual(apps.slice(3, 8));
+    clock.advance(2000);
+    expect(w.pass()).toEqual([apps[8]]);
+    expect(w.deleted).toEqual(apps.slice(3, 9));
+    expect(guard.status()).toMatchObject({ episode: null, budget: { used: 0 } });
+  });
+
+  it('approves nothing when nothing is blocked, and nothing twice', () => {
+    const { guard, clock } = setup();
+    guard.observe(['/a'], 20);
+    expect(guard.approve({ by: 'x' })).toEqual({ approved: [], episode: null, message: 'nothing awaits approval' });
+    guard.observe(ids(8), 20);
+    clock.advance(2000);
+    const episode = guard.status().episode?.id as string;
+    expect(guard.approve({ by: 'x', episode }).approved).toHaveLength(8);
+    expect(guard.approve({ by: 'y', episode })).toEqual({ approved: [], episode: null, message: `nothing awaits approval: episode ${episode} was approved by x` });
+  });
+
+  it('clears candidates as they resolve, and keeps a deleted app Marathon still lists off the list', () => {
+    const { guard, clock, published } = setup();
+    guard.observe(['/a', '/b', '/c'], 30);
+    clock.advance(2000);
+    guard.deleted('/a');
+    expect(published.at(-1)).toMatchObject({ candidates: ['/b', '/c'], budget: { used: 1 } });
+    // Marathon's deployment still removes /a: listed again, it is no new candidate.
+    guard.observe(['/a', '/b', '/c'], 30);
+    expect(guard.decide('/a')).toEqual({ kind: 'deleting' });
+    expect(guard.status()).toMatchObject({ candidates: ['/b', '/c'], budget: { used: 1 } });
+    guard.resolved('/b'); // someone deleted it by hand
+    expect(published.at(-1)?.candidates).toEqual(['/c']);
+    guard.observe(['/c'], 28); // /a is gone
+    guard.resolved('/a');
+    expect(guard.decide('/a')).toMatchObject({ kind: 'held', reason: 'unjudged' });
+    guard.observe([], 28); // /c declared again
+    expect(published.at(-1)).toMatchObject({ candidates: [], blocked: false });
+  });
+
+  it('judges a deleted app that a fresh read finds back (the delete did not take) as a new candidate', () => {
+    const { guard, clock } = setup();
+    guard.observe(['/a'], 30);
+    clock.advance(2000);
+    guard.deleted('/a');
+    guard.reappeared('/a');
+    expect(guard.decide('/a')).toEqual({ kind: 'settling', afterMs: 2000 });
+    clock.advance(2000);
+    expect(guard.decide('/a')).toEqual({ kind: 'delete' });
+    guard.deleted('/a');
+    expect(guard.status().budget.used).toBe(2);
+  });
+
+  it('counts the deletions of an earlier start read back from its ledger, and deletes nothing before', async () => {
+    const ledger = new MemoryLedger();
+    const clock = new ManualClock();
+    const first = setup({ ledger, clock });
+    first.guard.start();
+    await flush();
+    first.guard.observe(ids(5), 30);
+    clock.advance(2000);
+    for (const id of ids(5)) first.guard.deleted(id);
+    await first.guard.stop();
+    expect(ledger.rows.map((r) => r.id)).toEqual(ids(5));
+
+    clock.advance(10 * 60_000); // restarted ten minutes later
+    const second = setup({ ledger, clock });
+    second.guard.observe(['/late'], 25); // before the history is read
+    clock.advance(2000);
+    expect(second.guard.decide('/late')).toMatchObject({ kind: 'held', reason: 'history' });
+    expect(second.guard.status().budget).toMatchObject({ history: 'database', loaded: false });
+    second.guard.start();
+    await flush();
+    expect(second.loaded).toEqual([['/late']]);
+    expect(second.guard.status()).toMatchObject({ blocked: true, candidates: ['/late'], budget: { used: 5, limit: 5, loaded: true } });
+    expect(second.guard.decide('/late')).toMatchObject({ kind: 'held', reason: 'blocked' });
+  });
+
+  it('retries reading its history with backoff while the ledger fails, deleting nothing meanwhile', async () => {
+    const ledger = new MemoryLedger();
+    ledger.failLoads = 2;
+    const { guard, clock, log } = setup({ ledger });
+    guard.start();
+    await flush();
+    guard.observe(['/a'], 30);
+    clock.advance(2000);
+    expect(guard.decide('/a')).toMatchObject({ kind: 'held', reason: 'history' });
+    expect(log.messages()).toContain('cannot read the prune history yet: nothing is deleted until it can be read');
+    clock.advance(500); // first retry (500 ms, no jitter at random 0.5)
+    await flush();
+    expect(ledger.loads).toBe(2);
+    expect(guard.decide('/a')).toMatchObject({ kind: 'held', reason: 'history' });
+    clock.advance(1000);
+    await flush();
+    expect(ledger.loads).toBe(3);
+    expect(guard.decide('/a')).toEqual({ kind: 'delete' });
+  });
+
+  it('forgets deletions older than the window in its ledger, and keeps counting those it could not write', async () => {
+    const ledger = new MemoryLedger();
+    const { guard, clock, log } = setup({ ledger });
+    guard.start();
+    await flush();
+    guard.observe(['/a'], 30);
+    clock.advance(2000);
+    guard.deleted('/a');
+    await flush();
+    clock.advance(HOUR);
+    const failing = ledger.record.bind(ledger);
+    ledger.record = () => Promise.reject(new Error('connection lost'));
+    guard.observe(['/b'], 30);
+    clock.advance(2000);
+    guard.deleted('/b');
+    await flush();
+    expect(log.messages()).toContain('cannot record a deletion in the prune history: it counts in memory, and is written with the next one');
+    expect(guard.status().budget.used).toBe(1);
+    ledger.record = failing;
+    guard.observe(['/c'], 30);
+    clock.advance(2000);
+    guard.deleted('/c');
+    await guard.stop();
+    expect(ledger.rows.map((r) => r.id)).toEqual(['/b', '/c']);
+  });
+
+  it('reads its history again when the daemon becomes leader, deleting nothing until it has', async () => {
+    const ledger = new MemoryLedger();
+    const { guard, clock } = setup({ ledger });
+    guard.start();
+    await flush();
+    // The previous leader deleted five meanwhile.
+    for (const id of ids(5, '/old')) ledger.rows.push({ id, at: clock.now(), approvedBy: null, episode: null });
+    guard.reload();
+    guard.observe(['/a'], 30);
+    clock.advance(2000);
+    expect(guard.decide('/a')).toMatchObject({ kind: 'held', reason: 'history' });
+    await flush();
+    expect(guard.decide('/a')).toMatchObject({ kind: 'held', reason: 'blocked' });
+  });
+
+  it('deletes everything when disabled by flag, says the deletes were overridden, and logs it once', () => {
+    const { guard, clock, log } = setup({ options: { disabled: true } });
+    guard.observe(ids(50), 50);
+    guard.observe(ids(50), 50);
+    clock.advance(2000);
+    expect(guard.decide('/app000')).toEqual({ kind: 'delete' });
+    expect(guard.status()).toMatchObject({ blocked: false, overridden: true, episode: null });
+    expect(log.messages().filter((m) => m.startsWith('prune guard disabled'))).toHaveLength(1);
+  });
+
+  it('checks its options at construction', () => {
+    const base = { timers: new ManualClock(), logger: recordingLogger().logger };
+    expect(() => new PruneGuard({ ...base, options: { ...DEFAULT_PRUNE_GUARD, share: 2 } })).toThrow('Expected `share` to be a number from 0 to 1, got `2`');
+    expect(() => new PruneGuard({ ...base, options: { ...DEFAULT_PRUNE_GUARD, windowMs: 0 } })).toThrow('Expected `windowMs` to be a number above 0, got `0`');
+    expect(() => new PruneGuard({ ...base, options: { ...DEFAULT_PRUNE_GUARD, minApps: 2.5 } })).toThrow('Expected `minApps` to be an integer from 0 and up, got `2.5`');
+  });
+});
