@@ -82,7 +82,7 @@ function clientAuth(config: DaemonConfig): MarathonAuth | undefined {
 export async function startDaemon(config: DaemonConfig, extras: DaemonExtras = {}): Promise<Daemon> {
   // Secrets leave by no door: logs, status records (and so app_status and metrics), HTTP replies.
   const scrubber = createScrubber(configSecrets(config));
-  const logger = extras.logger ?? createLogger({ level: config.logLevel, scrubber });
+  const logger = extras.logger ?? createLogger({ level: config.logLevel, format: config.logFormat, scrubber });
   const status = new StatusStore({ instance: config.instance, marathonUrl: config.marathon.url, role: extras.role ?? 'standalone', scrubber });
   const metrics = createDaemonMetrics({ store: status, onProbeError: (metric, err) => logger.debug({ metric, err }, 'metric probe failed') });
 

@@ -10,7 +10,7 @@ import { ParsePool } from '../manifest/parse-pool.js';
 import { createScrubber } from '../secrets/scrubber.js';
 
 export async function launchDaemon(config: DaemonConfig, extras: Pick<DaemonExtras, 'logger' | 'observer' | 'parser'> = {}): Promise<Daemon> {
-  const logger = extras.logger ?? createLogger({ level: config.logLevel, scrubber: createScrubber(configSecrets(config)) });
+  const logger = extras.logger ?? createLogger({ level: config.logLevel, format: config.logFormat, scrubber: createScrubber(configSecrets(config)) });
   // Large files and rows are parsed off the event loop; the workers stop after the sources.
   const parser = extras.parser ?? new ParsePool({ logger: logger.child({ component: 'parser' }) });
   if (config.databaseUrl === null) return startDaemon(config, { ...extras, logger, parser, onStop: () => parser.stop() });

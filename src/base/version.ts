@@ -4,8 +4,9 @@
 import { readFileSync } from 'node:fs';
 
 function readVersion(): string {
-  // src/base/version.ts (tests) and dist/src/version.js (the build) sit at different depths.
-  for (const rel of ['../package.json', '../../package.json']) {
+  // src/base/version.ts (tests) and dist/src/base/version.js (the build) sit at different
+  // depths below the package.
+  for (const rel of ['../../package.json', '../../../package.json']) {
     try {
       const pkg = JSON.parse(readFileSync(new URL(rel, import.meta.url), 'utf8')) as { name?: unknown; version?: unknown };
       if (pkg.name === 'maracker' && typeof pkg.version === 'string') return pkg.version;

@@ -11,6 +11,7 @@ import { createScrubber } from '../secrets/scrubber.js';
 import type { CliIO, Command } from './command.js';
 import { scrubbedStream } from './scrubbed-io.js';
 import { VERSION } from '../base/version.js';
+import { suggest } from '../base/suggest.js';
 
 const commandsDir = join(dirname(fileURLToPath(import.meta.url)), 'commands');
 
@@ -53,13 +54,14 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
     io.stdout.write(await renderGlobalHelp());
     return name === undefined ? 1 : 0;
   }
-  if (name === '--version' || name === '-V') {
+  if (name === '--version' || name === '-V' || name === '-v' || name === 'version') {
     io.stdout.write(`maracker ${VERSION}\n`);
     return 0;
   }
   const cmd = await loadCommand(name);
   if (!cmd) {
-    io.stderr.write(`maracker: unknown command "${name}"\n\n${await renderGlobalHelp()}`);
+    const near = suggest(name, commandNames());
+    io.stderr.write(`maracker: unknown command "${name}"${near ? ` (did you mean ${near}?)` : ''}\n\n${await renderGlobalHelp()}`);
     return 1;
   }
   if (rest.includes('--help') || rest.includes('-h')) {

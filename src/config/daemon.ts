@@ -13,6 +13,7 @@ import { STATUS_LIMIT_DEFAULTS, type StatusLimits } from '../status/limits.js';
 import { redactCredentials, urlSecrets } from '../secrets/url.js';
 import { installationProblem } from '../model/installation.js';
 import { DEFAULT_TRAEFIK_GRAMMAR, TRAEFIK_GRAMMARS, type TraefikGrammar } from '../manifest/types.js';
+import { LOG_FORMATS, type LogFormat } from '../base/log.js';
 
 
 export type MarathonAuth = { kind: 'basic'; username: string; password: string } | { kind: 'token'; token: string };
@@ -52,6 +53,8 @@ export interface DaemonConfig {
   /** Limits on manifest files and database rows. */
   limits: InputLimits;
   logLevel: string;
+  /** JSON lines, readable lines, or pretty on a terminal only. */
+  logFormat: LogFormat;
   shutdownTimeoutMs: number;
   /** Name of this daemon in status and leader election. */
   instance: string;
@@ -160,6 +163,7 @@ export const DAEMON_OPTIONS: readonly OptionSpec[] = [
   ...FILE_LIMIT_OPTIONS,
   ...ROW_LIMIT_OPTIONS,
   { name: 'log-level', type: 'string', env: 'MARACKER_LOG_LEVEL', default: 'info', choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], description: 'Log level' },
+  { name: 'log-format', type: 'string', env: 'MARACKER_LOG_FORMAT', default: 'auto', choices: LOG_FORMATS, description: 'Log lines as JSON (machines) or one readable line per event (pretty); auto: pretty on a terminal' },
   { name: 'shutdown-timeout', type: 'number', env: 'MARACKER_SHUTDOWN_TIMEOUT', default: 10, min: 0, description: 'Seconds in-flight work may take at shutdown' },
   { name: 'instance', type: 'string', env: 'MARACKER_INSTANCE', description: 'Name of this daemon in status and leader election (default: host-pid)' },
   {
@@ -324,6 +328,7 @@ export function buildDaemonConfig(v: OptionValues, cwd: string, env: Env = {}): 
     traefik: v['traefik'] as TraefikGrammar,
     limits: inputLimits(v, problems),
     logLevel: String(v['log-level']),
+    logFormat: (v['log-format'] as LogFormat | undefined) ?? 'auto',
     shutdownTimeoutMs: Number(v['shutdown-timeout']) * 1000,
     instance: (v['instance'] as string | undefined) ?? `${hostname()}-${process.pid}`,
     gitEnv: gitEnvironment(env),

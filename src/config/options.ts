@@ -4,6 +4,7 @@
 
 import { MarackerError } from '../base/errors.js';
 import { urlSecrets } from '../secrets/url.js';
+import { suggest } from '../base/suggest.js';
 
 export type OptionType = 'string' | 'number' | 'boolean' | 'list';
 
@@ -41,6 +42,12 @@ export class ConfigError extends MarackerError {
     super('MRK_CONFIG_INVALID', `invalid configuration:\n  ${problems.join('\n  ')}`);
     this.problems = problems;
   }
+}
+
+/** ` (did you mean --listen?)` when a known name is a plausible typo of `given`. */
+function didYouMean(given: string, known: Iterable<string>, dashes: string): string {
+  const best = suggest(given, known);
+  return best === undefined ? '' : ` (did you mean ${dashes}${best}?)`;
 }
 
 const TRUE = new Set(['1', 'true', 'yes', 'on']);
@@ -115,7 +122,7 @@ export function parseOptions(
     } else {
       const s = byShort.get(arg.slice(1));
       if (!s) {
-        problems.push(`unknown option ${arg}`);
+        problems.push(`unknown option ${arg}${didYouMean(arg.slice(1), byShort.keys(), '-')}`);
         continue;
       }
       name = s.name;
@@ -127,7 +134,7 @@ export function parseOptions(
       negated = true;
     }
     if (!spec) {
-      problems.push(`unknown option --${name}`);
+      problems.push(`unknown option --${name}${didYouMean(name, byName.keys(), '--')}`);
       continue;
     }
     let raw: string;

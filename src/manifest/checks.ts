@@ -8,7 +8,7 @@ import type { AppId } from '../model/app-id.js';
 import { resolveAppPath } from './app-path.js';
 import { issue, type Issue, type Path } from './issue.js';
 import { bareToken, describeValue, quoteToken, tokenList } from './quote.js';
-import { suggest } from './suggest.js';
+import { suggest } from '../base/suggest.js';
 
 type Rec = Record<string, unknown>;
 const rec = (v: unknown): Rec | undefined => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Rec) : undefined);

@@ -6,7 +6,7 @@ import type { ErrorObject } from 'ajv/dist/2020.js';
 import { issue, type Issue, type Path, type PathSegment } from './issue.js';
 import { modelledFieldAdvice, PASS_THROUGH_MARATHON_FIELDS } from './marathon-fields.js';
 import { describeValue, describeKind } from './quote.js';
-import { suggest } from './suggest.js';
+import { suggest } from '../base/suggest.js';
 
 type SchemaNode = Record<string, unknown> | boolean;
 

@@ -117,7 +117,8 @@ export async function startEmbeddedPostgres(o: EmbeddedPostgresOptions): Promise
   const database = o.database ?? 'maracker';
   const user = o.user ?? 'maracker';
   const password = o.password ?? 'maracker';
-  const log = o.logger.child({ component: 'embedded-postgres' });
+  // The caller names the component in the logger it passes (binding it again repeats the key).
+  const log = o.logger;
   const ownerFile = `${dataDir}.owner`;
   let recent: string[] = [];
   const remember = (chunk: string): void => {

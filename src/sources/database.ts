@@ -24,6 +24,7 @@ import { SupervisedListener } from '../postgres/listener.js';
 import { APPS_CHANNEL } from '../postgres/names.js';
 import { IdBatch, RowReader, type AppRow } from './database-rows.js';
 import { databaseSnapshot, maxRevision, type DatabaseRow } from './database-snapshot.js';
+import { ProblemLog } from './problem-log.js';
 import { emptySnapshot, snapshotIds, type Source, type SourceChange, type SourceSnapshot } from './source.js';
 
 export interface DatabaseSourceOptions {
@@ -66,6 +67,7 @@ export class DatabaseSource implements Source {
   readonly name = 'database';
   readonly #o: DatabaseSourceOptions;
   readonly #log: Logger;
+  readonly #problems: ProblemLog;
   readonly #timers: Timers;
   readonly #random: () => number;
   readonly #pool: pg.Pool;
@@ -88,6 +90,7 @@ export class DatabaseSource implements Source {
   constructor(options: DatabaseSourceOptions) {
     this.#o = options;
     this.#log = options.logger.child({ source: 'database' });
+    this.#problems = new ProblemLog('row', this.#log);
     this.#timers = options.timers ?? systemTimers;
     this.#random = options.random ?? Math.random;
     this.#pool = createPool(options.url, { purpose: 'read', ...(options.instance ? { instance: options.instance } : {}), max: 2, logger: this.#log, ...options.connection });
@@ -266,6 +269,7 @@ export class DatabaseSource implements Source {
     this.#rows = rows;
     for (const r of rows.values()) this.#revision = maxRevision(this.#revision, r.revision);
     this.#snapshot = databaseSnapshot(rows, { lastReadAt: new Date(this.#timers.now()), ...(this.#revision ? { revision: this.#revision } : {}) });
+    this.#problems.update(new Map([...rows].map(([id, r]) => [id, r.result.app ? [] : r.result.problems])));
     this.#onChange?.(change);
   }
 

@@ -25,6 +25,7 @@ import { sameStamp, stampOf, type FileStamp } from './file-stamp.js';
 import { folderSnapshot, type FolderFile } from './folder-snapshot.js';
 import { FolderWatcher, type WatchEvent } from './folder-watcher.js';
 import { readGitRevision, type GitRevisionOptions } from './git.js';
+import { ProblemLog } from './problem-log.js';
 import { settleDecision, type Activity } from './settle.js';
 import { emptySnapshot, snapshotIds, type Source, type SourceChange, type SourceSnapshot } from './source.js';
 
@@ -93,6 +94,7 @@ export class FolderSource implements Source {
   #files = new Map<string, FileState>();
   readonly #activity = new Map<string, Activity>();
   readonly #settling = new Map<string, Settling>();
+  readonly #problems: ProblemLog;
   #settledWaiters: Array<() => void> = [];
   #snapshot: SourceSnapshot = emptySnapshot('folder', 'Pending');
   #revision: { commit: string; dirty: boolean } | undefined;
@@ -133,6 +135,7 @@ export class FolderSource implements Source {
       ...(options.parser ? { parser: options.parser } : {}),
     });
     this.#log = options.logger.child({ source: 'folder' });
+    this.#problems = new ProblemLog('manifest', this.#log);
     this.#timers = options.timers ?? systemTimers;
     this.#wall = options.wallClock ?? Date.now;
     this.#watcher = this.#o.watch
@@ -444,6 +447,7 @@ export class FolderSource implements Source {
     // stay protected until it is read.
     const pending = [...this.#settling.keys()].filter((rel) => !files.has(rel));
     this.#snapshot = folderSnapshot(files, { name: 'folder', lastReadAt: new Date(this.#wall()), ...this.#meta() }, pending);
+    this.#problems.update(new Map([...files].map(([rel, f]) => [rel, f.result.problems])));
     this.#onChange?.(changed === 'all' ? { all: true } : { ids: changed });
     this.#refreshRevisionSoon();
   }

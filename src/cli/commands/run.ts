@@ -3,6 +3,7 @@
 import { DAEMON_OPTIONS, loadDaemonConfig } from '../../config/daemon.js';
 import { launchDaemon } from '../../app/launch.js';
 import type { Command } from '../command.js';
+import { listening } from '../listen-errors.js';
 import { untilSignal } from '../signals.js';
 
 export const command: Command = {
@@ -23,7 +24,7 @@ export const command: Command = {
   ],
   async run(args, io) {
     const { config } = loadDaemonConfig(args, io.env, io.cwd);
-    const daemon = await launchDaemon(config);
+    const daemon = await listening(() => launchDaemon(config), '--listen', config.listen.host, config.listen.port);
     io.stderr.write(`maracker: reconciling ${config.marathon.url}; status at ${daemon.statusServer.url}/status\n`);
     const signal = await untilSignal();
     daemon.logger.info({ signal }, 'signal received');

@@ -3,11 +3,12 @@
 // started and exits 0.
 
 import { parseOptions, ConfigError, type OptionSpec } from '../../config/options.js';
-import { createLogger } from '../../base/log.js';
+import { createLogger, LOG_FORMATS, type LogFormat } from '../../base/log.js';
 import { SandboxError } from '../../sandbox/errors.js';
 import { startSandbox, type SandboxOptions } from '../../sandbox/sandbox.js';
 import type { CliIO, Command } from '../command.js';
 import { untilSignal } from '../signals.js';
+import { explainListenFailure } from '../listen-errors.js';
 
 const options: readonly OptionSpec[] = [
   { name: 'listen', type: 'string', env: 'MARACKER_SANDBOX_LISTEN', default: '127.0.0.1:8080', description: 'HOST:PORT to serve the Marathon API on (port 0 picks a free one)' },
@@ -19,6 +20,7 @@ const options: readonly OptionSpec[] = [
   { name: 'agent-host', type: 'string', env: 'MARACKER_SANDBOX_AGENT_HOST', default: '127.0.0.1', description: 'host name the tasks report' },
   { name: 'random-seed', type: 'number', env: 'MARACKER_SANDBOX_RANDOM_SEED', default: 1, description: 'seed of the fault-injection PRNG' },
   { name: 'log-level', type: 'string', env: 'MARACKER_SANDBOX_LOG_LEVEL', default: 'info', choices: ['trace', 'debug', 'info', 'warn', 'error', 'silent'], description: 'log level (logs go to stderr)' },
+  { name: 'log-format', type: 'string', env: 'MARACKER_SANDBOX_LOG_FORMAT', default: 'auto', choices: LOG_FORMATS, description: 'JSON lines or readable lines (pretty); auto: pretty on a terminal' },
 ];
 
 /** Environment variables --exec tasks inherit from the sandbox's own environment. */
@@ -53,16 +55,16 @@ export async function runSandbox(args: readonly string[], io: CliIO, stop: () =>
     agentHost: v['agent-host'] as string,
     randomSeed: v['random-seed'] as number,
     taskEnv,
-    logger: createLogger({ level: v['log-level'] as string, destination: io.stderr, name: 'maracker-sandbox' }),
+    logger: createLogger({ level: v['log-level'] as string, format: v['log-format'] as LogFormat, destination: io.stderr, name: 'maracker-sandbox' }),
   };
   let sandbox;
   try {
     sandbox = await startSandbox(sandboxOptions);
   } catch (err) {
     // a bad seed file or a port in use is the operator's to fix: one line, exit code 1
-    const code = (err as { code?: unknown }).code;
-    if (err instanceof SandboxError || code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
-      io.stderr.write(`maracker sandbox: ${err instanceof Error ? err.message : String(err)}\n`);
+    const explained = await explainListenFailure(err, '--listen', host, port);
+    if (explained || err instanceof SandboxError) {
+      io.stderr.write(`maracker sandbox: ${(explained ?? (err as Error)).message}\n`);
       return 1;
     }
     throw err;

@@ -17,6 +17,7 @@ import { createScrubber } from '../../secrets/scrubber.js';
 import { startSandbox, type Sandbox } from '../../sandbox/sandbox.js';
 import type { Daemon } from '../../app/daemon.js';
 import type { Command } from '../command.js';
+import { canListen, explainListenFailure, listening } from '../listen-errors.js';
 import { untilSignal } from '../signals.js';
 
 const marathonNames = new Set(MARATHON_OPTIONS.map((o) => o.name));
@@ -58,7 +59,7 @@ export const command: Command = {
     // Validate everything before starting anything.
     const checked = configFor(`http://${sandboxAt.host}:${sandboxAt.port || 8080}`, embedded ? 'postgresql://placeholder/maracker' : (values['database-url'] as string | undefined));
 
-    const logger = createLogger({ level: String(values['log-level']), destination: io.stderr, scrubber: createScrubber(configSecrets(checked)) });
+    const logger = createLogger({ level: String(values['log-level']), format: checked.logFormat, destination: io.stderr, scrubber: createScrubber(configSecrets(checked)) });
     const postgresAt = await embeddedDataDir(join(dataDir, 'postgres'), explicit.has('data-dir'));
     const started: Array<() => Promise<void>> = [];
     const stopAll = async (): Promise<void> => {
@@ -69,18 +70,28 @@ export const command: Command = {
     let daemon: Daemon;
     let noDatabase: string | undefined;
     try {
-      sandbox = await startSandbox({
-        host: sandboxAt.host,
-        port: sandboxAt.port,
-        exec: true,
-        workDir: join(dataDir, 'sandbox'),
-        deploymentDurationMs: Number(values['deployment-duration']),
-        logger: logger.child({ component: 'sandbox' }),
-      });
+      sandbox = await listening(
+        () =>
+          startSandbox({
+            host: sandboxAt.host,
+            port: sandboxAt.port,
+            exec: true,
+            workDir: join(dataDir, 'sandbox'),
+            deploymentDurationMs: Number(values['deployment-duration']),
+            logger: logger.child({ component: 'sandbox' }),
+          }),
+        '--sandbox-listen',
+        sandboxAt.host,
+        sandboxAt.port,
+      );
       started.push(() => sandbox.close());
       if (embedded) {
+        // PostgreSQL is a child process: its port is checked here, so a taken one is named.
+        const pgPort = Number(values['postgres-port']);
+        const taken = await canListen('127.0.0.1', pgPort);
+        if (taken) throw (await explainListenFailure(taken, '--postgres-port', '127.0.0.1', pgPort)) ?? taken;
         try {
-          postgres = await startEmbeddedPostgres({ dataDir: postgresAt.dir, port: Number(values['postgres-port']), logger: logger.child({ component: 'postgres' }) });
+          postgres = await startEmbeddedPostgres({ dataDir: postgresAt.dir, port: Number(values['postgres-port']), logger: logger.child({ component: 'embedded-postgres' }) });
           const pg = postgres;
           started.push(() => pg.stop());
         } catch (err) {
@@ -93,7 +104,7 @@ export const command: Command = {
         }
       }
       const config = configFor(sandbox.url, postgres?.url ?? (values['database-url'] as string | undefined));
-      daemon = await launchDaemon(config, { logger });
+      daemon = await listening(() => launchDaemon(config, { logger }), '--listen', config.listen.host, config.listen.port);
       started.push(() => daemon.stop());
     } catch (err) {
       await stopAll();

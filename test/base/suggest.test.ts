@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { suggest } from '../../src/manifest/suggest.js';
+import { suggest } from '../../src/base/suggest.js';
 
 describe('suggest', () => {
   it('finds the closest candidate for a typo, ignoring case', () => {
