@@ -6,45 +6,16 @@
 // It needs the status token, except on a daemon without one that listens on the loopback
 // interface (`npm start`), asked from the same host.
 
-import { userInfo } from 'node:os';
 import { parseOptions, type OptionSpec } from '../../config/options.js';
-import { errorMessage } from '../../base/errors.js';
 import type { DaemonStatus, PruneStatus } from '../../status/model.js';
 import type { CliIO, Command } from '../command.js';
+import { StatusApi } from '../status-api.js';
 
 const options: readonly OptionSpec[] = [
   { name: 'status', type: 'string', env: 'MARACKER_STATUS_URL', default: 'http://127.0.0.1:8090', description: 'Base URL of the (leading) daemon\'s status server' },
   { name: 'status-token', type: 'string', env: 'MARACKER_STATUS_TOKEN', secret: true, description: 'Bearer token of the status server (required unless the daemon has none and listens on 127.0.0.1)' },
   { name: 'episode', type: 'string', description: 'approve: the episode shown by `prune show` (default: the one blocked now, printed before it is approved)' },
 ];
-
-async function call(io: CliIO, url: string, token: string | undefined, method: 'GET' | 'POST'): Promise<{ status: number; body: Record<string, unknown> } | undefined> {
-  const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
-  const user = osUser(io);
-  // Who approves, for the daemon's log (next to the address the request comes from).
-  if (method === 'POST' && user) headers['x-maracker-user'] = user;
-  try {
-    const res = await fetch(url, { method, headers, signal: AbortSignal.timeout(10_000) });
-    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-  } catch (err) {
-    io.stderr.write(`maracker prune: cannot reach ${url}: ${errorMessage(err)}\n`);
-    return undefined;
-  }
-}
-
-function osUser(io: CliIO): string | undefined {
-  try {
-    return userInfo().username;
-  } catch {
-    // No passwd entry (a container running as an arbitrary uid).
-    return io.env['USER'] || undefined;
-  }
-}
-
-function errorOf(body: Record<string, unknown>): string {
-  const e = body['error'] as { message?: string } | undefined;
-  return e?.message ?? JSON.stringify(body);
-}
 
 function list(ids: readonly string[]): string {
   return ids.map((id) => `  - ${id}\n`).join('');
@@ -56,11 +27,10 @@ function describeBudget(p: PruneStatus): string {
   return `limit ${b.limit} per ${window}, ${b.used} used`;
 }
 
-async function prune(io: CliIO, base: string, token: string | undefined): Promise<PruneStatus | number> {
-  const res = await call(io, `${base}/status`, token, 'GET');
-  if (!res) return 1;
-  if (res.status !== 200) {
-    io.stderr.write(`maracker prune: ${res.status}: ${errorOf(res.body)}\n`);
+async function prune(io: CliIO, api: StatusApi): Promise<PruneStatus | number> {
+  const res = await api.call('GET', '/status');
+  if (!res.ok) {
+    io.stderr.write(`maracker prune: ${res.message}\n`);
     return 1;
   }
   return (res.body as unknown as DaemonStatus).prune;
@@ -91,11 +61,10 @@ export const command: Command = {
       io.stderr.write(`usage: maracker ${this.usage}\n`);
       return 1;
     }
-    const base = String(values['status']).replace(/\/+$/, '');
-    const token = values['status-token'] as string | undefined;
+    const api = new StatusApi({ base: String(values['status']), token: values['status-token'] as string | undefined, env: io.env });
     let episode = values['episode'] as string | undefined;
     if (action === 'show' || episode === undefined) {
-      const p = await prune(io, base, token);
+      const p = await prune(io, api);
       if (typeof p === 'number') return p;
       if (!p.blocked || !p.episode) {
         io.stdout.write(`nothing awaits approval (${p.candidates.length} deletes pending; ${describeBudget(p)})\n`);
@@ -109,10 +78,9 @@ export const command: Command = {
       }
       io.stdout.write(`approving episode ${episode}: ${p.episode.candidates.length} apps\n`);
     }
-    const res = await call(io, `${base}/prune/approve?episode=${encodeURIComponent(episode)}`, token, 'POST');
-    if (!res) return 1;
-    if (res.status !== 200) {
-      io.stderr.write(`maracker prune: ${res.status}: ${errorOf(res.body)}\n`);
+    const res = await api.call('POST', `/prune/approve?episode=${encodeURIComponent(episode)}`);
+    if (!res.ok) {
+      io.stderr.write(`maracker prune: ${res.message}\n`);
       return 1;
     }
     const approved = (res.body['approved'] as string[] | undefined) ?? [];

@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import { renderStatus, selectApps } from '../../../src/cli/commands/status.js';
+import { exampleStore } from '../../status/fixtures.js';
+
+const doc = exampleStore().snapshot();
+
+describe('maracker status', () => {
+  it('prints the phase, then one aligned line per app: sync, health, healthy/desired, source, URL', () => {
+    const text = renderStatus(doc, doc.apps, false);
+    const lines = text.split('\n');
+    expect(lines[0]).toBe(`${doc.phase}: ${doc.message} (${doc.role} ${doc.instance}, ${doc.apps.length} apps)`);
+    expect(lines[1]).toMatch(/^ID +SYNC +HEALTH +READY +SOURCE +URL$/);
+    for (const [i, app] of doc.apps.entries()) {
+      expect(lines[i + 2]).toMatch(new RegExp(`^${app.id} +${app.sync} +${app.health} +${app.instances.healthy}/${app.instances.desired} +`));
+    }
+    expect(text.endsWith('\n')).toBe(true);
+    const columns = lines.slice(1, -1).map((l) => l.indexOf('SYNC') >= 0 ? l.indexOf('SYNC') : l.search(/ (Synced|OutOfSync|Invalid|Conflict|Unknown) /) + 1);
+    expect(new Set(columns).size).toBe(1);
+  });
+
+  it('adds what is pending and the last error with -o wide', () => {
+    const text = renderStatus(doc, doc.apps, true);
+    expect(text.split('\n')[1]).toMatch(/PENDING +LAST ERROR$/);
+    const broken = doc.apps.find((a) => a.lastError);
+    if (broken) expect(text).toContain(broken.lastError?.message as string);
+  });
+
+  it('keeps the apps and groups named, in the states asked for', () => {
+    const ids = (prefixes: string[], sync: string[] = [], health: string[] = []) => selectApps(doc, prefixes, sync, health).map((a) => a.id);
+    const first = doc.apps[0]?.id as string;
+    const group = first.split('/').slice(0, -1).join('/');
+    expect(ids([first])).toEqual([first]);
+    expect(ids([group.slice(1)]).every((id) => id.startsWith(`${group}/`))).toBe(true);
+    expect(ids([], ['Synced'])).toEqual(doc.apps.filter((a) => a.sync === 'Synced').map((a) => a.id));
+    expect(ids([], [], ['Nothing'])).toEqual([]);
+    expect(renderStatus(doc, [], false).split('\n')[1]).toBe('no apps match');
+  });
+});
+
+describe('maracker status against a running daemon', () => {
+  it('lists the apps the daemon reconciles, as JSON too, and says where it could not reach', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const { startDaemonProcess, eventually, CLI } = await import('../../helpers/daemon-process.js');
+    const { gitRepo } = await import('../../helpers/git-repo.js');
+    const { manifestYaml } = await import('../../helpers/manifests.js');
+    const { sandbox } = await import('../../helpers/sandbox.js');
+    const repo = await gitRepo();
+    await repo.write('web.yaml', manifestYaml({ name: 'web', group: 'demo', instances: 2 }));
+    const marathon = await sandbox();
+    const daemon = await startDaemonProcess({ marathonUrl: marathon.url, manifests: repo.manifests });
+    await eventually(async () => (await daemon.app('/demo/web'))?.health === 'Healthy', 'web healthy');
+    const cli = (...args: string[]) => spawnSync(process.execPath, [CLI, 'status', '--status', daemon.statusUrl, ...args], { encoding: 'utf8', env: { PATH: process.env['PATH'] ?? '' } });
+    const table = cli();
+    expect(table.status).toBe(0);
+    expect(table.stdout).toMatch(/^\/demo\/web +Synced +Healthy +2\/2 +web\.yaml:1 +-$/m);
+    const json = JSON.parse(cli('-o', 'json', '--health', 'Healthy').stdout) as { apps: Array<{ id: string }> };
+    expect(json.apps.map((a) => a.id)).toEqual(['/demo/web']);
+    const { freePort } = await import('../../../src/net/free-ports.js');
+    const closed = await freePort();
+    const unreachable = spawnSync(process.execPath, [CLI, 'status', '--status', `http://127.0.0.1:${closed}`], { encoding: 'utf8' });
+    expect(unreachable.status).toBe(1);
+    expect(unreachable.stderr).toBe(`maracker status: cannot reach the daemon at 127.0.0.1:${closed}: connection refused: is the daemon running, and is --status its address?\n`);
+  });
+});
