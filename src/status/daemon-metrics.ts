@@ -9,6 +9,7 @@
 import { Counter, Histogram, Registry } from 'prom-client';
 import { HEALTH, SYNC } from '../model/status.js';
 import { computedGauge, PROMETHEUS_CONTENT_TYPE, type Labels, type Reading } from './metrics.js';
+import { registerProcessMetrics } from './process-metrics.js';
 import type { StatusStore } from './store.js';
 
 /** How one reconcile ended (label `result` of maracker_reconciles_total). */
@@ -60,6 +61,11 @@ export interface DaemonMetricsOptions {
   probes?: MetricProbes;
   /** Told when a probe throws; its gauge is left out of that scrape. */
   onProbeError?: (metric: string, error: unknown) => void;
+  /**
+   * Also expose the process's metrics, event-loop lag included (./process-metrics.ts). Default
+   * false: the daemon turns them on; tests and examples keep an exposition without live values.
+   */
+  processMetrics?: boolean;
 }
 
 export interface DaemonMetrics {
@@ -194,6 +200,7 @@ export function createDaemonMetrics(options: DaemonMetricsOptions = {}): DaemonM
   for (const result of RECONCILE_RESULTS) reconciles.inc({ result }, 0);
   for (const kind of WRITE_KINDS) writes.inc({ kind }, 0);
   for (const result of ['ok', 'failed']) resyncs.inc({ result }, 0);
+  if (options.processMetrics) registerProcessMetrics(registry);
 
   return {
     registry,
