@@ -8,7 +8,7 @@
 
 import { Counter, Histogram, Registry } from 'prom-client';
 import { HEALTH, SYNC } from '../model/status.js';
-import { computedGauge, PROMETHEUS_CONTENT_TYPE, type Labels, type Reading } from './metrics.js';
+import { computedGauge, type Labels, type Reading } from './metrics.js';
 import { registerProcessMetrics } from './process-metrics.js';
 import type { StatusStore } from './store.js';
 
@@ -71,9 +71,7 @@ export interface DaemonMetricsOptions {
 export interface DaemonMetrics {
   /** This daemon's own registry (never prom-client's global one: a process may run several daemons). */
   readonly registry: Registry;
-  /** Of what render() returns: the Prometheus text format 0.0.4. */
-  readonly contentType: string;
-  /** The Prometheus exposition of every metric. */
+  /** The exposition of every metric, in the Prometheus text format 0.0.4 (PROMETHEUS_CONTENT_TYPE). */
   render(): Promise<string>;
   /** Adds or replaces probes (the queue and the gate are built after the metrics). */
   setProbes(probes: MetricProbes): void;
@@ -204,7 +202,6 @@ export function createDaemonMetrics(options: DaemonMetricsOptions = {}): DaemonM
 
   return {
     registry,
-    contentType: PROMETHEUS_CONTENT_TYPE,
     render: () => registry.metrics(),
     setProbes(next) {
       Object.assign(probes, next);
