@@ -84,7 +84,7 @@ export async function startDaemon(config: DaemonConfig, extras: DaemonExtras = {
   const scrubber = createScrubber(configSecrets(config));
   const logger = extras.logger ?? createLogger({ level: config.logLevel, format: config.logFormat, scrubber });
   const status = new StatusStore({ instance: config.instance, marathonUrl: config.marathon.url, role: extras.role ?? 'standalone', scrubber });
-  const metrics = createDaemonMetrics({ store: status, onProbeError: (metric, err) => logger.debug({ metric, err }, 'metric probe failed') });
+  const metrics = createDaemonMetrics({ store: status, processMetrics: true, onProbeError: (metric, err) => logger.debug({ metric, err }, 'metric probe failed') });
 
   let controller: Controller | undefined;
   const statusServer = await startStatusServer({

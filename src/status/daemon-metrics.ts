@@ -6,8 +6,10 @@
 // probes when scraped, never pushed: a pushed gauge goes stale the moment someone forgets
 // to update it on one exit path.
 
+import { Counter, Histogram, Registry } from 'prom-client';
 import { HEALTH, SYNC } from '../model/status.js';
-import { MetricsRegistry, type Labels } from './metrics.js';
+import { computedGauge, type Labels, type Reading } from './metrics.js';
+import { registerProcessMetrics } from './process-metrics.js';
 import type { StatusStore } from './store.js';
 
 /** How one reconcile ended (label `result` of maracker_reconciles_total). */
@@ -59,12 +61,18 @@ export interface DaemonMetricsOptions {
   probes?: MetricProbes;
   /** Told when a probe throws; its gauge is left out of that scrape. */
   onProbeError?: (metric: string, error: unknown) => void;
+  /**
+   * Also expose the process's metrics, event-loop lag included (./process-metrics.ts). Default
+   * false: the daemon turns them on; tests and examples keep an exposition without live values.
+   */
+  processMetrics?: boolean;
 }
 
 export interface DaemonMetrics {
-  readonly registry: MetricsRegistry;
-  /** The Prometheus exposition of every metric. */
-  render(): string;
+  /** This daemon's own registry (never prom-client's global one: a process may run several daemons). */
+  readonly registry: Registry;
+  /** The exposition of every metric, in the Prometheus text format 0.0.4 (PROMETHEUS_CONTENT_TYPE). */
+  render(): Promise<string>;
   /** Adds or replaces probes (the queue and the gate are built after the metrics). */
   setProbes(probes: MetricProbes): void;
   recordReconcile(result: ReconcileMetricResult, durationMs: number): void;
@@ -87,98 +95,78 @@ const RESYNC_BUCKETS = [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600];
 
 /** Declares every maracker metric on a fresh registry; the functions returned record them. */
 export function createDaemonMetrics(options: DaemonMetricsOptions = {}): DaemonMetrics {
-  const registry = new MetricsRegistry(options.onProbeError ? { onCollectError: options.onProbeError } : {});
+  const registry = new Registry();
+  const registers = [registry];
   const store = options.store;
   const probes: MetricProbes = { ...options.probes };
+  const onError = options.onProbeError;
+  const gauge = <L extends string = never>(name: string, help: string, labelNames: readonly L[], read: () => Reading<L>): void => {
+    computedGauge<L>(registry, { name, help, labelNames, read, ...(onError ? { onError } : {}) });
+  };
 
-  const reconciles = registry.counter<'result'>({
+  const reconciles = new Counter<'result'>({
     name: 'maracker_reconciles_total',
     help: 'Reconciles of one app, by how they ended.',
     labelNames: ['result'],
+    registers,
   });
-  const reconcileSeconds = registry.histogram({
+  const reconcileSeconds = new Histogram({
     name: 'maracker_reconcile_duration_seconds',
     help: 'Time one reconcile of one app took.',
     buckets: RECONCILE_BUCKETS,
+    registers,
   });
-  const requests = registry.counter<'method' | 'route' | 'status'>({
+  const requests = new Counter<'method' | 'route' | 'status'>({
     name: 'maracker_marathon_requests_total',
     help: 'HTTP exchanges with Marathon (retries and redirects included), by status; status "error" when no answer arrived.',
     labelNames: ['method', 'route', 'status'],
+    registers,
   });
-  const requestSeconds = registry.histogram<'method' | 'route'>({
+  const requestSeconds = new Histogram<'method' | 'route'>({
     name: 'maracker_marathon_request_duration_seconds',
     help: 'Time one HTTP exchange with Marathon took.',
     labelNames: ['method', 'route'],
     buckets: REQUEST_BUCKETS,
+    registers,
   });
-  registry.gauge<'sync'>({
-    name: 'maracker_apps',
-    help: 'Apps maracker reports on, by sync status.',
-    labelNames: ['sync'],
-    collect: () => {
-      const sync = store?.counts().sync;
-      return sync && SYNC.map((s) => [{ sync: s }, sync[s]] as const);
-    },
+  gauge<'sync'>('maracker_apps', 'Apps maracker reports on, by sync status.', ['sync'], () => {
+    const sync = store?.counts().sync;
+    return sync && SYNC.map((s) => [{ sync: s }, sync[s]] as const);
   });
-  registry.gauge<'health'>({
-    name: 'maracker_apps_health',
-    help: 'Apps maracker reports on, by health status.',
-    labelNames: ['health'],
-    collect: () => {
-      const health = store?.counts().health;
-      return health && HEALTH.map((h) => [{ health: h }, health[h]] as const);
-    },
+  gauge<'health'>('maracker_apps_health', 'Apps maracker reports on, by health status.', ['health'], () => {
+    const health = store?.counts().health;
+    return health && HEALTH.map((h) => [{ health: h }, health[h]] as const);
   });
-  const sourceErrors = registry.counter<'source'>({
+  const sourceErrors = new Counter<'source'>({
     name: 'maracker_source_errors_total',
     help: 'Failed reads of a source (the source is then Unknown, never empty).',
     labelNames: ['source'],
+    registers,
   });
-  registry.gauge<'source'>({
-    name: 'maracker_source_up',
-    help: '1 when the source was read successfully, 0 while it cannot be read.',
-    labelNames: ['source'],
-    collect: () => {
-      const list = probes.sources?.();
-      return list && [...list].map((s) => [{ source: s.name } as Labels<'source'>, s.up ? 1 : 0] as const);
-    },
+  gauge<'source'>('maracker_source_up', '1 when the source was read successfully, 0 while it cannot be read.', ['source'], () => {
+    const list = probes.sources?.();
+    return list && [...list].map((s) => [{ source: s.name } as Labels<'source'>, s.up ? 1 : 0] as const);
   });
-  registry.gauge({
-    name: 'maracker_queue_depth',
-    help: 'App ids waiting in the work queue.',
-    collect: () => probes.queueDepth?.(),
-  });
-  const writes = registry.counter<'kind'>({
+  gauge('maracker_queue_depth', 'App ids waiting in the work queue.', [], () => probes.queueDepth?.());
+  const writes = new Counter<'kind'>({
     name: 'maracker_writes_total',
     help: 'Writes Marathon accepted, by kind (scale keeps tasks running; update restarts them).',
     labelNames: ['kind'],
+    registers,
   });
-  registry.gauge({
-    name: 'maracker_deployments_in_flight',
-    help: 'Marathon deployments started by maracker and not finished yet.',
-    collect: () => probes.deploymentsInFlight?.(),
-  });
-  registry.gauge({
-    name: 'maracker_prune_blocked',
-    help: '1 while the prune guard holds back deletes awaiting approval.',
-    collect: () => bit(probes.pruneBlocked?.()),
-  });
-  registry.gauge({
-    name: 'maracker_leader',
-    help: '1 when this instance writes to Marathon (leader or standalone), 0 for a follower.',
-    collect: () => bit(probes.leader ? probes.leader() : store && store.role !== 'follower'),
-  });
-  registry.gauge({
-    name: 'maracker_foreign_apps',
-    help: 'Apps of other maracker installations on this Marathon (never written by this one).',
-    collect: () => (store?.installation.name ? store.installation.foreign.count : undefined),
-  });
-  registry.gauge<'claimed'>({
-    name: 'maracker_legacy_apps',
-    help: 'Apps labelled before installations existed: claimed (declared here, relabelled with their next change) or not (never deleted from here).',
-    labelNames: ['claimed'],
-    collect: () => {
+  gauge('maracker_deployments_in_flight', 'Marathon deployments started by maracker and not finished yet.', [], () => probes.deploymentsInFlight?.());
+  gauge('maracker_prune_blocked', '1 while the prune guard holds back deletes awaiting approval.', [], () => bit(probes.pruneBlocked?.()));
+  gauge('maracker_leader', '1 when this instance writes to Marathon (leader or standalone), 0 for a follower.', [], () =>
+    bit(probes.leader ? probes.leader() : store && store.role !== 'follower'),
+  );
+  gauge('maracker_foreign_apps', 'Apps of other maracker installations on this Marathon (never written by this one).', [], () =>
+    store?.installation.name ? store.installation.foreign.count : undefined,
+  );
+  gauge<'claimed'>(
+    'maracker_legacy_apps',
+    'Apps labelled before installations existed: claimed (declared here, relabelled with their next change) or not (never deleted from here).',
+    ['claimed'],
+    () => {
       const i = store?.installation;
       return i?.name
         ? ([
@@ -187,36 +175,40 @@ export function createDaemonMetrics(options: DaemonMetricsOptions = {}): DaemonM
           ] as const)
         : undefined;
     },
-  });
-  const gaps = registry.counter({
+  );
+  const gaps = new Counter({
     name: 'maracker_event_stream_gaps_total',
     help: 'Times the Marathon event stream broke off; maracker re-lists Marathon after each.',
+    registers,
   });
-  const resyncs = registry.counter<'result'>({
+  const resyncs = new Counter<'result'>({
     name: 'maracker_resyncs_total',
     help: 'Full resyncs, by result ("failed" when Marathon could not be listed).',
     labelNames: ['result'],
+    registers,
   });
-  const resyncSeconds = registry.histogram({
+  const resyncSeconds = new Histogram({
     name: 'maracker_resync_duration_seconds',
     help: 'Time one full resync took, up to queueing every app (not reconciling them).',
     buckets: RESYNC_BUCKETS,
+    registers,
   });
 
   // Known label values start at zero, so the first event of each shows up in rate().
-  for (const result of RECONCILE_RESULTS) reconciles.init({ result });
-  for (const kind of WRITE_KINDS) writes.init({ kind });
-  for (const result of ['ok', 'failed']) resyncs.init({ result });
+  for (const result of RECONCILE_RESULTS) reconciles.inc({ result }, 0);
+  for (const kind of WRITE_KINDS) writes.inc({ kind }, 0);
+  for (const result of ['ok', 'failed']) resyncs.inc({ result }, 0);
+  if (options.processMetrics) registerProcessMetrics(registry);
 
   return {
     registry,
-    render: () => registry.render(),
+    render: () => registry.metrics(),
     setProbes(next) {
       Object.assign(probes, next);
     },
     recordReconcile(result, durationMs) {
       reconciles.inc({ result });
-      reconcileSeconds.observe(undefined, durationMs / 1000);
+      reconcileSeconds.observe(durationMs / 1000);
     },
     recordMarathonRequest(sample) {
       const method = sample.method.toUpperCase();
@@ -235,7 +227,7 @@ export function createDaemonMetrics(options: DaemonMetricsOptions = {}): DaemonM
     },
     recordResync(durationMs, ok) {
       resyncs.inc({ result: ok ? 'ok' : 'failed' });
-      resyncSeconds.observe(undefined, durationMs / 1000);
+      resyncSeconds.observe(durationMs / 1000);
     },
   };
 }

@@ -36,8 +36,8 @@ export interface StatusServerOptions {
   /** 0 picks a free port (see `StatusServer.address`). Required. */
   port: number;
   store: StatusStore;
-  /** Rendered on GET /metrics (a MetricsRegistry or DaemonMetrics). */
-  metrics: { render(): string };
+  /** Rendered on GET /metrics, in the Prometheus text format 0.0.4 (DaemonMetrics, or a prom-client Registry's `metrics()`). */
+  metrics: { render(): string | Promise<string> };
   /** Bearer token for every route but /healthz. Default: none (open; prune approvals only from this host). */
   token?: string | null;
   /** Approves the episode the prune guard holds back. Default: none (503). */
@@ -118,7 +118,7 @@ export async function startStatusServer(options: StatusServerOptions): Promise<S
     '/healthz': { allow: READ_METHODS, public: true, handle: () => json(200, { status: 'ok' }) },
     '/readyz': { allow: READ_METHODS, handle: () => readiness() },
     '/status': { allow: READ_METHODS, handle: (ctx) => statusDocument(ctx.query) },
-    '/metrics': { allow: READ_METHODS, handle: () => ({ status: 200, body: scrubber.text(metrics.render()), contentType: PROMETHEUS_CONTENT_TYPE }) },
+    '/metrics': { allow: READ_METHODS, handle: async () => ({ status: 200, body: scrubber.text(await metrics.render()), contentType: PROMETHEUS_CONTENT_TYPE }) },
     '/prune/approve': { allow: 'POST', handle: (ctx) => approve(ctx) },
   };
 
@@ -392,7 +392,7 @@ function checkOptions(o: StatusServerOptions): void {
   if (typeof o.host !== 'string' || o.host.length === 0) throw new TypeError(`Expected \`host\` to be a non-empty string, got \`${String(o.host)}\``);
   if (!Number.isInteger(o.port) || o.port < 0 || o.port > 65535) throw new TypeError(`Expected \`port\` to be an integer from 0 to 65535, got \`${String(o.port)}\``);
   if (typeof o.store?.json !== 'function') throw new TypeError('Expected `store` to be a StatusStore');
-  if (typeof o.metrics?.render !== 'function') throw new TypeError('Expected `metrics` to have a `render()` method (MetricsRegistry or DaemonMetrics)');
+  if (typeof o.metrics?.render !== 'function') throw new TypeError('Expected `metrics` to have a `render()` method (DaemonMetrics)');
   // An empty token would let anyone in who sends "Bearer " with nothing: refuse it outright.
   // A token with blanks could never be sent back in an Authorization header.
   if (o.token !== undefined && o.token !== null && (typeof o.token !== 'string' || !/^\S+$/.test(o.token))) {

@@ -238,9 +238,13 @@ describe('maracker run against the sandbox', () => {
     await eventually(async () => (await daemon.status()).phase === 'Ready', 'phase Ready again', 30_000);
   }, 90_000);
 
-  it('exits 0 on SIGTERM', async () => {
+  it('exits 0 on SIGTERM, its process and event-loop metrics scraped and nothing of them holding it open', async () => {
     const { daemon } = await setup();
     await eventually(async () => (await daemon.status()).ready, 'first sync');
+    const metrics = await (await fetch(`${daemon.statusUrl}/metrics`)).text();
+    for (const name of ['maracker_resyncs_total', 'process_cpu_seconds_total', 'process_resident_memory_bytes', 'nodejs_eventloop_lag_p99_seconds', 'nodejs_gc_duration_seconds']) {
+      expect(metrics, name).toContain(`\n# TYPE ${name} `);
+    }
     expect(await daemon.stop()).toBe(0);
   });
 });

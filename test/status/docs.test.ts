@@ -113,4 +113,26 @@ describe('docs/status.md', () => {
     if (process.env['UPDATE_DOCS'] === '1' && expected !== text) await writeFile(DOC, expected);
     else expect(text).toBe(expected);
   });
+
+  it('lists every metric the daemon exposes, with its type and labels, and no other', async () => {
+    const text = await readFile(DOC, 'utf8');
+    const section = text.slice(text.indexOf('\n## Metrics\n'), text.indexOf('\n### Example alerts\n'));
+    const documented = new Map<string, string>();
+    const linuxOnly = new Set<string>();
+    for (const row of section.matchAll(/^\| `([a-z_:][a-z0-9_:]*)` \| ([a-z]+) \|([^|]*)\| ([^\n]*) \|$/gm)) {
+      const [, name, type, labels, meaning] = row as unknown as [string, string, string, string, string];
+      expect(documented.has(name), `${name} listed twice`).toBe(false);
+      documented.set(name, `${type} {${[...labels.matchAll(/`([a-z_]+)`/g)].map((l) => l[1]).join(',')}}`);
+      if (meaning.includes('(Linux only)')) linuxOnly.add(name);
+    }
+    // What the daemon builds: its own metrics and the process's (src/app/daemon.ts).
+    const { registry } = createDaemonMetrics({ processMetrics: true });
+    const exposed = new Map(
+      registry.getMetricsAsArray().map((m) => [m.name, `${m.type} {${((m as { labelNames?: readonly string[] }).labelNames ?? []).join(',')}}`]),
+    );
+    expect(exposed.size).toBeGreaterThan(40);
+    expect([...exposed].filter(([name, shape]) => documented.get(name) !== shape), 'exposed but not documented so').toEqual([]);
+    const absent = [...documented.keys()].filter((name) => !exposed.has(name) && !(process.platform !== 'linux' && linuxOnly.has(name)));
+    expect(absent, 'documented but not exposed').toEqual([]);
+  });
 });

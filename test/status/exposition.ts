@@ -53,8 +53,11 @@ function parseSample(line: string): Sample {
     rest = rest.slice(l[0].length);
   }
   const raw = m[3] as string;
-  const value = raw === '+Inf' ? Infinity : raw === '-Inf' ? -Infinity : raw === 'NaN' ? NaN : Number(raw);
-  if (Number.isNaN(value) && raw !== 'NaN') throw new Error(`bad value in: ${line}`);
+  // Prometheus reads values with Go's strconv.ParseFloat, which takes NaN in any case
+  // (prom-client writes `Nan`).
+  const nan = raw.toLowerCase() === 'nan';
+  const value = raw === '+Inf' ? Infinity : raw === '-Inf' ? -Infinity : nan ? NaN : Number(raw);
+  if (Number.isNaN(value) && !nan) throw new Error(`bad value in: ${line}`);
   return { name: m[1] as string, labels, value };
 }
 

@@ -3,6 +3,7 @@ import { Writable } from 'node:stream';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { MarackerError } from '../../src/base/errors.js';
 import { createLogger } from '../../src/base/log.js';
+import { createScrubber } from '../../src/secrets/scrubber.js';
 import { createDaemonMetrics } from '../../src/status/daemon-metrics.js';
 import { startStatusServer, type PruneApprovalRequest, type StatusServer, type StatusServerOptions } from '../../src/status/server.js';
 import type { StatusStore } from '../../src/status/store.js';
@@ -230,6 +231,20 @@ describe('status server', () => {
     expect(sampleValue(f, 'maracker_marathon_request_duration_seconds_bucket', { method: 'GET', route: '/v2/apps', le: '0.05' })).toBe(1);
     expect(sampleValue(f, 'maracker_marathon_request_duration_seconds_bucket', { method: 'GET', route: '/v2/apps', le: '+Inf' })).toBe(1);
     expect(sampleValue(f, 'maracker_marathon_request_duration_seconds_count', { method: 'GET', route: '/v2/apps' })).toBe(1);
+  });
+
+  it('passes the metrics exposition through the scrubber', async () => {
+    const store = statusStore();
+    const metrics = createDaemonMetrics({ store });
+    const { call } = await serve({ store, metrics, token: TOKEN, scrubber: createScrubber(['db-password-42']) });
+    metrics.recordSourceError('postgres://maracker:db-password-42@db/maracker');
+    metrics.setProbes({ sources: () => [{ name: 'rows of db-password-42', up: false }] });
+
+    const text = await (await call('/metrics')).text();
+    expect(text).not.toContain('db-password-42');
+    const f = parseExposition(text);
+    expect(sampleValue(f, 'maracker_source_errors_total', { source: 'postgres://maracker:[redacted]@db/maracker' })).toBe(1);
+    expect(sampleValue(f, 'maracker_source_up', { source: 'rows of [redacted]' })).toBe(0);
   });
 
   describe('POST /prune/approve', () => {
