@@ -5,6 +5,11 @@
 
 import { MarackerError, type MarackerCode } from '../base/errors.js';
 
+/** The body of every error answer of the status API, whoever answers (a route, or the HTTP parser's refusals). */
+export function errorBody(code: MarackerCode, message: string): { error: { code: MarackerCode; message: string } } {
+  return { error: { code, message } };
+}
+
 export class StatusApiError extends MarackerError {
   /** HTTP status sent with the error. */
   readonly status: number;

@@ -10,6 +10,8 @@
 
 import type { Server } from 'node:http';
 import type { Duplex } from 'node:stream';
+import type { MarackerCode } from '../base/errors.js';
+import { errorBody } from './errors.js';
 
 export interface StatusLimits {
   /** The request head (request line and headers) must arrive within this. Default 10000 ms. */
@@ -91,7 +93,7 @@ export function rejectBadClient(err: Error & { code?: string; rawPacket?: Buffer
     socket.destroy();
     return;
   }
-  let reply: [number, string, string, string];
+  let reply: [number, string, MarackerCode, string];
   if (err.code === 'HPE_HEADER_OVERFLOW') {
     reply = requestLineUnfinished(err.rawPacket)
       ? [414, 'URI Too Long', 'MRK_STATUS_URI_TOO_LONG', `the URL is longer than ${l.maxUrlBytes} bytes`]
@@ -102,7 +104,7 @@ export function rejectBadClient(err: Error & { code?: string; rawPacket?: Buffer
     reply = [400, 'Bad Request', 'MRK_STATUS_BAD_REQUEST', 'malformed HTTP request'];
   }
   const [status, text, code, message] = reply;
-  const body = JSON.stringify({ error: { code, message } });
+  const body = JSON.stringify(errorBody(code, message));
   socket.end(
     `HTTP/1.1 ${status} ${text}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
   );
