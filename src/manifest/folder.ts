@@ -23,6 +23,7 @@ import { DEFAULT_INPUT_LIMITS, type InputLimits } from './limits.js';
 import { refusedFile, type ManifestFileResult, type ParseOptions } from './parse.js';
 import { ManifestReader } from './reader.js';
 import type { TranslateOptions } from './types.js';
+import { codeOf } from '../base/errors.js';
 
 export interface FolderOptions extends TranslateOptions {
   /** How the folder is shown in problems (default: `dir` as given), e.g. "manifests". */
@@ -57,7 +58,7 @@ async function linkTarget(abs: string): Promise<LinkTarget> {
     const real = await realpath(abs);
     return { real, isDir: (await stat(real)).isDirectory() };
   } catch (err) {
-    return { error: (err as NodeJS.ErrnoException).code ?? 'error' };
+    return { error: codeOf(err) ?? 'error' };
   }
 }
 

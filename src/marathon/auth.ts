@@ -4,6 +4,7 @@
 
 import { readFileSync } from 'node:fs';
 import { createScrubber } from '../secrets/scrubber.js';
+import { codeOf } from '../base/errors.js';
 
 /** HTTP basic authentication (Marathon's `--http_credentials`). */
 export interface BasicAuth {
@@ -52,7 +53,7 @@ export function loadCa(ca: string | Buffer): string | Buffer {
   try {
     text = readFileSync(ca, 'utf8');
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code ?? 'unreadable';
+    const code = codeOf(err) ?? 'unreadable';
     throw new TypeError(`Expected \`ca\` to be PEM text or the path of a readable PEM file, could not read \`${ca}\` (${code})`);
   }
   if (!text.includes('-----BEGIN')) {

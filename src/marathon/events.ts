@@ -16,6 +16,7 @@ import type { Sleep } from './options.js';
 import { backoffDelay, readRetryBackoff } from '../base/backoff.js';
 import { ROUTES, type Query } from './routes.js';
 import { SseParser, type SseMessage } from './sse.js';
+import { codeOf } from '../base/errors.js';
 
 export interface EventsOptions {
   /** Only these event types (`event_type=` repeated). Default: all. */
@@ -212,7 +213,7 @@ export class MarathonEventSubscription implements EventSubscription {
     } catch (err) {
       parser.end();
       if (idle) return `no data for ${this.idleTimeoutMs} ms`;
-      const code = (err as { code?: string }).code;
+      const code = codeOf(err);
       return `stream broke (${code ?? (err as Error).name ?? 'error'})`;
     } finally {
       clearTimeout(timer);

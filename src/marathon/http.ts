@@ -19,6 +19,7 @@ import {
 } from './errors.js';
 import type { ResolvedOptions } from './options.js';
 import { backoffDelay, readRetryBackoff } from '../base/backoff.js';
+import { codeOf } from '../base/errors.js';
 import { isRetryableRead } from './retry.js';
 import { withQuery, type Query, type Route } from './routes.js';
 
@@ -308,20 +309,11 @@ export function leaderBaseFrom(location: URL, requestPath: string): string {
 
 function transportError(err: unknown, fields: RequestFields, timedOut: boolean, timeoutMs: number, aborted: boolean): MarathonError {
   if (err instanceof MarathonError) return err;
-  const code = errorCode(err);
+  const code = codeOf(err);
   if (timedOut || (code !== undefined && TIMEOUT_CODES.has(code))) {
     return new MarathonTimeoutError({ ...fields, timeoutMs, cause: err });
   }
   if (aborted || (code !== undefined && CLOSED_CODES.has(code))) return new MarathonClientClosedError({ ...fields, cause: err });
   if (code !== undefined && TLS_CODE.test(code)) return new MarathonTlsError({ ...fields, systemCode: code, cause: err });
   return new MarathonConnectionError({ ...fields, systemCode: code, cause: err });
-}
-
-function errorCode(err: unknown): string | undefined {
-  if (typeof err !== 'object' || err === null) return undefined;
-  const e = err as { code?: unknown; cause?: unknown; errors?: unknown };
-  if (typeof e.code === 'string') return e.code;
-  if (Array.isArray(e.errors) && e.errors.length > 0) return errorCode(e.errors[0]);
-  if (e.cause !== undefined && e.cause !== err) return errorCode(e.cause);
-  return undefined;
 }

@@ -15,6 +15,7 @@ import type { Logger } from '../base/log.js';
 import { closedFolderAbove, loadEmbeddedPostgres, type EmbeddedPostgresClass } from './embedded-module.js';
 import { EmbeddedPostgresError, EmbeddedPostgresInUseError } from './errors.js';
 import { withClient } from './connection.js';
+import { codeOf } from '../base/errors.js';
 
 export interface EmbeddedPostgresOptions {
   /** Data folder. Default `<cwd>/.maracker/postgres`; kept across restarts. */
@@ -51,7 +52,7 @@ function isAlive(pid: number): boolean {
     process.kill(pid, 0);
     return true;
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
+    return codeOf(err) === 'EPERM';
   }
 }
 

@@ -5,6 +5,7 @@
 
 import type { IncomingHttpHeaders } from 'node:http';
 import { Agent, type Dispatcher } from 'undici';
+import { codeOf } from '../base/errors.js';
 import {
   RegistryError,
   RegistryInsecureRefusedError,
@@ -204,7 +205,7 @@ async function readCapped(body: Dispatcher.ResponseData['body'], cap: number, st
 
 function networkError(err: unknown, fields: RegistryErrorFields, origin: string, timedOut: boolean, timeoutMs: number, plainAllowed: boolean): RegistryError {
   if (err instanceof RegistryError) return err;
-  const code = systemCode(err);
+  const code = codeOf(err);
   if (timedOut || (code !== undefined && TIMEOUT_CODES.has(code))) return new RegistryTimeoutError({ ...fields, timeoutMs, origin, cause: err });
   if (code !== undefined && TLS_CODE.test(code)) {
     const host = new URL(origin).host;
@@ -212,13 +213,4 @@ function networkError(err: unknown, fields: RegistryErrorFields, origin: string,
     return new RegistryTlsError({ ...fields, systemCode: code, origin, ...(hint === undefined ? {} : { hint }), cause: err });
   }
   return new RegistryUnreachableError({ ...fields, systemCode: code, origin, cause: err });
-}
-
-function systemCode(err: unknown): string | undefined {
-  if (typeof err !== 'object' || err === null) return undefined;
-  const e = err as { code?: unknown; cause?: unknown; errors?: unknown };
-  if (typeof e.code === 'string') return e.code;
-  if (Array.isArray(e.errors) && e.errors.length > 0) return systemCode(e.errors[0]);
-  if (e.cause !== undefined && e.cause !== err) return systemCode(e.cause);
-  return undefined;
 }
