@@ -8,14 +8,14 @@ import { ConfigError, parseOptions, type OptionSpec, type OptionValues } from '.
 import type { Env } from '../base/env.js';
 import { DEFAULT_INPUT_LIMITS, LIMIT_FLAGS, type InputLimits } from '../manifest/limits.js';
 import { gitEnvironment } from '../git/run.js';
+import { authSecrets, type MarathonAuth } from '../marathon/auth.js';
 import { EVENTS_DEFAULTS } from '../marathon/events.js';
+import type { MarathonClientOptions } from '../marathon/options.js';
 import { STATUS_LIMIT_DEFAULTS, type StatusLimits } from '../status/limits.js';
 import { redactCredentials, urlSecrets } from '../secrets/url.js';
 import { installationProblem } from '../model/installation.js';
 import { DEFAULT_TRAEFIK_GRAMMAR, TRAEFIK_GRAMMARS, type TraefikGrammar } from '../manifest/types.js';
 
-
-export type MarathonAuth = { kind: 'basic'; username: string; password: string } | { kind: 'token'; token: string };
 
 export interface DaemonConfig {
   marathon: {
@@ -233,10 +233,10 @@ export function marathonConfig(v: OptionValues, problems: string[]): DaemonConfi
   const token = v['marathon-token'] as string | undefined;
   let auth: MarathonAuth | undefined;
   if (token && (user || password)) problems.push('--marathon-token and --marathon-user/--marathon-password are exclusive: choose one authentication');
-  else if (token) auth = { kind: 'token', token };
+  else if (token) auth = { token };
   else if (user !== undefined || password !== undefined) {
     if (!user || password === undefined) problems.push('--marathon-user and --marathon-password go together');
-    else auth = { kind: 'basic', username: user, password };
+    else auth = { username: user, password };
   }
   return {
     url,
@@ -246,6 +246,17 @@ export function marathonConfig(v: OptionValues, problems: string[]): DaemonConfi
     insecureTls: v['marathon-insecure-tls'] === true,
     events: v['events'] !== false,
     eventMaxBytes: Number(v['event-max-bytes'] ?? EVENTS_DEFAULTS.maxEventBytes),
+  };
+}
+
+/** The Marathon client's options of a configuration (the daemon and `plan` add their own hooks). */
+export function marathonClientOptions(m: DaemonConfig['marathon']): MarathonClientOptions {
+  return {
+    url: m.url,
+    timeoutMs: m.timeoutMs,
+    ...(m.auth ? { auth: m.auth } : {}),
+    ...(m.caFile ? { ca: m.caFile } : {}),
+    insecureTls: m.insecureTls,
   };
 }
 
@@ -352,12 +363,10 @@ function statusLimitsOf(v: OptionValues): DaemonConfig['statusLimits'] {
  * token, and credentials inside any URL.
  */
 export function configSecrets(c: DaemonConfig): string[] {
-  const auth = c.marathon.auth;
   return [
     ...(c.databaseUrl !== null ? urlSecrets(c.databaseUrl) : []),
     ...urlSecrets(c.marathon.url),
-    ...(auth?.kind === 'basic' ? [auth.password, Buffer.from(`${auth.username}:${auth.password}`, 'utf8').toString('base64')] : []),
-    ...(auth?.kind === 'token' ? [auth.token] : []),
+    ...authSecrets(c.marathon.auth),
     ...(c.statusToken !== null ? [c.statusToken] : []),
   ];
 }

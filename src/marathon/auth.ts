@@ -26,7 +26,7 @@ export function isTokenAuth(auth: MarathonAuth): auth is TokenAuth {
 export function authorizationHeader(auth: MarathonAuth | undefined): string | undefined {
   if (auth === undefined) return undefined;
   if (isTokenAuth(auth)) return `token=${auth.token}`;
-  return `Basic ${Buffer.from(`${auth.username}:${auth.password}`, 'utf8').toString('base64')}`;
+  return `Basic ${basicCredential(auth)}`;
 }
 
 export { REDACTED } from '../secrets/url.js';
@@ -37,8 +37,17 @@ export { REDACTED } from '../secrets/url.js';
  * a URL with credentials back cannot leak them either.
  */
 export function secretRedactor(auth: MarathonAuth | undefined): (text: string) => string {
-  const secrets = auth === undefined ? [] : isTokenAuth(auth) ? [auth.token] : [auth.password, authorizationHeader(auth)?.slice('Basic '.length)];
-  return createScrubber(secrets).text;
+  return createScrubber(authSecrets(auth)).text;
+}
+
+/** The secrets `auth` carries: the token, or the password and the basic credential it makes. */
+export function authSecrets(auth: MarathonAuth | undefined): string[] {
+  if (auth === undefined) return [];
+  return isTokenAuth(auth) ? [auth.token] : [auth.password, basicCredential(auth)];
+}
+
+function basicCredential(auth: BasicAuth): string {
+  return Buffer.from(`${auth.username}:${auth.password}`, 'utf8').toString('base64');
 }
 
 /**

@@ -1,6 +1,6 @@
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
-import { DAEMON_OPTIONS, loadDaemonConfig } from '../../src/config/daemon.js';
+import { configSecrets, DAEMON_OPTIONS, loadDaemonConfig, marathonClientOptions } from '../../src/config/daemon.js';
 import { envSchema } from '../../src/config/env-schema.js';
 import { ConfigError } from '../../src/config/options.js';
 
@@ -53,9 +53,23 @@ describe('loadDaemonConfig', () => {
 
   it('reads every option from its MARACKER_ variable, and the database from DATABASE_URL', () => {
     const { config } = loadDaemonConfig([], { MARACKER_MARATHON_URL: 'https://m.example:8443/', MARACKER_MARATHON_TOKEN: 't0k', DATABASE_URL: 'postgres://u:p@db/maracker', MARACKER_MANIFESTS: 'none' }, '/');
-    expect(config.marathon).toMatchObject({ url: 'https://m.example:8443', auth: { kind: 'token', token: 't0k' } });
+    expect(config.marathon).toMatchObject({ url: 'https://m.example:8443', auth: { token: 't0k' } });
+    // The client's own shape: the configuration hands it over as is.
+    expect(config.marathon.auth).toEqual({ token: 't0k' });
     expect(config.databaseUrl).toBe('postgres://u:p@db/maracker');
     expect(config.manifests).toBeNull();
+  });
+
+  it("gives Marathon's credentials in the client's own shape, and counts their secrets", () => {
+    const { config } = loadDaemonConfig(['--marathon-user', 'maracker', '--marathon-ca', '/etc/ca.pem'], { MARACKER_MARATHON_PASSWORD: 'pa55word' }, '/');
+    expect(marathonClientOptions(config.marathon)).toEqual({
+      url: 'http://127.0.0.1:8080',
+      timeoutMs: 10_000,
+      auth: { username: 'maracker', password: 'pa55word' },
+      ca: '/etc/ca.pem',
+      insecureTls: false,
+    });
+    expect(configSecrets(config)).toEqual(['pa55word', Buffer.from('maracker:pa55word').toString('base64')]);
   });
 
   it('reports every configuration problem at once', () => {
