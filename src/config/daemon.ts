@@ -11,8 +11,9 @@ import { gitEnvironment } from '../git/run.js';
 import { authSecrets, type MarathonAuth } from '../marathon/auth.js';
 import { EVENTS_DEFAULTS } from '../marathon/events.js';
 import type { MarathonClientOptions } from '../marathon/options.js';
+import { checkMarathonUrl } from '../marathon/url.js';
 import { STATUS_LIMIT_DEFAULTS, type StatusLimits } from '../status/limits.js';
-import { redactCredentials, urlSecrets } from '../secrets/url.js';
+import { decoded, redactCredentials, urlSecrets, userinfoOf } from '../secrets/url.js';
 import { installationProblem } from '../model/installation.js';
 import { DEFAULT_TRAEFIK_GRAMMAR, TRAEFIK_GRAMMARS, type TraefikGrammar } from '../manifest/types.js';
 
@@ -181,53 +182,38 @@ export function parseHostPort(raw: string, what: string, problems: string[]): { 
 }
 
 /**
- * Checks a URL without ever echoing its credentials: what is shown of it has its userinfo
- * blanked by a redaction that needs no URL parser (a password with an unencoded `/` is what
- * makes `new URL` fail in the first place). With `credentials: 'refuse'` any userinfo is a
- * problem; with 'allow' it must be what a URL parser reads, or the database driver would
- * connect with a fragment of the password as host or port.
+ * Checks the database URL without ever echoing its credentials: what is shown of it has its
+ * userinfo blanked by a redaction that needs no URL parser (a password with an unencoded `/`
+ * is what makes `new URL` fail in the first place). Its userinfo must be what a URL parser
+ * reads, or the database driver would connect with a fragment of the password as host or port.
  */
-function checkUrl(raw: string, what: string, protocols: string[], credentials: 'refuse' | 'allow', problems: string[]): string {
+function checkDatabaseUrl(raw: string, problems: string[]): void {
+  const what = '--database-url';
   const shown = redactCredentials(raw);
   let u: URL;
   try {
     u = new URL(raw);
   } catch {
     problems.push(`${what}: not a URL: "${shown}"${urlSecrets(raw).length > 0 ? ' (percent-encode / ? # in a password, e.g. / as %2F)' : ''}`);
-    return raw;
+    return;
   }
-  if (!protocols.includes(u.protocol)) problems.push(`${what}: expected a ${protocols.join(' or ')} URL, got "${u.protocol}"`);
-  const written = userinfo(raw);
-  if (credentials === 'refuse') {
-    if (u.username || u.password || written !== undefined) problems.push(`${what}: put credentials in the dedicated options, not in the URL`);
-  } else if (written !== undefined) {
+  if (u.protocol !== 'postgres:' && u.protocol !== 'postgresql:') problems.push(`${what}: expected a postgres: or postgresql: URL, got "${u.protocol}"`);
+  const written = userinfoOf(raw);
+  if (written !== undefined) {
     const colon = written.indexOf(':');
     const [user, password] = colon < 0 ? [written, ''] : [written.slice(0, colon), written.slice(colon + 1)];
     if (decoded(user) !== decoded(u.username) || decoded(password) !== decoded(u.password)) {
       problems.push(`${what}: the credentials are not where a URL parser reads them: percent-encode / ? # in the password (e.g. / as %2F): "${shown}"`);
     }
   }
-  return raw.replace(/\/+$/, '');
-}
-
-/** The userinfo as written: between `scheme://` and the last `@` (see src/secrets/url.ts). */
-function userinfo(raw: string): string | undefined {
-  const rest = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\/(.*)$/s.exec(raw)?.[1];
-  const at = rest?.lastIndexOf('@') ?? -1;
-  return rest === undefined || at < 0 ? undefined : rest.slice(0, at);
-}
-
-function decoded(s: string): string {
-  try {
-    return decodeURIComponent(s);
-  } catch {
-    return s;
-  }
 }
 
 /** Builds the Marathon part of the config; shared by `run`, `up` and `plan`. */
 export function marathonConfig(v: OptionValues, problems: string[]): DaemonConfig['marathon'] {
-  const url = checkUrl(String(v['marathon']), '--marathon', ['http:', 'https:'], 'refuse', problems);
+  const raw = String(v['marathon']);
+  const checked = checkMarathonUrl(raw);
+  if (!checked.ok) problems.push(`--marathon: ${checked.problem}`);
+  const url = checked.ok ? checked.url : raw;
   const user = v['marathon-user'] as string | undefined;
   const password = v['marathon-password'] as string | undefined;
   const token = v['marathon-token'] as string | undefined;
@@ -290,7 +276,7 @@ export function buildDaemonConfig(v: OptionValues, cwd: string, env: Env = {}): 
   const manifestsRaw = String(v['manifests'] ?? 'none');
   const manifests = manifestsRaw === 'none' ? null : isAbsolute(manifestsRaw) ? manifestsRaw : resolve(cwd, manifestsRaw);
   const databaseUrl = (v['database-url'] as string | undefined) ?? null;
-  if (databaseUrl !== null) checkUrl(databaseUrl, '--database-url', ['postgres:', 'postgresql:'], 'allow', problems);
+  if (databaseUrl !== null) checkDatabaseUrl(databaseUrl, problems);
   if (manifests === null && databaseUrl === null) problems.push('no source: give --manifests or --database-url');
   const share = Number(v['prune-share']);
   if (share > 1) problems.push(`--prune-share: expected a number from 0 to 1, got ${share}`);

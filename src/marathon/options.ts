@@ -6,6 +6,7 @@ import type { Dispatcher } from 'undici';
 import type { Logger } from '../base/log.js';
 import { loadCa, type MarathonAuth } from './auth.js';
 import type { MarathonError } from './errors.js';
+import { checkMarathonUrl } from './url.js';
 
 /** One HTTP exchange with Marathon, for metrics. `route` is a low-cardinality template. */
 export interface MarathonRequestInfo {
@@ -96,7 +97,9 @@ export function resolveOptions(options: MarathonClientOptions): ResolvedOptions 
   if (typeof options !== 'object' || options === null) {
     throw new TypeError(`Expected options to be an object, got \`${String(options)}\``);
   }
-  const baseUrl = checkUrl(options.url);
+  const url = checkMarathonUrl(options.url);
+  if (!url.ok) throw new TypeError(`\`url\`: ${url.problem}`);
+  const baseUrl = url.baseUrl;
   const timeoutMs = intFrom('timeoutMs', options.timeoutMs, DEFAULTS.timeoutMs, 1);
   const readAttempts = intFrom('readAttempts', options.readAttempts, DEFAULTS.readAttempts, 1);
   const retryBaseDelayMs = intFrom('retryBaseDelayMs', options.retryBaseDelayMs, DEFAULTS.retryBaseDelayMs, 0);
@@ -145,29 +148,6 @@ export function resolveOptions(options: MarathonClientOptions): ResolvedOptions 
     random: options.random ?? Math.random,
     userAgent,
   });
-}
-
-function checkUrl(value: unknown): string {
-  if (typeof value !== 'string' || value.length === 0) {
-    throw new TypeError(`Expected \`url\` to be an http(s) URL, got \`${String(value)}\``);
-  }
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new TypeError(`Expected \`url\` to be an http(s) URL, got \`${value}\``);
-  }
-  if (url.username !== '' || url.password !== '') {
-    // Never echo the URL itself here: it holds a secret.
-    throw new TypeError('Expected `url` to carry no credentials (user:password@), use `auth` instead');
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new TypeError(`Expected \`url\` to be an http(s) URL, got \`${value}\``);
-  }
-  if (url.search !== '' || url.hash !== '') {
-    throw new TypeError(`Expected \`url\` to have no query or fragment, got \`${value}\``);
-  }
-  return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
 }
 
 function intFrom(name: string, value: unknown, fallback: number, min: number): number {

@@ -78,7 +78,7 @@ describe('loadDaemonConfig', () => {
         loadDaemonConfig(['--marathon', 'ftp://x', '--listen', 'nowhere', '--marathon-user', 'u', '--marathon-token', 't', '--prune-share', '2', '--manifests', 'none'], {}, '/'),
       ),
     ).toEqual([
-      '--marathon: expected a http: or https: URL, got "ftp:"',
+      '--marathon: expected an http(s) URL, got "ftp://x"',
       '--marathon-token and --marathon-user/--marathon-password are exclusive: choose one authentication',
       'no source: give --manifests or --database-url',
       '--prune-share: expected a number from 0 to 1, got 2',
@@ -110,7 +110,7 @@ describe('loadDaemonConfig', () => {
 
   it('refuses credentials embedded in the Marathon URL, where they would end up in logs', () => {
     expect(problemsOf(() => loadDaemonConfig(['--marathon', 'http://admin:secret@m:8080'], {}, '/'))).toEqual([
-      '--marathon: put credentials in the dedicated options, not in the URL',
+      '--marathon: expected no credentials (user:password@) in the URL, where logs would show them: give them as the authentication options',
     ]);
   });
 });
