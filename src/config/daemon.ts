@@ -8,7 +8,7 @@ import { ConfigError, parseOptions, type OptionSpec, type OptionValues } from '.
 import type { Env } from '../base/env.js';
 import { DEFAULT_INPUT_LIMITS, LIMIT_FLAGS, type InputLimits } from '../manifest/limits.js';
 import { gitEnvironment } from '../git/run.js';
-import { authSecrets, type MarathonAuth } from '../marathon/auth.js';
+import { authSecrets, basicUserProblem, type MarathonAuth } from '../marathon/auth.js';
 import { EVENTS_DEFAULTS } from '../marathon/events.js';
 import type { MarathonClientOptions } from '../marathon/options.js';
 import { checkMarathonUrl } from '../marathon/url.js';
@@ -221,7 +221,9 @@ export function marathonConfig(v: OptionValues, problems: string[]): DaemonConfi
   if (token && (user || password)) problems.push('--marathon-token and --marathon-user/--marathon-password are exclusive: choose one authentication');
   else if (token) auth = { token };
   else if (user !== undefined || password !== undefined) {
+    const userProblem = user ? basicUserProblem(user) : undefined;
     if (!user || password === undefined) problems.push('--marathon-user and --marathon-password go together');
+    else if (userProblem !== undefined) problems.push(`--marathon-user: ${userProblem}`);
     else auth = { username: user, password };
   }
   return {

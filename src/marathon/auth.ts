@@ -23,6 +23,16 @@ export function isTokenAuth(auth: MarathonAuth): auth is TokenAuth {
   return 'token' in auth;
 }
 
+/**
+ * Why HTTP basic cannot carry this user name, or undefined: the one rule of the
+ * configuration (--marathon-user) and the client (`auth.username`).
+ */
+export function basicUserProblem(username: string): string | undefined {
+  if (username.length === 0) return 'expected a non-empty user name';
+  if (username.includes(':')) return 'expected a user name without `:` (HTTP basic forbids it)';
+  return undefined;
+}
+
 export function authorizationHeader(auth: MarathonAuth | undefined): string | undefined {
   if (auth === undefined) return undefined;
   if (isTokenAuth(auth)) return `token=${auth.token}`;

@@ -4,7 +4,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Dispatcher } from 'undici';
 import type { Logger } from '../base/log.js';
-import { loadCa, type MarathonAuth } from './auth.js';
+import { basicUserProblem, loadCa, type MarathonAuth } from './auth.js';
 import type { MarathonError } from './errors.js';
 import { checkMarathonUrl } from './url.js';
 
@@ -173,9 +173,8 @@ function checkAuth(auth: unknown): void {
     if (typeof a.token !== 'string' || a.token.length === 0) throw new TypeError('Expected `auth.token` to be a non-empty string');
     return;
   }
-  if (typeof a.username !== 'string' || a.username.length === 0) {
-    throw new TypeError('Expected `auth.username` to be a non-empty string');
-  }
-  if (a.username.includes(':')) throw new TypeError('Expected `auth.username` to contain no `:` (HTTP basic forbids it)');
+  if (typeof a.username !== 'string') throw new TypeError('Expected `auth.username` to be a non-empty string');
+  const problem = basicUserProblem(a.username);
+  if (problem !== undefined) throw new TypeError(`\`auth.username\`: ${problem}`);
   if (typeof a.password !== 'string') throw new TypeError('Expected `auth.password` to be a string');
 }

@@ -72,6 +72,12 @@ describe('loadDaemonConfig', () => {
     expect(configSecrets(config)).toEqual(['pa55word', Buffer.from('maracker:pa55word').toString('base64')]);
   });
 
+  it('refuses a Marathon user name HTTP basic cannot carry, as the client would', () => {
+    expect(problemsOf(() => loadDaemonConfig(['--marathon-user', 'ops:admin', '--marathon-password', 'pw'], {}, '/'))).toEqual([
+      '--marathon-user: expected a user name without `:` (HTTP basic forbids it)',
+    ]);
+  });
+
   it('reports every configuration problem at once', () => {
     expect(
       problemsOf(() =>
