@@ -71,8 +71,11 @@ export class RowReader {
 export class IdBatch {
   readonly #ids = new Set<string>();
   #all = false;
+  readonly #fullReadAbove: number;
 
-  constructor(private readonly fullReadAbove: number) {}
+  constructor(fullReadAbove: number) {
+    this.#fullReadAbove = fullReadAbove;
+  }
 
   add(payload: string): void {
     if (this.#all) return;
@@ -81,7 +84,7 @@ export class IdBatch {
       return;
     }
     this.#ids.add(payload);
-    if (this.#ids.size > this.fullReadAbove) this.markAll();
+    if (this.#ids.size > this.#fullReadAbove) this.markAll();
   }
 
   markAll(): void {
