@@ -10,11 +10,13 @@ import { DEFAULT_INPUT_LIMITS, LIMIT_FLAGS, type InputLimits } from '../manifest
 import { gitEnvironment } from '../git/run.js';
 import { authSecrets, basicUserProblem, type MarathonAuth } from '../marathon/auth.js';
 import { EVENTS_DEFAULTS } from '../marathon/events.js';
-import type { MarathonClientOptions } from '../marathon/options.js';
+import { DEFAULTS as MARATHON_DEFAULTS, type MarathonClientOptions } from '../marathon/options.js';
 import { checkMarathonUrl } from '../marathon/url.js';
 import { STATUS_LIMIT_DEFAULTS, type StatusLimits } from '../status/limits.js';
 import { decoded, redactCredentials, urlSecrets, userinfoOf } from '../secrets/url.js';
 import { installationProblem } from '../model/installation.js';
+import { DEFAULT_PRUNE_BUDGET } from '../prune/budget.js';
+import { DEFAULT_SETTLE_MS } from '../sources/settle.js';
 import { DEFAULT_TRAEFIK_GRAMMAR, TRAEFIK_GRAMMARS, type TraefikGrammar } from '../manifest/types.js';
 
 
@@ -72,7 +74,7 @@ export const MARATHON_OPTIONS: readonly OptionSpec[] = [
   { name: 'marathon-token', type: 'string', env: 'MARACKER_MARATHON_TOKEN', secret: true, description: 'DC/OS token (sent as Authorization: token=...)' },
   { name: 'marathon-ca', type: 'string', env: 'MARACKER_MARATHON_CA', description: 'PEM file of the CA that signed Marathon\'s certificate' },
   { name: 'marathon-insecure-tls', type: 'boolean', env: 'MARACKER_MARATHON_INSECURE_TLS', default: false, description: 'Skip TLS certificate verification (explicit opt-in)' },
-  { name: 'marathon-timeout', type: 'number', env: 'MARACKER_MARATHON_TIMEOUT_MS', default: 10_000, min: 1, description: 'Timeout of each Marathon request, ms' },
+  { name: 'marathon-timeout', type: 'number', env: 'MARACKER_MARATHON_TIMEOUT_MS', default: MARATHON_DEFAULTS.timeoutMs, min: 1, description: 'Timeout of each Marathon request, ms' },
 ];
 
 /** Limits on manifest files: the daemon, `validate` and `plan` read files alike. */
@@ -93,7 +95,7 @@ export const ROW_LIMIT_OPTIONS: readonly OptionSpec[] = [
 export const DAEMON_OPTIONS: readonly OptionSpec[] = [
   ...MARATHON_OPTIONS,
   { name: 'manifests', type: 'string', env: 'MARACKER_MANIFESTS', default: './manifests', description: 'Folder of YAML manifests ("none" disables the folder source)' },
-  { name: 'settle-ms', type: 'number', env: 'MARACKER_SETTLE_MS', default: 250, min: 0, description: 'A manifest rewritten in place is applied once left alone this long, ms (atomic saves apply at once)' },
+  { name: 'settle-ms', type: 'number', env: 'MARACKER_SETTLE_MS', default: DEFAULT_SETTLE_MS, min: 0, description: 'A manifest rewritten in place is applied once left alone this long, ms (atomic saves apply at once)' },
   { name: 'database-url', type: 'string', env: 'MARACKER_DATABASE_URL', envAliases: ['DATABASE_URL'], secret: true, description: 'PostgreSQL URL of the apps table (enables the database source)' },
   { name: 'listen', type: 'string', env: 'MARACKER_LISTEN', default: '127.0.0.1:8090', description: 'Status server address, HOST:PORT' },
   { name: 'status-token', type: 'string', env: 'MARACKER_STATUS_TOKEN', secret: true, description: 'Bearer token required by the status server (all but /healthz)' },
@@ -153,9 +155,9 @@ export const DAEMON_OPTIONS: readonly OptionSpec[] = [
   },
   { name: 'force', type: 'boolean', env: 'MARACKER_FORCE', default: false, description: 'Override deployment locks with force=true instead of waiting' },
   { name: 'prune', type: 'boolean', env: 'MARACKER_PRUNE', default: true, description: 'Delete managed apps no source declares' },
-  { name: 'prune-min-apps', type: 'number', env: 'MARACKER_PRUNE_MIN_APPS', default: 5, min: 0, description: 'Prune guard: deletes always allowed without approval per --prune-window' },
-  { name: 'prune-share', type: 'number', env: 'MARACKER_PRUNE_SHARE', default: 0.1, min: 0, description: 'Prune guard: share of managed apps deletable without approval per --prune-window' },
-  { name: 'prune-window', type: 'number', env: 'MARACKER_PRUNE_WINDOW', default: 3600, min: 1, description: 'Prune guard: the sliding window its budget counts deletions over, seconds (kept in the database across restarts; in memory without one)' },
+  { name: 'prune-min-apps', type: 'number', env: 'MARACKER_PRUNE_MIN_APPS', default: DEFAULT_PRUNE_BUDGET.minApps, min: 0, description: 'Prune guard: deletes always allowed without approval per --prune-window' },
+  { name: 'prune-share', type: 'number', env: 'MARACKER_PRUNE_SHARE', default: DEFAULT_PRUNE_BUDGET.share, min: 0, description: 'Prune guard: share of managed apps deletable without approval per --prune-window' },
+  { name: 'prune-window', type: 'number', env: 'MARACKER_PRUNE_WINDOW', default: DEFAULT_PRUNE_BUDGET.windowMs / 1000, min: 1, description: 'Prune guard: the sliding window its budget counts deletions over, seconds (kept in the database across restarts; in memory without one)' },
   { name: 'allow-mass-prune', type: 'boolean', env: 'MARACKER_ALLOW_MASS_PRUNE', default: false, description: 'Disable the prune guard (every use is logged)' },
   { name: 'traefik', type: 'string', env: 'MARACKER_TRAEFIK', default: DEFAULT_TRAEFIK_GRAMMAR, choices: TRAEFIK_GRAMMARS, description: 'Traefik label grammar that expose generates' },
   ...FILE_LIMIT_OPTIONS,
@@ -228,7 +230,7 @@ export function marathonConfig(v: OptionValues, problems: string[]): DaemonConfi
   }
   return {
     url,
-    timeoutMs: Number(v['marathon-timeout'] ?? 10_000),
+    timeoutMs: Number(v['marathon-timeout'] ?? MARATHON_DEFAULTS.timeoutMs),
     ...(auth ? { auth } : {}),
     ...(v['marathon-ca'] ? { caFile: String(v['marathon-ca']) } : {}),
     insecureTls: v['marathon-insecure-tls'] === true,
@@ -307,7 +309,7 @@ export function buildDaemonConfig(v: OptionValues, cwd: string, env: Env = {}): 
   const config: DaemonConfig = {
     marathon,
     manifests,
-    settleMs: Number(v['settle-ms'] ?? 250),
+    settleMs: Number(v['settle-ms'] ?? DEFAULT_SETTLE_MS),
     databaseUrl,
     listen: parseHostPort(String(v['listen']), '--listen', problems),
     statusToken: (v['status-token'] as string | undefined) ?? null,

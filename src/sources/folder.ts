@@ -25,7 +25,7 @@ import { sameStamp, stampOf, type FileStamp } from './file-stamp.js';
 import { folderSnapshot, type FolderFile } from './folder-snapshot.js';
 import { FolderWatcher, type WatchEvent } from './folder-watcher.js';
 import { readGitRevision, type GitRevisionOptions } from './git.js';
-import { settleDecision, type Activity } from './settle.js';
+import { DEFAULT_SETTLE_MS, settleDecision, type Activity } from './settle.js';
 import { emptySnapshot, snapshotIds, type Source, type SourceChange, type SourceSnapshot } from './source.js';
 
 export interface FolderSourceOptions {
@@ -40,7 +40,7 @@ export interface FolderSourceOptions {
   parser?: InputParser;
   /** Events are collected this long before files are looked at. Default 10 ms. */
   debounceMs?: number;
-  /** A file written in place is read once left alone this long. Default 250 ms. */
+  /** A file written in place is read once left alone this long. Default DEFAULT_SETTLE_MS (250 ms). */
   settleMs?: number;
   /** start() and resync() wait at most this long for files being written. Default 5000 ms. */
   settleWaitMs?: number;
@@ -116,7 +116,7 @@ export class FolderSource implements Source {
       dir: options.dir,
       displayRoot: options.displayRoot ?? options.dir,
       debounceMs: options.debounceMs ?? 10,
-      settleMs: options.settleMs ?? 250,
+      settleMs: options.settleMs ?? DEFAULT_SETTLE_MS,
       settleWaitMs: options.settleWaitMs ?? 5000,
       burstThreshold: options.burstThreshold ?? 100,
       burstQuietMs: options.burstQuietMs ?? 250,

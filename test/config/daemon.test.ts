@@ -2,6 +2,10 @@ import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { configSecrets, DAEMON_OPTIONS, loadDaemonConfig, marathonClientOptions } from '../../src/config/daemon.js';
 import { envSchema } from '../../src/config/env-schema.js';
+import { EVENTS_DEFAULTS } from '../../src/marathon/events.js';
+import { DEFAULTS as MARATHON_DEFAULTS } from '../../src/marathon/options.js';
+import { DEFAULT_PRUNE_BUDGET } from '../../src/prune/budget.js';
+import { DEFAULT_SETTLE_MS } from '../../src/sources/settle.js';
 import { ConfigError } from '../../src/config/options.js';
 
 function problemsOf(fn: () => unknown): string[] {
@@ -30,6 +34,14 @@ describe('loadDaemonConfig', () => {
       traefik: 'v2',
     });
     expect(Object.isFrozen(config.marathon)).toBe(true);
+  });
+
+  it("takes each default from the component it configures: one answer to what it is", () => {
+    const { config } = loadDaemonConfig([], {}, '/');
+    expect(config.pruneGuard).toMatchObject(DEFAULT_PRUNE_BUDGET);
+    expect(config.settleMs).toBe(DEFAULT_SETTLE_MS);
+    expect(config.marathon.timeoutMs).toBe(MARATHON_DEFAULTS.timeoutMs);
+    expect(config.marathon.eventMaxBytes).toBe(EVENTS_DEFAULTS.maxEventBytes);
   });
 
   it('takes the input limits from flags and variables, each with its documented default', () => {
