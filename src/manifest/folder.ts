@@ -23,7 +23,7 @@ import { DEFAULT_INPUT_LIMITS, type InputLimits } from './limits.js';
 import { refusedFile, type ManifestFileResult, type ParseOptions } from './parse.js';
 import { ManifestReader } from './reader.js';
 import type { TranslateOptions } from './types.js';
-import { codeOf } from '../base/errors.js';
+import { codeOf, errorMessage } from '../base/errors.js';
 
 export interface FolderOptions extends TranslateOptions {
   /** How the folder is shown in problems (default: `dir` as given), e.g. "manifests". */
@@ -47,7 +47,7 @@ export interface FolderResult {
 const READ_CONCURRENCY = 32;
 
 function unreadable(dir: string, err: unknown): SourceUnreadableError {
-  const reason = err instanceof Error ? err.message : String(err);
+  const reason = errorMessage(err);
   return new SourceUnreadableError(dir, `cannot read manifests folder ${dir}: ${reason}`, { cause: err });
 }
 

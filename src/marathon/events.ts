@@ -16,7 +16,7 @@ import type { Sleep } from './options.js';
 import { backoffDelay, readRetryBackoff } from '../base/backoff.js';
 import { ROUTES, type Query } from './routes.js';
 import { SseParser, type SseMessage } from './sse.js';
-import { codeOf } from '../base/errors.js';
+import { codeOf, errorMessage } from '../base/errors.js';
 
 export interface EventsOptions {
   /** Only these event types (`event_type=` repeated). Default: all. */
@@ -259,7 +259,7 @@ export class MarathonEventSubscription implements EventSubscription {
     try {
       fn();
     } catch (err) {
-      this.#deps.logger?.warn({ err: err instanceof Error ? err.message : String(err) }, 'marathon events callback threw');
+      this.#deps.logger?.warn({ err: errorMessage(err) }, 'marathon events callback threw');
     }
   }
 }

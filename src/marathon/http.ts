@@ -19,7 +19,7 @@ import {
 } from './errors.js';
 import type { ResolvedOptions } from './options.js';
 import { backoffDelay, readRetryBackoff } from '../base/backoff.js';
-import { codeOf } from '../base/errors.js';
+import { codeOf, errorMessage } from '../base/errors.js';
 import { isRetryableRead } from './retry.js';
 import { withQuery, type Query, type Route } from './routes.js';
 
@@ -280,7 +280,7 @@ export class HttpTransport {
 
   #unknownError(err: unknown, req: HttpRequest): MarathonError {
     // A parse function threw something other than BodyShapeError: treat the body as unusable.
-    return new MarathonBadBodyError({ ...this.#fields(req), reason: err instanceof Error ? err.message : String(err), cause: err });
+    return new MarathonBadBodyError({ ...this.#fields(req), reason: errorMessage(err), cause: err });
   }
 
   #report(req: HttpRequest, attempt: number, started: number, status: number | undefined, error?: MarathonError): void {

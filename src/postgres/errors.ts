@@ -2,7 +2,7 @@
 // server). Each has a stable code (MRK_DB_*, each with its meaning in ERROR_CODES,
 // src/base/errors.ts); callers match on `code`, never on the message.
 
-import { MarackerError } from '../base/errors.js';
+import { errorMessage, MarackerError } from '../base/errors.js';
 
 export class DatabaseTimeoutError extends MarackerError {
   /** What was waited for, e.g. "leadership check". */
@@ -19,7 +19,7 @@ export class MigrationError extends MarackerError {
   readonly version: number;
   readonly migration: string;
   constructor(version: number, migration: string, cause: unknown) {
-    const reason = cause instanceof Error ? cause.message : String(cause);
+    const reason = errorMessage(cause);
     super('MRK_DB_MIGRATION_FAILED', `migration ${version} (${migration}) failed and was rolled back: ${reason}`, { cause });
     this.version = version;
     this.migration = migration;

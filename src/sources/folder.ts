@@ -27,6 +27,7 @@ import { FolderWatcher, type WatchEvent } from './folder-watcher.js';
 import { readGitRevision, type GitRevisionOptions } from './git.js';
 import { DEFAULT_SETTLE_MS, settleDecision, type Activity } from './settle.js';
 import { emptySnapshot, snapshotIds, type Source, type SourceChange, type SourceSnapshot } from './source.js';
+import { errorMessage } from '../base/errors.js';
 
 export interface FolderSourceOptions {
   /** Absolute path of the manifests folder. */
@@ -264,7 +265,7 @@ export class FolderSource implements Source {
     try {
       rels = await listManifestFiles(this.#o.dir);
     } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
+      const message = errorMessage(err);
       const wasUnknown = this.#snapshot.state === 'Unknown';
       this.#snapshot = { ...emptySnapshot('folder', 'Unknown', { message }), lastKnownIds: snapshotIds(this.#snapshot), ...this.#meta() };
       if (!wasUnknown) this.#log.error({ dir: this.#o.dir, err: message }, 'manifests folder cannot be read: source unknown, nothing it declares will be deleted');

@@ -3,7 +3,7 @@
 // with its HTTP status; clients match on the code. A refusal the daemon explains (MRK_NOT_LEADER,
 // MRK_PRUNE_EPISODE_STALE) is sent with its own code.
 
-import { MarackerError, type MarackerCode } from '../base/errors.js';
+import { errorMessage, MarackerError, type MarackerCode } from '../base/errors.js';
 
 /** The body of every error answer of the status API, whoever answers (a route, or the HTTP parser's refusals). */
 export function errorBody(code: MarackerCode, message: string): { error: { code: MarackerCode; message: string } } {
@@ -28,7 +28,7 @@ export class StatusListenError extends MarackerError {
   readonly port: number;
 
   constructor(host: string, port: number, cause: unknown) {
-    const reason = cause instanceof Error ? cause.message : String(cause);
+    const reason = errorMessage(cause);
     super('MRK_STATUS_LISTEN', `status server cannot listen on ${host}:${port}: ${reason}`, { cause });
     this.host = host;
     this.port = port;

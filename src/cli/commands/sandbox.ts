@@ -8,7 +8,7 @@ import { SandboxError } from '../../sandbox/errors.js';
 import { startSandbox, type SandboxOptions } from '../../sandbox/sandbox.js';
 import type { CliIO, Command } from '../command.js';
 import { untilSignal } from '../signals.js';
-import { codeOf } from '../../base/errors.js';
+import { codeOf, errorMessage } from '../../base/errors.js';
 
 const options: readonly OptionSpec[] = [
   { name: 'listen', type: 'string', env: 'MARACKER_SANDBOX_LISTEN', default: '127.0.0.1:8080', description: 'HOST:PORT to serve the Marathon API on (port 0 picks a free one)' },
@@ -63,7 +63,7 @@ export async function runSandbox(args: readonly string[], io: CliIO, stop: () =>
     // a bad seed file or a port in use is the operator's to fix: one line, exit code 1
     const code = codeOf(err);
     if (err instanceof SandboxError || code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
-      io.stderr.write(`maracker sandbox: ${err instanceof Error ? err.message : String(err)}\n`);
+      io.stderr.write(`maracker sandbox: ${errorMessage(err)}\n`);
       return 1;
     }
     throw err;
