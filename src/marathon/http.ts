@@ -20,6 +20,7 @@ import {
 import type { ResolvedOptions } from './options.js';
 import { backoffDelay, readRetryBackoff } from '../base/backoff.js';
 import { codeOf, errorMessage } from '../base/errors.js';
+import { isTimeoutCode, isTlsCode } from '../net/system-codes.js';
 import { isRetryableRead } from './retry.js';
 import { withQuery, type Query, type Route } from './routes.js';
 
@@ -60,9 +61,7 @@ interface Raw {
 }
 
 const REDIRECTS = new Set([301, 302, 307, 308]);
-const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT', 'ETIMEDOUT']);
 const CLOSED_CODES = new Set(['UND_ERR_DESTROYED', 'UND_ERR_CLOSED']);
-const TLS_CODE = /^(ERR_TLS_|ERR_SSL_|ERR_OSSL_|CERT_|UNABLE_TO_|DEPTH_ZERO_|SELF_SIGNED_|HOSTNAME_MISMATCH|EPROTO)/;
 
 export class HttpTransport {
   readonly #dispatcher: Dispatcher;
@@ -312,10 +311,10 @@ export function leaderBaseFrom(location: URL, requestPath: string): string {
 function transportError(err: unknown, fields: RequestFields, timedOut: boolean, timeoutMs: number, aborted: boolean): MarathonError {
   if (err instanceof MarathonError) return err;
   const code = codeOf(err);
-  if (timedOut || (code !== undefined && TIMEOUT_CODES.has(code))) {
+  if (timedOut || isTimeoutCode(code)) {
     return new MarathonTimeoutError({ ...fields, timeoutMs, cause: err });
   }
   if (aborted || (code !== undefined && CLOSED_CODES.has(code))) return new MarathonClientClosedError({ ...fields, cause: err });
-  if (code !== undefined && TLS_CODE.test(code)) return new MarathonTlsError({ ...fields, systemCode: code, cause: err });
+  if (isTlsCode(code)) return new MarathonTlsError({ ...fields, systemCode: code, cause: err });
   return new MarathonConnectionError({ ...fields, systemCode: code, cause: err });
 }
