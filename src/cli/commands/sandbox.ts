@@ -2,6 +2,7 @@
 // for tests and for benchmarks. Runs until SIGINT/SIGTERM, then kills every task process it
 // started and exits 0.
 
+import { parseHostPort } from '../../config/daemon.js';
 import { parseOptions, ConfigError, type OptionSpec } from '../../config/options.js';
 import { createLogger } from '../../base/log.js';
 import { SandboxError } from '../../sandbox/errors.js';
@@ -25,11 +26,12 @@ const options: readonly OptionSpec[] = [
 /** Environment variables --exec tasks inherit from the sandbox's own environment. */
 const INHERITED_ENV = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TMPDIR', 'USER', 'LOGNAME', 'SHELL', 'TZ'];
 
+/** --listen, read as the daemon reads its own (`parseHostPort`). */
 export function parseListen(value: string): { host: string; port: number } {
-  const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d+)$/.exec(value);
-  const port = m ? Number(m[3]) : NaN;
-  if (!m || !(port >= 0 && port <= 65535)) throw new ConfigError([`--listen: expected HOST:PORT, got "${value}"`]);
-  return { host: (m[1] ?? m[2]) as string, port };
+  const problems: string[] = [];
+  const at = parseHostPort(value, '--listen', problems);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return at;
 }
 
 /** Runs the sandbox until `stop` settles; resolves to the exit code. */
