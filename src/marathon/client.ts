@@ -19,6 +19,7 @@ import { MarathonEventSubscription, type EventSubscription, type EventsOptions }
 import { HttpTransport } from './http.js';
 import { resolveOptions, type MarathonClientOptions, type ResolvedOptions } from './options.js';
 import { appPath, appRestartPath, canonicalAppId, deploymentPath, ROUTES, type Query } from './routes.js';
+import { checkInteger } from '../base/options.js';
 
 export type AppEmbed =
   | 'apps.tasks'
@@ -112,9 +113,7 @@ export class MarathonClient {
   /** PUT /v2/apps/{id} with only `{instances}` (a partial update): scales without restarting tasks. */
   async scaleApp(id: string, instances: number, opts: ForceOption = {}): Promise<DeploymentRef> {
     const appId = canonicalAppId(id);
-    if (!Number.isInteger(instances) || instances < 0) {
-      throw new TypeError(`Expected \`instances\` to be a number from 0 and up, got \`${String(instances)}\``);
-    }
+    checkInteger('instances', instances, 0);
     return this.#http.call(
       { method: 'PUT', path: appPath(appId), query: forceQuery(opts), body: { instances }, route: ROUTES.app, appId },
       (res) => readDeploymentRef(res.text, res.headers),

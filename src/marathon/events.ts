@@ -17,6 +17,7 @@ import { backoffDelay, readRetryBackoff } from '../base/backoff.js';
 import { ROUTES, type Query } from './routes.js';
 import { SseParser, type SseMessage } from './sse.js';
 import { codeOf, errorMessage } from '../base/errors.js';
+import { checkInteger } from '../base/options.js';
 
 export interface EventsOptions {
   /** Only these event types (`event_type=` repeated). Default: all. */
@@ -76,15 +77,9 @@ export function checkEventsOptions(opts: EventsOptions): void {
     if (typeof opts[name] !== 'function') throw new TypeError(`Expected \`${name}\` to be a function, got \`${typeof opts[name]}\``);
   }
   for (const name of ['idleTimeoutMs', 'reconnectBaseDelayMs', 'reconnectMaxDelayMs'] as const) {
-    const v = opts[name];
-    if (v !== undefined && (typeof v !== 'number' || !Number.isInteger(v) || v < 0)) {
-      throw new TypeError(`Expected \`${name}\` to be a number from 0 and up, got \`${String(v)}\``);
-    }
+    if (opts[name] !== undefined) checkInteger(name, opts[name], 0);
   }
-  const max = opts.maxEventBytes;
-  if (max !== undefined && (typeof max !== 'number' || !Number.isInteger(max) || max < 1)) {
-    throw new TypeError(`Expected \`maxEventBytes\` to be an integer from 1 and up, got \`${String(max)}\``);
-  }
+  if (opts.maxEventBytes !== undefined) checkInteger('maxEventBytes', opts.maxEventBytes, 1);
   if (opts.eventTypes !== undefined && (!Array.isArray(opts.eventTypes) || opts.eventTypes.some((t) => typeof t !== 'string' || t === ''))) {
     throw new TypeError('Expected `eventTypes` to be an array of non-empty strings');
   }

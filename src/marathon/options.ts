@@ -4,6 +4,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Dispatcher } from 'undici';
 import type { Logger } from '../base/log.js';
+import { integerOption } from '../base/options.js';
 import { basicUserProblem, loadCa, type MarathonAuth } from './auth.js';
 import type { MarathonError } from './errors.js';
 import { checkMarathonUrl } from './url.js';
@@ -100,11 +101,11 @@ export function resolveOptions(options: MarathonClientOptions): ResolvedOptions 
   const url = checkMarathonUrl(options.url);
   if (!url.ok) throw new TypeError(`\`url\`: ${url.problem}`);
   const baseUrl = url.baseUrl;
-  const timeoutMs = intFrom('timeoutMs', options.timeoutMs, DEFAULTS.timeoutMs, 1);
-  const readAttempts = intFrom('readAttempts', options.readAttempts, DEFAULTS.readAttempts, 1);
-  const retryBaseDelayMs = intFrom('retryBaseDelayMs', options.retryBaseDelayMs, DEFAULTS.retryBaseDelayMs, 0);
-  const retryMaxDelayMs = intFrom('retryMaxDelayMs', options.retryMaxDelayMs, DEFAULTS.retryMaxDelayMs, 0);
-  const maxRedirects = intFrom('maxRedirects', options.maxRedirects, DEFAULTS.maxRedirects, 0);
+  const timeoutMs = integerOption('timeoutMs', options.timeoutMs, DEFAULTS.timeoutMs, 1);
+  const readAttempts = integerOption('readAttempts', options.readAttempts, DEFAULTS.readAttempts, 1);
+  const retryBaseDelayMs = integerOption('retryBaseDelayMs', options.retryBaseDelayMs, DEFAULTS.retryBaseDelayMs, 0);
+  const retryMaxDelayMs = integerOption('retryMaxDelayMs', options.retryMaxDelayMs, DEFAULTS.retryMaxDelayMs, 0);
+  const maxRedirects = integerOption('maxRedirects', options.maxRedirects, DEFAULTS.maxRedirects, 0);
   if (retryMaxDelayMs < retryBaseDelayMs) {
     throw new TypeError(
       `Expected \`retryMaxDelayMs\` to be at least \`retryBaseDelayMs\` (${retryBaseDelayMs}), got \`${retryMaxDelayMs}\``,
@@ -148,14 +149,6 @@ export function resolveOptions(options: MarathonClientOptions): ResolvedOptions 
     random: options.random ?? Math.random,
     userAgent,
   });
-}
-
-function intFrom(name: string, value: unknown, fallback: number, min: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
-    throw new TypeError(`Expected \`${name}\` to be a number from ${min} and up, got \`${String(value)}\``);
-  }
-  return value;
 }
 
 function checkAuth(auth: unknown): void {

@@ -8,6 +8,7 @@
 
 import type pg from 'pg';
 import { ALL_PAYLOAD, SCHEMA } from '../postgres/names.js';
+import { checkInteger } from '../base/options.js';
 
 export interface AppRow {
   id: string;
@@ -37,10 +38,8 @@ export class RowReader {
 
   constructor(pool: pg.Pool, options: { chunkSize?: number; maxRowBytes: number }) {
     const chunk = options.chunkSize ?? 1_000;
-    if (!Number.isInteger(chunk) || chunk < 1) throw new TypeError(`Expected \`chunkSize\` to be an integer from 1 and up, got \`${chunk}\``);
-    if (!Number.isInteger(options.maxRowBytes) || options.maxRowBytes < 1) {
-      throw new TypeError(`Expected \`maxRowBytes\` to be an integer from 1 and up, got \`${options.maxRowBytes}\``);
-    }
+    checkInteger('chunkSize', chunk, 1);
+    checkInteger('maxRowBytes', options.maxRowBytes, 1);
     this.#pool = pool;
     this.#chunkSize = chunk;
     this.#maxRowBytes = options.maxRowBytes;

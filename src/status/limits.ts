@@ -12,6 +12,7 @@ import type { Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { MarackerCode } from '../base/errors.js';
 import { errorBody } from './errors.js';
+import { checkInteger } from '../base/options.js';
 
 export interface StatusLimits {
   /** The request head (request line and headers) must arrive within this. Default 10000 ms. */
@@ -48,16 +49,12 @@ export const STATUS_LIMIT_DEFAULTS: Readonly<Omit<StatusLimits, 'checkIntervalMs
 /** Fills the defaults and checks every value, naming the first wrong one. */
 export function resolveLimits(given: Partial<StatusLimits> = {}): StatusLimits {
   const merged = { ...STATUS_LIMIT_DEFAULTS, ...stripUndefined(given) };
-  for (const [name, value] of Object.entries(merged)) {
-    if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-      throw new TypeError(`Expected \`${name}\` to be an integer from 1 and up, got \`${String(value)}\``);
-    }
-  }
+  for (const [name, value] of Object.entries(merged)) checkInteger(name, value, 1);
   if (merged.requestTimeoutMs < merged.headersTimeoutMs) {
     throw new TypeError(`Expected \`requestTimeoutMs\` (${merged.requestTimeoutMs}) to be at least \`headersTimeoutMs\` (${merged.headersTimeoutMs})`);
   }
   const checkIntervalMs = given.checkIntervalMs ?? Math.max(1, Math.min(1000, Math.floor(merged.headersTimeoutMs / 10)));
-  if (!Number.isInteger(checkIntervalMs) || checkIntervalMs < 1) throw new TypeError(`Expected \`checkIntervalMs\` to be an integer from 1 and up, got \`${checkIntervalMs}\``);
+  checkInteger('checkIntervalMs', checkIntervalMs, 1);
   return { ...merged, checkIntervalMs };
 }
 

@@ -23,12 +23,12 @@ describe('MarathonClient options', () => {
   });
 
   it.each([
-    [{ timeoutMs: 0 }, 'Expected `timeoutMs` to be a number from 1 and up, got `0`'],
-    [{ timeoutMs: 1.5 }, 'Expected `timeoutMs` to be a number from 1 and up, got `1.5`'],
-    [{ readAttempts: 0 }, 'Expected `readAttempts` to be a number from 1 and up, got `0`'],
-    [{ retryBaseDelayMs: -1 }, 'Expected `retryBaseDelayMs` to be a number from 0 and up, got `-1`'],
+    [{ timeoutMs: 0 }, 'Expected `timeoutMs` to be an integer from 1 and up, got `0`'],
+    [{ timeoutMs: 1.5 }, 'Expected `timeoutMs` to be an integer from 1 and up, got `1.5`'],
+    [{ readAttempts: 0 }, 'Expected `readAttempts` to be an integer from 1 and up, got `0`'],
+    [{ retryBaseDelayMs: -1 }, 'Expected `retryBaseDelayMs` to be an integer from 0 and up, got `-1`'],
     [{ retryBaseDelayMs: 500, retryMaxDelayMs: 100 }, 'Expected `retryMaxDelayMs` to be at least `retryBaseDelayMs` (500), got `100`'],
-    [{ maxRedirects: -1 }, 'Expected `maxRedirects` to be a number from 0 and up, got `-1`'],
+    [{ maxRedirects: -1 }, 'Expected `maxRedirects` to be an integer from 0 and up, got `-1`'],
     [{ url: '' }, '`url`: expected an http(s) URL, got ""'],
     [{ url: 'marathon:8080' }, '`url`: expected an http(s) URL, got "marathon:8080"'],
     [{ url: 'ftp://marathon.test' }, '`url`: expected an http(s) URL, got "ftp://marathon.test"'],
