@@ -3,6 +3,7 @@
 
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Dispatcher } from 'undici';
+import { BACKOFF } from '../base/backoff.js';
 import type { Logger } from '../base/log.js';
 import { integerOption } from '../base/options.js';
 import { basicUserProblem, loadCa, type MarathonAuth } from './auth.js';
@@ -80,8 +81,8 @@ export interface ResolvedOptions {
 export const DEFAULTS = {
   timeoutMs: 10_000,
   readAttempts: 3,
-  retryBaseDelayMs: 250,
-  retryMaxDelayMs: 5_000,
+  retryBaseDelayMs: BACKOFF.read.baseMs,
+  retryMaxDelayMs: BACKOFF.read.maxMs,
   maxRedirects: 3,
   userAgent: 'maracker',
 } as const;

@@ -3,6 +3,7 @@
 
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Dispatcher } from 'undici';
+import { BACKOFF } from '../base/backoff.js';
 import type { Logger } from '../base/log.js';
 import { integerOption } from '../base/options.js';
 import type { RegistryCredential } from './credentials.js';
@@ -98,8 +99,8 @@ export interface ResolvedRegistryOptions {
 export const REGISTRY_DEFAULTS = {
   timeoutMs: 10_000,
   readAttempts: 3,
-  retryBaseDelayMs: 250,
-  retryMaxDelayMs: 5_000,
+  retryBaseDelayMs: BACKOFF.read.baseMs,
+  retryMaxDelayMs: BACKOFF.read.maxMs,
   tagTtlMs: 60_000,
   cacheEntries: 1_000,
   maxManifestBytes: 4 * 1024 * 1024,
