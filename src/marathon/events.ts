@@ -9,7 +9,7 @@
 
 import type { Logger } from '../base/log.js';
 import type { MarathonEvent } from '../model/marathon.js';
-import { isObject } from './body.js';
+import { isObject } from '../model/json.js';
 import { MarathonBadBodyError, MarathonError, MarathonEventTooLargeError } from './errors.js';
 import type { HttpTransport } from './http.js';
 import type { Sleep } from './options.js';

@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Env } from '../base/env.js';
 import { RegistryCredentialsError } from './errors.js';
-import { isObject } from './json.js';
+import { isObject } from '../model/json.js';
 import { normaliseRegistryKey } from './reference.js';
 import { codeOf } from '../base/errors.js';
 

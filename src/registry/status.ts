@@ -13,7 +13,7 @@ import {
   type RegistryError,
   type RegistryErrorFields,
 } from './errors.js';
-import { isObject } from './json.js';
+import { isObject } from '../model/json.js';
 
 const MAX_SERVER_MESSAGE = 200;
 
