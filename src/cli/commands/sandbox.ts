@@ -4,12 +4,12 @@
 
 import { parseHostPort } from '../../config/daemon.js';
 import { parseOptions, ConfigError, type OptionSpec } from '../../config/options.js';
+import { codeOf, errorMessage } from '../../base/errors.js';
 import { createLogger } from '../../base/log.js';
 import { SandboxError } from '../../sandbox/errors.js';
 import { startSandbox, type SandboxOptions } from '../../sandbox/sandbox.js';
 import type { CliIO, Command } from '../command.js';
 import { untilSignal } from '../signals.js';
-import { codeOf, errorMessage } from '../../base/errors.js';
 
 const options: readonly OptionSpec[] = [
   { name: 'listen', type: 'string', env: 'MARACKER_SANDBOX_LISTEN', default: '127.0.0.1:8080', description: 'HOST:PORT to serve the Marathon API on (port 0 picks a free one)' },
