@@ -2,12 +2,11 @@
 // /healthz answer within a second even when Marathon and the database are down), then the
 // Marathon client, the sources and the controller.
 
-import { configSecrets, type DaemonConfig } from '../config/daemon.js';
+import { configSecrets, marathonClientOptions, type DaemonConfig } from '../config/daemon.js';
 import { derivedInstallation } from '../config/installation.js';
 import { MarackerError } from '../base/errors.js';
 import { createLogger, type Logger } from '../base/log.js';
 import { INLINE_PARSER, type InputParser } from '../manifest/input-parser.js';
-import type { MarathonAuth } from '../marathon/auth.js';
 import { MarathonClient } from '../marathon/client.js';
 import { createScrubber } from '../secrets/scrubber.js';
 import type { Installation } from '../model/installation.js';
@@ -73,12 +72,6 @@ function resolveInstallation(config: DaemonConfig, extras: DaemonExtras, logger:
   return derived;
 }
 
-function clientAuth(config: DaemonConfig): MarathonAuth | undefined {
-  const a = config.marathon.auth;
-  if (!a) return undefined;
-  return a.kind === 'token' ? { token: a.token } : { username: a.username, password: a.password };
-}
-
 export async function startDaemon(config: DaemonConfig, extras: DaemonExtras = {}): Promise<Daemon> {
   // Secrets leave by no door: logs, status records (and so app_status and metrics), HTTP replies.
   const scrubber = createScrubber(configSecrets(config));
@@ -106,11 +99,7 @@ export async function startDaemon(config: DaemonConfig, extras: DaemonExtras = {
   });
 
   const marathon = new MarathonClient({
-    url: config.marathon.url,
-    timeoutMs: config.marathon.timeoutMs,
-    ...(clientAuth(config) ? { auth: clientAuth(config) as MarathonAuth } : {}),
-    ...(config.marathon.caFile ? { ca: config.marathon.caFile } : {}),
-    insecureTls: config.marathon.insecureTls,
+    ...marathonClientOptions(config.marathon),
     logger: logger.child({ component: 'marathon' }),
     onRequest: metrics.recordMarathonRequest,
     // Names this daemon in Marathon's access log (and in the sandbox's request log).

@@ -27,11 +27,13 @@ export const BACKOFF = Object.freeze({
   database: Object.freeze({ baseMs: 250, maxMs: 10_000, factor: 2, jitter: 0.2 }),
   /** Setting up against PostgreSQL (migration, reading the prune history): 500 ms to 30 s. */
   databaseSetup: Object.freeze({ baseMs: 500, maxMs: 30_000, factor: 2, jitter: 0.2 }),
+  /** An idempotent network read (Marathon, an image registry): 250 ms to 5 s, equal jitter; both clients' defaults. */
+  read: Object.freeze({ baseMs: 250, maxMs: 5_000, factor: 2, jitter: 0.5 }),
 }) satisfies Record<string, Readonly<BackoffOptions>>;
 
 /** The network reads' policy from their two settings (equal jitter). */
 export function readRetryBackoff(baseMs: number, maxMs: number): BackoffOptions {
-  return { baseMs, maxMs, factor: 2, jitter: 0.5 };
+  return { ...BACKOFF.read, baseMs, maxMs };
 }
 
 export function checkBackoffOptions(o: BackoffOptions): BackoffOptions {

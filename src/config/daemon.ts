@@ -8,15 +8,18 @@ import { ConfigError, parseOptions, type OptionSpec, type OptionValues } from '.
 import type { Env } from '../base/env.js';
 import { DEFAULT_INPUT_LIMITS, LIMIT_FLAGS, type InputLimits } from '../manifest/limits.js';
 import { gitEnvironment } from '../git/run.js';
+import { authSecrets, basicUserProblem, type MarathonAuth } from '../marathon/auth.js';
 import { EVENTS_DEFAULTS } from '../marathon/events.js';
+import { DEFAULTS as MARATHON_DEFAULTS, type MarathonClientOptions } from '../marathon/options.js';
+import { checkMarathonUrl } from '../marathon/url.js';
 import { STATUS_LIMIT_DEFAULTS, type StatusLimits } from '../status/limits.js';
-import { redactCredentials, urlSecrets } from '../secrets/url.js';
+import { decoded, redactCredentials, urlSecrets, userinfoOf } from '../secrets/url.js';
 import { installationProblem } from '../model/installation.js';
+import { DEFAULT_PRUNE_BUDGET } from '../prune/budget.js';
+import { DEFAULT_SETTLE_MS } from '../sources/settle.js';
 import { DEFAULT_TRAEFIK_GRAMMAR, TRAEFIK_GRAMMARS, type TraefikGrammar } from '../manifest/types.js';
 import { LOG_FORMATS, type LogFormat } from '../base/log.js';
 
-
-export type MarathonAuth = { kind: 'basic'; username: string; password: string } | { kind: 'token'; token: string };
 
 export interface DaemonConfig {
   marathon: {
@@ -74,7 +77,7 @@ export const MARATHON_OPTIONS: readonly OptionSpec[] = [
   { name: 'marathon-token', type: 'string', env: 'MARACKER_MARATHON_TOKEN', secret: true, description: 'DC/OS token (sent as Authorization: token=...)' },
   { name: 'marathon-ca', type: 'string', env: 'MARACKER_MARATHON_CA', description: 'PEM file of the CA that signed Marathon\'s certificate' },
   { name: 'marathon-insecure-tls', type: 'boolean', env: 'MARACKER_MARATHON_INSECURE_TLS', default: false, description: 'Skip TLS certificate verification (explicit opt-in)' },
-  { name: 'marathon-timeout', type: 'number', env: 'MARACKER_MARATHON_TIMEOUT_MS', default: 10_000, min: 1, description: 'Timeout of each Marathon request, ms' },
+  { name: 'marathon-timeout', type: 'number', env: 'MARACKER_MARATHON_TIMEOUT_MS', default: MARATHON_DEFAULTS.timeoutMs, min: 1, description: 'Timeout of each Marathon request, ms' },
 ];
 
 /** Limits on manifest files: the daemon, `validate` and `plan` read files alike. */
@@ -95,7 +98,7 @@ export const ROW_LIMIT_OPTIONS: readonly OptionSpec[] = [
 export const DAEMON_OPTIONS: readonly OptionSpec[] = [
   ...MARATHON_OPTIONS,
   { name: 'manifests', type: 'string', env: 'MARACKER_MANIFESTS', default: './manifests', description: 'Folder of YAML manifests ("none" disables the folder source)' },
-  { name: 'settle-ms', type: 'number', env: 'MARACKER_SETTLE_MS', default: 250, min: 0, description: 'A manifest rewritten in place is applied once left alone this long, ms (atomic saves apply at once)' },
+  { name: 'settle-ms', type: 'number', env: 'MARACKER_SETTLE_MS', default: DEFAULT_SETTLE_MS, min: 0, description: 'A manifest rewritten in place is applied once left alone this long, ms (atomic saves apply at once)' },
   { name: 'database-url', type: 'string', env: 'MARACKER_DATABASE_URL', envAliases: ['DATABASE_URL'], secret: true, description: 'PostgreSQL URL of the apps table (enables the database source)' },
   { name: 'listen', type: 'string', env: 'MARACKER_LISTEN', default: '127.0.0.1:8090', description: 'Status server address, HOST:PORT' },
   { name: 'status-token', type: 'string', env: 'MARACKER_STATUS_TOKEN', secret: true, description: 'Bearer token required by the status server (all but /healthz)' },
@@ -155,9 +158,9 @@ export const DAEMON_OPTIONS: readonly OptionSpec[] = [
   },
   { name: 'force', type: 'boolean', env: 'MARACKER_FORCE', default: false, description: 'Override deployment locks with force=true instead of waiting' },
   { name: 'prune', type: 'boolean', env: 'MARACKER_PRUNE', default: true, description: 'Delete managed apps no source declares' },
-  { name: 'prune-min-apps', type: 'number', env: 'MARACKER_PRUNE_MIN_APPS', default: 5, min: 0, description: 'Prune guard: deletes always allowed without approval per --prune-window' },
-  { name: 'prune-share', type: 'number', env: 'MARACKER_PRUNE_SHARE', default: 0.1, min: 0, description: 'Prune guard: share of managed apps deletable without approval per --prune-window' },
-  { name: 'prune-window', type: 'number', env: 'MARACKER_PRUNE_WINDOW', default: 3600, min: 1, description: 'Prune guard: the sliding window its budget counts deletions over, seconds (kept in the database across restarts; in memory without one)' },
+  { name: 'prune-min-apps', type: 'number', env: 'MARACKER_PRUNE_MIN_APPS', default: DEFAULT_PRUNE_BUDGET.minApps, min: 0, description: 'Prune guard: deletes always allowed without approval per --prune-window' },
+  { name: 'prune-share', type: 'number', env: 'MARACKER_PRUNE_SHARE', default: DEFAULT_PRUNE_BUDGET.share, min: 0, description: 'Prune guard: share of managed apps deletable without approval per --prune-window' },
+  { name: 'prune-window', type: 'number', env: 'MARACKER_PRUNE_WINDOW', default: DEFAULT_PRUNE_BUDGET.windowMs / 1000, min: 1, description: 'Prune guard: the sliding window its budget counts deletions over, seconds (kept in the database across restarts; in memory without one)' },
   { name: 'allow-mass-prune', type: 'boolean', env: 'MARACKER_ALLOW_MASS_PRUNE', default: false, description: 'Disable the prune guard (every use is logged)' },
   { name: 'traefik', type: 'string', env: 'MARACKER_TRAEFIK', default: DEFAULT_TRAEFIK_GRAMMAR, choices: TRAEFIK_GRAMMARS, description: 'Traefik label grammar that expose generates' },
   ...FILE_LIMIT_OPTIONS,
@@ -185,71 +188,69 @@ export function parseHostPort(raw: string, what: string, problems: string[]): { 
 }
 
 /**
- * Checks a URL without ever echoing its credentials: what is shown of it has its userinfo
- * blanked by a redaction that needs no URL parser (a password with an unencoded `/` is what
- * makes `new URL` fail in the first place). With `credentials: 'refuse'` any userinfo is a
- * problem; with 'allow' it must be what a URL parser reads, or the database driver would
- * connect with a fragment of the password as host or port.
+ * Checks the database URL without ever echoing its credentials: what is shown of it has its
+ * userinfo blanked by a redaction that needs no URL parser (a password with an unencoded `/`
+ * is what makes `new URL` fail in the first place). Its userinfo must be what a URL parser
+ * reads, or the database driver would connect with a fragment of the password as host or port.
  */
-function checkUrl(raw: string, what: string, protocols: string[], credentials: 'refuse' | 'allow', problems: string[]): string {
+function checkDatabaseUrl(raw: string, problems: string[]): void {
+  const what = '--database-url';
   const shown = redactCredentials(raw);
   let u: URL;
   try {
     u = new URL(raw);
   } catch {
     problems.push(`${what}: not a URL: "${shown}"${urlSecrets(raw).length > 0 ? ' (percent-encode / ? # in a password, e.g. / as %2F)' : ''}`);
-    return raw;
+    return;
   }
-  if (!protocols.includes(u.protocol)) problems.push(`${what}: expected a ${protocols.join(' or ')} URL, got "${u.protocol}"`);
-  const written = userinfo(raw);
-  if (credentials === 'refuse') {
-    if (u.username || u.password || written !== undefined) problems.push(`${what}: put credentials in the dedicated options, not in the URL`);
-  } else if (written !== undefined) {
+  if (u.protocol !== 'postgres:' && u.protocol !== 'postgresql:') problems.push(`${what}: expected a postgres: or postgresql: URL, got "${u.protocol}"`);
+  const written = userinfoOf(raw);
+  if (written !== undefined) {
     const colon = written.indexOf(':');
     const [user, password] = colon < 0 ? [written, ''] : [written.slice(0, colon), written.slice(colon + 1)];
     if (decoded(user) !== decoded(u.username) || decoded(password) !== decoded(u.password)) {
       problems.push(`${what}: the credentials are not where a URL parser reads them: percent-encode / ? # in the password (e.g. / as %2F): "${shown}"`);
     }
   }
-  return raw.replace(/\/+$/, '');
-}
-
-/** The userinfo as written: between `scheme://` and the last `@` (see src/secrets/url.ts). */
-function userinfo(raw: string): string | undefined {
-  const rest = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\/(.*)$/s.exec(raw)?.[1];
-  const at = rest?.lastIndexOf('@') ?? -1;
-  return rest === undefined || at < 0 ? undefined : rest.slice(0, at);
-}
-
-function decoded(s: string): string {
-  try {
-    return decodeURIComponent(s);
-  } catch {
-    return s;
-  }
 }
 
 /** Builds the Marathon part of the config; shared by `run`, `up` and `plan`. */
 export function marathonConfig(v: OptionValues, problems: string[]): DaemonConfig['marathon'] {
-  const url = checkUrl(String(v['marathon']), '--marathon', ['http:', 'https:'], 'refuse', problems);
+  const raw = String(v['marathon']);
+  const checked = checkMarathonUrl(raw);
+  if (!checked.ok) problems.push(`--marathon: ${checked.problem}`);
+  const url = checked.ok ? checked.url : raw;
   const user = v['marathon-user'] as string | undefined;
   const password = v['marathon-password'] as string | undefined;
   const token = v['marathon-token'] as string | undefined;
   let auth: MarathonAuth | undefined;
   if (token && (user || password)) problems.push('--marathon-token and --marathon-user/--marathon-password are exclusive: choose one authentication');
-  else if (token) auth = { kind: 'token', token };
+  else if (token) auth = { token };
   else if (user !== undefined || password !== undefined) {
+    const userProblem = user ? basicUserProblem(user) : undefined;
     if (!user || password === undefined) problems.push('--marathon-user and --marathon-password go together');
-    else auth = { kind: 'basic', username: user, password };
+    else if (userProblem !== undefined) problems.push(`--marathon-user: ${userProblem}`);
+    else auth = { username: user, password };
   }
   return {
     url,
-    timeoutMs: Number(v['marathon-timeout'] ?? 10_000),
+    timeoutMs: Number(v['marathon-timeout'] ?? MARATHON_DEFAULTS.timeoutMs),
     ...(auth ? { auth } : {}),
     ...(v['marathon-ca'] ? { caFile: String(v['marathon-ca']) } : {}),
     insecureTls: v['marathon-insecure-tls'] === true,
     events: v['events'] !== false,
     eventMaxBytes: Number(v['event-max-bytes'] ?? EVENTS_DEFAULTS.maxEventBytes),
+  };
+}
+
+/** The Marathon client's options of a configuration (the daemon and `plan` add their own hooks). */
+export function marathonClientOptions(m: DaemonConfig['marathon']): MarathonClientOptions {
+  return {
+    url: m.url,
+    timeoutMs: m.timeoutMs,
+    ...(m.auth ? { auth: m.auth } : {}),
+    ...(m.caFile ? { ca: m.caFile } : {}),
+    insecureTls: m.insecureTls,
   };
 }
 
@@ -283,7 +284,7 @@ export function buildDaemonConfig(v: OptionValues, cwd: string, env: Env = {}): 
   const manifestsRaw = String(v['manifests'] ?? 'none');
   const manifests = manifestsRaw === 'none' ? null : isAbsolute(manifestsRaw) ? manifestsRaw : resolve(cwd, manifestsRaw);
   const databaseUrl = (v['database-url'] as string | undefined) ?? null;
-  if (databaseUrl !== null) checkUrl(databaseUrl, '--database-url', ['postgres:', 'postgresql:'], 'allow', problems);
+  if (databaseUrl !== null) checkDatabaseUrl(databaseUrl, problems);
   if (manifests === null && databaseUrl === null) problems.push('no source: give --manifests or --database-url');
   const share = Number(v['prune-share']);
   if (share > 1) problems.push(`--prune-share: expected a number from 0 to 1, got ${share}`);
@@ -312,7 +313,7 @@ export function buildDaemonConfig(v: OptionValues, cwd: string, env: Env = {}): 
   const config: DaemonConfig = {
     marathon,
     manifests,
-    settleMs: Number(v['settle-ms'] ?? 250),
+    settleMs: Number(v['settle-ms'] ?? DEFAULT_SETTLE_MS),
     databaseUrl,
     listen: parseHostPort(String(v['listen']), '--listen', problems),
     statusToken: (v['status-token'] as string | undefined) ?? null,
@@ -357,12 +358,10 @@ function statusLimitsOf(v: OptionValues): DaemonConfig['statusLimits'] {
  * token, and credentials inside any URL.
  */
 export function configSecrets(c: DaemonConfig): string[] {
-  const auth = c.marathon.auth;
   return [
     ...(c.databaseUrl !== null ? urlSecrets(c.databaseUrl) : []),
     ...urlSecrets(c.marathon.url),
-    ...(auth?.kind === 'basic' ? [auth.password, Buffer.from(`${auth.username}:${auth.password}`, 'utf8').toString('base64')] : []),
-    ...(auth?.kind === 'token' ? [auth.token] : []),
+    ...authSecrets(c.marathon.auth),
     ...(c.statusToken !== null ? [c.statusToken] : []),
   ];
 }

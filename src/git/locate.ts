@@ -9,6 +9,7 @@
 import { lstat, readFile, realpath, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { GitLocation } from './run.js';
+import { codeOf } from '../base/errors.js';
 
 export type Located =
   | ({ kind: 'found'; /** The `.git` file that pointed to gitDir, if it was one. */ gitFile?: string } & GitLocation)
@@ -54,7 +55,7 @@ async function followGitFile(file: string, workTree: string): Promise<Located> {
     if (info.size > MAX_GITFILE_BYTES) return { kind: 'unusable', reason: `${file} is not a gitfile (${info.size} bytes)` };
     text = await readFile(file, 'utf8');
   } catch (err) {
-    return { kind: 'unusable', reason: `${file} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})` };
+    return { kind: 'unusable', reason: `${file} cannot be read (${codeOf(err) ?? 'error'})` };
   }
   const m = /^gitdir: ?([^\r\n\0]+)\r?\n?$/.exec(text);
   const named = m?.[1]?.trim();

@@ -17,6 +17,7 @@ import { constants, type Stats } from 'node:fs';
 import { open, readlink, realpath, stat, type FileHandle } from 'node:fs/promises';
 import { dirname, sep } from 'node:path';
 import { fileTooLarge, LIMIT_EXCEEDED, type InputLimits } from './limits.js';
+import { codeOf } from '../base/errors.js';
 
 export type FileRead = { kind: 'text'; text: string } | { kind: 'refused'; code: string; message: string };
 
@@ -47,7 +48,7 @@ function refused(code: string, message: string): FileRead {
 }
 
 function unreadable(err: unknown): FileRead {
-  const reason = (err as NodeJS.ErrnoException).code ?? (err instanceof Error ? err.name : String(err));
+  const reason = codeOf(err) ?? (err instanceof Error ? err.name : String(err));
   if (reason === 'ELOOP') return refused(FILE_CODES.linkLoop, 'symbolic link loop; not followed');
   return refused(FILE_CODES.unreadable, `cannot read file (${reason})`);
 }

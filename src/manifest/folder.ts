@@ -23,6 +23,7 @@ import { DEFAULT_INPUT_LIMITS, type InputLimits } from './limits.js';
 import { refusedFile, type ManifestFileResult, type ParseOptions } from './parse.js';
 import { ManifestReader } from './reader.js';
 import type { TranslateOptions } from './types.js';
+import { codeOf, errorMessage } from '../base/errors.js';
 
 export interface FolderOptions extends TranslateOptions {
   /** How the folder is shown in problems (default: `dir` as given), e.g. "manifests". */
@@ -46,7 +47,7 @@ export interface FolderResult {
 const READ_CONCURRENCY = 32;
 
 function unreadable(dir: string, err: unknown): SourceUnreadableError {
-  const reason = err instanceof Error ? err.message : String(err);
+  const reason = errorMessage(err);
   return new SourceUnreadableError(dir, `cannot read manifests folder ${dir}: ${reason}`, { cause: err });
 }
 
@@ -57,7 +58,7 @@ async function linkTarget(abs: string): Promise<LinkTarget> {
     const real = await realpath(abs);
     return { real, isDir: (await stat(real)).isDirectory() };
   } catch (err) {
-    return { error: (err as NodeJS.ErrnoException).code ?? 'error' };
+    return { error: codeOf(err) ?? 'error' };
   }
 }
 

@@ -19,6 +19,7 @@ import { LIMIT_EXCEEDED } from './limits.js';
 import { refusedFile, type ManifestFileResult, type ParseOptions } from './parse.js';
 import { runParseJob, type ParseJob } from './parse-job.js';
 import type { RowInput, RowOptions, RowResult } from './row.js';
+import { checkInteger } from '../base/options.js';
 
 export interface ParsePoolOptions {
   /** Worker threads at most. Default: the cores but one, at least 1, at most 4. */
@@ -88,7 +89,7 @@ export class ParsePool implements InputParser {
     this.#heapMb = o.maxHeapMb ?? 512;
     this.#log = o.logger;
     this.#url = o.workerUrl ?? defaultWorkerUrl();
-    if (!Number.isInteger(this.#size) || this.#size < 1) throw new TypeError(`Expected \`size\` to be an integer from 1 and up, got \`${this.#size}\``);
+    checkInteger('size', this.#size, 1);
     if (this.#url === undefined) this.#log?.warn('parse worker script not found: every input is parsed on the event loop');
   }
 

@@ -80,23 +80,26 @@ function declaredIdOfTree(doc: Document.Parsed): ReturnType<typeof declaredId> {
 /** Problems located in one file's text. */
 class DocumentReader {
   readonly problems: Problem[] = [];
+  readonly #text: string;
+  readonly #displayPath: string;
+  readonly #lineCounter: LineCounter;
 
-  constructor(
-    protected readonly text: string,
-    private readonly displayPath: string,
-    private readonly lineCounter: LineCounter,
-  ) {}
+  constructor(text: string, displayPath: string, lineCounter: LineCounter) {
+    this.#text = text;
+    this.#displayPath = displayPath;
+    this.#lineCounter = lineCounter;
+  }
 
   at(offset: number, code: string, message: string): void {
-    const { line, col } = this.lineCounter.linePos(offset);
-    this.problems.push({ code, message, location: { file: this.displayPath, line, column: col } });
+    const { line, col } = this.#lineCounter.linePos(offset);
+    this.problems.push({ code, message, location: { file: this.#displayPath, line, column: col } });
   }
 
   fromIssue(doc: Document, i: Issue): void {
-    const { line, column } = locate(doc, this.lineCounter, i.path, i.at);
+    const { line, column } = locate(doc, this.#lineCounter, i.path, i.at);
     const jsonPath = formatPath(i.path);
     const message = jsonPath === '' ? i.message : `${jsonPath}: ${i.message}`;
-    this.problems.push({ code: i.code, message, location: { file: this.displayPath, line, column, jsonPath } });
+    this.problems.push({ code: i.code, message, location: { file: this.#displayPath, line, column, jsonPath } });
   }
 
   /** YAML errors and warnings of a document; true when there were any. */
@@ -107,7 +110,7 @@ class DocumentReader {
   }
 
   duplicateKey(offset: number): void {
-    this.at(offset, 'duplicate-key', `duplicate key ${keyAt(this.text, offset)} (keys of a mapping must be unique)`);
+    this.at(offset, 'duplicate-key', `duplicate key ${keyAt(this.#text, offset)} (keys of a mapping must be unique)`);
   }
 }
 
@@ -131,24 +134,28 @@ export function parseManifestText(text: string, file: string, opts: ParseOptions
 /** One file's documents into one result. */
 class ManifestTextReader extends DocumentReader {
   readonly result: ManifestFileResult;
+  readonly #text: string;
+  readonly #file: string;
+  readonly #opts: ParseOptions & { displayPath: string };
+  readonly #limits: InputLimits;
+  readonly #lines: LineCounter;
 
-  constructor(
-    text: string,
-    private readonly file: string,
-    private readonly opts: ParseOptions & { displayPath: string },
-    private readonly limits: InputLimits,
-    private readonly lines = new LineCounter(),
-  ) {
+  constructor(text: string, file: string, opts: ParseOptions & { displayPath: string }, limits: InputLimits, lines = new LineCounter()) {
     super(text, opts.displayPath, lines);
+    this.#text = text;
+    this.#file = file;
+    this.#opts = opts;
+    this.#limits = limits;
+    this.#lines = lines;
     this.result = { file, displayPath: opts.displayPath, apps: [], problems: this.problems, declaredIds: [], declarations: [] };
   }
 
   readStream(): void {
-    if (Buffer.byteLength(this.text, 'utf8') > this.limits.maxFileBytes) {
-      this.problems.push({ code: LIMIT_EXCEEDED, message: fileTooLarge(this.limits), location: { file: this.opts.displayPath } });
+    if (Buffer.byteLength(this.#text, 'utf8') > this.#limits.maxFileBytes) {
+      this.problems.push({ code: LIMIT_EXCEEDED, message: fileTooLarge(this.#limits), location: { file: this.#opts.displayPath } });
       return;
     }
-    const stream = composeYamlStream(this.text, this.limits, this.lines);
+    const stream = composeYamlStream(this.#text, this.#limits, this.#lines);
     if (stream.kind === 'refused') {
       // The whole file: what it declared stays protected through its last good version and
       // its maracker.source label, as for a file that does not parse.
@@ -174,14 +181,14 @@ class ManifestTextReader extends DocumentReader {
 
   #declare(doc: Document.Parsed, declared: ReturnType<typeof declaredId>): void {
     if (!declared) return;
-    const { line, column } = locate(doc, this.lines, ['metadata', 'name']);
+    const { line, column } = locate(doc, this.#lines, ['metadata', 'name']);
     this.result.declaredIds.push(declared.id);
-    this.result.declarations.push({ id: declared.id, location: { file: this.opts.displayPath, line, column } });
+    this.result.declarations.push({ id: declared.id, location: { file: this.#opts.displayPath, line, column } });
   }
 
   #readDocument(doc: Document.Parsed): void {
     let broken = this.yamlProblems(doc);
-    const tree = checkYamlTree(doc, this.limits);
+    const tree = checkYamlTree(doc, this.#limits);
     for (const offset of tree.duplicateKeys) this.duplicateKey(offset);
     broken ||= tree.duplicateKeys.length > 0;
     if (tree.refusal) {
@@ -220,7 +227,7 @@ class ManifestTextReader extends DocumentReader {
     ];
     if (issues.length === 0 && declared) {
       const manifest = value as AppManifest;
-      const start = locate(doc, this.lines, []);
+      const start = locate(doc, this.#lines, []);
       const translated = translate(
         {
           id: declared.id,
@@ -229,10 +236,10 @@ class ManifestTextReader extends DocumentReader {
           outerLabelsPath: metadataLabelsPath,
           specPath: ['spec'],
           group: declared.group,
-          source: { kind: 'file', path: this.file, line: start.line, column: start.column },
+          source: { kind: 'file', path: this.#file, line: start.line, column: start.column },
           adopt: manifest.metadata.adopt === true,
         },
-        this.opts,
+        this.#opts,
       );
       issues.push(...translated.issues);
       if (translated.app) this.result.apps.push(translated.app);

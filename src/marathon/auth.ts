@@ -4,6 +4,7 @@
 
 import { readFileSync } from 'node:fs';
 import { createScrubber } from '../secrets/scrubber.js';
+import { codeOf } from '../base/errors.js';
 
 /** HTTP basic authentication (Marathon's `--http_credentials`). */
 export interface BasicAuth {
@@ -22,10 +23,20 @@ export function isTokenAuth(auth: MarathonAuth): auth is TokenAuth {
   return 'token' in auth;
 }
 
+/**
+ * Why HTTP basic cannot carry this user name, or undefined: the one rule of the
+ * configuration (--marathon-user) and the client (`auth.username`).
+ */
+export function basicUserProblem(username: string): string | undefined {
+  if (username.length === 0) return 'expected a non-empty user name';
+  if (username.includes(':')) return 'expected a user name without `:` (HTTP basic forbids it)';
+  return undefined;
+}
+
 export function authorizationHeader(auth: MarathonAuth | undefined): string | undefined {
   if (auth === undefined) return undefined;
   if (isTokenAuth(auth)) return `token=${auth.token}`;
-  return `Basic ${Buffer.from(`${auth.username}:${auth.password}`, 'utf8').toString('base64')}`;
+  return `Basic ${basicCredential(auth)}`;
 }
 
 export { REDACTED } from '../secrets/url.js';
@@ -36,8 +47,17 @@ export { REDACTED } from '../secrets/url.js';
  * a URL with credentials back cannot leak them either.
  */
 export function secretRedactor(auth: MarathonAuth | undefined): (text: string) => string {
-  const secrets = auth === undefined ? [] : isTokenAuth(auth) ? [auth.token] : [auth.password, authorizationHeader(auth)?.slice('Basic '.length)];
-  return createScrubber(secrets).text;
+  return createScrubber(authSecrets(auth)).text;
+}
+
+/** The secrets `auth` carries: the token, or the password and the basic credential it makes. */
+export function authSecrets(auth: MarathonAuth | undefined): string[] {
+  if (auth === undefined) return [];
+  return isTokenAuth(auth) ? [auth.token] : [auth.password, basicCredential(auth)];
+}
+
+function basicCredential(auth: BasicAuth): string {
+  return Buffer.from(`${auth.username}:${auth.password}`, 'utf8').toString('base64');
 }
 
 /**
@@ -52,7 +72,7 @@ export function loadCa(ca: string | Buffer): string | Buffer {
   try {
     text = readFileSync(ca, 'utf8');
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code ?? 'unreadable';
+    const code = codeOf(err) ?? 'unreadable';
     throw new TypeError(`Expected \`ca\` to be PEM text or the path of a readable PEM file, could not read \`${ca}\` (${code})`);
   }
   if (!text.includes('-----BEGIN')) {

@@ -5,6 +5,7 @@
 
 import type { IncomingHttpHeaders } from 'node:http';
 import type { DeploymentRef, MarathonApp, MarathonDeployment } from '../model/marathon.js';
+import { isObject } from '../model/json.js';
 
 /** A 2xx body that is not what the endpoint promises. Internal: surfaced as MarathonBadBodyError. */
 export class BodyShapeError extends Error {}
@@ -102,8 +103,4 @@ export function headerValue(headers: IncomingHttpHeaders, name: string): string 
   const v = headers[name];
   const s = Array.isArray(v) ? v[0] : v;
   return s === undefined || s.length === 0 ? undefined : s;
-}
-
-export function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

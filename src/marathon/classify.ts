@@ -27,6 +27,7 @@ import {
   type MarathonErrorFields,
   type MarathonValidationDetail,
 } from './errors.js';
+import { isObject } from '../model/json.js';
 
 export type RequestFields = Omit<MarathonErrorFields, 'status' | 'body' | 'serverMessage'>;
 
@@ -106,8 +107,4 @@ function parseObject(text: string): Record<string, unknown> | undefined {
   } catch {
     return undefined;
   }
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -19,6 +19,7 @@ import { MarathonEventSubscription, type EventSubscription, type EventsOptions }
 import { HttpTransport } from './http.js';
 import { resolveOptions, type MarathonClientOptions, type ResolvedOptions } from './options.js';
 import { appPath, appRestartPath, canonicalAppId, deploymentPath, ROUTES, type Query } from './routes.js';
+import { checkInteger } from '../base/options.js';
 
 export type AppEmbed =
   | 'apps.tasks'
@@ -46,26 +47,26 @@ export interface ForceOption {
 }
 
 export class MarathonClient {
-  private readonly opts: ResolvedOptions;
-  private readonly http: HttpTransport;
-  private readonly subscriptions = new Set<MarathonEventSubscription>();
+  readonly #opts: ResolvedOptions;
+  readonly #http: HttpTransport;
+  readonly #subscriptions = new Set<MarathonEventSubscription>();
 
   constructor(options: MarathonClientOptions) {
-    this.opts = resolveOptions(options);
-    this.http = new HttpTransport(this.opts);
-    if (this.opts.insecureTls) {
-      this.opts.logger?.warn({ url: this.opts.baseUrl }, 'Marathon TLS certificates are not verified (insecureTls)');
+    this.#opts = resolveOptions(options);
+    this.#http = new HttpTransport(this.#opts);
+    if (this.#opts.insecureTls) {
+      this.#opts.logger?.warn({ url: this.#opts.baseUrl }, 'Marathon TLS certificates are not verified (insecureTls)');
     }
   }
 
   /** The configured base URL (never holds credentials). */
   get url(): string {
-    return this.opts.baseUrl;
+    return this.#opts.baseUrl;
   }
 
   /** Where requests go now: the leader a standby redirected to, or the configured URL. */
   get currentUrl(): string {
-    return this.http.currentBase;
+    return this.#http.currentBase;
   }
 
   /**
@@ -77,20 +78,20 @@ export class MarathonClient {
     if (opts.id !== undefined) query.push(['id', opts.id]);
     if (opts.label !== undefined) query.push(['label', opts.label]);
     for (const e of opts.embed ?? []) query.push(['embed', e]);
-    return this.http.call({ method: 'GET', path: ROUTES.apps, query, route: ROUTES.apps }, (res) => readApps(res.text));
+    return this.#http.call({ method: 'GET', path: ROUTES.apps, query, route: ROUTES.apps }, (res) => readApps(res.text));
   }
 
   /** GET /v2/apps/{id}; MarathonNotFoundError when there is no such app. */
   async getApp(id: string, opts: GetAppOptions = {}): Promise<MarathonApp> {
     const appId = canonicalAppId(id);
     const query: Query = (opts.embed ?? []).map((e) => ['embed', e]);
-    return this.http.call({ method: 'GET', path: appPath(appId), query, route: ROUTES.app, appId }, (res) => readApp(res.text));
+    return this.#http.call({ method: 'GET', path: appPath(appId), query, route: ROUTES.app, appId }, (res) => readApp(res.text));
   }
 
   /** POST /v2/apps. Server-only fields (version, versionInfo, tasks, counts...) are not sent. */
   async createApp(def: MarathonAppDefinition, opts: ForceOption = {}): Promise<DeploymentRef & { app?: MarathonApp }> {
     const appId = canonicalAppId(def.id);
-    return this.http.call(
+    return this.#http.call(
       { method: 'POST', path: ROUTES.apps, query: forceQuery(opts), body: toWriteBody({ ...def, id: appId }), route: ROUTES.apps, appId },
       (res) => readCreated(res.text, res.headers),
     );
@@ -103,7 +104,7 @@ export class MarathonClient {
   async updateApp(id: string, def: MarathonAppDefinition, opts: ForceOption = {}): Promise<DeploymentRef> {
     const appId = canonicalAppId(id);
     const query: Query = [['partialUpdate', 'false'], ...forceQuery(opts)];
-    return this.http.call(
+    return this.#http.call(
       { method: 'PUT', path: appPath(appId), query, body: toWriteBody({ ...def, id: appId }), route: ROUTES.app, appId },
       (res) => readDeploymentRef(res.text, res.headers),
     );
@@ -112,10 +113,8 @@ export class MarathonClient {
   /** PUT /v2/apps/{id} with only `{instances}` (a partial update): scales without restarting tasks. */
   async scaleApp(id: string, instances: number, opts: ForceOption = {}): Promise<DeploymentRef> {
     const appId = canonicalAppId(id);
-    if (!Number.isInteger(instances) || instances < 0) {
-      throw new TypeError(`Expected \`instances\` to be a number from 0 and up, got \`${String(instances)}\``);
-    }
-    return this.http.call(
+    checkInteger('instances', instances, 0);
+    return this.#http.call(
       { method: 'PUT', path: appPath(appId), query: forceQuery(opts), body: { instances }, route: ROUTES.app, appId },
       (res) => readDeploymentRef(res.text, res.headers),
     );
@@ -124,7 +123,7 @@ export class MarathonClient {
   /** DELETE /v2/apps/{id}. */
   async deleteApp(id: string, opts: ForceOption = {}): Promise<DeploymentRef> {
     const appId = canonicalAppId(id);
-    return this.http.call(
+    return this.#http.call(
       { method: 'DELETE', path: appPath(appId), query: forceQuery(opts), route: ROUTES.app, appId },
       (res) => readDeploymentRef(res.text, res.headers),
     );
@@ -133,7 +132,7 @@ export class MarathonClient {
   /** POST /v2/apps/{id}/restart: a rolling restart with the same definition. */
   async restartApp(id: string, opts: ForceOption = {}): Promise<DeploymentRef> {
     const appId = canonicalAppId(id);
-    return this.http.call(
+    return this.#http.call(
       { method: 'POST', path: appRestartPath(appId), query: forceQuery(opts), route: ROUTES.appRestart, appId },
       (res) => readDeploymentRef(res.text, res.headers),
     );
@@ -141,7 +140,7 @@ export class MarathonClient {
 
   /** GET /v2/deployments. */
   async listDeployments(): Promise<MarathonDeployment[]> {
-    return this.http.call({ method: 'GET', path: ROUTES.deployments, route: ROUTES.deployments }, (res) => readDeployments(res.text));
+    return this.#http.call({ method: 'GET', path: ROUTES.deployments, route: ROUTES.deployments }, (res) => readDeployments(res.text));
   }
 
   /**
@@ -149,7 +148,7 @@ export class MarathonClient {
    * returns it; with force it just stops the deployment (202, no body) and this returns null.
    */
   async cancelDeployment(id: string, opts: ForceOption = {}): Promise<DeploymentRef | null> {
-    return this.http.call(
+    return this.#http.call(
       { method: 'DELETE', path: deploymentPath(id), query: forceQuery(opts), route: ROUTES.deployment },
       (res) => (res.status === 202 || res.status === 204 || res.text.trim() === '' ? null : readDeploymentRef(res.text, res.headers)),
     );
@@ -157,34 +156,34 @@ export class MarathonClient {
 
   /** GET /v2/info. */
   async info(): Promise<MarathonInfo> {
-    return this.http.call({ method: 'GET', path: ROUTES.info, route: ROUTES.info }, (res) => readInfo(res.text));
+    return this.#http.call({ method: 'GET', path: ROUTES.info, route: ROUTES.info }, (res) => readInfo(res.text));
   }
 
   /** GET /v2/leader: the leader's `host:port`; MarathonNotFoundError when there is none. */
   async leader(): Promise<string> {
-    return this.http.call({ method: 'GET', path: ROUTES.leader, route: ROUTES.leader }, (res) => readLeader(res.text));
+    return this.#http.call({ method: 'GET', path: ROUTES.leader, route: ROUTES.leader }, (res) => readLeader(res.text));
   }
 
   /** GET /ping: resolves when Marathon answers 2xx. */
   async ping(): Promise<void> {
-    await this.http.call({ method: 'GET', path: ROUTES.ping, route: ROUTES.ping, accept: 'text/plain, */*' }, () => undefined);
+    await this.#http.call({ method: 'GET', path: ROUTES.ping, route: ROUTES.ping, accept: 'text/plain, */*' }, () => undefined);
   }
 
   /** Subscribes to GET /v2/events; reconnects until closed, reporting every gap. */
   events(opts: EventsOptions): EventSubscription {
     const sub = new MarathonEventSubscription(
       opts,
-      { transport: this.http, sleep: this.opts.sleep, random: this.opts.random, logger: this.opts.logger },
-      (s) => this.subscriptions.delete(s),
+      { transport: this.#http, sleep: this.#opts.sleep, random: this.#opts.random, logger: this.#opts.logger },
+      (s) => this.#subscriptions.delete(s),
     );
-    this.subscriptions.add(sub);
+    this.#subscriptions.add(sub);
     return sub;
   }
 
   /** Closes every event subscription, then the connection pool. Later calls fail with MRK_MARATHON_CLOSED. */
   async close(): Promise<void> {
-    await Promise.all([...this.subscriptions].map((s) => s.close()));
-    await this.http.close();
+    await Promise.all([...this.#subscriptions].map((s) => s.close()));
+    await this.#http.close();
   }
 }
 

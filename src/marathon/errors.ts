@@ -1,29 +1,16 @@
 // The catalogue of Marathon client failures. One class per way Marathon (or the network in
-// front of it) can fail a request; every class has a stable `code` that is never reused, and
-// typed fields, so callers branch on `code` / `instanceof` and never on message text.
-//
-//   MRK_MARATHON_DEPLOYMENT_LOCKED   409 "App is locked by one or more deployments"  (deploymentIds)
-//   MRK_MARATHON_ALREADY_EXISTS      409 "An app with id [...] already exists."
-//   MRK_MARATHON_CONFLICT            any other 409 (e.g. a port or dependency conflict)
-//   MRK_MARATHON_DEPLOYMENT_CAP      403 "Max number (N) of running deployments is achieved" (maxRunningDeployments)
-//   MRK_MARATHON_VALIDATION          400 / 422 with Marathon's details [{path, errors}]
-//   MRK_MARATHON_NOT_FOUND           404
-//   MRK_MARATHON_UNAUTHORIZED        401
-//   MRK_MARATHON_FORBIDDEN           403 (other than the deployment cap)
-//   MRK_MARATHON_SERVER_ERROR        5xx
-//   MRK_MARATHON_UNEXPECTED_STATUS   any other status, or a redirect that cannot be followed
-//   MRK_MARATHON_BAD_BODY            a 2xx whose body is truncated, not JSON or not the expected shape
-//   MRK_MARATHON_TIMEOUT             no complete answer within `timeoutMs`
-//   MRK_MARATHON_CONNECTION          refused, reset, DNS failure, socket closed mid-answer
-//   MRK_MARATHON_TLS                 certificate rejected / handshake failed (not transient)
-//   MRK_MARATHON_CLOSED              the client was closed
-//   MRK_MARATHON_EVENT_TOO_LARGE     an event-stream event outgrew maxEventBytes (the stream is dropped)
+// front of it) can fail a request; every class has a stable `code` that is never reused
+// (MRK_MARATHON_*, each with its meaning in ERROR_CODES, src/base/errors.ts), and typed
+// fields, so callers branch on `code` / `instanceof` and never on message text.
 //
 // Every error carries the request's method and path (which never hold credentials: those
 // travel only in the Authorization header), the HTTP status when there was one, and the
 // response body truncated to MAX_ERROR_BODY characters.
 
-import { MarackerError } from '../base/errors.js';
+import { MarackerError, type MarackerCode } from '../base/errors.js';
+
+/** The codes of Marathon client failures. */
+export type MarathonCode = Extract<MarackerCode, `MRK_MARATHON_${string}`>;
 
 /** Longest body kept on an error: enough for Marathon's messages, never a whole app list. */
 export const MAX_ERROR_BODY = 2048;
@@ -50,6 +37,7 @@ export interface MarathonErrorFields {
 }
 
 export class MarathonError extends MarackerError {
+  declare readonly code: MarathonCode;
   readonly method: string;
   readonly path: string;
   readonly origin: string | undefined;
@@ -64,7 +52,7 @@ export class MarathonError extends MarackerError {
    */
   readonly transient: boolean;
 
-  constructor(code: string, summary: string, fields: MarathonErrorFields, transient: boolean) {
+  constructor(code: MarathonCode, summary: string, fields: MarathonErrorFields, transient: boolean) {
     const status = fields.status === undefined ? '' : ` -> ${fields.status}`;
     super(code, `Marathon ${fields.method} ${fields.path}${status}: ${summary}`, { cause: fields.cause });
     this.method = fields.method;

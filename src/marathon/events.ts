@@ -9,13 +9,15 @@
 
 import type { Logger } from '../base/log.js';
 import type { MarathonEvent } from '../model/marathon.js';
-import { isObject } from './body.js';
+import { isObject } from '../model/json.js';
 import { MarathonBadBodyError, MarathonError, MarathonEventTooLargeError } from './errors.js';
 import type { HttpTransport } from './http.js';
 import type { Sleep } from './options.js';
 import { backoffDelay, readRetryBackoff } from '../base/backoff.js';
 import { ROUTES, type Query } from './routes.js';
 import { SseParser, type SseMessage } from './sse.js';
+import { codeOf, errorMessage } from '../base/errors.js';
+import { checkInteger } from '../base/options.js';
 
 export interface EventsOptions {
   /** Only these event types (`event_type=` repeated). Default: all. */
@@ -75,118 +77,118 @@ export function checkEventsOptions(opts: EventsOptions): void {
     if (typeof opts[name] !== 'function') throw new TypeError(`Expected \`${name}\` to be a function, got \`${typeof opts[name]}\``);
   }
   for (const name of ['idleTimeoutMs', 'reconnectBaseDelayMs', 'reconnectMaxDelayMs'] as const) {
-    const v = opts[name];
-    if (v !== undefined && (typeof v !== 'number' || !Number.isInteger(v) || v < 0)) {
-      throw new TypeError(`Expected \`${name}\` to be a number from 0 and up, got \`${String(v)}\``);
-    }
+    if (opts[name] !== undefined) checkInteger(name, opts[name], 0);
   }
-  const max = opts.maxEventBytes;
-  if (max !== undefined && (typeof max !== 'number' || !Number.isInteger(max) || max < 1)) {
-    throw new TypeError(`Expected \`maxEventBytes\` to be an integer from 1 and up, got \`${String(max)}\``);
-  }
+  if (opts.maxEventBytes !== undefined) checkInteger('maxEventBytes', opts.maxEventBytes, 1);
   if (opts.eventTypes !== undefined && (!Array.isArray(opts.eventTypes) || opts.eventTypes.some((t) => typeof t !== 'string' || t === ''))) {
     throw new TypeError('Expected `eventTypes` to be an array of non-empty strings');
   }
 }
 
 export class MarathonEventSubscription implements EventSubscription {
-  private readonly stop = new AbortController();
-  private readonly done: Promise<void>;
-  private open = false;
-  private readonly idleTimeoutMs: number;
-  private readonly baseDelayMs: number;
-  private readonly maxDelayMs: number;
-  private readonly maxEventBytes: number;
+  readonly #stop = new AbortController();
+  readonly #done: Promise<void>;
+  #open = false;
+  readonly #idleTimeoutMs: number;
+  readonly #baseDelayMs: number;
+  readonly #maxDelayMs: number;
+  readonly #maxEventBytes: number;
+  readonly #opts: EventsOptions;
+  readonly #deps: EventsDeps;
+  readonly #onClosed: (s: MarathonEventSubscription) => void;
 
   constructor(
-    private readonly opts: EventsOptions,
-    private readonly deps: EventsDeps,
-    private readonly onClosed: (s: MarathonEventSubscription) => void,
+    opts: EventsOptions,
+    deps: EventsDeps,
+    onClosed: (s: MarathonEventSubscription) => void,
   ) {
+    this.#opts = opts;
+    this.#deps = deps;
+    this.#onClosed = onClosed;
     checkEventsOptions(opts);
-    this.idleTimeoutMs = opts.idleTimeoutMs ?? EVENTS_DEFAULTS.idleTimeoutMs;
-    this.baseDelayMs = opts.reconnectBaseDelayMs ?? EVENTS_DEFAULTS.reconnectBaseDelayMs;
-    this.maxDelayMs = Math.max(this.baseDelayMs, opts.reconnectMaxDelayMs ?? EVENTS_DEFAULTS.reconnectMaxDelayMs);
-    this.maxEventBytes = opts.maxEventBytes ?? EVENTS_DEFAULTS.maxEventBytes;
-    const onAbort = () => this.stop.abort();
-    if (opts.signal?.aborted) this.stop.abort();
+    this.#idleTimeoutMs = opts.idleTimeoutMs ?? EVENTS_DEFAULTS.idleTimeoutMs;
+    this.#baseDelayMs = opts.reconnectBaseDelayMs ?? EVENTS_DEFAULTS.reconnectBaseDelayMs;
+    this.#maxDelayMs = Math.max(this.#baseDelayMs, opts.reconnectMaxDelayMs ?? EVENTS_DEFAULTS.reconnectMaxDelayMs);
+    this.#maxEventBytes = opts.maxEventBytes ?? EVENTS_DEFAULTS.maxEventBytes;
+    const onAbort = () => this.#stop.abort();
+    if (opts.signal?.aborted) this.#stop.abort();
     opts.signal?.addEventListener('abort', onAbort, { once: true });
-    this.done = this.run().finally(() => {
+    this.#done = this.#run().finally(() => {
       // A long-lived signal shared by many subscriptions must not collect their listeners.
       opts.signal?.removeEventListener('abort', onAbort);
-      this.onClosed(this);
+      this.#onClosed(this);
     });
   }
 
   get connected(): boolean {
-    return this.open;
+    return this.#open;
   }
 
   async close(): Promise<void> {
-    this.stop.abort();
-    await this.done;
+    this.#stop.abort();
+    await this.#done;
   }
 
-  private get stopped(): boolean {
-    return this.stop.signal.aborted;
+  get #stopped(): boolean {
+    return this.#stop.signal.aborted;
   }
 
-  private async run(): Promise<void> {
-    const query: Query = (this.opts.eventTypes ?? []).map((t) => ['event_type', t]);
+  async #run(): Promise<void> {
+    const query: Query = (this.#opts.eventTypes ?? []).map((t) => ['event_type', t]);
     let failures = 0;
     let gap: string | undefined;
-    while (!this.stopped) {
+    while (!this.#stopped) {
       const attempt = new AbortController();
-      const signal = AbortSignal.any([attempt.signal, this.stop.signal]);
+      const signal = AbortSignal.any([attempt.signal, this.#stop.signal]);
       let reason: string;
       try {
-        const stream = await this.deps.transport.open(
+        const stream = await this.#deps.transport.open(
           { method: 'GET', path: ROUTES.events, query, route: ROUTES.events, accept: 'text/event-stream' },
           signal,
         );
-        this.open = true;
-        this.deps.logger?.debug({ origin: stream.origin, gap }, 'marathon events connected');
-        this.safely(() => this.opts.onConnected?.());
+        this.#open = true;
+        this.#deps.logger?.debug({ origin: stream.origin, gap }, 'marathon events connected');
+        this.#safely(() => this.#opts.onConnected?.());
         if (gap !== undefined) {
           const g = gap;
           gap = undefined;
-          this.safely(() => this.opts.onGap(g));
+          this.#safely(() => this.#opts.onGap(g));
         }
-        reason = await this.consume(stream.body, attempt, () => {
+        reason = await this.#consume(stream.body, attempt, () => {
           failures = 0;
         });
       } catch (err) {
-        if (this.stopped) break;
+        if (this.#stopped) break;
         const error = err instanceof MarathonError ? err : undefined;
-        if (error) this.safely(() => this.opts.onError?.(error));
+        if (error) this.#safely(() => this.#opts.onError?.(error));
         // The client was closed under us: nothing to reconnect with.
         if (error?.code === 'MRK_MARATHON_CLOSED') break;
         reason = `connect failed: ${error?.code ?? String(err)}`;
       } finally {
-        this.open = false;
+        this.#open = false;
         attempt.abort();
       }
-      if (this.stopped) break;
+      if (this.#stopped) break;
       gap ??= reason;
       failures++;
-      const delayMs = backoffDelay(failures, readRetryBackoff(this.baseDelayMs, this.maxDelayMs), this.deps.random);
-      this.deps.logger?.debug({ reason, delayMs, failures }, 'marathon events reconnecting');
-      await this.deps.sleep(delayMs, this.stop.signal);
+      const delayMs = backoffDelay(failures, readRetryBackoff(this.#baseDelayMs, this.#maxDelayMs), this.#deps.random);
+      this.#deps.logger?.debug({ reason, delayMs, failures }, 'marathon events reconnecting');
+      await this.#deps.sleep(delayMs, this.#stop.signal);
     }
   }
 
   /** Reads the stream until it ends; resolves with why it ended. */
-  private async consume(body: AsyncIterable<Buffer | string> & { destroy(err?: Error): void }, attempt: AbortController, onBytes: () => void): Promise<string> {
-    const parser = new SseParser((m) => this.deliver(m), { maxEventBytes: this.maxEventBytes });
+  async #consume(body: AsyncIterable<Buffer | string> & { destroy(err?: Error): void }, attempt: AbortController, onBytes: () => void): Promise<string> {
+    const parser = new SseParser((m) => this.#deliver(m), { maxEventBytes: this.#maxEventBytes });
     let idle = false;
     let timer: NodeJS.Timeout | undefined;
     const arm = () => {
-      if (this.idleTimeoutMs <= 0) return;
+      if (this.#idleTimeoutMs <= 0) return;
       clearTimeout(timer);
       timer = setTimeout(() => {
         idle = true;
         attempt.abort();
-      }, this.idleTimeoutMs);
+      }, this.#idleTimeoutMs);
     };
     arm();
     let first = true;
@@ -201,18 +203,18 @@ export class MarathonEventSubscription implements EventSubscription {
         const size = parser.tooLarge;
         if (size !== undefined) {
           // Sizes only: the content is whatever the peer chose to send.
-          const error = new MarathonEventTooLargeError({ method: 'GET', path: ROUTES.events, status: 200, limitBytes: this.maxEventBytes, sizeBytes: size });
-          this.deps.logger?.warn({ limitBytes: this.maxEventBytes, sizeBytes: size }, 'marathon event too large: dropping the event stream');
-          this.safely(() => this.opts.onError?.(error));
-          return `event larger than ${this.maxEventBytes} bytes (${size} bytes read)`;
+          const error = new MarathonEventTooLargeError({ method: 'GET', path: ROUTES.events, status: 200, limitBytes: this.#maxEventBytes, sizeBytes: size });
+          this.#deps.logger?.warn({ limitBytes: this.#maxEventBytes, sizeBytes: size }, 'marathon event too large: dropping the event stream');
+          this.#safely(() => this.#opts.onError?.(error));
+          return `event larger than ${this.#maxEventBytes} bytes (${size} bytes read)`;
         }
       }
       parser.end();
       return 'stream ended by the server';
     } catch (err) {
       parser.end();
-      if (idle) return `no data for ${this.idleTimeoutMs} ms`;
-      const code = (err as { code?: string }).code;
+      if (idle) return `no data for ${this.#idleTimeoutMs} ms`;
+      const code = codeOf(err);
       return `stream broke (${code ?? (err as Error).name ?? 'error'})`;
     } finally {
       clearTimeout(timer);
@@ -220,7 +222,7 @@ export class MarathonEventSubscription implements EventSubscription {
     }
   }
 
-  private deliver(message: SseMessage): void {
+  #deliver(message: SseMessage): void {
     let parsed: unknown;
     try {
       parsed = JSON.parse(message.data);
@@ -238,21 +240,21 @@ export class MarathonEventSubscription implements EventSubscription {
         // Its size only: an event's content is whatever the peer chose to send.
         reason: `unparseable event (${Buffer.byteLength(message.data)} bytes)`,
       });
-      this.safely(() => this.opts.onError?.(error));
+      this.#safely(() => this.#opts.onError?.(error));
       // The event is lost, and with it whatever it would have told the caller.
-      this.safely(() => this.opts.onGap(`unparseable ${message.event} event`));
+      this.#safely(() => this.#opts.onGap(`unparseable ${message.event} event`));
       return;
     }
     const event = parsed as MarathonEvent;
-    this.safely(() => this.opts.onEvent(event));
+    this.#safely(() => this.#opts.onEvent(event));
   }
 
   /** Subscriber callbacks must not kill the subscription. */
-  private safely(fn: () => void): void {
+  #safely(fn: () => void): void {
     try {
       fn();
     } catch (err) {
-      this.deps.logger?.warn({ err: err instanceof Error ? err.message : String(err) }, 'marathon events callback threw');
+      this.#deps.logger?.warn({ err: errorMessage(err) }, 'marathon events callback threw');
     }
   }
 }

@@ -19,6 +19,8 @@ import {
 } from './errors.js';
 import type { ResolvedOptions } from './options.js';
 import { backoffDelay, readRetryBackoff } from '../base/backoff.js';
+import { codeOf, errorMessage } from '../base/errors.js';
+import { isTimeoutCode, isTlsCode } from '../net/system-codes.js';
 import { isRetryableRead } from './retry.js';
 import { withQuery, type Query, type Route } from './routes.js';
 
@@ -59,38 +61,38 @@ interface Raw {
 }
 
 const REDIRECTS = new Set([301, 302, 307, 308]);
-const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT', 'ETIMEDOUT']);
 const CLOSED_CODES = new Set(['UND_ERR_DESTROYED', 'UND_ERR_CLOSED']);
-const TLS_CODE = /^(ERR_TLS_|ERR_SSL_|ERR_OSSL_|CERT_|UNABLE_TO_|DEPTH_ZERO_|SELF_SIGNED_|HOSTNAME_MISMATCH|EPROTO)/;
 
 export class HttpTransport {
-  private readonly dispatcher: Dispatcher;
-  private readonly ownsDispatcher: boolean;
-  private readonly authorization: string | undefined;
+  readonly #dispatcher: Dispatcher;
+  readonly #ownsDispatcher: boolean;
+  readonly #authorization: string | undefined;
   readonly redact: (text: string) => string;
   /** Base URL of the leader a standby redirected us to; cleared when it fails. */
-  private leaderBase: string | undefined;
-  private closed = false;
+  #leaderBase: string | undefined;
+  #closed = false;
+  readonly #opts: ResolvedOptions;
 
-  constructor(private readonly opts: ResolvedOptions) {
-    this.authorization = authorizationHeader(opts.auth);
+  constructor(opts: ResolvedOptions) {
+    this.#opts = opts;
+    this.#authorization = authorizationHeader(opts.auth);
     this.redact = secretRedactor(opts.auth);
     if (opts.dispatcher) {
-      this.dispatcher = opts.dispatcher;
-      this.ownsDispatcher = false;
+      this.#dispatcher = opts.dispatcher;
+      this.#ownsDispatcher = false;
     } else {
-      this.dispatcher = new Agent({
+      this.#dispatcher = new Agent({
         connect: { ca: opts.ca, rejectUnauthorized: !opts.insecureTls, timeout: opts.timeoutMs },
         headersTimeout: opts.timeoutMs,
         bodyTimeout: opts.timeoutMs,
       });
-      this.ownsDispatcher = true;
+      this.#ownsDispatcher = true;
     }
   }
 
   /** Where requests currently go: the remembered leader, or the configured URL. */
   get currentBase(): string {
-    return this.leaderBase ?? this.opts.baseUrl;
+    return this.#leaderBase ?? this.#opts.baseUrl;
   }
 
   /**
@@ -99,27 +101,27 @@ export class HttpTransport {
    * method is sent exactly once.
    */
   async call<T>(req: HttpRequest, parse: (res: HttpResponse) => T): Promise<T> {
-    const attempts = req.method === 'GET' ? this.opts.readAttempts : 1;
+    const attempts = req.method === 'GET' ? this.#opts.readAttempts : 1;
     for (let attempt = 1; ; attempt++) {
       const started = performance.now();
       let status: number | undefined;
       try {
-        const res = await this.send(req, 'text', attempt);
+        const res = await this.#send(req, 'text', attempt);
         status = res.status;
         const text = res.text ?? '';
         if (res.status < 200 || res.status > 299) {
-          throw classifyResponse(res.status, this.redact(text), this.fields(req, res.origin));
+          throw classifyResponse(res.status, this.redact(text), this.#fields(req, res.origin));
         }
-        const value = this.parseBody(req, { status: res.status, headers: res.headers, text, origin: res.origin }, parse);
-        this.report(req, attempt, started, status);
+        const value = this.#parseBody(req, { status: res.status, headers: res.headers, text, origin: res.origin }, parse);
+        this.#report(req, attempt, started, status);
         return value;
       } catch (err) {
-        const error = err instanceof MarathonError ? err : this.unknownError(err, req);
-        this.report(req, attempt, started, status, error);
+        const error = err instanceof MarathonError ? err : this.#unknownError(err, req);
+        this.#report(req, attempt, started, status, error);
         if (attempt >= attempts || !isRetryableRead(error)) throw error;
-        const delayMs = backoffDelay(attempt, readRetryBackoff(this.opts.retryBaseDelayMs, this.opts.retryMaxDelayMs), this.opts.random);
-        this.opts.logger?.debug({ method: req.method, route: req.route, code: error.code, attempt, delayMs }, 'marathon read retry');
-        await this.opts.sleep(delayMs);
+        const delayMs = backoffDelay(attempt, readRetryBackoff(this.#opts.retryBaseDelayMs, this.#opts.retryMaxDelayMs), this.#opts.random);
+        this.#opts.logger?.debug({ method: req.method, route: req.route, code: error.code, attempt, delayMs }, 'marathon read retry');
+        await this.#opts.sleep(delayMs);
       }
     }
   }
@@ -129,35 +131,35 @@ export class HttpTransport {
     const started = performance.now();
     let status: number | undefined;
     try {
-      const res = await this.send(req, 'stream', 1, signal);
+      const res = await this.#send(req, 'stream', 1, signal);
       status = res.status;
       if (res.status < 200 || res.status > 299 || !res.stream) {
-        throw classifyResponse(res.status, this.redact(res.text ?? ''), this.fields(req, res.origin));
+        throw classifyResponse(res.status, this.redact(res.text ?? ''), this.#fields(req, res.origin));
       }
-      this.report(req, 1, started, status);
+      this.#report(req, 1, started, status);
       return { status: res.status, headers: res.headers, body: res.stream, origin: res.origin };
     } catch (err) {
-      const error = err instanceof MarathonError ? err : this.unknownError(err, req);
-      this.report(req, 1, started, status, error);
+      const error = err instanceof MarathonError ? err : this.#unknownError(err, req);
+      this.#report(req, 1, started, status, error);
       throw error;
     }
   }
 
   async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
+    if (this.#closed) return;
+    this.#closed = true;
     // close() lets in-flight requests finish (each is bounded by timeoutMs): aborting a
     // write half-way would leave its outcome unknown for no reason.
-    if (this.ownsDispatcher) await this.dispatcher.close();
+    if (this.#ownsDispatcher) await this.#dispatcher.close();
   }
 
-  private parseBody<T>(req: HttpRequest, res: HttpResponse, parse: (res: HttpResponse) => T): T {
+  #parseBody<T>(req: HttpRequest, res: HttpResponse, parse: (res: HttpResponse) => T): T {
     try {
       return parse(res);
     } catch (err) {
       if (!(err instanceof BodyShapeError)) throw err;
       throw new MarathonBadBodyError({
-        ...this.fields(req, res.origin),
+        ...this.#fields(req, res.origin),
         status: res.status,
         body: this.redact(res.text),
         reason: err.message,
@@ -166,8 +168,8 @@ export class HttpTransport {
   }
 
   /** One logical request: follows redirects from a standby to the leader, bounded by maxRedirects. */
-  private async send(req: HttpRequest, mode: 'text' | 'stream', attempt: number, signal?: AbortSignal): Promise<Raw> {
-    if (this.closed) throw new MarathonClientClosedError(this.fields(req));
+  async #send(req: HttpRequest, mode: 'text' | 'stream', attempt: number, signal?: AbortSignal): Promise<Raw> {
+    if (this.#closed) throw new MarathonClientClosedError(this.#fields(req));
     const pathWithQuery = withQuery(req.path, req.query);
     const payload = req.body === undefined ? undefined : JSON.stringify(req.body);
     let base = this.currentBase;
@@ -176,21 +178,21 @@ export class HttpTransport {
       const started = performance.now();
       let raw: Raw;
       try {
-        raw = await this.exchange(url, req, payload, mode, signal);
+        raw = await this.#exchange(url, req, payload, mode, signal);
       } catch (err) {
-        if (base === this.leaderBase) this.forgetLeader('unreachable');
+        if (base === this.#leaderBase) this.#forgetLeader('unreachable');
         throw err;
       }
       if (!REDIRECTS.has(raw.status)) {
-        if (base === this.leaderBase && raw.status >= 500) this.forgetLeader(`answered ${raw.status}`);
-        else if (base !== this.opts.baseUrl && raw.status < 500 && base !== this.leaderBase) this.rememberLeader(base);
+        if (base === this.#leaderBase && raw.status >= 500) this.#forgetLeader(`answered ${raw.status}`);
+        else if (base !== this.#opts.baseUrl && raw.status < 500 && base !== this.#leaderBase) this.#rememberLeader(base);
         return raw;
       }
       const location = headerValue(raw.headers, 'location');
-      const fields = { ...this.fields(req, raw.origin), status: raw.status };
+      const fields = { ...this.#fields(req, raw.origin), status: raw.status };
       if (location === undefined) throw new MarathonUnexpectedStatusError({ ...fields, reason: 'redirect without a Location header' });
-      if (hop >= this.opts.maxRedirects) {
-        throw new MarathonUnexpectedStatusError({ ...fields, reason: `more than ${this.opts.maxRedirects} redirects` });
+      if (hop >= this.#opts.maxRedirects) {
+        throw new MarathonUnexpectedStatusError({ ...fields, reason: `more than ${this.#opts.maxRedirects} redirects` });
       }
       let next: URL;
       try {
@@ -205,20 +207,20 @@ export class HttpTransport {
         // Credentials must not leave TLS because a standby said so.
         throw new MarathonUnexpectedStatusError({ ...fields, reason: 'refusing a redirect from https to http' });
       }
-      this.report(req, attempt, started, raw.status);
-      this.opts.logger?.debug({ method: req.method, route: req.route, from: url.origin, to: next.origin }, 'marathon redirect');
+      this.#report(req, attempt, started, raw.status);
+      this.#opts.logger?.debug({ method: req.method, route: req.route, from: url.origin, to: next.origin }, 'marathon redirect');
       base = leaderBaseFrom(next, req.path);
       url = next;
     }
   }
 
   /** One HTTP exchange, under a deadline that covers the headers and (in text mode) the body. */
-  private async exchange(url: URL, req: HttpRequest, payload: string | undefined, mode: 'text' | 'stream', signal?: AbortSignal): Promise<Raw> {
+  async #exchange(url: URL, req: HttpRequest, payload: string | undefined, mode: 'text' | 'stream', signal?: AbortSignal): Promise<Raw> {
     const headers: Record<string, string> = {
       accept: req.accept ?? 'application/json',
-      'user-agent': this.opts.userAgent,
+      'user-agent': this.#opts.userAgent,
     };
-    if (this.authorization !== undefined) headers.authorization = this.authorization;
+    if (this.#authorization !== undefined) headers.authorization = this.#authorization;
     // Also without a payload (POST .../restart): Marathon's resources consume JSON only.
     if (payload !== undefined || req.method === 'POST' || req.method === 'PUT' || req.method === 'PATCH') {
       headers['content-type'] = 'application/json';
@@ -229,19 +231,19 @@ export class HttpTransport {
     const timer = setTimeout(() => {
       timedOut = true;
       deadline.abort();
-    }, this.opts.timeoutMs);
+    }, this.#opts.timeoutMs);
     const combined = signal ? AbortSignal.any([deadline.signal, signal]) : deadline.signal;
-    const fields = this.fields(req, url.origin);
+    const fields = this.#fields(req, url.origin);
     try {
-      const res = await this.dispatcher.request({
+      const res = await this.#dispatcher.request({
         origin: url.origin,
         path: url.pathname + url.search,
         method: req.method,
         headers,
         body: payload,
         signal: combined,
-        headersTimeout: this.opts.timeoutMs,
-        bodyTimeout: mode === 'stream' ? 0 : this.opts.timeoutMs,
+        headersTimeout: this.#opts.timeoutMs,
+        bodyTimeout: mode === 'stream' ? 0 : this.#opts.timeoutMs,
       });
       const ok = res.statusCode >= 200 && res.statusCode <= 299;
       if (mode === 'stream' && ok) {
@@ -255,43 +257,43 @@ export class HttpTransport {
       const text = await res.body.text();
       return { status: res.statusCode, headers: res.headers, text, origin: url.origin };
     } catch (err) {
-      throw transportError(err, fields, timedOut, this.opts.timeoutMs, signal?.aborted === true);
+      throw transportError(err, fields, timedOut, this.#opts.timeoutMs, signal?.aborted === true);
     } finally {
       clearTimeout(timer);
     }
   }
 
-  private rememberLeader(base: string): void {
-    this.leaderBase = base;
-    this.opts.logger?.debug({ leader: new URL(base).origin }, 'marathon leader remembered after redirect');
+  #rememberLeader(base: string): void {
+    this.#leaderBase = base;
+    this.#opts.logger?.debug({ leader: new URL(base).origin }, 'marathon leader remembered after redirect');
   }
 
-  private forgetLeader(reason: string): void {
-    this.opts.logger?.debug({ leader: this.leaderBase && new URL(this.leaderBase).origin, reason }, 'marathon leader forgotten');
-    this.leaderBase = undefined;
+  #forgetLeader(reason: string): void {
+    this.#opts.logger?.debug({ leader: this.#leaderBase && new URL(this.#leaderBase).origin, reason }, 'marathon leader forgotten');
+    this.#leaderBase = undefined;
   }
 
-  private fields(req: HttpRequest, origin?: string): RequestFields {
+  #fields(req: HttpRequest, origin?: string): RequestFields {
     return { method: req.method, path: withQuery(req.path, req.query), origin, appId: req.appId };
   }
 
-  private unknownError(err: unknown, req: HttpRequest): MarathonError {
+  #unknownError(err: unknown, req: HttpRequest): MarathonError {
     // A parse function threw something other than BodyShapeError: treat the body as unusable.
-    return new MarathonBadBodyError({ ...this.fields(req), reason: err instanceof Error ? err.message : String(err), cause: err });
+    return new MarathonBadBodyError({ ...this.#fields(req), reason: errorMessage(err), cause: err });
   }
 
-  private report(req: HttpRequest, attempt: number, started: number, status: number | undefined, error?: MarathonError): void {
+  #report(req: HttpRequest, attempt: number, started: number, status: number | undefined, error?: MarathonError): void {
     const durationMs = Math.max(0, performance.now() - started);
-    this.opts.logger?.debug(
+    this.#opts.logger?.debug(
       { method: req.method, route: req.route, path: withQuery(req.path, req.query), status, durationMs: Math.round(durationMs), attempt, code: error?.code },
       'marathon request',
     );
-    if (!this.opts.onRequest) return;
+    if (!this.#opts.onRequest) return;
     try {
-      this.opts.onRequest({ method: req.method, route: req.route, status, durationMs, attempt, error });
+      this.#opts.onRequest({ method: req.method, route: req.route, status, durationMs, attempt, error });
     } catch (hookErr) {
       // A broken metrics hook must not break the request it observes.
-      this.opts.logger?.warn({ err: (hookErr as Error).message }, 'marathon onRequest hook threw');
+      this.#opts.logger?.warn({ err: (hookErr as Error).message }, 'marathon onRequest hook threw');
     }
   }
 }
@@ -308,20 +310,11 @@ export function leaderBaseFrom(location: URL, requestPath: string): string {
 
 function transportError(err: unknown, fields: RequestFields, timedOut: boolean, timeoutMs: number, aborted: boolean): MarathonError {
   if (err instanceof MarathonError) return err;
-  const code = errorCode(err);
-  if (timedOut || (code !== undefined && TIMEOUT_CODES.has(code))) {
+  const code = codeOf(err);
+  if (timedOut || isTimeoutCode(code)) {
     return new MarathonTimeoutError({ ...fields, timeoutMs, cause: err });
   }
   if (aborted || (code !== undefined && CLOSED_CODES.has(code))) return new MarathonClientClosedError({ ...fields, cause: err });
-  if (code !== undefined && TLS_CODE.test(code)) return new MarathonTlsError({ ...fields, systemCode: code, cause: err });
+  if (isTlsCode(code)) return new MarathonTlsError({ ...fields, systemCode: code, cause: err });
   return new MarathonConnectionError({ ...fields, systemCode: code, cause: err });
-}
-
-function errorCode(err: unknown): string | undefined {
-  if (typeof err !== 'object' || err === null) return undefined;
-  const e = err as { code?: unknown; cause?: unknown; errors?: unknown };
-  if (typeof e.code === 'string') return e.code;
-  if (Array.isArray(e.errors) && e.errors.length > 0) return errorCode(e.errors[0]);
-  if (e.cause !== undefined && e.cause !== err) return errorCode(e.cause);
-  return undefined;
 }

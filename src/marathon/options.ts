@@ -3,9 +3,12 @@
 
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Dispatcher } from 'undici';
+import { BACKOFF } from '../base/backoff.js';
 import type { Logger } from '../base/log.js';
-import { loadCa, type MarathonAuth } from './auth.js';
+import { integerOption } from '../base/options.js';
+import { basicUserProblem, loadCa, type MarathonAuth } from './auth.js';
 import type { MarathonError } from './errors.js';
+import { checkMarathonUrl } from './url.js';
 
 /** One HTTP exchange with Marathon, for metrics. `route` is a low-cardinality template. */
 export interface MarathonRequestInfo {
@@ -78,8 +81,8 @@ export interface ResolvedOptions {
 export const DEFAULTS = {
   timeoutMs: 10_000,
   readAttempts: 3,
-  retryBaseDelayMs: 250,
-  retryMaxDelayMs: 5_000,
+  retryBaseDelayMs: BACKOFF.read.baseMs,
+  retryMaxDelayMs: BACKOFF.read.maxMs,
   maxRedirects: 3,
   userAgent: 'maracker',
 } as const;
@@ -96,12 +99,14 @@ export function resolveOptions(options: MarathonClientOptions): ResolvedOptions 
   if (typeof options !== 'object' || options === null) {
     throw new TypeError(`Expected options to be an object, got \`${String(options)}\``);
   }
-  const baseUrl = checkUrl(options.url);
-  const timeoutMs = intFrom('timeoutMs', options.timeoutMs, DEFAULTS.timeoutMs, 1);
-  const readAttempts = intFrom('readAttempts', options.readAttempts, DEFAULTS.readAttempts, 1);
-  const retryBaseDelayMs = intFrom('retryBaseDelayMs', options.retryBaseDelayMs, DEFAULTS.retryBaseDelayMs, 0);
-  const retryMaxDelayMs = intFrom('retryMaxDelayMs', options.retryMaxDelayMs, DEFAULTS.retryMaxDelayMs, 0);
-  const maxRedirects = intFrom('maxRedirects', options.maxRedirects, DEFAULTS.maxRedirects, 0);
+  const url = checkMarathonUrl(options.url);
+  if (!url.ok) throw new TypeError(`\`url\`: ${url.problem}`);
+  const baseUrl = url.baseUrl;
+  const timeoutMs = integerOption('timeoutMs', options.timeoutMs, DEFAULTS.timeoutMs, 1);
+  const readAttempts = integerOption('readAttempts', options.readAttempts, DEFAULTS.readAttempts, 1);
+  const retryBaseDelayMs = integerOption('retryBaseDelayMs', options.retryBaseDelayMs, DEFAULTS.retryBaseDelayMs, 0);
+  const retryMaxDelayMs = integerOption('retryMaxDelayMs', options.retryMaxDelayMs, DEFAULTS.retryMaxDelayMs, 0);
+  const maxRedirects = integerOption('maxRedirects', options.maxRedirects, DEFAULTS.maxRedirects, 0);
   if (retryMaxDelayMs < retryBaseDelayMs) {
     throw new TypeError(
       `Expected \`retryMaxDelayMs\` to be at least \`retryBaseDelayMs\` (${retryBaseDelayMs}), got \`${retryMaxDelayMs}\``,
@@ -147,37 +152,6 @@ export function resolveOptions(options: MarathonClientOptions): ResolvedOptions 
   });
 }
 
-function checkUrl(value: unknown): string {
-  if (typeof value !== 'string' || value.length === 0) {
-    throw new TypeError(`Expected \`url\` to be an http(s) URL, got \`${String(value)}\``);
-  }
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new TypeError(`Expected \`url\` to be an http(s) URL, got \`${value}\``);
-  }
-  if (url.username !== '' || url.password !== '') {
-    // Never echo the URL itself here: it holds a secret.
-    throw new TypeError('Expected `url` to carry no credentials (user:password@), use `auth` instead');
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new TypeError(`Expected \`url\` to be an http(s) URL, got \`${value}\``);
-  }
-  if (url.search !== '' || url.hash !== '') {
-    throw new TypeError(`Expected \`url\` to have no query or fragment, got \`${value}\``);
-  }
-  return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
-}
-
-function intFrom(name: string, value: unknown, fallback: number, min: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
-    throw new TypeError(`Expected \`${name}\` to be a number from ${min} and up, got \`${String(value)}\``);
-  }
-  return value;
-}
-
 function checkAuth(auth: unknown): void {
   if (auth === undefined) return;
   if (typeof auth !== 'object' || auth === null) {
@@ -193,9 +167,8 @@ function checkAuth(auth: unknown): void {
     if (typeof a.token !== 'string' || a.token.length === 0) throw new TypeError('Expected `auth.token` to be a non-empty string');
     return;
   }
-  if (typeof a.username !== 'string' || a.username.length === 0) {
-    throw new TypeError('Expected `auth.username` to be a non-empty string');
-  }
-  if (a.username.includes(':')) throw new TypeError('Expected `auth.username` to contain no `:` (HTTP basic forbids it)');
+  if (typeof a.username !== 'string') throw new TypeError('Expected `auth.username` to be a non-empty string');
+  const problem = basicUserProblem(a.username);
+  if (problem !== undefined) throw new TypeError(`\`auth.username\`: ${problem}`);
   if (typeof a.password !== 'string') throw new TypeError('Expected `auth.password` to be a string');
 }

@@ -27,56 +27,58 @@ export interface SseParserOptions {
 }
 
 export class SseParser {
-  private readonly decoder = new TextDecoder('utf-8');
-  private readonly maxEventBytes: number;
+  readonly #decoder = new TextDecoder('utf-8');
+  readonly #maxEventBytes: number;
   /** The unterminated line so far, in pieces (never rescanned: a piece holds no line end). */
-  private pieces: string[] = [];
-  private pieceBytes = 0;
+  #pieces: string[] = [];
+  #pieceBytes = 0;
   /** The previous chunk ended with `\r`: a `\n` starting the next one belongs to that line end. */
-  private afterCr = false;
-  private firstChunk = true;
-  private eventType = '';
-  private data: string[] = [];
-  private dataBytes = 0;
-  private lastId = '';
-  private overflow: number | undefined;
-  private scannedChars = 0;
+  #afterCr = false;
+  #firstChunk = true;
+  #eventType = '';
+  #data: string[] = [];
+  #dataBytes = 0;
+  #lastId = '';
+  #overflow: number | undefined;
+  #scannedChars = 0;
+  readonly #onMessage: (message: SseMessage) => void;
 
   constructor(
-    private readonly onMessage: (message: SseMessage) => void,
+    onMessage: (message: SseMessage) => void,
     options: SseParserOptions = {},
   ) {
+    this.#onMessage = onMessage;
     const max = options.maxEventBytes ?? Number.POSITIVE_INFINITY;
     if (!(max > 0)) throw new TypeError(`Expected \`maxEventBytes\` to be a number from 1 and up, got \`${String(options.maxEventBytes)}\``);
-    this.maxEventBytes = max;
+    this.#maxEventBytes = max;
   }
 
   /** Bytes held for the event being read: never more than maxEventBytes once push() returns. */
   get bufferedBytes(): number {
-    return this.pieceBytes + this.dataBytes;
+    return this.#pieceBytes + this.#dataBytes;
   }
 
   /** Set (to the size reached) once an event outgrew maxEventBytes; the parser then ignores its input. */
   get tooLarge(): number | undefined {
-    return this.overflow;
+    return this.#overflow;
   }
 
   /** Characters examined for line ends so far: each character once (for tests of linearity). */
   get scanned(): number {
-    return this.scannedChars;
+    return this.#scannedChars;
   }
 
   push(chunk: Uint8Array | string): void {
-    if (this.overflow !== undefined) return;
-    let text = typeof chunk === 'string' ? chunk : this.decoder.decode(chunk, { stream: true });
-    if (this.firstChunk && text.length > 0) {
-      this.firstChunk = false;
+    if (this.#overflow !== undefined) return;
+    let text = typeof chunk === 'string' ? chunk : this.#decoder.decode(chunk, { stream: true });
+    if (this.#firstChunk && text.length > 0) {
+      this.#firstChunk = false;
       if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
     }
     if (text.length === 0) return;
     let start = 0;
-    if (this.afterCr && text.charCodeAt(0) === 0x0a) start = 1;
-    this.afterCr = false;
+    if (this.#afterCr && text.charCodeAt(0) === 0x0a) start = 1;
+    this.#afterCr = false;
     const ends = /[\r\n]/g;
     ends.lastIndex = start;
     for (let m = ends.exec(text); m !== null; m = ends.exec(text)) {
@@ -86,48 +88,48 @@ export class SseParser {
         if (end + 1 < text.length) {
           if (text.charCodeAt(end + 1) === 0x0a) next = end + 2;
         } else {
-          this.afterCr = true;
+          this.#afterCr = true;
         }
       }
       const tail = text.slice(start, end);
-      const line = this.pieces.length === 0 ? tail : this.pieces.join('') + tail;
-      const lineBytes = this.pieceBytes + Buffer.byteLength(tail, 'utf8');
-      this.pieces = [];
-      this.pieceBytes = 0;
-      this.line(line, lineBytes);
-      if (this.overflow !== undefined) return;
+      const line = this.#pieces.length === 0 ? tail : this.#pieces.join('') + tail;
+      const lineBytes = this.#pieceBytes + Buffer.byteLength(tail, 'utf8');
+      this.#pieces = [];
+      this.#pieceBytes = 0;
+      this.#line(line, lineBytes);
+      if (this.#overflow !== undefined) return;
       start = next;
       ends.lastIndex = next;
     }
-    this.scannedChars += text.length;
+    this.#scannedChars += text.length;
     if (start < text.length) {
       const rest = text.slice(start);
-      this.pieces.push(rest);
-      this.pieceBytes += Buffer.byteLength(rest, 'utf8');
-      this.check();
+      this.#pieces.push(rest);
+      this.#pieceBytes += Buffer.byteLength(rest, 'utf8');
+      this.#check();
     }
   }
 
   /** The stream ended: whatever was not terminated by a blank line is discarded. */
   end(): void {
-    this.decoder.decode();
-    this.pieces = [];
-    this.pieceBytes = 0;
-    this.data = [];
-    this.dataBytes = 0;
-    this.eventType = '';
+    this.#decoder.decode();
+    this.#pieces = [];
+    this.#pieceBytes = 0;
+    this.#data = [];
+    this.#dataBytes = 0;
+    this.#eventType = '';
   }
 
-  private check(): void {
-    const size = this.pieceBytes + this.dataBytes;
-    if (size <= this.maxEventBytes) return;
-    this.overflow = size;
+  #check(): void {
+    const size = this.#pieceBytes + this.#dataBytes;
+    if (size <= this.#maxEventBytes) return;
+    this.#overflow = size;
     this.end();
   }
 
-  private line(line: string, bytes: number): void {
+  #line(line: string, bytes: number): void {
     if (line.length === 0) {
-      this.dispatch();
+      this.#dispatch();
       return;
     }
     if (line.startsWith(':')) return;
@@ -137,16 +139,16 @@ export class SseParser {
     if (value.startsWith(' ')) value = value.slice(1);
     switch (field) {
       case 'event':
-        this.eventType = value;
+        this.#eventType = value;
         break;
       case 'data':
-        this.data.push(value);
+        this.#data.push(value);
         // The line's bytes bound the value's; +1 for the \n that joins data lines.
-        this.dataBytes += bytes + 1;
-        this.check();
+        this.#dataBytes += bytes + 1;
+        this.#check();
         break;
       case 'id':
-        if (!value.includes('\0')) this.lastId = value;
+        if (!value.includes('\0')) this.#lastId = value;
         break;
       default:
         // `retry` and unknown fields: Marathon sends neither; reconnect timing is ours.
@@ -154,13 +156,13 @@ export class SseParser {
     }
   }
 
-  private dispatch(): void {
-    const data = this.data;
-    const event = this.eventType;
-    this.data = [];
-    this.dataBytes = 0;
-    this.eventType = '';
+  #dispatch(): void {
+    const data = this.#data;
+    const event = this.#eventType;
+    this.#data = [];
+    this.#dataBytes = 0;
+    this.#eventType = '';
     if (data.length === 0) return;
-    this.onMessage({ event: event === '' ? 'message' : event, data: data.join('\n'), id: this.lastId });
+    this.#onMessage({ event: event === '' ? 'message' : event, data: data.join('\n'), id: this.#lastId });
   }
 }

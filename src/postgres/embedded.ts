@@ -15,6 +15,7 @@ import type { Logger } from '../base/log.js';
 import { closedFolderAbove, loadEmbeddedPostgres, type EmbeddedPostgresClass } from './embedded-module.js';
 import { EmbeddedPostgresError, EmbeddedPostgresInUseError } from './errors.js';
 import { withClient } from './connection.js';
+import { codeOf, errorMessage } from '../base/errors.js';
 
 export interface EmbeddedPostgresOptions {
   /** Data folder. Default `<cwd>/.maracker/postgres`; kept across restarts. */
@@ -51,7 +52,7 @@ function isAlive(pid: number): boolean {
     process.kill(pid, 0);
     return true;
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
+    return codeOf(err) === 'EPERM';
   }
 }
 
@@ -139,7 +140,7 @@ export async function startEmbeddedPostgres(o: EmbeddedPostgresOptions): Promise
   try {
     EmbeddedPostgresImpl = await loadEmbeddedPostgres(log);
   } catch (err) {
-    throw new EmbeddedPostgresError(dataDir, `cannot load the embedded PostgreSQL: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    throw new EmbeddedPostgresError(dataDir, `cannot load the embedded PostgreSQL: ${errorMessage(err)}`, { cause: err });
   }
   const server = new EmbeddedPostgresImpl({
     databaseDir: dataDir,
@@ -157,8 +158,8 @@ export async function startEmbeddedPostgres(o: EmbeddedPostgresOptions): Promise
       log.trace({ line: m.trim() }, 'postgres');
     },
     onError: (e: unknown) => {
-      remember(e instanceof Error ? e.message : String(e));
-      log.debug({ err: e instanceof Error ? e.message : String(e) }, 'postgres');
+      remember(errorMessage(e));
+      log.debug({ err: errorMessage(e) }, 'postgres');
     },
   });
 

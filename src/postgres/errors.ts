@@ -1,13 +1,8 @@
 // Errors of the database side (schema, source, status table, leader election, embedded
-// server). Each has a stable code; callers match on `code`, never on the message.
-//
-//   MRK_DB_TIMEOUT            a query got no answer in time (half-open connection, stuck server)
-//   MRK_DB_MIGRATION_FAILED   a schema migration failed; its transaction was rolled back
-//   MRK_DB_EMBEDDED_FAILED    the embedded PostgreSQL could not be initialised or started
-//   MRK_DB_EMBEDDED_IN_USE    another live maracker process owns the embedded data folder
-//   MRK_DB_INSTALLATION_MISSING  maracker.installation holds no usable name (never regenerated)
+// server). Each has a stable code (MRK_DB_*, each with its meaning in ERROR_CODES,
+// src/base/errors.ts); callers match on `code`, never on the message.
 
-import { MarackerError } from '../base/errors.js';
+import { errorMessage, MarackerError } from '../base/errors.js';
 
 export class DatabaseTimeoutError extends MarackerError {
   /** What was waited for, e.g. "leadership check". */
@@ -24,7 +19,7 @@ export class MigrationError extends MarackerError {
   readonly version: number;
   readonly migration: string;
   constructor(version: number, migration: string, cause: unknown) {
-    const reason = cause instanceof Error ? cause.message : String(cause);
+    const reason = errorMessage(cause);
     super('MRK_DB_MIGRATION_FAILED', `migration ${version} (${migration}) failed and was rolled back: ${reason}`, { cause });
     this.version = version;
     this.migration = migration;

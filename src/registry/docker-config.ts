@@ -7,8 +7,9 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Env } from '../base/env.js';
 import { RegistryCredentialsError } from './errors.js';
-import { isObject } from './json.js';
+import { isObject } from '../model/json.js';
 import { normaliseRegistryKey } from './reference.js';
+import { codeOf } from '../base/errors.js';
 
 export interface BasicCredentials {
   username: string;
@@ -91,7 +92,7 @@ export async function readDockerConfig(file: string): Promise<DockerConfig> {
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code ?? 'unreadable';
+    const code = codeOf(err) ?? 'unreadable';
     throw new RegistryCredentialsError(code === 'ENOENT' ? 'no such file' : `cannot be read (${code})`, file);
   }
   return parseDockerConfig(text, file);

@@ -1,28 +1,16 @@
 // The catalogue of registry client failures. One class per way reading an image from a
-// registry can fail; every class has a stable `code`, never reused, and typed fields, so
-// callers branch on `code` / `instanceof`, never on message text.
-//
-//   MRK_REGISTRY_REFERENCE_INVALID      the image reference breaks Docker's reference grammar
-//   MRK_REGISTRY_CREDENTIALS_INVALID    a Docker config.json (or a credential option) cannot be used
-//   MRK_REGISTRY_UNAUTHORIZED           401/403 from the registry or its token endpoint
-//   MRK_REGISTRY_NOT_FOUND              404: no such repository, tag, manifest or blob
-//   MRK_REGISTRY_PLATFORM_NOT_FOUND     the image has no manifest for the wanted platform
-//   MRK_REGISTRY_RATE_LIMITED           429 (Docker Hub's pull limit): try again much later
-//   MRK_REGISTRY_SERVER_ERROR           5xx, after the read retries
-//   MRK_REGISTRY_UNREACHABLE            refused, reset, DNS failure, socket closed mid-answer
-//   MRK_REGISTRY_TIMEOUT                no complete answer within `timeoutMs`
-//   MRK_REGISTRY_TLS                    certificate rejected / handshake failed
-//   MRK_REGISTRY_INSECURE_REFUSED       plain HTTP to a host that is not allowed it (no request sent)
-//   MRK_REGISTRY_BAD_RESPONSE           an answer that cannot be used: unexpected status, bad JSON,
-//                                       wrong shape, unsupported manifest type, broken redirect
-//   MRK_REGISTRY_DIGEST_MISMATCH        content whose digest is not the one asked for or announced
-//   MRK_REGISTRY_TOO_LARGE              a manifest or config larger than the configured cap
+// registry can fail; every class has a stable `code`, never reused (MRK_REGISTRY_*, each with
+// its meaning in ERROR_CODES, src/base/errors.ts), and typed fields, so callers branch on
+// `code` / `instanceof`, never on message text.
 //
 // Every error says which registry, repository and reference (tag or digest) it is about,
 // and what was being read. None ever holds a credential or a token: those travel only in
 // Authorization headers, and text that comes back from a server is redacted before use.
 
-import { MarackerError } from '../base/errors.js';
+import { MarackerError, type MarackerCode } from '../base/errors.js';
+
+/** The codes of registry client failures. */
+export type RegistryCode = Extract<MarackerCode, `MRK_REGISTRY_${string}`>;
 
 export interface RegistryErrorFields {
   /** Registry as in the normalised reference: `docker.io`, `registry.example.com:5000`. */
@@ -38,6 +26,7 @@ export interface RegistryErrorFields {
 }
 
 export class RegistryError extends MarackerError {
+  declare readonly code: RegistryCode;
   readonly registry: string | undefined;
   readonly repository: string | undefined;
   readonly reference: string | undefined;
@@ -50,7 +39,7 @@ export class RegistryError extends MarackerError {
    */
   readonly transient: boolean;
 
-  constructor(code: string, summary: string, fields: RegistryErrorFields, transient: boolean) {
+  constructor(code: RegistryCode, summary: string, fields: RegistryErrorFields, transient: boolean) {
     super(code, `${subject(fields)}${summary}`, { cause: fields.cause });
     this.registry = fields.registry;
     this.repository = fields.repository;

@@ -1,7 +1,8 @@
 // Reading an image config blob (OCI image config / Docker container image v1): its labels,
 // exposed ports and platform. Pure; a wrong shape throws ShapeError.
 
-import { isObject, parseJsonObject, ShapeError } from './json.js';
+import { isObject } from '../model/json.js';
+import { parseJsonObject, ShapeError } from './json.js';
 import type { Platform } from './platform.js';
 
 export interface ImageConfig {

@@ -1,6 +1,8 @@
 // Reading JSON a registry sent. A body that is not what was asked for raises a ShapeError,
 // which the client turns into MRK_REGISTRY_BAD_RESPONSE with the image it was reading.
 
+import { isObject } from '../model/json.js';
+
 /** A body that is not the expected shape. Internal: surfaced as RegistryBadResponseError. */
 export class ShapeError extends Error {}
 
@@ -13,8 +15,4 @@ export function parseJsonObject(bytes: Uint8Array, what: string): Record<string,
   }
   if (!isObject(value)) throw new ShapeError(`${what} is not a JSON object`);
   return value;
-}
-
-export function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -3,7 +3,8 @@
 // otherwise. Digests are checked by the caller, which knows which digest was asked for.
 
 import { digestProblem } from './digest.js';
-import { isObject, parseJsonObject, ShapeError } from './json.js';
+import { isObject } from '../model/json.js';
+import { parseJsonObject, ShapeError } from './json.js';
 import { bareMediaType, CONFIG_TYPES, IMAGE_MANIFEST_TYPES, INDEX_TYPES, MEDIA_TYPES, SCHEMA1_TYPES } from './media-types.js';
 import type { Platform } from './platform.js';
 

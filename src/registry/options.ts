@@ -3,7 +3,9 @@
 
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Dispatcher } from 'undici';
+import { BACKOFF } from '../base/backoff.js';
 import type { Logger } from '../base/log.js';
+import { integerOption } from '../base/options.js';
 import type { RegistryCredential } from './credentials.js';
 import type { DockerConfig } from './docker-config.js';
 import type { RegistryError } from './errors.js';
@@ -97,8 +99,8 @@ export interface ResolvedRegistryOptions {
 export const REGISTRY_DEFAULTS = {
   timeoutMs: 10_000,
   readAttempts: 3,
-  retryBaseDelayMs: 250,
-  retryMaxDelayMs: 5_000,
+  retryBaseDelayMs: BACKOFF.read.baseMs,
+  retryMaxDelayMs: BACKOFF.read.maxMs,
   tagTtlMs: 60_000,
   cacheEntries: 1_000,
   maxManifestBytes: 4 * 1024 * 1024,
@@ -110,8 +112,8 @@ export const REGISTRY_DEFAULTS = {
 export function resolveRegistryOptions(o: RegistryClientOptions = {}): ResolvedRegistryOptions {
   if (typeof o !== 'object' || o === null) throw new TypeError(`Expected options to be an object, got \`${String(o)}\``);
   const platform = o.platform === undefined ? DEFAULT_PLATFORM : typeof o.platform === 'string' ? parsePlatform(o.platform) : o.platform;
-  const retryBaseDelayMs = int('retryBaseDelayMs', o.retryBaseDelayMs, REGISTRY_DEFAULTS.retryBaseDelayMs, 0);
-  const retryMaxDelayMs = int('retryMaxDelayMs', o.retryMaxDelayMs, REGISTRY_DEFAULTS.retryMaxDelayMs, 0);
+  const retryBaseDelayMs = integerOption('retryBaseDelayMs', o.retryBaseDelayMs, REGISTRY_DEFAULTS.retryBaseDelayMs, 0);
+  const retryMaxDelayMs = integerOption('retryMaxDelayMs', o.retryMaxDelayMs, REGISTRY_DEFAULTS.retryMaxDelayMs, 0);
   if (retryMaxDelayMs < retryBaseDelayMs) {
     throw new TypeError(`Expected \`retryMaxDelayMs\` to be at least \`retryBaseDelayMs\` (${retryBaseDelayMs}), got \`${retryMaxDelayMs}\``);
   }
@@ -127,15 +129,15 @@ export function resolveRegistryOptions(o: RegistryClientOptions = {}): ResolvedR
     credentials: Object.freeze([...(o.credentials ?? [])]),
     dockerConfig: o.dockerConfig,
     insecureRegistries: Object.freeze([...(o.insecureRegistries ?? [])]),
-    timeoutMs: int('timeoutMs', o.timeoutMs, REGISTRY_DEFAULTS.timeoutMs, 1),
-    readAttempts: int('readAttempts', o.readAttempts, REGISTRY_DEFAULTS.readAttempts, 1),
+    timeoutMs: integerOption('timeoutMs', o.timeoutMs, REGISTRY_DEFAULTS.timeoutMs, 1),
+    readAttempts: integerOption('readAttempts', o.readAttempts, REGISTRY_DEFAULTS.readAttempts, 1),
     retryBaseDelayMs,
     retryMaxDelayMs,
-    tagTtlMs: int('tagTtlMs', o.tagTtlMs, REGISTRY_DEFAULTS.tagTtlMs, 0),
-    cacheEntries: int('cacheEntries', o.cacheEntries, REGISTRY_DEFAULTS.cacheEntries, 1),
-    maxManifestBytes: int('maxManifestBytes', o.maxManifestBytes, REGISTRY_DEFAULTS.maxManifestBytes, 1),
-    maxConfigBytes: int('maxConfigBytes', o.maxConfigBytes, REGISTRY_DEFAULTS.maxConfigBytes, 1),
-    maxRedirects: int('maxRedirects', o.maxRedirects, REGISTRY_DEFAULTS.maxRedirects, 0),
+    tagTtlMs: integerOption('tagTtlMs', o.tagTtlMs, REGISTRY_DEFAULTS.tagTtlMs, 0),
+    cacheEntries: integerOption('cacheEntries', o.cacheEntries, REGISTRY_DEFAULTS.cacheEntries, 1),
+    maxManifestBytes: integerOption('maxManifestBytes', o.maxManifestBytes, REGISTRY_DEFAULTS.maxManifestBytes, 1),
+    maxConfigBytes: integerOption('maxConfigBytes', o.maxConfigBytes, REGISTRY_DEFAULTS.maxConfigBytes, 1),
+    maxRedirects: integerOption('maxRedirects', o.maxRedirects, REGISTRY_DEFAULTS.maxRedirects, 0),
     logger: o.logger,
     onRequest: o.onRequest,
     dispatcher: o.dispatcher,
@@ -144,12 +146,4 @@ export function resolveRegistryOptions(o: RegistryClientOptions = {}): ResolvedR
     random: o.random ?? Math.random,
     userAgent,
   });
-}
-
-function int(name: string, value: unknown, fallback: number, min: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
-    throw new TypeError(`Expected \`${name}\` to be a whole number from ${min} and up, got \`${String(value)}\``);
-  }
-  return value;
 }

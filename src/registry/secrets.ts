@@ -2,7 +2,7 @@
 // tokens it was issued), so that any text a server sends back is redacted before it can
 // reach an error message or a log line.
 
-export const REDACTED = '[redacted]';
+import { REDACTED } from '../secrets/url.js';
 
 export class Secrets {
   readonly #values = new Set<string>();

@@ -9,10 +9,11 @@ import {
   RegistryRateLimitedError,
   RegistryServerError,
   RegistryUnauthorizedError,
+  type RegistryCode,
   type RegistryError,
   type RegistryErrorFields,
 } from './errors.js';
-import { isObject } from './json.js';
+import { isObject } from '../model/json.js';
 
 const MAX_SERVER_MESSAGE = 200;
 
@@ -56,7 +57,7 @@ export function statusError(
 }
 
 /** Codes worth another try of the same read. */
-const RETRYABLE = new Set(['MRK_REGISTRY_SERVER_ERROR', 'MRK_REGISTRY_TIMEOUT', 'MRK_REGISTRY_UNREACHABLE']);
+const RETRYABLE: ReadonlySet<RegistryCode> = new Set<RegistryCode>(['MRK_REGISTRY_SERVER_ERROR', 'MRK_REGISTRY_TIMEOUT', 'MRK_REGISTRY_UNREACHABLE']);
 
 export function isRetryableRead(err: RegistryError): boolean {
   return RETRYABLE.has(err.code);

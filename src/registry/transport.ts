@@ -5,6 +5,8 @@
 
 import type { IncomingHttpHeaders } from 'node:http';
 import { Agent, type Dispatcher } from 'undici';
+import { codeOf } from '../base/errors.js';
+import { isTimeoutCode, isTlsCode } from '../net/system-codes.js';
 import {
   RegistryError,
   RegistryInsecureRefusedError,
@@ -41,8 +43,6 @@ export interface RawResponse {
 /** Enough of an error body for the registry's error code and message. */
 const ERROR_BODY_BYTES = 64 * 1024;
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
-const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT', 'ETIMEDOUT']);
-const TLS_CODE = /^(ERR_TLS_|ERR_SSL_|ERR_OSSL_|CERT_|UNABLE_TO_|DEPTH_ZERO_|SELF_SIGNED_|HOSTNAME_MISMATCH|EPROTO)/;
 
 export class Transport {
   readonly #opts: ResolvedRegistryOptions;
@@ -204,21 +204,12 @@ async function readCapped(body: Dispatcher.ResponseData['body'], cap: number, st
 
 function networkError(err: unknown, fields: RegistryErrorFields, origin: string, timedOut: boolean, timeoutMs: number, plainAllowed: boolean): RegistryError {
   if (err instanceof RegistryError) return err;
-  const code = systemCode(err);
-  if (timedOut || (code !== undefined && TIMEOUT_CODES.has(code))) return new RegistryTimeoutError({ ...fields, timeoutMs, origin, cause: err });
-  if (code !== undefined && TLS_CODE.test(code)) {
+  const code = codeOf(err);
+  if (timedOut || isTimeoutCode(code)) return new RegistryTimeoutError({ ...fields, timeoutMs, origin, cause: err });
+  if (isTlsCode(code)) {
     const host = new URL(origin).host;
     const hint = plainAllowed ? undefined : `if ${host} serves plain HTTP, declare it an insecure registry (--insecure-registry ${host})`;
     return new RegistryTlsError({ ...fields, systemCode: code, origin, ...(hint === undefined ? {} : { hint }), cause: err });
   }
   return new RegistryUnreachableError({ ...fields, systemCode: code, origin, cause: err });
-}
-
-function systemCode(err: unknown): string | undefined {
-  if (typeof err !== 'object' || err === null) return undefined;
-  const e = err as { code?: unknown; cause?: unknown; errors?: unknown };
-  if (typeof e.code === 'string') return e.code;
-  if (Array.isArray(e.errors) && e.errors.length > 0) return systemCode(e.errors[0]);
-  if (e.cause !== undefined && e.cause !== err) return systemCode(e.cause);
-  return undefined;
 }

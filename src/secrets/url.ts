@@ -48,21 +48,16 @@ export function redactCredentials(text: string): string {
  */
 export function urlSecrets(raw: string): string[] {
   const out: string[] = [];
-  const m = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\/(.*)$/s.exec(raw.trim());
-  if (m) {
-    const rest = m[1] as string;
-    const at = rest.lastIndexOf('@');
-    if (at >= 0) {
-      const userinfo = rest.slice(0, at);
-      const colon = userinfo.indexOf(':');
-      const user = colon < 0 ? undefined : userinfo.slice(0, colon);
-      const secret = colon < 0 ? userinfo : userinfo.slice(colon + 1);
-      // A password equal to its user name keeps nothing secret (`maracker:maracker`, the
-      // embedded database of `npm start`), and searching for it would blank every mention of
-      // the user, the schema and the product in every line. It is still blanked where it
-      // stands in a URL or a header.
-      if (secret !== user) out.push(secret);
-    }
+  const userinfo = userinfoOf(raw.trim());
+  if (userinfo !== undefined) {
+    const colon = userinfo.indexOf(':');
+    const user = colon < 0 ? undefined : userinfo.slice(0, colon);
+    const secret = colon < 0 ? userinfo : userinfo.slice(colon + 1);
+    // A password equal to its user name keeps nothing secret (`maracker:maracker`, the
+    // embedded database of `npm start`), and searching for it would blank every mention of
+    // the user, the schema and the product in every line. It is still blanked where it
+    // stands in a URL or a header.
+    if (secret !== user) out.push(secret);
   }
   for (const p of raw.matchAll(new RegExp(SECRET_PARAM.source, 'gi'))) {
     const value = p[0].slice((p[1] as string).length);
@@ -71,7 +66,18 @@ export function urlSecrets(raw: string): string[] {
   return out.filter((s) => s.length > 0).flatMap((s) => [s, decoded(s)]);
 }
 
-function decoded(s: string): string {
+/**
+ * A URL's userinfo as written: everything between `scheme://` and the *last* `@` (see the
+ * top of this file), or undefined when there is no `@`. Needs no URL parser.
+ */
+export function userinfoOf(raw: string): string | undefined {
+  const rest = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\/(.*)$/s.exec(raw)?.[1];
+  const at = rest?.lastIndexOf('@') ?? -1;
+  return rest === undefined || at < 0 ? undefined : rest.slice(0, at);
+}
+
+/** `s` percent-decoded, or as it is when it holds a `%` that is no escape. */
+export function decoded(s: string): string {
   try {
     return decodeURIComponent(s);
   } catch {

@@ -8,6 +8,7 @@
 
 import type pg from 'pg';
 import { ALL_PAYLOAD, SCHEMA } from '../postgres/names.js';
+import { checkInteger } from '../base/options.js';
 
 export interface AppRow {
   id: string;
@@ -37,10 +38,8 @@ export class RowReader {
 
   constructor(pool: pg.Pool, options: { chunkSize?: number; maxRowBytes: number }) {
     const chunk = options.chunkSize ?? 1_000;
-    if (!Number.isInteger(chunk) || chunk < 1) throw new TypeError(`Expected \`chunkSize\` to be an integer from 1 and up, got \`${chunk}\``);
-    if (!Number.isInteger(options.maxRowBytes) || options.maxRowBytes < 1) {
-      throw new TypeError(`Expected \`maxRowBytes\` to be an integer from 1 and up, got \`${options.maxRowBytes}\``);
-    }
+    checkInteger('chunkSize', chunk, 1);
+    checkInteger('maxRowBytes', options.maxRowBytes, 1);
     this.#pool = pool;
     this.#chunkSize = chunk;
     this.#maxRowBytes = options.maxRowBytes;
@@ -71,8 +70,11 @@ export class RowReader {
 export class IdBatch {
   readonly #ids = new Set<string>();
   #all = false;
+  readonly #fullReadAbove: number;
 
-  constructor(private readonly fullReadAbove: number) {}
+  constructor(fullReadAbove: number) {
+    this.#fullReadAbove = fullReadAbove;
+  }
 
   add(payload: string): void {
     if (this.#all) return;
@@ -81,7 +83,7 @@ export class IdBatch {
       return;
     }
     this.#ids.add(payload);
-    if (this.#ids.size > this.fullReadAbove) this.markAll();
+    if (this.#ids.size > this.#fullReadAbove) this.markAll();
   }
 
   markAll(): void {

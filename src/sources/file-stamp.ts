@@ -4,6 +4,7 @@
 // atomic save (a new file renamed over the old one) from an in-place rewrite.
 
 import { lstat, stat } from 'node:fs/promises';
+import { codeOf } from '../base/errors.js';
 
 export type FileStamp =
   | { kind: 'file'; size: number; mtimeMs: number; ctimeMs: number; ino: number }
@@ -25,7 +26,7 @@ export async function stampOf(abs: string): Promise<FileStamp> {
     if (!s.isFile()) return { kind: 'unreadable', code: 'ENOTREG' };
     return { kind: 'file', size: s.size, mtimeMs: s.mtimeMs, ctimeMs: s.ctimeMs, ino: s.ino };
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code ?? 'EIO';
+    const code = codeOf(err) ?? 'EIO';
     if (code !== 'ENOENT' && code !== 'ENOTDIR') return { kind: 'unreadable', code };
     // A dangling link is still there: a problem of that file, not a deletion.
     return (await lstat(abs).catch(() => undefined)) ? { kind: 'unreadable', code } : { kind: 'missing' };

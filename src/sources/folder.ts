@@ -26,8 +26,9 @@ import { folderSnapshot, type FolderFile } from './folder-snapshot.js';
 import { FolderWatcher, type WatchEvent } from './folder-watcher.js';
 import { readGitRevision, type GitRevisionOptions } from './git.js';
 import { ProblemLog } from './problem-log.js';
-import { settleDecision, type Activity } from './settle.js';
+import { DEFAULT_SETTLE_MS, settleDecision, type Activity } from './settle.js';
 import { emptySnapshot, snapshotIds, type Source, type SourceChange, type SourceSnapshot } from './source.js';
+import { errorMessage } from '../base/errors.js';
 
 export interface FolderSourceOptions {
   /** Absolute path of the manifests folder. */
@@ -41,7 +42,7 @@ export interface FolderSourceOptions {
   parser?: InputParser;
   /** Events are collected this long before files are looked at. Default 10 ms. */
   debounceMs?: number;
-  /** A file written in place is read once left alone this long. Default 250 ms. */
+  /** A file written in place is read once left alone this long. Default DEFAULT_SETTLE_MS (250 ms). */
   settleMs?: number;
   /** start() and resync() wait at most this long for files being written. Default 5000 ms. */
   settleWaitMs?: number;
@@ -118,7 +119,7 @@ export class FolderSource implements Source {
       dir: options.dir,
       displayRoot: options.displayRoot ?? options.dir,
       debounceMs: options.debounceMs ?? 10,
-      settleMs: options.settleMs ?? 250,
+      settleMs: options.settleMs ?? DEFAULT_SETTLE_MS,
       settleWaitMs: options.settleWaitMs ?? 5000,
       burstThreshold: options.burstThreshold ?? 100,
       burstQuietMs: options.burstQuietMs ?? 250,
@@ -267,7 +268,7 @@ export class FolderSource implements Source {
     try {
       rels = await listManifestFiles(this.#o.dir);
     } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
+      const message = errorMessage(err);
       const wasUnknown = this.#snapshot.state === 'Unknown';
       this.#snapshot = { ...emptySnapshot('folder', 'Unknown', { message }), lastKnownIds: snapshotIds(this.#snapshot), ...this.#meta() };
       if (!wasUnknown) this.#log.error({ dir: this.#o.dir, err: message }, 'manifests folder cannot be read: source unknown, nothing it declares will be deleted');

@@ -17,6 +17,9 @@
 
 import type { FileStamp } from './file-stamp.js';
 
+/** How long a file written in place is left alone before it is read (--settle-ms). */
+export const DEFAULT_SETTLE_MS = 250;
+
 /** What the watcher said about one path since its content was last accepted. */
 export interface Activity {
   /** Monotonic time (timers.now()) of the latest event. */

@@ -10,6 +10,9 @@
 
 import type { Server } from 'node:http';
 import type { Duplex } from 'node:stream';
+import type { MarackerCode } from '../base/errors.js';
+import { errorBody } from './errors.js';
+import { checkInteger } from '../base/options.js';
 
 export interface StatusLimits {
   /** The request head (request line and headers) must arrive within this. Default 10000 ms. */
@@ -46,16 +49,12 @@ export const STATUS_LIMIT_DEFAULTS: Readonly<Omit<StatusLimits, 'checkIntervalMs
 /** Fills the defaults and checks every value, naming the first wrong one. */
 export function resolveLimits(given: Partial<StatusLimits> = {}): StatusLimits {
   const merged = { ...STATUS_LIMIT_DEFAULTS, ...stripUndefined(given) };
-  for (const [name, value] of Object.entries(merged)) {
-    if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-      throw new TypeError(`Expected \`${name}\` to be an integer from 1 and up, got \`${String(value)}\``);
-    }
-  }
+  for (const [name, value] of Object.entries(merged)) checkInteger(name, value, 1);
   if (merged.requestTimeoutMs < merged.headersTimeoutMs) {
     throw new TypeError(`Expected \`requestTimeoutMs\` (${merged.requestTimeoutMs}) to be at least \`headersTimeoutMs\` (${merged.headersTimeoutMs})`);
   }
   const checkIntervalMs = given.checkIntervalMs ?? Math.max(1, Math.min(1000, Math.floor(merged.headersTimeoutMs / 10)));
-  if (!Number.isInteger(checkIntervalMs) || checkIntervalMs < 1) throw new TypeError(`Expected \`checkIntervalMs\` to be an integer from 1 and up, got \`${checkIntervalMs}\``);
+  checkInteger('checkIntervalMs', checkIntervalMs, 1);
   return { ...merged, checkIntervalMs };
 }
 
@@ -91,7 +90,7 @@ export function rejectBadClient(err: Error & { code?: string; rawPacket?: Buffer
     socket.destroy();
     return;
   }
-  let reply: [number, string, string, string];
+  let reply: [number, string, MarackerCode, string];
   if (err.code === 'HPE_HEADER_OVERFLOW') {
     reply = requestLineUnfinished(err.rawPacket)
       ? [414, 'URI Too Long', 'MRK_STATUS_URI_TOO_LONG', `the URL is longer than ${l.maxUrlBytes} bytes`]
@@ -102,7 +101,7 @@ export function rejectBadClient(err: Error & { code?: string; rawPacket?: Buffer
     reply = [400, 'Bad Request', 'MRK_STATUS_BAD_REQUEST', 'malformed HTTP request'];
   }
   const [status, text, code, message] = reply;
-  const body = JSON.stringify({ error: { code, message } });
+  const body = JSON.stringify(errorBody(code, message));
   socket.end(
     `HTTP/1.1 ${status} ${text}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
   );

@@ -3,6 +3,7 @@
 
 import type { Phase } from '../model/status.js';
 import type { AppStatus, MarathonStatus, PruneStatus, SourceStatus } from './model.js';
+import { statusMessage } from './table-row.js';
 
 export interface PhaseInput {
   stopping: boolean;
@@ -53,8 +54,8 @@ export function derivePhase(s: PhaseInput): { phase: Phase; message: string } {
   const troubled = s.sources.filter((x) => x.lastError);
   if (troubled.length > 0) {
     const first = troubled[0] as SourceStatus;
-    const where = first.lastError?.file ? `${first.lastError.file}${first.lastError.line !== undefined ? `:${first.lastError.line}` : ''}: ` : '';
-    return { phase: 'Degraded', message: `source ${troubled.map((x) => x.name).join(', ')} has problems: ${where}${first.lastError?.message ?? ''}` };
+    // Located as app_status.message locates an app's error: `file:line:column: message`.
+    return { phase: 'Degraded', message: `source ${troubled.map((x) => x.name).join(', ')} has problems: ${statusMessage(first.lastError) ?? ''}` };
   }
   if (!s.ready) return { phase: 'Progressing', message: 'first sync in progress' };
   const unreconciled = (s.declared?.size ?? 0) - declaredSeen;

@@ -17,7 +17,7 @@ import { isValidAppId } from '../model/app-id.js';
 import { HEALTH, SYNC } from '../model/status.js';
 import { BASIC_SCRUBBER, type Scrubber } from '../secrets/scrubber.js';
 import { bearerChecker } from './auth.js';
-import { StatusApiError, StatusListenError } from './errors.js';
+import { errorBody, StatusApiError, StatusListenError } from './errors.js';
 import { tokenlessApprovalRefusal } from './local-approval.js';
 import { applyLimits, rejectBadClient, resolveLimits, serverOptions, type StatusLimits } from './limits.js';
 import { PROMETHEUS_CONTENT_TYPE } from './metrics.js';
@@ -225,10 +225,10 @@ export async function startStatusServer(options: StatusServerOptions): Promise<S
       reply = await dispatch(req, ctx);
     } catch (err) {
       if (err instanceof StatusApiError) {
-        reply = json(err.status, { error: { code: err.code, message: scrubber.text(err.message) } }, err.headers);
+        reply = json(err.status, errorBody(err.code, scrubber.text(err.message)), err.headers);
       } else {
         log.error({ err, method: ctx.method, path: shownPath(ctx.path) }, 'status request failed');
-        reply = json(500, { error: { code: 'MRK_STATUS_INTERNAL', message: 'internal error; see the maracker log' } });
+        reply = json(500, errorBody('MRK_STATUS_INTERNAL', 'internal error; see the maracker log'));
       }
     }
     if (body === 'too-large') {

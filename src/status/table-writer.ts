@@ -19,6 +19,7 @@ import type { StatusStore } from './store.js';
 import { withTimeout } from '../postgres/connection.js';
 import { SCHEMA } from '../postgres/names.js';
 import { statusRow, type StatusRow } from './table-row.js';
+import { checkInteger } from '../base/options.js';
 
 export interface StatusWriterOptions {
   pool: pg.Pool;
@@ -76,7 +77,7 @@ export class StatusWriter {
 
   constructor(options: StatusWriterOptions) {
     const chunk = options.chunkSize ?? 500;
-    if (!Number.isInteger(chunk) || chunk < 1) throw new TypeError(`Expected \`chunkSize\` to be an integer from 1 and up, got \`${chunk}\``);
+    checkInteger('chunkSize', chunk, 1);
     this.#o = options;
     this.#log = options.logger.child({ component: 'status-writer' });
     this.#timers = options.timers ?? systemTimers;

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { BACKOFF, backoffDelay, checkBackoffOptions, readRetryBackoff } from '../../src/base/backoff.js';
+import { DEFAULTS as MARATHON_DEFAULTS } from '../../src/marathon/options.js';
+import { REGISTRY_DEFAULTS } from '../../src/registry/options.js';
 
 const noJitter = { ...BACKOFF.reconcile, jitter: 0 };
 
@@ -24,6 +26,13 @@ describe('backoffDelay', () => {
     const reads = readRetryBackoff(100, 500);
     expect([1, 2, 3, 4, 10].map((n) => backoffDelay(n, reads, () => 0))).toEqual([50, 100, 200, 250, 250]);
     expect([1, 2, 3, 4].map((n) => backoffDelay(n, reads, () => 0.999999))).toEqual([100, 200, 400, 500]);
+  });
+
+  it('has one default for network reads, which both clients take', () => {
+    for (const d of [MARATHON_DEFAULTS, REGISTRY_DEFAULTS]) {
+      expect(readRetryBackoff(d.retryBaseDelayMs, d.retryMaxDelayMs)).toEqual(BACKOFF.read);
+    }
+    expect(BACKOFF.read).toEqual({ baseMs: 250, maxMs: 5_000, factor: 2, jitter: 0.5 });
   });
 
   it('stays within its bounds whatever the random source returns', () => {

@@ -1,7 +1,11 @@
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
-import { DAEMON_OPTIONS, loadDaemonConfig } from '../../src/config/daemon.js';
+import { configSecrets, DAEMON_OPTIONS, loadDaemonConfig, marathonClientOptions } from '../../src/config/daemon.js';
 import { envSchema } from '../../src/config/env-schema.js';
+import { EVENTS_DEFAULTS } from '../../src/marathon/events.js';
+import { DEFAULTS as MARATHON_DEFAULTS } from '../../src/marathon/options.js';
+import { DEFAULT_PRUNE_BUDGET } from '../../src/prune/budget.js';
+import { DEFAULT_SETTLE_MS } from '../../src/sources/settle.js';
 import { ConfigError } from '../../src/config/options.js';
 
 function problemsOf(fn: () => unknown): string[] {
@@ -32,6 +36,14 @@ describe('loadDaemonConfig', () => {
     expect(Object.isFrozen(config.marathon)).toBe(true);
   });
 
+  it("takes each default from the component it configures: one answer to what it is", () => {
+    const { config } = loadDaemonConfig([], {}, '/');
+    expect(config.pruneGuard).toMatchObject(DEFAULT_PRUNE_BUDGET);
+    expect(config.settleMs).toBe(DEFAULT_SETTLE_MS);
+    expect(config.marathon.timeoutMs).toBe(MARATHON_DEFAULTS.timeoutMs);
+    expect(config.marathon.eventMaxBytes).toBe(EVENTS_DEFAULTS.maxEventBytes);
+  });
+
   it('takes the input limits from flags and variables, each with its documented default', () => {
     expect(loadDaemonConfig([], {}, '/').config.limits).toEqual({
       maxFileBytes: 1_048_576,
@@ -53,9 +65,29 @@ describe('loadDaemonConfig', () => {
 
   it('reads every option from its MARACKER_ variable, and the database from DATABASE_URL', () => {
     const { config } = loadDaemonConfig([], { MARACKER_MARATHON_URL: 'https://m.example:8443/', MARACKER_MARATHON_TOKEN: 't0k', DATABASE_URL: 'postgres://u:p@db/maracker', MARACKER_MANIFESTS: 'none' }, '/');
-    expect(config.marathon).toMatchObject({ url: 'https://m.example:8443', auth: { kind: 'token', token: 't0k' } });
+    expect(config.marathon).toMatchObject({ url: 'https://m.example:8443', auth: { token: 't0k' } });
+    // The client's own shape: the configuration hands it over as is.
+    expect(config.marathon.auth).toEqual({ token: 't0k' });
     expect(config.databaseUrl).toBe('postgres://u:p@db/maracker');
     expect(config.manifests).toBeNull();
+  });
+
+  it("gives Marathon's credentials in the client's own shape, and counts their secrets", () => {
+    const { config } = loadDaemonConfig(['--marathon-user', 'maracker', '--marathon-ca', '/etc/ca.pem'], { MARACKER_MARATHON_PASSWORD: 'pa55word' }, '/');
+    expect(marathonClientOptions(config.marathon)).toEqual({
+      url: 'http://127.0.0.1:8080',
+      timeoutMs: 10_000,
+      auth: { username: 'maracker', password: 'pa55word' },
+      ca: '/etc/ca.pem',
+      insecureTls: false,
+    });
+    expect(configSecrets(config)).toEqual(['pa55word', Buffer.from('maracker:pa55word').toString('base64')]);
+  });
+
+  it('refuses a Marathon user name HTTP basic cannot carry, as the client would', () => {
+    expect(problemsOf(() => loadDaemonConfig(['--marathon-user', 'ops:admin', '--marathon-password', 'pw'], {}, '/'))).toEqual([
+      '--marathon-user: expected a user name without `:` (HTTP basic forbids it)',
+    ]);
   });
 
   it('reports every configuration problem at once', () => {
@@ -64,7 +96,7 @@ describe('loadDaemonConfig', () => {
         loadDaemonConfig(['--marathon', 'ftp://x', '--listen', 'nowhere', '--marathon-user', 'u', '--marathon-token', 't', '--prune-share', '2', '--manifests', 'none'], {}, '/'),
       ),
     ).toEqual([
-      '--marathon: expected a http: or https: URL, got "ftp:"',
+      '--marathon: expected an http(s) URL, got "ftp://x"',
       '--marathon-token and --marathon-user/--marathon-password are exclusive: choose one authentication',
       'no source: give --manifests or --database-url',
       '--prune-share: expected a number from 0 to 1, got 2',
@@ -96,7 +128,7 @@ describe('loadDaemonConfig', () => {
 
   it('refuses credentials embedded in the Marathon URL, where they would end up in logs', () => {
     expect(problemsOf(() => loadDaemonConfig(['--marathon', 'http://admin:secret@m:8080'], {}, '/'))).toEqual([
-      '--marathon: put credentials in the dedicated options, not in the URL',
+      '--marathon: expected no credentials (user:password@) in the URL, where logs would show them: give them as the authentication options',
     ]);
   });
 });

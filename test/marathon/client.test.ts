@@ -116,7 +116,7 @@ describe('MarathonClient writes', () => {
     const { client } = testClient(server.url);
     await expect(client.deleteApp('/')).rejects.toThrow(TypeError);
     await expect(client.getApp('/mip/*')).rejects.toThrow(TypeError);
-    await expect(client.scaleApp('/web', -1)).rejects.toThrow('Expected `instances` to be a number from 0 and up, got `-1`');
+    await expect(client.scaleApp('/web', -1)).rejects.toThrow('Expected `instances` to be an integer from 0 and up, got `-1`');
     expect(server.received).toHaveLength(0);
   });
 });

@@ -9,8 +9,8 @@ describe('RegistryClient options', () => {
   });
 
   it.each([
-    [{ timeoutMs: 0 }, 'Expected `timeoutMs` to be a whole number from 1 and up, got `0`'],
-    [{ readAttempts: 1.5 }, 'Expected `readAttempts` to be a whole number from 1 and up, got `1.5`'],
+    [{ timeoutMs: 0 }, 'Expected `timeoutMs` to be an integer from 1 and up, got `0`'],
+    [{ readAttempts: 1.5 }, 'Expected `readAttempts` to be an integer from 1 and up, got `1.5`'],
     [{ retryBaseDelayMs: 500, retryMaxDelayMs: 100 }, 'Expected `retryMaxDelayMs` to be at least `retryBaseDelayMs` (500), got `100`'],
     [{ platform: 'amd64' }, 'Expected a platform as os/arch[/variant]'],
     [{ now: 5 }, 'Expected `now` to be a function, got `number`'],

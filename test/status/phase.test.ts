@@ -34,6 +34,9 @@ describe('derivePhase: Ready only when it is true', () => {
   it('is Degraded while a readable source has problems: a manifest that cannot be read, declaring nothing it can tell', () => {
     const sources = [folder({ lastError: { message: 'cannot read file (EACCES)', file: 'web.yaml' } })];
     expect(derivePhase(input({ sources }))).toEqual({ phase: 'Degraded', message: 'source folder has problems: web.yaml: cannot read file (EACCES)' });
+    // Located as app_status.message and `maracker validate` locate it.
+    const parse = [folder({ lastError: { message: 'YAML syntax error: bad indentation', file: 'web.yaml', line: 3, column: 5 } })];
+    expect(derivePhase(input({ sources: parse }))).toEqual({ phase: 'Degraded', message: 'source folder has problems: web.yaml:3:5: YAML syntax error: bad indentation' });
   });
 
   it('is Degraded while a source cannot be read, and Blocked above all while a prune waits', () => {

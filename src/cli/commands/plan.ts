@@ -2,7 +2,7 @@
 // Reads the manifests and lists Marathon once; exit 0 in sync, 2 changes pending, 1 error.
 
 import { relative, resolve } from 'node:path';
-import { FILE_LIMIT_OPTIONS, inputLimits, marathonConfig, MARATHON_OPTIONS } from '../../config/daemon.js';
+import { FILE_LIMIT_OPTIONS, inputLimits, marathonClientOptions, marathonConfig, MARATHON_OPTIONS } from '../../config/daemon.js';
 import { derivedInstallation } from '../../config/installation.js';
 import { ConfigError, parseOptions, type OptionSpec } from '../../config/options.js';
 import { errorMessage } from '../../base/errors.js';
@@ -76,13 +76,7 @@ export const command: Command = {
       return 1;
     }
 
-    const client = new MarathonClient({
-      url: marathon.url,
-      timeoutMs: marathon.timeoutMs,
-      ...(marathon.auth ? { auth: marathon.auth.kind === 'token' ? { token: marathon.auth.token } : { username: marathon.auth.username, password: marathon.auth.password } } : {}),
-      ...(marathon.caFile ? { ca: marathon.caFile } : {}),
-      insecureTls: marathon.insecureTls,
-    });
+    const client = new MarathonClient(marathonClientOptions(marathon));
     let actual;
     try {
       // Every app, not only owned ones: a declared id held by an unowned app is a conflict.

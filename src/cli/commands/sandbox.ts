@@ -2,7 +2,9 @@
 // for tests and for benchmarks. Runs until SIGINT/SIGTERM, then kills every task process it
 // started and exits 0.
 
+import { parseHostPort } from '../../config/daemon.js';
 import { parseOptions, ConfigError, type OptionSpec } from '../../config/options.js';
+import { errorMessage } from '../../base/errors.js';
 import { createLogger, LOG_FORMATS, type LogFormat } from '../../base/log.js';
 import { SandboxError } from '../../sandbox/errors.js';
 import { startSandbox, type SandboxOptions } from '../../sandbox/sandbox.js';
@@ -26,11 +28,12 @@ const options: readonly OptionSpec[] = [
 /** Environment variables --exec tasks inherit from the sandbox's own environment. */
 const INHERITED_ENV = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TMPDIR', 'USER', 'LOGNAME', 'SHELL', 'TZ'];
 
+/** --listen, read as the daemon reads its own (`parseHostPort`). */
 export function parseListen(value: string): { host: string; port: number } {
-  const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d+)$/.exec(value);
-  const port = m ? Number(m[3]) : NaN;
-  if (!m || !(port >= 0 && port <= 65535)) throw new ConfigError([`--listen: expected HOST:PORT, got "${value}"`]);
-  return { host: (m[1] ?? m[2]) as string, port };
+  const problems: string[] = [];
+  const at = parseHostPort(value, '--listen', problems);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return at;
 }
 
 /** Runs the sandbox until `stop` settles; resolves to the exit code. */
@@ -64,7 +67,7 @@ export async function runSandbox(args: readonly string[], io: CliIO, stop: () =>
     // a bad seed file or a port in use is the operator's to fix: one line, exit code 1
     const explained = await explainListenFailure(err, '--listen', host, port);
     if (explained || err instanceof SandboxError) {
-      io.stderr.write(`maracker sandbox: ${(explained ?? (err as Error)).message}\n`);
+      io.stderr.write(`maracker sandbox: ${explained ? explained.message : errorMessage(err)}\n`);
       return 1;
     }
     throw err;

@@ -36,6 +36,9 @@ describe('maracker sandbox', () => {
     expect(parseListen('[::1]:0')).toEqual({ host: '::1', port: 0 });
     expect(() => parseListen('8080')).toThrow(ConfigError);
     expect(() => parseListen('h:70000')).toThrow(ConfigError);
+    // As the daemon's --listen: an empty host is every interface.
+    expect(parseListen(':0')).toEqual({ host: '0.0.0.0', port: 0 });
+    expect(() => parseListen('h:x')).toThrow('--listen: expected HOST:PORT (e.g. 127.0.0.1:8090), got "h:x"');
   });
 
   it('prints where it listens, serves until stopped, then exits 0', async () => {
