@@ -20,7 +20,7 @@ import type { StatusStore } from '../status/store.js';
 import type { ActualCache } from './actual-cache.js';
 import type { OwnershipReport } from './ownership-report.js';
 import type { DesiredEntry, DesiredView } from './desired-view.js';
-import { describeMarathonError, errorRecord, type WriteOutcome, type Writer } from './writer.js';
+import { errorRecord, type WriteOutcome, type Writer } from './writer.js';
 import type { PruneGuard } from '../prune/guard.js';
 import type { Timers } from '../base/timers.js';
 import type { ReconcileResult } from './workqueue.js';
@@ -84,7 +84,7 @@ export class Reconciler {
     const read = await this.#actual(id);
     if (!read.ok) {
       this.#writeStatus(id, { sync: 'Unknown', entry: this.d.view().get(id), actual: undefined, lastError: errorRecord(read.error) });
-      log.debug({ err: describeMarathonError(read.error) }, 'cannot read app from Marathon');
+      log.debug({ err: errorRecord(read.error) }, 'cannot read app from Marathon');
       return { kind: 'retry', error: read.error };
     }
     const actual = read.app;

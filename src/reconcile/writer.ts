@@ -3,6 +3,7 @@
 // Writes are never retried here: a timed-out write may have been applied, so the caller
 // re-reads the app and plans again.
 
+import { failureKind } from '../marathon/retry.js';
 import type { Action } from '../model/plan.js';
 import type { DeploymentRef } from '../model/marathon.js';
 import type { ErrorRecord } from '../status/model.js';
@@ -45,18 +46,14 @@ export interface WriterDeps {
   beforeWrite?: (action: Action) => void;
 }
 
-function codeOf(err: unknown): string | undefined {
-  return typeof err === 'object' && err !== null && 'code' in err ? String((err as { code: unknown }).code) : undefined;
-}
-
-export function describeMarathonError(err: unknown): { code?: string; message: string } {
-  const code = codeOf(err);
-  const message = err instanceof Error ? err.message : String(err);
-  return code ? { code, message } : { message };
-}
-
+/**
+ * A failure as a status record: its message, and its code when it has one (an MRK_... code,
+ * or a system error's, such as ECONNRESET, which is still worth matching on).
+ */
 export function errorRecord(err: unknown): ErrorRecord {
-  return describeMarathonError(err);
+  const message = err instanceof Error ? err.message : String(err);
+  const code = typeof err === 'object' && err !== null && 'code' in err ? String(err.code) : undefined;
+  return code ? { code, message } : { message };
 }
 
 export function writeKind(action: Action): WriteKind | undefined {
@@ -126,29 +123,29 @@ export class Writer {
     }
   }
 
+  /** What a failed write means for the app; which failure is which is failureKind's answer. */
   #classify(err: unknown): WriteOutcome {
     const error = errorRecord(err);
-    switch (codeOf(err)) {
-      case 'MRK_MARATHON_DEPLOYMENT_LOCKED':
+    switch (failureKind(err)) {
+      case 'wait-lock':
         // Wait for the running deployment (its deployment_success event also re-queues the app).
         // The read before the write showed none, so a lock that keeps coming is a contradiction
         // as below: the queue backs off from the second one on.
         return { kind: 'retry', error, afterMs: this.d.lockRetryMs };
-      case 'MRK_MARATHON_DEPLOYMENT_CAP':
+      case 'cap':
         this.d.gate.capExceeded();
         return { kind: 'retry', error };
-      case 'MRK_MARATHON_ALREADY_EXISTS':
-      case 'MRK_MARATHON_NOT_FOUND':
-        // The write contradicts the read it was decided on (404 then 409 "already exists", or
-        // found then 404): the app appeared or vanished behind our back, so re-read at once and
-        // plan again. Once only: a Marathon (a proxy, a standby) whose reads and writes keep
-        // disagreeing would otherwise be written to in a tight loop; from the second failure
-        // in a row the work queue backs off (workqueue.ts, retryDelay).
+      case 'contradiction':
+        // Re-read at once and plan again. Once only: a Marathon (a proxy, a standby) whose
+        // reads and writes keep disagreeing would otherwise be written to in a tight loop;
+        // from the second failure in a row the work queue backs off (workqueue.ts, retryDelay).
         return { kind: 'retry', error, afterMs: 0 };
-      case 'MRK_MARATHON_VALIDATION':
+      case 'rejected':
         return { kind: 'rejected', error };
-      default:
-        // Timeouts, resets, 5xx, bad bodies, auth problems, other conflicts: back off.
+      case 'retry-read':
+      case 'transient':
+        // A write is never sent again as it was (a timed-out one may have been applied): the
+        // queue backs off, re-reads the app and plans again.
         return { kind: 'retry', error };
     }
   }
