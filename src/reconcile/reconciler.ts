@@ -12,6 +12,7 @@ import { describeSource, type DesiredApp } from '../model/desired.js';
 import { LABEL_SOURCE, ownershipOf, type Ownership } from '../model/labels.js';
 import type { MarathonApp } from '../model/marathon.js';
 import type { Action, ActionOf } from '../model/plan.js';
+import type { StatusReason } from '../model/status-reasons.js';
 import type { SyncStatus } from '../model/status.js';
 import { planApp } from '../plan/plan.js';
 import { appHealth } from '../status/health.js';
@@ -105,7 +106,7 @@ export class Reconciler {
       }
       case 'conflict': {
         const where = entry.declarations.map(describeSource).join(' and ');
-        this.#writeStatus(id, { sync: 'Conflict', entry, actual, lastError: { message: `declared more than once: ${where}`, code: 'duplicate-id' } });
+        this.#writeStatus(id, { sync: 'Conflict', entry, actual, lastError: because('duplicate-id', `declared more than once: ${where}`) });
         return { kind: 'terminal', error: new Error(`${id} declared more than once`) };
       }
       case 'unknown':
@@ -155,8 +156,7 @@ export class Reconciler {
     const decision = this.d.guard.decide(id);
     switch (decision.kind) {
       case 'held': {
-        const code = decision.reason === 'blocked' ? 'prune-blocked' : 'prune-waiting';
-        this.#writeStatus(id, { sync: 'OutOfSync', entry, actual, lastError: { message: decision.message, code } });
+        this.#writeStatus(id, { sync: 'OutOfSync', entry, actual, lastError: because(decision.code, decision.message) });
         // Looked at again when the verdict changes: a source change, a resync, an approval,
         // or the guard's history read (the controller queues the candidates each time).
         return { kind: 'done' };
@@ -206,7 +206,7 @@ export class Reconciler {
       // Marathon would answer 409 (app locked): wait for the deployment to finish. Its
       // deployment_success event re-queues the app; the timed look covers lost events.
       const ids = running.map((d) => d.id).join(', ');
-      this.#writeStatus(action.id, { sync: 'OutOfSync', entry, actual, lastError: { message: `waiting for Marathon deployment ${ids} to finish`, code: 'deployment-in-progress' }, pending });
+      this.#writeStatus(action.id, { sync: 'OutOfSync', entry, actual, lastError: because('deployment-in-progress', `waiting for Marathon deployment ${ids} to finish`), pending });
       this.d.cache.markStale(action.id);
       return { kind: 'done', requeueAfterMs: this.d.options.progressPollMs };
     }
@@ -230,7 +230,7 @@ export class Reconciler {
           sync: 'OutOfSync',
           entry,
           actual,
-          lastError: { message: `waiting for a deployment slot (${outcome.inFlight} of ${outcome.limit} in use)`, code: 'deployment-slot' },
+          lastError: because('deployment-slot', `waiting for a deployment slot (${outcome.inFlight} of ${outcome.limit} in use)`),
           pending,
         });
         this.d.waitForSlot(action.id);
@@ -290,12 +290,17 @@ export class Reconciler {
 function conflictError(action: ActionOf<'conflict'>, installation: string): ErrorRecord {
   if (action.reason === 'foreign') {
     const owner = action.owner ?? '?';
-    return {
-      code: 'foreign',
-      message: `an app with this id belongs to maracker installation "${owner}"; installation "${installation}" never changes it. Declare it in one installation only (if "${owner}" was this daemon's own name, start it with --installation ${owner})`,
-    };
+    return because(
+      'foreign',
+      `an app with this id belongs to maracker installation "${owner}"; installation "${installation}" never changes it. Declare it in one installation only (if "${owner}" was this daemon's own name, start it with --installation ${owner})`,
+    );
   }
-  return { code: 'unowned', message: 'an app with this id exists in Marathon and is not managed by maracker; set metadata.adopt: true to take it over' };
+  return because('unowned', 'an app with this id exists in Marathon and is not managed by maracker; set metadata.adopt: true to take it over');
+}
+
+/** A status record of why maracker itself leaves the app as it is: the reason is a checked constant. */
+function because(code: StatusReason, message: string): ErrorRecord {
+  return { message, code };
 }
 
 function sourceOfEntry(entry: DesiredEntry, actual: MarathonApp | undefined): string | null {
