@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DeploymentGate } from '../../src/reconcile/deployment-gate.js';
+import { ManualClock } from '../helpers/manual-clock.js';
 
 describe('DeploymentGate', () => {
   it('holds a slot per running deployment and refuses more than the limit without waiting', () => {
@@ -65,15 +66,15 @@ describe('DeploymentGate', () => {
 
 describe('DeploymentGate and deployments that never finish', () => {
   it('stops counting a deployment older than the timeout, and frees its slot', () => {
-    let now = 0;
-    const gate = new DeploymentGate({ max: 1, now: () => now });
+    const clock = new ManualClock();
+    const gate = new DeploymentGate({ max: 1, timers: clock });
     let told = 0;
     gate.onFree(() => told++);
     gate.tryAcquire()?.bind('stuck');
-    now = 599_999;
+    clock.advance(599_999);
     expect(gate.expire(600_000)).toEqual([]);
     expect(gate.tryAcquire()).toBeUndefined();
-    now = 600_000;
+    clock.advance(1);
     expect(gate.expire(600_000)).toEqual(['stuck']);
     expect(told).toBe(1);
     expect(gate.tryAcquire()).toBeDefined();
