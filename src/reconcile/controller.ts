@@ -139,7 +139,15 @@ export class Controller {
       if (this.#began) this.#enqueueAll();
     });
     this.#report = new OwnershipReport({ logger, publish: (report) => status.setOwnership(report) });
-    this.#listing = new MarathonListing({ marathon, cache: this.#cache, reachability: this.#reachability, report: this.#report, desired: this.#desired, timers, logger });
+    this.#listing = new MarathonListing({
+      marathon,
+      cache: this.#cache,
+      reachability: this.#reachability,
+      report: this.#report,
+      desired: this.#desired,
+      timers,
+      logger,
+    });
     this.#gate = new DeploymentGate({
       max: o.maxDeployments,
       marathon,

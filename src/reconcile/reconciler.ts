@@ -5,6 +5,10 @@
 // Every outcome is sorted into the controller-runtime contract (workqueue.ts):
 // done (maybe look again soon), retry (transient, with backoff or a known delay), or
 // terminal (will not improve until the input changes).
+//
+// It is given its collaborators (desired state, cache, reachability, writer, deployment gate,
+// prune guard, ownership report, status), each holding its own state, rather than callbacks
+// into the controller's fields: what it may change of each is what their methods allow.
 
 import { errorCode } from '../base/errors.js';
 import type { Logger } from '../base/log.js';

@@ -45,8 +45,12 @@ export class Resync {
   constructor(deps: ResyncDeps) {
     const interval = deps.intervalMs;
     const readTimeout = deps.sourceReadTimeoutMs ?? 60_000;
-    if (!(Number.isFinite(interval) && interval > 0)) throw new TypeError(`Expected \`intervalMs\` to be a number above 0, got \`${interval}\``);
-    if (!(Number.isFinite(readTimeout) && readTimeout > 0)) throw new TypeError(`Expected \`sourceReadTimeoutMs\` to be a number above 0, got \`${readTimeout}\``);
+    if (!(Number.isFinite(interval) && interval > 0)) {
+      throw new TypeError(`Expected \`intervalMs\` to be a number above 0, got \`${interval}\``);
+    }
+    if (!(Number.isFinite(readTimeout) && readTimeout > 0)) {
+      throw new TypeError(`Expected \`sourceReadTimeoutMs\` to be a number above 0, got \`${readTimeout}\``);
+    }
     this.#d = deps;
     this.#readTimeoutMs = readTimeout;
   }
@@ -94,7 +98,9 @@ export class Resync {
         const timedOut = new Promise<true>((resolve) => (timer = timers.setTimeout(() => resolve(true), deadlineMs)));
         const late = await Promise.race([s.resync().then(() => false as const), timedOut]);
         timers.clearTimeout(timer);
-        if (late) this.#d.logger.error({ source: s.name, deadlineMs }, `source ${s.name} did not finish reading within ${Math.round(deadlineMs / 1000)} s: going on with what it last read`);
+        if (!late) return;
+        const seconds = Math.round(deadlineMs / 1000);
+        this.#d.logger.error({ source: s.name, deadlineMs }, `source ${s.name} did not finish reading within ${seconds} s: going on with what it last read`);
       }),
     );
   }
