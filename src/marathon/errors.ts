@@ -3,6 +3,9 @@
 // (MRK_MARATHON_*, each with its meaning in ERROR_CODES, src/base/errors.ts), and typed
 // fields, so callers branch on `code` / `instanceof` and never on message text.
 //
+// What a caller should do about each code (retry a read, wait for a lock, back off, give
+// up) is answered once, in retry.ts.
+//
 // Every error carries the request's method and path (which never hold credentials: those
 // travel only in the Authorization header), the HTTP status when there was one, and the
 // response body truncated to MAX_ERROR_BODY characters.
@@ -45,14 +48,8 @@ export class MarathonError extends MarackerError {
   readonly body: string | undefined;
   readonly serverMessage: string | undefined;
   readonly appId: string | undefined;
-  /**
-   * Whether trying again later can succeed without anyone changing the request: true for
-   * locks, the deployment cap, 5xx, timeouts, connection failures and bad bodies. A hint for
-   * the caller's backoff policy; the client itself retries only reads.
-   */
-  readonly transient: boolean;
 
-  constructor(code: MarathonCode, summary: string, fields: MarathonErrorFields, transient: boolean) {
+  constructor(code: MarathonCode, summary: string, fields: MarathonErrorFields) {
     const status = fields.status === undefined ? '' : ` -> ${fields.status}`;
     super(code, `Marathon ${fields.method} ${fields.path}${status}: ${summary}`, { cause: fields.cause });
     this.method = fields.method;
@@ -62,7 +59,6 @@ export class MarathonError extends MarackerError {
     this.body = fields.body === undefined ? undefined : truncate(fields.body);
     this.serverMessage = fields.serverMessage;
     this.appId = fields.appId;
-    this.transient = transient;
   }
 }
 
@@ -71,7 +67,7 @@ export class MarathonDeploymentLockedError extends MarathonError {
   readonly deploymentIds: string[];
   constructor(fields: MarathonErrorFields & { deploymentIds: string[] }) {
     const ids = fields.deploymentIds.length > 0 ? fields.deploymentIds.join(', ') : 'unknown';
-    super('MRK_MARATHON_DEPLOYMENT_LOCKED', `app is locked by deployments ${ids}`, fields, true);
+    super('MRK_MARATHON_DEPLOYMENT_LOCKED', `app is locked by deployments ${ids}`, fields);
     this.deploymentIds = fields.deploymentIds;
   }
 }
@@ -79,14 +75,14 @@ export class MarathonDeploymentLockedError extends MarathonError {
 /** 409 on create: an app (or group) with this id already exists. */
 export class MarathonAlreadyExistsError extends MarathonError {
   constructor(fields: MarathonErrorFields) {
-    super('MRK_MARATHON_ALREADY_EXISTS', fields.serverMessage ?? 'already exists', fields, false);
+    super('MRK_MARATHON_ALREADY_EXISTS', fields.serverMessage ?? 'already exists', fields);
   }
 }
 
 /** Any other 409 (ConflictingChangeException: ports, dependencies, group/app clashes). */
 export class MarathonConflictError extends MarathonError {
   constructor(fields: MarathonErrorFields) {
-    super('MRK_MARATHON_CONFLICT', fields.serverMessage ?? 'conflict', fields, false);
+    super('MRK_MARATHON_CONFLICT', fields.serverMessage ?? 'conflict', fields);
   }
 }
 
@@ -100,7 +96,7 @@ export class MarathonDeploymentCapError extends MarathonError {
   readonly maxRunningDeployments: number | undefined;
   constructor(fields: MarathonErrorFields & { maxRunningDeployments?: number }) {
     const max = fields.maxRunningDeployments === undefined ? '' : ` (${fields.maxRunningDeployments})`;
-    super('MRK_MARATHON_DEPLOYMENT_CAP', `too many running deployments${max}`, fields, true);
+    super('MRK_MARATHON_DEPLOYMENT_CAP', `too many running deployments${max}`, fields);
     this.maxRunningDeployments = fields.maxRunningDeployments;
   }
 }
@@ -114,38 +110,38 @@ export class MarathonValidationError extends MarathonError {
       ? `${fields.serverMessage ?? 'invalid'}: ${first.path} ${first.errors.join('; ')}` +
         (fields.details.length > 1 ? ` (and ${fields.details.length - 1} more)` : '')
       : (fields.serverMessage ?? 'invalid request');
-    super('MRK_MARATHON_VALIDATION', summary, fields, false);
+    super('MRK_MARATHON_VALIDATION', summary, fields);
     this.details = fields.details;
   }
 }
 
 export class MarathonNotFoundError extends MarathonError {
   constructor(fields: MarathonErrorFields) {
-    super('MRK_MARATHON_NOT_FOUND', fields.serverMessage ?? 'not found', fields, false);
+    super('MRK_MARATHON_NOT_FOUND', fields.serverMessage ?? 'not found', fields);
   }
 }
 
 export class MarathonUnauthorizedError extends MarathonError {
   constructor(fields: MarathonErrorFields) {
-    super('MRK_MARATHON_UNAUTHORIZED', 'authentication failed (check the configured credentials)', fields, false);
+    super('MRK_MARATHON_UNAUTHORIZED', 'authentication failed (check the configured credentials)', fields);
   }
 }
 
 export class MarathonForbiddenError extends MarathonError {
   constructor(fields: MarathonErrorFields) {
-    super('MRK_MARATHON_FORBIDDEN', fields.serverMessage ?? 'forbidden', fields, false);
+    super('MRK_MARATHON_FORBIDDEN', fields.serverMessage ?? 'forbidden', fields);
   }
 }
 
 export class MarathonServerError extends MarathonError {
   constructor(fields: MarathonErrorFields) {
-    super('MRK_MARATHON_SERVER_ERROR', fields.serverMessage ?? 'server error', fields, true);
+    super('MRK_MARATHON_SERVER_ERROR', fields.serverMessage ?? 'server error', fields);
   }
 }
 
 export class MarathonUnexpectedStatusError extends MarathonError {
   constructor(fields: MarathonErrorFields & { reason?: string }) {
-    super('MRK_MARATHON_UNEXPECTED_STATUS', fields.reason ?? fields.serverMessage ?? 'unexpected status', fields, false);
+    super('MRK_MARATHON_UNEXPECTED_STATUS', fields.reason ?? fields.serverMessage ?? 'unexpected status', fields);
   }
 }
 
@@ -156,7 +152,7 @@ export class MarathonUnexpectedStatusError extends MarathonError {
 export class MarathonBadBodyError extends MarathonError {
   readonly reason: string;
   constructor(fields: MarathonErrorFields & { reason: string }) {
-    super('MRK_MARATHON_BAD_BODY', `unusable response body: ${fields.reason}`, fields, true);
+    super('MRK_MARATHON_BAD_BODY', `unusable response body: ${fields.reason}`, fields);
     this.reason = fields.reason;
   }
 }
@@ -164,7 +160,7 @@ export class MarathonBadBodyError extends MarathonError {
 export class MarathonTimeoutError extends MarathonError {
   readonly timeoutMs: number;
   constructor(fields: MarathonErrorFields & { timeoutMs: number }) {
-    super('MRK_MARATHON_TIMEOUT', `no complete answer within ${fields.timeoutMs} ms`, fields, true);
+    super('MRK_MARATHON_TIMEOUT', `no complete answer within ${fields.timeoutMs} ms`, fields);
     this.timeoutMs = fields.timeoutMs;
   }
 }
@@ -173,7 +169,7 @@ export class MarathonConnectionError extends MarathonError {
   /** The system or undici error code (ECONNREFUSED, ECONNRESET, UND_ERR_SOCKET, ...). */
   readonly systemCode: string | undefined;
   constructor(fields: MarathonErrorFields & { systemCode?: string }) {
-    super('MRK_MARATHON_CONNECTION', `connection failed (${fields.systemCode ?? 'unknown'})`, fields, true);
+    super('MRK_MARATHON_CONNECTION', `connection failed (${fields.systemCode ?? 'unknown'})`, fields);
     this.systemCode = fields.systemCode;
   }
 }
@@ -181,14 +177,14 @@ export class MarathonConnectionError extends MarathonError {
 export class MarathonTlsError extends MarathonError {
   readonly systemCode: string | undefined;
   constructor(fields: MarathonErrorFields & { systemCode?: string }) {
-    super('MRK_MARATHON_TLS', `TLS failure (${fields.systemCode ?? 'unknown'}); check \`ca\``, fields, false);
+    super('MRK_MARATHON_TLS', `TLS failure (${fields.systemCode ?? 'unknown'}); check \`ca\``, fields);
     this.systemCode = fields.systemCode;
   }
 }
 
 export class MarathonClientClosedError extends MarathonError {
   constructor(fields: MarathonErrorFields) {
-    super('MRK_MARATHON_CLOSED', 'the client is closed', fields, false);
+    super('MRK_MARATHON_CLOSED', 'the client is closed', fields);
   }
 }
 
@@ -201,7 +197,7 @@ export class MarathonEventTooLargeError extends MarathonError {
   readonly limitBytes: number;
   readonly sizeBytes: number;
   constructor(fields: MarathonErrorFields & { limitBytes: number; sizeBytes: number }) {
-    super('MRK_MARATHON_EVENT_TOO_LARGE', `event larger than ${fields.limitBytes} bytes (${fields.sizeBytes} bytes read): stream dropped`, fields, true);
+    super('MRK_MARATHON_EVENT_TOO_LARGE', `event larger than ${fields.limitBytes} bytes (${fields.sizeBytes} bytes read): stream dropped`, fields);
     this.limitBytes = fields.limitBytes;
     this.sizeBytes = fields.sizeBytes;
   }

@@ -9,3 +9,4 @@ export { SERVER_ONLY_FIELDS, toWriteBody } from './definition.js';
 export { ROUTES, canonicalAppId, type Route } from './routes.js';
 export { allOf, labelEquals, labelExists, labelIn, labelNotEquals, selectorTerm } from './selector.js';
 export * from './errors.js';
+export { failureKind, type FailureKind } from './retry.js';

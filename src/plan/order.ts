@@ -58,10 +58,10 @@ export function compareIds(a: AppId, b: AppId): number {
 
 /** A binary min-heap of ids (the ready set can hold thousands of unrelated apps). */
 class MinHeap {
-  private readonly items: AppId[] = [];
+  readonly #items: AppId[] = [];
 
   push(id: AppId): void {
-    const items = this.items;
+    const items = this.#items;
     items.push(id);
     let i = items.length - 1;
     while (i > 0) {
@@ -74,7 +74,7 @@ class MinHeap {
   }
 
   pop(): AppId | undefined {
-    const items = this.items;
+    const items = this.#items;
     const top = items[0];
     const last = items.pop();
     if (items.length === 0 || last === undefined) return top;

@@ -20,6 +20,7 @@ import { createHash } from 'node:crypto';
 import { MarackerError } from '../base/errors.js';
 import type { Logger } from '../base/log.js';
 import type { AppId } from '../model/app-id.js';
+import type { StatusReason } from '../model/status-reasons.js';
 import type { PruneStatus } from '../status/model.js';
 import type { BackoffOptions } from '../base/backoff.js';
 import { DEFAULT_PRUNE_BUDGET, pruneLimit, type PruneBudgetOptions, type PruneDeletion } from './budget.js';
@@ -61,8 +62,11 @@ export type PruneDecision =
   | { kind: 'settling'; afterMs: number }
   /** maracker deleted it already; Marathon may still be removing it. */
   | { kind: 'deleting' }
-  /** Not to be deleted now; `message` says why (status shows it). */
-  | { kind: 'held'; reason: 'blocked' | 'unjudged' | 'history'; message: string };
+  /** Not to be deleted now; `code` and `message` say why (the app's status shows them). */
+  | { kind: 'held'; reason: 'blocked' | 'unjudged' | 'history'; code: PruneHoldReason; message: string };
+
+/** A held delete's status reason: `prune-blocked` needs an approval, `prune-waiting` passes by itself. */
+export type PruneHoldReason = Extract<StatusReason, 'prune-blocked' | 'prune-waiting'>;
 
 export interface PruneApprovalRequest {
   /** Who approves: remote address, and the user a CLI names. Logged and kept with each deletion. */
@@ -212,13 +216,14 @@ export class PruneGuard {
   decide(id: AppId): PruneDecision {
     if (this.#deleting.has(id)) return { kind: 'deleting' };
     const since = this.#since.get(id);
-    if (since === undefined) return { kind: 'held', reason: 'unjudged', message: 'waiting to be judged by the prune guard' };
+    if (since === undefined) return { kind: 'held', reason: 'unjudged', code: 'prune-waiting', message: 'waiting to be judged by the prune guard' };
     const now = this.#timers.now();
     switch (this.#state) {
       case 'unknown':
         return {
           kind: 'held',
           reason: 'history',
+          code: 'prune-waiting',
           message: 'waiting for the prune guard to read its deletion history from the database before deleting anything',
         };
       case 'blocked': {
@@ -226,11 +231,12 @@ export class PruneGuard {
         return {
           kind: 'held',
           reason: 'blocked',
+          code: 'prune-blocked',
           message: `deletion blocked by the prune guard (${this.#since.size} apps would be deleted, limit ${limit}; ${used} deleted without approval in the last ${describeWindow(this.options.windowMs)}): approve episode ${this.#episode?.id ?? '?'} to proceed`,
         };
       }
       case 'clear':
-        return { kind: 'held', reason: 'unjudged', message: 'waiting to be judged by the prune guard' };
+        return { kind: 'held', reason: 'unjudged', code: 'prune-waiting', message: 'waiting to be judged by the prune guard' };
       case 'allowed':
       case 'approved':
       case 'disabled': {

@@ -18,14 +18,17 @@ export interface DatabasePruneLedgerOptions {
 
 export class DatabasePruneLedger implements PruneLedger {
   readonly kind = 'database';
+  readonly #o: DatabasePruneLedgerOptions;
 
-  constructor(private readonly o: DatabasePruneLedgerOptions) {}
+  constructor(options: DatabasePruneLedgerOptions) {
+    this.#o = options;
+  }
 
   async load(since: number): Promise<PruneDeletion[]> {
     // Before the table exists there is nothing to read, and nothing may be deleted either:
     // the guard waits (its status says the history is not loaded).
-    if ((await this.o.schemaReady) === undefined) throw new Error('stopped before the schema was migrated');
-    const r = await this.o.pool.query<{ app_id: string; at: number; approved_by: string | null; episode: string | null }>(
+    if ((await this.#o.schemaReady) === undefined) throw new Error('stopped before the schema was migrated');
+    const r = await this.#o.pool.query<{ app_id: string; at: number; approved_by: string | null; episode: string | null }>(
       `SELECT app_id, extract(epoch FROM deleted_at) * 1000 AS at, approved_by, episode
          FROM ${SCHEMA}.prune_deletions WHERE deleted_at >= to_timestamp($1::float8 / 1000) ORDER BY deleted_at`,
       [since],
@@ -34,11 +37,11 @@ export class DatabasePruneLedger implements PruneLedger {
   }
 
   async record(d: PruneDeletion, dropBefore: number): Promise<void> {
-    await this.o.pool.query(
+    await this.#o.pool.query(
       `WITH old AS (DELETE FROM ${SCHEMA}.prune_deletions WHERE deleted_at < to_timestamp($5::float8 / 1000))
        INSERT INTO ${SCHEMA}.prune_deletions (app_id, deleted_at, instance, approved_by, episode)
        VALUES ($1, to_timestamp($2::float8 / 1000), $3, $4, $6)`,
-      [d.id, d.at, this.o.instance, d.approvedBy, dropBefore, d.episode],
+      [d.id, d.at, this.#o.instance, d.approvedBy, dropBefore, d.episode],
     );
   }
 }

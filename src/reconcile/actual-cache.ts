@@ -76,11 +76,11 @@ export class ActualCache {
     return w !== undefined && w >= t;
   }
 
-  /** Ids of apps that carry the ownership label, as far as the cache knows. */
-  ownedIds(isOwned: (app: MarathonApp) => boolean): AppId[] {
-    const ids: AppId[] = [];
-    for (const [id, e] of this.#entries) if (e.app && isOwned(e.app)) ids.push(id);
-    return ids;
+  /** The apps `isOwned` accepts, as far as the cache knows. */
+  ownedApps(isOwned: (app: MarathonApp) => boolean): MarathonApp[] {
+    const apps: MarathonApp[] = [];
+    for (const e of this.#entries.values()) if (e.app && isOwned(e.app)) apps.push(e.app);
+    return apps;
   }
 
   ids(): IterableIterator<AppId> {

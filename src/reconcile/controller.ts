@@ -1,40 +1,46 @@
-// The controller: wires sources, the actual-state cache, the work queue and the reconciler,
-// and decides when reconciles happen. It never writes to Marathon itself.
+// The controller: a loop and its wiring. It builds the collaborators, starts and stops them,
+// and keeps the one rule none of them can keep alone: no reconcile before every source has
+// loaded once and Marathon has been listed once. A source not read yet would look empty, and
+// acting on that partial view would delete its apps. It never writes to Marathon itself.
 //
-// Triggers (all only enqueue app ids; the reconcile decides what to do):
-// - a source changed some ids (or everything, after a rescan);
-// - Marathon's event stream named an app (out-of-band edits are repaired promptly);
-// - the periodic, jittered full resync (sources re-read, owned apps listed once);
-// - an event-stream gap: resync at once, since events were lost.
-// Safety: no reconcile runs before every source has loaded once and Marathon has been
-// listed once, and prune candidates are judged as a whole by the prune guard.
-// Ownership: only this installation's apps are listed for acting on (with the legacy ones,
-// which are ours while declared), only this installation's are pruned; other installations'
-// apps are listed separately, for the report only.
+// Each concern is an object of its own, with its state:
+// - DesiredState: the sources and their merged view (desired-state.ts);
+// - MarathonListing: one listing of this installation's apps per pass, into the ActualCache,
+//   and the other installations' for the OwnershipReport (marathon-listing.ts);
+// - MarathonReachability: whether Marathon answers (marathon-reachability.ts);
+// - Resync: the jittered periodic resync, coalesced, sources read within a deadline (resync.ts);
+// - EventTrigger: Marathon's event stream, as apps to look at again (event-trigger.ts);
+// - DeploymentGate: deployment slots, the apps waiting for one, deployment polling, failed
+//   deployments (deployment-gate.ts);
+// - PruneGuard and PruneCandidates: what may be deleted, and when (src/prune/);
+// - WorkQueue, Reconciler, Writer: one app at a time.
+// Triggers (a source change, an event, a resync, a new leader, a freed slot) only queue app
+// ids; the reconcile decides what to do.
 
 import type { Logger } from '../base/log.js';
+import { systemTimers, type Timers } from '../base/timers.js';
 import type { AppId } from '../model/app-id.js';
 import type { Installation } from '../model/installation.js';
-import { LABEL_SOURCE, othersSelector, ownershipOf, ownershipSelector } from '../model/labels.js';
-import type { MarathonApp, MarathonEvent } from '../model/marathon.js';
-import type { StatusStore } from '../status/store.js';
-import type { SourceStatus } from '../status/model.js';
-import type { Source, SourceChange, SourceSnapshot } from '../sources/source.js';
-import { ActualCache } from './actual-cache.js';
-import { DeploymentGate } from './deployment-gate.js';
-import { DesiredView } from './desired-view.js';
-import { appIdsOfEvent, RECONCILE_EVENT_TYPES } from './events.js';
-import type { MarathonEvents, MarathonReader, MarathonWriter, EventSubscription } from './ports.js';
 import type { Leadership } from '../model/leadership.js';
-import { OwnershipReport } from './ownership-report.js';
+import type { Action } from '../model/plan.js';
+import { PruneCandidates } from '../prune/candidates.js';
 import { PruneGuard, type PruneApproval, type PruneApprovalRequest, type PruneGuardOptions } from '../prune/guard.js';
 import type { PruneLedger } from '../prune/ledger.js';
+import type { Source, SourceChange } from '../sources/source.js';
+import type { StatusStore } from '../status/store.js';
+import { ActualCache } from './actual-cache.js';
+import { DeploymentGate } from './deployment-gate.js';
+import { DesiredState } from './desired-state.js';
+import { EventTrigger } from './event-trigger.js';
+import { MarathonListing } from './marathon-listing.js';
+import { MarathonReachability } from './marathon-reachability.js';
+import { OwnershipReport } from './ownership-report.js';
+import type { MarathonEvents, MarathonReader, MarathonWriter } from './ports.js';
 import { Reconciler } from './reconciler.js';
-import { systemTimers, type Timers } from '../base/timers.js';
+import { Resync } from './resync.js';
 import { TokenBucket } from './token-bucket.js';
 import { WorkQueue, type ReconcileResult } from './workqueue.js';
-import { errorRecord, Writer, type WriteKind, type WriteOutcome } from './writer.js';
-import type { Action } from '../model/plan.js';
+import { Writer, type WriteKind, type WriteOutcome } from './writer.js';
 
 export interface ControllerOptions {
   resyncIntervalMs: number;
@@ -98,104 +104,116 @@ export interface ControllerDeps {
 export class Controller {
   readonly #d: ControllerDeps;
   readonly #timers: Timers;
-  readonly #random: () => number;
   readonly #cache = new ActualCache();
-  readonly #guard: PruneGuard;
-  readonly #gate: DeploymentGate;
-  readonly #queue: WorkQueue;
-  readonly #reconciler: Reconciler;
+  readonly #desired: DesiredState;
+  readonly #reachability: MarathonReachability;
   readonly #report: OwnershipReport;
+  readonly #listing: MarathonListing;
+  readonly #gate: DeploymentGate;
+  readonly #guard: PruneGuard;
+  readonly #prune: PruneCandidates;
+  readonly #writer: Writer;
+  readonly #queue: WorkQueue;
+  readonly #resync: Resync;
+  readonly #events: EventTrigger | undefined;
   readonly #abort = new AbortController();
-  readonly #deploymentFailures = new Map<AppId, string>();
-  /** Apps waiting for a deployment slot, oldest first. */
-  readonly #slotWaiters = new Set<AppId>();
-  #view: DesiredView | undefined;
+  /** Built once the installation is known: whose apps are ours is part of every decision. */
+  #reconciler: Reconciler | undefined;
+  #installation: Installation | undefined;
   #began = false;
   #stopped = false;
-  #marathonKnown = false;
-  #events: EventSubscription | undefined;
-  #resyncTimer: unknown;
   #initialTimer: unknown;
-  #deploymentsTimer: unknown;
-  #resyncing: Promise<void> | undefined;
   #unsubscribeLeadership: (() => void) | undefined;
-  #resyncAgain = false;
-  #pruneScheduled = false;
-  #installation: Installation | undefined;
-  #reportScheduled = false;
-  /** This installation's apps: changed, and deleted when no source declares them. */
-  readonly #ours = (app: MarathonApp): boolean => this.#installation !== undefined && ownershipOf(app.labels, this.#installation.name).kind === 'ours';
-  /** What the ownership listing shows: this installation's apps and the legacy ones. */
-  readonly #listable = (app: MarathonApp): boolean => {
-    const kind = this.#installation === undefined ? 'unmanaged' : ownershipOf(app.labels, this.#installation.name).kind;
-    return kind === 'ours' || kind === 'legacy';
-  };
 
   constructor(deps: ControllerDeps) {
     this.#d = deps;
-    this.#timers = deps.timers ?? systemTimers;
-    this.#random = deps.random ?? Math.random;
-    const o = deps.options;
+    const { status, logger, observer, marathon, options: o } = deps;
+    const timers = (this.#timers = deps.timers ?? systemTimers);
+    const random = deps.random ?? Math.random;
+    const look = (id: AppId): void => this.#look(id);
+
+    this.#desired = new DesiredState({ sources: deps.sources, status });
+    this.#reachability = new MarathonReachability({ url: deps.marathonUrl, status, timers, logger });
+    // Marathon is back: every decision held back while it was not is due now.
+    this.#reachability.onKnown(() => {
+      if (this.#began) this.#enqueueAll();
+    });
+    this.#report = new OwnershipReport({ logger, publish: (report) => status.setOwnership(report) });
+    this.#listing = new MarathonListing({
+      marathon,
+      cache: this.#cache,
+      reachability: this.#reachability,
+      report: this.#report,
+      desired: this.#desired,
+      timers,
+      logger,
+    });
+    this.#gate = new DeploymentGate({
+      max: o.maxDeployments,
+      marathon,
+      ...(o.deploymentsPollMs !== undefined ? { pollMs: o.deploymentsPollMs } : {}),
+      ...(o.deploymentTimeoutMs !== undefined ? { timeoutMs: o.deploymentTimeoutMs } : {}),
+      admit: look,
+      timers,
+      logger,
+    });
     this.#guard = new PruneGuard({
       options: o.pruneGuard,
       settleMs: o.pruneSettleMs ?? 2000,
-      timers: this.#timers,
-      random: this.#random,
-      logger: deps.logger,
+      timers,
+      random,
+      logger,
       ...(deps.pruneLedger ? { ledger: deps.pruneLedger } : {}),
-      onChange: (s) => deps.status.setPrune(s),
-      onLoaded: (ids) => {
-        if (this.#began && !this.#stopped) for (const id of ids) this.#queue.add(id);
-      },
+      onChange: (s) => status.setPrune(s),
+      onLoaded: (ids) => ids.forEach(look),
     });
-    deps.status.setPrune(this.#guard.status());
-    this.#gate = new DeploymentGate({ max: o.maxDeployments, now: () => this.#timers.now() });
-    this.#gate.onFree(() => this.#admitSlotWaiters());
-    this.#report = new OwnershipReport({ logger: deps.logger, onChange: () => this.#publishReport() });
-    const writer = new Writer({
-      marathon: deps.marathon,
+    status.setPrune(this.#guard.status());
+    this.#prune = new PruneCandidates({ guard: this.#guard, enabled: o.prune, desired: this.#desired, actual: this.#listing, look });
+    this.#writer = new Writer({
+      marathon,
       gate: this.#gate,
-      bucket: new TokenBucket({ ratePerSecond: o.writeRatePerSecond, timers: this.#timers }),
+      bucket: new TokenBucket({ ratePerSecond: o.writeRatePerSecond, timers }),
       leadership: deps.leadership,
       cache: this.#cache,
-      timers: this.#timers,
+      timers,
       force: o.force,
       lockRetryMs: o.lockRetryMs ?? 1000,
       signal: this.#abort.signal,
-      onWrite: (kind, outcome) => {
-        deps.observer?.wrote?.(kind, outcome);
-        if (outcome === 'applied') this.#watchDeployments();
-      },
-      ...(deps.observer?.beforeWrite ? { beforeWrite: deps.observer.beforeWrite.bind(deps.observer) } : {}),
-    });
-    this.#reconciler = new Reconciler({
-      marathon: deps.marathon,
-      installation: () => (this.#installation as Installation).name,
-      ownership: this.#report,
-      writer,
-      cache: this.#cache,
-      view: () => this.#desiredView(),
-      guard: this.#guard,
-      status: deps.status,
-      deploymentFailures: this.#deploymentFailures,
-      marathonKnown: () => this.#marathonKnown,
-      onMarathonError: (err) => this.#marathonError(err),
-      onMarathonOk: () => this.#marathonOk(),
-      waitForSlot: (id) => {
-        this.#slotWaiters.delete(id);
-        this.#slotWaiters.add(id);
-      },
-      logger: deps.logger,
-      timers: this.#timers,
-      options: { prune: o.prune, force: o.force, progressPollMs: o.progressPollMs ?? 1000 },
+      onWrite: (kind, outcome) => observer?.wrote?.(kind, outcome),
+      ...(observer?.beforeWrite ? { beforeWrite: observer.beforeWrite.bind(observer) } : {}),
     });
     this.#queue = new WorkQueue({
       concurrency: o.concurrency,
-      handler: (id) => this.#reconciler.reconcile(id),
-      timers: this.#timers,
-      random: this.#random,
-      onResult: (id, result, ms) => deps.observer?.reconciled?.(id, result, ms),
+      handler: (id) => this.#reconcile(id),
+      timers,
+      random,
+      onResult: (id, result, ms) => observer?.reconciled?.(id, result, ms),
     });
+    this.#resync = new Resync({
+      sources: deps.sources,
+      intervalMs: o.resyncIntervalMs,
+      ...(o.sourceReadTimeoutMs !== undefined ? { sourceReadTimeoutMs: o.sourceReadTimeoutMs } : {}),
+      pass: () => this.#pass(),
+      resynced: (ms, ok) => observer?.resynced?.(ms, ok),
+      timers,
+      random,
+      logger,
+    });
+    if (o.events && marathon.events) {
+      this.#events = new EventTrigger({
+        marathon: { events: marathon.events.bind(marathon) },
+        ...(o.eventMaxBytes !== undefined ? { maxEventBytes: o.eventMaxBytes } : {}),
+        gate: this.#gate,
+        cache: this.#cache,
+        status,
+        look,
+        resync: (reason) => {
+          if (this.#began) void this.resync(reason);
+        },
+        gap: () => observer?.eventGap?.(),
+        logger,
+      });
+    }
   }
 
   get queueDepth(): number {
@@ -216,16 +234,6 @@ export class Controller {
     return this.#gate.peak;
   }
 
-  /** Re-queues as many slot waiters as there are free slots, oldest first. */
-  #admitSlotWaiters(): void {
-    let free = this.#gate.free;
-    for (const id of this.#slotWaiters) {
-      if (free-- <= 0 || this.#stopped) break;
-      this.#slotWaiters.delete(id);
-      this.#queue.add(id);
-    }
-  }
-
   get began(): boolean {
     return this.#began;
   }
@@ -234,7 +242,7 @@ export class Controller {
   async start(): Promise<void> {
     this.#guard.start();
     await Promise.all(this.#d.sources.map((s) => s.start((change) => this.#onSourceChange(s, change))));
-    this.#publishSources();
+    this.#desired.changed();
     // A follower that becomes leader must look at everything: the old leader may have died
     // half-way through a pass, and followers do not write.
     this.#unsubscribeLeadership = this.#d.leadership.subscribe?.((leader) => {
@@ -245,8 +253,37 @@ export class Controller {
         void this.resync('became leader');
       }
     });
-    if (this.#d.options.events && this.#d.marathon.events) this.#subscribeEvents(this.#d.marathon.events.bind(this.#d.marathon));
+    this.#events?.start();
     void this.#initialSync();
+  }
+
+  /** Re-reads every source and lists Marathon once, then queues every app. Coalesced. */
+  resync(reason: string): Promise<void> {
+    return this.#resync.run(reason);
+  }
+
+  /** Approves the episode the prune guard blocks (command or API call); the guard logs who. */
+  approvePrune(request: PruneApprovalRequest): PruneApproval {
+    const result = this.#guard.approve(request);
+    result.approved.forEach((id) => this.#look(id));
+    return result;
+  }
+
+  /** Stops triggers, lets running reconciles finish within the deadline, stops sources. */
+  async stop(deadlineMs: number): Promise<boolean> {
+    if (this.#stopped) return true;
+    this.#stopped = true;
+    this.#d.status.markStopping();
+    this.#unsubscribeLeadership?.();
+    if (this.#initialTimer !== undefined) this.#timers.clearTimeout(this.#initialTimer);
+    this.#resync.stop();
+    this.#gate.stop();
+    this.#prune.stop();
+    this.#abort.abort();
+    const [finished] = await Promise.all([this.#queue.shutdown(deadlineMs), this.#events?.close(), ...this.#d.sources.map((s) => s.stop())]);
+    // After the last reconcile: the deletions it made are recorded before the daemon exits.
+    await this.#guard.stop();
+    return finished;
   }
 
   /** Lists Marathon until it answers, then begins reconciling once every source is loaded. */
@@ -256,12 +293,12 @@ export class Controller {
     // periodic resync starts with it, and a folder that was missing has no watcher): a
     // manifests folder mounted or cloned after the daemon started would never be seen.
     const unknown = this.#d.sources.filter((s) => s.snapshot().state === 'Unknown');
-    if (unknown.length > 0) await this.#readSources(unknown);
+    if (unknown.length > 0) await this.#resync.readSources(unknown);
     if (this.#stopped || this.#began) return;
     if (!(await this.#knowInstallation())) return;
-    const ok = await this.#listMarathon();
+    const ok = await this.#list();
     if (this.#stopped) return;
-    if (ok && this.#desiredView().allReady) {
+    if (ok && this.#desired.view().allReady) {
       this.#begin();
       return;
     }
@@ -275,13 +312,30 @@ export class Controller {
     if (!installation || this.#stopped) return false;
     this.#installation = installation;
     this.#d.status.setInstallation(installation);
+    const { marathon, status, logger, options: o } = this.#d;
+    this.#reconciler = new Reconciler({
+      installation: installation.name,
+      marathon,
+      desired: this.#desired,
+      cache: this.#cache,
+      reachability: this.#reachability,
+      writer: this.#writer,
+      gate: this.#gate,
+      guard: this.#guard,
+      ownership: this.#report,
+      status,
+      logger,
+      timers: this.#timers,
+      options: { prune: o.prune, force: o.force, progressPollMs: o.progressPollMs ?? 1000 },
+    });
     return true;
   }
 
+  /** The gate: every source loaded once, Marathon listed once. From here on, apps are reconciled. */
   #begin(): void {
     this.#began = true;
-    this.#d.logger.info({ apps: this.#cache.ownedIds(this.#ours).length }, 'sources loaded and Marathon listed: reconciling');
-    this.#evaluatePrune();
+    this.#d.logger.info({ apps: this.#listing.ours().length }, 'sources loaded and Marathon listed: reconciling');
+    this.#prune.evaluate();
     this.#enqueueAll();
     void this.#queue.onIdle().then(() => {
       if (!this.#stopped) {
@@ -289,281 +343,55 @@ export class Controller {
         this.#d.logger.info('first full sync done');
       }
     });
-    this.#scheduleResync();
+    this.#resync.start();
   }
 
-  #scheduleResync(): void {
-    const base = this.#d.options.resyncIntervalMs;
-    const jittered = Math.round(base * (0.9 + 0.2 * this.#random()));
-    this.#resyncTimer = this.#timers.setTimeout(() => {
-      void this.resync('periodic').finally(() => {
-        if (!this.#stopped) this.#scheduleResync();
-      });
-    }, jittered);
-  }
-
-  /** Re-reads every source and lists Marathon once, then enqueues every app. Coalesced. */
-  resync(reason: string): Promise<void> {
-    if (this.#resyncing) {
-      this.#resyncAgain = true;
-      return this.#resyncing;
+  /** A resync once the sources are re-read: list Marathon, free finished deployments, look at everything. */
+  async #pass(): Promise<boolean> {
+    this.#desired.changed();
+    const ok = await this.#list();
+    if (ok) await this.#gate.poll();
+    if (this.#began) {
+      this.#prune.evaluate();
+      this.#enqueueAll();
+    } else if (ok && this.#desired.view().allReady) {
+      this.#begin();
     }
-    this.#resyncing = (async () => {
-      do {
-        this.#resyncAgain = false;
-        const started = this.#timers.now();
-        this.#d.logger.debug({ reason }, 'resync');
-        await this.#readSources(this.#d.sources);
-        this.#view = undefined;
-        this.#publishSources();
-        const ok = await this.#listMarathon();
-        if (ok) await this.#pollDeployments();
-        if (this.#began) {
-          this.#evaluatePrune();
-          this.#enqueueAll();
-        } else if (ok && this.#desiredView().allReady) {
-          this.#begin();
-        }
-        this.#d.observer?.resynced?.(this.#timers.now() - started, ok);
-      } while (this.#resyncAgain && !this.#stopped);
-    })().finally(() => {
-      this.#resyncing = undefined;
-    });
-    return this.#resyncing;
+    return ok;
   }
 
-  async #listMarathon(): Promise<boolean> {
-    const installation = this.#installation;
-    if (!installation) return false;
-    const startedAt = this.#timers.now();
-    try {
-      // The selector names the installation: an app of another one is never in this list,
-      // so nothing decided from it (prune candidates above all) can be about such an app.
-      const apps = await this.#d.marathon.listApps({ label: ownershipSelector(installation.name), embed: ['apps.counts', 'apps.deployments', 'apps.lastTaskFailure'] });
-      this.#cache.replaceOwned(apps, startedAt, this.#listable);
-      const listed = new Set(apps.map((a) => a.id));
-      this.#report.retainLegacy((id) => listed.has(id));
-      this.#marathonOk();
-      await this.#listOthers(installation);
-      return true;
-    } catch (err) {
-      // Logged when Marathon becomes unreachable, not at every retry of an outage.
-      if (this.#marathonKnown || !this.#d.status.marathon.lastError) this.#d.logger.warn({ err: errorRecord(err) }, 'cannot list Marathon apps');
-      else this.#d.logger.debug({ err: errorRecord(err) }, 'cannot list Marathon apps');
-      this.#marathonError(err);
-      return false;
-    }
-  }
-
-  /** Lists other installations' apps for the report (ids and owners); a failure only leaves it as it was. */
-  async #listOthers(installation: Installation): Promise<void> {
-    try {
-      const apps = await this.#d.marathon.listApps({ label: othersSelector(installation.name) });
-      const view = this.#desiredView();
-      const foreign: Array<{ id: AppId; installation: string }> = [];
-      for (const app of apps) {
-        const owner = ownershipOf(app.labels, installation.name);
-        if (owner.kind === 'foreign') foreign.push({ id: app.id, installation: owner.installation });
-      }
-      this.#report.replaceForeign(foreign, (id) => view.get(id).kind !== 'absent');
-    } catch (err) {
-      this.#d.logger.debug({ err: errorRecord(err) }, 'cannot list the apps of other installations');
-    }
-  }
-
-  /** Publishes the ownership report once per burst of changes (a pass observes every app). */
-  #publishReport(): void {
-    if (this.#reportScheduled) return;
-    this.#reportScheduled = true;
-    setImmediate(() => {
-      this.#reportScheduled = false;
-      this.#d.status.setOwnership(this.#report.snapshot());
-    });
-  }
-
-  /** Frees deployment slots Marathon no longer lists and re-queues their apps. */
-  async #pollDeployments(): Promise<void> {
-    if (this.#gate.heldDeployments().length === 0) return;
-    try {
-      const deployments = await this.#d.marathon.listDeployments();
-      const active = new Set(deployments.map((d) => d.id));
-      this.#gate.syncActive(active);
-      const timeout = this.#d.options.deploymentTimeoutMs ?? 600_000;
-      for (const id of this.#gate.expire(timeout)) {
-        const apps = deployments.find((d) => d.id === id)?.affectedApps ?? [];
-        this.#d.logger.warn({ deploymentId: id, apps }, `Marathon deployment ${id} still running after ${Math.round(timeout / 1000)} s: no longer counted against --max-deployments`);
-      }
-    } catch (err) {
-      this.#d.logger.debug({ err: errorRecord(err) }, 'cannot list deployments');
-    }
-  }
-
-  #watchDeployments(): void {
-    if (this.#deploymentsTimer !== undefined || this.#stopped) return;
-    this.#deploymentsTimer = this.#timers.setTimeout(() => {
-      void this.#pollDeployments().finally(() => {
-        this.#deploymentsTimer = undefined;
-        if (this.#gate.heldDeployments().length > 0) this.#watchDeployments();
-      });
-    }, this.#d.options.deploymentsPollMs ?? 1000);
-  }
-
-  #marathonOk(): void {
-    const now = new Date(this.#timers.now()).toISOString();
-    const wasKnown = this.#marathonKnown;
-    if (!wasKnown && this.#d.status.marathon.lastError) this.#d.logger.info('Marathon reachable again');
-    this.#marathonKnown = true;
-    this.#d.status.setMarathon({ url: this.#d.marathonUrl, reachable: true, lastReadAt: now, lastError: null });
-    if (!wasKnown && this.#began) this.#enqueueAll();
-  }
-
-  #marathonError(err: unknown): void {
-    this.#marathonKnown = false;
-    const prev = this.#d.status.marathon;
-    this.#d.status.setMarathon({ url: this.#d.marathonUrl, reachable: false, lastReadAt: prev.lastReadAt, lastError: errorRecord(err) });
-  }
-
-  #desiredView(): DesiredView {
-    this.#view ??= new DesiredView(this.#d.sources.map((s) => s.snapshot()));
-    return this.#view;
+  #list(): Promise<boolean> {
+    return this.#installation ? this.#listing.list(this.#installation.name) : Promise.resolve(false);
   }
 
   #onSourceChange(source: Source, change: SourceChange): void {
-    this.#view = undefined;
-    this.#publishSources();
+    this.#desired.changed();
     if (source.snapshot().state === 'Unknown') this.#d.observer?.sourceError?.(source.name);
     if (!this.#began) {
-      if (this.#cache.listed && this.#desiredView().allReady) this.#begin();
+      if (this.#listing.listed && this.#desired.view().allReady) this.#begin();
       return;
     }
     if ('all' in change) this.#enqueueAll();
     else for (const id of change.ids) this.#queue.add(id);
-    this.#schedulePrune();
+    this.#prune.evaluateSoon();
   }
 
+  /** Every id anyone knows of: declared, listed in Marathon, or in status (so it leaves status when gone). */
   #enqueueAll(): void {
-    const view = this.#desiredView();
-    const ids = new Set<AppId>(view.declaredIds());
-    for (const id of this.#cache.ownedIds(this.#listable)) ids.add(id);
+    const ids = new Set<AppId>(this.#desired.view().declaredIds());
+    for (const id of this.#listing.listedIds()) ids.add(id);
     for (const id of this.#d.status.appIds()) ids.add(id);
     for (const id of [...ids].sort()) this.#queue.add(id);
   }
 
-  #schedulePrune(): void {
-    if (this.#pruneScheduled) return;
-    this.#pruneScheduled = true;
-    // One evaluation per burst of changes, after the current tick's changes are in.
-    setImmediate(() => {
-      this.#pruneScheduled = false;
-      if (!this.#stopped) this.#evaluatePrune();
-    });
+  /** Queues one app, from the first full sync on: before it, nothing is reconciled. */
+  #look(id: AppId): void {
+    if (this.#began && !this.#stopped) this.#queue.add(id);
   }
 
-  /** Hands every prune candidate to the guard, which judges them together; queues them. */
-  #evaluatePrune(): void {
-    const view = this.#desiredView();
-    const owned = this.#cache.ownedIds(this.#ours);
-    const candidates: AppId[] = [];
-    if (this.#d.options.prune && view.allReady && this.#cache.listed) {
-      for (const id of owned) {
-        const app = this.#cache.get(id)?.app;
-        if (view.get(id, app?.labels?.[LABEL_SOURCE]).kind === 'absent') candidates.push(id);
-      }
-    }
-    this.#guard.observe(candidates, owned.length);
-    if (this.#began) for (const id of candidates) this.#queue.add(id);
+  /** The work queue's handler. Nothing is queued before #begin, which follows #knowInstallation. */
+  #reconcile(id: AppId): Promise<ReconcileResult> {
+    if (!this.#reconciler) return Promise.reject(new Error(`${id} queued before the installation is known`));
+    return this.#reconciler.reconcile(id);
   }
-
-  /** Approves the episode the prune guard blocks (command or API call); the guard logs who. */
-  approvePrune(request: PruneApprovalRequest): PruneApproval {
-    const result = this.#guard.approve(request);
-    if (this.#began) for (const id of result.approved) this.#queue.add(id);
-    return result;
-  }
-
-  #subscribeEvents(subscribe: MarathonEvents['events']): void {
-    this.#events = subscribe({
-      eventTypes: [...RECONCILE_EVENT_TYPES],
-      // Marathon's event stream sends a heartbeat every 10 s: a minute of silence is a dead
-      // (half-open) connection, and reconnecting reports a gap, which triggers a resync.
-      idleTimeoutMs: 60_000,
-      ...(this.#d.options.eventMaxBytes !== undefined ? { maxEventBytes: this.#d.options.eventMaxBytes } : {}),
-      onEvent: (e) => this.#onEvent(e),
-      onGap: (reason) => {
-        this.#d.observer?.eventGap?.();
-        this.#d.logger.info({ reason }, 'event stream gap: resyncing');
-        if (this.#began) void this.resync(`event gap: ${reason}`);
-      },
-      onError: (err) => this.#d.logger.debug({ err: errorRecord(err) }, 'event stream error'),
-    });
-  }
-
-  #onEvent(e: MarathonEvent): void {
-    const plan = e['plan'] as { id?: string } | undefined;
-    if ((e.eventType === 'deployment_success' || e.eventType === 'deployment_failed') && plan?.id) {
-      this.#gate.settle(plan.id, e.eventType === 'deployment_success');
-    }
-    for (const id of appIdsOfEvent(e)) {
-      if (e.eventType === 'deployment_failed') this.#deploymentFailures.set(id, `Marathon deployment ${plan?.id ?? ''} failed`.trim());
-      if (e.eventType === 'deployment_success') this.#deploymentFailures.delete(id);
-      const known = this.#cache.get(id) !== undefined || this.#d.status.getApp(id) !== undefined;
-      if (!known) continue;
-      this.#cache.markStale(id);
-      if (this.#began) this.#queue.add(id);
-    }
-  }
-
-  #publishSources(): void {
-    this.#d.status.setSources(this.#d.sources.map((s) => sourceStatus(s.snapshot())));
-    this.#d.status.setDeclared(this.#desiredView().appIds());
-  }
-
-  /**
-   * Re-reads the sources, each within a deadline: a source whose read hangs (a dead network
-   * mount, a watcher that never gets ready) must not stop every later resync, and with it
-   * the whole daemon. It keeps what it last published; its read may still finish later.
-   */
-  async #readSources(sources: readonly Source[]): Promise<void> {
-    const deadlineMs = this.#d.options.sourceReadTimeoutMs ?? 60_000;
-    await Promise.all(
-      sources.map(async (s) => {
-        let timer: unknown;
-        const timedOut = new Promise<true>((resolve) => (timer = this.#timers.setTimeout(() => resolve(true), deadlineMs)));
-        const late = await Promise.race([s.resync().then(() => false as const), timedOut]);
-        this.#timers.clearTimeout(timer);
-        if (late) this.#d.logger.error({ source: s.name, deadlineMs }, `source ${s.name} did not finish reading within ${Math.round(deadlineMs / 1000)} s: going on with what it last read`);
-      }),
-    );
-  }
-
-  /** Stops triggers, lets running reconciles finish within the deadline, stops sources. */
-  async stop(deadlineMs: number): Promise<boolean> {
-    if (this.#stopped) return true;
-    this.#stopped = true;
-    this.#d.status.markStopping();
-    this.#unsubscribeLeadership?.();
-    for (const t of [this.#resyncTimer, this.#initialTimer, this.#deploymentsTimer]) if (t !== undefined) this.#timers.clearTimeout(t);
-    this.#abort.abort();
-    const [finished] = await Promise.all([
-      this.#queue.shutdown(deadlineMs),
-      this.#events?.close(),
-      ...this.#d.sources.map((s) => s.stop()),
-    ]);
-    // After the last reconcile: the deletions it made are recorded before the daemon exits.
-    await this.#guard.stop();
-    return finished;
-  }
-}
-
-export function sourceStatus(s: SourceSnapshot): SourceStatus {
-  return {
-    name: s.name,
-    state: s.state,
-    lastReadAt: s.lastReadAt?.toISOString() ?? null,
-    lastError: s.lastError ?? null,
-    revision: s.revision ?? null,
-    ...(s.dirty !== undefined ? { dirty: s.dirty } : {}),
-    ...(s.revisionError !== undefined ? { revisionError: s.revisionError } : {}),
-    apps: s.apps.size,
-  };
 }

@@ -1,18 +1,42 @@
-// Global cap on concurrent Marathon deployments started by maracker.
+// The deployment gate: at most `max` Marathon deployments started by maracker at once, and
+// everything about them, so no other component keeps a piece of it.
 //
-// A slot is taken before a write and held by the deployment it started until that
-// deployment is seen to finish (event, or absence from GET /v2/deployments). When Marathon
-// itself refuses with its deployment cap (403), the limit is halved and then grows back by
-// one after `limit` deployments complete (additive increase, multiplicative decrease), so
-// maracker settles just under whatever share of Marathon's cap is left to it.
+// - Slots. One is taken before a write and held by the deployment it started until that
+//   deployment is seen to finish (its event, or its absence from GET /v2/deployments). When
+//   Marathon itself refuses with its deployment cap (403), the limit is halved, then grows
+//   back by one after `limit` deployments complete (additive increase, multiplicative
+//   decrease), so maracker settles just under whatever share of Marathon's cap is left to it.
+// - Waiters. A reconcile that finds no free slot never waits for one: it gives its worker
+//   back and joins a FIFO, and the gate hands the app back (`admit`) as slots free, oldest
+//   first. Waiting writes so cannot starve every other app of reconciles and status.
+// - Polling. While it holds deployments, the gate lists Marathon's every `pollMs`: events are
+//   lost, so the list is the authority, and a slot never leaks for longer than one poll. A
+//   deployment still running after `timeoutMs` stops counting (and is logged).
+// - Failures. What the latest deployment of each app ended with, from Marathon's events:
+//   health shows a failed one as Degraded.
+
+import type { Logger } from '../base/log.js';
+import { systemTimers, type Timers } from '../base/timers.js';
+import type { AppId } from '../model/app-id.js';
+import type { MarathonReader } from './ports.js';
+import { errorRecord } from './error-record.js';
 
 export interface DeploymentGateOptions {
   /** Upper bound of concurrent deployments. */
   max: number;
   /** Lower bound after cap refusals. Default 1. */
   min?: number;
-  /** Clock for deployment ages. Default Date.now. */
-  now?: () => number;
+  /** Clock for deployment ages and polls. Default: the system's. */
+  timers?: Timers;
+  /** Where running deployments are listed. Without it, slots free by `settle` and `syncActive` only. */
+  marathon?: Pick<MarathonReader, 'listDeployments'>;
+  /** How often to list deployments while the gate holds some. Default 1000 ms. */
+  pollMs?: number;
+  /** A deployment running longer stops holding a slot. Default 600000 ms (10 min). */
+  timeoutMs?: number;
+  /** Told of each app that waited for a slot and may try again now (the controller queues it). */
+  admit?: (id: AppId) => void;
+  logger?: Logger;
 }
 
 export interface GateTicket {
@@ -25,28 +49,44 @@ export interface GateTicket {
 export class DeploymentGate {
   readonly #max: number;
   readonly #min: number;
+  readonly #timers: Timers;
+  readonly #pollMs: number;
+  readonly #timeoutMs: number;
+  readonly #o: DeploymentGateOptions;
   #limit: number;
   #pending = 0;
   /** Deployments holding a slot, with when they started. */
   readonly #held = new Map<string, number>();
-  readonly #now: () => number;
   readonly #listeners: Array<() => void> = [];
+  /** Apps waiting for a slot, oldest first. */
+  readonly #waiters = new Set<AppId>();
+  /** Why the latest deployment of each app failed (until one succeeds). */
+  readonly #failures = new Map<AppId, string>();
   #successesSinceChange = 0;
   #peak = 0;
+  #pollTimer: unknown;
+  #stopped = false;
 
   constructor(options: DeploymentGateOptions) {
     const { max } = options;
     const min = options.min ?? 1;
+    const pollMs = options.pollMs ?? 1000;
+    const timeoutMs = options.timeoutMs ?? 600_000;
     if (!Number.isInteger(max) || max < 1) {
       throw new TypeError(`Expected \`max\` to be an integer from 1 and up, got \`${max}\``);
     }
     if (!Number.isInteger(min) || min < 1 || min > max) {
       throw new TypeError(`Expected \`min\` to be an integer from 1 to max (${max}), got \`${min}\``);
     }
+    if (!(Number.isFinite(pollMs) && pollMs > 0)) throw new TypeError(`Expected \`pollMs\` to be a number above 0, got \`${pollMs}\``);
+    if (!(Number.isFinite(timeoutMs) && timeoutMs > 0)) throw new TypeError(`Expected \`timeoutMs\` to be a number above 0, got \`${timeoutMs}\``);
     this.#max = max;
     this.#min = min;
     this.#limit = max;
-    this.#now = options.now ?? Date.now;
+    this.#timers = options.timers ?? systemTimers;
+    this.#pollMs = pollMs;
+    this.#timeoutMs = timeoutMs;
+    this.#o = options;
   }
 
   get limit(): number {
@@ -72,13 +112,16 @@ export class DeploymentGate {
     return Math.max(0, this.#limit - this.inFlight);
   }
 
-  /**
-   * Takes a slot when one is free. Never waits: a reconcile that finds none gives its worker
-   * back and is re-queued when a slot frees (see onFree), so waiting writes cannot starve
-   * every other app of reconciles and status.
-   */
+  /** Takes a slot when one is free. Never waits: see `wait`. */
   tryAcquire(): GateTicket | undefined {
     return this.inFlight < this.#limit ? this.#take() : undefined;
+  }
+
+  /** `id` found no free slot: it is handed to `admit` when one frees, after the apps that waited longer. */
+  wait(id: AppId): void {
+    // Waiting again (a re-queued app that lost the race for the slot) goes to the back.
+    this.#waiters.delete(id);
+    this.#waiters.add(id);
   }
 
   /** Called whenever slots may have freed (a deployment finished, a write failed, the limit grew). */
@@ -100,6 +143,24 @@ export class DeploymentGate {
   }
 
   /**
+   * Marathon's event stream says a deployment ended (`deploymentId`: its plan id, when the
+   * event had one), touching `apps`. Frees its slot, and remembers a failure for each app
+   * until one of its deployments succeeds.
+   */
+  ended(deploymentId: string | undefined, succeeded: boolean, apps: Iterable<AppId>): void {
+    if (deploymentId) this.settle(deploymentId, succeeded);
+    for (const id of apps) {
+      if (succeeded) this.#failures.delete(id);
+      else this.#failures.set(id, `Marathon deployment ${deploymentId ?? ''} failed`.trim());
+    }
+  }
+
+  /** Why the latest deployment of `id` failed, if it did. */
+  failureOf(id: AppId): string | undefined {
+    return this.#failures.get(id);
+  }
+
+  /**
    * Frees every held deployment Marathon no longer lists. Events can be lost, so the
    * deployments list is the authority; a slot never leaks for longer than one poll.
    */
@@ -114,7 +175,7 @@ export class DeploymentGate {
    * deletes and scale-downs that could free resources included.
    */
   expire(maxAgeMs: number): string[] {
-    const cutoff = this.#now() - maxAgeMs;
+    const cutoff = this.#timers.now() - maxAgeMs;
     const old = [...this.#held].filter(([, since]) => since <= cutoff).map(([id]) => id);
     for (const id of old) {
       this.#held.delete(id);
@@ -129,6 +190,33 @@ export class DeploymentGate {
     this.#successesSinceChange = 0;
   }
 
+  /** Lists Marathon's deployments (when the gate holds any): frees the finished, expires the stuck. */
+  async poll(): Promise<void> {
+    const marathon = this.#o.marathon;
+    if (!marathon || this.#held.size === 0) return;
+    try {
+      const deployments = await marathon.listDeployments();
+      this.syncActive(new Set(deployments.map((d) => d.id)));
+      for (const id of this.expire(this.#timeoutMs)) {
+        const apps = deployments.find((d) => d.id === id)?.affectedApps ?? [];
+        this.#o.logger?.warn(
+          { deploymentId: id, apps },
+          `Marathon deployment ${id} still running after ${Math.round(this.#timeoutMs / 1000)} s: no longer counted against --max-deployments`,
+        );
+      }
+    } catch (err) {
+      // The next poll, or the next resync, tries again; slots stay held meanwhile.
+      this.#o.logger?.debug({ err: errorRecord(err) }, 'cannot list deployments');
+    }
+  }
+
+  /** Stops polling and admitting waiters (the daemon stops). */
+  stop(): void {
+    this.#stopped = true;
+    if (this.#pollTimer !== undefined) this.#timers.clearTimeout(this.#pollTimer);
+    this.#pollTimer = undefined;
+  }
+
   #take(): GateTicket {
     this.#pending++;
     this.#peak = Math.max(this.#peak, this.inFlight);
@@ -138,7 +226,8 @@ export class DeploymentGate {
         if (done) return;
         done = true;
         this.#pending--;
-        this.#held.set(deploymentId, this.#now());
+        this.#held.set(deploymentId, this.#timers.now());
+        this.#watch();
       },
       cancel: () => {
         if (done) return;
@@ -149,7 +238,30 @@ export class DeploymentGate {
     };
   }
 
+  /** Polls while deployments are held, one timer at a time. */
+  #watch(): void {
+    if (this.#pollTimer !== undefined || this.#stopped || !this.#o.marathon) return;
+    this.#pollTimer = this.#timers.setTimeout(() => {
+      void this.poll().finally(() => {
+        this.#pollTimer = undefined;
+        if (this.#held.size > 0) this.#watch();
+      });
+    }, this.#pollMs);
+  }
+
   #wake(): void {
-    if (this.free > 0) for (const l of this.#listeners) l();
+    if (this.free === 0) return;
+    for (const l of this.#listeners) l();
+    this.#admit();
+  }
+
+  /** Hands back as many waiters as there are free slots, oldest first. */
+  #admit(): void {
+    let free = this.free;
+    for (const id of this.#waiters) {
+      if (free-- <= 0 || this.#stopped) break;
+      this.#waiters.delete(id);
+      this.#o.admit?.(id);
+    }
   }
 }

@@ -14,12 +14,17 @@ export const REPORTED_IDS_LIMIT = 100;
 
 export interface OwnershipReportOptions {
   logger: Logger;
-  /** The report changed (the controller publishes it to the status store, coalesced). */
-  onChange: () => void;
+  /**
+   * Where the report goes when it changed (the status store), once per turn of the event
+   * loop: a pass observes every app, and publishing after each would serialise the report
+   * 10,000 times.
+   */
+  publish: (report: Omit<InstallationStatus, 'name' | 'origin'>) => void;
 }
 
 export class OwnershipReport {
   readonly #o: OwnershipReportOptions;
+  #publishing = false;
   /** id → the installation that owns it. */
   readonly #foreign = new Map<AppId, string>();
   /** id → declared by one of our sources (claimed). */
@@ -46,7 +51,7 @@ export class OwnershipReport {
       this.#logged.delete(id);
       changed = true;
     }
-    if (changed || before !== this.#foreign.size) this.#o.onChange();
+    if (changed || before !== this.#foreign.size) this.#changed();
   }
 
   /** One listing of the apps this installation may act on: drops legacy apps no longer there. */
@@ -58,7 +63,7 @@ export class OwnershipReport {
       this.#logged.delete(id);
       changed = true;
     }
-    if (changed) this.#o.onChange();
+    if (changed) this.#changed();
   }
 
   /**
@@ -86,7 +91,7 @@ export class OwnershipReport {
       changed = true;
     }
     if (owner === undefined || owner.kind === 'ours' || owner.kind === 'unmanaged') this.#logged.delete(id);
-    if (changed) this.#o.onChange();
+    if (changed) this.#changed();
   }
 
   snapshot(): Omit<InstallationStatus, 'name' | 'origin'> {
@@ -96,6 +101,15 @@ export class OwnershipReport {
       foreign: { count: foreign.length, apps: foreign.slice(0, REPORTED_IDS_LIMIT).map(([id, installation]) => ({ id, installation })) },
       legacy: { claimed: this.#legacy.size - unclaimed.length, unclaimed: { count: unclaimed.length, apps: unclaimed.slice(0, REPORTED_IDS_LIMIT) } },
     };
+  }
+
+  #changed(): void {
+    if (this.#publishing) return;
+    this.#publishing = true;
+    setImmediate(() => {
+      this.#publishing = false;
+      this.#o.publish(this.snapshot());
+    });
   }
 
   #setForeign(id: AppId, installation: string, declared: boolean): boolean {

@@ -5,26 +5,37 @@
 // Every outcome is sorted into the controller-runtime contract (workqueue.ts):
 // done (maybe look again soon), retry (transient, with backoff or a known delay), or
 // terminal (will not improve until the input changes).
+//
+// It is given its collaborators (desired state, cache, reachability, writer, deployment gate,
+// prune guard, ownership report, status), each holding its own state, rather than callbacks
+// into the controller's fields: what it may change of each is what their methods allow.
 
+import { errorCode } from '../base/errors.js';
 import type { Logger } from '../base/log.js';
+import type { Timers } from '../base/timers.js';
 import type { AppId } from '../model/app-id.js';
 import { describeSource, type DesiredApp } from '../model/desired.js';
 import { LABEL_SOURCE, ownershipOf, type Ownership } from '../model/labels.js';
 import type { MarathonApp } from '../model/marathon.js';
 import type { Action, ActionOf } from '../model/plan.js';
+import type { StatusReason } from '../model/status-reasons.js';
 import type { SyncStatus } from '../model/status.js';
 import { planApp } from '../plan/plan.js';
+import type { PruneGuard } from '../prune/guard.js';
 import { appHealth } from '../status/health.js';
 import type { AppStatus, ErrorRecord } from '../status/model.js';
 import type { StatusStore } from '../status/store.js';
 import type { ActualCache } from './actual-cache.js';
+import type { DeploymentGate } from './deployment-gate.js';
+import type { DesiredState } from './desired-state.js';
+import type { DesiredEntry } from './desired-view.js';
+import { errorRecord } from './error-record.js';
+import { APP_EMBED } from './marathon-listing.js';
+import type { MarathonReachability } from './marathon-reachability.js';
 import type { OwnershipReport } from './ownership-report.js';
-import type { DesiredEntry, DesiredView } from './desired-view.js';
-import { describeMarathonError, errorRecord, type WriteOutcome, type Writer } from './writer.js';
-import type { PruneGuard } from '../prune/guard.js';
-import type { Timers } from '../base/timers.js';
-import type { ReconcileResult } from './workqueue.js';
 import type { MarathonReader } from './ports.js';
+import type { ReconcileResult } from './workqueue.js';
+import type { WriteOutcome, Writer } from './writer.js';
 
 export interface ReconcilerOptions {
   /** Delete managed apps no source declares (when the prune guard allows). */
@@ -39,40 +50,40 @@ export interface ReconcilerOptions {
 }
 
 export interface ReconcilerDeps {
+  /** This installation's name: whose apps are ours to change and delete. */
+  installation: string;
   marathon: MarathonReader;
-  /** This installation's name (known before the first reconcile). */
-  installation: () => string;
-  /** Where foreign and legacy apps are reported. */
-  ownership: OwnershipReport;
-  writer: Writer;
+  /** What the sources declare. */
+  desired: DesiredState;
+  /** What Marathon held when last read; re-read here when stale. */
   cache: ActualCache;
-  view: () => DesiredView;
+  /** Told of every read of one app; health is Unknown while Marathon is. */
+  reachability: MarathonReachability;
+  /** Executes a write under the global limits. */
+  writer: Writer;
+  /** Where an app waits for a deployment slot, and what its last deployment ended with. */
+  gate: DeploymentGate;
   /** Decides every delete: candidates, settle time, budget, approvals. */
   guard: PruneGuard;
+  /** Where foreign and legacy apps are reported. */
+  ownership: OwnershipReport;
   status: StatusStore;
-  /** Failures of the latest deployment of an app, from deployment_failed events. */
-  deploymentFailures: ReadonlyMap<AppId, string>;
-  /** Marathon answered its last read. */
-  marathonKnown: () => boolean;
-  onMarathonError: (err: unknown) => void;
-  onMarathonOk: () => void;
-  /** The app waits for a deployment slot: re-queue it when one frees. */
-  waitForSlot: (id: AppId) => void;
   logger: Logger;
   timers: Timers;
   options: ReconcilerOptions;
 }
 
-const EMBED = ['apps.counts', 'apps.deployments', 'apps.lastTaskFailure'] as const;
-
 export class Reconciler {
+  readonly #d: ReconcilerDeps;
   #seq = 0;
 
-  constructor(private readonly d: ReconcilerDeps) {}
+  constructor(deps: ReconcilerDeps) {
+    this.#d = deps;
+  }
 
   async reconcile(id: AppId): Promise<ReconcileResult> {
     const seq = ++this.#seq;
-    return this.#reconcile(id, lazyChild(this.d.logger, () => ({ appId: id, reconcileId: `r${seq}` })), false);
+    return this.#reconcile(id, lazyChild(this.#d.logger, () => ({ appId: id, reconcileId: `r${seq}` })), false);
   }
 
   /**
@@ -80,19 +91,19 @@ export class Reconciler {
    * app (`fresh`), so maracker never writes on the strength of a stale or failing Marathon.
    */
   async #reconcile(id: AppId, log: ReconcileLog, fresh: boolean): Promise<ReconcileResult> {
-    if (fresh) this.d.cache.markStale(id);
+    if (fresh) this.#d.cache.markStale(id);
     const read = await this.#actual(id);
     if (!read.ok) {
-      this.#writeStatus(id, { sync: 'Unknown', entry: this.d.view().get(id), actual: undefined, lastError: errorRecord(read.error) });
-      log.debug({ err: describeMarathonError(read.error) }, 'cannot read app from Marathon');
+      this.#writeStatus(id, { sync: 'Unknown', entry: this.#d.desired.view().get(id), actual: undefined, lastError: errorRecord(read.error) });
+      log.debug({ err: errorRecord(read.error) }, 'cannot read app from Marathon');
       return { kind: 'retry', error: read.error };
     }
     const actual = read.app;
-    const entry = this.d.view().get(id, actual?.labels?.[LABEL_SOURCE]);
+    const entry = this.#d.desired.view().get(id, actual?.labels?.[LABEL_SOURCE]);
     // Ours to change: this installation's apps, and legacy ones while declared here (the
     // plan judges declared ones again). Only this installation's are ever deleted.
-    const owner = actual === undefined ? undefined : ownershipOf(actual.labels, this.d.installation());
-    this.d.ownership.observe(id, owner, entry.kind !== 'absent');
+    const owner = actual === undefined ? undefined : ownershipOf(actual.labels, this.#d.installation);
+    this.#d.ownership.observe(id, owner, entry.kind !== 'absent');
 
     switch (entry.kind) {
       case 'invalid': {
@@ -105,7 +116,7 @@ export class Reconciler {
       }
       case 'conflict': {
         const where = entry.declarations.map(describeSource).join(' and ');
-        this.#writeStatus(id, { sync: 'Conflict', entry, actual, lastError: { message: `declared more than once: ${where}`, code: 'duplicate-id' } });
+        this.#writeStatus(id, { sync: 'Conflict', entry, actual, lastError: because('duplicate-id', `declared more than once: ${where}`) });
         return { kind: 'terminal', error: new Error(`${id} declared more than once`) };
       }
       case 'unknown':
@@ -119,20 +130,21 @@ export class Reconciler {
   }
 
   async #actual(id: AppId): Promise<{ ok: true; app: MarathonApp | undefined; fresh: boolean } | { ok: false; error: unknown }> {
-    const cached = this.d.cache.get(id);
+    const cached = this.#d.cache.get(id);
     if (cached && !cached.stale) return { ok: true, app: cached.app, fresh: false };
     try {
-      const app = await this.d.marathon.getApp(id, { embed: [...EMBED] });
-      this.d.cache.set(id, app, this.d.timers.now());
-      this.d.onMarathonOk();
+      const app = await this.#d.marathon.getApp(id, { embed: [...APP_EMBED] });
+      this.#d.cache.set(id, app, this.#d.timers.now());
+      this.#d.reachability.answered();
       return { ok: true, app, fresh: true };
     } catch (err) {
-      if (codeOf(err) === 'MRK_MARATHON_NOT_FOUND') {
-        this.d.cache.set(id, undefined, this.d.timers.now());
-        this.d.onMarathonOk();
+      // A 404 is an answer, not a failure: there is no such app.
+      if (errorCode(err) === 'MRK_MARATHON_NOT_FOUND') {
+        this.#d.cache.set(id, undefined, this.#d.timers.now());
+        this.#d.reachability.answered();
         return { ok: true, app: undefined, fresh: true };
       }
-      this.d.onMarathonError(err);
+      this.#d.reachability.failed(err);
       return { ok: false, error: err };
     }
   }
@@ -142,21 +154,20 @@ export class Reconciler {
       // Not declared and not this installation's (or gone): nothing to report per app, nothing
       // to delete. A legacy app might be another installation's: never deleted, listed in the
       // status document's installation.legacy.unclaimed instead.
-      this.d.guard.resolved(id);
-      this.d.status.removeApp(id);
-      this.d.cache.forget(id);
+      this.#d.guard.resolved(id);
+      this.#d.status.removeApp(id);
+      this.#d.cache.forget(id);
       return { kind: 'done' };
     }
     const entry: DesiredEntry = { kind: 'absent' };
-    if (!this.d.options.prune) {
+    if (!this.#d.options.prune) {
       this.#writeStatus(id, { sync: 'OutOfSync', entry, actual, lastError: { message: 'no source declares this app; pruning is disabled' } });
       return { kind: 'done' };
     }
-    const decision = this.d.guard.decide(id);
+    const decision = this.#d.guard.decide(id);
     switch (decision.kind) {
       case 'held': {
-        const code = decision.reason === 'blocked' ? 'prune-blocked' : 'prune-waiting';
-        this.#writeStatus(id, { sync: 'OutOfSync', entry, actual, lastError: { message: decision.message, code } });
+        this.#writeStatus(id, { sync: 'OutOfSync', entry, actual, lastError: because(decision.code, decision.message) });
         // Looked at again when the verdict changes: a source change, a resync, an approval,
         // or the guard's history read (the controller queues the candidates each time).
         return { kind: 'done' };
@@ -169,10 +180,10 @@ export class Reconciler {
         if (!fresh) return this.#reconcile(id, log, true);
         if ((actual.deployments ?? []).length > 0) {
           this.#writeStatus(id, { sync: 'OutOfSync', entry, actual, lastError: null, pending: ['(delete)'] });
-          return { kind: 'done', requeueAfterMs: this.d.options.progressPollMs };
+          return { kind: 'done', requeueAfterMs: this.#d.options.progressPollMs };
         }
         // Still there and nothing removes it: the delete did not take, or it was put back.
-        this.d.guard.reappeared(id);
+        this.#d.guard.reappeared(id);
         return this.#prune(id, actual, owner, log, fresh);
       case 'delete':
         if (!fresh) return this.#reconcile(id, log, true);
@@ -182,7 +193,7 @@ export class Reconciler {
 
   async #converge(desired: DesiredApp, actual: MarathonApp | undefined, log: ReconcileLog, fresh: boolean): Promise<ReconcileResult> {
     const entry: DesiredEntry = { kind: 'app', app: desired };
-    const installation = this.d.installation();
+    const installation = this.#d.installation;
     const action = planApp(desired, actual, { installation });
     if (action.kind === 'conflict') {
       this.#writeStatus(desired.id, { sync: 'Conflict', entry, actual, lastError: conflictError(action, installation) });
@@ -191,7 +202,7 @@ export class Reconciler {
     if (action.kind === 'noop') {
       const verdict = this.#writeStatus(desired.id, { sync: 'Synced', entry, actual, lastError: null });
       // Keep watching while Marathon deploys, so status reaches Healthy without waiting for a resync.
-      return verdict === 'Progressing' ? { kind: 'done', requeueAfterMs: this.d.options.progressPollMs } : { kind: 'done' };
+      return verdict === 'Progressing' ? { kind: 'done', requeueAfterMs: this.#d.options.progressPollMs } : { kind: 'done' };
     }
     // A write is decided on a fresh read only. This also shows apps maracker does not own
     // (the owned-apps list cannot), so an unowned id is a conflict rather than a 409.
@@ -202,24 +213,24 @@ export class Reconciler {
   async #apply(action: Action, desired: DesiredApp | undefined, actual: MarathonApp | undefined, entry: DesiredEntry, log: ReconcileLog): Promise<ReconcileResult> {
     const pending = action.kind === 'update' ? action.changes.map((c) => c.path) : [`(${action.kind})`];
     const running = actual?.deployments ?? [];
-    if (running.length > 0 && !this.d.options.force) {
+    if (running.length > 0 && !this.#d.options.force) {
       // Marathon would answer 409 (app locked): wait for the deployment to finish. Its
       // deployment_success event re-queues the app; the timed look covers lost events.
       const ids = running.map((d) => d.id).join(', ');
-      this.#writeStatus(action.id, { sync: 'OutOfSync', entry, actual, lastError: { message: `waiting for Marathon deployment ${ids} to finish`, code: 'deployment-in-progress' }, pending });
-      this.d.cache.markStale(action.id);
-      return { kind: 'done', requeueAfterMs: this.d.options.progressPollMs };
+      this.#writeStatus(action.id, { sync: 'OutOfSync', entry, actual, lastError: because('deployment-in-progress', `waiting for Marathon deployment ${ids} to finish`), pending });
+      this.#d.cache.markStale(action.id);
+      return { kind: 'done', requeueAfterMs: this.#d.options.progressPollMs };
     }
-    const outcome: WriteOutcome = await this.d.writer.write(action);
+    const outcome: WriteOutcome = await this.#d.writer.write(action);
     switch (outcome.kind) {
       case 'applied':
         log.info({ action: action.kind, ...(action.kind === 'update' ? { mode: action.mode, changes: pending } : {}), deploymentId: outcome.deploymentId }, `${action.kind === 'update' ? action.mode : action.kind} applied`);
         this.#writeStatus(action.id, { sync: 'OutOfSync', entry, actual, lastError: null, pending, appliedAt: outcome.at });
         if (action.kind === 'delete') {
-          this.d.guard.deleted(action.id);
-          this.d.status.removeApp(action.id);
+          this.#d.guard.deleted(action.id);
+          this.#d.status.removeApp(action.id);
         }
-        return { kind: 'done', requeueAfterMs: this.d.options.progressPollMs };
+        return { kind: 'done', requeueAfterMs: this.#d.options.progressPollMs };
       case 'not-leader':
         this.#writeStatus(action.id, { sync: 'OutOfSync', entry, actual, lastError: null, pending });
         return { kind: 'done' };
@@ -230,10 +241,10 @@ export class Reconciler {
           sync: 'OutOfSync',
           entry,
           actual,
-          lastError: { message: `waiting for a deployment slot (${outcome.inFlight} of ${outcome.limit} in use)`, code: 'deployment-slot' },
+          lastError: because('deployment-slot', `waiting for a deployment slot (${outcome.inFlight} of ${outcome.limit} in use)`),
           pending,
         });
-        this.d.waitForSlot(action.id);
+        this.#d.gate.wait(action.id);
         return { kind: 'done' };
       case 'retry':
         log.warn({ action: action.kind, err: outcome.error }, `${action.kind} deferred: ${outcome.error.message}`);
@@ -260,12 +271,12 @@ export class Reconciler {
     },
   ): string {
     const desired = s.entry.kind === 'app' ? s.entry.app : undefined;
-    const previous = this.d.status.getApp(id);
-    const failure = s.rejected ? s.lastError?.message : this.d.deploymentFailures.get(id);
+    const previous = this.#d.status.getApp(id);
+    const failure = s.rejected ? s.lastError?.message : this.#d.gate.failureOf(id);
     const h = appHealth({
       desiredInstances: desired ? (desired.definition.instances ?? 1) : undefined,
       actual: s.actual,
-      marathonKnown: this.d.marathonKnown(),
+      marathonKnown: this.#d.reachability.known,
       ...(failure !== undefined ? { deploymentFailure: failure } : {}),
     });
     const record: AppStatus = {
@@ -281,7 +292,7 @@ export class Reconciler {
       lastError: s.lastError ?? (h.health === 'Degraded' && h.message ? { message: h.message } : null),
       pendingChanges: s.sync === 'OutOfSync' ? (s.pending ?? previous?.pendingChanges ?? []) : [],
     };
-    this.d.status.setApp(record);
+    this.#d.status.setApp(record);
     return h.health;
   }
 }
@@ -290,12 +301,17 @@ export class Reconciler {
 function conflictError(action: ActionOf<'conflict'>, installation: string): ErrorRecord {
   if (action.reason === 'foreign') {
     const owner = action.owner ?? '?';
-    return {
-      code: 'foreign',
-      message: `an app with this id belongs to maracker installation "${owner}"; installation "${installation}" never changes it. Declare it in one installation only (if "${owner}" was this daemon's own name, start it with --installation ${owner})`,
-    };
+    return because(
+      'foreign',
+      `an app with this id belongs to maracker installation "${owner}"; installation "${installation}" never changes it. Declare it in one installation only (if "${owner}" was this daemon's own name, start it with --installation ${owner})`,
+    );
   }
-  return { code: 'unowned', message: 'an app with this id exists in Marathon and is not managed by maracker; set metadata.adopt: true to take it over' };
+  return because('unowned', 'an app with this id exists in Marathon and is not managed by maracker; set metadata.adopt: true to take it over');
+}
+
+/** A status record of why maracker itself leaves the app as it is: the reason is a checked constant. */
+function because(code: StatusReason, message: string): ErrorRecord {
+  return { message, code };
 }
 
 function sourceOfEntry(entry: DesiredEntry, actual: MarathonApp | undefined): string | null {
@@ -330,8 +346,4 @@ function lazyChild(parent: Logger, bindings: () => Record<string, unknown>): Rec
     warn: (obj, msg) => get().warn(obj, msg),
     error: (obj, msg) => get().error(obj, msg),
   };
-}
-
-function codeOf(err: unknown): string | undefined {
-  return typeof err === 'object' && err !== null && 'code' in err ? String((err as { code: unknown }).code) : undefined;
 }

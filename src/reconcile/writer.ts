@@ -1,16 +1,19 @@
 // Executes one planned write against Marathon, under the global limits (leadership,
-// deployment gate, write rate), and sorts every failure into "try again" or "rejected".
-// Writes are never retried here: a timed-out write may have been applied, so the caller
-// re-reads the app and plans again.
+// deployment gate, write rate), and says what a failure means for the app; which failure is
+// which is answered once, by failureKind next to the Marathon error catalogue. Writes are
+// never retried here: a timed-out write may have been applied, so the work queue brings the
+// app back, the reconciler re-reads it and plans again.
 
-import type { Action } from '../model/plan.js';
+import type { Timers } from '../base/timers.js';
+import { failureKind } from '../marathon/retry.js';
+import type { Leadership } from '../model/leadership.js';
 import type { DeploymentRef } from '../model/marathon.js';
+import type { Action } from '../model/plan.js';
 import type { ErrorRecord } from '../status/model.js';
 import type { ActualCache } from './actual-cache.js';
 import type { DeploymentGate } from './deployment-gate.js';
+import { errorRecord } from './error-record.js';
 import type { MarathonWriter } from './ports.js';
-import type { Leadership } from '../model/leadership.js';
-import type { Timers } from '../base/timers.js';
 import type { TokenBucket } from './token-bucket.js';
 
 export type WriteKind = 'create' | 'scale' | 'update' | 'delete';
@@ -39,24 +42,12 @@ export interface WriterDeps {
   force: boolean;
   /** How soon to try again when the app is locked by a running deployment. */
   lockRetryMs: number;
+  /** Aborted when the daemon stops: a write waiting for the rate is not sent. */
   signal: AbortSignal;
+  /** Told of each write's outcome (metrics). */
   onWrite?: (kind: WriteKind, outcome: WriteOutcome['kind']) => void;
   /** Called right before the request goes out (the safety harness records write order). */
   beforeWrite?: (action: Action) => void;
-}
-
-function codeOf(err: unknown): string | undefined {
-  return typeof err === 'object' && err !== null && 'code' in err ? String((err as { code: unknown }).code) : undefined;
-}
-
-export function describeMarathonError(err: unknown): { code?: string; message: string } {
-  const code = codeOf(err);
-  const message = err instanceof Error ? err.message : String(err);
-  return code ? { code, message } : { message };
-}
-
-export function errorRecord(err: unknown): ErrorRecord {
-  return describeMarathonError(err);
 }
 
 export function writeKind(action: Action): WriteKind | undefined {
@@ -73,32 +64,36 @@ export function writeKind(action: Action): WriteKind | undefined {
 }
 
 export class Writer {
-  constructor(private readonly d: WriterDeps) {}
+  readonly #d: WriterDeps;
+
+  constructor(deps: WriterDeps) {
+    this.#d = deps;
+  }
 
   async write(action: Action): Promise<WriteOutcome> {
     const kind = writeKind(action);
     if (!kind) throw new TypeError(`not a write: ${action.kind}`);
     const outcome = await this.#write(action, kind);
-    this.d.onWrite?.(kind, outcome.kind);
+    this.#d.onWrite?.(kind, outcome.kind);
     return outcome;
   }
 
   async #write(action: Action, kind: WriteKind): Promise<WriteOutcome> {
-    if (!(await this.d.leadership.canWrite())) return { kind: 'not-leader' };
-    if (this.d.signal.aborted) return { kind: 'stopped' };
-    const ticket = this.d.gate.tryAcquire();
-    if (!ticket) return { kind: 'no-slot', inFlight: this.d.gate.inFlight, limit: this.d.gate.limit };
-    if (!(await this.d.bucket.take(this.d.signal))) {
+    if (!(await this.#d.leadership.canWrite())) return { kind: 'not-leader' };
+    if (this.#d.signal.aborted) return { kind: 'stopped' };
+    const ticket = this.#d.gate.tryAcquire();
+    if (!ticket) return { kind: 'no-slot', inFlight: this.#d.gate.inFlight, limit: this.#d.gate.limit };
+    if (!(await this.#d.bucket.take(this.#d.signal))) {
       ticket.cancel();
       return { kind: 'stopped' };
     }
     // Waiting for the write rate can take a while: a daemon that lost its lock meanwhile must not write.
-    if (!(await this.d.leadership.canWrite())) {
+    if (!(await this.#d.leadership.canWrite())) {
       ticket.cancel();
       return { kind: 'not-leader' };
     }
-    this.d.beforeWrite?.(action);
-    this.d.cache.recordWrite(action.id, this.d.timers.now());
+    this.#d.beforeWrite?.(action);
+    this.#d.cache.recordWrite(action.id, this.#d.timers.now());
     let ref: DeploymentRef;
     try {
       ref = await this.#send(action, kind);
@@ -107,48 +102,48 @@ export class Writer {
       return this.#classify(err);
     }
     ticket.bind(ref.deploymentId);
-    return { kind: 'applied', deploymentId: ref.deploymentId, at: new Date(this.d.timers.now()).toISOString() };
+    return { kind: 'applied', deploymentId: ref.deploymentId, at: new Date(this.#d.timers.now()).toISOString() };
   }
 
   #send(action: Action, kind: WriteKind): Promise<DeploymentRef> {
-    const force = this.d.force ? { force: true } : {};
+    const force = this.#d.force ? { force: true } : {};
     switch (action.kind) {
       case 'create':
-        return this.d.marathon.createApp(action.desired.definition);
+        return this.#d.marathon.createApp(action.desired.definition);
       case 'update':
         return kind === 'scale'
-          ? this.d.marathon.scaleApp(action.id, action.desired.definition.instances ?? 1, force)
-          : this.d.marathon.updateApp(action.id, action.desired.definition, force);
+          ? this.#d.marathon.scaleApp(action.id, action.desired.definition.instances ?? 1, force)
+          : this.#d.marathon.updateApp(action.id, action.desired.definition, force);
       case 'delete':
-        return this.d.marathon.deleteApp(action.id, force);
+        return this.#d.marathon.deleteApp(action.id, force);
       default:
         throw new TypeError(`not a write: ${action.kind}`);
     }
   }
 
+  /** What a failed write means for the app; which failure is which is failureKind's answer. */
   #classify(err: unknown): WriteOutcome {
     const error = errorRecord(err);
-    switch (codeOf(err)) {
-      case 'MRK_MARATHON_DEPLOYMENT_LOCKED':
+    switch (failureKind(err)) {
+      case 'wait-lock':
         // Wait for the running deployment (its deployment_success event also re-queues the app).
         // The read before the write showed none, so a lock that keeps coming is a contradiction
         // as below: the queue backs off from the second one on.
-        return { kind: 'retry', error, afterMs: this.d.lockRetryMs };
-      case 'MRK_MARATHON_DEPLOYMENT_CAP':
-        this.d.gate.capExceeded();
+        return { kind: 'retry', error, afterMs: this.#d.lockRetryMs };
+      case 'cap':
+        this.#d.gate.capExceeded();
         return { kind: 'retry', error };
-      case 'MRK_MARATHON_ALREADY_EXISTS':
-      case 'MRK_MARATHON_NOT_FOUND':
-        // The write contradicts the read it was decided on (404 then 409 "already exists", or
-        // found then 404): the app appeared or vanished behind our back, so re-read at once and
-        // plan again. Once only: a Marathon (a proxy, a standby) whose reads and writes keep
-        // disagreeing would otherwise be written to in a tight loop; from the second failure
-        // in a row the work queue backs off (workqueue.ts, retryDelay).
+      case 'contradiction':
+        // Re-read at once and plan again. Once only: a Marathon (a proxy, a standby) whose
+        // reads and writes keep disagreeing would otherwise be written to in a tight loop;
+        // from the second failure in a row the work queue backs off (workqueue.ts, retryDelay).
         return { kind: 'retry', error, afterMs: 0 };
-      case 'MRK_MARATHON_VALIDATION':
+      case 'rejected':
         return { kind: 'rejected', error };
-      default:
-        // Timeouts, resets, 5xx, bad bodies, auth problems, other conflicts: back off.
+      case 'retry-read':
+      case 'transient':
+        // A write is never sent again as it was (a timed-out one may have been applied): the
+        // queue backs off, re-reads the app and plans again.
         return { kind: 'retry', error };
     }
   }

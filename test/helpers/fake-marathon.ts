@@ -69,6 +69,7 @@ export class FakeMarathon implements ControllerMarathon {
   }
 
   async listDeployments(): Promise<MarathonDeployment[]> {
+    this.#record('GET /v2/deployments', 'DEPLOYMENTS');
     return this.deployments;
   }
 

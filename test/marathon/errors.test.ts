@@ -15,6 +15,7 @@ import {
   MarathonUnexpectedStatusError,
   MarathonValidationError,
 } from '../../src/marathon/errors.js';
+import { failureKind } from '../../src/marathon/retry.js';
 import { rejection, testClient } from './helpers/client.js';
 import { fixture, json, startServer } from './helpers/server.js';
 
@@ -46,13 +47,13 @@ describe('classifyResponse (recorded Marathon bodies)', () => {
   it('reads the blocking deployment ids from a lock', () => {
     const err = classifyResponse(409, fixture('errors/409-app-locked-by-deployment.json'), request);
     expect((err as MarathonDeploymentLockedError).deploymentIds).toEqual(['97c136bf-5a28-4821-9d94-480d9fbb01c8']);
-    expect(err.transient).toBe(true);
+    expect(failureKind(err)).toBe('wait-lock');
   });
 
   it('reads the limit from the deployment cap, which is a 403 but not an authorisation failure', () => {
     const err = classifyResponse(403, fixture('errors/403-too-many-running-deployments.RECONSTRUCTED.json'), request);
     expect((err as MarathonDeploymentCapError).maxRunningDeployments).toBe(100);
-    expect(err.transient).toBe(true);
+    expect(failureKind(err)).toBe('cap');
   });
 
   it('normalises both validation body shapes into details [{path, errors}]', () => {

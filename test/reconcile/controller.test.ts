@@ -2,13 +2,13 @@ import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createLogger, silentLogger, type Logger } from '../../src/base/log.js';
 import type { Role } from '../../src/model/status.js';
-import { Controller, type ControllerDeps, type ControllerOptions } from '../../src/reconcile/controller.js';
+import { Controller, type ControllerDeps, type ControllerObserver, type ControllerOptions } from '../../src/reconcile/controller.js';
 import { ALWAYS_LEADER, type Leadership } from '../../src/model/leadership.js';
 import { DEFAULT_PRUNE_GUARD } from '../../src/prune/guard.js';
 import { StatusStore } from '../../src/status/store.js';
 import { desiredApp, foreignApp, legacyApp, marathonApp, TEST_INSTALLATION_OPTION, unownedApp } from '../helpers/builders.js';
 import { FakeMarathon, FakeMarathonError } from '../helpers/fake-marathon.js';
-import { ManualClock } from '../helpers/manual-clock.js';
+import { flush, ManualClock } from '../helpers/manual-clock.js';
 import { MemorySource } from '../helpers/memory-source.js';
 
 const OPTIONS: ControllerOptions = {
@@ -40,10 +40,6 @@ async function until(cond: () => boolean, what = 'condition'): Promise<void> {
   }
 }
 
-async function settle(): Promise<void> {
-  await new Promise((r) => setTimeout(r, 50));
-}
-
 function setup(
   opts: {
     options?: Partial<ControllerOptions>;
@@ -54,6 +50,7 @@ function setup(
     installation?: ControllerDeps['installation'];
     logger?: Logger;
     timers?: ManualClock;
+    observer?: ControllerObserver;
   } = {},
 ) {
   const marathon = new FakeMarathon();
@@ -67,6 +64,7 @@ function setup(
     status,
     leadership: opts.leadership ?? ALWAYS_LEADER,
     logger: opts.logger ?? silentLogger(),
+    ...(opts.observer ? { observer: opts.observer } : {}),
     ...(opts.random ? { random: opts.random } : {}),
     ...(opts.timers ? { timers: opts.timers, ...(opts.random ? {} : { random: () => 0.5 }) } : {}),
     options: { ...OPTIONS, ...opts.options },
@@ -89,7 +87,7 @@ describe('Controller', () => {
     // the next ones happen.
     for (let i = 0; i < 40 && database.resyncs < before + 3; i++) {
       timers.advance(1000);
-      await settle();
+      await flush();
     }
     expect(database.resyncs).toBeGreaterThanOrEqual(before + 3);
     expect(folder.resyncs).toBeGreaterThanOrEqual(3);
@@ -218,7 +216,7 @@ describe('Controller', () => {
     source.set({ apps: [] });
     await controller.start();
     await until(() => status.ready);
-    await settle();
+    await controller.whenIdle();
     expect(marathon.writes()).toEqual([]);
     expect(status.snapshot()).toMatchObject({ phase: 'Blocked', prune: { blocked: true, limit: 5, candidates: ids } });
     expect(controller.approvePrune({ by: 'test' })).toEqual({ approved: ids, episode: status.prune.episode?.id });
@@ -486,7 +484,8 @@ describe('Controller and other installations on the same Marathon', () => {
     await controller.start();
     await until(() => status.ready);
     await until(() => marathon.writes().length === 1, 'the prune of this installation\'s undeclared app');
-    await settle();
+    await controller.whenIdle();
+    await flush();
     expect(marathon.writes()).toEqual(['DELETE /mine/undeclared']);
     expect(marathon.calls.filter((c) => c.startsWith('GET /v2/apps'))).toEqual([
       'GET /v2/apps?label=maracker.managed-by in (maracker,maracker.test)',
@@ -511,7 +510,7 @@ describe('Controller and other installations on the same Marathon', () => {
     // A resync and an event naming a foreign app change nothing.
     await controller.resync('test');
     marathon.emit({ eventType: 'api_post_event', appDefinition: { id: '/shared' } });
-    await settle();
+    await controller.whenIdle();
     expect(marathon.writes()).toEqual(['DELETE /mine/undeclared']);
   });
 
@@ -521,7 +520,8 @@ describe('Controller and other installations on the same Marathon', () => {
     source.set({ apps: [desiredApp({ id: '/old/declared' }), desiredApp({ id: '/old/scaled', instances: 3 })] });
     await controller.start();
     await until(() => status.ready);
-    await settle();
+    await controller.whenIdle();
+    await flush();
     // Scaling keeps tasks (and the old label); the label alone is no reason to restart.
     expect(marathon.writes()).toEqual(['SCALE /old/scaled 3']);
     expect(status.getApp('/old/declared')).toMatchObject({ sync: 'Synced' });
@@ -534,12 +534,13 @@ describe('Controller and other installations on the same Marathon', () => {
     expect(marathon.writes()).toEqual(['SCALE /old/scaled 3', 'PUT /old/declared']);
     expect(marathon.apps.get('/old/declared')?.labels?.['maracker.managed-by']).toBe('maracker.test');
     await controller.resync('test');
-    await settle();
+    await controller.whenIdle();
+    await flush(); // the ownership report is published once per turn of the event loop
     expect(status.snapshot().installation.legacy).toEqual({ claimed: 1, unclaimed: { count: 1, apps: ['/old/undeclared'] } });
     // No longer declared: the legacy app stays (it may be someone else's); our own goes.
     source.set({ apps: [] });
     await until(() => marathon.writes().length === 3, 'the prune of the relabelled app');
-    await settle();
+    await controller.whenIdle();
     expect(marathon.writes()).toEqual(['SCALE /old/scaled 3', 'PUT /old/declared', 'DELETE /old/declared']);
     expect(marathon.apps.has('/old/scaled')).toBe(true);
   });
@@ -552,7 +553,7 @@ describe('Controller and other installations on the same Marathon', () => {
     await controller.start();
     await until(() => status.ready);
     for (let i = 0; i < 3; i++) await controller.resync('test');
-    await settle();
+    await controller.whenIdle();
     const about = (id: string) => lines().filter((l) => l.appId === id && /installation "staging"/.test(l.msg));
     expect(about('/theirs')).toHaveLength(1);
     expect(about('/shared')).toHaveLength(1);
@@ -567,7 +568,8 @@ describe('Controller and other installations on the same Marathon', () => {
     marathon.seed(foreignApp('db-other', { id: '/demo/web' }), marathonApp({ id: '/demo/gone', labels: { 'maracker.managed-by': 'maracker.db-1234' } }));
     source.set({ apps: [desiredApp()] });
     await controller.start();
-    await settle();
+    // Only the installation's name can start the listing: everything else has run.
+    await flush();
     expect(marathon.calls).toEqual([]);
     expect(status.snapshot().installation).toMatchObject({ name: null, origin: null });
     resolve({ name: 'db-1234', origin: 'database' });
@@ -576,5 +578,55 @@ describe('Controller and other installations on the same Marathon', () => {
     expect(marathon.writes()).toEqual(['DELETE /demo/gone']);
     expect(status.snapshot().installation).toMatchObject({ name: 'db-1234', origin: 'database' });
     expect(status.getApp('/demo/web')).toMatchObject({ sync: 'Conflict' });
+  });
+});
+
+describe('Controller wiring, on a clock the test drives', () => {
+  const OURS = 'GET /v2/apps?label=maracker.managed-by in (maracker,maracker.test)';
+  const OTHERS = 'GET /v2/apps?label=maracker.managed-by notin (maracker,maracker.test)';
+
+  it('resyncs once per interval (jittered), re-reading the sources and listing Marathon: no other call when nothing changed', async () => {
+    const timers = new ManualClock();
+    const { marathon, source, status, controller } = setup({ timers, options: { resyncIntervalMs: 10_000 } });
+    marathon.seed(marathonApp());
+    source.set({ apps: [desiredApp()] });
+    await controller.start();
+    await until(() => status.ready, 'first sync');
+    const from = marathon.calls.length;
+    const reads = source.resyncs;
+    // random 0.5: exactly the interval.
+    timers.advance(9_999);
+    await flush();
+    expect(marathon.calls.slice(from)).toEqual([]);
+    timers.advance(1);
+    await until(() => marathon.calls.length === from + 2, 'the resync\'s listings');
+    await controller.whenIdle();
+    expect(marathon.calls.slice(from)).toEqual([OURS, OTHERS]);
+    expect(source.resyncs).toBe(reads + 1);
+  });
+
+  it('looks at every app again when Marathon answers after a failed read: their health was judged while it could not be read', async () => {
+    const timers = new ManualClock();
+    const reconciled: string[] = [];
+    const { marathon, source, status, controller } = setup({ timers, observer: { reconciled: (id) => reconciled.push(id) } });
+    marathon.seed(marathonApp({ id: '/a' }), marathonApp({ id: '/b' }));
+    source.set({ apps: [desiredApp({ id: '/a' }), desiredApp({ id: '/b' })] });
+    await controller.start();
+    await until(() => status.ready, 'first sync');
+    const from = marathon.calls.length;
+    reconciled.length = 0;
+    marathon.failNext('GET /a', new FakeMarathonError('MRK_MARATHON_SERVER_ERROR', '503'));
+    marathon.emit({ eventType: 'api_post_event', appDefinition: { id: '/a' } });
+    await controller.whenIdle();
+    expect(reconciled).toEqual(['/a']);
+    expect(status.snapshot().marathon.reachable).toBe(false);
+    // The retry's backoff (1 s, jitter 0.5): the read answers, and every app is looked at.
+    timers.advance(1000);
+    await until(() => reconciled.includes('/b'), 'every app looked at again');
+    await controller.whenIdle();
+    // /a was queued again while its retry ran: it runs once more, from the cache.
+    expect(reconciled.slice(1).sort()).toEqual(['/a', '/a', '/b']);
+    expect(marathon.calls.slice(from)).toEqual(['GET /a', 'GET /a']);
+    expect(status.snapshot().marathon.reachable).toBe(true);
   });
 });

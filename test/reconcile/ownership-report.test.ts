@@ -2,6 +2,7 @@ import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/base/log.js';
 import { OwnershipReport, REPORTED_IDS_LIMIT } from '../../src/reconcile/ownership-report.js';
+import { flush } from '../helpers/manual-clock.js';
 
 function report() {
   const lines: Array<{ level: number; msg: string; appId?: string }> = [];
@@ -12,7 +13,7 @@ function report() {
     },
   });
   let changes = 0;
-  const r = new OwnershipReport({ logger: createLogger({ level: 'debug', destination }), onChange: () => changes++ });
+  const r = new OwnershipReport({ logger: createLogger({ level: 'debug', destination }), publish: () => changes++ });
   return { r, lines, changes: () => changes };
 }
 
@@ -54,13 +55,17 @@ describe('OwnershipReport', () => {
     expect(r.snapshot().legacy).toEqual({ claimed: 0, unclaimed: { count: 0, apps: [] } });
   });
 
-  it('tells its owner only when something changed', () => {
+  it('publishes only when something changed, once per burst of changes', async () => {
     const { r, changes } = report();
     r.observe('/mine', { kind: 'ours' }, true);
     r.observe('/gone', undefined, false);
+    await flush();
     expect(changes()).toBe(0);
     r.observe('/old', { kind: 'legacy' }, true);
     r.observe('/old', { kind: 'legacy' }, true);
+    r.observe('/older', { kind: 'legacy' }, false);
+    expect(changes()).toBe(0);
+    await flush();
     expect(changes()).toBe(1);
   });
 });

@@ -1,0 +1,104 @@
+// What Marathon holds that this installation may act on, from one listing per resync: one
+// request for 10,000 apps instead of 10,000. The listing fills the actual-state cache; the
+// prune evaluation and "queue everything" read this installation's apps from here.
+//
+// Ownership: the listing asks only for this installation's apps and the legacy ones (labelled
+// before installations existed, ours while declared), so nothing decided from it, prune
+// candidates above all, can be about another installation's app. Those are listed
+// separately, for the ownership report only.
+
+import type { Logger } from '../base/log.js';
+import type { Timers } from '../base/timers.js';
+import type { AppId } from '../model/app-id.js';
+import { othersSelector, ownershipOf, ownershipSelector } from '../model/labels.js';
+import type { MarathonApp } from '../model/marathon.js';
+import type { ActualCache } from './actual-cache.js';
+import type { DesiredState } from './desired-state.js';
+import { errorRecord } from './error-record.js';
+import type { MarathonReachability } from './marathon-reachability.js';
+import type { OwnershipReport } from './ownership-report.js';
+import type { MarathonReader } from './ports.js';
+
+/** What every listing and read of an app embeds: health needs the counts, deployments and last failure. */
+export const APP_EMBED = ['apps.counts', 'apps.deployments', 'apps.lastTaskFailure'] as const;
+
+export interface MarathonListingDeps {
+  marathon: MarathonReader;
+  cache: ActualCache;
+  reachability: MarathonReachability;
+  report: OwnershipReport;
+  /** Whether a foreign app's id is declared here (a Conflict, logged as such). */
+  desired: DesiredState;
+  timers: Timers;
+  logger: Logger;
+}
+
+export class MarathonListing {
+  readonly #d: MarathonListingDeps;
+  #installation: string | undefined;
+
+  constructor(deps: MarathonListingDeps) {
+    this.#d = deps;
+  }
+
+  /** Marathon has been listed once: only then does "not listed" mean "not there". */
+  get listed(): boolean {
+    return this.#d.cache.listed;
+  }
+
+  /** This installation's apps as last read: changed, and deleted when no source declares them. */
+  ours(): MarathonApp[] {
+    const installation = this.#installation;
+    if (installation === undefined) return [];
+    return this.#d.cache.ownedApps((app) => ownershipOf(app.labels, installation).kind === 'ours');
+  }
+
+  /** Ids of the apps the listing shows: this installation's and the legacy ones. */
+  listedIds(): AppId[] {
+    const installation = this.#installation;
+    if (installation === undefined) return [];
+    return this.#d.cache.ownedApps((app) => isListable(app, installation)).map((a) => a.id);
+  }
+
+  /** Lists the apps of `installation` into the cache, then the others for the report. Resolves whether Marathon answered. */
+  async list(installation: string): Promise<boolean> {
+    this.#installation = installation;
+    const startedAt = this.#d.timers.now();
+    try {
+      // The selector names the installation: an app of another one is never in this list.
+      const apps = await this.#d.marathon.listApps({ label: ownershipSelector(installation), embed: [...APP_EMBED] });
+      this.#d.cache.replaceOwned(apps, startedAt, (app) => isListable(app, installation));
+      const listed = new Set(apps.map((a) => a.id));
+      this.#d.report.retainLegacy((id) => listed.has(id));
+      this.#d.reachability.answered();
+      await this.#listOthers(installation);
+      return true;
+    } catch (err) {
+      // Logged when Marathon becomes unreachable, not at every retry of an outage.
+      const news = this.#d.reachability.failed(err);
+      this.#d.logger[news ? 'warn' : 'debug']({ err: errorRecord(err) }, 'cannot list Marathon apps');
+      return false;
+    }
+  }
+
+  /** Lists other installations' apps for the report (ids and owners); a failure only leaves it as it was. */
+  async #listOthers(installation: string): Promise<void> {
+    try {
+      const apps = await this.#d.marathon.listApps({ label: othersSelector(installation) });
+      const view = this.#d.desired.view();
+      const foreign: Array<{ id: AppId; installation: string }> = [];
+      for (const app of apps) {
+        const owner = ownershipOf(app.labels, installation);
+        if (owner.kind === 'foreign') foreign.push({ id: app.id, installation: owner.installation });
+      }
+      this.#d.report.replaceForeign(foreign, (id) => view.get(id).kind !== 'absent');
+    } catch (err) {
+      this.#d.logger.debug({ err: errorRecord(err) }, 'cannot list the apps of other installations');
+    }
+  }
+}
+
+function isListable(app: MarathonApp, installation: string): boolean {
+  const kind = ownershipOf(app.labels, installation).kind;
+  return kind === 'ours' || kind === 'legacy';
+}

@@ -1,0 +1,424 @@
+// The reconciler, one app at a time, with its real collaborators on a clock the test drives:
+// every way a reconcile can end (controller-runtime's contract: done, maybe again after N;
+// retry; terminal), the exact Marathon calls it made (sample-controller's TestDoNothing,
+// TestNotControlledByUs), and the status record it left.
+//
+// Each world is listed once, as a resync would, before the reconcile: what a reconcile reads
+// from the cache costs no call, and a decision to write is taken again on a fresh read.
+
+import { describe, expect, it } from 'vitest';
+import type { AppId } from '../../src/model/app-id.js';
+import type { Leadership } from '../../src/model/leadership.js';
+import type { MarathonApp } from '../../src/model/marathon.js';
+import { PruneCandidates } from '../../src/prune/candidates.js';
+import { DEFAULT_PRUNE_GUARD, PruneGuard, type PruneGuardOptions } from '../../src/prune/guard.js';
+import type { PruneLedger } from '../../src/prune/ledger.js';
+import { ActualCache } from '../../src/reconcile/actual-cache.js';
+import { DeploymentGate } from '../../src/reconcile/deployment-gate.js';
+import { DesiredState } from '../../src/reconcile/desired-state.js';
+import { MarathonListing } from '../../src/reconcile/marathon-listing.js';
+import { MarathonReachability } from '../../src/reconcile/marathon-reachability.js';
+import { OwnershipReport } from '../../src/reconcile/ownership-report.js';
+import { Reconciler, type ReconcilerOptions } from '../../src/reconcile/reconciler.js';
+import { TokenBucket } from '../../src/reconcile/token-bucket.js';
+import { Writer } from '../../src/reconcile/writer.js';
+import { StatusStore } from '../../src/status/store.js';
+import { desiredApp, foreignApp, legacyApp, marathonApp, TEST_INSTALLATION, unownedApp } from '../helpers/builders.js';
+import { FakeMarathon, FakeMarathonError } from '../helpers/fake-marathon.js';
+import { recordingLogger } from '../helpers/log-lines.js';
+import { flush, ManualClock } from '../helpers/manual-clock.js';
+import { MemorySource } from '../helpers/memory-source.js';
+
+const PROGRESS_POLL_MS = 5000;
+const LOCK_RETRY_MS = 1000;
+
+interface WorldOptions {
+  /** What Marathon holds. */
+  apps?: MarathonApp[];
+  /** What the source declares. */
+  declare?: Parameters<MemorySource['set']>[0];
+  options?: Partial<ReconcilerOptions>;
+  maxDeployments?: number;
+  leader?: boolean;
+  guard?: Partial<PruneGuardOptions>;
+  settleMs?: number;
+  ledger?: PruneLedger;
+  /** Hand the prune guard the pass's candidates before the reconcile (as each resync does). Default true. */
+  judge?: boolean;
+  /** Apps whose reads say 404 while writes see them (a proxy, a standby Marathon). */
+  hidden?: AppId[];
+}
+
+async function world(o: WorldOptions = {}) {
+  const clock = new ManualClock();
+  const log = recordingLogger();
+  const marathon = new FakeMarathon().seed(...(o.apps ?? []));
+  for (const id of o.hidden ?? []) marathon.disagree.set(id, 'hidden');
+  const status = new StatusStore({ instance: 't', marathonUrl: 'http://marathon', now: () => new Date(clock.now()) });
+  const source = new MemorySource('folder');
+  source.set(o.declare ?? {});
+  const desired = new DesiredState({ sources: [source], status });
+  const cache = new ActualCache();
+  const reachability = new MarathonReachability({ url: 'http://marathon', status, timers: clock, logger: log.logger });
+  const ownership = new OwnershipReport({ logger: log.logger, publish: (r) => status.setOwnership(r) });
+  const listing = new MarathonListing({ marathon, cache, reachability, report: ownership, desired, timers: clock, logger: log.logger });
+  const admitted: AppId[] = [];
+  const gate = new DeploymentGate({ max: o.maxDeployments ?? 10, timers: clock, admit: (id) => admitted.push(id) });
+  const guard = new PruneGuard({
+    options: { ...DEFAULT_PRUNE_GUARD, ...o.guard },
+    settleMs: o.settleMs ?? 0,
+    timers: clock,
+    logger: log.logger,
+    ...(o.ledger ? { ledger: o.ledger } : {}),
+  });
+  guard.start();
+  let leader = o.leader ?? true;
+  const leadership: Leadership = { canWrite: async () => leader };
+  const abort = new AbortController();
+  const options: ReconcilerOptions = { prune: true, force: false, progressPollMs: PROGRESS_POLL_MS, ...o.options };
+  const writer = new Writer({
+    marathon,
+    gate,
+    bucket: new TokenBucket({ ratePerSecond: 1000, timers: clock }),
+    leadership,
+    cache,
+    timers: clock,
+    force: options.force,
+    lockRetryMs: LOCK_RETRY_MS,
+    signal: abort.signal,
+  });
+  const reconciler = new Reconciler({
+    installation: TEST_INSTALLATION,
+    marathon,
+    desired,
+    cache,
+    reachability,
+    writer,
+    gate,
+    guard,
+    ownership,
+    status,
+    logger: log.logger,
+    timers: clock,
+    options,
+  });
+  // A resync: Marathon listed once, the prune candidates judged.
+  await listing.list(TEST_INSTALLATION);
+  if (o.judge ?? true) new PruneCandidates({ guard, enabled: options.prune, desired, actual: listing, look: () => undefined }).evaluate();
+  marathon.calls.length = 0;
+  return {
+    clock,
+    log,
+    marathon,
+    status,
+    gate,
+    guard,
+    admitted,
+    abort,
+    source,
+    setLeader: (l: boolean) => void (leader = l),
+    reconcile: (id: AppId) => reconciler.reconcile(id),
+  };
+}
+
+describe('Reconciler: nothing to write', () => {
+  it('does nothing when Marathon already runs what is declared: no call at all (TestDoNothing)', async () => {
+    const w = await world({ apps: [marathonApp()], declare: { apps: [desiredApp()] } });
+    expect(await w.reconcile('/demo/web')).toEqual({ kind: 'done' });
+    expect(w.marathon.calls).toEqual([]);
+    expect(w.status.getApp('/demo/web')).toMatchObject({ sync: 'Synced', health: 'Healthy', lastError: null, pendingChanges: [], source: 'demo.yaml:1' });
+  });
+
+  it('keeps watching an app Marathon is still deploying, so its health reaches Healthy without a resync', async () => {
+    const w = await world({ apps: [marathonApp({ tasksRunning: 1, tasksHealthy: 1, deployments: [{ id: 'd1' }] })], declare: { apps: [desiredApp()] } });
+    expect(await w.reconcile('/demo/web')).toEqual({ kind: 'done', requeueAfterMs: PROGRESS_POLL_MS });
+    expect(w.marathon.calls).toEqual([]);
+    expect(w.status.getApp('/demo/web')).toMatchObject({ sync: 'Synced', health: 'Progressing' });
+  });
+
+  it('accepts a legacy app it declares as it is: the old label alone is no difference', async () => {
+    const w = await world({ apps: [legacyApp()], declare: { apps: [desiredApp()] } });
+    expect(await w.reconcile('/demo/web')).toEqual({ kind: 'done' });
+    expect(w.marathon.calls).toEqual([]);
+    expect(w.status.getApp('/demo/web')).toMatchObject({ sync: 'Synced' });
+  });
+
+  it('forgets an id nobody declares and Marathon does not have, after reading it once', async () => {
+    const w = await world({});
+    w.status.setApp({ id: '/demo/gone', source: null, sync: 'OutOfSync', health: 'Missing', instances: { desired: 1, running: 0, healthy: 0 }, url: null, lastAppliedAt: null, lastError: null, pendingChanges: [] });
+    expect(await w.reconcile('/demo/gone')).toEqual({ kind: 'done' });
+    expect(w.marathon.calls).toEqual(['GET /demo/gone']);
+    expect(w.status.getApp('/demo/gone')).toBeUndefined();
+  });
+});
+
+describe('Reconciler: writes, each decided again on a fresh read', () => {
+  it.each([
+    ['creates a declared app Marathon does not have', [], desiredApp({ id: '/demo/new' }), ['GET /demo/new', 'POST /demo/new'], ['(create)']],
+    ['scales when only the instance count differs (no restart)', [marathonApp()], desiredApp({ instances: 5 }), ['GET /demo/web', 'SCALE /demo/web 5'], ['instances']],
+    ['updates when anything else differs (a rolling restart)', [marathonApp()], desiredApp({ mem: 512 }), ['GET /demo/web', 'PUT /demo/web'], ['mem']],
+  ] as const)('%s', async (_what, apps, app, calls, pending) => {
+    const w = await world({ apps: [...apps], declare: { apps: [app] } });
+    expect(await w.reconcile(app.id)).toEqual({ kind: 'done', requeueAfterMs: PROGRESS_POLL_MS });
+    expect(w.marathon.calls).toEqual(calls);
+    expect(w.status.getApp(app.id)).toMatchObject({ sync: 'OutOfSync', pendingChanges: pending, lastAppliedAt: '2026-03-02T08:00:00.000Z', lastError: null });
+    expect(w.gate.heldDeployments()).toEqual(['dep-1']);
+  });
+
+  it('logs one line per write, with its app and reconcile ids', async () => {
+    const w = await world({ apps: [marathonApp()], declare: { apps: [desiredApp({ instances: 5 })] } });
+    await w.reconcile('/demo/web');
+    expect(w.log.lines().filter((l) => l.level >= 30 && l.appId !== undefined)).toEqual([
+      expect.objectContaining({ appId: '/demo/web', reconcileId: 'r1', action: 'update', mode: 'scale', deploymentId: 'dep-1', msg: 'scale applied' }),
+    ]);
+  });
+
+  it('overrides a running deployment only with --force', async () => {
+    const w = await world({ apps: [marathonApp({ deployments: [{ id: 'theirs' }] })], declare: { apps: [desiredApp({ mem: 512 })] }, options: { force: true } });
+    expect(await w.reconcile('/demo/web')).toEqual({ kind: 'done', requeueAfterMs: PROGRESS_POLL_MS });
+    expect(w.marathon.calls).toEqual(['GET /demo/web', 'PUT /demo/web force']);
+  });
+});
+
+describe('Reconciler: apps that are not ours (TestNotControlledByUs)', () => {
+  it.each([
+    ['an app deployed by hand (no ownership label): unowned', unownedApp(), 'unowned', 'set metadata.adopt: true'],
+    ['another installation\'s app: foreign', foreignApp('staging'), 'foreign', 'belongs to maracker installation "staging"'],
+  ] as const)('reports %s as a Conflict, and writes nothing', async (_what, app, code, message) => {
+    const w = await world({ apps: [app], declare: { apps: [desiredApp({ mem: 999 })] } });
+    expect(await w.reconcile('/demo/web')).toMatchObject({ kind: 'terminal' });
+    // The listing of this installation's apps cannot show it: the fresh read before the write does.
+    expect(w.marathon.calls).toEqual(['GET /demo/web']);
+    expect(w.status.getApp('/demo/web')).toMatchObject({ sync: 'Conflict', lastError: { code } });
+    expect(w.status.getApp('/demo/web')?.lastError?.message).toContain(message);
+  });
+
+  it('adopts an unowned app when the declaration asks for it', async () => {
+    const w = await world({ apps: [unownedApp()], declare: { apps: [desiredApp({}, { adopt: true })] } });
+    expect(await w.reconcile('/demo/web')).toEqual({ kind: 'done', requeueAfterMs: PROGRESS_POLL_MS });
+    expect(w.marathon.calls).toEqual(['GET /demo/web', 'PUT /demo/web']);
+  });
+
+  it('never deletes a legacy app no source declares (it may be another installation\'s), and reports it', async () => {
+    const w = await world({ apps: [legacyApp({ id: '/old' })] });
+    expect(await w.reconcile('/old')).toEqual({ kind: 'done' });
+    expect(w.marathon.calls).toEqual([]);
+    expect(w.status.getApp('/old')).toBeUndefined();
+    await flush();
+    expect(w.status.installation.legacy.unclaimed).toEqual({ count: 1, apps: ['/old'] });
+  });
+
+  it('never deletes another installation\'s app, declared nowhere here', async () => {
+    const w = await world({ apps: [foreignApp('staging', { id: '/theirs' })] });
+    expect(await w.reconcile('/theirs')).toEqual({ kind: 'done' });
+    expect(w.marathon.calls).toEqual(['GET /theirs']);
+    expect(w.status.getApp('/theirs')).toBeUndefined();
+  });
+});
+
+describe('Reconciler: declarations that cannot be applied', () => {
+  it('leaves the app of an invalid declaration running as it is, and says where the problem is', async () => {
+    const problem = { code: 'schema', message: 'unknown field "instaces"', location: { file: 'web.yaml', line: 7, column: 3 } };
+    const w = await world({ apps: [marathonApp()], declare: { invalid: [['/demo/web', [problem]]] } });
+    expect(await w.reconcile('/demo/web')).toMatchObject({ kind: 'terminal' });
+    expect(w.marathon.calls).toEqual([]);
+    expect(w.status.getApp('/demo/web')).toMatchObject({ sync: 'Invalid', health: 'Healthy', source: 'web.yaml:7', lastError: { code: 'schema', file: 'web.yaml', line: 7, column: 3 } });
+  });
+
+  it('applies neither declaration of an id declared twice', async () => {
+    const refs = [
+      { kind: 'file' as const, path: 'a.yaml', line: 1 },
+      { kind: 'file' as const, path: 'b.yaml', line: 4 },
+    ];
+    const w = await world({ apps: [marathonApp()], declare: { conflicts: [['/demo/web', refs]] } });
+    expect(await w.reconcile('/demo/web')).toMatchObject({ kind: 'terminal' });
+    expect(w.marathon.calls).toEqual([]);
+    expect(w.status.getApp('/demo/web')).toMatchObject({ sync: 'Conflict', lastError: { code: 'duplicate-id', message: 'declared more than once: a.yaml:1 and b.yaml:4' } });
+  });
+
+  it('neither writes nor deletes an app while its source cannot be read', async () => {
+    const w = await world({ apps: [marathonApp()], declare: { state: 'Unknown' } });
+    expect(await w.reconcile('/demo/web')).toEqual({ kind: 'done' });
+    expect(w.marathon.calls).toEqual([]);
+    expect(w.status.getApp('/demo/web')).toMatchObject({ sync: 'Unknown', lastError: { message: 'source folder not read' } });
+  });
+});
+
+describe('Reconciler: deletes, as the prune guard allows', () => {
+  const undeclared = { apps: [marathonApp({ id: '/demo/old' })] };
+
+  it('deletes an app of this installation no source declares, on a fresh read, and forgets its status', async () => {
+    const w = await world(undeclared);
+    expect(await w.reconcile('/demo/old')).toEqual({ kind: 'done', requeueAfterMs: PROGRESS_POLL_MS });
+    expect(w.marathon.calls).toEqual(['GET /demo/old', 'DELETE /demo/old']);
+    expect(w.status.getApp('/demo/old')).toBeUndefined();
+    expect(w.guard.status().budget.used).toBe(1);
+  });
+
+  it('waits for the settle time first, and says a delete is pending', async () => {
+    const w = await world({ ...undeclared, settleMs: 2000 });
+    expect(await w.reconcile('/demo/old')).toEqual({ kind: 'done', requeueAfterMs: 2000 });
+    expect(w.marathon.calls).toEqual([]);
+    expect(w.status.getApp('/demo/old')).toMatchObject({ sync: 'OutOfSync', pendingChanges: ['(delete)'], lastError: null });
+    w.clock.advance(2000);
+    expect(await w.reconcile('/demo/old')).toEqual({ kind: 'done', requeueAfterMs: PROGRESS_POLL_MS });
+    expect(w.marathon.calls).toEqual(['GET /demo/old', 'DELETE /demo/old']);
+  });
+
+  it('holds back a delete the guard blocks (prune-blocked), until its episode is approved', async () => {
+    const w = await world({ ...undeclared, guard: { minApps: 0, share: 0 } });
+    expect(await w.reconcile('/demo/old')).toEqual({ kind: 'done' });
+    expect(w.marathon.calls).toEqual([]);
+    expect(w.status.getApp('/demo/old')).toMatchObject({ sync: 'OutOfSync', lastError: { code: 'prune-blocked' } });
+    w.guard.approve({ by: 'test' });
+    expect(await w.reconcile('/demo/old')).toEqual({ kind: 'done', requeueAfterMs: PROGRESS_POLL_MS });
+    expect(w.marathon.calls).toEqual(['GET /demo/old', 'DELETE /demo/old']);
+  });
+
+  it('holds back a delete the guard has not judged yet (prune-waiting)', async () => {
+    const w = await world({ ...undeclared, judge: false });
+    expect(await w.reconcile('/demo/old')).toEqual({ kind: 'done' });
+    expect(w.marathon.calls).toEqual([]);
+    expect(w.status.getApp('/demo/old')).toMatchObject({ lastError: { code: 'prune-waiting', message: 'waiting to be judged by the prune guard' } });
+  });
+
+  it('holds back every delete while the guard reads its history (prune-waiting)', async () => {
+    const never: PruneLedger = { kind: 'database', load: () => new Promise(() => undefined), record: async () => undefined };
+    const w = await world({ ...undeclared, ledger: never });
+    expect(await w.reconcile('/demo/old')).toEqual({ kind: 'done' });
+    expect(w.marathon.calls).toEqual([]);
+    expect(w.status.getApp('/demo/old')?.lastError).toMatchObject({ code: 'prune-waiting' });
+    expect(w.status.getApp('/demo/old')?.lastError?.message).toContain('deletion history');
+  });
+
+  it('says so, and deletes nothing, when pruning is disabled', async () => {
+    const w = await world({ ...undeclared, options: { prune: false } });
+    expect(await w.reconcile('/demo/old')).toEqual({ kind: 'done' });
+    expect(w.marathon.calls).toEqual([]);
+    expect(w.status.getApp('/demo/old')).toMatchObject({ sync: 'OutOfSync', lastError: { message: 'no source declares this app; pruning is disabled' } });
+  });
+
+  it('after the delete, looks again while Marathon\'s deployment removes the app, without deleting it twice', async () => {
+    const w = await world(undeclared);
+    // Marathon removes an app with a deployment: it stays listed until that finishes.
+    w.marathon.deleteApp = async (id) => {
+      w.marathon.calls.push(`DELETE ${id}`);
+      (w.marathon.apps.get(id) as MarathonApp).deployments = [{ id: 'removal' }];
+      return { deploymentId: 'removal', version: 'v' };
+    };
+    await w.reconcile('/demo/old');
+    expect(await w.reconcile('/demo/old')).toEqual({ kind: 'done', requeueAfterMs: PROGRESS_POLL_MS });
+    expect(w.marathon.calls).toEqual(['GET /demo/old', 'DELETE /demo/old', 'GET /demo/old']);
+    expect(w.status.getApp('/demo/old')).toMatchObject({ pendingChanges: ['(delete)'] });
+  });
+
+  it('deletes again an app whose delete did not take (still there, nothing removing it): it is judged anew', async () => {
+    const w = await world(undeclared);
+    w.marathon.deleteApp = async (id) => {
+      w.marathon.calls.push(`DELETE ${id}`);
+      return { deploymentId: 'lost', version: 'v' };
+    };
+    await w.reconcile('/demo/old');
+    w.clock.advance(1000);
+    expect(await w.reconcile('/demo/old')).toEqual({ kind: 'done', requeueAfterMs: PROGRESS_POLL_MS });
+    expect(w.marathon.calls).toEqual(['GET /demo/old', 'DELETE /demo/old', 'GET /demo/old', 'DELETE /demo/old']);
+    expect(w.guard.status().budget.used).toBe(2);
+  });
+});
+
+describe('Reconciler: waits that give the worker back', () => {
+  it('waits for a deployment in progress instead of drawing a 409 (deployment-in-progress)', async () => {
+    const w = await world({ apps: [marathonApp({ deployments: [{ id: 'theirs' }] })], declare: { apps: [desiredApp({ mem: 512 })] } });
+    expect(await w.reconcile('/demo/web')).toEqual({ kind: 'done', requeueAfterMs: PROGRESS_POLL_MS });
+    expect(w.marathon.calls).toEqual(['GET /demo/web']);
+    expect(w.status.getApp('/demo/web')).toMatchObject({
+      sync: 'OutOfSync',
+      pendingChanges: ['mem'],
+      lastError: { code: 'deployment-in-progress', message: 'waiting for Marathon deployment theirs to finish' },
+    });
+  });
+
+  it('joins the deployment gate\'s queue when no slot is free (deployment-slot), and is handed back when one frees', async () => {
+    const w = await world({ apps: [marathonApp()], declare: { apps: [desiredApp({ mem: 512 })] }, maxDeployments: 1 });
+    w.gate.tryAcquire()?.bind('other');
+    expect(await w.reconcile('/demo/web')).toEqual({ kind: 'done' });
+    expect(w.marathon.calls).toEqual(['GET /demo/web']);
+    expect(w.status.getApp('/demo/web')?.lastError).toEqual({ code: 'deployment-slot', message: 'waiting for a deployment slot (1 of 1 in use)' });
+    expect(w.admitted).toEqual([]);
+    w.gate.settle('other');
+    expect(w.admitted).toEqual(['/demo/web']);
+  });
+});
+
+describe('Reconciler: each way a write ends', () => {
+  const scaled = { apps: [marathonApp()], declare: { apps: [desiredApp({ instances: 5 })] } };
+
+  it('another daemon leads: nothing written, status kept current', async () => {
+    const w = await world({ ...scaled, leader: false });
+    expect(await w.reconcile('/demo/web')).toEqual({ kind: 'done' });
+    expect(w.marathon.calls).toEqual(['GET /demo/web']);
+    expect(w.status.getApp('/demo/web')).toMatchObject({ sync: 'OutOfSync', pendingChanges: ['instances'], lastError: null });
+  });
+
+  it('the daemon stops: nothing written', async () => {
+    const w = await world(scaled);
+    w.abort.abort();
+    expect(await w.reconcile('/demo/web')).toEqual({ kind: 'done' });
+    expect(w.marathon.calls).toEqual(['GET /demo/web']);
+  });
+
+  it('Marathon fails the write (5xx): retried with backoff, the failure in status', async () => {
+    const w = await world(scaled);
+    w.marathon.failNext('SCALE /demo/web', new FakeMarathonError('MRK_MARATHON_SERVER_ERROR', '503'));
+    expect(await w.reconcile('/demo/web')).toEqual({ kind: 'retry', error: { code: 'MRK_MARATHON_SERVER_ERROR', message: '503' } });
+    expect(w.marathon.calls).toEqual(['GET /demo/web', 'SCALE /demo/web 5']);
+    expect(w.status.getApp('/demo/web')).toMatchObject({ sync: 'OutOfSync', lastError: { code: 'MRK_MARATHON_SERVER_ERROR' } });
+  });
+
+  it('the app is locked by a deployment the read did not show: again after the lock delay', async () => {
+    const w = await world(scaled);
+    w.marathon.failNext('SCALE /demo/web', new FakeMarathonError('MRK_MARATHON_DEPLOYMENT_LOCKED', 'locked'));
+    expect(await w.reconcile('/demo/web')).toEqual({ kind: 'retry', error: { code: 'MRK_MARATHON_DEPLOYMENT_LOCKED', message: 'locked' }, afterMs: LOCK_RETRY_MS });
+    expect(w.marathon.calls).toEqual(['GET /demo/web', 'SCALE /demo/web 5']);
+  });
+
+  it('the write contradicts its read ("already exists" after a 404): re-read at once, once', async () => {
+    const w = await world({ apps: [marathonApp()], declare: { apps: [desiredApp()] }, hidden: ['/demo/web'] });
+    expect(await w.reconcile('/demo/web')).toEqual({ kind: 'retry', error: { code: 'MRK_MARATHON_ALREADY_EXISTS', message: 'exists' }, afterMs: 0 });
+    expect(w.marathon.calls).toEqual(['GET /demo/web', 'POST /demo/web']);
+  });
+
+  it('Marathon rejects the definition (422): terminal until the declaration changes, and Degraded', async () => {
+    const w = await world(scaled);
+    w.marathon.failNext('SCALE /demo/web', new FakeMarathonError('MRK_MARATHON_VALIDATION', 'Object is not valid'));
+    expect(await w.reconcile('/demo/web')).toEqual({ kind: 'terminal', error: { code: 'MRK_MARATHON_VALIDATION', message: 'Object is not valid' } });
+    expect(w.marathon.calls).toEqual(['GET /demo/web', 'SCALE /demo/web 5']);
+    expect(w.status.getApp('/demo/web')).toMatchObject({ sync: 'OutOfSync', health: 'Degraded', lastError: { code: 'MRK_MARATHON_VALIDATION' } });
+  });
+});
+
+describe('Reconciler: reads', () => {
+  it('writes nothing when the fresh read fails: retried, the app Unknown, Marathon unreachable', async () => {
+    const w = await world({ apps: [marathonApp()], declare: { apps: [desiredApp({ instances: 5 })] } });
+    w.marathon.failNext('GET /demo/web', new FakeMarathonError('MRK_MARATHON_SERVER_ERROR', '503'));
+    expect(await w.reconcile('/demo/web')).toMatchObject({ kind: 'retry', error: { code: 'MRK_MARATHON_SERVER_ERROR' } });
+    expect(w.marathon.calls).toEqual(['GET /demo/web']);
+    expect(w.status.getApp('/demo/web')).toMatchObject({ sync: 'Unknown', health: 'Unknown', lastError: { code: 'MRK_MARATHON_SERVER_ERROR' } });
+    expect(w.status.marathon.reachable).toBe(false);
+    // The next look reads again, and Marathon is known again.
+    expect(await w.reconcile('/demo/web')).toEqual({ kind: 'done', requeueAfterMs: PROGRESS_POLL_MS });
+    expect(w.marathon.calls).toEqual(['GET /demo/web', 'GET /demo/web', 'SCALE /demo/web 5']);
+    expect(w.status.marathon.reachable).toBe(true);
+  });
+
+  it('shows a failed deployment of the app as Degraded, until one succeeds', async () => {
+    const w = await world({ apps: [marathonApp()], declare: { apps: [desiredApp()] } });
+    w.gate.ended('d9', false, ['/demo/web']);
+    await w.reconcile('/demo/web');
+    expect(w.status.getApp('/demo/web')).toMatchObject({ sync: 'Synced', health: 'Degraded', lastError: { message: 'Marathon deployment d9 failed' } });
+    w.gate.ended('d10', true, ['/demo/web']);
+    await w.reconcile('/demo/web');
+    expect(w.status.getApp('/demo/web')).toMatchObject({ sync: 'Synced', health: 'Healthy', lastError: null });
+    expect(w.marathon.calls).toEqual([]);
+  });
+});
