@@ -19,6 +19,7 @@ import { DEFAULT_PRUNE_BUDGET } from '../prune/budget.js';
 import { DEFAULT_SETTLE_MS } from '../sources/settle.js';
 import { DEFAULT_TRAEFIK_GRAMMAR, TRAEFIK_GRAMMARS, type TraefikGrammar } from '../manifest/types.js';
 import { LOG_FORMATS, type LogFormat } from '../base/log.js';
+import { DEFAULT_DEPLOYMENT_TIMEOUT_MS } from '../reconcile/deployment-gate.js';
 
 
 export interface DaemonConfig {
@@ -145,7 +146,7 @@ export const DAEMON_OPTIONS: readonly OptionSpec[] = [
   { name: 'resync-interval', type: 'number', env: 'MARACKER_RESYNC_INTERVAL', default: 30, min: 1, description: 'Full resync period, seconds (jittered ±10%)' },
   { name: 'concurrency', type: 'number', env: 'MARACKER_CONCURRENCY', default: 8, min: 1, description: 'Apps reconciled at once' },
   { name: 'max-deployments', type: 'number', env: 'MARACKER_MAX_DEPLOYMENTS', default: 20, min: 1, description: 'Concurrent Marathon deployments maracker may start' },
-  { name: 'deployment-timeout', type: 'number', env: 'MARACKER_DEPLOYMENT_TIMEOUT', default: 600, min: 1, description: 'Seconds after which a running deployment stops counting against --max-deployments' },
+  { name: 'deployment-timeout', type: 'number', env: 'MARACKER_DEPLOYMENT_TIMEOUT', default: DEFAULT_DEPLOYMENT_TIMEOUT_MS / 1000, min: 1, description: 'Seconds after which a running deployment stops counting against --max-deployments' },
   { name: 'write-rate', type: 'number', env: 'MARACKER_WRITE_RATE', default: 20, min: 0.01, description: 'Marathon writes per second (token bucket)' },
   { name: 'events', type: 'boolean', env: 'MARACKER_EVENTS', default: true, description: 'Follow /v2/events to repair drift promptly' },
   {

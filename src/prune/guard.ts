@@ -28,6 +28,9 @@ import type { PruneLedger } from './ledger.js';
 import { PruneHistory } from './history.js';
 import type { Timers } from '../base/timers.js';
 
+/** A prune candidate must stay one this long before it is deleted: file events trickle in. */
+export const DEFAULT_PRUNE_SETTLE_MS = 2000;
+
 export { pruneLimit };
 
 export interface PruneGuardOptions extends PruneBudgetOptions {
@@ -145,7 +148,7 @@ export class PruneGuard {
     if (!Number.isInteger(o.minApps) || o.minApps < 0) throw new TypeError(`Expected \`minApps\` to be an integer from 0 and up, got \`${o.minApps}\``);
     if (!(Number.isFinite(o.share) && o.share >= 0 && o.share <= 1)) throw new TypeError(`Expected \`share\` to be a number from 0 to 1, got \`${o.share}\``);
     if (!(Number.isFinite(o.windowMs) && o.windowMs > 0)) throw new TypeError(`Expected \`windowMs\` to be a number above 0, got \`${o.windowMs}\``);
-    const settleMs = deps.settleMs ?? 2000;
+    const settleMs = deps.settleMs ?? DEFAULT_PRUNE_SETTLE_MS;
     if (!(Number.isFinite(settleMs) && settleMs >= 0)) throw new TypeError(`Expected \`settleMs\` to be a number from 0 and up, got \`${settleMs}\``);
     this.options = Object.freeze({ ...o });
     this.#settleMs = settleMs;

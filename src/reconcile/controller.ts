@@ -24,7 +24,7 @@ import type { Installation } from '../model/installation.js';
 import type { Leadership } from '../model/leadership.js';
 import type { Action } from '../model/plan.js';
 import { PruneCandidates } from '../prune/candidates.js';
-import { PruneGuard, type PruneApproval, type PruneApprovalRequest, type PruneGuardOptions } from '../prune/guard.js';
+import { DEFAULT_PRUNE_SETTLE_MS, PruneGuard, type PruneApproval, type PruneApprovalRequest, type PruneGuardOptions } from '../prune/guard.js';
 import type { PruneLedger } from '../prune/ledger.js';
 import type { Source, SourceChange } from '../sources/source.js';
 import type { StatusStore } from '../status/store.js';
@@ -159,7 +159,7 @@ export class Controller {
     });
     this.#guard = new PruneGuard({
       options: o.pruneGuard,
-      settleMs: o.pruneSettleMs ?? 2000,
+      settleMs: o.pruneSettleMs ?? DEFAULT_PRUNE_SETTLE_MS,
       timers,
       random,
       logger,

@@ -21,6 +21,9 @@ import type { AppId } from '../model/app-id.js';
 import type { MarathonReader } from './ports.js';
 import { errorRecord } from './error-record.js';
 
+/** A deployment running longer stops holding a slot (and is logged): 10 min. */
+export const DEFAULT_DEPLOYMENT_TIMEOUT_MS = 600_000;
+
 export interface DeploymentGateOptions {
   /** Upper bound of concurrent deployments. */
   max: number;
@@ -71,7 +74,7 @@ export class DeploymentGate {
     const { max } = options;
     const min = options.min ?? 1;
     const pollMs = options.pollMs ?? 1000;
-    const timeoutMs = options.timeoutMs ?? 600_000;
+    const timeoutMs = options.timeoutMs ?? DEFAULT_DEPLOYMENT_TIMEOUT_MS;
     if (!Number.isInteger(max) || max < 1) {
       throw new TypeError(`Expected \`max\` to be an integer from 1 and up, got \`${max}\``);
     }
