@@ -22,7 +22,7 @@ import { startSandbox, type Sandbox } from '../src/sandbox/sandbox.js';
 import { startBenchDaemon, untilReady, type BenchDaemon } from './daemon-process.js';
 import { appSpec, fleet, translatedRow, type FleetApp } from './fleet.js';
 import { startBenchPostgres, type BenchPostgres } from './postgres.js';
-import { type BenchRecord } from './record.js';
+import type { BenchRecord } from './record.js';
 import { HOST_PORTS, ms, shuffled, sleep, summarize } from './util.js';
 import { appWriteRequests, lastSeq, SandboxWatch, writeTarget } from './watch-sandbox.js';
 
@@ -60,7 +60,10 @@ export async function benchCommitToWrite(): Promise<BenchRecord[]> {
     const since = lastSeq(sb);
     const order = shuffled(apps, 11);
     const state = new Map(apps.map((a) => [a.id, { instances: 1 + (a.index % 3), mem: 512 }]));
-    const gaps = shuffled(Array.from({ length: WARMUP + COMMITS }, (_, i) => 50 + (i * 37) % 101), 5);
+    const gaps = shuffled(
+      Array.from({ length: WARMUP + COMMITS }, (_, i) => 50 + ((i * 37) % 101)),
+      5,
+    );
     const latencies: Array<{ change: 'instances' | 'mem'; ms: number }> = [];
     for (let s = 0; s < WARMUP + COMMITS; s++) {
       const app = order[s % order.length] as FleetApp;
@@ -94,7 +97,13 @@ export async function benchCommitToWrite(): Promise<BenchRecord[]> {
     const p50Of = (change: 'instances' | 'mem'): number => ms(summarize(latencies.filter((l) => l.change === change).map((l) => l.ms)).p50);
     const params = { commits: COMMITS, warmup: WARMUP, rows: ROWS, gap_ms: '50-150', deployment_ms: DEPLOYMENT_MS, postgres: postgres.kind };
     return [
-      { name: 'commit_to_write.p50', value: ms(all.p50), unit: 'ms', params: { ...params, p50_scale_ms: p50Of('instances'), p50_update_ms: p50Of('mem') }, goal: { op: '<=', value: 20 } },
+      {
+        name: 'commit_to_write.p50',
+        value: ms(all.p50),
+        unit: 'ms',
+        params: { ...params, p50_scale_ms: p50Of('instances'), p50_update_ms: p50Of('mem') },
+        goal: { op: '<=', value: 20 },
+      },
       { name: 'commit_to_write.p99', value: ms(all.p99), unit: 'ms', params: { ...params, max_ms: ms(all.max) }, goal: { op: '<=', value: 100 } },
     ];
   } finally {

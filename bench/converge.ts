@@ -81,16 +81,52 @@ export async function benchConverge(): Promise<BenchRecord[]> {
     const creates = writes.filter((e) => e.method === 'POST' && e.path === '/v2/apps' && e.status === 201);
     if (writes.length !== APPS || creates.length !== APPS) {
       const other = writes.filter((e) => !(e.method === 'POST' && e.status === 201));
-      throw new Error(`converge: ${writes.length} writes, ${creates.length} creates answered 201; others: ${other.slice(0, 5).map((e) => `${e.method} ${e.path} ${e.status}`).join(', ')}`);
+      throw new Error(
+        `converge: ${writes.length} writes, ${creates.length} creates answered 201; others: ${other
+          .slice(0, 5)
+          .map((e) => `${e.method} ${e.path} ${e.status}`)
+          .join(', ')}`,
+      );
     }
-    if (w.deploymentsPeak > CAP || state.deploymentsPeak > CAP) throw new Error(`converge: ${w.deploymentsPeak} deployments ran at once in the sandbox (daemon counted ${state.deploymentsPeak}), cap ${CAP}`);
+    if (w.deploymentsPeak > CAP || state.deploymentsPeak > CAP)
+      throw new Error(`converge: ${w.deploymentsPeak} deployments ran at once in the sandbox (daemon counted ${state.deploymentsPeak}), cap ${CAP}`);
 
-    const params = { apps: APPS, max_deployments: CAP, write_rate: WRITE_RATE, deployment_ms: DEPLOYMENT_MS, concurrency: 8, files_written_ms: Math.round(writtenMs) };
+    const params = {
+      apps: APPS,
+      max_deployments: CAP,
+      write_rate: WRITE_RATE,
+      deployment_ms: DEPLOYMENT_MS,
+      concurrency: 8,
+      files_written_ms: Math.round(writtenMs),
+    };
     return [
-      { name: 'converge.all_synced_healthy_ms', value: Math.round(statusDoneMs), unit: 'ms', params: { ...params, sandbox_all_healthy_ms: Math.round(sandboxDoneMs ?? NaN), apps_per_s: round1(APPS / (statusDoneMs / 1000)) } },
-      { name: 'converge.deployments_peak', value: w.deploymentsPeak, unit: 'count', params: { ...params, counted: 'in the sandbox' }, goal: { op: '<=', value: CAP } },
-      { name: 'converge.daemon_deployments_peak', value: state.deploymentsPeak, unit: 'count', params: { ...params, counted: "by the daemon's deployment gate" }, goal: { op: '<=', value: CAP } },
-      { name: 'converge.writes', value: writes.length, unit: 'count', params: { ...params, checked: 'all POST /v2/apps answered 201' }, goal: { op: '==', value: APPS } },
+      {
+        name: 'converge.all_synced_healthy_ms',
+        value: Math.round(statusDoneMs),
+        unit: 'ms',
+        params: { ...params, sandbox_all_healthy_ms: Math.round(sandboxDoneMs ?? NaN), apps_per_s: round1(APPS / (statusDoneMs / 1000)) },
+      },
+      {
+        name: 'converge.deployments_peak',
+        value: w.deploymentsPeak,
+        unit: 'count',
+        params: { ...params, counted: 'in the sandbox' },
+        goal: { op: '<=', value: CAP },
+      },
+      {
+        name: 'converge.daemon_deployments_peak',
+        value: state.deploymentsPeak,
+        unit: 'count',
+        params: { ...params, counted: "by the daemon's deployment gate" },
+        goal: { op: '<=', value: CAP },
+      },
+      {
+        name: 'converge.writes',
+        value: writes.length,
+        unit: 'count',
+        params: { ...params, checked: 'all POST /v2/apps answered 201' },
+        goal: { op: '==', value: APPS },
+      },
     ];
   } finally {
     watch?.close();

@@ -156,7 +156,11 @@ async function main(): Promise<void> {
     const done = new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         pass = undefined;
-        reject(new Error(`pass not finished after ${timeoutMs} ms: ${seen.size} of ${ids} ids reconciled, ${applied - appliedBefore} of ${expectedWrites} writes applied, queue depth ${d.controller.queueDepth}`));
+        reject(
+          new Error(
+            `pass not finished after ${timeoutMs} ms: ${seen.size} of ${ids} ids reconciled, ${applied - appliedBefore} of ${expectedWrites} writes applied, queue depth ${d.controller.queueDepth}`,
+          ),
+        );
       }, timeoutMs);
       pass = {
         target: ids,
@@ -211,7 +215,13 @@ async function main(): Promise<void> {
       case 'counters': {
         const cpu = process.cpuUsage();
         const peakKiB = Math.max(lifetimePeakKiB, (await vmHwmKiB()) ?? process.resourceUsage().maxRSS);
-        const counters: Counters = { reconciles, writes: { ...writes }, resyncs, cpuMs: (cpu.user + cpu.system) / 1000, peakRssMiB: Math.round((peakKiB / 1024) * 10) / 10 };
+        const counters: Counters = {
+          reconciles,
+          writes: { ...writes },
+          resyncs,
+          cpuMs: (cpu.user + cpu.system) / 1000,
+          peakRssMiB: Math.round((peakKiB / 1024) * 10) / 10,
+        };
         return counters;
       }
       case 'stop':

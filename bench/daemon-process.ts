@@ -30,7 +30,7 @@ export function killAllDaemons(): void {
 export async function startBenchDaemon(args: readonly string[], o: { startTimeoutMs?: number; logLevel?: string } = {}): Promise<BenchDaemon> {
   const child = spawn(process.execPath, [benchScript('daemon-child.js'), '--listen', '127.0.0.1:0', '--log-level', o.logLevel ?? 'info', ...args], {
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-    env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: process.env['HOME'] ?? '/root' },
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/root' },
   });
   live.add(child);
   const lines: string[] = [];
@@ -57,7 +57,10 @@ export async function startBenchDaemon(args: readonly string[], o: { startTimeou
   let seq = 0;
   const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   const started = new Promise<{ statusUrl: string; pid: number }>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`bench daemon did not start within ${o.startTimeoutMs ?? 120_000} ms:\n${tail()}`)), o.startTimeoutMs ?? 120_000);
+    const timer = setTimeout(
+      () => reject(new Error(`bench daemon did not start within ${o.startTimeoutMs ?? 120_000} ms:\n${tail()}`)),
+      o.startTimeoutMs ?? 120_000,
+    );
     child.on('message', (m: { type?: string; seq?: number; ok?: boolean; value?: unknown; error?: string; statusUrl?: string; pid?: number }) => {
       if (m.type === 'started') {
         clearTimeout(timer);

@@ -50,7 +50,14 @@ export function appSpec(i: number, v: Variant = {}): Record<string, unknown> {
     mem: v.mem ?? 512,
     env: { LOG_LEVEL: 'info', APP_NAME: name },
     labels: { team: `team-${i % 17}` },
-    ...(i % 5 === 0 ? { constraints: [['hostname', 'UNIQUE'], ['rack', 'GROUP_BY', '3']] } : {}),
+    ...(i % 5 === 0
+      ? {
+          constraints: [
+            ['hostname', 'UNIQUE'],
+            ['rack', 'GROUP_BY', '3'],
+          ],
+        }
+      : {}),
   };
   if (i % 10 < 7) {
     return {

@@ -32,7 +32,11 @@ function parseArgs(argv: readonly string[]): { only: string[] | undefined; out: 
       if (v === undefined || v === '') throw new Error(`${a.split('=')[0]} needs a value`);
       return v;
     };
-    if (a === '--only' || a.startsWith('--only=')) only = value().split(',').map((s) => s.trim()).filter((s) => s !== '');
+    if (a === '--only' || a.startsWith('--only='))
+      only = value()
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s !== '');
     else if (a === '--out' || a.startsWith('--out=')) out = value();
     else if (a === '--list') list = true;
     else throw new Error(`unknown argument ${a}; use --only NAME[,NAME], --out FILE, --list`);
@@ -115,7 +119,7 @@ async function main(): Promise<number> {
   }
   const out = args.out ?? (args.only ? undefined : join(packageRoot(), 'bench', 'results.json'));
   if (out) {
-    await writeFile(out, JSON.stringify(records, null, 2) + '\n');
+    await writeFile(out, `${JSON.stringify(records, null, 2)}\n`);
     console.log(`\nwrote ${records.length} figures to ${out}`);
   }
   if (!args.only && !args.out) {

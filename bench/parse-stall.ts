@@ -94,7 +94,12 @@ async function measure(input: Input, parser: InputParser): Promise<Figures> {
     while (running) {
       const t0 = performance.now();
       // A probe held long enough is cut by the server: a failure, and its wait still counts.
-      latencies.push(await get(url).catch(() => (failed++, performance.now() - t0)));
+      latencies.push(
+        await get(url).catch(() => {
+          failed++;
+          return performance.now() - t0;
+        }),
+      );
     }
   })();
   // The monitor's timer must be running before the parse starts, or a block at once goes
@@ -157,7 +162,9 @@ async function main(): Promise<void> {
   }
   if (!only || only === 'control') {
     const f = await measure(busyThread(1000), INLINE_PARSER);
-    console.log(`| control: a thread busy 1 s | 0 | - | ${f.parseMs.toFixed(0)} | ${f.probes}${f.failed ? ` (${f.failed} failed)` : ''} | ${f.probeP50Ms.toFixed(0)} | ${f.probeMaxMs.toFixed(0)} | ${f.loopP99Ms.toFixed(0)} / ${f.loopMaxMs.toFixed(0)} | - |`);
+    console.log(
+      `| control: a thread busy 1 s | 0 | - | ${f.parseMs.toFixed(0)} | ${f.probes}${f.failed ? ` (${f.failed} failed)` : ''} | ${f.probeP50Ms.toFixed(0)} | ${f.probeMaxMs.toFixed(0)} | ${f.loopP99Ms.toFixed(0)} / ${f.loopMaxMs.toFixed(0)} | - |`,
+    );
   }
   for (const [mode, make] of modes) {
     if (only && only !== mode) continue;

@@ -51,7 +51,14 @@ function declared(i: number): MarathonAppDefinition {
     mem: 512,
     env: { LOG_LEVEL: 'info', APP_NAME: name },
     labels: labelsOf(i, name),
-    ...(i % 5 === 0 ? { constraints: [['hostname', 'UNIQUE'], ['rack', 'GROUP_BY', '3']] } : {}),
+    ...(i % 5 === 0
+      ? {
+          constraints: [
+            ['hostname', 'UNIQUE'],
+            ['rack', 'GROUP_BY', '3'],
+          ],
+        }
+      : {}),
   };
   if (i % 10 < 7) {
     return {

@@ -17,7 +17,7 @@ export interface BenchPostgres {
 }
 
 export async function startBenchPostgres(): Promise<BenchPostgres> {
-  const external = process.env['TEST_DATABASE_URL'];
+  const external = process.env.TEST_DATABASE_URL;
   if (external) {
     const name = `maracker_bench_${process.pid}_${Date.now().toString(36)}`;
     await withClient(external, (c) => c.query(`CREATE DATABASE ${name}`));
@@ -36,10 +36,12 @@ export async function startBenchPostgres(): Promise<BenchPostgres> {
   }
   // Run as root, PostgreSQL runs as the postgres user: tempDir makes the folder 755.
   const dir = await tempDir('pg');
-  const server = await startEmbeddedPostgres({ dataDir: join(dir.path, 'data'), port: await freePort(), logger: silentLogger() }).catch(async (err: unknown) => {
-    await dir.remove();
-    throw err;
-  });
+  const server = await startEmbeddedPostgres({ dataDir: join(dir.path, 'data'), port: await freePort(), logger: silentLogger() }).catch(
+    async (err: unknown) => {
+      await dir.remove();
+      throw err;
+    },
+  );
   const stop = async (): Promise<void> => {
     await server.stop().catch(() => undefined);
     await dir.remove();

@@ -69,7 +69,7 @@ async function driftByHand(sandbox: Sandbox, apps: readonly FleetApp[]): Promise
 function restored(sandbox: Sandbox, drifted: Map<string, { kind: Drift; want: MarathonApp }>): boolean {
   for (const [id, { want }] of drifted) {
     const now = sandbox.app(id);
-    if (!now || now.instances !== want.instances || now.mem !== want.mem || now.labels?.['team'] !== want.labels?.['team']) return false;
+    if (!now || now.instances !== want.instances || now.mem !== want.mem || now.labels?.team !== want.labels?.team) return false;
     if ((now.tasksHealthy ?? 0) < (want.instances ?? 1)) return false;
   }
   return sandbox.deployments().length === 0;
@@ -86,8 +86,9 @@ function checkRepairWrites(sandbox: Sandbox, since: number, drifted: Map<string,
     const d = drifted.get(id);
     if (!d) problems.push(`unexpected write ${w.method} ${w.path}`);
     else if (w.status !== 200) problems.push(`${w.method} ${w.path} answered ${w.status}`);
-    else if (d.kind === 'scale' && JSON.stringify(Object.keys(w.body ?? {})) !== '["instances"]') problems.push(`${id}: expected a scale, got ${JSON.stringify(w.body).slice(0, 80)}`);
-    else if (d.kind !== 'scale' && w.query['partialUpdate']?.[0] !== 'false') problems.push(`${id}: expected a full update, got ${w.method} ${w.path}`);
+    else if (d.kind === 'scale' && JSON.stringify(Object.keys(w.body ?? {})) !== '["instances"]')
+      problems.push(`${id}: expected a scale, got ${JSON.stringify(w.body).slice(0, 80)}`);
+    else if (d.kind !== 'scale' && w.query.partialUpdate?.[0] !== 'false') problems.push(`${id}: expected a full update, got ${w.method} ${w.path}`);
   }
   for (const id of drifted.keys()) if ((seen.get(id) ?? 0) !== 1) problems.push(`${id}: ${seen.get(id) ?? 0} writes`);
   if (problems.length > 0 || writes.length !== drifted.size) {
@@ -134,7 +135,13 @@ export async function benchResync(): Promise<BenchRecord[]> {
     const startupWallMs = performance.now() - startedAt;
     const startup = await daemon.counters();
     const startWrites = appWriteRequests(sb);
-    if (startWrites.length > 0) throw new Error(`the daemon wrote at start over apps in sync: ${startWrites.slice(0, 5).map((w) => `${w.method} ${w.path}`).join(', ')}`);
+    if (startWrites.length > 0)
+      throw new Error(
+        `the daemon wrote at start over apps in sync: ${startWrites
+          .slice(0, 5)
+          .map((w) => `${w.method} ${w.path}`)
+          .join(', ')}`,
+      );
     const d = daemon;
 
     const probeIds = shuffled(apps.map((a) => a.id)).slice(0, 500);
@@ -153,7 +160,13 @@ export async function benchResync(): Promise<BenchRecord[]> {
 
       for (let i = 0; i < WARMUP_PASSES; i++) await d.pass(APPS);
       const warmWrites = appWriteRequests(sb);
-      if (warmWrites.length > 0) throw new Error(`writes during passes with nothing to do: ${warmWrites.slice(0, 5).map((w) => `${w.method} ${w.path}`).join(', ')}`);
+      if (warmWrites.length > 0)
+        throw new Error(
+          `writes during passes with nothing to do: ${warmWrites
+            .slice(0, 5)
+            .map((w) => `${w.method} ${w.path}`)
+            .join(', ')}`,
+        );
 
       const order = shuffled(apps);
       for (let p = 0; p <= MEASURED_PASSES; p++) {
@@ -177,7 +190,13 @@ export async function benchResync(): Promise<BenchRecord[]> {
       for (let i = 0; i < NOOP_PASSES; i++) noop.push(await d.pass(APPS));
       const noopWrites = appWriteRequests(sb, noopSince);
       noopWriteCount = noopWrites.length;
-      if (noopWrites.length > 0) throw new Error(`${noopWrites.length} writes during ${NOOP_PASSES} passes with nothing to do: ${noopWrites.slice(0, 5).map((w) => `${w.method} ${w.path}`).join(', ')}`);
+      if (noopWrites.length > 0)
+        throw new Error(
+          `${noopWrites.length} writes during ${NOOP_PASSES} passes with nothing to do: ${noopWrites
+            .slice(0, 5)
+            .map((w) => `${w.method} ${w.path}`)
+            .join(', ')}`,
+        );
     } finally {
       await prober.close();
     }
@@ -196,31 +215,127 @@ export async function benchResync(): Promise<BenchRecord[]> {
     const idleStatus = summarize(idle.status);
     const passApp = summarize(during.app);
     const passStatus = summarize(during.status);
-    const probeParams = (s: { n: number; max: number }, every: number): BenchRecord['params'] => ({ apps: APPS, samples: s.n, every_ms: every, max_ms: ms(s.max), prober: 'own process', status_mib: round1(idle.statusBytes / 1048576) });
+    const probeParams = (s: { n: number; max: number }, every: number): BenchRecord['params'] => ({
+      apps: APPS,
+      samples: s.n,
+      every_ms: every,
+      max_ms: ms(s.max),
+      prober: 'own process',
+      status_mib: round1(idle.statusBytes / 1048576),
+    });
     if (idle.errors.length + during.errors.length > 0) throw new Error(`status prober errors: ${[...idle.errors, ...during.errors].slice(0, 5).join('; ')}`);
     return [
       { name: 'startup.wall_ms', value: Math.round(startupWallMs), unit: 'ms', params: { ...base, what: 'spawn to first full sync done' } },
       { name: 'startup.cpu_ms', value: Math.round(startup.cpuMs), unit: 'ms', params: { ...base, what: 'daemon CPU until first full sync done' } },
       { name: 'startup.peak_rss_mib', value: startup.peakRssMiB, unit: 'MiB', params: { ...base, what: 'peak resident set until first full sync done' } },
-      { name: 'startup.writes', value: startWrites.length, unit: 'count', params: { ...base, what: 'writes over apps already in sync' }, goal: { op: '==', value: 0 } },
-      { name: 'resync.pass_cpu_ms', value: ms(median(passes.map((r) => r.cpuMs))), unit: 'ms', params: { ...pass, max_ms: ms(Math.max(...passes.map((r) => r.cpuMs))) } },
-      { name: 'resync.pass_wall_ms', value: Math.round(median(passes.map((r) => r.wallMs))), unit: 'ms', params: { ...pass, list_wall_ms: Math.round(median(passes.map((r) => r.listWallMs))), what: 'includes waiting for deployment slots (20) and the write rate (20/s)' } },
-      { name: 'resync.event_loop_block_max_ms', value: ms(median(passes.map((r) => r.loopDelayMaxMs))), unit: 'ms', params: { ...pass, what: "longest the daemon's event loop was blocked in a pass (median over passes)", p99_ms: ms(median(passes.map((r) => r.loopDelayP99Ms))) } },
-      { name: 'resync.peak_rss_mib', value: Math.max(...passes.map((r) => r.peakRssMiB)), unit: 'MiB', params: { ...pass, scope: passes[0]?.peakRssScope ?? 'pass', heap_used_mib: Math.max(...passes.map((r) => r.heapUsedMiB)), process_peak_mib: lifetime.peakRssMiB } },
-      { name: 'resync.writes', value: Math.max(...repairWrites), unit: 'count', params: { ...pass, every_pass: repairWrites.join(','), checked: 'one write per drifted app, none to others, none 2.5 s later' }, goal: { op: '==', value: DRIFTED } },
-      { name: 'resync.folder_rescan_cpu_ms', value: ms(median(rescan)), unit: 'ms', params: { files: APPS, runs: FOLDER_RESCANS, what: 'FolderSource.resync alone, nothing changed' } },
-      { name: 'noop.pass_cpu_ms', value: ms(median(noop.map((r) => r.cpuMs))), unit: 'ms', params: { ...base, passes: NOOP_PASSES, max_ms: ms(Math.max(...noop.map((r) => r.cpuMs))), wall_p50_ms: Math.round(median(noop.map((r) => r.wallMs))), event_loop_block_max_ms: ms(median(noop.map((r) => r.loopDelayMaxMs))) } },
+      {
+        name: 'startup.writes',
+        value: startWrites.length,
+        unit: 'count',
+        params: { ...base, what: 'writes over apps already in sync' },
+        goal: { op: '==', value: 0 },
+      },
+      {
+        name: 'resync.pass_cpu_ms',
+        value: ms(median(passes.map((r) => r.cpuMs))),
+        unit: 'ms',
+        params: { ...pass, max_ms: ms(Math.max(...passes.map((r) => r.cpuMs))) },
+      },
+      {
+        name: 'resync.pass_wall_ms',
+        value: Math.round(median(passes.map((r) => r.wallMs))),
+        unit: 'ms',
+        params: {
+          ...pass,
+          list_wall_ms: Math.round(median(passes.map((r) => r.listWallMs))),
+          what: 'includes waiting for deployment slots (20) and the write rate (20/s)',
+        },
+      },
+      {
+        name: 'resync.event_loop_block_max_ms',
+        value: ms(median(passes.map((r) => r.loopDelayMaxMs))),
+        unit: 'ms',
+        params: {
+          ...pass,
+          what: "longest the daemon's event loop was blocked in a pass (median over passes)",
+          p99_ms: ms(median(passes.map((r) => r.loopDelayP99Ms))),
+        },
+      },
+      {
+        name: 'resync.peak_rss_mib',
+        value: Math.max(...passes.map((r) => r.peakRssMiB)),
+        unit: 'MiB',
+        params: {
+          ...pass,
+          scope: passes[0]?.peakRssScope ?? 'pass',
+          heap_used_mib: Math.max(...passes.map((r) => r.heapUsedMiB)),
+          process_peak_mib: lifetime.peakRssMiB,
+        },
+      },
+      {
+        name: 'resync.writes',
+        value: Math.max(...repairWrites),
+        unit: 'count',
+        params: { ...pass, every_pass: repairWrites.join(','), checked: 'one write per drifted app, none to others, none 2.5 s later' },
+        goal: { op: '==', value: DRIFTED },
+      },
+      {
+        name: 'resync.folder_rescan_cpu_ms',
+        value: ms(median(rescan)),
+        unit: 'ms',
+        params: { files: APPS, runs: FOLDER_RESCANS, what: 'FolderSource.resync alone, nothing changed' },
+      },
+      {
+        name: 'noop.pass_cpu_ms',
+        value: ms(median(noop.map((r) => r.cpuMs))),
+        unit: 'ms',
+        params: {
+          ...base,
+          passes: NOOP_PASSES,
+          max_ms: ms(Math.max(...noop.map((r) => r.cpuMs))),
+          wall_p50_ms: Math.round(median(noop.map((r) => r.wallMs))),
+          event_loop_block_max_ms: ms(median(noop.map((r) => r.loopDelayMaxMs))),
+        },
+      },
       {
         name: 'noop.peak_rss_mib',
         value: Math.max(...noop.map((r) => r.peakRssMiB)),
         unit: 'MiB',
-        params: { ...base, passes: NOOP_PASSES, rss_after_first_mib: noop[0]?.rssMiB ?? -1, rss_after_last_mib: noop.at(-1)?.rssMiB ?? -1, heap_after_first_mib: noop[0]?.heapUsedMiB ?? -1, heap_after_last_mib: noop.at(-1)?.heapUsedMiB ?? -1 },
+        params: {
+          ...base,
+          passes: NOOP_PASSES,
+          rss_after_first_mib: noop[0]?.rssMiB ?? -1,
+          rss_after_last_mib: noop.at(-1)?.rssMiB ?? -1,
+          heap_after_first_mib: noop[0]?.heapUsedMiB ?? -1,
+          heap_after_last_mib: noop.at(-1)?.heapUsedMiB ?? -1,
+        },
       },
       { name: 'noop.writes', value: noopWriteCount, unit: 'count', params: { ...base, passes: NOOP_PASSES }, goal: { op: '==', value: 0 } },
       { name: 'status.app.idle.p99', value: ms(idleApp.p99), unit: 'ms', params: { ...probeParams(idleApp, PROBE.appEveryMs), p50_ms: ms(idleApp.p50) } },
-      { name: 'status.app.pass.p99', value: ms(passApp.p99), unit: 'ms', params: { ...probeParams(passApp, PROBE.appEveryMs), p50_ms: ms(passApp.p50), drifted: DRIFTED } },
-      { name: 'status.all.idle.p99', value: ms(idleStatus.p99), unit: 'ms', params: { ...probeParams(idleStatus, PROBE.statusEveryMs), p50_ms: ms(idleStatus.p50) } },
-      { name: 'status.all.pass.p99', value: ms(passStatus.p99), unit: 'ms', params: { ...probeParams(passStatus, PROBE.statusEveryMs), p50_ms: ms(passStatus.p50), drifted: DRIFTED, pass_cpu_ms: ms(duringPass.cpuMs), pass_wall_ms: Math.round(duringPass.wallMs) } },
+      {
+        name: 'status.app.pass.p99',
+        value: ms(passApp.p99),
+        unit: 'ms',
+        params: { ...probeParams(passApp, PROBE.appEveryMs), p50_ms: ms(passApp.p50), drifted: DRIFTED },
+      },
+      {
+        name: 'status.all.idle.p99',
+        value: ms(idleStatus.p99),
+        unit: 'ms',
+        params: { ...probeParams(idleStatus, PROBE.statusEveryMs), p50_ms: ms(idleStatus.p50) },
+      },
+      {
+        name: 'status.all.pass.p99',
+        value: ms(passStatus.p99),
+        unit: 'ms',
+        params: {
+          ...probeParams(passStatus, PROBE.statusEveryMs),
+          p50_ms: ms(passStatus.p50),
+          drifted: DRIFTED,
+          pass_cpu_ms: ms(duringPass.cpuMs),
+          pass_wall_ms: Math.round(duringPass.wallMs),
+        },
+      },
     ];
   } finally {
     await daemon?.stop();

@@ -33,7 +33,11 @@ function definition(i: number): MarathonAppDefinition {
   if (i % 10 < 7) {
     return {
       ...common,
-      container: { type: 'DOCKER', docker: { image: `registry.example.org/${name}:1.${i % 7}` }, portMappings: [{ containerPort: 8080, hostPort: 0, name: 'http' }] },
+      container: {
+        type: 'DOCKER',
+        docker: { image: `registry.example.org/${name}:1.${i % 7}` },
+        portMappings: [{ containerPort: 8080, hostPort: 0, name: 'http' }],
+      },
       networks: [{ mode: 'container/bridge' }],
       healthChecks: [{ protocol: 'MESOS_HTTP', path: '/health', portIndex: 0 }],
     };
@@ -91,7 +95,8 @@ export async function benchSandbox(): Promise<BenchRecord[]> {
     const cold = await get(agent, `${sandbox.url}/v2/apps`);
     // an unchanged sandbox answers from its cached bytes; after a write only the changed app
     // is serialised again, so the second scenario shows the cost of the concatenation
-    const scaleOne = (run: number): Promise<void> => put(agent, `${sandbox.url}/v2/apps/mip/group-1/app-00001?force=true`, JSON.stringify({ instances: 1 + (run % 2) }));
+    const scaleOne = (run: number): Promise<void> =>
+      put(agent, `${sandbox.url}/v2/apps/mip/group-1/app-00001?force=true`, JSON.stringify({ instances: 1 + (run % 2) }));
     const scenarios: Array<[string, string, number | undefined, ((run: number) => Promise<void>) | undefined]> = [
       ['sandbox.list_apps.p50', '/v2/apps', 100, undefined],
       ['sandbox.list_apps_after_write.p50', '/v2/apps', 100, scaleOne],
@@ -100,7 +105,12 @@ export async function benchSandbox(): Promise<BenchRecord[]> {
       ['sandbox.list_apps_tasks_counts_after_write.p50', '/v2/apps?embed=apps.tasks&embed=apps.counts', undefined, scaleOne],
     ];
     const records: BenchRecord[] = [
-      { name: 'sandbox.list_apps_cold', value: Math.round(cold.ms * 10) / 10, unit: 'ms', params: { apps: APPS, runs: 1, response_mib: Math.round((cold.bytes / 1048576) * 10) / 10 } },
+      {
+        name: 'sandbox.list_apps_cold',
+        value: Math.round(cold.ms * 10) / 10,
+        unit: 'ms',
+        params: { apps: APPS, runs: 1, response_mib: Math.round((cold.bytes / 1048576) * 10) / 10 },
+      },
     ];
     for (const [name, path, goal, before] of scenarios) {
       const r = await measure(agent, `${sandbox.url}${path}`, before);
@@ -121,6 +131,8 @@ export async function benchSandbox(): Promise<BenchRecord[]> {
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   for (const r of await benchSandbox()) {
-    console.log(`${r.name.padEnd(40)} ${String(r.value).padStart(8)} ${r.unit}  ${JSON.stringify(r.params)}${r.goal ? `  goal ${r.goal.op} ${r.goal.value}` : ''}`);
+    console.log(
+      `${r.name.padEnd(40)} ${String(r.value).padStart(8)} ${r.unit}  ${JSON.stringify(r.params)}${r.goal ? `  goal ${r.goal.op} ${r.goal.value}` : ''}`,
+    );
   }
 }

@@ -70,8 +70,21 @@ process.on('message', (req: ProberRequest) => {
     const samples: ProbeSamples = { app: [], status: [], errors: [], statusBytes: 0 };
     let on = true;
     const loops = Promise.all([
-      loop(() => `${base}/status/apps${ids[Math.floor(Math.random() * ids.length)]}`, req.appEveryMs, samples.app, samples.errors, () => on),
-      loop(() => `${base}/status`, req.statusEveryMs, samples.status, samples.errors, () => on, (n) => (samples.statusBytes = n)),
+      loop(
+        () => `${base}/status/apps${ids[Math.floor(Math.random() * ids.length)]}`,
+        req.appEveryMs,
+        samples.app,
+        samples.errors,
+        () => on,
+      ),
+      loop(
+        () => `${base}/status`,
+        req.statusEveryMs,
+        samples.status,
+        samples.errors,
+        () => on,
+        (n) => (samples.statusBytes = n),
+      ),
     ]);
     active = {
       stop: async () => {

@@ -121,7 +121,9 @@ export async function benchVersusScript(): Promise<BenchRecord[]> {
     }
     // Late writes of the last change would show up here.
     await sleep(2_500);
-    const mWrites = m.map((run, r) => appWriteRequests(sb, run.since).filter((e) => r + 1 >= m.length || e.seq <= (m[r + 1] as { since: number }).since).length);
+    const mWrites = m.map(
+      (run, r) => appWriteRequests(sb, run.since).filter((e) => r + 1 >= m.length || e.seq <= (m[r + 1] as { since: number }).since).length,
+    );
     if (mWrites.some((n) => n !== 1)) throw new Error(`versus: maracker wrote ${mWrites.join(', ')} times for one change each`);
     await d.stop();
     daemon = undefined;
@@ -144,8 +146,12 @@ export async function benchVersusScript(): Promise<BenchRecord[]> {
       await until(() => converged(sb, target.id, want), 'the script to converge', 120_000, 10);
       const convergeMs = performance.now() - s0;
       const ran = await script;
-      const restarted = sb.apps().filter((a) => a.version !== versionsBefore.get(a.id)).map((a) => a.id);
-      if (restarted.length !== 1 || restarted[0] !== target.id) throw new Error(`versus: the script changed the version of ${restarted.length} apps: ${restarted.slice(0, 5).join(', ')}`);
+      const restarted = sb
+        .apps()
+        .filter((a) => a.version !== versionsBefore.get(a.id))
+        .map((a) => a.id);
+      if (restarted.length !== 1 || restarted[0] !== target.id)
+        throw new Error(`versus: the script changed the version of ${restarted.length} apps: ${restarted.slice(0, 5).join(', ')}`);
       s.push({ convergeMs, doneMs, writes: appWriteRequests(sb, since).length, deployments: ran.deployments, restarted: restarted.length - 1 });
     }
 
@@ -166,9 +172,29 @@ export async function benchVersusScript(): Promise<BenchRecord[]> {
       { name: 'versus.maracker.writes', value: mWrite, unit: 'count', params: { ...params, every_run: mWrites.join(',') } },
       { name: 'versus.script.writes', value: sWrite, unit: 'count', params: { ...scriptParams, every_run: s.map((x) => x.writes).join(',') } },
       { name: 'versus.writes_ratio', value: round1(sWrite / mWrite), unit: 'ratio', params: { ...params, what: 'script writes / maracker writes' } },
-      { name: 'versus.maracker.converge_ms', value: Math.round(mConverge), unit: 'ms', params: { ...params, from: 'file saved', every_run: m.map((x) => Math.round(x.convergeMs)).join(','), status_synced_healthy_ms: Math.round(median(m.map((x) => x.statusMs))) } },
-      { name: 'versus.script.converge_ms', value: Math.round(sConverge), unit: 'ms', params: { ...scriptParams, from: 'script started', every_run: s.map((x) => Math.round(x.convergeMs)).join(',') } },
-      { name: 'versus.converge_ratio', value: Math.round((sConverge / mConverge) * 100) / 100, unit: 'ratio', params: { ...params, what: 'script / maracker, medians of time to converge' } },
+      {
+        name: 'versus.maracker.converge_ms',
+        value: Math.round(mConverge),
+        unit: 'ms',
+        params: {
+          ...params,
+          from: 'file saved',
+          every_run: m.map((x) => Math.round(x.convergeMs)).join(','),
+          status_synced_healthy_ms: Math.round(median(m.map((x) => x.statusMs))),
+        },
+      },
+      {
+        name: 'versus.script.converge_ms',
+        value: Math.round(sConverge),
+        unit: 'ms',
+        params: { ...scriptParams, from: 'script started', every_run: s.map((x) => Math.round(x.convergeMs)).join(',') },
+      },
+      {
+        name: 'versus.converge_ratio',
+        value: Math.round((sConverge / mConverge) * 100) / 100,
+        unit: 'ratio',
+        params: { ...params, what: 'script / maracker, medians of time to converge' },
+      },
     ];
   } finally {
     await daemon?.stop();

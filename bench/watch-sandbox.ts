@@ -26,8 +26,8 @@ export class SandboxWatch {
     this.#unsubscribe = sandbox.onEvent((e) => {
       switch (e.eventType) {
         case 'api_post_event': {
-          const def = e['appDefinition'] as { id?: string } | undefined;
-          const a: Arrival = { appId: String(def?.id ?? ''), uri: String(e['uri'] ?? ''), at: performance.now() };
+          const def = e.appDefinition as { id?: string } | undefined;
+          const a: Arrival = { appId: String(def?.id ?? ''), uri: String(e.uri ?? ''), at: performance.now() };
           this.arrivals.push(a);
           const waiting = this.#waiters.get(a.appId);
           if (waiting) {
@@ -37,7 +37,7 @@ export class SandboxWatch {
           return;
         }
         case 'deployment_info': {
-          const plan = e['plan'] as { id?: string } | undefined;
+          const plan = e.plan as { id?: string } | undefined;
           if (plan?.id) {
             this.#running.add(plan.id);
             this.#peak = Math.max(this.#peak, this.#running.size);
@@ -46,7 +46,7 @@ export class SandboxWatch {
         }
         case 'deployment_success':
         case 'deployment_failed': {
-          const id = (e['id'] as string | undefined) ?? (e['plan'] as { id?: string } | undefined)?.id;
+          const id = (e.id as string | undefined) ?? (e.plan as { id?: string } | undefined)?.id;
           if (id) this.#running.delete(id);
           return;
         }

@@ -77,7 +77,11 @@ export async function startDaemon(config: DaemonConfig, extras: DaemonExtras = {
   const scrubber = createScrubber(configSecrets(config));
   const logger = extras.logger ?? createLogger({ level: config.logLevel, format: config.logFormat, scrubber });
   const status = new StatusStore({ instance: config.instance, marathonUrl: config.marathon.url, role: extras.role ?? 'standalone', scrubber });
-  const metrics = createDaemonMetrics({ store: status, processMetrics: true, onProbeError: (metric, err) => logger.debug({ metric, err }, 'metric probe failed') });
+  const metrics = createDaemonMetrics({
+    store: status,
+    processMetrics: true,
+    onProbeError: (metric, err) => logger.debug({ metric, err }, 'metric probe failed'),
+  });
 
   let controller: Controller | undefined;
   const statusServer = await startStatusServer({
@@ -90,12 +94,17 @@ export async function startDaemon(config: DaemonConfig, extras: DaemonExtras = {
     limits: config.statusLimits,
     approvePrune: (request) => {
       // Approvals live in the memory of the daemon that deletes: the leader.
-      if (status.role === 'follower') throw new MarackerError('MRK_NOT_LEADER', 'this daemon is a follower: approve on the leader (see role in GET /status of each daemon)');
+      if (status.role === 'follower')
+        throw new MarackerError('MRK_NOT_LEADER', 'this daemon is a follower: approve on the leader (see role in GET /status of each daemon)');
       return controller?.approvePrune(request) ?? { approved: [], episode: null, message: 'the daemon is still starting' };
     },
     logger: logger.child({ component: 'status' }),
     readyCheck: () =>
-      status.stopping ? { ready: false, message: 'shutting down' } : controller?.began ? { ready: true } : { ready: false, message: 'waiting for sources and Marathon' },
+      status.stopping
+        ? { ready: false, message: 'shutting down' }
+        : controller?.began
+          ? { ready: true }
+          : { ready: false, message: 'waiting for sources and Marathon' },
   });
 
   const marathon = new MarathonClient({

@@ -79,7 +79,6 @@ export interface DatabaseWiring {
   readonly statusWriter: () => StatusWriter | undefined;
 }
 
-
 export async function startDatabase(databaseUrl: string, o: DatabaseOptions): Promise<DatabaseWiring> {
   const log = o.logger.child({ component: 'database' });
   const timers = o.timers ?? systemTimers;
@@ -136,7 +135,11 @@ export async function startDatabase(databaseUrl: string, o: DatabaseOptions): Pr
       } catch (err) {
         const delay = backoffDelay(failures, o.migrationBackoff ?? BACKOFF.databaseSetup, random);
         // Nothing is listed or written until the name is known: say why, once.
-        if (failures === 1) log.error({ err: errorMessage(err), retryInMs: delay }, 'cannot read the installation name from the database yet; nothing is reconciled until it can be read');
+        if (failures === 1)
+          log.error(
+            { err: errorMessage(err), retryInMs: delay },
+            'cannot read the installation name from the database yet; nothing is reconciled until it can be read',
+          );
         await new Promise<void>((resolve) => {
           wake = resolve;
           retryTimer = timers.setTimeout(resolve, delay);
@@ -147,7 +150,14 @@ export async function startDatabase(databaseUrl: string, o: DatabaseOptions): Pr
   })();
 
   const election = new LeaderElection({ url: databaseUrl, instance: o.instance, logger: o.logger, timers, ...o.leader });
-  const registry = new DaemonRegistry({ pool, instance: o.instance, role, logger: log, timers, ...(o.heartbeatMs !== undefined ? { heartbeatMs: o.heartbeatMs } : {}) });
+  const registry = new DaemonRegistry({
+    pool,
+    instance: o.instance,
+    role,
+    logger: log,
+    timers,
+    ...(o.heartbeatMs !== undefined ? { heartbeatMs: o.heartbeatMs } : {}),
+  });
   let writer: StatusWriter | undefined;
   let handles: DaemonHandles | undefined;
 
@@ -183,7 +193,17 @@ export async function startDatabase(databaseUrl: string, o: DatabaseOptions): Pr
       if (handles) throw new TypeError('attach() was already called');
       handles = daemon;
       daemon.status.setRole(role);
-      writer = new StatusWriter({ pool, status: daemon.status, instance: o.instance, logger: o.logger, canWrite: () => election.canWrite(), writing: election.isLeader, timers, random, ...o.statusWriter });
+      writer = new StatusWriter({
+        pool,
+        status: daemon.status,
+        instance: o.instance,
+        logger: o.logger,
+        canWrite: () => election.canWrite(),
+        writing: election.isLeader,
+        timers,
+        random,
+        ...o.statusWriter,
+      });
       writer.start();
     },
     async onStop() {

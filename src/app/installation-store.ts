@@ -12,7 +12,9 @@ export async function readInstallationName(db: pg.Pool | pg.ClientBase): Promise
   const r = await db.query<{ name: string }>(`SELECT name FROM ${SCHEMA}.installation`);
   const name = r.rows[0]?.name;
   if (name === undefined) {
-    throw new InstallationRowError(`${SCHEMA}.installation is empty: insert the name this installation's apps carry (maracker.managed-by=maracker.<name>), or start with --installation <name>`);
+    throw new InstallationRowError(
+      `${SCHEMA}.installation is empty: insert the name this installation's apps carry (maracker.managed-by=maracker.<name>), or start with --installation <name>`,
+    );
   }
   const problem = installationProblem(name);
   if (problem) throw new InstallationRowError(`${SCHEMA}.installation: ${problem}`);

@@ -16,12 +16,21 @@ export async function launchDaemon(config: DaemonConfig, extras: Pick<DaemonExtr
   if (config.databaseUrl === null) return startDaemon(config, { ...extras, logger, parser, onStop: () => parser.stop() });
   // Never blocks on the database: when it is down the source is Unknown and this daemon a
   // follower until it can hold the leader lock.
-  const db = await startDatabase(config.databaseUrl, { logger, instance: config.instance, translate: { traefik: config.traefik }, limits: config.limits, parser });
+  const db = await startDatabase(config.databaseUrl, {
+    logger,
+    instance: config.instance,
+    translate: { traefik: config.traefik },
+    limits: config.limits,
+    parser,
+  });
   void db.installation.then((stored) => {
     // Every daemon sharing a database must be the same installation, or a failover makes the
     // apps of one look like another's (Conflict, nothing written).
     if (stored && config.installation !== null && stored.name !== config.installation) {
-      logger.warn({ installation: config.installation, stored: stored.name }, `--installation ${config.installation} differs from the installation stored in the database (${stored.name}): give every daemon sharing this database the same --installation`);
+      logger.warn(
+        { installation: config.installation, stored: stored.name },
+        `--installation ${config.installation} differs from the installation stored in the database (${stored.name}): give every daemon sharing this database the same --installation`,
+      );
     }
   });
   const daemon = await startDaemon(config, {

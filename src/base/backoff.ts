@@ -60,7 +60,7 @@ export function checkBackoffOptions(o: BackoffOptions): BackoffOptions {
 export function backoffDelay(failures: number, o: BackoffOptions, random: () => number): number {
   const exp = Math.max(0, failures - 1);
   // Math.pow overflows to Infinity long after the cap; min() keeps it finite.
-  const nominal = Math.min(o.maxMs, o.baseMs * Math.pow(o.factor, exp));
+  const nominal = Math.min(o.maxMs, o.baseMs * o.factor ** exp);
   return Math.round(nominal * (1 - o.jitter + o.jitter * clamp01(random())));
 }
 

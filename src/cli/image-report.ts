@@ -36,14 +36,17 @@ function derivedRows(d: DerivedMetadata): Array<[string, string, string]> {
 
 /** `maracker image inspect` as text. */
 export function renderInspectText(image: ImageInspection, metadata: ImageMetadataResult): string {
-  const lines = table([
-    ['Image', image.reference],
-    ['Digest', image.digest],
-    ...(image.manifestDigest === image.digest ? [] : [['Manifest', `${image.manifestDigest} (for ${formatPlatform(image.platform)})`] as [string, string]]),
-    ['Platform', formatPlatform(image.platform)],
-    ['Config', image.configDigest],
-    ...(image.created === undefined ? [] : [['Created', image.created] as [string, string]]),
-  ], '');
+  const lines = table(
+    [
+      ['Image', image.reference],
+      ['Digest', image.digest],
+      ...(image.manifestDigest === image.digest ? [] : [['Manifest', `${image.manifestDigest} (for ${formatPlatform(image.platform)})`] as [string, string]]),
+      ['Platform', formatPlatform(image.platform)],
+      ['Config', image.configDigest],
+      ...(image.created === undefined ? [] : [['Created', image.created] as [string, string]]),
+    ],
+    '',
+  );
   const labels = Object.keys(image.labels).sort();
   lines.push('', `Labels (${labels.length})`);
   if (labels.length === 0) lines.push('  none');
@@ -57,7 +60,7 @@ export function renderInspectText(image: ImageInspection, metadata: ImageMetadat
   lines.push('', `Problems (${metadata.problems.length})`);
   if (metadata.problems.length === 0) lines.push('  none: the image follows the format (docs/image-metadata.md)');
   else lines.push(...metadata.problems.map((p) => `  ${problemLine(p)}`));
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }
 
 export function inspectJson(image: ImageInspection, metadata: ImageMetadataResult): unknown {
@@ -108,5 +111,5 @@ export function renderCheckText(results: readonly CheckResult[]): { stdout: stri
   }
   const s = summarise(results);
   out.push(`${plural(s.total, 'image')}: ${s.follow} follow the format, ${s.notFollow} do not, ${s.unreadable} cannot be read`);
-  return { stdout: out.join('\n') + '\n', stderr: err.length === 0 ? '' : err.join('\n') + '\n' };
+  return { stdout: `${out.join('\n')}\n`, stderr: err.length === 0 ? '' : `${err.join('\n')}\n` };
 }

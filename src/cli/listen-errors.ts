@@ -36,7 +36,8 @@ export async function explainListenFailure(err: unknown, flag: string, host: str
   const code = listenCode(err);
   if (code === undefined) return undefined;
   const where = `${host.includes(':') ? `[${host}]` : host}:${port}`;
-  if (code === 'EADDRNOTAVAIL') return new MarackerError('MRK_CLI_LISTEN', `${where} is not an address of this machine (${flag}); e.g. ${flag} 127.0.0.1:${port}`, { cause: err });
+  if (code === 'EADDRNOTAVAIL')
+    return new MarackerError('MRK_CLI_LISTEN', `${where} is not an address of this machine (${flag}); e.g. ${flag} 127.0.0.1:${port}`, { cause: err });
   const free = await freePortOn(host);
   const alternative = free > 0 ? `, e.g. ${flag} ${flag.endsWith('-port') ? free : `${host}:${free}`} (free now)` : '';
   const what = code === 'EACCES' ? `${where} needs privileges to listen on (a port below 1024)` : `${where} is already in use`;

@@ -35,7 +35,7 @@ export function renderCommandHelp(cmd: Command): string {
   if (cmd.exitCodes && cmd.exitCodes.length > 0) {
     parts.push('', 'Exit codes:', ...cmd.exitCodes.map(([c, t]) => `  ${c}  ${t}`));
   }
-  return parts.join('\n') + '\n';
+  return `${parts.join('\n')}\n`;
 }
 
 async function renderGlobalHelp(): Promise<string> {

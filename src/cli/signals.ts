@@ -5,7 +5,10 @@ export function untilSignal(onSecond: () => void = () => process.exit(130)): Pro
   return new Promise((resolve) => {
     let received = false;
     const handler = (signal: NodeJS.Signals): void => {
-      if (received) return onSecond();
+      if (received) {
+        onSecond();
+        return;
+      }
       received = true;
       resolve(signal);
     };

@@ -41,7 +41,7 @@ export function osUser(env: Env): string | undefined {
     return userInfo().username;
   } catch {
     // No passwd entry (a container running as an arbitrary uid).
-    return env['USER'] || undefined;
+    return env.USER || undefined;
   }
 }
 
@@ -79,7 +79,7 @@ export class StatusApi {
       return { ok: false, message: `${this.address} answered ${res.status} with something that is not maracker's status API` };
     }
     if (res.status >= 400) {
-      const e = body['error'] as { message?: string } | undefined;
+      const e = body.error as { message?: string } | undefined;
       return { ok: false, message: `${this.address} answered ${res.status}: ${e?.message ?? JSON.stringify(body)}` };
     }
     return { ok: true, status: res.status, body };

@@ -21,7 +21,6 @@ import { DEFAULT_TRAEFIK_GRAMMAR, TRAEFIK_GRAMMARS, type TraefikGrammar } from '
 import { LOG_FORMATS, type LogFormat } from '../base/log.js';
 import { DEFAULT_DEPLOYMENT_TIMEOUT_MS } from '../reconcile/deployment-gate.js';
 
-
 export interface DaemonConfig {
   marathon: {
     url: string;
@@ -76,33 +75,121 @@ export const MARATHON_OPTIONS: readonly OptionSpec[] = [
   { name: 'marathon-user', type: 'string', env: 'MARACKER_MARATHON_USER', description: 'HTTP basic user for Marathon' },
   { name: 'marathon-password', type: 'string', env: 'MARACKER_MARATHON_PASSWORD', secret: true, description: 'HTTP basic password for Marathon' },
   { name: 'marathon-token', type: 'string', env: 'MARACKER_MARATHON_TOKEN', secret: true, description: 'DC/OS token (sent as Authorization: token=...)' },
-  { name: 'marathon-ca', type: 'string', env: 'MARACKER_MARATHON_CA', description: 'PEM file of the CA that signed Marathon\'s certificate' },
-  { name: 'marathon-insecure-tls', type: 'boolean', env: 'MARACKER_MARATHON_INSECURE_TLS', default: false, description: 'Skip TLS certificate verification (explicit opt-in)' },
-  { name: 'marathon-timeout', type: 'number', env: 'MARACKER_MARATHON_TIMEOUT_MS', default: MARATHON_DEFAULTS.timeoutMs, min: 1, description: 'Timeout of each Marathon request, ms' },
+  { name: 'marathon-ca', type: 'string', env: 'MARACKER_MARATHON_CA', description: "PEM file of the CA that signed Marathon's certificate" },
+  {
+    name: 'marathon-insecure-tls',
+    type: 'boolean',
+    env: 'MARACKER_MARATHON_INSECURE_TLS',
+    default: false,
+    description: 'Skip TLS certificate verification (explicit opt-in)',
+  },
+  {
+    name: 'marathon-timeout',
+    type: 'number',
+    env: 'MARACKER_MARATHON_TIMEOUT_MS',
+    default: MARATHON_DEFAULTS.timeoutMs,
+    min: 1,
+    description: 'Timeout of each Marathon request, ms',
+  },
 ];
 
 /** Limits on manifest files: the daemon, `validate` and `plan` read files alike. */
 export const FILE_LIMIT_OPTIONS: readonly OptionSpec[] = [
-  { name: LIMIT_FLAGS.maxFileBytes, type: 'number', env: 'MARACKER_MAX_FILE_BYTES', default: DEFAULT_INPUT_LIMITS.maxFileBytes, min: 1, description: 'Largest manifest file read, bytes' },
-  { name: LIMIT_FLAGS.maxFileDocuments, type: 'number', env: 'MARACKER_MAX_FILE_DOCUMENTS', default: DEFAULT_INPUT_LIMITS.maxFileDocuments, min: 1, description: 'YAML documents per manifest file' },
-  { name: LIMIT_FLAGS.maxYamlAliases, type: 'number', env: 'MARACKER_MAX_YAML_ALIASES', default: DEFAULT_INPUT_LIMITS.maxYamlAliases, min: 0, description: 'YAML aliases (*name) per document' },
-  { name: LIMIT_FLAGS.maxYamlDepth, type: 'number', env: 'MARACKER_MAX_YAML_DEPTH', default: DEFAULT_INPUT_LIMITS.maxYamlDepth, min: 1, description: 'Nesting depth of a YAML document (mappings and lists, aliases followed)' },
-  { name: LIMIT_FLAGS.maxYamlNodes, type: 'number', env: 'MARACKER_MAX_YAML_NODES', default: DEFAULT_INPUT_LIMITS.maxYamlNodes, min: 1, description: 'Mapping entries and list items per YAML document, aliases expanded' },
+  {
+    name: LIMIT_FLAGS.maxFileBytes,
+    type: 'number',
+    env: 'MARACKER_MAX_FILE_BYTES',
+    default: DEFAULT_INPUT_LIMITS.maxFileBytes,
+    min: 1,
+    description: 'Largest manifest file read, bytes',
+  },
+  {
+    name: LIMIT_FLAGS.maxFileDocuments,
+    type: 'number',
+    env: 'MARACKER_MAX_FILE_DOCUMENTS',
+    default: DEFAULT_INPUT_LIMITS.maxFileDocuments,
+    min: 1,
+    description: 'YAML documents per manifest file',
+  },
+  {
+    name: LIMIT_FLAGS.maxYamlAliases,
+    type: 'number',
+    env: 'MARACKER_MAX_YAML_ALIASES',
+    default: DEFAULT_INPUT_LIMITS.maxYamlAliases,
+    min: 0,
+    description: 'YAML aliases (*name) per document',
+  },
+  {
+    name: LIMIT_FLAGS.maxYamlDepth,
+    type: 'number',
+    env: 'MARACKER_MAX_YAML_DEPTH',
+    default: DEFAULT_INPUT_LIMITS.maxYamlDepth,
+    min: 1,
+    description: 'Nesting depth of a YAML document (mappings and lists, aliases followed)',
+  },
+  {
+    name: LIMIT_FLAGS.maxYamlNodes,
+    type: 'number',
+    env: 'MARACKER_MAX_YAML_NODES',
+    default: DEFAULT_INPUT_LIMITS.maxYamlNodes,
+    min: 1,
+    description: 'Mapping entries and list items per YAML document, aliases expanded',
+  },
 ];
 
 /** Limits on rows of maracker.apps. */
 export const ROW_LIMIT_OPTIONS: readonly OptionSpec[] = [
-  { name: LIMIT_FLAGS.maxRowBytes, type: 'number', env: 'MARACKER_MAX_ROW_BYTES', default: DEFAULT_INPUT_LIMITS.maxRowBytes, min: 1, description: "Largest database row read: its spec and labels as JSON text, bytes" },
-  { name: LIMIT_FLAGS.maxRowDepth, type: 'number', env: 'MARACKER_MAX_ROW_DEPTH', default: DEFAULT_INPUT_LIMITS.maxRowDepth, min: 1, description: "Nesting depth of a row's spec or labels" },
+  {
+    name: LIMIT_FLAGS.maxRowBytes,
+    type: 'number',
+    env: 'MARACKER_MAX_ROW_BYTES',
+    default: DEFAULT_INPUT_LIMITS.maxRowBytes,
+    min: 1,
+    description: 'Largest database row read: its spec and labels as JSON text, bytes',
+  },
+  {
+    name: LIMIT_FLAGS.maxRowDepth,
+    type: 'number',
+    env: 'MARACKER_MAX_ROW_DEPTH',
+    default: DEFAULT_INPUT_LIMITS.maxRowDepth,
+    min: 1,
+    description: "Nesting depth of a row's spec or labels",
+  },
 ];
 
 export const DAEMON_OPTIONS: readonly OptionSpec[] = [
   ...MARATHON_OPTIONS,
-  { name: 'manifests', type: 'string', env: 'MARACKER_MANIFESTS', default: './manifests', description: 'Folder of YAML manifests ("none" disables the folder source)' },
-  { name: 'settle-ms', type: 'number', env: 'MARACKER_SETTLE_MS', default: DEFAULT_SETTLE_MS, min: 0, description: 'A manifest rewritten in place is applied once left alone this long, ms (atomic saves apply at once)' },
-  { name: 'database-url', type: 'string', env: 'MARACKER_DATABASE_URL', envAliases: ['DATABASE_URL'], secret: true, description: 'PostgreSQL URL of the apps table (enables the database source)' },
+  {
+    name: 'manifests',
+    type: 'string',
+    env: 'MARACKER_MANIFESTS',
+    default: './manifests',
+    description: 'Folder of YAML manifests ("none" disables the folder source)',
+  },
+  {
+    name: 'settle-ms',
+    type: 'number',
+    env: 'MARACKER_SETTLE_MS',
+    default: DEFAULT_SETTLE_MS,
+    min: 0,
+    description: 'A manifest rewritten in place is applied once left alone this long, ms (atomic saves apply at once)',
+  },
+  {
+    name: 'database-url',
+    type: 'string',
+    env: 'MARACKER_DATABASE_URL',
+    envAliases: ['DATABASE_URL'],
+    secret: true,
+    description: 'PostgreSQL URL of the apps table (enables the database source)',
+  },
   { name: 'listen', type: 'string', env: 'MARACKER_LISTEN', default: '127.0.0.1:8090', description: 'Status server address, HOST:PORT' },
-  { name: 'status-token', type: 'string', env: 'MARACKER_STATUS_TOKEN', secret: true, description: 'Bearer token required by the status server (all but /healthz)' },
+  {
+    name: 'status-token',
+    type: 'string',
+    env: 'MARACKER_STATUS_TOKEN',
+    secret: true,
+    description: 'Bearer token required by the status server (all but /healthz)',
+  },
   {
     name: 'status-header-timeout',
     type: 'number',
@@ -145,8 +232,22 @@ export const DAEMON_OPTIONS: readonly OptionSpec[] = [
   },
   { name: 'resync-interval', type: 'number', env: 'MARACKER_RESYNC_INTERVAL', default: 30, min: 1, description: 'Full resync period, seconds (jittered ±10%)' },
   { name: 'concurrency', type: 'number', env: 'MARACKER_CONCURRENCY', default: 8, min: 1, description: 'Apps reconciled at once' },
-  { name: 'max-deployments', type: 'number', env: 'MARACKER_MAX_DEPLOYMENTS', default: 20, min: 1, description: 'Concurrent Marathon deployments maracker may start' },
-  { name: 'deployment-timeout', type: 'number', env: 'MARACKER_DEPLOYMENT_TIMEOUT', default: DEFAULT_DEPLOYMENT_TIMEOUT_MS / 1000, min: 1, description: 'Seconds after which a running deployment stops counting against --max-deployments' },
+  {
+    name: 'max-deployments',
+    type: 'number',
+    env: 'MARACKER_MAX_DEPLOYMENTS',
+    default: 20,
+    min: 1,
+    description: 'Concurrent Marathon deployments maracker may start',
+  },
+  {
+    name: 'deployment-timeout',
+    type: 'number',
+    env: 'MARACKER_DEPLOYMENT_TIMEOUT',
+    default: DEFAULT_DEPLOYMENT_TIMEOUT_MS / 1000,
+    min: 1,
+    description: 'Seconds after which a running deployment stops counting against --max-deployments',
+  },
   { name: 'write-rate', type: 'number', env: 'MARACKER_WRITE_RATE', default: 20, min: 0.01, description: 'Marathon writes per second (token bucket)' },
   { name: 'events', type: 'boolean', env: 'MARACKER_EVENTS', default: true, description: 'Follow /v2/events to repair drift promptly' },
   {
@@ -159,22 +260,72 @@ export const DAEMON_OPTIONS: readonly OptionSpec[] = [
   },
   { name: 'force', type: 'boolean', env: 'MARACKER_FORCE', default: false, description: 'Override deployment locks with force=true instead of waiting' },
   { name: 'prune', type: 'boolean', env: 'MARACKER_PRUNE', default: true, description: 'Delete managed apps no source declares' },
-  { name: 'prune-min-apps', type: 'number', env: 'MARACKER_PRUNE_MIN_APPS', default: DEFAULT_PRUNE_BUDGET.minApps, min: 0, description: 'Prune guard: deletes always allowed without approval per --prune-window' },
-  { name: 'prune-share', type: 'number', env: 'MARACKER_PRUNE_SHARE', default: DEFAULT_PRUNE_BUDGET.share, min: 0, description: 'Prune guard: share of managed apps deletable without approval per --prune-window' },
-  { name: 'prune-window', type: 'number', env: 'MARACKER_PRUNE_WINDOW', default: DEFAULT_PRUNE_BUDGET.windowMs / 1000, min: 1, description: 'Prune guard: the sliding window its budget counts deletions over, seconds (kept in the database across restarts; in memory without one)' },
+  {
+    name: 'prune-min-apps',
+    type: 'number',
+    env: 'MARACKER_PRUNE_MIN_APPS',
+    default: DEFAULT_PRUNE_BUDGET.minApps,
+    min: 0,
+    description: 'Prune guard: deletes always allowed without approval per --prune-window',
+  },
+  {
+    name: 'prune-share',
+    type: 'number',
+    env: 'MARACKER_PRUNE_SHARE',
+    default: DEFAULT_PRUNE_BUDGET.share,
+    min: 0,
+    description: 'Prune guard: share of managed apps deletable without approval per --prune-window',
+  },
+  {
+    name: 'prune-window',
+    type: 'number',
+    env: 'MARACKER_PRUNE_WINDOW',
+    default: DEFAULT_PRUNE_BUDGET.windowMs / 1000,
+    min: 1,
+    description: 'Prune guard: the sliding window its budget counts deletions over, seconds (kept in the database across restarts; in memory without one)',
+  },
   { name: 'allow-mass-prune', type: 'boolean', env: 'MARACKER_ALLOW_MASS_PRUNE', default: false, description: 'Disable the prune guard (every use is logged)' },
-  { name: 'traefik', type: 'string', env: 'MARACKER_TRAEFIK', default: DEFAULT_TRAEFIK_GRAMMAR, choices: TRAEFIK_GRAMMARS, description: 'Traefik label grammar that expose generates' },
+  {
+    name: 'traefik',
+    type: 'string',
+    env: 'MARACKER_TRAEFIK',
+    default: DEFAULT_TRAEFIK_GRAMMAR,
+    choices: TRAEFIK_GRAMMARS,
+    description: 'Traefik label grammar that expose generates',
+  },
   ...FILE_LIMIT_OPTIONS,
   ...ROW_LIMIT_OPTIONS,
-  { name: 'log-level', type: 'string', env: 'MARACKER_LOG_LEVEL', default: 'info', choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], description: 'Log level' },
-  { name: 'log-format', type: 'string', env: 'MARACKER_LOG_FORMAT', default: 'auto', choices: LOG_FORMATS, description: 'Log lines as JSON (machines) or one readable line per event (pretty); auto: pretty on a terminal' },
-  { name: 'shutdown-timeout', type: 'number', env: 'MARACKER_SHUTDOWN_TIMEOUT', default: 10, min: 0, description: 'Seconds in-flight work may take at shutdown' },
+  {
+    name: 'log-level',
+    type: 'string',
+    env: 'MARACKER_LOG_LEVEL',
+    default: 'info',
+    choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
+    description: 'Log level',
+  },
+  {
+    name: 'log-format',
+    type: 'string',
+    env: 'MARACKER_LOG_FORMAT',
+    default: 'auto',
+    choices: LOG_FORMATS,
+    description: 'Log lines as JSON (machines) or one readable line per event (pretty); auto: pretty on a terminal',
+  },
+  {
+    name: 'shutdown-timeout',
+    type: 'number',
+    env: 'MARACKER_SHUTDOWN_TIMEOUT',
+    default: 10,
+    min: 0,
+    description: 'Seconds in-flight work may take at shutdown',
+  },
   { name: 'instance', type: 'string', env: 'MARACKER_INSTANCE', description: 'Name of this daemon in status and leader election (default: host-pid)' },
   {
     name: 'installation',
     type: 'string',
     env: 'MARACKER_INSTALLATION',
-    description: 'Name of this installation, written into the ownership label of its apps; it changes and deletes only those (default: generated once and stored in the database, or without one derived from the manifests folder and the Marathon URL)',
+    description:
+      'Name of this installation, written into the ownership label of its apps; it changes and deletes only those (default: generated once and stored in the database, or without one derived from the manifests folder and the Marathon URL)',
   },
 ];
 
@@ -217,7 +368,7 @@ function checkDatabaseUrl(raw: string, problems: string[]): void {
 
 /** Builds the Marathon part of the config; shared by `run`, `up` and `plan`. */
 export function marathonConfig(v: OptionValues, problems: string[]): DaemonConfig['marathon'] {
-  const raw = String(v['marathon']);
+  const raw = String(v.marathon);
   const checked = checkMarathonUrl(raw);
   if (!checked.ok) problems.push(`--marathon: ${checked.problem}`);
   const url = checked.ok ? checked.url : raw;
@@ -239,7 +390,7 @@ export function marathonConfig(v: OptionValues, problems: string[]): DaemonConfi
     ...(auth ? { auth } : {}),
     ...(v['marathon-ca'] ? { caFile: String(v['marathon-ca']) } : {}),
     insecureTls: v['marathon-insecure-tls'] === true,
-    events: v['events'] !== false,
+    events: v.events !== false,
     eventMaxBytes: Number(v['event-max-bytes'] ?? EVENTS_DEFAULTS.maxEventBytes),
   };
 }
@@ -272,7 +423,12 @@ export function inputLimits(v: OptionValues, problems: string[]): InputLimits {
 }
 
 /** Parses and validates the daemon configuration; throws ConfigError listing every problem. */
-export function loadDaemonConfig(argv: readonly string[], env: Env, cwd: string, specs: readonly OptionSpec[] = DAEMON_OPTIONS): { config: DaemonConfig; explicit: Set<string> } {
+export function loadDaemonConfig(
+  argv: readonly string[],
+  env: Env,
+  cwd: string,
+  specs: readonly OptionSpec[] = DAEMON_OPTIONS,
+): { config: DaemonConfig; explicit: Set<string> } {
   const parsed = parseOptions(specs, argv, env);
   if (parsed.positionals.length > 0) throw new ConfigError([`unexpected argument ${parsed.positionals[0]}`]);
   return { config: buildDaemonConfig(parsed.values, cwd, env), explicit: parsed.explicit };
@@ -282,7 +438,7 @@ export function loadDaemonConfig(argv: readonly string[], env: Env, cwd: string,
 export function buildDaemonConfig(v: OptionValues, cwd: string, env: Env = {}): DaemonConfig {
   const problems: string[] = [];
   const marathon = marathonConfig(v, problems);
-  const manifestsRaw = String(v['manifests'] ?? 'none');
+  const manifestsRaw = String(v.manifests ?? 'none');
   const manifests = manifestsRaw === 'none' ? null : isAbsolute(manifestsRaw) ? manifestsRaw : resolve(cwd, manifestsRaw);
   const databaseUrl = (v['database-url'] as string | undefined) ?? null;
   if (databaseUrl !== null) checkDatabaseUrl(databaseUrl, problems);
@@ -291,7 +447,7 @@ export function buildDaemonConfig(v: OptionValues, cwd: string, env: Env = {}): 
   if (share > 1) problems.push(`--prune-share: expected a number from 0 to 1, got ${share}`);
   const minApps = Number(v['prune-min-apps']);
   if (!Number.isInteger(minApps)) problems.push(`--prune-min-apps: expected an integer, got ${minApps}`);
-  const concurrency = Number(v['concurrency']);
+  const concurrency = Number(v.concurrency);
   const maxDeployments = Number(v['max-deployments']);
   const statusLimits = statusLimitsOf(v);
   for (const [name, n] of [
@@ -304,9 +460,11 @@ export function buildDaemonConfig(v: OptionValues, cwd: string, env: Env = {}): 
     if (!Number.isInteger(n)) problems.push(`${name}: expected an integer, got ${n}`);
   }
   if (statusLimits.requestTimeoutMs < statusLimits.headersTimeoutMs) {
-    problems.push(`--status-request-timeout: expected at least --status-header-timeout (${statusLimits.headersTimeoutMs / 1000}), got ${statusLimits.requestTimeoutMs / 1000}`);
+    problems.push(
+      `--status-request-timeout: expected at least --status-header-timeout (${statusLimits.headersTimeoutMs / 1000}), got ${statusLimits.requestTimeoutMs / 1000}`,
+    );
   }
-  const installation = (v['installation'] as string | undefined) ?? null;
+  const installation = (v.installation as string | undefined) ?? null;
   if (installation !== null) {
     const problem = installationProblem(installation);
     if (problem) problems.push(`--installation: ${problem}`);
@@ -316,7 +474,7 @@ export function buildDaemonConfig(v: OptionValues, cwd: string, env: Env = {}): 
     manifests,
     settleMs: Number(v['settle-ms'] ?? DEFAULT_SETTLE_MS),
     databaseUrl,
-    listen: parseHostPort(String(v['listen']), '--listen', problems),
+    listen: parseHostPort(String(v.listen), '--listen', problems),
     statusToken: (v['status-token'] as string | undefined) ?? null,
     statusLimits,
     resyncIntervalMs: Number(v['resync-interval']) * 1000,
@@ -324,15 +482,15 @@ export function buildDaemonConfig(v: OptionValues, cwd: string, env: Env = {}): 
     maxDeployments,
     deploymentTimeoutMs: Number(v['deployment-timeout']) * 1000,
     writeRatePerSecond: Number(v['write-rate']),
-    force: v['force'] === true,
-    prune: v['prune'] !== false,
+    force: v.force === true,
+    prune: v.prune !== false,
     pruneGuard: { minApps, share, windowMs: Number(v['prune-window']) * 1000, disabled: v['allow-mass-prune'] === true },
-    traefik: v['traefik'] as TraefikGrammar,
+    traefik: v.traefik as TraefikGrammar,
     limits: inputLimits(v, problems),
     logLevel: String(v['log-level']),
     logFormat: (v['log-format'] as LogFormat | undefined) ?? 'auto',
     shutdownTimeoutMs: Number(v['shutdown-timeout']) * 1000,
-    instance: (v['instance'] as string | undefined) ?? `${hostname()}-${process.pid}`,
+    instance: (v.instance as string | undefined) ?? `${hostname()}-${process.pid}`,
     gitEnv: gitEnvironment(env),
     installation,
   };

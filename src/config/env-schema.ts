@@ -16,7 +16,9 @@ function valueSchema(spec: OptionSpec): Record<string, unknown> {
     case 'list':
       return { type: 'string', description: spec.description };
     case 'string':
-      return spec.choices ? { type: 'string', enum: [...spec.choices], description: spec.description } : { type: 'string', minLength: 1, description: spec.description };
+      return spec.choices
+        ? { type: 'string', enum: [...spec.choices], description: spec.description }
+        : { type: 'string', minLength: 1, description: spec.description };
   }
 }
 

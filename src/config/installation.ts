@@ -20,7 +20,9 @@ import type { Installation } from '../model/installation.js';
 
 /** A name no option and no database gave: `auto-` and 12 hex digits of a hash of the folder and the URL. */
 export function derivedInstallation(manifests: string, marathonUrl: string): Installation {
-  const hash = createHash('sha256').update(`${resolve(manifests)}\n${normalizedUrl(marathonUrl)}`).digest('hex');
+  const hash = createHash('sha256')
+    .update(`${resolve(manifests)}\n${normalizedUrl(marathonUrl)}`)
+    .digest('hex');
   return { name: `auto-${hash.slice(0, 12)}`, origin: 'derived' };
 }
 

@@ -92,11 +92,7 @@ function coerce(spec: OptionSpec, raw: string, origin: string, problems: string[
  * Parses argv against the specs. Precedence: flag, then environment variable, then default.
  * Reports every problem at once (unknown flags, bad numbers, bad choices) as a ConfigError.
  */
-export function parseOptions(
-  specs: readonly OptionSpec[],
-  argv: readonly string[],
-  env: Readonly<Record<string, string | undefined>>,
-): ParsedOptions {
+export function parseOptions(specs: readonly OptionSpec[], argv: readonly string[], env: Readonly<Record<string, string | undefined>>): ParsedOptions {
   const byName = new Map(specs.map((s) => [s.name, s]));
   const byShort = new Map(specs.filter((s) => s.short).map((s) => [s.short as string, s]));
   const problems: string[] = [];
@@ -233,7 +229,5 @@ export function renderOptionsHelp(specs: readonly OptionSpec[]): string {
   });
   const width = Math.min(40, Math.max(...rows.map((r) => r.flag.length), 0) + 2);
   // A flag wider than the column gets its description on the next line, never glued to it.
-  return rows
-    .map((r) => (r.flag.length + 2 > width ? `  ${r.flag}\n  ${''.padEnd(width)}${r.text}` : `  ${r.flag.padEnd(width)}${r.text}`))
-    .join('\n');
+  return rows.map((r) => (r.flag.length + 2 > width ? `  ${r.flag}\n  ${''.padEnd(width)}${r.text}` : `  ${r.flag.padEnd(width)}${r.text}`)).join('\n');
 }

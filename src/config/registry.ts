@@ -12,7 +12,12 @@ import { hostProblem, normaliseRegistryKey } from '../registry/reference.js';
 import { REGISTRY_DEFAULTS } from '../registry/options.js';
 
 export const REGISTRY_OPTIONS: readonly OptionSpec[] = [
-  { name: 'registry-username', type: 'string', env: 'MARACKER_REGISTRY_USERNAME', description: 'Username for the registry of --registry-host (HTTP basic, or to obtain a bearer token)' },
+  {
+    name: 'registry-username',
+    type: 'string',
+    env: 'MARACKER_REGISTRY_USERNAME',
+    description: 'Username for the registry of --registry-host (HTTP basic, or to obtain a bearer token)',
+  },
   {
     name: 'registry-password',
     type: 'string',
@@ -24,13 +29,15 @@ export const REGISTRY_OPTIONS: readonly OptionSpec[] = [
     name: 'registry-host',
     type: 'string',
     env: 'MARACKER_REGISTRY_HOST',
-    description: 'Registry (HOST[:PORT], docker.io for Docker Hub) the username and password are for; default: the registry of the IMAGEs when they all name one',
+    description:
+      'Registry (HOST[:PORT], docker.io for Docker Hub) the username and password are for; default: the registry of the IMAGEs when they all name one',
   },
   {
     name: 'docker-config',
     type: 'string',
     env: 'MARACKER_DOCKER_CONFIG',
-    description: 'Docker config.json whose `auths` give credentials ("none" reads none); default: $DOCKER_CONFIG/config.json or ~/.docker/config.json when it exists',
+    description:
+      'Docker config.json whose `auths` give credentials ("none" reads none); default: $DOCKER_CONFIG/config.json or ~/.docker/config.json when it exists',
   },
   {
     name: 'insecure-registry',
@@ -39,8 +46,21 @@ export const REGISTRY_OPTIONS: readonly OptionSpec[] = [
     default: [],
     description: 'HOST or HOST:PORT that may be reached over plain HTTP, its TLS certificate unverified (localhost, 127.0.0.0/8 and ::1 always may)',
   },
-  { name: 'platform', type: 'string', env: 'MARACKER_PLATFORM', default: formatPlatform(DEFAULT_PLATFORM), description: 'Platform read from multi-platform images, OS/ARCH[/VARIANT]' },
-  { name: 'registry-timeout', type: 'number', env: 'MARACKER_REGISTRY_TIMEOUT_MS', default: REGISTRY_DEFAULTS.timeoutMs, min: 1, description: 'Timeout of each registry request, ms' },
+  {
+    name: 'platform',
+    type: 'string',
+    env: 'MARACKER_PLATFORM',
+    default: formatPlatform(DEFAULT_PLATFORM),
+    description: 'Platform read from multi-platform images, OS/ARCH[/VARIANT]',
+  },
+  {
+    name: 'registry-timeout',
+    type: 'number',
+    env: 'MARACKER_REGISTRY_TIMEOUT_MS',
+    default: REGISTRY_DEFAULTS.timeoutMs,
+    min: 1,
+    description: 'Timeout of each registry request, ms',
+  },
 ];
 
 export interface RegistryConfig {
@@ -60,7 +80,7 @@ export function buildRegistryConfig(v: OptionValues, env: Env, imageRegistries: 
   const problems: string[] = [];
   let platform: Platform = DEFAULT_PLATFORM;
   try {
-    platform = parsePlatform(String(v['platform'] ?? formatPlatform(DEFAULT_PLATFORM)));
+    platform = parsePlatform(String(v.platform ?? formatPlatform(DEFAULT_PLATFORM)));
   } catch (err) {
     problems.push(`--platform: ${(err as Error).message}`);
   }

@@ -12,7 +12,7 @@ import type { GitLocation } from './run.js';
 import { codeOf } from '../base/errors.js';
 
 export type Located =
-  | ({ kind: 'found'; /** The `.git` file that pointed to gitDir, if it was one. */ gitFile?: string } & GitLocation)
+  | ({ kind: 'found' /** The `.git` file that pointed to gitDir, if it was one. */; gitFile?: string } & GitLocation)
   | { kind: 'none' }
   /** A `.git` was found but cannot be used; `reason` says why (shown in status). */
   | { kind: 'unusable'; reason: string };
@@ -72,9 +72,7 @@ async function followGitFile(file: string, workTree: string): Promise<Located> {
  * folder) a `commondir` file. Only names are checked: its configuration is never read here.
  */
 async function repositoryAt(gitDir: string, workTree: string): Promise<Located> {
-  const [head, objects, commondir] = await Promise.all(
-    ['HEAD', 'objects', 'commondir'].map((name) => stat(join(gitDir, name)).catch(() => undefined)),
-  );
+  const [head, objects, commondir] = await Promise.all(['HEAD', 'objects', 'commondir'].map((name) => stat(join(gitDir, name)).catch(() => undefined)));
   if (!head?.isFile() || !(objects?.isDirectory() || commondir?.isFile())) {
     return { kind: 'unusable', reason: `${gitDir} is not a git repository (no HEAD and objects)` };
   }

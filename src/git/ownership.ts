@@ -50,7 +50,11 @@ function stripSlashes(p: string): string {
 }
 
 /** The impure half: owners of the repository's paths and the user's safe.directory values. */
-export async function checkOwnership(found: Extract<Located, { kind: 'found' }>, uid: number | undefined, env: Readonly<Record<string, string>>): Promise<OwnershipVerdict> {
+export async function checkOwnership(
+  found: Extract<Located, { kind: 'found' }>,
+  uid: number | undefined,
+  env: Readonly<Record<string, string>>,
+): Promise<OwnershipVerdict> {
   // No uids (Windows): git has a rule of its own there; nothing to compare here.
   if (uid === undefined) return { ok: true };
   const paths = [found.workTree, found.gitDir, ...(found.gitFile ? [found.gitFile] : [])];

@@ -121,7 +121,11 @@ export function runGit(at: GitLocation, args: readonly string[], o: RunGitOption
 
 /** git's own words: the first line only, bounded (a path or a reason, never file content). */
 function firstLine(stderr: string): string {
-  const first = stderr.split('\n').map((l) => l.trim()).find((l) => l.length > 0) ?? '';
+  const first =
+    stderr
+      .split('\n')
+      .map((l) => l.trim())
+      .find((l) => l.length > 0) ?? '';
   return first.length > 300 ? `${first.slice(0, 300)}...` : first;
 }
 

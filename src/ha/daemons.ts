@@ -55,7 +55,12 @@ export class DaemonRegistry {
     this.#stopped = true;
     if (this.#timer !== undefined) this.#timers.clearTimeout(this.#timer);
     await this.#beating;
-    await withTimeout(this.#o.pool.query(`DELETE FROM ${SCHEMA}.daemons WHERE instance = $1`, [this.#o.instance]), 2_000, 'daemons row delete', this.#timers).catch(() => undefined);
+    await withTimeout(
+      this.#o.pool.query(`DELETE FROM ${SCHEMA}.daemons WHERE instance = $1`, [this.#o.instance]),
+      2_000,
+      'daemons row delete',
+      this.#timers,
+    ).catch(() => undefined);
   }
 
   async #beat(): Promise<void> {

@@ -3,18 +3,7 @@
 // the legacy Label Schema ones the hospital's images still carry (`org.label-schema.*`).
 // docs/image-metadata.md is the written form of this table; a test keeps them equal.
 
-import {
-  CPUS_RANGE,
-  readCpus,
-  readDateTime,
-  readHttpPath,
-  readLine,
-  readMebibytes,
-  readPort,
-  readText,
-  readUrl,
-  type ValueResult,
-} from './values.js';
+import { CPUS_RANGE, readCpus, readDateTime, readHttpPath, readLine, readMebibytes, readPort, readText, readUrl, type ValueResult } from './values.js';
 
 /** maracker's own labels all start with this. Any other name under it is a mistake. */
 export const MARACKER_PREFIX = 'org.maracker.';

@@ -2,16 +2,7 @@
 // what maracker derives from it (docs/image-metadata.md). Pure: the same labels always give
 // the same answer, with every problem at once, each naming the label, its value and the rule.
 
-import {
-  HEALTH_PATH_FIELD,
-  HTTP_PORT_FIELD,
-  INFO_FIELDS,
-  KNOWN_LABELS,
-  MARACKER_LABELS,
-  MARACKER_PREFIX,
-  RESOURCE_FIELDS,
-  type FieldSpec,
-} from './labels.js';
+import { HEALTH_PATH_FIELD, HTTP_PORT_FIELD, INFO_FIELDS, KNOWN_LABELS, MARACKER_LABELS, MARACKER_PREFIX, RESOURCE_FIELDS, type FieldSpec } from './labels.js';
 import type { ValueResult } from './values.js';
 
 /** A derived value and where it came from: a label name, or `ExposedPorts`. */
@@ -120,7 +111,9 @@ function readExposedPorts(keys: readonly string[], problems: MetadataProblem[]):
     const m = EXPOSED_PORT.exec(key);
     const port = m ? Number(m[1]) : 0;
     if (!m || port < 1 || port > 65535) {
-      problems.push(problem('warning', 'invalid-exposed-port', 'ExposedPorts', key, 'PORT or PORT/tcp, PORT/udp, PORT/sctp with a port from 1 to 65535: ignored'));
+      problems.push(
+        problem('warning', 'invalid-exposed-port', 'ExposedPorts', key, 'PORT or PORT/tcp, PORT/udp, PORT/sctp with a port from 1 to 65535: ignored'),
+      );
       continue;
     }
     const protocol = (m[2]?.toLowerCase() ?? 'tcp') as PortProtocol;
@@ -194,4 +187,3 @@ export function imageMetadata(labels: Readonly<Record<string, string>>, exposedP
 export function followsFormat(problems: readonly MetadataProblem[], strict = false): boolean {
   return !problems.some((p) => p.severity === 'error' || (strict && p.severity === 'warning'));
 }
-

@@ -104,8 +104,8 @@ export function readDateTime(text: string): ValueResult<string> {
   if (!m || Number.isNaN(Date.parse(text.replace(' ', 'T')))) {
     return bad('not-a-date', 'an RFC 3339 date and time, such as 2024-05-01T12:00:00Z');
   }
-  const [, , month, day, hour, minute, second] = m.map(Number) as number[];
-  if (month! < 1 || month! > 12 || day! < 1 || day! > 31 || hour! > 23 || minute! > 59 || second! > 60) {
+  const [, , month = 0, day = 0, hour = 0, minute = 0, second = 0] = m.map(Number);
+  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) {
     return bad('not-a-date', 'an RFC 3339 date and time, such as 2024-05-01T12:00:00Z');
   }
   return ok(text);
@@ -120,7 +120,8 @@ export function readLine(text: string, max: number): ValueResult<string> {
 
 /** Free text (line breaks and tabs allowed) of at most `max` characters. */
 export function readText(text: string, max: number): ValueResult<string> {
-  if (/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(text)) return bad('control-characters', 'text without control characters other than line breaks and tabs');
+  if (/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(text))
+    return bad('control-characters', 'text without control characters other than line breaks and tabs');
   if (text.length > max) return bad('too-long', `at most ${max} characters (it has ${text.length})`);
   return ok(text);
 }

@@ -4,16 +4,7 @@
 // deployment, and only the caller (after re-reading) can tell.
 
 import type { DeploymentRef, MarathonApp, MarathonAppDefinition, MarathonDeployment } from '../model/marathon.js';
-import {
-  readApp,
-  readApps,
-  readCreated,
-  readDeploymentRef,
-  readDeployments,
-  readInfo,
-  readLeader,
-  type MarathonInfo,
-} from './body.js';
+import { readApp, readApps, readCreated, readDeploymentRef, readDeployments, readInfo, readLeader, type MarathonInfo } from './body.js';
 import { toWriteBody } from './definition.js';
 import { MarathonEventSubscription, type EventSubscription, type EventsOptions } from './events.js';
 import { HttpTransport } from './http.js';
@@ -21,13 +12,7 @@ import { resolveOptions, type MarathonClientOptions, type ResolvedOptions } from
 import { appPath, appRestartPath, canonicalAppId, deploymentPath, ROUTES, type Query } from './routes.js';
 import { checkInteger } from '../base/options.js';
 
-export type AppEmbed =
-  | 'apps.tasks'
-  | 'apps.counts'
-  | 'apps.deployments'
-  | 'apps.lastTaskFailure'
-  | 'apps.taskStats'
-  | 'apps.readiness';
+export type AppEmbed = 'apps.tasks' | 'apps.counts' | 'apps.deployments' | 'apps.lastTaskFailure' | 'apps.taskStats' | 'apps.readiness';
 
 export interface ListAppsOptions {
   /** Marathon label selector, e.g. OWNERSHIP_SELECTOR (see selector.ts for the grammar). */
@@ -104,9 +89,8 @@ export class MarathonClient {
   async updateApp(id: string, def: MarathonAppDefinition, opts: ForceOption = {}): Promise<DeploymentRef> {
     const appId = canonicalAppId(id);
     const query: Query = [['partialUpdate', 'false'], ...forceQuery(opts)];
-    return this.#http.call(
-      { method: 'PUT', path: appPath(appId), query, body: toWriteBody({ ...def, id: appId }), route: ROUTES.app, appId },
-      (res) => readDeploymentRef(res.text, res.headers),
+    return this.#http.call({ method: 'PUT', path: appPath(appId), query, body: toWriteBody({ ...def, id: appId }), route: ROUTES.app, appId }, (res) =>
+      readDeploymentRef(res.text, res.headers),
     );
   }
 
@@ -114,27 +98,24 @@ export class MarathonClient {
   async scaleApp(id: string, instances: number, opts: ForceOption = {}): Promise<DeploymentRef> {
     const appId = canonicalAppId(id);
     checkInteger('instances', instances, 0);
-    return this.#http.call(
-      { method: 'PUT', path: appPath(appId), query: forceQuery(opts), body: { instances }, route: ROUTES.app, appId },
-      (res) => readDeploymentRef(res.text, res.headers),
+    return this.#http.call({ method: 'PUT', path: appPath(appId), query: forceQuery(opts), body: { instances }, route: ROUTES.app, appId }, (res) =>
+      readDeploymentRef(res.text, res.headers),
     );
   }
 
   /** DELETE /v2/apps/{id}. */
   async deleteApp(id: string, opts: ForceOption = {}): Promise<DeploymentRef> {
     const appId = canonicalAppId(id);
-    return this.#http.call(
-      { method: 'DELETE', path: appPath(appId), query: forceQuery(opts), route: ROUTES.app, appId },
-      (res) => readDeploymentRef(res.text, res.headers),
+    return this.#http.call({ method: 'DELETE', path: appPath(appId), query: forceQuery(opts), route: ROUTES.app, appId }, (res) =>
+      readDeploymentRef(res.text, res.headers),
     );
   }
 
   /** POST /v2/apps/{id}/restart: a rolling restart with the same definition. */
   async restartApp(id: string, opts: ForceOption = {}): Promise<DeploymentRef> {
     const appId = canonicalAppId(id);
-    return this.#http.call(
-      { method: 'POST', path: appRestartPath(appId), query: forceQuery(opts), route: ROUTES.appRestart, appId },
-      (res) => readDeploymentRef(res.text, res.headers),
+    return this.#http.call({ method: 'POST', path: appRestartPath(appId), query: forceQuery(opts), route: ROUTES.appRestart, appId }, (res) =>
+      readDeploymentRef(res.text, res.headers),
     );
   }
 
@@ -148,9 +129,8 @@ export class MarathonClient {
    * returns it; with force it just stops the deployment (202, no body) and this returns null.
    */
   async cancelDeployment(id: string, opts: ForceOption = {}): Promise<DeploymentRef | null> {
-    return this.#http.call(
-      { method: 'DELETE', path: deploymentPath(id), query: forceQuery(opts), route: ROUTES.deployment },
-      (res) => (res.status === 202 || res.status === 204 || res.text.trim() === '' ? null : readDeploymentRef(res.text, res.headers)),
+    return this.#http.call({ method: 'DELETE', path: deploymentPath(id), query: forceQuery(opts), route: ROUTES.deployment }, (res) =>
+      res.status === 202 || res.status === 204 || res.text.trim() === '' ? null : readDeploymentRef(res.text, res.headers),
     );
   }
 

@@ -97,11 +97,7 @@ export class MarathonEventSubscription implements EventSubscription {
   readonly #deps: EventsDeps;
   readonly #onClosed: (s: MarathonEventSubscription) => void;
 
-  constructor(
-    opts: EventsOptions,
-    deps: EventsDeps,
-    onClosed: (s: MarathonEventSubscription) => void,
-  ) {
+  constructor(opts: EventsOptions, deps: EventsDeps, onClosed: (s: MarathonEventSubscription) => void) {
     this.#opts = opts;
     this.#deps = deps;
     this.#onClosed = onClosed;

@@ -108,9 +108,7 @@ export function resolveOptions(options: MarathonClientOptions): ResolvedOptions 
   const retryMaxDelayMs = integerOption('retryMaxDelayMs', options.retryMaxDelayMs, DEFAULTS.retryMaxDelayMs, 0);
   const maxRedirects = integerOption('maxRedirects', options.maxRedirects, DEFAULTS.maxRedirects, 0);
   if (retryMaxDelayMs < retryBaseDelayMs) {
-    throw new TypeError(
-      `Expected \`retryMaxDelayMs\` to be at least \`retryBaseDelayMs\` (${retryBaseDelayMs}), got \`${retryMaxDelayMs}\``,
-    );
+    throw new TypeError(`Expected \`retryMaxDelayMs\` to be at least \`retryBaseDelayMs\` (${retryBaseDelayMs}), got \`${retryMaxDelayMs}\``);
   }
   const insecureTls = options.insecureTls ?? false;
   if (typeof insecureTls !== 'boolean') {

@@ -39,7 +39,7 @@ export function canonicalAppId(id: string): string {
   for (const s of segments) {
     if (s === '.' || s === '..' || s === '*') throw new TypeError(`Expected an app id without \`${s}\` segments, got \`${id}\``);
   }
-  const last = segments[segments.length - 1]!;
+  const last = segments[segments.length - 1] as string;
   if (RESERVED_LAST_SEGMENTS.has(last)) {
     throw new TypeError(`Expected an app id not ending in restart, tasks or versions (Marathon reserves them), got \`${id}\``);
   }

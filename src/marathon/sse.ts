@@ -43,10 +43,7 @@ export class SseParser {
   #scannedChars = 0;
   readonly #onMessage: (message: SseMessage) => void;
 
-  constructor(
-    onMessage: (message: SseMessage) => void,
-    options: SseParserOptions = {},
-  ) {
+  constructor(onMessage: (message: SseMessage) => void, options: SseParserOptions = {}) {
     this.#onMessage = onMessage;
     const max = options.maxEventBytes ?? Number.POSITIVE_INFINITY;
     if (!(max > 0)) throw new TypeError(`Expected \`maxEventBytes\` to be a number from 1 and up, got \`${String(options.maxEventBytes)}\``);

@@ -35,7 +35,10 @@ export function checkMarathonUrl(raw: unknown): MarathonUrlCheck {
     url = new URL(raw);
   } catch {
     // Userinfo written some other way (`http:\\user:pass@host`) is not quoted either.
-    return { ok: false, problem: raw.includes('@') ? 'expected an http(s) URL, got something else (not quoted: it holds an "@")' : `expected an http(s) URL, got "${shown}"` };
+    return {
+      ok: false,
+      problem: raw.includes('@') ? 'expected an http(s) URL, got something else (not quoted: it holds an "@")' : `expected an http(s) URL, got "${shown}"`,
+    };
   }
   if (url.username !== '' || url.password !== '') return { ok: false, problem: CREDENTIALS };
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return { ok: false, problem: `expected an http(s) URL, got "${shown}"` };

@@ -54,7 +54,9 @@ export function createPool(url: string, o: PoolOptions): pg.Pool {
   // that arrives between two queries (a shutdown or pg_terminate_backend in the middle of a
   // migration or a status transaction) would be uncaught and end the process. The next query
   // fails instead, and its caller releases the client as broken.
-  pool.on('connect', (client) => client.on('error', (err) => o.logger.debug({ err: err.message, purpose: o.purpose }, 'database connection lost while in use')));
+  pool.on('connect', (client) =>
+    client.on('error', (err) => o.logger.debug({ err: err.message, purpose: o.purpose }, 'database connection lost while in use')),
+  );
   return pool;
 }
 

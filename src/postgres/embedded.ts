@@ -123,7 +123,12 @@ export async function startEmbeddedPostgres(o: EmbeddedPostgresOptions): Promise
   const ownerFile = `${dataDir}.owner`;
   let recent: string[] = [];
   const remember = (chunk: string): void => {
-    recent.push(...chunk.split('\n').map((l) => l.trim()).filter((l) => l.length > 0));
+    recent.push(
+      ...chunk
+        .split('\n')
+        .map((l) => l.trim())
+        .filter((l) => l.length > 0),
+    );
     if (recent.length > 40) recent = recent.slice(-40);
   };
   /** The server's own words for why it failed ("could not bind ...: Address already in use"). */
@@ -168,7 +173,8 @@ export async function startEmbeddedPostgres(o: EmbeddedPostgresOptions): Promise
 
   if (!existsSync(join(dataDir, 'PG_VERSION'))) {
     const leftovers = existsSync(dataDir) ? await readdir(dataDir) : [];
-    if (leftovers.length > 0) throw fail('cannot initialise PostgreSQL: the data folder is not empty but holds no cluster', new Error(`found ${leftovers.slice(0, 5).join(', ')}`));
+    if (leftovers.length > 0)
+      throw fail('cannot initialise PostgreSQL: the data folder is not empty but holds no cluster', new Error(`found ${leftovers.slice(0, 5).join(', ')}`));
     log.info({ dataDir }, 'initialising the embedded PostgreSQL');
     try {
       await server.initialise();

@@ -46,7 +46,6 @@ export interface ListenerOptions {
   onLost(reason: string): void;
 }
 
-
 export class SupervisedListener {
   readonly #o: ListenerOptions;
   readonly #timers: Timers;

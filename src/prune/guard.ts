@@ -298,7 +298,10 @@ export class PruneGuard {
     if (request.episode !== undefined && request.episode !== ep.id) throw new PruneEpisodeError(request.episode, ep.id, ep.ids.length);
     const now = this.#timers.now();
     ep.approval = { by: request.by, at: now };
-    this.#log.warn({ by: request.by, episode: ep.id, approved: ep.ids }, `prune approved by ${request.by}: episode ${ep.id}, ${ep.ids.length} apps will be deleted`);
+    this.#log.warn(
+      { by: request.by, episode: ep.id, approved: ep.ids },
+      `prune approved by ${request.by}: episode ${ep.id}, ${ep.ids.length} apps will be deleted`,
+    );
     this.#judge(now);
     this.#publish();
     return { approved: [...ep.ids], episode: ep.id };
@@ -357,7 +360,11 @@ export class PruneGuard {
       this.#state = 'disabled';
       // Logged once each time the deletions go beyond the budget, not at every pass.
       const beyond = n > left;
-      if (beyond && !this.#overriding) this.#log.warn({ candidates: this.#candidates() }, `prune guard disabled (--allow-mass-prune): deleting ${n} apps, more than the limit of ${limit} allows`);
+      if (beyond && !this.#overriding)
+        this.#log.warn(
+          { candidates: this.#candidates() },
+          `prune guard disabled (--allow-mass-prune): deleting ${n} apps, more than the limit of ${limit} allows`,
+        );
       this.#overriding = beyond;
     } else if (ep?.approval && this.#within(ep.set)) {
       this.#state = 'approved';
@@ -375,7 +382,10 @@ export class PruneGuard {
 
   #startEpisode(now: number, used: number, limit: number): void {
     const ids = [...this.#candidates()];
-    const id = createHash('sha256').update(`${++this.#episodeCount}\n${now}\n${ids.join('\n')}`).digest('hex').slice(0, 12);
+    const id = createHash('sha256')
+      .update(`${++this.#episodeCount}\n${now}\n${ids.join('\n')}`)
+      .digest('hex')
+      .slice(0, 12);
     this.#episode = { id, ids, set: new Set(ids), blockedAt: now, approval: undefined };
     this.#log.warn(
       { episode: id, candidates: ids, limit, used, windowSeconds: this.options.windowMs / 1000 },
@@ -397,7 +407,11 @@ export class PruneGuard {
         this.#log.info(fields, `prune episode ${ep.id} over: the deletions fit the budget again`);
         return;
       case 'changed':
-        if (ep.approval) this.#log.warn({ ...fields, candidates: this.#candidates() }, `prune approval of episode ${ep.id} by ${ep.approval.by} expired: the list of apps to delete changed`);
+        if (ep.approval)
+          this.#log.warn(
+            { ...fields, candidates: this.#candidates() },
+            `prune approval of episode ${ep.id} by ${ep.approval.by} expired: the list of apps to delete changed`,
+          );
         else this.#log.info(fields, `prune episode ${ep.id} over: the list of apps to delete changed`);
         return;
     }

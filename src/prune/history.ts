@@ -26,7 +26,6 @@ export interface PruneHistoryDeps {
   loadBackoff?: BackoffOptions;
 }
 
-
 export class PruneHistory {
   readonly #d: PruneHistoryDeps;
   readonly #window: DeletionWindow;
@@ -85,7 +84,10 @@ export class PruneHistory {
     if (this.#timer !== undefined) this.#d.timers.clearTimeout(this.#timer);
     await this.#writes;
     if (this.#unsaved.length > 0) {
-      this.#d.logger.warn({ deletions: this.#unsaved.map((d) => d.id) }, 'stopping with deletions not recorded in the prune history: the next start will not count them');
+      this.#d.logger.warn(
+        { deletions: this.#unsaved.map((d) => d.id) },
+        'stopping with deletions not recorded in the prune history: the next start will not count them',
+      );
     }
   }
 
@@ -110,7 +112,8 @@ export class PruneHistory {
       } catch (err) {
         if (this.#stopped || generation !== this.#generation) return;
         const delay = backoffDelay(failures, this.#d.loadBackoff ?? BACKOFF.databaseSetup, this.#d.random ?? Math.random);
-        if (failures === 1) this.#d.logger.warn({ err: errorMessage(err), retryInMs: delay }, 'cannot read the prune history yet: nothing is deleted until it can be read');
+        if (failures === 1)
+          this.#d.logger.warn({ err: errorMessage(err), retryInMs: delay }, 'cannot read the prune history yet: nothing is deleted until it can be read');
         this.#timer = this.#d.timers.setTimeout(() => void attempt(failures + 1), delay);
       }
     };
@@ -125,7 +128,10 @@ export class PruneHistory {
           await ledger.record(d, this.#d.timers.now() - this.#d.windowMs);
           this.#unsaved.shift();
         } catch (err) {
-          this.#d.logger.warn({ err: errorMessage(err), appId: d.id, unsaved: this.#unsaved.length }, 'cannot record a deletion in the prune history: it counts in memory, and is written with the next one');
+          this.#d.logger.warn(
+            { err: errorMessage(err), appId: d.id, unsaved: this.#unsaved.length },
+            'cannot record a deletion in the prune history: it counts in memory, and is written with the next one',
+          );
           return;
         }
       }

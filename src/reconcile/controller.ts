@@ -265,7 +265,7 @@ export class Controller {
   /** Approves the episode the prune guard blocks (command or API call); the guard logs who. */
   approvePrune(request: PruneApprovalRequest): PruneApproval {
     const result = this.#guard.approve(request);
-    result.approved.forEach((id) => this.#look(id));
+    for (const id of result.approved) this.#look(id);
     return result;
   }
 

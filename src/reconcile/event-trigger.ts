@@ -69,7 +69,7 @@ export class EventTrigger {
   handle(e: MarathonEvent): void {
     const ids = appIdsOfEvent(e);
     if (e.eventType === 'deployment_success' || e.eventType === 'deployment_failed') {
-      const plan = e['plan'] as { id?: string } | undefined;
+      const plan = e.plan as { id?: string } | undefined;
       this.#d.gate.ended(plan?.id, e.eventType === 'deployment_success', ids);
     }
     for (const id of ids) {
@@ -109,27 +109,27 @@ function isObject(v: unknown): v is Record<string, unknown> {
 function appsOfSteps(steps: unknown, into: Set<AppId>): void {
   if (!Array.isArray(steps)) return;
   for (const step of steps) {
-    const actions = isObject(step) && Array.isArray(step['actions']) ? step['actions'] : [step];
-    for (const a of actions) if (isObject(a) && typeof a['app'] === 'string') into.add(a['app']);
+    const actions = isObject(step) && Array.isArray(step.actions) ? step.actions : [step];
+    for (const a of actions) if (isObject(a) && typeof a.app === 'string') into.add(a.app);
   }
 }
 
 export function appIdsOfEvent(e: MarathonEvent): Set<AppId> {
   const ids = new Set<AppId>();
   if (typeof e.appId === 'string') ids.add(e.appId);
-  const def = e['appDefinition'];
-  if (isObject(def) && typeof def['id'] === 'string') ids.add(def['id']);
-  const plan = e['plan'];
+  const def = e.appDefinition;
+  if (isObject(def) && typeof def.id === 'string') ids.add(def.id);
+  const plan = e.plan;
   if (isObject(plan)) {
-    appsOfSteps(plan['steps'], ids);
+    appsOfSteps(plan.steps, ids);
     for (const side of ['original', 'target']) {
       const group = plan[side];
-      if (isObject(group) && Array.isArray(group['apps'])) {
-        for (const a of group['apps']) if (isObject(a) && typeof a['id'] === 'string') ids.add(a['id']);
+      if (isObject(group) && Array.isArray(group.apps)) {
+        for (const a of group.apps) if (isObject(a) && typeof a.id === 'string') ids.add(a.id);
       }
     }
   }
-  const current = e['currentStep'];
+  const current = e.currentStep;
   if (isObject(current)) appsOfSteps([current], ids);
   return ids;
 }

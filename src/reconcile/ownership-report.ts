@@ -83,7 +83,13 @@ export class OwnershipReport {
         changed = true;
       }
       if (!declared) {
-        this.#logOnce(id, 'legacy-unclaimed', 'info', { appId: id }, `${id} carries the ownership label of a maracker without installations, and no source of this installation declares it: this installation never deletes it (it may be another installation's; see "Upgrading" in docs/operations.md)`);
+        this.#logOnce(
+          id,
+          'legacy-unclaimed',
+          'info',
+          { appId: id },
+          `${id} carries the ownership label of a maracker without installations, and no source of this installation declares it: this installation never deletes it (it may be another installation's; see "Upgrading" in docs/operations.md)`,
+        );
       } else {
         this.#logged.delete(id);
       }
@@ -96,7 +102,10 @@ export class OwnershipReport {
 
   snapshot(): Omit<InstallationStatus, 'name' | 'origin'> {
     const foreign = [...this.#foreign].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    const unclaimed = [...this.#legacy].filter(([, claimed]) => !claimed).map(([id]) => id).sort();
+    const unclaimed = [...this.#legacy]
+      .filter(([, claimed]) => !claimed)
+      .map(([id]) => id)
+      .sort();
     return {
       foreign: { count: foreign.length, apps: foreign.slice(0, REPORTED_IDS_LIMIT).map(([id, installation]) => ({ id, installation })) },
       legacy: { claimed: this.#legacy.size - unclaimed.length, unclaimed: { count: unclaimed.length, apps: unclaimed.slice(0, REPORTED_IDS_LIMIT) } },
@@ -117,9 +126,21 @@ export class OwnershipReport {
     this.#foreign.set(id, installation);
     this.#legacy.delete(id);
     if (declared) {
-      this.#logOnce(id, `foreign:${installation}:declared`, 'warn', { appId: id, owner: installation }, `${id} is declared here but belongs to maracker installation "${installation}": Conflict, never written by this installation`);
+      this.#logOnce(
+        id,
+        `foreign:${installation}:declared`,
+        'warn',
+        { appId: id, owner: installation },
+        `${id} is declared here but belongs to maracker installation "${installation}": Conflict, never written by this installation`,
+      );
     } else {
-      this.#logOnce(id, `foreign:${installation}`, 'info', { appId: id, owner: installation }, `${id} belongs to maracker installation "${installation}": never written by this installation`);
+      this.#logOnce(
+        id,
+        `foreign:${installation}`,
+        'info',
+        { appId: id, owner: installation },
+        `${id} belongs to maracker installation "${installation}": never written by this installation`,
+      );
     }
     return changed;
   }

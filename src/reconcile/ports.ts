@@ -35,4 +35,3 @@ export interface MarathonEvents {
     maxEventBytes?: number;
   }): EventSubscription;
 }
-

@@ -83,7 +83,11 @@ export class Reconciler {
 
   async reconcile(id: AppId): Promise<ReconcileResult> {
     const seq = ++this.#seq;
-    return this.#reconcile(id, lazyChild(this.#d.logger, () => ({ appId: id, reconcileId: `r${seq}` })), false);
+    return this.#reconcile(
+      id,
+      lazyChild(this.#d.logger, () => ({ appId: id, reconcileId: `r${seq}` })),
+      false,
+    );
   }
 
   /**
@@ -108,9 +112,7 @@ export class Reconciler {
     switch (entry.kind) {
       case 'invalid': {
         const p = entry.problems[0];
-        const lastError: ErrorRecord = p
-          ? { message: p.message, code: p.code, ...p.location }
-          : { message: 'invalid declaration' };
+        const lastError: ErrorRecord = p ? { message: p.message, code: p.code, ...p.location } : { message: 'invalid declaration' };
         this.#writeStatus(id, { sync: 'Invalid', entry, actual, lastError });
         return { kind: 'terminal', error: new Error(lastError.message) };
       }
@@ -120,7 +122,8 @@ export class Reconciler {
         return { kind: 'terminal', error: new Error(`${id} declared more than once`) };
       }
       case 'unknown':
-        if (actual && (owner?.kind === 'ours' || owner?.kind === 'legacy')) this.#writeStatus(id, { sync: 'Unknown', entry, actual, lastError: { message: entry.reason } });
+        if (actual && (owner?.kind === 'ours' || owner?.kind === 'legacy'))
+          this.#writeStatus(id, { sync: 'Unknown', entry, actual, lastError: { message: entry.reason } });
         return { kind: 'done' };
       case 'absent':
         return this.#prune(id, actual, owner, log, read.fresh);
@@ -187,7 +190,7 @@ export class Reconciler {
         return this.#prune(id, actual, owner, log, fresh);
       case 'delete':
         if (!fresh) return this.#reconcile(id, log, true);
-        return this.#apply({ kind: 'delete', id, actual }, undefined, actual, entry, log);
+        return this.#apply({ kind: 'delete', id, actual }, actual, entry, log);
     }
   }
 
@@ -207,24 +210,33 @@ export class Reconciler {
     // A write is decided on a fresh read only. This also shows apps maracker does not own
     // (the owned-apps list cannot), so an unowned id is a conflict rather than a 409.
     if (!fresh) return this.#reconcile(desired.id, log, true);
-    return this.#apply(action, desired, actual, entry, log);
+    return this.#apply(action, actual, entry, log);
   }
 
-  async #apply(action: Action, desired: DesiredApp | undefined, actual: MarathonApp | undefined, entry: DesiredEntry, log: ReconcileLog): Promise<ReconcileResult> {
+  async #apply(action: Action, actual: MarathonApp | undefined, entry: DesiredEntry, log: ReconcileLog): Promise<ReconcileResult> {
     const pending = action.kind === 'update' ? action.changes.map((c) => c.path) : [`(${action.kind})`];
     const running = actual?.deployments ?? [];
     if (running.length > 0 && !this.#d.options.force) {
       // Marathon would answer 409 (app locked): wait for the deployment to finish. Its
       // deployment_success event re-queues the app; the timed look covers lost events.
       const ids = running.map((d) => d.id).join(', ');
-      this.#writeStatus(action.id, { sync: 'OutOfSync', entry, actual, lastError: because('deployment-in-progress', `waiting for Marathon deployment ${ids} to finish`), pending });
+      this.#writeStatus(action.id, {
+        sync: 'OutOfSync',
+        entry,
+        actual,
+        lastError: because('deployment-in-progress', `waiting for Marathon deployment ${ids} to finish`),
+        pending,
+      });
       this.#d.cache.markStale(action.id);
       return { kind: 'done', requeueAfterMs: this.#d.options.progressPollMs };
     }
     const outcome: WriteOutcome = await this.#d.writer.write(action);
     switch (outcome.kind) {
       case 'applied':
-        log.info({ action: action.kind, ...(action.kind === 'update' ? { mode: action.mode, changes: pending } : {}), deploymentId: outcome.deploymentId }, `${action.kind === 'update' ? action.mode : action.kind} applied`);
+        log.info(
+          { action: action.kind, ...(action.kind === 'update' ? { mode: action.mode, changes: pending } : {}), deploymentId: outcome.deploymentId },
+          `${action.kind === 'update' ? action.mode : action.kind} applied`,
+        );
         this.#writeStatus(action.id, { sync: 'OutOfSync', entry, actual, lastError: null, pending, appliedAt: outcome.at });
         if (action.kind === 'delete') {
           this.#d.guard.deleted(action.id);

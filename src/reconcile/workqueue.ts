@@ -77,7 +77,10 @@ export class WorkQueue {
   /** Queues the key after `ms`; an earlier pending deadline for the same key wins. */
   addAfter(key: string, ms: number): void {
     if (this.#shutdown) return;
-    if (ms <= 0) return this.add(key);
+    if (ms <= 0) {
+      this.add(key);
+      return;
+    }
     const at = this.#timers.now() + ms;
     const existing = this.#delayed.get(key);
     if (existing && existing.at <= at) return;
@@ -184,7 +187,10 @@ export class WorkQueue {
       case 'retry': {
         const n = (this.#failures.get(key) ?? 0) + 1;
         this.#failures.set(key, n);
-        this.addAfter(key, retryDelay(n, result.afterMs, () => backoffDelay(n, this.#backoff, this.#random)));
+        this.addAfter(
+          key,
+          retryDelay(n, result.afterMs, () => backoffDelay(n, this.#backoff, this.#random)),
+        );
         return;
       }
       case 'terminal':

@@ -93,11 +93,21 @@ export class Authenticator {
     throw new RegistryUnauthorizedError({
       ...fields,
       status: res.status,
-      hint: schemes === '' ? 'the registry sent no WWW-Authenticate challenge to answer' : `the registry asks for ${schemes} authentication, which maracker cannot answer`,
+      hint:
+        schemes === ''
+          ? 'the registry sent no WWW-Authenticate challenge to answer'
+          : `the registry asks for ${schemes} authentication, which maracker cannot answer`,
     });
   }
 
-  async #fetchToken(challenge: Challenge, scope: string, credentials: BasicCredentials | undefined, fields: RegistryErrorFields, attempt: number, hint: string): Promise<CachedToken> {
+  async #fetchToken(
+    challenge: Challenge,
+    scope: string,
+    credentials: BasicCredentials | undefined,
+    fields: RegistryErrorFields,
+    attempt: number,
+    hint: string,
+  ): Promise<CachedToken> {
     let realm: URL;
     try {
       realm = new URL(challenge.params.realm as string);

@@ -96,7 +96,8 @@ export class RegistryClient {
 
   /** The labels and exposed ports of the image `reference` names, for `platform` (default: the client's). */
   async inspect(reference: string | ImageReference, options: { platform?: string | Platform } = {}): Promise<ImageInspection> {
-    const wanted = options.platform === undefined ? this.#o.platform : typeof options.platform === 'string' ? parsePlatform(options.platform) : options.platform;
+    const wanted =
+      options.platform === undefined ? this.#o.platform : typeof options.platform === 'string' ? parsePlatform(options.platform) : options.platform;
     const { reference: ref, digest } = await this.resolve(reference);
     const top = await this.#manifest(ref, digest);
     let manifest = top;
@@ -104,7 +105,10 @@ export class RegistryClient {
     let platform: Platform | undefined;
     for (let depth = 0; manifest.kind === 'index'; depth++) {
       if (depth >= MAX_INDEX_DEPTH) {
-        throw new RegistryBadResponseError({ ...this.#fields(ref, manifestDigest, 'manifest'), reason: `image indexes nested more than ${MAX_INDEX_DEPTH} deep` });
+        throw new RegistryBadResponseError({
+          ...this.#fields(ref, manifestDigest, 'manifest'),
+          reason: `image indexes nested more than ${MAX_INDEX_DEPTH} deep`,
+        });
       }
       const chosen = selectPlatform(manifest.manifests, wanted);
       if (chosen === undefined) {
@@ -159,10 +163,12 @@ export class RegistryClient {
       const path = `/v2/${ref.repository}/manifests/${tag}`;
       // HEAD: the digest without the body (and, on Docker Hub, without counting as a pull).
       // A registry that does not implement HEAD (405, 501) is asked with GET instead.
-      const head = await this.#read(ref, { method: 'HEAD', path, accept: MANIFEST_ACCEPT, maxBytes: this.#o.maxManifestBytes, fields }).catch((err: unknown) => {
-        if (err instanceof RegistryBadResponseError && (err.status === 405 || err.status === 501)) return undefined;
-        throw err;
-      });
+      const head = await this.#read(ref, { method: 'HEAD', path, accept: MANIFEST_ACCEPT, maxBytes: this.#o.maxManifestBytes, fields }).catch(
+        (err: unknown) => {
+          if (err instanceof RegistryBadResponseError && (err.status === 405 || err.status === 501)) return undefined;
+          throw err;
+        },
+      );
       const announced = head === undefined ? undefined : header(head, 'docker-content-digest');
       let digest: string;
       if (announced !== undefined && isDigest(announced)) {
@@ -174,7 +180,10 @@ export class RegistryClient {
         if (announcedByGet !== undefined && announcedByGet !== digest) {
           throw new RegistryDigestMismatchError({ ...fields, expected: announcedByGet, actual: digest, what: 'the registry announced digest' });
         }
-        this.#cache.setContent(contentKey('manifest', ref, digest), this.#parse(fields, () => parseManifest(res.body, header(res, 'content-type'))));
+        this.#cache.setContent(
+          contentKey('manifest', ref, digest),
+          this.#parse(fields, () => parseManifest(res.body, header(res, 'content-type'))),
+        );
       }
       this.#cache.setTag(key, digest);
       return digest;
@@ -187,7 +196,13 @@ export class RegistryClient {
     if (cached !== undefined) return Promise.resolve(cached);
     return this.#once(key, async () => {
       const fields = this.#fields(ref, digest, 'manifest');
-      const res = await this.#read(ref, { method: 'GET', path: `/v2/${ref.repository}/manifests/${digest}`, accept: MANIFEST_ACCEPT, maxBytes: this.#o.maxManifestBytes, fields });
+      const res = await this.#read(ref, {
+        method: 'GET',
+        path: `/v2/${ref.repository}/manifests/${digest}`,
+        accept: MANIFEST_ACCEPT,
+        maxBytes: this.#o.maxManifestBytes,
+        fields,
+      });
       verify(res.body, digest, fields, 'asked for manifest');
       const manifest = this.#parse(fields, () => parseManifest(res.body, header(res, 'content-type')));
       this.#cache.setContent(key, manifest);
@@ -201,7 +216,8 @@ export class RegistryClient {
     if (cached !== undefined) return Promise.resolve(cached);
     return this.#once(key, async () => {
       const fields = this.#fields(ref, descriptor.digest, 'image config');
-      if (descriptor.size > this.#o.maxConfigBytes) throw new RegistryTooLargeError({ ...fields, limitBytes: this.#o.maxConfigBytes, sizeBytes: descriptor.size });
+      if (descriptor.size > this.#o.maxConfigBytes)
+        throw new RegistryTooLargeError({ ...fields, limitBytes: this.#o.maxConfigBytes, sizeBytes: descriptor.size });
       const res = await this.#read(ref, { method: 'GET', path: `/v2/${ref.repository}/blobs/${descriptor.digest}`, maxBytes: this.#o.maxConfigBytes, fields });
       if (res.body.length !== descriptor.size) {
         throw new RegistryBadResponseError({ ...fields, reason: `the manifest says ${descriptor.size} bytes, ${res.body.length} were received` });
@@ -220,7 +236,13 @@ export class RegistryClient {
     for (let attempt = 1; ; attempt++) {
       try {
         const sent = this.#auth.initial(ref.registry, scope);
-        const exchange = { method: read.method, maxBytes: read.maxBytes, fields: read.fields, attempt, ...(read.accept === undefined ? {} : { accept: read.accept }) };
+        const exchange = {
+          method: read.method,
+          maxBytes: read.maxBytes,
+          fields: read.fields,
+          attempt,
+          ...(read.accept === undefined ? {} : { accept: read.accept }),
+        };
         let res = await this.#transport.api(apiHost, read.path, { ...exchange, ...(sent === undefined ? {} : { authorization: sent }) });
         if (res.status === 401) {
           const authorization = await this.#auth.answer(ref.registry, scope, res, sent, read.fields, attempt);

@@ -30,7 +30,8 @@ export class CredentialStore {
       const problem = hostProblem(registry);
       if (problem !== undefined) throw new RegistryCredentialsError(`credentials for registry ${JSON.stringify(c.registry)}: ${problem}`);
       if (c.username.length === 0) throw new RegistryCredentialsError(`credentials for registry ${registry}: the username is empty`);
-      if (c.username.includes(':')) throw new RegistryCredentialsError(`credentials for registry ${registry}: the username contains ":" (HTTP basic forbids it)`);
+      if (c.username.includes(':'))
+        throw new RegistryCredentialsError(`credentials for registry ${registry}: the username contains ":" (HTTP basic forbids it)`);
       this.#explicit.set(registry, { username: c.username, password: c.password });
     }
     this.#config = dockerConfig;
@@ -49,12 +50,16 @@ export class CredentialStore {
     if (config === undefined) return { hint: `no credentials were given for ${key}` };
     const helper = config.credHelpers.get(key);
     if (helper !== undefined) {
-      return { hint: `${config.file} hands ${key} to the credential helper docker-credential-${helper}, which maracker does not run (credential helpers are unsupported): give a username and password` };
+      return {
+        hint: `${config.file} hands ${key} to the credential helper docker-credential-${helper}, which maracker does not run (credential helpers are unsupported): give a username and password`,
+      };
     }
     const found = config.auths.get(key);
     if (found !== undefined) return { credentials: found, source: config.file, hint: `the credentials of ${config.file} for ${key} were refused` };
     if (config.credsStore !== undefined) {
-      return { hint: `${config.file} keeps credentials in the store docker-credential-${config.credsStore}, which maracker does not run (credential helpers are unsupported): give a username and password` };
+      return {
+        hint: `${config.file} keeps credentials in the store docker-credential-${config.credsStore}, which maracker does not run (credential helpers are unsupported): give a username and password`,
+      };
     }
     const unusable = config.unusable.get(key);
     if (unusable !== undefined) return { hint: `the entry of ${config.file} for ${key} holds ${unusable}` };

@@ -50,7 +50,11 @@ export function parseDockerConfig(text: string, file: string): DockerConfig {
     if (!isObject(entry)) throw new RegistryCredentialsError(`${where} is not an object`, file);
     const credentials = entryCredentials(entry, where, file);
     if (credentials !== undefined) auths.set(registry, credentials);
-    else if (!auths.has(registry)) unusable.set(registry, typeof entry.identitytoken === 'string' && entry.identitytoken !== '' ? 'an identity token (OAuth), which maracker does not use' : 'no credentials');
+    else if (!auths.has(registry))
+      unusable.set(
+        registry,
+        typeof entry.identitytoken === 'string' && entry.identitytoken !== '' ? 'an identity token (OAuth), which maracker does not use' : 'no credentials',
+      );
   }
 
   const credHelpers = new Map<string, string>();

@@ -15,9 +15,7 @@ export interface Descriptor {
   platform?: Platform;
 }
 
-export type Manifest =
-  | { kind: 'index'; mediaType: string; manifests: Descriptor[] }
-  | { kind: 'image'; mediaType: string; config: Descriptor };
+export type Manifest = { kind: 'index'; mediaType: string; manifests: Descriptor[] } | { kind: 'image'; mediaType: string; config: Descriptor };
 
 /** Reads a manifest whose media type is the body's `mediaType`, else the Content-Type. */
 export function parseManifest(bytes: Uint8Array, contentType: string | undefined): Manifest {

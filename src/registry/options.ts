@@ -117,13 +117,16 @@ export function resolveRegistryOptions(o: RegistryClientOptions = {}): ResolvedR
   if (retryMaxDelayMs < retryBaseDelayMs) {
     throw new TypeError(`Expected \`retryMaxDelayMs\` to be at least \`retryBaseDelayMs\` (${retryBaseDelayMs}), got \`${retryMaxDelayMs}\``);
   }
-  if (o.credentials !== undefined && !Array.isArray(o.credentials)) throw new TypeError('Expected `credentials` to be an array of { registry, username, password }');
-  if (o.insecureRegistries !== undefined && !Array.isArray(o.insecureRegistries)) throw new TypeError('Expected `insecureRegistries` to be an array of HOST or HOST:PORT');
+  if (o.credentials !== undefined && !Array.isArray(o.credentials))
+    throw new TypeError('Expected `credentials` to be an array of { registry, username, password }');
+  if (o.insecureRegistries !== undefined && !Array.isArray(o.insecureRegistries))
+    throw new TypeError('Expected `insecureRegistries` to be an array of HOST or HOST:PORT');
   for (const name of ['onRequest', 'now', 'sleep', 'random'] as const) {
     if (o[name] !== undefined && typeof o[name] !== 'function') throw new TypeError(`Expected \`${name}\` to be a function, got \`${typeof o[name]}\``);
   }
   const userAgent = o.userAgent ?? REGISTRY_DEFAULTS.userAgent;
-  if (typeof userAgent !== 'string' || userAgent.length === 0) throw new TypeError(`Expected \`userAgent\` to be a non-empty string, got \`${String(userAgent)}\``);
+  if (typeof userAgent !== 'string' || userAgent.length === 0)
+    throw new TypeError(`Expected \`userAgent\` to be a non-empty string, got \`${String(userAgent)}\``);
   return Object.freeze({
     platform: Object.freeze({ ...platform }),
     credentials: Object.freeze([...(o.credentials ?? [])]),

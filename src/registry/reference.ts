@@ -132,10 +132,7 @@ function repositoryProblem(path: string): string | undefined {
     if (component.length === 0) return `repository "${path}" has an empty path component (a leading, trailing or double "/")`;
     if (PATH_COMPONENT.test(component)) continue;
     if (PATH_COMPONENT.test(component.toLowerCase())) return `repository name "${path}" must be lowercase`;
-    return (
-      `repository path component "${component}" is invalid: lowercase letters and digits, ` +
-      `separated by one ".", one or two "_", or any number of "-"`
-    );
+    return `repository path component "${component}" is invalid: lowercase letters and digits, separated by one ".", one or two "_", or any number of "-"`;
   }
   return undefined;
 }

@@ -109,7 +109,8 @@ export class Transport {
       } catch {
         throw new RegistryBadResponseError({ ...fields, reason: 'a redirect to an invalid Location' });
       }
-      if (next.protocol !== 'https:' && next.protocol !== 'http:') throw new RegistryBadResponseError({ ...fields, reason: `a redirect to a ${next.protocol} URL` });
+      if (next.protocol !== 'https:' && next.protocol !== 'http:')
+        throw new RegistryBadResponseError({ ...fields, reason: `a redirect to a ${next.protocol} URL` });
       url = next;
     }
   }
@@ -155,12 +156,21 @@ export class Transport {
         res.body.destroy();
         throw new RegistryTooLargeError({ ...ex.fields, limitBytes: cap, sizeBytes: declared });
       }
-      const body = ex.method === 'HEAD' || REDIRECTS.has(status) ? (await res.body.dump(), Buffer.alloc(0)) : await readCapped(res.body, cap, ok);
+      const skip = ex.method === 'HEAD' || REDIRECTS.has(status);
+      if (skip) await res.body.dump();
+      const body = skip ? Buffer.alloc(0) : await readCapped(res.body, cap, ok);
       if (body === undefined) throw new RegistryTooLargeError({ ...ex.fields, limitBytes: cap });
       this.#report(ex, url, started, status);
       return { status, headers: res.headers, body, url };
     } catch (err) {
-      const error = networkError(err, { ...ex.fields, ...(status === undefined ? {} : { status }) }, url.origin, timedOut, this.#opts.timeoutMs, this.#policy.allows(url.host));
+      const error = networkError(
+        err,
+        { ...ex.fields, ...(status === undefined ? {} : { status }) },
+        url.origin,
+        timedOut,
+        this.#opts.timeoutMs,
+        this.#policy.allows(url.host),
+      );
       this.#report(ex, url, started, status, error);
       throw error;
     } finally {
@@ -172,7 +182,16 @@ export class Transport {
     const durationMs = Math.max(0, performance.now() - started);
     // The path only: a token request's query names the account.
     this.#opts.logger?.debug(
-      { registry: ex.fields.registry, method: ex.method, origin: url.origin, path: url.pathname, status, attempt: ex.attempt, durationMs: Math.round(durationMs), code: error?.code },
+      {
+        registry: ex.fields.registry,
+        method: ex.method,
+        origin: url.origin,
+        path: url.pathname,
+        status,
+        attempt: ex.attempt,
+        durationMs: Math.round(durationMs),
+        code: error?.code,
+      },
       'registry request',
     );
     if (!this.#opts.onRequest) return;

@@ -56,7 +56,10 @@ export class RowReader {
     const rows: AppRow[] = [];
     for (let i = 0; i < ids.length; i += this.#chunkSize) {
       this.queries++;
-      const r = await this.#pool.query<AppRow>(`SELECT ${COLUMNS} FROM ${FROM} WHERE id = ANY($2::text[])`, [this.#maxRowBytes, ids.slice(i, i + this.#chunkSize)]);
+      const r = await this.#pool.query<AppRow>(`SELECT ${COLUMNS} FROM ${FROM} WHERE id = ANY($2::text[])`, [
+        this.#maxRowBytes,
+        ids.slice(i, i + this.#chunkSize),
+      ]);
       rows.push(...r.rows);
     }
     return rows;

@@ -17,10 +17,7 @@ export interface DatabaseRow {
   revision: string;
 }
 
-export function databaseSnapshot(
-  rows: ReadonlyMap<string, DatabaseRow>,
-  base: Pick<SourceSnapshot, 'lastReadAt' | 'revision'>,
-): SourceSnapshot {
+export function databaseSnapshot(rows: ReadonlyMap<string, DatabaseRow>, base: Pick<SourceSnapshot, 'lastReadAt' | 'revision'>): SourceSnapshot {
   const apps = new Map<AppId, DesiredApp>();
   const invalid = new Map<AppId, readonly Problem[]>();
   const problems: Problem[] = [];

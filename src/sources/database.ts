@@ -62,7 +62,6 @@ export interface DatabaseSourceOptions {
   connection?: ConnectionTuning;
 }
 
-
 export class DatabaseSource implements Source {
   readonly name = 'database';
   readonly #o: DatabaseSourceOptions;
@@ -93,10 +92,19 @@ export class DatabaseSource implements Source {
     this.#problems = new ProblemLog('row', this.#log);
     this.#timers = options.timers ?? systemTimers;
     this.#random = options.random ?? Math.random;
-    this.#pool = createPool(options.url, { purpose: 'read', ...(options.instance ? { instance: options.instance } : {}), max: 2, logger: this.#log, ...options.connection });
+    this.#pool = createPool(options.url, {
+      purpose: 'read',
+      ...(options.instance ? { instance: options.instance } : {}),
+      max: 2,
+      logger: this.#log,
+      ...options.connection,
+    });
     this.#limits = options.limits ?? DEFAULT_INPUT_LIMITS;
     this.#parser = options.parser ?? INLINE_PARSER;
-    this.#reader = new RowReader(this.#pool, { maxRowBytes: this.#limits.maxRowBytes, ...(options.chunkSize !== undefined ? { chunkSize: options.chunkSize } : {}) });
+    this.#reader = new RowReader(this.#pool, {
+      maxRowBytes: this.#limits.maxRowBytes,
+      ...(options.chunkSize !== undefined ? { chunkSize: options.chunkSize } : {}),
+    });
     this.#batch = new IdBatch(options.fullReadAbove ?? 5_000);
     this.#listener = new SupervisedListener({
       connection: clientConfig(options.url, 'listen', options.instance, options.connection),
@@ -290,9 +298,12 @@ export class DatabaseSource implements Source {
   #scheduleRetry(): void {
     if (this.#retryTimer !== undefined || this.#stopped) return;
     this.#readFailures++;
-    this.#retryTimer = this.#timers.setTimeout(() => {
-      this.#retryTimer = undefined;
-      void this.#serial(() => this.#readAll('retry'));
-    }, backoffDelay(this.#readFailures, this.#o.backoff ?? BACKOFF.database, this.#random));
+    this.#retryTimer = this.#timers.setTimeout(
+      () => {
+        this.#retryTimer = undefined;
+        void this.#serial(() => this.#readAll('retry'));
+      },
+      backoffDelay(this.#readFailures, this.#o.backoff ?? BACKOFF.database, this.#random),
+    );
   }
 }

@@ -63,7 +63,11 @@ export function folderSnapshot(
   const invalid = new Map<AppId, readonly Problem[]>();
   const conflicts = new Map<AppId, readonly SourceRef[]>();
   for (const [id, list] of claims) {
-    if (list.length > 1) conflicts.set(id, list.map((c) => c.ref));
+    if (list.length > 1)
+      conflicts.set(
+        id,
+        list.map((c) => c.ref),
+      );
     else if (list[0]?.app) apps.set(id, list[0].app);
     else if (list[0]) invalid.set(id, list[0].problems ?? []);
   }

@@ -80,7 +80,9 @@ interface Settling {
   firstSeenAt: number;
 }
 
-type Options = Required<Omit<FolderSourceOptions, 'displayRoot' | 'translate' | 'limits' | 'parser' | 'timers' | 'logger' | 'wallClock' | 'git'>> & { displayRoot: string };
+type Options = Required<Omit<FolderSourceOptions, 'displayRoot' | 'translate' | 'limits' | 'parser' | 'timers' | 'logger' | 'wallClock' | 'git'>> & {
+  displayRoot: string;
+};
 
 export class FolderSource implements Source {
   readonly name = 'folder';
@@ -271,7 +273,8 @@ export class FolderSource implements Source {
       const message = errorMessage(err);
       const wasUnknown = this.#snapshot.state === 'Unknown';
       this.#snapshot = { ...emptySnapshot('folder', 'Unknown', { message }), lastKnownIds: snapshotIds(this.#snapshot), ...this.#meta() };
-      if (!wasUnknown) this.#log.error({ dir: this.#o.dir, err: message }, 'manifests folder cannot be read: source unknown, nothing it declares will be deleted');
+      if (!wasUnknown)
+        this.#log.error({ dir: this.#o.dir, err: message }, 'manifests folder cannot be read: source unknown, nothing it declares will be deleted');
       await this.#watcher?.reset();
       this.#onChange?.({ all: true });
       return;
@@ -349,7 +352,7 @@ export class FolderSource implements Source {
     }
     const after = await stampOf(join(this.#o.dir, rel));
     const activity = this.#activity.get(rel);
-    const writtenMeanwhile = activity !== undefined && activity.modified && (decision.verify === 'fast' || activity.lastEventAt !== eventAt);
+    const writtenMeanwhile = activity?.modified && (decision.verify === 'fast' || activity.lastEventAt !== eventAt);
     if (stamp.kind === 'file' && (!sameStamp(after, stamp) || writtenMeanwhile)) {
       // It changed while being read: what was read may be half of something.
       this.#activity.set(rel, { lastEventAt: this.#timers.now(), modified: true });
@@ -379,11 +382,14 @@ export class FolderSource implements Source {
     const at = Math.min(...[...this.#settling.values()].map((s) => s.dueAt));
     if (this.#settleTimer && this.#settleTimer.at <= at) return;
     if (this.#settleTimer) this.#timers.clearTimeout(this.#settleTimer.handle);
-    const handle = this.#timers.setTimeout(() => {
-      this.#settleTimer = undefined;
-      if (this.#stopped) return;
-      void this.#serial(() => this.#look(this.#due()));
-    }, Math.max(0, at - this.#timers.now()));
+    const handle = this.#timers.setTimeout(
+      () => {
+        this.#settleTimer = undefined;
+        if (this.#stopped) return;
+        void this.#serial(() => this.#look(this.#due()));
+      },
+      Math.max(0, at - this.#timers.now()),
+    );
     this.#settleTimer = { handle, at };
   }
 
@@ -481,7 +487,8 @@ export class FolderSource implements Source {
     const error = read.kind === 'unavailable' ? read.reason : undefined;
     if (rev?.commit === this.#revision?.commit && rev?.dirty === this.#revision?.dirty && error === this.#revisionError) return;
     // Once per reason, not once per refresh: a refused repository stays refused until someone acts.
-    if (error !== undefined && error !== this.#revisionError) this.#log.warn({ dir: this.#o.dir, reason: error }, 'git revision of the manifests folder unavailable');
+    if (error !== undefined && error !== this.#revisionError)
+      this.#log.warn({ dir: this.#o.dir, reason: error }, 'git revision of the manifests folder unavailable');
     this.#revision = rev;
     this.#revisionError = error;
     const { revision: _r, dirty: _d, revisionError: _e, ...rest } = this.#snapshot;

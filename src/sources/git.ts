@@ -10,7 +10,7 @@ import { checkOwnership } from '../git/ownership.js';
 import { runGit } from '../git/run.js';
 
 export type GitRevision =
-  | { kind: 'revision'; commit: string; /** Uncommitted (or untracked) changes inside the manifests folder. */ dirty: boolean }
+  | { kind: 'revision'; commit: string /** Uncommitted (or untracked) changes inside the manifests folder. */; dirty: boolean }
   /** Not inside a git work tree, or no commit yet. */
   | { kind: 'none' }
   /** Inside a work tree maracker cannot read; `reason` is for status and the log. */

@@ -25,7 +25,10 @@ export class ProblemLog {
         this.log.info({ [this.what]: key }, `${this.what} ${key} is valid again`);
       } else {
         this.#logged.set(key, signature);
-        this.log.warn({ [this.what]: key, problems: lines }, `${this.what} ${key} is invalid (${lines.length} problem${lines.length === 1 ? '' : 's'}): its apps are left as they are`);
+        this.log.warn(
+          { [this.what]: key, problems: lines },
+          `${this.what} ${key} is invalid (${lines.length} problem${lines.length === 1 ? '' : 's'}): its apps are left as they are`,
+        );
       }
     }
     for (const key of [...this.#logged.keys()]) {

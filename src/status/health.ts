@@ -56,7 +56,7 @@ export function appHealth(input: HealthInput): HealthVerdict {
   const failure = a.lastTaskFailure;
   // A failure of the version now deployed, while fewer tasks run than wanted: the app is
   // crashing (Marathon keeps relaunching it with backoff), not merely starting.
-  if (failure && instances.running < target && (failure['version'] === undefined || failure['version'] === a.version)) {
+  if (failure && instances.running < target && (failure.version === undefined || failure.version === a.version)) {
     return { health: 'Degraded', instances, message: failure.message ?? `task ${failure.state ?? 'failed'}` };
   }
   if (deploying || instances.running < target || instances.healthy < target) {

@@ -64,7 +64,12 @@ function stripUndefined<T extends object>(o: T): Partial<T> {
 
 /** Options for `http.createServer` (these can only be given there). */
 export function serverOptions(l: StatusLimits): { maxHeaderSize: number; connectionsCheckingInterval: number; requestTimeout: number; headersTimeout: number } {
-  return { maxHeaderSize: l.maxHeaderBytes, connectionsCheckingInterval: l.checkIntervalMs, requestTimeout: l.requestTimeoutMs, headersTimeout: l.headersTimeoutMs };
+  return {
+    maxHeaderSize: l.maxHeaderBytes,
+    connectionsCheckingInterval: l.checkIntervalMs,
+    requestTimeout: l.requestTimeoutMs,
+    headersTimeout: l.headersTimeoutMs,
+  };
 }
 
 /** The limits that are properties of a server. */
@@ -96,7 +101,12 @@ export function rejectBadClient(err: Error & { code?: string; rawPacket?: Buffer
       ? [414, 'URI Too Long', 'MRK_STATUS_URI_TOO_LONG', `the URL is longer than ${l.maxUrlBytes} bytes`]
       : [431, 'Request Header Fields Too Large', 'MRK_STATUS_HEADERS_TOO_LARGE', `the request head is larger than ${l.maxHeaderBytes} bytes`];
   } else if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
-    reply = [408, 'Request Timeout', 'MRK_STATUS_REQUEST_TIMEOUT', `the request did not arrive within the time allowed (${l.headersTimeoutMs} ms for its head)`];
+    reply = [
+      408,
+      'Request Timeout',
+      'MRK_STATUS_REQUEST_TIMEOUT',
+      `the request did not arrive within the time allowed (${l.headersTimeoutMs} ms for its head)`,
+    ];
   } else {
     reply = [400, 'Bad Request', 'MRK_STATUS_BAD_REQUEST', 'malformed HTTP request'];
   }

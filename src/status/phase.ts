@@ -26,7 +26,10 @@ export function derivePhase(s: PhaseInput): { phase: Phase; message: string } {
   }
   const unknown = s.sources.filter((x) => x.state === 'Unknown');
   if (unknown.length > 0) {
-    return { phase: 'Degraded', message: `source ${unknown.map((x) => x.name).join(', ')} cannot be read: ${unknown[0]?.lastError?.message ?? 'unknown error'}` };
+    return {
+      phase: 'Degraded',
+      message: `source ${unknown.map((x) => x.name).join(', ')} cannot be read: ${unknown[0]?.lastError?.message ?? 'unknown error'}`,
+    };
   }
   if (!s.marathon.reachable && s.marathon.lastError) {
     return { phase: 'Degraded', message: `Marathon cannot be read: ${s.marathon.lastError.message}` };
@@ -46,7 +49,12 @@ export function derivePhase(s: PhaseInput): { phase: Phase; message: string } {
     if (s.declared?.has(a.id)) declaredSeen++;
   }
   if (invalid + conflict + degraded + unknownApps > 0) {
-    const parts = [invalid && `${invalid} invalid`, conflict && `${conflict} in conflict`, degraded && `${degraded} degraded`, unknownApps && `${unknownApps} unknown`].filter(Boolean);
+    const parts = [
+      invalid && `${invalid} invalid`,
+      conflict && `${conflict} in conflict`,
+      degraded && `${degraded} degraded`,
+      unknownApps && `${unknownApps} unknown`,
+    ].filter(Boolean);
     return { phase: 'Degraded', message: `apps: ${parts.join(', ')}` };
   }
   // A source that reads but has problems (a file that cannot be read or parsed, whose apps

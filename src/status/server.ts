@@ -118,7 +118,10 @@ export async function startStatusServer(options: StatusServerOptions): Promise<S
     '/healthz': { allow: READ_METHODS, public: true, handle: () => json(200, { status: 'ok' }) },
     '/readyz': { allow: READ_METHODS, handle: () => readiness() },
     '/status': { allow: READ_METHODS, handle: (ctx) => statusDocument(ctx.query) },
-    '/metrics': { allow: READ_METHODS, handle: async () => ({ status: 200, body: scrubber.text(await metrics.render()), contentType: PROMETHEUS_CONTENT_TYPE }) },
+    '/metrics': {
+      allow: READ_METHODS,
+      handle: async () => ({ status: 200, body: scrubber.text(await metrics.render()), contentType: PROMETHEUS_CONTENT_TYPE }),
+    },
     '/prune/approve': { allow: 'POST', handle: (ctx) => approve(ctx) },
   };
 
@@ -158,7 +161,12 @@ export async function startStatusServer(options: StatusServerOptions): Promise<S
     }
     if (!approvePrune) throw new StatusApiError('MRK_STATUS_PRUNE_UNAVAILABLE', 503, 'this instance cannot approve prunes (it does not prune)');
     const episode = ctx.query.get('episode') ?? undefined;
-    if (episode !== undefined && !/^[0-9a-z]{1,64}$/.test(episode)) throw new StatusApiError('MRK_STATUS_BAD_QUERY', 400, `episode: expected the id of an episode (prune.episode.id in GET /status), got "${episode.slice(0, 80)}"`);
+    if (episode !== undefined && !/^[0-9a-z]{1,64}$/.test(episode))
+      throw new StatusApiError(
+        'MRK_STATUS_BAD_QUERY',
+        400,
+        `episode: expected the id of an episode (prune.episode.id in GET /status), got "${episode.slice(0, 80)}"`,
+      );
     const user = approverName(ctx.headers['x-maracker-user']);
     const by = user === undefined ? ctx.remote : `${user} from ${ctx.remote}`;
     let answer: PruneApprovalAnswer;
@@ -220,8 +228,10 @@ export async function startStatusServer(options: StatusServerOptions): Promise<S
     if (body === 'aborted') return;
     let reply: Reply;
     try {
-      if (Buffer.byteLength(raw) > limits.maxUrlBytes) throw new StatusApiError('MRK_STATUS_URI_TOO_LONG', 414, `the URL is longer than ${limits.maxUrlBytes} bytes`);
-      if (body === 'too-large') throw new StatusApiError('MRK_STATUS_BODY_TOO_LARGE', 413, `the request body is larger than ${limits.maxBodyBytes} bytes (no route takes a body)`);
+      if (Buffer.byteLength(raw) > limits.maxUrlBytes)
+        throw new StatusApiError('MRK_STATUS_URI_TOO_LONG', 414, `the URL is longer than ${limits.maxUrlBytes} bytes`);
+      if (body === 'too-large')
+        throw new StatusApiError('MRK_STATUS_BODY_TOO_LARGE', 413, `the request body is larger than ${limits.maxBodyBytes} bytes (no route takes a body)`);
       reply = await dispatch(req, ctx);
     } catch (err) {
       if (err instanceof StatusApiError) {
@@ -314,7 +324,9 @@ function allowed(allow: string, method: string): boolean {
 }
 
 function methodNotAllowed(ctx: Context, allow: string): StatusApiError {
-  return new StatusApiError('MRK_STATUS_METHOD_NOT_ALLOWED', 405, `${ctx.method} is not allowed on ${shownPath(ctx.path)}; allowed: ${allow}`, { Allow: allow });
+  return new StatusApiError('MRK_STATUS_METHOD_NOT_ALLOWED', 405, `${ctx.method} is not allowed on ${shownPath(ctx.path)}; allowed: ${allow}`, {
+    Allow: allow,
+  });
 }
 
 /** A request path as replies and logs may show it: printable ASCII, short; anything else is not quoted. */
@@ -363,16 +375,30 @@ function appIdFromPath(rest: string): string {
   } catch {
     // Not percent-encoding: look it up as written, it will simply not be found.
   }
-  return '/' + decoded.split('/').filter((s) => s.length > 0).join('/');
+  return (
+    '/' +
+    decoded
+      .split('/')
+      .filter((s) => s.length > 0)
+      .join('/')
+  );
 }
 
 /** `?sync=OutOfSync,Invalid` -> the set; undefined when the filter is absent. */
 function filterValues(query: URLSearchParams, name: string, known: readonly string[]): Set<string> | undefined {
-  const given = query.getAll(name).flatMap((v) => v.split(',')).map((v) => v.trim()).filter((v) => v.length > 0);
+  const given = query
+    .getAll(name)
+    .flatMap((v) => v.split(','))
+    .map((v) => v.trim())
+    .filter((v) => v.length > 0);
   if (given.length === 0) return undefined;
   const unknown = given.filter((v) => !known.includes(v));
   if (unknown.length > 0) {
-    throw new StatusApiError('MRK_STATUS_BAD_QUERY', 400, `unknown ${name} value ${unknown.map((u) => `"${u}"`).join(', ')}; expected one of ${known.join(', ')}`);
+    throw new StatusApiError(
+      'MRK_STATUS_BAD_QUERY',
+      400,
+      `unknown ${name} value ${unknown.map((u) => `"${u}"`).join(', ')}; expected one of ${known.join(', ')}`,
+    );
   }
   return new Set(given);
 }
@@ -390,7 +416,8 @@ function listen(server: Server, host: string, port: number): Promise<void> {
 
 function checkOptions(o: StatusServerOptions): void {
   if (typeof o.host !== 'string' || o.host.length === 0) throw new TypeError(`Expected \`host\` to be a non-empty string, got \`${String(o.host)}\``);
-  if (!Number.isInteger(o.port) || o.port < 0 || o.port > 65535) throw new TypeError(`Expected \`port\` to be an integer from 0 to 65535, got \`${String(o.port)}\``);
+  if (!Number.isInteger(o.port) || o.port < 0 || o.port > 65535)
+    throw new TypeError(`Expected \`port\` to be an integer from 0 to 65535, got \`${String(o.port)}\``);
   if (typeof o.store?.json !== 'function') throw new TypeError('Expected `store` to be a StatusStore');
   if (typeof o.metrics?.render !== 'function') throw new TypeError('Expected `metrics` to have a `render()` method (DaemonMetrics)');
   // An empty token would let anyone in who sends "Bearer " with nothing: refuse it outright.
@@ -398,8 +425,11 @@ function checkOptions(o: StatusServerOptions): void {
   if (o.token !== undefined && o.token !== null && (typeof o.token !== 'string' || !/^\S+$/.test(o.token))) {
     throw new TypeError('Expected `token` to be a non-empty string without whitespace when given');
   }
-  if (o.approvePrune !== undefined && typeof o.approvePrune !== 'function') throw new TypeError(`Expected \`approvePrune\` to be a function, got \`${typeof o.approvePrune}\``);
-  if (o.readyCheck !== undefined && typeof o.readyCheck !== 'function') throw new TypeError(`Expected \`readyCheck\` to be a function, got \`${typeof o.readyCheck}\``);
+  if (o.approvePrune !== undefined && typeof o.approvePrune !== 'function')
+    throw new TypeError(`Expected \`approvePrune\` to be a function, got \`${typeof o.approvePrune}\``);
+  if (o.readyCheck !== undefined && typeof o.readyCheck !== 'function')
+    throw new TypeError(`Expected \`readyCheck\` to be a function, got \`${typeof o.readyCheck}\``);
   const grace = o.shutdownGraceMs;
-  if (grace !== undefined && (!Number.isFinite(grace) || grace < 0)) throw new TypeError(`Expected \`shutdownGraceMs\` to be a number from 0 and up, got \`${grace}\``);
+  if (grace !== undefined && (!Number.isFinite(grace) || grace < 0))
+    throw new TypeError(`Expected \`shutdownGraceMs\` to be a number from 0 and up, got \`${grace}\``);
 }

@@ -41,7 +41,6 @@ export interface StatusWriterOptions {
   random?: () => number;
 }
 
-
 const UPSERT = `
 INSERT INTO ${SCHEMA}.app_status AS s
   (id, sync, health, desired, running, healthy, url, message, code, source, last_applied_at, pending_changes, instance, updated_at)
@@ -178,7 +177,8 @@ export class StatusWriter {
       this.#full = true;
       this.#failures++;
       const delay = backoffDelay(this.#failures, this.#o.backoff ?? BACKOFF.database, this.#random);
-      if (this.#failures === 1) this.#log.warn({ err: errorMessage(err), retryInMs: delay }, 'cannot write maracker.app_status; will rewrite it when the database answers');
+      if (this.#failures === 1)
+        this.#log.warn({ err: errorMessage(err), retryInMs: delay }, 'cannot write maracker.app_status; will rewrite it when the database answers');
       this.#schedule(delay);
     }
   }

@@ -35,10 +35,15 @@ async function plantedCommit(): Promise<Planted> {
 
 function cli(args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { cwd, env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '/root' }, timeout: 60_000 }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
-      resolve({ code, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [CLI, ...args],
+      { cwd, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root' }, timeout: 60_000 },
+      (err, stdout, stderr) => {
+        const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -49,7 +54,9 @@ describe('a commit that plants a git repository in the manifests folder', () => 
   });
 
   it('is a real attack: git discovering the folder runs the planted command', () => {
-    execFileSync('git', ['--no-optional-locks', '-C', planted.repo.manifests, 'status', '--porcelain', '--', '.'], { env: { PATH: process.env['PATH'] ?? '' } });
+    execFileSync('git', ['--no-optional-locks', '-C', planted.repo.manifests, 'status', '--porcelain', '--', '.'], {
+      env: { PATH: process.env.PATH ?? '' },
+    });
     expect(existsSync(planted.marker)).toBe(true);
   });
 

@@ -119,7 +119,18 @@ export async function bench(o: { files?: Record<string, string>; databaseUrl?: s
       },
     }),
   });
-  const args = ['--marathon', marathon.url, '--manifests', dir, '--listen', '127.0.0.1:0', '--resync-interval', '2', ...(o.databaseUrl ? ['--database-url', o.databaseUrl] : []), ...(o.args ?? [])];
+  const args = [
+    '--marathon',
+    marathon.url,
+    '--manifests',
+    dir,
+    '--listen',
+    '127.0.0.1:0',
+    '--resync-interval',
+    '2',
+    ...(o.databaseUrl ? ['--database-url', o.databaseUrl] : []),
+    ...(o.args ?? []),
+  ];
   const { config } = loadDaemonConfig(args, {}, dir);
   const parser = new WatchedParser(events);
   const daemon = await launchDaemon(config, { logger, parser });

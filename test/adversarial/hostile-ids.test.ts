@@ -34,7 +34,10 @@ describe('adversary: hostile app ids', () => {
     // Reach Marathon neither; the Marathon client refuses them before the reconciler sees
     // the row is invalid, so their status is Unknown, not Invalid (noted in issue 11's report).
     const pathLike = ['/a/../b', '/a/./b'];
-    const r = await psql(url, `INSERT INTO maracker.apps (id, spec) VALUES ${[...ids, ...pathLike].map((id) => `(E'${id.replace(/\n/g, '\\n')}', '${spec}')`).join(', ')}, ('/db/ok', '${spec}')`);
+    const r = await psql(
+      url,
+      `INSERT INTO maracker.apps (id, spec) VALUES ${[...ids, ...pathLike].map((id) => `(E'${id.replace(/\n/g, '\\n')}', '${spec}')`).join(', ')}, ('/db/ok', '${spec}')`,
+    );
     expect(r.stderr).toBe('');
     // NUL cannot even be stored.
     const nul = await psql(url, `INSERT INTO maracker.apps (id, spec) VALUES (E'/a\\x01b', '${spec}'), (E'/nul\\u0000', '${spec}')`);
@@ -47,12 +50,17 @@ describe('adversary: hostile app ids', () => {
     }, 'every hostile row Invalid');
     for (const id of ids) expect(status.apps.find((a) => a.id === id)?.lastError).toMatchObject({ code: 'invalid-id', row: id, jsonPath: 'id' });
     for (const id of pathLike) expect(status.apps.find((a) => a.id === id)?.sync).not.toBe('Synced');
-    expect(b.marathon.apps().map((a) => a.id).sort()).toEqual(['/calm/ok', '/db/ok']);
+    expect(
+      b.marathon
+        .apps()
+        .map((a) => a.id)
+        .sort(),
+    ).toEqual(['/calm/ok', '/db/ok']);
     expect(b.healthzFailures()).toEqual([]);
     // One JSON object per log line: a newline in an id never starts a line of its own.
     for (const line of b.logs().trim().split('\n')) expect(() => JSON.parse(line) as unknown).not.toThrow();
 
-    const v = spawnSync(process.execPath, [CLI, 'validate', b.dir], { encoding: 'utf8', env: { PATH: process.env['PATH'] ?? '' } });
+    const v = spawnSync(process.execPath, [CLI, 'validate', b.dir], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '' } });
     const lines = v.stderr.trim().split('\n');
     expect(lines).toHaveLength(HOSTILE_NAMES.length);
     for (const line of lines) expect(line.startsWith(`${b.dir}/`)).toBe(true);

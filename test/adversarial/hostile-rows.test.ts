@@ -66,11 +66,19 @@ describe('adversary: hostile rows', () => {
       '/later/types': 'invalid-value',
       '/later/control': 'invalid-value',
     });
-    expect(b.marathon.apps().map((a) => a.id).sort()).toEqual(['/boot/ok', '/calm/ok', '/later/large', '/later/ok']);
+    expect(
+      b.marathon
+        .apps()
+        .map((a) => a.id)
+        .sort(),
+    ).toEqual(['/boot/ok', '/calm/ok', '/later/large', '/later/ok']);
     expect(b.healthzSince(since)).toBeGreaterThan(0);
     expect(b.healthzFailures()).toEqual([]);
     // maracker.app_status is written by the leader: wait for the rows to be there.
-    await eventually(async () => (await psql(url, "SELECT count(*) FROM maracker.app_status WHERE sync = 'Invalid'", ['-At'])).stdout.trim() === '8', 'app_status written');
+    await eventually(
+      async () => (await psql(url, "SELECT count(*) FROM maracker.app_status WHERE sync = 'Invalid'", ['-At'])).stdout.trim() === '8',
+      'app_status written',
+    );
     const shown = await b.everythingShown();
     expect(shown).not.toContain(secret);
     expect(shown).not.toContain('\u001b[31m');

@@ -13,7 +13,7 @@ import { REPO_ROOT } from '../docs/doc-files.js';
 
 function migrate(url: string): Promise<number> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, 'db', 'migrate', '--database-url', url], { env: { PATH: process.env['PATH'] ?? '' } }, (err) => resolve(err ? 1 : 0));
+    execFile(process.execPath, [CLI, 'db', 'migrate', '--database-url', url], { env: { PATH: process.env.PATH ?? '' } }, (err) => resolve(err ? 1 : 0));
   });
 }
 
@@ -33,7 +33,11 @@ describe('the least-privilege database roles of docs/security.md', () => {
       .replaceAll('maracker_daemon', `maracker_daemon_${suffix}`)
       .replaceAll('ROLE portal', `ROLE portal_${suffix}`)
       .replaceAll('TO portal', `TO portal_${suffix}`);
-    for (const statement of statements.split(';').map((s) => s.replace(/--.*$/gm, '').trim()).filter(Boolean)) await psqlRows(owner, statement);
+    for (const statement of statements
+      .split(';')
+      .map((s) => s.replace(/--.*$/gm, '').trim())
+      .filter(Boolean))
+      await psqlRows(owner, statement);
     const as = (role: string): string => {
       const u = new URL(owner);
       u.username = role;
@@ -41,10 +45,17 @@ describe('the least-privilege database roles of docs/security.md', () => {
       return u.toString();
     };
     try {
-      await psqlRows(as(`portal_${suffix}`), `INSERT INTO maracker.apps (id, spec) VALUES ('/lp/sleeper', '{"cmd": "sleep 1000", "instances": 1, "cpus": 0.1, "mem": 16}')`);
+      await psqlRows(
+        as(`portal_${suffix}`),
+        `INSERT INTO maracker.apps (id, spec) VALUES ('/lp/sleeper', '{"cmd": "sleep 1000", "instances": 1, "cpus": 0.1, "mem": 16}')`,
+      );
       const marathon = await sandbox();
       const daemon = await startDaemonProcess({ marathonUrl: marathon.url, manifests: 'none', databaseUrl: as(`maracker_daemon_${suffix}`) });
-      await eventually(async () => (await psqlRows(as(`portal_${suffix}`), "SELECT sync FROM maracker.app_status WHERE id = '/lp/sleeper'")).join() === 'Synced', 'the row Synced in app_status', 30_000);
+      await eventually(
+        async () => (await psqlRows(as(`portal_${suffix}`), "SELECT sync FROM maracker.app_status WHERE id = '/lp/sleeper'")).join() === 'Synced',
+        'the row Synced in app_status',
+        30_000,
+      );
       expect(await daemon.stop()).toBe(0);
       expect(daemon.output()).not.toMatch(/permission denied/);
     } finally {

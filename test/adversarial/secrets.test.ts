@@ -46,7 +46,7 @@ interface Run {
 
 function cli(args: string[], env: Record<string, string> = {}, cwd = process.cwd()): Promise<Run> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { cwd, env: { PATH: process.env['PATH'] ?? '', ...env }, timeout: 60_000 }, (err, stdout, stderr) => {
+    execFile(process.execPath, [CLI, ...args], { cwd, env: { PATH: process.env.PATH ?? '', ...env }, timeout: 60_000 }, (err, stdout, stderr) => {
       const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
       resolve({ code, stdout, stderr });
     });
@@ -126,10 +126,17 @@ describe('planted secrets never leave maracker', () => {
           databaseUrl: dbUrl(new URL(admin).port),
           args: ['--status-token', STATUS_TOKEN, ...auth],
         });
-        const row = await eventually(async () => {
-          const rows = await psqlRows(dbUrl(new URL(admin).port), "SELECT row_to_json(s) FROM maracker.app_status s WHERE id = '/demo/web' AND message IS NOT NULL").catch(() => []);
-          return rows.join('\n');
-        }, 'the failed write in app_status', 30_000);
+        const row = await eventually(
+          async () => {
+            const rows = await psqlRows(
+              dbUrl(new URL(admin).port),
+              "SELECT row_to_json(s) FROM maracker.app_status s WHERE id = '/demo/web' AND message IS NOT NULL",
+            ).catch(() => []);
+            return rows.join('\n');
+          },
+          'the failed write in app_status',
+          30_000,
+        );
         // The echo reached maracker, and came out blanked.
         expect(row).toContain('internal error; you sent Authorization: ');
         expect(row).toContain('[redacted]');

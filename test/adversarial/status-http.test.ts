@@ -34,7 +34,16 @@ async function serve(limits: Partial<StatusLimits>): Promise<Served> {
       },
     }),
   });
-  const server = await startStatusServer({ host: '127.0.0.1', port: 0, store, metrics: createDaemonMetrics({ store }), token: TOKEN, logger, approvePrune: () => ({ approved: [], episode: null }), limits });
+  const server = await startStatusServer({
+    host: '127.0.0.1',
+    port: 0,
+    store,
+    metrics: createDaemonMetrics({ store }),
+    token: TOKEN,
+    logger,
+    approvePrune: () => ({ approved: [], episode: null }),
+    limits,
+  });
   onTestFinished(() => server.close());
   return { server, port: server.address.port, log };
 }
@@ -89,26 +98,28 @@ describe('the status server under hostile HTTP', () => {
   it('cuts slow-header connections (a header byte at a time, never finished) after its header timeout, and keeps answering', async () => {
     const { port } = await serve({ headersTimeoutMs: 300, requestTimeoutMs: 600, checkIntervalMs: 20 });
     const head = request('/status', { ...auth, 'X-Slow': 'x'.repeat(4096) });
-    const slow = Array.from({ length: 30 }, () =>
-      new Promise<Exchange & { bytesSent: number }>((resolve) => {
-        const socket: Socket = connect(port, '127.0.0.1');
-        let received = '';
-        let endedByServer = false;
-        let sent = 0;
-        // One byte every 50 ms: far more often than the timeout, so only a deadline on the
-        // whole head (not on silence) cuts it.
-        const drip = setInterval(() => socket.write(head[sent++ % head.length] as string), 50);
-        socket.on('data', (d: Buffer) => (received += d.toString('latin1')));
-        socket.on('end', () => {
-          endedByServer = true;
-          socket.end();
-        });
-        socket.on('error', () => undefined);
-        socket.on('close', () => {
-          clearInterval(drip);
-          resolve({ received, endedByServer, bytesSent: sent });
-        });
-      }),
+    const slow = Array.from(
+      { length: 30 },
+      () =>
+        new Promise<Exchange & { bytesSent: number }>((resolve) => {
+          const socket: Socket = connect(port, '127.0.0.1');
+          let received = '';
+          let endedByServer = false;
+          let sent = 0;
+          // One byte every 50 ms: far more often than the timeout, so only a deadline on the
+          // whole head (not on silence) cuts it.
+          const drip = setInterval(() => socket.write(head[sent++ % head.length] as string), 50);
+          socket.on('data', (d: Buffer) => (received += d.toString('latin1')));
+          socket.on('end', () => {
+            endedByServer = true;
+            socket.end();
+          });
+          socket.on('error', () => undefined);
+          socket.on('close', () => {
+            clearInterval(drip);
+            resolve({ received, endedByServer, bytesSent: sent });
+          });
+        }),
     );
     // While they drip, the server serves everyone else.
     await healthy(port);
@@ -136,7 +147,9 @@ describe('the status server under hostile HTTP', () => {
       });
       held.push(socket);
     }
-    onTestFinished(() => held.forEach((s) => s.destroy()));
+    onTestFinished(() => {
+      for (const s of held) s.destroy();
+    });
     const refused = await exchange(port, request('/healthz'));
     expect(refused.received).toBe('');
     // Let one go; the server accepts again once it has seen it close.
@@ -173,7 +186,13 @@ describe('the status server under hostile HTTP', () => {
     expect(declared.endedByServer).toBe(true);
 
     const chunk = `400\r\n${'c'.repeat(0x400)}\r\n`;
-    const streamed = await exchange(port, `POST /prune/approve HTTP/1.1\r\nHost: status\r\nAuthorization: Bearer ${TOKEN}\r\nTransfer-Encoding: chunked\r\n\r\n`, chunk, chunk, chunk);
+    const streamed = await exchange(
+      port,
+      `POST /prune/approve HTTP/1.1\r\nHost: status\r\nAuthorization: Bearer ${TOKEN}\r\nTransfer-Encoding: chunked\r\n\r\n`,
+      chunk,
+      chunk,
+      chunk,
+    );
     expect(statusLine(streamed)).toBe('HTTP/1.1 413 Payload Too Large');
     expect(streamed.endedByServer).toBe(true);
 
@@ -198,7 +217,10 @@ describe('the status server under hostile HTTP', () => {
     for (const path of paths) {
       const e = await exchange(port, request(path, auth));
       expect(statusLine(e), path).toBe('HTTP/1.1 404 Not Found');
-      expect(errorBody(e), path).toEqual({ code: 'MRK_STATUS_APP_NOT_FOUND', message: 'not a valid app id (a path of lowercase segments, e.g. /mip/prod/web)' });
+      expect(errorBody(e), path).toEqual({
+        code: 'MRK_STATUS_APP_NOT_FOUND',
+        message: 'not a valid app id (a path of lowercase segments, e.g. /mip/prod/web)',
+      });
       expect(e.received.toLowerCase()).not.toContain('set-cookie');
     }
     // A valid id written with an encoded slash is the same id.
@@ -213,7 +235,11 @@ describe('the status server under hostile HTTP', () => {
       expect(statusLine(await exchange(port, request(path))), path).toBe('HTTP/1.1 401 Unauthorized');
     }
     // Malformed requests the parser refuses: a control character in the path, an unknown method.
-    for (const raw of ['GET /status/apps/a\x01b HTTP/1.1\r\nHost: s\r\n\r\n', 'FOO /status HTTP/1.1\r\nHost: s\r\n\r\n', 'GET / HTTP/1.1\r\nHost: s\r\nBad Header\r\n\r\n']) {
+    for (const raw of [
+      'GET /status/apps/a\x01b HTTP/1.1\r\nHost: s\r\n\r\n',
+      'FOO /status HTTP/1.1\r\nHost: s\r\n\r\n',
+      'GET / HTTP/1.1\r\nHost: s\r\nBad Header\r\n\r\n',
+    ]) {
       const e = await exchange(port, raw);
       expect(statusLine(e)).toBe('HTTP/1.1 400 Bad Request');
       expect(errorBody(e)).toEqual({ code: 'MRK_STATUS_BAD_REQUEST', message: 'malformed HTTP request' });
@@ -226,7 +252,15 @@ describe('the status server under hostile HTTP', () => {
 
   it('answers every wrong token 401 alike, never echoing what was sent', async () => {
     const { port } = await serve({});
-    const wrong = [`Bearer ${TOKEN}x`, `Bearer ${TOKEN.slice(0, -1)}`, 'Bearer wrong-guess-1', `Bearer ${'t'.repeat(12_000)}`, `Basic ${Buffer.from(`u:${TOKEN}`).toString('base64')}`, `Bearer ${TOKEN} ${TOKEN}`, TOKEN];
+    const wrong = [
+      `Bearer ${TOKEN}x`,
+      `Bearer ${TOKEN.slice(0, -1)}`,
+      'Bearer wrong-guess-1',
+      `Bearer ${'t'.repeat(12_000)}`,
+      `Basic ${Buffer.from(`u:${TOKEN}`).toString('base64')}`,
+      `Bearer ${TOKEN} ${TOKEN}`,
+      TOKEN,
+    ];
     for (const header of wrong) {
       const e = await exchange(port, request('/status', { Authorization: header }));
       expect(statusLine(e), header.slice(0, 40)).toBe('HTTP/1.1 401 Unauthorized');

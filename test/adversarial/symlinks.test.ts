@@ -37,15 +37,23 @@ describe('adversary: symbolic links out of the manifests folder', () => {
     // A later change is applied too: nothing is stuck on the links.
     await writeFile(join(dir, 'later.yaml'), manifestYaml({ name: 'later', group: 'calm' }));
     await eventually(() => marathon.app('/calm/later'), 'a later file applied');
-    expect(marathon.apps().map((a) => a.id).sort()).toEqual(['/calm/later', '/calm/ok']);
+    expect(
+      marathon
+        .apps()
+        .map((a) => a.id)
+        .sort(),
+    ).toEqual(['/calm/later', '/calm/ok']);
     const status = await d.status();
     expect(status.sources[0]).toMatchObject({ state: 'Ready', lastError: { message: expect.stringMatching(/^symbolic link/) } });
     const health = await fetch(`${d.statusUrl}/healthz`);
     expect(health.status).toBe(200);
 
     // validate reports every link by name, with the same rules.
-    const v = spawnSync(process.execPath, [CLI, 'validate', dir], { encoding: 'utf8', env: { PATH: process.env['PATH'] ?? '', ...env } });
-    const lines = v.stderr.trim().split('\n').map((l) => l.replace(`${dir}/`, ''));
+    const v = spawnSync(process.execPath, [CLI, 'validate', dir], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '', ...env } });
+    const lines = v.stderr
+      .trim()
+      .split('\n')
+      .map((l) => l.replace(`${dir}/`, ''));
     expect(lines).toEqual([
       'a.yaml: symbolic link loop; not followed',
       'b.yaml: symbolic link loop; not followed',

@@ -37,8 +37,21 @@ async function stack(): Promise<Stack> {
     dir,
   );
   const logger = silentLogger();
-  const db = await startDatabase(url, { logger, instance: config.instance, translate: { traefik: config.traefik }, leader: { retryMs: 200 }, statusWriter: { flushMs: 20 } });
-  const daemon = await startDaemon(config, { logger, sources: db.sources, leadership: db.leadership, role: db.role, installation: db.installation, onStop: db.onStop });
+  const db = await startDatabase(url, {
+    logger,
+    instance: config.instance,
+    translate: { traefik: config.traefik },
+    leader: { retryMs: 200 },
+    statusWriter: { flushMs: 20 },
+  });
+  const daemon = await startDaemon(config, {
+    logger,
+    sources: db.sources,
+    leadership: db.leadership,
+    role: db.role,
+    installation: db.installation,
+    onStop: db.onStop,
+  });
   db.attach({ status: daemon.status });
   onTestFinished(() => daemon.stop());
   return { url, sb, daemon, manifests };

@@ -62,8 +62,14 @@ function edges(): Edge[] {
 describe('the layers of src/', () => {
   it('places every folder in a layer, and no file at the top of src/', () => {
     const folders = readdirSync(SRC).filter((n) => statSync(join(SRC, n)).isDirectory());
-    expect(folders.filter((f) => !layerOf.has(f)), 'folders missing from LAYERS').toEqual([]);
-    expect(readdirSync(SRC).filter((n) => !statSync(join(SRC, n)).isDirectory()), 'files at the top of src/').toEqual([]);
+    expect(
+      folders.filter((f) => !layerOf.has(f)),
+      'folders missing from LAYERS',
+    ).toEqual([]);
+    expect(
+      readdirSync(SRC).filter((n) => !statSync(join(SRC, n)).isDirectory()),
+      'files at the top of src/',
+    ).toEqual([]);
   });
 
   it('imports only downwards: never a folder of the same or a higher layer', () => {

@@ -18,8 +18,13 @@ describe('createLogger', () => {
   it('blanks secrets by field name and, in the finished line, by value: what a driver error quotes included', () => {
     const { destination, text } = capture();
     const logger = createLogger({ level: 'info', destination, scrubber: createScrubber(['Db/Pa@ss-1', 'tok-ABC-123']) });
-    const cause = Object.assign(new Error('connect to postgresql://app:Db%2FPa%40ss-1@db/x failed'), { connectionString: 'postgresql://app:Db%2FPa%40ss-1@db/x' });
-    logger.error({ err: new Error('query failed', { cause }), headers: { authorization: 'Bearer tok-ABC-123' }, note: 'raw Db/Pa@ss-1 and tok-ABC-123' }, 'database down');
+    const cause = Object.assign(new Error('connect to postgresql://app:Db%2FPa%40ss-1@db/x failed'), {
+      connectionString: 'postgresql://app:Db%2FPa%40ss-1@db/x',
+    });
+    logger.error(
+      { err: new Error('query failed', { cause }), headers: { authorization: 'Bearer tok-ABC-123' }, note: 'raw Db/Pa@ss-1 and tok-ABC-123' },
+      'database down',
+    );
     const line = text();
     expect(line).not.toMatch(/Db\/Pa@ss-1|Db%2FPa%40ss-1|tok-ABC-123/);
     expect(JSON.parse(line)).toMatchObject({ msg: 'database down', note: 'raw [redacted] and [redacted]', headers: { authorization: '[redacted]' } });
@@ -62,12 +67,25 @@ describe('errors in log lines', () => {
     }
     createLogger({ destination }).error({ err: new SourceDown('cannot read maracker.apps', { cause }) }, 'database source unknown');
     const line = JSON.parse(text()) as { err: Record<string, unknown> };
-    expect(line.err).toEqual({ type: 'Error', code: 'MRK_SOURCE_UNREADABLE', message: 'cannot read maracker.apps', cause: { type: 'Error', code: 'ECONNREFUSED', message: 'connect ECONNREFUSED 127.0.0.1:5432' } });
+    expect(line.err).toEqual({
+      type: 'Error',
+      code: 'MRK_SOURCE_UNREADABLE',
+      message: 'cannot read maracker.apps',
+      cause: { type: 'Error', code: 'ECONNREFUSED', message: 'connect ECONNREFUSED 127.0.0.1:5432' },
+    });
   });
 
   it('keeps the stack of an unexpected error (no code of ours), and reads error records as errors', () => {
-    expect(serializeError(new TypeError('x is undefined'))).toMatchObject({ type: 'TypeError', message: 'x is undefined', stack: expect.stringContaining('TypeError') });
-    expect(serializeError({ message: 'Marathon GET /v2/apps -> 500', code: 'MRK_MARATHON_SERVER_ERROR' })).toEqual({ type: 'Error', message: 'Marathon GET /v2/apps -> 500', code: 'MRK_MARATHON_SERVER_ERROR' });
+    expect(serializeError(new TypeError('x is undefined'))).toMatchObject({
+      type: 'TypeError',
+      message: 'x is undefined',
+      stack: expect.stringContaining('TypeError'),
+    });
+    expect(serializeError({ message: 'Marathon GET /v2/apps -> 500', code: 'MRK_MARATHON_SERVER_ERROR' })).toEqual({
+      type: 'Error',
+      message: 'Marathon GET /v2/apps -> 500',
+      code: 'MRK_MARATHON_SERVER_ERROR',
+    });
     expect(serializeError('plain text')).toEqual({ type: 'string', message: 'plain text' });
   });
 });

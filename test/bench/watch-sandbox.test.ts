@@ -11,7 +11,10 @@ const put = (url: string, id: string, body: unknown): Promise<Response> =>
 describe('SandboxWatch', () => {
   it('resolves nextWrite with the arrival of the next write to that app, and not of another', async () => {
     const s = await sandbox({ deploymentDurationMs: 0 });
-    s.preload([{ id: '/a', cmd: 'sleep 1', instances: 1, cpus: 0.1, mem: 32 }, { id: '/b', cmd: 'sleep 1', instances: 1, cpus: 0.1, mem: 32 }]);
+    s.preload([
+      { id: '/a', cmd: 'sleep 1', instances: 1, cpus: 0.1, mem: 32 },
+      { id: '/b', cmd: 'sleep 1', instances: 1, cpus: 0.1, mem: 32 },
+    ]);
     const watch = new SandboxWatch(s);
     const before = performance.now();
     const arrival = watch.nextWrite('/b', 5_000);
@@ -36,7 +39,11 @@ describe('SandboxWatch', () => {
     const s = await sandbox({ deploymentDurationMs: 300 });
     const watch = new SandboxWatch(s);
     for (const id of ['/x', '/y', '/z']) {
-      const res = await fetch(`${s.url}/v2/apps`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id, cmd: 'sleep 1', cpus: 0.1, mem: 32 }) });
+      const res = await fetch(`${s.url}/v2/apps`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ id, cmd: 'sleep 1', cpus: 0.1, mem: 32 }),
+      });
       expect(res.status).toBe(201);
     }
     expect(watch.deploymentsRunning).toBe(3);

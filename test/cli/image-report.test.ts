@@ -62,7 +62,13 @@ describe('image inspect as text', () => {
 describe('image check as text', () => {
   const results: CheckResult[] = [
     { image: 'a', reference: 'docker.io/library/a:latest', digest: 'sha256:a', follows: true, problems: [] },
-    { image: 'b', reference: 'docker.io/library/b:latest', digest: 'sha256:b', follows: false, problems: imageMetadata({ 'org.maracker.resources.cpus': 'x', 'org.maracker.resources.mem': '' }, []).problems },
+    {
+      image: 'b',
+      reference: 'docker.io/library/b:latest',
+      digest: 'sha256:b',
+      follows: false,
+      problems: imageMetadata({ 'org.maracker.resources.cpus': 'x', 'org.maracker.resources.mem': '' }, []).problems,
+    },
     { image: 'C', follows: false, invalidReference: 'invalid image reference "C": repository name "library/C" must be lowercase' },
     { image: 'd', follows: false, error: { code: 'MRK_REGISTRY_NOT_FOUND', message: 'docker.io/library/d:latest (manifest, HTTP 404): not found' } },
   ];

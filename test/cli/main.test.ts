@@ -7,10 +7,12 @@ import { onTestFinished, describe, expect, it } from 'vitest';
 import { CLI } from '../helpers/daemon-process.js';
 import { tempDir } from '../helpers/tmp.js';
 
-const version = (JSON.parse(await import('node:fs').then((fs) => fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8'))) as { version: string }).version;
+const version = (
+  JSON.parse(await import('node:fs').then((fs) => fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8'))) as { version: string }
+).version;
 
 function maracker(...args: string[]) {
-  return spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { PATH: process.env['PATH'] ?? '' }, timeout: 30_000 });
+  return spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '' }, timeout: 30_000 });
 }
 
 async function occupied(): Promise<number> {
@@ -43,7 +45,11 @@ describe('maracker, the command', () => {
     const dir = await tempDir();
     const r = maracker('run', '--marathon', 'http://127.0.0.1:1', '--manifests', dir, '--listen', `127.0.0.1:${port}`);
     expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(new RegExp(`^maracker run: 127\\.0\\.0\\.1:${port} is already in use \\(--listen\\): stop what listens there, or choose another port, e\\.g\\. --listen 127\\.0\\.0\\.1:\\d+ \\(free now\\)\\n$`));
+    expect(r.stderr).toMatch(
+      new RegExp(
+        `^maracker run: 127\\.0\\.0\\.1:${port} is already in use \\(--listen\\): stop what listens there, or choose another port, e\\.g\\. --listen 127\\.0\\.0\\.1:\\d+ \\(free now\\)\\n$`,
+      ),
+    );
     expect(r.stderr).not.toContain('setupListenHandle');
     const sandbox = maracker('sandbox', '--listen', `127.0.0.1:${port}`);
     expect(sandbox.status).toBe(1);

@@ -36,7 +36,7 @@ describe('loadDaemonConfig', () => {
     expect(Object.isFrozen(config.marathon)).toBe(true);
   });
 
-  it("takes each default from the component it configures: one answer to what it is", () => {
+  it('takes each default from the component it configures: one answer to what it is', () => {
     const { config } = loadDaemonConfig([], {}, '/');
     expect(config.pruneGuard).toMatchObject(DEFAULT_PRUNE_BUDGET);
     expect(config.settleMs).toBe(DEFAULT_SETTLE_MS);
@@ -64,7 +64,16 @@ describe('loadDaemonConfig', () => {
   });
 
   it('reads every option from its MARACKER_ variable, and the database from DATABASE_URL', () => {
-    const { config } = loadDaemonConfig([], { MARACKER_MARATHON_URL: 'https://m.example:8443/', MARACKER_MARATHON_TOKEN: 't0k', DATABASE_URL: 'postgres://u:p@db/maracker', MARACKER_MANIFESTS: 'none' }, '/');
+    const { config } = loadDaemonConfig(
+      [],
+      {
+        MARACKER_MARATHON_URL: 'https://m.example:8443/',
+        MARACKER_MARATHON_TOKEN: 't0k',
+        DATABASE_URL: 'postgres://u:p@db/maracker',
+        MARACKER_MANIFESTS: 'none',
+      },
+      '/',
+    );
     expect(config.marathon).toMatchObject({ url: 'https://m.example:8443', auth: { token: 't0k' } });
     // The client's own shape: the configuration hands it over as is.
     expect(config.marathon.auth).toEqual({ token: 't0k' });
@@ -93,7 +102,11 @@ describe('loadDaemonConfig', () => {
   it('reports every configuration problem at once', () => {
     expect(
       problemsOf(() =>
-        loadDaemonConfig(['--marathon', 'ftp://x', '--listen', 'nowhere', '--marathon-user', 'u', '--marathon-token', 't', '--prune-share', '2', '--manifests', 'none'], {}, '/'),
+        loadDaemonConfig(
+          ['--marathon', 'ftp://x', '--listen', 'nowhere', '--marathon-user', 'u', '--marathon-token', 't', '--prune-share', '2', '--manifests', 'none'],
+          {},
+          '/',
+        ),
       ),
     ).toEqual([
       '--marathon: expected an http(s) URL, got "ftp://x"',
@@ -137,7 +150,15 @@ describe('envSchema', () => {
   const validate = new Ajv({ allErrors: true, strict: false }).compile(envSchema(DAEMON_OPTIONS));
 
   it('accepts the variables the daemon reads, with values it would accept', () => {
-    expect(validate({ MARACKER_MARATHON_URL: 'http://marathon:8080', MARACKER_PRUNE: 'false', MARACKER_RESYNC_INTERVAL: '15', MARACKER_TRAEFIK: 'both', PATH: '/bin' })).toBe(true);
+    expect(
+      validate({
+        MARACKER_MARATHON_URL: 'http://marathon:8080',
+        MARACKER_PRUNE: 'false',
+        MARACKER_RESYNC_INTERVAL: '15',
+        MARACKER_TRAEFIK: 'both',
+        PATH: '/bin',
+      }),
+    ).toBe(true);
   });
 
   it('rejects a misspelt MARACKER_ variable and a value the daemon would refuse', () => {

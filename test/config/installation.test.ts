@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadDaemonConfig } from '../../src/config/daemon.js';
 import { derivedInstallation } from '../../src/config/installation.js';
-import { ConfigError } from '../../src/config/options.js';
+import type { ConfigError } from '../../src/config/options.js';
 import { installationProblem } from '../../src/model/installation.js';
 
 describe('--installation', () => {
@@ -18,7 +18,9 @@ describe('--installation', () => {
     } catch (err) {
       problems = (err as ConfigError).problems;
     }
-    expect(problems).toEqual(['--installation: expected 1 to 63 letters, digits, "-", "_" or "." (starting and ending with a letter or digit), got "mip prod"']);
+    expect(problems).toEqual([
+      '--installation: expected 1 to 63 letters, digits, "-", "_" or "." (starting and ending with a letter or digit), got "mip prod"',
+    ]);
   });
 });
 

@@ -31,27 +31,48 @@ describe('registry configuration', () => {
   });
 
   it('gives the credentials to the one registry the images name, or to --registry-host', () => {
-    expect(config(['--registry-username', 'ci'], { MARACKER_REGISTRY_PASSWORD: 'pw' }).credentials).toEqual([{ registry: 'registry.example.com', username: 'ci', password: 'pw' }]);
+    expect(config(['--registry-username', 'ci'], { MARACKER_REGISTRY_PASSWORD: 'pw' }).credentials).toEqual([
+      { registry: 'registry.example.com', username: 'ci', password: 'pw' },
+    ]);
   });
 
   it.each([
-    [['--registry-username', 'ci', '--registry-password', 'pw'], ['registry.example.com', 'docker.io'], '--registry-host: the images are on several registries (registry.example.com, docker.io); say which one the username and password are for'],
+    [
+      ['--registry-username', 'ci', '--registry-password', 'pw'],
+      ['registry.example.com', 'docker.io'],
+      '--registry-host: the images are on several registries (registry.example.com, docker.io); say which one the username and password are for',
+    ],
     [['--registry-username', 'ci'], ['registry.example.com'], '--registry-username needs --registry-password (or MARACKER_REGISTRY_PASSWORD)'],
     [['--registry-password', 'pw'], ['registry.example.com'], '--registry-password needs --registry-username'],
     [['--registry-host', 'registry.example.com'], ['registry.example.com'], '--registry-host names the registry of --registry-username, which is not given'],
-    [['--platform', 'amd64'], ['registry.example.com'], '--platform: Expected a platform as os/arch[/variant], such as linux/amd64 or linux/arm64/v8, got `amd64`'],
-    [['--insecure-registry', 'http://lab:5000'], ['registry.example.com'], '--insecure-registry: Expected each insecure registry to be HOST or HOST:PORT, got `http://lab:5000`: no scheme, the host alone'],
+    [
+      ['--platform', 'amd64'],
+      ['registry.example.com'],
+      '--platform: Expected a platform as os/arch[/variant], such as linux/amd64 or linux/arm64/v8, got `amd64`',
+    ],
+    [
+      ['--insecure-registry', 'http://lab:5000'],
+      ['registry.example.com'],
+      '--insecure-registry: Expected each insecure registry to be HOST or HOST:PORT, got `http://lab:5000`: no scheme, the host alone',
+    ],
   ])('refuses %j', (argv, registries, message) => {
     expect(problems(argv, {}, registries)).toEqual([message]);
   });
 
   it('names the registry explicitly when the images span several, Docker Hub by any of its names', () => {
-    const c = config(['--registry-username', 'ci', '--registry-host', 'index.docker.io'], { MARACKER_REGISTRY_PASSWORD: 'pw' }, ['registry.example.com', 'docker.io']);
+    const c = config(['--registry-username', 'ci', '--registry-host', 'index.docker.io'], { MARACKER_REGISTRY_PASSWORD: 'pw' }, [
+      'registry.example.com',
+      'docker.io',
+    ]);
     expect(c.credentials).toEqual([{ registry: 'docker.io', username: 'ci', password: 'pw' }]);
     expect(Object.isFrozen(c)).toBe(true);
   });
 
   it('reads repeated and comma-separated insecure registries', () => {
-    expect(config(['--insecure-registry', 'a.example.com', '--insecure-registry', 'b.example.com:5000,c.example.com']).insecureRegistries).toEqual(['a.example.com', 'b.example.com:5000', 'c.example.com']);
+    expect(config(['--insecure-registry', 'a.example.com', '--insecure-registry', 'b.example.com:5000,c.example.com']).insecureRegistries).toEqual([
+      'a.example.com',
+      'b.example.com:5000',
+      'c.example.com',
+    ]);
   });
 });

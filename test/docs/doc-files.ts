@@ -45,7 +45,7 @@ export function replaceGenerated(text: string, name: string, body: string): stri
 
 /** Compares a doc with what it should be; with UPDATE_DOCS=1, rewrites it instead. */
 export async function checkOrUpdate(name: string, actual: string, expected: string, assertEqual: (a: string, e: string) => void): Promise<void> {
-  if (process.env['UPDATE_DOCS'] === '1') {
+  if (process.env.UPDATE_DOCS === '1') {
     if (actual !== expected) await writeFile(docPath(name), expected);
     return;
   }

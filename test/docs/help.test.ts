@@ -13,7 +13,7 @@ const CLI = join(REPO_ROOT, 'dist', 'src', 'cli', 'main.js');
 
 function renderCommandHelp(cmd: { name: string }): string {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first`);
-  const res = spawnSync(process.execPath, [CLI, cmd.name, '--help'], { encoding: 'utf8', env: { PATH: process.env['PATH'] ?? '' } });
+  const res = spawnSync(process.execPath, [CLI, cmd.name, '--help'], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '' } });
   expect(res.status, res.stderr).toBe(0);
   return res.stdout;
 }
@@ -22,16 +22,19 @@ describe('maracker <command> --help', async () => {
   const commands = await loadCommands();
 
   it('lists every command in `maracker --help`', () => {
-    const res = spawnSync(process.execPath, [CLI, '--help'], { encoding: 'utf8', env: { PATH: process.env['PATH'] ?? '' } });
+    const res = spawnSync(process.execPath, [CLI, '--help'], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '' } });
     expect(res.status).toBe(0);
-    for (const cmd of commands) expect(res.stdout).toMatch(new RegExp(`^  ${cmd.name} +${cmd.summary.slice(0, 20).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`, 'm'));
+    for (const cmd of commands)
+      expect(res.stdout).toMatch(new RegExp(`^  ${cmd.name} +${cmd.summary.slice(0, 20).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`, 'm'));
   });
 
   it.each(commands.map((c) => [c.name, c] as const))('%s lists every option with its variables and default, and every exit code', (_name, cmd) => {
     const help = renderCommandHelp(cmd);
     const optionLines = help.slice(help.indexOf('\nOptions:\n'), help.includes('\nExit codes:') ? help.indexOf('\nExit codes:') : undefined).split('\n');
     // An entry is its flag line plus, for flags wider than the column, the description below it.
-    const entries = optionLines.map((l, i) => (optionLines[i + 1] !== undefined && !optionLines[i + 1]?.trimStart().startsWith('-') ? `${l} ${optionLines[i + 1]}` : l));
+    const entries = optionLines.map((l, i) =>
+      optionLines[i + 1] !== undefined && !optionLines[i + 1]?.trimStart().startsWith('-') ? `${l} ${optionLines[i + 1]}` : l,
+    );
     for (const spec of cmd.options) {
       const flag = spec.type === 'boolean' ? `--[no-]${spec.name}` : `--${spec.name}`;
       const line = entries.find((l) => l.trimStart().startsWith(`${flag} `) || l.trimStart() === flag || l.includes(`, ${flag}`));

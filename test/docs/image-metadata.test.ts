@@ -31,7 +31,9 @@ describe('docs/image-metadata.md', () => {
   it('lists every label maracker reads, in precedence order, with its rule, as src/image/labels.ts declares them', async () => {
     const text = await readDoc(DOC);
     const expected = replaceGenerated(text, 'label table', labelTable());
-    await checkOrUpdate(DOC, text, expected, (a, e) => expect(a, 'docs/image-metadata.md is out of date: run UPDATE_DOCS=1 npx vitest run test/docs/image-metadata.test.ts').toBe(e));
+    await checkOrUpdate(DOC, text, expected, (a, e) =>
+      expect(a, 'docs/image-metadata.md is out of date: run UPDATE_DOCS=1 npx vitest run test/docs/image-metadata.test.ts').toBe(e),
+    );
   });
 
   it('documents every problem code', async () => {

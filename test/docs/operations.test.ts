@@ -19,7 +19,9 @@ describe('docs/operations.md', () => {
   it('documents every command, flag, environment variable, default and exit code as the code declares them', async () => {
     const text = await readDoc(DOC);
     const expected = replaceGenerated(text, 'command reference', renderReference(await loadCommands()));
-    await checkOrUpdate(DOC, text, expected, (a, e) => expect(a, 'docs/operations.md is out of date: run UPDATE_DOCS=1 npx vitest run test/docs/operations.test.ts').toBe(e));
+    await checkOrUpdate(DOC, text, expected, (a, e) =>
+      expect(a, 'docs/operations.md is out of date: run UPDATE_DOCS=1 npx vitest run test/docs/operations.test.ts').toBe(e),
+    );
   });
 
   it('covers every option of the daemon, with its variable and its default', async () => {

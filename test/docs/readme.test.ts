@@ -16,7 +16,7 @@ function words(line: string): string[] {
 }
 
 /** The maracker invocations of the README: `npx maracker X ...`, `maracker X ...`, `npm start -- ...` (maracker up). */
-export function invocations(text: string): string[][] {
+function invocations(text: string): string[][] {
   const lines: string[] = [];
   // Shell blocks only: an untagged block shows output (`maracker is up.`).
   for (const block of text.matchAll(/```(?:sh|bash|console)\n([\s\S]*?)```/g)) {

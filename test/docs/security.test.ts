@@ -34,7 +34,10 @@ describe('docs/security.md', () => {
       ['--status-max-header-bytes', kib(STATUS_LIMIT_DEFAULTS.maxHeaderBytes)],
     ];
     for (const [flag, value] of rows) {
-      expect(DAEMON_OPTIONS.some((o) => `--${o.name}` === flag), flag).toBe(true);
+      expect(
+        DAEMON_OPTIONS.some((o) => `--${o.name}` === flag),
+        flag,
+      ).toBe(true);
       expect(text).toMatch(new RegExp(`\\| ${value.replace('.', '\\.')} \\| \`${flag}\` \\|`));
     }
     expect(text).toContain(`| URL length | ${kib(STATUS_LIMIT_DEFAULTS.maxUrlBytes)} |`);
@@ -47,11 +50,15 @@ describe('docs/security.md', () => {
     const text = await readDoc('security.md');
     const section = text.slice(text.indexOf('## Input limits'), text.indexOf('## Least privilege'));
     for (const [key, flag] of Object.entries(LIMIT_FLAGS) as Array<[keyof typeof DEFAULT_INPUT_LIMITS, string]>) {
-      expect(DAEMON_OPTIONS.some((o) => o.name === flag), flag).toBe(true);
+      expect(
+        DAEMON_OPTIONS.some((o) => o.name === flag),
+        flag,
+      ).toBe(true);
       const row = section.split('\n').find((l) => l.includes(`\`--${flag}\``));
       expect(row, flag).toBeDefined();
       const value = DEFAULT_INPUT_LIMITS[key];
-      const shown = value % 1_048_576 === 0 ? `${value / 1_048_576} MiB` : value % 1024 === 0 && value >= 1024 * 16 ? `${value / 1024} KiB` : value.toLocaleString('en-US');
+      const shown =
+        value % 1_048_576 === 0 ? `${value / 1_048_576} MiB` : value % 1024 === 0 && value >= 1024 * 16 ? `${value / 1024} KiB` : value.toLocaleString('en-US');
       expect(row, flag).toContain(`| ${shown} |`);
     }
     expect(section).not.toContain('TODO');

@@ -21,10 +21,12 @@ async function setup(args: string[] = []): Promise<{ repo: GitRepo; marathon: Sa
   return { repo, marathon, daemon, history };
 }
 
-const synced = (daemon: DaemonProcess, id: string, health = 'Healthy') => async () => {
-  const a = await daemon.app(id);
-  return a?.sync === 'Synced' && a.health === health ? a : undefined;
-};
+const synced =
+  (daemon: DaemonProcess, id: string, health = 'Healthy') =>
+  async () => {
+    const a = await daemon.app(id);
+    return a?.sync === 'Synced' && a.health === health ? a : undefined;
+  };
 
 describe('maracker run against the sandbox', () => {
   it('creates the app of a committed manifest and reports it Synced and Healthy at its revision', async () => {
@@ -150,10 +152,14 @@ describe('maracker run against the sandbox', () => {
     const { repo, marathon, daemon, history } = await setup(['--status-token', 's3cret']);
     for (let i = 0; i < 8; i++) await repo.write(`app${i}.yaml`, manifestYaml({ name: `app${i}` }));
     repo.commit('eight apps');
-    await eventually(async () => marathon.apps().length === 8 && (await fetch(`${daemon.statusUrl}/readyz`, { headers: { authorization: 'Bearer s3cret' } })).status === 200, 'eight apps');
+    await eventually(
+      async () => marathon.apps().length === 8 && (await fetch(`${daemon.statusUrl}/readyz`, { headers: { authorization: 'Bearer s3cret' } })).status === 200,
+      'eight apps',
+    );
     for (let i = 0; i < 7; i++) await repo.remove(`app${i}.yaml`);
     repo.commit('remove most');
-    const cli = (...args: string[]) => spawnSync(process.execPath, [CLI, 'prune', ...args, '--status', daemon.statusUrl], { encoding: 'utf8', env: { PATH: process.env['PATH'] ?? '' } });
+    const cli = (...args: string[]) =>
+      spawnSync(process.execPath, [CLI, 'prune', ...args, '--status', daemon.statusUrl], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '' } });
     // The files go one by one: the guard may block on the first six, then open a new episode
     // when the seventh joins (as in prune.test.ts). Wait for the episode of all seven.
     const shown = await eventually(() => {
@@ -180,7 +186,11 @@ describe('maracker run against the sandbox', () => {
     repo.commit('web');
     await eventually(synced(daemon, '/web'), 'web running');
     const since = marathon.requestLog().at(-1)?.seq ?? 0;
-    const res = await fetch(`${marathon.url}/v2/apps/web?${HARNESS_MARK}=1`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ instances: 5 }) });
+    const res = await fetch(`${marathon.url}/v2/apps/web?${HARNESS_MARK}=1`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ instances: 5 }),
+    });
     expect(res.status).toBe(200);
     await eventually(() => marathon.app('/web')?.instances === 2 && marathon.deployments().length === 0, 'instances restored to 2');
     // The hand edit, then exactly one repair: no 409 storm while Marathon deploys the hand edit.
@@ -247,7 +257,13 @@ describe('maracker run against the sandbox', () => {
     const { daemon } = await setup();
     await eventually(async () => (await daemon.status()).ready, 'first sync');
     const metrics = await (await fetch(`${daemon.statusUrl}/metrics`)).text();
-    for (const name of ['maracker_resyncs_total', 'process_cpu_seconds_total', 'process_resident_memory_bytes', 'nodejs_eventloop_lag_p99_seconds', 'nodejs_gc_duration_seconds']) {
+    for (const name of [
+      'maracker_resyncs_total',
+      'process_cpu_seconds_total',
+      'process_resident_memory_bytes',
+      'nodejs_eventloop_lag_p99_seconds',
+      'nodejs_gc_duration_seconds',
+    ]) {
       expect(metrics, name).toContain(`\n# TYPE ${name} `);
     }
     expect(await daemon.stop()).toBe(0);

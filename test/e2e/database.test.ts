@@ -26,7 +26,10 @@ function daemon(marathon: Sandbox, url: string, instance: string, args: string[]
 /** Waits for the daemon's listening connection to exist, then terminates it; returns how many. */
 async function terminateListener(url: string): Promise<number> {
   const count = async (q: string) => Number((await psql(url, q, ['-At'])).stdout.trim());
-  await eventually(async () => (await count("SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE 'maracker/listen%'")) > 0, 'a listening connection');
+  await eventually(
+    async () => (await count("SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE 'maracker/listen%'")) > 0,
+    'a listening connection',
+  );
   return count("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name LIKE 'maracker/listen%'");
 }
 
@@ -59,7 +62,12 @@ describe('database source, end to end', () => {
     await repo.write('web.yaml', manifestYaml({ name: 'web', group: 'files' }));
     repo.commit('web');
     await sql(url, 'SELECT 1');
-    const d = await startDaemonProcess({ marathonUrl: marathon.url, databaseUrl: url, manifests: repo.manifests, args: ['--instance', 'e2e-outage', '--resync-interval', '2'] });
+    const d = await startDaemonProcess({
+      marathonUrl: marathon.url,
+      databaseUrl: url,
+      manifests: repo.manifests,
+      args: ['--instance', 'e2e-outage', '--resync-interval', '2'],
+    });
     await eventually(async () => (await d.status()).ready, 'first sync');
     await sql(url, `INSERT INTO maracker.apps (id, spec) VALUES ('/db/a', '${spec()}'), ('/db/b', '${spec()}')`);
     await eventually(() => marathon.app('/db/a') && marathon.app('/db/b') && marathon.app('/files/web'), 'all three apps');
@@ -69,10 +77,14 @@ describe('database source, end to end', () => {
     let stoppedFor = 0;
     try {
       const down = Date.now();
-      const degraded = await eventually(async () => {
-        const s = await d.status();
-        return s.phase === 'Degraded' ? s : undefined;
-      }, 'phase Degraded', 10_000);
+      const degraded = await eventually(
+        async () => {
+          const s = await d.status();
+          return s.phase === 'Degraded' ? s : undefined;
+        },
+        'phase Degraded',
+        10_000,
+      );
       expect(degraded.sources.find((s) => s.name === 'database')).toMatchObject({ state: 'Unknown' });
       // The leader lock lives in the database: without it no daemon may write, not even for
       // the folder, since another daemon may hold the lock on the other side of a partition.

@@ -29,12 +29,18 @@ interface Stack {
   watch: InvariantWatch;
 }
 
-async function stack(o: { args?: string[]; sandbox?: SandboxOptions; before?: (s: { repo: GitRepo; marathon: Sandbox }) => Promise<void> | void } = {}): Promise<Stack> {
+async function stack(
+  o: { args?: string[]; sandbox?: SandboxOptions; before?: (s: { repo: GitRepo; marathon: Sandbox }) => Promise<void> | void } = {},
+): Promise<Stack> {
   const repo = await gitRepo();
   const marathon = await sandbox(o.sandbox);
   await o.before?.({ repo, marathon });
   const watch = await watchInvariants({ sandbox: marathon, manifests: repo.manifests });
-  const daemon = await startDaemonProcess({ marathonUrl: marathon.url, manifests: repo.manifests, args: ['--resync-interval', '2', '--log-level', 'info', ...(o.args ?? [])] });
+  const daemon = await startDaemonProcess({
+    marathonUrl: marathon.url,
+    manifests: repo.manifests,
+    args: ['--resync-interval', '2', '--log-level', 'info', ...(o.args ?? [])],
+  });
   return { repo, marathon, daemon, watch };
 }
 
@@ -52,10 +58,14 @@ async function converged(s: Stack, timeoutMs = 60_000): Promise<void> {
 }
 
 async function allSynced(d: DaemonProcess, n: number): Promise<void> {
-  await eventually(async () => {
-    const st = await d.status();
-    return st.apps.length === n && st.apps.every((a) => a.sync === 'Synced');
-  }, `${n} apps Synced`, 60_000);
+  await eventually(
+    async () => {
+      const st = await d.status();
+      return st.apps.length === n && st.apps.every((a) => a.sync === 'Synced');
+    },
+    `${n} apps Synced`,
+    60_000,
+  );
 }
 
 function apps(prefix: string, n: number, extra: Partial<Parameters<typeof manifestYaml>[0]> = {}): string {
@@ -89,31 +99,34 @@ function deploymentPeak(s: Sandbox): { peak(): number; stop(): void } {
 }
 
 describe('Marathon answers 200 with a body maracker cannot use', () => {
-  it.each<FaultKind>(['truncate', 'invalid-json', 'empty-object'])('%s: no writes, Degraded, nothing deleted; converges once the answers are whole', async (kind) => {
-    const s = await stack();
-    for (let i = 0; i < 4; i++) await s.repo.write(`app${i}.yaml`, manifestYaml({ name: `app${i}` }));
-    s.repo.commit('four apps');
-    await allSynced(s.daemon, 4);
-    const since = lastSeq(s.marathon);
-    const fault = s.marathon.faults.add({ kind, method: 'GET', pathPrefix: '/v2/apps' });
-    await s.repo.write('app0.yaml', manifestYaml({ name: 'app0', instances: 2 }));
-    await s.repo.remove('app1.yaml');
-    await s.repo.write('new.yaml', manifestYaml({ name: 'new' }));
-    s.repo.commit('changes while Marathon answers garbage');
-    const degraded = await eventually(async () => {
-      const st = await s.daemon.status();
-      return st.phase === 'Degraded' && !st.marathon.reachable ? st : undefined;
-    }, 'phase Degraded with Marathon unreadable');
-    expect(degraded.message).toContain('Marathon cannot be read');
-    // Longer than a resync and the prune settle time: every trigger had its chance to act.
-    await sleep(5000);
-    expect(s.marathon.requestLog(since).filter((e) => e.faults.length > 0).length).toBeGreaterThan(0);
-    expect(appWrites(s.marathon, undefined, since)).toEqual([]);
-    s.marathon.faults.remove(fault.id);
-    await converged(s);
-    expect(s.marathon.app('/app1')).toBeUndefined();
-    expect(s.marathon.app('/app0')?.instances).toBe(2);
-  });
+  it.each<FaultKind>(['truncate', 'invalid-json', 'empty-object'])(
+    '%s: no writes, Degraded, nothing deleted; converges once the answers are whole',
+    async (kind) => {
+      const s = await stack();
+      for (let i = 0; i < 4; i++) await s.repo.write(`app${i}.yaml`, manifestYaml({ name: `app${i}` }));
+      s.repo.commit('four apps');
+      await allSynced(s.daemon, 4);
+      const since = lastSeq(s.marathon);
+      const fault = s.marathon.faults.add({ kind, method: 'GET', pathPrefix: '/v2/apps' });
+      await s.repo.write('app0.yaml', manifestYaml({ name: 'app0', instances: 2 }));
+      await s.repo.remove('app1.yaml');
+      await s.repo.write('new.yaml', manifestYaml({ name: 'new' }));
+      s.repo.commit('changes while Marathon answers garbage');
+      const degraded = await eventually(async () => {
+        const st = await s.daemon.status();
+        return st.phase === 'Degraded' && !st.marathon.reachable ? st : undefined;
+      }, 'phase Degraded with Marathon unreadable');
+      expect(degraded.message).toContain('Marathon cannot be read');
+      // Longer than a resync and the prune settle time: every trigger had its chance to act.
+      await sleep(5000);
+      expect(s.marathon.requestLog(since).filter((e) => e.faults.length > 0).length).toBeGreaterThan(0);
+      expect(appWrites(s.marathon, undefined, since)).toEqual([]);
+      s.marathon.faults.remove(fault.id);
+      await converged(s);
+      expect(s.marathon.app('/app1')).toBeUndefined();
+      expect(s.marathon.app('/app0')?.instances).toBe(2);
+    },
+  );
 });
 
 describe('Marathon wiped behind maracker’s back', () => {
@@ -144,7 +157,7 @@ describe('Marathon wiped behind maracker’s back', () => {
   });
 });
 
-describe('Marathon\'s reads and writes of one app disagree (a lagging proxy, a standby Marathon)', () => {
+describe("Marathon's reads and writes of one app disagree (a lagging proxy, a standby Marathon)", () => {
   // Reads of /bad say 404 while a create of it is 409 "already exists". Seen before: the
   // daemon re-read and re-created at once, forever: 260 POSTs in 12 s, the whole write budget.
   it('backs off writing to that app while the others converge', async () => {
@@ -160,10 +173,14 @@ describe('Marathon\'s reads and writes of one app disagree (a lagging proxy, a s
     await s.repo.write('bad.yaml', manifestYaml({ name: 'bad' }));
     await s.repo.write('good.yaml', apps('good', 20));
     s.repo.commit('twenty apps, and one Marathon hides');
-    await eventually(async () => {
-      const st = await s.daemon.status();
-      return st.apps.filter((a) => a.id.startsWith('/good') && a.sync === 'Synced').length === 20;
-    }, 'the twenty other apps Synced', 60_000);
+    await eventually(
+      async () => {
+        const st = await s.daemon.status();
+        return st.apps.filter((a) => a.id.startsWith('/good') && a.sync === 'Synced').length === 20;
+      },
+      'the twenty other apps Synced',
+      60_000,
+    );
     // Make the window long enough to tell a backoff from a loop, then count.
     await eventually(() => appWrites(s.marathon, '/bad').length >= 5, 'five attempts at /bad', 60_000);
     const posts = appWrites(s.marathon, '/bad');
@@ -217,13 +234,19 @@ describe('connection reset after Marathon applied a write (the answer is lost)',
     const per = (id: string, method: string): number => appWrites(s.marathon, id, since).filter((e) => e.method === method).length;
     expect([per('/new0', 'POST'), per('/new1', 'POST'), per('/app0', 'PUT'), per('/app1', 'PUT')]).toEqual([1, 1, 1, 1]);
     expect(writes.filter((e) => e.status === 409)).toEqual([]);
-    expect(s.marathon.apps().map((a) => a.id).sort()).toEqual(['/app0', '/app1', '/app2', '/new0', '/new1']);
+    expect(
+      s.marathon
+        .apps()
+        .map((a) => a.id)
+        .sort(),
+    ).toEqual(['/app0', '/app1', '/app2', '/new0', '/new1']);
   });
 });
 
 describe('SIGKILL while applying 200 changes', () => {
   it('after a restart, converges without a single delete', async () => {
-    const texts = (rev: number): Map<string, string> => new Map(Array.from({ length: 20 }, (_, f) => [`team${f}.yaml`, apps(`t${f}-app`, 10, { cmd: `sleep ${3600 + rev}` })]));
+    const texts = (rev: number): Map<string, string> =>
+      new Map(Array.from({ length: 20 }, (_, f) => [`team${f}.yaml`, apps(`t${f}-app`, 10, { cmd: `sleep ${3600 + rev}` })]));
     const s = await stack({
       args: ['--write-rate', '50', '--max-deployments', '40'],
       sandbox: { deploymentDurationMs: 50 },
@@ -245,7 +268,11 @@ describe('SIGKILL while applying 200 changes', () => {
     s.daemon.kill();
     const applied = appWrites(s.marathon, undefined, since).length;
     expect(applied).toBeLessThan(200);
-    const restarted = await startDaemonProcess({ marathonUrl: s.marathon.url, manifests: s.repo.manifests, args: ['--resync-interval', '2', '--write-rate', '50', '--max-deployments', '40'] });
+    const restarted = await startDaemonProcess({
+      marathonUrl: s.marathon.url,
+      manifests: s.repo.manifests,
+      args: ['--resync-interval', '2', '--write-rate', '50', '--max-deployments', '40'],
+    });
     await converged({ ...s, daemon: restarted }, 120_000);
     const writes = appWrites(s.marathon, undefined, since);
     expect(writes.filter((e) => e.method === 'DELETE')).toEqual([]);
@@ -281,7 +308,9 @@ describe('a source that cannot be read still protects what it declared', () => {
     const daemon = await startDaemonProcess({ marathonUrl: marathon.url, manifests, databaseUrl, args: ['--resync-interval', '2'] });
     await eventually(() => marathon.app('/web')?.instances === 2 && marathon.deployments().length === 0, 'the app of the file running');
     await eventually(async () => (await psql(databaseUrl, 'SELECT 1 FROM maracker.apps')).code === 0, 'the schema');
-    expect((await psql(databaseUrl, `INSERT INTO maracker.apps (id, spec) VALUES ('/web', '{"cmd": "sleep 7200", "instances": 1, "cpus": 0.1, "mem": 32}')`)).code).toBe(0);
+    expect(
+      (await psql(databaseUrl, `INSERT INTO maracker.apps (id, spec) VALUES ('/web', '{"cmd": "sleep 7200", "instances": 1, "cpus": 0.1, "mem": 32}')`)).code,
+    ).toBe(0);
     await eventually(async () => (await daemon.app('/web'))?.sync === 'Conflict', 'a file and a row in Conflict');
     const since = lastSeq(marathon);
     await rename(manifests, join(root, 'away'));
@@ -309,7 +338,13 @@ describe('started while Marathon and the database are down', () => {
     await mkdir(manifests);
     await writeFile(join(manifests, 'web.yaml'), manifestYaml({ name: 'web', instances: 2 }));
     const databaseUrl = `postgresql://maracker:maracker@127.0.0.1:${pgPort}/maracker`;
-    const daemon = daemonProcess(scope, { marathonUrl: `http://127.0.0.1:${marathonPort}`, manifests, databaseUrl, listenPort, args: ['--resync-interval', '2'] });
+    const daemon = daemonProcess(scope, {
+      marathonUrl: `http://127.0.0.1:${marathonPort}`,
+      manifests,
+      databaseUrl,
+      listenPort,
+      args: ['--resync-interval', '2'],
+    });
     // Neither Marathon nor PostgreSQL exists yet: answering at all proves the status server
     // waits for neither (how fast is a benchmark's business, not a test's).
     await daemon.start();
@@ -329,7 +364,10 @@ describe('started while Marathon and the database are down', () => {
     expect(server.url).toBe(databaseUrl);
     const watch = await watchInvariants({ sandbox: marathon, manifests, databaseUrl });
     await eventually(async () => (await psql(databaseUrl, 'SELECT 1 FROM maracker.apps')).code === 0, 'the schema migrated by the daemon', 60_000);
-    const inserted = await psql(databaseUrl, `INSERT INTO maracker.apps (id, spec) VALUES ('/db/api', '{"cmd": "sleep 3600", "instances": 1, "cpus": 0.1, "mem": 32}')`);
+    const inserted = await psql(
+      databaseUrl,
+      `INSERT INTO maracker.apps (id, spec) VALUES ('/db/api', '{"cmd": "sleep 3600", "instances": 1, "cpus": 0.1, "mem": 32}')`,
+    );
     expect(inserted.code).toBe(0);
     await watch.sync();
     await eventually(() => watch.converged().length === 0 && marathon.apps().length === 2 && marathon.deployments().length === 0, 'both apps running', 60_000);

@@ -20,7 +20,19 @@ const SETTLE_MS = 1500;
 // The command is the last line of each document and a plain scalar, so a file cut short is
 // still valid YAML: with fewer apps, or with a shorter number (`sleep 100` for `sleep 1000123`).
 const doc = (f: number, a: number, version: number) =>
-  ['apiVersion: maracker/v1', 'kind: App', 'metadata:', `  name: app${a}`, `  group: f${f}`, 'spec:', '  instances: 1', '  cpus: 0.1', '  mem: 32', `  cmd: sleep ${1000 + version}`, ''].join('\n');
+  [
+    'apiVersion: maracker/v1',
+    'kind: App',
+    'metadata:',
+    `  name: app${a}`,
+    `  group: f${f}`,
+    'spec:',
+    '  instances: 1',
+    '  cpus: 0.1',
+    '  mem: 32',
+    `  cmd: sleep ${1000 + version}`,
+    '',
+  ].join('\n');
 const file = (f: number, version: number) => Array.from({ length: APPS_PER_FILE }, (_, a) => doc(f, a, version)).join('---\n');
 
 /** Where a cut leaves valid YAML that means something else: after the first document, inside the last command. */
@@ -51,11 +63,15 @@ describe('in-place rewrites of manifests', () => {
     const repo = await gitRepo();
     for (let f = 0; f < FILES; f++) await repo.write(`f${f}.yaml`, file(f, 0));
     const marathon = await sandbox();
-    const daemon = await startDaemonProcess({ marathonUrl: marathon.url, manifests: repo.manifests, args: ['--resync-interval', '30', '--settle-ms', String(SETTLE_MS)] });
+    const daemon = await startDaemonProcess({
+      marathonUrl: marathon.url,
+      manifests: repo.manifests,
+      args: ['--resync-interval', '30', '--settle-ms', String(SETTLE_MS)],
+    });
     await eventually(async () => (await daemon.status()).apps.filter((a) => a.sync === 'Synced').length === FILES * APPS_PER_FILE, 'every app created');
 
     let seed = 7;
-    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     const complete = new Set([`sleep 1000`]);
     // Resyncs (every 30 s by default) would hide lost file events; this run relies on the watcher.
     const last = new Map<number, number>();
@@ -70,18 +86,29 @@ describe('in-place rewrites of manifests', () => {
           const cuts = [...dangerous, ...Array.from({ length: Math.floor(random() * 6) }, () => Math.floor(random() * text.length))];
           // Long pauses (far beyond the old 10 ms debounce, far under the settle window) where a
           // cut means something else; short ones elsewhere.
-          await rewriteInPlace(join(repo.manifests, `f${f}.yaml`), text, cuts, (at) => (dangerous.includes(at) ? 150 + Math.floor(random() * 250) : Math.floor(random() * 30)));
+          await rewriteInPlace(join(repo.manifests, `f${f}.yaml`), text, cuts, (at) =>
+            dangerous.includes(at) ? 150 + Math.floor(random() * 250) : Math.floor(random() * 30),
+          );
           // Sometimes the next rewrite starts at once, sometimes after the file settled.
           if (random() < 0.2) await new Promise((r) => setTimeout(r, SETTLE_MS + 200));
         }
         last.set(f, version);
       }),
     );
-    await eventually(async () => {
-      const apps = (await daemon.status()).apps;
-      return [...last].every(([f, v]) => Array.from({ length: APPS_PER_FILE }, (_, a) => marathon.app(`/f${f}/app${a}`)?.cmd === `sleep ${1000 + v}`).every(Boolean)) &&
-        apps.length === FILES * APPS_PER_FILE && apps.every((a) => a.sync === 'Synced');
-    }, 'the last version of every file applied', 60_000);
+    await eventually(
+      async () => {
+        const apps = (await daemon.status()).apps;
+        return (
+          [...last].every(([f, v]) =>
+            Array.from({ length: APPS_PER_FILE }, (_, a) => marathon.app(`/f${f}/app${a}`)?.cmd === `sleep ${1000 + v}`).every(Boolean),
+          ) &&
+          apps.length === FILES * APPS_PER_FILE &&
+          apps.every((a) => a.sync === 'Synced')
+        );
+      },
+      'the last version of every file applied',
+      60_000,
+    );
 
     const writes = appWrites(marathon);
     expect(writes.filter((w) => w.method === 'DELETE')).toEqual([]);

@@ -16,7 +16,8 @@ const lastSeq = (s: Sandbox): number => s.requestLog().at(-1)?.seq ?? 0;
 
 /** Listings of Marathon by the installation `name` (its ownership selector names it) since `since`. */
 function listingsBy(s: Sandbox, name: string, since: number): number {
-  return s.requestLog(since).filter((e) => e.method === 'GET' && e.path === '/v2/apps' && (e.query['label'] ?? []).some((l) => l.includes(`maracker.${name})`))).length;
+  return s.requestLog(since).filter((e) => e.method === 'GET' && e.path === '/v2/apps' && (e.query.label ?? []).some((l) => l.includes(`maracker.${name})`)))
+    .length;
 }
 
 /** Writes to apps whose id starts with one of `prefixes`. */
@@ -28,14 +29,18 @@ function writesTo(s: Sandbox, prefixes: string[], since = 0): RequestLogEntry[] 
 }
 
 function labelOf(e: RequestLogEntry): string | undefined {
-  return ((e.body as { labels?: Record<string, string> } | null)?.labels ?? {})[LABEL_MANAGED_BY];
+  return (e.body as { labels?: Record<string, string> } | null)?.labels?.[LABEL_MANAGED_BY];
 }
 
 async function allSynced(d: DaemonProcess, ids: string[]): Promise<void> {
-  await eventually(async () => {
-    const st = await d.status();
-    return ids.every((id) => st.apps.find((a) => a.id === id)?.sync === 'Synced');
-  }, `${ids.join(', ')} Synced`, 60_000);
+  await eventually(
+    async () => {
+      const st = await d.status();
+      return ids.every((id) => st.apps.find((a) => a.id === id)?.sync === 'Synced');
+    },
+    `${ids.join(', ')} Synced`,
+    60_000,
+  );
 }
 
 function apps(group: string, names: string[], extra: Partial<Parameters<typeof manifestYaml>[0]> = {}): string {
@@ -43,7 +48,7 @@ function apps(group: string, names: string[], extra: Partial<Parameters<typeof m
 }
 
 describe('two installations on one Marathon', () => {
-  it('never write to each other\'s apps, over many resyncs, and report an id both declare as a Conflict', async () => {
+  it("never write to each other's apps, over many resyncs, and report an id both declare as a Conflict", async () => {
     const marathon = await sandbox({ deploymentDurationMs: 50 });
     const a: GitRepo = await gitRepo();
     const b: GitRepo = await gitRepo();
@@ -77,9 +82,20 @@ describe('two installations on one Marathon', () => {
     await b.write('b.yaml', apps('/b', ['b0', 'b1', 'b2', 'b3', 'b4', 'b5']));
     await b.remove('shared.yaml');
     b.commit('b5 comes, team b stops declaring /shared');
-    await eventually(() => marathon.app('/a/a4') === undefined && marathon.app('/a/a1')?.instances === 3 && marathon.app('/b/b5') !== undefined, 'both changes applied', 60_000);
-    await eventually(() => listingsBy(marathon, 'team-a', since) >= 15 && listingsBy(marathon, 'team-b', since) >= 15, 'fifteen resyncs of each daemon', 120_000);
-    await allSynced(daemonA, aIds.filter((id) => id !== '/a/a4'));
+    await eventually(
+      () => marathon.app('/a/a4') === undefined && marathon.app('/a/a1')?.instances === 3 && marathon.app('/b/b5') !== undefined,
+      'both changes applied',
+      60_000,
+    );
+    await eventually(
+      () => listingsBy(marathon, 'team-a', since) >= 15 && listingsBy(marathon, 'team-b', since) >= 15,
+      'fifteen resyncs of each daemon',
+      120_000,
+    );
+    await allSynced(
+      daemonA,
+      aIds.filter((id) => id !== '/a/a4'),
+    );
 
     // Exactly the changes each team asked for, by the installation that owns the app.
     expect(describeWrites(writesTo(marathon, ['/a/'], since)).sort()).toEqual(['DELETE /v2/apps/a/a4', 'PUT /v2/apps/a/a1']);
@@ -88,8 +104,17 @@ describe('two installations on one Marathon', () => {
     expect(describeWrites(bWrites)).toEqual(['POST /v2/apps']);
     expect(bWrites.map(labelOf)).toEqual(['maracker.team-b']);
     // Since it started, team-b never wrote anything of team-a's: no create, change or delete.
-    expect(appWrites(marathon).filter((e) => labelOf(e) === 'maracker.team-b').every((e) => String((e.body as { id: string }).id).startsWith('/b/'))).toBe(true);
-    expect(marathon.apps().filter((x) => x.id.startsWith('/shared/')).map((x) => [x.id, x.instances, x.labels?.[LABEL_MANAGED_BY]])).toEqual([
+    expect(
+      appWrites(marathon)
+        .filter((e) => labelOf(e) === 'maracker.team-b')
+        .every((e) => String((e.body as { id: string }).id).startsWith('/b/')),
+    ).toBe(true);
+    expect(
+      marathon
+        .apps()
+        .filter((x) => x.id.startsWith('/shared/'))
+        .map((x) => [x.id, x.instances, x.labels?.[LABEL_MANAGED_BY]]),
+    ).toEqual([
       ['/shared/s0', 1, 'maracker.team-a'],
       ['/shared/s1', 1, 'maracker.team-a'],
       ['/shared/s2', 1, 'maracker.team-a'],
@@ -104,7 +129,10 @@ describe('two installations on one Marathon', () => {
     // Undeclared by team-b now: no longer its Conflicts, and not its to delete.
     expect(stB.apps.filter((x) => x.id.startsWith('/shared/'))).toEqual([]);
     // One log line per foreign app, however many passes saw it.
-    const foreignLines = daemonB.output().split('\n').filter((l) => l.includes('"appId":"/a/a0"') && l.includes('installation \\"team-a\\"'));
+    const foreignLines = daemonB
+      .output()
+      .split('\n')
+      .filter((l) => l.includes('"appId":"/a/a0"') && l.includes('installation \\"team-a\\"'));
     expect(foreignLines).toHaveLength(1);
   }, 240_000);
 });
@@ -128,7 +156,11 @@ describe('upgrading from a maracker that named no installation', () => {
     const versions = new Map(marathon.apps().map((x) => [x.id, x.version]));
     expect([...new Set(marathon.apps().map((x) => x.labels?.[LABEL_MANAGED_BY]))]).toEqual(['maracker']);
 
-    const daemon = await startDaemonProcess({ marathonUrl: marathon.url, manifests: repo.manifests, args: ['--resync-interval', '1', '--installation', 'mip-prod', '--log-level', 'info'] });
+    const daemon = await startDaemonProcess({
+      marathonUrl: marathon.url,
+      manifests: repo.manifests,
+      args: ['--resync-interval', '1', '--installation', 'mip-prod', '--log-level', 'info'],
+    });
     const declared = ['/mip/api', '/mip/batch', '/mip/report', '/mip/web'];
     await allSynced(daemon, declared);
     await eventually(async () => (await daemon.status()).phase === 'Ready', 'phase Ready');
@@ -144,16 +176,27 @@ describe('upgrading from a maracker that named no installation', () => {
 
     // A real change: the app restarts anyway, and now carries the installation's label.
     // A scale keeps its tasks and its old label. A manifest removed: the app stays (unclaimed).
-    await repo.write('web.yaml', multiDoc(manifestYaml({ name: 'web', group: '/mip', cmd: 'sleep 7200' }), manifestYaml({ name: 'api', group: '/mip', instances: 2 })));
+    await repo.write(
+      'web.yaml',
+      multiDoc(manifestYaml({ name: 'web', group: '/mip', cmd: 'sleep 7200' }), manifestYaml({ name: 'api', group: '/mip', instances: 2 })),
+    );
     await repo.remove('jobs.yaml');
     await repo.write('report.yaml', manifestYaml({ name: 'report', group: '/mip' }));
     repo.commit('web changes, api scales, batch is no longer declared');
-    await eventually(() => marathon.app('/mip/web')?.labels?.[LABEL_MANAGED_BY] === 'maracker.mip-prod' && marathon.app('/mip/api')?.instances === 2, 'the change and the scale', 60_000);
+    await eventually(
+      () => marathon.app('/mip/web')?.labels?.[LABEL_MANAGED_BY] === 'maracker.mip-prod' && marathon.app('/mip/api')?.instances === 2,
+      'the change and the scale',
+      60_000,
+    );
     await allSynced(daemon, ['/mip/api', '/mip/report', '/mip/web']);
-    const after = await eventually(async () => {
-      const st = await daemon.status();
-      return st.installation.legacy.unclaimed.count === 2 && st.installation.legacy.claimed === 2 ? st : undefined;
-    }, 'batch unclaimed', 30_000);
+    const after = await eventually(
+      async () => {
+        const st = await daemon.status();
+        return st.installation.legacy.unclaimed.count === 2 && st.installation.legacy.claimed === 2 ? st : undefined;
+      },
+      'batch unclaimed',
+      30_000,
+    );
     expect(after.installation.legacy.unclaimed.apps).toEqual(['/mip/batch', '/other/legacy']);
     expect(describeWrites(appWrites(marathon)).sort()).toEqual(['PUT /v2/apps/mip/api', 'PUT /v2/apps/mip/web?partialUpdate=false']);
     expect(marathon.app('/mip/api')?.labels?.[LABEL_MANAGED_BY]).toBe('maracker');

@@ -23,7 +23,8 @@ describe('maracker prune approve against a daemon without a status token on 127.
     const marathon = await sandbox();
     const { history } = await watchInvariants({ sandbox: marathon, manifests: repo.manifests });
     const daemon = await startDaemonProcess({ marathonUrl: marathon.url, manifests: repo.manifests, args: ['--resync-interval', '2'] });
-    const cli = (...args: string[]) => spawnSync(process.execPath, [CLI, 'prune', ...args, '--status', daemon.statusUrl], { encoding: 'utf8', env: { PATH: process.env['PATH'] ?? '' } });
+    const cli = (...args: string[]) =>
+      spawnSync(process.execPath, [CLI, 'prune', ...args, '--status', daemon.statusUrl], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '' } });
     // The files go one by one: the guard may block on the first seven, then open a new
     // episode when the eighth joins. Wait for the episode of all eight.
     const blockedEpisode = async (except?: string): Promise<DaemonStatus> =>
@@ -42,11 +43,21 @@ describe('maracker prune approve against a daemon without a status token on 127.
     repo.commit('remove eight');
     const first = await blockedEpisode();
     const e1 = first.prune.episode?.id as string;
-    expect(first.prune).toMatchObject({ blocked: true, candidates: ids.slice(0, 8), budget: { used: 0, limit: 5, windowSeconds: 3600, history: 'memory' }, episode: { candidates: ids.slice(0, 8), approvedBy: null } });
+    expect(first.prune).toMatchObject({
+      blocked: true,
+      candidates: ids.slice(0, 8),
+      budget: { used: 0, limit: 5, windowSeconds: 3600, history: 'memory' },
+      episode: { candidates: ids.slice(0, 8), approvedBy: null },
+    });
 
     const shown = cli('show');
     expect(shown.status).toBe(0);
-    expect(shown.stdout).toBe(`episode ${e1}: 8 apps would be deleted (limit 5 per 1 h, 0 used):\n${ids.slice(0, 8).map((id) => `  - ${id}\n`).join('')}approve with: maracker prune approve --episode ${e1}\n`);
+    expect(shown.stdout).toBe(
+      `episode ${e1}: 8 apps would be deleted (limit 5 per 1 h, 0 used):\n${ids
+        .slice(0, 8)
+        .map((id) => `  - ${id}\n`)
+        .join('')}approve with: maracker prune approve --episode ${e1}\n`,
+    );
     expect(describeWrites(appWrites(marathon, undefined, since))).toEqual([]);
 
     // Approved from the CLI, with no token: the daemon is on 127.0.0.1 and so is the CLI.
@@ -58,7 +69,12 @@ describe('maracker prune approve against a daemon without a status token on 127.
     expect(approved.stdout).toContain(`approving episode ${e1}: 8 apps\napproved deleting 8 apps (episode ${e1}):\n  - /app00\n`);
     await eventually(() => marathon.apps().length === 4, 'the approved deletes');
     expect(describeWrites(appWrites(marathon, undefined, since)).sort()).toEqual(ids.slice(0, 8).map((id) => `DELETE /v2/apps${id}`));
-    expect(marathon.apps().map((a) => a.id).sort()).toEqual(ids.slice(8));
+    expect(
+      marathon
+        .apps()
+        .map((a) => a.id)
+        .sort(),
+    ).toEqual(ids.slice(8));
     expect(daemon.output()).toContain(`prune approved by ${userInfo().username} from 127.0.0.1: episode ${e1}, 8 apps will be deleted`);
     const done = await eventually(async () => {
       const d = await daemon.status();

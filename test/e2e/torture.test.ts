@@ -60,6 +60,7 @@ describe.concurrent('randomized runs (seeded; replay with npm run torture -- --s
   });
 
   describe('CI series', () => {
-    for (const seed of CI_SEEDS.filter((s) => !REGRESSION_SEEDS.some((r) => r.seed === s && r.length === CI_LENGTH))) it(`seed ${seed}`, () => run(seed, CI_LENGTH), 400_000);
+    for (const seed of CI_SEEDS.filter((s) => !REGRESSION_SEEDS.some((r) => r.seed === s && r.length === CI_LENGTH)))
+      it(`seed ${seed}`, () => run(seed, CI_LENGTH), 400_000);
   });
 });

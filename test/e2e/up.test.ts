@@ -39,10 +39,14 @@ describe('maracker up (npm start)', () => {
     const psqlUrl = `postgresql://maracker:maracker@127.0.0.1:${pgPort}/maracker`;
     expect(up.output()).toContain(`psql ${psqlUrl}`);
 
-    const hello = await eventually(async () => {
-      const a = await up.app('/demo/hello');
-      return a?.sync === 'Synced' && a.health === 'Healthy' ? a : undefined;
-    }, '/demo/hello Healthy', 45_000);
+    const hello = await eventually(
+      async () => {
+        const a = await up.app('/demo/hello');
+        return a?.sync === 'Synced' && a.health === 'Healthy' ? a : undefined;
+      },
+      '/demo/hello Healthy',
+      45_000,
+    );
     expect(hello.url).toBe('http://hello.localhost');
 
     // The task really serves HTTP on the port Marathon assigned.
@@ -60,10 +64,16 @@ describe('maracker up (npm start)', () => {
     // Insert a row with psql: deployed, and visible in app_status.
     const spec = '{"cmd": "python3 -m http.server $PORT0 --bind 127.0.0.1", "instances": 1, "cpus": 0.1, "mem": 64}';
     execFileSync('psql', [psqlUrl, '-v', 'ON_ERROR_STOP=1', '-c', `INSERT INTO maracker.apps (id, spec) VALUES ('/demo/notebook', '${spec}')`]);
-    await eventually(() => {
-      const out = execFileSync('psql', [psqlUrl, '-At', '-c', "SELECT sync, health FROM maracker.app_status WHERE id = '/demo/notebook'"], { encoding: 'utf8' });
-      return out.trim() === 'Synced|Healthy';
-    }, 'the notebook Synced and Healthy in app_status', 45_000);
+    await eventually(
+      () => {
+        const out = execFileSync('psql', [psqlUrl, '-At', '-c', "SELECT sync, health FROM maracker.app_status WHERE id = '/demo/notebook'"], {
+          encoding: 'utf8',
+        });
+        return out.trim() === 'Synced|Healthy';
+      },
+      'the notebook Synced and Healthy in app_status',
+      45_000,
+    );
 
     const children = pids(dir);
     expect(children.length).toBeGreaterThan(0);
@@ -92,10 +102,17 @@ describe('maracker up in a folder the postgres user cannot enter (a checkout und
     });
     const psqlUrl = `postgresql://maracker:maracker@127.0.0.1:${pgPort}/maracker`;
     expect(up.output()).toContain(`psql ${psqlUrl}`);
-    expect(up.output()).toMatch(new RegExp(`\\(data in ${tmp}/maracker-embedded-postgres-data/postgres-[0-9a-f]{12}: the postgres user cannot enter ${dir}\\)`));
+    expect(up.output()).toMatch(
+      new RegExp(`\\(data in ${tmp}/maracker-embedded-postgres-data/postgres-[0-9a-f]{12}: the postgres user cannot enter ${dir}\\)`),
+    );
     const spec = '{"cmd": "sleep 1000", "instances": 1, "cpus": 0.1, "mem": 16}';
     execFileSync('psql', [psqlUrl, '-v', 'ON_ERROR_STOP=1', '-c', `INSERT INTO maracker.apps (id, spec) VALUES ('/demo/sleeper', '${spec}')`]);
-    await eventually(() => execFileSync('psql', [psqlUrl, '-At', '-c', "SELECT sync FROM maracker.app_status WHERE id = '/demo/sleeper'"], { encoding: 'utf8' }).trim() === 'Synced', 'the row Synced');
+    await eventually(
+      () =>
+        execFileSync('psql', [psqlUrl, '-At', '-c', "SELECT sync FROM maracker.app_status WHERE id = '/demo/sleeper'"], { encoding: 'utf8' }).trim() ===
+        'Synced',
+      'the row Synced',
+    );
     expect(await up.stop(30_000)).toBe(0);
   }, 120_000);
 

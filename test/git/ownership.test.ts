@@ -1,14 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import { judgeOwnership } from '../../src/git/ownership.js';
 
-const mine = [{ path: '/srv/repo', uid: 1000 }, { path: '/srv/repo/.git', uid: 1000 }];
-const theirs = [{ path: '/srv/repo', uid: 0 }, { path: '/srv/repo/.git', uid: 0 }];
+const mine = [
+  { path: '/srv/repo', uid: 1000 },
+  { path: '/srv/repo/.git', uid: 1000 },
+];
+const theirs = [
+  { path: '/srv/repo', uid: 0 },
+  { path: '/srv/repo/.git', uid: 0 },
+];
 
-describe('judgeOwnership (git\'s safe.directory rule)', () => {
+describe("judgeOwnership (git's safe.directory rule)", () => {
   it.each([
-    ['every path is the user\'s own', mine, [], true],
-    ['another user\'s checkout, nothing trusted', theirs, [], false],
-    ['another user\'s checkout named by safe.directory', theirs, ['/srv/repo'], true],
+    ["every path is the user's own", mine, [], true],
+    ["another user's checkout, nothing trusted", theirs, [], false],
+    ["another user's checkout named by safe.directory", theirs, ['/srv/repo'], true],
     ['... with a trailing slash', theirs, ['/srv/repo/'], true],
     ['... trusted by "*"', theirs, ['*'], true],
     ['... trusted by a prefix "/srv/*"', theirs, ['/srv/*'], true],

@@ -42,7 +42,16 @@ describe('hardenedArgs', () => {
     expect(args.slice(0, 4)).toEqual(['--no-pager', '--no-optional-locks', '--git-dir=/r/.git', '--work-tree=/r']);
     expect(args.at(-1)).toBe('status');
     const overrides = args.filter((_, i) => args[i - 1] === '-c');
-    for (const required of ['core.fsmonitor=false', 'core.hooksPath=/dev/null', 'safe.bareRepository=explicit', 'core.untrackedCache=false', 'protocol.allow=never', 'credential.helper=', 'core.sshCommand=', 'diff.external=']) {
+    for (const required of [
+      'core.fsmonitor=false',
+      'core.hooksPath=/dev/null',
+      'safe.bareRepository=explicit',
+      'core.untrackedCache=false',
+      'protocol.allow=never',
+      'credential.helper=',
+      'core.sshCommand=',
+      'diff.external=',
+    ]) {
       expect(overrides).toContain(required);
     }
     expect(overrides).toHaveLength(HARDENED_CONFIG.length);
@@ -65,11 +74,11 @@ describe('runGit', () => {
     await repo.write('web.yaml', 'x: 2\n');
 
     // The fixture is real: plain git runs the command.
-    execFileSync('git', ['-C', repo.root, 'status', '--porcelain'], { env: { PATH: process.env['PATH'] ?? '' } });
+    execFileSync('git', ['-C', repo.root, 'status', '--porcelain'], { env: { PATH: process.env.PATH ?? '' } });
     expect(existsSync(marker)).toBe(true);
     execFileSync('rm', [marker]);
 
-    const env = gitEnvironment({ PATH: process.env['PATH'] });
+    const env = gitEnvironment({ PATH: process.env.PATH });
     const at = { gitDir: join(repo.root, '.git'), workTree: repo.root };
     const out = await runGit(at, ['status', '--porcelain', '--', '.'], { cwd: repo.manifests, env });
     // porcelain v1 paths are relative to the top of the work tree.
@@ -77,9 +86,12 @@ describe('runGit', () => {
     expect(existsSync(marker)).toBe(false);
   });
 
-  it('reports a failure with git\'s first line and its exit code, never throwing', async () => {
+  it("reports a failure with git's first line and its exit code, never throwing", async () => {
     const repo = await gitRepo();
-    const out = await runGit({ gitDir: join(repo.root, '.git'), workTree: repo.root }, ['rev-parse', '--verify', 'no-such-ref'], { cwd: repo.root, env: gitEnvironment({}) });
+    const out = await runGit({ gitDir: join(repo.root, '.git'), workTree: repo.root }, ['rev-parse', '--verify', 'no-such-ref'], {
+      cwd: repo.root,
+      env: gitEnvironment({}),
+    });
     expect(out).toMatchObject({ ok: false, exitCode: 128, said: 'fatal: Needed a single revision' });
     const missing = await runGit({ gitDir: join(repo.root, '.git'), workTree: repo.root }, ['status'], { cwd: repo.root, env: { PATH: '/nonexistent' } });
     expect(missing).toMatchObject({ ok: false, exitCode: undefined, reason: 'git is not installed (not found on PATH)' });

@@ -24,7 +24,7 @@ async function election(url: string, instance: string, options: Partial<LeaderEl
 /** A leader election in a child process, killed when the test finishes. */
 function child(url: string, instance: string, idleSessionTimeoutMs = 10_000) {
   const [cmd, args] = tsCommand(join(import.meta.dirname, 'fixtures', 'leader-child.ts'), [url, instance, String(idleSessionTimeoutMs)]);
-  const proc: ChildProcessWithoutNullStreams = spawn(cmd, args, { env: { PATH: process.env['PATH'] ?? '' } });
+  const proc: ChildProcessWithoutNullStreams = spawn(cmd, args, { env: { PATH: process.env.PATH ?? '' } });
   const lines: string[] = [];
   let buffer = '';
   proc.stdout.on('data', (d: Buffer) => {
@@ -123,7 +123,9 @@ describe('LeaderElection', () => {
     await until(() => a.e.isLeader, 'leadership regained', 15_000);
   });
 
-  it('a leader cut off from a database that stops answering answers canWrite() false within its check timeout, and leads again afterwards', async ({ skip }) => {
+  it('a leader cut off from a database that stops answering answers canWrite() false within its check timeout, and leads again afterwards', async ({
+    skip,
+  }) => {
     if (!server.canRestart) skip();
     const url = await server.database();
     const a = await election(url, 'a', { checkTimeoutMs: 1_000 });

@@ -111,7 +111,7 @@ describe('checkInvariants', () => {
   });
 
   it('does not count a version overwritten within milliseconds as read', () => {
-    const ab = manifestYaml({ name: 'a' }) + '---\n' + manifestYaml({ name: 'b' });
+    const ab = `${manifestYaml({ name: 'a' })}---\n${manifestYaml({ name: 'b' })}`;
     const history = [fileEvent(0, 'x.yaml', manifestYaml({ name: 'a' })), fileEvent(10, 'x.yaml', ab), fileEvent(10.01, 'x.yaml', 'metadata: [\n')];
     const log = new Log().create(0.5, appOf('x.yaml', manifestYaml({ name: 'a' }), '/a')).delete(20, '/b');
     // /b was declared for 10 ms: the broken file protects /a only. (The delete itself is
@@ -121,7 +121,10 @@ describe('checkInvariants', () => {
 
   it('accepts a delete while the removal is within the propagation window', () => {
     const history = [fileEvent(0, 'web.yaml', WEB1), fileEvent(10, 'web.yaml', null), fileEvent(11, 'web.yaml', WEB1)];
-    const log = new Log().create(0.5, appOf('web.yaml', WEB1, '/web')).delete(12, '/web').create(13, appOf('web.yaml', WEB1, '/web'));
+    const log = new Log()
+      .create(0.5, appOf('web.yaml', WEB1, '/web'))
+      .delete(12, '/web')
+      .create(13, appOf('web.yaml', WEB1, '/web'));
     expect(checkInvariants({ log: log.entries, history })).toEqual([]);
     expect(rules(checkInvariants({ log: log.entries, history, options: { propagationMs: 500 } }))).toEqual(['delete-declared /web 2']);
   });
@@ -192,7 +195,9 @@ describe('checkInvariants', () => {
       .delete(16, '/db/a');
     const v = checkInvariants({ log: log.entries, history });
     expect(rules(v).filter((r) => r.startsWith('unreadable'))).toEqual(['unreadable-source /web 4', 'unreadable-source /db/a 5']);
-    expect(v.find((x) => x.seq === 4)?.message).toContain('declared by the folder source (web.yaml), while that source was unreadable since 10:00:10.200 until 10:00:30.000');
+    expect(v.find((x) => x.seq === 4)?.message).toContain(
+      'declared by the folder source (web.yaml), while that source was unreadable since 10:00:10.200 until 10:00:30.000',
+    );
   });
 
   it('stale-write and write-order: an older spec written after a newer one', () => {
@@ -202,7 +207,10 @@ describe('checkInvariants', () => {
     expect(rules(v)).toEqual(['stale-write /web 2']);
     expect(v[0]?.message).toContain('superseded before the window');
 
-    const reordered = new Log().create(0.5, appOf('web.yaml', WEB1, '/web')).scale(10.5, '/web', 3).scale(11, '/web', 1);
+    const reordered = new Log()
+      .create(0.5, appOf('web.yaml', WEB1, '/web'))
+      .scale(10.5, '/web', 3)
+      .scale(11, '/web', 1);
     expect(rules(checkInvariants({ log: reordered.entries, history }))).toEqual(['write-order /web 3']);
   });
 
@@ -217,7 +225,10 @@ describe('checkInvariants', () => {
 
   it('stale-write: a write to an id while its file is broken, or that nobody ever declared', () => {
     const history = [fileEvent(0, 'web.yaml', WEB1), fileEvent(10, 'web.yaml', BROKEN)];
-    const log = new Log().create(0.5, appOf('web.yaml', WEB1, '/web')).update(20, appOf('web.yaml', WEB1, '/web')).create(21, appOf('x.yaml', manifestYaml({ name: 'ghost' }), '/ghost'));
+    const log = new Log()
+      .create(0.5, appOf('web.yaml', WEB1, '/web'))
+      .update(20, appOf('web.yaml', WEB1, '/web'))
+      .create(21, appOf('x.yaml', manifestYaml({ name: 'ghost' }), '/ghost'));
     const v = checkInvariants({ log: log.entries, history });
     expect(rules(v)).toEqual(['stale-write /web 2', 'stale-write /ghost 3']);
     expect(v[1]?.message).toContain('no source ever declared this spec on its own');
@@ -243,7 +254,9 @@ describe('checkFinalState', () => {
   });
 
   it('names what differs: a missing app, a field, an owned leftover, a touched unowned app', () => {
-    expect(checkFinalState({ apps: [legacy], history }).map((v) => v.message)).toEqual(['/web is declared (app (spec-hash ' + web.specHash + ', instances 3) in web.yaml since 10:00:00.000) but missing from Marathon']);
+    expect(checkFinalState({ apps: [legacy], history }).map((v) => v.message)).toEqual([
+      `/web is declared (app (spec-hash ${web.specHash}, instances 3) in web.yaml since 10:00:00.000) but missing from Marathon`,
+    ]);
     const v = checkFinalState({
       apps: [marathonApp(web, { instances: 1 }), marathonApp(appOf('old.yaml', manifestYaml({ name: 'old' }), '/old')), { ...legacy, version: 'v2' }],
       history,

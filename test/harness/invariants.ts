@@ -27,9 +27,28 @@ import type { MarathonApp } from '../../src/model/marathon.js';
 import { planApp } from '../../src/plan/plan.js';
 import type { RequestLogEntry } from '../../src/sandbox/request-log.js';
 import { HARNESS_MARK, type HistoryEvent, type SourceName } from './history.js';
-import { buildTimeline, clock, describeSegment, fileBrokenThroughout, finalSegments, segmentsDuring, type Segment, type Timeline, type TimelineOptions } from './timeline.js';
+import {
+  buildTimeline,
+  clock,
+  describeSegment,
+  fileBrokenThroughout,
+  finalSegments,
+  segmentsDuring,
+  type Segment,
+  type Timeline,
+  type TimelineOptions,
+} from './timeline.js';
 
-export type Rule = 'delete-declared' | 'foreign-write' | 'unowned-write' | 'prune-guard' | 'unreadable-source' | 'stale-write' | 'write-order' | 'final-state' | 'crash';
+export type Rule =
+  | 'delete-declared'
+  | 'foreign-write'
+  | 'unowned-write'
+  | 'prune-guard'
+  | 'unreadable-source'
+  | 'stale-write'
+  | 'write-order'
+  | 'final-state'
+  | 'crash';
 
 export interface Violation {
   rule: Rule;
@@ -93,14 +112,14 @@ export function appWrites(log: readonly RequestLogEntry[]): AppWrite[] {
     let id: string | undefined;
     let kind: AppWrite['kind'];
     if (e.method === 'POST' && (e.path === '/v2/apps' || e.path === '/v2/apps/')) {
-      id = typeof body?.['id'] === 'string' ? (body['id'] as string) : undefined;
+      id = typeof body?.id === 'string' ? (body.id as string) : undefined;
       if (id && !id.startsWith('/')) id = `/${id}`;
       kind = 'create';
     } else {
       id = e.path.slice('/v2/apps'.length) || undefined;
       if (e.method === 'DELETE') kind = 'delete';
       else if (e.method === 'POST') continue;
-      else kind = e.method === 'PUT' && e.query['partialUpdate']?.[0] === 'false' ? 'full' : 'partial';
+      else kind = e.method === 'PUT' && e.query.partialUpdate?.[0] === 'false' ? 'full' : 'partial';
     }
     if (!id) continue;
     const query = Object.entries(e.query).flatMap(([k, vs]) => vs.map((v) => `${k}=${v}`));
@@ -120,7 +139,7 @@ export function appWrites(log: readonly RequestLogEntry[]): AppWrite[] {
 }
 
 function labelsOf(body: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
-  return record(body?.['labels']);
+  return record(body?.labels);
 }
 
 /** The body carries maracker's ownership label (of whichever installation the daemon is). */
@@ -133,7 +152,7 @@ function matches(w: AppWrite, s: Segment): boolean {
   if (s.kind !== 'app' || !s.app) return false;
   const instances = s.app.definition.instances ?? 1;
   const body = w.body ?? {};
-  if ('instances' in body && body['instances'] !== instances) return false;
+  if ('instances' in body && body.instances !== instances) return false;
   if (w.kind === 'partial') return 'instances' in body && (labelsOf(body) === undefined || labelsOf(body)?.[LABEL_SPEC_HASH] === s.app.specHash);
   if (!('instances' in body) && instances !== 1) return false;
   return labelsOf(body)?.[LABEL_SPEC_HASH] === s.app.specHash;
@@ -142,7 +161,7 @@ function matches(w: AppWrite, s: Segment): boolean {
 function describeBody(w: AppWrite): string {
   if (w.kind === 'delete') return '';
   const hash = labelsOf(w.body)?.[LABEL_SPEC_HASH];
-  const instances = w.body?.['instances'];
+  const instances = w.body?.instances;
   return ` (${[hash !== undefined ? `spec-hash ${String(hash)}` : undefined, instances !== undefined ? `instances ${String(instances)}` : undefined].filter(Boolean).join(', ') || 'no spec-hash, no instances'})`;
 }
 
@@ -154,7 +173,7 @@ export function checkInvariants(input: CheckInput): Violation[] {
   const writes = appWrites(input.log);
   const violations: Violation[] = [];
   const add = (rule: Rule, w: AppWrite | undefined, message: string, appId?: AppId): void => {
-    violations.push({ rule, ...(appId ?? w?.id ? { appId: appId ?? w?.id } : {}), ...(w ? { seq: w.seq, time: w.time } : {}), message });
+    violations.push({ rule, ...((appId ?? w?.id) ? { appId: appId ?? w?.id } : {}), ...(w ? { seq: w.seq, time: w.time } : {}), message });
   };
 
   checkOwnership(input.history, writes, timeline, propagationMs, add);
@@ -169,8 +188,15 @@ export function checkInvariants(input: CheckInput): Violation[] {
       if (matched.length === 0) {
         const all = timeline.apps.get(w.id) ?? [];
         const older = all.filter((s) => matches(w, s) && s.start <= w.time);
-        const why = older.length > 0 ? `it is the spec of ${describeSegment(older[older.length - 1] as Segment)}, superseded before the window` : 'no source ever declared this spec on its own (valid, not in conflict)';
-        add('stale-write', w, `${w.describe} wrote ${w.id}${describeBody(w)}, which no source declared during the ${propagationMs} ms before it: ${why}; the sources said: ${segs.map(describeSegment).join('; then ')}`);
+        const why =
+          older.length > 0
+            ? `it is the spec of ${describeSegment(older[older.length - 1] as Segment)}, superseded before the window`
+            : 'no source ever declared this spec on its own (valid, not in conflict)';
+        add(
+          'stale-write',
+          w,
+          `${w.describe} wrote ${w.id}${describeBody(w)}, which no source declared during the ${propagationMs} ms before it: ${why}; the sources said: ${segs.map(describeSegment).join('; then ')}`,
+        );
       }
     }
     checkUnreadable(timeline, w, graceMs, add);
@@ -185,13 +211,21 @@ type Add = (rule: Rule, w: AppWrite | undefined, message: string, appId?: AppId)
 function checkDelete(timeline: Timeline, writes: readonly AppWrite[], w: AppWrite, segs: Segment[], from: number, add: Add): void {
   const declared = segs.every((s) => s.kind !== 'absent');
   if (declared) {
-    add('delete-declared', w, `${w.describe} deleted ${w.id}, which the sources declared throughout the window before it: ${segs.map(describeSegment).join('; then ')}`);
+    add(
+      'delete-declared',
+      w,
+      `${w.describe} deleted ${w.id}, which the sources declared throughout the window before it: ${segs.map(describeSegment).join('; then ')}`,
+    );
     return;
   }
   // An app whose maracker.source file is broken is unknown, never absent.
   const label = lastLabel(writes, w.id, w.seq, LABEL_SOURCE);
   if (typeof label === 'string' && label.startsWith('file:') && fileBrokenThroughout(timeline, label, from, w.time)) {
-    add('delete-declared', w, `${w.describe} deleted ${w.id}, whose source ${label} was a broken file throughout the window before it (a half-written file removes nothing)`);
+    add(
+      'delete-declared',
+      w,
+      `${w.describe} deleted ${w.id}, whose source ${label} was a broken file throughout the window before it (a half-written file removes nothing)`,
+    );
   }
 }
 
@@ -217,7 +251,11 @@ function checkUnreadable(timeline: Timeline, w: AppWrite, graceMs: number, add: 
     const list = timeline.apps.get(w.id) ?? [];
     const current = [...list].reverse().find((s) => s.start <= w.time && s.kind !== 'absent');
     if (current?.sources.includes(source as SourceName)) {
-      add('unreadable-source', w, `${w.describe} wrote ${w.id}, declared by the ${source} source (${current.where.join(', ')}), while that source was ${since}`);
+      add(
+        'unreadable-source',
+        w,
+        `${w.describe} wrote ${w.id}, declared by the ${source} source (${current.where.join(', ')}), while that source was ${since}`,
+      );
     }
   }
 }
@@ -304,14 +342,22 @@ function checkOwnership(history: readonly HistoryEvent[], writes: readonly AppWr
     if (unowned.has(w.id)) {
       const adopted = segmentsDuring(timeline, w.id, w.time - propagationMs, w.time).some((s) => s.kind === 'app' && s.app?.adopt);
       if (!adopted) {
-        add('unowned-write', w, `${w.describe} wrote ${w.id}, an app the harness put into Marathon without the ownership label (${LABEL_MANAGED_BY}) and no source adopts`);
+        add(
+          'unowned-write',
+          w,
+          `${w.describe} wrote ${w.id}, an app the harness put into Marathon without the ownership label (${LABEL_MANAGED_BY}) and no source adopts`,
+        );
         continue;
       }
     }
     if ((w.kind === 'create' || w.kind === 'full') && !owns(w.body)) {
       add('unowned-write', w, `${w.describe} sent a definition of ${w.id} without the ownership label ${LABEL_MANAGED_BY}`);
     } else if (w.kind === 'partial' && !created.has(w.id)) {
-      add('unowned-write', w, `${w.describe} changed ${w.id} with a partial update, but maracker never created that app (no earlier write carried its ownership label)`);
+      add(
+        'unowned-write',
+        w,
+        `${w.describe} changed ${w.id} with a partial update, but maracker never created that app (no earlier write carried its ownership label)`,
+      );
     } else if (w.kind === 'delete' && !created.has(w.id)) {
       add('unowned-write', w, `${w.describe} deleted ${w.id}, which maracker never created (no earlier write carried its ownership label)`);
     }
@@ -429,7 +475,8 @@ export function checkFinalState(input: FinalInput): Violation[] {
       const installation = installationOf(app.labels?.[LABEL_MANAGED_BY]);
       const action = planApp(seg.app, app, installation === undefined ? {} : { installation });
       if (action.kind !== 'noop') {
-        const changes = action.kind === 'update' ? action.changes.map((c) => `${c.path}: ${JSON.stringify(c.before)} -> ${JSON.stringify(c.after)}`).join('; ') : action.kind;
+        const changes =
+          action.kind === 'update' ? action.changes.map((c) => `${c.path}: ${JSON.stringify(c.before)} -> ${JSON.stringify(c.after)}`).join('; ') : action.kind;
         add(id, `${id} differs from its declaration (${describeSegment(seg)}): the planner says ${action.kind} (${changes})`);
       }
     } else if (seg.kind === 'absent' && app && isMarackerApp(app.labels) && !unowned.has(id)) {
@@ -444,7 +491,13 @@ export function checkFinalState(input: FinalInput): Violation[] {
   for (const [id, version] of unowned) {
     const app = actual.get(id);
     if (!app) out.push({ rule: 'final-state', appId: id, permanent: true, message: `${id}, an app maracker does not own, is gone from Marathon` });
-    else if (version !== undefined && app.version !== version) out.push({ rule: 'final-state', appId: id, permanent: true, message: `${id}, an app maracker does not own, was changed (version ${version} -> ${app.version})` });
+    else if (version !== undefined && app.version !== version)
+      out.push({
+        rule: 'final-state',
+        appId: id,
+        permanent: true,
+        message: `${id}, an app maracker does not own, was changed (version ${version} -> ${app.version})`,
+      });
   }
   return out;
 }

@@ -13,7 +13,22 @@ import { isMarackerApp, LABEL_MANAGED_BY } from '../../src/model/labels.js';
 import type { RequestLogEntry } from '../../src/sandbox/request-log.js';
 import { History, HARNESS_MARK, type FileChange, type HistoryEvent } from './history.js';
 import { appWrites, checkFinalState, checkInvariants, formatViolations, type CheckOptions, type Violation } from './invariants.js';
-import { appIdOf, applyOp, cloneWorld, describeOp, fileIds, generateScenario, Prng, renderFile, rowSpec, type FileModel, type Op, type OtherInstallation, type Step, type World } from './scenario.js';
+import {
+  appIdOf,
+  applyOp,
+  cloneWorld,
+  describeOp,
+  fileIds,
+  generateScenario,
+  Prng,
+  renderFile,
+  rowSpec,
+  type FileModel,
+  type Op,
+  type OtherInstallation,
+  type Step,
+  type World,
+} from './scenario.js';
 import { CLI, daemonProcess, freePort, gitRepo, psql, Scope, sleep, tempDir, type Daemon, type PgServer, type Repo } from './stack.js';
 import { buildTimeline, clock, finalSegments } from './timeline.js';
 
@@ -55,7 +70,9 @@ const IN_PLACE_PAUSE_MS = 150;
 
 function migrate(cli: string, url: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, [cli, 'db', 'migrate', '--database-url', url], { timeout: 60_000 }, (err, _out, stderr) => (err ? reject(new Error(`db migrate failed: ${stderr}`)) : resolve()));
+    execFile(process.execPath, [cli, 'db', 'migrate', '--database-url', url], { timeout: 60_000 }, (err, _out, stderr) =>
+      err ? reject(new Error(`db migrate failed: ${stderr}`)) : resolve(),
+    );
   });
 }
 
@@ -191,17 +208,30 @@ class Executor {
     const h = this.history;
     switch (op.op) {
       case 'write-file':
-        await h.during(() => this.#writeFile(op.path, renderFile(op.file), op.atomic), () => ({ kind: 'files', changes: [{ path: op.path, text: renderFile(op.file) }], note: op.why }));
+        await h.during(
+          () => this.#writeFile(op.path, renderFile(op.file), op.atomic),
+          () => ({ kind: 'files', changes: [{ path: op.path, text: renderFile(op.file) }], note: op.why }),
+        );
         break;
       case 'delete-file':
-        await h.during(() => rm(join(this.repo.manifests, op.path)), () => ({ kind: 'files', changes: [{ path: op.path, text: null }] }));
+        await h.during(
+          () => rm(join(this.repo.manifests, op.path)),
+          () => ({ kind: 'files', changes: [{ path: op.path, text: null }] }),
+        );
         break;
       case 'rename-file': {
         const f = w.files.get(op.from) as FileModel;
         await mkdir(dirname(join(this.repo.manifests, op.to)), { recursive: true });
         await h.during(
           () => rename(join(this.repo.manifests, op.from), join(this.repo.manifests, op.to)),
-          () => ({ kind: 'files', changes: [{ path: op.from, text: null }, { path: op.to, text: renderFile(f) }], note: 'rename' }),
+          () => ({
+            kind: 'files',
+            changes: [
+              { path: op.from, text: null },
+              { path: op.to, text: renderFile(f) },
+            ],
+            note: 'rename',
+          }),
         );
         break;
       }
@@ -210,19 +240,26 @@ class Executor {
         const after = w.branches.get(op.branch) ?? new Map<string, FileModel>();
         await this.repo.git('add', '-A');
         await this.repo.git('commit', '-q', '--allow-empty', '-m', `torture on ${w.branch}`);
-        await h.during(() => this.repo.git('checkout', '-q', op.branch), () => ({ kind: 'files', changes: fileChanges(before, after), note: `git checkout ${op.branch}` }));
+        await h.during(
+          () => this.repo.git('checkout', '-q', op.branch),
+          () => ({ kind: 'files', changes: fileChanges(before, after), note: `git checkout ${op.branch}` }),
+        );
         break;
       }
       case 'row-upsert': {
         const spec = JSON.stringify(rowSpec(op.row));
         await h.during(
-          () => this.#sql(op.via, 'INSERT INTO maracker.apps (id, spec) VALUES ($1, $2::jsonb) ON CONFLICT (id) DO UPDATE SET spec = EXCLUDED.spec', [op.id, spec]),
+          () =>
+            this.#sql(op.via, 'INSERT INTO maracker.apps (id, spec) VALUES ($1, $2::jsonb) ON CONFLICT (id) DO UPDATE SET spec = EXCLUDED.spec', [op.id, spec]),
           () => ({ kind: 'rows', changes: [{ id: op.id, spec: rowSpec(op.row) }], note: op.why }),
         );
         break;
       }
       case 'row-delete':
-        await h.during(() => this.#sql(op.via, 'DELETE FROM maracker.apps WHERE id = $1', [op.id]), () => ({ kind: 'rows', changes: [{ id: op.id, spec: null }] }));
+        await h.during(
+          () => this.#sql(op.via, 'DELETE FROM maracker.apps WHERE id = $1', [op.id]),
+          () => ({ kind: 'rows', changes: [{ id: op.id, spec: null }] }),
+        );
         break;
       case 'fault':
         this.sb.faults.add(op.spec);
@@ -233,24 +270,42 @@ class Executor {
       case 'db-stop':
         await this.#client?.end().catch(() => undefined);
         this.#client = undefined;
-        await h.during(() => this.pgServer.stop(), () => ({ kind: 'readable', source: 'database', readable: false, note: 'PostgreSQL stopped' }));
+        await h.during(
+          () => this.pgServer.stop(),
+          () => ({ kind: 'readable', source: 'database', readable: false, note: 'PostgreSQL stopped' }),
+        );
         break;
       case 'db-start':
-        await h.during(() => this.pgServer.start(), () => ({ kind: 'readable', source: 'database', readable: true, note: 'PostgreSQL started' }));
+        await h.during(
+          () => this.pgServer.start(),
+          () => ({ kind: 'readable', source: 'database', readable: true, note: 'PostgreSQL started' }),
+        );
         break;
       case 'table-away':
         // The database answers (leadership holds) but the apps table cannot be read: a
         // botched migration or a revoked grant. The trigger moves with the table.
-        await h.during(() => this.#sql('pg', 'ALTER TABLE maracker.apps RENAME TO apps_away', []), () => ({ kind: 'readable', source: 'database', readable: false, note: 'table renamed away' }));
+        await h.during(
+          () => this.#sql('pg', 'ALTER TABLE maracker.apps RENAME TO apps_away', []),
+          () => ({ kind: 'readable', source: 'database', readable: false, note: 'table renamed away' }),
+        );
         break;
       case 'table-back':
-        await h.during(() => this.#sql('pg', 'ALTER TABLE maracker.apps_away RENAME TO apps', []), () => ({ kind: 'readable', source: 'database', readable: true, note: 'table back' }));
+        await h.during(
+          () => this.#sql('pg', 'ALTER TABLE maracker.apps_away RENAME TO apps', []),
+          () => ({ kind: 'readable', source: 'database', readable: true, note: 'table back' }),
+        );
         break;
       case 'folder-away':
-        await h.during(() => rename(this.repo.manifests, `${this.repo.manifests}-away`), () => ({ kind: 'readable', source: 'folder', readable: false, note: 'folder moved away' }));
+        await h.during(
+          () => rename(this.repo.manifests, `${this.repo.manifests}-away`),
+          () => ({ kind: 'readable', source: 'folder', readable: false, note: 'folder moved away' }),
+        );
         break;
       case 'folder-back':
-        await h.during(() => rename(`${this.repo.manifests}-away`, this.repo.manifests), () => ({ kind: 'readable', source: 'folder', readable: true, note: 'folder back' }));
+        await h.during(
+          () => rename(`${this.repo.manifests}-away`, this.repo.manifests),
+          () => ({ kind: 'readable', source: 'folder', readable: true, note: 'folder back' }),
+        );
         break;
       case 'daemon-kill':
         await this.daemon.kill();
@@ -286,7 +341,10 @@ class Executor {
         );
         break;
       case 'wipe':
-        await h.during(() => this.sb.reset(), () => ({ kind: 'wipe' }));
+        await h.during(
+          () => this.sb.reset(),
+          () => ({ kind: 'wipe' }),
+        );
         break;
       case 'sleep':
         await sleep(op.ms);
@@ -328,7 +386,11 @@ function modelProblems(w: World, sb: Sandbox): Violation[] {
     const cmd = `sleep ${3600 + rev}`;
     if (!app) out.push({ rule: 'final-state', appId: id, message: `model: ${id} should run (instances ${instances}, mem ${mem}, cmd ${cmd}) but is missing` });
     else if (app.instances !== instances || app.mem !== mem || app.cmd !== cmd) {
-      out.push({ rule: 'final-state', appId: id, message: `model: ${id} should have instances ${instances}, mem ${mem}, cmd ${cmd}; Marathon has ${app.instances}, ${app.mem}, ${app.cmd}` });
+      out.push({
+        rule: 'final-state',
+        appId: id,
+        message: `model: ${id} should have instances ${instances}, mem ${mem}, cmd ${cmd}; Marathon has ${app.instances}, ${app.mem}, ${app.cmd}`,
+      });
     }
   };
   for (const f of w.files.values()) for (const a of f.apps) expect(appIdOf(a), a.instances, a.mem, a.rev);
@@ -373,18 +435,39 @@ export async function runScenario(seed: number, o: RunOptions): Promise<RunRepor
         manifests: dir,
         listenPort: await freePort(),
         statusToken: STATUS_TOKEN,
-        args: ['--resync-interval', '2', '--marathon-timeout', '3000', '--log-level', 'info', '--instance', OTHER_INSTANCE, '--installation', scenario.other.name],
+        args: [
+          '--resync-interval',
+          '2',
+          '--marathon-timeout',
+          '3000',
+          '--log-level',
+          'info',
+          '--instance',
+          OTHER_INSTANCE,
+          '--installation',
+          scenario.other.name,
+        ],
       });
       await other.start();
     }
-    daemon = daemonProcess(scope, { ...(o.cli ? { cli: o.cli } : {}), marathonUrl: sb.url, manifests: repo.manifests, ...(world.database ? { databaseUrl: dbUrl } : {}), listenPort: await freePort(), statusToken: STATUS_TOKEN, args: DAEMON_ARGS });
+    daemon = daemonProcess(scope, {
+      ...(o.cli ? { cli: o.cli } : {}),
+      marathonUrl: sb.url,
+      manifests: repo.manifests,
+      ...(world.database ? { databaseUrl: dbUrl } : {}),
+      listenPort: await freePort(),
+      statusToken: STATUS_TOKEN,
+      args: DAEMON_ARGS,
+    });
     ex = new Executor(seed, world, sb, repo, dbUrl, o.pg, daemon);
     const executor = ex;
     const now = Date.now();
     ex.history.add({ kind: 'files', start: now, end: now, changes: fileChanges(new Map(), world.files), note: 'initial' });
-    if (world.database) ex.history.add({ kind: 'rows', start: now, end: now, changes: [...world.rows].map(([id, r]) => ({ id, spec: rowSpec(r) })), note: 'initial' });
+    if (world.database)
+      ex.history.add({ kind: 'rows', start: now, end: now, changes: [...world.rows].map(([id, r]) => ({ id, spec: rowSpec(r) })), note: 'initial' });
     for (const id of world.unowned) ex.history.add({ kind: 'unowned', start: now, end: now, id, version: sb.app(id)?.version as string });
-    for (const a of scenario.other?.apps ?? []) ex.history.add({ kind: 'foreign', start: now, end: now, id: appIdOf(a), installation: scenario.other?.name as string });
+    for (const a of scenario.other?.apps ?? [])
+      ex.history.add({ kind: 'foreign', start: now, end: now, id: appIdOf(a), installation: scenario.other?.name as string });
     await daemon.start();
     ex.note('daemon started');
 
@@ -406,13 +489,19 @@ export async function runScenario(seed: number, o: RunOptions): Promise<RunRepor
     const requests = all.filter((e) => !isOther(e));
     violations.push(...checkInvariants({ log: requests, history: ex.history.events, ...(o.check ? { options: o.check } : {}) }));
     if (scenario.other) violations.push(...otherWrites(scenario.other, all.filter(isOther)));
-    stats = describeStats(requests, ex.history.events) + (scenario.other ? `; installation ${scenario.other.name} alongside (${scenario.other.apps.length} apps)` : '');
+    stats =
+      describeStats(requests, ex.history.events) +
+      (scenario.other ? `; installation ${scenario.other.name} alongside (${scenario.other.apps.length} apps)` : '');
     dump = { history: ex.history.events, log: all };
     for (const [who, d] of [['the daemon', daemon], ...(other ? [[`the ${scenario.other?.name} daemon`, other]] : [])] as Array<[string, Daemon]>) {
       const code = await d.stop();
       if (code !== 0) violations.push({ rule: 'final-state', message: `${who} exited with ${code} on SIGTERM` });
       for (const c of d.crashes()) {
-        violations.push({ rule: 'crash', permanent: true, message: `${who} died on its own at ${clock(c.at)} (exit ${c.code ?? c.signal}); its last words:\n${c.tail.split('\n').slice(-25).join('\n')}` });
+        violations.push({
+          rule: 'crash',
+          permanent: true,
+          message: `${who} died on its own at ${clock(c.at)} (exit ${c.code ?? c.signal}); its last words:\n${c.tail.split('\n').slice(-25).join('\n')}`,
+        });
       }
     }
   } catch (err) {
@@ -424,7 +513,16 @@ export async function runScenario(seed: number, o: RunOptions): Promise<RunRepor
     // must not take the next runs down with it.
     if (!o.pg.running) await o.pg.start().catch(() => undefined);
   }
-  return { seed, steps: scenario.steps, timeline: ex?.timeline ?? [], violations, durationMs: Date.now() - started, daemonLog: daemon?.output() ?? '', stats, ...(dump ? { dump } : {}) };
+  return {
+    seed,
+    steps: scenario.steps,
+    timeline: ex?.timeline ?? [],
+    violations,
+    durationMs: Date.now() - started,
+    daemonLog: daemon?.output() ?? '',
+    stats,
+    ...(dump ? { dump } : {}),
+  };
 }
 
 /**
@@ -470,7 +568,10 @@ async function settle(ex: Executor, sb: Sandbox, daemon: Daemon, timeoutMs: numb
     if (caughtUp && last.length === 0 && sb.deployments().length === 0) break;
     if (last.some((v) => v.permanent)) return last;
     if (Date.now() > deadline) {
-      return [...last, { rule: 'final-state', message: `not converged ${timeoutMs} ms after healing (daemon phase ${phase}; ${sb.deployments().length} deployments running)` }];
+      return [
+        ...last,
+        { rule: 'final-state', message: `not converged ${timeoutMs} ms after healing (daemon phase ${phase}; ${sb.deployments().length} deployments running)` },
+      ];
     }
     await sleep(250);
   }
@@ -480,7 +581,10 @@ async function settle(ex: Executor, sb: Sandbox, daemon: Daemon, timeoutMs: numb
   const writes = sb.requestLog(since).filter((e) => e.method !== 'GET' && e.path.startsWith('/v2/apps'));
   const after = checkFinalState({ apps: sb.apps(), history: ex.history.events, ...(check ? { options: check } : {}) });
   if (writes.length > 0) {
-    after.push({ rule: 'final-state', message: `${writes.length} writes after convergence (nothing changed): ${writes.map((e) => `${e.method} ${e.path} seq ${e.seq}`).join(', ')}` });
+    after.push({
+      rule: 'final-state',
+      message: `${writes.length} writes after convergence (nothing changed): ${writes.map((e) => `${e.method} ${e.path} seq ${e.seq}`).join(', ')}`,
+    });
   }
   return after;
 }
@@ -494,7 +598,14 @@ function otherWrites(other: OtherInstallation, log: readonly RequestLogEntry[]):
   const mine = new Set(other.apps.map(appIdOf));
   return appWrites(log)
     .filter((w) => !mine.has(w.id))
-    .map((w) => ({ rule: 'foreign-write' as const, appId: w.id, seq: w.seq, time: w.time, permanent: true, message: `installation ${other.name}'s daemon ${w.describe} wrote ${w.id}, which is not one of its apps` }));
+    .map((w) => ({
+      rule: 'foreign-write' as const,
+      appId: w.id,
+      seq: w.seq,
+      time: w.time,
+      permanent: true,
+      message: `installation ${other.name}'s daemon ${w.describe} wrote ${w.id}, which is not one of its apps`,
+    }));
 }
 
 /** After settling, the other installation's apps are all there, labelled as its own (waiting for it a while). */
@@ -504,7 +615,12 @@ async function otherInstallationProblems(other: OtherInstallation, sb: Sandbox, 
   for (;;) {
     const wrong = other.apps.map(appIdOf).filter((id) => sb.app(id)?.labels?.[LABEL_MANAGED_BY] !== label);
     if (wrong.length === 0) return [];
-    if (Date.now() > deadline) return wrong.map((id) => ({ rule: 'final-state' as const, appId: id, message: `${id}, an app of installation ${other.name}, is ${sb.app(id) ? `labelled ${JSON.stringify(sb.app(id)?.labels?.[LABEL_MANAGED_BY])}` : 'missing'} ${timeoutMs} ms after settling` }));
+    if (Date.now() > deadline)
+      return wrong.map((id) => ({
+        rule: 'final-state' as const,
+        appId: id,
+        message: `${id}, an app of installation ${other.name}, is ${sb.app(id) ? `labelled ${JSON.stringify(sb.app(id)?.labels?.[LABEL_MANAGED_BY])}` : 'missing'} ${timeoutMs} ms after settling`,
+      }));
     await sleep(250);
   }
 }
@@ -526,6 +642,10 @@ export function formatReport(r: RunReport, daemonLogLines = 120): string {
     'operations:',
     ...r.timeline.map((l) => `  ${l}`),
     `daemon log (last ${daemonLogLines} lines):`,
-    ...r.daemonLog.trimEnd().split('\n').slice(-daemonLogLines).map((l) => `  ${l}`),
+    ...r.daemonLog
+      .trimEnd()
+      .split('\n')
+      .slice(-daemonLogLines)
+      .map((l) => `  ${l}`),
   ].join('\n');
 }

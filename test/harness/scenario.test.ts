@@ -19,9 +19,12 @@ describe('generateScenario', () => {
       const s = generateScenario(seed, 30);
       const w = cloneWorld(s.initial);
       for (const { op } of s.steps) {
-        if (['write-file', 'delete-file', 'rename-file', 'checkout', 'folder-away'].includes(op.op)) expect(w.folderAway, `${seed}: ${op.op} with the folder away`).toBe(false);
-        if (['row-upsert', 'row-delete', 'db-stop', 'table-away'].includes(op.op)) expect(w.database && !w.dbDown && !w.tableAway, `${seed}: ${op.op}`).toBe(true);
-        if (op.op === 'delete-file' || op.op === 'rename-file') expect(w.files.has(op.op === 'delete-file' ? op.path : op.from), `${seed}: ${op.op} of a missing file`).toBe(true);
+        if (['write-file', 'delete-file', 'rename-file', 'checkout', 'folder-away'].includes(op.op))
+          expect(w.folderAway, `${seed}: ${op.op} with the folder away`).toBe(false);
+        if (['row-upsert', 'row-delete', 'db-stop', 'table-away'].includes(op.op))
+          expect(w.database && !w.dbDown && !w.tableAway, `${seed}: ${op.op}`).toBe(true);
+        if (op.op === 'delete-file' || op.op === 'rename-file')
+          expect(w.files.has(op.op === 'delete-file' ? op.path : op.from), `${seed}: ${op.op} of a missing file`).toBe(true);
         if (op.op === 'daemon-start') expect(w.daemonDown).toBe(true);
         applyOp(w, op);
       }

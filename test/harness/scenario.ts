@@ -255,7 +255,14 @@ function faultSpec(r: Prng): FaultSpec {
   const m = method();
   switch (kind) {
     case 'status':
-      return { kind, status: r.pick([500, 502, 503]), share: r.pick([0.3, 0.6, 1]), times: r.int(1, 12), ...(m ? { method: m } : {}), ...(r.chance(0.5) ? { pathPrefix: '/v2/apps' } : {}) };
+      return {
+        kind,
+        status: r.pick([500, 502, 503]),
+        share: r.pick([0.3, 0.6, 1]),
+        times: r.int(1, 12),
+        ...(m ? { method: m } : {}),
+        ...(r.chance(0.5) ? { pathPrefix: '/v2/apps' } : {}),
+      };
     case 'hang':
       return { kind, times: r.int(1, 2), ...(m ? { method: m } : {}), pathPrefix: '/v2/apps' };
     case 'truncate':
@@ -348,73 +355,131 @@ function nextOp(w: World, r: Prng): Op {
   const db = w.database && !w.dbDown && !w.tableAway;
   const via = (): 'psql' | 'pg' => (r.chance(0.5) ? 'psql' : 'pg');
   const choices: Array<[number, () => Op]> = [
-    [folder && valid.length > 0 ? 7 : 0, () => {
-      const path = r.pick(valid);
-      const f = w.files.get(path) as FileModel;
-      const apps = f.apps.map((a) => ({ ...a }));
-      const a = r.pick(apps);
-      const what = r.weighted<'instances' | 'mem' | 'cmd'>([[3, 'instances'], [1, 'mem'], [2, 'cmd']]);
-      if (what === 'instances') a.instances = (a.instances + r.int(1, 3)) % 4;
-      else if (what === 'mem') a.mem = r.pick(MEMS.filter((m) => m !== a.mem));
-      else a.rev = w.nextRev++;
-      return { op: 'write-file', path, file: { apps }, atomic: r.chance(0.5), why: `${what} of ${appIdOf(a)}` };
-    }],
-    [folder ? 2 : 0, () => {
-      const [path, f] = newFile(w, r);
-      return { op: 'write-file', path, file: f, atomic: r.chance(0.5), why: 'new file' };
-    }],
+    [
+      folder && valid.length > 0 ? 7 : 0,
+      () => {
+        const path = r.pick(valid);
+        const f = w.files.get(path) as FileModel;
+        const apps = f.apps.map((a) => ({ ...a }));
+        const a = r.pick(apps);
+        const what = r.weighted<'instances' | 'mem' | 'cmd'>([
+          [3, 'instances'],
+          [1, 'mem'],
+          [2, 'cmd'],
+        ]);
+        if (what === 'instances') a.instances = (a.instances + r.int(1, 3)) % 4;
+        else if (what === 'mem') a.mem = r.pick(MEMS.filter((m) => m !== a.mem));
+        else a.rev = w.nextRev++;
+        return { op: 'write-file', path, file: { apps }, atomic: r.chance(0.5), why: `${what} of ${appIdOf(a)}` };
+      },
+    ],
+    [
+      folder ? 2 : 0,
+      () => {
+        const [path, f] = newFile(w, r);
+        return { op: 'write-file', path, file: f, atomic: r.chance(0.5), why: 'new file' };
+      },
+    ],
     [folder && paths.length > 1 ? 1.5 : 0, () => ({ op: 'delete-file', path: r.pick(paths) })],
-    [folder && valid.length > 0 ? 0.8 : 0, () => {
-      const from = r.pick(valid);
-      return { op: 'rename-file', from, to: `moved/${from.replace(/\//g, '-')}` };
-    }],
-    [folder && valid.length > 0 ? 2.5 : 0, () => {
-      const path = r.pick(valid);
-      const f = w.files.get(path) as FileModel;
-      const how = r.pick<Breakage>(['yaml', 'field', 'typo']);
-      return { op: 'write-file', path, file: { apps: f.apps.map((a) => ({ ...a })), broken: how }, atomic: false, why: `break (${how})` };
-    }],
-    [folder && broken.length > 0 ? 3 : 0, () => {
-      const path = r.pick(broken);
-      const f = w.files.get(path) as FileModel;
-      return { op: 'write-file', path, file: { apps: f.apps.map((a) => ({ ...a })) }, atomic: r.chance(0.5), why: 'fix' };
-    }],
-    [folder ? 2 : 0, () => ({ op: 'checkout', branch: r.weighted([[3, w.branch === 'main' ? 'alt' : 'main'], [1, w.branch === 'gutted' ? 'main' : 'gutted']]) })],
-    [db ? 2 : 0, () => ({ op: 'row-upsert', id: `/db/new${w.nextApp++}`, row: { instances: r.int(0, 3), mem: r.pick(MEMS), rev: w.nextRev++ }, via: via(), why: 'insert' })],
-    [db && rowIds.length > 0 ? 3 : 0, () => {
-      const id = r.pick(rowIds);
-      const row = { ...(w.rows.get(id) as RowModel) };
-      delete row.invalid;
-      if (r.chance(0.5)) row.instances = (row.instances + r.int(1, 3)) % 4;
-      else row.rev = w.nextRev++;
-      return { op: 'row-upsert', id, row, via: via(), why: 'update' };
-    }],
-    [db && rowIds.length > 0 ? 1 : 0, () => {
-      const id = r.pick(rowIds);
-      return { op: 'row-upsert', id, row: { ...(w.rows.get(id) as RowModel), invalid: true }, via: via(), why: 'invalid spec' };
-    }],
+    [
+      folder && valid.length > 0 ? 0.8 : 0,
+      () => {
+        const from = r.pick(valid);
+        return { op: 'rename-file', from, to: `moved/${from.replace(/\//g, '-')}` };
+      },
+    ],
+    [
+      folder && valid.length > 0 ? 2.5 : 0,
+      () => {
+        const path = r.pick(valid);
+        const f = w.files.get(path) as FileModel;
+        const how = r.pick<Breakage>(['yaml', 'field', 'typo']);
+        return { op: 'write-file', path, file: { apps: f.apps.map((a) => ({ ...a })), broken: how }, atomic: false, why: `break (${how})` };
+      },
+    ],
+    [
+      folder && broken.length > 0 ? 3 : 0,
+      () => {
+        const path = r.pick(broken);
+        const f = w.files.get(path) as FileModel;
+        return { op: 'write-file', path, file: { apps: f.apps.map((a) => ({ ...a })) }, atomic: r.chance(0.5), why: 'fix' };
+      },
+    ],
+    [
+      folder ? 2 : 0,
+      () => ({
+        op: 'checkout',
+        branch: r.weighted([
+          [3, w.branch === 'main' ? 'alt' : 'main'],
+          [1, w.branch === 'gutted' ? 'main' : 'gutted'],
+        ]),
+      }),
+    ],
+    [
+      db ? 2 : 0,
+      () => ({
+        op: 'row-upsert',
+        id: `/db/new${w.nextApp++}`,
+        row: { instances: r.int(0, 3), mem: r.pick(MEMS), rev: w.nextRev++ },
+        via: via(),
+        why: 'insert',
+      }),
+    ],
+    [
+      db && rowIds.length > 0 ? 3 : 0,
+      () => {
+        const id = r.pick(rowIds);
+        const row = { ...(w.rows.get(id) as RowModel) };
+        delete row.invalid;
+        if (r.chance(0.5)) row.instances = (row.instances + r.int(1, 3)) % 4;
+        else row.rev = w.nextRev++;
+        return { op: 'row-upsert', id, row, via: via(), why: 'update' };
+      },
+    ],
+    [
+      db && rowIds.length > 0 ? 1 : 0,
+      () => {
+        const id = r.pick(rowIds);
+        return { op: 'row-upsert', id, row: { ...(w.rows.get(id) as RowModel), invalid: true }, via: via(), why: 'invalid spec' };
+      },
+    ],
     [db && rowIds.length > 0 ? 1.5 : 0, () => ({ op: 'row-delete', id: r.pick(rowIds), via: via() })],
-    [db && fileIds(w.files).size > 0 ? 0.4 : 0, () => {
-      const id = r.pick([...fileIds(w.files)].sort());
-      return { op: 'row-upsert', id, row: { instances: 1, mem: 32, rev: w.nextRev++ }, via: via(), why: 'conflict with a file' };
-    }],
+    [
+      db && fileIds(w.files).size > 0 ? 0.4 : 0,
+      () => {
+        const id = r.pick([...fileIds(w.files)].sort());
+        return { op: 'row-upsert', id, row: { instances: 1, mem: 32, rev: w.nextRev++ }, via: via(), why: 'conflict with a file' };
+      },
+    ],
     [3, () => ({ op: 'fault', spec: faultSpec(r) })],
     [0.7, () => ({ op: 'clear-faults' })],
     [!w.database || w.tableAway ? 0 : db ? 0.8 : 3, () => ({ op: db ? 'db-stop' : 'db-start' })],
     [!w.database || w.dbDown ? 0 : w.tableAway ? 3 : 0.6, () => ({ op: w.tableAway ? 'table-back' : 'table-away' })],
     [folder ? 0.7 : 3, () => ({ op: folder ? 'folder-away' : 'folder-back' })],
     [w.daemonDown ? 3 : 1, () => ({ op: w.daemonDown ? 'daemon-start' : 'daemon-kill' })],
-    [1, () => {
-      const ids = [...fileIds(w.files), ...rowIds].sort();
-      return ids.length > 0 ? { op: 'hand-scale', id: r.pick(ids), instances: r.int(0, 5) } : { op: 'sleep', ms: 200 };
-    }],
+    [
+      1,
+      () => {
+        const ids = [...fileIds(w.files), ...rowIds].sort();
+        return ids.length > 0 ? { op: 'hand-scale', id: r.pick(ids), instances: r.int(0, 5) } : { op: 'sleep', ms: 200 };
+      },
+    ],
     [0.5, () => ({ op: 'unowned', id: `/legacy/old${w.nextUnowned++}` })],
-    [folder && w.unowned.size > 0 ? 0.5 : 0, () => {
-      // A manifest that declares an app maracker does not own: a conflict, never a write.
-      const id = r.pick([...w.unowned].sort());
-      const name = id.split('/').pop() as string;
-      return { op: 'write-file', path: `claim-${name}.yaml`, file: { apps: [{ name, group: 'legacy', instances: 2, mem: 32, rev: w.nextRev++ }] }, atomic: false, why: `claims unowned ${id}` };
-    }],
+    [
+      folder && w.unowned.size > 0 ? 0.5 : 0,
+      () => {
+        // A manifest that declares an app maracker does not own: a conflict, never a write.
+        const id = r.pick([...w.unowned].sort());
+        const name = id.split('/').pop() as string;
+        return {
+          op: 'write-file',
+          path: `claim-${name}.yaml`,
+          file: { apps: [{ name, group: 'legacy', instances: 2, mem: 32, rev: w.nextRev++ }] },
+          atomic: false,
+          why: `claims unowned ${id}`,
+        };
+      },
+    ],
     [0.3, () => ({ op: 'wipe' })],
     [2, () => ({ op: 'sleep', ms: r.int(200, 2500) })],
   ];
@@ -473,14 +538,26 @@ function addOtherInstallation(initial: World, w: World, steps: Step[], seed: num
   const r = new Prng(seed ^ 0x3c6ef372);
   if (!r.chance(1 / 3)) return undefined;
   const name = 'team-b';
-  const apps: AppModel[] = Array.from({ length: r.int(2, 5) }, (_, i) => ({ name: `b${i}`, group: name, instances: r.int(0, 2), mem: r.pick(MEMS), rev: 9000 + i }));
+  const apps: AppModel[] = Array.from({ length: r.int(2, 5) }, (_, i) => ({
+    name: `b${i}`,
+    group: name,
+    instances: r.int(0, 2),
+    mem: r.pick(MEMS),
+    rev: 9000 + i,
+  }));
   for (const a of apps) {
     initial.foreign.add(appIdOf(a));
     w.foreign.add(appIdOf(a));
   }
   if (r.chance(0.5) && !w.folderAway) {
     const claimed = r.pick(apps);
-    const op: Op = { op: 'write-file', path: `claim-${name}-${claimed.name}.yaml`, file: { apps: [{ ...claimed, rev: w.nextRev++ }] }, atomic: true, why: `claims ${appIdOf(claimed)} of installation ${name}` };
+    const op: Op = {
+      op: 'write-file',
+      path: `claim-${name}-${claimed.name}.yaml`,
+      file: { apps: [{ ...claimed, rev: w.nextRev++ }] },
+      atomic: true,
+      why: `claims ${appIdOf(claimed)} of installation ${name}`,
+    };
     applyOp(w, op);
     steps.push({ op, pauseMs: r.int(1000, 2500) });
   }

@@ -8,7 +8,7 @@ import { cp, mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
+import type pg from 'pg';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../src/postgres/embedded.js';
 import { silentLogger } from '../../src/base/log.js';
 import type { DaemonStatus } from '../../src/status/model.js';
@@ -226,7 +226,7 @@ export function daemonProcess(scope: Scope, o: DaemonOptions): Daemon {
         ...(o.args ?? []),
       ];
       const c = spawn(process.execPath, args, {
-        env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: process.env['HOME'] ?? '/root' },
+        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/root' },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       child = c;

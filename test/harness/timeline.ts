@@ -68,7 +68,13 @@ const ABSENT: Omit<Segment, 'start' | 'end' | 'index'> = { kind: 'absent', sourc
 
 function sameState(a: Omit<Segment, 'start' | 'end' | 'index'>, b: Omit<Segment, 'start' | 'end' | 'index'>): boolean {
   if (a.kind !== b.kind) return false;
-  if (a.kind === 'app') return a.app?.specHash === b.app?.specHash && a.app?.definition.instances === b.app?.definition.instances && a.where.join() === b.where.join() && a.app?.adopt === b.app?.adopt;
+  if (a.kind === 'app')
+    return (
+      a.app?.specHash === b.app?.specHash &&
+      a.app?.definition.instances === b.app?.definition.instances &&
+      a.where.join() === b.where.join() &&
+      a.app?.adopt === b.app?.adopt
+    );
   return a.sources.join() === b.sources.join() && a.where.join() === b.where.join();
 }
 
@@ -115,15 +121,14 @@ export function buildTimeline(events: readonly HistoryEvent[], options: Timeline
   };
 
   const recompute = (start: number, end: number): void => {
-    const view = new DesiredView([
-      folderSnapshot(files, { name: 'folder' }),
-      databaseSnapshot(rows, {}),
-    ]);
+    const view = new DesiredView([folderSnapshot(files, { name: 'folder' }), databaseSnapshot(rows, {})]);
     const ids = new Set<AppId>([...apps.keys(), ...view.declaredIds()]);
     for (const id of ids) {
       const entry = view.get(id);
       let state: Omit<Segment, 'start' | 'end' | 'index'>;
-      const fileWhere = [...files].filter(([, f]) => f.result.declaredIds.includes(id) || (f.result.problems.length > 0 && f.lastGoodIds.includes(id))).map(([p]) => p);
+      const fileWhere = [...files]
+        .filter(([, f]) => f.result.declaredIds.includes(id) || (f.result.problems.length > 0 && f.lastGoodIds.includes(id)))
+        .map(([p]) => p);
       const rowWhere = rows.has(id) ? [`row ${id}`] : [];
       const sources: SourceName[] = [...(fileWhere.length > 0 ? (['folder'] as const) : []), ...(rowWhere.length > 0 ? (['database'] as const) : [])];
       const where = [...fileWhere, ...rowWhere];
@@ -164,7 +169,11 @@ export function buildTimeline(events: readonly HistoryEvent[], options: Timeline
           const result = parse(c.path, c.text);
           const ok = result.problems.length === 0;
           const previous = files.get(c.path);
-          const lastGoodIds = ok ? (observable.has(`${i}:${c.path}`) ? result.apps.map((a) => a.id) : (previous?.lastGoodIds ?? [])) : (previous?.lastGoodIds ?? []);
+          const lastGoodIds = ok
+            ? observable.has(`${i}:${c.path}`)
+              ? result.apps.map((a) => a.id)
+              : (previous?.lastGoodIds ?? [])
+            : (previous?.lastGoodIds ?? []);
           // A valid version too short-lived to have been read keeps the older last-good ids,
           // which then count only if that older version was itself observable.
           files.set(c.path, { result, lastGoodIds });
@@ -180,7 +189,11 @@ export function buildTimeline(events: readonly HistoryEvent[], options: Timeline
             continue;
           }
           revision++;
-          rows.set(c.id, { id: c.id, result: specToDesired(c.id, c.spec, c.labels ?? null, { ...translate, adopt: c.adopt === true }), revision: String(revision) });
+          rows.set(c.id, {
+            id: c.id,
+            result: specToDesired(c.id, c.spec, c.labels ?? null, { ...translate, adopt: c.adopt === true }),
+            revision: String(revision),
+          });
         }
         recompute(e.start, e.end);
         break;

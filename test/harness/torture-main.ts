@@ -57,7 +57,9 @@ try {
     const seed = base + i;
     const report = await runScenario(seed, { length, pg, cli, ...(values.verbose ? { log: (l: string) => process.stdout.write(`${l}\n`) } : {}) });
     const ok = report.violations.length === 0;
-    process.stdout.write(`seed ${seed}: ${ok ? 'ok' : `${report.violations.length} VIOLATION(S)`} (${(report.durationMs / 1000).toFixed(1)} s; ${report.stats})\n`);
+    process.stdout.write(
+      `seed ${seed}: ${ok ? 'ok' : `${report.violations.length} VIOLATION(S)`} (${(report.durationMs / 1000).toFixed(1)} s; ${report.stats})\n`,
+    );
     if (!ok) {
       failed.push(seed);
       process.stdout.write(`${formatReport(report)}\n`);
@@ -75,5 +77,7 @@ try {
 } finally {
   await scope.close();
 }
-process.stdout.write(`torture: ${failed.length} failing seed(s) in ${((Date.now() - started) / 1000).toFixed(0)} s${failed.length ? `: ${failed.join(', ')}` : ''}\n`);
+process.stdout.write(
+  `torture: ${failed.length} failing seed(s) in ${((Date.now() - started) / 1000).toFixed(0)} s${failed.length ? `: ${failed.join(', ')}` : ''}\n`,
+);
 process.exit(failed.length > 0 ? 1 : 0);

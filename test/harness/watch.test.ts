@@ -14,7 +14,11 @@ import { watchInvariants } from './watch.js';
 const settle = (ms = 150): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 async function send(url: string, method: string, path: string, body?: unknown): Promise<number> {
-  const res = await fetch(url + path, { method, headers: { 'content-type': 'application/json' }, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+  const res = await fetch(url + path, {
+    method,
+    headers: { 'content-type': 'application/json' },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
   await res.arrayBuffer();
   return res.status;
 }

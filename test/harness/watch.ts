@@ -59,7 +59,11 @@ export async function watchInvariants(o: WatchOptions): Promise<InvariantWatch> 
   const t0 = Date.now();
   for (const app of sb.apps()) {
     known.add(app.id);
-    history.add(isMarackerApp(app.labels) ? { kind: 'owned', start: t0, end: t0, id: app.id } : { kind: 'unowned', start: t0, end: t0, id: app.id, ...(app.version ? { version: app.version } : {}) });
+    history.add(
+      isMarackerApp(app.labels)
+        ? { kind: 'owned', start: t0, end: t0, id: app.id }
+        : { kind: 'unowned', start: t0, end: t0, id: app.id, ...(app.version ? { version: app.version } : {}) },
+    );
   }
   const scanApps = (): void => {
     const now = Date.now();
@@ -76,7 +80,11 @@ export async function watchInvariants(o: WatchOptions): Promise<InvariantWatch> 
     const prev = readable.get(source);
     if (prev && prev.ok !== ok) {
       // Certainly unreadable from the failing poll's end until the last failing poll's start.
-      history.add(ok ? { kind: 'readable', start: prev.lastPoll, end: pollEnd, source, readable: true, note: why } : { kind: 'readable', start: prev.lastPoll, end: pollEnd, source, readable: false, note: why });
+      history.add(
+        ok
+          ? { kind: 'readable', start: prev.lastPoll, end: pollEnd, source, readable: true, note: why }
+          : { kind: 'readable', start: prev.lastPoll, end: pollEnd, source, readable: false, note: why },
+      );
     }
     readable.set(source, { ok, lastPoll: pollStart });
   };

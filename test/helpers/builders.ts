@@ -8,14 +8,7 @@
 
 import type { DesiredApp } from '../../src/model/desired.js';
 import type { Installation } from '../../src/model/installation.js';
-import {
-  fileSourceLabel,
-  LABEL_MANAGED_BY,
-  LABEL_SOURCE,
-  LABEL_SPEC_HASH,
-  LEGACY_MANAGED_BY,
-  managedByValue,
-} from '../../src/model/labels.js';
+import { fileSourceLabel, LABEL_MANAGED_BY, LABEL_SOURCE, LABEL_SPEC_HASH, LEGACY_MANAGED_BY, managedByValue } from '../../src/model/labels.js';
 import type { MarathonApp, MarathonAppDefinition } from '../../src/model/marathon.js';
 
 export const DEMO_ID = '/demo/web';
@@ -61,18 +54,12 @@ export function appDefinition(overrides: Partial<MarathonAppDefinition> = {}): M
 }
 
 /** A desired app whose definition is `appDefinition(overrides)`; `meta` sets adopt, source, url. */
-export function desiredApp(
-  overrides: Partial<MarathonAppDefinition> = {},
-  meta: Partial<Omit<DesiredApp, 'id' | 'definition'>> = {},
-): DesiredApp {
+export function desiredApp(overrides: Partial<MarathonAppDefinition> = {}, meta: Partial<Omit<DesiredApp, 'id' | 'definition'>> = {}): DesiredApp {
   return desiredFrom(appDefinition(overrides), meta);
 }
 
 /** A desired app for exactly `definition` (none of /demo/web's fields). */
-export function desiredFrom(
-  definition: MarathonAppDefinition,
-  meta: Partial<Omit<DesiredApp, 'id' | 'definition'>> = {},
-): DesiredApp {
+export function desiredFrom(definition: MarathonAppDefinition, meta: Partial<Omit<DesiredApp, 'id' | 'definition'>> = {}): DesiredApp {
   return {
     id: definition.id,
     source: { kind: 'file', path: DEMO_FILE, line: 1 },

@@ -58,7 +58,7 @@ export async function startDaemonProcess(o: DaemonProcessOptions): Promise<Daemo
   ];
   const child = spawn(process.execPath, args, {
     cwd: o.cwd ?? process.cwd(),
-    env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: process.env['HOME'] ?? '/root', ...(o.env ?? {}) },
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/root', ...(o.env ?? {}) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

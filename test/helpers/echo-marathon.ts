@@ -50,10 +50,10 @@ function answer(req: IncomingMessage, res: ServerResponse, rejectAll: boolean): 
     res.writeHead(status, { 'content-type': 'application/json', 'www-authenticate': `Basic realm="${echo(req)}"`, ...headers });
     res.end(JSON.stringify(body));
   };
-  if (rejectAll || path === '/v2/events') return send(401, { message: `Unauthorized: ${echo(req)}` });
-  if (req.method === 'GET' && path === '/v2/apps') return send(200, { apps: [] });
-  if (req.method === 'GET' && path === '/v2/deployments') return send(200, []);
-  if (req.method === 'GET' && path.startsWith('/v2/apps/')) return send(404, { message: `App '${path.slice(8)}' does not exist; ${echo(req)}` });
-  if (req.method === 'GET' && path === '/v2/info') return send(200, { version: '1.10.17' });
-  send(500, { message: `internal error; ${echo(req)}` });
+  if (rejectAll || path === '/v2/events') send(401, { message: `Unauthorized: ${echo(req)}` });
+  else if (req.method === 'GET' && path === '/v2/apps') send(200, { apps: [] });
+  else if (req.method === 'GET' && path === '/v2/deployments') send(200, []);
+  else if (req.method === 'GET' && path.startsWith('/v2/apps/')) send(404, { message: `App '${path.slice(8)}' does not exist; ${echo(req)}` });
+  else if (req.method === 'GET' && path === '/v2/info') send(200, { version: '1.10.17' });
+  else send(500, { message: `internal error; ${echo(req)}` });
 }

@@ -43,7 +43,8 @@ export class FakeMarathon implements ControllerMarathon {
 
   #record(call: string, method: string, id?: string): void {
     this.calls.push(call);
-    if (id !== undefined && method !== 'GET' && this.disagree.get(id) === 'missing-on-write') throw new FakeMarathonError('MRK_MARATHON_NOT_FOUND', `App '${id}' does not exist`);
+    if (id !== undefined && method !== 'GET' && this.disagree.get(id) === 'missing-on-write')
+      throw new FakeMarathonError('MRK_MARATHON_NOT_FOUND', `App '${id}' does not exist`);
     for (const key of [id ? `${method} ${id}` : undefined, method]) {
       if (!key) continue;
       const list = this.failures.get(key);

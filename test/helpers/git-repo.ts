@@ -20,8 +20,7 @@ export async function gitRepo(): Promise<GitRepo> {
   const root = await tempDir('maracker-repo-');
   const manifests = join(root, 'manifests');
   await mkdir(manifests);
-  const git = (...args: string[]): string =>
-    execFileSync('git', gitArgs(root, args), { encoding: 'utf8' }).trim();
+  const git = (...args: string[]): string => execFileSync('git', gitArgs(root, args), { encoding: 'utf8' }).trim();
   git('init', '-q', '-b', 'main');
   return {
     root,

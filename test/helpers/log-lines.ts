@@ -17,6 +17,11 @@ export function recordingLogger(level = 'debug'): { logger: Logger; lines: () =>
       done();
     },
   });
-  const lines = (): LogLine[] => raw.join('').split('\n').filter((l) => l.length > 0).map((l) => JSON.parse(l) as LogLine);
+  const lines = (): LogLine[] =>
+    raw
+      .join('')
+      .split('\n')
+      .filter((l) => l.length > 0)
+      .map((l) => JSON.parse(l) as LogLine);
   return { logger: createLogger({ level, destination }), lines, messages: () => lines().map((l) => l.msg) };
 }

@@ -12,7 +12,10 @@ export class MemorySource implements Source {
   /** While true, resync() never finishes (a dead network mount, a watcher that never gets ready). */
   hangResyncs = false;
 
-  constructor(readonly name = 'folder', state: SourceState = 'Ready') {
+  constructor(
+    readonly name = 'folder',
+    state: SourceState = 'Ready',
+  ) {
     this.#snapshot = emptySnapshot(name, state);
   }
 
@@ -34,7 +37,13 @@ export class MemorySource implements Source {
   }
 
   /** Replaces what the source declares and notifies the controller. */
-  set(fields: { apps?: DesiredApp[]; invalid?: Array<[string, Problem[]]>; conflicts?: Array<[string, SourceRef[]]>; state?: SourceState; unknownSourceLabels?: string[] }): void {
+  set(fields: {
+    apps?: DesiredApp[];
+    invalid?: Array<[string, Problem[]]>;
+    conflicts?: Array<[string, SourceRef[]]>;
+    state?: SourceState;
+    unknownSourceLabels?: string[];
+  }): void {
     const before = new Set([...this.#snapshot.apps.keys(), ...this.#snapshot.invalid.keys()]);
     this.#snapshot = {
       ...emptySnapshot(this.name, fields.state ?? 'Ready'),

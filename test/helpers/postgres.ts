@@ -46,7 +46,7 @@ function childrenOf(pid: number): number[] {
 }
 
 function externalUrl(): string | undefined {
-  return process.env['TEST_DATABASE_URL'] || process.env['DATABASE_URL'] || undefined;
+  return process.env.TEST_DATABASE_URL || process.env.DATABASE_URL || undefined;
 }
 
 let counter = 0;
@@ -140,7 +140,7 @@ export interface PsqlResult {
 export function psql(url: string, sql: string, extra: readonly string[] = []): Promise<PsqlResult> {
   return new Promise((resolve) => {
     execFile(PSQL, [url, '-X', '-q', '-v', 'ON_ERROR_STOP=1', ...extra, '-c', sql], { timeout: 30_000 }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : 1) : 0;
+      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
       resolve({ code, stdout, stderr });
     });
   });
@@ -178,7 +178,7 @@ const VITE_NODE = join(import.meta.dirname, '..', '..', 'node_modules', 'vite-no
 /** Runs a TypeScript file of the repository as a child process (vite-node), to completion. */
 export function runTs(file: string, args: readonly string[], env: Record<string, string> = {}): Promise<PsqlResult> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [VITE_NODE, file, '--', ...args], { timeout: 60_000, env: { PATH: process.env['PATH'] ?? '', ...env } }, (err, stdout, stderr) => {
+    execFile(process.execPath, [VITE_NODE, file, '--', ...args], { timeout: 60_000, env: { PATH: process.env.PATH ?? '', ...env } }, (err, stdout, stderr) => {
       const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
       resolve({ code, stdout, stderr });
     });

@@ -45,10 +45,7 @@ export const BASIC_PASSWORD = 'pa55-W0rd!secret';
 /** bcrypt of BASIC_PASSWORD, as `htpasswd -nbB ci 'pa55-W0rd!secret'` wrote it (the registry reads bcrypt only). */
 const HTPASSWD_LINE = 'ci:$2y$05$TLQyyLpWuxtPPOjMFjHu/ebARXyiCn6YOiNTqrcTAzyleK.yAH9Tq';
 
-export type RegistryAuthConfig =
-  | { kind: 'none' }
-  | { kind: 'htpasswd' }
-  | { kind: 'token'; realm: string; service: string; issuer: string; certFile: string };
+export type RegistryAuthConfig = { kind: 'none' } | { kind: 'htpasswd' } | { kind: 'token'; realm: string; service: string; issuer: string; certFile: string };
 
 export interface RunningRegistry {
   /** `127.0.0.1:PORT`: the registry part of image references. */
@@ -75,9 +72,16 @@ function configYaml(dir: string, port: number, auth: RegistryAuthConfig): string
   ];
   if (auth.kind === 'htpasswd') lines.push('auth:', '  htpasswd:', '    realm: basic-realm', `    path: ${join(dir, 'htpasswd')}`);
   if (auth.kind === 'token') {
-    lines.push('auth:', '  token:', `    realm: ${auth.realm}`, `    service: ${auth.service}`, `    issuer: ${auth.issuer}`, `    rootcertbundle: ${auth.certFile}`);
+    lines.push(
+      'auth:',
+      '  token:',
+      `    realm: ${auth.realm}`,
+      `    service: ${auth.service}`,
+      `    issuer: ${auth.issuer}`,
+      `    rootcertbundle: ${auth.certFile}`,
+    );
   }
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }
 
 async function waitUntilServing(url: string, child: ChildProcess, output: () => string): Promise<void> {
@@ -156,7 +160,15 @@ export async function startRegistry(auth: RegistryAuthConfig = { kind: 'none' },
 }
 
 function skopeoCopy(skopeo: string, dir: string, from: string, to: string, creds?: { username: string; password: string }): Promise<void> {
-  const args = ['copy', '--all', '--insecure-policy', '--dest-tls-verify=false', ...(creds ? ['--dest-creds', `${creds.username}:${creds.password}`] : ['--dest-no-creds']), from, to];
+  const args = [
+    'copy',
+    '--all',
+    '--insecure-policy',
+    '--dest-tls-verify=false',
+    ...(creds ? ['--dest-creds', `${creds.username}:${creds.password}`] : ['--dest-no-creds']),
+    from,
+    to,
+  ];
   return new Promise((resolve, reject) => {
     // skopeo's temporary files and any auth file it looks for stay in the registry's folder.
     const child = spawn(skopeo, args, {

@@ -23,5 +23,8 @@ export function appWrites(s: Sandbox, id?: string, since?: number): RequestLogEn
 }
 
 export function describeWrites(entries: RequestLogEntry[]): string[] {
-  return entries.map((e) => `${e.method} ${e.path}${Object.keys(e.query).length ? '?' + new URLSearchParams(Object.entries(e.query).flatMap(([k, vs]) => vs.map((v): [string, string] => [k, v]))).toString() : ''}`);
+  return entries.map(
+    (e) =>
+      `${e.method} ${e.path}${Object.keys(e.query).length ? `?${new URLSearchParams(Object.entries(e.query).flatMap(([k, vs]) => vs.map((v): [string, string] => [k, v]))).toString()}` : ''}`,
+  );
 }

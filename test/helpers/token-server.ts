@@ -39,9 +39,13 @@ export interface TokenServer {
 function makeCertificate(dir: string): { key: Buffer; cert: X509Certificate; certFile: string } {
   const keyFile = join(dir, 'token.key');
   const certFile = join(dir, 'token.crt');
-  const r = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyFile, '-out', certFile, '-days', '2', '-subj', '/CN=maracker-test-token'], {
-    encoding: 'utf8',
-  });
+  const r = spawnSync(
+    'openssl',
+    ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyFile, '-out', certFile, '-days', '2', '-subj', '/CN=maracker-test-token'],
+    {
+      encoding: 'utf8',
+    },
+  );
   if (r.status !== 0) throw new Error(`openssl failed: ${r.stderr}`);
   return { key: readFileSync(keyFile), cert: new X509Certificate(readFileSync(certFile)), certFile };
 }
@@ -57,7 +61,12 @@ export async function startTokenServer(dir: string, credentials: { username: str
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const authenticated = req.headers.authorization === expected;
-    requests.push({ scope: url.searchParams.getAll('scope'), service: url.searchParams.get('service'), account: url.searchParams.get('account'), authenticated });
+    requests.push({
+      scope: url.searchParams.getAll('scope'),
+      service: url.searchParams.get('service'),
+      account: url.searchParams.get('account'),
+      authenticated,
+    });
     if (url.pathname !== '/token') {
       res.writeHead(404).end();
       return;
@@ -76,7 +85,16 @@ export async function startTokenServer(dir: string, credentials: { username: str
         return { type, name, actions: (actions ?? '').split(',').filter((a) => a === 'pull' || a === 'push') };
       });
     const header = { typ: 'JWT', alg: 'RS256', x5c: [cert.raw.toString('base64')] };
-    const claims = { iss: TOKEN_ISSUER, sub: credentials.username, aud: url.searchParams.get('service'), exp: now + 300, nbf: now - 30, iat: now, jti: randomUUID(), access };
+    const claims = {
+      iss: TOKEN_ISSUER,
+      sub: credentials.username,
+      aud: url.searchParams.get('service'),
+      exp: now + 300,
+      nbf: now - 30,
+      iat: now,
+      jti: randomUUID(),
+      access,
+    };
     const signing = `${b64url(JSON.stringify(header))}.${b64url(JSON.stringify(claims))}`;
     const token = `${signing}.${b64url(createSign('RSA-SHA256').update(signing).sign(key))}`;
     issued.push(token);

@@ -144,7 +144,13 @@ describe('imageMetadata: the HTTP port and health check', () => {
       'a health path with several ports',
       { 'org.maracker.health.path': '/health' },
       ['80/tcp', '443/tcp'],
-      [['error', 'no-http-port', 'org.maracker.health.path="/health": needs an HTTP port, and the image exposes several TCP ports (80, 443): set org.maracker.http.port']],
+      [
+        [
+          'error',
+          'no-http-port',
+          'org.maracker.health.path="/health": needs an HTTP port, and the image exposes several TCP ports (80, 443): set org.maracker.http.port',
+        ],
+      ],
     ],
     [
       'a labelled port the image does not expose',
@@ -176,20 +182,80 @@ describe('imageMetadata: the HTTP port and health check', () => {
 
 describe('imageMetadata: problems name the label, its value and the rule', () => {
   it.each([
-    [{ 'org.maracker.resources.mem': 'lots' }, 'error', 'not-a-size', 'org.maracker.resources.mem="lots": a size in MiB: a number (MiB), or a number with Ki, Mi, Gi or Ti (binary units), such as 512, 512Mi or 2Gi'],
-    [{ 'org.maracker.resources.mem': '2GB' }, 'error', 'ambiguous-unit', 'org.maracker.resources.mem="2GB": unit "GB" is ambiguous (1000 or 1024?): a size in MiB: a number (MiB), or a number with Ki, Mi, Gi or Ti (binary units), such as 512, 512Mi or 2Gi'],
+    [
+      { 'org.maracker.resources.mem': 'lots' },
+      'error',
+      'not-a-size',
+      'org.maracker.resources.mem="lots": a size in MiB: a number (MiB), or a number with Ki, Mi, Gi or Ti (binary units), such as 512, 512Mi or 2Gi',
+    ],
+    [
+      { 'org.maracker.resources.mem': '2GB' },
+      'error',
+      'ambiguous-unit',
+      'org.maracker.resources.mem="2GB": unit "GB" is ambiguous (1000 or 1024?): a size in MiB: a number (MiB), or a number with Ki, Mi, Gi or Ti (binary units), such as 512, 512Mi or 2Gi',
+    ],
     [{ 'org.maracker.resources.mem': '16' }, 'error', 'out-of-range', 'org.maracker.resources.mem="16": a size from 32 to 1048576 MiB (16 is 16 MiB)'],
-    [{ 'org.maracker.resources.cpus': '500m' }, 'error', 'not-a-number', 'org.maracker.resources.cpus="500m": a decimal number of CPUs, such as 0.5 or 2 (no unit)'],
-    [{ 'org.maracker.resources.disk': '-1' }, 'error', 'not-a-size', 'org.maracker.resources.disk="-1": a size in MiB: a number (MiB), or a number with Ki, Mi, Gi or Ti (binary units), such as 512, 512Mi or 2Gi'],
-    [{ 'org.label-schema.memory-hint': '2GB' }, 'error', 'ambiguous-unit', 'org.label-schema.memory-hint="2GB": unit "GB" is ambiguous (1000 or 1024?): a size in MiB: a number (MiB), or a number with Ki, Mi, Gi or Ti (binary units), such as 512, 512Mi or 2Gi'],
+    [
+      { 'org.maracker.resources.cpus': '500m' },
+      'error',
+      'not-a-number',
+      'org.maracker.resources.cpus="500m": a decimal number of CPUs, such as 0.5 or 2 (no unit)',
+    ],
+    [
+      { 'org.maracker.resources.disk': '-1' },
+      'error',
+      'not-a-size',
+      'org.maracker.resources.disk="-1": a size in MiB: a number (MiB), or a number with Ki, Mi, Gi or Ti (binary units), such as 512, 512Mi or 2Gi',
+    ],
+    [
+      { 'org.label-schema.memory-hint': '2GB' },
+      'error',
+      'ambiguous-unit',
+      'org.label-schema.memory-hint="2GB": unit "GB" is ambiguous (1000 or 1024?): a size in MiB: a number (MiB), or a number with Ki, Mi, Gi or Ti (binary units), such as 512, 512Mi or 2Gi',
+    ],
     [{ 'org.label-schema.cpu-hint': 'two' }, 'error', 'not-a-number', 'org.label-schema.cpu-hint="two": a decimal number of CPUs, such as 0.5 or 2 (no unit)'],
-    [{ 'org.maracker.health.path': 'health' }, 'error', 'not-a-path', 'org.maracker.health.path="health": an absolute HTTP path starting with "/", such as /health'],
-    [{ 'org.opencontainers.image.url': 'javascript:alert(1)' }, 'error', 'unsupported-scheme', 'org.opencontainers.image.url="javascript:alert(1)": an absolute https, http URL, not javascript:'],
-    [{ 'org.opencontainers.image.source': 'github.com/a/b' }, 'error', 'not-a-url', 'org.opencontainers.image.source="github.com/a/b": an absolute https, http, git, ssh, git+ssh, git+https URL'],
-    [{ 'org.opencontainers.image.created': 'yesterday' }, 'error', 'not-a-date', 'org.opencontainers.image.created="yesterday": an RFC 3339 date and time, such as 2024-05-01T12:00:00Z'],
-    [{ 'org.opencontainers.image.title': 'two\nlines' }, 'error', 'control-characters', 'org.opencontainers.image.title="two\\nlines": one line of text, without control characters'],
-    [{ 'org.label-schema.usage': '/usr/share/doc/README' }, 'error', 'not-a-url', 'org.label-schema.usage="/usr/share/doc/README": an http(s) URL (a path inside the image cannot be shown as a link)'],
-    [{ 'org.maracker.resources.memory': '512' }, 'error', 'unknown-label', 'org.maracker.resources.memory="512": not a maracker label (known: org.maracker.resources.cpus, org.maracker.resources.mem, org.maracker.resources.disk, org.maracker.http.port, org.maracker.health.path)'],
+    [
+      { 'org.maracker.health.path': 'health' },
+      'error',
+      'not-a-path',
+      'org.maracker.health.path="health": an absolute HTTP path starting with "/", such as /health',
+    ],
+    [
+      { 'org.opencontainers.image.url': 'javascript:alert(1)' },
+      'error',
+      'unsupported-scheme',
+      'org.opencontainers.image.url="javascript:alert(1)": an absolute https, http URL, not javascript:',
+    ],
+    [
+      { 'org.opencontainers.image.source': 'github.com/a/b' },
+      'error',
+      'not-a-url',
+      'org.opencontainers.image.source="github.com/a/b": an absolute https, http, git, ssh, git+ssh, git+https URL',
+    ],
+    [
+      { 'org.opencontainers.image.created': 'yesterday' },
+      'error',
+      'not-a-date',
+      'org.opencontainers.image.created="yesterday": an RFC 3339 date and time, such as 2024-05-01T12:00:00Z',
+    ],
+    [
+      { 'org.opencontainers.image.title': 'two\nlines' },
+      'error',
+      'control-characters',
+      'org.opencontainers.image.title="two\\nlines": one line of text, without control characters',
+    ],
+    [
+      { 'org.label-schema.usage': '/usr/share/doc/README' },
+      'error',
+      'not-a-url',
+      'org.label-schema.usage="/usr/share/doc/README": an http(s) URL (a path inside the image cannot be shown as a link)',
+    ],
+    [
+      { 'org.maracker.resources.memory': '512' },
+      'error',
+      'unknown-label',
+      'org.maracker.resources.memory="512": not a maracker label (known: org.maracker.resources.cpus, org.maracker.resources.mem, org.maracker.resources.disk, org.maracker.http.port, org.maracker.health.path)',
+    ],
     [{ 'org.maracker.resources.mem': '' }, 'warning', 'empty', 'org.maracker.resources.mem="": empty: ignored'],
   ])('%j', (labels, severity, code, message) => {
     const { problems } = imageMetadata(labels, []);

@@ -48,7 +48,7 @@ describe('MarathonClient against the sandbox', () => {
     const { deploymentId } = await c.createApp(app('/web'));
     const err = await rejection(c.scaleApp('/web', 2));
     expect(err.code).toBe('MRK_MARATHON_DEPLOYMENT_LOCKED');
-    expect(err['deploymentIds']).toEqual([deploymentId]);
+    expect(err.deploymentIds).toEqual([deploymentId]);
     await expect(c.scaleApp('/web', 2, { force: true })).resolves.toMatchObject({ deploymentId: expect.any(String) });
   });
 
@@ -59,7 +59,7 @@ describe('MarathonClient against the sandbox', () => {
     expect((await rejection(c.createApp(app('/web')))).code).toBe('MRK_MARATHON_ALREADY_EXISTS');
     const invalid = await rejection(c.createApp(app('/bad', { cpus: -1 })));
     expect(invalid.code).toBe('MRK_MARATHON_VALIDATION');
-    expect(invalid['details']).toEqual(expect.arrayContaining([expect.objectContaining({ path: '/cpus' })]));
+    expect(invalid.details).toEqual(expect.arrayContaining([expect.objectContaining({ path: '/cpus' })]));
   });
 
   it('gets the deployment cap error when Marathon refuses with 403', async () => {
@@ -68,7 +68,7 @@ describe('MarathonClient against the sandbox', () => {
     await c.createApp(app('/a'));
     const err = await rejection(c.createApp(app('/b')));
     expect(err.code).toBe('MRK_MARATHON_DEPLOYMENT_CAP');
-    expect(err['maxRunningDeployments']).toBe(1);
+    expect(err.maxRunningDeployments).toBe(1);
   });
 
   it.each([
@@ -111,7 +111,12 @@ describe('MarathonClient against the sandbox', () => {
     const events: string[] = [];
     const gaps: string[] = [];
     let connected = 0;
-    const sub = c.events({ eventTypes: ['deployment_success'], onEvent: (e) => events.push(e.eventType), onGap: (r) => gaps.push(r), onConnected: () => connected++ });
+    const sub = c.events({
+      eventTypes: ['deployment_success'],
+      onEvent: (e) => events.push(e.eventType),
+      onGap: (r) => gaps.push(r),
+      onConnected: () => connected++,
+    });
     onTestFinished(() => sub.close());
     for (let i = 0; i < 100 && connected === 0; i++) await new Promise((r) => setTimeout(r, 20));
     await c.createApp(app('/web'));

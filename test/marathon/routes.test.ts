@@ -18,9 +18,13 @@ describe('routes', () => {
   it('encodes deployment ids and query parameters', () => {
     expect(deploymentPath('97c136bf-5a28')).toBe('/v2/deployments/97c136bf-5a28');
     expect(() => deploymentPath('a/b')).toThrow(TypeError);
-    expect(withQuery('/v2/apps', [['label', 'a==b'], ['embed', 'apps.tasks'], ['embed', 'apps.counts']])).toBe(
-      '/v2/apps?label=a%3D%3Db&embed=apps.tasks&embed=apps.counts',
-    );
+    expect(
+      withQuery('/v2/apps', [
+        ['label', 'a==b'],
+        ['embed', 'apps.tasks'],
+        ['embed', 'apps.counts'],
+      ]),
+    ).toBe('/v2/apps?label=a%3D%3Db&embed=apps.tasks&embed=apps.counts');
   });
 
   it('derives the leader base URL from a redirect, keeping a proxy path prefix', () => {

@@ -45,7 +45,10 @@ describe('SseParser', () => {
 
   it('joins multi-line data with \\n', () => {
     const pretty = fixture('events/deployment_success.json').trimEnd();
-    const stream = `event: deployment_success\n${pretty.split('\n').map((l) => `data: ${l}`).join('\n')}\n\n`;
+    const stream = `event: deployment_success\n${pretty
+      .split('\n')
+      .map((l) => `data: ${l}`)
+      .join('\n')}\n\n`;
     const [message] = parse([stream]);
     expect(JSON.parse(message!.data)).toEqual(JSON.parse(pretty));
   });

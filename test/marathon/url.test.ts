@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadDaemonConfig } from '../../src/config/daemon.js';
-import { ConfigError } from '../../src/config/options.js';
+import type { ConfigError } from '../../src/config/options.js';
 import { MarathonClient } from '../../src/marathon/client.js';
 import { checkMarathonUrl } from '../../src/marathon/url.js';
 

@@ -48,6 +48,9 @@ export function composeValidator(): (doc: unknown) => SchemaProblem[] {
   const validate = ajv.compile(schema);
   return (doc) => {
     if (validate(doc)) return [];
-    return (validate.errors ?? []).map((e: ErrorObject) => ({ path: e.instancePath || '/', message: `${e.message ?? 'invalid'}${e.params ? ` ${JSON.stringify(e.params)}` : ''}` }));
+    return (validate.errors ?? []).map((e: ErrorObject) => ({
+      path: e.instancePath || '/',
+      message: `${e.message ?? 'invalid'}${e.params ? ` ${JSON.stringify(e.params)}` : ''}`,
+    }));
   };
 }

@@ -14,7 +14,18 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { DAEMON_OPTIONS, loadDaemonConfig } from '../../src/config/daemon.js';
 import { envSchema } from '../../src/config/env-schema.js';
 import { composeValidator } from './compose-schema.js';
-import { dependencies, healthcheckCommand, interpolate, interpolateDeep, mounts, publishedPorts, readCompose, REPO_ROOT, serviceEnv, type Service } from './compose.js';
+import {
+  dependencies,
+  healthcheckCommand,
+  interpolate,
+  interpolateDeep,
+  mounts,
+  publishedPorts,
+  readCompose,
+  REPO_ROOT,
+  serviceEnv,
+  type Service,
+} from './compose.js';
 import { instructionsOf, parseDockerfile, stageEnv } from './dockerfile.js';
 
 const run = promisify(execFile);
@@ -39,18 +50,21 @@ function marackerEnv(): Record<string, string> {
 }
 
 function marathonPort(): number {
-  return Number(serviceEnv(service('marathon'))['MARATHON_HTTP_PORT'] ?? 8080);
+  return Number(serviceEnv(service('marathon')).MARATHON_HTTP_PORT ?? 8080);
 }
 
-function readYaml(file: string): Record<string, any> {
-  return parse(readFileSync(join(REPO_ROOT, file), 'utf8'), { uniqueKeys: true }) as Record<string, any>;
+// biome-ignore lint/suspicious/noExplicitAny: a compose file is checked field by field below, shape by shape
+type Yaml = Record<string, any>;
+
+function readYaml(file: string): Yaml {
+  return parse(readFileSync(join(REPO_ROOT, file), 'utf8'), { uniqueKeys: true }) as Yaml;
 }
 
 /** The host file mounted at `target` in a service. */
 function mountedFile(name: string, target: string): string {
   const m = mounts(service(name)).find((v) => v.target === target);
   expect(m, `${name} mounts ${target}`).toBeDefined();
-  return (m?.source as string).replace(/^\.\//, '');
+  return String(m?.source).replace(/^\.\//, '');
 }
 
 const EXPECTED = ['zookeeper', 'mesos-master', 'mesos-agent', 'marathon', 'traefik', 'postgres', 'maracker'];
@@ -73,10 +87,14 @@ describe('compose.yaml', () => {
     expect(service('postgres').image).toMatch(/^postgres:1[4-9](\.\d+)?(-[a-z]+)?$/);
   });
 
-  it('gives every service a health check (maracker its image\'s HEALTHCHECK on /healthz)', () => {
+  it("gives every service a health check (maracker its image's HEALTHCHECK on /healthz)", () => {
     for (const name of EXPECTED) {
       if (name === 'maracker' && service(name).healthcheck === undefined) {
-        expect(instructionsOf(imageStage, 'HEALTHCHECK').map((i) => i.rest).join('')).toContain('/healthz');
+        expect(
+          instructionsOf(imageStage, 'HEALTHCHECK')
+            .map((i) => i.rest)
+            .join(''),
+        ).toContain('/healthz');
         continue;
       }
       const cmd = healthcheckCommand(service(name));
@@ -97,7 +115,10 @@ describe('compose.yaml', () => {
     const order: string[] = [];
     const pending = new Map(EXPECTED.map((n) => [n, new Set(Object.keys(deps[n] ?? {}))]));
     while (pending.size > 0) {
-      const ready = [...pending.entries()].filter(([, d]) => [...d].every((x) => order.includes(x))).map(([n]) => n).sort();
+      const ready = [...pending.entries()]
+        .filter(([, d]) => [...d].every((x) => order.includes(x)))
+        .map(([n]) => n)
+        .sort();
       expect(ready, `no dependency cycle among ${[...pending.keys()].join(', ')}`).not.toEqual([]);
       for (const n of ready) {
         order.push(n);
@@ -105,15 +126,19 @@ describe('compose.yaml', () => {
       }
     }
     const reaches = (from: string, to: string): boolean => Object.keys(deps[from] ?? {}).some((d) => d === to || reaches(d, to));
-    expect(Object.keys(deps['zookeeper'] ?? {})).toEqual([]);
-    for (const n of ['mesos-master', 'mesos-agent', 'marathon', 'traefik', 'maracker']) expect(reaches(n, 'zookeeper'), `${n} starts after zookeeper`).toBe(true);
+    expect(Object.keys(deps.zookeeper ?? {})).toEqual([]);
+    for (const n of ['mesos-master', 'mesos-agent', 'marathon', 'traefik', 'maracker'])
+      expect(reaches(n, 'zookeeper'), `${n} starts after zookeeper`).toBe(true);
     expect(reaches('marathon', 'mesos-master')).toBe(true);
     expect(reaches('mesos-agent', 'mesos-master')).toBe(true);
-    expect(Object.keys(deps['traefik'] ?? {})).toContain('marathon');
-    expect(Object.keys(deps['maracker'] ?? {})).toEqual(expect.arrayContaining(['marathon', 'postgres']));
+    expect(Object.keys(deps.traefik ?? {})).toContain('marathon');
+    expect(Object.keys(deps.maracker ?? {})).toEqual(expect.arrayContaining(['marathon', 'postgres']));
     expect(order.indexOf('zookeeper')).toBeLessThan(order.indexOf('mesos-master'));
     expect(order.indexOf('maracker')).toBeGreaterThan(Math.max(order.indexOf('marathon'), order.indexOf('postgres')));
-    expect(EXPECTED.filter((n) => 'maracker' in (deps[n] ?? {})), 'nothing waits for maracker').toEqual([]);
+    expect(
+      EXPECTED.filter((n) => 'maracker' in (deps[n] ?? {})),
+      'nothing waits for maracker',
+    ).toEqual([]);
 
     for (const name of EXPECTED) {
       const s = service(name);
@@ -146,9 +171,9 @@ describe('compose.yaml', () => {
     const pg = serviceEnv(service('postgres'));
     expect(db.hostname).toBe('postgres');
     expect(db.port).toBe('5432');
-    expect(decodeURIComponent(db.username)).toBe(pg['POSTGRES_USER']);
-    expect(decodeURIComponent(db.password)).toBe(pg['POSTGRES_PASSWORD']);
-    expect(db.pathname).toBe(`/${pg['POSTGRES_DB']}`);
+    expect(decodeURIComponent(db.username)).toBe(pg.POSTGRES_USER);
+    expect(decodeURIComponent(db.password)).toBe(pg.POSTGRES_PASSWORD);
+    expect(db.pathname).toBe(`/${pg.POSTGRES_DB}`);
 
     // Marathon is on the host network; maracker is not, so it goes through the gateway.
     expect(service('marathon').network_mode).toBe('host');
@@ -163,25 +188,25 @@ describe('compose.yaml', () => {
     const traefik = service('traefik');
     expect(traefik.network_mode).toBe('host');
     const staticConfig = readYaml(mountedFile('traefik', '/etc/traefik/traefik.yml'));
-    const marathon = staticConfig['providers']?.['marathon'];
-    const endpoint = new URL(marathon?.['endpoint']);
+    const marathon = staticConfig.providers?.marathon;
+    const endpoint = new URL(marathon?.endpoint);
     expect(['127.0.0.1', 'localhost']).toContain(endpoint.hostname);
     expect(Number(endpoint.port)).toBe(marathonPort());
-    expect(marathon?.['exposedByDefault']).toBe(false);
-    expect(marathon?.['defaultRule']).toMatch(/\.localhost`\)$/);
+    expect(marathon?.exposedByDefault).toBe(false);
+    expect(marathon?.defaultRule).toMatch(/\.localhost`\)$/);
 
     // The health check asks the ping endpoint, which must be configured on an entry point.
     expect(healthcheckCommand(traefik)).toEqual(['CMD', 'traefik', 'healthcheck', '--ping']);
-    expect(staticConfig['entryPoints']).toHaveProperty(staticConfig['ping']?.['entryPoint']);
+    expect(staticConfig.entryPoints).toHaveProperty(staticConfig.ping?.entryPoint);
 
     // The dashboard and the UIs are routed by the file provider; every router's service exists.
-    const dynamicFile = staticConfig['providers']?.['file']?.['filename'] as string;
+    const dynamicFile = staticConfig.providers?.file?.filename as string;
     const dynamic = readYaml(mountedFile('traefik', dynamicFile));
-    const routers = dynamic['http']['routers'] as Record<string, { rule: string; service: string; entryPoints: string[] }>;
+    const routers = dynamic.http.routers as Record<string, { rule: string; service: string; entryPoints: string[] }>;
     for (const [name, r] of Object.entries(routers)) {
       expect(r.rule, name).toMatch(/^Host\(`[a-z]+\.localhost`\)$/);
-      expect(r.service === 'api@internal' || r.service in dynamic['http']['services'], `${name} -> ${r.service}`).toBe(true);
-      for (const ep of r.entryPoints) expect(staticConfig['entryPoints']).toHaveProperty(ep);
+      expect(r.service === 'api@internal' || r.service in dynamic.http.services, `${name} -> ${r.service}`).toBe(true);
+      for (const ep of r.entryPoints) expect(staticConfig.entryPoints).toHaveProperty(ep);
     }
     expect(Object.values(routers).map((r) => r.service)).toContain('api@internal');
   });
@@ -192,10 +217,10 @@ describe('compose.yaml', () => {
     const owners = new Map<number, string[]>();
     const claim = (port: number, who: string): void => void owners.set(port, [...(owners.get(port) ?? []), who]);
     claim(2181, 'zookeeper');
-    claim(Number(env('mesos-master')['MESOS_PORT'] ?? 5050), 'mesos-master');
-    claim(Number(env('mesos-agent')['MESOS_PORT'] ?? 5051), 'mesos-agent');
+    claim(Number(env('mesos-master').MESOS_PORT ?? 5050), 'mesos-master');
+    claim(Number(env('mesos-agent').MESOS_PORT ?? 5051), 'mesos-agent');
     claim(marathonPort(), 'marathon');
-    for (const [name, ep] of Object.entries(staticConfig['entryPoints'] as Record<string, { address: string }>)) {
+    for (const [name, ep] of Object.entries(staticConfig.entryPoints as Record<string, { address: string }>)) {
       claim(Number(/:(\d+)$/.exec(ep.address)?.[1]), `traefik ${name}`);
     }
     for (const n of EXPECTED) for (const p of publishedPorts(service(n))) if (p.published !== undefined) claim(p.published, `${n} (published)`);
@@ -203,12 +228,12 @@ describe('compose.yaml', () => {
     expect(shared, 'host ports claimed twice').toEqual([]);
   });
 
-  it('lets the Mesos agent start Docker tasks on the host\'s Docker, with its work directory at the same path on both sides', () => {
+  it("lets the Mesos agent start Docker tasks on the host's Docker, with its work directory at the same path on both sides", () => {
     const agent = service('mesos-agent');
     const env = serviceEnv(agent);
-    expect(env['MESOS_CONTAINERIZERS']?.split(',')).toContain('docker');
+    expect(env.MESOS_CONTAINERIZERS?.split(',')).toContain('docker');
     expect(mounts(agent)).toContainEqual({ source: '/var/run/docker.sock', target: '/var/run/docker.sock', readOnly: false });
-    const workDir = env['MESOS_WORK_DIR'] as string;
+    const workDir = env.MESOS_WORK_DIR as string;
     expect(mounts(agent)).toContainEqual({ source: workDir, target: workDir, readOnly: false });
   });
 
@@ -240,7 +265,11 @@ describe('compose.yaml', () => {
   it('is accepted by docker-compose config, where that client is installed', (ctx) => {
     const which = spawnSync('docker-compose', ['version'], { encoding: 'utf8' });
     if (which.error) ctx.skip();
-    const res = spawnSync('docker-compose', ['-f', 'compose.yaml', 'config', '--quiet'], { cwd: REPO_ROOT, encoding: 'utf8', env: { PATH: process.env['PATH'] ?? '' } });
+    const res = spawnSync('docker-compose', ['-f', 'compose.yaml', 'config', '--quiet'], {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH ?? '' },
+    });
     expect(res.stderr).toBe('');
     expect(res.status).toBe(0);
   });

@@ -38,18 +38,21 @@ export function readCompose(file = 'compose.yaml'): { text: string; doc: Compose
  * the environment, `${VAR:-default}` / `${VAR-default}` fall back, `${VAR:?err}` fails.
  */
 export function interpolate(value: string, env: Readonly<Record<string, string | undefined>>): string {
-  return value.replace(/\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?])([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (all, braced: string | undefined, op: string | undefined, arg: string | undefined, bare: string | undefined) => {
-    if (all === '$$') return '$';
-    const name = (braced ?? bare) as string;
-    const v = env[name];
-    const unset = op?.startsWith(':') ? v === undefined || v === '' : v === undefined;
-    if (op?.endsWith('-')) return unset ? (arg ?? '') : (v as string);
-    if (op?.endsWith('?')) {
-      if (unset) throw new Error(`required variable ${name} is not set: ${arg ?? ''}`);
-      return v as string;
-    }
-    return v ?? '';
-  });
+  return value.replace(
+    /\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?])([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g,
+    (all, braced: string | undefined, op: string | undefined, arg: string | undefined, bare: string | undefined) => {
+      if (all === '$$') return '$';
+      const name = (braced ?? bare) as string;
+      const v = env[name];
+      const unset = op?.startsWith(':') ? v === undefined || v === '' : v === undefined;
+      if (op?.endsWith('-')) return unset ? (arg ?? '') : (v as string);
+      if (op?.endsWith('?')) {
+        if (unset) throw new Error(`required variable ${name} is not set: ${arg ?? ''}`);
+        return v as string;
+      }
+      return v ?? '';
+    },
+  );
 }
 
 /** Interpolates every string of a parsed document. */
@@ -122,7 +125,9 @@ export function mounts(service: Service): Mount[] {
   return (service.volumes ?? []).map((v) => {
     if (typeof v === 'object') return { source: v.source ?? '', target: v.target, readOnly: v.read_only === true };
     const [source, target, mode] = v.split(':');
-    return target === undefined ? { source: '', target: source as string, readOnly: false } : { source: source as string, target, readOnly: (mode ?? '').split(',').includes('ro') };
+    return target === undefined
+      ? { source: '', target: source as string, readOnly: false }
+      : { source: source as string, target, readOnly: (mode ?? '').split(',').includes('ro') };
   });
 }
 

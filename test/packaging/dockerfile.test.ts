@@ -64,14 +64,14 @@ describe('Dockerfile', () => {
     const build = stageByName('build');
     expect(runCommands(build).some((r) => /\bnpm ci\b/.test(r) && !/--omit=dev/.test(r))).toBe(true);
     expect(runCommands(build)).toContain('npm run build');
-    const fromBuild = instructionsOf(final, 'COPY').filter((c) => c.flags['from'] === 'build');
+    const fromBuild = instructionsOf(final, 'COPY').filter((c) => c.flags.from === 'build');
     expect(fromBuild.map((c) => c.rest)).toEqual(['/src/dist/src ./dist/src']);
   });
 
   it('puts no dev dependency in the final image: its node_modules come from `npm ci --omit=dev`', () => {
     const copies = instructionsOf(final, 'COPY').filter((c) => /node_modules/.test(c.rest));
     expect(copies).toHaveLength(1);
-    const source = stageByName((copies[0] as Instruction).flags['from'] as string);
+    const source = stageByName((copies[0] as Instruction).flags.from as string);
     expect(source.name).not.toBe('build');
     const installs = runCommands(source).filter((r) => /\bnpm (ci|install|i)\b/.test(r));
     expect(installs).toHaveLength(1);
@@ -122,7 +122,7 @@ describe('Dockerfile', () => {
 
   it('declares the manifests folder as a volume', () => {
     const volumes = instructionsOf(final, 'VOLUME').flatMap((v) => v.json ?? v.rest.split(/\s+/));
-    expect(volumes).toContain(stageEnv(final)['MARACKER_MANIFESTS']);
+    expect(volumes).toContain(stageEnv(final).MARACKER_MANIFESTS);
   });
 
   it('checks health on /healthz with node itself (the slim image has no curl)', () => {
@@ -143,7 +143,13 @@ describe('Dockerfile', () => {
         () => 0,
         (err: { code?: number }) => err.code ?? 1,
       );
-    const server = await startStatusServer({ host: '127.0.0.1', port: 0, store: new StatusStore({ instance: 'docker', marathonUrl: 'http://marathon:8080' }), metrics: { render: () => '' }, token: 'secret' });
+    const server = await startStatusServer({
+      host: '127.0.0.1',
+      port: 0,
+      store: new StatusStore({ instance: 'docker', marathonUrl: 'http://marathon:8080' }),
+      metrics: { render: () => '' },
+      token: 'secret',
+    });
     onTestFinished(() => server.close());
     const port = server.address.port;
     expect(await check(`0.0.0.0:${port}`)).toBe(0);
@@ -154,7 +160,7 @@ describe('Dockerfile', () => {
 
   it('carries OCI labels that agree with package.json', () => {
     const labels = Object.assign({}, ...instructionsOf(final, 'LABEL').map(keyValues)) as Record<string, string>;
-    const version = labels['org.opencontainers.image.version']?.replace(/\$\{?VERSION\}?/, dockerfile.globalArgs['VERSION'] ?? '');
+    const version = labels['org.opencontainers.image.version']?.replace(/\$\{?VERSION\}?/, dockerfile.globalArgs.VERSION ?? '');
     expect(version).toBe(pkg.version);
     expect(labels['org.opencontainers.image.licenses']).toBe(pkg.license);
     expect(labels['org.opencontainers.image.title']).toBe('maracker');
@@ -168,7 +174,7 @@ describe('Dockerfile', () => {
   it('copies only files that exist and that .dockerignore lets into the build context', () => {
     const rules = parseDockerignore(readFileSync(join(REPO_ROOT, '.dockerignore'), 'utf8'));
     const sources = dockerfile.instructions
-      .filter((i) => (i.keyword === 'COPY' || i.keyword === 'ADD') && i.flags['from'] === undefined)
+      .filter((i) => (i.keyword === 'COPY' || i.keyword === 'ADD') && i.flags.from === undefined)
       .flatMap((i) => (i.json ?? i.rest.split(/\s+/)).slice(0, -1));
     expect(sources.length).toBeGreaterThan(0);
     for (const s of sources) {
@@ -183,7 +189,18 @@ describe('Dockerfile', () => {
 
 describe('the Dockerfile reader', () => {
   it('joins continuations, drops comments inside them and reads flags and exec forms', () => {
-    const d = parseDockerfile(['ARG BASE=node:24-bookworm-slim', 'FROM ${BASE} AS One', 'RUN a \\', '  # note', '  && b', 'HEALTHCHECK --interval=5s CMD ["x", "y"]', 'ENV A=1 B="two words"', 'ENV C three words'].join('\n'));
+    const d = parseDockerfile(
+      [
+        'ARG BASE=node:24-bookworm-slim',
+        'FROM ${BASE} AS One',
+        'RUN a \\',
+        '  # note',
+        '  && b',
+        'HEALTHCHECK --interval=5s CMD ["x", "y"]',
+        'ENV A=1 B="two words"',
+        'ENV C three words',
+      ].join('\n'),
+    );
     expect(d.stages).toMatchObject([{ image: 'node:24-bookworm-slim', name: 'one' }]);
     const [, run1, hc, env1, env2] = d.stages[0]?.instructions ?? [];
     expect(run1?.rest).toBe('a && b');

@@ -44,7 +44,26 @@ export class DockerfileSyntaxError extends Error {
   }
 }
 
-const KEYWORDS = new Set(['FROM', 'RUN', 'CMD', 'LABEL', 'MAINTAINER', 'EXPOSE', 'ENV', 'ADD', 'COPY', 'ENTRYPOINT', 'VOLUME', 'USER', 'WORKDIR', 'ARG', 'ONBUILD', 'STOPSIGNAL', 'HEALTHCHECK', 'SHELL']);
+const KEYWORDS = new Set([
+  'FROM',
+  'RUN',
+  'CMD',
+  'LABEL',
+  'MAINTAINER',
+  'EXPOSE',
+  'ENV',
+  'ADD',
+  'COPY',
+  'ENTRYPOINT',
+  'VOLUME',
+  'USER',
+  'WORKDIR',
+  'ARG',
+  'ONBUILD',
+  'STOPSIGNAL',
+  'HEALTHCHECK',
+  'SHELL',
+]);
 
 /** Joins continuation lines (trailing backslash) and drops comment lines, keeping line numbers. */
 function logicalLines(text: string): Array<{ text: string; line: number }> {
@@ -138,7 +157,10 @@ export function keyValues(ins: Instruction): Record<string, string> {
 }
 
 function substitute(text: string, args: Record<string, string | undefined>): string {
-  return text.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (_all, a: string | undefined, b: string | undefined) => args[(a ?? b) as string] ?? '');
+  return text.replace(
+    /\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)/g,
+    (_all, a: string | undefined, b: string | undefined) => args[(a ?? b) as string] ?? '',
+  );
 }
 
 export function parseDockerfile(text: string): Dockerfile {

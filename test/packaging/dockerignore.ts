@@ -31,7 +31,10 @@ export function parseDockerignore(text: string): Rule[] {
     .filter((l) => l !== '' && !l.startsWith('#'))
     .map((l) => {
       const negate = l.startsWith('!');
-      const pattern = (negate ? l.slice(1) : l).trim().replace(/^\/+|\/+$/g, '').replace(/^\.\//, '');
+      const pattern = (negate ? l.slice(1) : l)
+        .trim()
+        .replace(/^\/+|\/+$/g, '')
+        .replace(/^\.\//, '');
       return { negate, regex: globToRegex(pattern) };
     });
 }

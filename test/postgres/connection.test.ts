@@ -1,6 +1,6 @@
 // createPool against a real PostgreSQL: connections the server drops never take the process down.
 
-import pg from 'pg';
+import type pg from 'pg';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { createPool } from '../../src/postgres/connection.js';
 import { silentLogger } from '../../src/base/log.js';

@@ -71,7 +71,7 @@ describe('startEmbeddedPostgres', () => {
     const dataDir = join(cwd, '.maracker', 'postgres');
     const port = await freePort();
     const [cmd, args] = tsCommand(join(import.meta.dirname, 'fixtures', 'embedded-child.ts'), [dataDir, String(port)]);
-    const proc = spawn(cmd, args, { env: { PATH: process.env['PATH'] ?? '' } });
+    const proc = spawn(cmd, args, { env: { PATH: process.env.PATH ?? '' } });
     onTestFinished(() => void proc.kill('SIGKILL'));
     let out = '';
     proc.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -91,7 +91,7 @@ describe('startEmbeddedPostgres', () => {
     const port = await freePort();
     const dataDir = join(cwd, '.maracker', 'postgres');
     const [cmd, args] = tsCommand(join(import.meta.dirname, 'fixtures', 'embedded-child.ts'), [dataDir, String(port)]);
-    const proc = spawn(cmd, args, { env: { PATH: process.env['PATH'] ?? '' } });
+    const proc = spawn(cmd, args, { env: { PATH: process.env.PATH ?? '' } });
     let out = '';
     proc.stdout.on('data', (d: Buffer) => (out += d.toString()));
     onTestFinished(async () => {

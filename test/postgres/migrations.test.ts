@@ -87,7 +87,10 @@ describe('migrate', () => {
     const url = await server.database();
     const client = await connect(url);
     await migrate(client);
-    const ok = await psql(url, `INSERT INTO maracker.apps (id, spec) VALUES ('/demo/web', '{"cmd": "python3 -m http.server $PORT0", "instances": 1, "cpus": 0.1, "mem": 64}')`);
+    const ok = await psql(
+      url,
+      `INSERT INTO maracker.apps (id, spec) VALUES ('/demo/web', '{"cmd": "python3 -m http.server $PORT0", "instances": 1, "cpus": 0.1, "mem": 64}')`,
+    );
     expect(ok.stderr).toBe('');
     expect(ok.code).toBe(0);
     const bad = await psql(url, `INSERT INTO maracker.apps (id, spec) VALUES ('/demo/bad', '"cmd: x"')`);

@@ -44,7 +44,10 @@ describe('PruneCandidates', () => {
   });
 
   it('keeps an app whose source file cannot be read (its maracker.source label names it) out of the list', () => {
-    const t = setup({ ours: [marathonApp({ id: '/a', labels: { [LABEL_SOURCE]: 'broken.yaml' } }), marathonApp({ id: '/b' })], unreadableFiles: ['broken.yaml'] });
+    const t = setup({
+      ours: [marathonApp({ id: '/a', labels: { [LABEL_SOURCE]: 'broken.yaml' } }), marathonApp({ id: '/b' })],
+      unreadableFiles: ['broken.yaml'],
+    });
     t.candidates.evaluate();
     expect(t.observe.mock.calls).toEqual([[['/b'], 2]]);
   });
@@ -60,7 +63,7 @@ describe('PruneCandidates', () => {
     expect(t.looked).toEqual([]);
   });
 
-  it('evaluates once per burst of changes, after the tick\'s changes are in', async () => {
+  it("evaluates once per burst of changes, after the tick's changes are in", async () => {
     const t = setup({ ours: fleet });
     t.candidates.evaluateSoon();
     t.candidates.evaluateSoon();

@@ -96,7 +96,11 @@ describe('prune budget', () => {
 
   it('counts the deletions nobody approved within the window, and says when the oldest leaves it', () => {
     const w = new DeletionWindow(HOUR);
-    w.add({ id: '/a', at: 1000, approvedBy: null, episode: null }, { id: '/b', at: 2000, approvedBy: 'alice', episode: 'e1' }, { id: '/c', at: 3000, approvedBy: null, episode: null });
+    w.add(
+      { id: '/a', at: 1000, approvedBy: null, episode: null },
+      { id: '/b', at: 2000, approvedBy: 'alice', episode: 'e1' },
+      { id: '/c', at: 3000, approvedBy: null, episode: null },
+    );
     w.add({ id: '/a', at: 1000, approvedBy: null, episode: null }); // read back from the database: not twice
     w.trim(3000);
     expect(w.used).toBe(2);
@@ -139,7 +143,13 @@ describe('PruneGuard', () => {
     clock.advance(5000);
     for (const id of ids(6)) expect(guard.decide(id)).toMatchObject({ kind: 'held', reason: 'blocked' });
     const s = guard.status();
-    expect(s).toMatchObject({ blocked: true, limit: 5, candidates: ids(6), overridden: false, budget: { used: 0, limit: 5, windowSeconds: 3600, history: 'memory', loaded: true } });
+    expect(s).toMatchObject({
+      blocked: true,
+      limit: 5,
+      candidates: ids(6),
+      overridden: false,
+      budget: { used: 0, limit: 5, windowSeconds: 3600, history: 'memory', loaded: true },
+    });
     expect(s.episode).toMatchObject({ candidates: ids(6), blockedAt: '2026-03-02T08:00:00.000Z', approvedBy: null, approvedAt: null });
     expect(s.episode?.id).toMatch(/^[0-9a-f]{12}$/);
     expect(log.lines().filter((l) => l.msg.startsWith('prune guard: blocked deleting 6 apps'))).toHaveLength(1);
@@ -199,8 +209,16 @@ describe('PruneGuard', () => {
     const episode = guard.status().episode?.id as string;
 
     expect(guard.approve({ by: 'alice from 127.0.0.1', episode })).toEqual({ approved: apps.slice(0, 20), episode });
-    expect(guard.status()).toMatchObject({ blocked: false, overridden: true, episode: { id: episode, approvedBy: 'alice from 127.0.0.1', approvedAt: '2026-03-02T08:00:02.000Z' } });
-    expect(log.lines().find((l) => l.msg === `prune approved by alice from 127.0.0.1: episode ${episode}, 20 apps will be deleted`)).toMatchObject({ level: 40, by: 'alice from 127.0.0.1', approved: apps.slice(0, 20) });
+    expect(guard.status()).toMatchObject({
+      blocked: false,
+      overridden: true,
+      episode: { id: episode, approvedBy: 'alice from 127.0.0.1', approvedAt: '2026-03-02T08:00:02.000Z' },
+    });
+    expect(log.lines().find((l) => l.msg === `prune approved by alice from 127.0.0.1: episode ${episode}, 20 apps will be deleted`)).toMatchObject({
+      level: 40,
+      by: 'alice from 127.0.0.1',
+      approved: apps.slice(0, 20),
+    });
 
     expect(w.pass()).toEqual(apps.slice(0, 20));
     // Approved deletions are looked at by a human: they do not spend the budget.
@@ -264,7 +282,11 @@ describe('PruneGuard', () => {
     clock.advance(2000);
     const episode = guard.status().episode?.id as string;
     expect(guard.approve({ by: 'x', episode }).approved).toHaveLength(8);
-    expect(guard.approve({ by: 'y', episode })).toEqual({ approved: [], episode: null, message: `nothing awaits approval: episode ${episode} was approved by x` });
+    expect(guard.approve({ by: 'y', episode })).toEqual({
+      approved: [],
+      episode: null,
+      message: `nothing awaits approval: episode ${episode} was approved by x`,
+    });
   });
 
   it('clears candidates as they resolve, and keeps a deleted app Marathon still lists off the list', () => {
@@ -399,6 +421,8 @@ describe('PruneGuard', () => {
     const base = { timers: new ManualClock(), logger: recordingLogger().logger };
     expect(() => new PruneGuard({ ...base, options: { ...DEFAULT_PRUNE_GUARD, share: 2 } })).toThrow('Expected `share` to be a number from 0 to 1, got `2`');
     expect(() => new PruneGuard({ ...base, options: { ...DEFAULT_PRUNE_GUARD, windowMs: 0 } })).toThrow('Expected `windowMs` to be a number above 0, got `0`');
-    expect(() => new PruneGuard({ ...base, options: { ...DEFAULT_PRUNE_GUARD, minApps: 2.5 } })).toThrow('Expected `minApps` to be an integer from 0 and up, got `2.5`');
+    expect(() => new PruneGuard({ ...base, options: { ...DEFAULT_PRUNE_GUARD, minApps: 2.5 } })).toThrow(
+      'Expected `minApps` to be an integer from 0 and up, got `2.5`',
+    );
   });
 });

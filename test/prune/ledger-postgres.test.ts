@@ -37,11 +37,9 @@ describe('DatabasePruneLedger', () => {
       { id: '/c', at: t0 + 30 * 60_000, approvedBy: null, episode: null },
     ]);
     expect((await ledger.load(t0 + 2)).map((d) => d.id)).toEqual(['/c']);
-    expect(await psqlRows(url, "SELECT app_id, instance, to_char(deleted_at AT TIME ZONE 'UTC', 'HH24:MI:SS.MS') FROM maracker.prune_deletions ORDER BY seq")).toEqual([
-      '/a|mip-host-1|08:00:00.123',
-      '/b|mip-host-1|08:00:00.124',
-      '/c|mip-host-1|08:30:00.123',
-    ]);
+    expect(
+      await psqlRows(url, "SELECT app_id, instance, to_char(deleted_at AT TIME ZONE 'UTC', 'HH24:MI:SS.MS') FROM maracker.prune_deletions ORDER BY seq"),
+    ).toEqual(['/a|mip-host-1|08:00:00.123', '/b|mip-host-1|08:00:00.124', '/c|mip-host-1|08:30:00.123']);
 
     // Writing a deletion removes the rows that left the window.
     await ledger.record({ id: '/d', at: t0 + HOUR + 10, approvedBy: null, episode: null }, t0 + 10);
@@ -59,14 +57,21 @@ describe('DatabasePruneLedger', () => {
     ready({});
     await loading;
     expect(loaded).toEqual([]);
-    await expect(new DatabasePruneLedger({ pool, instance: 'x', schemaReady: Promise.resolve(undefined) }).load(0)).rejects.toThrow('stopped before the schema was migrated');
+    await expect(new DatabasePruneLedger({ pool, instance: 'x', schemaReady: Promise.resolve(undefined) }).load(0)).rejects.toThrow(
+      'stopped before the schema was migrated',
+    );
   });
 
   it('lets a restarted guard count the deletions of the one before', async () => {
     const { pool } = await migratedPool();
     const clock = new ManualClock();
     const guard = (): PruneGuard =>
-      new PruneGuard({ options: DEFAULT_PRUNE_GUARD, timers: clock, logger: recordingLogger().logger, ledger: new DatabasePruneLedger({ pool, instance: 'x', schemaReady: Promise.resolve({}) }) });
+      new PruneGuard({
+        options: DEFAULT_PRUNE_GUARD,
+        timers: clock,
+        logger: recordingLogger().logger,
+        ledger: new DatabasePruneLedger({ pool, instance: 'x', schemaReady: Promise.resolve({}) }),
+      });
 
     const first = guard();
     first.start();

@@ -171,7 +171,9 @@ describe('Controller with the prune guard', () => {
     const second = t.status.prune.episode;
     expect(second).toMatchObject({ candidates: appIds(20), approvedBy: null });
     expect(second?.id).not.toBe(first?.id);
-    expect(() => t.controller.approvePrune({ by: 'portal', episode: first?.id as string })).toThrow(expect.objectContaining({ code: 'MRK_PRUNE_EPISODE_STALE' }));
+    expect(() => t.controller.approvePrune({ by: 'portal', episode: first?.id as string })).toThrow(
+      expect.objectContaining({ code: 'MRK_PRUNE_EPISODE_STALE' }),
+    );
     await t.advance(60_000);
     expect(t.since.calls().filter((c) => !c.startsWith('GET'))).toEqual([]);
     expect(t.status.snapshot().phase).toBe('Blocked');

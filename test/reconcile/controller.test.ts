@@ -416,7 +416,7 @@ describe('Controller and a deployment that never finishes', () => {
   });
 });
 
-describe('Controller when Marathon\'s reads and writes of one app disagree', () => {
+describe("Controller when Marathon's reads and writes of one app disagree", () => {
   afterEach(() => {
     vi.useRealTimers();
   });
@@ -438,7 +438,10 @@ describe('Controller when Marathon\'s reads and writes of one app disagree', () 
     // At 0 s, again at once, then after 2, 4, 8 … s of backoff (capped at 5 min): 10 in 10 min.
     expect(attempts).toBe(10);
     expect(marathon.writes().filter((w) => w !== write)).toEqual(['POST /demo/good']);
-    expect(status.getApp('/demo/bad')).toMatchObject({ sync: 'OutOfSync', lastError: { code: fault === 'hidden' ? 'MRK_MARATHON_ALREADY_EXISTS' : 'MRK_MARATHON_NOT_FOUND' } });
+    expect(status.getApp('/demo/bad')).toMatchObject({
+      sync: 'OutOfSync',
+      lastError: { code: fault === 'hidden' ? 'MRK_MARATHON_ALREADY_EXISTS' : 'MRK_MARATHON_NOT_FOUND' },
+    });
     await controller.stop(0);
   });
 
@@ -465,13 +468,21 @@ function recordingLogger(): { logger: Logger; lines: () => Array<{ msg: string; 
       done();
     },
   });
-  return { logger: createLogger({ level: 'debug', destination }), lines: () => text.join('').split('\n').filter(Boolean).map((l) => JSON.parse(l)) };
+  return {
+    logger: createLogger({ level: 'debug', destination }),
+    lines: () =>
+      text
+        .join('')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l)),
+  };
 }
 
 describe('Controller and other installations on the same Marathon', () => {
   // sample-controller's TestNotControlledByUs: a fixture of apps owned by someone else, and
   // the exact list of calls made, which must contain no write to them.
-  it('writes only its own apps: another installation\'s are never changed nor deleted, an id declared by both is a Conflict', async () => {
+  it("writes only its own apps: another installation's are never changed nor deleted, an id declared by both is a Conflict", async () => {
     const { marathon, source, status, controller } = setup();
     marathon.seed(
       marathonApp({ id: '/mine' }),
@@ -483,7 +494,7 @@ describe('Controller and other installations on the same Marathon', () => {
     source.set({ apps: [desiredApp({ id: '/mine' }), desiredApp({ id: '/shared' })] });
     await controller.start();
     await until(() => status.ready);
-    await until(() => marathon.writes().length === 1, 'the prune of this installation\'s undeclared app');
+    await until(() => marathon.writes().length === 1, "the prune of this installation's undeclared app");
     await controller.whenIdle();
     await flush();
     expect(marathon.writes()).toEqual(['DELETE /mine/undeclared']);
@@ -599,7 +610,7 @@ describe('Controller wiring, on a clock the test drives', () => {
     await flush();
     expect(marathon.calls.slice(from)).toEqual([]);
     timers.advance(1);
-    await until(() => marathon.calls.length === from + 2, 'the resync\'s listings');
+    await until(() => marathon.calls.length === from + 2, "the resync's listings");
     await controller.whenIdle();
     expect(marathon.calls.slice(from)).toEqual([OURS, OTHERS]);
     expect(source.resyncs).toBe(reads + 1);

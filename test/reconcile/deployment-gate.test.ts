@@ -105,7 +105,7 @@ describe('DeploymentGate with Marathon, on a clock the test drives', () => {
     return { clock, marathon, log, admitted, gate, advance };
   }
 
-  it('lists Marathon\'s deployments every pollMs while it holds one, and not once it holds none', async () => {
+  it("lists Marathon's deployments every pollMs while it holds one, and not once it holds none", async () => {
     const { marathon, gate, clock, advance } = setup();
     expect(clock.pending).toBe(0);
     marathon.deployments = [{ id: 'dep-1', version: 'v', affectedApps: ['/a'] }];
@@ -166,7 +166,11 @@ describe('DeploymentGate with Marathon, on a clock the test drives', () => {
     expect(gate.heldDeployments()).toEqual([]);
     expect(admitted).toEqual(['/demo/b']);
     expect(log.lines().filter((l) => l.level === 40)).toEqual([
-      expect.objectContaining({ deploymentId: 'stuck', apps: ['/demo/a'], msg: 'Marathon deployment stuck still running after 5 s: no longer counted against --max-deployments' }),
+      expect.objectContaining({
+        deploymentId: 'stuck',
+        apps: ['/demo/a'],
+        msg: 'Marathon deployment stuck still running after 5 s: no longer counted against --max-deployments',
+      }),
     ]);
     expect(marathon.calls).toEqual(Array(5).fill('GET /v2/deployments'));
   });

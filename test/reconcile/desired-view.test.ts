@@ -53,7 +53,15 @@ describe('DesiredView', () => {
     // The folder declared /a too (a conflict) before it became unreadable: the row alone must
     // not be applied, it would overwrite the app of the file.
     const folder = { ...emptySnapshot('folder', 'Unknown'), lastKnownIds: new Set(['/a', '/b']) };
-    const view = new DesiredView([folder, snapshot('database', { apps: new Map([['/a', row], ['/c', { ...row, id: '/c' }]]) })]);
+    const view = new DesiredView([
+      folder,
+      snapshot('database', {
+        apps: new Map([
+          ['/a', row],
+          ['/c', { ...row, id: '/c' }],
+        ]),
+      }),
+    ]);
     expect(view.get('/a')).toEqual({ kind: 'unknown', reason: 'declared by source folder, which cannot be read' });
     expect(view.get('/b')).toMatchObject({ kind: 'unknown' });
     expect(view.get('/c')).toMatchObject({ kind: 'app' });

@@ -48,7 +48,17 @@ describe('EventTrigger', () => {
   it('marks an app maracker knows stale and looks at it again; an app it does not know is none of its business', () => {
     const t = setup();
     t.cache.replaceOwned([marathonApp({ id: '/cached' })], 0, () => true);
-    t.status.setApp({ id: '/reported', source: null, sync: 'Synced', health: 'Healthy', instances: { desired: 1, running: 1, healthy: 1 }, url: null, lastAppliedAt: null, lastError: null, pendingChanges: [] });
+    t.status.setApp({
+      id: '/reported',
+      source: null,
+      sync: 'Synced',
+      health: 'Healthy',
+      instances: { desired: 1, running: 1, healthy: 1 },
+      url: null,
+      lastAppliedAt: null,
+      lastError: null,
+      pendingChanges: [],
+    });
     for (const id of ['/cached', '/reported', '/someone/else']) t.marathon.emit({ eventType: 'api_post_event', appDefinition: { id } });
     expect(t.looked).toEqual(['/cached', '/reported']);
     expect(t.cache.get('/cached')?.stale).toBe(true);
@@ -93,7 +103,11 @@ describe('appIdsOfEvent', () => {
       { eventType: 'deployment_info', plan: { id: 'p', steps: [{ actions: [{ app: '/a' }, { app: '/b' }] }, { actions: [{ app: '/c' }] }] } },
       ['/a', '/b', '/c'],
     ],
-    ['plan.original and plan.target (a deleted app is only in the original)', { eventType: 'deployment_success', plan: { id: 'p', original: { apps: [{ id: '/gone' }] }, target: { apps: [{ id: '/new' }] } } }, ['/gone', '/new']],
+    [
+      'plan.original and plan.target (a deleted app is only in the original)',
+      { eventType: 'deployment_success', plan: { id: 'p', original: { apps: [{ id: '/gone' }] }, target: { apps: [{ id: '/new' }] } } },
+      ['/gone', '/new'],
+    ],
     ['currentStep (deployment_step_success)', { eventType: 'deployment_step_success', currentStep: { actions: [{ app: '/a' }] } }, ['/a']],
     ['nothing usable', { eventType: 'deployment_info', plan: { steps: 'not a list' }, appDefinition: { id: 7 } }, []],
   ])('reads %s', (_what, event, ids) => {

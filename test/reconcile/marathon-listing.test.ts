@@ -42,7 +42,7 @@ describe('MarathonListing', () => {
     expect(t.marathon.calls).toEqual([]);
   });
 
-  it('lists this installation\'s and the legacy apps into the cache, then the other installations\' for the report: two requests', async () => {
+  it("lists this installation's and the legacy apps into the cache, then the other installations' for the report: two requests", async () => {
     const t = setup();
     t.marathon.seed(marathonApp({ id: '/mine' }), legacyApp({ id: '/old' }), foreignApp('staging', { id: '/theirs' }), unownedApp({ id: '/by-hand' }));
     t.source.set({ apps: [desiredApp({ id: '/theirs' })] });
@@ -55,7 +55,12 @@ describe('MarathonListing', () => {
     expect(t.reachability.known).toBe(true);
     await flush();
     expect(t.status.installation.foreign).toEqual({ count: 1, apps: [{ id: '/theirs', installation: 'staging' }] });
-    expect(t.log.lines().filter((l) => l.appId === '/theirs').map((l) => l.level)).toEqual([40]);
+    expect(
+      t.log
+        .lines()
+        .filter((l) => l.appId === '/theirs')
+        .map((l) => l.level),
+    ).toEqual([40]);
   });
 
   it('answers false when Marathon cannot be listed, warns once per outage, and leaves the cache unlisted', async () => {
@@ -68,10 +73,15 @@ describe('MarathonListing', () => {
     expect(t.listing.listed).toBe(false);
     expect(t.marathon.calls).toEqual([OURS, OURS]);
     expect(t.status.marathon).toMatchObject({ reachable: false, lastError: { code: 'MRK_MARATHON_CONNECTION' } });
-    expect(t.log.lines().filter((l) => l.msg === 'cannot list Marathon apps').map((l) => l.level)).toEqual([40, 20]);
+    expect(
+      t.log
+        .lines()
+        .filter((l) => l.msg === 'cannot list Marathon apps')
+        .map((l) => l.level),
+    ).toEqual([40, 20]);
   });
 
-  it('still answers true when only the other installations\' apps cannot be listed: the report stays as it was', async () => {
+  it("still answers true when only the other installations' apps cannot be listed: the report stays as it was", async () => {
     const t = setup();
     t.marathon.seed(marathonApp({ id: '/mine' }), foreignApp('staging', { id: '/theirs' }));
     await t.listing.list(TEST_INSTALLATION);
@@ -90,7 +100,7 @@ describe('MarathonListing', () => {
 });
 
 describe('DesiredState', () => {
-  it('merges the sources\' snapshots once per change, and publishes the sources and the declared ids', () => {
+  it("merges the sources' snapshots once per change, and publishes the sources and the declared ids", () => {
     const status = new StatusStore({ instance: 't', marathonUrl: 'http://marathon' });
     const source = new MemorySource('folder');
     const desired = new DesiredState({ sources: [source], status });

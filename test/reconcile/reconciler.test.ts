@@ -145,7 +145,17 @@ describe('Reconciler: nothing to write', () => {
 
   it('forgets an id nobody declares and Marathon does not have, after reading it once', async () => {
     const w = await world({});
-    w.status.setApp({ id: '/demo/gone', source: null, sync: 'OutOfSync', health: 'Missing', instances: { desired: 1, running: 0, healthy: 0 }, url: null, lastAppliedAt: null, lastError: null, pendingChanges: [] });
+    w.status.setApp({
+      id: '/demo/gone',
+      source: null,
+      sync: 'OutOfSync',
+      health: 'Missing',
+      instances: { desired: 1, running: 0, healthy: 0 },
+      url: null,
+      lastAppliedAt: null,
+      lastError: null,
+      pendingChanges: [],
+    });
     expect(await w.reconcile('/demo/gone')).toEqual({ kind: 'done' });
     expect(w.marathon.calls).toEqual(['GET /demo/gone']);
     expect(w.status.getApp('/demo/gone')).toBeUndefined();
@@ -155,7 +165,13 @@ describe('Reconciler: nothing to write', () => {
 describe('Reconciler: writes, each decided again on a fresh read', () => {
   it.each([
     ['creates a declared app Marathon does not have', [], desiredApp({ id: '/demo/new' }), ['GET /demo/new', 'POST /demo/new'], ['(create)']],
-    ['scales when only the instance count differs (no restart)', [marathonApp()], desiredApp({ instances: 5 }), ['GET /demo/web', 'SCALE /demo/web 5'], ['instances']],
+    [
+      'scales when only the instance count differs (no restart)',
+      [marathonApp()],
+      desiredApp({ instances: 5 }),
+      ['GET /demo/web', 'SCALE /demo/web 5'],
+      ['instances'],
+    ],
     ['updates when anything else differs (a rolling restart)', [marathonApp()], desiredApp({ mem: 512 }), ['GET /demo/web', 'PUT /demo/web'], ['mem']],
   ] as const)('%s', async (_what, apps, app, calls, pending) => {
     const w = await world({ apps: [...apps], declare: { apps: [app] } });
@@ -174,7 +190,11 @@ describe('Reconciler: writes, each decided again on a fresh read', () => {
   });
 
   it('overrides a running deployment only with --force', async () => {
-    const w = await world({ apps: [marathonApp({ deployments: [{ id: 'theirs' }] })], declare: { apps: [desiredApp({ mem: 512 })] }, options: { force: true } });
+    const w = await world({
+      apps: [marathonApp({ deployments: [{ id: 'theirs' }] })],
+      declare: { apps: [desiredApp({ mem: 512 })] },
+      options: { force: true },
+    });
     expect(await w.reconcile('/demo/web')).toEqual({ kind: 'done', requeueAfterMs: PROGRESS_POLL_MS });
     expect(w.marathon.calls).toEqual(['GET /demo/web', 'PUT /demo/web force']);
   });
@@ -183,7 +203,7 @@ describe('Reconciler: writes, each decided again on a fresh read', () => {
 describe('Reconciler: apps that are not ours (TestNotControlledByUs)', () => {
   it.each([
     ['an app deployed by hand (no ownership label): unowned', unownedApp(), 'unowned', 'set metadata.adopt: true'],
-    ['another installation\'s app: foreign', foreignApp('staging'), 'foreign', 'belongs to maracker installation "staging"'],
+    ["another installation's app: foreign", foreignApp('staging'), 'foreign', 'belongs to maracker installation "staging"'],
   ] as const)('reports %s as a Conflict, and writes nothing', async (_what, app, code, message) => {
     const w = await world({ apps: [app], declare: { apps: [desiredApp({ mem: 999 })] } });
     expect(await w.reconcile('/demo/web')).toMatchObject({ kind: 'terminal' });
@@ -199,7 +219,7 @@ describe('Reconciler: apps that are not ours (TestNotControlledByUs)', () => {
     expect(w.marathon.calls).toEqual(['GET /demo/web', 'PUT /demo/web']);
   });
 
-  it('never deletes a legacy app no source declares (it may be another installation\'s), and reports it', async () => {
+  it("never deletes a legacy app no source declares (it may be another installation's), and reports it", async () => {
     const w = await world({ apps: [legacyApp({ id: '/old' })] });
     expect(await w.reconcile('/old')).toEqual({ kind: 'done' });
     expect(w.marathon.calls).toEqual([]);
@@ -208,7 +228,7 @@ describe('Reconciler: apps that are not ours (TestNotControlledByUs)', () => {
     expect(w.status.installation.legacy.unclaimed).toEqual({ count: 1, apps: ['/old'] });
   });
 
-  it('never deletes another installation\'s app, declared nowhere here', async () => {
+  it("never deletes another installation's app, declared nowhere here", async () => {
     const w = await world({ apps: [foreignApp('staging', { id: '/theirs' })] });
     expect(await w.reconcile('/theirs')).toEqual({ kind: 'done' });
     expect(w.marathon.calls).toEqual(['GET /theirs']);
@@ -222,7 +242,12 @@ describe('Reconciler: declarations that cannot be applied', () => {
     const w = await world({ apps: [marathonApp()], declare: { invalid: [['/demo/web', [problem]]] } });
     expect(await w.reconcile('/demo/web')).toMatchObject({ kind: 'terminal' });
     expect(w.marathon.calls).toEqual([]);
-    expect(w.status.getApp('/demo/web')).toMatchObject({ sync: 'Invalid', health: 'Healthy', source: 'web.yaml:7', lastError: { code: 'schema', file: 'web.yaml', line: 7, column: 3 } });
+    expect(w.status.getApp('/demo/web')).toMatchObject({
+      sync: 'Invalid',
+      health: 'Healthy',
+      source: 'web.yaml:7',
+      lastError: { code: 'schema', file: 'web.yaml', line: 7, column: 3 },
+    });
   });
 
   it('applies neither declaration of an id declared twice', async () => {
@@ -233,7 +258,10 @@ describe('Reconciler: declarations that cannot be applied', () => {
     const w = await world({ apps: [marathonApp()], declare: { conflicts: [['/demo/web', refs]] } });
     expect(await w.reconcile('/demo/web')).toMatchObject({ kind: 'terminal' });
     expect(w.marathon.calls).toEqual([]);
-    expect(w.status.getApp('/demo/web')).toMatchObject({ sync: 'Conflict', lastError: { code: 'duplicate-id', message: 'declared more than once: a.yaml:1 and b.yaml:4' } });
+    expect(w.status.getApp('/demo/web')).toMatchObject({
+      sync: 'Conflict',
+      lastError: { code: 'duplicate-id', message: 'declared more than once: a.yaml:1 and b.yaml:4' },
+    });
   });
 
   it('neither writes nor deletes an app while its source cannot be read', async () => {
@@ -298,7 +326,7 @@ describe('Reconciler: deletes, as the prune guard allows', () => {
     expect(w.status.getApp('/demo/old')).toMatchObject({ sync: 'OutOfSync', lastError: { message: 'no source declares this app; pruning is disabled' } });
   });
 
-  it('after the delete, looks again while Marathon\'s deployment removes the app, without deleting it twice', async () => {
+  it("after the delete, looks again while Marathon's deployment removes the app, without deleting it twice", async () => {
     const w = await world(undeclared);
     // Marathon removes an app with a deployment: it stays listed until that finishes.
     w.marathon.deleteApp = async (id) => {
@@ -338,7 +366,7 @@ describe('Reconciler: waits that give the worker back', () => {
     });
   });
 
-  it('joins the deployment gate\'s queue when no slot is free (deployment-slot), and is handed back when one frees', async () => {
+  it("joins the deployment gate's queue when no slot is free (deployment-slot), and is handed back when one frees", async () => {
     const w = await world({ apps: [marathonApp()], declare: { apps: [desiredApp({ mem: 512 })] }, maxDeployments: 1 });
     w.gate.tryAcquire()?.bind('other');
     expect(await w.reconcile('/demo/web')).toEqual({ kind: 'done' });
@@ -378,7 +406,11 @@ describe('Reconciler: each way a write ends', () => {
   it('the app is locked by a deployment the read did not show: again after the lock delay', async () => {
     const w = await world(scaled);
     w.marathon.failNext('SCALE /demo/web', new FakeMarathonError('MRK_MARATHON_DEPLOYMENT_LOCKED', 'locked'));
-    expect(await w.reconcile('/demo/web')).toEqual({ kind: 'retry', error: { code: 'MRK_MARATHON_DEPLOYMENT_LOCKED', message: 'locked' }, afterMs: LOCK_RETRY_MS });
+    expect(await w.reconcile('/demo/web')).toEqual({
+      kind: 'retry',
+      error: { code: 'MRK_MARATHON_DEPLOYMENT_LOCKED', message: 'locked' },
+      afterMs: LOCK_RETRY_MS,
+    });
     expect(w.marathon.calls).toEqual(['GET /demo/web', 'SCALE /demo/web 5']);
   });
 

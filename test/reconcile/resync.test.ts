@@ -159,6 +159,8 @@ describe('Resync', () => {
   it('checks its options', () => {
     const base = { sources: [], pass: async () => true, timers: new ManualClock(), random: () => 0.5, logger: recordingLogger().logger };
     expect(() => new Resync({ ...base, intervalMs: 0 })).toThrow('Expected `intervalMs` to be a number above 0, got `0`');
-    expect(() => new Resync({ ...base, intervalMs: 1000, sourceReadTimeoutMs: Number.NaN })).toThrow('Expected `sourceReadTimeoutMs` to be a number above 0, got `NaN`');
+    expect(() => new Resync({ ...base, intervalMs: 1000, sourceReadTimeoutMs: Number.NaN })).toThrow(
+      'Expected `sourceReadTimeoutMs` to be a number above 0, got `NaN`',
+    );
   });
 });

@@ -129,14 +129,46 @@ describe('Writer', () => {
   });
 
   it.each<[string, unknown, WriteOutcome]>([
-    ['a deployment lock: again after lockRetryMs', new FakeMarathonError('MRK_MARATHON_DEPLOYMENT_LOCKED', 'locked'), { kind: 'retry', error: { code: 'MRK_MARATHON_DEPLOYMENT_LOCKED', message: 'locked' }, afterMs: 1000 }],
-    ['"already exists" (a contradiction): re-read at once', new FakeMarathonError('MRK_MARATHON_ALREADY_EXISTS', 'exists'), { kind: 'retry', error: { code: 'MRK_MARATHON_ALREADY_EXISTS', message: 'exists' }, afterMs: 0 }],
-    ['"not found" (a contradiction): re-read at once', new FakeMarathonError('MRK_MARATHON_NOT_FOUND', 'gone'), { kind: 'retry', error: { code: 'MRK_MARATHON_NOT_FOUND', message: 'gone' }, afterMs: 0 }],
-    ['a 422: rejected until the input changes', new FakeMarathonError('MRK_MARATHON_VALIDATION', 'invalid'), { kind: 'rejected', error: { code: 'MRK_MARATHON_VALIDATION', message: 'invalid' } }],
-    ['a timeout: backed off, never sent again as it was', new FakeMarathonError('MRK_MARATHON_TIMEOUT', 'timeout'), { kind: 'retry', error: { code: 'MRK_MARATHON_TIMEOUT', message: 'timeout' } }],
-    ['a 503: backed off', new FakeMarathonError('MRK_MARATHON_SERVER_ERROR', '503'), { kind: 'retry', error: { code: 'MRK_MARATHON_SERVER_ERROR', message: '503' } }],
-    ['a 401: backed off (credentials are fixed outside any input)', new FakeMarathonError('MRK_MARATHON_UNAUTHORIZED', 'who?'), { kind: 'retry', error: { code: 'MRK_MARATHON_UNAUTHORIZED', message: 'who?' } }],
-    ['another 409: backed off', new FakeMarathonError('MRK_MARATHON_CONFLICT', 'port'), { kind: 'retry', error: { code: 'MRK_MARATHON_CONFLICT', message: 'port' } }],
+    [
+      'a deployment lock: again after lockRetryMs',
+      new FakeMarathonError('MRK_MARATHON_DEPLOYMENT_LOCKED', 'locked'),
+      { kind: 'retry', error: { code: 'MRK_MARATHON_DEPLOYMENT_LOCKED', message: 'locked' }, afterMs: 1000 },
+    ],
+    [
+      '"already exists" (a contradiction): re-read at once',
+      new FakeMarathonError('MRK_MARATHON_ALREADY_EXISTS', 'exists'),
+      { kind: 'retry', error: { code: 'MRK_MARATHON_ALREADY_EXISTS', message: 'exists' }, afterMs: 0 },
+    ],
+    [
+      '"not found" (a contradiction): re-read at once',
+      new FakeMarathonError('MRK_MARATHON_NOT_FOUND', 'gone'),
+      { kind: 'retry', error: { code: 'MRK_MARATHON_NOT_FOUND', message: 'gone' }, afterMs: 0 },
+    ],
+    [
+      'a 422: rejected until the input changes',
+      new FakeMarathonError('MRK_MARATHON_VALIDATION', 'invalid'),
+      { kind: 'rejected', error: { code: 'MRK_MARATHON_VALIDATION', message: 'invalid' } },
+    ],
+    [
+      'a timeout: backed off, never sent again as it was',
+      new FakeMarathonError('MRK_MARATHON_TIMEOUT', 'timeout'),
+      { kind: 'retry', error: { code: 'MRK_MARATHON_TIMEOUT', message: 'timeout' } },
+    ],
+    [
+      'a 503: backed off',
+      new FakeMarathonError('MRK_MARATHON_SERVER_ERROR', '503'),
+      { kind: 'retry', error: { code: 'MRK_MARATHON_SERVER_ERROR', message: '503' } },
+    ],
+    [
+      'a 401: backed off (credentials are fixed outside any input)',
+      new FakeMarathonError('MRK_MARATHON_UNAUTHORIZED', 'who?'),
+      { kind: 'retry', error: { code: 'MRK_MARATHON_UNAUTHORIZED', message: 'who?' } },
+    ],
+    [
+      'another 409: backed off',
+      new FakeMarathonError('MRK_MARATHON_CONFLICT', 'port'),
+      { kind: 'retry', error: { code: 'MRK_MARATHON_CONFLICT', message: 'port' } },
+    ],
     ['a bug: backed off', new TypeError('x is undefined'), { kind: 'retry', error: { message: 'x is undefined' } }],
   ])('a write refused by %s, sent once, its slot given back', async (_what, err, outcome) => {
     const t = setup();
@@ -147,7 +179,7 @@ describe('Writer', () => {
     expect(t.told).toEqual([['update', outcome.kind]]);
   });
 
-  it('halves the gate\'s limit when Marathon answers with its deployment cap, and backs off', async () => {
+  it("halves the gate's limit when Marathon answers with its deployment cap, and backs off", async () => {
     const t = setup({ max: 8 });
     t.marathon.failNext('POST /demo/new', new FakeMarathonError('MRK_MARATHON_DEPLOYMENT_CAP', 'too many'));
     expect(await t.writer.write(create())).toEqual({ kind: 'retry', error: { code: 'MRK_MARATHON_DEPLOYMENT_CAP', message: 'too many' } });

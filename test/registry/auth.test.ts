@@ -63,7 +63,8 @@ async function failure(promise: Promise<unknown>): Promise<RegistryError> {
 /** A token endpoint that issues TOKEN, to anyone or only to `ci:PASSWORD`. */
 function tokenEndpoint(net: MockNet, origin: string, opts: { requireCredentials?: boolean } = {}): void {
   net.serve(origin, (req) => {
-    if (opts.requireCredentials && req.authorization !== `Basic ${BASIC}`) return { status: 401, body: JSON.stringify({ details: 'incorrect username or password' }) };
+    if (opts.requireCredentials && req.authorization !== `Basic ${BASIC}`)
+      return { status: 401, body: JSON.stringify({ details: 'incorrect username or password' }) };
     return { status: 200, body: JSON.stringify({ token: TOKEN, expires_in: 300, issued_at: '2024-05-01T12:00:00Z' }) };
   });
 }
@@ -71,15 +72,25 @@ function tokenEndpoint(net: MockNet, origin: string, opts: { requireCredentials?
 describe("Docker Hub's bearer-token flow", () => {
   it('reads `nginx` from registry-1.docker.io with an anonymous token for library/nginx, then reuses the token', async () => {
     const net = new MockNet();
-    net.serve(HUB, registryHandler({ 'library/nginx': repoOf() }, { auth: { kind: 'bearer', realm: `${HUB_AUTH}/token`, service: 'registry.docker.io', token: TOKEN } }));
+    net.serve(
+      HUB,
+      registryHandler({ 'library/nginx': repoOf() }, { auth: { kind: 'bearer', realm: `${HUB_AUTH}/token`, service: 'registry.docker.io', token: TOKEN } }),
+    );
     tokenEndpoint(net, HUB_AUTH);
     const { client: c, clock } = client(net);
 
     expect((await c.inspect('nginx')).reference).toBe('docker.io/library/nginx:latest');
     const tokenRequests = net.to(HUB_AUTH);
-    expect(tokenRequests).toEqual([{ method: 'GET', origin: HUB_AUTH, path: '/token?scope=repository%3Alibrary%2Fnginx%3Apull&service=registry.docker.io', accept: 'application/json' }]);
+    expect(tokenRequests).toEqual([
+      { method: 'GET', origin: HUB_AUTH, path: '/token?scope=repository%3Alibrary%2Fnginx%3Apull&service=registry.docker.io', accept: 'application/json' },
+    ]);
     // 401, then the same request with the token; the next two carry the token from the start.
-    expect(net.to(HUB).map((r) => `${r.method} ${r.authorization ?? '-'}`)).toEqual(['HEAD -', `HEAD Bearer ${TOKEN}`, `GET Bearer ${TOKEN}`, `GET Bearer ${TOKEN}`]);
+    expect(net.to(HUB).map((r) => `${r.method} ${r.authorization ?? '-'}`)).toEqual([
+      'HEAD -',
+      `HEAD Bearer ${TOKEN}`,
+      `GET Bearer ${TOKEN}`,
+      `GET Bearer ${TOKEN}`,
+    ]);
 
     // Past its expiry (300 s, renewed 5 s early) the token is fetched again.
     c.clearCache();
@@ -90,7 +101,10 @@ describe("Docker Hub's bearer-token flow", () => {
 
   it('sends config.json credentials for Docker Hub to its token endpoint, with the account', async () => {
     const net = new MockNet();
-    net.serve(HUB, registryHandler({ 'emilevauge/whoami': repoOf() }, { auth: { kind: 'bearer', realm: `${HUB_AUTH}/token`, service: 'registry.docker.io', token: TOKEN } }));
+    net.serve(
+      HUB,
+      registryHandler({ 'emilevauge/whoami': repoOf() }, { auth: { kind: 'bearer', realm: `${HUB_AUTH}/token`, service: 'registry.docker.io', token: TOKEN } }),
+    );
     tokenEndpoint(net, HUB_AUTH, { requireCredentials: true });
     const dockerConfig = parseDockerConfig(JSON.stringify({ auths: { 'https://index.docker.io/v1/': { auth: BASIC } } }), '/home/ci/.docker/config.json');
     const { client: c } = client(net, { dockerConfig });
@@ -101,7 +115,10 @@ describe("Docker Hub's bearer-token flow", () => {
 
   it('never sends the credentials of another registry to Docker Hub', async () => {
     const net = new MockNet();
-    net.serve(HUB, registryHandler({ 'library/nginx': repoOf() }, { auth: { kind: 'bearer', realm: `${HUB_AUTH}/token`, service: 'registry.docker.io', token: TOKEN } }));
+    net.serve(
+      HUB,
+      registryHandler({ 'library/nginx': repoOf() }, { auth: { kind: 'bearer', realm: `${HUB_AUTH}/token`, service: 'registry.docker.io', token: TOKEN } }),
+    );
     tokenEndpoint(net, HUB_AUTH);
     const { client: c } = client(net, { credentials: [{ registry: 'registry.example.com', username: 'ci', password: PASSWORD }] });
     await c.inspect('nginx');
@@ -111,12 +128,17 @@ describe("Docker Hub's bearer-token flow", () => {
 
   it('reports a token endpoint that refuses the credentials as unauthorized, saying which credentials', async () => {
     const net = new MockNet();
-    net.serve(REGISTRY, registryHandler({ app: repoOf() }, { auth: { kind: 'bearer', realm: 'https://auth.example.com/token', service: 'reg', token: TOKEN } }));
+    net.serve(
+      REGISTRY,
+      registryHandler({ app: repoOf() }, { auth: { kind: 'bearer', realm: 'https://auth.example.com/token', service: 'reg', token: TOKEN } }),
+    );
     tokenEndpoint(net, 'https://auth.example.com', { requireCredentials: true });
     const { client: c } = client(net, { credentials: [{ registry: 'registry.example.com', username: 'ci', password: 'wrong' }] });
     const err = await failure(c.inspect('registry.example.com/app'));
     expect(err).toMatchObject({ code: 'MRK_REGISTRY_UNAUTHORIZED', resource: 'token', status: 401 });
-    expect(err.message).toBe('registry.example.com/app:latest (token, HTTP 401): authentication required or refused; the given username and password were refused');
+    expect(err.message).toBe(
+      'registry.example.com/app:latest (token, HTTP 401): authentication required or refused; the given username and password were refused',
+    );
   });
 });
 
@@ -134,7 +156,11 @@ describe('HTTP basic', () => {
 
   it.each([
     ['no credentials', {}, 'no credentials were given for registry.example.com'],
-    ['a wrong password', { credentials: [{ registry: 'registry.example.com', username: 'ci', password: 'nope' }] }, 'the given username and password were refused'],
+    [
+      'a wrong password',
+      { credentials: [{ registry: 'registry.example.com', username: 'ci', password: 'nope' }] },
+      'the given username and password were refused',
+    ],
     [
       'a credential store',
       { dockerConfig: parseDockerConfig(JSON.stringify({ auths: { 'registry.example.com': {} }, credsStore: 'desktop' }), '/root/.docker/config.json') },
@@ -223,7 +249,11 @@ describe('no credential in any error or log line', () => {
         : { status: 403, body: errors('DENIED', `no access for ${req.authorization}`) },
     );
     const basicNet = new MockNet();
-    basicNet.serve('https://basic.example.com', (req) => ({ status: 401, headers: { 'www-authenticate': 'Basic realm="r"' }, body: errors('UNAUTHORIZED', `bad ${req.authorization ?? ''} ${PASSWORD}`) }));
+    basicNet.serve('https://basic.example.com', (req) => ({
+      status: 401,
+      headers: { 'www-authenticate': 'Basic realm="r"' },
+      body: errors('UNAUTHORIZED', `bad ${req.authorization ?? ''} ${PASSWORD}`),
+    }));
     const down = new MockNet();
     down.fail(REGISTRY, 'ECONNRESET');
 

@@ -3,9 +3,7 @@ import { parseChallenges } from '../../src/registry/challenge.js';
 
 describe('parseChallenges', () => {
   it("reads Docker Hub's bearer challenge", () => {
-    expect(
-      parseChallenges(['Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:library/nginx:pull"']),
-    ).toEqual([
+    expect(parseChallenges(['Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:library/nginx:pull"'])).toEqual([
       { scheme: 'bearer', params: { realm: 'https://auth.docker.io/token', service: 'registry.docker.io', scope: 'repository:library/nginx:pull' } },
     ]);
   });

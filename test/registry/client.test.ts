@@ -115,13 +115,25 @@ describe('reading an image', () => {
     const { client: c } = client(net);
 
     const amd = await c.inspect('registry.example.com/app:multi');
-    expect(amd).toMatchObject({ digest: multi.index.digest, manifestDigest: multi.images[0]?.manifest.digest, labels: { arch: 'amd64' }, platform: { architecture: 'amd64' } });
+    expect(amd).toMatchObject({
+      digest: multi.index.digest,
+      manifestDigest: multi.images[0]?.manifest.digest,
+      labels: { arch: 'amd64' },
+      platform: { architecture: 'amd64' },
+    });
     const arm = await c.inspect('registry.example.com/app:multi', { platform: 'linux/aarch64' });
-    expect(arm).toMatchObject({ digest: multi.index.digest, manifestDigest: multi.images[1]?.manifest.digest, labels: { arch: 'arm64' }, platform: { variant: 'v8' } });
+    expect(arm).toMatchObject({
+      digest: multi.index.digest,
+      manifestDigest: multi.images[1]?.manifest.digest,
+      labels: { arch: 'arm64' },
+      platform: { variant: 'v8' },
+    });
 
     const missing = await failure(c.inspect('registry.example.com/app:multi', { platform: 'linux/s390x' }));
     expect(missing.code).toBe('MRK_REGISTRY_PLATFORM_NOT_FOUND');
-    expect(missing.message).toBe('registry.example.com/app:multi (image index): no image for platform linux/s390x (the image has: linux/amd64, linux/arm64/v8)');
+    expect(missing.message).toBe(
+      'registry.example.com/app:multi (image index): no image for platform linux/s390x (the image has: linux/amd64, linux/arm64/v8)',
+    );
   });
 
   it('refuses a single-platform image built for another platform', async () => {
@@ -183,10 +195,12 @@ describe('a registry is not trusted blindly', () => {
 
   it('refuses a tag whose HEAD-less GET does not hash to the digest the registry announced', async () => {
     const net = new MockNet();
-    net.serve(REGISTRY, (req): Reply =>
-      req.method === 'HEAD'
-        ? { status: 200, headers: { 'content-type': OCI_MANIFEST } }
-        : { status: 200, body: web.manifest.bytes, headers: { 'content-type': OCI_MANIFEST, 'docker-content-digest': `sha256:${'1'.repeat(64)}` } },
+    net.serve(
+      REGISTRY,
+      (req): Reply =>
+        req.method === 'HEAD'
+          ? { status: 200, headers: { 'content-type': OCI_MANIFEST } }
+          : { status: 200, body: web.manifest.bytes, headers: { 'content-type': OCI_MANIFEST, 'docker-content-digest': `sha256:${'1'.repeat(64)}` } },
     );
     const err = await failure(client(net).client.inspect('registry.example.com/app:v'));
     expect(err.code).toBe('MRK_REGISTRY_DIGEST_MISMATCH');
@@ -210,10 +224,20 @@ describe('a registry is not trusted blindly', () => {
 
   it.each([
     ['not JSON', 'not json', OCI_MANIFEST, 'the manifest is not valid JSON'],
-    ['schema 1', JSON.stringify({ schemaVersion: 1, name: 'app', fsLayers: [] }), 'application/vnd.docker.distribution.manifest.v1+prettyjws', 'a Docker schema 1 manifest'],
+    [
+      'schema 1',
+      JSON.stringify({ schemaVersion: 1, name: 'app', fsLayers: [] }),
+      'application/vnd.docker.distribution.manifest.v1+prettyjws',
+      'a Docker schema 1 manifest',
+    ],
     [
       'a Helm chart',
-      JSON.stringify({ schemaVersion: 2, mediaType: OCI_MANIFEST, config: { mediaType: 'application/vnd.cncf.helm.config.v1+json', digest: `sha256:${'2'.repeat(64)}`, size: 2 }, layers: [] }),
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: OCI_MANIFEST,
+        config: { mediaType: 'application/vnd.cncf.helm.config.v1+json', digest: `sha256:${'2'.repeat(64)}`, size: 2 },
+        layers: [],
+      }),
       OCI_MANIFEST,
       'not a container image: its config has media type application/vnd.cncf.helm.config.v1+json',
     ],
@@ -303,7 +327,11 @@ describe('redirects', () => {
   it('follows a blob redirect to storage without sending the credentials there', async () => {
     const net = new MockNet();
     const real = registryHandler({ app: repo({ v: web.manifest.digest }, web) }, { auth: { kind: 'basic', username: 'ci', password: 's3cret-pw' } });
-    net.serve(REGISTRY, (req) => (req.path.includes('/blobs/') && req.authorization !== undefined ? { status: 307, headers: { location: `https://storage.example.com/b?sig=1` } } : real(req)));
+    net.serve(REGISTRY, (req) =>
+      req.path.includes('/blobs/') && req.authorization !== undefined
+        ? { status: 307, headers: { location: `https://storage.example.com/b?sig=1` } }
+        : real(req),
+    );
     net.serve('https://storage.example.com', () => ({ status: 200, body: web.config.bytes }));
     const { client: c } = client(net, { credentials: [{ registry: 'registry.example.com', username: 'ci', password: 's3cret-pw' }] });
     expect((await c.inspect('registry.example.com/app:v')).labels).toEqual({ 'org.maracker.resources.mem': '512' });

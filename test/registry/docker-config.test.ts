@@ -93,13 +93,19 @@ describe('CredentialStore', () => {
   });
 
   it('gives nothing to a registry it holds nothing for, and says so', () => {
-    expect(new CredentialStore([], config).lookup('other.example.com')).toEqual({ hint: `neither the options nor ${FILE} hold credentials for other.example.com` });
+    expect(new CredentialStore([], config).lookup('other.example.com')).toEqual({
+      hint: `neither the options nor ${FILE} hold credentials for other.example.com`,
+    });
     expect(new CredentialStore().lookup('other.example.com')).toEqual({ hint: 'no credentials were given for other.example.com' });
   });
 
   it('uses an auths entry over credsStore, but never over a credential helper named for the registry', () => {
     const both = parseDockerConfig(
-      JSON.stringify({ auths: { 'a.example.com': { auth: b64('u:p') }, 'b.example.com': { auth: b64('u:p') } }, credsStore: 'desktop', credHelpers: { 'b.example.com': 'ecr-login' } }),
+      JSON.stringify({
+        auths: { 'a.example.com': { auth: b64('u:p') }, 'b.example.com': { auth: b64('u:p') } },
+        credsStore: 'desktop',
+        credHelpers: { 'b.example.com': 'ecr-login' },
+      }),
       FILE,
     );
     const store = new CredentialStore([], both);
@@ -111,7 +117,10 @@ describe('CredentialStore', () => {
   it.each([
     [{ registry: 'bad host/x', username: 'u', password: 'p' }, 'credentials for registry "bad host/x"'],
     [{ registry: 'r.example.com', username: '', password: 'p' }, 'credentials for registry r.example.com: the username is empty'],
-    [{ registry: 'r.example.com', username: 'a:b', password: 'p' }, 'credentials for registry r.example.com: the username contains ":" (HTTP basic forbids it)'],
+    [
+      { registry: 'r.example.com', username: 'a:b', password: 'p' },
+      'credentials for registry r.example.com: the username contains ":" (HTTP basic forbids it)',
+    ],
   ])('refuses credentials that cannot work: %j', (credential, message) => {
     expect(() => new CredentialStore([credential])).toThrow(message);
   });

@@ -68,6 +68,8 @@ describe("Docker's plain-HTTP rule", () => {
   });
 
   it('refuses a declared host that is no host', () => {
-    expect(() => new PlainHttpPolicy(['http://registry.example.com'])).toThrow('Expected each insecure registry to be HOST or HOST:PORT, got `http://registry.example.com`');
+    expect(() => new PlainHttpPolicy(['http://registry.example.com'])).toThrow(
+      'Expected each insecure registry to be HOST or HOST:PORT, got `http://registry.example.com`',
+    );
   });
 });

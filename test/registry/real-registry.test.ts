@@ -107,11 +107,21 @@ describe.skipIf(!tools.available)(`a real registry, anonymous${tools.available ?
   it('follows an image index with two platforms to the one asked for', async () => {
     const { client: c } = client();
     const amd = await c.inspect(`${registry.host}/team/multi:1.0`);
-    expect(amd).toMatchObject({ digest: multi.index.digest, manifestDigest: multi.images[0]?.manifest.digest, labels: { 'org.maracker.resources.mem': '1024' } });
+    expect(amd).toMatchObject({
+      digest: multi.index.digest,
+      manifestDigest: multi.images[0]?.manifest.digest,
+      labels: { 'org.maracker.resources.mem': '1024' },
+    });
     const arm = await c.inspect(`${registry.host}/team/multi:1.0`, { platform: 'linux/arm64' });
-    expect(arm).toMatchObject({ digest: multi.index.digest, manifestDigest: multi.images[1]?.manifest.digest, labels: { 'org.maracker.resources.mem': '2048' } });
+    expect(arm).toMatchObject({
+      digest: multi.index.digest,
+      manifestDigest: multi.images[1]?.manifest.digest,
+      labels: { 'org.maracker.resources.mem': '2048' },
+    });
     const none = await failure(c.inspect(`${registry.host}/team/multi:1.0`, { platform: 'linux/ppc64le' }));
-    expect(none.message).toBe(`${registry.host}/team/multi:1.0 (image index): no image for platform linux/ppc64le (the image has: linux/amd64, linux/arm64/v8)`);
+    expect(none.message).toBe(
+      `${registry.host}/team/multi:1.0 (image index): no image for platform linux/ppc64le (the image has: linux/amd64, linux/arm64/v8)`,
+    );
   });
 
   it('resolves a pinned digest without any tag, and reports a digest the registry does not have', async () => {
@@ -198,14 +208,23 @@ describe.skipIf(!tools.available)(`a real registry with htpasswd basic auth${too
   });
 
   it("reads with a Docker config.json's auths entry", async () => {
-    const dockerConfig = parseDockerConfig(JSON.stringify({ auths: { [`http://${registry.host}`]: { auth: Buffer.from(`${BASIC_USER}:${BASIC_PASSWORD}`).toString('base64') } } }), join(dir, 'config.json'));
+    const dockerConfig = parseDockerConfig(
+      JSON.stringify({ auths: { [`http://${registry.host}`]: { auth: Buffer.from(`${BASIC_USER}:${BASIC_PASSWORD}`).toString('base64') } } }),
+      join(dir, 'config.json'),
+    );
     expect((await client({ dockerConfig }).client.inspect(`${registry.host}/private/app:1.0`)).digest).toBe(img.manifest.digest);
   });
 
   it('is refused without credentials, and with wrong ones, saying which', async () => {
     const none = await failure(client().client.inspect(`${registry.host}/private/app:1.0`));
-    expect(none.message).toBe(`${registry.host}/private/app:1.0 (manifest, HTTP 401): authentication required or refused; no credentials were given for ${registry.host}`);
-    const wrong = await failure(client({ credentials: [{ registry: registry.host, username: BASIC_USER, password: 'wrong-password' }] }).client.inspect(`${registry.host}/private/app:1.0`));
+    expect(none.message).toBe(
+      `${registry.host}/private/app:1.0 (manifest, HTTP 401): authentication required or refused; no credentials were given for ${registry.host}`,
+    );
+    const wrong = await failure(
+      client({ credentials: [{ registry: registry.host, username: BASIC_USER, password: 'wrong-password' }] }).client.inspect(
+        `${registry.host}/private/app:1.0`,
+      ),
+    );
     expect(wrong).toMatchObject({ code: 'MRK_REGISTRY_UNAUTHORIZED', hint: 'the given username and password were refused' });
   });
 
@@ -276,7 +295,9 @@ describe.skipIf(!tools.available || !openssl.available)(
     it('is refused when the token server refuses to issue a token', async () => {
       const err = await failure(client().client.inspect(`${registry.host}/lab/shiny:3.6`));
       expect(err).toMatchObject({ code: 'MRK_REGISTRY_UNAUTHORIZED', resource: 'token', status: 401 });
-      expect(err.message).toBe(`${registry.host}/lab/shiny:3.6 (token, HTTP 401): authentication required or refused (UNAUTHORIZED: credentials required); no credentials were given for ${registry.host}`);
+      expect(err.message).toBe(
+        `${registry.host}/lab/shiny:3.6 (token, HTTP 401): authentication required or refused (UNAUTHORIZED: credentials required); no credentials were given for ${registry.host}`,
+      );
     });
 
     it('keeps the password and every token issued out of errors and logs', async () => {
@@ -290,7 +311,8 @@ describe.skipIf(!tools.available || !openssl.available)(
       texts.push(h.log());
       expect(tokens.issued.length).toBeGreaterThan(0);
       for (const text of texts) {
-        for (const secret of [BASIC_PASSWORD, Buffer.from(`${BASIC_USER}:${BASIC_PASSWORD}`).toString('base64'), ...tokens.issued]) expect(text).not.toContain(secret);
+        for (const secret of [BASIC_PASSWORD, Buffer.from(`${BASIC_USER}:${BASIC_PASSWORD}`).toString('base64'), ...tokens.issued])
+          expect(text).not.toContain(secret);
       }
     });
   },

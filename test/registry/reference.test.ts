@@ -1,13 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RegistryReferenceError } from '../../src/registry/errors.js';
-import {
-  formatReference,
-  normaliseRegistryKey,
-  parseImageReference,
-  pinnedReference,
-  referenceTarget,
-  registryApiHost,
-} from '../../src/registry/reference.js';
+import { formatReference, normaliseRegistryKey, parseImageReference, pinnedReference, referenceTarget, registryApiHost } from '../../src/registry/reference.js';
 
 const SHA = `sha256:${'a'.repeat(64)}`;
 
@@ -85,7 +78,10 @@ describe('parseImageReference rejects what Docker rejects, saying which rule', (
     ['team/a..b', 'repository path component "a..b" is invalid: lowercase letters and digits, separated by one ".", one or two "_", or any number of "-"'],
     ['team/a___b', 'repository path component "a___b" is invalid: lowercase letters and digits, separated by one ".", one or two "_", or any number of "-"'],
     ['team/my app', 'repository path component "my app" is invalid: lowercase letters and digits, separated by one ".", one or two "_", or any number of "-"'],
-    ['-bad.example.com/app', 'registry "-bad.example.com" is invalid: expected a host name (letters, digits, "-" inside, "." between labels), an IPv4 address or [IPv6], then an optional :port'],
+    [
+      '-bad.example.com/app',
+      'registry "-bad.example.com" is invalid: expected a host name (letters, digits, "-" inside, "." between labels), an IPv4 address or [IPv6], then an optional :port',
+    ],
     ['registry.example.com:http/app', 'registry "registry.example.com:http" is invalid: port "http" is not a number'],
     ['registry.example.com:70000/app', 'registry "registry.example.com:70000" is invalid: port 70000 is not between 1 and 65535'],
     [`registry.example.com/${'a'.repeat(256)}`, 'the repository name is 256 characters long, at most 255 are allowed'],

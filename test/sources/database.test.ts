@@ -1,4 +1,4 @@
-import pg from 'pg';
+import type pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { migrate } from '../../src/postgres/migrations.js';
 import { silentLogger } from '../../src/base/log.js';
@@ -41,7 +41,9 @@ async function sql(url: string, statement: string): Promise<void> {
 }
 
 async function listenerPid(client: pg.Client): Promise<number | undefined> {
-  const r = await client.query<{ pid: number }>("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE 'maracker/listen%'");
+  const r = await client.query<{ pid: number }>(
+    "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE 'maracker/listen%'",
+  );
   return r.rows[0]?.pid;
 }
 
@@ -150,10 +152,17 @@ describe('DatabaseSource', () => {
     const flaky: InputParser = {
       ...INLINE_PARSER,
       translateRow: (row, opts) =>
-        failures-- > 0 ? Promise.resolve({ problems: [{ code: 'internal-error', message: 'failed', location: { row: row.id } }] }) : INLINE_PARSER.translateRow(row, opts),
+        failures-- > 0
+          ? Promise.resolve({ problems: [{ code: 'internal-error', message: 'failed', location: { row: row.id } }] })
+          : INLINE_PARSER.translateRow(row, opts),
     };
     const { source } = await started(url, { parser: flaky });
-    expect(source.snapshot().invalid.get('/demo/web')?.map((p) => p.code)).toEqual(['internal-error']);
+    expect(
+      source
+        .snapshot()
+        .invalid.get('/demo/web')
+        ?.map((p) => p.code),
+    ).toEqual(['internal-error']);
     await source.resync();
     expect(source.snapshot().apps.has('/demo/web')).toBe(true);
   });
@@ -163,7 +172,12 @@ describe('DatabaseSource', () => {
     const { source } = await started(url);
     await sql(url, `INSERT INTO maracker.apps (id, spec) VALUES ('/Demo/Web_1', '${spec()}')`);
     await until(() => source.snapshot().invalid.has('/Demo/Web_1'), 'the invalid id');
-    expect(source.snapshot().invalid.get('/Demo/Web_1')?.map((p) => [p.code, p.location.jsonPath])).toEqual([['invalid-id', 'id']]);
+    expect(
+      source
+        .snapshot()
+        .invalid.get('/Demo/Web_1')
+        ?.map((p) => [p.code, p.location.jsonPath]),
+    ).toEqual([['invalid-id', 'id']]);
   });
 
   it('takes labels and adopt from their columns', async () => {
@@ -171,7 +185,7 @@ describe('DatabaseSource', () => {
     await sql(url, `INSERT INTO maracker.apps (id, spec, labels, adopt) VALUES ('/demo/web', '${spec()}', '{"team": "mip"}', true)`);
     const { source } = await started(url);
     const app = source.snapshot().apps.get('/demo/web');
-    expect(app?.definition.labels?.['team']).toBe('mip');
+    expect(app?.definition.labels?.team).toBe('mip');
     expect(app?.adopt).toBe(true);
   });
 
@@ -243,7 +257,9 @@ describe('DatabaseSource', () => {
     await until(() => source.snapshot().apps.has('/demo/after'), 'a change after the outage');
   });
 
-  it('becomes Unknown within 5 s when the database stops answering without closing connections (host gone), and Ready when it answers again', async ({ skip }) => {
+  it('becomes Unknown within 5 s when the database stops answering without closing connections (host gone), and Ready when it answers again', async ({
+    skip,
+  }) => {
     if (!server.canRestart) skip();
     const url = await migrated();
     await sql(url, `INSERT INTO maracker.apps (id, spec) VALUES ('/demo/web', '${spec()}')`);

@@ -54,7 +54,12 @@ describe('FolderSource reading files', () => {
     await rm(join(dir, 'web.yaml'));
     expect(spawnSync('mkfifo', [join(dir, 'web.yaml')]).status).toBe(0);
     await source.resync();
-    expect(source.snapshot().invalid.get('/demo/web')?.map((p) => p.code)).toEqual(['not-a-file']);
+    expect(
+      source
+        .snapshot()
+        .invalid.get('/demo/web')
+        ?.map((p) => p.code),
+    ).toEqual(['not-a-file']);
     expect(source.snapshot().apps.has('/demo/other')).toBe(true);
   });
 

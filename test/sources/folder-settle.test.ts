@@ -38,7 +38,11 @@ async function manualSource(dir: string) {
   const started = source.start(() => snapshots.push(source.snapshot()));
   let done = false;
   void started.then(() => (done = true));
-  await until(() => done, 'the first read', () => timers.advance(10));
+  await until(
+    () => done,
+    'the first read',
+    () => timers.advance(10),
+  );
   return { source, timers, snapshots };
 }
 
@@ -83,7 +87,11 @@ describe('FolderSource: complete files only', () => {
     // Truncated and half written: valid YAML with one app and a cut command.
     const fh = await open(path, 'w');
     await fh.write(threeApps('sleep 2').slice(0, 120));
-    await until(() => source.settlingFiles.includes('apps.yaml'), 'the write to be seen', () => timers.advance(10));
+    await until(
+      () => source.settlingFiles.includes('apps.yaml'),
+      'the write to be seen',
+      () => timers.advance(10),
+    );
     expect([...source.snapshot().apps.keys()].sort()).toEqual(['/a', '/b', '/c']);
     expect(source.snapshot().apps.get('/a')?.definition.cmd).toBe('sleep 1');
 
@@ -93,7 +101,11 @@ describe('FolderSource: complete files only', () => {
     await realTick(20);
     expect(source.snapshot().apps.get('/a')?.definition.cmd).toBe('sleep 1');
 
-    await until(() => source.snapshot().apps.get('/c')?.definition.cmd === 'sleep 2', 'the settled file', () => timers.advance(20));
+    await until(
+      () => source.snapshot().apps.get('/c')?.definition.cmd === 'sleep 2',
+      'the settled file',
+      () => timers.advance(20),
+    );
     expect([...source.snapshot().apps.keys()].sort()).toEqual(['/a', '/b', '/c']);
   });
 
@@ -101,7 +113,7 @@ describe('FolderSource: complete files only', () => {
     const FILES = 8;
     const REWRITES = 25;
     let seed = 42;
-    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     const runs = Array.from({ length: FILES }, async (_, f) => {
       const dir = await tempDir();
       const path = join(dir, 'apps.yaml');

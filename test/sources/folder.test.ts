@@ -129,7 +129,12 @@ describe('FolderSource', () => {
     await writeFile(join(dir, 'b.yaml'), manifestYaml({ name: 'web', mem: 64 }));
     const { source } = await started(dir);
     expect(source.snapshot().apps.has('/web')).toBe(false);
-    expect(source.snapshot().conflicts.get('/web')?.map((r) => (r.kind === 'file' ? r.path : r.row))).toEqual(['a.yaml', 'b.yaml']);
+    expect(
+      source
+        .snapshot()
+        .conflicts.get('/web')
+        ?.map((r) => (r.kind === 'file' ? r.path : r.row)),
+    ).toEqual(['a.yaml', 'b.yaml']);
   });
 
   it('drops the apps of a deleted file', async () => {
@@ -181,7 +186,7 @@ describe('FolderSource', () => {
     const other = (process.geteuid?.() ?? 0) + 4242;
     const { source } = await started(join(repo, 'manifests'), {
       logger: createLogger({ level: 'warn', destination }),
-      git: { env: gitEnvironment({ PATH: process.env['PATH'] }), uid: other },
+      git: { env: gitEnvironment({ PATH: process.env.PATH }), uid: other },
     });
     await until(() => source.snapshot().revisionError !== undefined, 'the reason');
     expect(source.snapshot().revision).toBeUndefined();

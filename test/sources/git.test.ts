@@ -8,7 +8,7 @@ import { readGitRevision, type GitRevisionOptions } from '../../src/sources/git.
 import { plantBareRepository } from '../helpers/planted-git.js';
 import { tempDir } from '../helpers/tmp.js';
 
-const me: GitRevisionOptions = { env: gitEnvironment({ PATH: process.env['PATH'] }), uid: process.geteuid?.() };
+const me: GitRevisionOptions = { env: gitEnvironment({ PATH: process.env.PATH }), uid: process.geteuid?.() };
 
 function git(dir: string, ...args: string[]): string {
   return execFileSync('git', ['-C', dir, '-c', 'user.email=t@example.org', '-c', 'user.name=t', ...args], { encoding: 'utf8' }).trim();
@@ -70,7 +70,9 @@ describe('readGitRevision', () => {
     // Trusting that one path in the user's own configuration lets it through.
     const home = await tempDir();
     await writeFile(join(home, '.gitconfig'), `[safe]\n\tdirectory = ${root}\n`);
-    expect(await readGitRevision(join(repo, 'manifests'), { uid: other, env: gitEnvironment({ PATH: process.env['PATH'], HOME: home }) })).toMatchObject({ kind: 'revision' });
+    expect(await readGitRevision(join(repo, 'manifests'), { uid: other, env: gitEnvironment({ PATH: process.env.PATH, HOME: home }) })).toMatchObject({
+      kind: 'revision',
+    });
   });
 
   it('says why when git itself is missing', async () => {

@@ -61,7 +61,7 @@ describe('settleDecision', () => {
     expect(settleDecision(input({ stamp, previousIno: 7 }))).toEqual({ kind: 'wait', ms: 150 });
   });
 
-  it('takes a change time in the future (another host\'s clock) as just now', () => {
+  it("takes a change time in the future (another host's clock) as just now", () => {
     const stamp = { kind: 'file' as const, size: 120, mtimeMs: WALL + 60_000, ctimeMs: WALL + 60_000, ino: 7 };
     expect(settleDecision(input({ stamp, previousIno: 7 }))).toEqual({ kind: 'wait', ms: 250 });
   });

@@ -115,7 +115,10 @@ describe('daemon metrics', () => {
       deploymentsInFlight: () => 2,
       pruneBlocked: () => true,
       leader: () => false,
-      sources: () => [{ name: 'files', up: true }, { name: 'database', up: false }],
+      sources: () => [
+        { name: 'files', up: true },
+        { name: 'database', up: false },
+      ],
     });
     f = parseExposition(await m.render());
     expect(sampleValue(f, 'maracker_queue_depth')).toBe(12);
@@ -140,7 +143,14 @@ describe('daemon metrics', () => {
 
   it('reports a probe that throws and leaves only its gauge out', async () => {
     const heard: string[] = [];
-    const m = createDaemonMetrics({ onProbeError: (metric) => heard.push(metric), probes: { queueDepth: () => { throw new Error('gone'); } } });
+    const m = createDaemonMetrics({
+      onProbeError: (metric) => heard.push(metric),
+      probes: {
+        queueDepth: () => {
+          throw new Error('gone');
+        },
+      },
+    });
     m.recordWrite('create');
     const f = parseExposition(await m.render());
     expect(f.get('maracker_queue_depth')?.samples).toEqual([]);

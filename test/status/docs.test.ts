@@ -59,7 +59,10 @@ function exampleMetrics(store: StatusStore): ReturnType<typeof createDaemonMetri
       queueDepth: () => 0,
       deploymentsInFlight: () => 1,
       pruneBlocked: () => false,
-      sources: () => [{ name: 'files', up: true }, { name: 'database', up: true }],
+      sources: () => [
+        { name: 'files', up: true },
+        { name: 'database', up: true },
+      ],
     },
   });
   for (const ms of [3, 4, 6, 12]) m.recordReconcile('synced', ms);
@@ -104,13 +107,19 @@ describe('docs/status.md', () => {
   it('shows what the status server answers', async () => {
     const text = await readFile(DOC, 'utf8');
     const found = [...text.matchAll(MARKER)].map((m) => m[1] as string);
-    expect(found.filter((n) => !(n in EXAMPLES)), 'examples the test does not know').toEqual([]);
-    expect(Object.keys(EXAMPLES).filter((n) => !found.includes(n)), 'examples missing from the doc').toEqual([]);
+    expect(
+      found.filter((n) => !(n in EXAMPLES)),
+      'examples the test does not know',
+    ).toEqual([]);
+    expect(
+      Object.keys(EXAMPLES).filter((n) => !found.includes(n)),
+      'examples missing from the doc',
+    ).toEqual([]);
 
     const answers = new Map<string, string>();
     for (const name of found) answers.set(name, await answer(EXAMPLES[name] as Example));
     const expected = text.replace(MARKER, (_all, name: string) => `<!-- example: ${name} -->\n\`\`\`http\n${answers.get(name)}\n\`\`\``);
-    if (process.env['UPDATE_DOCS'] === '1' && expected !== text) await writeFile(DOC, expected);
+    if (process.env.UPDATE_DOCS === '1' && expected !== text) await writeFile(DOC, expected);
     else expect(text).toBe(expected);
   });
 
@@ -131,7 +140,10 @@ describe('docs/status.md', () => {
       registry.getMetricsAsArray().map((m) => [m.name, `${m.type} {${((m as { labelNames?: readonly string[] }).labelNames ?? []).join(',')}}`]),
     );
     expect(exposed.size).toBeGreaterThan(40);
-    expect([...exposed].filter(([name, shape]) => documented.get(name) !== shape), 'exposed but not documented so').toEqual([]);
+    expect(
+      [...exposed].filter(([name, shape]) => documented.get(name) !== shape),
+      'exposed but not documented so',
+    ).toEqual([]);
     const absent = [...documented.keys()].filter((name) => !exposed.has(name) && !(process.platform !== 'linux' && linuxOnly.has(name)));
     expect(absent, 'documented but not exposed').toEqual([]);
   });

@@ -27,7 +27,7 @@ export function parseExposition(text: string): Map<string, Family> {
       const [, kind, name, rest] = meta as unknown as [string, string, string, string];
       const f = families.get(name) ?? { name, help: '', type: 'untyped', samples: [] };
       if (f.samples.length > 0) throw new Error(`${kind} of ${name} after its samples`);
-      if (kind === 'HELP') f.help = unescape(rest, false);
+      if (kind === 'HELP') f.help = unescapeLabel(rest, false);
       else f.type = rest;
       families.set(name, f);
       continue;
@@ -49,7 +49,7 @@ function parseSample(line: string): Sample {
   while (rest.length > 0) {
     const l = /^([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"(,|$)/.exec(rest);
     if (!l) throw new Error(`bad labels in: ${line}`);
-    labels[l[1] as string] = unescape(l[2] as string, true);
+    labels[l[1] as string] = unescapeLabel(l[2] as string, true);
     rest = rest.slice(l[0].length);
   }
   const raw = m[3] as string;
@@ -61,7 +61,7 @@ function parseSample(line: string): Sample {
   return { name: m[1] as string, labels, value };
 }
 
-function unescape(s: string, quotes: boolean): string {
+function unescapeLabel(s: string, quotes: boolean): string {
   return s.replace(/\\(.)/g, (whole, c: string) => {
     if (c === '\\') return '\\';
     if (c === 'n') return '\n';

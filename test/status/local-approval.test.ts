@@ -22,10 +22,16 @@ describe('approving a prune without a status token', () => {
   });
 
   it('is refused through a proxy on this host, from a web page, or for a host name that is not a loopback one (DNS rebinding)', () => {
-    expect(tokenlessApprovalRefusal({ ...local, headers: { ...local.headers, forwarded: 'for=192.0.2.7' } })).toBe('the request came through a proxy (forwarded header)');
+    expect(tokenlessApprovalRefusal({ ...local, headers: { ...local.headers, forwarded: 'for=192.0.2.7' } })).toBe(
+      'the request came through a proxy (forwarded header)',
+    );
     expect(tokenlessApprovalRefusal({ ...local, headers: { ...local.headers, via: '1.1 traefik' } })).toBe('the request came through a proxy (via header)');
-    expect(tokenlessApprovalRefusal({ ...local, headers: { ...local.headers, 'sec-fetch-site': 'cross-site' } })).toBe('the request comes from a web page (sec-fetch-site header)');
-    expect(tokenlessApprovalRefusal({ ...local, headers: { host: 'attacker.example' } })).toBe('the request is addressed to host "attacker.example", not to a loopback address');
+    expect(tokenlessApprovalRefusal({ ...local, headers: { ...local.headers, 'sec-fetch-site': 'cross-site' } })).toBe(
+      'the request comes from a web page (sec-fetch-site header)',
+    );
+    expect(tokenlessApprovalRefusal({ ...local, headers: { host: 'attacker.example' } })).toBe(
+      'the request is addressed to host "attacker.example", not to a loopback address',
+    );
     expect(tokenlessApprovalRefusal({ ...local, headers: {} })).toBe('the request is addressed to host "", not to a loopback address');
   });
 });

@@ -15,7 +15,10 @@ describe('computedGauge', () => {
 
   it('replaces every labelled series with what the probe reports now', async () => {
     const r = new Registry();
-    let up: Array<readonly [{ source: string }, number]> = [[{ source: 'files' }, 1], [{ source: 'database' }, 0]];
+    let up: Array<readonly [{ source: string }, number]> = [
+      [{ source: 'files' }, 1],
+      [{ source: 'database' }, 0],
+    ];
     computedGauge<'source'>(r, { name: 'up', help: 'Up.', labelNames: ['source'], read: () => up });
     expect(sampleValue(parseExposition(await r.metrics()), 'up', { source: 'database' })).toBe(0);
     up = [[{ source: 'files' }, 1]];
@@ -38,7 +41,14 @@ describe('computedGauge', () => {
     const heard: string[] = [];
     const r = new Registry();
     const onError = (name: string, err: unknown): void => void heard.push(`${name}: ${(err as Error).message}`);
-    computedGauge(r, { name: 'broken', help: 'Broken.', onError, read: () => { throw new Error('boom'); } });
+    computedGauge(r, {
+      name: 'broken',
+      help: 'Broken.',
+      onError,
+      read: () => {
+        throw new Error('boom');
+      },
+    });
     let calls = 0;
     computedGauge<'source'>(r, {
       name: 'half',
@@ -62,7 +72,9 @@ describe('computedGauge', () => {
   });
 
   it('rejects a probe that is not a function when declared', () => {
-    expect(() => computedGauge(new Registry(), { name: 'depth', help: 'Depth.', read: 3 as unknown as () => number })).toThrow('Expected `read` of `depth` to be a function');
+    expect(() => computedGauge(new Registry(), { name: 'depth', help: 'Depth.', read: 3 as unknown as () => number })).toThrow(
+      'Expected `read` of `depth` to be a function',
+    );
   });
 });
 

@@ -3,7 +3,15 @@ import { derivePhase, type PhaseInput } from '../../src/status/phase.js';
 import type { SourceStatus } from '../../src/status/model.js';
 import { appStatus, pruneStatus } from './fixtures.js';
 
-const folder = (over: Partial<SourceStatus> = {}): SourceStatus => ({ name: 'folder', state: 'Ready', lastReadAt: null, lastError: null, revision: null, apps: 1, ...over });
+const folder = (over: Partial<SourceStatus> = {}): SourceStatus => ({
+  name: 'folder',
+  state: 'Ready',
+  lastReadAt: null,
+  lastError: null,
+  revision: null,
+  apps: 1,
+  ...over,
+});
 
 function input(over: Partial<PhaseInput> = {}): PhaseInput {
   return {
@@ -24,7 +32,10 @@ describe('derivePhase: Ready only when it is true', () => {
   });
 
   it('is not Ready while a declared app has no record yet (never reconciled)', () => {
-    expect(derivePhase(input({ declared: new Set(['/demo/web', '/demo/api']) }))).toEqual({ phase: 'Progressing', message: '1 declared apps not reconciled yet' });
+    expect(derivePhase(input({ declared: new Set(['/demo/web', '/demo/api']) }))).toEqual({
+      phase: 'Progressing',
+      message: '1 declared apps not reconciled yet',
+    });
   });
 
   it('is Degraded while an app is Unknown (its source, or its file, cannot be read)', () => {
@@ -36,7 +47,10 @@ describe('derivePhase: Ready only when it is true', () => {
     expect(derivePhase(input({ sources }))).toEqual({ phase: 'Degraded', message: 'source folder has problems: web.yaml: cannot read file (EACCES)' });
     // Located as app_status.message and `maracker validate` locate it.
     const parse = [folder({ lastError: { message: 'YAML syntax error: bad indentation', file: 'web.yaml', line: 3, column: 5 } })];
-    expect(derivePhase(input({ sources: parse }))).toEqual({ phase: 'Degraded', message: 'source folder has problems: web.yaml:3:5: YAML syntax error: bad indentation' });
+    expect(derivePhase(input({ sources: parse }))).toEqual({
+      phase: 'Degraded',
+      message: 'source folder has problems: web.yaml:3:5: YAML syntax error: bad indentation',
+    });
   });
 
   it('is Degraded while a source cannot be read, and Blocked above all while a prune waits', () => {

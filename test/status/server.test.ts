@@ -86,7 +86,8 @@ describe('status server', () => {
     store.setApp(appStatus({ id: '/a' }));
     store.setApp(appStatus({ id: '/b', sync: 'OutOfSync', health: 'Progressing' }));
     store.setApp(appStatus({ id: '/c', sync: 'Invalid', health: 'Missing' }));
-    const ids = async (query: string): Promise<string[]> => ((await (await call(`/status?${query}`)).json()) as { apps: Array<{ id: string }> }).apps.map((a) => a.id);
+    const ids = async (query: string): Promise<string[]> =>
+      ((await (await call(`/status?${query}`)).json()) as { apps: Array<{ id: string }> }).apps.map((a) => a.id);
     expect(await ids('sync=OutOfSync')).toEqual(['/b']);
     expect(await ids('health=Missing,Progressing')).toEqual(['/b', '/c']);
     expect(await ids('sync=Synced&sync=Invalid&health=Missing')).toEqual(['/c']);
@@ -178,7 +179,11 @@ describe('status server', () => {
 
   it('never logs the token', async () => {
     const { lines, destination } = logLines();
-    const { call } = await serve({ token: TOKEN, logger: createLogger({ level: 'debug', destination }), approvePrune: () => ({ approved: ['/a'], episode: 'e' }) });
+    const { call } = await serve({
+      token: TOKEN,
+      logger: createLogger({ level: 'debug', destination }),
+      approvePrune: () => ({ approved: ['/a'], episode: 'e' }),
+    });
     await call('/status');
     await call('/status', { auth: 'wrong' });
     await call('/prune/approve', { method: 'POST' });
@@ -296,7 +301,7 @@ describe('status server', () => {
       expect(res.status).toBe(200);
       expect(await res.json()).toEqual({ approved: ['/old/a', '/old/b'], episode: 'c0ffee123456', message: 'approved deleting 2 apps' });
       expect(asked).toEqual([{ by: 'alice from 127.0.0.1', episode: 'c0ffee123456' }]);
-      const line = lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l['msg'] === 'prune of 2 apps approved');
+      const line = lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.msg === 'prune of 2 apps approved');
       expect(line).toMatchObject({ by: 'alice from 127.0.0.1', episode: 'c0ffee123456', approved: ['/old/a', '/old/b'], level: 40 });
     });
 
@@ -369,7 +374,9 @@ describe('status server', () => {
 
   it('fails to start with MRK_STATUS_LISTEN when the port is taken', async () => {
     const { server } = await serve();
-    await expect(startStatusServer({ host: '127.0.0.1', port: server.address.port, store: statusStore(), metrics: createDaemonMetrics() })).rejects.toMatchObject({
+    await expect(
+      startStatusServer({ host: '127.0.0.1', port: server.address.port, store: statusStore(), metrics: createDaemonMetrics() }),
+    ).rejects.toMatchObject({
       code: 'MRK_STATUS_LISTEN',
       port: server.address.port,
     });

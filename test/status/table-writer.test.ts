@@ -22,7 +22,16 @@ async function setup(options: Partial<StatusWriterOptions> = {}) {
   await migrate(admin);
   const pool = createPool(url, { purpose: 'status', logger: silentLogger() });
   const status = statusStore();
-  const writer = new StatusWriter({ pool, status, instance: 'test-1', logger: silentLogger(), writing: true, flushMs: 20, backoff: { baseMs: 50, maxMs: 200, factor: 2, jitter: 0 }, ...options });
+  const writer = new StatusWriter({
+    pool,
+    status,
+    instance: 'test-1',
+    logger: silentLogger(),
+    writing: true,
+    flushMs: 20,
+    backoff: { baseMs: 50, maxMs: 200, factor: 2, jitter: 0 },
+    ...options,
+  });
   writer.start();
   cleanups.push(async () => {
     await writer.stop();
@@ -53,10 +62,14 @@ describe('StatusWriter', () => {
     await until(() => tableEqualsStore(admin, status), 'the inserts');
     expect(await table(url)).toEqual(['/demo/api|Synced|Healthy|1|1|1|', '/demo/web|OutOfSync|Progressing|2|0|0|']);
 
-    status.setApp(appStatus({ id: '/demo/web', sync: 'Synced', health: 'Healthy', instances: { desired: 2, running: 2, healthy: 2 }, url: 'http://web.localhost' }));
+    status.setApp(
+      appStatus({ id: '/demo/web', sync: 'Synced', health: 'Healthy', instances: { desired: 2, running: 2, healthy: 2 }, url: 'http://web.localhost' }),
+    );
     status.removeApp('/demo/api');
     await until(() => tableEqualsStore(admin, status), 'the update and the delete');
-    expect(await psqlRows(url, 'SELECT id, sync, health, running, url, instance FROM maracker.app_status')).toEqual(['/demo/web|Synced|Healthy|2|http://web.localhost|test-1']);
+    expect(await psqlRows(url, 'SELECT id, sync, health, running, url, instance FROM maracker.app_status')).toEqual([
+      '/demo/web|Synced|Healthy|2|http://web.localhost|test-1',
+    ]);
   });
 
   it('writes the error with its JSON path for a row and file:line:column for a file', async () => {
@@ -69,7 +82,9 @@ describe('StatusWriter', () => {
         lastError: { message: 'must be >= 0', code: 'schema', row: '/demo/web', jsonPath: 'spec.instances' },
       }),
     );
-    status.setApp(appStatus({ id: '/demo/file', sync: 'Invalid', lastError: { message: 'unknown field', code: 'schema', file: 'manifests/web.yaml', line: 3, column: 5 } }));
+    status.setApp(
+      appStatus({ id: '/demo/file', sync: 'Invalid', lastError: { message: 'unknown field', code: 'schema', file: 'manifests/web.yaml', line: 3, column: 5 } }),
+    );
     await until(() => tableEqualsStore(admin, status), 'the rows');
     expect(await psqlRows(url, 'SELECT id, sync, message, code, source FROM maracker.app_status ORDER BY id')).toEqual([
       '/demo/file|Invalid|manifests/web.yaml:3:5: unknown field|schema|web.yaml:1',

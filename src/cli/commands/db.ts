@@ -35,9 +35,15 @@ async function migrateCommand(url: string, io: CliIO): Promise<number> {
     const report = await migrate(client);
     for (const m of report.applied) io.stdout.write(`applied ${m.version} ${m.name}\n`);
     const count = report.applied.length;
-    io.stdout.write(count === 0 ? `schema maracker is up to date (version ${report.version})\n` : `schema maracker migrated to version ${report.version} (${count} applied)\n`);
+    io.stdout.write(
+      count === 0
+        ? `schema maracker is up to date (version ${report.version})\n`
+        : `schema maracker migrated to version ${report.version} (${count} applied)\n`,
+    );
     if (report.unknown.length > 0) {
-      io.stderr.write(`maracker db migrate: the database has migrations this maracker does not know (${report.unknown.join(', ')}): a newer maracker migrated it\n`);
+      io.stderr.write(
+        `maracker db migrate: the database has migrations this maracker does not know (${report.unknown.join(', ')}): a newer maracker migrated it\n`,
+      );
     }
     return 0;
   } catch (err) {
@@ -69,7 +75,9 @@ export const command: Command = {
     const parsed = parseOptions(options, args, io.env);
     const [sub, ...extra] = parsed.positionals;
     if (sub !== 'migrate' || extra.length > 0) {
-      io.stderr.write(sub === undefined ? `maracker db: missing subcommand\n${USAGE}` : `maracker db: unknown subcommand "${[sub, ...extra].join(' ')}"\n${USAGE}`);
+      io.stderr.write(
+        sub === undefined ? `maracker db: missing subcommand\n${USAGE}` : `maracker db: unknown subcommand "${[sub, ...extra].join(' ')}"\n${USAGE}`,
+      );
       return 1;
     }
     const url = parsed.values['database-url'] as string | undefined;

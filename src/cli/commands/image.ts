@@ -50,7 +50,7 @@ async function inspectCommand(ref: ImageReference, config: RegistryConfig, json:
   try {
     const result = await registry.inspect(ref);
     const metadata = imageMetadata(result.labels, result.exposedPorts);
-    io.stdout.write(json ? JSON.stringify(inspectJson(result, metadata), null, 2) + '\n' : renderInspectText(result, metadata));
+    io.stdout.write(json ? `${JSON.stringify(inspectJson(result, metadata), null, 2)}\n` : renderInspectText(result, metadata));
     return 0;
   } catch (err) {
     if (!(err instanceof RegistryError)) throw err;
@@ -73,19 +73,28 @@ async function checkOne(registry: RegistryClient, image: string, ref: ImageRefer
   }
 }
 
-async function checkCommand(images: readonly string[], refs: ReadonlyArray<ImageReference | RegistryReferenceError>, config: RegistryConfig, strict: boolean, json: boolean, io: CliIO): Promise<number> {
+async function checkCommand(
+  images: readonly string[],
+  refs: ReadonlyArray<ImageReference | RegistryReferenceError>,
+  config: RegistryConfig,
+  strict: boolean,
+  json: boolean,
+  io: CliIO,
+): Promise<number> {
   const registry = await client(config);
   let results: CheckResult[];
   try {
     // A few at a time: a CI job may check many images of one registry.
     const queue = new PQueue({ concurrency: CHECK_CONCURRENCY });
-    results = await Promise.all(images.map((image, i) => queue.add(() => checkOne(registry, image, refs[i] as ImageReference | RegistryReferenceError, strict))));
+    results = await Promise.all(
+      images.map((image, i) => queue.add(() => checkOne(registry, image, refs[i] as ImageReference | RegistryReferenceError, strict))),
+    );
   } finally {
     await registry.close();
   }
   const summary = summarise(results);
   if (json) {
-    io.stdout.write(JSON.stringify({ follows: summary.follow === summary.total, strict, summary, images: results }, null, 2) + '\n');
+    io.stdout.write(`${JSON.stringify({ follows: summary.follow === summary.total, strict, summary, images: results }, null, 2)}\n`);
   } else {
     const text = renderCheckText(results);
     io.stderr.write(text.stderr);
@@ -106,9 +115,9 @@ export const command: Command = {
     '                       path, title, description, links) and every problem (-o json for programs).',
     'image check IMAGE...   says for each IMAGE whether its labels follow the format of',
     '                       docs/image-metadata.md, with every problem (label, value, rule), for an',
-    '                       image repository\'s CI.',
+    "                       image repository's CI.",
     '',
-    'IMAGE follows Docker\'s rules: nginx is docker.io/library/nginx:latest; HOST[:PORT]/NAME[:TAG]',
+    "IMAGE follows Docker's rules: nginx is docker.io/library/nginx:latest; HOST[:PORT]/NAME[:TAG]",
     'or NAME@sha256:... name a registry and a tag or digest. Only localhost, 127.0.0.0/8 and ::1',
     'are reached over plain HTTP unless named with --insecure-registry. Credentials:',
     '--registry-username and --registry-password (or their variables), for one registry, or the',
@@ -141,7 +150,11 @@ export const command: Command = {
       }
     });
     const json = parsed.values.output === 'json';
-    const config = buildRegistryConfig(parsed.values, io.env, refs.flatMap((r) => (r instanceof RegistryReferenceError ? [] : [r.registry])));
+    const config = buildRegistryConfig(
+      parsed.values,
+      io.env,
+      refs.flatMap((r) => (r instanceof RegistryReferenceError ? [] : [r.registry])),
+    );
     if (sub === 'inspect') {
       const ref = refs[0] as ImageReference | RegistryReferenceError;
       if (ref instanceof RegistryReferenceError) {

@@ -20,13 +20,21 @@ import type { Command } from '../command.js';
 const options: readonly OptionSpec[] = [
   ...MARATHON_OPTIONS,
   { name: 'manifests', type: 'string', env: 'MARACKER_MANIFESTS', default: './manifests', description: 'Folder of YAML manifests' },
-  { name: 'traefik', type: 'string', env: 'MARACKER_TRAEFIK', default: DEFAULT_TRAEFIK_GRAMMAR, choices: TRAEFIK_GRAMMARS, description: 'Traefik label grammar' },
+  {
+    name: 'traefik',
+    type: 'string',
+    env: 'MARACKER_TRAEFIK',
+    default: DEFAULT_TRAEFIK_GRAMMAR,
+    choices: TRAEFIK_GRAMMARS,
+    description: 'Traefik label grammar',
+  },
   { name: 'prune', type: 'boolean', env: 'MARACKER_PRUNE', default: true, description: 'Show deletes of managed apps no manifest declares' },
   {
     name: 'installation',
     type: 'string',
     env: 'MARACKER_INSTALLATION',
-    description: 'Plan as this installation (see GET /status of the daemon; default: derived from the manifests folder and the Marathon URL, as a daemon without a database does)',
+    description:
+      'Plan as this installation (see GET /status of the daemon; default: derived from the manifests folder and the Marathon URL, as a daemon without a database does)',
   },
   { name: 'output', type: 'string', default: 'text', choices: ['text', 'json'], description: 'Output format' },
   // The daemon's limits: a file the daemon would refuse, plan refuses.
@@ -56,16 +64,16 @@ export const command: Command = {
     const problems: string[] = positionals.length > 0 ? [`unexpected argument ${positionals[0]}`] : [];
     const marathon = marathonConfig(values, problems);
     const limits = inputLimits(values, problems);
-    const named = values['installation'] as string | undefined;
+    const named = values.installation as string | undefined;
     const namedProblem = named === undefined ? undefined : installationProblem(named);
     if (namedProblem) problems.push(`--installation: ${namedProblem}`);
     if (problems.length > 0) throw new ConfigError(problems);
-    const dir = resolve(io.cwd, String(values['manifests']));
+    const dir = resolve(io.cwd, String(values.manifests));
     const installation = named ?? derivedInstallation(dir, marathon.url).name;
 
-    let folder;
+    let folder: Awaited<ReturnType<typeof readManifestFolder>>;
     try {
-      folder = await readManifestFolder(dir, { traefik: values['traefik'] as TraefikGrammar, displayRoot: relative(io.cwd, dir) || '.', limits });
+      folder = await readManifestFolder(dir, { traefik: values.traefik as TraefikGrammar, displayRoot: relative(io.cwd, dir) || '.', limits });
     } catch (err) {
       io.stderr.write(`maracker plan: ${errorMessage(err)}\n`);
       return 1;
@@ -77,7 +85,7 @@ export const command: Command = {
     }
 
     const client = new MarathonClient(marathonClientOptions(marathon));
-    let actual;
+    let actual: Awaited<ReturnType<MarathonClient['listApps']>>;
     try {
       // Every app, not only owned ones: a declared id held by an unowned app is a conflict.
       actual = await client.listApps();
@@ -88,17 +96,19 @@ export const command: Command = {
       await client.close();
     }
 
-    const result = plan(folder.apps, actual, { prune: values['prune'] !== false, installation });
+    const result = plan(folder.apps, actual, { prune: values.prune !== false, installation });
     const deletes = result.actions.filter((a) => a.kind === 'delete').map((a) => a.id);
     // What the guard allows at best (the daemon may have spent part of its budget already).
     const limit = pruneLimit(actual.filter((a) => ownershipOf(a.labels, installation).kind === 'ours').length, DEFAULT_PRUNE_BUDGET);
     const guard = { blocked: deletes.length > limit, limit };
-    if (values['output'] === 'json') {
+    if (values.output === 'json') {
       io.stdout.write(`${JSON.stringify({ ...planToJson(result), pruneGuard: { blocked: guard.blocked, limit: guard.limit } }, null, 2)}\n`);
     } else {
       io.stdout.write(renderPlan(result));
       if (guard.blocked) {
-        io.stdout.write(`\nWarning: ${deletes.length} deletes exceed the prune guard limit (${guard.limit} per hour by default); the daemon will hold them until approved.\n`);
+        io.stdout.write(
+          `\nWarning: ${deletes.length} deletes exceed the prune guard limit (${guard.limit} per hour by default); the daemon will hold them until approved.\n`,
+        );
       }
     }
     return planToJson(result).inSync ? 0 : 2;

@@ -12,8 +12,20 @@ import type { CliIO, Command } from '../command.js';
 import { StatusApi } from '../status-api.js';
 
 const options: readonly OptionSpec[] = [
-  { name: 'status', type: 'string', env: 'MARACKER_STATUS_URL', default: 'http://127.0.0.1:8090', description: 'Base URL of the (leading) daemon\'s status server' },
-  { name: 'status-token', type: 'string', env: 'MARACKER_STATUS_TOKEN', secret: true, description: 'Bearer token of the status server (required unless the daemon has none and listens on 127.0.0.1)' },
+  {
+    name: 'status',
+    type: 'string',
+    env: 'MARACKER_STATUS_URL',
+    default: 'http://127.0.0.1:8090',
+    description: "Base URL of the (leading) daemon's status server",
+  },
+  {
+    name: 'status-token',
+    type: 'string',
+    env: 'MARACKER_STATUS_TOKEN',
+    secret: true,
+    description: 'Bearer token of the status server (required unless the daemon has none and listens on 127.0.0.1)',
+  },
   { name: 'episode', type: 'string', description: 'approve: the episode shown by `prune show` (default: the one blocked now, printed before it is approved)' },
 ];
 
@@ -23,7 +35,8 @@ function list(ids: readonly string[]): string {
 
 function describeBudget(p: PruneStatus): string {
   const b = p.budget;
-  const window = b.windowSeconds % 3600 === 0 ? `${b.windowSeconds / 3600} h` : b.windowSeconds % 60 === 0 ? `${b.windowSeconds / 60} min` : `${b.windowSeconds} s`;
+  const window =
+    b.windowSeconds % 3600 === 0 ? `${b.windowSeconds / 3600} h` : b.windowSeconds % 60 === 0 ? `${b.windowSeconds / 60} min` : `${b.windowSeconds} s`;
   return `limit ${b.limit} per ${window}, ${b.used} used`;
 }
 
@@ -57,12 +70,12 @@ export const command: Command = {
   async run(args, io) {
     const { values, positionals } = parseOptions(options, args, io.env);
     const [action, ...rest] = positionals;
-    if ((action !== 'show' && action !== 'approve') || rest.length > 0 || (action === 'show' && values['episode'] !== undefined)) {
+    if ((action !== 'show' && action !== 'approve') || rest.length > 0 || (action === 'show' && values.episode !== undefined)) {
       io.stderr.write(`usage: maracker ${this.usage}\n`);
       return 1;
     }
-    const api = new StatusApi({ base: String(values['status']), token: values['status-token'] as string | undefined, env: io.env });
-    let episode = values['episode'] as string | undefined;
+    const api = new StatusApi({ base: String(values.status), token: values['status-token'] as string | undefined, env: io.env });
+    let episode = values.episode as string | undefined;
     if (action === 'show' || episode === undefined) {
       const p = await prune(io, api);
       if (typeof p === 'number') return p;
@@ -83,9 +96,9 @@ export const command: Command = {
       io.stderr.write(`maracker prune: ${res.message}\n`);
       return 1;
     }
-    const approved = (res.body['approved'] as string[] | undefined) ?? [];
+    const approved = (res.body.approved as string[] | undefined) ?? [];
     if (approved.length === 0) {
-      io.stdout.write(`${String(res.body['message'] ?? 'nothing awaits approval')}\n`);
+      io.stdout.write(`${String(res.body.message ?? 'nothing awaits approval')}\n`);
       return 2;
     }
     io.stdout.write(`approved deleting ${approved.length} apps (episode ${episode}):\n${list(approved)}`);

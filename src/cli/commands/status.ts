@@ -13,7 +13,14 @@ const OUTPUTS = ['table', 'wide', 'json'] as const;
 const options: readonly OptionSpec[] = [
   { name: 'status', type: 'string', env: 'MARACKER_STATUS_URL', default: 'http://127.0.0.1:8090', description: "Base URL of a daemon's status server" },
   { name: 'status-token', type: 'string', env: 'MARACKER_STATUS_TOKEN', secret: true, description: 'Bearer token of the status server, when it has one' },
-  { name: 'output', short: 'o', type: 'string', default: 'table', choices: OUTPUTS, description: 'table, wide (also pending changes and the last error) or json' },
+  {
+    name: 'output',
+    short: 'o',
+    type: 'string',
+    default: 'table',
+    choices: OUTPUTS,
+    description: 'table, wide (also pending changes and the last error) or json',
+  },
   { name: 'sync', type: 'list', description: `Only apps in these sync states (${SYNC.join(', ')})` },
   { name: 'health', type: 'list', description: `Only apps in these health states (${HEALTH.join(', ')})` },
   { name: 'watch', short: 'w', type: 'boolean', default: false, description: 'Print again whenever something changes (Ctrl-C stops)' },
@@ -33,7 +40,14 @@ export function selectApps(doc: DaemonStatus, prefixes: readonly string[], sync:
 
 function table(rows: string[][]): string {
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
-  return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join('   ').trimEnd()).join('\n');
+  return rows
+    .map((r) =>
+      r
+        .map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i] ?? 0)))
+        .join('   ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 /** The text `maracker status` prints for a document. Pure. */
@@ -80,16 +94,16 @@ export const command: Command = {
   ],
   async run(args, io) {
     const { values, positionals } = parseOptions(options, args, io.env);
-    const api = new StatusApi({ base: String(values['status']), token: values['status-token'] as string | undefined, env: io.env });
-    const sync = (values['sync'] as string[] | undefined) ?? [];
-    const health = (values['health'] as string[] | undefined) ?? [];
+    const api = new StatusApi({ base: String(values.status), token: values['status-token'] as string | undefined, env: io.env });
+    const sync = (values.sync as string[] | undefined) ?? [];
+    const health = (values.health as string[] | undefined) ?? [];
     const bad = [...sync.filter((s) => !(SYNC as readonly string[]).includes(s)), ...health.filter((h) => !(HEALTH as readonly string[]).includes(h))];
     if (bad.length > 0) {
       io.stderr.write(`maracker status: unknown state ${bad.join(', ')} (sync: ${SYNC.join(', ')}; health: ${HEALTH.join(', ')})\n`);
       return 1;
     }
-    const output = values['output'] as (typeof OUTPUTS)[number];
-    const watch = values['watch'] === true;
+    const output = values.output as (typeof OUTPUTS)[number];
+    const watch = values.watch === true;
     const stop = new AbortController();
     if (watch) for (const s of ['SIGINT', 'SIGTERM'] as const) process.once(s, () => stop.abort());
     let last = '';
@@ -108,7 +122,7 @@ export const command: Command = {
         }
       }
       if (!watch || stop.signal.aborted) return 0;
-      await sleep(Number(values['interval']) * 1000, stop.signal);
+      await sleep(Number(values.interval) * 1000, stop.signal);
       if (stop.signal.aborted) return 0;
     }
   },

@@ -23,11 +23,44 @@ import { untilSignal } from '../signals.js';
 const marathonNames = new Set(MARATHON_OPTIONS.map((o) => o.name));
 
 export const UP_OPTIONS: readonly OptionSpec[] = [
-  { name: 'sandbox-listen', type: 'string', env: 'MARACKER_SANDBOX_LISTEN', default: '127.0.0.1:8080', description: 'Address of the Marathon sandbox, HOST:PORT' },
-  { name: 'deployment-duration', type: 'number', env: 'MARACKER_SANDBOX_DEPLOYMENT_DURATION', default: 1000, min: 0, description: 'Shortest sandbox deployment, ms' },
-  { name: 'data-dir', type: 'string', env: 'MARACKER_DATA_DIR', default: './.maracker', description: 'Folder for task sandboxes and the embedded PostgreSQL data (run as root in a folder user postgres cannot enter, and not given: the data goes below $TMPDIR)' },
-  { name: 'postgres-port', type: 'number', env: 'MARACKER_POSTGRES_PORT', default: 54329, min: 1, description: 'Port of the embedded PostgreSQL (127.0.0.1 only)' },
-  { name: 'database', type: 'boolean', env: 'MARACKER_DATABASE', default: true, description: 'Run the database source (embedded PostgreSQL unless --database-url is given)' },
+  {
+    name: 'sandbox-listen',
+    type: 'string',
+    env: 'MARACKER_SANDBOX_LISTEN',
+    default: '127.0.0.1:8080',
+    description: 'Address of the Marathon sandbox, HOST:PORT',
+  },
+  {
+    name: 'deployment-duration',
+    type: 'number',
+    env: 'MARACKER_SANDBOX_DEPLOYMENT_DURATION',
+    default: 1000,
+    min: 0,
+    description: 'Shortest sandbox deployment, ms',
+  },
+  {
+    name: 'data-dir',
+    type: 'string',
+    env: 'MARACKER_DATA_DIR',
+    default: './.maracker',
+    description:
+      'Folder for task sandboxes and the embedded PostgreSQL data (run as root in a folder user postgres cannot enter, and not given: the data goes below $TMPDIR)',
+  },
+  {
+    name: 'postgres-port',
+    type: 'number',
+    env: 'MARACKER_POSTGRES_PORT',
+    default: 54329,
+    min: 1,
+    description: 'Port of the embedded PostgreSQL (127.0.0.1 only)',
+  },
+  {
+    name: 'database',
+    type: 'boolean',
+    env: 'MARACKER_DATABASE',
+    default: true,
+    description: 'Run the database source (embedded PostgreSQL unless --database-url is given)',
+  },
   // The daemon's options, except how to reach Marathon: here Marathon is the sandbox.
   ...DAEMON_OPTIONS.filter((o) => !marathonNames.has(o.name)),
 ];
@@ -53,13 +86,21 @@ export const command: Command = {
     const sandboxAt = parseHostPort(String(values['sandbox-listen']), '--sandbox-listen', problems);
     if (problems.length > 0) throw new ConfigError(problems);
     const dataDir = resolve(io.cwd, String(values['data-dir']));
-    const embedded = values['database'] !== false && values['database-url'] === undefined;
+    const embedded = values.database !== false && values['database-url'] === undefined;
     const configFor = (marathon: string, databaseUrl: string | undefined) =>
-      buildDaemonConfig({ ...values, marathon, 'database-url': values['database'] === false ? undefined : databaseUrl }, io.cwd, io.env);
+      buildDaemonConfig({ ...values, marathon, 'database-url': values.database === false ? undefined : databaseUrl }, io.cwd, io.env);
     // Validate everything before starting anything.
-    const checked = configFor(`http://${sandboxAt.host}:${sandboxAt.port || 8080}`, embedded ? 'postgresql://placeholder/maracker' : (values['database-url'] as string | undefined));
+    const checked = configFor(
+      `http://${sandboxAt.host}:${sandboxAt.port || 8080}`,
+      embedded ? 'postgresql://placeholder/maracker' : (values['database-url'] as string | undefined),
+    );
 
-    const logger = createLogger({ level: String(values['log-level']), format: checked.logFormat, destination: io.stderr, scrubber: createScrubber(configSecrets(checked)) });
+    const logger = createLogger({
+      level: String(values['log-level']),
+      format: checked.logFormat,
+      destination: io.stderr,
+      scrubber: createScrubber(configSecrets(checked)),
+    });
     const postgresAt = await embeddedDataDir(join(dataDir, 'postgres'), explicit.has('data-dir'));
     const started: Array<() => Promise<void>> = [];
     const stopAll = async (): Promise<void> => {
@@ -91,7 +132,11 @@ export const command: Command = {
         const taken = await canListen('127.0.0.1', pgPort);
         if (taken) throw (await explainListenFailure(taken, '--postgres-port', '127.0.0.1', pgPort)) ?? taken;
         try {
-          postgres = await startEmbeddedPostgres({ dataDir: postgresAt.dir, port: Number(values['postgres-port']), logger: logger.child({ component: 'embedded-postgres' }) });
+          postgres = await startEmbeddedPostgres({
+            dataDir: postgresAt.dir,
+            port: Number(values['postgres-port']),
+            logger: logger.child({ component: 'embedded-postgres' }),
+          });
           const pg = postgres;
           started.push(() => pg.stop());
         } catch (err) {
@@ -120,7 +165,10 @@ export const command: Command = {
       ...(psql ? [`  PostgreSQL        ${psql}`] : []),
       ...(postgres && postgresAt.why ? [`                    (data in ${postgresAt.dir}: ${postgresAt.why})`] : []),
       ...(noDatabase
-        ? [`  PostgreSQL        not running: ${noDatabase}`, '                    (only the manifests folder is a source; --database-url uses a PostgreSQL of yours, --no-database silences this)']
+        ? [
+            `  PostgreSQL        not running: ${noDatabase}`,
+            '                    (only the manifests folder is a source; --database-url uses a PostgreSQL of yours, --no-database silences this)',
+          ]
         : []),
       `  Manifests         ${daemon.config.manifests ?? '(none)'}`,
       '',
@@ -161,7 +209,7 @@ export async function embeddedDataDir(preferred: string, explicit: boolean): Pro
   const parent = join(tmpdir(), 'maracker-embedded-postgres-data');
   await mkdir(parent, { recursive: true, mode: 0o755 }).catch(() => undefined);
   const info = await lstat(parent).catch(() => undefined);
-  if (!info || !info.isDirectory() || info.uid !== 0 || (info.mode & 0o022) !== 0) return { dir: preferred };
+  if (!info?.isDirectory() || info.uid !== 0 || (info.mode & 0o022) !== 0) return { dir: preferred };
   const dir = join(parent, `postgres-${createHash('sha256').update(preferred).digest('hex').slice(0, 12)}`);
   return { dir, why: `the postgres user cannot enter ${closed?.dir ?? dirname(preferred)}` };
 }

@@ -90,9 +90,9 @@ async function run(args: readonly string[], io: CliIO): Promise<number> {
       apps: apps.map(({ app, displayPath }) => ({ id: app.id, file: displayPath, ...(app.url !== undefined ? { url: app.url } : {}) })),
       problems: problems.map((p) => ({ ...p, text: formatProblem(p) })),
     };
-    io.stdout.write(JSON.stringify(report, null, 2) + '\n');
+    io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   } else {
-    for (const p of problems) io.stderr.write(formatProblem(p) + '\n');
+    for (const p of problems) io.stderr.write(`${formatProblem(p)}\n`);
     io.stdout.write(`${plural(results.length, 'file')}, ${plural(apps.length, 'app')}, ${plural(problems.length, 'problem')}\n`);
   }
   return problems.length === 0 ? 0 : 1;

@@ -23,7 +23,7 @@ interface Run {
 /** Runs the CLI without blocking this process. No HOME: no ~/.docker/config.json of whoever runs the tests. */
 function maracker(args: string[], env: Record<string, string> = {}): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, 'image', ...args], { env: { PATH: process.env['PATH'] ?? '', ...env } });
+    const child = spawn(process.execPath, [CLI, 'image', ...args], { env: { PATH: process.env.PATH ?? '', ...env } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -53,7 +53,9 @@ describe('maracker image, without a registry', () => {
   it('asks which registry the credentials are for when the images name several', async () => {
     const r = await maracker(['check', 'registry.example.com/a', 'nginx', '--registry-username', 'ci'], { MARACKER_REGISTRY_PASSWORD: 'pw' });
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain('--registry-host: the images are on several registries (registry.example.com, docker.io); say which one the username and password are for');
+    expect(r.stderr).toContain(
+      '--registry-host: the images are on several registries (registry.example.com, docker.io); say which one the username and password are for',
+    );
   });
 
   it('refuses a --docker-config that does not exist', async () => {
@@ -67,7 +69,9 @@ describe('maracker image, without a registry', () => {
     const r = await maracker(['check', `127.0.0.1:${port}/app:1`]);
     expect(r.code).toBe(2);
     expect(r.stdout).toContain(`127.0.0.1:${port}/app:1: cannot be read`);
-    expect(r.stderr).toContain(`127.0.0.1:${port}/app:1: 127.0.0.1:${port}/app:1 (manifest): cannot connect to http://127.0.0.1:${port} (ECONNREFUSED) [MRK_REGISTRY_UNREACHABLE]`);
+    expect(r.stderr).toContain(
+      `127.0.0.1:${port}/app:1: 127.0.0.1:${port}/app:1 (manifest): cannot connect to http://127.0.0.1:${port} (ECONNREFUSED) [MRK_REGISTRY_UNREACHABLE]`,
+    );
   });
 });
 
@@ -75,7 +79,12 @@ describe.skipIf(!tools.available)(`maracker image, against a real registry${tool
   let registry: RunningRegistry;
   let secured: RunningRegistry;
   const good = image({
-    labels: { 'org.opencontainers.image.title': 'Shiny', 'org.maracker.resources.cpus': '1', 'org.maracker.resources.mem': '2Gi', 'org.label-schema.memory-hint': '1024' },
+    labels: {
+      'org.opencontainers.image.title': 'Shiny',
+      'org.maracker.resources.cpus': '1',
+      'org.maracker.resources.mem': '2Gi',
+      'org.label-schema.memory-hint': '1024',
+    },
     exposedPorts: ['3838/tcp'],
   });
   const bad = image({ labels: { 'org.maracker.resources.mem': '2G', 'org.maracker.health.path': 'health' } });
@@ -98,7 +107,9 @@ describe.skipIf(!tools.available)(`maracker image, against a real registry${tool
     const r = await maracker(['inspect', `${registry.host}/lab/shiny:1.0`]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain(`Image     ${registry.host}/lab/shiny:1.0\nDigest    ${good.manifest.digest}\nPlatform  linux/amd64\nConfig    ${good.config.digest}\n`);
+    expect(r.stdout).toContain(
+      `Image     ${registry.host}/lab/shiny:1.0\nDigest    ${good.manifest.digest}\nPlatform  linux/amd64\nConfig    ${good.config.digest}\n`,
+    );
     expect(r.stdout).toMatch(/Labels \(4\)\n {2}org\.label-schema\.memory-hint +1024\n/);
     expect(r.stdout).toContain('Exposed ports: 3838/tcp');
     expect(r.stdout).toMatch(/ {2}mem +2048 MiB +from org\.maracker\.resources\.mem\n/);
@@ -109,7 +120,11 @@ describe.skipIf(!tools.available)(`maracker image, against a real registry${tool
   it('inspect -o json gives the image, the derived values and the problems', async () => {
     const r = await maracker(['inspect', `${registry.host}/lab/bad:1.0`, '-o', 'json']);
     expect(r.code).toBe(0);
-    const body = JSON.parse(r.stdout) as { image: { digest: string; labels: Record<string, string> }; derived: unknown; problems: Array<{ code: string; label: string }> };
+    const body = JSON.parse(r.stdout) as {
+      image: { digest: string; labels: Record<string, string> };
+      derived: unknown;
+      problems: Array<{ code: string; label: string }>;
+    };
     expect(body.image).toMatchObject({ digest: bad.manifest.digest, labels: { 'org.maracker.resources.mem': '2G' } });
     expect(body.derived).toEqual({ info: {}, resources: {}, http: {}, ports: [] });
     expect(body.problems.map((p) => [p.code, p.label])).toEqual([
@@ -120,7 +135,11 @@ describe.skipIf(!tools.available)(`maracker image, against a real registry${tool
 
   it('inspect exits 2 for a tag the registry does not have', async () => {
     const r = await maracker(['inspect', `${registry.host}/lab/shiny:9.9`]);
-    expect(r).toEqual({ code: 2, stdout: '', stderr: `maracker image inspect: ${registry.host}/lab/shiny:9.9 (manifest, HTTP 404): not found [MRK_REGISTRY_NOT_FOUND]\n` });
+    expect(r).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: `maracker image inspect: ${registry.host}/lab/shiny:9.9 (manifest, HTTP 404): not found [MRK_REGISTRY_NOT_FOUND]\n`,
+    });
   });
 
   it('check exits 0 when every image follows the format, warnings allowed', async () => {
@@ -129,7 +148,9 @@ describe.skipIf(!tools.available)(`maracker image, against a real registry${tool
     expect(r.stdout).toBe(
       `${registry.host}/lab/shiny:1.0: follows the format (1 warning)\n${registry.host}/lab/plain:1.0: follows the format\n2 images: 2 follow the format, 0 do not, 0 cannot be read\n`,
     );
-    expect(r.stderr).toBe(`${registry.host}/lab/shiny:1.0: warning: org.label-schema.memory-hint="1024": ignored: org.maracker.resources.mem="2048" takes precedence\n`);
+    expect(r.stderr).toBe(
+      `${registry.host}/lab/shiny:1.0: warning: org.label-schema.memory-hint="1024": ignored: org.maracker.resources.mem="2048" takes precedence\n`,
+    );
   });
 
   it('check --strict fails on warnings too', async () => {
@@ -157,9 +178,19 @@ describe.skipIf(!tools.available)(`maracker image, against a real registry${tool
   });
 
   it('reads a private registry with credentials from the environment, and never prints them', async () => {
-    const ok = await maracker(['check', `${secured.host}/private/app:1.0`], { MARACKER_REGISTRY_USERNAME: BASIC_USER, MARACKER_REGISTRY_PASSWORD: BASIC_PASSWORD });
+    const ok = await maracker(['check', `${secured.host}/private/app:1.0`], {
+      MARACKER_REGISTRY_USERNAME: BASIC_USER,
+      MARACKER_REGISTRY_PASSWORD: BASIC_PASSWORD,
+    });
     expect(ok.code).toBe(0);
-    const refused = await maracker(['inspect', `${secured.host}/private/app:1.0`, '--registry-username', BASIC_USER, '--registry-password', `${BASIC_PASSWORD}x`]);
+    const refused = await maracker([
+      'inspect',
+      `${secured.host}/private/app:1.0`,
+      '--registry-username',
+      BASIC_USER,
+      '--registry-password',
+      `${BASIC_PASSWORD}x`,
+    ]);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain('authentication required or refused; the given username and password were refused [MRK_REGISTRY_UNAUTHORIZED]');
     const anonymous = await maracker(['inspect', `${secured.host}/private/app:1.0`]);

@@ -15,7 +15,7 @@ import { claim } from '../../../src/plan/claim.js';
 /** Runs the CLI without blocking this process: the sandbox it talks to lives here. */
 function plan(cwd: string, ...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, 'plan', ...args], { cwd, env: { PATH: process.env['PATH'] ?? '' } });
+    const child = spawn(process.execPath, [CLI, 'plan', ...args], { cwd, env: { PATH: process.env.PATH ?? '' } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -91,12 +91,22 @@ describe('maracker plan', () => {
     expect(r.status).toBe(0);
   });
 
-  it('plans as an installation: another installation\'s apps are conflicts or nothing, never deletes', async () => {
+  it("plans as an installation: another installation's apps are conflicts or nothing, never deletes", async () => {
     const { dir, sb } = await deployed({ 'web.yaml': manifestYaml({ name: 'web' }), 'theirs.yaml': manifestYaml({ name: 'theirs' }) }, 'mip-staging');
     await writeFile(join(dir, 'manifests', 'theirs.yaml'), manifestYaml({ name: 'mine' }));
     const r = await plan(dir, '--marathon', sb.url, ...AS);
     expect(r.stdout).toBe(
-      ['+ /mine', '    cmd: "sleep 3600"', '    instances: 1', '    cpus: 0.1', '    mem: 32', '! /web (conflict: exists in Marathon, owned by maracker installation "mip-staging"; never changed from here)', '', 'Plan: 1 to create, 0 to update, 0 to delete, 1 in conflict.', ''].join('\n'),
+      [
+        '+ /mine',
+        '    cmd: "sleep 3600"',
+        '    instances: 1',
+        '    cpus: 0.1',
+        '    mem: 32',
+        '! /web (conflict: exists in Marathon, owned by maracker installation "mip-staging"; never changed from here)',
+        '',
+        'Plan: 1 to create, 0 to update, 0 to delete, 1 in conflict.',
+        '',
+      ].join('\n'),
     );
   });
 

@@ -10,7 +10,14 @@ import { readdir } from 'node:fs/promises';
 import { tempDir } from '../../helpers/tmp.js';
 import { CLI } from '../../helpers/daemon-process.js';
 
-function io(env: Record<string, string> = {}): { stdout: PassThrough; stderr: PassThrough; out: () => string; err: () => string; env: Record<string, string>; cwd: string } {
+function io(env: Record<string, string> = {}): {
+  stdout: PassThrough;
+  stderr: PassThrough;
+  out: () => string;
+  err: () => string;
+  env: Record<string, string>;
+  cwd: string;
+} {
   const stdout = new PassThrough();
   const stderr = new PassThrough();
   let o = '';

@@ -14,7 +14,7 @@ describe('maracker status', () => {
       expect(lines[i + 2]).toMatch(new RegExp(`^${app.id} +${app.sync} +${app.health} +${app.instances.healthy}/${app.instances.desired} +`));
     }
     expect(text.endsWith('\n')).toBe(true);
-    const columns = lines.slice(1, -1).map((l) => l.indexOf('SYNC') >= 0 ? l.indexOf('SYNC') : l.search(/ (Synced|OutOfSync|Invalid|Conflict|Unknown) /) + 1);
+    const columns = lines.slice(1, -1).map((l) => (l.indexOf('SYNC') >= 0 ? l.indexOf('SYNC') : l.search(/ (Synced|OutOfSync|Invalid|Conflict|Unknown) /) + 1));
     expect(new Set(columns).size).toBe(1);
   });
 
@@ -49,7 +49,8 @@ describe('maracker status against a running daemon', () => {
     const marathon = await sandbox();
     const daemon = await startDaemonProcess({ marathonUrl: marathon.url, manifests: repo.manifests });
     await eventually(async () => (await daemon.app('/demo/web'))?.health === 'Healthy', 'web healthy');
-    const cli = (...args: string[]) => spawnSync(process.execPath, [CLI, 'status', '--status', daemon.statusUrl, ...args], { encoding: 'utf8', env: { PATH: process.env['PATH'] ?? '' } });
+    const cli = (...args: string[]) =>
+      spawnSync(process.execPath, [CLI, 'status', '--status', daemon.statusUrl, ...args], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '' } });
     const table = cli();
     expect(table.status).toBe(0);
     expect(table.stdout).toMatch(/^\/demo\/web +Synced +Healthy +2\/2 +web\.yaml:1 +-$/m);
@@ -59,6 +60,8 @@ describe('maracker status against a running daemon', () => {
     const closed = await freePort();
     const unreachable = spawnSync(process.execPath, [CLI, 'status', '--status', `http://127.0.0.1:${closed}`], { encoding: 'utf8' });
     expect(unreachable.status).toBe(1);
-    expect(unreachable.stderr).toBe(`maracker status: cannot reach the daemon at 127.0.0.1:${closed}: connection refused: is the daemon running, and is --status its address?\n`);
+    expect(unreachable.stderr).toBe(
+      `maracker status: cannot reach the daemon at 127.0.0.1:${closed}: connection refused: is the daemon running, and is --status its address?\n`,
+    );
   });
 });

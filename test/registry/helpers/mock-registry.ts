@@ -90,12 +90,17 @@ export function registryHandler(repos: Record<string, Repository>, behaviour: Re
   return (req): Reply => {
     if (auth.kind === 'basic') {
       const expected = `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}`;
-      if (req.authorization !== expected) return { status: 401, headers: { 'www-authenticate': 'Basic realm="basic-realm"' }, body: errors('UNAUTHORIZED', 'authentication required') };
+      if (req.authorization !== expected)
+        return { status: 401, headers: { 'www-authenticate': 'Basic realm="basic-realm"' }, body: errors('UNAUTHORIZED', 'authentication required') };
     }
     const m = /^\/v2\/(.+)\/(manifests|blobs)\/([^/]+)$/.exec(req.path);
     if (auth.kind === 'bearer' && req.authorization !== `Bearer ${auth.token}`) {
       const scope = m ? `,scope="repository:${m[1]}:pull"` : '';
-      return { status: 401, headers: { 'www-authenticate': `Bearer realm="${auth.realm}",service="${auth.service}"${scope}` }, body: errors('UNAUTHORIZED', 'authentication required') };
+      return {
+        status: 401,
+        headers: { 'www-authenticate': `Bearer realm="${auth.realm}",service="${auth.service}"${scope}` },
+        body: errors('UNAUTHORIZED', 'authentication required'),
+      };
     }
     if (!m) return { status: 404, body: errors('NOT_FOUND', 'no route') };
     const [, name, kind, ref] = m as unknown as [string, string, string, string];
@@ -103,7 +108,8 @@ export function registryHandler(repos: Record<string, Repository>, behaviour: Re
     if (repo === undefined) return { status: 404, body: errors('NAME_UNKNOWN', 'repository name not known to registry') };
     const digest = kind === 'manifests' ? (repo.tags[ref] ?? ref) : ref;
     const found = repo.blobs.find((b) => b.digest === digest);
-    if (found === undefined) return { status: 404, body: errors(kind === 'manifests' ? 'MANIFEST_UNKNOWN' : 'BLOB_UNKNOWN', `${kind === 'manifests' ? 'manifest' : 'blob'} unknown`) };
+    if (found === undefined)
+      return { status: 404, body: errors(kind === 'manifests' ? 'MANIFEST_UNKNOWN' : 'BLOB_UNKNOWN', `${kind === 'manifests' ? 'manifest' : 'blob'} unknown`) };
     const headers: Record<string, string> = { 'content-type': found.mediaType };
     if (!(behaviour.noDigestHeader && req.method === 'HEAD')) headers['docker-content-digest'] = found.digest;
     if (req.method === 'HEAD') return { status: 200, headers: { ...headers, 'content-length': String(found.size) } };
