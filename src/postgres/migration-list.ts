@@ -146,10 +146,19 @@ COMMENT ON TABLE maracker.installation IS 'The name of the maracker installation
 INSERT INTO maracker.installation (name) VALUES ('db-' || substr(md5(random()::text || clock_timestamp()::text), 1, 12));
 `;
 
+// Every problem of an invalid declaration, not only the first: a spec with two mistakes
+// shows both at once (`message` joins them for psql users).
+const APP_STATUS_PROBLEMS = `
+ALTER TABLE maracker.app_status ADD COLUMN problems jsonb NOT NULL DEFAULT '[]'::jsonb;
+
+COMMENT ON COLUMN maracker.app_status.problems IS 'Every problem of an invalid declaration: [{message, code, file, line, column, jsonPath, row}], as GET /status/apps/{id} shows them; message joins them with "; "';
+`;
+
 export const MIGRATIONS: readonly Migration[] = Object.freeze([
   { version: 1, name: 'apps table, change notifications', sql: APPS },
   { version: 2, name: 'app_status table', sql: APP_STATUS },
   { version: 3, name: 'daemons table', sql: DAEMONS },
   { version: 4, name: 'prune_deletions table', sql: PRUNE_DELETIONS },
   { version: 5, name: 'installation name', sql: INSTALLATION },
+  { version: 6, name: 'app_status problems', sql: APP_STATUS_PROBLEMS },
 ]);

@@ -36,6 +36,7 @@ import type { OwnershipReport } from './ownership-report.js';
 import type { MarathonReader } from './ports.js';
 import type { ReconcileResult } from './workqueue.js';
 import type { WriteOutcome, Writer } from './writer.js';
+import type { Problem } from '../model/problem.js';
 
 export interface ReconcilerOptions {
   /** Delete managed apps no source declares (when the prune guard allows). */
@@ -112,7 +113,7 @@ export class Reconciler {
     switch (entry.kind) {
       case 'invalid': {
         const p = entry.problems[0];
-        const lastError: ErrorRecord = p ? { message: p.message, code: p.code, ...p.location } : { message: 'invalid declaration' };
+        const lastError: ErrorRecord = p ? problemRecord(p) : { message: 'invalid declaration' };
         this.#writeStatus(id, { sync: 'Invalid', entry, actual, lastError });
         return { kind: 'terminal', error: new Error(lastError.message) };
       }
@@ -303,10 +304,16 @@ export class Reconciler {
       lastAppliedAt: s.appliedAt ?? previous?.lastAppliedAt ?? null,
       lastError: s.lastError ?? (h.health === 'Degraded' && h.message ? { message: h.message } : null),
       pendingChanges: s.sync === 'OutOfSync' ? (s.pending ?? previous?.pendingChanges ?? []) : [],
+      problems: s.entry.kind === 'invalid' ? s.entry.problems.map(problemRecord) : [],
     };
     this.#d.status.setApp(record);
     return h.health;
   }
+}
+
+/** A problem of a declaration as status shows it: where it is, what is wrong. */
+function problemRecord(p: Problem): ErrorRecord {
+  return { message: p.message, code: p.code, ...p.location };
 }
 
 /** Why a declared id is left alone (the app in Marathon is not this installation's). */

@@ -32,6 +32,12 @@ export interface AppStatus {
   lastError: ErrorRecord | null;
   /** Fields that differ, when OutOfSync (e.g. ["instances", "container.docker.image"]). */
   pendingChanges: string[];
+  /**
+   * Every problem of the app's declaration at once (an Invalid manifest or row: each with its
+   * file, line, column and path), so a spec with two mistakes shows both; `lastError` keeps
+   * the first, for older clients. Empty when the declaration is fine.
+   */
+  problems: ErrorRecord[];
 }
 
 export interface SourceStatus {

@@ -2,7 +2,8 @@
 //
 // `message` carries the error with where it is, so `SELECT id, sync, message` is enough for
 // a psql user: "spec.instances: must be >= 0" for a row (the row is the id), and
-// "manifests/web.yaml:3:5: ..." for a file, as `maracker validate` prints it.
+// "manifests/web.yaml:3:5: ..." for a file, as `maracker validate` prints it; for an invalid
+// declaration every problem, joined with "; ", and each one in `problems` (jsonb).
 
 import type { AppStatus, ErrorRecord } from './model.js';
 
@@ -19,6 +20,7 @@ export interface StatusRow {
   source: string | null;
   last_applied_at: string | null;
   pending_changes: string[];
+  problems: ErrorRecord[];
   instance: string;
 }
 
@@ -41,11 +43,12 @@ export function statusRow(s: AppStatus, instance: string): StatusRow {
     running: s.instances.running,
     healthy: s.instances.healthy,
     url: s.url,
-    message: statusMessage(s.lastError),
+    message: s.problems.length > 0 ? s.problems.map(statusMessage).join('; ') : statusMessage(s.lastError),
     code: s.lastError?.code ?? null,
     source: s.source,
     last_applied_at: s.lastAppliedAt,
     pending_changes: s.pendingChanges,
+    problems: s.problems,
     instance,
   };
 }

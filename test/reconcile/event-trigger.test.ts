@@ -58,6 +58,7 @@ describe('EventTrigger', () => {
       lastAppliedAt: null,
       lastError: null,
       pendingChanges: [],
+      problems: [],
     });
     for (const id of ['/cached', '/reported', '/someone/else']) t.marathon.emit({ eventType: 'api_post_event', appDefinition: { id } });
     expect(t.looked).toEqual(['/cached', '/reported']);

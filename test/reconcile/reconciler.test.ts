@@ -155,6 +155,7 @@ describe('Reconciler: nothing to write', () => {
       lastAppliedAt: null,
       lastError: null,
       pendingChanges: [],
+      problems: [],
     });
     expect(await w.reconcile('/demo/gone')).toEqual({ kind: 'done' });
     expect(w.marathon.calls).toEqual(['GET /demo/gone']);
@@ -248,6 +249,18 @@ describe('Reconciler: declarations that cannot be applied', () => {
       source: 'web.yaml:7',
       lastError: { code: 'schema', file: 'web.yaml', line: 7, column: 3 },
     });
+  });
+
+  it('shows every problem of an invalid declaration at once, each where it is', async () => {
+    const first = { code: 'schema', message: 'unknown field "instaces"', location: { file: 'web.yaml', line: 7, column: 3 } };
+    const second = { code: 'schema', message: 'must be >= 0.01', location: { file: 'web.yaml', line: 9, column: 8 } };
+    const w = await world({ apps: [marathonApp()], declare: { invalid: [['/demo/web', [first, second]]] } });
+    await w.reconcile('/demo/web');
+    expect(w.status.getApp('/demo/web')?.problems).toEqual([
+      { code: 'schema', message: 'unknown field "instaces"', file: 'web.yaml', line: 7, column: 3 },
+      { code: 'schema', message: 'must be >= 0.01', file: 'web.yaml', line: 9, column: 8 },
+    ]);
+    expect(w.status.getApp('/demo/web')?.lastError).toMatchObject({ line: 7 });
   });
 
   it('applies neither declaration of an id declared twice', async () => {

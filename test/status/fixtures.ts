@@ -15,6 +15,7 @@ export function appStatus(fields: Partial<AppStatus> = {}): AppStatus {
     lastAppliedAt: null,
     lastError: null,
     pendingChanges: [],
+    problems: [],
     ...fields,
   };
 }

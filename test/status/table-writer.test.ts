@@ -92,6 +92,19 @@ describe('StatusWriter', () => {
     ]);
   });
 
+  it('writes every problem of an invalid declaration: all in message, each in problems', async () => {
+    const { url, admin, status } = await setup();
+    const problems = [
+      { message: 'must be >= 0', code: 'schema', row: '/demo/web', jsonPath: 'spec.instances' },
+      { message: 'must be >= 0.01', code: 'schema', row: '/demo/web', jsonPath: 'spec.cpus' },
+    ];
+    status.setApp(appStatus({ id: '/demo/web', source: 'database row /demo/web', sync: 'Invalid', lastError: problems[0] ?? null, problems }));
+    await until(() => tableEqualsStore(admin, status), 'the row');
+    expect(await psqlRows(url, "SELECT message, jsonb_array_length(problems), problems->1->>'jsonPath' FROM maracker.app_status")).toEqual([
+      'spec.instances: must be >= 0; spec.cpus: must be >= 0.01|2|spec.cpus',
+    ]);
+  });
+
   it('coalesces a burst of changes into one flush of a few statements', async () => {
     const { admin, status, writer } = await setup({ flushMs: 50, chunkSize: 500 });
     await writer.flush();
