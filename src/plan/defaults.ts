@@ -14,7 +14,7 @@
 // fields newer ones print). Defaults that changed between releases are in
 // VERSIONED_DEFAULTS: accepted from Marathon only when the user did not set the field.
 
-import type { JsonObject, JsonValue } from '../model/marathon.js';
+import { SERVER_ONLY_FIELDS, type JsonObject, type JsonValue } from '../model/marathon.js';
 
 /** Top-level scalar defaults of an app. */
 export const APP_DEFAULTS: Readonly<Record<string, JsonValue>> = Object.freeze({
@@ -137,22 +137,9 @@ export const VERSIONED_DEFAULTS = Object.freeze({
 export const RESIDENT_UNREACHABLE_STRATEGY: JsonValue = 'disabled';
 
 /**
- * Top-level fields Marathon computes or reports about running state; never part of what
- * the user declares, so never compared.
+ * Top-level fields Marathon computes or reports about running state (SERVER_ONLY_FIELDS, the
+ * one list the client shares), and `storeUrls`, a field of 0.x servers that 1.5+ ignore
+ * (AppConversion writes only the fields it knows): never part of what the user declares, so
+ * never compared.
  */
-export const SERVER_FIELDS: ReadonlySet<string> = new Set([
-  'version', // "never send version back (that is a rollback)"
-  'versionInfo',
-  'tasksStaged',
-  'tasksRunning',
-  'tasksHealthy',
-  'tasksUnhealthy',
-  'tasks', // embed=apps.tasks
-  'deployments', // embed=apps.deployments
-  'lastTaskFailure', // embed=apps.lastTaskFailure
-  'readinessCheckResults', // embed=apps.readiness
-  'tasksStats', // embed=apps.taskStats
-  'taskStats',
-  'counts',
-  'storeUrls', // deprecated, ignored by Marathon 1.5+ (AppConversion writes it through only)
-]);
+export const SERVER_FIELDS: ReadonlySet<string> = new Set([...SERVER_ONLY_FIELDS, 'storeUrls']);
