@@ -9,7 +9,7 @@ import type { DesiredApp } from '../../src/model/desired.js';
 import { planApp } from '../../src/plan/plan.js';
 
 const definition = { id: '/web', cmd: 'sleep 1000', cpus: 0.1, mem: 32, instances: 1, labels: { 'maracker.managed-by': 'maracker' } };
-const desired: DesiredApp = { id: '/web', source: { kind: 'database' }, definition, specHash: '0', adopt: false };
+const desired: DesiredApp = { id: '/web', source: { kind: 'database', row: '/web' }, definition, specHash: '0', adopt: false };
 const serverValue = { stats: { counts: { staged: 0, running: 1, healthy: 0, unhealthy: 0 } } };
 
 describe('the fields Marathon computes', () => {
