@@ -15,6 +15,8 @@ export interface MiscApiOptions {
   leader: () => string;
   frameworkId: string;
   servicePortRange: PortRange;
+  defaultNetworkName: string | undefined;
+  features: readonly string[];
 }
 
 export class MiscApi {
@@ -26,7 +28,7 @@ export class MiscApi {
   handle(req: ApiRequest): Reply | undefined {
     const { method, path } = req;
     if (path === '/ping' && method === 'GET') return { status: 200, body: 'pong', contentType: 'text/plain' };
-    if (path === '/v2/info' && method === 'GET') return json(200, infoJson(this.options.leader(), this.options.frameworkId, this.options.servicePortRange));
+    if (path === '/v2/info' && method === 'GET') return json(200, infoJson(this.options.leader(), this.options.frameworkId, this.options.servicePortRange, { defaultNetworkName: this.options.defaultNetworkName, features: this.options.features }));
     if (path === '/v2/leader' && method === 'GET') return json(200, { leader: this.options.leader() });
     if (path === '/v2/deployments' || path === '/v2/deployments/') {
       if (method === 'GET') return json(200, this.engine.deployments.list().map((d) => DeploymentManager.json(d)));

@@ -11,6 +11,7 @@ import type { JsonObject } from '../model/marathon.js';
 import type { Logger } from '../base/log.js';
 import { appInfoJson, openObject, withVersion } from './app-json.js';
 import { configFingerprint } from './app-normalize.js';
+import type { AppConfig } from './app-validate.js';
 import type { AppRecord } from './app-record.js';
 import { DeploymentManager, mergeSteps, type Action, type Deployment } from './deployments.js';
 import { appAlreadyExists, appLocked, appNotFound, objectNotValid, tooManyDeployments } from './errors.js';
@@ -53,6 +54,8 @@ export interface EngineOptions {
   slaveId: string;
   deploymentDurationMs: () => number;
   maxRunningDeployments: () => number;
+  /** --default_network_name and --enable_features, which app validation and normalisation read. */
+  appConfig: AppConfig;
 }
 
 export type AppChange =
@@ -91,6 +94,10 @@ export class Engine {
 
   get slaveId(): string {
     return this.options.slaveId;
+  }
+
+  get appConfig(): AppConfig {
+    return this.options.appConfig;
   }
 
   constructor(private readonly options: EngineOptions) {

@@ -17,6 +17,8 @@ const options: readonly OptionSpec[] = [
   { name: 'max-running-deployments', type: 'number', min: 1, env: 'MARACKER_SANDBOX_MAX_RUNNING_DEPLOYMENTS', default: 100, description: "Marathon's --max_running_deployments (403 beyond it)" },
   { name: 'work-dir', type: 'string', env: 'MARACKER_SANDBOX_WORK_DIR', default: '', description: '--exec task sandboxes and their stdout/stderr (default: a temporary dir, output discarded)' },
   { name: 'agent-host', type: 'string', env: 'MARACKER_SANDBOX_AGENT_HOST', default: '127.0.0.1', description: 'host name the tasks report' },
+  { name: 'default-network-name', type: 'string', env: 'MARACKER_SANDBOX_DEFAULT_NETWORK_NAME', default: '', description: "Marathon's --default_network_name: the name given to a container network that names none (default: none, such an app is refused)" },
+  { name: 'enable-features', type: 'list', env: 'MARACKER_SANDBOX_ENABLE_FEATURES', default: [], description: "Marathon's --enable_features (secrets, gpu_resources, ...); none by default, as Marathon" },
   { name: 'random-seed', type: 'number', env: 'MARACKER_SANDBOX_RANDOM_SEED', default: 1, description: 'seed of the fault-injection PRNG' },
   { name: 'log-level', type: 'string', env: 'MARACKER_SANDBOX_LOG_LEVEL', default: 'info', choices: ['trace', 'debug', 'info', 'warn', 'error', 'silent'], description: 'log level (logs go to stderr)' },
 ];
@@ -52,6 +54,8 @@ export async function runSandbox(args: readonly string[], io: CliIO, stop: () =>
     workDir: (v['work-dir'] as string) || undefined,
     agentHost: v['agent-host'] as string,
     randomSeed: v['random-seed'] as number,
+    defaultNetworkName: (v['default-network-name'] as string) || undefined,
+    features: v['enable-features'] as string[],
     taskEnv,
     logger: createLogger({ level: v['log-level'] as string, destination: io.stderr, name: 'maracker-sandbox' }),
   };
