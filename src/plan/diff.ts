@@ -6,7 +6,9 @@
 //   - defaults that changed by release (VERSIONED_DEFAULTS), only when the user did not set
 //     the field: an unset field holding a value that no release uses as its default is drift,
 //     and is reported (a `partialUpdate=false` PUT puts the default back);
-//   - `role`, filled by Marathon 1.9+ from the group or `--mesos_role` when not set.
+//   - `role`, filled by Marathon 1.9+ from the group or `--mesos_role` when not set;
+//   - the name of a container network the definition leaves unnamed, which Marathon takes from
+//     its `--default_network_name` (NetworkNormalization.Networks).
 // Set-like lists compare as sets, and the derived `maracker.spec-hash` label is skipped.
 // The walk builds a path string only where values differ: it runs for every app of a plan.
 
@@ -68,6 +70,8 @@ function topLevel(key: string, after: Value, before: Value, implicitPorts: boole
       return walk(key, after, before, implicitPorts, out);
     case 'labels':
       return diffLabels(after, before, out);
+    case 'networks':
+      return walk(key, adoptNetworkNames(after, before), before, implicitPorts, out);
     default:
       return walk(key, after, before, implicitPorts, out);
   }
@@ -139,6 +143,20 @@ function walkPort(path: string, after: Value, before: Value, implicitPorts: bool
   for (const key in before) {
     if (!(key in after)) out.push({ path: `${path}.${key}`, before: before[key], after: undefined });
   }
+}
+
+/** Container networks left unnamed take the name Marathon gave them (its --default_network_name). */
+function adoptNetworkNames(after: Value, before: Value): Value {
+  if (!Array.isArray(after) || !Array.isArray(before) || after.length !== before.length) return after;
+  let adopted: JsonValue[] | undefined;
+  after.forEach((network, i) => {
+    const given = before[i];
+    if (!isObject(network) || !isObject(given) || network['mode'] !== 'container' || network['name'] !== undefined) return;
+    if (given['mode'] !== 'container' || typeof given['name'] !== 'string') return;
+    adopted ??= [...after];
+    adopted[i] = { ...network, name: given['name'] };
+  });
+  return adopted ?? after;
 }
 
 /** A default that changed by release: any release's value stands for "unset", both ways. */
