@@ -249,7 +249,7 @@ function passThrough(spec: Rec, at: Path, out: Issue[]): void {
     );
   }
 
-  if (marathon.requirePorts !== undefined && spec.network !== undefined && spec.network !== 'host') {
+  if (marathon.requirePorts === true && spec.network !== undefined && spec.network !== 'host') {
     out.push(
       issue(
         MARATHON_IGNORES,
