@@ -33,7 +33,9 @@ export function resolveEmbed(values: readonly string[]): Set<Embed> {
     else if (v === 'deployments') out.add('deployments');
     else if (v === 'lastTaskFailure') out.add('lastTaskFailure');
     else if (v === 'counts') out.add('counts');
-    // "readiness" and "taskStats" are accepted and ignored; unknown values are ignored too
+    else if (v === 'readiness') out.add('readiness');
+    else if (v === 'taskStats') out.add('taskStats');
+    // unknown values are ignored
   }
   return out;
 }

@@ -9,7 +9,9 @@ import { join } from 'node:path';
 import type { JsonObject, MarathonApp, MarathonAppDefinition, MarathonDeployment, MarathonEvent } from '../model/marathon.js';
 import { silentLogger, type Logger } from '../base/log.js';
 import { AppsApi, type ApiRequest } from './api-apps.js';
+import { GroupsApi } from './api-groups.js';
 import { MiscApi } from './api-misc.js';
+import { PodsApi } from './api-pods.js';
 import { handleAdmin, type SandboxConfig } from './admin.js';
 import { DeploymentManager } from './deployments.js';
 import { Engine, type AppRecord, type Embed } from './engine.js';
@@ -238,7 +240,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const frameworkId = `${randomUUID()}-0000`;
   let leader = `${opts.host}:${opts.port}`;
   const appsApi = new AppsApi(engine);
+  const podsApi = new PodsApi(engine);
+  const groupsApi = new GroupsApi(engine, podsApi);
   const miscApi = new MiscApi(engine, {
+    podCount: () => podsApi.size,
+    startedAt: clock.now(),
+    now: () => clock.now(),
     leader: () => leader,
     frameworkId,
     servicePortRange: opts.servicePortRange,
@@ -250,6 +257,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 
   const reset = async (): Promise<void> => {
     engine.reset();
+    podsApi.reset();
   };
 
   const config = (): SandboxConfig => ({ deploymentDurationMs, maxRunningDeployments });
@@ -279,7 +287,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     faults,
     timestamp: () => stamper.timestamp(),
     maxRunningDeployments: () => maxRunningDeployments,
-    api: (req: ApiRequest) => appsApi.handle(req) ?? appsApi.handleTasks(req) ?? miscApi.handle(req),
+    api: (req: ApiRequest) => appsApi.handle(req) ?? appsApi.handleTasks(req) ?? groupsApi.handle(req) ?? podsApi.handle(req) ?? miscApi.handle(req),
     events: (req, res, types, remote) => events.attach(req, res, types, remote),
     admin: (req) =>
       handleAdmin(req, {

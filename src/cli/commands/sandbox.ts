@@ -83,9 +83,10 @@ export const command: Command = {
   summary: 'Serve a Marathon 1.10 stand-in (for trying maracker out, tests and benchmarks)',
   usage: 'sandbox [--listen HOST:PORT] [--exec] [--seed FILE] [--deployment-duration MS] [--max-running-deployments N]',
   description: [
-    'Answers the Marathon REST API (/v2/apps, /v2/deployments, /v2/groups, /v2/events, /v2/info,',
-    '/ping) the way Marathon 1.10 does: defaults filled in, service ports assigned, deployments that',
-    'take time and lock their apps, 409/422/403 bodies, SSE events. Tasks are simulated; with --exec,',
+    'Answers the Marathon REST API (/v2/apps, /v2/tasks, /v2/deployments, /v2/groups, /v2/queue,',
+    '/v2/pods, /v2/events, /v2/info, /v2/leader, /metrics, /ping) the way Marathon 1.10 does: its',
+    'validation, defaults filled in, service ports assigned, deployments that take time and lock',
+    'their apps, 409/422/403 bodies, SSE events. Pods are kept but never run. Tasks are simulated; with --exec,',
     'apps that have a cmd and no container run as local processes with real ports and health checks.',
     'The admin API under /sandbox/ injects faults and exposes the request log. SIGINT or SIGTERM',
     'kills every task process and exits 0.',
