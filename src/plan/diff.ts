@@ -20,6 +20,9 @@ import { deepEqual, isObject, setEqual, sortedSet } from './canonical.js';
 import { DEFAULT_PORT_NAME, VERSIONED_DEFAULTS } from './defaults.js';
 import { normalizeApp, type NormalizedApp } from './normalize.js';
 
+/** The label with which Traefik's Marathon providers enable or skip an app (label.IsEnabled). */
+const TRAEFIK_ENABLE = 'traefik.enable';
+
 /** Lists compared element by element (their order is meaning: $PORTn, portIndex). */
 const ELEMENTWISE: ReadonlySet<string> = new Set(['portDefinitions', 'container.portMappings']);
 
@@ -84,7 +87,10 @@ function topLevel(key: string, after: Value, before: Value, implicitPorts: boole
  * change but a scale). The label is brought up to date by the next write the app needs; a
  * missing one is written, as for an app being adopted. The same holds for an ownership label
  * written before installations existed: upgrading maracker must not restart the fleet, so
- * the label names the installation from the app's next real change on.
+ * the label names the installation from the app's next real change on. And for the
+ * `traefik.enable: false` an app without `expose` says (so that a Traefik left to expose
+ * every app does not route it): apps deployed before it existed get it with their next real
+ * change, not with a restart of every unexposed app at the upgrade; any other value is drift.
  */
 function diffLabels(after: Value, before: Value, out: FieldChange[]): void {
   const d = isObject(after) ? after : {};
@@ -93,6 +99,7 @@ function diffLabels(after: Value, before: Value, out: FieldChange[]): void {
     if (key === LABEL_SPEC_HASH || d[key] === a[key]) continue;
     if (key === LABEL_SOURCE && a[key] !== undefined) continue;
     if (key === LABEL_MANAGED_BY && a[key] === LEGACY_MANAGED_BY) continue;
+    if (key === TRAEFIK_ENABLE && d[key] === 'false' && a[key] === undefined) continue;
     out.push({ path: `labels.${key}`, before: a[key], after: d[key] });
   }
   for (const key in a) {

@@ -55,3 +55,12 @@ describe('fields Marathon drops or fills in', () => {
     expect(diffApp(desired({ check: sent }), actual({ check: got }))).toEqual([]);
   });
 });
+
+describe('traefik.enable: false on an app without expose', () => {
+  it('is not a change alone when the app was deployed before maracker wrote it (no restart at the upgrade)', () => {
+    const want = desired({ labels: { 'traefik.enable': 'false', team: 'mip' } });
+    expect(diffApp(want, actual({ labels: { team: 'mip' } }))).toEqual([]);
+    // but a Traefik label set by hand is drift
+    expect(diffApp(want, actual({ labels: { team: 'mip', 'traefik.enable': 'true' } }))).toEqual([{ path: 'labels.traefik.enable', before: 'true', after: 'false' }]);
+  });
+});
