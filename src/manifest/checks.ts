@@ -7,6 +7,7 @@ import { isReservedLabel, RESERVED_LABEL_PREFIX } from '../model/labels.js';
 import type { AppId } from '../model/app-id.js';
 import { resolveAppPath } from './app-path.js';
 import { issue, type Issue, type Path } from './issue.js';
+import { marathonRules } from './marathon-rules.js';
 import { bareToken, describeValue, quoteToken, tokenList } from './quote.js';
 import { suggest } from '../base/suggest.js';
 
@@ -29,7 +30,9 @@ export interface CheckContext {
 
 const HTTP_CHECKS = new Set(['HTTP', 'HTTPS', 'MESOS_HTTP', 'MESOS_HTTPS']);
 const TCP_CHECKS = new Set(['TCP', 'MESOS_TCP']);
-const CONSTRAINT_NEEDS_VALUE = new Set(['CLUSTER', 'LIKE', 'UNLIKE', 'MAX_PER', 'IS']);
+// LIKE, UNLIKE and MAX_PER need one too, reported with Marathon's words (marathon-rules.ts);
+// CLUSTER does not ("value is completely optional for CLUSTER": SchedulingValidation).
+const CONSTRAINT_NEEDS_VALUE = new Set(['IS']);
 
 function portNames(spec: Rec): string[] {
   return list(spec.ports)
@@ -51,8 +54,10 @@ function checkCommand(spec: Rec, at: Path, out: Issue[]): void {
   if (spec.cmd !== undefined && spec.args !== undefined) {
     out.push(issue('exclusive-fields', [...at, 'args'], 'cmd and args are mutually exclusive (Marathon runs one or the other)', 'key'));
   }
-  if (spec.image === undefined && spec.cmd === undefined && spec.args === undefined) {
-    out.push(issue('missing-field', at, 'needs at least one of image, cmd or args'));
+  // an empty args is no command to Marathon ("AppDefinition must either contain one of 'cmd' or 'args', and/or a 'container'.")
+  const noArgs = spec.args === undefined || (Array.isArray(spec.args) && spec.args.length === 0);
+  if (spec.image === undefined && spec.cmd === undefined && noArgs) {
+    out.push(issue('missing-field', at, spec.args === undefined ? 'needs at least one of image, cmd or args' : 'needs at least one of image, cmd or a non-empty args'));
   }
   if (spec.docker !== undefined && spec.image === undefined) {
     out.push(issue('exclusive-fields', [...at, 'docker'], 'docker options need spec.image', 'key'));
@@ -110,7 +115,7 @@ function checkHealthChecks(spec: Rec, at: Path, out: Issue[]): void {
       misplaced('command', `only COMMAND health checks run a command, not ${bareToken(protocol)}`);
     }
     if (TCP_CHECKS.has(protocol)) misplaced('path', `a ${protocol} health check only connects; path applies to HTTP checks`);
-    if (!HTTP_CHECKS.has(protocol)) misplaced('ignoreHttp1xx', `applies only to HTTP checks, not ${bareToken(protocol)}`);
+    if (!HTTP_CHECKS.has(protocol)) misplaced('ignoreHttp1xx', `applies only to HTTP and HTTPS checks, not ${bareToken(protocol)}`);
   });
 }
 
@@ -196,5 +201,10 @@ export function checkSpec(spec: unknown, ctx: CheckContext): Issue[] {
   checkConstraints(s, at, out);
   checkDependencies(s, at, ctx, out);
   checkLabels(s, at, ctx, out);
+  const labelSources = [
+    { labels: rec(ctx.outerLabels) ?? {}, path: ctx.outerLabelsPath },
+    { labels: rec(s.labels) ?? {}, path: [...at, 'labels'] },
+  ];
+  out.push(...marathonRules(s, at, labelSources));
   return out;
 }

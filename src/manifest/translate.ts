@@ -17,7 +17,7 @@ import type {
 import { resolveAppPath } from './app-path.js';
 import { issue, type Issue, type Path } from './issue.js';
 import { specHash } from './spec-hash.js';
-import { publicUrl, traefikLabels, type TraefikPort } from './traefik.js';
+import { bothGrammarsProblem, publicUrl, traefikLabels, type TraefikPort } from './traefik.js';
 import { DEFAULT_TRAEFIK_GRAMMAR, type AppSpec, type HealthCheckSpec, type PortSpec, type TranslateOptions } from './types.js';
 
 export interface TranslateInput {
@@ -32,6 +32,27 @@ export interface TranslateInput {
   source: SourceRef;
   adopt: boolean;
 }
+
+/**
+ * The app-wide v1 labels that the generated v1 segment overrides: Traefik 1.7 copies an
+ * app-wide label into a segment only where the segment does not set it (segment.go
+ * mergeDefault), so a user's `traefik.frontend.rule` beside the generated
+ * `traefik.<segment>.frontend.rule` would be silently ignored. Key -> the label that wins.
+ */
+function shadowedV1Labels(generated: Record<string, string>): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const key of Object.keys(generated)) {
+    const m = /^traefik\.([^.]+)\.(frontend\.rule|frontend\.entryPoints|backend|port|portIndex)$/.exec(key);
+    if (m) out.set(`traefik.${m[2] as string}`, key);
+  }
+  // the port is one property, whichever of port and portIndex is generated
+  const port = [...out.entries()].find(([k]) => k === 'traefik.port' || k === 'traefik.portIndex');
+  if (port) for (const k of ['traefik.port', 'traefik.portIndex']) out.set(k, port[1]);
+  return out;
+}
+
+/** Exposure Traefik would not route as intended (docs/manifest.md, "expose and Traefik"). */
+export const TRAEFIK_ROUTE = 'traefik-route';
 
 export interface TranslateResult {
   app?: DesiredApp;
@@ -91,7 +112,10 @@ function healthCheck(h: HealthCheckSpec, ports: PortSpec[]): MarathonHealthCheck
   return definedOnly({
     protocol: h.protocol,
     path: h.path,
-    portIndex: h.port !== undefined ? ports.findIndex((p) => p.name === h.port) : undefined,
+    // Always an index for a check that needs a port: Marathon adds portIndex 0 itself only
+    // when the definition declares ports (AppNormalization.forDeprecated), and a check with
+    // neither port nor portIndex has no port to probe, so its tasks never turn healthy.
+    portIndex: h.protocol === 'COMMAND' ? undefined : h.port !== undefined ? ports.findIndex((p) => p.name === h.port) : 0,
     command: h.command !== undefined ? { value: h.command } : undefined,
     gracePeriodSeconds: h.gracePeriodSeconds,
     intervalSeconds: h.intervalSeconds,
@@ -103,14 +127,29 @@ function healthCheck(h: HealthCheckSpec, ports: PortSpec[]): MarathonHealthCheck
   });
 }
 
-/** The port Traefik routes to: the named port, or the first one (index 0 is also Marathon's default port). */
-function traefikPort(spec: AppSpec): TraefikPort {
+/**
+ * The port Traefik routes to: the named port, or the first one (index 0 is also Marathon's
+ * default port). Undefined when Traefik could not reach it: on a container network Traefik
+ * reaches the task at its own IP address (config.go getServerHost), so only a containerPort
+ * number means anything there.
+ */
+function traefikPort(spec: AppSpec): TraefikPort | undefined {
   const ports = spec.ports ?? [];
   const name = spec.expose?.port ?? ports[0]?.name;
   const index = Math.max(0, ports.findIndex((p) => p.name === name));
   const containerPort = ports[index]?.containerPort;
-  if (spec.network === 'container' && containerPort !== undefined && containerPort > 0) return { number: containerPort };
+  if (spec.network === 'container') return containerPort !== undefined && containerPort > 0 ? { number: containerPort } : undefined;
   return { index };
+}
+
+/**
+ * An app that declares no `expose` is still routed by a Traefik left at its defaults
+ * (exposedByDefault: true in v1.7 and v2.11, under a default rule made from the app id), so
+ * it says `traefik.enable: false` unless the user writes Traefik labels of their own.
+ */
+function notExposedLabels(spec: AppSpec, outer: Record<string, string> | undefined): Record<string, string> {
+  const userKeys = [...Object.keys(outer ?? {}), ...Object.keys(spec.labels ?? {})];
+  return userKeys.some((k) => k.startsWith('traefik.')) ? {} : { 'traefik.enable': 'false' };
 }
 
 /** The definition without labels. */
@@ -148,16 +187,34 @@ function sortedRecord(r: Record<string, string>): Record<string, string> {
 export function translate(input: TranslateInput, opts: TranslateOptions = {}): TranslateResult {
   const { id, spec } = input;
   const grammar = opts.traefik ?? DEFAULT_TRAEFIK_GRAMMAR;
-  const generated = spec.expose ? traefikLabels(id, spec.expose, traefikPort(spec), grammar) : {};
   const issues: Issue[] = [];
+  let generated: Record<string, string> = {};
+  if (spec.expose) {
+    const port = traefikPort(spec);
+    const exposePath = [...input.specPath, 'expose'];
+    const portPath = spec.expose.port !== undefined ? [...exposePath, 'port'] : exposePath;
+    if (port === undefined) {
+      issues.push(issue(TRAEFIK_ROUTE, portPath, 'on a container network Traefik reaches a task at its own IP address, so the exposed port needs a containerPort'));
+    } else {
+      const problem = grammar === 'both' ? bothGrammarsProblem(port) : undefined;
+      if (problem !== undefined) issues.push(issue(TRAEFIK_ROUTE, portPath, problem));
+      else generated = traefikLabels(id, spec.expose, port, grammar);
+    }
+  }
+  if (issues.length > 0) return { issues };
   const userLabels: Array<[Path, Record<string, string>]> = [
     [input.outerLabelsPath, input.outerLabels ?? {}],
     [[...input.specPath, 'labels'], spec.labels ?? {}],
   ];
+  const shadowed = shadowedV1Labels(generated);
   for (const [path, labels] of userLabels) {
     for (const key of Object.keys(labels)) {
       if (key in generated) {
         issues.push(issue('label-conflict', [...path, key], `collides with the label that spec.expose generates (Traefik ${grammar}); remove it or change expose`, 'key'));
+      } else if (shadowed.has(key)) {
+        issues.push(
+          issue('label-conflict', [...path, key], `collides with ${shadowed.get(key) ?? ''}, which spec.expose generates (Traefik 1.7 would ignore this one); remove it or change expose`, 'key'),
+        );
       }
     }
   }
@@ -166,6 +223,7 @@ export function translate(input: TranslateInput, opts: TranslateOptions = {}): T
   const sourceLabel = input.source.kind === 'file' ? fileSourceLabel(input.source.path) : DATABASE_SOURCE_LABEL;
   const definition = definitionOf(id, spec, input.group);
   definition.labels = sortedRecord({
+    ...(spec.expose ? {} : notExposedLabels(spec, input.outerLabels)),
     ...(input.outerLabels ?? {}),
     ...(spec.labels ?? {}),
     ...generated,

@@ -3,25 +3,9 @@
 // `version` in a PUT body makes Marathon roll the app back to that version instead of
 // applying the body (AppsResource: "if version is defined, replace with version").
 
-import type { MarathonAppDefinition } from '../model/marathon.js';
+import { SERVER_ONLY_FIELDS, type MarathonAppDefinition } from '../model/marathon.js';
 
-/**
- * Fields of an AppInfo that Marathon computes (app.raml AppInfo, apps.raml embeds) and that
- * must never travel back in a write.
- */
-export const SERVER_ONLY_FIELDS = [
-  'version',
-  'versionInfo',
-  'tasks',
-  'tasksStaged',
-  'tasksRunning',
-  'tasksHealthy',
-  'tasksUnhealthy',
-  'deployments',
-  'lastTaskFailure',
-  'taskStats',
-  'readinessCheckResults',
-] as const;
+export { SERVER_ONLY_FIELDS };
 
 /** A copy of `def` without server-only fields; everything else passes through untouched. */
 export function toWriteBody(def: MarathonAppDefinition): MarathonAppDefinition {

@@ -113,6 +113,32 @@ export interface MarathonApp extends MarathonAppDefinition {
   lastTaskFailure?: { message?: string; state?: string; timestamp?: string; [key: string]: unknown };
 }
 
+/**
+ * The fields of an AppInfo that Marathon computes rather than stores from a definition: the
+ * version stamps of every AppDefinition (AppConversion.appWriter), the task counts, and what
+ * the `embed` values add (app.raml AppInfo; apps.raml `embed`). They are never part of what a
+ * source declares, so the plan never compares them, and never sent back: `version` in a PUT
+ * body makes Marathon roll the app back to that version instead of applying the body.
+ * `tasksStats` is the AppInfo field of `embed=apps.taskStats` since 1.x (app.raml); `taskStats`
+ * is how the 0.x changelog spelled it, kept so that an old server's answer is not compared.
+ * One list, read by the client (src/marathon/definition.ts) and the plan (src/plan/normalize.ts);
+ * the sandbox keeps its own on purpose, so that it cannot share a mistake with them.
+ */
+export const SERVER_ONLY_FIELDS = [
+  'version',
+  'versionInfo',
+  'tasksStaged',
+  'tasksRunning',
+  'tasksHealthy',
+  'tasksUnhealthy',
+  'deployments',
+  'tasks',
+  'lastTaskFailure',
+  'readinessCheckResults',
+  'tasksStats',
+  'taskStats',
+] as const;
+
 /** What every Marathon write returns: the deployment it started. */
 export interface DeploymentRef {
   deploymentId: string;

@@ -14,7 +14,7 @@
 // fields newer ones print). Defaults that changed between releases are in
 // VERSIONED_DEFAULTS: accepted from Marathon only when the user did not set the field.
 
-import type { JsonObject, JsonValue } from '../model/marathon.js';
+import { SERVER_ONLY_FIELDS, type JsonObject, type JsonValue } from '../model/marathon.js';
 
 /** Top-level scalar defaults of an app. */
 export const APP_DEFAULTS: Readonly<Record<string, JsonValue>> = Object.freeze({
@@ -71,7 +71,7 @@ export const PORT_PROTOCOL_DEFAULT = 'tcp';
  */
 export const DEFAULT_PORT_NAME = 'default';
 
-/** Health-check fields (healthCheck.raml AppHealthCheck; health-checks.md for path and ignoreHttp1xx). */
+/** Health-check fields every kind has (healthCheck.raml AppHealthCheck). */
 export const HEALTH_CHECK_DEFAULTS: Readonly<Record<string, JsonValue>> = Object.freeze({
   protocol: 'HTTP',
   gracePeriodSeconds: 300,
@@ -81,17 +81,23 @@ export const HEALTH_CHECK_DEFAULTS: Readonly<Record<string, JsonValue>> = Object
   // Printed by 1.5+ (zdd_app_blue_marathon1.5.json), absent from earlier output.
   delaySeconds: 15,
   ipProtocol: 'IPv4',
-  ignoreHttp1xx: false,
 });
 /** health-checks.md: path "Default: /" for HTTP-type checks. */
 export const HEALTH_CHECK_PATH_DEFAULT = '/';
-/** Protocols that send an HTTP request, so `path` applies. */
+/** Protocols that send an HTTP request, so `path` applies (HealthCheckConversion keeps it for these only). */
 export const HTTP_HEALTH_PROTOCOLS: ReadonlySet<string> = new Set(['HTTP', 'HTTPS', 'MESOS_HTTP', 'MESOS_HTTPS']);
 /**
- * AppNormalization.normalizeHealthChecks: a check that names neither `port` nor `portIndex`
- * gets portIndex 0, except COMMAND checks, which use no port.
+ * Marathon's own checks (MarathonHttpHealthCheck, MarathonTcpHealthCheck): they store no
+ * delay and no IP protocol, so GET always shows the defaults whatever was sent
+ * (HealthCheckConversion.appHealthCheckWrites). HTTP and HTTPS alone keep ignoreHttp1xx.
  */
-export const HEALTH_CHECK_PORT_INDEX_DEFAULT = 0;
+export const MARATHON_HEALTH_PROTOCOLS: ReadonlySet<string> = new Set(['HTTP', 'HTTPS', 'TCP']);
+export const IGNORE_HTTP_1XX_PROTOCOLS: ReadonlySet<string> = new Set(['HTTP', 'HTTPS']);
+export const IGNORE_HTTP_1XX_DEFAULT = false;
+
+/** check.raml AppCheck: the defaults of a Mesos check, and of its http.scheme. */
+export const CHECK_DEFAULTS: Readonly<Record<string, JsonValue>> = Object.freeze({ intervalSeconds: 60, timeoutSeconds: 20, delaySeconds: 15 });
+export const CHECK_HTTP_SCHEME_DEFAULT = 'HTTP';
 
 /** readinessCheck.raml ReadinessCheck; httpStatusCodesForReady from AppNormalization ([200]). */
 export const READINESS_CHECK_DEFAULTS: Readonly<Record<string, JsonValue>> = Object.freeze({
@@ -137,22 +143,9 @@ export const VERSIONED_DEFAULTS = Object.freeze({
 export const RESIDENT_UNREACHABLE_STRATEGY: JsonValue = 'disabled';
 
 /**
- * Top-level fields Marathon computes or reports about running state; never part of what
- * the user declares, so never compared.
+ * Top-level fields Marathon computes or reports about running state (SERVER_ONLY_FIELDS, the
+ * one list the client shares), and `storeUrls`, a field of 0.x servers that 1.5+ ignore
+ * (AppConversion writes only the fields it knows): never part of what the user declares, so
+ * never compared.
  */
-export const SERVER_FIELDS: ReadonlySet<string> = new Set([
-  'version', // "never send version back (that is a rollback)"
-  'versionInfo',
-  'tasksStaged',
-  'tasksRunning',
-  'tasksHealthy',
-  'tasksUnhealthy',
-  'tasks', // embed=apps.tasks
-  'deployments', // embed=apps.deployments
-  'lastTaskFailure', // embed=apps.lastTaskFailure
-  'readinessCheckResults', // embed=apps.readiness
-  'tasksStats', // embed=apps.taskStats
-  'taskStats',
-  'counts',
-  'storeUrls', // deprecated, ignored by Marathon 1.5+ (AppConversion writes it through only)
-]);
+export const SERVER_FIELDS: ReadonlySet<string> = new Set([...SERVER_ONLY_FIELDS, 'storeUrls']);

@@ -6,7 +6,9 @@
 //   - defaults that changed by release (VERSIONED_DEFAULTS), only when the user did not set
 //     the field: an unset field holding a value that no release uses as its default is drift,
 //     and is reported (a `partialUpdate=false` PUT puts the default back);
-//   - `role`, filled by Marathon 1.9+ from the group or `--mesos_role` when not set.
+//   - `role`, filled by Marathon 1.9+ from the group or `--mesos_role` when not set;
+//   - the name of a container network the definition leaves unnamed, which Marathon takes from
+//     its `--default_network_name` (NetworkNormalization.Networks).
 // Set-like lists compare as sets, and the derived `maracker.spec-hash` label is skipped.
 // The walk builds a path string only where values differ: it runs for every app of a plan.
 
@@ -17,6 +19,9 @@ import type { FieldChange } from '../model/plan.js';
 import { deepEqual, isObject, setEqual, sortedSet } from './canonical.js';
 import { DEFAULT_PORT_NAME, VERSIONED_DEFAULTS } from './defaults.js';
 import { normalizeApp, type NormalizedApp } from './normalize.js';
+
+/** The label with which Traefik's Marathon providers enable or skip an app (label.IsEnabled). */
+const TRAEFIK_ENABLE = 'traefik.enable';
 
 /** Lists compared element by element (their order is meaning: $PORTn, portIndex). */
 const ELEMENTWISE: ReadonlySet<string> = new Set(['portDefinitions', 'container.portMappings']);
@@ -68,6 +73,8 @@ function topLevel(key: string, after: Value, before: Value, implicitPorts: boole
       return walk(key, after, before, implicitPorts, out);
     case 'labels':
       return diffLabels(after, before, out);
+    case 'networks':
+      return walk(key, adoptNetworkNames(after, before), before, implicitPorts, out);
     default:
       return walk(key, after, before, implicitPorts, out);
   }
@@ -80,7 +87,10 @@ function topLevel(key: string, after: Value, before: Value, implicitPorts: boole
  * change but a scale). The label is brought up to date by the next write the app needs; a
  * missing one is written, as for an app being adopted. The same holds for an ownership label
  * written before installations existed: upgrading maracker must not restart the fleet, so
- * the label names the installation from the app's next real change on.
+ * the label names the installation from the app's next real change on. And for the
+ * `traefik.enable: false` an app without `expose` says (so that a Traefik left to expose
+ * every app does not route it): apps deployed before it existed get it with their next real
+ * change, not with a restart of every unexposed app at the upgrade; any other value is drift.
  */
 function diffLabels(after: Value, before: Value, out: FieldChange[]): void {
   const d = isObject(after) ? after : {};
@@ -89,6 +99,7 @@ function diffLabels(after: Value, before: Value, out: FieldChange[]): void {
     if (key === LABEL_SPEC_HASH || d[key] === a[key]) continue;
     if (key === LABEL_SOURCE && a[key] !== undefined) continue;
     if (key === LABEL_MANAGED_BY && a[key] === LEGACY_MANAGED_BY) continue;
+    if (key === TRAEFIK_ENABLE && d[key] === 'false' && a[key] === undefined) continue;
     out.push({ path: `labels.${key}`, before: a[key], after: d[key] });
   }
   for (const key in a) {
@@ -139,6 +150,20 @@ function walkPort(path: string, after: Value, before: Value, implicitPorts: bool
   for (const key in before) {
     if (!(key in after)) out.push({ path: `${path}.${key}`, before: before[key], after: undefined });
   }
+}
+
+/** Container networks left unnamed take the name Marathon gave them (its --default_network_name). */
+function adoptNetworkNames(after: Value, before: Value): Value {
+  if (!Array.isArray(after) || !Array.isArray(before) || after.length !== before.length) return after;
+  let adopted: JsonValue[] | undefined;
+  after.forEach((network, i) => {
+    const given = before[i];
+    if (!isObject(network) || !isObject(given) || network['mode'] !== 'container' || network['name'] !== undefined) return;
+    if (given['mode'] !== 'container' || typeof given['name'] !== 'string') return;
+    adopted ??= [...after];
+    adopted[i] = { ...network, name: given['name'] };
+  });
+  return adopted ?? after;
 }
 
 /** A default that changed by release: any release's value stands for "unset", both ways. */

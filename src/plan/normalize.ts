@@ -21,6 +21,8 @@ import { cleanScalar, hasKeys, isObject, shared, sharedMap } from './canonical.j
 import {
   APP_DEFAULTS,
   BRIDGE_NETWORK,
+  CHECK_DEFAULTS,
+  CHECK_HTTP_SCHEME_DEFAULT,
   CONTAINER_TYPE_DEFAULT,
   DEFAULT_PORT_NAME,
   DOCKER_DEFAULTS,
@@ -28,9 +30,11 @@ import {
   FETCH_DEFAULTS,
   HEALTH_CHECK_DEFAULTS,
   HEALTH_CHECK_PATH_DEFAULT,
-  HEALTH_CHECK_PORT_INDEX_DEFAULT,
   HOST_NETWORK,
   HTTP_HEALTH_PROTOCOLS,
+  IGNORE_HTTP_1XX_DEFAULT,
+  IGNORE_HTTP_1XX_PROTOCOLS,
+  MARATHON_HEALTH_PROTOCOLS,
   NETWORK_MODE_DEFAULT,
   PERSISTENT_VOLUME_TYPE_DEFAULT,
   PORT_PROTOCOL_DEFAULT,
@@ -63,7 +67,7 @@ const HANDLED = new Set([
   'id', 'cmd', 'args', 'user', 'env', 'labels', 'container', 'networks', 'portDefinitions',
   'requirePorts', 'healthChecks', 'readinessChecks', 'constraints', 'dependencies',
   'acceptedResourceRoles', 'fetch', 'upgradeStrategy', 'unreachableStrategy', 'residency',
-  'executorResources', 'secrets', 'tty', ...Object.keys(APP_DEFAULTS),
+  'executorResources', 'secrets', 'tty', 'check', ...Object.keys(APP_DEFAULTS),
 ]);
 
 /** Marathon's FetchUri.isExtract: only archives are unpacked, so `extract` means nothing for other files. */
@@ -137,8 +141,10 @@ export function normalizeApp(definition: MarathonAppDefinition): NormalizedApp {
   setIf(spec, 'acceptedResourceRoles', nonEmpty(listOf<string>(raw['acceptedResourceRoles'], isString)));
   setIf(spec, 'fetch', nonEmpty(listOf(raw['fetch']).map(normalizeFetch)));
 
+  // Marathon keeps residency only for resident apps and drops it from any other
+  // (AppConversion.appWriter: `if (app.isResident)`), so elsewhere it means nothing.
   if (resident) spec['residency'] = withDefaults(raw['residency'], RESIDENCY_DEFAULT);
-  else setIf(spec, 'residency', shared(raw['residency']));
+  if (isObject(raw['check'])) spec['check'] = normalizeCheck(raw['check'] as Raw);
   // Other defaults of unreachableStrategy changed by release: diff.ts accepts any of them.
   setIf(spec, 'unreachableStrategy', shared(raw['unreachableStrategy']) ?? (resident ? RESIDENT_UNREACHABLE_STRATEGY : undefined));
 
@@ -289,15 +295,37 @@ function normalizePortMapping(mapping: Raw, bridge: boolean): JsonObject {
   return withDefaults(mapping, bridge ? BRIDGE_MAPPING_DEFAULTS : MAPPING_DEFAULTS, OMIT_EMPTY_MAPPING_FIELDS);
 }
 
+/**
+ * A health check as Marathon 1.10 prints it (HealthCheckConversion.appHealthCheckWrites): each
+ * kind keeps only its own fields. Marathon's own HTTP, HTTPS and TCP checks store no delay and
+ * no IP protocol (GET shows 15 and IPv4 whatever was sent), only HTTP and HTTPS keep
+ * ignoreHttp1xx, only the HTTP kinds a path, and COMMAND checks no port at all. A check that
+ * names neither port nor portIndex is compared as it is: Marathon adds portIndex 0 only to apps
+ * that declare ports, and without it the check has no port (the translation always writes one).
+ */
 function normalizeHealthCheck(check: Raw): JsonValue {
-  const out = withDefaults(check, HEALTH_CHECK_DEFAULTS);
-  const protocol = String(out['protocol']);
-  if (protocol !== 'COMMAND' && out['port'] === undefined && out['portIndex'] === undefined) {
-    out['portIndex'] = HEALTH_CHECK_PORT_INDEX_DEFAULT;
-  }
+  const protocol = String(cleanScalar(check['protocol']) ?? HEALTH_CHECK_DEFAULTS['protocol']);
+  const out = withDefaults(check, HEALTH_CHECK_DEFAULTS, protocol === 'COMMAND' ? OMIT_FOR_COMMAND : HTTP_HEALTH_PROTOCOLS.has(protocol) ? OMIT_FOR_HTTP : OMIT_FOR_TCP);
+  if (MARATHON_HEALTH_PROTOCOLS.has(protocol) || protocol === 'COMMAND') out['ipProtocol'] = HEALTH_CHECK_DEFAULTS['ipProtocol'] as JsonValue;
+  if (MARATHON_HEALTH_PROTOCOLS.has(protocol)) out['delaySeconds'] = HEALTH_CHECK_DEFAULTS['delaySeconds'] as JsonValue;
+  if (IGNORE_HTTP_1XX_PROTOCOLS.has(protocol)) out['ignoreHttp1xx'] = cleanScalar(check['ignoreHttp1xx']) ?? IGNORE_HTTP_1XX_DEFAULT;
   if (HTTP_HEALTH_PROTOCOLS.has(protocol)) out['path'] ??= HEALTH_CHECK_PATH_DEFAULT;
   return out;
 }
+
+/** The fields withDefaults must leave out per kind of check (ignoreHttp1xx is set by normalizeHealthCheck). */
+const OMIT_FOR_HTTP = (key: string): boolean => key === 'ignoreHttp1xx';
+const OMIT_FOR_TCP = (key: string): boolean => key === 'ignoreHttp1xx' || key === 'path';
+const OMIT_FOR_COMMAND = (key: string): boolean => key === 'ignoreHttp1xx' || key === 'path' || key === 'port' || key === 'portIndex';
+
+/** A Mesos check (check.raml AppCheck) with its defaults, as CheckConversion.checkRamlWriter prints it. */
+function normalizeCheck(check: Raw): JsonObject {
+  const out = withDefaults(check, CHECK_DEFAULTS);
+  if (isObject(check['http'])) out['http'] = withDefaults(check['http'], CHECK_HTTP_DEFAULTS);
+  return out;
+}
+
+const CHECK_HTTP_DEFAULTS: Readonly<JsonObject> = Object.freeze({ scheme: CHECK_HTTP_SCHEME_DEFAULT });
 
 function normalizeReadinessCheck(check: Raw): JsonObject {
   const out = withDefaults(check, READINESS_CHECK_DEFAULTS);

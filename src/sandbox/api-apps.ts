@@ -33,7 +33,9 @@ export function resolveEmbed(values: readonly string[]): Set<Embed> {
     else if (v === 'deployments') out.add('deployments');
     else if (v === 'lastTaskFailure') out.add('lastTaskFailure');
     else if (v === 'counts') out.add('counts');
-    // "readiness" and "taskStats" are accepted and ignored; unknown values are ignored too
+    else if (v === 'readiness') out.add('readiness');
+    else if (v === 'taskStats') out.add('taskStats');
+    // unknown values are ignored
   }
   return out;
 }
@@ -162,7 +164,7 @@ export class AppsApi {
 
   private create(req: ApiRequest): Reply {
     const input = readBody(req, APP_SCHEMA);
-    const def = normalizeApp(input);
+    const def = normalizeApp(input, this.engine.appConfig);
     const result = this.engine.createApp(def, boolParam(req.query, 'force', false), { clientIp: req.remoteAddress, uri: req.path });
     // AppsResource answers with the app as posted: service ports not yet assigned, no versionInfo
     const body: JsonObject = {};
@@ -186,9 +188,9 @@ export class AppsApi {
     }
     if (!existing) {
       if (!allowCreation) throw appNotFound(id);
-      return normalizeApp({ ...input, id });
+      return normalizeApp({ ...input, id }, this.engine.appConfig);
     }
-    return partial ? normalizeApp({ ...mergeUpdate(existing.def, input), id }) : normalizeApp({ ...input, id });
+    return partial ? normalizeApp({ ...mergeUpdate(existing.def, input), id }, this.engine.appConfig) : normalizeApp({ ...input, id }, this.engine.appConfig);
   }
 
   private update(req: ApiRequest, id: string, partial: boolean, allowCreation: boolean): Reply {

@@ -40,6 +40,8 @@ export interface AppInfoParts {
   /** Already serialised task objects. */
   tasks?: readonly string[];
   lastTaskFailure?: JsonObject;
+  readinessCheckResults?: readonly JsonObject[];
+  tasksStats?: JsonObject;
 }
 
 /** AppInfo: the definition plus the embedded parts, in AppsResource's order. */
@@ -50,7 +52,9 @@ export function appInfoJson(head: string, parts: AppInfoParts): string {
     s += `,"tasksStaged":${c.staged},"tasksRunning":${c.running},"tasksHealthy":${c.healthy},"tasksUnhealthy":${c.unhealthy}`;
   }
   if (parts.deploymentIds) s += `,"deployments":[${parts.deploymentIds.map((id) => `{"id":${JSON.stringify(id)}}`).join(',')}]`;
+  if (parts.readinessCheckResults) s += `,"readinessCheckResults":${JSON.stringify(parts.readinessCheckResults)}`;
   if (parts.tasks) s += `,"tasks":[${parts.tasks.join(',')}]`;
   if (parts.lastTaskFailure) s += `,"lastTaskFailure":${JSON.stringify(parts.lastTaskFailure)}`;
+  if (parts.tasksStats) s += `,"tasksStats":${JSON.stringify(parts.tasksStats)}`;
   return s + '}';
 }

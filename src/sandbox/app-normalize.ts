@@ -12,13 +12,20 @@
 //    default [{containerPort 0, hostPort 0 (bridge), name "default", ...}]: raml.Apps
 //    DefaultPortDefinitions / DefaultPortMappings. Host-mode apps get portDefinitions; non-host
 //    apps get none (AppConversion writes None), matching the 1.5.0 bridge responses.
-//  - role "*" (1.9+, multirole.md: the --mesos_role default), ipProtocol "IPv4" on health
-//    checks (1.6+, MARATHON-7807), delaySeconds 15 on every health check (HealthCheck.DefaultDelay).
+//  - role "*" (1.9+, multirole.md: the --mesos_role default).
+//  - health checks as HealthCheckConversion.appHealthCheckWrites prints them: each kind keeps only
+//    its own fields (ignoreHttp1xx only for HTTP/HTTPS, path only for the HTTP kinds), ipProtocol
+//    is always IPv4 but for the Mesos HTTP/TCP checks, and HTTP/HTTPS/TCP checks are never delayed
+//    (MarathonHttpHealthCheck has no delay: GET shows HealthCheck.DefaultDelay, 15, whatever was sent).
+//  - portIndex 0 is added to a check naming no port only when the request declared ports
+//    (AppNormalization.forDeprecated: "only normalize if there are ports defined somewhere").
+//  - residency is kept only by apps with persistent volumes, derived from unreachableStrategy
+//    (AppConversion.appWriter); any other app's residency is dropped.
 //  - Empty args/constraints/dependencies/env/fetch/healthChecks/readinessChecks/secrets are left
 //    out (pragma.omitEmpty in app.raml), as in the real responses; labels is always present.
 
 import type { JsonObject, JsonValue } from '../model/marathon.js';
-import { Problems, validateCanonicalApp, validateRoles } from './app-validate.js';
+import { DEFAULT_APP_CONFIG, Problems, validateCanonicalApp, validateRoles, type AppConfig } from './app-validate.js';
 import { canonicalId, segmentsOf } from './path-id.js';
 
 type Obj = JsonObject;
@@ -117,17 +124,39 @@ function migrateDeprecated(input: Obj, problems: Problems): Migrated {
   networks = networks.map((n) => ({ ...n, mode: (n.mode as string | undefined) ?? 'container' }));
   if (networks.length === 0) networks = [{ mode: 'host' }];
   app.networks = networks;
-  // maybeDropPortMappings / applyDefaultPortDefinitions: ports of the other networking style
-  // are dropped silently, before validation
+  // maybeDropPortMappings / applyDefaultPortMappings / maybeAddPortMappings, in that order:
+  // ports of the other networking style are dropped silently, before validation; a container
+  // on a non-host network without mappings gets the default one; more port definitions than
+  // mappings add empty mappings
   if (networks.some((n) => n.mode === 'host')) {
     if (container) delete container.portMappings;
-  } else delete app.portDefinitions;
+  } else {
+    if (container) {
+      if (container.portMappings === undefined) container.portMappings = [{ ...DEFAULT_PORT_MAPPING }];
+      const missing = arr(input.portDefinitions).length - arr(container.portMappings).length;
+      if (missing > 0) container.portMappings = [...arr(container.portMappings), ...Array.from({ length: missing }, () => ({}))];
+    }
+    delete app.portDefinitions;
+  }
+  // AppNormalization.forDeprecated normalises health checks "only if there are ports defined
+  // somewhere": the request's own portDefinitions, or the container's mappings after the above
+  const declaresPorts = arr(input.portDefinitions).length > 0 || arr(container?.portMappings).length > 0;
+  app.healthChecks = arr(input.healthChecks).map((c) => withDefaultPortIndex(obj(c) ?? {}, declaresPorts));
+  if (input.healthChecks === undefined) delete app.healthChecks;
   return { app, networks };
 }
 
-function normalizeNetwork(n: Obj): Obj {
+/** AppNormalization.normalizeHealthChecks: portIndex 0 for a non-COMMAND check naming no port, when ports are declared. */
+function withDefaultPortIndex(check: Obj, declaresPorts: boolean): Obj {
+  const command = check.command !== undefined || check.protocol === 'COMMAND';
+  if (!declaresPorts || command || check.port !== undefined || check.portIndex !== undefined) return check;
+  return { ...check, portIndex: 0 };
+}
+
+function normalizeNetwork(n: Obj, config: AppConfig): Obj {
   const out: Obj = {};
-  put(out, 'name', n.name);
+  // NetworkNormalization.Networks: a container network without a name takes --default_network_name
+  put(out, 'name', n.name ?? (n.mode === 'container' ? config.defaultNetworkName : undefined));
   out.mode = n.mode ?? 'container';
   put(out, 'labels', nonEmptyObj(n.labels));
   return out;
@@ -184,37 +213,102 @@ function normalizeContainer(c: Obj, networks: Obj[]): Obj {
   return out;
 }
 
+const MESOS_NETWORK_CHECKS = new Set(['MESOS_HTTP', 'MESOS_HTTPS', 'MESOS_TCP']);
+
+/** A health check as HealthCheckConversion.appHealthCheckWrites prints what was stored of it. */
 function normalizeHealthCheck(check: Obj): Obj {
   const protocol = check.command !== undefined ? 'COMMAND' : ((check.protocol as string | undefined) ?? 'HTTP');
   const http = protocol === 'HTTP' || protocol === 'HTTPS';
+  const mesosNetwork = MESOS_NETWORK_CHECKS.has(protocol);
   const out: Obj = {};
   put(out, 'command', check.command);
   out.gracePeriodSeconds = check.gracePeriodSeconds ?? 300;
+  // MarathonHttpHealthCheck keeps ignoreHttp1xx; no other kind stores it
   if (http) out.ignoreHttp1xx = check.ignoreHttp1xx ?? false;
   out.intervalSeconds = check.intervalSeconds ?? 60;
   out.maxConsecutiveFailures = check.maxConsecutiveFailures ?? 3;
   if (http || protocol === 'MESOS_HTTP' || protocol === 'MESOS_HTTPS') put(out, 'path', check.path);
   if (protocol !== 'COMMAND') {
     put(out, 'port', check.port);
-    // AppNormalization.normalizeHealthChecks: portIndex 0 when neither port nor portIndex is given
-    put(out, 'portIndex', check.portIndex ?? (check.port === undefined ? 0 : undefined));
+    put(out, 'portIndex', check.portIndex);
   }
   out.protocol = protocol;
-  out.ipProtocol = check.ipProtocol ?? 'IPv4';
+  // only the Mesos HTTP/TCP checks store an IP protocol; the others print the default
+  out.ipProtocol = mesosNetwork ? (check.ipProtocol ?? 'IPv4') : 'IPv4';
+  out.timeoutSeconds = check.timeoutSeconds ?? 20;
+  // Marathon's own HTTP/HTTPS/TCP checks have no delay: GET prints HealthCheck.DefaultDelay
+  out.delaySeconds = protocol === 'COMMAND' || mesosNetwork ? (check.delaySeconds ?? 15) : 15;
+  return out;
+}
+
+/** AppCheck with the RAML defaults, as CheckConversion.checkRamlWriter prints it. */
+function normalizeCheck(check: Obj): Obj {
+  const out: Obj = {};
+  const http = obj(check.http);
+  const tcp = obj(check.tcp);
+  const exec = obj(check.exec);
+  if (http) {
+    const h: Obj = {};
+    put(h, 'portIndex', http.portIndex);
+    put(h, 'port', http.port);
+    put(h, 'path', http.path);
+    h.scheme = http.scheme ?? 'HTTP';
+    out.http = h;
+  }
+  if (tcp) {
+    const t: Obj = {};
+    put(t, 'portIndex', tcp.portIndex);
+    put(t, 'port', tcp.port);
+    out.tcp = t;
+  }
+  if (exec) out.exec = exec;
+  out.intervalSeconds = check.intervalSeconds ?? 60;
   out.timeoutSeconds = check.timeoutSeconds ?? 20;
   out.delaySeconds = check.delaySeconds ?? 15;
   return out;
+}
+
+/** readinessCheck.raml defaults, and httpStatusCodesForReady [200] (AppNormalization.normalizeReadinessCheck). */
+function normalizeReadinessCheck(check: Obj): Obj {
+  const codes = arr(check.httpStatusCodesForReady);
+  return {
+    name: check.name ?? 'readinessCheck',
+    protocol: check.protocol ?? 'HTTP',
+    path: check.path ?? '/',
+    portName: check.portName ?? 'http-api',
+    intervalSeconds: check.intervalSeconds ?? 30,
+    timeoutSeconds: check.timeoutSeconds ?? 10,
+    httpStatusCodesForReady: codes.length > 0 ? codes : [200],
+    preserveLastResponse: check.preserveLastResponse ?? false,
+  };
+}
+
+/** The members of a Set-valued field (app.raml uniqueItems; a Scala Set in AppDefinition), each once. */
+function distinct(items: JsonValue[]): JsonValue[] {
+  const seen = new Set<string>();
+  return items.filter((item) => {
+    const key = stableStringify(item);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+function hasPersistentVolume(container: Obj | undefined): boolean {
+  return arr(container?.volumes).some((v) => obj(v)?.persistent !== undefined);
 }
 
 /**
  * Validates and normalises a type-checked App (full definition). Throws the 422 "Object is not
  * valid" error when Marathon's validators would reject it.
  */
-export function normalizeApp(input: Obj): Obj {
+export function normalizeApp(input: Obj, config: AppConfig = DEFAULT_APP_CONFIG): Obj {
   const problems = new Problems();
   const id = canonicalId(String(input.id));
   const { app, networks } = migrateDeprecated({ ...input, id }, problems);
-  validateCanonicalApp(app, networks, problems);
+  // readiness checks are validated with their defaults (portName "http-api" must exist)
+  if (app.readinessChecks !== undefined) app.readinessChecks = arr(app.readinessChecks).map((c) => normalizeReadinessCheck(obj(c) ?? {}));
+  validateCanonicalApp(app, networks, config, problems);
   problems.throwIfAny();
 
   const hostNetworking = networks.some((n) => n.mode === 'host');
@@ -224,19 +318,21 @@ export function normalizeApp(input: Obj): Obj {
   if (!container && !hostNetworking) container = { type: 'MESOS' };
 
   const out: Obj = { id };
-  put(out, 'acceptedResourceRoles', nonEmptyArr(app.acceptedResourceRoles));
+  put(out, 'acceptedResourceRoles', nonEmptyArr(distinct(arr(app.acceptedResourceRoles))));
   put(out, 'args', nonEmptyArr(app.args));
   out.backoffFactor = app.backoffFactor ?? 1.15;
   out.backoffSeconds = app.backoffSeconds ?? 1;
   put(out, 'cmd', app.cmd);
-  put(out, 'constraints', nonEmptyArr(app.constraints));
+  put(out, 'constraints', nonEmptyArr(distinct(arr(app.constraints))));
   if (container) out.container = normalizeContainer(container, networks);
   out.cpus = app.cpus ?? 1;
-  put(out, 'dependencies', nonEmptyArr(arr(app.dependencies).map((d) => canonicalId(String(d), parent))));
+  put(out, 'dependencies', nonEmptyArr(distinct(arr(app.dependencies).map((d) => canonicalId(String(d), parent)))));
   out.disk = app.disk ?? 0;
   put(out, 'env', nonEmptyObj(app.env));
   out.executor = app.executor ?? '';
-  put(out, 'executorResources', app.executorResources);
+  const executorResources = obj(app.executorResources);
+  // resources.raml ExecutorResources defaults
+  if (executorResources) out.executorResources = { cpus: executorResources.cpus ?? 0.1, mem: executorResources.mem ?? 32, disk: executorResources.disk ?? 10 };
   put(
     out,
     'fetch',
@@ -249,33 +345,44 @@ export function normalizeApp(input: Obj): Obj {
       }),
     ),
   );
-  put(out, 'healthChecks', nonEmptyArr(arr(app.healthChecks).map((c) => normalizeHealthCheck(obj(c) ?? {}))));
-  put(out, 'check', app.check);
+  put(out, 'healthChecks', nonEmptyArr(distinct(arr(app.healthChecks).map((c) => normalizeHealthCheck(obj(c) ?? {})))));
+  if (obj(app.check)) out.check = normalizeCheck(obj(app.check) as Obj);
   out.instances = app.instances ?? 1;
   out.labels = obj(app.labels) ?? {};
   out.maxLaunchDelaySeconds = app.maxLaunchDelaySeconds ?? 300;
   out.mem = app.mem ?? 128;
   out.gpus = app.gpus ?? 0;
-  out.networks = networks.map(normalizeNetwork);
+  out.networks = networks.map((n) => normalizeNetwork(n, config));
   if (hostNetworking) {
     const given = app.portDefinitions === undefined ? DEFAULT_PORT_DEFINITIONS : arr(app.portDefinitions);
     out.portDefinitions = given.map((p) => normalizePortDefinition(obj(p) ?? {}));
   }
   put(out, 'readinessChecks', nonEmptyArr(app.readinessChecks));
-  put(out, 'residency', app.residency);
+  // AppConversion.appWriter: residency only for resident apps (persistent volumes), from the
+  // unreachable strategy; AppNormalization gives resident apps the default one
+  const resident = hasPersistentVolume(container);
+  const unreachable = app.unreachableStrategy ?? (resident ? 'disabled' : undefined);
+  if (resident) {
+    const u = obj(unreachable);
+    out.residency = u
+      ? { relaunchEscalationTimeoutSeconds: u.inactiveAfterSeconds ?? 0, taskLostBehavior: 'WAIT_FOREVER' }
+      : { relaunchEscalationTimeoutSeconds: 3600, taskLostBehavior: 'WAIT_FOREVER' };
+  }
   put(out, 'resourceLimits', app.resourceLimits);
   // requirePorts only applies to host networking
   out.requirePorts = hostNetworking ? (app.requirePorts ?? false) : false;
   put(out, 'secrets', nonEmptyObj(app.secrets));
   put(out, 'taskKillGracePeriodSeconds', app.taskKillGracePeriodSeconds);
-  const upgrade = obj(app.upgradeStrategy) ?? {};
-  out.upgradeStrategy = {
-    maximumOverCapacity: upgrade.maximumOverCapacity ?? 1,
-    minimumHealthCapacity: upgrade.minimumHealthCapacity ?? 1,
-  };
+  const upgrade = obj(app.upgradeStrategy);
+  // AppConversion.UpgradeStrategyConverter: resident apps default to {0.5, 0}
+  out.upgradeStrategy = upgrade
+    ? { maximumOverCapacity: upgrade.maximumOverCapacity ?? 1, minimumHealthCapacity: upgrade.minimumHealthCapacity ?? 1 }
+    : resident
+      ? { maximumOverCapacity: 0, minimumHealthCapacity: 0.5 }
+      : { maximumOverCapacity: 1, minimumHealthCapacity: 1 };
   put(out, 'user', app.user);
   out.killSelection = app.killSelection ?? 'YOUNGEST_FIRST';
-  out.unreachableStrategy = app.unreachableStrategy ?? { inactiveAfterSeconds: 0, expungeAfterSeconds: 0 };
+  out.unreachableStrategy = unreachable ?? { inactiveAfterSeconds: 0, expungeAfterSeconds: 0 };
   if (obj(out.unreachableStrategy)) {
     const u = out.unreachableStrategy as Obj;
     out.unreachableStrategy = { inactiveAfterSeconds: u.inactiveAfterSeconds ?? 0, expungeAfterSeconds: u.expungeAfterSeconds ?? 0 };

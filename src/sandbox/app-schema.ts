@@ -118,6 +118,53 @@ const envValue: Schema = {
   otherwise: 'error.expected.jsstring',
 };
 
+/** resources.raml ExecutorResources: minimums 0.1 cpus, 32 MiB, 10 MiB of disk. */
+const executorResources: Schema = {
+  t: 'object',
+  props: { cpus: { t: 'number', min: 0.1 }, mem: { t: 'number', min: 32 }, disk: { t: 'number', min: 10 } },
+};
+
+/** readinessCheck.raml ReadinessCheck (the defaults are filled in by app-normalize.ts). */
+const readinessCheck: Schema = {
+  t: 'object',
+  props: {
+    name: { t: 'string', minLength: 1 },
+    protocol: { t: 'string', enum: ['HTTP', 'HTTPS'] },
+    path: { t: 'string', minLength: 1, maxLength: 1024 },
+    portName: { t: 'string', pattern: LEGACY_NAME, minLength: 1 },
+    intervalSeconds: nonNegInt,
+    timeoutSeconds: { t: 'integer', min: 1 },
+    httpStatusCodesForReady: { t: 'array', minItems: 1, items: { t: 'integer', min: 100, max: 999 } },
+    preserveLastResponse: bool,
+  },
+};
+
+/** check.raml AppCheck. */
+const appCheck: Schema = {
+  t: 'object',
+  props: {
+    http: { t: 'object', props: { portIndex: anyPort, port: anyPort, path: { t: 'string', minLength: 1, maxLength: 1024 }, scheme: { t: 'string', enum: ['HTTP', 'HTTPS'] } } },
+    tcp: { t: 'object', props: { portIndex: anyPort, port: anyPort } },
+    exec: { t: 'object', required: ['command'], props: { command: any } },
+    intervalSeconds: nonNegInt,
+    timeoutSeconds: nonNegInt,
+    delaySeconds: nonNegInt,
+  },
+};
+
+/** resources.raml ResourceLimit: a number or "unlimited" (any other string is refused by AppValidation). */
+const resourceLimit: Schema = {
+  t: 'either',
+  options: [
+    { when: (v) => typeof v === 'number', schema: { t: 'number' } },
+    { when: (v) => typeof v === 'string', schema: str },
+  ],
+  otherwise: 'error.expected.jsnumber',
+};
+
+/** raml app.raml App.executor, matched whole as play-json's Reads.pattern does. */
+const EXECUTOR = /^(?:\/\/cmd|\/?[^/]+(?:\/[^/]+)*|)$/;
+
 const unreachableStrategy: Schema = {
   t: 'either',
   options: [
@@ -143,11 +190,11 @@ const appProps: Record<string, Schema> = {
   dependencies: { t: 'array', items: { t: 'string', pattern: RAML_PATH_ID } },
   disk: { t: 'number', min: 0 },
   env: { t: 'map', values: envValue },
-  executor: str,
-  executorResources: any,
+  executor: { t: 'string', pattern: EXECUTOR },
+  executorResources,
   fetch: { t: 'array', items: artifact },
   healthChecks: { t: 'array', items: healthCheck },
-  check: any,
+  check: appCheck,
   instances: nonNegInt,
   labels: stringMap,
   maxLaunchDelaySeconds: nonNegInt,
@@ -157,11 +204,11 @@ const appProps: Record<string, Schema> = {
   networks: { t: 'array', items: network },
   ports: { t: 'array', items: anyPort },
   portDefinitions: { t: 'array', items: portDefinition },
-  readinessChecks: { t: 'array', items: any },
+  readinessChecks: { t: 'array', items: readinessCheck },
   residency: any,
-  resourceLimits: any,
+  resourceLimits: { t: 'object', props: { cpus: resourceLimit, mem: resourceLimit } },
   requirePorts: bool,
-  secrets: any,
+  secrets: { t: 'map', values: { t: 'object', required: ['source'], props: { source: str } } },
   taskKillGracePeriodSeconds: nonNegInt,
   upgradeStrategy: {
     t: 'object',

@@ -11,6 +11,7 @@ import type { JsonObject } from '../model/marathon.js';
 import type { Logger } from '../base/log.js';
 import { appInfoJson, openObject, withVersion } from './app-json.js';
 import { configFingerprint } from './app-normalize.js';
+import type { AppConfig } from './app-validate.js';
 import type { AppRecord } from './app-record.js';
 import { DeploymentManager, mergeSteps, type Action, type Deployment } from './deployments.js';
 import { appAlreadyExists, appLocked, appNotFound, objectNotValid, tooManyDeployments } from './errors.js';
@@ -21,7 +22,7 @@ import type { TaskRuntime } from './runtime.js';
 import { converged } from './scheduler.js';
 import { assignServicePorts, servicePortsOf, type PortAssignment } from './service-ports.js';
 import { TaskControl } from './task-control.js';
-import { countTasks, taskJson, type Task } from './tasks.js';
+import { countTasks, taskJson, taskStats, type Task } from './tasks.js';
 import type { Clock, VersionStamper } from './time.js';
 
 export type { AppRecord } from './app-record.js';
@@ -41,7 +42,7 @@ const SEEDED_INFO_FIELDS = [
   'readinessCheckResults',
 ];
 
-export type Embed = 'counts' | 'deployments' | 'tasks' | 'lastTaskFailure';
+export type Embed = 'counts' | 'deployments' | 'tasks' | 'lastTaskFailure' | 'taskStats' | 'readiness';
 
 export interface EngineOptions {
   clock: Clock;
@@ -53,6 +54,8 @@ export interface EngineOptions {
   slaveId: string;
   deploymentDurationMs: () => number;
   maxRunningDeployments: () => number;
+  /** --default_network_name and --enable_features, which app validation and normalisation read. */
+  appConfig: AppConfig;
 }
 
 export type AppChange =
@@ -80,6 +83,10 @@ export class Engine {
   private readonly versions = new Map<string, Map<string, JsonObject>>();
   /** Number of apps below each group id, to refuse apps that clash with groups in O(depth). */
   private readonly groupApps = new Map<string, number>();
+  /** Groups created through /v2/groups: they stay while empty, unlike those apps imply. */
+  readonly explicitGroups = new Set<string>();
+  /** Versions of each group, newest last: every write to something below it (GET /v2/groups/{id}/versions). */
+  private readonly groupVersions = new Map<string, string[]>();
   private sortedCache?: AppRecord[];
   readonly servicePorts: PortPool;
   readonly deployments: DeploymentManager;
@@ -91,6 +98,10 @@ export class Engine {
 
   get slaveId(): string {
     return this.options.slaveId;
+  }
+
+  get appConfig(): AppConfig {
+    return this.options.appConfig;
   }
 
   constructor(private readonly options: EngineOptions) {
@@ -166,7 +177,10 @@ export class Engine {
 
   private cachedInfo(record: AppRecord, embed: ReadonlySet<Embed>): { rev: number; text: string; bytes?: Buffer } {
     if (record.seedRaw !== undefined) return { rev: record.rev, text: record.seedRaw };
-    const mask = (embed.has('counts') ? 1 : 0) | (embed.has('deployments') ? 2 : 0) | (embed.has('tasks') ? 4 : 0) | (embed.has('lastTaskFailure') ? 8 : 0);
+    // task statistics carry ages: computed on every request, as Marathon does ("expensive")
+    if (embed.has('taskStats')) return { rev: record.rev, text: this.serialize(record, embed) };
+    const mask =
+      (embed.has('counts') ? 1 : 0) | (embed.has('deployments') ? 2 : 0) | (embed.has('tasks') ? 4 : 0) | (embed.has('lastTaskFailure') ? 8 : 0) | (embed.has('readiness') ? 16 : 0);
     const cached = record.infoCache?.get(mask);
     if (cached && cached.rev === record.rev) return cached;
     const entry = { rev: record.rev, text: this.serialize(record, embed) };
@@ -180,8 +194,12 @@ export class Engine {
     return appInfoJson(record.head, {
       counts: embed.has('counts') ? countTasks(tasks) : undefined,
       deploymentIds: embed.has('deployments') ? this.deployments.idsFor(record.id) : undefined,
+      // readinessCheckResults: results of running deployments' readiness checks; the sandbox
+      // runs none, so the list is empty (and present, as forceOptional makes it)
+      readinessCheckResults: embed.has('readiness') ? [] : undefined,
       tasks: embed.has('tasks') ? tasks.map(taskJson) : undefined,
       lastTaskFailure: embed.has('lastTaskFailure') ? record.lastTaskFailure : undefined,
+      tasksStats: embed.has('taskStats') ? taskStats(record, tasks, this.options.clock.now()) : undefined,
     });
   }
 
@@ -216,6 +234,7 @@ export class Engine {
       p.apply();
     }
     afterApply?.();
+    for (const id of changes.map((c) => c.id)) for (const g of ['/', ...Engine.ancestors(id)]) this.stampGroup(g, version);
     const original = new Map(planned.map((p) => [p.id, p.original] as const));
     const deployment = this.deployments.create(
       version,
@@ -239,13 +258,55 @@ export class Engine {
     return { deployment, version };
   }
 
+  /** Records a version of a group (its own write, or one below it). */
+  stampGroup(groupId: string, version: string): void {
+    const list = this.groupVersions.get(groupId) ?? [];
+    if (list.at(-1) !== version) list.push(version);
+    this.groupVersions.set(groupId, list);
+  }
+
+  groupVersionsOf(groupId: string): string[] {
+    return [...(this.groupVersions.get(groupId) ?? [])].reverse();
+  }
+
+  /** Whether a group exists: the root, one created by the group API, or one an app lives in. */
+  groupExists(id: string): boolean {
+    return id === '/' || this.explicitGroups.has(id) || this.groupApps.has(id);
+  }
+
+  /** Apps waiting to be launched (GET /v2/queue): not yet launched for the backoff, or waiting for an offer. */
+  queue(): Array<{ record: AppRecord; count: number; delayMs: number; since: string }> {
+    const now = this.options.clock.now();
+    const out: Array<{ record: AppRecord; count: number; delayMs: number; since: string }> = [];
+    for (const record of this.sortedApps()) {
+      if (record.seedRaw !== undefined) continue;
+      const live = this.tasks.liveTasks(record).filter((t) => !t.killRequested);
+      const waiting = live.filter((t) => t.waitingForOffer === true);
+      const missing = Math.max(0, Number(record.def.instances) - live.length);
+      const count = waiting.length + missing;
+      if (count === 0) continue;
+      const since = waiting.map((t) => t.stagedAt).sort()[0] ?? record.versionInfo.lastScalingAt;
+      out.push({ record, count, delayMs: record.backoff ? Math.max(0, record.backoff.until - now) : 0, since });
+    }
+    return out;
+  }
+
+  /** DELETE /v2/queue/{id}/delay: the launch backoff is forgotten and launches resume at once. */
+  resetDelay(record: AppRecord): void {
+    record.backoff = undefined;
+    if (record.timer) this.options.clock.clearTimeout(record.timer);
+    record.timer = undefined;
+    this.tasks.reconcile(record);
+    this.touch(record);
+  }
+
   private static ancestors(id: string): string[] {
     const segs = id.split('/').filter((x) => x.length > 0);
     return segs.slice(0, -1).map((_, i) => '/' + segs.slice(0, i + 1).join('/'));
   }
 
   private checkGroupClash(id: string): void {
-    const clash = this.groupApps.has(id) || Engine.ancestors(id).some((a) => this.apps.has(a));
+    const clash = this.groupApps.has(id) || this.explicitGroups.has(id) || Engine.ancestors(id).some((a) => this.apps.has(a));
     if (clash) throw objectNotValid([{ path: '/', errors: ['Groups and Applications may not have the same identifier.'] }]);
   }
 
@@ -409,6 +470,8 @@ export class Engine {
   /** Drops every app, task and deployment (POST /sandbox/reset). */
   reset(): void {
     this.deployments.clear();
+    this.explicitGroups.clear();
+    this.groupVersions.clear();
     for (const record of [...this.apps.values()]) {
       if (record.timer) this.options.clock.clearTimeout(record.timer);
       this.apps.delete(record.id);

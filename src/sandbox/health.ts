@@ -125,7 +125,9 @@ export class HealthProber {
       const command = (check.command as JsonObject | undefined)?.value;
       return this.command(String(command ?? 'true'), env, cwd, timeoutMs);
     }
-    const port = typeof check.port === 'number' ? check.port : task.ports[typeof check.portIndex === 'number' ? check.portIndex : 0];
+    // MarathonHealthCheck.effectivePort: `port`, else the port at `portIndex`; a check naming
+    // neither (Marathon added no portIndex because the app declared no ports) has no port
+    const port = typeof check.port === 'number' ? check.port : typeof check.portIndex === 'number' ? task.ports[check.portIndex] : undefined;
     if (port === undefined) return Promise.resolve({ ok: false, cause: 'no port for health check' });
     if (protocol === 'TCP' || protocol === 'MESOS_TCP') return this.tcp(port, timeoutMs);
     const https = protocol === 'HTTPS' || protocol === 'MESOS_HTTPS';

@@ -8,7 +8,7 @@ import type { PortRange } from './ports.js';
 /** The newest Marathon release (v1.10.26, commit 0513cddcac). */
 export const MARATHON_VERSION = '1.10.26';
 
-export function infoJson(leader: string, frameworkId: string, servicePorts: PortRange): JsonObject {
+export function infoJson(leader: string, frameworkId: string, servicePorts: PortRange, config: { defaultNetworkName: string | undefined; features: readonly string[] }): JsonObject {
   const [hostname, port] = leader.split(':');
   return {
     name: 'marathon',
@@ -21,11 +21,11 @@ export function infoJson(leader: string, frameworkId: string, servicePorts: Port
       access_control_allow_origin: null,
       checkpoint: true,
       decline_offer_duration: 120000,
-      default_network_name: null,
+      default_network_name: config.defaultNetworkName ?? null,
       env_vars_prefix: null,
       executor: '//cmd',
       failover_timeout: 604800,
-      features: [],
+      features: [...config.features],
       framework_name: 'marathon',
       ha: true,
       hostname: hostname ?? '127.0.0.1',

@@ -18,7 +18,7 @@ export function preloadApp(engine: Engine, sim: SimRuntime, stamper: VersionStam
   const errors = new Map<string, string[]>();
   const read = readJson(APP_SCHEMA, definition as unknown as JsonObject, '', errors) as JsonObject | undefined;
   if (errors.size > 0 || !read) throw invalidJson(errorList(errors));
-  const def = normalizeApp(read);
+  const def = normalizeApp(read, engine.appConfig);
   const version = stamper.next();
   engine.addRunning(def, version, sim, (record) => {
     const ports = sim.allocatePorts(engine.tasks.requestedPorts(record.def));

@@ -9,7 +9,9 @@ import { join } from 'node:path';
 import type { JsonObject, MarathonApp, MarathonAppDefinition, MarathonDeployment, MarathonEvent } from '../model/marathon.js';
 import { silentLogger, type Logger } from '../base/log.js';
 import { AppsApi, type ApiRequest } from './api-apps.js';
+import { GroupsApi } from './api-groups.js';
 import { MiscApi } from './api-misc.js';
+import { PodsApi } from './api-pods.js';
 import { handleAdmin, type SandboxConfig } from './admin.js';
 import { DeploymentManager } from './deployments.js';
 import { Engine, type AppRecord, type Embed } from './engine.js';
@@ -57,6 +59,10 @@ export interface SandboxOptions {
   heartbeatMs?: number;
   /** Request log entries kept (default 100000). */
   requestLogLimit?: number;
+  /** Marathon's --default_network_name: the name of a container network that names none (default: none, so such an app is refused). */
+  defaultNetworkName?: string;
+  /** Marathon's --enable_features, e.g. ['secrets', 'gpu_resources'] (default: none, as Marathon). */
+  features?: readonly string[];
   clock?: Clock;
   logger?: Logger;
 }
@@ -77,6 +83,8 @@ export interface ResolvedSandboxOptions {
   readonly killGraceMs: number;
   readonly heartbeatMs: number;
   readonly requestLogLimit: number;
+  readonly defaultNetworkName: string | undefined;
+  readonly features: readonly string[];
 }
 
 export interface SandboxFaults {
@@ -138,6 +146,12 @@ export function resolveOptions(options: SandboxOptions): ResolvedSandboxOptions 
   nonNegative('requestLogLimit', options.requestLogLimit, problems, 1);
   checkRange('servicePortRange', options.servicePortRange, problems);
   checkRange('hostPortRange', options.hostPortRange, problems);
+  if (options.defaultNetworkName !== undefined && !/^[a-z0-9]([-a-z0-9_]*[a-z0-9])?$/.test(options.defaultNetworkName)) {
+    problems.push(`defaultNetworkName: expected a network name (lowercase letters, digits, '-' and '_'), got ${JSON.stringify(options.defaultNetworkName)}`);
+  }
+  for (const feature of options.features ?? []) {
+    if (!KNOWN_FEATURES.includes(feature)) problems.push(`features: expected some of ${KNOWN_FEATURES.join(', ')}, got ${JSON.stringify(feature)}`);
+  }
   if (problems.length > 0) throw new SandboxOptionsError(problems);
   return Object.freeze({
     host: options.host ?? '127.0.0.1',
@@ -155,8 +169,13 @@ export function resolveOptions(options: SandboxOptions): ResolvedSandboxOptions 
     killGraceMs: options.killGraceMs ?? 3000,
     heartbeatMs: options.heartbeatMs ?? 10000,
     requestLogLimit: options.requestLogLimit ?? 100000,
+    defaultNetworkName: options.defaultNetworkName,
+    features: Object.freeze([...new Set(options.features ?? [])]),
   });
 }
+
+/** Marathon 1.10's --enable_features values (Features.scala). */
+const KNOWN_FEATURES = ['vips', 'task_killing', 'external_volumes', 'secrets', 'gpu_resources', 'maintenance_mode'];
 
 const SNAPSHOT_EMBED: ReadonlySet<Embed> = new Set<Embed>(['counts', 'deployments', 'tasks', 'lastTaskFailure']);
 
@@ -178,6 +197,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     slaveId: `${randomUUID()}-S0`,
     deploymentDurationMs: () => deploymentDurationMs,
     maxRunningDeployments: () => maxRunningDeployments,
+    appConfig: { defaultNetworkName: opts.defaultNetworkName, features: new Set(opts.features) },
   });
   const hostPorts = new PortPool(opts.hostPortRange);
   const sim = new SimRuntime(
@@ -220,12 +240,24 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const frameworkId = `${randomUUID()}-0000`;
   let leader = `${opts.host}:${opts.port}`;
   const appsApi = new AppsApi(engine);
-  const miscApi = new MiscApi(engine, { leader: () => leader, frameworkId, servicePortRange: opts.servicePortRange });
+  const podsApi = new PodsApi(engine);
+  const groupsApi = new GroupsApi(engine, podsApi);
+  const miscApi = new MiscApi(engine, {
+    podCount: () => podsApi.size,
+    startedAt: clock.now(),
+    now: () => clock.now(),
+    leader: () => leader,
+    frameworkId,
+    servicePortRange: opts.servicePortRange,
+    defaultNetworkName: opts.defaultNetworkName,
+    features: opts.features,
+  });
 
   const snapshot = (record: AppRecord): MarathonApp => JSON.parse(engine.appInfo(record, SNAPSHOT_EMBED)) as MarathonApp;
 
   const reset = async (): Promise<void> => {
     engine.reset();
+    podsApi.reset();
   };
 
   const config = (): SandboxConfig => ({ deploymentDurationMs, maxRunningDeployments });
@@ -255,7 +287,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     faults,
     timestamp: () => stamper.timestamp(),
     maxRunningDeployments: () => maxRunningDeployments,
-    api: (req: ApiRequest) => appsApi.handle(req) ?? appsApi.handleTasks(req) ?? miscApi.handle(req),
+    api: (req: ApiRequest) => appsApi.handle(req) ?? appsApi.handleTasks(req) ?? groupsApi.handle(req) ?? podsApi.handle(req) ?? miscApi.handle(req),
     events: (req, res, types, remote) => events.attach(req, res, types, remote),
     admin: (req) =>
       handleAdmin(req, {

@@ -43,16 +43,25 @@ export class SimRuntime implements TaskRuntime {
     this.timers.delete(task.id);
   }
 
-  /** Host ports for a task; undefined when the pool cannot satisfy it (the task keeps waiting). */
+  /**
+   * Host ports for a task; undefined when the agent cannot satisfy it (the task keeps waiting,
+   * as for an offer without the ports). A fixed host port is a resource like any other: one
+   * task holds it at a time, whether another task asked for it by number or got it as a
+   * dynamic port from the same range. Fixed ports are taken first, so a dynamic port of the
+   * same task never lands on one of them.
+   */
   allocatePorts(requested: number[]): number[] | undefined {
+    const fixed = requested.filter((p) => p !== 0);
+    if (new Set(fixed).size !== fixed.length || fixed.some((p) => this.hostPorts.isTaken(p))) return undefined;
+    for (const p of fixed) this.hostPorts.reserve(p);
     const out: number[] = [];
     for (const p of requested) {
       const port = p !== 0 ? p : this.hostPorts.allocate();
       if (port === undefined) {
-        for (const q of out) this.hostPorts.release(q);
+        for (const q of out) if (!fixed.includes(q)) this.hostPorts.release(q);
+        for (const q of fixed) this.hostPorts.release(q);
         return undefined;
       }
-      if (p !== 0) this.hostPorts.reserve(p);
       out.push(port);
     }
     return out;
@@ -78,9 +87,13 @@ export class SimRuntime implements TaskRuntime {
     if (task.healthChecks.length === 0) return;
     this.after(task, delayMs, () => {
       const now = this.timestamp();
-      task.healthChecks.forEach((_, i) =>
-        this.hooks.health(task, i, { alive: true, consecutiveFailures: 0, firstSuccess: now, lastSuccess: now, lastFailure: null, lastFailureCause: null }),
-      );
+      task.healthChecks.forEach((check, i) => {
+        // A check that needs a port and names none (no port, no portIndex: Marathon adds
+        // portIndex 0 only to apps that declare ports) has no effective port: it never runs,
+        // so the task never turns healthy, as on a real Marathon.
+        if (check.protocol !== 'COMMAND' && check.port === undefined && check.portIndex === undefined) return;
+        this.hooks.health(task, i, { alive: true, consecutiveFailures: 0, firstSuccess: now, lastSuccess: now, lastFailure: null, lastFailureCause: null });
+      });
     });
   }
 

@@ -153,6 +153,7 @@ export class TaskControl {
     this.host.touch(record);
     const runtime = this.runtimeFor(record.def);
     this.taskRuntime.set(task.id, runtime);
+    task.waitingForOffer = true;
     runtime.launch({ task, app: record.def, requestedPorts: this.requestedPorts(record.def) });
   }
 
@@ -194,6 +195,7 @@ export class TaskControl {
   readonly hooks: TaskHooks = {
     portsAssigned: (task, ports) => {
       task.ports = ports;
+      task.waitingForOffer = false;
       task.json = undefined;
       this.host.touch(this.taskIndex.get(task.id));
       this.statusEvent(task, 'TASK_STAGING', '');

@@ -42,6 +42,8 @@ export interface Task {
   health: Array<HealthResult | undefined>;
   /** A kill was requested; the task no longer counts towards the instance target. */
   killRequested: boolean;
+  /** Launched, but no offer has had its ports yet (it is in the launch queue). */
+  waitingForOffer?: boolean;
   /** Verbatim task object from a seed file: returned exactly as given. */
   readonly seeded?: JsonObject;
   /** Serialised form, invalidated on every change. */
@@ -143,4 +145,35 @@ export function taskJson(task: Task): string {
   out.role = task.role;
   task.json = JSON.stringify(out);
   return task.json;
+}
+
+/** Counts and life time of a set of tasks (task.raml TaskStats; lifeTime only with running tasks). */
+function stats(tasks: readonly Task[], now: number): JsonObject {
+  const c = countTasks(tasks);
+  const out: JsonObject = { counts: { staged: c.staged, running: c.running, healthy: c.healthy, unhealthy: c.unhealthy } };
+  const ages = tasks.flatMap((t) => (t.state === 'TASK_RUNNING' && t.startedAtMs !== undefined ? [(now - t.startedAtMs) / 1000] : [])).sort((a, b) => a - b);
+  if (ages.length > 0) {
+    const mid = Math.floor(ages.length / 2);
+    const median = ages.length % 2 === 1 ? (ages[mid] as number) : ((ages[mid - 1] as number) + (ages[mid] as number)) / 2;
+    out.lifeTime = { averageSeconds: ages.reduce((a, b) => a + b, 0) / ages.length, medianSeconds: median };
+  }
+  return { stats: out };
+}
+
+/**
+ * AppInfo.tasksStats (embed=apps.taskStats, task.raml TaskStatsByVersion): statistics of the
+ * tasks started after the last scaling or restart, of those running the latest configuration,
+ * of the outdated ones, and of all; a group without tasks is left out.
+ */
+export function taskStats(record: { versionInfo: { lastScalingAt: string; lastConfigChangeAt: string } }, tasks: readonly Task[], now: number): JsonObject {
+  const out: JsonObject = {};
+  const put = (name: string, group: Task[]): void => {
+    if (group.length > 0) out[name] = stats(group, now);
+  };
+  const scaledAt = Date.parse(record.versionInfo.lastScalingAt);
+  put('startedAfterLastScaling', tasks.filter((t) => t.stagedAtMs >= scaledAt));
+  put('withLatestConfig', tasks.filter((t) => t.configVersion === record.versionInfo.lastConfigChangeAt));
+  put('withOutdatedConfig', tasks.filter((t) => t.configVersion !== record.versionInfo.lastConfigChangeAt));
+  put('totalSummary', [...tasks]);
+  return out;
 }

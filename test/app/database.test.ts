@@ -92,7 +92,7 @@ describe('startDatabase', () => {
     await until(() => d.db.source.snapshot().state === 'Ready', 'the source', 20_000);
     await until(() => d.status.role === 'leader', 'leadership', 15_000);
     const client = await connect(url);
-    await client.query(`INSERT INTO maracker.apps (id, spec) VALUES ('/demo/web', '{"cmd": "x"}')`);
+    await client.query(`INSERT INTO maracker.apps (id, spec) VALUES ('/demo/web', '{"cmd": "true"}')`);
     await until(() => d.db.source.snapshot().apps.has('/demo/web'), 'a row inserted afterwards');
   });
 

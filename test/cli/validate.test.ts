@@ -78,9 +78,9 @@ describe('maracker validate (in-process)', () => {
   it('prints every problem of every file and exits 1', async () => {
     const dir = await tempDir();
     await writeTree(dir, {
-      'apps/a.yaml': `${header('web', 'demo')}spec:\n  cmd: x\n  instaces: 2\n`,
+      'apps/a.yaml': `${header('web', 'demo')}spec:\n  cmd: 'true'\n  instaces: 2\n`,
       'apps/b.yaml': `${header('api', 'demo')}spec:\n  image: nginx\n  healthChecks:\n    - {protocol: HTTP, port: http}\n`,
-      'more/web.yaml': `${header('web', 'demo')}spec:\n  cmd: y\n`,
+      'more/web.yaml': `${header('web', 'demo')}spec:\n  cmd: sleep 1\n`,
     });
     const run = await validate(['apps', 'more/web.yaml', 'missing'], dir);
     expect(run.code).toBe(1);
@@ -109,14 +109,14 @@ describe('maracker validate (in-process)', () => {
     expect((await validate(['m'], dir)).code).toBe(0);
     const v1 = await validate(['m'], dir, { MARACKER_TRAEFIK: 'v1' });
     expect(v1.code).toBe(1);
-    expect(v1.stderr).toContain('spec.labels["traefik.frontend.rule"]: collides with the label that spec.expose generates (Traefik v1)');
+    expect(v1.stderr).toContain('spec.labels["traefik.frontend.rule"]: collides with traefik.web.frontend.rule, which spec.expose generates (Traefik 1.7 would ignore this one)');
   });
 
   it('writes a JSON report with --output json', async () => {
     const dir = await tempDir();
     await writeTree(dir, {
       'm/a.yaml': yamlOf(doc({ name: 'a', spec: { expose: { host: 'a.localhost' } } })),
-      'm/b.yaml': `${header('b', 'demo')}spec:\n  cmd: x\n  mem: -1\n`,
+      'm/b.yaml': `${header('b', 'demo')}spec:\n  cmd: 'true'\n  mem: -1\n`,
     });
     const run = await validate(['--output', 'json', 'm'], dir);
     expect(run.code).toBe(1);
@@ -152,7 +152,7 @@ describe('maracker validate (compiled CLI, child process)', () => {
 
   it('exits 1 and prints positioned problems for an invalid manifest', async () => {
     const dir = await tempDir();
-    await writeTree(dir, { 'web.yaml': `${header('Web', 'demo')}spec:\n  cmd: x\n` });
+    await writeTree(dir, { 'web.yaml': `${header('Web', 'demo')}spec:\n  cmd: 'true'\n` });
     const run = await runCli(['validate', 'web.yaml'], dir);
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/^web\.yaml:4:9: metadata\.name: "Web" is not a valid app name/);

@@ -43,7 +43,7 @@ describe('readManifestFolder', () => {
     const dir = await tempDir();
     const header = 'apiVersion: maracker/v1\nkind: App\nmetadata:\n  name: web\n';
     await writeTree(dir, {
-      'a.yaml': `${header}spec:\n  cmd: x\n  instaces: 2\n  mem: lots\n`,
+      'a.yaml': `${header}spec:\n  cmd: 'true'\n  instaces: 2\n  mem: lots\n`,
       'b/c.yaml': `${header}  group: b\nspec:\n  cmd: x: y\n`,
       'd.yaml': `${header}  group: d\nspec:\n  image: nginx\n  ports: [{name: http}]\n  expose: {host: d.localhost, port: web}\n`,
       'ok.yaml': app('ok'),

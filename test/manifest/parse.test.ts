@@ -142,7 +142,7 @@ describe('parseManifestText: documents', () => {
   });
 
   it('keeps the valid documents of a file whose other document is invalid', () => {
-    const broken = lines('apiVersion: maracker/v1', 'kind: App', 'metadata:', '  name: b', 'spec:', '  instances: -1', '  cmd: x');
+    const broken = lines('apiVersion: maracker/v1', 'kind: App', 'metadata:', '  name: b', 'spec:', '  instances: -1', '  cmd: sleep 1');
     const result = parseManifestText(`${yamlOf(doc({ name: 'a' }))}---\n${broken}`, 'apps.yaml');
     expect(result.apps.map((a) => a.id)).toEqual(['/a']);
     expect(result.problems.map(formatProblem)).toEqual(['apps.yaml:15:14: spec.instances: must be >= 0, got -1']);

@@ -14,7 +14,7 @@ describe('specToDesired: a database row', () => {
   });
 
   it('locates problems by row id and JSON path', () => {
-    const spec = { cmd: 'x', instaces: 2, ports: [{ name: 'http' }], healthChecks: [{ protocol: 'HTTP', port: 'admin' }] };
+    const spec = { cmd: 'true', instaces: 2, ports: [{ name: 'http' }], healthChecks: [{ protocol: 'HTTP', port: 'admin' }] };
     const { app, problems } = specToDesired('/demo/web', spec, { 'maracker.source': 'x' });
     expect(app).toBeUndefined();
     expect(problems.map(formatProblem)).toEqual([
@@ -26,7 +26,7 @@ describe('specToDesired: a database row', () => {
   });
 
   it('rejects a row id that is not a Marathon app id', () => {
-    const { problems } = specToDesired('demo/Web', { cmd: 'x' }, null);
+    const { problems } = specToDesired('demo/Web', { cmd: 'true' }, null);
     expect(problems.map((p) => [p.code, p.location])).toEqual([['invalid-id', { row: 'demo/Web', jsonPath: 'id' }]]);
   });
 
@@ -35,22 +35,22 @@ describe('specToDesired: a database row', () => {
   });
 
   it('takes row labels as app labels and resolves dependencies from the id', () => {
-    const { app } = specToDesired('/mip/web', { cmd: 'x', dependencies: ['db'] }, { team: 'mip' }, { adopt: true });
+    const { app } = specToDesired('/mip/web', { cmd: 'true', dependencies: ['db'] }, { team: 'mip' }, { adopt: true });
     expect(app?.definition.labels?.team).toBe('mip');
     expect(app?.definition.dependencies).toEqual(['/mip/db']);
     expect(app?.adopt).toBe(true);
   });
 
   it('generates Traefik labels with the requested grammar', () => {
-    const { app } = specToDesired('/demo/web', { cmd: 'x', expose: { host: 'web.localhost' } }, null, { traefik: 'v1' });
-    expect(app?.definition.labels?.['traefik.frontend.rule']).toBe('Host:web.localhost');
+    const { app } = specToDesired('/demo/web', { cmd: 'true', expose: { host: 'web.localhost' } }, null, { traefik: 'v1' });
+    expect(app?.definition.labels?.['traefik.demo-web-s.frontend.rule']).toBe('Host:web.localhost');
     expect(app?.url).toBe('http://web.localhost');
   });
 
   it('refuses a spec nested deeper than --max-row-depth before anything recursive runs', () => {
     let deep: unknown = 1;
     for (let i = 0; i < 10_000; i++) deep = { a: deep };
-    const { problems } = specToDesired('/demo/web', { cmd: 'x', marathon: { check: deep } }, null);
+    const { problems } = specToDesired('/demo/web', { cmd: 'true', marathon: { check: deep } }, null);
     expect(problems.map(formatProblem)).toEqual(['row /demo/web: spec: nested deeper than 64 levels (--max-row-depth); not read']);
     expect(problems[0]?.code).toBe('limit-exceeded');
   });
@@ -61,7 +61,7 @@ describe('specToDesired: a database row', () => {
   });
 
   it('turns a throw while handling the row into a problem of that row, naming the failure, not its message', () => {
-    const spec = { cmd: 'x' };
+    const spec = { cmd: 'true' };
     Object.defineProperty(spec, 'mem', { enumerable: true, get: () => { throw new TypeError('SECRET from the row'); } });
     const { app, problems } = specToDesired('/demo/web', spec, null);
     expect(app).toBeUndefined();

@@ -46,8 +46,8 @@ describe('the marathon pass-through', () => {
   });
 
   it('accepts real AppDefinition fields the format does not model', () => {
-    expect(validateSpec({ cmd: 'x', marathon: { backoffSeconds: 5, unreachableStrategy: 'disabled', requirePorts: true, role: 'slave_public' } })).toEqual([]);
-    expect(validateSpec({ cmd: 'x', marathon: { unreachableStrategy: { inactiveAfterSeconds: 60, expungeAfterSeconds: 120 } } })).toEqual([]);
+    expect(validateSpec({ cmd: 'true', marathon: { backoffSeconds: 5, unreachableStrategy: 'disabled', requirePorts: true, role: 'slave_public' } })).toEqual([]);
+    expect(validateSpec({ cmd: 'true', marathon: { unreachableStrategy: { inactiveAfterSeconds: 60, expungeAfterSeconds: 120 } } })).toEqual([]);
   });
 
   it('refuses id, modelled fields and unknown fields, each at its key', () => {
@@ -57,7 +57,7 @@ describe('the marathon pass-through', () => {
       'metadata:',
       '  name: web',
       'spec:',
-      '  cmd: x',
+      '  cmd: sleep 1',
       '  marathon:',
       '    id: /other',
       '    cmd: y',
@@ -80,7 +80,7 @@ describe('the marathon pass-through', () => {
   });
 
   it('points a Marathon field written directly in spec to its place', () => {
-    const issues = validateSpec({ cmd: 'x', backoffSeconds: 3, portDefinitions: [] });
+    const issues = validateSpec({ cmd: 'true', backoffSeconds: 3, portDefinitions: [] });
     expect(issues.map((i) => i.message)).toEqual([
       "unknown field; Marathon's backoffSeconds goes under spec.marathon",
       "unknown field; for Marathon's portDefinitions, use spec.ports instead",
@@ -90,20 +90,20 @@ describe('the marathon pass-through', () => {
 
 describe('schema rules', () => {
   it('collapses a failed anyOf into one message when no form fits', () => {
-    const issues = validateSpec({ cmd: 'x', expose: { host: 42 } });
+    const issues = validateSpec({ cmd: 'true', expose: { host: 42 } });
     expect(issues).toEqual([
       { code: 'invalid-value', path: ['spec', 'expose', 'host'], message: 'must be a host name or a list of host names, got 42' },
     ]);
   });
 
   it('keeps the precise problem of the form that fits', () => {
-    const issues = validateSpec({ cmd: 'x', expose: { host: ['ok.localhost', 'Bad Host'] } });
+    const issues = validateSpec({ cmd: 'true', expose: { host: ['ok.localhost', 'Bad Host'] } });
     expect(issues.map((i) => [i.path, i.message])).toEqual([
       [['spec', 'expose', 'host', 1], '"Bad Host" is not a valid host name: lowercase DNS labels separated by dots, such as whoami.localhost'],
     ]);
   });
 
   it('refuses a path prefix that would break a Traefik rule', () => {
-    expect(validateSpec({ cmd: 'x', expose: { host: 'a.localhost', path: '/a`) || Host(`evil' } }).map((i) => i.code)).toEqual(['invalid-value']);
+    expect(validateSpec({ cmd: 'true', expose: { host: 'a.localhost', path: '/a`) || Host(`evil' } }).map((i) => i.code)).toEqual(['invalid-value']);
   });
 });

@@ -50,8 +50,8 @@ describe('specHash', () => {
   });
 
   it('is the same for two manifests that list the same fields in another order', () => {
-    const a = 'apiVersion: maracker/v1\nkind: App\nmetadata: {name: web}\nspec:\n  cmd: x\n  mem: 64\n  env: {A: "1", B: "2"}\n';
-    const b = 'kind: App\nspec:\n  env: {B: "2", A: "1"}\n  mem: 64\n  cmd: x\nmetadata: {name: web}\napiVersion: maracker/v1\n';
+    const a = 'apiVersion: maracker/v1\nkind: App\nmetadata: {name: web}\nspec:\n  cmd: sleep 1\n  mem: 64\n  env: {A: "1", B: "2"}\n';
+    const b = 'kind: App\nspec:\n  env: {B: "2", A: "1"}\n  mem: 64\n  cmd: sleep 1\nmetadata: {name: web}\napiVersion: maracker/v1\n';
     const hashA = parseManifestText(a, 'web.yaml').apps[0]?.specHash;
     expect(hashA).toMatch(/^[0-9a-f]{16}$/);
     expect(parseManifestText(b, 'web.yaml').apps[0]?.specHash).toBe(hashA);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { publicUrl, traefikName } from '../../src/manifest/traefik.js';
+import { publicUrl, traefikName, traefikV1Name } from '../../src/manifest/traefik.js';
 import type { AppSpec } from '../../src/manifest/types.js';
 import { definitionOf, spec, translateSpec } from './builders.js';
 
@@ -11,6 +11,46 @@ function traefikLabelsOf(s: AppSpec, opts: Parameters<typeof definitionOf>[1] = 
 
 const bridged = (overrides: Partial<AppSpec> = {}): AppSpec =>
   spec({ cmd: undefined, image: 'emilevauge/whoami', network: 'bridge', ports: [{ name: 'web', containerPort: 80 }], ...overrides });
+
+describe('traefikV1Name', () => {
+  /** Reads an id back from its v1 name: the proof that no two ids share a Traefik 1.7 backend. */
+  function decode(name: string): string {
+    const runs = name.split('-');
+    if (runs.length === 1) return `/${name}`;
+    const code = runs.pop() as string;
+    if (code === 'x') return `/${runs.join('')}`;
+    const seps = [...code.matchAll(/s|d|h(\d*)/g)].map((m) => (m[0] === 's' ? '/' : m[0] === 'd' ? '.' : '-'.repeat(Number(m[1] || 1))));
+    return '/' + runs.map((r, i) => r + (seps[i] ?? '')).join('');
+  }
+  const normalize = (s: string) => s.split(/[^A-Za-z0-9]+/).filter(Boolean).join('-'); // provider.Normalize
+
+  it('spells the separators after the runs, so that Traefik 1.7 keeps them apart', () => {
+    expect(traefikV1Name('/whoami')).toBe('whoami');
+    expect(traefikV1Name('/mip/prod/web.v2')).toBe('mip-prod-web-v2-ssd');
+    expect(traefikV1Name('/a--b')).toBe('a-b-h2');
+    expect(traefikV1Name('/frontend')).toBe('frontend-x');
+  });
+
+  it('is injective under provider.Normalize for every id, read back from the name', () => {
+    let seed = 17;
+    const rand = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) % n);
+    const pick = (s: string) => s[rand(s.length)] as string;
+    for (let i = 0; i < 2000; i++) {
+      const segments = Array.from({ length: 1 + rand(3) }, () => {
+        const parts = Array.from({ length: 1 + rand(2) }, () => {
+          let p = pick('abcdsxh019');
+          for (let k = rand(4); k > 0; k--) p += rand(4) === 0 ? '-'.repeat(1 + rand(2)) + pick('abc19') : pick('abcdsxh019');
+          return p;
+        });
+        return parts.join('.');
+      });
+      const id = '/' + segments.join('/');
+      expect(decode(normalize(traefikV1Name(id))), id).toBe(id);
+    }
+    const ids = ['/a/b', '/a.b', '/a-b', '/a--b', '/ab', '/a/b/s', '/a/bs', '/frontend', '/frontend/x', '/frontend-x'];
+    expect(new Set(ids.map((id) => normalize('backend' + traefikV1Name(id)))).size).toBe(ids.length);
+  });
+});
 
 describe('traefikName', () => {
   it('writes / as _ and . as __, without the leading /', () => {
@@ -63,59 +103,76 @@ describe('Traefik labels', () => {
     );
   });
 
-  it('generates the v1 frontend and backend on request', () => {
+  it('generates the v1 frontend and backend on request, in a segment named after the app', () => {
     const labels = traefikLabelsOf(bridged({ expose: { host: ['a.localhost', 'b.localhost'], path: '/p', entrypoints: ['http'] } }), {
       traefik: 'v1',
       id: '/mip/web.v2',
     });
     expect(labels).toEqual({
       'traefik.enable': 'true',
-      'traefik.frontend.rule': 'Host:a.localhost,b.localhost;PathPrefix:/p',
-      'traefik.frontend.entryPoints': 'http',
-      'traefik.backend': 'mip_web__v2',
-      'traefik.portIndex': '0',
+      'traefik.mip-web-v2-sd.frontend.rule': 'Host:a.localhost,b.localhost;PathPrefix:/p',
+      'traefik.mip-web-v2-sd.frontend.entryPoints': 'http',
+      'traefik.mip-web-v2-sd.backend': 'mip-web-v2-sd',
+      'traefik.mip-web-v2-sd.portIndex': '0',
     });
   });
 
   it('strips the prefix with PathPrefixStrip in v1', () => {
     const labels = traefikLabelsOf(spec({ expose: { host: 'a.localhost', path: '/p', stripPrefix: true } }), { traefik: 'v1' });
-    expect(labels['traefik.frontend.rule']).toBe('Host:a.localhost;PathPrefixStrip:/p');
+    expect(labels['traefik.demo-web-s.frontend.rule']).toBe('Host:a.localhost;PathPrefixStrip:/p');
   });
 
-  it('writes both grammars side by side', () => {
+  it('writes both grammars side by side, leaving the first port to Traefik 2 (its label would be a v1 segment)', () => {
     const labels = traefikLabelsOf(bridged({ expose: { host: 'whoami.localhost' } }), { traefik: 'both' });
     expect(Object.keys(labels).sort()).toEqual([
-      'traefik.backend',
+      'traefik.demo-web-s.backend',
+      'traefik.demo-web-s.frontend.rule',
+      'traefik.demo-web-s.portIndex',
       'traefik.enable',
-      'traefik.frontend.rule',
       'traefik.http.routers.demo_web.rule',
-      'traefik.http.routers.demo_web.service',
-      'traefik.http.services.demo_web.loadbalancer.server.port',
-      'traefik.portIndex',
     ]);
   });
 
   it('names the port by index in host networking, where the host port is dynamic', () => {
-    const labels = traefikLabelsOf(spec({ ports: [{ name: 'a' }, { name: 'b', hostPort: 8080 }], expose: { host: 'x.localhost', port: 'b' } }), { traefik: 'both' });
+    const labels = traefikLabelsOf(spec({ ports: [{ name: 'a' }, { name: 'b', hostPort: 8080 }], expose: { host: 'x.localhost', port: 'b' } }), { traefik: 'v2' });
     expect(labels['traefik.http.services.demo_web.loadbalancer.server.port']).toBe('index:1');
-    expect(labels['traefik.portIndex']).toBe('1');
+    expect(traefikLabelsOf(spec({ ports: [{ name: 'a' }, { name: 'b' }], expose: { host: 'x.localhost', port: 'b' } }), { traefik: 'v1' })['traefik.demo-web-s.portIndex']).toBe('1');
+  });
+
+  it('refuses what --traefik both cannot express: a port other than the first, a container port', () => {
+    const second = translateSpec(spec({ ports: [{ name: 'a' }, { name: 'b' }], expose: { host: 'x.localhost', port: 'b' } }), { traefik: 'both' });
+    expect(second.issues).toEqual([expect.objectContaining({ code: 'traefik-route', path: ['spec', 'expose', 'port'] })]);
+    const container = translateSpec(bridged({ network: 'container', networkName: 'dcos', expose: { host: 'x.localhost' } }), { traefik: 'both' });
+    expect(container.issues.map((i) => i.code)).toEqual(['traefik-route']);
   });
 
   it('uses the container port number with container networking, where Traefik reaches the task IP', () => {
-    const labels = traefikLabelsOf(bridged({ network: 'container', networkName: 'dcos', expose: { host: 'x.localhost' } }), { traefik: 'both' });
-    expect(labels['traefik.http.services.demo_web.loadbalancer.server.port']).toBe('80');
-    expect(labels['traefik.port']).toBe('80');
-    expect(labels).not.toHaveProperty('traefik.portIndex');
+    const c = bridged({ network: 'container', networkName: 'dcos', expose: { host: 'x.localhost' } });
+    expect(traefikLabelsOf(c, { traefik: 'v2' })['traefik.http.services.demo_web.loadbalancer.server.port']).toBe('80');
+    const v1 = traefikLabelsOf(c, { traefik: 'v1' });
+    expect(v1['traefik.demo-web-s.port']).toBe('80');
+    expect(v1).not.toHaveProperty('traefik.demo-web-s.portIndex');
+  });
+
+  it('refuses to expose a port without a containerPort on a container network', () => {
+    const r = translateSpec(spec({ network: 'container', networkName: 'dcos', ports: [{ name: 'web', hostPort: 8080 }], expose: { host: 'x.localhost' } }));
+    expect(r.issues).toEqual([expect.objectContaining({ code: 'traefik-route', message: expect.stringContaining('needs a containerPort') })]);
   });
 
   it('routes to index 0 (the default port) when the app declares no ports', () => {
     expect(traefikLabelsOf(spec({ expose: { host: 'x.localhost' } }))['traefik.http.services.demo_web.loadbalancer.server.port']).toBe('index:0');
   });
 
-  it('treats a v1 label set by the user as a collision only when v1 labels are generated', () => {
+  it('marks an app without expose traefik.enable=false, unless the user writes Traefik labels', () => {
+    expect(traefikLabelsOf(spec())).toEqual({ 'traefik.enable': 'false' });
+    expect(traefikLabelsOf(spec({ labels: { 'traefik.http.routers.x.rule': 'Host(`x`)' } }))).toEqual({ 'traefik.http.routers.x.rule': 'Host(`x`)' });
+  });
+
+  it('treats a v1 label set by the user as a collision only when v1 labels are generated, also when the segment would shadow it', () => {
     const s = spec({ expose: { host: 'x.localhost' }, labels: { 'traefik.frontend.rule': 'Host:y' } });
     expect(translateSpec(s, { traefik: 'v2' }).issues).toEqual([]);
     expect(translateSpec(s, { traefik: 'v1' }).issues.map((i) => i.code)).toEqual(['label-conflict']);
+    expect(translateSpec(spec({ expose: { host: 'x.localhost' }, labels: { 'traefik.frontend.passHostHeader': 'false' } }), { traefik: 'v1' }).issues).toEqual([]);
   });
 });
 

@@ -76,7 +76,8 @@ describe('translate: fields', () => {
       { protocol: 'HTTP', path: '/health', portIndex: 1, intervalSeconds: 5, ignoreHttp1xx: true },
       { protocol: 'MESOS_TCP', portIndex: 0 },
       { protocol: 'COMMAND', command: { value: 'test -f /tmp/ok' }, maxConsecutiveFailures: 2 },
-      { protocol: 'HTTP' },
+      // an index even where the check names no port: Marathon adds none to an app without ports
+      { protocol: 'HTTP', portIndex: 0 },
     ]);
   });
 
@@ -138,6 +139,8 @@ describe('translate: labels', () => {
     expect(def.labels).toEqual({
       team: 'mip',
       tier: 'web',
+      // not exposed: a Traefik at its defaults (exposedByDefault) must not route it
+      'traefik.enable': 'false',
       'maracker.managed-by': 'maracker',
       'maracker.source': 'file:web.yaml',
       'maracker.spec-hash': expect.stringMatching(/^[0-9a-f]{16}$/),

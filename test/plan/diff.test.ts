@@ -91,7 +91,7 @@ describe('diffApp', () => {
     });
 
     it('accepts the health-check defaults Marathon prints, whichever release prints which', () => {
-      const desired = desiredApp({ healthChecks: [{ path: '/health' }] });
+      const desired = desiredApp({ healthChecks: [{ path: '/health', portIndex: 0 }] });
       const http = (extra: Record<string, unknown>) =>
         marathonApp({
           healthChecks: [
@@ -108,14 +108,14 @@ describe('diffApp', () => {
       expect(diffApp(desired, actual)).toEqual([]);
     });
 
-    it('gives a COMMAND health check no port index', () => {
+    it('reads a COMMAND health check without a port index (1.10 prints none; an older server\'s 0 means nothing)', () => {
       const check = { protocol: 'COMMAND', command: { value: 'curl -f localhost' } };
       const desired = desiredApp({ healthChecks: [check] });
       const actual = marathonApp({
         healthChecks: [{ ...check, gracePeriodSeconds: 300, intervalSeconds: 60, timeoutSeconds: 20, maxConsecutiveFailures: 3, delaySeconds: 15 }],
       });
       expect(diffApp(desired, actual)).toEqual([]);
-      expect(diffApp(desired, marathonApp({ healthChecks: [{ ...actual.healthChecks![0], portIndex: 0 }] }))).toHaveLength(1);
+      expect(diffApp(desired, marathonApp({ healthChecks: [{ ...actual.healthChecks![0], portIndex: 0 }] }))).toEqual([]);
     });
 
     it("takes Marathon's default port when the manifest declares none, named or not", () => {

@@ -23,10 +23,13 @@ function desiredFrom(file: string, id: string, edit: (text: string) => string = 
   return app;
 }
 
-/** The real app as it would look had maracker deployed it: plus maracker's own labels. */
+/**
+ * The real app as it would look had maracker deployed it: plus maracker's own labels, and the
+ * `traefik.enable: false` it writes on an app that declares no expose.
+ */
 function deployedByMaracker(actual: MarathonApp, desired: DesiredApp): MarathonApp {
   const ours = desired.definition.labels ?? {};
-  const own = Object.fromEntries([LABEL_MANAGED_BY, LABEL_SOURCE, LABEL_SPEC_HASH].map((k) => [k, ours[k] as string]));
+  const own = Object.fromEntries([LABEL_MANAGED_BY, LABEL_SOURCE, LABEL_SPEC_HASH, 'traefik.enable'].filter((k) => k in ours).map((k) => [k, ours[k] as string]));
   return { ...actual, labels: { ...(actual.labels ?? {}), ...own } };
 }
 

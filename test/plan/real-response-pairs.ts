@@ -57,7 +57,11 @@ const zddLabels = (colour: string, targetInstances: string, startedAt: string) =
   HAPROXY_APP_ID: 'nginx',
 });
 
-/** The 2017 maracker apps: Traefik v1 labels, health checks written out with Marathon's defaults left out. */
+/**
+ * The 2017 maracker apps: Traefik v1 labels, health checks written out with Marathon's defaults
+ * left out, but for portIndex, which the translator always writes (Marathon 1.10 adds it only
+ * to apps that declare ports).
+ */
 const traefikDocker = (name: string, image: string, instances: number, extraLabels: Record<string, string> = {}) => ({
   id: `/${name}`,
   container: { type: 'DOCKER' as const, docker: { image }, portMappings: [{ containerPort: 80 }] },
@@ -66,7 +70,7 @@ const traefikDocker = (name: string, image: string, instances: number, extraLabe
   mem: 64,
   instances,
   acceptedResourceRoles: ['*'],
-  healthChecks: [{ protocol: 'HTTP', path: '/' }],
+  healthChecks: [{ protocol: 'HTTP', path: '/', portIndex: 0 }],
   labels: { ...extraLabels, 'traefik.frontend.rule': `Host:${name}.marathon.localhost`, 'traefik.backend': name },
 });
 
@@ -155,7 +159,7 @@ export const REAL_RESPONSE_PAIRS: readonly RealResponsePair[] = [
       id: '/test',
       cmd: 'python -m SimpleHTTPServer $PORT0',
       acceptedResourceRoles: ['*'],
-      healthChecks: [{ path: '/' }],
+      healthChecks: [{ path: '/', portIndex: 0 }],
       labels: { 'traefik.backend': 'test', 'traefik.frontend.rule': 'Host:test.marathon.localhost' },
     },
     change: { path: 'cmd', value: 'python3 -m http.server $PORT0' },

@@ -220,8 +220,8 @@ describe('invalid input', () => {
       [{ id: '/a' }, { path: '/', errors: ["AppDefinition must either contain one of 'cmd' or 'args', and/or a 'container'."] }],
       [{ id: '/a', cmd: 'sleep 1', portDefinitions: [{ port: 0, name: 'http' }, { port: 0, name: 'http' }] }, { path: '/portDefinitions', errors: ['Port names must be unique.'] }],
       [{ id: '/a', cmd: 'sleep 1', healthChecks: [{ protocol: 'HTTP', portIndex: 2 }] }, { path: '/healthChecks(0)', errors: ['Health check port indices must address an element of the ports array or container port mappings.'] }],
-      [{ id: '/a', cmd: 'sleep 1', constraints: [['hostname', 'SOMETIMES']] }, { path: '/constraints(0)', errors: ['Constraint operator must be one of the following UNIQUE, CLUSTER, GROUP_BY, LIKE, MAX_PER or UNLIKE'] }],
-      [{ id: '/a', cmd: 'sleep 1', constraints: [['hostname', 'GROUP_BY', 'x']] }, { path: '/constraints(0)', errors: ['Value was specified but is not a number'] }],
+      [{ id: '/a', cmd: 'sleep 1', constraints: [['hostname', 'SOMETIMES']] }, { path: '/constraints(0)', errors: ['operator must be one of the following UNIQUE, CLUSTER, GROUP_BY, LIKE, MAX_PER, UNLIKE or IS'] }],
+      [{ id: '/a', cmd: 'sleep 1', constraints: [['hostname', 'GROUP_BY', 'x']] }, { path: '/constraints(0)', errors: ['GROUP BY must define an integer value or else no value at all'] }],
       [{ id: '/', cmd: 'sleep 1' }, { path: '/', errors: ['must not be root'] }],
     ];
     for (const [body, detail] of cases) {

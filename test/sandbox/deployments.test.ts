@@ -32,7 +32,7 @@ describe('deployments', () => {
 
   it('finishes once the tasks run and pass their health checks', async () => {
     const sb = await sandbox({ deploymentDurationMs: 40 });
-    await call(sb, 'POST', '/v2/apps', app('/web', { instances: 2, healthChecks: [{ protocol: 'HTTP', path: '/health' }] }));
+    await call(sb, 'POST', '/v2/apps', app('/web', { instances: 2, healthChecks: [{ protocol: 'HTTP', path: '/health', portIndex: 0 }] }));
     await sb.waitForDeployments();
     const web = (await call(sb, 'GET', '/v2/apps/web')).json.app;
     expect(web).toMatchObject({ tasksRunning: 2, tasksHealthy: 2, tasksUnhealthy: 0, deployments: [] });

@@ -30,7 +30,7 @@ describe('GET /v2/events', () => {
   it('publishes every event with the documented fields, in order', async () => {
     const sb = await sandbox();
     const stream = await sse(sb);
-    await call(sb, 'POST', '/v2/apps', app('/mip/web', { healthChecks: [{ protocol: 'TCP' }] }));
+    await call(sb, 'POST', '/v2/apps', app('/mip/web', { healthChecks: [{ protocol: 'TCP', portIndex: 0 }] }));
     await sb.waitForDeployments();
     await call(sb, 'DELETE', '/v2/apps/mip/web');
     await until(() => stream.events.some((e) => e.event === 'app_terminated_event'));

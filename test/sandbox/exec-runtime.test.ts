@@ -40,7 +40,7 @@ describe('--exec', () => {
       '/v2/apps',
       app('/py', {
         cmd: 'python3 -m http.server $PORT0 --bind 127.0.0.1',
-        healthChecks: [{ protocol: 'HTTP', path: '/', gracePeriodSeconds: 30, intervalSeconds: 1, timeoutSeconds: 2, maxConsecutiveFailures: 3 }],
+        healthChecks: [{ protocol: 'HTTP', path: '/', portIndex: 0, gracePeriodSeconds: 30, intervalSeconds: 1, timeoutSeconds: 2, maxConsecutiveFailures: 3 }],
       }),
     );
     expect(res.status).toBe(201);
@@ -159,7 +159,7 @@ describe('--exec', () => {
       '/v2/apps',
       app('/deaf', {
         cmd: 'sleep 1000',
-        healthChecks: [{ protocol: 'TCP', gracePeriodSeconds: 0, intervalSeconds: 0, timeoutSeconds: 1, maxConsecutiveFailures: 2 }],
+        healthChecks: [{ protocol: 'TCP', portIndex: 0, gracePeriodSeconds: 0, intervalSeconds: 0, timeoutSeconds: 1, maxConsecutiveFailures: 2 }],
       }),
     );
     await until(() => kills.length >= 1, WAIT);

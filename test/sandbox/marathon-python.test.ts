@@ -123,6 +123,70 @@ for event in c.event_stream(event_types=['api_post_event', 'status_update_event'
 print(json.dumps({'events': seen}))
 `;
 
+const GROUPS_AND_QUEUE = `${COMMON}
+from marathon.models.group import MarathonGroup
+out = {}
+
+team = MarathonGroup(id='/team', apps=[MarathonApp(id='web', cmd='sleep 1000', cpus=0.1, mem=16, instances=1),
+                                       MarathonApp(id='api', cmd='sleep 1000', cpus=0.1, mem=16, instances=1)])
+created = c.create_group(team)
+out['created'] = sorted(created.keys())
+out['settled'] = settle()
+raw = c._do_request('GET', '/v2/groups/team').json()
+out['groupApps'] = sorted(a['id'] for a in raw['apps'])
+# marathon-python 0.13 predates 1.9's multi-role fields: its models refuse enforceRole (GroupInfo)
+# and role (QueueObject), which Marathon 1.10 sends as its RAML says
+try:
+    c.get_group('/team')
+    out['getGroup'] = 'parsed'
+except TypeError as e:
+    out['getGroup'] = str(e).split(' got ')[-1]
+out['scaled'] = sorted(c.scale_group('/team', 2).keys())
+settle()
+out['instances'] = sorted(a.instances for a in c.list_apps())
+out['updated'] = sorted(c.update_group('/team', MarathonGroup(id='/team', apps=[MarathonApp(id='web', cmd='sleep 1000', cpus=0.1, mem=16, instances=1)]), force=True).keys())
+settle()
+out['afterUpdate'] = [a.id for a in c.list_apps()]
+out['versions'] = len(c._do_request('GET', '/v2/groups/team/versions').json()) >= 3
+out['deleted'] = sorted(c.delete_group('/team', force=True).keys())
+settle()
+out['afterDelete'] = [a.id for a in c.list_apps()]
+
+# two tasks that require one fixed host port: the second waits in the launch queue
+c.create_app('/waiting', MarathonApp(cmd='sleep 1000', cpus=0.1, mem=16, instances=2, require_ports=True,
+                                     port_definitions=[{'port': 31005, 'protocol': 'tcp'}]))
+for _ in range(400):
+    queue = c._do_request('GET', '/v2/queue').json()['queue']
+    if queue:
+        break
+    time.sleep(0.025)
+out['queue'] = [{'app': q['app']['id'], 'count': q['count'], 'overdue': q['delay']['overdue']} for q in queue]
+try:
+    c.list_queue()
+    out['listQueue'] = 'parsed'
+except TypeError as e:
+    out['listQueue'] = str(e).split(' got ')[-1]
+c.reset_delay('/waiting')
+out['resetDelay'] = 'ok'
+print(json.dumps(out))
+`;
+
+const CANCEL = `${COMMON}
+out = {}
+c.create_app('/slow', MarathonApp(cmd='sleep 1000', cpus=0.1, mem=16, instances=1))
+deployments = c.list_deployments()
+out['running'] = [d.affected_apps for d in deployments]
+rollback = c.delete_deployment(deployments[0].id)
+out['rollback'] = sorted(rollback.keys())
+out['rollbackIsNew'] = rollback['deploymentId'] != deployments[0].id
+c.create_app('/slow2', MarathonApp(cmd='sleep 1000', cpus=0.1, mem=16, instances=1))
+second = [d for d in c.list_deployments() if '/slow2' in d.affected_apps][0]
+out['forced'] = c.delete_deployment(second.id, force=True)
+out['gone'] = all(d.id != second.id for d in c.list_deployments())
+out['apps'] = sorted(a.id for a in c.list_apps())
+print(json.dumps(out))
+`;
+
 describe.skipIf(!available)(`python3-marathon drives the sandbox${available ? '' : ` (skipped: ${reason})`}`, () => {
   it('creates, lists, scales, kills, deploys and deletes apps through MarathonClient', async () => {
     const sb = await sandbox({ deploymentDurationMs: 50 });
@@ -155,6 +219,40 @@ describe.skipIf(!available)(`python3-marathon drives the sandbox${available ? ''
     expect(out.killedAll).toBe(2);
     expect(out.deleted).toEqual(['deploymentId', 'version']);
     expect(out.final).toEqual(['/mip/web']);
+  });
+
+  it('creates, scales, updates and deletes a group, and reads the launch queue and resets its delay', async () => {
+    const sb = await sandbox({ deploymentDurationMs: 50 });
+    const out = await runPython(sb, GROUPS_AND_QUEUE);
+    expect(out).toEqual({
+      created: ['deploymentId', 'version'],
+      settled: true,
+      groupApps: ['/team/api', '/team/web'],
+      getGroup: "an unexpected keyword argument 'enforce_role'",
+      scaled: ['deploymentId', 'version'],
+      instances: [2, 2],
+      updated: ['deploymentId', 'version'],
+      afterUpdate: ['/team/web'],
+      versions: true,
+      deleted: ['deploymentId', 'version'],
+      afterDelete: [],
+      queue: [{ app: '/waiting', count: 1, overdue: true }],
+      listQueue: "an unexpected keyword argument 'role'",
+      resetDelay: 'ok',
+    });
+  });
+
+  it('cancels a deployment with a rollback, and with force without one', async () => {
+    const sb = await sandbox({ deploymentDurationMs: 60_000 });
+    const out = await runPython(sb, CANCEL);
+    expect(out).toEqual({
+      running: [['/slow']],
+      rollback: ['deploymentId', 'version'],
+      rollbackIsNew: true,
+      forced: {},
+      gone: true,
+      apps: ['/slow2'],
+    });
   });
 
   it('reads the event stream with event_type filters', async () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { specToDesired } from '../../src/manifest/row.js';
 import { databaseSnapshot, maxRevision, type DatabaseRow } from '../../src/sources/database-snapshot.js';
 
-function row(id: string, spec: unknown = { cmd: 'x' }, revision = '1'): DatabaseRow {
+function row(id: string, spec: unknown = { cmd: 'true' }, revision = '1'): DatabaseRow {
   return { id, result: specToDesired(id, spec, null), revision };
 }
 
@@ -17,7 +17,7 @@ describe('databaseSnapshot', () => {
   });
 
   it('makes an invalid row invalid, with every problem, and its first problem the last error with its JSON path', () => {
-    const snap = databaseSnapshot(rows(row('/a'), row('/b', { cmd: 'x', instances: -1, mem: 'lots' })), {});
+    const snap = databaseSnapshot(rows(row('/a'), row('/b', { cmd: 'true', instances: -1, mem: 'lots' })), {});
     expect(snap.apps.has('/b')).toBe(false);
     expect(snap.invalid.get('/b')?.map((p) => p.location.jsonPath).sort()).toEqual(['spec.instances', 'spec.mem']);
     expect(snap.lastError?.row).toBe('/b');
