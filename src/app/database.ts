@@ -21,6 +21,7 @@ import type { StatusStore } from '../status/store.js';
 import { createPool } from '../postgres/connection.js';
 import { DaemonRegistry } from '../ha/daemons.js';
 import { readInstallationName } from './installation-store.js';
+import { databaseUrlLabel } from '../postgres/url-label.js';
 import { LeaderElection, type LeaderElectionOptions } from '../ha/leader.js';
 import { migrate, type MigrationReport } from '../postgres/migrations.js';
 import { DatabasePruneLedger } from '../prune/ledger-postgres.js';
@@ -219,14 +220,4 @@ export async function startDatabase(databaseUrl: string, o: DatabaseOptions): Pr
       await pool.end().catch(() => undefined);
     },
   };
-}
-
-/** The database's host and name, for a log line (never its credentials). */
-function databaseUrlLabel(url: string): string {
-  try {
-    const u = new URL(url);
-    return `database ${u.pathname.replace(/^\//, '') || '(default)'} on ${u.host}`;
-  } catch {
-    return 'the database';
-  }
 }

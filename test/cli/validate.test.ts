@@ -8,6 +8,10 @@ import { command } from '../../src/cli/commands/validate.js';
 import { ConfigError } from '../../src/config/options.js';
 import { tempDir } from '../helpers/tmp.js';
 import { doc, yamlOf } from '../manifest/builders.js';
+import { migrate } from '../../src/postgres/migrations.js';
+import { connect, usePostgres } from '../helpers/postgres.js';
+
+const postgres = usePostgres();
 
 const repoRoot = join(import.meta.dirname, '..', '..');
 const cli = join(repoRoot, 'dist', 'src', 'cli', 'main.js');
@@ -109,7 +113,9 @@ describe('maracker validate (in-process)', () => {
     expect((await validate(['m'], dir)).code).toBe(0);
     const v1 = await validate(['m'], dir, { MARACKER_TRAEFIK: 'v1' });
     expect(v1.code).toBe(1);
-    expect(v1.stderr).toContain('spec.labels["traefik.frontend.rule"]: collides with traefik.web.frontend.rule, which spec.expose generates (Traefik 1.7 would ignore this one)');
+    expect(v1.stderr).toContain(
+      'spec.labels["traefik.frontend.rule"]: collides with traefik.web.frontend.rule, which spec.expose generates (Traefik 1.7 would ignore this one)',
+    );
   });
 
   it('writes a JSON report with --output json', async () => {
@@ -171,5 +177,22 @@ describe('maracker validate (compiled CLI, child process)', () => {
     expect(run.stdout).toContain('--traefik <v1|v2|both>');
     expect(run.stdout).toContain('(default: v2) [env MARACKER_TRAEFIK]');
     expect(run.stdout).toContain('--output <text|json>');
+  });
+  it('checks the rows of the apps table with --database-url, and ids a file and a row both declare', async () => {
+    const url = await postgres.database();
+    const admin = await connect(url);
+    await migrate(admin);
+    await admin.query(
+      `INSERT INTO maracker.apps (id, spec) VALUES ('/demo/bad', '{"cmd": "sleep 60", "instances": -1}'), ('/demo/web', '{"cmd": "sleep 60"}'), ('/demo/row', '{"cmd": "sleep 60"}')`,
+    );
+    await admin.end();
+    const dir = await tempDir();
+    await writeTree(dir, { 'manifests/web.yaml': `${header('web', 'demo')}spec:\n  cmd: sleep 60\n` });
+    const run = await validate([], dir, { MARACKER_DATABASE_URL: url });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('/demo/bad');
+    expect(run.stderr).toContain('instances');
+    expect(run.stderr).toContain('manifests/web.yaml:4:9: app /demo/web is also declared by database row /demo/web; neither is applied');
+    expect(run.stdout).toBe('1 file, 3 rows, 0 apps, 2 problems\n');
   });
 });

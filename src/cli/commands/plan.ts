@@ -1,90 +1,71 @@
 // `maracker plan`: what the daemon would do, like `terraform plan`, without doing it.
 // Reads the manifests and lists Marathon once; exit 0 in sync, 2 changes pending, 1 error.
 
-import { relative, resolve } from 'node:path';
-import { FILE_LIMIT_OPTIONS, inputLimits, marathonClientOptions, marathonConfig, MARATHON_OPTIONS } from '../../config/daemon.js';
-import { derivedInstallation } from '../../config/installation.js';
+import { relative } from 'node:path';
+import { buildDaemonConfig, DAEMON_OPTIONS, marathonClientOptions } from '../../config/daemon.js';
 import { ConfigError, parseOptions, type OptionSpec } from '../../config/options.js';
 import { errorMessage } from '../../base/errors.js';
-import { readManifestFolder } from '../../manifest/folder.js';
-import { DEFAULT_TRAEFIK_GRAMMAR, TRAEFIK_GRAMMARS, type TraefikGrammar } from '../../manifest/types.js';
+import { readDesiredOnce } from '../../app/desired-once.js';
 import { MarathonClient } from '../../marathon/client.js';
-import { installationProblem } from '../../model/installation.js';
+import type { DesiredApp } from '../../model/desired.js';
 import { ownershipOf } from '../../model/labels.js';
 import { formatProblem } from '../../model/problem.js';
 import { plan } from '../../plan/plan.js';
 import { planToJson, renderPlan } from '../../plan/render.js';
-import { DEFAULT_PRUNE_BUDGET, pruneLimit } from '../../prune/budget.js';
+import { pruneLimit } from '../../prune/budget.js';
 import type { Command } from '../command.js';
 
+// The daemon's own options, read the same way (flags and MARACKER_* variables), so that
+// `maracker plan` given the daemon's command line or environment plans what it would do.
 const options: readonly OptionSpec[] = [
-  ...MARATHON_OPTIONS,
-  { name: 'manifests', type: 'string', env: 'MARACKER_MANIFESTS', default: './manifests', description: 'Folder of YAML manifests' },
-  {
-    name: 'traefik',
-    type: 'string',
-    env: 'MARACKER_TRAEFIK',
-    default: DEFAULT_TRAEFIK_GRAMMAR,
-    choices: TRAEFIK_GRAMMARS,
-    description: 'Traefik label grammar',
-  },
-  { name: 'prune', type: 'boolean', env: 'MARACKER_PRUNE', default: true, description: 'Show deletes of managed apps no manifest declares' },
-  {
-    name: 'installation',
-    type: 'string',
-    env: 'MARACKER_INSTALLATION',
-    description:
-      'Plan as this installation (see GET /status of the daemon; default: derived from the manifests folder and the Marathon URL, as a daemon without a database does)',
-  },
+  ...DAEMON_OPTIONS,
   { name: 'output', type: 'string', default: 'text', choices: ['text', 'json'], description: 'Output format' },
-  // The daemon's limits: a file the daemon would refuse, plan refuses.
-  ...FILE_LIMIT_OPTIONS,
 ];
 
 export const command: Command = {
   name: 'plan',
   summary: 'Show what maracker would change in Marathon (+ create, ~ update, - delete)',
-  usage: 'plan [--marathon URL] [--manifests DIR] [--output text|json]',
+  usage: 'plan [--marathon URL] [--manifests DIR] [--database-url URL] [--output text|json] [any option of run]',
   description: [
     'Compares the manifests with Marathon the way the daemon does (Marathon defaults, assigned',
     'ports and list order are not changes) and prints each action: + create, ~ update marked',
     '"(scale only)" (no restart) or "(restart)" with every changed field old → new, - delete',
     '(managed apps no manifest declares), ! conflict (an app this installation does not own).',
-    'The database source is not read: rows declared there would show as deletes; a daemon',
-    'with a database has its installation stored there: pass it with --installation.',
+    'Reads the same sources as `run` with the same options and environment: the manifests',
+    'folder and, with --database-url, the apps table (and the installation stored there);',
+    'the prune guard warning uses --prune-min-apps, --prune-share and --prune-window.',
   ].join('\n'),
   options,
   exitCodes: [
     [0, 'Marathon matches the manifests'],
-    [1, 'error: invalid manifests, unreadable folder, Marathon unreachable, bad options'],
+    [1, 'error: invalid manifests or rows, a source that cannot be read, Marathon unreachable, bad options'],
     [2, 'changes pending'],
   ],
   async run(args, io) {
     const { values, positionals } = parseOptions(options, args, io.env);
-    const problems: string[] = positionals.length > 0 ? [`unexpected argument ${positionals[0]}`] : [];
-    const marathon = marathonConfig(values, problems);
-    const limits = inputLimits(values, problems);
-    const named = values.installation as string | undefined;
-    const namedProblem = named === undefined ? undefined : installationProblem(named);
-    if (namedProblem) problems.push(`--installation: ${namedProblem}`);
-    if (problems.length > 0) throw new ConfigError(problems);
-    const dir = resolve(io.cwd, String(values.manifests));
-    const installation = named ?? derivedInstallation(dir, marathon.url).name;
+    if (positionals.length > 0) throw new ConfigError([`unexpected argument ${positionals[0]}`]);
+    const config = buildDaemonConfig(values, io.cwd, io.env);
 
-    let folder: Awaited<ReturnType<typeof readManifestFolder>>;
+    let desired: Awaited<ReturnType<typeof readDesiredOnce>>;
     try {
-      folder = await readManifestFolder(dir, { traefik: values.traefik as TraefikGrammar, displayRoot: relative(io.cwd, dir) || '.', limits });
+      desired = await readDesiredOnce(config, config.manifests !== null ? { displayRoot: relative(io.cwd, config.manifests) || '.' } : {});
     } catch (err) {
       io.stderr.write(`maracker plan: ${errorMessage(err)}\n`);
       return 1;
     }
-    if (folder.problems.length > 0) {
-      for (const p of folder.problems) io.stderr.write(`${formatProblem(p)}\n`);
-      io.stderr.write(`maracker plan: ${folder.problems.length} problem(s) in the manifests; fix them first (maracker validate)\n`);
+    if (desired.problems.length > 0) {
+      for (const p of desired.problems) io.stderr.write(`${formatProblem(p)}\n`);
+      io.stderr.write(`maracker plan: ${desired.problems.length} problem(s) in the manifests or rows; fix them first (maracker validate)\n`);
       return 1;
     }
+    const installation = desired.installation.name;
+    const apps: DesiredApp[] = [];
+    for (const id of desired.view.appIds()) {
+      const entry = desired.view.get(id);
+      if (entry.kind === 'app') apps.push(entry.app);
+    }
 
-    const client = new MarathonClient(marathonClientOptions(marathon));
+    const client = new MarathonClient(marathonClientOptions(config.marathon));
     let actual: Awaited<ReturnType<MarathonClient['listApps']>>;
     try {
       // Every app, not only owned ones: a declared id held by an unowned app is a conflict.
@@ -96,18 +77,23 @@ export const command: Command = {
       await client.close();
     }
 
-    const result = plan(folder.apps, actual, { prune: values.prune !== false, installation });
+    const result = plan(apps, actual, { prune: config.prune, installation });
     const deletes = result.actions.filter((a) => a.kind === 'delete').map((a) => a.id);
     // What the guard allows at best (the daemon may have spent part of its budget already).
-    const limit = pruneLimit(actual.filter((a) => ownershipOf(a.labels, installation).kind === 'ours').length, DEFAULT_PRUNE_BUDGET);
-    const guard = { blocked: deletes.length > limit, limit };
+    const guardConfig = config.pruneGuard;
+    const limit = guardConfig.disabled
+      ? Number.POSITIVE_INFINITY
+      : pruneLimit(actual.filter((a) => ownershipOf(a.labels, installation).kind === 'ours').length, guardConfig);
+    const guard = { blocked: deletes.length > limit, limit: Number.isFinite(limit) ? limit : null };
     if (values.output === 'json') {
-      io.stdout.write(`${JSON.stringify({ ...planToJson(result), pruneGuard: { blocked: guard.blocked, limit: guard.limit } }, null, 2)}\n`);
+      io.stdout.write(`${JSON.stringify({ ...planToJson(result), installation, pruneGuard: guard }, null, 2)}\n`);
     } else {
       io.stdout.write(renderPlan(result));
       if (guard.blocked) {
+        const hours = guardConfig.windowMs / 3_600_000;
+        const window = Number.isInteger(hours) ? `${hours === 1 ? 'hour' : `${hours} hours`}` : `${guardConfig.windowMs / 1000} s`;
         io.stdout.write(
-          `\nWarning: ${deletes.length} deletes exceed the prune guard limit (${guard.limit} per hour by default); the daemon will hold them until approved.\n`,
+          `\nWarning: ${deletes.length} deletes exceed the prune guard limit (${guard.limit} per ${window}, --prune-min-apps/--prune-share/--prune-window); the daemon will hold them until approved.\n`,
         );
       }
     }

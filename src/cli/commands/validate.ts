@@ -3,32 +3,25 @@
 // path:line:column: message, so one CI round shows everything to fix.
 
 import { stat } from 'node:fs/promises';
-import { basename, join, resolve } from 'node:path';
-import { FILE_LIMIT_OPTIONS, inputLimits } from '../../config/daemon.js';
-import { ConfigError, parseOptions, type OptionSpec } from '../../config/options.js';
+import { basename, join, relative, resolve } from 'node:path';
+import { readDesiredOnce } from '../../app/desired-once.js';
+import { buildDaemonConfig, DAEMON_OPTIONS } from '../../config/daemon.js';
+import { parseOptions, type OptionSpec } from '../../config/options.js';
 import { errorMessage } from '../../base/errors.js';
 import { duplicatedIds, findDuplicateIds } from '../../manifest/duplicates.js';
 import { readManifestFile, readManifestFolder } from '../../manifest/folder.js';
 import type { InputLimits } from '../../manifest/limits.js';
 import type { ManifestFileResult } from '../../manifest/parse.js';
-import { DEFAULT_TRAEFIK_GRAMMAR, TRAEFIK_GRAMMARS, type TraefikGrammar } from '../../manifest/types.js';
+import type { TraefikGrammar } from '../../manifest/types.js';
 import { compareProblems, formatProblem, type Problem } from '../../model/problem.js';
 import type { CliIO, Command } from '../command.js';
 
-const DEFAULT_PATH = 'manifests';
-
+// The daemon's own options, read the same way (flags and MARACKER_* variables): the Traefik
+// grammar (label collisions depend on it), the input limits (what validate accepts, the daemon
+// reads), the manifests folder (the default PATH) and, with --database-url, the apps table.
 const options: readonly OptionSpec[] = [
-  {
-    name: 'traefik',
-    type: 'string',
-    env: 'MARACKER_TRAEFIK',
-    description: 'Traefik label grammar that expose generates (label collisions depend on it)',
-    default: DEFAULT_TRAEFIK_GRAMMAR,
-    choices: TRAEFIK_GRAMMARS,
-  },
+  ...DAEMON_OPTIONS,
   { name: 'output', type: 'string', description: 'Output format', default: 'text', choices: ['text', 'json'] },
-  // The daemon's limits: what validate accepts, the daemon reads.
-  ...FILE_LIMIT_OPTIONS,
 ];
 
 interface Collected {
@@ -72,15 +65,37 @@ function plural(n: number, word: string): string {
 
 async function run(args: readonly string[], io: CliIO): Promise<number> {
   const parsed = parseOptions(options, args, io.env);
-  const traefik = parsed.values.traefik as TraefikGrammar;
-  const configProblems: string[] = [];
-  const limits = inputLimits(parsed.values, configProblems);
-  if (configProblems.length > 0) throw new ConfigError(configProblems);
-  const paths = parsed.positionals.length > 0 ? parsed.positionals : [DEFAULT_PATH];
-  const { results, pathProblems } = await collect(paths, io.cwd, traefik, limits);
+  const explicitPaths = parsed.positionals.length > 0;
+  // Paths given replace the folder: a source is needed only when none is.
+  const config = buildDaemonConfig(explicitPaths ? { ...parsed.values, manifests: parsed.positionals[0] } : parsed.values, io.cwd, io.env);
+  const paths = explicitPaths ? parsed.positionals : config.manifests !== null ? [relative(io.cwd, config.manifests) || '.'] : [];
+  const { results, pathProblems } = await collect(paths, io.cwd, config.traefik, config.limits);
 
-  const problems = [...pathProblems, ...results.flatMap((r) => r.problems), ...findDuplicateIds(results)].sort(compareProblems);
+  const problems = [...pathProblems, ...results.flatMap((r) => r.problems), ...findDuplicateIds(results)];
   const duplicated = duplicatedIds(results);
+  let rows = 0;
+  if (config.databaseUrl !== null) {
+    // The rows as the daemon reads them, and the ids a file and a row both declare.
+    try {
+      const db = await readDesiredOnce({ ...config, manifests: null });
+      rows = [...db.view.declaredIds()].length;
+      problems.push(...db.problems);
+      for (const r of results) {
+        for (const d of r.declarations) {
+          if (db.view.get(d.id).kind === 'absent') continue;
+          duplicated.add(d.id);
+          problems.push({
+            code: 'duplicate-id',
+            message: `app ${d.id} is also declared by database row ${d.id}; neither is applied`,
+            location: { ...d.location, file: r.displayPath },
+          });
+        }
+      }
+    } catch (err) {
+      problems.push({ code: 'unreadable', message: errorMessage(err), location: {} });
+    }
+  }
+  problems.sort(compareProblems);
   const apps = results.flatMap((r) => r.apps.map((app) => ({ app, displayPath: r.displayPath }))).filter(({ app }) => !duplicated.has(app.id));
 
   if (parsed.values.output === 'json') {
@@ -93,7 +108,8 @@ async function run(args: readonly string[], io: CliIO): Promise<number> {
     io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   } else {
     for (const p of problems) io.stderr.write(`${formatProblem(p)}\n`);
-    io.stdout.write(`${plural(results.length, 'file')}, ${plural(apps.length, 'app')}, ${plural(problems.length, 'problem')}\n`);
+    const rowCount = config.databaseUrl !== null ? `${plural(rows, 'row')}, ` : '';
+    io.stdout.write(`${plural(results.length, 'file')}, ${rowCount}${plural(apps.length, 'app')}, ${plural(problems.length, 'problem')}\n`);
   }
   return problems.length === 0 ? 0 : 1;
 }
@@ -101,11 +117,13 @@ async function run(args: readonly string[], io: CliIO): Promise<number> {
 export const command: Command = {
   name: 'validate',
   summary: 'Check manifests and report every problem with its file, line and column',
-  usage: 'validate [PATH...]',
+  usage: 'validate [PATH...] [--database-url URL] [any option of run]',
   description: [
     `Each PATH is a manifest file or a folder read recursively (*.yaml, *.yml; dotfiles and editor`,
-    `backups are skipped). Default: ./${DEFAULT_PATH}. Problems are printed to stderr as`,
-    `path:line:column: message, then a summary line to stdout. Nothing is sent to Marathon.`,
+    `backups are skipped). Default: --manifests (./manifests). With --database-url the rows of`,
+    `the apps table are checked too, and ids a file and a row both declare. Problems are printed`,
+    `to stderr as path:line:column: message, then a summary line to stdout. Nothing is sent to`,
+    `Marathon. Takes the options of run, so the daemon's environment validates what it reads.`,
   ].join('\n'),
   options,
   exitCodes: [

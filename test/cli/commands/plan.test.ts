@@ -11,11 +11,27 @@ import { tempDir } from '../../helpers/tmp.js';
 import { parseManifestText } from '../../../src/manifest/parse.js';
 import { derivedInstallation } from '../../../src/config/installation.js';
 import { claim } from '../../../src/plan/claim.js';
+import { migrate } from '../../../src/postgres/migrations.js';
+import { connect, usePostgres } from '../../helpers/postgres.js';
+
+const postgres = usePostgres();
 
 /** Runs the CLI without blocking this process: the sandbox it talks to lives here. */
 function plan(cwd: string, ...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [CLI, 'plan', ...args], { cwd, env: { PATH: process.env.PATH ?? '' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
+/** Runs `maracker plan` configured by the environment alone, as a daemon's container would be. */
+function planEnv(cwd: string, env: Record<string, string>): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, 'plan'], { cwd, env: { PATH: process.env.PATH ?? '', ...env } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -78,6 +94,7 @@ describe('maracker plan', () => {
       inSync: false,
       summary: { create: 0, update: 1, scale: 1, delete: 0, conflict: 0, noop: 0 },
       actions: [{ kind: 'update', id: '/web', mode: 'scale', changes: [{ path: 'instances', before: 1, after: 2 }] }],
+      installation: 'mip-prod',
       pruneGuard: { blocked: false, limit: 5 },
     });
   });
@@ -138,5 +155,55 @@ describe('maracker plan', () => {
     expect(unreadable.status).toBe(1);
     expect(unreadable.stderr).toContain('cannot list Marathon apps');
     expect(unreadable.stdout).toBe('');
+  });
+  it('reads the database as run does: rows are declared, and the installation is the one stored there', async () => {
+    const url = await postgres.database();
+    const admin = await connect(url);
+    await migrate(admin);
+    const stored = (await admin.query<{ name: string }>('SELECT name FROM maracker.installation')).rows[0]?.name ?? '';
+    await admin.query(`INSERT INTO maracker.apps (id, spec) VALUES ('/demo/row', '{"cmd": "sleep 60", "cpus": 0.1, "mem": 32}')`);
+    const { dir, sb } = await deployed({ 'web.yaml': manifestYaml({ name: 'web' }) }, stored);
+    await admin.end();
+    const r = await plan(dir, '--marathon', sb.url, '--database-url', url, '--output', 'json');
+    expect(r.stderr).toBe('');
+    const json = JSON.parse(r.stdout);
+    expect(json).toMatchObject({ installation: stored, summary: { create: 1, update: 0, delete: 0, conflict: 0, noop: 1 } });
+    expect(json.actions.map((a: { kind: string; id: string }) => `${a.kind} ${a.id}`)).toEqual(['create /demo/row', 'noop /web']);
+    expect(r.status).toBe(2);
+
+    // The same through the environment the daemon reads.
+    const env = await planEnv(dir, { MARACKER_MARATHON_URL: sb.url, MARACKER_DATABASE_URL: url });
+    expect(env.stdout).toContain('+ /demo/row\n');
+    expect(env.stdout).not.toContain('/web');
+  });
+
+  it('reports invalid rows with their JSON path, and an unreadable database as an error, never as deletes', async () => {
+    const url = await postgres.database();
+    const admin = await connect(url);
+    await migrate(admin);
+    await admin.query(`INSERT INTO maracker.apps (id, spec) VALUES ('/demo/bad', '{"cmd": "sleep 60", "instances": -1}')`);
+    await admin.end();
+    const { dir, sb } = await deployed({ 'web.yaml': manifestYaml({ name: 'web' }) });
+    const invalid = await plan(dir, '--marathon', sb.url, '--database-url', url, ...AS);
+    expect(invalid.status).toBe(1);
+    expect(invalid.stderr).toMatch(/instances/);
+    expect(invalid.stdout).toBe('');
+
+    const down = await plan(dir, '--marathon', sb.url, '--database-url', 'postgres://maracker:s3cret-pw@127.0.0.1:1/none', ...AS);
+    expect(down.status).toBe(1);
+    expect(down.stderr).toContain('cannot read database none on 127.0.0.1:1');
+    expect(down.stderr).not.toContain('s3cret-pw');
+    expect(down.stdout).toBe('');
+  });
+
+  it("judges the prune guard with the daemon's limits", async () => {
+    const { dir, sb } = await deployed({ 'web.yaml': manifestYaml({ name: 'web' }), 'api.yaml': manifestYaml({ name: 'api' }) });
+    await writeFile(join(dir, 'manifests', 'api.yaml'), '');
+    const strict = await plan(dir, '--marathon', sb.url, '--prune-min-apps', '0', '--prune-share', '0', ...AS);
+    expect(strict.stdout).toContain('Warning: 1 deletes exceed the prune guard limit (0 per hour');
+    const lenient = await plan(dir, '--marathon', sb.url, '--output', 'json', ...AS);
+    expect(JSON.parse(lenient.stdout).pruneGuard).toEqual({ blocked: false, limit: 5 });
+    const off = await plan(dir, '--marathon', sb.url, '--output', 'json', '--allow-mass-prune', '--prune-min-apps', '0', ...AS);
+    expect(JSON.parse(off.stdout).pruneGuard).toEqual({ blocked: false, limit: null });
   });
 });

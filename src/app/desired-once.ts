@@ -1,0 +1,110 @@
+// The desired state read once, as `run` would read it at start-up: the same sources (the
+// manifests folder, the database table), the same translation and limits, the same
+// installation. `plan` and `validate` use it so that they see what the daemon sees; a source
+// that cannot be read is an error here (a plan from part of the sources would show the rest as
+// deletes), never an empty source.
+
+import type pg from 'pg';
+import type { DaemonConfig } from '../config/daemon.js';
+import { derivedInstallation } from '../config/installation.js';
+import { errorMessage } from '../base/errors.js';
+import { silentLogger } from '../base/log.js';
+import { readManifestFolder } from '../manifest/folder.js';
+import { rowToDesired } from '../manifest/row.js';
+import type { Installation } from '../model/installation.js';
+import type { Problem } from '../model/problem.js';
+import { createPool } from '../postgres/connection.js';
+import { databaseUrlLabel } from '../postgres/url-label.js';
+import { DesiredView } from '../reconcile/desired-view.js';
+import { RowReader } from '../sources/database-rows.js';
+import { databaseSnapshot, type DatabaseRow } from '../sources/database-snapshot.js';
+import { folderSnapshot, type FolderFile } from '../sources/folder-snapshot.js';
+import type { SourceSnapshot } from '../sources/source.js';
+import { readInstallationName } from './installation-store.js';
+
+export interface DesiredOnce {
+  view: DesiredView;
+  /** Every problem of every source (files with file:line:column, rows with their JSON path). */
+  problems: Problem[];
+  /** As the daemon resolves it: --installation, else the database's, else derived. */
+  installation: Installation;
+}
+
+/** A source that could not be read: the whole answer would be wrong without it. */
+export class SourceReadError extends Error {
+  constructor(
+    readonly source: string,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.name = 'SourceReadError';
+  }
+}
+
+/**
+ * Reads every source the configuration names, once. `displayRoot` is how manifest paths are
+ * shown (relative to where the command runs).
+ */
+export async function readDesiredOnce(config: DaemonConfig, o: { displayRoot?: string } = {}): Promise<DesiredOnce> {
+  const snapshots: SourceSnapshot[] = [];
+  const translate = { traefik: config.traefik };
+  if (config.manifests !== null) {
+    let folder: Awaited<ReturnType<typeof readManifestFolder>>;
+    try {
+      folder = await readManifestFolder(config.manifests, { ...translate, displayRoot: o.displayRoot ?? config.manifests, limits: config.limits });
+    } catch (err) {
+      throw new SourceReadError('folder', errorMessage(err), { cause: err });
+    }
+    const files = new Map<string, FolderFile>(folder.files.map((r) => [r.file, { result: r, lastGoodIds: [] }]));
+    snapshots.push(folderSnapshot(files, { name: 'folder', lastReadAt: new Date() }));
+  }
+  let stored: string | undefined;
+  if (config.databaseUrl !== null) {
+    const pool = createPool(config.databaseUrl, { purpose: 'read', max: 1, logger: silentLogger() });
+    try {
+      const read = await readTable(pool, config);
+      snapshots.push(read.snapshot);
+      stored = config.installation === null ? await readInstallationName(pool) : undefined;
+    } catch (err) {
+      throw new SourceReadError('database', `cannot read ${databaseUrlLabel(config.databaseUrl)}: ${errorMessage(err)}`, { cause: err });
+    } finally {
+      await pool.end().catch(() => undefined);
+    }
+  }
+  const installation: Installation =
+    config.installation !== null
+      ? { name: config.installation, origin: 'option' }
+      : stored !== undefined
+        ? { name: stored, origin: 'database' }
+        : derivedInstallation(config.manifests ?? '', config.marathon.url);
+  const view = new DesiredView(snapshots);
+  return { view, problems: [...snapshots.flatMap((s) => s.problems), ...crossSourceProblems(view)], installation };
+}
+
+async function readTable(pool: pg.Pool, config: DaemonConfig): Promise<{ snapshot: SourceSnapshot }> {
+  const reader = new RowReader(pool, { maxRowBytes: config.limits.maxRowBytes });
+  const rows = new Map<string, DatabaseRow>();
+  for (const row of await reader.readAll()) {
+    const result = rowToDesired(
+      { id: row.id, spec: row.spec, labels: row.labels, bytes: Number(row.bytes) },
+      { traefik: config.traefik, adopt: row.adopt === true, limits: config.limits },
+    );
+    rows.set(row.id, { id: row.id, result, revision: row.revision });
+  }
+  return { snapshot: databaseSnapshot(rows, { lastReadAt: new Date() }) };
+}
+
+/** An id declared by a file and by a row (or twice in one source): neither is applied. */
+function crossSourceProblems(view: DesiredView): Problem[] {
+  const problems: Problem[] = [];
+  for (const id of view.declaredIds()) {
+    const entry = view.get(id);
+    if (entry.kind !== 'conflict') continue;
+    const where = entry.declarations.map((d) => (d.kind === 'file' ? `${d.path}${d.line !== undefined ? `:${d.line}` : ''}` : `database row ${d.row}`));
+    // A duplicate inside the folder is already one of the folder's problems.
+    if (entry.declarations.every((d) => d.kind === 'file')) continue;
+    problems.push({ code: 'duplicate-id', message: `${id} is declared more than once: ${where.join(' and ')}; neither is applied`, location: { row: id } });
+  }
+  return problems;
+}
