@@ -98,6 +98,11 @@ export async function startDaemon(config: DaemonConfig, extras: DaemonExtras = {
         throw new MarackerError('MRK_NOT_LEADER', 'this daemon is a follower: approve on the leader (see role in GET /status of each daemon)');
       return controller?.approvePrune(request) ?? { approved: [], episode: null, message: 'the daemon is still starting' };
     },
+    requestSync: (request) => {
+      if (status.role === 'follower')
+        throw new MarackerError('MRK_NOT_LEADER', 'this daemon is a follower: ask the leader to sync (see role in GET /status of each daemon)');
+      return controller?.requestSync(request.apps, request.by) ?? { queued: [], unknown: [], message: 'the daemon is still starting' };
+    },
     logger: logger.child({ component: 'status' }),
     readyCheck: () =>
       status.stopping

@@ -65,11 +65,12 @@ export const ERROR_CODES = {
   MRK_STATUS_URI_TOO_LONG: '414: a URL over the limit',
   MRK_STATUS_HEADERS_TOO_LARGE: '431: a request head over the limit',
   MRK_STATUS_PRUNE_UNAVAILABLE: '503: this instance cannot approve prunes (not wired, follower)',
+  MRK_STATUS_SYNC_UNAVAILABLE: '503: this instance cannot sync (not wired)',
   MRK_STATUS_INTERNAL: '500: a bug or an unexpected failure; details in the log',
   MRK_STATUS_LISTEN: 'the status server could not listen (port taken, bad host)',
 
   // app/daemon.ts
-  MRK_NOT_LEADER: 'a prune approval sent to a follower',
+  MRK_NOT_LEADER: 'a prune approval or a sync sent to a follower',
 
   // prune/guard.ts
   MRK_PRUNE_EPISODE_STALE: 'an approval naming another episode than the one blocked now',

@@ -4,6 +4,25 @@
 
 import { userInfo } from 'node:os';
 import type { Env } from '../base/env.js';
+import type { OptionSpec } from '../config/options.js';
+
+/** How every command that talks to a daemon finds it: one declaration. */
+export const STATUS_CLIENT_OPTIONS: readonly OptionSpec[] = [
+  {
+    name: 'status',
+    type: 'string',
+    env: 'MARACKER_STATUS_URL',
+    default: 'http://127.0.0.1:8090',
+    description: "Base URL of the (leading) daemon's status server",
+  },
+  {
+    name: 'status-token',
+    type: 'string',
+    env: 'MARACKER_STATUS_TOKEN',
+    secret: true,
+    description: 'Bearer token of the status server (required for actions unless the daemon has none and listens on 127.0.0.1)',
+  },
+];
 
 export interface StatusApiOptions {
   /** Base URL, e.g. http://127.0.0.1:8090 (trailing slashes ignored). */
@@ -59,6 +78,11 @@ export class StatusApi {
     } catch {
       return this.base;
     }
+  }
+
+  /** The client of a command's parsed STATUS_CLIENT_OPTIONS. */
+  static of(values: Readonly<Record<string, unknown>>, env: Env): StatusApi {
+    return new StatusApi({ base: String(values.status), token: values['status-token'] as string | undefined, env });
   }
 
   async call(method: 'GET' | 'POST', path: string): Promise<ApiAnswer> {

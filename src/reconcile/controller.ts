@@ -101,6 +101,9 @@ export interface ControllerDeps {
   options: ControllerOptions;
 }
 
+/** How long a sync request waits for its reconciles before answering "still running". */
+const SYNC_ANSWER_MS = 20_000;
+
 export class Controller {
   readonly #d: ControllerDeps;
   readonly #timers: Timers;
@@ -262,6 +265,49 @@ export class Controller {
     return this.#resync.run(reason);
   }
 
+  /**
+   * Reconciles now, as an operator asks (`maracker sync`): the named apps (each read afresh
+   * from Marathon by its reconcile), or with none every app, after re-reading every source
+   * and listing Marathon. Apps nobody declares or lists are answered as unknown.
+   */
+  async requestSync(apps: readonly AppId[], by: string): Promise<{ queued: readonly AppId[] | 'all'; unknown: readonly AppId[]; message: string }> {
+    if (!this.#began || this.#stopped) {
+      return {
+        queued: [],
+        unknown: [],
+        message: this.#stopped ? 'the daemon is stopping' : 'the daemon is still starting: its first full sync will reconcile every app',
+      };
+    }
+    if (apps.length === 0) {
+      await this.resync(`sync requested by ${by}`);
+      const finished = await this.#within(SYNC_ANSWER_MS, this.#queue.onIdle());
+      return { queued: 'all', unknown: [], message: `every source re-read, Marathon listed, every app ${finished ? 'reconciled' : 'queued (still running)'}` };
+    }
+    const known = new Set<AppId>(this.#desired.view().declaredIds());
+    for (const id of this.#listing.listedIds()) known.add(id);
+    for (const id of this.#d.status.appIds()) known.add(id);
+    const unique = [...new Set(apps)];
+    const queued = unique.filter((id) => known.has(id));
+    const unknown = unique.filter((id) => !known.has(id));
+    // Each is read afresh from Marathon: what changed there since the last look is seen.
+    for (const id of queued) this.#cache.markStale(id);
+    const finished = await this.#within(SYNC_ANSWER_MS, Promise.all(queued.map((id) => this.#queue.runNow(id))));
+    const done = `${queued.length} app(s) ${finished ? 'reconciled' : 'queued (still running)'}`;
+    const message = `${done}${unknown.length > 0 ? `; not declared by any source nor in Marathon: ${unknown.join(', ')}` : ''}`;
+    return { queued, unknown, message };
+  }
+
+  /** Whether `work` ends within `ms` (it goes on either way). */
+  async #within(ms: number, work: Promise<unknown>): Promise<boolean> {
+    let timer: unknown;
+    const timeout = new Promise<false>((resolve) => {
+      timer = this.#timers.setTimeout(() => resolve(false), ms);
+    });
+    const result = await Promise.race([work.then(() => true as const), timeout]);
+    this.#timers.clearTimeout(timer);
+    return result;
+  }
+
   /** Approves the episode the prune guard blocks (command or API call); the guard logs who. */
   approvePrune(request: PruneApprovalRequest): PruneApproval {
     const result = this.#guard.approve(request);
@@ -333,6 +379,8 @@ export class Controller {
 
   /** The gate: every source loaded once, Marathon listed once. From here on, apps are reconciled. */
   #begin(): void {
+    // Both the first listing and a source loading may find everything ready; one begins.
+    if (this.#began || this.#stopped) return;
     this.#began = true;
     this.#d.logger.info({ apps: this.#listing.ours().length }, 'sources loaded and Marathon listed: reconciling');
     this.#prune.evaluate();

@@ -50,6 +50,8 @@ export class WorkQueue {
   readonly #processing = new Set<string>();
   readonly #failures = new Map<string, number>();
   readonly #delayed = new Map<string, { handle: unknown; at: number }>();
+  /** Who waits for the next run of a key to end (runNow). */
+  readonly #waiters = new Map<string, Array<(result: ReconcileResult | undefined) => void>>();
   #shutdown = false;
   #runs = 0;
 
@@ -72,6 +74,22 @@ export class WorkQueue {
     this.#dirty.add(key);
     if (this.#processing.has(key)) return; // runs again when the current run ends
     void this.#queue.add(() => this.#run(key));
+  }
+
+  /**
+   * Queues the key and resolves with the outcome of its next run, one that starts after this
+   * call (a run in progress does not count: it may have read the state too early). Resolves
+   * undefined when the queue shuts down first.
+   */
+  runNow(key: string): Promise<ReconcileResult | undefined> {
+    if (this.#shutdown) return Promise.resolve(undefined);
+    const done = new Promise<ReconcileResult | undefined>((resolve) => {
+      const list = this.#waiters.get(key);
+      if (list) list.push(resolve);
+      else this.#waiters.set(key, [resolve]);
+    });
+    this.add(key);
+    return done;
   }
 
   /** Queues the key after `ms`; an earlier pending deadline for the same key wins. */
@@ -134,6 +152,9 @@ export class WorkQueue {
     this.#delayed.clear();
     this.#queue.clear();
     this.#dirty.clear();
+    // Runs in progress took their waiters already; the others wait for runs that will not come.
+    for (const list of this.#waiters.values()) for (const w of list) w(undefined);
+    this.#waiters.clear();
     if (this.#processing.size === 0) return true;
     let timer: unknown;
     const timeout = new Promise<false>((resolve) => {
@@ -152,6 +173,8 @@ export class WorkQueue {
     if (++this.#runs % 64 === 0) await new Promise<void>((resolve) => setImmediate(resolve));
     this.#dirty.delete(key);
     this.#processing.add(key);
+    const waiters = this.#waiters.get(key);
+    this.#waiters.delete(key);
     // Level-triggered: this run sees the latest state, so a pending delayed look is redundant.
     const pending = this.#delayed.get(key);
     if (pending) {
@@ -170,6 +193,7 @@ export class WorkQueue {
     // when no worker was free to start it at once, the last line queued a second one.
     this.#settle(key, result);
     this.#processing.delete(key);
+    for (const w of waiters ?? []) w(result);
     try {
       this.#onResult?.(key, result, this.#timers.now() - started);
     } catch {

@@ -42,6 +42,11 @@ export interface StatusServerOptions {
   token?: string | null;
   /** Approves the episode the prune guard holds back. Default: none (503). */
   approvePrune?: (request: PruneApprovalRequest) => PruneApprovalAnswer | Promise<PruneApprovalAnswer>;
+  /**
+   * Reconciles now: the given apps, or (none given) everything after re-reading every source
+   * and listing Marathon. Default: none (503).
+   */
+  requestSync?: (request: SyncRequest) => SyncAnswer | Promise<SyncAnswer>;
   /** Default: silent. Approvals are logged at warn, failures at error, each request at debug. */
   logger?: Logger;
   /** Asked by /readyz once the first full sync is done; can withhold readiness (shutting down). Default: ready. */
@@ -62,6 +67,21 @@ export interface PruneApprovalRequest {
   by: string;
   /** `?episode=`: the episode the approver looked at; another one blocked now is refused. */
   episode?: string;
+}
+
+export interface SyncRequest {
+  /** Who asks, as for an approval. */
+  by: string;
+  /** Apps to reconcile now; empty: every app, after a full resync. */
+  apps: readonly string[];
+}
+
+export interface SyncAnswer {
+  /** Apps queued, or "all". */
+  queued: readonly string[] | 'all';
+  /** Apps named that no source declares and Marathon does not list (nothing to do for them). */
+  unknown: readonly string[];
+  message: string;
 }
 
 export interface PruneApprovalAnswer {
@@ -96,13 +116,15 @@ interface Context {
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 const READ_METHODS = 'GET, HEAD';
-const ROUTE_LIST = 'GET /status, GET /status/apps/{id}, GET /healthz, GET /readyz, GET /metrics, POST /prune/approve';
+const ROUTE_LIST = 'GET /status, GET /status/apps/{id}, GET /healthz, GET /readyz, GET /metrics, POST /prune/approve, POST /sync';
 const APPS_PREFIX = '/status/apps/';
+/** Apps one sync request may name (a group's worth; everything: name none). */
+const MAX_SYNC_APPS = 1000;
 
 export async function startStatusServer(options: StatusServerOptions): Promise<StatusServer> {
   checkOptions(options);
   const limits = resolveLimits(options.limits);
-  const { store, metrics, approvePrune, readyCheck } = options;
+  const { store, metrics, approvePrune, requestSync, readyCheck } = options;
   const token = options.token ?? undefined;
   // The caller names the component in the logger it passes (binding it here again would
   // repeat the key in every line).
@@ -123,6 +145,7 @@ export async function startStatusServer(options: StatusServerOptions): Promise<S
       handle: async () => ({ status: 200, body: scrubber.text(await metrics.render()), contentType: PROMETHEUS_CONTENT_TYPE }),
     },
     '/prune/approve': { allow: 'POST', handle: (ctx) => approve(ctx) },
+    '/sync': { allow: 'POST', handle: (ctx) => sync(ctx) },
   };
 
   function readiness(): Reply {
@@ -148,17 +171,54 @@ export async function startStatusServer(options: StatusServerOptions): Promise<S
     return json(200, app);
   }
 
-  async function approve(ctx: Context): Promise<Reply> {
-    if (token === undefined) {
-      const refusal = tokenlessApprovalRefusal({ boundAddress: boundAddress(), remote: ctx.remote, headers: ctx.headers });
-      if (refusal !== undefined) {
+  /**
+   * An action (not a read) without a status token: only from this host to a server on the
+   * loopback interface, and never from a web page (./local-approval.ts).
+   */
+  function requireTokenOrLocal(ctx: Context, action: string): void {
+    if (token !== undefined) return;
+    const refusal = tokenlessApprovalRefusal({ boundAddress: boundAddress(), remote: ctx.remote, headers: ctx.headers });
+    if (refusal === undefined) return;
+    throw new StatusApiError(
+      'MRK_STATUS_TOKEN_REQUIRED',
+      403,
+      `${action}: without a status token, only a request from this host to a status server on the loopback interface may ask, and here ${refusal}; start maracker with --status-token (MARACKER_STATUS_TOKEN) and send it as "Authorization: Bearer <token>"`,
+    );
+  }
+
+  function requester(ctx: Context): string {
+    const user = approverName(ctx.headers['x-maracker-user']);
+    return user === undefined ? ctx.remote : `${user} from ${ctx.remote}`;
+  }
+
+  async function sync(ctx: Context): Promise<Reply> {
+    requireTokenOrLocal(ctx, 'asking for a sync makes the daemon write to Marathon');
+    if (!requestSync) throw new StatusApiError('MRK_STATUS_SYNC_UNAVAILABLE', 503, 'this instance cannot sync');
+    const apps = ctx.query.getAll('app');
+    if (apps.length > MAX_SYNC_APPS)
+      throw new StatusApiError('MRK_STATUS_BAD_QUERY', 400, `app: at most ${MAX_SYNC_APPS} apps per request, got ${apps.length}`);
+    for (const id of apps) {
+      if (!isValidAppId(id))
         throw new StatusApiError(
-          'MRK_STATUS_TOKEN_REQUIRED',
-          403,
-          `approving a prune deletes apps: without a status token, only a request from this host to a status server on the loopback interface may approve, and here ${refusal}; start maracker with --status-token (MARACKER_STATUS_TOKEN) and send it as "Authorization: Bearer <token>"`,
+          'MRK_STATUS_BAD_QUERY',
+          400,
+          `app: expected an absolute app id such as /demo/web, got "${JSON.stringify(id.slice(0, 80)).slice(1, -1)}"`,
         );
-      }
     }
+    const by = requester(ctx);
+    let answer: SyncAnswer;
+    try {
+      answer = await requestSync({ by, apps });
+    } catch (err) {
+      if (err instanceof MarackerError && !(err instanceof StatusApiError)) throw new StatusApiError(err.code, 409, err.message);
+      throw err;
+    }
+    log.info({ by, apps: answer.queued, unknown: answer.unknown }, `sync requested: ${answer.message}`);
+    return json(200, { queued: answer.queued, unknown: answer.unknown, message: answer.message });
+  }
+
+  async function approve(ctx: Context): Promise<Reply> {
+    requireTokenOrLocal(ctx, 'approving a prune deletes apps');
     if (!approvePrune) throw new StatusApiError('MRK_STATUS_PRUNE_UNAVAILABLE', 503, 'this instance cannot approve prunes (it does not prune)');
     const episode = ctx.query.get('episode') ?? undefined;
     if (episode !== undefined && !/^[0-9a-z]{1,64}$/.test(episode))
@@ -167,8 +227,7 @@ export async function startStatusServer(options: StatusServerOptions): Promise<S
         400,
         `episode: expected the id of an episode (prune.episode.id in GET /status), got "${episode.slice(0, 80)}"`,
       );
-    const user = approverName(ctx.headers['x-maracker-user']);
-    const by = user === undefined ? ctx.remote : `${user} from ${ctx.remote}`;
+    const by = requester(ctx);
     let answer: PruneApprovalAnswer;
     try {
       answer = await approvePrune({ by, ...(episode !== undefined ? { episode } : {}) });
@@ -427,6 +486,8 @@ function checkOptions(o: StatusServerOptions): void {
   }
   if (o.approvePrune !== undefined && typeof o.approvePrune !== 'function')
     throw new TypeError(`Expected \`approvePrune\` to be a function, got \`${typeof o.approvePrune}\``);
+  if (o.requestSync !== undefined && typeof o.requestSync !== 'function')
+    throw new TypeError(`Expected \`requestSync\` to be a function, got \`${typeof o.requestSync}\``);
   if (o.readyCheck !== undefined && typeof o.readyCheck !== 'function')
     throw new TypeError(`Expected \`readyCheck\` to be a function, got \`${typeof o.readyCheck}\``);
   const grace = o.shutdownGraceMs;

@@ -264,6 +264,57 @@ describe('Controller', () => {
     expect(status.getApp('/demo/web')?.lastError).toBeNull();
   });
 
+  it('begins once when a source finishes loading while the other installations are being listed', async () => {
+    const lines: string[] = [];
+    const destination = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        lines.push(chunk.toString('utf8'));
+        done();
+      },
+    });
+    const folder = new MemorySource('folder', 'Pending');
+    const { marathon, status, controller } = setup({ sources: [folder], logger: createLogger({ level: 'info', destination }) });
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const list = marathon.listApps.bind(marathon);
+    let othersAsked = false;
+    marathon.listApps = async (o) => {
+      // The second listing of the first sync: this installation's apps are known by now.
+      if (o?.label?.includes('notin')) {
+        othersAsked = true;
+        await held;
+      }
+      return list(o);
+    };
+    await controller.start();
+    await until(() => othersAsked, 'the listing of the other installations');
+    folder.set({ apps: [desiredApp()] });
+    await until(() => controller.began, 'begun by the source');
+    release();
+    await until(() => status.ready);
+    await controller.whenIdle();
+    const begun = lines.filter((l) => l.includes('sources loaded and Marathon listed'));
+    expect(begun).toHaveLength(1);
+    expect(marathon.writes()).toEqual(['POST /demo/web']);
+  });
+
+  it('reconciles the apps a sync names against a fresh read, and answers once they ran', async () => {
+    const { marathon, source, status, controller } = setup({ options: { events: false } });
+    marathon.seed(marathonApp());
+    source.set({ apps: [desiredApp()] });
+    await controller.start();
+    await until(() => status.ready);
+    // A change nobody told the daemon about: no event, no resync.
+    (marathon.apps.get('/demo/web') as { instances: number }).instances = 7;
+    const answer = await controller.requestSync(['/demo/web', '/demo/nothing'], 'alice');
+    expect(answer).toEqual({
+      queued: ['/demo/web'],
+      unknown: ['/demo/nothing'],
+      message: '1 app(s) reconciled; not declared by any source nor in Marathon: /demo/nothing',
+    });
+    expect(marathon.writes()).toEqual(['SCALE /demo/web 2']);
+  });
+
   it('repairs an out-of-band scale as soon as an event names the app', async () => {
     const { marathon, source, status, controller } = setup();
     marathon.seed(marathonApp());

@@ -41,6 +41,32 @@ describe('WorkQueue', () => {
     vi.useRealTimers();
   });
 
+  it('runNow answers with the outcome of a run that starts after it, never of one already running', async () => {
+    const h = controllableHandler();
+    const q = new WorkQueue({ concurrency: 2, handler: h.handler });
+    q.add('/a');
+    await flush();
+    let answer: ReconcileResult | undefined | 'none' = 'none';
+    void q.runNow('/a').then((r) => (answer = r));
+    await h.finish('/a', { kind: 'terminal', error: new Error('read too early') });
+    expect(answer).toBe('none');
+    await h.finish('/a', { kind: 'done' });
+    expect(answer).toEqual({ kind: 'done' });
+    expect(h.calls).toEqual(['/a', '/a']);
+  });
+
+  it('runNow answers undefined when the queue shuts down before the run', async () => {
+    const h = controllableHandler();
+    const q = new WorkQueue({ concurrency: 1, handler: h.handler });
+    q.add('/blocker');
+    await flush();
+    const waiting = q.runNow('/a');
+    const stopped = q.shutdown(1000);
+    await h.finish('/blocker');
+    expect(await waiting).toBeUndefined();
+    expect(await stopped).toBe(true);
+  });
+
   it('collapses a burst of adds of one waiting key into one reconcile', async () => {
     const h = controllableHandler();
     const q = new WorkQueue({ concurrency: 1, handler: h.handler });

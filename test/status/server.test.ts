@@ -5,7 +5,7 @@ import { MarackerError } from '../../src/base/errors.js';
 import { createLogger } from '../../src/base/log.js';
 import { createScrubber } from '../../src/secrets/scrubber.js';
 import { createDaemonMetrics } from '../../src/status/daemon-metrics.js';
-import { startStatusServer, type PruneApprovalRequest, type StatusServer, type StatusServerOptions } from '../../src/status/server.js';
+import { startStatusServer, type PruneApprovalRequest, type StatusServer, type StatusServerOptions, type SyncRequest } from '../../src/status/server.js';
 import type { StatusStore } from '../../src/status/store.js';
 import { parseExposition, sampleValue } from './exposition.js';
 import { appStatus, statusStore } from './fixtures.js';
@@ -250,6 +250,62 @@ describe('status server', () => {
     const f = parseExposition(text);
     expect(sampleValue(f, 'maracker_source_errors_total', { source: 'postgres://maracker:[redacted]@db/maracker' })).toBe(1);
     expect(sampleValue(f, 'maracker_source_up', { source: 'rows of [redacted]' })).toBe(0);
+  });
+
+  describe('POST /sync', () => {
+    const queued = (r: SyncRequest) => ({ queued: r.apps.length > 0 ? r.apps : ('all' as const), unknown: [], message: 'queued' });
+
+    it('asks the daemon to reconcile the apps named, or everything, and says who asked', async () => {
+      const asked: SyncRequest[] = [];
+      const { call } = await serve({ token: TOKEN, requestSync: (r) => (asked.push(r), queued(r)) });
+      const some = await call('/sync?app=%2Fdemo%2Fweb&app=/demo/api', { method: 'POST', headers: { 'x-maracker-user': 'alice' } });
+      expect(some.status).toBe(200);
+      expect(await some.json()).toEqual({ queued: ['/demo/web', '/demo/api'], unknown: [], message: 'queued' });
+      const all = await call('/sync', { method: 'POST' });
+      expect(await all.json()).toEqual({ queued: 'all', unknown: [], message: 'queued' });
+      expect(asked).toEqual([
+        { by: 'alice from 127.0.0.1', apps: ['/demo/web', '/demo/api'] },
+        { by: '127.0.0.1', apps: [] },
+      ]);
+    });
+
+    it('needs the token when one is set, and without one only a local request that no web page sent', async () => {
+      const asked: SyncRequest[] = [];
+      const withToken = await serve({ token: TOKEN, requestSync: (r) => (asked.push(r), queued(r)) });
+      expect((await withToken.call('/sync', { method: 'POST', auth: false })).status).toBe(401);
+      const local = await serve({ requestSync: (r) => (asked.push(r), queued(r)) });
+      expect((await local.call('/sync', { method: 'POST' })).status).toBe(200);
+      const page = await rawPost(`${local.server.url}/sync`, { origin: 'https://evil.example' });
+      expect(page.status).toBe(403);
+      expect(page.body.error.code).toBe('MRK_STATUS_TOKEN_REQUIRED');
+      expect(asked).toHaveLength(1);
+    });
+
+    it('refuses what is not an app id, and GET', async () => {
+      const asked: SyncRequest[] = [];
+      const { call } = await serve({ token: TOKEN, requestSync: (r) => (asked.push(r), queued(r)) });
+      for (const bad of ['demo', '/demo/../x', '%3Cscript%3E', '/Demo']) {
+        const res = await call(`/sync?app=${bad}`, { method: 'POST' });
+        expect(res.status, bad).toBe(400);
+        expect((await errorOf(res)).code).toBe('MRK_STATUS_BAD_QUERY');
+      }
+      expect((await call('/sync')).status).toBe(405);
+      expect(asked).toEqual([]);
+    });
+
+    it("passes on a follower's refusal, and answers 503 when not wired", async () => {
+      const follower = await serve({
+        token: TOKEN,
+        requestSync: () => {
+          throw new MarackerError('MRK_NOT_LEADER', 'this daemon is a follower');
+        },
+      });
+      const res = await follower.call('/sync', { method: 'POST' });
+      expect(res.status).toBe(409);
+      expect((await errorOf(res)).code).toBe('MRK_NOT_LEADER');
+      const none = await serve({ token: TOKEN });
+      expect((await none.call('/sync', { method: 'POST' })).status).toBe(503);
+    });
   });
 
   describe('POST /prune/approve', () => {

@@ -9,23 +9,10 @@
 import { parseOptions, type OptionSpec } from '../../config/options.js';
 import type { DaemonStatus, PruneStatus } from '../../status/model.js';
 import type { CliIO, Command } from '../command.js';
-import { StatusApi } from '../status-api.js';
+import { STATUS_CLIENT_OPTIONS, StatusApi } from '../status-api.js';
 
 const options: readonly OptionSpec[] = [
-  {
-    name: 'status',
-    type: 'string',
-    env: 'MARACKER_STATUS_URL',
-    default: 'http://127.0.0.1:8090',
-    description: "Base URL of the (leading) daemon's status server",
-  },
-  {
-    name: 'status-token',
-    type: 'string',
-    env: 'MARACKER_STATUS_TOKEN',
-    secret: true,
-    description: 'Bearer token of the status server (required unless the daemon has none and listens on 127.0.0.1)',
-  },
+  ...STATUS_CLIENT_OPTIONS,
   { name: 'episode', type: 'string', description: 'approve: the episode shown by `prune show` (default: the one blocked now, printed before it is approved)' },
 ];
 
@@ -74,7 +61,7 @@ export const command: Command = {
       io.stderr.write(`usage: maracker ${this.usage}\n`);
       return 1;
     }
-    const api = new StatusApi({ base: String(values.status), token: values['status-token'] as string | undefined, env: io.env });
+    const api = StatusApi.of(values, io.env);
     let episode = values.episode as string | undefined;
     if (action === 'show' || episode === undefined) {
       const p = await prune(io, api);

@@ -13,18 +13,70 @@ import { untilSignal } from '../signals.js';
 import { explainListenFailure } from '../listen-errors.js';
 
 const options: readonly OptionSpec[] = [
-  { name: 'listen', type: 'string', env: 'MARACKER_SANDBOX_LISTEN', default: '127.0.0.1:8080', description: 'HOST:PORT to serve the Marathon API on (port 0 picks a free one)' },
+  {
+    name: 'listen',
+    type: 'string',
+    env: 'MARACKER_SANDBOX_LISTEN',
+    default: '127.0.0.1:8080',
+    description: 'HOST:PORT to serve the Marathon API on (port 0 picks a free one)',
+  },
   { name: 'exec', type: 'boolean', env: 'MARACKER_SANDBOX_EXEC', default: false, description: 'run apps that have a cmd and no container as local processes' },
   { name: 'seed', type: 'string', env: 'MARACKER_SANDBOX_SEED', default: '', description: 'a GET /v2/apps response to load and serve exactly as given' },
-  { name: 'deployment-duration', type: 'number', min: 0, env: 'MARACKER_SANDBOX_DEPLOYMENT_DURATION', default: 1000, description: 'how long a deployment takes at least, in ms' },
-  { name: 'max-running-deployments', type: 'number', min: 1, env: 'MARACKER_SANDBOX_MAX_RUNNING_DEPLOYMENTS', default: 100, description: "Marathon's --max_running_deployments (403 beyond it)" },
-  { name: 'work-dir', type: 'string', env: 'MARACKER_SANDBOX_WORK_DIR', default: '', description: '--exec task sandboxes and their stdout/stderr (default: a temporary dir, output discarded)' },
+  {
+    name: 'deployment-duration',
+    type: 'number',
+    min: 0,
+    env: 'MARACKER_SANDBOX_DEPLOYMENT_DURATION',
+    default: 1000,
+    description: 'how long a deployment takes at least, in ms',
+  },
+  {
+    name: 'max-running-deployments',
+    type: 'number',
+    min: 1,
+    env: 'MARACKER_SANDBOX_MAX_RUNNING_DEPLOYMENTS',
+    default: 100,
+    description: "Marathon's --max_running_deployments (403 beyond it)",
+  },
+  {
+    name: 'work-dir',
+    type: 'string',
+    env: 'MARACKER_SANDBOX_WORK_DIR',
+    default: '',
+    description: '--exec task sandboxes and their stdout/stderr (default: a temporary dir, output discarded)',
+  },
   { name: 'agent-host', type: 'string', env: 'MARACKER_SANDBOX_AGENT_HOST', default: '127.0.0.1', description: 'host name the tasks report' },
-  { name: 'default-network-name', type: 'string', env: 'MARACKER_SANDBOX_DEFAULT_NETWORK_NAME', default: '', description: "Marathon's --default_network_name: the name given to a container network that names none (default: none, such an app is refused)" },
-  { name: 'enable-features', type: 'list', env: 'MARACKER_SANDBOX_ENABLE_FEATURES', default: [], description: "Marathon's --enable_features (secrets, gpu_resources, ...); none by default, as Marathon" },
+  {
+    name: 'default-network-name',
+    type: 'string',
+    env: 'MARACKER_SANDBOX_DEFAULT_NETWORK_NAME',
+    default: '',
+    description: "Marathon's --default_network_name: the name given to a container network that names none (default: none, such an app is refused)",
+  },
+  {
+    name: 'enable-features',
+    type: 'list',
+    env: 'MARACKER_SANDBOX_ENABLE_FEATURES',
+    default: [],
+    description: "Marathon's --enable_features (secrets, gpu_resources, ...); none by default, as Marathon",
+  },
   { name: 'random-seed', type: 'number', env: 'MARACKER_SANDBOX_RANDOM_SEED', default: 1, description: 'seed of the fault-injection PRNG' },
-  { name: 'log-level', type: 'string', env: 'MARACKER_SANDBOX_LOG_LEVEL', default: 'info', choices: ['trace', 'debug', 'info', 'warn', 'error', 'silent'], description: 'log level (logs go to stderr)' },
-  { name: 'log-format', type: 'string', env: 'MARACKER_SANDBOX_LOG_FORMAT', default: 'auto', choices: LOG_FORMATS, description: 'JSON lines or readable lines (pretty); auto: pretty on a terminal' },
+  {
+    name: 'log-level',
+    type: 'string',
+    env: 'MARACKER_SANDBOX_LOG_LEVEL',
+    default: 'info',
+    choices: ['trace', 'debug', 'info', 'warn', 'error', 'silent'],
+    description: 'log level (logs go to stderr)',
+  },
+  {
+    name: 'log-format',
+    type: 'string',
+    env: 'MARACKER_SANDBOX_LOG_FORMAT',
+    default: 'auto',
+    choices: LOG_FORMATS,
+    description: 'JSON lines or readable lines (pretty); auto: pretty on a terminal',
+  },
 ];
 
 /** Environment variables --exec tasks inherit from the sandbox's own environment. */

@@ -6,13 +6,12 @@ import { parseOptions, type OptionSpec } from '../../config/options.js';
 import { HEALTH, SYNC } from '../../model/status.js';
 import type { AppStatus, DaemonStatus } from '../../status/model.js';
 import type { Command } from '../command.js';
-import { StatusApi } from '../status-api.js';
+import { STATUS_CLIENT_OPTIONS, StatusApi } from '../status-api.js';
 
 const OUTPUTS = ['table', 'wide', 'json'] as const;
 
 const options: readonly OptionSpec[] = [
-  { name: 'status', type: 'string', env: 'MARACKER_STATUS_URL', default: 'http://127.0.0.1:8090', description: "Base URL of a daemon's status server" },
-  { name: 'status-token', type: 'string', env: 'MARACKER_STATUS_TOKEN', secret: true, description: 'Bearer token of the status server, when it has one' },
+  ...STATUS_CLIENT_OPTIONS,
   {
     name: 'output',
     short: 'o',
@@ -94,7 +93,7 @@ export const command: Command = {
   ],
   async run(args, io) {
     const { values, positionals } = parseOptions(options, args, io.env);
-    const api = new StatusApi({ base: String(values.status), token: values['status-token'] as string | undefined, env: io.env });
+    const api = StatusApi.of(values, io.env);
     const sync = (values.sync as string[] | undefined) ?? [];
     const health = (values.health as string[] | undefined) ?? [];
     const bad = [...sync.filter((s) => !(SYNC as readonly string[]).includes(s)), ...health.filter((h) => !(HEALTH as readonly string[]).includes(h))];

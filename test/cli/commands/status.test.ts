@@ -65,3 +65,58 @@ describe('maracker status against a running daemon', () => {
     );
   });
 });
+
+describe('maracker sync against a running daemon', () => {
+  it('repairs a drifted app at once when asked, waits for it, and says which apps it does not know', async () => {
+    const { spawn } = await import('node:child_process');
+    const { startDaemonProcess, eventually, CLI } = await import('../../helpers/daemon-process.js');
+    const { gitRepo } = await import('../../helpers/git-repo.js');
+    const { manifestYaml } = await import('../../helpers/manifests.js');
+    const { sandbox } = await import('../../helpers/sandbox.js');
+    const repo = await gitRepo();
+    await repo.write('web.yaml', manifestYaml({ name: 'web', group: 'demo', instances: 2 }));
+    const marathon = await sandbox();
+    // No events and a resync far away: only the sync asked for can repair the drift.
+    const daemon = await startDaemonProcess({
+      marathonUrl: marathon.url,
+      manifests: repo.manifests,
+      args: ['--no-events', '--resync-interval', '3600'],
+    });
+    await eventually(async () => (await daemon.app('/demo/web'))?.health === 'Healthy', 'web healthy').catch((e) => {
+      console.log(daemon.output());
+      throw e;
+    });
+    const scale = await fetch(`${marathon.url}/v2/apps/demo/web?force=true`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ instances: 5 }),
+    });
+    expect(scale.status).toBe(200);
+    const cli = (...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> =>
+      new Promise((resolve) => {
+        const child = spawn(process.execPath, [CLI, 'sync', '--status', daemon.statusUrl, ...args], { env: { PATH: process.env.PATH ?? '' } });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+        child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+        child.on('close', (status) => resolve({ status, stdout, stderr }));
+      });
+    const r = await cli('/demo/web', '--wait', '--timeout', '60', '--interval', '0.2');
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toMatch(/^1 app\(s\) reconciled\n/);
+    expect(r.stdout).toMatch(/in sync: \/demo\/web\n$/);
+    expect(r.status).toBe(0);
+    const after = (await (await fetch(`${marathon.url}/v2/apps/demo/web`)).json()) as { app: { instances: number } };
+    expect(after.app.instances).toBe(2);
+
+    const unknown = await cli('/demo/nothing');
+    expect(unknown.status).toBe(2);
+    expect(unknown.stdout).toContain('not declared by any source nor in Marathon: /demo/nothing');
+    const bad = await cli('demo');
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toContain('not an absolute app id: demo');
+    const all = await cli();
+    expect(all.stdout).toBe('every source re-read, Marathon listed, every app reconciled\n');
+    expect(all.status).toBe(0);
+  });
+});
