@@ -11,6 +11,7 @@
 // response body truncated to MAX_ERROR_BODY characters.
 
 import { MarackerError, type MarackerCode } from '../base/errors.js';
+import { describeSystemCode, hostPortOf } from '../net/system-codes.js';
 
 /** The codes of Marathon client failures. */
 export type MarathonCode = Extract<MarackerCode, `MRK_MARATHON_${string}`>;
@@ -160,7 +161,7 @@ export class MarathonBadBodyError extends MarathonError {
 export class MarathonTimeoutError extends MarathonError {
   readonly timeoutMs: number;
   constructor(fields: MarathonErrorFields & { timeoutMs: number }) {
-    super('MRK_MARATHON_TIMEOUT', `no complete answer within ${fields.timeoutMs} ms`, fields);
+    super('MRK_MARATHON_TIMEOUT', `no complete answer from ${hostPortOf(fields.origin) ?? 'Marathon'} within ${fields.timeoutMs} ms`, fields);
     this.timeoutMs = fields.timeoutMs;
   }
 }
@@ -169,7 +170,11 @@ export class MarathonConnectionError extends MarathonError {
   /** The system or undici error code (ECONNREFUSED, ECONNRESET, UND_ERR_SOCKET, ...). */
   readonly systemCode: string | undefined;
   constructor(fields: MarathonErrorFields & { systemCode?: string }) {
-    super('MRK_MARATHON_CONNECTION', `connection failed (${fields.systemCode ?? 'unknown'})`, fields);
+    super(
+      'MRK_MARATHON_CONNECTION',
+      `cannot connect to ${hostPortOf(fields.origin) ?? 'Marathon'} (${describeSystemCode(fields.systemCode)}): is Marathon there, and is --marathon its URL?`,
+      fields,
+    );
     this.systemCode = fields.systemCode;
   }
 }
@@ -177,7 +182,7 @@ export class MarathonConnectionError extends MarathonError {
 export class MarathonTlsError extends MarathonError {
   readonly systemCode: string | undefined;
   constructor(fields: MarathonErrorFields & { systemCode?: string }) {
-    super('MRK_MARATHON_TLS', `TLS failure (${fields.systemCode ?? 'unknown'}); check \`ca\``, fields);
+    super('MRK_MARATHON_TLS', `TLS failure with ${hostPortOf(fields.origin) ?? 'Marathon'} (${fields.systemCode ?? 'unknown'}); check --marathon-ca`, fields);
     this.systemCode = fields.systemCode;
   }
 }

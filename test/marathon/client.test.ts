@@ -183,13 +183,18 @@ describe('MarathonClient transport failures', () => {
       res.write('{"apps":[');
     });
     const { client } = testClient(server.url, { timeoutMs: 100, readAttempts: 1 });
-    expect((await rejection(client.listApps())).code).toBe('MRK_MARATHON_TIMEOUT');
+    const err = await rejection(client.listApps());
+    expect(err.code).toBe('MRK_MARATHON_TIMEOUT');
+    expect(err.message).toContain(`no complete answer from ${new URL(server.url).host} within 100 ms`);
   });
 
   it('reports a refused connection, after retrying the read', async () => {
-    const { client, sleeps, requests } = testClient(await refusedUrl());
+    const url = await refusedUrl();
+    const { client, sleeps, requests } = testClient(url);
     const err = await rejection(client.listApps());
     expect(err).toBeInstanceOf(MarathonConnectionError);
+    // Says where it tried and what to check.
+    expect(err.message).toContain(`cannot connect to ${new URL(url).host} (ECONNREFUSED: connection refused): is Marathon there, and is --marathon its URL?`);
     expect(err).toMatchObject({ code: 'MRK_MARATHON_CONNECTION', systemCode: 'ECONNREFUSED' });
     expect(sleeps).toHaveLength(2);
     expect(requests.map((r) => r.error?.code)).toEqual(Array(3).fill('MRK_MARATHON_CONNECTION'));
