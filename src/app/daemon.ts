@@ -7,6 +7,8 @@ import { derivedInstallation } from '../config/installation.js';
 import { MarackerError } from '../base/errors.js';
 import { createLogger, type Logger } from '../base/log.js';
 import { INLINE_PARSER, type InputParser } from '../manifest/input-parser.js';
+import { createRegistryClient } from './registry-client.js';
+import { ImageMetadata } from '../sources/image-metadata.js';
 import { MarathonClient } from '../marathon/client.js';
 import { createScrubber } from '../secrets/scrubber.js';
 import type { Installation } from '../model/installation.js';
@@ -138,6 +140,20 @@ export async function startDaemon(config: DaemonConfig, extras: DaemonExtras = {
   }
   sources.push(...(extras.sources ?? []));
 
+  // Read only for apps that leave a resource to their image (or --pin-images): a daemon whose
+  // specs are explicit never talks to a registry.
+  const registry = config.images.enabled ? await createRegistryClient(config.images.registry) : undefined;
+  const images = registry
+    ? {
+        metadata: new ImageMetadata({
+          inspector: registry,
+          logger: logger.child({ component: 'images' }),
+          refreshMs: config.images.refreshMs,
+        }),
+        pin: config.images.pin,
+      }
+    : undefined;
+
   controller = new Controller({
     sources,
     installation: resolveInstallation(config, extras, logger),
@@ -148,6 +164,7 @@ export async function startDaemon(config: DaemonConfig, extras: DaemonExtras = {
     logger,
     observer: metricsObserver(metrics, extras.observer),
     ...(extras.pruneLedger ? { pruneLedger: extras.pruneLedger } : {}),
+    ...(images ? { images } : {}),
     options: {
       resyncIntervalMs: config.resyncIntervalMs,
       concurrency: config.concurrency,
@@ -191,6 +208,7 @@ export async function startDaemon(config: DaemonConfig, extras: DaemonExtras = {
         await extras.onStop?.();
         await statusServer.close();
         await marathon.close();
+        await registry?.close();
         logger.info('stopped');
       })();
       return stopping;

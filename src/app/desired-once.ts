@@ -15,7 +15,11 @@ import type { Installation } from '../model/installation.js';
 import type { Problem } from '../model/problem.js';
 import { createPool } from '../postgres/connection.js';
 import { databaseUrlLabel } from '../postgres/url-label.js';
-import { DesiredView } from '../reconcile/desired-view.js';
+import { DesiredView, type DesiredEntry } from '../reconcile/desired-view.js';
+import { imageMetadata } from '../image/metadata.js';
+import type { DesiredApp } from '../model/desired.js';
+import { fillFromImage, needsImage, type ImageFacts } from '../sources/image-fill.js';
+import { createRegistryClient } from './registry-client.js';
 import { RowReader } from '../sources/database-rows.js';
 import { databaseSnapshot, type DatabaseRow } from '../sources/database-snapshot.js';
 import { folderSnapshot, type FolderFile } from '../sources/folder-snapshot.js';
@@ -46,7 +50,7 @@ export class SourceReadError extends Error {
  * Reads every source the configuration names, once. `displayRoot` is how manifest paths are
  * shown (relative to where the command runs).
  */
-export async function readDesiredOnce(config: DaemonConfig, o: { displayRoot?: string } = {}): Promise<DesiredOnce> {
+export async function readDesiredOnce(config: DaemonConfig, o: { displayRoot?: string; images?: boolean } = {}): Promise<DesiredOnce> {
   const snapshots: SourceSnapshot[] = [];
   const translate = { traefik: config.traefik };
   if (config.manifests !== null) {
@@ -78,8 +82,68 @@ export async function readDesiredOnce(config: DaemonConfig, o: { displayRoot?: s
       : stored !== undefined
         ? { name: stored, origin: 'database' }
         : derivedInstallation(config.manifests ?? '', config.marathon.url);
-  const view = new DesiredView(snapshots);
-  return { view, problems: [...snapshots.flatMap((s) => s.problems), ...crossSourceProblems(view)], installation };
+  const plain = new DesiredView(snapshots);
+  const { complete, problems: imageProblems } = await readImages(
+    plain,
+    o.images === false ? { ...config, images: { ...config.images, enabled: false } } : config,
+  );
+  const view = new DesiredView(snapshots, complete);
+  return { view, problems: [...snapshots.flatMap((s) => s.problems), ...crossSourceProblems(view), ...imageProblems], installation };
+}
+
+/**
+ * The labels of every image an app takes resources from, read before anything is planned:
+ * an image that cannot be read is a problem (the daemon would leave its apps Unknown).
+ */
+async function readImages(view: DesiredView, config: DaemonConfig): Promise<{ complete: (app: DesiredApp) => DesiredEntry; problems: Problem[] }> {
+  const needed = new Map<string, DesiredApp[]>();
+  if (config.images.enabled) {
+    for (const id of view.appIds()) {
+      const entry = view.get(id);
+      if (entry.kind !== 'app') continue;
+      const image = needsImage(entry.app, config.images.pin);
+      if (image === undefined) continue;
+      const users = needed.get(image) ?? [];
+      users.push(entry.app);
+      needed.set(image, users);
+    }
+  }
+  const facts = new Map<string, ImageFacts>();
+  const problems: Problem[] = [];
+  if (needed.size > 0) {
+    const registry = await createRegistryClient(config.images.registry);
+    try {
+      await Promise.all(
+        [...needed.keys()].map(async (image) => {
+          try {
+            const inspection = await registry.inspect(image);
+            facts.set(image, { digest: inspection.digest, metadata: imageMetadata(inspection.labels, inspection.exposedPorts).derived });
+          } catch (err) {
+            for (const app of needed.get(image) ?? []) {
+              const location =
+                app.source.kind === 'file' ? { file: app.source.path, ...(app.source.line !== undefined ? { line: app.source.line } : {}) } : { row: app.id };
+              problems.push({
+                code: 'image-unreadable',
+                message: `cannot read the labels of image ${image}, which its resources come from: ${errorMessage(err)} (give cpus and mem in the spec to need no registry)`,
+                location,
+              });
+            }
+          }
+        }),
+      );
+    } finally {
+      await registry.close();
+    }
+  }
+  const complete = (app: DesiredApp): DesiredEntry => {
+    const image = needsImage(app, config.images.pin);
+    if (image === undefined || !config.images.enabled) return { kind: 'app', app };
+    const found = facts.get(image);
+    return found
+      ? { kind: 'app', app: fillFromImage(app, found, config.images.pin) }
+      : { kind: 'unknown', reason: `the labels of image ${image} could not be read` };
+  };
+  return { complete, problems };
 }
 
 async function readTable(pool: pg.Pool, config: DaemonConfig): Promise<{ snapshot: SourceSnapshot }> {

@@ -29,6 +29,8 @@ export const BACKOFF = Object.freeze({
   databaseSetup: Object.freeze({ baseMs: 500, maxMs: 30_000, factor: 2, jitter: 0.2 }),
   /** An idempotent network read (Marathon, an image registry): 250 ms to 5 s, equal jitter; both clients' defaults. */
   read: Object.freeze({ baseMs: 250, maxMs: 5_000, factor: 2, jitter: 0.5 }),
+  /** An image whose labels could not be read, looked at again: 2 s doubling to 2 min. */
+  imageMetadata: Object.freeze({ baseMs: 2_000, maxMs: 120_000, factor: 2, jitter: 0.2 }),
 }) satisfies Record<string, Readonly<BackoffOptions>>;
 
 /** The network reads' policy from their two settings (equal jitter). */

@@ -17,6 +17,8 @@ import { decoded, redactCredentials, urlSecrets, userinfoOf } from '../secrets/u
 import { installationProblem } from '../model/installation.js';
 import { DEFAULT_PRUNE_BUDGET } from '../prune/budget.js';
 import { DEFAULT_SETTLE_MS } from '../sources/settle.js';
+import { DEFAULT_IMAGE_REFRESH_MS } from '../sources/image-metadata.js';
+import { buildRegistryConfig, REGISTRY_OPTIONS, type RegistryConfig } from './registry.js';
 import { DEFAULT_TRAEFIK_GRAMMAR, TRAEFIK_GRAMMARS, type TraefikGrammar } from '../manifest/types.js';
 import { LOG_FORMATS, type LogFormat } from '../base/log.js';
 import { DEFAULT_DEPLOYMENT_TIMEOUT_MS } from '../reconcile/deployment-gate.js';
@@ -63,6 +65,8 @@ export interface DaemonConfig {
   instance: string;
   /** The environment git runs with (PATH, HOME, XDG_CONFIG_HOME and git's hardening): src/git/run.ts. */
   gitEnv: Readonly<Record<string, string>>;
+  /** Resources of apps that leave them out, from their image's labels (docs/image-metadata.md). */
+  images: { enabled: boolean; pin: boolean; refreshMs: number; registry: RegistryConfig };
   /**
    * Name of this installation, carried in the ownership label of its apps; null when not
    * given: read from the database when there is one, derived otherwise (config/installation.ts).
@@ -296,6 +300,30 @@ export const DAEMON_OPTIONS: readonly OptionSpec[] = [
   ...FILE_LIMIT_OPTIONS,
   ...ROW_LIMIT_OPTIONS,
   {
+    name: 'image-metadata',
+    type: 'boolean',
+    env: 'MARACKER_IMAGE_METADATA',
+    default: true,
+    description:
+      "Take cpus, mem and disk a spec leaves out from its Docker image's labels, read from the registry (an app whose image cannot be read is Unknown: neither created nor deleted); --no-image-metadata leaves them to Marathon's defaults",
+  },
+  {
+    name: 'pin-images',
+    type: 'boolean',
+    env: 'MARACKER_PIN_IMAGES',
+    default: false,
+    description: 'Run image@sha256:digest for image:tag, as resolved; a tag pushed anew rolls the app through the normal plan',
+  },
+  {
+    name: 'image-refresh',
+    type: 'number',
+    env: 'MARACKER_IMAGE_REFRESH',
+    default: DEFAULT_IMAGE_REFRESH_MS / 1000,
+    min: 1,
+    description: 'Seconds after which an image is read again from its registry (a tag pushed anew is seen then)',
+  },
+  ...REGISTRY_OPTIONS,
+  {
     name: 'log-level',
     type: 'string',
     env: 'MARACKER_LOG_LEVEL',
@@ -492,10 +520,27 @@ export function buildDaemonConfig(v: OptionValues, cwd: string, env: Env = {}): 
     shutdownTimeoutMs: Number(v['shutdown-timeout']) * 1000,
     instance: (v.instance as string | undefined) ?? `${hostname()}-${process.pid}`,
     gitEnv: gitEnvironment(env),
+    images: {
+      enabled: v['image-metadata'] !== false,
+      pin: v['pin-images'] === true,
+      refreshMs: Number(v['image-refresh'] ?? DEFAULT_IMAGE_REFRESH_MS / 1000) * 1000,
+      registry: registryConfigOf(v, env, problems),
+    },
     installation,
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return deepFreeze(config);
+}
+
+/** The registry options, their problems added to the others. */
+function registryConfigOf(v: OptionValues, env: Env, problems: string[]): RegistryConfig {
+  try {
+    return buildRegistryConfig(v, env, []);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    problems.push(...err.problems);
+    return buildRegistryConfig({}, env, []);
+  }
 }
 
 /** The status server's limits; options absent (commands without them) take the defaults. */
@@ -521,6 +566,7 @@ export function configSecrets(c: DaemonConfig): string[] {
     ...(c.databaseUrl !== null ? urlSecrets(c.databaseUrl) : []),
     ...urlSecrets(c.marathon.url),
     ...authSecrets(c.marathon.auth),
+    ...c.images.registry.credentials.map((r) => r.password),
     ...(c.statusToken !== null ? [c.statusToken] : []),
   ];
 }

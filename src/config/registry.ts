@@ -101,7 +101,9 @@ export function buildRegistryConfig(v: OptionValues, env: Env, imageRegistries: 
   if (username !== undefined && password !== undefined) {
     const distinct = [...new Set(imageRegistries.map(normaliseRegistryKey))];
     const registry = hostOption !== undefined ? normaliseRegistryKey(hostOption) : distinct.length === 1 ? distinct[0] : undefined;
-    if (registry === undefined) {
+    if (registry === undefined && distinct.length === 0) {
+      problems.push('--registry-host: name the registry (HOST[:PORT], docker.io for Docker Hub) the username and password are for');
+    } else if (registry === undefined) {
       problems.push(`--registry-host: the images are on several registries (${distinct.join(', ')}); say which one the username and password are for`);
     } else if (hostProblem(registry) !== undefined) {
       problems.push(`--registry-host: ${hostProblem(registry)}, got "${hostOption}"`);

@@ -31,6 +31,23 @@ export interface DesiredApp {
   specHash: string;
   /** The manifest explicitly asks to take over an existing app that maracker does not own. */
   adopt: boolean;
+  /**
+   * What the image's labels gave (src/sources/image-fill.ts): the definition fields filled from
+   * them, each with the label it came from, the image's description and links, and the digest
+   * read. Absent for an app that needed nothing from its image.
+   */
+  image?: ImageContribution;
+}
+
+export interface ImageContribution {
+  /** The image as the spec names it. */
+  reference: string;
+  /** The digest it resolved to when read. */
+  digest: string;
+  /** Definition fields filled from labels (`mem` → `org.maracker.resources.mem`). */
+  filled: Readonly<Record<string, string>>;
+  /** What the image says it is: title, description, documentation, source, url, version, licenses, ... */
+  info: Readonly<Record<string, string>>;
 }
 
 export function describeSource(source: SourceRef): string {

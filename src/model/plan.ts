@@ -10,6 +10,8 @@ export interface FieldChange {
   before: unknown;
   /** undefined when the field is removed. */
   after: unknown;
+  /** Where the new value comes from when not from the spec: "image label org.maracker.resources.mem". */
+  origin?: string;
 }
 
 /**

@@ -69,12 +69,23 @@ export function planApp(
   if (owner.kind === 'unmanaged' && !mine.adopt) return { kind: 'conflict', id: mine.id, reason: 'unowned', desired: mine, actual };
   // A legacy app declared here is ours: its label moves to the installation with the next
   // real change (diff.ts does not count it as one, so there is no restart for the label alone).
-  const changes = diffNormalized(normalizeApp(mine.definition), normalizeApp(actual));
+  const changes = withOrigins(diffNormalized(normalizeApp(mine.definition), normalizeApp(actual)), mine);
   if (changes.length === 0) return { kind: 'noop', id: mine.id, desired: mine, actual };
   return { kind: 'update', id: mine.id, mode: updateMode(changes), changes, desired: mine, actual };
 }
 
 /** `scale` when instances is the only difference: Marathon then starts or stops tasks only. */
+/** Changes of fields the app's image filled say so. */
+function withOrigins(changes: FieldChange[], desired: DesiredApp): FieldChange[] {
+  const filled = desired.image?.filled;
+  if (!filled) return changes;
+  return changes.map((c) => {
+    const label = filled[c.path];
+    if (label === undefined) return c;
+    return { ...c, origin: label.startsWith('the digest of') ? label : `image label ${label}` };
+  });
+}
+
 export function updateMode(changes: readonly FieldChange[]): UpdateMode {
   return changes.every((c) => c.path === 'instances') ? 'scale' : 'restart';
 }

@@ -67,7 +67,8 @@ export function renderAction(action: Action): string[] {
 }
 
 export function renderChange(change: FieldChange): string {
-  return `${change.path}: ${formatValue(change.before)} → ${formatValue(change.after)}`;
+  const origin = change.origin === undefined ? '' : ` (from ${change.origin})`;
+  return `${change.path}: ${formatValue(change.before)} → ${formatValue(change.after)}${origin}`;
 }
 
 /** "Plan: 1 to create, 2 to update (1 scale only), 1 to delete." or the in-sync sentence. */
@@ -92,8 +93,10 @@ function createDetails(action: Extract<Action, { kind: 'create' }>): string[] {
   if (image !== undefined) out.push(`image: ${formatValue(image)}`);
   if (def.cmd !== undefined) out.push(`cmd: ${formatValue(def.cmd)}`);
   if (def.args !== undefined) out.push(`args: ${formatValue(def.args)}`);
+  const filled = action.desired.image?.filled ?? {};
   for (const key of ['instances', 'cpus', 'mem'] as const) {
-    out.push(`${key}: ${formatValue(def[key] ?? (APP_DEFAULTS[key] as JsonValue))}`);
+    const from = filled[key] === undefined ? '' : ` (from image label ${filled[key]})`;
+    out.push(`${key}: ${formatValue(def[key] ?? (APP_DEFAULTS[key] as JsonValue))}${from}`);
   }
   if (action.desired.url !== undefined) out.push(`url: ${action.desired.url}`);
   return out;
@@ -117,7 +120,7 @@ export interface PlanJsonAction {
   /** conflict `foreign` only: the installation that owns the app. */
   owner?: string;
   /** update only. `before`/`after` are left out when the field is unset on that side. */
-  changes?: Array<{ path: string; before?: unknown; after?: unknown }>;
+  changes?: Array<{ path: string; before?: unknown; after?: unknown; origin?: string }>;
 }
 
 export function planToJson(plan: Plan): PlanJson {
@@ -136,6 +139,7 @@ export function planToJson(plan: Plan): PlanJson {
               path: c.path,
               ...(c.before !== undefined ? { before: c.before } : {}),
               ...(c.after !== undefined ? { after: c.after } : {}),
+              ...(c.origin !== undefined ? { origin: c.origin } : {}),
             })),
           };
         case 'conflict':

@@ -30,7 +30,7 @@ import type { Source, SourceChange } from '../sources/source.js';
 import type { StatusStore } from '../status/store.js';
 import { ActualCache } from './actual-cache.js';
 import { DeploymentGate } from './deployment-gate.js';
-import { DesiredState } from './desired-state.js';
+import { DesiredState, type ImageCompletion } from './desired-state.js';
 import { EventTrigger } from './event-trigger.js';
 import { MarathonListing } from './marathon-listing.js';
 import { MarathonReachability } from './marathon-reachability.js';
@@ -98,6 +98,8 @@ export interface ControllerDeps {
   observer?: ControllerObserver;
   /** Where the prune guard keeps the deletions it counts (the database). Default: memory only. */
   pruneLedger?: PruneLedger;
+  /** Resources of apps that leave them to their image's labels. Default: none (Marathon's defaults). */
+  images?: ImageCompletion;
   options: ControllerOptions;
 }
 
@@ -127,6 +129,7 @@ export class Controller {
   #stopped = false;
   #initialTimer: unknown;
   #unsubscribeLeadership: (() => void) | undefined;
+  readonly #unsubscribeImages: (() => void) | undefined;
 
   constructor(deps: ControllerDeps) {
     this.#d = deps;
@@ -135,7 +138,12 @@ export class Controller {
     const random = deps.random ?? Math.random;
     const look = (id: AppId): void => this.#look(id);
 
-    this.#desired = new DesiredState({ sources: deps.sources, status });
+    this.#desired = new DesiredState({ sources: deps.sources, status, ...(deps.images ? { images: deps.images } : {}) });
+    // An image read (or failing for the first time, or its tag moved): its apps are due.
+    this.#unsubscribeImages = deps.images?.metadata.subscribe((image) => {
+      this.#desired.changed();
+      for (const id of this.#desired.usersOf(image)) look(id);
+    });
     this.#reachability = new MarathonReachability({ url: deps.marathonUrl, status, timers, logger });
     // Marathon is back: every decision held back while it was not is due now.
     this.#reachability.onKnown(() => {
@@ -321,6 +329,8 @@ export class Controller {
     this.#stopped = true;
     this.#d.status.markStopping();
     this.#unsubscribeLeadership?.();
+    this.#unsubscribeImages?.();
+    this.#d.images?.metadata.stop();
     if (this.#initialTimer !== undefined) this.#timers.clearTimeout(this.#initialTimer);
     this.#resync.stop();
     this.#gate.stop();

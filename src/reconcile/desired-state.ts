@@ -3,25 +3,73 @@
 // reconcile (merging 10,000 apps for every one of them would cost a pass quadratic time),
 // and each change is published to the status store (sources, declared ids).
 
+import type { AppId } from '../model/app-id.js';
+import type { DesiredApp } from '../model/desired.js';
+import { fillFromImage, needsImage } from '../sources/image-fill.js';
+import type { ImageMetadata } from '../sources/image-metadata.js';
 import type { SourceStatus } from '../status/model.js';
 import type { StatusStore } from '../status/store.js';
 import type { Source, SourceSnapshot } from '../sources/source.js';
-import { DesiredView } from './desired-view.js';
+import { DesiredView, type DesiredEntry } from './desired-view.js';
+
+/** Where apps that leave resources to their image get them (src/sources/image-metadata.ts). */
+export interface ImageCompletion {
+  metadata: ImageMetadata;
+  /** --pin-images: run the digest the tag resolved to. */
+  pin: boolean;
+}
 
 export class DesiredState {
   readonly sources: readonly Source[];
   readonly #status: StatusStore;
+  readonly #images: ImageCompletion | undefined;
+  /** The apps seen needing each image, so that news of an image queues them. */
+  readonly #imageUsers = new Map<string, Set<AppId>>();
   #view: DesiredView | undefined;
 
-  constructor(deps: { sources: readonly Source[]; status: StatusStore }) {
+  constructor(deps: { sources: readonly Source[]; status: StatusStore; images?: ImageCompletion }) {
     this.sources = deps.sources;
     this.#status = deps.status;
+    this.#images = deps.images;
   }
 
   /** The merged view of the sources' current snapshots. */
   view(): DesiredView {
-    this.#view ??= new DesiredView(this.sources.map((s) => s.snapshot()));
+    this.#view ??= new DesiredView(
+      this.sources.map((s) => s.snapshot()),
+      (app) => this.#complete(app),
+    );
     return this.#view;
+  }
+
+  /** Apps last seen needing `image`. */
+  usersOf(image: string): AppId[] {
+    return [...(this.#imageUsers.get(image) ?? [])];
+  }
+
+  /**
+   * An app with what its image gives. While the image was never read, the app is unknown:
+   * neither created with guessed resources nor deleted.
+   */
+  #complete(app: DesiredApp): DesiredEntry {
+    const images = this.#images;
+    const image = needsImage(app, images?.pin ?? false);
+    if (image === undefined) return { kind: 'app', app };
+    let users = this.#imageUsers.get(image);
+    if (!users) this.#imageUsers.set(image, (users = new Set()));
+    users.add(app.id);
+    if (!images) {
+      // No registry configured: Marathon's own defaults apply, as before image metadata.
+      return { kind: 'app', app };
+    }
+    const found = images.metadata.lookup(image);
+    if (found.kind === 'ready') return { kind: 'app', app: fillFromImage(app, found.facts, images.pin) };
+    if (found.kind === 'pending') return { kind: 'unknown', declared: true, reason: `reading the labels of image ${image} (its resources come from them)` };
+    return {
+      kind: 'unknown',
+      declared: true,
+      reason: `cannot read the labels of image ${image}: ${found.reason}; its resources come from them (give cpus, mem and disk in the spec to need no registry)`,
+    };
   }
 
   /** A source changed (or was re-read): the next view is merged afresh; the status shows it now. */

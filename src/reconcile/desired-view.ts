@@ -20,7 +20,12 @@ export type DesiredEntry =
   | { kind: 'invalid'; source: string; problems: readonly Problem[] }
   | { kind: 'conflict'; declarations: readonly SourceRef[] }
   | { kind: 'absent' }
-  | { kind: 'unknown'; reason: string };
+  | {
+      kind: 'unknown';
+      reason: string;
+      /** Declared by a source read now, but not complete (its image's labels): status shows it even before it runs. */
+      declared?: boolean;
+    };
 
 type Declaration = { source: string; ref: SourceRef; app?: DesiredApp; problems?: readonly Problem[] };
 
@@ -37,7 +42,14 @@ export class DesiredView {
   /** Ids an unreadable source declared when last read, with that source's name. */
   readonly #unreadable = new Map<AppId, string>();
 
-  constructor(readonly snapshots: readonly SourceSnapshot[]) {
+  /** What an app valid in its source is once completed (its image's labels): itself by default. */
+  readonly #complete: (app: DesiredApp) => DesiredEntry;
+
+  constructor(
+    readonly snapshots: readonly SourceSnapshot[],
+    complete?: (app: DesiredApp) => DesiredEntry,
+  ) {
+    this.#complete = complete ?? ((app) => ({ kind: 'app', app }));
     this.#notReady = snapshots.filter((s) => s.state !== 'Ready').map((s) => s.name);
     const labels = new Set<string>();
     for (const s of snapshots) {
@@ -73,10 +85,10 @@ export class DesiredView {
     return new Set([...this.#declarations.keys(), ...this.#unreadable.keys()]).values();
   }
 
-  /** Ids with exactly one valid declaration that can be applied now. */
+  /** Ids with exactly one valid declaration (applied once complete: see get). */
   appIds(): Set<AppId> {
     const ids = new Set<AppId>();
-    for (const id of this.#declarations.keys()) if (this.get(id).kind === 'app') ids.add(id);
+    for (const [id, decls] of this.#declarations) if (decls.length === 1 && decls[0]?.app && !this.#unreadable.has(id)) ids.add(id);
     return ids;
   }
 
@@ -92,7 +104,7 @@ export class DesiredView {
     const decls = this.#declarations.get(id);
     if (decls && decls.length > 1) return { kind: 'conflict', declarations: decls.map((d) => d.ref) };
     const only = decls?.[0];
-    if (only?.app) return { kind: 'app', app: only.app };
+    if (only?.app) return this.#complete(only.app);
     if (only) return { kind: 'invalid', source: only.source, problems: only.problems ?? [] };
     if (actualSourceLabel !== undefined && this.#unknownLabels.has(actualSourceLabel)) {
       return { kind: 'unknown', reason: `its source ${actualSourceLabel} cannot be read` };

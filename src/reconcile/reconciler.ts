@@ -123,7 +123,7 @@ export class Reconciler {
         return { kind: 'terminal', error: new Error(`${id} declared more than once`) };
       }
       case 'unknown':
-        if (actual && (owner?.kind === 'ours' || owner?.kind === 'legacy'))
+        if (entry.declared || (actual && (owner?.kind === 'ours' || owner?.kind === 'legacy')))
           this.#writeStatus(id, { sync: 'Unknown', entry, actual, lastError: { message: entry.reason } });
         return { kind: 'done' };
       case 'absent':
@@ -305,6 +305,7 @@ export class Reconciler {
       lastError: s.lastError ?? (h.health === 'Degraded' && h.message ? { message: h.message } : null),
       pendingChanges: s.sync === 'OutOfSync' ? (s.pending ?? previous?.pendingChanges ?? []) : [],
       problems: s.entry.kind === 'invalid' ? s.entry.problems.map(problemRecord) : [],
+      ...(desired?.image ? { image: { ...desired.image } } : {}),
     };
     this.#d.status.setApp(record);
     return h.health;

@@ -1,6 +1,7 @@
 // The JSON contract of `GET /status`. Field names are public: portals poll them. Add fields;
 // never rename or remove one. `maracker.app_status` in PostgreSQL carries the same values.
 
+import type { ImageContribution } from '../model/desired.js';
 import type { AppId } from '../model/app-id.js';
 import type { InstallationOrigin } from '../model/installation.js';
 import type { HealthStatus, Phase, Role, SourceState, SyncStatus } from '../model/status.js';
@@ -38,6 +39,12 @@ export interface AppStatus {
    * the first, for older clients. Empty when the declaration is fine.
    */
   problems: ErrorRecord[];
+  /**
+   * What the app's image says of itself and gave it, when the app takes something from its
+   * image's labels (docs/image-metadata.md): the reference and digest read, the definition
+   * fields filled and the label each came from, and its description and links.
+   */
+  image?: ImageContribution;
 }
 
 export interface SourceStatus {

@@ -10,6 +10,7 @@ import { desiredApp, foreignApp, legacyApp, marathonApp, TEST_INSTALLATION_OPTIO
 import { FakeMarathon, FakeMarathonError } from '../helpers/fake-marathon.js';
 import { flush, ManualClock } from '../helpers/manual-clock.js';
 import { MemorySource } from '../helpers/memory-source.js';
+import { ImageMetadata } from '../../src/sources/image-metadata.js';
 
 const OPTIONS: ControllerOptions = {
   resyncIntervalMs: 3_600_000,
@@ -51,6 +52,7 @@ function setup(
     logger?: Logger;
     timers?: ManualClock;
     observer?: ControllerObserver;
+    images?: ControllerDeps['images'];
   } = {},
 ) {
   const marathon = new FakeMarathon();
@@ -65,6 +67,7 @@ function setup(
     leadership: opts.leadership ?? ALWAYS_LEADER,
     logger: opts.logger ?? silentLogger(),
     ...(opts.observer ? { observer: opts.observer } : {}),
+    ...(opts.images ? { images: opts.images } : {}),
     ...(opts.random ? { random: opts.random } : {}),
     ...(opts.timers ? { timers: opts.timers, ...(opts.random ? {} : { random: () => 0.5 }) } : {}),
     options: { ...OPTIONS, ...opts.options },
@@ -313,6 +316,46 @@ describe('Controller', () => {
       message: '1 app(s) reconciled; not declared by any source nor in Marathon: /demo/nothing',
     });
     expect(marathon.writes()).toEqual(['SCALE /demo/web 2']);
+  });
+
+  it("leaves an app whose image's labels cannot be read Unknown, neither created nor deleted, and creates it with their resources once read", async () => {
+    let registryUp = false;
+    const metadata = new ImageMetadata({
+      inspector: {
+        inspect: async () => {
+          if (!registryUp) throw new Error('connect ECONNREFUSED 127.0.0.1:5000');
+          return {
+            digest: `sha256:${'a'.repeat(64)}`,
+            labels: { 'org.maracker.resources.mem': '1Gi', 'org.maracker.resources.cpus': '0.5' },
+            exposedPorts: [],
+          };
+        },
+      },
+      logger: silentLogger(),
+      backoff: { baseMs: 20, maxMs: 20, factor: 1, jitter: 0 },
+    });
+    const { marathon, source, status, controller } = setup({ images: { metadata, pin: false } });
+    const image = { type: 'DOCKER' as const, docker: { image: '127.0.0.1:5000/demo/api:1' } };
+    // /demo/old runs already and is declared again now, without resources: it must not go.
+    marathon.seed(marathonApp({ id: '/demo/old' }));
+    source.set({
+      apps: [
+        desiredApp({ id: '/demo/api', cpus: undefined, mem: undefined, container: image }),
+        desiredApp({ id: '/demo/old', cpus: undefined, mem: undefined, container: image }),
+      ],
+    });
+    await controller.start();
+    await until(() => status.getApp('/demo/api')?.sync === 'Unknown', 'api unknown');
+    expect(status.getApp('/demo/api')?.lastError?.message).toContain('cannot read the labels of image 127.0.0.1:5000/demo/api:1: connect ECONNREFUSED');
+    await controller.whenIdle();
+    expect(marathon.writes()).toEqual([]);
+    registryUp = true;
+    await until(() => marathon.writes().length === 2, 'both written once the image is read');
+    expect(marathon.writes().sort()).toEqual(['POST /demo/api', 'PUT /demo/old']);
+    const created = marathon.apps.get('/demo/api') as { mem: number; cpus: number };
+    expect([created.cpus, created.mem]).toEqual([0.5, 1024]);
+    await until(() => status.getApp('/demo/api')?.image !== undefined, 'status shows the image');
+    expect(status.getApp('/demo/api')?.image?.filled).toEqual({ cpus: 'org.maracker.resources.cpus', mem: 'org.maracker.resources.mem' });
   });
 
   it('repairs an out-of-band scale as soon as an event names the app', async () => {

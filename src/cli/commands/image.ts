@@ -6,9 +6,9 @@ import PQueue from 'p-queue';
 import { parseOptions, type OptionSpec } from '../../config/options.js';
 import { buildRegistryConfig, REGISTRY_OPTIONS, type RegistryConfig } from '../../config/registry.js';
 import { followsFormat, imageMetadata } from '../../image/metadata.js';
-import { RegistryClient } from '../../registry/client.js';
-import { readDockerConfig, type DockerConfig } from '../../registry/docker-config.js';
-import { RegistryCredentialsError, RegistryError, RegistryReferenceError } from '../../registry/errors.js';
+import { createRegistryClient } from '../../app/registry-client.js';
+import type { RegistryClient } from '../../registry/client.js';
+import { RegistryError, RegistryReferenceError } from '../../registry/errors.js';
 import { parseImageReference, type ImageReference } from '../../registry/reference.js';
 import type { CliIO, Command } from '../command.js';
 import { inspectJson, renderCheckText, renderInspectText, summarise, type CheckResult } from '../image-report.js';
@@ -23,30 +23,8 @@ const CHECK_CONCURRENCY = 4;
 
 const USAGE = 'usage: maracker image inspect IMAGE [options]\n       maracker image check IMAGE... [options]\n';
 
-async function loadDockerConfig(config: RegistryConfig): Promise<DockerConfig | undefined> {
-  if (config.dockerConfig === null) return undefined;
-  try {
-    return await readDockerConfig(config.dockerConfig.path);
-  } catch (err) {
-    // Docker's default place may hold no file; a file named explicitly must exist.
-    if (!config.dockerConfig.required && err instanceof RegistryCredentialsError && err.reason === 'no such file') return undefined;
-    throw err;
-  }
-}
-
-async function client(config: RegistryConfig): Promise<RegistryClient> {
-  const dockerConfig = await loadDockerConfig(config);
-  return new RegistryClient({
-    platform: config.platform,
-    timeoutMs: config.timeoutMs,
-    insecureRegistries: config.insecureRegistries,
-    credentials: config.credentials,
-    ...(dockerConfig === undefined ? {} : { dockerConfig }),
-  });
-}
-
 async function inspectCommand(ref: ImageReference, config: RegistryConfig, json: boolean, io: CliIO): Promise<number> {
-  const registry = await client(config);
+  const registry = await createRegistryClient(config);
   try {
     const result = await registry.inspect(ref);
     const metadata = imageMetadata(result.labels, result.exposedPorts);
@@ -81,7 +59,7 @@ async function checkCommand(
   json: boolean,
   io: CliIO,
 ): Promise<number> {
-  const registry = await client(config);
+  const registry = await createRegistryClient(config);
   let results: CheckResult[];
   try {
     // A few at a time: a CI job may check many images of one registry.
