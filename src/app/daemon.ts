@@ -92,6 +92,7 @@ export async function startDaemon(config: DaemonConfig, extras: DaemonExtras = {
     token: config.statusToken,
     scrubber,
     limits: config.statusLimits,
+    traefikV3: config.traefik === 'v3',
     approvePrune: (request) => {
       // Approvals live in the memory of the daemon that deletes: the leader.
       if (status.role === 'follower')
