@@ -291,7 +291,7 @@ export const DAEMON_OPTIONS: readonly OptionSpec[] = [
     env: 'MARACKER_TRAEFIK',
     default: DEFAULT_TRAEFIK_GRAMMAR,
     choices: TRAEFIK_GRAMMARS,
-    description: 'Traefik label grammar that expose generates',
+    description: 'How expose reaches Traefik: labels in the v1, v2 or both grammars, or v3 (no labels: routes served to Traefik v3 at GET /traefik/v3)',
   },
   ...FILE_LIMIT_OPTIONS,
   ...ROW_LIMIT_OPTIONS,

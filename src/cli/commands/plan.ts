@@ -26,7 +26,7 @@ const options: readonly OptionSpec[] = [
     env: 'MARACKER_TRAEFIK',
     default: DEFAULT_TRAEFIK_GRAMMAR,
     choices: TRAEFIK_GRAMMARS,
-    description: 'Traefik label grammar',
+    description: 'How expose reaches Traefik (v1, v2, both: labels; v3: routes served by the daemon, no labels)',
   },
   { name: 'prune', type: 'boolean', env: 'MARACKER_PRUNE', default: true, description: 'Show deletes of managed apps no manifest declares' },
   {

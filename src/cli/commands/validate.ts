@@ -22,7 +22,7 @@ const options: readonly OptionSpec[] = [
     name: 'traefik',
     type: 'string',
     env: 'MARACKER_TRAEFIK',
-    description: 'Traefik label grammar that expose generates (label collisions depend on it)',
+    description: 'How expose reaches Traefik: v1, v2 or both label grammars (label collisions depend on it), or v3 (no labels)',
     default: DEFAULT_TRAEFIK_GRAMMAR,
     choices: TRAEFIK_GRAMMARS,
   },
