@@ -229,7 +229,7 @@ describe('compose.yaml', () => {
     expect(loadDaemonConfig([], marackerEnv(), '/app').config.traefik).toBe('v2');
     const v3Env = {
       ...stageEnv(imageStage as NonNullable<typeof imageStage>),
-      ...serviceEnv(interpolateDeep(raw, { MARACKER_TRAEFIK: 'v3' }).services.maracker),
+      ...serviceEnv(interpolateDeep(raw, { MARACKER_TRAEFIK: 'v3' }).services.maracker as Service),
     };
     expect(loadDaemonConfig([], v3Env, '/app').config.traefik).toBe('v3');
     expect(text).toContain('MARACKER_TRAEFIK=v3 docker compose --profile traefik-v3 up');
