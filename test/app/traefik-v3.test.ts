@@ -106,6 +106,9 @@ describe('maracker --traefik v3 against the sandbox', () => {
       20_000,
     );
     for (const url of replaced) expect((await fetch(url)).status).toBe(200);
+    // tasks embedded in every read are never mistaken for a difference: one write, the create
+    const writes = sb.requestLog().filter((e) => ['POST', 'PUT', 'PATCH'].includes(e.method) && e.path.startsWith('/v2/apps'));
+    expect(writes.map((e) => `${e.method} ${e.path}`)).toEqual(['POST /v2/apps']);
 
     // a scale-out committed to the manifest
     await writeFile(join(manifests, 'web.yaml'), WEB.replace('instances: 2', 'instances: 3'));
