@@ -41,6 +41,8 @@ export interface DaemonConfig {
   databaseUrl: string | null;
   listen: { host: string; port: number };
   statusToken: string | null;
+  /** A second bearer token, accepted by GET /traefik/v3 only (Traefik's provider headers). */
+  traefikToken: string | null;
   /** What a status client may send, and for how long (src/status/limits.ts). */
   statusLimits: Pick<StatusLimits, 'headersTimeoutMs' | 'requestTimeoutMs' | 'keepAliveTimeoutMs' | 'maxConnections' | 'maxHeaderBytes'>;
   resyncIntervalMs: number;
@@ -189,6 +191,14 @@ export const DAEMON_OPTIONS: readonly OptionSpec[] = [
     env: 'MARACKER_STATUS_TOKEN',
     secret: true,
     description: 'Bearer token required by the status server (all but /healthz)',
+  },
+  {
+    name: 'traefik-token',
+    type: 'string',
+    env: 'MARACKER_TRAEFIK_TOKEN',
+    secret: true,
+    description:
+      'A bearer token for Traefik v3 (--traefik v3): accepted by GET /traefik/v3 only, so Traefik need not hold the status token, which approves prunes',
   },
   {
     name: 'status-header-timeout',
@@ -476,6 +486,7 @@ export function buildDaemonConfig(v: OptionValues, cwd: string, env: Env = {}): 
     databaseUrl,
     listen: parseHostPort(String(v.listen), '--listen', problems),
     statusToken: (v['status-token'] as string | undefined) ?? null,
+    traefikToken: (v['traefik-token'] as string | undefined) ?? null,
     statusLimits,
     resyncIntervalMs: Number(v['resync-interval']) * 1000,
     concurrency,
@@ -522,6 +533,7 @@ export function configSecrets(c: DaemonConfig): string[] {
     ...urlSecrets(c.marathon.url),
     ...authSecrets(c.marathon.auth),
     ...(c.statusToken !== null ? [c.statusToken] : []),
+    ...(c.traefikToken !== null ? [c.traefikToken] : []),
   ];
 }
 

@@ -59,6 +59,12 @@ export interface StatusServerOptions {
   limits?: Partial<StatusLimits>;
   /** Serve GET /traefik/v3, the routes of the apps for Traefik v3's HTTP provider (--traefik v3). Default false (404). */
   traefikV3?: boolean;
+  /**
+   * A bearer token GET /traefik/v3 accepts besides `token` (and nothing else does): Traefik's
+   * configuration then holds a token that can read routes, not approve prunes. When `token`
+   * is not set, the route is open like the others. Default: none.
+   */
+  traefikToken?: string | null;
 }
 
 export interface PruneApprovalRequest {
@@ -112,6 +118,7 @@ export async function startStatusServer(options: StatusServerOptions): Promise<S
   // repeat the key in every line).
   const log = options.logger ?? silentLogger();
   const checkBearer = token === undefined ? undefined : bearerChecker(token);
+  const checkTraefikBearer = options.traefikToken ? bearerChecker(options.traefikToken) : undefined;
   const grace = options.shutdownGraceMs ?? 1000;
   const statusBody = cachedBody(() => store.json());
   const traefikBodies = new TraefikConfigCache();
@@ -211,17 +218,18 @@ export async function startStatusServer(options: StatusServerOptions): Promise<S
     return json(200, { approved: answer.approved, episode: answer.episode, message: `approved deleting ${answer.approved.length} apps` });
   }
 
-  function authorize(req: IncomingMessage): void {
+  function authorize(req: IncomingMessage, path: string): void {
     if (!checkBearer) return;
     const verdict = checkBearer(req.headers.authorization);
     if (verdict === 'ok') return;
+    if (path === '/traefik/v3' && checkTraefikBearer?.(req.headers.authorization) === 'ok') return;
     const message = verdict === 'missing' ? 'this endpoint needs "Authorization: Bearer <token>"' : 'the bearer token is wrong';
     throw new StatusApiError('MRK_STATUS_UNAUTHORIZED', 401, message, { 'WWW-Authenticate': 'Bearer realm="maracker"' });
   }
 
   async function dispatch(req: IncomingMessage, ctx: Context): Promise<Reply> {
     const route = routes[ctx.path];
-    if (!route?.public) authorize(req);
+    if (!route?.public) authorize(req, ctx.path);
     if (route) {
       if (!allowed(route.allow, ctx.method)) throw methodNotAllowed(ctx, route.allow);
       return route.handle(ctx);
@@ -461,6 +469,9 @@ function checkOptions(o: StatusServerOptions): void {
   }
   if (o.approvePrune !== undefined && typeof o.approvePrune !== 'function')
     throw new TypeError(`Expected \`approvePrune\` to be a function, got \`${typeof o.approvePrune}\``);
+  if (o.traefikToken !== undefined && o.traefikToken !== null && (typeof o.traefikToken !== 'string' || !/^\S+$/.test(o.traefikToken))) {
+    throw new TypeError('Expected `traefikToken` to be a non-empty string without whitespace when given');
+  }
   if (o.traefikV3 !== undefined && typeof o.traefikV3 !== 'boolean')
     throw new TypeError(`Expected \`traefikV3\` to be a boolean, got \`${typeof o.traefikV3}\``);
   if (o.readyCheck !== undefined && typeof o.readyCheck !== 'function')

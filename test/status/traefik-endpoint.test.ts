@@ -67,6 +67,15 @@ describe('GET /traefik/v3', () => {
     expect((await get({ authorization: `Bearer ${TOKEN}` })).status).toBe(200);
   });
 
+  it('takes a dedicated Traefik token too, which opens nothing else (it cannot read status, nor approve prunes)', async () => {
+    const { server, store, get } = await serve({ token: TOKEN, traefikToken: 'traefik-only' });
+    store.markReady();
+    expect((await get({ authorization: 'Bearer traefik-only' })).status).toBe(200);
+    expect((await get({ authorization: `Bearer ${TOKEN}` })).status).toBe(200);
+    expect((await fetch(`${server.url}/status`, { headers: { authorization: 'Bearer traefik-only' } })).status).toBe(401);
+    expect((await fetch(`${server.url}/prune/approve`, { method: 'POST', headers: { authorization: 'Bearer traefik-only' } })).status).toBe(401);
+  });
+
   it('is 404 with the flag to set on a daemon that writes labels instead, and HEAD and GET only', async () => {
     const off = await serve({ traefikV3: false });
     const res = await off.get();
