@@ -157,6 +157,19 @@ export function bothGrammarsProblem(port: TraefikPort): string | undefined {
   return undefined;
 }
 
+/**
+ * What `--traefik v3` would route otherwise than the v2 labels did, or undefined. Traefik 2
+ * read `{name}` and `{name:regexp}` in PathPrefix as patterns (gorilla/mux); Traefik 3 matches
+ * PathPrefix literally ("PathPrefix no longer uses regular expressions", its v2-to-v3
+ * migration notes), so such a path would silently stop matching.
+ */
+export function v3RouteProblem(expose: ExposeSpec): string | undefined {
+  if (expose.path !== undefined && /[{}]/.test(expose.path)) {
+    return 'with --traefik v3, a path with "{" or "}" is matched literally: Traefik 3\'s PathPrefix has no patterns (Traefik 2 read {name} as one); write the literal prefix';
+  }
+  return undefined;
+}
+
 /** The app's public URL: scheme from tls, the first host, the path prefix. */
 export function publicUrl(expose: ExposeSpec): string {
   const [first] = hostsOf(expose);

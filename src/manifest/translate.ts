@@ -17,7 +17,7 @@ import type {
 import { resolveAppPath } from './app-path.js';
 import { issue, type Issue, type Path } from './issue.js';
 import { specHash } from './spec-hash.js';
-import { bothGrammarsProblem, publicUrl, traefikLabels, traefikRoute, type TraefikPort } from './traefik.js';
+import { bothGrammarsProblem, publicUrl, traefikLabels, traefikRoute, v3RouteProblem, type TraefikPort } from './traefik.js';
 import type { Route } from '../model/route.js';
 import { DEFAULT_TRAEFIK_GRAMMAR, type AppSpec, type HealthCheckSpec, type PortSpec, type TranslateOptions } from './types.js';
 
@@ -205,7 +205,9 @@ export function translate(input: TranslateInput, opts: TranslateOptions = {}): T
       );
     } else {
       const problem = grammar === 'both' ? bothGrammarsProblem(port) : undefined;
+      const v3Problem = grammar === 'v3' ? v3RouteProblem(spec.expose) : undefined;
       if (problem !== undefined) issues.push(issue(TRAEFIK_ROUTE, portPath, problem));
+      else if (v3Problem !== undefined) issues.push(issue(TRAEFIK_ROUTE, [...exposePath, 'path'], v3Problem));
       else generated = traefikLabels(id, spec.expose, port, grammar);
       if (grammar === 'v3') route = traefikRoute(id, spec.expose, port);
     }

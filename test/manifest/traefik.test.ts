@@ -257,6 +257,14 @@ describe('--traefik v3: a route instead of labels', () => {
     expect(translateSpec(spec(), { traefik: 'v3' }).app?.route).toBeUndefined();
   });
 
+  it('refuses a path with a {pattern}: Traefik 3 matches PathPrefix literally where Traefik 2 read a pattern', () => {
+    const r = translateSpec(spec({ expose: { host: 'a.localhost', path: '/api/{version}' } }), { traefik: 'v3' });
+    expect(r.issues).toEqual([
+      expect.objectContaining({ code: 'traefik-route', path: ['spec', 'expose', 'path'], message: expect.stringContaining('matched literally') }),
+    ]);
+    expect(translateSpec(spec({ expose: { host: 'a.localhost', path: '/api/{version}' } }), { traefik: 'v2' }).issues).toEqual([]);
+  });
+
   it('leaves user-written Traefik labels alone (nothing is generated for them to collide with)', () => {
     const r = translateSpec(spec({ expose: { host: 'a.localhost' }, labels: { 'traefik.http.routers.x.rule': 'Host(`x`)' } }), { traefik: 'v3' });
     expect(r.issues).toEqual([]);
