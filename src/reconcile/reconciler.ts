@@ -290,10 +290,11 @@ export class Reconciler {
     const desired = s.entry.kind === 'app' ? s.entry.app : undefined;
     const previous = this.#d.status.getApp(id);
     const failure = s.rejected ? s.lastError?.message : this.#d.gate.failureOf(id);
-    // Like the URL: an app whose declaration cannot be applied keeps running, and so keeps
-    // its route (a broken manifest must not take an app off Traefik); a declaration without
-    // expose has none.
-    const keeps = !desired && s.actual !== undefined && s.entry.kind !== 'absent';
+    // An app whose declaration cannot be applied keeps running, and so keeps its route (a
+    // broken manifest must not take an app off Traefik); so does one no source declares until
+    // it is deleted (the prune guard may hold the delete back: the app must stay reachable
+    // meanwhile, as it stayed routed by its labels). A declaration without expose has none.
+    const keeps = !desired && s.actual !== undefined;
     const routeSpec = desired ? desired.route : keeps || s.unread ? specOf(previous?.route) : undefined;
     const tasks = s.unread ? (previous?.tasks ?? []) : taskEndpoints(s.actual, routeSpec?.port);
     const h = appHealth({

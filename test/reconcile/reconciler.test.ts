@@ -521,10 +521,19 @@ describe('Reconciler: where the tasks listen, and the route served to Traefik v3
     w.cache.markStale('/demo/web');
     await w.reconcile('/demo/web');
     expect(w.status.getApp('/demo/web')).toMatchObject({ sync: 'Invalid', route: { ...route, servers: ['http://10.0.0.3:31003'] } });
-    // and drops it once a valid declaration no longer exposes the app
+    // and drops it once a valid declaration no longer exposes the app (below)
     w.source.set({ apps: [desiredApp()] });
     w.desired.changed();
     await w.reconcile('/demo/web');
     expect(w.status.getApp('/demo/web')?.route).toBeNull();
+  });
+
+  it('keeps the route of an app no source declares any more while it runs (the prune guard may hold its delete)', async () => {
+    const w = await world({ apps: [marathonApp({ tasks: [task(1, true)] })], declare: { apps: [desiredApp({}, { route })] }, options: { prune: false } });
+    await w.reconcile('/demo/web');
+    w.source.set({ apps: [] });
+    w.desired.changed();
+    await w.reconcile('/demo/web');
+    expect(w.status.getApp('/demo/web')).toMatchObject({ sync: 'OutOfSync', route: { ...route, servers: ['http://10.0.0.1:31001'] } });
   });
 });
