@@ -9,6 +9,7 @@ import { dirname, join } from 'node:path';
 import { stringify } from 'yaml';
 import { readManifestFolder } from '../src/manifest/folder.js';
 import { specToDesired } from '../src/manifest/row.js';
+import type { TraefikGrammar } from '../src/manifest/types.js';
 import type { DesiredApp } from '../src/model/desired.js';
 import type { MarathonAppDefinition } from '../src/model/marathon.js';
 
@@ -118,8 +119,8 @@ export async function saveManifest(dir: string, app: FleetApp, v: Variant, mode:
 }
 
 /** The definitions maracker's translator produces from the folder (ownership labels included). */
-export async function translatedFolder(dir: string): Promise<DesiredApp[]> {
-  const result = await readManifestFolder(dir, { traefik: 'v2', displayRoot: '' });
+export async function translatedFolder(dir: string, traefik: TraefikGrammar = 'v2'): Promise<DesiredApp[]> {
+  const result = await readManifestFolder(dir, { traefik, displayRoot: '' });
   if (result.problems.length > 0) throw new Error(`bench manifests have problems: ${JSON.stringify(result.problems.slice(0, 3))}`);
   return result.apps;
 }

@@ -8,6 +8,7 @@ import type { BenchRecord } from './record.js';
 import { benchResync } from './resync.js';
 import { benchSandbox } from './sandbox.js';
 import { benchSaveToWrite } from './save-to-write.js';
+import { benchTraefikV3 } from './traefik-v3.js';
 import { benchVersusScript } from './versus-script.js';
 
 export interface Scenario {
@@ -24,5 +25,6 @@ export const SCENARIOS: readonly Scenario[] = [
   { name: 'commit-to-write', title: 'database commit -> first Marathon write (issue 5)', run: benchCommitToWrite },
   { name: 'resync', title: 'resync pass at 10,000 apps, passes with nothing to do, status latency', run: benchResync },
   { name: 'converge', title: 'converging 1,000 new apps under --max-deployments', run: benchConverge },
+  { name: 'traefik-v3', title: 'GET /traefik/v3 at 1,000 exposed apps: poll latency, task killed -> served (issue 19)', run: benchTraefikV3 },
   { name: 'versus-script', title: 'one changed app among 1,000: maracker vs a PUT-everything script', run: benchVersusScript },
 ];

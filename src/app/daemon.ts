@@ -94,6 +94,8 @@ export async function startDaemon(config: DaemonConfig, extras: DaemonExtras = {
     token: config.statusToken,
     scrubber,
     limits: config.statusLimits,
+    traefikV3: config.traefik === 'v3',
+    traefikToken: config.traefikToken,
     approvePrune: (request) => {
       // Approvals live in the memory of the daemon that deletes: the leader.
       if (status.role === 'follower')
@@ -187,6 +189,9 @@ export async function startDaemon(config: DaemonConfig, extras: DaemonExtras = {
   });
   if (config.pruneGuard.disabled) logger.warn('prune guard disabled (--allow-mass-prune): mass deletions will not be held back');
   if (config.force) logger.warn('--force: writes override running deployments');
+  if (config.traefikToken !== null && config.statusToken === null)
+    logger.warn('--traefik-token without --status-token protects nothing: the status server, /traefik/v3 included, is open');
+  if (config.traefikToken !== null && config.traefik !== 'v3') logger.warn('--traefik-token is set but maracker does not serve Traefik v3 (--traefik v3)');
 
   logger.info({ marathon: config.marathon.url, manifests: config.manifests, status: statusServer.url, instance: config.instance }, 'maracker starting');
   await controller.start();

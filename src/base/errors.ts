@@ -66,6 +66,8 @@ export const ERROR_CODES = {
   MRK_STATUS_HEADERS_TOO_LARGE: '431: a request head over the limit',
   MRK_STATUS_PRUNE_UNAVAILABLE: '503: this instance cannot approve prunes (not wired, follower)',
   MRK_STATUS_SYNC_UNAVAILABLE: '503: this instance cannot sync (not wired)',
+  MRK_STATUS_TRAEFIK_DISABLED: '404: GET /traefik/v3 on a daemon not started with --traefik v3',
+  MRK_STATUS_NOT_READY: '503: GET /traefik/v3 before the first full sync (Traefik keeps the configuration it has)',
   MRK_STATUS_INTERNAL: '500: a bug or an unexpected failure; details in the log',
   MRK_STATUS_LISTEN: 'the status server could not listen (port taken, bad host)',
 

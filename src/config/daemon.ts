@@ -43,6 +43,8 @@ export interface DaemonConfig {
   databaseUrl: string | null;
   listen: { host: string; port: number };
   statusToken: string | null;
+  /** A second bearer token, accepted by GET /traefik/v3 only (Traefik's provider headers). */
+  traefikToken: string | null;
   /** What a status client may send, and for how long (src/status/limits.ts). */
   statusLimits: Pick<StatusLimits, 'headersTimeoutMs' | 'requestTimeoutMs' | 'keepAliveTimeoutMs' | 'maxConnections' | 'maxHeaderBytes'>;
   resyncIntervalMs: number;
@@ -195,6 +197,14 @@ export const DAEMON_OPTIONS: readonly OptionSpec[] = [
     description: 'Bearer token required by the status server (all but /healthz)',
   },
   {
+    name: 'traefik-token',
+    type: 'string',
+    env: 'MARACKER_TRAEFIK_TOKEN',
+    secret: true,
+    description:
+      'A bearer token for Traefik v3 (--traefik v3): accepted by GET /traefik/v3 only, so Traefik need not hold the status token, which approves prunes',
+  },
+  {
     name: 'status-header-timeout',
     type: 'number',
     env: 'MARACKER_STATUS_HEADER_TIMEOUT',
@@ -295,7 +305,7 @@ export const DAEMON_OPTIONS: readonly OptionSpec[] = [
     env: 'MARACKER_TRAEFIK',
     default: DEFAULT_TRAEFIK_GRAMMAR,
     choices: TRAEFIK_GRAMMARS,
-    description: 'Traefik label grammar that expose generates',
+    description: 'How expose reaches Traefik: labels in the v1, v2 or both grammars, or v3 (no labels: routes served to Traefik v3 at GET /traefik/v3)',
   },
   ...FILE_LIMIT_OPTIONS,
   ...ROW_LIMIT_OPTIONS,
@@ -504,6 +514,7 @@ export function buildDaemonConfig(v: OptionValues, cwd: string, env: Env = {}): 
     databaseUrl,
     listen: parseHostPort(String(v.listen), '--listen', problems),
     statusToken: (v['status-token'] as string | undefined) ?? null,
+    traefikToken: (v['traefik-token'] as string | undefined) ?? null,
     statusLimits,
     resyncIntervalMs: Number(v['resync-interval']) * 1000,
     concurrency,
@@ -568,6 +579,7 @@ export function configSecrets(c: DaemonConfig): string[] {
     ...authSecrets(c.marathon.auth),
     ...c.images.registry.credentials.map((r) => r.password),
     ...(c.statusToken !== null ? [c.statusToken] : []),
+    ...(c.traefikToken !== null ? [c.traefikToken] : []),
   ];
 }
 

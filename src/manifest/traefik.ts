@@ -3,9 +3,11 @@
 // v3 dropped the Marathon provider). docs/manifest.md lists the exact labels, and
 // test/traefik/ checks them against models of both providers' source
 // (reference/traefik/source: v2.11.53 pkg/provider/marathon, v1.7.34 provider/marathon and
-// provider/label).
+// provider/label). For Traefik v3 the same answers (name, rule, port) make the Route that
+// maracker serves to Traefik's HTTP provider instead of labels (traefikRoute).
 
 import { segmentsOf, type AppId } from '../model/app-id.js';
+import type { Route, RoutePort } from '../model/route.js';
 import type { ExposeSpec, TraefikGrammar } from './types.js';
 
 /**
@@ -48,19 +50,18 @@ export function stripPrefixMiddlewareName(id: AppId): string {
   return `${traefikName(id)}-stripprefix`;
 }
 
-/**
- * Which port Traefik should send traffic to. An index into the task's ports whenever the
- * port Traefik reaches is a host port (host and bridge networking: dynamic unless pinned,
- * and a container port number would be wrong there); a number only with container
- * networking, where Traefik reaches the task's own IP on its containerPort.
- */
-export type TraefikPort = { index: number } | { number: number };
+/** Which port Traefik should send traffic to (model/route.ts RoutePort). */
+export type TraefikPort = RoutePort;
 
 export function hostsOf(expose: ExposeSpec): string[] {
   return Array.isArray(expose.host) ? expose.host : [expose.host];
 }
 
-function v2Rule(expose: ExposeSpec): string {
+/**
+ * The router rule, in the syntax Traefik 2 and 3 share: v3 dropped Host with several
+ * arguments, so several hosts are always written as Host(`a`) || Host(`b`).
+ */
+export function routerRule(expose: ExposeSpec): string {
   const hosts = hostsOf(expose).map((h) => `Host(\`${h}\`)`);
   const hostRule = hosts.join(' || ');
   if (expose.path === undefined) return hostRule;
@@ -84,7 +85,7 @@ function v1Rule(expose: ExposeSpec): string {
 function v2Labels(id: AppId, expose: ExposeSpec, port: TraefikPort, portLabel: boolean): Record<string, string> {
   const name = traefikName(id);
   const router = `traefik.http.routers.${name}`;
-  const labels: Record<string, string> = { [`${router}.rule`]: v2Rule(expose) };
+  const labels: Record<string, string> = { [`${router}.rule`]: routerRule(expose) };
   if (expose.entrypoints) labels[`${router}.entrypoints`] = expose.entrypoints.join(',');
   if (expose.tls === true) labels[`${router}.tls`] = 'true';
   if (expose.tls === true && expose.certResolver !== undefined) labels[`${router}.tls.certresolver`] = expose.certResolver;
@@ -117,14 +118,27 @@ function v1Labels(id: AppId, expose: ExposeSpec, port: TraefikPort): Record<stri
   return labels;
 }
 
-/** Every label `expose` generates for `grammar`, traefik.enable=true included. */
+/** Every label `expose` generates for `grammar`, traefik.enable=true included; none for v3. */
 export function traefikLabels(id: AppId, expose: ExposeSpec, port: TraefikPort, grammar: TraefikGrammar): Record<string, string> {
+  if (grammar === 'v3') return {};
   return {
     'traefik.enable': 'true',
     ...(grammar !== 'v2' ? v1Labels(id, expose, port) : {}),
     // `both` validates that the port is the first one (translate.ts), which v2 finds unaided
     ...(grammar !== 'v1' ? v2Labels(id, expose, port, grammar === 'v2') : {}),
   };
+}
+
+/**
+ * The route served to Traefik v3: what the v2 labels say (same router name, rule, entry
+ * points, TLS, strip-prefix middleware and port), as data instead of labels.
+ */
+export function traefikRoute(id: AppId, expose: ExposeSpec, port: TraefikPort): Route {
+  const route: Route = { name: traefikName(id), rule: routerRule(expose), port };
+  if (expose.entrypoints) route.entryPoints = [...expose.entrypoints];
+  if (expose.tls === true) route.tls = expose.certResolver !== undefined ? { certResolver: expose.certResolver } : {};
+  if (expose.stripPrefix === true && expose.path !== undefined) route.stripPrefix = { middleware: stripPrefixMiddlewareName(id), prefix: expose.path };
+  return route;
 }
 
 /**
@@ -139,6 +153,19 @@ export function bothGrammarsProblem(port: TraefikPort): string | undefined {
   }
   if (port.index > 0) {
     return `with --traefik both, only the first port can be exposed: Traefik 2 needs "loadbalancer.server.port=index:${port.index}" for this one, a label Traefik 1.7 reads as a segment and cannot parse (it would route to port 80); list this port first, or generate v1 or v2 labels`;
+  }
+  return undefined;
+}
+
+/**
+ * What `--traefik v3` would route otherwise than the v2 labels did, or undefined. Traefik 2
+ * read `{name}` and `{name:regexp}` in PathPrefix as patterns (gorilla/mux); Traefik 3 matches
+ * PathPrefix literally ("PathPrefix no longer uses regular expressions", its v2-to-v3
+ * migration notes), so such a path would silently stop matching.
+ */
+export function v3RouteProblem(expose: ExposeSpec): string | undefined {
+  if (expose.path !== undefined && /[{}]/.test(expose.path)) {
+    return 'with --traefik v3, a path with "{" or "}" is matched literally: Traefik 3\'s PathPrefix has no patterns (Traefik 2 read {name} as one); write the literal prefix';
   }
   return undefined;
 }

@@ -17,7 +17,8 @@ import type {
 import { resolveAppPath } from './app-path.js';
 import { issue, type Issue, type Path } from './issue.js';
 import { specHash } from './spec-hash.js';
-import { bothGrammarsProblem, publicUrl, traefikLabels, type TraefikPort } from './traefik.js';
+import { bothGrammarsProblem, publicUrl, traefikLabels, traefikRoute, v3RouteProblem, type TraefikPort } from './traefik.js';
+import type { Route } from '../model/route.js';
 import { DEFAULT_TRAEFIK_GRAMMAR, type AppSpec, type HealthCheckSpec, type PortSpec, type TranslateOptions } from './types.js';
 
 export interface TranslateInput {
@@ -97,7 +98,8 @@ function containerOf(spec: AppSpec): MarathonContainer | undefined {
   const hostNetworking = spec.network === undefined || spec.network === 'host';
   // No declared ports: portMappings are left out, not written as [], so that Marathon gives
   // the app its one default port ($PORT0). The plan's normaliser relies on this rule.
-  const portMappings = !hostNetworking && spec.ports !== undefined && spec.ports.length > 0 ? spec.ports.map((p) => portMapping(p, spec.network === 'bridge')) : undefined;
+  const portMappings =
+    !hostNetworking && spec.ports !== undefined && spec.ports.length > 0 ? spec.ports.map((p) => portMapping(p, spec.network === 'bridge')) : undefined;
   const volumes = spec.volumes?.map((v) => ({ containerPath: v.containerPath, hostPath: v.hostPath, mode: v.mode ?? 'RW' }));
   if (spec.image === undefined && hostNetworking && volumes === undefined) return undefined;
   return definedOnly({
@@ -136,7 +138,10 @@ function healthCheck(h: HealthCheckSpec, ports: PortSpec[]): MarathonHealthCheck
 function traefikPort(spec: AppSpec): TraefikPort | undefined {
   const ports = spec.ports ?? [];
   const name = spec.expose?.port ?? ports[0]?.name;
-  const index = Math.max(0, ports.findIndex((p) => p.name === name));
+  const index = Math.max(
+    0,
+    ports.findIndex((p) => p.name === name),
+  );
   const containerPort = ports[index]?.containerPort;
   if (spec.network === 'container') return containerPort !== undefined && containerPort > 0 ? { number: containerPort } : undefined;
   return { index };
@@ -189,16 +194,22 @@ export function translate(input: TranslateInput, opts: TranslateOptions = {}): T
   const grammar = opts.traefik ?? DEFAULT_TRAEFIK_GRAMMAR;
   const issues: Issue[] = [];
   let generated: Record<string, string> = {};
+  let route: Route | undefined;
   if (spec.expose) {
     const port = traefikPort(spec);
     const exposePath = [...input.specPath, 'expose'];
     const portPath = spec.expose.port !== undefined ? [...exposePath, 'port'] : exposePath;
     if (port === undefined) {
-      issues.push(issue(TRAEFIK_ROUTE, portPath, 'on a container network Traefik reaches a task at its own IP address, so the exposed port needs a containerPort'));
+      issues.push(
+        issue(TRAEFIK_ROUTE, portPath, 'on a container network Traefik reaches a task at its own IP address, so the exposed port needs a containerPort'),
+      );
     } else {
       const problem = grammar === 'both' ? bothGrammarsProblem(port) : undefined;
+      const v3Problem = grammar === 'v3' ? v3RouteProblem(spec.expose) : undefined;
       if (problem !== undefined) issues.push(issue(TRAEFIK_ROUTE, portPath, problem));
+      else if (v3Problem !== undefined) issues.push(issue(TRAEFIK_ROUTE, [...exposePath, 'path'], v3Problem));
       else generated = traefikLabels(id, spec.expose, port, grammar);
+      if (grammar === 'v3') route = traefikRoute(id, spec.expose, port);
     }
   }
   if (issues.length > 0) return { issues };
@@ -210,10 +221,17 @@ export function translate(input: TranslateInput, opts: TranslateOptions = {}): T
   for (const [path, labels] of userLabels) {
     for (const key of Object.keys(labels)) {
       if (key in generated) {
-        issues.push(issue('label-conflict', [...path, key], `collides with the label that spec.expose generates (Traefik ${grammar}); remove it or change expose`, 'key'));
+        issues.push(
+          issue('label-conflict', [...path, key], `collides with the label that spec.expose generates (Traefik ${grammar}); remove it or change expose`, 'key'),
+        );
       } else if (shadowed.has(key)) {
         issues.push(
-          issue('label-conflict', [...path, key], `collides with ${shadowed.get(key) ?? ''}, which spec.expose generates (Traefik 1.7 would ignore this one); remove it or change expose`, 'key'),
+          issue(
+            'label-conflict',
+            [...path, key],
+            `collides with ${shadowed.get(key) ?? ''}, which spec.expose generates (Traefik 1.7 would ignore this one); remove it or change expose`,
+            'key',
+          ),
         );
       }
     }
@@ -223,7 +241,11 @@ export function translate(input: TranslateInput, opts: TranslateOptions = {}): T
   const sourceLabel = input.source.kind === 'file' ? fileSourceLabel(input.source.path) : DATABASE_SOURCE_LABEL;
   const definition = definitionOf(id, spec, input.group);
   definition.labels = sortedRecord({
-    ...(spec.expose ? {} : notExposedLabels(spec, input.outerLabels)),
+    // With v3 no app carries routing labels: each says traefik.enable=false like an app
+    // without expose, so that a Traefik still reading Marathon (a v2 beside v3 while
+    // migrating) does not route it by default, and so that switching to v3 restarts only the
+    // exposed apps (whose labels go), not the others.
+    ...(spec.expose && grammar !== 'v3' ? {} : notExposedLabels(spec, input.outerLabels)),
     ...(input.outerLabels ?? {}),
     ...(spec.labels ?? {}),
     ...generated,
@@ -235,5 +257,6 @@ export function translate(input: TranslateInput, opts: TranslateOptions = {}): T
   definition.labels = sortedRecord({ ...definition.labels, [LABEL_SPEC_HASH]: hash });
   const app: DesiredApp = { id, source: input.source, definition, specHash: hash, adopt: input.adopt };
   if (spec.expose) app.url = publicUrl(spec.expose);
+  if (route) app.route = route;
   return { app, issues };
 }

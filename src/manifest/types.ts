@@ -4,9 +4,13 @@
 export const API_VERSION = 'maracker/v1';
 export const KIND = 'App';
 
-/** Which Traefik label grammar `expose` is written in. */
-export type TraefikGrammar = 'v1' | 'v2' | 'both';
-export const TRAEFIK_GRAMMARS: readonly TraefikGrammar[] = ['v1', 'v2', 'both'];
+/**
+ * How `expose` reaches Traefik: labels in the v1 grammar, the v2 one, or both (Traefik's
+ * Marathon provider reads them, up to 2.11), or `v3`: no Traefik labels at all, maracker
+ * serves the routes to Traefik's HTTP provider (GET /traefik/v3, docs/traefik-v3.md).
+ */
+export type TraefikGrammar = 'v1' | 'v2' | 'both' | 'v3';
+export const TRAEFIK_GRAMMARS: readonly TraefikGrammar[] = ['v1', 'v2', 'both', 'v3'];
 export const DEFAULT_TRAEFIK_GRAMMAR: TraefikGrammar = 'v2';
 
 export interface TranslateOptions {

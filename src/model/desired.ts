@@ -1,5 +1,6 @@
 import type { AppId } from './app-id.js';
 import type { MarathonAppDefinition } from './marathon.js';
+import type { Route } from './route.js';
 
 /** Where an app was declared. */
 export type SourceRef =
@@ -27,6 +28,12 @@ export interface DesiredApp {
   definition: MarathonAppDefinition;
   /** Public URL derived from `expose` (first host, path prefix, scheme from TLS). */
   url?: string;
+  /**
+   * The route maracker serves to Traefik v3 for this app (`--traefik v3` and `expose` only;
+   * with v1/v2 the route is in the labels instead). Not part of the spec hash: a route change
+   * reaches Traefik without restarting the app.
+   */
+  route?: Route;
   /** Hash written to the spec-hash label; excludes `instances`. */
   specHash: string;
   /** The manifest explicitly asks to take over an existing app that maracker does not own. */

@@ -19,8 +19,12 @@ import type { MarathonReachability } from './marathon-reachability.js';
 import type { OwnershipReport } from './ownership-report.js';
 import type { MarathonReader } from './ports.js';
 
-/** What every listing and read of an app embeds: health needs the counts, deployments and last failure. */
-export const APP_EMBED = ['apps.counts', 'apps.deployments', 'apps.lastTaskFailure'] as const;
+/**
+ * What every listing and read of an app embeds: health needs the counts, deployments and last
+ * failure; status and the routes served to Traefik v3 need the tasks (where they listen,
+ * whether they are healthy).
+ */
+export const APP_EMBED = ['apps.counts', 'apps.deployments', 'apps.lastTaskFailure', 'apps.tasks'] as const;
 
 export interface MarathonListingDeps {
   marathon: MarathonReader;

@@ -23,7 +23,9 @@ import type { SyncStatus } from '../model/status.js';
 import { planApp } from '../plan/plan.js';
 import type { PruneGuard } from '../prune/guard.js';
 import { appHealth } from '../status/health.js';
-import type { AppStatus, ErrorRecord } from '../status/model.js';
+import type { AppStatus, ErrorRecord, RouteStatus } from '../status/model.js';
+import { serverUrls, taskEndpoints } from '../marathon/task-endpoints.js';
+import type { Route } from '../model/route.js';
 import type { StatusStore } from '../status/store.js';
 import type { ActualCache } from './actual-cache.js';
 import type { DeploymentGate } from './deployment-gate.js';
@@ -99,7 +101,7 @@ export class Reconciler {
     if (fresh) this.#d.cache.markStale(id);
     const read = await this.#actual(id);
     if (!read.ok) {
-      this.#writeStatus(id, { sync: 'Unknown', entry: this.#d.desired.view().get(id), actual: undefined, lastError: errorRecord(read.error) });
+      this.#writeStatus(id, { sync: 'Unknown', entry: this.#d.desired.view().get(id), actual: undefined, lastError: errorRecord(read.error), unread: true });
       log.debug({ err: errorRecord(read.error) }, 'cannot read app from Marathon');
       return { kind: 'retry', error: read.error };
     }
@@ -281,11 +283,20 @@ export class Reconciler {
       pending?: string[];
       appliedAt?: string;
       rejected?: boolean;
+      /** Marathon could not be read: `actual` says nothing, tasks and servers stay as last read. */
+      unread?: boolean;
     },
   ): string {
     const desired = s.entry.kind === 'app' ? s.entry.app : undefined;
     const previous = this.#d.status.getApp(id);
     const failure = s.rejected ? s.lastError?.message : this.#d.gate.failureOf(id);
+    // An app whose declaration cannot be applied keeps running, and so keeps its route (a
+    // broken manifest must not take an app off Traefik); so does one no source declares until
+    // it is deleted (the prune guard may hold the delete back: the app must stay reachable
+    // meanwhile, as it stayed routed by its labels). A declaration without expose has none.
+    const keeps = !desired && s.actual !== undefined;
+    const routeSpec = desired ? desired.route : keeps || s.unread ? specOf(previous?.route) : undefined;
+    const tasks = s.unread ? (previous?.tasks ?? []) : taskEndpoints(s.actual, routeSpec?.port);
     const h = appHealth({
       desiredInstances: desired ? (desired.definition.instances ?? 1) : undefined,
       actual: s.actual,
@@ -306,10 +317,19 @@ export class Reconciler {
       pendingChanges: s.sync === 'OutOfSync' ? (s.pending ?? previous?.pendingChanges ?? []) : [],
       problems: s.entry.kind === 'invalid' ? s.entry.problems.map(problemRecord) : [],
       ...(desired?.image ? { image: { ...desired.image } } : {}),
+      tasks,
+      route: routeSpec ? { ...routeSpec, servers: serverUrls(tasks).sort() } : null,
     };
     this.#d.status.setApp(record);
     return h.health;
   }
+}
+
+/** The route of a status record without its servers. */
+function specOf(route: RouteStatus | null | undefined): Route | undefined {
+  if (!route) return undefined;
+  const { servers: _servers, ...spec } = route;
+  return spec;
 }
 
 /** A problem of a declaration as status shows it: where it is, what is wrong. */

@@ -4,6 +4,8 @@
 import type { ImageContribution } from '../model/desired.js';
 import type { AppId } from '../model/app-id.js';
 import type { InstallationOrigin } from '../model/installation.js';
+import type { TaskEndpoint } from '../marathon/task-endpoints.js';
+import type { Route } from '../model/route.js';
 import type { HealthStatus, Phase, Role, SourceState, SyncStatus } from '../model/status.js';
 import type { InstanceCounts } from './health.js';
 
@@ -45,6 +47,24 @@ export interface AppStatus {
    * fields filled and the label each came from, and its description and links.
    */
   image?: ImageContribution;
+  /**
+   * Where each of the app's tasks listens (host, host ports, the address of the routed or
+   * first port), with its state and health, as Marathon last reported them: what runs can be
+   * opened even with no Traefik in front. Kept as it was while Marathon cannot be read.
+   */
+  tasks: TaskEndpoint[];
+  /**
+   * The route maracker serves to Traefik v3 for this app (`--traefik v3` and `expose`), with
+   * the servers Traefik is given: the addresses of the tasks that run and are healthy. null
+   * otherwise (with v1/v2, Traefik reads the route from the app's labels).
+   */
+  route: RouteStatus | null;
+}
+
+/** A route served to Traefik v3 (GET /traefik/v3), as status shows it. */
+export interface RouteStatus extends Route {
+  /** `http://host:port` of each ready task, sorted; empty: Traefik answers 503 for the route. */
+  servers: string[];
 }
 
 export interface SourceStatus {

@@ -3,7 +3,8 @@
 // It must answer at once while the daemon runs a 10,000-app pass, so no route does work
 // proportional to the number of apps except sending the store's cached document: an app is
 // a map lookup, the metrics gauges read counters. /healthz touches nothing the daemon holds,
-// so only a dead process fails it. Errors are JSON `{"error":{"code","message"}}` with the
+// so only a dead process fails it. GET /traefik/v3 (--traefik v3) is Traefik's HTTP provider
+// endpoint, rebuilt only when an app's record changed (./traefik-config.ts). Errors are JSON `{"error":{"code","message"}}` with the
 // stable codes of ./errors.ts. A configured bearer token protects everything but /healthz;
 // without one, a prune approval is accepted only from this host (./local-approval.ts).
 // What a client may send, and for how long, is bounded by ./limits.ts; no reply quotes a
@@ -23,6 +24,7 @@ import { applyLimits, rejectBadClient, resolveLimits, serverOptions, type Status
 import { PROMETHEUS_CONTENT_TYPE } from './metrics.js';
 import type { AppStatus } from './model.js';
 import type { StatusStore } from './store.js';
+import { TraefikConfigCache } from './traefik-config.js';
 
 export interface ReadyVerdict {
   ready: boolean;
@@ -60,6 +62,14 @@ export interface StatusServerOptions {
   scrubber?: Scrubber;
   /** Timeouts and sizes a client must keep to (./limits.ts). Default: STATUS_LIMIT_DEFAULTS. */
   limits?: Partial<StatusLimits>;
+  /** Serve GET /traefik/v3, the routes of the apps for Traefik v3's HTTP provider (--traefik v3). Default false (404). */
+  traefikV3?: boolean;
+  /**
+   * A bearer token GET /traefik/v3 accepts besides `token` (and nothing else does): Traefik's
+   * configuration then holds a token that can read routes, not approve prunes. When `token`
+   * is not set, the route is open like the others. Default: none.
+   */
+  traefikToken?: string | null;
 }
 
 export interface PruneApprovalRequest {
@@ -116,7 +126,7 @@ interface Context {
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 const READ_METHODS = 'GET, HEAD';
-const ROUTE_LIST = 'GET /status, GET /status/apps/{id}, GET /healthz, GET /readyz, GET /metrics, POST /prune/approve, POST /sync';
+const ROUTE_LIST = 'GET /status, GET /status/apps/{id}, GET /healthz, GET /readyz, GET /metrics, GET /traefik/v3, POST /prune/approve, POST /sync';
 const APPS_PREFIX = '/status/apps/';
 /** Apps one sync request may name (a group's worth; everything: name none). */
 const MAX_SYNC_APPS = 1000;
@@ -130,8 +140,10 @@ export async function startStatusServer(options: StatusServerOptions): Promise<S
   // repeat the key in every line).
   const log = options.logger ?? silentLogger();
   const checkBearer = token === undefined ? undefined : bearerChecker(token);
+  const checkTraefikBearer = options.traefikToken ? bearerChecker(options.traefikToken) : undefined;
   const grace = options.shutdownGraceMs ?? 1000;
   const statusBody = cachedBody(() => store.json());
+  const traefikBodies = new TraefikConfigCache();
   // Known once listening (a host name such as "localhost" binds to an address).
   let boundAddress = (): string => options.host;
   const scrubber = options.scrubber ?? BASIC_SCRUBBER;
@@ -146,7 +158,26 @@ export async function startStatusServer(options: StatusServerOptions): Promise<S
     },
     '/prune/approve': { allow: 'POST', handle: (ctx) => approve(ctx) },
     '/sync': { allow: 'POST', handle: (ctx) => sync(ctx) },
+    '/traefik/v3': { allow: READ_METHODS, handle: (ctx) => traefikConfig(ctx) },
   };
+
+  function traefikConfig(ctx: Context): Reply {
+    if (options.traefikV3 !== true) {
+      throw new StatusApiError(
+        'MRK_STATUS_TRAEFIK_DISABLED',
+        404,
+        'this daemon does not serve routes to Traefik v3: start it with --traefik v3 (MARACKER_TRAEFIK=v3)',
+      );
+    }
+    // Before the first full sync the routes are not known: an answer now would take every app
+    // off Traefik. A non-200 answer makes Traefik keep the configuration it has and ask again.
+    if (!store.ready) {
+      throw new StatusApiError('MRK_STATUS_NOT_READY', 503, 'the routes are not known yet: the first full sync has not finished', { 'Retry-After': '1' });
+    }
+    const { body, etag } = traefikBodies.get(store.appsVersion, () => store.apps());
+    if (matchesEtag(ctx.headers['if-none-match'], etag)) return { status: 304, body: Buffer.alloc(0), contentType: JSON_TYPE, headers: { ETag: etag } };
+    return { status: 200, body, contentType: JSON_TYPE, headers: { ETag: etag } };
+  }
 
   function readiness(): Reply {
     if (!store.ready) return json(503, { status: 'not ready', message: 'first full sync not finished yet' });
@@ -246,17 +277,18 @@ export async function startStatusServer(options: StatusServerOptions): Promise<S
     return json(200, { approved: answer.approved, episode: answer.episode, message: `approved deleting ${answer.approved.length} apps` });
   }
 
-  function authorize(req: IncomingMessage): void {
+  function authorize(req: IncomingMessage, path: string): void {
     if (!checkBearer) return;
     const verdict = checkBearer(req.headers.authorization);
     if (verdict === 'ok') return;
+    if (path === '/traefik/v3' && checkTraefikBearer?.(req.headers.authorization) === 'ok') return;
     const message = verdict === 'missing' ? 'this endpoint needs "Authorization: Bearer <token>"' : 'the bearer token is wrong';
     throw new StatusApiError('MRK_STATUS_UNAUTHORIZED', 401, message, { 'WWW-Authenticate': 'Bearer realm="maracker"' });
   }
 
   async function dispatch(req: IncomingMessage, ctx: Context): Promise<Reply> {
     const route = routes[ctx.path];
-    if (!route?.public) authorize(req);
+    if (!route?.public) authorize(req, ctx.path);
     if (route) {
       if (!allowed(route.allow, ctx.method)) throw methodNotAllowed(ctx, route.allow);
       return route.handle(ctx);
@@ -337,6 +369,16 @@ export async function startStatusServer(options: StatusServerOptions): Promise<S
       return closing;
     },
   };
+}
+
+/** If-None-Match names this ETag (or is `*`). Traefik's provider sends none; curl and proxies may. */
+function matchesEtag(header: string | string[] | undefined, etag: string): boolean {
+  const raw = Array.isArray(header) ? header.join(',') : header;
+  if (raw === undefined) return false;
+  return raw.split(',').some((t) => {
+    const tag = t.trim();
+    return tag === '*' || tag === etag || tag === `W/${etag}`;
+  });
 }
 
 /** The name a client gives in X-Maracker-User (the CLI sends the OS user): logged, so kept short and plain. */
@@ -488,6 +530,11 @@ function checkOptions(o: StatusServerOptions): void {
     throw new TypeError(`Expected \`approvePrune\` to be a function, got \`${typeof o.approvePrune}\``);
   if (o.requestSync !== undefined && typeof o.requestSync !== 'function')
     throw new TypeError(`Expected \`requestSync\` to be a function, got \`${typeof o.requestSync}\``);
+  if (o.traefikToken !== undefined && o.traefikToken !== null && (typeof o.traefikToken !== 'string' || !/^\S+$/.test(o.traefikToken))) {
+    throw new TypeError('Expected `traefikToken` to be a non-empty string without whitespace when given');
+  }
+  if (o.traefikV3 !== undefined && typeof o.traefikV3 !== 'boolean')
+    throw new TypeError(`Expected \`traefikV3\` to be a boolean, got \`${typeof o.traefikV3}\``);
   if (o.readyCheck !== undefined && typeof o.readyCheck !== 'function')
     throw new TypeError(`Expected \`readyCheck\` to be a function, got \`${typeof o.readyCheck}\``);
   const grace = o.shutdownGraceMs;

@@ -50,6 +50,8 @@ export class StatusStore {
   #stopping = false;
   #declared: ReadonlySet<AppId> = new Set();
   #version = 0;
+  /** Counts changes to app records only (what GET /traefik/v3 is made of). */
+  #appsVersion = 0;
   #cached: { version: number; doc: DaemonStatus; json: string } | undefined;
 
   constructor(options: StatusStoreOptions) {
@@ -67,6 +69,7 @@ export class StatusStore {
     if (this.#appJson.get(status.id) === json) return;
     this.#apps.set(status.id, status);
     this.#appJson.set(status.id, json);
+    this.#appsVersion++;
     this.#touch();
     for (const l of this.#listeners) l(status.id, status);
   }
@@ -74,6 +77,7 @@ export class StatusStore {
   removeApp(id: AppId): void {
     if (!this.#apps.delete(id)) return;
     this.#appJson.delete(id);
+    this.#appsVersion++;
     this.#touch();
     for (const l of this.#listeners) l(id, undefined);
   }
@@ -84,6 +88,16 @@ export class StatusStore {
 
   appIds(): AppId[] {
     return [...this.#apps.keys()];
+  }
+
+  /** Changes whenever an app's record changes (and only then): a key for what is derived from the records. */
+  get appsVersion(): number {
+    return this.#appsVersion;
+  }
+
+  /** Every app's record, in no particular order. */
+  apps(): IterableIterator<AppStatus> {
+    return this.#apps.values();
   }
 
   onAppChange(listener: AppStatusListener): () => void {

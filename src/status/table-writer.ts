@@ -61,6 +61,8 @@ export class StatusWriter {
   readonly #random: () => number;
   /** Ids changed since the last flush. */
   readonly #dirty = new Set<AppId>();
+  /** The row each app's record last made: a change the table has no column for writes nothing. */
+  readonly #rows = new Map<AppId, string>();
   #full = true;
   #writing: boolean;
   #timer: unknown;
@@ -89,7 +91,14 @@ export class StatusWriter {
   }
 
   start(): void {
-    this.#unsubscribe ??= this.#o.status.onAppChange((id) => {
+    this.#unsubscribe ??= this.#o.status.onAppChange((id, status) => {
+      // Records change with what the table does not show (where the tasks listen, the Traefik
+      // v3 route): only a change of the row is written. Every row seen is written, waiting to
+      // be, or covered by the full rewrite that follows a failed write or a new writer role.
+      const row = status ? JSON.stringify(statusRow(status, this.#o.instance)) : undefined;
+      if (row !== undefined && this.#rows.get(id) === row) return;
+      if (row === undefined) this.#rows.delete(id);
+      else this.#rows.set(id, row);
       this.#dirty.add(id);
       this.#schedule(this.#o.flushMs ?? 100);
     });

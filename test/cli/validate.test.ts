@@ -142,7 +142,7 @@ describe('maracker validate (in-process)', () => {
   });
 
   it('refuses an unknown grammar as a configuration error', async () => {
-    await expect(validate(['--traefik', 'v3'], repoRoot)).rejects.toBeInstanceOf(ConfigError);
+    await expect(validate(['--traefik', 'v4'], repoRoot)).rejects.toBeInstanceOf(ConfigError);
   });
 });
 
@@ -174,7 +174,7 @@ describe('maracker validate (compiled CLI, child process)', () => {
   it('lists its options with defaults and environment variables in --help', async () => {
     const run = await runCli(['validate', '--help'], repoRoot);
     expect(run.code).toBe(0);
-    expect(run.stdout).toContain('--traefik <v1|v2|both>');
+    expect(run.stdout).toContain('--traefik <v1|v2|both|v3>');
     expect(run.stdout).toContain('(default: v2) [env MARACKER_TRAEFIK]');
     expect(run.stdout).toContain('--output <text|json>');
   });

@@ -163,7 +163,7 @@ describe('envSchema', () => {
 
   it('rejects a misspelt MARACKER_ variable and a value the daemon would refuse', () => {
     expect(validate({ MARACKER_MARATON_URL: 'http://x' })).toBe(false);
-    expect(validate({ MARACKER_TRAEFIK: 'v3' })).toBe(false);
+    expect(validate({ MARACKER_TRAEFIK: 'v4' })).toBe(false);
     expect(validate({ MARACKER_RESYNC_INTERVAL: 'soon' })).toBe(false);
   });
 });

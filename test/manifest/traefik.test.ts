@@ -22,7 +22,11 @@ describe('traefikV1Name', () => {
     const seps = [...code.matchAll(/s|d|h(\d*)/g)].map((m) => (m[0] === 's' ? '/' : m[0] === 'd' ? '.' : '-'.repeat(Number(m[1] || 1))));
     return '/' + runs.map((r, i) => r + (seps[i] ?? '')).join('');
   }
-  const normalize = (s: string) => s.split(/[^A-Za-z0-9]+/).filter(Boolean).join('-'); // provider.Normalize
+  const normalize = (s: string) =>
+    s
+      .split(/[^A-Za-z0-9]+/)
+      .filter(Boolean)
+      .join('-'); // provider.Normalize
 
   it('spells the separators after the runs, so that Traefik 1.7 keeps them apart', () => {
     expect(traefikV1Name('/whoami')).toBe('whoami');
@@ -33,7 +37,7 @@ describe('traefikV1Name', () => {
 
   it('is injective under provider.Normalize for every id, read back from the name', () => {
     let seed = 17;
-    const rand = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) % n);
+    const rand = (n: number) => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % n;
     const pick = (s: string) => s[rand(s.length)] as string;
     for (let i = 0; i < 2000; i++) {
       const segments = Array.from({ length: 1 + rand(3) }, () => {
@@ -79,7 +83,15 @@ describe('Traefik labels', () => {
     const labels = traefikLabelsOf(
       spec({
         ports: [{ name: 'metrics' }, { name: 'http' }],
-        expose: { host: ['a.example.org', 'b.example.org'], path: '/app', port: 'http', entrypoints: ['web', 'websecure'], tls: true, certResolver: 'le', stripPrefix: true },
+        expose: {
+          host: ['a.example.org', 'b.example.org'],
+          path: '/app',
+          port: 'http',
+          entrypoints: ['web', 'websecure'],
+          tls: true,
+          certResolver: 'le',
+          stripPrefix: true,
+        },
       }),
       { id: '/mip/prod/portal.v2' },
     );
@@ -134,9 +146,15 @@ describe('Traefik labels', () => {
   });
 
   it('names the port by index in host networking, where the host port is dynamic', () => {
-    const labels = traefikLabelsOf(spec({ ports: [{ name: 'a' }, { name: 'b', hostPort: 8080 }], expose: { host: 'x.localhost', port: 'b' } }), { traefik: 'v2' });
+    const labels = traefikLabelsOf(spec({ ports: [{ name: 'a' }, { name: 'b', hostPort: 8080 }], expose: { host: 'x.localhost', port: 'b' } }), {
+      traefik: 'v2',
+    });
     expect(labels['traefik.http.services.demo_web.loadbalancer.server.port']).toBe('index:1');
-    expect(traefikLabelsOf(spec({ ports: [{ name: 'a' }, { name: 'b' }], expose: { host: 'x.localhost', port: 'b' } }), { traefik: 'v1' })['traefik.demo-web-s.portIndex']).toBe('1');
+    expect(
+      traefikLabelsOf(spec({ ports: [{ name: 'a' }, { name: 'b' }], expose: { host: 'x.localhost', port: 'b' } }), { traefik: 'v1' })[
+        'traefik.demo-web-s.portIndex'
+      ],
+    ).toBe('1');
   });
 
   it('refuses what --traefik both cannot express: a port other than the first, a container port', () => {
@@ -172,7 +190,9 @@ describe('Traefik labels', () => {
     const s = spec({ expose: { host: 'x.localhost' }, labels: { 'traefik.frontend.rule': 'Host:y' } });
     expect(translateSpec(s, { traefik: 'v2' }).issues).toEqual([]);
     expect(translateSpec(s, { traefik: 'v1' }).issues.map((i) => i.code)).toEqual(['label-conflict']);
-    expect(translateSpec(spec({ expose: { host: 'x.localhost' }, labels: { 'traefik.frontend.passHostHeader': 'false' } }), { traefik: 'v1' }).issues).toEqual([]);
+    expect(translateSpec(spec({ expose: { host: 'x.localhost' }, labels: { 'traefik.frontend.passHostHeader': 'false' } }), { traefik: 'v1' }).issues).toEqual(
+      [],
+    );
   });
 });
 
@@ -185,5 +205,69 @@ describe('public URL', () => {
   it('is set on the DesiredApp only when the app is exposed', () => {
     expect(translateSpec(spec({ expose: { host: 'a.localhost', path: '/x' } })).app?.url).toBe('http://a.localhost/x');
     expect(translateSpec(spec()).app).not.toHaveProperty('url');
+  });
+});
+
+describe('--traefik v3: a route instead of labels', () => {
+  it('writes no Traefik label but traefik.enable=false, and carries the route the v2 labels would say', () => {
+    const expose = { host: ['a.example.org', 'b.example.org'], path: '/stats', stripPrefix: true, tls: true, certResolver: 'le', entrypoints: ['websecure'] };
+    const v3 = translateSpec(spec({ ports: [{ name: 'admin' }, { name: 'web' }], expose: { ...expose, port: 'web' } }), { id: '/mip/web.v2', traefik: 'v3' });
+    expect(v3.issues).toEqual([]);
+    const labels = v3.app?.definition.labels ?? {};
+    expect(Object.keys(labels).filter((k) => k.startsWith('traefik.'))).toEqual(['traefik.enable']);
+    expect(labels['traefik.enable']).toBe('false');
+    expect(v3.app?.route).toEqual({
+      name: 'mip_web__v2',
+      rule: '(Host(`a.example.org`) || Host(`b.example.org`)) && PathPrefix(`/stats`)',
+      entryPoints: ['websecure'],
+      tls: { certResolver: 'le' },
+      stripPrefix: { middleware: 'mip_web__v2-stripprefix', prefix: '/stats' },
+      port: { index: 1 },
+    });
+    // one answer per question: the v2 labels of the same app say the same
+    const v2 =
+      translateSpec(spec({ ports: [{ name: 'admin' }, { name: 'web' }], expose: { ...expose, port: 'web' } }), { id: '/mip/web.v2', traefik: 'v2' }).app
+        ?.definition.labels ?? {};
+    expect(v2['traefik.http.routers.mip_web__v2.rule']).toBe(v3.app?.route?.rule);
+    expect(v2['traefik.http.services.mip_web__v2.loadbalancer.server.port']).toBe('index:1');
+    expect(v2['traefik.http.middlewares.mip_web__v2-stripprefix.stripprefix.prefixes']).toBe('/stats');
+    expect(v2.route).toBeUndefined();
+  });
+
+  it('keeps the spec hash of an app whose route alone changes: the route reaches Traefik without a restart', () => {
+    const a = translateSpec(spec({ expose: { host: 'a.example.org' } }), { traefik: 'v3' }).app;
+    const b = translateSpec(spec({ expose: { host: 'b.example.org', tls: true } }), { traefik: 'v3' }).app;
+    expect(a?.specHash).toBe(b?.specHash);
+    expect(a?.route?.rule).not.toBe(b?.route?.rule);
+  });
+
+  it('routes to the container port on a container network, TLS without a resolver, and no route without expose', () => {
+    const ct = translateSpec(
+      spec({
+        cmd: undefined,
+        image: 'nginx',
+        network: 'container',
+        networkName: 'calico',
+        ports: [{ name: 'web', containerPort: 8080 }],
+        expose: { host: 'c.localhost', tls: true },
+      }),
+      { traefik: 'v3' },
+    );
+    expect(ct.app?.route).toMatchObject({ port: { number: 8080 }, tls: {} });
+    expect(translateSpec(spec(), { traefik: 'v3' }).app?.route).toBeUndefined();
+  });
+
+  it('refuses a path with a {pattern}: Traefik 3 matches PathPrefix literally where Traefik 2 read a pattern', () => {
+    const r = translateSpec(spec({ expose: { host: 'a.localhost', path: '/api/{version}' } }), { traefik: 'v3' });
+    expect(r.issues).toEqual([
+      expect.objectContaining({ code: 'traefik-route', path: ['spec', 'expose', 'path'], message: expect.stringContaining('matched literally') }),
+    ]);
+    expect(translateSpec(spec({ expose: { host: 'a.localhost', path: '/api/{version}' } }), { traefik: 'v2' }).issues).toEqual([]);
+  });
+
+  it('leaves user-written Traefik labels alone (nothing is generated for them to collide with)', () => {
+    const r = translateSpec(spec({ expose: { host: 'a.localhost' }, labels: { 'traefik.http.routers.x.rule': 'Host(`x`)' } }), { traefik: 'v3' });
+    expect(r.issues).toEqual([]);
+    expect(r.app?.definition.labels?.['traefik.enable']).toBeUndefined();
   });
 });

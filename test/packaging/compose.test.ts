@@ -67,7 +67,7 @@ function mountedFile(name: string, target: string): string {
   return String(m?.source).replace(/^\.\//, '');
 }
 
-const EXPECTED = ['zookeeper', 'mesos-master', 'mesos-agent', 'marathon', 'traefik', 'postgres', 'maracker'];
+const EXPECTED = ['zookeeper', 'mesos-master', 'mesos-agent', 'marathon', 'traefik', 'traefik-v3', 'postgres', 'maracker'];
 
 describe('compose.yaml', () => {
   it('conforms to the Compose Specification schema', () => {
@@ -127,7 +127,7 @@ describe('compose.yaml', () => {
     }
     const reaches = (from: string, to: string): boolean => Object.keys(deps[from] ?? {}).some((d) => d === to || reaches(d, to));
     expect(Object.keys(deps.zookeeper ?? {})).toEqual([]);
-    for (const n of ['mesos-master', 'mesos-agent', 'marathon', 'traefik', 'maracker'])
+    for (const n of ['mesos-master', 'mesos-agent', 'marathon', 'traefik', 'traefik-v3', 'maracker'])
       expect(reaches(n, 'zookeeper'), `${n} starts after zookeeper`).toBe(true);
     expect(reaches('marathon', 'mesos-master')).toBe(true);
     expect(reaches('mesos-agent', 'mesos-master')).toBe(true);
@@ -211,9 +211,41 @@ describe('compose.yaml', () => {
     expect(Object.values(routers).map((r) => r.service)).toContain('api@internal');
   });
 
+  it("runs Traefik 3 in the traefik-v3 profile with its HTTP provider polling maracker's /traefik/v3, the UIs routed as with 2.11", () => {
+    const traefik = service('traefik-v3');
+    expect(traefik.profiles).toEqual(['traefik-v3']);
+    expect(traefik.image).toMatch(/^traefik:v3\.\d+(\.\d+)?$/);
+    expect(traefik.network_mode).toBe('host');
+    const staticConfig = readYaml(mountedFile('traefik-v3', '/etc/traefik/traefik.yml'));
+    expect(staticConfig.providers?.marathon).toBeUndefined();
+    const http = staticConfig.providers?.http;
+    const endpoint = new URL(http?.endpoint);
+    expect(['127.0.0.1', 'localhost']).toContain(endpoint.hostname);
+    expect(endpoint.pathname).toBe('/traefik/v3');
+    // maracker's status port as compose publishes it on the host
+    expect(publishedPorts(service('maracker'))).toContainEqual(expect.objectContaining({ hostIp: '127.0.0.1', published: Number(endpoint.port) }));
+    expect(http?.pollInterval).toMatch(/^\d+(ms|s)$/);
+    // maracker serves the routes only in v3 mode: the variable the profile's instructions set
+    expect(loadDaemonConfig([], marackerEnv(), '/app').config.traefik).toBe('v2');
+    const v3Env = {
+      ...stageEnv(imageStage as NonNullable<typeof imageStage>),
+      ...serviceEnv(interpolateDeep(raw, { MARACKER_TRAEFIK: 'v3' }).services.maracker as Service),
+    };
+    expect(loadDaemonConfig([], v3Env, '/app').config.traefik).toBe('v3');
+    expect(text).toContain('MARACKER_TRAEFIK=v3 docker compose --profile traefik-v3 up');
+
+    expect(healthcheckCommand(traefik)).toEqual(['CMD', 'traefik', 'healthcheck', '--ping']);
+    expect(staticConfig.entryPoints).toHaveProperty(staticConfig.ping?.entryPoint);
+    const dynamic = readYaml(mountedFile('traefik-v3', staticConfig.providers?.file?.filename as string));
+    for (const r of Object.values(dynamic.http.routers as Record<string, { entryPoints: string[] }>)) {
+      for (const ep of r.entryPoints) expect(staticConfig.entryPoints).toHaveProperty(ep);
+    }
+  });
+
   it('gives each service on the host network a port of its own', () => {
     const env = (n: string): Record<string, string> => serviceEnv(service(n));
     const staticConfig = readYaml(mountedFile('traefik', '/etc/traefik/traefik.yml'));
+    const staticV3 = readYaml(mountedFile('traefik-v3', '/etc/traefik/traefik.yml'));
     const owners = new Map<number, string[]>();
     const claim = (port: number, who: string): void => void owners.set(port, [...(owners.get(port) ?? []), who]);
     claim(2181, 'zookeeper');
@@ -222,6 +254,10 @@ describe('compose.yaml', () => {
     claim(marathonPort(), 'marathon');
     for (const [name, ep] of Object.entries(staticConfig.entryPoints as Record<string, { address: string }>)) {
       claim(Number(/:(\d+)$/.exec(ep.address)?.[1]), `traefik ${name}`);
+    }
+    // Traefik 3 (profile traefik-v3) may run beside 2.11 while moving: ports of its own
+    for (const [name, ep] of Object.entries(staticV3.entryPoints as Record<string, { address: string }>)) {
+      claim(Number(/:(\d+)$/.exec(ep.address)?.[1]), `traefik-v3 ${name}`);
     }
     for (const n of EXPECTED) for (const p of publishedPorts(service(n))) if (p.published !== undefined) claim(p.published, `${n} (published)`);
     const shared = [...owners.entries()].filter(([, who]) => who.length > 1);

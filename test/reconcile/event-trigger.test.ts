@@ -59,6 +59,8 @@ describe('EventTrigger', () => {
       lastError: null,
       pendingChanges: [],
       problems: [],
+      tasks: [],
+      route: null,
     });
     for (const id of ['/cached', '/reported', '/someone/else']) t.marathon.emit({ eventType: 'api_post_event', appDefinition: { id } });
     expect(t.looked).toEqual(['/cached', '/reported']);

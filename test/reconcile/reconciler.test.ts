@@ -9,7 +9,8 @@
 import { describe, expect, it } from 'vitest';
 import type { AppId } from '../../src/model/app-id.js';
 import type { Leadership } from '../../src/model/leadership.js';
-import type { MarathonApp } from '../../src/model/marathon.js';
+import type { MarathonApp, MarathonTask } from '../../src/model/marathon.js';
+import type { Route } from '../../src/model/route.js';
 import { PruneCandidates } from '../../src/prune/candidates.js';
 import { DEFAULT_PRUNE_GUARD, PruneGuard, type PruneGuardOptions } from '../../src/prune/guard.js';
 import type { PruneLedger } from '../../src/prune/ledger.js';
@@ -111,6 +112,8 @@ async function world(o: WorldOptions = {}) {
     log,
     marathon,
     status,
+    cache,
+    desired,
     gate,
     guard,
     admitted,
@@ -156,6 +159,8 @@ describe('Reconciler: nothing to write', () => {
       lastError: null,
       pendingChanges: [],
       problems: [],
+      tasks: [],
+      route: null,
     });
     expect(await w.reconcile('/demo/gone')).toEqual({ kind: 'done' });
     expect(w.marathon.calls).toEqual(['GET /demo/gone']);
@@ -465,5 +470,70 @@ describe('Reconciler: reads', () => {
     await w.reconcile('/demo/web');
     expect(w.status.getApp('/demo/web')).toMatchObject({ sync: 'Synced', health: 'Healthy', lastError: null });
     expect(w.marathon.calls).toEqual([]);
+  });
+});
+
+describe('Reconciler: where the tasks listen, and the route served to Traefik v3', () => {
+  const route: Route = { name: 'demo_web', rule: 'Host(`web.localhost`)', port: { index: 0 } };
+  const task = (n: number, alive: boolean): MarathonTask => ({
+    id: `demo_web.${n}`,
+    appId: '/demo/web',
+    host: `10.0.0.${n}`,
+    ports: [31000 + n],
+    state: 'TASK_RUNNING',
+    healthCheckResults: [{ alive }],
+  });
+
+  it('shows every task with its address and health, and gives Traefik the running, healthy ones', async () => {
+    const w = await world({ apps: [marathonApp({ tasks: [task(2, false), task(1, true)] })], declare: { apps: [desiredApp({}, { route })] } });
+    await w.reconcile('/demo/web');
+    const app = w.status.getApp('/demo/web');
+    expect(app?.tasks.map((t) => [t.id, t.address, t.healthy, t.ready])).toEqual([
+      ['demo_web.1', '10.0.0.1:31001', true, true],
+      ['demo_web.2', '10.0.0.2:31002', false, false],
+    ]);
+    expect(app?.route).toEqual({ ...route, servers: ['http://10.0.0.1:31001'] });
+    expect(w.marathon.calls).toEqual([]);
+  });
+
+  it('shows the tasks but no route when the app is not served to Traefik v3 (labels, or no expose)', async () => {
+    const w = await world({ apps: [marathonApp()], declare: { apps: [desiredApp()] } });
+    await w.reconcile('/demo/web');
+    expect(w.status.getApp('/demo/web')).toMatchObject({ route: null, tasks: [{ address: '10.0.0.7:31001' }, { address: '10.0.0.8:31002' }] });
+  });
+
+  it('keeps the tasks and servers it had while Marathon cannot be read: an outage of Marathon is not one of the apps', async () => {
+    const w = await world({ apps: [marathonApp({ tasks: [task(1, true)] })], declare: { apps: [desiredApp({}, { route })] } });
+    await w.reconcile('/demo/web');
+    const before = w.status.getApp('/demo/web');
+    w.cache.markStale('/demo/web');
+    w.marathon.failNext('GET /demo/web', new FakeMarathonError('MRK_MARATHON_SERVER_ERROR', '503'));
+    await w.reconcile('/demo/web');
+    expect(w.status.getApp('/demo/web')).toMatchObject({ sync: 'Unknown', tasks: before?.tasks, route: { servers: ['http://10.0.0.1:31001'] } });
+  });
+
+  it('keeps the route of an app whose declaration turned invalid, with the servers its tasks have now', async () => {
+    const w = await world({ apps: [marathonApp({ tasks: [task(1, true)] })], declare: { apps: [desiredApp({}, { route })] } });
+    await w.reconcile('/demo/web');
+    w.source.set({ invalid: [['/demo/web', [{ code: 'schema', message: 'bad', location: { file: 'demo.yaml', line: 3 } }]]] });
+    w.desired.changed();
+    (w.marathon.apps.get('/demo/web') as MarathonApp).tasks = [task(3, true)];
+    w.cache.markStale('/demo/web');
+    await w.reconcile('/demo/web');
+    expect(w.status.getApp('/demo/web')).toMatchObject({ sync: 'Invalid', route: { ...route, servers: ['http://10.0.0.3:31003'] } });
+    // and drops it once a valid declaration no longer exposes the app (below)
+    w.source.set({ apps: [desiredApp()] });
+    w.desired.changed();
+    await w.reconcile('/demo/web');
+    expect(w.status.getApp('/demo/web')?.route).toBeNull();
+  });
+
+  it('keeps the route of an app no source declares any more while it runs (the prune guard may hold its delete)', async () => {
+    const w = await world({ apps: [marathonApp({ tasks: [task(1, true)] })], declare: { apps: [desiredApp({}, { route })] }, options: { prune: false } });
+    await w.reconcile('/demo/web');
+    w.source.set({ apps: [] });
+    w.desired.changed();
+    await w.reconcile('/demo/web');
+    expect(w.status.getApp('/demo/web')).toMatchObject({ sync: 'OutOfSync', route: { ...route, servers: ['http://10.0.0.1:31001'] } });
   });
 });

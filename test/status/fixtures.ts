@@ -16,6 +16,8 @@ export function appStatus(fields: Partial<AppStatus> = {}): AppStatus {
     lastError: null,
     pendingChanges: [],
     problems: [],
+    tasks: [],
+    route: null,
     ...fields,
   };
 }
@@ -66,6 +68,34 @@ export function exampleStore(): StatusStore {
       instances: { desired: 2, running: 2, healthy: 2 },
       url: 'https://portal.mip.example.org/',
       lastAppliedAt: '2026-03-02T08:03:11.000Z',
+      tasks: [
+        {
+          id: 'mip_prod_portal.1d6e2a4f-1f0e-11f1-9c1b-0242ac110002',
+          state: 'TASK_RUNNING',
+          healthy: true,
+          host: 'agent-1.mip.local',
+          ports: [31004],
+          address: 'agent-1.mip.local:31004',
+          ready: true,
+        },
+        {
+          id: 'mip_prod_portal.3b2c7e11-1f0e-11f1-9c1b-0242ac110002',
+          state: 'TASK_RUNNING',
+          healthy: true,
+          host: 'agent-2.mip.local',
+          ports: [31517],
+          address: 'agent-2.mip.local:31517',
+          ready: true,
+        },
+      ],
+      route: {
+        name: 'mip_prod_portal',
+        rule: 'Host(`portal.mip.example.org`)',
+        entryPoints: ['websecure'],
+        tls: { certResolver: 'le' },
+        port: { index: 0 },
+        servers: ['http://agent-1.mip.local:31004', 'http://agent-2.mip.local:31517'],
+      },
     }),
   );
   store.setApp(

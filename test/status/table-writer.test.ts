@@ -115,6 +115,20 @@ describe('StatusWriter', () => {
     expect(writer.statements - before).toBeLessThanOrEqual(4);
   });
 
+  it('writes nothing for a change the table has no column for (where the tasks listen)', async () => {
+    const { admin, status, writer } = await setup();
+    status.setApp(appStatus({ id: '/demo/web' }));
+    await until(() => tableEqualsStore(admin, status), 'the insert');
+    await writer.flush();
+    const before = writer.statements;
+    const task = { id: 'demo_web.1', state: 'TASK_RUNNING', healthy: true, host: 'agent-1', ports: [31000], address: 'agent-1:31000', ready: true };
+    status.setApp(appStatus({ id: '/demo/web', tasks: [task] }));
+    await writer.flush();
+    expect(writer.statements).toBe(before);
+    status.setApp(appStatus({ id: '/demo/web', tasks: [task], health: 'Degraded' }));
+    await until(async () => (await admin.query('SELECT health FROM maracker.app_status')).rows[0]?.health === 'Degraded', 'the row changed');
+  });
+
   it('writes nothing while it is not the writer, and rewrites the whole table when it becomes one', async () => {
     const { url, admin, status, writer } = await setup({ writing: false });
     await admin.query(`INSERT INTO maracker.app_status (id, sync, health, desired, running, healthy) VALUES ('/gone', 'Synced', 'Healthy', 1, 1, 1)`);

@@ -38,7 +38,10 @@ export interface Provider {
 
 /** provider.Normalize (both versions): letter-and-digit runs joined by '-'. */
 export function normalize(name: string): string {
-  return name.split(/[^\p{L}\p{N}]+/u).filter((s) => s.length > 0).join('-');
+  return name
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter((s) => s.length > 0)
+    .join('-');
 }
 
 const running = (app: MarathonApp): MarathonTask[] => (app.tasks ?? []).filter((t) => t.state === 'TASK_RUNNING');
@@ -117,15 +120,19 @@ function decodeV2(labels: Record<string, string>): { routers: Map<string, V2Rout
       if (field === 'loadbalancer.server.port') services.set(name, value);
       else throw new Error(`field not found, node: ${rest.join('.')}`);
     } else if (kind === 'middlewares') {
-      if (field === 'stripprefix.prefixes') stripPrefixes.set(name, value.split(',').map((s) => s.trim()));
+      if (field === 'stripprefix.prefixes')
+        stripPrefixes.set(
+          name,
+          value.split(',').map((s) => s.trim()),
+        );
       else throw new Error(`field not found, node: ${rest.join('.')}`);
     } else throw new Error(`field not found, node: ${kind}`);
   }
   return { routers, services, stripPrefixes };
 }
 
-/** The v2 rule grammar maracker uses: Host(`…`), PathPrefix(`…`), ||, &&, parentheses. */
-function v2Matches(rule: string, request: Request): boolean {
+/** The v2 rule grammar maracker uses (and v3 shares for these matchers): Host(`…`), PathPrefix(`…`), ||, &&, parentheses. */
+export function v2Matches(rule: string, request: Request): boolean {
   const tokens = rule.match(/Host\(`[^`]*`\)|PathPrefix\(`[^`]*`\)|\|\||&&|\(|\)|\S+/g) ?? [];
   let i = 0;
   const primary = (): boolean => {
@@ -170,7 +177,7 @@ export function traefikV2(apps: readonly MarathonApp[], settings: ProviderSettin
     // label.go getConfiguration: traefik.enable over exposedByDefault
     const enable = labels['traefik.enable'] !== undefined ? labels['traefik.enable'] === 'true' : settings.exposedByDefault;
     if (!enable) continue;
-    let conf;
+    let conf: ReturnType<typeof decodeV2>;
     try {
       conf = decodeV2(labels);
     } catch {
@@ -293,7 +300,10 @@ function v1Matches(rule: string, request: Request): { matches: boolean; strip?: 
  * table defined twice: the whole configuration fails to load (thrown here).
  */
 export function traefikV1(apps: readonly MarathonApp[], settings: ProviderSettings = DEFAULT_SETTINGS): Provider & { backends: Map<string, string[]> } {
-  const byBackend = new Map<string, { app: MarathonApp; segment: string; props: Record<string, string>; linked: Array<{ app: MarathonApp; props: Record<string, string> }> }>();
+  const byBackend = new Map<
+    string,
+    { app: MarathonApp; segment: string; props: Record<string, string>; linked: Array<{ app: MarathonApp; props: Record<string, string> }> }
+  >();
   for (const app of apps) {
     const labels = app.labels ?? {};
     // label.IsEnabled
@@ -327,7 +337,8 @@ export function traefikV1(apps: readonly MarathonApp[], settings: ProviderSettin
     if (frontends.has(frontend)) throw new Error(`toml: table frontends."${frontend}" already exists`);
     // getFrontendRule: the label, else Host:<app id as a subdomain>
     const subdomain = data.app.id.replace(/^\//, '').replaceAll('/', '-');
-    const rule = data.props['traefik.frontend.rule'] ?? (data.segment !== '' ? `Host:${normalize(data.segment).toLowerCase()}.${subdomain}` : `Host:${subdomain}`);
+    const rule =
+      data.props['traefik.frontend.rule'] ?? (data.segment !== '' ? `Host:${normalize(data.segment).toLowerCase()}.${subdomain}` : `Host:${subdomain}`);
     const entry = data.props['traefik.frontend.entryPoints'];
     frontends.set(frontend, { rule, backend, entrypoints: entry !== undefined ? entry.split(',') : undefined });
   }

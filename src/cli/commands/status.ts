@@ -1,6 +1,7 @@
 // `maracker status`: the fleet at a glance from a terminal, kubectl-get style, read from a
 // running daemon's status API: one line per app with sync, health, instances, source and URL
-// (`-o wide` adds what is pending and why), `-o json` for scripts, filters, and `--watch`.
+// (`-o wide` adds where the tasks listen, the servers Traefik v3 is given, what is pending and
+// why), `-o json` for scripts, filters, and `--watch`.
 
 import { parseOptions, type OptionSpec } from '../../config/options.js';
 import { HEALTH, SYNC } from '../../model/status.js';
@@ -18,7 +19,7 @@ const options: readonly OptionSpec[] = [
     type: 'string',
     default: 'table',
     choices: OUTPUTS,
-    description: 'table, wide (also pending changes and the last error) or json',
+    description: 'table, wide (also task addresses, Traefik v3 servers, pending changes and the last error) or json',
   },
   { name: 'sync', type: 'list', description: `Only apps in these sync states (${SYNC.join(', ')})` },
   { name: 'health', type: 'list', description: `Only apps in these health states (${HEALTH.join(', ')})` },
@@ -53,7 +54,7 @@ function table(rows: string[][]): string {
 export function renderStatus(doc: DaemonStatus, apps: readonly AppStatus[], wide: boolean): string {
   const head = `${doc.phase}: ${doc.message} (${doc.role} ${doc.instance}, ${doc.apps.length} apps)`;
   if (apps.length === 0) return `${head}\nno apps${doc.apps.length > 0 ? ' match' : ''}\n`;
-  const header = ['ID', 'SYNC', 'HEALTH', 'READY', 'SOURCE', 'URL', ...(wide ? ['PENDING', 'LAST ERROR'] : [])];
+  const header = ['ID', 'SYNC', 'HEALTH', 'READY', 'SOURCE', 'URL', ...(wide ? ['TASKS', 'SERVERS', 'PENDING', 'LAST ERROR'] : [])];
   const rows = apps.map((a) => [
     a.id,
     a.sync,
@@ -61,9 +62,29 @@ export function renderStatus(doc: DaemonStatus, apps: readonly AppStatus[], wide
     `${a.instances.healthy}/${a.instances.desired}`,
     a.source ?? '-',
     a.url ?? '-',
-    ...(wide ? [a.pendingChanges.join(',') || '-', a.lastError ? `${a.lastError.code ? `${a.lastError.code}: ` : ''}${a.lastError.message}` : '-'] : []),
+    ...(wide
+      ? [
+          tasksCell(a),
+          a.route ? String(a.route.servers.length) : '-',
+          a.pendingChanges.join(',') || '-',
+          a.lastError ? `${a.lastError.code ? `${a.lastError.code}: ` : ''}${a.lastError.message}` : '-',
+        ]
+      : []),
   ]);
   return `${head}\n${table([header, ...rows])}\n`;
+}
+
+/** Where each task listens; one that Traefik v3 would not be given says why (its state, or unhealthy). */
+function tasksCell(a: AppStatus): string {
+  // a daemon older than this CLI sends no tasks
+  const tasks = a.tasks ?? [];
+  const cells = tasks.map((t) => {
+    const where = t.address ?? t.host ?? t.id;
+    if (t.ready) return where;
+    const why = t.state !== 'TASK_RUNNING' ? (t.state ?? 'no state').replace(/^TASK_/, '').toLowerCase() : t.healthy === false ? 'unhealthy' : 'no address';
+    return `${where}(${why})`;
+  });
+  return cells.join(',') || '-';
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

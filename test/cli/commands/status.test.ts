@@ -18,9 +18,13 @@ describe('maracker status', () => {
     expect(new Set(columns).size).toBe(1);
   });
 
-  it('adds what is pending and the last error with -o wide', () => {
+  it('adds where the tasks listen, the servers Traefik v3 is given, what is pending and the last error with -o wide', () => {
     const text = renderStatus(doc, doc.apps, true);
-    expect(text.split('\n')[1]).toMatch(/PENDING +LAST ERROR$/);
+    expect(text.split('\n')[1]).toMatch(/URL +TASKS +SERVERS +PENDING +LAST ERROR$/);
+    expect(text).toMatch(/\/mip\/prod\/portal .* agent-1\.mip\.local:31004,agent-2\.mip\.local:31517 +2 +- +-$/m);
+    const one = doc.apps.find((a) => a.id === '/mip/prod/portal') as (typeof doc.apps)[number];
+    const sick = { ...one, tasks: one.tasks.map((t, i) => (i === 0 ? { ...t, healthy: false, ready: false } : { ...t, state: 'TASK_STAGING', ready: false })) };
+    expect(renderStatus(doc, [sick], true)).toContain('agent-1.mip.local:31004(unhealthy),agent-2.mip.local:31517(staging)');
     const broken = doc.apps.find((a) => a.lastError);
     if (broken) expect(text).toContain(broken.lastError?.message as string);
   });
