@@ -144,7 +144,7 @@ export async function startDaemon(config: DaemonConfig, extras: DaemonExtras = {
 
   // Read only for apps that leave a resource to their image (or --pin-images): a daemon whose
   // specs are explicit never talks to a registry.
-  const registry = config.images.enabled ? await createRegistryClient(config.images.registry) : undefined;
+  const registry = config.images.enabled ? await createRegistryClient(config.images.registry, { tagTtlMs: 0 }) : undefined;
   const images = registry
     ? {
         metadata: new ImageMetadata({

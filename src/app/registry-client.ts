@@ -17,9 +17,14 @@ async function loadDockerConfig(config: RegistryConfig): Promise<DockerConfig | 
   }
 }
 
-export async function createRegistryClient(config: RegistryConfig): Promise<RegistryClient> {
+/**
+ * `tagTtlMs`: how long the client trusts what a tag pointed at. The daemon passes 0: its image
+ * cache (src/sources/image-metadata.ts) decides when a tag is read again (--image-refresh).
+ */
+export async function createRegistryClient(config: RegistryConfig, o: { tagTtlMs?: number } = {}): Promise<RegistryClient> {
   const dockerConfig = await loadDockerConfig(config);
   return new RegistryClient({
+    ...(o.tagTtlMs !== undefined ? { tagTtlMs: o.tagTtlMs } : {}),
     platform: config.platform,
     timeoutMs: config.timeoutMs,
     insecureRegistries: config.insecureRegistries,

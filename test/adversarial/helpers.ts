@@ -131,7 +131,8 @@ export async function bench(o: { files?: Record<string, string>; databaseUrl?: s
     ...(o.databaseUrl ? ['--database-url', o.databaseUrl] : []),
     ...(o.args ?? []),
   ];
-  const { config } = loadDaemonConfig(args, {}, dir);
+  // Image metadata off: no adversarial manifest may make the daemon reach for a public registry.
+  const { config } = loadDaemonConfig([...args, '--no-image-metadata'], {}, dir);
   const parser = new WatchedParser(events);
   const daemon = await launchDaemon(config, { logger, parser });
   onTestFinished(() => daemon.stop());

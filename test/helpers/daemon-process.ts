@@ -58,7 +58,9 @@ export async function startDaemonProcess(o: DaemonProcessOptions): Promise<Daemo
   ];
   const child = spawn(process.execPath, args, {
     cwd: o.cwd ?? process.cwd(),
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/root', ...(o.env ?? {}) },
+    // Image metadata off unless a test turns it on: a manifest naming `nginx` without
+    // resources must never make a test daemon reach for Docker Hub.
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/root', MARACKER_IMAGE_METADATA: 'false', ...(o.env ?? {}) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
