@@ -65,12 +65,16 @@ function appIdOf(rest: string): string {
 
 export class AppsApi {
   /** Recent listings by query, valid while engine.revision is unchanged. */
-  private readonly listings = new Map<string, { revision: number; body: Buffer }>();
+  readonly #listings = new Map<string, { revision: number; body: Buffer }>();
 
-  constructor(private readonly engine: Engine) {}
+  readonly #engine: Engine;
 
-  private record(id: string): AppRecord {
-    const record = this.engine.apps.get(id);
+  constructor(engine: Engine) {
+    this.#engine = engine;
+  }
+
+  #record(id: string): AppRecord {
+    const record = this.#engine.apps.get(id);
     if (!record) throw appNotFound(id);
     return record;
   }
@@ -79,9 +83,9 @@ export class AppsApi {
   handle(req: ApiRequest): Reply | undefined {
     const { method, path } = req;
     if (path === '/v2/apps' || path === '/v2/apps/') {
-      if (method === 'GET') return this.index(req);
-      if (method === 'POST') return this.create(req);
-      if (method === 'PUT' || method === 'PATCH') return this.updateMultiple(req, method === 'PUT');
+      if (method === 'GET') return this.#index(req);
+      if (method === 'POST') return this.#create(req);
+      if (method === 'PUT' || method === 'PATCH') return this.#updateMultiple(req, method === 'PUT');
       return undefined;
     }
     if (!path.startsWith('/v2/apps/')) return undefined;
@@ -90,33 +94,33 @@ export class AppsApi {
     const beforeLast = segs[segs.length - 2];
     // Jersey prefers the sub-resources with literal segments: {id}/tasks, {id}/tasks/{taskId},
     // {id}/versions[/{v}], {id}/restart, then {id:.+} itself.
-    if (last === 'tasks' && segs.length > 1) return this.tasksOf(req, appIdOf(segs.slice(0, -1).join('/')));
-    if (beforeLast === 'tasks' && segs.length > 2) return this.taskOf(req, appIdOf(segs.slice(0, -2).join('/')), last as string);
-    if (last === 'versions' && segs.length > 1 && method === 'GET') return this.versions(appIdOf(segs.slice(0, -1).join('/')));
-    if (beforeLast === 'versions' && segs.length > 2 && method === 'GET') return this.version(appIdOf(segs.slice(0, -2).join('/')), last as string);
-    if (last === 'restart' && segs.length > 1 && method === 'POST') return this.restart(req, appIdOf(segs.slice(0, -1).join('/')));
+    if (last === 'tasks' && segs.length > 1) return this.#tasksOf(req, appIdOf(segs.slice(0, -1).join('/')));
+    if (beforeLast === 'tasks' && segs.length > 2) return this.#taskOf(req, appIdOf(segs.slice(0, -2).join('/')), last as string);
+    if (last === 'versions' && segs.length > 1 && method === 'GET') return this.#versions(appIdOf(segs.slice(0, -1).join('/')));
+    if (beforeLast === 'versions' && segs.length > 2 && method === 'GET') return this.#version(appIdOf(segs.slice(0, -2).join('/')), last as string);
+    if (last === 'restart' && segs.length > 1 && method === 'POST') return this.#restart(req, appIdOf(segs.slice(0, -1).join('/')));
     const rest = segs.join('/');
     switch (method) {
       case 'GET':
-        return this.show(req, rest);
+        return this.#show(req, rest);
       case 'PUT':
-        return this.update(req, appIdOf(rest), boolParam(req.query, 'partialUpdate', true), true);
+        return this.#update(req, appIdOf(rest), boolParam(req.query, 'partialUpdate', true), true);
       case 'PATCH':
-        return this.update(req, appIdOf(rest), true, false);
+        return this.#update(req, appIdOf(rest), true, false);
       case 'DELETE':
         // AppsResource.delete defaults force to true
-        return deploymentReply(this.engine.commit([{ kind: 'delete', id: appIdOf(rest) }], boolParam(req.query, 'force', true)));
+        return deploymentReply(this.#engine.commit([{ kind: 'delete', id: appIdOf(rest) }], boolParam(req.query, 'force', true)));
       default:
         return undefined;
     }
   }
 
-  private filtered(req: ApiRequest): AppRecord[] {
+  #filtered(req: ApiRequest): AppRecord[] {
     const cmd = req.query.cmd?.[0];
     const id = req.query.id?.[0];
     const label = req.query.label?.[0];
     const selectors = label !== undefined ? parseLabelSelector(label) : undefined;
-    const apps = this.engine.sortedApps();
+    const apps = this.#engine.sortedApps();
     if (cmd === undefined && id === undefined && selectors === undefined) return apps;
     const cmdLower = cmd?.toLowerCase();
     const idLower = id?.toLowerCase();
@@ -128,44 +132,44 @@ export class AppsApi {
     });
   }
 
-  private index(req: ApiRequest): Reply {
+  #index(req: ApiRequest): Reply {
     const embed = resolveEmbed(req.query.embed ?? []);
     embed.add('counts').add('deployments');
     // a listing of an unchanged sandbox is served from its encoded bytes: daemons poll this
     const key = JSON.stringify([[...embed].sort(), req.query.cmd?.[0], req.query.id?.[0], req.query.label?.[0]]);
-    const cached = this.listings.get(key);
-    if (cached && cached.revision === this.engine.revision) return rawJson(200, cached.body);
+    const cached = this.#listings.get(key);
+    if (cached && cached.revision === this.#engine.revision) return rawJson(200, cached.body);
     const parts: Buffer[] = [LIST_OPEN];
-    for (const r of this.filtered(req)) {
+    for (const r of this.#filtered(req)) {
       if (parts.length > 1) parts.push(COMMA);
-      parts.push(this.engine.appInfoBytes(r, embed));
+      parts.push(this.#engine.appInfoBytes(r, embed));
     }
     parts.push(LIST_CLOSE);
     const body = Buffer.concat(parts);
-    this.listings.delete(key);
-    this.listings.set(key, { revision: this.engine.revision, body });
-    if (this.listings.size > 8) this.listings.delete(this.listings.keys().next().value as string);
+    this.#listings.delete(key);
+    this.#listings.set(key, { revision: this.#engine.revision, body });
+    if (this.#listings.size > 8) this.#listings.delete(this.#listings.keys().next().value as string);
     return rawJson(200, body);
   }
 
-  private show(req: ApiRequest, rest: string): Reply {
+  #show(req: ApiRequest, rest: string): Reply {
     const embed = resolveEmbed(req.query.embed ?? []);
     embed.add('counts').add('tasks').add('lastTaskFailure').add('deployments');
     const list = /^((?:.+\/)|)\*$/.exec(rest);
     if (list) {
       const groupId = canonicalId(list[1] ?? '');
-      const apps = this.engine.sortedApps().filter((r) => isUnder(r.id, groupId));
+      const apps = this.#engine.sortedApps().filter((r) => isUnder(r.id, groupId));
       if (groupId !== '/' && apps.length === 0) throw groupNotFound(groupId);
-      return rawJson(200, `{"*":[${apps.map((r) => this.engine.appInfo(r, embed)).join(',')}]}`);
+      return rawJson(200, `{"*":[${apps.map((r) => this.#engine.appInfo(r, embed)).join(',')}]}`);
     }
-    const record = this.record(appIdOf(rest));
-    return rawJson(200, `{"app":${this.engine.appInfo(record, embed)}}`);
+    const record = this.#record(appIdOf(rest));
+    return rawJson(200, `{"app":${this.#engine.appInfo(record, embed)}}`);
   }
 
-  private create(req: ApiRequest): Reply {
+  #create(req: ApiRequest): Reply {
     const input = readBody(req, APP_SCHEMA);
-    const def = normalizeApp(input, this.engine.appConfig);
-    const result = this.engine.createApp(def, boolParam(req.query, 'force', false), { clientIp: req.remoteAddress, uri: req.path });
+    const def = normalizeApp(input, this.#engine.appConfig);
+    const result = this.#engine.createApp(def, boolParam(req.query, 'force', false), { clientIp: req.remoteAddress, uri: req.path });
     // AppsResource answers with the app as posted: service ports not yet assigned, no versionInfo
     const body: JsonObject = {};
     for (const [k, v] of Object.entries(def)) {
@@ -177,34 +181,34 @@ export class AppsApi {
   }
 
   /** The definition a PUT/PATCH leads to, or a rollback target. */
-  private target(id: string, input: JsonObject, partial: boolean, allowCreation: boolean): JsonObject {
-    const existing = this.engine.apps.get(id);
+  #target(id: string, input: JsonObject, partial: boolean, allowCreation: boolean): JsonObject {
+    const existing = this.#engine.apps.get(id);
     if (typeof input.version === 'string') {
       checkRollbackUpdate(input);
       if (!existing) throw appNotFound(id);
-      const old = this.engine.appVersion(id, input.version);
+      const old = this.#engine.appVersion(id, input.version);
       if (!old) throw appNotFound(id);
       return old;
     }
     if (!existing) {
       if (!allowCreation) throw appNotFound(id);
-      return normalizeApp({ ...input, id }, this.engine.appConfig);
+      return normalizeApp({ ...input, id }, this.#engine.appConfig);
     }
-    return partial ? normalizeApp({ ...mergeUpdate(existing.def, input), id }, this.engine.appConfig) : normalizeApp({ ...input, id }, this.engine.appConfig);
+    return partial ? normalizeApp({ ...mergeUpdate(existing.def, input), id }, this.#engine.appConfig) : normalizeApp({ ...input, id }, this.#engine.appConfig);
   }
 
-  private update(req: ApiRequest, id: string, partial: boolean, allowCreation: boolean): Reply {
-    const existing = this.engine.apps.get(id);
+  #update(req: ApiRequest, id: string, partial: boolean, allowCreation: boolean): Reply {
+    const existing = this.#engine.apps.get(id);
     const full = !partial || !existing;
     const input = full ? readBody(req, APP_SCHEMA, { id }) : readBody(req, APP_UPDATE_SCHEMA);
-    const def = this.target(id, input, partial, allowCreation);
+    const def = this.#target(id, input, partial, allowCreation);
     const change: AppChange = { kind: 'put', id, def, postEvent: { clientIp: req.remoteAddress, uri: req.path } };
-    const result = this.engine.commit([change], boolParam(req.query, 'force', false));
+    const result = this.#engine.commit([change], boolParam(req.query, 'force', false));
     if (existing) return deploymentReply(result);
     return deploymentReply(result, 201, { Location: `http://${req.host}/v2/apps${id}` });
   }
 
-  private updateMultiple(req: ApiRequest, allowCreation: boolean): Reply {
+  #updateMultiple(req: ApiRequest, allowCreation: boolean): Reply {
     const partial = req.method === 'PATCH' || boolParam(req.query, 'partialUpdate', true);
     const value = parseJsonBody(req.body);
     if (!Array.isArray(value)) throw invalidJson([{ path: '/', errors: ['error.expected.jsarray'] }]);
@@ -214,56 +218,56 @@ export class AppsApi {
       if (errors.size > 0 || !input) throw invalidJson(errorList(errors));
       if (typeof input.id !== 'string') throw illegalArgument('App Update must have app id set');
       const id = canonicalId(input.id);
-      const def = this.target(id, input, partial, allowCreation);
+      const def = this.#target(id, input, partial, allowCreation);
       return { kind: 'put', id, def, postEvent: { clientIp: req.remoteAddress, uri: req.path } };
     });
-    return deploymentReply(this.engine.commit(changes, boolParam(req.query, 'force', false)));
+    return deploymentReply(this.#engine.commit(changes, boolParam(req.query, 'force', false)));
   }
 
-  private restart(req: ApiRequest, id: string): Reply {
-    this.record(id);
-    return deploymentReply(this.engine.commit([{ kind: 'restart', id }], boolParam(req.query, 'force', false)));
+  #restart(req: ApiRequest, id: string): Reply {
+    this.#record(id);
+    return deploymentReply(this.#engine.commit([{ kind: 'restart', id }], boolParam(req.query, 'force', false)));
   }
 
-  private versions(id: string): Reply {
-    this.record(id);
-    return json(200, { versions: this.engine.appVersions(id) });
+  #versions(id: string): Reply {
+    this.#record(id);
+    return json(200, { versions: this.#engine.appVersions(id) });
   }
 
-  private version(id: string, version: string): Reply {
-    this.record(id);
-    const def = this.engine.appVersion(id, version);
+  #version(id: string, version: string): Reply {
+    this.#record(id);
+    const def = this.#engine.appVersion(id, version);
     if (!def) throw appNotFound(id, version);
-    const record = this.record(id);
-    return json(200, record.version === version ? this.engine.definitionJson(record) : { ...def, version });
+    const record = this.#record(id);
+    return json(200, record.version === version ? this.#engine.definitionJson(record) : { ...def, version });
   }
 
-  private tasksOf(req: ApiRequest, id: string): Reply | undefined {
-    const record = this.record(id);
-    const tasks = this.engine.tasks.liveTasks(record);
+  #tasksOf(req: ApiRequest, id: string): Reply | undefined {
+    const record = this.#record(id);
+    const tasks = this.#engine.tasks.liveTasks(record);
     if (req.method === 'GET') return rawJson(200, `{"tasks":[${tasks.map(taskJson).join(',')}]}`);
     if (req.method !== 'DELETE') return undefined;
     const host = req.query.host?.[0];
     const selected = tasks.filter((t) => !t.killRequested && (host === undefined || t.host === host));
-    return this.kill(req, record, selected, true);
+    return this.#kill(req, record, selected, true);
   }
 
-  private taskOf(req: ApiRequest, id: string, taskId: string): Reply | undefined {
+  #taskOf(req: ApiRequest, id: string, taskId: string): Reply | undefined {
     if (req.method !== 'DELETE') return undefined;
-    const record = this.record(id);
+    const record = this.#record(id);
     const task = record.tasks.get(taskId);
     if (!task) throw new MarathonApiError(404, { message: `Task '${taskId}' does not exist` });
-    return this.kill(req, record, [task], false);
+    return this.#kill(req, record, [task], false);
   }
 
-  private kill(req: ApiRequest, record: AppRecord, tasks: Task[], many: boolean): Reply {
+  #kill(req: ApiRequest, record: AppRecord, tasks: Task[], many: boolean): Reply {
     const scale = boolParam(req.query, 'scale', false);
     const wipe = boolParam(req.query, 'wipe', false);
     const force = boolParam(req.query, 'force', false);
-    if (scale) return deploymentReply(this.engine.killAndScale(record, tasks, force));
+    if (scale) return deploymentReply(this.#engine.killAndScale(record, tasks, force));
     const killed = tasks.map((t) => {
       const before = taskJson(t);
-      this.engine.tasks.killAndReplace(record, t, wipe);
+      this.#engine.tasks.killAndReplace(record, t, wipe);
       return before;
     });
     return rawJson(200, many ? `{"tasks":[${killed.join(',')}]}` : `{"task":${killed[0] ?? 'null'}}`);
@@ -274,8 +278,8 @@ export class AppsApi {
     if (req.path === '/v2/tasks' && req.method === 'GET') {
       const status = req.query.status?.[0];
       const wanted = status === 'running' ? 'TASK_RUNNING' : status === 'staging' ? 'TASK_STAGING' : undefined;
-      const tasks = this.engine.tasks
-        .allTasks(this.engine.sortedApps())
+      const tasks = this.#engine.tasks
+        .allTasks(this.#engine.sortedApps())
         .filter(({ task }) => wanted === undefined || task.state === wanted)
         .map(({ task }) => taskJson(task));
       return rawJson(200, `{"tasks":[${tasks.join(',')}]}`);
@@ -283,13 +287,15 @@ export class AppsApi {
     if (req.path === '/v2/tasks/delete' && req.method === 'POST') {
       const value = parseJsonBody(req.body);
       const errors: ReadErrors = new Map();
-      const read = readJson({ t: 'object', required: ['ids'], props: { ids: { t: 'array', items: { t: 'string' } } } }, value, '', errors) as JsonObject | undefined;
+      const read = readJson({ t: 'object', required: ['ids'], props: { ids: { t: 'array', items: { t: 'string' } } } }, value, '', errors) as
+        | JsonObject
+        | undefined;
       if (errors.size > 0 || !read) throw invalidJson(errorList(errors));
-      const found = (read.ids as string[]).map((id) => this.engine.tasks.findTask(id)).filter((f) => f !== undefined);
+      const found = (read.ids as string[]).map((id) => this.#engine.tasks.findTask(id)).filter((f) => f !== undefined);
       const byApp = new Map<AppRecord, Task[]>();
       for (const f of found) if (isAlive(f.task)) byApp.set(f.record, [...(byApp.get(f.record) ?? []), f.task]);
       let last: Reply = json(200, { tasks: [] });
-      for (const [record, tasks] of byApp) last = this.kill(req, record, tasks, true);
+      for (const [record, tasks] of byApp) last = this.#kill(req, record, tasks, true);
       return last;
     }
     return undefined;

@@ -45,36 +45,39 @@ interface Planned {
 }
 
 export class GroupsApi {
-  constructor(
-    private readonly engine: Engine,
-    private readonly pods: PodsApi,
-  ) {}
+  readonly #engine: Engine;
+  readonly #pods: PodsApi;
+
+  constructor(engine: Engine, pods: PodsApi) {
+    this.#engine = engine;
+    this.#pods = pods;
+  }
 
   handle(req: ApiRequest): Reply | undefined {
     const { method, path } = req;
     if (path !== '/v2/groups' && !path.startsWith('/v2/groups/')) return undefined;
     let rest = path.slice('/v2/groups'.length);
-    if (rest.endsWith('/versions') && method === 'GET') return this.versions(canonicalId(rest.slice(0, -'/versions'.length)));
+    if (rest.endsWith('/versions') && method === 'GET') return this.#versions(canonicalId(rest.slice(0, -'/versions'.length)));
     if (rest.endsWith('/')) rest = rest.slice(0, -1);
     const id = canonicalId(rest);
     switch (method) {
       case 'GET':
-        return this.show(req, id);
+        return this.#show(req, id);
       case 'POST':
-        return this.create(req, id);
+        return this.#create(req, id);
       case 'PUT':
-        return this.update(req, id);
+        return this.#update(req, id);
       case 'PATCH':
-        return this.patch(req, id);
+        return this.#patch(req, id);
       case 'DELETE':
-        return this.remove(req, id);
+        return this.#remove(req, id);
       default:
         return undefined;
     }
   }
 
-  private show(req: ApiRequest, id: string): Reply {
-    const root = buildTree(this.engine.sortedApps(), [...this.engine.explicitGroups, ...this.pods.groups()]);
+  #show(req: ApiRequest, id: string): Reply {
+    const root = buildTree(this.#engine.sortedApps(), [...this.#engine.explicitGroups, ...this.#pods.groups()]);
     const node = findGroup(root, id);
     if (!node) throw groupNotFound(id);
     const embedParams = req.query.embed ?? [];
@@ -85,15 +88,24 @@ export class GroupsApi {
       apps: groupEmbeds.length === 0 || groupEmbeds.includes('group.apps'),
       appEmbed,
     };
-    return rawJson(200, groupJson(node, embed, this.engine.rootVersion, (r) => this.engine.appInfo(r, appEmbed), (g) => this.pods.statusesIn(g)));
+    return rawJson(
+      200,
+      groupJson(
+        node,
+        embed,
+        this.#engine.rootVersion,
+        (r) => this.#engine.appInfo(r, appEmbed),
+        (g) => this.#pods.statusesIn(g),
+      ),
+    );
   }
 
-  private versions(id: string): Reply {
-    if (!this.engine.groupExists(id)) throw groupNotFound(id);
-    return json(200, this.engine.groupVersionsOf(id));
+  #versions(id: string): Reply {
+    if (!this.#engine.groupExists(id)) throw groupNotFound(id);
+    return json(200, this.#engine.groupVersionsOf(id));
   }
 
-  private readUpdate(req: ApiRequest): JsonObject {
+  #readUpdate(req: ApiRequest): JsonObject {
     const value = parseJsonBody(req.body);
     const errors: ReadErrors = new Map();
     const read = readJson(GROUP_UPDATE, value, '', errors) as JsonObject | undefined;
@@ -102,7 +114,7 @@ export class GroupsApi {
   }
 
   /** The apps and groups a GroupUpdate declares under `groupId`, with every id made absolute. */
-  private plan(body: JsonObject, groupId: string, path: string, out: Planned, problems: Array<{ path: string; errors: string[] }>): void {
+  #plan(body: JsonObject, groupId: string, path: string, out: Planned, problems: Array<{ path: string; errors: string[] }>): void {
     out.groups.push(groupId);
     (Array.isArray(body.apps) ? body.apps : []).forEach((raw, i) => {
       const here = `${path}/apps(${i})`;
@@ -119,7 +131,7 @@ export class GroupsApi {
       const errors: ReadErrors = new Map();
       const read = readJson(APP_SCHEMA, { ...app, id } as JsonValue, here, errors) as JsonObject | undefined;
       if (errors.size > 0 || !read) throw invalidJson(errorList(errors));
-      const def = normalizeApp(read, this.engine.appConfig);
+      const def = normalizeApp(read, this.#engine.appConfig);
       out.changes.push({ kind: 'put', id, def });
     });
     (Array.isArray(body.groups) ? body.groups : []).forEach((raw, i) => {
@@ -133,44 +145,48 @@ export class GroupsApi {
         problems.push({ path: `${path}/groups(${i})/id`, errors: [`identifier ${group.id} is not child of ${groupId}. Hint: use relative paths.`] });
         return;
       }
-      this.plan(group, sub, `${path}/groups(${i})`, out, problems);
+      this.#plan(group, sub, `${path}/groups(${i})`, out, problems);
     });
   }
 
-  private planned(body: JsonObject, groupId: string): Planned {
+  #planned(body: JsonObject, groupId: string): Planned {
     const out: Planned = { changes: [], groups: [] };
     const problems: Array<{ path: string; errors: string[] }> = [];
-    this.plan(body, groupId, '', out, problems);
+    this.#plan(body, groupId, '', out, problems);
     if (problems.length > 0) throw objectNotValid(problems);
-    if (this.engine.apps.has(groupId) || this.pods.has(groupId)) throw objectNotValid([{ path: '/', errors: ['Groups and Applications may not have the same identifier.'] }]);
+    if (this.#engine.apps.has(groupId) || this.#pods.has(groupId))
+      throw objectNotValid([{ path: '/', errors: ['Groups and Applications may not have the same identifier.'] }]);
     return out;
   }
 
-  private commit(planned: Planned, force: boolean): CommitResult {
-    const created = planned.groups.filter((g) => g !== '/' && !this.engine.explicitGroups.has(g));
-    const result = this.engine.commit(planned.changes, force, () => {
-      for (const g of created) this.engine.explicitGroups.add(g);
+  #commit(planned: Planned, force: boolean): CommitResult {
+    const created = planned.groups.filter((g) => g !== '/' && !this.#engine.explicitGroups.has(g));
+    const result = this.#engine.commit(planned.changes, force, () => {
+      for (const g of created) this.#engine.explicitGroups.add(g);
     });
-    for (const g of planned.groups) this.engine.stampGroup(g, result.version);
+    for (const g of planned.groups) this.#engine.stampGroup(g, result.version);
     return result;
   }
 
-  private create(req: ApiRequest, pathId: string): Reply {
-    const body = this.readUpdate(req);
+  #create(req: ApiRequest, pathId: string): Reply {
+    const body = this.#readUpdate(req);
     const groupId = typeof body.id === 'string' ? canonicalId(body.id, segmentsOf(pathId)) : pathId;
-    if (this.engine.groupExists(groupId) && (groupId === '/' || this.engine.explicitGroups.has(groupId) || this.childrenOf(groupId).length > 0)) {
+    if (this.#engine.groupExists(groupId) && (groupId === '/' || this.#engine.explicitGroups.has(groupId) || this.#childrenOf(groupId).length > 0)) {
       throw new MarathonApiError(409, { message: `Group ${groupId} is already created. Use PUT to change this group.` });
     }
-    const result = this.commit(this.planned(body, groupId), boolParam(req.query, 'force', false));
+    const result = this.#commit(this.#planned(body, groupId), boolParam(req.query, 'force', false));
     return deploymentReply(result, 201, { Location: `http://${req.host}/v2/groups${groupId === '/' ? '' : groupId}` });
   }
 
-  private childrenOf(groupId: string): string[] {
-    return this.engine.sortedApps().filter((r) => isUnder(r.id, groupId)).map((r) => r.id);
+  #childrenOf(groupId: string): string[] {
+    return this.#engine
+      .sortedApps()
+      .filter((r) => isUnder(r.id, groupId))
+      .map((r) => r.id);
   }
 
-  private update(req: ApiRequest, pathId: string): Reply {
-    const body = this.readUpdate(req);
+  #update(req: ApiRequest, pathId: string): Reply {
+    const body = this.#readUpdate(req);
     const groupId = typeof body.id === 'string' ? canonicalId(body.id, segmentsOf(pathId)) : pathId;
     const force = boolParam(req.query, 'force', false);
     if (typeof body.version === 'string') {
@@ -179,20 +195,20 @@ export class GroupsApi {
     if (typeof body.scaleBy === 'number') {
       // every app below the group scaled by the factor (GroupManager.scaleBy: ceil of instances × factor)
       const factor = body.scaleBy;
-      if (!this.engine.groupExists(groupId)) throw groupNotFound(groupId);
-      const changes: AppChange[] = this.engine
+      if (!this.#engine.groupExists(groupId)) throw groupNotFound(groupId);
+      const changes: AppChange[] = this.#engine
         .sortedApps()
         .filter((r) => isUnder(r.id, groupId))
         .map((r) => ({ kind: 'put', id: r.id, def: { ...r.def, instances: Math.ceil(Number(r.def.instances) * factor) } }));
-      return deploymentReply(this.commit({ changes, groups: [groupId] }, force), 200);
+      return deploymentReply(this.#commit({ changes, groups: [groupId] }, force), 200);
     }
-    const planned = this.planned(body, groupId);
+    const planned = this.#planned(body, groupId);
     // what the body names replaces what the group holds: apps it leaves out are removed
     // (when it names apps), and so are groups it leaves out (when it names groups)
     const kept = new Set(planned.changes.map((c) => c.id));
     const keptGroups = new Set(planned.groups);
     const removals: AppChange[] = [];
-    for (const r of this.engine.sortedApps()) {
+    for (const r of this.#engine.sortedApps()) {
       if (!isUnder(r.id, groupId) || kept.has(r.id)) continue;
       const parent = '/' + segmentsOf(r.id).slice(0, -1).join('/');
       const direct = parent === groupId;
@@ -200,29 +216,29 @@ export class GroupsApi {
       if (direct && Array.isArray(body.apps)) removals.push({ kind: 'delete', id: r.id });
       else if (!direct && Array.isArray(body.groups) && !inNamedGroup) removals.push({ kind: 'delete', id: r.id });
     }
-    const existed = this.engine.groupExists(groupId);
-    const result = this.commit({ changes: [...planned.changes, ...removals], groups: planned.groups }, force);
+    const existed = this.#engine.groupExists(groupId);
+    const result = this.#commit({ changes: [...planned.changes, ...removals], groups: planned.groups }, force);
     return deploymentReply(result, existed ? 200 : 201);
   }
 
-  private patch(req: ApiRequest, groupId: string): Reply {
-    const body = this.readUpdate(req);
-    if (!this.engine.groupExists(groupId)) throw groupNotFound(groupId);
+  #patch(req: ApiRequest, groupId: string): Reply {
+    const body = this.#readUpdate(req);
+    if (!this.#engine.groupExists(groupId)) throw groupNotFound(groupId);
     if (segmentsOf(groupId).length !== 1) {
       throw objectNotValid([{ path: '/', errors: ['enforceRole can only be set for top-level groups'] }]);
     }
     void body;
-    const result = this.commit({ changes: [], groups: [groupId] }, boolParam(req.query, 'force', false));
+    const result = this.#commit({ changes: [], groups: [groupId] }, boolParam(req.query, 'force', false));
     return deploymentReply(result, 200);
   }
 
-  private remove(req: ApiRequest, groupId: string): Reply {
-    if (!this.engine.groupExists(groupId)) throw groupNotFound(groupId);
-    const changes: AppChange[] = this.childrenOf(groupId).map((id) => ({ kind: 'delete', id }));
-    const result = this.engine.commit(changes, boolParam(req.query, 'force', false), () => {
-      for (const g of [...this.engine.explicitGroups]) if (isUnder(g, groupId)) this.engine.explicitGroups.delete(g);
+  #remove(req: ApiRequest, groupId: string): Reply {
+    if (!this.#engine.groupExists(groupId)) throw groupNotFound(groupId);
+    const changes: AppChange[] = this.#childrenOf(groupId).map((id) => ({ kind: 'delete', id }));
+    const result = this.#engine.commit(changes, boolParam(req.query, 'force', false), () => {
+      for (const g of [...this.#engine.explicitGroups]) if (isUnder(g, groupId)) this.#engine.explicitGroups.delete(g);
     });
-    this.engine.stampGroup(groupId, result.version);
+    this.#engine.stampGroup(groupId, result.version);
     return deploymentReply(result, 200);
   }
 }

@@ -50,46 +50,50 @@ function readPod(body: Buffer, id?: string): JsonObject {
 }
 
 export class PodsApi {
-  private readonly pods = new Map<string, PodRecord>();
+  readonly #pods = new Map<string, PodRecord>();
 
-  constructor(private readonly engine: Engine) {}
+  readonly #engine: Engine;
+
+  constructor(engine: Engine) {
+    this.#engine = engine;
+  }
 
   has(id: string): boolean {
-    return this.pods.has(id);
+    return this.#pods.has(id);
   }
 
   /** PodStatus JSON of the pods directly in a group (GroupInfo.pods). */
   statusesIn(groupId: string): string[] {
-    return [...this.pods.values()].filter((p) => parentOf(p.id) === groupId).map((p) => JSON.stringify(this.status(p)));
+    return [...this.#pods.values()].filter((p) => parentOf(p.id) === groupId).map((p) => JSON.stringify(this.#status(p)));
   }
 
   /** The groups pods live in (a group exists while something lives in it). */
   groups(): string[] {
-    return [...new Set([...this.pods.keys()].map(parentOf))];
+    return [...new Set([...this.#pods.keys()].map(parentOf))];
   }
 
   get size(): number {
-    return this.pods.size;
+    return this.#pods.size;
   }
 
   reset(): void {
-    this.pods.clear();
+    this.#pods.clear();
   }
 
-  private podJson(p: PodRecord): JsonObject {
+  #podJson(p: PodRecord): JsonObject {
     return { ...p.def, version: p.version };
   }
 
-  private wanted(p: PodRecord): number {
+  #wanted(p: PodRecord): number {
     const scaling = obj(p.def.scaling);
     return typeof scaling?.instances === 'number' ? scaling.instances : 1;
   }
 
-  private status(p: PodRecord): JsonObject {
+  #status(p: PodRecord): JsonObject {
     return {
       id: p.id,
-      spec: this.podJson(p),
-      status: this.wanted(p) > 0 ? 'DEGRADED' : 'STABLE',
+      spec: this.#podJson(p),
+      status: this.#wanted(p) > 0 ? 'DEGRADED' : 'STABLE',
       statusSince: p.since,
       instances: [],
       terminationHistory: [],
@@ -98,26 +102,29 @@ export class PodsApi {
     };
   }
 
-  private record(id: string): PodRecord {
-    const pod = this.pods.get(id);
+  #record(id: string): PodRecord {
+    const pod = this.#pods.get(id);
     if (!pod) throw podNotFound(id);
     return pod;
   }
 
   /** A pod write: a deployment of its own (with no app step), versions kept. */
-  private write(id: string, def: JsonObject, existing: PodRecord | undefined): { record: PodRecord; headers: Record<string, string> } {
-    if (!existing && (this.engine.apps.has(id) || this.engine.groupExists(id))) {
-      throw new MarathonApiError(422, { message: 'Object is not valid', details: [{ path: '/', errors: ['Groups and Applications may not have the same identifier.'] }] });
+  #write(id: string, def: JsonObject, existing: PodRecord | undefined): { record: PodRecord; headers: Record<string, string> } {
+    if (!existing && (this.#engine.apps.has(id) || this.#engine.groupExists(id))) {
+      throw new MarathonApiError(422, {
+        message: 'Object is not valid',
+        details: [{ path: '/', errors: ['Groups and Applications may not have the same identifier.'] }],
+      });
     }
-    const { version, deployment } = this.engine.commit([], false);
+    const { version, deployment } = this.#engine.commit([], false);
     const normalized: JsonObject = { ...def, id };
     delete normalized.version;
     const record: PodRecord = existing ?? { id, def: normalized, version, versions: new Map(), since: version };
     record.def = normalized;
     record.version = version;
     record.versions.set(version, normalized);
-    this.pods.set(id, record);
-    this.engine.stampGroup(parentOf(id), version);
+    this.#pods.set(id, record);
+    this.#engine.stampGroup(parentOf(id), version);
     return { record, headers: { 'Marathon-Deployment-Id': deployment.id } };
   }
 
@@ -125,24 +132,28 @@ export class PodsApi {
     const { method, path } = req;
     if (path === '/v2/pods' || path === '/v2/pods/') {
       if (method === 'HEAD') return { status: 200 };
-      if (method === 'GET') return rawJson(200, `[${[...this.pods.values()].map((p) => JSON.stringify(this.podJson(p))).join(',')}]`);
+      if (method === 'GET') return rawJson(200, `[${[...this.#pods.values()].map((p) => JSON.stringify(this.#podJson(p))).join(',')}]`);
       if (method === 'POST') {
         const pod = readPod(req.body);
         const id = canonicalId(String(pod.id));
-        if (this.pods.has(id)) throw new MarathonApiError(409, { message: `Pod ${id} already exists` });
-        const { record, headers } = this.write(id, pod, undefined);
-        return json(201, this.podJson(record), { Location: `http://${req.host}/v2/pods${id}`, ...headers });
+        if (this.#pods.has(id)) throw new MarathonApiError(409, { message: `Pod ${id} already exists` });
+        const { record, headers } = this.#write(id, pod, undefined);
+        return json(201, this.#podJson(record), { Location: `http://${req.host}/v2/pods${id}`, ...headers });
       }
       return undefined;
     }
-    if (path === '/v2/pods/::status' && method === 'GET') return json(200, [...this.pods.values()].map((p) => this.status(p)));
+    if (path === '/v2/pods/::status' && method === 'GET')
+      return json(
+        200,
+        [...this.#pods.values()].map((p) => this.#status(p)),
+      );
     if (!path.startsWith('/v2/pods/')) return undefined;
     const rest = path.slice('/v2/pods'.length);
     const m = /^(.*?)::(status|versions|instances)(?:\/(.+))?$/.exec(rest);
     if (m) {
-      const pod = this.record(canonicalId(m[1] as string));
+      const pod = this.#record(canonicalId(m[1] as string));
       const [, , what, arg] = m;
-      if (what === 'status' && method === 'GET' && arg === undefined) return json(200, this.status(pod));
+      if (what === 'status' && method === 'GET' && arg === undefined) return json(200, this.#status(pod));
       if (what === 'versions' && method === 'GET') {
         if (arg === undefined) return json(200, [...pod.versions.keys()].reverse());
         const def = pod.versions.get(arg);
@@ -159,21 +170,21 @@ export class PodsApi {
     const id = canonicalId(rest);
     switch (method) {
       case 'GET':
-        return json(200, this.podJson(this.record(id)));
+        return json(200, this.#podJson(this.#record(id)));
       case 'PUT': {
         const pod = readPod(req.body, id);
         if (typeof pod.id === 'string' && canonicalId(pod.id) !== id) {
           throw new MarathonApiError(400, { message: `Pod id in the body (${pod.id}) does not match the path (${id})` });
         }
-        const existing = this.pods.get(id);
-        const { record, headers } = this.write(id, pod, existing);
-        return json(existing ? 200 : 201, this.podJson(record), headers);
+        const existing = this.#pods.get(id);
+        const { record, headers } = this.#write(id, pod, existing);
+        return json(existing ? 200 : 201, this.#podJson(record), headers);
       }
       case 'DELETE': {
-        this.record(id);
-        const { version, deployment } = this.engine.commit([], req.query.force?.[0] === 'true');
-        this.pods.delete(id);
-        this.engine.stampGroup(parentOf(id), version);
+        this.#record(id);
+        const { version, deployment } = this.#engine.commit([], req.query.force?.[0] === 'true');
+        this.#pods.delete(id);
+        this.#engine.stampGroup(parentOf(id), version);
         return { status: 202, headers: { 'Marathon-Deployment-Id': deployment.id } };
       }
       default:

@@ -143,7 +143,10 @@ const readinessCheck: Schema = {
 const appCheck: Schema = {
   t: 'object',
   props: {
-    http: { t: 'object', props: { portIndex: anyPort, port: anyPort, path: { t: 'string', minLength: 1, maxLength: 1024 }, scheme: { t: 'string', enum: ['HTTP', 'HTTPS'] } } },
+    http: {
+      t: 'object',
+      props: { portIndex: anyPort, port: anyPort, path: { t: 'string', minLength: 1, maxLength: 1024 }, scheme: { t: 'string', enum: ['HTTP', 'HTTPS'] } },
+    },
     tcp: { t: 'object', props: { portIndex: anyPort, port: anyPort } },
     exec: { t: 'object', required: ['command'], props: { command: any } },
     intervalSeconds: nonNegInt,

@@ -47,17 +47,17 @@ export function validateUpdateNetworking(update: Obj, problems: Problems): void 
 }
 
 export class Problems {
-  private readonly byPath = new Map<string, string[]>();
+  readonly #byPath = new Map<string, string[]>();
   add(path: string, error: string): void {
-    const list = this.byPath.get(path) ?? [];
+    const list = this.#byPath.get(path) ?? [];
     if (!list.includes(error)) list.push(error);
-    this.byPath.set(path, list);
+    this.#byPath.set(path, list);
   }
   get empty(): boolean {
-    return this.byPath.size === 0;
+    return this.#byPath.size === 0;
   }
   details(): ValidationDetail[] {
-    return [...this.byPath.entries()].map(([path, errors]) => ({ path, errors }));
+    return [...this.#byPath.entries()].map(([path, errors]) => ({ path, errors }));
   }
   throwIfAny(): void {
     if (!this.empty) throw objectNotValid(this.details());
@@ -130,7 +130,8 @@ function validateNetworks(networks: Obj[], config: AppConfig, problems: Problems
   if (unnamedContainer >= 2 || new Set(names).size !== names.length) problems.add('/networks', 'Duplicate networks are not allowed');
   const count = (m: string): number => networks.filter((n) => mode(n) === m).length;
   const [host, bridge, container] = [count('host'), count('container/bridge'), count('container')];
-  const shapeOk = (host <= 1 && bridge === 0 && container === 0) || (host === 0 && bridge <= 1 && container === 0) || (host === 0 && bridge === 0 && container > 0);
+  const shapeOk =
+    (host <= 1 && bridge === 0 && container === 0) || (host === 0 && bridge <= 1 && container === 0) || (host === 0 && bridge === 0 && container > 0);
   if (!shapeOk) problems.add('/networks', 'May specify a single host network, single bridge network, or else 1-to-n container networks');
   if (networks.some((n) => mode(n) === 'container' && n.name === undefined) && config.defaultNetworkName === undefined) {
     problems.add('/networks', 'Network name must be specified when container network is selected.');
@@ -232,7 +233,10 @@ function validateSecrets(app: Obj, config: AppConfig, problems: Problems): void 
 function validateResourceLimits(app: Obj, problems: Problems): void {
   const limits = obj(app.resourceLimits);
   if (!limits) return;
-  for (const [field, requested] of [['cpus', app.cpus ?? 1], ['mem', app.mem ?? 128]] as const) {
+  for (const [field, requested] of [
+    ['cpus', app.cpus ?? 1],
+    ['mem', app.mem ?? 128],
+  ] as const) {
     const limit = limits[field];
     if (limit === undefined) continue;
     if (typeof limit === 'string') {
@@ -341,7 +345,10 @@ export function validateCanonicalApp(app: Obj, networks: Obj[], config: AppConfi
     const inactive = Number(unreachable.inactiveAfterSeconds ?? 0);
     const expunge = Number(unreachable.expungeAfterSeconds ?? 0);
     if (inactive > expunge) {
-      problems.add('/unreachableStrategy/inactiveAfterSeconds', `inactiveAfterSeconds (${inactive}) must be less or equal to expungeAfterSeconds, which is ${expunge}`);
+      problems.add(
+        '/unreachableStrategy/inactiveAfterSeconds',
+        `inactiveAfterSeconds (${inactive}) must be less or equal to expungeAfterSeconds, which is ${expunge}`,
+      );
     }
   }
 }

@@ -21,8 +21,7 @@ export interface BackoffState {
 export function afterFailure(policy: BackoffPolicy, previous: BackoffState | undefined, now: number): BackoffState {
   const maxMs = policy.maxLaunchDelaySeconds * 1000;
   const expired = previous !== undefined && now > previous.until + maxMs;
-  const delayMs =
-    previous === undefined || expired ? Math.min(policy.backoffSeconds * 1000, maxMs) : Math.min(previous.delayMs * policy.backoffFactor, maxMs);
+  const delayMs = previous === undefined || expired ? Math.min(policy.backoffSeconds * 1000, maxMs) : Math.min(previous.delayMs * policy.backoffFactor, maxMs);
   return { delayMs, until: now + delayMs };
 }
 

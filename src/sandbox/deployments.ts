@@ -58,26 +58,34 @@ export function mergeSteps(perApp: Action[][][]): Action[][] {
 }
 
 export class DeploymentManager {
-  private readonly running = new Map<string, Deployment>();
-  private checking = false;
-  private recheck = false;
+  readonly #running = new Map<string, Deployment>();
+  #checking = false;
+  #recheck = false;
 
-  constructor(
-    private readonly clock: Clock,
-    private readonly events: EventBus,
-    private readonly hooks: DeploymentHooks,
-  ) {}
+  readonly #clock: Clock;
+
+  readonly #events: EventBus;
+
+  readonly #hooks: DeploymentHooks;
+
+  constructor(clock: Clock, events: EventBus, hooks: DeploymentHooks) {
+    this.#clock = clock;
+
+    this.#events = events;
+
+    this.#hooks = hooks;
+  }
 
   get size(): number {
-    return this.running.size;
+    return this.#running.size;
   }
 
   list(): Deployment[] {
-    return [...this.running.values()];
+    return [...this.#running.values()];
   }
 
   get(id: string): Deployment | undefined {
-    return this.running.get(id);
+    return this.#running.get(id);
   }
 
   /** Running deployments that affect any of `appIds`. */
@@ -94,75 +102,75 @@ export class DeploymentManager {
 
   create(version: string, steps: Action[][], original: Map<string, JsonObject | undefined>, minDurationMs: number): Deployment {
     const affected = [...new Set(steps.flat().map((a) => a.app))];
-    return { id: randomUUID(), version, affectedApps: affected, steps, currentStep: 0, startedAt: this.clock.now(), minDurationMs, original };
+    return { id: randomUUID(), version, affectedApps: affected, steps, currentStep: 0, startedAt: this.#clock.now(), minDurationMs, original };
   }
 
   start(d: Deployment): void {
-    this.running.set(d.id, d);
-    this.hooks.started?.(d);
-    if (d.steps.length > 0) this.publishStep('deployment_info', d);
+    this.#running.set(d.id, d);
+    this.#hooks.started?.(d);
+    if (d.steps.length > 0) this.#publishStep('deployment_info', d);
     this.check();
   }
 
-  private publishStep(type: string, d: Deployment): void {
+  #publishStep(type: string, d: Deployment): void {
     const step = d.steps[d.currentStep] ?? [];
-    this.events.publish(type, { plan: lightPlan(d), currentStep: { actions: step.map(actionJson) } });
+    this.#events.publish(type, { plan: lightPlan(d), currentStep: { actions: step.map(actionJson) } });
   }
 
   /** Advances every deployment whose current step is done; re-entrant calls coalesce. */
   check(): void {
-    if (this.checking) {
-      this.recheck = true;
+    if (this.#checking) {
+      this.#recheck = true;
       return;
     }
-    this.checking = true;
+    this.#checking = true;
     try {
       do {
-        this.recheck = false;
-        for (const d of this.list()) this.advance(d);
-      } while (this.recheck);
+        this.#recheck = false;
+        for (const d of this.list()) this.#advance(d);
+      } while (this.#recheck);
     } finally {
-      this.checking = false;
+      this.#checking = false;
     }
   }
 
-  private advance(d: Deployment): void {
-    while (this.running.has(d.id)) {
+  #advance(d: Deployment): void {
+    while (this.#running.has(d.id)) {
       const step = d.steps[d.currentStep];
       if (step === undefined) {
-        this.finish(d, true);
+        this.#finish(d, true);
         return;
       }
       const last = d.currentStep === d.steps.length - 1;
-      const remaining = d.startedAt + d.minDurationMs - this.clock.now();
+      const remaining = d.startedAt + d.minDurationMs - this.#clock.now();
       if (last && remaining > 0) {
         // timers may fire a little before the wall clock agrees: look again when it does
-        if (d.timer) this.clock.clearTimeout(d.timer);
-        d.timer = this.clock.setTimeout(() => this.check(), remaining + 1);
+        if (d.timer) this.#clock.clearTimeout(d.timer);
+        d.timer = this.#clock.setTimeout(() => this.check(), remaining + 1);
         return;
       }
-      if (!step.every((a) => this.hooks.isDone(a, d))) return;
-      this.publishStep('deployment_step_success', d);
+      if (!step.every((a) => this.#hooks.isDone(a, d))) return;
+      this.#publishStep('deployment_step_success', d);
       d.currentStep++;
-      if (d.currentStep < d.steps.length) this.publishStep('deployment_info', d);
+      if (d.currentStep < d.steps.length) this.#publishStep('deployment_info', d);
     }
   }
 
-  private finish(d: Deployment, success: boolean): void {
-    if (!this.running.delete(d.id)) return;
-    if (d.timer) this.clock.clearTimeout(d.timer);
-    this.events.publish(success ? 'deployment_success' : 'deployment_failed', { id: d.id, plan: lightPlan(d) });
-    this.hooks.finished?.(d, success);
+  #finish(d: Deployment, success: boolean): void {
+    if (!this.#running.delete(d.id)) return;
+    if (d.timer) this.#clock.clearTimeout(d.timer);
+    this.#events.publish(success ? 'deployment_success' : 'deployment_failed', { id: d.id, plan: lightPlan(d) });
+    this.#hooks.finished?.(d, success);
   }
 
   /** Stops a deployment without reverting anything (force cancel, or superseded by force). */
   cancel(d: Deployment): void {
-    this.finish(d, false);
+    this.#finish(d, false);
   }
 
   clear(): void {
-    for (const d of this.running.values()) if (d.timer) this.clock.clearTimeout(d.timer);
-    this.running.clear();
+    for (const d of this.#running.values()) if (d.timer) this.#clock.clearTimeout(d.timer);
+    this.#running.clear();
   }
 
   /** GET /v2/deployments entry (DeploymentsResource / raml deploymentInfo.DeploymentStepInfo). */

@@ -79,15 +79,15 @@ interface Planned {
 export class Engine {
   readonly apps = new Map<string, AppRecord>();
   /** Deleted apps whose tasks are still being killed. */
-  private readonly stopping = new Set<AppRecord>();
-  private readonly versions = new Map<string, Map<string, JsonObject>>();
+  readonly #stopping = new Set<AppRecord>();
+  readonly #versions = new Map<string, Map<string, JsonObject>>();
   /** Number of apps below each group id, to refuse apps that clash with groups in O(depth). */
-  private readonly groupApps = new Map<string, number>();
+  readonly #groupApps = new Map<string, number>();
   /** Groups created through /v2/groups: they stay while empty, unlike those apps imply. */
   readonly explicitGroups = new Set<string>();
   /** Versions of each group, newest last: every write to something below it (GET /v2/groups/{id}/versions). */
-  private readonly groupVersions = new Map<string, string[]>();
-  private sortedCache?: AppRecord[];
+  readonly #groupVersions = new Map<string, string[]>();
+  #sortedCache?: AppRecord[];
   readonly servicePorts: PortPool;
   readonly deployments: DeploymentManager;
   /** Version of the last write to the root group. */
@@ -97,14 +97,17 @@ export class Engine {
   readonly tasks: TaskControl;
 
   get slaveId(): string {
-    return this.options.slaveId;
+    return this.#options.slaveId;
   }
 
   get appConfig(): AppConfig {
-    return this.options.appConfig;
+    return this.#options.appConfig;
   }
 
-  constructor(private readonly options: EngineOptions) {
+  readonly #options: EngineOptions;
+
+  constructor(options: EngineOptions) {
+    this.#options = options;
     this.servicePorts = new PortPool(options.servicePortRange);
     this.tasks = new TaskControl({
       clock: options.clock,
@@ -115,13 +118,13 @@ export class Engine {
       isCurrent: (record) => this.apps.get(record.id) === record,
       touch: (record) => this.touch(record),
       changed: () => this.deployments.check(),
-      stopped: (record) => this.checkStopped(record),
+      stopped: (record) => this.#checkStopped(record),
     });
     this.rootVersion = options.stamper.timestamp();
     this.deployments = new DeploymentManager(options.clock, options.events, {
-      isDone: (action) => this.isDone(action),
-      started: (d) => this.touchApps(d.affectedApps),
-      finished: (d) => this.touchApps(d.affectedApps),
+      isDone: (action) => this.#isDone(action),
+      started: (d) => this.#touchApps(d.affectedApps),
+      finished: (d) => this.#touchApps(d.affectedApps),
     });
   }
 
@@ -132,11 +135,11 @@ export class Engine {
    * creation order keeps a seed file's order and makes tests readable.
    */
   sortedApps(): AppRecord[] {
-    this.sortedCache ??= [...this.apps.values()];
-    return this.sortedCache;
+    this.#sortedCache ??= [...this.apps.values()];
+    return this.#sortedCache;
   }
 
-  private invalidate(record: AppRecord): void {
+  #invalidate(record: AppRecord): void {
     record.head = undefined;
     this.touch(record);
   }
@@ -147,16 +150,16 @@ export class Engine {
     if (record) record.rev++;
   }
 
-  private touchApps(ids: readonly string[]): void {
+  #touchApps(ids: readonly string[]): void {
     for (const id of ids) this.touch(this.apps.get(id));
   }
 
   appVersions(id: string): string[] {
-    return [...(this.versions.get(id)?.keys() ?? [])].sort().reverse();
+    return [...(this.#versions.get(id)?.keys() ?? [])].sort().reverse();
   }
 
   appVersion(id: string, version: string): JsonObject | undefined {
-    return this.versions.get(id)?.get(version);
+    return this.#versions.get(id)?.get(version);
   }
 
   /** The definition JSON with version and versionInfo (AppDefinition writes). */
@@ -165,30 +168,34 @@ export class Engine {
   }
 
   appInfo(record: AppRecord, embed: ReadonlySet<Embed>): string {
-    return this.cachedInfo(record, embed).text;
+    return this.#cachedInfo(record, embed).text;
   }
 
   /** appInfo as UTF-8 bytes, cached too: listings concatenate bytes, not strings. */
   appInfoBytes(record: AppRecord, embed: ReadonlySet<Embed>): Buffer {
-    const entry = this.cachedInfo(record, embed);
+    const entry = this.#cachedInfo(record, embed);
     entry.bytes ??= Buffer.from(entry.text);
     return entry.bytes;
   }
 
-  private cachedInfo(record: AppRecord, embed: ReadonlySet<Embed>): { rev: number; text: string; bytes?: Buffer } {
+  #cachedInfo(record: AppRecord, embed: ReadonlySet<Embed>): { rev: number; text: string; bytes?: Buffer } {
     if (record.seedRaw !== undefined) return { rev: record.rev, text: record.seedRaw };
     // task statistics carry ages: computed on every request, as Marathon does ("expensive")
-    if (embed.has('taskStats')) return { rev: record.rev, text: this.serialize(record, embed) };
+    if (embed.has('taskStats')) return { rev: record.rev, text: this.#serialize(record, embed) };
     const mask =
-      (embed.has('counts') ? 1 : 0) | (embed.has('deployments') ? 2 : 0) | (embed.has('tasks') ? 4 : 0) | (embed.has('lastTaskFailure') ? 8 : 0) | (embed.has('readiness') ? 16 : 0);
+      (embed.has('counts') ? 1 : 0) |
+      (embed.has('deployments') ? 2 : 0) |
+      (embed.has('tasks') ? 4 : 0) |
+      (embed.has('lastTaskFailure') ? 8 : 0) |
+      (embed.has('readiness') ? 16 : 0);
     const cached = record.infoCache?.get(mask);
     if (cached && cached.rev === record.rev) return cached;
-    const entry = { rev: record.rev, text: this.serialize(record, embed) };
+    const entry = { rev: record.rev, text: this.#serialize(record, embed) };
     (record.infoCache ??= new Map()).set(mask, entry);
     return entry;
   }
 
-  private serialize(record: AppRecord, embed: ReadonlySet<Embed>): string {
+  #serialize(record: AppRecord, embed: ReadonlySet<Embed>): string {
     record.head ??= openObject(this.definitionJson(record));
     const tasks = this.tasks.liveTasks(record);
     return appInfoJson(record.head, {
@@ -199,7 +206,7 @@ export class Engine {
       readinessCheckResults: embed.has('readiness') ? [] : undefined,
       tasks: embed.has('tasks') ? tasks.map(taskJson) : undefined,
       lastTaskFailure: embed.has('lastTaskFailure') ? record.lastTaskFailure : undefined,
-      tasksStats: embed.has('taskStats') ? taskStats(record, tasks, this.options.clock.now()) : undefined,
+      tasksStats: embed.has('taskStats') ? taskStats(record, tasks, this.#options.clock.now()) : undefined,
     });
   }
 
@@ -212,13 +219,13 @@ export class Engine {
   }
 
   commit(changes: AppChange[], force: boolean, afterApply?: () => void): CommitResult {
-    const max = this.options.maxRunningDeployments();
+    const max = this.#options.maxRunningDeployments();
     if (this.deployments.size >= max) throw tooManyDeployments(max);
-    const version = this.options.stamper.next();
+    const version = this.#options.stamper.next();
     const planned: Planned[] = [];
     const previousRoot = this.rootVersion;
     try {
-      for (const change of changes) planned.push(this.plan(change, version));
+      for (const change of changes) planned.push(this.#plan(change, version));
       const affected = planned.filter((p) => p.steps.length > 0).map((p) => p.id);
       const conflicting = this.deployments.conflicting(affected);
       if (conflicting.length > 0 && !force) throw appLocked(conflicting.map((d) => d.id));
@@ -234,20 +241,15 @@ export class Engine {
       p.apply();
     }
     afterApply?.();
-    for (const id of changes.map((c) => c.id)) for (const g of ['/', ...Engine.ancestors(id)]) this.stampGroup(g, version);
+    for (const id of changes.map((c) => c.id)) for (const g of ['/', ...Engine.#ancestors(id)]) this.stampGroup(g, version);
     const original = new Map(planned.map((p) => [p.id, p.original] as const));
-    const deployment = this.deployments.create(
-      version,
-      mergeSteps(planned.map((p) => p.steps)),
-      original,
-      this.options.deploymentDurationMs(),
-    );
+    const deployment = this.deployments.create(version, mergeSteps(planned.map((p) => p.steps)), original, this.#options.deploymentDurationMs());
     const first = changes[0];
-    this.options.events.publish('group_change_success', { groupId: first ? parentOf(first.id) : '/', version });
+    this.#options.events.publish('group_change_success', { groupId: first ? parentOf(first.id) : '/', version });
     for (const change of changes) {
       const record = this.apps.get(change.id);
       if (change.kind === 'put' && change.postEvent && record) {
-        this.options.events.publish('api_post_event', { ...change.postEvent, appDefinition: this.definitionJson(record) });
+        this.#options.events.publish('api_post_event', { ...change.postEvent, appDefinition: this.definitionJson(record) });
       }
     }
     this.deployments.start(deployment);
@@ -260,23 +262,23 @@ export class Engine {
 
   /** Records a version of a group (its own write, or one below it). */
   stampGroup(groupId: string, version: string): void {
-    const list = this.groupVersions.get(groupId) ?? [];
+    const list = this.#groupVersions.get(groupId) ?? [];
     if (list.at(-1) !== version) list.push(version);
-    this.groupVersions.set(groupId, list);
+    this.#groupVersions.set(groupId, list);
   }
 
   groupVersionsOf(groupId: string): string[] {
-    return [...(this.groupVersions.get(groupId) ?? [])].reverse();
+    return [...(this.#groupVersions.get(groupId) ?? [])].reverse();
   }
 
   /** Whether a group exists: the root, one created by the group API, or one an app lives in. */
   groupExists(id: string): boolean {
-    return id === '/' || this.explicitGroups.has(id) || this.groupApps.has(id);
+    return id === '/' || this.explicitGroups.has(id) || this.#groupApps.has(id);
   }
 
   /** Apps waiting to be launched (GET /v2/queue): not yet launched for the backoff, or waiting for an offer. */
   queue(): Array<{ record: AppRecord; count: number; delayMs: number; since: string }> {
-    const now = this.options.clock.now();
+    const now = this.#options.clock.now();
     const out: Array<{ record: AppRecord; count: number; delayMs: number; since: string }> = [];
     for (const record of this.sortedApps()) {
       if (record.seedRaw !== undefined) continue;
@@ -294,31 +296,31 @@ export class Engine {
   /** DELETE /v2/queue/{id}/delay: the launch backoff is forgotten and launches resume at once. */
   resetDelay(record: AppRecord): void {
     record.backoff = undefined;
-    if (record.timer) this.options.clock.clearTimeout(record.timer);
+    if (record.timer) this.#options.clock.clearTimeout(record.timer);
     record.timer = undefined;
     this.tasks.reconcile(record);
     this.touch(record);
   }
 
-  private static ancestors(id: string): string[] {
+  static #ancestors(id: string): string[] {
     const segs = id.split('/').filter((x) => x.length > 0);
     return segs.slice(0, -1).map((_, i) => '/' + segs.slice(0, i + 1).join('/'));
   }
 
-  private checkGroupClash(id: string): void {
-    const clash = this.groupApps.has(id) || this.explicitGroups.has(id) || Engine.ancestors(id).some((a) => this.apps.has(a));
+  #checkGroupClash(id: string): void {
+    const clash = this.#groupApps.has(id) || this.explicitGroups.has(id) || Engine.#ancestors(id).some((a) => this.apps.has(a));
     if (clash) throw objectNotValid([{ path: '/', errors: ['Groups and Applications may not have the same identifier.'] }]);
   }
 
-  private countGroups(id: string, delta: number): void {
-    for (const g of Engine.ancestors(id)) {
-      const n = (this.groupApps.get(g) ?? 0) + delta;
-      if (n <= 0) this.groupApps.delete(g);
-      else this.groupApps.set(g, n);
+  #countGroups(id: string, delta: number): void {
+    for (const g of Engine.#ancestors(id)) {
+      const n = (this.#groupApps.get(g) ?? 0) + delta;
+      if (n <= 0) this.#groupApps.delete(g);
+      else this.#groupApps.set(g, n);
     }
   }
 
-  private plan(change: AppChange, version: string): Planned {
+  #plan(change: AppChange, version: string): Planned {
     const existing = this.apps.get(change.id);
     const original = existing ? existing.def : undefined;
     if (change.kind === 'delete') {
@@ -328,7 +330,7 @@ export class Engine {
         steps: [[{ action: 'StopApplication', app: change.id }]],
         original,
         ports: { def: existing.def, reserved: [], previous: servicePortsOf(existing.def) },
-        apply: () => this.removeApp(existing),
+        apply: () => this.#removeApp(existing),
       };
     }
     if (change.kind === 'restart') {
@@ -337,10 +339,10 @@ export class Engine {
         id: change.id,
         steps: [[{ action: 'RestartApplication', app: change.id }]],
         original,
-        apply: () => this.setConfig(existing, existing.def, version),
+        apply: () => this.#setConfig(existing, existing.def, version),
       };
     }
-    if (!existing) this.checkGroupClash(change.id);
+    if (!existing) this.#checkGroupClash(change.id);
     const ports = assignServicePorts(change.def, existing?.def, this.servicePorts);
     const def = ports.def;
     if (!existing) {
@@ -349,27 +351,33 @@ export class Engine {
         steps: [[{ action: 'StartApplication', app: change.id }], [{ action: 'ScaleApplication', app: change.id }]],
         original,
         ports,
-        apply: () => this.addApp(def, version),
+        apply: () => this.#addApp(def, version),
       };
     }
     const configChanged = existing.seedRaw !== undefined || configFingerprint(def) !== configFingerprint(existing.def);
     if (configChanged) {
-      return { id: change.id, steps: [[{ action: 'RestartApplication', app: change.id }]], original, ports, apply: () => this.setConfig(existing, def, version) };
+      return {
+        id: change.id,
+        steps: [[{ action: 'RestartApplication', app: change.id }]],
+        original,
+        ports,
+        apply: () => this.#setConfig(existing, def, version),
+      };
     }
     if (def.instances !== existing.def.instances) {
-      return { id: change.id, steps: [[{ action: 'ScaleApplication', app: change.id }]], original, ports, apply: () => this.setScale(existing, def, version) };
+      return { id: change.id, steps: [[{ action: 'ScaleApplication', app: change.id }]], original, ports, apply: () => this.#setScale(existing, def, version) };
     }
     // nothing changed: an empty plan, the app keeps its version
     return { id: change.id, steps: [], original, ports, apply: () => undefined };
   }
 
-  private storeVersion(record: AppRecord): void {
-    const map = this.versions.get(record.id) ?? new Map<string, JsonObject>();
+  #storeVersion(record: AppRecord): void {
+    const map = this.#versions.get(record.id) ?? new Map<string, JsonObject>();
     map.set(record.version, record.def);
-    this.versions.set(record.id, map);
+    this.#versions.set(record.id, map);
   }
 
-  private addApp(def: JsonObject, version: string): AppRecord {
+  #addApp(def: JsonObject, version: string): AppRecord {
     const record: AppRecord = {
       id: String(def.id),
       def,
@@ -380,50 +388,50 @@ export class Engine {
       rev: 0,
     };
     this.apps.set(record.id, record);
-    this.countGroups(record.id, 1);
+    this.#countGroups(record.id, 1);
     this.touch(record);
-    this.sortedCache = undefined;
-    this.storeVersion(record);
+    this.#sortedCache = undefined;
+    this.#storeVersion(record);
     return record;
   }
 
-  private setConfig(record: AppRecord, def: JsonObject, version: string): void {
+  #setConfig(record: AppRecord, def: JsonObject, version: string): void {
     record.def = def;
     record.version = version;
     record.versionInfo = { lastScalingAt: version, lastConfigChangeAt: version };
     record.seedRaw = undefined;
     record.backoff = undefined;
     record.relaunch = [];
-    this.invalidate(record);
-    this.storeVersion(record);
+    this.#invalidate(record);
+    this.#storeVersion(record);
   }
 
-  private setScale(record: AppRecord, def: JsonObject, version: string): void {
+  #setScale(record: AppRecord, def: JsonObject, version: string): void {
     record.def = def;
     record.version = version;
     record.versionInfo = { ...record.versionInfo, lastScalingAt: version };
     record.seedRaw = undefined;
-    this.invalidate(record);
-    this.storeVersion(record);
+    this.#invalidate(record);
+    this.#storeVersion(record);
   }
 
-  private removeApp(record: AppRecord): void {
+  #removeApp(record: AppRecord): void {
     this.touch(record);
     this.apps.delete(record.id);
-    this.countGroups(record.id, -1);
-    this.sortedCache = undefined;
-    this.versions.delete(record.id);
-    if (record.timer) this.options.clock.clearTimeout(record.timer);
+    this.#countGroups(record.id, -1);
+    this.#sortedCache = undefined;
+    this.#versions.delete(record.id);
+    if (record.timer) this.#options.clock.clearTimeout(record.timer);
     record.relaunch = [];
-    this.stopping.add(record);
+    this.#stopping.add(record);
     for (const task of this.tasks.liveTasks(record)) this.tasks.kill(record, task);
-    this.checkStopped(record);
+    this.#checkStopped(record);
   }
 
-  private checkStopped(record: AppRecord): void {
-    if (this.stopping.has(record) && record.tasks.size === 0) {
-      this.stopping.delete(record);
-      this.options.events.publish('app_terminated_event', { appId: record.id });
+  #checkStopped(record: AppRecord): void {
+    if (this.#stopping.has(record) && record.tasks.size === 0) {
+      this.#stopping.delete(record);
+      this.#options.events.publish('app_terminated_event', { appId: record.id });
     }
   }
 
@@ -453,9 +461,9 @@ export class Engine {
     return this.commit(changes, true);
   }
 
-  private isDone(action: Action): boolean {
+  #isDone(action: Action): boolean {
     if (action.action === 'StartApplication') return true;
-    if (action.action === 'StopApplication') return ![...this.stopping].some((r) => r.id === action.app);
+    if (action.action === 'StopApplication') return ![...this.#stopping].some((r) => r.id === action.app);
     const record = this.apps.get(action.app);
     if (!record || record.seedRaw !== undefined) return true;
     return converged({ target: Number(record.def.instances), configVersion: record.versionInfo.lastConfigChangeAt, tasks: this.tasks.liveTasks(record) });
@@ -471,27 +479,27 @@ export class Engine {
   reset(): void {
     this.deployments.clear();
     this.explicitGroups.clear();
-    this.groupVersions.clear();
+    this.#groupVersions.clear();
     for (const record of [...this.apps.values()]) {
-      if (record.timer) this.options.clock.clearTimeout(record.timer);
+      if (record.timer) this.#options.clock.clearTimeout(record.timer);
       this.apps.delete(record.id);
-      this.countGroups(record.id, -1);
-      this.stopping.add(record);
+      this.#countGroups(record.id, -1);
+      this.#stopping.add(record);
       for (const task of this.tasks.liveTasks(record)) this.tasks.kill(record, task);
-      if (record.tasks.size === 0) this.stopping.delete(record);
+      if (record.tasks.size === 0) this.#stopping.delete(record);
     }
-    this.sortedCache = undefined;
-    this.versions.clear();
+    this.#sortedCache = undefined;
+    this.#versions.clear();
     this.servicePorts.clear();
     this.touch();
   }
 
   /** Adds an app that has been running for a while: no deployment, no events. */
   addRunning(def: JsonObject, version: string, runtime: TaskRuntime, makeTask: (record: AppRecord, index: number) => Task | undefined): AppRecord {
-    this.checkGroupClash(String(def.id));
+    this.#checkGroupClash(String(def.id));
     if (this.apps.has(String(def.id))) throw appAlreadyExists(String(def.id));
     const ports = assignServicePorts(def, undefined, this.servicePorts);
-    const record = this.addApp(ports.def, version);
+    const record = this.#addApp(ports.def, version);
     for (let i = 0; i < Number(ports.def.instances); i++) {
       const task = makeTask(record, i);
       if (task) this.tasks.adopt(record, task, runtime);
@@ -507,7 +515,7 @@ export class Engine {
     const version = json.version;
     const versionInfo = json.versionInfo;
     const lastTaskFailure = json.lastTaskFailure;
-    const v = typeof version === 'string' ? version : this.options.stamper.next();
+    const v = typeof version === 'string' ? version : this.#options.stamper.next();
     const vi = (versionInfo ?? {}) as JsonObject;
     const record: AppRecord = {
       id,
@@ -522,12 +530,11 @@ export class Engine {
     };
     for (const p of servicePortsOf(record.def)) if (p !== 0) this.servicePorts.reserve(p);
     this.apps.set(id, record);
-    this.countGroups(id, 1);
-    this.sortedCache = undefined;
-    this.storeVersion(record);
+    this.#countGroups(id, 1);
+    this.#sortedCache = undefined;
+    this.#storeVersion(record);
     for (const t of tasks) this.tasks.adopt(record, t, runtime);
     this.touch(record);
     return record;
   }
-
 }

@@ -24,34 +24,38 @@ interface Subscriber {
 export type EventListener = (event: JsonObject) => void;
 
 export class EventBus {
-  private readonly subscribers = new Set<Subscriber>();
-  private readonly listeners = new Set<EventListener>();
+  readonly #subscribers = new Set<Subscriber>();
+  readonly #listeners = new Set<EventListener>();
 
-  constructor(private readonly options: EventBusOptions) {}
+  readonly #options: EventBusOptions;
+
+  constructor(options: EventBusOptions) {
+    this.#options = options;
+  }
 
   /**
    * Publishes an event. `fields` come first and `eventType`/`timestamp` last, the field order
    * of Marathon's event case classes (e.g. status_update_event in examples/events.txt).
    */
   publish(eventType: string, fields: JsonObject, timestampFirst = false): void {
-    const timestamp = this.options.timestamp();
+    const timestamp = this.#options.timestamp();
     const event: JsonObject = timestampFirst ? { ...fields, timestamp, eventType } : { ...fields, eventType, timestamp };
-    for (const l of this.listeners) l(event);
-    if (this.subscribers.size === 0) return;
+    for (const l of this.#listeners) l(event);
+    if (this.#subscribers.size === 0) return;
     const frame = `event: ${eventType}\r\ndata: ${JSON.stringify(event)}\r\n\r\n`;
-    for (const s of this.subscribers) {
+    for (const s of this.#subscribers) {
       if (s.types.size === 0 || s.types.has(eventType)) s.res.write(frame);
     }
   }
 
   /** In-process observers (tests, the request log of events). */
   listen(listener: EventListener): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
   }
 
   get subscriberCount(): number {
-    return this.subscribers.size;
+    return this.#subscribers.size;
   }
 
   /** Serves GET /v2/events on an already routed request. */
@@ -77,15 +81,15 @@ export class EventBus {
     const sub: Subscriber = { res, types: new Set(types) };
     const beat = (): void => {
       res.write('\r\n');
-      sub.heartbeat = this.options.clock.setTimeout(beat, this.options.heartbeatMs);
+      sub.heartbeat = this.#options.clock.setTimeout(beat, this.#options.heartbeatMs);
       sub.heartbeat.unref?.();
     };
-    sub.heartbeat = this.options.clock.setTimeout(beat, this.options.heartbeatMs);
+    sub.heartbeat = this.#options.clock.setTimeout(beat, this.#options.heartbeatMs);
     sub.heartbeat.unref?.();
-    this.subscribers.add(sub);
+    this.#subscribers.add(sub);
     const detach = (): void => {
-      if (!this.subscribers.delete(sub)) return;
-      if (sub.heartbeat) this.options.clock.clearTimeout(sub.heartbeat);
+      if (!this.#subscribers.delete(sub)) return;
+      if (sub.heartbeat) this.#options.clock.clearTimeout(sub.heartbeat);
       this.publish('event_stream_detached', { remoteAddress });
     };
     res.on('close', detach);
@@ -95,9 +99,9 @@ export class EventBus {
 
   /** Ends every stream (sandbox shutdown). */
   closeAll(): void {
-    for (const s of [...this.subscribers]) {
-      this.subscribers.delete(s);
-      if (s.heartbeat) this.options.clock.clearTimeout(s.heartbeat);
+    for (const s of [...this.#subscribers]) {
+      this.#subscribers.delete(s);
+      if (s.heartbeat) this.#options.clock.clearTimeout(s.heartbeat);
       s.res.end();
     }
   }

@@ -77,42 +77,45 @@ export function taskEnvironment(task: Task, app: JsonObject, host: string, base:
 }
 
 export class ExecRuntime implements TaskRuntime {
-  private readonly procs = new Map<string, Proc>();
-  private readonly prober: HealthProber;
-  private readonly reaper: Reaper;
-  private closed = false;
-  private readonly onExit = (): void => this.killAllNow();
+  readonly #procs = new Map<string, Proc>();
+  readonly #prober: HealthProber;
+  readonly #reaper: Reaper;
+  #closed = false;
+  readonly #onExit = (): void => this.#killAllNow();
 
-  constructor(private readonly options: ExecRuntimeOptions) {
+  readonly #options: ExecRuntimeOptions;
+
+  constructor(options: ExecRuntimeOptions) {
+    this.#options = options;
     mkdirSync(join(options.workDir, 'tasks'), { recursive: true });
-    this.prober = new HealthProber(options.clock, options.hooks, options.timestamp);
-    this.reaper = new Reaper(join(options.workDir, 'process-groups'), process.pid, options.scratchWorkDir ? options.workDir : '');
-    process.on('exit', this.onExit);
+    this.#prober = new HealthProber(options.clock, options.hooks, options.timestamp);
+    this.#reaper = new Reaper(join(options.workDir, 'process-groups'), process.pid, options.scratchWorkDir ? options.workDir : '');
+    process.on('exit', this.#onExit);
   }
 
   launch(spec: LaunchSpec): void {
-    void this.start(spec).catch((err: unknown) => {
-      this.options.logger.error({ err, taskId: spec.task.id }, 'task launch failed');
-      this.options.hooks.exited(spec.task, 'TASK_FAILED', `Failed to launch: ${err instanceof Error ? err.message : String(err)}`);
+    void this.#start(spec).catch((err: unknown) => {
+      this.#options.logger.error({ err, taskId: spec.task.id }, 'task launch failed');
+      this.#options.hooks.exited(spec.task, 'TASK_FAILED', `Failed to launch: ${err instanceof Error ? err.message : String(err)}`);
     });
   }
 
-  private async start(spec: LaunchSpec): Promise<void> {
+  async #start(spec: LaunchSpec): Promise<void> {
     const { task, app } = spec;
     const dynamic = spec.requestedPorts.filter((p) => p === 0).length;
     const free = await freePorts(dynamic);
     const ports = spec.requestedPorts.map((p) => (p === 0 ? (free.shift() as number) : p));
-    if (this.closed || task.killRequested) {
-      this.options.hooks.exited(task, 'TASK_KILLED', 'Task killed before it started');
+    if (this.#closed || task.killRequested) {
+      this.#options.hooks.exited(task, 'TASK_KILLED', 'Task killed before it started');
       return;
     }
-    this.options.hooks.portsAssigned(task, ports);
-    const sandboxDir = join(this.options.workDir, 'tasks', task.id);
+    this.#options.hooks.portsAssigned(task, ports);
+    const sandboxDir = join(this.#options.workDir, 'tasks', task.id);
     mkdirSync(sandboxDir, { recursive: true });
-    const env = taskEnvironment(task, app, task.host, { ...this.options.baseEnv, MESOS_SANDBOX: sandboxDir });
+    const env = taskEnvironment(task, app, task.host, { ...this.#options.baseEnv, MESOS_SANDBOX: sandboxDir });
     let out: number | 'ignore' = 'ignore';
     let err: number | 'ignore' = 'ignore';
-    if (this.options.keepLogs) {
+    if (this.#options.keepLogs) {
       out = openSync(join(sandboxDir, 'stdout'), 'a');
       err = openSync(join(sandboxDir, 'stderr'), 'a');
     }
@@ -126,23 +129,23 @@ export class ExecRuntime implements TaskRuntime {
     const pgid = child.pid;
     if (pgid === undefined) {
       await new Promise<void>((resolve) => child.once('error', () => resolve()));
-      this.options.hooks.exited(task, 'TASK_FAILED', 'Failed to launch: spawn failed');
+      this.#options.hooks.exited(task, 'TASK_FAILED', 'Failed to launch: spawn failed');
       return;
     }
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     const proc: Proc = { task, child, pgid, killRequested: false, exited };
-    this.procs.set(task.id, proc);
-    this.reaper.update(this.groups());
-    child.once('exit', (code, signal) => this.exited(proc, code, signal));
-    this.options.hooks.running(task);
-    if (task.healthChecks.length > 0) this.prober.start(task, env, sandboxDir);
+    this.#procs.set(task.id, proc);
+    this.#reaper.update(this.#groups());
+    child.once('exit', (code, signal) => this.#exited(proc, code, signal));
+    this.#options.hooks.running(task);
+    if (task.healthChecks.length > 0) this.#prober.start(task, env, sandboxDir);
   }
 
-  private groups(): number[] {
-    return [...this.procs.values()].map((p) => p.pgid);
+  #groups(): number[] {
+    return [...this.#procs.values()].map((p) => p.pgid);
   }
 
-  private signalGroup(pgid: number, signal: NodeJS.Signals): void {
+  #signalGroup(pgid: number, signal: NodeJS.Signals): void {
     try {
       process.kill(-pgid, signal);
     } catch {
@@ -150,58 +153,58 @@ export class ExecRuntime implements TaskRuntime {
     }
   }
 
-  private exited(proc: Proc, code: number | null, signal: NodeJS.Signals | null): void {
-    this.prober.stop(proc.task);
-    if (proc.killTimer) this.options.clock.clearTimeout(proc.killTimer);
+  #exited(proc: Proc, code: number | null, signal: NodeJS.Signals | null): void {
+    this.#prober.stop(proc.task);
+    if (proc.killTimer) this.#options.clock.clearTimeout(proc.killTimer);
     // the shell is gone; make sure nothing it started survives it
-    this.signalGroup(proc.pgid, 'SIGKILL');
-    this.procs.delete(proc.task.id);
-    if (!this.closed) this.reaper.update(this.groups());
+    this.#signalGroup(proc.pgid, 'SIGKILL');
+    this.#procs.delete(proc.task.id);
+    if (!this.#closed) this.#reaper.update(this.#groups());
     if (proc.killRequested) {
-      this.options.hooks.exited(proc.task, 'TASK_KILLED', 'Command terminated with signal Terminated');
+      this.#options.hooks.exited(proc.task, 'TASK_KILLED', 'Command terminated with signal Terminated');
     } else if (code === 0) {
-      this.options.hooks.exited(proc.task, 'TASK_FINISHED', 'Command exited with status 0');
+      this.#options.hooks.exited(proc.task, 'TASK_FINISHED', 'Command exited with status 0');
     } else {
       const message = signal ? `Command terminated with signal ${signal}` : `Command exited with status ${code}`;
-      this.options.hooks.exited(proc.task, 'TASK_FAILED', message);
+      this.#options.hooks.exited(proc.task, 'TASK_FAILED', message);
     }
   }
 
   kill(task: Task, gracePeriodMs: number | undefined): void {
-    const proc = this.procs.get(task.id);
+    const proc = this.#procs.get(task.id);
     // not started yet: start() notices killRequested and reports it killed
     if (!proc) return;
     if (proc.killRequested) return;
     proc.killRequested = true;
-    this.prober.stop(task);
-    this.signalGroup(proc.pgid, 'SIGTERM');
-    proc.killTimer = this.options.clock.setTimeout(() => this.signalGroup(proc.pgid, 'SIGKILL'), gracePeriodMs ?? this.options.defaultKillGraceMs);
+    this.#prober.stop(task);
+    this.#signalGroup(proc.pgid, 'SIGTERM');
+    proc.killTimer = this.#options.clock.setTimeout(() => this.#signalGroup(proc.pgid, 'SIGKILL'), gracePeriodMs ?? this.#options.defaultKillGraceMs);
   }
 
   /** Synchronous last resort (process 'exit' handler): SIGKILL every group. */
-  private killAllNow(): void {
-    for (const p of this.procs.values()) this.signalGroup(p.pgid, 'SIGKILL');
-    this.prober.close();
+  #killAllNow(): void {
+    for (const p of this.#procs.values()) this.#signalGroup(p.pgid, 'SIGKILL');
+    this.#prober.close();
   }
 
   async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    this.prober.close();
-    const procs = [...this.procs.values()];
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#prober.close();
+    const procs = [...this.#procs.values()];
     for (const p of procs) {
       p.killRequested = true;
-      this.signalGroup(p.pgid, 'SIGTERM');
-      p.killTimer = this.options.clock.setTimeout(() => this.signalGroup(p.pgid, 'SIGKILL'), Math.min(this.options.defaultKillGraceMs, 2000));
+      this.#signalGroup(p.pgid, 'SIGTERM');
+      p.killTimer = this.#options.clock.setTimeout(() => this.#signalGroup(p.pgid, 'SIGKILL'), Math.min(this.#options.defaultKillGraceMs, 2000));
     }
     await Promise.all(procs.map((p) => p.exited));
-    process.off('exit', this.onExit);
-    await this.reaper.stop();
+    process.off('exit', this.#onExit);
+    await this.#reaper.stop();
   }
 
   pids(): number[] {
-    const pids = [...this.procs.values()].map((p) => p.pgid);
-    const reaper = this.reaper.pid;
+    const pids = [...this.#procs.values()].map((p) => p.pgid);
+    const reaper = this.#reaper.pid;
     return reaper === undefined ? pids : [...pids, reaper];
   }
 }

@@ -87,7 +87,8 @@ function checkSpec(spec: FaultSpec): string[] {
   if (spec.share !== undefined && (typeof spec.share !== 'number' || spec.share < 0 || spec.share > 1)) {
     problems.push(`share: expected a number from 0 to 1, got ${JSON.stringify(spec.share)}`);
   }
-  if (spec.times !== undefined && (!Number.isInteger(spec.times) || spec.times < 1)) problems.push(`times: expected an integer from 1 and up, got ${JSON.stringify(spec.times)}`);
+  if (spec.times !== undefined && (!Number.isInteger(spec.times) || spec.times < 1))
+    problems.push(`times: expected an integer from 1 and up, got ${JSON.stringify(spec.times)}`);
   if (spec.kind === 'status' && (!Number.isInteger(spec.status) || (spec.status as number) < 100 || (spec.status as number) > 599)) {
     problems.push(`status: expected an HTTP status code, got ${JSON.stringify(spec.status)}`);
   }
@@ -124,52 +125,52 @@ function concerns(f: Fault, req: RequestFacts): boolean {
 }
 
 export class Faults {
-  private readonly faults: Fault[] = [];
-  private random: Random;
-  private nextId = 1;
+  readonly #faults: Fault[] = [];
+  #random: Random;
+  #nextId = 1;
 
   constructor(seed: number) {
-    this.random = seededRandom(seed);
+    this.#random = seededRandom(seed);
   }
 
   add(spec: FaultSpec): Fault {
     const problems = checkSpec(spec);
     if (problems.length > 0) throw new SandboxOptionsError(problems);
-    const fault: Fault = { ...spec, method: spec.method?.toUpperCase(), id: `fault-${this.nextId++}`, applied: 0 };
-    this.faults.push(fault);
+    const fault: Fault = { ...spec, method: spec.method?.toUpperCase(), id: `fault-${this.#nextId++}`, applied: 0 };
+    this.#faults.push(fault);
     return { ...fault };
   }
 
   remove(id: string): boolean {
-    const i = this.faults.findIndex((f) => f.id === id);
+    const i = this.#faults.findIndex((f) => f.id === id);
     if (i < 0) return false;
-    this.faults.splice(i, 1);
+    this.#faults.splice(i, 1);
     return true;
   }
 
   clear(): void {
-    this.faults.length = 0;
+    this.#faults.length = 0;
   }
 
   list(): Fault[] {
-    return this.faults.map((f) => ({ ...f }));
+    return this.#faults.map((f) => ({ ...f }));
   }
 
   /** Restarts the PRNG, to replay a sequence of faults. */
   reseed(seed: number): void {
-    this.random = seededRandom(seed);
+    this.#random = seededRandom(seed);
   }
 
   /** The faults that fire for this request, in the order they were added. */
   select(req: RequestFacts): Fault[] {
     const fired: Fault[] = [];
-    for (const f of [...this.faults]) {
+    for (const f of [...this.#faults]) {
       if (f.method && f.method !== req.method) continue;
       if (f.pathPrefix && !req.path.startsWith(f.pathPrefix)) continue;
       if (!concerns(f, req)) continue;
       const share = f.share ?? 1;
       // always draw, so that the sequence does not depend on which faults fired before
-      const draw = this.random();
+      const draw = this.#random();
       if (share < 1 && draw >= share) continue;
       f.applied++;
       if (f.times !== undefined && f.applied >= f.times) this.remove(f.id);

@@ -49,7 +49,13 @@ export interface GroupEmbed {
 }
 
 /** GroupInfo JSON in RAML order: id, apps, pods, groups, dependencies, version, enforceRole. */
-export function groupJson(node: GroupNode, embed: GroupEmbed, version: string, appInfo: (r: AppRecord) => string, pods: (groupId: string) => string[] = () => []): string {
+export function groupJson(
+  node: GroupNode,
+  embed: GroupEmbed,
+  version: string,
+  appInfo: (r: AppRecord) => string,
+  pods: (groupId: string) => string[] = () => [],
+): string {
   let s = `{"id":${JSON.stringify(node.id)}`;
   if (embed.apps) s += `,"apps":[${node.apps.map(appInfo).join(',')}]`;
   s += `,"pods":[${pods(node.id).join(',')}]`;

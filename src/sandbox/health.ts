@@ -35,14 +35,22 @@ function seconds(v: unknown, fallback: number): number {
 }
 
 export class HealthProber {
-  private readonly checks = new Map<string, CheckState[]>();
-  private readonly commandPids = new Set<number>();
+  readonly #checks = new Map<string, CheckState[]>();
+  readonly #commandPids = new Set<number>();
 
-  constructor(
-    private readonly clock: Clock,
-    private readonly hooks: HealthHooks,
-    private readonly timestamp: () => string,
-  ) {}
+  readonly #clock: Clock;
+
+  readonly #hooks: HealthHooks;
+
+  readonly #timestamp: () => string;
+
+  constructor(clock: Clock, hooks: HealthHooks, timestamp: () => string) {
+    this.#clock = clock;
+
+    this.#hooks = hooks;
+
+    this.#timestamp = timestamp;
+  }
 
   /** Starts probing; COMMAND checks run in `cwd` (the task's sandbox) with the task's env. */
   start(task: Task, env: Record<string, string>, cwd?: string): void {
@@ -51,7 +59,7 @@ export class HealthProber {
       everHealthy: false,
       stopped: false,
     }));
-    this.checks.set(task.id, states);
+    this.#checks.set(task.id, states);
     task.healthChecks.forEach((check, i) => {
       const state = states[i] as CheckState;
       const protocol = String(check.protocol ?? 'HTTP');
@@ -59,82 +67,96 @@ export class HealthProber {
       const firstDelay = protocol.startsWith('MESOS_') || protocol === 'COMMAND' ? seconds(check.delaySeconds, 15) : 0;
       const run = (): void => {
         if (state.stopped) return;
-        void this.probe(task, check, env, cwd).then((outcome) => {
+        void this.#probe(task, check, env, cwd).then((outcome) => {
           if (state.stopped) return;
-          this.record(task, i, check, state, outcome);
+          this.#record(task, i, check, state, outcome);
           if (!state.stopped) {
-            state.timer = this.clock.setTimeout(run, Math.max(MIN_INTERVAL_MS, seconds(check.intervalSeconds, 60)));
+            state.timer = this.#clock.setTimeout(run, Math.max(MIN_INTERVAL_MS, seconds(check.intervalSeconds, 60)));
           }
         });
       };
-      state.timer = this.clock.setTimeout(run, firstDelay);
+      state.timer = this.#clock.setTimeout(run, firstDelay);
     });
   }
 
   stop(task: Task): void {
-    for (const s of this.checks.get(task.id) ?? []) {
+    for (const s of this.#checks.get(task.id) ?? []) {
       s.stopped = true;
-      if (s.timer) this.clock.clearTimeout(s.timer);
+      if (s.timer) this.#clock.clearTimeout(s.timer);
     }
-    this.checks.delete(task.id);
+    this.#checks.delete(task.id);
   }
 
   close(): void {
-    for (const id of [...this.checks.keys()]) {
-      for (const s of this.checks.get(id) ?? []) {
+    for (const id of [...this.#checks.keys()]) {
+      for (const s of this.#checks.get(id) ?? []) {
         s.stopped = true;
-        if (s.timer) this.clock.clearTimeout(s.timer);
+        if (s.timer) this.#clock.clearTimeout(s.timer);
       }
     }
-    this.checks.clear();
-    for (const pid of this.commandPids) {
+    this.#checks.clear();
+    for (const pid of this.#commandPids) {
       try {
         process.kill(-pid, 'SIGKILL');
       } catch {
         // already gone
       }
     }
-    this.commandPids.clear();
+    this.#commandPids.clear();
   }
 
-  private record(task: Task, index: number, check: JsonObject, state: CheckState, outcome: Outcome): void {
+  #record(task: Task, index: number, check: JsonObject, state: CheckState, outcome: Outcome): void {
     if ('ignore' in outcome) return;
-    const now = this.timestamp();
+    const now = this.#timestamp();
     const r = state.result;
     if (outcome.ok) {
       state.everHealthy = true;
-      state.result = { alive: true, consecutiveFailures: 0, firstSuccess: r.firstSuccess ?? now, lastSuccess: now, lastFailure: r.lastFailure, lastFailureCause: r.lastFailureCause };
-      this.hooks.health(task, index, state.result);
+      state.result = {
+        alive: true,
+        consecutiveFailures: 0,
+        firstSuccess: r.firstSuccess ?? now,
+        lastSuccess: now,
+        lastFailure: r.lastFailure,
+        lastFailureCause: r.lastFailureCause,
+      };
+      this.#hooks.health(task, index, state.result);
       return;
     }
-    const inGrace = !state.everHealthy && task.startedAtMs !== undefined && this.clock.now() - task.startedAtMs < seconds(check.gracePeriodSeconds, 300);
+    const inGrace = !state.everHealthy && task.startedAtMs !== undefined && this.#clock.now() - task.startedAtMs < seconds(check.gracePeriodSeconds, 300);
     if (inGrace) return;
-    state.result = { alive: false, consecutiveFailures: r.consecutiveFailures + 1, firstSuccess: r.firstSuccess, lastSuccess: r.lastSuccess, lastFailure: now, lastFailureCause: outcome.cause };
-    this.hooks.health(task, index, state.result);
+    state.result = {
+      alive: false,
+      consecutiveFailures: r.consecutiveFailures + 1,
+      firstSuccess: r.firstSuccess,
+      lastSuccess: r.lastSuccess,
+      lastFailure: now,
+      lastFailureCause: outcome.cause,
+    };
+    this.#hooks.health(task, index, state.result);
     const max = typeof check.maxConsecutiveFailures === 'number' ? check.maxConsecutiveFailures : 3;
     if (max > 0 && state.result.consecutiveFailures >= max) {
       this.stop(task);
-      this.hooks.unhealthy(task, outcome.cause);
+      this.#hooks.unhealthy(task, outcome.cause);
     }
   }
 
-  private probe(task: Task, check: JsonObject, env: Record<string, string>, cwd: string | undefined): Promise<Outcome> {
+  #probe(task: Task, check: JsonObject, env: Record<string, string>, cwd: string | undefined): Promise<Outcome> {
     const protocol = String(check.protocol ?? 'HTTP');
     const timeoutMs = Math.max(MIN_INTERVAL_MS, seconds(check.timeoutSeconds, 20));
     if (protocol === 'COMMAND') {
       const command = (check.command as JsonObject | undefined)?.value;
-      return this.command(String(command ?? 'true'), env, cwd, timeoutMs);
+      return this.#command(String(command ?? 'true'), env, cwd, timeoutMs);
     }
     // MarathonHealthCheck.effectivePort: `port`, else the port at `portIndex`; a check naming
     // neither (Marathon added no portIndex because the app declared no ports) has no port
     const port = typeof check.port === 'number' ? check.port : typeof check.portIndex === 'number' ? task.ports[check.portIndex] : undefined;
     if (port === undefined) return Promise.resolve({ ok: false, cause: 'no port for health check' });
-    if (protocol === 'TCP' || protocol === 'MESOS_TCP') return this.tcp(port, timeoutMs);
+    if (protocol === 'TCP' || protocol === 'MESOS_TCP') return this.#tcp(port, timeoutMs);
     const https = protocol === 'HTTPS' || protocol === 'MESOS_HTTPS';
-    return this.http(https, port, String(check.path ?? '/'), timeoutMs, check.ignoreHttp1xx === true);
+    return this.#http(https, port, String(check.path ?? '/'), timeoutMs, check.ignoreHttp1xx === true);
   }
 
-  private http(https: boolean, port: number, path: string, timeoutMs: number, ignore1xx: boolean): Promise<Outcome> {
+  #http(https: boolean, port: number, path: string, timeoutMs: number, ignore1xx: boolean): Promise<Outcome> {
     return new Promise((resolve) => {
       let done = false;
       const finish = (o: Outcome): void => {
@@ -162,31 +184,31 @@ export class HealthProber {
     });
   }
 
-  private tcp(port: number, timeoutMs: number): Promise<Outcome> {
+  #tcp(port: number, timeoutMs: number): Promise<Outcome> {
     return new Promise((resolve) => {
       const socket = connect({ host: '127.0.0.1', port });
-      const timer = this.clock.setTimeout(() => {
+      const timer = this.#clock.setTimeout(() => {
         socket.destroy();
         resolve({ ok: false, cause: 'connection timed out' });
       }, timeoutMs);
       socket.once('connect', () => {
-        this.clock.clearTimeout(timer);
+        this.#clock.clearTimeout(timer);
         socket.destroy();
         resolve({ ok: true });
       });
       socket.once('error', (err) => {
-        this.clock.clearTimeout(timer);
+        this.#clock.clearTimeout(timer);
         resolve({ ok: false, cause: err.message });
       });
     });
   }
 
-  private command(command: string, env: Record<string, string>, cwd: string | undefined, timeoutMs: number): Promise<Outcome> {
+  #command(command: string, env: Record<string, string>, cwd: string | undefined, timeoutMs: number): Promise<Outcome> {
     return new Promise((resolve) => {
       const child = spawn('/bin/sh', ['-c', command], { env, cwd, detached: true, stdio: 'ignore' });
       const pid = child.pid;
-      if (pid !== undefined) this.commandPids.add(pid);
-      const timer = this.clock.setTimeout(() => {
+      if (pid !== undefined) this.#commandPids.add(pid);
+      const timer = this.#clock.setTimeout(() => {
         if (pid !== undefined) {
           try {
             process.kill(-pid, 'SIGKILL');
@@ -196,12 +218,12 @@ export class HealthProber {
         }
       }, timeoutMs);
       child.once('error', (err) => {
-        this.clock.clearTimeout(timer);
+        this.#clock.clearTimeout(timer);
         resolve({ ok: false, cause: err.message });
       });
       child.once('exit', (code, signal) => {
-        this.clock.clearTimeout(timer);
-        if (pid !== undefined) this.commandPids.delete(pid);
+        this.#clock.clearTimeout(timer);
+        if (pid !== undefined) this.#commandPids.delete(pid);
         if (code === 0) resolve({ ok: true });
         else resolve({ ok: false, cause: signal ? `command killed by ${signal}` : `command exited with status ${code}` });
       });

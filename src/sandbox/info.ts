@@ -8,7 +8,12 @@ import type { PortRange } from './ports.js';
 /** The newest Marathon release (v1.10.26, commit 0513cddcac). */
 export const MARATHON_VERSION = '1.10.26';
 
-export function infoJson(leader: string, frameworkId: string, servicePorts: PortRange, config: { defaultNetworkName: string | undefined; features: readonly string[] }): JsonObject {
+export function infoJson(
+  leader: string,
+  frameworkId: string,
+  servicePorts: PortRange,
+  config: { defaultNetworkName: string | undefined; features: readonly string[] },
+): JsonObject {
   const [hostname, port] = leader.split(':');
   return {
     name: 'marathon',

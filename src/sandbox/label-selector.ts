@@ -24,44 +24,48 @@ class ParseFailure extends Error {}
 
 class Parser {
   pos = 0;
-  constructor(private readonly input: string) {}
+  readonly #input: string;
 
-  private skipWs(): void {
-    while (this.pos < this.input.length && /\s/.test(this.input[this.pos] as string)) this.pos++;
+  constructor(input: string) {
+    this.#input = input;
   }
 
-  private found(): string {
-    return this.pos >= this.input.length ? 'end of source' : `'${this.input[this.pos]}'`;
+  #skipWs(): void {
+    while (this.pos < this.#input.length && /\s/.test(this.#input[this.pos] as string)) this.pos++;
+  }
+
+  #found(): string {
+    return this.pos >= this.#input.length ? 'end of source' : `'${this.#input[this.pos]}'`;
   }
 
   term(): string {
-    this.skipWs();
+    this.#skipWs();
     let out = '';
     const start = this.pos;
-    while (this.pos < this.input.length) {
-      const c = this.input[this.pos] as string;
-      if (c === '\\' && this.pos + 1 < this.input.length) {
-        out += this.input[this.pos + 1];
+    while (this.pos < this.#input.length) {
+      const c = this.#input[this.pos] as string;
+      if (c === '\\' && this.pos + 1 < this.#input.length) {
+        out += this.#input[this.pos + 1];
         this.pos += 2;
       } else if (/[-A-Za-z0-9_.]/.test(c)) {
         out += c;
         this.pos++;
       } else break;
     }
-    if (this.pos === start) throw new ParseFailure(`string matching regex '${TERM_REGEX_TEXT}' expected but ${this.found()} found`);
+    if (this.pos === start) throw new ParseFailure(`string matching regex '${TERM_REGEX_TEXT}' expected but ${this.#found()} found`);
     return out;
   }
 
   literal(text: string): boolean {
-    this.skipWs();
-    if (this.input.startsWith(text, this.pos)) {
+    this.#skipWs();
+    if (this.#input.startsWith(text, this.pos)) {
       this.pos += text.length;
       return true;
     }
     return false;
   }
 
-  private attempt<T>(fn: () => T): T | undefined {
+  #attempt<T>(fn: () => T): T | undefined {
     const saved = this.pos;
     try {
       return fn();
@@ -72,55 +76,52 @@ class Parser {
     }
   }
 
-  private setSelector(): Selector {
+  #setSelector(): Selector {
     const key = this.term();
     let op: 'in' | 'notin';
     if (this.literal('notin')) op = 'notin';
     else if (this.literal('in')) op = 'in';
-    else throw new ParseFailure(`string matching regex '(in|notin)' expected but ${this.found()} found`);
-    if (!this.literal('(')) throw new ParseFailure(`'(' expected but ${this.found()} found`);
+    else throw new ParseFailure(`string matching regex '(in|notin)' expected but ${this.#found()} found`);
+    if (!this.literal('(')) throw new ParseFailure(`'(' expected but ${this.#found()} found`);
     const values: string[] = [];
-    this.skipWs();
+    this.#skipWs();
     if (!this.literal(')')) {
       values.push(this.term());
       while (this.literal(',')) values.push(this.term());
-      if (!this.literal(')')) throw new ParseFailure(`')' expected but ${this.found()} found`);
+      if (!this.literal(')')) throw new ParseFailure(`')' expected but ${this.#found()} found`);
     }
     return { key, op, values };
   }
 
-  private equalitySelector(): Selector {
+  #equalitySelector(): Selector {
     const key = this.term();
     let op: '==' | '!=';
     if (this.literal('==')) op = '==';
     else if (this.literal('!=')) op = '!=';
-    else throw new ParseFailure(`string matching regex '(==|!=)' expected but ${this.found()} found`);
+    else throw new ParseFailure(`string matching regex '(==|!=)' expected but ${this.#found()} found`);
     return { key, op, values: [this.term()] };
   }
 
   selector(): Selector {
-    return (
-      this.attempt(() => this.setSelector()) ??
-      this.attempt(() => this.equalitySelector()) ?? { key: this.term(), op: 'exists', values: [] }
-    );
+    return this.#attempt(() => this.#setSelector()) ?? this.#attempt(() => this.#equalitySelector()) ?? { key: this.term(), op: 'exists', values: [] };
   }
 
   selectors(): Selector[] {
-    this.skipWs();
-    if (this.pos >= this.input.length) return [];
+    this.#skipWs();
+    if (this.pos >= this.#input.length) return [];
     const out = [this.selector()];
     for (;;) {
       const saved = this.pos;
       if (!this.literal(',')) break;
-      const next = this.attempt(() => this.selector());
+      const next = this.#attempt(() => this.selector());
       if (next === undefined) {
         this.pos = saved;
         break;
       }
       out.push(next);
     }
-    this.skipWs();
-    if (this.pos < this.input.length) throw new ParseFailure(`end of input expected but ${this.found()} found`);
+    this.#skipWs();
+    if (this.pos < this.#input.length) throw new ParseFailure(`end of input expected but ${this.#found()} found`);
     return out;
   }
 }

@@ -14,31 +14,34 @@ const SCRIPT = [
 ].join('\n');
 
 export class Reaper {
-  private readonly child: ChildProcess;
+  readonly #child: ChildProcess;
 
   /** `scratchDir`: a folder to remove once the parent is gone (its own temporary work folder). */
-  constructor(private readonly groupsFile: string, parentPid: number, scratchDir = '') {
+  readonly #groupsFile: string;
+
+  constructor(groupsFile: string, parentPid: number, scratchDir = '') {
+    this.#groupsFile = groupsFile;
     writeFileSync(groupsFile, '');
-    this.child = spawn('/bin/sh', ['-c', SCRIPT, 'maracker-sandbox-reaper', String(parentPid), groupsFile, scratchDir], {
+    this.#child = spawn('/bin/sh', ['-c', SCRIPT, 'maracker-sandbox-reaper', String(parentPid), groupsFile, scratchDir], {
       detached: true,
       stdio: 'ignore',
     });
-    this.child.unref();
+    this.#child.unref();
   }
 
   get pid(): number | undefined {
-    return this.child.pid;
+    return this.#child.pid;
   }
 
   update(groups: Iterable<number>): void {
-    writeFileSync(this.groupsFile, [...groups].join('\n'));
+    writeFileSync(this.#groupsFile, [...groups].join('\n'));
   }
 
   /** Stops the watcher (the sandbox cleaned up by itself). */
   async stop(): Promise<void> {
-    const pid = this.child.pid;
-    if (pid !== undefined && this.child.exitCode === null && this.child.signalCode === null) {
-      const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
+    const pid = this.#child.pid;
+    if (pid !== undefined && this.#child.exitCode === null && this.#child.signalCode === null) {
+      const exited = new Promise<void>((resolve) => this.#child.once('exit', () => resolve()));
       try {
         process.kill(-pid, 'SIGKILL');
       } catch {
@@ -46,6 +49,6 @@ export class Reaper {
       }
       await exited;
     }
-    rmSync(this.groupsFile, { force: true });
+    rmSync(this.#groupsFile, { force: true });
   }
 }

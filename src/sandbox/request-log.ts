@@ -20,24 +20,28 @@ export interface RequestLogEntry {
 }
 
 export class RequestLog {
-  private entries: RequestLogEntry[] = [];
-  private nextSeq = 1;
+  #entries: RequestLogEntry[] = [];
+  #nextSeq = 1;
 
-  constructor(private readonly limit: number) {}
+  readonly #limit: number;
+
+  constructor(limit: number) {
+    this.#limit = limit;
+  }
 
   append(entry: Omit<RequestLogEntry, 'seq'>): RequestLogEntry {
-    const full = { seq: this.nextSeq++, ...entry };
-    this.entries.push(full);
-    if (this.entries.length > this.limit) this.entries.splice(0, this.entries.length - this.limit);
+    const full = { seq: this.#nextSeq++, ...entry };
+    this.#entries.push(full);
+    if (this.#entries.length > this.#limit) this.#entries.splice(0, this.#entries.length - this.#limit);
     return full;
   }
 
   /** Entries with seq greater than `since`. */
   since(since = 0): RequestLogEntry[] {
-    return this.entries.filter((e) => e.seq > since).map((e) => ({ ...e, query: { ...e.query }, faults: [...e.faults] }));
+    return this.#entries.filter((e) => e.seq > since).map((e) => ({ ...e, query: { ...e.query }, faults: [...e.faults] }));
   }
 
   clear(): void {
-    this.entries = [];
+    this.#entries = [];
   }
 }

@@ -132,13 +132,15 @@ function checkRange(name: string, r: PortRange | undefined, problems: string[]):
 }
 
 function nonNegative(name: string, v: number | undefined, problems: string[], min = 0): void {
-  if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v) || v < min)) problems.push(`${name}: expected a number from ${min} and up, got ${JSON.stringify(v)}`);
+  if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v) || v < min))
+    problems.push(`${name}: expected a number from ${min} and up, got ${JSON.stringify(v)}`);
 }
 
 export function resolveOptions(options: SandboxOptions): ResolvedSandboxOptions {
   const problems: string[] = [];
   nonNegative('port', options.port, problems);
-  if (options.port !== undefined && (!Number.isInteger(options.port) || options.port > 65535)) problems.push(`port: expected an integer from 0 to 65535, got ${options.port}`);
+  if (options.port !== undefined && (!Number.isInteger(options.port) || options.port > 65535))
+    problems.push(`port: expected an integer from 0 to 65535, got ${options.port}`);
   nonNegative('deploymentDurationMs', options.deploymentDurationMs, problems);
   nonNegative('maxRunningDeployments', options.maxRunningDeployments, problems, 1);
   nonNegative('killGraceMs', options.killGraceMs, problems);

@@ -56,7 +56,10 @@ export function decide(input: SchedulerInput): SchedulerDecision {
   if (maxTotal <= minHealthy) maxTotal = minHealthy + 1;
 
   const notReadyOld = old.filter((t) => !isReady(t));
-  const readyOld = killOrder(old.filter((t) => isReady(t)), input.killSelection);
+  const readyOld = killOrder(
+    old.filter((t) => isReady(t)),
+    input.killSelection,
+  );
   kill.push(...notReadyOld);
   const killable = Math.max(0, readyCurrent + readyOld.length - minHealthy);
   kill.push(...readyOld.slice(0, killable));

@@ -50,12 +50,15 @@ function targetAppId(method: string, path: string, body: Buffer): string | undef
 
 export class SandboxServer {
   readonly server: Server;
-  private readonly sockets = new Set<Socket>();
-  private readonly hanging = new Set<ServerResponse>();
+  readonly #sockets = new Set<Socket>();
+  readonly #hanging = new Set<ServerResponse>();
 
-  constructor(private readonly deps: ServerDeps) {
+  readonly #deps: ServerDeps;
+
+  constructor(deps: ServerDeps) {
+    this.#deps = deps;
     this.server = createServer((req, res) => {
-      this.onRequest(req, res).catch((err: unknown) => {
+      this.#onRequest(req, res).catch((err: unknown) => {
         deps.logger.error({ err }, 'sandbox request failed');
         if (!res.headersSent) writeReply(res, json(500, { message: err instanceof Error ? err.message : String(err) }));
         else res.destroy();
@@ -63,12 +66,12 @@ export class SandboxServer {
     });
     this.server.keepAliveTimeout = 5000;
     this.server.on('connection', (socket: Socket) => {
-      this.sockets.add(socket);
-      socket.on('close', () => this.sockets.delete(socket));
+      this.#sockets.add(socket);
+      socket.on('close', () => this.#sockets.delete(socket));
     });
   }
 
-  private async onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  async #onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://sandbox');
     let path: string;
     try {
@@ -89,12 +92,12 @@ export class SandboxServer {
       host: String(req.headers.host ?? 'localhost'),
     };
     if (path.startsWith('/sandbox/')) {
-      writeReply(res, await this.deps.admin(apiReq));
+      writeReply(res, await this.#deps.admin(apiReq));
       return;
     }
 
-    const entry = this.deps.log.append({
-      time: this.deps.timestamp(),
+    const entry = this.#deps.log.append({
+      time: this.#deps.timestamp(),
       method,
       path,
       query: apiReq.query,
@@ -103,7 +106,7 @@ export class SandboxServer {
       faults: [],
       ...(typeof req.headers['user-agent'] === 'string' ? { userAgent: req.headers['user-agent'] } : {}),
     });
-    const fired = this.deps.faults.select({ method, path, appId: targetAppId(method, path, body) });
+    const fired = this.#deps.faults.select({ method, path, appId: targetAppId(method, path, body) });
     entry.faults = fired.map((f) => f.id);
     const after: Fault[] = [];
     for (const fault of fired) {
@@ -112,11 +115,11 @@ export class SandboxServer {
           req.socket.destroy();
           return;
         case 'hang':
-          this.hanging.add(res);
-          res.on('close', () => this.hanging.delete(res));
+          this.#hanging.add(res);
+          res.on('close', () => this.#hanging.delete(res));
           return;
         case 'latency':
-          await new Promise<void>((resolve) => this.deps.clock.setTimeout(resolve, fault.latencyMs ?? 0));
+          await new Promise<void>((resolve) => this.#deps.clock.setTimeout(resolve, fault.latencyMs ?? 0));
           break;
         case 'status':
           entry.status = fault.status ?? 500;
@@ -137,7 +140,7 @@ export class SandboxServer {
           return;
         }
         case 'deployment-cap': {
-          const err = tooManyDeployments(this.deps.maxRunningDeployments());
+          const err = tooManyDeployments(this.#deps.maxRunningDeployments());
           entry.status = err.status;
           writeReply(res, json(err.status, err.body ?? null));
           return;
@@ -164,13 +167,13 @@ export class SandboxServer {
 
     if (path === '/v2/events' && method === 'GET') {
       entry.status = 200;
-      this.deps.events(req, res, apiReq.query.event_type ?? [], apiReq.remoteAddress);
+      this.#deps.events(req, res, apiReq.query.event_type ?? [], apiReq.remoteAddress);
       return;
     }
 
     let reply: Reply;
     try {
-      reply = this.deps.api(apiReq) ?? json(404, { message: 'URI not found' });
+      reply = this.#deps.api(apiReq) ?? json(404, { message: 'URI not found' });
     } catch (err) {
       if (!(err instanceof MarathonApiError)) throw err;
       reply = err.body === undefined ? { status: err.status } : json(err.status, err.body);
@@ -208,8 +211,8 @@ export class SandboxServer {
 
   async close(): Promise<void> {
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
-    for (const res of this.hanging) res.destroy();
-    for (const socket of this.sockets) socket.destroy();
+    for (const res of this.#hanging) res.destroy();
+    for (const socket of this.#sockets) socket.destroy();
     this.server.closeAllConnections();
     await closed;
   }

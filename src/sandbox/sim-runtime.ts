@@ -18,29 +18,43 @@ export interface SimTimings {
 }
 
 export class SimRuntime implements TaskRuntime {
-  private readonly timers = new Map<string, Set<Timer>>();
+  readonly #timers = new Map<string, Set<Timer>>();
 
-  constructor(
-    private readonly clock: Clock,
-    private readonly hooks: TaskHooks,
-    private readonly hostPorts: PortPool,
-    private readonly timings: () => SimTimings,
-    private readonly timestamp: () => string,
-  ) {}
+  readonly #clock: Clock;
 
-  private after(task: Task, ms: number, fn: () => void): void {
-    const set = this.timers.get(task.id) ?? new Set<Timer>();
-    this.timers.set(task.id, set);
-    const timer = this.clock.setTimeout(() => {
+  readonly #hooks: TaskHooks;
+
+  readonly #hostPorts: PortPool;
+
+  readonly #timings: () => SimTimings;
+
+  readonly #timestamp: () => string;
+
+  constructor(clock: Clock, hooks: TaskHooks, hostPorts: PortPool, timings: () => SimTimings, timestamp: () => string) {
+    this.#clock = clock;
+
+    this.#hooks = hooks;
+
+    this.#hostPorts = hostPorts;
+
+    this.#timings = timings;
+
+    this.#timestamp = timestamp;
+  }
+
+  #after(task: Task, ms: number, fn: () => void): void {
+    const set = this.#timers.get(task.id) ?? new Set<Timer>();
+    this.#timers.set(task.id, set);
+    const timer = this.#clock.setTimeout(() => {
       set.delete(timer);
       fn();
     }, ms);
     set.add(timer);
   }
 
-  private cancel(task: Task): void {
-    for (const t of this.timers.get(task.id) ?? []) this.clock.clearTimeout(t);
-    this.timers.delete(task.id);
+  #cancel(task: Task): void {
+    for (const t of this.#timers.get(task.id) ?? []) this.#clock.clearTimeout(t);
+    this.#timers.delete(task.id);
   }
 
   /**
@@ -52,14 +66,14 @@ export class SimRuntime implements TaskRuntime {
    */
   allocatePorts(requested: number[]): number[] | undefined {
     const fixed = requested.filter((p) => p !== 0);
-    if (new Set(fixed).size !== fixed.length || fixed.some((p) => this.hostPorts.isTaken(p))) return undefined;
-    for (const p of fixed) this.hostPorts.reserve(p);
+    if (new Set(fixed).size !== fixed.length || fixed.some((p) => this.#hostPorts.isTaken(p))) return undefined;
+    for (const p of fixed) this.#hostPorts.reserve(p);
     const out: number[] = [];
     for (const p of requested) {
-      const port = p !== 0 ? p : this.hostPorts.allocate();
+      const port = p !== 0 ? p : this.#hostPorts.allocate();
       if (port === undefined) {
-        for (const q of out) if (!fixed.includes(q)) this.hostPorts.release(q);
-        for (const q of fixed) this.hostPorts.release(q);
+        for (const q of out) if (!fixed.includes(q)) this.#hostPorts.release(q);
+        for (const q of fixed) this.#hostPorts.release(q);
         return undefined;
       }
       out.push(port);
@@ -72,52 +86,52 @@ export class SimRuntime implements TaskRuntime {
     const ports = this.allocatePorts(spec.requestedPorts);
     if (ports === undefined) {
       // like a Marathon launch queue without matching offers: retry later
-      this.after(task, 1000, () => this.launch(spec));
+      this.#after(task, 1000, () => this.launch(spec));
       return;
     }
-    this.hooks.portsAssigned(task, ports);
-    const t = this.timings();
-    this.after(task, t.stagingMs, () => {
-      this.hooks.running(task);
-      this.passChecks(task, spec.app, t.healthyMs);
+    this.#hooks.portsAssigned(task, ports);
+    const t = this.#timings();
+    this.#after(task, t.stagingMs, () => {
+      this.#hooks.running(task);
+      this.#passChecks(task, spec.app, t.healthyMs);
     });
   }
 
-  private passChecks(task: Task, _app: JsonObject, delayMs: number): void {
+  #passChecks(task: Task, _app: JsonObject, delayMs: number): void {
     if (task.healthChecks.length === 0) return;
-    this.after(task, delayMs, () => {
-      const now = this.timestamp();
+    this.#after(task, delayMs, () => {
+      const now = this.#timestamp();
       task.healthChecks.forEach((check, i) => {
         // A check that needs a port and names none (no port, no portIndex: Marathon adds
         // portIndex 0 only to apps that declare ports) has no effective port: it never runs,
         // so the task never turns healthy, as on a real Marathon.
         if (check.protocol !== 'COMMAND' && check.port === undefined && check.portIndex === undefined) return;
-        this.hooks.health(task, i, { alive: true, consecutiveFailures: 0, firstSuccess: now, lastSuccess: now, lastFailure: null, lastFailureCause: null });
+        this.#hooks.health(task, i, { alive: true, consecutiveFailures: 0, firstSuccess: now, lastSuccess: now, lastFailure: null, lastFailureCause: null });
       });
     });
   }
 
   kill(task: Task): void {
-    this.cancel(task);
-    this.after(task, this.timings().killMs, () => {
-      this.release(task);
-      this.hooks.exited(task, 'TASK_KILLED', 'Command terminated with signal Terminated');
+    this.#cancel(task);
+    this.#after(task, this.#timings().killMs, () => {
+      this.#release(task);
+      this.#hooks.exited(task, 'TASK_KILLED', 'Command terminated with signal Terminated');
     });
   }
 
-  private release(task: Task): void {
-    this.cancel(task);
-    for (const p of task.ports) this.hostPorts.release(p);
+  #release(task: Task): void {
+    this.#cancel(task);
+    for (const p of task.ports) this.#hostPorts.release(p);
   }
 
   /** Places an already-running task (preloaded apps), holding its ports. */
   adopt(task: Task): void {
-    for (const p of task.ports) this.hostPorts.reserve(p);
+    for (const p of task.ports) this.#hostPorts.reserve(p);
   }
 
   async close(): Promise<void> {
-    for (const set of this.timers.values()) for (const t of set) this.clock.clearTimeout(t);
-    this.timers.clear();
+    for (const set of this.#timers.values()) for (const t of set) this.#clock.clearTimeout(t);
+    this.#timers.clear();
   }
 
   pids(): number[] {

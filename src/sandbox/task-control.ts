@@ -30,21 +30,25 @@ export interface TaskHost {
 }
 
 export class TaskControl {
-  private readonly taskIndex = new Map<string, AppRecord>();
-  private readonly taskRuntime = new Map<string, TaskRuntime>();
-  private closing = false;
+  readonly #taskIndex = new Map<string, AppRecord>();
+  readonly #taskRuntime = new Map<string, TaskRuntime>();
+  #closing = false;
   runtimeFor: (def: JsonObject) => TaskRuntime = () => {
     throw new Error('no task runtime configured');
   };
 
-  constructor(private readonly host: TaskHost) {}
+  readonly #host: TaskHost;
+
+  constructor(host: TaskHost) {
+    this.#host = host;
+  }
 
   liveTasks(record: AppRecord): Task[] {
     return [...record.tasks.values()];
   }
 
   findTask(taskId: string): { record: AppRecord; task: Task } | undefined {
-    const record = this.taskIndex.get(taskId);
+    const record = this.#taskIndex.get(taskId);
     const task = record?.tasks.get(taskId);
     return record && task ? { record, task } : undefined;
   }
@@ -65,22 +69,22 @@ export class TaskControl {
 
   /** No more launches or relaunches: the sandbox is closing. */
   beginClose(apps: Iterable<AppRecord>): void {
-    this.closing = true;
-    for (const r of apps) if (r.timer) this.host.clock.clearTimeout(r.timer);
+    this.#closing = true;
+    for (const r of apps) if (r.timer) this.#host.clock.clearTimeout(r.timer);
   }
 
   kill(record: AppRecord, task: Task): void {
     if (task.killRequested) return;
     task.killRequested = true;
     task.json = undefined;
-    this.host.touch(record);
+    this.#host.touch(record);
     if (task.state === 'TASK_RUNNING') {
       task.state = 'TASK_KILLING';
-      this.statusEvent(task, 'TASK_KILLING', '');
-      this.instanceEvent(task, 'Killing');
+      this.#statusEvent(task, 'TASK_KILLING', '');
+      this.#instanceEvent(task, 'Killing');
     }
     const grace = typeof record.def.taskKillGracePeriodSeconds === 'number' ? record.def.taskKillGracePeriodSeconds * 1000 : undefined;
-    this.taskRuntime.get(task.id)?.kill(task, grace);
+    this.#taskRuntime.get(task.id)?.kill(task, grace);
   }
 
   /** Host ports a task of `def` asks for: explicit ones with requirePorts, 0 for any. */
@@ -95,7 +99,7 @@ export class TaskControl {
 
   /** Launches and kills tasks so the app moves towards its target. */
   reconcile(record: AppRecord): void {
-    if (this.closing || record.seedRaw !== undefined || !this.host.isCurrent(record)) return;
+    if (this.#closing || record.seedRaw !== undefined || !this.#host.isCurrent(record)) return;
     const upgrade = (record.def.upgradeStrategy ?? {}) as JsonObject;
     const decision = decide({
       target: Number(record.def.instances),
@@ -110,25 +114,25 @@ export class TaskControl {
       record.relaunch = [];
       return;
     }
-    const wait = launchDelay(record.backoff, this.host.clock.now());
+    const wait = launchDelay(record.backoff, this.#host.clock.now());
     if (wait > 0) {
       if (!record.timer) {
-        record.timer = this.host.clock.setTimeout(() => {
+        record.timer = this.#host.clock.setTimeout(() => {
           record.timer = undefined;
           this.reconcile(record);
-          this.host.changed();
+          this.#host.changed();
         }, wait);
       }
       return;
     }
-    for (let i = 0; i < decision.launch; i++) this.launch(record);
+    for (let i = 0; i < decision.launch; i++) this.#launch(record);
   }
 
-  private launch(record: AppRecord): void {
+  #launch(record: AppRecord): void {
     const reuse = record.relaunch.shift();
     const instanceId = reuse?.instanceId ?? newInstanceId(record.id);
     const incarnation = reuse?.incarnation ?? 1;
-    const now = this.host.clock.now();
+    const now = this.#host.clock.now();
     const task: Task = {
       id: taskIdOf(instanceId, incarnation),
       instanceId,
@@ -136,8 +140,8 @@ export class TaskControl {
       appId: record.id,
       version: record.version,
       configVersion: record.versionInfo.lastConfigChangeAt,
-      host: this.host.agentHost,
-      slaveId: this.host.slaveId,
+      host: this.#host.agentHost,
+      slaveId: this.#host.slaveId,
       ports: [],
       servicePorts: servicePortsOf(record.def),
       role: String(record.def.role ?? '*'),
@@ -149,24 +153,24 @@ export class TaskControl {
       killRequested: false,
     };
     record.tasks.set(task.id, task);
-    this.taskIndex.set(task.id, record);
-    this.host.touch(record);
+    this.#taskIndex.set(task.id, record);
+    this.#host.touch(record);
     const runtime = this.runtimeFor(record.def);
-    this.taskRuntime.set(task.id, runtime);
+    this.#taskRuntime.set(task.id, runtime);
     task.waitingForOffer = true;
     runtime.launch({ task, app: record.def, requestedPorts: this.requestedPorts(record.def) });
   }
 
   /** Adds a task that is already running (preloaded and seeded apps). */
   adopt(record: AppRecord, task: Task, runtime: TaskRuntime): void {
-    this.host.touch(record);
+    this.#host.touch(record);
     record.tasks.set(task.id, task);
-    this.taskIndex.set(task.id, record);
-    this.taskRuntime.set(task.id, runtime);
+    this.#taskIndex.set(task.id, record);
+    this.#taskRuntime.set(task.id, runtime);
   }
 
-  private statusEvent(task: Task, status: string, message: string): void {
-    this.host.events.publish('status_update_event', {
+  #statusEvent(task: Task, status: string, message: string): void {
+    this.#host.events.publish('status_update_event', {
       slaveId: task.slaveId,
       taskId: task.id,
       taskStatus: status,
@@ -179,17 +183,17 @@ export class TaskControl {
     });
   }
 
-  private instanceEvent(task: Task, condition: string): void {
-    this.host.events.publish(
+  #instanceEvent(task: Task, condition: string): void {
+    this.#host.events.publish(
       'instance_changed_event',
       { instanceId: task.instanceId, condition, runSpecId: task.appId, agentId: task.slaveId, host: task.host, runSpecVersion: task.version },
       true,
     );
   }
 
-  private changed(record: AppRecord | undefined): void {
+  #changed(record: AppRecord | undefined): void {
     if (record) this.reconcile(record);
-    this.host.changed();
+    this.#host.changed();
   }
 
   readonly hooks: TaskHooks = {
@@ -197,28 +201,28 @@ export class TaskControl {
       task.ports = ports;
       task.waitingForOffer = false;
       task.json = undefined;
-      this.host.touch(this.taskIndex.get(task.id));
-      this.statusEvent(task, 'TASK_STAGING', '');
-      this.instanceEvent(task, 'Staging');
+      this.#host.touch(this.#taskIndex.get(task.id));
+      this.#statusEvent(task, 'TASK_STAGING', '');
+      this.#instanceEvent(task, 'Staging');
     },
     running: (task) => {
-      const record = this.taskIndex.get(task.id);
+      const record = this.#taskIndex.get(task.id);
       if (!record || task.state !== 'TASK_STAGING') return;
-      const now = this.host.clock.now();
+      const now = this.#host.clock.now();
       task.state = task.killRequested ? 'TASK_KILLING' : 'TASK_RUNNING';
       task.startedAt = new Date(now).toISOString();
       task.startedAtMs = now;
       task.json = undefined;
-      this.host.touch(record);
-      this.statusEvent(task, 'TASK_RUNNING', '');
-      this.instanceEvent(task, 'Running');
-      this.changed(record);
+      this.#host.touch(record);
+      this.#statusEvent(task, 'TASK_RUNNING', '');
+      this.#instanceEvent(task, 'Running');
+      this.#changed(record);
     },
-    health: (task, index, result) => this.onHealth(task, index, result),
+    health: (task, index, result) => this.#onHealth(task, index, result),
     unhealthy: (task, cause) => {
-      const record = this.taskIndex.get(task.id);
+      const record = this.#taskIndex.get(task.id);
       if (!record || task.killRequested) return;
-      this.host.events.publish('unhealthy_instance_kill_event', {
+      this.#host.events.publish('unhealthy_instance_kill_event', {
         appId: task.appId,
         taskId: task.id,
         instanceId: task.instanceId,
@@ -227,33 +231,33 @@ export class TaskControl {
         host: task.host,
         slaveId: task.slaveId,
       });
-      this.recordFailure(record);
+      this.#recordFailure(record);
       record.relaunch.push({ instanceId: task.instanceId, incarnation: task.incarnation + 1 });
       this.kill(record, task);
-      this.changed(record);
+      this.#changed(record);
     },
-    exited: (task, state, message) => this.onExit(task, state, message),
+    exited: (task, state, message) => this.#onExit(task, state, message),
   };
 
-  private onHealth(task: Task, index: number, result: HealthResult): void {
-    const record = this.taskIndex.get(task.id);
+  #onHealth(task: Task, index: number, result: HealthResult): void {
+    const record = this.#taskIndex.get(task.id);
     if (!record) return;
     const before = task.health[index]?.alive;
     task.health[index] = result;
     task.json = undefined;
-    this.host.touch(record);
+    this.#host.touch(record);
     if (before !== result.alive) {
-      this.host.events.publish('health_status_changed_event', { appId: task.appId, instanceId: task.instanceId, version: task.version, alive: result.alive });
-      this.host.events.publish(
+      this.#host.events.publish('health_status_changed_event', { appId: task.appId, instanceId: task.instanceId, version: task.version, alive: result.alive });
+      this.#host.events.publish(
         'instance_health_changed_event',
         { instanceId: task.instanceId, runSpecVersion: task.version, healthy: result.alive, runSpecId: task.appId },
         true,
       );
     }
-    this.changed(record);
+    this.#changed(record);
   }
 
-  private recordFailure(record: AppRecord): void {
+  #recordFailure(record: AppRecord): void {
     record.backoff = afterFailure(
       {
         backoffSeconds: Number(record.def.backoffSeconds ?? 1),
@@ -261,36 +265,36 @@ export class TaskControl {
         maxLaunchDelaySeconds: Number(record.def.maxLaunchDelaySeconds ?? 300),
       },
       record.backoff,
-      this.host.clock.now(),
+      this.#host.clock.now(),
     );
   }
 
-  private onExit(task: Task, state: TerminalState, message: string): void {
-    const record = this.taskIndex.get(task.id);
-    this.taskIndex.delete(task.id);
-    this.taskRuntime.delete(task.id);
+  #onExit(task: Task, state: TerminalState, message: string): void {
+    const record = this.#taskIndex.get(task.id);
+    this.#taskIndex.delete(task.id);
+    this.#taskRuntime.delete(task.id);
     if (!record) return;
-    this.host.touch(record);
+    this.#host.touch(record);
     record.tasks.delete(task.id);
     task.state = state;
     task.json = undefined;
-    this.statusEvent(task, state, message);
-    this.instanceEvent(task, state === 'TASK_KILLED' ? 'Killed' : state === 'TASK_FAILED' ? 'Failed' : 'Finished');
-    if (!task.killRequested && !this.closing) {
+    this.#statusEvent(task, state, message);
+    this.#instanceEvent(task, state === 'TASK_KILLED' ? 'Killed' : state === 'TASK_FAILED' ? 'Failed' : 'Finished');
+    if (!task.killRequested && !this.#closing) {
       record.lastTaskFailure = {
         appId: task.appId,
         host: task.host,
         message,
         state,
         taskId: task.id,
-        timestamp: this.host.stamper.timestamp(),
+        timestamp: this.#host.stamper.timestamp(),
         version: task.version,
         slaveId: task.slaveId,
       };
-      this.recordFailure(record);
+      this.#recordFailure(record);
       record.relaunch.push({ instanceId: task.instanceId, incarnation: task.incarnation + 1 });
     }
-    this.host.stopped(record);
-    this.changed(this.host.isCurrent(record) ? record : undefined);
+    this.#host.stopped(record);
+    this.#changed(this.#host.isCurrent(record) ? record : undefined);
   }
 }

@@ -171,9 +171,18 @@ export function taskStats(record: { versionInfo: { lastScalingAt: string; lastCo
     if (group.length > 0) out[name] = stats(group, now);
   };
   const scaledAt = Date.parse(record.versionInfo.lastScalingAt);
-  put('startedAfterLastScaling', tasks.filter((t) => t.stagedAtMs >= scaledAt));
-  put('withLatestConfig', tasks.filter((t) => t.configVersion === record.versionInfo.lastConfigChangeAt));
-  put('withOutdatedConfig', tasks.filter((t) => t.configVersion !== record.versionInfo.lastConfigChangeAt));
+  put(
+    'startedAfterLastScaling',
+    tasks.filter((t) => t.stagedAtMs >= scaledAt),
+  );
+  put(
+    'withLatestConfig',
+    tasks.filter((t) => t.configVersion === record.versionInfo.lastConfigChangeAt),
+  );
+  put(
+    'withOutdatedConfig',
+    tasks.filter((t) => t.configVersion !== record.versionInfo.lastConfigChangeAt),
+  );
   put('totalSummary', [...tasks]);
   return out;
 }

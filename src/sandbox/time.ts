@@ -20,18 +20,22 @@ export const systemClock: Clock = {
 
 /** Hands out strictly increasing Marathon version strings ("2017-07-19T17:34:41.967Z"). */
 export class VersionStamper {
-  private last = 0;
+  #last = 0;
 
-  constructor(private readonly clock: Clock) {}
+  readonly #clock: Clock;
+
+  constructor(clock: Clock) {
+    this.#clock = clock;
+  }
 
   next(): string {
-    const now = Math.max(this.clock.now(), this.last + 1);
-    this.last = now;
+    const now = Math.max(this.#clock.now(), this.#last + 1);
+    this.#last = now;
     return new Date(now).toISOString();
   }
 
   /** An ISO timestamp without the uniqueness guarantee, for event and task times. */
   timestamp(): string {
-    return new Date(this.clock.now()).toISOString();
+    return new Date(this.#clock.now()).toISOString();
   }
 }
