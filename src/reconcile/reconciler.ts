@@ -22,6 +22,7 @@ import type { StatusReason } from '../model/status-reasons.js';
 import type { SyncStatus } from '../model/status.js';
 import { planApp } from '../plan/plan.js';
 import type { PruneGuard } from '../prune/guard.js';
+import { aboutApp } from '../status/catalogue.js';
 import { appHealth } from '../status/health.js';
 import type { AppStatus, ErrorRecord } from '../status/model.js';
 import type { StatusStore } from '../status/store.js';
@@ -305,6 +306,7 @@ export class Reconciler {
       lastError: s.lastError ?? (h.health === 'Degraded' && h.message ? { message: h.message } : null),
       pendingChanges: s.sync === 'OutOfSync' ? (s.pending ?? previous?.pendingChanges ?? []) : [],
       problems: s.entry.kind === 'invalid' ? s.entry.problems.map(problemRecord) : [],
+      about: desired ? aboutApp(desired.definition) : null,
     };
     this.#d.status.setApp(record);
     return h.health;

@@ -4,6 +4,7 @@
 import type { AppId } from '../model/app-id.js';
 import type { InstallationOrigin } from '../model/installation.js';
 import type { HealthStatus, Phase, Role, SourceState, SyncStatus } from '../model/status.js';
+import type { AppAbout } from './catalogue.js';
 import type { InstanceCounts } from './health.js';
 
 export interface ErrorRecord {
@@ -38,6 +39,11 @@ export interface AppStatus {
    * the first, for older clients. Empty when the declaration is fine.
    */
   problems: ErrorRecord[];
+  /**
+   * What the catalogue shows of the declared app: image, resources, title, description and
+   * links (./catalogue.ts). Null when no valid declaration says; absent from older daemons.
+   */
+  about?: AppAbout | null;
 }
 
 export interface SourceStatus {
