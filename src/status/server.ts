@@ -8,7 +8,13 @@
 // without one, a prune approval is accepted only from this host (./local-approval.ts).
 // What a client may send, and for how long, is bounded by ./limits.ts; no reply quotes a
 // request's content back beyond a valid app id.
+//
+// The dashboard (docs/dashboard.md) is served here too, under /ui/: static files with no
+// data in them, so they need no token; the page asks for the token and reads /status with it
+// like any client, polling with If-None-Match (a 304 costs nothing between changes). Its
+// replies carry a Content-Security-Policy that allows only its own script and style.
 
+import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { MarackerError } from '../base/errors.js';
@@ -21,6 +27,7 @@ import { errorBody, StatusApiError, StatusListenError } from './errors.js';
 import { tokenlessApprovalRefusal } from './local-approval.js';
 import { applyLimits, rejectBadClient, resolveLimits, serverOptions, type StatusLimits } from './limits.js';
 import { PROMETHEUS_CONTENT_TYPE } from './metrics.js';
+import { type DashboardAssets, loadDashboardAssets } from './dashboard-assets.js';
 import type { AppStatus } from './model.js';
 import type { StatusStore } from './store.js';
 
@@ -55,6 +62,8 @@ export interface StatusServerOptions {
   scrubber?: Scrubber;
   /** Timeouts and sizes a client must keep to (./limits.ts). Default: STATUS_LIMIT_DEFAULTS. */
   limits?: Partial<StatusLimits>;
+  /** Folder of the dashboard's built files. Default: dist/src/ui (./dashboard-assets.ts). */
+  dashboardDir?: string;
 }
 
 export interface PruneApprovalRequest {
@@ -96,8 +105,33 @@ interface Context {
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 const READ_METHODS = 'GET, HEAD';
-const ROUTE_LIST = 'GET /status, GET /status/apps/{id}, GET /healthz, GET /readyz, GET /metrics, POST /prune/approve';
+const ROUTE_LIST = 'GET /status, GET /status/apps/{id}, GET /healthz, GET /readyz, GET /metrics, POST /prune/approve, GET /ui/';
 const APPS_PREFIX = '/status/apps/';
+const UI_PREFIX = '/ui/';
+
+/**
+ * The dashboard's own files only: no inline script or style (hostile text that slipped into
+ * the page could not run), no other origin to fetch from or post to, and not framable itself.
+ * Frames may show any http(s) app: that is what the page is for, and they are sandboxed.
+ */
+export const DASHBOARD_CSP = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self'",
+  "connect-src 'self'",
+  'frame-src http: https:',
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+const DASHBOARD_HEADERS: Record<string, string> = {
+  'Content-Security-Policy': DASHBOARD_CSP,
+  'Referrer-Policy': 'no-referrer',
+  'X-Frame-Options': 'DENY',
+  'Cross-Origin-Opener-Policy': 'same-origin',
+};
 
 export async function startStatusServer(options: StatusServerOptions): Promise<StatusServer> {
   checkOptions(options);
@@ -110,14 +144,17 @@ export async function startStatusServer(options: StatusServerOptions): Promise<S
   const checkBearer = token === undefined ? undefined : bearerChecker(token);
   const grace = options.shutdownGraceMs ?? 1000;
   const statusBody = cachedBody(() => store.json());
+  const dashboard: DashboardAssets = loadDashboardAssets(options.dashboardDir);
   // Known once listening (a host name such as "localhost" binds to an address).
   let boundAddress = (): string => options.host;
   const scrubber = options.scrubber ?? BASIC_SCRUBBER;
 
   const routes: Record<string, { allow: string; public?: boolean; handle: (ctx: Context) => Reply | Promise<Reply> }> = {
     '/healthz': { allow: READ_METHODS, public: true, handle: () => json(200, { status: 'ok' }) },
+    '/': { allow: READ_METHODS, public: true, handle: () => ({ status: 302, body: '', contentType: 'text/plain', headers: { Location: UI_PREFIX } }) },
+    '/ui': { allow: READ_METHODS, public: true, handle: () => ({ status: 302, body: '', contentType: 'text/plain', headers: { Location: UI_PREFIX } }) },
     '/readyz': { allow: READ_METHODS, handle: () => readiness() },
-    '/status': { allow: READ_METHODS, handle: (ctx) => statusDocument(ctx.query) },
+    '/status': { allow: READ_METHODS, handle: (ctx) => statusDocument(ctx) },
     '/metrics': {
       allow: READ_METHODS,
       handle: async () => ({ status: 200, body: scrubber.text(await metrics.render()), contentType: PROMETHEUS_CONTENT_TYPE }),
@@ -132,10 +169,15 @@ export async function startStatusServer(options: StatusServerOptions): Promise<S
     return json(200, { status: 'ready' });
   }
 
-  function statusDocument(query: URLSearchParams): Reply {
+  function statusDocument(ctx: Context): Reply {
+    const { query } = ctx;
     const sync = filterValues(query, 'sync', SYNC);
     const health = filterValues(query, 'health', HEALTH);
-    if (!sync && !health) return { status: 200, body: statusBody(), contentType: JSON_TYPE };
+    if (!sync && !health) {
+      const { body, etag } = statusBody();
+      if (ctx.headers['if-none-match'] === etag) return { status: 304, body: '', contentType: JSON_TYPE, headers: { ETag: etag } };
+      return { status: 200, body, contentType: JSON_TYPE, headers: { ETag: etag } };
+    }
     // Filtering walks the apps once: cheap next to serialising them, and only when asked.
     const doc = store.snapshot();
     const apps = doc.apps.filter((a) => (!sync || sync.has(a.sync)) && (!health || health.has(a.health)));
@@ -195,7 +237,18 @@ export async function startStatusServer(options: StatusServerOptions): Promise<S
     throw new StatusApiError('MRK_STATUS_UNAUTHORIZED', 401, message, { 'WWW-Authenticate': 'Bearer realm="maracker"' });
   }
 
+  /** A file of the dashboard: public (it holds no data; the page asks for the token). */
+  function dashboardFile(ctx: Context): Reply {
+    if (!allowed(READ_METHODS, ctx.method)) throw methodNotAllowed(ctx, READ_METHODS);
+    const name = ctx.path.slice(UI_PREFIX.length) || 'index.html';
+    if (dashboard.missing !== undefined) throw new StatusApiError('MRK_STATUS_NOT_FOUND', 404, dashboard.missing);
+    const asset = dashboard.get(name);
+    if (!asset) throw new StatusApiError('MRK_STATUS_NOT_FOUND', 404, `the dashboard has no file ${shownPath(ctx.path)}`);
+    return { status: 200, body: asset.body, contentType: asset.contentType, headers: DASHBOARD_HEADERS };
+  }
+
   async function dispatch(req: IncomingMessage, ctx: Context): Promise<Reply> {
+    if (ctx.path.startsWith(UI_PREFIX)) return dashboardFile(ctx);
     const route = routes[ctx.path];
     if (!route?.public) authorize(req);
     if (route) {
@@ -291,7 +344,8 @@ function send(res: ServerResponse, reply: Reply, head: boolean): void {
   const body = typeof reply.body === 'string' ? Buffer.from(reply.body, 'utf8') : reply.body;
   res.writeHead(reply.status, {
     'Content-Type': reply.contentType,
-    'Content-Length': String(body.length),
+    // A 304 has no body; its length would be the 200's.
+    ...(reply.status === 304 ? {} : { 'Content-Length': String(body.length) }),
     // Status is live: no proxy or browser may answer a poll from a cache.
     'Cache-Control': 'no-store',
     'X-Content-Type-Options': 'nosniff',
@@ -305,17 +359,21 @@ function json(status: number, value: unknown, headers?: Record<string, string>):
   return { status, body: JSON.stringify(value), contentType: JSON_TYPE, ...(headers ? { headers } : {}) };
 }
 
-/** Encodes the store's document once per change rather than once per poll. */
-function cachedBody(source: () => string): () => Buffer {
+/**
+ * Encodes the store's document, and its ETag, once per change rather than once per poll.
+ * The tag is a hash of the content, so a restarted daemon with the same status answers the
+ * same tag and one whose status differs never matches an old one.
+ */
+function cachedBody(source: () => string): () => { body: Buffer; etag: string } {
   let text: string | undefined;
-  let bytes = Buffer.alloc(0);
+  let cached = { body: Buffer.alloc(0), etag: '""' };
   return () => {
     const now = source();
     if (now !== text) {
       text = now;
-      bytes = Buffer.from(now, 'utf8');
+      cached = { body: Buffer.from(now, 'utf8'), etag: `"${createHash('sha256').update(now).digest('base64url').slice(0, 27)}"` };
     }
-    return bytes;
+    return cached;
   };
 }
 
