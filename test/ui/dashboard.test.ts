@@ -1,0 +1,242 @@
+// The dashboard in a real browser (Debian's chromium, headless, driven by playwright-core)
+// against a real daemon process, the Marathon sandbox (running command apps as processes)
+// and PostgreSQL: what a user sees, what reaches the page live, and that hostile text stays
+// text. Skipped, with the reason, where chromium is not installed (.ci/run installs it).
+
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { type Sandbox, startSandbox } from '../../src/sandbox/sandbox.js';
+import { type DaemonProcess, eventually, startDaemonProcess } from '../helpers/daemon-process.js';
+import { gitArgs, writeBelow } from '../helpers/git.js';
+import { manifestYaml, multiDoc } from '../helpers/manifests.js';
+import { psql, usePostgres } from '../helpers/postgres.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const haveChromium = existsSync(CHROMIUM);
+const reason = `${CHROMIUM} is missing (apt-get install chromium; .ci/run installs it)`;
+if (!haveChromium) console.warn(`test/ui/dashboard.test.ts skipped: ${reason}`);
+
+const TOKEN = 'dashboard-test-token';
+const HOSTILE = `<img src=x onerror="window.__xss='img'"><script>window.__xss='script'</script>`;
+const WEB_PAGE = 'hello from the framed app';
+
+const webApp = manifestYaml({
+  name: 'web',
+  group: 'files',
+  cmd: `mkdir -p www && echo '${WEB_PAGE}' > www/index.html && exec python3 -m http.server $PORT0 --bind 127.0.0.1 --directory www`,
+  extra: [
+    '  ports:',
+    '    - name: http',
+    '  labels:',
+    '    org.opencontainers.image.title: Web portal',
+    '    org.opencontainers.image.documentation: https://docs.example.org/web',
+    '  expose:',
+    '    host: web-app.localhost',
+  ].join('\n'),
+});
+const hostileApp = manifestYaml({
+  name: 'evil',
+  group: 'files',
+  extra: [
+    '  labels:',
+    `    org.opencontainers.image.title: ${JSON.stringify(`<b>${HOSTILE}</b>`)}`,
+    `    org.opencontainers.image.description: ${JSON.stringify(HOSTILE)}`,
+  ].join('\n'),
+});
+
+const rowSpec = (instances: number, labels: Record<string, string> = {}) => JSON.stringify({ cmd: 'sleep 3600', instances, cpus: 0.01, mem: 16, labels });
+/** A value as an SQL string literal. */
+const literal = (text: string) => `'${text.replaceAll("'", "''")}'`;
+
+describe.skipIf(!haveChromium)(`the dashboard in a real browser${haveChromium ? '' : ` (skipped: ${reason})`}`, () => {
+  const server = usePostgres();
+  // One daemon, sandbox and browser for the suite (each test opens its own browser context):
+  // starting them per test would triple its time. The test that changes things runs last.
+  const cleanups: Array<() => Promise<unknown>> = [];
+  let browser: Browser;
+  let marathon: Sandbox;
+  let db: string;
+  let repo: string;
+  let manifests: string;
+  let daemon: DaemonProcess;
+  const git = (...args: string[]) => execFileSync('git', gitArgs(repo, args), { encoding: 'utf8' });
+  const sql = async (statement: string) => {
+    const r = await psql(db, statement, ['-v', 'ON_ERROR_STOP=1']);
+    if (r.code !== 0) throw new Error(`psql failed: ${r.stderr}`);
+  };
+  const status = async () =>
+    (await (await fetch(`${daemon.statusUrl}/status`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()) as { apps?: Array<{ id: string }> };
+  const startDaemon = (extra: string[] = []) =>
+    startDaemonProcess({
+      marathonUrl: marathon.url,
+      databaseUrl: db,
+      manifests,
+      args: ['--instance', 'ui-test', '--status-token', TOKEN, '--resync-interval', '5', ...extra],
+      cleanup: (fn) => cleanups.push(fn),
+    });
+
+  beforeAll(async () => {
+    const launching = chromium.launch({ executablePath: CHROMIUM });
+    const database = await server.createDatabase();
+    cleanups.push(database.drop);
+    db = database.url;
+    marathon = await startSandbox({ deploymentDurationMs: 100, exec: true });
+    cleanups.push(() => marathon.close());
+    repo = await mkdtemp(join(tmpdir(), 'maracker-ui-repo-'));
+    cleanups.push(() => rm(repo, { recursive: true, force: true }));
+    manifests = join(repo, 'manifests');
+    git('init', '-q', '-b', 'main');
+    await writeBelow(manifests, 'apps.yaml', multiDoc(webApp, hostileApp));
+    git('add', '-A');
+    git('commit', '-q', '-m', 'apps');
+    daemon = await startDaemon();
+    await eventually(async () => (await status()).apps?.some((a) => a.id === '/files/web'), 'the first sync');
+    await sql(
+      `INSERT INTO maracker.apps (id, spec) VALUES ('/db/notes', ${literal(rowSpec(1))}), ('/db/idle', ${literal(rowSpec(0))}), ` +
+        `('/db/evil', ${literal(rowSpec(1, { 'org.opencontainers.image.description': HOSTILE }))})`,
+    );
+    browser = await launching;
+    cleanups.push(() => browser.close());
+  });
+  afterAll(async () => {
+    for (const fn of cleanups.reverse()) await fn().catch(() => undefined);
+  });
+
+  async function open(b: Browser = browser): Promise<Page> {
+    const context = await b.newContext();
+    onTestFinished(() => context.close());
+    const page = await context.newPage();
+    await page.goto(`${daemon.statusUrl}/ui/`);
+    return page;
+  }
+
+  async function signIn(page: Page): Promise<void> {
+    await page.locator('#token').fill(TOKEN);
+    await page.locator('#login-form button').click();
+    await page.locator('#catalogue').waitFor();
+  }
+
+  const card = (page: Page, id: string) => page.locator(`li.card[data-app="${id}"]`);
+  const shownIds = (page: Page) => page.locator('li.card').evaluateAll((els) => els.map((e) => e.getAttribute('data-app')));
+
+  it('asks for the token, keeps it for the tab only, and lists the apps of both sources with sync and health in words', async () => {
+    const page = await open();
+    await page.locator('#login').waitFor();
+    await page.locator('#token').fill('wrong-token');
+    await page.locator('#login-form button').click();
+    await expect.poll(() => page.locator('#login-error').textContent()).toContain('not accepted');
+    await signIn(page);
+
+    await expect.poll(() => card(page, '/files/web').locator('.badge').allTextContents()).toEqual(['Sync: Synced', 'Health: Healthy']);
+    await expect.poll(() => card(page, '/db/notes').locator('.badge').allTextContents()).toEqual(['Sync: Synced', 'Health: Healthy']);
+    await expect.poll(() => card(page, '/db/idle').textContent()).toContain('suspended: 0 instances (deployable)');
+    expect(await card(page, '/db/idle').locator('.badge.health').textContent()).toBe('Health: Suspended');
+    expect(await card(page, '/files/web').textContent()).toMatch(/Web portal.*apps\.yaml:1.*web-app\.localhost/);
+    expect(await card(page, '/db/notes').textContent()).toContain('database row /db/notes');
+    expect(await page.locator('section.group h3').allTextContents()).toEqual(['/db', '/files']);
+
+    // The token is in this tab's sessionStorage, sent as a header, never in a URL.
+    expect(await page.evaluate("sessionStorage.getItem('maracker.status-token')")).toBe(TOKEN);
+    expect(await page.evaluate('localStorage.length')).toBe(0);
+    expect(page.url()).not.toContain(TOKEN);
+
+    await page.locator('#filter-source').selectOption('database');
+    await expect.poll(() => shownIds(page)).toEqual(['/db/evil', '/db/idle', '/db/notes']);
+    await page.locator('#filter-health').selectOption('Suspended');
+    await expect.poll(() => shownIds(page)).toEqual(['/db/idle']);
+    await page.locator('#filter-source').selectOption('');
+    await page.locator('#filter-health').selectOption('');
+    await page.locator('#filter-group').selectOption('/files');
+    await expect.poll(() => shownIds(page)).toEqual(['/files/evil', '/files/web']);
+    await page.locator('#filter-group').selectOption('');
+    await page.locator('#filter-text').fill('notes');
+    await expect.poll(() => page.locator('#count').textContent()).toBe('1 of 5 apps');
+  });
+
+  it('shows hostile titles and descriptions (from a manifest and from a row) as text: nothing in them runs', async () => {
+    const page = await open();
+    const blocked: string[] = [];
+    page.on('console', (m) => {
+      if (/Content Security Policy/i.test(m.text())) blocked.push(m.text());
+    });
+    await signIn(page);
+    await card(page, '/db/evil').waitFor();
+    await card(page, '/files/evil').waitFor();
+    expect(await card(page, '/files/evil').locator('.description').textContent()).toBe(HOSTILE);
+    expect(await card(page, '/files/evil').locator('h4 a').textContent()).toBe(`<b>${HOSTILE}</b>`);
+    expect(await card(page, '/db/evil').locator('.description').textContent()).toBe(HOSTILE);
+    await card(page, '/files/evil').locator('h4 a').click();
+    await expect.poll(() => page.locator('#details .description').textContent()).toBe(HOSTILE);
+    expect(await page.locator('#main img, #main script, #main b').count()).toBe(0);
+    expect(await page.evaluate('window.__xss')).toBeUndefined();
+    expect(blocked, 'nothing even tried to run').toEqual([]);
+  });
+
+  it('opens an app page: a manifest app offers no write action and names its file; the running app loads in a sandboxed frame', async () => {
+    const page = await open();
+    await signIn(page);
+    await card(page, '/files/web').locator('h4 a').click();
+    await expect.poll(() => page.locator('#details h2').textContent()).toContain('/files/web');
+    expect(await page.locator('#details').textContent()).toContain("Declared in apps.yaml:1: change it in the manifests' git repository");
+    expect(await page.locator('#details button, #details form').count()).toBe(0);
+    const frame = page.locator('#frame iframe');
+    await frame.waitFor();
+    expect(await frame.getAttribute('src')).toBe('http://web-app.localhost/');
+    expect(await frame.getAttribute('sandbox')).toBe('allow-scripts allow-forms allow-same-origin allow-popups allow-downloads');
+
+    await page.goto(`${daemon.statusUrl}/ui/#/apps/db/notes`);
+    await expect.poll(() => page.locator('#details').textContent()).toContain('Declared in a row of maracker.apps');
+
+    // Nothing serves web-app.localhost here (no Traefik): a browser that resolves it to the
+    // task's port, as a proxy would, shows the running app itself in the frame.
+    const task = await eventually(() => marathon.app('/files/web')?.tasks?.[0], 'the task of /files/web');
+    const taskPort = task.ports?.[0];
+    await eventually(async () => (await fetch(`http://127.0.0.1:${taskPort}/`)).ok, 'the app to serve');
+    const proxied = await chromium.launch({ executablePath: CHROMIUM, args: [`--host-resolver-rules=MAP web-app.localhost 127.0.0.1:${taskPort}`] });
+    onTestFinished(() => proxied.close());
+    const tab = await open(proxied);
+    await signIn(tab);
+    await tab.goto(`${daemon.statusUrl}/ui/#/apps/files/web`);
+    await expect.poll(() => tab.frameLocator('#frame iframe').locator('body').textContent({ timeout: 2000 }), { timeout: 15_000 }).toContain(WEB_PAGE);
+  });
+
+  it('shows a file edit and a row insert live, within a second of /status, and comes back after the daemon restarts', async () => {
+    const page = await open();
+    await signIn(page);
+    await card(page, '/files/web').waitFor();
+
+    const lag = async (id: string): Promise<number> => {
+      await eventually(async () => (await status()).apps?.some((a) => a.id === id), `${id} in /status`, 30_000);
+      const inStatus = Date.now();
+      await card(page, id).waitFor({ timeout: 5000 });
+      return Date.now() - inStatus;
+    };
+    await writeBelow(manifests, 'more.yaml', manifestYaml({ name: 'extra', group: 'files' }));
+    git('add', '-A');
+    git('commit', '-q', '-m', 'more');
+    const fileLag = await lag('/files/extra');
+    await sql(`INSERT INTO maracker.apps (id, spec) VALUES ('/db/new', ${literal(rowSpec(1))})`);
+    const rowLag = await lag('/db/new');
+    console.info(`dashboard lag behind /status: file edit ${fileLag} ms, row insert ${rowLag} ms`);
+    expect(fileLag).toBeLessThan(1000);
+    expect(rowLag).toBeLessThan(1000);
+
+    // Stopping a row (instances = 0) converges and shows.
+    await sql(`UPDATE maracker.apps SET spec = ${literal(rowSpec(0))} WHERE id = '/db/new'`);
+    await expect.poll(() => card(page, '/db/new').locator('.badge.health').textContent(), { timeout: 15_000 }).toBe('Health: Suspended');
+
+    // The daemon goes away: the page says so and keeps what it had...
+    await daemon.stop();
+    await expect.poll(() => page.locator('#connection').getAttribute('data-state'), { timeout: 10_000 }).toBe('down');
+    expect(await card(page, '/files/web').count()).toBe(1);
+    // ... and a daemon on the same address brings it back without a reload.
+    daemon = await startDaemon(['--listen', `127.0.0.1:${new URL(daemon.statusUrl).port}`]);
+    await expect.poll(() => page.locator('#connection').getAttribute('data-state'), { timeout: 20_000 }).toBe('live');
+    await card(page, '/db/new').waitFor();
+  });
+});
