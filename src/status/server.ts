@@ -62,6 +62,11 @@ export interface StatusServerOptions {
   scrubber?: Scrubber;
   /** Timeouts and sizes a client must keep to (./limits.ts). Default: STATUS_LIMIT_DEFAULTS. */
   limits?: Partial<StatusLimits>;
+  /**
+   * Sets the instances of a database-declared app by writing its row of maracker.apps
+   * (`POST /apps/{id}/scale?instances=N`); true when the row was there. Default: none (503).
+   */
+  setRowInstances?: (request: RowScaleRequest) => Promise<boolean>;
   /** Folder of the dashboard's built files. Default: dist/src/ui (./dashboard-assets.ts). */
   dashboardDir?: string;
 }
@@ -71,6 +76,13 @@ export interface PruneApprovalRequest {
   by: string;
   /** `?episode=`: the episode the approver looked at; another one blocked now is refused. */
   episode?: string;
+}
+
+export interface RowScaleRequest {
+  id: string;
+  instances: number;
+  /** Who asks, as for a prune approval. */
+  by: string;
 }
 
 export interface PruneApprovalAnswer {
@@ -105,8 +117,12 @@ interface Context {
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 const READ_METHODS = 'GET, HEAD';
-const ROUTE_LIST = 'GET /status, GET /status/apps/{id}, GET /healthz, GET /readyz, GET /metrics, POST /prune/approve, GET /ui/';
+const ROUTE_LIST =
+  'GET /status, GET /status/apps/{id}, GET /healthz, GET /readyz, GET /metrics, POST /prune/approve, POST /apps/{id}/scale?instances=N, GET /ui/';
 const APPS_PREFIX = '/status/apps/';
+const ACTION_PREFIX = '/apps/';
+/** A scale beyond this is a typo, not a plan (the sandbox's agent offers 1,001 ports). */
+const MAX_ROW_INSTANCES = 1000;
 const UI_PREFIX = '/ui/';
 
 /**
@@ -136,7 +152,7 @@ const DASHBOARD_HEADERS: Record<string, string> = {
 export async function startStatusServer(options: StatusServerOptions): Promise<StatusServer> {
   checkOptions(options);
   const limits = resolveLimits(options.limits);
-  const { store, metrics, approvePrune, readyCheck } = options;
+  const { store, metrics, approvePrune, readyCheck, setRowInstances } = options;
   const token = options.token ?? undefined;
   // The caller names the component in the logger it passes (binding it here again would
   // repeat the key in every line).
@@ -190,17 +206,50 @@ export async function startStatusServer(options: StatusServerOptions): Promise<S
     return json(200, app);
   }
 
-  async function approve(ctx: Context): Promise<Reply> {
-    if (token === undefined) {
-      const refusal = tokenlessApprovalRefusal({ boundAddress: boundAddress(), remote: ctx.remote, headers: ctx.headers });
-      if (refusal !== undefined) {
-        throw new StatusApiError(
-          'MRK_STATUS_TOKEN_REQUIRED',
-          403,
-          `approving a prune deletes apps: without a status token, only a request from this host to a status server on the loopback interface may approve, and here ${refusal}; start maracker with --status-token (MARACKER_STATUS_TOKEN) and send it as "Authorization: Bearer <token>"`,
-        );
-      }
+  /** Without a token, a write is accepted only from this host (./local-approval.ts); `what` says what it would do. */
+  function requireLocal(ctx: Context, what: string, verb: string): void {
+    if (token !== undefined) return;
+    const refusal = tokenlessApprovalRefusal({ boundAddress: boundAddress(), remote: ctx.remote, headers: ctx.headers });
+    if (refusal !== undefined) {
+      throw new StatusApiError(
+        'MRK_STATUS_TOKEN_REQUIRED',
+        403,
+        `${what}: without a status token, only a request from this host to a status server on the loopback interface may ${verb}, and here ${refusal}; start maracker with --status-token (MARACKER_STATUS_TOKEN) and send it as "Authorization: Bearer <token>"`,
+      );
     }
+  }
+
+  async function scaleRow(ctx: Context, id: string): Promise<Reply> {
+    requireLocal(ctx, 'scaling an app writes its row of maracker.apps', 'write it');
+    const app = store.getApp(id);
+    if (!app) throw new StatusApiError('MRK_STATUS_APP_NOT_FOUND', 404, `app ${id} is not known to maracker`);
+    // Git is the truth of a manifest app: a write here would be undone by the next pass, or worse, not.
+    if (!app.source?.startsWith('database row '))
+      throw new StatusApiError(
+        'MRK_STATUS_READ_ONLY',
+        409,
+        app.source === null
+          ? `app ${id} is declared by no source: nothing to scale`
+          : `app ${id} is declared in ${app.source}: change it in the manifests' git repository`,
+      );
+    const raw = ctx.query.get('instances') ?? '';
+    const instances = /^[0-9]{1,9}$/.test(raw) ? Number(raw) : Number.NaN;
+    if (!(instances >= 0 && instances <= MAX_ROW_INSTANCES))
+      throw new StatusApiError('MRK_STATUS_BAD_QUERY', 400, `instances: expected an integer from 0 to ${MAX_ROW_INSTANCES}, got "${raw.slice(0, 20)}"`);
+    if (!setRowInstances) throw new StatusApiError('MRK_STATUS_ROWS_UNAVAILABLE', 503, 'this instance cannot write rows of maracker.apps (it has no database)');
+    const by = describeCaller(ctx);
+    if (!(await setRowInstances({ id, instances, by }))) throw new StatusApiError('MRK_STATUS_APP_NOT_FOUND', 404, `maracker.apps has no row ${id} (any more)`);
+    log.warn({ by, appId: id, instances }, `row ${id} set to ${instances} instances`);
+    return json(200, { id, instances, message: `row ${id} set to ${instances} instances; the daemon reconciles it like any row change` });
+  }
+
+  function describeCaller(ctx: Context): string {
+    const user = approverName(ctx.headers['x-maracker-user']);
+    return user === undefined ? ctx.remote : `${user} from ${ctx.remote}`;
+  }
+
+  async function approve(ctx: Context): Promise<Reply> {
+    requireLocal(ctx, 'approving a prune deletes apps', 'approve');
     if (!approvePrune) throw new StatusApiError('MRK_STATUS_PRUNE_UNAVAILABLE', 503, 'this instance cannot approve prunes (it does not prune)');
     const episode = ctx.query.get('episode') ?? undefined;
     if (episode !== undefined && !/^[0-9a-z]{1,64}$/.test(episode))
@@ -209,8 +258,7 @@ export async function startStatusServer(options: StatusServerOptions): Promise<S
         400,
         `episode: expected the id of an episode (prune.episode.id in GET /status), got "${episode.slice(0, 80)}"`,
       );
-    const user = approverName(ctx.headers['x-maracker-user']);
-    const by = user === undefined ? ctx.remote : `${user} from ${ctx.remote}`;
+    const by = describeCaller(ctx);
     let answer: PruneApprovalAnswer;
     try {
       answer = await approvePrune({ by, ...(episode !== undefined ? { episode } : {}) });
@@ -254,6 +302,12 @@ export async function startStatusServer(options: StatusServerOptions): Promise<S
     if (route) {
       if (!allowed(route.allow, ctx.method)) throw methodNotAllowed(ctx, route.allow);
       return route.handle(ctx);
+    }
+    if (ctx.path.startsWith(ACTION_PREFIX) && ctx.path.endsWith('/scale')) {
+      if (!allowed('POST', ctx.method)) throw methodNotAllowed(ctx, 'POST');
+      const id = appIdFromPath(ctx.path.slice(ACTION_PREFIX.length, -'/scale'.length));
+      if (!isValidAppId(id)) throw new StatusApiError('MRK_STATUS_APP_NOT_FOUND', 404, 'not a valid app id (a path of lowercase segments, e.g. /mip/prod/web)');
+      return scaleRow(ctx, id);
     }
     if (ctx.path.startsWith(APPS_PREFIX) && ctx.path.length > APPS_PREFIX.length) {
       if (!allowed(READ_METHODS, ctx.method)) throw methodNotAllowed(ctx, READ_METHODS);

@@ -28,6 +28,7 @@ const POLL_MS = 500;
 const RETRY_MAX_MS = 4000;
 const STATUS_URL = new URL('../status', location.href).href;
 const APPROVE_URL = new URL('../prune/approve', location.href).href;
+const scaleUrl = (id: string, instances: number): string => new URL(`../apps${id}/scale?instances=${instances}`, location.href).href;
 
 let status: UiStatus | undefined;
 let etag: string | null = null;
@@ -311,6 +312,55 @@ function dl(...rows: Array<[string, Node | string | null] | null>): HTMLElement 
   return el;
 }
 
+/** Start, stop and scale of a database row: the row is written, and reconciled as any change. */
+function rowActions(a: UiApp): HTMLElement {
+  const desired = a.instances.desired;
+  // What the user typed survives the redraw a status change causes.
+  const typed = typedScale?.id === a.id ? typedScale.value : String(desired);
+  const input = h('input', { id: 'scale-instances', type: 'number', min: '0', max: '1000', step: '1', value: typed, 'data-key': 'scale-input' });
+  input.addEventListener('input', () => {
+    typedScale = { id: a.id, value: input.value };
+  });
+  const action = (label: string, key: string, count: () => number): HTMLElement => {
+    const b = h('button', { type: 'button', 'data-key': key }, label);
+    b.addEventListener('click', () => void scaleRow(a.id, count()));
+    return b;
+  };
+  return h(
+    'div',
+    { class: 'actions', role: 'group', 'aria-label': 'Actions on the row' },
+    desired === 0 ? action('Start (1 instance)', 'start', () => 1) : action('Stop (0 instances)', 'stop', () => 0),
+    ' ',
+    h('label', { for: 'scale-instances' }, 'Instances '),
+    input,
+    ' ',
+    action('Scale', 'scale', () => Number(input.value)),
+    h('p', { id: 'action-result', role: 'status' }, lastActionResult),
+  );
+}
+
+let lastActionResult = '';
+let typedScale: { id: string; value: string } | undefined;
+
+async function scaleRow(id: string, instances: number): Promise<void> {
+  typedScale = undefined;
+  if (!Number.isInteger(instances) || instances < 0) {
+    lastActionResult = 'Instances must be a whole number from 0 up.';
+    render();
+    return;
+  }
+  try {
+    const res = await fetch(scaleUrl(id, instances), { method: 'POST', headers: headers(), credentials: 'omit' });
+    const body = (await res.json()) as { message?: unknown; error?: { message?: unknown } };
+    const text = res.ok ? body.message : body.error?.message;
+    lastActionResult = typeof text === 'string' ? text : `answered ${res.status}`;
+  } catch {
+    lastActionResult = 'The daemon did not answer.';
+  }
+  render();
+  schedule(0);
+}
+
 let framed: { id: string; url: string } | undefined;
 
 function renderApp(id: string, a: UiApp | undefined): void {
@@ -326,7 +376,7 @@ function renderApp(id: string, a: UiApp | undefined): void {
     a.sourceKind === 'file'
       ? `Declared in ${a.source}: change it in the manifests' git repository (git is its truth); the page offers no action on it.`
       : a.sourceKind === 'database'
-        ? `Declared in a row of maracker.apps: change it there with SQL (instances = 0 stops it).`
+        ? `Declared in a row of maracker.apps: SQL is its truth. The actions below write the row (as an UPDATE would), and the daemon reconciles it.`
         : 'No source declares this app.';
   append(
     el,
@@ -345,6 +395,7 @@ function renderApp(id: string, a: UiApp | undefined): void {
       ['Links', a.about?.links.length ? h('span', {}, ...a.about.links.flatMap((l, i) => [i ? ', ' : '', externalLink(l.url, l.name)])) : null],
     ),
     h('p', { class: 'note' }, readOnly),
+    a.sourceKind === 'database' ? rowActions(a) : null,
     h('h3', {}, 'Pending changes'),
     a.pendingChanges.length
       ? h('ul', { class: 'pending' }, ...a.pendingChanges.map((f) => h('li', {}, h('code', {}, f))))
@@ -418,6 +469,8 @@ function start(): void {
   form.addEventListener('change', refilter);
   form.addEventListener('submit', (e) => e.preventDefault());
   window.addEventListener('hashchange', () => {
+    lastActionResult = '';
+    typedScale = undefined;
     render();
     byId('main').focus();
   });

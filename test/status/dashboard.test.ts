@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { createDaemonMetrics } from '../../src/status/daemon-metrics.js';
-import { DASHBOARD_CSP, startStatusServer, type StatusServerOptions } from '../../src/status/server.js';
+import { DASHBOARD_CSP, type RowScaleRequest, startStatusServer, type StatusServerOptions } from '../../src/status/server.js';
 import { appStatus, statusStore } from './fixtures.js';
 
 const TOKEN = 'ui-token';
@@ -21,6 +21,19 @@ async function assets(): Promise<string> {
   await writeFile(join(dir, 'secret.txt'), 'not served');
   onTestFinished(() => rm(dir, { recursive: true, force: true }));
   return dir;
+}
+
+/** A POST with exactly these headers (fetch sets Origin and Sec-Fetch-Site only in a browser). */
+function rawPost(port: number, path: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, method: 'POST', headers }, (res) => {
+      let body = '';
+      res.on('data', (d: Buffer) => (body += d.toString('utf8')));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
 }
 
 /** A GET of exactly this path (fetch would resolve the dots before sending it). */
@@ -105,5 +118,75 @@ describe('the dashboard on the status server', () => {
     expect(changed.status).toBe(200);
     expect(changed.headers.get('etag')).not.toBe(etag);
     expect(await changed.text()).toContain('/demo/new');
+  });
+});
+
+describe('POST /apps/{id}/scale: start, stop and scale of a database row', () => {
+  async function withRows(options: Partial<StatusServerOptions> = {}) {
+    const asked: RowScaleRequest[] = [];
+    const served = await serve({ setRowInstances: async (r) => (asked.push(r), r.id !== '/db/gone'), ...options });
+    served.store.setApp(appStatus({ id: '/db/notes', source: 'database row /db/notes' }));
+    served.store.setApp(appStatus({ id: '/db/gone', source: 'database row /db/gone' }));
+    served.store.setApp(appStatus({ id: '/files/web', source: 'apps.yaml:3' }));
+    const post = (path: string, auth = true) => served.get(path, { method: 'POST', headers: auth ? { authorization: `Bearer ${TOKEN}` } : {} });
+    return { ...served, asked, post };
+  }
+  const errorCode = async (res: Response) => ((await res.json()) as { error: { code: string; message: string } }).error;
+
+  it('writes the row through the daemon, with the token, and says the change is reconciled like any other', async () => {
+    const { post, asked } = await withRows();
+    expect((await post('/apps/db/notes/scale?instances=0', false)).status).toBe(401);
+    const res = await post('/apps/db/notes/scale?instances=0');
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({
+      id: '/db/notes',
+      instances: 0,
+      message: 'row /db/notes set to 0 instances; the daemon reconciles it like any row change',
+    });
+    expect((await post('/apps/db/notes/scale?instances=3')).status).toBe(200);
+    expect(asked).toEqual([
+      { id: '/db/notes', instances: 0, by: '127.0.0.1' },
+      { id: '/db/notes', instances: 3, by: '127.0.0.1' },
+    ]);
+  });
+
+  it('refuses a manifest app (git is its truth), an unknown app or row, a bad count, and GET', async () => {
+    const { post, get, asked } = await withRows();
+    const manifest = await post('/apps/files/web/scale?instances=2');
+    expect(manifest.status).toBe(409);
+    expect(await errorCode(manifest)).toEqual({
+      code: 'MRK_STATUS_READ_ONLY',
+      message: "app /files/web is declared in apps.yaml:3: change it in the manifests' git repository",
+    });
+    expect((await post('/apps/db/unknown/scale?instances=1')).status).toBe(404);
+    const gone = await post('/apps/db/gone/scale?instances=1');
+    expect([gone.status, (await errorCode(gone)).message]).toEqual([404, 'maracker.apps has no row /db/gone (any more)']);
+    for (const bad of ['-1', '1.5', '1001', '', 'abc', '1e3']) {
+      const res = await post(`/apps/db/notes/scale?instances=${bad}`);
+      expect(res.status, bad).toBe(400);
+      expect((await errorCode(res)).code).toBe('MRK_STATUS_BAD_QUERY');
+    }
+    expect((await get('/apps/db/notes/scale?instances=1', { headers: { authorization: `Bearer ${TOKEN}` } })).status).toBe(405);
+    expect(asked.map((a) => a.id)).toEqual(['/db/gone']);
+  });
+
+  it('answers 503 where the daemon has no database to write to', async () => {
+    const { post } = await withRows({ setRowInstances: undefined });
+    const res = await post('/apps/db/notes/scale?instances=1');
+    expect([res.status, (await errorCode(res)).code]).toEqual([503, 'MRK_STATUS_ROWS_UNAVAILABLE']);
+  });
+
+  it("without a token, accepts the server's own dashboard on loopback and refuses any other page", async () => {
+    const { server, asked } = await withRows({ token: undefined });
+    const port = server.address.port;
+    const host = `127.0.0.1:${port}`;
+    const ok = await rawPost(port, '/apps/db/notes/scale?instances=2', { host, origin: `http://${host}`, 'sec-fetch-site': 'same-origin' });
+    expect(ok.status).toBe(200);
+    const other = await rawPost(port, '/apps/db/notes/scale?instances=5', { host, origin: 'http://127.0.0.1:3000', 'sec-fetch-site': 'same-site' });
+    expect(other.status).toBe(403);
+    expect(JSON.parse(other.body).error.message).toContain(
+      'scaling an app writes its row of maracker.apps: without a status token, only a request from this host',
+    );
+    expect(asked.map((a) => a.instances)).toEqual([2]);
   });
 });

@@ -189,9 +189,6 @@ describe.skipIf(!haveChromium)(`the dashboard in a real browser${haveChromium ? 
     expect(await frame.getAttribute('src')).toBe('http://web-app.localhost/');
     expect(await frame.getAttribute('sandbox')).toBe('allow-scripts allow-forms allow-same-origin allow-popups allow-downloads');
 
-    await page.goto(`${daemon.statusUrl}/ui/#/apps/db/notes`);
-    await expect.poll(() => page.locator('#details').textContent()).toContain('Declared in a row of maracker.apps');
-
     // Nothing serves web-app.localhost here (no Traefik): a browser that resolves it to the
     // task's port, as a proxy would, shows the running app itself in the frame.
     const task = await eventually(() => marathon.app('/files/web')?.tasks?.[0], 'the task of /files/web');
@@ -203,6 +200,25 @@ describe.skipIf(!haveChromium)(`the dashboard in a real browser${haveChromium ? 
     await signIn(tab);
     await tab.goto(`${daemon.statusUrl}/ui/#/apps/files/web`);
     await expect.poll(() => tab.frameLocator('#frame iframe').locator('body').textContent({ timeout: 2000 }), { timeout: 15_000 }).toContain(WEB_PAGE);
+  });
+
+  it('stops, starts and scales a database row from its page: the row is written and the change converges in Marathon', async () => {
+    const page = await open();
+    await signIn(page);
+    await page.goto(`${daemon.statusUrl}/ui/#/apps/db/notes`);
+    await expect.poll(() => page.locator('#details').textContent()).toContain('Declared in a row of maracker.apps');
+    const health = () => page.locator('#details .badge.health').textContent();
+    await page.getByRole('button', { name: 'Stop (0 instances)' }).click();
+    await expect.poll(() => page.locator('#action-result').textContent()).toContain('row /db/notes set to 0 instances');
+    await expect.poll(health, { timeout: 15_000 }).toBe('Health: Suspended');
+    expect(marathon.app('/db/notes')?.instances).toBe(0);
+    expect((await psql(db, "SELECT spec->>'instances' FROM maracker.apps WHERE id = '/db/notes'", ['-At'])).stdout.trim()).toBe('0');
+    await page.getByRole('button', { name: 'Start (1 instance)' }).click();
+    await expect.poll(health, { timeout: 15_000 }).toBe('Health: Healthy');
+    await page.getByLabel('Instances').fill('2');
+    await page.getByRole('button', { name: 'Scale' }).click();
+    await expect.poll(() => page.locator('#details dd').first().textContent(), { timeout: 15_000 }).toBe('2/2 running, 2 healthy');
+    expect(marathon.app('/db/notes')?.instances).toBe(2);
   });
 
   it('shows a file edit and a row insert live, within a second of /status, and comes back after the daemon restarts', async () => {
