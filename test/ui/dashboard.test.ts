@@ -22,6 +22,8 @@ const reason = `${CHROMIUM} is missing (apt-get install chromium; .ci/run instal
 if (!haveChromium) console.warn(`test/ui/dashboard.test.ts skipped: ${reason}`);
 
 const TOKEN = 'dashboard-test-token';
+/** Set to a folder (docs/images) to save the screenshots docs/dashboard.md shows. */
+const SCREENSHOTS = process.env.DASHBOARD_SCREENSHOTS;
 const HOSTILE = `<img src=x onerror="window.__xss='img'"><script>window.__xss='script'</script>`;
 const WEB_PAGE = 'hello from the framed app';
 
@@ -139,6 +141,7 @@ describe.skipIf(!haveChromium)(`the dashboard in a real browser${haveChromium ? 
     expect(await card(page, '/files/web').textContent()).toMatch(/Web portal.*apps\.yaml:1.*web-app\.localhost/);
     expect(await card(page, '/db/notes').textContent()).toContain('database row /db/notes');
     expect(await page.locator('section.group h3').allTextContents()).toEqual(['/db', '/files']);
+    if (SCREENSHOTS) await page.screenshot({ path: join(SCREENSHOTS, 'dashboard-catalogue.png'), fullPage: true });
 
     // The token is in this tab's sessionStorage, sent as a header, never in a URL.
     expect(await page.evaluate("sessionStorage.getItem('maracker.status-token')")).toBe(TOKEN);
@@ -200,6 +203,7 @@ describe.skipIf(!haveChromium)(`the dashboard in a real browser${haveChromium ? 
     await signIn(tab);
     await tab.goto(`${daemon.statusUrl}/ui/#/apps/files/web`);
     await expect.poll(() => tab.frameLocator('#frame iframe').locator('body').textContent({ timeout: 2000 }), { timeout: 15_000 }).toContain(WEB_PAGE);
+    if (SCREENSHOTS) await tab.screenshot({ path: join(SCREENSHOTS, 'dashboard-app.png'), fullPage: true });
   });
 
   it('stops, starts and scales a database row from its page: the row is written and the change converges in Marathon', async () => {
