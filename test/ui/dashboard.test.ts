@@ -83,6 +83,7 @@ describe.skipIf(!haveChromium)(`the dashboard in a real browser${haveChromium ? 
     });
 
   beforeAll(async () => {
+    const setupStarted = Date.now();
     const launching = chromium.launch({ executablePath: CHROMIUM });
     const database = await server.createDatabase();
     cleanups.push(database.drop);
@@ -103,14 +104,15 @@ describe.skipIf(!haveChromium)(`the dashboard in a real browser${haveChromium ? 
         `('/db/evil', ${literal(rowSpec(1, { 'org.opencontainers.image.description': HOSTILE }))})`,
     );
     browser = await launching;
+    console.info(`suite setup: ${Date.now() - setupStarted} ms`);
     cleanups.push(() => browser.close());
   });
   afterAll(async () => {
     for (const fn of cleanups.reverse()) await fn().catch(() => undefined);
   });
 
-  async function open(b: Browser = browser): Promise<Page> {
-    const context = await b.newContext();
+  async function open(): Promise<Page> {
+    const context = await browser.newContext();
     onTestFinished(() => context.close());
     const page = await context.newPage();
     await page.goto(`${daemon.statusUrl}/ui/`);
@@ -128,6 +130,10 @@ describe.skipIf(!haveChromium)(`the dashboard in a real browser${haveChromium ? 
 
   it('asks for the token, keeps it for the tab only, and lists the apps of both sources with sync and health in words', async () => {
     const page = await open();
+    const notFound: string[] = [];
+    page.on('response', (r) => {
+      if (r.status() === 404) notFound.push(r.url());
+    });
     await page.locator('#login').waitFor();
     await page.locator('#token').fill('wrong-token');
     await page.locator('#login-form button').click();
@@ -159,6 +165,7 @@ describe.skipIf(!haveChromium)(`the dashboard in a real browser${haveChromium ? 
     await page.locator('#filter-group').selectOption('');
     await page.locator('#filter-text').fill('notes');
     await expect.poll(() => page.locator('#count').textContent()).toBe('1 of 5 apps');
+    expect(notFound, 'every file the page asks for is served').toEqual([]);
   });
 
   it('shows hostile titles and descriptions (from a manifest and from a row) as text: nothing in them runs', async () => {
@@ -192,14 +199,15 @@ describe.skipIf(!haveChromium)(`the dashboard in a real browser${haveChromium ? 
     expect(await frame.getAttribute('src')).toBe('http://web-app.localhost/');
     expect(await frame.getAttribute('sandbox')).toBe('allow-scripts allow-forms allow-same-origin allow-popups allow-downloads');
 
-    // Nothing serves web-app.localhost here (no Traefik): a browser that resolves it to the
-    // task's port, as a proxy would, shows the running app itself in the frame.
+    // Nothing serves web-app.localhost here (no Traefik): with its requests sent to the task's
+    // port, as a proxy would, the frame shows the running app itself.
     const task = await eventually(() => marathon.app('/files/web')?.tasks?.[0], 'the task of /files/web');
     const taskPort = task.ports?.[0];
     await eventually(async () => (await fetch(`http://127.0.0.1:${taskPort}/`)).ok, 'the app to serve');
-    const proxied = await chromium.launch({ executablePath: CHROMIUM, args: [`--host-resolver-rules=MAP web-app.localhost 127.0.0.1:${taskPort}`] });
-    onTestFinished(() => proxied.close());
-    const tab = await open(proxied);
+    const tab = await open();
+    await tab
+      .context()
+      .route('http://web-app.localhost/**', (route) => route.continue({ url: route.request().url().replace('web-app.localhost', `127.0.0.1:${taskPort}`) }));
     await signIn(tab);
     await tab.goto(`${daemon.statusUrl}/ui/#/apps/files/web`);
     await expect.poll(() => tab.frameLocator('#frame iframe').locator('body').textContent({ timeout: 2000 }), { timeout: 15_000 }).toContain(WEB_PAGE);
