@@ -51,6 +51,9 @@ const hostileApp = manifestYaml({
   ].join('\n'),
 });
 
+// Invalid: the problem message quotes the value back, so the error itself is hostile text.
+const brokenApp = manifestYaml({ name: 'broken', group: 'files', extra: `  network: ${JSON.stringify(HOSTILE)}` });
+
 const rowSpec = (instances: number, labels: Record<string, string> = {}) => JSON.stringify({ cmd: 'sleep 3600', instances, cpus: 0.01, mem: 16, labels });
 /** A value as an SQL string literal. */
 const literal = (text: string) => `'${text.replaceAll("'", "''")}'`;
@@ -95,6 +98,7 @@ describe.skipIf(!haveChromium)(`the dashboard in a real browser${haveChromium ? 
     manifests = join(repo, 'manifests');
     git('init', '-q', '-b', 'main');
     await writeBelow(manifests, 'apps.yaml', multiDoc(webApp, hostileApp));
+    await writeBelow(manifests, 'broken.yaml', brokenApp);
     git('add', '-A');
     git('commit', '-q', '-m', 'apps');
     daemon = await startDaemon();
@@ -161,14 +165,14 @@ describe.skipIf(!haveChromium)(`the dashboard in a real browser${haveChromium ? 
     await page.locator('#filter-source').selectOption('');
     await page.locator('#filter-health').selectOption('');
     await page.locator('#filter-group').selectOption('/files');
-    await expect.poll(() => shownIds(page)).toEqual(['/files/evil', '/files/web']);
+    await expect.poll(() => shownIds(page)).toEqual(['/files/broken', '/files/evil', '/files/web']);
     await page.locator('#filter-group').selectOption('');
     await page.locator('#filter-text').fill('notes');
-    await expect.poll(() => page.locator('#count').textContent()).toBe('1 of 5 apps');
+    await expect.poll(() => page.locator('#count').textContent()).toBe('1 of 6 apps');
     expect(notFound, 'every file the page asks for is served').toEqual([]);
   });
 
-  it('shows hostile titles and descriptions (from a manifest and from a row) as text: nothing in them runs', async () => {
+  it('shows hostile titles, descriptions (from a manifest and from a row) and error messages as text: nothing in them runs', async () => {
     const page = await open();
     const blocked: string[] = [];
     page.on('console', (m) => {
@@ -180,6 +184,14 @@ describe.skipIf(!haveChromium)(`the dashboard in a real browser${haveChromium ? 
     expect(await card(page, '/files/evil').locator('.description').textContent()).toBe(HOSTILE);
     expect(await card(page, '/files/evil').locator('h4 a').textContent()).toBe(`<b>${HOSTILE}</b>`);
     expect(await card(page, '/db/evil').locator('.description').textContent()).toBe(HOSTILE);
+    // The invalid app: its error says where (file:line:column) and quotes the value, as text.
+    expect(await card(page, '/files/broken').locator('.badge.sync').textContent()).toBe('Sync: Invalid');
+    // (The message cuts the quoted value short.)
+    const error = `broken.yaml:11:12 [invalid-value] spec.network: must be one of host, bridge, container; got "<img src=x onerror=`;
+    expect(await card(page, '/files/broken').locator('.error').textContent()).toContain(error);
+    await card(page, '/files/broken').locator('h4 a').click();
+    await expect.poll(() => page.locator('#details .problems li').allTextContents()).toEqual([expect.stringContaining(error)]);
+    await page.locator('a[data-key="back"]').click();
     await card(page, '/files/evil').locator('h4 a').click();
     await expect.poll(() => page.locator('#details .description').textContent()).toBe(HOSTILE);
     expect(await page.locator('#main img, #main script, #main b').count()).toBe(0);
