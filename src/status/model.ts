@@ -6,6 +6,7 @@ import type { InstallationOrigin } from '../model/installation.js';
 import type { HealthStatus, Phase, Role, SourceState, SyncStatus } from '../model/status.js';
 import type { AppAbout } from './catalogue.js';
 import type { InstanceCounts } from './health.js';
+import type { PendingChange } from './pending.js';
 
 export interface ErrorRecord {
   message: string;
@@ -33,6 +34,11 @@ export interface AppStatus {
   lastError: ErrorRecord | null;
   /** Fields that differ, when OutOfSync (e.g. ["instances", "container.docker.image"]). */
   pendingChanges: string[];
+  /**
+   * The same fields with their values, old → new, as `maracker plan` shows them (./pending.ts;
+   * environment values hidden). Empty for a create or delete; absent from older daemons.
+   */
+  pendingDiff?: PendingChange[];
   /**
    * Every problem of the app's declaration at once (an Invalid manifest or row: each with its
    * file, line, column and path), so a spec with two mistakes shows both; `lastError` keeps

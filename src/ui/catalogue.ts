@@ -41,6 +41,8 @@ export interface UiApp {
   lastError: UiError | null;
   problems: UiError[];
   pendingChanges: string[];
+  /** Old → new per field, as `maracker plan` shows them, when the daemon says (else empty). */
+  pendingDiff: Array<{ path: string; before: string; after: string }>;
   about: UiAbout | null;
   /** Task endpoints "host:port", when the daemon reports them; empty otherwise. */
   endpoints: string[];
@@ -151,6 +153,13 @@ export function readApp(value: unknown): UiApp | null {
       return e ? [e] : [];
     }),
     pendingChanges: arr(a.pendingChanges).flatMap((p) => (typeof p === 'string' ? [p] : [])),
+    pendingDiff: arr(a.pendingDiff).flatMap((d) => {
+      const o = obj(d);
+      const path = str(o.path);
+      const before = str(o.before);
+      const after = str(o.after);
+      return path !== null && before !== null && after !== null ? [{ path, before, after }] : [];
+    }),
     about: readAbout(a.about),
     endpoints: readEndpoints(a),
   };

@@ -291,6 +291,7 @@ function card(a: UiApp): HTMLElement {
       a.about && (a.about.cpus !== null || a.about.mem !== null) ? [h('dt', {}, 'Resources'), h('dd', {}, resources(a))] : null,
       a.url ? [h('dt', {}, 'URL'), h('dd', {}, externalLink(a.url, a.url))] : null,
     ),
+    a.pendingChanges.length ? h('p', { class: 'pending' }, 'Pending: ', a.pendingChanges.join(', ')) : null,
     a.lastError ? h('p', { class: 'error' }, errorText(a.lastError)) : null,
   );
 }
@@ -401,7 +402,14 @@ function renderApp(id: string, a: UiApp | undefined): void {
     a.sourceKind === 'database' ? rowActions(a) : null,
     h('h3', {}, 'Pending changes'),
     a.pendingChanges.length
-      ? h('ul', { class: 'pending' }, ...a.pendingChanges.map((f) => h('li', {}, h('code', {}, f))))
+      ? h(
+          'ul',
+          { class: 'pending' },
+          ...a.pendingChanges.map((f) => {
+            const d = a.pendingDiff.find((x) => x.path === f);
+            return h('li', {}, h('code', {}, f), d ? [': ', h('code', {}, d.before), ' → ', h('code', {}, d.after)] : null);
+          }),
+        )
       : h('p', {}, a.sync === 'OutOfSync' ? 'Out of sync; the daemon did not name the fields.' : 'None: Marathon runs what is declared.'),
     h('h3', {}, 'Problems'),
     a.problems.length || a.lastError

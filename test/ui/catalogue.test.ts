@@ -47,6 +47,13 @@ describe('readStatus', () => {
     expect(a.about?.links).toEqual([{ name: 'url', url: 'https://ok.example/' }]);
   });
 
+  it('reads the pending changes with their values when the daemon gives them, and without when it does not', () => {
+    const a = app({ sync: 'OutOfSync', pendingChanges: ['instances', 'env.X'], pendingDiff: [{ path: 'instances', before: '1', after: '3' }, { path: 7 }] });
+    expect(a.pendingChanges).toEqual(['instances', 'env.X']);
+    expect(a.pendingDiff).toEqual([{ path: 'instances', before: '1', after: '3' }]);
+    expect(app({ pendingChanges: ['mem'] }).pendingDiff).toEqual([]);
+  });
+
   it('reads task endpoints as a daemon may report them, and drops what is not host:port', () => {
     expect(app({ endpoints: ['127.0.0.1:31000', { host: 'agent-1', port: 31001 }, 'evil" onload="x:1', 'a:b'] }).endpoints).toEqual([
       '127.0.0.1:31000',

@@ -245,6 +245,25 @@ describe.skipIf(!haveChromium)(`the dashboard in a real browser${haveChromium ? 
     expect(marathon.app('/db/notes')?.instances).toBe(2);
   });
 
+  it('shows the pending changes of an app Marathon refuses to update, old → new as plan shows them', async () => {
+    await sql(`INSERT INTO maracker.apps (id, spec) VALUES ('/db/pending', ${literal(rowSpec(1))})`);
+    await eventually(() => marathon.app('/db/pending')?.tasksRunning === 1, '/db/pending running');
+    const fault = marathon.faults.add({
+      kind: 'status',
+      method: 'PUT',
+      pathPrefix: '/v2/apps/db/pending',
+      status: 422,
+      body: { message: 'Object is not valid' },
+    });
+    onTestFinished(() => void marathon.faults.remove(fault.id));
+    await sql(`UPDATE maracker.apps SET spec = jsonb_set(spec, '{mem}', '48') WHERE id = '/db/pending'`);
+    const page = await open();
+    await signIn(page);
+    await page.goto(`${daemon.statusUrl}/ui/#/apps/db/pending`);
+    await expect.poll(() => page.locator('#details .badge.sync').textContent(), { timeout: 15_000 }).toBe('Sync: OutOfSync');
+    await expect.poll(() => page.locator('#details .pending li').allTextContents()).toEqual(['mem: 16 → 48']);
+  });
+
   it('shows a file edit and a row insert live, within a second of /status, and comes back after the daemon restarts', async () => {
     const page = await open();
     await signIn(page);
