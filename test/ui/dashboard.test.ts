@@ -170,6 +170,11 @@ describe.skipIf(!haveChromium)(`the dashboard in a real browser${haveChromium ? 
     await page.locator('#filter-text').fill('notes');
     await expect.poll(() => page.locator('#count').textContent()).toBe('1 of 6 apps');
     expect(notFound, 'every file the page asks for is served').toEqual([]);
+
+    // At phone width nothing runs off the side: no horizontal scrolling.
+    await page.locator('#filter-text').fill('');
+    await page.setViewportSize({ width: 360, height: 740 });
+    await expect.poll(() => page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(360);
   });
 
   it('shows hostile titles, descriptions (from a manifest and from a row) and error messages as text: nothing in them runs', async () => {
