@@ -62,9 +62,11 @@ async function poll(): Promise<void> {
     return pollFailed('the daemon does not answer');
   }
   if (res.status === 401) {
+    // A token was sent and refused (mistyped, or the daemon restarted with another): say so.
+    const refused = token() !== null;
     sessionStorage.removeItem(TOKEN_KEY);
     etag = null;
-    showLogin(token() === null && !loginTried ? '' : 'That token was not accepted.');
+    showLogin(refused ? 'That token was not accepted.' : '');
     return;
   }
   if (res.status === 304) return pollOk();
@@ -101,8 +103,6 @@ function setConnection(state: 'live' | 'down', text: string): void {
 
 // --- login -----------------------------------------------------------------------------
 
-let loginTried = false;
-
 function showLogin(message: string): void {
   byId('login').hidden = false;
   byId('overview').hidden = true;
@@ -122,7 +122,6 @@ function onLogin(event: SubmitEvent): void {
   const input = byId<HTMLInputElement>('token');
   const value = input.value.trim();
   if (!value) return;
-  loginTried = true;
   sessionStorage.setItem(TOKEN_KEY, value);
   input.value = '';
   byId('login-error').textContent = '';
