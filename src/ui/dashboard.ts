@@ -6,20 +6,10 @@
 // Authorization header, never in a URL. Polling keeps going through errors, so the page
 // comes back by itself when the daemon restarts.
 
-import {
-  type Filters,
-  type FrameTarget,
-  frameTargets,
-  groupApps,
-  groupsOf,
-  instancesText,
-  NO_FILTERS,
-  readStatus,
-  type UiApp,
-  type UiError,
-  type UiStatus,
-} from './catalogue.js';
+import { type Filters, groupApps, groupsOf, instancesText, NO_FILTERS, readStatus, type UiApp, type UiStatus } from './catalogue.js';
+import { type AppPageHost, renderApp, resetAppPage } from './app-page.js';
 import { append, byId, clear, h } from './dom.js';
+import { appHref, badge, errorText, externalLink, resources } from './widgets.js';
 
 const TOKEN_KEY = 'maracker.status-token';
 /**
@@ -31,7 +21,6 @@ const POLL_MS = 300;
 const RETRY_MAX_MS = 4000;
 const STATUS_URL = new URL('../status', location.href).href;
 const APPROVE_URL = new URL('../prune/approve', location.href).href;
-const scaleUrl = (id: string, instances: number): string => new URL(`../apps${id}/scale?instances=${instances}`, location.href).href;
 
 let status: UiStatus | undefined;
 let etag: string | null = null;
@@ -130,15 +119,6 @@ function onLogin(event: SubmitEvent): void {
 
 // --- drawing -----------------------------------------------------------------------------
 
-function badge(kind: 'sync' | 'health', value: string): HTMLElement {
-  // The text says it all; the colour (by class) only repeats it.
-  return h('span', { class: `badge ${kind} ${kind}-${value.replace(/[^A-Za-z]/g, '')}` }, `${kind === 'sync' ? 'Sync' : 'Health'}: ${value}`);
-}
-
-function appHref(id: string): string {
-  return `#/apps${id}`;
-}
-
 function selectedId(): string | null {
   const m = /^#\/apps(\/[^?#]*)$/.exec(location.hash);
   if (!m) return null;
@@ -161,7 +141,7 @@ function render(): void {
     renderFilters(status);
     renderCatalogue(status);
   } else {
-    renderApp(id, app);
+    renderApp(id, app, appPageHost);
   }
   // Redrawn elements are new nodes: give the keyboard back its place.
   if (focused) document.querySelector<HTMLElement>(`[data-key="${CSS.escape(focused)}"]`)?.focus();
@@ -216,18 +196,31 @@ function renderOverview(s: UiStatus): void {
   }
 }
 
-async function approvePrune(episode: string | null, candidates: string[]): Promise<void> {
-  if (!window.confirm(`Delete ${candidates.length} apps from Marathon?\n${candidates.join('\n')}`)) return;
-  const url = episode ? `${APPROVE_URL}?episode=${encodeURIComponent(episode)}` : APPROVE_URL;
-  const out = document.getElementById('prune-result');
+/** POSTs with the token; the answer's message (or the error's), for the page to show. */
+async function write(url: string): Promise<string> {
   try {
     const res = await fetch(url, { method: 'POST', headers: headers(), credentials: 'omit' });
     const body = (await res.json()) as { message?: unknown; error?: { message?: unknown } };
     const text = res.ok ? body.message : body.error?.message;
-    if (out) out.textContent = typeof text === 'string' ? text : `answered ${res.status}`;
+    return typeof text === 'string' ? text : `The daemon answered ${res.status}.`;
   } catch {
-    if (out) out.textContent = 'the daemon did not answer';
+    return 'The daemon did not answer.';
   }
+}
+
+const appPageHost: AppPageHost = {
+  write,
+  changed: () => {
+    render();
+    schedule(0);
+  },
+};
+
+async function approvePrune(episode: string | null, candidates: string[]): Promise<void> {
+  if (!window.confirm(`Delete ${candidates.length} apps from Marathon?\n${candidates.join('\n')}`)) return;
+  const message = await write(episode ? `${APPROVE_URL}?episode=${encodeURIComponent(episode)}` : APPROVE_URL);
+  const out = document.getElementById('prune-result');
+  if (out) out.textContent = message;
   schedule(0);
 }
 
@@ -295,177 +288,6 @@ function card(a: UiApp): HTMLElement {
   );
 }
 
-function resources(a: UiApp): string {
-  const parts = [a.about?.cpus !== null ? `${a.about?.cpus} CPU` : null, a.about?.mem !== null ? `${a.about?.mem} MiB` : null];
-  return parts.filter((p) => p !== null).join(', ');
-}
-
-function externalLink(url: string, text: string): HTMLElement {
-  // webUrl() let only http(s) through; the opened page gets no handle on this one.
-  return h('a', { href: url, target: '_blank', rel: 'noopener noreferrer' }, text);
-}
-
-function errorText(e: UiError): string {
-  return [e.where, e.code ? `[${e.code}]` : null, e.message].filter((x) => x).join(' ');
-}
-
-function dl(...rows: Array<[string, Node | string | null] | null>): HTMLElement {
-  const el = h('dl', {});
-  for (const row of rows) if (row && row[1] !== null) append(el, h('dt', {}, row[0]), h('dd', {}, row[1]));
-  return el;
-}
-
-/** Start, stop and scale of a database row: the row is written, and reconciled as any change. */
-function rowActions(a: UiApp): HTMLElement {
-  const desired = a.instances.desired;
-  // What the user typed survives the redraw a status change causes.
-  const typed = typedScale?.id === a.id ? typedScale.value : String(desired);
-  const input = h('input', { id: 'scale-instances', type: 'number', min: '0', max: '1000', step: '1', value: typed, 'data-key': 'scale-input' });
-  input.addEventListener('input', () => {
-    typedScale = { id: a.id, value: input.value };
-  });
-  const action = (label: string, key: string, count: () => number): HTMLElement => {
-    const b = h('button', { type: 'button', 'data-key': key }, label);
-    b.addEventListener('click', () => void scaleRow(a.id, count()));
-    return b;
-  };
-  return h(
-    'div',
-    { class: 'actions', role: 'group', 'aria-label': 'Actions on the row' },
-    desired === 0 ? action('Start (1 instance)', 'start', () => 1) : action('Stop (0 instances)', 'stop', () => 0),
-    ' ',
-    h('label', { for: 'scale-instances' }, 'Instances '),
-    input,
-    ' ',
-    action('Scale', 'scale', () => Number(input.value)),
-    h('p', { id: 'action-result', role: 'status' }, lastActionResult),
-  );
-}
-
-let lastActionResult = '';
-let typedScale: { id: string; value: string } | undefined;
-
-async function scaleRow(id: string, instances: number): Promise<void> {
-  typedScale = undefined;
-  if (!Number.isInteger(instances) || instances < 0) {
-    lastActionResult = 'Instances must be a whole number from 0 up.';
-    render();
-    return;
-  }
-  try {
-    const res = await fetch(scaleUrl(id, instances), { method: 'POST', headers: headers(), credentials: 'omit' });
-    const body = (await res.json()) as { message?: unknown; error?: { message?: unknown } };
-    const text = res.ok ? body.message : body.error?.message;
-    lastActionResult = typeof text === 'string' ? text : `answered ${res.status}`;
-  } catch {
-    lastActionResult = 'The daemon did not answer.';
-  }
-  render();
-  schedule(0);
-}
-
-let framed: { id: string; url: string } | undefined;
-
-function renderApp(id: string, a: UiApp | undefined): void {
-  const el = byId('details');
-  clear(el);
-  const back = h('a', { href: '#', 'data-key': 'back' }, '← All apps');
-  if (!a) {
-    append(el, back, h('h2', {}, id), h('p', {}, 'maracker knows no app with this id (any more).'));
-    setFrame(undefined, []);
-    return;
-  }
-  const readOnly =
-    a.sourceKind === 'file'
-      ? `Declared in ${a.source}: change it in the manifests' git repository (git is its truth); the page offers no action on it.`
-      : a.sourceKind === 'database'
-        ? `Declared in a row of maracker.apps: SQL is its truth. The actions below write the row (as an UPDATE would), and the daemon reconciles it.`
-        : 'No source declares this app.';
-  append(
-    el,
-    back,
-    h('h2', {}, a.about?.title ?? a.name, ' ', h('code', { class: 'id' }, a.id)),
-    h('p', { class: 'badges' }, badge('sync', a.sync), ' ', badge('health', a.health)),
-    a.about?.description ? h('p', { class: 'description' }, a.about.description) : null,
-    dl(
-      ['Instances', instancesText(a.instances)],
-      ['Source', a.source ?? 'not declared'],
-      ['Image', a.about?.image ?? (a.about ? 'none (a command app)' : null)],
-      ['Resources', a.about && (a.about.cpus !== null || a.about.mem !== null) ? resources(a) : null],
-      ['URL', a.url ? externalLink(a.url, a.url) : null],
-      ['Task endpoints', a.endpoints.length ? a.endpoints.join(', ') : 'not reported by this daemon'],
-      ['Last applied', a.lastAppliedAt],
-      ['Links', a.about?.links.length ? h('span', {}, ...a.about.links.flatMap((l, i) => [i ? ', ' : '', externalLink(l.url, l.name)])) : null],
-    ),
-    h('p', { class: 'note' }, readOnly),
-    a.sourceKind === 'database' ? rowActions(a) : null,
-    h('h3', {}, 'Pending changes'),
-    a.pendingChanges.length
-      ? h(
-          'ul',
-          { class: 'pending' },
-          ...a.pendingChanges.map((f) => {
-            const d = a.pendingDiff.find((x) => x.path === f);
-            return h('li', {}, h('code', {}, f), d ? [': ', h('code', {}, d.before), ' → ', h('code', {}, d.after)] : null);
-          }),
-        )
-      : h('p', {}, a.sync === 'OutOfSync' ? 'Out of sync; the daemon did not name the fields.' : 'None: Marathon runs what is declared.'),
-    h('h3', {}, 'Problems'),
-    a.problems.length || a.lastError
-      ? h(
-          'ul',
-          { class: 'problems' },
-          ...(a.problems.length ? a.problems : a.lastError ? [a.lastError] : []).map((p) => h('li', { class: 'error' }, errorText(p))),
-        )
-      : h('p', {}, 'None.'),
-  );
-  setFrame(a, frameTargets(a, location.origin));
-}
-
-function setFrame(a: UiApp | undefined, targets: FrameTarget[]): void {
-  const box = byId('frame');
-  if (!a || targets.length === 0 || a.instances.running === 0) {
-    framed = undefined;
-    clear(box);
-    if (a) append(box, h('p', {}, a.instances.running === 0 ? 'Not running: nothing to open.' : 'No URL or task endpoint to open this app at.'));
-    return;
-  }
-  const current = framed && framed.id === a.id && targets.some((t) => t.url === framed?.url) ? framed.url : (targets[0]?.url as string);
-  // The frame stays as it is between polls: reloading it every second would lose what the user does in it.
-  if (framed && framed.id === a.id && framed.url === current && box.querySelector('iframe')) return;
-  framed = { id: a.id, url: current };
-  clear(box);
-  const choices = h(
-    'p',
-    { class: 'targets' },
-    'Open at: ',
-    ...targets.flatMap((t, i) => {
-      const b = h(
-        'button',
-        { type: 'button', 'aria-pressed': String(t.url === current), 'data-key': `frame:${t.url}` },
-        t.via === 'url' ? t.url : `task ${t.url}`,
-      );
-      b.addEventListener('click', () => {
-        framed = { id: a.id, url: t.url };
-        clear(box);
-        setFrame(a, targets);
-      });
-      return [i ? ' ' : '', b];
-    }),
-    ' ',
-    externalLink(current, 'open in a new tab'),
-  );
-  const frame = h('iframe', {
-    src: current,
-    title: `The running app ${a.id}`,
-    // Scripts and its own origin, so the app works; no top navigation, no access to this page.
-    sandbox: 'allow-scripts allow-forms allow-same-origin allow-popups allow-downloads',
-    referrerpolicy: 'no-referrer',
-    loading: 'lazy',
-  });
-  append(box, choices, frame);
-}
-
 // --- wiring ------------------------------------------------------------------------------
 
 function start(): void {
@@ -479,8 +301,7 @@ function start(): void {
   form.addEventListener('change', refilter);
   form.addEventListener('submit', (e) => e.preventDefault());
   window.addEventListener('hashchange', () => {
-    lastActionResult = '';
-    typedScale = undefined;
+    resetAppPage();
     render();
     byId('main').focus();
   });
