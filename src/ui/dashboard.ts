@@ -190,11 +190,14 @@ function renderOverview(s: UiStatus): void {
         { class: 'prune', role: 'alert' },
         h('p', {}, 'Pruning is blocked: these apps are no longer declared and deleting them all needs approval: ', s.prune.candidates.join(', ')),
         button,
-        h('p', { id: 'prune-result' }),
       ),
     );
   }
+  // Kept outside the banner, which goes as soon as the approved deletes are done.
+  if (pruneResult) append(el, h('p', { id: 'prune-result', role: 'status' }, pruneResult));
 }
+
+let pruneResult = '';
 
 /** POSTs with the token; the answer's message (or the error's), for the page to show. */
 async function write(url: string): Promise<string> {
@@ -218,9 +221,8 @@ const appPageHost: AppPageHost = {
 
 async function approvePrune(episode: string | null, candidates: string[]): Promise<void> {
   if (!window.confirm(`Delete ${candidates.length} apps from Marathon?\n${candidates.join('\n')}`)) return;
-  const message = await write(episode ? `${APPROVE_URL}?episode=${encodeURIComponent(episode)}` : APPROVE_URL);
-  const out = document.getElementById('prune-result');
-  if (out) out.textContent = message;
+  pruneResult = await write(episode ? `${APPROVE_URL}?episode=${encodeURIComponent(episode)}` : APPROVE_URL);
+  render();
   schedule(0);
 }
 

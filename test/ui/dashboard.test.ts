@@ -81,7 +81,8 @@ describe.skipIf(!haveChromium)(`the dashboard in a real browser${haveChromium ? 
       marathonUrl: marathon.url,
       databaseUrl: db,
       manifests,
-      args: ['--instance', 'ui-test', '--status-token', TOKEN, '--resync-interval', '5', ...extra],
+      // Any delete needs an approval: the last test approves one from the page.
+      args: ['--instance', 'ui-test', '--status-token', TOKEN, '--resync-interval', '5', '--prune-min-apps', '0', '--prune-share', '0', ...extra],
       cleanup: (fn) => cleanups.push(fn),
     });
 
@@ -302,5 +303,21 @@ describe.skipIf(!haveChromium)(`the dashboard in a real browser${haveChromium ? 
     daemon = await startDaemon(['--listen', `127.0.0.1:${new URL(daemon.statusUrl).port}`]);
     await expect.poll(() => page.locator('#connection').getAttribute('data-state'), { timeout: 20_000 }).toBe('live');
     await card(page, '/db/new').waitFor();
+  });
+
+  it('approves a blocked prune from its banner: the app is deleted once approved, not before', async () => {
+    const page = await open();
+    page.on('dialog', (d) => void d.accept());
+    await signIn(page);
+    await card(page, '/db/idle').waitFor();
+    await sql(`DELETE FROM maracker.apps WHERE id = '/db/idle'`);
+    const approve = page.getByRole('button', { name: 'Approve deleting 1 apps' });
+    await approve.waitFor({ timeout: 20_000 });
+    expect(await page.locator('.prune').textContent()).toContain('/db/idle');
+    expect(marathon.app('/db/idle'), 'not deleted before the approval').toBeDefined();
+    await approve.click();
+    await expect.poll(() => page.locator('#prune-result').textContent()).toBe('approved deleting 1 apps');
+    await eventually(() => marathon.app('/db/idle') === undefined, '/db/idle deleted', 20_000);
+    await expect.poll(() => card(page, '/db/idle').count(), { timeout: 10_000 }).toBe(0);
   });
 });
