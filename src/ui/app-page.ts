@@ -1,7 +1,7 @@
 // The app page (`#/apps/<id>`): what the app is and where it is declared, its pending
 // changes and problems, the actions its source allows, and the running app in a frame.
 
-import { type FrameTarget, frameTargets, instancesText, type UiApp } from './catalogue.js';
+import { type FrameTarget, frameTargets, instancesText, sourceText, type UiApp, type UiSource } from './catalogue.js';
 import { append, byId, clear, h } from './dom.js';
 import { badge, dl, errorText, externalLink, resources } from './widgets.js';
 
@@ -58,7 +58,7 @@ async function scaleRow(id: string, instances: number, host: AppPageHost): Promi
   host.changed();
 }
 
-export function renderApp(id: string, a: UiApp | undefined, host: AppPageHost): void {
+export function renderApp(id: string, a: UiApp | undefined, sources: readonly UiSource[], host: AppPageHost): void {
   const el = byId('details');
   clear(el);
   const back = h('a', { href: '#', 'data-key': 'back' }, '← All apps');
@@ -81,7 +81,7 @@ export function renderApp(id: string, a: UiApp | undefined, host: AppPageHost): 
     a.about?.description ? h('p', { class: 'description' }, a.about.description) : null,
     dl(
       ['Instances', instancesText(a.instances)],
-      ['Source', a.source ?? 'not declared'],
+      ['Source', sourceText(a, sources)],
       ['Image', a.about?.image ?? (a.about ? 'none (a command app)' : null)],
       ['Resources', a.about && (a.about.cpus !== null || a.about.mem !== null) ? resources(a) : null],
       ['URL', a.url ? externalLink(a.url, a.url) : null],

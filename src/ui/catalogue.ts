@@ -280,6 +280,18 @@ export function frameTargets(app: UiApp, dashboardOrigin: string): FrameTarget[]
   return all.filter((t) => new URL(t.url).origin !== dashboardOrigin);
 }
 
+/**
+ * Where the app is declared, as a person looks it up: `apps.yaml:3 at 1a2b3c4d5e6f` (the
+ * manifests' git commit, and whether the work tree has uncommitted changes), or the row.
+ */
+export function sourceText(app: UiApp, sources: readonly UiSource[]): string {
+  if (app.source === null) return 'not declared';
+  if (app.sourceKind !== 'file') return app.source;
+  const folder = sources.find((s) => s.name === 'folder');
+  if (!folder?.revision) return app.source;
+  return `${app.source} at ${folder.revision.slice(0, 12)}${folder.dirty ? ' (uncommitted changes)' : ''}`;
+}
+
 /** What the instance counts say, in words ("1/2 running, 1 healthy"). */
 export function instancesText(i: UiApp['instances']): string {
   if (i.desired === 0 && i.running === 0) return 'suspended: 0 instances';

@@ -6,7 +6,7 @@
 // Authorization header, never in a URL. Polling keeps going through errors, so the page
 // comes back by itself when the daemon restarts.
 
-import { type Filters, groupApps, groupsOf, instancesText, NO_FILTERS, readStatus, type UiApp, type UiStatus } from './catalogue.js';
+import { type Filters, groupApps, groupsOf, instancesText, NO_FILTERS, readStatus, sourceText, type UiApp, type UiStatus } from './catalogue.js';
 import { type AppPageHost, renderApp, resetAppPage } from './app-page.js';
 import { append, byId, clear, h } from './dom.js';
 import { appHref, badge, errorText, externalLink, resources } from './widgets.js';
@@ -141,7 +141,7 @@ function render(): void {
     renderFilters(status);
     renderCatalogue(status);
   } else {
-    renderApp(id, app, appPageHost);
+    renderApp(id, app, status.sources, appPageHost);
   }
   // Redrawn elements are new nodes: give the keyboard back its place.
   if (focused) document.querySelector<HTMLElement>(`[data-key="${CSS.escape(focused)}"]`)?.focus();
@@ -261,13 +261,18 @@ function renderCatalogue(s: UiStatus): void {
   for (const g of groups) {
     append(
       list,
-      h('section', { class: 'group', 'aria-label': `Group ${g.group}` }, h('h3', {}, g.group), h('ul', { class: 'cards' }, ...g.apps.map((a) => card(a)))),
+      h(
+        'section',
+        { class: 'group', 'aria-label': `Group ${g.group}` },
+        h('h3', {}, g.group),
+        h('ul', { class: 'cards' }, ...g.apps.map((a) => card(a, s.sources))),
+      ),
     );
   }
   if (groups.length === 0) append(list, h('p', {}, s.apps.length === 0 ? 'No apps are declared or managed yet.' : 'No app matches these filters.'));
 }
 
-function card(a: UiApp): HTMLElement {
+function card(a: UiApp, sources: UiStatus['sources']): HTMLElement {
   return h(
     'li',
     { class: 'card', 'data-app': a.id },
@@ -280,7 +285,7 @@ function card(a: UiApp): HTMLElement {
       h('dt', {}, 'Instances'),
       h('dd', {}, instancesText(a.instances), a.instances.desired === 0 ? ' (deployable)' : ''),
       h('dt', {}, 'Source'),
-      h('dd', {}, a.source ?? 'not declared'),
+      h('dd', {}, sourceText(a, sources)),
       a.about?.image ? [h('dt', {}, 'Image'), h('dd', {}, h('code', {}, a.about.image))] : null,
       a.about && (a.about.cpus !== null || a.about.mem !== null) ? [h('dt', {}, 'Resources'), h('dd', {}, resources(a))] : null,
       a.url ? [h('dt', {}, 'URL'), h('dd', {}, externalLink(a.url, a.url))] : null,

@@ -5,7 +5,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { frameTargets, groupApps, groupsOf, NO_FILTERS, readApp, readStatus, type UiApp, webUrl } from '../../src/ui/catalogue.js';
+import { frameTargets, groupApps, groupsOf, NO_FILTERS, readApp, readStatus, sourceText, type UiApp, webUrl } from '../../src/ui/catalogue.js';
 
 function app(fields: Record<string, unknown> = {}): UiApp {
   const a = readApp({ id: '/demo/web', source: 'web.yaml:1', sync: 'Synced', health: 'Healthy', instances: { desired: 1, running: 1, healthy: 1 }, ...fields });
@@ -36,6 +36,15 @@ describe('readStatus', () => {
     expect(app({ source: null }).sourceKind).toBe('none');
     expect(app({ lastError: { message: 'bad', code: 'schema', file: 'web.yaml', line: 3, column: 7 } }).lastError?.where).toBe('web.yaml:3:7');
     expect(app({ lastError: { message: 'bad', row: '/demo/web' } }).lastError?.where).toBe('database row /demo/web');
+  });
+
+  it("names a manifest app's source with the git commit of the manifests (and uncommitted changes), a row as it is", () => {
+    const folder = { name: 'folder', state: 'Ready', revision: '9585bca026a4f00d', dirty: false, lastError: null, apps: 1 };
+    expect(sourceText(app(), [folder])).toBe('web.yaml:1 at 9585bca026a4');
+    expect(sourceText(app(), [{ ...folder, dirty: true }])).toBe('web.yaml:1 at 9585bca026a4 (uncommitted changes)');
+    expect(sourceText(app(), [{ ...folder, revision: null }])).toBe('web.yaml:1');
+    expect(sourceText(app({ source: 'database row /demo/web' }), [folder])).toBe('database row /demo/web');
+    expect(sourceText(app({ source: null }), [folder])).toBe('not declared');
   });
 
   it('keeps only http(s) links: a javascript: URL from hostile data is dropped', () => {

@@ -149,7 +149,7 @@ describe.skipIf(!haveChromium)(`the dashboard in a real browser${haveChromium ? 
     await expect.poll(() => card(page, '/db/notes').locator('.badge').allTextContents()).toEqual(['Sync: Synced', 'Health: Healthy']);
     await expect.poll(() => card(page, '/db/idle').textContent()).toContain('suspended: 0 instances (deployable)');
     expect(await card(page, '/db/idle').locator('.badge.health').textContent()).toBe('Health: Suspended');
-    expect(await card(page, '/files/web').textContent()).toMatch(/Web portal.*apps\.yaml:1.*web-app\.localhost/);
+    expect(await card(page, '/files/web').textContent()).toMatch(/Web portal.*apps\.yaml:1 at [0-9a-f]{12}.*web-app\.localhost/);
     expect(await card(page, '/db/notes').textContent()).toContain('database row /db/notes');
     expect(await page.locator('section.group h3').allTextContents()).toEqual(['/db', '/files']);
     if (SCREENSHOTS) await page.screenshot({ path: join(SCREENSHOTS, 'dashboard-catalogue.png'), fullPage: true });
