@@ -80,7 +80,7 @@ export function renderApp(id: string, a: UiApp | undefined, sources: readonly Ui
     h('p', { class: 'badges' }, badge('sync', a.sync), ' ', badge('health', a.health)),
     a.about?.description ? h('p', { class: 'description' }, a.about.description) : null,
     dl(
-      ['Instances', instancesText(a.instances)],
+      ['Instances', instancesText(a)],
       ['Source', sourceText(a, sources)],
       ['Image', a.about?.image ?? (a.about ? 'none (a command app)' : null)],
       ['Resources', a.about && (a.about.cpus !== null || a.about.mem !== null) ? resources(a) : null],

@@ -293,7 +293,10 @@ export function sourceText(app: UiApp, sources: readonly UiSource[]): string {
 }
 
 /** What the instance counts say, in words ("1/2 running, 1 healthy"). */
-export function instancesText(i: UiApp['instances']): string {
-  if (i.desired === 0 && i.running === 0) return 'suspended: 0 instances';
+export function instancesText(app: Pick<UiApp, 'instances' | 'health'>): string {
+  const i = app.instances;
+  // Stopped on purpose: a deployable entry of the catalogue. Not an invalid or missing app,
+  // which also counts 0 of 0.
+  if (app.health === 'Suspended') return 'suspended: 0 instances (deployable)';
   return `${i.running}/${i.desired} running, ${i.healthy} healthy`;
 }

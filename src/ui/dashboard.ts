@@ -283,7 +283,7 @@ function card(a: UiApp, sources: UiStatus['sources']): HTMLElement {
       'dl',
       {},
       h('dt', {}, 'Instances'),
-      h('dd', {}, instancesText(a.instances), a.instances.desired === 0 ? ' (deployable)' : ''),
+      h('dd', {}, instancesText(a)),
       h('dt', {}, 'Source'),
       h('dd', {}, sourceText(a, sources)),
       a.about?.image ? [h('dt', {}, 'Image'), h('dd', {}, h('code', {}, a.about.image))] : null,

@@ -5,7 +5,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { frameTargets, groupApps, groupsOf, NO_FILTERS, readApp, readStatus, sourceText, type UiApp, webUrl } from '../../src/ui/catalogue.js';
+import { frameTargets, groupApps, groupsOf, instancesText, NO_FILTERS, readApp, readStatus, sourceText, type UiApp, webUrl } from '../../src/ui/catalogue.js';
 
 function app(fields: Record<string, unknown> = {}): UiApp {
   const a = readApp({ id: '/demo/web', source: 'web.yaml:1', sync: 'Synced', health: 'Healthy', instances: { desired: 1, running: 1, healthy: 1 }, ...fields });
@@ -98,6 +98,14 @@ describe('groupApps and filters', () => {
     expect(ids({ source: 'database' })).toEqual(['/demo/notes']);
     expect(ids({ text: 'JUPYTER' })).toEqual(['/demo/notes']);
     expect(ids({ text: 'portal', group: '/demo' })).toEqual([]);
+  });
+});
+
+describe('instancesText', () => {
+  it('calls only a Suspended app suspended and deployable, not an invalid one that also counts 0 of 0', () => {
+    expect(instancesText(app({ health: 'Suspended', instances: { desired: 0, running: 0, healthy: 0 } }))).toBe('suspended: 0 instances (deployable)');
+    expect(instancesText(app({ sync: 'Invalid', health: 'Missing', instances: { desired: 0, running: 0, healthy: 0 } }))).toBe('0/0 running, 0 healthy');
+    expect(instancesText(app({ instances: { desired: 2, running: 1, healthy: 1 } }))).toBe('1/2 running, 1 healthy');
   });
 });
 

@@ -147,7 +147,8 @@ describe.skipIf(!haveChromium)(`the dashboard in a real browser${haveChromium ? 
 
     await expect.poll(() => card(page, '/files/web').locator('.badge').allTextContents()).toEqual(['Sync: Synced', 'Health: Healthy']);
     await expect.poll(() => card(page, '/db/notes').locator('.badge').allTextContents()).toEqual(['Sync: Synced', 'Health: Healthy']);
-    await expect.poll(() => card(page, '/db/idle').textContent()).toContain('suspended: 0 instances (deployable)');
+    // Inserted just before this test: its (empty) deployment may still be running.
+    await expect.poll(() => card(page, '/db/idle').textContent(), { timeout: 15_000 }).toContain('suspended: 0 instances (deployable)');
     expect(await card(page, '/db/idle').locator('.badge.health').textContent()).toBe('Health: Suspended');
     expect(await card(page, '/files/web').textContent()).toMatch(/Web portal.*apps\.yaml:1 at [0-9a-f]{12}.*web-app\.localhost/);
     expect(await card(page, '/db/notes').textContent()).toContain('database row /db/notes');
@@ -192,6 +193,7 @@ describe.skipIf(!haveChromium)(`the dashboard in a real browser${haveChromium ? 
     expect(await card(page, '/db/evil').locator('.description').textContent()).toBe(HOSTILE);
     // The invalid app: its error says where (file:line:column) and quotes the value, as text.
     expect(await card(page, '/files/broken').locator('.badge.sync').textContent()).toBe('Sync: Invalid');
+    expect(await card(page, '/files/broken').textContent(), 'an invalid app is no deployable entry').not.toContain('suspended');
     // (The message cuts the quoted value short.)
     const error = `broken.yaml:11:12 [invalid-value] spec.network: must be one of host, bridge, container; got "<img src=x onerror=`;
     expect(await card(page, '/files/broken').locator('.error').textContent()).toContain(error);
