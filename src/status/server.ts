@@ -121,7 +121,7 @@ const ROUTE_LIST =
   'GET /status, GET /status/apps/{id}, GET /healthz, GET /readyz, GET /metrics, POST /prune/approve, POST /apps/{id}/scale?instances=N, GET /ui/';
 const APPS_PREFIX = '/status/apps/';
 const ACTION_PREFIX = '/apps/';
-/** A scale beyond this is a typo, not a plan (the sandbox's agent offers 1,001 ports). */
+/** A click's scale beyond this is more likely a typo than a plan; SQL can still set any count. */
 const MAX_ROW_INSTANCES = 1000;
 const UI_PREFIX = '/ui/';
 
