@@ -38,6 +38,8 @@ export interface DaemonExtras {
   parser?: InputParser;
   /** Where the prune guard keeps the deletions it counts (the database's). Default: memory only. */
   pruneLedger?: PruneLedger;
+  /** Writes a row's instances (the dashboard's actions on database apps). Default: none (503). */
+  setRowInstances?: (id: string, instances: number) => Promise<boolean>;
   /** Called once the daemon stops, to release what the extras started. */
   onStop?: () => Promise<void>;
 }
@@ -86,6 +88,7 @@ export async function startDaemon(config: DaemonConfig, extras: DaemonExtras = {
   });
 
   let controller: Controller | undefined;
+  const setRow = extras.setRowInstances;
   const statusServer = await startStatusServer({
     host: config.listen.host,
     port: config.listen.port,
@@ -107,6 +110,7 @@ export async function startDaemon(config: DaemonConfig, extras: DaemonExtras = {
         throw new MarackerError('MRK_NOT_LEADER', 'this daemon is a follower: ask the leader to sync (see role in GET /status of each daemon)');
       return controller?.requestSync(request.apps, request.by) ?? { queued: [], unknown: [], message: 'the daemon is still starting' };
     },
+    ...(setRow ? { setRowInstances: ({ id, instances }) => setRow(id, instances) } : {}),
     logger: logger.child({ component: 'status' }),
     readyCheck: () =>
       status.stopping

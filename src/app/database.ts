@@ -24,6 +24,7 @@ import { readInstallationName } from './installation-store.js';
 import { databaseUrlLabel } from '../postgres/url-label.js';
 import { LeaderElection, type LeaderElectionOptions } from '../ha/leader.js';
 import { migrate, type MigrationReport } from '../postgres/migrations.js';
+import { setRowInstances } from '../postgres/app-rows.js';
 import { DatabasePruneLedger } from '../prune/ledger-postgres.js';
 import { StatusWriter, type StatusWriterOptions } from '../status/table-writer.js';
 
@@ -78,6 +79,11 @@ export interface DatabaseWiring {
   readonly source: DatabaseSource;
   readonly election: LeaderElection;
   readonly statusWriter: () => StatusWriter | undefined;
+  /**
+   * For `DaemonExtras.setRowInstances`: the dashboard's start, stop and scale of a row. Any
+   * daemon may write it (the row is the truth; the leader reconciles the change).
+   */
+  setRowInstances(id: string, instances: number): Promise<boolean>;
 }
 
 export async function startDatabase(databaseUrl: string, o: DatabaseOptions): Promise<DatabaseWiring> {
@@ -179,6 +185,7 @@ export async function startDatabase(databaseUrl: string, o: DatabaseOptions): Pr
   });
 
   return {
+    setRowInstances: (id, instances) => setRowInstances(pool, id, instances),
     sources: [source],
     leadership: election,
     pruneLedger: new DatabasePruneLedger({ pool, instance: o.instance, schemaReady: migrated }),

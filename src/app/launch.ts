@@ -39,6 +39,7 @@ export async function launchDaemon(config: DaemonConfig, extras: Pick<DaemonExtr
     sources: db.sources,
     leadership: db.leadership,
     pruneLedger: db.pruneLedger,
+    setRowInstances: db.setRowInstances,
     role: db.role,
     installation: db.installation,
     parser,

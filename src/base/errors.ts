@@ -54,7 +54,7 @@ export const ERROR_CODES = {
 
   // status/errors.ts, status/limits.ts: answers of the status API (HTTP status first)
   MRK_STATUS_UNAUTHORIZED: '401: bearer token missing or wrong',
-  MRK_STATUS_TOKEN_REQUIRED: '403: the action needs a status token (a prune approval from elsewhere than this host)',
+  MRK_STATUS_TOKEN_REQUIRED: '403: the action needs a status token (a prune approval or a row write from elsewhere than this host)',
   MRK_STATUS_NOT_FOUND: '404: no such route',
   MRK_STATUS_APP_NOT_FOUND: '404: no such app',
   MRK_STATUS_METHOD_NOT_ALLOWED: '405: route exists, method does not (see `Allow`)',
@@ -68,6 +68,8 @@ export const ERROR_CODES = {
   MRK_STATUS_SYNC_UNAVAILABLE: '503: this instance cannot sync (not wired)',
   MRK_STATUS_TRAEFIK_DISABLED: '404: GET /traefik/v3 on a daemon not started with --traefik v3',
   MRK_STATUS_NOT_READY: '503: GET /traefik/v3 before the first full sync (Traefik keeps the configuration it has)',
+  MRK_STATUS_READ_ONLY: '409: the app is not declared by a database row (a manifest app changes through git)',
+  MRK_STATUS_ROWS_UNAVAILABLE: '503: this instance cannot write rows of maracker.apps (no database)',
   MRK_STATUS_INTERNAL: '500: a bug or an unexpected failure; details in the log',
   MRK_STATUS_LISTEN: 'the status server could not listen (port taken, bad host)',
 

@@ -22,6 +22,8 @@ import type { StatusReason } from '../model/status-reasons.js';
 import type { SyncStatus } from '../model/status.js';
 import { planApp } from '../plan/plan.js';
 import type { PruneGuard } from '../prune/guard.js';
+import { aboutApp } from '../status/catalogue.js';
+import { type PendingChange, pendingDiff } from '../status/pending.js';
 import { appHealth } from '../status/health.js';
 import type { AppStatus, ErrorRecord, RouteStatus } from '../status/model.js';
 import { serverUrls, taskEndpoints } from '../marathon/task-endpoints.js';
@@ -218,6 +220,7 @@ export class Reconciler {
 
   async #apply(action: Action, actual: MarathonApp | undefined, entry: DesiredEntry, log: ReconcileLog): Promise<ReconcileResult> {
     const pending = action.kind === 'update' ? action.changes.map((c) => c.path) : [`(${action.kind})`];
+    const diff = action.kind === 'update' ? pendingDiff(action.changes) : [];
     const running = actual?.deployments ?? [];
     if (running.length > 0 && !this.#d.options.force) {
       // Marathon would answer 409 (app locked): wait for the deployment to finish. Its
@@ -229,6 +232,7 @@ export class Reconciler {
         actual,
         lastError: because('deployment-in-progress', `waiting for Marathon deployment ${ids} to finish`),
         pending,
+        diff,
       });
       this.#d.cache.markStale(action.id);
       return { kind: 'done', requeueAfterMs: this.#d.options.progressPollMs };
@@ -240,14 +244,14 @@ export class Reconciler {
           { action: action.kind, ...(action.kind === 'update' ? { mode: action.mode, changes: pending } : {}), deploymentId: outcome.deploymentId },
           `${action.kind === 'update' ? action.mode : action.kind} applied`,
         );
-        this.#writeStatus(action.id, { sync: 'OutOfSync', entry, actual, lastError: null, pending, appliedAt: outcome.at });
+        this.#writeStatus(action.id, { sync: 'OutOfSync', entry, actual, lastError: null, pending, diff, appliedAt: outcome.at });
         if (action.kind === 'delete') {
           this.#d.guard.deleted(action.id);
           this.#d.status.removeApp(action.id);
         }
         return { kind: 'done', requeueAfterMs: this.#d.options.progressPollMs };
       case 'not-leader':
-        this.#writeStatus(action.id, { sync: 'OutOfSync', entry, actual, lastError: null, pending });
+        this.#writeStatus(action.id, { sync: 'OutOfSync', entry, actual, lastError: null, pending, diff });
         return { kind: 'done' };
       case 'stopped':
         return { kind: 'done' };
@@ -258,16 +262,17 @@ export class Reconciler {
           actual,
           lastError: because('deployment-slot', `waiting for a deployment slot (${outcome.inFlight} of ${outcome.limit} in use)`),
           pending,
+          diff,
         });
         this.#d.gate.wait(action.id);
         return { kind: 'done' };
       case 'retry':
         log.warn({ action: action.kind, err: outcome.error }, `${action.kind} deferred: ${outcome.error.message}`);
-        this.#writeStatus(action.id, { sync: 'OutOfSync', entry, actual, lastError: outcome.error, pending });
+        this.#writeStatus(action.id, { sync: 'OutOfSync', entry, actual, lastError: outcome.error, pending, diff });
         return { kind: 'retry', error: outcome.error, ...(outcome.afterMs !== undefined ? { afterMs: outcome.afterMs } : {}) };
       case 'rejected':
         log.error({ action: action.kind, err: outcome.error }, `${action.kind} rejected by Marathon: ${outcome.error.message}`);
-        this.#writeStatus(action.id, { sync: 'OutOfSync', entry, actual, lastError: outcome.error, pending, rejected: true });
+        this.#writeStatus(action.id, { sync: 'OutOfSync', entry, actual, lastError: outcome.error, pending, diff, rejected: true });
         return { kind: 'terminal', error: outcome.error };
     }
   }
@@ -281,6 +286,8 @@ export class Reconciler {
       actual: MarathonApp | undefined;
       lastError: ErrorRecord | null;
       pending?: string[];
+      /** With `pending`: the values of an update's changes. */
+      diff?: PendingChange[];
       appliedAt?: string;
       rejected?: boolean;
       /** Marathon could not be read: `actual` says nothing, tasks and servers stay as last read. */
@@ -315,10 +322,12 @@ export class Reconciler {
       lastAppliedAt: s.appliedAt ?? previous?.lastAppliedAt ?? null,
       lastError: s.lastError ?? (h.health === 'Degraded' && h.message ? { message: h.message } : null),
       pendingChanges: s.sync === 'OutOfSync' ? (s.pending ?? previous?.pendingChanges ?? []) : [],
+      pendingDiff: s.sync !== 'OutOfSync' ? [] : s.pending !== undefined ? (s.diff ?? []) : (previous?.pendingDiff ?? []),
       problems: s.entry.kind === 'invalid' ? s.entry.problems.map(problemRecord) : [],
       ...(desired?.image ? { image: { ...desired.image } } : {}),
       tasks,
       route: routeSpec ? { ...routeSpec, servers: serverUrls(tasks).sort() } : null,
+      about: desired ? aboutApp(desired) : null,
     };
     this.#d.status.setApp(record);
     return h.health;

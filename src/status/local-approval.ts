@@ -6,8 +6,10 @@
 // - the server must listen on the loopback interface only (0.0.0.0 would take anyone);
 // - the connection must come from a loopback address;
 // - no proxy headers: a proxy on this host forwards remote requests from 127.0.0.1;
-// - no Origin / Sec-Fetch-Site header: a web page the operator opens could otherwise POST
-//   to 127.0.0.1 (a "simple" cross-origin request needs no preflight);
+// - a web page may act only if it is the dashboard this server serves: Sec-Fetch-Site
+//   `same-origin` and an Origin equal to `http://` + Host (a browser sets both, no page can
+//   forge them). Any other page the operator opens could otherwise POST to 127.0.0.1 (a
+//   "simple" cross-origin request needs no preflight);
 // - the Host header must name a loopback address or localhost: DNS rebinding makes a web
 //   page's own host name resolve to 127.0.0.1.
 //
@@ -39,7 +41,13 @@ export function tokenlessApprovalRefusal(r: LocalRequest): string | undefined {
   if (!isLoopbackAddress(r.boundAddress)) return `the status server listens on ${r.boundAddress}, not on the loopback interface only`;
   if (!isLoopbackAddress(r.remote)) return `the request comes from ${r.remote}, not from this host`;
   for (const h of PROXY_HEADERS) if (r.headers[h] !== undefined) return `the request came through a proxy (${h} header)`;
-  for (const h of BROWSER_HEADERS) if (r.headers[h] !== undefined) return `the request comes from a web page (${h} header)`;
+  if (BROWSER_HEADERS.some((h) => r.headers[h] !== undefined)) {
+    const sameOrigin = r.headers['sec-fetch-site'] === 'same-origin' && r.headers.origin === `http://${r.headers.host ?? ''}`;
+    if (!sameOrigin) {
+      const h = BROWSER_HEADERS.find((name) => r.headers[name] !== undefined);
+      return `the request comes from a web page (${h} header) other than this server's dashboard`;
+    }
+  }
   const host = hostName(r.headers.host ?? '');
   if (host !== 'localhost' && !isLoopbackAddress(host)) return `the request is addressed to host "${r.headers.host ?? ''}", not to a loopback address`;
   return undefined;

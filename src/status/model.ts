@@ -7,7 +7,9 @@ import type { InstallationOrigin } from '../model/installation.js';
 import type { TaskEndpoint } from '../marathon/task-endpoints.js';
 import type { Route } from '../model/route.js';
 import type { HealthStatus, Phase, Role, SourceState, SyncStatus } from '../model/status.js';
+import type { AppAbout } from './catalogue.js';
 import type { InstanceCounts } from './health.js';
+import type { PendingChange } from './pending.js';
 
 export interface ErrorRecord {
   message: string;
@@ -36,6 +38,11 @@ export interface AppStatus {
   /** Fields that differ, when OutOfSync (e.g. ["instances", "container.docker.image"]). */
   pendingChanges: string[];
   /**
+   * The same fields with their values, old → new, as `maracker plan` shows them (./pending.ts;
+   * environment values hidden). Empty for a create or delete; absent from older daemons.
+   */
+  pendingDiff?: PendingChange[];
+  /**
    * Every problem of the app's declaration at once (an Invalid manifest or row: each with its
    * file, line, column and path), so a spec with two mistakes shows both; `lastError` keeps
    * the first, for older clients. Empty when the declaration is fine.
@@ -59,6 +66,11 @@ export interface AppStatus {
    * otherwise (with v1/v2, Traefik reads the route from the app's labels).
    */
   route: RouteStatus | null;
+  /**
+   * What the catalogue shows of the declared app: image, resources, title, description and
+   * links (./catalogue.ts). Null when no valid declaration says; absent from older daemons.
+   */
+  about?: AppAbout | null;
 }
 
 /** A route served to Traefik v3 (GET /traefik/v3), as status shows it. */

@@ -9,7 +9,13 @@
 // without one, a prune approval is accepted only from this host (./local-approval.ts).
 // What a client may send, and for how long, is bounded by ./limits.ts; no reply quotes a
 // request's content back beyond a valid app id.
+//
+// The dashboard (docs/dashboard.md) is served here too, under /ui/: static files with no
+// data in them, so they need no token; the page asks for the token and reads /status with it
+// like any client, polling with If-None-Match (a 304 costs nothing between changes). Its
+// replies carry a Content-Security-Policy that allows only its own script and style.
 
+import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { MarackerError } from '../base/errors.js';
@@ -22,6 +28,7 @@ import { errorBody, StatusApiError, StatusListenError } from './errors.js';
 import { tokenlessApprovalRefusal } from './local-approval.js';
 import { applyLimits, rejectBadClient, resolveLimits, serverOptions, type StatusLimits } from './limits.js';
 import { PROMETHEUS_CONTENT_TYPE } from './metrics.js';
+import { type DashboardAssets, loadDashboardAssets } from './dashboard-assets.js';
 import type { AppStatus } from './model.js';
 import type { StatusStore } from './store.js';
 import { TraefikConfigCache } from './traefik-config.js';
@@ -70,6 +77,13 @@ export interface StatusServerOptions {
    * is not set, the route is open like the others. Default: none.
    */
   traefikToken?: string | null;
+  /**
+   * Sets the instances of a database-declared app by writing its row of maracker.apps
+   * (`POST /apps/{id}/scale?instances=N`); true when the row was there. Default: none (503).
+   */
+  setRowInstances?: (request: RowScaleRequest) => Promise<boolean>;
+  /** Folder of the dashboard's built files. Default: dist/src/ui (./dashboard-assets.ts). */
+  dashboardDir?: string;
 }
 
 export interface PruneApprovalRequest {
@@ -92,6 +106,13 @@ export interface SyncAnswer {
   /** Apps named that no source declares and Marathon does not list (nothing to do for them). */
   unknown: readonly string[];
   message: string;
+}
+
+export interface RowScaleRequest {
+  id: string;
+  instances: number;
+  /** Who asks, as for a prune approval. */
+  by: string;
 }
 
 export interface PruneApprovalAnswer {
@@ -126,15 +147,44 @@ interface Context {
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 const READ_METHODS = 'GET, HEAD';
-const ROUTE_LIST = 'GET /status, GET /status/apps/{id}, GET /healthz, GET /readyz, GET /metrics, GET /traefik/v3, POST /prune/approve, POST /sync';
-const APPS_PREFIX = '/status/apps/';
+const ROUTE_LIST =
+  'GET /status, GET /status/apps/{id}, GET /healthz, GET /readyz, GET /metrics, GET /traefik/v3, POST /prune/approve, POST /sync, POST /apps/{id}/scale?instances=N, GET /ui/';
 /** Apps one sync request may name (a group's worth; everything: name none). */
 const MAX_SYNC_APPS = 1000;
+const APPS_PREFIX = '/status/apps/';
+const ACTION_PREFIX = '/apps/';
+/** A click's scale beyond this is more likely a typo than a plan; SQL can still set any count. */
+const MAX_ROW_INSTANCES = 1000;
+const UI_PREFIX = '/ui/';
+
+/**
+ * The dashboard's own files only: no inline script or style (hostile text that slipped into
+ * the page could not run), no other origin to fetch from or post to, and not framable itself.
+ * Frames may show any http(s) app: that is what the page is for, and they are sandboxed.
+ */
+export const DASHBOARD_CSP = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self'",
+  "connect-src 'self'",
+  'frame-src http: https:',
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+const DASHBOARD_HEADERS: Record<string, string> = {
+  'Content-Security-Policy': DASHBOARD_CSP,
+  'Referrer-Policy': 'no-referrer',
+  'X-Frame-Options': 'DENY',
+  'Cross-Origin-Opener-Policy': 'same-origin',
+};
 
 export async function startStatusServer(options: StatusServerOptions): Promise<StatusServer> {
   checkOptions(options);
   const limits = resolveLimits(options.limits);
-  const { store, metrics, approvePrune, requestSync, readyCheck } = options;
+  const { store, metrics, approvePrune, requestSync, readyCheck, setRowInstances } = options;
   const token = options.token ?? undefined;
   // The caller names the component in the logger it passes (binding it here again would
   // repeat the key in every line).
@@ -144,14 +194,17 @@ export async function startStatusServer(options: StatusServerOptions): Promise<S
   const grace = options.shutdownGraceMs ?? 1000;
   const statusBody = cachedBody(() => store.json());
   const traefikBodies = new TraefikConfigCache();
+  const dashboard: DashboardAssets = loadDashboardAssets(options.dashboardDir);
   // Known once listening (a host name such as "localhost" binds to an address).
   let boundAddress = (): string => options.host;
   const scrubber = options.scrubber ?? BASIC_SCRUBBER;
 
   const routes: Record<string, { allow: string; public?: boolean; handle: (ctx: Context) => Reply | Promise<Reply> }> = {
     '/healthz': { allow: READ_METHODS, public: true, handle: () => json(200, { status: 'ok' }) },
+    '/': { allow: READ_METHODS, public: true, handle: () => ({ status: 302, body: '', contentType: 'text/plain', headers: { Location: UI_PREFIX } }) },
+    '/ui': { allow: READ_METHODS, public: true, handle: () => ({ status: 302, body: '', contentType: 'text/plain', headers: { Location: UI_PREFIX } }) },
     '/readyz': { allow: READ_METHODS, handle: () => readiness() },
-    '/status': { allow: READ_METHODS, handle: (ctx) => statusDocument(ctx.query) },
+    '/status': { allow: READ_METHODS, handle: (ctx) => statusDocument(ctx) },
     '/metrics': {
       allow: READ_METHODS,
       handle: async () => ({ status: 200, body: scrubber.text(await metrics.render()), contentType: PROMETHEUS_CONTENT_TYPE }),
@@ -186,10 +239,15 @@ export async function startStatusServer(options: StatusServerOptions): Promise<S
     return json(200, { status: 'ready' });
   }
 
-  function statusDocument(query: URLSearchParams): Reply {
+  function statusDocument(ctx: Context): Reply {
+    const { query } = ctx;
     const sync = filterValues(query, 'sync', SYNC);
     const health = filterValues(query, 'health', HEALTH);
-    if (!sync && !health) return { status: 200, body: statusBody(), contentType: JSON_TYPE };
+    if (!sync && !health) {
+      const { body, etag } = statusBody();
+      if (ctx.headers['if-none-match'] === etag) return { status: 304, body: '', contentType: JSON_TYPE, headers: { ETag: etag } };
+      return { status: 200, body, contentType: JSON_TYPE, headers: { ETag: etag } };
+    }
     // Filtering walks the apps once: cheap next to serialising them, and only when asked.
     const doc = store.snapshot();
     const apps = doc.apps.filter((a) => (!sync || sync.has(a.sync)) && (!health || health.has(a.health)));
@@ -202,28 +260,50 @@ export async function startStatusServer(options: StatusServerOptions): Promise<S
     return json(200, app);
   }
 
-  /**
-   * An action (not a read) without a status token: only from this host to a server on the
-   * loopback interface, and never from a web page (./local-approval.ts).
-   */
-  function requireTokenOrLocal(ctx: Context, action: string): void {
+  /** Without a token, a write is accepted only from this host (./local-approval.ts); `what` says what it would do. */
+  function requireLocal(ctx: Context, what: string, verb: string): void {
     if (token !== undefined) return;
     const refusal = tokenlessApprovalRefusal({ boundAddress: boundAddress(), remote: ctx.remote, headers: ctx.headers });
-    if (refusal === undefined) return;
-    throw new StatusApiError(
-      'MRK_STATUS_TOKEN_REQUIRED',
-      403,
-      `${action}: without a status token, only a request from this host to a status server on the loopback interface may ask, and here ${refusal}; start maracker with --status-token (MARACKER_STATUS_TOKEN) and send it as "Authorization: Bearer <token>"`,
-    );
+    if (refusal !== undefined) {
+      throw new StatusApiError(
+        'MRK_STATUS_TOKEN_REQUIRED',
+        403,
+        `${what}: without a status token, only a request from this host to a status server on the loopback interface may ${verb}, and here ${refusal}; start maracker with --status-token (MARACKER_STATUS_TOKEN) and send it as "Authorization: Bearer <token>"`,
+      );
+    }
   }
 
-  function requester(ctx: Context): string {
+  async function scaleRow(ctx: Context, id: string): Promise<Reply> {
+    requireLocal(ctx, 'scaling an app writes its row of maracker.apps', 'write it');
+    const app = store.getApp(id);
+    if (!app) throw new StatusApiError('MRK_STATUS_APP_NOT_FOUND', 404, `app ${id} is not known to maracker`);
+    // Git is the truth of a manifest app: a write here would be undone by the next pass, or worse, not.
+    if (!app.source?.startsWith('database row '))
+      throw new StatusApiError(
+        'MRK_STATUS_READ_ONLY',
+        409,
+        app.source === null
+          ? `app ${id} is declared by no source: nothing to scale`
+          : `app ${id} is declared in ${app.source}: change it in the manifests' git repository`,
+      );
+    const raw = ctx.query.get('instances') ?? '';
+    const instances = /^[0-9]{1,9}$/.test(raw) ? Number(raw) : Number.NaN;
+    if (!(instances >= 0 && instances <= MAX_ROW_INSTANCES))
+      throw new StatusApiError('MRK_STATUS_BAD_QUERY', 400, `instances: expected an integer from 0 to ${MAX_ROW_INSTANCES}, got "${raw.slice(0, 20)}"`);
+    if (!setRowInstances) throw new StatusApiError('MRK_STATUS_ROWS_UNAVAILABLE', 503, 'this instance cannot write rows of maracker.apps (it has no database)');
+    const by = describeCaller(ctx);
+    if (!(await setRowInstances({ id, instances, by }))) throw new StatusApiError('MRK_STATUS_APP_NOT_FOUND', 404, `maracker.apps has no row ${id} (any more)`);
+    log.warn({ by, appId: id, instances }, `row ${id} set to ${instances} instances`);
+    return json(200, { id, instances, message: `row ${id} set to ${instances} instances; the daemon reconciles it like any row change` });
+  }
+
+  function describeCaller(ctx: Context): string {
     const user = approverName(ctx.headers['x-maracker-user']);
     return user === undefined ? ctx.remote : `${user} from ${ctx.remote}`;
   }
 
   async function sync(ctx: Context): Promise<Reply> {
-    requireTokenOrLocal(ctx, 'asking for a sync makes the daemon write to Marathon');
+    requireLocal(ctx, 'asking for a sync makes the daemon write to Marathon', 'ask');
     if (!requestSync) throw new StatusApiError('MRK_STATUS_SYNC_UNAVAILABLE', 503, 'this instance cannot sync');
     const apps = ctx.query.getAll('app');
     if (apps.length > MAX_SYNC_APPS)
@@ -236,7 +316,7 @@ export async function startStatusServer(options: StatusServerOptions): Promise<S
           `app: expected an absolute app id such as /demo/web, got "${JSON.stringify(id.slice(0, 80)).slice(1, -1)}"`,
         );
     }
-    const by = requester(ctx);
+    const by = describeCaller(ctx);
     let answer: SyncAnswer;
     try {
       answer = await requestSync({ by, apps });
@@ -249,7 +329,7 @@ export async function startStatusServer(options: StatusServerOptions): Promise<S
   }
 
   async function approve(ctx: Context): Promise<Reply> {
-    requireTokenOrLocal(ctx, 'approving a prune deletes apps');
+    requireLocal(ctx, 'approving a prune deletes apps', 'approve');
     if (!approvePrune) throw new StatusApiError('MRK_STATUS_PRUNE_UNAVAILABLE', 503, 'this instance cannot approve prunes (it does not prune)');
     const episode = ctx.query.get('episode') ?? undefined;
     if (episode !== undefined && !/^[0-9a-z]{1,64}$/.test(episode))
@@ -258,7 +338,7 @@ export async function startStatusServer(options: StatusServerOptions): Promise<S
         400,
         `episode: expected the id of an episode (prune.episode.id in GET /status), got "${episode.slice(0, 80)}"`,
       );
-    const by = requester(ctx);
+    const by = describeCaller(ctx);
     let answer: PruneApprovalAnswer;
     try {
       answer = await approvePrune({ by, ...(episode !== undefined ? { episode } : {}) });
@@ -286,12 +366,29 @@ export async function startStatusServer(options: StatusServerOptions): Promise<S
     throw new StatusApiError('MRK_STATUS_UNAUTHORIZED', 401, message, { 'WWW-Authenticate': 'Bearer realm="maracker"' });
   }
 
+  /** A file of the dashboard: public (it holds no data; the page asks for the token). */
+  function dashboardFile(ctx: Context): Reply {
+    if (!allowed(READ_METHODS, ctx.method)) throw methodNotAllowed(ctx, READ_METHODS);
+    const name = ctx.path.slice(UI_PREFIX.length) || 'index.html';
+    if (dashboard.missing !== undefined) throw new StatusApiError('MRK_STATUS_NOT_FOUND', 404, dashboard.missing);
+    const asset = dashboard.get(name);
+    if (!asset) throw new StatusApiError('MRK_STATUS_NOT_FOUND', 404, `the dashboard has no file ${shownPath(ctx.path)}`);
+    return { status: 200, body: asset.body, contentType: asset.contentType, headers: DASHBOARD_HEADERS };
+  }
+
   async function dispatch(req: IncomingMessage, ctx: Context): Promise<Reply> {
+    if (ctx.path.startsWith(UI_PREFIX)) return dashboardFile(ctx);
     const route = routes[ctx.path];
     if (!route?.public) authorize(req, ctx.path);
     if (route) {
       if (!allowed(route.allow, ctx.method)) throw methodNotAllowed(ctx, route.allow);
       return route.handle(ctx);
+    }
+    if (ctx.path.startsWith(ACTION_PREFIX) && ctx.path.endsWith('/scale')) {
+      if (!allowed('POST', ctx.method)) throw methodNotAllowed(ctx, 'POST');
+      const id = appIdFromPath(ctx.path.slice(ACTION_PREFIX.length, -'/scale'.length));
+      if (!isValidAppId(id)) throw new StatusApiError('MRK_STATUS_APP_NOT_FOUND', 404, 'not a valid app id (a path of lowercase segments, e.g. /mip/prod/web)');
+      return scaleRow(ctx, id);
     }
     if (ctx.path.startsWith(APPS_PREFIX) && ctx.path.length > APPS_PREFIX.length) {
       if (!allowed(READ_METHODS, ctx.method)) throw methodNotAllowed(ctx, READ_METHODS);
@@ -392,7 +489,8 @@ function send(res: ServerResponse, reply: Reply, head: boolean): void {
   const body = typeof reply.body === 'string' ? Buffer.from(reply.body, 'utf8') : reply.body;
   res.writeHead(reply.status, {
     'Content-Type': reply.contentType,
-    'Content-Length': String(body.length),
+    // A 304 has no body; its length would be the 200's.
+    ...(reply.status === 304 ? {} : { 'Content-Length': String(body.length) }),
     // Status is live: no proxy or browser may answer a poll from a cache.
     'Cache-Control': 'no-store',
     'X-Content-Type-Options': 'nosniff',
@@ -406,17 +504,21 @@ function json(status: number, value: unknown, headers?: Record<string, string>):
   return { status, body: JSON.stringify(value), contentType: JSON_TYPE, ...(headers ? { headers } : {}) };
 }
 
-/** Encodes the store's document once per change rather than once per poll. */
-function cachedBody(source: () => string): () => Buffer {
+/**
+ * Encodes the store's document, and its ETag, once per change rather than once per poll.
+ * The tag is a hash of the content, so a restarted daemon with the same status answers the
+ * same tag and one whose status differs never matches an old one.
+ */
+function cachedBody(source: () => string): () => { body: Buffer; etag: string } {
   let text: string | undefined;
-  let bytes = Buffer.alloc(0);
+  let cached = { body: Buffer.alloc(0), etag: '""' };
   return () => {
     const now = source();
     if (now !== text) {
       text = now;
-      bytes = Buffer.from(now, 'utf8');
+      cached = { body: Buffer.from(now, 'utf8'), etag: `"${createHash('sha256').update(now).digest('base64url').slice(0, 27)}"` };
     }
-    return bytes;
+    return cached;
   };
 }
 

@@ -22,6 +22,7 @@ const LAYERS: ReadonlyArray<readonly string[]> = [
   ['config'], // one validated configuration
   ['app'], // the composition root: the daemon assembled
   ['cli'], // commands
+  ['ui'], // the dashboard: runs in the browser, imports no other folder (checked below)
 ];
 
 const layerOf = new Map(LAYERS.flatMap((folders, i) => folders.map((f) => [f, i] as const)));
@@ -81,6 +82,10 @@ describe('the layers of src/', () => {
 
   it('keeps model/ free of imports', () => {
     expect(edges().filter((e) => e.from === 'model')).toEqual([]);
+  });
+
+  it('keeps ui/ free of imports from other folders: it runs in the browser, not in Node', () => {
+    expect(edges().filter((e) => e.from === 'ui')).toEqual([]);
   });
 
   it('is the picture docs/architecture.md draws', () => {

@@ -39,6 +39,8 @@ export interface DaemonProcessOptions {
   startTimeoutMs?: number;
   /** Command to run, default "run". */
   command?: string;
+  /** Registers the kill: default onTestFinished; a suite that shares one daemon passes its afterAll list. */
+  cleanup?: (fn: () => Promise<void>) => void;
 }
 
 export async function startDaemonProcess(o: DaemonProcessOptions): Promise<DaemonProcess> {
@@ -72,7 +74,7 @@ export async function startDaemonProcess(o: DaemonProcessOptions): Promise<Daemo
   const kill = (): void => {
     if (exited === undefined) child.kill('SIGKILL');
   };
-  onTestFinished(async () => {
+  (o.cleanup ?? onTestFinished)(async () => {
     kill();
     await exit;
   });

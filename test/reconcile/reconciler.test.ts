@@ -170,20 +170,29 @@ describe('Reconciler: nothing to write', () => {
 
 describe('Reconciler: writes, each decided again on a fresh read', () => {
   it.each([
-    ['creates a declared app Marathon does not have', [], desiredApp({ id: '/demo/new' }), ['GET /demo/new', 'POST /demo/new'], ['(create)']],
+    ['creates a declared app Marathon does not have', [], desiredApp({ id: '/demo/new' }), ['GET /demo/new', 'POST /demo/new'], ['(create)'], []],
     [
       'scales when only the instance count differs (no restart)',
       [marathonApp()],
       desiredApp({ instances: 5 }),
       ['GET /demo/web', 'SCALE /demo/web 5'],
       ['instances'],
+      [{ path: 'instances', before: '2', after: '5' }],
     ],
-    ['updates when anything else differs (a rolling restart)', [marathonApp()], desiredApp({ mem: 512 }), ['GET /demo/web', 'PUT /demo/web'], ['mem']],
-  ] as const)('%s', async (_what, apps, app, calls, pending) => {
+    [
+      'updates when anything else differs (a rolling restart)',
+      [marathonApp()],
+      desiredApp({ mem: 512 }),
+      ['GET /demo/web', 'PUT /demo/web'],
+      ['mem'],
+      [{ path: 'mem', before: '256', after: '512' }],
+    ],
+  ] as const)('%s', async (_what, apps, app, calls, pending, diff) => {
     const w = await world({ apps: [...apps], declare: { apps: [app] } });
     expect(await w.reconcile(app.id)).toEqual({ kind: 'done', requeueAfterMs: PROGRESS_POLL_MS });
     expect(w.marathon.calls).toEqual(calls);
     expect(w.status.getApp(app.id)).toMatchObject({ sync: 'OutOfSync', pendingChanges: pending, lastAppliedAt: '2026-03-02T08:00:00.000Z', lastError: null });
+    expect(w.status.getApp(app.id)?.pendingDiff).toEqual(diff);
     expect(w.gate.heldDeployments()).toEqual(['dep-1']);
   });
 

@@ -27,11 +27,29 @@ describe('approving a prune without a status token', () => {
     );
     expect(tokenlessApprovalRefusal({ ...local, headers: { ...local.headers, via: '1.1 traefik' } })).toBe('the request came through a proxy (via header)');
     expect(tokenlessApprovalRefusal({ ...local, headers: { ...local.headers, 'sec-fetch-site': 'cross-site' } })).toBe(
-      'the request comes from a web page (sec-fetch-site header)',
+      "the request comes from a web page (sec-fetch-site header) other than this server's dashboard",
     );
     expect(tokenlessApprovalRefusal({ ...local, headers: { host: 'attacker.example' } })).toBe(
       'the request is addressed to host "attacker.example", not to a loopback address',
     );
     expect(tokenlessApprovalRefusal({ ...local, headers: {} })).toBe('the request is addressed to host "", not to a loopback address');
+  });
+
+  it("is allowed from the server's own dashboard (same-origin, an Origin equal to the Host), refused from any other page", () => {
+    const dashboard = { ...local.headers, origin: 'http://127.0.0.1:8090', 'sec-fetch-site': 'same-origin' };
+    expect(tokenlessApprovalRefusal({ ...local, headers: dashboard })).toBeUndefined();
+    expect(tokenlessApprovalRefusal({ ...local, headers: { ...dashboard, host: 'localhost:8090', origin: 'http://localhost:8090' } })).toBeUndefined();
+    const refused = "the request comes from a web page (origin header) other than this server's dashboard";
+    // Another page on this host (another port is another origin), or a page that rebinds its
+    // own name to 127.0.0.1 (its Origin names it), or a browser that does not say same-origin.
+    expect(tokenlessApprovalRefusal({ ...local, headers: { ...dashboard, origin: 'http://127.0.0.1:3000', 'sec-fetch-site': 'same-site' } })).toBe(refused);
+    expect(tokenlessApprovalRefusal({ ...local, headers: { ...dashboard, origin: 'http://evil.example:8090' } })).toBe(refused);
+    expect(tokenlessApprovalRefusal({ ...local, headers: { ...dashboard, 'sec-fetch-site': 'cross-site' } })).toBe(refused);
+    expect(tokenlessApprovalRefusal({ ...local, headers: { ...local.headers, origin: 'http://127.0.0.1:8090' } })).toBe(refused);
+    expect(tokenlessApprovalRefusal({ ...local, headers: { ...dashboard, origin: 'null' } })).toBe(refused);
+    // Through a proxy it is refused before: the proxy's Host is not the page's.
+    expect(tokenlessApprovalRefusal({ ...local, headers: { ...dashboard, 'x-forwarded-for': '192.0.2.7' } })).toBe(
+      'the request came through a proxy (x-forwarded-for header)',
+    );
   });
 });

@@ -162,6 +162,7 @@ export const command: Command = {
       'maracker is up.',
       `  Marathon sandbox  ${sandbox.url}  (command apps run as local processes)`,
       `  Status            ${status}/status`,
+      `  Dashboard         ${status}/ui/`,
       ...(psql ? [`  PostgreSQL        ${psql}`] : []),
       ...(postgres && postgresAt.why ? [`                    (data in ${postgresAt.dir}: ${postgresAt.why})`] : []),
       ...(noDatabase
