@@ -5,7 +5,7 @@ import { isValidAppId, segmentsOf, type AppId } from '../model/app-id.js';
 
 /** The absolute id `ref` names, seen from `group`; undefined when it leaves the root or is invalid. */
 export function resolveAppPath(ref: string, group: string | undefined): AppId | undefined {
-  const parts = ref.startsWith('/') ? [] : segmentsOf('/' + (group ?? ''));
+  const parts = ref.startsWith('/') ? [] : segmentsOf(`/${group ?? ''}`);
   for (const seg of ref.split('/')) {
     if (seg === '' || seg === '.') continue;
     if (seg === '..') {
@@ -15,7 +15,7 @@ export function resolveAppPath(ref: string, group: string | undefined): AppId | 
       parts.push(seg);
     }
   }
-  const id = '/' + parts.join('/');
+  const id = `/${parts.join('/')}`;
   return isValidAppId(id) ? id : undefined;
 }
 

@@ -57,7 +57,9 @@ function checkCommand(spec: Rec, at: Path, out: Issue[]): void {
   // an empty args is no command to Marathon ("AppDefinition must either contain one of 'cmd' or 'args', and/or a 'container'.")
   const noArgs = spec.args === undefined || (Array.isArray(spec.args) && spec.args.length === 0);
   if (spec.image === undefined && spec.cmd === undefined && noArgs) {
-    out.push(issue('missing-field', at, spec.args === undefined ? 'needs at least one of image, cmd or args' : 'needs at least one of image, cmd or a non-empty args'));
+    out.push(
+      issue('missing-field', at, spec.args === undefined ? 'needs at least one of image, cmd or args' : 'needs at least one of image, cmd or a non-empty args'),
+    );
   }
   if (spec.docker !== undefined && spec.image === undefined) {
     out.push(issue('exclusive-fields', [...at, 'docker'], 'docker options need spec.image', 'key'));
@@ -83,7 +85,12 @@ function checkPorts(spec: Rec, at: Path, out: Issue[]): void {
       for (const field of ['containerPort', 'servicePort'] as const) {
         if (port[field] !== undefined) {
           out.push(
-            issue('network-field', [...at, 'ports', i, field], `applies only to network bridge or container; with host networking set hostPort (or nothing, for a dynamic port)`, 'key'),
+            issue(
+              'network-field',
+              [...at, 'ports', i, field],
+              `applies only to network bridge or container; with host networking set hostPort (or nothing, for a dynamic port)`,
+              'key',
+            ),
           );
         }
       }

@@ -8,6 +8,7 @@
 // regular files are *listed*, so that reading them reports a problem naming them instead of
 // silently skipping them; none of them is ever opened.
 
+import type { Dirent } from 'node:fs';
 import { readdir, realpath, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AppId } from '../model/app-id.js';
@@ -82,7 +83,7 @@ export async function listManifestFiles(dir: string): Promise<string[]> {
     // Two ways to one folder: visit it once.
     if (visited.has(real)) return;
     visited.add(real);
-    let entries;
+    let entries: Dirent[];
     try {
       entries = await readdir(abs, { withFileTypes: true });
     } catch (err) {
@@ -148,5 +149,3 @@ export async function readManifestFolder(dir: string, opts: FolderOptions = {}):
     declaredIds: [...new Set(results.flatMap((r) => r.declaredIds))],
   };
 }
-
-

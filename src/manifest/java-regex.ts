@@ -81,7 +81,7 @@ function toJavaScript(pattern: string): string | undefined {
       // a ']' right after '[' or '[^' is a literal in Java
       const literal = pattern[i + 1] === ']' ? 1 : pattern[i + 1] === '^' && pattern[i + 2] === ']' ? 2 : 0;
       if (literal > 0) {
-        out += (literal === 2 ? '^' : '') + '\\]';
+        out += `${literal === 2 ? '^' : ''}\\]`;
         i += 1 + literal;
         classStart = -10; // the class is no longer empty
       } else i++;

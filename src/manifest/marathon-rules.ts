@@ -41,11 +41,21 @@ function healthChecks(spec: Rec, at: Path, out: Issue[]): void {
     if (!hc || protocol === undefined) return;
     const here = [...at, 'healthChecks', i];
     if (MESOS_NETWORK_CHECKS.has(protocol) && ++mesosChecks === 2) {
-      out.push(rejects(here, 'AppDefinition can contain at most one Mesos health check', 'AppValidation.haveAtMostOneMesosHealthCheck: one MESOS_HTTP, MESOS_HTTPS or MESOS_TCP check; COMMAND checks do not count'));
+      out.push(
+        rejects(
+          here,
+          'AppDefinition can contain at most one Mesos health check',
+          'AppValidation.haveAtMostOneMesosHealthCheck: one MESOS_HTTP, MESOS_HTTPS or MESOS_TCP check; COMMAND checks do not count',
+        ),
+      );
     }
     if (hc.ipProtocol === 'IPv6' && !(MESOS_NETWORK_CHECKS.has(protocol) && spec.image !== undefined)) {
       out.push(
-        rejects([...here, 'ipProtocol'], 'IPv6 can only be used for container type DOCKER and Mesos http/https/tcp health checks', 'AppValidation.complyWithIpProtocolRules'),
+        rejects(
+          [...here, 'ipProtocol'],
+          'IPv6 can only be used for container type DOCKER and Mesos http/https/tcp health checks',
+          'AppValidation.complyWithIpProtocolRules',
+        ),
       );
     }
     if (hc.ignoreHttp1xx !== undefined && (protocol === 'MESOS_HTTP' || protocol === 'MESOS_HTTPS')) {
@@ -90,15 +100,18 @@ function constraints(spec: Rec, at: Path, out: Issue[]): void {
     const where = c.length > 2 ? [...here, 2] : here;
     switch (op) {
       case 'GROUP_BY':
-        if (v !== undefined && !parsesAsInt(v)) out.push(rejects(where, 'GROUP BY must define an integer value or else no value at all', 'SchedulingValidation'));
+        if (v !== undefined && !parsesAsInt(v))
+          out.push(rejects(where, 'GROUP BY must define an integer value or else no value at all', 'SchedulingValidation'));
         break;
       case 'MAX_PER':
-        if (v === undefined || !parsesAsInt(v)) out.push(rejects(where, 'MAX_PER requires an integer value', `SchedulingValidation; e.g. [${describeValue(field)}, MAX_PER, "2"]`));
+        if (v === undefined || !parsesAsInt(v))
+          out.push(rejects(where, 'MAX_PER requires an integer value', `SchedulingValidation; e.g. [${describeValue(field)}, MAX_PER, "2"]`));
         break;
       case 'LIKE':
       case 'UNLIKE':
         if (v === undefined) out.push(rejects(where, 'LIKE and UNLIKE require a non-empty, regular expression value', 'SchedulingValidation'));
-        else if (!javaRegexCompiles(v)) out.push(rejects(where, 'is not a valid regular expression', 'SchedulingValidation: the value must compile as a Java regular expression'));
+        else if (!javaRegexCompiles(v))
+          out.push(rejects(where, 'is not a valid regular expression', 'SchedulingValidation: the value must compile as a Java regular expression'));
         break;
       case 'IS':
         if (v !== undefined && !/^[a-zA-Z0-9_/.-]*$/.test(v)) {
@@ -124,7 +137,8 @@ function ports(spec: Rec, at: Path, out: Issue[]): void {
     const hostPort = num(rec(p)?.hostPort);
     if (hostPort === undefined || hostPort === 0) return;
     const first = seen.get(hostPort);
-    if (first !== undefined) out.push(rejects([...at, 'ports', i, 'hostPort'], 'Ports must be unique.', `AppValidation.portDefinitionsValidator; also spec.ports[${first}]`));
+    if (first !== undefined)
+      out.push(rejects([...at, 'ports', i, 'hostPort'], 'Ports must be unique.', `AppValidation.portDefinitionsValidator; also spec.ports[${first}]`));
     else seen.set(hostPort, i);
   });
 }
@@ -132,7 +146,8 @@ function ports(spec: Rec, at: Path, out: Issue[]): void {
 function command(spec: Rec, at: Path, out: Issue[]): void {
   const cmd = str(spec.cmd);
   // AppValidation: isTrue("must not be an empty string")(_.cmd.forall(_.length() > 1))
-  if (cmd !== undefined && cmd.length === 1) out.push(rejects([...at, 'cmd'], 'must not be an empty string', 'AppValidation: a cmd needs at least two characters'));
+  if (cmd !== undefined && cmd.length === 1)
+    out.push(rejects([...at, 'cmd'], 'must not be an empty string', 'AppValidation: a cmd needs at least two characters'));
 }
 
 const SINGLE_INSTANCE_LABEL = 'MARATHON_SINGLE_INSTANCE_APP';
@@ -203,20 +218,40 @@ function passThrough(spec: Rec, at: Path, out: Issue[]): void {
       out.push(rejects([...here, 'check'], 'illegal RAML Check: expected one of http, tcp or exec checks', 'CheckConversion.appCheckRamlReader'));
     }
     if (spec.image !== undefined) {
-      out.push(rejects([...here, 'check'], "AppDefinition must not use 'checks' if using docker", 'AppDefinition.containsNoChecksWithDocker: spec.image runs a Docker container', 'key'));
+      out.push(
+        rejects(
+          [...here, 'check'],
+          "AppDefinition must not use 'checks' if using docker",
+          'AppDefinition.containsNoChecksWithDocker: spec.image runs a Docker container',
+          'key',
+        ),
+      );
     }
     const withPort = rec(check.http) ?? rec(check.tcp);
     if (withPort && withPort.port === undefined) {
       const index = num(withPort.portIndex);
       const ok = index !== undefined ? index < portCount(spec) : portCount(spec) === 1;
       if (!ok) {
-        out.push(rejects([...here, 'check'], 'check port index must address an element of the ports array or container port mappings.', 'AppDefinition.checkPortIndexIsValid'));
+        out.push(
+          rejects(
+            [...here, 'check'],
+            'check port index must address an element of the ports array or container port mappings.',
+            'AppDefinition.checkPortIndexIsValid',
+          ),
+        );
       }
     }
   }
 
   const readiness = list(marathon.readinessChecks);
-  if (readiness.length > 1) out.push(rejects([...here, 'readinessChecks', 1], `got ${readiness.length}, expected 1 or less`, 'AppValidation.complyWithReadinessCheckRules: at most one readiness check'));
+  if (readiness.length > 1)
+    out.push(
+      rejects(
+        [...here, 'readinessChecks', 1],
+        `got ${readiness.length}, expected 1 or less`,
+        'AppValidation.complyWithReadinessCheckRules: at most one readiness check',
+      ),
+    );
   const names = portNamesWithDefault(spec);
   readiness.forEach((r, i) => {
     const rc = rec(r);
@@ -234,7 +269,13 @@ function passThrough(spec: Rec, at: Path, out: Issue[]): void {
     const timeout = num(rc.timeoutSeconds) ?? 10;
     const interval = num(rc.intervalSeconds) ?? 30;
     if (!(timeout < interval)) {
-      out.push(rejects([...here, 'readinessChecks', i, rc.timeoutSeconds !== undefined ? 'timeoutSeconds' : 'intervalSeconds'], `got ${timeout}, expected less than ${interval}`, 'ReadinessCheck: timeoutSeconds must be less than intervalSeconds'));
+      out.push(
+        rejects(
+          [...here, 'readinessChecks', i, rc.timeoutSeconds !== undefined ? 'timeoutSeconds' : 'intervalSeconds'],
+          `got ${timeout}, expected less than ${interval}`,
+          'ReadinessCheck: timeoutSeconds must be less than intervalSeconds',
+        ),
+      );
     }
   });
 
@@ -273,16 +314,34 @@ function passThrough(spec: Rec, at: Path, out: Issue[]): void {
 
   const gpus = num(marathon.gpus);
   if (gpus !== undefined && gpus > 0) {
-    if (spec.image !== undefined) out.push(rejects([...here, 'gpus'], 'GPU resources only work with the Mesos containerizer', 'AppValidation.complyWithGpuRules: spec.image runs a Docker container'));
-    out.push(rejects([...here, 'gpus'], 'Feature gpu_resources is not enabled. Enable with --enable_features gpu_resources)', 'AppValidation.complyWithGpuRules'));
+    if (spec.image !== undefined)
+      out.push(
+        rejects(
+          [...here, 'gpus'],
+          'GPU resources only work with the Mesos containerizer',
+          'AppValidation.complyWithGpuRules: spec.image runs a Docker container',
+        ),
+      );
+    out.push(
+      rejects([...here, 'gpus'], 'Feature gpu_resources is not enabled. Enable with --enable_features gpu_resources)', 'AppValidation.complyWithGpuRules'),
+    );
   }
 
   const limits = rec(marathon.resourceLimits);
   if (limits) {
-    for (const [field, requested] of [['cpus', num(spec.cpus) ?? 1], ['mem', num(spec.mem) ?? 128]] as const) {
+    for (const [field, requested] of [
+      ['cpus', num(spec.cpus) ?? 1],
+      ['mem', num(spec.mem) ?? 128],
+    ] as const) {
       const limit = num(limits[field]);
       if (limit !== undefined && limit < requested) {
-        out.push(rejects([...here, 'resourceLimits', field], `resource limit must be greater than or equal to requested resource (${requested.toFixed(1)})`, `AppValidation.validResourceLimit: spec.${field} is ${requested}`));
+        out.push(
+          rejects(
+            [...here, 'resourceLimits', field],
+            `resource limit must be greater than or equal to requested resource (${requested.toFixed(1)})`,
+            `AppValidation.validResourceLimit: spec.${field} is ${requested}`,
+          ),
+        );
       }
     }
   }
@@ -306,7 +365,13 @@ function passThrough(spec: Rec, at: Path, out: Issue[]): void {
   if (role !== undefined) {
     list(marathon.acceptedResourceRoles).forEach((r, i) => {
       if (typeof r === 'string' && r !== '*' && r !== role) {
-        out.push(rejects([...here, 'acceptedResourceRoles', i], `acceptedResourceRoles can only contain * and ${role}`, 'ResourceRole.validForRole: * and the app role only'));
+        out.push(
+          rejects(
+            [...here, 'acceptedResourceRoles', i],
+            `acceptedResourceRoles can only contain * and ${role}`,
+            'ResourceRole.validForRole: * and the app role only',
+          ),
+        );
       }
     });
   }

@@ -57,7 +57,7 @@ function declaredId(value: unknown): { id: AppId; name: string; group: string | 
   const name = metadata?.name;
   const group = metadata?.group;
   if (typeof name !== 'string' || !isValidSegment(name)) return undefined;
-  if (group !== undefined && (typeof group !== 'string' || !isValidAppId('/' + group.replace(/^\/|\/$/g, '')))) return undefined;
+  if (group !== undefined && (typeof group !== 'string' || !isValidAppId(`/${group.replace(/^\/|\/$/g, '')}`))) return undefined;
   const id = appIdOf(name, group);
   return isValidAppId(id) ? { id, name, group } : undefined;
 }

@@ -39,7 +39,10 @@ export function libraryMessage(message: string, max = 120): string {
 
 /** `a, b, c, …`: at most `max` tokens. */
 export function tokenList(tokens: readonly string[], max = 10): string {
-  const shown = tokens.slice(0, max).map((t) => bareToken(t)).join(', ');
+  const shown = tokens
+    .slice(0, max)
+    .map((t) => bareToken(t))
+    .join(', ');
   return tokens.length > max ? `${shown}, …` : shown;
 }
 

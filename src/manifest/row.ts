@@ -49,7 +49,12 @@ function problemAt(row: string, jsonPath: string, code: string, message: string)
 export function rowToDesired(row: RowInput, opts: RowOptions = {}): RowResult {
   const limits = opts.limits ?? DEFAULT_INPUT_LIMITS;
   if (row.bytes !== undefined && row.bytes > limits.maxRowBytes) {
-    return problemAt(row.id, 'spec', LIMIT_EXCEEDED, `spec and labels are larger than ${limits.maxRowBytes} bytes as JSON text ${limitSuffix('maxRowBytes')}; not read`);
+    return problemAt(
+      row.id,
+      'spec',
+      LIMIT_EXCEEDED,
+      `spec and labels are larger than ${limits.maxRowBytes} bytes as JSON text ${limitSuffix('maxRowBytes')}; not read`,
+    );
   }
   return specToDesired(row.id, row.spec, row.labels, opts);
 }
@@ -70,10 +75,18 @@ export function specToDesired(id: string, spec: unknown, labels: unknown, opts: 
 function translateRow(id: string, spec: unknown, labels: unknown, opts: RowOptions): RowResult {
   if (!isValidAppId(id)) {
     // The id is shown as the row's location; the message does not quote it again.
-    return problemAt(id, 'id', 'invalid-id', `not a valid Marathon app id: an absolute path such as /demo/web, of segments made of lowercase letters, digits, '-' and '.'`);
+    return problemAt(
+      id,
+      'id',
+      'invalid-id',
+      `not a valid Marathon app id: an absolute path such as /demo/web, of segments made of lowercase letters, digits, '-' and '.'`,
+    );
   }
   const limits = opts.limits ?? DEFAULT_INPUT_LIMITS;
-  for (const [path, value] of [['spec', spec], ['labels', labels]] as const) {
+  for (const [path, value] of [
+    ['spec', spec],
+    ['labels', labels],
+  ] as const) {
     // Before anything recursive (validation, translation, hashing) touches the value.
     if (nestsDeeperThan(value, limits.maxRowDepth)) {
       return problemAt(id, path, LIMIT_EXCEEDED, `nested deeper than ${limits.maxRowDepth} levels ${limitSuffix('maxRowDepth')}; not read`);

@@ -87,7 +87,7 @@ function typeName(type: string): string {
     .join(' or ');
 }
 
-const isUnder = (inner: string, outer: string): boolean => inner === outer || inner.startsWith(outer + '/');
+const isUnder = (inner: string, outer: string): boolean => inner === outer || inner.startsWith(`${outer}/`);
 
 /**
  * An anyOf fails when every branch fails, and ajv reports every branch. Keep the errors of

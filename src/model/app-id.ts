@@ -20,7 +20,7 @@ export function isValidAppId(id: string): boolean {
 /** "/mip/prod/web" from group "mip/prod" (or "/mip/prod/") and name "web". */
 export function appIdOf(name: string, group?: string): AppId {
   const g = (group ?? '').split('/').filter((s) => s.length > 0);
-  return '/' + [...g, name].join('/');
+  return `/${[...g, name].join('/')}`;
 }
 
 /** Segments of an id, without the root: "/mip/web" -> ["mip", "web"]. */

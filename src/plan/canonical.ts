@@ -117,10 +117,10 @@ function contains(outer: readonly unknown[], inner: readonly unknown[]): boolean
 
 /** JSON with object keys sorted: a stable sort key for members of set-like lists. */
 function stableKey(value: unknown): string {
-  if (Array.isArray(value)) return '[' + value.map(stableKey).join(',') + ']';
+  if (Array.isArray(value)) return `[${value.map(stableKey).join(',')}]`;
   if (isObject(value)) {
     const keys = Object.keys(value).sort();
-    return '{' + keys.map((k) => JSON.stringify(k) + ':' + stableKey(value[k])).join(',') + '}';
+    return `{${keys.map((k) => `${JSON.stringify(k)}:${stableKey(value[k])}`).join(',')}}`;
   }
   return value === undefined ? 'null' : JSON.stringify(value);
 }

@@ -27,14 +27,7 @@ const TRAEFIK_ENABLE = 'traefik.enable';
 const ELEMENTWISE: ReadonlySet<string> = new Set(['portDefinitions', 'container.portMappings']);
 
 /** Lists Marathon keeps as sets and prints in any order; a change is shown as the whole list. */
-const SETS: ReadonlySet<string> = new Set([
-  'constraints',
-  'dependencies',
-  'acceptedResourceRoles',
-  'healthChecks',
-  'fetch',
-  'container.volumes',
-]);
+const SETS: ReadonlySet<string> = new Set(['constraints', 'dependencies', 'acceptedResourceRoles', 'healthChecks', 'fetch', 'container.volumes']);
 
 /** Port fields where 0 asks Marathon to pick a number. */
 const ASSIGNED_PORT_FIELDS: ReadonlySet<string> = new Set(['port', 'servicePort', 'hostPort']);
@@ -64,19 +57,25 @@ function topLevel(key: string, after: Value, before: Value, implicitPorts: boole
   if (after === before) return;
   switch (key) {
     case 'maxLaunchDelaySeconds':
-      return walk(key, adoptVersioned(VERSIONED_DEFAULTS.maxLaunchDelaySeconds, after, before), before, implicitPorts, out);
+      walk(key, adoptVersioned(VERSIONED_DEFAULTS.maxLaunchDelaySeconds, after, before), before, implicitPorts, out);
+      return;
     case 'unreachableStrategy':
-      return walk(key, adoptUnreachable(after, before), before, implicitPorts, out);
+      walk(key, adoptUnreachable(after, before), before, implicitPorts, out);
+      return;
     case 'role':
       // Marathon 1.9+ fills it from the group or --mesos_role; only a declared role counts.
       if (after === undefined) return;
-      return walk(key, after, before, implicitPorts, out);
+      walk(key, after, before, implicitPorts, out);
+      return;
     case 'labels':
-      return diffLabels(after, before, out);
+      diffLabels(after, before, out);
+      return;
     case 'networks':
-      return walk(key, adoptNetworkNames(after, before), before, implicitPorts, out);
+      walk(key, adoptNetworkNames(after, before), before, implicitPorts, out);
+      return;
     default:
-      return walk(key, after, before, implicitPorts, out);
+      walk(key, after, before, implicitPorts, out);
+      return;
   }
 }
 
@@ -138,7 +137,10 @@ function walk(path: string, after: Value, before: Value, implicitPorts: boolean,
  * Marathon assigned; the default port's name "default" matches no name (pre-1.4 servers).
  */
 function walkPort(path: string, after: Value, before: Value, implicitPorts: boolean, out: FieldChange[]): void {
-  if (!isObject(after) || !isObject(before)) return walk(path, after, before, implicitPorts, out);
+  if (!isObject(after) || !isObject(before)) {
+    walk(path, after, before, implicitPorts, out);
+    return;
+  }
   for (const key in after) {
     const x = after[key];
     const y = before[key];

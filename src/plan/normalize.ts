@@ -64,10 +64,30 @@ export interface NormalizedApp {
 
 /** Fields this module builds itself; every other field is passed through, cleaned. */
 const HANDLED = new Set([
-  'id', 'cmd', 'args', 'user', 'env', 'labels', 'container', 'networks', 'portDefinitions',
-  'requirePorts', 'healthChecks', 'readinessChecks', 'constraints', 'dependencies',
-  'acceptedResourceRoles', 'fetch', 'upgradeStrategy', 'unreachableStrategy', 'residency',
-  'executorResources', 'secrets', 'tty', 'check', ...Object.keys(APP_DEFAULTS),
+  'id',
+  'cmd',
+  'args',
+  'user',
+  'env',
+  'labels',
+  'container',
+  'networks',
+  'portDefinitions',
+  'requirePorts',
+  'healthChecks',
+  'readinessChecks',
+  'constraints',
+  'dependencies',
+  'acceptedResourceRoles',
+  'fetch',
+  'upgradeStrategy',
+  'unreachableStrategy',
+  'residency',
+  'executorResources',
+  'secrets',
+  'tty',
+  'check',
+  ...Object.keys(APP_DEFAULTS),
 ]);
 
 /** Marathon's FetchUri.isExtract: only archives are unpacked, so `extract` means nothing for other files. */
@@ -182,11 +202,7 @@ function nonEmpty<T extends JsonValue>(items: T[]): T[] | undefined {
  * Always a new object, or `defaults` itself (frozen, shared by every app that leaves the
  * field out). Built in one pass, never with `delete`, which would slow every later read.
  */
-function withDefaults(
-  value: unknown,
-  defaults: Readonly<JsonObject>,
-  omit?: (key: string, value: JsonValue) => boolean,
-): JsonObject {
+function withDefaults(value: unknown, defaults: Readonly<JsonObject>, omit?: (key: string, value: JsonValue) => boolean): JsonObject {
   if (!isObject(value)) return defaults as JsonObject;
   const out: JsonObject = {};
   for (const key in defaults) {
@@ -216,7 +232,7 @@ const OMIT_EMPTY_MAPPING_FIELDS = isEmptyIn(new Set(['labels', 'networkNames']))
 
 /** Marathon makes ids absolute ("nginx" -> "/nginx", AppNormalization.forDeprecated). */
 export function absoluteId(id: string): AppId {
-  return id.startsWith('/') ? id : '/' + id;
+  return id.startsWith('/') ? id : `/${id}`;
 }
 
 /**
@@ -228,14 +244,17 @@ export function dependenciesOf(appId: AppId, dependencies: unknown): string[] {
   let group: string[] | undefined;
   return dependencies.filter(isString).map((dep) => {
     if (dep.startsWith('/') && !dep.includes('.')) return dep;
-    group ??= appId.split('/').filter((s) => s.length > 0).slice(0, -1);
+    group ??= appId
+      .split('/')
+      .filter((s) => s.length > 0)
+      .slice(0, -1);
     const segments = dep.startsWith('/') ? [] : [...group];
     for (const segment of dep.split('/')) {
       if (segment === '' || segment === '.') continue;
       if (segment === '..') segments.pop();
       else segments.push(segment);
     }
-    return '/' + segments.join('/');
+    return `/${segments.join('/')}`;
   });
 }
 
@@ -305,7 +324,11 @@ function normalizePortMapping(mapping: Raw, bridge: boolean): JsonObject {
  */
 function normalizeHealthCheck(check: Raw): JsonValue {
   const protocol = String(cleanScalar(check['protocol']) ?? HEALTH_CHECK_DEFAULTS['protocol']);
-  const out = withDefaults(check, HEALTH_CHECK_DEFAULTS, protocol === 'COMMAND' ? OMIT_FOR_COMMAND : HTTP_HEALTH_PROTOCOLS.has(protocol) ? OMIT_FOR_HTTP : OMIT_FOR_TCP);
+  const out = withDefaults(
+    check,
+    HEALTH_CHECK_DEFAULTS,
+    protocol === 'COMMAND' ? OMIT_FOR_COMMAND : HTTP_HEALTH_PROTOCOLS.has(protocol) ? OMIT_FOR_HTTP : OMIT_FOR_TCP,
+  );
   if (MARATHON_HEALTH_PROTOCOLS.has(protocol) || protocol === 'COMMAND') out['ipProtocol'] = HEALTH_CHECK_DEFAULTS['ipProtocol'] as JsonValue;
   if (MARATHON_HEALTH_PROTOCOLS.has(protocol)) out['delaySeconds'] = HEALTH_CHECK_DEFAULTS['delaySeconds'] as JsonValue;
   if (IGNORE_HTTP_1XX_PROTOCOLS.has(protocol)) out['ignoreHttp1xx'] = cleanScalar(check['ignoreHttp1xx']) ?? IGNORE_HTTP_1XX_DEFAULT;

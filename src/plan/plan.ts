@@ -44,16 +44,8 @@ export interface PlanOptions {
  * or an owned undeclared app must be kept (pruning off, or id in `keep`).
  */
 export function planApp(desired: DesiredApp, actual: MarathonApp | undefined, options?: PlanOptions): Action;
-export function planApp(
-  desired: DesiredApp | undefined,
-  actual: MarathonApp | undefined,
-  options?: PlanOptions,
-): Action | undefined;
-export function planApp(
-  desired: DesiredApp | undefined,
-  actual: MarathonApp | undefined,
-  options: PlanOptions = {},
-): Action | undefined {
+export function planApp(desired: DesiredApp | undefined, actual: MarathonApp | undefined, options?: PlanOptions): Action | undefined;
+export function planApp(desired: DesiredApp | undefined, actual: MarathonApp | undefined, options: PlanOptions = {}): Action | undefined {
   if (desired !== undefined && actual !== undefined && desired.id !== actual.id) {
     throw new PlanInputError(desired.id, `cannot compare with Marathon app ${actual.id}`);
   }

@@ -45,7 +45,7 @@ export function renderPlan(plan: Plan): string {
   for (const action of plan.actions) lines.push(...renderAction(action));
   if (lines.length > 0) lines.push('');
   lines.push(renderSummary(summarize(plan)));
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }
 
 export function renderAction(action: Action): string[] {
@@ -53,10 +53,7 @@ export function renderAction(action: Action): string[] {
     case 'create':
       return [`+ ${action.id}`, ...createDetails(action).map((line) => `    ${line}`)];
     case 'update':
-      return [
-        `~ ${action.id} (${action.mode === 'scale' ? 'scale only' : 'restart'})`,
-        ...action.changes.map((c) => `    ${renderChange(c)}`),
-      ];
+      return [`~ ${action.id} (${action.mode === 'scale' ? 'scale only' : 'restart'})`, ...action.changes.map((c) => `    ${renderChange(c)}`)];
     case 'delete':
       return [`- ${action.id}`];
     case 'conflict':

@@ -210,7 +210,7 @@ export class GroupsApi {
     const removals: AppChange[] = [];
     for (const r of this.#engine.sortedApps()) {
       if (!isUnder(r.id, groupId) || kept.has(r.id)) continue;
-      const parent = '/' + segmentsOf(r.id).slice(0, -1).join('/');
+      const parent = `/${segmentsOf(r.id).slice(0, -1).join('/')}`;
       const direct = parent === groupId;
       const inNamedGroup = [...keptGroups].some((g) => g !== groupId && isUnder(r.id, g));
       if (direct && Array.isArray(body.apps)) removals.push({ kind: 'delete', id: r.id });

@@ -56,5 +56,5 @@ export function appInfoJson(head: string, parts: AppInfoParts): string {
   if (parts.tasks) s += `,"tasks":[${parts.tasks.join(',')}]`;
   if (parts.lastTaskFailure) s += `,"lastTaskFailure":${JSON.stringify(parts.lastTaskFailure)}`;
   if (parts.tasksStats) s += `,"tasksStats":${JSON.stringify(parts.tasksStats)}`;
-  return s + '}';
+  return `${s}}`;
 }

@@ -304,7 +304,7 @@ export class Engine {
 
   static #ancestors(id: string): string[] {
     const segs = id.split('/').filter((x) => x.length > 0);
-    return segs.slice(0, -1).map((_, i) => '/' + segs.slice(0, i + 1).join('/'));
+    return segs.slice(0, -1).map((_, i) => `/${segs.slice(0, i + 1).join('/')}`);
   }
 
   #checkGroupClash(id: string): void {

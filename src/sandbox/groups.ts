@@ -19,7 +19,7 @@ export function buildTree(apps: readonly AppRecord[], explicitGroups: Iterable<s
   const nodeOf = (segs: readonly string[]): GroupNode => {
     let node = root;
     for (let i = 0; i < segs.length; i++) {
-      const id = '/' + segs.slice(0, i + 1).join('/');
+      const id = `/${segs.slice(0, i + 1).join('/')}`;
       let child = node.groups.get(id);
       if (!child) {
         child = { id, apps: [], groups: new Map() };
@@ -38,7 +38,7 @@ export function findGroup(root: GroupNode, id: string): GroupNode | undefined {
   if (id === '/') return root;
   const segs = segmentsOf(id);
   let node: GroupNode | undefined = root;
-  for (let i = 0; i < segs.length && node; i++) node = node.groups.get('/' + segs.slice(0, i + 1).join('/'));
+  for (let i = 0; i < segs.length && node; i++) node = node.groups.get(`/${segs.slice(0, i + 1).join('/')}`);
   return node;
 }
 

@@ -27,7 +27,7 @@ class Reader {
 }
 
 /** One escape after the backslash (already taken); `inClass` allows fewer constructs. */
-function escape(r: Reader): void {
+function readEscape(r: Reader): void {
   if (r.done) r.fail(); // a trailing backslash
   const c = r.take();
   if (/[0-9]/.test(c)) {
@@ -81,7 +81,6 @@ function escape(r: Reader): void {
 function characterClass(r: Reader): void {
   if (r.peek() === '^') r.take();
   let first = true;
-  let previous: string | undefined; // the last single character, for ranges
   for (;;) {
     if (r.done) r.fail(); // "Unclosed character class"
     const c = r.take();
@@ -89,18 +88,16 @@ function characterClass(r: Reader): void {
     first = false;
     if (c === '[') {
       characterClass(r);
-      previous = undefined;
       continue;
     }
     if (c === '&' && r.peek() === '&') {
       r.take();
-      previous = undefined;
       continue;
     }
     let single: string | undefined = c;
     if (c === '\\') {
       const at = r.pos;
-      escape(r);
+      readEscape(r);
       const text = r.s.slice(at, r.pos);
       single = text.length === 1 && !/[A-Za-z0-9]/.test(text) ? text : /^[tnrfae]$/.test(text) ? text : undefined;
     }
@@ -110,17 +107,13 @@ function characterClass(r: Reader): void {
       if (end === '[') r.fail();
       if (end === '\\') {
         const at = r.pos;
-        escape(r);
+        readEscape(r);
         const text = r.s.slice(at, r.pos);
         end = text.length === 1 ? text : undefined;
       }
       if (end !== undefined && end < single) r.fail(); // "Illegal character range"
-      previous = undefined;
-      continue;
     }
-    previous = single;
   }
-  void previous;
 }
 
 /** `{n}`, `{n,}`, `{n,m}` after '{'; false when it is not a repetition (Java then fails). */
@@ -189,7 +182,7 @@ function alternation(r: Reader, inGroup: boolean): void {
         continue;
       case '\\': {
         const quoted = r.peek() === 'Q';
-        escape(r);
+        readEscape(r);
         canRepeat = !quoted;
         continue;
       }

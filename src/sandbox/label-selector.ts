@@ -137,7 +137,7 @@ export function parseLabelSelector(query: string): Selector[] {
 
 export function matchesSelectors(selectors: readonly Selector[], labels: Readonly<Record<string, unknown>> | undefined): boolean {
   for (const s of selectors) {
-    if (!labels || !Object.prototype.hasOwnProperty.call(labels, s.key)) return false;
+    if (!labels || !Object.hasOwn(labels, s.key)) return false;
     const value = String(labels[s.key]);
     switch (s.op) {
       case 'exists':

@@ -24,7 +24,7 @@ export function canonicalSegments(id: string, base: readonly string[] = []): str
 }
 
 export function canonicalId(id: string, base: readonly string[] = []): string {
-  return '/' + canonicalSegments(id, base).join('/');
+  return `/${canonicalSegments(id, base).join('/')}`;
 }
 
 export function segmentsOf(id: string): string[] {
@@ -33,7 +33,7 @@ export function segmentsOf(id: string): string[] {
 
 export function parentOf(id: string): string {
   const segs = segmentsOf(id);
-  return '/' + segs.slice(0, -1).join('/');
+  return `/${segs.slice(0, -1).join('/')}`;
 }
 
 /** The app part of a task id: "/mip/prod/web" -> "mip_prod_web" (PathId.safePath). */
@@ -44,5 +44,5 @@ export function safeId(id: string): string {
 /** True when `id` is `group` or lies below it. */
 export function isUnder(id: string, group: string): boolean {
   if (group === '/') return true;
-  return id === group || id.startsWith(group + '/');
+  return id === group || id.startsWith(`${group}/`);
 }

@@ -3,7 +3,7 @@
 // from a pool (a Mesos agent's port resources); a task waits in staging until one is free.
 
 import type { JsonObject } from '../model/marathon.js';
-import { PortPool } from './ports.js';
+import type { PortPool } from './ports.js';
 import type { LaunchSpec, TaskHooks, TaskRuntime } from './runtime.js';
 import type { Task } from './tasks.js';
 import type { Clock, Timer } from './time.js';

@@ -65,11 +65,17 @@ describe('startDatabase', () => {
     await until(async () => (await psqlRows(url, 'SELECT id FROM maracker.app_status')).join() === '/from/a', "a's status");
     await new Promise((r) => setTimeout(r, 200));
     expect(await psqlRows(url, 'SELECT id, instance FROM maracker.app_status')).toEqual(['/from/a|a']);
-    await until(async () => (await psqlRows(url, 'SELECT instance, role FROM maracker.daemons ORDER BY instance')).join() === 'a|leader,b|follower', 'both daemons registered');
+    await until(
+      async () => (await psqlRows(url, 'SELECT instance, role FROM maracker.daemons ORDER BY instance')).join() === 'a|leader,b|follower',
+      'both daemons registered',
+    );
 
     await a.db.source.stop();
     await a.db.onStop();
-    running.splice(running.findIndex((r) => r.db === a.db), 1);
+    running.splice(
+      running.findIndex((r) => r.db === a.db),
+      1,
+    );
     await until(() => b.status.role === 'leader', 'b to lead', 15_000);
     await until(async () => (await psqlRows(url, 'SELECT id, instance FROM maracker.app_status')).join() === '/from/b|b', "b's status, rewritten");
     expect(b.leadership).toEqual([true]);

@@ -30,7 +30,9 @@ describe('docs/marathon-fidelity.md', () => {
   it('has the audit table the tests run', async () => {
     const text = await readDoc(DOC);
     const expected = replaceGenerated(text, 'audit', renderTable());
-    await checkOrUpdate(DOC, text, expected, (a, e) => expect(a, 'docs/marathon-fidelity.md is out of date: run UPDATE_DOCS=1 npx vitest run test/docs/marathon-fidelity.test.ts').toBe(e));
+    await checkOrUpdate(DOC, text, expected, (a, e) =>
+      expect(a, 'docs/marathon-fidelity.md is out of date: run UPDATE_DOCS=1 npx vitest run test/docs/marathon-fidelity.test.ts').toBe(e),
+    );
   });
 
   it('names only paths that exist', async () => {

@@ -82,7 +82,10 @@ describe.each(ROWS.map((row, r) => [row.field, row, r] as const))('%s', (_field,
     }
 
     // 1. validate refuses it, at the manifest position, saying what Marathon would say
-    expect(problems.some((p) => p.includes(` ${c.at}: `) && p.includes(c.says)), `${c.at}: ${c.says} in\n${problems.join('\n')}`).toBe(true);
+    expect(
+      problems.some((p) => p.includes(` ${c.at}: `) && p.includes(c.says)),
+      `${c.at}: ${c.says} in\n${problems.join('\n')}`,
+    ).toBe(true);
     if (c.marathon === 'format') return;
     const desired = unvalidated(name, c);
     const res = await deploy(sandbox, desired);

@@ -50,7 +50,7 @@ function compact<T extends object>(o: T): T {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }
 
-const IMAGES = ['nginx:1.25', 'emilevauge/whoami', 'jupyter/base-notebook:2024-01-15', 'registry.example.org/mip/portal@sha256:' + 'a'.repeat(64)];
+const IMAGES = ['nginx:1.25', 'emilevauge/whoami', 'jupyter/base-notebook:2024-01-15', `registry.example.org/mip/portal@sha256:${'a'.repeat(64)}`];
 const CONSTRAINTS: ReadonlyArray<readonly string[]> = [
   ['hostname', 'UNIQUE'],
   ['rack', 'CLUSTER'],
@@ -150,7 +150,7 @@ function passThrough(r: Random, spec: AppSpec, group: string): Record<string, un
   if (r.chance(0.3)) return undefined;
   const portNames = (spec.ports ?? []).length > 0 ? (spec.ports ?? []).flatMap((p) => (p.name !== undefined ? [p.name] : [])) : ['default'];
   const portCount = Math.max((spec.ports ?? []).length, 1);
-  const role = r.maybe(0.3, () => (r.chance(0.5) ? '*' : group.split('/')[0] as string));
+  const role = r.maybe(0.3, () => (r.chance(0.5) ? '*' : (group.split('/')[0] as string)));
   const host = spec.network === undefined || spec.network === 'host';
   return compact({
     acceptedResourceRoles: r.maybe(0.3, () => (role !== undefined && role !== '*' && r.chance(0.5) ? ['*', role] : ['*'])),
@@ -160,7 +160,11 @@ function passThrough(r: Random, spec: AppSpec, group: string): Record<string, un
       spec.image === undefined
         ? r.maybe(0.2, () =>
             compact({
-              ...r.pick([{ http: compact({ portIndex: r.int(0, portCount - 1), path: r.maybe(0.5, () => '/ready') }) }, { tcp: { portIndex: 0 } }, { exec: { command: { shell: 'true' } } }]),
+              ...r.pick([
+                { http: compact({ portIndex: r.int(0, portCount - 1), path: r.maybe(0.5, () => '/ready') }) },
+                { tcp: { portIndex: 0 } },
+                { exec: { command: { shell: 'true' } } },
+              ]),
               intervalSeconds: r.maybe(0.5, () => r.int(1, 60)),
               delaySeconds: r.maybe(0.5, () => r.int(0, 60)),
             }),
@@ -173,7 +177,14 @@ function passThrough(r: Random, spec: AppSpec, group: string): Record<string, un
     maxLaunchDelaySeconds: r.maybe(0.3, () => r.pick([60, 300, 3600])),
     readinessChecks:
       portNames.length > 0
-        ? r.maybe(0.2, () => [compact({ portName: r.pick(portNames), path: r.maybe(0.5, () => '/ready'), intervalSeconds: r.maybe(0.5, () => 30), httpStatusCodesForReady: r.maybe(0.3, () => [204, 200]) })])
+        ? r.maybe(0.2, () => [
+            compact({
+              portName: r.pick(portNames),
+              path: r.maybe(0.5, () => '/ready'),
+              intervalSeconds: r.maybe(0.5, () => 30),
+              httpStatusCodesForReady: r.maybe(0.3, () => [204, 200]),
+            }),
+          ])
         : undefined,
     requirePorts: host ? r.maybe(0.2, () => r.chance(0.5)) : undefined,
     resourceLimits: r.maybe(0.2, () => compact({ cpus: r.maybe(0.5, () => 'unlimited'), mem: r.maybe(0.5, () => 4096) })),
@@ -211,12 +222,31 @@ export function generateApp(r: Random, n: number): GeneratedApp {
       env: r.maybe(0.4, () => ({ LOG_LEVEL: r.pick(['debug', 'info']), ...(r.chance(0.3) ? { 'weird.key': 'x' } : {}) })),
       constraints: r.maybe(0.3, () => Array.from({ length: r.int(1, 3) }, () => [...r.pick(CONSTRAINTS)])),
       dependencies: r.maybe(0.2, () => (r.chance(0.5) ? ['db'] : ['/ops/log', 'shared-db'])),
-      upgradeStrategy: r.maybe(0.3, () => compact({ minimumHealthCapacity: r.maybe(0.7, () => r.pick([0, 0.5, 1])), maximumOverCapacity: r.maybe(0.7, () => r.pick([0, 0.2, 1])) })),
-      labels: r.maybe(0.4, () => ({ team: r.word(), ...(r.chance(0.2) ? { 'HAPROXY_GROUP': 'external' } : {}) })),
-      fetch: r.maybe(0.2, () => [compact({ uri: r.pick(['https://example.org/a.tgz', 'https://example.org/run.sh']), executable: r.maybe(0.5, () => true), extract: r.maybe(0.5, () => r.chance(0.5)), cache: r.maybe(0.5, () => true), destPath: r.maybe(0.3, () => 'out') })]),
+      upgradeStrategy: r.maybe(0.3, () =>
+        compact({ minimumHealthCapacity: r.maybe(0.7, () => r.pick([0, 0.5, 1])), maximumOverCapacity: r.maybe(0.7, () => r.pick([0, 0.2, 1])) }),
+      ),
+      labels: r.maybe(0.4, () => ({ team: r.word(), ...(r.chance(0.2) ? { HAPROXY_GROUP: 'external' } : {}) })),
+      fetch: r.maybe(0.2, () => [
+        compact({
+          uri: r.pick(['https://example.org/a.tgz', 'https://example.org/run.sh']),
+          executable: r.maybe(0.5, () => true),
+          extract: r.maybe(0.5, () => r.chance(0.5)),
+          cache: r.maybe(0.5, () => true),
+          destPath: r.maybe(0.3, () => 'out'),
+        }),
+      ]),
       volumes: r.maybe(0.2, () => [compact({ containerPath: '/data', hostPath: '/srv/data', mode: r.maybe(0.5, () => r.pick(['RO', 'RW'] as const)) })]),
       user: r.maybe(0.2, () => 'nobody'),
-      docker: image !== undefined ? r.maybe(0.3, () => compact({ forcePullImage: r.maybe(0.5, () => true), privileged: r.maybe(0.3, () => false), parameters: r.maybe(0.3, () => [{ key: 'label', value: 'a=b' }]) })) : undefined,
+      docker:
+        image !== undefined
+          ? r.maybe(0.3, () =>
+              compact({
+                forcePullImage: r.maybe(0.5, () => true),
+                privileged: r.maybe(0.3, () => false),
+                parameters: r.maybe(0.3, () => [{ key: 'label', value: 'a=b' }]),
+              }),
+            )
+          : undefined,
     }),
   );
   const checks = healthChecks(r, spec);

@@ -68,10 +68,7 @@ describe('the manifests folder as a boundary', () => {
     const dir = await tempDir();
     await symlink(join(dir, 'b.yaml'), join(dir, 'a.yaml'));
     await symlink(join(dir, 'a.yaml'), join(dir, 'b.yaml'));
-    expect(await problemsOf(dir)).toEqual([
-      'link-loop m/a.yaml: symbolic link loop; not followed',
-      'link-loop m/b.yaml: symbolic link loop; not followed',
-    ]);
+    expect(await problemsOf(dir)).toEqual(['link-loop m/a.yaml: symbolic link loop; not followed', 'link-loop m/b.yaml: symbolic link loop; not followed']);
   });
 
   it('refuses a FIFO without opening it (opening one blocks until a writer comes)', async () => {
@@ -84,7 +81,11 @@ describe('the manifests folder as a boundary', () => {
 
   it('refuses a file over --max-file-bytes before reading it, and binary content without parsing it', async () => {
     const dir = await tempDir();
-    await writeTree(dir, { 'big.yaml': `x: "${'a'.repeat(2000)}"\n`, 'bin.yaml': Buffer.from([0x61, 0x3a, 0x20, 0x00, 0xff]), 'latin1.yaml': Buffer.from([0x61, 0x3a, 0x20, 0xe9, 0x0a]) });
+    await writeTree(dir, {
+      'big.yaml': `x: "${'a'.repeat(2000)}"\n`,
+      'bin.yaml': Buffer.from([0x61, 0x3a, 0x20, 0x00, 0xff]),
+      'latin1.yaml': Buffer.from([0x61, 0x3a, 0x20, 0xe9, 0x0a]),
+    });
     const result = await readManifestFolder(dir, { displayRoot: 'm', limits: { ...DEFAULT_INPUT_LIMITS, maxFileBytes: 1000 } });
     expect(result.problems.map((p) => `${p.code} ${formatProblem(p)}`)).toEqual([
       'limit-exceeded m/big.yaml: file is larger than 1000 bytes (--max-file-bytes); not read',

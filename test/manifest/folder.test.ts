@@ -64,7 +64,10 @@ describe('readManifestFolder', () => {
     await writeTree(dir, { 'a.yaml': app('web'), 'b.yaml': app('web'), 'c.yaml': app('other') });
     const result = await readManifestFolder(dir);
     expect(result.apps.map((a) => a.id)).toEqual(['/demo/other']);
-    expect(result.problems.map((p) => `${p.location.file ?? ''} ${p.code}`)).toEqual([`${join(dir, 'a.yaml')} duplicate-id`, `${join(dir, 'b.yaml')} duplicate-id`]);
+    expect(result.problems.map((p) => `${p.location.file ?? ''} ${p.code}`)).toEqual([
+      `${join(dir, 'a.yaml')} duplicate-id`,
+      `${join(dir, 'b.yaml')} duplicate-id`,
+    ]);
   });
 
   it('reports a file that cannot be read as a problem of that file', async () => {

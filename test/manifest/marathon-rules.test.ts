@@ -23,7 +23,10 @@ describe('issue 14: manifests Marathon 1.10 refuses or rewrites', () => {
   });
 
   it('refuses examples/health-and-constraints.yaml as it was: two Mesos health checks', () => {
-    const before = readFileSync(new URL('../../examples/health-and-constraints.yaml', import.meta.url), 'utf8').replace(/- protocol: TCP\n/, '- protocol: MESOS_TCP\n');
+    const before = readFileSync(new URL('../../examples/health-and-constraints.yaml', import.meta.url), 'utf8').replace(
+      /- protocol: TCP\n/,
+      '- protocol: MESOS_TCP\n',
+    );
     const problems = parseManifestText(before, 'health-and-constraints.yaml').problems.map(formatProblem);
     expect(problems).toEqual([
       expect.stringContaining('spec.healthChecks[1]: Marathon 1.10 refuses this: "AppDefinition can contain at most one Mesos health check"'),
@@ -43,18 +46,39 @@ describe('issue 14: manifests Marathon 1.10 refuses or rewrites', () => {
   });
 
   it('refuses GROUP_BY and MAX_PER with a value that is not a number, at the value', () => {
-    expect(problemsOf({ constraints: [['rack', 'GROUP_BY', 'two'], ['rack', 'MAX_PER', 'x2'], ['rack', 'MAX_PER']] })).toEqual([
+    expect(
+      problemsOf({
+        constraints: [
+          ['rack', 'GROUP_BY', 'two'],
+          ['rack', 'MAX_PER', 'x2'],
+          ['rack', 'MAX_PER'],
+        ],
+      }),
+    ).toEqual([
       expect.stringMatching(/spec\.constraints\[0\]\[2\]: Marathon 1\.10 refuses this: "GROUP BY must define an integer value or else no value at all"/),
       expect.stringMatching(/spec\.constraints\[1\]\[2\]: Marathon 1\.10 refuses this: "MAX_PER requires an integer value"/),
       expect.stringMatching(/spec\.constraints\[2\]: Marathon 1\.10 refuses this: "MAX_PER requires an integer value"/),
     ]);
-    expect(problemsOf({ constraints: [['rack', 'GROUP_BY'], ['rack', 'GROUP_BY', '3'], ['rack', 'MAX_PER', '+2']] })).toEqual([]);
+    expect(
+      problemsOf({
+        constraints: [
+          ['rack', 'GROUP_BY'],
+          ['rack', 'GROUP_BY', '3'],
+          ['rack', 'MAX_PER', '+2'],
+        ],
+      }),
+    ).toEqual([]);
   });
 
   it('refuses a LIKE or UNLIKE value that is not a Java regular expression', () => {
-    expect(problemsOf({ constraints: [['rack', 'LIKE', 'rack-[0-9'], ['rack', 'UNLIKE', '(?i)rack-1']] })).toEqual([
-      expect.stringMatching(/spec\.constraints\[0\]\[2\]: Marathon 1\.10 refuses this: "is not a valid regular expression"/),
-    ]);
+    expect(
+      problemsOf({
+        constraints: [
+          ['rack', 'LIKE', 'rack-[0-9'],
+          ['rack', 'UNLIKE', '(?i)rack-1'],
+        ],
+      }),
+    ).toEqual([expect.stringMatching(/spec\.constraints\[0\]\[2\]: Marathon 1\.10 refuses this: "is not a valid regular expression"/)]);
   });
 
   it('accepts CLUSTER without a value, as Marathon does ("value is completely optional for CLUSTER")', () => {
@@ -68,8 +92,17 @@ describe('issue 14: manifests Marathon 1.10 refuses or rewrites', () => {
 
 describe('other rules of Marathon 1.10', () => {
   it('refuses delaySeconds other than 15 on HTTP, HTTPS and TCP checks (only Mesos checks are delayed)', () => {
-    expect(problemsOf({ healthChecks: [{ protocol: 'HTTP', delaySeconds: 5 }] })).toEqual([expect.stringContaining('spec.healthChecks[0].delaySeconds: Marathon 1.10 does not delay HTTP checks')]);
-    expect(problemsOf({ healthChecks: [{ protocol: 'HTTP', delaySeconds: 15 }, { protocol: 'MESOS_HTTP', delaySeconds: 5 }] })).toEqual([]);
+    expect(problemsOf({ healthChecks: [{ protocol: 'HTTP', delaySeconds: 5 }] })).toEqual([
+      expect.stringContaining('spec.healthChecks[0].delaySeconds: Marathon 1.10 does not delay HTTP checks'),
+    ]);
+    expect(
+      problemsOf({
+        healthChecks: [
+          { protocol: 'HTTP', delaySeconds: 15 },
+          { protocol: 'MESOS_HTTP', delaySeconds: 5 },
+        ],
+      }),
+    ).toEqual([]);
   });
 
   it('refuses a one-character cmd ("must not be an empty string") and an empty args without an image', () => {
@@ -78,7 +111,14 @@ describe('other rules of Marathon 1.10', () => {
   });
 
   it('refuses two ports with the same host port in host networking ("Ports must be unique.")', () => {
-    expect(problemsOf({ ports: [{ name: 'a', hostPort: 8080 }, { name: 'b', hostPort: 8080 }] })).toEqual([expect.stringContaining('spec.ports[1].hostPort: Marathon 1.10 refuses this: "Ports must be unique."')]);
+    expect(
+      problemsOf({
+        ports: [
+          { name: 'a', hostPort: 8080 },
+          { name: 'b', hostPort: 8080 },
+        ],
+      }),
+    ).toEqual([expect.stringContaining('spec.ports[1].hostPort: Marathon 1.10 refuses this: "Ports must be unique."')]);
   });
 
   it('refuses a single-instance app with several instances or the default upgrade strategy', () => {
@@ -86,12 +126,16 @@ describe('other rules of Marathon 1.10', () => {
     expect(problemsOf({ instances: 2, upgradeStrategy: { minimumHealthCapacity: 0, maximumOverCapacity: 0 } }, { labels })).toEqual([
       expect.stringContaining('spec.instances: Marathon 1.10 refuses this: "Single instance app may only have one instance"'),
     ]);
-    expect(problemsOf({}, { labels })).toEqual([expect.stringContaining('metadata.labels.MARATHON_SINGLE_INSTANCE_APP: Marathon 1.10 refuses this: "got 1, expected 0.0"')]);
+    expect(problemsOf({}, { labels })).toEqual([
+      expect.stringContaining('metadata.labels.MARATHON_SINGLE_INSTANCE_APP: Marathon 1.10 refuses this: "got 1, expected 0.0"'),
+    ]);
     expect(problemsOf({ upgradeStrategy: { minimumHealthCapacity: 0, maximumOverCapacity: 0 } }, { labels })).toEqual([]);
   });
 
   it('refuses the DC/OS migration label without its companions', () => {
-    expect(problemsOf({ labels: { DCOS_MIGRATION_API_VERSION: 'v1' } })).toEqual([expect.stringContaining('DCOS_PACKAGE_FRAMEWORK_NAME and DCOS_MIGRATION_API_PATH must be defined')]);
+    expect(problemsOf({ labels: { DCOS_MIGRATION_API_VERSION: 'v1' } })).toEqual([
+      expect.stringContaining('DCOS_PACKAGE_FRAMEWORK_NAME and DCOS_MIGRATION_API_PATH must be defined'),
+    ]);
   });
 
   it('refuses in the pass-through what Marathon refuses or drops', () => {
@@ -106,7 +150,10 @@ describe('other rules of Marathon 1.10', () => {
       [{ secrets: { db: { source: '/db' } } }, '"Feature secrets is not enabled. Enable with --enable_features secrets)"'],
       [{ gpus: 1 }, '"Feature gpu_resources is not enabled. Enable with --enable_features gpu_resources)"'],
       [{ resourceLimits: { mem: 32 } }, '"resource limit must be greater than or equal to requested resource (64.0)"'],
-      [{ unreachableStrategy: { inactiveAfterSeconds: 60, expungeAfterSeconds: 30 } }, '"inactiveAfterSeconds (60) must be less or equal to expungeAfterSeconds, which is 30"'],
+      [
+        { unreachableStrategy: { inactiveAfterSeconds: 60, expungeAfterSeconds: 30 } },
+        '"inactiveAfterSeconds (60) must be less or equal to expungeAfterSeconds, which is 30"',
+      ],
       [{ role: 'mip', acceptedResourceRoles: ['slave_public'] }, '"acceptedResourceRoles can only contain * and mip"'],
     ];
     for (const [marathon, message, extra] of cases) {

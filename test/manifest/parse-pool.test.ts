@@ -92,7 +92,9 @@ describe('ParsePool', () => {
   it('makes a crashed worker a problem of that file alone, without its message, and replaces the worker', async () => {
     const p = pool({ workerUrl: fixture('crash'), thresholdBytes: 10 });
     const result = await p.parseFile(small, 'web.yaml', { displayPath: 'm/web.yaml' });
-    expect(result.problems).toEqual([{ code: 'internal-error', message: "maracker's parser thread failed on this input (Error); not applied", location: { file: 'm/web.yaml' } }]);
+    expect(result.problems).toEqual([
+      { code: 'internal-error', message: "maracker's parser thread failed on this input (Error); not applied", location: { file: 'm/web.yaml' } },
+    ]);
     expect(result.declaredIds).toEqual([]);
     const again = await p.parseFile(small, 'other.yaml', {});
     expect(again.problems.map((x) => x.code)).toEqual(['internal-error']);
@@ -108,7 +110,9 @@ describe('ParsePool', () => {
   it('ends a worker that runs out of its heap as a problem of that input', async () => {
     const p = pool({ workerUrl: fixture('greedy'), thresholdBytes: 10, maxHeapMb: 16 });
     const result = await p.parseFile(small, 'web.yaml', {});
-    expect(result.problems.map((x) => [x.code, x.message])).toEqual([['limit-exceeded', 'too large to process (the parser ran out of its 16 MiB); not applied']]);
+    expect(result.problems.map((x) => [x.code, x.message])).toEqual([
+      ['limit-exceeded', 'too large to process (the parser ran out of its 16 MiB); not applied'],
+    ]);
   });
 
   it('stops its workers: a job still running becomes a problem, later files are parsed in this thread', async () => {

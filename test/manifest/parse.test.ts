@@ -9,7 +9,7 @@ function problemsOf(text: string, file = 'web.yaml'): string[] {
   return parseManifestText(text, file).problems.map(formatProblem);
 }
 
-const lines = (...l: string[]): string => l.join('\n') + '\n';
+const lines = (...l: string[]): string => `${l.join('\n')}\n`;
 
 const HEADER = ['apiVersion: maracker/v1', 'kind: App', 'metadata:', '  name: web', '  group: demo'];
 
@@ -183,7 +183,17 @@ describe('parseManifestText: documents', () => {
   });
 
   it('locates a problem in a field that comes from a merge key', () => {
-    const text = lines('apiVersion: maracker/v1', 'kind: App', 'x-small: &small', '  cpus: none', 'metadata:', '  name: web', 'spec:', '  <<: *small', '  cmd: sleep 1000');
+    const text = lines(
+      'apiVersion: maracker/v1',
+      'kind: App',
+      'x-small: &small',
+      '  cpus: none',
+      'metadata:',
+      '  name: web',
+      'spec:',
+      '  <<: *small',
+      '  cmd: sleep 1000',
+    );
     expect(problemsOf(text)).toEqual(['web.yaml:4:9: spec.cpus: must be a number, got a string']);
   });
 
@@ -196,10 +206,7 @@ describe('parseManifestText: documents', () => {
 
   it('rejects a wrong apiVersion and kind', () => {
     const text = lines('apiVersion: maracker/v2', 'kind: Pod', 'metadata:', '  name: web', 'spec:', '  cmd: sleep 1');
-    expect(problemsOf(text)).toEqual([
-      'web.yaml:1:13: apiVersion: must be "maracker/v1", got "maracker/v2"',
-      'web.yaml:2:7: kind: must be "App", got "Pod"',
-    ]);
+    expect(problemsOf(text)).toEqual(['web.yaml:1:13: apiVersion: must be "maracker/v1", got "maracker/v2"', 'web.yaml:2:7: kind: must be "App", got "Pod"']);
   });
 });
 
@@ -207,7 +214,15 @@ describe('parseManifestText: limits', () => {
   const limits = { ...DEFAULT_INPUT_LIMITS, maxYamlNodes: 30 };
 
   it('refuses a document whose aliases expand over a limit and still declares its id, so its app stays protected', () => {
-    const big = lines(...HEADER, 'x-labels: &labels', ...Array.from({ length: 10 }, (_, i) => `  k${i}: v`), 'spec:', '  cmd: sleep 1', '  labels: *labels', '  env: *labels');
+    const big = lines(
+      ...HEADER,
+      'x-labels: &labels',
+      ...Array.from({ length: 10 }, (_, i) => `  k${i}: v`),
+      'spec:',
+      '  cmd: sleep 1',
+      '  labels: *labels',
+      '  env: *labels',
+    );
     const result = parseManifestText(`${yamlOf(doc({ name: 'ok' }))}---\n${big}`, 'apps.yaml', { limits });
     expect(result.problems.map(formatProblem)).toEqual([
       'apps.yaml:10:1: more than 30 mapping entries and list items in one document, aliases expanded (--max-yaml-nodes); the document is not applied',

@@ -62,10 +62,16 @@ describe('specToDesired: a database row', () => {
 
   it('turns a throw while handling the row into a problem of that row, naming the failure, not its message', () => {
     const spec = { cmd: 'true' };
-    Object.defineProperty(spec, 'mem', { enumerable: true, get: () => { throw new TypeError('SECRET from the row'); } });
+    Object.defineProperty(spec, 'mem', {
+      enumerable: true,
+      get: () => {
+        throw new TypeError('SECRET from the row');
+      },
+    });
     const { app, problems } = specToDesired('/demo/web', spec, null);
     expect(app).toBeUndefined();
-    expect(problems).toEqual([{ code: 'internal-error', message: 'maracker failed while reading this input (TypeError); not applied', location: { row: '/demo/web' } }]);
+    expect(problems).toEqual([
+      { code: 'internal-error', message: 'maracker failed while reading this input (TypeError); not applied', location: { row: '/demo/web' } },
+    ]);
   });
 });
-

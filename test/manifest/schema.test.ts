@@ -46,7 +46,9 @@ describe('the marathon pass-through', () => {
   });
 
   it('accepts real AppDefinition fields the format does not model', () => {
-    expect(validateSpec({ cmd: 'true', marathon: { backoffSeconds: 5, unreachableStrategy: 'disabled', requirePorts: true, role: 'slave_public' } })).toEqual([]);
+    expect(validateSpec({ cmd: 'true', marathon: { backoffSeconds: 5, unreachableStrategy: 'disabled', requirePorts: true, role: 'slave_public' } })).toEqual(
+      [],
+    );
     expect(validateSpec({ cmd: 'true', marathon: { unreachableStrategy: { inactiveAfterSeconds: 60, expungeAfterSeconds: 120 } } })).toEqual([]);
   });
 
@@ -91,9 +93,7 @@ describe('the marathon pass-through', () => {
 describe('schema rules', () => {
   it('collapses a failed anyOf into one message when no form fits', () => {
     const issues = validateSpec({ cmd: 'true', expose: { host: 42 } });
-    expect(issues).toEqual([
-      { code: 'invalid-value', path: ['spec', 'expose', 'host'], message: 'must be a host name or a list of host names, got 42' },
-    ]);
+    expect(issues).toEqual([{ code: 'invalid-value', path: ['spec', 'expose', 'host'], message: 'must be a host name or a list of host names, got 42' }]);
   });
 
   it('keeps the precise problem of the form that fits', () => {

@@ -20,7 +20,7 @@ describe('traefikV1Name', () => {
     const code = runs.pop() as string;
     if (code === 'x') return `/${runs.join('')}`;
     const seps = [...code.matchAll(/s|d|h(\d*)/g)].map((m) => (m[0] === 's' ? '/' : m[0] === 'd' ? '.' : '-'.repeat(Number(m[1] || 1))));
-    return '/' + runs.map((r, i) => r + (seps[i] ?? '')).join('');
+    return `/${runs.map((r, i) => r + (seps[i] ?? '')).join('')}`;
   }
   const normalize = (s: string) =>
     s
@@ -48,11 +48,11 @@ describe('traefikV1Name', () => {
         });
         return parts.join('.');
       });
-      const id = '/' + segments.join('/');
+      const id = `/${segments.join('/')}`;
       expect(decode(normalize(traefikV1Name(id))), id).toBe(id);
     }
     const ids = ['/a/b', '/a.b', '/a-b', '/a--b', '/ab', '/a/b/s', '/a/bs', '/frontend', '/frontend/x', '/frontend-x'];
-    expect(new Set(ids.map((id) => normalize('backend' + traefikV1Name(id)))).size).toBe(ids.length);
+    expect(new Set(ids.map((id) => normalize(`backend${traefikV1Name(id)}`))).size).toBe(ids.length);
   });
 });
 

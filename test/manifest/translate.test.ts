@@ -30,7 +30,10 @@ describe('translate: networking and ports', () => {
         cmd: undefined,
         image: 'emilevauge/whoami',
         network: 'bridge',
-        ports: [{ name: 'web', containerPort: 80 }, { name: 'dns', containerPort: 53, hostPort: 5353, servicePort: 10053, protocol: 'udp' }],
+        ports: [
+          { name: 'web', containerPort: 80 },
+          { name: 'dns', containerPort: 53, hostPort: 5353, servicePort: 10053, protocol: 'udp' },
+        ],
       }),
     );
     expect(def.networks).toEqual([{ mode: 'container/bridge' }]);
@@ -51,9 +54,7 @@ describe('translate: networking and ports', () => {
   });
 
   it('joins a named container network and writes hostPort only when given', () => {
-    const def = definitionOf(
-      spec({ cmd: undefined, image: 'nginx', network: 'container', networkName: 'dcos', ports: [{ name: 'http', containerPort: 80 }] }),
-    );
+    const def = definitionOf(spec({ cmd: undefined, image: 'nginx', network: 'container', networkName: 'dcos', ports: [{ name: 'http', containerPort: 80 }] }));
     expect(def.networks).toEqual([{ mode: 'container', name: 'dcos' }]);
     expect(def.container?.portMappings).toEqual([{ containerPort: 80, name: 'http' }]);
   });
@@ -84,7 +85,10 @@ describe('translate: fields', () => {
   it('copies constraints, env, fetch, user and upgradeStrategy as they are', () => {
     const def = definitionOf(
       spec({
-        constraints: [['hostname', 'UNIQUE'], ['rack', 'GROUP_BY', '2']],
+        constraints: [
+          ['hostname', 'UNIQUE'],
+          ['rack', 'GROUP_BY', '2'],
+        ],
         env: { LOG_LEVEL: 'debug' },
         fetch: [{ uri: 'https://example.org/a.tgz', extract: true, cache: false }],
         user: 'nobody',
@@ -92,7 +96,10 @@ describe('translate: fields', () => {
       }),
     );
     expect(def).toMatchObject({
-      constraints: [['hostname', 'UNIQUE'], ['rack', 'GROUP_BY', '2']],
+      constraints: [
+        ['hostname', 'UNIQUE'],
+        ['rack', 'GROUP_BY', '2'],
+      ],
       env: { LOG_LEVEL: 'debug' },
       fetch: [{ uri: 'https://example.org/a.tgz', extract: true, cache: false }],
       user: 'nobody',
@@ -103,7 +110,11 @@ describe('translate: fields', () => {
   it('puts volumes under container.volumes, read-write unless told otherwise', () => {
     const docker = definitionOf(spec({ cmd: undefined, image: 'postgres:16', volumes: [{ containerPath: '/data', hostPath: '/srv/db' }] }));
     const command = definitionOf(spec({ volumes: [{ containerPath: 'cache', hostPath: '/srv/cache', mode: 'RO' }] }));
-    expect(docker.container).toEqual({ type: 'DOCKER', docker: { image: 'postgres:16' }, volumes: [{ containerPath: '/data', hostPath: '/srv/db', mode: 'RW' }] });
+    expect(docker.container).toEqual({
+      type: 'DOCKER',
+      docker: { image: 'postgres:16' },
+      volumes: [{ containerPath: '/data', hostPath: '/srv/db', mode: 'RW' }],
+    });
     expect(command.container).toEqual({ type: 'MESOS', volumes: [{ containerPath: 'cache', hostPath: '/srv/cache', mode: 'RO' }] });
   });
 
@@ -122,7 +133,7 @@ describe('translate: fields', () => {
     expect(def).toMatchObject({ backoffSeconds: 5, killSelection: 'OLDEST_FIRST', acceptedResourceRoles: ['*'] });
   });
 
-  it("emits only what the manifest says: no Marathon defaults, never a version", () => {
+  it('emits only what the manifest says: no Marathon defaults, never a version', () => {
     const def = definitionOf({ cmd: 'sleep 1000' });
     expect(Object.keys(def).sort()).toEqual(['cmd', 'id', 'labels']);
   });

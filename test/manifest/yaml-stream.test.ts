@@ -38,7 +38,7 @@ describe('composeYamlStream', () => {
   });
 
   it('refuses deep block nesting', () => {
-    const text = Array.from({ length: 20 }, (_, i) => `${'  '.repeat(i)}k${i}:`).join('\n') + ' 1\n';
+    const text = `${Array.from({ length: 20 }, (_, i) => `${'  '.repeat(i)}k${i}:`).join('\n')} 1\n`;
     expect(compose(text, { maxYamlDepth: 10 }).kind).toBe('refused');
     expect(compose(text, { maxYamlDepth: 20 }).kind).toBe('documents');
   });

@@ -18,8 +18,13 @@ function check(text: string, over: Partial<InputLimits> = {}) {
 /** Nine aliases per level, nine levels: 9^9 strings once expanded. */
 function billionLaughs(levels = 9): string {
   const lines = ['a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]'];
-  for (let i = 1; i < levels; i++) lines.push(`a${i}: &a${i} [${Array(9).fill(`*a${i - 1}`).join(', ')}]`);
-  return lines.join('\n') + '\n';
+  for (let i = 1; i < levels; i++)
+    lines.push(
+      `a${i}: &a${i} [${Array(9)
+        .fill(`*a${i - 1}`)
+        .join(', ')}]`,
+    );
+  return `${lines.join('\n')}\n`;
 }
 
 describe('checkYamlTree', () => {

@@ -8,8 +8,8 @@ const by = (value: string | undefined): Record<string, string> => (value === und
 describe('ownership of an app, as one installation sees it', () => {
   it.each([
     ['its own value', 'maracker.team-a', { kind: 'ours' }],
-    ['the value before installations (any installation\'s, or none\'s)', 'maracker', { kind: 'legacy' }],
-    ['another installation\'s value', 'maracker.team-b', { kind: 'foreign', installation: 'team-b' }],
+    ["the value before installations (any installation's, or none's)", 'maracker', { kind: 'legacy' }],
+    ["another installation's value", 'maracker.team-b', { kind: 'foreign', installation: 'team-b' }],
     ['an installation whose name only starts like ours', 'maracker.team-a2', { kind: 'foreign', installation: 'team-a2' }],
     ['no ownership label', undefined, { kind: 'unmanaged' }],
     ['a value maracker never writes', 'someone-else', { kind: 'unmanaged' }],
@@ -38,7 +38,7 @@ describe('ownership selectors, as Marathon (the sandbox) evaluates them', () => 
     expect(select(ownershipSelector('team-a'))).toEqual(['mine', 'legacy']);
   });
 
-  it('lists the others\' apps separately, for the report', () => {
+  it("lists the others' apps separately, for the report", () => {
     expect(select(othersSelector('team-a'))).toEqual(['theirs', 'other']);
   });
 });
@@ -49,6 +49,7 @@ describe('installation names', () => {
   });
 
   it('refuses anything else, saying what is allowed', () => {
-    for (const name of ['', 'team a', 'team/a', '-team', 'team.', 'é', 'a'.repeat(64), 'a,b', 'a)']) expect(installationProblem(name), name).toMatch(/^expected 1 to 63 letters/);
+    for (const name of ['', 'team a', 'team/a', '-team', 'team.', 'é', 'a'.repeat(64), 'a,b', 'a)'])
+      expect(installationProblem(name), name).toMatch(/^expected 1 to 63 letters/);
   });
 });

@@ -95,7 +95,16 @@ describe('diffApp', () => {
       const http = (extra: Record<string, unknown>) =>
         marathonApp({
           healthChecks: [
-            { protocol: 'HTTP', path: '/health', portIndex: 0, gracePeriodSeconds: 300, intervalSeconds: 60, timeoutSeconds: 20, maxConsecutiveFailures: 3, ...extra },
+            {
+              protocol: 'HTTP',
+              path: '/health',
+              portIndex: 0,
+              gracePeriodSeconds: 300,
+              intervalSeconds: 60,
+              timeoutSeconds: 20,
+              maxConsecutiveFailures: 3,
+              ...extra,
+            },
           ],
         });
       expect(diffApp(desired, http({}))).toEqual([]);
@@ -108,7 +117,7 @@ describe('diffApp', () => {
       expect(diffApp(desired, actual)).toEqual([]);
     });
 
-    it('reads a COMMAND health check without a port index (1.10 prints none; an older server\'s 0 means nothing)', () => {
+    it("reads a COMMAND health check without a port index (1.10 prints none; an older server's 0 means nothing)", () => {
       const check = { protocol: 'COMMAND', command: { value: 'curl -f localhost' } };
       const desired = desiredApp({ healthChecks: [check] });
       const actual = marathonApp({
@@ -151,8 +160,20 @@ describe('diffApp', () => {
     it('ignores service ports, host ports and port numbers assigned for 0', () => {
       const mappings = [{ containerPort: 80, hostPort: 31555, servicePort: 10999, protocol: 'tcp', name: 'http' }];
       expect(diffApp(desiredApp(), marathonApp({ container: { ...marathonApp().container!, portMappings: mappings } }))).toEqual([]);
-      const host = desiredFrom(hostDefinition({ portDefinitions: [{ port: 0, name: 'web' }, { port: 0, name: 'admin' }] }));
-      const assigned = hostActual({ portDefinitions: [{ port: 10001, name: 'web' }, { port: 10002, name: 'admin', protocol: 'tcp' }] });
+      const host = desiredFrom(
+        hostDefinition({
+          portDefinitions: [
+            { port: 0, name: 'web' },
+            { port: 0, name: 'admin' },
+          ],
+        }),
+      );
+      const assigned = hostActual({
+        portDefinitions: [
+          { port: 10001, name: 'web' },
+          { port: 10002, name: 'admin', protocol: 'tcp' },
+        ],
+      });
       expect(diffApp(host, assigned)).toEqual([]);
     });
 
@@ -174,16 +195,19 @@ describe('diffApp', () => {
       expect(diffApp(desiredApp({ disk: -0 }), marathonApp({ disk: 0 }))).toEqual([]);
     });
 
-    it.each(['cmd', 'args', 'user', 'env', 'constraints', 'ipAddress', 'taskKillGracePeriodSeconds', 'residency'])(
-      'reads %s: null as absent',
-      (field) => {
-        expect(diffApp(desiredApp(), marathonApp({ [field]: null }))).toEqual([]);
-      },
-    );
+    it.each(['cmd', 'args', 'user', 'env', 'constraints', 'ipAddress', 'taskKillGracePeriodSeconds', 'residency'])('reads %s: null as absent', (field) => {
+      expect(diffApp(desiredApp(), marathonApp({ [field]: null }))).toEqual([]);
+    });
 
     it.each<[string, unknown]>([
       ['acceptedResourceRoles', ['slave_public', '*']],
-      ['constraints', [['rack', 'GROUP_BY', '3'], ['hostname', 'UNIQUE']]],
+      [
+        'constraints',
+        [
+          ['rack', 'GROUP_BY', '3'],
+          ['hostname', 'UNIQUE'],
+        ],
+      ],
       ['dependencies', ['/demo/db', '/demo/cache']],
       ['fetch', [{ uri: 'https://x/b.tgz' }, { uri: 'https://x/a.sh', executable: true }]],
     ])('ignores the order of %s, a set in Marathon', (field, value) => {
@@ -209,14 +233,12 @@ describe('diffApp', () => {
     });
 
     it('keeps the order of ports (it defines $PORTn and portIndex) and of args', () => {
-      const ports = [{ port: 8080, name: 'web' }, { port: 9090, name: 'admin' }];
+      const ports = [
+        { port: 8080, name: 'web' },
+        { port: 9090, name: 'admin' },
+      ];
       const changes = diffApp(desiredFrom(hostDefinition({ portDefinitions: ports })), hostActual({ portDefinitions: [...ports].reverse() }));
-      expect(changes.map((c) => c.path)).toEqual([
-        'portDefinitions[0].name',
-        'portDefinitions[0].port',
-        'portDefinitions[1].name',
-        'portDefinitions[1].port',
-      ]);
+      expect(changes.map((c) => c.path)).toEqual(['portDefinitions[0].name', 'portDefinitions[0].port', 'portDefinitions[1].name', 'portDefinitions[1].port']);
       expect(diffApp(desiredApp({ args: ['-a', '-b'] }), marathonApp({ args: ['-b', '-a'] }))).toEqual([
         { path: 'args', before: ['-b', '-a'], after: ['-a', '-b'] },
       ]);
@@ -235,7 +257,15 @@ describe('diffApp', () => {
     it('reads ports, uris, cmd: null and ipAddress: null of a host app in the 1.5 form', () => {
       const desired = desiredFrom(hostDefinition({ portDefinitions: [{ port: 0 }], fetch: [{ uri: 'https://x/tool.sh' }] }));
       const legacy = without(hostActual(), 'portDefinitions', 'networks', 'role', 'gpus', 'killSelection', 'unreachableStrategy');
-      const actual = { ...legacy, ports: [10003], uris: ['https://x/tool.sh'], storeUrls: [], args: null, user: null, ipAddress: null } as unknown as MarathonApp;
+      const actual = {
+        ...legacy,
+        ports: [10003],
+        uris: ['https://x/tool.sh'],
+        storeUrls: [],
+        args: null,
+        user: null,
+        ipAddress: null,
+      } as unknown as MarathonApp;
       expect(diffApp(desired, actual)).toEqual([]);
     });
 
@@ -284,7 +314,9 @@ describe('diffApp', () => {
     it('writes a missing source label', () => {
       const labels: Record<string, string> = { ...marathonApp().labels };
       delete labels[LABEL_SOURCE];
-      expect(diffApp(desiredApp(), marathonApp({ labels }))).toEqual([{ path: `labels.${LABEL_SOURCE}`, before: undefined, after: desiredApp().definition.labels?.[LABEL_SOURCE] }]);
+      expect(diffApp(desiredApp(), marathonApp({ labels }))).toEqual([
+        { path: `labels.${LABEL_SOURCE}`, before: undefined, after: desiredApp().definition.labels?.[LABEL_SOURCE] },
+      ]);
     });
 
     it('reports a missing ownership label', () => {
@@ -305,7 +337,7 @@ describe('diffApp', () => {
       expect(desiredApp({ mem: 512 }).definition.labels?.[LABEL_MANAGED_BY]).toBe('maracker.test');
     });
 
-    it('reports another installation\'s ownership label as a change (the planner never gets there: it is a conflict)', () => {
+    it("reports another installation's ownership label as a change (the planner never gets there: it is a conflict)", () => {
       const foreign = marathonApp({ labels: { ...marathonApp().labels, [LABEL_MANAGED_BY]: 'maracker.staging' } });
       expect(diffApp(desiredApp(), foreign)).toEqual([{ path: 'labels.maracker.managed-by', before: 'maracker.staging', after: 'maracker.test' }]);
     });
@@ -335,9 +367,7 @@ describe('diffApp', () => {
 
     it('reports a hand edit of a field the manifest leaves to Marathon, to be reset to the default', () => {
       expect(diffApp(desiredApp(), marathonApp({ backoffFactor: 2 }))).toEqual([{ path: 'backoffFactor', before: 2, after: 1.15 }]);
-      expect(diffApp(desiredApp(), marathonApp({ maxLaunchDelaySeconds: 60 }))).toEqual([
-        { path: 'maxLaunchDelaySeconds', before: 60, after: undefined },
-      ]);
+      expect(diffApp(desiredApp(), marathonApp({ maxLaunchDelaySeconds: 60 }))).toEqual([{ path: 'maxLaunchDelaySeconds', before: 60, after: undefined }]);
       expect(diffApp(desiredApp(), marathonApp({ unreachableStrategy: 'disabled' }))).toEqual([
         { path: 'unreachableStrategy', before: 'disabled', after: undefined },
       ]);
@@ -345,9 +375,7 @@ describe('diffApp', () => {
         { path: 'taskKillGracePeriodSeconds', before: 30, after: undefined },
       ]);
       const privileged = { ...marathonApp().container!, docker: { image: 'nginx:1.25', privileged: true } };
-      expect(diffApp(desiredApp(), marathonApp({ container: privileged }))).toEqual([
-        { path: 'container.docker.privileged', before: true, after: false },
-      ]);
+      expect(diffApp(desiredApp(), marathonApp({ container: privileged }))).toEqual([{ path: 'container.docker.privileged', before: true, after: false }]);
     });
 
     it('honours a versioned default the manifest sets explicitly', () => {

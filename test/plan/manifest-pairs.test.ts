@@ -29,13 +29,21 @@ function desiredFrom(file: string, id: string, edit: (text: string) => string = 
  */
 function deployedByMaracker(actual: MarathonApp, desired: DesiredApp): MarathonApp {
   const ours = desired.definition.labels ?? {};
-  const own = Object.fromEntries([LABEL_MANAGED_BY, LABEL_SOURCE, LABEL_SPEC_HASH, 'traefik.enable'].filter((k) => k in ours).map((k) => [k, ours[k] as string]));
+  const own = Object.fromEntries(
+    [LABEL_MANAGED_BY, LABEL_SOURCE, LABEL_SPEC_HASH, 'traefik.enable'].filter((k) => k in ours).map((k) => [k, ours[k] as string]),
+  );
   return { ...actual, labels: { ...(actual.labels ?? {}), ...own } };
 }
 
 const PAIRS = [
   { manifest: 'pywebserver.yaml', fixture: 'marathon-lb/marathon15_apps.json', id: '/pywebserver', server: '1.5.0' },
-  { manifest: 'nginx-zdd.yaml', fixture: 'marathon-lb/zdd_app_blue_marathon1.5.json', id: '/nginx-green', server: '1.5.0', edit: (t: string) => t.replace('protocol: HTTP', 'protocol: MESOS_HTTP') },
+  {
+    manifest: 'nginx-zdd.yaml',
+    fixture: 'marathon-lb/zdd_app_blue_marathon1.5.json',
+    id: '/nginx-green',
+    server: '1.5.0',
+    edit: (t: string) => t.replace('protocol: HTTP', 'protocol: MESOS_HTTP'),
+  },
   { manifest: 'nginx-zdd.yaml', fixture: 'marathon-lb/zdd_apps.json', id: '/nginx-green', server: 'pre-1.5' },
   { manifest: 'nginx-zdd.yaml', fixture: 'marathon-lb/zdd_apps.json', id: '/nginx-blue', server: 'pre-1.5' },
   { manifest: 'nginx-zdd.yaml', fixture: 'marathon-lb/zdd_app_blue.json', id: '/nginx-green', server: 'pre-1.5' },

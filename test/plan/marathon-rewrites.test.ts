@@ -23,11 +23,19 @@ describe('health checks as HealthCheckConversion prints them', () => {
   });
 
   it('sees no change when Marathon reports delaySeconds 15 for an HTTP or TCP check sent with another', () => {
-    const sent = [{ protocol: 'HTTP', portIndex: 0, delaySeconds: 3 }, { protocol: 'TCP', portIndex: 0, delaySeconds: 4 }];
+    const sent = [
+      { protocol: 'HTTP', portIndex: 0, delaySeconds: 3 },
+      { protocol: 'TCP', portIndex: 0, delaySeconds: 4 },
+    ];
     const got = sent.map((c) => ({ ...c, delaySeconds: 15 }));
     expect(diffApp(desired({ healthChecks: sent }), actual({ healthChecks: got }))).toEqual([]);
     // a Mesos check keeps its delay: a different one is a real change
-    expect(diffApp(desired({ healthChecks: [{ protocol: 'MESOS_TCP', portIndex: 0, delaySeconds: 3 }] }), actual({ healthChecks: [{ protocol: 'MESOS_TCP', portIndex: 0, delaySeconds: 15 }] }))).toHaveLength(1);
+    expect(
+      diffApp(
+        desired({ healthChecks: [{ protocol: 'MESOS_TCP', portIndex: 0, delaySeconds: 3 }] }),
+        actual({ healthChecks: [{ protocol: 'MESOS_TCP', portIndex: 0, delaySeconds: 15 }] }),
+      ),
+    ).toHaveLength(1);
   });
 
   it('sees a check Marathon left without a port (no portIndex: no effective port) as a change to repair', () => {
@@ -46,7 +54,9 @@ describe('fields Marathon drops or fills in', () => {
     const want = desired({ container, networks: [{ mode: 'container' }] });
     expect(diffApp(want, actual({ container, networks: [{ mode: 'container', name: 'dcos' }] }))).toEqual([]);
     // a name the definition gives is compared
-    expect(diffApp(desired({ container, networks: [{ mode: 'container', name: 'a' }] }), actual({ container, networks: [{ mode: 'container', name: 'b' }] }))).toHaveLength(1);
+    expect(
+      diffApp(desired({ container, networks: [{ mode: 'container', name: 'a' }] }), actual({ container, networks: [{ mode: 'container', name: 'b' }] })),
+    ).toHaveLength(1);
   });
 
   it("fills in a Mesos check's defaults (check.raml AppCheck)", () => {
@@ -61,6 +71,8 @@ describe('traefik.enable: false on an app without expose', () => {
     const want = desired({ labels: { 'traefik.enable': 'false', team: 'mip' } });
     expect(diffApp(want, actual({ labels: { team: 'mip' } }))).toEqual([]);
     // but a Traefik label set by hand is drift
-    expect(diffApp(want, actual({ labels: { team: 'mip', 'traefik.enable': 'true' } }))).toEqual([{ path: 'labels.traefik.enable', before: 'true', after: 'false' }]);
+    expect(diffApp(want, actual({ labels: { team: 'mip', 'traefik.enable': 'true' } }))).toEqual([
+      { path: 'labels.traefik.enable', before: 'true', after: 'false' },
+    ]);
   });
 });

@@ -130,9 +130,7 @@ describe('normalizeApp', () => {
     expect(s['upgradeStrategy']).toEqual({ minimumHealthCapacity: 0.5, maximumOverCapacity: 0 });
     expect(s['unreachableStrategy']).toBe('disabled');
     expect(s['residency']).toEqual({ relaunchEscalationTimeoutSeconds: 3600, taskLostBehavior: 'WAIT_FOREVER' });
-    expect((s['container'] as { volumes: unknown[] }).volumes).toEqual([
-      { containerPath: 'data', mode: 'RW', persistent: { size: 100, type: 'root' } },
-    ]);
+    expect((s['container'] as { volumes: unknown[] }).volumes).toEqual([{ containerPath: 'data', mode: 'RW', persistent: { size: 100, type: 'root' } }]);
   });
 
   it('makes a relative app id absolute', () => {

@@ -73,12 +73,12 @@ describe('planApp', () => {
   });
 
   describe('ownership by installation', () => {
-    it('leaves another installation\'s app alone: a conflict naming it, adopt or not', () => {
+    it("leaves another installation's app alone: a conflict naming it, adopt or not", () => {
       expect(planApp(desiredApp({ mem: 999 }), foreignApp('staging'), AS_TEST)).toMatchObject({ kind: 'conflict', reason: 'foreign', owner: 'staging' });
       expect(planApp(desiredApp({}, { adopt: true }), foreignApp('staging'), AS_TEST)).toMatchObject({ kind: 'conflict', reason: 'foreign', owner: 'staging' });
     });
 
-    it('never deletes another installation\'s app', () => {
+    it("never deletes another installation's app", () => {
       expect(planApp(undefined, foreignApp('staging'), AS_TEST)).toBeUndefined();
     });
 
@@ -87,13 +87,13 @@ describe('planApp', () => {
       expect(planApp(desiredApp({ instances: 4 }), legacyApp(), AS_TEST)).toMatchObject({ kind: 'update', mode: 'scale', changes: [{ path: 'instances' }] });
     });
 
-    it('writes the installation into a legacy app\'s label with its next real change', () => {
+    it("writes the installation into a legacy app's label with its next real change", () => {
       const action = planApp(desiredApp({ mem: 512 }), legacyApp(), AS_TEST);
       expect(action).toMatchObject({ kind: 'update', mode: 'restart', changes: [{ path: 'mem' }] });
       expect(action.kind === 'update' && action.desired.definition.labels?.[LABEL_MANAGED_BY]).toBe('maracker.test');
     });
 
-    it('never deletes a legacy app it does not declare: it may be another installation\'s', () => {
+    it("never deletes a legacy app it does not declare: it may be another installation's", () => {
       expect(planApp(undefined, legacyApp(), AS_TEST)).toBeUndefined();
     });
   });
@@ -111,14 +111,20 @@ describe('plan', () => {
   it('gives one action per app: create, update, delete, conflict, noop; unowned undeclared apps get none', () => {
     const result = plan(
       [desiredApp({ id: '/a/new' }), desiredApp({ id: '/a/scaled', instances: 4 }), desiredApp({ id: '/a/same' }), desiredApp({ id: '/a/theirs' })],
-      [marathonApp({ id: '/a/scaled' }), marathonApp({ id: '/a/same' }), unownedApp({ id: '/a/theirs' }), marathonApp({ id: '/a/gone' }), unownedApp({ id: '/a/other' })],
+      [
+        marathonApp({ id: '/a/scaled' }),
+        marathonApp({ id: '/a/same' }),
+        unownedApp({ id: '/a/theirs' }),
+        marathonApp({ id: '/a/gone' }),
+        unownedApp({ id: '/a/other' }),
+      ],
       AS_TEST,
     );
     expect(kinds(result.actions)).toEqual(['create /a/new', 'update /a/scaled', 'delete /a/gone', 'conflict /a/theirs', 'noop /a/same']);
     expect(isInSync(result)).toBe(false);
   });
 
-  it('plans only its own installation\'s apps, among several installations and legacy apps', () => {
+  it("plans only its own installation's apps, among several installations and legacy apps", () => {
     const result = plan(
       [desiredApp({ id: '/mine' }), desiredApp({ id: '/shared' }), desiredApp({ id: '/old/declared' })],
       [
@@ -157,13 +163,7 @@ describe('plan', () => {
       ],
       [marathonApp({ id: '/shop/admin' })],
     );
-    expect(kinds(result.actions)).toEqual([
-      'update /shop/admin',
-      'create /shop/cache',
-      'create /shop/db',
-      'create /shop/api',
-      'create /shop/web',
-    ]);
+    expect(kinds(result.actions)).toEqual(['update /shop/admin', 'create /shop/cache', 'create /shop/db', 'create /shop/api', 'create /shop/web']);
   });
 
   it('deletes dependents before their dependencies', () => {
@@ -177,7 +177,11 @@ describe('plan', () => {
 
   it('still orders every app when dependencies form a cycle', () => {
     const result = plan(
-      [desiredApp({ id: '/c/b', dependencies: ['/c/a'] }), desiredApp({ id: '/c/a', dependencies: ['/c/b'] }), desiredApp({ id: '/c/x', dependencies: ['/c/b'] })],
+      [
+        desiredApp({ id: '/c/b', dependencies: ['/c/a'] }),
+        desiredApp({ id: '/c/a', dependencies: ['/c/b'] }),
+        desiredApp({ id: '/c/x', dependencies: ['/c/b'] }),
+      ],
       [],
     );
     expect(kinds(result.actions)).toEqual(['create /c/a', 'create /c/b', 'create /c/x']);

@@ -40,9 +40,7 @@ const nginxEchoSleep = (servicePort: number, protocol: 'HTTP' | 'MESOS_HTTP') =>
   networks: [{ mode: 'container/bridge' as const }],
   cpus: 0.1,
   mem: 65,
-  healthChecks: [
-    { protocol, path: '/', portIndex: 0, timeoutSeconds: 15, gracePeriodSeconds: 15, intervalSeconds: 3, maxConsecutiveFailures: 10 },
-  ],
+  healthChecks: [{ protocol, path: '/', portIndex: 0, timeoutSeconds: 15, gracePeriodSeconds: 15, intervalSeconds: 3, maxConsecutiveFailures: 10 }],
   acceptedResourceRoles: ['*', 'slave_public'],
 });
 

@@ -116,7 +116,11 @@ describe('POST /v2/apps', () => {
     await call(sb, 'POST', '/v2/apps', { id: '/c', cmd: 'sleep 10', networks: [{ mode: 'container', name: 'dcos' }] });
     const c = (await call(sb, 'GET', '/v2/apps/c')).json.app;
     expect(c.networks).toEqual([{ name: 'dcos', mode: 'container' }]);
-    expect(c.container).toEqual({ type: 'MESOS', volumes: [], portMappings: [{ containerPort: 0, labels: {}, name: 'default', protocol: 'tcp', servicePort: 10001 }] });
+    expect(c.container).toEqual({
+      type: 'MESOS',
+      volumes: [],
+      portMappings: [{ containerPort: 0, labels: {}, name: 'default', protocol: 'tcp', servicePort: 10001 }],
+    });
   });
 
   it('migrates the deprecated ports, uris and docker.network fields', async () => {
@@ -216,13 +220,38 @@ describe('invalid input', () => {
   it('answers well-typed but invalid apps with 422 "Object is not valid"', async () => {
     const sb = await sandbox();
     const cases: Array<[Record<string, unknown>, { path: string; errors: string[] }]> = [
-      [{ id: '/a', cmd: 'sleep 1', args: ['x'] }, { path: '/', errors: ["AppDefinition must either contain one of 'cmd' or 'args', and/or a 'container'."] }],
+      [
+        { id: '/a', cmd: 'sleep 1', args: ['x'] },
+        { path: '/', errors: ["AppDefinition must either contain one of 'cmd' or 'args', and/or a 'container'."] },
+      ],
       [{ id: '/a' }, { path: '/', errors: ["AppDefinition must either contain one of 'cmd' or 'args', and/or a 'container'."] }],
-      [{ id: '/a', cmd: 'sleep 1', portDefinitions: [{ port: 0, name: 'http' }, { port: 0, name: 'http' }] }, { path: '/portDefinitions', errors: ['Port names must be unique.'] }],
-      [{ id: '/a', cmd: 'sleep 1', healthChecks: [{ protocol: 'HTTP', portIndex: 2 }] }, { path: '/healthChecks(0)', errors: ['Health check port indices must address an element of the ports array or container port mappings.'] }],
-      [{ id: '/a', cmd: 'sleep 1', constraints: [['hostname', 'SOMETIMES']] }, { path: '/constraints(0)', errors: ['operator must be one of the following UNIQUE, CLUSTER, GROUP_BY, LIKE, MAX_PER, UNLIKE or IS'] }],
-      [{ id: '/a', cmd: 'sleep 1', constraints: [['hostname', 'GROUP_BY', 'x']] }, { path: '/constraints(0)', errors: ['GROUP BY must define an integer value or else no value at all'] }],
-      [{ id: '/', cmd: 'sleep 1' }, { path: '/', errors: ['must not be root'] }],
+      [
+        {
+          id: '/a',
+          cmd: 'sleep 1',
+          portDefinitions: [
+            { port: 0, name: 'http' },
+            { port: 0, name: 'http' },
+          ],
+        },
+        { path: '/portDefinitions', errors: ['Port names must be unique.'] },
+      ],
+      [
+        { id: '/a', cmd: 'sleep 1', healthChecks: [{ protocol: 'HTTP', portIndex: 2 }] },
+        { path: '/healthChecks(0)', errors: ['Health check port indices must address an element of the ports array or container port mappings.'] },
+      ],
+      [
+        { id: '/a', cmd: 'sleep 1', constraints: [['hostname', 'SOMETIMES']] },
+        { path: '/constraints(0)', errors: ['operator must be one of the following UNIQUE, CLUSTER, GROUP_BY, LIKE, MAX_PER, UNLIKE or IS'] },
+      ],
+      [
+        { id: '/a', cmd: 'sleep 1', constraints: [['hostname', 'GROUP_BY', 'x']] },
+        { path: '/constraints(0)', errors: ['GROUP BY must define an integer value or else no value at all'] },
+      ],
+      [
+        { id: '/', cmd: 'sleep 1' },
+        { path: '/', errors: ['must not be root'] },
+      ],
     ];
     for (const [body, detail] of cases) {
       const res = await call(sb, 'POST', '/v2/apps', body as never);
@@ -289,7 +318,10 @@ describe('PUT and PATCH /v2/apps/{id}', () => {
 
   it('sees no change when only the order of labels or of Set-valued fields differs', async () => {
     const sb = await sandbox();
-    const constraints = [['hostname', 'UNIQUE'], ['rack', 'GROUP_BY', '3']];
+    const constraints = [
+      ['hostname', 'UNIQUE'],
+      ['rack', 'GROUP_BY', '3'],
+    ];
     await call(sb, 'POST', '/v2/apps', app('/web', { labels: { a: '1', b: '2' }, constraints }));
     await sb.waitForDeployments();
     const before = (await call(sb, 'GET', '/v2/apps/web')).json.app.version;
@@ -333,13 +365,19 @@ describe('PUT and PATCH /v2/apps/{id}', () => {
     expect(unknown.json).toEqual({ message: "App '/web' does not exist" });
     const mixed = await call(sb, 'PUT', '/v2/apps/web?force=true', { version: v1, cmd: 'x y' });
     expect(mixed.status).toBe(422);
-    expect(mixed.json).toEqual({ message: 'Object is not valid', details: [{ path: '/', errors: ["The 'version' field may only be combined with the 'id' field."] }] });
+    expect(mixed.json).toEqual({
+      message: 'Object is not valid',
+      details: [{ path: '/', errors: ["The 'version' field may only be combined with the 'id' field."] }],
+    });
   });
 
   it('refuses host ports in an update that switches to host networking', async () => {
     const sb = await sandbox();
     await call(sb, 'POST', '/v2/apps', app('/web'));
-    const res = await call(sb, 'PUT', '/v2/apps/web?force=true', { networks: [{ mode: 'host' }], container: { docker: { image: 'x' }, portMappings: [{ containerPort: 80 }] } });
+    const res = await call(sb, 'PUT', '/v2/apps/web?force=true', {
+      networks: [{ mode: 'host' }],
+      container: { docker: { image: 'x' }, portMappings: [{ containerPort: 80 }] },
+    });
     expect(res.status).toBe(422);
     expect(res.json.details).toEqual([{ path: '/', errors: ['portMappings are not allowed with host-networking'] }]);
   });
@@ -429,7 +467,11 @@ describe('DELETE, restart and tasks', () => {
     expect(killed.status).toBe(200);
     expect(killed.json.task.id).toBe(tasks[0].id);
     const replacement = tasks[0].id.replace(/\._app\.1$/, '._app.2');
-    await until(async () => (await call(sb, 'GET', '/v2/apps/mip/web/tasks')).json.tasks.some((t: { id: string; state: string }) => t.id === replacement && t.state === 'TASK_RUNNING'));
+    await until(async () =>
+      (await call(sb, 'GET', '/v2/apps/mip/web/tasks')).json.tasks.some(
+        (t: { id: string; state: string }) => t.id === replacement && t.state === 'TASK_RUNNING',
+      ),
+    );
     const scaled = await call(sb, 'DELETE', `/v2/apps/mip/web/tasks/${tasks[1].id}?scale=true`);
     expect(scaled.status).toBe(200);
     expect(Object.keys(scaled.json)).toEqual(['deploymentId', 'version']);

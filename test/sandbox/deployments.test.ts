@@ -3,8 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { app, call, sandbox, until } from './helpers.js';
 import type { Clock, Timer } from '../../src/sandbox/time.js';
 
-const errorFixture = (name: string): unknown =>
-  JSON.parse(readFileSync(new URL(`../fixtures/marathon/errors/${name}`, import.meta.url), 'utf8')) as unknown;
+const errorFixture = (name: string): unknown => JSON.parse(readFileSync(new URL(`../fixtures/marathon/errors/${name}`, import.meta.url), 'utf8')) as unknown;
 
 /** Long enough that a deployment is still running while the test looks at it. */
 const SLOW = 60_000;
@@ -37,7 +36,13 @@ describe('deployments', () => {
     const web = (await call(sb, 'GET', '/v2/apps/web')).json.app;
     expect(web).toMatchObject({ tasksRunning: 2, tasksHealthy: 2, tasksUnhealthy: 0, deployments: [] });
     expect(web.tasks[0].healthCheckResults).toEqual([
-      expect.objectContaining({ alive: true, consecutiveFailures: 0, lastFailure: null, lastFailureCause: null, instanceId: web.tasks[0].id.replace(/\._app\.1$/, '') }),
+      expect.objectContaining({
+        alive: true,
+        consecutiveFailures: 0,
+        lastFailure: null,
+        lastFailureCause: null,
+        instanceId: web.tasks[0].id.replace(/\._app\.1$/, ''),
+      }),
     ]);
   });
 
@@ -114,7 +119,10 @@ describe('deployments', () => {
 
   it('takes the deployment duration and the cap from the admin API at runtime', async () => {
     const sb = await sandbox({ deploymentDurationMs: SLOW });
-    expect((await call(sb, 'PUT', '/sandbox/config', { deploymentDurationMs: 10, maxRunningDeployments: 5 })).json).toEqual({ deploymentDurationMs: 10, maxRunningDeployments: 5 });
+    expect((await call(sb, 'PUT', '/sandbox/config', { deploymentDurationMs: 10, maxRunningDeployments: 5 })).json).toEqual({
+      deploymentDurationMs: 10,
+      maxRunningDeployments: 5,
+    });
     await call(sb, 'POST', '/v2/apps', app('/web'));
     await until(async () => (await call(sb, 'GET', '/v2/deployments')).json.length === 0);
     expect((await call(sb, 'GET', '/sandbox/config')).json).toEqual({ deploymentDurationMs: 10, maxRunningDeployments: 5 });

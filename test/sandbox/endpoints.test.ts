@@ -21,7 +21,7 @@ describe('/metrics (newMetrics.raml)', () => {
 });
 
 describe('/v2/queue (queue.raml QueueApp)', () => {
-  it('lists an app whose tasks wait for an offer, with Marathon\'s fields', async () => {
+  it("lists an app whose tasks wait for an offer, with Marathon's fields", async () => {
     // one host port for two tasks that both need it: the second waits in the queue
     const sb = await sandbox({ hostPortRange: { min: 31000, max: 31000 } });
     await call(sb, 'POST', '/v2/apps', app('/web', { instances: 2 }));
@@ -67,7 +67,12 @@ describe('/v2/groups writes and versions (groups.raml)', () => {
     expect(created.status, created.text).toBe(201);
     expect(created.json).toEqual({ version: expect.any(String), deploymentId: expect.any(String) });
     expect(created.headers['marathon-deployment-id']).toBe(created.json.deploymentId);
-    expect(sb.apps().map((a) => a.id).sort()).toEqual(['/team/api', '/team/web']);
+    expect(
+      sb
+        .apps()
+        .map((a) => a.id)
+        .sort(),
+    ).toEqual(['/team/api', '/team/web']);
     const again = await call(sb, 'POST', '/v2/groups', { id: '/team' });
     expect(again.status).toBe(409);
     expect(again.json).toEqual({ message: 'Group /team is already created. Use PUT to change this group.' });
@@ -98,7 +103,10 @@ describe('/v2/groups writes and versions (groups.raml)', () => {
     expect((await call(sb, 'GET', '/v2/groups')).json.groups.map((g: { id: string }) => g.id)).toEqual(['/empty']);
     const outside = await call(sb, 'POST', '/v2/groups', { id: '/group', apps: [app('/app')] });
     expect(outside.status).toBe(422);
-    expect(outside.json).toEqual({ message: 'Object is not valid', details: [{ path: '/apps(0)/id', errors: ['identifier /app is not child of /group. Hint: use relative paths.'] }] });
+    expect(outside.json).toEqual({
+      message: 'Object is not valid',
+      details: [{ path: '/apps(0)/id', errors: ['identifier /app is not child of /group. Hint: use relative paths.'] }],
+    });
   });
 });
 
@@ -124,7 +132,10 @@ describe('/v2/pods (pods.raml)', () => {
     expect((await call(sb, 'GET', '/v2/pods/mip/pod::versions')).json).toHaveLength(1);
     expect((await call(sb, 'GET', '/v2/groups/mip')).json.pods).toEqual([expect.objectContaining({ id: '/mip/pod' })]);
     expect((await call(sb, 'POST', '/v2/pods', pod)).status).toBe(409);
-    expect((await call(sb, 'POST', '/v2/pods', { id: '/bad' })).json).toEqual({ message: 'Invalid JSON', details: [{ path: '/containers', errors: ['error.path.missing'] }] });
+    expect((await call(sb, 'POST', '/v2/pods', { id: '/bad' })).json).toEqual({
+      message: 'Invalid JSON',
+      details: [{ path: '/containers', errors: ['error.path.missing'] }],
+    });
     expect((await call(sb, 'DELETE', '/v2/pods/mip/pod')).status).toBe(202);
     const gone = await call(sb, 'GET', '/v2/pods/mip/pod');
     expect(gone).toMatchObject({ status: 404, json: { message: "Pod '/mip/pod' does not exist" } });
@@ -141,7 +152,10 @@ describe('embed=apps.taskStats and embed=apps.readiness (apps.raml, app.raml App
     expect(plain).not.toHaveProperty('readinessCheckResults');
     const embedded = (await call(sb, 'GET', '/v2/apps?embed=apps.taskStats&embed=apps.readiness')).json.apps[0];
     expect(embedded.readinessCheckResults).toEqual([]);
-    expect(embedded.tasksStats.totalSummary.stats).toMatchObject({ counts: { staged: 0, running: 2, healthy: 0, unhealthy: 0 }, lifeTime: { averageSeconds: expect.any(Number), medianSeconds: expect.any(Number) } });
+    expect(embedded.tasksStats.totalSummary.stats).toMatchObject({
+      counts: { staged: 0, running: 2, healthy: 0, unhealthy: 0 },
+      lifeTime: { averageSeconds: expect.any(Number), medianSeconds: expect.any(Number) },
+    });
     expect(embedded.tasksStats.withLatestConfig.stats.counts.running).toBe(2);
     expect(embedded.tasksStats).not.toHaveProperty('withOutdatedConfig');
     const single = (await call(sb, 'GET', '/v2/apps/web?embed=app.taskStats')).json.app;

@@ -24,7 +24,9 @@ describe('GET /v2/events', () => {
     const sb = await sandbox();
     const stream = await sse(sb);
     await until(() => stream.events.length > 0);
-    expect(stream.raw).toMatch(/^event: event_stream_attached\r\ndata: \{"remoteAddress":"127\.0\.0\.1","eventType":"event_stream_attached","timestamp":"[^"]+"\}\r\n\r\n/);
+    expect(stream.raw).toMatch(
+      /^event: event_stream_attached\r\ndata: \{"remoteAddress":"127\.0\.0\.1","eventType":"event_stream_attached","timestamp":"[^"]+"\}\r\n\r\n/,
+    );
   });
 
   it('publishes every event with the documented fields, in order', async () => {

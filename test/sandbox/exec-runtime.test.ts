@@ -78,7 +78,12 @@ describe('--exec', () => {
         return undefined;
       }
     }, WAIT);
-    const vars = Object.fromEntries(env.trim().split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+    const vars = Object.fromEntries(
+      env
+        .trim()
+        .split('\n')
+        .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+    );
     const [p0, p1] = task.ports as number[];
     expect(vars).toMatchObject({
       PORT0: String(p0),
@@ -170,7 +175,15 @@ describe('--exec', () => {
 
   it('runs COMMAND health checks in the task environment', async () => {
     const sb = await sandbox({ exec: true });
-    await call(sb, 'POST', '/v2/apps', app('/cmdcheck', { cmd: 'touch ready; sleep 1000', healthChecks: [{ protocol: 'COMMAND', command: { value: 'test -f ready && test -n "$MESOS_TASK_ID"' }, intervalSeconds: 1, delaySeconds: 0 }] }));
+    await call(
+      sb,
+      'POST',
+      '/v2/apps',
+      app('/cmdcheck', {
+        cmd: 'touch ready; sleep 1000',
+        healthChecks: [{ protocol: 'COMMAND', command: { value: 'test -f ready && test -n "$MESOS_TASK_ID"' }, intervalSeconds: 1, delaySeconds: 0 }],
+      }),
+    );
     await sb.waitForDeployments(WAIT);
     expect((await call(sb, 'GET', '/v2/apps/cmdcheck')).json.app.tasksHealthy).toBe(1);
   });

@@ -185,7 +185,16 @@ describe('request log and reset', () => {
     const log = (await call(sb, 'GET', '/sandbox/requests')).json.requests;
     expect(log).toEqual([
       { seq: 1, time: expect.any(String), method: 'POST', path: '/v2/apps', query: { force: ['false'] }, body: app('/web'), status: 201, faults: [] },
-      { seq: 2, time: expect.any(String), method: 'GET', path: '/v2/apps', query: { embed: ['apps.tasks', 'apps.counts'] }, body: null, status: 200, faults: [] },
+      {
+        seq: 2,
+        time: expect.any(String),
+        method: 'GET',
+        path: '/v2/apps',
+        query: { embed: ['apps.tasks', 'apps.counts'] },
+        body: null,
+        status: 200,
+        faults: [],
+      },
     ]);
     expect((await call(sb, 'GET', '/sandbox/requests?since=1')).json.requests.map((e: { seq: number }) => e.seq)).toEqual([2]);
     expect(sb.requestLog(1)).toHaveLength(1);

@@ -59,10 +59,23 @@ describe('health checks (AppNormalization.normalizeHealthChecks, HealthCheckConv
 
   it('refuses two Mesos health checks but not two COMMAND checks (haveAtMostOneMesosHealthCheck)', async () => {
     const sb = await sandbox();
-    const two = await call(sb, 'POST', '/v2/apps', app('/two', { healthChecks: [{ protocol: 'MESOS_HTTP', portIndex: 0 }, { protocol: 'MESOS_TCP', portIndex: 0 }] }));
+    const two = await call(
+      sb,
+      'POST',
+      '/v2/apps',
+      app('/two', {
+        healthChecks: [
+          { protocol: 'MESOS_HTTP', portIndex: 0 },
+          { protocol: 'MESOS_TCP', portIndex: 0 },
+        ],
+      }),
+    );
     expect(two.status).toBe(422);
     expect(two.json.details).toContainEqual({ path: '/', errors: ['AppDefinition can contain at most one Mesos health check'] });
-    const commands = [{ protocol: 'COMMAND', command: { value: 'true' } }, { protocol: 'COMMAND', command: { value: 'true ' } }];
+    const commands = [
+      { protocol: 'COMMAND', command: { value: 'true' } },
+      { protocol: 'COMMAND', command: { value: 'true ' } },
+    ];
     expect((await call(sb, 'POST', '/v2/apps', app('/commands', { healthChecks: [...commands, { protocol: 'MESOS_TCP', portIndex: 0 }] }))).status).toBe(201);
   });
 });
@@ -74,7 +87,12 @@ describe('fields kept, dropped and refused (AppValidation, AppDefinition, AppCon
     expect(refused.status).toBe(422);
     expect(refused.json.details).toContainEqual({ path: '/', errors: ["AppDefinition must not use 'checks' if using docker"] });
     expect((await call(sb, 'POST', '/v2/apps', app('/checked', { check: { http: { portIndex: 0 } } }))).status).toBe(201);
-    expect((await call(sb, 'GET', '/v2/apps/checked')).json.app.check).toEqual({ http: { portIndex: 0, scheme: 'HTTP' }, intervalSeconds: 60, timeoutSeconds: 20, delaySeconds: 15 });
+    expect((await call(sb, 'GET', '/v2/apps/checked')).json.app.check).toEqual({
+      http: { portIndex: 0, scheme: 'HTTP' },
+      intervalSeconds: 60,
+      timeoutSeconds: 20,
+      delaySeconds: 15,
+    });
   });
 
   it('refuses secrets unless started with the secrets feature, as --enable_features does', async () => {
@@ -88,7 +106,9 @@ describe('fields kept, dropped and refused (AppValidation, AppDefinition, AppCon
       ]),
     );
     const enabled = await sandbox({ features: ['secrets'] });
-    expect((await call(enabled, 'POST', '/v2/apps', app('/secret', { secrets: { db: { source: '/db/password' } }, env: { DB: { secret: 'db' } } }))).status).toBe(201);
+    expect(
+      (await call(enabled, 'POST', '/v2/apps', app('/secret', { secrets: { db: { source: '/db/password' } }, env: { DB: { secret: 'db' } } }))).status,
+    ).toBe(201);
     const undefinedRef = await call(enabled, 'POST', '/v2/apps', app('/dangling', { env: { DB: { secret: 'nope' } } }));
     expect(undefinedRef.json.details).toContainEqual({ path: '/env/DB/secret', errors: ['references an undefined secret'] });
     expect((await call(enabled, 'GET', '/v2/info')).json.marathon_config.features).toEqual(['secrets']);
@@ -108,7 +128,16 @@ describe('fields kept, dropped and refused (AppValidation, AppDefinition, AppCon
     expect((await call(sb, 'POST', '/v2/apps', body)).status).toBe(201);
     const got = (await call(sb, 'GET', '/v2/apps/ready')).json.app;
     expect(got.readinessChecks).toEqual([
-      { name: 'readinessCheck', protocol: 'HTTP', path: '/ready', portName: 'http-api', intervalSeconds: 30, timeoutSeconds: 10, httpStatusCodesForReady: [200], preserveLastResponse: false },
+      {
+        name: 'readinessCheck',
+        protocol: 'HTTP',
+        path: '/ready',
+        portName: 'http-api',
+        intervalSeconds: 30,
+        timeoutSeconds: 10,
+        httpStatusCodesForReady: [200],
+        preserveLastResponse: false,
+      },
     ]);
     expect(got.executorResources).toEqual({ cpus: 0.2, mem: 32, disk: 10 });
     const missing = await call(sb, 'POST', '/v2/apps', app('/unready', { readinessChecks: [{}] }));
@@ -155,7 +184,11 @@ describe('host ports', () => {
     // three dynamic ports take 31000..31002; a task that asks for 31001 by number must wait
     await call(sb, 'POST', '/v2/apps', app('/dynamic', { instances: 3 }));
     await until(() => sb.app('/dynamic')?.tasksRunning === 3, 15000, 'three dynamic tasks');
-    const bridged = { id: '/fixed', container: { ...docker(), portMappings: [{ containerPort: 80, hostPort: 31001 }] }, networks: [{ mode: 'container/bridge' }] };
+    const bridged = {
+      id: '/fixed',
+      container: { ...docker(), portMappings: [{ containerPort: 80, hostPort: 31001 }] },
+      networks: [{ mode: 'container/bridge' }],
+    };
     expect((await call(sb, 'POST', '/v2/apps', bridged)).status).toBe(201);
     await call(sb, 'POST', '/v2/apps', app('/after', { instances: 1 }));
     await until(() => sb.app('/after')?.tasksRunning === 1, 15000, 'a later dynamic task');

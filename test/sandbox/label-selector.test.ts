@@ -10,7 +10,13 @@ describe('parseLabelSelector (Marathon LabelSelectorParsers grammar)', () => {
     [' a != b ', [{ key: 'a', op: '!=', values: ['b'] }]],
     ['env in (prod, qa)', [{ key: 'env', op: 'in', values: ['prod', 'qa'] }]],
     ['tier notin (front,back)', [{ key: 'tier', op: 'notin', values: ['front', 'back'] }]],
-    ['maracker.managed-by==maracker,x_y', [{ key: 'maracker.managed-by', op: '==', values: ['maracker'] }, { key: 'x_y', op: 'exists', values: [] }]],
+    [
+      'maracker.managed-by==maracker,x_y',
+      [
+        { key: 'maracker.managed-by', op: '==', values: ['maracker'] },
+        { key: 'x_y', op: 'exists', values: [] },
+      ],
+    ],
     ['\\!\\!\\! in (\\-\\-\\-, \\&\\&\\&)', [{ key: '!!!', op: 'in', values: ['---', '&&&'] }]],
     ['index==in', [{ key: 'index', op: '==', values: ['in'] }]],
     ['', []],
@@ -26,7 +32,9 @@ describe('parseLabelSelector (Marathon LabelSelectorParsers grammar)', () => {
       caught = err;
     }
     expect(caught).toMatchObject({ code: 'MRK_SANDBOX_API_ERROR', status: 422 });
-    expect((caught as { body: { message: string } }).body.message).toMatch(new RegExp(`^Can not parse label selector ${query.replace(/[()[\]\\.*+?^$|]/g, '\\$&')}\\. Reason: .+`));
+    expect((caught as { body: { message: string } }).body.message).toMatch(
+      new RegExp(`^Can not parse label selector ${query.replace(/[()[\]\\.*+?^$|]/g, '\\$&')}\\. Reason: .+`),
+    );
   });
 });
 

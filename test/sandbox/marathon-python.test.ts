@@ -11,7 +11,9 @@ import { sandbox } from './helpers.js';
 const PYTHON = '/usr/bin/python3';
 const probe = spawnSync(PYTHON, ['-c', 'import marathon'], { encoding: 'utf8' });
 const available = probe.status === 0;
-const reason = probe.error ? `${PYTHON} cannot run (${probe.error.message})` : `python3-marathon is not installed (${(probe.stderr ?? '').trim().split('\n').pop() ?? ''})`;
+const reason = probe.error
+  ? `${PYTHON} cannot run (${probe.error.message})`
+  : `python3-marathon is not installed (${(probe.stderr ?? '').trim().split('\n').pop() ?? ''})`;
 if (!available) {
   console.warn(`test/sandbox/marathon-python.test.ts skipped: ${reason}. Install it with: apt-get install python3-marathon`);
 }

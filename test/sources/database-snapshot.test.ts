@@ -19,7 +19,12 @@ describe('databaseSnapshot', () => {
   it('makes an invalid row invalid, with every problem, and its first problem the last error with its JSON path', () => {
     const snap = databaseSnapshot(rows(row('/a'), row('/b', { cmd: 'true', instances: -1, mem: 'lots' })), {});
     expect(snap.apps.has('/b')).toBe(false);
-    expect(snap.invalid.get('/b')?.map((p) => p.location.jsonPath).sort()).toEqual(['spec.instances', 'spec.mem']);
+    expect(
+      snap.invalid
+        .get('/b')
+        ?.map((p) => p.location.jsonPath)
+        .sort(),
+    ).toEqual(['spec.instances', 'spec.mem']);
     expect(snap.lastError?.row).toBe('/b');
     expect(snap.lastError?.message).toMatch(/^spec\.(instances|mem): /);
     expect(snap.conflicts.size).toBe(0);

@@ -53,14 +53,16 @@ describe('port selection by network mode and port list (processPorts, getServerH
     const sb = await sandbox();
     for (const grammar of ['v1', 'v2'] as const) {
       const id = `/host/${grammar}`;
-      const [app] = await deployed(sb, grammar, [{ id, spec: { ...cmd, ports: [{ name: 'admin' }, { name: 'web' }], expose: { host: `${grammar}.host.localhost`, port: 'web' } } }]);
+      const [app] = await deployed(sb, grammar, [
+        { id, spec: { ...cmd, ports: [{ name: 'admin' }, { name: 'web' }], expose: { host: `${grammar}.host.localhost`, port: 'web' } } },
+      ]);
       const provider = grammar === 'v1' ? traefikV1([app as MarathonApp]) : traefikV2([app as MarathonApp]);
       const t = task(app as MarathonApp);
       expect(provider.route({ host: `${grammar}.host.localhost`, path: '/' })?.servers).toEqual([`http://${t.host}:${t.ports[1]}`]);
     }
   });
 
-  it('no ports declared: Marathon\'s default port, index 0', async () => {
+  it("no ports declared: Marathon's default port, index 0", async () => {
     const sb = await sandbox();
     const [app] = await deployed(sb, 'v2', [{ id: '/plain', spec: { ...cmd, expose: { host: 'plain.localhost' } } }]);
     const t = task(app as MarathonApp);
@@ -69,26 +71,55 @@ describe('port selection by network mode and port list (processPorts, getServerH
 
   it('bridge networking: the dynamic host port, never the container port', async () => {
     const sb = await sandbox();
-    const [app] = await deployed(sb, 'v2', [{ id: '/bridged', spec: { ...image, network: 'bridge', ports: [{ name: 'web', containerPort: 80 }], expose: { host: 'b.localhost' } } }]);
+    const [app] = await deployed(sb, 'v2', [
+      { id: '/bridged', spec: { ...image, network: 'bridge', ports: [{ name: 'web', containerPort: 80 }], expose: { host: 'b.localhost' } } },
+    ]);
     const t = task(app as MarathonApp);
     expect(t.ports[0]).not.toBe(80);
     expect(traefikV2([app as MarathonApp]).route({ host: 'b.localhost', path: '/' })?.servers).toEqual([`http://${t.host}:${t.ports[0]}`]);
-    expect(traefikV1([{ ...(app as MarathonApp), labels: desiredOf({ id: '/bridged', spec: { ...image, network: 'bridge', ports: [{ name: 'web', containerPort: 80 }], expose: { host: 'b.localhost' } } }, 'v1').definition.labels ?? {} }]).route({ host: 'b.localhost', path: '/' })?.servers).toEqual([`http://${t.host}:${t.ports[0]}`]);
+    expect(
+      traefikV1([
+        {
+          ...(app as MarathonApp),
+          labels:
+            desiredOf(
+              { id: '/bridged', spec: { ...image, network: 'bridge', ports: [{ name: 'web', containerPort: 80 }], expose: { host: 'b.localhost' } } },
+              'v1',
+            ).definition.labels ?? {},
+        },
+      ]).route({ host: 'b.localhost', path: '/' })?.servers,
+    ).toEqual([`http://${t.host}:${t.ports[0]}`]);
   });
 
-  it('container networking: the task\'s own IP on the container port, in v2 and v1', async () => {
+  it("container networking: the task's own IP on the container port, in v2 and v1", async () => {
     const sb = await sandbox();
-    const spec: AppSpec = { ...image, network: 'container', networkName: 'calico', ports: [{ name: 'web', containerPort: 8080 }], expose: { host: 'c.localhost' } };
+    const spec: AppSpec = {
+      ...image,
+      network: 'container',
+      networkName: 'calico',
+      ports: [{ name: 'web', containerPort: 8080 }],
+      expose: { host: 'c.localhost' },
+    };
     const [app] = await deployed(sb, 'v2', [{ id: '/ct', spec }]);
-    const ip = ((app as MarathonApp).tasks?.[0]?.['ipAddresses'] as Array<{ ipAddress: string }>)[0]?.ipAddress;
+    const ip = (((app as MarathonApp).tasks?.[0]?.['ipAddresses'] as Array<{ ipAddress: string }> | undefined) ?? [])[0]?.ipAddress;
     expect(traefikV2([app as MarathonApp]).route({ host: 'c.localhost', path: '/' })?.servers).toEqual([`http://${ip}:8080`]);
     const v1 = { ...(app as MarathonApp), labels: desiredOf({ id: '/ct', spec }, 'v1').definition.labels ?? {} };
     expect(traefikV1([v1]).route({ host: 'c.localhost', path: '/' })?.servers).toEqual([`http://${ip}:8080`]);
   });
 
   it('container networking without a containerPort would have no port: validate refuses it', () => {
-    const parsed = parseManifestText(stringify({ apiVersion: 'maracker/v1', kind: 'App', metadata: { name: 'ct' }, spec: { ...image, network: 'container', networkName: 'calico', expose: { host: 'c.localhost' } } }), 'ct.yaml');
-    expect(parsed.problems.map(formatProblem)).toEqual([expect.stringContaining('spec.expose: on a container network Traefik reaches a task at its own IP address')]);
+    const parsed = parseManifestText(
+      stringify({
+        apiVersion: 'maracker/v1',
+        kind: 'App',
+        metadata: { name: 'ct' },
+        spec: { ...image, network: 'container', networkName: 'calico', expose: { host: 'c.localhost' } },
+      }),
+      'ct.yaml',
+    );
+    expect(parsed.problems.map(formatProblem)).toEqual([
+      expect.stringContaining('spec.expose: on a container network Traefik reaches a task at its own IP address'),
+    ]);
   });
 });
 
@@ -101,8 +132,12 @@ describe('names, rule syntax, TLS and middlewares', () => {
     ]);
     const provider = traefikV2(apps);
     expect(provider.names.sort()).toEqual(['mip_web__v2', 'mip_web_v2']);
-    expect(provider.route({ host: 'a.localhost', path: '/' })?.servers).toEqual([`http://${task(apps[0] as MarathonApp).host}:${task(apps[0] as MarathonApp).ports[0]}`]);
-    expect(provider.route({ host: 'b.localhost', path: '/' })?.servers).toEqual([`http://${task(apps[1] as MarathonApp).host}:${task(apps[1] as MarathonApp).ports[0]}`]);
+    expect(provider.route({ host: 'a.localhost', path: '/' })?.servers).toEqual([
+      `http://${task(apps[0] as MarathonApp).host}:${task(apps[0] as MarathonApp).ports[0]}`,
+    ]);
+    expect(provider.route({ host: 'b.localhost', path: '/' })?.servers).toEqual([
+      `http://${task(apps[1] as MarathonApp).host}:${task(apps[1] as MarathonApp).ports[0]}`,
+    ]);
   });
 
   it('routes every host of the list and only under the path prefix, in both rule syntaxes', async () => {
@@ -121,9 +156,16 @@ describe('names, rule syntax, TLS and middlewares', () => {
 
   it('strips the prefix (v2 stripprefix middleware, v1 PathPrefixStrip) and sets TLS and entry points on the v2 router', async () => {
     const sb = await sandbox();
-    const spec: AppSpec = { ...cmd, expose: { host: 'nb.example.org', path: '/stats', stripPrefix: true, tls: true, certResolver: 'le', entrypoints: ['websecure'] } };
+    const spec: AppSpec = {
+      ...cmd,
+      expose: { host: 'nb.example.org', path: '/stats', stripPrefix: true, tls: true, certResolver: 'le', entrypoints: ['websecure'] },
+    };
     const [v2app] = await deployed(sb, 'v2', [{ id: '/tls/v2', spec }]);
-    expect(traefikV2([v2app as MarathonApp]).route({ host: 'nb.example.org', path: '/stats/api' })).toMatchObject({ path: '/api', tls: true, entrypoints: ['websecure'] });
+    expect(traefikV2([v2app as MarathonApp]).route({ host: 'nb.example.org', path: '/stats/api' })).toMatchObject({
+      path: '/api',
+      tls: true,
+      entrypoints: ['websecure'],
+    });
     const [v1app] = await deployed(sb, 'v1', [{ id: '/tls/v1', spec }]);
     // v1: TLS belongs to the entry point, chosen with entrypoints
     expect(traefikV1([v1app as MarathonApp]).route({ host: 'nb.example.org', path: '/stats/api' })).toMatchObject({ path: '/api', entrypoints: ['websecure'] });
@@ -151,7 +193,20 @@ describe('--traefik both', () => {
 
   it('routes the same app to the same port under 1.7 and 2.11', async () => {
     const sb = await sandbox();
-    const [app] = await deployed(sb, 'both', [{ id: '/mip/both', spec: { ...image, network: 'bridge', ports: [{ name: 'web', containerPort: 80 }, { name: 'metrics', containerPort: 9100 }], expose: { host: 'both.localhost', path: '/p', stripPrefix: true } } }]);
+    const [app] = await deployed(sb, 'both', [
+      {
+        id: '/mip/both',
+        spec: {
+          ...image,
+          network: 'bridge',
+          ports: [
+            { name: 'web', containerPort: 80 },
+            { name: 'metrics', containerPort: 9100 },
+          ],
+          expose: { host: 'both.localhost', path: '/p', stripPrefix: true },
+        },
+      },
+    ]);
     const t = task(app as MarathonApp);
     const expected = { servers: [`http://${t.host}:${t.ports[0]}`], path: '/x' };
     expect(traefikV1([app as MarathonApp]).route({ host: 'both.localhost', path: '/p/x' })).toMatchObject(expected);
@@ -163,7 +218,11 @@ describe('v1 backend and frontend names (provider.Normalize keeps only letter-an
   it('keeps apps whose ids differ only in /, . or - apart: own frontend, own backend, own tasks', async () => {
     const sb = await sandbox();
     const ids = ['/mip/web.v2', '/mip/web/v2', '/mip-web/v2'];
-    const apps = await deployed(sb, 'v1', ids.map((id, i) => ({ id, spec: { ...cmd, expose: { host: `h${i}.localhost` } } })));
+    const apps = await deployed(
+      sb,
+      'v1',
+      ids.map((id, i) => ({ id, spec: { ...cmd, expose: { host: `h${i}.localhost` } } })),
+    );
     const provider = traefikV1(apps);
     expect(new Set(provider.backends.keys()).size).toBe(3);
     ids.forEach((_, i) => {
@@ -178,14 +237,17 @@ describe('v1 backend and frontend names (provider.Normalize keeps only letter-an
       { id: '/mip/web.v2', spec: { ...cmd, expose: { host: 'a.localhost' } } },
       { id: '/mip/web/v2', spec: { ...cmd, expose: { host: 'b.localhost' } } },
     ]);
-    const old = (app: MarathonApp, backend: string, host: string) => ({ ...app, labels: { 'traefik.enable': 'true', 'traefik.backend': backend, 'traefik.frontend.rule': `Host:${host}`, 'traefik.portIndex': '0' } });
+    const old = (app: MarathonApp, backend: string, host: string) => ({
+      ...app,
+      labels: { 'traefik.enable': 'true', 'traefik.backend': backend, 'traefik.frontend.rule': `Host:${host}`, 'traefik.portIndex': '0' },
+    });
     const provider = traefikV1([old(apps[0] as MarathonApp, 'mip_web__v2', 'a.localhost'), old(apps[1] as MarathonApp, 'mip_web_v2', 'b.localhost')]);
     expect(provider.backends.size).toBe(1);
     expect(provider.route({ host: 'b.localhost', path: '/' })).toBeUndefined();
   });
 });
 
-describe('apps that declare no expose, under Traefik\'s default settings (exposedByDefault)', () => {
+describe("apps that declare no expose, under Traefik's default settings (exposedByDefault)", () => {
   it('are not routed: maracker marks them traefik.enable=false', async () => {
     const sb = await sandbox();
     const [app] = await deployed(sb, 'v2', [{ id: '/mip/private', spec: cmd }]);

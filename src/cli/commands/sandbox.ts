@@ -116,7 +116,7 @@ export async function runSandbox(args: readonly string[], io: CliIO, stop: () =>
     taskEnv,
     logger: createLogger({ level: v['log-level'] as string, format: v['log-format'] as LogFormat, destination: io.stderr, name: 'maracker-sandbox' }),
   };
-  let sandbox;
+  let sandbox: Awaited<ReturnType<typeof startSandbox>>;
   try {
     sandbox = await startSandbox(sandboxOptions);
   } catch (err) {
