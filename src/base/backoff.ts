@@ -29,6 +29,8 @@ export const BACKOFF = Object.freeze({
   databaseSetup: Object.freeze({ baseMs: 500, maxMs: 30_000, factor: 2, jitter: 0.2 }),
   /** An idempotent network read (Marathon, an image registry): 250 ms to 5 s, equal jitter; both clients' defaults. */
   read: Object.freeze({ baseMs: 250, maxMs: 5_000, factor: 2, jitter: 0.5 }),
+  /** A git fetch that failed (remote down, auth refused): 2 s doubling to 5 min, never faster than the interval asks. */
+  gitFetch: Object.freeze({ baseMs: 2_000, maxMs: 300_000, factor: 2, jitter: 0.2 }),
 }) satisfies Record<string, Readonly<BackoffOptions>>;
 
 /** The network reads' policy from their two settings (equal jitter). */

@@ -1,0 +1,239 @@
+// maracker's own bare clone of a remote, in its data folder: fetched, never checked out.
+// Manifests are read from a commit's objects (ls-tree, cat-file), so what is read is one
+// commit, whole, and never a work tree half-way through an update. Nothing of the remote's
+// configuration reaches this repository (a fetch transfers objects and refs only), and it
+// has no work tree: a committed `.gitattributes` names no filter, a `.gitmodules` starts no
+// clone, a committed `config` or `hooks/` is a blob like any other.
+//
+// Every command goes through runBareGit (./run.ts): hardened, bounded output, a timeout.
+
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { GitCommit } from '../model/desired.js';
+import type { Remote } from './remote.js';
+import { runBareGit, type BareOutcome, type RunBareOptions } from './run.js';
+
+/** Where the fetched commit is kept: a ref of maracker's own, so a gc never drops it. */
+const TARGET_REF = 'refs/maracker/target';
+const OID = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
+
+export type CommitInfo = GitCommit;
+
+export interface TreeEntry {
+  /** "100644", "100755", "120000" (symbolic link), "160000" (submodule), "040000". */
+  mode: string;
+  type: 'blob' | 'tree' | 'commit';
+  oid: string;
+  /** Bytes of a blob; undefined for anything else. */
+  size: number | undefined;
+  /** Relative to the tree listed, '/' separated. */
+  path: string;
+}
+
+export type Failure = { ok: false; reason: string };
+export type Fetched = {
+  ok: true;
+  commit: string;
+  previous: string | undefined /** The new commit does not descend from the previous one (force-push). */;
+  rewritten: boolean;
+};
+export type Tree = { ok: true; entries: TreeEntry[] } | (Failure & { /** The path is not a folder in this commit. */ missing?: boolean });
+
+export interface GitMirrorOptions {
+  /** The bare repository's folder (created when missing). */
+  dir: string;
+  remote: Remote;
+  /** Branch, tag or full ref name to follow. */
+  ref: string;
+  /** gitEnvironment(). */
+  env: Readonly<Record<string, string>>;
+  /** A fetch may take this long. Default 120 s. */
+  fetchTimeoutMs?: number;
+  /** Any other command. Default 30 s. */
+  timeoutMs?: number;
+}
+
+export class GitMirror {
+  readonly #o: Required<GitMirrorOptions>;
+
+  constructor(o: GitMirrorOptions) {
+    this.#o = { fetchTimeoutMs: 120_000, timeoutMs: 30_000, ...o };
+  }
+
+  get dir(): string {
+    return this.#o.dir;
+  }
+
+  /** Creates the bare repository unless it exists; no template (no sample hooks, no info/). */
+  async ensure(): Promise<{ ok: true } | Failure> {
+    const head = await stat(join(this.#o.dir, 'HEAD')).catch(() => undefined);
+    if (head?.isFile()) return { ok: true };
+    const out = await runBareGit(undefined, ['init', '--bare', '--quiet', '--template=', this.#o.dir], { env: this.#o.env, timeoutMs: this.#o.timeoutMs });
+    return out.ok ? { ok: true } : { ok: false, reason: `cannot create the clone in ${this.#o.dir}: ${out.reason}` };
+  }
+
+  /** Fetches the ref (forced: the remote's ref is the truth, a rewritten history included). */
+  async fetch(signal?: AbortSignal): Promise<Fetched | Failure> {
+    const previous = await this.resolve(TARGET_REF);
+    const r = this.#o.remote;
+    const out = await runBareGit(
+      this.#o.dir,
+      ['fetch', '--quiet', '--no-tags', '--no-recurse-submodules', '--no-write-fetch-head', '--no-auto-gc', '--', r.url, `+${this.#o.ref}:${TARGET_REF}`],
+      {
+        env: { ...this.#o.env, ...r.env },
+        timeoutMs: this.#o.fetchTimeoutMs,
+        maxOutputBytes: 64 * 1024,
+        config: [
+          ...r.config,
+          // Malformed objects (and .gitmodules tricks) are refused at the door.
+          ['transfer.fsckObjects', 'true'],
+          ['fetch.recurseSubmodules', 'false'],
+          // A stalled server is given up on, rather than holding the fetch until its timeout.
+          ['http.lowSpeedLimit', '1'],
+          ['http.lowSpeedTime', '60'],
+        ],
+        ...(signal ? { signal } : {}),
+      },
+    );
+    if (!out.ok) return { ok: false, reason: fetchReason(out, r.display, this.#o.ref) };
+    const commit = await this.resolve(`${TARGET_REF}^{commit}`);
+    if (commit === undefined) return { ok: false, reason: `${this.#o.ref} of ${r.display} does not name a commit` };
+    const rewritten = previous !== undefined && previous !== commit && !(await this.#isAncestor(previous, commit));
+    return { ok: true, commit, previous, rewritten };
+  }
+
+  /** The commit (or object) a name resolves to here, or undefined. */
+  async resolve(name: string): Promise<string | undefined> {
+    const out = await this.#git(['rev-parse', '--verify', '--quiet', '--end-of-options', name]);
+    const oid = out.ok ? out.stdout.toString('utf8').trim() : '';
+    return OID.test(oid) ? oid : undefined;
+  }
+
+  async #isAncestor(a: string, b: string): Promise<boolean> {
+    return (await this.#git(['merge-base', '--is-ancestor', a, b])).ok;
+  }
+
+  async commitInfo(commit: string): Promise<CommitInfo | Failure> {
+    const out = await this.#git(['show', '-s', '--no-show-signature', '--format=%H%x00%an <%ae>%x00%aI%x00%s', commit]);
+    if (!out.ok) return { ok: false, reason: out.reason };
+    const [hash = '', author = '', time = '', subject = ''] = out.stdout.toString('utf8').replace(/\n$/, '').split('\0');
+    return { hash, author: bounded(author), time, subject: bounded(subject) };
+  }
+
+  /** Every entry below `path` ('' for the root) of `commit`, recursively, with blob sizes. */
+  async tree(commit: string, path: string): Promise<Tree> {
+    const spec = path === '' ? `${commit}^{tree}` : `${commit}:${path}`;
+    const kind = await this.#git(['cat-file', '-t', spec]);
+    if (!kind.ok || kind.stdout.toString('utf8').trim() !== 'tree') {
+      const what = kind.ok ? `a ${kind.stdout.toString('utf8').trim()}` : 'missing';
+      return { ok: false, missing: true, reason: `${path === '' ? 'the root' : path} is ${what} in commit ${commit.slice(0, 12)}, not a folder` };
+    }
+    // 64 MiB of listing is some 500,000 entries: more is not a manifests folder.
+    const out = await this.#git(['ls-tree', '-r', '-l', '-z', '--end-of-options', spec], 64 * 1024 * 1024);
+    if (!out.ok) return { ok: false, reason: out.overflow ? `the tree of ${path || 'the root'} has too many entries` : out.reason };
+    return { ok: true, entries: parseLsTree(out.stdout.toString('utf8')) };
+  }
+
+  /**
+   * The content of blobs, read together (`cat-file --batch`), at most `maxBytes` in all:
+   * callers skip blobs over their size limit before asking, using the sizes of tree().
+   */
+  async blobs(oids: readonly string[], maxBytes: number): Promise<{ ok: true; blobs: Map<string, Buffer> } | Failure> {
+    const unique = [...new Set(oids)].filter((o) => OID.test(o));
+    if (unique.length === 0) return { ok: true, blobs: new Map() };
+    const out = await this.#git(['cat-file', '--batch'], maxBytes + unique.length * 100, `${unique.join('\n')}\n`);
+    if (!out.ok) return { ok: false, reason: out.reason };
+    return parseBatch(out.stdout);
+  }
+
+  /**
+   * For each file (relative to `path`), the newest commit of `range` that changed it: one walk
+   * of the history (`git log`, newest first), at most `maxCommits` commits deep. Files not
+   * changed within the walk are absent.
+   */
+  async lastChanges(range: string, path: string, files: ReadonlySet<string>, maxCommits = 10_000): Promise<Map<string, string>> {
+    const found = new Map<string, string>();
+    if (files.size === 0) return found;
+    const prefix = path === '' ? '' : `${path}/`;
+    const out = await this.#git(
+      [
+        'log',
+        '--no-renames',
+        '--no-show-signature',
+        `--max-count=${maxCommits}`,
+        '--format=%x01%H',
+        '--name-only',
+        '-z',
+        '--end-of-options',
+        range,
+        '--',
+        path === '' ? '.' : path,
+      ],
+      64 * 1024 * 1024,
+    );
+    if (!out.ok) return found;
+    let commit = '';
+    // Records: "\x01<commit>", then "\n<first file>", "<file>"... (a file name may hold a newline).
+    for (const record of out.stdout.toString('utf8').split('\0')) {
+      const part = record.startsWith('\n') ? record.slice(1) : record;
+      if (part.startsWith('\x01')) {
+        commit = part.slice(1);
+        continue;
+      }
+      if (!part.startsWith(prefix)) continue;
+      const rel = part.slice(prefix.length);
+      if (files.has(rel) && !found.has(rel)) found.set(rel, commit);
+      if (found.size === files.size) break;
+    }
+    return found;
+  }
+
+  #git(args: string[], maxOutputBytes = 4 * 1024 * 1024, stdin?: string): Promise<BareOutcome> {
+    const o: RunBareOptions = { env: this.#o.env, timeoutMs: this.#o.timeoutMs, maxOutputBytes, ...(stdin !== undefined ? { stdin } : {}) };
+    return runBareGit(this.#o.dir, args, o);
+  }
+}
+
+/** A fetch failure in the operator's words: which remote, which ref, what git said. */
+function fetchReason(out: Extract<BareOutcome, { ok: false }>, display: string, ref: string): string {
+  if (/couldn't find remote ref/i.test(out.said)) return `ref ${ref} not found in ${display}`;
+  // With prompts off, git says it "could not read Username" when the server wants credentials.
+  if (/could not read (Username|Password)|Authentication failed|returned error: 40[13]/i.test(out.said))
+    return `cannot fetch ${ref} from ${display}: authentication refused (check --git-username and --git-password)`;
+  return `cannot fetch ${ref} from ${display}: ${out.said || out.reason}`;
+}
+
+function bounded(s: string): string {
+  return s.length > 300 ? `${s.slice(0, 300)}...` : s;
+}
+
+/** `<mode> SP <type> SP <oid> SP+ <size>\t<path>\0` per entry. */
+export function parseLsTree(text: string): TreeEntry[] {
+  const entries: TreeEntry[] = [];
+  for (const record of text.split('\0')) {
+    if (record === '') continue;
+    const tab = record.indexOf('\t');
+    const [mode = '', type = '', oid = '', size = ''] = record.slice(0, tab).split(/ +/);
+    if (type !== 'blob' && type !== 'tree' && type !== 'commit') continue;
+    entries.push({ mode, type, oid, size: size === '-' ? undefined : Number(size), path: record.slice(tab + 1) });
+  }
+  return entries;
+}
+
+/** `<oid> SP <type> SP <size> LF <bytes> LF` per object; `<oid> SP missing LF` for none. */
+export function parseBatch(buf: Buffer): { ok: true; blobs: Map<string, Buffer> } | Failure {
+  const blobs = new Map<string, Buffer>();
+  let at = 0;
+  while (at < buf.length) {
+    const lf = buf.indexOf(0x0a, at);
+    if (lf < 0) return { ok: false, reason: 'git cat-file answered a truncated object' };
+    const [oid = '', type = '', size = ''] = buf.subarray(at, lf).toString('utf8').split(' ');
+    at = lf + 1;
+    if (type === 'missing') continue;
+    const n = Number(size);
+    if (!Number.isInteger(n) || at + n > buf.length) return { ok: false, reason: 'git cat-file answered a truncated object' };
+    if (type === 'blob') blobs.set(oid, buf.subarray(at, at + n));
+    at += n + 1;
+  }
+  return { ok: true, blobs };
+}
