@@ -15,6 +15,8 @@ import { Controller, type ControllerObserver } from '../reconcile/controller.js'
 import { ALWAYS_LEADER, type Leadership } from '../model/leadership.js';
 import type { PruneLedger } from '../prune/ledger.js';
 import { FolderSource } from '../sources/folder.js';
+import { GitSource } from '../sources/git-repo.js';
+import { GitMirror } from '../git/mirror.js';
 import type { Source } from '../sources/source.js';
 import { createDaemonMetrics, type DaemonMetrics } from '../status/daemon-metrics.js';
 import { metricsObserver } from '../status/metrics-observer.js';
@@ -64,7 +66,7 @@ function resolveInstallation(config: DaemonConfig, extras: DaemonExtras, logger:
     return named;
   }
   if (extras.installation) return extras.installation;
-  const derived = derivedInstallation(config.manifests ?? '', config.marathon.url);
+  const derived = derivedInstallation(config.manifests ?? config.git?.remote.display ?? '', config.marathon.url);
   logger.warn(
     { installation: derived.name, manifests: config.manifests, marathon: config.marathon.url },
     `installation "${derived.name}", derived from the manifests folder and the Marathon URL: set --installation (MARACKER_INSTALLATION) to a name of your own, so that it survives moving either and cannot match another installation's on this Marathon`,
@@ -127,6 +129,22 @@ export async function startDaemon(config: DaemonConfig, extras: DaemonExtras = {
         parser: extras.parser ?? INLINE_PARSER,
         settleMs: config.settleMs,
         git: { env: config.gitEnv, uid: process.geteuid?.() },
+        logger,
+      }),
+    );
+  }
+  if (config.git !== null) {
+    const g = config.git;
+    sources.push(
+      new GitSource({
+        mirror: new GitMirror({ dir: g.cloneDir, remote: g.remote, ref: g.ref, env: config.gitEnv }),
+        url: g.remote.display,
+        ref: g.ref,
+        path: g.path,
+        intervalMs: g.intervalMs,
+        translate: { traefik: config.traefik },
+        limits: config.limits,
+        parser: extras.parser ?? INLINE_PARSER,
         logger,
       }),
     );

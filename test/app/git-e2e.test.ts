@@ -1,0 +1,154 @@
+// End-to-end with real git: a bare repository served by `git http-backend` (behind a tiny
+// local HTTP server), the daemon following it, the Marathon sandbox. A push deploys; a
+// revert rolls back; a force-push to an older commit converges to it; the remote going away
+// makes the source Unknown and deletes nothing; a half-valid push applies the valid apps and
+// protects the others. Waits are for what the sandbox and status show, never fixed sleeps.
+
+import { join } from 'node:path';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { startDaemon, type Daemon } from '../../src/app/daemon.js';
+import { silentLogger } from '../../src/base/log.js';
+import { loadDaemonConfig } from '../../src/config/daemon.js';
+import { startSandbox, type Sandbox } from '../../src/sandbox/sandbox.js';
+import { gitHttpServer, upstream, type HttpRemote, type Upstream } from '../helpers/git-remote.js';
+import { manifestYaml } from '../helpers/manifests.js';
+import { tempDir } from '../helpers/tmp.js';
+
+async function until(cond: () => boolean | Promise<boolean>, what: string, ms = 20_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+interface Stack {
+  /** Resync passes the controller has ended. */
+  passes: () => number;
+  /** Actions the controller was about to write ("delete /demo/web"). */
+  writes: string[];
+  up: Upstream;
+  http: HttpRemote;
+  sb: Sandbox;
+  daemon: Daemon;
+}
+
+async function stack(): Promise<Stack> {
+  const up = await upstream();
+  await up.write('deploy/web.yaml', manifestYaml({ name: 'web', group: 'demo' }));
+  await up.write('README.md', '# manifests\n');
+  up.commit('web');
+  const http = await gitHttpServer(up.base, { user: 'ci', password: 'e2e-token-123' });
+  const sb = await startSandbox({ deploymentDurationMs: 30 });
+  onTestFinished(() => sb.close());
+  const dir = await tempDir();
+  const { config } = loadDaemonConfig(
+    [
+      '--marathon',
+      sb.url,
+      '--git-url',
+      http.url('origin.git'),
+      '--git-path',
+      'deploy',
+      '--git-interval',
+      '1',
+      '--git-username',
+      'ci',
+      '--listen',
+      '127.0.0.1:0',
+      '--resync-interval',
+      '2',
+      '--log-level',
+      'silent',
+      '--installation',
+      'e2e',
+    ],
+    { MARACKER_GIT_PASSWORD: 'e2e-token-123', PATH: process.env.PATH ?? '' },
+    dir,
+  );
+  let passes = 0;
+  const writes: string[] = [];
+  const daemon = await startDaemon(config, {
+    logger: silentLogger(),
+    observer: {
+      resynced: () => {
+        passes++;
+      },
+      beforeWrite: (a) => {
+        writes.push(`${a.kind} ${a.id}`);
+      },
+    },
+  });
+  onTestFinished(() => daemon.stop());
+  return { up, http, sb, daemon, passes: () => passes, writes };
+}
+
+const gitSource = (d: Daemon) => d.status.snapshot().sources.find((s) => s.name === 'git');
+
+describe('the daemon following a git repository', () => {
+  it('push deploys, revert rolls back, force-push converges, status shows the commit', { timeout: 90_000 }, async () => {
+    const { up, sb, daemon } = await stack();
+    const first = up.git('rev-parse', 'HEAD');
+    await until(() => sb.app('/demo/web') !== undefined, '/demo/web created');
+    await until(() => gitSource(daemon)?.revision === first, 'the first commit in status');
+    expect(gitSource(daemon)).toMatchObject({
+      state: 'Ready',
+      commit: { hash: first, subject: 'web', author: 'ops <ops@example.org>' },
+      remote: { ref: 'main', path: 'deploy' },
+    });
+    expect(JSON.stringify(daemon.status.snapshot())).not.toContain('e2e-token-123');
+    await until(() => daemon.status.getApp('/demo/web' as never)?.commit === first, 'the app names its commit');
+
+    // A push that scales: applied within the fetch interval.
+    await up.write('deploy/web.yaml', manifestYaml({ name: 'web', group: 'demo', instances: 2 }));
+    const scale = up.commit('scale web to 2');
+    await until(() => sb.app('/demo/web')?.instances === 2, 'scaled to 2');
+    await until(() => daemon.status.getApp('/demo/web' as never)?.commit === scale, 'the app names the scaling commit');
+
+    // git revert is the rollback.
+    up.git('revert', '--no-edit', 'HEAD');
+    up.git('push', '-q', 'origin', 'HEAD:main');
+    const revert = up.git('rev-parse', 'HEAD');
+    await until(() => sb.app('/demo/web')?.instances === 1, 'rolled back to 1');
+    await until(() => gitSource(daemon)?.commit?.subject === 'Revert "scale web to 2"', 'the revert in status');
+    expect(gitSource(daemon)?.revision).toBe(revert);
+
+    // Another app, then a force-push back to the first commit: it converges to it.
+    await up.write('deploy/api.yaml', manifestYaml({ name: 'api', group: 'demo' }));
+    up.commit('api');
+    await until(() => sb.app('/demo/api') !== undefined, '/demo/api created');
+    up.forcePush(first);
+    await until(() => sb.app('/demo/api') === undefined, '/demo/api deleted after the force-push');
+    expect(sb.app('/demo/web')?.instances).toBe(1);
+    expect(gitSource(daemon)?.revision).toBe(first);
+  });
+
+  it('the remote going away deletes nothing and shows Degraded; a half-valid push applies what is valid', { timeout: 90_000 }, async () => {
+    const { up, http, sb, daemon, passes, writes } = await stack();
+    await until(() => sb.app('/demo/web') !== undefined, '/demo/web created');
+    await http.stop();
+    await until(() => gitSource(daemon)?.state === 'Unknown', 'the source Unknown');
+    expect(daemon.status.snapshot().phase).toBe('Degraded');
+    expect(gitSource(daemon)?.lastError?.message).toMatch(/^cannot fetch main from http:\/\/127\.0\.0\.1:\d+\/origin\.git: /);
+    // Meanwhile the repository empties: nothing of it is seen, nothing is deleted.
+    await up.remove('deploy/web.yaml');
+    await up.write('deploy/.keep', '');
+    up.commit('remove web while the remote is down');
+    // Two full resync passes of the controller (each fetches, and fails) while the source is Unknown.
+    const before = passes();
+    await until(() => passes() >= before + 2, 'two resync passes');
+    expect(writes.filter((w) => w.startsWith('delete'))).toEqual([]);
+    expect(sb.app('/demo/web')).toBeDefined();
+
+    // Back: the removal is a real one now, through the prune guard (1 app of 1: within its minimum).
+    await up.write('deploy/web.yaml', manifestYaml({ name: 'web', group: 'demo', instances: 3 }));
+    await up.write('deploy/api.yaml', 'apiVersion: maracker/v1\nkind: App\nmetadata: {name: api, group: demo}\nspec: {instances: many}\n');
+    up.commit('web to 3 and a broken api');
+    await http.start();
+    await until(() => gitSource(daemon)?.state === 'Ready', 'the source Ready again', 30_000);
+    await until(() => sb.app('/demo/web')?.instances === 3, 'the valid app applied');
+    expect(sb.app('/demo/api')).toBeUndefined();
+    await until(() => daemon.status.getApp('/demo/api' as never)?.sync === 'Invalid', '/demo/api Invalid');
+    expect(daemon.status.getApp('/demo/api' as never)?.problems[0]).toMatchObject({ file: join('api.yaml') });
+  });
+});
