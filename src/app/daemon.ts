@@ -16,6 +16,7 @@ import { ALWAYS_LEADER, type Leadership } from '../model/leadership.js';
 import type { PruneLedger } from '../prune/ledger.js';
 import { FolderSource } from '../sources/folder.js';
 import { GitSource } from '../sources/git-repo.js';
+import { GitHook } from '../status/git-hook.js';
 import { GitMirror } from '../git/mirror.js';
 import type { Source } from '../sources/source.js';
 import { createDaemonMetrics, type DaemonMetrics } from '../status/daemon-metrics.js';
@@ -86,6 +87,8 @@ export async function startDaemon(config: DaemonConfig, extras: DaemonExtras = {
   });
 
   let controller: Controller | undefined;
+  // Made after the status server, which the webhook reaches it through.
+  let gitSource: GitSource | undefined;
   const statusServer = await startStatusServer({
     host: config.listen.host,
     port: config.listen.port,
@@ -94,6 +97,7 @@ export async function startDaemon(config: DaemonConfig, extras: DaemonExtras = {
     token: config.statusToken,
     scrubber,
     limits: config.statusLimits,
+    ...(config.git?.webhookSecret ? { gitHook: new GitHook({ secret: config.git.webhookSecret, trigger: () => void gitSource?.sync() }) } : {}),
     approvePrune: (request) => {
       // Approvals live in the memory of the daemon that deletes: the leader.
       if (status.role === 'follower')
@@ -135,19 +139,18 @@ export async function startDaemon(config: DaemonConfig, extras: DaemonExtras = {
   }
   if (config.git !== null) {
     const g = config.git;
-    sources.push(
-      new GitSource({
-        mirror: new GitMirror({ dir: g.cloneDir, remote: g.remote, ref: g.ref, env: config.gitEnv }),
-        url: g.remote.display,
-        ref: g.ref,
-        path: g.path,
-        intervalMs: g.intervalMs,
-        translate: { traefik: config.traefik },
-        limits: config.limits,
-        parser: extras.parser ?? INLINE_PARSER,
-        logger,
-      }),
-    );
+    gitSource = new GitSource({
+      mirror: new GitMirror({ dir: g.cloneDir, remote: g.remote, ref: g.ref, env: config.gitEnv }),
+      url: g.remote.display,
+      ref: g.ref,
+      path: g.path,
+      intervalMs: g.intervalMs,
+      translate: { traefik: config.traefik },
+      limits: config.limits,
+      parser: extras.parser ?? INLINE_PARSER,
+      logger,
+    });
+    sources.push(gitSource);
   }
   sources.push(...(extras.sources ?? []));
 

@@ -86,6 +86,8 @@ export interface GitSourceConfig {
   intervalMs: number;
   /** The folder of maracker's own clone (one per URL and ref). */
   cloneDir: string;
+  /** Shared secret of POST /hooks/git; null: no webhook. */
+  webhookSecret: string | null;
 }
 
 /** The git source's options: the daemon, `plan` and `validate` take them alike. */
@@ -115,6 +117,13 @@ export const GIT_OPTIONS: readonly OptionSpec[] = [
     type: 'string',
     env: 'MARACKER_GIT_KNOWN_HOSTS',
     description: "ssh: known_hosts file with the server's host key (required; never accepted unseen)",
+  },
+  {
+    name: 'git-webhook-secret',
+    type: 'string',
+    env: 'MARACKER_GIT_WEBHOOK_SECRET',
+    secret: true,
+    description: 'Secret of POST /hooks/git (GitHub, GitLab, Gitea webhooks): fetch at once',
   },
   { name: 'git-cache', type: 'string', env: 'MARACKER_GIT_CACHE', default: './.maracker/git', description: "Folder of maracker's own clones" },
 ];
@@ -155,6 +164,8 @@ export function gitSourceConfig(v: OptionValues, cwd: string, problems: string[]
   const path = normalized === '.' ? '' : normalized;
   if (posix.isAbsolute(rawPath) || path === '..' || path.startsWith('../'))
     problems.push(`--git-path: expected a folder inside the repository, got ${JSON.stringify(rawPath)}`);
+  const webhookSecret = (v['git-webhook-secret'] as string | undefined) ?? null;
+  if (webhookSecret !== null && webhookSecret.length < 16) problems.push('--git-webhook-secret: expected 16 characters and more (e.g. openssl rand -hex 32)');
   if (!parsed.ok) {
     problems.push(...parsed.problems);
     return null;
@@ -168,6 +179,7 @@ export function gitSourceConfig(v: OptionValues, cwd: string, problems: string[]
     path,
     intervalMs: Number(v['git-interval'] ?? DEFAULT_GIT_INTERVAL_MS / 1000) * 1000,
     cloneDir: join(cache, `${id}.git`),
+    webhookSecret,
   };
 }
 
@@ -628,6 +640,7 @@ export function configSecrets(c: DaemonConfig): string[] {
     ...authSecrets(c.marathon.auth),
     ...(c.statusToken !== null ? [c.statusToken] : []),
     ...(c.git?.remote.secrets ?? []),
+    ...(c.git?.webhookSecret ? [c.git.webhookSecret] : []),
   ];
 }
 
