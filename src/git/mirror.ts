@@ -34,7 +34,10 @@ export type Failure = { ok: false; reason: string };
 export type Fetched = {
   ok: true;
   commit: string;
-  previous: string | undefined /** The new commit does not descend from the previous one (force-push). */;
+  info: CommitInfo;
+  parents: readonly string[];
+  previous: string | undefined;
+  /** The new commit does not descend from the previous one (force-push). */
   rewritten: boolean;
 };
 export type Tree = { ok: true; entries: TreeEntry[] } | (Failure & { /** The path is not a folder in this commit. */ missing?: boolean });
@@ -72,9 +75,13 @@ export class GitMirror {
     return out.ok ? { ok: true } : { ok: false, reason: `cannot create the clone in ${this.#o.dir}: ${out.reason}` };
   }
 
-  /** Fetches the ref (forced: the remote's ref is the truth, a rewritten history included). */
-  async fetch(signal?: AbortSignal): Promise<Fetched | Failure> {
-    const previous = await this.resolve(TARGET_REF);
+  /**
+   * Fetches the ref (forced: the remote's ref is the truth, a rewritten history included) and
+   * reads the commit it names. `previous` is the commit in force, if any: a new commit that
+   * does not descend from it is a rewrite. Two git commands when nothing was rewritten (fetch,
+   * then one cat-file), because each costs a process start and a push waits for them.
+   */
+  async fetch(previous: string | undefined, signal?: AbortSignal): Promise<Fetched | Failure> {
     const r = this.#o.remote;
     const out = await runBareGit(
       this.#o.dir,
@@ -96,42 +103,34 @@ export class GitMirror {
       },
     );
     if (!out.ok) return { ok: false, reason: fetchReason(out, r.display, this.#o.ref) };
-    const commit = await this.resolve(`${TARGET_REF}^{commit}`);
+    const read = await this.#git(['cat-file', '--batch'], 1024 * 1024, `${TARGET_REF}^{commit}\n`);
+    const commit = read.ok ? parseCommitObject(read.stdout) : undefined;
     if (commit === undefined) return { ok: false, reason: `${this.#o.ref} of ${r.display} does not name a commit` };
-    const rewritten = previous !== undefined && previous !== commit && !(await this.#isAncestor(previous, commit));
-    return { ok: true, commit, previous, rewritten };
-  }
-
-  /** The commit (or object) a name resolves to here, or undefined. */
-  async resolve(name: string): Promise<string | undefined> {
-    const out = await this.#git(['rev-parse', '--verify', '--quiet', '--end-of-options', name]);
-    const oid = out.ok ? out.stdout.toString('utf8').trim() : '';
-    return OID.test(oid) ? oid : undefined;
+    const rewritten =
+      previous !== undefined && previous !== commit.hash && !commit.parents.includes(previous) && !(await this.#isAncestor(previous, commit.hash));
+    return { ok: true, commit: commit.hash, info: commit.info, parents: commit.parents, previous, rewritten };
   }
 
   async #isAncestor(a: string, b: string): Promise<boolean> {
     return (await this.#git(['merge-base', '--is-ancestor', a, b])).ok;
   }
 
-  async commitInfo(commit: string): Promise<CommitInfo | Failure> {
-    const out = await this.#git(['show', '-s', '--no-show-signature', '--format=%H%x00%an <%ae>%x00%aI%x00%s', commit]);
-    if (!out.ok) return { ok: false, reason: out.reason };
-    const [hash = '', author = '', time = '', subject = ''] = out.stdout.toString('utf8').replace(/\n$/, '').split('\0');
-    return { hash, author: bounded(author), time, subject: bounded(subject) };
-  }
-
   /** Every entry below `path` ('' for the root) of `commit`, recursively, with blob sizes. */
   async tree(commit: string, path: string): Promise<Tree> {
     const spec = path === '' ? `${commit}^{tree}` : `${commit}:${path}`;
-    const kind = await this.#git(['cat-file', '-t', spec]);
-    if (!kind.ok || kind.stdout.toString('utf8').trim() !== 'tree') {
-      const what = kind.ok ? `a ${kind.stdout.toString('utf8').trim()}` : 'missing';
-      return { ok: false, missing: true, reason: `${path === '' ? 'the root' : path} is ${what} in commit ${commit.slice(0, 12)}, not a folder` };
-    }
     // 64 MiB of listing is some 500,000 entries: more is not a manifests folder.
     const out = await this.#git(['ls-tree', '-r', '-l', '-z', '--end-of-options', spec], 64 * 1024 * 1024);
-    if (!out.ok) return { ok: false, reason: out.overflow ? `the tree of ${path || 'the root'} has too many entries` : out.reason };
-    return { ok: true, entries: parseLsTree(out.stdout.toString('utf8')) };
+    if (out.ok) return { ok: true, entries: parseLsTree(out.stdout.toString('utf8')) };
+    if (out.overflow) return { ok: false, reason: `the tree of ${path || 'the root'} has too many entries` };
+    // Why not (the slow path, taken only when it fails): missing, or not a folder.
+    const kind = await this.#git(['cat-file', '-t', spec]);
+    const what = kind.ok ? kind.stdout.toString('utf8').trim() : 'missing';
+    if (what === 'tree') return { ok: false, reason: out.reason };
+    return {
+      ok: false,
+      missing: true,
+      reason: `${path === '' ? 'the root' : path} is ${what === 'missing' ? what : `a ${what}`} in commit ${commit.slice(0, 12)}, not a folder`,
+    };
   }
 
   /**
@@ -205,6 +204,44 @@ function fetchReason(out: Extract<BareOutcome, { ok: false }>, display: string, 
 
 function bounded(s: string): string {
   return s.length > 300 ? `${s.slice(0, 300)}...` : s;
+}
+
+/**
+ * The answer of `cat-file --batch` for one commit: its id, parents, and what status shows
+ * (git's own %s: the first paragraph of the message, its lines joined by spaces).
+ */
+export function parseCommitObject(buf: Buffer): { hash: string; parents: string[]; info: CommitInfo } | undefined {
+  const lf = buf.indexOf(0x0a);
+  if (lf < 0) return undefined;
+  const [hash = '', type = '', size = ''] = buf.subarray(0, lf).toString('utf8').split(' ');
+  if (type !== 'commit' || !OID.test(hash)) return undefined;
+  const text = buf.subarray(lf + 1, lf + 1 + Number(size)).toString('utf8');
+  const blank = text.indexOf('\n\n');
+  const head = blank < 0 ? text : text.slice(0, blank);
+  const message = blank < 0 ? '' : text.slice(blank + 2);
+  const parents: string[] = [];
+  let author = '';
+  let time = '';
+  for (const line of head.split('\n')) {
+    if (line.startsWith('parent ')) parents.push(line.slice(7));
+    else if (line.startsWith('author ')) {
+      const m = /^author (.*) (\d+) ([+-]\d{4})$/.exec(line);
+      if (m) {
+        author = m[1] as string;
+        time = isoTime(Number(m[2]), m[3] as string);
+      }
+    }
+  }
+  const subject = (message.split(/\n\s*\n/)[0] ?? '').replace(/\s*\n\s*/g, ' ').trim();
+  return { hash, parents, info: { hash, author: bounded(author), time, subject: bounded(subject) } };
+}
+
+/** git's %aI: the author's own offset, e.g. 2026-03-02T09:00:00+01:00. */
+function isoTime(epochSeconds: number, tz: string): string {
+  const sign = tz.startsWith('-') ? -1 : 1;
+  const offsetMin = sign * (Number(tz.slice(1, 3)) * 60 + Number(tz.slice(3, 5)));
+  const local = new Date((epochSeconds + offsetMin * 60) * 1000).toISOString().slice(0, 19);
+  return `${local}${tz.slice(0, 3)}:${tz.slice(3, 5)}`;
 }
 
 /** `<mode> SP <type> SP <oid> SP+ <size>\t<path>\0` per entry. */

@@ -170,7 +170,7 @@ export class GitSource implements Source {
       if (!made.ok) return this.#unknown(made.reason);
       this.#ensured = true;
     }
-    const fetched = await this.#o.mirror.fetch(this.#abort.signal);
+    const fetched = await this.#o.mirror.fetch(this.#commit?.hash, this.#abort.signal);
     if (this.#stopped) return;
     if (!fetched.ok) return this.#unknown(fetched.reason);
     const current = this.#commit?.hash;
@@ -184,9 +184,10 @@ export class GitSource implements Source {
         { from: current, to: fetched.commit, ref: this.#o.ref },
         `${this.#o.ref} was rewritten (force-push): following it from ${current.slice(0, 12)} to ${fetched.commit.slice(0, 12)}, which does not descend from it`,
       );
-    const info = await this.#o.mirror.commitInfo(fetched.commit);
-    if (!('hash' in info)) return this.#unknown(`cannot read commit ${fetched.commit.slice(0, 12)}: ${info.reason}`);
-    const read = await this.#read(fetched.commit, current !== undefined && !fetched.rewritten ? current : undefined);
+    const info = fetched.info;
+    // A direct child of the commit in force changed every file it changed itself: no history walk.
+    const child = current !== undefined && fetched.parents.length === 1 && fetched.parents[0] === current;
+    const read = await this.#read(fetched.commit, current !== undefined && !fetched.rewritten ? current : undefined, child);
     if (this.#stopped) return;
     if (!read.ok) return this.#unknown(read.reason, info);
     // Everything is known: publish the commit at once.
@@ -205,7 +206,7 @@ export class GitSource implements Source {
   }
 
   /** The whole tree of `commit`: every manifest read and parsed, or a reason why not. */
-  async #read(commit: string, previous: string | undefined): Promise<ReadOutcome> {
+  async #read(commit: string, previous: string | undefined, directChild: boolean): Promise<ReadOutcome> {
     const tree = await this.#o.mirror.tree(commit, this.#o.path);
     if (!tree.ok) return { ok: false, reason: tree.missing ? `--git-path ${this.#o.path || '.'}: ${tree.reason}` : tree.reason };
     const byPath = new Map(tree.entries.map((e) => [e.path, e]));
@@ -256,7 +257,9 @@ export class GitSource implements Source {
     // the first read and after a rewrite, in the whole history).
     const keep = new Set([...results.keys()].filter((rel) => !changedFiles.has(rel)));
     const askFor = new Set([...results.keys()].filter((rel) => !keep.has(rel)));
-    const lastChanged = await this.#o.mirror.lastChanges(previous !== undefined ? `${previous}..${commit}` : commit, this.#o.path, askFor);
+    const lastChanged = directChild
+      ? new Map<string, string>()
+      : await this.#o.mirror.lastChanges(previous !== undefined ? `${previous}..${commit}` : commit, this.#o.path, askFor);
 
     const files = new Map<string, GitFile>();
     const changed = new Set<AppId>();
