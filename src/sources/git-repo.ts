@@ -16,7 +16,8 @@ import { posix } from 'node:path';
 import { backoffDelay, BACKOFF } from '../base/backoff.js';
 import type { Logger } from '../base/log.js';
 import { systemTimers, type Timers } from '../base/timers.js';
-import type { GitMirror, TreeEntry } from '../git/mirror.js';
+import { GitMirror, type TreeEntry } from '../git/mirror.js';
+import type { Remote } from '../git/remote.js';
 import { hasTransientFailure } from '../manifest/failure.js';
 import { decodeManifestBytes, FILE_CODES } from '../manifest/file-read.js';
 import { isManifestPath } from '../manifest/ignore.js';
@@ -147,6 +148,11 @@ export class GitSource implements Source {
   /** The commit in force, if any. */
   get commit(): GitCommit | undefined {
     return this.#commit;
+  }
+
+  /** What each manifest file of the commit in force gave, by path (`plan`, `validate`). */
+  fileResults(): ManifestFileResult[] {
+    return [...this.#files.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, f]) => f.result);
   }
 
   #schedule(): void {
@@ -360,4 +366,40 @@ function resolveLink(
 function idsOf(f: FolderFile | undefined): AppId[] {
   if (!f) return [];
   return [...f.result.declaredIds, ...f.lastGoodIds];
+}
+
+export interface GitReadOnceOptions extends Pick<GitSourceOptions, 'translate' | 'limits' | 'ref' | 'path'> {
+  remote: Remote;
+  /** A clone folder of the caller's (a temporary one for a one-off command). */
+  cloneDir: string;
+  env: Readonly<Record<string, string>>;
+  logger: Logger;
+}
+
+/**
+ * Fetches once and reads the commit the ref names, for `plan --git-url` and `validate --git-url`:
+ * the same reading as the daemon's, so a branch can be planned before it is merged.
+ */
+export async function readGitOnce(
+  o: GitReadOnceOptions,
+): Promise<{ ok: true; commit: GitCommit; files: ManifestFileResult[] } | { ok: false; reason: string }> {
+  const source = new GitSource({
+    mirror: new GitMirror({ dir: o.cloneDir, remote: o.remote, ref: o.ref, env: o.env }),
+    url: o.remote.display,
+    ref: o.ref,
+    path: o.path,
+    // One read: no timer keeps the process alive, and none is left.
+    intervalMs: 2_147_000_000,
+    ...(o.translate ? { translate: o.translate } : {}),
+    ...(o.limits ? { limits: o.limits } : {}),
+    logger: o.logger,
+  });
+  try {
+    await source.start(() => undefined);
+    const snap = source.snapshot();
+    if (snap.state !== 'Ready' || source.commit === undefined) return { ok: false, reason: snap.lastError?.message ?? 'the repository could not be read' };
+    return { ok: true, commit: source.commit, files: source.fileResults() };
+  } finally {
+    await source.stop();
+  }
 }

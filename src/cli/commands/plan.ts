@@ -11,7 +11,10 @@ import { DEFAULT_TRAEFIK_GRAMMAR, TRAEFIK_GRAMMARS, type TraefikGrammar } from '
 import { MarathonClient } from '../../marathon/client.js';
 import { installationProblem } from '../../model/installation.js';
 import { ownershipOf } from '../../model/labels.js';
-import { formatProblem } from '../../model/problem.js';
+import { compareProblems, formatProblem, type Problem } from '../../model/problem.js';
+import type { DesiredApp } from '../../model/desired.js';
+import { duplicatedIds, findDuplicateIds } from '../../manifest/duplicates.js';
+import { GIT_READ_OPTIONS, gitReadConfig, readFromGit } from '../git-read.js';
 import { plan } from '../../plan/plan.js';
 import { planToJson, renderPlan } from '../../plan/render.js';
 import { DEFAULT_PRUNE_BUDGET, pruneLimit } from '../../prune/budget.js';
@@ -39,12 +42,14 @@ const options: readonly OptionSpec[] = [
   { name: 'output', type: 'string', default: 'text', choices: ['text', 'json'], description: 'Output format' },
   // The daemon's limits: a file the daemon would refuse, plan refuses.
   ...FILE_LIMIT_OPTIONS,
+  // A branch planned before it is merged: --git-url URL --git-ref feature-x.
+  ...GIT_READ_OPTIONS,
 ];
 
 export const command: Command = {
   name: 'plan',
   summary: 'Show what maracker would change in Marathon (+ create, ~ update, - delete)',
-  usage: 'plan [--marathon URL] [--manifests DIR] [--output text|json]',
+  usage: 'plan [--marathon URL] [--manifests DIR | --git-url URL [--git-ref REF] [--git-path DIR]] [--output text|json]',
   description: [
     'Compares the manifests with Marathon the way the daemon does (Marathon defaults, assigned',
     'ports and list order are not changes) and prints each action: + create, ~ update marked',
@@ -64,19 +69,35 @@ export const command: Command = {
     const problems: string[] = positionals.length > 0 ? [`unexpected argument ${positionals[0]}`] : [];
     const marathon = marathonConfig(values, problems);
     const limits = inputLimits(values, problems);
+    const git = gitReadConfig(values, io.cwd, problems);
     const named = values.installation as string | undefined;
     const namedProblem = named === undefined ? undefined : installationProblem(named);
     if (namedProblem) problems.push(`--installation: ${namedProblem}`);
     if (problems.length > 0) throw new ConfigError(problems);
     const dir = resolve(io.cwd, String(values.manifests));
-    const installation = named ?? derivedInstallation(dir, marathon.url).name;
+    // As the daemon derives it: from the folder, or from the repository it follows.
+    const installation = named ?? derivedInstallation(git ? git.remote.display : dir, marathon.url).name;
 
-    let folder: Awaited<ReturnType<typeof readManifestFolder>>;
-    try {
-      folder = await readManifestFolder(dir, { traefik: values.traefik as TraefikGrammar, displayRoot: relative(io.cwd, dir) || '.', limits });
-    } catch (err) {
-      io.stderr.write(`maracker plan: ${errorMessage(err)}\n`);
-      return 1;
+    let folder: { apps: DesiredApp[]; problems: Problem[] };
+    if (git) {
+      const read = await readFromGit(git, io.env, { traefik: values.traefik as TraefikGrammar, limits });
+      if (!read.ok) {
+        io.stderr.write(`maracker plan: ${read.reason}\n`);
+        return 1;
+      }
+      io.stderr.write(`maracker plan: ${git.ref} of ${read.url} is commit ${read.commit.hash.slice(0, 12)} "${read.commit.subject}"\n`);
+      const duplicated = duplicatedIds(read.files);
+      folder = {
+        apps: read.files.flatMap((r) => r.apps).filter((a) => !duplicated.has(a.id)),
+        problems: [...read.files.flatMap((r) => r.problems), ...findDuplicateIds(read.files)].sort(compareProblems),
+      };
+    } else {
+      try {
+        folder = await readManifestFolder(dir, { traefik: values.traefik as TraefikGrammar, displayRoot: relative(io.cwd, dir) || '.', limits });
+      } catch (err) {
+        io.stderr.write(`maracker plan: ${errorMessage(err)}\n`);
+        return 1;
+      }
     }
     if (folder.problems.length > 0) {
       for (const p of folder.problems) io.stderr.write(`${formatProblem(p)}\n`);

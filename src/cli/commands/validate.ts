@@ -14,6 +14,7 @@ import type { ManifestFileResult } from '../../manifest/parse.js';
 import { DEFAULT_TRAEFIK_GRAMMAR, TRAEFIK_GRAMMARS, type TraefikGrammar } from '../../manifest/types.js';
 import { compareProblems, formatProblem, type Problem } from '../../model/problem.js';
 import type { CliIO, Command } from '../command.js';
+import { GIT_READ_OPTIONS, gitReadConfig, readFromGit } from '../git-read.js';
 
 const DEFAULT_PATH = 'manifests';
 
@@ -29,6 +30,8 @@ const options: readonly OptionSpec[] = [
   { name: 'output', type: 'string', description: 'Output format', default: 'text', choices: ['text', 'json'] },
   // The daemon's limits: what validate accepts, the daemon reads.
   ...FILE_LIMIT_OPTIONS,
+  // The commit a ref names, read as the daemon's git source reads it.
+  ...GIT_READ_OPTIONS,
 ];
 
 interface Collected {
@@ -66,6 +69,13 @@ async function collect(paths: readonly string[], cwd: string, traefik: TraefikGr
   return { results, pathProblems };
 }
 
+async function collectFromGit(git: NonNullable<ReturnType<typeof gitReadConfig>>, io: CliIO, traefik: TraefikGrammar, limits: InputLimits): Promise<Collected> {
+  const read = await readFromGit(git, io.env, { traefik, limits });
+  if (!read.ok) return { results: [], pathProblems: [{ code: 'unreadable', message: read.reason, location: { file: git.remote.display } }] };
+  io.stderr.write(`${git.ref} of ${read.url} is commit ${read.commit.hash.slice(0, 12)} "${read.commit.subject}"\n`);
+  return { results: read.files, pathProblems: [] };
+}
+
 function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
@@ -75,9 +85,11 @@ async function run(args: readonly string[], io: CliIO): Promise<number> {
   const traefik = parsed.values.traefik as TraefikGrammar;
   const configProblems: string[] = [];
   const limits = inputLimits(parsed.values, configProblems);
+  const git = gitReadConfig(parsed.values, io.cwd, configProblems);
+  if (git && parsed.positionals.length > 0) configProblems.push('give either PATH or --git-url, not both');
   if (configProblems.length > 0) throw new ConfigError(configProblems);
   const paths = parsed.positionals.length > 0 ? parsed.positionals : [DEFAULT_PATH];
-  const { results, pathProblems } = await collect(paths, io.cwd, traefik, limits);
+  const { results, pathProblems } = git ? await collectFromGit(git, io, traefik, limits) : await collect(paths, io.cwd, traefik, limits);
 
   const problems = [...pathProblems, ...results.flatMap((r) => r.problems), ...findDuplicateIds(results)].sort(compareProblems);
   const duplicated = duplicatedIds(results);
@@ -101,7 +113,7 @@ async function run(args: readonly string[], io: CliIO): Promise<number> {
 export const command: Command = {
   name: 'validate',
   summary: 'Check manifests and report every problem with its file, line and column',
-  usage: 'validate [PATH...]',
+  usage: 'validate [PATH... | --git-url URL [--git-ref REF] [--git-path DIR]]',
   description: [
     `Each PATH is a manifest file or a folder read recursively (*.yaml, *.yml; dotfiles and editor`,
     `backups are skipped). Default: ./${DEFAULT_PATH}. Problems are printed to stderr as`,
