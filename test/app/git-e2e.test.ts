@@ -5,6 +5,7 @@
 // protects the others. Waits are for what the sandbox and status show, never fixed sleeps.
 
 import { createHmac } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { startDaemon, type Daemon } from '../../src/app/daemon.js';
@@ -193,5 +194,22 @@ describe('the daemon following a git repository', () => {
     );
     // Loose on a shared machine; the figures are what the report quotes.
     expect(p50).toBeLessThan(2_000);
+  });
+
+  it('with a folder source too, an id both declare is a Conflict, applied from neither', { timeout: 60_000 }, async () => {
+    const dir = await tempDir();
+    await mkdir(join(dir, 'local'));
+    await writeFile(join(dir, 'local', 'web.yaml'), manifestYaml({ name: 'web', group: 'demo', instances: 2 }));
+    await writeFile(join(dir, 'local', 'own.yaml'), manifestYaml({ name: 'own', group: 'demo' }));
+    const { sb, daemon } = await stack(['--manifests', join(dir, 'local')]);
+    await until(() => sb.app('/demo/own') !== undefined, 'the folder-only app created');
+    await until(() => daemon.status.getApp('/demo/web' as never)?.sync === 'Conflict', '/demo/web in Conflict');
+    expect(sb.app('/demo/web')).toBeUndefined();
+    expect(
+      daemon.status
+        .snapshot()
+        .sources.map((s) => `${s.name} ${s.state}`)
+        .sort(),
+    ).toEqual(['folder Ready', 'git Ready']);
   });
 });
