@@ -7,7 +7,7 @@
 //
 // Every command goes through runBareGit (./run.ts): hardened, bounded output, a timeout.
 
-import { stat } from 'node:fs/promises';
+import { rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { GitCommit } from '../model/desired.js';
 import type { Remote } from './remote.js';
@@ -16,6 +16,8 @@ import { runBareGit, type BareOutcome, type RunBareOptions } from './run.js';
 /** Where the fetched commit is kept: a ref of maracker's own, so a gc never drops it. */
 const TARGET_REF = 'refs/maracker/target';
 const OID = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
+/** Lock files a fetch of this clone takes. */
+const STALE_LOCKS = [`${TARGET_REF}.lock`, 'packed-refs.lock', 'shallow.lock', 'config.lock', 'HEAD.lock'];
 
 export type CommitInfo = GitCommit;
 
@@ -83,6 +85,10 @@ export class GitMirror {
    */
   async fetch(previous: string | undefined, signal?: AbortSignal): Promise<Fetched | Failure> {
     const r = this.#o.remote;
+    // A fetch killed half-way (its timeout, the daemon stopping, a crash) leaves its lock files,
+    // and every later fetch would fail on them for good. Fetches of this clone run one at a
+    // time, in this process only (one clone per daemon): a lock found here is stale.
+    await Promise.all(STALE_LOCKS.map((name) => rm(join(this.#o.dir, name), { force: true }).catch(() => undefined)));
     const out = await runBareGit(
       this.#o.dir,
       ['fetch', '--quiet', '--no-tags', '--no-recurse-submodules', '--no-write-fetch-head', '--no-auto-gc', '--', r.url, `+${this.#o.ref}:${TARGET_REF}`],

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { existsSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import { describe, expect, it, vi } from 'vitest';
 import { silentLogger } from '../../src/base/log.js';
 import { GitMirror } from '../../src/git/mirror.js';
@@ -309,5 +309,19 @@ describe('GitSource', () => {
     expect(fetch).toHaveBeenCalledTimes(3);
     await s.stop();
     expect(clock.pending).toBe(0);
+  });
+
+  it('a fetch killed half-way does not block the next ones (its stale lock is removed)', async () => {
+    const up = await upstream();
+    await up.write('manifests/web.yaml', manifestYaml({ name: 'web' }));
+    up.commit('first');
+    const { s, mirror } = await source(up.bare);
+    // What SIGKILL during a fetch leaves behind.
+    await writeFile(join(mirror.dir, 'refs', 'maracker', 'target.lock'), '');
+    await up.write('manifests/api.yaml', manifestYaml({ name: 'api' }));
+    up.commit('second');
+    await s.sync();
+    expect(s.snapshot().state).toBe('Ready');
+    expect(ids(s)).toEqual(['/api', '/web']);
   });
 });
