@@ -34,6 +34,10 @@ import { emptySnapshot, snapshotIds, type Source, type SourceChange, type Source
 export const DEFAULT_GIT_INTERVAL_MS = 30_000;
 /** Links followed from one manifest before it is called a loop. */
 const MAX_LINK_HOPS = 8;
+/** A link's target is a path: longer than this, it is not one git made. */
+const MAX_LINK_BYTES = 4096;
+/** Blob bytes read (and held) at once. */
+const BATCH_BYTES = 32 * 1024 * 1024;
 
 export interface GitSourceOptions {
   mirror: GitMirror;
@@ -218,11 +222,11 @@ export class GitSource implements Source {
     const byPath = new Map(tree.entries.map((e) => [e.path, e]));
     const manifests = tree.entries.filter((e) => e.type !== 'tree' && isManifestPath(e.path));
 
-    // Links first: their targets are blobs of their own, read with the rest.
-    const links = manifests.filter((e) => e.mode === '120000');
+    // Links first: their targets are blobs of their own (a path: short, or not a link git made).
+    const links = manifests.filter((e) => e.mode === '120000' && (e.size ?? 0) <= MAX_LINK_BYTES);
     const linkTargets = await this.#o.mirror.blobs(
       links.map((e) => e.oid),
-      links.length * 4096,
+      links.reduce((n, e) => n + (e.size ?? 0), 0),
     );
     if (!linkTargets.ok) return { ok: false, reason: linkTargets.reason };
 
@@ -230,32 +234,39 @@ export class GitSource implements Source {
     const plans: Plan[] = manifests.map((e) => {
       if (e.type === 'commit')
         return { rel: e.path, refused: { code: FILE_CODES.notAFile, message: 'a submodule (a commit of another repository), not a file; not read' } };
+      if (e.mode === '120000' && (e.size ?? 0) > MAX_LINK_BYTES)
+        return {
+          rel: e.path,
+          refused: { code: FILE_CODES.unreadable, message: `cannot read file (a symbolic link whose target is longer than ${MAX_LINK_BYTES} bytes)` },
+        };
       const blob = e.mode === '120000' ? resolveLink(e, byPath, linkTargets.blobs) : e;
       if ('code' in blob) return { rel: e.path, refused: blob };
       if ((blob.size ?? 0) > this.#limits.maxFileBytes) return { rel: e.path, refused: { code: LIMIT_EXCEEDED, message: fileTooLarge(this.#limits) } };
       return { rel: e.path, blob };
     });
 
-    // Unchanged blobs keep their parse; only new ones are read (one cat-file for all).
-    const wanted = plans.filter((p) => p.blob && !this.#reusable(p.rel, p.blob.oid)).map((p) => p.blob as TreeEntry);
-    const total = wanted.reduce((n, e) => n + (e.size ?? 0), 0);
-    const contents = await this.#o.mirror.blobs(
-      wanted.map((e) => e.oid),
-      total,
-    );
-    if (!contents.ok) return { ok: false, reason: contents.reason };
-
+    // Unchanged blobs keep their parse; only new ones are read, a batch of at most
+    // BATCH_BYTES at a time (a commit of 10,000 files of 1 MiB each is never in memory at once).
     const changedFiles = new Set<string>();
     const results = new Map<string, { result: ManifestFileResult; oid: string | undefined }>();
+    const toRead: Plan[] = [];
     for (const p of plans) {
       const oid = p.blob?.oid;
       const before = this.#files.get(p.rel);
-      if (oid !== undefined && this.#reusable(p.rel, oid) && before) {
-        results.set(p.rel, { result: before.result, oid });
-        continue;
+      if (oid !== undefined && this.#reusable(p.rel, oid) && before) results.set(p.rel, { result: before.result, oid });
+      else toRead.push(p);
+    }
+    for (const batch of batches(toRead, (p) => p.blob?.size ?? 0, BATCH_BYTES)) {
+      const wanted = batch.flatMap((p) => (p.blob ? [p.blob] : []));
+      const contents = await this.#o.mirror.blobs(
+        wanted.map((e) => e.oid),
+        wanted.reduce((n, e) => n + (e.size ?? 0), 0),
+      );
+      if (!contents.ok) return { ok: false, reason: contents.reason };
+      for (const p of batch) {
+        changedFiles.add(p.rel);
+        results.set(p.rel, { result: await this.#parse(p.rel, p, contents.blobs), oid: p.blob?.oid });
       }
-      changedFiles.add(p.rel);
-      results.set(p.rel, { result: await this.#parse(p.rel, p, contents.blobs), oid });
     }
     for (const rel of this.#files.keys()) if (!results.has(rel)) changedFiles.add(rel);
 
@@ -361,6 +372,25 @@ function resolveLink(
     at = next;
   }
   return { code: FILE_CODES.linkLoop, message: 'symbolic link loop; not followed' };
+}
+
+/** `items` in order, cut into runs whose `size` adds up to at most `max` (an item over it alone). */
+function batches<T>(items: readonly T[], size: (item: T) => number, max: number): T[][] {
+  const out: T[][] = [];
+  let current: T[] = [];
+  let bytes = 0;
+  for (const item of items) {
+    const n = size(item);
+    if (current.length > 0 && bytes + n > max) {
+      out.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(item);
+    bytes += n;
+  }
+  if (current.length > 0) out.push(current);
+  return out;
 }
 
 function idsOf(f: FolderFile | undefined): AppId[] {

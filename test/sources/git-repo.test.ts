@@ -228,6 +228,21 @@ describe('GitSource', () => {
     expect(existsSync(planted.marker)).toBe(false);
   });
 
+  it('a "link" whose target is no path (thousands of bytes) is refused unread', async () => {
+    const up = await upstream();
+    await up.write('manifests/web.yaml', manifestYaml({ name: 'web' }));
+    await up.write('big-target', 'x'.repeat(5000));
+    up.commit('first');
+    const oid = up.git('hash-object', '-w', 'big-target');
+    up.git('update-index', '--add', '--cacheinfo', `120000,${oid},manifests/odd.yaml`);
+    up.git('commit', '-q', '-m', 'odd link');
+    up.git('push', '-q', '--force', 'origin', 'HEAD:main');
+    const { s } = await source(up.bare);
+    const p = s.snapshot().problems.find((x) => x.location.file === 'odd.yaml');
+    expect(`${p?.code}: ${p?.message}`).toBe('unreadable: cannot read file (a symbolic link whose target is longer than 4096 bytes)');
+    expect(ids(s)).toEqual(['/web']);
+  });
+
   it('a submodule named like a manifest is refused, not cloned', async () => {
     const up = await upstream();
     await up.write('manifests/web.yaml', manifestYaml({ name: 'web' }));
