@@ -125,14 +125,19 @@ export const GIT_OPTIONS: readonly OptionSpec[] = [
     secret: true,
     description: 'Secret of POST /hooks/git (GitHub, GitLab, Gitea webhooks): fetch at once',
   },
-  { name: 'git-cache', type: 'string', env: 'MARACKER_GIT_CACHE', default: './.maracker/git', description: "Folder of maracker's own clones" },
+  {
+    name: 'git-cache',
+    type: 'string',
+    env: 'MARACKER_GIT_CACHE',
+    description: "Folder of maracker's own clones (default: $XDG_CACHE_HOME/maracker/git, else ~/.cache/maracker/git)",
+  },
 ];
 
 /**
  * The git source from option values; null without --git-url. A --git-password-file is read
  * here, once: its content is a secret like --git-password.
  */
-export function gitSourceConfig(v: OptionValues, cwd: string, problems: string[]): GitSourceConfig | null {
+export function gitSourceConfig(v: OptionValues, cwd: string, problems: string[], env: Env = {}): GitSourceConfig | null {
   const url = v['git-url'] as string | undefined;
   if (url === undefined) return null;
   let password = v['git-password'] as string | undefined;
@@ -170,7 +175,7 @@ export function gitSourceConfig(v: OptionValues, cwd: string, problems: string[]
     problems.push(...parsed.problems);
     return null;
   }
-  const cache = resolve(cwd, String(v['git-cache'] ?? './.maracker/git'));
+  const cache = resolve(cwd, String(v['git-cache'] ?? defaultGitCache(env)));
   // One clone per remote and ref: two daemons following two branches never share refs.
   const id = createHash('sha256').update(`${parsed.remote.url}\0${ref}`).digest('hex').slice(0, 16);
   return {
@@ -181,6 +186,15 @@ export function gitSourceConfig(v: OptionValues, cwd: string, problems: string[]
     cloneDir: join(cache, `${id}.git`),
     webhookSecret,
   };
+}
+
+/**
+ * A clone is a cache (deleted, it is fetched again), kept where the user's caches go: the
+ * daemon's working directory may not be writable (the container image's is not).
+ */
+function defaultGitCache(env: Env): string {
+  const base = env.XDG_CACHE_HOME || (env.HOME ? join(env.HOME, '.cache') : undefined);
+  return base ? join(base, 'maracker', 'git') : './.maracker/git';
 }
 
 export const MARATHON_OPTIONS: readonly OptionSpec[] = [
@@ -552,7 +566,7 @@ export function loadDaemonConfig(
 export function buildDaemonConfig(v: OptionValues, cwd: string, env: Env = {}, explicit: ReadonlySet<string> = new Set()): DaemonConfig {
   const problems: string[] = [];
   const marathon = marathonConfig(v, problems);
-  const git = gitSourceConfig(v, cwd, problems);
+  const git = gitSourceConfig(v, cwd, problems, env);
   // With a repository to follow, the default folder is not a source too: only when named.
   const manifestsRaw = v['git-url'] !== undefined && !explicit.has('manifests') ? 'none' : String(v.manifests ?? 'none');
   const manifests = manifestsRaw === 'none' ? null : isAbsolute(manifestsRaw) ? manifestsRaw : resolve(cwd, manifestsRaw);

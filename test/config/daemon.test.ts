@@ -175,6 +175,11 @@ describe('the git source options', () => {
     expect(config.manifests).toBeNull();
     expect(config.git).toMatchObject({ ref: 'main', path: '', intervalMs: 30_000, remote: { transport: 'https', url: 'https://git.example.org/ops/m.git' } });
     expect(config.git?.cloneDir).toMatch(/^\/srv\/\.maracker\/git\/[0-9a-f]{16}\.git$/);
+    // Where the user's caches go when there is a home: the working directory may be read-only.
+    const home = loadDaemonConfig(['--git-url', '/srv/m.git'], { HOME: '/home/node' }, '/app').config;
+    expect(home.git?.cloneDir).toMatch(/^\/home\/node\/\.cache\/maracker\/git\/[0-9a-f]{16}\.git$/);
+    const xdg = loadDaemonConfig(['--git-url', '/srv/m.git', '--git-cache', 'clones'], { XDG_CACHE_HOME: '/var/cache' }, '/app').config;
+    expect(xdg.git?.cloneDir).toMatch(/^\/app\/clones\/[0-9a-f]{16}\.git$/);
     const both = loadDaemonConfig(['--git-url', '/srv/m.git', '--manifests', 'local'], {}, '/srv').config;
     expect(both.manifests).toBe('/srv/local');
   });
