@@ -180,24 +180,26 @@ export class GitSource implements Source {
       if (!made.ok) return this.#unknown(made.reason);
       this.#ensured = true;
     }
-    const fetched = await this.#o.mirror.fetch(this.#commit?.hash, this.#abort.signal);
+    const current = this.#commit?.hash;
+    const fetched = await this.#o.mirror.fetch(current, { signal: this.#abort.signal, path: this.#o.path });
     if (this.#stopped) return;
     if (!fetched.ok) return this.#unknown(fetched.reason);
-    const current = this.#commit?.hash;
     const retry = [...this.#files.values()].some((f) => hasTransientFailure(f.result.problems));
     if (fetched.commit === current && this.#snapshot.state === 'Ready' && !retry) {
       this.#recovered();
       return;
     }
-    if (fetched.rewritten && current !== undefined)
+    if (fetched.changed && fetched.rewritten && current !== undefined)
       this.#log.warn(
         { from: current, to: fetched.commit, ref: this.#o.ref },
         `${this.#o.ref} was rewritten (force-push): following it from ${current.slice(0, 12)} to ${fetched.commit.slice(0, 12)}, which does not descend from it`,
       );
-    const info = fetched.info;
+    // Unchanged: the commit in force, read again (after the source was Unknown, or to retry a file).
+    const info = fetched.changed ? fetched.info : (this.#commit as GitCommit);
     // A direct child of the commit in force changed every file it changed itself: no history walk.
-    const child = current !== undefined && fetched.parents.length === 1 && fetched.parents[0] === current;
-    const read = await this.#read(fetched.commit, current !== undefined && !fetched.rewritten ? current : undefined, child);
+    const child = fetched.changed && current !== undefined && fetched.parents.length === 1 && fetched.parents[0] === current;
+    const rewritten = fetched.changed && fetched.rewritten;
+    const read = await this.#read(fetched.commit, current !== undefined && !rewritten ? current : undefined, child, fetched.changed ? fetched.tree : undefined);
     if (this.#stopped) return;
     if (!read.ok) return this.#unknown(read.reason, info);
     // Everything is known: publish the commit at once.
@@ -216,8 +218,8 @@ export class GitSource implements Source {
   }
 
   /** The whole tree of `commit`: every manifest read and parsed, or a reason why not. */
-  async #read(commit: string, previous: string | undefined, directChild: boolean): Promise<ReadOutcome> {
-    const tree = await this.#o.mirror.tree(commit, this.#o.path);
+  async #read(commit: string, previous: string | undefined, directChild: boolean, listed?: { entries: TreeEntry[] }): Promise<ReadOutcome> {
+    const tree = listed ? { ok: true as const, entries: listed.entries } : await this.#o.mirror.tree(commit, this.#o.path);
     if (!tree.ok) return { ok: false, reason: tree.missing ? `--git-path ${this.#o.path || '.'}: ${tree.reason}` : tree.reason };
     const byPath = new Map(tree.entries.map((e) => [e.path, e]));
     const manifests = tree.entries.filter((e) => e.type !== 'tree' && isManifestPath(e.path));
