@@ -92,6 +92,26 @@ describe('GitSource', () => {
     expect([commitOf(s, '/web'), commitOf(s, '/api')]).toEqual([c1, c2]);
   });
 
+  it('an unchanged ref costs the fetch alone: no listing, no read', async () => {
+    const up = await upstream();
+    await up.write('manifests/web.yaml', manifestYaml({ name: 'web' }));
+    up.commit('first');
+    const { s, mirror, changes } = await source(up.bare);
+    const tree = vi.spyOn(mirror, 'tree');
+    const blobs = vi.spyOn(mirror, 'blobs');
+    const before = changes.length;
+    await s.sync();
+    await s.sync();
+    expect([tree.mock.calls.length, blobs.mock.calls.length, changes.length - before]).toEqual([0, 0, 0]);
+    await up.write('manifests/web.yaml', manifestYaml({ name: 'web', instances: 2 }));
+    up.commit('second');
+    await s.sync();
+    // Listed while the commit was read (through the ref), the one changed blob read.
+    expect(tree.mock.calls.map((c) => c[0])).toEqual(['refs/maracker/target']);
+    expect(blobs.mock.calls.at(-1)?.[0]).toHaveLength(1);
+    expect(changes.slice(before)).toEqual([{ ids: new Set(['/web']) }]);
+  });
+
   it('a half-valid commit: valid apps apply, an invalid file keeps protecting the apps it declared', async () => {
     const up = await upstream();
     await up.write('manifests/web.yaml', manifestYaml({ name: 'web' }));
