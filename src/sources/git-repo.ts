@@ -12,7 +12,6 @@
 //   a real emptying, which the prune guard judges like any other.
 // - The ref is the truth: a force-push to an older or unrelated commit is followed, and logged.
 
-import { posix } from 'node:path';
 import { backoffDelay, BACKOFF } from '../base/backoff.js';
 import type { Logger } from '../base/log.js';
 import { systemTimers, type Timers } from '../base/timers.js';
@@ -28,14 +27,11 @@ import type { TranslateOptions } from '../manifest/types.js';
 import type { AppId } from '../model/app-id.js';
 import type { GitCommit } from '../model/desired.js';
 import { folderSnapshot, type FolderFile } from './folder-snapshot.js';
+import { batches, MAX_LINK_BYTES, resolveLink } from './git-tree.js';
 import { ProblemLog } from './problem-log.js';
 import { emptySnapshot, snapshotIds, type Source, type SourceChange, type SourceSnapshot } from './source.js';
 
 export const DEFAULT_GIT_INTERVAL_MS = 30_000;
-/** Links followed from one manifest before it is called a loop. */
-const MAX_LINK_HOPS = 8;
-/** A link's target is a path: longer than this, it is not one git made. */
-const MAX_LINK_BYTES = 4096;
 /** Blob bytes read (and held) at once. */
 const BATCH_BYTES = 32 * 1024 * 1024;
 
@@ -346,53 +342,6 @@ export class GitSource implements Source {
   #remote(): { url: string; ref: string; path: string } {
     return { url: this.#o.url, ref: this.#o.ref, path: this.#o.path };
   }
-}
-
-/**
- * The blob a link in the commit stands for, if it stays inside the manifests folder of the
- * same commit: links are resolved within the tree (never on any disk), hop by hop.
- */
-function resolveLink(
-  link: TreeEntry,
-  byPath: ReadonlyMap<string, TreeEntry>,
-  targets: ReadonlyMap<string, Buffer>,
-): TreeEntry | { code: string; message: string } {
-  let at = link;
-  for (let hop = 0; hop < MAX_LINK_HOPS; hop++) {
-    const target = targets.get(at.oid)?.toString('utf8');
-    if (target === undefined) return { code: FILE_CODES.unreadable, message: 'cannot read file (a symbolic link whose target is not in the clone)' };
-    const joined = posix.normalize(posix.join(posix.dirname(at.path), target));
-    if (posix.isAbsolute(target) || joined === '..' || joined.startsWith('../'))
-      return { code: FILE_CODES.linkOutside, message: 'symbolic link to a place outside the manifests folder; not read' };
-    const next = byPath.get(joined);
-    if (next === undefined)
-      return { code: FILE_CODES.unreadable, message: `cannot read file (a symbolic link to ${joined}, which is not a file of this commit)` };
-    if (next.type !== 'blob') return { code: FILE_CODES.notAFile, message: `a symbolic link to ${joined}, which is not a file; not read` };
-    if (next.mode !== '120000') return next;
-    // A link to a link: its target must have been read too (it is read only if it is a manifest).
-    if (!targets.has(next.oid)) return { code: FILE_CODES.linkLoop, message: 'a symbolic link to a symbolic link that is not a manifest; not followed' };
-    at = next;
-  }
-  return { code: FILE_CODES.linkLoop, message: 'symbolic link loop; not followed' };
-}
-
-/** `items` in order, cut into runs whose `size` adds up to at most `max` (an item over it alone). */
-function batches<T>(items: readonly T[], size: (item: T) => number, max: number): T[][] {
-  const out: T[][] = [];
-  let current: T[] = [];
-  let bytes = 0;
-  for (const item of items) {
-    const n = size(item);
-    if (current.length > 0 && bytes + n > max) {
-      out.push(current);
-      current = [];
-      bytes = 0;
-    }
-    current.push(item);
-    bytes += n;
-  }
-  if (current.length > 0) out.push(current);
-  return out;
 }
 
 function idsOf(f: FolderFile | undefined): AppId[] {
