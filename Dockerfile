@@ -72,7 +72,8 @@ ENV NODE_ENV=production \
     MARACKER_LISTEN=0.0.0.0:8090 \
     MARACKER_MANIFESTS=/manifests
 
-# The "node" user (uid 1000) of the base image: maracker writes nothing to disk.
+# The "node" user (uid 1000) of the base image: maracker writes nothing to disk but, with
+# --git-url, its clone of the repository (a cache, in /home/node/.cache/maracker/git).
 USER node
 VOLUME ["/manifests"]
 EXPOSE 8090

@@ -17,6 +17,9 @@ import { Controller, type ControllerObserver } from '../reconcile/controller.js'
 import { ALWAYS_LEADER, type Leadership } from '../model/leadership.js';
 import type { PruneLedger } from '../prune/ledger.js';
 import { FolderSource } from '../sources/folder.js';
+import { GitSource } from '../sources/git-repo.js';
+import { GitHook } from '../status/git-hook.js';
+import { GitMirror } from '../git/mirror.js';
 import type { Source } from '../sources/source.js';
 import { createDaemonMetrics, type DaemonMetrics } from '../status/daemon-metrics.js';
 import { metricsObserver } from '../status/metrics-observer.js';
@@ -68,7 +71,7 @@ function resolveInstallation(config: DaemonConfig, extras: DaemonExtras, logger:
     return named;
   }
   if (extras.installation) return extras.installation;
-  const derived = derivedInstallation(config.manifests ?? '', config.marathon.url);
+  const derived = derivedInstallation(config.manifests ?? config.git?.remote.display ?? '', config.marathon.url);
   logger.warn(
     { installation: derived.name, manifests: config.manifests, marathon: config.marathon.url },
     `installation "${derived.name}", derived from the manifests folder and the Marathon URL: set --installation (MARACKER_INSTALLATION) to a name of your own, so that it survives moving either and cannot match another installation's on this Marathon`,
@@ -89,6 +92,8 @@ export async function startDaemon(config: DaemonConfig, extras: DaemonExtras = {
 
   let controller: Controller | undefined;
   const setRow = extras.setRowInstances;
+  // Made after the status server, which the webhook reaches it through.
+  let gitSource: GitSource | undefined;
   const statusServer = await startStatusServer({
     host: config.listen.host,
     port: config.listen.port,
@@ -99,6 +104,7 @@ export async function startDaemon(config: DaemonConfig, extras: DaemonExtras = {
     limits: config.statusLimits,
     traefikV3: config.traefik === 'v3',
     traefikToken: config.traefikToken,
+    ...(config.git?.webhookSecret ? { gitHook: new GitHook({ secret: config.git.webhookSecret, trigger: () => void gitSource?.sync() }) } : {}),
     approvePrune: (request) => {
       // Approvals live in the memory of the daemon that deletes: the leader.
       if (status.role === 'follower')
@@ -143,6 +149,21 @@ export async function startDaemon(config: DaemonConfig, extras: DaemonExtras = {
         logger,
       }),
     );
+  }
+  if (config.git !== null) {
+    const g = config.git;
+    gitSource = new GitSource({
+      mirror: new GitMirror({ dir: g.cloneDir, remote: g.remote, ref: g.ref, env: config.gitEnv }),
+      url: g.remote.display,
+      ref: g.ref,
+      path: g.path,
+      intervalMs: g.intervalMs,
+      translate: { traefik: config.traefik },
+      limits: config.limits,
+      parser: extras.parser ?? INLINE_PARSER,
+      logger,
+    });
+    sources.push(gitSource);
   }
   sources.push(...(extras.sources ?? []));
 

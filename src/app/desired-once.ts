@@ -20,6 +20,8 @@ import { imageMetadata } from '../image/metadata.js';
 import type { DesiredApp } from '../model/desired.js';
 import { fillFromImage, needsImage, type ImageFacts } from '../sources/image-fill.js';
 import { createRegistryClient } from './registry-client.js';
+import { readFromGit } from './git-read.js';
+import type { Env } from '../base/env.js';
 import { RowReader } from '../sources/database-rows.js';
 import { databaseSnapshot, type DatabaseRow } from '../sources/database-snapshot.js';
 import { folderSnapshot, type FolderFile } from '../sources/folder-snapshot.js';
@@ -32,6 +34,8 @@ export interface DesiredOnce {
   problems: Problem[];
   /** As the daemon resolves it: --installation, else the database's, else derived. */
   installation: Installation;
+  /** What was read, for the operator: "main of URL is commit abc123 \"subject\"". */
+  notes: string[];
 }
 
 /** A source that could not be read: the whole answer would be wrong without it. */
@@ -50,7 +54,8 @@ export class SourceReadError extends Error {
  * Reads every source the configuration names, once. `displayRoot` is how manifest paths are
  * shown (relative to where the command runs).
  */
-export async function readDesiredOnce(config: DaemonConfig, o: { displayRoot?: string; images?: boolean } = {}): Promise<DesiredOnce> {
+export async function readDesiredOnce(config: DaemonConfig, o: { displayRoot?: string; images?: boolean; env?: Env } = {}): Promise<DesiredOnce> {
+  const env = o.env ?? process.env;
   const snapshots: SourceSnapshot[] = [];
   const translate = { traefik: config.traefik };
   if (config.manifests !== null) {
@@ -62,6 +67,15 @@ export async function readDesiredOnce(config: DaemonConfig, o: { displayRoot?: s
     }
     const files = new Map<string, FolderFile>(folder.files.map((r) => [r.file, { result: r, lastGoodIds: [] }]));
     snapshots.push(folderSnapshot(files, { name: 'folder', lastReadAt: new Date() }));
+  }
+  const notes: string[] = [];
+  if (config.git !== null) {
+    // The commit the ref names, read as the daemon's git source reads it.
+    const read = await readFromGit(config.git, env, { traefik: config.traefik, limits: config.limits });
+    if (!read.ok) throw new SourceReadError('git', read.reason);
+    notes.push(`${config.git.ref} of ${read.url} is commit ${read.commit.hash.slice(0, 12)} "${read.commit.subject}"`);
+    const files = new Map<string, FolderFile>(read.files.map((r) => [r.file, { result: r, lastGoodIds: [] }]));
+    snapshots.push(folderSnapshot(files, { name: 'git', lastReadAt: new Date() }));
   }
   let stored: string | undefined;
   if (config.databaseUrl !== null) {
@@ -81,14 +95,14 @@ export async function readDesiredOnce(config: DaemonConfig, o: { displayRoot?: s
       ? { name: config.installation, origin: 'option' }
       : stored !== undefined
         ? { name: stored, origin: 'database' }
-        : derivedInstallation(config.manifests ?? '', config.marathon.url);
+        : derivedInstallation(config.manifests ?? config.git?.remote.display ?? '', config.marathon.url);
   const plain = new DesiredView(snapshots);
   const { complete, problems: imageProblems } = await readImages(
     plain,
     o.images === false ? { ...config, images: { ...config.images, enabled: false } } : config,
   );
   const view = new DesiredView(snapshots, complete);
-  return { view, problems: [...snapshots.flatMap((s) => s.problems), ...crossSourceProblems(view), ...imageProblems], installation };
+  return { view, problems: [...snapshots.flatMap((s) => s.problems), ...crossSourceProblems(view), ...imageProblems], installation, notes };
 }
 
 /**

@@ -31,6 +31,8 @@ export const BACKOFF = Object.freeze({
   read: Object.freeze({ baseMs: 250, maxMs: 5_000, factor: 2, jitter: 0.5 }),
   /** An image whose labels could not be read, looked at again: 2 s doubling to 2 min. */
   imageMetadata: Object.freeze({ baseMs: 2_000, maxMs: 120_000, factor: 2, jitter: 0.2 }),
+  /** A git fetch that failed (remote down, auth refused): 2 s doubling to 5 min, never faster than the interval asks. */
+  gitFetch: Object.freeze({ baseMs: 2_000, maxMs: 300_000, factor: 2, jitter: 0.2 }),
 }) satisfies Record<string, Readonly<BackoffOptions>>;
 
 /** The network reads' policy from their two settings (equal jitter). */

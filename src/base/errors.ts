@@ -64,6 +64,7 @@ export const ERROR_CODES = {
   MRK_STATUS_BODY_TOO_LARGE: '413: a request body over the limit (no route takes a body)',
   MRK_STATUS_URI_TOO_LONG: '414: a URL over the limit',
   MRK_STATUS_HEADERS_TOO_LARGE: '431: a request head over the limit',
+  MRK_STATUS_RATE_LIMITED: '429: more webhook requests than the limit (a fetch is on its way anyway)',
   MRK_STATUS_PRUNE_UNAVAILABLE: '503: this instance cannot approve prunes (not wired, follower)',
   MRK_STATUS_SYNC_UNAVAILABLE: '503: this instance cannot sync (not wired)',
   MRK_STATUS_TRAEFIK_DISABLED: '404: GET /traefik/v3 on a daemon not started with --traefik v3',

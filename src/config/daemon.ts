@@ -2,8 +2,13 @@
 // specs (flag + environment variable + default), validated into one frozen object.
 // Nothing else in the daemon reads flags or the environment.
 
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { isAbsolute, resolve } from 'node:path';
+import { isAbsolute, join, posix, resolve } from 'node:path';
+import { codeOf } from '../base/errors.js';
+import { parseRemote, type Remote } from '../git/remote.js';
+import { DEFAULT_GIT_INTERVAL_MS } from '../sources/git-repo.js';
 import { ConfigError, parseOptions, type OptionSpec, type OptionValues } from './options.js';
 import type { Env } from '../base/env.js';
 import { DEFAULT_INPUT_LIMITS, LIMIT_FLAGS, type InputLimits } from '../manifest/limits.js';
@@ -38,6 +43,8 @@ export interface DaemonConfig {
   };
   /** Absolute path of the manifests folder, or null when the folder source is off. */
   manifests: string | null;
+  /** The git source (--git-url), or null when it is off. */
+  git: GitSourceConfig | null;
   /** A manifest rewritten in place is applied once left alone this long (atomic saves at once). */
   settleMs: number;
   databaseUrl: string | null;
@@ -74,6 +81,126 @@ export interface DaemonConfig {
    * given: read from the database when there is one, derived otherwise (config/installation.ts).
    */
   installation: string | null;
+}
+
+export interface GitSourceConfig {
+  /** Where it fetches from, checked (src/git/remote.ts): no credential in its url. */
+  remote: Remote;
+  ref: string;
+  /** Folder of the repository holding the manifests, '/' separated, '' for the root. */
+  path: string;
+  intervalMs: number;
+  /** The folder of maracker's own clone (one per URL and ref). */
+  cloneDir: string;
+  /** Shared secret of POST /hooks/git; null: no webhook. */
+  webhookSecret: string | null;
+}
+
+/** The git source's options: the daemon, `plan` and `validate` take them alike. */
+export const GIT_OPTIONS: readonly OptionSpec[] = [
+  {
+    name: 'git-url',
+    type: 'string',
+    env: 'MARACKER_GIT_URL',
+    description: 'Follow this git repository (https://, http://, ssh://, file:// or a path): enables the git source',
+  },
+  { name: 'git-ref', type: 'string', env: 'MARACKER_GIT_REF', default: 'main', description: 'Branch, tag or ref the git source follows' },
+  { name: 'git-path', type: 'string', env: 'MARACKER_GIT_PATH', default: '.', description: 'Folder of the repository that holds the manifests' },
+  {
+    name: 'git-interval',
+    type: 'number',
+    env: 'MARACKER_GIT_INTERVAL',
+    default: DEFAULT_GIT_INTERVAL_MS / 1000,
+    min: 1,
+    description: 'Fetch every this many seconds (jittered; failures back off)',
+  },
+  { name: 'git-username', type: 'string', env: 'MARACKER_GIT_USERNAME', description: 'http(s) user sent with --git-password (default "maracker")' },
+  { name: 'git-password', type: 'string', env: 'MARACKER_GIT_PASSWORD', secret: true, description: 'http(s) token or password (never logged or shown)' },
+  { name: 'git-password-file', type: 'string', env: 'MARACKER_GIT_PASSWORD_FILE', description: 'File holding the http(s) token or password' },
+  { name: 'git-ssh-key', type: 'string', env: 'MARACKER_GIT_SSH_KEY', description: 'ssh: private key file (absolute path)' },
+  {
+    name: 'git-known-hosts',
+    type: 'string',
+    env: 'MARACKER_GIT_KNOWN_HOSTS',
+    description: "ssh: known_hosts file with the server's host key (required; never accepted unseen)",
+  },
+  {
+    name: 'git-webhook-secret',
+    type: 'string',
+    env: 'MARACKER_GIT_WEBHOOK_SECRET',
+    secret: true,
+    description: 'Secret of POST /hooks/git (GitHub, GitLab, Gitea webhooks): fetch at once',
+  },
+  {
+    name: 'git-cache',
+    type: 'string',
+    env: 'MARACKER_GIT_CACHE',
+    description: "Folder of maracker's own clones (default: $XDG_CACHE_HOME/maracker/git, else ~/.cache/maracker/git)",
+  },
+];
+
+/**
+ * The git source from option values; null without --git-url. A --git-password-file is read
+ * here, once: its content is a secret like --git-password.
+ */
+export function gitSourceConfig(v: OptionValues, cwd: string, problems: string[], env: Env = {}): GitSourceConfig | null {
+  const url = v['git-url'] as string | undefined;
+  if (url === undefined) return null;
+  let password = v['git-password'] as string | undefined;
+  const passwordFile = v['git-password-file'] as string | undefined;
+  if (passwordFile !== undefined) {
+    if (password !== undefined) problems.push('--git-password-file: give either it or --git-password');
+    try {
+      password = readFileSync(resolve(cwd, passwordFile), 'utf8').replace(/\r?\n$/, '');
+      if (password === '') problems.push('--git-password-file: the file is empty');
+    } catch (err) {
+      problems.push(`--git-password-file: cannot read ${passwordFile} (${codeOf(err) ?? 'error'})`);
+    }
+  }
+  const parsed = parseRemote(
+    url,
+    {
+      ...(v['git-username'] !== undefined ? { username: String(v['git-username']) } : {}),
+      ...(password !== undefined ? { password } : {}),
+      ...(v['git-ssh-key'] !== undefined ? { sshKeyFile: resolve(cwd, String(v['git-ssh-key'])) } : {}),
+      ...(v['git-known-hosts'] !== undefined ? { sshKnownHostsFile: resolve(cwd, String(v['git-known-hosts'])) } : {}),
+    },
+    cwd,
+  );
+  const ref = String(v['git-ref'] ?? 'main');
+  if (!/^[A-Za-z0-9][A-Za-z0-9._/-]*$/.test(ref) || /\.\.|\/\/|\.lock$|\/$|@\{/.test(ref))
+    problems.push(`--git-ref: not a branch, tag or ref name: ${JSON.stringify(ref)}`);
+  const rawPath = String(v['git-path'] ?? '.');
+  const normalized = posix.normalize(rawPath).replace(/\/+$/, '');
+  const path = normalized === '.' ? '' : normalized;
+  if (posix.isAbsolute(rawPath) || path === '..' || path.startsWith('../'))
+    problems.push(`--git-path: expected a folder inside the repository, got ${JSON.stringify(rawPath)}`);
+  const webhookSecret = (v['git-webhook-secret'] as string | undefined) ?? null;
+  if (webhookSecret !== null && webhookSecret.length < 16) problems.push('--git-webhook-secret: expected 16 characters and more (e.g. openssl rand -hex 32)');
+  if (!parsed.ok) {
+    problems.push(...parsed.problems);
+    return null;
+  }
+  const cache = resolve(cwd, String(v['git-cache'] ?? defaultGitCache(env)));
+  // One clone per remote and ref: two daemons following two branches never share refs.
+  const id = createHash('sha256').update(`${parsed.remote.url}\0${ref}`).digest('hex').slice(0, 16);
+  return {
+    remote: parsed.remote,
+    ref,
+    path,
+    intervalMs: Number(v['git-interval'] ?? DEFAULT_GIT_INTERVAL_MS / 1000) * 1000,
+    cloneDir: join(cache, `${id}.git`),
+    webhookSecret,
+  };
+}
+
+/**
+ * A clone is a cache (deleted, it is fetched again), kept where the user's caches go: the
+ * daemon's working directory may not be writable (the container image's is not).
+ */
+function defaultGitCache(env: Env): string {
+  const base = env.XDG_CACHE_HOME || (env.HOME ? join(env.HOME, '.cache') : undefined);
+  return base ? join(base, 'maracker', 'git') : './.maracker/git';
 }
 
 export const MARATHON_OPTIONS: readonly OptionSpec[] = [
@@ -165,12 +292,13 @@ export const ROW_LIMIT_OPTIONS: readonly OptionSpec[] = [
 
 export const DAEMON_OPTIONS: readonly OptionSpec[] = [
   ...MARATHON_OPTIONS,
+  ...GIT_OPTIONS,
   {
     name: 'manifests',
     type: 'string',
     env: 'MARACKER_MANIFESTS',
     default: './manifests',
-    description: 'Folder of YAML manifests ("none" disables the folder source)',
+    description: 'Folder of YAML manifests ("none" disables the folder source; off by default with --git-url)',
   },
   {
     name: 'settle-ms',
@@ -469,18 +597,20 @@ export function loadDaemonConfig(
 ): { config: DaemonConfig; explicit: Set<string> } {
   const parsed = parseOptions(specs, argv, env);
   if (parsed.positionals.length > 0) throw new ConfigError([`unexpected argument ${parsed.positionals[0]}`]);
-  return { config: buildDaemonConfig(parsed.values, cwd, env), explicit: parsed.explicit };
+  return { config: buildDaemonConfig(parsed.values, cwd, env, parsed.explicit), explicit: parsed.explicit };
 }
 
 /** Validates parsed option values into the frozen configuration (commands that add options of their own call this). */
-export function buildDaemonConfig(v: OptionValues, cwd: string, env: Env = {}): DaemonConfig {
+export function buildDaemonConfig(v: OptionValues, cwd: string, env: Env = {}, explicit: ReadonlySet<string> = new Set()): DaemonConfig {
   const problems: string[] = [];
   const marathon = marathonConfig(v, problems);
-  const manifestsRaw = String(v.manifests ?? 'none');
+  const git = gitSourceConfig(v, cwd, problems, env);
+  // With a repository to follow, the default folder is not a source too: only when named.
+  const manifestsRaw = v['git-url'] !== undefined && !explicit.has('manifests') ? 'none' : String(v.manifests ?? 'none');
   const manifests = manifestsRaw === 'none' ? null : isAbsolute(manifestsRaw) ? manifestsRaw : resolve(cwd, manifestsRaw);
   const databaseUrl = (v['database-url'] as string | undefined) ?? null;
   if (databaseUrl !== null) checkDatabaseUrl(databaseUrl, problems);
-  if (manifests === null && databaseUrl === null) problems.push('no source: give --manifests or --database-url');
+  if (manifests === null && databaseUrl === null && v['git-url'] === undefined) problems.push('no source: give --manifests, --git-url or --database-url');
   const share = Number(v['prune-share']);
   if (share > 1) problems.push(`--prune-share: expected a number from 0 to 1, got ${share}`);
   const minApps = Number(v['prune-min-apps']);
@@ -510,6 +640,7 @@ export function buildDaemonConfig(v: OptionValues, cwd: string, env: Env = {}): 
   const config: DaemonConfig = {
     marathon,
     manifests,
+    git,
     settleMs: Number(v['settle-ms'] ?? DEFAULT_SETTLE_MS),
     databaseUrl,
     listen: parseHostPort(String(v.listen), '--listen', problems),
@@ -580,6 +711,8 @@ export function configSecrets(c: DaemonConfig): string[] {
     ...c.images.registry.credentials.map((r) => r.password),
     ...(c.statusToken !== null ? [c.statusToken] : []),
     ...(c.traefikToken !== null ? [c.traefikToken] : []),
+    ...(c.git?.remote.secrets ?? []),
+    ...(c.git?.webhookSecret ? [c.git.webhookSecret] : []),
   ];
 }
 

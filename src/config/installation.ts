@@ -13,15 +13,19 @@
 //   with the same folder path (containers mount /manifests) stay apart, while a daemon that
 //   moves to another URL only stops writing (Conflict) until it is given its old name;
 // - never the host name or the process id: containers get new ones at every start.
+// A git source's remote URL stands for the folder (a daemon following a repository has no
+// folder): taken as written, never resolved against the working directory, which would make
+// the name change with the directory the daemon is started from.
 
 import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
 import type { Installation } from '../model/installation.js';
 
-/** A name no option and no database gave: `auto-` and 12 hex digits of a hash of the folder and the URL. */
+/** A name no option and no database gave: `auto-` and 12 hex digits of a hash of the folder (or remote) and the URL. */
 export function derivedInstallation(manifests: string, marathonUrl: string): Installation {
+  const remote = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(manifests) || /^[^/]*@[^/]*:/.test(manifests);
   const hash = createHash('sha256')
-    .update(`${resolve(manifests)}\n${normalizedUrl(marathonUrl)}`)
+    .update(`${remote ? manifests : resolve(manifests)}\n${normalizedUrl(marathonUrl)}`)
     .digest('hex');
   return { name: `auto-${hash.slice(0, 12)}`, origin: 'derived' };
 }

@@ -10,7 +10,7 @@
 // and the overrides below stop every command a repository's (or anyone's) configuration
 // could name, should a planted configuration ever be read anyway.
 
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 
 /**
  * `-c` overrides given before every command. Command-line configuration wins over the
@@ -133,4 +133,96 @@ function failureReason(err: Error & { code?: unknown; killed?: boolean }, exitCo
   if (err.code === 'ENOENT') return 'git is not installed (not found on PATH)';
   if (err.killed) return 'git did not answer in time';
   return `git failed${exitCode === undefined ? '' : ` (exit ${exitCode})`}${said ? `: ${said}` : ''}`;
+}
+
+// --- a repository of maracker's own ------------------------------------------------------
+//
+// The git source (src/sources/git-repo.ts) keeps a bare clone in maracker's data folder and
+// reads manifests out of its objects. Same hardening, three differences: there is no work
+// tree, one command (fetch) must reach one transport, and what git writes to stdout is
+// bounded (a blob read is at most the size the limits allow, never "whatever the commit has").
+
+export interface RunBareOptions {
+  /** From gitEnvironment(), plus whatever one command needs (credentials as GIT_CONFIG_*). */
+  env: Readonly<Record<string, string>>;
+  /** Default 5000 ms; git is killed (SIGKILL) after it. */
+  timeoutMs?: number;
+  /** Bytes of stdout kept; git is killed when it writes more. Default 4 MiB. */
+  maxOutputBytes?: number;
+  /** Written to git's stdin, then closed. */
+  stdin?: string;
+  /** `-c` pairs after the hardened ones (they win over them, e.g. protocol.https.allow=always). */
+  config?: readonly (readonly [key: string, value: string])[];
+  /** Kills git when aborted (daemon stopping). */
+  signal?: AbortSignal;
+}
+
+export type BareOutcome =
+  | { ok: true; stdout: Buffer }
+  | { ok: false; exitCode: number | undefined; said: string; reason: string /** git wrote more than maxOutputBytes. */; overflow?: boolean };
+
+/** The arguments of one hardened git command on the bare repository `gitDir`. */
+export function bareArgs(gitDir: string | undefined, args: readonly string[], config: RunBareOptions['config'] = []): string[] {
+  return [
+    '--no-pager',
+    '--no-optional-locks',
+    ...(gitDir !== undefined ? [`--git-dir=${gitDir}`] : []),
+    ...HARDENED_CONFIG.flatMap(([key, value]) => ['-c', `${key}=${value}`]),
+    ...config.flatMap(([key, value]) => ['-c', `${key}=${value}`]),
+    ...args,
+  ];
+}
+
+/** Runs `git <hardened> <args>` on `gitDir` (undefined for `init`); never throws, never uses a shell. */
+export function runBareGit(gitDir: string | undefined, args: readonly string[], o: RunBareOptions): Promise<BareOutcome> {
+  const max = o.maxOutputBytes ?? 4 * 1024 * 1024;
+  return new Promise((resolve) => {
+    let child: ReturnType<typeof spawn>;
+    try {
+      child = spawn('git', bareArgs(gitDir, args, o.config), { cwd: '/', env: o.env, stdio: ['pipe', 'pipe', 'pipe'], windowsHide: true });
+    } catch (err) {
+      resolve({ ok: false, exitCode: undefined, said: '', reason: `git could not be started: ${(err as Error).message}` });
+      return;
+    }
+    const out: Buffer[] = [];
+    let outBytes = 0;
+    let err = '';
+    let ended: 'timeout' | 'overflow' | 'aborted' | undefined;
+    const kill = (why: NonNullable<typeof ended>): void => {
+      ended ??= why;
+      child.kill('SIGKILL');
+    };
+    const timer = setTimeout(() => kill('timeout'), o.timeoutMs ?? 5000);
+    const onAbort = (): void => kill('aborted');
+    o.signal?.addEventListener('abort', onAbort, { once: true });
+    child.stdout?.on('data', (chunk: Buffer) => {
+      outBytes += chunk.length;
+      if (outBytes > max) return kill('overflow');
+      out.push(chunk);
+    });
+    // stderr: git's words for a failure; only the start is ever shown.
+    child.stderr?.on('data', (chunk: Buffer) => {
+      if (err.length < 16_384) err += chunk.toString('utf8');
+    });
+    // git may exit before reading all of stdin (a failure): not an error of ours.
+    child.stdin?.on('error', () => undefined);
+    child.stdin?.end(o.stdin ?? '');
+    let spawnError: NodeJS.ErrnoException | undefined;
+    child.on('error', (e: NodeJS.ErrnoException) => {
+      spawnError = e;
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      o.signal?.removeEventListener('abort', onAbort);
+      // fetch says "remote: ..." lines (the server's words) before its own "fatal: ...".
+      const said = firstLine(err.split('\n').find((l) => /^(fatal|error): /.test(l)) ?? err);
+      if (spawnError?.code === 'ENOENT') return resolve({ ok: false, exitCode: undefined, said, reason: 'git is not installed (not found on PATH)' });
+      if (ended === 'timeout') return resolve({ ok: false, exitCode: undefined, said, reason: 'git did not answer in time' });
+      if (ended === 'aborted') return resolve({ ok: false, exitCode: undefined, said, reason: 'git was stopped (maracker is stopping)' });
+      if (ended === 'overflow') return resolve({ ok: false, exitCode: undefined, said, reason: `git wrote more than ${max} bytes`, overflow: true });
+      if (code === 0) return resolve({ ok: true, stdout: Buffer.concat(out, outBytes) });
+      const exitCode = code ?? undefined;
+      resolve({ ok: false, exitCode, said, reason: `git failed${exitCode === undefined ? '' : ` (exit ${exitCode})`}${said ? `: ${said}` : ''}` });
+    });
+  });
 }

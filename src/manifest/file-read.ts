@@ -93,7 +93,7 @@ export async function readFileWithin(abs: string, o: ReadWithinOptions): Promise
     if (opened) return opened;
     const bytes = await readAtMost(fh, o.limits.maxFileBytes + 1);
     if (bytes.length > o.limits.maxFileBytes) return refused(LIMIT_EXCEEDED, fileTooLarge(o.limits));
-    return decode(bytes);
+    return decodeManifestBytes(bytes);
   } catch (err) {
     return unreadable(err);
   } finally {
@@ -133,7 +133,8 @@ async function readAtMost(fh: FileHandle, max: number): Promise<Buffer> {
 
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
-function decode(bytes: Buffer): FileRead {
+/** Bytes as manifest text, or refused: a NUL or invalid UTF-8 is never parsed (nor quoted). Shared with the git source. */
+export function decodeManifestBytes(bytes: Buffer): FileRead {
   if (bytes.includes(0)) return refused(FILE_CODES.notText, 'not a text file (it contains a NUL byte); not read as YAML');
   try {
     return { kind: 'text', text: UTF8.decode(bytes) };

@@ -11,6 +11,8 @@ export type SourceRef =
       /** 1-based position of the document that declares the app. */
       line?: number;
       column?: number;
+      /** Git source: the commit that last changed the file (its manifest). */
+      commit?: string;
     }
   | {
       kind: 'database';
@@ -62,4 +64,14 @@ export function describeSource(source: SourceRef): string {
     return source.line !== undefined ? `${source.path}:${source.line}` : source.path;
   }
   return `database row ${source.row}`;
+}
+
+/** A commit as status shows it (git source). */
+export interface GitCommit {
+  hash: string;
+  subject: string;
+  /** "Name <email>". */
+  author: string;
+  /** Author date, ISO 8601. */
+  time: string;
 }

@@ -154,6 +154,13 @@ ALTER TABLE maracker.app_status ADD COLUMN problems jsonb NOT NULL DEFAULT '[]':
 COMMENT ON COLUMN maracker.app_status.problems IS 'Every problem of an invalid declaration: [{message, code, file, line, column, jsonPath, row}], as GET /status/apps/{id} shows them; message joins them with "; "';
 `;
 
+// Apps of a git source: the commit that last changed their manifest, as GET /status shows it.
+const APP_STATUS_COMMIT = `
+ALTER TABLE maracker.app_status ADD COLUMN source_commit text;
+
+COMMENT ON COLUMN maracker.app_status.source_commit IS 'Apps of a git source (--git-url): the commit that last changed the manifest declaring the app; NULL for other sources';
+`;
+
 export const MIGRATIONS: readonly Migration[] = Object.freeze([
   { version: 1, name: 'apps table, change notifications', sql: APPS },
   { version: 2, name: 'app_status table', sql: APP_STATUS },
@@ -161,4 +168,5 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
   { version: 4, name: 'prune_deletions table', sql: PRUNE_DELETIONS },
   { version: 5, name: 'installation name', sql: INSTALLATION },
   { version: 6, name: 'app_status problems', sql: APP_STATUS_PROBLEMS },
+  { version: 7, name: 'app_status source_commit', sql: APP_STATUS_COMMIT },
 ]);

@@ -89,6 +89,8 @@ export function sourceStatus(s: SourceSnapshot): SourceStatus {
     revision: s.revision ?? null,
     ...(s.dirty !== undefined ? { dirty: s.dirty } : {}),
     ...(s.revisionError !== undefined ? { revisionError: s.revisionError } : {}),
+    ...(s.commit !== undefined ? { commit: s.commit } : {}),
+    ...(s.remote !== undefined ? { remote: s.remote } : {}),
     apps: s.apps.size,
   };
 }

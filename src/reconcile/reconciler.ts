@@ -313,6 +313,7 @@ export class Reconciler {
     const record: AppStatus = {
       id,
       source: desired ? describeSource(desired.source) : sourceOfEntry(s.entry, s.actual),
+      ...(desired?.source.kind === 'file' && desired.source.commit !== undefined ? { commit: desired.source.commit } : {}),
       sync: s.sync,
       health: h.health,
       instances: h.instances,

@@ -10,7 +10,7 @@
 //   and nothing it may declare is deleted. A source that cannot be read is never empty.
 
 import type { AppId } from '../model/app-id.js';
-import type { DesiredApp, SourceRef } from '../model/desired.js';
+import type { DesiredApp, GitCommit, SourceRef } from '../model/desired.js';
 import type { Problem } from '../model/problem.js';
 import type { SourceState } from '../model/status.js';
 
@@ -41,7 +41,11 @@ export interface SourceSnapshot {
    * another source's declaration of them must not be applied meanwhile.
    */
   lastKnownIds?: ReadonlySet<AppId>;
-  /** git HEAD commit for a folder inside a work tree; a change counter for the database. */
+  /** Git source: the commit whose tree is in force (hash, subject, author, time). */
+  commit?: GitCommit;
+  /** Git source: where it fetches from (no credential in it), which ref, which folder. */
+  remote?: { url: string; ref: string; path: string };
+  /** git HEAD commit for a folder inside a work tree, the commit of a git source; a change counter for the database. */
   revision?: string;
   /** The git work tree has uncommitted changes. */
   dirty?: boolean;

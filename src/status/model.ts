@@ -3,6 +3,7 @@
 
 import type { ImageContribution } from '../model/desired.js';
 import type { AppId } from '../model/app-id.js';
+import type { GitCommit } from '../model/desired.js';
 import type { InstallationOrigin } from '../model/installation.js';
 import type { TaskEndpoint } from '../marathon/task-endpoints.js';
 import type { Route } from '../model/route.js';
@@ -28,6 +29,8 @@ export interface AppStatus {
   id: AppId;
   /** "web.yaml:3" for a file, "database row /demo/web" for a row; null when undeclared. */
   source: string | null;
+  /** Git source only: the commit that last changed the app's manifest (the source's `commit` tells the one in force). */
+  commit?: string;
   sync: SyncStatus;
   health: HealthStatus;
   instances: InstanceCounts;
@@ -90,6 +93,10 @@ export interface SourceStatus {
   dirty?: boolean;
   /** Files only: why `revision` is null although the folder is in a git work tree (e.g. git refuses its owner). */
   revisionError?: string;
+  /** Git source only: the commit whose tree is in force (kept, with `revision`, while the remote cannot be read). */
+  commit?: GitCommit;
+  /** Git source only: what it follows (the URL holds no credential). */
+  remote?: { url: string; ref: string; path: string };
   apps: number;
 }
 

@@ -27,6 +27,7 @@ import { bearerChecker } from './auth.js';
 import { errorBody, StatusApiError, StatusListenError } from './errors.js';
 import { tokenlessApprovalRefusal } from './local-approval.js';
 import { applyLimits, rejectBadClient, resolveLimits, serverOptions, type StatusLimits } from './limits.js';
+import type { GitHook } from './git-hook.js';
 import { PROMETHEUS_CONTENT_TYPE } from './metrics.js';
 import { type DashboardAssets, loadDashboardAssets } from './dashboard-assets.js';
 import type { AppStatus } from './model.js';
@@ -84,6 +85,8 @@ export interface StatusServerOptions {
   setRowInstances?: (request: RowScaleRequest) => Promise<boolean>;
   /** Folder of the dashboard's built files. Default: dist/src/ui (./dashboard-assets.ts). */
   dashboardDir?: string;
+  /** `POST /hooks/git` (./git-hook.ts): a signed push notice triggers a fetch. Default: no such route. */
+  gitHook?: GitHook;
 }
 
 export interface PruneApprovalRequest {
@@ -143,6 +146,8 @@ interface Context {
   query: URLSearchParams;
   remote: string;
   headers: IncomingMessage['headers'];
+  /** The raw body, read for the one route that takes one (POST /hooks/git). */
+  body?: Buffer;
 }
 
 const JSON_TYPE = 'application/json; charset=utf-8';
@@ -180,6 +185,9 @@ const DASHBOARD_HEADERS: Record<string, string> = {
   'X-Frame-Options': 'DENY',
   'Cross-Origin-Opener-Policy': 'same-origin',
 };
+const HOOK_PATH = '/hooks/git';
+/** A forge's push event with many commits is tens of KiB; GitHub caps its payloads at 25 MiB, we at 1 MiB. */
+const HOOK_MAX_BODY_BYTES = 1024 * 1024;
 
 export async function startStatusServer(options: StatusServerOptions): Promise<StatusServer> {
   checkOptions(options);
@@ -212,6 +220,8 @@ export async function startStatusServer(options: StatusServerOptions): Promise<S
     '/prune/approve': { allow: 'POST', handle: (ctx) => approve(ctx) },
     '/sync': { allow: 'POST', handle: (ctx) => sync(ctx) },
     '/traefik/v3': { allow: READ_METHODS, handle: (ctx) => traefikConfig(ctx) },
+    // Public to bearer tokens: a forge cannot send one; the signature is its authentication.
+    ...(options.gitHook ? { [HOOK_PATH]: { allow: 'POST', public: true, handle: (ctx: Context) => gitHookReply(ctx) } } : {}),
   };
 
   function traefikConfig(ctx: Context): Reply {
@@ -230,6 +240,15 @@ export async function startStatusServer(options: StatusServerOptions): Promise<S
     const { body, etag } = traefikBodies.get(store.appsVersion, () => store.apps());
     if (matchesEtag(ctx.headers['if-none-match'], etag)) return { status: 304, body: Buffer.alloc(0), contentType: JSON_TYPE, headers: { ETag: etag } };
     return { status: 200, body, contentType: JSON_TYPE, headers: { ETag: etag } };
+  }
+
+  function gitHookReply(ctx: Context): Reply {
+    const verdict = options.gitHook?.receive(ctx.headers, ctx.body ?? Buffer.alloc(0));
+    if (verdict === 'unauthorized') throw new StatusApiError('MRK_STATUS_UNAUTHORIZED', 401, 'the webhook signature is missing or wrong');
+    if (verdict === 'rate-limited')
+      throw new StatusApiError('MRK_STATUS_RATE_LIMITED', 429, 'too many webhook requests: a fetch is on its way', { 'Retry-After': '1' });
+    log.info({ remote: ctx.remote }, 'git webhook: fetching now');
+    return json(202, { status: 'fetching' });
   }
 
   function readiness(): Reply {
@@ -410,16 +429,25 @@ export async function startStatusServer(options: StatusServerOptions): Promise<S
       remote: req.socket.remoteAddress ?? 'unknown',
       headers: req.headers,
     };
-    // No route reads a body; one is drained (so a keep-alive connection stays usable) up to
-    // maxBodyBytes, and a larger one is refused with the connection closed.
-    const body = await drainBody(req, limits.maxBodyBytes);
-    if (body === 'aborted') return;
+    // No route reads a body but the webhook's; one is drained (so a keep-alive connection
+    // stays usable) up to maxBodyBytes, and a larger one is refused with the connection closed.
+    const hook = options.gitHook !== undefined && ctx.path === HOOK_PATH && ctx.method === 'POST';
+    const read = hook ? await readBody(req, HOOK_MAX_BODY_BYTES) : await drainBody(req, limits.maxBodyBytes);
+    if (read === 'aborted') return;
+    const body = Buffer.isBuffer(read) ? 'ok' : read;
+    if (Buffer.isBuffer(read)) ctx.body = read;
     let reply: Reply;
     try {
       if (Buffer.byteLength(raw) > limits.maxUrlBytes)
         throw new StatusApiError('MRK_STATUS_URI_TOO_LONG', 414, `the URL is longer than ${limits.maxUrlBytes} bytes`);
       if (body === 'too-large')
-        throw new StatusApiError('MRK_STATUS_BODY_TOO_LARGE', 413, `the request body is larger than ${limits.maxBodyBytes} bytes (no route takes a body)`);
+        throw new StatusApiError(
+          'MRK_STATUS_BODY_TOO_LARGE',
+          413,
+          hook
+            ? `the webhook body is larger than ${HOOK_MAX_BODY_BYTES} bytes`
+            : `the request body is larger than ${limits.maxBodyBytes} bytes (no route takes a body)`,
+        );
       reply = await dispatch(req, ctx);
     } catch (err) {
       if (err instanceof StatusApiError) {
@@ -567,6 +595,31 @@ function drainBody(req: IncomingMessage, max: number): Promise<'ok' | 'too-large
     req.on('error', onAbort);
     req.on('close', onClose);
     req.resume();
+  });
+}
+
+/** Reads a request body of at most `max` bytes (the webhook's, whose signature covers it). */
+function readBody(req: IncomingMessage, max: number): Promise<Buffer | 'too-large' | 'aborted'> {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (Number.isFinite(declared) && declared > max) return Promise.resolve('too-large');
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let seen = 0;
+    let settled = false;
+    const done = (v: Buffer | 'too-large' | 'aborted'): void => {
+      if (settled) return;
+      settled = true;
+      if (v === 'too-large') req.pause();
+      resolve(v);
+    };
+    req.on('data', (chunk: Buffer) => {
+      seen += chunk.length;
+      if (seen > max) return done('too-large');
+      chunks.push(chunk);
+    });
+    req.on('end', () => done(Buffer.concat(chunks, seen)));
+    req.on('error', () => done('aborted'));
+    req.on('close', () => done(req.complete ? Buffer.concat(chunks, seen) : 'aborted'));
   });
 }
 

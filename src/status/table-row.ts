@@ -18,6 +18,8 @@ export interface StatusRow {
   message: string | null;
   code: string | null;
   source: string | null;
+  /** Git source: the commit that last changed the app's manifest. */
+  source_commit: string | null;
   last_applied_at: string | null;
   pending_changes: string[];
   problems: ErrorRecord[];
@@ -46,6 +48,7 @@ export function statusRow(s: AppStatus, instance: string): StatusRow {
     message: s.problems.length > 0 ? s.problems.map(statusMessage).join('; ') : statusMessage(s.lastError),
     code: s.lastError?.code ?? null,
     source: s.source,
+    source_commit: s.commit ?? null,
     last_applied_at: s.lastAppliedAt,
     pending_changes: s.pendingChanges,
     problems: s.problems,

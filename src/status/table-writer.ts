@@ -43,15 +43,15 @@ export interface StatusWriterOptions {
 
 const UPSERT = `
 INSERT INTO ${SCHEMA}.app_status AS s
-  (id, sync, health, desired, running, healthy, url, message, code, source, last_applied_at, pending_changes, problems, instance, updated_at)
-SELECT r.id, r.sync, r.health, r.desired, r.running, r.healthy, r.url, r.message, r.code, r.source, r.last_applied_at,
+  (id, sync, health, desired, running, healthy, url, message, code, source, source_commit, last_applied_at, pending_changes, problems, instance, updated_at)
+SELECT r.id, r.sync, r.health, r.desired, r.running, r.healthy, r.url, r.message, r.code, r.source, r.source_commit, r.last_applied_at,
        ARRAY(SELECT jsonb_array_elements_text(r.pending_changes)), r.problems, r.instance, now()
 FROM jsonb_to_recordset($1::jsonb) AS r(id text, sync text, health text, desired integer, running integer, healthy integer,
-  url text, message text, code text, source text, last_applied_at timestamptz, pending_changes jsonb, problems jsonb, instance text)
+  url text, message text, code text, source text, source_commit text, last_applied_at timestamptz, pending_changes jsonb, problems jsonb, instance text)
 ON CONFLICT (id) DO UPDATE SET
   sync = EXCLUDED.sync, health = EXCLUDED.health, desired = EXCLUDED.desired, running = EXCLUDED.running,
   healthy = EXCLUDED.healthy, url = EXCLUDED.url, message = EXCLUDED.message, code = EXCLUDED.code,
-  source = EXCLUDED.source, last_applied_at = EXCLUDED.last_applied_at, pending_changes = EXCLUDED.pending_changes, problems = EXCLUDED.problems,
+  source = EXCLUDED.source, source_commit = EXCLUDED.source_commit, last_applied_at = EXCLUDED.last_applied_at, pending_changes = EXCLUDED.pending_changes, problems = EXCLUDED.problems,
   instance = EXCLUDED.instance, updated_at = now()`;
 
 export class StatusWriter {

@@ -111,7 +111,7 @@ describe('loadDaemonConfig', () => {
     ).toEqual([
       '--marathon: expected an http(s) URL, got "ftp://x"',
       '--marathon-token and --marathon-user/--marathon-password are exclusive: choose one authentication',
-      'no source: give --manifests or --database-url',
+      'no source: give --manifests, --git-url or --database-url',
       '--prune-share: expected a number from 0 to 1, got 2',
       '--listen: expected HOST:PORT (e.g. 127.0.0.1:8090), got "nowhere"',
     ]);
@@ -165,5 +165,58 @@ describe('envSchema', () => {
     expect(validate({ MARACKER_MARATON_URL: 'http://x' })).toBe(false);
     expect(validate({ MARACKER_TRAEFIK: 'v4' })).toBe(false);
     expect(validate({ MARACKER_RESYNC_INTERVAL: 'soon' })).toBe(false);
+  });
+});
+
+describe('the git source options', () => {
+  it('are off without --git-url; with it, the default folder is no source too (only a --manifests given is)', () => {
+    expect(loadDaemonConfig([], {}, '/srv').config.git).toBeNull();
+    const { config } = loadDaemonConfig(['--git-url', 'https://git.example.org/ops/m.git'], {}, '/srv');
+    expect(config.manifests).toBeNull();
+    expect(config.git).toMatchObject({ ref: 'main', path: '', intervalMs: 30_000, remote: { transport: 'https', url: 'https://git.example.org/ops/m.git' } });
+    expect(config.git?.cloneDir).toMatch(/^\/srv\/\.maracker\/git\/[0-9a-f]{16}\.git$/);
+    // Where the user's caches go when there is a home: the working directory may be read-only.
+    const home = loadDaemonConfig(['--git-url', '/srv/m.git'], { HOME: '/home/node' }, '/app').config;
+    expect(home.git?.cloneDir).toMatch(/^\/home\/node\/\.cache\/maracker\/git\/[0-9a-f]{16}\.git$/);
+    const xdg = loadDaemonConfig(['--git-url', '/srv/m.git', '--git-cache', 'clones'], { XDG_CACHE_HOME: '/var/cache' }, '/app').config;
+    expect(xdg.git?.cloneDir).toMatch(/^\/app\/clones\/[0-9a-f]{16}\.git$/);
+    const both = loadDaemonConfig(['--git-url', '/srv/m.git', '--manifests', 'local'], {}, '/srv').config;
+    expect(both.manifests).toBe('/srv/local');
+  });
+
+  it('reads every option from the environment as well, and keeps the token a secret', () => {
+    const { config } = loadDaemonConfig(
+      [],
+      {
+        MARACKER_GIT_URL: 'https://git.example.org/m.git',
+        MARACKER_GIT_REF: 'release/2026',
+        MARACKER_GIT_PATH: './deploy/prod/',
+        MARACKER_GIT_INTERVAL: '5',
+        MARACKER_GIT_USERNAME: 'oauth2',
+        MARACKER_GIT_PASSWORD: 'glpat-secret-value',
+      },
+      '/',
+    );
+    expect(config.git).toMatchObject({ ref: 'release/2026', path: 'deploy/prod', intervalMs: 5_000 });
+    expect(JSON.stringify(config.git?.remote.url)).not.toContain('glpat');
+    expect(configSecrets(config)).toContain('glpat-secret-value');
+  });
+
+  it('reports what cannot be used, every problem at once', () => {
+    expect(
+      problemsOf(() =>
+        loadDaemonConfig(['--git-url', 'git@host:m.git', '--git-ref', '-x', '--git-path', '../up', '--git-password-file', '/nonexistent/x'], {}, '/'),
+      ),
+    ).toEqual([
+      '--git-password-file: cannot read /nonexistent/x (ENOENT)',
+      '--git-ref: not a branch, tag or ref name: "-x"',
+      '--git-path: expected a folder inside the repository, got "../up"',
+      '--git-ssh-key: required for an ssh remote (a private key file)',
+      '--git-known-hosts: required for an ssh remote (host keys are never accepted unseen)',
+    ]);
+    expect(problemsOf(() => loadDaemonConfig(['--git-url', '/m.git', '--git-ref', '-x', '--git-path', '../up'], {}, '/'))).toEqual([
+      '--git-ref: not a branch, tag or ref name: "-x"',
+      '--git-path: expected a folder inside the repository, got "../up"',
+    ]);
   });
 });

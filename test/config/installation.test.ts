@@ -40,3 +40,18 @@ describe('the derived installation (no option, no database)', () => {
     expect(derivedInstallation('/srv/manifests', 'http://10.0.0.5:8080').name).not.toBe(a);
   });
 });
+
+describe('derivedInstallation for a git source', () => {
+  it('takes the remote URL as written: the name does not change with the directory the daemon starts from', () => {
+    const url = 'https://git.example.org/platform/manifests.git';
+    const here = derivedInstallation(url, 'http://marathon.mesos:8080').name;
+    const cwd = process.cwd();
+    try {
+      process.chdir('/');
+      expect(derivedInstallation(url, 'http://marathon.mesos:8080').name).toBe(here);
+      expect(derivedInstallation('git@git.example.org:platform/m.git', 'http://marathon.mesos:8080').name).not.toBe(here);
+    } finally {
+      process.chdir(cwd);
+    }
+  });
+});

@@ -105,6 +105,15 @@ describe('StatusWriter', () => {
     ]);
   });
 
+  it('writes, for an app of a git source, the commit that last changed its manifest', async () => {
+    const { url, admin, status } = await setup();
+    const commit = '4f1c2e0d9b7a8c6e5f4a3b2c1d0e9f8a7b6c5d4e';
+    status.setApp(appStatus({ id: '/demo/web', source: 'web.yaml:1', commit }));
+    status.setApp(appStatus({ id: '/demo/row', source: 'database row /demo/row' }));
+    await until(() => tableEqualsStore(admin, status), 'the rows');
+    expect(await psqlRows(url, 'SELECT id, source_commit FROM maracker.app_status ORDER BY id')).toEqual(['/demo/row|', `/demo/web|${commit}`]);
+  });
+
   it('coalesces a burst of changes into one flush of a few statements', async () => {
     const { admin, status, writer } = await setup({ flushMs: 50, chunkSize: 500 });
     await writer.flush();

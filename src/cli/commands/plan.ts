@@ -25,14 +25,16 @@ const options: readonly OptionSpec[] = [
 export const command: Command = {
   name: 'plan',
   summary: 'Show what maracker would change in Marathon (+ create, ~ update, - delete)',
-  usage: 'plan [--marathon URL] [--manifests DIR] [--database-url URL] [--output text|json] [any option of run]',
+  usage:
+    'plan [--marathon URL] [--manifests DIR | --git-url URL [--git-ref REF] [--git-path DIR]] [--database-url URL] [--output text|json] [any option of run]',
   description: [
     'Compares the manifests with Marathon the way the daemon does (Marathon defaults, assigned',
     'ports and list order are not changes) and prints each action: + create, ~ update marked',
     '"(scale only)" (no restart) or "(restart)" with every changed field old → new, - delete',
     '(managed apps no manifest declares), ! conflict (an app this installation does not own).',
     'Reads the same sources as `run` with the same options and environment: the manifests',
-    'folder and, with --database-url, the apps table (and the installation stored there);',
+    'folder, with --git-url the commit a ref names (a branch is planned before it is merged),',
+    'and with --database-url the apps table (and the installation stored there);',
     'the prune guard warning uses --prune-min-apps, --prune-share and --prune-window.',
   ].join('\n'),
   options,
@@ -42,13 +44,18 @@ export const command: Command = {
     [2, 'changes pending'],
   ],
   async run(args, io) {
-    const { values, positionals } = parseOptions(options, args, io.env);
+    const parsed = parseOptions(options, args, io.env);
+    const { values, positionals } = parsed;
     if (positionals.length > 0) throw new ConfigError([`unexpected argument ${positionals[0]}`]);
-    const config = buildDaemonConfig(values, io.cwd, io.env);
+    const config = buildDaemonConfig(values, io.cwd, io.env, parsed.explicit);
 
     let desired: Awaited<ReturnType<typeof readDesiredOnce>>;
     try {
-      desired = await readDesiredOnce(config, config.manifests !== null ? { displayRoot: relative(io.cwd, config.manifests) || '.' } : {});
+      desired = await readDesiredOnce(config, {
+        env: io.env,
+        ...(config.manifests !== null ? { displayRoot: relative(io.cwd, config.manifests) || '.' } : {}),
+      });
+      for (const note of desired.notes) io.stderr.write(`maracker plan: ${note}\n`);
     } catch (err) {
       io.stderr.write(`maracker plan: ${errorMessage(err)}\n`);
       return 1;

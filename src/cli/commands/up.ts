@@ -88,7 +88,7 @@ export const command: Command = {
     const dataDir = resolve(io.cwd, String(values['data-dir']));
     const embedded = values.database !== false && values['database-url'] === undefined;
     const configFor = (marathon: string, databaseUrl: string | undefined) =>
-      buildDaemonConfig({ ...values, marathon, 'database-url': values.database === false ? undefined : databaseUrl }, io.cwd, io.env);
+      buildDaemonConfig({ ...values, marathon, 'database-url': values.database === false ? undefined : databaseUrl }, io.cwd, io.env, explicit);
     // Validate everything before starting anything.
     const checked = configFor(
       `http://${sandboxAt.host}:${sandboxAt.port || 8080}`,

@@ -6,7 +6,7 @@ import { stat } from 'node:fs/promises';
 import { basename, join, relative, resolve } from 'node:path';
 import { readDesiredOnce } from '../../app/desired-once.js';
 import { buildDaemonConfig, DAEMON_OPTIONS } from '../../config/daemon.js';
-import { parseOptions, type OptionSpec } from '../../config/options.js';
+import { ConfigError, parseOptions, type OptionSpec } from '../../config/options.js';
 import { errorMessage } from '../../base/errors.js';
 import { duplicatedIds, findDuplicateIds } from '../../manifest/duplicates.js';
 import { readManifestFile, readManifestFolder } from '../../manifest/folder.js';
@@ -15,6 +15,8 @@ import type { ManifestFileResult } from '../../manifest/parse.js';
 import type { TraefikGrammar } from '../../manifest/types.js';
 import { compareProblems, formatProblem, type Problem } from '../../model/problem.js';
 import type { CliIO, Command } from '../command.js';
+import { readFromGit } from '../../app/git-read.js';
+import type { GitSourceConfig } from '../../config/daemon.js';
 
 // The daemon's own options, read the same way (flags and MARACKER_* variables): the Traefik
 // grammar (label collisions depend on it), the input limits (what validate accepts, the daemon
@@ -59,6 +61,13 @@ async function collect(paths: readonly string[], cwd: string, traefik: TraefikGr
   return { results, pathProblems };
 }
 
+async function collectFromGit(git: GitSourceConfig, io: CliIO, traefik: TraefikGrammar, limits: InputLimits): Promise<Collected> {
+  const read = await readFromGit(git, io.env, { traefik, limits });
+  if (!read.ok) return { results: [], pathProblems: [{ code: 'unreadable', message: read.reason, location: { file: git.remote.display } }] };
+  io.stderr.write(`${git.ref} of ${read.url} is commit ${read.commit.hash.slice(0, 12)} "${read.commit.subject}"\n`);
+  return { results: read.files, pathProblems: [] };
+}
+
 function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
@@ -66,10 +75,12 @@ function plural(n: number, word: string): string {
 async function run(args: readonly string[], io: CliIO): Promise<number> {
   const parsed = parseOptions(options, args, io.env);
   const explicitPaths = parsed.positionals.length > 0;
+  if (explicitPaths && parsed.values['git-url'] !== undefined) throw new ConfigError(['give either PATH or --git-url, not both']);
   // Paths given replace the folder: a source is needed only when none is.
-  const config = buildDaemonConfig(explicitPaths ? { ...parsed.values, manifests: parsed.positionals[0] } : parsed.values, io.cwd, io.env);
+  const config = buildDaemonConfig(explicitPaths ? { ...parsed.values, manifests: parsed.positionals[0] } : parsed.values, io.cwd, io.env, parsed.explicit);
   const paths = explicitPaths ? parsed.positionals : config.manifests !== null ? [relative(io.cwd, config.manifests) || '.'] : [];
-  const { results, pathProblems } = await collect(paths, io.cwd, config.traefik, config.limits);
+  const { results, pathProblems } =
+    config.git !== null ? await collectFromGit(config.git, io, config.traefik, config.limits) : await collect(paths, io.cwd, config.traefik, config.limits);
 
   const problems = [...pathProblems, ...results.flatMap((r) => r.problems), ...findDuplicateIds(results)];
   const duplicated = duplicatedIds(results);
@@ -77,7 +88,7 @@ async function run(args: readonly string[], io: CliIO): Promise<number> {
   if (config.databaseUrl !== null) {
     // The rows as the daemon reads them, and the ids a file and a row both declare.
     try {
-      const db = await readDesiredOnce({ ...config, manifests: null }, { images: false });
+      const db = await readDesiredOnce({ ...config, manifests: null, git: null }, { images: false, env: io.env });
       rows = [...db.view.declaredIds()].length;
       problems.push(...db.problems);
       for (const r of results) {
@@ -117,10 +128,11 @@ async function run(args: readonly string[], io: CliIO): Promise<number> {
 export const command: Command = {
   name: 'validate',
   summary: 'Check manifests and report every problem with its file, line and column',
-  usage: 'validate [PATH...] [--database-url URL] [any option of run]',
+  usage: 'validate [PATH... | --git-url URL [--git-ref REF] [--git-path DIR]] [--database-url URL] [any option of run]',
   description: [
     `Each PATH is a manifest file or a folder read recursively (*.yaml, *.yml; dotfiles and editor`,
-    `backups are skipped). Default: --manifests (./manifests). With --database-url the rows of`,
+    `backups are skipped). Default: --manifests (./manifests); with --git-url, the commit a ref`,
+    `names, read as the daemon's git source reads it. With --database-url the rows of`,
     `the apps table are checked too, and ids a file and a row both declare. Problems are printed`,
     `to stderr as path:line:column: message, then a summary line to stdout. Nothing is sent to`,
     `Marathon. Takes the options of run, so the daemon's environment validates what it reads.`,

@@ -1,0 +1,403 @@
+import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import { describe, expect, it, vi } from 'vitest';
+import { silentLogger } from '../../src/base/log.js';
+import { GitMirror } from '../../src/git/mirror.js';
+import { parseRemote, type RemoteCredentials } from '../../src/git/remote.js';
+import { gitEnvironment } from '../../src/git/run.js';
+import type { SourceChange } from '../../src/sources/source.js';
+import { GitSource } from '../../src/sources/git-repo.js';
+import { gitDaemon, gitHttpServer, upstream } from '../helpers/git-remote.js';
+import { plantBareRepository } from '../helpers/planted-git.js';
+import { recordingLogger } from '../helpers/log-lines.js';
+import { ManualClock } from '../helpers/manual-clock.js';
+import { manifestYaml } from '../helpers/manifests.js';
+import { tempDir } from '../helpers/tmp.js';
+
+const env = gitEnvironment({ PATH: process.env.PATH, HOME: '/nonexistent' });
+
+async function source(
+  url: string,
+  o: { path?: string; ref?: string; creds?: RemoteCredentials; clock?: ManualClock; logger?: ReturnType<typeof recordingLogger> } = {},
+) {
+  const parsed = parseRemote(url, o.creds ?? {}, '/');
+  if (!parsed.ok) throw new Error(parsed.problems.join('; '));
+  const data = await tempDir('maracker-clone-');
+  const mirror = new GitMirror({ dir: join(data, 'clone.git'), remote: parsed.remote, ref: o.ref ?? 'main', env });
+  const changes: SourceChange[] = [];
+  const s = new GitSource({
+    mirror,
+    url: parsed.remote.display,
+    ref: o.ref ?? 'main',
+    path: o.path ?? 'manifests',
+    logger: o.logger?.logger ?? silentLogger(),
+    timers: o.clock ?? new ManualClock(),
+    random: () => 0.5,
+  });
+  await s.start((c) => changes.push(c));
+  return { s, changes, mirror };
+}
+
+const ids = (s: GitSource): string[] => [...s.snapshot().apps.keys()].sort();
+
+/** The commit that last changed the manifest of app `id`. */
+function commitOf(s: GitSource, id: string): string | undefined {
+  const source = s.snapshot().apps.get(id as never)?.source;
+  return source?.kind === 'file' ? source.commit : undefined;
+}
+
+describe('GitSource', () => {
+  it('reads the manifests of the commit the ref names, and shows that commit', async () => {
+    const up = await upstream();
+    await up.write('manifests/web.yaml', manifestYaml({ name: 'web' }));
+    await up.write('manifests/team/api.yml', manifestYaml({ name: 'api', group: 'team' }));
+    await up.write('README.md', 'not a manifest');
+    const c1 = up.commit('add web and api');
+    const { s } = await source(up.bare);
+    const snap = s.snapshot();
+    expect(snap.state).toBe('Ready');
+    expect(ids(s)).toEqual(['/team/api', '/web']);
+    expect(snap.revision).toBe(c1);
+    expect(snap.commit).toMatchObject({ hash: c1, subject: 'add web and api', author: 'ops <ops@example.org>' });
+    expect(Date.parse(snap.commit?.time ?? '')).not.toBeNaN();
+    expect(snap.remote).toEqual({ url: up.bare, ref: 'main', path: 'manifests' });
+    expect(snap.apps.get('/web' as never)?.source).toMatchObject({ kind: 'file', path: 'web.yaml', commit: c1 });
+  });
+
+  it('per app, names the commit that last changed its manifest, not the newest commit', async () => {
+    const up = await upstream();
+    await up.write('manifests/web.yaml', manifestYaml({ name: 'web' }));
+    await up.write('manifests/api.yaml', manifestYaml({ name: 'api' }));
+    const c1 = up.commit('first');
+    const { s } = await source(up.bare);
+    await up.write('manifests/api.yaml', manifestYaml({ name: 'api', instances: 2 }));
+    const c2 = up.commit('scale api');
+    await up.write('other.txt', 'x');
+    const c3 = up.commit('unrelated');
+    await s.sync();
+    expect(s.snapshot().revision).toBe(c3);
+    expect(commitOf(s, '/web')).toBe(c1);
+    expect(commitOf(s, '/api')).toBe(c2);
+    expect(s.snapshot().apps.get('/api' as never)?.definition.instances).toBe(2);
+  });
+
+  it('the same at the first read of a repository with history', async () => {
+    const up = await upstream();
+    await up.write('manifests/web.yaml', manifestYaml({ name: 'web' }));
+    const c1 = up.commit('first');
+    await up.write('manifests/api.yaml', manifestYaml({ name: 'api' }));
+    const c2 = up.commit('second');
+    const { s } = await source(up.bare);
+    expect([commitOf(s, '/web'), commitOf(s, '/api')]).toEqual([c1, c2]);
+  });
+
+  it('an unchanged ref costs the fetch alone: no listing, no read', async () => {
+    const up = await upstream();
+    await up.write('manifests/web.yaml', manifestYaml({ name: 'web' }));
+    up.commit('first');
+    const { s, mirror, changes } = await source(up.bare);
+    const tree = vi.spyOn(mirror, 'tree');
+    const blobs = vi.spyOn(mirror, 'blobs');
+    const before = changes.length;
+    await s.sync();
+    await s.sync();
+    expect([tree.mock.calls.length, blobs.mock.calls.length, changes.length - before]).toEqual([0, 0, 0]);
+    await up.write('manifests/web.yaml', manifestYaml({ name: 'web', instances: 2 }));
+    up.commit('second');
+    await s.sync();
+    // Listed while the commit was read (through the ref), the one changed blob read.
+    expect(tree.mock.calls.map((c) => c[0])).toEqual(['refs/maracker/target']);
+    expect(blobs.mock.calls.at(-1)?.[0]).toHaveLength(1);
+    expect(changes.slice(before)).toEqual([{ ids: new Set(['/web']) }]);
+  });
+
+  it('a half-valid commit: valid apps apply, an invalid file keeps protecting the apps it declared', async () => {
+    const up = await upstream();
+    await up.write('manifests/web.yaml', manifestYaml({ name: 'web' }));
+    await up.write('manifests/api.yaml', manifestYaml({ name: 'api' }));
+    up.commit('first');
+    const { s } = await source(up.bare);
+    await up.write('manifests/web.yaml', manifestYaml({ name: 'web', instances: 3 }));
+    await up.write('manifests/api.yaml', 'apiVersion: maracker/v1\nkind: App\nmetadata: {name: api}\nspec: [broken\n');
+    up.commit('half valid');
+    await s.sync();
+    const snap = s.snapshot();
+    expect(snap.state).toBe('Ready');
+    expect(snap.apps.get('/web' as never)?.definition.instances).toBe(3);
+    expect([...snap.invalid.keys()]).toEqual(['/api']);
+    expect(snap.problems[0]?.location.file).toBe('api.yaml');
+    expect(snap.unknownSourceLabels.has('file:api.yaml')).toBe(true);
+  });
+
+  it('follows a force-push to an older commit, and logs it', async () => {
+    const up = await upstream();
+    await up.write('manifests/web.yaml', manifestYaml({ name: 'web' }));
+    const c1 = up.commit('first');
+    const log = recordingLogger();
+    const { s } = await source(up.bare, { logger: log });
+    await up.write('manifests/api.yaml', manifestYaml({ name: 'api' }));
+    up.commit('second');
+    await s.sync();
+    expect(ids(s)).toEqual(['/api', '/web']);
+    up.forcePush(c1);
+    await s.sync();
+    expect(s.snapshot().revision).toBe(c1);
+    expect(ids(s)).toEqual(['/web']);
+    expect(log.messages().some((m) => /rewritten \(force-push\)/.test(m))).toBe(true);
+  });
+
+  it('a remote that cannot be read makes the source Unknown, never empty, and it recovers', async () => {
+    const up = await upstream();
+    await up.write('manifests/web.yaml', manifestYaml({ name: 'web' }));
+    const c1 = up.commit('first');
+    const http = await gitHttpServer(up.base);
+    const { s, changes } = await source(http.url('origin.git'));
+    expect(ids(s)).toEqual(['/web']);
+    await http.stop();
+    await s.sync();
+    const down = s.snapshot();
+    expect(down.state).toBe('Unknown');
+    expect([...(down.lastKnownIds ?? [])]).toEqual(['/web']);
+    expect(down.revision).toBe(c1);
+    expect(down.lastError?.message).toMatch(/^cannot fetch main from http:\/\/127\.0\.0\.1:\d+\/origin\.git: fatal: unable to access/);
+    expect(changes.at(-1)).toEqual({ all: true });
+    // Still down: the ids stay protected.
+    await s.sync();
+    expect([...(s.snapshot().lastKnownIds ?? [])]).toEqual(['/web']);
+    await http.start();
+    await up.write('manifests/api.yaml', manifestYaml({ name: 'api' }));
+    up.commit('second');
+    // The port may differ after a restart only if it was free; it is the same server here.
+    await s.sync();
+    expect(s.snapshot().state).toBe('Ready');
+    expect(ids(s)).toEqual(['/api', '/web']);
+  });
+
+  it('a missing ref or a missing path is Unknown too, with the reason', async () => {
+    const up = await upstream();
+    await up.write('manifests/web.yaml', manifestYaml({ name: 'web' }));
+    up.commit('first');
+    const noRef = await source(up.bare, { ref: 'release' });
+    expect(noRef.s.snapshot().state).toBe('Unknown');
+    expect(noRef.s.snapshot().lastError?.message).toBe(`ref release not found in ${up.bare}`);
+    const noPath = await source(up.bare, { path: 'deploy' });
+    expect(noPath.s.snapshot().state).toBe('Unknown');
+    expect(noPath.s.snapshot().lastError?.message).toMatch(/^--git-path deploy: deploy is missing in commit [0-9a-f]{12}, not a folder$/);
+
+    // A path that disappears later keeps the last commit's ids protected.
+    const { s } = await source(up.bare);
+    await up.remove('manifests');
+    await up.write('keep.txt', 'x');
+    up.commit('move away');
+    await s.sync();
+    expect(s.snapshot().state).toBe('Unknown');
+    expect([...(s.snapshot().lastKnownIds ?? [])]).toEqual(['/web']);
+  });
+
+  it('a commit whose folder holds no manifest is a real emptying (Ready, no apps)', async () => {
+    const up = await upstream();
+    await up.write('manifests/web.yaml', manifestYaml({ name: 'web' }));
+    up.commit('first');
+    const { s } = await source(up.bare);
+    await up.remove('manifests/web.yaml');
+    await up.write('manifests/README.md', 'nothing here');
+    up.commit('empty it');
+    await s.sync();
+    expect(s.snapshot().state).toBe('Ready');
+    expect(ids(s)).toEqual([]);
+  });
+
+  it('refuses hostile entries of a commit by name: links out of the tree, huge files, submodules, non-text', async () => {
+    const up = await upstream();
+    await up.write('manifests/web.yaml', manifestYaml({ name: 'web' }));
+    await up.write('manifests/shared/api.yaml', manifestYaml({ name: 'api' }));
+    up.git('-C', up.work, 'config', 'core.symlinks', 'true');
+    const { symlinkSync } = await import('node:fs');
+    symlinkSync('/etc/passwd', join(up.work, 'manifests/passwd.yaml'));
+    symlinkSync('../../outside.yaml', join(up.work, 'manifests/escape.yaml'));
+    symlinkSync('shared/api.yaml', join(up.work, 'manifests/alias.yaml'));
+    symlinkSync('loop2.yaml', join(up.work, 'manifests/loop1.yaml'));
+    symlinkSync('loop1.yaml', join(up.work, 'manifests/loop2.yaml'));
+    await up.write('manifests/huge.yaml', `# ${'x'.repeat(2_000_000)}\n`);
+    await up.write('manifests/binary.yaml', 'a\0b');
+    up.commit('hostile');
+    const { s } = await source(up.bare);
+    const snap = s.snapshot();
+    const byFile = new Map(snap.problems.map((p) => [p.location.file, `${p.code}: ${p.message}`]));
+    expect(byFile.get('passwd.yaml')).toBe('link-outside: symbolic link to a place outside the manifests folder; not read');
+    expect(byFile.get('escape.yaml')).toBe('link-outside: symbolic link to a place outside the manifests folder; not read');
+    expect(byFile.get('huge.yaml')).toMatch(/^limit-exceeded: file is larger than 1048576 bytes \(--max-file-bytes\); not read$/);
+    expect(byFile.get('binary.yaml')).toMatch(/^not-text: /);
+    expect(byFile.get('loop1.yaml')).toMatch(/^link-loop: /);
+    expect(byFile.has('alias.yaml')).toBe(false);
+    // The link inside the tree reads its target: /api twice is a conflict (as in a folder).
+    expect([...snap.conflicts.keys()]).toEqual(['/api']);
+    expect(ids(s)).toEqual(['/web']);
+  });
+
+  it('a repository planted in the manifests folder is blobs: its configuration never runs', async () => {
+    const up = await upstream();
+    await up.write('manifests/web.yaml', manifestYaml({ name: 'web' }));
+    const first = up.commit('first');
+    const markerDir = await tempDir();
+    const planted = await plantBareRepository(join(up.work, 'manifests'), { markerDir, realObjects: join(up.bare, 'objects'), headCommit: first });
+    up.commit('plant a repository');
+    const { s } = await source(up.bare);
+    expect(ids(s)).toEqual(['/web']);
+    expect(existsSync(planted.marker)).toBe(false);
+  });
+
+  it('a "link" whose target is no path (thousands of bytes) is refused unread', async () => {
+    const up = await upstream();
+    await up.write('manifests/web.yaml', manifestYaml({ name: 'web' }));
+    await up.write('big-target', 'x'.repeat(5000));
+    up.commit('first');
+    const oid = up.git('hash-object', '-w', 'big-target');
+    up.git('update-index', '--add', '--cacheinfo', `120000,${oid},manifests/odd.yaml`);
+    up.git('commit', '-q', '-m', 'odd link');
+    up.git('push', '-q', '--force', 'origin', 'HEAD:main');
+    const { s } = await source(up.bare);
+    const p = s.snapshot().problems.find((x) => x.location.file === 'odd.yaml');
+    expect(`${p?.code}: ${p?.message}`).toBe('unreadable: cannot read file (a symbolic link whose target is longer than 4096 bytes)');
+    expect(ids(s)).toEqual(['/web']);
+  });
+
+  it('a submodule named like a manifest is refused, not cloned', async () => {
+    const up = await upstream();
+    await up.write('manifests/web.yaml', manifestYaml({ name: 'web' }));
+    up.commit('first');
+    const head = up.git('rev-parse', 'HEAD');
+    up.git('update-index', '--add', '--cacheinfo', `160000,${head},manifests/sub.yaml`);
+    up.git('commit', '-q', '-m', 'gitlink');
+    up.git('push', '-q', '--force', 'origin', 'HEAD:main');
+    const { s } = await source(up.bare);
+    const p = s.snapshot().problems.find((x) => x.location.file === 'sub.yaml');
+    expect(`${p?.code}: ${p?.message}`).toBe('not-a-file: a submodule (a commit of another repository), not a file; not read');
+    expect(ids(s)).toEqual(['/web']);
+  });
+
+  it('refuses git:// (no authentication, no integrity); fetches over http with basic credentials that never show', async () => {
+    const up = await upstream();
+    await up.write('manifests/web.yaml', manifestYaml({ name: 'web' }));
+    up.commit('first');
+    const daemon = await gitDaemon(up.base);
+    // git:// is not a transport maracker offers (no authentication, no integrity): refused.
+    expect(parseRemote(daemon.url('origin.git'), {}, '/')).toEqual({
+      ok: false,
+      problems: ['--git-url: transport git:// is not supported (use https://, http://, ssh://, file:// or a path)'],
+    });
+
+    const http = await gitHttpServer(up.base, { user: 'deploy', password: 's3cret-token' });
+    const log = recordingLogger();
+    const ok = await source(http.url('origin.git'), { creds: { username: 'deploy', password: 's3cret-token' }, logger: log });
+    expect(ids(ok.s)).toEqual(['/web']);
+    expect(http.requests.every((r) => r.authorization === `Basic ${Buffer.from('deploy:s3cret-token').toString('base64')}`)).toBe(true);
+
+    const refused = await source(http.url('origin.git'), { creds: { username: 'deploy', password: 'wrong-token' }, logger: log });
+    expect(refused.s.snapshot().state).toBe('Unknown');
+    expect(refused.s.snapshot().lastError?.message).toMatch(
+      /^cannot fetch main from http:\/\/127\.0\.0\.1:\d+\/origin\.git: authentication refused \(check --git-username and --git-password\)$/,
+    );
+    const text = JSON.stringify(log.lines()) + JSON.stringify(refused.s.snapshot().lastError);
+    expect(text).not.toContain('s3cret-token');
+    expect(text).not.toContain('wrong-token');
+    expect(text).not.toContain(Buffer.from('deploy:wrong-token').toString('base64'));
+  });
+
+  it('ssh: git runs ssh with the key, the known_hosts file and strict host key checking (a stand-in ssh on PATH serves the repository)', async () => {
+    const up = await upstream();
+    await up.write('manifests/web.yaml', manifestYaml({ name: 'web' }));
+    up.commit('first');
+    // No sshd here: an `ssh` earlier on PATH records how it was called, then runs the
+    // command git asked the remote side to run (git-upload-pack '<path>') locally.
+    const bin = await tempDir();
+    const calls = join(bin, 'calls');
+    await writeFile(join(bin, 'ssh'), `#!/bin/sh\nprintf '%s\\n' "$@" >> '${calls}'\nfor last; do :; done\nexec sh -c "$last"\n`, { mode: 0o755 });
+    const parsed = parseRemote(
+      `ssh://git@git.example.org${up.bare}`,
+      { sshKeyFile: '/etc/maracker/id_ed25519', sshKnownHostsFile: '/etc/maracker/known_hosts' },
+      '/',
+    );
+    if (!parsed.ok) throw new Error(parsed.problems.join());
+    const data = await tempDir();
+    const mirror = new GitMirror({
+      dir: join(data, 'clone.git'),
+      remote: parsed.remote,
+      ref: 'main',
+      env: gitEnvironment({ PATH: `${bin}:${process.env.PATH}`, HOME: '/nonexistent' }),
+    });
+    const s = new GitSource({ mirror, url: parsed.remote.display, ref: 'main', path: 'manifests', logger: silentLogger(), timers: new ManualClock() });
+    await s.start(() => undefined);
+    expect(ids(s)).toEqual(['/web']);
+    const args = (await readFile(calls, 'utf8')).split('\n');
+    for (const expected of [
+      '-i',
+      '/etc/maracker/id_ed25519',
+      'StrictHostKeyChecking=yes',
+      'UserKnownHostsFile=/etc/maracker/known_hosts',
+      'BatchMode=yes',
+      'IdentitiesOnly=yes',
+      'git@git.example.org',
+    ]) {
+      expect(args).toContain(expected);
+    }
+    expect(args.some((a) => a.startsWith('git-upload-pack'))).toBe(true);
+    await s.stop();
+  });
+
+  it('credentials written in the URL are moved out of it', async () => {
+    const up = await upstream();
+    await up.write('manifests/web.yaml', manifestYaml({ name: 'web' }));
+    up.commit('first');
+    const http = await gitHttpServer(up.base, { user: 'deploy', password: 'in-url-token' });
+    const { s } = await source(http.url('origin.git').replace('http://', 'http://deploy:in-url-token@'));
+    expect(ids(s)).toEqual(['/web']);
+    expect(s.snapshot().remote?.url).not.toContain('in-url-token');
+  });
+
+  it('fetches again on a jittered interval, and backs off while the remote fails', async () => {
+    const up = await upstream();
+    await up.write('manifests/web.yaml', manifestYaml({ name: 'web' }));
+    up.commit('first');
+    const clock = new ManualClock();
+    const { s, mirror } = await source(up.bare, { clock });
+    const fetch = vi.spyOn(mirror, 'fetch');
+    expect(clock.pending).toBe(1);
+    await up.write('manifests/api.yaml', manifestYaml({ name: 'api' }));
+    up.commit('second');
+    // random() = 0.5, jitter 0.2: 30 s less 10%.
+    clock.advance(26_999);
+    expect(fetch).toHaveBeenCalledTimes(0);
+    clock.advance(1);
+    expect(fetch).toHaveBeenCalledTimes(1);
+    await vi.waitFor(() => expect(ids(s)).toEqual(['/api', '/web']));
+    await vi.waitFor(() => expect(clock.pending).toBe(1));
+
+    // The remote goes away: the next fetch fails, and the one after comes sooner (backoff, 2 s less 10%).
+    await rm(up.bare, { recursive: true });
+    clock.advance(27_000);
+    await vi.waitFor(() => expect(s.snapshot().state).toBe('Unknown'));
+    await vi.waitFor(() => expect(clock.pending).toBe(1));
+    clock.advance(1_799);
+    expect(fetch).toHaveBeenCalledTimes(2);
+    clock.advance(1);
+    expect(fetch).toHaveBeenCalledTimes(3);
+    await s.stop();
+    expect(clock.pending).toBe(0);
+  });
+
+  it('a fetch killed half-way does not block the next ones (its stale lock is removed)', async () => {
+    const up = await upstream();
+    await up.write('manifests/web.yaml', manifestYaml({ name: 'web' }));
+    up.commit('first');
+    const { s, mirror } = await source(up.bare);
+    // What SIGKILL during a fetch leaves behind.
+    await writeFile(join(mirror.dir, 'refs', 'maracker', 'target.lock'), '');
+    await up.write('manifests/api.yaml', manifestYaml({ name: 'api' }));
+    up.commit('second');
+    await s.sync();
+    expect(s.snapshot().state).toBe('Ready');
+    expect(ids(s)).toEqual(['/api', '/web']);
+  });
+});
