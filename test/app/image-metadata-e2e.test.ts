@@ -55,7 +55,7 @@ describe.skipIf(!tools.available)(`image labels give an app its resources${tools
       const daemon = await startDaemonProcess({
         marathonUrl: marathon.url,
         manifests: repo.manifests,
-        args: ['--image-refresh', '1', '--resync-interval', '3600'],
+        args: ['--image-refresh', '3600'],
         env: { MARACKER_IMAGE_METADATA: 'true' },
       });
 
@@ -83,7 +83,14 @@ describe.skipIf(!tools.available)(`image labels give an app its resources${tools
       await writeFile(join(repo.manifests, 'gone.yaml'), '');
       const installation = String((await daemon.status()).installation.name);
       const plan = await cli(['plan', '--marathon', marathon.url, '--manifests', repo.manifests, '--installation', installation]);
-      expect(plan.stdout).toContain('mem: 768 → 1024 (from image label org.label-schema.memory-hint)');
+      expect(
+        plan.stdout,
+        `${plan.stdout}\n${plan.stderr}\n${daemon
+          .output()
+          .split('\n')
+          .filter((l) => /"component":"images"/.test(l))
+          .join('\n')}`,
+      ).toContain('mem: 768 → 1024 (from image label org.label-schema.memory-hint)');
       expect(plan.status).toBe(2);
 
       // The tag moved. This daemon reads the image again only after --image-refresh (an hour

@@ -68,13 +68,13 @@ function taskUrls(sb: Awaited<ReturnType<typeof stack>>['sb']): string[] {
 }
 
 describe('maracker --traefik v3 against the sandbox', () => {
-  it('serves the healthy tasks of the app, which answer, and follows a killed task and a scale-out from events alone', { timeout: 60_000 }, async () => {
+  it('serves the healthy tasks of the app, which answer, and follows a killed task and a scale-out from events alone', { timeout: 180_000 }, async () => {
     const { sb, served, status, manifests } = await stack();
     // the two healthy tasks, as Marathon lists them
     const first = await eventually(async () => {
       const s = await served();
       return s?.length === 2 && JSON.stringify(s) === JSON.stringify(taskUrls(sb)) ? s : undefined;
-    }, 'two healthy servers');
+    }, 'two healthy servers', 60_000);
     for (const url of first) expect((await fetch(url)).status).toBe(200);
     // no routing label in Marathon: only traefik.enable=false
     expect(Object.keys(sb.app('/demo/web')?.labels ?? {}).filter((k) => k.startsWith('traefik.'))).toEqual(['traefik.enable']);
@@ -94,7 +94,7 @@ describe('maracker --traefik v3 against the sandbox', () => {
         return s && !s.includes(victimUrl) ? s : undefined;
       },
       'the dead task out of the service',
-      10_000,
+      30_000,
     );
     const outAfterMs = Date.now() - killedAt;
     const replaced = await eventually(
@@ -103,7 +103,7 @@ describe('maracker --traefik v3 against the sandbox', () => {
         return s?.length === 2 && JSON.stringify(s) === JSON.stringify(taskUrls(sb)) && JSON.stringify(s) !== JSON.stringify(first) ? s : undefined;
       },
       'the replacement in the service once healthy',
-      20_000,
+      45_000,
     );
     for (const url of replaced) expect((await fetch(url)).status).toBe(200);
     // tasks embedded in every read are never mistaken for a difference: one write, the create
@@ -112,7 +112,7 @@ describe('maracker --traefik v3 against the sandbox', () => {
 
     // a scale-out committed to the manifest
     await writeFile(join(manifests, 'web.yaml'), WEB.replace('instances: 2', 'instances: 3'));
-    await eventually(async () => ((await served())?.length === 3 ? true : undefined), 'three servers', 20_000);
+    await eventually(async () => ((await served())?.length === 3 ? true : undefined), 'three servers', 45_000);
     console.info(`traefik v3: a killed task left the served configuration ${outAfterMs} ms after the kill`);
   });
 });
