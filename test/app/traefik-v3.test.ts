@@ -71,10 +71,14 @@ describe('maracker --traefik v3 against the sandbox', () => {
   it('serves the healthy tasks of the app, which answer, and follows a killed task and a scale-out from events alone', { timeout: 180_000 }, async () => {
     const { sb, served, status, manifests } = await stack();
     // the two healthy tasks, as Marathon lists them
-    const first = await eventually(async () => {
-      const s = await served();
-      return s?.length === 2 && JSON.stringify(s) === JSON.stringify(taskUrls(sb)) ? s : undefined;
-    }, 'two healthy servers', 60_000);
+    const first = await eventually(
+      async () => {
+        const s = await served();
+        return s?.length === 2 && JSON.stringify(s) === JSON.stringify(taskUrls(sb)) ? s : undefined;
+      },
+      'two healthy servers',
+      60_000,
+    );
     for (const url of first) expect((await fetch(url)).status).toBe(200);
     // no routing label in Marathon: only traefik.enable=false
     expect(Object.keys(sb.app('/demo/web')?.labels ?? {}).filter((k) => k.startsWith('traefik.'))).toEqual(['traefik.enable']);
