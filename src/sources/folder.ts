@@ -265,7 +265,7 @@ export class FolderSource implements Source {
   }
 
   /** Lists the whole folder and considers every file whose stamp changed. */
-  async #rescan(): Promise<void> {
+  async #rescan(attempt = 0): Promise<void> {
     let rels: string[];
     try {
       rels = await listManifestFiles(this.#o.dir);
@@ -300,10 +300,41 @@ export class FolderSource implements Source {
     }
     // The first read (at start, or after the folder was unreadable) is the whole truth at
     // once: files being written are waited for here, not published half-known.
-    if (!wasReady) await this.#settleInline(next, changed);
+    if (!wasReady) {
+      await this.#settleInline(next, changed);
+      // The watcher starts once this first read is published: a file replaced while the read
+      // ran (a slow read of a big folder, a checkout under load) would be published as it was
+      // when read, and applied before the watcher reports it. Read again what moved, until a
+      // look finds nothing new (three times at most; the watcher catches up after that).
+      if (attempt < 3 && (await this.#movedSince(next))) {
+        this.#files = next;
+        return this.#rescan(attempt + 1);
+      }
+    }
     this.#publish(next, wasReady ? changed : 'all');
     this.#armSettleTimer();
     this.#watcher?.ensure();
+  }
+
+  /**
+   * Whether a file appeared, went or changed since `files` was read. Files being settled and
+   * files that could not be read are another matter (waited for, or read at the next rescan).
+   */
+  async #movedSince(files: ReadonlyMap<string, FileState>): Promise<boolean> {
+    let rels: string[];
+    try {
+      rels = await listManifestFiles(this.#o.dir);
+    } catch {
+      return false; // the next rescan says what the folder is
+    }
+    const listed = new Set(rels);
+    if (rels.some((rel) => !files.has(rel) && !this.#settling.has(rel))) return true;
+    if ([...files.keys()].some((rel) => !listed.has(rel))) return true;
+    const stamps = await mapChunked(rels, 64, (rel) => stampOf(join(this.#o.dir, rel)));
+    return rels.some((rel, i) => {
+      const known = files.get(rel)?.stamp;
+      return known?.kind === 'file' && !sameStamp(stamps[i] as FileStamp, known);
+    });
   }
 
   /**

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/base/log.js';
 import { FolderSource } from '../../src/sources/folder.js';
+import { INLINE_PARSER } from '../../src/manifest/input-parser.js';
 import { manifestYaml, multiDoc } from '../helpers/manifests.js';
 import { ManualClock } from '../helpers/manual-clock.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -174,5 +175,41 @@ describe('FolderSource: complete files only', () => {
       expect(source.snapshot().state).toBe('Ready');
     }
     expect([...source.snapshot().apps.keys()]).toEqual(['/web']);
+  });
+
+  it('publishes no first read of a file that was replaced while the read ran: it reads what moved again first', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'app.yaml'), manifestYaml({ name: 'app', instances: 0 }));
+    await writeFile(join(dir, 'other.yaml'), manifestYaml({ name: 'other' }));
+    const timers = new ManualClock();
+    let replaced = false;
+    // The save lands while the first read is at another file: app.yaml was read (and checked
+    // unchanged after its read) already.
+    const parser = {
+      ...INLINE_PARSER,
+      async parseFile(text: string, file: string, opts: Parameters<typeof INLINE_PARSER.parseFile>[2]) {
+        if (file === 'other.yaml' && !replaced) {
+          replaced = true;
+          await writeFile(join(dir, '.app.yaml.tmp'), manifestYaml({ name: 'app', instances: 1 }));
+          await rename(join(dir, '.app.yaml.tmp'), join(dir, 'app.yaml'));
+        }
+        return INLINE_PARSER.parseFile(text, file, opts);
+      },
+    };
+    // Files look long settled: their age lets them in at once, as in a folder nobody touches.
+    const source = new FolderSource({ dir, logger: silentLogger(), timers, settleMs: SETTLE_MS, parser, wallClock: () => Date.now() + 3_600_000 });
+    sources.push(source);
+    const snapshots: Array<ReturnType<FolderSource['snapshot']>> = [];
+    let done = false;
+    void source.start(() => snapshots.push(source.snapshot())).then(() => (done = true));
+    await until(
+      () => done,
+      'the first read',
+      () => timers.advance(10),
+    );
+    expect(replaced).toBe(true);
+    // Every snapshot ever published has the saved file's content, never the replaced one.
+    expect(snapshots.length).toBeGreaterThan(0);
+    for (const snap of snapshots) expect(snap.apps.get('/app')?.definition.instances).toBe(1);
   });
 });
