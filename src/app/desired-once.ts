@@ -102,7 +102,7 @@ export async function readDesiredOnce(config: DaemonConfig, o: { displayRoot?: s
     o.images === false ? { ...config, images: { ...config.images, enabled: false } } : config,
   );
   const view = new DesiredView(snapshots, complete);
-  return { view, problems: [...snapshots.flatMap((s) => s.problems), ...crossSourceProblems(view), ...imageProblems], installation, notes };
+  return { view, problems: [...snapshots.flatMap((s) => s.problems), ...crossSourceProblems(view, snapshots), ...imageProblems], installation, notes };
 }
 
 /**
@@ -173,16 +173,25 @@ async function readTable(pool: pg.Pool, config: DaemonConfig): Promise<{ snapsho
   return { snapshot: databaseSnapshot(rows, { lastReadAt: new Date() }) };
 }
 
-/** An id declared by a file and by a row (or twice in one source): neither is applied. */
-function crossSourceProblems(view: DesiredView): Problem[] {
+/**
+ * An id two sources declare (a file and a row, the folder and the git source): neither is
+ * applied, and plan must not read it as undeclared. A duplicate inside one source is already
+ * one of that source's problems.
+ */
+function crossSourceProblems(view: DesiredView, snapshots: readonly SourceSnapshot[]): Problem[] {
   const problems: Problem[] = [];
   for (const id of view.declaredIds()) {
     const entry = view.get(id);
     if (entry.kind !== 'conflict') continue;
+    const declaring = snapshots.filter((s) => s.apps.has(id) || s.invalid.has(id) || s.conflicts.has(id));
+    if (declaring.length < 2) continue;
+    const file = entry.declarations.find((d) => d.kind === 'file');
     const where = entry.declarations.map((d) => (d.kind === 'file' ? `${d.path}${d.line !== undefined ? `:${d.line}` : ''}` : `database row ${d.row}`));
-    // A duplicate inside the folder is already one of the folder's problems.
-    if (entry.declarations.every((d) => d.kind === 'file')) continue;
-    problems.push({ code: 'duplicate-id', message: `${id} is declared more than once: ${where.join(' and ')}; neither is applied`, location: { row: id } });
+    problems.push({
+      code: 'duplicate-id',
+      message: `${id} is declared by more than one source (${declaring.map((s) => s.name).join(', ')}): ${where.join(' and ')}; neither is applied`,
+      location: file ? { file: file.path, ...(file.line !== undefined ? { line: file.line } : {}) } : { row: id },
+    });
   }
   return problems;
 }

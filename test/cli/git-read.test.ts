@@ -1,6 +1,8 @@
 // `validate` and `plan` read a branch the way the daemon's git source does: a branch is
 // checked and planned before it is merged (--git-url URL --git-ref feature-x).
 
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { command as plan } from '../../src/cli/commands/plan.js';
@@ -66,5 +68,23 @@ describe('--git-url for validate and plan', () => {
     expect(branch.code).toBe(2);
     expect(branch.stdout).toContain('instances: 3');
     expect(branch.stderr).toMatch(/^maracker plan: feature-x of .* is commit [0-9a-f]{12} "scale web"\n$/);
+  });
+
+  it('plan refuses an id the folder and the git source both declare, rather than show it deleted', async () => {
+    const up = await upstream();
+    await up.write('deploy/web.yaml', manifestYaml({ name: 'web' }));
+    up.commit('main');
+    const sb = await sandbox();
+    const cwd = await tempDir();
+    await mkdir(join(cwd, 'manifests'));
+    await writeFile(join(cwd, 'manifests', 'web.yaml'), manifestYaml({ name: 'web' }));
+    const both = await run(
+      plan,
+      ['--marathon', sb.url, '--git-url', up.bare, '--git-path', 'deploy', '--manifests', 'manifests', '--installation', 'prod'],
+      cwd,
+    );
+    expect(both.code).toBe(1);
+    expect(both.stderr).toContain('/web is declared by more than one source (folder, git)');
+    expect(both.stdout).toBe('');
   });
 });

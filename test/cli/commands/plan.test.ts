@@ -206,4 +206,17 @@ describe('maracker plan', () => {
     const off = await plan(dir, '--marathon', sb.url, '--output', 'json', '--allow-mass-prune', '--prune-min-apps', '0', ...AS);
     expect(JSON.parse(off.stdout).pruneGuard).toEqual({ blocked: false, limit: null });
   });
+
+  it('refuses to plan an id a file and a row both declare, rather than show it deleted', async () => {
+    const url = await postgres.database();
+    const admin = await connect(url);
+    await migrate(admin);
+    await admin.query(`INSERT INTO maracker.apps (id, spec) VALUES ('/web', '{"cmd": "sleep 60", "cpus": 0.1, "mem": 32}')`);
+    await admin.end();
+    const { dir, sb } = await deployed({ 'web.yaml': manifestYaml({ name: 'web' }) });
+    const r = await plan(dir, '--marathon', sb.url, '--database-url', url, ...AS);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('/web is declared by more than one source (folder, database)');
+    expect(r.stdout).not.toContain('- /web');
+  });
 });
