@@ -4,12 +4,11 @@
 // registry cannot be read leaves its app Unknown, with nothing created or deleted; a tag
 // pushed anew with other labels rolls the app, and plan says where the values come from.
 
-import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { freePort } from '../../src/net/free-ports.js';
-import { CLI, eventually, startDaemonProcess } from '../helpers/daemon-process.js';
+import { eventually, runCli as cli, startDaemonProcess } from '../helpers/daemon-process.js';
 import { gitRepo } from '../helpers/git-repo.js';
 import { image } from '../helpers/oci-image.js';
 import { registryTools, startRegistry } from '../helpers/registry.js';
@@ -17,18 +16,6 @@ import { sandbox } from '../helpers/sandbox.js';
 
 const tools = registryTools();
 if (!tools.available) console.warn(`test/app/image-metadata-e2e.test.ts skipped: ${tools.reason}`);
-
-/** The built CLI, without blocking this process (the sandbox answers from here). */
-function cli(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH ?? '' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
-}
 
 const manifest = (name: string, ref: string): string =>
   ['apiVersion: maracker/v1', 'kind: App', 'metadata:', `  name: ${name}`, '  group: lab', 'spec:', `  image: ${ref}`, '  instances: 1', ''].join('\n');

@@ -117,8 +117,9 @@ describe('Marathon answers 200 with a body maracker cannot use', () => {
         return st.phase === 'Degraded' && !st.marathon.reachable ? st : undefined;
       }, 'phase Degraded with Marathon unreadable');
       expect(degraded.message).toContain('Marathon cannot be read');
-      // Longer than a resync and the prune settle time: every trigger had its chance to act.
-      await sleep(5000);
+      // Two failed resync passes after the changes (2 s apart, longer than the prune settle
+      // time): every trigger had its chance to act, however busy the machine.
+      await s.daemon.afterPasses(2, 60_000, 'failed');
       expect(s.marathon.requestLog(since).filter((e) => e.faults.length > 0).length).toBeGreaterThan(0);
       expect(appWrites(s.marathon, undefined, since)).toEqual([]);
       s.marathon.faults.remove(fault.id);

@@ -9,6 +9,24 @@ import type { AppStatus, DaemonStatus } from '../../src/status/model.js';
 
 export const CLI = fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url));
 
+/**
+ * Runs the built CLI as a user would, without blocking this process (a sandbox the command
+ * talks to may live here): its exit code and output. The environment is PATH plus `env`.
+ */
+export function runCli(
+  args: readonly string[],
+  o: { cwd?: string; env?: Record<string, string> } = {},
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, ...args], { ...(o.cwd ? { cwd: o.cwd } : {}), env: { PATH: process.env.PATH ?? '', ...o.env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
 export interface DaemonProcess {
   child: ChildProcess;
   statusUrl: string;
@@ -21,7 +39,7 @@ export interface DaemonProcess {
    * has looked at everything again and acted on what it saw. Proves "nothing was written"
    * by an event, not by sleeping and hoping the machine was quick.
    */
-  afterPasses(n: number, timeoutMs?: number): Promise<void>;
+  afterPasses(n: number, timeoutMs?: number, result?: 'ok' | 'failed'): Promise<void>;
   /** SIGTERM, then the exit code (SIGKILL after the deadline). */
   stop(deadlineMs?: number): Promise<number | null>;
   kill(): void;
@@ -102,10 +120,14 @@ export async function startDaemonProcess(o: DaemonProcessOptions): Promise<Daemo
     child,
     statusUrl: base,
     output: () => out,
-    afterPasses: async (n, timeoutMs = 60_000) => {
-      const passes = () => metric('maracker_resyncs_total', '{result="ok"}');
+    afterPasses: async (n, timeoutMs = 60_000, result = 'ok') => {
+      const passes = async () => (await metric('maracker_resyncs_total', `{result="${result}"}`)) || 0;
       const from = await passes();
-      await eventually(async () => (await passes()) >= from + n && (await metric('maracker_queue_depth')) === 0, `${n} more resync passes`, timeoutMs);
+      await eventually(
+        async () => (await passes()) >= from + n && (result === 'failed' || (await metric('maracker_queue_depth')) === 0),
+        `${n} more ${result} resync passes`,
+        timeoutMs,
+      );
     },
     status: async () => (await getJson<DaemonStatus>('/status')).body,
     app: async (id) => {

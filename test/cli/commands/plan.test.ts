@@ -1,10 +1,9 @@
 // `maracker plan` as an operator runs it: the compiled CLI against the sandbox.
 
-import { spawn } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CLI } from '../../helpers/daemon-process.js';
+import { runCli } from '../../helpers/daemon-process.js';
 import { manifestYaml } from '../../helpers/manifests.js';
 import { sandbox } from '../../helpers/sandbox.js';
 import { tempDir } from '../../helpers/tmp.js';
@@ -16,29 +15,10 @@ import { connect, usePostgres } from '../../helpers/postgres.js';
 
 const postgres = usePostgres();
 
-/** Runs the CLI without blocking this process: the sandbox it talks to lives here. */
-function plan(cwd: string, ...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, 'plan', ...args], { cwd, env: { PATH: process.env.PATH ?? '' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
-}
-
-/** Runs `maracker plan` configured by the environment alone, as a daemon's container would be. */
-function planEnv(cwd: string, env: Record<string, string>): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, 'plan'], { cwd, env: { PATH: process.env.PATH ?? '', ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
-}
+/** `maracker plan` as a user runs it, in `cwd`. */
+const plan = (cwd: string, ...args: string[]) => runCli(['plan', ...args], { cwd });
+/** `maracker plan` configured by the environment alone, as a daemon's container would be. */
+const planEnv = (cwd: string, env: Record<string, string>) => runCli(['plan'], { cwd, env });
 
 /**
  * A manifests folder, and the same apps deployed by maracker in the sandbox: by the

@@ -72,8 +72,7 @@ describe('maracker status against a running daemon', () => {
 
 describe('maracker sync against a running daemon', () => {
   it('repairs a drifted app at once when asked, waits for it, and says which apps it does not know', async () => {
-    const { spawn } = await import('node:child_process');
-    const { startDaemonProcess, eventually, CLI } = await import('../../helpers/daemon-process.js');
+    const { startDaemonProcess, eventually, runCli } = await import('../../helpers/daemon-process.js');
     const { gitRepo } = await import('../../helpers/git-repo.js');
     const { manifestYaml } = await import('../../helpers/manifests.js');
     const { sandbox } = await import('../../helpers/sandbox.js');
@@ -96,15 +95,7 @@ describe('maracker sync against a running daemon', () => {
       body: JSON.stringify({ instances: 5 }),
     });
     expect(scale.status).toBe(200);
-    const cli = (...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> =>
-      new Promise((resolve) => {
-        const child = spawn(process.execPath, [CLI, 'sync', '--status', daemon.statusUrl, ...args], { env: { PATH: process.env.PATH ?? '' } });
-        let stdout = '';
-        let stderr = '';
-        child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-        child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-        child.on('close', (status) => resolve({ status, stdout, stderr }));
-      });
+    const cli = (...args: string[]) => runCli(['sync', '--status', daemon.statusUrl, ...args]);
     const r = await cli('/demo/web', '--wait', '--timeout', '60', '--interval', '0.2');
     expect(r.stderr).toBe('');
     expect(r.stdout).toMatch(/^1 app\(s\) reconciled\n/);
