@@ -52,7 +52,8 @@ describe('maracker status against a running daemon', () => {
     await repo.write('web.yaml', manifestYaml({ name: 'web', group: 'demo', instances: 2 }));
     const marathon = await sandbox();
     const daemon = await startDaemonProcess({ marathonUrl: marathon.url, manifests: repo.manifests });
-    await eventually(async () => (await daemon.app('/demo/web'))?.health === 'Healthy', 'web healthy');
+    // A loaded machine starts the sandbox's tasks slowly: the wait is for an event, not a speed.
+    await eventually(async () => (await daemon.app('/demo/web'))?.health === 'Healthy', 'web healthy', 60_000);
     const cli = (...args: string[]) =>
       spawnSync(process.execPath, [CLI, 'status', '--status', daemon.statusUrl, ...args], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '' } });
     const table = cli();
