@@ -4,7 +4,9 @@
 //
 // - a file (or a link to one) whose real path is outside the folder is never opened;
 // - anything but a regular file is refused before it is opened (opening a FIFO blocks until
-//   a writer comes), and opened with O_NONBLOCK in case it is swapped for one meanwhile;
+//   a writer comes), and opened with O_NONBLOCK in case it is swapped for one meanwhile; a
+//   path the caller has just seen as a regular file (its stat) is opened at once, without a
+//   link in its last part, and checked on the descriptor (readDirect);
 // - what was actually opened is checked again on the open descriptor (on Linux its path in
 //   /proc/self/fd, elsewhere its device and inode), so a swap between the check and the
 //   read is caught, and only that descriptor is read;
@@ -34,6 +36,12 @@ export interface ReadWithinOptions {
   /** Real path of the folder the file must stay inside; undefined for a file named explicitly. */
   root?: string;
   limits: InputLimits;
+  /**
+   * The caller has just seen a regular file at this path (its stat): it is opened at once and
+   * checked on the descriptor, without resolving and checking its path first. A link in its
+   * last part, or a system without /proc, still takes the full way.
+   */
+  regular?: boolean;
 }
 
 const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0) | (constants.O_NOCTTY ?? 0) | (constants.O_NOFOLLOW ?? 0);
@@ -64,6 +72,10 @@ function kindOf(s: Stats): string {
 const OUTSIDE = 'symbolic link to a place outside the manifests folder; not read';
 
 export async function readFileWithin(abs: string, o: ReadWithinOptions): Promise<FileRead> {
+  if (o.regular && o.root !== undefined) {
+    const direct = await readDirect(abs, o.root, o.limits);
+    if (direct !== 'full-way') return direct;
+  }
   let real: string;
   let before: Stats;
   try {
@@ -91,8 +103,41 @@ export async function readFileWithin(abs: string, o: ReadWithinOptions): Promise
   try {
     const opened = await openedAs(fh, before, o.root);
     if (opened) return opened;
-    const bytes = await readAtMost(fh, o.limits.maxFileBytes + 1);
+    const bytes = await readAtMost(fh, o.limits.maxFileBytes + 1, before.size);
     if (bytes.length > o.limits.maxFileBytes) return refused(LIMIT_EXCEEDED, fileTooLarge(o.limits));
+    return decodeManifestBytes(bytes);
+  } catch (err) {
+    return unreadable(err);
+  } finally {
+    await fh.close().catch(() => undefined);
+  }
+}
+
+/**
+ * The file the caller saw as a regular file a moment ago, opened without following a link in
+ * its last part (O_NOFOLLOW: a link fails with ELOOP and takes the full way) and without
+ * blocking (O_NONBLOCK: a FIFO swapped in meanwhile does not hang the read), then checked on
+ * the descriptor: a regular file, within the size limit, and inside `root` by its path in
+ * /proc/self/fd (a folder on the way that is a link out of the folder ends there). Two path
+ * lookups fewer per file than the full way, which a folder of 10,000 manifests pays at every
+ * start.
+ */
+async function readDirect(abs: string, root: string, limits: InputLimits): Promise<FileRead | 'full-way'> {
+  let fh: FileHandle;
+  try {
+    fh = await open(abs, OPEN_FLAGS);
+  } catch (err) {
+    return codeOf(err) === 'ELOOP' ? 'full-way' : unreadable(err);
+  }
+  try {
+    const path = await readlink(`/proc/self/fd/${fh.fd}`).catch(() => undefined);
+    if (path === undefined) return 'full-way';
+    const s = await fh.stat();
+    if (!s.isFile()) return refused(FILE_CODES.notAFile, `${kindOf(s)}, not a regular file; not read`);
+    if (!isWithin(path.replace(/ \(deleted\)$/, ''), root)) return refused(FILE_CODES.linkOutside, OUTSIDE);
+    if (s.size > limits.maxFileBytes) return refused(LIMIT_EXCEEDED, fileTooLarge(limits));
+    const bytes = await readAtMost(fh, limits.maxFileBytes + 1, s.size);
+    if (bytes.length > limits.maxFileBytes) return refused(LIMIT_EXCEEDED, fileTooLarge(limits));
     return decodeManifestBytes(bytes);
   } catch (err) {
     return unreadable(err);
@@ -118,17 +163,26 @@ async function openedAs(fh: FileHandle, checked: Stats, root: string | undefined
   return undefined;
 }
 
-async function readAtMost(fh: FileHandle, max: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
+/**
+ * At most `max` bytes of the open file. The buffer is sized from the size the file had when
+ * checked (plus one byte, to see it grew) and doubled only if it did: a 256 KiB buffer per
+ * file cost 5 GiB of allocation and a second of CPU for a folder of 10,000 small manifests.
+ */
+async function readAtMost(fh: FileHandle, max: number, sizeHint: number): Promise<Buffer> {
+  let buf = Buffer.allocUnsafe(Math.max(1, Math.min(max, sizeHint + 1)));
   let total = 0;
-  while (total < max) {
-    const chunk = Buffer.allocUnsafe(Math.min(max - total, 256 * 1024));
-    const { bytesRead } = await fh.read(chunk, 0, chunk.length, null);
+  for (;;) {
+    if (total === buf.length) {
+      if (total >= max) break;
+      const bigger = Buffer.allocUnsafe(Math.min(max, buf.length * 2));
+      buf.copy(bigger, 0, 0, total);
+      buf = bigger;
+    }
+    const { bytesRead } = await fh.read(buf, total, buf.length - total, null);
     if (bytesRead === 0) break;
-    chunks.push(bytesRead === chunk.length ? chunk : chunk.subarray(0, bytesRead));
     total += bytesRead;
   }
-  return Buffer.concat(chunks, total);
+  return buf.subarray(0, total);
 }
 
 const UTF8 = new TextDecoder('utf-8', { fatal: true });

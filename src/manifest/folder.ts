@@ -137,8 +137,9 @@ export async function readManifestFolder(dir: string, opts: FolderOptions = {}):
   const { displayRoot = dir, limits, parser, ...translate } = opts;
   const reader = new ManifestReader({ dir, displayRoot, translate, ...(limits ? { limits } : {}), ...(parser ? { parser } : {}) });
   const results: ManifestFileResult[] = [];
+  const root = await reader.resolveRoot();
   for (let i = 0; i < files.length; i += READ_CONCURRENCY) {
-    results.push(...(await Promise.all(files.slice(i, i + READ_CONCURRENCY).map((rel) => reader.read(rel)))));
+    results.push(...(await Promise.all(files.slice(i, i + READ_CONCURRENCY).map((rel) => reader.read(rel, { root })))));
   }
   const duplicated = duplicatedIds(results);
   return {

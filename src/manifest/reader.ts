@@ -40,13 +40,25 @@ export class ManifestReader {
     this.#parser = o.parser ?? INLINE_PARSER;
   }
 
-  async read(rel: string): Promise<ManifestFileResult> {
+  /**
+   * The folder's real path now, for a batch of reads (`read`'s `root`): the folder may be a
+   * link that a deployment switches. A batch that straddles a switch refuses the files it
+   * finds under the new target (outside the old root) until the next batch: it fails closed.
+   */
+  resolveRoot(): Promise<string | undefined> {
+    return realpath(this.#dir).catch(() => undefined);
+  }
+
+  /**
+   * `o.root`: the folder's real path from resolveRoot (resolved here when absent).
+   * `o.regular`: the caller has just seen a regular file there (readFileWithin).
+   */
+  async read(rel: string, o: { root?: string | undefined; regular?: boolean } = {}): Promise<ManifestFileResult> {
     const displayPath = join(this.#displayRoot, rel);
     try {
-      // Resolved per read: the folder may be a link that a deployment switches.
-      const root = await realpath(this.#dir).catch(() => undefined);
+      const root = o.root ?? (await this.resolveRoot());
       if (root === undefined) return refusedFile(rel, displayPath, FILE_CODES.unreadable, 'cannot read file (the manifests folder cannot be resolved)');
-      const got = await readFileWithin(join(this.#dir, rel), { root, limits: this.#limits });
+      const got = await readFileWithin(join(this.#dir, rel), { root, limits: this.#limits, ...(o.regular ? { regular: true } : {}) });
       if (got.kind === 'refused') return refusedFile(rel, displayPath, got.code, got.message);
       return await this.#parser.parseFile(got.text, rel, { ...this.#translate, displayPath, limits: this.#limits });
     } catch (err) {

@@ -90,6 +90,8 @@ export class FolderSource implements Source {
   readonly #git: GitRevisionOptions;
   /** How one file is read and parsed: everything else here is about when. */
   readonly #reader: ManifestReader;
+  /** The folder's real path, resolved once per rescan or look (ManifestReader.resolveRoot). */
+  #root: string | undefined;
   readonly #log: Logger;
   readonly #timers: Timers;
   readonly #wall: () => number;
@@ -257,6 +259,7 @@ export class FolderSource implements Source {
   /** Looks at the named files (event path): applies what is settled, waits for the rest. */
   async #look(rels: string[]): Promise<void> {
     if (this.#snapshot.state !== 'Ready') return this.#rescan();
+    this.#root = await this.#reader.resolveRoot();
     const next = new Map(this.#files);
     const changed = new Set<AppId>();
     for (const rel of rels) await this.#consider(rel, next, changed, await stampOf(join(this.#o.dir, rel)));
@@ -280,6 +283,7 @@ export class FolderSource implements Source {
       return;
     }
     const wasReady = this.#snapshot.state === 'Ready';
+    this.#root = await this.#reader.resolveRoot();
     const listed = new Set(rels);
     const next = new Map<string, FileState>();
     for (const rel of rels) {
@@ -473,7 +477,7 @@ export class FolderSource implements Source {
 
   async #readFile(rel: string, stamp: FileStamp, previous: FileState | undefined): Promise<FileState> {
     // Never rejects: a file over a limit, refused or failing is invalid, never gone.
-    const result = await this.#reader.read(rel);
+    const result = await this.#reader.read(rel, { root: this.#root, regular: stamp.kind === 'file' });
     const lastGoodIds = result.problems.length === 0 ? result.apps.map((a) => a.id) : (previous?.lastGoodIds ?? []);
     // A failure of maracker's own (a crashed parser thread): read it again at the next look.
     return { result, lastGoodIds, stamp: hasTransientFailure(result.problems) ? { kind: 'unreadable', code: 'internal-error' } : stamp };

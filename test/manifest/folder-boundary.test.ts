@@ -116,4 +116,64 @@ describe('the manifests folder as a boundary', () => {
     expect(await stampOf(join(dir, 'web.yaml'))).toMatchObject({ kind: 'unreadable' });
     expect(await stampOf(join(dir, 'gone.yaml'))).toEqual({ kind: 'missing' });
   });
+
+  describe('a file the caller has just seen as a regular file (regular: true, the folder source at a rescan)', () => {
+    const limits = DEFAULT_INPUT_LIMITS;
+
+    it('reads it, as the full way does', async () => {
+      const dir = await tempDir();
+      await writeTree(dir, { 'web.yaml': 'a: 1\n' });
+      expect(await readFileWithin(join(dir, 'web.yaml'), { root: dir, limits, regular: true })).toEqual({ kind: 'text', text: 'a: 1\n' });
+    });
+
+    it('takes the full way for a link in its last part: a link out of the folder is refused, one inside is read', async () => {
+      const outside = await tempDir();
+      const dir = await tempDir();
+      await writeTree(outside, { 'secret.yaml': 'password: hunter2\n' });
+      await writeTree(dir, { 'real.yaml': 'a: 1\n' });
+      await symlink(join(outside, 'secret.yaml'), join(dir, 'secret.yaml'));
+      await symlink('real.yaml', join(dir, 'inside.yaml'));
+      expect(await readFileWithin(join(dir, 'secret.yaml'), { root: dir, limits, regular: true })).toMatchObject({ kind: 'refused', code: 'link-outside' });
+      expect(await readFileWithin(join(dir, 'inside.yaml'), { root: dir, limits, regular: true })).toEqual({ kind: 'text', text: 'a: 1\n' });
+    });
+
+    it('refuses a file reached through a folder that became a link out of the folder, by the path of what it opened', async () => {
+      const outside = await tempDir();
+      const dir = await tempDir();
+      await writeTree(outside, { 'team/secret.yaml': 'password: hunter2\n' });
+      await symlink(join(outside, 'team'), join(dir, 'team'));
+      const got = await readFileWithin(join(dir, 'team/secret.yaml'), { root: dir, limits, regular: true });
+      expect(got).toMatchObject({ kind: 'refused', code: 'link-outside' });
+      expect(JSON.stringify(got)).not.toContain('hunter2');
+    });
+
+    it('does not hang on a FIFO swapped in since it was seen, and refuses it', async () => {
+      const dir = await tempDir();
+      spawnSync('mkfifo', [join(dir, 'pipe.yaml')]);
+      expect(await readFileWithin(join(dir, 'pipe.yaml'), { root: dir, limits, regular: true })).toMatchObject({ kind: 'refused', code: 'not-a-file' });
+    });
+
+    it('refuses a file over the limit, and one that grew past it since its size was read', async () => {
+      const dir = await tempDir();
+      await writeTree(dir, { 'big.yaml': 'x'.repeat(200) });
+      const small = { ...limits, maxFileBytes: 100 };
+      expect(await readFileWithin(join(dir, 'big.yaml'), { root: dir, limits: small, regular: true })).toMatchObject({
+        kind: 'refused',
+        code: 'limit-exceeded',
+      });
+      // /proc files claim size 0 and hold more.
+      expect(await readFileWithin('/proc/self/status', { root: '/proc', limits: small, regular: true })).toMatchObject({
+        kind: 'refused',
+        code: 'limit-exceeded',
+      });
+    });
+
+    it('reads a file larger than its first buffer whole (the buffer grows when the file did)', async () => {
+      const dir = await tempDir();
+      const text = `${'a: 1\n'.repeat(50_000)}`;
+      await writeTree(dir, { 'long.yaml': text });
+      expect(await readFileWithin(join(dir, 'long.yaml'), { root: dir, limits, regular: true })).toEqual({ kind: 'text', text });
+      expect(await readFileWithin(join(dir, 'long.yaml'), { root: dir, limits })).toEqual({ kind: 'text', text });
+    });
+  });
 });
