@@ -28,10 +28,16 @@ export function killAllDaemons(): void {
 }
 
 export async function startBenchDaemon(args: readonly string[], o: { startTimeoutMs?: number; logLevel?: string } = {}): Promise<BenchDaemon> {
-  const child = spawn(process.execPath, [benchScript('daemon-child.js'), '--listen', '127.0.0.1:0', '--log-level', o.logLevel ?? 'info', ...args], {
-    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/root' },
-  });
+  // MARACKER_BENCH_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the daemon alone.
+  const nodeArgs = (process.env.MARACKER_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(
+    process.execPath,
+    [...nodeArgs, benchScript('daemon-child.js'), '--listen', '127.0.0.1:0', '--log-level', o.logLevel ?? 'info', ...args],
+    {
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/root' },
+    },
+  );
   live.add(child);
   const lines: string[] = [];
   let partial = '';

@@ -26,6 +26,8 @@ export class DesiredState {
   /** The apps seen needing each image, so that news of an image queues them. */
   readonly #imageUsers = new Map<string, Set<AppId>>();
   #view: DesiredView | undefined;
+  /** Each declaration completed from its image, by the labels it was completed from. */
+  readonly #filled = new WeakMap<DesiredApp, { facts: unknown; pin: boolean; app: DesiredApp }>();
 
   constructor(deps: { sources: readonly Source[]; status: StatusStore; images?: ImageCompletion }) {
     this.sources = deps.sources;
@@ -63,7 +65,14 @@ export class DesiredState {
       return { kind: 'app', app };
     }
     const found = images.metadata.lookup(image);
-    if (found.kind === 'ready') return { kind: 'app', app: fillFromImage(app, found.facts, images.pin) };
+    if (found.kind === 'ready') {
+      // The same app from the same labels is the same object: a pass skips what did not move (noop-memo.ts).
+      const last = this.#filled.get(app);
+      if (last?.facts === found.facts && last.pin === images.pin) return { kind: 'app', app: last.app };
+      const filled = fillFromImage(app, found.facts, images.pin);
+      this.#filled.set(app, { facts: found.facts, pin: images.pin, app: filled });
+      return { kind: 'app', app: filled };
+    }
     if (found.kind === 'pending') return { kind: 'unknown', declared: true, reason: `reading the labels of image ${image} (its resources come from them)` };
     return {
       kind: 'unknown',

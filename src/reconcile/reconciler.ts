@@ -26,6 +26,7 @@ import { aboutApp } from '../status/catalogue.js';
 import { type PendingChange, pendingDiff } from '../status/pending.js';
 import { appHealth } from '../status/health.js';
 import type { AppStatus, ErrorRecord, RouteStatus } from '../status/model.js';
+import { appFingerprint } from '../marathon/fingerprint.js';
 import { serverUrls, taskEndpoints } from '../marathon/task-endpoints.js';
 import type { Route } from '../model/route.js';
 import type { StatusStore } from '../status/store.js';
@@ -36,6 +37,7 @@ import type { DesiredEntry } from './desired-view.js';
 import { errorRecord } from './error-record.js';
 import { APP_EMBED } from './marathon-listing.js';
 import type { MarathonReachability } from './marathon-reachability.js';
+import { NoopMemo, type NoopInputs } from './noop-memo.js';
 import type { OwnershipReport } from './ownership-report.js';
 import type { MarathonReader } from './ports.js';
 import type { ReconcileResult } from './workqueue.js';
@@ -52,6 +54,8 @@ export interface ReconcilerOptions {
    * waits for the deployment to finish instead.
    */
   force: boolean;
+  /** The longest an app in sync is skipped on unchanged inputs before it is planned again (default 10 min). */
+  noopMemoMaxAgeMs?: number;
 }
 
 export interface ReconcilerDeps {
@@ -80,10 +84,18 @@ export interface ReconcilerDeps {
 
 export class Reconciler {
   readonly #d: ReconcilerDeps;
+  /** Apps found in sync, and from what: a pass skips those whose inputs did not move. */
+  readonly #memo: NoopMemo;
   #seq = 0;
 
   constructor(deps: ReconcilerDeps) {
     this.#d = deps;
+    this.#memo = new NoopMemo(deps.timers, deps.options.noopMemoMaxAgeMs);
+  }
+
+  /** How often a reconcile found its app's inputs unchanged (and skipped the plan). */
+  get memoCounts(): { hits: number; misses: number } {
+    return this.#memo.counts;
   }
 
   async reconcile(id: AppId): Promise<ReconcileResult> {
@@ -131,6 +143,7 @@ export class Reconciler {
           this.#writeStatus(id, { sync: 'Unknown', entry, actual, lastError: { message: entry.reason } });
         return { kind: 'done' };
       case 'absent':
+        this.#memo.forget(id);
         return this.#prune(id, actual, owner, log, read.fresh);
       case 'app':
         return this.#converge(entry.app, actual, log, read.fresh);
@@ -202,6 +215,14 @@ export class Reconciler {
   async #converge(desired: DesiredApp, actual: MarathonApp | undefined, log: ReconcileLog, fresh: boolean): Promise<ReconcileResult> {
     const entry: DesiredEntry = { kind: 'app', app: desired };
     const installation = this.#d.installation;
+    const inputs: NoopInputs = {
+      desired,
+      actual: appFingerprint(actual),
+      marathonKnown: this.#d.reachability.known,
+      deploymentFailure: this.#d.gate.failureOf(desired.id),
+      record: this.#d.status.getApp(desired.id),
+    };
+    if (this.#memo.unchanged(desired.id, inputs)) return { kind: 'done' };
     const action = planApp(desired, actual, { installation });
     if (action.kind === 'conflict') {
       this.#writeStatus(desired.id, { sync: 'Conflict', entry, actual, lastError: conflictError(action, installation) });
@@ -209,6 +230,7 @@ export class Reconciler {
     }
     if (action.kind === 'noop') {
       const verdict = this.#writeStatus(desired.id, { sync: 'Synced', entry, actual, lastError: null });
+      if (verdict !== 'Progressing') this.#memo.remember(desired.id, { ...inputs, record: this.#d.status.getApp(desired.id) });
       // Keep watching while Marathon deploys, so status reaches Healthy without waiting for a resync.
       return verdict === 'Progressing' ? { kind: 'done', requeueAfterMs: this.#d.options.progressPollMs } : { kind: 'done' };
     }

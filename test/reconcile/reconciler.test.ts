@@ -121,6 +121,9 @@ async function world(o: WorldOptions = {}) {
     source,
     setLeader: (l: boolean) => void (leader = l),
     reconcile: (id: AppId) => reconciler.reconcile(id),
+    /** A resync's listing: every cached app replaced by what Marathon holds now. */
+    relist: () => listing.list(TEST_INSTALLATION),
+    memo: () => reconciler.memoCounts,
   };
 }
 
@@ -544,5 +547,85 @@ describe('Reconciler: where the tasks listen, and the route served to Traefik v3
     w.desired.changed();
     await w.reconcile('/demo/web');
     expect(w.status.getApp('/demo/web')).toMatchObject({ sync: 'OutOfSync', route: { ...route, servers: ['http://10.0.0.1:31001'] } });
+  });
+});
+
+describe('Reconciler: a pass whose inputs did not move (issue 20)', () => {
+  const ID = '/demo/web';
+
+  it('skips the plan and the status record of an app in sync whose inputs are the same, and still makes no call', async () => {
+    const w = await world({ apps: [marathonApp()], declare: { apps: [desiredApp()] } });
+    await w.reconcile(ID);
+    const record = w.status.getApp(ID);
+    await w.relist();
+    expect(await w.reconcile(ID)).toEqual({ kind: 'done' });
+    expect(w.memo()).toEqual({ hits: 1, misses: 1 });
+    expect(w.status.getApp(ID)).toBe(record);
+    expect(w.marathon.calls.filter((c) => !c.startsWith('GET /v2/apps'))).toEqual([]);
+  });
+
+  it('plans again when Marathon has a new version of the app (a hand edit), and repairs it', async () => {
+    const w = await world({ apps: [marathonApp()], declare: { apps: [desiredApp()] } });
+    await w.reconcile(ID);
+    const edited = w.marathon.apps.get(ID) as MarathonApp;
+    w.marathon.apps.set(ID, { ...edited, mem: 512, version: '2024-03-02T10:00:00.000Z' });
+    await w.relist();
+    await w.reconcile(ID);
+    expect(w.marathon.calls).toContain(`PUT ${ID}`);
+    expect(w.memo().hits).toBe(0);
+  });
+
+  it('looks again at the tasks: a task being killed shows, though the version did not move', async () => {
+    const w = await world({ apps: [marathonApp()], declare: { apps: [desiredApp()] } });
+    await w.reconcile(ID);
+    expect(w.status.getApp(ID)?.tasks.map((t) => t.state)).toEqual(['TASK_RUNNING', 'TASK_RUNNING']);
+    const app = w.marathon.apps.get(ID) as MarathonApp;
+    w.marathon.apps.set(ID, {
+      ...app,
+      tasksRunning: 1,
+      tasks: [{ ...(app.tasks?.[0] as MarathonTask), state: 'TASK_KILLING' }, app.tasks?.[1] as MarathonTask],
+    });
+    await w.relist();
+    await w.reconcile(ID);
+    expect(w.status.getApp(ID)?.tasks.map((t) => t.state)).toEqual(['TASK_KILLING', 'TASK_RUNNING']);
+  });
+
+  it("looks again when something else the record is made of moved: a failed deployment, Marathon's reachability, the record", async () => {
+    const w = await world({ apps: [marathonApp()], declare: { apps: [desiredApp()] } });
+    await w.reconcile(ID);
+    w.gate.ended('d9', false, [ID]);
+    await w.reconcile(ID);
+    expect(w.status.getApp(ID)).toMatchObject({ health: 'Degraded', lastError: { message: 'Marathon deployment d9 failed' } });
+    w.status.removeApp(ID);
+    await w.reconcile(ID);
+    expect(w.status.getApp(ID)).toMatchObject({ sync: 'Synced', health: 'Degraded' });
+    expect(w.memo().hits).toBe(0);
+  });
+
+  it('plans again when the source hands out a new declaration', async () => {
+    const w = await world({ apps: [marathonApp()], declare: { apps: [desiredApp()] } });
+    await w.reconcile(ID);
+    w.source.set({ apps: [desiredApp({ instances: 3 })] });
+    w.desired.changed();
+    await w.reconcile(ID);
+    expect(w.marathon.calls).toContain(`SCALE ${ID} 3`);
+  });
+
+  it('plans everything again after ten minutes whatever the fingerprints say (the backstop)', async () => {
+    const w = await world({ apps: [marathonApp()], declare: { apps: [desiredApp()] } });
+    await w.reconcile(ID);
+    w.clock.advance(9 * 60_000);
+    await w.reconcile(ID);
+    expect(w.memo()).toEqual({ hits: 1, misses: 1 });
+    w.clock.advance(60_000);
+    await w.reconcile(ID);
+    expect(w.memo()).toEqual({ hits: 1, misses: 2 });
+  });
+
+  it('never skips an app Marathon gives no version for', async () => {
+    const w = await world({ apps: [marathonApp({ version: undefined as unknown as string })], declare: { apps: [desiredApp()] } });
+    await w.reconcile(ID);
+    await w.reconcile(ID);
+    expect(w.memo()).toEqual({ hits: 0, misses: 2 });
   });
 });
