@@ -116,7 +116,7 @@ describe('daemon metrics', () => {
       pruneBlocked: () => true,
       leader: () => false,
       sources: () => [
-        { name: 'files', up: true },
+        { name: 'folder', up: true },
         { name: 'database', up: false },
       ],
     });
@@ -125,7 +125,7 @@ describe('daemon metrics', () => {
     expect(sampleValue(f, 'maracker_deployments_in_flight')).toBe(2);
     expect(sampleValue(f, 'maracker_prune_blocked')).toBe(1);
     expect(sampleValue(f, 'maracker_leader')).toBe(0);
-    expect(sampleValue(f, 'maracker_source_up', { source: 'files' })).toBe(1);
+    expect(sampleValue(f, 'maracker_source_up', { source: 'folder' })).toBe(1);
     expect(sampleValue(f, 'maracker_source_up', { source: 'database' })).toBe(0);
     depth = 0;
     expect(sampleValue(parseExposition(await m.render()), 'maracker_queue_depth')).toBe(0);
@@ -197,15 +197,15 @@ describe('metricsObserver', () => {
       resynced: (ms, ok) => heard.push(`resync ${ms} ${ok}`),
       beforeWrite: (a) => heard.push(`write ${a.id}`),
     });
-    o.sourceError('files');
+    o.sourceError('folder');
     o.eventGap();
     o.resynced(1500, false);
     o.beforeWrite({ id: '/a' });
     const f = parseExposition(await m.render());
-    expect(sampleValue(f, 'maracker_source_errors_total', { source: 'files' })).toBe(1);
+    expect(sampleValue(f, 'maracker_source_errors_total', { source: 'folder' })).toBe(1);
     expect(sampleValue(f, 'maracker_event_stream_gaps_total')).toBe(1);
     expect(sampleValue(f, 'maracker_resyncs_total', { result: 'failed' })).toBe(1);
     expect(sampleValue(f, 'maracker_resync_duration_seconds_sum')).toBe(1.5);
-    expect(heard).toEqual(['source files', 'gap', 'resync 1500 false', 'write /a']);
+    expect(heard).toEqual(['source folder', 'gap', 'resync 1500 false', 'write /a']);
   });
 });

@@ -60,7 +60,7 @@ function exampleMetrics(store: StatusStore): ReturnType<typeof createDaemonMetri
       deploymentsInFlight: () => 1,
       pruneBlocked: () => false,
       sources: () => [
-        { name: 'files', up: true },
+        { name: 'folder', up: true },
         { name: 'database', up: true },
       ],
     },

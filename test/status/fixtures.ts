@@ -48,7 +48,7 @@ export function exampleStore(): StatusStore {
   });
   store.setMarathon({ url: 'http://marathon.mip.local:8080', reachable: true, lastReadAt: '2026-03-02T09:14:55.000Z', lastError: null });
   store.setSources([
-    { name: 'files', state: 'Ready', lastReadAt: '2026-03-02T09:14:50.000Z', lastError: null, revision: '3f9c2a1e7b', dirty: false, apps: 2 },
+    { name: 'folder', state: 'Ready', lastReadAt: '2026-03-02T09:14:50.000Z', lastError: null, revision: '3f9c2a1e7b', dirty: false, apps: 2 },
     { name: 'database', state: 'Ready', lastReadAt: '2026-03-02T09:14:52.000Z', lastError: null, revision: '1842', apps: 1 },
   ]);
   store.setPrune(
