@@ -627,6 +627,16 @@ describe('Reconciler: recent outcomes (what GET /status/apps/{id} shows)', () =>
     expect(outcomes(w).map((o) => o.result)).toEqual(['synced', 'blocked']);
   });
 
+  it('records a delete the prune guard holds back as blocked (prune-blocked) or waiting (prune-waiting), once each', async () => {
+    const blocked = await world({ apps: [marathonApp({ id: '/demo/old' })], guard: { minApps: 0, share: 0 } });
+    await blocked.reconcile('/demo/old');
+    await blocked.reconcile('/demo/old');
+    expect(blocked.status.outcomes('/demo/old').map((o) => [o.action, o.result, o.code, o.count])).toEqual([['delete', 'blocked', 'prune-blocked', 1]]);
+    const unjudged = await world({ apps: [marathonApp({ id: '/demo/old' })], judge: false });
+    await unjudged.reconcile('/demo/old');
+    expect(unjudged.status.outcomes('/demo/old').map((o) => [o.action, o.result, o.code])).toEqual([['delete', 'waiting', 'prune-waiting']]);
+  });
+
   it('records a failed read of the app, and a wait for a deployment in progress once', async () => {
     const w = await world({ apps: [marathonApp({ deployments: [{ id: 'd1' }] })], declare: { apps: [desiredApp({ instances: 5 })] } });
     w.marathon.failNext('GET /demo/web', new FakeMarathonError('MRK_MARATHON_SERVER_ERROR', '503'));
