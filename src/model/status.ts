@@ -19,3 +19,23 @@ export type SourceState = (typeof SOURCE_STATES)[number];
 
 export const ROLES = ['leader', 'follower', 'standalone'] as const;
 export type Role = (typeof ROLES)[number];
+
+/**
+ * What one recorded reconcile outcome was about (`outcomes` of `GET /status/apps/{id}`):
+ * a write (`create`, `scale`: instances only, no restart; `update`: a rolling restart;
+ * `delete`), the read of the app from Marathon (`read`), or nothing to write (`none`: the
+ * app is blocked, or back in sync).
+ */
+export const OUTCOME_ACTIONS = ['create', 'scale', 'update', 'delete', 'read', 'none'] as const;
+export type OutcomeAction = (typeof OUTCOME_ACTIONS)[number];
+
+/**
+ * How it ended. `ok`: Marathon accepted the write. `failed`: the write or read failed and is
+ * retried with backoff. `rejected`: Marathon refused the definition (400/422); not retried
+ * until the declaration changes. `blocked`: maracker leaves the app alone until someone acts
+ * (invalid or conflicting declaration, unreadable source, prune guard awaiting approval,
+ * pruning disabled). `waiting`: the write waits its turn (a deployment in progress, a
+ * deployment slot, the prune guard's judgement). `synced`: back in sync after one of these.
+ */
+export const OUTCOME_RESULTS = ['ok', 'failed', 'rejected', 'blocked', 'waiting', 'synced'] as const;
+export type OutcomeResult = (typeof OUTCOME_RESULTS)[number];

@@ -9,6 +9,10 @@
 // It is given its collaborators (desired state, cache, reachability, writer, deployment gate,
 // prune guard, ownership report, status), each holding its own state, rather than callbacks
 // into the controller's fields: what it may change of each is what their methods allow.
+//
+// Besides the app's status record, it reports the outcomes worth remembering (a write, a
+// failure, a block, a wait) to the status store's per-app history; the store's log decides
+// what is new (src/status/outcomes.ts), so a pass with nothing to do records nothing.
 
 import { errorCode } from '../base/errors.js';
 import type { Logger } from '../base/log.js';
@@ -29,6 +33,7 @@ import type { AppStatus, ErrorRecord, RouteStatus } from '../status/model.js';
 import { appFingerprint } from '../marathon/fingerprint.js';
 import { serverUrls, taskEndpoints } from '../marathon/task-endpoints.js';
 import type { Route } from '../model/route.js';
+import type { OutcomeInput } from '../status/outcomes.js';
 import type { StatusStore } from '../status/store.js';
 import type { ActualCache } from './actual-cache.js';
 import type { DeploymentGate } from './deployment-gate.js';
@@ -41,7 +46,7 @@ import { NoopMemo, type NoopInputs } from './noop-memo.js';
 import type { OwnershipReport } from './ownership-report.js';
 import type { MarathonReader } from './ports.js';
 import type { ReconcileResult } from './workqueue.js';
-import type { WriteOutcome, Writer } from './writer.js';
+import { type WriteOutcome, type Writer, writeKind } from './writer.js';
 import type { Problem } from '../model/problem.js';
 
 export interface ReconcilerOptions {
@@ -116,6 +121,7 @@ export class Reconciler {
     const read = await this.#actual(id);
     if (!read.ok) {
       this.#writeStatus(id, { sync: 'Unknown', entry: this.#d.desired.view().get(id), actual: undefined, lastError: errorRecord(read.error), unread: true });
+      this.#record(id, 'read', 'failed', errorRecord(read.error));
       log.debug({ err: errorRecord(read.error) }, 'cannot read app from Marathon');
       return { kind: 'retry', error: read.error };
     }
@@ -131,16 +137,21 @@ export class Reconciler {
         const p = entry.problems[0];
         const lastError: ErrorRecord = p ? problemRecord(p) : { message: 'invalid declaration' };
         this.#writeStatus(id, { sync: 'Invalid', entry, actual, lastError });
+        this.#record(id, 'none', 'blocked', lastError);
         return { kind: 'terminal', error: new Error(lastError.message) };
       }
       case 'conflict': {
         const where = entry.declarations.map(describeSource).join(' and ');
-        this.#writeStatus(id, { sync: 'Conflict', entry, actual, lastError: because('duplicate-id', `declared more than once: ${where}`) });
+        const lastError = because('duplicate-id', `declared more than once: ${where}`);
+        this.#writeStatus(id, { sync: 'Conflict', entry, actual, lastError });
+        this.#record(id, 'none', 'blocked', lastError);
         return { kind: 'terminal', error: new Error(`${id} declared more than once`) };
       }
       case 'unknown':
-        if (entry.declared || (actual && (owner?.kind === 'ours' || owner?.kind === 'legacy')))
+        if (entry.declared || (actual && (owner?.kind === 'ours' || owner?.kind === 'legacy'))) {
           this.#writeStatus(id, { sync: 'Unknown', entry, actual, lastError: { message: entry.reason } });
+          this.#record(id, 'none', 'blocked', { message: entry.reason });
+        }
         return { kind: 'done' };
       case 'absent':
         this.#memo.forget(id);
@@ -182,13 +193,16 @@ export class Reconciler {
     }
     const entry: DesiredEntry = { kind: 'absent' };
     if (!this.#d.options.prune) {
-      this.#writeStatus(id, { sync: 'OutOfSync', entry, actual, lastError: { message: 'no source declares this app; pruning is disabled' } });
+      const lastError = { message: 'no source declares this app; pruning is disabled' };
+      this.#writeStatus(id, { sync: 'OutOfSync', entry, actual, lastError });
+      this.#record(id, 'delete', 'blocked', lastError);
       return { kind: 'done' };
     }
     const decision = this.#d.guard.decide(id);
     switch (decision.kind) {
       case 'held': {
         this.#writeStatus(id, { sync: 'OutOfSync', entry, actual, lastError: because(decision.code, decision.message) });
+        this.#record(id, 'delete', decision.code === 'prune-blocked' ? 'blocked' : 'waiting', because(decision.code, decision.message));
         // Looked at again when the verdict changes: a source change, a resync, an approval,
         // or the guard's history read (the controller queues the candidates each time).
         return { kind: 'done' };
@@ -225,11 +239,15 @@ export class Reconciler {
     if (this.#memo.unchanged(desired.id, inputs)) return { kind: 'done' };
     const action = planApp(desired, actual, { installation });
     if (action.kind === 'conflict') {
-      this.#writeStatus(desired.id, { sync: 'Conflict', entry, actual, lastError: conflictError(action, installation) });
+      const lastError = conflictError(action, installation);
+      this.#writeStatus(desired.id, { sync: 'Conflict', entry, actual, lastError });
+      this.#record(desired.id, 'none', 'blocked', lastError);
       return { kind: 'terminal', error: new Error(`${action.reason} app`) };
     }
     if (action.kind === 'noop') {
       const verdict = this.#writeStatus(desired.id, { sync: 'Synced', entry, actual, lastError: null });
+      // Recorded only as the end of a failure, block or wait (the log's rule): most passes add nothing.
+      this.#record(desired.id, 'none', 'synced');
       if (verdict !== 'Progressing') this.#memo.remember(desired.id, { ...inputs, record: this.#d.status.getApp(desired.id) });
       // Keep watching while Marathon deploys, so status reaches Healthy without waiting for a resync.
       return verdict === 'Progressing' ? { kind: 'done', requeueAfterMs: this.#d.options.progressPollMs } : { kind: 'done' };
@@ -244,18 +262,15 @@ export class Reconciler {
     const pending = action.kind === 'update' ? action.changes.map((c) => c.path) : [`(${action.kind})`];
     const diff = action.kind === 'update' ? pendingDiff(action.changes) : [];
     const running = actual?.deployments ?? [];
+    const what = writeKind(action) ?? 'none';
+    const changes = diff.map((c) => `${c.path}: ${c.before} → ${c.after}`);
     if (running.length > 0 && !this.#d.options.force) {
       // Marathon would answer 409 (app locked): wait for the deployment to finish. Its
       // deployment_success event re-queues the app; the timed look covers lost events.
       const ids = running.map((d) => d.id).join(', ');
-      this.#writeStatus(action.id, {
-        sync: 'OutOfSync',
-        entry,
-        actual,
-        lastError: because('deployment-in-progress', `waiting for Marathon deployment ${ids} to finish`),
-        pending,
-        diff,
-      });
+      const lastError = because('deployment-in-progress', `waiting for Marathon deployment ${ids} to finish`);
+      this.#writeStatus(action.id, { sync: 'OutOfSync', entry, actual, lastError, pending, diff });
+      this.#record(action.id, what, 'waiting', lastError);
       this.#d.cache.markStale(action.id);
       return { kind: 'done', requeueAfterMs: this.#d.options.progressPollMs };
     }
@@ -267,6 +282,11 @@ export class Reconciler {
           `${action.kind === 'update' ? action.mode : action.kind} applied`,
         );
         this.#writeStatus(action.id, { sync: 'OutOfSync', entry, actual, lastError: null, pending, diff, appliedAt: outcome.at });
+        this.#record(action.id, what, 'ok', null, {
+          deploymentId: outcome.deploymentId,
+          version: outcome.version,
+          ...(changes.length ? { changes } : {}),
+        });
         if (action.kind === 'delete') {
           this.#d.guard.deleted(action.id);
           this.#d.status.removeApp(action.id);
@@ -277,26 +297,44 @@ export class Reconciler {
         return { kind: 'done' };
       case 'stopped':
         return { kind: 'done' };
-      case 'no-slot':
-        this.#writeStatus(action.id, {
-          sync: 'OutOfSync',
-          entry,
-          actual,
-          lastError: because('deployment-slot', `waiting for a deployment slot (${outcome.inFlight} of ${outcome.limit} in use)`),
-          pending,
-          diff,
-        });
+      case 'no-slot': {
+        const lastError = because('deployment-slot', `waiting for a deployment slot (${outcome.inFlight} of ${outcome.limit} in use)`);
+        this.#writeStatus(action.id, { sync: 'OutOfSync', entry, actual, lastError, pending, diff });
+        this.#record(action.id, what, 'waiting', lastError);
         this.#d.gate.wait(action.id);
         return { kind: 'done' };
+      }
       case 'retry':
         log.warn({ action: action.kind, err: outcome.error }, `${action.kind} deferred: ${outcome.error.message}`);
         this.#writeStatus(action.id, { sync: 'OutOfSync', entry, actual, lastError: outcome.error, pending, diff });
+        this.#record(action.id, what, 'failed', outcome.error, changes.length ? { changes } : {});
         return { kind: 'retry', error: outcome.error, ...(outcome.afterMs !== undefined ? { afterMs: outcome.afterMs } : {}) };
       case 'rejected':
         log.error({ action: action.kind, err: outcome.error }, `${action.kind} rejected by Marathon: ${outcome.error.message}`);
         this.#writeStatus(action.id, { sync: 'OutOfSync', entry, actual, lastError: outcome.error, pending, diff, rejected: true });
+        this.#record(action.id, what, 'rejected', outcome.error, changes.length ? { changes } : {});
         return { kind: 'terminal', error: outcome.error };
     }
+  }
+
+  /**
+   * Reports an outcome to the app's history, after its record (the store keeps outcomes of
+   * apps it reports on only). The error's code and message, as the record's lastError.
+   */
+  #record(
+    id: AppId,
+    action: OutcomeInput['action'],
+    result: OutcomeInput['result'],
+    error: ErrorRecord | null = null,
+    extra: Pick<OutcomeInput, 'deploymentId' | 'version' | 'changes'> = {},
+  ): void {
+    this.#d.status.recordOutcome(id, {
+      action,
+      result,
+      ...extra,
+      ...(error?.code !== undefined ? { code: error.code } : {}),
+      ...(error ? { message: error.message } : {}),
+    });
   }
 
   /** Writes the app's status record; returns its health. */

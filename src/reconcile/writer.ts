@@ -19,7 +19,7 @@ import type { TokenBucket } from './token-bucket.js';
 export type WriteKind = 'create' | 'scale' | 'update' | 'delete';
 
 export type WriteOutcome =
-  | { kind: 'applied'; deploymentId: string; at: string }
+  | { kind: 'applied'; deploymentId: string; version: string; at: string }
   /** Another daemon leads: the write is its job. */
   | { kind: 'not-leader' }
   /** The daemon is shutting down. */
@@ -102,7 +102,7 @@ export class Writer {
       return this.#classify(err);
     }
     ticket.bind(ref.deploymentId);
-    return { kind: 'applied', deploymentId: ref.deploymentId, at: new Date(this.#d.timers.now()).toISOString() };
+    return { kind: 'applied', deploymentId: ref.deploymentId, version: ref.version, at: new Date(this.#d.timers.now()).toISOString() };
   }
 
   #send(action: Action, kind: WriteKind): Promise<DeploymentRef> {

@@ -7,7 +7,7 @@ import type { GitCommit } from '../model/desired.js';
 import type { InstallationOrigin } from '../model/installation.js';
 import type { TaskEndpoint } from '../marathon/task-endpoints.js';
 import type { Route } from '../model/route.js';
-import type { HealthStatus, Phase, Role, SourceState, SyncStatus } from '../model/status.js';
+import type { HealthStatus, OutcomeAction, OutcomeResult, Phase, Role, SourceState, SyncStatus } from '../model/status.js';
 import type { AppAbout } from './catalogue.js';
 import type { InstanceCounts } from './health.js';
 import type { PendingChange } from './pending.js';
@@ -74,6 +74,35 @@ export interface AppStatus {
    * links (./catalogue.ts). Null when no valid declaration says; absent from older daemons.
    */
   about?: AppAbout | null;
+}
+
+/**
+ * One reconcile outcome worth remembering (./outcomes.ts): a write, a failure, a block, or
+ * the return to sync after one of these. Passes with nothing to do record nothing.
+ */
+export interface OutcomeRecord {
+  /** When it happened (ISO 8601); for a repeated failure, the first time. */
+  at: string;
+  /** The latest time; equal to `at` unless `count` > 1. */
+  lastAt: string;
+  /** Consecutive repetitions of the same failure, counted on one entry (a retry loop does not flush the history). */
+  count: number;
+  action: OutcomeAction;
+  result: OutcomeResult;
+  /** The Marathon deployment a write started, and the app version it wrote (`ok` writes). */
+  deploymentId?: string;
+  version?: string;
+  /** Stable code: an MRK_... error code, a problem code, or a status reason. */
+  code?: string;
+  /** What went wrong or what it waits for (scrubbed of secrets, as lastError). */
+  message?: string;
+  /** Fields a write changed, as `maracker plan` shows them: `instances: 1 → 3` (environment values hidden). */
+  changes?: string[];
+}
+
+/** `GET /status/apps/{id}`: the app's record and its recent outcomes, newest first. */
+export interface AppDetail extends AppStatus {
+  outcomes: OutcomeRecord[];
 }
 
 /** A route served to Traefik v3 (GET /traefik/v3), as status shows it. */

@@ -30,7 +30,6 @@ import { applyLimits, rejectBadClient, resolveLimits, serverOptions, type Status
 import type { GitHook } from './git-hook.js';
 import { PROMETHEUS_CONTENT_TYPE } from './metrics.js';
 import { type DashboardAssets, loadDashboardAssets } from './dashboard-assets.js';
-import type { AppStatus } from './model.js';
 import type { StatusStore } from './store.js';
 import { TraefikConfigCache } from './traefik-config.js';
 
@@ -273,10 +272,13 @@ export async function startStatusServer(options: StatusServerOptions): Promise<S
     return json(200, { ...doc, apps });
   }
 
-  function appDocument(id: string): Reply {
-    const app: AppStatus | undefined = store.getApp(id);
-    if (!app) throw new StatusApiError('MRK_STATUS_APP_NOT_FOUND', 404, `app ${id} is not known to maracker`);
-    return json(200, app);
+  /** The app's record with its recent outcomes; its ETag changes with either (a hash of one app: cheap per poll). */
+  function appDocument(ctx: Context, id: string): Reply {
+    const body = store.appDetailJson(id);
+    if (body === undefined) throw new StatusApiError('MRK_STATUS_APP_NOT_FOUND', 404, `app ${id} is not known to maracker`);
+    const etag = etagOf(body);
+    if (matchesEtag(ctx.headers['if-none-match'], etag)) return { status: 304, body: '', contentType: JSON_TYPE, headers: { ETag: etag } };
+    return { status: 200, body, contentType: JSON_TYPE, headers: { ETag: etag } };
   }
 
   /** Without a token, a write is accepted only from this host (./local-approval.ts); `what` says what it would do. */
@@ -414,7 +416,7 @@ export async function startStatusServer(options: StatusServerOptions): Promise<S
       const id = appIdFromPath(ctx.path.slice(APPS_PREFIX.length));
       // Not an id Marathon could hold (.., %2f tricks, control characters, unicode): not quoted back.
       if (!isValidAppId(id)) throw new StatusApiError('MRK_STATUS_APP_NOT_FOUND', 404, 'not a valid app id (a path of lowercase segments, e.g. /mip/prod/web)');
-      return appDocument(id);
+      return appDocument(ctx, id);
     }
     throw new StatusApiError('MRK_STATUS_NOT_FOUND', 404, `no route ${ctx.method} ${shownPath(ctx.path)}; routes: ${ROUTE_LIST}`);
   }
@@ -544,10 +546,15 @@ function cachedBody(source: () => string): () => { body: Buffer; etag: string } 
     const now = source();
     if (now !== text) {
       text = now;
-      cached = { body: Buffer.from(now, 'utf8'), etag: `"${createHash('sha256').update(now).digest('base64url').slice(0, 27)}"` };
+      cached = { body: Buffer.from(now, 'utf8'), etag: etagOf(now) };
     }
     return cached;
   };
+}
+
+/** A strong tag of a reply's content: the same content answers the same tag, across restarts too. */
+function etagOf(text: string): string {
+  return `"${createHash('sha256').update(text).digest('base64url').slice(0, 27)}"`;
 }
 
 function allowed(allow: string, method: string): boolean {

@@ -1,8 +1,10 @@
 // The app page (`#/apps/<id>`): what the app is and where it is declared, its pending
-// changes and problems, the actions its source allows, and the running app in a frame.
+// changes and problems, its recent reconcile outcomes (from `GET /status/apps/{id}`), the
+// actions its source allows, and the running app in a frame.
 
 import { type FrameTarget, frameTargets, instancesText, sourceText, type UiApp, type UiSource } from './catalogue.js';
 import { append, byId, clear, h } from './dom.js';
+import { absoluteTime, actionText, relativeTime, resultText, type UiOutcome } from './outcomes.js';
 import { badge, dl, errorText, externalLink, resources } from './widgets.js';
 
 /** What the page needs from the dashboard around it. */
@@ -58,7 +60,11 @@ async function scaleRow(id: string, instances: number, host: AppPageHost): Promi
   host.changed();
 }
 
-export function renderApp(id: string, a: UiApp | undefined, sources: readonly UiSource[], host: AppPageHost): void {
+/**
+ * `outcomes`: the app's recent outcomes, newest first; null when the daemon reports none (one
+ * from before them), undefined while they are being asked for.
+ */
+export function renderApp(id: string, a: UiApp | undefined, sources: readonly UiSource[], outcomes: UiOutcome[] | null | undefined, host: AppPageHost): void {
   const el = byId('details');
   clear(el);
   const back = h('a', { href: '#', 'data-key': 'back' }, '← All apps');
@@ -110,8 +116,58 @@ export function renderApp(id: string, a: UiApp | undefined, sources: readonly Ui
           ...(a.problems.length ? a.problems : a.lastError ? [a.lastError] : []).map((p) => h('li', { class: 'error' }, errorText(p))),
         )
       : h('p', {}, 'None.'),
+    h('h3', {}, 'Recent outcomes'),
+    outcomeList(outcomes),
   );
   setFrame(a, frameTargets(a, location.origin));
+}
+
+function outcomeList(outcomes: UiOutcome[] | null | undefined): HTMLElement {
+  if (outcomes === undefined) return h('p', { class: 'note' }, 'Loading…');
+  if (outcomes === null) return h('p', { class: 'note' }, 'Not reported by this daemon.');
+  if (outcomes.length === 0) return h('p', {}, 'None since the daemon started: no write, failure or block (passes with nothing to do are not recorded).');
+  const now = Date.now();
+  return h(
+    'ol',
+    { class: 'outcomes', 'aria-label': 'Recent outcomes, newest first' },
+    ...outcomes.map((o) =>
+      h(
+        'li',
+        { class: `outcome result-${o.result.replace(/[^A-Za-z]/g, '')}` },
+        h(
+          'p',
+          { class: 'outcome-head' },
+          timeEl(o.at, now),
+          ' ',
+          h('span', { class: `badge outcome-${o.result.replace(/[^A-Za-z]/g, '')}` }, resultText(o.result)),
+          ' ',
+          actionText(o.action),
+          o.count > 1 ? [` — ${o.count} times, the last `, timeEl(o.lastAt, now)] : null,
+        ),
+        o.message
+          ? h('p', { class: o.result === 'failed' || o.result === 'rejected' ? 'error' : 'note' }, o.code ? `[${o.code}] ` : '', o.message)
+          : o.code
+            ? h('p', { class: 'note' }, `[${o.code}]`)
+            : null,
+        o.changes.length ? h('ul', { class: 'changes' }, ...o.changes.map((c) => h('li', {}, h('code', {}, c)))) : null,
+        o.deploymentId ? h('p', { class: 'note' }, `Deployment ${o.deploymentId}`, o.version ? `, version ${o.version}` : '') : null,
+      ),
+    ),
+  );
+}
+
+/** A time as "5 min ago", the exact time in its title; refreshed in place as time passes (refreshTimes). */
+function timeEl(iso: string, now: number): HTMLElement {
+  return h('time', { datetime: iso, title: absoluteTime(iso), 'data-relative': '' }, relativeTime(iso, now));
+}
+
+/** Brings the relative times of the page up to date, without redrawing it (nothing else changed). */
+export function refreshTimes(): void {
+  const now = Date.now();
+  for (const el of document.querySelectorAll<HTMLTimeElement>('#details time[data-relative]')) {
+    const text = relativeTime(el.dateTime, now);
+    if (el.textContent !== text) el.textContent = text;
+  }
 }
 
 function setFrame(a: UiApp | undefined, targets: FrameTarget[]): void {

@@ -1,5 +1,7 @@
 // The dashboard page: asks for the status token when the server wants one, polls
-// `GET /status` with If-None-Match, and draws the catalogue and the app page from it.
+// `GET /status` with If-None-Match, and draws the catalogue and the app page from it. On an
+// app page it also polls `GET /status/apps/{id}` (its recent outcomes are served only there),
+// with its own ETag.
 // docs/dashboard.md describes what it shows and why.
 //
 // The token lives in sessionStorage (this tab only, gone when it closes) and travels in the
@@ -7,7 +9,8 @@
 // comes back by itself when the daemon restarts.
 
 import { type Filters, groupApps, groupsOf, instancesText, NO_FILTERS, readStatus, sourceText, type UiApp, type UiStatus } from './catalogue.js';
-import { type AppPageHost, renderApp, resetAppPage } from './app-page.js';
+import { type AppPageHost, refreshTimes, renderApp, resetAppPage } from './app-page.js';
+import { readOutcomes, type UiOutcome } from './outcomes.js';
 import { append, byId, clear, h } from './dom.js';
 import { appHref, badge, errorText, externalLink, resources } from './widgets.js';
 
@@ -24,6 +27,8 @@ const APPROVE_URL = new URL('../prune/approve', location.href).href;
 
 let status: UiStatus | undefined;
 let etag: string | null = null;
+/** The app page's own reply: its outcomes, and the ETag they came with. */
+let detail: { id: string; etag: string | null; outcomes: UiOutcome[] | null } | undefined;
 let failures = 0;
 let filters: Filters = { ...NO_FILTERS };
 let timer: number | undefined;
@@ -58,18 +63,53 @@ async function poll(): Promise<void> {
     showLogin(refused ? 'That token was not accepted.' : '');
     return;
   }
-  if (res.status === 304) return pollOk();
-  if (!res.ok) return pollFailed(`GET /status answered ${res.status}`);
-  try {
-    const doc: unknown = await res.json();
-    etag = res.headers.get('ETag');
-    status = readStatus(doc);
-  } catch {
-    return pollFailed('GET /status did not answer JSON');
+  let changed = false;
+  if (res.status !== 304) {
+    if (!res.ok) return pollFailed(`GET /status answered ${res.status}`);
+    try {
+      const doc: unknown = await res.json();
+      etag = res.headers.get('ETag');
+      status = readStatus(doc);
+    } catch {
+      return pollFailed('GET /status did not answer JSON');
+    }
+    hideLogin();
+    changed = true;
   }
-  hideLogin();
-  render();
+  const id = selectedId();
+  if (id !== null && (await pollDetail(id))) changed = true;
+  if (changed) render();
+  else refreshTimes();
   pollOk();
+}
+
+/**
+ * Asks for the app's own reply (its outcomes); true when they changed. A failure here leaves
+ * them as they were: whether the daemon answers is the /status poll's to say.
+ */
+async function pollDetail(id: string): Promise<boolean> {
+  const known = detail?.id === id ? detail : undefined;
+  const url = new URL(`../status/apps${id.split('/').map(encodeURIComponent).join('/')}`, location.href).href;
+  let res: Response;
+  try {
+    res = await fetch(url, { headers: headers(known?.etag ? { 'If-None-Match': known.etag } : {}), cache: 'no-store', credentials: 'omit' });
+  } catch {
+    return false;
+  }
+  if (res.status === 304) return false;
+  if (res.status === 404) {
+    // Not (or no longer) reported on: the page says so from /status.
+    detail = { id, etag: null, outcomes: [] };
+    return known === undefined || known.outcomes?.length !== 0;
+  }
+  if (!res.ok) return false;
+  try {
+    const body: unknown = await res.json();
+    detail = { id, etag: res.headers.get('ETag'), outcomes: readOutcomes(body) };
+  } catch {
+    return false;
+  }
+  return true;
 }
 
 function pollOk(): void {
@@ -141,7 +181,7 @@ function render(): void {
     renderFilters(status);
     renderCatalogue(status);
   } else {
-    renderApp(id, app, status.sources, appPageHost);
+    renderApp(id, app, status.sources, detail?.id === id ? detail.outcomes : undefined, appPageHost);
   }
   // Redrawn elements are new nodes: give the keyboard back its place.
   if (focused) document.querySelector<HTMLElement>(`[data-key="${CSS.escape(focused)}"]`)?.focus();
@@ -311,6 +351,8 @@ function start(): void {
     resetAppPage();
     render();
     byId('main').focus();
+    // Another app's outcomes are another request: ask now rather than at the next tick.
+    if (selectedId() !== null) schedule(0);
   });
   void poll();
 }

@@ -142,6 +142,9 @@ describe('planted secrets never leave maracker', () => {
         expect(row).toContain('[redacted]');
         const status = await get(`${daemon.statusUrl}/status`, STATUS_TOKEN);
         const app = await get(`${daemon.statusUrl}/status/apps/demo/web`, STATUS_TOKEN);
+        // The failed write is among the app's recent outcomes too, its echo blanked there as well.
+        expect(app.text).toMatch(/"outcomes":\[\{[^\]]*"result":"failed"/);
+        expect(app.text).toContain('[redacted]');
         const metrics = await get(`${daemon.statusUrl}/metrics`, STATUS_TOKEN);
         const denied = await get(`${daemon.statusUrl}/status`, WRONG_TOKEN);
         expect(denied.status).toBe(401);

@@ -629,3 +629,106 @@ describe('Reconciler: a pass whose inputs did not move (issue 20)', () => {
     expect(w.memo()).toEqual({ hits: 0, misses: 2 });
   });
 });
+
+describe('Reconciler: recent outcomes (what GET /status/apps/{id} shows)', () => {
+  const scaled = { apps: [marathonApp()], declare: { apps: [desiredApp({ instances: 5 })] } };
+  const outcomes = (w: Awaited<ReturnType<typeof world>>) => w.status.outcomes('/demo/web');
+
+  it('records an accepted write with its deployment, version and fields changed; the passes after it, in sync, record nothing', async () => {
+    const w = await world(scaled);
+    await w.reconcile('/demo/web');
+    expect(outcomes(w)).toEqual([
+      {
+        at: '2026-03-02T08:00:00.000Z',
+        lastAt: '2026-03-02T08:00:00.000Z',
+        count: 1,
+        action: 'scale',
+        result: 'ok',
+        deploymentId: 'dep-1',
+        version: '1970-01-01T00:00:00.000Z',
+        changes: ['instances: 2 → 5'],
+      },
+    ]);
+    await w.reconcile('/demo/web');
+    const detail = w.status.appDetailJson('/demo/web');
+    for (let pass = 0; pass < 5; pass++) {
+      w.clock.advance(60_000);
+      w.cache.markStale('/demo/web');
+      await w.reconcile('/demo/web');
+    }
+    expect(w.marathon.calls.filter((c) => !c.startsWith('GET'))).toEqual(['SCALE /demo/web 5']);
+    expect(w.status.appDetailJson('/demo/web'), 'steady in sync: the reply and its ETag stay as they are').toBe(detail);
+  });
+
+  it('counts a write failing again and again on one entry, then records the write that succeeds', async () => {
+    const w = await world(scaled);
+    for (let attempt = 0; attempt < 3; attempt++) {
+      w.marathon.failNext('SCALE /demo/web', new FakeMarathonError('MRK_MARATHON_SERVER_ERROR', '503'));
+      w.clock.advance(1000);
+      expect(await w.reconcile('/demo/web')).toMatchObject({ kind: 'retry' });
+    }
+    w.clock.advance(1000);
+    await w.reconcile('/demo/web');
+    expect(outcomes(w)).toEqual([
+      expect.objectContaining({ action: 'scale', result: 'ok', at: '2026-03-02T08:00:04.000Z' }),
+      {
+        at: '2026-03-02T08:00:01.000Z',
+        lastAt: '2026-03-02T08:00:03.000Z',
+        count: 3,
+        action: 'scale',
+        result: 'failed',
+        code: 'MRK_MARATHON_SERVER_ERROR',
+        message: '503',
+        changes: ['instances: 2 → 5'],
+      },
+    ]);
+  });
+
+  it("records Marathon's rejection with its code and message", async () => {
+    const w = await world(scaled);
+    w.marathon.failNext('SCALE /demo/web', new FakeMarathonError('MRK_MARATHON_VALIDATION', 'Object is not valid'));
+    await w.reconcile('/demo/web');
+    expect(outcomes(w)).toEqual([
+      expect.objectContaining({ action: 'scale', result: 'rejected', code: 'MRK_MARATHON_VALIDATION', message: 'Object is not valid', count: 1 }),
+    ]);
+  });
+
+  it('records a block once, however many passes it lasts, and the return to sync that ends it', async () => {
+    const refs = [
+      { kind: 'file' as const, path: 'a.yaml', line: 1 },
+      { kind: 'file' as const, path: 'b.yaml', line: 4 },
+    ];
+    const w = await world({ apps: [marathonApp()], declare: { conflicts: [['/demo/web', refs]] } });
+    for (let pass = 0; pass < 3; pass++) await w.reconcile('/demo/web');
+    expect(outcomes(w)).toEqual([
+      expect.objectContaining({ action: 'none', result: 'blocked', code: 'duplicate-id', message: 'declared more than once: a.yaml:1 and b.yaml:4', count: 1 }),
+    ]);
+    w.source.set({ apps: [desiredApp()] });
+    w.desired.changed();
+    await w.reconcile('/demo/web');
+    await w.reconcile('/demo/web');
+    expect(outcomes(w).map((o) => o.result)).toEqual(['synced', 'blocked']);
+  });
+
+  it('records a delete the prune guard holds back as blocked (prune-blocked) or waiting (prune-waiting), once each', async () => {
+    const blocked = await world({ apps: [marathonApp({ id: '/demo/old' })], guard: { minApps: 0, share: 0 } });
+    await blocked.reconcile('/demo/old');
+    await blocked.reconcile('/demo/old');
+    expect(blocked.status.outcomes('/demo/old').map((o) => [o.action, o.result, o.code, o.count])).toEqual([['delete', 'blocked', 'prune-blocked', 1]]);
+    const unjudged = await world({ apps: [marathonApp({ id: '/demo/old' })], judge: false });
+    await unjudged.reconcile('/demo/old');
+    expect(unjudged.status.outcomes('/demo/old').map((o) => [o.action, o.result, o.code])).toEqual([['delete', 'waiting', 'prune-waiting']]);
+  });
+
+  it('records a failed read of the app, and a wait for a deployment in progress once', async () => {
+    const w = await world({ apps: [marathonApp({ deployments: [{ id: 'd1' }] })], declare: { apps: [desiredApp({ instances: 5 })] } });
+    w.marathon.failNext('GET /demo/web', new FakeMarathonError('MRK_MARATHON_SERVER_ERROR', '503'));
+    await w.reconcile('/demo/web');
+    await w.reconcile('/demo/web');
+    await w.reconcile('/demo/web');
+    expect(outcomes(w).map((o) => [o.action, o.result, o.code])).toEqual([
+      ['scale', 'waiting', 'deployment-in-progress'],
+      ['read', 'failed', 'MRK_MARATHON_SERVER_ERROR'],
+    ]);
+  });
+});

@@ -66,7 +66,7 @@ describe('Writer', () => {
   ] as const)('%s: one request, its deployment holding a slot, the cached app marked stale', async (kind, action, call) => {
     const t = setup();
     const outcome = await t.writer.write(action());
-    expect(outcome).toEqual({ kind: 'applied', deploymentId: 'dep-1', at: '2026-03-02T08:00:00.000Z' });
+    expect(outcome).toEqual({ kind: 'applied', deploymentId: 'dep-1', version: '1970-01-01T00:00:00.000Z', at: '2026-03-02T08:00:00.000Z' });
     expect(t.marathon.calls).toEqual([call]);
     expect(t.before).toEqual([[]]);
     expect(t.gate.heldDeployments()).toEqual(['dep-1']);

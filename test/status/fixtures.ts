@@ -40,11 +40,12 @@ export function statusStore(): StatusStore {
 
 /** The daemon of the documentation's examples: two sources, three apps in three states. */
 export function exampleStore(): StatusStore {
+  let now = '2026-03-02T08:00:00Z';
   const store = new StatusStore({
     instance: 'mip-host-1',
     marathonUrl: 'http://marathon.mip.local:8080',
     role: 'standalone',
-    now: () => new Date('2026-03-02T08:00:00Z'),
+    now: () => new Date(now),
   });
   store.setMarathon({ url: 'http://marathon.mip.local:8080', reachable: true, lastReadAt: '2026-03-02T09:14:55.000Z', lastError: null });
   store.setSources([
@@ -98,6 +99,27 @@ export function exampleStore(): StatusStore {
       },
     }),
   );
+  // The portal's history: created, scaled to 2 once Marathon answered again.
+  const at = (time: string, outcome: Parameters<StatusStore['recordOutcome']>[1]): void => {
+    now = `2026-03-02T${time}Z`;
+    store.recordOutcome('/mip/prod/portal', outcome);
+  };
+  at('08:01:02', { action: 'create', result: 'ok', deploymentId: '5ed4c0c5-9ff8-4a6f-a0cd-f57f59a34b43', version: '2026-03-02T08:01:02.120Z' });
+  for (const time of ['08:02:40', '08:02:42', '08:02:46'])
+    at(time, {
+      action: 'scale',
+      result: 'failed',
+      code: 'MRK_MARATHON_SERVER_ERROR',
+      message: 'Marathon answered 503: leader unavailable',
+      changes: ['instances: 1 → 2'],
+    });
+  at('08:03:11', {
+    action: 'scale',
+    result: 'ok',
+    deploymentId: '97c136bf-5a75-4a2d-9c9b-3f1f2b0e4d8e',
+    version: '2026-03-02T08:03:11.250Z',
+    changes: ['instances: 1 → 2'],
+  });
   store.setApp(
     appStatus({
       id: '/mip/prod/stats',

@@ -6,7 +6,7 @@ import { createLogger } from '../../src/base/log.js';
 import { createScrubber } from '../../src/secrets/scrubber.js';
 import { createDaemonMetrics } from '../../src/status/daemon-metrics.js';
 import { startStatusServer, type PruneApprovalRequest, type StatusServer, type StatusServerOptions, type SyncRequest } from '../../src/status/server.js';
-import type { StatusStore } from '../../src/status/store.js';
+import { StatusStore } from '../../src/status/store.js';
 import { parseExposition, sampleValue } from './exposition.js';
 import { appStatus, statusStore } from './fixtures.js';
 
@@ -107,8 +107,44 @@ describe('status server', () => {
     for (const path of ['/status/apps/mip/prod/web', '/status/apps/%2Fmip%2Fprod%2Fweb', '/status/apps/mip/prod/web/']) {
       const res = await call(path);
       expect(res.status, path).toBe(200);
-      expect(await res.json()).toEqual(web);
+      expect(await res.json()).toEqual({ ...web, outcomes: [] });
     }
+  });
+
+  it("serves an app's recent outcomes with it; its ETag changes with each outcome recorded, and /status carries none", async () => {
+    let now = Date.parse('2026-03-02T08:00:00Z');
+    const store = new StatusStore({ instance: 'test-1', marathonUrl: 'http://127.0.0.1:8080', now: () => new Date(now) });
+    const { call } = await serve({ store });
+    store.setApp(appStatus({ id: '/mip/prod/web' }));
+    const first = await call('/status/apps/mip/prod/web');
+    const tag = first.headers.get('etag');
+    expect(tag).toMatch(/^"[\w-]{27}"$/);
+    expect(((await first.json()) as { outcomes: unknown[] }).outcomes).toEqual([]);
+    const again = await call('/status/apps/mip/prod/web', { headers: { 'if-none-match': tag as string } });
+    expect(again.status).toBe(304);
+    expect(await again.text()).toBe('');
+
+    const statusTag = (await call('/status')).headers.get('etag');
+    now += 1000;
+    store.recordOutcome('/mip/prod/web', { action: 'scale', result: 'ok', deploymentId: 'dep-1', version: 'v2', changes: ['instances: 1 → 3'] });
+    const changed = await call('/status/apps/mip/prod/web', { headers: { 'if-none-match': tag as string } });
+    expect(changed.status).toBe(200);
+    expect(changed.headers.get('etag')).not.toBe(tag);
+    expect(((await changed.json()) as { outcomes: unknown[] }).outcomes).toEqual([
+      {
+        at: '2026-03-02T08:00:01.000Z',
+        lastAt: '2026-03-02T08:00:01.000Z',
+        count: 1,
+        action: 'scale',
+        result: 'ok',
+        deploymentId: 'dep-1',
+        version: 'v2',
+        changes: ['instances: 1 → 3'],
+      },
+    ]);
+    const whole = await call('/status');
+    expect(whole.headers.get('etag'), 'the whole document does not change with an outcome').toBe(statusTag);
+    expect(await whole.text()).not.toContain('outcomes');
   });
 
   it('answers 404 with a JSON error for an unknown app', async () => {

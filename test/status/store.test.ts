@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { AppStatus } from '../../src/status/model.js';
 import { appStatus, pruneStatus } from './fixtures.js';
 import { StatusStore } from '../../src/status/store.js';
+import { createScrubber } from '../../src/secrets/scrubber.js';
 
 function store(): StatusStore {
   return new StatusStore({ instance: 'test-1', marathonUrl: 'http://127.0.0.1:8080', now: () => new Date('2026-01-01T00:00:00Z') });
@@ -55,5 +56,62 @@ describe('StatusStore', () => {
     s.setApp(appStatus({ id: '/b', sync: 'OutOfSync', health: 'Missing' }));
     expect(s.counts().sync).toMatchObject({ Synced: 1, OutOfSync: 1 });
     expect(s.counts().health).toMatchObject({ Healthy: 1, Missing: 1 });
+  });
+
+  describe('recent outcomes', () => {
+    function clocked() {
+      let now = Date.parse('2026-03-02T08:00:00Z');
+      const s = new StatusStore({
+        instance: 'test-1',
+        marathonUrl: 'http://127.0.0.1:8080',
+        now: () => new Date(now),
+        scrubber: createScrubber(['db-password-123']),
+      });
+      return { s, tick: (ms: number) => (now += ms) };
+    }
+
+    it('keeps them per app, stamped with its clock, newest first, served with the record and not in the whole document', () => {
+      const { s, tick } = clocked();
+      s.setApp(appStatus());
+      const doc = s.json();
+      const heard: string[] = [];
+      s.onAppChange((id) => heard.push(id));
+      expect(s.recordOutcome('/demo/web', { action: 'create', result: 'ok', deploymentId: 'd1' })).toBe(true);
+      tick(5000);
+      s.recordOutcome('/demo/web', { action: 'scale', result: 'ok', deploymentId: 'd2', changes: ['instances: 1 → 3'] });
+      expect(s.outcomes('/demo/web').map((o) => [o.action, o.at])).toEqual([
+        ['scale', '2026-03-02T08:00:05.000Z'],
+        ['create', '2026-03-02T08:00:00.000Z'],
+      ]);
+      const detail = JSON.parse(s.appDetailJson('/demo/web') as string) as AppStatus & { outcomes: unknown[] };
+      expect(detail).toEqual({ ...appStatus(), outcomes: s.outcomes('/demo/web') });
+      expect(s.json(), 'the whole document is unchanged').toBe(doc);
+      expect(heard, 'app listeners (app_status, Traefik) hear nothing').toEqual([]);
+      expect(s.appDetailJson('/demo/other')).toBeUndefined();
+    });
+
+    it('changes nothing for a pass with nothing new: an app staying in sync or blocked', () => {
+      const { s, tick } = clocked();
+      s.setApp(appStatus());
+      expect(s.recordOutcome('/demo/web', { action: 'none', result: 'synced' })).toBe(false);
+      s.recordOutcome('/demo/web', { action: 'none', result: 'blocked', code: 'duplicate-id', message: 'declared twice' });
+      const before = s.appDetailJson('/demo/web');
+      for (let pass = 0; pass < 100; pass++) {
+        tick(30_000);
+        expect(s.recordOutcome('/demo/web', { action: 'none', result: 'blocked', code: 'duplicate-id', message: 'declared twice' })).toBe(false);
+      }
+      expect(s.appDetailJson('/demo/web')).toBe(before);
+    });
+
+    it('scrubs them as it scrubs records, ignores apps it does not report on, and forgets them with the app', () => {
+      const { s } = clocked();
+      expect(s.recordOutcome('/demo/web', { action: 'create', result: 'ok' }), 'no record yet').toBe(false);
+      s.setApp(appStatus());
+      s.recordOutcome('/demo/web', { action: 'update', result: 'failed', message: 'postgres://maracker:db-password-123@db/x refused' });
+      expect(s.outcomes('/demo/web')[0]?.message).not.toContain('db-password-123');
+      s.removeApp('/demo/web');
+      s.setApp(appStatus());
+      expect(s.outcomes('/demo/web')).toEqual([]);
+    });
   });
 });

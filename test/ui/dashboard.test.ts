@@ -264,6 +264,72 @@ describe.skipIf(!haveChromium)(`the dashboard in a real browser${haveChromium ? 
     await page.goto(`${daemon.statusUrl}/ui/#/apps/db/pending`);
     await expect.poll(() => page.locator('#details .badge.sync').textContent(), { timeout: 15_000 }).toBe('Sync: OutOfSync');
     await expect.poll(() => page.locator('#details .pending li').allTextContents()).toEqual(['mem: 16 → 48']);
+    // The refusal is the newest of its recent outcomes, with Marathon's message and the change refused.
+    const newest = page.locator('#details ol.outcomes > li').first();
+    await expect.poll(() => newest.locator('.badge').textContent()).toBe('Rejected');
+    expect(await newest.locator('.outcome-head').textContent()).toContain('update (restart)');
+    expect(await newest.locator('.error').textContent()).toContain('Object is not valid');
+    expect(await newest.locator('.changes li').allTextContents()).toEqual(['mem: 16 → 48']);
+  });
+
+  it("shows an app's recent outcomes on its page: a manifest edit is a write there with the fields it changed, a failing write its failure", async () => {
+    const page = await open();
+    await signIn(page);
+    // Each edit once Marathon has finished deploying the previous one (else the page would
+    // rightly show a wait for that deployment first).
+    const deployed = (instances: number) =>
+      eventually(
+        () => marathon.app('/files/counter')?.tasksRunning === instances && !marathon.deployments().some((d) => d.affectedApps.includes('/files/counter')),
+        `/files/counter deployed with ${instances} instances`,
+        20_000,
+      );
+    const commit = async (instances: number) => {
+      await writeBelow(manifests, 'counter.yaml', manifestYaml({ name: 'counter', group: 'files', instances }));
+      git('add', '-A');
+      git('commit', '-q', '-m', `counter: ${instances} instances`);
+    };
+    await commit(1);
+    await page.goto(`${daemon.statusUrl}/ui/#/apps/files/counter`);
+    const outcomes = page.locator('#details ol.outcomes > li');
+    const heads = () => outcomes.locator('.outcome-head .badge').allTextContents();
+    await expect.poll(heads, { timeout: 15_000 }).toEqual(['OK']);
+    expect(await outcomes.first().locator('.outcome-head').textContent()).toContain('create');
+    expect(await outcomes.first().textContent()).toMatch(/Deployment [0-9a-f-]{36}/);
+    // The time is relative, the exact time in its title.
+    const time = outcomes.first().locator('time').first();
+    expect(await time.getAttribute('title')).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC$/);
+    expect(await time.textContent()).toMatch(/just now|s ago/);
+
+    // The edit is a scale, shown with the field it changed.
+    await deployed(1);
+    await commit(2);
+    await expect.poll(heads, { timeout: 15_000 }).toEqual(['OK', 'OK']);
+    expect(await outcomes.first().locator('.outcome-head').textContent()).toContain('scale');
+    expect(await outcomes.first().locator('.changes li').allTextContents()).toEqual(['instances: 1 → 2']);
+
+    // Marathon fails the next write twice (503): one entry counts both, then the write goes through.
+    const fault = marathon.faults.add({
+      kind: 'status',
+      method: 'PUT',
+      pathPrefix: '/v2/apps/files/counter',
+      status: 503,
+      times: 2,
+      body: { message: 'leader unavailable' },
+    });
+    onTestFinished(() => void marathon.faults.remove(fault.id));
+    await deployed(2);
+    await commit(3);
+    await expect.poll(heads, { timeout: 20_000 }).toEqual(['OK', 'Failed', 'OK', 'OK']);
+    const failed = outcomes.nth(1);
+    expect(await failed.locator('.outcome-head').textContent()).toContain('2 times, the last');
+    expect(await failed.locator('.error').textContent()).toContain('MRK_MARATHON_SERVER_ERROR');
+    expect(await outcomes.first().locator('.changes li').allTextContents()).toEqual(['instances: 2 → 3']);
+    expect(await page.locator('#details ol.outcomes img, #details ol.outcomes script').count()).toBe(0);
+
+    if (SCREENSHOTS) await page.screenshot({ path: join(SCREENSHOTS, 'dashboard-outcomes.png'), fullPage: true });
+    // At phone width the list stays within the screen.
+    await page.setViewportSize({ width: 360, height: 740 });
+    await expect.poll(() => page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(360);
   });
 
   it('shows a file edit and a row insert live, within a second of /status, and comes back after the daemon restarts', async () => {
