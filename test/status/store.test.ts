@@ -31,6 +31,23 @@ describe('StatusStore', () => {
     expect(doc.apps.map((a) => a.id)).toEqual(['/demo/a', '/demo/web']);
   });
 
+  it('serves exactly the snapshot, serialised, whatever changed (the apps joined from their own records)', () => {
+    const s = new StatusStore({ instance: 'test-1', marathonUrl: 'http://127.0.0.1:8080', scrubber: createScrubber(['hunter2']) });
+    const same = (): void => expect(s.json()).toBe(JSON.stringify(s.snapshot()));
+    same();
+    s.setApp(appStatus({ id: '/demo/b', lastError: { message: 'password hunter2 refused' } }));
+    s.setApp(appStatus({ id: '/demo/a' }));
+    same();
+    expect(s.json()).not.toContain('hunter2');
+    s.setMarathon({ url: 'x', reachable: true, lastReadAt: '2026-01-01T00:00:01.000Z', lastError: null });
+    same();
+    s.removeApp('/demo/a');
+    same();
+    s.setApp(appStatus({ id: '/demo/b', health: 'Degraded' }));
+    same();
+    expect((JSON.parse(s.json()) as { apps: AppStatus[] }).apps.map((a) => [a.id, a.health])).toEqual([['/demo/b', 'Degraded']]);
+  });
+
   it('derives the phase from sources, Marathon, prune guard and apps', () => {
     const s = store();
     s.setMarathon({ url: 'x', reachable: true, lastReadAt: null, lastError: null });
