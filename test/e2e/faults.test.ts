@@ -45,7 +45,6 @@ async function stack(
 }
 
 const lastSeq = (s: Sandbox): number => s.requestLog().at(-1)?.seq ?? 0;
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Marathon holds exactly what the sources declare, nothing deploys: the checker's final-state rule. */
 async function converged(s: Stack, timeoutMs = 60_000): Promise<void> {
@@ -316,8 +315,8 @@ describe('a source that cannot be read still protects what it declared', () => {
     const since = lastSeq(marathon);
     await rename(manifests, join(root, 'away'));
     await eventually(async () => (await daemon.status()).sources.find((x) => x.name === 'folder')?.state === 'Unknown', 'the folder Unknown');
-    // Longer than a resync: the row alone must not look like the app's only declaration.
-    await sleep(3000);
+    // Two full resync passes (every 2 s here): the row alone must not look like the app's only declaration.
+    await daemon.afterPasses(2);
     expect(appWrites(marathon, '/web', since)).toEqual([]);
     expect((await daemon.app('/web'))?.sync).toBe('Unknown');
     await rename(join(root, 'away'), manifests);
