@@ -30,6 +30,14 @@ import { DEFAULT_SETTLE_MS, settleDecision, type Activity } from './settle.js';
 import { emptySnapshot, snapshotIds, type Source, type SourceChange, type SourceSnapshot } from './source.js';
 import { errorMessage } from '../base/errors.js';
 
+/** See FolderSourceOptions.fullReadEveryMs. */
+export const DEFAULT_FULL_READ_EVERY_MS = 3_600_000;
+
+/** The same declarations and problems from a file read again (stamps aside). */
+function sameResult(a: FileState, b: FileState): boolean {
+  return JSON.stringify(a.result) === JSON.stringify(b.result) && JSON.stringify(a.lastGoodIds) === JSON.stringify(b.lastGoodIds);
+}
+
 export interface FolderSourceOptions {
   /** Absolute path of the manifests folder. */
   dir: string;
@@ -62,6 +70,15 @@ export interface FolderSourceOptions {
   timers?: Timers;
   /** Wall clock, compared with files' modification times. Default Date.now. */
   wallClock?: () => number;
+  /**
+   * Every file is read again at the first rescan this long after the last full read, whatever
+   * its stamp says (0: never). A file rewritten with the same size within one tick of a
+   * coarse file system clock (1 or 2 s on some network and older file systems) keeps its
+   * stamp, and its new content would otherwise never be seen. Default 1 hour.
+   */
+  fullReadEveryMs?: number;
+  /** How a file's stamp is taken. Default stampOf; tests stand in a coarse file system clock. */
+  stamp?: (abs: string) => Promise<FileStamp>;
 }
 
 interface FileState extends FolderFile {
@@ -80,7 +97,7 @@ interface Settling {
   firstSeenAt: number;
 }
 
-type Options = Required<Omit<FolderSourceOptions, 'displayRoot' | 'translate' | 'limits' | 'parser' | 'timers' | 'logger' | 'wallClock' | 'git'>> & {
+type Options = Required<Omit<FolderSourceOptions, 'displayRoot' | 'translate' | 'limits' | 'parser' | 'timers' | 'logger' | 'wallClock' | 'git' | 'stamp'>> & {
   displayRoot: string;
 };
 
@@ -117,6 +134,9 @@ export class FolderSource implements Source {
   #stopped = false;
   #revisionRunning = false;
   #revisionAgain = false;
+  readonly #stampOf: (abs: string) => Promise<FileStamp>;
+  /** When (timers.now()) every file was last read whatever its stamp. */
+  #lastFullReadAt = 0;
 
   constructor(options: FolderSourceOptions) {
     this.#o = {
@@ -130,7 +150,9 @@ export class FolderSource implements Source {
       burstSettleMs: options.burstSettleMs ?? 2000,
       watch: options.watch ?? true,
       usePolling: options.usePolling ?? false,
+      fullReadEveryMs: options.fullReadEveryMs ?? DEFAULT_FULL_READ_EVERY_MS,
     };
+    this.#stampOf = options.stamp ?? stampOf;
     this.#git = options.git ?? { env: {}, uid: undefined };
     this.#reader = new ManifestReader({
       dir: options.dir,
@@ -262,7 +284,7 @@ export class FolderSource implements Source {
     this.#root = await this.#reader.resolveRoot();
     const next = new Map(this.#files);
     const changed = new Set<AppId>();
-    for (const rel of rels) await this.#consider(rel, next, changed, await stampOf(join(this.#o.dir, rel)));
+    for (const rel of rels) await this.#consider(rel, next, changed, await this.#stampOf(join(this.#o.dir, rel)));
     this.#publish(next, changed);
     this.#armSettleTimer();
   }
@@ -283,6 +305,9 @@ export class FolderSource implements Source {
       return;
     }
     const wasReady = this.#snapshot.state === 'Ready';
+    const now = this.#timers.now();
+    const full = wasReady && this.#o.fullReadEveryMs > 0 && now - this.#lastFullReadAt >= this.#o.fullReadEveryMs;
+    if (!wasReady || full) this.#lastFullReadAt = now;
     this.#root = await this.#reader.resolveRoot();
     const listed = new Set(rels);
     const next = new Map<string, FileState>();
@@ -295,12 +320,12 @@ export class FolderSource implements Source {
       if (!listed.has(rel)) for (const id of idsOf(before)) changed.add(id);
     }
     for (const rel of [...this.#settling.keys()]) if (!listed.has(rel)) this.#unsettle(rel);
-    const stamps = await mapChunked(rels, 64, (rel) => stampOf(join(this.#o.dir, rel)));
+    const stamps = await mapChunked(rels, 64, (rel) => this.#stampOf(join(this.#o.dir, rel)));
     for (const [i, rel] of rels.entries()) {
       const stamp = stamps[i] as FileStamp;
       // A listed file whose stat fails is read anyway: the failure becomes its problem,
       // protecting what it declared, instead of vanishing like a deleted file.
-      if (stamp.kind === 'unreadable' || !sameStamp(stamp, this.#files.get(rel)?.stamp)) await this.#consider(rel, next, changed, stamp);
+      if (stamp.kind === 'unreadable' || full || !sameStamp(stamp, this.#files.get(rel)?.stamp)) await this.#consider(rel, next, changed, stamp, full);
     }
     // The first read (at start, or after the folder was unreadable) is the whole truth at
     // once: files being written are waited for here, not published half-known.
@@ -334,7 +359,7 @@ export class FolderSource implements Source {
     const listed = new Set(rels);
     if (rels.some((rel) => !files.has(rel) && !this.#settling.has(rel))) return true;
     if ([...files.keys()].some((rel) => !listed.has(rel))) return true;
-    const stamps = await mapChunked(rels, 64, (rel) => stampOf(join(this.#o.dir, rel)));
+    const stamps = await mapChunked(rels, 64, (rel) => this.#stampOf(join(this.#o.dir, rel)));
     return rels.some((rel, i) => {
       const known = files.get(rel)?.stamp;
       return known?.kind === 'file' && !sameStamp(stamps[i] as FileStamp, known);
@@ -345,7 +370,7 @@ export class FolderSource implements Source {
    * Decides for one file whose stamp differs from the content in force: read it now (and
    * put the result in `next`), or leave the old content in force and look again later.
    */
-  async #consider(rel: string, next: Map<string, FileState>, changed: Set<AppId>, stamp: FileStamp): Promise<void> {
+  async #consider(rel: string, next: Map<string, FileState>, changed: Set<AppId>, stamp: FileStamp, reread = false): Promise<void> {
     const before = next.get(rel);
     if (stamp.kind === 'missing') {
       this.#unsettle(rel);
@@ -356,7 +381,7 @@ export class FolderSource implements Source {
       }
       return;
     }
-    if (stamp.kind === 'file' && sameStamp(stamp, before?.stamp)) {
+    if (!reread && stamp.kind === 'file' && sameStamp(stamp, before?.stamp)) {
       // Nothing new (chokidar repeats itself, or the file changed and changed back).
       this.#unsettle(rel);
       this.#activity.delete(rel);
@@ -385,7 +410,7 @@ export class FolderSource implements Source {
       // (the file was being written after all) is reported in this turn of the event loop.
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
-    const after = await stampOf(join(this.#o.dir, rel));
+    const after = await this.#stampOf(join(this.#o.dir, rel));
     const activity = this.#activity.get(rel);
     const writtenMeanwhile = activity?.modified && (decision.verify === 'fast' || activity.lastEventAt !== eventAt);
     if (stamp.kind === 'file' && (!sameStamp(after, stamp) || writtenMeanwhile)) {
@@ -395,6 +420,12 @@ export class FolderSource implements Source {
     }
     this.#unsettle(rel);
     if (activity && activity.lastEventAt === eventAt) this.#activity.delete(rel);
+    // Read again only because it was time to (a full read): what did not change stays the
+    // same objects, so nothing downstream is planned again for it.
+    if (reread && before && sameResult(before, state)) {
+      next.set(rel, { ...before, stamp: state.stamp });
+      return;
+    }
     next.set(rel, state);
     for (const id of [...idsOf(before), ...idsOf(state)]) changed.add(id);
   }
@@ -449,7 +480,7 @@ export class FolderSource implements Source {
       if (now >= deadline) return;
       const at = Math.min(...[...this.#settling.values()].map((s) => s.dueAt));
       await sleep(this.#timers, Math.max(0, Math.min(at, deadline) - now));
-      for (const rel of this.#due()) await this.#consider(rel, next, changed, await stampOf(join(this.#o.dir, rel)));
+      for (const rel of this.#due()) await this.#consider(rel, next, changed, await this.#stampOf(join(this.#o.dir, rel)));
     }
   }
 
