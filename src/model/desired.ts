@@ -57,6 +57,8 @@ export interface ImageContribution {
   filled: Readonly<Record<string, string>>;
   /** What the image says it is: title, description, documentation, source, url, version, licenses, ... */
   info: Readonly<Record<string, string>>;
+  /** The image's label errors (`org.maracker.http.port="eighty": ...`): those labels gave nothing. */
+  problems?: readonly string[];
 }
 
 export function describeSource(source: SourceRef): string {
