@@ -38,27 +38,37 @@ describe(`zero phantom diffs of image fills (seed ${SEED}, ${CASES} manifests)`,
   it('sees no change between every filled app and what Marathon makes of it', { timeout: 600_000 }, async () => {
     const r = new Random(SEED);
     const filledFields = new Set<string>();
+    const portNetworks = new Set<string>();
+    const checkedIndexes = new Set<number>();
     for (let n = 0; n < CASES; n++) {
       const g = generateApp(r, n);
       // an app that names only its image, and the generated one with its ports and checks dropped
+      const image = IMAGES[n % IMAGES.length] as (typeof IMAGES)[number];
+      const mapped = g.spec.network === 'bridge' || g.spec.network === 'container';
       const specs = [
         { image: 'registry.local:5000/lab/web:1', instances: 1 },
         { ...g.spec, ports: undefined, healthChecks: undefined, expose: undefined },
         g.spec,
+        // declared ports, the image's last: its health check goes to that port's index
+        ...(mapped
+          ? [{ ...g.spec, healthChecks: undefined, ports: [...(g.spec.ports ?? []), { name: 'image-http', containerPort: image.http.port?.value }] }]
+          : []),
       ];
       for (const [k, spec] of specs.entries()) {
         const metadata: Record<string, unknown> = { name: `${g.name}-${k}`, group: g.group };
         const text = stringify({ apiVersion: 'maracker/v1', kind: 'App', metadata, spec });
         const parsed = parseManifestText(text, `g${n}.yaml`, { traefik: g.traefik });
         if (parsed.problems.length > 0) {
-          // dropping ports can make a manifest invalid (a readiness check naming one): skipped
-          expect(k, `the generated manifest itself is refused: ${parsed.problems.map(formatProblem).join('\n')}`).toBe(1);
+          // changing ports can make a manifest invalid (a readiness check naming one): skipped
+          expect(k, `the generated manifest itself is refused: ${parsed.problems.map(formatProblem).join('\n')}`).toBeOneOf([1, 3]);
           continue;
         }
         const declared = parsed.apps[0] as DesiredApp;
         if (imageOf(declared) === undefined) continue;
-        const desired = fillFromImage(declared, { digest: DIGEST, metadata: IMAGES[n % IMAGES.length] as (typeof IMAGES)[number] }, false);
+        const desired = fillFromImage(declared, { digest: DIGEST, metadata: image }, false);
         for (const f of Object.keys(desired.image?.filled ?? {})) filledFields.add(f);
+        if (desired.image?.filled['container.portMappings'] !== undefined) portNetworks.add(String(desired.definition.networks?.[0]?.mode));
+        if (desired.image?.filled['healthChecks'] !== undefined) checkedIndexes.add(desired.definition.healthChecks?.[0]?.portIndex ?? -1);
         const where = `seed ${SEED}, case ${n}.${k}, --traefik ${g.traefik}:\n${text}\nfilled: ${JSON.stringify(desired.definition)}`;
         const created = await call(sandbox, 'POST', '/v2/apps', desired.definition as never);
         expect(created.status, `Marathon refuses a filled app: ${created.text} (${where})`).toBe(201);
@@ -70,5 +80,8 @@ describe(`zero phantom diffs of image fills (seed ${SEED}, ${CASES} manifests)`,
       }
     }
     expect([...filledFields].sort()).toEqual(expect.arrayContaining(['container.portMappings', 'healthChecks', 'mem', 'networks']));
+    // ports filled on both kinds of network that take them
+    expect([...portNetworks].sort()).toEqual(['container', 'container/bridge']);
+    expect(Math.max(...checkedIndexes), 'a check on a declared port after the first').toBeGreaterThan(0);
   });
 });
