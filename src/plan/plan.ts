@@ -12,7 +12,7 @@
 //     pruning is off or the id is in `keep` (declared by a source that cannot be read now).
 
 import type { AppId } from '../model/app-id.js';
-import type { DesiredApp } from '../model/desired.js';
+import { FROM_EXPOSED_PORTS, type DesiredApp } from '../model/desired.js';
 import { installationOf, LABEL_MANAGED_BY, ownershipOf } from '../model/labels.js';
 import type { MarathonApp } from '../model/marathon.js';
 import type { Action, FieldChange, Plan, UpdateMode } from '../model/plan.js';
@@ -82,7 +82,7 @@ function withOrigins(changes: FieldChange[], desired: DesiredApp): FieldChange[]
 export function imageOrigin(from: string): string {
   if (from.startsWith('the digest of')) return from;
   // The HTTP port of an image that exposes one TCP port and labels none (image-http.ts).
-  if (from === 'ExposedPorts') return "the image's one exposed port (ExposedPorts)";
+  if (from === FROM_EXPOSED_PORTS) return "the image's one exposed port (ExposedPorts)";
   return `image label ${from}`;
 }
 

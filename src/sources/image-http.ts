@@ -8,10 +8,8 @@
 // host port), and `{protocol: HTTP, path, portIndex}` with Marathon's defaults left out.
 
 import type { DerivedMetadata } from '../image/metadata.js';
+import { FROM_EXPOSED_PORTS } from '../model/desired.js';
 import type { MarathonAppDefinition, MarathonHealthCheck, MarathonPortMapping } from '../model/marathon.js';
-
-/** `Derived.from` of an HTTP port that no label gave: the image exposes that one TCP port. */
-export const FROM_EXPOSED_PORTS = 'ExposedPorts';
 
 /** The name Marathon 1.10 gives the one port of an app that declares none (raml.Apps). */
 const DEFAULT_PORT_NAME = 'default';
