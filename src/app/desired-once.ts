@@ -18,7 +18,7 @@ import { databaseUrlLabel } from '../postgres/url-label.js';
 import { DesiredView, type DesiredEntry } from '../reconcile/desired-view.js';
 import { imageMetadata } from '../image/metadata.js';
 import type { DesiredApp } from '../model/desired.js';
-import { fillFromImage, needsImage, type ImageFacts } from '../sources/image-fill.js';
+import { fillFromImage, labelErrors, NO_REGISTRY, needsImage, type ImageFacts } from '../sources/image-fill.js';
 import { createRegistryClient } from './registry-client.js';
 import { readFromGit } from './git-read.js';
 import type { Env } from '../base/env.js';
@@ -97,11 +97,13 @@ export async function readDesiredOnce(config: DaemonConfig, o: { displayRoot?: s
         ? { name: stored, origin: 'database' }
         : derivedInstallation(config.manifests ?? config.git?.remote.display ?? '', config.marathon.url);
   const plain = new DesiredView(snapshots);
-  const { complete, problems: imageProblems } = await readImages(
-    plain,
-    o.images === false ? { ...config, images: { ...config.images, enabled: false } } : config,
-  );
+  const {
+    complete,
+    problems: imageProblems,
+    notes: imageNotes,
+  } = await readImages(plain, o.images === false ? { ...config, images: { ...config.images, enabled: false } } : config);
   const view = new DesiredView(snapshots, complete);
+  notes.push(...imageNotes);
   return { view, problems: [...snapshots.flatMap((s) => s.problems), ...crossSourceProblems(view, snapshots), ...imageProblems], installation, notes };
 }
 
@@ -109,7 +111,10 @@ export async function readDesiredOnce(config: DaemonConfig, o: { displayRoot?: s
  * The labels of every image an app takes resources from, read before anything is planned:
  * an image that cannot be read is a problem (the daemon would leave its apps Unknown).
  */
-async function readImages(view: DesiredView, config: DaemonConfig): Promise<{ complete: (app: DesiredApp) => DesiredEntry; problems: Problem[] }> {
+async function readImages(
+  view: DesiredView,
+  config: DaemonConfig,
+): Promise<{ complete: (app: DesiredApp) => DesiredEntry; problems: Problem[]; notes: string[] }> {
   const needed = new Map<string, DesiredApp[]>();
   if (config.images.enabled) {
     for (const id of view.appIds()) {
@@ -131,14 +136,15 @@ async function readImages(view: DesiredView, config: DaemonConfig): Promise<{ co
         [...needed.keys()].map(async (image) => {
           try {
             const inspection = await registry.inspect(image);
-            facts.set(image, { digest: inspection.digest, metadata: imageMetadata(inspection.labels, inspection.exposedPorts).derived });
+            const read = imageMetadata(inspection.labels, inspection.exposedPorts);
+            facts.set(image, { digest: inspection.digest, metadata: read.derived, problems: labelErrors(read.problems) });
           } catch (err) {
             for (const app of needed.get(image) ?? []) {
               const location =
                 app.source.kind === 'file' ? { file: app.source.path, ...(app.source.line !== undefined ? { line: app.source.line } : {}) } : { row: app.id };
               problems.push({
                 code: 'image-unreadable',
-                message: `cannot read the labels of image ${image}, which its resources come from: ${errorMessage(err)} (give cpus and mem in the spec to need no registry)`,
+                message: `cannot read the labels of image ${image}, which give what the spec leaves out: ${errorMessage(err)} (${NO_REGISTRY})`,
                 location,
               });
             }
@@ -149,6 +155,11 @@ async function readImages(view: DesiredView, config: DaemonConfig): Promise<{ co
       await registry.close();
     }
   }
+  // An invalid label is the image's problem, not the manifest's: plan says so and goes on
+  // without it, as the daemon does (nothing is guessed in its place).
+  const notes = [...facts.entries()].flatMap(([image, f]) =>
+    (f.problems ?? []).map((p) => `image ${image}: ${p} (this label gives nothing: maracker image check ${image})`),
+  );
   const complete = (app: DesiredApp): DesiredEntry => {
     const image = needsImage(app, config.images.pin);
     if (image === undefined || !config.images.enabled) return { kind: 'app', app };
@@ -157,7 +168,7 @@ async function readImages(view: DesiredView, config: DaemonConfig): Promise<{ co
       ? { kind: 'app', app: fillFromImage(app, found, config.images.pin) }
       : { kind: 'unknown', reason: `the labels of image ${image} could not be read` };
   };
-  return { complete, problems };
+  return { complete, problems, notes };
 }
 
 async function readTable(pool: pg.Pool, config: DaemonConfig): Promise<{ snapshot: SourceSnapshot }> {

@@ -74,7 +74,7 @@ export interface DaemonConfig {
   instance: string;
   /** The environment git runs with (PATH, HOME, XDG_CONFIG_HOME and git's hardening): src/git/run.ts. */
   gitEnv: Readonly<Record<string, string>>;
-  /** Resources of apps that leave them out, from their image's labels (docs/image-metadata.md). */
+  /** Resources, HTTP port and health check of apps that leave them out, from their image's labels (docs/image-metadata.md). */
   images: { enabled: boolean; pin: boolean; refreshMs: number; registry: RegistryConfig };
   /**
    * Name of this installation, carried in the ownership label of its apps; null when not
@@ -443,7 +443,7 @@ export const DAEMON_OPTIONS: readonly OptionSpec[] = [
     env: 'MARACKER_IMAGE_METADATA',
     default: true,
     description:
-      "Take cpus, mem and disk a spec leaves out from its Docker image's labels, read from the registry (an app whose image cannot be read is Unknown: neither created nor deleted); --no-image-metadata leaves them to Marathon's defaults",
+      "Take cpus, mem, disk, the HTTP port and the health check a spec leaves out from its Docker image's labels, read from the registry (an app whose image cannot be read is Unknown: neither created nor deleted); --no-image-metadata leaves them to Marathon's defaults",
   },
   {
     name: 'pin-images',

@@ -4,6 +4,7 @@
 
 import { HEALTH_PATH_FIELD, HTTP_PORT_FIELD, INFO_FIELDS, KNOWN_LABELS, MARACKER_LABELS, MARACKER_PREFIX, RESOURCE_FIELDS, type FieldSpec } from './labels.js';
 import type { ValueResult } from './values.js';
+import { FROM_EXPOSED_PORTS } from '../model/desired.js';
 
 /** A derived value and where it came from: a label name, or `ExposedPorts`. */
 export interface Derived<T> {
@@ -145,7 +146,7 @@ function deriveHttp(labels: Readonly<Record<string, string>>, ports: readonly Ex
     problems.push(problem('warning', 'not-exposed', labelled.from, String(labelled.value), `the image does not expose this port (it exposes ${exposed})`));
   }
   if (port === undefined && !portLabelBroken && tcp.length === 1) {
-    port = { value: (tcp[0] as ExposedPort).port, from: 'ExposedPorts' };
+    port = { value: (tcp[0] as ExposedPort).port, from: FROM_EXPOSED_PORTS };
   }
 
   const http: DerivedMetadata['http'] = port === undefined ? {} : { port };

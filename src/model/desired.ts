@@ -48,15 +48,23 @@ export interface DesiredApp {
   image?: ImageContribution;
 }
 
+/**
+ * What `Derived.from` and `ImageContribution.filled` say of a value no label gave: the HTTP
+ * port of an image that exposes one TCP port (docs/image-metadata.md).
+ */
+export const FROM_EXPOSED_PORTS = 'ExposedPorts';
+
 export interface ImageContribution {
   /** The image as the spec names it. */
   reference: string;
   /** The digest it resolved to when read. */
   digest: string;
-  /** Definition fields filled from labels (`mem` → `org.maracker.resources.mem`). */
+  /** Definition fields filled from labels (`mem` → `org.maracker.resources.mem`), or FROM_EXPOSED_PORTS. */
   filled: Readonly<Record<string, string>>;
   /** What the image says it is: title, description, documentation, source, url, version, licenses, ... */
   info: Readonly<Record<string, string>>;
+  /** The image's label errors (`org.maracker.http.port="eighty": ...`): those labels gave nothing. */
+  problems?: readonly string[];
 }
 
 export function describeSource(source: SourceRef): string {

@@ -12,7 +12,7 @@
 //     pruning is off or the id is in `keep` (declared by a source that cannot be read now).
 
 import type { AppId } from '../model/app-id.js';
-import type { DesiredApp } from '../model/desired.js';
+import { FROM_EXPOSED_PORTS, type DesiredApp } from '../model/desired.js';
 import { installationOf, LABEL_MANAGED_BY, ownershipOf } from '../model/labels.js';
 import type { MarathonApp } from '../model/marathon.js';
 import type { Action, FieldChange, Plan, UpdateMode } from '../model/plan.js';
@@ -67,15 +67,23 @@ export function planApp(desired: DesiredApp | undefined, actual: MarathonApp | u
 }
 
 /** `scale` when instances is the only difference: Marathon then starts or stops tasks only. */
-/** Changes of fields the app's image filled say so. */
+/** Changes of fields the app's image filled say so, down to the fields inside them. */
 function withOrigins(changes: FieldChange[], desired: DesiredApp): FieldChange[] {
   const filled = desired.image?.filled;
   if (!filled) return changes;
   return changes.map((c) => {
-    const label = filled[c.path];
-    if (label === undefined) return c;
-    return { ...c, origin: label.startsWith('the digest of') ? label : `image label ${label}` };
+    const field = Object.keys(filled).find((f) => c.path === f || c.path.startsWith(`${f}.`) || c.path.startsWith(`${f}[`));
+    if (field === undefined) return c;
+    return { ...c, origin: imageOrigin(filled[field] as string) };
   });
+}
+
+/** Where a filled value comes from, as plan says it: "image label org.maracker.http.port". */
+export function imageOrigin(from: string): string {
+  if (from.startsWith('the digest of')) return from;
+  // The HTTP port of an image that exposes one TCP port and labels none (image-http.ts).
+  if (from === FROM_EXPOSED_PORTS) return "the image's one exposed port (ExposedPorts)";
+  return `image label ${from}`;
 }
 
 export function updateMode(changes: readonly FieldChange[]): UpdateMode {

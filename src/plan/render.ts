@@ -4,6 +4,7 @@
 import type { JsonValue } from '../model/marathon.js';
 import type { Action, FieldChange, Plan } from '../model/plan.js';
 import { APP_DEFAULTS } from './defaults.js';
+import { imageOrigin } from './plan.js';
 
 export const CONFLICT_NOTE = 'conflict: exists in Marathon, not managed by maracker; set metadata.adopt to take it over';
 
@@ -91,9 +92,18 @@ function createDetails(action: Extract<Action, { kind: 'create' }>): string[] {
   if (def.cmd !== undefined) out.push(`cmd: ${formatValue(def.cmd)}`);
   if (def.args !== undefined) out.push(`args: ${formatValue(def.args)}`);
   const filled = action.desired.image?.filled ?? {};
+  const from = (key: string): string => (filled[key] === undefined ? '' : ` (from ${imageOrigin(filled[key])})`);
   for (const key of ['instances', 'cpus', 'mem'] as const) {
-    const from = filled[key] === undefined ? '' : ` (from image label ${filled[key]})`;
-    out.push(`${key}: ${formatValue(def[key] ?? (APP_DEFAULTS[key] as JsonValue))}${from}`);
+    out.push(`${key}: ${formatValue(def[key] ?? (APP_DEFAULTS[key] as JsonValue))}${from(key)}`);
+  }
+  // What the image gave beyond resources: its HTTP port and health check, when filled.
+  const mapping = def.container?.portMappings?.[0];
+  if (filled['container.portMappings'] !== undefined && mapping !== undefined) {
+    out.push(`port: container port ${formatValue(mapping.containerPort)}${from('container.portMappings')}`);
+  }
+  const check = def.healthChecks?.[0];
+  if (filled['healthChecks'] !== undefined && check !== undefined) {
+    out.push(`health check: ${String(check.protocol)} ${String(check.path)} on port index ${String(check.portIndex)}${from('healthChecks')}`);
   }
   if (action.desired.url !== undefined) out.push(`url: ${action.desired.url}`);
   return out;

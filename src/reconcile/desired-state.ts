@@ -5,7 +5,7 @@
 
 import type { AppId } from '../model/app-id.js';
 import type { DesiredApp } from '../model/desired.js';
-import { fillFromImage, needsImage } from '../sources/image-fill.js';
+import { fillFromImage, NO_REGISTRY, needsImage } from '../sources/image-fill.js';
 import type { ImageMetadata } from '../sources/image-metadata.js';
 import type { SourceStatus } from '../status/model.js';
 import type { StatusStore } from '../status/store.js';
@@ -73,11 +73,12 @@ export class DesiredState {
       this.#filled.set(app, { facts: found.facts, pin: images.pin, app: filled });
       return { kind: 'app', app: filled };
     }
-    if (found.kind === 'pending') return { kind: 'unknown', declared: true, reason: `reading the labels of image ${image} (its resources come from them)` };
+    if (found.kind === 'pending')
+      return { kind: 'unknown', declared: true, reason: `reading the labels of image ${image} (they give what the spec leaves out)` };
     return {
       kind: 'unknown',
       declared: true,
-      reason: `cannot read the labels of image ${image}: ${found.reason}; its resources come from them (give cpus, mem and disk in the spec to need no registry)`,
+      reason: `cannot read the labels of image ${image}: ${found.reason}; they give what the spec leaves out (${NO_REGISTRY})`,
     };
   }
 

@@ -13,7 +13,7 @@ import { BACKOFF, backoffDelay, type BackoffOptions } from '../base/backoff.js';
 import type { Logger } from '../base/log.js';
 import { systemTimers, type Timers } from '../base/timers.js';
 import { imageMetadata } from '../image/metadata.js';
-import type { ImageFacts } from './image-fill.js';
+import { labelErrors, type ImageFacts } from './image-fill.js';
 
 /** What a registry says of one image: the digest its reference names now, its labels and ports. */
 export interface ImageInspector {
@@ -96,9 +96,11 @@ export class ImageMetadata {
     let changed = false;
     try {
       const inspection = await this.#o.inspector.inspect(image);
-      const metadata = imageMetadata(inspection.labels, inspection.exposedPorts).derived;
-      const facts: ImageFacts = { digest: inspection.digest, metadata };
+      const read = imageMetadata(inspection.labels, inspection.exposedPorts);
+      const facts: ImageFacts = { digest: inspection.digest, metadata: read.derived, problems: labelErrors(read.problems) };
       changed = entry.facts === undefined || entry.failure !== undefined || JSON.stringify(entry.facts) !== JSON.stringify(facts);
+      // Once per content read: an invalid label gives nothing, and its apps run without it.
+      if (changed && (facts.problems ?? []).length > 0) this.#o.logger.warn({ image, problems: facts.problems }, 'image labels that give nothing: invalid');
       if (entry.facts && entry.facts.digest !== facts.digest) this.#o.logger.info({ image, was: entry.facts.digest, now: facts.digest }, 'image tag moved');
       entry.facts = facts;
       entry.readAt = this.#timers.now();

@@ -54,7 +54,8 @@ export interface AppStatus {
   /**
    * What the app's image says of itself and gave it, when the app takes something from its
    * image's labels (docs/image-metadata.md): the reference and digest read, the definition
-   * fields filled and the label each came from, and its description and links.
+   * fields filled and the label each came from, its description and links, and the errors of
+   * its labels that gave nothing.
    */
   image?: ImageContribution;
   /**

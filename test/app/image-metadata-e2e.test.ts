@@ -2,7 +2,10 @@
 // the CPU and memory its labels give, read from a real registry (Debian's docker-registry,
 // images pushed by skopeo from OCI layouts built here), against the sandbox; an image whose
 // registry cannot be read leaves its app Unknown, with nothing created or deleted; a tag
-// pushed anew with other labels rolls the app, and plan says where the values come from.
+// pushed anew with other labels rolls the app, and plan says where the values come from. An
+// image that labels its HTTP port and health path gives an app that declares neither its port
+// mapping and health check: the app turns healthy, Traefik v3 is sent to that port, and later
+// passes write nothing.
 
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -12,13 +15,15 @@ import { eventually, runCli as cli, startDaemonProcess } from '../helpers/daemon
 import { gitRepo } from '../helpers/git-repo.js';
 import { image } from '../helpers/oci-image.js';
 import { registryTools, startRegistry } from '../helpers/registry.js';
-import { sandbox } from '../helpers/sandbox.js';
+import { appWrites, describeWrites, sandbox } from '../helpers/sandbox.js';
 
 const tools = registryTools();
 if (!tools.available) console.warn(`test/app/image-metadata-e2e.test.ts skipped: ${tools.reason}`);
 
-const manifest = (name: string, ref: string): string =>
-  ['apiVersion: maracker/v1', 'kind: App', 'metadata:', `  name: ${name}`, '  group: lab', 'spec:', `  image: ${ref}`, '  instances: 1', ''].join('\n');
+const manifest = (name: string, ref: string, ...more: string[]): string =>
+  ['apiVersion: maracker/v1', 'kind: App', 'metadata:', `  name: ${name}`, '  group: lab', 'spec:', `  image: ${ref}`, '  instances: 1', ...more, ''].join(
+    '\n',
+  );
 
 describe.skipIf(!tools.available)(`image labels give an app its resources${tools.available ? '' : ` (skipped: ${tools.reason})`}`, () => {
   it('deploys with the labels resources, keeps an app whose image cannot be read Unknown, and rolls a moved tag', async () => {
@@ -90,6 +95,95 @@ describe.skipIf(!tools.available)(`image labels give an app its resources${tools
       }, 'notebook resized from the new labels');
       await eventually(async () => (await next.app('/lab/notebook'))?.image?.digest === v2.manifest.digest, 'status shows the new digest');
       await next.stop();
+    } finally {
+      await registry.stop();
+    }
+  });
+
+  it('gives an app that declares no port and no health check those its image labels, in sync from the first write', { timeout: 120_000 }, async () => {
+    const registry = await startRegistry({ kind: 'none' }, tools);
+    try {
+      const web = image({
+        labels: { 'org.maracker.http.port': '8080', 'org.maracker.health.path': '/health', 'org.maracker.resources.mem': '64' },
+        exposedPorts: ['8080/tcp'],
+      });
+      await registry.push('lab/web', '1', web.manifest, web.blobs);
+      const ref = `${registry.host}/lab/web:1`;
+      const repo = await gitRepo();
+      // what the issue asks for: an image and its instances, nothing else
+      await repo.write('web.yaml', manifest('web', ref));
+      // the same image routed by Traefik v3: the route goes to the port the image gave
+      await repo.write('site.yaml', manifest('site', ref, '  expose:', '    host: site.localhost'));
+      // a broken port label gives nothing: neither the exposed port in its place nor a check
+      const broken = image({ labels: { 'org.maracker.http.port': 'eighty', 'org.maracker.health.path': '/health' }, exposedPorts: ['8080/tcp'] });
+      await registry.push('lab/broken', '1', broken.manifest, broken.blobs);
+      await repo.write('broken.yaml', manifest('broken', `${registry.host}/lab/broken:1`, '  cpus: 0.1', '  mem: 64'));
+      const marathon = await sandbox();
+      const daemon = await startDaemonProcess({
+        marathonUrl: marathon.url,
+        manifests: repo.manifests,
+        args: ['--traefik', 'v3', '--resync-interval', '1', '--image-refresh', '3600'],
+        env: { MARACKER_IMAGE_METADATA: 'true' },
+      });
+
+      for (const id of ['/lab/web', '/lab/site', '/lab/broken']) {
+        await eventually(
+          async () => {
+            const s = await daemon.app(id);
+            return s?.sync === 'Synced' && s.health === 'Healthy';
+          },
+          `${id} synced and healthy`,
+          60_000,
+        );
+      }
+      type App = {
+        networks: unknown[];
+        container: { portMappings: Array<Record<string, unknown>> };
+        healthChecks: Array<Record<string, unknown>>;
+        tasks: Array<{ host: string; ports: number[] }>;
+      };
+      const app = ((await (await fetch(`${marathon.url}/v2/apps/lab/web?embed=apps.tasks`)).json()) as { app: App }).app;
+      expect(app.networks).toEqual([{ mode: 'container/bridge' }]);
+      expect(app.container.portMappings).toEqual([
+        expect.objectContaining({ containerPort: 8080, hostPort: 0, name: 'default', protocol: 'tcp', servicePort: expect.any(Number) }),
+      ]);
+      expect(app.healthChecks).toEqual([
+        expect.objectContaining({ protocol: 'HTTP', path: '/health', portIndex: 0, gracePeriodSeconds: 300, intervalSeconds: 60, maxConsecutiveFailures: 3 }),
+      ]);
+      expect((await daemon.app('/lab/web'))?.image?.filled).toEqual({
+        networks: 'org.maracker.http.port',
+        'container.portMappings': 'org.maracker.http.port',
+        healthChecks: 'org.maracker.health.path',
+        mem: 'org.maracker.resources.mem',
+      });
+
+      const plain = ((await (await fetch(`${marathon.url}/v2/apps/lab/broken`)).json()) as { app: App }).app;
+      // Marathon's defaults: host networking, one port of its choosing, no check (omitted when empty)
+      expect([plain.networks, plain.healthChecks]).toEqual([[{ mode: 'host' }], undefined]);
+      const brokenStatus = (await daemon.app('/lab/broken'))?.image;
+      expect(brokenStatus?.filled).toEqual({});
+      expect(brokenStatus?.problems).toEqual([expect.stringContaining('org.maracker.http.port="eighty"')]);
+
+      // Traefik v3 is given the host port Marathon mapped to the image's port 8080.
+      const site = ((await (await fetch(`${marathon.url}/v2/apps/lab/site?embed=apps.tasks`)).json()) as { app: App }).app;
+      const task = site.tasks[0] as { host: string; ports: number[] };
+      const route = await eventually(async () => {
+        const r = (await daemon.app('/lab/site'))?.route;
+        return r && r.servers.length === 1 ? r : undefined;
+      }, 'site routed to its healthy task');
+      expect(route.port).toEqual({ index: 0 });
+      expect(route.servers).toEqual([`http://${task.host}:${task.ports[0]}`]);
+
+      // Every later pass finds Marathon's version of the filled apps in sync: no write.
+      const since = marathon.requestLog().at(-1)?.seq ?? 0;
+      await daemon.afterPasses(3);
+      expect(describeWrites(appWrites(marathon, undefined, since)), 'writes after the apps were in sync').toEqual([]);
+      expect(describeWrites(appWrites(marathon))).toEqual(['POST /v2/apps', 'POST /v2/apps', 'POST /v2/apps']);
+      const installation = String((await daemon.status()).installation.name);
+      const plan = await cli(['plan', '--marathon', marathon.url, '--manifests', repo.manifests, '--installation', installation, '--traefik', 'v3']);
+      expect(plan.status, `${plan.stdout}\n${plan.stderr}`).toBe(0);
+      expect(plan.stderr).toContain(`image ${registry.host}/lab/broken:1: org.maracker.http.port="eighty"`);
+      await daemon.stop();
     } finally {
       await registry.stop();
     }

@@ -18,17 +18,26 @@ const DIGEST = `sha256:${'a'.repeat(64)}`;
 const withImage = (extra: Record<string, unknown> = {}) =>
   desiredApp({ cpus: undefined, mem: undefined, container: { type: 'DOCKER', docker: { image: 'registry.local:5000/demo/web:1.0' } }, ...extra });
 
+const IMAGE = 'registry.local:5000/demo/web:1.0';
+/** Everything the image could give, given by the spec. */
+const complete = (image = IMAGE) => ({ cpus: 1, mem: 64, container: { type: 'DOCKER' as const, docker: { image }, portMappings: [{ containerPort: 80 }] } });
+
 describe('needsImage', () => {
-  it('asks for the image of an app that leaves cpus or mem out, and for none otherwise', () => {
-    expect(needsImage(withImage(), false)).toBe('registry.local:5000/demo/web:1.0');
-    expect(needsImage(withImage({ cpus: 1 }), false)).toBe('registry.local:5000/demo/web:1.0');
-    expect(needsImage(withImage({ cpus: 1, mem: 64 }), false)).toBeUndefined();
+  it('asks for the image of an app that leaves cpus, mem, its ports or its health check out, and for none otherwise', () => {
+    expect(needsImage(withImage(), false)).toBe(IMAGE);
+    expect(needsImage(withImage({ cpus: 1 }), false)).toBe(IMAGE);
+    // cpus and mem given, but no ports: the image's HTTP port would be the app's
+    expect(needsImage(withImage({ cpus: 1, mem: 64 }), false)).toBe(IMAGE);
+    expect(needsImage(withImage(complete()), false)).toBeUndefined();
+    expect(needsImage(withImage({ ...complete(), healthChecks: undefined }), false)).toBe(IMAGE);
+    // host networking and no ports: there is nothing the image could give but resources
+    expect(needsImage(withImage({ cpus: 1, mem: 64, networks: [{ mode: 'host' }], healthChecks: undefined }), false)).toBeUndefined();
     expect(needsImage(desiredApp({ cpus: undefined, mem: undefined, container: undefined, cmd: 'sleep 1' }), false)).toBeUndefined();
   });
 
   it('asks for every tagged image when images are pinned, never for one already pinned by digest', () => {
-    expect(needsImage(withImage({ cpus: 1, mem: 64 }), true)).toBe('registry.local:5000/demo/web:1.0');
-    const pinned = withImage({ cpus: 1, mem: 64, container: { type: 'DOCKER', docker: { image: `registry.local:5000/demo/web@${DIGEST}` } } });
+    expect(needsImage(withImage(complete()), true)).toBe(IMAGE);
+    const pinned = withImage(complete(`registry.local:5000/demo/web@${DIGEST}`));
     expect(needsImage(pinned, true)).toBeUndefined();
   });
 });
@@ -59,6 +68,31 @@ describe('fillFromImage', () => {
       'container.docker.image': 'the digest of registry.local:5000/demo/web:1.0',
       disk: 'org.maracker.resources.disk',
     });
+  });
+
+  it('fills the HTTP port and health check of an app that declares none, with the spec hash of the result', () => {
+    const http: DerivedMetadata['http'] = {
+      port: { value: 8888, from: 'org.maracker.http.port' },
+      healthPath: { value: '/api/status', from: 'org.maracker.health.path' },
+    };
+    const app = fillFromImage(withImage({ networks: undefined, healthChecks: undefined }), { digest: DIGEST, metadata: { ...metadata, http } }, true);
+    expect(app.definition).toMatchObject({
+      networks: [{ mode: 'container/bridge' }],
+      container: { docker: { image: `registry.local:5000/demo/web@${DIGEST}` }, portMappings: [{ containerPort: 8888, hostPort: 0, name: 'default' }] },
+      healthChecks: [{ protocol: 'HTTP', path: '/api/status', portIndex: 0 }],
+    });
+    expect(app.image?.filled).toMatchObject({
+      networks: 'org.maracker.http.port',
+      'container.portMappings': 'org.maracker.http.port',
+      healthChecks: 'org.maracker.health.path',
+    });
+    expect(app.specHash).toBe(specHash(app.definition));
+  });
+
+  it('shows the errors of the labels that gave nothing', () => {
+    const problems = ['org.maracker.http.port="eighty": a TCP port from 1 to 65535'];
+    expect(fillFromImage(withImage(), { digest: DIGEST, metadata, problems }, false).image?.problems).toEqual(problems);
+    expect(fillFromImage(withImage(), { digest: DIGEST, metadata, problems: [] }, false).image).not.toHaveProperty('problems');
   });
 
   it('changes nothing the image does not give', () => {

@@ -54,6 +54,16 @@ describe('ImageMetadata', () => {
     expect(found.kind === 'ready' && found.facts.metadata.resources.mem).toEqual({ value: 512, from: 'org.maracker.resources.mem' });
   });
 
+  it('keeps the errors of labels that give nothing, and no value in their place', async () => {
+    const { registry, images } = setup();
+    registry.answer(DIGEST_1, { 'org.maracker.http.port': 'eighty', 'org.maracker.resources.mem': '512' });
+    images.lookup('web:1');
+    await flush();
+    const found = images.lookup('web:1');
+    expect(found.kind === 'ready' && found.facts.metadata.http).toEqual({});
+    expect(found.kind === 'ready' && found.facts.problems).toEqual([expect.stringMatching(/^org\.maracker\.http\.port="eighty": /)]);
+  });
+
   it('reports an image never read as failed with the reason, retries with backoff, and tells when it can be read', async () => {
     const { clock, registry, told, images } = setup();
     images.lookup('web:1');
