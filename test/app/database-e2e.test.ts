@@ -32,7 +32,21 @@ async function stack(): Promise<Stack> {
   await mkdir(manifests);
   await watchInvariants({ sandbox: sb, manifests, databaseUrl: url });
   const { config } = loadDaemonConfig(
-    ['--marathon', sb.url, '--manifests', manifests, '--database-url', url, '--listen', '127.0.0.1:0', '--resync-interval', '3', '--log-level', 'silent'],
+    [
+      '--marathon',
+      sb.url,
+      '--manifests',
+      manifests,
+      '--database-url',
+      url,
+      '--listen',
+      '127.0.0.1:0',
+      '--resync-interval',
+      '3',
+      '--log-level',
+      'silent',
+      '--no-image-metadata',
+    ],
     {},
     dir,
   );

@@ -66,6 +66,7 @@ async function stack(extra: string[] = []): Promise<Stack> {
       'silent',
       '--installation',
       'e2e',
+      '--no-image-metadata',
       ...extra,
     ],
     { MARACKER_GIT_PASSWORD: 'e2e-token-123', PATH: process.env.PATH ?? '' },

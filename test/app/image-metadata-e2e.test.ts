@@ -74,7 +74,9 @@ describe.skipIf(!tools.available)(`image labels give an app its resources${tools
       await registry.push('lab/notebook', 'stable', v2.manifest, v2.blobs);
       await writeFile(join(repo.manifests, 'gone.yaml'), '');
       const installation = String((await daemon.status()).installation.name);
-      const plan = await cli(['plan', '--marathon', marathon.url, '--manifests', repo.manifests, '--installation', installation]);
+      const plan = await cli(['plan', '--marathon', marathon.url, '--manifests', repo.manifests, '--installation', installation], {
+        env: { MARACKER_IMAGE_METADATA: 'true' },
+      });
       expect(
         plan.stdout,
         `${plan.stdout}\n${plan.stderr}\n${daemon
@@ -180,7 +182,9 @@ describe.skipIf(!tools.available)(`image labels give an app its resources${tools
       expect(describeWrites(appWrites(marathon, undefined, since)), 'writes after the apps were in sync').toEqual([]);
       expect(describeWrites(appWrites(marathon))).toEqual(['POST /v2/apps', 'POST /v2/apps', 'POST /v2/apps']);
       const installation = String((await daemon.status()).installation.name);
-      const plan = await cli(['plan', '--marathon', marathon.url, '--manifests', repo.manifests, '--installation', installation, '--traefik', 'v3']);
+      const plan = await cli(['plan', '--marathon', marathon.url, '--manifests', repo.manifests, '--installation', installation, '--traefik', 'v3'], {
+        env: { MARACKER_IMAGE_METADATA: 'true' },
+      });
       expect(plan.status, `${plan.stdout}\n${plan.stderr}`).toBe(0);
       expect(plan.stderr).toContain(`image ${registry.host}/lab/broken:1: org.maracker.http.port="eighty"`);
       await daemon.stop();

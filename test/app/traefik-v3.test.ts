@@ -42,7 +42,21 @@ async function stack() {
   const sb = await startSandbox({ deploymentDurationMs: 30, exec: true, workDir: join(dir, 'sandbox'), killGraceMs: 500 });
   onTestFinished(() => sb.close());
   const { config } = loadDaemonConfig(
-    ['--marathon', sb.url, '--manifests', manifests, '--listen', '127.0.0.1:0', '--traefik', 'v3', '--resync-interval', '600', '--log-level', 'silent'],
+    [
+      '--marathon',
+      sb.url,
+      '--manifests',
+      manifests,
+      '--listen',
+      '127.0.0.1:0',
+      '--traefik',
+      'v3',
+      '--resync-interval',
+      '600',
+      '--log-level',
+      'silent',
+      '--no-image-metadata',
+    ],
     {},
     dir,
   );

@@ -226,7 +226,7 @@ export function daemonProcess(scope: Scope, o: DaemonOptions): Daemon {
         ...(o.args ?? []),
       ];
       const c = spawn(process.execPath, args, {
-        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/root' },
+        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/root', MARACKER_IMAGE_METADATA: 'false' },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       child = c;

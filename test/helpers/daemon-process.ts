@@ -18,7 +18,10 @@ export function runCli(
   o: { cwd?: string; env?: Record<string, string> } = {},
 ): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { ...(o.cwd ? { cwd: o.cwd } : {}), env: { PATH: process.env.PATH ?? '', ...o.env } });
+    const child = spawn(process.execPath, [CLI, ...args], {
+      ...(o.cwd ? { cwd: o.cwd } : {}),
+      env: { PATH: process.env.PATH ?? '', MARACKER_IMAGE_METADATA: 'false', ...o.env },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
