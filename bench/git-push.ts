@@ -17,7 +17,8 @@
 // receives the write request for that app; both on performance.now(). Also reported from the
 // webhook POST leaving the bench. 10 warm-up pushes, then 60 measured. Correctness: exactly
 // one write per push, each answered 200, a scale for an instances change and a full update
-// for a mem change, nothing else within 2.5 s after the last one.
+// for a mem change, nothing else within 2.5 s after the last one. The daemon's log line for
+// each commit read gives the fetch's share and the read's (fetch_p50_ms, read_p50_ms).
 //
 // Run alone: npm run bench -- --only git-push
 
@@ -31,7 +32,7 @@ import { startSandbox, type Sandbox } from '../src/sandbox/sandbox.js';
 import { startBenchDaemon, untilReady, type BenchDaemon } from './daemon-process.js';
 import { fleet, saveManifest, translatedFolder, writeManifests, type FleetApp, type Variant } from './fleet.js';
 import { startGitHttpServer, type GitHttpServer } from './git-http.js';
-import type { BenchRecord } from './record.js';
+import { median, type BenchRecord } from './record.js';
 import { HOST_PORTS, ms, round1, shuffled, sleep, summarize, tempDir } from './util.js';
 import { appWriteRequests, lastSeq, SandboxWatch, writeTarget } from './watch-sandbox.js';
 
@@ -148,6 +149,13 @@ export async function benchGitPush(): Promise<BenchRecord[]> {
     });
     if (problems.length > 0) throw new Error(`git-push: ${problems.slice(0, 8).join('; ')}`);
 
+    // Where the time went, from the daemon's own line per commit read (fetchMs, readMs).
+    const reads = daemon
+      .logLines(/"fetchMs"/)
+      .map((l) => JSON.parse(l) as { fetchMs: number; readMs: number })
+      .slice(-PUSHES);
+    const split: Record<string, number> =
+      reads.length === PUSHES ? { fetch_p50_ms: ms(median(reads.map((r) => r.fetchMs))), read_p50_ms: ms(median(reads.map((r) => r.readMs))) } : {};
     const fromPush = summarize(pushes.map((p) => p.fromPushMs));
     const fromHook = summarize(pushes.map((p) => p.fromHookMs));
     const min = (list: readonly number[]): number => ms(Math.min(...list));
@@ -165,7 +173,7 @@ export async function benchGitPush(): Promise<BenchRecord[]> {
         name: 'git_push.p50',
         value: ms(fromPush.p50),
         unit: 'ms',
-        params: { ...params, from: 'git push returned', p50_scale_ms: p50Of('instances'), p50_update_ms: p50Of('mem') },
+        params: { ...params, from: 'git push returned', p50_scale_ms: p50Of('instances'), p50_update_ms: p50Of('mem'), ...split },
         goal: { op: '<=', value: 100 },
       },
       {
