@@ -118,11 +118,12 @@ export async function benchGitPush(): Promise<BenchRecord[]> {
       await sleep(Math.max(0, lastNotice + NOTICE_GAP_MS - performance.now()));
       await saveManifest(deploy, app, next, 'in-place');
       await git(work, 'commit', '-q', '-a', '-m', `${app.name}: ${change} ${next[change]}`);
+      // The notice is made before the push: nothing but the POST itself runs between the two clocks.
+      const body = JSON.stringify({ ref: 'refs/heads/main', after: (await git(work, 'rev-parse', 'HEAD')).trim() });
+      const signature = createHmac('sha256', SECRET).update(body).digest('hex');
       const arrival = w.nextWrite(app.id, 15_000);
       await git(work, 'push', '-q', 'origin', 'HEAD:main');
       const pushed = performance.now();
-      const body = JSON.stringify({ ref: 'refs/heads/main', after: (await git(work, 'rev-parse', 'HEAD')).trim() });
-      const signature = createHmac('sha256', SECRET).update(body).digest('hex');
       const noticed = performance.now();
       lastNotice = noticed;
       const res = await fetch(hookUrl, {
