@@ -5,6 +5,8 @@
 //   npm run bench                              every scenario, writes bench/results.json
 //   npm run bench -- --only save-to-write      one scenario (several: --only a,b); prints only
 //   npm run bench -- --only resync --out f.json   ... and writes its figures to f.json
+//   npm run bench -- --only git-push --record  ... and puts its figures into bench/results.json
+//                                              (replacing those of the same name) and the page
 //   npm run bench -- --list                    the scenario names
 //
 // Speed goals are checked here, in figures, never as timed assertions in tests. Scenarios do
@@ -21,10 +23,11 @@ import { SCENARIOS } from './scenarios.js';
 import { formatMarkdown, formatTable } from './table.js';
 import { packageRoot, runCleanups, snapshotScripts } from './util.js';
 
-function parseArgs(argv: readonly string[]): { only: string[] | undefined; out: string | undefined; list: boolean } {
+function parseArgs(argv: readonly string[]): { only: string[] | undefined; out: string | undefined; list: boolean; record: boolean } {
   let only: string[] | undefined;
   let out: string | undefined;
   let list = false;
+  let record = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] as string;
     const value = (): string => {
@@ -39,11 +42,13 @@ function parseArgs(argv: readonly string[]): { only: string[] | undefined; out: 
         .filter((s) => s !== '');
     else if (a === '--out' || a.startsWith('--out=')) out = value();
     else if (a === '--list') list = true;
-    else throw new Error(`unknown argument ${a}; use --only NAME[,NAME], --out FILE, --list`);
+    else if (a === '--record') record = true;
+    else throw new Error(`unknown argument ${a}; use --only NAME[,NAME], --out FILE, --record, --list`);
   }
   const unknown = (only ?? []).filter((n) => !SCENARIOS.some((s) => s.name === n));
   if (unknown.length > 0) throw new Error(`unknown scenario ${unknown.join(', ')}; scenarios: ${SCENARIOS.map((s) => s.name).join(', ')}`);
-  return { only, out, list };
+  if (record && (!only || out)) throw new Error('--record goes with --only (and without --out)');
+  return { only, out, list, record };
 }
 
 /** Rewrites the generated sections of docs/benchmarks.md (`<!-- BEGIN GENERATED: name -->`). */
@@ -121,6 +126,16 @@ async function main(): Promise<number> {
   if (out) {
     await writeFile(out, `${JSON.stringify(records, null, 2)}\n`);
     console.log(`\nwrote ${records.length} figures to ${out}`);
+  }
+  if (args.record) {
+    // One scenario run again: its figures replace their namesakes, the others stay as measured.
+    const path = join(packageRoot(), 'bench', 'results.json');
+    const kept = JSON.parse(await readFile(path, 'utf8')) as BenchRecord[];
+    const fresh = new Map(records.map((r) => [r.name, r]));
+    const merged = [...kept.map((r) => fresh.get(r.name) ?? r), ...records.filter((r) => !kept.some((k) => k.name === r.name))];
+    await writeFile(path, `${JSON.stringify(merged, null, 2)}\n`);
+    await updateDoc({ figures: formatMarkdown(merged) });
+    console.log(`\nrecorded ${records.length} figures into ${path} and the figures of docs/benchmarks.md`);
   }
   if (!args.only && !args.out) {
     const run = `Measured ${new Date().toISOString().slice(0, 10)} by \`npm run bench\` (${Math.round((Date.now() - started) / 1000)} s in all) on ${machine()}.`;

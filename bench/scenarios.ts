@@ -3,6 +3,7 @@
 
 import { benchCommitToWrite } from './commit-to-write.js';
 import { benchConverge } from './converge.js';
+import { benchGitPush } from './git-push.js';
 import { benchPlan } from './plan.js';
 import type { BenchRecord } from './record.js';
 import { benchResync } from './resync.js';
@@ -23,6 +24,7 @@ export const SCENARIOS: readonly Scenario[] = [
   { name: 'sandbox', title: 'sandbox GET /v2/apps at 10,000 apps (issue 3)', run: benchSandbox },
   { name: 'save-to-write', title: 'file save -> first Marathon write (issue 4)', run: benchSaveToWrite },
   { name: 'commit-to-write', title: 'database commit -> first Marathon write (issue 5)', run: benchCommitToWrite },
+  { name: 'git-push', title: 'git push (webhook) -> first Marathon write (issue 17)', run: benchGitPush },
   { name: 'resync', title: 'resync pass at 10,000 apps, passes with nothing to do, status latency', run: benchResync },
   { name: 'converge', title: 'converging 1,000 new apps under --max-deployments', run: benchConverge },
   { name: 'traefik-v3', title: 'GET /traefik/v3 at 1,000 exposed apps: poll latency, task killed -> served (issue 19)', run: benchTraefikV3 },

@@ -6,31 +6,29 @@
 // clone, a committed `config` or `hooks/` is a blob like any other.
 //
 // Every command goes through runBareGit (./run.ts): hardened, bounded output, a timeout.
+// Objects are read through one long-lived `git cat-file --batch-command` (./cat-file.ts), and
+// a commit's tree is listed from its tree objects, reusing the listing of every subtree whose
+// id did not change (./tree.ts): after the fetch, reading a pushed commit starts no process.
 
 import { readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { GitCommit } from '../model/desired.js';
+import { CatFile } from './cat-file.js';
 import type { Remote } from './remote.js';
 import { runBareGit, type BareOutcome, type RunBareOptions } from './run.js';
+import { TreeLister, type TreeEntry } from './tree.js';
+
+export type { TreeEntry } from './tree.js';
 
 /** Where the fetched commit is kept: a ref of maracker's own, so a gc never drops it. */
 const TARGET_REF = 'refs/maracker/target';
 const OID = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
 /** Lock files a fetch of this clone takes. */
 const STALE_LOCKS = [`${TARGET_REF}.lock`, 'packed-refs.lock', 'shallow.lock', 'config.lock', 'HEAD.lock'];
+/** A commit object larger than this is not read. */
+const MAX_COMMIT_BYTES = 1024 * 1024;
 
 export type CommitInfo = GitCommit;
-
-export interface TreeEntry {
-  /** "100644", "100755", "120000" (symbolic link), "160000" (submodule), "040000". */
-  mode: string;
-  type: 'blob' | 'tree' | 'commit';
-  oid: string;
-  /** Bytes of a blob; undefined for anything else. */
-  size: number | undefined;
-  /** Relative to the tree listed, '/' separated. */
-  path: string;
-}
 
 export type Failure = { ok: false; reason: string };
 export type Tree = { ok: true; entries: TreeEntry[] } | (Failure & { /** The path is not a folder in this commit. */ missing?: boolean });
@@ -68,9 +66,23 @@ export class GitMirror {
   readonly #o: Required<GitMirrorOptions>;
   /** What the ref file held after the last fetch, and the commit it gave. */
   #last: { raw: string; commit: string } | undefined;
+  readonly #cat: CatFile;
+  readonly #lister: TreeLister;
 
   constructor(o: GitMirrorOptions) {
     this.#o = { fetchTimeoutMs: 120_000, timeoutMs: 30_000, ...o };
+    this.#cat = new CatFile({ gitDir: this.#o.dir, env: this.#o.env, timeoutMs: this.#o.timeoutMs });
+    this.#lister = new TreeLister(this.#cat);
+  }
+
+  /** Stops the clone's cat-file process; the mirror is not used after. */
+  close(): void {
+    this.#cat.close();
+  }
+
+  /** Processes cat-file was started in, and trees read from git (for tests: reads reuse both). */
+  get readCounts(): { catFileStarts: number; treesRead: number } {
+    return { catFileStarts: this.#cat.started, treesRead: this.#lister.treesRead };
   }
 
   get dir(): string {
@@ -90,8 +102,8 @@ export class GitMirror {
    * reads the commit it names. `previous` is the commit in force, if any: a new commit that
    * does not descend from it is a rewrite. A push waits for every git process started here
    * (each a process start: 20-50 ms on a loaded machine), so: an unchanged ref is seen in the
-   * ref file itself (no process); a changed one is read with one cat-file while, with `path`,
-   * its tree is listed at the same time.
+   * ref file itself (no process); a changed one is read, and with `path` its tree listed,
+   * through the long-lived cat-file (no process either).
    */
   async fetch(previous: string | undefined, o: { signal?: AbortSignal; path?: string } = {}): Promise<Fetched | Failure> {
     const r = this.#o.remote;
@@ -101,7 +113,20 @@ export class GitMirror {
     await Promise.all(STALE_LOCKS.map((name) => rm(join(this.#o.dir, name), { force: true }).catch(() => undefined)));
     const out = await runBareGit(
       this.#o.dir,
-      ['fetch', '--quiet', '--no-tags', '--no-recurse-submodules', '--no-write-fetch-head', '--no-auto-gc', '--', r.url, `+${this.#o.ref}:${TARGET_REF}`],
+      [
+        'fetch',
+        '--quiet',
+        '--no-tags',
+        '--no-recurse-submodules',
+        '--no-write-fetch-head',
+        '--no-auto-gc',
+        // git would walk the history to tell a forced update in its output (--quiet prints
+        // none): a cost that grows with the history. Rewrites are told apart below, once.
+        '--no-show-forced-updates',
+        '--',
+        r.url,
+        `+${this.#o.ref}:${TARGET_REF}`,
+      ],
       {
         env: { ...this.#o.env, ...r.env },
         timeoutMs: this.#o.fetchTimeoutMs,
@@ -127,17 +152,28 @@ export class GitMirror {
     );
     if (raw !== undefined && previous !== undefined && raw === this.#last?.raw && this.#last.commit === previous)
       return { ok: true, changed: false, commit: previous };
-    const [read, tree] = await Promise.all([
-      this.#git(['cat-file', '--batch'], 1024 * 1024, `${TARGET_REF}^{commit}\n`),
-      o.path !== undefined ? this.tree(TARGET_REF, o.path) : undefined,
-    ]);
-    const commit = read.ok ? parseCommitObject(read.stdout) : undefined;
+    const commit = await this.#commitObject(raw);
     if (commit === undefined) return { ok: false, reason: `${this.#o.ref} of ${r.display} does not name a commit` };
     if (raw !== undefined) this.#last = { raw, commit: commit.hash };
+    const tree = o.path !== undefined ? await this.#lister.list(commit.tree, o.path, commit.hash.slice(0, 12)) : undefined;
     const rewritten =
       previous !== undefined && previous !== commit.hash && !commit.parents.includes(previous) && !(await this.#isAncestor(previous, commit.hash));
     // A listing that failed is listed again by the caller, by commit id, for a precise reason.
     return { ok: true, changed: true, commit: commit.hash, info: commit.info, parents: commit.parents, previous, rewritten, ...(tree?.ok ? { tree } : {}) };
+  }
+
+  /**
+   * The commit the fetched ref names: by its id through the long-lived cat-file when the ref
+   * file holds one that names a commit; otherwise (a tag, a packed ref) peeled by git.
+   */
+  async #commitObject(raw: string | undefined): Promise<ParsedCommit | undefined> {
+    if (raw !== undefined && OID.test(raw)) {
+      const read = await this.#cat.contents([raw], MAX_COMMIT_BYTES);
+      const a = read.ok ? read.answers[0] : undefined;
+      if (a && !('missing' in a) && a.type === 'commit') return parseCommit(a.oid, a.content.toString('utf8'));
+    }
+    const read = await this.#git(['cat-file', '--batch'], MAX_COMMIT_BYTES + 200, `${TARGET_REF}^{commit}\n`);
+    return read.ok ? parseCommitObject(read.stdout) : undefined;
   }
 
   async #isAncestor(a: string, b: string): Promise<boolean> {
@@ -146,20 +182,13 @@ export class GitMirror {
 
   /** Every entry below `path` ('' for the root) of `commit`, recursively, with blob sizes. */
   async tree(commit: string, path: string): Promise<Tree> {
-    const spec = path === '' ? `${commit}^{tree}` : `${commit}:${path}`;
-    // 64 MiB of listing is some 500,000 entries: more is not a manifests folder.
-    const out = await this.#git(['ls-tree', '-r', '-l', '-z', '--end-of-options', spec], 64 * 1024 * 1024);
-    if (out.ok) return { ok: true, entries: parseLsTree(out.stdout.toString('utf8')) };
-    if (out.overflow) return { ok: false, reason: `the tree of ${path || 'the root'} has too many entries` };
-    // Why not (the slow path, taken only when it fails): missing, or not a folder.
-    const kind = await this.#git(['cat-file', '-t', spec]);
-    const what = kind.ok ? kind.stdout.toString('utf8').trim() : 'missing';
-    if (what === 'tree') return { ok: false, reason: out.reason };
-    return {
-      ok: false,
-      missing: true,
-      reason: `${path === '' ? 'the root' : path} is ${what === 'missing' ? what : `a ${what}`} in commit ${commit.slice(0, 12)}, not a folder`,
-    };
+    if (!OID.test(commit)) return { ok: false, reason: `not a commit id: ${JSON.stringify(commit.slice(0, 80))}` };
+    const read = await this.#cat.contents([commit], MAX_COMMIT_BYTES);
+    if (!read.ok) return { ok: false, reason: read.reason };
+    const a = read.answers[0];
+    if (!a || 'missing' in a || a.type !== 'commit') return { ok: false, reason: `commit ${commit.slice(0, 12)} is missing from the clone` };
+    const parsed = parseCommit(a.oid, a.content.toString('utf8'));
+    return this.#lister.list(parsed.tree, path, commit.slice(0, 12));
   }
 
   /**
@@ -169,9 +198,11 @@ export class GitMirror {
   async blobs(oids: readonly string[], maxBytes: number): Promise<{ ok: true; blobs: Map<string, Buffer> } | Failure> {
     const unique = [...new Set(oids)].filter((o) => OID.test(o));
     if (unique.length === 0) return { ok: true, blobs: new Map() };
-    const out = await this.#git(['cat-file', '--batch'], maxBytes + unique.length * 100, `${unique.join('\n')}\n`);
-    if (!out.ok) return { ok: false, reason: out.reason };
-    return parseBatch(out.stdout);
+    const read = await this.#cat.contents(unique, maxBytes);
+    if (!read.ok) return { ok: false, reason: read.reason };
+    const blobs = new Map<string, Buffer>();
+    for (const a of read.answers) if (!('missing' in a) && a.type === 'blob') blobs.set(a.oid, a.content);
+    return { ok: true, blobs };
   }
 
   /**
@@ -239,20 +270,34 @@ function bounded(s: string): string {
  * The answer of `cat-file --batch` for one commit: its id, parents, and what status shows
  * (git's own %s: the first paragraph of the message, its lines joined by spaces).
  */
-export function parseCommitObject(buf: Buffer): { hash: string; parents: string[]; info: CommitInfo } | undefined {
+export function parseCommitObject(buf: Buffer): ParsedCommit | undefined {
   const lf = buf.indexOf(0x0a);
   if (lf < 0) return undefined;
   const [hash = '', type = '', size = ''] = buf.subarray(0, lf).toString('utf8').split(' ');
   if (type !== 'commit' || !OID.test(hash)) return undefined;
-  const text = buf.subarray(lf + 1, lf + 1 + Number(size)).toString('utf8');
+  return parseCommit(hash, buf.subarray(lf + 1, lf + 1 + Number(size)).toString('utf8'));
+}
+
+export interface ParsedCommit {
+  hash: string;
+  /** The root tree. */
+  tree: string;
+  parents: string[];
+  info: CommitInfo;
+}
+
+/** A commit object's text: its tree, parents, and what status shows. */
+export function parseCommit(hash: string, text: string): ParsedCommit {
   const blank = text.indexOf('\n\n');
   const head = blank < 0 ? text : text.slice(0, blank);
   const message = blank < 0 ? '' : text.slice(blank + 2);
   const parents: string[] = [];
+  let tree = '';
   let author = '';
   let time = '';
   for (const line of head.split('\n')) {
-    if (line.startsWith('parent ')) parents.push(line.slice(7));
+    if (line.startsWith('tree ')) tree = line.slice(5);
+    else if (line.startsWith('parent ')) parents.push(line.slice(7));
     else if (line.startsWith('author ')) {
       const m = /^author (.*) (\d+) ([+-]\d{4})$/.exec(line);
       if (m) {
@@ -262,7 +307,7 @@ export function parseCommitObject(buf: Buffer): { hash: string; parents: string[
     }
   }
   const subject = (message.split(/\n\s*\n/)[0] ?? '').replace(/\s*\n\s*/g, ' ').trim();
-  return { hash, parents, info: { hash, author: bounded(author), time, subject: bounded(subject) } };
+  return { hash, tree, parents, info: { hash, author: bounded(author), time, subject: bounded(subject) } };
 }
 
 /** git's %aI: the author's own offset, e.g. 2026-03-02T09:00:00+01:00. */
@@ -271,35 +316,4 @@ function isoTime(epochSeconds: number, tz: string): string {
   const offsetMin = sign * (Number(tz.slice(1, 3)) * 60 + Number(tz.slice(3, 5)));
   const local = new Date((epochSeconds + offsetMin * 60) * 1000).toISOString().slice(0, 19);
   return `${local}${tz.slice(0, 3)}:${tz.slice(3, 5)}`;
-}
-
-/** `<mode> SP <type> SP <oid> SP+ <size>\t<path>\0` per entry. */
-export function parseLsTree(text: string): TreeEntry[] {
-  const entries: TreeEntry[] = [];
-  for (const record of text.split('\0')) {
-    if (record === '') continue;
-    const tab = record.indexOf('\t');
-    const [mode = '', type = '', oid = '', size = ''] = record.slice(0, tab).split(/ +/);
-    if (type !== 'blob' && type !== 'tree' && type !== 'commit') continue;
-    entries.push({ mode, type, oid, size: size === '-' ? undefined : Number(size), path: record.slice(tab + 1) });
-  }
-  return entries;
-}
-
-/** `<oid> SP <type> SP <size> LF <bytes> LF` per object; `<oid> SP missing LF` for none. */
-export function parseBatch(buf: Buffer): { ok: true; blobs: Map<string, Buffer> } | Failure {
-  const blobs = new Map<string, Buffer>();
-  let at = 0;
-  while (at < buf.length) {
-    const lf = buf.indexOf(0x0a, at);
-    if (lf < 0) return { ok: false, reason: 'git cat-file answered a truncated object' };
-    const [oid = '', type = '', size = ''] = buf.subarray(at, lf).toString('utf8').split(' ');
-    at = lf + 1;
-    if (type === 'missing') continue;
-    const n = Number(size);
-    if (!Number.isInteger(n) || at + n > buf.length) return { ok: false, reason: 'git cat-file answered a truncated object' };
-    if (type === 'blob') blobs.set(oid, buf.subarray(at, at + n));
-    at += n + 1;
-  }
-  return { ok: true, blobs };
 }

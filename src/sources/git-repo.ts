@@ -143,6 +143,7 @@ export class GitSource implements Source {
     if (this.#timer !== undefined) this.#timers.clearTimeout(this.#timer);
     this.#timer = undefined;
     await this.#running;
+    this.#o.mirror.close();
   }
 
   /** The commit in force, if any. */
@@ -177,6 +178,7 @@ export class GitSource implements Source {
       this.#ensured = true;
     }
     const current = this.#commit?.hash;
+    const began = this.#timers.now();
     const fetched = await this.#o.mirror.fetch(current, { signal: this.#abort.signal, path: this.#o.path });
     if (this.#stopped) return;
     if (!fetched.ok) return this.#unknown(fetched.reason);
@@ -185,6 +187,7 @@ export class GitSource implements Source {
       this.#recovered();
       return;
     }
+    const fetchMs = this.#timers.now() - began;
     if (fetched.changed && fetched.rewritten && current !== undefined)
       this.#log.warn(
         { from: current, to: fetched.commit, ref: this.#o.ref },
@@ -206,8 +209,10 @@ export class GitSource implements Source {
     this.#snapshot = folderSnapshot(read.files, { name: 'git', lastReadAt: this.#lastReadAt, ...this.#meta() });
     this.#problems.update(new Map([...read.files].map(([rel, f]) => [rel, f.result.problems])));
     this.#recovered();
+    // How long the fetch and the read took: where a push's time goes (docs/git-source.md).
+    const readMs = this.#timers.now() - began - fetchMs;
     this.#log.info(
-      { commit: info.hash, subject: info.subject, author: info.author, files: read.files.size, apps: this.#snapshot.apps.size },
+      { commit: info.hash, subject: info.subject, author: info.author, files: read.files.size, apps: this.#snapshot.apps.size, fetchMs, readMs },
       `commit ${info.hash.slice(0, 12)} "${info.subject}" read: ${this.#snapshot.apps.size} apps from ${read.files.size} files`,
     );
     this.#onChange?.(read.changed === 'all' || !wasReady ? { all: true } : { ids: read.changed });

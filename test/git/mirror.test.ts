@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseBatch, parseCommitObject, parseLsTree } from '../../src/git/mirror.js';
+import { parseCommitObject } from '../../src/git/mirror.js';
+import { parseTreeObject } from '../../src/git/tree.js';
 
 const OID = 'a'.repeat(40);
 
@@ -21,6 +22,7 @@ describe('parseCommitObject', () => {
     const buf = Buffer.from(`${OID} commit ${Buffer.byteLength(body)}\n${body}\n`);
     expect(parseCommitObject(buf)).toEqual({
       hash: OID,
+      tree: 'b'.repeat(40),
       parents: ['c'.repeat(40), 'd'.repeat(40)],
       info: { hash: OID, author: 'Ada Lovelace <ada@example.org>', time: '2026-03-02T09:00:00+01:00', subject: 'Scale web to two instances' },
     });
@@ -32,22 +34,36 @@ describe('parseCommitObject', () => {
   });
 });
 
-describe('parseLsTree and parseBatch', () => {
-  it('read entries with sizes, paths with spaces and newlines included', () => {
-    const text = `100644 blob ${OID}     120\tweb app.yaml\x00120000 blob ${OID}      10\tlink.yaml\x00160000 commit ${OID}       -\tsub\x00100644 blob ${OID}  3\ta\nb.yaml\x00`;
-    expect(parseLsTree(text)).toEqual([
-      { mode: '100644', type: 'blob', oid: OID, size: 120, path: 'web app.yaml' },
-      { mode: '120000', type: 'blob', oid: OID, size: 10, path: 'link.yaml' },
-      { mode: '160000', type: 'commit', oid: OID, size: undefined, path: 'sub' },
-      { mode: '100644', type: 'blob', oid: OID, size: 3, path: 'a\nb.yaml' },
+describe('parseTreeObject', () => {
+  const raw = (hex: string): Buffer => Buffer.from(hex, 'hex');
+  const entry = (mode: string, name: string, oid: string): Buffer => Buffer.concat([Buffer.from(`${mode} ${name}\0`), raw(oid)]);
+
+  it('reads modes as ls-tree prints them, types from the mode, names with spaces and newlines, raw ids as hex', () => {
+    const tree = Buffer.concat([
+      entry('100644', 'web app.yaml', OID),
+      entry('120000', 'link.yaml', 'b'.repeat(40)),
+      entry('160000', 'sub', 'c'.repeat(40)),
+      entry('40000', 'group', 'd'.repeat(40)),
+      entry('100755', 'a\nb.yaml', 'e'.repeat(40)),
+    ]);
+    expect(parseTreeObject(tree, 20)).toEqual([
+      { mode: '100644', type: 'blob', name: 'web app.yaml', oid: OID },
+      { mode: '120000', type: 'blob', name: 'link.yaml', oid: 'b'.repeat(40) },
+      { mode: '160000', type: 'commit', name: 'sub', oid: 'c'.repeat(40) },
+      { mode: '040000', type: 'tree', name: 'group', oid: 'd'.repeat(40) },
+      { mode: '100755', type: 'blob', name: 'a\nb.yaml', oid: 'e'.repeat(40) },
     ]);
   });
 
-  it('splits cat-file --batch output by the sizes it announces, never by newlines in the content', () => {
-    const other = 'e'.repeat(40);
-    const out = Buffer.concat([Buffer.from(`${OID} blob 5\na\nb\nc\n`), Buffer.from(`${other} missing\n`)]);
-    const parsed = parseBatch(out);
-    expect(parsed.ok && [...parsed.blobs].map(([k, v]) => [k, v.toString()])).toEqual([[OID, 'a\nb\nc']]);
-    expect(parseBatch(Buffer.from(`${OID} blob 50\nshort\n`))).toEqual({ ok: false, reason: 'git cat-file answered a truncated object' });
+  it('reads SHA-256 ids (32 bytes)', () => {
+    expect(parseTreeObject(entry('100644', 'x.yaml', 'f'.repeat(64)), 32)).toEqual([{ mode: '100644', type: 'blob', name: 'x.yaml', oid: 'f'.repeat(64) }]);
+  });
+
+  it('answers undefined for a truncated or malformed tree, never a partial listing', () => {
+    const whole = entry('100644', 'x.yaml', OID);
+    expect(parseTreeObject(whole.subarray(0, whole.length - 1), 20)).toBeUndefined();
+    expect(parseTreeObject(Buffer.from('100644 no-nul'), 20)).toBeUndefined();
+    expect(parseTreeObject(entry('10x644', 'x.yaml', OID), 20)).toBeUndefined();
+    expect(parseTreeObject(Buffer.alloc(0), 20)).toEqual([]);
   });
 });

@@ -3,11 +3,11 @@
 // a tiny node HTTP server), all on 127.0.0.1 and removed when the test finishes.
 
 import { execFileSync, spawn } from 'node:child_process';
-import { createServer, type IncomingMessage } from 'node:http';
-import { connect, type AddressInfo } from 'node:net';
+import { connect } from 'node:net';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { onTestFinished } from 'vitest';
+import { startGitHttpServer, type GitHttpServer } from '../../bench/git-http.js';
 import { gitArgs, writeBelow } from './git.js';
 import { freePort } from './ports.js';
 import { tempDir } from './tmp.js';
@@ -91,84 +91,11 @@ function accepts(port: number): Promise<boolean> {
   });
 }
 
-export interface HttpRemote {
-  url: (repo: string) => string;
-  /** Requests received (method, path, whether they carried the expected credentials). */
-  requests: Array<{ method: string; path: string; authorization: string | undefined }>;
-  /** Stops answering (connections refused) until start() again. */
-  stop: () => Promise<void>;
-  start: () => Promise<void>;
-}
+export type HttpRemote = GitHttpServer;
 
-/**
- * `git http-backend` (smart HTTP) behind a node HTTP server on 127.0.0.1. With `basic`, a
- * request without that user and password gets 401, as a forge would answer.
- */
+/** `git http-backend` behind a node HTTP server on 127.0.0.1 (bench/git-http.ts), stopped when the test finishes. */
 export async function gitHttpServer(base: string, basic?: { user: string; password: string }): Promise<HttpRemote> {
-  const requests: HttpRemote['requests'] = [];
-  const expected = basic ? `Basic ${Buffer.from(`${basic.user}:${basic.password}`).toString('base64')}` : undefined;
-  const server = createServer((req, res) => {
-    const authorization = req.headers.authorization;
-    requests.push({ method: req.method ?? '', path: req.url ?? '', authorization });
-    if (expected !== undefined && authorization !== expected) {
-      res.writeHead(401, { 'WWW-Authenticate': 'Basic realm="git"' }).end('unauthorized');
-      return;
-    }
-    cgi(base, req, res);
-  });
-  let port = 0;
-  const start = async (): Promise<void> => {
-    await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', () => resolve()));
-    port = (server.address() as AddressInfo).port;
-  };
-  const stop = async (): Promise<void> => {
-    if (!server.listening) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  };
-  await start();
-  onTestFinished(stop);
-  return { url: (repo) => `http://127.0.0.1:${port}/${repo}`, requests, stop, start };
-}
-
-function cgi(base: string, req: IncomingMessage, res: import('node:http').ServerResponse): void {
-  const u = new URL(req.url ?? '/', 'http://x');
-  const child = spawn('git', ['http-backend'], {
-    env: {
-      PATH: process.env.PATH ?? '',
-      GIT_PROJECT_ROOT: base,
-      GIT_HTTP_EXPORT_ALL: '1',
-      REQUEST_METHOD: req.method ?? 'GET',
-      PATH_INFO: decodeURIComponent(u.pathname),
-      QUERY_STRING: u.search.slice(1),
-      CONTENT_TYPE: req.headers['content-type'] ?? '',
-      REMOTE_ADDR: '127.0.0.1',
-      ...(req.headers['content-encoding'] ? { HTTP_CONTENT_ENCODING: String(req.headers['content-encoding']) } : {}),
-      ...(req.headers['git-protocol'] ? { GIT_PROTOCOL: String(req.headers['git-protocol']) } : {}),
-    },
-  });
-  req.pipe(child.stdin);
-  const chunks: Buffer[] = [];
-  child.stdout.on('data', (c: Buffer) => chunks.push(c));
-  child.on('close', () => {
-    const out = Buffer.concat(chunks);
-    const split = out.indexOf('\r\n\r\n');
-    const headEnd = split >= 0 ? split : out.indexOf('\n\n');
-    const sepLen = split >= 0 ? 4 : 2;
-    if (headEnd < 0) {
-      res.writeHead(500).end();
-      return;
-    }
-    let status = 200;
-    const headers: Record<string, string> = {};
-    for (const line of out.subarray(0, headEnd).toString('utf8').split(/\r?\n/)) {
-      const colon = line.indexOf(':');
-      if (colon < 0) continue;
-      const name = line.slice(0, colon).trim();
-      const value = line.slice(colon + 1).trim();
-      if (name.toLowerCase() === 'status') status = Number.parseInt(value, 10);
-      else headers[name] = value;
-    }
-    res.writeHead(status, headers).end(out.subarray(headEnd + sepLen));
-  });
+  const server = await startGitHttpServer(base, basic);
+  onTestFinished(server.stop);
+  return server;
 }

@@ -103,11 +103,15 @@ describe('GitSource', () => {
     await s.sync();
     await s.sync();
     expect([tree.mock.calls.length, blobs.mock.calls.length, changes.length - before]).toEqual([0, 0, 0]);
+    const reads = mirror.readCounts;
     await up.write('manifests/web.yaml', manifestYaml({ name: 'web', instances: 2 }));
     up.commit('second');
     await s.sync();
-    // Listed while the commit was read (through the ref), the one changed blob read.
-    expect(tree.mock.calls.map((c) => c[0])).toEqual(['refs/maracker/target']);
+    // Listed while the commit was read (the root tree and manifests/, through the cat-file
+    // process already running: none started), the one changed blob read.
+    expect(tree.mock.calls).toEqual([]);
+    expect(mirror.readCounts).toEqual({ catFileStarts: reads.catFileStarts, treesRead: reads.treesRead + 2 });
+    expect(reads.catFileStarts).toBe(1);
     expect(blobs.mock.calls.at(-1)?.[0]).toHaveLength(1);
     expect(changes.slice(before)).toEqual([{ ids: new Set(['/web']) }]);
   });
@@ -128,6 +132,43 @@ describe('GitSource', () => {
     expect([...snap.invalid.keys()]).toEqual(['/api']);
     expect(snap.problems[0]?.location.file).toBe('api.yaml');
     expect(snap.unknownSourceLabels.has('file:api.yaml')).toBe(true);
+  });
+
+  it('reads only the blobs whose id changed; an unchanged blob keeps its parse; a force-push back re-reads what differs', async () => {
+    const up = await upstream();
+    await up.write('manifests/web.yaml', manifestYaml({ name: 'web' }));
+    await up.write('manifests/api.yaml', manifestYaml({ name: 'api' }));
+    await up.write('manifests/team/db.yaml', manifestYaml({ name: 'db', group: 'team' }));
+    const c1 = up.commit('first');
+    const blobOf = (commit: string, rel: string): string => up.git('rev-parse', `${commit}:manifests/${rel}`);
+    const { s, mirror } = await source(up.bare);
+    const blobs = vi.spyOn(mirror, 'blobs');
+    const asked = (): string[] => blobs.mock.calls.flatMap((c) => [...c[0]]);
+
+    await up.write('manifests/web.yaml', manifestYaml({ name: 'web', instances: 3 }));
+    const c2 = up.commit('scale web');
+    await s.sync();
+    expect(asked()).toEqual([blobOf(c2, 'web.yaml')]);
+    expect(s.snapshot().apps.get('/web' as never)?.definition.instances).toBe(3);
+
+    // The old content again: a blob id this source read before, at another commit. Still read
+    // (only the commit in force is kept), and what it says is what the old commit says.
+    blobs.mockClear();
+    up.forcePush(c1);
+    await s.sync();
+    expect(s.snapshot().revision).toBe(c1);
+    expect(asked()).toEqual([blobOf(c1, 'web.yaml')]);
+    expect(s.snapshot().apps.get('/web' as never)?.definition.instances).toBe(1);
+    expect(ids(s)).toEqual(['/api', '/team/db', '/web']);
+
+    // A file moved with the same content is read under its new name (its apps name their file).
+    blobs.mockClear();
+    up.git('reset', '-q', '--hard', c1);
+    up.git('mv', 'manifests/team/db.yaml', 'manifests/db.yaml');
+    up.commit('move db');
+    await s.sync();
+    expect(asked()).toEqual([blobOf(c1, 'team/db.yaml')]);
+    expect(s.snapshot().apps.get('/team/db' as never)?.source).toMatchObject({ kind: 'file', path: 'db.yaml' });
   });
 
   it('follows a force-push to an older commit, and logs it', async () => {
