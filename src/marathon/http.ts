@@ -7,6 +7,7 @@ import type { Readable } from 'node:stream';
 import { Agent, type Dispatcher } from 'undici';
 import { authorizationHeader, secretRedactor } from './auth.js';
 import { BodyShapeError, headerValue } from './body.js';
+import { BodyBuffer } from './body-buffer.js';
 import { classifyResponse, type RequestFields } from './classify.js';
 import {
   MarathonBadBodyError,
@@ -65,6 +66,8 @@ const CLOSED_CODES = new Set(['UND_ERR_DESTROYED', 'UND_ERR_CLOSED']);
 
 export class HttpTransport {
   readonly #dispatcher: Dispatcher;
+  /** Where large bodies (the app listing) are read, kept between requests. */
+  readonly #bodies = new BodyBuffer();
   readonly #ownsDispatcher: boolean;
   readonly #authorization: string | undefined;
   readonly redact: (text: string) => string;
@@ -254,7 +257,7 @@ export class HttpTransport {
         await res.body.dump();
         return { status: res.statusCode, headers: res.headers, origin: url.origin };
       }
-      const text = await res.body.text();
+      const text = await this.#bodies.text(res.body);
       return { status: res.statusCode, headers: res.headers, text, origin: url.origin };
     } catch (err) {
       throw transportError(err, fields, timedOut, this.#opts.timeoutMs, signal?.aborted === true);

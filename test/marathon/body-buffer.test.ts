@@ -1,0 +1,62 @@
+// Bodies read into text through a buffer kept between requests: the same text as joining
+// the chunks, whatever their sizes and however many requests read at once.
+
+import { describe, expect, it } from 'vitest';
+import { BodyBuffer } from '../../src/marathon/body-buffer.js';
+
+async function* chunks(text: string, size: number, pause?: Promise<void>): AsyncIterable<Uint8Array> {
+  const bytes = Buffer.from(text, 'utf8');
+  for (let i = 0; i < bytes.length; i += size) {
+    if (i > 0 && pause) await pause;
+    yield bytes.subarray(i, i + size);
+  }
+}
+
+const big = (n: number, mark: string): string => JSON.stringify({ apps: Array.from({ length: n }, (_, i) => ({ id: `/a${i}`, label: `${mark} é ✓ 𝄞` })) });
+
+describe('BodyBuffer', () => {
+  it('reads small and large bodies as their UTF-8 text, characters split across chunks included', async () => {
+    const b = new BodyBuffer();
+    for (const text of ['', '{}', big(10, 'x'), big(40_000, 'y')]) {
+      for (const size of [1, 7, 16_384, 65_536]) {
+        if (size === 1 && text.length > 1000) continue;
+        expect(await b.text(chunks(text, size))).toBe(text);
+      }
+    }
+  });
+
+  it('reuses its buffer: a smaller body after a larger one is not mixed with what was there', async () => {
+    const b = new BodyBuffer();
+    const large = big(60_000, 'first');
+    const smaller = big(30_000, 'second');
+    expect(await b.text(chunks(large, 16_384))).toBe(large);
+    expect(await b.text(chunks(smaller, 16_384))).toBe(smaller);
+  });
+
+  it('gives two large bodies read at the same time each their own bytes', async () => {
+    const b = new BodyBuffer();
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const one = big(40_000, 'one');
+    const two = big(40_000, 'two');
+    const first = b.text(chunks(one, 16_384, gate));
+    const second = b.text(chunks(two, 16_384, gate));
+    release();
+    expect(await Promise.all([first, second])).toEqual([one, two]);
+  });
+
+  it('drops a byte-order mark as undici does', async () => {
+    expect(await new BodyBuffer().text(chunks('\uFEFF{"a":1}', 3))).toBe('{"a":1}');
+  });
+
+  it('releases its buffer when the body fails half-way, for the next request', async () => {
+    const b = new BodyBuffer();
+    async function* failing(): AsyncIterable<Uint8Array> {
+      yield Buffer.alloc(2 << 20, 97);
+      throw new Error('socket hang up');
+    }
+    await expect(b.text(failing())).rejects.toThrow('socket hang up');
+    const text = big(40_000, 'after');
+    expect(await b.text(chunks(text, 65_536))).toBe(text);
+  });
+});
