@@ -14,8 +14,12 @@ export class BodyBuffer {
   #kept: Buffer | undefined;
   #leased = false;
 
-  /** The body as UTF-8 text (a leading byte-order mark dropped, as undici's text() does). */
-  async text(body: AsyncIterable<Uint8Array>): Promise<string> {
+  /**
+   * The body as UTF-8 text (a leading byte-order mark dropped, as undici's text() does).
+   * `sizeHint`: the Content-Length, when the server sent one (a hint: the bytes decide).
+   */
+  async text(body: AsyncIterable<Uint8Array>, sizeHint?: number): Promise<string> {
+    const hint = sizeHint !== undefined && Number.isSafeInteger(sizeHint) && sizeHint > 0 && sizeHint <= KEEP_MAX_BYTES ? sizeHint : 0;
     const small: Uint8Array[] = [];
     let smallBytes = 0;
     let big: { buf: Buffer; used: number; kept: boolean } | undefined;
@@ -25,7 +29,7 @@ export class BodyBuffer {
           small.push(chunk);
           smallBytes += chunk.length;
           if (smallBytes <= SMALL_BODY_BYTES) continue;
-          big = this.#lease(smallBytes * 2);
+          big = this.#lease(Math.max(smallBytes * 2, hint));
           for (const c of small) big = append(big, c);
           small.length = 0;
           continue;

@@ -257,7 +257,7 @@ export class HttpTransport {
         await res.body.dump();
         return { status: res.statusCode, headers: res.headers, origin: url.origin };
       }
-      const text = await this.#bodies.text(res.body);
+      const text = await this.#bodies.text(res.body, Number(headerValue(res.headers, 'content-length') ?? Number.NaN));
       return { status: res.statusCode, headers: res.headers, text, origin: url.origin };
     } catch (err) {
       throw transportError(err, fields, timedOut, this.#opts.timeoutMs, signal?.aborted === true);

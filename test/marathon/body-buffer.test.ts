@@ -45,6 +45,14 @@ describe('BodyBuffer', () => {
     expect(await Promise.all([first, second])).toEqual([one, two]);
   });
 
+  it('takes the Content-Length as a hint only: a wrong or absurd one changes nothing', async () => {
+    const text = big(40_000, 'hinted');
+    const length = Buffer.byteLength(text);
+    for (const hint of [length, length - 1000, length * 3, 0, -5, Number.NaN, 2 ** 60]) {
+      expect(await new BodyBuffer().text(chunks(text, 16_384), hint)).toBe(text);
+    }
+  });
+
   it('drops a byte-order mark as undici does', async () => {
     expect(await new BodyBuffer().text(chunks('\uFEFF{"a":1}', 3))).toBe('{"a":1}');
   });
