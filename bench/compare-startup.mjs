@@ -1,0 +1,62 @@
+// Start-up and idle passes of two builds, side by side: how the figures of the `resync`
+// scenario moved between commits, measured in the same minutes on the same machine.
+//
+// For each built tree given (a worktree of another commit after `npx tsc -p
+// tsconfig.build.json`, or this one after `npm run build`), it writes 10,000 manifests,
+// preloads the sandbox with what maracker's translator makes of them, starts that tree's
+// bench daemon (its own process, --no-events, one-hour resync), and prints the daemon's CPU
+// until its first full sync, then the CPU of PASSES passes with nothing to do (default 8).
+// Run the trees alternately, twice or more: the machine's speed drifts.
+//
+//   git worktree add /tmp/old ffcbcfb && ln -s $PWD/node_modules /tmp/old/node_modules
+//   (cd /tmp/old && npx tsc -p tsconfig.build.json)
+//   PASSES=10 node bench/compare-startup.mjs /tmp/old $PWD /tmp/old $PWD
+//
+// MARACKER_BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR" profiles the daemons (a build
+// whose bench/daemon-process.ts reads that variable).
+
+const passes = Number(process.env.PASSES ?? 8);
+
+async function measure(root) {
+  const bench = (m) => import(`${root}/dist/bench/${m}`);
+  const { fleet, writeManifests, translatedFolder } = await bench('fleet.js');
+  const { tempDir, HOST_PORTS } = await bench('util.js');
+  const { startBenchDaemon, untilReady } = await bench('daemon-process.js');
+  const { startSandbox } = await import(`${root}/dist/src/sandbox/sandbox.js`);
+  const folder = await tempDir('compare');
+  const sandbox = await startSandbox({ deploymentDurationMs: 100, servicePortRange: { min: 10_000, max: 40_000 }, hostPortRange: HOST_PORTS });
+  try {
+    await writeManifests(folder.path, fleet(10_000));
+    sandbox.preload((await translatedFolder(folder.path)).map((d) => d.definition));
+    const t0 = performance.now();
+    const daemon = await startBenchDaemon(['--marathon', sandbox.url, '--manifests', folder.path, '--no-events', '--resync-interval', '3600']);
+    try {
+      await untilReady(daemon, { ms: 180_000 });
+      const wallMs = Math.round(performance.now() - t0);
+      const startup = await daemon.counters();
+      const cpu = [];
+      let last;
+      for (let i = 0; i < passes; i++) {
+        last = await daemon.pass(10_000, 0, 120_000);
+        cpu.push(Math.round(last.cpuMs));
+      }
+      cpu.sort((a, b) => a - b);
+      return {
+        root,
+        startupWallMs: wallMs,
+        startupCpuMs: Math.round(startup.cpuMs),
+        peakRssMiB: startup.peakRssMiB,
+        noopPassCpuMs: cpu,
+        median: cpu[Math.floor(cpu.length / 2)],
+        lastPass: last && { rssMiB: last.rssMiB, heapUsedMiB: last.heapUsedMiB, peakRssMiB: last.peakRssMiB },
+      };
+    } finally {
+      await daemon.stop();
+    }
+  } finally {
+    await sandbox.close();
+    await folder.remove();
+  }
+}
+
+for (const root of process.argv.slice(2)) console.log(JSON.stringify(await measure(root)));
