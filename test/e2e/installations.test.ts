@@ -113,7 +113,9 @@ describe('two installations on one Marathon', () => {
       marathon
         .apps()
         .filter((x) => x.id.startsWith('/shared/'))
-        .map((x) => [x.id, x.instances, x.labels?.[LABEL_MANAGED_BY]]),
+        .map((x) => [x.id, x.instances, x.labels?.[LABEL_MANAGED_BY]])
+        // In any order: the order apps were created in is not something maracker promises.
+        .sort((a, b) => String(a[0]).localeCompare(String(b[0]))),
     ).toEqual([
       ['/shared/s0', 1, 'maracker.team-a'],
       ['/shared/s1', 1, 'maracker.team-a'],
