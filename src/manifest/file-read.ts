@@ -103,9 +103,7 @@ export async function readFileWithin(abs: string, o: ReadWithinOptions): Promise
   try {
     const opened = await openedAs(fh, before, o.root);
     if (opened) return opened;
-    const bytes = await readAtMost(fh, o.limits.maxFileBytes + 1, before.size);
-    if (bytes.length > o.limits.maxFileBytes) return refused(LIMIT_EXCEEDED, fileTooLarge(o.limits));
-    return decodeManifestBytes(bytes);
+    return await readText(fh, o.limits, before.size);
   } catch (err) {
     return unreadable(err);
   } finally {
@@ -136,9 +134,7 @@ async function readDirect(abs: string, root: string, limits: InputLimits): Promi
     if (!s.isFile()) return refused(FILE_CODES.notAFile, `${kindOf(s)}, not a regular file; not read`);
     if (!isWithin(path.replace(/ \(deleted\)$/, ''), root)) return refused(FILE_CODES.linkOutside, OUTSIDE);
     if (s.size > limits.maxFileBytes) return refused(LIMIT_EXCEEDED, fileTooLarge(limits));
-    const bytes = await readAtMost(fh, limits.maxFileBytes + 1, s.size);
-    if (bytes.length > limits.maxFileBytes) return refused(LIMIT_EXCEEDED, fileTooLarge(limits));
-    return decodeManifestBytes(bytes);
+    return await readText(fh, limits, s.size);
   } catch (err) {
     return unreadable(err);
   } finally {
@@ -161,6 +157,13 @@ async function openedAs(fh: FileHandle, checked: Stats, root: string | undefined
     return refused(FILE_CODES.unreadable, 'cannot read file (it changed while it was opened; it is read again at its next change)');
   }
   return undefined;
+}
+
+/** The open file's text: at most the limit plus one byte is read (it can grow after its size was checked). */
+async function readText(fh: FileHandle, limits: InputLimits, sizeHint: number): Promise<FileRead> {
+  const bytes = await readAtMost(fh, limits.maxFileBytes + 1, sizeHint);
+  if (bytes.length > limits.maxFileBytes) return refused(LIMIT_EXCEEDED, fileTooLarge(limits));
+  return decodeManifestBytes(bytes);
 }
 
 /**

@@ -13,16 +13,11 @@ import { silentLogger } from '../../src/base/log.js';
 import { loadDaemonConfig } from '../../src/config/daemon.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/sandbox.js';
 import { gitHttpServer, upstream, type HttpRemote, type Upstream } from '../helpers/git-remote.js';
+import { eventually } from '../helpers/daemon-process.js';
 import { manifestYaml } from '../helpers/manifests.js';
 import { tempDir } from '../helpers/tmp.js';
 
-async function until(cond: () => boolean | Promise<boolean>, what: string, ms = 20_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+const until = async (cond: () => boolean | Promise<boolean>, what: string, ms = 20_000): Promise<void> => void (await eventually(cond, what, ms));
 
 interface Stack {
   /** Resync passes the controller has ended. */

@@ -3,28 +3,17 @@
 
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { command as plan } from '../../src/cli/commands/plan.js';
 import { command as validate } from '../../src/cli/commands/validate.js';
 import type { Command } from '../../src/cli/command.js';
 import { upstream } from '../helpers/git-remote.js';
+import { type CommandRun, runCommand } from '../helpers/run-command.js';
 import { manifestYaml } from '../helpers/manifests.js';
 import { sandbox } from '../helpers/sandbox.js';
 import { tempDir } from '../helpers/tmp.js';
 
-async function run(cmd: Command, args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  const chunks = { stdout: [] as string[], stderr: [] as string[] };
-  const sink = (into: string[]): Writable =>
-    new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        into.push(chunk.toString());
-        done();
-      },
-    });
-  const code = await cmd.run(args, { stdout: sink(chunks.stdout), stderr: sink(chunks.stderr), env: { PATH: process.env.PATH ?? '' }, cwd });
-  return { code, stdout: chunks.stdout.join(''), stderr: chunks.stderr.join('') };
-}
+const run = (cmd: Command, args: string[], cwd: string): Promise<CommandRun> => runCommand(cmd, args, { cwd, env: { PATH: process.env.PATH ?? '' } });
 
 describe('--git-url for validate and plan', () => {
   it('validate checks the commit a branch names, every problem at once; exit 1 for a ref that does not exist', async () => {

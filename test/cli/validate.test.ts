@@ -2,10 +2,10 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { Writable } from 'node:stream';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { command } from '../../src/cli/commands/validate.js';
 import { ConfigError } from '../../src/config/options.js';
+import { runCommand } from '../helpers/run-command.js';
 import { tempDir } from '../helpers/tmp.js';
 import { doc, yamlOf } from '../manifest/builders.js';
 import { migrate } from '../../src/postgres/migrations.js';
@@ -23,18 +23,7 @@ interface Run {
 }
 
 /** Runs `validate` in-process with recording streams. */
-async function validate(args: string[], cwd: string, env: Record<string, string> = {}): Promise<Run> {
-  const chunks = { stdout: [] as string[], stderr: [] as string[] };
-  const sink = (into: string[]): Writable =>
-    new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        into.push(chunk.toString());
-        done();
-      },
-    });
-  const code = await command.run(args, { stdout: sink(chunks.stdout), stderr: sink(chunks.stderr), env, cwd });
-  return { code, stdout: chunks.stdout.join(''), stderr: chunks.stderr.join('') };
-}
+const validate = (args: string[], cwd: string, env: Record<string, string> = {}): Promise<Run> => runCommand(command, args, { cwd, env });
 
 /** Runs the compiled CLI as a child process. */
 function runCli(args: string[], cwd: string): Promise<Run> {
