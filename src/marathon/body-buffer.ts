@@ -10,6 +10,12 @@ const SMALL_BODY_BYTES = 1 << 20;
 /** A buffer larger than this is not kept for the next request. */
 const KEEP_MAX_BYTES = 256 << 20;
 
+/** A body read whole. `bytes` is valid until release(): it may be the kept buffer. */
+export interface LeasedBody {
+  readonly bytes: Buffer;
+  release(): void;
+}
+
 export class BodyBuffer {
   #kept: Buffer | undefined;
   #leased = false;
@@ -19,6 +25,19 @@ export class BodyBuffer {
    * `sizeHint`: the Content-Length, when the server sent one (a hint: the bytes decide).
    */
   async text(body: AsyncIterable<Uint8Array>, sizeHint?: number): Promise<string> {
+    const read = await this.read(body, sizeHint);
+    try {
+      return decodeBody(read.bytes);
+    } finally {
+      read.release();
+    }
+  }
+
+  /**
+   * The body's bytes, which the caller must release() once done with them (a large body is
+   * read into the buffer kept for the next request, and stays leased until then).
+   */
+  async read(body: AsyncIterable<Uint8Array>, sizeHint?: number): Promise<LeasedBody> {
     const hint = sizeHint !== undefined && Number.isSafeInteger(sizeHint) && sizeHint > 0 && sizeHint <= KEEP_MAX_BYTES ? sizeHint : 0;
     const small: Uint8Array[] = [];
     let smallBytes = 0;
@@ -36,15 +55,21 @@ export class BodyBuffer {
         }
         big = append(big, chunk);
       }
-      if (big === undefined) return decode(Buffer.concat(small, smallBytes));
-      return decode(big.buf.subarray(0, big.used));
-    } finally {
-      if (big?.kept) {
-        if (big.buf.length <= KEEP_MAX_BYTES) this.#kept = big.buf;
-        else this.#kept = undefined;
-        this.#leased = false;
-      }
+    } catch (err) {
+      if (big?.kept) this.#return(big.buf);
+      throw err;
     }
+    if (big === undefined) return { bytes: Buffer.concat(small, smallBytes), release: () => undefined };
+    const leased = big;
+    let released = false;
+    return {
+      bytes: leased.buf.subarray(0, leased.used),
+      release: () => {
+        if (released) return;
+        released = true;
+        if (leased.kept) this.#return(leased.buf);
+      },
+    };
   }
 
   #lease(atLeast: number): { buf: Buffer; used: number; kept: boolean } {
@@ -52,6 +77,12 @@ export class BodyBuffer {
     this.#leased = true;
     const buf = this.#kept !== undefined && this.#kept.length >= atLeast ? this.#kept : Buffer.allocUnsafe(Math.max(atLeast, this.#kept?.length ?? 0));
     return { buf, used: 0, kept: true };
+  }
+
+  /** The leased buffer (perhaps grown while reading) is the one kept for the next body. */
+  #return(buf: Buffer): void {
+    this.#kept = buf.length <= KEEP_MAX_BYTES ? buf : undefined;
+    this.#leased = false;
   }
 }
 
@@ -66,7 +97,8 @@ function append(big: { buf: Buffer; used: number; kept: boolean }, chunk: Uint8A
   return { buf, used: big.used + chunk.length, kept: big.kept };
 }
 
-function decode(bytes: Buffer): string {
+/** UTF-8 text, a leading byte-order mark dropped (as undici's text() does). */
+export function decodeBody(bytes: Buffer): string {
   const start = bytes.length > 2 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
   return bytes.toString('utf8', start);
 }

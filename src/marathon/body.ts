@@ -27,14 +27,18 @@ export function parseJson(text: string): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch (err) {
-    throw new BodyShapeError(`not valid JSON (${(err as Error).message}); ${text.length} bytes received`);
+    throw new BodyShapeError(`not valid JSON (${jsonSyntaxReason(err)}); ${text.length} bytes received`);
   }
 }
 
-export function readApps(text: string): MarathonApp[] {
-  const body = parseJson(text);
-  if (!isObject(body) || !Array.isArray(body.apps)) throw new BodyShapeError('no `apps` array');
-  return body.apps.map((app, i) => checkApp(app, `apps[${i}]`));
+/**
+ * JSON.parse's reason without the excerpt of the text V8 quotes in some messages
+ * (`Unexpected token 'x', "{"env":{"TOKEN":...}" is not valid JSON`): an app's body holds
+ * its environment, and errors are logged and shown in status.
+ */
+export function jsonSyntaxReason(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  return message.replace(/, ".*" is not valid JSON$/s, '');
 }
 
 export function readApp(text: string): MarathonApp {

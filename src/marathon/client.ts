@@ -4,10 +4,11 @@
 // deployment, and only the caller (after re-reading) can tell.
 
 import type { DeploymentRef, MarathonApp, MarathonAppDefinition, MarathonDeployment } from '../model/marathon.js';
-import { readApp, readApps, readCreated, readDeploymentRef, readDeployments, readInfo, readLeader, type MarathonInfo } from './body.js';
+import { readApp, readCreated, readDeploymentRef, readDeployments, readInfo, readLeader, type MarathonInfo } from './body.js';
 import { toWriteBody } from './definition.js';
 import { MarathonEventSubscription, type EventSubscription, type EventsOptions } from './events.js';
 import { HttpTransport } from './http.js';
+import { AppListingCache, type ListingReadStats } from './listing-cache.js';
 import { resolveOptions, type MarathonClientOptions, type ResolvedOptions } from './options.js';
 import { appPath, appRestartPath, canonicalAppId, deploymentPath, ROUTES, type Query } from './routes.js';
 import { checkInteger } from '../base/options.js';
@@ -35,6 +36,8 @@ export class MarathonClient {
   readonly #opts: ResolvedOptions;
   readonly #http: HttpTransport;
   readonly #subscriptions = new Set<MarathonEventSubscription>();
+  /** The apps of the last listing of each query, by the digest of their bytes (listing-cache.ts). */
+  readonly #listings = new Map<string, AppListingCache>();
 
   constructor(options: MarathonClientOptions) {
     this.#opts = resolveOptions(options);
@@ -59,11 +62,27 @@ export class MarathonClient {
    * an unreadable list is unknown, and reading it as empty would prune everything.
    */
   async listApps(opts: ListAppsOptions = {}): Promise<MarathonApp[]> {
-    const query: Query = [];
-    if (opts.id !== undefined) query.push(['id', opts.id]);
-    if (opts.label !== undefined) query.push(['label', opts.label]);
-    for (const e of opts.embed ?? []) query.push(['embed', e]);
-    return this.#http.call({ method: 'GET', path: ROUTES.apps, query, route: ROUTES.apps }, (res) => readApps(res.text));
+    const query = listQuery(opts);
+    const listing = this.#listing(JSON.stringify(query));
+    return this.#http.call({ method: 'GET', path: ROUTES.apps, query, route: ROUTES.apps }, (res) => listing.read(res.bytes, { pause: this.#opts.pause }));
+  }
+
+  /** What the last listApps with these options did: apps, how many were parsed, slices. */
+  listingStats(opts: ListAppsOptions = {}): Readonly<ListingReadStats> | undefined {
+    return this.#listings.get(JSON.stringify(listQuery(opts)))?.lastRead;
+  }
+
+  /** The cache of one query's listing; a few queries are kept (the daemon makes two). */
+  #listing(key: string): AppListingCache {
+    let cache = this.#listings.get(key);
+    if (cache === undefined) {
+      if (this.#listings.size >= MAX_LISTINGS) this.#listings.delete(this.#listings.keys().next().value as string);
+      cache = new AppListingCache();
+    } else {
+      this.#listings.delete(key);
+    }
+    this.#listings.set(key, cache);
+    return cache;
   }
 
   /** GET /v2/apps/{id}; MarathonNotFoundError when there is no such app. */
@@ -165,6 +184,17 @@ export class MarathonClient {
     await Promise.all([...this.#subscriptions].map((s) => s.close()));
     await this.#http.close();
   }
+}
+
+/** Listing queries whose apps are kept (the least recently used is dropped). */
+const MAX_LISTINGS = 4;
+
+function listQuery(opts: ListAppsOptions): Query {
+  const query: Query = [];
+  if (opts.id !== undefined) query.push(['id', opts.id]);
+  if (opts.label !== undefined) query.push(['label', opts.label]);
+  for (const e of opts.embed ?? []) query.push(['embed', e]);
+  return query;
 }
 
 function forceQuery(opts: ForceOption): Query {

@@ -3,12 +3,24 @@
 // every change, scaling included: AppDefinition.versionInfo) and what status shows (task
 // counts, deployments, the last failure, each task's state, health, host, ports and
 // addresses). Equal fingerprints let a pass skip an app whose inputs did not move; an app
-// without a `version` has none (undefined), so nothing is ever skipped on a guess. Pure.
+// without a `version` has none (undefined), so nothing is ever skipped on a guess. Pure; a
+// frozen app (which cannot change) is fingerprinted once.
 
 import type { MarathonApp, MarathonTask } from '../model/marathon.js';
 
+/** Fingerprints of frozen apps (a listing's, shared from pass to pass: listing-cache.ts). */
+const ofFrozen = new WeakMap<MarathonApp, string | undefined>();
+
 export function appFingerprint(app: MarathonApp | undefined): string | undefined {
   if (app === undefined) return 'absent';
+  if (!Object.isFrozen(app)) return compute(app);
+  if (ofFrozen.has(app)) return ofFrozen.get(app);
+  const fingerprint = compute(app);
+  ofFrozen.set(app, fingerprint);
+  return fingerprint;
+}
+
+function compute(app: MarathonApp): string | undefined {
   if (typeof app.version !== 'string' || app.version.length === 0) return undefined;
   const parts: unknown[] = [
     app.version,

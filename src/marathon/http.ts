@@ -7,7 +7,7 @@ import type { Readable } from 'node:stream';
 import { Agent, type Dispatcher } from 'undici';
 import { authorizationHeader, secretRedactor } from './auth.js';
 import { BodyShapeError, headerValue } from './body.js';
-import { BodyBuffer } from './body-buffer.js';
+import { BodyBuffer, decodeBody, type LeasedBody } from './body-buffer.js';
 import { classifyResponse, type RequestFields } from './classify.js';
 import {
   MarathonBadBodyError,
@@ -42,7 +42,10 @@ export interface HttpRequest {
 export interface HttpResponse {
   status: number;
   headers: IncomingHttpHeaders;
-  text: string;
+  /** The body's bytes: valid until the parse function (or the promise it returns) is done. */
+  bytes: Buffer;
+  /** The body as text, decoded on first use. */
+  readonly text: string;
   origin: string;
 }
 
@@ -56,7 +59,7 @@ export interface HttpStream {
 interface Raw {
   status: number;
   headers: IncomingHttpHeaders;
-  text?: string;
+  body?: LeasedBody;
   stream?: Readable;
   origin: string;
 }
@@ -103,19 +106,20 @@ export class HttpTransport {
    * GETs are retried on transient failures (including bodies `parse` rejects); every other
    * method is sent exactly once.
    */
-  async call<T>(req: HttpRequest, parse: (res: HttpResponse) => T): Promise<T> {
+  async call<T>(req: HttpRequest, parse: (res: HttpResponse) => T | Promise<T>): Promise<T> {
     const attempts = req.method === 'GET' ? this.#opts.readAttempts : 1;
     for (let attempt = 1; ; attempt++) {
       const started = performance.now();
       let status: number | undefined;
+      let raw: Raw | undefined;
       try {
-        const res = await this.#send(req, 'text', attempt);
-        status = res.status;
-        const text = res.text ?? '';
+        raw = await this.#send(req, 'text', attempt);
+        status = raw.status;
+        const res = response(raw);
         if (res.status < 200 || res.status > 299) {
-          throw classifyResponse(res.status, this.redact(text), this.#fields(req, res.origin));
+          throw classifyResponse(res.status, this.redact(res.text), this.#fields(req, res.origin));
         }
-        const value = this.#parseBody(req, { status: res.status, headers: res.headers, text, origin: res.origin }, parse);
+        const value = await this.#parseBody(req, res, parse);
         this.#report(req, attempt, started, status);
         return value;
       } catch (err) {
@@ -125,6 +129,8 @@ export class HttpTransport {
         const delayMs = backoffDelay(attempt, readRetryBackoff(this.#opts.retryBaseDelayMs, this.#opts.retryMaxDelayMs), this.#opts.random);
         this.#opts.logger?.debug({ method: req.method, route: req.route, code: error.code, attempt, delayMs }, 'marathon read retry');
         await this.#opts.sleep(delayMs);
+      } finally {
+        raw?.body?.release();
       }
     }
   }
@@ -137,7 +143,9 @@ export class HttpTransport {
       const res = await this.#send(req, 'stream', 1, signal);
       status = res.status;
       if (res.status < 200 || res.status > 299 || !res.stream) {
-        throw classifyResponse(res.status, this.redact(res.text ?? ''), this.#fields(req, res.origin));
+        const text = res.body ? decodeBody(res.body.bytes) : '';
+        res.body?.release();
+        throw classifyResponse(res.status, this.redact(text), this.#fields(req, res.origin));
       }
       this.#report(req, 1, started, status);
       return { status: res.status, headers: res.headers, body: res.stream, origin: res.origin };
@@ -156,9 +164,9 @@ export class HttpTransport {
     if (this.#ownsDispatcher) await this.#dispatcher.close();
   }
 
-  #parseBody<T>(req: HttpRequest, res: HttpResponse, parse: (res: HttpResponse) => T): T {
+  async #parseBody<T>(req: HttpRequest, res: HttpResponse, parse: (res: HttpResponse) => T | Promise<T>): Promise<T> {
     try {
-      return parse(res);
+      return await parse(res);
     } catch (err) {
       if (!(err instanceof BodyShapeError)) throw err;
       throw new MarathonBadBodyError({
@@ -257,8 +265,8 @@ export class HttpTransport {
         await res.body.dump();
         return { status: res.statusCode, headers: res.headers, origin: url.origin };
       }
-      const text = await this.#bodies.text(res.body, Number(headerValue(res.headers, 'content-length') ?? Number.NaN));
-      return { status: res.statusCode, headers: res.headers, text, origin: url.origin };
+      const body = await this.#bodies.read(res.body, Number(headerValue(res.headers, 'content-length') ?? Number.NaN));
+      return { status: res.statusCode, headers: res.headers, body, origin: url.origin };
     } catch (err) {
       throw transportError(err, fields, timedOut, this.#opts.timeoutMs, signal?.aborted === true);
     } finally {
@@ -320,4 +328,20 @@ function transportError(err: unknown, fields: RequestFields, timedOut: boolean, 
   if (aborted || (code !== undefined && CLOSED_CODES.has(code))) return new MarathonClientClosedError({ ...fields, cause: err });
   if (isTlsCode(code)) return new MarathonTlsError({ ...fields, systemCode: code, cause: err });
   return new MarathonConnectionError({ ...fields, systemCode: code, cause: err });
+}
+
+/** The response a parse function sees; the text is decoded only when asked for. */
+function response(raw: Raw): HttpResponse {
+  const bytes = raw.body?.bytes ?? Buffer.alloc(0);
+  let text: string | undefined;
+  return {
+    status: raw.status,
+    headers: raw.headers,
+    bytes,
+    get text(): string {
+      text ??= decodeBody(bytes);
+      return text;
+    },
+    origin: raw.origin,
+  };
 }

@@ -1,7 +1,7 @@
 // MarathonClient options: documented with their defaults, checked once at construction with
 // messages that name the option and the bad value, then frozen.
 
-import { setTimeout as delay } from 'node:timers/promises';
+import { setTimeout as delay, setImmediate } from 'node:timers/promises';
 import type { Dispatcher } from 'undici';
 import { BACKOFF } from '../base/backoff.js';
 import type { Logger } from '../base/log.js';
@@ -55,6 +55,8 @@ export interface MarathonClientOptions {
   sleep?: Sleep;
   /** Injected for tests: a number in [0, 1). Default Math.random. */
   random?: () => number;
+  /** Yields to the event loop between slices of a large listing. Default: setImmediate. */
+  pause?: () => Promise<void>;
   /** Default `maracker`. */
   userAgent?: string;
 }
@@ -75,6 +77,7 @@ export interface ResolvedOptions {
   dispatcher: Dispatcher | undefined;
   sleep: Sleep;
   random: () => number;
+  pause: () => Promise<void>;
   userAgent: string;
 }
 
@@ -86,6 +89,9 @@ export const DEFAULTS = {
   maxRedirects: 3,
   userAgent: 'maracker',
 } as const;
+
+/** One turn of the event loop: timers, I/O and other requests run before the work goes on. */
+export const defaultPause = (): Promise<void> => setImmediate();
 
 export const defaultSleep: Sleep = async (ms, signal) => {
   try {
@@ -121,7 +127,7 @@ export function resolveOptions(options: MarathonClientOptions): ResolvedOptions 
   if (options.dispatcher !== undefined && (options.ca !== undefined || insecureTls)) {
     throw new TypeError('Expected `ca` and `insecureTls` to be unset when `dispatcher` is given: configure TLS on that dispatcher');
   }
-  for (const name of ['onRequest', 'sleep', 'random'] as const) {
+  for (const name of ['onRequest', 'sleep', 'random', 'pause'] as const) {
     const fn = options[name];
     if (fn !== undefined && typeof fn !== 'function') {
       throw new TypeError(`Expected \`${name}\` to be a function, got \`${typeof fn}\``);
@@ -146,6 +152,7 @@ export function resolveOptions(options: MarathonClientOptions): ResolvedOptions 
     dispatcher: options.dispatcher,
     sleep: options.sleep ?? defaultSleep,
     random: options.random ?? Math.random,
+    pause: options.pause ?? defaultPause,
     userAgent,
   });
 }

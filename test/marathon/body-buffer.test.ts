@@ -67,4 +67,21 @@ describe('BodyBuffer', () => {
     const text = big(40_000, 'after');
     expect(await b.text(chunks(text, 65_536))).toBe(text);
   });
+
+  it('keeps the bytes of a leased body intact while another large body is read, and reuses the buffer once released', async () => {
+    const b = new BodyBuffer();
+    const one = big(40_000, 'one');
+    const two = big(40_000, 'two');
+    const first = await b.read(chunks(one, 65_536));
+    const second = await b.read(chunks(two, 65_536));
+    expect(first.bytes.toString('utf8')).toBe(one);
+    expect(second.bytes.toString('utf8')).toBe(two);
+    const kept = first.bytes.buffer;
+    first.release();
+    second.release();
+    first.release();
+    const third = await b.read(chunks(big(30_000, 'three'), 65_536));
+    expect(third.bytes.buffer).toBe(kept);
+    third.release();
+  });
 });

@@ -1,0 +1,135 @@
+// Reading listings app by app: an app whose bytes did not change since the last listing is
+// the same (frozen) object, only changed apps are parsed, a body that is not a listing is
+// refused whole (never read as fewer apps), and a large body is read in slices that yield.
+
+import { describe, expect, it } from 'vitest';
+import { BodyShapeError } from '../../src/marathon/body.js';
+import { AppListingCache } from '../../src/marathon/listing-cache.js';
+
+const app = (id: string, instances = 1, extra: Record<string, unknown> = {}) => ({ id, instances, tasks: [{ id: `${id.slice(1)}.t1`, host: 'h' }], ...extra });
+const body = (apps: unknown[]): Buffer => Buffer.from(JSON.stringify({ apps }), 'utf8');
+const immediate = { pause: async () => undefined };
+
+describe('AppListingCache', () => {
+  it('reads the apps JSON.parse reads', async () => {
+    const apps = [app('/a'), app('/b', 2, { env: { X: '"}],{' } }), app('/c')];
+    expect(await new AppListingCache().read(body(apps), immediate)).toEqual(apps);
+  });
+
+  it('hands out the same object for an app whose bytes did not change, and parses only the changed ones', async () => {
+    const cache = new AppListingCache();
+    const first = await cache.read(body([app('/a'), app('/b'), app('/c')]), immediate);
+    expect(cache.lastRead).toMatchObject({ apps: 3, parsed: 3, whole: false });
+    const second = await cache.read(body([app('/a'), app('/b', 5), app('/c')]), immediate);
+    expect(cache.lastRead).toMatchObject({ apps: 3, parsed: 1 });
+    expect(second[0]).toBe(first[0]);
+    expect(second[1]).not.toBe(first[1]);
+    expect(second[1]?.instances).toBe(5);
+    expect(second[2]).toBe(first[2]);
+    // An app gone from a listing is forgotten: it comes back as a new object.
+    await cache.read(body([app('/b', 5)]), immediate);
+    const fourth = await cache.read(body([app('/a'), app('/b', 5)]), immediate);
+    expect(fourth[0]).not.toBe(first[0]);
+    expect(fourth[0]).toEqual(first[0]);
+  });
+
+  it('freezes what it hands out, to the last nested object: a consumer cannot change a shared app', async () => {
+    const [a] = await new AppListingCache().read(body([app('/a')]), immediate);
+    if (a === undefined) throw new Error('no app read');
+    expect(() => {
+      (a as { instances: number }).instances = 9;
+    }).toThrow(TypeError);
+    expect(() => {
+      (a.tasks as unknown[]).push({});
+    }).toThrow(TypeError);
+    expect(Object.isFrozen(a.tasks?.[0])).toBe(true);
+  });
+
+  it('refuses a body that is not a listing, whole, and keeps nothing of it', async () => {
+    const cache = new AppListingCache();
+    const cases: Array<[string, RegExp]> = [
+      ['', /empty body/],
+      ['{"apps":{}}', /no `apps` array/],
+      ['{"apps":[{"id":"/a"},{"id":"/b"}', /not valid JSON/],
+      ['{"apps":[{"id":"/a"},{"name":"b"}]}', /apps\[1\] has no string `id`/],
+      ['{"apps":[{"id":"/a"},{"id":"/b",x}]}', /apps\[1\] is not valid JSON/],
+      ['{"other":[],"apps":[{"id":1}]}', /apps\[0\] has no string `id`/],
+    ];
+    for (const [text, reason] of cases) {
+      await expect(cache.read(Buffer.from(text), immediate), text).rejects.toThrow(BodyShapeError);
+      await expect(cache.read(Buffer.from(text), immediate), text).rejects.toThrow(reason);
+    }
+  });
+
+  it('never quotes the body in a syntax error: an app holds its environment', async () => {
+    const text = '{"apps":[{"id":"/a","env":{"TOKEN":"hunter2"} x}]}';
+    const err = await new AppListingCache().read(Buffer.from(text), immediate).catch((e: unknown) => e as Error);
+    expect(err).toBeInstanceOf(BodyShapeError);
+    expect((err as Error).message).not.toContain('hunter2');
+  });
+
+  it('parses a body of another shape whole, with the same result', async () => {
+    const cache = new AppListingCache();
+    const apps = [app('/a'), app('/b')];
+    const text = `{"note":"x","apps":${JSON.stringify(apps)}}`;
+    expect(await cache.read(Buffer.from(text), immediate)).toEqual(apps);
+    expect(cache.lastRead).toMatchObject({ apps: 2, parsed: 2, whole: true });
+  });
+
+  it('yields to the event loop once a slice has taken its time, and goes on where it stopped', async () => {
+    let t = 0;
+    let pauses = 0;
+    const apps = Array.from({ length: 100 }, (_, i) => app(`/a${i}`));
+    const cache = new AppListingCache();
+    // Every look at the clock takes 1 ms: a slice of 8 ms holds a few apps.
+    const read = await cache.read(body(apps), {
+      now: () => t++,
+      sliceMs: 8,
+      pause: async () => {
+        pauses++;
+      },
+    });
+    expect(read).toEqual(apps);
+    expect(pauses).toBeGreaterThan(10);
+    expect(cache.lastRead.slices).toBe(pauses + 1);
+  });
+
+  it('recognises unchanged apps where the last listing had them, and finds its way again after an app is added or removed', async () => {
+    const cache = new AppListingCache();
+    const apps = Array.from({ length: 2000 }, (_, i) => app(`/a${i}`, 1, { pad: 'x'.repeat(i % 50) }));
+    await cache.read(body(apps), immediate);
+    await cache.read(body(apps), immediate);
+    expect(cache.lastRead).toMatchObject({ apps: 2000, parsed: 0, recognised: 2000 });
+    const changed = apps.map((a, i) => (i === 1000 ? { ...a, instances: 3 } : a));
+    await cache.read(body(changed), immediate);
+    expect(cache.lastRead).toMatchObject({ parsed: 1, recognised: 1999 });
+    // A new app in front shifts every other: recognition resumes within one scan step.
+    await cache.read(body([app('/new'), ...changed]), immediate);
+    expect(cache.lastRead.parsed).toBe(1);
+    expect(cache.lastRead.recognised).toBeGreaterThan(1900);
+    await cache.read(body(changed.slice(1)), immediate);
+    expect(cache.lastRead.parsed).toBe(0);
+    expect(cache.lastRead.recognised).toBeGreaterThan(1900);
+  });
+
+  it('reads every listing of a random sequence as JSON.parse does: apps changed, added, removed, reordered, repeated', async () => {
+    let seed = 7;
+    const r = (): number => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed / 2147483648;
+    };
+    const cache = new AppListingCache();
+    const apps: Array<ReturnType<typeof app>> = Array.from({ length: 40 }, (_, i) => app(`/a${i}`));
+    for (let step = 0; step < 300; step++) {
+      const k = Math.floor(r() * apps.length);
+      const op = Math.floor(r() * 6);
+      if (op === 0 && apps.length > 0) apps.splice(k, 1);
+      else if (op === 1) apps.splice(k, 0, app(`/n${step}`, 1, { note: '"},{' }));
+      else if (op === 2 && apps[k]) apps[k] = { ...apps[k], instances: Math.floor(r() * 5) } as ReturnType<typeof app>;
+      else if (op === 3) apps.reverse();
+      else if (op === 4 && apps[k]) apps.push(apps[k] as ReturnType<typeof app>);
+      const text = JSON.stringify({ apps }, null, step % 7 === 0 ? 1 : undefined);
+      expect(await cache.read(Buffer.from(text), { pause: async () => undefined, sliceMs: 0 })).toEqual(JSON.parse(text).apps);
+    }
+  });
+});

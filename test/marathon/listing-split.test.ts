@@ -1,0 +1,146 @@
+// Splitting a GET /v2/apps body into its apps without parsing it: the spans found are exactly
+// the elements JSON.parse sees, and a body JSON.parse would refuse (or read differently) is
+// never split: the caller then parses it whole and reports the precise error.
+
+import { describe, expect, it } from 'vitest';
+import { beginSplit, continueSplit, type Span } from '../../src/marathon/listing-split.js';
+
+/** The elements' texts, or undefined when the body is left to the whole-body parse. */
+function split(text: string, budget = 1 << 20): string[] | undefined {
+  const bytes = Buffer.from(text, 'utf8');
+  const cursor = beginSplit(bytes);
+  if (cursor === undefined) return undefined;
+  const spans: Span[] = [];
+  while (!cursor.done) {
+    const before = spans.length;
+    if (!continueSplit(bytes, cursor, spans, budget)) return undefined;
+    if (!cursor.done && spans.length === before && budget > 1 << 16) throw new Error('no progress');
+  }
+  return spans.map((s) => bytes.subarray(s.start, s.end).toString('utf8'));
+}
+
+/** A small deterministic PRNG (mulberry32). */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const NASTY = ['"', '\\', '\\"', '{', '}', '[', ']', ',', ':', '"apps"', 'é', '𝄞', '\u0000', '\n', '\\u0022', '},{"id":"', ']}'];
+
+function randomValue(r: () => number, depth: number): unknown {
+  const k = Math.floor(r() * (depth > 3 ? 4 : 7));
+  if (k === 0) return Math.floor(r() * 1e6) / 100;
+  if (k === 1) return r() < 0.5;
+  if (k === 2) return null;
+  if (k === 3) return Array.from({ length: 1 + Math.floor(r() * 3) }, () => NASTY[Math.floor(r() * NASTY.length)]).join('');
+  if (k === 4) return Array.from({ length: Math.floor(r() * 4) }, () => randomValue(r, depth + 1));
+  const o: Record<string, unknown> = {};
+  for (let i = 0; i < Math.floor(r() * 4); i++) o[`k${i}${NASTY[Math.floor(r() * NASTY.length)]}`] = randomValue(r, depth + 1);
+  return o;
+}
+
+function randomListing(r: () => number): string {
+  const apps = Array.from({ length: Math.floor(r() * 6) }, (_, i) => ({ id: `/app-${i}`, extra: randomValue(r, 1) }));
+  const body = JSON.stringify({ apps }, null, r() < 0.3 ? 2 : undefined);
+  return r() < 0.2 ? ` \n${body}\t ` : body;
+}
+
+describe('splitting a listing into its apps', () => {
+  it('finds exactly the elements JSON.parse reads, strings full of brackets, quotes and escapes included', () => {
+    const r = prng(17);
+    for (let n = 0; n < 500; n++) {
+      const text = randomListing(r);
+      const parts = split(text, 1 + Math.floor(r() * 200));
+      expect(parts, text).toBeDefined();
+      expect((parts ?? []).map((p) => JSON.parse(p))).toEqual((JSON.parse(text) as { apps: unknown[] }).apps);
+    }
+  });
+
+  it('splits an empty listing into nothing, and takes a byte-order mark and JSON whitespace', () => {
+    expect(split('{"apps":[]}')).toEqual([]);
+    expect(split('\uFEFF { "apps" :\r\n[ {"id":"/a"} ,\t{"id":"/b"} ] }\n')).toEqual(['{"id":"/a"}', '{"id":"/b"}']);
+  });
+
+  it('leaves every truncation of a body to the whole-body parse (which refuses it)', () => {
+    const text = JSON.stringify({
+      apps: [
+        { id: '/a', env: { X: '"}]' } },
+        { id: '/b', tasks: [{ id: 't' }] },
+      ],
+    });
+    for (let cut = 0; cut < text.length; cut++) expect(split(text.slice(0, cut)), text.slice(0, cut)).toBeUndefined();
+  });
+
+  it('refuses what lies between or around the elements unless JSON allows it there', () => {
+    for (const text of [
+      '{"apps":[{"id":"/a"}{"id":"/b"}]}',
+      '{"apps":[{"id":"/a"},,{"id":"/b"}]}',
+      '{"apps":[{"id":"/a"},]}',
+      '{"apps":[,{"id":"/a"}]}',
+      '{"apps":[{"id":"/a"}]}x',
+      '{"apps":[{"id":"/a"}]',
+      '{"apps":[{"id":"/a"}]}}',
+      '{"apps":[1]}',
+      '{"apps":["x"]}',
+      '{"apps":[{"id":"/a"]}]}',
+      '{"apps":[{"id":"/a"}] , "more": 1}',
+    ]) {
+      expect(split(text), text).toBeUndefined();
+    }
+  });
+
+  it('leaves other shapes to the whole-body parse: another key first, no apps array', () => {
+    for (const text of ['{"more":1,"apps":[]}', '{"apps":{}}', '[]', '', '   ', '{"app":[]}', '{"apps" "x"}']) {
+      expect(split(text), text).toBeUndefined();
+    }
+  });
+
+  it('never splits a corrupted body differently from JSON.parse', () => {
+    const r = prng(99);
+    for (let n = 0; n < 2000; n++) {
+      const bytes = Buffer.from(randomListing(r), 'utf8');
+      const at = Math.floor(r() * bytes.length);
+      bytes[at] = [0x22, 0x5c, 0x7b, 0x7d, 0x5b, 0x5d, 0x2c, 0x20, 0x61][Math.floor(r() * 9)] as number;
+      const text = bytes.toString('utf8');
+      let whole: unknown[] | undefined;
+      try {
+        const parsed = JSON.parse(text) as { apps?: unknown };
+        whole = Array.isArray(parsed?.apps) ? parsed.apps : undefined;
+      } catch {
+        whole = undefined;
+      }
+      const parts = split(text, 64);
+      if (parts === undefined) continue;
+      // Split: every element must parse, and together they are what JSON.parse reads.
+      let elements: unknown[] | undefined;
+      try {
+        elements = parts.map((p) => JSON.parse(p));
+      } catch {
+        elements = undefined;
+      }
+      if (elements === undefined) continue; // the cache refuses the body: an element does not parse
+      expect(elements, text).toEqual(whole);
+    }
+  });
+
+  it('stops at element boundaries once the budget is spent, and resumes there', () => {
+    const text = JSON.stringify({ apps: Array.from({ length: 50 }, (_, i) => ({ id: `/a${i}`, pad: 'x'.repeat(100) })) });
+    const bytes = Buffer.from(text);
+    const cursor = beginSplit(bytes);
+    if (!cursor) throw new Error('not split');
+    const spans: Span[] = [];
+    let calls = 0;
+    while (!cursor.done) {
+      expect(continueSplit(bytes, cursor, spans, 500)).toBe(true);
+      calls++;
+    }
+    expect(calls).toBeGreaterThan(10);
+    expect(spans).toHaveLength(50);
+  });
+});
