@@ -114,6 +114,8 @@ export class FolderSource implements Source {
   readonly #wall: () => number;
   readonly #watcher: FolderWatcher | undefined;
   #files = new Map<string, FileState>();
+  /** What the last snapshot was built with, besides the files. */
+  #published: { pending: readonly string[] } = { pending: [] };
   readonly #activity = new Map<string, Activity>();
   readonly #settling = new Map<string, Settling>();
   readonly #problems: ProblemLog;
@@ -521,12 +523,20 @@ export class FolderSource implements Source {
   }
 
   #publish(files: Map<string, FileState>, changed: Set<AppId> | 'all'): void {
-    this.#files = files;
     // A new file still being written declares nothing yet; apps labelled with its name
     // stay protected until it is read.
     const pending = [...this.#settling.keys()].filter((rel) => !files.has(rel));
-    this.#snapshot = folderSnapshot(files, { name: 'folder', lastReadAt: new Date(this.#wall()), ...this.#meta() }, pending);
-    this.#problems.update(new Map([...files].map(([rel, f]) => [rel, f.result.problems])));
+    const base = { name: 'folder', lastReadAt: new Date(this.#wall()), ...this.#meta() };
+    if (this.#snapshot.state === 'Ready' && sameFiles(this.#files, files) && sameList(this.#published.pending, pending)) {
+      // Read again, found the same: the same declarations (the same maps: the merged view
+      // is kept, desired-state.ts), read now.
+      this.#snapshot = { ...this.#snapshot, ...base };
+    } else {
+      this.#snapshot = folderSnapshot(files, base, pending);
+      this.#problems.update(new Map([...files].map(([rel, f]) => [rel, f.result.problems])));
+    }
+    this.#files = files;
+    this.#published = { pending };
     this.#onChange?.(changed === 'all' ? { all: true } : { ids: changed });
     this.#refreshRevisionSoon();
   }
@@ -582,6 +592,21 @@ function inListingOrder(files: Map<string, FileState>, rels: readonly string[]):
   if (entries.length !== files.size) return; // not all listed: leave as is (never drops an entry)
   files.clear();
   for (const [rel, f] of entries) files.set(rel, f);
+}
+
+/** The same files, in the same order, each in the very state it was. */
+function sameFiles(a: ReadonlyMap<string, FileState>, b: ReadonlyMap<string, FileState>): boolean {
+  if (a.size !== b.size) return false;
+  const left = a.entries();
+  for (const [rel, state] of b) {
+    const l = left.next().value;
+    if (l === undefined || l[0] !== rel || l[1] !== state) return false;
+  }
+  return true;
+}
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
 async function mapChunked<T, R>(items: readonly T[], size: number, fn: (item: T) => Promise<R>): Promise<R[]> {

@@ -63,3 +63,37 @@ describe('DesiredState: apps completed from their image', () => {
     expect(again).toEqual(first);
   });
 });
+
+describe('DesiredState: merging the sources', () => {
+  function two() {
+    const a = new MemorySource('folder');
+    const b = new MemorySource('database');
+    const desired = new DesiredState({ sources: [a, b], status: new StatusStore({ instance: 't', marathonUrl: 'http://m' }) });
+    return { a, b, desired };
+  }
+
+  it('keeps the merged view while every source declares the very same things (a re-read that found nothing new)', () => {
+    const w = two();
+    w.a.set({ apps: [desiredApp({ id: '/web' })] });
+    w.desired.changed();
+    const view = w.desired.view();
+    w.desired.changed();
+    expect(w.desired.view()).toBe(view);
+  });
+
+  it('merges again when any source declares anything anew, or changes state', () => {
+    const w = two();
+    w.a.set({ apps: [desiredApp({ id: '/web' })] });
+    w.desired.changed();
+    const first = w.desired.view();
+    w.b.set({ apps: [desiredApp({ id: '/web' })] });
+    w.desired.changed();
+    const second = w.desired.view();
+    expect(second).not.toBe(first);
+    expect(second.get('/web').kind).toBe('conflict');
+    w.b.set({ state: 'Unknown' });
+    w.desired.changed();
+    expect(w.desired.view()).not.toBe(second);
+    expect(w.desired.view().allReady).toBe(false);
+  });
+});

@@ -81,4 +81,21 @@ describe('FolderSource: the full read (a backstop for stamps that hide a change)
     await f.source.resync();
     expect(f.mem('/web')).toBe(32);
   });
+
+  it('keeps the same declarations (the very maps) after a rescan that found nothing new, and says when it read', async () => {
+    const f = await folder(60_000);
+    const before = f.source.snapshot();
+    f.timers.advance(1_000);
+    await f.source.resync();
+    const after = f.source.snapshot();
+    expect(after.apps).toBe(before.apps);
+    expect(after.invalid).toBe(before.invalid);
+    expect(after.conflicts).toBe(before.conflicts);
+    expect(after.lastReadAt?.getTime()).toBeGreaterThanOrEqual(before.lastReadAt?.getTime() ?? Number.POSITIVE_INFINITY);
+    expect(after).not.toBe(before);
+    await writeFile(join(f.dir, 'web.yaml'), manifestYaml({ name: 'web', mem: 640 }));
+    await f.source.resync();
+    expect(f.source.snapshot().apps).not.toBe(before.apps);
+    expect(f.mem('/web')).toBe(640);
+  });
 });
