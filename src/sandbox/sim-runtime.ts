@@ -5,7 +5,7 @@
 import type { JsonObject } from '../model/marathon.js';
 import type { PortPool } from './ports.js';
 import type { LaunchSpec, TaskHooks, TaskRuntime } from './runtime.js';
-import type { Task } from './tasks.js';
+import { checkIntervalMs, type Task } from './tasks.js';
 import type { Clock, Timer } from './time.js';
 
 export interface SimTimings {
@@ -101,12 +101,23 @@ export class SimRuntime implements TaskRuntime {
     if (task.healthChecks.length === 0) return;
     this.#after(task, delayMs, () => {
       const now = this.#timestamp();
+      // each task's checks tick from the instant it first passed them, so tasks started at
+      // different times age at different instants (no timer: see HealthResult.recheck)
+      const phaseMs = this.#clock.now();
       task.healthChecks.forEach((check, i) => {
         // A check that needs a port and names none (no port, no portIndex: Marathon adds
         // portIndex 0 only to apps that declare ports) has no effective port: it never runs,
         // so the task never turns healthy, as on a real Marathon.
         if (check.protocol !== 'COMMAND' && check.port === undefined && check.portIndex === undefined) return;
-        this.#hooks.health(task, i, { alive: true, consecutiveFailures: 0, firstSuccess: now, lastSuccess: now, lastFailure: null, lastFailureCause: null });
+        this.#hooks.health(task, i, {
+          alive: true,
+          consecutiveFailures: 0,
+          firstSuccess: now,
+          lastSuccess: now,
+          lastFailure: null,
+          lastFailureCause: null,
+          recheck: { phaseMs, intervalMs: checkIntervalMs(check) },
+        });
       });
     });
   }
