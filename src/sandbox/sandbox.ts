@@ -35,6 +35,12 @@ export interface SandboxOptions {
   port?: number;
   /** How long a deployment takes at least, in ms (default 1000). */
   deploymentDurationMs?: number;
+  /**
+   * How long each write (POST/PUT/PATCH/DELETE under /v2/apps, /v2/groups, /v2/deployments,
+   * /v2/pods) takes to answer, in ms; writes are answered one after another and take effect
+   * when answered, as Marathon's root group updates (default 0: at once).
+   */
+  writeLatencyMs?: number;
   /** Run apps that have a cmd and no container as local processes (default false). */
   exec?: boolean;
   /** A GET /v2/apps response to serve verbatim. */
@@ -71,6 +77,7 @@ export interface ResolvedSandboxOptions {
   readonly host: string;
   readonly port: number;
   readonly deploymentDurationMs: number;
+  readonly writeLatencyMs: number;
   readonly exec: boolean;
   readonly seedFile: string | undefined;
   readonly workDir: string | undefined;
@@ -142,6 +149,7 @@ export function resolveOptions(options: SandboxOptions): ResolvedSandboxOptions 
   if (options.port !== undefined && (!Number.isInteger(options.port) || options.port > 65535))
     problems.push(`port: expected an integer from 0 to 65535, got ${options.port}`);
   nonNegative('deploymentDurationMs', options.deploymentDurationMs, problems);
+  nonNegative('writeLatencyMs', options.writeLatencyMs, problems);
   nonNegative('maxRunningDeployments', options.maxRunningDeployments, problems, 1);
   nonNegative('killGraceMs', options.killGraceMs, problems);
   nonNegative('heartbeatMs', options.heartbeatMs, problems, 1);
@@ -159,6 +167,7 @@ export function resolveOptions(options: SandboxOptions): ResolvedSandboxOptions 
     host: options.host ?? '127.0.0.1',
     port: options.port ?? 0,
     deploymentDurationMs: options.deploymentDurationMs ?? 1000,
+    writeLatencyMs: options.writeLatencyMs ?? 0,
     exec: options.exec ?? false,
     seedFile: options.seedFile,
     workDir: options.workDir,
@@ -289,6 +298,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     faults,
     timestamp: () => stamper.timestamp(),
     maxRunningDeployments: () => maxRunningDeployments,
+    writeLatencyMs: () => opts.writeLatencyMs,
     api: (req: ApiRequest) => appsApi.handle(req) ?? appsApi.handleTasks(req) ?? groupsApi.handle(req) ?? podsApi.handle(req) ?? miscApi.handle(req),
     events: (req, res, types, remote) => events.attach(req, res, types, remote),
     admin: (req) =>

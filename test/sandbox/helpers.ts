@@ -5,7 +5,7 @@ import { request } from 'node:http';
 import { onTestFinished } from 'vitest';
 import type { JsonValue } from '../../src/model/marathon.js';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/sandbox.js';
-import type { Clock } from '../../src/sandbox/time.js';
+import type { Clock, Timer } from '../../src/sandbox/time.js';
 import { ManualClock } from '../helpers/manual-clock.js';
 
 /** A sandbox with fast deployments, closed when the current test finishes. */
@@ -110,11 +110,16 @@ export function app(id: string, overrides: Record<string, JsonValue> = {}): { id
 /** A sandbox clock that moves only when the test advances it (ManualClock behind the sandbox's Clock). */
 export function manualSandboxClock(start?: number): { clock: Clock; advance(ms: number): void; now(): number } {
   const manual = new ManualClock(start);
+  const handles = new Map<Timer, unknown>();
   return {
     clock: {
       now: () => manual.now(),
-      setTimeout: (fn, ms) => ({ id: manual.setTimeout(fn, ms) }),
-      clearTimeout: (timer) => manual.clearTimeout((timer as { id: unknown }).id),
+      setTimeout: (fn, ms) => {
+        const timer: Timer = {};
+        handles.set(timer, manual.setTimeout(fn, ms));
+        return timer;
+      },
+      clearTimeout: (timer) => manual.clearTimeout(handles.get(timer)),
     },
     advance: (ms) => manual.advance(ms),
     now: () => manual.now(),
