@@ -14,15 +14,15 @@ import { checkIntervalMs, newInstanceId, taskIdOf, type Recheck, type Task, type
 import type { Clock, VersionStamper } from './time.js';
 
 /** Validates, normalises and adds `definition` with its tasks already running (and healthy). */
-export function preloadApp(engine: Engine, sim: SimRuntime, stamper: VersionStamper, clock: Clock, agentHost: string, definition: MarathonAppDefinition): void {
+export function preloadApp(engine: Engine, sim: SimRuntime, stamper: VersionStamper, clock: Clock, definition: MarathonAppDefinition): void {
   const errors = new Map<string, string[]>();
   const read = readJson(APP_SCHEMA, definition as unknown as JsonObject, '', errors) as JsonObject | undefined;
   if (errors.size > 0 || !read) throw invalidJson(errorList(errors));
   const def = normalizeApp(read, engine.appConfig);
   const version = stamper.next();
   engine.addRunning(def, version, sim, (record, index) => {
-    const ports = sim.allocatePorts(engine.tasks.requestedPorts(record.def));
-    if (!ports) return undefined;
+    const placed = sim.allocatePorts(engine.tasks.requestedPorts(record.def));
+    if (!placed) return undefined;
     const instanceId = newInstanceId(record.id);
     const now = clock.now();
     const at = new Date(now).toISOString();
@@ -34,9 +34,9 @@ export function preloadApp(engine: Engine, sim: SimRuntime, stamper: VersionStam
       appId: record.id,
       version,
       configVersion: version,
-      host: agentHost,
-      slaveId: engine.slaveId,
-      ports,
+      host: placed.agent.host,
+      slaveId: placed.agent.slaveId,
+      ports: placed.ports,
       servicePorts: servicePortsOf(record.def),
       role: String(record.def.role ?? '*'),
       healthChecks,

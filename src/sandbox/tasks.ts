@@ -59,8 +59,9 @@ export interface Task {
   readonly version: string;
   /** lastConfigChangeAt of that version: tasks of another config are replaced by a deployment. */
   readonly configVersion: string;
-  readonly host: string;
-  readonly slaveId: string;
+  /** The agent's host and id: set when the task is placed on an agent. */
+  host: string;
+  slaveId: string;
   ports: number[];
   readonly servicePorts: number[];
   readonly role: string;
