@@ -5,6 +5,8 @@
 //   npm run bench                              every scenario, writes bench/results.json
 //   npm run bench -- --only save-to-write      one scenario (several: --only a,b); prints only
 //   npm run bench -- --only resync --out f.json   ... and writes its figures to f.json
+//   npm run bench -- --only resync,resync-30k   scenarios run in the listed order of SCENARIOS,
+//                                              each seeing the figures of those before it
 //   npm run bench -- --only git-push --record  ... and puts its figures into bench/results.json
 //                                              (replacing those of the same name) and the page
 //   npm run bench -- --list                    the scenario names
@@ -98,7 +100,7 @@ async function main(): Promise<number> {
     const t0 = Date.now();
     console.log(`\n== ${s.name}: ${s.title}`);
     try {
-      const got = await s.run();
+      const got = await s.run(records);
       records.push(...got);
       console.log(formatTable(got));
       console.log(`(${((Date.now() - t0) / 1000).toFixed(1)} s)`);

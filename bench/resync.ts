@@ -1,4 +1,5 @@
-// Scenarios 5, 6 and 7: a daemon owning 10,000 apps.
+// Scenarios 5, 6 and 7: a daemon owning 10,000 apps (`resync`), and the same at 30,000 apps
+// (`resync-30k`), to show how each figure grows with the fleet.
 //
 // Setup: 10,000 manifests, one app per file in 50 group folders; the sandbox preloaded with
 // the definitions maracker's own translator produces from them (ownership labels included),
@@ -19,13 +20,28 @@
 // - Status latency: a separate prober process polls GET /status/apps/{id} every 20 ms and
 //   GET /status every 250 ms, while the daemon is idle and during a fourth drifted pass.
 //
-// Run alone: npm run bench -- --only resync
+// resync-30k: the same scenario over 30,000 apps (fleet apps 0-29,999), with what differs:
+// - the drift stays at 100 apps per pass (not 1 %), so that only the number of apps changes
+//   between the two figures of a pair; the writes a pass makes are the same;
+// - 20 passes with nothing to do instead of 100, to keep the scenario near 6 minutes (7.7 on a
+//   loaded 2-core machine);
+// - the sandbox assigns service ports from 10000-65000 (about 51,000 are needed) and runs the
+//   tasks on 3 simulated agents (about 102,000 host ports, more than one agent has);
+// - timeouts scale with the app count.
+// Its figures are the resync figures prefixed `resync_30k.` (resync_30k.noop.pass_cpu_ms...).
+// When `resync` ran earlier in the same invocation (`npm run bench`, or --only resync,resync-30k),
+// each figure also gets `resync_30k.growth.<figure>`: its value at 30,000 apps divided by its
+// value at 10,000 apps, the two measured minutes apart on the same machine (3.0 is linear).
+// Counts (writes) are checked, not compared. Without `resync` in the same run there are no
+// ratios: figures from another run, build or machine would not compare.
+//
+// Run alone: npm run bench -- --only resync   (or --only resync,resync-30k for the ratios)
 
 import { performance } from 'node:perf_hooks';
 import { FolderSource } from '../src/sources/folder.js';
 import { silentLogger } from '../src/base/log.js';
 import type { MarathonApp } from '../src/model/marathon.js';
-import { startSandbox, type Sandbox } from '../src/sandbox/sandbox.js';
+import { startSandbox, type Sandbox, type SandboxOptions } from '../src/sandbox/sandbox.js';
 import { startBenchDaemon, until, untilReady, type BenchDaemon } from './daemon-process.js';
 import type { PassResult } from './daemon-child.js';
 import { fleet, translatedFolder, writeManifests, type FleetApp } from './fleet.js';
@@ -34,14 +50,40 @@ import type { ProbeSamples } from './status-prober.js';
 import { HOST_PORTS, ms, round1, shuffled, sleep, startProber, summarize, tempDir } from './util.js';
 import { appWriteRequests, lastSeq, writeTarget } from './watch-sandbox.js';
 
-const APPS = 10_000;
 const DRIFTED = 100;
 const WARMUP_PASSES = 3;
 const MEASURED_PASSES = 3;
-const NOOP_PASSES = 100;
 const PROBE = { appEveryMs: 20, statusEveryMs: 250 };
 const IDLE_PROBE_MS = 6_000;
 const FOLDER_RESCANS = 5;
+
+/** What differs between the 10,000-app scenario and its larger twin. */
+interface ResyncSize {
+  apps: number;
+  noopPasses: number;
+  /** Why noopPasses differs from resync's, in the noop figures' parameters. */
+  noopPassesWhy?: string;
+  /** Prefix of the figure names ('' for the 10,000-app scenario, whose names stay as they were). */
+  prefix: string;
+  sandbox: Pick<SandboxOptions, 'servicePortRange' | 'agents'>;
+}
+
+const RESYNC_10K: ResyncSize = {
+  apps: 10_000,
+  noopPasses: 100,
+  prefix: '',
+  // 17,000 service ports and about 34,000 host ports: wider ranges than Marathon's defaults.
+  sandbox: { servicePortRange: { min: 10_000, max: 40_000 } },
+};
+
+const RESYNC_30K: ResyncSize = {
+  apps: 30_000,
+  noopPasses: 20,
+  noopPassesWhy: '20, not 100 as at 10,000 apps, to keep the scenario near 6 minutes',
+  prefix: 'resync_30k.',
+  // about 51,000 service ports, and 102,000 host ports spread over three agents
+  sandbox: { servicePortRange: { min: 10_000, max: 65_000 }, agents: 3 },
+};
 
 type Drift = 'scale' | 'mem' | 'label';
 
@@ -96,7 +138,7 @@ function checkRepairWrites(sandbox: Sandbox, since: number, drifted: Map<string,
   }
 }
 
-/** CPU of the folder source alone rescanning the same 10,000 files (in this process, watch off). */
+/** CPU of the folder source alone rescanning the same files (in this process, watch off). */
 async function folderRescanCpu(dir: string): Promise<number[]> {
   const source = new FolderSource({ dir, displayRoot: '', translate: { traefik: 'v2' }, logger: silentLogger(), watch: false });
   await source.start(() => undefined);
@@ -115,8 +157,45 @@ async function folderRescanCpu(dir: string): Promise<number[]> {
   }
 }
 
-export async function benchResync(): Promise<BenchRecord[]> {
-  const folder = await tempDir('resync');
+export function benchResync(): Promise<BenchRecord[]> {
+  return runResync(RESYNC_10K);
+}
+
+/** resync at 30,000 apps; with the figures of `resync` from the same run, their growth ratios too. */
+export async function benchResync30k(earlier: readonly BenchRecord[] = []): Promise<BenchRecord[]> {
+  const records = await runResync(RESYNC_30K);
+  return [...records, ...resyncGrowth(records, earlier)];
+}
+
+/** `resync_30k.growth.<figure>`: value at 30,000 / value at 10,000, for figures measured in this run at both sizes. */
+export function resyncGrowth(large: readonly BenchRecord[], earlier: readonly BenchRecord[]): BenchRecord[] {
+  const small = new Map(earlier.map((r) => [r.name, r]));
+  const out: BenchRecord[] = [];
+  for (const r of large) {
+    const name = r.name.slice(RESYNC_30K.prefix.length);
+    const base = small.get(name);
+    // counts are correctness checks (0 writes, one per drifted app), not costs that grow
+    if (!base || r.unit === 'count' || base.value <= 0) continue;
+    out.push({
+      name: `${RESYNC_30K.prefix}growth.${name}`,
+      value: Math.round((r.value / base.value) * 100) / 100,
+      unit: 'ratio',
+      params: {
+        what: `${name} at ${RESYNC_30K.apps} apps / at ${RESYNC_10K.apps} apps, same run (${RESYNC_30K.apps / RESYNC_10K.apps} is linear)`,
+        at_10k: base.value,
+        at_30k: r.value,
+        unit: r.unit,
+      },
+    });
+  }
+  return out;
+}
+
+async function runResync(size: ResyncSize): Promise<BenchRecord[]> {
+  const { apps: APPS, noopPasses: NOOP_PASSES, prefix } = size;
+  /** Timeouts grow with the fleet. */
+  const scaled = (ms: number): number => Math.round(ms * Math.max(1, APPS / RESYNC_10K.apps));
+  const folder = await tempDir(prefix === '' ? 'resync' : 'resync-30k');
   let sandbox: Sandbox | undefined;
   let daemon: BenchDaemon | undefined;
   try {
@@ -124,14 +203,13 @@ export async function benchResync(): Promise<BenchRecord[]> {
     await writeManifests(folder.path, apps);
     const desired = await translatedFolder(folder.path);
     if (desired.length !== APPS) throw new Error(`translated ${desired.length} apps, expected ${APPS}`);
-    // 17,000 service ports and about 34,000 host ports: wider ranges than Marathon's defaults.
-    sandbox = await startSandbox({ deploymentDurationMs: 100, servicePortRange: { min: 10_000, max: 40_000 }, hostPortRange: HOST_PORTS });
+    sandbox = await startSandbox({ deploymentDurationMs: 100, hostPortRange: HOST_PORTS, ...size.sandbox });
     sandbox.preload(desired.map((d) => d.definition));
     const sb = sandbox;
 
     const startedAt = performance.now();
     daemon = await startBenchDaemon(['--marathon', sb.url, '--manifests', folder.path, '--no-events', '--resync-interval', '3600']);
-    await untilReady(daemon, { ms: 180_000 });
+    await untilReady(daemon, { ms: scaled(180_000) });
     const startupWallMs = performance.now() - startedAt;
     const startup = await daemon.counters();
     const startWrites = appWriteRequests(sb);
@@ -174,9 +252,9 @@ export async function benchResync(): Promise<BenchRecord[]> {
         const since = lastSeq(sb);
         const probing = p === MEASURED_PASSES;
         if (probing) await prober.start(PROBE);
-        const result = await d.pass(APPS, DRIFTED, 180_000);
+        const result = await d.pass(APPS, DRIFTED, scaled(180_000));
         if (probing) during = await prober.stop();
-        await until(() => restored(sb, drifted), 'the drifted apps repaired', 120_000, 50);
+        await until(() => restored(sb, drifted), 'the drifted apps repaired', scaled(120_000), 50);
         checkRepairWrites(sb, since, drifted, 'pass');
         // Follow-up looks (1 s after each write) must not write again.
         await sleep(2_500);
@@ -208,8 +286,18 @@ export async function benchResync(): Promise<BenchRecord[]> {
 
     const rescan = await folderRescanCpu(folder.path);
 
-    const base = { apps: APPS, files: APPS, events: false, concurrency: 8, max_deployments: 20, write_rate: 20, deployment_ms: 100 };
+    const base = {
+      apps: APPS,
+      files: APPS,
+      events: false,
+      concurrency: 8,
+      max_deployments: 20,
+      write_rate: 20,
+      deployment_ms: 100,
+      ...(size.sandbox.agents !== undefined ? { sandbox_agents: size.sandbox.agents } : {}),
+    };
     const pass = { ...base, drifted: DRIFTED, runs: MEASURED_PASSES, warmup: WARMUP_PASSES };
+    const noopWhy: Record<string, string> = size.noopPassesWhy !== undefined ? { passes_why: size.noopPassesWhy } : {};
     if (!idle || !during || !duringPass) throw new Error('resync scenario incomplete');
     const idleApp = summarize(idle.app);
     const idleStatus = summarize(idle.status);
@@ -224,7 +312,7 @@ export async function benchResync(): Promise<BenchRecord[]> {
       status_mib: round1(idle.statusBytes / 1048576),
     });
     if (idle.errors.length + during.errors.length > 0) throw new Error(`status prober errors: ${[...idle.errors, ...during.errors].slice(0, 5).join('; ')}`);
-    return [
+    const records: BenchRecord[] = [
       { name: 'startup.wall_ms', value: Math.round(startupWallMs), unit: 'ms', params: { ...base, what: 'spawn to first full sync done' } },
       { name: 'startup.cpu_ms', value: Math.round(startup.cpuMs), unit: 'ms', params: { ...base, what: 'daemon CPU until first full sync done' } },
       { name: 'startup.peak_rss_mib', value: startup.peakRssMiB, unit: 'MiB', params: { ...base, what: 'peak resident set until first full sync done' } },
@@ -292,6 +380,7 @@ export async function benchResync(): Promise<BenchRecord[]> {
         params: {
           ...base,
           passes: NOOP_PASSES,
+          ...noopWhy,
           max_ms: ms(Math.max(...noop.map((r) => r.cpuMs))),
           wall_p50_ms: Math.round(median(noop.map((r) => r.wallMs))),
           event_loop_block_max_ms: ms(median(noop.map((r) => r.loopDelayMaxMs))),
@@ -304,13 +393,14 @@ export async function benchResync(): Promise<BenchRecord[]> {
         params: {
           ...base,
           passes: NOOP_PASSES,
+          ...noopWhy,
           rss_after_first_mib: noop[0]?.rssMiB ?? -1,
           rss_after_last_mib: noop.at(-1)?.rssMiB ?? -1,
           heap_after_first_mib: noop[0]?.heapUsedMiB ?? -1,
           heap_after_last_mib: noop.at(-1)?.heapUsedMiB ?? -1,
         },
       },
-      { name: 'noop.writes', value: noopWriteCount, unit: 'count', params: { ...base, passes: NOOP_PASSES }, goal: { op: '==', value: 0 } },
+      { name: 'noop.writes', value: noopWriteCount, unit: 'count', params: { ...base, passes: NOOP_PASSES, ...noopWhy }, goal: { op: '==', value: 0 } },
       { name: 'status.app.idle.p99', value: ms(idleApp.p99), unit: 'ms', params: { ...probeParams(idleApp, PROBE.appEveryMs), p50_ms: ms(idleApp.p50) } },
       {
         name: 'status.app.pass.p99',
@@ -337,6 +427,7 @@ export async function benchResync(): Promise<BenchRecord[]> {
         },
       },
     ];
+    return records.map((r) => ({ ...r, name: `${prefix}${r.name}` }));
   } finally {
     await daemon?.stop();
     await sandbox?.close();

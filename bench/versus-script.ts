@@ -3,7 +3,14 @@
 // waits for the deployments it started.
 //
 // Setup: 1,000 manifests (one app each) and the sandbox preloaded with the definitions
-// maracker's translator produces from them; Marathon deployments take at least 750 ms.
+// maracker's translator produces from them. The sandbox takes Marathon's times, not its own:
+// - every write is answered after 30 ms (writeLatencyMs), one write at a time: Marathon answers
+//   a PUT once its GroupManager has stored the new root group, one root update at a time, which
+//   takes tens of ms on a real cluster (ZooKeeper writes of the root group);
+// - a deployment takes at least 3,000 ms (deploymentDurationMs): restarting a task takes
+//   seconds on Mesos (offer, staging, image already pulled, health checks passing).
+// Both are conservative for the script: a larger root group or a busy ZooKeeper makes every
+// PUT slower, and an image pull makes the restart longer for both sides alike.
 // The same app (the 500th by id, so the script reaches it half-way through its loop) gets the
 // same kind of change twice, a mem change that makes Marathon restart it:
 // 1. maracker (its own process, production defaults, already running and in sync): the
@@ -44,7 +51,10 @@ import { HOST_PORTS, round1, sleep, tempDir } from './util.js';
 import { appWriteRequests, lastSeq } from './watch-sandbox.js';
 
 const APPS = 1_000;
-const DEPLOYMENT_MS = 750;
+/** Marathon answers a write once its root group update is stored: tens of ms. */
+const WRITE_LATENCY_MS = 30;
+/** A deployment that restarts a task takes seconds. */
+const DEPLOYMENT_MS = 3_000;
 const SCRIPT_POLL_MS = 500;
 const RUNS = 3;
 
@@ -78,7 +88,7 @@ export async function benchVersusScript(): Promise<BenchRecord[]> {
   try {
     const apps = fleet(APPS);
     await writeManifests(folder.path, apps);
-    sandbox = await startSandbox({ deploymentDurationMs: DEPLOYMENT_MS, hostPortRange: HOST_PORTS });
+    sandbox = await startSandbox({ deploymentDurationMs: DEPLOYMENT_MS, writeLatencyMs: WRITE_LATENCY_MS, hostPortRange: HOST_PORTS });
     sandbox.preload((await translatedFolder(folder.path)).map((d) => d.definition));
     const sb = sandbox;
     const byId = [...apps].sort((a, b) => (a.id < b.id ? -1 : 1));
@@ -159,10 +169,10 @@ export async function benchVersusScript(): Promise<BenchRecord[]> {
     const sConverge = median(s.map((x) => x.convergeMs));
     const mWrite = median(mWrites);
     const sWrite = median(s.map((x) => x.writes));
-    const params = { apps: APPS, changed: 'one app, mem (rolling restart)', deployment_ms: DEPLOYMENT_MS, runs: RUNS };
+    const params = { apps: APPS, changed: 'one app, mem (rolling restart)', deployment_ms: DEPLOYMENT_MS, write_latency_ms: WRITE_LATENCY_MS, runs: RUNS };
     const scriptParams = {
       ...params,
-      script: 'sequential PUT of every full definition, then polls /v2/deployments every 500 ms',
+      script: 'sequential PUT of every full definition (each answered after write_latency_ms), then polls /v2/deployments every 500 ms',
       position: APPS / 2,
       deployments_started: median(s.map((x) => x.deployments)),
       script_finished_ms: Math.round(median(s.map((x) => x.doneMs))),

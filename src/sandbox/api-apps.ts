@@ -64,8 +64,8 @@ function appIdOf(rest: string): string {
 }
 
 export class AppsApi {
-  /** Recent listings by query, valid while engine.revision is unchanged. */
-  readonly #listings = new Map<string, { revision: number; body: Buffer }>();
+  /** Recent listings by query, valid while engine.revision is unchanged and no task's health result has aged. */
+  readonly #listings = new Map<string, { revision: number; until: number; body: Buffer }>();
 
   readonly #engine: Engine;
 
@@ -138,16 +138,19 @@ export class AppsApi {
     // a listing of an unchanged sandbox is served from its encoded bytes: daemons poll this
     const key = JSON.stringify([[...embed].sort(), req.query.cmd?.[0], req.query.id?.[0], req.query.label?.[0]]);
     const cached = this.#listings.get(key);
-    if (cached && cached.revision === this.#engine.revision) return rawJson(200, cached.body);
+    if (cached && cached.revision === this.#engine.revision && this.#engine.now() < cached.until) return rawJson(200, cached.body);
     const parts: Buffer[] = [LIST_OPEN];
+    let until = Number.POSITIVE_INFINITY;
     for (const r of this.#filtered(req)) {
       if (parts.length > 1) parts.push(COMMA);
-      parts.push(this.#engine.appInfoBytes(r, embed));
+      const info = this.#engine.appInfoBytes(r, embed);
+      parts.push(info.bytes);
+      until = Math.min(until, info.until);
     }
     parts.push(LIST_CLOSE);
     const body = Buffer.concat(parts);
     this.#listings.delete(key);
-    this.#listings.set(key, { revision: this.#engine.revision, body });
+    this.#listings.set(key, { revision: this.#engine.revision, until, body });
     if (this.#listings.size > 8) this.#listings.delete(this.#listings.keys().next().value as string);
     return rawJson(200, body);
   }
@@ -245,7 +248,7 @@ export class AppsApi {
   #tasksOf(req: ApiRequest, id: string): Reply | undefined {
     const record = this.#record(id);
     const tasks = this.#engine.tasks.liveTasks(record);
-    if (req.method === 'GET') return rawJson(200, `{"tasks":[${tasks.map(taskJson).join(',')}]}`);
+    if (req.method === 'GET') return rawJson(200, `{"tasks":[${tasks.map((t) => taskJson(t, this.#engine.now())).join(',')}]}`);
     if (req.method !== 'DELETE') return undefined;
     const host = req.query.host?.[0];
     const selected = tasks.filter((t) => !t.killRequested && (host === undefined || t.host === host));
@@ -266,7 +269,7 @@ export class AppsApi {
     const force = boolParam(req.query, 'force', false);
     if (scale) return deploymentReply(this.#engine.killAndScale(record, tasks, force));
     const killed = tasks.map((t) => {
-      const before = taskJson(t);
+      const before = taskJson(t, this.#engine.now());
       this.#engine.tasks.killAndReplace(record, t, wipe);
       return before;
     });
@@ -281,7 +284,7 @@ export class AppsApi {
       const tasks = this.#engine.tasks
         .allTasks(this.#engine.sortedApps())
         .filter(({ task }) => wanted === undefined || task.state === wanted)
-        .map(({ task }) => taskJson(task));
+        .map(({ task }) => taskJson(task, this.#engine.now()));
       return rawJson(200, `{"tasks":[${tasks.join(',')}]}`);
     }
     if (req.path === '/v2/tasks/delete' && req.method === 'POST') {

@@ -24,5 +24,13 @@ export interface AppRecord {
   timer?: Timer;
   /** Bumped on every change visible in the app's JSON; keys the serialisation cache. */
   rev: number;
-  infoCache?: Map<number, { rev: number; text: string; bytes?: Buffer }>;
+  infoCache?: Map<number, InfoCacheEntry>;
+}
+
+/** One serialisation of an app: valid while `rev` is the app's and the clock is before `until`. */
+export interface InfoCacheEntry {
+  rev: number;
+  text: string;
+  bytes?: Buffer;
+  until: number;
 }

@@ -12,7 +12,7 @@ import type { Logger } from '../base/log.js';
 import { appInfoJson, openObject, withVersion } from './app-json.js';
 import { configFingerprint } from './app-normalize.js';
 import type { AppConfig } from './app-validate.js';
-import type { AppRecord } from './app-record.js';
+import type { AppRecord, InfoCacheEntry } from './app-record.js';
 import { DeploymentManager, mergeSteps, type Action, type Deployment } from './deployments.js';
 import { appAlreadyExists, appLocked, appNotFound, objectNotValid, tooManyDeployments } from './errors.js';
 import type { EventBus } from './events.js';
@@ -22,7 +22,7 @@ import type { TaskRuntime } from './runtime.js';
 import { converged } from './scheduler.js';
 import { assignServicePorts, servicePortsOf, type PortAssignment } from './service-ports.js';
 import { TaskControl } from './task-control.js';
-import { countTasks, taskJson, taskStats, type Task } from './tasks.js';
+import { countTasks, taskJson, taskJsonUntil, taskStats, type Task } from './tasks.js';
 import type { Clock, VersionStamper } from './time.js';
 
 export type { AppRecord } from './app-record.js';
@@ -167,21 +167,31 @@ export class Engine {
     return withVersion(record.def, record.version, record.versionInfo);
   }
 
+  /** The sandbox's clock: what health results are derived from when serialised. */
+  now(): number {
+    return this.#options.clock.now();
+  }
+
   appInfo(record: AppRecord, embed: ReadonlySet<Embed>): string {
     return this.#cachedInfo(record, embed).text;
   }
 
-  /** appInfo as UTF-8 bytes, cached too: listings concatenate bytes, not strings. */
-  appInfoBytes(record: AppRecord, embed: ReadonlySet<Embed>): Buffer {
+  /**
+   * appInfo as UTF-8 bytes, cached too: listings concatenate bytes, not strings. `until`: the
+   * instant the bytes go stale without any write (a health check tick of one of the tasks).
+   */
+  appInfoBytes(record: AppRecord, embed: ReadonlySet<Embed>): { bytes: Buffer; until: number } {
     const entry = this.#cachedInfo(record, embed);
     entry.bytes ??= Buffer.from(entry.text);
-    return entry.bytes;
+    return { bytes: entry.bytes, until: entry.until };
   }
 
-  #cachedInfo(record: AppRecord, embed: ReadonlySet<Embed>): { rev: number; text: string; bytes?: Buffer } {
-    if (record.seedRaw !== undefined) return { rev: record.rev, text: record.seedRaw };
+  #cachedInfo(record: AppRecord, embed: ReadonlySet<Embed>): InfoCacheEntry {
+    const never = Number.POSITIVE_INFINITY;
+    if (record.seedRaw !== undefined) return { rev: record.rev, text: record.seedRaw, until: never };
+    const now = this.now();
     // task statistics carry ages: computed on every request, as Marathon does ("expensive")
-    if (embed.has('taskStats')) return { rev: record.rev, text: this.#serialize(record, embed) };
+    if (embed.has('taskStats')) return { rev: record.rev, text: this.#serialize(record, embed, now), until: now };
     const mask =
       (embed.has('counts') ? 1 : 0) |
       (embed.has('deployments') ? 2 : 0) |
@@ -189,13 +199,17 @@ export class Engine {
       (embed.has('lastTaskFailure') ? 8 : 0) |
       (embed.has('readiness') ? 16 : 0);
     const cached = record.infoCache?.get(mask);
-    if (cached && cached.rev === record.rev) return cached;
-    const entry = { rev: record.rev, text: this.#serialize(record, embed) };
+    if (cached && cached.rev === record.rev && now < cached.until) return cached;
+    const text = this.#serialize(record, embed, now);
+    let until = never;
+    // the tasks' health results age (lastSuccess moves at every check): only they expire by time
+    if (embed.has('tasks')) for (const t of this.tasks.liveTasks(record)) until = Math.min(until, taskJsonUntil(t));
+    const entry: InfoCacheEntry = { rev: record.rev, text, until };
     (record.infoCache ??= new Map()).set(mask, entry);
     return entry;
   }
 
-  #serialize(record: AppRecord, embed: ReadonlySet<Embed>): string {
+  #serialize(record: AppRecord, embed: ReadonlySet<Embed>, now: number): string {
     record.head ??= openObject(this.definitionJson(record));
     const tasks = this.tasks.liveTasks(record);
     return appInfoJson(record.head, {
@@ -204,9 +218,9 @@ export class Engine {
       // readinessCheckResults: results of running deployments' readiness checks; the sandbox
       // runs none, so the list is empty (and present, as forceOptional makes it)
       readinessCheckResults: embed.has('readiness') ? [] : undefined,
-      tasks: embed.has('tasks') ? tasks.map(taskJson) : undefined,
+      tasks: embed.has('tasks') ? tasks.map((t) => taskJson(t, now)) : undefined,
       lastTaskFailure: embed.has('lastTaskFailure') ? record.lastTaskFailure : undefined,
-      tasksStats: embed.has('taskStats') ? taskStats(record, tasks, this.#options.clock.now()) : undefined,
+      tasksStats: embed.has('taskStats') ? taskStats(record, tasks, now) : undefined,
     });
   }
 

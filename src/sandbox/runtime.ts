@@ -7,8 +7,8 @@ import type { HealthResult, Task } from './tasks.js';
 export type TerminalState = 'TASK_FAILED' | 'TASK_FINISHED' | 'TASK_KILLED';
 
 export interface TaskHooks {
-  /** The task's host ports are known (exec runtime allocates real free ports). */
-  portsAssigned(task: Task, ports: number[]): void;
+  /** The task's host ports are known (exec runtime allocates real free ports), and its agent when the runtime chose one. */
+  portsAssigned(task: Task, ports: number[], agent?: { host: string; slaveId: string }): void;
   running(task: Task): void;
   health(task: Task, checkIndex: number, result: HealthResult): void;
   /** A health check failed more than maxConsecutiveFailures times: Marathon kills the task. */

@@ -25,7 +25,7 @@ import type { TaskRuntime } from './runtime.js';
 import { loadSeed } from './seed.js';
 import { SandboxServer } from './server.js';
 import { preloadApp, seededTask } from './preload.js';
-import { SimRuntime } from './sim-runtime.js';
+import { SimRuntime, type SimAgent } from './sim-runtime.js';
 import { systemClock, VersionStamper, type Clock } from './time.js';
 
 export interface SandboxOptions {
@@ -35,6 +35,12 @@ export interface SandboxOptions {
   port?: number;
   /** How long a deployment takes at least, in ms (default 1000). */
   deploymentDurationMs?: number;
+  /**
+   * How long each write (POST/PUT/PATCH/DELETE under /v2/apps, /v2/groups, /v2/deployments,
+   * /v2/pods) takes to answer, in ms; writes are answered one after another and take effect
+   * when answered, as Marathon's root group updates (default 0: at once).
+   */
+  writeLatencyMs?: number;
   /** Run apps that have a cmd and no container as local processes (default false). */
   exec?: boolean;
   /** A GET /v2/apps response to serve verbatim. */
@@ -51,6 +57,13 @@ export interface SandboxOptions {
   randomSeed?: number;
   /** Host name tasks report (default 127.0.0.1). */
   agentHost?: string;
+  /**
+   * Simulated Mesos agents, each offering hostPortRange (default 1). Tasks go to the first agent
+   * with the ports they need; the first reports agentHost, the others unresolvable names
+   * (agent-2.sandbox.invalid, ...): nothing runs behind a simulated task anyway. More than one
+   * is for fleets whose tasks need more host ports than one agent has (30,000 apps).
+   */
+  agents?: number;
   /** Base environment of --exec tasks (default: PATH only). */
   taskEnv?: Record<string, string>;
   /** SIGTERM-to-SIGKILL grace of --exec tasks without taskKillGracePeriodSeconds (default 3000). */
@@ -71,6 +84,7 @@ export interface ResolvedSandboxOptions {
   readonly host: string;
   readonly port: number;
   readonly deploymentDurationMs: number;
+  readonly writeLatencyMs: number;
   readonly exec: boolean;
   readonly seedFile: string | undefined;
   readonly workDir: string | undefined;
@@ -79,6 +93,7 @@ export interface ResolvedSandboxOptions {
   readonly hostPortRange: PortRange;
   readonly randomSeed: number;
   readonly agentHost: string;
+  readonly agents: number;
   readonly taskEnv: Readonly<Record<string, string>>;
   readonly killGraceMs: number;
   readonly heartbeatMs: number;
@@ -142,6 +157,9 @@ export function resolveOptions(options: SandboxOptions): ResolvedSandboxOptions 
   if (options.port !== undefined && (!Number.isInteger(options.port) || options.port > 65535))
     problems.push(`port: expected an integer from 0 to 65535, got ${options.port}`);
   nonNegative('deploymentDurationMs', options.deploymentDurationMs, problems);
+  nonNegative('writeLatencyMs', options.writeLatencyMs, problems);
+  nonNegative('agents', options.agents, problems, 1);
+  if (options.agents !== undefined && !Number.isInteger(options.agents)) problems.push(`agents: expected an integer from 1 and up, got ${options.agents}`);
   nonNegative('maxRunningDeployments', options.maxRunningDeployments, problems, 1);
   nonNegative('killGraceMs', options.killGraceMs, problems);
   nonNegative('heartbeatMs', options.heartbeatMs, problems, 1);
@@ -159,6 +177,7 @@ export function resolveOptions(options: SandboxOptions): ResolvedSandboxOptions 
     host: options.host ?? '127.0.0.1',
     port: options.port ?? 0,
     deploymentDurationMs: options.deploymentDurationMs ?? 1000,
+    writeLatencyMs: options.writeLatencyMs ?? 0,
     exec: options.exec ?? false,
     seedFile: options.seedFile,
     workDir: options.workDir,
@@ -167,6 +186,7 @@ export function resolveOptions(options: SandboxOptions): ResolvedSandboxOptions 
     hostPortRange: options.hostPortRange ?? { min: 31000, max: 32000 },
     randomSeed: options.randomSeed ?? 1,
     agentHost: options.agentHost ?? '127.0.0.1',
+    agents: options.agents ?? 1,
     taskEnv: Object.freeze({ ...(options.taskEnv ?? { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' }) }),
     killGraceMs: options.killGraceMs ?? 3000,
     heartbeatMs: options.heartbeatMs ?? 10000,
@@ -189,6 +209,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   let deploymentDurationMs = opts.deploymentDurationMs;
   let maxRunningDeployments = opts.maxRunningDeployments;
   const events = new EventBus({ clock, heartbeatMs: opts.heartbeatMs, timestamp: () => stamper.timestamp() });
+  const agentIdBase = randomUUID();
   const engine = new Engine({
     clock,
     stamper,
@@ -196,16 +217,20 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     logger,
     servicePortRange: opts.servicePortRange,
     agentHost: opts.agentHost,
-    slaveId: `${randomUUID()}-S0`,
+    slaveId: `${agentIdBase}-S0`,
     deploymentDurationMs: () => deploymentDurationMs,
     maxRunningDeployments: () => maxRunningDeployments,
     appConfig: { defaultNetworkName: opts.defaultNetworkName, features: new Set(opts.features) },
   });
-  const hostPorts = new PortPool(opts.hostPortRange);
+  const agents: SimAgent[] = Array.from({ length: opts.agents }, (_, k) => ({
+    host: k === 0 ? opts.agentHost : `agent-${k + 1}.sandbox.invalid`,
+    slaveId: `${agentIdBase}-S${k}`,
+    ports: new PortPool(opts.hostPortRange),
+  }));
   const sim = new SimRuntime(
     clock,
     engine.tasks.hooks,
-    hostPorts,
+    agents,
     () => ({ stagingMs: deploymentDurationMs * 0.4, healthyMs: deploymentDurationMs * 0.3, killMs: deploymentDurationMs * 0.2 }),
     () => stamper.timestamp(),
   );
@@ -289,6 +314,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     faults,
     timestamp: () => stamper.timestamp(),
     maxRunningDeployments: () => maxRunningDeployments,
+    writeLatencyMs: () => opts.writeLatencyMs,
     api: (req: ApiRequest) => appsApi.handle(req) ?? appsApi.handleTasks(req) ?? groupsApi.handle(req) ?? podsApi.handle(req) ?? miscApi.handle(req),
     events: (req, res, types, remote) => events.attach(req, res, types, remote),
     admin: (req) =>
@@ -337,7 +363,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     setMaxRunningDeployments: (n) => void configure({ maxRunningDeployments: n }),
     reset,
     preload: (definitions) => {
-      for (const definition of definitions) preloadApp(engine, sim, stamper, clock, opts.agentHost, definition);
+      for (const definition of definitions) preloadApp(engine, sim, stamper, clock, definition);
     },
     waitForDeployments: (timeoutMs = 30000) =>
       new Promise<void>((resolve, reject) => {

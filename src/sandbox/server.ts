@@ -19,6 +19,8 @@ export interface ServerDeps {
   faults: Faults;
   timestamp: () => string;
   maxRunningDeployments: () => number;
+  /** How long each write to the root group takes to answer (0: at once). */
+  writeLatencyMs: () => number;
   /** Marathon API routes; undefined when no route matches. */
   api(req: ApiRequest): Reply | undefined;
   /** GET /v2/events: takes over the response. */
@@ -28,6 +30,16 @@ export interface ServerDeps {
 
 function remoteAddressOf(req: IncomingMessage): string {
   return (req.socket.remoteAddress ?? '').replace(/^::ffff:/, '');
+}
+
+/**
+ * Writes that Marathon makes through its GroupManager: they change the root group, which it
+ * updates one at a time (GroupManagerImpl's serializeUpdates work queue, maxConcurrent 1) and
+ * stores in ZooKeeper before it answers.
+ */
+function isGroupWrite(method: string, path: string): boolean {
+  if (method !== 'POST' && method !== 'PUT' && method !== 'PATCH' && method !== 'DELETE') return false;
+  return ['/v2/apps', '/v2/groups', '/v2/deployments', '/v2/pods'].some((p) => path === p || path.startsWith(`${p}/`));
 }
 
 /** The app a request targets, for the app-scoped faults (`locked`, `hidden`, `missing-on-write`). */
@@ -52,6 +64,8 @@ export class SandboxServer {
   readonly server: Server;
   readonly #sockets = new Set<Socket>();
   readonly #hanging = new Set<ServerResponse>();
+  /** The last write waiting for its turn: writes are applied one after another, as Marathon does. */
+  #writes: Promise<void> = Promise.resolve();
 
   readonly #deps: ServerDeps;
 
@@ -171,6 +185,13 @@ export class SandboxServer {
       return;
     }
 
+    const latency = this.#deps.writeLatencyMs();
+    if (latency > 0 && isGroupWrite(method, path)) {
+      // the change takes effect when it is answered: reads meanwhile see the state before it
+      const turn = this.#writes.then(() => new Promise<void>((resolve) => this.#deps.clock.setTimeout(resolve, latency)));
+      this.#writes = turn;
+      await turn;
+    }
     let reply: Reply;
     try {
       reply = this.#deps.api(apiReq) ?? json(404, { message: 'URI not found' });

@@ -5,7 +5,7 @@
 import type { JsonObject } from '../model/marathon.js';
 import type { PortPool } from './ports.js';
 import type { LaunchSpec, TaskHooks, TaskRuntime } from './runtime.js';
-import type { Task } from './tasks.js';
+import { checkIntervalMs, type Task } from './tasks.js';
 import type { Clock, Timer } from './time.js';
 
 export interface SimTimings {
@@ -17,6 +17,13 @@ export interface SimTimings {
   killMs: number;
 }
 
+/** A simulated Mesos agent: the host name and id its tasks report, and the ports it offers. */
+export interface SimAgent {
+  readonly host: string;
+  readonly slaveId: string;
+  readonly ports: PortPool;
+}
+
 export class SimRuntime implements TaskRuntime {
   readonly #timers = new Map<string, Set<Timer>>();
 
@@ -24,18 +31,19 @@ export class SimRuntime implements TaskRuntime {
 
   readonly #hooks: TaskHooks;
 
-  readonly #hostPorts: PortPool;
+  readonly #agents: readonly SimAgent[];
 
   readonly #timings: () => SimTimings;
 
   readonly #timestamp: () => string;
 
-  constructor(clock: Clock, hooks: TaskHooks, hostPorts: PortPool, timings: () => SimTimings, timestamp: () => string) {
+  constructor(clock: Clock, hooks: TaskHooks, agents: readonly SimAgent[], timings: () => SimTimings, timestamp: () => string) {
+    if (agents.length === 0) throw new Error('SimRuntime needs at least one agent');
     this.#clock = clock;
 
     this.#hooks = hooks;
 
-    this.#hostPorts = hostPorts;
+    this.#agents = agents;
 
     this.#timings = timings;
 
@@ -58,22 +66,31 @@ export class SimRuntime implements TaskRuntime {
   }
 
   /**
-   * Host ports for a task; undefined when the agent cannot satisfy it (the task keeps waiting,
-   * as for an offer without the ports). A fixed host port is a resource like any other: one
-   * task holds it at a time, whether another task asked for it by number or got it as a
-   * dynamic port from the same range. Fixed ports are taken first, so a dynamic port of the
-   * same task never lands on one of them.
+   * An agent and host ports for a task; undefined when no agent can satisfy it (the task keeps
+   * waiting, as for an offer without the ports). Agents are tried in order, so with one agent
+   * (the default) every task lands on it. A fixed host port is a resource like any other: one
+   * task holds it at a time on an agent, whether another task asked for it by number or got it
+   * as a dynamic port from the same range. Fixed ports are taken first, so a dynamic port of
+   * the same task never lands on one of them.
    */
-  allocatePorts(requested: number[]): number[] | undefined {
+  allocatePorts(requested: number[]): { agent: SimAgent; ports: number[] } | undefined {
+    for (const agent of this.#agents) {
+      const ports = SimRuntime.#allocateOn(agent.ports, requested);
+      if (ports) return { agent, ports };
+    }
+    return undefined;
+  }
+
+  static #allocateOn(pool: PortPool, requested: number[]): number[] | undefined {
     const fixed = requested.filter((p) => p !== 0);
-    if (new Set(fixed).size !== fixed.length || fixed.some((p) => this.#hostPorts.isTaken(p))) return undefined;
-    for (const p of fixed) this.#hostPorts.reserve(p);
+    if (new Set(fixed).size !== fixed.length || fixed.some((p) => pool.isTaken(p))) return undefined;
+    for (const p of fixed) pool.reserve(p);
     const out: number[] = [];
     for (const p of requested) {
-      const port = p !== 0 ? p : this.#hostPorts.allocate();
+      const port = p !== 0 ? p : pool.allocate();
       if (port === undefined) {
-        for (const q of out) if (!fixed.includes(q)) this.#hostPorts.release(q);
-        for (const q of fixed) this.#hostPorts.release(q);
+        for (const q of out) if (!fixed.includes(q)) pool.release(q);
+        for (const q of fixed) pool.release(q);
         return undefined;
       }
       out.push(port);
@@ -81,15 +98,20 @@ export class SimRuntime implements TaskRuntime {
     return out;
   }
 
+  /** The agent a task runs on (tasks of seed files name agents of their own: the first holds them). */
+  #agentOf(task: Task): SimAgent {
+    return this.#agents.find((a) => a.slaveId === task.slaveId) ?? (this.#agents[0] as SimAgent);
+  }
+
   launch(spec: LaunchSpec): void {
     const { task } = spec;
-    const ports = this.allocatePorts(spec.requestedPorts);
-    if (ports === undefined) {
+    const placed = this.allocatePorts(spec.requestedPorts);
+    if (placed === undefined) {
       // like a Marathon launch queue without matching offers: retry later
       this.#after(task, 1000, () => this.launch(spec));
       return;
     }
-    this.#hooks.portsAssigned(task, ports);
+    this.#hooks.portsAssigned(task, placed.ports, placed.agent);
     const t = this.#timings();
     this.#after(task, t.stagingMs, () => {
       this.#hooks.running(task);
@@ -101,12 +123,23 @@ export class SimRuntime implements TaskRuntime {
     if (task.healthChecks.length === 0) return;
     this.#after(task, delayMs, () => {
       const now = this.#timestamp();
+      // each task's checks tick from the instant it first passed them, so tasks started at
+      // different times age at different instants (no timer: see HealthResult.recheck)
+      const phaseMs = this.#clock.now();
       task.healthChecks.forEach((check, i) => {
         // A check that needs a port and names none (no port, no portIndex: Marathon adds
         // portIndex 0 only to apps that declare ports) has no effective port: it never runs,
         // so the task never turns healthy, as on a real Marathon.
         if (check.protocol !== 'COMMAND' && check.port === undefined && check.portIndex === undefined) return;
-        this.#hooks.health(task, i, { alive: true, consecutiveFailures: 0, firstSuccess: now, lastSuccess: now, lastFailure: null, lastFailureCause: null });
+        this.#hooks.health(task, i, {
+          alive: true,
+          consecutiveFailures: 0,
+          firstSuccess: now,
+          lastSuccess: now,
+          lastFailure: null,
+          lastFailureCause: null,
+          recheck: { phaseMs, intervalMs: checkIntervalMs(check) },
+        });
       });
     });
   }
@@ -121,12 +154,14 @@ export class SimRuntime implements TaskRuntime {
 
   #release(task: Task): void {
     this.#cancel(task);
-    for (const p of task.ports) this.#hostPorts.release(p);
+    const pool = this.#agentOf(task).ports;
+    for (const p of task.ports) pool.release(p);
   }
 
   /** Places an already-running task (preloaded apps), holding its ports. */
   adopt(task: Task): void {
-    for (const p of task.ports) this.#hostPorts.reserve(p);
+    const pool = this.#agentOf(task).ports;
+    for (const p of task.ports) pool.reserve(p);
   }
 
   async close(): Promise<void> {

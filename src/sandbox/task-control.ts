@@ -197,8 +197,12 @@ export class TaskControl {
   }
 
   readonly hooks: TaskHooks = {
-    portsAssigned: (task, ports) => {
+    portsAssigned: (task, ports, agent) => {
       task.ports = ports;
+      if (agent) {
+        task.host = agent.host;
+        task.slaveId = agent.slaveId;
+      }
       task.waitingForOffer = false;
       task.json = undefined;
       this.#host.touch(this.#taskIndex.get(task.id));

@@ -15,6 +15,39 @@ export interface HealthResult {
   lastSuccess: string | null;
   lastFailure: string | null;
   lastFailureCause: string | null;
+  /**
+   * A simulated check that keeps passing: Marathon re-stamps lastSuccess at every successful
+   * check, every intervalSeconds (HealthCheckActor's Tick), so lastSuccess is derived when the
+   * task is serialised (the last tick at or before now) instead of one timer per task.
+   */
+  recheck?: Recheck;
+}
+
+/** Ticks at phaseMs + k * intervalMs (k >= 0); before the first tick lastSuccess stays as stored. */
+export interface Recheck {
+  readonly phaseMs: number;
+  readonly intervalMs: number;
+}
+
+/** The interval a check runs at (normalised checks carry intervalSeconds; Marathon's default is 60). */
+export function checkIntervalMs(check: JsonObject): number {
+  const seconds = typeof check.intervalSeconds === 'number' && check.intervalSeconds > 0 ? check.intervalSeconds : 60;
+  return seconds * 1000;
+}
+
+/** lastSuccess of `h` at `now`, formatted like every other sandbox timestamp. */
+export function lastSuccessAt(h: HealthResult, now: number): string | null {
+  const r = h.recheck;
+  if (!r || !h.alive || now < r.phaseMs) return h.lastSuccess;
+  return new Date(r.phaseMs + Math.floor((now - r.phaseMs) / r.intervalMs) * r.intervalMs).toISOString();
+}
+
+/** When lastSuccessAt(h, ·) next changes after `now` (Infinity: never). */
+function nextTick(h: HealthResult, now: number): number {
+  const r = h.recheck;
+  if (!r || !h.alive) return Number.POSITIVE_INFINITY;
+  if (now < r.phaseMs) return r.phaseMs;
+  return r.phaseMs + (Math.floor((now - r.phaseMs) / r.intervalMs) + 1) * r.intervalMs;
 }
 
 export interface Task {
@@ -26,8 +59,9 @@ export interface Task {
   readonly version: string;
   /** lastConfigChangeAt of that version: tasks of another config are replaced by a deployment. */
   readonly configVersion: string;
-  readonly host: string;
-  readonly slaveId: string;
+  /** The agent's host and id: set when the task is placed on an agent. */
+  host: string;
+  slaveId: string;
   ports: number[];
   readonly servicePorts: number[];
   readonly role: string;
@@ -48,6 +82,8 @@ export interface Task {
   readonly seeded?: JsonObject;
   /** Serialised form, invalidated on every change. */
   json?: string;
+  /** The serialised form is stale from this instant on (the next health check tick); absent: never. */
+  jsonUntil?: number;
 }
 
 export function newInstanceId(appId: string): string {
@@ -106,9 +142,10 @@ export function countTasks(tasks: Iterable<Task>): TaskCounts {
   return counts;
 }
 
-/** The task object of AppInfo.tasks and /v2/apps/{id}/tasks (order as in the 1.5.0 responses). */
-export function taskJson(task: Task): string {
-  if (task.json !== undefined) return task.json;
+/** The task object of AppInfo.tasks and /v2/apps/{id}/tasks at `now` (order as in the 1.5.0 responses). */
+export function taskJson(task: Task, now: number): string {
+  if (task.json !== undefined && now < (task.jsonUntil ?? Number.POSITIVE_INFINITY)) return task.json;
+  task.jsonUntil = undefined;
   if (task.seeded) {
     task.json = JSON.stringify(task.seeded);
     return task.json;
@@ -134,7 +171,7 @@ export function taskJson(task: Task): string {
             consecutiveFailures: h.consecutiveFailures,
             firstSuccess: h.firstSuccess,
             lastFailure: h.lastFailure,
-            lastSuccess: h.lastSuccess,
+            lastSuccess: lastSuccessAt(h, now),
             lastFailureCause: h.lastFailureCause,
             instanceId: task.instanceId,
           },
@@ -143,8 +180,16 @@ export function taskJson(task: Task): string {
   );
   if (task.healthChecks.length > 0) out.healthCheckResults = results;
   out.role = task.role;
+  let until = Number.POSITIVE_INFINITY;
+  for (const h of task.health) if (h) until = Math.min(until, nextTick(h, now));
+  if (until !== Number.POSITIVE_INFINITY) task.jsonUntil = until;
   task.json = JSON.stringify(out);
   return task.json;
+}
+
+/** Until when taskJson(task, ·) keeps its last answer (call after taskJson). */
+export function taskJsonUntil(task: Task): number {
+  return task.jsonUntil ?? Number.POSITIVE_INFINITY;
 }
 
 /** Counts and life time of a set of tasks (task.raml TaskStats; lifeTime only with running tasks). */

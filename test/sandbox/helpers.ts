@@ -5,6 +5,8 @@ import { request } from 'node:http';
 import { onTestFinished } from 'vitest';
 import type { JsonValue } from '../../src/model/marathon.js';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/sandbox.js';
+import type { Clock, Timer } from '../../src/sandbox/time.js';
+import { ManualClock } from '../helpers/manual-clock.js';
 
 /** A sandbox with fast deployments, closed when the current test finishes. */
 export async function sandbox(options: SandboxOptions = {}): Promise<Sandbox> {
@@ -103,4 +105,23 @@ export function sse(sb: Sandbox, query = ''): Promise<SseReader> {
 /** A minimal valid app definition with overrides. */
 export function app(id: string, overrides: Record<string, JsonValue> = {}): { id: string } & Record<string, JsonValue> {
   return { cmd: 'sleep 1000', cpus: 0.1, mem: 32, instances: 1, ...overrides, id };
+}
+
+/** A sandbox clock that moves only when the test advances it (ManualClock behind the sandbox's Clock). */
+export function manualSandboxClock(start?: number): { clock: Clock; advance(ms: number): void; now(): number } {
+  const manual = new ManualClock(start);
+  const handles = new Map<Timer, unknown>();
+  return {
+    clock: {
+      now: () => manual.now(),
+      setTimeout: (fn, ms) => {
+        const timer: Timer = {};
+        handles.set(timer, manual.setTimeout(fn, ms));
+        return timer;
+      },
+      clearTimeout: (timer) => manual.clearTimeout(handles.get(timer)),
+    },
+    advance: (ms) => manual.advance(ms),
+    now: () => manual.now(),
+  };
 }

@@ -31,6 +31,14 @@ const options: readonly OptionSpec[] = [
     description: 'how long a deployment takes at least, in ms',
   },
   {
+    name: 'write-latency',
+    type: 'number',
+    min: 0,
+    env: 'MARACKER_SANDBOX_WRITE_LATENCY',
+    default: 0,
+    description: 'how long each write to apps, groups, deployments or pods takes to answer, in ms (one at a time, as Marathon)',
+  },
+  {
     name: 'max-running-deployments',
     type: 'number',
     min: 1,
@@ -107,6 +115,7 @@ export async function runSandbox(args: readonly string[], io: CliIO, stop: () =>
     exec: v.exec as boolean,
     seedFile: (v.seed as string) || undefined,
     deploymentDurationMs: v['deployment-duration'] as number,
+    writeLatencyMs: v['write-latency'] as number,
     maxRunningDeployments: v['max-running-deployments'] as number,
     workDir: (v['work-dir'] as string) || undefined,
     agentHost: v['agent-host'] as string,
@@ -138,7 +147,7 @@ export async function runSandbox(args: readonly string[], io: CliIO, stop: () =>
 export const command: Command = {
   name: 'sandbox',
   summary: 'Serve a Marathon 1.10 stand-in (for trying maracker out, tests and benchmarks)',
-  usage: 'sandbox [--listen HOST:PORT] [--exec] [--seed FILE] [--deployment-duration MS] [--max-running-deployments N]',
+  usage: 'sandbox [--listen HOST:PORT] [--exec] [--seed FILE] [--deployment-duration MS] [--write-latency MS] [--max-running-deployments N]',
   description: [
     'Answers the Marathon REST API (/v2/apps, /v2/tasks, /v2/deployments, /v2/groups, /v2/queue,',
     '/v2/pods, /v2/events, /v2/info, /v2/leader, /metrics, /ping) the way Marathon 1.10 does: its',
