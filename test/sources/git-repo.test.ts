@@ -318,16 +318,39 @@ describe('GitSource', () => {
     expect(ids(s)).toEqual(['/web']);
   });
 
-  it('refuses git:// (no authentication, no integrity); fetches over http with basic credentials that never show', async () => {
+  it('fetches git:// from git daemon on a loopback address, without any proxy command of the user configuration', async () => {
     const up = await upstream();
     await up.write('manifests/web.yaml', manifestYaml({ name: 'web' }));
     up.commit('first');
     const daemon = await gitDaemon(up.base);
-    // git:// is not a transport maracker offers (no authentication, no integrity): refused.
-    expect(parseRemote(daemon.url('origin.git'), {}, '/')).toEqual({
-      ok: false,
-      problems: ['--git-url: transport git:// is not supported (use https://, http://, ssh://, file:// or a path)'],
+    // git takes the first core.gitProxy it finds (the user's before any -c): the fetch's
+    // environment must keep this one from running.
+    const home = await tempDir();
+    const ran = join(home, 'proxy-ran');
+    await writeFile(join(home, 'proxy'), `#!/bin/sh\ntouch '${ran}'\nexit 1\n`, { mode: 0o755 });
+    await writeFile(join(home, '.gitconfig'), `[core]\n\tgitProxy = ${join(home, 'proxy')}\n`);
+    const parsed = parseRemote(daemon.url('origin.git'), {}, '/');
+    if (!parsed.ok) throw new Error(parsed.problems.join());
+    expect(parsed.remote.transport).toBe('git');
+    const data = await tempDir();
+    const mirror = new GitMirror({
+      dir: join(data, 'clone.git'),
+      remote: parsed.remote,
+      ref: 'main',
+      env: gitEnvironment({ PATH: process.env.PATH, HOME: home }),
     });
+    const s = new GitSource({ mirror, url: parsed.remote.display, ref: 'main', path: 'manifests', logger: silentLogger(), timers: new ManualClock() });
+    await s.start(() => undefined);
+    expect(s.snapshot().lastError?.message).toBeUndefined();
+    expect(ids(s)).toEqual(['/web']);
+    expect(existsSync(ran)).toBe(false);
+    await s.stop();
+  });
+
+  it('fetches over http with basic credentials that never show', async () => {
+    const up = await upstream();
+    await up.write('manifests/web.yaml', manifestYaml({ name: 'web' }));
+    up.commit('first');
 
     const http = await gitHttpServer(up.base, { user: 'deploy', password: 's3cret-token' });
     const log = recordingLogger();
