@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { existsSync } from 'node:fs';
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { describe, expect, it, vi } from 'vitest';
 import { silentLogger } from '../../src/base/log.js';
 import { GitMirror } from '../../src/git/mirror.js';
@@ -455,13 +455,31 @@ describe('GitSource', () => {
     const up = await upstream();
     await up.write('manifests/web.yaml', manifestYaml({ name: 'web' }));
     up.commit('first');
-    const { s, mirror } = await source(up.bare);
-    // What SIGKILL during a fetch leaves behind.
-    await writeFile(join(mirror.dir, 'refs', 'maracker', 'target.lock'), '');
+    // The daemon killed during a fetch: the next process finds the lock before its first fetch.
+    const parsed = parseRemote(up.bare, {}, '/');
+    if (!parsed.ok) throw new Error(parsed.problems.join());
+    const dir = join(await tempDir(), 'clone.git');
+    const first = new GitMirror({ dir, remote: parsed.remote, ref: 'main', env });
+    expect(await first.ensure()).toEqual({ ok: true });
+    await mkdir(join(dir, 'refs', 'maracker'), { recursive: true });
+    await writeFile(join(dir, 'refs', 'maracker', 'target.lock'), '');
+    const s = new GitSource({ mirror: first, url: parsed.remote.display, ref: 'main', path: 'manifests', logger: silentLogger(), timers: new ManualClock() });
+    await s.start(() => undefined);
+    expect(s.snapshot().state).toBe('Ready');
+    expect(ids(s)).toEqual(['/web']);
+
+    // A fetch that failed (git killed: what it leaves, with the remote gone meanwhile): the next one
+    // removes the lock first.
+    await rename(up.bare, `${up.bare}.away`);
+    await s.sync();
+    expect(s.snapshot().state).toBe('Unknown');
+    await writeFile(join(dir, 'refs', 'maracker', 'target.lock'), '');
+    await rename(`${up.bare}.away`, up.bare);
     await up.write('manifests/api.yaml', manifestYaml({ name: 'api' }));
     up.commit('second');
     await s.sync();
     expect(s.snapshot().state).toBe('Ready');
     expect(ids(s)).toEqual(['/api', '/web']);
+    await s.stop();
   });
 });
