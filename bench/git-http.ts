@@ -1,11 +1,13 @@
 // `git http-backend` (smart HTTP) behind a small node HTTP server on 127.0.0.1: the remote
 // the git-push scenario pushes to and the daemon fetches from, and the one the tests use
 // (test/helpers/git-remote.ts). Each request starts `git http-backend` as a CGI, as a forge
-// running it behind a web server would. Free of vitest: the bench runs it outside tests.
+// running it behind a web server would. Also `git daemon` (git://) on 127.0.0.1, the
+// scenario's second transport. Free of vitest: the bench runs it outside tests.
 
 import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, createServer as createTcpServer, type AddressInfo } from 'node:net';
 
 export interface GitHttpServer {
   url: (repo: string) => string;
@@ -85,5 +87,56 @@ function cgi(base: string, req: IncomingMessage, res: ServerResponse): void {
       else headers[name] = value;
     }
     res.writeHead(status, headers).end(out.subarray(headEnd + sepLen));
+  });
+}
+
+export interface GitDaemonServer {
+  url: (repo: string) => string;
+  stop: () => Promise<void>;
+}
+
+/**
+ * `git daemon` serving the repositories below `base` on 127.0.0.1 (a free port), as a forge
+ * or sidecar would on the same host; resolves once it accepts connections.
+ */
+export async function startGitDaemon(base: string): Promise<GitDaemonServer> {
+  const probe = createTcpServer();
+  probe.listen(0, '127.0.0.1');
+  await once(probe, 'listening');
+  const port = (probe.address() as AddressInfo).port;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  const child = spawn('git', ['daemon', '--reuseaddr', '--export-all', `--base-path=${base}`, '--listen=127.0.0.1', `--port=${port}`, base], {
+    env: { PATH: process.env.PATH ?? '', GIT_CONFIG_NOSYSTEM: '1' },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let said = '';
+  child.stderr.on('data', (c: Buffer) => {
+    if (said.length < 4096) said += c.toString('utf8');
+  });
+  const stop = async (): Promise<void> => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = once(child, 'exit');
+    child.kill('SIGTERM');
+    await exited;
+  };
+  const deadline = Date.now() + 10_000;
+  while (!(await accepts(port))) {
+    if (child.exitCode !== null || Date.now() > deadline) {
+      await stop();
+      throw new Error(`git daemon did not start on 127.0.0.1:${port}: ${said.trim() || `exit ${child.exitCode}`}`);
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return { url: (repo) => `git://127.0.0.1:${port}/${repo}`, stop };
+}
+
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect(port, '127.0.0.1');
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
   });
 }

@@ -10,10 +10,16 @@
 // - ssh:// and scp-like `user@host:path`: a key file and a known_hosts file are required;
 //   ssh runs with StrictHostKeyChecking=yes (a host not in the file is refused, never
 //   added), BatchMode (no prompt) and only the given key.
+// - git:// (`git daemon`): on a loopback address only. The protocol has no authentication and
+//   no integrity: across a network, whoever sits on the path could hand maracker commits of
+//   their own, which it would deploy. On the same host (a forge or sidecar serving its
+//   repositories with `git daemon`, e.g. in the same pod) there is no path to sit on. No proxy
+//   command runs: GIT_PROXY_COMMAND set empty wins over any core.gitProxy (git takes the
+//   first one it finds, so a `-c` could not override the user's configuration).
 
 import { isAbsolute } from 'node:path';
 
-export type Transport = 'file' | 'http' | 'https' | 'ssh';
+export type Transport = 'file' | 'git' | 'http' | 'https' | 'ssh';
 
 export interface RemoteCredentials {
   /** http(s): user name sent with the token (GitHub takes any; GitLab `oauth2`). */
@@ -70,6 +76,7 @@ export function parseRemote(raw: string, creds: RemoteCredentials, cwd: string):
     }
     if (scheme === 'http' || scheme === 'https') return httpRemote(u, scheme, creds, problems);
     if (scheme === 'ssh') return sshRemote(s, creds, problems);
+    if (scheme === 'git') return gitDaemonRemote(s, u, creds, problems);
     return { ok: false, problems: [`--git-url: transport ${scheme}:// is not supported (use https://, http://, ssh://, file:// or a path)`] };
   }
   if (SCP_LIKE.test(s)) return sshRemote(s, creds, problems);
@@ -102,6 +109,20 @@ function httpRemote(u: URL, scheme: 'http' | 'https', creds: RemoteCredentials, 
     secrets.push(password, basic);
   }
   return done(problems, { transport: scheme, url, display: url, config: [...allow(scheme), ['http.followRedirects', 'initial']], env, secrets });
+}
+
+/** Literal loopback addresses: no name is resolved (a hosts file or resolver could point it elsewhere). */
+const LOOPBACK = /^(?:127\.(?:\d{1,3}\.){2}\d{1,3}|\[::1\])$/;
+
+function gitDaemonRemote(raw: string, u: URL, creds: RemoteCredentials, problems: string[]): RemoteResult {
+  noCredentials(creds, 'a git:// remote', problems);
+  if (u.username !== '' || u.password !== '') problems.push('--git-url: a git:// URL takes no user or password (git daemon has no authentication)');
+  if (!LOOPBACK.test(u.hostname))
+    problems.push(
+      '--git-url: git:// is accepted on a loopback address only (127.0.0.1, [::1]): it has no authentication and no integrity, so across a network anyone on the path could hand maracker commits; use https:// or ssh://',
+    );
+  // As given (no credential can be in it): git reads the path itself.
+  return done(problems, { transport: 'git', url: raw, display: raw, config: allow('git'), env: { GIT_PROXY_COMMAND: '' }, secrets: [] });
 }
 
 function sshRemote(s: string, creds: RemoteCredentials, problems: string[]): RemoteResult {

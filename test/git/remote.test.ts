@@ -65,6 +65,35 @@ describe('parseRemote', () => {
     }
   });
 
+  it('takes git:// on a loopback address only (no authentication, no integrity), with no proxy command', () => {
+    expect(parseRemote('git://127.0.0.1:9418/m.git', {}, '/')).toEqual({
+      ok: true,
+      remote: {
+        transport: 'git',
+        url: 'git://127.0.0.1:9418/m.git',
+        display: 'git://127.0.0.1:9418/m.git',
+        config: [['protocol.git.allow', 'always']],
+        env: { GIT_PROXY_COMMAND: '' },
+        secrets: [],
+      },
+    });
+    expect(parseRemote('git://[::1]/m.git', {}, '/').ok).toBe(true);
+    const bad = (url: string, creds = {}) => {
+      const r = parseRemote(url, creds, '/');
+      return r.ok ? [] : r.problems;
+    };
+    const network =
+      '--git-url: git:// is accepted on a loopback address only (127.0.0.1, [::1]): it has no authentication and no integrity, so across a network anyone on the path could hand maracker commits; use https:// or ssh://';
+    expect(bad('git://git.example.org/m.git')).toEqual([network]);
+    // A name is never resolved: what it points to is not maracker's to trust.
+    expect(bad('git://localhost/m.git')).toEqual([network]);
+    expect(bad('git://127.0.0.1.example.org/m.git')).toEqual([network]);
+    expect(bad('git://u:p@127.0.0.1/m.git')).toEqual(['--git-url: a git:// URL takes no user or password (git daemon has no authentication)']);
+    expect(bad('git://127.0.0.1/m.git', { password: 'x' })).toEqual([
+      '--git-username, --git-password, --git-ssh-key and --git-known-hosts do not apply to a git:// remote',
+    ]);
+  });
+
   it('refuses what a shell or git would misread, and credentials that do not apply', () => {
     const bad = (url: string, creds = {}) => {
       const r = parseRemote(url, creds, '/');

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { existsSync } from 'node:fs';
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { describe, expect, it, vi } from 'vitest';
 import { silentLogger } from '../../src/base/log.js';
 import { GitMirror } from '../../src/git/mirror.js';
@@ -318,16 +318,39 @@ describe('GitSource', () => {
     expect(ids(s)).toEqual(['/web']);
   });
 
-  it('refuses git:// (no authentication, no integrity); fetches over http with basic credentials that never show', async () => {
+  it('fetches git:// from git daemon on a loopback address, without any proxy command of the user configuration', async () => {
     const up = await upstream();
     await up.write('manifests/web.yaml', manifestYaml({ name: 'web' }));
     up.commit('first');
     const daemon = await gitDaemon(up.base);
-    // git:// is not a transport maracker offers (no authentication, no integrity): refused.
-    expect(parseRemote(daemon.url('origin.git'), {}, '/')).toEqual({
-      ok: false,
-      problems: ['--git-url: transport git:// is not supported (use https://, http://, ssh://, file:// or a path)'],
+    // git takes the first core.gitProxy it finds (the user's before any -c): the fetch's
+    // environment must keep this one from running.
+    const home = await tempDir();
+    const ran = join(home, 'proxy-ran');
+    await writeFile(join(home, 'proxy'), `#!/bin/sh\ntouch '${ran}'\nexit 1\n`, { mode: 0o755 });
+    await writeFile(join(home, '.gitconfig'), `[core]\n\tgitProxy = ${join(home, 'proxy')}\n`);
+    const parsed = parseRemote(daemon.url('origin.git'), {}, '/');
+    if (!parsed.ok) throw new Error(parsed.problems.join());
+    expect(parsed.remote.transport).toBe('git');
+    const data = await tempDir();
+    const mirror = new GitMirror({
+      dir: join(data, 'clone.git'),
+      remote: parsed.remote,
+      ref: 'main',
+      env: gitEnvironment({ PATH: process.env.PATH, HOME: home }),
     });
+    const s = new GitSource({ mirror, url: parsed.remote.display, ref: 'main', path: 'manifests', logger: silentLogger(), timers: new ManualClock() });
+    await s.start(() => undefined);
+    expect(s.snapshot().lastError?.message).toBeUndefined();
+    expect(ids(s)).toEqual(['/web']);
+    expect(existsSync(ran)).toBe(false);
+    await s.stop();
+  });
+
+  it('fetches over http with basic credentials that never show', async () => {
+    const up = await upstream();
+    await up.write('manifests/web.yaml', manifestYaml({ name: 'web' }));
+    up.commit('first');
 
     const http = await gitHttpServer(up.base, { user: 'deploy', password: 's3cret-token' });
     const log = recordingLogger();
@@ -432,13 +455,31 @@ describe('GitSource', () => {
     const up = await upstream();
     await up.write('manifests/web.yaml', manifestYaml({ name: 'web' }));
     up.commit('first');
-    const { s, mirror } = await source(up.bare);
-    // What SIGKILL during a fetch leaves behind.
-    await writeFile(join(mirror.dir, 'refs', 'maracker', 'target.lock'), '');
+    // The daemon killed during a fetch: the next process finds the lock before its first fetch.
+    const parsed = parseRemote(up.bare, {}, '/');
+    if (!parsed.ok) throw new Error(parsed.problems.join());
+    const dir = join(await tempDir(), 'clone.git');
+    const first = new GitMirror({ dir, remote: parsed.remote, ref: 'main', env });
+    expect(await first.ensure()).toEqual({ ok: true });
+    await mkdir(join(dir, 'refs', 'maracker'), { recursive: true });
+    await writeFile(join(dir, 'refs', 'maracker', 'target.lock'), '');
+    const s = new GitSource({ mirror: first, url: parsed.remote.display, ref: 'main', path: 'manifests', logger: silentLogger(), timers: new ManualClock() });
+    await s.start(() => undefined);
+    expect(s.snapshot().state).toBe('Ready');
+    expect(ids(s)).toEqual(['/web']);
+
+    // A fetch that failed (git killed: what it leaves, with the remote gone meanwhile): the next one
+    // removes the lock first.
+    await rename(up.bare, `${up.bare}.away`);
+    await s.sync();
+    expect(s.snapshot().state).toBe('Unknown');
+    await writeFile(join(dir, 'refs', 'maracker', 'target.lock'), '');
+    await rename(`${up.bare}.away`, up.bare);
     await up.write('manifests/api.yaml', manifestYaml({ name: 'api' }));
     up.commit('second');
     await s.sync();
     expect(s.snapshot().state).toBe('Ready');
     expect(ids(s)).toEqual(['/api', '/web']);
+    await s.stop();
   });
 });
