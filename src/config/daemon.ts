@@ -102,7 +102,7 @@ export const GIT_OPTIONS: readonly OptionSpec[] = [
     name: 'git-url',
     type: 'string',
     env: 'MARACKER_GIT_URL',
-    description: 'Follow this git repository (https://, http://, ssh://, file:// or a path): enables the git source',
+    description: 'Follow this git repository (https://, http://, ssh://, file:// or a path; git:// on a loopback address): enables the git source',
   },
   { name: 'git-ref', type: 'string', env: 'MARACKER_GIT_REF', default: 'main', description: 'Branch, tag or ref the git source follows' },
   { name: 'git-path', type: 'string', env: 'MARACKER_GIT_PATH', default: '.', description: 'Folder of the repository that holds the manifests' },
