@@ -16,7 +16,12 @@
 //   the writes the sandbox received, which must be exactly one per drifted app (else the
 //   scenario throws). Median of 3 passes, after 3 warm-up passes.
 // - 100 passes with nothing to do: writes must be 0 (a phantom diff would show here, also on
-//   the apps maracker just repaired).
+//   the apps maracker just repaired). They run back to back: the listing barely changes
+//   between them (a task's health results move once per check interval, 60 s here).
+// - 10 more with 30 s of the sandbox's time before each (its clock runs ahead by what the
+//   bench adds; `noop_aged.*`): as between two passes of a real cluster at the default resync
+//   interval, about half the tasks' `lastSuccess` moved since the last listing, and every app
+//   holding one of them has bytes that differ and is parsed again. Writes must be 0 here too.
 // - Status latency: a separate prober process polls GET /status/apps/{id} every 20 ms and
 //   GET /status every 250 ms, while the daemon is idle and during a fourth drifted pass.
 //
@@ -42,6 +47,7 @@ import { FolderSource } from '../src/sources/folder.js';
 import { silentLogger } from '../src/base/log.js';
 import type { MarathonApp } from '../src/model/marathon.js';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../src/sandbox/sandbox.js';
+import { type Clock, systemClock } from '../src/sandbox/time.js';
 import { startBenchDaemon, until, untilReady, type BenchDaemon } from './daemon-process.js';
 import type { PassResult } from './daemon-child.js';
 import { fleet, translatedFolder, writeManifests, type FleetApp } from './fleet.js';
@@ -56,6 +62,9 @@ const MEASURED_PASSES = 3;
 const PROBE = { appEveryMs: 20, statusEveryMs: 250 };
 const IDLE_PROBE_MS = 6_000;
 const FOLDER_RESCANS = 5;
+/** Idle passes with a resync interval of sandbox time before each (health checks age meanwhile). */
+const AGED_PASSES = 10;
+const AGED_INTERVAL_MS = 30_000;
 
 /** What differs between the 10,000-app scenario and its larger twin. */
 interface ResyncSize {
@@ -203,7 +212,12 @@ async function runResync(size: ResyncSize): Promise<BenchRecord[]> {
     await writeManifests(folder.path, apps);
     const desired = await translatedFolder(folder.path);
     if (desired.length !== APPS) throw new Error(`translated ${desired.length} apps, expected ${APPS}`);
-    sandbox = await startSandbox({ deploymentDurationMs: 100, hostPortRange: HOST_PORTS, ...size.sandbox });
+    // The sandbox's clock runs ahead by what the bench adds: idle passes with a resync interval
+    // of sandbox time between them (health checks re-stamp lastSuccess meanwhile, as in a real
+    // cluster whose passes are 30 s apart) without waiting 30 s of real time each.
+    let ahead = 0;
+    const clock: Clock = { ...systemClock, now: () => Date.now() + ahead };
+    sandbox = await startSandbox({ deploymentDurationMs: 100, hostPortRange: HOST_PORTS, clock, ...size.sandbox });
     sandbox.preload(desired.map((d) => d.definition));
     const sb = sandbox;
 
@@ -230,6 +244,7 @@ async function runResync(size: ResyncSize): Promise<BenchRecord[]> {
     let duringPass: PassResult | undefined;
     const repairWrites: number[] = [];
     const noop: PassResult[] = [];
+    const aged: PassResult[] = [];
     let noopWriteCount = -1;
     try {
       await prober.start(PROBE);
@@ -266,6 +281,10 @@ async function runResync(size: ResyncSize): Promise<BenchRecord[]> {
 
       const noopSince = lastSeq(sb);
       for (let i = 0; i < NOOP_PASSES; i++) noop.push(await d.pass(APPS));
+      for (let i = 0; i < AGED_PASSES; i++) {
+        ahead += AGED_INTERVAL_MS;
+        aged.push(await d.pass(APPS));
+      }
       const noopWrites = appWriteRequests(sb, noopSince);
       noopWriteCount = noopWrites.length;
       if (noopWrites.length > 0)
@@ -384,6 +403,19 @@ async function runResync(size: ResyncSize): Promise<BenchRecord[]> {
           max_ms: ms(Math.max(...noop.map((r) => r.cpuMs))),
           wall_p50_ms: Math.round(median(noop.map((r) => r.wallMs))),
           event_loop_block_max_ms: ms(median(noop.map((r) => r.loopDelayMaxMs))),
+        },
+      },
+      {
+        name: 'noop_aged.pass_cpu_ms',
+        value: ms(median(aged.map((r) => r.cpuMs))),
+        unit: 'ms',
+        params: {
+          ...base,
+          passes: AGED_PASSES,
+          what: `passes with nothing to do, ${AGED_INTERVAL_MS / 1000} s of the sandbox's time before each: every task's health results re-stamped at its check interval meanwhile, as between two passes of a real cluster`,
+          max_ms: ms(Math.max(...aged.map((r) => r.cpuMs))),
+          wall_p50_ms: Math.round(median(aged.map((r) => r.wallMs))),
+          event_loop_block_max_ms: ms(Math.max(...aged.map((r) => r.loopDelayMaxMs))),
         },
       },
       {
