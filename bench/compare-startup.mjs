@@ -14,17 +14,26 @@
 //
 // MARACKER_BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR" profiles the daemons (a build
 // whose bench/daemon-process.ts reads that variable).
+//
+// AGE_S=30 moves the sandbox's clock that far ahead before each idle pass (health checks
+// re-stamp lastSuccess meanwhile, as between two passes of a real cluster; see the resync
+// scenario's noop_aged figures). The sandbox is always this tree's (a fixture, not what is
+// compared), so both builds are listed the same bytes.
 
 const passes = Number(process.env.PASSES ?? 8);
+const ageMs = Number(process.env.AGE_S ?? 0) * 1000;
+const { startSandbox } = await import(new URL('../dist/src/sandbox/sandbox.js', import.meta.url).href);
+const { systemClock } = await import(new URL('../dist/src/sandbox/time.js', import.meta.url).href);
 
 async function measure(root) {
   const bench = (m) => import(`${root}/dist/bench/${m}`);
   const { fleet, writeManifests, translatedFolder } = await bench('fleet.js');
   const { tempDir, HOST_PORTS } = await bench('util.js');
   const { startBenchDaemon, untilReady } = await bench('daemon-process.js');
-  const { startSandbox } = await import(`${root}/dist/src/sandbox/sandbox.js`);
   const folder = await tempDir('compare');
-  const sandbox = await startSandbox({ deploymentDurationMs: 100, servicePortRange: { min: 10_000, max: 40_000 }, hostPortRange: HOST_PORTS });
+  let ahead = 0;
+  const clock = { ...systemClock, now: () => Date.now() + ahead };
+  const sandbox = await startSandbox({ deploymentDurationMs: 100, servicePortRange: { min: 10_000, max: 40_000 }, hostPortRange: HOST_PORTS, clock });
   try {
     await writeManifests(folder.path, fleet(10_000));
     sandbox.preload((await translatedFolder(folder.path)).map((d) => d.definition));
@@ -37,6 +46,7 @@ async function measure(root) {
       const cpu = [];
       let last;
       for (let i = 0; i < passes; i++) {
+        ahead += ageMs;
         last = await daemon.pass(10_000, 0, 120_000);
         cpu.push(Math.round(last.cpuMs));
       }
