@@ -16,6 +16,7 @@ import type { MarathonApp } from '../model/marathon.js';
 import { isObject } from '../model/json.js';
 import { BodyShapeError, jsonSyntaxReason, parseJson } from './body.js';
 import { beginSplit, continueSplit, type Span } from './listing-split.js';
+import { dropVolatile, stableDigest } from './listing-volatile.js';
 
 export interface ListingReadOptions {
   /** Yields to the event loop between slices. */
@@ -32,6 +33,8 @@ export interface ListingReadStats {
   parsed: number;
   /** Apps recognised where the last listing's order expected them: hashed, not scanned. */
   recognised: number;
+  /** Apps whose bytes differ from the last listing's in health check times only: not parsed. */
+  retimed: number;
   /** Slices the read was cut into (yields + 1). */
   slices: number;
   /** The body did not have the plain `{"apps":[...]}` shape and was parsed whole. */
@@ -43,14 +46,18 @@ interface Known {
   /** Its place in the listing it was read from, and the length of its bytes. */
   index: number;
   length: number;
+  /** Its digest without the health results' times (listing-volatile.ts), when it was taken. */
+  stable: string | undefined;
 }
 
 export class AppListingCache {
   /** The apps of the last listing read, by the digest of their bytes. */
   #byDigest = new Map<string, Known>();
+  /** The same apps by the digest of their bytes without the health results' times. */
+  #byStable = new Map<string, Known>();
   /** The digests of the last listing's apps, in its order. */
   #order: string[] = [];
-  #stats: ListingReadStats = { apps: 0, parsed: 0, recognised: 0, slices: 0, whole: false };
+  #stats: ListingReadStats = { apps: 0, parsed: 0, recognised: 0, retimed: 0, slices: 0, whole: false };
 
   /** What the last read did (for logs and the bench). */
   get lastRead(): Readonly<ListingReadStats> {
@@ -68,11 +75,13 @@ export class AppListingCache {
     const cursor = beginSplit(bytes);
     if (cursor === undefined) return this.#readWhole(bytes);
     const next = new Map<string, Known>();
+    const nextStable = new Map<string, Known>();
     const order: string[] = [];
     const apps: MarathonApp[] = [];
     const spans: Span[] = [];
     let parsed = 0;
     let taken = 0;
+    let retimed = 0;
     let slices = 1;
     let sliceStart = now();
     const rest = async (): Promise<void> => {
@@ -84,15 +93,18 @@ export class AppListingCache {
     // where nothing changed, each app is recognised by hashing as many bytes as it had there,
     // and the body is hashed, not scanned.
     let expected = 0;
-    let recognised: { start: number; digest: string } | undefined;
+    /** The bytes last hashed as the expected app: recognised, or not (then often the same span). */
+    let tried: { start: number; length: number; digest: string; hit: boolean } | undefined;
     const known = (start: number): number => {
+      tried = undefined;
       const digest = this.#order[expected];
       const was = digest === undefined ? undefined : this.#byDigest.get(digest);
       if (was === undefined || start + was.length > bytes.length) return 0;
       const candidate = bytes.subarray(start, start + was.length);
-      if (candidate[candidate.length - 1] !== 0x7d || hash('sha256', candidate, 'base64') !== digest) return 0;
-      recognised = { start, digest };
-      return was.length;
+      if (candidate[candidate.length - 1] !== 0x7d) return 0;
+      const got = hash('sha256', candidate, 'base64');
+      tried = { start, length: was.length, digest: got, hit: got === digest };
+      return tried.hit ? was.length : 0;
     };
     while (!cursor.done) {
       // One element at a time, so that the next one is expected where this one says.
@@ -100,27 +112,40 @@ export class AppListingCache {
       const span = spans.pop();
       if (span === undefined) continue;
       const element = bytes.subarray(span.start, span.end);
+      const same = tried !== undefined && tried.start === span.start && tried.length === element.length ? tried : undefined;
+      tried = undefined;
+      if (same?.hit) taken++;
       // sha256: no two listings' bytes can be told the same by accident or on purpose.
-      const hit = recognised?.start === span.start ? recognised.digest : undefined;
-      recognised = undefined;
-      if (hit !== undefined) taken++;
-      const digest = hit ?? hash('sha256', element, 'base64');
-      const before = this.#byDigest.get(digest);
+      const digest = same?.digest ?? hash('sha256', element, 'base64');
+      let before = this.#byDigest.get(digest);
       let app = next.get(digest)?.app ?? before?.app;
+      let stable = before?.stable;
       if (app === undefined) {
-        app = parseApp(element, apps.length);
-        parsed++;
+        stable = stableDigest(element);
+        const retime = stable === undefined ? undefined : (nextStable.get(stable) ?? this.#byStable.get(stable));
+        if (retime !== undefined) {
+          // The same app but for the times of its health checks, which maracker does not keep.
+          app = retime.app;
+          before = this.#byStable.get(stable as string);
+          retimed++;
+        } else {
+          app = parseApp(element, apps.length);
+          parsed++;
+        }
       }
       // An app added or removed shifts the order: expect what followed the app just read.
       expected = before === undefined ? expected + 1 : before.index + 1;
-      next.set(digest, { app, index: apps.length, length: element.length });
+      const entry: Known = { app, index: apps.length, length: element.length, stable };
+      next.set(digest, entry);
+      if (stable !== undefined) nextStable.set(stable, entry);
       order.push(digest);
       apps.push(app);
       if (now() - sliceStart >= sliceMs) await rest();
     }
     this.#byDigest = next;
+    this.#byStable = nextStable;
     this.#order = order;
-    this.#stats = { apps: apps.length, parsed, recognised: taken, slices, whole: false };
+    this.#stats = { apps: apps.length, parsed, recognised: taken, retimed, slices, whole: false };
     return apps;
   }
 
@@ -128,10 +153,11 @@ export class AppListingCache {
   #readWhole(bytes: Uint8Array): MarathonApp[] {
     const body = parseJson(decode(bytes));
     if (!isObject(body) || !Array.isArray(body.apps)) throw new BodyShapeError('no `apps` array');
-    const apps = body.apps.map((app, i) => deepFreeze(checkApp(app, i)));
+    const apps = body.apps.map((app, i) => deepFreeze(dropVolatile(checkApp(app, i))));
     this.#byDigest = new Map();
+    this.#byStable = new Map();
     this.#order = [];
-    this.#stats = { apps: apps.length, parsed: apps.length, recognised: 0, slices: 1, whole: true };
+    this.#stats = { apps: apps.length, parsed: apps.length, recognised: 0, retimed: 0, slices: 1, whole: true };
     return apps;
   }
 }
@@ -143,7 +169,7 @@ function parseApp(element: Uint8Array, index: number): MarathonApp {
   } catch (err) {
     throw new BodyShapeError(`apps[${index}] is not valid JSON (${jsonSyntaxReason(err)})`);
   }
-  return deepFreeze(checkApp(value, index));
+  return deepFreeze(dropVolatile(checkApp(value, index)));
 }
 
 function checkApp(value: unknown, index: number): MarathonApp {
@@ -158,9 +184,13 @@ function decode(bytes: Uint8Array): string {
 
 /** Freezes a parsed JSON value and everything in it. */
 function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const v of Object.values(value)) deepFreeze(v);
+  if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return value;
+  Object.freeze(value);
+  if (Array.isArray(value)) {
+    for (const item of value) deepFreeze(item);
+  } else {
+    // Own enumerable properties only: a parsed JSON object has nothing else.
+    for (const key in value) deepFreeze((value as Record<string, unknown>)[key]);
   }
   return value;
 }

@@ -1,0 +1,151 @@
+// The one field of a listing that changes while nothing else does: each task's health check
+// results carry `lastSuccess`, which Marathon re-stamps at every successful check (every
+// `intervalSeconds`, 60 by default). Between two passes 30 s apart about half the tasks have
+// a new one, so most apps' bytes differ from the last listing although nothing maracker
+// reads of them moved (it reads `alive`, never the times).
+//
+// stableDigest() hashes an app's bytes with the value of every
+// `tasks[].healthCheckResults[].lastSuccess` left out, and dropVolatile() removes those very
+// values from a parsed app: two apps with the same stable digest are, once dropped, the
+// same. maracker's copy of an app therefore never holds `lastSuccess` (nothing in maracker
+// shows it), rather than an old one. Only that exact path is left out: a label or an
+// environment variable named `lastSuccess` is hashed like any other byte. A key written with
+// escapes (`"l\u0061stSuccess"`) is not recognised here: hashed, then dropped on parse, which
+// errs on the side of parsing again. Pure.
+
+import { createHash } from 'node:crypto';
+import type { MarathonApp } from '../model/marathon.js';
+import { isObject } from '../model/json.js';
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACKET = 0x5d;
+const COLON = 0x3a;
+const COMMA = 0x2c;
+
+const TASKS = Buffer.from('"tasks"');
+const RESULTS = Buffer.from('"healthCheckResults"');
+const LAST_SUCCESS = Buffer.from('"lastSuccess"');
+
+/** Where the value sits, counted from the app: app{ tasks[ {task} healthCheckResults[ {result} */
+const OBJ = 0;
+const ARR = 1;
+
+/**
+ * sha256 (base64) of `element` (one app's JSON, as split from a listing) without the values
+ * of its tasks' health results' `lastSuccess`. Undefined when the bytes are not well formed
+ * enough to tell (the caller then relies on the plain digest).
+ */
+export function stableDigest(element: Uint8Array): string | undefined {
+  const h = createHash('sha256');
+  const kinds: number[] = [];
+  /** Which key each open container is the value of: 1 tasks, 2 healthCheckResults, 0 other. */
+  const under: number[] = [];
+  let key = 0;
+  let from = 0;
+  let i = 0;
+  const n = element.length;
+  while (i < n) {
+    const b = element[i] as number;
+    if (b === QUOTE) {
+      const start = i;
+      const keyEnd = stringEnd(element, i + 1);
+      if (keyEnd < 0) return undefined;
+      i = keyEnd;
+      const colon = skipWs(element, keyEnd);
+      if (element[colon] !== COLON || kinds[kinds.length - 1] !== OBJ) continue;
+      // A key.
+      key = matches(element, start, keyEnd, TASKS) ? 1 : matches(element, start, keyEnd, RESULTS) ? 2 : 0;
+      i = colon + 1;
+      if (!matches(element, start, keyEnd, LAST_SUCCESS) || !inResult(kinds, under)) continue;
+      const value = skipWs(element, i);
+      const end = timeEnd(element, value);
+      // Anything but a plain time or null is hashed as it is: only values that keep the
+      // document well formed whatever they are can be left out.
+      if (end < 0) continue;
+      h.update(element.subarray(from, value));
+      // A marker no value can be: the left-out value is never confused with bytes.
+      h.update('\u0000');
+      from = end;
+      i = end;
+      continue;
+    }
+    if (b === OPEN_BRACE || b === OPEN_BRACKET) {
+      kinds.push(b === OPEN_BRACE ? OBJ : ARR);
+      under.push(key);
+      key = 0;
+    } else if (b === CLOSE_BRACE || b === CLOSE_BRACKET) {
+      kinds.pop();
+      under.pop();
+      key = 0;
+    } else if (b === COMMA) {
+      key = 0;
+    }
+    i++;
+  }
+  if (kinds.length !== 0) return undefined;
+  h.update(element.subarray(from));
+  return h.digest('base64');
+}
+
+/** Removes `tasks[].healthCheckResults[].lastSuccess` from a freshly parsed app (in place). */
+export function dropVolatile(app: MarathonApp): MarathonApp {
+  if (!Array.isArray(app.tasks)) return app;
+  for (const task of app.tasks) {
+    if (!isObject(task) || !Array.isArray(task.healthCheckResults)) continue;
+    for (const result of task.healthCheckResults) if (isObject(result)) delete result.lastSuccess;
+  }
+  return app;
+}
+
+/** Open containers, from the app: {app [tasks {task [healthCheckResults {result: exactly here. */
+function inResult(kinds: readonly number[], under: readonly number[]): boolean {
+  return (
+    kinds.length === 5 && kinds[0] === OBJ && kinds[1] === ARR && under[1] === 1 && kinds[2] === OBJ && kinds[3] === ARR && under[3] === 2 && kinds[4] === OBJ
+  );
+}
+
+function matches(bytes: Uint8Array, start: number, end: number, word: Uint8Array): boolean {
+  if (end - start !== word.length) return false;
+  for (let k = 0; k < word.length; k++) if (bytes[start + k] !== word[k]) return false;
+  return true;
+}
+
+/** The position after the quote closing the string whose content starts at `from`; -1 if none. */
+function stringEnd(bytes: Uint8Array, from: number): number {
+  let i = from;
+  while (i < bytes.length) {
+    const c = bytes[i++];
+    if (c === BACKSLASH) i++;
+    else if (c === QUOTE) return i;
+  }
+  return -1;
+}
+
+/**
+ * The end of `null` or of a string of letters, digits, `:` `.` `+` `-` and spaces (a time, as
+ * Marathon writes them) starting at `at`; -1 for anything else (escapes included).
+ */
+function timeEnd(bytes: Uint8Array, at: number): number {
+  if (bytes[at] === 0x6e && bytes[at + 1] === 0x75 && bytes[at + 2] === 0x6c && bytes[at + 3] === 0x6c) return at + 4;
+  if (bytes[at] !== QUOTE) return -1;
+  for (let i = at + 1; i < bytes.length; i++) {
+    const c = bytes[i] as number;
+    if (c === QUOTE) return i + 1;
+    const plain = (c >= 0x30 && c <= 0x3a) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0x2e || c === 0x2b || c === 0x2d || c === 0x20;
+    if (!plain) return -1;
+  }
+  return -1;
+}
+
+function skipWs(bytes: Uint8Array, from: number): number {
+  let i = from;
+  for (;;) {
+    const b = bytes[i];
+    if (b !== 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d) return i;
+    i++;
+  }
+}

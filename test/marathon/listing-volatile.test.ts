@@ -1,0 +1,127 @@
+// The health results' `lastSuccess` moves at every check while nothing maracker reads of an
+// app does: an app whose bytes differ from the last listing's in those times only is the
+// same app, and maracker's copy never holds the times. Exactly that path is left out.
+
+import { describe, expect, it } from 'vitest';
+import { AppListingCache } from '../../src/marathon/listing-cache.js';
+import { dropVolatile, stableDigest } from '../../src/marathon/listing-volatile.js';
+import type { MarathonApp } from '../../src/model/marathon.js';
+
+function app(o: { last?: unknown[]; alive?: boolean; labels?: Record<string, string>; env?: Record<string, string>; extra?: Record<string, unknown> } = {}) {
+  const last = o.last ?? ['2026-12-05T10:00:00.000Z', '2026-12-05T10:00:30.000Z'];
+  return {
+    id: '/web',
+    labels: o.labels ?? { team: 'a' },
+    env: o.env ?? { X: '1' },
+    tasks: last.map((l, i) => ({
+      id: `web.t${i}`,
+      host: 'h',
+      healthCheckResults: [{ alive: o.alive ?? true, consecutiveFailures: 0, firstSuccess: '2026-12-05T09:00:00.000Z', lastSuccess: l, lastFailure: null }],
+    })),
+    ...o.extra,
+  };
+}
+const bytes = (v: unknown, indent?: number): Buffer => Buffer.from(JSON.stringify(v, null, indent));
+const digest = (v: unknown, indent?: number): string | undefined => stableDigest(bytes(v, indent));
+
+describe('stableDigest', () => {
+  it('is the same whatever the tasks health results say of their last success (a time, another, null)', () => {
+    const d = digest(app());
+    expect(d).toBeDefined();
+    expect(digest(app({ last: ['2026-12-05T10:01:00.000Z', '2026-12-05T10:01:30.000Z'] }))).toBe(d);
+    expect(digest(app({ last: [null, '2026-12-05T11:00:00.000Z'] }))).toBe(d);
+  });
+
+  it('tells apart everything else: another alive, task count, label, env, first success, spacing', () => {
+    const d = digest(app());
+    for (const other of [
+      app({ alive: false }),
+      app({ last: ['2026-12-05T10:00:00.000Z'] }),
+      app({ labels: { team: 'b' } }),
+      app({ env: { X: '2' } }),
+      { ...app(), instances: 3 },
+    ]) {
+      expect(digest(other)).not.toBe(d);
+    }
+    expect(digest(app(), 2)).not.toBe(d);
+  });
+
+  it('leaves out lastSuccess at that one path only: a label, an env variable or another field of that name counts', () => {
+    const named = (v: string) => app({ labels: { lastSuccess: v }, env: { lastSuccess: v }, extra: { lastSuccess: v } });
+    expect(digest(named('2026-01-01T00:00:00.000Z'))).not.toBe(digest(named('2026-01-02T00:00:00.000Z')));
+    const inTask = (v: string) => ({ id: '/web', tasks: [{ id: 't', lastSuccess: v, healthCheckResults: [] }] });
+    expect(digest(inTask('2026-01-01T00:00:00.000Z'))).not.toBe(digest(inTask('2026-01-02T00:00:00.000Z')));
+    const deeper = (v: string) => ({ id: '/web', tasks: [{ id: 't', healthCheckResults: [{ alive: true, more: { lastSuccess: v } }] }] });
+    expect(digest(deeper('2026-01-01T00:00:00.000Z'))).not.toBe(digest(deeper('2026-01-02T00:00:00.000Z')));
+  });
+
+  it('hashes a value that is not a plain time or null as it is (escapes, other types, containers)', () => {
+    for (const [a, b] of [
+      ['x\\y', 'x\\z'],
+      [1, 2],
+      [true, false],
+      [{ t: 1 }, { t: 2 }],
+      ['"', "'"],
+    ] as const) {
+      expect(digest(app({ last: [a] })), JSON.stringify(a)).not.toBe(digest(app({ last: [b] })));
+    }
+  });
+
+  it('gives nothing for bytes that are not one whole value', () => {
+    expect(stableDigest(Buffer.from('{"id":"/a","tasks":[{"x":"'))).toBeUndefined();
+    expect(stableDigest(Buffer.from('{"id":"/a","tasks":['))).toBeUndefined();
+  });
+
+  it('never gives two apps the same digest unless they are the same once their times are dropped', () => {
+    let seed = 11;
+    const r = (): number => {
+      seed = (seed * 48271) % 2147483647;
+      return seed / 2147483647;
+    };
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)] as T;
+    const times = ['2026-12-05T10:00:00.000Z', '2026-12-05T10:00:30.000Z', null, 'x"y', 7];
+    const variant = () => app({ last: [pick(times), pick(times)], alive: r() < 0.8, labels: { lastSuccess: pick(['a', 'b']) }, env: { X: pick(['1', '2']) } });
+    let sames = 0;
+    for (let n = 0; n < 1000; n++) {
+      const a = variant();
+      const b = variant();
+      const same = digest(a) === digest(b);
+      const parsedA = dropVolatile(JSON.parse(JSON.stringify(a)) as MarathonApp);
+      const parsedB = dropVolatile(JSON.parse(JSON.stringify(b)) as MarathonApp);
+      if (same) expect(parsedA).toEqual(parsedB);
+      if (same) sames++;
+    }
+    expect(sames).toBeGreaterThan(5);
+  });
+});
+
+describe('dropVolatile', () => {
+  it('removes the tasks health results last success and nothing else', () => {
+    const dropped = dropVolatile(JSON.parse(JSON.stringify(app({ labels: { lastSuccess: 'keep' } }))) as MarathonApp);
+    expect(dropped.labels).toEqual({ lastSuccess: 'keep' });
+    expect(dropped.tasks?.[0]?.healthCheckResults?.[0]).toEqual({
+      alive: true,
+      consecutiveFailures: 0,
+      firstSuccess: '2026-12-05T09:00:00.000Z',
+      lastFailure: null,
+    });
+  });
+});
+
+describe('AppListingCache with health checks ticking', () => {
+  it('does not parse again an app whose health check times alone moved, and hands out the same object', async () => {
+    const cache = new AppListingCache();
+    const listing = (last: string) => Buffer.from(JSON.stringify({ apps: [app({ last: [last, last] }), { ...app({ last: [last] }), id: '/api' }] }));
+    const pause = { pause: async () => undefined };
+    const first = await cache.read(listing('2026-12-05T10:00:00.000Z'), pause);
+    const second = await cache.read(listing('2026-12-05T10:01:00.000Z'), pause);
+    expect(cache.lastRead).toMatchObject({ apps: 2, parsed: 0, retimed: 2 });
+    expect(second[0]).toBe(first[0]);
+    expect(second[1]).toBe(first[1]);
+    expect(JSON.stringify(second)).not.toContain('lastSuccess');
+    const sick = Buffer.from(JSON.stringify({ apps: [app({ alive: false }), { ...app(), id: '/api' }] }));
+    const third = await cache.read(sick, pause);
+    expect(third[0]).not.toBe(first[0]);
+    expect(third[0]?.tasks?.[0]?.healthCheckResults?.[0]?.alive).toBe(false);
+  });
+});
