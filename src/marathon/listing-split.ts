@@ -142,7 +142,7 @@ function skipBom(bytes: Uint8Array): number {
 }
 
 /** JSON's whitespace: space, tab, line feed, carriage return. */
-function skipWs(bytes: Uint8Array, from: number): number {
+export function skipWs(bytes: Uint8Array, from: number): number {
   let i = from;
   for (;;) {
     const b = bytes[i];

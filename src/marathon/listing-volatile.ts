@@ -16,6 +16,7 @@
 import { createHash } from 'node:crypto';
 import type { MarathonApp } from '../model/marathon.js';
 import { isObject } from '../model/json.js';
+import { skipWs } from './listing-split.js';
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
@@ -139,13 +140,4 @@ function timeEnd(bytes: Uint8Array, at: number): number {
     if (!plain) return -1;
   }
   return -1;
-}
-
-function skipWs(bytes: Uint8Array, from: number): number {
-  let i = from;
-  for (;;) {
-    const b = bytes[i];
-    if (b !== 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d) return i;
-    i++;
-  }
 }
