@@ -123,6 +123,8 @@ export class HttpTransport {
         this.#report(req, attempt, started, status);
         return value;
       } catch (err) {
+        // The body is no use to a retry: its buffer is free for others during the backoff.
+        raw?.body?.release();
         const error = err instanceof MarathonError ? err : this.#unknownError(err, req);
         this.#report(req, attempt, started, status, error);
         if (attempt >= attempts || !isRetryableRead(error)) throw error;
