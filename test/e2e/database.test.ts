@@ -90,7 +90,8 @@ describe('database source, end to end', () => {
       // the folder, since another daemon may hold the lock on the other side of a partition.
       await repo.write('web.yaml', manifestYaml({ name: 'web', group: 'files', instances: 2 }));
       await eventually(async () => (await d.status()).role === 'follower', 'leadership given up');
-      await new Promise((r) => setTimeout(r, Math.max(0, 30_000 - (Date.now() - down))));
+      // A timer may fire a millisecond early against Date.now(): wait until 30 s have passed.
+      while (Date.now() - down < 30_000) await new Promise((r) => setTimeout(r, 30_000 - (Date.now() - down)));
       stoppedFor = Date.now() - down;
       expect(appWrites(marathon, undefined, since)).toEqual([]);
       expect(marathon.app('/db/a')).toBeDefined();

@@ -150,10 +150,15 @@ describe('Marathon wiped behind maracker’s back', () => {
     expect(new Set(ids).size).toBe(20);
     expect(posts.every((e) => e.status === 201)).toBe(true);
     // Paced: never more than 4 deployments at once, never more POSTs in a second than the
-    // bucket holds (5) plus what it refills in that second (5).
+    // bucket holds (5) plus what it refills in that second (5). The times are the sandbox's,
+    // when each POST arrived, not when the daemon took its token: on a busy machine two
+    // POSTs whose tokens were 200 ms apart can arrive closer, so a second of arrivals may
+    // hold what the bucket refilled in up to 1.2 s (5 + 6).
+    // Without the bucket, the deployment gate alone would let about 13 a second through
+    // (4 slots of 300 ms).
     expect(peak.peak()).toBeGreaterThan(0);
     expect(peak.peak()).toBeLessThanOrEqual(4);
-    expect(busiestWindow(posts, 1000)).toBeLessThanOrEqual(10);
+    expect(busiestWindow(posts, 1000)).toBeLessThanOrEqual(5 + Math.ceil(5 * 1.2));
   });
 });
 
