@@ -99,13 +99,14 @@ export interface GitDaemonServer {
  * `git daemon` serving the repositories below `base` on 127.0.0.1 (a free port), as a forge
  * or sidecar would on the same host; resolves once it accepts connections.
  */
-export async function startGitDaemon(base: string): Promise<GitDaemonServer> {
+export async function startGitDaemon(base: string, o: { informativeErrors?: boolean } = {}): Promise<GitDaemonServer> {
   const probe = createTcpServer();
   probe.listen(0, '127.0.0.1');
   await once(probe, 'listening');
   const port = (probe.address() as AddressInfo).port;
   await new Promise<void>((resolve) => probe.close(() => resolve()));
-  const child = spawn('git', ['daemon', '--reuseaddr', '--export-all', `--base-path=${base}`, '--listen=127.0.0.1', `--port=${port}`, base], {
+  const informative = o.informativeErrors ? ['--informative-errors'] : [];
+  const child = spawn('git', ['daemon', '--reuseaddr', '--export-all', ...informative, `--base-path=${base}`, '--listen=127.0.0.1', `--port=${port}`, base], {
     env: { PATH: process.env.PATH ?? '', GIT_CONFIG_NOSYSTEM: '1' },
     stdio: ['ignore', 'ignore', 'pipe'],
   });

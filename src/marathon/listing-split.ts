@@ -15,14 +15,15 @@
 // Scanning is resumable at element boundaries, so a caller can yield to the event loop
 // between slices of a large body. Pure.
 
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const OPEN_BRACE = 0x7b;
-const CLOSE_BRACE = 0x7d;
-const OPEN_BRACKET = 0x5b;
-const CLOSE_BRACKET = 0x5d;
-const COMMA = 0x2c;
-const COLON = 0x3a;
+/** JSON's structural bytes (listing-volatile.ts scans with them too). */
+export const QUOTE = 0x22;
+export const BACKSLASH = 0x5c;
+export const OPEN_BRACE = 0x7b;
+export const CLOSE_BRACE = 0x7d;
+export const OPEN_BRACKET = 0x5b;
+export const CLOSE_BRACKET = 0x5d;
+export const COMMA = 0x2c;
+export const COLON = 0x3a;
 
 const APPS_KEY = [QUOTE, 0x61, 0x70, 0x70, 0x73, QUOTE]; // "apps"
 
@@ -120,19 +121,26 @@ function objectEnd(bytes: Uint8Array, start: number): number {
   while (i < length) {
     const b = bytes[i++] as number;
     if (b === QUOTE) {
-      // Inside a string: only an unescaped quote ends it.
-      for (;;) {
-        if (i >= length) return -1;
-        const c = bytes[i++];
-        if (c === BACKSLASH) i++;
-        else if (c === QUOTE) break;
-      }
+      i = stringEnd(bytes, i);
+      if (i < 0) return -1;
     } else if (b === OPEN_BRACE || b === OPEN_BRACKET) {
       depth++;
     } else if (b === CLOSE_BRACE || b === CLOSE_BRACKET) {
       depth--;
       if (depth === 0) return b === CLOSE_BRACE ? i : -1;
     }
+  }
+  return -1;
+}
+
+/** The position after the quote that closes the string whose content starts at `from`; -1 if none. */
+export function stringEnd(bytes: Uint8Array, from: number): number {
+  let i = from;
+  while (i < bytes.length) {
+    const c = bytes[i++];
+    // Only an unescaped quote ends a string.
+    if (c === BACKSLASH) i++;
+    else if (c === QUOTE) return i;
   }
   return -1;
 }

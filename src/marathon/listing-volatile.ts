@@ -16,16 +16,7 @@
 import { createHash } from 'node:crypto';
 import type { MarathonApp } from '../model/marathon.js';
 import { isObject } from '../model/json.js';
-import { skipWs } from './listing-split.js';
-
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const OPEN_BRACE = 0x7b;
-const CLOSE_BRACE = 0x7d;
-const OPEN_BRACKET = 0x5b;
-const CLOSE_BRACKET = 0x5d;
-const COLON = 0x3a;
-const COMMA = 0x2c;
+import { CLOSE_BRACE, CLOSE_BRACKET, COLON, COMMA, OPEN_BRACE, OPEN_BRACKET, QUOTE, skipWs, stringEnd } from './listing-split.js';
 
 const TASKS = Buffer.from('"tasks"');
 const RESULTS = Buffer.from('"healthCheckResults"');
@@ -113,17 +104,6 @@ function matches(bytes: Uint8Array, start: number, end: number, word: Uint8Array
   if (end - start !== word.length) return false;
   for (let k = 0; k < word.length; k++) if (bytes[start + k] !== word[k]) return false;
   return true;
-}
-
-/** The position after the quote closing the string whose content starts at `from`; -1 if none. */
-function stringEnd(bytes: Uint8Array, from: number): number {
-  let i = from;
-  while (i < bytes.length) {
-    const c = bytes[i++];
-    if (c === BACKSLASH) i++;
-    else if (c === QUOTE) return i;
-  }
-  return -1;
 }
 
 /**

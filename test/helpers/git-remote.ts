@@ -2,14 +2,12 @@
 // repository that is served locally (path, file://, `git daemon`, `git http-backend` behind
 // a tiny node HTTP server), all on 127.0.0.1 and removed when the test finishes.
 
-import { execFileSync, spawn } from 'node:child_process';
-import { connect } from 'node:net';
+import { execFileSync } from 'node:child_process';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { onTestFinished } from 'vitest';
-import { startGitHttpServer, type GitHttpServer } from '../../bench/git-http.js';
+import { startGitDaemon, startGitHttpServer, type GitDaemonServer, type GitHttpServer } from '../../bench/git-http.js';
 import { gitArgs, writeBelow } from './git.js';
-import { freePort } from './ports.js';
 import { tempDir } from './tmp.js';
 
 export interface Upstream {
@@ -56,39 +54,11 @@ export async function upstream(): Promise<Upstream> {
   };
 }
 
-/** `git daemon` serving `base` on 127.0.0.1; resolves once it accepts connections. */
-export async function gitDaemon(base: string): Promise<{ url: (repo: string) => string; stop: () => Promise<void> }> {
-  const port = await freePort();
-  const child = spawn(
-    'git',
-    ['daemon', '--reuseaddr', '--export-all', '--informative-errors', `--base-path=${base}`, '--listen=127.0.0.1', `--port=${port}`, base],
-    {
-      stdio: 'ignore',
-    },
-  );
-  const stop = async (): Promise<void> => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
-    await exited;
-  };
-  onTestFinished(stop);
-  for (let i = 0; i < 200; i++) {
-    if (await accepts(port)) break;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  return { url: (repo) => `git://127.0.0.1:${port}/${repo}`, stop };
-}
-
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = connect(port, '127.0.0.1');
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
+/** `git daemon` serving `base` on 127.0.0.1 (the bench's), stopped when the test ends. */
+export async function gitDaemon(base: string): Promise<GitDaemonServer> {
+  const daemon = await startGitDaemon(base, { informativeErrors: true });
+  onTestFinished(daemon.stop);
+  return daemon;
 }
 
 export type HttpRemote = GitHttpServer;

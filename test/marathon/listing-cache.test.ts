@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { BodyShapeError } from '../../src/marathon/body.js';
 import { AppListingCache } from '../../src/marathon/listing-cache.js';
+import { seededRandom } from '../../src/sandbox/prng.js';
 
 const app = (id: string, instances = 1, extra: Record<string, unknown> = {}) => ({ id, instances, tasks: [{ id: `${id.slice(1)}.t1`, host: 'h' }], ...extra });
 const body = (apps: unknown[]): Buffer => Buffer.from(JSON.stringify({ apps }), 'utf8');
@@ -113,11 +114,7 @@ describe('AppListingCache', () => {
   });
 
   it('reads every listing of a random sequence as JSON.parse does: apps changed, added, removed, reordered, repeated', async () => {
-    let seed = 7;
-    const r = (): number => {
-      seed = (seed * 1103515245 + 12345) % 2147483648;
-      return seed / 2147483648;
-    };
+    const r = seededRandom(7);
     const cache = new AppListingCache();
     const apps: Array<ReturnType<typeof app>> = Array.from({ length: 40 }, (_, i) => app(`/a${i}`));
     for (let step = 0; step < 300; step++) {

@@ -4,6 +4,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { beginSplit, continueSplit, type Span } from '../../src/marathon/listing-split.js';
+import { seededRandom } from '../../src/sandbox/prng.js';
 
 /** The elements' texts, or undefined when the body is left to the whole-body parse. */
 function split(text: string, budget = 1 << 20): string[] | undefined {
@@ -17,18 +18,6 @@ function split(text: string, budget = 1 << 20): string[] | undefined {
     if (!cursor.done && spans.length === before && budget > 1 << 16) throw new Error('no progress');
   }
   return spans.map((s) => bytes.subarray(s.start, s.end).toString('utf8'));
-}
-
-/** A small deterministic PRNG (mulberry32). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const NASTY = ['"', '\\', '\\"', '{', '}', '[', ']', ',', ':', '"apps"', 'é', '𝄞', '\u0000', '\n', '\\u0022', '},{"id":"', ']}'];
@@ -53,7 +42,7 @@ function randomListing(r: () => number): string {
 
 describe('splitting a listing into its apps', () => {
   it('finds exactly the elements JSON.parse reads, strings full of brackets, quotes and escapes included', () => {
-    const r = prng(17);
+    const r = seededRandom(17);
     for (let n = 0; n < 500; n++) {
       const text = randomListing(r);
       const parts = split(text, 1 + Math.floor(r() * 200));
@@ -102,7 +91,7 @@ describe('splitting a listing into its apps', () => {
   });
 
   it('never splits a corrupted body differently from JSON.parse', () => {
-    const r = prng(99);
+    const r = seededRandom(99);
     for (let n = 0; n < 2000; n++) {
       const bytes = Buffer.from(randomListing(r), 'utf8');
       const at = Math.floor(r() * bytes.length);

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { AppListingCache } from '../../src/marathon/listing-cache.js';
 import { dropVolatile, stableDigest } from '../../src/marathon/listing-volatile.js';
 import type { MarathonApp } from '../../src/model/marathon.js';
+import { seededRandom } from '../../src/sandbox/prng.js';
 
 function app(o: { last?: unknown[]; alive?: boolean; labels?: Record<string, string>; env?: Record<string, string>; extra?: Record<string, unknown> } = {}) {
   const last = o.last ?? ['2026-12-05T10:00:00.000Z', '2026-12-05T10:00:30.000Z'];
@@ -73,11 +74,7 @@ describe('stableDigest', () => {
   });
 
   it('never gives two apps the same digest unless they are the same once their times are dropped', () => {
-    let seed = 11;
-    const r = (): number => {
-      seed = (seed * 48271) % 2147483647;
-      return seed / 2147483647;
-    };
+    const r = seededRandom(11);
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)] as T;
     const times = ['2026-12-05T10:00:00.000Z', '2026-12-05T10:00:30.000Z', null, 'x"y', 7];
     const variant = () => app({ last: [pick(times), pick(times)], alive: r() < 0.8, labels: { lastSuccess: pick(['a', 'b']) }, env: { X: pick(['1', '2']) } });
