@@ -1,9 +1,14 @@
-// Reads a GET /v2/apps body app by app, keeping the apps of the last listing by the digest
-// of their bytes: an app whose bytes did not change is the very object read last time, not
-// parsed (nor decoded, nor allocated) again. A pass over 10,000 apps in which nothing moved
-// costs a scan and a hash of the body instead of a parse (./listing-split.ts says why), and
-// everything downstream that remembers objects (the pass's memo, fingerprints) sees the same
-// object and skips its work.
+// Reads a GET /v2/apps body app by app, keeping the apps of the last listing: an app whose
+// bytes did not change is the very object read last time, not parsed (nor decoded, nor
+// allocated) again. Everything downstream that remembers objects (the pass's memo,
+// fingerprints) sees the same object and skips its work. (./listing-split.ts says why the
+// body is split rather than parsed.)
+//
+// An app where the last listing's order expects it is compared byte for byte with its bytes
+// in a copy of the last body, leaving out its health checks' times (listing-volatile.ts):
+// a pass over 10,000 apps in which nothing moved costs a copy and a comparison of the body,
+// neither a scan nor a hash. An app found elsewhere (added, moved) is found by scanning, and
+// known by the sha256 of its bytes, or of its bytes without those times.
 //
 // Objects handed out are deep-frozen: they are shared between listings, so a consumer that
 // wrote into one would corrupt every later pass; frozen, such a write throws where it is made.
@@ -16,7 +21,7 @@ import type { MarathonApp } from '../model/marathon.js';
 import { isObject } from '../model/json.js';
 import { BodyShapeError, jsonSyntaxReason, parseJson } from './body.js';
 import { beginSplit, continueSplit, type Span } from './listing-split.js';
-import { dropVolatile, stableDigest } from './listing-volatile.js';
+import { dropVolatile, stableRead, timeEnd } from './listing-volatile.js';
 
 export interface ListingReadOptions {
   /** Yields to the event loop between slices. */
@@ -31,9 +36,9 @@ export interface ListingReadStats {
   apps: number;
   /** Apps parsed from their bytes (new or changed since the last listing). */
   parsed: number;
-  /** Apps recognised where the last listing's order expected them: hashed, not scanned. */
+  /** Apps recognised where the last listing's order expected them: compared with its bytes, neither scanned nor hashed. */
   recognised: number;
-  /** Apps whose bytes differ from the last listing's in health check times only: not parsed. */
+  /** Apps whose bytes differ from the last listing's in health check times only: not parsed (recognised ones included). */
   retimed: number;
   /** Slices the read was cut into (yields + 1). */
   slices: number;
@@ -43,20 +48,28 @@ export interface ListingReadStats {
 
 interface Known {
   app: MarathonApp;
-  /** Its place in the listing it was read from, and the length of its bytes. */
+  /** Its place in the listing it was read from, and where its bytes are in that body. */
   index: number;
+  offset: number;
   length: number;
   /** Its digest without the health results' times (listing-volatile.ts), when it was taken. */
   stable: string | undefined;
+  /** Where those times are in its bytes (start, end pairs), when the stable digest was taken. */
+  masks: readonly number[] | undefined;
 }
+
+/** A kept copy of the last body is given back when it is this many times larger than needed. */
+const SHRINK_FACTOR = 4;
 
 export class AppListingCache {
   /** The apps of the last listing read, by the digest of their bytes. */
   #byDigest = new Map<string, Known>();
   /** The same apps by the digest of their bytes without the health results' times. */
   #byStable = new Map<string, Known>();
-  /** The digests of the last listing's apps, in its order. */
+  /** The keys (in #byDigest) of the last listing's apps, in its order. */
   #order: string[] = [];
+  /** A copy of the last listing's body: where the apps' bytes are compared with (Known.offset). */
+  #last: Buffer = Buffer.alloc(0);
   #stats: ListingReadStats = { apps: 0, parsed: 0, recognised: 0, retimed: 0, slices: 0, whole: false };
 
   /** What the last read did (for logs and the bench). */
@@ -90,21 +103,21 @@ export class AppListingCache {
       sliceStart = now();
     };
     // The app expected next is the one that followed the app just read in the last listing:
-    // where nothing changed, each app is recognised by hashing as many bytes as it had there,
-    // and the body is hashed, not scanned.
+    // where nothing but health check times changed, each app is recognised by comparing as
+    // many bytes as it had there with the last body's, and the body is neither scanned nor
+    // hashed.
     let expected = 0;
-    /** The bytes last hashed as the expected app: recognised, or not (then often the same span). */
-    let tried: { start: number; length: number; digest: string; hit: boolean } | undefined;
+    /** The app recognised where expected, and whether its health check times differ. */
+    let hit: { start: number; was: Known; key: string; retimed: boolean } | undefined;
     const known = (start: number): number => {
-      tried = undefined;
-      const digest = this.#order[expected];
-      const was = digest === undefined ? undefined : this.#byDigest.get(digest);
-      if (was === undefined || start + was.length > bytes.length) return 0;
-      const candidate = bytes.subarray(start, start + was.length);
-      if (candidate[candidate.length - 1] !== 0x7d) return 0;
-      const got = hash('sha256', candidate, 'base64');
-      tried = { start, length: was.length, digest: got, hit: got === digest };
-      return tried.hit ? was.length : 0;
+      hit = undefined;
+      const key = this.#order[expected];
+      const was = key === undefined ? undefined : this.#byDigest.get(key);
+      if (key === undefined || was === undefined) return 0;
+      const same = this.#sameAs(bytes, start, was);
+      if (same === undefined) return 0;
+      hit = { start, was, key, retimed: same === 'retimed' };
+      return was.length;
     };
     while (!cursor.done) {
       // One element at a time, so that the next one is expected where this one says.
@@ -112,41 +125,93 @@ export class AppListingCache {
       const span = spans.pop();
       if (span === undefined) continue;
       const element = bytes.subarray(span.start, span.end);
-      const same = tried !== undefined && tried.start === span.start && tried.length === element.length ? tried : undefined;
-      tried = undefined;
-      if (same?.hit) taken++;
-      // sha256: no two listings' bytes can be told the same by accident or on purpose.
-      const digest = same?.digest ?? hash('sha256', element, 'base64');
-      let before = this.#byDigest.get(digest);
-      let app = next.get(digest)?.app ?? before?.app;
-      let stable = before?.stable;
-      if (app === undefined) {
-        stable = stableDigest(element);
-        const retime = stable === undefined ? undefined : (nextStable.get(stable) ?? this.#byStable.get(stable));
-        if (retime !== undefined) {
-          // The same app but for the times of its health checks, which maracker does not keep.
-          app = retime.app;
-          before = this.#byStable.get(stable as string);
-          retimed++;
-        } else {
-          app = parseApp(element, apps.length);
-          parsed++;
+      const recognised = hit !== undefined && hit.start === span.start ? hit : undefined;
+      hit = undefined;
+      let key: string;
+      let before: Known | undefined;
+      let app: MarathonApp | undefined;
+      let stable: string | undefined;
+      let masks: readonly number[] | undefined;
+      if (recognised) {
+        taken++;
+        if (recognised.retimed) retimed++;
+        // Its bytes are the last body's but for times of the same length: the same place of
+        // every mask, the same stable digest, and its key still names bytes that read as it.
+        ({ key, was: before } = recognised);
+        ({ app, stable, masks } = before);
+      } else {
+        // sha256: no two listings' bytes can be told the same by accident or on purpose.
+        key = hash('sha256', element, 'base64');
+        before = this.#byDigest.get(key);
+        app = next.get(key)?.app ?? before?.app;
+        stable = before?.stable;
+        masks = before?.masks;
+        if (app === undefined) {
+          const read = stableRead(element);
+          stable = read?.digest;
+          masks = read?.masks;
+          const retime = stable === undefined ? undefined : (nextStable.get(stable) ?? this.#byStable.get(stable));
+          if (retime !== undefined) {
+            // The same app but for the times of its health checks, which maracker does not keep.
+            app = retime.app;
+            before = this.#byStable.get(stable as string);
+            retimed++;
+          } else {
+            app = parseApp(element, apps.length);
+            parsed++;
+          }
         }
       }
       // An app added or removed shifts the order: expect what followed the app just read.
       expected = before === undefined ? expected + 1 : before.index + 1;
-      const entry: Known = { app, index: apps.length, length: element.length, stable };
-      next.set(digest, entry);
+      const entry: Known = { app, index: apps.length, offset: span.start, length: element.length, stable, masks };
+      next.set(key, entry);
       if (stable !== undefined) nextStable.set(stable, entry);
-      order.push(digest);
+      order.push(key);
       apps.push(app);
       if (now() - sliceStart >= sliceMs) await rest();
     }
+    this.#keep(bytes);
     this.#byDigest = next;
     this.#byStable = nextStable;
     this.#order = order;
     this.#stats = { apps: apps.length, parsed, recognised: taken, retimed, slices, whole: false };
     return apps;
+  }
+
+  /**
+   * Whether the bytes at `start` are `was`'s in the last body: 'same' byte for byte,
+   * 'retimed' when they differ only inside its health check times, each replaced by a plain
+   * time or null of the same length (so the object and where it ends are the same).
+   */
+  #sameAs(bytes: Uint8Array, start: number, was: Known): 'same' | 'retimed' | undefined {
+    const last = this.#last;
+    const { offset, length } = was;
+    if (start + length > bytes.length || offset + length > last.length) return undefined;
+    const masks = was.masks ?? [];
+    let retimed = false;
+    let from = 0;
+    for (let m = 0; m < masks.length; m += 2) {
+      const valueStart = masks[m] as number;
+      const valueEnd = masks[m + 1] as number;
+      if (last.compare(bytes, start + from, start + valueStart, offset + from, offset + valueStart) !== 0) return undefined;
+      if (last.compare(bytes, start + valueStart, start + valueEnd, offset + valueStart, offset + valueEnd) !== 0) {
+        if (timeEnd(bytes, start + valueStart) !== start + valueEnd) return undefined;
+        retimed = true;
+      }
+      from = valueEnd;
+    }
+    if (last.compare(bytes, start + from, start + length, offset + from, offset + length) !== 0) return undefined;
+    return retimed ? 'retimed' : 'same';
+  }
+
+  /** Copies `bytes` as the last body, into the same memory when it fits. */
+  #keep(bytes: Uint8Array): void {
+    if (this.#last.length < bytes.length || this.#last.length > SHRINK_FACTOR * bytes.length) {
+      // Not Buffer.alloc's pool: a body's copy is large and lives long.
+      this.#last = Buffer.allocUnsafeSlow(bytes.length);
+    }
+    this.#last.set(bytes);
   }
 
   /** The whole body through JSON.parse: its errors are the precise ones. Nothing is kept. */
@@ -157,6 +222,7 @@ export class AppListingCache {
     this.#byDigest = new Map();
     this.#byStable = new Map();
     this.#order = [];
+    this.#last = Buffer.alloc(0);
     this.#stats = { apps: apps.length, parsed: apps.length, recognised: 0, retimed: 0, slices: 1, whole: true };
     return apps;
   }

@@ -32,7 +32,16 @@ const ARR = 1;
  * enough to tell (the caller then relies on the plain digest).
  */
 export function stableDigest(element: Uint8Array): string | undefined {
+  return stableRead(element)?.digest;
+}
+
+/**
+ * stableDigest, and where the left-out values are: pairs of offsets into `element`, the start
+ * and end of each value, in order (empty when there is none).
+ */
+export function stableRead(element: Uint8Array): { digest: string; masks: number[] } | undefined {
   const h = createHash('sha256');
+  const masks: number[] = [];
   const kinds: number[] = [];
   /** Which key each open container is the value of: 1 tasks, 2 healthCheckResults, 0 other. */
   const under: number[] = [];
@@ -61,6 +70,7 @@ export function stableDigest(element: Uint8Array): string | undefined {
       h.update(element.subarray(from, value));
       // A marker no value can be: the left-out value is never confused with bytes.
       h.update('\u0000');
+      masks.push(value, end);
       from = end;
       i = end;
       continue;
@@ -80,7 +90,7 @@ export function stableDigest(element: Uint8Array): string | undefined {
   }
   if (kinds.length !== 0) return undefined;
   h.update(element.subarray(from));
-  return h.digest('base64');
+  return { digest: h.digest('base64'), masks };
 }
 
 /** Removes `tasks[].healthCheckResults[].lastSuccess` from a freshly parsed app (in place). */
@@ -110,7 +120,7 @@ function matches(bytes: Uint8Array, start: number, end: number, word: Uint8Array
  * The end of `null` or of a string of letters, digits, `:` `.` `+` `-` and spaces (a time, as
  * Marathon writes them) starting at `at`; -1 for anything else (escapes included).
  */
-function timeEnd(bytes: Uint8Array, at: number): number {
+export function timeEnd(bytes: Uint8Array, at: number): number {
   if (bytes[at] === 0x6e && bytes[at + 1] === 0x75 && bytes[at + 2] === 0x6c && bytes[at + 3] === 0x6c) return at + 4;
   if (bytes[at] !== QUOTE) return -1;
   for (let i = at + 1; i < bytes.length; i++) {

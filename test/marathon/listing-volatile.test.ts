@@ -121,4 +121,59 @@ describe('AppListingCache with health checks ticking', () => {
     expect(third[0]).not.toBe(first[0]);
     expect(third[0]?.tasks?.[0]?.healthCheckResults?.[0]?.alive).toBe(false);
   });
+
+  it('recognises apps where expected by comparing bytes, and reads every listing of a random sequence as JSON.parse does without the times', async () => {
+    const r = seededRandom(11);
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)] as T;
+    // Same-length times, null, and values that are not plain times (escapes, objects): only
+    // the first two may be left out, and a label or env named lastSuccess is never.
+    const times = ['2026-12-05T10:00:00.000Z', '2026-12-05T10:00:30.000Z', '2026-12-05T10:01:00.000Z', null, '2026-12-05T10:0"1', { at: 1 }];
+    const fleet = Array.from({ length: 30 }, (_, i) => ({ i, last: [pick(times), pick(times)], alive: true, label: 'a', env: '1' }));
+    const render = (f: (typeof fleet)[number]) => ({
+      ...app({ last: f.last, alive: f.alive, labels: { lastSuccess: f.label }, env: { lastSuccess: f.env } }),
+      id: `/a${f.i}`,
+    });
+    const cache = new AppListingCache();
+    let recognised = 0;
+    let apps = 0;
+    for (let step = 0; step < 300; step++) {
+      for (const f of fleet) {
+        // Health checks tick for most apps each step; now and then something real moves.
+        if (r() < 0.7) f.last = f.last.map((l) => (typeof l === 'string' && l.length === 24 ? pick(times.slice(0, 3)) : l));
+        if (r() < 0.02) f.alive = !f.alive;
+        if (r() < 0.02) f.label = pick(['a', 'b', '2026-12-05T10:00:00.000Z']);
+        if (r() < 0.02) f.env = pick(['1', '2', null as unknown as string]);
+        if (r() < 0.02) f.last = [pick(times), pick(times)];
+      }
+      if (r() < 0.05) fleet.splice(Math.floor(r() * fleet.length), 1);
+      if (r() < 0.05) fleet.splice(Math.floor(r() * fleet.length), 0, { i: 100 + step, last: [pick(times)], alive: true, label: 'a', env: '1' });
+      if (r() < 0.02) fleet.reverse();
+      const text = JSON.stringify({ apps: fleet.map(render) }, null, step % 13 === 0 ? 2 : undefined);
+      const read = await cache.read(Buffer.from(text), { pause: async () => undefined, sliceMs: 0 });
+      const expected = (JSON.parse(text) as { apps: MarathonApp[] }).apps.map(dropVolatile);
+      expect(read).toEqual(expected);
+      recognised += cache.lastRead.recognised;
+      apps += cache.lastRead.apps;
+    }
+    // The comparison, not the hash, recognised most apps although their times moved.
+    expect(recognised / apps).toBeGreaterThan(0.7);
+  });
+
+  it('does not take bytes for an app where a time was replaced by something else of the same length', async () => {
+    const cache = new AppListingCache();
+    const listing = (last: string) => Buffer.from(JSON.stringify({ apps: [app({ last: [last] }), { ...app(), id: '/api' }] }));
+    const pause = { pause: async () => undefined };
+    const first = await cache.read(listing('2026-12-05T10:00:00.000Z'), pause);
+    // As long as the time, but a string that closes early, and a key after it: not a time.
+    const time = '"2026-12-05T10:00:00.000Z"';
+    const start = '"x","alive":false,"q":"';
+    const forged = `${start}${'z'.repeat(time.length - start.length - 1)}"`;
+    expect(forged).toHaveLength(time.length);
+    const text = listing('2026-12-05T10:00:00.000Z').toString().replace(`${time},"lastFailure"`, `${forged},"lastFailure"`);
+    const second = await cache.read(Buffer.from(text), pause);
+    expect(second).toEqual((JSON.parse(text) as { apps: MarathonApp[] }).apps.map(dropVolatile));
+    expect(second[0]?.tasks?.[0]?.healthCheckResults?.[0]?.alive).toBe(false);
+    expect(second[0]).not.toBe(first[0]);
+    expect(second[1]).toBe(first[1]);
+  });
 });
