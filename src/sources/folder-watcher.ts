@@ -14,6 +14,7 @@
 //   that file (an atomic save shows only `rename`s), which is what the settle rule needs.
 
 import { watch, type FSWatcher } from 'chokidar';
+import type { Stats } from 'node:fs';
 import { basename, join, relative, sep } from 'node:path';
 import type { Logger } from '../base/log.js';
 import { isIgnoredPath, isManifestPath } from '../manifest/ignore.js';
@@ -63,9 +64,15 @@ export class FolderWatcher {
       // A committed link to `/` would have chokidar watch the whole file system. Links are
       // read by the rescans, within the folder's boundary (src/manifest/file-read.ts).
       followSymlinks: false,
-      ignored: (path: string) => {
+      ignored: (path: string, stats?: Stats) => {
         const rel = relative(root, path);
-        return rel !== '' && isIgnoredPath(rel);
+        if (rel === '') return false;
+        // With inotify, a folder's watch reports what happens to each entry in it (the raw
+        // events below): a regular file needs no watch of its own. 10,000 files would hold
+        // 10,000 watches (the kernel's limit per user is 8,192 on some systems; beyond it
+        // the watcher fails) and take seconds of start-up to set. Links keep theirs: a
+        // link's watch follows it to its target. Polling watches each file.
+        return isIgnoredPath(rel) || (!this.#o.usePolling && stats?.isFile() === true);
       },
     });
     this.#watcher = w;
@@ -77,12 +84,15 @@ export class FolderWatcher {
     });
     w.on('raw', (type, evPath, details) => {
       const watched = (details as { watchedPath?: unknown } | undefined)?.watchedPath;
-      if (this.#watcher !== w || type !== 'change' || !evPath || typeof watched !== 'string') return;
-      // A directory watch names its entry; a file's own watch names the file itself (and
+      if (this.#watcher !== w || (type !== 'change' && type !== 'rename') || !evPath || typeof watched !== 'string') return;
+      // A directory watch names its entry; a link's own watch names the link itself (and
       // reports the old file of an atomic save as changed when it loses its last link).
       if (basename(watched) === evPath) return;
+      // Polling: chokidar's own events name every file; its raw events add the writes in place.
+      if (this.#o.usePolling && type !== 'change') return;
       const rel = toRel(root, join(watched, evPath));
-      if (isManifestPath(rel)) this.#o.onEvent({ kind: 'file', rel, inPlace: true });
+      // `change`: written in place; `rename`: created, deleted, or saved atomically over.
+      if (isManifestPath(rel)) this.#o.onEvent({ kind: 'file', rel, inPlace: type === 'change' });
     });
     w.on('error', (err) => {
       if (this.#watcher === w) this.#o.onError(err);
