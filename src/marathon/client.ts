@@ -172,7 +172,7 @@ export class MarathonClient {
   events(opts: EventsOptions): EventSubscription {
     const sub = new MarathonEventSubscription(
       opts,
-      { transport: this.#http, sleep: this.#opts.sleep, random: this.#opts.random, logger: this.#opts.logger },
+      { transport: this.#http, sleep: this.#opts.sleep, random: this.#opts.random, timers: this.#opts.timers, logger: this.#opts.logger },
       (s) => this.#subscriptions.delete(s),
     );
     this.#subscriptions.add(sub);

@@ -18,6 +18,7 @@ import { ROUTES, type Query } from './routes.js';
 import { SseParser, type SseMessage } from './sse.js';
 import { codeOf, errorMessage } from '../base/errors.js';
 import { checkInteger } from '../base/options.js';
+import type { Timers } from '../base/timers.js';
 
 export interface EventsOptions {
   /** Only these event types (`event_type=` repeated). Default: all. */
@@ -59,6 +60,8 @@ export interface EventsDeps {
   transport: HttpTransport;
   sleep: Sleep;
   random: () => number;
+  /** Runs the idle timeout. */
+  timers: Pick<Timers, 'setTimeout' | 'clearTimeout'>;
   logger: Logger | undefined;
 }
 
@@ -177,11 +180,12 @@ export class MarathonEventSubscription implements EventSubscription {
   async #consume(body: AsyncIterable<Buffer | string> & { destroy(err?: Error): void }, attempt: AbortController, onBytes: () => void): Promise<string> {
     const parser = new SseParser((m) => this.#deliver(m), { maxEventBytes: this.#maxEventBytes });
     let idle = false;
-    let timer: NodeJS.Timeout | undefined;
+    const timers = this.#deps.timers;
+    let timer: unknown;
     const arm = () => {
       if (this.#idleTimeoutMs <= 0) return;
-      clearTimeout(timer);
-      timer = setTimeout(() => {
+      if (timer !== undefined) timers.clearTimeout(timer);
+      timer = timers.setTimeout(() => {
         idle = true;
         attempt.abort();
       }, this.#idleTimeoutMs);
@@ -213,7 +217,7 @@ export class MarathonEventSubscription implements EventSubscription {
       const code = codeOf(err);
       return `stream broke (${code ?? (err as Error).name ?? 'error'})`;
     } finally {
-      clearTimeout(timer);
+      if (timer !== undefined) timers.clearTimeout(timer);
       body.destroy();
     }
   }

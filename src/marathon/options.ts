@@ -6,6 +6,7 @@ import type { Dispatcher } from 'undici';
 import { BACKOFF } from '../base/backoff.js';
 import type { Logger } from '../base/log.js';
 import { integerOption } from '../base/options.js';
+import type { Timers } from '../base/timers.js';
 import { basicUserProblem, loadCa, type MarathonAuth } from './auth.js';
 import type { MarathonError } from './errors.js';
 import { checkMarathonUrl } from './url.js';
@@ -57,6 +58,11 @@ export interface MarathonClientOptions {
   random?: () => number;
   /** Yields to the event loop between slices of a large listing. Default: setImmediate. */
   pause?: () => Promise<void>;
+  /**
+   * Injected for tests: runs the event streams' idle timeout (`idleTimeoutMs`), so a test can
+   * move its time instead of racing it. Default: the global setTimeout/clearTimeout.
+   */
+  timers?: Pick<Timers, 'setTimeout' | 'clearTimeout'>;
   /** Default `maracker`. */
   userAgent?: string;
 }
@@ -78,6 +84,7 @@ export interface ResolvedOptions {
   sleep: Sleep;
   random: () => number;
   pause: () => Promise<void>;
+  timers: Pick<Timers, 'setTimeout' | 'clearTimeout'>;
   userAgent: string;
 }
 
@@ -89,6 +96,12 @@ export const DEFAULTS = {
   maxRedirects: 3,
   userAgent: 'maracker',
 } as const;
+
+/** The global timers, looked up at each call (vitest's fake timers still apply), not unref'd. */
+export const defaultTimers: Pick<Timers, 'setTimeout' | 'clearTimeout'> = {
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};
 
 /** One turn of the event loop: timers, I/O and other requests run before the work goes on. */
 export const defaultPause = (): Promise<void> => setImmediate();
@@ -133,6 +146,10 @@ export function resolveOptions(options: MarathonClientOptions): ResolvedOptions 
       throw new TypeError(`Expected \`${name}\` to be a function, got \`${typeof fn}\``);
     }
   }
+  const timers = options.timers ?? defaultTimers;
+  if (typeof timers !== 'object' || timers === null || typeof timers.setTimeout !== 'function' || typeof timers.clearTimeout !== 'function') {
+    throw new TypeError('Expected `timers` to be an object with `setTimeout` and `clearTimeout` functions');
+  }
   const userAgent = options.userAgent ?? DEFAULTS.userAgent;
   if (typeof userAgent !== 'string' || userAgent.length === 0) {
     throw new TypeError(`Expected \`userAgent\` to be a non-empty string, got \`${String(userAgent)}\``);
@@ -153,6 +170,7 @@ export function resolveOptions(options: MarathonClientOptions): ResolvedOptions 
     sleep: options.sleep ?? defaultSleep,
     random: options.random ?? Math.random,
     pause: options.pause ?? defaultPause,
+    timers,
     userAgent,
   });
 }

@@ -2,14 +2,14 @@
 // of manifests, driven the way operators drive them (commit, edit, remove, break files,
 // edit Marathon by hand).
 
-import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { LABEL_MANAGED_BY, LABEL_SOURCE } from '../../src/model/labels.js';
-import { CLI, startDaemonProcess, eventually, type DaemonProcess } from '../helpers/daemon-process.js';
+import { runCli, startDaemonProcess, eventually, type DaemonProcess } from '../helpers/daemon-process.js';
 import { gitRepo, type GitRepo } from '../helpers/git-repo.js';
 import { manifestYaml } from '../helpers/manifests.js';
 import { appWrites, describeWrites, sandbox } from '../helpers/sandbox.js';
 import type { Sandbox } from '../../src/sandbox/sandbox.js';
+import type { DaemonStatus } from '../../src/status/model.js';
 import { HARNESS_MARK, type History } from '../harness/history.js';
 import { watchInvariants } from '../harness/watch.js';
 
@@ -158,21 +158,29 @@ describe('maracker run against the sandbox', () => {
     );
     for (let i = 0; i < 7; i++) await repo.remove(`app${i}.yaml`);
     repo.commit('remove most');
-    const cli = (...args: string[]) =>
-      spawnSync(process.execPath, [CLI, 'prune', ...args, '--status', daemon.statusUrl], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '' } });
+    // The CLI runs without blocking this process: the sandbox the daemon talks to lives here.
+    const cli = (...args: string[]) => runCli(['prune', ...args, '--status', daemon.statusUrl]);
     // The files go one by one: the guard may block on the first six, then open a new episode
-    // when the seventh joins (as in prune.test.ts). Wait for the episode of all seven.
-    const shown = await eventually(() => {
-      const r = cli('show', '--status-token', 's3cret');
-      return r.status === 0 && / 7 apps would be deleted /.test(r.stdout) ? r.stdout : undefined;
-    }, 'the blocked list of all seven shown');
-    expect(shown).toMatch(/^episode [0-9a-f]{12}: 7 apps would be deleted \(limit 5 per 1 h, 0 used\):\n {2}- \/app0\n/);
-    const refused = cli('approve');
+    // when the seventh joins (as in prune.test.ts). Wait for the episode of all seven on the
+    // status endpoint `prune show` reads (a fetch per poll, not a Node start), then show it.
+    const status = async () => {
+      const res = await fetch(`${daemon.statusUrl}/status`, { headers: { authorization: 'Bearer s3cret' } });
+      return res.status === 200 ? ((await res.json()) as DaemonStatus) : undefined;
+    };
+    const episode = await eventually(async () => {
+      const p = (await status())?.prune;
+      return p?.blocked && p.candidates.length === 7 && p.episode?.candidates.length === 7 ? p.episode.id : undefined;
+    }, 'the blocked episode of all seven');
+    const shown = await cli('show', '--status-token', 's3cret');
+    expect(shown.status).toBe(0);
+    expect(shown.stdout).toMatch(/^episode [0-9a-f]{12}: 7 apps would be deleted \(limit 5 per 1 h, 0 used\):\n {2}- \/app0\n/);
+    expect(shown.stdout).toContain(`episode ${episode}: `);
+    const refused = await cli('approve');
     expect(refused.status).toBe(1);
     expect(refused.stderr).toContain('401');
     expect(marathon.apps()).toHaveLength(8);
     const start = Date.now();
-    const approved = cli('approve', '--status-token', 's3cret');
+    const approved = await cli('approve', '--status-token', 's3cret');
     history.add({ kind: 'prune-approved', start, end: Date.now(), ids: Array.from({ length: 7 }, (_, i) => `/app${i}`) });
     expect(approved.status).toBe(0);
     expect(approved.stdout).toContain('approved deleting 7 apps');

@@ -13,6 +13,11 @@ import { watchInvariants } from './watch.js';
 
 const settle = (ms = 150): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/** Waits (without asserting on time) until `condition` holds; the test timeout bounds it. */
+async function until(condition: () => boolean): Promise<void> {
+  while (!condition()) await settle(5);
+}
+
 async function send(url: string, method: string, path: string, body?: unknown): Promise<number> {
   const res = await fetch(url + path, {
     method,
@@ -31,7 +36,9 @@ describe('watchInvariants', () => {
     const watch = await watchInvariants({ sandbox: sb, manifests: dir, onFinish: false, options: { propagationMs: 300 } });
     const text = manifestYaml({ name: 'web' });
     await writeFile(join(dir, 'web.yaml'), text);
-    await settle();
+    // Seen by the watch's own poll (not after a fixed 150 ms a busy machine can outlast):
+    // only then is the app declared, and its delete 500 ms later certainly a violation.
+    await until(() => watch.history.events.some((e) => e.kind === 'files'));
     const app = parseManifestText(text, 'web.yaml').apps[0];
     expect(await send(sb.url, 'POST', '/v2/apps', app?.definition)).toBe(201);
     await settle(500);
@@ -60,13 +67,17 @@ describe('watchInvariants', () => {
     await mkdir(dir);
     const watch = await watchInvariants({ sandbox: sb, manifests: dir, onFinish: false, options: { unreadableGraceMs: 100 } });
     await settle();
+    const readableEvents = () => watch.history.events.filter((e) => e.kind === 'readable').length;
     await rename(dir, join(root, 'away'));
+    // Certainly unreadable from the end of the first poll that failed: wait for it (a busy
+    // machine can delay it), then for more than the grace period.
+    await until(() => readableEvents() === 1);
     await settle(400);
     await send(sb.url, 'DELETE', '/v2/apps/anything');
     // Certainly unreadable until the last poll that failed: let one fail after the delete.
     await settle();
     await rename(join(root, 'away'), dir);
-    await settle();
+    await until(() => readableEvents() === 2);
     const v = await watch.check();
     expect(v.map((x) => x.rule)).toContain('unreadable-source');
     expect(watch.history.events.filter((e) => e.kind === 'readable').map((e) => (e.kind === 'readable' ? e.readable : undefined))).toEqual([false, true]);

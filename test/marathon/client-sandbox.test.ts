@@ -22,6 +22,11 @@ async function rejection(p: Promise<unknown>): Promise<{ code?: string } & Recor
   throw new Error('expected a rejection');
 }
 
+/** Waits (without asserting on time) until `condition` holds; the test timeout bounds it. */
+async function until(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((r) => setTimeout(r, 5));
+}
+
 describe('MarathonClient against the sandbox', () => {
   it('creates, lists with the ownership selector, scales, updates and deletes', async () => {
     const sb = await sandbox({ deploymentDurationMs: 20 });
@@ -118,16 +123,16 @@ describe('MarathonClient against the sandbox', () => {
       onConnected: () => connected++,
     });
     onTestFinished(() => sub.close());
-    for (let i = 0; i < 100 && connected === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    await until(() => connected > 0);
     await c.createApp(app('/web'));
-    for (let i = 0; i < 100 && events.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    await until(() => events.length > 0);
     expect(events).toEqual(['deployment_success']);
     // Marathon restarts (a leader change looks the same): the stream breaks, the client
     // reconnects and reports the gap, since events may have been lost in between.
     const port = sb.port;
     await sb.close();
     await sandbox({ port });
-    for (let i = 0; i < 300 && gaps.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    await until(() => gaps.length > 0);
     expect(gaps.length).toBe(1);
   });
 });

@@ -4,6 +4,7 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import type { MarathonEvent } from '../../src/model/marathon.js';
 import type { MarathonError } from '../../src/marathon/errors.js';
 import type { EventsOptions } from '../../src/marathon/events.js';
+import { ManualClock } from '../helpers/manual-clock.js';
 import { testClient } from './helpers/client.js';
 import { fixture, json, startServer } from './helpers/server.js';
 
@@ -36,6 +37,16 @@ function recorder(): Recorder {
 /** Waits (without asserting on time) until `condition` holds; the test timeout bounds it. */
 async function until(condition: () => boolean): Promise<void> {
   while (!condition()) await delay(5);
+}
+
+/** A ManualClock that counts the timers set on it: the client re-arms its idle timer on every chunk it reads. */
+class ArmCountingClock extends ManualClock {
+  arms = 0;
+
+  override setTimeout(fn: () => void, ms: number): unknown {
+    this.arms++;
+    return super.setTimeout(fn, ms);
+  }
 }
 
 function sseHead(res: ServerResponse): void {
@@ -111,33 +122,61 @@ describe('MarathonClient.events', () => {
       res.write(`data: {"eventType":"tick","n":${n}}\n\n`);
       // then nothing: no heartbeat, no close (a half-open connection looks the same)
     });
-    const { client } = testClient(server.url, { sleep: quickSleep });
+    // The idle timeout runs on a clock the test moves: a slow machine cannot make it fire
+    // before the first event is read, nor late.
+    const clock = new ArmCountingClock();
+    const { client } = testClient(server.url, { sleep: quickSleep, timers: clock });
     const r = recorder();
     const sub = client.events({ ...r.handlers, idleTimeoutMs: 50 });
     onTestFinished(() => sub.close());
+    await until(() => r.events.length === 1);
+    clock.advance(49);
+    expect(clock.pending).toBe(1);
+    expect(sub.connected).toBe(true);
+    clock.advance(1);
     await until(() => r.gaps.length >= 1 && r.events.length >= 2);
     expect(r.gaps[0]).toBe('no data for 50 ms');
     expect(r.events.slice(0, 2).map((e) => e.n)).toEqual([1, 2]);
+    expect(server.received).toHaveLength(2);
   });
 
   it('keeps an idle stream that receives heartbeats', async () => {
-    let beats = 0;
+    const streams: ServerResponse[] = [];
     const server = await startServer((_req, res) => {
       sseHead(res);
-      const timer = setInterval(() => {
-        beats++;
-        res.write('\r\n');
-      }, 10);
-      res.on('close', () => clearInterval(timer));
+      res.flushHeaders();
+      streams.push(res);
     });
-    // timeoutMs bounds the headers only: a stream outliving it is normal.
-    const { client } = testClient(server.url, { sleep: quickSleep, timeoutMs: 100 });
+    // The idle timeout runs on a clock the test moves, one heartbeat at a time: each is read
+    // (the client re-arms its timer) before the clock moves on, so no scheduling delay can
+    // put a timeout between two heartbeats.
+    const clock = new ArmCountingClock();
+    // timeoutMs bounds the headers only: a stream outliving it (in real time: it is not on
+    // the clock) is normal. 2 s, as in the other tests here: headers are not slow to come.
+    const timeoutMs = 2_000;
+    const { client } = testClient(server.url, { sleep: quickSleep, timeoutMs, timers: clock });
     const r = recorder();
     const sub = client.events({ ...r.handlers, idleTimeoutMs: 200 });
     onTestFinished(() => sub.close());
-    await until(() => beats >= 40);
+    await until(() => r.connects === 1 && clock.arms === 1);
+    const connectedAt = performance.now();
+    let beats = 0;
+    // 150 ms of idle time between heartbeats: 40 of them span 6 s, thirty idle timeouts.
+    while (beats < 40 || performance.now() - connectedAt <= timeoutMs) {
+      clock.advance(150);
+      const arms = clock.arms;
+      streams[0]!.write('\r\n');
+      beats++;
+      await until(() => clock.arms > arms);
+    }
     expect(r.gaps).toEqual([]);
     expect(server.received).toHaveLength(1);
+    expect(sub.connected).toBe(true);
+    // And it is this clock that times the stream out: 200 ms without a heartbeat drop it.
+    clock.advance(200);
+    await until(() => r.connects === 2);
+    expect(r.gaps).toEqual(['no data for 200 ms']);
+    expect(server.received).toHaveLength(2);
   });
 
   it('reports an unparseable event as an error and a gap, and carries on', async () => {

@@ -1,7 +1,7 @@
 import { MockAgent } from 'undici';
 import { describe, expect, it } from 'vitest';
 import { MarathonClient } from '../../src/marathon/client.js';
-import { DEFAULTS, resolveOptions, type MarathonClientOptions } from '../../src/marathon/options.js';
+import { DEFAULTS, defaultTimers, resolveOptions, type MarathonClientOptions } from '../../src/marathon/options.js';
 
 function construct(options: Partial<MarathonClientOptions>): () => MarathonClient {
   return () => new MarathonClient({ url: 'http://marathon.test:8080', ...options } as MarathonClientOptions);
@@ -17,6 +17,7 @@ describe('MarathonClient options', () => {
       insecureTls: false,
       maxRedirects: 3,
       userAgent: 'maracker',
+      timers: defaultTimers,
     });
     expect(DEFAULTS.timeoutMs).toBe(10_000);
     expect(Object.isFrozen(resolved)).toBe(true);
@@ -40,6 +41,7 @@ describe('MarathonClient options', () => {
     [{ auth: { token: 't', username: 'u', password: 'p' } as never }, 'Expected `auth` to be either `{ username, password }` or `{ token }`, got both'],
     [{ dispatcher: new MockAgent(), insecureTls: true }, 'Expected `ca` and `insecureTls` to be unset when `dispatcher` is given'],
     [{ onRequest: 'metrics' as never }, 'Expected `onRequest` to be a function, got `string`'],
+    [{ timers: { setTimeout } as never }, 'Expected `timers` to be an object with `setTimeout` and `clearTimeout` functions'],
   ])('rejects %o', (options, message) => {
     expect(construct(options)).toThrow(TypeError);
     expect(construct(options)).toThrow(message);

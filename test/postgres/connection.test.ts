@@ -19,8 +19,11 @@ describe('createPool', () => {
     // The server says "terminating connection due to administrator command" (as on a
     // shutdown) while this client runs no query: an 'error' event nobody listened to was
     // an uncaught exception, and the daemon died.
+    // Waited for by its event, not a 200 ms sleep a busy machine can outlast (the query below
+    // would then race the termination instead of following it).
+    const ended = new Promise((resolve) => client.once('end', resolve));
     await admin.query('SELECT pg_terminate_backend($1)', [pid]);
-    await new Promise((r) => setTimeout(r, 200));
+    await ended;
     await expect(client.query('SELECT 1')).rejects.toThrow();
     client.release(true);
     expect((await pool.query<{ one: number }>('SELECT 1 AS one')).rows[0]?.one).toBe(1);
