@@ -85,9 +85,14 @@ export class FolderWatcher {
     w.on('raw', (type, evPath, details) => {
       const watched = (details as { watchedPath?: unknown } | undefined)?.watchedPath;
       if (this.#watcher !== w || (type !== 'change' && type !== 'rename') || !evPath || typeof watched !== 'string') return;
-      // A directory watch names its entry; a link's own watch names the link itself (and
-      // reports the old file of an atomic save as changed when it loses its last link).
-      if (basename(watched) === evPath) return;
+      // A directory watch names its entry, or itself when the folder itself was moved or
+      // deleted (the root included: the tree must be listed again, and found gone); a link's
+      // own watch names the link itself (chokidar reports the link's changes).
+      if (basename(watched) === evPath) {
+        const self = toRel(root, watched);
+        if (self === '' || !isManifestPath(self)) this.#o.onEvent({ kind: 'tree' });
+        return;
+      }
       // Polling: chokidar's own events name every file; its raw events add the writes in place.
       if (this.#o.usePolling && type !== 'change') return;
       const rel = toRel(root, join(watched, evPath));

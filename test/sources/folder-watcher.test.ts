@@ -116,6 +116,25 @@ describe.runIf(process.platform === 'linux')('FolderWatcher with inotify', () =>
     expect(events.some((e) => e.kind === 'file' && e.rel.startsWith('later/'))).toBe(true);
   });
 
+  it('says the tree changed when the folder itself is moved away: listed again, it is found gone', async () => {
+    const parent = await tempDir();
+    const dir = join(parent, 'manifests');
+    await mkdir(join(dir, 'team'), { recursive: true });
+    await writeFile(join(dir, 'web.yaml'), 'name: web\n');
+    const { seen } = await watching(dir);
+    await rename(dir, join(parent, 'away'));
+    await seen((e) => e.kind === 'tree');
+  });
+
+  it('says the tree changed when a sub-folder is moved away', async () => {
+    const dir = await tempDir();
+    await mkdir(join(dir, 'team'));
+    await writeFile(join(dir, 'team', 'web.yaml'), 'name: web\n');
+    const { seen } = await watching(dir);
+    await rename(join(dir, 'team'), join(dir, '.old-team'));
+    await seen((e) => e.kind === 'tree');
+  });
+
   it('ignores editors swap files and files that are not manifests', async () => {
     const dir = await tempDir();
     const { seen, events } = await watching(dir);
