@@ -1,7 +1,9 @@
 // The manifests folder as a source. File events are hints, never the truth: the kernel's
 // inotify queue overflows silently (measured here: 27% of 10,000 changes delivered after a
 // large `git checkout`), so after a burst of events, and on every resync, the folder is
-// re-scanned. A rescan re-reads only files whose stamp (size, times, inode) changed.
+// re-scanned. A rescan re-reads only files whose stamp (size, times, inode) changed; it
+// lists the folder and stamps every file in a worker thread when it can (./folder-sweep.ts),
+// on the event loop otherwise.
 //
 // A change is applied only once the file is complete (./settle.ts): an atomic save at once,
 // a file rewritten in place once it has been left alone for `settleMs`. Until then the
