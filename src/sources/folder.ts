@@ -1,7 +1,9 @@
 // The manifests folder as a source. File events are hints, never the truth: the kernel's
 // inotify queue overflows silently (measured here: 27% of 10,000 changes delivered after a
 // large `git checkout`), so after a burst of events, and on every resync, the folder is
-// re-scanned. A rescan re-reads only files whose stamp (size, times, inode) changed.
+// re-scanned. A rescan re-reads only files whose stamp (size, times, inode) changed; it
+// lists the folder and stamps every file in a worker thread when it can (./folder-sweep.ts),
+// on the event loop otherwise.
 //
 // A change is applied only once the file is complete (./settle.ts): an atomic save at once,
 // a file rewritten in place once it has been left alone for `settleMs`. Until then the
@@ -22,12 +24,14 @@ import { ManifestReader } from '../manifest/reader.js';
 import type { TranslateOptions } from '../manifest/types.js';
 import { sleep, systemTimers, type Timers } from '../base/timers.js';
 import { sameStamp, stampOf, type FileStamp } from './file-stamp.js';
+import { FolderSweeper, type FolderSweepOptions } from './folder-sweep.js';
 import { folderSnapshot, type FolderFile } from './folder-snapshot.js';
 import { FolderWatcher, type WatchEvent } from './folder-watcher.js';
 import { readGitRevision, type GitRevisionOptions } from './git.js';
 import { ProblemLog } from './problem-log.js';
 import { DEFAULT_SETTLE_MS, settleDecision, type Activity } from './settle.js';
 import { emptySnapshot, snapshotIds, type Source, type SourceChange, type SourceSnapshot } from './source.js';
+import { StampList, type Stamps } from './stamp-table.js';
 import { errorMessage } from '../base/errors.js';
 
 /** See FolderSourceOptions.fullReadEveryMs. */
@@ -77,8 +81,14 @@ export interface FolderSourceOptions {
    * stamp, and its new content would otherwise never be seen. Default 1 hour.
    */
   fullReadEveryMs?: number;
-  /** How a file's stamp is taken. Default stampOf; tests stand in a coarse file system clock. */
+  /** How a file's stamp is taken. Default stampOf; tests stand in a coarse file system clock (no sweep then). */
   stamp?: (abs: string) => Promise<FileStamp>;
+  /**
+   * How a rescan lists the folder and stamps every file: in a worker thread, with a bound on
+   * its answer (./folder-sweep.ts), or false: on the event loop. Default: the worker, unless
+   * `stamp` is given. Whatever happens to the worker, the rescan falls back to the event loop.
+   */
+  sweep?: FolderSweepOptions | false;
 }
 
 interface FileState extends FolderFile {
@@ -97,7 +107,9 @@ interface Settling {
   firstSeenAt: number;
 }
 
-type Options = Required<Omit<FolderSourceOptions, 'displayRoot' | 'translate' | 'limits' | 'parser' | 'timers' | 'logger' | 'wallClock' | 'git' | 'stamp'>> & {
+type Options = Required<
+  Omit<FolderSourceOptions, 'displayRoot' | 'translate' | 'limits' | 'parser' | 'timers' | 'logger' | 'wallClock' | 'git' | 'stamp' | 'sweep'>
+> & {
   displayRoot: string;
 };
 
@@ -137,6 +149,9 @@ export class FolderSource implements Source {
   #revisionRunning = false;
   #revisionAgain = false;
   readonly #stampOf: (abs: string) => Promise<FileStamp>;
+  /** How a rescan lists and stamps in a worker thread; started at the first rescan, ended by stop(). */
+  readonly #sweepOptions: FolderSweepOptions | undefined;
+  #sweeper: FolderSweeper | undefined;
   /** When (timers.now()) every file was last read whatever its stamp. */
   #lastFullReadAt = 0;
 
@@ -155,6 +170,7 @@ export class FolderSource implements Source {
       fullReadEveryMs: options.fullReadEveryMs ?? DEFAULT_FULL_READ_EVERY_MS,
     };
     this.#stampOf = options.stamp ?? stampOf;
+    this.#sweepOptions = options.sweep === false || options.stamp !== undefined ? undefined : (options.sweep ?? {});
     this.#git = options.git ?? { env: {}, uid: undefined };
     this.#reader = new ManifestReader({
       dir: options.dir,
@@ -211,6 +227,9 @@ export class FolderSource implements Source {
     this.#settleTimer = undefined;
     this.#settling.clear();
     this.#releaseSettledWaiters();
+    // Before waiting for the task in progress: a sweep in flight answers at once (the rescan
+    // goes on on the event loop), never waits for its bound.
+    await this.#sweeper?.stop();
     await this.#watcher?.close();
     await this.#chain;
   }
@@ -293,9 +312,10 @@ export class FolderSource implements Source {
 
   /** Lists the whole folder and considers every file whose stamp changed. */
   async #rescan(attempt = 0): Promise<void> {
-    let rels: string[];
+    let rels: readonly string[];
+    let swept: Stamps | undefined;
     try {
-      rels = await listManifestFiles(this.#o.dir);
+      ({ rels, stamps: swept } = await this.#list());
     } catch (err) {
       const message = errorMessage(err);
       const wasUnknown = this.#snapshot.state === 'Unknown';
@@ -322,13 +342,12 @@ export class FolderSource implements Source {
       if (!listed.has(rel)) for (const id of idsOf(before)) changed.add(id);
     }
     for (const rel of [...this.#settling.keys()]) if (!listed.has(rel)) this.#unsettle(rel);
-    const stamps = await mapChunked(rels, 64, (rel) => this.#stampOf(join(this.#o.dir, rel)));
+    const stamps = swept ?? (await this.#stampAll(rels));
     const due: Array<{ rel: string; stamp: FileStamp }> = [];
     for (const [i, rel] of rels.entries()) {
-      const stamp = stamps[i] as FileStamp;
       // A listed file whose stat fails is read anyway: the failure becomes its problem,
       // protecting what it declared, instead of vanishing like a deleted file.
-      if (stamp.kind === 'unreadable' || full || !sameStamp(stamp, this.#files.get(rel)?.stamp)) due.push({ rel, stamp });
+      if (stamps.unreadable(i) || full || !stamps.same(i, this.#files.get(rel)?.stamp)) due.push({ rel, stamp: stamps.at(i) });
     }
     // Several files at a time: one by one, each file waited for seven thread-pool round trips
     // in turn, which cost a 10,000-file first read seconds of CPU in wake-ups alone. Each file
@@ -358,20 +377,40 @@ export class FolderSource implements Source {
    * files that could not be read are another matter (waited for, or read at the next rescan).
    */
   async #movedSince(files: ReadonlyMap<string, FileState>): Promise<boolean> {
-    let rels: string[];
+    let rels: readonly string[];
+    let swept: Stamps | undefined;
     try {
-      rels = await listManifestFiles(this.#o.dir);
+      ({ rels, stamps: swept } = await this.#list());
     } catch {
       return false; // the next rescan says what the folder is
     }
     const listed = new Set(rels);
     if (rels.some((rel) => !files.has(rel) && !this.#settling.has(rel))) return true;
     if ([...files.keys()].some((rel) => !listed.has(rel))) return true;
-    const stamps = await mapChunked(rels, 64, (rel) => this.#stampOf(join(this.#o.dir, rel)));
+    const stamps = swept ?? (await this.#stampAll(rels));
     return rels.some((rel, i) => {
       const known = files.get(rel)?.stamp;
-      return known?.kind === 'file' && !sameStamp(stamps[i] as FileStamp, known);
+      return known?.kind === 'file' && !stamps.same(i, known);
     });
+  }
+
+  /**
+   * The folder's listing, with every file's stamp when the worker thread took them. Throws
+   * as listManifestFiles does: a folder the worker cannot list is listed here again, so that
+   * the error is the event loop's own.
+   */
+  async #list(): Promise<{ rels: readonly string[]; stamps?: Stamps }> {
+    if (this.#sweepOptions !== undefined && !this.#stopped) {
+      this.#sweeper ??= new FolderSweeper(this.#log, this.#sweepOptions);
+      const swept = await this.#sweeper.sweep(this.#o.dir);
+      if (swept) return swept;
+    }
+    return { rels: await listManifestFiles(this.#o.dir) };
+  }
+
+  /** Every file's stamp, taken on the event loop (64 at a time). */
+  async #stampAll(rels: readonly string[]): Promise<Stamps> {
+    return new StampList(await mapChunked(rels, 64, (rel) => this.#stampOf(join(this.#o.dir, rel))));
   }
 
   /**
@@ -585,6 +624,7 @@ const CONSIDER_CONCURRENCY = 16;
 
 /** Puts `files` in the order of `rels` (what the snapshot lists first, conflicts included). */
 function inListingOrder(files: Map<string, FileState>, rels: readonly string[]): void {
+  if (inOrder(files, rels)) return; // the everyday rescan: nothing added
   const entries = rels.flatMap((rel) => {
     const f = files.get(rel);
     return f ? [[rel, f] as const] : [];
@@ -592,6 +632,17 @@ function inListingOrder(files: Map<string, FileState>, rels: readonly string[]):
   if (entries.length !== files.size) return; // not all listed: leave as is (never drops an entry)
   files.clear();
   for (const [rel, f] of entries) files.set(rel, f);
+}
+
+/** Whether `files` lists the files of `rels` that it holds in the order of `rels`. */
+function inOrder(files: ReadonlyMap<string, FileState>, rels: readonly string[]): boolean {
+  let i = 0;
+  for (const rel of files.keys()) {
+    while (i < rels.length && rels[i] !== rel) i++;
+    if (i === rels.length) return false;
+    i++;
+  }
+  return true;
 }
 
 /** The same files, in the same order, each in the very state it was. */
