@@ -303,9 +303,15 @@ export class FolderSource implements Source {
   async #look(rels: string[]): Promise<void> {
     if (this.#snapshot.state !== 'Ready') return this.#rescan();
     this.#root = await this.#reader.resolveRoot();
+    const stamps: FileStamp[] = [];
+    for (const rel of rels) stamps.push(await this.#stampOf(join(this.#o.dir, rel)));
+    // A file found gone is a deleted file, or a folder gone (moved away, unmounted) whose
+    // tree event is still on its way: only a listing tells them apart, and a folder that
+    // cannot be listed is Unknown, never emptied.
+    if (this.#root === undefined || rels.some((rel, i) => stamps[i]?.kind === 'missing' && this.#files.has(rel))) return this.#rescan();
     const next = new Map(this.#files);
     const changed = new Set<AppId>();
-    for (const rel of rels) await this.#consider(rel, next, changed, await this.#stampOf(join(this.#o.dir, rel)));
+    for (const [i, rel] of rels.entries()) await this.#consider(rel, next, changed, stamps[i] as FileStamp);
     this.#publish(next, changed);
     this.#armSettleTimer();
   }
@@ -382,7 +388,7 @@ export class FolderSource implements Source {
     try {
       ({ rels, stamps: swept } = await this.#list());
     } catch {
-      return false; // the next rescan says what the folder is
+      return true; // gone since: the rescan it asks for finds the folder unreadable (Unknown)
     }
     const listed = new Set(rels);
     if (rels.some((rel) => !files.has(rel) && !this.#settling.has(rel))) return true;
