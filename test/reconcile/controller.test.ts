@@ -6,6 +6,9 @@ import { Controller, type ControllerDeps, type ControllerObserver, type Controll
 import { ALWAYS_LEADER, type Leadership } from '../../src/model/leadership.js';
 import { DEFAULT_PRUNE_GUARD } from '../../src/prune/guard.js';
 import { StatusStore } from '../../src/status/store.js';
+import { NOOP_MEMO_MAX_AGE_MS } from '../../src/reconcile/noop-memo.js';
+import type { DesiredApp } from '../../src/model/desired.js';
+import type { MarathonApp } from '../../src/model/marathon.js';
 import { desiredApp, foreignApp, legacyApp, marathonApp, TEST_INSTALLATION_OPTION, unownedApp } from '../helpers/builders.js';
 import { FakeMarathon, FakeMarathonError } from '../helpers/fake-marathon.js';
 import { flush, ManualClock } from '../helpers/manual-clock.js';
@@ -27,6 +30,8 @@ const OPTIONS: ControllerOptions = {
   deploymentsPollMs: 3_600_000,
   initialRetryMs: 10,
 };
+
+const OURS = 'GET /v2/apps?label=maracker.managed-by in (maracker,maracker.test)';
 
 const stops: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
@@ -686,8 +691,100 @@ describe('Controller and other installations on the same Marathon', () => {
   });
 });
 
+describe('Controller: a pass queues only the apps whose inputs moved (issue 20)', () => {
+  const INTERVAL = 60_000;
+
+  /** Two apps in sync after the first sync, a clock the test drives, and what the observer heard. */
+  async function inSync() {
+    const timers = new ManualClock();
+    const reconciled: string[] = [];
+    const unchanged: string[][] = [];
+    let passes = 0;
+    const observer: ControllerObserver = {
+      reconciled: (id) => reconciled.push(id),
+      unchanged: (ids) => unchanged.push([...ids]),
+      resynced: () => void passes++,
+    };
+    const s = setup({ timers, observer, options: { resyncIntervalMs: INTERVAL } });
+    s.marathon.seed(marathonApp({ id: '/a' }), marathonApp({ id: '/b' }));
+    s.source.set({ apps: [desiredApp({ id: '/a' }), desiredApp({ id: '/b' })] });
+    await s.controller.start();
+    await until(() => s.status.ready, 'first sync');
+    const heard = () => ({ reconciled: [...reconciled].sort(), unchanged: unchanged.flat().sort() });
+    /** One resync (random 0.5: exactly the interval), until its reconciles are done; what it did. */
+    const pass = async () => {
+      reconciled.length = 0;
+      unchanged.length = 0;
+      const before = passes;
+      timers.advance(INTERVAL);
+      await until(() => passes > before, 'the resync');
+      await s.controller.whenIdle();
+      return heard();
+    };
+    return { ...s, timers, pass, heard, reconciled };
+  }
+
+  it('reconciles every app at the first sync, as none was found in sync yet', async () => {
+    const w = await inSync();
+    expect(w.heard()).toEqual({ reconciled: ['/a', '/b'], unchanged: [] });
+  });
+
+  it('leaves every app in sync out of the queue, tells the observer which, and makes no call but the listings', async () => {
+    const w = await inSync();
+    const from = w.marathon.calls.length;
+    const records = [w.status.getApp('/a'), w.status.getApp('/b')];
+    expect(await w.pass()).toEqual({ reconciled: [], unchanged: ['/a', '/b'] });
+    expect(await w.pass()).toEqual({ reconciled: [], unchanged: ['/a', '/b'] });
+    expect(w.marathon.calls.slice(from).every((c) => c.startsWith('GET /v2/apps?'))).toBe(true);
+    expect([w.status.getApp('/a'), w.status.getApp('/b')]).toEqual(records);
+  });
+
+  it('queues the app Marathon changed under it (a hand scale) and repairs it; the other stays out', async () => {
+    const w = await inSync();
+    const a = w.marathon.apps.get('/a') as MarathonApp;
+    w.marathon.apps.set('/a', { ...a, instances: 5, version: '2026-03-02T09:00:00.000Z' });
+    expect(await w.pass()).toEqual({ reconciled: ['/a'], unchanged: ['/b'] });
+    expect(w.marathon.writes()).toEqual(['SCALE /a 2']);
+  });
+
+  it('queues the app whose declaration changed, and keeps queueing it while Marathon deploys it (a later look is due)', async () => {
+    const w = await inSync();
+    w.source.set({ apps: [desiredApp({ id: '/a', instances: 3 }), w.source.snapshot().apps.get('/b') as DesiredApp] });
+    await w.controller.whenIdle();
+    expect(w.marathon.writes()).toEqual(['SCALE /a 3']);
+    // The fake starts no tasks: /a stays Progressing, never remembered, always looked at.
+    expect(await w.pass()).toEqual({ reconciled: ['/a'], unchanged: ['/b'] });
+    expect(w.status.getApp('/a')?.health).toBe('Progressing');
+    expect(await w.pass()).toEqual({ reconciled: ['/a'], unchanged: ['/b'] });
+  });
+
+  it('queues every app when Marathon could not be listed: their health is judged anew', async () => {
+    const w = await inSync();
+    w.marathon.failNext('LIST', new FakeMarathonError('MRK_MARATHON_SERVER_ERROR', '503'));
+    expect(await w.pass()).toEqual({ reconciled: ['/a', '/b'], unchanged: [] });
+    expect(w.status.getApp('/a')?.health).toBe('Unknown');
+    // Found in sync while Marathon is unknown: remembered as such, until it answers again
+    // (then every app is queued as Marathon becomes known, and by the pass if still running).
+    const back = await w.pass();
+    expect({ ...back, reconciled: [...new Set(back.reconciled)] }).toEqual({ reconciled: ['/a', '/b'], unchanged: [] });
+    expect(w.status.getApp('/a')?.health).toBe('Healthy');
+    expect(await w.pass()).toEqual({ reconciled: [], unchanged: ['/a', '/b'] });
+  });
+
+  it('plans every app again once its memo is NOOP_MEMO_MAX_AGE_MS old, so a change no fingerprint shows is repaired within that (the backstop)', async () => {
+    const w = await inSync();
+    // A change that keeps Marathon's version (no real Marathon does; the backstop is for what a fingerprint might miss).
+    const a = w.marathon.apps.get('/a') as MarathonApp;
+    w.marathon.apps.set('/a', { ...a, mem: 512 });
+    const passes = NOOP_MEMO_MAX_AGE_MS / INTERVAL;
+    for (let i = 1; i < passes; i++) expect(await w.pass(), `pass ${i}`).toEqual({ reconciled: [], unchanged: ['/a', '/b'] });
+    expect(w.marathon.writes()).toEqual([]);
+    expect(await w.pass()).toEqual({ reconciled: ['/a', '/b'], unchanged: [] });
+    expect(w.marathon.writes()).toEqual(['PUT /a']);
+  });
+});
+
 describe('Controller wiring, on a clock the test drives', () => {
-  const OURS = 'GET /v2/apps?label=maracker.managed-by in (maracker,maracker.test)';
   const OTHERS = 'GET /v2/apps?label=maracker.managed-by notin (maracker,maracker.test)';
 
   it('resyncs once per interval (jittered), re-reading the sources and listing Marathon: no other call when nothing changed', async () => {
