@@ -74,7 +74,8 @@ export interface ControllerOptions {
 export interface ControllerObserver {
   reconciled?(id: AppId, result: ReconcileResult, durationMs: number): void;
   /**
-   * Apps a pass looked at and left out of the work queue, once per pass: nothing their
+   * Apps a pass looked at and left out of the work queue, as it finds them (once per slice of
+   * its look at every id, each id once per pass): nothing their
    * reconcile reads moved since one found them in sync (Reconciler.skippable), so it would
    * have returned done without a call, a plan or a record. Not reconciles: `reconciled` is
    * not called for them.
@@ -111,6 +112,12 @@ export interface ControllerDeps {
   options: ControllerOptions;
 }
 
+/**
+ * Keys a pass looks at (#enqueueAll) before it gives the event loop a turn: about 5 ms of
+ * work on a quiet machine, 11 under load (10,000 in one block took 50 to over 200 ms).
+ */
+export const SWEEP_SLICE_KEYS = 512;
+
 /** How long a sync request waits for its reconciles before answering "still running". */
 const SYNC_ANSWER_MS = 20_000;
 
@@ -135,6 +142,8 @@ export class Controller {
   #installation: Installation | undefined;
   #began = false;
   #stopped = false;
+  /** Sweeps over every id begun (#enqueueAll): a newer one stops an older one. */
+  #sweeps = 0;
   #initialTimer: unknown;
   #unsubscribeLeadership: (() => void) | undefined;
   readonly #unsubscribeImages: (() => void) | undefined;
@@ -156,7 +165,7 @@ export class Controller {
     // Marathon is back: every decision held back while it was not is due now.
     // Every one: a rare event, and the decisions it releases are due whatever the memo says.
     this.#reachability.onKnown(() => {
-      if (this.#began) this.#enqueueAll(false);
+      if (this.#began) void this.#enqueueAll(false);
     });
     this.#report = new OwnershipReport({ logger, publish: (report) => status.setOwnership(report) });
     this.#listing = new MarathonListing({
@@ -404,7 +413,7 @@ export class Controller {
     this.#d.logger.info({ apps: this.#listing.ours().length }, 'sources loaded and Marathon listed: reconciling');
     this.#prune.evaluate();
     // The first pass queues every app: nothing was found in sync yet.
-    this.#enqueueAll(false);
+    void this.#enqueueAll(false);
     void this.#queue.onIdle().then(() => {
       if (!this.#stopped) {
         this.#d.status.markReady();
@@ -421,7 +430,7 @@ export class Controller {
     if (ok) await this.#gate.poll();
     if (this.#began) {
       this.#prune.evaluate();
-      this.#enqueueAll(true);
+      await this.#enqueueAll(true);
     } else if (ok && this.#desired.view().allReady) {
       this.#begin();
     }
@@ -439,7 +448,7 @@ export class Controller {
       if (this.#listing.listed && this.#desired.view().allReady) this.#begin();
       return;
     }
-    if ('all' in change) this.#enqueueAll(true);
+    if ('all' in change) void this.#enqueueAll(true);
     else for (const id of change.ids) this.#queue.add(id);
     this.#prune.evaluateSoon();
   }
@@ -452,20 +461,42 @@ export class Controller {
    * the key no run (waiting, running, a later look or a retry: WorkQueue.isPending) and the
    * noop memo says its inputs did not move (Reconciler.skippable, the rule the reconcile asks
    * too). Every other key is queued and its reconcile decides, memo included.
+   *
+   * Looking at 10,000 keys takes tens of milliseconds, so it is cut into slices of
+   * SWEEP_SLICE_KEYS that yield to the event loop; a key whose state moves meanwhile is judged
+   * on its state when its turn comes. A newer sweep makes an older one stop (it looks at
+   * every id again, on a fresher view). Without `skipUnchanged` every id is queued at once.
    */
-  #enqueueAll(skipUnchanged: boolean): void {
+  async #enqueueAll(skipUnchanged: boolean): Promise<void> {
+    const sweep = ++this.#sweeps;
     const ids = new Set<AppId>(this.#desired.view().declaredIds());
     for (const id of this.#listing.listedIds()) ids.add(id);
     for (const id of this.#d.status.appIds()) ids.add(id);
+    const sorted = [...ids].sort();
     const reconciler = skipUnchanged ? this.#reconciler : undefined;
-    const unchanged: AppId[] = [];
-    for (const id of [...ids].sort()) {
-      if (reconciler !== undefined && !this.#queue.isPending(id) && reconciler.skippable(id)) unchanged.push(id);
-      else this.#queue.add(id);
+    if (reconciler === undefined) {
+      for (const id of sorted) this.#queue.add(id);
+      return;
     }
-    if (unchanged.length === 0) return;
+    let unchanged: AppId[] = [];
+    for (let i = 0; i < sorted.length; i++) {
+      const id = sorted[i] as AppId;
+      if (!this.#queue.isPending(id) && reconciler.skippable(id)) unchanged.push(id);
+      else this.#queue.add(id);
+      if (i % SWEEP_SLICE_KEYS === SWEEP_SLICE_KEYS - 1 && i < sorted.length - 1) {
+        this.#tellUnchanged(unchanged);
+        unchanged = [];
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        if (sweep !== this.#sweeps || this.#stopped) return;
+      }
+    }
+    this.#tellUnchanged(unchanged);
+  }
+
+  #tellUnchanged(ids: AppId[]): void {
+    if (ids.length === 0) return;
     try {
-      this.#d.observer?.unchanged?.(unchanged);
+      this.#d.observer?.unchanged?.(ids);
     } catch {
       // An observer must never break a pass.
     }

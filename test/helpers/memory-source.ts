@@ -36,6 +36,11 @@ export class MemorySource implements Source {
     this.#onChange = undefined;
   }
 
+  /** Tells the controller that anything may have changed (as after a rescan), declaring the same. */
+  everything(): void {
+    this.#onChange?.({ all: true });
+  }
+
   /** Replaces what the source declares and notifies the controller. */
   set(fields: {
     apps?: DesiredApp[];

@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createLogger, silentLogger, type Logger } from '../../src/base/log.js';
 import type { Role } from '../../src/model/status.js';
-import { Controller, type ControllerDeps, type ControllerObserver, type ControllerOptions } from '../../src/reconcile/controller.js';
+import { Controller, SWEEP_SLICE_KEYS, type ControllerDeps, type ControllerObserver, type ControllerOptions } from '../../src/reconcile/controller.js';
 import { ALWAYS_LEADER, type Leadership } from '../../src/model/leadership.js';
 import { DEFAULT_PRUNE_GUARD } from '../../src/prune/guard.js';
 import { StatusStore } from '../../src/status/store.js';
@@ -769,6 +769,50 @@ describe('Controller: a pass queues only the apps whose inputs moved (issue 20)'
     expect({ ...back, reconciled: [...new Set(back.reconciled)] }).toEqual({ reconciled: ['/a', '/b'], unchanged: [] });
     expect(w.status.getApp('/a')?.health).toBe('Healthy');
     expect(await w.pass()).toEqual({ reconciled: [], unchanged: ['/a', '/b'] });
+  });
+
+  it('looks at many apps in slices that let the event loop turn, each app once, and a newer sweep takes over from an older one', async () => {
+    const timers = new ManualClock();
+    const unchanged: string[][] = [];
+    let passes = 0;
+    let onFirstSlice: (() => void) | undefined;
+    const observer: ControllerObserver = {
+      unchanged: (ids) => {
+        unchanged.push([...ids]);
+        const then = onFirstSlice;
+        onFirstSlice = undefined;
+        if (then) queueMicrotask(then);
+      },
+      resynced: () => void passes++,
+    };
+    const s = setup({ timers, observer, options: { resyncIntervalMs: INTERVAL } });
+    const n = 2 * SWEEP_SLICE_KEYS + 10;
+    const ids = Array.from({ length: n }, (_, i) => `/many/app-${String(i).padStart(4, '0')}`);
+    s.marathon.seed(...ids.map((id) => marathonApp({ id })));
+    s.source.set({ apps: ids.map((id) => desiredApp({ id })) });
+    await s.controller.start();
+    await until(() => s.status.ready, 'first sync');
+    let turns = 0;
+    const turn = (): void => {
+      turns++;
+      if (turns < 100) setImmediate(turn);
+    };
+    setImmediate(turn);
+    timers.advance(INTERVAL);
+    await until(() => passes === 1, 'the resync');
+    expect(unchanged.map((slice) => slice.length)).toEqual([SWEEP_SLICE_KEYS, SWEEP_SLICE_KEYS, 10]);
+    expect(unchanged.flat()).toEqual(ids);
+    expect(turns).toBeGreaterThanOrEqual(2);
+    // A source says "everything" while the pass looks: the older sweep stops after its first
+    // slice, the newer one looks at every id.
+    unchanged.length = 0;
+    onFirstSlice = () => s.source.everything();
+    timers.advance(INTERVAL);
+    await until(() => passes === 2, 'the second resync');
+    await s.controller.whenIdle();
+    await flush();
+    expect(unchanged.map((slice) => slice.length)).toEqual([SWEEP_SLICE_KEYS, SWEEP_SLICE_KEYS, SWEEP_SLICE_KEYS, 10]);
+    expect(unchanged.slice(1).flat()).toEqual(ids);
   });
 
   it('plans every app again once its memo is NOOP_MEMO_MAX_AGE_MS old, so a change no fingerprint shows is repaired within that (the backstop)', async () => {
