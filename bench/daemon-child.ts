@@ -30,7 +30,10 @@ export interface ChildState {
 }
 
 export interface PassResult {
-  /** CPU time of the daemon process (user + system, all threads) from the resync call until every id was reconciled. */
+  /**
+   * CPU time of the daemon process (user + system, all threads) from the resync call until
+   * every id was looked at: reconciled, or left out of the queue as unchanged.
+   */
   cpuMs: number;
   userMs: number;
   systemMs: number;
@@ -38,6 +41,9 @@ export interface PassResult {
   /** Until the sources were re-read and Marathon listed (the resync call itself). */
   listWallMs: number;
   reconciles: number;
+  /** Ids the pass left out of the queue: nothing they are reconciled from had moved. */
+  unchanged: number;
+  /** Ids reconciled or left out as unchanged, each once. */
   distinctIds: number;
   /** Peak resident set during the pass (VmHWM after resetting it), MiB; lifetime peak when the reset is refused. */
   peakRssMiB: number;
@@ -97,6 +103,7 @@ async function main(): Promise<void> {
   const logger = createLogger({ level: config.logLevel, destination: process.stderr });
 
   let reconciles = 0;
+  let unchanged = 0;
   let applied = 0;
   let resyncs = 0;
   const writes: Record<string, number> = {};
@@ -118,6 +125,12 @@ async function main(): Promise<void> {
       reconciled(id) {
         reconciles++;
         seen.add(id);
+        checkPass();
+      },
+      // The controller looked at these and found nothing moved: seen by the pass, not reconciled.
+      unchanged(ids) {
+        unchanged += ids.length;
+        for (const id of ids) seen.add(id);
         checkPass();
       },
       wrote(kind, outcome) {
@@ -143,14 +156,16 @@ async function main(): Promise<void> {
   });
 
   /**
-   * One pass: from the resync call until every id was reconciled at least once, `expectedWrites`
-   * writes were applied (apps waiting for a deployment slot are reconciled again when one
-   * frees), and nothing waits in the queue.
+   * One pass: from the resync call until every id was looked at at least once (reconciled, or
+   * named by the controller's `unchanged` hook: left out of the queue because nothing it is
+   * reconciled from moved), `expectedWrites` writes were applied (apps waiting for a
+   * deployment slot are reconciled again when one frees), and nothing waits in the queue.
    */
   const runPass = async (ids: number, expectedWrites: number, timeoutMs: number): Promise<PassResult> => {
     const reset = await resetPeakRss();
     const writesBefore = { ...writes };
     const reconcilesBefore = reconciles;
+    const unchangedBefore = unchanged;
     const appliedBefore = applied;
     seen.clear();
     const done = new Promise<void>((resolve, reject) => {
@@ -194,6 +209,7 @@ async function main(): Promise<void> {
       wallMs,
       listWallMs,
       reconciles: reconciles - reconcilesBefore,
+      unchanged: unchanged - unchangedBefore,
       distinctIds: seen.size,
       peakRssMiB: hwm !== undefined ? Math.round((hwm / 1024) * 10) / 10 : Math.round((process.resourceUsage().maxRSS / 1024) * 10) / 10,
       peakRssScope: hwm !== undefined ? 'pass' : 'process',

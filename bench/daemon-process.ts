@@ -11,7 +11,7 @@ export interface BenchDaemon {
   readonly pid: number;
   readonly statusUrl: string;
   state(): Promise<ChildState>;
-  /** One resync pass, until `ids` distinct apps were reconciled, `writes` writes applied, and the queue is empty. */
+  /** One resync pass, until `ids` distinct apps were looked at (reconciled or left out as unchanged), `writes` writes applied, and the queue is empty. */
   pass(ids: number, writes?: number, timeoutMs?: number): Promise<PassResult>;
   counters(): Promise<Counters>;
   /** The last lines the daemon logged (for error messages). */

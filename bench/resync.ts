@@ -10,9 +10,10 @@
 //
 // - Full resync pass, 1 % drifted: 100 apps edited by hand in the sandbox (a third scaled,
 //   a third given more memory, a third relabelled), then one pass: sources re-read, owned
-//   apps listed once, every id reconciled. The daemon's CPU time (process.cpuUsage inside
-//   the daemon: user + system, all threads) from the resync call until all 10,000 ids were
-//   reconciled and the queue is empty; peak RSS during the pass (VmHWM reset before it);
+//   apps listed once, every id looked at (reconciled, or left out of the queue as unchanged:
+//   the controller's `unchanged` hook names those). The daemon's CPU time (process.cpuUsage
+//   inside the daemon: user + system, all threads) from the resync call until all 10,000 ids
+//   were looked at and the queue is empty; peak RSS during the pass (VmHWM reset before it);
 //   the writes the sandbox received, which must be exactly one per drifted app (else the
 //   scenario throws). Median of 3 passes, after 3 warm-up passes.
 // - 100 passes with nothing to do: writes must be 0 (a phantom diff would show here, also on

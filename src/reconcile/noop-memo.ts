@@ -11,6 +11,11 @@
 //   deployment gate's verdict, the record itself still in the store), and
 // - the memo is younger than `maxAgeMs`: a backstop that plans everything again at least
 //   that often, whatever a fingerprint might have missed.
+//
+// The rule is asked twice, with the same inputs gathered the same way (Reconciler's
+// #noopInputs): by a pass before it queues a key (`unchangedBeforeQueue`, so a key whose
+// inputs did not move costs no trip through the work queue at all), and by every reconcile
+// (`unchanged`), since events, source changes and retries queue keys directly.
 
 import type { Timers } from '../base/timers.js';
 import type { AppId } from '../model/app-id.js';
@@ -55,10 +60,38 @@ export class NoopMemo {
     this.#entries.set(id, { ...inputs, at: this.#timers.now() });
   }
 
-  /** True when the last reconcile saw the same inputs recently enough: nothing to do again. */
+  /**
+   * True when the last reconcile saw the same inputs recently enough: nothing to do again.
+   * A miss forgets the entry: the app is planned, and only a plan that finds it in sync
+   * again remembers it anew.
+   */
   unchanged(id: AppId, inputs: NoopInputs): boolean {
+    const same = this.#same(id, inputs);
+    if (same) this.#hits++;
+    else {
+      this.#misses++;
+      this.#entries.delete(id);
+    }
+    return same;
+  }
+
+  /**
+   * The very verdict of `unchanged`, asked by a pass before it queues the key. A hit counts
+   * as one (the key is left out of the queue: no reconcile asks again). A miss forgets the
+   * entry as `unchanged` does, so the key's reconcile plans it whatever moves back meanwhile
+   * (a verdict of "changed" is never revised without a plan), but is not counted: that
+   * reconcile's lookup counts it. Each look at a key counts once, either way.
+   */
+  unchangedBeforeQueue(id: AppId, inputs: NoopInputs): boolean {
+    const same = this.#same(id, inputs);
+    if (same) this.#hits++;
+    else this.#entries.delete(id);
+    return same;
+  }
+
+  #same(id: AppId, inputs: NoopInputs): boolean {
     const e = this.#entries.get(id);
-    const same =
+    return (
       e !== undefined &&
       inputs.actual !== undefined &&
       e.desired === inputs.desired &&
@@ -66,13 +99,8 @@ export class NoopMemo {
       e.marathonKnown === inputs.marathonKnown &&
       e.deploymentFailure === inputs.deploymentFailure &&
       e.record === inputs.record &&
-      this.#timers.now() - e.at < this.#maxAgeMs;
-    if (same) this.#hits++;
-    else {
-      this.#misses++;
-      this.#entries.delete(id);
-    }
-    return same;
+      this.#timers.now() - e.at < this.#maxAgeMs
+    );
   }
 
   forget(id: AppId): void {

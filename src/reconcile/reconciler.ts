@@ -103,6 +103,42 @@ export class Reconciler {
     return this.#memo.counts;
   }
 
+  /**
+   * Whether a pass may leave `id` out of the work queue because its reconcile would find
+   * nothing to do without a call, a plan or a record: what `reconcile` would do up to its memo
+   * lookup, synchronously, and that lookup itself (the noop memo's one rule, on the inputs
+   * #noopInputs gathers for both). False whenever the reconcile could not answer from memory:
+   * no cached read of the app or a stale one (it would read Marathon), or an entry that is
+   * not one declared app (invalid, in conflict, unknown because a source cannot be read, or
+   * absent: the prune guard's to judge). Its only effects are the memo's: a hit is counted,
+   * a miss forgets the entry (NoopMemo.unchangedBeforeQueue).
+   *
+   * The reconcile also tells the ownership report what it found; a skipped key does not, and
+   * need not: the memo holds only apps found in sync, so ours or legacy ones (a foreign or
+   * unmanaged app is a conflict, never remembered), declared, seen with the same Marathon
+   * fingerprint (its `version` moves with the labels that say the owner), and the report's
+   * listings drop an id only when the owned listing no longer shows it, which changes that
+   * fingerprint. What the report holds for the id is what the last reconcile told it.
+   */
+  skippable(id: AppId): boolean {
+    const cached = this.#d.cache.get(id);
+    if (cached === undefined || cached.stale) return false;
+    const entry = this.#d.desired.view().get(id, cached.app?.labels?.[LABEL_SOURCE]);
+    if (entry.kind !== 'app') return false;
+    return this.#memo.unchangedBeforeQueue(entry.app.id, this.#noopInputs(entry.app, cached.app));
+  }
+
+  /** What an app found in sync was last planned from (noop-memo.ts): one gathering for the pass and the reconcile. */
+  #noopInputs(desired: DesiredApp, actual: MarathonApp | undefined): NoopInputs {
+    return {
+      desired,
+      actual: appFingerprint(actual),
+      marathonKnown: this.#d.reachability.known,
+      deploymentFailure: this.#d.gate.failureOf(desired.id),
+      record: this.#d.status.getApp(desired.id),
+    };
+  }
+
   async reconcile(id: AppId): Promise<ReconcileResult> {
     const seq = ++this.#seq;
     return this.#reconcile(
@@ -229,13 +265,7 @@ export class Reconciler {
   async #converge(desired: DesiredApp, actual: MarathonApp | undefined, log: ReconcileLog, fresh: boolean): Promise<ReconcileResult> {
     const entry: DesiredEntry = { kind: 'app', app: desired };
     const installation = this.#d.installation;
-    const inputs: NoopInputs = {
-      desired,
-      actual: appFingerprint(actual),
-      marathonKnown: this.#d.reachability.known,
-      deploymentFailure: this.#d.gate.failureOf(desired.id),
-      record: this.#d.status.getApp(desired.id),
-    };
+    const inputs = this.#noopInputs(desired, actual);
     if (this.#memo.unchanged(desired.id, inputs)) return { kind: 'done' };
     const action = planApp(desired, actual, { installation });
     if (action.kind === 'conflict') {

@@ -135,6 +135,16 @@ export class WorkQueue {
     return this.#dirty.has(key);
   }
 
+  /**
+   * Whether the queue still owes the key a run: it waits, runs, has a later look or retry
+   * scheduled (backoff included), or its last outcome was a failure. A caller deciding to
+   * leave a key out of a pass (the controller's unchanged keys) must not while this is true:
+   * such a key's next run is already decided by the queue, not by its inputs.
+   */
+  isPending(key: string): boolean {
+    return this.#dirty.has(key) || this.#processing.has(key) || this.#delayed.has(key) || this.#failures.has(key);
+  }
+
   /** Resolves when nothing waits and nothing runs (delayed keys do not count). */
   async onIdle(): Promise<void> {
     while (this.#dirty.size > 0 || this.#processing.size > 0) {

@@ -76,6 +76,8 @@ export interface DaemonMetrics {
   /** Adds or replaces probes (the queue and the gate are built after the metrics). */
   setProbes(probes: MetricProbes): void;
   recordReconcile(result: ReconcileMetricResult, durationMs: number): void;
+  /** A pass left `count` apps out of the work queue: nothing they are reconciled from moved. */
+  recordUnchanged(count: number): void;
   /** Fits MarathonClientOptions.onRequest. Every record function works detached from the object. */
   recordMarathonRequest(sample: MarathonRequestSample): void;
   recordSourceError(source: string): void;
@@ -83,7 +85,7 @@ export interface DaemonMetrics {
   recordWrite(kind: WriteKind): void;
   /** The event stream dropped and reconnected: events in between may be lost. */
   recordEventStreamGap(): void;
-  /** A full resync (re-read every source, re-list Marathon, queue every app) ended. */
+  /** A full resync (re-read every source, re-list Marathon, look at every app, queue those whose inputs moved) ended. */
   recordResync(durationMs: number, ok: boolean): void;
 }
 
@@ -114,6 +116,11 @@ export function createDaemonMetrics(options: DaemonMetricsOptions = {}): DaemonM
     name: 'maracker_reconcile_duration_seconds',
     help: 'Time one reconcile of one app took.',
     buckets: RECONCILE_BUCKETS,
+    registers,
+  });
+  const unchanged = new Counter({
+    name: 'maracker_reconciles_unchanged_total',
+    help: 'Apps a pass looked at and did not reconcile: nothing they are reconciled from moved since a reconcile found them in sync.',
     registers,
   });
   const requests = new Counter<'method' | 'route' | 'status'>({
@@ -189,7 +196,7 @@ export function createDaemonMetrics(options: DaemonMetricsOptions = {}): DaemonM
   });
   const resyncSeconds = new Histogram({
     name: 'maracker_resync_duration_seconds',
-    help: 'Time one full resync took, up to queueing every app (not reconciling them).',
+    help: 'Time one full resync took, up to looking at every app and queueing those whose inputs moved (not reconciling them).',
     buckets: RESYNC_BUCKETS,
     registers,
   });
@@ -209,6 +216,9 @@ export function createDaemonMetrics(options: DaemonMetricsOptions = {}): DaemonM
     recordReconcile(result, durationMs) {
       reconciles.inc({ result });
       reconcileSeconds.observe(durationMs / 1000);
+    },
+    recordUnchanged(count) {
+      unchanged.inc(count);
     },
     recordMarathonRequest(sample) {
       const method = sample.method.toUpperCase();

@@ -9,6 +9,7 @@ import type { DaemonMetrics, WriteKind } from './daemon-metrics.js';
 
 export interface MetricsObserver {
   reconciled(id: string, result: { kind: 'done' | 'retry' | 'terminal' }, durationMs: number): void;
+  unchanged(ids: readonly string[]): void;
   beforeWrite(action: { id: string }): void;
   wrote(kind: WriteKind, outcome: string): void;
   sourceError(source: string): void;
@@ -24,6 +25,10 @@ export function metricsObserver(metrics: DaemonMetrics, inner: Partial<MetricsOb
       const wrote = writing.delete(id);
       metrics.recordReconcile(result.kind === 'done' ? (wrote ? 'applied' : 'synced') : result.kind, durationMs);
       inner.reconciled?.(id, result, durationMs);
+    },
+    unchanged(ids) {
+      metrics.recordUnchanged(ids.length);
+      inner.unchanged?.(ids);
     },
     beforeWrite(action) {
       writing.add(action.id);

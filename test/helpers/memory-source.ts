@@ -36,6 +36,11 @@ export class MemorySource implements Source {
     this.#onChange = undefined;
   }
 
+  /** Tells the controller that anything may have changed (as after a rescan), declaring the same. */
+  everything(): void {
+    this.#onChange?.({ all: true });
+  }
+
   /** Replaces what the source declares and notifies the controller. */
   set(fields: {
     apps?: DesiredApp[];
@@ -43,6 +48,8 @@ export class MemorySource implements Source {
     conflicts?: Array<[string, SourceRef[]]>;
     state?: SourceState;
     unknownSourceLabels?: string[];
+    /** With a state other than Ready: the ids it declared when last read. */
+    lastKnownIds?: string[];
   }): void {
     const before = new Set([...this.#snapshot.apps.keys(), ...this.#snapshot.invalid.keys()]);
     this.#snapshot = {
@@ -52,6 +59,7 @@ export class MemorySource implements Source {
       conflicts: new Map(fields.conflicts ?? []),
       unknownSourceLabels: new Set(fields.unknownSourceLabels ?? []),
       lastReadAt: new Date(0),
+      ...(fields.lastKnownIds ? { lastKnownIds: new Set(fields.lastKnownIds) } : {}),
     };
     const ids = new Set([...before, ...this.#snapshot.apps.keys(), ...this.#snapshot.invalid.keys()]);
     this.#onChange?.({ ids });

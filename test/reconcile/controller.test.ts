@@ -2,10 +2,13 @@ import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createLogger, silentLogger, type Logger } from '../../src/base/log.js';
 import type { Role } from '../../src/model/status.js';
-import { Controller, type ControllerDeps, type ControllerObserver, type ControllerOptions } from '../../src/reconcile/controller.js';
+import { Controller, SWEEP_SLICE_KEYS, type ControllerDeps, type ControllerObserver, type ControllerOptions } from '../../src/reconcile/controller.js';
 import { ALWAYS_LEADER, type Leadership } from '../../src/model/leadership.js';
 import { DEFAULT_PRUNE_GUARD } from '../../src/prune/guard.js';
 import { StatusStore } from '../../src/status/store.js';
+import { NOOP_MEMO_MAX_AGE_MS } from '../../src/reconcile/noop-memo.js';
+import type { DesiredApp } from '../../src/model/desired.js';
+import type { MarathonApp } from '../../src/model/marathon.js';
 import { desiredApp, foreignApp, legacyApp, marathonApp, TEST_INSTALLATION_OPTION, unownedApp } from '../helpers/builders.js';
 import { FakeMarathon, FakeMarathonError } from '../helpers/fake-marathon.js';
 import { flush, ManualClock } from '../helpers/manual-clock.js';
@@ -27,6 +30,8 @@ const OPTIONS: ControllerOptions = {
   deploymentsPollMs: 3_600_000,
   initialRetryMs: 10,
 };
+
+const OURS = 'GET /v2/apps?label=maracker.managed-by in (maracker,maracker.test)';
 
 const stops: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
@@ -686,8 +691,144 @@ describe('Controller and other installations on the same Marathon', () => {
   });
 });
 
+describe('Controller: a pass queues only the apps whose inputs moved (issue 20)', () => {
+  const INTERVAL = 60_000;
+
+  /** Two apps in sync after the first sync, a clock the test drives, and what the observer heard. */
+  async function inSync() {
+    const timers = new ManualClock();
+    const reconciled: string[] = [];
+    const unchanged: string[][] = [];
+    let passes = 0;
+    const observer: ControllerObserver = {
+      reconciled: (id) => reconciled.push(id),
+      unchanged: (ids) => unchanged.push([...ids]),
+      resynced: () => void passes++,
+    };
+    const s = setup({ timers, observer, options: { resyncIntervalMs: INTERVAL } });
+    s.marathon.seed(marathonApp({ id: '/a' }), marathonApp({ id: '/b' }));
+    s.source.set({ apps: [desiredApp({ id: '/a' }), desiredApp({ id: '/b' })] });
+    await s.controller.start();
+    await until(() => s.status.ready, 'first sync');
+    const heard = () => ({ reconciled: [...reconciled].sort(), unchanged: unchanged.flat().sort() });
+    /** One resync (random 0.5: exactly the interval), until its reconciles are done; what it did. */
+    const pass = async () => {
+      reconciled.length = 0;
+      unchanged.length = 0;
+      const before = passes;
+      timers.advance(INTERVAL);
+      await until(() => passes > before, 'the resync');
+      await s.controller.whenIdle();
+      return heard();
+    };
+    return { ...s, timers, pass, heard, reconciled };
+  }
+
+  it('reconciles every app at the first sync, as none was found in sync yet', async () => {
+    const w = await inSync();
+    expect(w.heard()).toEqual({ reconciled: ['/a', '/b'], unchanged: [] });
+  });
+
+  it('leaves every app in sync out of the queue, tells the observer which, and makes no call but the listings', async () => {
+    const w = await inSync();
+    const from = w.marathon.calls.length;
+    const records = [w.status.getApp('/a'), w.status.getApp('/b')];
+    expect(await w.pass()).toEqual({ reconciled: [], unchanged: ['/a', '/b'] });
+    expect(await w.pass()).toEqual({ reconciled: [], unchanged: ['/a', '/b'] });
+    expect(w.marathon.calls.slice(from).every((c) => c.startsWith('GET /v2/apps?'))).toBe(true);
+    expect([w.status.getApp('/a'), w.status.getApp('/b')]).toEqual(records);
+  });
+
+  it('queues the app Marathon changed under it (a hand scale) and repairs it; the other stays out', async () => {
+    const w = await inSync();
+    const a = w.marathon.apps.get('/a') as MarathonApp;
+    w.marathon.apps.set('/a', { ...a, instances: 5, version: '2026-03-02T09:00:00.000Z' });
+    expect(await w.pass()).toEqual({ reconciled: ['/a'], unchanged: ['/b'] });
+    expect(w.marathon.writes()).toEqual(['SCALE /a 2']);
+  });
+
+  it('queues the app whose declaration changed, and keeps queueing it while Marathon deploys it (a later look is due)', async () => {
+    const w = await inSync();
+    w.source.set({ apps: [desiredApp({ id: '/a', instances: 3 }), w.source.snapshot().apps.get('/b') as DesiredApp] });
+    await w.controller.whenIdle();
+    expect(w.marathon.writes()).toEqual(['SCALE /a 3']);
+    // The fake starts no tasks: /a stays Progressing, never remembered, always looked at.
+    expect(await w.pass()).toEqual({ reconciled: ['/a'], unchanged: ['/b'] });
+    expect(w.status.getApp('/a')?.health).toBe('Progressing');
+    expect(await w.pass()).toEqual({ reconciled: ['/a'], unchanged: ['/b'] });
+  });
+
+  it('queues every app when Marathon could not be listed: their health is judged anew', async () => {
+    const w = await inSync();
+    w.marathon.failNext('LIST', new FakeMarathonError('MRK_MARATHON_SERVER_ERROR', '503'));
+    expect(await w.pass()).toEqual({ reconciled: ['/a', '/b'], unchanged: [] });
+    expect(w.status.getApp('/a')?.health).toBe('Unknown');
+    // Found in sync while Marathon is unknown: remembered as such, until it answers again
+    // (then every app is queued as Marathon becomes known, and by the pass if still running).
+    const back = await w.pass();
+    expect({ ...back, reconciled: [...new Set(back.reconciled)] }).toEqual({ reconciled: ['/a', '/b'], unchanged: [] });
+    expect(w.status.getApp('/a')?.health).toBe('Healthy');
+    expect(await w.pass()).toEqual({ reconciled: [], unchanged: ['/a', '/b'] });
+  });
+
+  it('looks at many apps in slices that let the event loop turn, each app once, and a newer sweep takes over from an older one', async () => {
+    const timers = new ManualClock();
+    const unchanged: string[][] = [];
+    let passes = 0;
+    let onFirstSlice: (() => void) | undefined;
+    const observer: ControllerObserver = {
+      unchanged: (ids) => {
+        unchanged.push([...ids]);
+        const then = onFirstSlice;
+        onFirstSlice = undefined;
+        if (then) queueMicrotask(then);
+      },
+      resynced: () => void passes++,
+    };
+    const s = setup({ timers, observer, options: { resyncIntervalMs: INTERVAL } });
+    const n = 2 * SWEEP_SLICE_KEYS + 10;
+    const ids = Array.from({ length: n }, (_, i) => `/many/app-${String(i).padStart(4, '0')}`);
+    s.marathon.seed(...ids.map((id) => marathonApp({ id })));
+    s.source.set({ apps: ids.map((id) => desiredApp({ id })) });
+    await s.controller.start();
+    await until(() => s.status.ready, 'first sync');
+    let turns = 0;
+    const turn = (): void => {
+      turns++;
+      if (turns < 100) setImmediate(turn);
+    };
+    setImmediate(turn);
+    timers.advance(INTERVAL);
+    await until(() => passes === 1, 'the resync');
+    expect(unchanged.map((slice) => slice.length)).toEqual([SWEEP_SLICE_KEYS, SWEEP_SLICE_KEYS, 10]);
+    expect(unchanged.flat()).toEqual(ids);
+    expect(turns).toBeGreaterThanOrEqual(2);
+    // A source says "everything" while the pass looks: the older sweep stops after its first
+    // slice, the newer one looks at every id.
+    unchanged.length = 0;
+    onFirstSlice = () => s.source.everything();
+    timers.advance(INTERVAL);
+    await until(() => passes === 2, 'the second resync');
+    await s.controller.whenIdle();
+    await flush();
+    expect(unchanged.map((slice) => slice.length)).toEqual([SWEEP_SLICE_KEYS, SWEEP_SLICE_KEYS, SWEEP_SLICE_KEYS, 10]);
+    expect(unchanged.slice(1).flat()).toEqual(ids);
+  });
+
+  it('plans every app again once its memo is NOOP_MEMO_MAX_AGE_MS old, so a change no fingerprint shows is repaired within that (the backstop)', async () => {
+    const w = await inSync();
+    // A change that keeps Marathon's version (no real Marathon does; the backstop is for what a fingerprint might miss).
+    const a = w.marathon.apps.get('/a') as MarathonApp;
+    w.marathon.apps.set('/a', { ...a, mem: 512 });
+    const passes = NOOP_MEMO_MAX_AGE_MS / INTERVAL;
+    for (let i = 1; i < passes; i++) expect(await w.pass(), `pass ${i}`).toEqual({ reconciled: [], unchanged: ['/a', '/b'] });
+    expect(w.marathon.writes()).toEqual([]);
+    expect(await w.pass()).toEqual({ reconciled: ['/a', '/b'], unchanged: [] });
+    expect(w.marathon.writes()).toEqual(['PUT /a']);
+  });
+});
+
 describe('Controller wiring, on a clock the test drives', () => {
-  const OURS = 'GET /v2/apps?label=maracker.managed-by in (maracker,maracker.test)';
   const OTHERS = 'GET /v2/apps?label=maracker.managed-by notin (maracker,maracker.test)';
 
   it('resyncs once per interval (jittered), re-reading the sources and listing Marathon: no other call when nothing changed', async () => {

@@ -56,6 +56,30 @@ describe('NoopMemo', () => {
     expect(memo.unchanged(ID, i)).toBe(false);
   });
 
+  it('gives the same verdict before a key is queued: a hit counts, a miss forgets the entry and is left for the reconcile to count', () => {
+    const memo = new NoopMemo(new ManualClock());
+    const i = inputs();
+    memo.remember(ID, i);
+    expect(memo.unchangedBeforeQueue(ID, { ...i })).toBe(true);
+    expect(memo.counts).toEqual({ hits: 1, misses: 0 });
+    expect(memo.unchangedBeforeQueue(ID, { ...i, marathonKnown: false })).toBe(false);
+    expect(memo.counts).toEqual({ hits: 1, misses: 0 });
+    // Forgotten: the reconcile that follows plans, even with the inputs as they were.
+    expect(memo.unchanged(ID, i)).toBe(false);
+    expect(memo.counts).toEqual({ hits: 1, misses: 1 });
+  });
+
+  it('answers before queueing exactly as unchanged does, at its maximum age too', () => {
+    const clock = new ManualClock();
+    const memo = new NoopMemo(clock, 1000);
+    const i = inputs();
+    memo.remember(ID, i);
+    clock.advance(999);
+    expect(memo.unchangedBeforeQueue(ID, i)).toBe(true);
+    clock.advance(1);
+    expect(memo.unchangedBeforeQueue(ID, i)).toBe(false);
+  });
+
   it('forgets an app on request', () => {
     const memo = new NoopMemo(new ManualClock());
     const i = inputs();

@@ -24,6 +24,7 @@ import { Reconciler, type ReconcilerOptions } from '../../src/reconcile/reconcil
 import { TokenBucket } from '../../src/reconcile/token-bucket.js';
 import { Writer } from '../../src/reconcile/writer.js';
 import { StatusStore } from '../../src/status/store.js';
+import type { AppStatus } from '../../src/status/model.js';
 import { desiredApp, foreignApp, legacyApp, marathonApp, TEST_INSTALLATION, unownedApp } from '../helpers/builders.js';
 import { FakeMarathon, FakeMarathonError } from '../helpers/fake-marathon.js';
 import { recordingLogger } from '../helpers/log-lines.js';
@@ -124,6 +125,8 @@ async function world(o: WorldOptions = {}) {
     /** A resync's listing: every cached app replaced by what Marathon holds now. */
     relist: () => listing.list(TEST_INSTALLATION),
     memo: () => reconciler.memoCounts,
+    skippable: (id: AppId) => reconciler.skippable(id),
+    reachability,
   };
 }
 
@@ -627,6 +630,114 @@ describe('Reconciler: a pass whose inputs did not move (issue 20)', () => {
     await w.reconcile(ID);
     await w.reconcile(ID);
     expect(w.memo()).toEqual({ hits: 0, misses: 2 });
+  });
+});
+
+describe('Reconciler.skippable: the memo asked before a pass queues a key (issue 20)', () => {
+  const ID = '/demo/web';
+  /** An app found in sync by one reconcile, then a resync's listing of the same Marathon. */
+  async function inSync(o: WorldOptions = {}) {
+    const app = desiredApp();
+    const w = await world({ apps: [marathonApp()], declare: { apps: [app] }, ...o });
+    await w.reconcile(ID);
+    await w.relist();
+    return { ...w, app };
+  }
+
+  it('is skippable when nothing the reconcile would read moved: counted as a memo hit, with no call and no record', async () => {
+    const w = await inSync();
+    const record = w.status.getApp(ID);
+    expect(w.skippable(ID)).toBe(true);
+    expect(w.skippable(ID)).toBe(true);
+    expect(w.memo()).toEqual({ hits: 2, misses: 1 });
+    expect(w.marathon.calls.filter((c) => !c.startsWith('GET /v2/apps?'))).toEqual([]);
+    expect(w.status.getApp(ID)).toBe(record);
+  });
+
+  it('is never skippable before a reconcile found the app in sync', async () => {
+    const w = await world({ apps: [marathonApp()], declare: { apps: [desiredApp()] } });
+    expect(w.skippable(ID)).toBe(false);
+    expect(w.memo()).toEqual({ hits: 0, misses: 0 });
+  });
+
+  const moved: Array<[string, (w: Awaited<ReturnType<typeof inSync>>) => Promise<void> | void]> = [
+    ['the source hands out a new declaration object (even an equal one)', (w) => (w.source.set({ apps: [desiredApp()] }), w.desired.changed())],
+    [
+      "Marathon's app has a new version (a hand edit)",
+      async (w) => {
+        const app = w.marathon.apps.get(ID) as MarathonApp;
+        w.marathon.apps.set(ID, { ...app, mem: 512, version: '2024-03-02T10:00:00.000Z' });
+        await w.relist();
+      },
+    ],
+    [
+      "Marathon's tasks moved (the version did not)",
+      async (w) => {
+        const app = w.marathon.apps.get(ID) as MarathonApp;
+        w.marathon.apps.set(ID, {
+          ...app,
+          tasksRunning: 1,
+          tasks: [{ ...(app.tasks?.[0] as MarathonTask), state: 'TASK_KILLING' }, app.tasks?.[1] as MarathonTask],
+        });
+        await w.relist();
+      },
+    ],
+    ['the status record was replaced', (w) => w.status.setApp({ ...(w.status.getApp(ID) as AppStatus), lastError: { message: 'written by someone else' } })],
+    ['the status record was removed', (w) => w.status.removeApp(ID)],
+    ["the deployment gate's verdict moved (a failed deployment)", (w) => w.gate.ended('d9', false, [ID])],
+    ['Marathon cannot be reached', (w) => void w.reachability.failed(new Error('ECONNREFUSED'))],
+    ['the source cannot be read (the entry is unknown)', (w) => (w.source.set({ state: 'Unknown', lastKnownIds: [ID] }), w.desired.changed())],
+    ['no source declares it any more (the prune guard judges it)', (w) => (w.source.set({ apps: [] }), w.desired.changed())],
+  ];
+  for (const [what, change] of moved) {
+    it(`is not skippable when ${what}, and its reconcile then plans it`, async () => {
+      const w = await inSync();
+      await change(w);
+      expect(w.skippable(ID)).toBe(false);
+      const { hits } = w.memo();
+      await w.reconcile(ID);
+      expect(w.memo().hits).toBe(hits);
+    });
+  }
+
+  it('is not skippable when an event marked the cached app stale: the reconcile reads it afresh (and may find it unchanged)', async () => {
+    const w = await inSync();
+    w.cache.markStale(ID);
+    expect(w.skippable(ID)).toBe(false);
+    expect(w.memo()).toEqual({ hits: 0, misses: 1 });
+    await w.reconcile(ID);
+    expect(w.marathon.calls).toContain(`GET ${ID}`);
+    expect(w.memo()).toEqual({ hits: 1, misses: 1 });
+  });
+
+  it('forgets the entry on a miss, so the reconcile plans even when the input moved back meanwhile', async () => {
+    const w = await inSync();
+    w.reachability.failed(new Error('ECONNREFUSED'));
+    expect(w.skippable(ID)).toBe(false);
+    w.reachability.answered();
+    expect(w.skippable(ID)).toBe(false);
+    await w.reconcile(ID);
+    // One miss per look that planned: the first reconcile's and this one's (the pre-checks' misses are theirs).
+    expect(w.memo()).toEqual({ hits: 0, misses: 2 });
+    expect(w.skippable(ID)).toBe(true);
+  });
+
+  it('is not skippable once the memo reaches its maximum age (the backstop), and the reconcile plans again', async () => {
+    const w = await inSync({ options: { noopMemoMaxAgeMs: 60_000 } });
+    w.clock.advance(59_999);
+    expect(w.skippable(ID)).toBe(true);
+    w.clock.advance(1);
+    expect(w.skippable(ID)).toBe(false);
+    await w.reconcile(ID);
+    expect(w.memo()).toEqual({ hits: 1, misses: 2 });
+    expect(w.skippable(ID)).toBe(true);
+  });
+
+  it('is never skippable for an app waiting for a deployment or being deployed (never remembered)', async () => {
+    const w = await world({ apps: [marathonApp({ deployments: [{ id: 'd1' }] })], declare: { apps: [desiredApp()] } });
+    await w.reconcile(ID);
+    await w.relist();
+    expect(w.skippable(ID)).toBe(false);
   });
 });
 

@@ -245,6 +245,33 @@ describe('WorkQueue', () => {
     await expect(done).resolves.toBe(false);
   });
 
+  it('says a key is pending while it waits, runs, waits for a delayed look or a retry, and no longer once it settled', async () => {
+    const h = controllableHandler();
+    const q = new WorkQueue({ concurrency: 1, handler: h.handler, random: () => 0.5 });
+    expect(q.isPending('/a')).toBe(false);
+    q.add('/b');
+    q.add('/a');
+    expect(q.isPending('/a')).toBe(true); // waiting behind /b
+    await flush();
+    await h.finish('/b');
+    expect(q.isPending('/b')).toBe(false);
+    expect(q.isPending('/a')).toBe(true); // running
+    await h.finish('/a', { kind: 'retry', error: new Error('503') });
+    expect(q.running).toBe(0);
+    expect(q.isPending('/a')).toBe(true); // in backoff
+    await vi.advanceTimersByTimeAsync(1000);
+    await h.finish('/a', { kind: 'done', requeueAfterMs: 5000 });
+    expect(q.failures('/a')).toBe(0);
+    expect(q.isPending('/a')).toBe(true); // a later look is scheduled
+    await vi.advanceTimersByTimeAsync(5000);
+    await h.finish('/a', { kind: 'done' });
+    expect(q.isPending('/a')).toBe(false);
+    q.add('/a');
+    await flush();
+    await h.finish('/a', { kind: 'terminal', error: new Error('invalid') });
+    expect(q.isPending('/a')).toBe(false); // terminal: nothing owed until the key is added again
+  });
+
   it('checks its options at construction', () => {
     expect(() => new WorkQueue({ concurrency: 0, handler: async () => ({ kind: 'done' }) })).toThrow(
       'Expected `concurrency` to be an integer from 1 and up, got `0`',

@@ -12,6 +12,7 @@ describe('daemon metrics', () => {
     expect(Object.fromEntries([...families.values()].map((f) => [f.name, f.type]))).toEqual({
       maracker_reconciles_total: 'counter',
       maracker_reconcile_duration_seconds: 'histogram',
+      maracker_reconciles_unchanged_total: 'counter',
       maracker_marathon_requests_total: 'counter',
       maracker_marathon_request_duration_seconds: 'histogram',
       maracker_apps: 'gauge',
@@ -168,6 +169,17 @@ describe('metricsObserver', () => {
     expect(typeof onRequest).toBe('function');
   });
 
+  it('counts the apps a pass left out of the queue apart from reconciles: they were not reconciled', async () => {
+    const m = createDaemonMetrics();
+    const o = metricsObserver(m);
+    o.unchanged(['/a', '/b', '/c']);
+    o.reconciled('/d', { kind: 'done' }, 1);
+    const f = parseExposition(await m.render());
+    expect(sampleValue(f, 'maracker_reconciles_unchanged_total')).toBe(3);
+    expect(sampleValue(f, 'maracker_reconciles_total', { result: 'synced' })).toBe(1);
+    expect(sampleValue(f, 'maracker_reconcile_duration_seconds_count')).toBe(1);
+  });
+
   it('tells reconciles that wrote from those that found nothing to do', async () => {
     const m = createDaemonMetrics();
     const o = metricsObserver(m);
@@ -196,16 +208,18 @@ describe('metricsObserver', () => {
       eventGap: () => heard.push('gap'),
       resynced: (ms, ok) => heard.push(`resync ${ms} ${ok}`),
       beforeWrite: (a) => heard.push(`write ${a.id}`),
+      unchanged: (ids) => heard.push(`unchanged ${ids.join(' ')}`),
     });
     o.sourceError('folder');
     o.eventGap();
     o.resynced(1500, false);
     o.beforeWrite({ id: '/a' });
+    o.unchanged(['/b', '/c']);
     const f = parseExposition(await m.render());
     expect(sampleValue(f, 'maracker_source_errors_total', { source: 'folder' })).toBe(1);
     expect(sampleValue(f, 'maracker_event_stream_gaps_total')).toBe(1);
     expect(sampleValue(f, 'maracker_resyncs_total', { result: 'failed' })).toBe(1);
     expect(sampleValue(f, 'maracker_resync_duration_seconds_sum')).toBe(1.5);
-    expect(heard).toEqual(['source folder', 'gap', 'resync 1500 false', 'write /a']);
+    expect(heard).toEqual(['source folder', 'gap', 'resync 1500 false', 'write /a', 'unchanged /b /c']);
   });
 });

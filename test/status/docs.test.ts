@@ -72,6 +72,9 @@ function exampleMetrics(store: StatusStore): ReturnType<typeof createDaemonMetri
   m.recordMarathonRequest({ method: 'GET', route: '/v2/apps', status: 200, durationMs: 84 });
   m.recordMarathonRequest({ method: 'PUT', route: '/v2/apps/{id}', status: 200, durationMs: 37 });
   m.recordResync(130, true);
+  // The next pass: the six apps found in sync, left out of the queue.
+  m.recordResync(95, true);
+  m.recordUnchanged(6);
   return m;
 }
 
