@@ -70,7 +70,7 @@ export class FolderWatcher {
         // With inotify, a folder's watch reports what happens to each entry in it (the raw
         // events below): a regular file needs no watch of its own. 10,000 files would hold
         // 10,000 watches (the kernel's limit per user is 8,192 on some systems; beyond it
-        // the watcher fails) and take seconds of start-up to set. Links keep theirs: a
+        // the watcher fails) and take half a second of start-up to set. Links keep theirs: a
         // link's watch follows it to its target. Polling watches each file.
         return isIgnoredPath(rel) || (!this.#o.usePolling && stats?.isFile() === true);
       },
