@@ -130,6 +130,17 @@ async function world(o: WorldOptions = {}) {
   };
 }
 
+/** Marathon's first task of the app is being killed; its version does not move. Listed again. */
+async function killFirstTask(w: Awaited<ReturnType<typeof world>>, id: AppId): Promise<void> {
+  const app = w.marathon.apps.get(id) as MarathonApp;
+  w.marathon.apps.set(id, {
+    ...app,
+    tasksRunning: 1,
+    tasks: [{ ...(app.tasks?.[0] as MarathonTask), state: 'TASK_KILLING' }, app.tasks?.[1] as MarathonTask],
+  });
+  await w.relist();
+}
+
 describe('Reconciler: nothing to write', () => {
   it('does nothing when Marathon already runs what is declared: no call at all (TestDoNothing)', async () => {
     const w = await world({ apps: [marathonApp()], declare: { apps: [desiredApp()] } });
@@ -582,13 +593,7 @@ describe('Reconciler: a pass whose inputs did not move (issue 20)', () => {
     const w = await world({ apps: [marathonApp()], declare: { apps: [desiredApp()] } });
     await w.reconcile(ID);
     expect(w.status.getApp(ID)?.tasks.map((t) => t.state)).toEqual(['TASK_RUNNING', 'TASK_RUNNING']);
-    const app = w.marathon.apps.get(ID) as MarathonApp;
-    w.marathon.apps.set(ID, {
-      ...app,
-      tasksRunning: 1,
-      tasks: [{ ...(app.tasks?.[0] as MarathonTask), state: 'TASK_KILLING' }, app.tasks?.[1] as MarathonTask],
-    });
-    await w.relist();
+    await killFirstTask(w, ID);
     await w.reconcile(ID);
     expect(w.status.getApp(ID)?.tasks.map((t) => t.state)).toEqual(['TASK_KILLING', 'TASK_RUNNING']);
   });
@@ -670,18 +675,7 @@ describe('Reconciler.skippable: the memo asked before a pass queues a key (issue
         await w.relist();
       },
     ],
-    [
-      "Marathon's tasks moved (the version did not)",
-      async (w) => {
-        const app = w.marathon.apps.get(ID) as MarathonApp;
-        w.marathon.apps.set(ID, {
-          ...app,
-          tasksRunning: 1,
-          tasks: [{ ...(app.tasks?.[0] as MarathonTask), state: 'TASK_KILLING' }, app.tasks?.[1] as MarathonTask],
-        });
-        await w.relist();
-      },
-    ],
+    ["Marathon's tasks moved (the version did not)", (w) => killFirstTask(w, ID)],
     ['the status record was replaced', (w) => w.status.setApp({ ...(w.status.getApp(ID) as AppStatus), lastError: { message: 'written by someone else' } })],
     ['the status record was removed', (w) => w.status.removeApp(ID)],
     ["the deployment gate's verdict moved (a failed deployment)", (w) => w.gate.ended('d9', false, [ID])],
