@@ -161,6 +161,14 @@ ALTER TABLE maracker.app_status ADD COLUMN source_commit text;
 COMMENT ON COLUMN maracker.app_status.source_commit IS 'Apps of a git source (--git-url): the commit that last changed the manifest declaring the app; NULL for other sources';
 `;
 
+// The prune guard's budget is a share of the managed apps as they were before a window's
+// deletions began; a restarted daemon (or a new leader) needs that count with each deletion.
+const PRUNE_DELETIONS_MANAGED = `
+ALTER TABLE maracker.prune_deletions ADD COLUMN managed_before integer;
+
+COMMENT ON COLUMN maracker.prune_deletions.managed_before IS 'The managed apps just before this deletion (those deleted and still listed by Marathon left out): the prune budget of a window beginning with it is a share of them, so apps created while deleting do not raise it; NULL in rows written before this column existed';
+`;
+
 export const MIGRATIONS: readonly Migration[] = Object.freeze([
   { version: 1, name: 'apps table, change notifications', sql: APPS },
   { version: 2, name: 'app_status table', sql: APP_STATUS },
@@ -169,4 +177,5 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
   { version: 5, name: 'installation name', sql: INSTALLATION },
   { version: 6, name: 'app_status problems', sql: APP_STATUS_PROBLEMS },
   { version: 7, name: 'app_status source_commit', sql: APP_STATUS_COMMIT },
+  { version: 8, name: 'prune_deletions managed_before', sql: PRUNE_DELETIONS_MANAGED },
 ]);

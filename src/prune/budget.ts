@@ -31,6 +31,12 @@ export interface PruneDeletion {
   approvedBy: string | null;
   /** The episode whose approval covered it, or null. */
   episode: string | null;
+  /**
+   * The managed apps just before it (apps maracker had deleted and Marathon still listed left
+   * out): the budget of a window beginning with this deletion is a share of them. Null when
+   * not known (a row written before the database kept it).
+   */
+  managedBefore: number | null;
 }
 
 /**
@@ -76,6 +82,38 @@ export class DeletionWindow {
   /** Deletions without approval in the window (call trim first). */
   get used(): number {
     return this.#counted;
+  }
+
+  /**
+   * Deletions allowed without approval within the window, those made included (call trim
+   * first). The budget is a share of the managed apps, and the count it is a share of must
+   * not grow with the deletions it allows under way: apps created meanwhile (a commit that
+   * renames apps creates the new ids and deletes the old) would raise it, and the fleet that
+   * was there when the deleting began would lose more than its share. So it is the smallest of
+   * - the share of `managed`, the managed apps Marathon lists now;
+   * - for each counted deletion of the window, the share of the managed apps just before it,
+   *   plus the counted deletions made before it (they belong to windows that began earlier);
+   * - the deletions made plus the share of `remaining` (the managed apps now, less those
+   *   deleted and still listed): what a window beginning now allows.
+   */
+  limit(managed: number, remaining: number, o: Pick<PruneBudgetOptions, 'minApps' | 'share'>): number {
+    let limit = Math.min(pruneLimit(managed, o), this.#counted + pruneLimit(Math.max(0, remaining), o));
+    // Deletions of one instant begin one window together: its share is of the managed apps
+    // before the first of them (the largest count), and only earlier deletions are before it.
+    let before = 0;
+    for (let i = 0; i < this.#entries.length; ) {
+      const at = (this.#entries[i] as PruneDeletion).at;
+      let count: number | null = null;
+      let n = 0;
+      for (let d = this.#entries[i]; d !== undefined && d.at === at; d = this.#entries[++i]) {
+        if (d.approvedBy !== null) continue;
+        n++;
+        if (d.managedBefore !== null) count = Math.max(count ?? 0, d.managedBefore);
+      }
+      if (count !== null) limit = Math.min(limit, before + pruneLimit(count, o));
+      before += n;
+    }
+    return limit;
   }
 
   /** When the oldest counted deletion leaves the window (the budget grows by one), or undefined. */

@@ -4,10 +4,12 @@
 //
 // - the candidates, and since when each is one (a candidate must stay one `settleMs`
 //   before it is deleted: file events trickle in);
-// - a budget over a sliding window (prune-budget.ts): at most max(minApps, share × managed
-//   apps) deletions nobody approved within `windowMs`, counted across passes and, with a
-//   ledger (the database), across restarts. Candidates beyond what is left of it are all
-//   held back: the guard is Blocked with the list, and nothing is deleted;
+// - a budget over a sliding window (budget.ts): at most max(minApps, share × managed apps)
+//   deletions nobody approved within `windowMs`, counted across passes and, with a ledger
+//   (the database), across restarts. The managed apps are counted as they were before the
+//   window's deletions began, not as they are now: apps created while deleting do not raise
+//   it. Candidates beyond what is left of it are all held back: the guard is Blocked with the
+//   list, and nothing is deleted;
 // - episodes: one blocked list, with an id. An approval names (or takes) the episode it
 //   answers, covers exactly its list, is logged with who gave it, and ends with the episode:
 //   when every approved app is gone, when the list changes (an app joins it), or when the
@@ -255,7 +257,13 @@ export class PruneGuard {
     const now = this.#timers.now();
     const ep = this.#episode;
     const approval = this.#state === 'approved' && ep?.set.has(id) ? ep.approval : undefined;
-    const deletion: PruneDeletion = { id, at: now, approvedBy: approval?.by ?? null, episode: approval ? (ep?.id ?? null) : null };
+    const deletion: PruneDeletion = {
+      id,
+      at: now,
+      approvedBy: approval?.by ?? null,
+      episode: approval ? (ep?.id ?? null) : null,
+      managedBefore: this.#remaining(),
+    };
     this.#history.record(deletion);
     this.#since.delete(id);
     this.#deleting.add(id);
@@ -337,7 +345,12 @@ export class PruneGuard {
   }
 
   #budget(now: number): { used: number; limit: number; freesAt: number | undefined } {
-    return { ...this.#history.budget(now), limit: pruneLimit(this.#managed, this.options) };
+    return { ...this.#history.budget(now), limit: this.#history.limit(now, this.#managed, this.#remaining(), this.options) };
+  }
+
+  /** The managed apps not deleted yet: those Marathon listed, less those maracker deleted that it still lists. */
+  #remaining(): number {
+    return Math.max(0, this.#managed - this.#deleting.size);
   }
 
   #candidates(): readonly AppId[] {

@@ -8,7 +8,7 @@
 import { errorMessage } from '../base/errors.js';
 import type { Logger } from '../base/log.js';
 import { BACKOFF, backoffDelay, type BackoffOptions } from '../base/backoff.js';
-import { DeletionWindow, type PruneDeletion } from './budget.js';
+import { DeletionWindow, type PruneBudgetOptions, type PruneDeletion } from './budget.js';
 import type { PruneLedger } from './ledger.js';
 import type { Timers } from '../base/timers.js';
 
@@ -56,6 +56,15 @@ export class PruneHistory {
   budget(now: number): { used: number; freesAt: number | undefined } {
     this.#window.trim(now);
     return { used: this.#window.used, freesAt: this.#window.freesAt };
+  }
+
+  /**
+   * Deletions allowed without approval in the window ending `now` (DeletionWindow.limit), with
+   * `managed` the managed apps Marathon lists and `remaining` those of them not deleted yet.
+   */
+  limit(now: number, managed: number, remaining: number, o: Pick<PruneBudgetOptions, 'minApps' | 'share'>): number {
+    this.#window.trim(now);
+    return this.#window.limit(managed, remaining, o);
   }
 
   /** Reads the history back (retried until the ledger answers). */

@@ -6,6 +6,7 @@ import type { PruneLedger } from '../../src/prune/ledger.js';
 import type { PruneStatus } from '../../src/status/model.js';
 import { recordingLogger } from '../helpers/log-lines.js';
 import { flush, ManualClock } from '../helpers/manual-clock.js';
+import { seededRandom } from '../../src/sandbox/prng.js';
 
 const ids = (n: number, prefix = '/app') => Array.from({ length: n }, (_, i) => `${prefix}${String(i).padStart(3, '0')}`);
 const HOUR = 3_600_000;
@@ -97,11 +98,11 @@ describe('prune budget', () => {
   it('counts the deletions nobody approved within the window, and says when the oldest leaves it', () => {
     const w = new DeletionWindow(HOUR);
     w.add(
-      { id: '/a', at: 1000, approvedBy: null, episode: null },
-      { id: '/b', at: 2000, approvedBy: 'alice', episode: 'e1' },
-      { id: '/c', at: 3000, approvedBy: null, episode: null },
+      { id: '/a', at: 1000, approvedBy: null, episode: null, managedBefore: null },
+      { id: '/b', at: 2000, approvedBy: 'alice', episode: 'e1', managedBefore: null },
+      { id: '/c', at: 3000, approvedBy: null, episode: null, managedBefore: null },
     );
-    w.add({ id: '/a', at: 1000, approvedBy: null, episode: null }); // read back from the database: not twice
+    w.add({ id: '/a', at: 1000, approvedBy: null, episode: null, managedBefore: null }); // read back from the database: not twice
     w.trim(3000);
     expect(w.used).toBe(2);
     expect(w.freesAt).toBe(1000 + HOUR);
@@ -109,6 +110,50 @@ describe('prune budget', () => {
     expect(w.used).toBe(1);
     expect(w.entries().map((d) => d.id)).toEqual(['/b', '/c']);
     expect(w.freesAt).toBe(3000 + HOUR);
+  });
+  describe('the limit of a window', () => {
+    const counted = (id: AppId, at: number, managedBefore: number | null): PruneDeletion => ({ id, at, approvedBy: null, episode: null, managedBefore });
+    const limitOf = (entries: PruneDeletion[], managed: number, remaining = managed) => {
+      const w = new DeletionWindow(HOUR);
+      w.add(...entries);
+      return w.limit(managed, remaining, DEFAULT_PRUNE_GUARD);
+    };
+
+    it("is a share of the managed apps before the window's deletions began, not of the apps created since", () => {
+      // 60 managed apps, 6 deleted, then 40 created: 94 now.
+      const six = ids(6).map((id, i) => counted(id, 1000 + i, 60 - i));
+      expect(limitOf(six, 94)).toBe(6);
+      // Without the counts (rows from before they were kept) it is the share of the apps now.
+      expect(
+        limitOf(
+          six.map((d) => ({ ...d, managedBefore: null })),
+          94,
+        ),
+      ).toBe(9);
+    });
+
+    it("adds to a later deletion's share the deletions before it: each bounds the windows that begin with it", () => {
+      // 5 of 50 deleted (minimum 5), then the fleet grew to 200 and one more was deleted.
+      const entries = [...ids(5).map((id, i) => counted(id, 1000 + i, 50 - i)), counted('/later', 9000, 200)];
+      // The first five allow 5: the sixth was already one too many for their window.
+      expect(limitOf(entries, 200)).toBe(5);
+      // Had the first five been approved, the window beginning with the sixth allows 20.
+      const approved = entries.map((d, i) => (i < 5 ? { ...d, approvedBy: 'alice', episode: 'e1' } : d));
+      expect(limitOf(approved, 200)).toBe(20);
+    });
+
+    it('begins one window with the deletions of one instant, a share of the apps before the first of them', () => {
+      const entries = [counted('/a', 1000, 100), counted('/b', 1000, 99), counted('/c', 2000, 40)];
+      // /a and /b: 10 from 100. /c: 2 before it, plus 5 (the minimum, from 40).
+      expect(limitOf(entries, 100)).toBe(7);
+      expect(limitOf(entries.slice(0, 2), 100)).toBe(10);
+    });
+
+    it('takes a window beginning now from the apps not yet deleted: approved deletions Marathon still lists do not count', () => {
+      // 100 listed, 50 of them deleted by an approval and still being removed.
+      expect(limitOf([], 100, 50)).toBe(5);
+      expect(limitOf([], 100, 100)).toBe(10);
+    });
   });
 });
 
@@ -321,6 +366,78 @@ describe('PruneGuard', () => {
     expect(guard.status().budget.used).toBe(2);
   });
 
+  it('does not let apps created during the deletions raise the budget (a commit that renames apps)', () => {
+    const { guard, clock } = setup();
+    const apps = ids(60);
+    const w = world(guard, apps);
+    w.undeclare(...apps.slice(0, 6));
+    w.pass();
+    clock.advance(2000);
+    expect(w.pass()).toEqual(apps.slice(0, 6)); // max(5, 10% of 60)
+    // The renamed apps arrive: 54 + 40 managed now, 10% of which is 9.
+    w.declare(...ids(40, '/renamed'));
+    w.undeclare(apps[6] as AppId);
+    w.pass();
+    clock.advance(2000);
+    expect(w.pass()).toEqual([]);
+    expect(guard.status()).toMatchObject({ blocked: true, candidates: [apps[6]], budget: { used: 6, limit: 6 } });
+  });
+
+  it('never deletes more within any window than a share of the apps managed before its first deletion (random creates and deletes)', () => {
+    for (const seed of [1, 2, 3, 4, 5, 6, 7, 8]) {
+      const r = seededRandom(seed);
+      const { guard, clock } = setup();
+      let next = 0;
+      const fresh = (n: number) => Array.from({ length: n }, () => `/app${next++}`);
+      const w = world(guard, fresh(40 + Math.floor(r() * 80)));
+      const deletions: Array<{ at: number; before: number }> = [];
+      for (let step = 0; step < 150; step++) {
+        w.declare(...fresh(Math.floor(r() * 3) === 0 ? Math.floor(r() * 30) : 0));
+        const declared = [...w.declared];
+        w.undeclare(...declared.filter(() => r() < 0.04));
+        for (let look = 0; look < 2; look++) {
+          const before = w.marathon.size;
+          const gone = w.pass();
+          // One instant: the apps managed before it are those before the first of them.
+          for (const _ of gone) deletions.push({ at: clock.now(), before });
+          clock.advance(2000);
+        }
+        // A blocked list is declared again (the source fixed) rather than approved.
+        if (guard.status().blocked) w.declare(...guard.status().candidates);
+        clock.advance(Math.floor(r() * 10 * 60_000));
+      }
+      // The harness's rule: a window beginning with any deletion holds at most max(5, 10%) of
+      // the apps managed just before it.
+      for (const first of deletions) {
+        const inWindow = deletions.filter((d) => d.at >= first.at && d.at < first.at + HOUR).length;
+        const allowed = Math.max(5, Math.floor(0.1 * first.before));
+        expect(inWindow, `seed ${seed}: window from ${first.at}`).toBeLessThanOrEqual(allowed);
+      }
+      expect(deletions.length, `seed ${seed} deletes something`).toBeGreaterThan(20);
+    }
+  });
+
+  it('keeps the count before each deletion in its ledger: a restarted guard judges the window alike', async () => {
+    const ledger = new MemoryLedger();
+    const clock = new ManualClock();
+    const first = setup({ ledger, clock });
+    first.guard.start();
+    await flush();
+    first.guard.observe(ids(6), 60);
+    clock.advance(2000);
+    for (const id of ids(6)) first.guard.deleted(id);
+    await first.guard.stop();
+    // Marathon listed all six still (being removed): the count before each leaves out those deleted.
+    expect(ledger.rows.map((r) => r.managedBefore)).toEqual([60, 59, 58, 57, 56, 55]);
+
+    clock.advance(60_000);
+    const second = setup({ ledger, clock });
+    second.guard.start();
+    await flush();
+    second.guard.observe(['/late'], 94);
+    expect(second.guard.status()).toMatchObject({ blocked: true, budget: { used: 6, limit: 6 } });
+  });
+
   it('counts the deletions of an earlier start read back from its ledger, and deletes nothing before', async () => {
     const ledger = new MemoryLedger();
     const clock = new ManualClock();
@@ -398,7 +515,7 @@ describe('PruneGuard', () => {
     guard.start();
     await flush();
     // The previous leader deleted five meanwhile.
-    for (const id of ids(5, '/old')) ledger.rows.push({ id, at: clock.now(), approvedBy: null, episode: null });
+    for (const id of ids(5, '/old')) ledger.rows.push({ id, at: clock.now(), approvedBy: null, episode: null, managedBefore: 30 });
     guard.reload();
     guard.observe(['/a'], 30);
     clock.advance(2000);

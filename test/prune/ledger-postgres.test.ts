@@ -27,14 +27,14 @@ describe('DatabasePruneLedger', () => {
     const { url, pool } = await migratedPool();
     const ledger = new DatabasePruneLedger({ pool, instance: 'mip-host-1', schemaReady: Promise.resolve({}) });
     const t0 = Date.parse('2026-03-02T08:00:00.123Z');
-    await ledger.record({ id: '/a', at: t0, approvedBy: null, episode: null }, t0 - HOUR);
-    await ledger.record({ id: '/b', at: t0 + 1, approvedBy: 'alice from 127.0.0.1', episode: '3b6f0c2d9a41' }, t0 - HOUR);
-    await ledger.record({ id: '/c', at: t0 + 30 * 60_000, approvedBy: null, episode: null }, t0 - HOUR);
+    await ledger.record({ id: '/a', at: t0, approvedBy: null, episode: null, managedBefore: 80 }, t0 - HOUR);
+    await ledger.record({ id: '/b', at: t0 + 1, approvedBy: 'alice from 127.0.0.1', episode: '3b6f0c2d9a41', managedBefore: 79 }, t0 - HOUR);
+    await ledger.record({ id: '/c', at: t0 + 30 * 60_000, approvedBy: null, episode: null, managedBefore: 0 }, t0 - HOUR);
 
     expect(await ledger.load(t0)).toEqual([
-      { id: '/a', at: t0, approvedBy: null, episode: null },
-      { id: '/b', at: t0 + 1, approvedBy: 'alice from 127.0.0.1', episode: '3b6f0c2d9a41' },
-      { id: '/c', at: t0 + 30 * 60_000, approvedBy: null, episode: null },
+      { id: '/a', at: t0, approvedBy: null, episode: null, managedBefore: 80 },
+      { id: '/b', at: t0 + 1, approvedBy: 'alice from 127.0.0.1', episode: '3b6f0c2d9a41', managedBefore: 79 },
+      { id: '/c', at: t0 + 30 * 60_000, approvedBy: null, episode: null, managedBefore: 0 },
     ]);
     expect((await ledger.load(t0 + 2)).map((d) => d.id)).toEqual(['/c']);
     expect(
@@ -42,8 +42,10 @@ describe('DatabasePruneLedger', () => {
     ).toEqual(['/a|mip-host-1|08:00:00.123', '/b|mip-host-1|08:00:00.124', '/c|mip-host-1|08:30:00.123']);
 
     // Writing a deletion removes the rows that left the window.
-    await ledger.record({ id: '/d', at: t0 + HOUR + 10, approvedBy: null, episode: null }, t0 + 10);
+    await ledger.record({ id: '/d', at: t0 + HOUR + 10, approvedBy: null, episode: null, managedBefore: null }, t0 + 10);
     expect(await psqlRows(url, 'SELECT app_id FROM maracker.prune_deletions ORDER BY seq')).toEqual(['/c', '/d']);
+    // A count not known (a row from before migration 8 has none) reads back as null.
+    expect((await ledger.load(t0 + HOUR)).map((d) => d.managedBefore)).toEqual([null]);
   });
 
   it('waits for the schema before reading, and gives up when the daemon stopped first', async () => {
