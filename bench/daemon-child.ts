@@ -8,6 +8,8 @@
 // Run by bench/daemon-process.ts, never by hand: `node dist/bench/daemon-child.js <run options>`.
 
 import { readFile, writeFile } from 'node:fs/promises';
+import { Session } from 'node:inspector/promises';
+import { join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { loadDaemonConfig } from '../src/config/daemon.js';
 import type { Daemon } from '../src/app/daemon.js';
@@ -187,6 +189,7 @@ async function main(): Promise<void> {
         },
       };
     });
+    const profiling = await startProfile();
     const loop = monitorEventLoopDelay({ resolution: 10 });
     loop.enable();
     const cpu0 = process.cpuUsage();
@@ -198,6 +201,7 @@ async function main(): Promise<void> {
     const cpu = process.cpuUsage(cpu0);
     const wallMs = performance.now() - t0;
     loop.disable();
+    await profiling?.();
     const hwm = reset ? await vmHwmKiB() : undefined;
     const mem = process.memoryUsage();
     const delta: Record<string, number> = {};
@@ -219,6 +223,26 @@ async function main(): Promise<void> {
       loopDelayMaxMs: Math.max(0, loop.max / 1e6 - 10),
       loopDelayP99Ms: Math.max(0, loop.percentile(99) / 1e6 - 10),
       writes: delta,
+    };
+  };
+
+  /**
+   * MARACKER_BENCH_PASS_PROFILE_DIR=DIR: a CPU profile of each pass (main thread), written as
+   * DIR/pass-N.cpuprofile, to open in Chrome's DevTools. The profiler's own cost is in the
+   * pass's figures then: for finding where a pass goes, not for the figures.
+   */
+  let profiled = 0;
+  const startProfile = async (): Promise<(() => Promise<void>) | undefined> => {
+    const dir = process.env.MARACKER_BENCH_PASS_PROFILE_DIR;
+    if (!dir) return undefined;
+    const session = new Session();
+    session.connect();
+    await session.post('Profiler.enable');
+    await session.post('Profiler.start');
+    return async () => {
+      const { profile } = await session.post('Profiler.stop');
+      await writeFile(join(dir, `pass-${++profiled}.cpuprofile`), JSON.stringify(profile));
+      session.disconnect();
     };
   };
 

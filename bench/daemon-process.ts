@@ -36,7 +36,12 @@ export async function startBenchDaemon(args: readonly string[], o: { startTimeou
     {
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
       // No registry is contacted from the bench: its apps give everything their images could.
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/root', MARACKER_IMAGE_METADATA: 'false' },
+      env: {
+        PATH: process.env.PATH ?? '/usr/bin:/bin',
+        HOME: process.env.HOME ?? '/root',
+        MARACKER_IMAGE_METADATA: 'false',
+        ...(process.env.MARACKER_BENCH_PASS_PROFILE_DIR ? { MARACKER_BENCH_PASS_PROFILE_DIR: process.env.MARACKER_BENCH_PASS_PROFILE_DIR } : {}),
+      },
     },
   );
   live.add(child);

@@ -84,4 +84,19 @@ describe('BodyBuffer', () => {
     expect(third.bytes.buffer).toBe(kept);
     third.release();
   });
+
+  it('keeps room to grow: a body a little longer than the last, Content-Length given, reuses the buffer (no fresh memory every changed pass)', async () => {
+    const b = new BodyBuffer();
+    const first = big(200_000, 'v1');
+    const read1 = await b.read(chunks(first, 65_536), Buffer.byteLength(first));
+    const kept = read1.bytes.buffer;
+    read1.release();
+    // One app more, as when an app scaled up lists one more task.
+    const longer = big(200_500, 'v1');
+    const read2 = await b.read(chunks(longer, 65_536), Buffer.byteLength(longer));
+    expect(read2.bytes.toString('utf8') === longer).toBe(true);
+    // Compared as a boolean: a failing toBe would print two 10 MiB buffers.
+    expect(read2.bytes.buffer === kept, 'the kept buffer reused').toBe(true);
+    read2.release();
+  });
 });
