@@ -277,8 +277,12 @@ export class PruneGuard {
 
   /** `id` is no candidate any more: a read found it gone, or not maracker's. */
   resolved(id: AppId): void {
-    this.#deleting.delete(id);
-    if (!this.#since.delete(id)) return;
+    const deleting = this.#deleting.delete(id);
+    const candidate = this.#since.delete(id);
+    // It was in the last listing (a candidate is one of the managed apps listed), and is not
+    // managed any more: the count of the managed apps, of which the budget is a share, drops.
+    if (deleting || candidate) this.#managed = Math.max(0, this.#managed - 1);
+    if (!candidate) return;
     this.#sorted = undefined;
     if (this.#since.size === 0 || this.#state === 'blocked') this.#judge();
     this.#publish();

@@ -353,6 +353,24 @@ describe('PruneGuard', () => {
     expect(published.at(-1)).toMatchObject({ candidates: [], blocked: false });
   });
 
+  it('counts an app found gone as managed no more, until the next listing says so', async () => {
+    const ledger = new MemoryLedger();
+    const { guard, clock } = setup({ ledger });
+    guard.start();
+    await flush();
+    guard.observe(['/a', '/b', '/c'], 60);
+    clock.advance(2000);
+    guard.resolved('/a'); // someone deleted it by hand
+    guard.deleted('/b');
+    guard.resolved('/b'); // Marathon's deployment removed it
+    guard.deleted('/c');
+    await guard.stop();
+    expect(ledger.rows.map((r) => [r.id, r.managedBefore])).toEqual([
+      ['/b', 59],
+      ['/c', 58],
+    ]);
+  });
+
   it('judges a deleted app that a fresh read finds back (the delete did not take) as a new candidate', () => {
     const { guard, clock } = setup();
     guard.observe(['/a'], 30);
