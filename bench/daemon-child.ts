@@ -20,6 +20,7 @@ export type ChildRequest =
   | { seq: number; cmd: 'state' }
   | { seq: number; cmd: 'pass'; ids: number; writes: number; timeoutMs: number }
   | { seq: number; cmd: 'counters' }
+  | { seq: number; cmd: 'liveHeap' }
   | { seq: number; cmd: 'stop' };
 
 export interface ChildState {
@@ -52,6 +53,9 @@ export interface PassResult {
   peakRssScope: 'pass' | 'process';
   rssMiB: number;
   heapUsedMiB: number;
+  /** The main thread's heap as reserved (used or not), and memory outside it (buffers), after the pass. */
+  heapTotalMiB: number;
+  externalMiB: number;
   /** Longest the daemon's event loop was blocked during the pass (10 ms resolution), and its p99. */
   loopDelayMaxMs: number;
   loopDelayP99Ms: number;
@@ -219,6 +223,8 @@ async function main(): Promise<void> {
       peakRssScope: hwm !== undefined ? 'pass' : 'process',
       rssMiB: mib(mem.rss),
       heapUsedMiB: mib(mem.heapUsed),
+      heapTotalMiB: mib(mem.heapTotal),
+      externalMiB: mib(mem.external),
       // The histogram counts the timer's own 10 ms period as delay: subtract it.
       loopDelayMaxMs: Math.max(0, loop.max / 1e6 - 10),
       loopDelayP99Ms: Math.max(0, loop.percentile(99) / 1e6 - 10),
@@ -246,6 +252,14 @@ async function main(): Promise<void> {
     };
   };
 
+  /** The heap's live objects: used after a full collection (a process started with --expose-gc), else null. */
+  const liveHeapMiB = (): number | null => {
+    const gc = (globalThis as { gc?: () => void }).gc;
+    if (typeof gc !== 'function') return null;
+    gc();
+    return mib(process.memoryUsage().heapUsed);
+  };
+
   const handle = async (req: ChildRequest): Promise<unknown> => {
     switch (req.cmd) {
       case 'state':
@@ -264,6 +278,8 @@ async function main(): Promise<void> {
         };
         return counters;
       }
+      case 'liveHeap':
+        return liveHeapMiB();
       case 'stop':
         await d.stop();
         setImmediate(() => process.exit(0));

@@ -14,6 +14,8 @@ export interface BenchDaemon {
   /** One resync pass, until `ids` distinct apps were looked at (reconciled or left out as unchanged), `writes` writes applied, and the queue is empty. */
   pass(ids: number, writes?: number, timeoutMs?: number): Promise<PassResult>;
   counters(): Promise<Counters>;
+  /** The daemon's heap after a full collection (started with `nodeArgs: ['--expose-gc']`), else null. */
+  liveHeapMiB(): Promise<number | null>;
   /** The last lines the daemon logged (for error messages). */
   logTail(): string;
   /** Log lines matching a pattern (e.g. warnings seen during a scenario). */
@@ -27,9 +29,12 @@ export function killAllDaemons(): void {
   for (const c of live) c.kill('SIGKILL');
 }
 
-export async function startBenchDaemon(args: readonly string[], o: { startTimeoutMs?: number; logLevel?: string } = {}): Promise<BenchDaemon> {
+export async function startBenchDaemon(
+  args: readonly string[],
+  o: { startTimeoutMs?: number; logLevel?: string; nodeArgs?: readonly string[] } = {},
+): Promise<BenchDaemon> {
   // MARACKER_BENCH_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the daemon alone.
-  const nodeArgs = (process.env.MARACKER_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const nodeArgs = [...(o.nodeArgs ?? []), ...(process.env.MARACKER_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean)];
   const child = spawn(
     process.execPath,
     [...nodeArgs, benchScript('daemon-child.js'), '--listen', '127.0.0.1:0', '--log-level', o.logLevel ?? 'info', ...args],
@@ -118,6 +123,7 @@ export async function startBenchDaemon(args: readonly string[], o: { startTimeou
     state: () => request<ChildState>({ cmd: 'state' }),
     pass: (ids, writes = 0, timeoutMs = 120_000) => request<PassResult>({ cmd: 'pass', ids, writes, timeoutMs }),
     counters: () => request<Counters>({ cmd: 'counters' }),
+    liveHeapMiB: () => request<number | null>({ cmd: 'liveHeap' }),
     logTail: tail,
     logLines: (pattern) => lines.filter((l) => pattern.test(l)),
     stop: () =>

@@ -223,7 +223,11 @@ async function runResync(size: ResyncSize): Promise<BenchRecord[]> {
     const sb = sandbox;
 
     const startedAt = performance.now();
-    daemon = await startBenchDaemon(['--marathon', sb.url, '--manifests', folder.path, '--no-events', '--resync-interval', '3600']);
+    // --expose-gc: the live heap after the first and the last pass with nothing to do is read
+    // after a full collection (only then: no other pass is changed by it).
+    daemon = await startBenchDaemon(['--marathon', sb.url, '--manifests', folder.path, '--no-events', '--resync-interval', '3600'], {
+      nodeArgs: ['--expose-gc'],
+    });
     await untilReady(daemon, { ms: scaled(180_000) });
     const startupWallMs = performance.now() - startedAt;
     const startup = await daemon.counters();
@@ -247,6 +251,8 @@ async function runResync(size: ResyncSize): Promise<BenchRecord[]> {
     const noop: PassResult[] = [];
     const aged: PassResult[] = [];
     let noopWriteCount = -1;
+    let liveHeapFirst: number | null = null;
+    let liveHeapLast: number | null = null;
     try {
       await prober.start(PROBE);
       await sleep(IDLE_PROBE_MS);
@@ -281,7 +287,11 @@ async function runResync(size: ResyncSize): Promise<BenchRecord[]> {
       }
 
       const noopSince = lastSeq(sb);
-      for (let i = 0; i < NOOP_PASSES; i++) noop.push(await d.pass(APPS));
+      for (let i = 0; i < NOOP_PASSES; i++) {
+        noop.push(await d.pass(APPS));
+        if (i === 0) liveHeapFirst = await d.liveHeapMiB();
+      }
+      liveHeapLast = await d.liveHeapMiB();
       for (let i = 0; i < AGED_PASSES; i++) {
         ahead += AGED_INTERVAL_MS;
         aged.push(await d.pass(APPS));
@@ -431,6 +441,8 @@ async function runResync(size: ResyncSize): Promise<BenchRecord[]> {
           rss_after_last_mib: noop.at(-1)?.rssMiB ?? -1,
           heap_after_first_mib: noop[0]?.heapUsedMiB ?? -1,
           heap_after_last_mib: noop.at(-1)?.heapUsedMiB ?? -1,
+          live_heap_after_first_mib: liveHeapFirst ?? -1,
+          live_heap_after_last_mib: liveHeapLast ?? -1,
         },
       },
       { name: 'noop.writes', value: noopWriteCount, unit: 'count', params: { ...base, passes: NOOP_PASSES, ...noopWhy }, goal: { op: '==', value: 0 } },

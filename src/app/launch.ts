@@ -6,11 +6,24 @@ import { configSecrets, type DaemonConfig } from '../config/daemon.js';
 import { startDaemon, type Daemon, type DaemonExtras } from './daemon.js';
 import { startDatabase } from './database.js';
 import { createLogger } from '../base/log.js';
+import { limitHeapGrowth } from '../base/heap-growth.js';
 import { ParsePool } from '../manifest/parse-pool.js';
 import { createScrubber } from '../secrets/scrubber.js';
 
-export async function launchDaemon(config: DaemonConfig, extras: Pick<DaemonExtras, 'logger' | 'observer' | 'parser'> = {}): Promise<Daemon> {
-  const logger = extras.logger ?? createLogger({ level: config.logLevel, format: config.logFormat, scrubber: createScrubber(configSecrets(config)) });
+export async function launchDaemon(config: DaemonConfig, given: Pick<DaemonExtras, 'logger' | 'observer' | 'parser'> = {}): Promise<Daemon> {
+  const logger = given.logger ?? createLogger({ level: config.logLevel, format: config.logFormat, scrubber: createScrubber(configSecrets(config)) });
+  // The heap's growth is bounded once start-up is over (src/base/heap-growth.ts): the process
+  // is this daemon's alone.
+  const extras = {
+    ...given,
+    observer: {
+      ...given.observer,
+      firstSync: () => {
+        if (limitHeapGrowth()) logger.debug('heap growth between full collections bounded (--heap-growing-percent)');
+        given.observer?.firstSync?.();
+      },
+    },
+  };
   // Large files and rows are parsed off the event loop; the workers stop after the sources.
   const parser = extras.parser ?? new ParsePool({ logger: logger.child({ component: 'parser' }) });
   if (config.databaseUrl === null) return startDaemon(config, { ...extras, logger, parser, onStop: () => parser.stop() });

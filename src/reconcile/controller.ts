@@ -86,6 +86,8 @@ export interface ControllerObserver {
   sourceError?(source: string): void;
   eventGap?(): void;
   resynced?(durationMs: number, ok: boolean): void;
+  /** The first full sync is done: every app was looked at once (the status is Ready from here). */
+  firstSync?(): void;
 }
 
 export type ControllerMarathon = MarathonReader & MarathonWriter & Partial<MarathonEvents>;
@@ -418,6 +420,7 @@ export class Controller {
       if (!this.#stopped) {
         this.#d.status.markReady();
         this.#d.logger.info('first full sync done');
+        this.#d.observer?.firstSync?.();
       }
     });
     this.#resync.start();

@@ -15,6 +15,7 @@ export interface MetricsObserver {
   sourceError(source: string): void;
   eventGap(): void;
   resynced(durationMs: number, ok: boolean): void;
+  firstSync(): void;
 }
 
 /** Hooks for ControllerDeps.observer. Pass `inner` to keep another observer (the safety harness) hearing them too. */
@@ -49,6 +50,9 @@ export function metricsObserver(metrics: DaemonMetrics, inner: Partial<MetricsOb
     resynced(durationMs, ok) {
       metrics.recordResync(durationMs, ok);
       inner.resynced?.(durationMs, ok);
+    },
+    firstSync() {
+      inner.firstSync?.();
     },
   };
 }

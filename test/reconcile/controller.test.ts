@@ -102,11 +102,14 @@ describe('Controller', () => {
   });
 
   it('does nothing when Marathon already matches the sources', async () => {
-    const { marathon, source, status, controller } = setup();
+    let firstSyncs = 0;
+    const { marathon, source, status, controller } = setup({ observer: { firstSync: () => firstSyncs++ } });
     marathon.seed(marathonApp());
     source.set({ apps: [desiredApp()] });
     await controller.start();
     await until(() => status.ready, 'first sync');
+    await controller.resync('test');
+    expect(firstSyncs, 'told once, with the status Ready').toBe(1);
     expect(marathon.writes()).toEqual([]);
     expect(status.getApp('/demo/web')).toMatchObject({ sync: 'Synced', health: 'Healthy', source: 'demo.yaml:1' });
   });
