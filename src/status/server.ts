@@ -30,7 +30,8 @@ import { applyLimits, rejectBadClient, resolveLimits, serverOptions, type Status
 import type { GitHook } from './git-hook.js';
 import { PROMETHEUS_CONTENT_TYPE } from './metrics.js';
 import { type DashboardAssets, loadDashboardAssets } from './dashboard-assets.js';
-import type { StatusStore } from './store.js';
+import type { StatusParts, StatusStore } from './store.js';
+import { writeParts } from './parts-writer.js';
 import { TraefikConfigCache } from './traefik-config.js';
 
 export interface ReadyVerdict {
@@ -134,7 +135,8 @@ export interface StatusServer {
 
 interface Reply {
   status: number;
-  body: string | Buffer;
+  /** StatusParts: the status document, written a slice at a time (./parts-writer.ts). */
+  body: string | Buffer | StatusParts;
   contentType: string;
   headers?: Record<string, string>;
 }
@@ -199,7 +201,6 @@ export async function startStatusServer(options: StatusServerOptions): Promise<S
   const checkBearer = token === undefined ? undefined : bearerChecker(token);
   const checkTraefikBearer = options.traefikToken ? bearerChecker(options.traefikToken) : undefined;
   const grace = options.shutdownGraceMs ?? 1000;
-  const statusBody = cachedBody(() => store.json());
   const traefikBodies = new TraefikConfigCache();
   const dashboard: DashboardAssets = loadDashboardAssets(options.dashboardDir);
   // Known once listening (a host name such as "localhost" binds to an address).
@@ -262,9 +263,12 @@ export async function startStatusServer(options: StatusServerOptions): Promise<S
     const sync = filterValues(query, 'sync', SYNC);
     const health = filterValues(query, 'health', HEALTH);
     if (!sync && !health) {
-      const { body, etag } = statusBody();
+      // The tag is a hash of the content (the store's digest), so a restarted daemon with
+      // the same status answers the same tag and one whose status differs never matches.
+      const parts = store.parts();
+      const etag = `"${parts.digest}"`;
       if (ctx.headers['if-none-match'] === etag) return { status: 304, body: '', contentType: JSON_TYPE, headers: { ETag: etag } };
-      return { status: 200, body, contentType: JSON_TYPE, headers: { ETag: etag } };
+      return { status: 200, body: parts, contentType: JSON_TYPE, headers: { ETag: etag } };
     }
     // Filtering walks the apps once: cheap next to serialising them, and only when asked.
     const doc = store.snapshot();
@@ -464,7 +468,9 @@ export async function startStatusServer(options: StatusServerOptions): Promise<S
       reply = { ...reply, headers: { ...reply.headers, Connection: 'close' } };
       res.once('finish', () => req.socket.destroy());
     }
-    send(res, reply, ctx.method === 'HEAD');
+    const writing = send(res, reply, ctx.method === 'HEAD');
+    // A document written in slices: an error of the socket meanwhile is the client's.
+    writing?.catch((err: unknown) => log.debug({ err: String(err) }, 'status reply cut'));
     log.debug({ method: ctx.method, path: shownPath(ctx.path), status: reply.status, remote: ctx.remote }, 'status request');
   }
 
@@ -515,41 +521,35 @@ function approverName(header: string | string[] | undefined): string | undefined
   return name && /^[\w.@+-]+$/.test(name) ? name : undefined;
 }
 
-function send(res: ServerResponse, reply: Reply, head: boolean): void {
-  const body = typeof reply.body === 'string' ? Buffer.from(reply.body, 'utf8') : reply.body;
+function send(res: ServerResponse, reply: Reply, head: boolean): Promise<void> | undefined {
+  const parts = isParts(reply.body) ? reply.body : undefined;
+  const body = parts ? undefined : typeof reply.body === 'string' ? Buffer.from(reply.body, 'utf8') : (reply.body as Buffer);
+  const length = parts ? parts.bytes : (body as Buffer).length;
   res.writeHead(reply.status, {
     'Content-Type': reply.contentType,
     // A 304 has no body; its length would be the 200's.
-    ...(reply.status === 304 ? {} : { 'Content-Length': String(body.length) }),
+    ...(reply.status === 304 ? {} : { 'Content-Length': String(length) }),
     // Status is live: no proxy or browser may answer a poll from a cache.
     'Cache-Control': 'no-store',
     'X-Content-Type-Options': 'nosniff',
     ...reply.headers,
   });
   // HEAD gets the headers GET would have had, Content-Length included, and no body.
-  res.end(head ? undefined : body);
+  if (head || reply.status === 304) {
+    res.end();
+    return undefined;
+  }
+  if (parts) return writeParts(res, parts);
+  res.end(body);
+  return undefined;
+}
+
+function isParts(body: Reply['body']): body is StatusParts {
+  return typeof body === 'object' && !Buffer.isBuffer(body);
 }
 
 function json(status: number, value: unknown, headers?: Record<string, string>): Reply {
   return { status, body: JSON.stringify(value), contentType: JSON_TYPE, ...(headers ? { headers } : {}) };
-}
-
-/**
- * Encodes the store's document, and its ETag, once per change rather than once per poll.
- * The tag is a hash of the content, so a restarted daemon with the same status answers the
- * same tag and one whose status differs never matches an old one.
- */
-function cachedBody(source: () => string): () => { body: Buffer; etag: string } {
-  let text: string | undefined;
-  let cached = { body: Buffer.alloc(0), etag: '""' };
-  return () => {
-    const now = source();
-    if (now !== text) {
-      text = now;
-      cached = { body: Buffer.from(now, 'utf8'), etag: etagOf(now) };
-    }
-    return cached;
-  };
 }
 
 /** A strong tag of a reply's content: the same content answers the same tag, across restarts too. */

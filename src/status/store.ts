@@ -12,6 +12,7 @@
 // entries would weigh on every poll of it), nor of what app listeners hear (maracker.app_status,
 // Traefik's routes), so recording one changes neither the document nor its ETag.
 
+import { createHash } from 'node:crypto';
 import type { AppId } from '../model/app-id.js';
 import type { HEALTH, Role, SYNC } from '../model/status.js';
 import { BASIC_SCRUBBER, type Scrubber } from '../secrets/scrubber.js';
@@ -21,6 +22,26 @@ import { derivePhase } from './phase.js';
 import { OutcomeLog, type OutcomeInput } from './outcomes.js';
 
 export type AppStatusListener = (id: AppId, status: AppStatus | undefined) => void;
+
+/**
+ * The serialised `GET /status` document in parts, to be written a slice at a time: `head`,
+ * then `items` joined by commas (the apps' records, sorted by id), then `tail`. `bytes` is
+ * its UTF-8 length and `digest` a hash of its content (the same content, the same digest,
+ * across restarts too), both known without encoding or hashing the megabytes of 10,000 apps.
+ */
+export interface StatusParts {
+  readonly head: string;
+  readonly items: readonly string[];
+  readonly tail: string;
+  readonly bytes: number;
+  readonly digest: string;
+}
+
+/** A record's UTF-8 length, and a digest of its JSON. */
+interface RecordSum {
+  bytes: number;
+  digest: Buffer;
+}
 
 export interface StatusStoreOptions {
   instance: string;
@@ -35,6 +56,7 @@ export class StatusStore {
   readonly #apps = new Map<AppId, AppStatus>();
   /** JSON of each record, to tell real changes from rewrites of the same values. */
   readonly #appJson = new Map<AppId, string>();
+  readonly #appSums = new Map<AppId, RecordSum>();
   readonly #listeners = new Set<AppStatusListener>();
   readonly #outcomes = new Map<AppId, OutcomeLog>();
   readonly #now: () => Date;
@@ -60,8 +82,11 @@ export class StatusStore {
   #version = 0;
   /** Counts changes to app records only (what GET /traefik/v3 is made of). */
   #appsVersion = 0;
-  #cached: { version: number; doc: DaemonStatus; json: string } | undefined;
-  #appsCached: { version: number; apps: AppStatus[]; json: string } | undefined;
+  #cached: { version: number; doc: DaemonStatus } | undefined;
+  #partsCached: { version: number; parts: StatusParts } | undefined;
+  /** The apps by id, sorted; undefined after an app came or went. A record's change keeps it. */
+  #ids: AppId[] | undefined;
+  #appsCached: { version: number; apps: AppStatus[]; items: string[]; bytes: number; digest: Buffer } | undefined;
 
   constructor(options: StatusStoreOptions) {
     this.#instance = options.instance;
@@ -77,8 +102,10 @@ export class StatusStore {
     const status = this.#scrubber.value(record);
     const json = JSON.stringify(status);
     if (this.#appJson.get(status.id) === json) return;
+    if (!this.#apps.has(status.id)) this.#ids = undefined;
     this.#apps.set(status.id, status);
     this.#appJson.set(status.id, json);
+    this.#appSums.set(status.id, { bytes: Buffer.byteLength(json, 'utf8'), digest: createHash('sha256').update(json).digest() });
     this.#appsVersion++;
     this.#touch();
     for (const l of this.#listeners) l(status.id, status);
@@ -86,7 +113,9 @@ export class StatusStore {
 
   removeApp(id: AppId): void {
     if (!this.#apps.delete(id)) return;
+    this.#ids = undefined;
     this.#appJson.delete(id);
+    this.#appSums.delete(id);
     this.#outcomes.delete(id);
     this.#appsVersion++;
     this.#touch();
@@ -226,21 +255,31 @@ export class StatusStore {
   }
 
   /**
-   * The apps sorted by id, and their JSON joined from each record's own (kept by setApp):
-   * rebuilt only when an app changed, not when a pass stamps the time Marathon was read, so
-   * serving /status at 10,000 apps does not serialise megabytes again after every pass.
+   * The apps sorted by id, their records' JSON in that order, the JSON's length and a digest
+   * of it: rebuilt only when an app changed, not when a pass stamps the time Marathon was
+   * read; sorted again only when an app came or went.
    */
-  #sortedApps(): { apps: AppStatus[]; json: string } {
+  #sortedApps(): { apps: AppStatus[]; items: string[]; bytes: number; digest: Buffer } {
     if (this.#appsCached?.version === this.#appsVersion) return this.#appsCached;
-    const apps = [...this.#apps.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    const json = `[${apps.map((a) => this.#appJson.get(a.id) ?? JSON.stringify(a)).join(',')}]`;
-    this.#appsCached = { version: this.#appsVersion, apps, json };
+    this.#ids ??= [...this.#apps.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    const apps: AppStatus[] = [];
+    const items: string[] = [];
+    const hash = createHash('sha256');
+    let bytes = 0;
+    for (const id of this.#ids) {
+      apps.push(this.#apps.get(id) as AppStatus);
+      items.push(this.#appJson.get(id) as string);
+      const sum = this.#appSums.get(id) as RecordSum;
+      bytes += sum.bytes;
+      hash.update(sum.digest);
+    }
+    this.#appsCached = { version: this.#appsVersion, apps, items, bytes, digest: hash.digest() };
     return this.#appsCached;
   }
 
-  #build(): { doc: DaemonStatus; json: string } {
-    if (this.#cached?.version === this.#version) return this.#cached;
-    const { apps, json: appsJson } = this.#sortedApps();
+  #build(): DaemonStatus {
+    if (this.#cached?.version === this.#version) return this.#cached.doc;
+    const { apps } = this.#sortedApps();
     const { phase, message } = derivePhase({
       stopping: this.#stopping,
       ready: this.#ready,
@@ -263,19 +302,38 @@ export class StatusStore {
       prune: this.#prune,
       apps,
     };
-    // `apps` is the document's last field: the rest serialised, the apps' JSON appended.
-    const { apps: _apps, ...rest } = doc;
-    this.#cached = { version: this.#version, doc, json: `${JSON.stringify(rest).slice(0, -1)},"apps":${appsJson}}` };
-    return this.#cached;
+    this.#cached = { version: this.#version, doc };
+    return doc;
   }
 
   snapshot(): DaemonStatus {
-    return this.#build().doc;
+    return this.#build();
   }
 
-  /** The serialised `GET /status` document, rebuilt only after a change. */
+  /** The `GET /status` document in parts (StatusParts), rebuilt only after a change. */
+  parts(): StatusParts {
+    if (this.#partsCached?.version === this.#version) return this.#partsCached.parts;
+    const { apps: _apps, ...rest } = this.#build();
+    const sorted = this.#sortedApps();
+    // `apps` is the document's last field: the rest serialised, the apps' records after it.
+    const head = `${JSON.stringify(rest).slice(0, -1)},"apps":[`;
+    const tail = ']}';
+    const n = sorted.items.length;
+    const parts: StatusParts = {
+      head,
+      items: sorted.items,
+      tail,
+      bytes: Buffer.byteLength(head, 'utf8') + sorted.bytes + Math.max(0, n - 1) + tail.length,
+      digest: createHash('sha256').update(head).update(sorted.digest).update(tail).digest('base64url').slice(0, 27),
+    };
+    this.#partsCached = { version: this.#version, parts };
+    return parts;
+  }
+
+  /** The serialised `GET /status` document, whole (the status server writes it in parts). */
   json(): string {
-    return this.#build().json;
+    const p = this.parts();
+    return `${p.head}${p.items.join(',')}${p.tail}`;
   }
 
   /** Apps by sync and by health, for the metrics gauges. */

@@ -180,6 +180,29 @@ describe('status server', () => {
     expect(res.headers.get('allow')).toBe('POST');
   });
 
+  it('serves a large document written in slices: the same bytes as the whole, its Content-Length and ETag those of its content', async () => {
+    const { call, store } = await serve();
+    for (let i = 0; i < 3000; i++) store.setApp(appStatus({ id: `/team-${i % 7}/app${i}`, source: `déployé ✓ 𝄞 ${i}.yaml:1` }));
+    const res = await call('/status');
+    const body = Buffer.from(await res.arrayBuffer());
+    expect(body.toString('utf8') === store.json(), 'the body is the whole document').toBe(true);
+    expect(Number(res.headers.get('content-length'))).toBe(body.length);
+    expect(body.length).toBeGreaterThan(256 * 1024);
+    const doc = JSON.parse(body.toString('utf8')) as { apps: Array<{ id: string }> };
+    expect(doc.apps.map((a) => a.id)).toEqual([...doc.apps.map((a) => a.id)].sort());
+    const head = await call('/status', { method: 'HEAD' });
+    expect(head.headers.get('content-length')).toBe(String(body.length));
+
+    // The same content in another store (a restarted daemon) has the same tag; any change, another.
+    const tag = res.headers.get('etag');
+    const again = statusStore();
+    for (let i = 0; i < 3000; i++) again.setApp(appStatus({ id: `/team-${i % 7}/app${i}`, source: `déployé ✓ 𝄞 ${i}.yaml:1` }));
+    expect(`"${again.parts().digest}"`).toBe(tag);
+    expect((await call('/status', { headers: { 'if-none-match': tag ?? '' } })).status).toBe(304);
+    store.setApp(appStatus({ id: '/team-0/app0', source: 'changed.yaml:1' }));
+    expect((await call('/status', { headers: { 'if-none-match': tag ?? '' } })).status).toBe(200);
+  });
+
   it('answers HEAD with the headers of GET and no body', async () => {
     const { call, store } = await serve();
     store.setApp(appStatus());
