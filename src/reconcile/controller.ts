@@ -237,6 +237,7 @@ export class Controller {
         gate: this.#gate,
         cache: this.#cache,
         status,
+        declared: (id) => this.#desired.view().get(id).kind !== 'absent',
         look,
         resync: (reason) => {
           if (this.#began) void this.resync(reason);

@@ -5,8 +5,10 @@
 //
 // - A deployment that ended frees its slot in the deployment gate (and tells it whether the
 //   deployment failed, which health shows).
-// - Only apps maracker knows (cached, or in status) are queued: the stream names every app
-//   on Marathon, most of them none of this installation's business.
+// - Only apps maracker knows (cached, in status, or declared by a source) are queued: the
+//   stream names every app on Marathon, most of them none of this installation's business.
+//   A declared app counts from its declaration on: the events of an app maracker just
+//   created can come before its first read is cached or its record written.
 // - A gap (the stream broke and reconnected: events were lost) asks for a resync at once.
 // Which apps an event names is read from every place Marathon puts them (appIdsOfEvent, pure).
 
@@ -32,6 +34,8 @@ export interface EventTriggerDeps {
   gate: DeploymentGate;
   cache: ActualCache;
   status: StatusStore;
+  /** Whether a source declares `id` (an app, or a broken or conflicting declaration of it). Default: none. */
+  declared?: (id: AppId) => boolean;
   /** Looks at one app again (the controller queues it, once the first full sync began). */
   look: (id: AppId) => void;
   /** Looks at everything again (the controller resyncs, once the first full sync began). */
@@ -73,7 +77,7 @@ export class EventTrigger {
       this.#d.gate.ended(plan?.id, e.eventType === 'deployment_success', ids);
     }
     for (const id of ids) {
-      const known = this.#d.cache.get(id) !== undefined || this.#d.status.getApp(id) !== undefined;
+      const known = this.#d.cache.get(id) !== undefined || this.#d.status.getApp(id) !== undefined || this.#d.declared?.(id) === true;
       if (!known) continue;
       this.#d.cache.markStale(id);
       this.#d.look(id);

@@ -279,8 +279,12 @@ export class Reconciler {
       // Recorded only as the end of a failure, block or wait (the log's rule): most passes add nothing.
       this.#record(desired.id, 'none', 'synced');
       if (verdict !== 'Progressing') this.#memo.remember(desired.id, { ...inputs, record: this.#d.status.getApp(desired.id) });
-      // Keep watching while Marathon deploys, so status reaches Healthy without waiting for a resync.
-      return verdict === 'Progressing' ? { kind: 'done', requeueAfterMs: this.#d.options.progressPollMs } : { kind: 'done' };
+      if (verdict !== 'Progressing') return { kind: 'done' };
+      // Keep watching while Marathon deploys, so status reaches Healthy without waiting for a
+      // resync: the next look reads Marathon again. Events say so sooner, but they are lossy,
+      // and those of a new app can come before it is known (then they are not for us).
+      this.#d.cache.markStale(desired.id);
+      return { kind: 'done', requeueAfterMs: this.#d.options.progressPollMs };
     }
     // A write is decided on a fresh read only. This also shows apps maracker does not own
     // (the owned-apps list cannot), so an unowned id is a conflict rather than a 409.

@@ -12,7 +12,7 @@ import { FakeMarathon } from '../helpers/fake-marathon.js';
 import { recordingLogger } from '../helpers/log-lines.js';
 import { ManualClock } from '../helpers/manual-clock.js';
 
-function setup(o: { marathon?: MarathonEvents } = {}) {
+function setup(o: { marathon?: MarathonEvents; declared?: string[] } = {}) {
   const marathon = new FakeMarathon();
   const clock = new ManualClock();
   const cache = new ActualCache();
@@ -27,6 +27,7 @@ function setup(o: { marathon?: MarathonEvents } = {}) {
     gate,
     cache,
     status,
+    declared: (id) => (o.declared ?? []).includes(id),
     look: (id) => looked.push(id),
     resync: (reason) => resyncs.push(reason),
     gap: () => gaps++,
@@ -66,6 +67,13 @@ describe('EventTrigger', () => {
     expect(t.looked).toEqual(['/cached', '/reported']);
     expect(t.cache.get('/cached')?.stale).toBe(true);
     expect(t.cache.get('/someone/else')).toBeUndefined();
+  });
+
+  it('looks at an app a source declares before maracker has read it: the events of an app it just created can come first', () => {
+    const t = setup({ declared: ['/new'] });
+    t.marathon.emit({ eventType: 'deployment_success', plan: { id: 'dep-9', steps: [{ actions: [{ action: 'StartApplication', app: '/new' }] }] } });
+    t.marathon.emit({ eventType: 'status_update_event', appId: '/new', taskStatus: 'TASK_RUNNING' });
+    expect(t.looked).toEqual(['/new', '/new']);
   });
 
   it('frees the slot of a deployment that ended, and tells the gate which apps a failed one touched', () => {

@@ -154,6 +154,12 @@ describe('Reconciler: nothing to write', () => {
     expect(await w.reconcile('/demo/web')).toEqual({ kind: 'done', requeueAfterMs: PROGRESS_POLL_MS });
     expect(w.marathon.calls).toEqual([]);
     expect(w.status.getApp('/demo/web')).toMatchObject({ sync: 'Synced', health: 'Progressing' });
+    // The deployment ends and no event tells (lost, or sent before the app was known): the
+    // look it asked for reads Marathon again rather than the cached read that said Progressing.
+    w.marathon.apps.set('/demo/web', marathonApp());
+    expect(await w.reconcile('/demo/web')).toEqual({ kind: 'done' });
+    expect(w.marathon.calls).toEqual(['GET /demo/web']);
+    expect(w.status.getApp('/demo/web')).toMatchObject({ sync: 'Synced', health: 'Healthy' });
   });
 
   it('accepts a legacy app it declares as it is: the old label alone is no difference', async () => {
