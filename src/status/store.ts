@@ -1,7 +1,8 @@
 // The status the reconciler writes and everyone else reads: the HTTP server, the metrics,
 // and the database status writer. Writers replace whole records; readers get snapshots, so
-// a poll never sees a half-updated app. The serialised document is cached between changes
-// because portals poll it while a 10,000-app pass runs.
+// a poll never sees a half-updated app. Each record is kept serialised, with its length and
+// digest, and the document's parts (StatusParts) between changes, because portals poll it
+// while a 10,000-app pass runs: a change re-serialises one record, not 8 MiB.
 //
 // Every record is scrubbed of secrets on its way in (src/secrets/scrubber.ts): an error
 // message may quote a connection string, and what the store holds is what /status, the
