@@ -56,8 +56,10 @@ export interface ControllerOptions {
   eventMaxBytes?: number;
   /** Default 2000: a prune candidate must stay one this long (file events trickle in; the prune guard keeps the time). */
   pruneSettleMs?: number;
-  /** Default 1000: how soon to look again at an app being deployed. */
+  /** Default 1000: how soon to look again at an app waiting on Marathon (being deployed, being deleted); later looks grow apart. */
   progressPollMs?: number;
+  /** Default 10000 (or progressPollMs when longer): the longest the looks at an app still waiting grow apart to. */
+  progressPollMaxMs?: number;
   /** Default 1000: how soon to retry a write refused because a deployment locks the app. */
   lockRetryMs?: number;
   /** Default 1000: how often to poll /v2/deployments while maracker holds deployments. */
@@ -403,7 +405,12 @@ export class Controller {
       status,
       logger,
       timers: this.#timers,
-      options: { prune: o.prune, force: o.force, progressPollMs: o.progressPollMs ?? 1000 },
+      options: {
+        prune: o.prune,
+        force: o.force,
+        progressPollMs: o.progressPollMs ?? 1000,
+        ...(o.progressPollMaxMs !== undefined ? { progressPollMaxMs: o.progressPollMaxMs } : {}),
+      },
     });
     return true;
   }

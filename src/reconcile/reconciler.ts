@@ -45,6 +45,7 @@ import type { MarathonReachability } from './marathon-reachability.js';
 import { NoopMemo, type NoopInputs } from './noop-memo.js';
 import type { OwnershipReport } from './ownership-report.js';
 import type { MarathonReader } from './ports.js';
+import { ProgressPace } from './progress-pace.js';
 import type { ReconcileResult } from './workqueue.js';
 import { type WriteOutcome, type Writer, writeKind } from './writer.js';
 import type { Problem } from '../model/problem.js';
@@ -52,8 +53,10 @@ import type { Problem } from '../model/problem.js';
 export interface ReconcilerOptions {
   /** Delete managed apps no source declares (when the prune guard allows). */
   prune: boolean;
-  /** How soon to look again while a deployment of the app runs. */
+  /** How soon to look again at an app that waits on Marathon (a deployment, a delete): the first look (./progress-pace.ts). */
   progressPollMs: number;
+  /** The longest the looks at an app still waiting grow apart to (default: 10 s, or progressPollMs when longer). */
+  progressPollMaxMs?: number;
   /**
    * Write even while a deployment holds the app (force=true). Off by default: maracker
    * waits for the deployment to finish instead.
@@ -91,11 +94,21 @@ export class Reconciler {
   readonly #d: ReconcilerDeps;
   /** Apps found in sync, and from what: a pass skips those whose inputs did not move. */
   readonly #memo: NoopMemo;
+  /** How far apart the looks at each app still waiting on Marathon are. */
+  readonly #pace: ProgressPace;
+  /**
+   * What a reconcile returns to be looked at again because its app waits on Marathon; only
+   * `reconcile` sees it, and replaces it with the delay the pace gives (compared by identity).
+   */
+  readonly #lookAgain: ReconcileResult;
   #seq = 0;
 
   constructor(deps: ReconcilerDeps) {
     this.#d = deps;
     this.#memo = new NoopMemo(deps.timers, deps.options.noopMemoMaxAgeMs);
+    const first = deps.options.progressPollMs;
+    this.#pace = new ProgressPace(first, deps.options.progressPollMaxMs ?? Math.max(first, 10_000));
+    this.#lookAgain = Object.freeze({ kind: 'done', requeueAfterMs: first });
   }
 
   /** How often a reconcile found its app's inputs unchanged (and skipped the plan). */
@@ -141,11 +154,21 @@ export class Reconciler {
 
   async reconcile(id: AppId): Promise<ReconcileResult> {
     const seq = ++this.#seq;
-    return this.#reconcile(
+    const result = await this.#reconcile(
       id,
       lazyChild(this.#d.logger, () => ({ appId: id, reconcileId: `r${seq}` })),
       false,
     );
+    if (result !== this.#lookAgain) {
+      this.#pace.reset(id);
+      return result;
+    }
+    return { kind: 'done', requeueAfterMs: this.#pace.next(id) };
+  }
+
+  /** Apps waiting on Marathon now, looked at again on a timer (./progress-pace.ts). */
+  get waiting(): number {
+    return this.#pace.size;
   }
 
   /**
@@ -251,7 +274,7 @@ export class Reconciler {
         if (!fresh) return this.#reconcile(id, log, true);
         if ((actual.deployments ?? []).length > 0) {
           this.#writeStatus(id, { sync: 'OutOfSync', entry, actual, lastError: null, pending: ['(delete)'] });
-          return { kind: 'done', requeueAfterMs: this.#d.options.progressPollMs };
+          return this.#lookAgain;
         }
         // Still there and nothing removes it: the delete did not take, or it was put back.
         this.#d.guard.reappeared(id);
@@ -284,7 +307,7 @@ export class Reconciler {
       // resync: the next look reads Marathon again. Events say so sooner, but they are lossy,
       // and those of a new app can come before it is known (then they are not for us).
       this.#d.cache.markStale(desired.id);
-      return { kind: 'done', requeueAfterMs: this.#d.options.progressPollMs };
+      return this.#lookAgain;
     }
     // A write is decided on a fresh read only. This also shows apps maracker does not own
     // (the owned-apps list cannot), so an unowned id is a conflict rather than a 409.
@@ -306,7 +329,7 @@ export class Reconciler {
       this.#writeStatus(action.id, { sync: 'OutOfSync', entry, actual, lastError, pending, diff });
       this.#record(action.id, what, 'waiting', lastError);
       this.#d.cache.markStale(action.id);
-      return { kind: 'done', requeueAfterMs: this.#d.options.progressPollMs };
+      return this.#lookAgain;
     }
     const outcome: WriteOutcome = await this.#d.writer.write(action);
     switch (outcome.kind) {
@@ -325,7 +348,9 @@ export class Reconciler {
           this.#d.guard.deleted(action.id);
           this.#d.status.removeApp(action.id);
         }
-        return { kind: 'done', requeueAfterMs: this.#d.options.progressPollMs };
+        // The wait this write begins is a new one: its first look comes soon.
+        this.#pace.reset(action.id);
+        return this.#lookAgain;
       case 'not-leader':
         this.#writeStatus(action.id, { sync: 'OutOfSync', entry, actual, lastError: null, pending, diff });
         return { kind: 'done' };

@@ -127,6 +127,7 @@ async function world(o: WorldOptions = {}) {
     memo: () => reconciler.memoCounts,
     skippable: (id: AppId) => reconciler.skippable(id),
     reachability,
+    reconciler,
   };
 }
 
@@ -160,6 +161,46 @@ describe('Reconciler: nothing to write', () => {
     expect(await w.reconcile('/demo/web')).toEqual({ kind: 'done' });
     expect(w.marathon.calls).toEqual(['GET /demo/web']);
     expect(w.status.getApp('/demo/web')).toMatchObject({ sync: 'Synced', health: 'Healthy' });
+  });
+
+  it('looks at an app that stays Progressing less and less often, up to the longest delay, and soon again once it waits anew', async () => {
+    // Tasks that keep failing their health checks keep an app Progressing for good: a look a
+    // second would read it, with its tasks, from Marathon forever.
+    const unhealthy = () => marathonApp({ tasksRunning: 2, tasksHealthy: 0 });
+    const w = await world({ apps: [unhealthy()], declare: { apps: [desiredApp()] }, options: { progressPollMs: 1000, progressPollMaxMs: 10_000 } });
+    const delays: Array<number | undefined> = [];
+    for (let i = 0; i < 7; i++) {
+      const result = await w.reconcile('/demo/web');
+      delays.push(result.kind === 'done' ? result.requeueAfterMs : -1);
+    }
+    expect(delays).toEqual([1000, 2000, 4000, 8000, 10_000, 10_000, 10_000]);
+    // Every look after the first read Marathon (the cached read said Progressing).
+    expect(w.marathon.calls).toEqual(Array(6).fill('GET /demo/web'));
+    expect(w.reconciler.waiting).toBe(1);
+    // Healthy at last: no look asked, and nothing kept for the app.
+    w.marathon.apps.set('/demo/web', marathonApp());
+    expect(await w.reconcile('/demo/web')).toEqual({ kind: 'done' });
+    expect(w.reconciler.waiting).toBe(0);
+    // A new wait (a task lost) starts from the first delay again.
+    w.marathon.apps.set('/demo/web', unhealthy());
+    w.cache.markStale('/demo/web');
+    expect(await w.reconcile('/demo/web')).toEqual({ kind: 'done', requeueAfterMs: 1000 });
+  });
+
+  it('looks soon after its own write, however long the app waited before it', async () => {
+    const w = await world({
+      apps: [marathonApp({ deployments: [{ id: 'theirs' }] })],
+      declare: { apps: [desiredApp({ mem: 512 })] },
+      options: { progressPollMs: 1000, progressPollMaxMs: 10_000 },
+    });
+    // Waits for a deployment someone else started: the looks grow apart.
+    expect(await w.reconcile('/demo/web')).toEqual({ kind: 'done', requeueAfterMs: 1000 });
+    expect(await w.reconcile('/demo/web')).toEqual({ kind: 'done', requeueAfterMs: 2000 });
+    expect(await w.reconcile('/demo/web')).toEqual({ kind: 'done', requeueAfterMs: 4000 });
+    // Their deployment ends: maracker writes, and the deployment it started is looked at after the first delay.
+    w.marathon.apps.set('/demo/web', marathonApp());
+    expect(await w.reconcile('/demo/web')).toEqual({ kind: 'done', requeueAfterMs: 1000 });
+    expect(w.marathon.calls.at(-1)).toBe('PUT /demo/web');
   });
 
   it('accepts a legacy app it declares as it is: the old label alone is no difference', async () => {
@@ -384,8 +425,9 @@ describe('Reconciler: deletes, as the prune guard allows', () => {
       (w.marathon.apps.get(id) as MarathonApp).deployments = [{ id: 'removal' }];
       return { deploymentId: 'removal', version: 'v' };
     };
-    await w.reconcile('/demo/old');
     expect(await w.reconcile('/demo/old')).toEqual({ kind: 'done', requeueAfterMs: PROGRESS_POLL_MS });
+    // Still being removed: the next look comes later (./progress-pace.ts).
+    expect(await w.reconcile('/demo/old')).toEqual({ kind: 'done', requeueAfterMs: 2 * PROGRESS_POLL_MS });
     expect(w.marathon.calls).toEqual(['GET /demo/old', 'DELETE /demo/old', 'GET /demo/old']);
     expect(w.status.getApp('/demo/old')).toMatchObject({ pendingChanges: ['(delete)'] });
   });
