@@ -59,11 +59,19 @@ export function appHealth(input: HealthInput): HealthVerdict {
   if (failure && instances.running < target && (failure.version === undefined || failure.version === a.version)) {
     return { health: 'Degraded', instances, message: failure.message ?? `task ${failure.state ?? 'failed'}` };
   }
+  // Marathon counts a task unhealthy only once a check failed after its grace period (or
+  // after it had been healthy): it is broken, not starting. A deployment does not mend it:
+  // Marathon's deployment waits for its new tasks to pass their checks, so a version whose
+  // checks fail keeps its deployment running for good (and with maxConsecutiveFailures 0 its
+  // tasks are never even replaced). Degraded, then, deployment or not: Progressing would
+  // say "on its way" for as long as it fails.
+  const unhealthy = a.tasksUnhealthy ?? 0;
+  if (unhealthy > 0) {
+    const during = deploying ? ' (deployment in progress)' : '';
+    return { health: 'Degraded', instances, message: `${unhealthy} of ${instances.running} running task(s) failing health checks${during}` };
+  }
   if (deploying || instances.running < target || instances.healthy < target) {
     return { health: 'Progressing', instances, ...(deploying ? { message: 'deployment in progress' } : {}) };
-  }
-  if ((a.tasksUnhealthy ?? 0) > 0) {
-    return { health: 'Degraded', instances, message: `${a.tasksUnhealthy} task(s) failing health checks` };
   }
   return { health: 'Healthy', instances };
 }

@@ -208,6 +208,37 @@ describe('maracker run against the sandbox', () => {
     ]);
   });
 
+  it('reports an app whose tasks keep failing their health checks Degraded, not Progressing for as long as its deployment waits on them, and writes nothing more', async () => {
+    // Real processes and real checks (the sandbox's exec runtime). Marathon's deployment of
+    // the new app waits for its tasks to pass their checks, so it never ends; with
+    // maxConsecutiveFailures 0 the failing tasks are never even replaced.
+    const repo = await gitRepo();
+    const marathon = await sandbox({ exec: true });
+    const daemon = await startDaemonProcess({ marathonUrl: marathon.url, manifests: repo.manifests, args: ['--resync-interval', '3600'] });
+    const check = [
+      '  ports:',
+      '    - name: http',
+      '  healthChecks:',
+      '    - protocol: HTTP',
+      '      port: http',
+      '      path: /no-such-page',
+      '      gracePeriodSeconds: 1',
+      '      intervalSeconds: 1',
+      '      timeoutSeconds: 1',
+      '      maxConsecutiveFailures: 0',
+    ].join('\n');
+    await repo.write('web.yaml', manifestYaml({ name: 'web', instances: 2, cmd: 'python3 -m http.server $PORT0 --bind 127.0.0.1', extra: check }));
+    repo.commit('web with a check that fails');
+    const status = await eventually(synced(daemon, '/web', 'Degraded'), 'web Synced and Degraded');
+    expect(status).toMatchObject({
+      instances: { desired: 2, running: 2, healthy: 0 },
+      lastError: { message: '2 of 2 running task(s) failing health checks (deployment in progress)' },
+    });
+    expect(marathon.deployments()).toHaveLength(1);
+    expect((await daemon.status()).phase).toBe('Degraded');
+    expect(describeWrites(appWrites(marathon, '/web'))).toEqual(['POST /v2/apps']);
+  });
+
   it('never touches an app it does not own', async () => {
     const { repo, marathon, daemon } = await setup();
     marathon.preload([{ id: '/legacy/db', cmd: 'sleep 1000', instances: 1, cpus: 0.1, mem: 32 }]);

@@ -45,8 +45,28 @@ describe('appHealth', () => {
     });
   });
 
-  it('is Degraded when running tasks fail their health checks', () => {
-    expect(appHealth(input({ actual: actual({ healthChecks: [{}], tasksUnhealthy: 1, tasksHealthy: 2, tasksRunning: 2 }) })).health).toBe('Degraded');
+  it('is Degraded when running tasks fail their health checks, however many others pass', () => {
+    expect(appHealth(input({ actual: actual({ healthChecks: [{}], tasksUnhealthy: 1, tasksHealthy: 1, tasksRunning: 2 }) }))).toEqual({
+      health: 'Degraded',
+      instances: { desired: 2, running: 2, healthy: 1 },
+      message: '1 of 2 running task(s) failing health checks',
+    });
+    // Every task failing (Marathon never kills them with maxConsecutiveFailures 0): not on its way anywhere.
+    expect(appHealth(input({ actual: actual({ healthChecks: [{}], tasksUnhealthy: 2, tasksHealthy: 0, tasksRunning: 2 }) })).health).toBe('Degraded');
+    // One failing while another is still missing (killed for failing, not relaunched yet).
+    expect(appHealth(input({ actual: actual({ healthChecks: [{}], tasksUnhealthy: 1, tasksHealthy: 0, tasksRunning: 1 }) })).health).toBe('Degraded');
+  });
+
+  it('is Degraded while a deployment runs whose tasks fail their checks: Marathon waits on them for good', () => {
+    const a = actual({ healthChecks: [{}], tasksUnhealthy: 2, tasksHealthy: 0, tasksRunning: 2, deployments: [{ id: 'd1' }] });
+    expect(appHealth(input({ actual: a }))).toMatchObject({
+      health: 'Degraded',
+      message: '2 of 2 running task(s) failing health checks (deployment in progress)',
+    });
+  });
+
+  it('is Progressing, not Degraded, for tasks in their grace period (neither healthy nor unhealthy yet)', () => {
+    expect(appHealth(input({ actual: actual({ healthChecks: [{}], tasksUnhealthy: 0, tasksHealthy: 0, tasksRunning: 2 }) })).health).toBe('Progressing');
   });
 
   it('is Suspended when scaled to zero and nothing runs', () => {
