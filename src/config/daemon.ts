@@ -388,7 +388,7 @@ export const DAEMON_OPTIONS: readonly OptionSpec[] = [
     env: 'MARACKER_DEPLOYMENT_TIMEOUT',
     default: DEFAULT_DEPLOYMENT_TIMEOUT_MS / 1000,
     min: 1,
-    description: 'Seconds after which a running deployment stops counting against --max-deployments',
+    description: 'Seconds after which a running deployment is taken as stuck: its app reads Degraded, and it stops counting against --max-deployments',
   },
   { name: 'write-rate', type: 'number', env: 'MARACKER_WRITE_RATE', default: 20, min: 0.01, description: 'Marathon writes per second (token bucket)' },
   { name: 'events', type: 'boolean', env: 'MARACKER_EVENTS', default: true, description: 'Follow /v2/events to repair drift promptly' },

@@ -66,7 +66,7 @@ export interface ControllerOptions {
   deploymentsPollMs?: number;
   /** Default 1000: how often to retry the initial Marathon listing. */
   initialRetryMs?: number;
-  /** Default 600000: a deployment running longer stops holding a deployment slot (and is logged). */
+  /** Default 600000: a deployment running longer is taken as stuck: its app reads Degraded, and it stops holding a deployment slot (and is logged). */
   deploymentTimeoutMs?: number;
   /** Default 60000: a source's re-read taking longer no longer holds the resync. */
   sourceReadTimeoutMs?: number;
@@ -409,6 +409,7 @@ export class Controller {
         prune: o.prune,
         force: o.force,
         progressPollMs: o.progressPollMs ?? 1000,
+        ...(o.deploymentTimeoutMs !== undefined ? { deploymentDeadlineMs: o.deploymentTimeoutMs } : {}),
         ...(o.progressPollMaxMs !== undefined ? { progressPollMaxMs: o.progressPollMaxMs } : {}),
       },
     });

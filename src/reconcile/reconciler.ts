@@ -46,6 +46,8 @@ import { NoopMemo, type NoopInputs } from './noop-memo.js';
 import type { OwnershipReport } from './ownership-report.js';
 import type { MarathonReader } from './ports.js';
 import { ProgressPace } from './progress-pace.js';
+import { DEFAULT_DEPLOYMENT_TIMEOUT_MS } from './deployment-gate.js';
+import { DeploymentAges } from './deployment-ages.js';
 import type { ReconcileResult } from './workqueue.js';
 import { type WriteOutcome, type Writer, writeKind } from './writer.js';
 import type { Problem } from '../model/problem.js';
@@ -57,6 +59,8 @@ export interface ReconcilerOptions {
   progressPollMs: number;
   /** The longest the looks at an app still waiting grow apart to (default: 10 s, or progressPollMs when longer). */
   progressPollMaxMs?: number;
+  /** How long an app may be seen deploying before it reads Degraded (--deployment-timeout; default 10 min). */
+  deploymentDeadlineMs?: number;
   /**
    * Write even while a deployment holds the app (force=true). Off by default: maracker
    * waits for the deployment to finish instead.
@@ -101,6 +105,8 @@ export class Reconciler {
    * `reconcile` sees it, and replaces it with the delay the pace gives (compared by identity).
    */
   readonly #lookAgain: ReconcileResult;
+  /** How long each app has been seen deploying: past the deadline it reads Degraded. */
+  readonly #ages = new DeploymentAges();
   #seq = 0;
 
   constructor(deps: ReconcilerDeps) {
@@ -248,6 +254,7 @@ export class Reconciler {
       this.#d.guard.resolved(id);
       this.#d.status.removeApp(id);
       this.#d.cache.forget(id);
+      this.#ages.forget(id);
       return { kind: 'done' };
     }
     const entry: DesiredEntry = { kind: 'absent' };
@@ -347,6 +354,7 @@ export class Reconciler {
         if (action.kind === 'delete') {
           this.#d.guard.deleted(action.id);
           this.#d.status.removeApp(action.id);
+          this.#ages.forget(action.id);
         }
         // The wait this write begins is a new one: its first look comes soon.
         this.#pace.reset(action.id);
@@ -423,11 +431,15 @@ export class Reconciler {
     const keeps = !desired && s.actual !== undefined;
     const routeSpec = desired ? desired.route : keeps || s.unread ? specOf(previous?.route) : undefined;
     const tasks = s.unread ? (previous?.tasks ?? []) : taskEndpoints(s.actual, routeSpec?.port);
+    const deployingForMs = s.unread ? undefined : this.#ages.observe(id, deploymentIds(s.actual), this.#d.timers.now());
     const h = appHealth({
       desiredInstances: desired ? (desired.definition.instances ?? 1) : undefined,
       actual: s.actual,
       marathonKnown: this.#d.reachability.known,
       ...(failure !== undefined ? { deploymentFailure: failure } : {}),
+      ...(deployingForMs !== undefined
+        ? { deploying: { forMs: deployingForMs, deadlineMs: this.#d.options.deploymentDeadlineMs ?? DEFAULT_DEPLOYMENT_TIMEOUT_MS } }
+        : {}),
     });
     const record: AppStatus = {
       id,
@@ -452,6 +464,13 @@ export class Reconciler {
     this.#d.status.setApp(record);
     return h.health;
   }
+}
+
+/** The ids of the deployments a read of the app shows running. */
+function deploymentIds(app: MarathonApp | undefined): string[] {
+  const ids: string[] = [];
+  for (const d of app?.deployments ?? []) if (typeof d?.id === 'string') ids.push(d.id);
+  return ids;
 }
 
 /** The route of a status record without its servers. */

@@ -20,6 +20,11 @@ export interface HealthInput {
   marathonKnown: boolean;
   /** A failure maracker observed for this app's last deployment (deployment_failed, 422). */
   deploymentFailure?: string;
+  /**
+   * How long the app's running deployment has been seen running (../reconcile/deployment-ages.ts),
+   * and how long one may run before it is taken as stuck (--deployment-timeout).
+   */
+  deploying?: { forMs: number; deadlineMs: number };
 }
 
 export interface HealthVerdict {
@@ -70,8 +75,24 @@ export function appHealth(input: HealthInput): HealthVerdict {
     const during = deploying ? ' (deployment in progress)' : '';
     return { health: 'Degraded', instances, message: `${unhealthy} of ${instances.running} running task(s) failing health checks${during}` };
   }
+  // Marathon deploys until the new tasks run and pass their checks, however long that takes:
+  // one that cannot be placed (no offer has its resources, ports or hosts) runs for good.
+  if (deploying && input.deploying !== undefined && input.deploying.forMs >= input.deploying.deadlineMs) {
+    const deadline = formatDuration(input.deploying.deadlineMs);
+    return {
+      health: 'Degraded',
+      instances,
+      message: `deployment still running after ${deadline} (--deployment-timeout): ${instances.running} of ${target} task(s) running, ${instances.healthy} healthy`,
+    };
+  }
   if (deploying || instances.running < target || instances.healthy < target) {
     return { health: 'Progressing', instances, ...(deploying ? { message: 'deployment in progress' } : {}) };
   }
   return { health: 'Healthy', instances };
+}
+
+/** 600000 → "10 min", 90000 → "90 s". */
+function formatDuration(ms: number): string {
+  const s = Math.round(ms / 1000);
+  return s >= 120 && s % 60 === 0 ? `${s / 60} min` : `${s} s`;
 }

@@ -239,6 +239,28 @@ describe('maracker run against the sandbox', () => {
     expect(describeWrites(appWrites(marathon, '/web'))).toEqual(['POST /v2/apps']);
   });
 
+  it('reports an app whose deployment cannot finish (a task no offer can place) Degraded after --deployment-timeout', async () => {
+    // One agent with one host port: the first task takes it, the second waits for an offer
+    // that never comes, and Marathon's deployment with it.
+    const repo = await gitRepo();
+    const marathon = await sandbox({ hostPortRange: { min: 31_000, max: 31_000 } });
+    const daemon = await startDaemonProcess({
+      marathonUrl: marathon.url,
+      manifests: repo.manifests,
+      args: ['--resync-interval', '3600', '--deployment-timeout', '3'],
+    });
+    await repo.write('web.yaml', manifestYaml({ name: 'web', instances: 2, extra: '  ports:\n    - name: http' }));
+    repo.commit('web, two instances for one port');
+    await eventually(synced(daemon, '/web', 'Progressing'), 'web Synced and Progressing');
+    const status = await eventually(synced(daemon, '/web', 'Degraded'), 'web Synced and Degraded');
+    expect(status).toMatchObject({
+      instances: { desired: 2, running: 1 },
+      lastError: { message: expect.stringMatching(/^deployment still running after 3 s \(--deployment-timeout\): 1 of 2 task\(s\) running/) },
+    });
+    expect(marathon.deployments()).toHaveLength(1);
+    expect(describeWrites(appWrites(marathon, '/web'))).toEqual(['POST /v2/apps']);
+  });
+
   it('never touches an app it does not own', async () => {
     const { repo, marathon, daemon } = await setup();
     marathon.preload([{ id: '/legacy/db', cmd: 'sleep 1000', instances: 1, cpus: 0.1, mem: 32 }]);

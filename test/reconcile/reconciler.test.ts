@@ -187,6 +187,36 @@ describe('Reconciler: nothing to write', () => {
     expect(await w.reconcile('/demo/web')).toEqual({ kind: 'done', requeueAfterMs: 1000 });
   });
 
+  it('reads Degraded once the deployment it waits on has run past --deployment-timeout, and Healthy when it ends', async () => {
+    // One task of two placed; no offer will ever take the other: Marathon deploys for good.
+    const stuck = () => marathonApp({ tasksRunning: 1, tasksHealthy: 1, deployments: [{ id: 'd1' }] });
+    const w = await world({ apps: [stuck()], declare: { apps: [desiredApp()] }, options: { deploymentDeadlineMs: 60_000 } });
+    await w.reconcile('/demo/web');
+    expect(w.status.getApp('/demo/web')).toMatchObject({ sync: 'Synced', health: 'Progressing' });
+    w.clock.advance(59_000);
+    await w.reconcile('/demo/web');
+    expect(w.status.getApp('/demo/web')?.health).toBe('Progressing');
+    w.clock.advance(1000);
+    expect(await w.reconcile('/demo/web')).toEqual({ kind: 'done' });
+    expect(w.status.getApp('/demo/web')).toMatchObject({
+      sync: 'Synced',
+      health: 'Degraded',
+      lastError: { message: 'deployment still running after 60 s (--deployment-timeout): 1 of 2 task(s) running, 1 healthy' },
+    });
+    // Nothing written for it: it is in sync; the deployment is Marathon's to finish.
+    expect(w.marathon.calls.filter((c) => !c.startsWith('GET'))).toEqual([]);
+    // It ends (an event or a resync brings the news): Healthy, and its age forgotten.
+    w.marathon.apps.set('/demo/web', marathonApp());
+    w.cache.markStale('/demo/web');
+    await w.reconcile('/demo/web');
+    expect(w.status.getApp('/demo/web')).toMatchObject({ health: 'Healthy', lastError: null });
+    // A new deployment later starts counting from zero.
+    w.marathon.apps.set('/demo/web', stuck());
+    w.cache.markStale('/demo/web');
+    await w.reconcile('/demo/web');
+    expect(w.status.getApp('/demo/web')?.health).toBe('Progressing');
+  });
+
   it('looks soon after its own write, however long the app waited before it', async () => {
     const w = await world({
       apps: [marathonApp({ deployments: [{ id: 'theirs' }] })],

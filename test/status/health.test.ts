@@ -69,6 +69,19 @@ describe('appHealth', () => {
     expect(appHealth(input({ actual: actual({ healthChecks: [{}], tasksUnhealthy: 0, tasksHealthy: 0, tasksRunning: 2 }) })).health).toBe('Progressing');
   });
 
+  it('is Degraded once its deployment has run past the deadline (a task that no offer can place), and says how it stands', () => {
+    const a = actual({ tasksRunning: 1, tasksHealthy: 1, deployments: [{ id: 'd1' }] });
+    expect(appHealth(input({ actual: a, deploying: { forMs: 599_999, deadlineMs: 600_000 } })).health).toBe('Progressing');
+    expect(appHealth(input({ actual: a, deploying: { forMs: 600_000, deadlineMs: 600_000 } }))).toEqual({
+      health: 'Degraded',
+      instances: { desired: 2, running: 1, healthy: 1 },
+      message: 'deployment still running after 10 min (--deployment-timeout): 1 of 2 task(s) running, 1 healthy',
+    });
+    expect(appHealth(input({ actual: a, deploying: { forMs: 90_000, deadlineMs: 90_000 } })).message).toContain('after 90 s');
+    // Age without a deployment in Marathon's read says nothing.
+    expect(appHealth(input({ deploying: { forMs: 10 ** 9, deadlineMs: 1 } })).health).toBe('Healthy');
+  });
+
   it('is Suspended when scaled to zero and nothing runs', () => {
     expect(appHealth(input({ desiredInstances: 0, actual: actual({ instances: 0, tasksRunning: 0, tasksHealthy: 0 }) })).health).toBe('Suspended');
     expect(appHealth(input({ desiredInstances: 0, actual: actual({ instances: 0, tasksRunning: 1, deployments: [{ id: 'd' }] }) })).health).toBe('Progressing');
