@@ -239,6 +239,18 @@ describe('maracker run against the sandbox', () => {
     expect(describeWrites(appWrites(marathon, '/web'))).toEqual(['POST /v2/apps']);
   });
 
+  it('reports an app whose command keeps exiting Degraded, with the failure Marathon recorded', async () => {
+    const repo = await gitRepo();
+    const marathon = await sandbox({ exec: true });
+    const daemon = await startDaemonProcess({ marathonUrl: marathon.url, manifests: repo.manifests, args: ['--resync-interval', '3600'] });
+    await repo.write('web.yaml', manifestYaml({ name: 'web', cmd: 'echo starting; exit 3' }));
+    repo.commit('web that exits');
+    const status = await eventually(synced(daemon, '/web', 'Degraded'), 'web Synced and Degraded');
+    expect(status.lastError?.message).toBe('Command exited with status 3');
+    expect(status.instances.running).toBe(0);
+    expect(describeWrites(appWrites(marathon, '/web'))).toEqual(['POST /v2/apps']);
+  });
+
   it('reports an app whose deployment cannot finish (a task no offer can place) Degraded after --deployment-timeout', async () => {
     // One agent with one host port: the first task takes it, the second waits for an offer
     // that never comes, and Marathon's deployment with it.
