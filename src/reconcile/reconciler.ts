@@ -328,7 +328,14 @@ export class Reconciler {
     const running = actual?.deployments ?? [];
     const what = writeKind(action) ?? 'none';
     const changes = diff.map((c) => `${c.path}: ${c.before} → ${c.after}`);
-    if (running.length > 0 && !this.#d.options.force) {
+    // A deployment that cannot finish (its tasks crash or fail their checks, or it has run
+    // past --deployment-timeout) would make the app wait for good, a fixed manifest never
+    // applied: the write replaces it (force=true), as a new Kubernetes rollout replaces a
+    // stuck one.
+    const stuck = running.length > 0 && !this.#d.options.force ? this.#stuck(action.id, actual) : undefined;
+    if (stuck !== undefined) {
+      log.warn({ action: action.kind, deployments: running.map((d) => d.id) }, `replacing Marathon deployment that cannot finish: ${stuck}`);
+    } else if (running.length > 0 && !this.#d.options.force) {
       // Marathon would answer 409 (app locked): wait for the deployment to finish. Its
       // deployment_success event re-queues the app; the timed look covers lost events.
       const ids = running.map((d) => d.id).join(', ');
@@ -338,7 +345,7 @@ export class Reconciler {
       this.#d.cache.markStale(action.id);
       return this.#lookAgain;
     }
-    const outcome: WriteOutcome = await this.#d.writer.write(action);
+    const outcome: WriteOutcome = await this.#d.writer.write(action, stuck !== undefined ? { supersede: true } : {});
     switch (outcome.kind) {
       case 'applied':
         log.info(
@@ -402,6 +409,23 @@ export class Reconciler {
       ...(error?.code !== undefined ? { code: error.code } : {}),
       ...(error ? { message: error.message } : {}),
     });
+  }
+
+  /**
+   * Why the deployment `actual` shows running cannot finish, or undefined: what the app's
+   * health says of it (health.ts), without the parts that are maracker's own view (the
+   * declared instances, a failure maracker recorded): its tasks of this version crash, fail
+   * their checks, or it has been seen running past --deployment-timeout.
+   */
+  #stuck(id: AppId, actual: MarathonApp | undefined): string | undefined {
+    const forMs = this.#ages.observe(id, deploymentIds(actual), this.#d.timers.now());
+    const h = appHealth({
+      desiredInstances: undefined,
+      actual,
+      marathonKnown: true,
+      ...(forMs !== undefined ? { deploying: { forMs, deadlineMs: this.#d.options.deploymentDeadlineMs ?? DEFAULT_DEPLOYMENT_TIMEOUT_MS } } : {}),
+    });
+    return h.health === 'Degraded' ? (h.message ?? 'degraded') : undefined;
   }
 
   /** Writes the app's status record; returns its health. */

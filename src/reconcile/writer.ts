@@ -70,15 +70,19 @@ export class Writer {
     this.#d = deps;
   }
 
-  async write(action: Action): Promise<WriteOutcome> {
+  /**
+   * `supersede`: send force=true for this write even without --force, replacing a running
+   * deployment of the app that cannot finish (the reconciler's judgement).
+   */
+  async write(action: Action, o: { supersede?: boolean } = {}): Promise<WriteOutcome> {
     const kind = writeKind(action);
     if (!kind) throw new TypeError(`not a write: ${action.kind}`);
-    const outcome = await this.#write(action, kind);
+    const outcome = await this.#write(action, kind, o.supersede === true);
     this.#d.onWrite?.(kind, outcome.kind);
     return outcome;
   }
 
-  async #write(action: Action, kind: WriteKind): Promise<WriteOutcome> {
+  async #write(action: Action, kind: WriteKind, supersede: boolean): Promise<WriteOutcome> {
     if (!(await this.#d.leadership.canWrite())) return { kind: 'not-leader' };
     if (this.#d.signal.aborted) return { kind: 'stopped' };
     const ticket = this.#d.gate.tryAcquire();
@@ -96,7 +100,7 @@ export class Writer {
     this.#d.cache.recordWrite(action.id, this.#d.timers.now());
     let ref: DeploymentRef;
     try {
-      ref = await this.#send(action, kind);
+      ref = await this.#send(action, kind, supersede);
     } catch (err) {
       ticket.cancel();
       return this.#classify(err);
@@ -105,8 +109,8 @@ export class Writer {
     return { kind: 'applied', deploymentId: ref.deploymentId, version: ref.version, at: new Date(this.#d.timers.now()).toISOString() };
   }
 
-  #send(action: Action, kind: WriteKind): Promise<DeploymentRef> {
-    const force = this.#d.force ? { force: true } : {};
+  #send(action: Action, kind: WriteKind, supersede: boolean): Promise<DeploymentRef> {
+    const force = this.#d.force || supersede ? { force: true } : {};
     switch (action.kind) {
       case 'create':
         return this.#d.marathon.createApp(action.desired.definition);

@@ -239,7 +239,7 @@ describe('maracker run against the sandbox', () => {
     expect(describeWrites(appWrites(marathon, '/web'))).toEqual(['POST /v2/apps']);
   });
 
-  it('reports an app whose command keeps exiting Degraded, with the failure Marathon recorded', async () => {
+  it('reports an app whose command keeps exiting Degraded, with the failure Marathon recorded, and applies its fix over the deployment that cannot finish', async () => {
     const repo = await gitRepo();
     const marathon = await sandbox({ exec: true });
     const daemon = await startDaemonProcess({ marathonUrl: marathon.url, manifests: repo.manifests, args: ['--resync-interval', '3600'] });
@@ -249,6 +249,14 @@ describe('maracker run against the sandbox', () => {
     expect(status.lastError?.message).toBe('Command exited with status 3');
     expect(status.instances.running).toBe(0);
     expect(describeWrites(appWrites(marathon, '/web'))).toEqual(['POST /v2/apps']);
+    // Marathon's deployment of the crashing version never ends; the fix replaces it rather
+    // than waiting for it for good.
+    expect(marathon.deployments()).toHaveLength(1);
+    await repo.write('web.yaml', manifestYaml({ name: 'web', cmd: 'sleep 3600' }));
+    repo.commit('fix web');
+    await eventually(synced(daemon, '/web'), 'web Synced and Healthy');
+    expect(describeWrites(appWrites(marathon, '/web'))).toEqual(['POST /v2/apps', 'PUT /v2/apps/web?partialUpdate=false&force=true']);
+    await eventually(() => marathon.deployments().length === 0, 'no deployment left');
   });
 
   it('reports an app whose deployment cannot finish (a task no offer can place) Degraded after --deployment-timeout', async () => {

@@ -488,6 +488,33 @@ describe('Reconciler: waits that give the worker back', () => {
     });
   });
 
+  it('replaces a deployment whose tasks crash (force=true) instead of waiting for good: the fixed manifest is applied', async () => {
+    // The version deployed keeps exiting: Marathon's deployment of it would never finish.
+    const crashing = marathonApp({
+      tasksRunning: 0,
+      tasksHealthy: 0,
+      deployments: [{ id: 'broken' }],
+      lastTaskFailure: { message: 'Command exited with status 3', state: 'TASK_FAILED', version: marathonApp().version as string },
+    });
+    const w = await world({ apps: [crashing], declare: { apps: [desiredApp({ mem: 512 })] } });
+    expect(await w.reconcile('/demo/web')).toEqual({ kind: 'done', requeueAfterMs: PROGRESS_POLL_MS });
+    expect(w.marathon.calls).toEqual(['GET /demo/web', 'PUT /demo/web force']);
+    expect(w.log.lines().some((l) => l.msg === 'replacing Marathon deployment that cannot finish: Command exited with status 3')).toBe(true);
+  });
+
+  it('replaces a deployment still running past --deployment-timeout, and only then', async () => {
+    const stuck = () => marathonApp({ tasksRunning: 1, tasksHealthy: 1, deployments: [{ id: 'theirs' }] });
+    const w = await world({ apps: [stuck()], declare: { apps: [desiredApp({ mem: 512 })] }, options: { deploymentDeadlineMs: 60_000 } });
+    await w.reconcile('/demo/web');
+    w.clock.advance(59_000);
+    await w.reconcile('/demo/web');
+    expect(w.marathon.calls.filter((c) => !c.startsWith('GET'))).toEqual([]);
+    expect(w.status.getApp('/demo/web')?.lastError?.code).toBe('deployment-in-progress');
+    w.clock.advance(1000);
+    await w.reconcile('/demo/web');
+    expect(w.marathon.calls.filter((c) => !c.startsWith('GET'))).toEqual(['PUT /demo/web force']);
+  });
+
   it("joins the deployment gate's queue when no slot is free (deployment-slot), and is handed back when one frees", async () => {
     const w = await world({ apps: [marathonApp()], declare: { apps: [desiredApp({ mem: 512 })] }, maxDeployments: 1 });
     w.gate.tryAcquire()?.bind('other');
