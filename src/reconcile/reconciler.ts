@@ -28,7 +28,7 @@ import { planApp } from '../plan/plan.js';
 import type { PruneGuard } from '../prune/guard.js';
 import { aboutApp } from '../status/catalogue.js';
 import { type PendingChange, pendingDiff } from '../status/pending.js';
-import { appHealth } from '../status/health.js';
+import { appHealth, waitsOf } from '../status/health.js';
 import type { AppStatus, ErrorRecord, RouteStatus } from '../status/model.js';
 import { appFingerprint } from '../marathon/fingerprint.js';
 import { serverUrls, taskEndpoints } from '../marathon/task-endpoints.js';
@@ -47,7 +47,7 @@ import type { OwnershipReport } from './ownership-report.js';
 import type { MarathonReader } from './ports.js';
 import { ProgressPace } from './progress-pace.js';
 import { DEFAULT_DEPLOYMENT_TIMEOUT_MS } from './deployment-gate.js';
-import { DeploymentAges } from './deployment-ages.js';
+import { WaitAges } from './wait-ages.js';
 import type { ReconcileResult } from './workqueue.js';
 import { type WriteOutcome, type Writer, writeKind } from './writer.js';
 import type { Problem } from '../model/problem.js';
@@ -59,7 +59,7 @@ export interface ReconcilerOptions {
   progressPollMs: number;
   /** The longest the looks at an app still waiting grow apart to (default: 10 s, or progressPollMs when longer). */
   progressPollMaxMs?: number;
-  /** How long an app may be seen deploying before it reads Degraded (--deployment-timeout; default 10 min). */
+  /** How long an app may be seen waiting on Marathon (a deployment, tasks it is short of) before it reads Degraded (--deployment-timeout; default 10 min). */
   deploymentDeadlineMs?: number;
   /**
    * Write even while a deployment holds the app (force=true). Off by default: maracker
@@ -105,8 +105,8 @@ export class Reconciler {
    * `reconcile` sees it, and replaces it with the delay the pace gives (compared by identity).
    */
   readonly #lookAgain: ReconcileResult;
-  /** How long each app has been seen deploying: past the deadline it reads Degraded. */
-  readonly #ages = new DeploymentAges();
+  /** How long each app has been seen waiting on Marathon: past the deadline it reads Degraded. */
+  readonly #ages = new WaitAges();
   #seq = 0;
 
   constructor(deps: ReconcilerDeps) {
@@ -417,13 +417,18 @@ export class Reconciler {
    * declared instances, a failure maracker recorded): its tasks of this version crash, fail
    * their checks, or it has been seen running past --deployment-timeout.
    */
+  /** How long an app may wait on Marathon before it reads Degraded (--deployment-timeout). */
+  get #deadlineMs(): number {
+    return this.#d.options.deploymentDeadlineMs ?? DEFAULT_DEPLOYMENT_TIMEOUT_MS;
+  }
+
   #stuck(id: AppId, actual: MarathonApp | undefined): string | undefined {
-    const forMs = this.#ages.observe(id, deploymentIds(actual), this.#d.timers.now());
+    const forMs = this.#ages.observe(id, waitsOf(actual), this.#d.timers.now());
     const h = appHealth({
       desiredInstances: undefined,
       actual,
       marathonKnown: true,
-      ...(forMs !== undefined ? { deploying: { forMs, deadlineMs: this.#d.options.deploymentDeadlineMs ?? DEFAULT_DEPLOYMENT_TIMEOUT_MS } } : {}),
+      ...(forMs !== undefined ? { waiting: { forMs, deadlineMs: this.#deadlineMs } } : {}),
     });
     return h.health === 'Degraded' ? (h.message ?? 'degraded') : undefined;
   }
@@ -455,15 +460,13 @@ export class Reconciler {
     const keeps = !desired && s.actual !== undefined;
     const routeSpec = desired ? desired.route : keeps || s.unread ? specOf(previous?.route) : undefined;
     const tasks = s.unread ? (previous?.tasks ?? []) : taskEndpoints(s.actual, routeSpec?.port);
-    const deployingForMs = s.unread ? undefined : this.#ages.observe(id, deploymentIds(s.actual), this.#d.timers.now());
+    const waitingForMs = s.unread ? undefined : this.#ages.observe(id, waitsOf(s.actual), this.#d.timers.now());
     const h = appHealth({
       desiredInstances: desired ? (desired.definition.instances ?? 1) : undefined,
       actual: s.actual,
       marathonKnown: this.#d.reachability.known,
       ...(failure !== undefined ? { deploymentFailure: failure } : {}),
-      ...(deployingForMs !== undefined
-        ? { deploying: { forMs: deployingForMs, deadlineMs: this.#d.options.deploymentDeadlineMs ?? DEFAULT_DEPLOYMENT_TIMEOUT_MS } }
-        : {}),
+      ...(waitingForMs !== undefined ? { waiting: { forMs: waitingForMs, deadlineMs: this.#deadlineMs } } : {}),
     });
     const record: AppStatus = {
       id,
@@ -488,13 +491,6 @@ export class Reconciler {
     this.#d.status.setApp(record);
     return h.health;
   }
-}
-
-/** The ids of the deployments a read of the app shows running. */
-function deploymentIds(app: MarathonApp | undefined): string[] {
-  const ids: string[] = [];
-  for (const d of app?.deployments ?? []) if (typeof d?.id === 'string') ids.push(d.id);
-  return ids;
 }
 
 /** The route of a status record without its servers. */

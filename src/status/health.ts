@@ -21,11 +21,14 @@ export interface HealthInput {
   /** A failure maracker observed for this app's last deployment (deployment_failed, 422). */
   deploymentFailure?: string;
   /**
-   * How long the app's running deployment has been seen running (../reconcile/deployment-ages.ts),
-   * and how long one may run before it is taken as stuck (--deployment-timeout).
+   * How long the app has been seen waiting on what waitsOf names (../reconcile/wait-ages.ts),
+   * and how long it may before it is taken as stuck (--deployment-timeout).
    */
-  deploying?: { forMs: number; deadlineMs: number };
+  waiting?: { forMs: number; deadlineMs: number };
 }
+
+/** What waitsOf names when an app runs no deployment yet has fewer tasks running or healthy than wanted. */
+export const SHORT_OF_TASKS = '(short of tasks)';
 
 export interface HealthVerdict {
   health: HealthStatus;
@@ -75,20 +78,38 @@ export function appHealth(input: HealthInput): HealthVerdict {
     const during = deploying ? ' (deployment in progress)' : '';
     return { health: 'Degraded', instances, message: `${unhealthy} of ${instances.running} running task(s) failing health checks${during}` };
   }
-  // Marathon deploys until the new tasks run and pass their checks, however long that takes:
-  // one that cannot be placed (no offer has its resources, ports or hosts) runs for good.
-  if (deploying && input.deploying !== undefined && input.deploying.forMs >= input.deploying.deadlineMs) {
-    const deadline = formatDuration(input.deploying.deadlineMs);
+  const short = instances.running < target || instances.healthy < target;
+  // Marathon deploys until the new tasks run and pass their checks, and relaunches lost
+  // tasks, however long that takes: one that no offer can place (its resources, ports or
+  // hosts) keeps the deployment running, or the app short of it, for good.
+  if ((deploying || short) && input.waiting !== undefined && input.waiting.forMs >= input.waiting.deadlineMs) {
+    const deadline = formatDuration(input.waiting.deadlineMs);
+    const what = deploying ? `deployment still running after ${deadline}` : `fewer tasks running and healthy than wanted for ${deadline}`;
     return {
       health: 'Degraded',
       instances,
-      message: `deployment still running after ${deadline} (--deployment-timeout): ${instances.running} of ${target} task(s) running, ${instances.healthy} healthy`,
+      message: `${what} (--deployment-timeout): ${instances.running} of ${target} task(s) running, ${instances.healthy} healthy`,
     };
   }
-  if (deploying || instances.running < target || instances.healthy < target) {
+  if (deploying || short) {
     return { health: 'Progressing', instances, ...(deploying ? { message: 'deployment in progress' } : {}) };
   }
   return { health: 'Healthy', instances };
+}
+
+/**
+ * What a read of the app shows it waiting on, for how long it has waited to be told
+ * (../reconcile/wait-ages.ts): its running deployments' ids; with none, SHORT_OF_TASKS when
+ * fewer tasks run or pass their checks than Marathon wants (what makes it Progressing above).
+ */
+export function waitsOf(actual: MarathonApp | undefined): string[] {
+  if (actual === undefined) return [];
+  const ids: string[] = [];
+  for (const d of actual.deployments ?? []) if (typeof d?.id === 'string') ids.push(d.id);
+  if (ids.length > 0) return ids;
+  const instances = counts({ desiredInstances: undefined, actual, marathonKnown: true });
+  const target = actual.instances ?? 1;
+  return instances.running < target || instances.healthy < target ? [SHORT_OF_TASKS] : [];
 }
 
 /** 600000 → "10 min", 90000 → "90 s". */

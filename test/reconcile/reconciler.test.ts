@@ -217,6 +217,27 @@ describe('Reconciler: nothing to write', () => {
     expect(w.status.getApp('/demo/web')?.health).toBe('Progressing');
   });
 
+  it('reads Degraded once it has been short of tasks past --deployment-timeout with no deployment, and Healthy once the task is back', async () => {
+    // A task lost with its agent; Marathon relaunches it when an offer fits, which none does.
+    const w = await world({
+      apps: [marathonApp({ tasksRunning: 1, tasksHealthy: 1 })],
+      declare: { apps: [desiredApp()] },
+      options: { deploymentDeadlineMs: 60_000 },
+    });
+    await w.reconcile('/demo/web');
+    expect(w.status.getApp('/demo/web')?.health).toBe('Progressing');
+    w.clock.advance(60_000);
+    await w.reconcile('/demo/web');
+    expect(w.status.getApp('/demo/web')).toMatchObject({
+      health: 'Degraded',
+      lastError: { message: 'fewer tasks running and healthy than wanted for 60 s (--deployment-timeout): 1 of 2 task(s) running, 1 healthy' },
+    });
+    w.marathon.apps.set('/demo/web', marathonApp());
+    w.cache.markStale('/demo/web');
+    await w.reconcile('/demo/web');
+    expect(w.status.getApp('/demo/web')).toMatchObject({ health: 'Healthy', lastError: null });
+  });
+
   it('looks soon after its own write, however long the app waited before it', async () => {
     const w = await world({
       apps: [marathonApp({ deployments: [{ id: 'theirs' }] })],

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { MarathonApp } from '../../src/model/marathon.js';
-import { appHealth, type HealthInput } from '../../src/status/health.js';
+import { appHealth, type HealthInput, SHORT_OF_TASKS, waitsOf } from '../../src/status/health.js';
 
 function actual(fields: Partial<MarathonApp> = {}): MarathonApp {
   return { id: '/demo/web', instances: 2, version: 'v2', tasksRunning: 2, tasksHealthy: 2, tasksUnhealthy: 0, deployments: [], ...fields };
@@ -71,15 +71,33 @@ describe('appHealth', () => {
 
   it('is Degraded once its deployment has run past the deadline (a task that no offer can place), and says how it stands', () => {
     const a = actual({ tasksRunning: 1, tasksHealthy: 1, deployments: [{ id: 'd1' }] });
-    expect(appHealth(input({ actual: a, deploying: { forMs: 599_999, deadlineMs: 600_000 } })).health).toBe('Progressing');
-    expect(appHealth(input({ actual: a, deploying: { forMs: 600_000, deadlineMs: 600_000 } }))).toEqual({
+    expect(appHealth(input({ actual: a, waiting: { forMs: 599_999, deadlineMs: 600_000 } })).health).toBe('Progressing');
+    expect(appHealth(input({ actual: a, waiting: { forMs: 600_000, deadlineMs: 600_000 } }))).toEqual({
       health: 'Degraded',
       instances: { desired: 2, running: 1, healthy: 1 },
       message: 'deployment still running after 10 min (--deployment-timeout): 1 of 2 task(s) running, 1 healthy',
     });
-    expect(appHealth(input({ actual: a, deploying: { forMs: 90_000, deadlineMs: 90_000 } })).message).toContain('after 90 s');
+    expect(appHealth(input({ actual: a, waiting: { forMs: 90_000, deadlineMs: 90_000 } })).message).toContain('after 90 s');
     // Age without a deployment in Marathon's read says nothing.
-    expect(appHealth(input({ deploying: { forMs: 10 ** 9, deadlineMs: 1 } })).health).toBe('Healthy');
+    expect(appHealth(input({ waiting: { forMs: 10 ** 9, deadlineMs: 1 } })).health).toBe('Healthy');
+  });
+
+  it('is Degraded once it has been short of tasks past the deadline with no deployment (a lost task no offer can replace)', () => {
+    const a = actual({ tasksRunning: 1, tasksHealthy: 1 });
+    expect(appHealth(input({ actual: a, waiting: { forMs: 599_999, deadlineMs: 600_000 } })).health).toBe('Progressing');
+    expect(appHealth(input({ actual: a, waiting: { forMs: 600_000, deadlineMs: 600_000 } }))).toMatchObject({
+      health: 'Degraded',
+      message: 'fewer tasks running and healthy than wanted for 10 min (--deployment-timeout): 1 of 2 task(s) running, 1 healthy',
+    });
+  });
+
+  it('names what an app waits on: its deployments, else the tasks it is short of, else nothing', () => {
+    expect(waitsOf(actual({ deployments: [{ id: 'd1' }, { id: 'd2' }] }))).toEqual(['d1', 'd2']);
+    expect(waitsOf(actual({ tasksRunning: 1, tasksHealthy: 1 }))).toEqual([SHORT_OF_TASKS]);
+    expect(waitsOf(actual({ healthChecks: [{}], tasksHealthy: 1 }))).toEqual([SHORT_OF_TASKS]);
+    expect(waitsOf(actual())).toEqual([]);
+    expect(waitsOf(actual({ instances: 0, tasksRunning: 0, tasksHealthy: 0 }))).toEqual([]);
+    expect(waitsOf(undefined)).toEqual([]);
   });
 
   it('is Suspended when scaled to zero and nothing runs', () => {

@@ -1,11 +1,11 @@
-// How long each app has been seen deploying, on maracker's clock.
+// How long each app has been seen waiting on Marathon (a deployment, tasks it is short of), on maracker's clock.
 
 import { describe, expect, it } from 'vitest';
-import { DeploymentAges } from '../../src/reconcile/deployment-ages.js';
+import { WaitAges } from '../../src/reconcile/wait-ages.js';
 
-describe('DeploymentAges', () => {
+describe('WaitAges', () => {
   it('counts from the first read that showed the deployment, and forgets the app once none runs', () => {
-    const ages = new DeploymentAges();
+    const ages = new WaitAges();
     expect(ages.observe('/a', ['d1'], 1000)).toBe(0);
     expect(ages.observe('/a', ['d1'], 61_000)).toBe(60_000);
     expect(ages.observe('/a', [], 62_000)).toBeUndefined();
@@ -15,14 +15,14 @@ describe('DeploymentAges', () => {
   });
 
   it('keeps the age of the oldest deployment still running when another joins, and drops the ones that ended', () => {
-    const ages = new DeploymentAges();
+    const ages = new WaitAges();
     ages.observe('/a', ['d1'], 0);
     expect(ages.observe('/a', ['d1', 'd2'], 10_000)).toBe(10_000);
     expect(ages.observe('/a', ['d2'], 20_000)).toBe(10_000);
   });
 
   it('keeps each app apart, and forgets an app on demand', () => {
-    const ages = new DeploymentAges();
+    const ages = new WaitAges();
     ages.observe('/a', ['d1'], 0);
     expect(ages.observe('/b', ['d9'], 5000)).toBe(0);
     ages.forget('/a');
