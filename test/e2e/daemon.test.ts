@@ -208,7 +208,7 @@ describe('maracker run against the sandbox', () => {
     ]);
   });
 
-  it('reports an app whose tasks keep failing their health checks Degraded, not Progressing for as long as its deployment waits on them, and writes nothing more', async () => {
+  it('reports an app whose tasks keep failing their health checks Degraded, not Progressing for as long as its deployment waits on them, and applies its fix over that deployment', async () => {
     // Real processes and real checks (the sandbox's exec runtime). Marathon's deployment of
     // the new app waits for its tasks to pass their checks, so it never ends; with
     // maxConsecutiveFailures 0 the failing tasks are never even replaced.
@@ -237,9 +237,16 @@ describe('maracker run against the sandbox', () => {
     expect(marathon.deployments()).toHaveLength(1);
     expect((await daemon.status()).phase).toBe('Degraded');
     expect(describeWrites(appWrites(marathon, '/web'))).toEqual(['POST /v2/apps']);
+    // The fix replaces the deployment that cannot finish (force=true) rather than waiting
+    // behind it for good, as Marathon's 409 without force would have it.
+    await repo.write('web.yaml', manifestYaml({ name: 'web', instances: 2, cmd: 'python3 -m http.server $PORT0 --bind 127.0.0.1', extra: check.replace('/no-such-page', '/') }));
+    repo.commit('fix the check');
+    await eventually(synced(daemon, '/web'), 'web Synced and Healthy');
+    expect(describeWrites(appWrites(marathon, '/web'))).toEqual(['POST /v2/apps', 'PUT /v2/apps/web?partialUpdate=false&force=true']);
+    await eventually(() => marathon.deployments().length === 0, 'no deployment left');
   });
 
-  it('reports an app whose command keeps exiting Degraded, with the failure Marathon recorded, and applies its fix over the deployment that cannot finish', async () => {
+  it('reports an app whose command keeps exiting Degraded, with the failure Marathon recorded', async () => {
     const repo = await gitRepo();
     const marathon = await sandbox({ exec: true });
     const daemon = await startDaemonProcess({ marathonUrl: marathon.url, manifests: repo.manifests, args: ['--resync-interval', '3600'] });
@@ -249,14 +256,6 @@ describe('maracker run against the sandbox', () => {
     expect(status.lastError?.message).toBe('Command exited with status 3');
     expect(status.instances.running).toBe(0);
     expect(describeWrites(appWrites(marathon, '/web'))).toEqual(['POST /v2/apps']);
-    // Marathon's deployment of the crashing version never ends; the fix replaces it rather
-    // than waiting for it for good.
-    expect(marathon.deployments()).toHaveLength(1);
-    await repo.write('web.yaml', manifestYaml({ name: 'web', cmd: 'sleep 3600' }));
-    repo.commit('fix web');
-    await eventually(synced(daemon, '/web'), 'web Synced and Healthy');
-    expect(describeWrites(appWrites(marathon, '/web'))).toEqual(['POST /v2/apps', 'PUT /v2/apps/web?partialUpdate=false&force=true']);
-    await eventually(() => marathon.deployments().length === 0, 'no deployment left');
   });
 
   it('reports an app whose deployment cannot finish (a task no offer can place) Degraded after --deployment-timeout', async () => {
