@@ -239,7 +239,10 @@ describe('maracker run against the sandbox', () => {
     expect(describeWrites(appWrites(marathon, '/web'))).toEqual(['POST /v2/apps']);
     // The fix replaces the deployment that cannot finish (force=true) rather than waiting
     // behind it for good, as Marathon's 409 without force would have it.
-    await repo.write('web.yaml', manifestYaml({ name: 'web', instances: 2, cmd: 'python3 -m http.server $PORT0 --bind 127.0.0.1', extra: check.replace('/no-such-page', '/') }));
+    await repo.write(
+      'web.yaml',
+      manifestYaml({ name: 'web', instances: 2, cmd: 'python3 -m http.server $PORT0 --bind 127.0.0.1', extra: check.replace('/no-such-page', '/') }),
+    );
     repo.commit('fix the check');
     await eventually(synced(daemon, '/web'), 'web Synced and Healthy');
     expect(describeWrites(appWrites(marathon, '/web'))).toEqual(['POST /v2/apps', 'PUT /v2/apps/web?partialUpdate=false&force=true']);
