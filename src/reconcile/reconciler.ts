@@ -333,9 +333,7 @@ export class Reconciler {
     // applied: the write replaces it (force=true), as a new Kubernetes rollout replaces a
     // stuck one.
     const stuck = running.length > 0 && !this.#d.options.force ? this.#stuck(action.id, actual) : undefined;
-    if (stuck !== undefined) {
-      log.warn({ action: action.kind, deployments: running.map((d) => d.id) }, `replacing Marathon deployment that cannot finish: ${stuck}`);
-    } else if (running.length > 0 && !this.#d.options.force) {
+    if (stuck === undefined && running.length > 0 && !this.#d.options.force) {
       // Marathon would answer 409 (app locked): wait for the deployment to finish. Its
       // deployment_success event re-queues the app; the timed look covers lost events.
       const ids = running.map((d) => d.id).join(', ');
@@ -348,6 +346,9 @@ export class Reconciler {
     const outcome: WriteOutcome = await this.#d.writer.write(action, stuck !== undefined ? { supersede: true } : {});
     switch (outcome.kind) {
       case 'applied':
+        // Said once the write is in: one waiting for a slot or the rate may not go out at all.
+        if (stuck !== undefined)
+          log.warn({ action: action.kind, deployments: running.map((d) => d.id) }, `replaced Marathon deployment that could not finish: ${stuck}`);
         log.info(
           { action: action.kind, ...(action.kind === 'update' ? { mode: action.mode, changes: pending } : {}), deploymentId: outcome.deploymentId },
           `${action.kind === 'update' ? action.mode : action.kind} applied`,

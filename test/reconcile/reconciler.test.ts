@@ -520,7 +520,7 @@ describe('Reconciler: waits that give the worker back', () => {
     const w = await world({ apps: [crashing], declare: { apps: [desiredApp({ mem: 512 })] } });
     expect(await w.reconcile('/demo/web')).toEqual({ kind: 'done', requeueAfterMs: PROGRESS_POLL_MS });
     expect(w.marathon.calls).toEqual(['GET /demo/web', 'PUT /demo/web force']);
-    expect(w.log.lines().some((l) => l.msg === 'replacing Marathon deployment that cannot finish: Command exited with status 3')).toBe(true);
+    expect(w.log.lines().some((l) => l.msg === 'replaced Marathon deployment that could not finish: Command exited with status 3')).toBe(true);
   });
 
   it('replaces a deployment still running past --deployment-timeout, and only then', async () => {
