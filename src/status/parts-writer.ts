@@ -6,7 +6,6 @@
 // ETag cost little; the records go out in slices of about 64 KiB, the event loop free between
 // two, and no slice is written before the socket took the last (backpressure).
 
-import { once } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { StatusParts } from './store.js';
@@ -37,9 +36,26 @@ async function put(res: ServerResponse, chunk: string): Promise<boolean> {
   if (res.destroyed || res.writableEnded) return false;
   if (!res.write(chunk)) {
     // Full socket buffer: wait until it drains, or until the response is gone.
-    await Promise.race([once(res, 'drain'), once(res, 'close')]);
+    await drainedOrClosed(res);
   } else {
     await nextTurn();
   }
   return !res.destroyed && !res.writableEnded;
+}
+
+/**
+ * Resolves at the response's next 'drain' or its 'close', whichever comes first, and leaves
+ * no listener behind: racing two `once()` left the loser's listener on the response at
+ * every slice that waited, past ten of them a MaxListenersExceededWarning for a slow reader.
+ */
+function drainedOrClosed(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
 }

@@ -74,6 +74,8 @@ describe('writeParts', () => {
       for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
       expect(chunks.length).toBe(round);
     }
+    // Each wait for the socket is over once it drained: no listener is left behind.
+    expect(res.listenerCount('close') + res.listenerCount('drain')).toBeLessThanOrEqual(2);
     res.destroy();
     await writing;
   });
