@@ -229,7 +229,12 @@ describe('maracker run against the sandbox', () => {
     ].join('\n');
     await repo.write('web.yaml', manifestYaml({ name: 'web', instances: 2, cmd: 'python3 -m http.server $PORT0 --bind 127.0.0.1', extra: check }));
     repo.commit('web with a check that fails');
-    const status = await eventually(synced(daemon, '/web', 'Degraded'), 'web Synced and Degraded');
+    // Each task's checks fail on their own clock: the app is Degraded from the first one on,
+    // and stays so once both fail (never replaced, never healthy).
+    const status = await eventually(async () => {
+      const a = await synced(daemon, '/web', 'Degraded')();
+      return a?.lastError?.message.startsWith('2 of 2') ? a : undefined;
+    }, 'web Synced and Degraded, both tasks failing');
     expect(status).toMatchObject({
       instances: { desired: 2, running: 2, healthy: 0 },
       lastError: { message: '2 of 2 running task(s) failing health checks (deployment in progress)' },
