@@ -18,7 +18,7 @@ import { errorCode } from '../base/errors.js';
 import type { Logger } from '../base/log.js';
 import type { Timers } from '../base/timers.js';
 import type { AppId } from '../model/app-id.js';
-import { describeSource, type DesiredApp } from '../model/desired.js';
+import { describeSource, sameDefinition, type DesiredApp } from '../model/desired.js';
 import { LABEL_SOURCE, ownershipOf, type Ownership } from '../model/labels.js';
 import type { MarathonApp } from '../model/marathon.js';
 import type { Action, ActionOf } from '../model/plan.js';
@@ -343,7 +343,10 @@ export class Reconciler {
       this.#d.cache.markStale(action.id);
       return this.#lookAgain;
     }
-    const outcome: WriteOutcome = await this.#d.writer.write(action, stuck !== undefined ? { supersede: true } : {});
+    const outcome: WriteOutcome = await this.#d.writer.write(action, {
+      ...(stuck !== undefined ? { supersede: true } : {}),
+      stillWanted: () => this.#stillWanted(action, actual),
+    });
     switch (outcome.kind) {
       case 'applied':
         // Said once the write is in: one waiting for a slot or the rate may not go out at all.
@@ -372,6 +375,10 @@ export class Reconciler {
         return { kind: 'done' };
       case 'stopped':
         return { kind: 'done' };
+      case 'superseded':
+        // The change that moved the view queued the app too; planned again on it at once.
+        log.debug({ action: action.kind }, `${action.kind} not sent: the sources changed while it waited`);
+        return { kind: 'done', requeueAfterMs: 0 };
       case 'no-slot': {
         const lastError = because('deployment-slot', `waiting for a deployment slot (${outcome.inFlight} of ${outcome.limit} in use)`);
         this.#writeStatus(action.id, { sync: 'OutOfSync', entry, actual, lastError, pending, diff });
@@ -389,6 +396,25 @@ export class Reconciler {
         this.#writeStatus(action.id, { sync: 'OutOfSync', entry, actual, lastError: outcome.error, pending, diff, rejected: true });
         this.#record(action.id, what, 'rejected', outcome.error, changes.length ? { changes } : {});
         return { kind: 'terminal', error: outcome.error };
+    }
+  }
+
+  /**
+   * Whether the sources still declare what `action` was planned from, asked by the writer
+   * right before it sends: the same definition for a create or an update; for a delete,
+   * nothing, and the prune guard still says delete (an app declared again, or a deletion the
+   * guard blocked, while the delete waited is kept).
+   */
+  #stillWanted(action: Action, actual: MarathonApp | undefined): boolean {
+    const entry = this.#d.desired.view().get(action.id, actual?.labels?.[LABEL_SOURCE]);
+    switch (action.kind) {
+      case 'create':
+      case 'update':
+        return entry.kind === 'app' && sameDefinition(entry.app, action.desired);
+      case 'delete':
+        return entry.kind === 'absent' && this.#d.guard.decide(action.id).kind === 'delete';
+      default:
+        return false;
     }
   }
 

@@ -1,8 +1,9 @@
 // Executes one planned write against Marathon, under the global limits (leadership,
-// deployment gate, write rate), and says what a failure means for the app; which failure is
-// which is answered once, by failureKind next to the Marathon error catalogue. Writes are
-// never retried here: a timed-out write may have been applied, so the work queue brings the
-// app back, the reconciler re-reads it and plans again.
+// deployment gate, write rate), sends it only if the sources still declare what it was
+// planned from once those waits are over, and says what a failure means for the app; which
+// failure is which is answered once, by failureKind next to the Marathon error catalogue.
+// Writes are never retried here: a timed-out write may have been applied, so the work queue
+// brings the app back, the reconciler re-reads it and plans again.
 
 import type { Timers } from '../base/timers.js';
 import { failureKind } from '../marathon/retry.js';
@@ -24,6 +25,11 @@ export type WriteOutcome =
   | { kind: 'not-leader' }
   /** The daemon is shutting down. */
   | { kind: 'stopped' }
+  /**
+   * What the write was planned from changed while it waited (for leadership, a slot or the
+   * write rate): nothing was sent; the app is planned again from what the sources say now.
+   */
+  | { kind: 'superseded' }
   /** Every deployment slot is taken: the app waits its turn (re-queued when one frees). */
   | { kind: 'no-slot'; inFlight: number; limit: number }
   /** Transient: try again (after `afterMs` when the writer knows a better delay than backoff). */
@@ -50,6 +56,11 @@ export interface WriterDeps {
   beforeWrite?: (action: Action) => void;
 }
 
+export interface WriteOptions {
+  supersede?: boolean;
+  stillWanted?: () => boolean;
+}
+
 export function writeKind(action: Action): WriteKind | undefined {
   switch (action.kind) {
     case 'create':
@@ -73,16 +84,20 @@ export class Writer {
   /**
    * `supersede`: send force=true for this write even without --force, replacing a running
    * deployment of the app that cannot finish (the reconciler's judgement).
+   * `stillWanted`: asked once every wait is over, right before the request goes out: whether
+   * the sources still declare what the action was planned from. Waiting for leadership or
+   * the write rate can outlast a source change (a second commit, a row edited again, an app
+   * removed or declared again); such a write is not sent (`superseded`).
    */
-  async write(action: Action, o: { supersede?: boolean } = {}): Promise<WriteOutcome> {
+  async write(action: Action, o: WriteOptions = {}): Promise<WriteOutcome> {
     const kind = writeKind(action);
     if (!kind) throw new TypeError(`not a write: ${action.kind}`);
-    const outcome = await this.#write(action, kind, o.supersede === true);
+    const outcome = await this.#write(action, kind, o);
     this.#d.onWrite?.(kind, outcome.kind);
     return outcome;
   }
 
-  async #write(action: Action, kind: WriteKind, supersede: boolean): Promise<WriteOutcome> {
+  async #write(action: Action, kind: WriteKind, o: WriteOptions): Promise<WriteOutcome> {
     if (!(await this.#d.leadership.canWrite())) return { kind: 'not-leader' };
     if (this.#d.signal.aborted) return { kind: 'stopped' };
     const ticket = this.#d.gate.tryAcquire();
@@ -96,11 +111,16 @@ export class Writer {
       ticket.cancel();
       return { kind: 'not-leader' };
     }
+    // Nothing is awaited from here to the request: what is checked now is what is sent.
+    if (o.stillWanted && !o.stillWanted()) {
+      ticket.cancel();
+      return { kind: 'superseded' };
+    }
     this.#d.beforeWrite?.(action);
     this.#d.cache.recordWrite(action.id, this.#d.timers.now());
     let ref: DeploymentRef;
     try {
-      ref = await this.#send(action, kind, supersede);
+      ref = await this.#send(action, kind, o.supersede === true);
     } catch (err) {
       ticket.cancel();
       return this.#classify(err);

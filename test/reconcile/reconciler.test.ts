@@ -49,6 +49,8 @@ interface WorldOptions {
   judge?: boolean;
   /** Apps whose reads say 404 while writes see them (a proxy, a standby Marathon). */
   hidden?: AppId[];
+  /** Writes a second (--write-rate). Default 1000: no write waits. */
+  rate?: number;
 }
 
 async function world(o: WorldOptions = {}) {
@@ -81,7 +83,7 @@ async function world(o: WorldOptions = {}) {
   const writer = new Writer({
     marathon,
     gate,
-    bucket: new TokenBucket({ ratePerSecond: 1000, timers: clock }),
+    bucket: new TokenBucket({ ratePerSecond: o.rate ?? 1000, timers: clock }),
     leadership,
     cache,
     timers: clock,
@@ -411,6 +413,65 @@ describe('Reconciler: declarations that cannot be applied', () => {
     expect(await w.reconcile('/demo/web')).toEqual({ kind: 'done' });
     expect(w.marathon.calls).toEqual([]);
     expect(w.status.getApp('/demo/web')).toMatchObject({ sync: 'Unknown', lastError: { message: 'source folder not read' } });
+  });
+});
+
+describe('Reconciler: a write that waited goes out only as the sources say now', () => {
+  // One write a second: /demo/first takes this second's token, the write under test waits
+  // for the next one, and the sources change meanwhile (a second commit, a row edited again).
+  const first = desiredApp({ id: '/demo/first' });
+
+  it('sends the new declaration, never the one the waiting write was planned from', async () => {
+    const w = await world({ declare: { apps: [first, desiredApp({ mem: 256 })] }, rate: 1 });
+    await w.reconcile('/demo/first');
+    const waiting = w.reconcile('/demo/web');
+    await flush();
+    expect(w.marathon.calls).toEqual(['GET /demo/first', 'POST /demo/first', 'GET /demo/web']);
+    w.source.set({ apps: [first, desiredApp({ mem: 512 })] });
+    w.desired.changed();
+    w.clock.advance(1000);
+    // Not sent; planned again at once (the change queued the app as well).
+    expect(await waiting).toEqual({ kind: 'done', requeueAfterMs: 0 });
+    expect(w.marathon.calls).toEqual(['GET /demo/first', 'POST /demo/first', 'GET /demo/web']);
+    expect(w.status.outcomes('/demo/web')).toEqual([]);
+    w.clock.advance(1000);
+    await w.reconcile('/demo/web');
+    expect(w.marathon.calls.slice(3)).toEqual(['GET /demo/web', 'POST /demo/web']);
+    expect(w.marathon.apps.get('/demo/web')?.mem).toBe(512);
+  });
+
+  it('sends a declaration read again unchanged (a new object, the same definition)', async () => {
+    const w = await world({ declare: { apps: [first, desiredApp()] }, rate: 1 });
+    await w.reconcile('/demo/first');
+    const waiting = w.reconcile('/demo/web');
+    await flush();
+    w.source.set({ apps: [first, desiredApp()] });
+    w.desired.changed();
+    w.clock.advance(1000);
+    expect(await waiting).toEqual({ kind: 'done', requeueAfterMs: PROGRESS_POLL_MS });
+    expect(w.marathon.calls.slice(3)).toEqual(['POST /demo/web']);
+  });
+
+  it.each<[string, (w: Awaited<ReturnType<typeof world>>) => void]>([
+    ['it is declared again', (w) => w.source.set({ apps: [first, desiredApp({ id: '/demo/old' })] })],
+    ['its source becomes unreadable', (w) => w.source.set({ state: 'Unknown', lastKnownIds: ['/demo/first'] })],
+    [
+      'the prune guard blocks deletions (a mass deletion came)',
+      (w) => w.guard.observe(['/demo/old', ...Array.from({ length: 20 }, (_, i) => `/demo/gone${i}`)], 22),
+    ],
+  ])('does not delete an app when, while its delete waited, %s', async (_what, change) => {
+    const w = await world({ apps: [marathonApp({ id: '/demo/old' })], declare: { apps: [first] }, rate: 1 });
+    await w.reconcile('/demo/first');
+    const waiting = w.reconcile('/demo/old');
+    await flush();
+    expect(w.marathon.calls).toEqual(['GET /demo/first', 'POST /demo/first', 'GET /demo/old']);
+    change(w);
+    w.desired.changed();
+    w.clock.advance(1000);
+    expect(await waiting).toEqual({ kind: 'done', requeueAfterMs: 0 });
+    expect(w.marathon.calls).not.toContain('DELETE /demo/old');
+    expect(w.marathon.apps.has('/demo/old')).toBe(true);
+    expect(w.guard.status().budget.used).toBe(0);
   });
 });
 

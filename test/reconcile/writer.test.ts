@@ -128,6 +128,39 @@ describe('Writer', () => {
     expect(t.gate.inFlight).toBe(1);
   });
 
+  it('asks whether the write is still wanted once the rate lets it go, and sends nothing when it is not', async () => {
+    const t = setup({ rate: 1 });
+    await t.writer.write(update());
+    let wanted = true;
+    const asked: number[] = [];
+    const second = t.writer.write(scale(), {
+      stillWanted: () => {
+        asked.push(t.clock.now());
+        return wanted;
+      },
+    });
+    await flush();
+    // Waiting for the write rate: not asked yet, the answer would be stale by the time it is sent.
+    expect(asked).toEqual([]);
+    wanted = false;
+    t.clock.advance(1000);
+    expect(await second).toEqual({ kind: 'superseded' });
+    expect(asked).toHaveLength(1);
+    expect(t.marathon.calls).toEqual(['PUT /demo/web']);
+    expect(t.before).toHaveLength(1);
+    expect(t.gate.inFlight).toBe(1);
+    expect(t.told).toEqual([
+      ['update', 'applied'],
+      ['scale', 'superseded'],
+    ]);
+  });
+
+  it('sends a write that is still wanted', async () => {
+    const t = setup();
+    expect((await t.writer.write(create(), { stillWanted: () => true })).kind).toBe('applied');
+    expect(t.marathon.calls).toEqual(['POST /demo/new']);
+  });
+
   it.each<[string, unknown, WriteOutcome]>([
     [
       'a deployment lock: again after lockRetryMs',
