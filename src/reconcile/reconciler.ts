@@ -345,7 +345,7 @@ export class Reconciler {
     }
     const outcome: WriteOutcome = await this.#d.writer.write(action, {
       ...(stuck !== undefined ? { supersede: true } : {}),
-      stillWanted: () => this.#stillWanted(action, actual),
+      stillWanted: () => this.#stillWanted(action, entry, actual),
     });
     switch (outcome.kind) {
       case 'applied':
@@ -400,19 +400,20 @@ export class Reconciler {
   }
 
   /**
-   * Whether the sources still declare what `action` was planned from, asked by the writer
-   * right before it sends: the same definition for a create or an update; for a delete,
-   * nothing, and the prune guard still says delete (an app declared again, or a deletion the
-   * guard blocked, while the delete waited is kept).
+   * Whether the sources still declare what `action` was planned from (`planned`, as the
+   * source handed it out: the action's own copy is claimed for the installation), asked by
+   * the writer right before it sends: the same definition for a create or an update; for a
+   * delete, nothing, and the prune guard still says delete (an app declared again, or a
+   * deletion the guard blocked, while the delete waited is kept).
    */
-  #stillWanted(action: Action, actual: MarathonApp | undefined): boolean {
-    const entry = this.#d.desired.view().get(action.id, actual?.labels?.[LABEL_SOURCE]);
+  #stillWanted(action: Action, planned: DesiredEntry, actual: MarathonApp | undefined): boolean {
+    const now = this.#d.desired.view().get(action.id, actual?.labels?.[LABEL_SOURCE]);
     switch (action.kind) {
       case 'create':
       case 'update':
-        return entry.kind === 'app' && sameDefinition(entry.app, action.desired);
+        return planned.kind === 'app' && now.kind === 'app' && sameDefinition(now.app, planned.app);
       case 'delete':
-        return entry.kind === 'absent' && this.#d.guard.decide(action.id).kind === 'delete';
+        return now.kind === 'absent' && this.#d.guard.decide(action.id).kind === 'delete';
       default:
         return false;
     }

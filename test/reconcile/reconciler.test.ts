@@ -8,6 +8,8 @@
 
 import { describe, expect, it } from 'vitest';
 import type { AppId } from '../../src/model/app-id.js';
+import type { DesiredApp } from '../../src/model/desired.js';
+import { LABEL_MANAGED_BY, LEGACY_MANAGED_BY, managedByValue } from '../../src/model/labels.js';
 import type { Leadership } from '../../src/model/leadership.js';
 import type { MarathonApp, MarathonTask } from '../../src/model/marathon.js';
 import type { Route } from '../../src/model/route.js';
@@ -419,15 +421,22 @@ describe('Reconciler: declarations that cannot be applied', () => {
 describe('Reconciler: a write that waited goes out only as the sources say now', () => {
   // One write a second: /demo/first takes this second's token, the write under test waits
   // for the next one, and the sources change meanwhile (a second commit, a row edited again).
-  const first = desiredApp({ id: '/demo/first' });
+  // Declared as the manifest translator hands apps out: labelled for no installation yet, so
+  // what is sent (claimed for the installation) is never the very object the source declared.
+  const asTranslated = (app: DesiredApp): DesiredApp => ({
+    ...app,
+    definition: { ...app.definition, labels: { ...app.definition.labels, [LABEL_MANAGED_BY]: LEGACY_MANAGED_BY } },
+  });
+  const first = asTranslated(desiredApp({ id: '/demo/first' }));
+  const web = (o: Parameters<typeof desiredApp>[0] = {}) => asTranslated(desiredApp(o));
 
   it('sends the new declaration, never the one the waiting write was planned from', async () => {
-    const w = await world({ declare: { apps: [first, desiredApp({ mem: 256 })] }, rate: 1 });
+    const w = await world({ declare: { apps: [first, web({ mem: 256 })] }, rate: 1 });
     await w.reconcile('/demo/first');
     const waiting = w.reconcile('/demo/web');
     await flush();
     expect(w.marathon.calls).toEqual(['GET /demo/first', 'POST /demo/first', 'GET /demo/web']);
-    w.source.set({ apps: [first, desiredApp({ mem: 512 })] });
+    w.source.set({ apps: [first, web({ mem: 512 })] });
     w.desired.changed();
     w.clock.advance(1000);
     // Not sent; planned again at once (the change queued the app as well).
@@ -440,20 +449,25 @@ describe('Reconciler: a write that waited goes out only as the sources say now',
     expect(w.marathon.apps.get('/demo/web')?.mem).toBe(512);
   });
 
-  it('sends a declaration read again unchanged (a new object, the same definition)', async () => {
-    const w = await world({ declare: { apps: [first, desiredApp()] }, rate: 1 });
+  it.each<[string, MarathonApp[], Parameters<typeof desiredApp>[0], string]>([
+    ['a create', [], {}, 'POST /demo/web'],
+    ['an update', [marathonApp()], { mem: 512 }, 'PUT /demo/web'],
+    ['a scale', [marathonApp()], { instances: 5 }, 'SCALE /demo/web 5'],
+  ])('sends %s whose declaration was read again unchanged meanwhile (a new object, the same definition)', async (_what, apps, declared, call) => {
+    const w = await world({ apps, declare: { apps: [first, web(declared)] }, rate: 1 });
     await w.reconcile('/demo/first');
     const waiting = w.reconcile('/demo/web');
     await flush();
-    w.source.set({ apps: [first, desiredApp()] });
+    w.source.set({ apps: [first, web(declared)] });
     w.desired.changed();
     w.clock.advance(1000);
     expect(await waiting).toEqual({ kind: 'done', requeueAfterMs: PROGRESS_POLL_MS });
-    expect(w.marathon.calls.slice(3)).toEqual(['POST /demo/web']);
+    expect(w.marathon.calls.slice(2)).toEqual(['GET /demo/web', call]);
+    expect(w.marathon.apps.get('/demo/web')?.labels?.[LABEL_MANAGED_BY]).toBe(managedByValue(TEST_INSTALLATION));
   });
 
   it.each<[string, (w: Awaited<ReturnType<typeof world>>) => void]>([
-    ['it is declared again', (w) => w.source.set({ apps: [first, desiredApp({ id: '/demo/old' })] })],
+    ['it is declared again', (w) => w.source.set({ apps: [first, web({ id: '/demo/old' })] })],
     ['its source becomes unreadable', (w) => w.source.set({ state: 'Unknown', lastKnownIds: ['/demo/first'] })],
     [
       'the prune guard blocks deletions (a mass deletion came)',
