@@ -1,4 +1,3 @@
-import { isDeepStrictEqual } from 'node:util';
 import type { AppId } from './app-id.js';
 import type { MarathonAppDefinition } from './marathon.js';
 import type { Route } from './route.js';
@@ -66,14 +65,6 @@ export interface ImageContribution {
   info: Readonly<Record<string, string>>;
   /** The image's label errors (`org.maracker.http.port="eighty": ...`): those labels gave nothing. */
   problems?: readonly string[];
-}
-
-/**
- * Whether two declarations of an app would send Marathon the same thing. Sources hand out new
- * objects when they are read again, so the same object is enough but not needed.
- */
-export function sameDefinition(a: DesiredApp, b: DesiredApp): boolean {
-  return a === b || (a.specHash === b.specHash && isDeepStrictEqual(a.definition, b.definition));
 }
 
 export function describeSource(source: SourceRef): string {

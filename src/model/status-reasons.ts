@@ -24,6 +24,8 @@ export const STATUS_REASONS = [
   'deployment-in-progress',
   /** Every --max-deployments slot is taken: the write waits its turn. */
   'deployment-slot',
+  /** The manifest declaring the app is being written: the write waits for its new content. */
+  'manifest-changing',
 ] as const;
 
 export type StatusReason = (typeof STATUS_REASONS)[number];

@@ -1,7 +1,8 @@
 // The desired state of every app id, merged from all sources' snapshots. Pure.
 //
 // For one id, exactly one of:
-// - app:      one valid declaration in one source;
+// - app:      one valid declaration in one source (`changing` when its file is being written
+//             again: what it declares now is about to be replaced, and is not written);
 // - invalid:  declared, but the declaration cannot be read (broken file, bad row);
 // - conflict: declared more than once (two files, or a file and a row): neither applies;
 // - absent:   no source declares it and every source was read: safe to prune if owned;
@@ -10,13 +11,19 @@
 //             declaration while a source (or the file its label names) cannot be read, so it
 //             may still be wanted: neither written nor pruned.
 
+import { isDeepStrictEqual } from 'node:util';
 import type { AppId } from '../model/app-id.js';
 import type { DesiredApp, SourceRef } from '../model/desired.js';
 import type { Problem } from '../model/problem.js';
 import type { SourceSnapshot } from '../sources/source.js';
 
 export type DesiredEntry =
-  | { kind: 'app'; app: DesiredApp }
+  | {
+      kind: 'app';
+      app: DesiredApp;
+      /** The file declaring it is being written again (SourceSnapshot.changing): its path. */
+      changing?: string;
+    }
   | { kind: 'invalid'; source: string; problems: readonly Problem[] }
   | { kind: 'conflict'; declarations: readonly SourceRef[] }
   | { kind: 'absent' }
@@ -26,6 +33,14 @@ export type DesiredEntry =
       /** Declared by a source read now, but not complete (its image's labels): status shows it even before it runs. */
       declared?: boolean;
     };
+
+/**
+ * Whether two declarations of an app would send Marathon the same thing. Sources hand out new
+ * objects when they are read again, so the same object is enough but not needed.
+ */
+export function sameDefinition(a: DesiredApp, b: DesiredApp): boolean {
+  return a === b || (a.specHash === b.specHash && isDeepStrictEqual(a.definition, b.definition));
+}
 
 type Declaration = { source: string; ref: SourceRef; app?: DesiredApp; problems?: readonly Problem[] };
 
@@ -41,6 +56,8 @@ export class DesiredView {
   readonly #unknownLabels: ReadonlySet<string>;
   /** Ids an unreadable source declared when last read, with that source's name. */
   readonly #unreadable = new Map<AppId, string>();
+  /** Per source, the files being written again (SourceSnapshot.changing). */
+  readonly #changing = new Map<string, ReadonlySet<string>>();
 
   /** What an app valid in its source is once completed (its image's labels): itself by default. */
   readonly #complete: (app: DesiredApp) => DesiredEntry;
@@ -55,6 +72,7 @@ export class DesiredView {
     for (const s of snapshots) {
       if (s.state !== 'Ready') for (const id of s.lastKnownIds ?? []) this.#unreadable.set(id, s.name);
       for (const l of s.unknownSourceLabels) labels.add(l);
+      if (s.changing && s.changing.size > 0) this.#changing.set(s.name, s.changing);
       for (const [id, app] of s.apps) this.#declare(id, { source: s.name, ref: app.source, app });
       for (const [id, problems] of s.invalid) {
         this.#declare(id, { source: s.name, ref: invalidRef(s, id, problems), problems });
@@ -92,6 +110,12 @@ export class DesiredView {
     return ids;
   }
 
+  #changingOr(d: Declaration, entry: DesiredEntry): DesiredEntry {
+    const ref = d.ref;
+    if (entry.kind !== 'app' || ref.kind !== 'file' || !this.#changing.get(d.source)?.has(ref.path)) return entry;
+    return { ...entry, changing: ref.path };
+  }
+
   /**
    * The desired state of `id`. `actualSourceLabel` is the `maracker.source` label of the
    * app in Marathon, if any: it protects apps whose declaring file is broken.
@@ -104,7 +128,7 @@ export class DesiredView {
     const decls = this.#declarations.get(id);
     if (decls && decls.length > 1) return { kind: 'conflict', declarations: decls.map((d) => d.ref) };
     const only = decls?.[0];
-    if (only?.app) return this.#complete(only.app);
+    if (only?.app) return this.#changingOr(only, this.#complete(only.app));
     if (only) return { kind: 'invalid', source: only.source, problems: only.problems ?? [] };
     if (actualSourceLabel !== undefined && this.#unknownLabels.has(actualSourceLabel)) {
       return { kind: 'unknown', reason: `its source ${actualSourceLabel} cannot be read` };

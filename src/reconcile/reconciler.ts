@@ -18,7 +18,7 @@ import { errorCode } from '../base/errors.js';
 import type { Logger } from '../base/log.js';
 import type { Timers } from '../base/timers.js';
 import type { AppId } from '../model/app-id.js';
-import { describeSource, sameDefinition, type DesiredApp } from '../model/desired.js';
+import { describeSource, type DesiredApp } from '../model/desired.js';
 import { LABEL_SOURCE, ownershipOf, type Ownership } from '../model/labels.js';
 import type { MarathonApp } from '../model/marathon.js';
 import type { Action, ActionOf } from '../model/plan.js';
@@ -38,7 +38,7 @@ import type { StatusStore } from '../status/store.js';
 import type { ActualCache } from './actual-cache.js';
 import type { DeploymentGate } from './deployment-gate.js';
 import type { DesiredState } from './desired-state.js';
-import type { DesiredEntry } from './desired-view.js';
+import { type DesiredEntry, sameDefinition } from './desired-view.js';
 import { errorRecord } from './error-record.js';
 import { APP_EMBED } from './marathon-listing.js';
 import type { MarathonReachability } from './marathon-reachability.js';
@@ -222,7 +222,7 @@ export class Reconciler {
         this.#memo.forget(id);
         return this.#prune(id, actual, owner, log, read.fresh);
       case 'app':
-        return this.#converge(entry.app, actual, log, read.fresh);
+        return this.#converge(entry, actual, log, read.fresh);
     }
   }
 
@@ -292,8 +292,8 @@ export class Reconciler {
     }
   }
 
-  async #converge(desired: DesiredApp, actual: MarathonApp | undefined, log: ReconcileLog, fresh: boolean): Promise<ReconcileResult> {
-    const entry: DesiredEntry = { kind: 'app', app: desired };
+  async #converge(entry: DesiredEntry & { kind: 'app' }, actual: MarathonApp | undefined, log: ReconcileLog, fresh: boolean): Promise<ReconcileResult> {
+    const desired = entry.app;
     const installation = this.#d.installation;
     const inputs = this.#noopInputs(desired, actual);
     if (this.#memo.unchanged(desired.id, inputs)) return { kind: 'done' };
@@ -332,6 +332,15 @@ export class Reconciler {
     // past --deployment-timeout) would make the app wait for good, a fixed manifest never
     // applied: the write replaces it (force=true), as a new Kubernetes rollout replaces a
     // stuck one.
+    if (entry.kind === 'app' && entry.changing !== undefined) {
+      // Its manifest is being written again: what it declares now is about to be replaced,
+      // and writing it would roll the app twice. The new content, once read, queues the app;
+      // the timed look covers a file rewritten with the same content (no change to queue).
+      const lastError = because('manifest-changing', `${entry.changing} is being written: its new content is applied once it is complete`);
+      this.#writeStatus(action.id, { sync: 'OutOfSync', entry, actual, lastError, pending, diff });
+      this.#record(action.id, what, 'waiting', lastError);
+      return this.#lookAgain;
+    }
     const stuck = running.length > 0 && !this.#d.options.force ? this.#stuck(action.id, actual) : undefined;
     if (stuck === undefined && running.length > 0 && !this.#d.options.force) {
       // Marathon would answer 409 (app locked): wait for the deployment to finish. Its
@@ -402,8 +411,8 @@ export class Reconciler {
   /**
    * Whether the sources still declare what `action` was planned from (`planned`, as the
    * source handed it out: the action's own copy is claimed for the installation), asked by
-   * the writer right before it sends: the same definition for a create or an update; for a
-   * delete, nothing, and the prune guard still says delete (an app declared again, or a
+   * the writer right before it sends: the same definition for a create or an update, its
+   * file not being written again; for a delete, nothing, and the prune guard still says delete (an app declared again, or a
    * deletion the guard blocked, while the delete waited is kept).
    */
   #stillWanted(action: Action, planned: DesiredEntry, actual: MarathonApp | undefined): boolean {
@@ -411,7 +420,7 @@ export class Reconciler {
     switch (action.kind) {
       case 'create':
       case 'update':
-        return planned.kind === 'app' && now.kind === 'app' && sameDefinition(now.app, planned.app);
+        return planned.kind === 'app' && now.kind === 'app' && now.changing === undefined && sameDefinition(now.app, planned.app);
       case 'delete':
         return now.kind === 'absent' && this.#d.guard.decide(action.id).kind === 'delete';
       default:

@@ -8,6 +8,8 @@
 // - An id declared in two places is a conflict: neither applies.
 // - A new file that is still being written (`pending`) declares nothing yet, but its source
 //   label is reported, so apps that carry it are neither changed nor deleted meanwhile.
+// - A known file being written again (`changing`) declares what it did, and is reported as
+//   changing: its apps are kept, not written, until its new content is read.
 
 import type { AppId } from '../model/app-id.js';
 import type { DesiredApp, SourceRef } from '../model/desired.js';
@@ -32,7 +34,9 @@ export function folderSnapshot(
   files: ReadonlyMap<string, FolderFile>,
   base: Omit<SourceSnapshot, 'apps' | 'invalid' | 'conflicts' | 'unknownSourceLabels' | 'problems' | 'state'>,
   pending: Iterable<string> = [],
+  changing: Iterable<string> = [],
 ): SourceSnapshot {
+  const changingFiles = new Set([...changing].filter((rel) => files.has(rel)));
   const claims = new Map<AppId, Claim[]>();
   const claim = (id: AppId, c: Claim): void => {
     const list = claims.get(id);
@@ -80,6 +84,7 @@ export function folderSnapshot(
     conflicts,
     unknownSourceLabels,
     problems,
+    ...(changingFiles.size > 0 ? { changing: changingFiles } : {}),
     ...(first
       ? {
           lastError: {

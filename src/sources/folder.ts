@@ -127,7 +127,7 @@ export class FolderSource implements Source {
   readonly #watcher: FolderWatcher | undefined;
   #files = new Map<string, FileState>();
   /** What the last snapshot was built with, besides the files. */
-  #published: { pending: readonly string[] } = { pending: [] };
+  #published: { pending: readonly string[]; changing: readonly string[] } = { pending: [], changing: [] };
   readonly #activity = new Map<string, Activity>();
   readonly #settling = new Map<string, Settling>();
   readonly #problems: ProblemLog;
@@ -571,17 +571,24 @@ export class FolderSource implements Source {
     // A new file still being written declares nothing yet; apps labelled with its name
     // stay protected until it is read.
     const pending = [...this.#settling.keys()].filter((rel) => !files.has(rel));
+    // A known file being written again: its previous content stays in force, and is not written.
+    const changing = [...this.#settling.keys()].filter((rel) => files.has(rel)).sort();
     const base = { name: 'folder', lastReadAt: new Date(this.#wall()), ...this.#meta() };
-    if (this.#snapshot.state === 'Ready' && sameFiles(this.#files, files) && sameList(this.#published.pending, pending)) {
+    if (
+      this.#snapshot.state === 'Ready' &&
+      sameFiles(this.#files, files) &&
+      sameList(this.#published.pending, pending) &&
+      sameList(this.#published.changing, changing)
+    ) {
       // Read again, found the same: the same declarations (the same maps: the merged view
       // is kept, desired-state.ts), read now.
       this.#snapshot = { ...this.#snapshot, ...base };
     } else {
-      this.#snapshot = folderSnapshot(files, base, pending);
+      this.#snapshot = folderSnapshot(files, base, pending, changing);
       this.#problems.update(new Map([...files].map(([rel, f]) => [rel, f.result.problems])));
     }
     this.#files = files;
-    this.#published = { pending };
+    this.#published = { pending, changing };
     this.#onChange?.(changed === 'all' ? { all: true } : { ids: changed });
     this.#refreshRevisionSoon();
   }

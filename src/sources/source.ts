@@ -36,6 +36,12 @@ export interface SourceSnapshot {
   /** Every problem, for status and logs. */
   problems: readonly Problem[];
   /**
+   * Files (paths as in a file SourceRef) whose content changed on disk and is not in force
+   * yet, because they are still being written (src/sources/settle.ts): what they declare now
+   * is about to be replaced, so it is not written to Marathon meanwhile.
+   */
+  changing?: ReadonlySet<string>;
+  /**
    * While the source cannot be read: the ids it declared (valid or not) when it was last
    * read. They may still be declared there, alone or in conflict with another source, so
    * another source's declaration of them must not be applied meanwhile.

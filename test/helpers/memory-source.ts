@@ -50,6 +50,8 @@ export class MemorySource implements Source {
     unknownSourceLabels?: string[];
     /** With a state other than Ready: the ids it declared when last read. */
     lastKnownIds?: string[];
+    /** Files being written again (SourceSnapshot.changing). */
+    changing?: string[];
   }): void {
     const before = new Set([...this.#snapshot.apps.keys(), ...this.#snapshot.invalid.keys()]);
     this.#snapshot = {
@@ -60,6 +62,7 @@ export class MemorySource implements Source {
       unknownSourceLabels: new Set(fields.unknownSourceLabels ?? []),
       lastReadAt: new Date(0),
       ...(fields.lastKnownIds ? { lastKnownIds: new Set(fields.lastKnownIds) } : {}),
+      ...(fields.changing ? { changing: new Set(fields.changing) } : {}),
     };
     const ids = new Set([...before, ...this.#snapshot.apps.keys(), ...this.#snapshot.invalid.keys()]);
     this.#onChange?.({ ids });

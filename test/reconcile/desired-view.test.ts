@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { DesiredApp } from '../../src/model/desired.js';
 import type { Problem } from '../../src/model/problem.js';
-import { DesiredView } from '../../src/reconcile/desired-view.js';
+import { DesiredView, sameDefinition } from '../../src/reconcile/desired-view.js';
 import { emptySnapshot, type SourceSnapshot } from '../../src/sources/source.js';
 
 function app(id: string, path = 'web.yaml'): DesiredApp {
@@ -72,5 +72,35 @@ describe('DesiredView', () => {
     const view = new DesiredView([snapshot('folder', { unknownSourceLabels: new Set(['file:web.yaml']) })]);
     expect(view.get('/a', 'file:web.yaml')).toMatchObject({ kind: 'unknown' });
     expect(view.get('/b', 'file:other.yaml')).toEqual({ kind: 'absent' });
+  });
+
+  it('says which file being written again declares an app, in its own source only', () => {
+    const view = new DesiredView([
+      snapshot('folder', {
+        apps: new Map([
+          ['/a', app('/a', 'web.yaml')],
+          ['/b', app('/b', 'api.yaml')],
+        ]),
+        changing: new Set(['web.yaml']),
+      }),
+      snapshot('database', { apps: new Map([['/c', { ...app('/c'), source: { kind: 'database', row: '/c' } }]]), changing: new Set(['api.yaml']) }),
+    ]);
+    expect(view.get('/a')).toEqual({ kind: 'app', app: app('/a', 'web.yaml'), changing: 'web.yaml' });
+    expect(view.get('/b')).toEqual({ kind: 'app', app: app('/b', 'api.yaml') });
+    expect(view.get('/c')).toMatchObject({ kind: 'app' });
+    expect(view.get('/c')).not.toHaveProperty('changing');
+  });
+});
+
+describe('sameDefinition', () => {
+  it('is true for the same object, or another with the same spec hash and definition', () => {
+    expect(sameDefinition(app('/a'), app('/a'))).toBe(true);
+    const a = app('/a');
+    expect(sameDefinition(a, a)).toBe(true);
+  });
+
+  it('is false when the definition or the spec hash differs', () => {
+    expect(sameDefinition(app('/a'), { ...app('/a'), definition: { id: '/a', instances: 2 } })).toBe(false);
+    expect(sameDefinition(app('/a'), { ...app('/a'), specHash: 'other' })).toBe(false);
   });
 });

@@ -27,7 +27,7 @@ import { TokenBucket } from '../../src/reconcile/token-bucket.js';
 import { Writer } from '../../src/reconcile/writer.js';
 import { StatusStore } from '../../src/status/store.js';
 import type { AppStatus } from '../../src/status/model.js';
-import { desiredApp, foreignApp, legacyApp, marathonApp, TEST_INSTALLATION, unownedApp } from '../helpers/builders.js';
+import { DEMO_FILE, desiredApp, foreignApp, legacyApp, marathonApp, TEST_INSTALLATION, unownedApp } from '../helpers/builders.js';
 import { FakeMarathon, FakeMarathonError } from '../helpers/fake-marathon.js';
 import { recordingLogger } from '../helpers/log-lines.js';
 import { flush, ManualClock } from '../helpers/manual-clock.js';
@@ -486,6 +486,52 @@ describe('Reconciler: a write that waited goes out only as the sources say now',
     expect(w.marathon.calls).not.toContain('DELETE /demo/old');
     expect(w.marathon.apps.has('/demo/old')).toBe(true);
     expect(w.guard.status().budget.used).toBe(0);
+  });
+});
+
+describe('Reconciler: a manifest being written again', () => {
+  // The folder source keeps a file's previous content in force while the file is being
+  // written (src/sources/settle.ts) and says it is changing: what it declares now is about to
+  // be replaced, so writing it would roll the app twice (maracker started mid-checkout).
+
+  it('writes nothing for an app of a changing file, says why, and looks again; writes once the file is complete', async () => {
+    const w = await world({ apps: [marathonApp()], declare: { apps: [desiredApp({ mem: 512 })], changing: [DEMO_FILE] } });
+    expect(await w.reconcile('/demo/web')).toEqual({ kind: 'done', requeueAfterMs: PROGRESS_POLL_MS });
+    expect(w.marathon.calls.filter((c) => !c.startsWith('GET'))).toEqual([]);
+    expect(w.status.getApp('/demo/web')).toMatchObject({
+      sync: 'OutOfSync',
+      pendingChanges: ['mem'],
+      lastError: { code: 'manifest-changing', message: 'demo.yaml is being written: its new content is applied once it is complete' },
+    });
+    // Complete now (with what it declared before, or anything else): written.
+    w.source.set({ apps: [desiredApp({ mem: 1024 })] });
+    w.desired.changed();
+    await w.reconcile('/demo/web');
+    expect(w.marathon.calls.filter((c) => !c.startsWith('GET'))).toEqual(['PUT /demo/web']);
+    expect(w.marathon.apps.get('/demo/web')?.mem).toBe(1024);
+  });
+
+  it('creates nothing for a changing file either, and leaves an app in sync as it is', async () => {
+    const w = await world({
+      apps: [marathonApp()],
+      declare: { apps: [desiredApp(), desiredApp({ id: '/demo/new' })], changing: [DEMO_FILE] },
+    });
+    expect(await w.reconcile('/demo/new')).toEqual({ kind: 'done', requeueAfterMs: PROGRESS_POLL_MS });
+    expect(await w.reconcile('/demo/web')).toEqual({ kind: 'done' });
+    expect(w.marathon.calls).toEqual(['GET /demo/new']);
+    expect(w.status.getApp('/demo/web')).toMatchObject({ sync: 'Synced', lastError: null });
+  });
+
+  it('does not send a write planned before its file began to change', async () => {
+    const w = await world({ declare: { apps: [desiredApp({ id: '/demo/first' }), desiredApp()] }, rate: 1 });
+    await w.reconcile('/demo/first');
+    const waiting = w.reconcile('/demo/web');
+    await flush();
+    w.source.set({ apps: [desiredApp({ id: '/demo/first' }), desiredApp()], changing: [DEMO_FILE] });
+    w.desired.changed();
+    w.clock.advance(1000);
+    expect(await waiting).toEqual({ kind: 'done', requeueAfterMs: 0 });
+    expect(w.marathon.calls).not.toContain('POST /demo/web');
   });
 });
 

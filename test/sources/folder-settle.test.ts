@@ -95,6 +95,8 @@ describe('FolderSource: complete files only', () => {
     );
     expect([...source.snapshot().apps.keys()].sort()).toEqual(['/a', '/b', '/c']);
     expect(source.snapshot().apps.get('/a')?.definition.cmd).toBe('sleep 1');
+    // ...and says the file is changing, so its apps are kept but not written meanwhile.
+    expect([...(source.snapshot().changing ?? [])]).toEqual(['apps.yaml']);
 
     await fh.write(threeApps('sleep 2').slice(120));
     await fh.close();
@@ -108,6 +110,7 @@ describe('FolderSource: complete files only', () => {
       () => timers.advance(20),
     );
     expect([...source.snapshot().apps.keys()].sort()).toEqual(['/a', '/b', '/c']);
+    expect(source.snapshot().changing).toBeUndefined();
   });
 
   it('never publishes the intermediate content of hundreds of in-place rewrites (8 files × 25 rewrites)', async () => {

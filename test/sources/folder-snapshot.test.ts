@@ -27,4 +27,13 @@ describe('folderSnapshot', () => {
     expect(snap).toMatchObject({ state: 'Ready', problems: [] });
     expect(snap.lastError).toBeUndefined();
   });
+
+  it('keeps what a file being written again declared, and names the file changing; a new file being written only protects', () => {
+    const files = new Map([file('web.yaml', manifestYaml({ name: 'web' })), file('api.yaml', manifestYaml({ name: 'api' }))]);
+    const snap = folderSnapshot(files, { name: 'folder' }, ['new.yaml'], ['web.yaml', 'new.yaml']);
+    expect([...snap.apps.keys()].sort()).toEqual(['/api', '/web']);
+    expect([...(snap.changing ?? [])]).toEqual(['web.yaml']);
+    expect([...snap.unknownSourceLabels]).toEqual(['file:new.yaml']);
+    expect(folderSnapshot(files, { name: 'folder' }).changing).toBeUndefined();
+  });
 });
