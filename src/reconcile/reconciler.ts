@@ -328,10 +328,6 @@ export class Reconciler {
     const running = actual?.deployments ?? [];
     const what = writeKind(action) ?? 'none';
     const changes = diff.map((c) => `${c.path}: ${c.before} → ${c.after}`);
-    // A deployment that cannot finish (its tasks crash or fail their checks, or it has run
-    // past --deployment-timeout) would make the app wait for good, a fixed manifest never
-    // applied: the write replaces it (force=true), as a new Kubernetes rollout replaces a
-    // stuck one.
     if (entry.kind === 'app' && entry.changing !== undefined) {
       // Its manifest is being written again: what it declares now is about to be replaced,
       // and writing it would roll the app twice. The new content, once read, queues the app;
@@ -341,6 +337,10 @@ export class Reconciler {
       this.#record(action.id, what, 'waiting', lastError);
       return this.#lookAgain;
     }
+    // A deployment that cannot finish (its tasks crash or fail their checks, or it has run
+    // past --deployment-timeout) would make the app wait for good, a fixed manifest never
+    // applied: the write replaces it (force=true), as a new Kubernetes rollout replaces a
+    // stuck one.
     const stuck = running.length > 0 && !this.#d.options.force ? this.#stuck(action.id, actual) : undefined;
     if (stuck === undefined && running.length > 0 && !this.#d.options.force) {
       // Marathon would answer 409 (app locked): wait for the deployment to finish. Its
@@ -411,9 +411,10 @@ export class Reconciler {
   /**
    * Whether the sources still declare what `action` was planned from (`planned`, as the
    * source handed it out: the action's own copy is claimed for the installation), asked by
-   * the writer right before it sends: the same definition for a create or an update, its
-   * file not being written again; for a delete, nothing, and the prune guard still says delete (an app declared again, or a
-   * deletion the guard blocked, while the delete waited is kept).
+   * the writer right before it sends: for a create or an update, the same definition, its
+   * file not being written again; for a delete, nothing, and the prune guard still says
+   * delete (an app declared again, or a deletion the guard blocked, while the delete waited
+   * is kept).
    */
   #stillWanted(action: Action, planned: DesiredEntry, actual: MarathonApp | undefined): boolean {
     const now = this.#d.desired.view().get(action.id, actual?.labels?.[LABEL_SOURCE]);

@@ -26,8 +26,8 @@ export type WriteOutcome =
   /** The daemon is shutting down. */
   | { kind: 'stopped' }
   /**
-   * What the write was planned from changed while it waited (for leadership, a slot or the
-   * write rate): nothing was sent; the app is planned again from what the sources say now.
+   * What the write was planned from changed while it waited (for leadership or the write
+   * rate): nothing was sent; the app is planned again from what the sources say now.
    */
   | { kind: 'superseded' }
   /** Every deployment slot is taken: the app waits its turn (re-queued when one frees). */
