@@ -111,7 +111,8 @@ function sameDeclarations(a: readonly SourceSnapshot[], b: readonly SourceSnapsh
       x.invalid === y.invalid &&
       x.conflicts === y.conflicts &&
       x.unknownSourceLabels === y.unknownSourceLabels &&
-      x.lastKnownIds === y.lastKnownIds
+      x.lastKnownIds === y.lastKnownIds &&
+      x.changing === y.changing
     );
   });
 }
@@ -127,6 +128,7 @@ export function sourceStatus(s: SourceSnapshot): SourceStatus {
     ...(s.revisionError !== undefined ? { revisionError: s.revisionError } : {}),
     ...(s.commit !== undefined ? { commit: s.commit } : {}),
     ...(s.remote !== undefined ? { remote: s.remote } : {}),
+    ...(s.changing !== undefined && s.changing.size > 0 ? { changing: [...s.changing].sort() } : {}),
     apps: s.apps.size,
   };
 }

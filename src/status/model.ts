@@ -127,6 +127,11 @@ export interface SourceStatus {
   commit?: GitCommit;
   /** Git source only: what it follows (the URL holds no credential). */
   remote?: { url: string; ref: string; path: string };
+  /**
+   * Folder only, present only then: files being written again, whose previous content stays
+   * in force and is not written to Marathon until they are complete (manifest-changing).
+   */
+  changing?: string[];
   apps: number;
 }
 

@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { eventually, startDaemonProcess } from '../helpers/daemon-process.js';
 import { gitRepo } from '../helpers/git-repo.js';
 import { appWrites, sandbox } from '../helpers/sandbox.js';
+import { HARNESS_MARK } from '../harness/history.js';
 
 const FILES = 4;
 const APPS_PER_FILE = 3;
@@ -119,4 +120,62 @@ describe('in-place rewrites of manifests', () => {
     }
     await daemon.stop();
   }, 240_000);
+
+  it('writes nothing from a file while it is being written, not even a repair: one write, of its new content, once it is complete', async () => {
+    const repo = await gitRepo();
+    const path = join(repo.manifests, 'f0.yaml');
+    await repo.write('f0.yaml', doc(0, 0, 0));
+    const marathon = await sandbox();
+    const daemon = await startDaemonProcess({
+      marathonUrl: marathon.url,
+      manifests: repo.manifests,
+      // A long window, so the file is still being written when the repair comes up.
+      args: ['--resync-interval', '3600', '--settle-ms', '4000'],
+    });
+    const app = async () => (await daemon.status()).apps.find((a) => a.id === '/f0/app0');
+    await eventually(async () => (await app())?.sync === 'Synced' && marathon.deployments().length === 0, 'the app running');
+
+    // Truncated, and cut inside the command: valid YAML that means `sleep 20`.
+    const text = doc(0, 0, 1000);
+    const fh = await open(path, 'w');
+    try {
+      await fh.write(text.slice(0, text.length - 3));
+      await eventually(
+        async () => (await daemon.status()).sources.find((s) => s.name === 'folder')?.changing?.includes('f0.yaml') === true,
+        'the file seen being written',
+      );
+      // Meanwhile someone scales the app by hand: a drift that maracker repairs at once,
+      // except from a file about to be replaced (the repair would roll it, its new content again).
+      const since = marathon.requestLog().at(-1)?.seq ?? 0;
+      const res = await fetch(`${marathon.url}/v2/apps/f0/app0?${HARNESS_MARK}=1`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ instances: 3 }),
+      });
+      expect(res.status).toBe(200);
+      await eventually(async () => (await app())?.lastError?.code === 'manifest-changing', 'the repair held for the file');
+      expect(appWrites(marathon, '/f0/app0', since).map((e) => e.body)).toEqual([{ instances: 3 }]);
+
+      await fh.write(text.slice(text.length - 3));
+      await fh.close();
+      await eventually(
+        async () => marathon.app('/f0/app0')?.cmd === 'sleep 2000' && marathon.deployments().length === 0 && (await app())?.sync === 'Synced',
+        'the complete file applied',
+        30_000,
+      );
+      const writes = appWrites(marathon, '/f0/app0', since).map((e) => [
+        e.method,
+        (e.body as { cmd?: string }).cmd,
+        (e.body as { instances?: number }).instances,
+      ]);
+      expect(writes).toEqual([
+        ['PUT', undefined, 3],
+        ['PUT', 'sleep 2000', 1],
+      ]);
+      expect((await daemon.status()).sources.find((s) => s.name === 'folder')).not.toHaveProperty('changing');
+    } finally {
+      await fh.close().catch(() => undefined);
+      await daemon.stop();
+    }
+  }, 60_000);
 });

@@ -67,4 +67,10 @@ export class MemorySource implements Source {
     const ids = new Set([...before, ...this.#snapshot.apps.keys(), ...this.#snapshot.invalid.keys()]);
     this.#onChange?.({ ids });
   }
+
+  /** The very same declarations (the same maps), with `paths` being written again; tells nothing. */
+  setChanging(paths: string[]): void {
+    const { changing: _, ...rest } = this.#snapshot;
+    this.#snapshot = paths.length > 0 ? { ...rest, changing: new Set(paths) } : rest;
+  }
 }

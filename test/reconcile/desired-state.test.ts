@@ -8,7 +8,7 @@ import type { DesiredApp } from '../../src/model/desired.js';
 import { DesiredState } from '../../src/reconcile/desired-state.js';
 import { ImageMetadata } from '../../src/sources/image-metadata.js';
 import { StatusStore } from '../../src/status/store.js';
-import { desiredApp } from '../helpers/builders.js';
+import { DEMO_FILE, desiredApp } from '../helpers/builders.js';
 import { MemorySource } from '../helpers/memory-source.js';
 
 const IMAGE = { type: 'DOCKER' as const, docker: { image: '127.0.0.1:5000/demo/api:1' } };
@@ -68,8 +68,9 @@ describe('DesiredState: merging the sources', () => {
   function two() {
     const a = new MemorySource('folder');
     const b = new MemorySource('database');
-    const desired = new DesiredState({ sources: [a, b], status: new StatusStore({ instance: 't', marathonUrl: 'http://m' }) });
-    return { a, b, desired };
+    const status = new StatusStore({ instance: 't', marathonUrl: 'http://m' });
+    const desired = new DesiredState({ sources: [a, b], status });
+    return { a, b, desired, status };
   }
 
   it('keeps the merged view while every source declares the very same things (a re-read that found nothing new)', () => {
@@ -95,5 +96,21 @@ describe('DesiredState: merging the sources', () => {
     w.desired.changed();
     expect(w.desired.view()).not.toBe(second);
     expect(w.desired.view().allReady).toBe(false);
+  });
+
+  it('merges again when a file begins or stops being written, with the same declarations, and shows it in the status', () => {
+    const w = two();
+    w.a.set({ apps: [desiredApp({ id: '/web' })] });
+    w.desired.changed();
+    const first = w.desired.view();
+    w.a.setChanging([DEMO_FILE]);
+    w.desired.changed();
+    expect(w.desired.view()).not.toBe(first);
+    expect(w.desired.view().get('/web')).toMatchObject({ kind: 'app', changing: DEMO_FILE });
+    expect(w.status.snapshot().sources[0]).toMatchObject({ name: 'folder', changing: [DEMO_FILE] });
+    w.a.setChanging([]);
+    w.desired.changed();
+    expect(w.desired.view().get('/web')).not.toHaveProperty('changing');
+    expect(w.status.snapshot().sources[0]).not.toHaveProperty('changing');
   });
 });
