@@ -49,6 +49,9 @@ export interface GateTicket {
   cancel(): void;
 }
 
+/** Replaced deployments remembered at most (their ends are normally told within seconds). */
+const MAX_REPLACED = 1000;
+
 export class DeploymentGate {
   readonly #max: number;
   readonly #min: number;
@@ -63,8 +66,10 @@ export class DeploymentGate {
   readonly #listeners: Array<() => void> = [];
   /** Apps waiting for a slot, oldest first. */
   readonly #waiters = new Set<AppId>();
-  /** Why the latest deployment of each app failed (until one succeeds). */
+  /** Why the latest deployment of each app failed (until one succeeds, or maracker starts another). */
   readonly #failures = new Map<AppId, string>();
+  /** Deployments a write of maracker's replaced (force): their end is no failure of the app. */
+  readonly #replaced = new Set<string>();
   #successesSinceChange = 0;
   #peak = 0;
   #pollTimer: unknown;
@@ -152,9 +157,27 @@ export class DeploymentGate {
    */
   ended(deploymentId: string | undefined, succeeded: boolean, apps: Iterable<AppId>): void {
     if (deploymentId) this.settle(deploymentId, succeeded);
+    // Cancelled by maracker's own write, which Marathon reports as deployment_failed (before
+    // or after the write's answer): the app's latest deployment is the write's.
+    if (deploymentId !== undefined && this.#replaced.delete(deploymentId)) return;
     for (const id of apps) {
       if (succeeded) this.#failures.delete(id);
       else this.#failures.set(id, `Marathon deployment ${deploymentId ?? ''} failed`.trim());
+    }
+  }
+
+  /**
+   * A write of maracker's started a deployment of `id`, replacing the deployments `replaced`
+   * were running (force): a failure of an earlier deployment is no longer the app's latest,
+   * and the end of a replaced one is none. Replaced ids whose end is never told (a lost event)
+   * are forgotten oldest first.
+   */
+  started(id: AppId, replaced: Iterable<string> = []): void {
+    this.#failures.delete(id);
+    for (const d of replaced) this.#replaced.add(d);
+    for (const d of this.#replaced) {
+      if (this.#replaced.size <= MAX_REPLACED) break;
+      this.#replaced.delete(d);
     }
   }
 

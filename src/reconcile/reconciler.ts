@@ -365,6 +365,11 @@ export class Reconciler {
           { action: action.kind, ...(action.kind === 'update' ? { mode: action.mode, changes: pending } : {}), deploymentId: outcome.deploymentId },
           `${action.kind === 'update' ? action.mode : action.kind} applied`,
         );
+        // A new deployment: an earlier one's failure is history, and the end of one it replaced is none.
+        this.#d.gate.started(
+          action.id,
+          running.map((d) => d.id),
+        );
         this.#writeStatus(action.id, { sync: 'OutOfSync', entry, actual, lastError: null, pending, diff, appliedAt: outcome.at });
         this.#record(action.id, what, 'ok', null, {
           deploymentId: outcome.deploymentId,

@@ -198,6 +198,33 @@ describe('DeploymentGate with Marathon, on a clock the test drives', () => {
     expect(gate.failureOf('/b')).toBe('Marathon deployment d1 failed');
   });
 
+  it("forgets an app's failed deployment once maracker starts another of it", () => {
+    const { gate } = setup();
+    gate.ended('d1', false, ['/a']);
+    gate.started('/a');
+    expect(gate.failureOf('/a')).toBeUndefined();
+    // Its new deployment can fail in turn.
+    gate.ended('d2', false, ['/a']);
+    expect(gate.failureOf('/a')).toBe('Marathon deployment d2 failed');
+  });
+
+  it.each([
+    ['after the write is in', ['started', 'ended']],
+    ['before the write is answered', ['ended', 'started']],
+  ])('takes no failure from a deployment maracker replaced (force), told %s, and still frees its slot', (_when, order) => {
+    const { gate } = setup();
+    gate.tryAcquire()?.bind('stuck');
+    for (const step of order) {
+      if (step === 'started') gate.started('/a', ['stuck']);
+      else gate.ended('stuck', false, ['/a']);
+    }
+    expect(gate.failureOf('/a')).toBeUndefined();
+    expect(gate.inFlight).toBe(0);
+    // Only that one: another deployment's failure still counts.
+    gate.ended('other', false, ['/a']);
+    expect(gate.failureOf('/a')).toBe('Marathon deployment other failed');
+  });
+
   it('neither polls nor hands back waiters once stopped', async () => {
     const { gate, marathon, admitted, clock, advance } = setup({ max: 1 });
     gate.tryAcquire()?.bind('d1');

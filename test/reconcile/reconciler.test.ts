@@ -644,6 +644,22 @@ describe('Reconciler: waits that give the worker back', () => {
     expect(w.log.lines().some((l) => l.msg === 'replaced Marathon deployment that could not finish: Command exited with status 3')).toBe(true);
   });
 
+  it('reads its new deployment once the write is in, not the failure Marathon reports for the one it replaced', async () => {
+    const crashing = marathonApp({
+      tasksRunning: 0,
+      tasksHealthy: 0,
+      deployments: [{ id: 'broken' }],
+      lastTaskFailure: { message: 'Command exited with status 3', state: 'TASK_FAILED', version: marathonApp().version as string },
+    });
+    const w = await world({ apps: [crashing], declare: { apps: [desiredApp({ mem: 512 })] } });
+    await w.reconcile('/demo/web');
+    // Marathon tells the end of the replaced (cancelled) deployment as deployment_failed.
+    w.gate.ended('broken', false, ['/demo/web']);
+    w.marathon.apps.set('/demo/web', marathonApp({ mem: 512, tasksRunning: 0, tasksHealthy: 0, deployments: [{ id: 'dep-1' }] }));
+    await w.reconcile('/demo/web');
+    expect(w.status.getApp('/demo/web')).toMatchObject({ sync: 'Synced', health: 'Progressing' });
+  });
+
   it('replaces a deployment still running past --deployment-timeout, and only then', async () => {
     const stuck = () => marathonApp({ tasksRunning: 1, tasksHealthy: 1, deployments: [{ id: 'theirs' }] });
     const w = await world({ apps: [stuck()], declare: { apps: [desiredApp({ mem: 512 })] }, options: { deploymentDeadlineMs: 60_000 } });
