@@ -2,15 +2,28 @@
 // scenarios (seeds from a random base, printed), `--seed S` replays one seed (or starts the
 // series at S with --runs), `--length L` sets the operations per scenario (default 15).
 // `--cli PATH` runs another build of maracker (a mutant, to check that the harness sees it).
+// `--keep DIR` keeps every run's recorded data under DIR, passing runs too: what the daemon
+// did when a failure shows only under load, to compare with a run that passed.
 // Each failing seed is printed with its violations, its operations and the daemon's log;
 // add it to REGRESSION_SEEDS in test/e2e/torture.test.ts to keep it.
 
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { formatReport, runScenario } from './runner.js';
+import { formatReport, runScenario, type RunReport } from './runner.js';
 import { Scope, snapshotCli, startPgServer } from './stack.js';
+
+/** Writes a run's recorded data into a new folder under `parent`; its path, or undefined without data. */
+async function keep(report: RunReport, parent: string, seed: number): Promise<string | undefined> {
+  if (!report.dump) return undefined;
+  await mkdir(parent, { recursive: true });
+  const dir = await mkdtemp(join(parent, `maracker-torture-seed${seed}-`));
+  await writeFile(join(dir, 'history.json'), JSON.stringify(report.dump.history, null, 1));
+  await writeFile(join(dir, 'request-log.json'), JSON.stringify(report.dump.log, null, 1));
+  await writeFile(join(dir, 'daemon.log'), report.daemonLog);
+  return dir;
+}
 
 const { values } = parseArgs({
   options: {
@@ -20,6 +33,7 @@ const { values } = parseArgs({
     verbose: { type: 'boolean', default: false },
     // Another build of maracker (e.g. a deliberately broken copy, to see the harness catch it).
     cli: { type: 'string' },
+    keep: { type: 'string' },
   },
   strict: true,
 });
@@ -63,15 +77,12 @@ try {
     if (!ok) {
       failed.push(seed);
       process.stdout.write(`${formatReport(report)}\n`);
-      if (report.dump) {
-        // Kept on purpose (not in the scope): the recorded data, to re-run the checker offline.
-        const dir = await mkdtemp(join(tmpdir(), `maracker-torture-seed${seed}-`));
-        await writeFile(join(dir, 'history.json'), JSON.stringify(report.dump.history, null, 1));
-        await writeFile(join(dir, 'request-log.json'), JSON.stringify(report.dump.log, null, 1));
-        await writeFile(join(dir, 'daemon.log'), report.daemonLog);
-        process.stdout.write(`recorded data: ${dir}/{history.json,request-log.json,daemon.log}\n`);
-      }
+      // Kept on purpose (not in the scope): the recorded data, to re-run the checker offline.
+      const dir = await keep(report, values.keep ?? tmpdir(), seed);
+      if (dir) process.stdout.write(`recorded data: ${dir}/{history.json,request-log.json,daemon.log}\n`);
       process.stdout.write('\n');
+    } else if (values.keep !== undefined) {
+      await keep(report, values.keep, seed);
     }
   }
 } finally {
