@@ -630,28 +630,24 @@ describe('Reconciler: waits that give the worker back', () => {
     });
   });
 
-  it('replaces a deployment whose tasks crash (force=true) instead of waiting for good: the fixed manifest is applied', async () => {
-    // The version deployed keeps exiting: Marathon's deployment of it would never finish.
-    const crashing = marathonApp({
+  /** The version deployed keeps exiting: Marathon's deployment of it (`broken`) would never finish. */
+  const crashing = () =>
+    marathonApp({
       tasksRunning: 0,
       tasksHealthy: 0,
       deployments: [{ id: 'broken' }],
       lastTaskFailure: { message: 'Command exited with status 3', state: 'TASK_FAILED', version: marathonApp().version as string },
     });
-    const w = await world({ apps: [crashing], declare: { apps: [desiredApp({ mem: 512 })] } });
+
+  it('replaces a deployment whose tasks crash (force=true) instead of waiting for good: the fixed manifest is applied', async () => {
+    const w = await world({ apps: [crashing()], declare: { apps: [desiredApp({ mem: 512 })] } });
     expect(await w.reconcile('/demo/web')).toEqual({ kind: 'done', requeueAfterMs: PROGRESS_POLL_MS });
     expect(w.marathon.calls).toEqual(['GET /demo/web', 'PUT /demo/web force']);
     expect(w.log.lines().some((l) => l.msg === 'replaced Marathon deployment that could not finish: Command exited with status 3')).toBe(true);
   });
 
   it('reads its new deployment once the write is in, not the failure Marathon reports for the one it replaced', async () => {
-    const crashing = marathonApp({
-      tasksRunning: 0,
-      tasksHealthy: 0,
-      deployments: [{ id: 'broken' }],
-      lastTaskFailure: { message: 'Command exited with status 3', state: 'TASK_FAILED', version: marathonApp().version as string },
-    });
-    const w = await world({ apps: [crashing], declare: { apps: [desiredApp({ mem: 512 })] } });
+    const w = await world({ apps: [crashing()], declare: { apps: [desiredApp({ mem: 512 })] } });
     await w.reconcile('/demo/web');
     // Marathon tells the end of the replaced (cancelled) deployment as deployment_failed.
     w.gate.ended('broken', false, ['/demo/web']);
