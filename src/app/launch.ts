@@ -5,13 +5,27 @@
 import { configSecrets, type DaemonConfig } from '../config/daemon.js';
 import { startDaemon, type Daemon, type DaemonExtras } from './daemon.js';
 import { startDatabase } from './database.js';
-import { createLogger } from '../base/log.js';
+import { createLogger, type Logger } from '../base/log.js';
 import { limitHeapGrowth } from '../base/heap-growth.js';
 import { ParsePool } from '../manifest/parse-pool.js';
+import { CachingParser } from '../manifest/caching-parser.js';
+import type { InputParser } from '../manifest/input-parser.js';
+import { ParseCache } from '../manifest/parse-cache.js';
+import { codeIdentity } from '../base/code-identity.js';
+import { ParseCacheKeeper } from './parse-cache-file.js';
 import { createScrubber } from '../secrets/scrubber.js';
 
 export async function launchDaemon(config: DaemonConfig, given: Pick<DaemonExtras, 'logger' | 'observer' | 'parser'> = {}): Promise<Daemon> {
   const logger = given.logger ?? createLogger({ level: config.logLevel, format: config.logFormat, scrubber: createScrubber(configSecrets(config)) });
+  // Large files and rows are parsed off the event loop; the workers stop after the sources.
+  // With --manifest-cache, files parsed by an earlier run of the same code are not parsed again.
+  const pool = given.parser ?? new ParsePool({ logger: logger.child({ component: 'parser' }) });
+  const keeper = await parseCacheKeeper(config, logger);
+  const parser: InputParser = keeper ? new CachingParser(pool, keeper.cache) : pool;
+  const stopParsing = async (): Promise<void> => {
+    await keeper?.keeper.stop();
+    await parser.stop();
+  };
   // The heap's growth is bounded once start-up is over (src/base/heap-growth.ts): the process
   // is this daemon's alone.
   const extras = {
@@ -20,13 +34,12 @@ export async function launchDaemon(config: DaemonConfig, given: Pick<DaemonExtra
       ...given.observer,
       firstSync: () => {
         if (limitHeapGrowth()) logger.debug('heap growth between full collections bounded (--heap-growing-percent)');
+        keeper?.keeper.firstSync();
         given.observer?.firstSync?.();
       },
     },
   };
-  // Large files and rows are parsed off the event loop; the workers stop after the sources.
-  const parser = extras.parser ?? new ParsePool({ logger: logger.child({ component: 'parser' }) });
-  if (config.databaseUrl === null) return startDaemon(config, { ...extras, logger, parser, onStop: () => parser.stop() });
+  if (config.databaseUrl === null) return startDaemon(config, { ...extras, logger, parser, onStop: stopParsing });
   // Never blocks on the database: when it is down the source is Unknown and this daemon a
   // follower until it can hold the leader lock.
   const db = await startDatabase(config.databaseUrl, {
@@ -58,9 +71,18 @@ export async function launchDaemon(config: DaemonConfig, given: Pick<DaemonExtra
     parser,
     onStop: async () => {
       await db.onStop();
-      await parser.stop();
+      await stopParsing();
     },
   });
   db.attach({ status: daemon.status });
   return daemon;
+}
+
+/** The parse cache and what keeps its file, loaded; undefined when --manifest-cache is off. */
+async function parseCacheKeeper(config: DaemonConfig, logger: Logger): Promise<{ cache: ParseCache; keeper: ParseCacheKeeper } | undefined> {
+  if (config.manifestCache === null) return undefined;
+  const cache = new ParseCache({ code: codeIdentity() });
+  const keeper = new ParseCacheKeeper({ path: config.manifestCache, cache, logger: logger.child({ component: 'parse-cache' }) });
+  await keeper.load();
+  return { cache, keeper };
 }

@@ -47,6 +47,8 @@ export interface DaemonConfig {
   git: GitSourceConfig | null;
   /** A manifest rewritten in place is applied once left alone this long (atomic saves at once). */
   settleMs: number;
+  /** File of the parse cache (src/app/parse-cache-file.ts), or null when it is off. */
+  manifestCache: string | null;
   databaseUrl: string | null;
   listen: { host: string; port: number };
   statusToken: string | null;
@@ -192,6 +194,25 @@ export function gitSourceConfig(v: OptionValues, cwd: string, problems: string[]
     cloneDir: join(cache, `${id}.git`),
     webhookSecret,
   };
+}
+
+/**
+ * The parse cache's file: one per manifests folder and git source, so that two daemons of one
+ * user following different sources do not take turns overwriting one file. Off without a
+ * source of files, with "none", and without a cache folder to put it in (no
+ * XDG_CACHE_HOME nor HOME: the working directory may not be writable).
+ */
+function manifestCacheFile(v: OptionValues, cwd: string, env: Env, manifests: string | null, git: GitSourceConfig | null): string | null {
+  const raw = v['manifest-cache'] as string | undefined;
+  if (raw === 'none' || (manifests === null && git === null)) return null;
+  if (raw !== undefined) return resolve(cwd, raw);
+  const base = env.XDG_CACHE_HOME || (env.HOME ? join(env.HOME, '.cache') : undefined);
+  if (base === undefined) return null;
+  const id = createHash('sha256')
+    .update(`${manifests ?? ''}\0${git ? `${git.remote.url}\0${git.ref}\0${git.path}` : ''}`)
+    .digest('hex')
+    .slice(0, 16);
+  return resolve(cwd, join(base, 'maracker', 'manifests', `${id}.cache`));
 }
 
 /**
@@ -373,6 +394,13 @@ export const DAEMON_OPTIONS: readonly OptionSpec[] = [
     description: 'Largest status request head (URL and headers), bytes; larger: 431 (414 for the URL)',
   },
   { name: 'resync-interval', type: 'number', env: 'MARACKER_RESYNC_INTERVAL', default: 30, min: 1, description: 'Full resync period, seconds (jittered ±10%)' },
+  {
+    name: 'manifest-cache',
+    type: 'string',
+    env: 'MARACKER_MANIFEST_CACHE',
+    description:
+      'File of parsed manifests kept across restarts, so that a restart parses only what changed ("none": off; default: $XDG_CACHE_HOME/maracker/manifests/<id>.cache, else ~/.cache/..., off without either)',
+  },
   { name: 'concurrency', type: 'number', env: 'MARACKER_CONCURRENCY', default: 8, min: 1, description: 'Apps reconciled at once' },
   {
     name: 'max-deployments',
@@ -642,6 +670,7 @@ export function buildDaemonConfig(v: OptionValues, cwd: string, env: Env = {}, e
     manifests,
     git,
     settleMs: Number(v['settle-ms'] ?? DEFAULT_SETTLE_MS),
+    manifestCache: manifestCacheFile(v, cwd, env, manifests, git),
     databaseUrl,
     listen: parseHostPort(String(v.listen), '--listen', problems),
     statusToken: (v['status-token'] as string | undefined) ?? null,

@@ -168,6 +168,28 @@ describe('envSchema', () => {
   });
 });
 
+describe('the parse cache option', () => {
+  it("puts the cache where the user's caches go, one file per set of file sources", () => {
+    const home = loadDaemonConfig([], { HOME: '/home/node' }, '/srv').config.manifestCache;
+    expect(home).toMatch(/^\/home\/node\/\.cache\/maracker\/manifests\/[0-9a-f]{16}\.cache$/);
+    const xdg = loadDaemonConfig([], { XDG_CACHE_HOME: '/var/cache', HOME: '/home/node' }, '/srv').config.manifestCache;
+    expect(xdg).toMatch(/^\/var\/cache\/maracker\/manifests\/[0-9a-f]{16}\.cache$/);
+    const other = loadDaemonConfig(['--manifests', 'other'], { HOME: '/home/node' }, '/srv').config.manifestCache;
+    const git = loadDaemonConfig(['--git-url', '/srv/m.git'], { HOME: '/home/node' }, '/srv').config.manifestCache;
+    const branch = loadDaemonConfig(['--git-url', '/srv/m.git', '--git-ref', 'next'], { HOME: '/home/node' }, '/srv').config.manifestCache;
+    expect(new Set([home, other, git, branch]).size).toBe(4);
+  });
+
+  it('is off with "none", without a cache folder, and without a source of files; a path given is resolved', () => {
+    expect(loadDaemonConfig(['--manifest-cache', 'none'], { HOME: '/home/node' }, '/srv').config.manifestCache).toBeNull();
+    expect(loadDaemonConfig([], {}, '/srv').config.manifestCache).toBeNull();
+    const rowsOnly = loadDaemonConfig(['--manifests', 'none', '--database-url', 'postgres://db/m'], { HOME: '/home/node' }, '/srv');
+    expect(rowsOnly.config.manifestCache).toBeNull();
+    expect(loadDaemonConfig(['--manifest-cache', 'var/m.cache'], {}, '/srv').config.manifestCache).toBe('/srv/var/m.cache');
+    expect(loadDaemonConfig([], { MARACKER_MANIFEST_CACHE: '/tmp/m.cache' }, '/srv').config.manifestCache).toBe('/tmp/m.cache');
+  });
+});
+
 describe('the git source options', () => {
   it('are off without --git-url; with it, the default folder is no source too (only a --manifests given is)', () => {
     expect(loadDaemonConfig([], {}, '/srv').config.git).toBeNull();

@@ -2,6 +2,7 @@
 // outside a test runner): the daemon as a child process, embedded PostgreSQL, a git work
 // tree of manifests. Everything started is registered in a Scope and stopped by close().
 
+import { daemonCacheHome } from '../helpers/cache-home.js';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
@@ -226,7 +227,12 @@ export function daemonProcess(scope: Scope, o: DaemonOptions): Daemon {
         ...(o.args ?? []),
       ];
       const c = spawn(process.execPath, args, {
-        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/root', MARACKER_IMAGE_METADATA: 'false' },
+        env: {
+          PATH: process.env.PATH ?? '/usr/bin:/bin',
+          HOME: process.env.HOME ?? '/root',
+          XDG_CACHE_HOME: daemonCacheHome(),
+          MARACKER_IMAGE_METADATA: 'false',
+        },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       child = c;

@@ -1,6 +1,7 @@
 // Runs the real daemon (`node dist/src/cli/main.js run ...`) as a child process, the way an
 // operator does, and talks to it over its status endpoint. `npm test` builds dist/ first.
 
+import { daemonCacheHome } from './cache-home.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -83,7 +84,13 @@ export async function startDaemonProcess(o: DaemonProcessOptions): Promise<Daemo
     cwd: o.cwd ?? process.cwd(),
     // Image metadata off unless a test turns it on: a manifest naming `nginx` without
     // resources must never make a test daemon reach for Docker Hub.
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/root', MARACKER_IMAGE_METADATA: 'false', ...(o.env ?? {}) },
+    env: {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      HOME: process.env.HOME ?? '/root',
+      XDG_CACHE_HOME: daemonCacheHome(),
+      MARACKER_IMAGE_METADATA: 'false',
+      ...(o.env ?? {}),
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
