@@ -15,6 +15,10 @@
 // MARACKER_BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR" profiles the daemons (a build
 // whose bench/daemon-process.ts reads that variable).
 //
+// MANIFEST_CACHE=FILE runs the daemons with --manifest-cache FILE and, after the passes,
+// restarts each once over the same files and prints that restart's figures too (a build
+// without the option refuses it).
+//
 // AGE_S=30 moves the sandbox's clock that far ahead before each idle pass (health checks
 // re-stamp lastSuccess meanwhile, as between two passes of a real cluster; see the resync
 // scenario's noop_aged figures). The sandbox is always this tree's (a fixture, not what is
@@ -38,7 +42,8 @@ async function measure(root) {
     await writeManifests(folder.path, fleet(10_000));
     sandbox.preload((await translatedFolder(folder.path)).map((d) => d.definition));
     const t0 = performance.now();
-    const daemon = await startBenchDaemon(['--marathon', sandbox.url, '--manifests', folder.path, '--no-events', '--resync-interval', '3600']);
+    const cacheArgs = process.env.MANIFEST_CACHE ? ['--manifest-cache', process.env.MANIFEST_CACHE] : [];
+    const daemon = await startBenchDaemon(['--marathon', sandbox.url, '--manifests', folder.path, '--no-events', '--resync-interval', '3600', ...cacheArgs]);
     try {
       await untilReady(daemon, { ms: 180_000 });
       const wallMs = Math.round(performance.now() - t0);
@@ -62,6 +67,16 @@ async function measure(root) {
       };
     } finally {
       await daemon.stop();
+      if (process.env.MANIFEST_CACHE) {
+        const t1 = performance.now();
+        const again = await startBenchDaemon(['--marathon', sandbox.url, '--manifests', folder.path, '--no-events', '--resync-interval', '3600', ...cacheArgs]);
+        await untilReady(again, { ms: 180_000 });
+        const c = await again.counters();
+        console.log(
+          JSON.stringify({ restart: true, wallMs: Math.round(performance.now() - t1), cpuMs: Math.round(c.cpuMs), peakRssMiB: c.peakRssMiB, writes: c.writes }),
+        );
+        await again.stop();
+      }
     }
   } finally {
     await sandbox.close();

@@ -43,6 +43,7 @@
 //
 // Run alone: npm run bench -- --only resync   (or --only resync,resync-30k for the ratios)
 
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { FolderSource } from '../src/sources/folder.js';
 import { silentLogger } from '../src/base/log.js';
@@ -54,7 +55,7 @@ import type { PassResult } from './daemon-child.js';
 import { fleet, translatedFolder, writeManifests, type FleetApp } from './fleet.js';
 import { median, type BenchRecord } from './record.js';
 import type { ProbeSamples } from './status-prober.js';
-import { HOST_PORTS, ms, round1, shuffled, sleep, startProber, summarize, tempDir } from './util.js';
+import { benchCacheHome, HOST_PORTS, ms, round1, shuffled, sleep, startProber, summarize, tempDir } from './util.js';
 import { appWriteRequests, lastSeq, writeTarget } from './watch-sandbox.js';
 
 const DRIFTED = 100;
@@ -225,7 +226,10 @@ async function runResync(size: ResyncSize): Promise<BenchRecord[]> {
     const startedAt = performance.now();
     // --expose-gc: the live heap after the first and the last pass with nothing to do is read
     // after a full collection (only then: no other pass is changed by it).
-    daemon = await startBenchDaemon(['--marathon', sb.url, '--manifests', folder.path, '--no-events', '--resync-interval', '3600'], {
+    // The parse cache is on, as by default (the child's configuration sees no HOME, so it is
+    // named): this first start finds none and writes it once every file was read.
+    const cacheArgs = ['--manifest-cache', join(benchCacheHome(), `${prefix}resync.cache`)];
+    daemon = await startBenchDaemon(['--marathon', sb.url, '--manifests', folder.path, '--no-events', '--resync-interval', '3600', ...cacheArgs], {
       nodeArgs: ['--expose-gc'],
     });
     await untilReady(daemon, { ms: scaled(180_000) });
@@ -311,6 +315,29 @@ async function runResync(size: ResyncSize): Promise<BenchRecord[]> {
     const lifetime = await d.counters();
     await d.stop();
     daemon = undefined;
+
+    // A restart over the same manifests, nothing changed meanwhile: the parse cache the run
+    // above wrote (--manifest-cache, on by default) spares parsing; reading, listing and
+    // reconciling every app remain. It must write nothing either.
+    const restartSince = lastSeq(sb);
+    const restartedAt = performance.now();
+    daemon = await startBenchDaemon(['--marathon', sb.url, '--manifests', folder.path, '--no-events', '--resync-interval', '3600', ...cacheArgs]);
+    await untilReady(daemon, { ms: scaled(180_000) });
+    const restartWallMs = performance.now() - restartedAt;
+    const restart = await daemon.counters();
+    const restartWrites = appWriteRequests(sb, restartSince);
+    const fromCache = /"hits":(\d+),"misses":(\d+)/.exec(daemon.logLines(/first read of the sources/)[0] ?? '');
+    await daemon.stop();
+    daemon = undefined;
+    if (restartWrites.length > 0)
+      throw new Error(
+        `the daemon wrote at restart over apps in sync: ${restartWrites
+          .slice(0, 5)
+          .map((w) => `${w.method} ${w.path}`)
+          .join(', ')}`,
+      );
+    if (!fromCache || Number(fromCache[1]) !== APPS)
+      throw new Error(`the restart did not take every file from the parse cache: ${fromCache?.[0] ?? 'no count logged'}`);
     await sb.close();
     sandbox = undefined;
 
@@ -346,6 +373,26 @@ async function runResync(size: ResyncSize): Promise<BenchRecord[]> {
       { name: 'startup.wall_ms', value: Math.round(startupWallMs), unit: 'ms', params: { ...base, what: 'spawn to first full sync done' } },
       { name: 'startup.cpu_ms', value: Math.round(startup.cpuMs), unit: 'ms', params: { ...base, what: 'daemon CPU until first full sync done' } },
       { name: 'startup.peak_rss_mib', value: startup.peakRssMiB, unit: 'MiB', params: { ...base, what: 'peak resident set until first full sync done' } },
+      {
+        name: 'restart.wall_ms',
+        value: Math.round(restartWallMs),
+        unit: 'ms',
+        params: { ...base, what: 'spawn to first full sync done, restarted over the same files: every one taken from the parse cache', from_cache: APPS },
+      },
+      { name: 'restart.cpu_ms', value: Math.round(restart.cpuMs), unit: 'ms', params: { ...base, what: 'daemon CPU until first full sync done, restarted' } },
+      {
+        name: 'restart.peak_rss_mib',
+        value: restart.peakRssMiB,
+        unit: 'MiB',
+        params: { ...base, what: 'peak resident set until first full sync done, restarted' },
+      },
+      {
+        name: 'restart.writes',
+        value: restartWrites.length,
+        unit: 'count',
+        params: { ...base, what: 'writes at a restart over apps in sync' },
+        goal: { op: '==', value: 0 },
+      },
       {
         name: 'startup.writes',
         value: startWrites.length,

@@ -2,6 +2,7 @@
 // latency samples, and the status prober child.
 
 import { fork, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { chmod, cp, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -94,6 +95,18 @@ export interface Prober {
 let scriptRoot = dirname(fileURLToPath(import.meta.url));
 
 /** The repository root (package.json), wherever the compiled tree is. */
+let cacheHome: string | undefined;
+
+/** A folder for the daemons' parse caches in this bench run, removed when the run exits. */
+export function benchCacheHome(): string {
+  if (cacheHome === undefined) {
+    const made = mkdtempSync(join(tmpdir(), 'maracker-bench-cache-'));
+    cacheHome = made;
+    process.once('exit', () => rmSync(made, { recursive: true, force: true }));
+  }
+  return cacheHome;
+}
+
 export function packageRoot(): string {
   const root = findPackageRoot(scriptRoot);
   if (!root) throw new Error(`no package.json above ${scriptRoot}`);
