@@ -83,6 +83,8 @@ export interface DaemonMetrics {
   recordSourceError(source: string): void;
   /** Marathon accepted a write (answered with a deployment). */
   recordWrite(kind: WriteKind): void;
+  /** A planned write not sent: the sources changed while it waited (the app is planned again). */
+  recordSuperseded(kind: WriteKind): void;
   /** The event stream dropped and reconnected: events in between may be lost. */
   recordEventStreamGap(): void;
   /** A full resync (re-read every source, re-list Marathon, look at every app, queue those whose inputs moved) ended. */
@@ -161,6 +163,12 @@ export function createDaemonMetrics(options: DaemonMetricsOptions = {}): DaemonM
     labelNames: ['kind'],
     registers,
   });
+  const superseded = new Counter<'kind'>({
+    name: 'maracker_writes_superseded_total',
+    help: 'Writes planned and not sent, by kind: the sources changed while they waited for leadership or the write rate (the app is planned again).',
+    labelNames: ['kind'],
+    registers,
+  });
   gauge('maracker_deployments_in_flight', 'Marathon deployments started by maracker and not finished yet.', [], () => probes.deploymentsInFlight?.());
   gauge('maracker_prune_blocked', '1 while the prune guard holds back deletes awaiting approval.', [], () => bit(probes.pruneBlocked?.()));
   gauge('maracker_leader', '1 when this instance writes to Marathon (leader or standalone), 0 for a follower.', [], () =>
@@ -203,7 +211,10 @@ export function createDaemonMetrics(options: DaemonMetricsOptions = {}): DaemonM
 
   // Known label values start at zero, so the first event of each shows up in rate().
   for (const result of RECONCILE_RESULTS) reconciles.inc({ result }, 0);
-  for (const kind of WRITE_KINDS) writes.inc({ kind }, 0);
+  for (const kind of WRITE_KINDS) {
+    writes.inc({ kind }, 0);
+    superseded.inc({ kind }, 0);
+  }
   for (const result of ['ok', 'failed']) resyncs.inc({ result }, 0);
   if (options.processMetrics) registerProcessMetrics(registry);
 
@@ -231,6 +242,9 @@ export function createDaemonMetrics(options: DaemonMetricsOptions = {}): DaemonM
     },
     recordWrite(kind) {
       writes.inc({ kind });
+    },
+    recordSuperseded(kind) {
+      superseded.inc({ kind });
     },
     recordEventStreamGap() {
       gaps.inc();

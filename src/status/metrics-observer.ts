@@ -37,6 +37,7 @@ export function metricsObserver(metrics: DaemonMetrics, inner: Partial<MetricsOb
     },
     wrote(kind, outcome) {
       if (outcome === 'applied') metrics.recordWrite(kind);
+      else if (outcome === 'superseded') metrics.recordSuperseded(kind);
       inner.wrote?.(kind, outcome);
     },
     sourceError(source) {

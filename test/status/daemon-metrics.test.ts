@@ -21,6 +21,7 @@ describe('daemon metrics', () => {
       maracker_source_up: 'gauge',
       maracker_queue_depth: 'gauge',
       maracker_writes_total: 'counter',
+      maracker_writes_superseded_total: 'counter',
       maracker_deployments_in_flight: 'gauge',
       maracker_prune_blocked: 'gauge',
       maracker_leader: 'gauge',
@@ -65,6 +66,7 @@ describe('daemon metrics', () => {
     const f = parseExposition(await createDaemonMetrics().render());
     for (const result of RECONCILE_RESULTS) expect(sampleValue(f, 'maracker_reconciles_total', { result })).toBe(0);
     for (const kind of WRITE_KINDS) expect(sampleValue(f, 'maracker_writes_total', { kind })).toBe(0);
+    for (const kind of WRITE_KINDS) expect(sampleValue(f, 'maracker_writes_superseded_total', { kind })).toBe(0);
   });
 
   it('records reconciles with their duration in seconds', async () => {
@@ -198,6 +200,19 @@ describe('metricsObserver', () => {
     expect(sampleValue(f, 'maracker_reconciles_total', { result: 'terminal' })).toBe(1);
     expect(sampleValue(f, 'maracker_writes_total', { kind: 'scale' })).toBe(1);
     expect(sampleValue(f, 'maracker_writes_total', { kind: 'update' })).toBe(0);
+  });
+
+  it('counts apart the writes not sent because the sources changed while they waited', async () => {
+    const m = createDaemonMetrics();
+    const o = metricsObserver(m);
+    o.wrote('delete', 'superseded');
+    o.wrote('update', 'superseded');
+    o.wrote('update', 'applied');
+    const f = parseExposition(await m.render());
+    expect(sampleValue(f, 'maracker_writes_superseded_total', { kind: 'delete' })).toBe(1);
+    expect(sampleValue(f, 'maracker_writes_superseded_total', { kind: 'update' })).toBe(1);
+    expect(sampleValue(f, 'maracker_writes_total', { kind: 'delete' })).toBe(0);
+    expect(sampleValue(f, 'maracker_writes_total', { kind: 'update' })).toBe(1);
   });
 
   it('records source errors, event gaps and resyncs, and passes every hook on to an inner observer', async () => {
