@@ -126,6 +126,7 @@ export class ParseCacheKeeper {
   #stopped = false;
   #appended = 0;
   #full = false;
+  #warned = false;
 
   constructor(o: ParseCacheKeeperOptions) {
     this.#o = { saveIntervalMs: 60_000, maxAppendBytes: 64 * 1024 * 1024, timers: systemTimers, write: writeCacheFile, append: appendCacheLines, ...o };
@@ -197,7 +198,10 @@ export class ParseCacheKeeper {
       try {
         await step();
       } catch (err) {
-        logger.warn({ file: path, code: (err as NodeJS.ErrnoException).code }, `parse cache ${path} not ${what}; the next start parses what is missing`);
+        // Said once as a warning (a read-only or full disk fails every time), then at debug.
+        const level = this.#warned ? 'debug' : 'warn';
+        this.#warned = true;
+        logger[level]({ file: path, code: (err as NodeJS.ErrnoException).code }, `parse cache ${path} not ${what}; the next start parses what is missing`);
       }
     });
   }

@@ -101,6 +101,7 @@ describe('ParseCacheKeeper', () => {
         writes.push([...lines].length - 1);
       },
       append: async (_path, lines) => {
+        if (o.fail) throw Object.assign(new Error('disk full'), { code: 'ENOSPC' });
         appends.push(lines.length);
         return lines.length * 1000;
       },
@@ -186,11 +187,17 @@ describe('ParseCacheKeeper', () => {
     expect([writes, appends]).toEqual([[], []]);
   });
 
-  it('logs a write that fails and carries on', async () => {
-    const { k, log } = keeper(filled(), { fail: true });
+  it('logs a write that fails and carries on, warning once', async () => {
+    const cache = filled();
+    const { k, log } = keeper(cache, { fail: true });
     k.firstSync();
+    add(cache, 'b');
     await k.stop();
-    expect(log.lines().find((l) => l.level === 40)).toMatchObject({ code: 'ENOSPC', msg: expect.stringContaining('not written') });
+    const failures = log.lines().filter((l) => l.code === 'ENOSPC');
+    expect(failures.map((l) => [l.level, l.msg])).toEqual([
+      [40, 'parse cache /nowhere/x.cache not written; the next start parses what is missing'],
+      [20, 'parse cache /nowhere/x.cache not added to; the next start parses what is missing'],
+    ]);
   });
 
   it('starts without a cache it may not trust, and says why', async () => {
