@@ -78,6 +78,29 @@ export function failureKind(err: unknown): FailureKind {
   }
 }
 
+/** Connection failures that happen before a request is sent. */
+const NEVER_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
+
+/**
+ * Whether a request that failed went out to Marathon (or to what stands in front of it):
+ * false only when it cannot have left (a refused connection, an unknown host, a TLS
+ * handshake that failed). Everything else, an answer of any status, a lost answer or a bug,
+ * went out or may have: what limits requests (the prune guard counts the deletes sent)
+ * counts these.
+ */
+export function requestWentOut(err: unknown): boolean {
+  switch (errorCode(err)) {
+    case 'MRK_MARATHON_TLS':
+      return false;
+    case 'MRK_MARATHON_CONNECTION': {
+      const system = (err as { systemCode?: unknown }).systemCode;
+      return !(typeof system === 'string' && NEVER_SENT.has(system));
+    }
+    default:
+      return true;
+  }
+}
+
 /** Whether a failed read (GET) is worth sending again at once. */
 export function isRetryableRead(err: unknown): boolean {
   return failureKind(err) === 'retry-read';

@@ -137,6 +137,11 @@ export class PruneGuard {
   readonly #since = new Map<AppId, number>();
   /** Deleted by maracker; Marathon still listed them last time (its deployment removes them). */
   readonly #deleting = new Set<AppId>();
+  /**
+   * Candidates whose delete went out unconfirmed (deleteUnconfirmed): counted in the budget
+   * already, as Marathon may have deleted them; their retry is not counted again.
+   */
+  readonly #uncertain = new Set<AppId>();
   #sorted: AppId[] | undefined;
   #managed = 0;
   #state: State;
@@ -212,6 +217,7 @@ export class PruneGuard {
         this.#sorted = undefined;
       }
     }
+    for (const id of this.#uncertain) if (!this.#since.has(id)) this.#uncertain.delete(id);
     this.#managed = managedCount;
     this.#judge(now);
     this.#publish();
@@ -232,6 +238,8 @@ export class PruneGuard {
           message: 'waiting for the prune guard to read its deletion history from the database before deleting anything',
         };
       case 'blocked': {
+        // Its delete went out within the budget and was counted then: trying it again spends nothing.
+        if (this.#uncertain.has(id)) return { kind: 'delete' };
         const { used, limit } = this.#budget(now);
         return {
           kind: 'held',
@@ -252,19 +260,10 @@ export class PruneGuard {
     }
   }
 
-  /** Marathon accepted the delete of `id`: counts it, records it, and takes it off the list. */
+  /** Marathon accepted the delete of `id`: counts it (unless a lost answer counted it already), records it, and takes it off the list. */
   deleted(id: AppId): void {
     const now = this.#timers.now();
-    const ep = this.#episode;
-    const approval = this.#state === 'approved' && ep?.set.has(id) ? ep.approval : undefined;
-    const deletion: PruneDeletion = {
-      id,
-      at: now,
-      approvedBy: approval?.by ?? null,
-      episode: approval ? (ep?.id ?? null) : null,
-      managedBefore: this.#remaining(),
-    };
-    this.#history.record(deletion);
+    if (!this.#uncertain.delete(id)) this.#history.record(this.#deletion(id, now));
     this.#since.delete(id);
     this.#deleting.add(id);
     this.#sorted = undefined;
@@ -275,8 +274,33 @@ export class PruneGuard {
     this.#publish();
   }
 
+  /**
+   * A delete of `id` went out and Marathon did not confirm it: its answer was lost (a
+   * timeout, a connection cut, a garbled answer) or was a refusal (a deployment holds the
+   * app). It is counted against the budget now, as if it had deleted the app, so that what
+   * reaches Marathon never exceeds the budget whatever the answers were; it stays a candidate,
+   * and its retry is not counted again. When it turns out that it was not deleted and is
+   * declared again, the budget stays spent: the guard errs on the side of deleting less.
+   */
+  deleteUnconfirmed(id: AppId): void {
+    if (this.#uncertain.has(id) || !this.#since.has(id)) return;
+    const now = this.#timers.now();
+    this.#history.record(this.#deletion(id, now));
+    this.#uncertain.add(id);
+    this.#log.info({ appId: id }, `delete of ${id} went out unconfirmed: counted against the prune budget, as it may have happened`);
+    this.#judge(now);
+    this.#publish();
+  }
+
+  #deletion(id: AppId, now: number): PruneDeletion {
+    const ep = this.#episode;
+    const approval = this.#state === 'approved' && ep?.set.has(id) ? ep.approval : undefined;
+    return { id, at: now, approvedBy: approval?.by ?? null, episode: approval ? (ep?.id ?? null) : null, managedBefore: this.#remaining() };
+  }
+
   /** `id` is no candidate any more: a read found it gone, or not maracker's. */
   resolved(id: AppId): void {
+    this.#uncertain.delete(id);
     const deleting = this.#deleting.delete(id);
     const candidate = this.#since.delete(id);
     // It was in the last listing (a candidate is one of the managed apps listed), and is not
@@ -364,13 +388,16 @@ export class PruneGuard {
 
   #judge(now = this.#timers.now()): void {
     const ep = this.#episode;
-    const n = this.#since.size;
+    // What still needs budget: the candidates, less those whose lost delete was counted.
+    let paid = 0;
+    for (const id of this.#uncertain) if (this.#since.has(id)) paid++;
+    const n = this.#since.size - paid;
     const { used, limit } = this.#budget(now);
     const left = Math.max(0, limit - used);
     if (!this.#history.loaded) {
       // Keeps the episode as it is: an approval given meanwhile still answers it.
       this.#state = 'unknown';
-    } else if (n === 0) {
+    } else if (this.#since.size === 0) {
       if (ep) this.#endEpisode(ep, ep.approval ? 'done' : 'resolved');
       this.#state = 'clear';
     } else if (this.options.disabled) {

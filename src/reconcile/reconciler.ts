@@ -401,6 +401,9 @@ export class Reconciler {
         return { kind: 'done' };
       }
       case 'retry':
+        // A delete that went out counts against the prune budget, whatever came back (a lost
+        // answer may hide a deletion).
+        if (action.kind === 'delete' && outcome.sent) this.#d.guard.deleteUnconfirmed(action.id);
         log.warn({ action: action.kind, err: outcome.error }, `${action.kind} deferred: ${outcome.error.message}`);
         this.#writeStatus(action.id, { sync: 'OutOfSync', entry, actual, lastError: outcome.error, pending, diff });
         this.#record(action.id, what, 'failed', outcome.error, changes.length ? { changes } : {});

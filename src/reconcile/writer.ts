@@ -6,7 +6,7 @@
 // brings the app back, the reconciler re-reads it and plans again.
 
 import type { Timers } from '../base/timers.js';
-import { failureKind } from '../marathon/retry.js';
+import { failureKind, requestWentOut } from '../marathon/retry.js';
 import type { Leadership } from '../model/leadership.js';
 import type { DeploymentRef } from '../model/marathon.js';
 import type { Action } from '../model/plan.js';
@@ -33,9 +33,10 @@ export type WriteOutcome =
   /** Every deployment slot is taken: the app waits its turn (re-queued when one frees). */
   | { kind: 'no-slot'; inFlight: number; limit: number }
   /** Transient: try again (after `afterMs` when the writer knows a better delay than backoff). */
-  | { kind: 'retry'; error: ErrorRecord; afterMs?: number }
+  /** `sent`: the request went out (whatever came back, if anything). */
+  | { kind: 'retry'; error: ErrorRecord; afterMs?: number; sent?: true }
   /** Marathon refused the definition itself: retrying the same input cannot succeed. */
-  | { kind: 'rejected'; error: ErrorRecord };
+  | { kind: 'rejected'; error: ErrorRecord; sent?: true };
 
 export interface WriterDeps {
   marathon: MarathonWriter;
@@ -148,27 +149,28 @@ export class Writer {
   /** What a failed write means for the app; which failure is which is failureKind's answer. */
   #classify(err: unknown): WriteOutcome {
     const error = errorRecord(err);
+    const sent = requestWentOut(err) ? { sent: true as const } : {};
     switch (failureKind(err)) {
       case 'wait-lock':
         // Wait for the running deployment (its deployment_success event also re-queues the app).
         // The read before the write showed none, so a lock that keeps coming is a contradiction
         // as below: the queue backs off from the second one on.
-        return { kind: 'retry', error, afterMs: this.#d.lockRetryMs };
+        return { kind: 'retry', error, afterMs: this.#d.lockRetryMs, ...sent };
       case 'cap':
         this.#d.gate.capExceeded();
-        return { kind: 'retry', error };
+        return { kind: 'retry', error, ...sent };
       case 'contradiction':
         // Re-read at once and plan again. Once only: a Marathon (a proxy, a standby) whose
         // reads and writes keep disagreeing would otherwise be written to in a tight loop;
         // from the second failure in a row the work queue backs off (workqueue.ts, retryDelay).
-        return { kind: 'retry', error, afterMs: 0 };
+        return { kind: 'retry', error, afterMs: 0, ...sent };
       case 'rejected':
-        return { kind: 'rejected', error };
+        return { kind: 'rejected', error, ...sent };
       case 'retry-read':
       case 'transient':
         // A write is never sent again as it was (a timed-out one may have been applied): the
         // queue backs off, re-reads the app and plans again.
-        return { kind: 'retry', error };
+        return { kind: 'retry', error, ...sent };
     }
   }
 }

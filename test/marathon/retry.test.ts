@@ -22,7 +22,7 @@ import {
   MarathonValidationError,
   type MarathonError,
 } from '../../src/marathon/errors.js';
-import { failureKind, isRetryableRead, type FailureKind } from '../../src/marathon/retry.js';
+import { failureKind, isRetryableRead, requestWentOut, type FailureKind } from '../../src/marathon/retry.js';
 
 const at = { method: 'PUT', path: '/v2/apps/web' };
 
@@ -62,5 +62,22 @@ describe('failureKind', () => {
     expect(failureKind(new TypeError('x is undefined'))).toBe('transient');
     expect(failureKind('a string')).toBe('transient');
     expect(failureKind(Object.assign(new Error('reset'), { code: 'ECONNRESET' }))).toBe('transient');
+  });
+});
+
+describe('requestWentOut', () => {
+  it('is true for every answer and every lost answer: only a request that cannot have left is false', () => {
+    for (const [err] of CASES) expect(requestWentOut(err), err.code).toBe(err.code !== 'MRK_MARATHON_TLS');
+  });
+
+  it('tells a connection refused before sending from one cut after', () => {
+    for (const systemCode of ['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT'])
+      expect(requestWentOut(new MarathonConnectionError({ ...at, systemCode })), systemCode).toBe(false);
+    for (const systemCode of ['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', undefined])
+      expect(requestWentOut(new MarathonConnectionError({ ...at, ...(systemCode ? { systemCode } : {}) })), String(systemCode)).toBe(true);
+  });
+
+  it('takes anything else, a bug included, as gone out', () => {
+    expect(requestWentOut(new TypeError('x is undefined'))).toBe(true);
   });
 });

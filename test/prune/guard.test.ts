@@ -158,6 +158,52 @@ describe('prune budget', () => {
 });
 
 describe('PruneGuard', () => {
+  describe('deletes that went out unconfirmed (a lost answer, a refusal)', () => {
+    it('count against the budget as if they happened: what reaches Marathon never exceeds it', () => {
+      const { guard, clock, log } = setup();
+      guard.observe(ids(5), 20);
+      clock.advance(2000);
+      // Five deletes within the budget of 5; the answer of the first is lost.
+      guard.deleteUnconfirmed(ids(5)[0] as AppId);
+      for (const id of ids(5).slice(1)) guard.deleted(id);
+      expect(guard.status().budget.used).toBe(5);
+      expect(log.messages()).toContain(`delete of ${ids(5)[0]} went out unconfirmed: counted against the prune budget, as it may have happened`);
+      // A sixth candidate finds the budget spent, lost answer included.
+      guard.observe([ids(5)[0] as AppId, '/late'], 20);
+      clock.advance(2000);
+      expect(guard.decide('/late')).toMatchObject({ kind: 'held', reason: 'blocked' });
+      // The one whose answer was lost was paid for: trying it again spends nothing more.
+      expect(guard.decide(ids(5)[0] as AppId)).toEqual({ kind: 'delete' });
+      guard.deleted(ids(5)[0] as AppId);
+      expect(guard.status().budget.used).toBe(5);
+    });
+
+    it('are counted once however often they go out unconfirmed, and only for a candidate', () => {
+      const { guard, clock } = setup();
+      guard.observe(['/a'], 20);
+      clock.advance(2000);
+      guard.deleteUnconfirmed('/a');
+      guard.deleteUnconfirmed('/a');
+      guard.deleteUnconfirmed('/not-a-candidate');
+      expect(guard.status().budget.used).toBe(1);
+      expect(guard.decide('/a')).toEqual({ kind: 'delete' });
+    });
+
+    it('keep the budget spent when the app turns out to be there and is declared again', () => {
+      const { guard, clock } = setup();
+      guard.observe(['/a'], 20);
+      clock.advance(2000);
+      guard.deleteUnconfirmed('/a');
+      guard.observe([], 20);
+      expect(guard.status()).toMatchObject({ candidates: [], budget: { used: 1 } });
+      // Undeclared again later: a new delete, counted anew.
+      guard.observe(['/a'], 20);
+      clock.advance(2000);
+      guard.deleted('/a');
+      expect(guard.status().budget.used).toBe(2);
+    });
+  });
+
   it('lets candidates within the budget through once each stayed one the settle time', () => {
     const { guard, clock } = setup();
     guard.observe(['/a', '/b'], 30);

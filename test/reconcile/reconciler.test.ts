@@ -618,6 +618,33 @@ describe('Reconciler: deletes, as the prune guard allows', () => {
   });
 });
 
+describe('Reconciler: deletes that went out unconfirmed', () => {
+  const undeclared = { apps: [marathonApp({ id: '/demo/old' })] };
+
+  it('counts a delete whose answer was lost against the prune budget, once, and lets its retry through', async () => {
+    const w = await world(undeclared);
+    w.marathon.failNext('DELETE /demo/old', new FakeMarathonError('MRK_MARATHON_TIMEOUT', 'no complete answer'));
+    expect(await w.reconcile('/demo/old')).toMatchObject({ kind: 'retry' });
+    expect(w.guard.status().budget.used).toBe(1);
+    expect(w.guard.status().candidates).toEqual(['/demo/old']);
+    w.clock.advance(1000);
+    await w.reconcile('/demo/old');
+    expect(w.marathon.writes()).toEqual(['DELETE /demo/old', 'DELETE /demo/old']);
+    expect(w.guard.status().budget.used).toBe(1);
+  });
+
+  it('counts a delete Marathon refused (it reached Marathon), and not one that never left', async () => {
+    const refused = await world(undeclared);
+    refused.marathon.failNext('DELETE /demo/old', new FakeMarathonError('MRK_MARATHON_DEPLOYMENT_LOCKED', 'locked'));
+    expect(await refused.reconcile('/demo/old')).toMatchObject({ kind: 'retry' });
+    expect(refused.guard.status().budget.used).toBe(1);
+    const unsent = await world(undeclared);
+    unsent.marathon.failNext('DELETE /demo/old', Object.assign(new FakeMarathonError('MRK_MARATHON_CONNECTION', 'refused'), { systemCode: 'ECONNREFUSED' }));
+    expect(await unsent.reconcile('/demo/old')).toMatchObject({ kind: 'retry' });
+    expect(unsent.guard.status().budget.used).toBe(0);
+  });
+});
+
 describe('Reconciler: waits that give the worker back', () => {
   it('waits for a deployment in progress instead of drawing a 409 (deployment-in-progress)', async () => {
     const w = await world({ apps: [marathonApp({ deployments: [{ id: 'theirs' }] })], declare: { apps: [desiredApp({ mem: 512 })] } });

@@ -165,44 +165,49 @@ describe('Writer', () => {
     [
       'a deployment lock: again after lockRetryMs',
       new FakeMarathonError('MRK_MARATHON_DEPLOYMENT_LOCKED', 'locked'),
-      { kind: 'retry', error: { code: 'MRK_MARATHON_DEPLOYMENT_LOCKED', message: 'locked' }, afterMs: 1000 },
+      { kind: 'retry', error: { code: 'MRK_MARATHON_DEPLOYMENT_LOCKED', message: 'locked' }, afterMs: 1000, sent: true },
     ],
     [
       '"already exists" (a contradiction): re-read at once',
       new FakeMarathonError('MRK_MARATHON_ALREADY_EXISTS', 'exists'),
-      { kind: 'retry', error: { code: 'MRK_MARATHON_ALREADY_EXISTS', message: 'exists' }, afterMs: 0 },
+      { kind: 'retry', error: { code: 'MRK_MARATHON_ALREADY_EXISTS', message: 'exists' }, afterMs: 0, sent: true },
     ],
     [
       '"not found" (a contradiction): re-read at once',
       new FakeMarathonError('MRK_MARATHON_NOT_FOUND', 'gone'),
-      { kind: 'retry', error: { code: 'MRK_MARATHON_NOT_FOUND', message: 'gone' }, afterMs: 0 },
+      { kind: 'retry', error: { code: 'MRK_MARATHON_NOT_FOUND', message: 'gone' }, afterMs: 0, sent: true },
     ],
     [
       'a 422: rejected until the input changes',
       new FakeMarathonError('MRK_MARATHON_VALIDATION', 'invalid'),
-      { kind: 'rejected', error: { code: 'MRK_MARATHON_VALIDATION', message: 'invalid' } },
+      { kind: 'rejected', error: { code: 'MRK_MARATHON_VALIDATION', message: 'invalid' }, sent: true },
     ],
     [
       'a timeout: backed off, never sent again as it was',
       new FakeMarathonError('MRK_MARATHON_TIMEOUT', 'timeout'),
-      { kind: 'retry', error: { code: 'MRK_MARATHON_TIMEOUT', message: 'timeout' } },
+      { kind: 'retry', error: { code: 'MRK_MARATHON_TIMEOUT', message: 'timeout' }, sent: true },
     ],
     [
       'a 503: backed off',
       new FakeMarathonError('MRK_MARATHON_SERVER_ERROR', '503'),
-      { kind: 'retry', error: { code: 'MRK_MARATHON_SERVER_ERROR', message: '503' } },
+      { kind: 'retry', error: { code: 'MRK_MARATHON_SERVER_ERROR', message: '503' }, sent: true },
     ],
     [
       'a 401: backed off (credentials are fixed outside any input)',
       new FakeMarathonError('MRK_MARATHON_UNAUTHORIZED', 'who?'),
-      { kind: 'retry', error: { code: 'MRK_MARATHON_UNAUTHORIZED', message: 'who?' } },
+      { kind: 'retry', error: { code: 'MRK_MARATHON_UNAUTHORIZED', message: 'who?' }, sent: true },
     ],
     [
       'another 409: backed off',
       new FakeMarathonError('MRK_MARATHON_CONFLICT', 'port'),
-      { kind: 'retry', error: { code: 'MRK_MARATHON_CONFLICT', message: 'port' } },
+      { kind: 'retry', error: { code: 'MRK_MARATHON_CONFLICT', message: 'port' }, sent: true },
     ],
-    ['a bug: backed off', new TypeError('x is undefined'), { kind: 'retry', error: { message: 'x is undefined' } }],
+    ['a bug: backed off', new TypeError('x is undefined'), { kind: 'retry', error: { message: 'x is undefined' }, sent: true }],
+    [
+      'a connection refused: backed off, and it never went out',
+      Object.assign(new FakeMarathonError('MRK_MARATHON_CONNECTION', 'refused'), { systemCode: 'ECONNREFUSED' }),
+      { kind: 'retry', error: { code: 'MRK_MARATHON_CONNECTION', message: 'refused' } },
+    ],
   ])('a write refused by %s, sent once, its slot given back', async (_what, err, outcome) => {
     const t = setup();
     t.marathon.failNext('PUT /demo/web', err);
@@ -215,7 +220,7 @@ describe('Writer', () => {
   it("halves the gate's limit when Marathon answers with its deployment cap, and backs off", async () => {
     const t = setup({ max: 8 });
     t.marathon.failNext('POST /demo/new', new FakeMarathonError('MRK_MARATHON_DEPLOYMENT_CAP', 'too many'));
-    expect(await t.writer.write(create())).toEqual({ kind: 'retry', error: { code: 'MRK_MARATHON_DEPLOYMENT_CAP', message: 'too many' } });
+    expect(await t.writer.write(create())).toEqual({ kind: 'retry', error: { code: 'MRK_MARATHON_DEPLOYMENT_CAP', message: 'too many' }, sent: true });
     expect(t.gate.limit).toBe(4);
     expect(t.marathon.calls).toEqual(['POST /demo/new']);
   });
