@@ -15,8 +15,8 @@
 // owner seals it (every source has been read once), entries loaded and entries found or
 // stored are held; sealing hands out the header and the entries found or stored (what was
 // loaded and never asked for is gone from the sources), and lets go of their text, so that a
-// daemon does not hold a second copy of its manifests. Entries stored afterwards wait in
-// `pending` until the owner appends them to the file.
+// daemon does not hold a second copy of its manifests. Entries stored afterwards are held
+// until the owner takes them (`takePending`) to append them to the file.
 
 import { createHash } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
