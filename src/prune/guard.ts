@@ -260,7 +260,7 @@ export class PruneGuard {
     }
   }
 
-  /** Marathon accepted the delete of `id`: counts it (unless a lost answer counted it already), records it, and takes it off the list. */
+  /** Marathon accepted the delete of `id`: counts it (unless it was counted when it went out unconfirmed), records it, and takes it off the list. */
   deleted(id: AppId): void {
     const now = this.#timers.now();
     if (!this.#uncertain.delete(id)) this.#history.record(this.#deletion(id, now));
@@ -388,7 +388,7 @@ export class PruneGuard {
 
   #judge(now = this.#timers.now()): void {
     const ep = this.#episode;
-    // What still needs budget: the candidates, less those whose lost delete was counted.
+    // What still needs budget: the candidates, less those whose unconfirmed delete was counted.
     let paid = 0;
     for (const id of this.#uncertain) if (this.#since.has(id)) paid++;
     const n = this.#since.size - paid;

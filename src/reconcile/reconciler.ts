@@ -409,6 +409,7 @@ export class Reconciler {
         this.#record(action.id, what, 'failed', outcome.error, changes.length ? { changes } : {});
         return { kind: 'retry', error: outcome.error, ...(outcome.afterMs !== undefined ? { afterMs: outcome.afterMs } : {}) };
       case 'rejected':
+        if (action.kind === 'delete' && outcome.sent) this.#d.guard.deleteUnconfirmed(action.id);
         log.error({ action: action.kind, err: outcome.error }, `${action.kind} rejected by Marathon: ${outcome.error.message}`);
         this.#writeStatus(action.id, { sync: 'OutOfSync', entry, actual, lastError: outcome.error, pending, diff, rejected: true });
         this.#record(action.id, what, 'rejected', outcome.error, changes.length ? { changes } : {});

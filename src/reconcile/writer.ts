@@ -32,10 +32,12 @@ export type WriteOutcome =
   | { kind: 'superseded' }
   /** Every deployment slot is taken: the app waits its turn (re-queued when one frees). */
   | { kind: 'no-slot'; inFlight: number; limit: number }
-  /** Transient: try again (after `afterMs` when the writer knows a better delay than backoff). */
-  /** `sent`: the request went out (whatever came back, if anything). */
+  /**
+   * Transient: try again (after `afterMs` when the writer knows a better delay than backoff).
+   * `sent`: the request went out, whatever came back, if anything (src/marathon/retry.ts).
+   */
   | { kind: 'retry'; error: ErrorRecord; afterMs?: number; sent?: true }
-  /** Marathon refused the definition itself: retrying the same input cannot succeed. */
+  /** Marathon refused the definition itself: retrying the same input cannot succeed. `sent` as above. */
   | { kind: 'rejected'; error: ErrorRecord; sent?: true };
 
 export interface WriterDeps {

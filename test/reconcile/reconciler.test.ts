@@ -633,7 +633,7 @@ describe('Reconciler: deletes that went out unconfirmed', () => {
     expect(w.guard.status().budget.used).toBe(1);
   });
 
-  it('counts a delete Marathon refused (it reached Marathon), and not one that never left', async () => {
+  it('counts a delete Marathon refused or rejected (it reached Marathon), and not one that never left', async () => {
     const refused = await world(undeclared);
     refused.marathon.failNext('DELETE /demo/old', new FakeMarathonError('MRK_MARATHON_DEPLOYMENT_LOCKED', 'locked'));
     expect(await refused.reconcile('/demo/old')).toMatchObject({ kind: 'retry' });
@@ -642,6 +642,10 @@ describe('Reconciler: deletes that went out unconfirmed', () => {
     unsent.marathon.failNext('DELETE /demo/old', Object.assign(new FakeMarathonError('MRK_MARATHON_CONNECTION', 'refused'), { systemCode: 'ECONNREFUSED' }));
     expect(await unsent.reconcile('/demo/old')).toMatchObject({ kind: 'retry' });
     expect(unsent.guard.status().budget.used).toBe(0);
+    const rejected = await world(undeclared);
+    rejected.marathon.failNext('DELETE /demo/old', new FakeMarathonError('MRK_MARATHON_VALIDATION', 'no'));
+    expect(await rejected.reconcile('/demo/old')).toMatchObject({ kind: 'terminal' });
+    expect(rejected.guard.status().budget.used).toBe(1);
   });
 });
 
