@@ -19,7 +19,7 @@ import type { Logger } from '../base/log.js';
 import { systemTimers, type Timers } from '../base/timers.js';
 import type { ParseCache } from '../manifest/parse-cache.js';
 
-/** A larger file is not read: a parse cache of 100,000 manifests is about 300 MiB. */
+/** A larger file is not read: a parse cache of 100,000 manifests is about 150 MiB (1.5 KB each). */
 export const PARSE_CACHE_MAX_BYTES = 512 * 1024 * 1024;
 /** Entries written between two turns of the event loop. */
 const LINES_PER_WRITE = 500;
