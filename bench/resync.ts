@@ -98,6 +98,14 @@ const RESYNC_30K: ResyncSize = {
 
 type Drift = 'scale' | 'mem' | 'label';
 
+/** The first five of a list of writes, for an error message. */
+function firstFive(writes: ReadonlyArray<{ method: string; path: string }>): string {
+  return writes
+    .slice(0, 5)
+    .map((w) => `${w.method} ${w.path}`)
+    .join(', ');
+}
+
 async function put(sandbox: Sandbox, id: string, body: unknown): Promise<void> {
   const res = await fetch(`${sandbox.url}/v2/apps${id}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   if (res.status !== 200) throw new Error(`hand edit of ${id} refused: ${res.status} ${await res.text()}`);
@@ -236,13 +244,7 @@ async function runResync(size: ResyncSize): Promise<BenchRecord[]> {
     const startupWallMs = performance.now() - startedAt;
     const startup = await daemon.counters();
     const startWrites = appWriteRequests(sb);
-    if (startWrites.length > 0)
-      throw new Error(
-        `the daemon wrote at start over apps in sync: ${startWrites
-          .slice(0, 5)
-          .map((w) => `${w.method} ${w.path}`)
-          .join(', ')}`,
-      );
+    if (startWrites.length > 0) throw new Error(`the daemon wrote at start over apps in sync: ${firstFive(startWrites)}`);
     const d = daemon;
 
     const probeIds = shuffled(apps.map((a) => a.id)).slice(0, 500);
@@ -264,13 +266,7 @@ async function runResync(size: ResyncSize): Promise<BenchRecord[]> {
 
       for (let i = 0; i < WARMUP_PASSES; i++) await d.pass(APPS);
       const warmWrites = appWriteRequests(sb);
-      if (warmWrites.length > 0)
-        throw new Error(
-          `writes during passes with nothing to do: ${warmWrites
-            .slice(0, 5)
-            .map((w) => `${w.method} ${w.path}`)
-            .join(', ')}`,
-        );
+      if (warmWrites.length > 0) throw new Error(`writes during passes with nothing to do: ${firstFive(warmWrites)}`);
 
       const order = shuffled(apps);
       for (let p = 0; p <= MEASURED_PASSES; p++) {
@@ -302,13 +298,7 @@ async function runResync(size: ResyncSize): Promise<BenchRecord[]> {
       }
       const noopWrites = appWriteRequests(sb, noopSince);
       noopWriteCount = noopWrites.length;
-      if (noopWrites.length > 0)
-        throw new Error(
-          `${noopWrites.length} writes during ${NOOP_PASSES} passes with nothing to do: ${noopWrites
-            .slice(0, 5)
-            .map((w) => `${w.method} ${w.path}`)
-            .join(', ')}`,
-        );
+      if (noopWrites.length > 0) throw new Error(`${noopWrites.length} writes during ${NOOP_PASSES} passes with nothing to do: ${firstFive(noopWrites)}`);
     } finally {
       await prober.close();
     }
@@ -329,13 +319,7 @@ async function runResync(size: ResyncSize): Promise<BenchRecord[]> {
     const fromCache = /"hits":(\d+),"misses":(\d+)/.exec(daemon.logLines(/first read of the sources/)[0] ?? '');
     await daemon.stop();
     daemon = undefined;
-    if (restartWrites.length > 0)
-      throw new Error(
-        `the daemon wrote at restart over apps in sync: ${restartWrites
-          .slice(0, 5)
-          .map((w) => `${w.method} ${w.path}`)
-          .join(', ')}`,
-      );
+    if (restartWrites.length > 0) throw new Error(`the daemon wrote at restart over apps in sync: ${firstFive(restartWrites)}`);
     if (!fromCache || Number(fromCache[1]) !== APPS)
       throw new Error(`the restart did not take every file from the parse cache: ${fromCache?.[0] ?? 'no count logged'}`);
     await sb.close();

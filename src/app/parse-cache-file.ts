@@ -80,7 +80,7 @@ export async function writeCacheFile(path: string, lines: Iterable<string>): Pro
 
 /**
  * Appends lines to the file when it is there (never creates one: a file without its header
- * is no cache); false when it is not. Bytes written.
+ * is no cache). The bytes written: 0 when there is no file.
  */
 export async function appendCacheLines(path: string, lines: readonly string[]): Promise<number> {
   let handle: Awaited<ReturnType<typeof open>>;

@@ -133,8 +133,8 @@ export class ParseCache {
     return this.#held.size + this.#loaded.size;
   }
 
-  get counts(): { hits: number; misses: number; entries: number } {
-    return { hits: this.#hits, misses: this.#misses, entries: this.size };
+  get counts(): { hits: number; misses: number } {
+    return { hits: this.#hits, misses: this.#misses };
   }
 
   /** Takes the entries of a serialised cache made by the same code. */

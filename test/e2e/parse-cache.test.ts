@@ -58,6 +58,12 @@ function logged(daemon: DaemonProcess, msg: string): Record<string, unknown> | u
   return undefined;
 }
 
+/** Waits for the daemon's count of its first read: files taken from the cache, files parsed. */
+async function firstReadCounted(daemon: DaemonProcess, hits: number, misses: number): Promise<void> {
+  const msg = `first read of the sources: ${hits} files taken from the parse cache, ${misses} parsed`;
+  await eventually(async () => logged(daemon, msg) !== undefined, 'the first read counted');
+}
+
 describe('the parse cache across restarts', () => {
   it('parses nothing unchanged, and applies what the files say now: an edit made while stopped, a file removed', async () => {
     const s = await setup();
@@ -76,10 +82,7 @@ describe('the parse cache across restarts', () => {
     const second = await start(s);
     expect(logged(second, 'parse cache loaded')).toMatchObject({ entries: 4 });
     // a and c from the cache; b parsed (its text changed); d gone.
-    await eventually(
-      async () => logged(second, 'first read of the sources: 2 files taken from the parse cache, 1 parsed') !== undefined,
-      'the first read counted',
-    );
+    await firstReadCounted(second, 2, 1);
     await eventually(
       async () => s.marathon.app('/cached/b')?.cmd === 'sleep 2000' && s.marathon.app('/cached/d') === undefined,
       'the edit and the removal applied',
@@ -93,10 +96,7 @@ describe('the parse cache across restarts', () => {
 
     // A third start takes every file from the cache: b's new content, c's edit; d is gone from it.
     const third = await start(s);
-    await eventually(
-      async () => logged(third, 'first read of the sources: 3 files taken from the parse cache, 0 parsed') !== undefined,
-      'the first read counted',
-    );
+    await firstReadCounted(third, 3, 0);
     await third.stop();
     const entries = (await readFile(s.cache, 'utf8')).split('\n').filter((l) => /^[0-9a-f]{64} /.test(l));
     expect(entries).toHaveLength(3);
@@ -115,10 +115,7 @@ describe('the parse cache across restarts', () => {
     const since = s.marathon.requestLog().at(-1)?.seq ?? 0;
     const damaged = await start(s);
     expect(logged(damaged, 'parse cache loaded')).toMatchObject({ entries: 4 });
-    await eventually(
-      async () => logged(damaged, 'first read of the sources: 3 files taken from the parse cache, 1 parsed') !== undefined,
-      'the first read counted',
-    );
+    await firstReadCounted(damaged, 3, 1);
     expect(s.marathon.app('/cached/b')?.cmd).toBe('sleep 1001');
     await damaged.stop();
 
