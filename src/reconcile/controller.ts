@@ -43,6 +43,9 @@ import { TokenBucket } from './token-bucket.js';
 import { WorkQueue, type ReconcileResult } from './workqueue.js';
 import { Writer, type WriteKind, type WriteOutcome } from './writer.js';
 
+/** See ControllerOptions.sourceConfirmMs. */
+export const DEFAULT_SOURCE_CONFIRM_MS = 1_000;
+
 export interface ControllerOptions {
   resyncIntervalMs: number;
   concurrency: number;
@@ -70,6 +73,12 @@ export interface ControllerOptions {
   deploymentTimeoutMs?: number;
   /** Default 60000: a source's re-read taking longer no longer holds the resync. */
   sourceReadTimeoutMs?: number;
+  /**
+   * Default 1000: a write goes out only from a view of the sources checked readable at most
+   * this long before (Source.confirm: a probe of the table, a look at the folder, when they
+   * were not read meanwhile).
+   */
+  sourceConfirmMs?: number;
 }
 
 /** Hooks for metrics and the safety harness; every one is optional. */
@@ -213,6 +222,7 @@ export class Controller {
       lockRetryMs: o.lockRetryMs ?? 1000,
       signal: this.#abort.signal,
       onWrite: (kind, outcome) => observer?.wrote?.(kind, outcome),
+      confirmSources: () => this.#desired.confirm(o.sourceConfirmMs ?? DEFAULT_SOURCE_CONFIRM_MS),
       ...(observer?.beforeWrite ? { beforeWrite: observer.beforeWrite.bind(observer) } : {}),
     });
     this.#queue = new WorkQueue({

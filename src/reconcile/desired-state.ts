@@ -47,6 +47,14 @@ export class DesiredState {
     return this.#view;
   }
 
+  /**
+   * Every source checked to be readable as of `maxAgeMs` ago at most (Source.confirm): one that
+   * went away unnoticed turns Unknown, and the view with it, before this resolves.
+   */
+  async confirm(maxAgeMs: number): Promise<void> {
+    await Promise.all(this.sources.map((s) => s.confirm?.(maxAgeMs)));
+  }
+
   /** Apps last seen needing `image`. */
   usersOf(image: string): AppId[] {
     return [...(this.#imageUsers.get(image) ?? [])];

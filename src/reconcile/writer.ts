@@ -57,6 +57,12 @@ export interface WriterDeps {
   onWrite?: (kind: WriteKind, outcome: WriteOutcome['kind']) => void;
   /** Called right before the request goes out (the safety harness records write order). */
   beforeWrite?: (action: Action) => void;
+  /**
+   * Awaited once every wait is over, before `stillWanted` is asked: brings the sources' view
+   * up to date as to whether they can be read (DesiredState.confirm), so that a write is not
+   * made from a source that went away while it waited.
+   */
+  confirmSources?: () => Promise<void>;
 }
 
 export interface WriteOptions {
@@ -90,7 +96,8 @@ export class Writer {
    * `stillWanted`: asked once every wait is over, right before the request goes out: whether
    * the sources still declare what the action was planned from. Waiting for leadership or
    * the write rate can outlast a source change (a second commit, a row edited again, an app
-   * removed or declared again); such a write is not sent (`superseded`).
+   * removed or declared again, a source gone unreadable: see confirmSources); such a write
+   * is not sent (`superseded`).
    */
   async write(action: Action, o: WriteOptions = {}): Promise<WriteOutcome> {
     const kind = writeKind(action);
@@ -108,6 +115,13 @@ export class Writer {
     if (!(await this.#d.bucket.take(this.#d.signal))) {
       ticket.cancel();
       return { kind: 'stopped' };
+    }
+    if (this.#d.confirmSources) {
+      await this.#d.confirmSources();
+      if (this.#d.signal.aborted) {
+        ticket.cancel();
+        return { kind: 'stopped' };
+      }
     }
     // Waiting for the write rate can take a while: a daemon that lost its lock meanwhile must not write.
     if (!(await this.#d.leadership.canWrite())) {

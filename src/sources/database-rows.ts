@@ -51,6 +51,15 @@ export class RowReader {
     return r.rows;
   }
 
+  /**
+   * Reads no row, but fails as a read would if the table cannot be read (renamed, dropped,
+   * its columns or the right to select them taken away): PostgreSQL checks names and
+   * privileges before it runs a query, whatever its LIMIT.
+   */
+  async probe(): Promise<void> {
+    await this.#pool.query(`SELECT id, spec, labels, adopt, revision FROM ${SCHEMA}.apps LIMIT 0`);
+  }
+
   /** Rows of the given ids that exist; an id without a row was deleted. */
   async readIds(ids: readonly string[]): Promise<AppRow[]> {
     const rows: AppRow[] = [];

@@ -7,6 +7,8 @@
 // - when the database cannot be read, or the listener stays disconnected longer than
 //   `unknownAfterMs`, the source is Unknown (never empty: nothing it declares is deleted)
 //   until a full read succeeds again.
+// - no notification says that the table went away (renamed, dropped, its privileges revoked):
+//   before a write, `confirm` probes it when it was last read or probed too long ago.
 // Reads run one at a time, in order, so a slow read never overtakes a newer one.
 
 import type pg from 'pg';
@@ -19,7 +21,7 @@ import type { RowResult } from '../manifest/row.js';
 import type { TranslateOptions } from '../manifest/types.js';
 import { BACKOFF, backoffDelay, type BackoffOptions } from '../base/backoff.js';
 import { systemTimers, type Timers } from '../base/timers.js';
-import { clientConfig, createPool, type ConnectionTuning } from '../postgres/connection.js';
+import { clientConfig, createPool, withTimeout, type ConnectionTuning } from '../postgres/connection.js';
 import { SupervisedListener } from '../postgres/listener.js';
 import { APPS_CHANNEL } from '../postgres/names.js';
 import { IdBatch, RowReader, type AppRow } from './database-rows.js';
@@ -59,6 +61,8 @@ export interface DatabaseSourceOptions {
   schemaWaitMs?: number;
   /** start() resolves after this long at most; the source is then Unknown until it reads. Default 3000 ms. */
   startTimeoutMs?: number;
+  /** A probe of the table (confirm) not answered within this long makes the source Unknown. Default 2000 ms. */
+  probeTimeoutMs?: number;
   connection?: ConnectionTuning;
 }
 
@@ -85,6 +89,12 @@ export class DatabaseSource implements Source {
   #retryTimer: unknown;
   #readFailures = 0;
   #stopped = false;
+  /** When the last read or probe that found the table readable began (timers.now()). */
+  #confirmedAt = Number.NEGATIVE_INFINITY;
+  /** The probe in progress: callers meanwhile share it. */
+  #probing: Promise<void> | undefined;
+  /** Probes sent so far (tests: a recent read spares one). */
+  probes = 0;
 
   constructor(options: DatabaseSourceOptions) {
     this.#o = options;
@@ -158,6 +168,33 @@ export class DatabaseSource implements Source {
     await this.#serial(() => this.#readAll('resync'));
   }
 
+  async confirm(maxAgeMs: number): Promise<void> {
+    if (this.#fresh(maxAgeMs)) return;
+    this.#probing ??= this.#serial(() => this.#probe(maxAgeMs)).finally(() => {
+      this.#probing = undefined;
+    });
+    await this.#probing;
+  }
+
+  /** Nothing to confirm: read or probed recently, or not Ready (Unknown and Pending already hold everything back). */
+  #fresh(maxAgeMs: number): boolean {
+    return this.#stopped || this.#snapshot.state !== 'Ready' || this.#timers.now() - this.#confirmedAt < maxAgeMs;
+  }
+
+  async #probe(maxAgeMs: number): Promise<void> {
+    // A read that ran while this probe waited its turn may have confirmed the table already.
+    if (this.#fresh(maxAgeMs)) return;
+    const began = this.#timers.now();
+    this.probes++;
+    try {
+      await withTimeout(this.#reader.probe(), this.#o.probeTimeoutMs ?? 2_000, 'probe of maracker.apps', this.#timers);
+      this.#confirmedAt = began;
+    } catch (err) {
+      this.#markUnknown(`cannot read maracker.apps: ${errorMessage(err)}`);
+      this.#scheduleRetry();
+    }
+  }
+
   async stop(): Promise<void> {
     this.#stopped = true;
     for (const t of [this.#flushTimer, this.#unknownTimer, this.#retryTimer]) if (t !== undefined) this.#timers.clearTimeout(t);
@@ -204,6 +241,7 @@ export class DatabaseSource implements Source {
     if (this.#batch.empty || this.#stopped) return;
     const batch = this.#batch.take();
     if ('all' in batch || this.#snapshot.state !== 'Ready') return this.#readAll('notified');
+    const began = this.#timers.now();
     let rows: AppRow[];
     try {
       rows = await this.#reader.readIds(batch.ids);
@@ -220,6 +258,7 @@ export class DatabaseSource implements Source {
       if (row) next.set(id, await this.#translate(row));
       else next.delete(id);
     }
+    this.#confirmedAt = Math.max(this.#confirmedAt, began);
     this.#publish(next, { ids: new Set(batch.ids) });
   }
 
@@ -229,6 +268,7 @@ export class DatabaseSource implements Source {
     this.#retryTimer = undefined;
     // Whatever was notified before this read is in it.
     this.#batch.take();
+    const began = this.#timers.now();
     let rows: AppRow[];
     try {
       rows = await this.#reader.readAll();
@@ -246,6 +286,7 @@ export class DatabaseSource implements Source {
       if (i % 500 === 499) await new Promise<void>((resolve) => setImmediate(resolve));
     }
     const was = this.#snapshot.state;
+    this.#confirmedAt = Math.max(this.#confirmedAt, began);
     this.#publish(next, { all: true });
     if (was !== 'Ready') this.#log.info({ apps: this.#snapshot.apps.size, invalid: this.#snapshot.invalid.size, reason }, 'database source read');
   }

@@ -11,8 +11,12 @@
 // apps labelled with its name.
 //
 // A folder that cannot be listed makes the source Unknown (never empty); a file that cannot
-// be parsed makes the apps it declared (or last declared) invalid, nothing else.
+// be parsed makes the apps it declared (or last declared) invalid, nothing else. Before a
+// write, `confirm` checks that the folder is still the one listed (events about the folder
+// itself can be lost as well) when it was last listed or checked too long ago.
 
+import { constants } from 'node:fs';
+import { access, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../base/log.js';
 import type { AppId } from '../model/app-id.js';
@@ -154,6 +158,12 @@ export class FolderSource implements Source {
   #sweeper: FolderSweeper | undefined;
   /** When (timers.now()) every file was last read whatever its stamp. */
   #lastFullReadAt = 0;
+  /** The folder listed last (device and inode): a folder put in its place is another one. */
+  #listedFolder: { dev: number; ino: number } | undefined;
+  /** When (timers.now()) the last listing, look or check that found the folder readable began. */
+  #confirmedAt = Number.NEGATIVE_INFINITY;
+  /** The check in progress: callers meanwhile share it. */
+  #confirming: Promise<void> | undefined;
 
   constructor(options: FolderSourceOptions) {
     this.#o = {
@@ -219,6 +229,33 @@ export class FolderSource implements Source {
   async resync(): Promise<void> {
     await this.#serial(() => this.#rescan());
     await this.#waitSettled(this.#o.settleWaitMs);
+  }
+
+  async confirm(maxAgeMs: number): Promise<void> {
+    if (this.#fresh(maxAgeMs)) return;
+    this.#confirming ??= this.#check(maxAgeMs).finally(() => {
+      this.#confirming = undefined;
+    });
+    await this.#confirming;
+  }
+
+  /** Nothing to confirm: listed or checked recently, or not Ready (Unknown and Pending already hold everything back). */
+  #fresh(maxAgeMs: number): boolean {
+    return this.#stopped || this.#snapshot.state !== 'Ready' || this.#timers.now() - this.#confirmedAt < maxAgeMs;
+  }
+
+  /** The folder is still there, a folder, the same one, and listable; else a rescan says what it is now. */
+  async #check(maxAgeMs: number): Promise<void> {
+    const began = this.#timers.now();
+    const same = await folderIdentity(this.#o.dir).then(
+      (id) => id !== undefined && id.dev === this.#listedFolder?.dev && id.ino === this.#listedFolder.ino,
+      () => false,
+    );
+    if (same) {
+      this.#confirmedAt = Math.max(this.#confirmedAt, began);
+      return;
+    }
+    await this.#serial(() => (this.#fresh(maxAgeMs) ? Promise.resolve() : this.#rescan()));
   }
 
   async stop(): Promise<void> {
@@ -302,6 +339,7 @@ export class FolderSource implements Source {
   /** Looks at the named files (event path): applies what is settled, waits for the rest. */
   async #look(rels: string[]): Promise<void> {
     if (this.#snapshot.state !== 'Ready') return this.#rescan();
+    const began = this.#timers.now();
     this.#root = await this.#reader.resolveRoot();
     const stamps: FileStamp[] = [];
     for (const rel of rels) stamps.push(await this.#stampOf(join(this.#o.dir, rel)));
@@ -312,16 +350,20 @@ export class FolderSource implements Source {
     const next = new Map(this.#files);
     const changed = new Set<AppId>();
     for (const [i, rel] of rels.entries()) await this.#consider(rel, next, changed, stamps[i] as FileStamp);
+    this.#confirmedAt = Math.max(this.#confirmedAt, began);
     this.#publish(next, changed);
     this.#armSettleTimer();
   }
 
   /** Lists the whole folder and considers every file whose stamp changed. */
   async #rescan(attempt = 0): Promise<void> {
+    const began = this.#timers.now();
     let rels: readonly string[];
     let swept: Stamps | undefined;
+    let folder: { dev: number; ino: number } | undefined;
     try {
       ({ rels, stamps: swept } = await this.#list());
+      folder = await folderIdentity(this.#o.dir);
     } catch (err) {
       const message = errorMessage(err);
       const wasUnknown = this.#snapshot.state === 'Unknown';
@@ -373,6 +415,8 @@ export class FolderSource implements Source {
         return this.#rescan(attempt + 1);
       }
     }
+    this.#listedFolder = folder;
+    this.#confirmedAt = Math.max(this.#confirmedAt, began);
     this.#publish(next, wasReady ? changed : 'all');
     this.#armSettleTimer();
     this.#watcher?.ensure();
@@ -671,6 +715,14 @@ function sameFiles(a: ReadonlyMap<string, FileState>, b: ReadonlyMap<string, Fil
 
 function sameList(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+/** The folder's device and inode, once it is found a directory this process may list; undefined otherwise. */
+async function folderIdentity(dir: string): Promise<{ dev: number; ino: number } | undefined> {
+  const st = await stat(dir);
+  if (!st.isDirectory()) return undefined;
+  await access(dir, constants.R_OK | constants.X_OK);
+  return { dev: st.dev, ino: st.ino };
 }
 
 async function mapChunked<T, R>(items: readonly T[], size: number, fn: (item: T) => Promise<R>): Promise<R[]> {

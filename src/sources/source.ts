@@ -72,6 +72,15 @@ export interface Source {
   snapshot(): SourceSnapshot;
   /** Re-reads everything (periodic resync, after bursts). Never throws: failures become Unknown. */
   resync(): Promise<void>;
+  /**
+   * Makes sure the snapshot says no more than `maxAgeMs` late whether the source can be read:
+   * when it was last read or checked longer ago, checks it now (a cheap probe, not a read),
+   * and a source found unreadable turns Unknown (its change emitted) before this resolves.
+   * Asked before each write, so that nothing is written from a view of a source that went
+   * away unnoticed (a renamed table, a folder moved away: no notification says so). Never
+   * throws. Absent: the snapshot cannot go stale that way (a git commit's tree).
+   */
+  confirm?(maxAgeMs: number): Promise<void>;
   stop(): Promise<void>;
 }
 

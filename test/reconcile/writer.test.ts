@@ -14,7 +14,7 @@ import { desiredApp, marathonApp, TEST_INSTALLATION } from '../helpers/builders.
 import { FakeMarathon, FakeMarathonError } from '../helpers/fake-marathon.js';
 import { flush, ManualClock } from '../helpers/manual-clock.js';
 
-function setup(o: { max?: number; rate?: number; force?: boolean } = {}) {
+function setup(o: { max?: number; rate?: number; force?: boolean; confirmSources?: () => Promise<void> } = {}) {
   const clock = new ManualClock();
   const marathon = new FakeMarathon().seed(marathonApp());
   const gate = new DeploymentGate({ max: o.max ?? 4, timers: clock });
@@ -38,6 +38,7 @@ function setup(o: { max?: number; rate?: number; force?: boolean } = {}) {
     signal: abort.signal,
     onWrite: (kind, outcome) => told.push([kind, outcome]),
     beforeWrite: () => before.push([...marathon.calls]),
+    ...(o.confirmSources ? { confirmSources: o.confirmSources } : {}),
   });
   return {
     clock,
@@ -153,6 +154,57 @@ describe('Writer', () => {
       ['update', 'applied'],
       ['scale', 'superseded'],
     ]);
+  });
+
+  it('confirms the sources once the waits are over, then asks whether the write is still wanted on what they say now', async () => {
+    const order: string[] = [];
+    let confirmed: () => void = () => undefined;
+    let wanted = true;
+    let hold = false;
+    const t = setup({
+      rate: 1,
+      confirmSources: () => {
+        if (!hold) return Promise.resolve();
+        order.push(`confirm at ${t.clock.now()}`);
+        // The check found the source gone: the view no longer declares the app.
+        return new Promise<void>((resolve) => {
+          confirmed = () => {
+            wanted = false;
+            resolve();
+          };
+        });
+      },
+    });
+    await t.writer.write(update());
+    hold = true;
+    const second = t.writer.write(scale(), {
+      stillWanted: () => {
+        order.push('stillWanted');
+        return wanted;
+      },
+    });
+    await flush();
+    expect(order).toEqual([]);
+    t.clock.advance(1000);
+    await flush();
+    expect(order).toEqual(['confirm at 1772438401000']);
+    confirmed();
+    expect(await second).toEqual({ kind: 'superseded' });
+    expect(order).toEqual(['confirm at 1772438401000', 'stillWanted']);
+    expect(t.marathon.calls).toEqual(['PUT /demo/web']);
+    expect(t.gate.inFlight).toBe(1);
+  });
+
+  it('sends nothing when the daemon stops while the sources are confirmed', async () => {
+    let confirmed: () => void = () => undefined;
+    const t = setup({ confirmSources: () => new Promise<void>((resolve) => (confirmed = resolve)) });
+    const write = t.writer.write(create(), { stillWanted: () => true });
+    await flush();
+    t.abort.abort();
+    confirmed();
+    expect(await write).toEqual({ kind: 'stopped' });
+    expect(t.marathon.calls).toEqual([]);
+    expect(t.gate.inFlight).toBe(0);
   });
 
   it('sends a write that is still wanted', async () => {

@@ -274,6 +274,52 @@ describe('DatabaseSource', () => {
     expect(source.snapshot().apps.has('/demo/web')).toBe(true);
   });
 
+  describe('confirm (asked before each write)', () => {
+    it('probes a table not read within the age asked, and is Unknown before it resolves once the table was renamed away', async () => {
+      const url = await migrated();
+      await sql(url, `INSERT INTO maracker.apps (id, spec) VALUES ('/demo/web', '${spec()}')`);
+      const { source, changes } = await started(url);
+      // Read at start just now: no probe.
+      await source.confirm(60_000);
+      expect(source.probes).toBe(0);
+      await source.confirm(0);
+      expect(source.probes).toBe(1);
+      expect(source.snapshot().state).toBe('Ready');
+      // No notification says this.
+      await sql(url, 'ALTER TABLE maracker.apps RENAME TO apps_away');
+      const before = changes.length;
+      await source.confirm(0);
+      const snap = source.snapshot();
+      expect(snap.state).toBe('Unknown');
+      expect(snap.lastError?.message).toBe('cannot read maracker.apps: relation "maracker.apps" does not exist');
+      expect([...(snap.lastKnownIds ?? [])]).toEqual(['/demo/web']);
+      expect(changes.slice(before)).toEqual([{ all: true }]);
+      // Unknown holds everything back already: nothing more to confirm.
+      await source.confirm(0);
+      expect(source.probes).toBe(2);
+      await sql(url, 'ALTER TABLE maracker.apps_away RENAME TO apps');
+      await until(() => source.snapshot().state === 'Ready', 'the table read again');
+      expect([...source.snapshot().apps.keys()]).toEqual(['/demo/web']);
+    });
+
+    it('sends one probe for the writes that ask at once', async () => {
+      const url = await migrated();
+      const { source } = await started(url);
+      await Promise.all([source.confirm(0), source.confirm(0), source.confirm(0)]);
+      expect(source.probes).toBe(1);
+    });
+
+    it('counts a notified read as a confirmation', async () => {
+      const url = await migrated();
+      const { source } = await started(url);
+      await source.confirm(0);
+      await sql(url, `INSERT INTO maracker.apps (id, spec) VALUES ('/demo/web', '${spec()}')`);
+      await until(() => source.snapshot().apps.has('/demo/web'), 'the inserted app');
+      await source.confirm(5_000);
+      expect(source.probes).toBe(1);
+    });
+  });
+
   it('starts Unknown without blocking when the database cannot be reached', async () => {
     const port = await freePort();
     const { source, changes } = await started(`postgresql://maracker:x@127.0.0.1:${port}/none`);

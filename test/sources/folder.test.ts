@@ -1,10 +1,11 @@
 import { execFileSync } from 'node:child_process';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { gitEnvironment } from '../../src/git/run.js';
 import { createLogger, silentLogger } from '../../src/base/log.js';
+import { stampOf } from '../../src/sources/file-stamp.js';
 import { FolderSource, type FolderSourceOptions } from '../../src/sources/folder.js';
 import type { SourceChange } from '../../src/sources/source.js';
 import { manifestYaml, multiDoc } from '../helpers/manifests.js';
@@ -83,6 +84,71 @@ describe('FolderSource', () => {
     expect([...source.snapshot().apps.keys()]).toEqual(['/web']);
     // Back from unknown: everything is looked at again, not just the ids it names.
     expect(changes[before]).toEqual({ all: true });
+  });
+
+  describe('confirm (asked before each write)', () => {
+    it('finds the folder moved away with no event at all: Unknown, its ids kept, before it resolves', async () => {
+      const parent = await tempDir();
+      const dir = join(parent, 'manifests');
+      await mkdir(dir);
+      await writeFile(join(dir, 'web.yaml'), manifestYaml({ name: 'web' }));
+      const { source, changes } = await started(dir, { watch: false });
+      await rename(dir, join(parent, 'away'));
+      // Listed just now: a write may go on what the listing said.
+      await source.confirm(60_000);
+      expect(source.snapshot().state).toBe('Ready');
+      const before = changes.length;
+      await source.confirm(0);
+      expect(source.snapshot().state).toBe('Unknown');
+      expect([...(source.snapshot().lastKnownIds ?? [])]).toEqual(['/web']);
+      expect(changes.slice(before)).toEqual([{ all: true }]);
+    });
+
+    it('finds a folder it may no longer list: Unknown', async ({ skip }) => {
+      if (process.getuid?.() === 0) skip('root lists any folder whatever its mode');
+      const dir = await tempDir();
+      await writeFile(join(dir, 'web.yaml'), manifestYaml({ name: 'web' }));
+      const { source } = await started(dir, { watch: false });
+      await chmod(dir, 0o000);
+      try {
+        await source.confirm(0);
+        expect(source.snapshot().state).toBe('Unknown');
+      } finally {
+        await chmod(dir, 0o755);
+      }
+    });
+
+    it('reads a folder put in place of the one it listed, as the folder it now is', async () => {
+      const parent = await tempDir();
+      const dir = join(parent, 'manifests');
+      await mkdir(dir);
+      await writeFile(join(dir, 'web.yaml'), manifestYaml({ name: 'web' }));
+      const { source } = await started(dir, { watch: false });
+      await rename(dir, join(parent, 'old'));
+      await mkdir(dir);
+      await writeFile(join(dir, 'api.yaml'), manifestYaml({ name: 'api' }));
+      await source.confirm(0);
+      expect(source.snapshot().state).toBe('Ready');
+      expect(source.snapshot().apps.has('/web')).toBe(false);
+      // A file that new is read once it has been left alone for a while (settle.ts).
+      await until(() => source.snapshot().apps.has('/api'), 'the new folder read');
+      expect([...source.snapshot().apps.keys()]).toEqual(['/api']);
+    });
+
+    it('leaves the same folder, still listable, as it was: no rescan, no change', async () => {
+      const dir = await tempDir();
+      await writeFile(join(dir, 'web.yaml'), manifestYaml({ name: 'web' }));
+      let stamped = 0;
+      const stamp = (abs: string) => {
+        stamped++;
+        return stampOf(abs);
+      };
+      const { source, changes } = await started(dir, { watch: false, stamp });
+      const before = { stamped, changes: idsIn(changes).length };
+      await Promise.all([source.confirm(0), source.confirm(0)]);
+      expect({ stamped, changes: idsIn(changes).length }).toEqual(before);
+      expect(source.snapshot().state).toBe('Ready');
+    });
   });
 
   it('picks up a saved file and names the ids it changed', async () => {
