@@ -8,7 +8,7 @@
 import { realpath } from 'node:fs/promises';
 import { join } from 'node:path';
 import { failureOf } from './failure.js';
-import { FILE_CODES, readFileWithin } from './file-read.js';
+import { FILE_CODES, readFileWithin, type FileRead } from './file-read.js';
 import { INLINE_PARSER, type InputParser } from './input-parser.js';
 import { DEFAULT_INPUT_LIMITS, type InputLimits } from './limits.js';
 import { refusedFile, type ManifestFileResult } from './parse.js';
@@ -58,12 +58,27 @@ export class ManifestReader {
     try {
       const root = o.root ?? (await this.resolveRoot());
       if (root === undefined) return refusedFile(rel, displayPath, FILE_CODES.unreadable, 'cannot read file (the manifests folder cannot be resolved)');
-      const got = await readFileWithin(join(this.#dir, rel), { root, limits: this.#limits, ...(o.regular ? { regular: true } : {}) });
+      return await this.parse(rel, await readFileWithin(join(this.#dir, rel), { root, limits: this.#limits, ...(o.regular ? { regular: true } : {}) }));
+    } catch (err) {
+      const { code, message } = failureOf(err);
+      return refusedFile(rel, displayPath, code, message);
+    }
+  }
+
+  /** A file already read within the folder's boundary (readFileWithin, or readDirectSync in the rescan's worker), parsed. */
+  async parse(rel: string, got: FileRead): Promise<ManifestFileResult> {
+    const displayPath = join(this.#displayRoot, rel);
+    try {
       if (got.kind === 'refused') return refusedFile(rel, displayPath, got.code, got.message);
       return await this.#parser.parseFile(got.text, rel, { ...this.#translate, displayPath, limits: this.#limits });
     } catch (err) {
       const { code, message } = failureOf(err);
       return refusedFile(rel, displayPath, code, message);
     }
+  }
+
+  /** The limits files are read within (the rescan's worker checks them too). */
+  get limits(): InputLimits {
+    return this.#limits;
   }
 }

@@ -1,14 +1,16 @@
 // Entry point of the rescan's worker thread (./folder-sweep.ts): lists the manifests folder
-// and stamps every file listed, with synchronous calls, which cost about a third of the CPU
-// of the event loop's asynchronous ones. A hung file system blocks this thread only; the
+// and stamps every file listed, and reads the files a rescan finds changed (the direct way
+// of src/manifest/file-read.ts, every check of it), with synchronous calls, which cost
+// about a third of the CPU of the event loop's asynchronous ones. A hung file system blocks this thread only; the
 // event loop gives up on it after a bound and rescans asynchronously.
 
 import { join } from 'node:path';
 import { parentPort } from 'node:worker_threads';
+import { readDirectSync } from '../manifest/file-read.js';
 import { LISTING_FS_SYNC, listManifestFiles } from '../manifest/folder.js';
 import { stampOfSync } from './file-stamp.js';
 import { packStamps } from './stamp-table.js';
-import type { SweepAnswer, SweepRequest } from './folder-sweep.js';
+import type { ReadRequest, SweepAnswer, SweepRequest } from './folder-sweep.js';
 
 /** The listing last sent, by the number the event loop knows it by. */
 let sent: { listing: number; dir: string; rels: string[] } | undefined;
@@ -33,13 +35,24 @@ export async function sweepFolder(dir: string, held?: number): Promise<SweepAnsw
   return { kind: 'swept', listing: sent.listing, rels, stamps };
 }
 
+/** Each file read, then stamped: a file changed while it was read shows in its stamp. */
+export function readFiles(r: ReadRequest): SweepAnswer['result'] {
+  const files = r.rels.map((rel) => {
+    const abs = join(r.dir, rel);
+    return { read: readDirectSync(abs, r.root, r.limits), after: stampOfSync(abs) };
+  });
+  return { kind: 'read', files: files.map((f) => f.read), after: packStamps(files.map((f) => f.after)) };
+}
+
 function sameList(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
 parentPort?.on('message', (request: SweepRequest) => {
-  void sweepFolder(request.dir, request.held).then((result) => {
-    const transfer = result.kind === 'swept' ? [result.stamps.kinds.buffer as ArrayBuffer, result.stamps.numbers.buffer as ArrayBuffer] : [];
+  const answer = 'read' in request ? Promise.resolve(readFiles(request.read)) : sweepFolder(request.dir, request.held);
+  void answer.then((result) => {
+    const packed = result.kind === 'swept' ? result.stamps : result.kind === 'read' ? result.after : undefined;
+    const transfer = packed ? [packed.kinds.buffer as ArrayBuffer, packed.numbers.buffer as ArrayBuffer] : [];
     parentPort?.postMessage({ id: request.id, result } satisfies SweepAnswer, transfer);
   });
 });

@@ -17,19 +17,43 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { errorMessage } from '../base/errors.js';
 import type { Logger } from '../base/log.js';
+import type { FileRead } from '../manifest/file-read.js';
+import type { InputLimits } from '../manifest/limits.js';
+import type { FileStamp } from './file-stamp.js';
 import { type PackedStamps, StampTable } from './stamp-table.js';
 
-export interface SweepRequest {
-  id: number;
+export type SweepRequest =
+  | {
+      id: number;
+      dir: string;
+      /** The number of the listing this thread holds (from this worker), if any. */
+      held?: number;
+    }
+  /** Read these files (readDirectSync), each stamped again right after. */
+  | { id: number; read: ReadRequest };
+
+export interface ReadRequest {
   dir: string;
-  /** The number of the listing this thread holds (from this worker), if any. */
-  held?: number;
+  /** The folder's real path: the boundary. */
+  root: string;
+  rels: string[];
+  limits: InputLimits;
 }
 
 export interface SweepAnswer {
   id: number;
   /** `rels` left out: the same listing as `listing`, which the asker holds. */
-  result: { kind: 'swept'; listing: number; rels?: string[]; stamps: PackedStamps } | { kind: 'unlisted' };
+  result:
+    | { kind: 'swept'; listing: number; rels?: string[]; stamps: PackedStamps }
+    | { kind: 'unlisted' }
+    /** Per file asked, in order: what readDirectSync read, and the file's stamp taken after. */
+    | { kind: 'read'; files: Array<FileRead | 'full-way'>; after: PackedStamps };
+}
+
+/** A file read by the worker, and its stamp right after (see readFiles). */
+export interface ReadAhead {
+  read: FileRead | 'full-way';
+  after: FileStamp;
 }
 
 export interface Swept {
@@ -81,7 +105,7 @@ export class FolderSweeper {
   /** The last listing the worker sent, kept so that an unchanged one need not cross again. */
   #held: { worker: Worker; listing: number; dir: string; rels: readonly string[] } | undefined;
   /** What ran where, for tests. */
-  readonly counts = { swept: 0, fellBack: 0, failures: 0, workersStarted: 0 };
+  readonly counts = { swept: 0, read: 0, fellBack: 0, failures: 0, workersStarted: 0 };
 
   constructor(logger: Logger, o: FolderSweepOptions = {}) {
     this.#url = o.workerUrl === null ? undefined : (o.workerUrl ?? defaultSweepWorkerUrl());
@@ -96,7 +120,7 @@ export class FolderSweeper {
   /** The listing of `dir` and every file's stamp, or undefined: list and stamp on the event loop instead. */
   async sweep(dir: string): Promise<Swept | undefined> {
     const held = this.#held !== undefined && this.#held.worker === this.#worker && this.#held.dir === dir ? this.#held : undefined;
-    const asked = this.#ask(dir, held?.listing);
+    const asked = this.#ask({ dir, ...(held?.listing !== undefined ? { held: held.listing } : {}) });
     const worker = this.#worker;
     const result = await asked;
     // The same listing as last time, from the same worker; anything else is nonsense.
@@ -117,6 +141,29 @@ export class FolderSweeper {
     }
   }
 
+  /**
+   * The files `rels` of `dir` read the direct way of src/manifest/file-read.ts (the folder's
+   * boundary `root` and the limits checked on each open descriptor), each stamped right after
+   * its read, or undefined: read them on the event loop instead. A file the direct way cannot
+   * take (a link in its last part) answers 'full-way': read it on the event loop.
+   */
+  async readFiles(request: ReadRequest): Promise<ReadAhead[] | undefined> {
+    const result = await this.#ask({ read: request });
+    if (result?.kind !== 'read' || result.files.length !== request.rels.length) {
+      this.counts.fellBack++;
+      return undefined;
+    }
+    try {
+      const after = new StampTable(result.after, request.rels.length);
+      this.counts.read += request.rels.length;
+      return result.files.map((read, i) => ({ read: checkedRead(read), after: after.at(i) }));
+    } catch (err) {
+      this.#log.error({ err }, 'folder sweep worker answered nonsense: reading on the event loop');
+      this.counts.fellBack++;
+      return undefined;
+    }
+  }
+
   /** Ends the worker; sweeps asked afterwards answer undefined. */
   async stop(): Promise<void> {
     this.#stopped = true;
@@ -131,7 +178,7 @@ export class FolderSweeper {
     if (!busy) await ended;
   }
 
-  #ask(dir: string, held: number | undefined): Promise<SweepAnswer['result'] | undefined> {
+  #ask(request: DistributiveOmit<SweepRequest, 'id'>): Promise<SweepAnswer['result'] | undefined> {
     if (this.#stopped || this.#pending !== undefined || this.#failures >= this.#maxFailures) return Promise.resolve(undefined);
     const worker = this.#worker ?? this.#start();
     if (worker === undefined) return Promise.resolve(undefined);
@@ -142,7 +189,7 @@ export class FolderSweeper {
       this.#pending = { id, resolve, timer };
       // Held while a sweep runs, so the process does not exit under it; let go when idle.
       worker.ref();
-      worker.postMessage({ id, dir, ...(held !== undefined ? { held } : {}) } satisfies SweepRequest);
+      worker.postMessage({ id, ...request } satisfies SweepRequest);
     });
   }
 
@@ -194,4 +241,15 @@ export class FolderSweeper {
     this.#worker?.unref();
     pending.resolve(result);
   }
+}
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+/** A read as the worker's answer has it, or throws: only the shapes readDirectSync gives cross. */
+function checkedRead(read: unknown): FileRead | 'full-way' {
+  if (read === 'full-way') return read;
+  const r = read as Partial<Record<'kind' | 'text' | 'code' | 'message', unknown>> | null;
+  if (r?.kind === 'text' && typeof r.text === 'string') return { kind: 'text', text: r.text };
+  if (r?.kind === 'refused' && typeof r.code === 'string' && typeof r.message === 'string') return { kind: 'refused', code: r.code, message: r.message };
+  throw new Error('a read of an unknown shape');
 }

@@ -28,7 +28,8 @@ import { ManifestReader } from '../manifest/reader.js';
 import type { TranslateOptions } from '../manifest/types.js';
 import { sleep, systemTimers, type Timers } from '../base/timers.js';
 import { sameStamp, stampOf, type FileStamp } from './file-stamp.js';
-import { FolderSweeper, type FolderSweepOptions } from './folder-sweep.js';
+import type { FileRead } from '../manifest/file-read.js';
+import { FolderSweeper, type FolderSweepOptions, type ReadAhead } from './folder-sweep.js';
 import { folderSnapshot, type FolderFile } from './folder-snapshot.js';
 import { FolderWatcher, type WatchEvent } from './folder-watcher.js';
 import { readGitRevision, type GitRevisionOptions } from './git.js';
@@ -213,6 +214,11 @@ export class FolderSource implements Source {
 
   snapshot(): SourceSnapshot {
     return this.#snapshot;
+  }
+
+  /** What the rescan's worker did so far (tests: whether files were read ahead there), if one was asked. */
+  get sweepCounts(): Readonly<FolderSweeper['counts']> | undefined {
+    return this.#sweeper?.counts;
   }
 
   /** Files changed on disk whose new content is not in force yet (being written). */
@@ -400,7 +406,10 @@ export class FolderSource implements Source {
     // Several files at a time: one by one, each file waited for seven thread-pool round trips
     // in turn, which cost a 10,000-file first read seconds of CPU in wake-ups alone. Each file
     // is its own key in every map touched, and the listing's order is restored below.
-    await mapChunked(due, CONSIDER_CONCURRENCY, ({ rel, stamp }) => this.#consider(rel, next, changed, stamp, full));
+    for (const batch of readBatches(due)) {
+      const ahead = await this.#readAhead(batch);
+      await mapChunked(batch, CONSIDER_CONCURRENCY, ({ rel, stamp }, i) => this.#consider(rel, next, changed, stamp, full, ahead?.[i]));
+    }
     inListingOrder(next, rels);
     // The first read (at start, or after the folder was unreadable) is the whole truth at
     // once: files being written are waited for here, not published half-known.
@@ -458,6 +467,20 @@ export class FolderSource implements Source {
     return { rels: await listManifestFiles(this.#o.dir) };
   }
 
+  /**
+   * The files of a batch read in the worker thread, each with its stamp right after, or
+   * undefined (no worker, or it failed): #consider reads them on the event loop then.
+   */
+  async #readAhead(batch: ReadonlyArray<{ rel: string; stamp: FileStamp }>): Promise<ReadonlyArray<ReadAhead | undefined> | undefined> {
+    if (this.#sweeper === undefined || this.#stopped || this.#root === undefined) return undefined;
+    const files = batch.filter((d) => d.stamp.kind === 'file');
+    if (files.length < READ_AHEAD_MIN) return undefined;
+    const read = await this.#sweeper.readFiles({ dir: this.#o.dir, root: this.#root, rels: files.map((d) => d.rel), limits: this.#reader.limits });
+    if (read === undefined) return undefined;
+    const byRel = new Map(files.map((d, i) => [d.rel, read[i]]));
+    return batch.map((d) => byRel.get(d.rel));
+  }
+
   /** Every file's stamp, taken on the event loop (64 at a time). */
   async #stampAll(rels: readonly string[]): Promise<Stamps> {
     return new StampList(await mapChunked(rels, 64, (rel) => this.#stampOf(join(this.#o.dir, rel))));
@@ -467,7 +490,7 @@ export class FolderSource implements Source {
    * Decides for one file whose stamp differs from the content in force: read it now (and
    * put the result in `next`), or leave the old content in force and look again later.
    */
-  async #consider(rel: string, next: Map<string, FileState>, changed: Set<AppId>, stamp: FileStamp, reread = false): Promise<void> {
+  async #consider(rel: string, next: Map<string, FileState>, changed: Set<AppId>, stamp: FileStamp, reread = false, ahead?: ReadAhead): Promise<void> {
     const before = next.get(rel);
     if (stamp.kind === 'missing') {
       this.#unsettle(rel);
@@ -501,13 +524,17 @@ export class FolderSource implements Source {
           });
     if (decision.kind === 'wait') return this.#settleLater(rel, stamp, stableSince ?? now, decision.ms);
     const eventAt = this.#activity.get(rel)?.lastEventAt;
-    const state = await this.#readFile(rel, stamp, before);
+    // Read ahead by the worker, and left alone since (no event for settleMs, its stamp the
+    // same before and after that read): what it read is the file as it is. A file that may
+    // have just been saved (fast) is read now, and the watcher's news awaited.
+    const readAhead = ahead !== undefined && ahead.read !== 'full-way' && decision.verify === 'stable' ? { read: ahead.read, after: ahead.after } : undefined;
+    const state = await this.#readFile(rel, stamp, before, readAhead?.read);
     if (decision.verify === 'fast') {
       // Let the watcher deliver what happened meanwhile: an in-place write already made
       // (the file was being written after all) is reported in this turn of the event loop.
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
-    const after = await this.#stampOf(join(this.#o.dir, rel));
+    const after = readAhead?.after ?? (await this.#stampOf(join(this.#o.dir, rel)));
     const activity = this.#activity.get(rel);
     const writtenMeanwhile = activity?.modified && (decision.verify === 'fast' || activity.lastEventAt !== eventAt);
     if (stamp.kind === 'file' && (!sameStamp(after, stamp) || writtenMeanwhile)) {
@@ -603,9 +630,9 @@ export class FolderSource implements Source {
     for (const w of waiters) w();
   }
 
-  async #readFile(rel: string, stamp: FileStamp, previous: FileState | undefined): Promise<FileState> {
+  async #readFile(rel: string, stamp: FileStamp, previous: FileState | undefined, got?: FileRead): Promise<FileState> {
     // Never rejects: a file over a limit, refused or failing is invalid, never gone.
-    const result = await this.#reader.read(rel, { root: this.#root, regular: stamp.kind === 'file' });
+    const result = got !== undefined ? await this.#reader.parse(rel, got) : await this.#reader.read(rel, { root: this.#root, regular: stamp.kind === 'file' });
     const lastGoodIds = result.problems.length === 0 ? result.apps.map((a) => a.id) : (previous?.lastGoodIds ?? []);
     // A failure of maracker's own (a crashed parser thread): read it again at the next look.
     return { result, lastGoodIds, stamp: hasTransientFailure(result.problems) ? { kind: 'unreadable', code: 'internal-error' } : stamp };
@@ -679,6 +706,32 @@ export class FolderSource implements Source {
 /** Files read at once by a rescan. */
 const CONSIDER_CONCURRENCY = 16;
 
+/** Files due in a rescan are read ahead in the worker this many at a time at most... */
+const READ_AHEAD_FILES = 256;
+/** ... and this many bytes (by their stamps) at most: a batch's texts are held at once. */
+const READ_AHEAD_BYTES = 8 * 1024 * 1024;
+/** Fewer files due than this are read on the event loop: not worth a trip to the worker. */
+const READ_AHEAD_MIN = 4;
+
+/** `due` cut into batches of at most READ_AHEAD_FILES files and READ_AHEAD_BYTES (one file over it is a batch of its own). */
+function readBatches<T extends { stamp: FileStamp }>(due: readonly T[]): T[][] {
+  const batches: T[][] = [];
+  let batch: T[] = [];
+  let bytes = 0;
+  for (const d of due) {
+    const size = d.stamp.kind === 'file' ? d.stamp.size : 0;
+    if (batch.length > 0 && (batch.length >= READ_AHEAD_FILES || bytes + size > READ_AHEAD_BYTES)) {
+      batches.push(batch);
+      batch = [];
+      bytes = 0;
+    }
+    batch.push(d);
+    bytes += size;
+  }
+  if (batch.length > 0) batches.push(batch);
+  return batches;
+}
+
 /** Puts `files` in the order of `rels` (what the snapshot lists first, conflicts included). */
 function inListingOrder(files: Map<string, FileState>, rels: readonly string[]): void {
   if (inOrder(files, rels)) return; // the everyday rescan: nothing added
@@ -725,9 +778,9 @@ async function folderIdentity(dir: string): Promise<{ dev: number; ino: number }
   return { dev: st.dev, ino: st.ino };
 }
 
-async function mapChunked<T, R>(items: readonly T[], size: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+async function mapChunked<T, R>(items: readonly T[], size: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
   const out: R[] = [];
-  for (let i = 0; i < items.length; i += size) out.push(...(await Promise.all(items.slice(i, i + size).map(fn))));
+  for (let i = 0; i < items.length; i += size) out.push(...(await Promise.all(items.slice(i, i + size).map((item, j) => fn(item, i + j)))));
   return out;
 }
 

@@ -5,12 +5,14 @@
 
 import { spawnSync } from 'node:child_process';
 import { closeSync, constants, copyFileSync, openSync, readdirSync, readFileSync } from 'node:fs';
-import { mkdir, rename, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, realpath, rename, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/base/log.js';
+import { readFileWithin } from '../../src/manifest/file-read.js';
 import { listManifestFiles } from '../../src/manifest/folder.js';
+import { DEFAULT_INPUT_LIMITS } from '../../src/manifest/limits.js';
 import { stampOf } from '../../src/sources/file-stamp.js';
 import { FolderSource, type FolderSourceOptions } from '../../src/sources/folder.js';
 import { defaultSweepWorkerUrl, FolderSweeper, type FolderSweepOptions, type Swept } from '../../src/sources/folder-sweep.js';
@@ -27,6 +29,8 @@ function sweeper(o: FolderSweepOptions = {}): FolderSweeper {
   stops.push(() => s.stop());
   return s;
 }
+
+const LIMITS = { ...DEFAULT_INPUT_LIMITS, maxFileBytes: 4096 };
 
 const fixture = (name: string): URL => new URL(`../fixtures/workers/${name}.mjs`, import.meta.url);
 
@@ -164,6 +168,58 @@ describe('FolderSweeper', () => {
     await until(async () => (await s.sweep(dir), s.counts.workersStarted > started));
   });
 
+  it('reads in its worker what the event loop reads, for every odd entry, or leaves it to the event loop (a link in its last part)', async () => {
+    const dir = await oddFolder();
+    await writeFile(join(dir, 'big.yaml'), `# ${'x'.repeat(LIMITS.maxFileBytes)}\n`);
+    await writeFile(join(dir, 'nul.yaml'), 'id: /a\0\n');
+    await writeFile(join(dir, 'latin1.yaml'), Buffer.from([0x69, 0x64, 0x3a, 0x20, 0xe9, 0x0a]));
+    await writeFile(join(dir, 'empty.yaml'), '');
+    const root = await realpath(dir);
+    const rels = [...(await listManifestFiles(dir)), 'gone.yaml', 'folder.yaml'];
+    const s = sweeper();
+    const ahead = await s.readFiles({ dir, root, rels, limits: LIMITS });
+    if (ahead === undefined) throw new Error('the worker read nothing');
+    const fullWay: string[] = [];
+    for (const [i, rel] of rels.entries()) {
+      const a = ahead[i];
+      const onLoop = await readFileWithin(join(dir, rel), { root, limits: LIMITS, regular: true });
+      if (a?.read === 'full-way') fullWay.push(rel);
+      else expect([rel, a?.read]).toEqual([rel, onLoop]);
+      expect([rel, a?.after]).toEqual([rel, await stampOf(join(dir, rel))]);
+    }
+    expect(fullWay.sort()).toEqual(['dangling.yaml', 'elsewhere', 'loop-a.yaml', 'loop-b.yaml', 'to-file.yaml']);
+    const answers = Object.fromEntries(rels.map((rel, i) => [rel, ahead[i]?.read]));
+    expect(answers).toMatchObject({
+      'web.yaml': { kind: 'text' },
+      'big.yaml': { kind: 'refused', code: 'limit-exceeded' },
+      'nul.yaml': { kind: 'refused', code: 'not-text' },
+      'latin1.yaml': { kind: 'refused', code: 'not-text' },
+      'empty.yaml': { kind: 'text', text: '' },
+      'pipe.yaml': { kind: 'refused', code: 'not-a-file' },
+      'folder.yaml': { kind: 'refused', code: 'not-a-file' },
+      'gone.yaml': { kind: 'refused', code: 'unreadable', message: 'cannot read file (ENOENT)' },
+    });
+    expect(s.counts).toMatchObject({ read: rels.length, fellBack: 0 });
+  });
+
+  it('never reads a file through a folder that leads out of the boundary it is given', async () => {
+    const outside = await tempDir();
+    await writeFile(join(outside, 'secret.yaml'), 'password: hunter2\n');
+    const dir = await tempDir();
+    await symlink(outside, join(dir, 'out'));
+    const [ahead] = (await sweeper().readFiles({ dir, root: await realpath(dir), rels: ['out/secret.yaml'], limits: LIMITS })) ?? [];
+    expect(ahead?.read).toEqual({ kind: 'refused', code: 'link-outside', message: 'symbolic link to a place outside the manifests folder; not read' });
+  });
+
+  it('answers undefined to a read when its worker hangs, crashes or answers nonsense', async () => {
+    const dir = await oddFolder();
+    const request = { dir, root: await realpath(dir), rels: ['web.yaml'], limits: LIMITS };
+    expect(await sweeper({ workerUrl: fixture('hang'), timeoutMs: 50 }).readFiles(request)).toBeUndefined();
+    expect(await sweeper({ workerUrl: fixture('crash') }).readFiles(request)).toBeUndefined();
+    expect(await sweeper({ workerUrl: fixture('nonsense') }).readFiles(request)).toBeUndefined();
+    expect(await sweeper({ workerUrl: null }).readFiles(request)).toBeUndefined();
+  });
+
   it('answers undefined once stopped, and at once for a sweep in flight', async () => {
     const s = sweeper({ workerUrl: fixture('hang'), timeoutMs: 60_000 });
     const inFlight = s.sweep(await tempDir());
@@ -199,6 +255,20 @@ describe('FolderSource with its sweep failing', () => {
     expect(await snapshotOf(dir, { sweep: { workerUrl: fixture('hang'), timeoutMs: 20 } })).toEqual(expected);
     expect(await snapshotOf(dir, { sweep: { workerUrl: fixture('crash') } })).toEqual(expected);
     expect(await snapshotOf(dir, { sweep: { workerUrl: null } })).toEqual(expected);
+  });
+
+  it('reads a folder of many files ahead in its worker, and to the same snapshot as on the event loop', async () => {
+    const dir = await oddFolder();
+    for (let i = 0; i < 40; i++) await writeFile(join(dir, 'team', `app-${i}.yaml`), manifestYaml({ name: `app-${i}`, group: 'team' }));
+    await writeFile(join(dir, 'team', 'broken.yaml'), manifestYaml({ name: 'broken', extra: '  instaces: 2' }));
+    await writeFile(join(dir, 'nul.yaml'), 'id: /a\0\n');
+    const expected = await snapshotOf(dir, { sweep: false });
+    expect(expected.apps).toHaveLength(42);
+    const source = new FolderSource({ dir, displayRoot: 'm', logger: silentLogger(), watch: false });
+    stops.push(() => source.stop());
+    await source.start(() => undefined);
+    expect(source.sweepCounts?.read).toBeGreaterThanOrEqual(45);
+    expect(await snapshotOf(dir, {})).toEqual(expected);
   });
 
   it('never counts a file missing when its worker fails mid-way: what a rescan read stays', async () => {
