@@ -8,7 +8,8 @@
 //   `unknownAfterMs`, the source is Unknown (never empty: nothing it declares is deleted)
 //   until a full read succeeds again.
 // - no notification says that the table went away (renamed, dropped, its privileges revoked):
-//   before a write, `confirm` probes it when it was last read or probed too long ago.
+//   before a write, `confirm` probes it when it was last read or probed too long ago, and
+//   every `probeEveryMs` the source confirms itself, so that status says so without a write.
 // Reads run one at a time, in order, so a slow read never overtakes a newer one.
 
 import type pg from 'pg';
@@ -63,6 +64,8 @@ export interface DatabaseSourceOptions {
   startTimeoutMs?: number;
   /** A probe of the table (confirm) not answered within this long makes the source Unknown. Default 2000 ms. */
   probeTimeoutMs?: number;
+  /** The source confirms itself this often (a probe when nothing read the table meanwhile); 0: only before writes. Default 5000 ms. */
+  probeEveryMs?: number;
   connection?: ConnectionTuning;
 }
 
@@ -87,6 +90,7 @@ export class DatabaseSource implements Source {
   #flushTimer: unknown;
   #unknownTimer: unknown;
   #retryTimer: unknown;
+  #probeTimer: unknown;
   #readFailures = 0;
   #stopped = false;
   /** When the last read or probe that found the table readable began (timers.now()). */
@@ -158,6 +162,17 @@ export class DatabaseSource implements Source {
     const startTimeoutMs = this.#o.startTimeoutMs ?? 3_000;
     const late = await Promise.race([first.then(() => false), this.#sleep(startTimeoutMs).then(() => true)]);
     if (late && this.#snapshot.state === 'Pending') this.#markUnknown(`no answer from the database within ${startTimeoutMs} ms`);
+    this.#armProbe();
+  }
+
+  /** The next self-confirmation: a table gone unnoticed shows Unknown in status within probeEveryMs (plus the probe). */
+  #armProbe(): void {
+    const every = this.#o.probeEveryMs ?? 5_000;
+    if (every <= 0 || this.#stopped) return;
+    this.#probeTimer = this.#timers.setTimeout(() => {
+      this.#probeTimer = undefined;
+      void this.confirm(every).finally(() => this.#armProbe());
+    }, every);
   }
 
   #sleep(ms: number): Promise<void> {
@@ -197,7 +212,7 @@ export class DatabaseSource implements Source {
 
   async stop(): Promise<void> {
     this.#stopped = true;
-    for (const t of [this.#flushTimer, this.#unknownTimer, this.#retryTimer]) if (t !== undefined) this.#timers.clearTimeout(t);
+    for (const t of [this.#flushTimer, this.#unknownTimer, this.#retryTimer, this.#probeTimer]) if (t !== undefined) this.#timers.clearTimeout(t);
     await this.#listener.stop();
     await this.#chain;
     await this.#pool.end().catch(() => undefined);

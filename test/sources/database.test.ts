@@ -278,7 +278,7 @@ describe('DatabaseSource', () => {
     it('probes a table not read within the age asked, and is Unknown before it resolves once the table was renamed away', async () => {
       const url = await migrated();
       await sql(url, `INSERT INTO maracker.apps (id, spec) VALUES ('/demo/web', '${spec()}')`);
-      const { source, changes } = await started(url);
+      const { source, changes } = await started(url, { probeEveryMs: 0 });
       // Read at start just now: no probe.
       await source.confirm(60_000);
       expect(source.probes).toBe(0);
@@ -302,16 +302,27 @@ describe('DatabaseSource', () => {
       expect([...source.snapshot().apps.keys()]).toEqual(['/demo/web']);
     });
 
+    it('confirms itself every probeEveryMs, so that status says Unknown with no write asking', async () => {
+      const url = await migrated();
+      await sql(url, `INSERT INTO maracker.apps (id, spec) VALUES ('/demo/web', '${spec()}')`);
+      const { source } = await started(url, { probeEveryMs: 100 });
+      await until(() => source.probes > 0, 'a probe');
+      expect(source.snapshot().state).toBe('Ready');
+      await sql(url, 'ALTER TABLE maracker.apps RENAME TO apps_away');
+      await until(() => source.snapshot().state === 'Unknown', 'the source Unknown');
+      expect([...(source.snapshot().lastKnownIds ?? [])]).toEqual(['/demo/web']);
+    });
+
     it('sends one probe for the writes that ask at once', async () => {
       const url = await migrated();
-      const { source } = await started(url);
+      const { source } = await started(url, { probeEveryMs: 0 });
       await Promise.all([source.confirm(0), source.confirm(0), source.confirm(0)]);
       expect(source.probes).toBe(1);
     });
 
     it('counts a notified read as a confirmation', async () => {
       const url = await migrated();
-      const { source } = await started(url);
+      const { source } = await started(url, { probeEveryMs: 0 });
       await source.confirm(0);
       await sql(url, `INSERT INTO maracker.apps (id, spec) VALUES ('/demo/web', '${spec()}')`);
       await until(() => source.snapshot().apps.has('/demo/web'), 'the inserted app');
