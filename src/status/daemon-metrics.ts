@@ -165,7 +165,7 @@ export function createDaemonMetrics(options: DaemonMetricsOptions = {}): DaemonM
   });
   const superseded = new Counter<'kind'>({
     name: 'maracker_writes_superseded_total',
-    help: 'Writes planned and not sent, by kind: the sources changed while they waited for leadership or the write rate (the app is planned again).',
+    help: 'Writes planned and not sent, by kind: the sources changed, or one was found unreadable, while they waited for leadership or the write rate (the app is planned again).',
     labelNames: ['kind'],
     registers,
   });
