@@ -313,6 +313,28 @@ describe('DatabaseSource', () => {
       expect([...(source.snapshot().lastKnownIds ?? [])]).toEqual(['/demo/web']);
     });
 
+    it('is Unknown before it resolves once the right to select from the table was revoked', async () => {
+      const url = await migrated();
+      await sql(url, `INSERT INTO maracker.apps (id, spec) VALUES ('/demo/web', '${spec()}')`);
+      const role = `reader_${process.pid}_${Date.now().toString(36)}`;
+      await sql(url, `CREATE ROLE ${role} LOGIN PASSWORD 'reader'; GRANT USAGE ON SCHEMA maracker TO ${role}; GRANT SELECT ON maracker.apps TO ${role}`);
+      try {
+        const asReader = new URL(url);
+        asReader.username = role;
+        asReader.password = 'reader';
+        const { source } = await started(asReader.toString(), { probeEveryMs: 0 });
+        expect(source.snapshot().state).toBe('Ready');
+        await sql(url, `REVOKE SELECT ON maracker.apps FROM ${role}`);
+        await source.confirm(0);
+        expect(source.snapshot().state).toBe('Unknown');
+        expect(source.snapshot().lastError?.message).toBe('cannot read maracker.apps: permission denied for table apps');
+        expect([...(source.snapshot().lastKnownIds ?? [])]).toEqual(['/demo/web']);
+        await source.stop();
+      } finally {
+        await sql(url, `DROP OWNED BY ${role}; DROP ROLE ${role}`);
+      }
+    });
+
     it('sends one probe for the writes that ask at once', async () => {
       const url = await migrated();
       const { source } = await started(url, { probeEveryMs: 0 });
