@@ -1,8 +1,9 @@
 // Entry point of the rescan's worker thread (./folder-sweep.ts): lists the manifests folder
 // and stamps every file listed, and reads the files a rescan finds changed (the direct way
 // of src/manifest/file-read.ts, every check of it), with synchronous calls, which cost
-// about a third of the CPU of the event loop's asynchronous ones. A hung file system blocks
-// this thread only; the event loop gives up on it after a bound and reads asynchronously.
+// about a third of the CPU of the event loop's asynchronous ones (measured for the stats). A
+// hung file system blocks this thread only; the event loop gives up on it after a bound and
+// reads asynchronously.
 
 import { join } from 'node:path';
 import { parentPort } from 'node:worker_threads';
