@@ -145,8 +145,8 @@ async function readDirect(abs: string, root: string, limits: InputLimits): Promi
  * readFileWithin's direct way (`regular`), with synchronous calls, for many files at once:
  * cheaper in CPU than the asynchronous ones (a third, measured for stats: file-stamp.ts),
  * and off the event loop. Blocks its thread for as long as the file system takes: never call
- * it on the event loop, only in the rescan's worker thread (src/sources/folder-sweep-worker.ts). 'full-way': the caller reads the file with
- * readFileWithin (a link in its last part, no /proc).
+ * it on the event loop, only in the rescan's worker thread (src/sources/folder-sweep-worker.ts).
+ * 'full-way': the caller reads the file with readFileWithin (a link in its last part, no /proc).
  */
 export function readDirectSync(abs: string, root: string, limits: InputLimits): FileRead | 'full-way' {
   let fd: number;
