@@ -18,6 +18,7 @@
 import { constants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { batches } from '../base/batches.js';
 import type { Logger } from '../base/log.js';
 import type { AppId } from '../model/app-id.js';
 import { hasTransientFailure } from '../manifest/failure.js';
@@ -406,7 +407,9 @@ export class FolderSource implements Source {
     // Several files at a time: one by one, each file waited for seven thread-pool round trips
     // in turn, which cost a 10,000-file first read seconds of CPU in wake-ups alone. Each file
     // is its own key in every map touched, and the listing's order is restored below.
-    for (const batch of readBatches(due)) {
+    // A batch's texts are held at once: bounded in bytes (by the stamps) and in files.
+    const readSizes = (d: { stamp: FileStamp }): number => (d.stamp.kind === 'file' ? d.stamp.size : 0);
+    for (const batch of batches(due, readSizes, READ_AHEAD_BYTES, READ_AHEAD_FILES)) {
       const ahead = await this.#readAhead(batch);
       await mapChunked(batch, CONSIDER_CONCURRENCY, ({ rel, stamp }, i) => this.#consider(rel, next, changed, stamp, full, ahead?.[i]));
     }
@@ -708,29 +711,10 @@ const CONSIDER_CONCURRENCY = 16;
 
 /** Files due in a rescan are read ahead in the worker this many at a time at most... */
 const READ_AHEAD_FILES = 256;
-/** ... and this many bytes (by their stamps) at most: a batch's texts are held at once. */
+/** ... and this many bytes (by their stamps) at most. */
 const READ_AHEAD_BYTES = 8 * 1024 * 1024;
 /** Fewer files due than this are read on the event loop: not worth a trip to the worker. */
 const READ_AHEAD_MIN = 4;
-
-/** `due` cut into batches of at most READ_AHEAD_FILES files and READ_AHEAD_BYTES (one file over it is a batch of its own). */
-function readBatches<T extends { stamp: FileStamp }>(due: readonly T[]): T[][] {
-  const batches: T[][] = [];
-  let batch: T[] = [];
-  let bytes = 0;
-  for (const d of due) {
-    const size = d.stamp.kind === 'file' ? d.stamp.size : 0;
-    if (batch.length > 0 && (batch.length >= READ_AHEAD_FILES || bytes + size > READ_AHEAD_BYTES)) {
-      batches.push(batch);
-      batch = [];
-      bytes = 0;
-    }
-    batch.push(d);
-    bytes += size;
-  }
-  if (batch.length > 0) batches.push(batch);
-  return batches;
-}
 
 /** Puts `files` in the order of `rels` (what the snapshot lists first, conflicts included). */
 function inListingOrder(files: Map<string, FileState>, rels: readonly string[]): void {

@@ -27,7 +27,8 @@ import type { TranslateOptions } from '../manifest/types.js';
 import type { AppId } from '../model/app-id.js';
 import type { GitCommit } from '../model/desired.js';
 import { folderSnapshot, type FolderFile } from './folder-snapshot.js';
-import { batches, MAX_LINK_BYTES, resolveLink } from './git-tree.js';
+import { batches } from '../base/batches.js';
+import { MAX_LINK_BYTES, resolveLink } from './git-tree.js';
 import { ProblemLog } from './problem-log.js';
 import { emptySnapshot, snapshotIds, type Source, type SourceChange, type SourceSnapshot } from './source.js';
 

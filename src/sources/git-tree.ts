@@ -1,6 +1,6 @@
 // What the entries of a commit's tree stand for, decided on the listing alone (pure): a
-// symbolic link is resolved inside the commit's tree, never on a disk, and blob reads are cut
-// into batches of bounded size. Used by the git source (./git-repo.ts).
+// symbolic link is resolved inside the commit's tree, never on a disk. Used by the git source
+// (./git-repo.ts).
 
 import { posix } from 'node:path';
 import type { TreeEntry } from '../git/mirror.js';
@@ -37,23 +37,4 @@ export function resolveLink(
     at = next;
   }
   return { code: FILE_CODES.linkLoop, message: 'symbolic link loop; not followed' };
-}
-
-/** `items` in order, cut into runs whose `size` adds up to at most `max` (an item over it alone). */
-export function batches<T>(items: readonly T[], size: (item: T) => number, max: number): T[][] {
-  const out: T[][] = [];
-  let current: T[] = [];
-  let bytes = 0;
-  for (const item of items) {
-    const n = size(item);
-    if (current.length > 0 && bytes + n > max) {
-      out.push(current);
-      current = [];
-      bytes = 0;
-    }
-    current.push(item);
-    bytes += n;
-  }
-  if (current.length > 0) out.push(current);
-  return out;
 }

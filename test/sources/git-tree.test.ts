@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { TreeEntry } from '../../src/git/mirror.js';
-import { batches, resolveLink } from '../../src/sources/git-tree.js';
+import { resolveLink } from '../../src/sources/git-tree.js';
 
 const entry = (path: string, oid: string, mode = '100644'): TreeEntry => ({ mode, type: 'blob', oid, size: 10, path });
 
@@ -20,12 +20,5 @@ describe('resolveLink', () => {
     expect(resolveLink(byPath.get('alias.yaml') as TreeEntry, byPath, targets)).toMatchObject({ path: 'apps/web.yaml', oid: 'w' });
     expect(resolveLink(byPath.get('up.yaml') as TreeEntry, byPath, targets)).toMatchObject({ code: 'link-outside' });
     expect(resolveLink(byPath.get('a.yaml') as TreeEntry, byPath, targets)).toMatchObject({ code: 'link-loop' });
-  });
-});
-
-describe('batches', () => {
-  it('cuts in order by size, an item over the limit alone', () => {
-    expect(batches([5, 5, 5, 20, 1], (n) => n, 10)).toEqual([[5, 5], [5], [20], [1]]);
-    expect(batches([], (n: number) => n, 10)).toEqual([]);
   });
 });
