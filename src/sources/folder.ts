@@ -413,7 +413,6 @@ export class FolderSource implements Source {
       const ahead = await this.#readAhead(batch);
       await mapChunked(batch, CONSIDER_CONCURRENCY, ({ rel, stamp }, i) => this.#consider(rel, next, changed, stamp, full, ahead?.[i]));
     }
-    inListingOrder(next, rels);
     // The first read (at start, or after the folder was unreadable) is the whole truth at
     // once: files being written are waited for here, not published half-known.
     if (!wasReady) {
@@ -427,6 +426,8 @@ export class FolderSource implements Source {
         return this.#rescan(attempt + 1);
       }
     }
+    // After the files settled inline too: they come last into `next`.
+    inListingOrder(next, rels);
     this.#listedFolder = folder;
     this.#confirmedAt = Math.max(this.#confirmedAt, began);
     this.#publish(next, wasReady ? changed : 'all');

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { chmod, mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, rename, rm, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -195,6 +195,25 @@ describe('FolderSource', () => {
     await writeFile(join(dir, 'b.yaml'), manifestYaml({ name: 'web', mem: 64 }));
     const { source } = await started(dir);
     expect(source.snapshot().apps.has('/web')).toBe(false);
+    expect(
+      source
+        .snapshot()
+        .conflicts.get('/web')
+        ?.map((r) => (r.kind === 'file' ? r.path : r.row)),
+    ).toEqual(['a.yaml', 'b.yaml']);
+  });
+
+  it("lists a conflict in the folder's order when the first file had to settle at start-up", async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'a.yaml'), manifestYaml({ name: 'web' }));
+    await writeFile(join(dir, 'b.yaml'), manifestYaml({ name: 'web', mem: 64 }));
+    // a.yaml looks just written (a time in the future counts as now): it is read once it has
+    // stayed the same for the settle time, after b.yaml.
+    const future = new Date(Date.now() + 60_000);
+    await utimes(join(dir, 'a.yaml'), future, future);
+    const past = new Date(Date.now() - 60_000);
+    await utimes(join(dir, 'b.yaml'), past, past);
+    const { source } = await started(dir, { watch: false });
     expect(
       source
         .snapshot()
