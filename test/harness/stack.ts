@@ -38,23 +38,42 @@ export async function snapshotCli(scope: Scope): Promise<string> {
   return cli;
 }
 
-/** Cleanups run in reverse order of registration; close() is idempotent. */
+/**
+ * Cleanups run in reverse order of registration; close() is idempotent. A cleanup that has not
+ * finished within `stepMs` is left behind and named (where it was registered) in the error
+ * close() throws once the others have run: a hang says where it is, and stops nothing else.
+ */
 export class Scope {
-  readonly #cleanups: Array<() => Promise<unknown> | unknown> = [];
+  readonly #cleanups: Array<{ fn: () => Promise<unknown> | unknown; at: string }> = [];
+
+  constructor(readonly stepMs = 45_000) {}
 
   defer(fn: () => Promise<unknown> | unknown): void {
-    this.#cleanups.push(fn);
+    const at = (new Error().stack ?? '')
+      .split('\n')
+      .slice(2, 4)
+      .map((l) => l.trim())
+      .join(' < ');
+    this.#cleanups.push({ fn, at });
   }
 
   async close(): Promise<void> {
+    const hung: string[] = [];
     while (this.#cleanups.length > 0) {
-      const fn = this.#cleanups.pop() as () => Promise<unknown>;
+      const { fn, at } = this.#cleanups.pop() as { fn: () => Promise<unknown>; at: string };
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<'late'>((r) => {
+        timer = setTimeout(() => r('late'), this.stepMs);
+      });
       try {
-        await fn();
+        if ((await Promise.race([Promise.resolve().then(fn), late])) === 'late') hung.push(at);
       } catch {
         // keep stopping the rest
+      } finally {
+        clearTimeout(timer);
       }
     }
+    if (hung.length > 0) throw new Error(`cleanups that did not finish within ${this.stepMs} ms: ${hung.join('; ')}`);
   }
 }
 

