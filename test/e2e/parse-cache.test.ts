@@ -106,7 +106,10 @@ describe('the parse cache across restarts', () => {
 
   it('starts as if there were none from a damaged cache, or one others can write, and writes nothing it should not', async () => {
     const s = await setup();
-    await (await start(s)).stop();
+    const first = await start(s);
+    // The file is written once every source has been read (not when the apps are in sync).
+    await firstReadCounted(first, 0, 4);
+    await first.stop();
     const text = await readFile(s.cache, 'utf8');
 
     // Damaged: an entry's content changed (its digest no longer matches), garbage appended.
