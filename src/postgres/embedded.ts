@@ -29,6 +29,8 @@ export interface EmbeddedPostgresOptions {
   user?: string;
   /** Default "maracker": the server only listens on 127.0.0.1. */
   password?: string;
+  /** More server settings (`-c name=value`), e.g. the tests' `fsync: 'off'`. */
+  settings?: Readonly<Record<string, string>>;
   logger: Logger;
 }
 
@@ -175,7 +177,13 @@ export async function startEmbeddedPostgres(o: EmbeddedPostgresOptions): Promise
     createPostgresUser: true,
     // No Unix socket (its lock file in /tmp or /var/run is another thing a killed run
     // leaves behind); TCP on the loopback only.
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
+    postgresFlags: [
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'unix_socket_directories=',
+      ...Object.entries(o.settings ?? {}).flatMap(([k, v]) => ['-c', `${k}=${v}`]),
+    ],
     onLog: (m: string) => {
       remember(m);
       log.trace({ line: m.trim() }, 'postgres');
@@ -223,8 +231,13 @@ export async function startEmbeddedPostgres(o: EmbeddedPostgresOptions): Promise
       log.warn({ pid, dataDir }, 'the embedded PostgreSQL had already exited');
       return;
     }
-    const stopped = server.stop().then(() => true);
-    if (await Promise.race([stopped, sleep(STOP_GRACE_MS).then(() => false)])) return;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<false>((r) => {
+      timer = setTimeout(() => r(false), STOP_GRACE_MS);
+    });
+    // The timer is cleared once the server stopped: a pending one would keep the process alive.
+    const inTime = await Promise.race([server.stop().then(() => true), late]).finally(() => clearTimeout(timer));
+    if (inTime) return;
     log.warn({ pid, dataDir, graceMs: STOP_GRACE_MS }, 'the embedded PostgreSQL did not stop in time: immediate shutdown');
     killIfAlive(pid, 'SIGQUIT');
     if (!(await waitGone(pid, 5_000))) {

@@ -13,6 +13,7 @@ import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandb
 import { eventually, startDaemonProcess, type DaemonProcess } from '../helpers/daemon-process.js';
 import { gitRepo, type GitRepo } from '../helpers/git-repo.js';
 import { manifestYaml, multiDoc } from '../helpers/manifests.js';
+import { TEST_SETTINGS } from '../helpers/pg-settings.js';
 import { psql, usePostgres } from '../helpers/postgres.js';
 import { appWrites, sandbox } from '../helpers/sandbox.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -364,7 +365,7 @@ describe('started while Marathon and the database are down', () => {
     const marathon = await startSandbox({ port: marathonPort, deploymentDurationMs: 50 });
     scope.defer(() => marathon.close());
     const pgDir = await tempDir();
-    const server = await startEmbeddedPostgres({ dataDir: pgDir, port: pgPort, logger: silentLogger() });
+    const server = await startEmbeddedPostgres({ dataDir: pgDir, port: pgPort, logger: silentLogger(), settings: TEST_SETTINGS });
     scope.defer(() => server.stop());
     expect(server.url).toBe(databaseUrl);
     const watch = await watchInvariants({ sandbox: marathon, manifests, databaseUrl });

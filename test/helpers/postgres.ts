@@ -12,6 +12,7 @@ import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../src/postgres
 import { silentLogger } from '../../src/base/log.js';
 import { freePort } from '../../src/net/free-ports.js';
 import { withClient } from '../../src/postgres/connection.js';
+import { TEST_SETTINGS } from './pg-settings.js';
 
 export const PSQL = '/usr/bin/psql';
 
@@ -60,7 +61,7 @@ export function usePostgres(): TestPostgres {
   beforeAll(async () => {
     if (adminUrl) return;
     dir = await mkdtemp(join(tmpdir(), 'maracker-pg-'));
-    server = await startEmbeddedPostgres({ dataDir: dir, port: await freePort(), logger: silentLogger() });
+    server = await startEmbeddedPostgres({ dataDir: dir, port: await freePort(), logger: silentLogger(), settings: TEST_SETTINGS });
     adminUrl = server.adminUrl;
   });
 
