@@ -13,6 +13,7 @@ import type { InputParser } from '../manifest/input-parser.js';
 import { ParseCache } from '../manifest/parse-cache.js';
 import { codeIdentity } from '../base/code-identity.js';
 import { ParseCacheKeeper } from './parse-cache-file.js';
+import { FilePruneLedger } from '../prune/ledger-file.js';
 import { createScrubber } from '../secrets/scrubber.js';
 
 export async function launchDaemon(config: DaemonConfig, given: Pick<DaemonExtras, 'logger' | 'observer' | 'parser'> = {}): Promise<Daemon> {
@@ -39,7 +40,9 @@ export async function launchDaemon(config: DaemonConfig, given: Pick<DaemonExtra
       },
     },
   };
-  if (config.databaseUrl === null) return startDaemon(config, { ...extras, logger, parser, onStop: stopParsing });
+  if (config.databaseUrl === null) {
+    return startDaemon(config, { ...extras, logger, parser, onStop: stopParsing, ...fileLedger(config, logger) });
+  }
   // Never blocks on the database: when it is down the source is Unknown and this daemon a
   // follower until it can hold the leader lock.
   const db = await startDatabase(config.databaseUrl, {
@@ -76,6 +79,20 @@ export async function launchDaemon(config: DaemonConfig, given: Pick<DaemonExtra
   });
   db.attach({ status: daemon.status });
   return daemon;
+}
+
+/**
+ * Without a database, the prune guard counts its deletions in a file (--prune-ledger), so that a
+ * restart does not refill its budget; without one, in memory, and a restart starts it empty.
+ */
+function fileLedger(config: DaemonConfig, logger: Logger): { pruneLedger?: FilePruneLedger } {
+  if (!config.prune || config.pruneGuard.disabled) return {};
+  if (config.pruneLedger === null) {
+    logger.warn('the prune guard counts deletions in memory only (--prune-ledger none, or no XDG_STATE_HOME nor HOME): a restart starts a fresh budget');
+    return {};
+  }
+  logger.info({ file: config.pruneLedger }, 'the prune guard counts deletions in its ledger file');
+  return { pruneLedger: new FilePruneLedger({ path: config.pruneLedger, logger: logger.child({ component: 'prune-ledger' }) }) };
 }
 
 /** The parse cache and what keeps its file, loaded; undefined when --manifest-cache is off. */

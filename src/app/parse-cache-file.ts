@@ -10,12 +10,8 @@
 // file another build wrote is ignored (its key is the code's identity), and every entry is
 // checked on use (src/manifest/parse-cache.ts).
 
-import { randomBytes } from 'node:crypto';
-import { constants } from 'node:fs';
-import { mkdir, open, rename, rm } from 'node:fs/promises';
-import { dirname } from 'node:path';
-import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Logger } from '../base/log.js';
+import { appendPrivateFile, readPrivateFile, replacePrivateFile, type PrivateFileRead } from '../base/private-file.js';
 import { systemTimers, type Timers } from '../base/timers.js';
 import type { ParseCache } from '../manifest/parse-cache.js';
 
@@ -24,79 +20,36 @@ export const PARSE_CACHE_MAX_BYTES = 512 * 1024 * 1024;
 /** Entries written between two turns of the event loop. */
 const LINES_PER_WRITE = 500;
 
-export type CacheFileRead = { kind: 'read'; text: string } | { kind: 'absent' } | { kind: 'refused'; reason: string };
+export type CacheFileRead = PrivateFileRead;
 
-/** The file's text when it may be trusted (see above). */
-export async function readCacheFile(path: string): Promise<CacheFileRead> {
-  let handle: Awaited<ReturnType<typeof open>>;
-  try {
-    handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return { kind: 'absent' };
-    if (code === 'ELOOP') return { kind: 'refused', reason: 'it is a symbolic link' };
-    return { kind: 'refused', reason: `it cannot be opened (${code ?? 'error'})` };
-  }
-  try {
-    const st = await handle.stat();
-    if (!st.isFile()) return { kind: 'refused', reason: 'it is not a regular file' };
-    const uid = process.getuid?.();
-    if (uid !== undefined && st.uid !== uid) return { kind: 'refused', reason: `it belongs to uid ${st.uid}, not to this process (uid ${uid})` };
-    if ((st.mode & 0o022) !== 0) return { kind: 'refused', reason: `others can write it (mode ${(st.mode & 0o777).toString(8)})` };
-    if (st.size > PARSE_CACHE_MAX_BYTES) return { kind: 'refused', reason: `it is larger than ${PARSE_CACHE_MAX_BYTES} bytes` };
-    return { kind: 'read', text: await handle.readFile('utf8') };
-  } finally {
-    await handle.close();
-  }
+/** The file's text when it may be trusted (src/base/private-file.ts). */
+export function readCacheFile(path: string): Promise<CacheFileRead> {
+  return readPrivateFile(path, PARSE_CACHE_MAX_BYTES);
 }
 
 /** Writes the lines beside path and renames them over path: a reader sees the old file or the new one. */
-export async function writeCacheFile(path: string, lines: Iterable<string>): Promise<void> {
-  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
-  const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  const handle = await open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
-  let done = false;
-  try {
-    let batch: string[] = [];
-    for (const line of lines) {
-      batch.push(line);
-      if (batch.length >= LINES_PER_WRITE) {
-        await handle.write(`${batch.join('\n')}\n`);
-        batch = [];
-        await nextTurn();
-      }
-    }
-    if (batch.length > 0) await handle.write(`${batch.join('\n')}\n`);
-    await handle.close();
-    await rename(tmp, path);
-    done = true;
-  } finally {
-    if (!done) {
-      await handle.close().catch(() => undefined);
-      await rm(tmp, { force: true }).catch(() => undefined);
+export function writeCacheFile(path: string, lines: Iterable<string>): Promise<void> {
+  return replacePrivateFile(path, inChunks(lines));
+}
+
+function* inChunks(lines: Iterable<string>): Generator<string> {
+  let batch: string[] = [];
+  for (const line of lines) {
+    batch.push(line);
+    if (batch.length >= LINES_PER_WRITE) {
+      yield `${batch.join('\n')}\n`;
+      batch = [];
     }
   }
+  if (batch.length > 0) yield `${batch.join('\n')}\n`;
 }
 
 /**
  * Appends lines to the file when it is there (never creates one: a file without its header
  * is no cache). The bytes written: 0 when there is no file.
  */
-export async function appendCacheLines(path: string, lines: readonly string[]): Promise<number> {
-  let handle: Awaited<ReturnType<typeof open>>;
-  try {
-    handle = await open(path, constants.O_WRONLY | constants.O_APPEND | constants.O_NOFOLLOW);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 0;
-    throw err;
-  }
-  try {
-    const text = `${lines.join('\n')}\n`;
-    await handle.write(text);
-    return Buffer.byteLength(text);
-  } finally {
-    await handle.close();
-  }
+export function appendCacheLines(path: string, lines: readonly string[]): Promise<number> {
+  return appendPrivateFile(path, `${lines.join('\n')}\n`);
 }
 
 export interface ParseCacheKeeperOptions {

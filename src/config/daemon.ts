@@ -20,6 +20,7 @@ import { checkMarathonUrl } from '../marathon/url.js';
 import { STATUS_LIMIT_DEFAULTS, type StatusLimits } from '../status/limits.js';
 import { decoded, redactCredentials, urlSecrets, userinfoOf } from '../secrets/url.js';
 import { installationProblem } from '../model/installation.js';
+import { derivedInstallation, normalizedUrl } from './installation.js';
 import { DEFAULT_PRUNE_BUDGET } from '../prune/budget.js';
 import { DEFAULT_SETTLE_MS } from '../sources/settle.js';
 import { DEFAULT_IMAGE_REFRESH_MS } from '../sources/image-metadata.js';
@@ -49,6 +50,8 @@ export interface DaemonConfig {
   settleMs: number;
   /** File of the parse cache (src/app/parse-cache-file.ts), or null when it is off. */
   manifestCache: string | null;
+  /** The prune guard's ledger without a database (--prune-ledger); null: memory only. */
+  pruneLedger: string | null;
   databaseUrl: string | null;
   listen: { host: string; port: number };
   statusToken: string | null;
@@ -213,6 +216,24 @@ function manifestCacheFile(v: OptionValues, cwd: string, env: Env, manifests: st
     .digest('hex')
     .slice(0, 16);
   return resolve(cwd, join(base, 'maracker', 'manifests', `${id}.cache`));
+}
+
+/**
+ * The prune guard's ledger without a database: one per installation and Marathon, so that
+ * daemons of one user managing different installations keep apart budgets. Memory only with
+ * "none", and without a folder for state (no XDG_STATE_HOME nor HOME).
+ */
+function pruneLedgerFile(v: OptionValues, cwd: string, env: Env, installation: string, marathonUrl: string): string | null {
+  const raw = v['prune-ledger'] as string | undefined;
+  if (raw === 'none') return null;
+  if (raw !== undefined) return resolve(cwd, raw);
+  const base = env.XDG_STATE_HOME || (env.HOME ? join(env.HOME, '.local', 'state') : undefined);
+  if (base === undefined) return null;
+  const id = createHash('sha256')
+    .update(`${installation}\0${normalizedUrl(marathonUrl)}`)
+    .digest('hex')
+    .slice(0, 16);
+  return resolve(cwd, join(base, 'maracker', 'prune', `${id}.jsonl`));
 }
 
 /**
@@ -452,7 +473,15 @@ export const DAEMON_OPTIONS: readonly OptionSpec[] = [
     env: 'MARACKER_PRUNE_WINDOW',
     default: DEFAULT_PRUNE_BUDGET.windowMs / 1000,
     min: 1,
-    description: 'Prune guard: the sliding window its budget counts deletions over, seconds (kept in the database across restarts; in memory without one)',
+    description:
+      'Prune guard: the sliding window its budget counts deletions over, seconds (kept across restarts in the database, or without one in --prune-ledger)',
+  },
+  {
+    name: 'prune-ledger',
+    type: 'string',
+    env: 'MARACKER_PRUNE_LEDGER',
+    description:
+      'Without a database, the file the prune guard keeps its counted deletions in, so that a restart gets no fresh budget ("none": memory only; default: $XDG_STATE_HOME/maracker/prune/<id>.jsonl, else ~/.local/state/..., memory without either)',
   },
   { name: 'allow-mass-prune', type: 'boolean', env: 'MARACKER_ALLOW_MASS_PRUNE', default: false, description: 'Disable the prune guard (every use is logged)' },
   {
@@ -671,6 +700,7 @@ export function buildDaemonConfig(v: OptionValues, cwd: string, env: Env = {}, e
     git,
     settleMs: Number(v['settle-ms'] ?? DEFAULT_SETTLE_MS),
     manifestCache: manifestCacheFile(v, cwd, env, manifests, git),
+    pruneLedger: pruneLedgerFile(v, cwd, env, installation ?? derivedInstallation(manifests ?? git?.remote.display ?? '', marathon.url).name, marathon.url),
     databaseUrl,
     listen: parseHostPort(String(v.listen), '--listen', problems),
     statusToken: (v['status-token'] as string | undefined) ?? null,

@@ -31,7 +31,7 @@ export function derivedInstallation(manifests: string, marathonUrl: string): Ins
 }
 
 /** Scheme and host lower-cased, default port dropped, no trailing slash (what URL parsing gives). */
-function normalizedUrl(raw: string): string {
+export function normalizedUrl(raw: string): string {
   try {
     const u = new URL(raw);
     return `${u.protocol}//${u.host}${u.pathname.replace(/\/+$/, '')}`;

