@@ -23,7 +23,7 @@ import { MarackerError } from '../base/errors.js';
 import type { Logger } from '../base/log.js';
 import type { AppId } from '../model/app-id.js';
 import type { StatusReason } from '../model/status-reasons.js';
-import type { PruneStatus } from '../status/model.js';
+import type { ErrorRecord, PruneStatus } from '../status/model.js';
 import type { BackoffOptions } from '../base/backoff.js';
 import { DEFAULT_PRUNE_BUDGET, pruneLimit, type PruneBudgetOptions, type PruneDeletion } from './budget.js';
 import type { PruneLedger } from './ledger.js';
@@ -263,7 +263,7 @@ export class PruneGuard {
   /** Marathon accepted the delete of `id`: counts it (unless it was counted when it went out unconfirmed), records it, and takes it off the list. */
   deleted(id: AppId): void {
     const now = this.#timers.now();
-    if (!this.#uncertain.delete(id)) this.#history.record(this.#deletion(id, now));
+    if (!this.#uncertain.delete(id)) void this.#history.record(this.#deletion(id, now));
     this.#since.delete(id);
     this.#deleting.add(id);
     this.#sorted = undefined;
@@ -284,12 +284,34 @@ export class PruneGuard {
    */
   deleteUnconfirmed(id: AppId): void {
     if (this.#uncertain.has(id) || !this.#since.has(id)) return;
-    const now = this.#timers.now();
-    this.#history.record(this.#deletion(id, now));
-    this.#uncertain.add(id);
+    void this.#countAhead(id);
     this.#log.info({ appId: id }, `delete of ${id} went out unconfirmed: counted against the prune budget, as it may have happened`);
+  }
+
+  /**
+   * The delete of `id` is about to go out: it is counted now and put on record first (in the
+   * database or the ledger file), so that a crash between Marathon's answer and the count
+   * cannot hide a deletion from the next start. Counted as an unconfirmed delete is (once,
+   * whatever comes back, retries included). Resolves with why the delete must not go out
+   * when the record could not be written: it counts in memory, and is tried again.
+   */
+  async aboutToDelete(id: AppId): Promise<ErrorRecord | undefined> {
+    if (!this.#since.has(id)) return undefined;
+    // A retry was counted the first time; its record may still be waiting to be written.
+    if (await (this.#uncertain.has(id) ? this.#history.flushed() : this.#countAhead(id))) return undefined;
+    return {
+      code: 'prune-waiting',
+      message: `delete of ${id} not sent: the prune guard could not record it in its deletion history (${this.#history.kind}); it is tried again`,
+    };
+  }
+
+  #countAhead(id: AppId): Promise<boolean> {
+    const now = this.#timers.now();
+    const saved = this.#history.record(this.#deletion(id, now));
+    this.#uncertain.add(id);
     this.#judge(now);
     this.#publish();
+    return saved;
   }
 
   #deletion(id: AppId, now: number): PruneDeletion {

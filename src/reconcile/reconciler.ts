@@ -355,6 +355,8 @@ export class Reconciler {
     const outcome: WriteOutcome = await this.#d.writer.write(action, {
       ...(stuck !== undefined ? { supersede: true } : {}),
       stillWanted: () => this.#stillWanted(action, entry, actual),
+      // Write-ahead: a delete is on the prune guard's record before it goes out.
+      ...(action.kind === 'delete' ? { beforeSend: () => this.#d.guard.aboutToDelete(action.id) } : {}),
     });
     switch (outcome.kind) {
       case 'applied':

@@ -68,6 +68,12 @@ export interface WriterDeps {
 export interface WriteOptions {
   supersede?: boolean;
   stillWanted?: () => boolean;
+  /**
+   * Awaited once the write may go out, before leadership and `stillWanted` are checked a last
+   * time: what must be on record before the request (the prune guard's count of a delete).
+   * An error record keeps the write from going out (`retry` with it).
+   */
+  beforeSend?: () => Promise<ErrorRecord | undefined>;
 }
 
 export function writeKind(action: Action): WriteKind | undefined {
@@ -123,15 +129,25 @@ export class Writer {
         return { kind: 'stopped' };
       }
     }
+    if (o.beforeSend) {
+      // Not for a write the checks below would stop anyway (a delete counted for nothing).
+      const early = (await this.#d.leadership.canWrite()) ? this.#unwanted(o) : { kind: 'not-leader' as const };
+      const refused = early ? undefined : await o.beforeSend();
+      if (early || refused || this.#d.signal.aborted) {
+        ticket.cancel();
+        return early ?? (refused ? { kind: 'retry', error: refused } : { kind: 'stopped' });
+      }
+    }
     // Waiting for the write rate can take a while: a daemon that lost its lock meanwhile must not write.
     if (!(await this.#d.leadership.canWrite())) {
       ticket.cancel();
       return { kind: 'not-leader' };
     }
     // Nothing is awaited from here to the request: what is checked now is what is sent.
-    if (o.stillWanted && !o.stillWanted()) {
+    const unwanted = this.#unwanted(o);
+    if (unwanted) {
       ticket.cancel();
-      return { kind: 'superseded' };
+      return unwanted;
     }
     this.#d.beforeWrite?.(action);
     this.#d.cache.recordWrite(action.id, this.#d.timers.now());
@@ -144,6 +160,10 @@ export class Writer {
     }
     ticket.bind(ref.deploymentId);
     return { kind: 'applied', deploymentId: ref.deploymentId, version: ref.version, at: new Date(this.#d.timers.now()).toISOString() };
+  }
+
+  #unwanted(o: WriteOptions): { kind: 'superseded' } | undefined {
+    return o.stillWanted && !o.stillWanted() ? { kind: 'superseded' } : undefined;
   }
 
   #send(action: Action, kind: WriteKind, supersede: boolean): Promise<DeploymentRef> {

@@ -633,7 +633,7 @@ describe('Reconciler: deletes that went out unconfirmed', () => {
     expect(w.guard.status().budget.used).toBe(1);
   });
 
-  it('counts a delete Marathon refused or rejected (it reached Marathon), and not one that never left', async () => {
+  it('counts a delete once, before it goes out, whatever comes back: refused, rejected, or even never sent (the guard errs on the side of deleting less)', async () => {
     const refused = await world(undeclared);
     refused.marathon.failNext('DELETE /demo/old', new FakeMarathonError('MRK_MARATHON_DEPLOYMENT_LOCKED', 'locked'));
     expect(await refused.reconcile('/demo/old')).toMatchObject({ kind: 'retry' });
@@ -641,11 +641,73 @@ describe('Reconciler: deletes that went out unconfirmed', () => {
     const unsent = await world(undeclared);
     unsent.marathon.failNext('DELETE /demo/old', Object.assign(new FakeMarathonError('MRK_MARATHON_CONNECTION', 'refused'), { systemCode: 'ECONNREFUSED' }));
     expect(await unsent.reconcile('/demo/old')).toMatchObject({ kind: 'retry' });
-    expect(unsent.guard.status().budget.used).toBe(0);
+    expect(unsent.guard.status().budget.used).toBe(1);
+    // Its retry spends nothing more.
+    expect(await unsent.reconcile('/demo/old')).toMatchObject({ kind: 'done' });
+    expect(unsent.marathon.calls.filter((c) => c.startsWith('DELETE'))).toEqual(['DELETE /demo/old', 'DELETE /demo/old']);
+    expect(unsent.guard.status().budget.used).toBe(1);
     const rejected = await world(undeclared);
     rejected.marathon.failNext('DELETE /demo/old', new FakeMarathonError('MRK_MARATHON_VALIDATION', 'no'));
     expect(await rejected.reconcile('/demo/old')).toMatchObject({ kind: 'terminal' });
     expect(rejected.guard.status().budget.used).toBe(1);
+  });
+});
+
+describe('Reconciler: a delete is on record before it goes out (write-ahead)', () => {
+  const undeclared = { apps: [marathonApp({ id: '/demo/old' })] };
+
+  it('sends the DELETE only once the deletion history holds it', async () => {
+    let release: () => void = () => undefined;
+    const recorded: string[] = [];
+    const slow: PruneLedger = {
+      kind: 'file',
+      load: async () => [],
+      record: (d) =>
+        new Promise<void>((r) => {
+          release = () => {
+            recorded.push(d.id);
+            r();
+          };
+        }),
+    };
+    const w = await world({ ...undeclared, ledger: slow });
+    await flush();
+    const done = w.reconcile('/demo/old');
+    await flush();
+    expect(w.marathon.calls).toEqual(['GET /demo/old']);
+    expect(w.guard.status().budget.used).toBe(1);
+    release();
+    await done;
+    expect(recorded).toEqual(['/demo/old']);
+    expect(w.marathon.calls).toEqual(['GET /demo/old', 'DELETE /demo/old']);
+    // Confirmed by Marathon: not counted again.
+    expect(w.guard.status().budget.used).toBe(1);
+  });
+
+  it('sends nothing while the history cannot record it, says why, and sends it once it can', async () => {
+    let failing = true;
+    const rows: string[] = [];
+    const flaky: PruneLedger = {
+      kind: 'database',
+      load: async () => [],
+      record: async (d) => {
+        if (failing) throw new Error('connection terminated');
+        rows.push(d.id);
+      },
+    };
+    const w = await world({ ...undeclared, ledger: flaky });
+    await flush();
+    expect(await w.reconcile('/demo/old')).toMatchObject({ kind: 'retry', error: { code: 'prune-waiting' } });
+    expect(w.marathon.calls.filter((c) => c.startsWith('DELETE'))).toEqual([]);
+    expect(w.status.getApp('/demo/old')?.lastError?.message).toBe(
+      'delete of /demo/old not sent: the prune guard could not record it in its deletion history (database); it is tried again',
+    );
+    // Counted in memory meanwhile; written with the next deletion, or the retry's.
+    expect(w.guard.status().budget.used).toBe(1);
+    failing = false;
+    expect(await w.reconcile('/demo/old')).toMatchObject({ kind: 'done' });
+    expect(w.marathon.calls.filter((c) => c.startsWith('DELETE'))).toEqual(['DELETE /demo/old']);
+    expect(rows).toEqual(['/demo/old']);
   });
 });
 

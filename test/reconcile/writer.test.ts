@@ -207,6 +207,43 @@ describe('Writer', () => {
     expect(t.gate.inFlight).toBe(0);
   });
 
+  describe('beforeSend (the prune guard counting a delete ahead)', () => {
+    it('is not awaited for a write that is no longer wanted, and is asked again after it', async () => {
+      const order: string[] = [];
+      let wanted = false;
+      const t = setup();
+      const beforeSend = async () => {
+        order.push('beforeSend');
+        return undefined;
+      };
+      const stillWanted = () => {
+        order.push(`stillWanted ${wanted}`);
+        return wanted;
+      };
+      expect(await t.writer.write(remove(), { stillWanted, beforeSend })).toEqual({ kind: 'superseded' });
+      expect(order).toEqual(['stillWanted false']);
+      wanted = true;
+      order.length = 0;
+      expect((await t.writer.write(remove(), { stillWanted, beforeSend })).kind).toBe('applied');
+      expect(order).toEqual(['stillWanted true', 'beforeSend', 'stillWanted true']);
+      expect(t.marathon.calls).toEqual(['DELETE /demo/web']);
+    });
+
+    it('keeps the write from going out with the error it gives (retry), and sends nothing once stopped', async () => {
+      const t = setup();
+      const refused = { code: 'prune-waiting', message: 'not on record' };
+      expect(await t.writer.write(remove(), { beforeSend: async () => refused })).toEqual({ kind: 'retry', error: refused });
+      let recorded: () => void = () => undefined;
+      const write = t.writer.write(remove(), { beforeSend: () => new Promise((r) => (recorded = () => r(undefined))) });
+      await flush();
+      t.abort.abort();
+      recorded();
+      expect(await write).toEqual({ kind: 'stopped' });
+      expect(t.marathon.calls).toEqual([]);
+      expect(t.gate.inFlight).toBe(0);
+    });
+  });
+
   it('sends a write that is still wanted', async () => {
     const t = setup();
     expect((await t.writer.write(create(), { stillWanted: () => true })).kind).toBe('applied');
