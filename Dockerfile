@@ -72,8 +72,11 @@ ENV NODE_ENV=production \
     MARACKER_LISTEN=0.0.0.0:8090 \
     MARACKER_MANIFESTS=/manifests
 
-# The "node" user (uid 1000) of the base image: maracker writes nothing to disk but, with
-# --git-url, its clone of the repository (a cache, in /home/node/.cache/maracker/git).
+# The "node" user (uid 1000) of the base image. maracker writes to disk only its caches (the
+# parse cache and, with --git-url, its clone: /home/node/.cache/maracker) and, without a
+# database, the prune guard's ledger (/home/node/.local/state/maracker/prune). A restarted
+# container keeps them; mount a volume on /home/node/.local/state for a new container to keep
+# the ledger (docs/operations.md, prune guard).
 USER node
 VOLUME ["/manifests"]
 EXPOSE 8090
