@@ -86,7 +86,8 @@ export async function launchDaemon(config: DaemonConfig, given: Pick<DaemonExtra
  * restart does not refill its budget; without one, in memory, and a restart starts it empty.
  */
 function fileLedger(config: DaemonConfig, logger: Logger): { pruneLedger?: FilePruneLedger } {
-  if (!config.prune || config.pruneGuard.disabled) return {};
+  // Kept with the guard disabled too, as the database keeps them: deletions made meanwhile count once it is on again.
+  if (!config.prune) return {};
   if (config.pruneLedger === null) {
     logger.warn('the prune guard counts deletions in memory only (--prune-ledger none, or no XDG_STATE_HOME nor HOME): a restart starts a fresh budget');
     return {};
