@@ -41,7 +41,12 @@ export async function launchDaemon(config: DaemonConfig, given: Pick<DaemonExtra
     },
   };
   if (config.databaseUrl === null) {
-    return startDaemon(config, { ...extras, logger, parser, onStop: stopParsing, ...fileLedger(config, logger) });
+    const daemon = await startDaemon(config, { ...extras, logger, parser, onStop: stopParsing, ...fileLedger(config, logger) });
+    // Said once it runs (a daemon that cannot start says only why).
+    if (config.prune && config.pruneLedger === null) {
+      logger.warn('the prune guard counts deletions in memory only (--prune-ledger none, or no XDG_STATE_HOME nor HOME): a restart starts a fresh budget');
+    }
+    return daemon;
   }
   // Never blocks on the database: when it is down the source is Unknown and this daemon a
   // follower until it can hold the leader lock.
@@ -87,11 +92,7 @@ export async function launchDaemon(config: DaemonConfig, given: Pick<DaemonExtra
  */
 function fileLedger(config: DaemonConfig, logger: Logger): { pruneLedger?: FilePruneLedger } {
   // Kept with the guard disabled too, as the database keeps them: deletions made meanwhile count once it is on again.
-  if (!config.prune) return {};
-  if (config.pruneLedger === null) {
-    logger.warn('the prune guard counts deletions in memory only (--prune-ledger none, or no XDG_STATE_HOME nor HOME): a restart starts a fresh budget');
-    return {};
-  }
+  if (!config.prune || config.pruneLedger === null) return {};
   logger.info({ file: config.pruneLedger }, 'the prune guard counts deletions in its ledger file');
   return { pruneLedger: new FilePruneLedger({ path: config.pruneLedger, logger: logger.child({ component: 'prune-ledger' }) }) };
 }
