@@ -235,7 +235,7 @@ export class PruneGuard {
           kind: 'held',
           reason: 'history',
           code: 'prune-waiting',
-          message: 'waiting for the prune guard to read its deletion history from the database before deleting anything',
+          message: `waiting for the prune guard to read its deletion history from the ${this.#history.kind === 'file' ? 'ledger file' : 'database'} before deleting anything`,
         };
       case 'blocked': {
         // Its delete went out within the budget and was counted then: trying it again spends nothing.

@@ -7,8 +7,11 @@
 // The file decides how many apps may still be deleted, so it is trusted as the parse cache
 // is (src/base/private-file.ts): a file others can write, a link, or one of another user is
 // refused, and the guard then deletes nothing until it can be read (its status says the
-// history is not loaded). A damaged line (a crash mid-append) is skipped with a warning.
+// history is not loaded); so is a file that cannot be created (a read-only file system),
+// since no delete could be put on record before it goes out. A damaged line (a crash
+// mid-append) is skipped with a warning.
 
+import { errorMessage } from '../base/errors.js';
 import { isValidAppId } from '../model/app-id.js';
 import type { Logger } from '../base/log.js';
 import { appendPrivateFile, readPrivateFile, replacePrivateFile } from '../base/private-file.js';
@@ -43,6 +46,13 @@ export class FilePruneLedger implements PruneLedger {
     const { path, logger } = this.#o;
     const read = await readPrivateFile(path, PRUNE_LEDGER_MAX_BYTES);
     if (read.kind === 'refused') throw new Error(`prune ledger ${path} not read: ${read.reason}`);
+    // Made now, empty, so that a folder it cannot be written in (a read-only file system) is
+    // said at start, not at the first delete (which could not go out either).
+    if (read.kind === 'absent') {
+      await appendPrivateFile(path, '', { create: true }).catch((err: unknown) => {
+        throw new Error(`prune ledger ${path} cannot be created: ${errorMessage(err)}`, { cause: err });
+      });
+    }
     const { deletions, damaged } = read.kind === 'read' ? parseLedger(read.text) : { deletions: [], damaged: [] };
     if (damaged.length > 0) {
       logger.warn(

@@ -74,6 +74,17 @@ describe('FilePruneLedger', () => {
     await expect(ledgerAt(real).load(0)).rejects.toThrow('others can write it (mode 666)');
   });
 
+  it('creates the file empty when it reads none, and rejects when it cannot: a folder it cannot write in is said at start', async () => {
+    const dir = await tempDir();
+    const path = join(dir, 'state', 'x.jsonl');
+    expect(await ledgerAt(path).load(0)).toEqual([]);
+    expect((await stat(path)).size).toBe(0);
+    // A folder that cannot be made (a link to nowhere): what a read-only file system gives, as root too.
+    await symlink(join(dir, 'nowhere', 'deeper'), join(dir, 'blocked'));
+    const blocked = join(dir, 'blocked', 'x.jsonl');
+    await expect(ledgerAt(blocked).load(0)).rejects.toThrow(`prune ledger ${blocked} cannot be created: `);
+  });
+
   it('rewrites the file without the lines that left the window once they outnumber the rest', async () => {
     const path = join(await tempDir(), 'x.jsonl');
     const ledger = ledgerAt(path);
@@ -125,7 +136,11 @@ describe('FilePruneLedger', () => {
     third.observe(['/f'], 35);
     clock.advance(2000);
     expect(third.status().budget.loaded).toBe(false);
-    expect(third.decide('/f')).toMatchObject({ kind: 'held' });
+    expect(third.decide('/f')).toMatchObject({
+      kind: 'held',
+      code: 'prune-waiting',
+      message: 'waiting for the prune guard to read its deletion history from the ledger file before deleting anything',
+    });
     await third.stop();
 
     await chmod(path, 0o600);
