@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
+import { LongFirstSequencer } from './test/sequencer.js';
 
 export default defineConfig({
   test: {
@@ -15,5 +16,7 @@ export default defineConfig({
     maxWorkers: Math.max(availableParallelism() - 1, 3),
     minWorkers: 1,
     reporters: ['default'],
+    // The longest files first, also on a clean clone (test/sequencer.ts).
+    sequence: { sequencer: LongFirstSequencer },
   },
 });
