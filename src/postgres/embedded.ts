@@ -227,7 +227,7 @@ export async function startEmbeddedPostgres(o: EmbeddedPostgresOptions): Promise
   const stopServer = async (): Promise<void> => {
     const pid = postmaster;
     postmaster = undefined;
-    if (pid === undefined || !(await isPostgres(pid))) {
+    if (pid !== undefined && !(await isPostgres(pid))) {
       log.warn({ pid, dataDir }, 'the embedded PostgreSQL had already exited');
       return;
     }
@@ -237,7 +237,8 @@ export async function startEmbeddedPostgres(o: EmbeddedPostgresOptions): Promise
     });
     // The timer is cleared once the server stopped: a pending one would keep the process alive.
     const inTime = await Promise.race([server.stop().then(() => true), late]).finally(() => clearTimeout(timer));
-    if (inTime) return;
+    // Without its pid (postmaster.pid unreadable at start) there is nothing to stop harder.
+    if (inTime || pid === undefined) return;
     log.warn({ pid, dataDir, graceMs: STOP_GRACE_MS }, 'the embedded PostgreSQL did not stop in time: immediate shutdown');
     killIfAlive(pid, 'SIGQUIT');
     if (!(await waitGone(pid, 5_000))) {
