@@ -5,10 +5,9 @@
 import { chmod, mkdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_PRUNE_GUARD, PruneGuard } from '../../src/prune/guard.js';
 import { FilePruneLedger, parseLedger } from '../../src/prune/ledger-file.js';
+import { restartedGuardHolds } from './guard-restart.js';
 import { recordingLogger } from '../helpers/log-lines.js';
-import { ManualClock } from '../helpers/manual-clock.js';
 import { until } from '../helpers/postgres.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -104,27 +103,7 @@ describe('FilePruneLedger', () => {
 
   it('lets a restarted guard count the deletions of the one before, and blocks deletions while the file cannot be trusted', async () => {
     const path = join(await tempDir(), 'prune', 'x.jsonl');
-    const clock = new ManualClock();
-    const guard = (): PruneGuard => new PruneGuard({ options: DEFAULT_PRUNE_GUARD, timers: clock, logger: recordingLogger().logger, ledger: ledgerAt(path) });
-
-    const first = guard();
-    first.start();
-    await until(() => first.status().budget.loaded, 'the history read');
-    first.observe(['/a', '/b', '/c', '/d', '/e'], 40);
-    clock.advance(2000);
-    for (const id of ['/a', '/b', '/c', '/d', '/e']) {
-      expect(first.decide(id)).toEqual({ kind: 'delete' });
-      first.deleted(id);
-    }
-    await first.stop();
-
-    clock.advance(20 * 60_000);
-    const second = guard();
-    second.start();
-    await until(() => second.status().budget.loaded, 'the history read back');
-    second.observe(['/f'], 35);
-    clock.advance(2000);
-    expect(second.decide('/f')).toMatchObject({ kind: 'held', reason: 'blocked' });
+    const { clock, guard, second } = await restartedGuardHolds(() => ledgerAt(path));
     expect(second.status()).toMatchObject({ blocked: true, budget: { used: 5, limit: 5, history: 'file' } });
     await second.stop();
 

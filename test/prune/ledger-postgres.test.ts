@@ -5,10 +5,9 @@ import pg from 'pg';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { migrate } from '../../src/postgres/migrations.js';
 import { DatabasePruneLedger } from '../../src/prune/ledger-postgres.js';
-import { DEFAULT_PRUNE_GUARD, PruneGuard } from '../../src/prune/guard.js';
-import { recordingLogger } from '../helpers/log-lines.js';
-import { flush, ManualClock } from '../helpers/manual-clock.js';
-import { psqlRows, until, usePostgres } from '../helpers/postgres.js';
+import { restartedGuardHolds } from './guard-restart.js';
+import { flush } from '../helpers/manual-clock.js';
+import { psqlRows, usePostgres } from '../helpers/postgres.js';
 
 const server = usePostgres();
 const HOUR = 3_600_000;
@@ -66,33 +65,7 @@ describe('DatabasePruneLedger', () => {
 
   it('lets a restarted guard count the deletions of the one before', async () => {
     const { pool } = await migratedPool();
-    const clock = new ManualClock();
-    const guard = (): PruneGuard =>
-      new PruneGuard({
-        options: DEFAULT_PRUNE_GUARD,
-        timers: clock,
-        logger: recordingLogger().logger,
-        ledger: new DatabasePruneLedger({ pool, instance: 'x', schemaReady: Promise.resolve({}) }),
-      });
-
-    const first = guard();
-    first.start();
-    await until(() => first.status().budget.loaded, 'the history read');
-    first.observe(['/a', '/b', '/c', '/d', '/e'], 40);
-    clock.advance(2000);
-    for (const id of ['/a', '/b', '/c', '/d', '/e']) {
-      expect(first.decide(id)).toEqual({ kind: 'delete' });
-      first.deleted(id);
-    }
-    await first.stop();
-
-    clock.advance(20 * 60_000);
-    const second = guard();
-    second.start();
-    await until(() => second.status().budget.loaded, 'the history read back');
-    second.observe(['/f'], 35);
-    clock.advance(2000);
-    expect(second.decide('/f')).toMatchObject({ kind: 'held', reason: 'blocked' });
+    const { clock, second } = await restartedGuardHolds(() => new DatabasePruneLedger({ pool, instance: 'x', schemaReady: Promise.resolve({}) }));
     expect(second.status()).toMatchObject({ blocked: true, budget: { used: 5, limit: 5, history: 'database' } });
 
     clock.advance(40 * 60_000); // the first five leave the window

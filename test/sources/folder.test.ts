@@ -34,6 +34,14 @@ async function started(dir: string, options: Partial<FolderSourceOptions> = {}) 
 
 const idsIn = (changes: SourceChange[]) => changes.flatMap((c) => ('ids' in c ? [...c.ids] : ['*']));
 
+/** The files (or rows) declaring `id` twice, in the order the source lists them. */
+function conflictPaths(source: FolderSource, id: string): Array<string | number> | undefined {
+  return source
+    .snapshot()
+    .conflicts.get(id)
+    ?.map((r) => (r.kind === 'file' ? r.path : r.row));
+}
+
 describe('FolderSource', () => {
   it('loads every manifest below the folder at start', async () => {
     const dir = await tempDir();
@@ -195,12 +203,7 @@ describe('FolderSource', () => {
     await writeFile(join(dir, 'b.yaml'), manifestYaml({ name: 'web', mem: 64 }));
     const { source } = await started(dir);
     expect(source.snapshot().apps.has('/web')).toBe(false);
-    expect(
-      source
-        .snapshot()
-        .conflicts.get('/web')
-        ?.map((r) => (r.kind === 'file' ? r.path : r.row)),
-    ).toEqual(['a.yaml', 'b.yaml']);
+    expect(conflictPaths(source, '/web')).toEqual(['a.yaml', 'b.yaml']);
   });
 
   it("lists a conflict in the folder's order when the first file had to settle at start-up", async () => {
@@ -214,12 +217,7 @@ describe('FolderSource', () => {
     const past = new Date(Date.now() - 60_000);
     await utimes(join(dir, 'b.yaml'), past, past);
     const { source } = await started(dir, { watch: false });
-    expect(
-      source
-        .snapshot()
-        .conflicts.get('/web')
-        ?.map((r) => (r.kind === 'file' ? r.path : r.row)),
-    ).toEqual(['a.yaml', 'b.yaml']);
+    expect(conflictPaths(source, '/web')).toEqual(['a.yaml', 'b.yaml']);
   });
 
   it('drops the apps of a deleted file', async () => {
