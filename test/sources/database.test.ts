@@ -118,7 +118,8 @@ describe('DatabaseSource', () => {
         ('/c/huge', jsonb_build_object('cmd', repeat('x', 10 * 1024 * 1024))),
         ('/d/after', '${spec()}')`,
     );
-    const { source } = await started(url);
+    // Reading 10 MB can outlast the 3 s a start waits for by default on a busy machine.
+    const { source } = await started(url, { startTimeoutMs: 60_000 });
     const snap = source.snapshot();
     expect(snap.state).toBe('Ready');
     expect([...snap.apps.keys()].sort()).toEqual(['/a/before', '/d/after']);
