@@ -111,6 +111,7 @@ export class PruneHistory {
         'stopping with deletions not recorded in the prune history: the next start will not count them',
       );
     }
+    await this.#d.ledger?.close?.().catch((err: unknown) => this.#d.logger.warn({ err: errorMessage(err) }, 'cannot close the prune ledger'));
   }
 
   #load(): void {

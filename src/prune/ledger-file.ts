@@ -10,13 +10,20 @@
 // history is not loaded); so is a file that cannot be created (a read-only file system),
 // since no delete could be put on record before it goes out. A damaged line (a crash
 // mid-append) is skipped with a warning.
+//
+// One daemon at a time uses the file: it holds a lock beside it (ledger-lock.ts) from its load
+// until it stops. Another daemon finds the history not loaded, and deletes nothing, while the
+// first runs; a daemon whose lock was taken from it records nothing more, so sends no delete.
 
+import { mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { errorMessage } from '../base/errors.js';
 import { isValidAppId } from '../model/app-id.js';
 import type { Logger } from '../base/log.js';
 import { appendPrivateFile, readPrivateFile, replacePrivateFile } from '../base/private-file.js';
 import type { PruneDeletion } from './budget.js';
 import type { PruneLedger } from './ledger.js';
+import { LedgerLock, type LedgerLockOptions } from './ledger-lock.js';
 
 /** A larger file is refused: a window's deletions take a few hundred bytes each. */
 export const PRUNE_LEDGER_MAX_BYTES = 64 * 1024 * 1024;
@@ -26,6 +33,8 @@ const STALE_SLACK = 256;
 export interface FilePruneLedgerOptions {
   path: string;
   logger: Logger;
+  /** The lock's clock and periods (tests). */
+  lock?: Omit<LedgerLockOptions, 'onLost'>;
 }
 
 export class FilePruneLedger implements PruneLedger {
@@ -33,6 +42,8 @@ export class FilePruneLedger implements PruneLedger {
   readonly #o: FilePruneLedgerOptions;
   /** Every deletion the file holds (as read, then as appended), oldest first. */
   #held: PruneDeletion[] = [];
+  #lock: LedgerLock | undefined;
+  #closed = false;
 
   constructor(options: FilePruneLedgerOptions) {
     this.#o = options;
@@ -42,8 +53,14 @@ export class FilePruneLedger implements PruneLedger {
     return this.#o.path;
   }
 
+  /** The lock file beside the ledger. */
+  get lockPath(): string {
+    return `${this.#o.path}.lock`;
+  }
+
   async load(since: number): Promise<PruneDeletion[]> {
     const { path, logger } = this.#o;
+    await this.#takeLock();
     const read = await readPrivateFile(path, PRUNE_LEDGER_MAX_BYTES);
     if (read.kind === 'refused') throw new Error(`prune ledger ${path} not read: ${read.reason}`);
     // Made now, empty, so that a folder it cannot be written in (a read-only file system) is
@@ -66,6 +83,8 @@ export class FilePruneLedger implements PruneLedger {
 
   async record(d: PruneDeletion, dropBefore: number): Promise<void> {
     const { path } = this.#o;
+    await this.#takeLock();
+    if (this.#lock?.lost !== undefined) throw new Error(`prune ledger ${path} not written: ${this.#lock.lost}; no delete is sent until maracker restarts`);
     const held = [...this.#held, d];
     const stale = held.filter((x) => x.at < dropBefore).length;
     if (stale > held.length - stale + STALE_SLACK) {
@@ -76,6 +95,36 @@ export class FilePruneLedger implements PruneLedger {
     }
     await appendPrivateFile(path, lineOf(d), { create: true, sync: true });
     this.#held = held;
+  }
+
+  /** Lets the file go (its lock removed) for the next daemon. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    const lock = this.#lock;
+    this.#lock = undefined;
+    await lock?.release();
+  }
+
+  async #takeLock(): Promise<void> {
+    if (this.#lock !== undefined) return;
+    if (this.#closed) throw new Error(`prune ledger ${this.#o.path} is closed`);
+    const { path, logger } = this.#o;
+    await mkdir(dirname(path), { recursive: true, mode: 0o700 }).catch((err: unknown) => {
+      throw new Error(`prune ledger ${path} cannot be created: ${errorMessage(err)}`, { cause: err });
+    });
+    try {
+      const lock = await LedgerLock.acquire(this.lockPath, {
+        ...this.#o.lock,
+        onLost: (reason) => logger.error({ file: path, reason }, `prune ledger ${path}: ${reason}; no delete is sent until maracker restarts`),
+      });
+      if (this.#closed) {
+        await lock.release();
+        throw new Error(`prune ledger ${path} is closed`);
+      }
+      this.#lock = lock;
+    } catch (err) {
+      throw new Error(`prune ledger ${path} not used: ${errorMessage(err)}`, { cause: err });
+    }
   }
 }
 

@@ -14,4 +14,6 @@ export interface PruneLedger {
   load(since: number): Promise<PruneDeletion[]>;
   /** Records one deletion and forgets those before `dropBefore`. Rejects when it could not be written. */
   record(deletion: PruneDeletion, dropBefore: number): Promise<void>;
+  /** Lets go of what it holds (the file ledger's lock). Called once the daemon stops recording. */
+  close?(): Promise<void>;
 }

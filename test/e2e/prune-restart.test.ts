@@ -43,7 +43,7 @@ describe('the prune guard without a database', () => {
     await eventually(() => marathon.apps().length === 7, 'three deleted');
     const folder = join(state, 'maracker', 'prune');
     const ledgerLines = async (): Promise<string[]> => {
-      const files = await readdir(folder).catch(() => []);
+      const files = (await readdir(folder).catch(() => [])).filter((f) => f.endsWith('.jsonl'));
       if (files.length !== 1) return [];
       return (await readFile(join(folder, files[0] as string), 'utf8')).split('\n').filter(Boolean);
     };
@@ -68,6 +68,40 @@ describe('the prune guard without a database', () => {
     expect(second.output()).toContain('prune history read: 3 deletions without approval within the window');
     const last: DaemonStatus = await second.status();
     expect(last.prune.episode?.candidates).toEqual(['/app3', '/app4', '/app5']);
+    // The lock the killed daemon left was taken over at once (its pid is gone), and goes with the second.
+    expect(second.output()).not.toContain('in use by another maracker');
+    expect((await readdir(folder)).filter((f) => f.endsWith('.lock'))).toHaveLength(1);
     await second.stop();
+    expect((await readdir(folder)).filter((f) => f.endsWith('.lock'))).toEqual([]);
+  });
+
+  it('keeps a second daemon of the same installation on this host from deleting while the first holds the ledger', async () => {
+    const repo = await gitRepo();
+    const other = await gitRepo();
+    const marathon = await sandbox();
+    const state = await tempDir();
+    const start = (manifests: string) =>
+      startDaemonProcess({
+        marathonUrl: marathon.url,
+        manifests,
+        args: ['--resync-interval', '2', '--installation', 'ward-7'],
+        env: { XDG_STATE_HOME: state },
+      });
+    for (const n of names.slice(0, 4)) await repo.write(`${n}.yaml`, manifestYaml({ name: n }));
+    for (const n of names.slice(0, 3)) await other.write(`${n}.yaml`, manifestYaml({ name: n }));
+    const first = await start(repo.manifests);
+    await eventually(() => marathon.apps().length === 4, 'four apps created');
+    await eventually(async () => (await first.status()).prune.budget.loaded, 'the first ledger loaded');
+    const since = marathon.requestLog().at(-1)?.seq ?? 0;
+    // A second daemon, same installation and state folder, whose folder lacks app3: one delete,
+    // within any budget, but the first's deletions are unknown to it, so it must not send it.
+    const second = await start(other.manifests);
+    await eventually(() => second.output().includes('in use by another maracker'), 'the second told the ledger is in use');
+    await second.afterPasses(2);
+    expect((await second.status()).prune.budget).toMatchObject({ history: 'file', loaded: false });
+    expect(describeWrites(appWrites(marathon, undefined, since)).filter((w) => w.startsWith('DELETE'))).toEqual([]);
+    expect(marathon.apps()).toHaveLength(4);
+    await second.stop();
+    await first.stop();
   });
 });
