@@ -102,10 +102,16 @@ export class LedgerLock {
       if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
       throw new Error(`cannot make the lock ${this.#path}: ${errorMessage(err)}`, { cause: err });
     }
-    const owner: Owner = { pid: process.pid, host: hostname(), pidns: pidNamespace(), since: new Date(this.#o.timers.now()).toISOString() };
-    await handle.write(`${JSON.stringify(owner)}\n`);
+    try {
+      const owner: Owner = { pid: process.pid, host: hostname(), pidns: pidNamespace(), since: new Date(this.#o.timers.now()).toISOString() };
+      await handle.write(`${JSON.stringify(owner)}\n`);
+      this.#ino = (await handle.stat()).ino;
+    } catch (err) {
+      await handle.close().catch(() => undefined);
+      await unlink(this.#path).catch(() => undefined);
+      throw new Error(`cannot write the lock ${this.#path}: ${errorMessage(err)}`, { cause: err });
+    }
     this.#handle = handle;
-    this.#ino = (await handle.stat()).ino;
     this.#schedule();
     return true;
   }
@@ -136,7 +142,10 @@ export class LedgerLock {
     this.#timer = undefined;
     const handle = this.#handle;
     if (handle === undefined || this.#lost !== undefined) return;
-    if (!(await this.#stillOurs())) {
+    const ours = await this.#stillOurs();
+    // Released meanwhile (the daemon stopping): its lock is gone on purpose.
+    if (this.#handle !== handle) return;
+    if (!ours) {
       this.#lost = `the lock ${this.#path} was removed or replaced by another process`;
       this.#o.onLost(this.#lost);
       return;
