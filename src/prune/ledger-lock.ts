@@ -167,7 +167,7 @@ export class LedgerLock {
 
 async function readOwner(path: string): Promise<Owner | undefined> {
   try {
-    const text = await readFile(path, { encoding: 'utf8', flag: constants.O_RDONLY | constants.O_NOFOLLOW });
+    const text = await readFile(path, { encoding: 'utf8', flag: constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK });
     const v = JSON.parse(text.slice(0, 4096)) as Partial<Owner>;
     if (typeof v.pid !== 'number' || !Number.isInteger(v.pid) || v.pid <= 0 || typeof v.host !== 'string') return undefined;
     return {
