@@ -76,7 +76,9 @@ ENV NODE_ENV=production \
 # parse cache and, with --git-url, its clone: /home/node/.cache/maracker) and, without a
 # database, the prune guard's ledger (/home/node/.local/state/maracker/prune). A restarted
 # container keeps them; mount a volume on /home/node/.local/state for a new container to keep
-# the ledger (docs/operations.md, prune guard).
+# the ledger (docs/operations.md, prune guard). The ledger is locked by one daemon at a time:
+# a container started after one that died deletes nothing for the first 30 s or so, until
+# the dead one's lock is stale.
 USER node
 VOLUME ["/manifests"]
 EXPOSE 8090
