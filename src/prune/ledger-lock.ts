@@ -42,8 +42,6 @@ interface Owner {
   since: string;
 }
 
-export class LedgerLockHeldError extends Error {}
-
 export class LedgerLock {
   readonly #path: string;
   readonly #o: Required<Omit<LedgerLockOptions, 'timers'>> & { timers: Timers };
@@ -58,7 +56,7 @@ export class LedgerLock {
     this.#o = { timers: systemTimers, refreshMs: LEDGER_LOCK_REFRESH_MS, staleMs: LEDGER_LOCK_STALE_MS, ...o };
   }
 
-  /** Takes the lock at `path`, or rejects with LedgerLockHeldError naming its holder. */
+  /** Takes the lock at `path`, or rejects naming its holder. */
   static async acquire(path: string, o: LedgerLockOptions): Promise<LedgerLock> {
     const lock = new LedgerLock(path, o);
     await lock.#take();
@@ -84,13 +82,11 @@ export class LedgerLock {
     if (await this.#create()) return;
     const holder = await this.#holder();
     if (!holder.stale)
-      throw new LedgerLockHeldError(
-        `in use by another maracker (${holder.said}); a second daemon of this installation needs a --database, or its own --installation`,
-      );
+      throw new Error(`in use by another maracker (${holder.said}); a second daemon of this installation needs a --database, or its own --installation`);
     // Gone or stale: removed, then made anew. Two daemons doing this at once could both
     // believe they hold it; the refresh finds the loser within refreshMs.
     await unlink(this.#path).catch(() => undefined);
-    if (!(await this.#create())) throw new LedgerLockHeldError(`taken by another maracker at the same moment (${(await this.#holder()).said})`);
+    if (!(await this.#create())) throw new Error(`taken by another maracker at the same moment (${(await this.#holder()).said})`);
   }
 
   /** Makes the lock file; false when one is there. */
