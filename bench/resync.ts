@@ -349,7 +349,7 @@ async function runResync(size: ResyncSize): Promise<BenchRecord[]> {
       samples: s.n,
       every_ms: every,
       max_ms: ms(s.max),
-      prober: 'own process',
+      prober: 'own processes, one per loop',
       status_mib: round1(idle.statusBytes / 1048576),
     });
     if (idle.errors.length + during.errors.length > 0) throw new Error(`status prober errors: ${[...idle.errors, ...during.errors].slice(0, 5).join('; ')}`);

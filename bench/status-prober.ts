@@ -1,8 +1,11 @@
 // A portal polling the daemon's status endpoint, in a process of its own so its latency is
 // not the bench's or the sandbox's event loop: one loop asks GET /status/apps/{id} for a
 // random app every `appEveryMs`, another GET /status (every app) every `statusEveryMs`, each
-// over its own keep-alive connection. Latency is the wall time from sending the request to
-// the last byte of the answer, on this process's clock. Driven over IPC by bench/resync.ts:
+// over its own keep-alive connection; an interval of 0 leaves its loop out. The bench runs
+// each loop in a prober of its own (bench/util.ts, startProber): reading an 8 MiB /status
+// answer holds this process's event loop, which would delay the timing of the small answers.
+// Latency is the wall time from sending the request to the last byte of the answer, on this
+// process's clock. Driven over IPC by bench/resync.ts:
 //   { cmd: 'start', appEveryMs, statusEveryMs } ... { cmd: 'stop' } -> samples.
 //
 // Run: node dist/bench/status-prober.js STATUS_URL APP_ID... (by the bench only)
@@ -70,21 +73,25 @@ process.on('message', (req: ProberRequest) => {
     const samples: ProbeSamples = { app: [], status: [], errors: [], statusBytes: 0 };
     let on = true;
     const loops = Promise.all([
-      loop(
-        () => `${base}/status/apps${ids[Math.floor(Math.random() * ids.length)]}`,
-        req.appEveryMs,
-        samples.app,
-        samples.errors,
-        () => on,
-      ),
-      loop(
-        () => `${base}/status`,
-        req.statusEveryMs,
-        samples.status,
-        samples.errors,
-        () => on,
-        (n) => (samples.statusBytes = n),
-      ),
+      req.appEveryMs <= 0
+        ? undefined
+        : loop(
+            () => `${base}/status/apps${ids[Math.floor(Math.random() * ids.length)]}`,
+            req.appEveryMs,
+            samples.app,
+            samples.errors,
+            () => on,
+          ),
+      req.statusEveryMs <= 0
+        ? undefined
+        : loop(
+            () => `${base}/status`,
+            req.statusEveryMs,
+            samples.status,
+            samples.errors,
+            () => on,
+            (n) => (samples.statusBytes = n),
+          ),
     ]);
     active = {
       stop: async () => {
