@@ -706,7 +706,6 @@ export class FolderSource implements Source {
   }
 }
 
-/** `fn` over `items`, `size` at a time, results in order: stats of 10,000 files in parallel batches. */
 /** Files read at once by a rescan. */
 const CONSIDER_CONCURRENCY = 16;
 
@@ -763,6 +762,7 @@ async function folderIdentity(dir: string): Promise<{ dev: number; ino: number }
   return { dev: st.dev, ino: st.ino };
 }
 
+/** `fn` over `items`, `size` at a time (each batch in parallel), results in order. */
 async function mapChunked<T, R>(items: readonly T[], size: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
   const out: R[] = [];
   for (let i = 0; i < items.length; i += size) out.push(...(await Promise.all(items.slice(i, i + size).map((item, j) => fn(item, i + j)))));
