@@ -17,7 +17,7 @@
 // patches process.emit (signal-exit) in a daemon that handles its own signals.
 
 import { constants, readlinkSync } from 'node:fs';
-import { type FileHandle, lstat, open, readFile, unlink } from 'node:fs/promises';
+import { type FileHandle, lstat, open, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { errorMessage } from '../base/errors.js';
 import { systemTimers, type Timers } from '../base/timers.js';
@@ -34,6 +34,9 @@ export interface LedgerLockOptions {
   refreshMs?: number;
   staleMs?: number;
 }
+
+/** A lock's owner is read from its first bytes only. */
+const OWNER_MAX_BYTES = 4096;
 
 interface Owner {
   pid: number;
@@ -163,8 +166,17 @@ export class LedgerLock {
 
 async function readOwner(path: string): Promise<Owner | undefined> {
   try {
-    const text = await readFile(path, { encoding: 'utf8', flag: constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK });
-    const v = JSON.parse(text.slice(0, 4096)) as Partial<Owner>;
+    // At most the first 4 KiB: what a holder writes is one short line, whatever else is there.
+    const handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    let text: string;
+    try {
+      const buf = Buffer.alloc(OWNER_MAX_BYTES);
+      const { bytesRead } = await handle.read(buf, 0, OWNER_MAX_BYTES, 0);
+      text = buf.toString('utf8', 0, bytesRead);
+    } finally {
+      await handle.close().catch(() => undefined);
+    }
+    const v = JSON.parse(text) as Partial<Owner>;
     if (typeof v.pid !== 'number' || !Number.isInteger(v.pid) || v.pid <= 0 || typeof v.host !== 'string') return undefined;
     return {
       pid: v.pid,

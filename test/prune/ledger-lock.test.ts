@@ -70,7 +70,7 @@ describe('the prune ledger lock', () => {
     await expect(stat(`${path}.lock`)).rejects.toThrow('ENOENT');
   });
 
-  it('takes over the lock of another host, or an unreadable one, only once it has not been touched for the stale period', async () => {
+  it('takes over the lock of another host, or an unreadable or oversized one, only once it has not been touched for the stale period', async () => {
     const dir = await tempDir();
     for (const [name, plant] of [
       ['elsewhere', (p: string, age: number) => plantLock(p, { pid: 1, host: 'another-host', pidns: 'pid:[1]' }, age)],
@@ -78,6 +78,15 @@ describe('the prune ledger lock', () => {
         'garbage',
         async (p: string, age: number) => {
           await writeFile(p, '\u0000not json', { mode: 0o600 });
+          const at = new Date(Date.now() - age);
+          await utimes(p, at, at);
+        },
+      ],
+      [
+        // A valid owner padded past the 4 KiB read: never read whole, so unreadable.
+        'huge',
+        async (p: string, age: number) => {
+          await writeFile(p, `{"pid": 1, "host": "another-host", "pad": "${'x'.repeat(8 << 20)}"}`, { mode: 0o600 });
           const at = new Date(Date.now() - age);
           await utimes(p, at, at);
         },
