@@ -6,11 +6,16 @@
 // ETag cost little; the records go out in slices of about 64 KiB, the event loop free between
 // two, and no slice is written before the socket took the last (backpressure).
 //
-// The slices of a document written whole once are kept, encoded, until the document changes
-// (its parts are a new object then): an idle daemon polled every 250 ms for its 8 MiB
-// document encoded 32 MiB a second into fresh buffers and strings, garbage whose collections
-// held up the small replies (`GET /status/apps/{id}`) in between. Kept: about the document's
-// size in memory, one copy.
+// The slices are text, encoded by the socket as it writes them, and nothing of them is kept
+// for the next poll. Keeping each document's slices encoded into buffers (cd458b6, to spare
+// an idle daemon polled without If-None-Match 8-10 ms of CPU per 8 MiB poll) made a drifted
+// pass at 30,000 apps cost 6-10 s of CPU instead of 3.4-3.7, with the event loop held for
+// 300-650 ms at a time instead of 90-200: during a pass the document changes between two
+// polls, so every poll allocated its 24 MiB of buffers anew, memory outside the heap that V8
+// answers with collections of the whole heap. Keeping them only from a document's second
+// write did not help enough (5.7-8.6 s). Measured with `node bench/compare-passes.mjs`,
+// builds side by side (docs/benchmarks.md, "2026-12-07"). A portal that polls with
+// If-None-Match gets a 304 for an unchanged document, which costs nothing.
 
 import type { ServerResponse } from 'node:http';
 import { setImmediate as nextTurn } from 'node:timers/promises';
@@ -25,38 +30,20 @@ export const SLICE_CHARS = 64 * 1024;
  * shutting down). The document is the one given: a change meanwhile is the next poll's.
  */
 export async function writeParts(res: ServerResponse, parts: StatusParts, sliceChars = SLICE_CHARS): Promise<void> {
-  const kept = encoded.get(parts);
-  if (kept?.sliceChars === sliceChars) return writeSlices(res, kept.slices);
-  const slices: Buffer[] = [];
   let chunk = parts.head;
   const items = parts.items;
   for (let i = 0; i < items.length; i++) {
     chunk += i === 0 ? (items[i] as string) : `,${items[i] as string}`;
     if (chunk.length < sliceChars) continue;
-    const slice = Buffer.from(chunk, 'utf8');
-    slices.push(slice);
-    if (!(await put(res, slice))) return;
+    if (!(await put(res, chunk))) return;
     chunk = '';
   }
   if (res.destroyed || res.writableEnded) return;
-  const last = Buffer.from(chunk + parts.tail, 'utf8');
-  slices.push(last);
-  encoded.set(parts, { sliceChars, slices });
-  res.end(last);
-}
-
-/** The encoded slices of documents written whole, by their parts (dropped with them). */
-const encoded = new WeakMap<StatusParts, { sliceChars: number; slices: readonly Buffer[] }>();
-
-/** Writes slices kept from an earlier reply, as writeParts writes them: one at a time, the last with the end. */
-async function writeSlices(res: ServerResponse, slices: readonly Buffer[]): Promise<void> {
-  for (let i = 0; i < slices.length - 1; i++) if (!(await put(res, slices[i] as Buffer))) return;
-  if (res.destroyed || res.writableEnded) return;
-  res.end(slices.at(-1));
+  res.end(chunk + parts.tail);
 }
 
 /** Writes one slice, then yields: true to go on. */
-async function put(res: ServerResponse, chunk: Buffer): Promise<boolean> {
+async function put(res: ServerResponse, chunk: string): Promise<boolean> {
   if (res.destroyed || res.writableEnded) return false;
   if (!res.write(chunk)) {
     // Full socket buffer: wait until it drains, or until the response is gone.
