@@ -9,8 +9,8 @@
 // The slices are text, encoded by the socket as it writes them, and nothing of them is kept
 // for the next poll. Keeping each document's slices encoded into buffers (cd458b6, to spare
 // an idle daemon polled without If-None-Match 8-10 ms of CPU per 8 MiB poll) made a drifted
-// pass at 30,000 apps cost 6-10 s of CPU instead of 3.4-3.7, with the event loop held for
-// 300-650 ms at a time instead of 90-200: during a pass the document changes between two
+// pass at 30,000 apps cost 6-13 s of CPU instead of 3.4-4.7, with the event loop held for
+// 330-800 ms at a time instead of 90-240: during a pass the document changes between two
 // polls, so every poll allocated its 24 MiB of buffers anew, memory outside the heap that V8
 // answers with collections of the whole heap. Keeping them only from a document's second
 // write did not help enough (5.7-8.6 s). Measured with `node bench/compare-passes.mjs`,
