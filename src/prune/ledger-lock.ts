@@ -20,6 +20,7 @@ import { constants, readlinkSync } from 'node:fs';
 import { type FileHandle, lstat, open, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { errorMessage } from '../base/errors.js';
+import { readPrivateFile } from '../base/private-file.js';
 import { systemTimers, type Timers } from '../base/timers.js';
 
 /** The lock is touched this often. */
@@ -35,7 +36,7 @@ export interface LedgerLockOptions {
   staleMs?: number;
 }
 
-/** A lock's owner is read from its first bytes only. */
+/** A lock larger than this is not read: its owner is unknown. */
 const OWNER_MAX_BYTES = 4096;
 
 interface Owner {
@@ -166,17 +167,10 @@ export class LedgerLock {
 
 async function readOwner(path: string): Promise<Owner | undefined> {
   try {
-    // At most the first 4 KiB: what a holder writes is one short line, whatever else is there.
-    const handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
-    let text: string;
-    try {
-      const buf = Buffer.alloc(OWNER_MAX_BYTES);
-      const { bytesRead } = await handle.read(buf, 0, OWNER_MAX_BYTES, 0);
-      text = buf.toString('utf8', 0, bytesRead);
-    } finally {
-      await handle.close().catch(() => undefined);
-    }
-    const v = JSON.parse(text) as Partial<Owner>;
+    // A private file of at most 4 KiB: what a holder writes is one short line.
+    const read = await readPrivateFile(path, OWNER_MAX_BYTES);
+    if (read.kind !== 'read') return undefined;
+    const v = JSON.parse(read.text) as Partial<Owner>;
     if (typeof v.pid !== 'number' || !Number.isInteger(v.pid) || v.pid <= 0 || typeof v.host !== 'string') return undefined;
     return {
       pid: v.pid,
