@@ -75,7 +75,7 @@ export async function readDesiredOnce(config: DaemonConfig, o: { displayRoot?: s
     if (!read.ok) throw new SourceReadError('git', read.reason);
     notes.push(`${config.git.ref} of ${read.url} is commit ${read.commit.hash.slice(0, 12)} "${read.commit.subject}"`);
     const files = new Map<string, FolderFile>(read.files.map((r) => [r.file, { result: r, lastGoodIds: [] }]));
-    snapshots.push(folderSnapshot(files, { name: 'git', lastReadAt: new Date() }));
+    snapshots.push(folderSnapshot(files, { name: 'git', lastReadAt: new Date() }, [], [], 'git'));
   }
   let stored: string | undefined;
   if (config.databaseUrl !== null) {

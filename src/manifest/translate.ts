@@ -238,7 +238,7 @@ export function translate(input: TranslateInput, opts: TranslateOptions = {}): T
   }
   if (issues.length > 0) return { issues };
 
-  const sourceLabel = input.source.kind === 'file' ? fileSourceLabel(input.source.path) : DATABASE_SOURCE_LABEL;
+  const sourceLabel = input.source.kind === 'file' ? fileSourceLabel(input.source.path, opts.fileLabel) : DATABASE_SOURCE_LABEL;
   const definition = definitionOf(id, spec, input.group);
   definition.labels = sortedRecord({
     // With v3 no app carries routing labels: each says traefik.enable=false like an app

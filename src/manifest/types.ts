@@ -1,6 +1,8 @@
 // The manifest format (apiVersion maracker/v1, kind App) as TypeScript sees it once
 // schemas/app.schema.json has accepted it. docs/manifest.md documents every field.
 
+import type { FileLabelScheme } from '../model/labels.js';
+
 export const API_VERSION = 'maracker/v1';
 export const KIND = 'App';
 
@@ -16,6 +18,8 @@ export const DEFAULT_TRAEFIK_GRAMMAR: TraefikGrammar = 'v2';
 export interface TranslateOptions {
   /** Default 'v2'. */
   traefik?: TraefikGrammar;
+  /** How the `maracker.source` label names a file: `file:` (the folder's, the default) or `git:` (a git source's). */
+  fileLabel?: FileLabelScheme;
 }
 
 export type NetworkMode = 'host' | 'bridge' | 'container';

@@ -26,7 +26,10 @@ export const LABEL_MANAGED_BY = 'maracker.managed-by';
  */
 export const LEGACY_MANAGED_BY = 'maracker';
 
-/** Which source declared the app: `file:<path relative to the manifests folder>` or `database`. */
+/**
+ * Which source declared the app: `file:<path relative to the manifests folder>`,
+ * `git:<path relative to --git-path>` or `database`.
+ */
 export const LABEL_SOURCE = 'maracker.source';
 
 /**
@@ -88,8 +91,21 @@ export function isReservedLabel(key: string): boolean {
   return key.startsWith(RESERVED_LABEL_PREFIX);
 }
 
-export function fileSourceLabel(relativePath: string): string {
-  return `file:${relativePath}`;
+/** How `maracker.source` names a file: one of the manifests folder, or one of a git commit's tree. */
+export type FileLabelScheme = 'file' | 'git';
+
+export function fileSourceLabel(relativePath: string, scheme: FileLabelScheme = 'file'): string {
+  return `${scheme}:${relativePath}`;
+}
+
+/**
+ * Every `maracker.source` value an app declared in this file may carry in Marathon. Before
+ * the git source named its files `git:`, it wrote `file:` like the folder: an app created
+ * then keeps that label until its next real change (a different label alone is no change,
+ * plan/diff.ts), and must stay protected by it while its file is broken.
+ */
+export function fileSourceLabels(relativePath: string, scheme: FileLabelScheme = 'file'): string[] {
+  return scheme === 'file' ? [fileSourceLabel(relativePath)] : [fileSourceLabel(relativePath, scheme), fileSourceLabel(relativePath)];
 }
 
 export const DATABASE_SOURCE_LABEL = 'database';

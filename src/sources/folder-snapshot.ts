@@ -13,7 +13,7 @@
 
 import type { AppId } from '../model/app-id.js';
 import type { DesiredApp, SourceRef } from '../model/desired.js';
-import { fileSourceLabel } from '../model/labels.js';
+import { type FileLabelScheme, fileSourceLabels } from '../model/labels.js';
 import type { Problem } from '../model/problem.js';
 import type { ManifestFileResult } from '../manifest/parse.js';
 import type { SourceSnapshot } from './source.js';
@@ -35,6 +35,8 @@ export function folderSnapshot(
   base: Omit<SourceSnapshot, 'apps' | 'invalid' | 'conflicts' | 'unknownSourceLabels' | 'problems' | 'state'>,
   pending: Iterable<string> = [],
   changing: Iterable<string> = [],
+  /** How the files' apps are labelled (TranslateOptions.fileLabel): `git` for a git source's. */
+  scheme: FileLabelScheme = 'file',
 ): SourceSnapshot {
   const changingFiles = new Set([...changing].filter((rel) => files.has(rel)));
   const claims = new Map<AppId, Claim[]>();
@@ -43,7 +45,7 @@ export function folderSnapshot(
     if (list) list.push(c);
     else claims.set(id, [c]);
   };
-  const unknownSourceLabels = new Set<string>([...pending].map(fileSourceLabel));
+  const unknownSourceLabels = new Set<string>([...pending].flatMap((rel) => fileSourceLabels(rel, scheme)));
   const problems: Problem[] = [];
 
   for (const [rel, { result, lastGoodIds }] of files) {
@@ -54,7 +56,7 @@ export function folderSnapshot(
       claim(app.id, { ref: app.source, app });
     }
     if (result.problems.length === 0) continue;
-    unknownSourceLabels.add(fileSourceLabel(rel));
+    for (const label of fileSourceLabels(rel, scheme)) unknownSourceLabels.add(label);
     const broken = new Set([...result.declaredIds, ...lastGoodIds].filter((id) => !valid.has(id)));
     for (const id of broken) {
       const decl = result.declarations.find((d) => d.id === id);

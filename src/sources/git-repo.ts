@@ -207,7 +207,7 @@ export class GitSource implements Source {
     this.#files = read.files;
     this.#commit = info;
     this.#lastReadAt = new Date(this.#timers.now());
-    this.#snapshot = folderSnapshot(read.files, { name: 'git', lastReadAt: this.#lastReadAt, ...this.#meta() });
+    this.#snapshot = folderSnapshot(read.files, { name: 'git', lastReadAt: this.#lastReadAt, ...this.#meta() }, [], [], 'git');
     this.#problems.update(new Map([...read.files].map(([rel, f]) => [rel, f.result.problems])));
     this.#recovered();
     // How long the fetch and the read took: where a push's time goes (docs/git-source.md).
@@ -311,7 +311,7 @@ export class GitSource implements Source {
     if (bytes === undefined) return refusedFile(rel, displayPath, FILE_CODES.unreadable, 'cannot read file (its blob is missing from the clone)');
     const text = decodeManifestBytes(bytes);
     if (text.kind === 'refused') return refusedFile(rel, displayPath, text.code, text.message);
-    return this.#parser.parseFile(text.text, rel, { ...(this.#o.translate ?? {}), displayPath, limits: this.#limits });
+    return this.#parser.parseFile(text.text, rel, { ...(this.#o.translate ?? {}), fileLabel: 'git', displayPath, limits: this.#limits });
   }
 
   #unknown(reason: string, attempted?: GitCommit): void {

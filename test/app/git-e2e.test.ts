@@ -11,6 +11,7 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { startDaemon, type Daemon } from '../../src/app/daemon.js';
 import { silentLogger } from '../../src/base/log.js';
 import { loadDaemonConfig } from '../../src/config/daemon.js';
+import type { MarathonAppDefinition } from '../../src/model/marathon.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/sandbox.js';
 import { gitHttpServer, upstream, type HttpRemote, type Upstream } from '../helpers/git-remote.js';
 import { eventually } from '../helpers/daemon-process.js';
@@ -32,14 +33,16 @@ interface Stack {
   daemon: Daemon;
 }
 
-async function stack(extra: string[] = []): Promise<Stack> {
+async function stack(extra: string[] = [], o: { files?: Record<string, string>; preload?: MarathonAppDefinition[] } = {}): Promise<Stack> {
   const up = await upstream();
   await up.write('deploy/web.yaml', manifestYaml({ name: 'web', group: 'demo' }));
+  for (const [path, text] of Object.entries(o.files ?? {})) await up.write(path, text);
   await up.write('README.md', '# manifests\n');
   up.commit('web');
   const http = await gitHttpServer(up.base, { user: 'ci', password: 'e2e-token-123' });
   const sb = await startSandbox({ deploymentDurationMs: 30 });
   onTestFinished(() => sb.close());
+  if (o.preload) sb.preload(o.preload);
   const dir = await tempDir();
   const { config } = loadDaemonConfig(
     [
@@ -93,6 +96,7 @@ describe('the daemon following a git repository', () => {
     const { up, sb, daemon } = await stack();
     const first = up.git('rev-parse', 'HEAD');
     await until(() => sb.app('/demo/web') !== undefined, '/demo/web created');
+    expect(sb.app('/demo/web')?.labels?.['maracker.source']).toBe('git:web.yaml');
     await until(() => gitSource(daemon)?.revision === first, 'the first commit in status');
     expect(gitSource(daemon)).toMatchObject({
       state: 'Ready',
@@ -153,6 +157,24 @@ describe('the daemon following a git repository', () => {
     expect(sb.app('/demo/api')).toBeUndefined();
     await until(() => daemon.status.getApp('/demo/api' as never)?.sync === 'Invalid', '/demo/api Invalid');
     expect(daemon.status.getApp('/demo/api' as never)?.problems[0]).toMatchObject({ file: join('api.yaml') });
+  });
+
+  it('an app a git source labelled file: (before it said git:) stays protected while its file is broken at start', { timeout: 60_000 }, async () => {
+    // As an older maracker left it: owned by this installation, labelled with the file: form.
+    const legacy: MarathonAppDefinition = {
+      id: '/demo/api',
+      cmd: 'sleep 1000',
+      instances: 1,
+      labels: { 'maracker.managed-by': 'maracker.e2e', 'maracker.source': 'file:api.yaml' },
+    };
+    const { sb, daemon, passes, writes } = await stack([], { files: { 'deploy/api.yaml': 'apiVersion: maracker/v1\n{{{ broken\n' }, preload: [legacy] });
+    await until(() => sb.app('/demo/web') !== undefined, '/demo/web created');
+    const before = passes();
+    await until(() => passes() >= before + 2, 'two resync passes');
+    expect(writes.filter((w) => w.includes('/demo/api'))).toEqual([]);
+    expect(sb.app('/demo/api')).toBeDefined();
+    expect(daemon.status.getApp('/demo/api' as never)?.sync).toBe('Unknown');
+    expect(sb.app('/demo/web')?.labels?.['maracker.source']).toBe('git:web.yaml');
   });
 
   it('a signed webhook fetches at once: push to first Marathon write, p50 and p99', { timeout: 120_000 }, async () => {

@@ -22,6 +22,12 @@ describe('folderSnapshot', () => {
     expect([...snap.unknownSourceLabels]).toEqual(['file:web.yaml']);
   });
 
+  it("names a git source's files git:, and protects apps labelled file: too (what it wrote before)", () => {
+    const files = new Map([file('web.yaml', '{{{', ['/web'])]);
+    const snap = folderSnapshot(files, { name: 'git' }, ['new.yaml'], [], 'git');
+    expect([...snap.unknownSourceLabels].sort()).toEqual(['file:new.yaml', 'file:web.yaml', 'git:new.yaml', 'git:web.yaml']);
+  });
+
   it('is Ready with no problems for a clean folder', () => {
     const snap = folderSnapshot(new Map([file('a.yaml', manifestYaml({ name: 'a' }))]), { name: 'folder' });
     expect(snap).toMatchObject({ state: 'Ready', problems: [] });
