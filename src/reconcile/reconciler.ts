@@ -43,6 +43,7 @@ import { errorRecord } from './error-record.js';
 import { APP_EMBED } from './marathon-listing.js';
 import type { MarathonReachability } from './marathon-reachability.js';
 import { NoopMemo, type NoopInputs } from './noop-memo.js';
+import { obsoleteDeployment } from './obsolete-deployment.js';
 import type { OwnershipReport } from './ownership-report.js';
 import type { MarathonReader } from './ports.js';
 import { ProgressPace } from './progress-pace.js';
@@ -339,10 +340,12 @@ export class Reconciler {
     }
     // A deployment that cannot finish (its tasks crash or fail their checks, or it has run
     // past --deployment-timeout) would make the app wait for good, a fixed manifest never
-    // applied: the write replaces it (force=true), as a new Kubernetes rollout replaces a
-    // stuck one.
-    const stuck = running.length > 0 && !this.#d.options.force ? this.#stuck(action.id, actual) : undefined;
-    if (stuck === undefined && running.length > 0 && !this.#d.options.force) {
+    // applied; one that deploys a spec the sources no longer declare only delays the new
+    // one (./obsolete-deployment.ts). The write replaces either (force=true), as a new
+    // Kubernetes rollout replaces the one in progress.
+    const locked = running.length > 0 && !this.#d.options.force;
+    const replace = locked ? this.#replaceable(action, actual) : undefined;
+    if (replace === undefined && locked) {
       // Marathon would answer 409 (app locked): wait for the deployment to finish. Its
       // deployment_success event re-queues the app; the timed look covers lost events.
       const ids = running.map((d) => d.id).join(', ');
@@ -353,7 +356,7 @@ export class Reconciler {
       return this.#lookAgain;
     }
     const outcome: WriteOutcome = await this.#d.writer.write(action, {
-      ...(stuck !== undefined ? { supersede: true } : {}),
+      ...(replace !== undefined ? { supersede: true } : {}),
       stillWanted: () => this.#stillWanted(action, entry, actual),
       // Write-ahead: a delete is on the prune guard's record before it goes out.
       ...(action.kind === 'delete' ? { beforeSend: () => this.#d.guard.aboutToDelete(action.id) } : {}),
@@ -361,8 +364,7 @@ export class Reconciler {
     switch (outcome.kind) {
       case 'applied':
         // Said once the write is in: one waiting for a slot or the rate may not go out at all.
-        if (stuck !== undefined)
-          log.warn({ action: action.kind, deployments: running.map((d) => d.id) }, `replaced Marathon deployment that could not finish: ${stuck}`);
+        if (replace !== undefined) log.warn({ action: action.kind, deployments: running.map((d) => d.id) }, `replaced Marathon deployment ${replace}`);
         log.info(
           { action: action.kind, ...(action.kind === 'update' ? { mode: action.mode, changes: pending } : {}), deploymentId: outcome.deploymentId },
           `${action.kind === 'update' ? action.mode : action.kind} applied`,
@@ -469,6 +471,14 @@ export class Reconciler {
   /** How long an app may wait on Marathon before it reads Degraded (--deployment-timeout). */
   get #deadlineMs(): number {
     return this.#d.options.deploymentDeadlineMs ?? DEFAULT_DEPLOYMENT_TIMEOUT_MS;
+  }
+
+  /** Why the running deployment may be replaced by the write (what the log says after "replaced Marathon deployment"), or undefined. */
+  #replaceable(action: Action, actual: MarathonApp | undefined): string | undefined {
+    const stuck = this.#stuck(action.id, actual);
+    if (stuck !== undefined) return `that could not finish: ${stuck}`;
+    const obsolete = obsoleteDeployment(action);
+    return obsolete === undefined ? undefined : `of a spec no longer declared: ${obsolete}`;
   }
 
   #stuck(id: AppId, actual: MarathonApp | undefined): string | undefined {

@@ -288,6 +288,26 @@ describe('maracker run against the sandbox', () => {
     expect(describeWrites(appWrites(marathon, '/web'))).toEqual(['POST /v2/apps']);
   });
 
+  it('applies a new commit over a deployment of the previous one still running, without waiting for it to time out', async () => {
+    // As above: the second task never finds an offer, so Marathon's deployment runs on; the
+    // timeout is the default 10 minutes. A commit that changes the spec replaces it at once.
+    const repo = await gitRepo();
+    const marathon = await sandbox({ hostPortRange: { min: 31_000, max: 31_000 } });
+    const daemon = await startDaemonProcess({ marathonUrl: marathon.url, manifests: repo.manifests, args: ['--resync-interval', '3600'] });
+    await repo.write('web.yaml', manifestYaml({ name: 'web', instances: 2, extra: '  ports:\n    - name: http' }));
+    repo.commit('web, two instances for one port');
+    await eventually(synced(daemon, '/web', 'Progressing'), 'web Synced and Progressing');
+    await repo.write('web.yaml', manifestYaml({ name: 'web', instances: 1, cmd: 'sleep 2000', extra: '  ports:\n    - name: http' }));
+    repo.commit('web: one instance, another command');
+    // Synced at once: Marathon deploys the new spec (its new task waits for the port the old
+    // one holds, as Marathon's rolling restart would: that deployment runs on in its turn).
+    await eventually(async () => (await daemon.app('/web'))?.sync === 'Synced' && marathon.app('/web')?.cmd === 'sleep 2000', 'the new spec in Marathon');
+    expect(describeWrites(appWrites(marathon, '/web'))).toEqual(['POST /v2/apps', 'PUT /v2/apps/web?partialUpdate=false&force=true']);
+    expect(marathon.app('/web')?.instances).toBe(1);
+    // Logged as the write's answer comes back; the log may reach the pipe after status does.
+    await eventually(() => daemon.output().includes('replaced Marathon deployment of a spec no longer declared'), 'the replacement logged');
+  });
+
   it('never touches an app it does not own', async () => {
     const { repo, marathon, daemon } = await setup();
     marathon.preload([{ id: '/legacy/db', cmd: 'sleep 1000', instances: 1, cpus: 0.1, mem: 32 }]);

@@ -749,6 +749,30 @@ describe('Reconciler: waits that give the worker back', () => {
     expect(w.status.getApp('/demo/web')).toMatchObject({ sync: 'Synced', health: 'Progressing' });
   });
 
+  it('replaces at once a deployment of a spec the sources no longer declare (a new commit during a rollout)', async () => {
+    // Marathon deploys what maracker wrote (its spec-hash label); the manifest changed since.
+    const w = await world({
+      apps: [marathonApp({ deployments: [{ id: 'rollout' }] })],
+      declare: { apps: [desiredApp({ mem: 512 }, { specHash: 'sha256:beef' })] },
+    });
+    expect(await w.reconcile('/demo/web')).toEqual({ kind: 'done', requeueAfterMs: PROGRESS_POLL_MS });
+    expect(w.marathon.calls).toEqual(['GET /demo/web', 'PUT /demo/web force']);
+    expect(
+      w.log
+        .lines()
+        .some(
+          (l) => l.msg === 'replaced Marathon deployment of a spec no longer declared: it deploys spec sha256:d0d0, and the sources now declare sha256:beef',
+        ),
+    ).toBe(true);
+  });
+
+  it('waits for a deployment of the declared spec when only instances differ (a scale)', async () => {
+    const w = await world({ apps: [marathonApp({ deployments: [{ id: 'rollout' }] })], declare: { apps: [desiredApp({ instances: 5 })] } });
+    expect(await w.reconcile('/demo/web')).toEqual({ kind: 'done', requeueAfterMs: PROGRESS_POLL_MS });
+    expect(w.marathon.calls).toEqual(['GET /demo/web']);
+    expect(w.status.getApp('/demo/web')?.lastError?.code).toBe('deployment-in-progress');
+  });
+
   it('replaces a deployment still running past --deployment-timeout, and only then', async () => {
     const stuck = () => marathonApp({ tasksRunning: 1, tasksHealthy: 1, deployments: [{ id: 'theirs' }] });
     const w = await world({ apps: [stuck()], declare: { apps: [desiredApp({ mem: 512 })] }, options: { deploymentDeadlineMs: 60_000 } });
