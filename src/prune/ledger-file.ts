@@ -112,19 +112,21 @@ export class FilePruneLedger implements PruneLedger {
     await mkdir(dirname(path), { recursive: true, mode: 0o700 }).catch((err: unknown) => {
       throw new Error(`prune ledger ${path} cannot be created: ${errorMessage(err)}`, { cause: err });
     });
+    let lock: LedgerLock;
     try {
-      const lock = await LedgerLock.acquire(this.lockPath, {
+      lock = await LedgerLock.acquire(this.lockPath, {
         ...this.#o.lock,
         onLost: (reason) => logger.error({ file: path, reason }, `prune ledger ${path}: ${reason}; no delete is sent until maracker restarts`),
       });
-      if (this.#closed) {
-        await lock.release();
-        throw new Error(`prune ledger ${path} is closed`);
-      }
-      this.#lock = lock;
     } catch (err) {
       throw new Error(`prune ledger ${path} not used: ${errorMessage(err)}`, { cause: err });
     }
+    // Closed (the daemon stopping) while the lock was being taken: let it go at once.
+    if (this.#closed) {
+      await lock.release();
+      throw new Error(`prune ledger ${path} is closed`);
+    }
+    this.#lock = lock;
   }
 }
 

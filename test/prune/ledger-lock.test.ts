@@ -153,4 +153,17 @@ describe('the prune ledger lock', () => {
     await history.stop();
     await expect(stat(`${path}.lock`)).rejects.toThrow('ENOENT');
   });
+
+  it('closed while it takes its lock, lets the lock go and says it is closed, naming its file once', async () => {
+    const path = join(await tempDir(), 'x.jsonl');
+    const ledger = new FilePruneLedger({ path, logger: recordingLogger().logger });
+    const loading = ledger.load(0);
+    await ledger.close();
+    const err = await loading.then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
+    expect(err?.message).toBe(`prune ledger ${path} is closed`);
+    await expect(stat(`${path}.lock`)).rejects.toThrow('ENOENT');
+  });
 });
