@@ -478,7 +478,7 @@ export class Reconciler {
     const stuck = this.#stuck(action.id, actual);
     if (stuck !== undefined) return `that could not finish: ${stuck}`;
     const obsolete = obsoleteDeployment(action);
-    return obsolete === undefined ? undefined : `of a spec no longer declared: ${obsolete}`;
+    return obsolete === undefined ? undefined : `of what the sources no longer declare: ${obsolete}`;
   }
 
   #stuck(id: AppId, actual: MarathonApp | undefined): string | undefined {

@@ -305,7 +305,21 @@ describe('maracker run against the sandbox', () => {
     expect(describeWrites(appWrites(marathon, '/web'))).toEqual(['POST /v2/apps', 'PUT /v2/apps/web?partialUpdate=false&force=true']);
     expect(marathon.app('/web')?.instances).toBe(1);
     // Logged as the write's answer comes back; the log may reach the pipe after status does.
-    await eventually(() => daemon.output().includes('replaced Marathon deployment of a spec no longer declared'), 'the replacement logged');
+    await eventually(() => daemon.output().includes('replaced Marathon deployment of what the sources no longer declare'), 'the replacement logged');
+  });
+
+  it('applies a smaller count over a deployment that cannot place the larger one, without waiting for it to time out', async () => {
+    const repo = await gitRepo();
+    const marathon = await sandbox({ hostPortRange: { min: 31_000, max: 31_000 } });
+    const daemon = await startDaemonProcess({ marathonUrl: marathon.url, manifests: repo.manifests, args: ['--resync-interval', '3600'] });
+    await repo.write('web.yaml', manifestYaml({ name: 'web', instances: 2, extra: '  ports:\n    - name: http' }));
+    repo.commit('web, two instances for one port');
+    await eventually(synced(daemon, '/web', 'Progressing'), 'web Synced and Progressing');
+    await repo.write('web.yaml', manifestYaml({ name: 'web', instances: 1, extra: '  ports:\n    - name: http' }));
+    repo.commit('web: one instance');
+    await eventually(synced(daemon, '/web'), 'web Synced and Healthy');
+    expect(describeWrites(appWrites(marathon, '/web'))).toEqual(['POST /v2/apps', 'PUT /v2/apps/web?force=true']);
+    expect(marathon.deployments()).toEqual([]);
   });
 
   it('never touches an app it does not own', async () => {

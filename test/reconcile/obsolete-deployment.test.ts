@@ -22,9 +22,32 @@ describe('obsoleteDeployment', () => {
     expect(obsoleteDeployment(update('restart', DEMO_SPEC_HASH, DEMO_SPEC_HASH))).toBeUndefined();
   });
 
-  it('is undefined for a scale, and for an app without the label (made by hand, adopted): nothing says what it deploys', () => {
-    expect(obsoleteDeployment(update('scale', 'sha256:beef', DEMO_SPEC_HASH))).toBeUndefined();
+  it('is undefined for an app without the label (made by hand, adopted): nothing says what it deploys', () => {
     expect(obsoleteDeployment(update('restart', 'sha256:beef', undefined))).toBeUndefined();
+  });
+
+  describe('a scale', () => {
+    const configAt = '2024-03-01T10:00:00.000Z';
+    const task = (version: string | undefined) => ({ id: `t-${version}`, appId: '/demo/web', state: 'TASK_RUNNING', ...(version ? { version } : {}) });
+    const scale = (tasks: ReturnType<typeof task>[] | undefined): Action => ({
+      kind: 'update',
+      id: '/demo/web' as never,
+      mode: 'scale',
+      changes: [],
+      desired: desiredApp({ instances: 1 }),
+      actual: marathonApp({ instances: 3, versionInfo: { lastScalingAt: configAt, lastConfigChangeAt: configAt }, ...(tasks ? { tasks } : {}) }),
+    });
+
+    it('is obsolete when every task runs the current configuration (launched at or after its last change)', () => {
+      expect(obsoleteDeployment(scale([task(configAt), task('2024-03-01T11:00:00.000Z')]))).toBe('it scales to 3 instance(s), and the sources now declare 1');
+      expect(obsoleteDeployment(scale([]))).toBeDefined();
+    });
+
+    it('is undefined while a task of an older configuration runs (a rolling restart), or when Marathon does not say', () => {
+      expect(obsoleteDeployment(scale([task(configAt), task('2024-02-01T10:00:00.000Z')]))).toBeUndefined();
+      expect(obsoleteDeployment(scale([task(undefined)]))).toBeUndefined();
+      expect(obsoleteDeployment(scale(undefined))).toBeUndefined();
+    });
   });
 
   it('is undefined for anything but an update', () => {

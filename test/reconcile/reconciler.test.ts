@@ -761,16 +761,35 @@ describe('Reconciler: waits that give the worker back', () => {
       w.log
         .lines()
         .some(
-          (l) => l.msg === 'replaced Marathon deployment of a spec no longer declared: it deploys spec sha256:d0d0, and the sources now declare sha256:beef',
+          (l) =>
+            l.msg ===
+            'replaced Marathon deployment of what the sources no longer declare: it deploys spec sha256:d0d0, and the sources now declare sha256:beef',
         ),
     ).toBe(true);
   });
 
-  it('waits for a deployment of the declared spec when only instances differ (a scale)', async () => {
-    const w = await world({ apps: [marathonApp({ deployments: [{ id: 'rollout' }] })], declare: { apps: [desiredApp({ instances: 5 })] } });
+  const task = (version: string) => ({ id: `web.${version}`, appId: '/demo/web', state: 'TASK_RUNNING', version });
+  const config = marathonApp().versionInfo?.lastConfigChangeAt as string;
+
+  it('waits for a rolling restart when only instances differ: a scale forced over it would leave tasks of the old version', async () => {
+    const restarting = marathonApp({ deployments: [{ id: 'rollout' }], tasks: [task('2024-02-01T10:00:00.000Z'), task(config)] });
+    const w = await world({ apps: [restarting], declare: { apps: [desiredApp({ instances: 5 })] } });
     expect(await w.reconcile('/demo/web')).toEqual({ kind: 'done', requeueAfterMs: PROGRESS_POLL_MS });
     expect(w.marathon.calls).toEqual(['GET /demo/web']);
     expect(w.status.getApp('/demo/web')?.lastError?.code).toBe('deployment-in-progress');
+  });
+
+  it('replaces at once a deployment scaling to a count no longer declared once every task runs the current configuration', async () => {
+    // Two instances wanted, room for one: the deployment waits for an offer; the fix declares one.
+    const placing = marathonApp({ instances: 2, deployments: [{ id: 'scale-up' }], tasks: [task(config)] });
+    const w = await world({ apps: [placing], declare: { apps: [desiredApp({ instances: 1 })] } });
+    await w.reconcile('/demo/web');
+    expect(w.marathon.calls).toEqual(['GET /demo/web', 'SCALE /demo/web 1 force']);
+    expect(
+      w.log
+        .lines()
+        .some((l) => l.msg === 'replaced Marathon deployment of what the sources no longer declare: it scales to 2 instance(s), and the sources now declare 1'),
+    ).toBe(true);
   });
 
   it('replaces a deployment still running past --deployment-timeout, and only then', async () => {
