@@ -41,7 +41,7 @@ import { Reconciler } from './reconciler.js';
 import { Resync } from './resync.js';
 import { TokenBucket } from './token-bucket.js';
 import { WorkQueue, type ReconcileResult } from './workqueue.js';
-import { Writer, type WriteKind, type WriteOutcome } from './writer.js';
+import { type ReplaceReason, Writer, type WriteKind, type WriteOutcome } from './writer.js';
 
 /** See ControllerOptions.sourceConfirmMs. */
 export const DEFAULT_SOURCE_CONFIRM_MS = 1_000;
@@ -92,7 +92,8 @@ export interface ControllerObserver {
    * not called for them.
    */
   unchanged?(ids: readonly AppId[]): void;
-  wrote?(kind: WriteKind, outcome: WriteOutcome['kind']): void;
+  /** `replaced`: the write replaced a running deployment of the app (force=true), and why. */
+  wrote?(kind: WriteKind, outcome: WriteOutcome['kind'], replaced?: ReplaceReason): void;
   beforeWrite?(action: Action): void;
   sourceError?(source: string): void;
   eventGap?(): void;
@@ -221,7 +222,7 @@ export class Controller {
       force: o.force,
       lockRetryMs: o.lockRetryMs ?? 1000,
       signal: this.#abort.signal,
-      onWrite: (kind, outcome) => observer?.wrote?.(kind, outcome),
+      onWrite: (kind, outcome, replaced) => observer?.wrote?.(kind, outcome, replaced),
       confirmSources: () => this.#desired.confirm(o.sourceConfirmMs ?? DEFAULT_SOURCE_CONFIRM_MS),
       ...(observer?.beforeWrite ? { beforeWrite: observer.beforeWrite.bind(observer) } : {}),
     });

@@ -50,7 +50,7 @@ import { ProgressPace } from './progress-pace.js';
 import { DEFAULT_DEPLOYMENT_TIMEOUT_MS } from './deployment-gate.js';
 import { WaitAges } from './wait-ages.js';
 import type { ReconcileResult } from './workqueue.js';
-import { type WriteOutcome, type Writer, writeKind } from './writer.js';
+import { type ReplaceReason, type WriteOutcome, type Writer, writeKind } from './writer.js';
 import type { Problem } from '../model/problem.js';
 
 export interface ReconcilerOptions {
@@ -356,7 +356,7 @@ export class Reconciler {
       return this.#lookAgain;
     }
     const outcome: WriteOutcome = await this.#d.writer.write(action, {
-      ...(replace !== undefined ? { supersede: true } : {}),
+      ...(replace !== undefined ? { supersede: replace.reason } : {}),
       stillWanted: () => this.#stillWanted(action, entry, actual),
       // Write-ahead: a delete is on the prune guard's record before it goes out.
       ...(action.kind === 'delete' ? { beforeSend: () => this.#d.guard.aboutToDelete(action.id) } : {}),
@@ -364,7 +364,8 @@ export class Reconciler {
     switch (outcome.kind) {
       case 'applied':
         // Said once the write is in: one waiting for a slot or the rate may not go out at all.
-        if (replace !== undefined) log.warn({ action: action.kind, deployments: running.map((d) => d.id) }, `replaced Marathon deployment ${replace}`);
+        if (replace !== undefined)
+          log.warn({ action: action.kind, deployments: running.map((d) => d.id), reason: replace.reason }, `replaced Marathon deployment ${replace.why}`);
         log.info(
           { action: action.kind, ...(action.kind === 'update' ? { mode: action.mode, changes: pending } : {}), deploymentId: outcome.deploymentId },
           `${action.kind === 'update' ? action.mode : action.kind} applied`,
@@ -473,12 +474,12 @@ export class Reconciler {
     return this.#d.options.deploymentDeadlineMs ?? DEFAULT_DEPLOYMENT_TIMEOUT_MS;
   }
 
-  /** Why the running deployment may be replaced by the write (what the log says after "replaced Marathon deployment"), or undefined. */
-  #replaceable(action: Action, actual: MarathonApp | undefined): string | undefined {
+  /** Why the running deployment may be replaced by the write (`why` follows "replaced Marathon deployment" in the log), or undefined. */
+  #replaceable(action: Action, actual: MarathonApp | undefined): { reason: ReplaceReason; why: string } | undefined {
     const stuck = this.#stuck(action.id, actual);
-    if (stuck !== undefined) return `that could not finish: ${stuck}`;
+    if (stuck !== undefined) return { reason: 'stuck', why: `that could not finish: ${stuck}` };
     const obsolete = obsoleteDeployment(action);
-    return obsolete === undefined ? undefined : `of what the sources no longer declare: ${obsolete}`;
+    return obsolete === undefined ? undefined : { reason: 'obsolete', why: `of what the sources no longer declare: ${obsolete}` };
   }
 
   #stuck(id: AppId, actual: MarathonApp | undefined): string | undefined {

@@ -54,7 +54,7 @@ export interface WriterDeps {
   /** Aborted when the daemon stops: a write waiting for the rate is not sent. */
   signal: AbortSignal;
   /** Told of each write's outcome (metrics). */
-  onWrite?: (kind: WriteKind, outcome: WriteOutcome['kind']) => void;
+  onWrite?: (kind: WriteKind, outcome: WriteOutcome['kind'], replaced?: ReplaceReason) => void;
   /** Called right before the request goes out (the safety harness records write order). */
   beforeWrite?: (action: Action) => void;
   /**
@@ -65,8 +65,11 @@ export interface WriterDeps {
   confirmSources?: () => Promise<void>;
 }
 
+/** Why a write replaces a running deployment of its app: it cannot finish, or it deploys what the sources no longer declare. */
+export type ReplaceReason = 'stuck' | 'obsolete';
+
 export interface WriteOptions {
-  supersede?: boolean;
+  supersede?: ReplaceReason;
   stillWanted?: () => boolean;
   /**
    * Awaited once the write may go out, before leadership and `stillWanted` are checked a last
@@ -98,7 +101,8 @@ export class Writer {
 
   /**
    * `supersede`: send force=true for this write even without --force, replacing a running
-   * deployment of the app that cannot finish (the reconciler's judgement).
+   * deployment of the app that cannot finish or that deploys what the sources no longer
+   * declare (the reconciler's judgement, and why).
    * `stillWanted`: asked once every wait is over, right before the request goes out: whether
    * the sources still declare what the action was planned from. Waiting for leadership or
    * the write rate can outlast a source change (a second commit, a row edited again, an app
@@ -109,7 +113,7 @@ export class Writer {
     const kind = writeKind(action);
     if (!kind) throw new TypeError(`not a write: ${action.kind}`);
     const outcome = await this.#write(action, kind, o);
-    this.#d.onWrite?.(kind, outcome.kind);
+    this.#d.onWrite?.(kind, outcome.kind, o.supersede);
     return outcome;
   }
 
@@ -153,7 +157,7 @@ export class Writer {
     this.#d.cache.recordWrite(action.id, this.#d.timers.now());
     let ref: DeploymentRef;
     try {
-      ref = await this.#send(action, kind, o.supersede === true);
+      ref = await this.#send(action, kind, o.supersede !== undefined);
     } catch (err) {
       ticket.cancel();
       return this.#classify(err);

@@ -30,6 +30,9 @@ export type ReconcileMetricResult = (typeof RECONCILE_RESULTS)[number];
 /** Writes sent to Marathon (label `kind` of maracker_writes_total). `update` restarts; `scale` does not. */
 export const WRITE_KINDS = ['create', 'scale', 'update', 'delete'] as const;
 export type WriteKind = (typeof WRITE_KINDS)[number];
+/** Why a write replaced a running deployment (force=true): it could not finish, or it deployed what the sources no longer declare. */
+export const REPLACE_REASONS = ['stuck', 'obsolete'] as const;
+export type ReplaceReason = (typeof REPLACE_REASONS)[number];
 
 /** What the Marathon client reports after each HTTP exchange (see MarathonRequestInfo). */
 export interface MarathonRequestSample {
@@ -85,6 +88,8 @@ export interface DaemonMetrics {
   recordWrite(kind: WriteKind): void;
   /** A planned write not sent: the sources changed while it waited (the app is planned again). */
   recordSuperseded(kind: WriteKind): void;
+  /** A write Marathon accepted replaced a running deployment of its app (force=true). */
+  recordDeploymentReplaced(reason: ReplaceReason): void;
   /** The event stream dropped and reconnected: events in between may be lost. */
   recordEventStreamGap(): void;
   /** A full resync (re-read every source, re-list Marathon, look at every app, queue those whose inputs moved) ended. */
@@ -169,6 +174,12 @@ export function createDaemonMetrics(options: DaemonMetricsOptions = {}): DaemonM
     labelNames: ['kind'],
     registers,
   });
+  const replaced = new Counter<'reason'>({
+    name: 'maracker_deployments_replaced_total',
+    help: 'Running Marathon deployments a write replaced (force=true), by reason: "stuck" (it could not finish), "obsolete" (it deployed what the sources no longer declare).',
+    labelNames: ['reason'],
+    registers,
+  });
   gauge('maracker_deployments_in_flight', 'Marathon deployments started by maracker and not finished yet.', [], () => probes.deploymentsInFlight?.());
   gauge('maracker_prune_blocked', '1 while the prune guard holds back deletes awaiting approval.', [], () => bit(probes.pruneBlocked?.()));
   gauge('maracker_leader', '1 when this instance writes to Marathon (leader or standalone), 0 for a follower.', [], () =>
@@ -215,6 +226,7 @@ export function createDaemonMetrics(options: DaemonMetricsOptions = {}): DaemonM
     writes.inc({ kind }, 0);
     superseded.inc({ kind }, 0);
   }
+  for (const reason of REPLACE_REASONS) replaced.inc({ reason }, 0);
   for (const result of ['ok', 'failed']) resyncs.inc({ result }, 0);
   if (options.processMetrics) registerProcessMetrics(registry);
 
@@ -245,6 +257,9 @@ export function createDaemonMetrics(options: DaemonMetricsOptions = {}): DaemonM
     },
     recordSuperseded(kind) {
       superseded.inc({ kind });
+    },
+    recordDeploymentReplaced(reason) {
+      replaced.inc({ reason });
     },
     recordEventStreamGap() {
       gaps.inc();

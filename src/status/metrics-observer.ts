@@ -5,13 +5,13 @@
 // which, but `beforeWrite` names the app it writes for, and a key never runs twice at once
 // (workqueue invariant), so remembering ids between `beforeWrite` and `reconciled` is exact.
 
-import type { DaemonMetrics, WriteKind } from './daemon-metrics.js';
+import type { DaemonMetrics, ReplaceReason, WriteKind } from './daemon-metrics.js';
 
 export interface MetricsObserver {
   reconciled(id: string, result: { kind: 'done' | 'retry' | 'terminal' }, durationMs: number): void;
   unchanged(ids: readonly string[]): void;
   beforeWrite(action: { id: string }): void;
-  wrote(kind: WriteKind, outcome: string): void;
+  wrote(kind: WriteKind, outcome: string, replaced?: ReplaceReason): void;
   sourceError(source: string): void;
   eventGap(): void;
   resynced(durationMs: number, ok: boolean): void;
@@ -35,10 +35,11 @@ export function metricsObserver(metrics: DaemonMetrics, inner: Partial<MetricsOb
       writing.add(action.id);
       inner.beforeWrite?.(action);
     },
-    wrote(kind, outcome) {
+    wrote(kind, outcome, replaced) {
       if (outcome === 'applied') metrics.recordWrite(kind);
       else if (outcome === 'superseded') metrics.recordSuperseded(kind);
-      inner.wrote?.(kind, outcome);
+      if (outcome === 'applied' && replaced !== undefined) metrics.recordDeploymentReplaced(replaced);
+      inner.wrote?.(kind, outcome, replaced);
     },
     sourceError(source) {
       metrics.recordSourceError(source);

@@ -306,6 +306,8 @@ describe('maracker run against the sandbox', () => {
     expect(marathon.app('/web')?.instances).toBe(1);
     // Logged as the write's answer comes back; the log may reach the pipe after status does.
     await eventually(() => daemon.output().includes('replaced Marathon deployment of what the sources no longer declare'), 'the replacement logged');
+    const metrics = await (await fetch(`${daemon.statusUrl}/metrics`)).text();
+    expect(metrics).toContain('maracker_deployments_replaced_total{reason="obsolete"} 1\n');
   });
 
   it('applies a smaller count over a deployment that cannot place the larger one, without waiting for it to time out', async () => {

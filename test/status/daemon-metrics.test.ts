@@ -22,6 +22,7 @@ describe('daemon metrics', () => {
       maracker_queue_depth: 'gauge',
       maracker_writes_total: 'counter',
       maracker_writes_superseded_total: 'counter',
+      maracker_deployments_replaced_total: 'counter',
       maracker_deployments_in_flight: 'gauge',
       maracker_prune_blocked: 'gauge',
       maracker_leader: 'gauge',
@@ -213,6 +214,19 @@ describe('metricsObserver', () => {
     expect(sampleValue(f, 'maracker_writes_superseded_total', { kind: 'update' })).toBe(1);
     expect(sampleValue(f, 'maracker_writes_total', { kind: 'delete' })).toBe(0);
     expect(sampleValue(f, 'maracker_writes_total', { kind: 'update' })).toBe(1);
+  });
+
+  it('counts the running deployments writes replaced (force=true), by reason, once Marathon accepted them', async () => {
+    const m = createDaemonMetrics();
+    const o = metricsObserver(m);
+    expect(sampleValue(parseExposition(await m.render()), 'maracker_deployments_replaced_total', { reason: 'obsolete' })).toBe(0);
+    o.wrote('update', 'applied', 'obsolete');
+    o.wrote('scale', 'applied', 'stuck');
+    o.wrote('update', 'retry', 'obsolete');
+    o.wrote('update', 'applied');
+    const f = parseExposition(await m.render());
+    expect(sampleValue(f, 'maracker_deployments_replaced_total', { reason: 'obsolete' })).toBe(1);
+    expect(sampleValue(f, 'maracker_deployments_replaced_total', { reason: 'stuck' })).toBe(1);
   });
 
   it('records source errors, event gaps and resyncs, and passes every hook on to an inner observer', async () => {
