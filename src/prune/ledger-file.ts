@@ -43,6 +43,8 @@ export class FilePruneLedger implements PruneLedger {
   /** Every deletion the file holds (as read, then as appended), oldest first. */
   #held: PruneDeletion[] = [];
   #lock: LedgerLock | undefined;
+  /** The lock being taken: one take at a time, and close waits for it. */
+  #taking: Promise<void> | undefined;
   #closed = false;
 
   constructor(options: FilePruneLedgerOptions) {
@@ -97,17 +99,30 @@ export class FilePruneLedger implements PruneLedger {
     this.#held = held;
   }
 
-  /** Lets the file go (its lock removed) for the next daemon. */
+  /**
+   * Lets the file go (its lock removed) for the next daemon. A lock being taken meanwhile is
+   * waited for and let go too: once this resolves, nothing of this ledger touches the lock,
+   * so a daemon started right after (or another ledger of this process) is not robbed of it.
+   */
   async close(): Promise<void> {
     this.#closed = true;
+    await this.#taking?.catch(() => undefined);
     const lock = this.#lock;
     this.#lock = undefined;
     await lock?.release();
   }
 
-  async #takeLock(): Promise<void> {
-    if (this.#lock !== undefined) return;
-    if (this.#closed) throw new Error(`prune ledger ${this.#o.path} is closed`);
+  /** Takes the lock unless held; a load and a record asking at once share one take. */
+  #takeLock(): Promise<void> {
+    if (this.#lock !== undefined) return Promise.resolve();
+    if (this.#closed) return Promise.reject(new Error(`prune ledger ${this.#o.path} is closed`));
+    this.#taking ??= this.#take().finally(() => {
+      this.#taking = undefined;
+    });
+    return this.#taking;
+  }
+
+  async #take(): Promise<void> {
     const { path, logger } = this.#o;
     await mkdir(dirname(path), { recursive: true, mode: 0o700 }).catch((err: unknown) => {
       throw new Error(`prune ledger ${path} cannot be created: ${errorMessage(err)}`, { cause: err });

@@ -166,4 +166,21 @@ describe('the prune ledger lock', () => {
     expect(err?.message).toBe(`prune ledger ${path} is closed`);
     await expect(stat(`${path}.lock`)).rejects.toThrow('ENOENT');
   });
+
+  it('once closed, has let its lock go even when it was taking it: the next daemon loads at once', async () => {
+    const path = join(await tempDir(), 'x.jsonl');
+    for (let round = 0; round < 20; round++) {
+      const ledger = new FilePruneLedger({ path, logger: recordingLogger().logger });
+      const loading = ledger.load(0).catch(() => undefined);
+      await ledger.close();
+      // The next one starts as the first stopped, its load perhaps still under way.
+      const next = new FilePruneLedger({ path, logger: recordingLogger().logger });
+      await expect(next.load(0), `round ${round}`).resolves.toEqual([]);
+      const held = await stat(`${path}.lock`);
+      await loading;
+      // Nothing of the first one's load is left to take the lock from the next one.
+      expect((await stat(`${path}.lock`)).ino, `round ${round}`).toBe(held.ino);
+      await next.close();
+    }
+  });
 });
