@@ -17,6 +17,11 @@ export function isValidAppId(id: string): boolean {
   return id.slice(1).split('/').every(isValidSegment);
 }
 
+/** Whether `id` is the group path `group` or lies under it ("/mip" holds "/mip/web", not "/mipx"); "/" holds every id. */
+export function isInGroup(id: AppId, group: string): boolean {
+  return group === '/' || id === group || id.startsWith(`${group}/`);
+}
+
 /** "/mip/prod/web" from group "mip/prod" (or "/mip/prod/") and name "web". */
 export function appIdOf(name: string, group?: string): AppId {
   const g = (group ?? '').split('/').filter((s) => s.length > 0);

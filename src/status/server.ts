@@ -21,9 +21,9 @@ import type { AddressInfo } from 'node:net';
 import { MarackerError } from '../base/errors.js';
 import { silentLogger, type Logger } from '../base/log.js';
 import { isValidAppId } from '../model/app-id.js';
-import { HEALTH, SYNC } from '../model/status.js';
 import { BASIC_SCRUBBER, type Scrubber } from '../secrets/scrubber.js';
 import { bearerChecker } from './auth.js';
+import { parseAppQuery } from './app-query.js';
 import { errorBody, StatusApiError, StatusListenError } from './errors.js';
 import { tokenlessApprovalRefusal } from './local-approval.js';
 import { applyLimits, rejectBadClient, resolveLimits, serverOptions, type StatusLimits } from './limits.js';
@@ -259,21 +259,14 @@ export async function startStatusServer(options: StatusServerOptions): Promise<S
   }
 
   function statusDocument(ctx: Context): Reply {
-    const { query } = ctx;
-    const sync = filterValues(query, 'sync', SYNC);
-    const health = filterValues(query, 'health', HEALTH);
-    if (!sync && !health) {
-      // The tag is a hash of the content (the store's digest), so a restarted daemon with
-      // the same status answers the same tag and one whose status differs never matches.
-      const parts = store.parts();
-      const etag = `"${parts.digest}"`;
-      if (ctx.headers['if-none-match'] === etag) return { status: 304, body: '', contentType: JSON_TYPE, headers: { ETag: etag } };
-      return { status: 200, body: parts, contentType: JSON_TYPE, headers: { ETag: etag } };
-    }
-    // Filtering walks the apps once: cheap next to serialising them, and only when asked.
-    const doc = store.snapshot();
-    const apps = doc.apps.filter((a) => (!sync || sync.has(a.sync)) && (!health || health.has(a.health)));
-    return json(200, { ...doc, apps });
+    const selection = parseAppQuery(ctx.query);
+    // Filtering and paging walk the apps once, and reuse their serialised records.
+    const parts = selection === undefined ? store.parts() : store.select(selection).parts;
+    // The tag is a hash of the content (the store's digest), so a restarted daemon with
+    // the same status answers the same tag and one whose status differs never matches.
+    const etag = `"${parts.digest}"`;
+    if (ctx.headers['if-none-match'] === etag) return { status: 304, body: '', contentType: JSON_TYPE, headers: { ETag: etag } };
+    return { status: 200, body: parts, contentType: JSON_TYPE, headers: { ETag: etag } };
   }
 
   /** The app's record with its recent outcomes; its ETag changes with either (a hash of one app: cheap per poll). */
@@ -645,25 +638,6 @@ function appIdFromPath(rest: string): string {
       .filter((s) => s.length > 0)
       .join('/')
   );
-}
-
-/** `?sync=OutOfSync,Invalid` -> the set; undefined when the filter is absent. */
-function filterValues(query: URLSearchParams, name: string, known: readonly string[]): Set<string> | undefined {
-  const given = query
-    .getAll(name)
-    .flatMap((v) => v.split(','))
-    .map((v) => v.trim())
-    .filter((v) => v.length > 0);
-  if (given.length === 0) return undefined;
-  const unknown = given.filter((v) => !known.includes(v));
-  if (unknown.length > 0) {
-    throw new StatusApiError(
-      'MRK_STATUS_BAD_QUERY',
-      400,
-      `unknown ${name} value ${unknown.map((u) => `"${u}"`).join(', ')}; expected one of ${known.join(', ')}`,
-    );
-  }
-  return new Set(given);
 }
 
 function listen(server: Server, host: string, port: number): Promise<void> {

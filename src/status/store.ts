@@ -19,8 +19,12 @@ import type { HEALTH, Role, SYNC } from '../model/status.js';
 import { BASIC_SCRUBBER, type Scrubber } from '../secrets/scrubber.js';
 import type { Installation } from '../model/installation.js';
 import type { AppStatus, DaemonStatus, OutcomeRecord, InstallationStatus, MarathonStatus, PruneStatus, SourceStatus } from './model.js';
+import { type AppQuery, type PageInfo, selectApps } from './app-query.js';
 import { derivePhase } from './phase.js';
 import { OutcomeLog, type OutcomeInput } from './outcomes.js';
+
+/** How the document's `apps` opens: its last field. */
+const APPS_OPENING = '"apps":[';
 
 export type AppStatusListener = (id: AppId, status: AppStatus | undefined) => void;
 
@@ -317,7 +321,7 @@ export class StatusStore {
     const { apps: _apps, ...rest } = this.#build();
     const sorted = this.#sortedApps();
     // `apps` is the document's last field: the rest serialised, the apps' records after it.
-    const head = `${JSON.stringify(rest).slice(0, -1)},"apps":[`;
+    const head = `${JSON.stringify(rest).slice(0, -1)},${APPS_OPENING}`;
     const tail = ']}';
     const n = sorted.items.length;
     const parts: StatusParts = {
@@ -329,6 +333,33 @@ export class StatusStore {
     };
     this.#partsCached = { version: this.#version, parts };
     return parts;
+  }
+
+  /**
+   * The `GET /status` document with only the apps the query keeps (./app-query.ts), in
+   * parts, and the page it is when the query has a limit (also in the document, as `page`,
+   * just before `apps`). Made from the records kept serialised: nothing is serialised again.
+   * Its digest covers what it holds, as the whole document's does.
+   */
+  select(q: AppQuery): { parts: StatusParts; page: PageInfo | undefined } {
+    const whole = this.parts();
+    const sorted = this.#sortedApps();
+    const { indexes, next } = selectApps(sorted.apps, q);
+    const page: PageInfo | undefined = q.limit === undefined ? undefined : { limit: q.limit, after: q.after ?? null, next };
+    // The whole document's head ends with `"apps":[`: the page goes in before it.
+    const head = page === undefined ? whole.head : `${whole.head.slice(0, -APPS_OPENING.length)}"page":${JSON.stringify(page)},${APPS_OPENING}`;
+    const items: string[] = [];
+    const hash = createHash('sha256').update(head);
+    let bytes = Buffer.byteLength(head, 'utf8') + whole.tail.length + Math.max(0, indexes.length - 1);
+    for (const i of indexes) {
+      const app = sorted.apps[i] as AppStatus;
+      const sum = this.#appSums.get(app.id) as RecordSum;
+      items.push(sorted.items[i] as string);
+      bytes += sum.bytes;
+      hash.update(sum.digest);
+    }
+    const digest = hash.update(whole.tail).digest('base64url').slice(0, 27);
+    return { parts: { head, items, tail: whole.tail, bytes, digest }, page };
   }
 
   /** The serialised `GET /status` document, whole (the status server writes it in parts). */

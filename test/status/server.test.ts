@@ -100,6 +100,59 @@ describe('status server', () => {
     });
   });
 
+  it('pages /status by id within a group: every app once, each page saying where the next starts', async () => {
+    const { call, store } = await serve();
+    for (let i = 0; i < 25; i++) store.setApp(appStatus({ id: `/lab/app-${String(i).padStart(2, '0')}` }));
+    store.setApp(appStatus({ id: '/mip/web' }));
+    type Page = { phase: string; page: { limit: number; after: string | null; next: string | null }; apps: Array<{ id: string }> };
+    const seen: string[] = [];
+    const pages: Page['page'][] = [];
+    let after: string | null = null;
+    do {
+      const res = await call(`/status?group=/lab&limit=10${after ? `&after=${encodeURIComponent(after)}` : ''}`);
+      expect(res.status).toBe(200);
+      const doc = (await res.json()) as Page;
+      expect(doc.phase).toBeDefined();
+      seen.push(...doc.apps.map((a) => a.id));
+      pages.push(doc.page);
+      after = doc.page.next;
+    } while (after !== null);
+    expect(seen).toEqual(Array.from({ length: 25 }, (_, i) => `/lab/app-${String(i).padStart(2, '0')}`));
+    expect(pages).toEqual([
+      { limit: 10, after: null, next: '/lab/app-09' },
+      { limit: 10, after: '/lab/app-09', next: '/lab/app-19' },
+      { limit: 10, after: '/lab/app-19', next: null },
+    ]);
+    // Without a limit there is no page: the filtered document as before.
+    const whole = (await (await call('/status?group=/mip')).json()) as Record<string, unknown>;
+    expect('page' in whole).toBe(false);
+    expect((whole.apps as Array<{ id: string }>).map((a) => a.id)).toEqual(['/mip/web']);
+    const bad = await call('/status?limit=0');
+    expect(bad.status).toBe(400);
+    expect((await errorOf(bad)).code).toBe('MRK_STATUS_BAD_QUERY');
+  });
+
+  it('gives a filtered or paged /status its own ETag, which changes only when what it holds changes', async () => {
+    const { call, store } = await serve();
+    store.setApp(appStatus({ id: '/lab/a' }));
+    store.setApp(appStatus({ id: '/mip/web' }));
+    const first = await call('/status?group=/lab');
+    const etag = first.headers.get('etag') as string;
+    expect(etag).toMatch(/^"[A-Za-z0-9_-]{27}"$/);
+    expect(etag).not.toBe((await call('/status')).headers.get('etag'));
+    expect((await call('/status?group=/lab', { headers: { 'if-none-match': etag } })).status).toBe(304);
+    // Another group's app changes (not the daemon's phase): the whole document's tag moves, this one's does not.
+    const wholeTag = (await call('/status')).headers.get('etag');
+    store.setApp(appStatus({ id: '/mip/web', url: 'https://web.mip.example.org/' }));
+    expect((await call('/status')).headers.get('etag')).not.toBe(wholeTag);
+    expect((await call('/status?group=/lab', { headers: { 'if-none-match': etag } })).status).toBe(304);
+    // One of its apps changes: a new tag and the new content.
+    store.setApp(appStatus({ id: '/lab/a', health: 'Degraded' }));
+    const moved = await call('/status?group=/lab', { headers: { 'if-none-match': etag } });
+    expect(moved.status).toBe(200);
+    expect(((await moved.json()) as { apps: Array<{ health: string }> }).apps[0]?.health).toBe('Degraded');
+  });
+
   it('looks up one app by its id, group segments as path segments', async () => {
     const { call, store } = await serve();
     const web = appStatus({ id: '/mip/prod/web', url: 'https://web.mip.example.org/' });

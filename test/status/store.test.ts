@@ -48,6 +48,26 @@ describe('StatusStore', () => {
     expect((JSON.parse(s.json()) as { apps: AppStatus[] }).apps.map((a) => [a.id, a.health])).toEqual([['/demo/b', 'Degraded']]);
   });
 
+  it('selects apps from their serialised records: the snapshot with those apps, and the page before them', () => {
+    const s = store();
+    for (const id of ['/lab/a', '/lab/b', '/mip/web', '/lab/c']) s.setApp(appStatus({ id, sync: id === '/lab/b' ? 'OutOfSync' : 'Synced' }));
+    const text = (p: { head: string; items: readonly string[]; tail: string }) => `${p.head}${p.items.join(',')}${p.tail}`;
+    const { parts, page } = s.select({ groups: ['/lab'], sync: new Set(['Synced']) });
+    expect(page).toBeUndefined();
+    expect(JSON.parse(text(parts))).toEqual({ ...s.snapshot(), apps: s.snapshot().apps.filter((a) => a.id === '/lab/a' || a.id === '/lab/c') });
+    expect(parts.bytes).toBe(Buffer.byteLength(text(parts)));
+
+    const paged = s.select({ groups: ['/lab'], limit: 1, after: '/lab/a' });
+    expect(paged.page).toEqual({ limit: 1, after: '/lab/a', next: '/lab/b' });
+    const doc = JSON.parse(text(paged.parts)) as Record<string, unknown>;
+    expect(Object.keys(doc).slice(-2)).toEqual(['page', 'apps']);
+    expect(doc.apps).toEqual([s.getApp('/lab/b')]);
+    expect(paged.parts.bytes).toBe(Buffer.byteLength(text(paged.parts)));
+    // The same selection of the same content has the same digest; another has another.
+    expect(s.select({ groups: ['/lab'], limit: 1, after: '/lab/a' }).parts.digest).toBe(paged.parts.digest);
+    expect(s.select({ groups: ['/lab'], limit: 2, after: '/lab/a' }).parts.digest).not.toBe(paged.parts.digest);
+  });
+
   it('derives the phase from sources, Marathon, prune guard and apps', () => {
     const s = store();
     s.setMarathon({ url: 'x', reachable: true, lastReadAt: null, lastError: null });

@@ -4,6 +4,7 @@
 // why), `-o json` for scripts, filters, and `--watch`.
 
 import { parseOptions, type OptionSpec } from '../../config/options.js';
+import { isInGroup } from '../../model/app-id.js';
 import { HEALTH, SYNC } from '../../model/status.js';
 import type { AppStatus, DaemonStatus } from '../../status/model.js';
 import type { Command } from '../command.js';
@@ -32,7 +33,7 @@ export function selectApps(doc: DaemonStatus, prefixes: readonly string[], sync:
   const wanted = prefixes.map((p) => `/${p.replace(/^\/+|\/+$/g, '')}`);
   return doc.apps.filter(
     (a) =>
-      (wanted.length === 0 || wanted.some((w) => a.id === w || a.id.startsWith(`${w}/`) || w === '/')) &&
+      (wanted.length === 0 || wanted.some((w) => isInGroup(a.id, w))) &&
       (sync.length === 0 || sync.includes(a.sync)) &&
       (health.length === 0 || health.includes(a.health)),
   );
