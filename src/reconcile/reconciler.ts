@@ -340,9 +340,9 @@ export class Reconciler {
     }
     // A deployment that cannot finish (its tasks crash or fail their checks, or it has run
     // past --deployment-timeout) would make the app wait for good, a fixed manifest never
-    // applied; one that deploys a spec the sources no longer declare only delays the new
-    // one (./obsolete-deployment.ts). The write replaces either (force=true), as a new
-    // Kubernetes rollout replaces the one in progress.
+    // applied; one that deploys what the sources no longer declare (another spec, or another
+    // count) only delays the new one (./obsolete-deployment.ts). The write replaces either
+    // (force=true), as a new Kubernetes rollout replaces the one in progress.
     const locked = running.length > 0 && !this.#d.options.force;
     const replace = locked ? this.#replaceable(action, actual) : undefined;
     if (replace === undefined && locked) {
