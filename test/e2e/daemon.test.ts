@@ -266,19 +266,23 @@ describe('maracker run against the sandbox', () => {
     expect(describeWrites(appWrites(marathon, '/web'))).toEqual(['POST /v2/apps']);
   });
 
-  it('reports an app whose deployment cannot finish (a task no offer can place) Degraded after --deployment-timeout', async () => {
-    // One agent with one host port: the first task takes it, the second waits for an offer
-    // that never comes, and Marathon's deployment with it.
+  /**
+   * One agent with one host port, and /web with two instances that each need one: the first
+   * task takes it, the second waits for an offer that never comes, and Marathon's deployment
+   * with it. Returned once the daemon reports /web Synced and Progressing.
+   */
+  async function placingForGood(args: string[] = []): Promise<{ repo: GitRepo; marathon: Sandbox; daemon: DaemonProcess }> {
     const repo = await gitRepo();
     const marathon = await sandbox({ hostPortRange: { min: 31_000, max: 31_000 } });
-    const daemon = await startDaemonProcess({
-      marathonUrl: marathon.url,
-      manifests: repo.manifests,
-      args: ['--resync-interval', '3600', '--deployment-timeout', '3'],
-    });
+    const daemon = await startDaemonProcess({ marathonUrl: marathon.url, manifests: repo.manifests, args: ['--resync-interval', '3600', ...args] });
     await repo.write('web.yaml', manifestYaml({ name: 'web', instances: 2, extra: '  ports:\n    - name: http' }));
     repo.commit('web, two instances for one port');
     await eventually(synced(daemon, '/web', 'Progressing'), 'web Synced and Progressing');
+    return { repo, marathon, daemon };
+  }
+
+  it('reports an app whose deployment cannot finish (a task no offer can place) Degraded after --deployment-timeout', async () => {
+    const { marathon, daemon } = await placingForGood(['--deployment-timeout', '3']);
     const status = await eventually(synced(daemon, '/web', 'Degraded'), 'web Synced and Degraded');
     expect(status).toMatchObject({
       instances: { desired: 2, running: 1 },
@@ -289,14 +293,9 @@ describe('maracker run against the sandbox', () => {
   });
 
   it('applies a new commit over a deployment of the previous one still running, without waiting for it to time out', async () => {
-    // As above: the second task never finds an offer, so Marathon's deployment runs on; the
-    // timeout is the default 10 minutes. A commit that changes the spec replaces it at once.
-    const repo = await gitRepo();
-    const marathon = await sandbox({ hostPortRange: { min: 31_000, max: 31_000 } });
-    const daemon = await startDaemonProcess({ marathonUrl: marathon.url, manifests: repo.manifests, args: ['--resync-interval', '3600'] });
-    await repo.write('web.yaml', manifestYaml({ name: 'web', instances: 2, extra: '  ports:\n    - name: http' }));
-    repo.commit('web, two instances for one port');
-    await eventually(synced(daemon, '/web', 'Progressing'), 'web Synced and Progressing');
+    // The deployment runs on; the timeout is the default 10 minutes. A commit that changes
+    // the spec replaces it at once.
+    const { repo, marathon, daemon } = await placingForGood();
     await repo.write('web.yaml', manifestYaml({ name: 'web', instances: 1, cmd: 'sleep 2000', extra: '  ports:\n    - name: http' }));
     repo.commit('web: one instance, another command');
     // Synced at once: Marathon deploys the new spec (its new task waits for the port the old
@@ -311,12 +310,7 @@ describe('maracker run against the sandbox', () => {
   });
 
   it('applies a smaller count over a deployment that cannot place the larger one, without waiting for it to time out', async () => {
-    const repo = await gitRepo();
-    const marathon = await sandbox({ hostPortRange: { min: 31_000, max: 31_000 } });
-    const daemon = await startDaemonProcess({ marathonUrl: marathon.url, manifests: repo.manifests, args: ['--resync-interval', '3600'] });
-    await repo.write('web.yaml', manifestYaml({ name: 'web', instances: 2, extra: '  ports:\n    - name: http' }));
-    repo.commit('web, two instances for one port');
-    await eventually(synced(daemon, '/web', 'Progressing'), 'web Synced and Progressing');
+    const { repo, marathon, daemon } = await placingForGood();
     await repo.write('web.yaml', manifestYaml({ name: 'web', instances: 1, extra: '  ports:\n    - name: http' }));
     repo.commit('web: one instance');
     await eventually(synced(daemon, '/web'), 'web Synced and Healthy');
