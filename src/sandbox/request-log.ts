@@ -5,7 +5,14 @@ import type { JsonValue } from '../model/marathon.js';
 
 export interface RequestLogEntry {
   seq: number;
+  /** When the request arrived. */
   time: string;
+  /**
+   * When the API handled it, after any injected latency and write latency: when a write took
+   * effect. Absent when it was not handled (an injected fault answered, or the connection
+   * was dropped before).
+   */
+  handledAt?: string;
   method: string;
   path: string;
   query: Record<string, string[]>;

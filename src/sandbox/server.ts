@@ -193,6 +193,7 @@ export class SandboxServer {
       await turn;
     }
     let reply: Reply;
+    entry.handledAt = this.#deps.timestamp();
     try {
       reply = this.#deps.api(apiReq) ?? json(404, { message: 'URI not found' });
     } catch (err) {

@@ -33,10 +33,17 @@ class Log {
   readonly entries: RequestLogEntry[] = [];
   #seq = 0;
 
-  add(s: number, method: string, path: string, body: unknown, opts: { query?: Record<string, string[]>; status?: number | null } = {}): this {
+  add(
+    s: number,
+    method: string,
+    path: string,
+    body: unknown,
+    opts: { query?: Record<string, string[]>; status?: number | null; handledAfterS?: number } = {},
+  ): this {
     this.entries.push({
       seq: ++this.#seq,
       time: new Date(at(s)).toISOString(),
+      ...(opts.handledAfterS !== undefined ? { handledAt: new Date(at(s + opts.handledAfterS)).toISOString() } : {}),
       method,
       path,
       query: opts.query ?? {},
@@ -141,6 +148,18 @@ describe('checkInvariants', () => {
     const v = checkInvariants({ log: log.entries, history });
     expect(rules(v).filter((r) => r.startsWith('unowned-write'))).toEqual(['unowned-write /legacy 2', 'unowned-write /other 3', 'unowned-write /never 4']);
     expect(v[0]?.message).toContain('without the ownership label');
+  });
+
+  it('unowned-write: judges a write by when it took effect, so a create held back past a wipe made the app after it', () => {
+    const web = manifestYaml({ name: 'web' });
+    const app = appOf('web.yaml', web, '/web');
+    const history: HistoryEvent[] = [fileEvent(0, 'web.yaml', web), { kind: 'wipe', start: at(2), end: at(2.1) }];
+    // Arrived at 1.5 s, handled 1.3 s later (an injected latency): after the wipe.
+    const held = new Log().add(1.5, 'POST', '/v2/apps', app.definition, { status: 201, handledAfterS: 1.3 }).scale(4, '/web', 2);
+    expect(rules(checkInvariants({ log: held.entries, history })).filter((r) => r.startsWith('unowned-write'))).toEqual([]);
+    // Handled before the wipe, the app went with it: a later scale writes an app maracker did not create since.
+    const wiped = new Log().create(1.5, app).scale(4, '/web', 2);
+    expect(rules(checkInvariants({ log: wiped.entries, history })).filter((r) => r.startsWith('unowned-write'))).toEqual(['unowned-write /web 2']);
   });
 
   it('accepts writes to an unowned app a source adopts', () => {

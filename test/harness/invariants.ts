@@ -84,7 +84,10 @@ export interface CheckInput {
 /** One write to an app, as the checker sees it. */
 export interface AppWrite {
   seq: number;
+  /** When the request arrived (what maracker decided on is older). */
   time: number;
+  /** When it took effect: handled after an injected latency, it may follow a wipe that came after it arrived. */
+  effectTime: number;
   method: string;
   id: AppId;
   /** create: POST; full: PUT partialUpdate=false; partial: other PUT/PATCH; delete. */
@@ -126,6 +129,7 @@ export function appWrites(log: readonly RequestLogEntry[]): AppWrite[] {
     out.push({
       seq: e.seq,
       time: Date.parse(e.time),
+      effectTime: Date.parse(e.handledAt ?? e.time),
       method: e.method,
       id,
       kind,
@@ -306,13 +310,16 @@ function checkOwnership(history: readonly HistoryEvent[], writes: readonly AppWr
   const foreign = new Map<AppId, string>();
   for (const e of history) if (e.kind === 'foreign') foreign.set(e.id, e.installation);
   let m = 0;
-  for (const w of writes) {
+  // In the order the writes took effect: a create the sandbox held back (an injected
+  // latency) past a wipe made the app after the wipe, though it arrived before it.
+  const byEffect = [...writes].sort((a, b) => a.effectTime - b.effectTime || a.seq - b.seq);
+  for (const w of byEffect) {
     const other = foreign.get(w.id);
     if (other !== undefined && !w.external) {
       add('foreign-write', w, `${w.describe} wrote ${w.id}, an app of installation ${other}`);
       continue;
     }
-    while (m < marks.length && (marks[m] as Mark).time <= w.time) {
+    while (m < marks.length && (marks[m] as Mark).time <= w.effectTime) {
       const mark = marks[m++] as Mark;
       if (mark.kind === 'wipe') {
         unowned.clear();

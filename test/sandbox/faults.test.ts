@@ -184,10 +184,21 @@ describe('request log and reset', () => {
     await call(sb, 'GET', '/sandbox/requests');
     const log = (await call(sb, 'GET', '/sandbox/requests')).json.requests;
     expect(log).toEqual([
-      { seq: 1, time: expect.any(String), method: 'POST', path: '/v2/apps', query: { force: ['false'] }, body: app('/web'), status: 201, faults: [] },
+      {
+        seq: 1,
+        time: expect.any(String),
+        handledAt: expect.any(String),
+        method: 'POST',
+        path: '/v2/apps',
+        query: { force: ['false'] },
+        body: app('/web'),
+        status: 201,
+        faults: [],
+      },
       {
         seq: 2,
         time: expect.any(String),
+        handledAt: expect.any(String),
         method: 'GET',
         path: '/v2/apps',
         query: { embed: ['apps.tasks', 'apps.counts'] },
@@ -200,6 +211,18 @@ describe('request log and reset', () => {
     expect(sb.requestLog(1)).toHaveLength(1);
     expect((await call(sb, 'DELETE', '/sandbox/requests')).status).toBe(204);
     expect(sb.requestLog()).toEqual([]);
+  });
+
+  it('records when a request was handled apart from when it arrived: after an injected latency, and not at all when a fault answered', async () => {
+    const sb = await sandbox();
+    sb.faults.add({ kind: 'latency', latencyMs: 200, times: 1, method: 'POST' });
+    await call(sb, 'POST', '/v2/apps', app('/web'));
+    sb.faults.add({ kind: 'status', status: 503, times: 1 });
+    await call(sb, 'GET', '/v2/apps');
+    const [held, refused] = sb.requestLog();
+    expect(Date.parse(held?.handledAt ?? '') - Date.parse(held?.time ?? '')).toBeGreaterThanOrEqual(200);
+    expect(refused).toMatchObject({ status: 503 });
+    expect(refused?.handledAt).toBeUndefined();
   });
 
   it('drops every app on POST /sandbox/reset', async () => {
