@@ -16,6 +16,7 @@ import type { GitCommit } from '../model/desired.js';
 import { CatFile } from './cat-file.js';
 import type { Remote } from './remote.js';
 import { runBareGit, type BareOutcome, type RunBareOptions } from './run.js';
+import { explainSshFailure } from './ssh-failure.js';
 import { TreeLister, type TreeEntry } from './tree.js';
 
 export type { TreeEntry } from './tree.js';
@@ -155,7 +156,7 @@ export class GitMirror {
     );
     if (!out.ok) {
       this.#locksMaybeLeft = true;
-      return { ok: false, reason: fetchReason(out, r.display, this.#o.ref) };
+      return { ok: false, reason: fetchReason(out, r, this.#o.ref) };
     }
     // The ref as fetch wrote it (a loose ref: this clone is never packed); the same object as
     // last time, which gave the commit in force: nothing to read.
@@ -266,12 +267,17 @@ export class GitMirror {
   }
 }
 
-/** A fetch failure in the operator's words: which remote, which ref, what git said. */
-function fetchReason(out: Extract<BareOutcome, { ok: false }>, display: string, ref: string): string {
+/** A fetch failure in the operator's words: which remote, which ref, what git (or ssh) said. */
+function fetchReason(out: Extract<BareOutcome, { ok: false }>, remote: Pick<Remote, 'display' | 'transport'>, ref: string): string {
+  const display = remote.display;
   if (/couldn't find remote ref/i.test(out.said)) return `ref ${ref} not found in ${display}`;
   // With prompts off, git says it "could not read Username" when the server wants credentials.
   if (/could not read (Username|Password)|Authentication failed|returned error: 40[13]/i.test(out.said))
     return `cannot fetch ${ref} from ${display}: authentication refused (check --git-username and --git-password)`;
+  // Over ssh git says "Could not read from remote repository" whatever went wrong; ssh's own
+  // lines before it say what (an unknown or changed host key, a refused or unusable key).
+  const ssh = remote.transport === 'ssh' && out.exitCode !== undefined ? explainSshFailure(out.lines) : undefined;
+  if (ssh !== undefined) return `cannot fetch ${ref} from ${display}: ${ssh}`;
   return `cannot fetch ${ref} from ${display}: ${out.said || out.reason}`;
 }
 

@@ -119,6 +119,16 @@ export function runGit(at: GitLocation, args: readonly string[], o: RunGitOption
   });
 }
 
+/** stderr's non-blank lines, trimmed: at most 40, each bounded as firstLine() bounds one. */
+function stderrLines(stderr: string): string[] {
+  return stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l.length > 0)
+    .slice(0, 40)
+    .map((l) => (l.length > 300 ? `${l.slice(0, 300)}...` : l));
+}
+
 /** git's own words: the first line only, bounded (a path or a reason, never file content). */
 function firstLine(stderr: string): string {
   const first =
@@ -159,7 +169,16 @@ export interface RunBareOptions {
 
 export type BareOutcome =
   | { ok: true; stdout: Buffer }
-  | { ok: false; exitCode: number | undefined; said: string; reason: string /** git wrote more than maxOutputBytes. */; overflow?: boolean };
+  | {
+      ok: false;
+      exitCode: number | undefined;
+      said: string;
+      reason: string;
+      /** What git (and the programs it ran, e.g. ssh) wrote to stderr: its first lines, trimmed and bounded. For telling failures apart; not to be shown whole. */
+      lines: readonly string[];
+      /** git wrote more than maxOutputBytes. */
+      overflow?: boolean;
+    };
 
 /** The arguments of one hardened git command on the bare repository `gitDir`. */
 export function bareArgs(gitDir: string | undefined, args: readonly string[], config: RunBareOptions['config'] = []): string[] {
@@ -181,7 +200,7 @@ export function runBareGit(gitDir: string | undefined, args: readonly string[], 
     try {
       child = spawn('git', bareArgs(gitDir, args, o.config), { cwd: '/', env: o.env, stdio: ['pipe', 'pipe', 'pipe'], windowsHide: true });
     } catch (err) {
-      resolve({ ok: false, exitCode: undefined, said: '', reason: `git could not be started: ${(err as Error).message}` });
+      resolve({ ok: false, exitCode: undefined, said: '', reason: `git could not be started: ${(err as Error).message}`, lines: [] });
       return;
     }
     const out: Buffer[] = [];
@@ -216,13 +235,21 @@ export function runBareGit(gitDir: string | undefined, args: readonly string[], 
       o.signal?.removeEventListener('abort', onAbort);
       // fetch says "remote: ..." lines (the server's words) before its own "fatal: ...".
       const said = firstLine(err.split('\n').find((l) => /^(fatal|error): /.test(l)) ?? err);
-      if (spawnError?.code === 'ENOENT') return resolve({ ok: false, exitCode: undefined, said, reason: 'git is not installed (not found on PATH)' });
-      if (ended === 'timeout') return resolve({ ok: false, exitCode: undefined, said, reason: 'git did not answer in time' });
-      if (ended === 'aborted') return resolve({ ok: false, exitCode: undefined, said, reason: 'git was stopped (maracker is stopping)' });
-      if (ended === 'overflow') return resolve({ ok: false, exitCode: undefined, said, reason: `git wrote more than ${max} bytes`, overflow: true });
+      const lines = stderrLines(err);
+      const failed = (reason: string, exitCode: number | undefined = undefined): Extract<BareOutcome, { ok: false }> => ({
+        ok: false,
+        exitCode,
+        said,
+        reason,
+        lines,
+      });
+      if (spawnError?.code === 'ENOENT') return resolve(failed('git is not installed (not found on PATH)'));
+      if (ended === 'timeout') return resolve(failed('git did not answer in time'));
+      if (ended === 'aborted') return resolve(failed('git was stopped (maracker is stopping)'));
+      if (ended === 'overflow') return resolve({ ...failed(`git wrote more than ${max} bytes`), overflow: true });
       if (code === 0) return resolve({ ok: true, stdout: Buffer.concat(out, outBytes) });
       const exitCode = code ?? undefined;
-      resolve({ ok: false, exitCode, said, reason: `git failed${exitCode === undefined ? '' : ` (exit ${exitCode})`}${said ? `: ${said}` : ''}` });
+      resolve(failed(`git failed${exitCode === undefined ? '' : ` (exit ${exitCode})`}${said ? `: ${said}` : ''}`, exitCode));
     });
   });
 }
