@@ -2,10 +2,11 @@
 // local HTTP server), the daemon following it, the Marathon sandbox. A push deploys; a
 // revert rolls back; a force-push to an older commit converges to it; the remote going away
 // makes the source Unknown and deletes nothing; a half-valid push applies the valid apps and
-// protects the others. Waits are for what the sandbox and status show, never fixed sleeps.
+// protects the others. The same daemon over ssh, against a real sshd. Waits are for what
+// the sandbox and status show, never fixed sleeps.
 
 import { createHmac } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { startDaemon, type Daemon } from '../../src/app/daemon.js';
@@ -16,6 +17,7 @@ import { startSandbox, type Sandbox } from '../../src/sandbox/sandbox.js';
 import { gitHttpServer, upstream, type HttpRemote, type Upstream } from '../helpers/git-remote.js';
 import { eventually } from '../helpers/daemon-process.js';
 import { manifestYaml } from '../helpers/manifests.js';
+import { sshdMissing, startSshd } from '../helpers/sshd.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const until = async (cond: () => boolean | Promise<boolean>, what: string, ms = 20_000): Promise<void> => void (await eventually(cond, what, ms));
@@ -235,4 +237,54 @@ describe('the daemon following a git repository', () => {
         .sort(),
     ).toEqual(['folder Ready', 'git Ready']);
   });
+
+  it.skipIf(sshdMissing() !== undefined)(
+    'over ssh (a real sshd): configured by its options, a push deploys; a host key that changes stops fetching, deletes nothing, and says why',
+    { timeout: 90_000 },
+    async () => {
+      const up = await upstream();
+      await up.write('deploy/web.yaml', manifestYaml({ name: 'web', group: 'demo' }));
+      up.commit('web');
+      const sshd = await startSshd();
+      const knownHosts = join(await tempDir(), 'known_hosts');
+      await copyFile(sshd.knownHosts, knownHosts);
+      const sb = await startSandbox({ deploymentDurationMs: 30 });
+      onTestFinished(() => sb.close());
+      const { config } = loadDaemonConfig(
+        [
+          ...['--marathon', sb.url, '--git-url', sshd.url(up.bare), '--git-path', 'deploy', '--git-interval', '1'],
+          ...['--git-ssh-key', sshd.clientKey, '--git-known-hosts', knownHosts],
+          ...['--listen', '127.0.0.1:0', '--resync-interval', '2', '--log-level', 'silent', '--installation', 'e2e', '--no-image-metadata'],
+        ],
+        { PATH: process.env.PATH ?? '' },
+        await tempDir(),
+      );
+      const deletes: string[] = [];
+      const daemon = await startDaemon(config, {
+        logger: silentLogger(),
+        observer: { beforeWrite: (a) => void (a.kind === 'delete' && deletes.push(a.id)) },
+      });
+      onTestFinished(() => daemon.stop());
+      await until(() => sb.app('/demo/web') !== undefined, '/demo/web created');
+      await up.write('deploy/web.yaml', manifestYaml({ name: 'web', group: 'demo', instances: 2 }));
+      const scale = up.commit('scale web to 2');
+      await until(() => sb.app('/demo/web')?.instances === 2, 'scaled to 2');
+      expect(gitSource(daemon)?.revision).toBe(scale);
+
+      // The server now shows another host key (as after a reinstall, or with someone in between).
+      await copyFile(sshd.wrongKnownHosts, knownHosts);
+      await up.remove('deploy/web.yaml');
+      await up.write('deploy/.keep', '');
+      up.commit('remove web');
+      await until(() => gitSource(daemon)?.state === 'Unknown', 'the source Unknown');
+      expect(daemon.status.snapshot().phase).toBe('Degraded');
+      expect(gitSource(daemon)?.lastError?.message).toMatch(
+        /: the host key \[127\.0\.0\.1\]:\d+ offered \(SHA256:\S+\) is not the one --git-known-hosts has for it: refused/,
+      );
+      expect(gitSource(daemon)?.revision).toBe(scale);
+      await until(() => daemon.status.getApp('/demo/web' as never)?.sync === 'Unknown', '/demo/web Unknown, not deleted');
+      expect(deletes).toEqual([]);
+      expect(sb.app('/demo/web')?.instances).toBe(2);
+    },
+  );
 });

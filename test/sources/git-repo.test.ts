@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { describe, expect, it, vi } from 'vitest';
 import { silentLogger } from '../../src/base/log.js';
 import { GitMirror } from '../../src/git/mirror.js';
@@ -369,47 +369,6 @@ describe('GitSource', () => {
     expect(text).not.toContain('s3cret-token');
     expect(text).not.toContain('wrong-token');
     expect(text).not.toContain(Buffer.from('deploy:wrong-token').toString('base64'));
-  });
-
-  it('ssh: git runs ssh with the key, the known_hosts file and strict host key checking (a stand-in ssh on PATH serves the repository)', async () => {
-    const up = await upstream();
-    await up.write('manifests/web.yaml', manifestYaml({ name: 'web' }));
-    up.commit('first');
-    // No sshd here: an `ssh` earlier on PATH records how it was called, then runs the
-    // command git asked the remote side to run (git-upload-pack '<path>') locally.
-    const bin = await tempDir();
-    const calls = join(bin, 'calls');
-    await writeFile(join(bin, 'ssh'), `#!/bin/sh\nprintf '%s\\n' "$@" >> '${calls}'\nfor last; do :; done\nexec sh -c "$last"\n`, { mode: 0o755 });
-    const parsed = parseRemote(
-      `ssh://git@git.example.org${up.bare}`,
-      { sshKeyFile: '/etc/maracker/id_ed25519', sshKnownHostsFile: '/etc/maracker/known_hosts' },
-      '/',
-    );
-    if (!parsed.ok) throw new Error(parsed.problems.join());
-    const data = await tempDir();
-    const mirror = new GitMirror({
-      dir: join(data, 'clone.git'),
-      remote: parsed.remote,
-      ref: 'main',
-      env: gitEnvironment({ PATH: `${bin}:${process.env.PATH}`, HOME: '/nonexistent' }),
-    });
-    const s = new GitSource({ mirror, url: parsed.remote.display, ref: 'main', path: 'manifests', logger: silentLogger(), timers: new ManualClock() });
-    await s.start(() => undefined);
-    expect(ids(s)).toEqual(['/web']);
-    const args = (await readFile(calls, 'utf8')).split('\n');
-    for (const expected of [
-      '-i',
-      '/etc/maracker/id_ed25519',
-      'StrictHostKeyChecking=yes',
-      'UserKnownHostsFile=/etc/maracker/known_hosts',
-      'BatchMode=yes',
-      'IdentitiesOnly=yes',
-      'git@git.example.org',
-    ]) {
-      expect(args).toContain(expected);
-    }
-    expect(args.some((a) => a.startsWith('git-upload-pack'))).toBe(true);
-    await s.stop();
   });
 
   it('credentials written in the URL are moved out of it', async () => {
