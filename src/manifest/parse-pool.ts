@@ -13,12 +13,12 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../base/log.js';
-import { INTERNAL_ERROR, stackOf, type Failure } from './failure.js';
+import { failureOf, INTERNAL_ERROR, stackOf, type Failure } from './failure.js';
 import type { InputParser } from './input-parser.js';
 import { LIMIT_EXCEEDED } from './limits.js';
 import { refusedFile, type ManifestFileResult, type ParseOptions } from './parse.js';
 import { runParseJob, type ParseJob } from './parse-job.js';
-import type { RowInput, RowOptions, RowResult } from './row.js';
+import { refusedRow, type RowInput, type RowOptions, type RowResult } from './row.js';
 import { checkInteger } from '../base/options.js';
 
 export interface ParsePoolOptions {
@@ -42,6 +42,9 @@ interface Job {
   job: ParseJob;
   resolve: (result: ManifestFileResult | RowResult) => void;
 }
+
+/** What a worker posts back (parse-worker.ts): the result, or why it could not be sent. */
+export type WorkerAnswer = { id: number; result: ManifestFileResult | RowResult } | { id: number; failure: Failure };
 
 interface Slot {
   worker: Worker;
@@ -98,6 +101,12 @@ export class ParsePool implements InputParser {
   }
 
   translateRow(row: RowInput, opts: RowOptions): Promise<RowResult> {
+    // What needs no parsing is refused here, before the row is copied to a thread.
+    const refused = refusedRow(row, opts);
+    if (refused) {
+      this.counts.inThread++;
+      return Promise.resolve(refused);
+    }
     return this.#run({ kind: 'row', row, opts }, row.bytes ?? 0) as Promise<RowResult>;
   }
 
@@ -131,7 +140,16 @@ export class ParsePool implements InputParser {
         void this.#retire(slot, { code: LIMIT_EXCEEDED, message: `took longer than ${this.#timeoutMs / 1000} s to read; not applied` });
       }, this.#timeoutMs);
       slot.timer.unref();
-      slot.worker.postMessage({ id: job.id, job: job.job });
+      try {
+        slot.worker.postMessage({ id: job.id, job: job.job });
+      } catch (err) {
+        // The input cannot be copied to the thread (nested deeper than the structured clone
+        // can go; rows that deep are refused before, by refusedRow): nothing was sent, so the
+        // worker is free again, and only this input fails. Thrown from here it would hold
+        // the slot until the job timeout, and every input queued behind it with it.
+        this.#idle(slot);
+        job.resolve(failedResult(job.job, failureOf(err)));
+      }
     }
   }
 
@@ -140,11 +158,11 @@ export class ParsePool implements InputParser {
     worker.unref();
     const slot: Slot = { worker };
     this.#slots.add(slot);
-    worker.on('message', (message: { id: number; result: ManifestFileResult | RowResult }) => {
+    worker.on('message', (message: WorkerAnswer) => {
       const job = slot.running;
       if (!job || job.id !== message.id) return;
       this.#idle(slot);
-      job.resolve(message.result);
+      job.resolve('failure' in message ? failedResult(job.job, message.failure) : message.result);
       this.#dispatch();
     });
     worker.on('error', (err: Error & { code?: string }) => {

@@ -4,7 +4,9 @@
 
 import { setPriority } from 'node:os';
 import { parentPort } from 'node:worker_threads';
+import { failureOf } from './failure.js';
 import { runParseJob, type ParseJob } from './parse-job.js';
+import type { WorkerAnswer } from './parse-pool.js';
 
 // Lower this thread's priority (on Linux the nice value is per thread): when the cores are
 // busy, the event loop that answers /healthz and keeps the leader lock wins over parsing.
@@ -17,5 +19,12 @@ try {
 }
 
 parentPort?.on('message', (message: { id: number; job: ParseJob }) => {
-  parentPort?.postMessage({ id: message.id, result: runParseJob(message.job) });
+  const result = runParseJob(message.job);
+  try {
+    parentPort?.postMessage({ id: message.id, result } satisfies WorkerAnswer);
+  } catch (err) {
+    // A result that cannot be copied back (nested too deep for the structured clone) is a
+    // problem of its input, not a crash of this thread.
+    parentPort?.postMessage({ id: message.id, failure: failureOf(err) } satisfies WorkerAnswer);
+  }
 });

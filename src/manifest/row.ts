@@ -47,6 +47,16 @@ function problemAt(row: string, jsonPath: string, code: string, message: string)
 
 /** A row as read, its size checked first (the reader did not parse a row over the limit). */
 export function rowToDesired(row: RowInput, opts: RowOptions = {}): RowResult {
+  return refusedRow(row, opts) ?? specToDesired(row.id, row.spec, row.labels, opts);
+}
+
+/**
+ * The refusals made before anything recursive touches a row: over the size limit, an id
+ * that is no app id, nested too deep. Cheap (the depth walk stops at the limit), so they are
+ * made in the thread holding the row, before it is copied to a parse worker
+ * (parse-pool.ts): a row nested thousands deep cannot even be copied.
+ */
+export function refusedRow(row: RowInput, opts: RowOptions = {}): RowResult | undefined {
   const limits = opts.limits ?? DEFAULT_INPUT_LIMITS;
   if (row.bytes !== undefined && row.bytes > limits.maxRowBytes) {
     return problemAt(
@@ -56,7 +66,29 @@ export function rowToDesired(row: RowInput, opts: RowOptions = {}): RowResult {
       `spec and labels are larger than ${limits.maxRowBytes} bytes as JSON text ${limitSuffix('maxRowBytes')}; not read`,
     );
   }
-  return specToDesired(row.id, row.spec, row.labels, opts);
+  return refusal(row.id, row.spec, row.labels, limits);
+}
+
+function refusal(id: string, spec: unknown, labels: unknown, limits: InputLimits): RowResult | undefined {
+  if (!isValidAppId(id)) {
+    // The id is shown as the row's location; the message does not quote it again.
+    return problemAt(
+      id,
+      'id',
+      'invalid-id',
+      `not a valid Marathon app id: an absolute path such as /demo/web, of segments made of lowercase letters, digits, '-' and '.'`,
+    );
+  }
+  for (const [path, value] of [
+    ['spec', spec],
+    ['labels', labels],
+  ] as const) {
+    // Before anything recursive (validation, translation, hashing) touches the value.
+    if (nestsDeeperThan(value, limits.maxRowDepth)) {
+      return problemAt(id, path, LIMIT_EXCEEDED, `nested deeper than ${limits.maxRowDepth} levels ${limitSuffix('maxRowDepth')}; not read`);
+    }
+  }
+  return undefined;
 }
 
 /**
@@ -73,25 +105,8 @@ export function specToDesired(id: string, spec: unknown, labels: unknown, opts: 
 }
 
 function translateRow(id: string, spec: unknown, labels: unknown, opts: RowOptions): RowResult {
-  if (!isValidAppId(id)) {
-    // The id is shown as the row's location; the message does not quote it again.
-    return problemAt(
-      id,
-      'id',
-      'invalid-id',
-      `not a valid Marathon app id: an absolute path such as /demo/web, of segments made of lowercase letters, digits, '-' and '.'`,
-    );
-  }
-  const limits = opts.limits ?? DEFAULT_INPUT_LIMITS;
-  for (const [path, value] of [
-    ['spec', spec],
-    ['labels', labels],
-  ] as const) {
-    // Before anything recursive (validation, translation, hashing) touches the value.
-    if (nestsDeeperThan(value, limits.maxRowDepth)) {
-      return problemAt(id, path, LIMIT_EXCEEDED, `nested deeper than ${limits.maxRowDepth} levels ${limitSuffix('maxRowDepth')}; not read`);
-    }
-  }
+  const refused = refusal(id, spec, labels, opts.limits ?? DEFAULT_INPUT_LIMITS);
+  if (refused) return refused;
   const outerLabels = labels ?? undefined;
   const group = groupOf(id);
   const issues: Issue[] = [

@@ -89,6 +89,29 @@ describe('ParsePool', () => {
     expect(result.app?.id).toBe('/demo/web');
   });
 
+  it('refuses a row nested too deep in this thread, with the limit it breaks: it is never copied to a worker (it could not be)', async () => {
+    const p = pool({ thresholdBytes: 10 });
+    let deep: unknown = [];
+    for (let i = 0; i < 50_000; i++) deep = [deep];
+    const result = await p.translateRow({ id: '/demo/deep', spec: { cmd: 'sleep 1000', marathon: { check: deep } }, labels: null, bytes: 100_000 }, {});
+    expect(result.problems).toEqual([
+      { code: 'limit-exceeded', message: 'nested deeper than 64 levels (--max-row-depth); not read', location: { row: '/demo/deep', jsonPath: 'spec' } },
+    ]);
+    expect(p.counts).toEqual({ inThread: 1, inWorker: 0, workerFailures: 0 });
+  });
+
+  it('makes an input that cannot be copied to a worker a problem of its own at once; the worker goes on with the next', async () => {
+    const p = pool({ thresholdBytes: 10, jobTimeoutMs: 600_000 });
+    const failed = p.translateRow({ id: '/demo/odd', spec: { cmd: 'sleep 1000', odd: () => 1 }, labels: null, bytes: 100 }, {});
+    const next = p.translateRow({ id: '/demo/web', spec: { cmd: 'sleep 1000' }, labels: null, bytes: 100 }, {});
+    expect((await failed).problems).toEqual([
+      { code: 'internal-error', message: 'maracker failed while reading this input (DataCloneError); not applied', location: { row: '/demo/odd' } },
+    ]);
+    // Before, the slot stayed taken until the job timeout (here 10 minutes), and this input with it.
+    expect((await next).problems).toEqual([]);
+    expect(p.counts).toEqual({ inThread: 0, inWorker: 2, workerFailures: 0 });
+  });
+
   it('makes a crashed worker a problem of that file alone, without its message, and replaces the worker', async () => {
     const p = pool({ workerUrl: fixture('crash'), thresholdBytes: 10 });
     const result = await p.parseFile(small, 'web.yaml', { displayPath: 'm/web.yaml' });

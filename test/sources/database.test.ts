@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { migrate } from '../../src/postgres/migrations.js';
 import { silentLogger } from '../../src/base/log.js';
 import { INLINE_PARSER, type InputParser } from '../../src/manifest/input-parser.js';
+import { ParsePool } from '../../src/manifest/parse-pool.js';
 import { DatabaseSource, type DatabaseSourceOptions } from '../../src/sources/database.js';
 import type { SourceChange } from '../../src/sources/source.js';
 import { connect, freePort, psql, until, usePostgres } from '../helpers/postgres.js';
@@ -144,6 +145,33 @@ describe('DatabaseSource', () => {
     await sql(url, `INSERT INTO maracker.apps (id, spec) VALUES ('/d/later', '${spec()}')`);
     await until(() => source.snapshot().apps.has('/d/later'), 'a later row');
     expect(source.snapshot().apps.has('/a/one')).toBe(true);
+  });
+
+  it("the same with the daemon's parser (worker threads): a row too deep to copy to a worker is refused before, and holds no row behind it", async () => {
+    const url = await migrated();
+    // As launch.ts makes it, with one worker: rows of 8 KiB and more go to it.
+    const parser = new ParsePool({ size: 1, jobTimeoutMs: 600_000 });
+    try {
+      const { source } = await started(url, { parser });
+      const deep = `jsonb_build_object('cmd', 'x', 'env', (repeat('[', 10000) || repeat(']', 10000))::jsonb)`;
+      const large = `jsonb_build_object('cmd', 'sleep 1000', 'cpus', 0.1, 'mem', 64, 'env', jsonb_build_object('PAD', repeat('p', 9000)))`;
+      await sql(url, `INSERT INTO maracker.apps (id, spec) VALUES ('/b/deep', ${deep}), ('/c/large', ${large}), ('/d/small', '${spec()}')`);
+      // Before, the deep row was sent to the worker, which it could not reach, and the slot stayed
+      // taken until the job timeout (here 10 minutes), holding the large row behind it.
+      await until(
+        () => source.snapshot().invalid.has('/b/deep') && source.snapshot().apps.has('/c/large') && source.snapshot().apps.has('/d/small'),
+        'the batch',
+      );
+      expect(
+        source
+          .snapshot()
+          .invalid.get('/b/deep')
+          ?.map((p) => [p.code, p.message, p.location.jsonPath]),
+      ).toEqual([['limit-exceeded', 'nested deeper than 64 levels (--max-row-depth); not read', 'spec']]);
+      expect(parser.counts).toMatchObject({ inWorker: 1, workerFailures: 0 });
+    } finally {
+      await parser.stop();
+    }
   });
 
   it('translates a row again at the next read when maracker failed on it, although its revision did not change', async () => {
