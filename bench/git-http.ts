@@ -20,12 +20,13 @@ export interface GitHttpServer {
 
 /**
  * Serves the repositories below `base`. With `basic`, a request without that user and
- * password gets 401, as a forge would answer.
+ * password gets 401, as a forge would answer. `basic` is read at every request: a test may
+ * change the password (a token rotated by the forge).
  */
 export async function startGitHttpServer(base: string, basic?: { user: string; password: string }): Promise<GitHttpServer> {
   const requests: GitHttpServer['requests'] = [];
-  const expected = basic ? `Basic ${Buffer.from(`${basic.user}:${basic.password}`).toString('base64')}` : undefined;
   const server = createServer((req, res) => {
+    const expected = basic ? `Basic ${Buffer.from(`${basic.user}:${basic.password}`).toString('base64')}` : undefined;
     const authorization = req.headers.authorization;
     requests.push({ method: req.method ?? '', path: req.url ?? '', authorization });
     if (expected !== undefined && authorization !== expected) {

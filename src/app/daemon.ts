@@ -20,6 +20,7 @@ import { FolderSource } from '../sources/folder.js';
 import { GitSource } from '../sources/git-repo.js';
 import { GitHook } from '../status/git-hook.js';
 import { GitMirror } from '../git/mirror.js';
+import { passwordFileCredentials } from '../git/password-file.js';
 import type { Source } from '../sources/source.js';
 import { createDaemonMetrics, type DaemonMetrics } from '../status/daemon-metrics.js';
 import { metricsObserver } from '../status/metrics-observer.js';
@@ -153,7 +154,13 @@ export async function startDaemon(config: DaemonConfig, extras: DaemonExtras = {
   if (config.git !== null) {
     const g = config.git;
     gitSource = new GitSource({
-      mirror: new GitMirror({ dir: g.cloneDir, remote: g.remote, ref: g.ref, env: config.gitEnv }),
+      mirror: new GitMirror({
+        dir: g.cloneDir,
+        remote: g.remote,
+        ref: g.ref,
+        env: config.gitEnv,
+        ...(g.passwordFile ? { credentials: passwordFileCredentials(g.passwordFile.path, g.passwordFile.username) } : {}),
+      }),
       url: g.remote.display,
       ref: g.ref,
       path: g.path,

@@ -3,10 +3,9 @@
 // Nothing else in the daemon reads flags or the environment.
 
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { isAbsolute, join, posix, resolve } from 'node:path';
-import { codeOf } from '../base/errors.js';
+import { readPasswordFileSync } from '../git/password-file.js';
 import { parseRemote, type Remote } from '../git/remote.js';
 import { DEFAULT_GIT_INTERVAL_MS } from '../sources/git-repo.js';
 import { ConfigError, parseOptions, type OptionSpec, type OptionValues } from './options.js';
@@ -99,6 +98,8 @@ export interface GitSourceConfig {
   cloneDir: string;
   /** Shared secret of POST /hooks/git; null: no webhook. */
   webhookSecret: string | null;
+  /** --git-password-file (absolute) and its user: read again before every fetch (src/git/password-file.ts). */
+  passwordFile: { path: string; username?: string } | null;
 }
 
 /** The git source's options: the daemon, `plan` and `validate` take them alike. */
@@ -121,7 +122,12 @@ export const GIT_OPTIONS: readonly OptionSpec[] = [
   },
   { name: 'git-username', type: 'string', env: 'MARACKER_GIT_USERNAME', description: 'http(s) user sent with --git-password (default "maracker")' },
   { name: 'git-password', type: 'string', env: 'MARACKER_GIT_PASSWORD', secret: true, description: 'http(s) token or password (never logged or shown)' },
-  { name: 'git-password-file', type: 'string', env: 'MARACKER_GIT_PASSWORD_FILE', description: 'File holding the http(s) token or password' },
+  {
+    name: 'git-password-file',
+    type: 'string',
+    env: 'MARACKER_GIT_PASSWORD_FILE',
+    description: 'File holding the http(s) token or password (read again before every fetch: a rotated token needs no restart)',
+  },
   { name: 'git-ssh-key', type: 'string', env: 'MARACKER_GIT_SSH_KEY', description: 'ssh: private key file (absolute path)' },
   {
     name: 'git-known-hosts',
@@ -146,7 +152,7 @@ export const GIT_OPTIONS: readonly OptionSpec[] = [
 
 /**
  * The git source from option values; null without --git-url. A --git-password-file is read
- * here, once: its content is a secret like --git-password.
+ * here (its content is a secret like --git-password), and again before every fetch.
  */
 export function gitSourceConfig(v: OptionValues, cwd: string, problems: string[], env: Env = {}): GitSourceConfig | null {
   const url = v['git-url'] as string | undefined;
@@ -155,12 +161,10 @@ export function gitSourceConfig(v: OptionValues, cwd: string, problems: string[]
   const passwordFile = v['git-password-file'] as string | undefined;
   if (passwordFile !== undefined) {
     if (password !== undefined) problems.push('--git-password-file: give either it or --git-password');
-    try {
-      password = readFileSync(resolve(cwd, passwordFile), 'utf8').replace(/\r?\n$/, '');
-      if (password === '') problems.push('--git-password-file: the file is empty');
-    } catch (err) {
-      problems.push(`--git-password-file: cannot read ${passwordFile} (${codeOf(err) ?? 'error'})`);
-    }
+    // Read here to fail at start-up, and again before every fetch (a rotated token).
+    const read = readPasswordFileSync(resolve(cwd, passwordFile), passwordFile);
+    if (read.ok) password = read.password;
+    else problems.push(read.reason);
   }
   const parsed = parseRemote(
     url,
@@ -196,6 +200,10 @@ export function gitSourceConfig(v: OptionValues, cwd: string, problems: string[]
     intervalMs: Number(v['git-interval'] ?? DEFAULT_GIT_INTERVAL_MS / 1000) * 1000,
     cloneDir: join(cache, `${id}.git`),
     webhookSecret,
+    passwordFile:
+      passwordFile !== undefined && (parsed.remote.transport === 'http' || parsed.remote.transport === 'https')
+        ? { path: resolve(cwd, passwordFile), ...(v['git-username'] !== undefined ? { username: String(v['git-username']) } : {}) }
+        : null,
   };
 }
 

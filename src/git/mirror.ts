@@ -61,10 +61,16 @@ export interface GitMirrorOptions {
   fetchTimeoutMs?: number;
   /** Any other command. Default 30 s. */
   timeoutMs?: number;
+  /**
+   * Asked before every fetch for the environment carrying its credentials, over the
+   * remote's own (a --git-password-file read again: src/git/password-file.ts). A failure
+   * fails the fetch with its reason.
+   */
+  credentials?: () => Promise<{ ok: true; env: Readonly<Record<string, string>> } | Failure>;
 }
 
 export class GitMirror {
-  readonly #o: Required<GitMirrorOptions>;
+  readonly #o: Required<Omit<GitMirrorOptions, 'credentials'>> & Pick<GitMirrorOptions, 'credentials'>;
   /** What the ref file held after the last fetch, and the commit it gave. */
   #last: { raw: string; commit: string } | undefined;
   /**
@@ -122,6 +128,8 @@ export class GitMirror {
       await Promise.all(STALE_LOCKS.map((name) => rm(join(this.#o.dir, name), { force: true }).catch(() => undefined)));
       this.#locksMaybeLeft = false;
     }
+    const creds = this.#o.credentials ? await this.#o.credentials() : { ok: true as const, env: {} };
+    if (!creds.ok) return { ok: false, reason: `cannot fetch ${this.#o.ref} from ${r.display}: ${creds.reason}` };
     const out = await runBareGit(
       this.#o.dir,
       [
@@ -139,7 +147,7 @@ export class GitMirror {
         `+${this.#o.ref}:${TARGET_REF}`,
       ],
       {
-        env: { ...this.#o.env, ...r.env },
+        env: { ...this.#o.env, ...r.env, ...creds.env },
         timeoutMs: this.#o.fetchTimeoutMs,
         maxOutputBytes: 64 * 1024,
         config: [

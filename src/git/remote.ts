@@ -102,13 +102,25 @@ function httpRemote(u: URL, scheme: 'http' | 'https', creds: RemoteCredentials, 
   const env: Record<string, string> = {};
   const secrets: string[] = [];
   if (password !== undefined) {
-    const basic = Buffer.from(`${username ?? 'maracker'}:${password}`, 'utf8').toString('base64');
-    // An extra header rather than a credential helper: no helper program runs (credential.helper
-    // stays empty), and the header goes to this remote's host only (http.followRedirects=initial).
-    Object.assign(env, { GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: 'http.extraHeader', GIT_CONFIG_VALUE_0: `Authorization: Basic ${basic}` });
-    secrets.push(password, basic);
+    const auth = basicAuth(username, password);
+    Object.assign(env, auth.env);
+    secrets.push(...auth.secrets);
   }
   return done(problems, { transport: scheme, url, display: url, config: [...allow(scheme), ['http.followRedirects', 'initial']], env, secrets });
+}
+
+/**
+ * The environment that makes git send `Authorization: Basic` for this user (default
+ * `maracker`) and password, and the secrets it holds (the password, the encoded header).
+ * An extra header rather than a credential helper: no helper program runs (credential.helper
+ * stays empty), and the header goes to the remote's host only (http.followRedirects=initial).
+ */
+export function basicAuth(username: string | undefined, password: string): { env: Record<string, string>; secrets: string[] } {
+  const basic = Buffer.from(`${username ?? 'maracker'}:${password}`, 'utf8').toString('base64');
+  return {
+    env: { GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: 'http.extraHeader', GIT_CONFIG_VALUE_0: `Authorization: Basic ${basic}` },
+    secrets: [password, basic],
+  };
 }
 
 /** Literal loopback addresses: no name is resolved (a hosts file or resolver could point it elsewhere). */

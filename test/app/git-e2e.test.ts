@@ -238,6 +238,38 @@ describe('the daemon following a git repository', () => {
     ).toEqual(['folder Ready', 'git Ready']);
   });
 
+  it('a token rotated in --git-password-file is used at the next fetch, without a restart', { timeout: 60_000 }, async () => {
+    const up = await upstream();
+    await up.write('deploy/web.yaml', manifestYaml({ name: 'web', group: 'demo' }));
+    up.commit('web');
+    const basic = { user: 'ci', password: 'rotating-token-1' };
+    const http = await gitHttpServer(up.base, basic);
+    const dir = await tempDir();
+    await writeFile(join(dir, 'token'), 'rotating-token-1\n');
+    const sb = await startSandbox({ deploymentDurationMs: 30 });
+    onTestFinished(() => sb.close());
+    const { config } = loadDaemonConfig(
+      [
+        ...['--marathon', sb.url, '--git-url', http.url('origin.git'), '--git-path', 'deploy', '--git-interval', '1'],
+        ...['--git-username', 'ci', '--git-password-file', 'token'],
+        ...['--listen', '127.0.0.1:0', '--resync-interval', '2', '--log-level', 'silent', '--installation', 'e2e', '--no-image-metadata'],
+      ],
+      { PATH: process.env.PATH ?? '' },
+      dir,
+    );
+    const daemon = await startDaemon(config, { logger: silentLogger() });
+    onTestFinished(() => daemon.stop());
+    await until(() => sb.app('/demo/web') !== undefined, '/demo/web created');
+
+    basic.password = 'rotating-token-2';
+    await writeFile(join(dir, 'token'), 'rotating-token-2\n');
+    await up.write('deploy/web.yaml', manifestYaml({ name: 'web', group: 'demo', instances: 2 }));
+    up.commit('scale web to 2');
+    await until(() => sb.app('/demo/web')?.instances === 2, 'scaled to 2 with the new token');
+    expect(http.requests.at(-1)?.authorization).toBe(`Basic ${Buffer.from('ci:rotating-token-2').toString('base64')}`);
+    expect(gitSource(daemon)?.state).toBe('Ready');
+  });
+
   it.skipIf(sshdMissing() !== undefined)(
     'over ssh (a real sshd): configured by its options, a push deploys; a host key that changes stops fetching, deletes nothing, and says why',
     { timeout: 90_000 },

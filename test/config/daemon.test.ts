@@ -1,3 +1,5 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { configSecrets, DAEMON_OPTIONS, loadDaemonConfig, marathonClientOptions } from '../../src/config/daemon.js';
@@ -7,6 +9,7 @@ import { DEFAULTS as MARATHON_DEFAULTS } from '../../src/marathon/options.js';
 import { DEFAULT_PRUNE_BUDGET } from '../../src/prune/budget.js';
 import { DEFAULT_SETTLE_MS } from '../../src/sources/settle.js';
 import { ConfigError } from '../../src/config/options.js';
+import { tempDir } from '../helpers/tmp.js';
 
 function problemsOf(fn: () => unknown): string[] {
   try {
@@ -245,6 +248,15 @@ describe('the git source options', () => {
     expect(config.git).toMatchObject({ ref: 'release/2026', path: 'deploy/prod', intervalMs: 5_000 });
     expect(JSON.stringify(config.git?.remote.url)).not.toContain('glpat');
     expect(configSecrets(config)).toContain('glpat-secret-value');
+  });
+
+  it('reads a --git-password-file at start-up (a secret like --git-password), and names it to be read again before every fetch', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'token'), 'glpat-from-file\n');
+    const { config } = loadDaemonConfig(['--git-url', 'https://git.example.org/m.git', '--git-username', 'oauth2', '--git-password-file', 'token'], {}, dir);
+    expect(config.git?.passwordFile).toEqual({ path: join(dir, 'token'), username: 'oauth2' });
+    expect(configSecrets(config)).toContain('glpat-from-file');
+    expect(loadDaemonConfig(['--git-url', 'https://git.example.org/m.git', '--git-password', 'glpat-x'], {}, dir).config.git?.passwordFile).toBeNull();
   });
 
   it('reports what cannot be used, every problem at once', () => {

@@ -4,6 +4,7 @@ import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { describe, expect, it, vi } from 'vitest';
 import { silentLogger } from '../../src/base/log.js';
 import { GitMirror } from '../../src/git/mirror.js';
+import { passwordFileCredentials } from '../../src/git/password-file.js';
 import { parseRemote, type RemoteCredentials } from '../../src/git/remote.js';
 import { gitEnvironment } from '../../src/git/run.js';
 import type { SourceChange } from '../../src/sources/source.js';
@@ -369,6 +370,53 @@ describe('GitSource', () => {
     expect(text).not.toContain('s3cret-token');
     expect(text).not.toContain('wrong-token');
     expect(text).not.toContain(Buffer.from('deploy:wrong-token').toString('base64'));
+  });
+
+  it('a --git-password-file is read again before every fetch: a rotated token is used without a restart, a vanished file keeps the apps', async () => {
+    const up = await upstream();
+    await up.write('manifests/web.yaml', manifestYaml({ name: 'web' }));
+    up.commit('first');
+    const basic = { user: 'deploy', password: 'token-one-1234' };
+    const http = await gitHttpServer(up.base, basic);
+    const file = join(await tempDir(), 'token');
+    await writeFile(file, 'token-one-1234\n');
+    const parsed = parseRemote(http.url('origin.git'), { username: 'deploy', password: 'token-one-1234' }, '/');
+    if (!parsed.ok) throw new Error(parsed.problems.join());
+    const log = recordingLogger();
+    const mirror = new GitMirror({
+      dir: join(await tempDir(), 'clone.git'),
+      remote: parsed.remote,
+      ref: 'main',
+      env,
+      credentials: passwordFileCredentials(file, 'deploy'),
+    });
+    const s = new GitSource({ mirror, url: parsed.remote.display, ref: 'main', path: 'manifests', logger: log.logger, timers: new ManualClock() });
+    await s.start(() => undefined);
+    expect(ids(s)).toEqual(['/web']);
+
+    // The forge rotates the token: refused until the file has the new one, then fetched.
+    basic.password = 'token-two-5678';
+    await up.write('manifests/api.yaml', manifestYaml({ name: 'api' }));
+    up.commit('second');
+    await s.sync();
+    expect(s.snapshot().state).toBe('Unknown');
+    expect(s.snapshot().lastError?.message).toMatch(/authentication refused/);
+    await writeFile(file, 'token-two-5678\n');
+    await s.sync();
+    expect(s.snapshot().state).toBe('Ready');
+    expect(ids(s)).toEqual(['/api', '/web']);
+    expect(http.requests.at(-1)?.authorization).toBe(`Basic ${Buffer.from('deploy:token-two-5678').toString('base64')}`);
+
+    // The file vanishes (a secret store between two versions): Unknown with the reason, the apps kept.
+    await rm(file);
+    await s.sync();
+    expect(s.snapshot().state).toBe('Unknown');
+    expect(s.snapshot().lastError?.message).toBe(`cannot fetch main from ${parsed.remote.display}: --git-password-file: cannot read ${file} (ENOENT)`);
+    expect([...(s.snapshot().lastKnownIds ?? [])].sort()).toEqual(['/api', '/web']);
+    const shown = JSON.stringify(log.lines()) + JSON.stringify(s.snapshot());
+    expect(shown).not.toContain('token-two-5678');
+    expect(shown).not.toContain(Buffer.from('deploy:token-two-5678').toString('base64'));
+    await s.stop();
   });
 
   it('credentials written in the URL are moved out of it', async () => {
