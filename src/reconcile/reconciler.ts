@@ -510,6 +510,12 @@ export class Reconciler {
       unread?: boolean;
     },
   ): string {
+    // Synced and OutOfSync compare with Marathon. While it cannot be read they would compare
+    // with what it held when last read: a portal would see "in sync" throughout an outage.
+    // Invalid and Conflict are about the declarations, and stay.
+    if (!this.#d.reachability.known && (s.sync === 'Synced' || s.sync === 'OutOfSync')) {
+      s = { ...s, sync: 'Unknown', lastError: s.lastError ?? MARATHON_UNREAD };
+    }
     const desired = s.entry.kind === 'app' ? s.entry.app : undefined;
     const previous = this.#d.status.getApp(id);
     const failure = s.rejected ? s.lastError?.message : this.#d.gate.failureOf(id);
@@ -552,6 +558,9 @@ export class Reconciler {
     return h.health;
   }
 }
+
+/** Why an app's sync is Unknown while Marathon cannot be read (status.marathon.lastError says why not). */
+const MARATHON_UNREAD: ErrorRecord = Object.freeze({ message: 'Marathon cannot be read: whether this app is in sync is not known' });
 
 /** The route of a status record without its servers. */
 function specOf(route: RouteStatus | null | undefined): Route | undefined {

@@ -761,17 +761,36 @@ describe('Controller: a pass queues only the apps whose inputs moved (issue 20)'
     expect(await w.pass()).toEqual({ reconciled: ['/a'], unchanged: ['/b'] });
   });
 
-  it('queues every app when Marathon could not be listed: their health is judged anew', async () => {
+  it('queues every app when Marathon could not be listed: their health and sync are judged anew, Unknown, not as last read', async () => {
     const w = await inSync();
     w.marathon.failNext('LIST', new FakeMarathonError('MRK_MARATHON_SERVER_ERROR', '503'));
     expect(await w.pass()).toEqual({ reconciled: ['/a', '/b'], unchanged: [] });
     expect(w.status.getApp('/a')?.health).toBe('Unknown');
+    // Not Synced from the last listing: a portal must not read "in sync" during an outage.
+    expect(w.status.getApp('/a')).toMatchObject({
+      sync: 'Unknown',
+      lastError: { message: 'Marathon cannot be read: whether this app is in sync is not known' },
+      pendingChanges: [],
+    });
     // Found in sync while Marathon is unknown: remembered as such, until it answers again
     // (then every app is queued as Marathon becomes known, and by the pass if still running).
     const back = await w.pass();
     expect({ ...back, reconciled: [...new Set(back.reconciled)] }).toEqual({ reconciled: ['/a', '/b'], unchanged: [] });
-    expect(w.status.getApp('/a')?.health).toBe('Healthy');
+    expect(w.status.getApp('/a')).toMatchObject({ sync: 'Synced', health: 'Healthy', lastError: null });
     expect(await w.pass()).toEqual({ reconciled: [], unchanged: ['/a', '/b'] });
+  });
+
+  it('an app out of sync when Marathon stops answering reads Unknown too, with nothing written, and is repaired once it answers', async () => {
+    const w = await inSync();
+    const a = w.marathon.apps.get('/a') as MarathonApp;
+    w.marathon.apps.set('/a', { ...a, instances: 5, version: '2026-03-02T09:00:00.000Z' });
+    w.marathon.failNext('LIST', new FakeMarathonError('MRK_MARATHON_SERVER_ERROR', '503'));
+    w.marathon.failNext('GET /a', new FakeMarathonError('MRK_MARATHON_SERVER_ERROR', '503'));
+    await w.pass();
+    expect(w.marathon.writes()).toEqual([]);
+    expect(w.status.getApp('/a')?.sync).toBe('Unknown');
+    await w.pass();
+    expect(w.marathon.writes()).toEqual(['SCALE /a 2']);
   });
 
   it('looks at many apps in slices that let the event loop turn, each app once, and a newer sweep takes over from an older one', async () => {
