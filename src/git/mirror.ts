@@ -10,7 +10,8 @@
 // a commit's tree is listed from its tree objects, reusing the listing of every subtree whose
 // id did not change (./tree.ts): after the fetch, reading a pushed commit starts no process.
 
-import { readFile, rm, stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { GitCommit } from '../model/desired.js';
 import { CatFile } from './cat-file.js';
@@ -128,6 +129,8 @@ export class GitMirror {
       await Promise.all(STALE_LOCKS.map((name) => rm(join(this.#o.dir, name), { force: true }).catch(() => undefined)));
       this.#locksMaybeLeft = false;
     }
+    const unreadable = await unreadableFile(r.files ?? []);
+    if (unreadable !== undefined) return { ok: false, reason: `cannot fetch ${this.#o.ref} from ${r.display}: ${unreadable}` };
     const creds = this.#o.credentials ? await this.#o.credentials() : { ok: true as const, env: {} };
     if (!creds.ok) return { ok: false, reason: `cannot fetch ${this.#o.ref} from ${r.display}: ${creds.reason}` };
     const out = await runBareGit(
@@ -273,6 +276,20 @@ export class GitMirror {
     const o: RunBareOptions = { env: this.#o.env, timeoutMs: this.#o.timeoutMs, maxOutputBytes, ...(stdin !== undefined ? { stdin } : {}) };
     return runBareGit(this.#o.dir, args, o);
   }
+}
+
+/** The first of `files` that cannot be read as a file, as `--option path cannot be read (CODE)`. */
+async function unreadableFile(files: NonNullable<Remote['files']>): Promise<string | undefined> {
+  for (const { option, path } of files) {
+    try {
+      await access(path, constants.R_OK);
+      if (!(await stat(path)).isFile()) return `${option} ${path} is not a file`;
+    } catch (err) {
+      const code = (err as { code?: unknown }).code;
+      return `${option} ${path} cannot be read (${typeof code === 'string' ? code : 'error'})`;
+    }
+  }
+  return undefined;
 }
 
 /** A fetch failure in the operator's words: which remote, which ref, what git (or ssh) said. */

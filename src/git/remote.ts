@@ -44,6 +44,12 @@ export interface Remote {
   env: Readonly<Record<string, string>>;
   /** Values that must never leave the process (for the scrubber). */
   secrets: readonly string[];
+  /**
+   * Files the fetch reads (ssh's key and known_hosts), checked before each fetch: ssh told of
+   * a missing known_hosts says only that the host key is unknown, and of a missing key (in
+   * the end) that the server refuses it.
+   */
+  files?: ReadonlyArray<{ option: string; path: string }>;
 }
 
 export type RemoteResult = { ok: true; remote: Remote } | { ok: false; problems: string[] };
@@ -152,7 +158,11 @@ function sshRemote(s: string, creds: RemoteCredentials, problems: string[]): Rem
       problems.push(`${flag}: expected an absolute path of plain characters (A-Z a-z 0-9 . _ / + @ = , -)`);
   }
   const command = sshCommand(key ?? '', known ?? '');
-  return done(problems, { transport: 'ssh', url: s, display: s, config: [...allow('ssh'), ['core.sshCommand', command]], env: {}, secrets: [] });
+  const files = [
+    { option: '--git-ssh-key', path: key ?? '' },
+    { option: '--git-known-hosts', path: known ?? '' },
+  ];
+  return done(problems, { transport: 'ssh', url: s, display: s, config: [...allow('ssh'), ['core.sshCommand', command]], env: {}, secrets: [], files });
 }
 
 /** The ssh git runs: this key only, this known_hosts only, no prompt, no agent, no forwarding. */

@@ -125,7 +125,7 @@ describe.skipIf(missing !== undefined)('GitSource over ssh (a real sshd on 127.0
 
     const absent = join(dir, 'absent_key');
     const gone = await source(url, absent, sshd.knownHosts);
-    expect(gone.s.snapshot().lastError?.message).toBe(`cannot fetch main from ${url}: --git-ssh-key ${absent} cannot be read (No such file or directory)`);
+    expect(gone.s.snapshot().lastError?.message).toBe(`cannot fetch main from ${url}: --git-ssh-key ${absent} cannot be read (ENOENT)`);
 
     const garbage = join(dir, 'garbage_key');
     await writeFile(garbage, 'not a key at all\n', { mode: 0o600 });
@@ -142,6 +142,16 @@ describe.skipIf(missing !== undefined)('GitSource over ssh (a real sshd on 127.0
       expect(shown).not.toContain(secretLine);
       expect(shown).not.toContain('PRIVATE KEY');
     }
+  });
+
+  it('a known_hosts file that is not there is named as such, not taken for a host key missing from it', async () => {
+    const { up, sshd } = await withWeb();
+    const absent = join(await tempDir(), 'known_hosts');
+    const { s } = await source(sshd.url(up.bare), sshd.clientKey, absent);
+    expect(s.snapshot().state).toBe('Unknown');
+    expect(s.snapshot().lastError?.message).toBe(`cannot fetch main from ${sshd.url(up.bare)}: --git-known-hosts ${absent} cannot be read (ENOENT)`);
+    // Nothing went to the server.
+    expect(sshd.log()).not.toMatch(/Connection from/);
   });
 
   it("a server that stops accepting the key keeps the last commit's apps protected (Unknown, never empty), and it recovers", async () => {
