@@ -10,7 +10,9 @@
 //   (bench/git-http.ts, one CGI process per request, as behind a web server);
 // - git: `git daemon` on 127.0.0.1 (git://, which maracker takes on a loopback address only);
 // - path: the bare repository by its path, as when the forge's storage is on the same host or
-//   mounted into maracker's container.
+//   mounted into maracker's container;
+// - ssh: OpenSSH's sshd on 127.0.0.1 (bench/ssh-server.ts, Debian's openssh-server; skipped,
+//   and said so, when it is not installed), the daemon with its key and known_hosts.
 //
 // Each push changes one app's instances or mem (alternating) in a working clone of the
 // bench's: commit, then `git push` (to the bare repository by its path), then the webhook POST
@@ -29,7 +31,7 @@
 // itself, the reconcile, the write) is other_p50_ms.
 //
 // Figures: git_push.p50 / .p99 / .from_hook.p50 are http's (the names the scenario had when
-// it measured http alone); git_push.git.* and git_push.path.* the other transports'. The
+// it measured http alone); git_push.git.*, git_push.path.* and git_push.ssh.* the other transports'. The
 // goal of issue 17 (p50 <= 100 ms) is the same for every transport.
 //
 // Run alone: npm run bench -- --only git-push
@@ -44,6 +46,7 @@ import { startSandbox, type Sandbox } from '../src/sandbox/sandbox.js';
 import { startBenchDaemon, untilReady, type BenchDaemon } from './daemon-process.js';
 import { fleet, saveManifest, translatedFolder, writeManifests, type FleetApp, type Variant } from './fleet.js';
 import { startGitDaemon, startGitHttpServer } from './git-http.js';
+import { sshdMissing, startSshServer } from './ssh-server.js';
 import { median, type BenchRecord } from './record.js';
 import { HOST_PORTS, ms, round1, shuffled, sleep, summarize, tempDir } from './util.js';
 import { appWriteRequests, lastSeq, SandboxWatch, writeTarget } from './watch-sandbox.js';
@@ -64,9 +67,12 @@ interface Push {
 
 /** How the daemon reaches the bare repository `origin.git` below `root`. */
 interface Transport {
-  name: 'http' | 'git' | 'path';
+  name: 'http' | 'git' | 'path' | 'ssh';
   title: string;
-  serve: (root: string) => Promise<{ url: string; stop: () => Promise<void> }>;
+  /** Why it cannot run here, if it cannot. */
+  missing?: () => string | undefined;
+  /** The server, and the daemon options that reach it. */
+  serve: (root: string) => Promise<{ url: string; args?: string[]; stop: () => Promise<void> }>;
 }
 
 const TRANSPORTS: readonly Transport[] = [
@@ -91,11 +97,33 @@ const TRANSPORTS: readonly Transport[] = [
     title: 'path (the bare repository on the same host)',
     serve: async (root) => ({ url: join(root, 'origin.git'), stop: async () => undefined }),
   },
+  {
+    name: 'ssh',
+    title: 'ssh (OpenSSH sshd on 127.0.0.1)',
+    missing: sshdMissing,
+    serve: async (root) => {
+      const dir = join(root, 'sshd');
+      await mkdir(dir);
+      const sshd = await startSshServer(dir);
+      return {
+        url: sshd.url(join(root, 'origin.git')),
+        args: ['--git-ssh-key', sshd.clientKey, '--git-known-hosts', sshd.knownHosts],
+        stop: sshd.stop,
+      };
+    },
+  },
 ];
 
 export async function benchGitPush(): Promise<BenchRecord[]> {
   const records: BenchRecord[] = [];
-  for (const t of TRANSPORTS) records.push(...(await benchTransport(t)));
+  for (const t of TRANSPORTS) {
+    const missing = t.missing?.();
+    if (missing !== undefined) {
+      console.warn(`git-push over ${t.name} skipped: ${missing}`);
+      continue;
+    }
+    records.push(...(await benchTransport(t)));
+  }
   return records;
 }
 
@@ -104,7 +132,7 @@ async function benchTransport(transport: Transport): Promise<BenchRecord[]> {
   let sandbox: Sandbox | undefined;
   let daemon: BenchDaemon | undefined;
   let watch: SandboxWatch | undefined;
-  let server: { url: string; stop: () => Promise<void> } | undefined;
+  let server: { url: string; args?: string[]; stop: () => Promise<void> } | undefined;
   try {
     const bare = join(root.path, 'origin.git');
     const work = join(root.path, 'work');
@@ -137,6 +165,7 @@ async function benchTransport(transport: Transport): Promise<BenchRecord[]> {
       'deploy',
       '--git-cache',
       cache,
+      ...(server.args ?? []),
       '--git-webhook-secret',
       SECRET,
       '--git-interval',

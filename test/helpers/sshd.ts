@@ -1,126 +1,15 @@
-// A real OpenSSH server (Debian's openssh-server) on 127.0.0.1, for the git source's ssh://
-// transport: its own host key, one authorised client key, everything in a temporary folder,
-// stopped when the test finishes. The system's sshd configuration and keys are never read.
+// A real OpenSSH server on 127.0.0.1 for the tests (bench/ssh-server.ts), stopped and its
+// folder removed when the test finishes.
 
-import { execFileSync, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
-import { userInfo } from 'node:os';
-import { join } from 'node:path';
 import { onTestFinished } from 'vitest';
-import { freePort } from './ports.js';
+import { startSshServer, type SshServer } from '../../bench/ssh-server.js';
 import { tempDir } from './tmp.js';
 
-export const SSHD = '/usr/sbin/sshd';
-
-/** Why the ssh suites cannot run here, or undefined when they can. */
-export function sshdMissing(): string | undefined {
-  if (!existsSync(SSHD)) return `${SSHD} not installed (Debian package openssh-server; .ci/run installs it)`;
-  if (!existsSync('/usr/bin/ssh-keygen') || !existsSync('/usr/bin/ssh')) return 'ssh or ssh-keygen not installed (Debian package openssh-client)';
-  return undefined;
-}
-
-export interface SshServer {
-  port: number;
-  /** The user the server lets in (the one running the tests). */
-  user: string;
-  /** A private key the server accepts. */
-  clientKey: string;
-  /** A known_hosts file naming this server's host key. */
-  knownHosts: string;
-  /** A known_hosts file naming another key for this host and port (a server that changed, or a man in the middle). */
-  wrongKnownHosts: string;
-  /** A private key the server does not accept. */
-  strangerKey: string;
-  /** The server's authorized_keys file (read at every login: rewrite it to refuse the client key). */
-  authorizedKeys: string;
-  /** ssh://user@127.0.0.1:port<path> */
-  url(path: string): string;
-  /** What sshd logged (connections, refusals). */
-  log(): string;
-  stop(): Promise<void>;
-}
-
-function keygen(file: string, comment: string): string {
-  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', comment, '-f', file]);
-  return file;
-}
-
-function publicKey(file: string): string {
-  return execFileSync('ssh-keygen', ['-y', '-f', file], { encoding: 'utf8' }).trim();
-}
+export { SSHD, sshdMissing, type SshServer } from '../../bench/ssh-server.js';
 
 /** Starts sshd on a free port of 127.0.0.1; stopped when the current test finishes. */
 export async function startSshd(): Promise<SshServer> {
-  const dir = await tempDir('maracker-sshd-');
-  const hostKey = keygen(join(dir, 'host_ed25519'), 'maracker-test-host');
-  const otherHostKey = keygen(join(dir, 'other_host_ed25519'), 'maracker-test-other-host');
-  const clientKey = keygen(join(dir, 'client_ed25519'), 'maracker-test-client');
-  const strangerKey = keygen(join(dir, 'stranger_ed25519'), 'maracker-test-stranger');
-  const authorizedKeys = join(dir, 'authorized_keys');
-  await writeFile(authorizedKeys, `${publicKey(clientKey)}\n`, { mode: 0o600 });
-  const port = await freePort();
-  const hostPattern = `[127.0.0.1]:${port}`;
-  const knownHosts = join(dir, 'known_hosts');
-  const wrongKnownHosts = join(dir, 'wrong_known_hosts');
-  await writeFile(knownHosts, `${hostPattern} ${publicKey(hostKey)}\n`);
-  await writeFile(wrongKnownHosts, `${hostPattern} ${publicKey(otherHostKey)}\n`);
-  const user = userInfo().username;
-  const config = join(dir, 'sshd_config');
-  await writeFile(
-    config,
-    [
-      `Port ${port}`,
-      'ListenAddress 127.0.0.1',
-      `HostKey ${hostKey}`,
-      `PidFile ${join(dir, 'sshd.pid')}`,
-      `AuthorizedKeysFile ${authorizedKeys}`,
-      `AllowUsers ${user}`,
-      'PubkeyAuthentication yes',
-      'PasswordAuthentication no',
-      'KbdInteractiveAuthentication no',
-      'PermitRootLogin prohibit-password',
-      'UsePAM no',
-      // The temporary folder is not the user's home: its modes are not sshd's business.
-      'StrictModes no',
-      'AllowTcpForwarding no',
-      'X11Forwarding no',
-      'PrintMotd no',
-      'LogLevel VERBOSE',
-      '',
-    ].join('\n'),
-  );
-  // Run as root, sshd needs its privilege separation folder (systemd makes it at boot).
-  if (process.getuid?.() === 0) await mkdir('/run/sshd', { recursive: true, mode: 0o755 });
-  const child = spawn(SSHD, ['-D', '-e', '-f', config], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let log = '';
-  child.stderr.setEncoding('utf8');
-  const listening = new Promise<void>((resolve, reject) => {
-    child.stderr.on('data', (chunk: string) => {
-      log += chunk;
-      if (log.includes(`Server listening on 127.0.0.1 port ${port}`)) resolve();
-    });
-    child.once('exit', (code) => reject(new Error(`sshd exited (${code}) before listening:\n${log}`)));
-    child.once('error', reject);
-  });
-  const stop = async (): Promise<void> => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    child.kill('SIGTERM');
-    await exited;
-  };
-  onTestFinished(stop);
-  await listening;
-  return {
-    port,
-    user,
-    clientKey,
-    knownHosts,
-    wrongKnownHosts,
-    strangerKey,
-    authorizedKeys,
-    url: (path) => `ssh://${user}@127.0.0.1:${port}${path}`,
-    log: () => log,
-    stop,
-  };
+  const server = await startSshServer(await tempDir('maracker-sshd-'));
+  onTestFinished(server.stop);
+  return server;
 }
