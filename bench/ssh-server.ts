@@ -57,13 +57,29 @@ export async function startSshServer(dir: string): Promise<SshServer> {
   const strangerKey = keygen(join(dir, 'stranger_ed25519'), 'maracker-test-stranger');
   const authorizedKeys = join(dir, 'authorized_keys');
   await writeFile(authorizedKeys, `${publicKey(clientKey)}\n`, { mode: 0o600 });
+  const user = userInfo().username;
+  // A port free a moment ago can be taken before sshd binds it (another test's connection
+  // picks its ephemeral port from the same range): then another port, twice.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await listen(dir, { hostKey, otherHostKey, clientKey, strangerKey, authorizedKeys, user });
+    } catch (err) {
+      if (attempt >= 3 || !/Address already in use/.test(String((err as Error).message))) throw err;
+    }
+  }
+}
+
+async function listen(
+  dir: string,
+  k: { hostKey: string; otherHostKey: string; clientKey: string; strangerKey: string; authorizedKeys: string; user: string },
+): Promise<SshServer> {
+  const { hostKey, otherHostKey, clientKey, strangerKey, authorizedKeys, user } = k;
   const port = await freePort();
   const hostPattern = `[127.0.0.1]:${port}`;
   const knownHosts = join(dir, 'known_hosts');
   const wrongKnownHosts = join(dir, 'wrong_known_hosts');
   await writeFile(knownHosts, `${hostPattern} ${publicKey(hostKey)}\n`);
   await writeFile(wrongKnownHosts, `${hostPattern} ${publicKey(otherHostKey)}\n`);
-  const user = userInfo().username;
   const config = join(dir, 'sshd_config');
   await writeFile(
     config,

@@ -60,8 +60,18 @@ export function usePostgres(): TestPostgres {
 
   beforeAll(async () => {
     if (adminUrl) return;
-    dir = await mkdtemp(join(tmpdir(), 'maracker-pg-'));
-    server = await startEmbeddedPostgres({ dataDir: dir, port: await freePort(), logger: silentLogger(), settings: TEST_SETTINGS });
+    const dataDir = await mkdtemp(join(tmpdir(), 'maracker-pg-'));
+    dir = dataDir;
+    // A port free a moment ago can be taken before the postmaster binds it (by another test's
+    // connection, its ephemeral port picked from the same range): then another port, twice.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        server = await startEmbeddedPostgres({ dataDir, port: await freePort(), logger: silentLogger(), settings: TEST_SETTINGS });
+        break;
+      } catch (err) {
+        if (attempt >= 3 || !/Address already in use/.test(String((err as Error).message))) throw err;
+      }
+    }
     adminUrl = server.adminUrl;
   });
 
