@@ -13,6 +13,7 @@
 import { constants } from 'node:fs';
 import { access, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { codeOf } from '../base/errors.js';
 import type { GitCommit } from '../model/desired.js';
 import { CatFile } from './cat-file.js';
 import type { Remote } from './remote.js';
@@ -285,8 +286,7 @@ async function unreadableFile(files: NonNullable<Remote['files']>): Promise<stri
       await access(path, constants.R_OK);
       if (!(await stat(path)).isFile()) return `${option} ${path} is not a file`;
     } catch (err) {
-      const code = (err as { code?: unknown }).code;
-      return `${option} ${path} cannot be read (${typeof code === 'string' ? code : 'error'})`;
+      return `${option} ${path} cannot be read (${codeOf(err) ?? 'error'})`;
     }
   }
   return undefined;

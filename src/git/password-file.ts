@@ -6,6 +6,7 @@
 
 import { readFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
+import { codeOf } from '../base/errors.js';
 import { basicAuth } from './remote.js';
 
 /** A password file larger than this is not a password (and is not read whole). */
@@ -21,8 +22,7 @@ function fromText(text: string): PasswordRead {
 }
 
 function unreadable(shown: string, err: unknown): PasswordRead {
-  const code = (err as { code?: unknown } | null)?.code;
-  return { ok: false, reason: `--git-password-file: cannot read ${shown} (${typeof code === 'string' ? code : 'error'})` };
+  return { ok: false, reason: `--git-password-file: cannot read ${shown} (${codeOf(err) ?? 'error'})` };
 }
 
 function tooLarge(shown: string): PasswordRead {

@@ -126,17 +126,21 @@ function stderrLines(stderr: string): string[] {
     .map((l) => l.trim())
     .filter((l) => l.length > 0)
     .slice(0, 40)
-    .map((l) => (l.length > 300 ? `${l.slice(0, 300)}...` : l));
+    .map(boundedLine);
 }
 
 /** git's own words: the first line only, bounded (a path or a reason, never file content). */
 function firstLine(stderr: string): string {
-  const first =
+  return boundedLine(
     stderr
       .split('\n')
       .map((l) => l.trim())
-      .find((l) => l.length > 0) ?? '';
-  return first.length > 300 ? `${first.slice(0, 300)}...` : first;
+      .find((l) => l.length > 0) ?? '',
+  );
+}
+
+function boundedLine(line: string): string {
+  return line.length > 300 ? `${line.slice(0, 300)}...` : line;
 }
 
 function failureReason(err: Error & { code?: unknown; killed?: boolean }, exitCode: number | undefined, said: string): string {

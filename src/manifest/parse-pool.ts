@@ -101,13 +101,15 @@ export class ParsePool implements InputParser {
   }
 
   translateRow(row: RowInput, opts: RowOptions): Promise<RowResult> {
-    // What needs no parsing is refused here, before the row is copied to a thread.
-    const refused = refusedRow(row, opts);
+    // A row bound for a thread is refused here for what needs no parsing, before it is copied
+    // (one in this thread gets the same refusals from rowToDesired).
+    const size = row.bytes ?? 0;
+    const refused = this.#inWorker(size) ? refusedRow(row, opts) : undefined;
     if (refused) {
       this.counts.inThread++;
       return Promise.resolve(refused);
     }
-    return this.#run({ kind: 'row', row, opts }, row.bytes ?? 0) as Promise<RowResult>;
+    return this.#run({ kind: 'row', row, opts }, size) as Promise<RowResult>;
   }
 
   async stop(): Promise<void> {
@@ -116,8 +118,13 @@ export class ParsePool implements InputParser {
     await Promise.all([...this.#slots].map((slot) => this.#retire(slot, stoppedFailure)));
   }
 
+  /** Whether an input of this size is parsed in a worker. */
+  #inWorker(size: number): boolean {
+    return size >= this.#threshold && !this.#stopped && this.#url !== undefined;
+  }
+
   #run(job: ParseJob, size: number): Promise<ManifestFileResult | RowResult> {
-    if (size < this.#threshold || this.#stopped || this.#url === undefined) {
+    if (!this.#inWorker(size)) {
       this.counts.inThread++;
       return Promise.resolve(runParseJob(job));
     }
