@@ -37,7 +37,7 @@ export const REGISTRY_OPTIONS: readonly OptionSpec[] = [
     type: 'string',
     env: 'MARACKER_DOCKER_CONFIG',
     description:
-      'Docker config.json whose `auths` give credentials ("none" reads none); default: $DOCKER_CONFIG/config.json or ~/.docker/config.json when it exists',
+      'Docker config.json whose `auths` give credentials ("none" reads none), read again whenever it changes; default: $DOCKER_CONFIG/config.json or ~/.docker/config.json when it exists',
   },
   {
     name: 'insecure-registry',

@@ -73,6 +73,7 @@ interface Read {
 export class RegistryClient {
   readonly #o: ResolvedRegistryOptions;
   readonly #secrets: Secrets;
+  readonly #credentials: CredentialStore;
   readonly #transport: Transport;
   readonly #auth: Authenticator;
   readonly #cache: RegistryCache;
@@ -81,6 +82,7 @@ export class RegistryClient {
   constructor(options: RegistryClientOptions = {}) {
     this.#o = resolveRegistryOptions(options);
     const credentials = new CredentialStore(this.#o.credentials, this.#o.dockerConfig);
+    this.#credentials = credentials;
     this.#secrets = new Secrets(credentials.secrets());
     this.#transport = new Transport(this.#o, new PlainHttpPolicy(this.#o.insecureRegistries));
     this.#auth = new Authenticator(this.#o, this.#transport, credentials, this.#secrets);
@@ -90,6 +92,7 @@ export class RegistryClient {
   /** The digest a reference names now: its pinned digest, or what its tag points at. */
   async resolve(reference: string | ImageReference): Promise<Resolution> {
     const ref = typeof reference === 'string' ? parseImageReference(reference) : reference;
+    await this.#followConfig();
     if (ref.digest !== undefined) return { reference: ref, digest: ref.digest };
     return { reference: ref, digest: await this.#resolveTag(ref, ref.tag as string) };
   }
@@ -143,6 +146,17 @@ export class RegistryClient {
     if (ref.tag !== undefined) inspection.tag = ref.tag;
     if (config.created !== undefined) inspection.created = config.created;
     return inspection;
+  }
+
+  /**
+   * A followed config.json is looked at before every read (a stat; read again only when it
+   * changed), and what it now holds is redacted from registry answers like the rest.
+   */
+  async #followConfig(): Promise<void> {
+    const file = this.#o.dockerConfig;
+    if (file === undefined || !('refresh' in file)) return;
+    await file.refresh();
+    for (const secret of this.#credentials.secrets()) this.#secrets.add(secret);
   }
 
   /** Forgets every tag and every content kept (tests, and a reload of credentials). */

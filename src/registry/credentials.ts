@@ -4,6 +4,7 @@
 // read in the same run.
 
 import type { BasicCredentials, DockerConfig } from './docker-config.js';
+import type { DockerConfigState } from './docker-config-file.js';
 import { RegistryCredentialsError } from './errors.js';
 import { hostProblem, normaliseRegistryKey } from './reference.js';
 
@@ -22,9 +23,10 @@ export interface CredentialLookup {
 
 export class CredentialStore {
   readonly #explicit = new Map<string, BasicCredentials>();
-  readonly #config: DockerConfig | undefined;
+  /** A config.json read once, or one followed while the daemon runs (./docker-config-file.ts): asked at every lookup. */
+  readonly #config: DockerConfigState | undefined;
 
-  constructor(explicit: readonly RegistryCredential[] = [], dockerConfig?: DockerConfig) {
+  constructor(explicit: readonly RegistryCredential[] = [], dockerConfig?: DockerConfig | DockerConfigState) {
     for (const c of explicit) {
       const registry = normaliseRegistryKey(c.registry);
       const problem = hostProblem(registry);
@@ -34,7 +36,8 @@ export class CredentialStore {
         throw new RegistryCredentialsError(`credentials for registry ${registry}: the username contains ":" (HTTP basic forbids it)`);
       this.#explicit.set(registry, { username: c.username, password: c.password });
     }
-    this.#config = dockerConfig;
+    this.#config =
+      dockerConfig === undefined || 'problem' in dockerConfig ? dockerConfig : { path: dockerConfig.file, config: dockerConfig, problem: undefined };
   }
 
   /**
@@ -46,7 +49,17 @@ export class CredentialStore {
     const key = normaliseRegistryKey(registry);
     const explicit = this.#explicit.get(key);
     if (explicit !== undefined) return { credentials: explicit, source: 'options', hint: 'the given username and password were refused' };
-    const config = this.#config;
+    const found = this.#fromConfig(key);
+    const problem = this.#config?.problem;
+    if (problem === undefined) return found;
+    // The file changed and could not be read again: what it gave before is still used, and said.
+    const before = this.#config?.config !== undefined;
+    const told = `${this.#config?.path} could not be read ${before ? 'again ' : ''}(${problem})${before ? ', so the credentials it held before are used' : ''}`;
+    return { ...found, hint: `${found.hint}; ${told}` };
+  }
+
+  #fromConfig(key: string): CredentialLookup {
+    const config = this.#config?.config;
     if (config === undefined) return { hint: `no credentials were given for ${key}` };
     const helper = config.credHelpers.get(key);
     if (helper !== undefined) {
@@ -68,7 +81,7 @@ export class CredentialStore {
 
   /** Every secret held, for redacting text a server sends back. */
   secrets(): string[] {
-    const all = [...this.#explicit.values(), ...(this.#config?.auths.values() ?? [])];
+    const all = [...this.#explicit.values(), ...(this.#config?.config?.auths.values() ?? [])];
     return all.flatMap((c) => [c.password, Buffer.from(`${c.username}:${c.password}`, 'utf8').toString('base64')]).filter((s) => s.length >= 4);
   }
 }

@@ -8,6 +8,7 @@ import type { Logger } from '../base/log.js';
 import { integerOption } from '../base/options.js';
 import type { RegistryCredential } from './credentials.js';
 import type { DockerConfig } from './docker-config.js';
+import type { DockerConfigFile } from './docker-config-file.js';
 import type { RegistryError } from './errors.js';
 import { DEFAULT_PLATFORM, parsePlatform, type Platform } from './platform.js';
 
@@ -32,8 +33,11 @@ export interface RegistryClientOptions {
   platform?: string | Platform;
   /** Username and password per registry. Default: none. Never sent to another registry. */
   credentials?: readonly RegistryCredential[];
-  /** A parsed Docker config.json, for its `auths`. Default: none. */
-  dockerConfig?: DockerConfig;
+  /**
+   * A Docker config.json, for its `auths`: parsed once, or followed (DockerConfigFile: looked
+   * at again before every read, so rotated credentials are used without a restart). Default: none.
+   */
+  dockerConfig?: DockerConfig | DockerConfigFile;
   /**
    * Hosts (`host`, any port) or `host:port` that may be reached over plain HTTP, and whose
    * TLS certificate is not verified, besides localhost, 127.0.0.0/8 and ::1. Default: none.
@@ -76,7 +80,7 @@ export interface RegistryClientOptions {
 export interface ResolvedRegistryOptions {
   platform: Platform;
   credentials: readonly RegistryCredential[];
-  dockerConfig: DockerConfig | undefined;
+  dockerConfig: DockerConfig | DockerConfigFile | undefined;
   insecureRegistries: readonly string[];
   timeoutMs: number;
   readAttempts: number;

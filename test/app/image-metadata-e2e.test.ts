@@ -7,14 +7,15 @@
 // mapping and health check: the app turns healthy, Traefik v3 is sent to that port, and later
 // passes write nothing.
 
-import { writeFile } from 'node:fs/promises';
+import { rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { freePort } from '../../src/net/free-ports.js';
 import { eventually, runCli as cli, startDaemonProcess } from '../helpers/daemon-process.js';
 import { gitRepo } from '../helpers/git-repo.js';
 import { image } from '../helpers/oci-image.js';
-import { registryTools, startRegistry } from '../helpers/registry.js';
+import { BASIC_PASSWORD, BASIC_USER, registryTools, startRegistry } from '../helpers/registry.js';
+import { tempDir } from '../helpers/tmp.js';
 import { appWrites, describeWrites, sandbox } from '../helpers/sandbox.js';
 
 const tools = registryTools();
@@ -187,6 +188,49 @@ describe.skipIf(!tools.available)(`image labels give an app its resources${tools
       });
       expect(plan.status, `${plan.stdout}\n${plan.stderr}`).toBe(0);
       expect(plan.stderr).toContain(`image ${registry.host}/lab/broken:1: org.maracker.http.port="eighty"`);
+      await daemon.stop();
+    } finally {
+      await registry.stop();
+    }
+  });
+
+  it('picks up registry credentials rotated in its --docker-config file, without a restart, and never shows them', { timeout: 120_000 }, async () => {
+    const registry = await startRegistry({ kind: 'htpasswd' }, tools);
+    try {
+      const img = image({ labels: { 'org.maracker.resources.cpus': '0.1', 'org.maracker.resources.mem': '96' } });
+      await registry.push('lab/private', '1', img.manifest, img.blobs, { username: BASIC_USER, password: BASIC_PASSWORD });
+      const secrets = await tempDir();
+      const config = `${secrets}/config.json`;
+      const write = async (password: string): Promise<void> => {
+        await writeFile(`${config}.new`, JSON.stringify({ auths: { [registry.host]: { username: BASIC_USER, password } } }));
+        await rename(`${config}.new`, config);
+      };
+      await write('expired-token-1234');
+      const repo = await gitRepo();
+      await repo.write('private.yaml', manifest('private', `${registry.host}/lab/private:1`, '  ports: []', '  healthChecks: []'));
+      const marathon = await sandbox();
+      const daemon = await startDaemonProcess({
+        marathonUrl: marathon.url,
+        manifests: repo.manifests,
+        args: ['--docker-config', config, '--image-refresh', '3600'],
+        env: { MARACKER_IMAGE_METADATA: 'true' },
+      });
+
+      const refused = await eventually(async () => {
+        const s = await daemon.app('/lab/private');
+        return s?.sync === 'Unknown' && s.lastError?.message.includes('refused') ? s : undefined;
+      }, 'the app Unknown while the registry refuses the old token');
+      expect(refused.lastError?.message).toContain(`the credentials of ${config} for ${registry.host} were refused`);
+      expect((await fetch(`${marathon.url}/v2/apps/lab/private`)).status).toBe(404);
+
+      // The secret store writes the new token; the daemon's next read of the image uses it.
+      await write(BASIC_PASSWORD);
+      await eventually(async () => (await daemon.app('/lab/private'))?.sync === 'Synced', 'the app created with the new token', 60_000);
+      const app = (await (await fetch(`${marathon.url}/v2/apps/lab/private`)).json()) as { app: { cpus: number; mem: number } };
+      expect([app.app.cpus, app.app.mem]).toEqual([0.1, 96]);
+      const shown = `${daemon.output()}${JSON.stringify(await daemon.status())}`;
+      expect(shown).not.toContain(BASIC_PASSWORD);
+      expect(shown).not.toContain('expired-token-1234');
       await daemon.stop();
     } finally {
       await registry.stop();

@@ -3,7 +3,7 @@
 // Anonymous, htpasswd basic auth, and the bearer-token flow with a token server of our own
 // that the registry's `token` auth trusts. Skipped, saying why, without the binaries.
 
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -14,6 +14,7 @@ import { createLogger } from '../../src/base/log.js';
 import { freePort } from '../../src/net/free-ports.js';
 import { RegistryClient } from '../../src/registry/client.js';
 import { parseDockerConfig } from '../../src/registry/docker-config.js';
+import { DockerConfigFile } from '../../src/registry/docker-config-file.js';
 import type { RegistryError } from '../../src/registry/errors.js';
 import type { RegistryClientOptions, RegistryRequestInfo } from '../../src/registry/options.js';
 import { image, imageIndex } from '../helpers/oci-image.js';
@@ -213,6 +214,26 @@ describe.skipIf(!tools.available)(`a real registry with htpasswd basic auth${too
       join(dir, 'config.json'),
     );
     expect((await client({ dockerConfig }).client.inspect(`${registry.host}/private/app:1.0`)).digest).toBe(img.manifest.digest);
+  });
+
+  it('uses a config.json rewritten with new credentials at its next read, without a restart', async () => {
+    const path = join(dir, 'rotated.json');
+    const write = async (password: string): Promise<void> => {
+      // As a secret store does: a whole new file renamed over the old one.
+      await writeFile(`${path}.new`, JSON.stringify({ auths: { [registry.host]: { username: BASIC_USER, password } } }));
+      await rename(`${path}.new`, path);
+    };
+    await write('an-expired-token');
+    const h = client({ dockerConfig: await DockerConfigFile.open({ path, required: true }) });
+    const refused = await failure(h.client.inspect(`${registry.host}/private/app:1.0`));
+    expect(refused).toMatchObject({ code: 'MRK_REGISTRY_UNAUTHORIZED', hint: `the credentials of ${path} for ${registry.host} were refused` });
+
+    await write(BASIC_PASSWORD);
+    expect((await h.client.inspect(`${registry.host}/private/app:1.0`)).digest).toBe(img.manifest.digest);
+    for (const text of [refused.message, String(refused.stack), JSON.stringify(refused), h.log()]) {
+      expect(text).not.toContain(BASIC_PASSWORD);
+      expect(text).not.toContain('an-expired-token');
+    }
   });
 
   it('is refused without credentials, and with wrong ones, saying which', async () => {
