@@ -19,7 +19,7 @@ import type { EventBus } from './events.js';
 import { parentOf } from './path-id.js';
 import { PortPool, type PortRange } from './ports.js';
 import type { TaskRuntime } from './runtime.js';
-import { converged } from './scheduler.js';
+import { converged, scaled } from './scheduler.js';
 import { assignServicePorts, servicePortsOf, type PortAssignment } from './service-ports.js';
 import { TaskControl } from './task-control.js';
 import { countTasks, taskJson, taskJsonUntil, taskStats, type Task } from './tasks.js';
@@ -116,6 +116,7 @@ export class Engine {
       agentHost: options.agentHost,
       slaveId: options.slaveId,
       isCurrent: (record) => this.apps.get(record.id) === record,
+      replacing: (record) => this.#restarting(record.id),
       touch: (record) => this.touch(record),
       changed: () => this.deployments.check(),
       stopped: (record) => this.#checkStopped(record),
@@ -480,7 +481,15 @@ export class Engine {
     if (action.action === 'StopApplication') return ![...this.#stopping].some((r) => r.id === action.app);
     const record = this.apps.get(action.app);
     if (!record || record.seedRaw !== undefined) return true;
-    return converged({ target: Number(record.def.instances), configVersion: record.versionInfo.lastConfigChangeAt, tasks: this.tasks.liveTasks(record) });
+    const target = Number(record.def.instances);
+    const tasks = this.tasks.liveTasks(record);
+    if (action.action === 'RestartApplication') return converged({ target, configVersion: record.versionInfo.lastConfigChangeAt, tasks });
+    return scaled({ target, tasks });
+  }
+
+  /** Whether a running deployment restarts the app (RestartApplication in any of its steps). */
+  #restarting(id: string): boolean {
+    return this.deployments.list().some((d) => d.steps.some((step) => step.some((a) => a.action === 'RestartApplication' && a.app === id)));
   }
 
   /** Marks the engine as shutting down: no more launches or relaunches. */

@@ -1,15 +1,23 @@
 // What Marathon's launch queue and deployment actors do for one app, as a pure decision: how
-// many tasks to launch and which to kill so the app converges to `target` tasks of its current
-// configuration. Config changes roll with the upgradeStrategy (deployments.md): at least
+// many tasks to launch and which to kill so the app converges to `target` tasks.
+//
+// Only a restart replaces tasks of an older configuration (Marathon's RestartApplication step,
+// its TaskReplaceActor): it rolls with the upgradeStrategy (deployments.md), at least
 // ceil(target * minimumHealthCapacity) ready tasks at all times, at most
-// floor(target * (1 + maximumOverCapacity)) tasks in total. Scale-downs kill not-yet-ready
-// tasks first, then by killSelection.
+// floor(target * (1 + maximumOverCapacity)) tasks in total. Otherwise (a ScaleApplication step,
+// the launch queue between deployments) tasks are counted whatever their configuration: a
+// scale forced over a rolling restart is planned by Marathon as a scale (DeploymentPlan asks
+// AppDefinition.isOnlyScaleChange first), and the old tasks it did not replace keep running.
+// New tasks always get the current configuration. Scale-downs kill not-yet-ready tasks first,
+// then by killSelection.
 
 import { isReady, type Task } from './tasks.js';
 
 export interface SchedulerInput {
   target: number;
   configVersion: string;
+  /** A restart of the app runs (RestartApplication in a running deployment): older tasks are replaced. */
+  replacing: boolean;
   /** Alive tasks of the app (kills in flight included; they are ignored). */
   tasks: readonly Task[];
   minimumHealthCapacity: number;
@@ -40,6 +48,11 @@ export function decide(input: SchedulerInput): SchedulerDecision {
   const kill: Task[] = [];
   const target = Math.max(0, input.target);
 
+  if (!input.replacing) {
+    if (live.length > target) kill.push(...killOrder(live, input.killSelection).slice(0, live.length - target));
+    return { launch: Math.max(0, target - live.length), kill };
+  }
+
   if (current.length > target) kill.push(...killOrder(current, input.killSelection).slice(0, current.length - target));
   const keptCurrent = Math.min(current.length, target);
 
@@ -69,7 +82,13 @@ export function decide(input: SchedulerInput): SchedulerDecision {
   return { launch, kill };
 }
 
-/** The app runs exactly `target` ready tasks of its current configuration and nothing else. */
+/** The app runs exactly `target` ready tasks, of whatever configuration: a scale is done (ScaleApplication). */
+export function scaled(input: Pick<SchedulerInput, 'target' | 'tasks'>): boolean {
+  if (input.tasks.length !== input.target) return false;
+  return input.tasks.every((t) => !t.killRequested && isReady(t));
+}
+
+/** The app runs exactly `target` ready tasks of its current configuration and nothing else: a restart is done. */
 export function converged(input: Pick<SchedulerInput, 'target' | 'configVersion' | 'tasks'>): boolean {
   if (input.tasks.length !== input.target) return false;
   return input.tasks.every((t) => !t.killRequested && t.configVersion === input.configVersion && isReady(t));

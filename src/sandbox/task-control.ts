@@ -22,6 +22,8 @@ export interface TaskHost {
   slaveId: string;
   /** Whether `record` is the app currently registered under its id (not deleted, not replaced). */
   isCurrent(record: AppRecord): boolean;
+  /** Whether a running deployment restarts the app: only then are tasks of an older configuration replaced. */
+  replacing(record: AppRecord): boolean;
   touch(record?: AppRecord): void;
   /** Something changed that may complete a deployment step. */
   changed(): void;
@@ -104,6 +106,7 @@ export class TaskControl {
     const decision = decide({
       target: Number(record.def.instances),
       configVersion: record.versionInfo.lastConfigChangeAt,
+      replacing: this.#host.replacing(record),
       tasks: this.liveTasks(record),
       minimumHealthCapacity: Number(upgrade.minimumHealthCapacity ?? 1),
       maximumOverCapacity: Number(upgrade.maximumOverCapacity ?? 1),

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { app, call, sandbox, until } from './helpers.js';
+import { app, call, manualSandboxClock, sandbox, until } from './helpers.js';
 import type { Clock, Timer } from '../../src/sandbox/time.js';
 
 const errorFixture = (name: string): unknown => JSON.parse(readFileSync(new URL(`../fixtures/marathon/errors/${name}`, import.meta.url), 'utf8')) as unknown;
@@ -126,6 +126,62 @@ describe('deployments', () => {
     await call(sb, 'POST', '/v2/apps', app('/web'));
     await until(async () => (await call(sb, 'GET', '/v2/deployments')).json.length === 0);
     expect((await call(sb, 'GET', '/sandbox/config')).json).toEqual({ deploymentDurationMs: 10, maxRunningDeployments: 5 });
+  });
+});
+
+describe('a change forced over a rolling restart (DeploymentPlan: isOnlyScaleChange first, then needsRestart)', () => {
+  // biome-ignore lint/suspicious/noExplicitAny: reads the sandbox's JSON field by field
+  type Json = any;
+  async function restartingWeb(): Promise<{ sb: Awaited<ReturnType<typeof sandbox>>; advance: (ms: number) => void; v1: string }> {
+    const time = manualSandboxClock(Date.parse('2026-03-02T08:00:00.000Z'));
+    const sb = await sandbox({ clock: time.clock, deploymentDurationMs: 1000 });
+    const v1 = (await call(sb, 'POST', '/v2/apps', app('/web', { instances: 2, cmd: 'sleep 1' }))).json.version as string;
+    time.advance(2000);
+    expect((await call(sb, 'GET', '/v2/deployments')).json).toEqual([]);
+    // The rolling restart starts two tasks of the new command; the old two run until those are ready.
+    await call(sb, 'PUT', '/v2/apps/web', { cmd: 'sleep 2' });
+    return { sb, advance: (ms) => time.advance(ms), v1 };
+  }
+  const tasks = async (sb: Awaited<ReturnType<typeof sandbox>>): Promise<Json[]> => (await call(sb, 'GET', '/v2/apps/web?embed=apps.tasks')).json.app.tasks;
+
+  it('plans a scale as a scale: the tasks of the old version the restart had not replaced keep running', async () => {
+    const { sb, advance, v1 } = await restartingWeb();
+    const forced = await call(sb, 'PUT', '/v2/apps/web?force=true', { instances: 3 });
+    const [deployment] = (await call(sb, 'GET', '/v2/deployments')).json;
+    expect(deployment.id).toBe(forced.json.deploymentId);
+    expect(deployment.steps).toEqual([{ actions: [{ action: 'ScaleApplication', app: '/web' }] }]);
+    advance(5000);
+    expect((await call(sb, 'GET', '/v2/deployments')).json).toEqual([]);
+    const running = await tasks(sb);
+    expect(running).toHaveLength(3);
+    expect(running.filter((t: Json) => t.version === v1)).toHaveLength(2);
+    // And they stay: nothing but a restart replaces them.
+    advance(60_000);
+    expect((await tasks(sb)).filter((t: Json) => t.version === v1)).toHaveLength(2);
+  });
+
+  it('plans a change of configuration as a restart: every task ends on the new version', async () => {
+    const { sb, advance, v1 } = await restartingWeb();
+    const forced = await call(sb, 'PUT', '/v2/apps/web?force=true', { instances: 3, cmd: 'sleep 3' });
+    expect((await call(sb, 'GET', '/v2/deployments')).json[0].steps).toEqual([{ actions: [{ action: 'RestartApplication', app: '/web' }] }]);
+    advance(5000);
+    expect((await call(sb, 'GET', '/v2/deployments')).json).toEqual([]);
+    const running = await tasks(sb);
+    expect(running.map((t: Json) => t.version)).toEqual([forced.json.version, forced.json.version, forced.json.version]);
+    expect(running.some((t: Json) => t.version === v1)).toBe(false);
+  });
+
+  it('relaunches a lost task of the old version with the current configuration', async () => {
+    const { sb, advance, v1 } = await restartingWeb();
+    await call(sb, 'PUT', '/v2/apps/web?force=true', { instances: 3 });
+    advance(5000);
+    const old = (await tasks(sb)).find((t: Json) => t.version === v1);
+    expect(old).toBeDefined();
+    await call(sb, 'DELETE', `/v2/apps/web/tasks/${old.id}`);
+    advance(5000);
+    const after = await tasks(sb);
+    expect(after).toHaveLength(3);
+    expect(after.filter((t: Json) => t.version === v1)).toHaveLength(1);
   });
 });
 

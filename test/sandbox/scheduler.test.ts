@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { converged, decide, killOrder } from '../../src/sandbox/scheduler.js';
+import { converged, decide, killOrder, scaled } from '../../src/sandbox/scheduler.js';
 import type { Task } from '../../src/sandbox/tasks.js';
 
 let seq = 0;
@@ -26,7 +26,7 @@ function task(config: string, opts: { ready?: boolean; staged?: number; killing?
   };
 }
 
-const base = { configVersion: 'v2', minimumHealthCapacity: 1, maximumOverCapacity: 1, killSelection: 'YOUNGEST_FIRST' };
+const base = { configVersion: 'v2', replacing: true, minimumHealthCapacity: 1, maximumOverCapacity: 1, killSelection: 'YOUNGEST_FIRST' };
 
 describe('decide', () => {
   it('launches the missing tasks of a new or scaled-up app', () => {
@@ -64,6 +64,38 @@ describe('decide', () => {
   it('still makes progress with minimumHealthCapacity 1 and maximumOverCapacity 0', () => {
     const d = decide({ ...base, target: 2, maximumOverCapacity: 0, tasks: [task('v1'), task('v1')] });
     expect(d).toEqual({ launch: 1, kill: [] });
+  });
+});
+
+describe('decide outside a restart (a scale, or the launch queue between deployments)', () => {
+  const scale = { ...base, replacing: false };
+
+  it('counts tasks of an older configuration and leaves them running: a scale forced over a rolling restart', () => {
+    const old = [task('v1'), task('v1')];
+    const current = task('v2');
+    expect(decide({ ...scale, target: 3, tasks: [...old, current] })).toEqual({ launch: 0, kill: [] });
+    expect(decide({ ...scale, target: 5, tasks: [...old, current] })).toEqual({ launch: 2, kill: [] });
+  });
+
+  it('scales down over every task, by readiness then killSelection, whatever its configuration', () => {
+    const old = task('v1', { staged: 1 });
+    const current = task('v2', { staged: 2 });
+    const starting = task('v2', { ready: false, staged: 3 });
+    expect(decide({ ...scale, target: 1, tasks: [old, current, starting] }).kill).toEqual([starting, current]);
+    expect(decide({ ...scale, target: 1, killSelection: 'OLDEST_FIRST', tasks: [old, current] }).kill).toEqual([old]);
+  });
+
+  it('replaces a lost task with one of the current configuration (what launches is always current)', () => {
+    expect(decide({ ...scale, target: 2, tasks: [task('v1')] })).toEqual({ launch: 1, kill: [] });
+  });
+});
+
+describe('scaled', () => {
+  it('holds when exactly target ready tasks run, of any configuration', () => {
+    expect(scaled({ target: 2, tasks: [task('v1'), task('v2')] })).toBe(true);
+    expect(scaled({ target: 2, tasks: [task('v1'), task('v2', { ready: false })] })).toBe(false);
+    expect(scaled({ target: 1, tasks: [task('v1'), task('v2')] })).toBe(false);
+    expect(scaled({ target: 1, tasks: [task('v2', { killing: true })] })).toBe(false);
   });
 });
 
