@@ -17,9 +17,11 @@ export interface FieldChange {
 /**
  * `scale`: only `instances` differs; sent as an instances-only change, Marathon does not
  * restart running tasks. `restart`: anything else differs; Marathon performs a rolling
- * restart according to the app's upgradeStrategy.
+ * restart according to the app's upgradeStrategy. `finish-restart`: the definition is the
+ * declared one, but tasks of an older configuration still run with no deployment to replace
+ * them (src/plan/stale-tasks.ts); sent as POST /v2/apps/{id}/restart.
  */
-export type UpdateMode = 'scale' | 'restart';
+export type UpdateMode = 'scale' | 'restart' | 'finish-restart';
 
 export type Action =
   | { kind: 'create'; id: AppId; desired: DesiredApp }

@@ -23,10 +23,11 @@ export type Role = (typeof ROLES)[number];
 /**
  * What one recorded reconcile outcome was about (`outcomes` of `GET /status/apps/{id}`):
  * a write (`create`, `scale`: instances only, no restart; `update`: a rolling restart;
- * `delete`), the read of the app from Marathon (`read`), or nothing to write (`none`: the
- * app is blocked, or back in sync).
+ * `restart`: the rolling restart of an unchanged definition, to replace tasks of an older
+ * configuration a scale left running; `delete`), the read of the app from Marathon (`read`),
+ * or nothing to write (`none`: the app is blocked, or back in sync).
  */
-export const OUTCOME_ACTIONS = ['create', 'scale', 'update', 'delete', 'read', 'none'] as const;
+export const OUTCOME_ACTIONS = ['create', 'scale', 'update', 'restart', 'delete', 'read', 'none'] as const;
 export type OutcomeAction = (typeof OUTCOME_ACTIONS)[number];
 
 /**

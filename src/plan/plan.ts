@@ -21,6 +21,7 @@ import { diffNormalized } from './diff.js';
 import { PlanInputError } from './errors.js';
 import { dependenciesOf, normalizeApp } from './normalize.js';
 import { compareIds, dependencyOrder } from './order.js';
+import { staleTasks } from './stale-tasks.js';
 
 export interface PlanOptions {
   /** Delete owned apps that no source declares. Default: true. False never emits a delete. */
@@ -62,7 +63,17 @@ export function planApp(desired: DesiredApp | undefined, actual: MarathonApp | u
   // A legacy app declared here is ours: its label moves to the installation with the next
   // real change (diff.ts does not count it as one, so there is no restart for the label alone).
   const changes = withOrigins(diffNormalized(normalizeApp(mine.definition), normalizeApp(actual)), mine);
-  if (changes.length === 0) return { kind: 'noop', id: mine.id, desired: mine, actual };
+  if (changes.length === 0) {
+    // The definition is the declared one; what runs may not be (./stale-tasks.ts).
+    const stale = staleTasks(actual);
+    if (stale === undefined) return { kind: 'noop', id: mine.id, desired: mine, actual };
+    const change: FieldChange = {
+      path: 'tasks',
+      before: `${stale.stale} of ${stale.of} launched before the configuration of ${stale.since}`,
+      after: 'restarted with it',
+    };
+    return { kind: 'update', id: mine.id, mode: 'finish-restart', changes: [change], desired: mine, actual };
+  }
   return { kind: 'update', id: mine.id, mode: updateMode(changes), changes, desired: mine, actual };
 }
 

@@ -2,7 +2,7 @@
 // (`--output json`). Pure string/object output; the command prints it.
 
 import type { JsonValue } from '../model/marathon.js';
-import type { Action, FieldChange, Plan } from '../model/plan.js';
+import type { Action, FieldChange, Plan, UpdateMode } from '../model/plan.js';
 import { APP_DEFAULTS } from './defaults.js';
 import { imageOrigin } from './plan.js';
 
@@ -54,6 +54,13 @@ export function renderAction(action: Action): string[] {
     case 'create':
       return [`+ ${action.id}`, ...createDetails(action).map((line) => `    ${line}`)];
     case 'update':
+      if (action.mode === 'finish-restart') {
+        // The change is a sentence, not a field's values (src/plan/stale-tasks.ts).
+        return [
+          `~ ${action.id} (restart: tasks of an older configuration still run)`,
+          ...action.changes.map((c) => `    ${c.path}: ${String(c.before)} → ${String(c.after)}`),
+        ];
+      }
       return [`~ ${action.id} (${action.mode === 'scale' ? 'scale only' : 'restart'})`, ...action.changes.map((c) => `    ${renderChange(c)}`)];
     case 'delete':
       return [`- ${action.id}`];
@@ -121,7 +128,7 @@ export interface PlanJsonAction {
   kind: Action['kind'];
   id: string;
   /** update only. */
-  mode?: 'scale' | 'restart';
+  mode?: UpdateMode;
   /** conflict only. */
   reason?: 'unowned' | 'foreign';
   /** conflict `foreign` only: the installation that owns the app. */

@@ -15,6 +15,8 @@ export interface MarathonWriter {
   createApp(def: MarathonAppDefinition): Promise<DeploymentRef>;
   updateApp(id: string, def: MarathonAppDefinition, opts?: { force?: boolean }): Promise<DeploymentRef>;
   scaleApp(id: string, instances: number, opts?: { force?: boolean }): Promise<DeploymentRef>;
+  /** POST /v2/apps/{id}/restart: every task replaced by one of the current configuration. */
+  restartApp(id: string, opts?: { force?: boolean }): Promise<DeploymentRef>;
   deleteApp(id: string, opts?: { force?: boolean }): Promise<DeploymentRef>;
 }
 

@@ -17,7 +17,7 @@ import { errorRecord } from './error-record.js';
 import type { MarathonWriter } from './ports.js';
 import type { TokenBucket } from './token-bucket.js';
 
-export type WriteKind = 'create' | 'scale' | 'update' | 'delete';
+export type WriteKind = 'create' | 'scale' | 'update' | 'restart' | 'delete';
 
 export type WriteOutcome =
   | { kind: 'applied'; deploymentId: string; version: string; at: string }
@@ -84,7 +84,7 @@ export function writeKind(action: Action): WriteKind | undefined {
     case 'create':
       return 'create';
     case 'update':
-      return action.mode === 'scale' ? 'scale' : 'update';
+      return action.mode === 'scale' ? 'scale' : action.mode === 'finish-restart' ? 'restart' : 'update';
     case 'delete':
       return 'delete';
     default:
@@ -176,9 +176,9 @@ export class Writer {
       case 'create':
         return this.#d.marathon.createApp(action.desired.definition);
       case 'update':
-        return kind === 'scale'
-          ? this.#d.marathon.scaleApp(action.id, action.desired.definition.instances ?? 1, force)
-          : this.#d.marathon.updateApp(action.id, action.desired.definition, force);
+        if (kind === 'scale') return this.#d.marathon.scaleApp(action.id, action.desired.definition.instances ?? 1, force);
+        if (kind === 'restart') return this.#d.marathon.restartApp(action.id, force);
+        return this.#d.marathon.updateApp(action.id, action.desired.definition, force);
       case 'delete':
         return this.#d.marathon.deleteApp(action.id, force);
       default:

@@ -27,8 +27,11 @@ export const RECONCILE_RESULTS = [
 ] as const;
 export type ReconcileMetricResult = (typeof RECONCILE_RESULTS)[number];
 
-/** Writes sent to Marathon (label `kind` of maracker_writes_total). `update` restarts; `scale` does not. */
-export const WRITE_KINDS = ['create', 'scale', 'update', 'delete'] as const;
+/**
+ * Writes sent to Marathon (label `kind` of maracker_writes_total). `update` restarts; `scale`
+ * does not; `restart` finishes a rolling restart a scale replaced (POST /v2/apps/{id}/restart).
+ */
+export const WRITE_KINDS = ['create', 'scale', 'update', 'restart', 'delete'] as const;
 export type WriteKind = (typeof WRITE_KINDS)[number];
 /** Why a write replaced a running deployment (force=true): it could not finish, or it deployed what the sources no longer declare. */
 export const REPLACE_REASONS = ['stuck', 'obsolete'] as const;
@@ -164,7 +167,7 @@ export function createDaemonMetrics(options: DaemonMetricsOptions = {}): DaemonM
   gauge('maracker_queue_depth', 'App ids waiting in the work queue.', [], () => probes.queueDepth?.());
   const writes = new Counter<'kind'>({
     name: 'maracker_writes_total',
-    help: 'Writes Marathon accepted, by kind (scale keeps tasks running; update restarts them).',
+    help: 'Writes Marathon accepted, by kind (scale keeps tasks running; update restarts them; restart replaces tasks of an older configuration).',
     labelNames: ['kind'],
     registers,
   });

@@ -318,6 +318,51 @@ describe('maracker run against the sandbox', () => {
     expect(marathon.deployments()).toEqual([]);
   });
 
+  it('finishes a rolling restart that a scale replaced: no task of the old command is left running', async () => {
+    // Two agents with one host port each. The restart's new tasks wait for a port the old ones
+    // hold; past --deployment-timeout the deployment is stuck, and a smaller count replaces it
+    // (force). Marathon plans that as a scale (AppDefinition.isOnlyScaleChange): it keeps a task
+    // of the old command, which the definition no longer says.
+    const repo = await gitRepo();
+    const marathon = await sandbox({ hostPortRange: { min: 31_000, max: 31_000 }, agents: 2 });
+    const daemon = await startDaemonProcess({
+      marathonUrl: marathon.url,
+      manifests: repo.manifests,
+      args: ['--resync-interval', '1', '--deployment-timeout', '2'],
+    });
+    const web = (o: { instances: number; cmd: string }): string => manifestYaml({ name: 'web', ...o, extra: '  ports:\n    - name: http' });
+    await repo.write('web.yaml', web({ instances: 2, cmd: 'sleep 1000' }));
+    repo.commit('web on both agents');
+    await eventually(synced(daemon, '/web'), 'web Synced and Healthy');
+    await repo.write('web.yaml', web({ instances: 2, cmd: 'sleep 2000' }));
+    repo.commit('web: another command, no port left for the rollout');
+    await eventually(synced(daemon, '/web', 'Degraded'), 'the rollout stuck');
+    await repo.write('web.yaml', web({ instances: 1, cmd: 'sleep 2000' }));
+    repo.commit('web: one instance');
+    await eventually(
+      async () => {
+        const app = marathon.app('/web');
+        const since = app?.versionInfo?.lastConfigChangeAt ?? '';
+        const tasks = app?.tasks ?? [];
+        const s = await daemon.app('/web');
+        return s?.sync === 'Synced' && s.health === 'Healthy' && tasks.length === 1 && tasks.every((t) => (t.version ?? '') >= since);
+      },
+      'one task, of the current command',
+      30_000,
+    );
+    // The scale that replaced the stuck rollout, then the restart that finishes it; nothing after.
+    await daemon.afterPasses(3);
+    expect(describeWrites(appWrites(marathon, '/web'))).toEqual([
+      'POST /v2/apps',
+      'PUT /v2/apps/web?partialUpdate=false',
+      'PUT /v2/apps/web?force=true',
+      'POST /v2/apps/web/restart',
+    ]);
+    expect(marathon.app('/web')?.cmd).toBe('sleep 2000');
+    const metrics = await (await fetch(`${daemon.statusUrl}/metrics`)).text();
+    expect(metrics).toContain('maracker_writes_total{kind="restart"} 1\n');
+  });
+
   it('never touches an app it does not own', async () => {
     const { repo, marathon, daemon } = await setup();
     marathon.preload([{ id: '/legacy/db', cmd: 'sleep 1000', instances: 1, cpus: 0.1, mem: 32 }]);

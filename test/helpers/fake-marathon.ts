@@ -95,6 +95,16 @@ export class FakeMarathon implements ControllerMarathon {
     return this.#ref();
   }
 
+  /** A restart replaces every task: here, those listed get the app's version (its configuration's). */
+  async restartApp(id: string, opts?: { force?: boolean }): Promise<DeploymentRef> {
+    this.#record(`RESTART ${id}${opts?.force ? ' force' : ''}`, 'RESTART', id);
+    const app = this.apps.get(id);
+    if (!app) throw new FakeMarathonError('MRK_MARATHON_NOT_FOUND', 'gone');
+    const at = app.versionInfo?.lastConfigChangeAt;
+    if (at !== undefined) for (const t of app.tasks ?? []) t.version = at;
+    return this.#ref();
+  }
+
   async deleteApp(id: string): Promise<DeploymentRef> {
     this.#record(`DELETE ${id}`, 'DELETE', id);
     this.apps.delete(id);

@@ -32,6 +32,26 @@ describe('planApp', () => {
     expect(action.kind === 'update' && action.changes.map((c) => c.path)).toEqual(['instances', 'mem']);
   });
 
+  it('restarts an app in sync whose tasks still run an older configuration (a scale replaced its rolling restart)', () => {
+    const config = '2024-03-01T10:00:00.000Z';
+    const actual = marathonApp({
+      version: '2024-03-01T11:00:00.000Z',
+      versionInfo: { lastScalingAt: '2024-03-01T11:00:00.000Z', lastConfigChangeAt: config },
+      tasks: [
+        { id: 'demo_web.1', appId: '/demo/web', state: 'TASK_RUNNING', version: '2024-02-01T09:00:00.000Z' },
+        { id: 'demo_web.2', appId: '/demo/web', state: 'TASK_RUNNING', version: config },
+      ],
+    });
+    expect(planApp(desiredApp(), actual)).toMatchObject({
+      kind: 'update',
+      mode: 'finish-restart',
+      changes: [{ path: 'tasks', before: `1 of 2 launched before the configuration of ${config}`, after: 'restarted with it' }],
+    });
+    // A change of the definition comes first: its own deployment replaces them, or the next look restarts.
+    expect(planApp(desiredApp({ instances: 3 }), actual)).toMatchObject({ kind: 'update', mode: 'scale' });
+    expect(planApp(desiredApp({ mem: 512 }), actual)).toMatchObject({ kind: 'update', mode: 'restart' });
+  });
+
   it('restores the instance count when someone scaled the app by hand', () => {
     expect(planApp(desiredApp(), marathonApp({ instances: 7 }))).toMatchObject({ kind: 'update', mode: 'scale' });
   });

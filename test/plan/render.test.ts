@@ -48,6 +48,24 @@ describe('renderPlan', () => {
     );
   });
 
+  it('says why an app whose definition matches is restarted', () => {
+    const stale = marathonApp({
+      versionInfo: { lastScalingAt: '2024-03-01T11:00:00.000Z', lastConfigChangeAt: '2024-03-01T10:00:00.000Z' },
+      tasks: [{ id: 'demo_web.1', appId: '/demo/web', state: 'TASK_RUNNING', version: '2024-02-01T00:00:00.000Z' }],
+    });
+    const p = plan([desiredApp()], [stale], { installation: TEST_INSTALLATION });
+    expect(renderPlan(p)).toBe(
+      [
+        '~ /demo/web (restart: tasks of an older configuration still run)',
+        '    tasks: 1 of 1 launched before the configuration of 2024-03-01T10:00:00.000Z → restarted with it',
+        '',
+        'Plan: 0 to create, 1 to update, 0 to delete.',
+        '',
+      ].join('\n'),
+    );
+    expect(planToJson(p).actions[0]).toMatchObject({ kind: 'update', mode: 'finish-restart' });
+  });
+
   it('says so when nothing changes', () => {
     expect(renderPlan(plan([desiredApp()], [marathonApp()]))).toBe('No changes. Marathon matches the manifests.\n');
   });

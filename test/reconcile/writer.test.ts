@@ -57,12 +57,23 @@ const create = (): Action => ({ kind: 'create', id: '/demo/new', desired: desire
 const scale = (): Action => planApp(desiredApp({ instances: 5 }), marathonApp(), { installation: TEST_INSTALLATION });
 const update = (): Action => planApp(desiredApp({ mem: 512 }), marathonApp(), { installation: TEST_INSTALLATION });
 const remove = (): Action => ({ kind: 'delete', id: '/demo/web', actual: marathonApp() });
+/** In sync, but one task runs the configuration before the last (a scale replaced its rolling restart). */
+const restart = (): Action =>
+  planApp(
+    desiredApp(),
+    marathonApp({
+      versionInfo: { lastScalingAt: '2024-03-01T11:00:00.000Z', lastConfigChangeAt: '2024-03-01T10:00:00.000Z' },
+      tasks: [{ id: 'demo_web.1', appId: '/demo/web', state: 'TASK_RUNNING', version: '2024-02-01T00:00:00.000Z' }],
+    }),
+    { installation: TEST_INSTALLATION },
+  );
 
 describe('Writer', () => {
   it.each([
     ['create', create, 'POST /demo/new'],
     ['scale', scale, 'SCALE /demo/web 5'],
     ['update', update, 'PUT /demo/web'],
+    ['restart', restart, 'RESTART /demo/web'],
     ['delete', remove, 'DELETE /demo/web'],
   ] as const)('%s: one request, its deployment holding a slot, the cached app marked stale', async (kind, action, call) => {
     const t = setup();
