@@ -76,7 +76,9 @@ export const command: Command = {
     let actual: Awaited<ReturnType<MarathonClient['listApps']>>;
     try {
       // Every app, not only owned ones: a declared id held by an unowned app is a conflict.
-      actual = await client.listApps();
+      // With their deployments and tasks, as the daemon lists them: tasks of an older
+      // configuration left running are a change too (src/plan/stale-tasks.ts).
+      actual = await client.listApps({ embed: ['apps.deployments', 'apps.tasks'] });
     } catch (err) {
       io.stderr.write(`maracker plan: cannot list Marathon apps: ${errorMessage(err)}\n`);
       return 1;

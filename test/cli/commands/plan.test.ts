@@ -65,6 +65,26 @@ describe('maracker plan', () => {
     expect(r.stdout).toContain('Plan: 1 to create, 2 to update (1 scale only), 1 to delete.');
   });
 
+  it('shows an app whose tasks still run an older configuration as one to restart', async () => {
+    const { dir, sb } = await deployed({ 'web.yaml': manifestYaml({ name: 'web', instances: 2 }) });
+    // Someone deploys another command, and forces a scale over its rolling restart: Marathon
+    // plans that as a scale, and the old tasks it had not replaced run on.
+    const next = manifestYaml({ name: 'web', instances: 3, cmd: 'sleep 7200' });
+    const def = claim(parseManifestText(next, 'web.yaml').apps[0] as Parameters<typeof claim>[0], 'mip-prod').definition;
+    sb.setDeploymentDuration(2_000);
+    const put = (query: string, body: unknown) =>
+      fetch(`${sb.url}/v2/apps/web${query}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    expect((await put('', { ...def, instances: 2 })).status).toBe(200);
+    expect((await put('?force=true', { instances: 3 })).status).toBe(200);
+    await sb.waitForDeployments(30_000);
+    await writeFile(join(dir, 'manifests', 'web.yaml'), next);
+    const r = await plan(dir, '--marathon', sb.url, ...AS);
+    expect(r.stdout).toMatch(
+      /^~ \/web \(restart: tasks of an older configuration still run\)\n {4}tasks: 2 of 3 launched before the configuration of \S+ → restarted with it\n/,
+    );
+    expect(r.status).toBe(2);
+  });
+
   it('prints a stable JSON plan for machines', async () => {
     const { dir, sb } = await deployed({ 'web.yaml': manifestYaml({ name: 'web', instances: 1 }) });
     await writeFile(join(dir, 'manifests', 'web.yaml'), manifestYaml({ name: 'web', instances: 2 }));
