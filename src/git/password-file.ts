@@ -4,9 +4,7 @@
 // after a rotation fail until someone restarted maracker. The file is small and read only
 // when a fetch is about to go out, so reading it each time costs nothing worth keeping.
 
-import { readFileSync } from 'node:fs';
-import { open } from 'node:fs/promises';
-import { codeOf } from '../base/errors.js';
+import { readSmallFile, readSmallFileSync, type SmallFileRead } from '../base/small-file.js';
 import { basicAuth } from './remote.js';
 
 /** A password file larger than this is not a password (and is not read whole). */
@@ -15,50 +13,26 @@ export const MAX_PASSWORD_FILE_BYTES = 64 * 1024;
 export type PasswordRead = { ok: true; password: string } | { ok: false; reason: string };
 
 /** What a file's text gives: the text without one trailing newline (as `echo token > file` writes it). */
-function fromText(text: string): PasswordRead {
-  const password = text.replace(/\r?\n$/, '');
+function fromRead(read: SmallFileRead, shown: string): PasswordRead {
+  if (!read.ok) {
+    if (read.kind === 'too-large')
+      return { ok: false, reason: `--git-password-file: ${shown} is larger than ${MAX_PASSWORD_FILE_BYTES / 1024} KiB; not a password` };
+    if (read.kind === 'not-a-file') return { ok: false, reason: `--git-password-file: ${shown} is not a regular file` };
+    return { ok: false, reason: `--git-password-file: cannot read ${shown} (${read.code})` };
+  }
+  const password = read.bytes.toString('utf8').replace(/\r?\n$/, '');
   if (password === '') return { ok: false, reason: '--git-password-file: the file is empty' };
   return { ok: true, password };
 }
 
-function unreadable(shown: string, err: unknown): PasswordRead {
-  return { ok: false, reason: `--git-password-file: cannot read ${shown} (${codeOf(err) ?? 'error'})` };
-}
-
-function tooLarge(shown: string): PasswordRead {
-  return { ok: false, reason: `--git-password-file: ${shown} is larger than ${MAX_PASSWORD_FILE_BYTES / 1024} KiB; not a password` };
-}
-
 /** At start-up (configuration): `shown` is the path as the operator gave it. */
 export function readPasswordFileSync(path: string, shown = path): PasswordRead {
-  try {
-    const bytes = readFileSync(path);
-    if (bytes.length > MAX_PASSWORD_FILE_BYTES) return tooLarge(shown);
-    return fromText(bytes.toString('utf8'));
-  } catch (err) {
-    return unreadable(shown, err);
-  }
+  return fromRead(readSmallFileSync(path, MAX_PASSWORD_FILE_BYTES), shown);
 }
 
-/** Before a fetch: at most MAX_PASSWORD_FILE_BYTES + 1 bytes are read. */
+/** Before a fetch: a regular file of at most MAX_PASSWORD_FILE_BYTES (src/base/small-file.ts). */
 export async function readPasswordFile(path: string): Promise<PasswordRead> {
-  let handle: Awaited<ReturnType<typeof open>> | undefined;
-  try {
-    handle = await open(path, 'r');
-    const buf = Buffer.alloc(MAX_PASSWORD_FILE_BYTES + 1);
-    let used = 0;
-    for (;;) {
-      const { bytesRead } = await handle.read(buf, used, buf.length - used, null);
-      if (bytesRead === 0) break;
-      used += bytesRead;
-      if (used > MAX_PASSWORD_FILE_BYTES) return tooLarge(path);
-    }
-    return fromText(buf.subarray(0, used).toString('utf8'));
-  } catch (err) {
-    return unreadable(path, err);
-  } finally {
-    await handle?.close().catch(() => undefined);
-  }
+  return fromRead(await readSmallFile(path, MAX_PASSWORD_FILE_BYTES), path);
 }
 
 /** The git environment of the file's current password, read now: what GitMirror asks before each fetch. */

@@ -2,9 +2,8 @@
 // header built here; everything that might reach a log line or an error message goes through
 // `redact`, so a server that echoes a header back cannot leak it either.
 
-import { readFileSync } from 'node:fs';
+import { readSmallFileSync } from '../base/small-file.js';
 import { createScrubber } from '../secrets/scrubber.js';
-import { codeOf } from '../base/errors.js';
 
 /** HTTP basic authentication (Marathon's `--http_credentials`). */
 export interface BasicAuth {
@@ -60,6 +59,9 @@ function basicCredential(auth: BasicAuth): string {
   return Buffer.from(`${auth.username}:${auth.password}`, 'utf8').toString('base64');
 }
 
+/** A CA bundle larger than this is not one (Debian's whole ca-certificates.crt is about 200 KiB). */
+const MAX_CA_BYTES = 8 * 1024 * 1024;
+
 /**
  * The CA bundle to trust: PEM text as given, or the content of the file it names. Read once,
  * at construction, so a wrong path fails at startup with a precise message, not at the first
@@ -68,13 +70,13 @@ function basicCredential(auth: BasicAuth): string {
 export function loadCa(ca: string | Buffer): string | Buffer {
   if (Buffer.isBuffer(ca)) return ca;
   if (ca.includes('-----BEGIN')) return ca;
-  let text: string;
-  try {
-    text = readFileSync(ca, 'utf8');
-  } catch (err) {
-    const code = codeOf(err) ?? 'unreadable';
-    throw new TypeError(`Expected \`ca\` to be PEM text or the path of a readable PEM file, could not read \`${ca}\` (${code})`);
+  // A regular file of sane size (src/base/small-file.ts): a FIFO or /dev/zero would hang start-up.
+  const read = readSmallFileSync(ca, MAX_CA_BYTES);
+  if (!read.ok) {
+    const why = read.kind === 'errno' ? `could not read \`${ca}\` (${read.code})` : `\`${ca}\` ${read.reason}`;
+    throw new TypeError(`Expected \`ca\` to be PEM text or the path of a readable PEM file, ${why}`);
   }
+  const text = read.bytes.toString('utf8');
   if (!text.includes('-----BEGIN')) {
     throw new TypeError(`Expected \`ca\` file \`${ca}\` to contain a PEM certificate ("-----BEGIN ...")`);
   }

@@ -3,13 +3,12 @@
 // `credsStore` and `credHelpers` name external programs (docker-credential-*), which maracker
 // does not run. Parsing is pure; no message ever quotes a credential.
 
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Env } from '../base/env.js';
 import { RegistryCredentialsError } from './errors.js';
 import { isObject } from '../model/json.js';
 import { normaliseRegistryKey } from './reference.js';
-import { codeOf } from '../base/errors.js';
+import { readSmallFile } from '../base/small-file.js';
 
 export interface BasicCredentials {
   username: string;
@@ -90,16 +89,17 @@ function decodeBase64(text: string): string | undefined {
   return Buffer.from(clean, 'base64').toString('utf8');
 }
 
-/** Reads and parses a config.json; a missing or unreadable file is a RegistryCredentialsError. */
+/** Docker's own files stay far below this; a larger one is not a client config. */
+export const MAX_DOCKER_CONFIG_BYTES = 1024 * 1024;
+
+/**
+ * Reads and parses a config.json: a regular file of at most MAX_DOCKER_CONFIG_BYTES
+ * (src/base/small-file.ts). A missing, unreadable or refused file is a RegistryCredentialsError.
+ */
 export async function readDockerConfig(file: string): Promise<DockerConfig> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    const code = codeOf(err) ?? 'unreadable';
-    throw new RegistryCredentialsError(code === 'ENOENT' ? 'no such file' : `cannot be read (${code})`, file);
-  }
-  return parseDockerConfig(text, file);
+  const read = await readSmallFile(file, MAX_DOCKER_CONFIG_BYTES);
+  if (!read.ok) throw new RegistryCredentialsError(read.reason, file);
+  return parseDockerConfig(read.bytes.toString('utf8'), file);
 }
 
 /**

@@ -31,7 +31,7 @@ describe('--git-password-file', () => {
     expect(await readPasswordFile(huge)).toEqual({ ok: false, reason: `--git-password-file: ${huge} is larger than 64 KiB; not a password` });
     expect(readPasswordFileSync(huge, 'huge')).toEqual({ ok: false, reason: '--git-password-file: huge is larger than 64 KiB; not a password' });
     expect(await readPasswordFile(absent)).toEqual({ ok: false, reason: `--git-password-file: cannot read ${absent} (ENOENT)` });
-    expect(await readPasswordFile(dir)).toEqual({ ok: false, reason: `--git-password-file: cannot read ${dir} (EISDIR)` });
+    expect(await readPasswordFile(dir)).toEqual({ ok: false, reason: `--git-password-file: ${dir} is not a regular file` });
     expect(readPasswordFileSync(absent, 'absent')).toEqual({ ok: false, reason: '--git-password-file: cannot read absent (ENOENT)' });
   });
 

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { rename, rm, symlink, writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -99,6 +100,11 @@ describe('DockerConfigFile', () => {
     await rm(path);
     await file.refresh();
     expect([password(file), file.problem]).toEqual(['first-token', 'no such file']);
+    // A FIFO in its place is refused at once (a read would wait for a writer for good).
+    execFileSync('mkfifo', [path]);
+    await file.refresh();
+    expect([password(file), file.problem]).toEqual(['first-token', 'is not a regular file']);
+    await rm(path);
     await writeFile(path, configText('third-token'));
     await file.refresh();
     expect([password(file), file.problem]).toEqual(['third-token', undefined]);
