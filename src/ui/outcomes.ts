@@ -67,6 +67,7 @@ const ACTIONS: Record<string, string> = {
   create: 'create',
   scale: 'scale',
   update: 'update (restart)',
+  restart: 'restart (tasks of an older configuration)',
   delete: 'delete',
   read: 'read from Marathon',
   none: 'no write',

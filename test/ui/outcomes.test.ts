@@ -74,7 +74,13 @@ describe('the words and times shown', () => {
       'In sync',
       'new-one',
     ]);
-    expect(['update', 'read', 'none', 'teleport'].map(actionText)).toEqual(['update (restart)', 'read from Marathon', 'no write', 'teleport']);
+    expect(['update', 'restart', 'read', 'none', 'teleport'].map(actionText)).toEqual([
+      'update (restart)',
+      'restart (tasks of an older configuration)',
+      'read from Marathon',
+      'no write',
+      'teleport',
+    ]);
   });
 
   it('says how long ago, and the exact time in UTC', () => {
