@@ -204,6 +204,7 @@ export async function startDaemon(config: DaemonConfig, extras: DaemonExtras = {
       concurrency: config.concurrency,
       maxDeployments: config.maxDeployments,
       deploymentTimeoutMs: config.deploymentTimeoutMs,
+      olderTasksGraceMs: config.olderTasksGraceMs,
       writeRatePerSecond: config.writeRatePerSecond,
       force: config.force,
       prune: config.prune,

@@ -27,6 +27,7 @@ import { buildRegistryConfig, REGISTRY_OPTIONS, type RegistryConfig } from './re
 import { DEFAULT_TRAEFIK_GRAMMAR, TRAEFIK_GRAMMARS, type TraefikGrammar } from '../manifest/types.js';
 import { LOG_FORMATS, type LogFormat } from '../base/log.js';
 import { DEFAULT_DEPLOYMENT_TIMEOUT_MS } from '../reconcile/deployment-gate.js';
+import { OLDER_TASKS_GRACE_MS } from '../plan/stale-tasks.js';
 
 export interface DaemonConfig {
   marathon: {
@@ -62,6 +63,7 @@ export interface DaemonConfig {
   concurrency: number;
   maxDeployments: number;
   deploymentTimeoutMs: number;
+  olderTasksGraceMs: number;
   writeRatePerSecond: number;
   force: boolean;
   prune: boolean;
@@ -447,6 +449,15 @@ export const DAEMON_OPTIONS: readonly OptionSpec[] = [
     min: 1,
     description: 'Seconds after which a running deployment is taken as stuck: its app reads Degraded, and it stops counting against --max-deployments',
   },
+  {
+    name: 'older-tasks-grace',
+    type: 'number',
+    env: 'MARACKER_OLDER_TASKS_GRACE',
+    default: OLDER_TASKS_GRACE_MS / 1000,
+    min: 0,
+    description:
+      "Seconds tasks of an older configuration must be seen running with no deployment (a scale replaced the rolling restart) before maracker restarts the app, plus the app's taskKillGracePeriodSeconds",
+  },
   { name: 'write-rate', type: 'number', env: 'MARACKER_WRITE_RATE', default: 20, min: 0.01, description: 'Marathon writes per second (token bucket)' },
   { name: 'events', type: 'boolean', env: 'MARACKER_EVENTS', default: true, description: 'Follow /v2/events to repair drift promptly' },
   {
@@ -718,6 +729,7 @@ export function buildDaemonConfig(v: OptionValues, cwd: string, env: Env = {}, e
     concurrency,
     maxDeployments,
     deploymentTimeoutMs: Number(v['deployment-timeout']) * 1000,
+    olderTasksGraceMs: Number(v['older-tasks-grace']) * 1000,
     writeRatePerSecond: Number(v['write-rate']),
     force: v.force === true,
     prune: v.prune !== false,

@@ -26,6 +26,8 @@ export const STATUS_REASONS = [
   'deployment-slot',
   /** The manifest declaring the app is being written: the write waits for its new content. */
   'manifest-changing',
+  /** Tasks of an older configuration still run with no deployment: restarted once they have been seen for a while. */
+  'older-tasks',
 ] as const;
 
 export type StatusReason = (typeof STATUS_REASONS)[number];

@@ -18,6 +18,13 @@
 
 import type { MarathonApp } from '../model/marathon.js';
 
+/**
+ * The daemon restarts for such tasks only once it has seen them this long, plus the app's
+ * kill grace period (--older-tasks-grace): a deployment that has just finished may still be
+ * killing the tasks it replaced (src/reconcile/reconciler.ts).
+ */
+export const OLDER_TASKS_GRACE_MS = 30_000;
+
 export interface StaleTasks {
   /** Tasks launched before the configuration in force. */
   stale: number;

@@ -71,6 +71,8 @@ export interface ControllerOptions {
   initialRetryMs?: number;
   /** Default 600000: a deployment running longer is taken as stuck: its app reads Degraded, and it stops holding a deployment slot (and is logged). */
   deploymentTimeoutMs?: number;
+  /** Default 30000: tasks of an older configuration left running (a scale replaced a restart) are restarted once seen this long, plus the app's kill grace period. */
+  olderTasksGraceMs?: number;
   /** Default 60000: a source's re-read taking longer no longer holds the resync. */
   sourceReadTimeoutMs?: number;
   /**
@@ -421,6 +423,7 @@ export class Controller {
         force: o.force,
         progressPollMs: o.progressPollMs ?? 1000,
         ...(o.deploymentTimeoutMs !== undefined ? { deploymentDeadlineMs: o.deploymentTimeoutMs } : {}),
+        ...(o.olderTasksGraceMs !== undefined ? { olderTasksGraceMs: o.olderTasksGraceMs } : {}),
         ...(o.progressPollMaxMs !== undefined ? { progressPollMaxMs: o.progressPollMaxMs } : {}),
       },
     });

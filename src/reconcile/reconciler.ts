@@ -24,6 +24,7 @@ import type { MarathonApp } from '../model/marathon.js';
 import type { Action, ActionOf } from '../model/plan.js';
 import type { StatusReason } from '../model/status-reasons.js';
 import type { SyncStatus } from '../model/status.js';
+import { OLDER_TASKS_GRACE_MS } from '../plan/stale-tasks.js';
 import { planApp } from '../plan/plan.js';
 import type { PruneGuard } from '../prune/guard.js';
 import { aboutApp } from '../status/catalogue.js';
@@ -62,6 +63,8 @@ export interface ReconcilerOptions {
   progressPollMaxMs?: number;
   /** How long an app may be seen waiting on Marathon (a deployment, tasks it is short of) before it reads Degraded (--deployment-timeout; default 10 min). */
   deploymentDeadlineMs?: number;
+  /** How long tasks of an older configuration must be seen before the app is restarted (--older-tasks-grace; default OLDER_TASKS_GRACE_MS), plus its kill grace period. */
+  olderTasksGraceMs?: number;
   /**
    * Write even while a deployment holds the app (force=true). Off by default: maracker
    * waits for the deployment to finish instead.
@@ -108,6 +111,8 @@ export class Reconciler {
   readonly #lookAgain: ReconcileResult;
   /** How long each app has been seen waiting on Marathon: past the deadline it reads Degraded. */
   readonly #ages = new WaitAges();
+  /** How long the same tasks of an older configuration have been seen running (finish-restart). */
+  readonly #olderTasks = new WaitAges();
   #seq = 0;
 
   constructor(deps: ReconcilerDeps) {
@@ -256,6 +261,7 @@ export class Reconciler {
       this.#d.status.removeApp(id);
       this.#d.cache.forget(id);
       this.#ages.forget(id);
+      this.#olderTasks.forget(id);
       return { kind: 'done' };
     }
     const entry: DesiredEntry = { kind: 'absent' };
@@ -305,6 +311,7 @@ export class Reconciler {
       this.#record(desired.id, 'none', 'blocked', lastError);
       return { kind: 'terminal', error: new Error(`${action.reason} app`) };
     }
+    if (action.kind !== 'update' || action.mode !== 'finish-restart') this.#olderTasks.forget(desired.id);
     if (action.kind === 'noop') {
       const verdict = this.#writeStatus(desired.id, { sync: 'Synced', entry, actual, lastError: null });
       // Recorded only as the end of a failure, block or wait (the log's rule): most passes add nothing.
@@ -320,7 +327,33 @@ export class Reconciler {
     // A write is decided on a fresh read only. This also shows apps maracker does not own
     // (the owned-apps list cannot), so an unowned id is a conflict rather than a 409.
     if (!fresh) return this.#reconcile(desired.id, log, true);
+    if (action.kind === 'update' && action.mode === 'finish-restart') {
+      const leftMs = this.#olderTasksLeftMs(action.actual);
+      if (leftMs > 0) {
+        const lastError = because('older-tasks', `${String(action.changes[0]?.before)}: restarted if they still run in ${Math.ceil(leftMs / 1000)} s`);
+        this.#writeStatus(desired.id, { sync: 'OutOfSync', entry, actual, lastError, pending: ['tasks'] });
+        this.#record(desired.id, 'restart', 'waiting', lastError);
+        this.#d.cache.markStale(desired.id);
+        return { kind: 'done', requeueAfterMs: leftMs };
+      }
+    }
     return this.#apply(action, actual, entry, log);
+  }
+
+  /**
+   * How much longer the tasks of an older configuration `actual` runs must be seen before the
+   * restart that replaces them (src/plan/stale-tasks.ts): 30 s, plus the app's kill grace
+   * period, from the first read that showed these very tasks. A deployment that has just
+   * finished may still be killing the tasks it replaced (without Marathon's task_killing
+   * feature they read TASK_RUNNING until they are gone, up to taskKillGracePeriodSeconds);
+   * restarting for them would roll the app again, and again after that restart.
+   */
+  #olderTasksLeftMs(actual: MarathonApp): number {
+    const since = Date.parse(actual.versionInfo?.lastConfigChangeAt ?? '');
+    const older = (actual.tasks ?? []).filter((t) => Date.parse(t.version ?? '') < since).map((t) => t.id);
+    const seenMs = this.#olderTasks.observe(actual.id, [older.sort().join(' ')], this.#d.timers.now()) ?? 0;
+    const graceMs = (this.#d.options.olderTasksGraceMs ?? OLDER_TASKS_GRACE_MS) + Math.max(0, Number(actual.taskKillGracePeriodSeconds ?? 0) * 1000);
+    return Math.max(0, graceMs - seenMs);
   }
 
   async #apply(action: Action, actual: MarathonApp | undefined, entry: DesiredEntry, log: ReconcileLog): Promise<ReconcileResult> {

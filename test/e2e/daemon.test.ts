@@ -328,7 +328,7 @@ describe('maracker run against the sandbox', () => {
     const daemon = await startDaemonProcess({
       marathonUrl: marathon.url,
       manifests: repo.manifests,
-      args: ['--resync-interval', '1', '--deployment-timeout', '2'],
+      args: ['--resync-interval', '1', '--deployment-timeout', '2', '--older-tasks-grace', '2'],
     });
     const web = (o: { instances: number; cmd: string }): string => manifestYaml({ name: 'web', ...o, extra: '  ports:\n    - name: http' });
     await repo.write('web.yaml', web({ instances: 2, cmd: 'sleep 1000' }));

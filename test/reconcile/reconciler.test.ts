@@ -792,6 +792,39 @@ describe('Reconciler: waits that give the worker back', () => {
     ).toBe(true);
   });
 
+  it('restarts an app in sync whose tasks of an older configuration have run on for the grace period with no deployment', async () => {
+    const mixed = marathonApp({ taskKillGracePeriodSeconds: 5, tasks: [task('2024-02-01T10:00:00.000Z'), task(config)] });
+    const w = await world({ apps: [mixed], declare: { apps: [desiredApp({ taskKillGracePeriodSeconds: 5 })] }, options: { olderTasksGraceMs: 30_000 } });
+    // 30 s plus the app's kill grace period: a deployment just finished may still be killing them.
+    expect(await w.reconcile('/demo/web')).toEqual({ kind: 'done', requeueAfterMs: 35_000 });
+    const waiting = w.status.getApp('/demo/web');
+    expect(waiting).toMatchObject({ sync: 'OutOfSync', pendingChanges: ['tasks'], lastError: { code: 'older-tasks' } });
+    expect(waiting?.lastError?.message).toBe(`1 of 2 launched before the configuration of ${config}: restarted if they still run in 35 s`);
+    w.clock.advance(20_000);
+    expect(await w.reconcile('/demo/web')).toEqual({ kind: 'done', requeueAfterMs: 15_000 });
+    w.clock.advance(15_000);
+    await w.reconcile('/demo/web');
+    expect(w.marathon.calls.filter((c) => !c.startsWith('GET'))).toEqual(['RESTART /demo/web']);
+    expect(w.status.outcomes('/demo/web')[0]).toMatchObject({ action: 'restart', result: 'ok' });
+  });
+
+  it('restarts nothing for tasks a finished deployment is still killing: gone within the grace period', async () => {
+    const killing = marathonApp({ tasks: [task('2024-02-01T10:00:00.000Z'), task(config)] });
+    const w = await world({ apps: [killing], declare: { apps: [desiredApp()] }, options: { olderTasksGraceMs: 30_000 } });
+    await w.reconcile('/demo/web');
+    w.clock.advance(10_000);
+    w.marathon.apps.set('/demo/web', marathonApp({ tasks: [task(config), task(config)] }));
+    w.cache.markStale('/demo/web');
+    await w.reconcile('/demo/web');
+    expect(w.status.getApp('/demo/web')).toMatchObject({ sync: 'Synced', lastError: null });
+    // Other tasks of an older configuration, seen later, wait a whole grace period of their own.
+    w.clock.advance(60_000);
+    w.marathon.apps.set('/demo/web', marathonApp({ tasks: [task('2024-02-02T10:00:00.000Z'), task(config)] }));
+    w.cache.markStale('/demo/web');
+    expect(await w.reconcile('/demo/web')).toEqual({ kind: 'done', requeueAfterMs: 30_000 });
+    expect(w.marathon.calls.filter((c) => !c.startsWith('GET'))).toEqual([]);
+  });
+
   it('replaces a deployment still running past --deployment-timeout, and only then', async () => {
     const stuck = () => marathonApp({ tasksRunning: 1, tasksHealthy: 1, deployments: [{ id: 'theirs' }] });
     const w = await world({ apps: [stuck()], declare: { apps: [desiredApp({ mem: 512 })] }, options: { deploymentDeadlineMs: 60_000 } });
