@@ -13,8 +13,9 @@
 //
 // Only said when Marathon shows no deployment for the app (one running may still replace
 // them) and lists its tasks with their versions; a task launched at or after
-// `versionInfo.lastConfigChangeAt` runs the current configuration. Tasks being killed are on
-// their way out and do not count.
+// `versionInfo.lastConfigChangeAt` runs the current configuration. Only tasks starting or
+// running count: one being killed is on its way out, and one unreachable (its agent gone)
+// cannot be replaced by a restart either, which would then roll the app for nothing.
 
 import type { MarathonApp } from '../model/marathon.js';
 
@@ -28,26 +29,29 @@ export const OLDER_TASKS_GRACE_MS = 30_000;
 export interface StaleTasks {
   /** Tasks launched before the configuration in force. */
   stale: number;
+  /** Their ids, sorted. */
+  ids: string[];
   /** Tasks counted (killed ones left out). */
   of: number;
   /** When the configuration in force was deployed (`versionInfo.lastConfigChangeAt`). */
   since: string;
 }
 
-const LEAVING = new Set(['TASK_KILLING', 'TASK_KILLED', 'TASK_FINISHED', 'TASK_FAILED', 'TASK_LOST', 'TASK_GONE', 'TASK_DROPPED', 'TASK_ERROR']);
+/** Mesos states of a task that starts or runs. */
+const LIVE = new Set(['TASK_STAGING', 'TASK_STARTING', 'TASK_RUNNING']);
 
 export function staleTasks(actual: MarathonApp): StaleTasks | undefined {
   if (!Array.isArray(actual.deployments) || actual.deployments.length > 0 || !Array.isArray(actual.tasks)) return undefined;
   const since = actual.versionInfo?.lastConfigChangeAt;
   const sinceMs = Date.parse(since ?? '');
   if (since === undefined || Number.isNaN(sinceMs)) return undefined;
-  let stale = 0;
+  const ids: string[] = [];
   let of = 0;
   for (const task of actual.tasks) {
-    if (typeof task?.state === 'string' && LEAVING.has(task.state)) continue;
+    if (typeof task?.state !== 'string' || !LIVE.has(task.state)) continue;
     of++;
-    const launched = Date.parse(typeof task?.version === 'string' ? task.version : '');
-    if (!Number.isNaN(launched) && launched < sinceMs) stale++;
+    const launched = Date.parse(typeof task.version === 'string' ? task.version : '');
+    if (!Number.isNaN(launched) && launched < sinceMs) ids.push(String(task.id));
   }
-  return stale > 0 ? { stale, of, since } : undefined;
+  return ids.length > 0 ? { stale: ids.length, ids: ids.sort(), of, since } : undefined;
 }

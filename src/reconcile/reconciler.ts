@@ -24,7 +24,7 @@ import type { MarathonApp } from '../model/marathon.js';
 import type { Action, ActionOf } from '../model/plan.js';
 import type { StatusReason } from '../model/status-reasons.js';
 import type { SyncStatus } from '../model/status.js';
-import { OLDER_TASKS_GRACE_MS } from '../plan/stale-tasks.js';
+import { OLDER_TASKS_GRACE_MS, staleTasks } from '../plan/stale-tasks.js';
 import { planApp } from '../plan/plan.js';
 import type { PruneGuard } from '../prune/guard.js';
 import { aboutApp } from '../status/catalogue.js';
@@ -113,6 +113,8 @@ export class Reconciler {
   readonly #ages = new WaitAges();
   /** How long the same tasks of an older configuration have been seen running (finish-restart). */
   readonly #olderTasks = new WaitAges();
+  /** The tasks each app's last restart for older tasks was for: a restart that left any of them running is not repeated. */
+  readonly #restartedFor = new Map<AppId, ReadonlySet<string>>();
   #seq = 0;
 
   constructor(deps: ReconcilerDeps) {
@@ -262,6 +264,7 @@ export class Reconciler {
       this.#d.cache.forget(id);
       this.#ages.forget(id);
       this.#olderTasks.forget(id);
+      this.#restartedFor.delete(id);
       return { kind: 'done' };
     }
     const entry: DesiredEntry = { kind: 'absent' };
@@ -312,6 +315,9 @@ export class Reconciler {
       return { kind: 'terminal', error: new Error(`${action.reason} app`) };
     }
     if (action.kind !== 'update' || action.mode !== 'finish-restart') this.#olderTasks.forget(desired.id);
+    // Kept through the restart's own deployment, until none of the tasks it was for is listed.
+    const restarted = this.#restartedFor.get(desired.id);
+    if (restarted !== undefined && !(actual?.tasks ?? []).some((t) => restarted.has(t.id))) this.#restartedFor.delete(desired.id);
     if (action.kind === 'noop') {
       const verdict = this.#writeStatus(desired.id, { sync: 'Synced', entry, actual, lastError: null });
       // Recorded only as the end of a failure, block or wait (the log's rule): most passes add nothing.
@@ -328,9 +334,19 @@ export class Reconciler {
     // (the owned-apps list cannot), so an unowned id is a conflict rather than a 409.
     if (!fresh) return this.#reconcile(desired.id, log, true);
     if (action.kind === 'update' && action.mode === 'finish-restart') {
-      const leftMs = this.#olderTasksLeftMs(action.actual);
+      const older = staleTasks(action.actual)?.ids ?? [];
+      const said = String(action.changes[0]?.before);
+      if (older.some((t) => this.#restartedFor.get(desired.id)?.has(t))) {
+        // maracker's restart did not replace them: another would not either (a task that cannot
+        // be killed, an agent Marathon still waits for), and would roll the rest of the app each time.
+        const lastError = because('older-tasks', `${said}, and still run after maracker restarted the app for them: Marathon did not replace them`);
+        this.#writeStatus(desired.id, { sync: 'OutOfSync', entry, actual, lastError, pending: ['tasks'] });
+        this.#record(desired.id, 'restart', 'blocked', lastError);
+        return { kind: 'done' };
+      }
+      const leftMs = this.#olderTasksLeftMs(action.actual, older);
       if (leftMs > 0) {
-        const lastError = because('older-tasks', `${String(action.changes[0]?.before)}: restarted if they still run in ${Math.ceil(leftMs / 1000)} s`);
+        const lastError = because('older-tasks', `${said}: restarted if they still run in ${Math.ceil(leftMs / 1000)} s`);
         this.#writeStatus(desired.id, { sync: 'OutOfSync', entry, actual, lastError, pending: ['tasks'] });
         this.#record(desired.id, 'restart', 'waiting', lastError);
         this.#d.cache.markStale(desired.id);
@@ -348,10 +364,8 @@ export class Reconciler {
    * feature they read TASK_RUNNING until they are gone, up to taskKillGracePeriodSeconds);
    * restarting for them would roll the app again, and again after that restart.
    */
-  #olderTasksLeftMs(actual: MarathonApp): number {
-    const since = Date.parse(actual.versionInfo?.lastConfigChangeAt ?? '');
-    const older = (actual.tasks ?? []).filter((t) => Date.parse(t.version ?? '') < since).map((t) => t.id);
-    const seenMs = this.#olderTasks.observe(actual.id, [older.sort().join(' ')], this.#d.timers.now()) ?? 0;
+  #olderTasksLeftMs(actual: MarathonApp, older: readonly string[]): number {
+    const seenMs = this.#olderTasks.observe(actual.id, [older.join(' ')], this.#d.timers.now()) ?? 0;
     const graceMs = (this.#d.options.olderTasksGraceMs ?? OLDER_TASKS_GRACE_MS) + Math.max(0, Number(actual.taskKillGracePeriodSeconds ?? 0) * 1000);
     return Math.max(0, graceMs - seenMs);
   }
@@ -414,6 +428,7 @@ export class Reconciler {
           version: outcome.version,
           ...(changes.length ? { changes } : {}),
         });
+        if (action.kind === 'update' && action.mode === 'finish-restart') this.#restartedFor.set(action.id, new Set(staleTasks(action.actual)?.ids));
         if (action.kind === 'delete') {
           this.#d.guard.deleted(action.id);
           this.#d.status.removeApp(action.id);

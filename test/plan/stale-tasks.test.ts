@@ -19,7 +19,7 @@ const app = (tasks: MarathonTask[], deployments: Array<{ id: string }> = []) =>
 
 describe('staleTasks', () => {
   it('counts the tasks launched before the configuration in force, once no deployment runs', () => {
-    expect(staleTasks(app([task(1, BEFORE), task(2, CONFIG), task(3, SCALED)]))).toEqual({ stale: 1, of: 3, since: CONFIG });
+    expect(staleTasks(app([task(3, BEFORE), task(2, CONFIG), task(1, BEFORE)]))).toEqual({ stale: 2, ids: ['demo_web.1', 'demo_web.3'], of: 3, since: CONFIG });
   });
 
   it('says nothing while a deployment runs: it may still replace them', () => {
@@ -30,8 +30,10 @@ describe('staleTasks', () => {
     expect(staleTasks(app([task(1, CONFIG), task(2, SCALED)]))).toBeUndefined();
   });
 
-  it('leaves out tasks on their way out, and tasks without a version', () => {
-    expect(staleTasks(app([task(1, BEFORE, 'TASK_KILLING'), task(2, BEFORE, 'TASK_KILLED'), task(3, undefined)]))).toBeUndefined();
+  it('counts only tasks starting or running: not those being killed, nor unreachable ones a restart cannot replace either', () => {
+    const leaving = ['TASK_KILLING', 'TASK_KILLED', 'TASK_UNREACHABLE', 'TASK_UNKNOWN', 'TASK_LOST', 'TASK_FAILED'].map((state, i) => task(i, BEFORE, state));
+    expect(staleTasks(app([...leaving, task(9, undefined)]))).toBeUndefined();
+    expect(staleTasks(app([...leaving, task(9, BEFORE, 'TASK_STAGING')]))).toEqual({ stale: 1, ids: ['demo_web.9'], of: 1, since: CONFIG });
   });
 
   it('says nothing when Marathon does not list the tasks, the deployments or when the configuration changed', () => {

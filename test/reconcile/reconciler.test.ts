@@ -808,6 +808,34 @@ describe('Reconciler: waits that give the worker back', () => {
     expect(w.status.outcomes('/demo/web')[0]).toMatchObject({ action: 'restart', result: 'ok' });
   });
 
+  it('restarts once only for the same tasks: a restart Marathon could not replace them with is not repeated', async () => {
+    const old = task('2024-02-01T10:00:00.000Z');
+    const w = await world({ apps: [marathonApp({ tasks: [old, task(config)] })], declare: { apps: [desiredApp()] }, options: { olderTasksGraceMs: 0 } });
+    await w.reconcile('/demo/web');
+    expect(w.marathon.calls.filter((c) => !c.startsWith('GET'))).toEqual(['RESTART /demo/web']);
+    // Its deployment runs, then ends with the old task still there (an agent Marathon waits for).
+    const restartedAt = '2024-03-02T10:00:00.000Z';
+    const after = { versionInfo: { lastScalingAt: restartedAt, lastConfigChangeAt: restartedAt }, version: restartedAt };
+    w.marathon.apps.set('/demo/web', marathonApp({ ...after, deployments: [{ id: 'restart' }], tasks: [old, task(restartedAt)] }));
+    w.cache.markStale('/demo/web');
+    await w.reconcile('/demo/web');
+    w.marathon.apps.set('/demo/web', marathonApp({ ...after, tasks: [old, task(restartedAt)] }));
+    w.cache.markStale('/demo/web');
+    expect(await w.reconcile('/demo/web')).toEqual({ kind: 'done' });
+    expect(w.marathon.calls.filter((c) => !c.startsWith('GET'))).toEqual(['RESTART /demo/web']);
+    const blocked = w.status.getApp('/demo/web');
+    expect(blocked).toMatchObject({ sync: 'OutOfSync', lastError: { code: 'older-tasks' } });
+    expect(blocked?.lastError?.message).toContain('still run after maracker restarted the app for them');
+    // Once that task is gone, other older tasks get a restart of their own again.
+    w.marathon.apps.set('/demo/web', marathonApp({ ...after, tasks: [task(restartedAt)] }));
+    w.cache.markStale('/demo/web');
+    await w.reconcile('/demo/web');
+    w.marathon.apps.set('/demo/web', marathonApp({ ...after, tasks: [task('2024-03-01T12:00:00.000Z'), task(restartedAt)] }));
+    w.cache.markStale('/demo/web');
+    await w.reconcile('/demo/web');
+    expect(w.marathon.calls.filter((c) => !c.startsWith('GET'))).toEqual(['RESTART /demo/web', 'RESTART /demo/web']);
+  });
+
   it('restarts nothing for tasks a finished deployment is still killing: gone within the grace period', async () => {
     const killing = marathonApp({ tasks: [task('2024-02-01T10:00:00.000Z'), task(config)] });
     const w = await world({ apps: [killing], declare: { apps: [desiredApp()] }, options: { olderTasksGraceMs: 30_000 } });
