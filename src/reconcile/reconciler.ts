@@ -358,7 +358,7 @@ export class Reconciler {
 
   /**
    * How much longer the tasks of an older configuration `actual` runs must be seen before the
-   * restart that replaces them (src/plan/stale-tasks.ts): 30 s, plus the app's kill grace
+   * restart that replaces them (src/plan/stale-tasks.ts): --older-tasks-grace (30 s), plus the app's kill grace
    * period, from the first read that showed these very tasks. A deployment that has just
    * finished may still be killing the tasks it replaced (without Marathon's task_killing
    * feature they read TASK_RUNNING until they are gone, up to taskKillGracePeriodSeconds);
