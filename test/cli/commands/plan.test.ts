@@ -71,7 +71,8 @@ describe('maracker plan', () => {
     // plans that as a scale, and the old tasks it had not replaced run on.
     const next = manifestYaml({ name: 'web', instances: 3, cmd: 'sleep 7200' });
     const def = claim(parseManifestText(next, 'web.yaml').apps[0] as Parameters<typeof claim>[0], 'mip-prod').definition;
-    sb.setDeploymentDuration(2_000);
+    // Long enough that the new tasks are still staging (40 %: 2.4 s) when the forced scale comes.
+    sb.setDeploymentDuration(6_000);
     const put = (query: string, body: unknown) =>
       fetch(`${sb.url}/v2/apps/web${query}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
     expect((await put('', { ...def, instances: 2 })).status).toBe(200);
