@@ -32,6 +32,8 @@ export type Action =
       changes: FieldChange[];
       desired: DesiredApp;
       actual: MarathonApp;
+      /** `finish-restart` only: the ids of the tasks of an older configuration it replaces, sorted. */
+      olderTasks?: readonly string[];
     }
   | { kind: 'delete'; id: AppId; actual: MarathonApp }
   | {

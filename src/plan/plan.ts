@@ -72,7 +72,7 @@ export function planApp(desired: DesiredApp | undefined, actual: MarathonApp | u
       before: `${stale.stale} of ${stale.of} launched before the configuration of ${stale.since}`,
       after: 'restarted with it',
     };
-    return { kind: 'update', id: mine.id, mode: 'finish-restart', changes: [change], desired: mine, actual };
+    return { kind: 'update', id: mine.id, mode: 'finish-restart', changes: [change], desired: mine, actual, olderTasks: stale.ids };
   }
   return { kind: 'update', id: mine.id, mode: updateMode(changes), changes, desired: mine, actual };
 }

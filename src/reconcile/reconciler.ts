@@ -24,7 +24,7 @@ import type { MarathonApp } from '../model/marathon.js';
 import type { Action, ActionOf } from '../model/plan.js';
 import type { StatusReason } from '../model/status-reasons.js';
 import type { SyncStatus } from '../model/status.js';
-import { OLDER_TASKS_GRACE_MS, staleTasks } from '../plan/stale-tasks.js';
+import { OLDER_TASKS_GRACE_MS } from '../plan/stale-tasks.js';
 import { planApp } from '../plan/plan.js';
 import type { PruneGuard } from '../prune/guard.js';
 import { aboutApp } from '../status/catalogue.js';
@@ -334,7 +334,7 @@ export class Reconciler {
     // (the owned-apps list cannot), so an unowned id is a conflict rather than a 409.
     if (!fresh) return this.#reconcile(desired.id, log, true);
     if (action.kind === 'update' && action.mode === 'finish-restart') {
-      const older = staleTasks(action.actual)?.ids ?? [];
+      const older = action.olderTasks ?? [];
       const said = String(action.changes[0]?.before);
       if (older.some((t) => this.#restartedFor.get(desired.id)?.has(t))) {
         // maracker's restart did not replace them: another would not either (a task that cannot
@@ -428,7 +428,7 @@ export class Reconciler {
           version: outcome.version,
           ...(changes.length ? { changes } : {}),
         });
-        if (action.kind === 'update' && action.mode === 'finish-restart') this.#restartedFor.set(action.id, new Set(staleTasks(action.actual)?.ids));
+        if (action.kind === 'update' && action.olderTasks !== undefined) this.#restartedFor.set(action.id, new Set(action.olderTasks));
         if (action.kind === 'delete') {
           this.#d.guard.deleted(action.id);
           this.#d.status.removeApp(action.id);
