@@ -4,7 +4,7 @@
 // the data defensively and skip whatever does not have the expected shape.
 
 import { isReservedLabel, RESERVED_LABEL_PREFIX } from '../model/labels.js';
-import type { AppId } from '../model/app-id.js';
+import { isReservedAppName, reservedNameFault, type AppId } from '../model/app-id.js';
 import { resolveAppPath } from './app-path.js';
 import { issue, type Issue, type Path } from './issue.js';
 import { marathonRules } from './marathon-rules.js';
@@ -193,6 +193,12 @@ function checkLabels(spec: Rec, at: Path, ctx: CheckContext, out: Issue[]): void
 }
 
 /** Issues that the schema cannot express, for one app's spec. */
+/** What the schema cannot say of a document's metadata: a name Marathon keeps for an app's sub-resources. */
+export function checkMetadata(document: unknown): Issue[] {
+  const name = rec(rec(document)?.metadata)?.name;
+  return typeof name === 'string' && isReservedAppName(name) ? [issue('invalid-id', ['metadata', 'name'], reservedNameFault(), 'value')] : [];
+}
+
 export function checkSpec(spec: unknown, ctx: CheckContext): Issue[] {
   const s = rec(spec);
   const out: Issue[] = [];

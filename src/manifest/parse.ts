@@ -3,10 +3,10 @@
 // reported, located at the line and column the user has to edit.
 
 import { LineCounter, type Document } from 'yaml';
-import { appIdOf, isValidAppId, isValidSegment, type AppId } from '../model/app-id.js';
+import { appIdOf, isValidAppId, isValidGroupPath, isValidSegment, type AppId } from '../model/app-id.js';
 import type { DesiredApp } from '../model/desired.js';
 import { compareProblems, type Location, type Problem } from '../model/problem.js';
-import { checkSpec } from './checks.js';
+import { checkMetadata, checkSpec } from './checks.js';
 import { failureOf } from './failure.js';
 import { formatPath, type Issue, type Path } from './issue.js';
 import { DEFAULT_INPUT_LIMITS, fileTooLarge, LIMIT_EXCEEDED, type InputLimits } from './limits.js';
@@ -57,7 +57,7 @@ function declaredId(value: unknown): { id: AppId; name: string; group: string | 
   const name = metadata?.name;
   const group = metadata?.group;
   if (typeof name !== 'string' || !isValidSegment(name)) return undefined;
-  if (group !== undefined && (typeof group !== 'string' || !isValidAppId(`/${group.replace(/^\/|\/$/g, '')}`))) return undefined;
+  if (group !== undefined && (typeof group !== 'string' || !isValidGroupPath(`/${group.replace(/^\/|\/$/g, '')}`))) return undefined;
   const id = appIdOf(name, group);
   return isValidAppId(id) ? { id, name, group } : undefined;
 }
@@ -217,6 +217,7 @@ class ManifestTextReader extends DocumentReader {
     const metadataLabelsPath: Path = ['metadata', 'labels'];
     const issues = [
       ...validateDocument(value),
+      ...checkMetadata(value),
       ...checkSpec(rec(value)?.spec, {
         specPath: ['spec'],
         outerLabels: rec(rec(value)?.metadata)?.labels,

@@ -2,6 +2,8 @@
 // Marathon's PathId grammar (raml stringTypes.raml): each segment matches
 // ^(([a-z0-9]|[a-z0-9][a-z0-9\-]*[a-z0-9])\.)*([a-z0-9]|[a-z0-9][a-z0-9\-]*[a-z0-9])$
 // maracker is stricter in one way: it never accepts relative ids, "." or "..".
+// Marathon also refuses an app id whose last segment is a word its API keeps for an app's
+// sub-resources (PathId.withoutReservedKeywords): `/web/tasks` would name the tasks of `/web`.
 
 export type AppId = string;
 
@@ -11,10 +13,34 @@ export function isValidSegment(segment: string): boolean {
   return SEGMENT.test(segment);
 }
 
-/** True for "/a" and "/a/b/c" whose every segment is a valid Marathon id segment. */
-export function isValidAppId(id: string): boolean {
+/** Last segments Marathon refuses in an app id: /v2/apps/{id}/restart, /tasks and /versions are an app's sub-resources. */
+export const RESERVED_APP_NAMES: readonly string[] = ['restart', 'tasks', 'versions'];
+
+/** True for "/a" and "/a/b/c": every segment a valid Marathon id segment (a group path; see isValidAppId for an app's). */
+export function isValidGroupPath(id: string): boolean {
   if (!id.startsWith('/') || id.length < 2 || id.endsWith('/')) return false;
   return id.slice(1).split('/').every(isValidSegment);
+}
+
+/** An id Marathon accepts for an app: a valid path whose last segment is not reserved. */
+export function isValidAppId(id: string): boolean {
+  return appIdFault(id) === undefined;
+}
+
+/** Why Marathon would refuse `id` as an app's id, in words that never quote it; undefined when it is valid. */
+export function appIdFault(id: string): string | undefined {
+  if (!isValidGroupPath(id)) {
+    return "not a valid Marathon app id: an absolute path such as /demo/web, of segments made of lowercase letters, digits, '-' and '.'";
+  }
+  return isReservedAppName(id.slice(id.lastIndexOf('/') + 1)) ? reservedNameFault() : undefined;
+}
+
+export function isReservedAppName(name: string): boolean {
+  return RESERVED_APP_NAMES.includes(name);
+}
+
+export function reservedNameFault(): string {
+  return `must not end with ${RESERVED_APP_NAMES.join(', ')}: Marathon keeps these names for an app's sub-resources (/v2/apps/{id}/tasks)`;
 }
 
 /** Whether `id` is the group path `group` or lies under it ("/mip" holds "/mip/web", not "/mipx"); "/" holds every id. */

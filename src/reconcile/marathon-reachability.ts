@@ -4,6 +4,7 @@
 // controller when Marathon becomes known again, since every decision held back meanwhile is
 // due then.
 
+import { errorCode } from '../base/errors.js';
 import type { Logger } from '../base/log.js';
 import type { Timers } from '../base/timers.js';
 import type { StatusStore } from '../status/store.js';
@@ -64,4 +65,15 @@ export class MarathonReachability {
     this.#d.status.setMarathon({ url: this.#d.url, reachable: false, lastReadAt: this.#lastReadAt, lastError: errorRecord(err) });
     return news;
   }
+}
+
+/**
+ * Whether a failed read of one app says Marathon cannot be read: no connection, no complete
+ * answer, its server failing, or refusing this daemon's credentials. A refusal of the request
+ * itself (a 400 or 422 naming what is wrong with it), or an error raised before any request
+ * was sent, is that app's alone: it must not make every other app Unknown.
+ */
+export function saysMarathonUnreadable(err: unknown): boolean {
+  const code = errorCode(err);
+  return code?.startsWith('MRK_MARATHON_') === true && code !== 'MRK_MARATHON_VALIDATION';
 }

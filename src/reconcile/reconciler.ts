@@ -17,7 +17,7 @@
 import { errorCode } from '../base/errors.js';
 import type { Logger } from '../base/log.js';
 import type { Timers } from '../base/timers.js';
-import type { AppId } from '../model/app-id.js';
+import { type AppId, isValidAppId } from '../model/app-id.js';
 import { describeSource, type DesiredApp } from '../model/desired.js';
 import { LABEL_SOURCE, ownershipOf, type Ownership } from '../model/labels.js';
 import type { MarathonApp } from '../model/marathon.js';
@@ -42,7 +42,7 @@ import type { DesiredState } from './desired-state.js';
 import { type DesiredEntry, sameDefinition } from './desired-view.js';
 import { errorRecord } from './error-record.js';
 import { APP_EMBED } from './marathon-listing.js';
-import type { MarathonReachability } from './marathon-reachability.js';
+import { type MarathonReachability, saysMarathonUnreadable } from './marathon-reachability.js';
 import { NoopMemo, type NoopInputs } from './noop-memo.js';
 import { obsoleteDeployment } from './obsolete-deployment.js';
 import type { OwnershipReport } from './ownership-report.js';
@@ -235,6 +235,10 @@ export class Reconciler {
   }
 
   async #actual(id: AppId): Promise<{ ok: true; app: MarathonApp | undefined; fresh: boolean } | { ok: false; error: unknown }> {
+    // A key Marathon would refuse as an app id (a row's `/x/../y`, `/x/tasks`, an id asked for
+    // by `maracker sync`) names no app Marathon can hold: absent, known without asking, and
+    // never a request whose path could name something else.
+    if (!isValidAppId(id)) return { ok: true, app: undefined, fresh: true };
     const cached = this.#d.cache.get(id);
     if (cached && !cached.stale) return { ok: true, app: cached.app, fresh: false };
     try {
@@ -249,7 +253,9 @@ export class Reconciler {
         this.#d.reachability.answered();
         return { ok: true, app: undefined, fresh: true };
       }
-      this.#d.reachability.failed(err);
+      // Only Marathon's own failures (the connection, its answers) say it cannot be read; any
+      // other error is this app's, and must not turn every app Unknown.
+      if (saysMarathonUnreadable(err)) this.#d.reachability.failed(err);
       return { ok: false, error: err };
     }
   }

@@ -10,6 +10,8 @@ import type { JsonObject, JsonValue } from '../model/marathon.js';
 import { objectNotValid, type ValidationDetail } from './errors.js';
 import { javaRegexCompiles } from './java-regex.js';
 
+const RESERVED_LAST_SEGMENTS: ReadonlySet<string> = new Set(['restart', 'tasks', 'versions']);
+
 type Obj = JsonObject;
 
 function obj(v: JsonValue | undefined): Obj | undefined {
@@ -255,6 +257,11 @@ function validateResourceLimits(app: Obj, problems: Problems): void {
 export function validateCanonicalApp(app: Obj, networks: Obj[], config: AppConfig, problems: Problems): void {
   const id = String(app.id ?? '');
   if (id === '/' || id === '') problems.add('/', 'must not be root');
+  // PathId.withoutReservedKeywords: /v2/apps/{id}/restart, /tasks and /versions are an app's
+  // sub-resources, so no app may be named after them.
+  if (RESERVED_LAST_SEGMENTS.has(id.slice(id.lastIndexOf('/') + 1))) {
+    problems.add('/id', 'must not end with any of the following reserved keywords: restart, tasks, versions');
+  }
 
   const cmd = typeof app.cmd === 'string' ? app.cmd : undefined;
   // Marathon checks `length > 1` here, so a one-character cmd is rejected with this message.

@@ -7,7 +7,7 @@
 // into or out of the next page; an app whose id sorts before `after` and that appears
 // meanwhile is seen by the next walk from the start.
 
-import { isInGroup, isValidAppId } from '../model/app-id.js';
+import { isInGroup, isValidAppId, isValidGroupPath } from '../model/app-id.js';
 import { HEALTH, SYNC } from '../model/status.js';
 import { StatusApiError } from './errors.js';
 import type { AppStatus } from './model.js';
@@ -108,7 +108,7 @@ function knownValues(name: string, given: readonly string[], known: readonly str
 /** "/mip/prod" (a trailing slash allowed), or "/" for every app. */
 function groupPath(raw: string): string {
   const path = raw.length > 1 && raw.endsWith('/') ? raw.slice(0, -1) : raw;
-  if (path === '/' || isValidAppId(path)) return path;
+  if (path === '/' || isValidGroupPath(path)) return path;
   throw badQuery(`group: expected a group path such as /mip/prod (lowercase segments of letters, digits and dashes), got ${quoted(raw)}`);
 }
 

@@ -1,5 +1,7 @@
 // App ids built to escape: `..`, `%2f`, unicode look-alikes, newlines (a fake line of
-// output), in manifests and in rows. None reaches Marathon; each is reported, escaped.
+// output), names Marathon keeps for an app's sub-resources (`/x/tasks` is the tasks of `/x`),
+// in manifests and in rows. None reaches Marathon; each is reported, escaped; none makes
+// Marathon look unreadable to the other apps (a row `/a/../b` once did, for good).
 
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
@@ -17,6 +19,7 @@ const HOSTILE_NAMES: Array<[string, string]> = [
   ['newline.yaml', `name: "web\\nFAKE LINE: everything is fine"\n  group: calm`],
   ['group.yaml', `name: web\n  group: "../../etc"`],
   ['slash.yaml', `name: "web/../../x"\n  group: calm`],
+  ['reserved.yaml', `name: tasks\n  group: calm`],
 ];
 
 function withName(nameAndGroup: string): string {
@@ -24,19 +27,16 @@ function withName(nameAndGroup: string): string {
 }
 
 describe('adversary: hostile app ids', () => {
-  it('refuses ids with .., %2f, unicode and newlines in manifests and in rows; applies the rest; prints no injected line', async () => {
+  it('refuses ids with .., %2f, unicode, newlines and reserved names in manifests and in rows; applies the rest; keeps Marathon readable; prints no injected line', async () => {
     const url = await server.database();
     const files = Object.fromEntries([['ok.yaml', manifestYaml({ name: 'ok', group: 'calm' })], ...HOSTILE_NAMES.map(([f, n]) => [f, withName(n)])]);
     const b = await bench({ files, databaseUrl: url });
     await b.reconciled('/calm/ok');
     const spec = JSON.stringify({ cmd: 'sleep 3600', cpus: 0.01, mem: 16 });
-    const ids = ['/a%2fb', '/ünï', '/a\nFAKE LINE: ok', '/a//b'];
-    // Reach Marathon neither; the Marathon client refuses them before the reconciler sees
-    // the row is invalid, so their status is Unknown, not Invalid (noted in issue 11's report).
-    const pathLike = ['/a/../b', '/a/./b'];
+    const ids = ['/a%2fb', '/ünï', '/a\nFAKE LINE: ok', '/a//b', '/a/../b', '/a/./b', '/db/tasks', '/db/restart', '/db/versions'];
     const r = await psql(
       url,
-      `INSERT INTO maracker.apps (id, spec) VALUES ${[...ids, ...pathLike].map((id) => `(E'${id.replace(/\n/g, '\\n')}', '${spec}')`).join(', ')}, ('/db/ok', '${spec}')`,
+      `INSERT INTO maracker.apps (id, spec) VALUES ${ids.map((id) => `(E'${id.replace(/\n/g, '\\n')}', '${spec}')`).join(', ')}, ('/db/ok', '${spec}')`,
     );
     expect(r.stderr).toBe('');
     // NUL cannot even be stored.
@@ -49,7 +49,18 @@ describe('adversary: hostile app ids', () => {
       return ids.every((id) => s.apps.find((a) => a.id === id)?.sync === 'Invalid') ? s : undefined;
     }, 'every hostile row Invalid');
     for (const id of ids) expect(status.apps.find((a) => a.id === id)?.lastError).toMatchObject({ code: 'invalid-id', row: id, jsonPath: 'id' });
-    for (const id of pathLike) expect(status.apps.find((a) => a.id === id)?.sync).not.toBe('Synced');
+    expect(status.apps.find((a) => a.id === '/db/tasks')?.lastError?.message).toContain('must not end with restart, tasks, versions');
+    // Marathon was never asked for them, so it stays readable and the other apps known.
+    expect(status.marathon).toMatchObject({ reachable: true, lastError: null });
+    expect(status.apps.find((a) => a.id === '/calm/ok')).toMatchObject({ sync: 'Synced' });
+    expect(status.apps.find((a) => a.id === '/db/ok')).toMatchObject({ sync: 'Synced' });
+    // Deleted, they leave the status; Marathon is still readable.
+    expect((await psql(url, "DELETE FROM maracker.apps WHERE id <> '/db/ok'")).code).toBe(0);
+    const after = await eventually(async () => {
+      const s = await b.status();
+      return ids.every((id) => s.apps.find((a) => a.id === id) === undefined) ? s : undefined;
+    }, 'the deleted rows gone from the status');
+    expect(after.marathon).toMatchObject({ reachable: true, lastError: null });
     expect(
       b.marathon
         .apps()

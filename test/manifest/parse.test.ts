@@ -46,6 +46,15 @@ describe('parseManifestText: problems with exact positions', () => {
     ]);
   });
 
+  it("rejects a name Marathon keeps for an app's sub-resources, where the name is; takes it as a group", () => {
+    const text = lines('apiVersion: maracker/v1', 'kind: App', 'metadata:', '  name: versions', '  group: demo', 'spec:', '  cmd: sleep 1000');
+    expect(problemsOf(text)).toEqual([
+      "web.yaml:4:9: metadata.name: must not end with restart, tasks, versions: Marathon keeps these names for an app's sub-resources (/v2/apps/{id}/tasks)",
+    ]);
+    const group = lines('apiVersion: maracker/v1', 'kind: App', 'metadata:', '  name: web', '  group: demo/tasks', 'spec:', '  cmd: sleep 1000');
+    expect(problemsOf(group)).toEqual([]);
+  });
+
   it('rejects a group path with an empty segment', () => {
     const text = lines('apiVersion: maracker/v1', 'kind: App', 'metadata:', '  name: web', '  group: mip//prod', 'spec:', '  cmd: sleep 1000');
     expect(problemsOf(text)[0]).toMatch(/^web\.yaml:5:10: metadata\.group: "mip\/\/prod" is not a valid group path/);

@@ -30,6 +30,15 @@ describe('specToDesired: a database row', () => {
     expect(problems.map((p) => [p.code, p.location])).toEqual([['invalid-id', { row: 'demo/Web', jsonPath: 'id' }]]);
   });
 
+  it("rejects a row id Marathon keeps for an app's sub-resources, and takes the name in a group", () => {
+    for (const id of ['/demo/tasks', '/restart', '/demo/versions']) {
+      expect(specToDesired(id, { cmd: 'true' }, null).problems.map(formatProblem), id).toEqual([
+        `row ${id}: id: must not end with restart, tasks, versions: Marathon keeps these names for an app's sub-resources (/v2/apps/{id}/tasks)`,
+      ]);
+    }
+    expect(specToDesired('/tasks/web', { cmd: 'sleep 10' }, null).problems).toEqual([]);
+  });
+
   it('rejects a spec that is not an object', () => {
     expect(specToDesired('/demo/web', 'cmd: x', null).problems.map(formatProblem)).toEqual(['row /demo/web: spec: must be a mapping, got a string']);
   });

@@ -943,6 +943,50 @@ describe('Reconciler: reads', () => {
     expect(w.status.marathon.reachable).toBe(true);
   });
 
+  it('never reads Marathon for a key that cannot be an app id: the row stays Invalid, Marathon readable', async () => {
+    // `/a/../b` and `/demo/tasks` would name another resource in a URL; no app of Marathon has
+    // either id. Once, reading them threw before any request and turned every app Unknown.
+    const problem = { code: 'invalid-id', message: 'not a valid Marathon app id', location: { row: '/a/../b', jsonPath: 'id' } };
+    const w = await world({
+      apps: [marathonApp()],
+      declare: {
+        apps: [desiredApp()],
+        invalid: [
+          ['/a/../b', [problem]],
+          ['/demo/tasks', [problem]],
+        ],
+      },
+    });
+    await w.reconcile('/demo/web');
+    for (const id of ['/a/../b', '/demo/tasks']) {
+      expect(await w.reconcile(id)).toMatchObject({ kind: 'terminal', error: { message: 'not a valid Marathon app id' } });
+      expect(w.status.getApp(id)).toMatchObject({ sync: 'Invalid' });
+    }
+    expect(w.marathon.calls.filter((c) => !c.endsWith('/demo/web'))).toEqual([]);
+    expect(w.status.marathon).toMatchObject({ reachable: true, lastError: null });
+    // Its row deleted, the key is looked at once more: gone from the status, still no request.
+    w.source.set({ apps: [desiredApp()] });
+    w.desired.changed();
+    expect(await w.reconcile('/a/../b')).toEqual({ kind: 'done' });
+    expect(w.status.getApp('/a/../b')).toBeUndefined();
+    expect(w.marathon.calls.filter((c) => !c.endsWith('/demo/web'))).toEqual([]);
+  });
+
+  it('keeps Marathon readable when reading one app fails for a reason of its own', async () => {
+    const w = await world({ apps: [marathonApp(), marathonApp({ id: '/demo/api' })], declare: { apps: [desiredApp(), desiredApp({ id: '/demo/api' })] } });
+    await w.reconcile('/demo/web');
+    w.cache.markStale('/demo/api');
+    w.marathon.failNext('GET /demo/api', new FakeMarathonError('MRK_MARATHON_VALIDATION', 'Object is not valid'));
+    expect(await w.reconcile('/demo/api')).toMatchObject({ kind: 'retry', error: { code: 'MRK_MARATHON_VALIDATION' } });
+    expect(w.status.getApp('/demo/api')).toMatchObject({ sync: 'Unknown', lastError: { code: 'MRK_MARATHON_VALIDATION' } });
+    expect(w.status.marathon).toMatchObject({ reachable: true });
+    w.cache.markStale('/demo/api');
+    w.marathon.failNext('GET /demo/api', new TypeError('Expected an app id'));
+    expect(await w.reconcile('/demo/api')).toMatchObject({ kind: 'retry' });
+    expect(w.status.marathon).toMatchObject({ reachable: true });
+    expect(w.status.getApp('/demo/web')).toMatchObject({ sync: 'Synced', health: 'Healthy' });
+  });
+
   it('shows a failed deployment of the app as Degraded, until one succeeds', async () => {
     const w = await world({ apps: [marathonApp()], declare: { apps: [desiredApp()] } });
     w.gate.ended('d9', false, ['/demo/web']);

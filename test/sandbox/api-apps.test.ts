@@ -168,6 +168,17 @@ describe('POST /v2/apps', () => {
     expect((await call(sb, 'POST', '/v2/apps', app('/y', { role: 'mip' }))).status).toBe(422);
   });
 
+  it('refuses an app named after a sub-resource of an app (restart, tasks, versions), as PathId does', async () => {
+    const sb = await sandbox();
+    for (const id of ['/g/tasks', '/restart', '/g/versions']) {
+      const res = await call(sb, 'POST', '/v2/apps', app(id));
+      expect(res.status, id).toBe(422);
+      expect(res.json.details).toEqual([{ path: '/id', errors: ['must not end with any of the following reserved keywords: restart, tasks, versions'] }]);
+    }
+    // Only the last segment: a group may carry the name.
+    expect((await call(sb, 'POST', '/v2/apps', app('/tasks/web'))).status).toBe(201);
+  });
+
   it('refuses an app whose id is a group and vice versa', async () => {
     const sb = await sandbox();
     await call(sb, 'POST', '/v2/apps', app('/g/a'));
