@@ -54,6 +54,8 @@ export interface EngineOptions {
   slaveId: string;
   deploymentDurationMs: () => number;
   maxRunningDeployments: () => number;
+  /** Tasks held at once, all apps together (SandboxOptions.maxTasks). */
+  maxTasks: number;
   /** --default_network_name and --enable_features, which app validation and normalisation read. */
   appConfig: AppConfig;
 }
@@ -115,6 +117,7 @@ export class Engine {
       events: options.events,
       agentHost: options.agentHost,
       slaveId: options.slaveId,
+      maxTasks: options.maxTasks,
       isCurrent: (record) => this.apps.get(record.id) === record,
       replacing: (record) => this.#restarting(record.id),
       touch: (record) => this.touch(record),

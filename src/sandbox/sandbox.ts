@@ -64,6 +64,14 @@ export interface SandboxOptions {
    * is for fleets whose tasks need more host ports than one agent has (30,000 apps).
    */
   agents?: number;
+  /**
+   * Tasks the simulated cluster holds at once, all apps together, those waiting for an offer
+   * included (default 50,000; 256 with exec, each task a process). Beyond it an app's other
+   * instances wait in the launch queue (GET /v2/queue), as on a cluster without the resources
+   * to place them, and its deployment does not finish: an app asking for a billion instances
+   * waits, where it would otherwise take the process's memory (or its process table).
+   */
+  maxTasks?: number;
   /** Base environment of --exec tasks (default: PATH only). */
   taskEnv?: Record<string, string>;
   /** SIGTERM-to-SIGKILL grace of --exec tasks without taskKillGracePeriodSeconds (default 3000). */
@@ -94,6 +102,7 @@ export interface ResolvedSandboxOptions {
   readonly randomSeed: number;
   readonly agentHost: string;
   readonly agents: number;
+  readonly maxTasks: number;
   readonly taskEnv: Readonly<Record<string, string>>;
   readonly killGraceMs: number;
   readonly heartbeatMs: number;
@@ -161,6 +170,9 @@ export function resolveOptions(options: SandboxOptions): ResolvedSandboxOptions 
   nonNegative('agents', options.agents, problems, 1);
   if (options.agents !== undefined && !Number.isInteger(options.agents)) problems.push(`agents: expected an integer from 1 and up, got ${options.agents}`);
   nonNegative('maxRunningDeployments', options.maxRunningDeployments, problems, 1);
+  nonNegative('maxTasks', options.maxTasks, problems, 1);
+  if (options.maxTasks !== undefined && !Number.isInteger(options.maxTasks))
+    problems.push(`maxTasks: expected an integer from 1 and up, got ${options.maxTasks}`);
   nonNegative('killGraceMs', options.killGraceMs, problems);
   nonNegative('heartbeatMs', options.heartbeatMs, problems, 1);
   nonNegative('requestLogLimit', options.requestLogLimit, problems, 1);
@@ -187,6 +199,7 @@ export function resolveOptions(options: SandboxOptions): ResolvedSandboxOptions 
     randomSeed: options.randomSeed ?? 1,
     agentHost: options.agentHost ?? '127.0.0.1',
     agents: options.agents ?? 1,
+    maxTasks: options.maxTasks ?? (options.exec === true ? 256 : 50_000),
     taskEnv: Object.freeze({ ...(options.taskEnv ?? { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' }) }),
     killGraceMs: options.killGraceMs ?? 3000,
     heartbeatMs: options.heartbeatMs ?? 10000,
@@ -220,6 +233,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     slaveId: `${agentIdBase}-S0`,
     deploymentDurationMs: () => deploymentDurationMs,
     maxRunningDeployments: () => maxRunningDeployments,
+    maxTasks: opts.maxTasks,
     appConfig: { defaultNetworkName: opts.defaultNetworkName, features: new Set(opts.features) },
   });
   const agents: SimAgent[] = Array.from({ length: opts.agents }, (_, k) => ({

@@ -20,6 +20,8 @@ export interface TaskHost {
   events: EventBus;
   agentHost: string;
   slaveId: string;
+  /** Tasks held at once, all apps together: beyond, instances wait in the launch queue. */
+  maxTasks: number;
   /** Whether `record` is the app currently registered under its id (not deleted, not replaced). */
   isCurrent(record: AppRecord): boolean;
   /** Whether a running deployment restarts the app: only then are tasks of an older configuration replaced. */
@@ -33,6 +35,8 @@ export interface TaskHost {
 
 export class TaskControl {
   readonly #taskIndex = new Map<string, AppRecord>();
+  /** Apps that wanted more tasks than there was room for, in the order they asked: fed as tasks end. */
+  readonly #starved = new Set<AppRecord>();
   readonly #taskRuntime = new Map<string, TaskRuntime>();
   #closing = false;
   runtimeFor: (def: JsonObject) => TaskRuntime = () => {
@@ -115,6 +119,7 @@ export class TaskControl {
     for (const t of decision.kill) this.kill(record, t);
     if (decision.launch <= 0) {
       record.relaunch = [];
+      this.#starved.delete(record);
       return;
     }
     const wait = launchDelay(record.backoff, this.#host.clock.now());
@@ -128,7 +133,19 @@ export class TaskControl {
       }
       return;
     }
-    for (let i = 0; i < decision.launch; i++) this.#launch(record);
+    const launch = Math.min(decision.launch, Math.max(0, this.#host.maxTasks - this.#taskIndex.size));
+    if (launch < decision.launch) this.#starved.add(record);
+    else this.#starved.delete(record);
+    for (let i = 0; i < launch; i++) this.#launch(record);
+  }
+
+  /** Room was made: apps waiting for it launch, first come first served (one fed in part keeps its turn). */
+  #feedStarved(): void {
+    for (const record of [...this.#starved]) {
+      if (this.#taskIndex.size >= this.#host.maxTasks) return;
+      if (this.#host.isCurrent(record)) this.reconcile(record);
+      else this.#starved.delete(record);
+    }
   }
 
   #launch(record: AppRecord): void {
@@ -303,5 +320,6 @@ export class TaskControl {
     }
     this.#host.stopped(record);
     this.#changed(this.#host.isCurrent(record) ? record : undefined);
+    if (this.#starved.size > 0) this.#feedStarved();
   }
 }

@@ -47,6 +47,14 @@ const options: readonly OptionSpec[] = [
     description: "Marathon's --max_running_deployments (403 beyond it)",
   },
   {
+    name: 'max-tasks',
+    type: 'number',
+    min: 0,
+    env: 'MARACKER_SANDBOX_MAX_TASKS',
+    default: 0,
+    description: 'tasks held at once, all apps together; beyond it instances wait in the launch queue, as on a full cluster (0: 50000, or 256 with --exec)',
+  },
+  {
     name: 'work-dir',
     type: 'string',
     env: 'MARACKER_SANDBOX_WORK_DIR',
@@ -117,6 +125,7 @@ export async function runSandbox(args: readonly string[], io: CliIO, stop: () =>
     deploymentDurationMs: v['deployment-duration'] as number,
     writeLatencyMs: v['write-latency'] as number,
     maxRunningDeployments: v['max-running-deployments'] as number,
+    ...((v['max-tasks'] as number) > 0 ? { maxTasks: v['max-tasks'] as number } : {}),
     workDir: (v['work-dir'] as string) || undefined,
     agentHost: v['agent-host'] as string,
     randomSeed: v['random-seed'] as number,
