@@ -342,6 +342,18 @@ export const ROW_LIMIT_OPTIONS: readonly OptionSpec[] = [
   },
 ];
 
+/** Limits on what one app of a file or a row asks for. */
+export const APP_LIMIT_OPTIONS: readonly OptionSpec[] = [
+  {
+    name: LIMIT_FLAGS.maxInstances,
+    type: 'number',
+    env: 'MARACKER_MAX_INSTANCES',
+    default: DEFAULT_INPUT_LIMITS.maxInstances,
+    min: 0,
+    description: 'Instances one app may ask for (Marathon sets no limit, and schedules every instance at once)',
+  },
+];
+
 export const DAEMON_OPTIONS: readonly OptionSpec[] = [
   ...MARATHON_OPTIONS,
   ...GIT_OPTIONS,
@@ -513,6 +525,7 @@ export const DAEMON_OPTIONS: readonly OptionSpec[] = [
   },
   ...FILE_LIMIT_OPTIONS,
   ...ROW_LIMIT_OPTIONS,
+  ...APP_LIMIT_OPTIONS,
   {
     name: 'image-metadata',
     type: 'boolean',

@@ -23,6 +23,12 @@ export interface InputLimits {
   maxRowBytes: number;
   /** Nested objects and arrays in a row's spec (or labels). */
   maxRowDepth: number;
+  /**
+   * Instances one app may ask for, in a file or a row. Marathon sets none: it schedules every
+   * instance asked for at once, so one `instances: 1000000000` takes its memory and its
+   * ZooKeeper, every other app's deployments with them.
+   */
+  maxInstances: number;
 }
 
 /** Defaults (docs/manifest.md, "Limits"). */
@@ -34,6 +40,7 @@ export const DEFAULT_INPUT_LIMITS: Readonly<InputLimits> = Object.freeze({
   maxYamlNodes: 10_000,
   maxRowBytes: 262_144,
   maxRowDepth: 64,
+  maxInstances: 1_000,
 });
 
 /** The flag of each limit (without dashes); its variable is MARACKER_ and the flag in upper snake case. */
@@ -45,6 +52,7 @@ export const LIMIT_FLAGS: Readonly<Record<keyof InputLimits, string>> = Object.f
   maxYamlNodes: 'max-yaml-nodes',
   maxRowBytes: 'max-row-bytes',
   maxRowDepth: 'max-row-depth',
+  maxInstances: 'max-instances',
 });
 
 /** The flag that raises a limit, for messages: "--max-file-bytes". */

@@ -21,8 +21,6 @@ import { checkYamlTree } from './yaml-tree.js';
 export interface ParseOptions extends TranslateOptions {
   /** The path shown in problems (default: `file`), e.g. "manifests/web.yaml". */
   displayPath?: string;
-  /** Default: DEFAULT_INPUT_LIMITS. */
-  limits?: InputLimits;
 }
 
 /** An app id a document declares, and where (the metadata.name value). */

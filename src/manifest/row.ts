@@ -18,8 +18,6 @@ import { nestsDeeperThan } from './value-shape.js';
 export interface RowOptions extends TranslateOptions {
   /** The row asks to take over an existing app maracker does not own. Default false. */
   adopt?: boolean;
-  /** Default: DEFAULT_INPUT_LIMITS. */
-  limits?: InputLimits;
 }
 
 /** A row as read from maracker.apps. */

@@ -23,6 +23,7 @@ function hostileRows(secret: string, prefix: string): string {
     ('/${prefix}/huge', jsonb_build_object('cmd', '${secret}' || repeat('x', 20 * 1024 * 1024)), NULL),
     ('/${prefix}/types', '{"cmd": ["${secret}"], "instances": "${secret}", "mem": {"${secret}": 1}, "env": {"A": 1}}', '{"team": ["${secret}"]}'),
     ('/${prefix}/control', '{"cmd": "sleep 1", "user": "${secret}\\u0001\\u001b[31m", "instances": -1}', NULL),
+    ('/${prefix}/billion', '{"cmd": "sleep 1", "cpus": 0.01, "mem": 8, "instances": 1000000000}', NULL),
     ('/${prefix}/ok', '${ok()}', NULL)`;
 }
 
@@ -53,18 +54,20 @@ describe('adversary: hostile rows', () => {
     const status = await eventually(async () => {
       const s = await b.status();
       const invalid = s.apps.filter((a) => a.sync === 'Invalid').map((a) => a.id);
-      return invalid.length === 8 ? s : undefined;
-    }, 'the eight hostile rows Invalid');
+      return invalid.length === 10 ? s : undefined;
+    }, 'the ten hostile rows Invalid');
     const codes = Object.fromEntries(status.apps.filter((a) => a.sync === 'Invalid').map((a) => [a.id, a.lastError?.code]));
     expect(codes).toEqual({
       '/boot/deep': 'limit-exceeded',
       '/boot/huge': 'limit-exceeded',
       '/boot/types': 'invalid-value',
       '/boot/control': 'invalid-value',
+      '/boot/billion': 'limit-exceeded',
       '/later/deep': 'limit-exceeded',
       '/later/huge': 'limit-exceeded',
       '/later/types': 'invalid-value',
       '/later/control': 'invalid-value',
+      '/later/billion': 'limit-exceeded',
     });
     expect(
       b.marathon
@@ -76,7 +79,7 @@ describe('adversary: hostile rows', () => {
     expect(b.healthzFailures()).toEqual([]);
     // maracker.app_status is written by the leader: wait for the rows to be there.
     await eventually(
-      async () => (await psql(url, "SELECT count(*) FROM maracker.app_status WHERE sync = 'Invalid'", ['-At'])).stdout.trim() === '8',
+      async () => (await psql(url, "SELECT count(*) FROM maracker.app_status WHERE sync = 'Invalid'", ['-At'])).stdout.trim() === '10',
       'app_status written',
     );
     const shown = await b.everythingShown();

@@ -56,9 +56,14 @@ describe('loadDaemonConfig', () => {
       maxYamlNodes: 10_000,
       maxRowBytes: 262_144,
       maxRowDepth: 64,
+      maxInstances: 1_000,
     });
-    const { config } = loadDaemonConfig(['--max-file-bytes', '2048', '--max-row-depth=8'], { MARACKER_MAX_YAML_NODES: '500' }, '/');
-    expect(config.limits).toMatchObject({ maxFileBytes: 2048, maxRowDepth: 8, maxYamlNodes: 500 });
+    const { config } = loadDaemonConfig(
+      ['--max-file-bytes', '2048', '--max-row-depth=8'],
+      { MARACKER_MAX_YAML_NODES: '500', MARACKER_MAX_INSTANCES: '20' },
+      '/',
+    );
+    expect(config.limits).toMatchObject({ maxFileBytes: 2048, maxRowDepth: 8, maxYamlNodes: 500, maxInstances: 20 });
     expect(Object.isFrozen(config.limits)).toBe(true);
     expect(problemsOf(() => loadDaemonConfig(['--max-yaml-depth', '2.5', '--max-file-bytes', '0'], {}, '/'))).toEqual([
       '--max-file-bytes: expected a number from 1 and up, got 0',

@@ -55,6 +55,11 @@ describe('parseManifestText: problems with exact positions', () => {
     expect(problemsOf(group)).toEqual([]);
   });
 
+  it('refuses more instances than --max-instances where instances is', () => {
+    const text = lines('apiVersion: maracker/v1', 'kind: App', 'metadata:', '  name: web', 'spec:', '  cmd: sleep 1000', '  instances: 5000');
+    expect(problemsOf(text)).toEqual(['web.yaml:7:14: spec.instances: more than 1000 instances (--max-instances); not applied']);
+  });
+
   it('rejects a group path with an empty segment', () => {
     const text = lines('apiVersion: maracker/v1', 'kind: App', 'metadata:', '  name: web', '  group: mip//prod', 'spec:', '  cmd: sleep 1000');
     expect(problemsOf(text)[0]).toMatch(/^web\.yaml:5:10: metadata\.group: "mip\/\/prod" is not a valid group path/);

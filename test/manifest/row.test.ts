@@ -1,3 +1,4 @@
+import { DEFAULT_INPUT_LIMITS } from '../../src/manifest/limits.js';
 import { describe, expect, it } from 'vitest';
 import { rowToDesired, specToDesired } from '../../src/manifest/row.js';
 import { formatProblem } from '../../src/model/problem.js';
@@ -37,6 +38,15 @@ describe('specToDesired: a database row', () => {
       ]);
     }
     expect(specToDesired('/tasks/web', { cmd: 'sleep 10' }, null).problems).toEqual([]);
+  });
+
+  it('refuses more instances than --max-instances, at spec.instances, and takes up to it', () => {
+    expect(specToDesired('/demo/web', { cmd: 'sleep 10', instances: 1_000_000_000 }, null).problems.map(formatProblem)).toEqual([
+      'row /demo/web: spec.instances: more than 1000 instances (--max-instances); not applied',
+    ]);
+    expect(specToDesired('/demo/web', { cmd: 'sleep 10', instances: 1000 }, null).problems).toEqual([]);
+    const limits = { ...DEFAULT_INPUT_LIMITS, maxInstances: 2 };
+    expect(specToDesired('/demo/web', { cmd: 'sleep 10', instances: 3 }, null, { limits }).problems.map((p) => p.code)).toEqual(['limit-exceeded']);
   });
 
   it('rejects a spec that is not an object', () => {
