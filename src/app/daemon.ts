@@ -118,6 +118,7 @@ export async function startDaemon(config: DaemonConfig, extras: DaemonExtras = {
       return controller?.requestSync(request.apps, request.by) ?? { queued: [], unknown: [], message: 'the daemon is still starting' };
     },
     ...(setRow ? { setRowInstances: ({ id, instances }) => setRow(id, instances) } : {}),
+    maxInstances: config.limits.maxInstances,
     logger: logger.child({ component: 'status' }),
     readyCheck: () =>
       status.stopping

@@ -6,6 +6,7 @@
 import { isReservedLabel, RESERVED_LABEL_PREFIX } from '../model/labels.js';
 import { isReservedAppName, reservedNameFault, type AppId } from '../model/app-id.js';
 import { resolveAppPath } from './app-path.js';
+import { DEFAULT_INPUT_LIMITS, LIMIT_EXCEEDED, limitSuffix } from './limits.js';
 import { issue, type Issue, type Path } from './issue.js';
 import { marathonRules } from './marathon-rules.js';
 import { bareToken, describeValue, quoteToken, tokenList } from './quote.js';
@@ -26,6 +27,8 @@ export interface CheckContext {
   group: string | undefined;
   /** The app's own id, when known. */
   id?: AppId;
+  /** Instances one app may ask for (InputLimits.maxInstances); default DEFAULT_INPUT_LIMITS'. */
+  maxInstances?: number;
 }
 
 const HTTP_CHECKS = new Set(['HTTP', 'HTTPS', 'MESOS_HTTP', 'MESOS_HTTPS']);
@@ -48,6 +51,13 @@ function unknownPortIssue(path: Path, name: string, names: string[]): Issue {
   const hint = suggest(name, names);
   const tail = hint ? `did you mean ${quoteToken(hint)}?` : `declared ports: ${tokenList(names)}`;
   return issue('unknown-port', path, `no port named ${quoteToken(name)} in spec.ports; ${tail}`);
+}
+
+/** More instances than the limit: Marathon sets none, and schedules every one at once. */
+function checkInstances(spec: Rec, at: Path, max: number, out: Issue[]): void {
+  if (typeof spec.instances === 'number' && spec.instances > max) {
+    out.push(issue(LIMIT_EXCEEDED, [...at, 'instances'], `more than ${max} instances ${limitSuffix('maxInstances')}; not applied`));
+  }
 }
 
 function checkCommand(spec: Rec, at: Path, out: Issue[]): void {
@@ -207,6 +217,7 @@ export function checkSpec(spec: unknown, ctx: CheckContext): Issue[] {
     checkLabels({}, at, ctx, out);
     return out;
   }
+  checkInstances(s, at, ctx.maxInstances ?? DEFAULT_INPUT_LIMITS.maxInstances, out);
   checkCommand(s, at, out);
   checkPorts(s, at, out);
   checkHealthChecks(s, at, out);

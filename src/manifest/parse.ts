@@ -21,6 +21,8 @@ import { checkYamlTree } from './yaml-tree.js';
 export interface ParseOptions extends TranslateOptions {
   /** The path shown in problems (default: `file`), e.g. "manifests/web.yaml". */
   displayPath?: string;
+  /** Default: DEFAULT_INPUT_LIMITS. */
+  limits?: InputLimits;
 }
 
 /** An app id a document declares, and where (the metadata.name value). */
@@ -222,6 +224,7 @@ class ManifestTextReader extends DocumentReader {
         outerLabelsPath: metadataLabelsPath,
         group: declared?.group,
         ...(declared ? { id: declared.id } : {}),
+        maxInstances: this.#limits.maxInstances,
       }),
     ];
     if (issues.length === 0 && declared) {

@@ -18,6 +18,8 @@ import { nestsDeeperThan } from './value-shape.js';
 export interface RowOptions extends TranslateOptions {
   /** The row asks to take over an existing app maracker does not own. Default false. */
   adopt?: boolean;
+  /** Default: DEFAULT_INPUT_LIMITS. */
+  limits?: InputLimits;
 }
 
 /** A row as read from maracker.apps. */
@@ -97,14 +99,15 @@ export function specToDesired(id: string, spec: unknown, labels: unknown, opts: 
 }
 
 function translateRow(id: string, spec: unknown, labels: unknown, opts: RowOptions): RowResult {
-  const refused = refusal(id, spec, labels, opts.limits ?? DEFAULT_INPUT_LIMITS);
+  const limits = opts.limits ?? DEFAULT_INPUT_LIMITS;
+  const refused = refusal(id, spec, labels, limits);
   if (refused) return refused;
   const outerLabels = labels ?? undefined;
   const group = groupOf(id);
   const issues: Issue[] = [
     ...validateSpec(spec, ['spec']),
     ...(outerLabels !== undefined ? validateLabels(outerLabels, ['labels']) : []),
-    ...checkSpec(spec, { specPath: ['spec'], outerLabels, outerLabelsPath: ['labels'], group, id }),
+    ...checkSpec(spec, { specPath: ['spec'], outerLabels, outerLabelsPath: ['labels'], group, id, maxInstances: limits.maxInstances }),
   ];
   if (issues.length > 0) return { problems: issues.map((i) => toProblem(id, i)) };
   const translated = translate(

@@ -16,7 +16,6 @@ import type {
 } from '../model/marathon.js';
 import { resolveAppPath } from './app-path.js';
 import { issue, type Issue, type Path } from './issue.js';
-import { DEFAULT_INPUT_LIMITS, LIMIT_EXCEEDED, limitSuffix } from './limits.js';
 import { specHash } from './spec-hash.js';
 import { bothGrammarsProblem, publicUrl, traefikLabels, traefikRoute, v3RouteProblem, type TraefikPort } from './traefik.js';
 import type { Route } from '../model/route.js';
@@ -194,11 +193,6 @@ export function translate(input: TranslateInput, opts: TranslateOptions = {}): T
   const { id, spec } = input;
   const grammar = opts.traefik ?? DEFAULT_TRAEFIK_GRAMMAR;
   const issues: Issue[] = [];
-  const maxInstances = (opts.limits ?? DEFAULT_INPUT_LIMITS).maxInstances;
-  if (typeof spec.instances === 'number' && spec.instances > maxInstances) {
-    issues.push(issue(LIMIT_EXCEEDED, [...input.specPath, 'instances'], `more than ${maxInstances} instances ${limitSuffix('maxInstances')}; not applied`));
-    return { issues };
-  }
   let generated: Record<string, string> = {};
   let route: Route | undefined;
   if (spec.expose) {

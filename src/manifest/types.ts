@@ -2,7 +2,6 @@
 // schemas/app.schema.json has accepted it. docs/manifest.md documents every field.
 
 import type { FileLabelScheme } from '../model/labels.js';
-import type { InputLimits } from './limits.js';
 
 export const API_VERSION = 'maracker/v1';
 export const KIND = 'App';
@@ -21,8 +20,6 @@ export interface TranslateOptions {
   traefik?: TraefikGrammar;
   /** How the `maracker.source` label names a file: `file:` (the folder's, the default) or `git:` (a git source's). */
   fileLabel?: FileLabelScheme;
-  /** Default: DEFAULT_INPUT_LIMITS. */
-  limits?: InputLimits;
 }
 
 export type NetworkMode = 'host' | 'bridge' | 'container';

@@ -15,6 +15,7 @@
 // like any client, polling with If-None-Match (a 304 costs nothing between changes). Its
 // replies carry a Content-Security-Policy that allows only its own script and style.
 
+import { DEFAULT_INPUT_LIMITS } from '../manifest/limits.js';
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -83,6 +84,8 @@ export interface StatusServerOptions {
    * (`POST /apps/{id}/scale?instances=N`); true when the row was there. Default: none (503).
    */
   setRowInstances?: (request: RowScaleRequest) => Promise<boolean>;
+  /** The most a scale may ask for: the daemon's --max-instances, beyond which the row would be refused. Default: its default. */
+  maxInstances?: number;
   /** Folder of the dashboard's built files. Default: dist/src/ui (./dashboard-assets.ts). */
   dashboardDir?: string;
   /** `POST /hooks/git` (./git-hook.ts): a signed push notice triggers a fetch. Default: no such route. */
@@ -159,8 +162,6 @@ const ROUTE_LIST =
 const MAX_SYNC_APPS = 1000;
 const APPS_PREFIX = '/status/apps/';
 const ACTION_PREFIX = '/apps/';
-/** A click's scale beyond this is more likely a typo than a plan; SQL can still set any count. */
-const MAX_ROW_INSTANCES = 1000;
 const UI_PREFIX = '/ui/';
 
 /**
@@ -194,6 +195,7 @@ export async function startStatusServer(options: StatusServerOptions): Promise<S
   checkOptions(options);
   const limits = resolveLimits(options.limits);
   const { store, metrics, approvePrune, requestSync, readyCheck, setRowInstances } = options;
+  const maxInstances = options.maxInstances ?? DEFAULT_INPUT_LIMITS.maxInstances;
   const token = options.token ?? undefined;
   // The caller names the component in the logger it passes (binding it here again would
   // repeat the key in every line).
@@ -306,8 +308,12 @@ export async function startStatusServer(options: StatusServerOptions): Promise<S
       );
     const raw = ctx.query.get('instances') ?? '';
     const instances = /^[0-9]{1,9}$/.test(raw) ? Number(raw) : Number.NaN;
-    if (!(instances >= 0 && instances <= MAX_ROW_INSTANCES))
-      throw new StatusApiError('MRK_STATUS_BAD_QUERY', 400, `instances: expected an integer from 0 to ${MAX_ROW_INSTANCES}, got "${raw.slice(0, 20)}"`);
+    if (!(instances >= 0 && instances <= maxInstances))
+      throw new StatusApiError(
+        'MRK_STATUS_BAD_QUERY',
+        400,
+        `instances: expected an integer from 0 to ${maxInstances} (--max-instances), got "${raw.slice(0, 20)}"`,
+      );
     if (!setRowInstances) throw new StatusApiError('MRK_STATUS_ROWS_UNAVAILABLE', 503, 'this instance cannot write rows of maracker.apps (it has no database)');
     const by = describeCaller(ctx);
     if (!(await setRowInstances({ id, instances, by }))) throw new StatusApiError('MRK_STATUS_APP_NOT_FOUND', 404, `maracker.apps has no row ${id} (any more)`);

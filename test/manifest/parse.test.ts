@@ -55,9 +55,13 @@ describe('parseManifestText: problems with exact positions', () => {
     expect(problemsOf(group)).toEqual([]);
   });
 
-  it('refuses more instances than --max-instances where instances is', () => {
+  it('refuses more instances than --max-instances where instances is, with every other problem', () => {
     const text = lines('apiVersion: maracker/v1', 'kind: App', 'metadata:', '  name: web', 'spec:', '  cmd: sleep 1000', '  instances: 5000');
     expect(problemsOf(text)).toEqual(['web.yaml:7:14: spec.instances: more than 1000 instances (--max-instances); not applied']);
+    const reserved = lines('apiVersion: maracker/v1', 'kind: App', 'metadata:', '  name: tasks', 'spec:', '  cmd: sleep 1000', '  instances: 5000');
+    expect(problemsOf(reserved)).toHaveLength(2);
+    const limits = { ...DEFAULT_INPUT_LIMITS, maxInstances: 5000 };
+    expect(parseManifestText(text, 'web.yaml', { limits }).problems).toEqual([]);
   });
 
   it('rejects a group path with an empty segment', () => {

@@ -170,6 +170,14 @@ describe('POST /apps/{id}/scale: start, stop and scale of a database row', () =>
     expect(asked.map((a) => a.id)).toEqual(['/db/gone']);
   });
 
+  it("refuses more instances than the daemon's --max-instances, which would leave the row refused", async () => {
+    const { post, asked } = await withRows({ maxInstances: 5 });
+    const res = await post('/apps/db/notes/scale?instances=6');
+    expect([res.status, (await errorCode(res)).message]).toEqual([400, 'instances: expected an integer from 0 to 5 (--max-instances), got "6"']);
+    expect((await post('/apps/db/notes/scale?instances=5')).status).toBe(200);
+    expect(asked.map((a) => a.instances)).toEqual([5]);
+  });
+
   it('answers 503 where the daemon has no database to write to', async () => {
     const { post } = await withRows({ setRowInstances: undefined });
     const res = await post('/apps/db/notes/scale?instances=1');
