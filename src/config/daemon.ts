@@ -352,6 +352,14 @@ export const APP_LIMIT_OPTIONS: readonly OptionSpec[] = [
     min: 0,
     description: 'Instances one app may ask for (Marathon sets no limit, and schedules every instance at once)',
   },
+  {
+    name: LIMIT_FLAGS.maxPorts,
+    type: 'number',
+    env: 'MARACKER_MAX_PORTS',
+    default: DEFAULT_INPUT_LIMITS.maxPorts,
+    min: 0,
+    description: "Ports one app declares (each takes one of the service ports Marathon's whole cluster shares)",
+  },
 ];
 
 export const DAEMON_OPTIONS: readonly OptionSpec[] = [

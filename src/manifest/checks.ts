@@ -6,7 +6,7 @@
 import { isReservedLabel, RESERVED_LABEL_PREFIX } from '../model/labels.js';
 import { isReservedAppName, reservedNameFault, type AppId } from '../model/app-id.js';
 import { resolveAppPath } from './app-path.js';
-import { DEFAULT_INPUT_LIMITS, LIMIT_EXCEEDED, limitSuffix } from './limits.js';
+import { type AppLimits, DEFAULT_INPUT_LIMITS, LIMIT_EXCEEDED, limitSuffix } from './limits.js';
 import { issue, type Issue, type Path } from './issue.js';
 import { marathonRules } from './marathon-rules.js';
 import { bareToken, describeValue, quoteToken, tokenList } from './quote.js';
@@ -27,8 +27,8 @@ export interface CheckContext {
   group: string | undefined;
   /** The app's own id, when known. */
   id?: AppId;
-  /** Instances one app may ask for (InputLimits.maxInstances); default DEFAULT_INPUT_LIMITS'. */
-  maxInstances?: number;
+  /** What one app may ask of Marathon. Default: DEFAULT_INPUT_LIMITS'. */
+  limits?: AppLimits;
 }
 
 const HTTP_CHECKS = new Set(['HTTP', 'HTTPS', 'MESOS_HTTP', 'MESOS_HTTPS']);
@@ -53,10 +53,13 @@ function unknownPortIssue(path: Path, name: string, names: string[]): Issue {
   return issue('unknown-port', path, `no port named ${quoteToken(name)} in spec.ports; ${tail}`);
 }
 
-/** More instances than the limit: Marathon sets none, and schedules every one at once. */
-function checkInstances(spec: Rec, at: Path, max: number, out: Issue[]): void {
-  if (typeof spec.instances === 'number' && spec.instances > max) {
-    out.push(issue(LIMIT_EXCEEDED, [...at, 'instances'], `more than ${max} instances ${limitSuffix('maxInstances')}; not applied`));
+/** More than the limits allow (limits.ts): Marathon sets none, and the cluster shares what they take. */
+function checkAppLimits(spec: Rec, at: Path, limits: AppLimits, out: Issue[]): void {
+  if (typeof spec.instances === 'number' && spec.instances > limits.maxInstances) {
+    out.push(issue(LIMIT_EXCEEDED, [...at, 'instances'], `more than ${limits.maxInstances} instances ${limitSuffix('maxInstances')}; not applied`));
+  }
+  if (Array.isArray(spec.ports) && spec.ports.length > limits.maxPorts) {
+    out.push(issue(LIMIT_EXCEEDED, [...at, 'ports'], `more than ${limits.maxPorts} ports ${limitSuffix('maxPorts')}; not applied`));
   }
 }
 
@@ -217,7 +220,7 @@ export function checkSpec(spec: unknown, ctx: CheckContext): Issue[] {
     checkLabels({}, at, ctx, out);
     return out;
   }
-  checkInstances(s, at, ctx.maxInstances ?? DEFAULT_INPUT_LIMITS.maxInstances, out);
+  checkAppLimits(s, at, ctx.limits ?? DEFAULT_INPUT_LIMITS, out);
   checkCommand(s, at, out);
   checkPorts(s, at, out);
   checkHealthChecks(s, at, out);

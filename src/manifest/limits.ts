@@ -29,6 +29,11 @@ export interface InputLimits {
    * ZooKeeper, every other app's deployments with them.
    */
   maxInstances: number;
+  /**
+   * Ports one app declares. Each takes a service port from Marathon's range, shared by the
+   * whole cluster (10,000 by default): one app with 10,000 ports leaves no other app one.
+   */
+  maxPorts: number;
 }
 
 /** Defaults (docs/manifest.md, "Limits"). */
@@ -41,6 +46,7 @@ export const DEFAULT_INPUT_LIMITS: Readonly<InputLimits> = Object.freeze({
   maxRowBytes: 262_144,
   maxRowDepth: 64,
   maxInstances: 1_000,
+  maxPorts: 100,
 });
 
 /** The flag of each limit (without dashes); its variable is MARACKER_ and the flag in upper snake case. */
@@ -53,6 +59,7 @@ export const LIMIT_FLAGS: Readonly<Record<keyof InputLimits, string>> = Object.f
   maxRowBytes: 'max-row-bytes',
   maxRowDepth: 'max-row-depth',
   maxInstances: 'max-instances',
+  maxPorts: 'max-ports',
 });
 
 /** The flag that raises a limit, for messages: "--max-file-bytes". */
@@ -69,6 +76,9 @@ export function limitSuffix(key: keyof InputLimits): string {
 export function fileTooLarge(limits: InputLimits): string {
   return `file is larger than ${limits.maxFileBytes} bytes ${limitSuffix('maxFileBytes')}; not read`;
 }
+
+/** The limits on what one app asks of Marathon, which checks.ts applies to files and rows alike. */
+export type AppLimits = Pick<InputLimits, 'maxInstances' | 'maxPorts'>;
 
 /** Stable code of every problem caused by a limit. */
 export const LIMIT_EXCEEDED = 'limit-exceeded';

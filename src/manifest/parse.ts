@@ -224,7 +224,7 @@ class ManifestTextReader extends DocumentReader {
         outerLabelsPath: metadataLabelsPath,
         group: declared?.group,
         ...(declared ? { id: declared.id } : {}),
-        maxInstances: this.#limits.maxInstances,
+        limits: this.#limits,
       }),
     ];
     if (issues.length === 0 && declared) {

@@ -57,6 +57,7 @@ describe('loadDaemonConfig', () => {
       maxRowBytes: 262_144,
       maxRowDepth: 64,
       maxInstances: 1_000,
+      maxPorts: 100,
     });
     const { config } = loadDaemonConfig(
       ['--max-file-bytes', '2048', '--max-row-depth=8'],

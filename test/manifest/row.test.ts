@@ -49,6 +49,14 @@ describe('specToDesired: a database row', () => {
     expect(specToDesired('/demo/web', { cmd: 'sleep 10', instances: 3 }, null, { limits }).problems.map((p) => p.code)).toEqual(['limit-exceeded']);
   });
 
+  it('refuses more ports than --max-ports: each takes one of the service ports the whole cluster shares', () => {
+    const ports = Array.from({ length: 101 }, () => ({}));
+    expect(specToDesired('/demo/web', { cmd: 'sleep 10', ports }, null).problems.map(formatProblem)).toEqual([
+      'row /demo/web: spec.ports: more than 100 ports (--max-ports); not applied',
+    ]);
+    expect(specToDesired('/demo/web', { cmd: 'sleep 10', ports: ports.slice(1) }, null).problems).toEqual([]);
+  });
+
   it('rejects a spec that is not an object', () => {
     expect(specToDesired('/demo/web', 'cmd: x', null).problems.map(formatProblem)).toEqual(['row /demo/web: spec: must be a mapping, got a string']);
   });
