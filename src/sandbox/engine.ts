@@ -13,6 +13,7 @@ import { appInfoJson, openObject, withVersion } from './app-json.js';
 import { configFingerprint } from './app-normalize.js';
 import type { AppConfig } from './app-validate.js';
 import type { AppRecord, InfoCacheEntry } from './app-record.js';
+import { createsCycle } from './dependency-cycle.js';
 import { DeploymentManager, mergeSteps, type Action, type Deployment } from './deployments.js';
 import { appAlreadyExists, appLocked, appNotFound, objectNotValid, tooManyDeployments } from './errors.js';
 import type { EventBus } from './events.js';
@@ -244,6 +245,7 @@ export class Engine {
     const previousRoot = this.rootVersion;
     try {
       for (const change of changes) planned.push(this.#plan(change, version));
+      this.#checkDependencies(changes);
       const affected = planned.filter((p) => p.steps.length > 0).map((p) => p.id);
       const conflicting = this.deployments.conflicting(affected);
       if (conflicting.length > 0 && !force) throw appLocked(conflicting.map((d) => d.id));
@@ -328,6 +330,30 @@ export class Engine {
   #checkGroupClash(id: string): void {
     const clash = this.#groupApps.has(id) || this.explicitGroups.has(id) || Engine.#ancestors(id).some((a) => this.apps.has(a));
     if (clash) throw objectNotValid([{ path: '/', errors: ['Groups and Applications may not have the same identifier.'] }]);
+  }
+
+  /** RootGroup.noCyclicDependencies, on the apps as the write leaves them (./dependency-cycle.ts). */
+  #checkDependencies(changes: readonly AppChange[]): void {
+    const puts = new Map<string, readonly string[]>();
+    const deleted = new Set<string>();
+    for (const c of changes) {
+      if (c.kind === 'put') puts.set(c.id, dependencyIds(c.def));
+      else if (c.kind === 'delete') deleted.add(c.id);
+    }
+    const from = [...puts].filter(([, deps]) => deps.length > 0).map(([id]) => id);
+    if (from.length === 0) return;
+    let ids: string[] | undefined;
+    const view = {
+      dependenciesOf: (id: string): readonly string[] | undefined => {
+        if (deleted.has(id)) return undefined;
+        const put = puts.get(id);
+        if (put !== undefined) return put;
+        const record = this.apps.get(id);
+        return record ? dependencyIds(record.def) : undefined;
+      },
+      appIds: () => (ids ??= [...new Set([...this.apps.keys(), ...puts.keys()])].filter((id) => !deleted.has(id))),
+    };
+    if (createsCycle(from, view)) throw objectNotValid([{ path: '/', errors: ['Dependency graph has cyclic dependencies.'] }]);
   }
 
   #countGroups(id: string, delta: number): void {
@@ -563,4 +589,9 @@ export class Engine {
     this.touch(record);
     return record;
   }
+}
+
+/** The app's dependencies, absolute (normalisation made them so). */
+function dependencyIds(def: JsonObject): readonly string[] {
+  return Array.isArray(def.dependencies) ? def.dependencies.filter((d): d is string => typeof d === 'string') : [];
 }
