@@ -184,4 +184,30 @@ describe('maracker validate (compiled CLI, child process)', () => {
     expect(run.stderr).toContain('manifests/web.yaml:4:9: app /demo/web is also declared by database row /demo/web; neither is applied');
     expect(run.stdout).toBe('1 file, 3 rows, 0 apps, 2 problems\n');
   });
+
+  it('reports apps whose dependencies form a cycle, through files and rows, which Marathon would refuse', async () => {
+    const url = await postgres.database();
+    const admin = await connect(url);
+    await migrate(admin);
+    await admin.query(`INSERT INTO maracker.apps (id, spec) VALUES ('/demo/db', '{"cmd": "sleep 60", "dependencies": ["/demo/web"]}')`);
+    await admin.end();
+    const dir = await tempDir();
+    await writeTree(dir, {
+      'manifests/web.yaml': `${header('web', 'demo')}spec:\n  cmd: sleep 60\n  dependencies: [api]\n`,
+      'manifests/api.yaml': `${header('api', 'demo')}spec:\n  cmd: sleep 60\n  dependencies: [db]\n`,
+    });
+    const run = await validate([], dir, { MARACKER_DATABASE_URL: url });
+    const words = 'Marathon 1.10 refuses a cycle ("Dependency graph has cyclic dependencies.")';
+    expect([run.code, run.stderr.split('\n')]).toEqual([
+      1,
+      [
+        `row /demo/db: spec.dependencies: /demo/db and /demo/api, /demo/web depend on each other; ${words}`,
+        `manifests/api.yaml:1:1: spec.dependencies: /demo/api and /demo/db, /demo/web depend on each other; ${words}`,
+        `manifests/web.yaml:1:1: spec.dependencies: /demo/web and /demo/api, /demo/db depend on each other; ${words}`,
+        '',
+      ],
+    ]);
+    await writeTree(dir, { 'manifests/api.yaml': `${header('api', 'demo')}spec:\n  cmd: sleep 60\n` });
+    expect((await validate([], dir, { MARACKER_DATABASE_URL: url })).code).toBe(0);
+  });
 });

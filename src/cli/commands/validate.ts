@@ -8,12 +8,14 @@ import { readDesiredOnce } from '../../app/desired-once.js';
 import { buildDaemonConfig, DAEMON_OPTIONS } from '../../config/daemon.js';
 import { ConfigError, parseOptions, type OptionSpec } from '../../config/options.js';
 import { errorMessage } from '../../base/errors.js';
+import { findDependencyCycles, type LocatedApp } from '../../manifest/dependency-cycles.js';
 import { duplicatedIds, findDuplicateIds } from '../../manifest/duplicates.js';
 import { readManifestFile, readManifestFolder } from '../../manifest/folder.js';
 import type { InputLimits } from '../../manifest/limits.js';
 import type { ManifestFileResult } from '../../manifest/parse.js';
 import type { TraefikGrammar } from '../../manifest/types.js';
-import { compareProblems, formatProblem, type Problem } from '../../model/problem.js';
+import type { DesiredApp } from '../../model/desired.js';
+import { compareProblems, formatProblem, type Location, type Problem } from '../../model/problem.js';
 import type { CliIO, Command } from '../command.js';
 import { readFromGit } from '../../app/git-read.js';
 import type { GitSourceConfig } from '../../config/daemon.js';
@@ -68,6 +70,12 @@ async function collectFromGit(git: GitSourceConfig, io: CliIO, traefik: TraefikG
   return { results: read.files, pathProblems: [] };
 }
 
+/** Where a file's app is declared: its document's start. */
+function appLocation(app: DesiredApp, displayPath: string): Location {
+  const src = app.source;
+  return src.kind === 'file' && src.line !== undefined ? { file: displayPath, line: src.line, column: src.column ?? 1 } : { file: displayPath };
+}
+
 function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
@@ -85,12 +93,17 @@ async function run(args: readonly string[], io: CliIO): Promise<number> {
   const problems = [...pathProblems, ...results.flatMap((r) => r.problems), ...findDuplicateIds(results)];
   const duplicated = duplicatedIds(results);
   let rows = 0;
+  const rowApps: LocatedApp[] = [];
   if (config.databaseUrl !== null) {
     // The rows as the daemon reads them, and the ids a file and a row both declare.
     try {
       const db = await readDesiredOnce({ ...config, manifests: null, git: null }, { images: false, env: io.env });
       rows = [...db.view.declaredIds()].length;
       problems.push(...db.problems);
+      for (const id of db.view.appIds()) {
+        const entry = db.view.get(id);
+        if (entry.kind === 'app') rowApps.push({ app: entry.app, location: { row: id } });
+      }
       for (const r of results) {
         for (const d of r.declarations) {
           if (db.view.get(d.id).kind === 'absent') continue;
@@ -106,8 +119,10 @@ async function run(args: readonly string[], io: CliIO): Promise<number> {
       problems.push({ code: 'unreadable', message: errorMessage(err), location: {} });
     }
   }
-  problems.sort(compareProblems);
   const apps = results.flatMap((r) => r.apps.map((app) => ({ app, displayPath: r.displayPath }))).filter(({ app }) => !duplicated.has(app.id));
+  const located = apps.map(({ app, displayPath }) => ({ app, location: appLocation(app, displayPath) }));
+  problems.push(...findDependencyCycles([...located, ...rowApps.filter(({ app }) => !duplicated.has(app.id))]));
+  problems.sort(compareProblems);
 
   if (parsed.values.output === 'json') {
     const report = {
