@@ -104,7 +104,12 @@ export async function readDesiredOnce(config: DaemonConfig, o: { displayRoot?: s
   } = await readImages(plain, o.images === false ? { ...config, images: { ...config.images, enabled: false } } : config);
   const view = new DesiredView(snapshots, complete);
   notes.push(...imageNotes);
-  return { view, problems: [...snapshots.flatMap((s) => s.problems), ...crossSourceProblems(view, snapshots), ...imageProblems], installation, notes };
+  return {
+    view,
+    problems: [...snapshots.flatMap((s) => s.problems), ...crossSourceProblems(view, snapshots), ...view.routeProblems(), ...imageProblems],
+    installation,
+    notes,
+  };
 }
 
 /**
@@ -177,7 +182,7 @@ async function readTable(pool: pg.Pool, config: DaemonConfig): Promise<{ snapsho
   for (const row of await reader.readAll()) {
     const result = rowToDesired(
       { id: row.id, spec: row.spec, labels: row.labels, bytes: Number(row.bytes) },
-      { traefik: config.traefik, adopt: row.adopt === true, limits: config.limits },
+      { traefik: config.traefik, rowTraefikLabels: config.rowTraefikLabels, adopt: row.adopt === true, limits: config.limits },
     );
     rows.set(row.id, { id: row.id, result, revision: row.revision });
   }

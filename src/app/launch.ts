@@ -53,7 +53,7 @@ export async function launchDaemon(config: DaemonConfig, given: Pick<DaemonExtra
   const db = await startDatabase(config.databaseUrl, {
     logger,
     instance: config.instance,
-    translate: { traefik: config.traefik },
+    translate: { traefik: config.traefik, rowTraefikLabels: config.rowTraefikLabels },
     limits: config.limits,
     parser,
   });

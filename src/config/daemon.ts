@@ -70,6 +70,8 @@ export interface DaemonConfig {
   /** The prune guard's budget: minApps / share of managed apps deletable without approval per windowMs. */
   pruneGuard: { minApps: number; share: number; windowMs: number; disabled: boolean };
   traefik: TraefikGrammar;
+  /** Rows may set traefik.* labels (--row-traefik-labels). */
+  rowTraefikLabels: boolean;
   /** Limits on manifest files and database rows. */
   limits: InputLimits;
   logLevel: string;
@@ -531,6 +533,14 @@ export const DAEMON_OPTIONS: readonly OptionSpec[] = [
     choices: TRAEFIK_GRAMMARS,
     description: 'How expose reaches Traefik: labels in the v1, v2 or both grammars, or v3 (no labels: routes served to Traefik v3 at GET /traefik/v3)',
   },
+  {
+    name: 'row-traefik-labels',
+    type: 'boolean',
+    env: 'MARACKER_ROW_TRAEFIK_LABELS',
+    default: false,
+    description:
+      'Let rows of maracker.apps set traefik.* labels (by default spec.expose alone routes a row: a label could route the host of another app to it)',
+  },
   ...FILE_LIMIT_OPTIONS,
   ...ROW_LIMIT_OPTIONS,
   ...APP_LIMIT_OPTIONS,
@@ -756,6 +766,7 @@ export function buildDaemonConfig(v: OptionValues, cwd: string, env: Env = {}, e
     prune: v.prune !== false,
     pruneGuard: { minApps, share, windowMs: Number(v['prune-window']) * 1000, disabled: v['allow-mass-prune'] === true },
     traefik: v.traefik as TraefikGrammar,
+    rowTraefikLabels: v['row-traefik-labels'] === true,
     limits: inputLimits(v, problems),
     logLevel: String(v['log-level']),
     logFormat: (v['log-format'] as LogFormat | undefined) ?? 'auto',

@@ -29,7 +29,12 @@ export interface CheckContext {
   id?: AppId;
   /** What one app may ask of Marathon. Default: DEFAULT_INPUT_LIMITS'. */
   limits?: AppLimits;
+  /** Whether `traefik.*` labels may be given (false for a row unless --row-traefik-labels). Default true. */
+  traefikLabels?: boolean;
 }
+
+const ROW_TRAEFIK_LABEL =
+  'a row may not set Traefik labels: spec.expose routes its app (a label could route the host of another app to this one; --row-traefik-labels allows them)';
 
 const HTTP_CHECKS = new Set(['HTTP', 'HTTPS', 'MESOS_HTTP', 'MESOS_HTTPS']);
 const TCP_CHECKS = new Set(['TCP', 'MESOS_TCP']);
@@ -187,6 +192,8 @@ function checkLabels(spec: Rec, at: Path, ctx: CheckContext, out: Issue[]): void
   const reserved = (path: Path, key: string): void => {
     if (isReservedLabel(key)) {
       out.push(issue('reserved-label', [...path, key], `labels starting with "${RESERVED_LABEL_PREFIX}" are reserved for maracker`, 'key'));
+    } else if (ctx.traefikLabels === false && key.startsWith('traefik.')) {
+      out.push(issue('reserved-label', [...path, key], ROW_TRAEFIK_LABEL, 'key'));
     }
   };
   for (const key of Object.keys(outer)) reserved(ctx.outerLabelsPath, key);

@@ -107,7 +107,7 @@ function translateRow(id: string, spec: unknown, labels: unknown, opts: RowOptio
   const issues: Issue[] = [
     ...validateSpec(spec, ['spec']),
     ...(outerLabels !== undefined ? validateLabels(outerLabels, ['labels']) : []),
-    ...checkSpec(spec, { specPath: ['spec'], outerLabels, outerLabelsPath: ['labels'], group, id, limits }),
+    ...checkSpec(spec, { specPath: ['spec'], outerLabels, outerLabelsPath: ['labels'], group, id, limits, traefikLabels: opts.rowTraefikLabels === true }),
   ];
   if (issues.length > 0) return { problems: issues.map((i) => toProblem(id, i)) };
   const translated = translate(

@@ -17,7 +17,7 @@ import type {
 import { resolveAppPath } from './app-path.js';
 import { issue, type Issue, type Path } from './issue.js';
 import { specHash } from './spec-hash.js';
-import { bothGrammarsProblem, publicUrl, traefikLabels, traefikRoute, v3RouteProblem, type TraefikPort } from './traefik.js';
+import { bothGrammarsProblem, hostsOf, publicUrl, traefikLabels, traefikRoute, v3RouteProblem, type TraefikPort } from './traefik.js';
 import type { Route } from '../model/route.js';
 import { DEFAULT_TRAEFIK_GRAMMAR, type AppSpec, type HealthCheckSpec, type PortSpec, type TranslateOptions } from './types.js';
 
@@ -256,7 +256,11 @@ export function translate(input: TranslateInput, opts: TranslateOptions = {}): T
   const hash = specHash(definition);
   definition.labels = sortedRecord({ ...definition.labels, [LABEL_SPEC_HASH]: hash });
   const app: DesiredApp = { id, source: input.source, definition, specHash: hash, adopt: input.adopt };
-  if (spec.expose) app.url = publicUrl(spec.expose);
+  if (spec.expose) {
+    app.url = publicUrl(spec.expose);
+    const path = (spec.expose.path ?? '').replace(/\/+$/, '');
+    app.exposes = hostsOf(spec.expose).map((host) => ({ host: host.toLowerCase(), path }));
+  }
   if (route) app.route = route;
   return { app, issues };
 }

@@ -20,6 +20,11 @@ export interface TranslateOptions {
   traefik?: TraefikGrammar;
   /** How the `maracker.source` label names a file: `file:` (the folder's, the default) or `git:` (a git source's). */
   fileLabel?: FileLabelScheme;
+  /**
+   * Whether a database row may set `traefik.*` labels (--row-traefik-labels). Default false:
+   * `spec.expose` routes a row's app, and a label could route another app's host to it.
+   */
+  rowTraefikLabels?: boolean;
 }
 
 export type NetworkMode = 'host' | 'bridge' | 'container';

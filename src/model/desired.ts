@@ -30,6 +30,8 @@ export interface DesiredApp {
   definition: MarathonAppDefinition;
   /** Public URL derived from `expose` (first host, path prefix, scheme from TLS). */
   url?: string;
+  /** Every host and path prefix `expose` routes to the app (src/reconcile/route-clash.ts). */
+  exposes?: readonly ExposedRoute[];
   /**
    * The route maracker serves to Traefik v3 for this app (`--traefik v3` and `expose` only;
    * with v1/v2 the route is in the labels instead). Not part of the spec hash: a route change
@@ -65,6 +67,12 @@ export interface ImageContribution {
   info: Readonly<Record<string, string>>;
   /** The image's label errors (`org.maracker.http.port="eighty": ...`): those labels gave nothing. */
   problems?: readonly string[];
+}
+
+/** One host and path prefix an app is routed at: lowercase host, path without a trailing `/` ('' for all). */
+export interface ExposedRoute {
+  host: string;
+  path: string;
 }
 
 export function describeSource(source: SourceRef): string {

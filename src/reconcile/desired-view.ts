@@ -3,7 +3,8 @@
 // For one id, exactly one of:
 // - app:      one valid declaration in one source (`changing` when its file is being written
 //             again: what it declares now is about to be replaced, and is not written);
-// - invalid:  declared, but the declaration cannot be read (broken file, bad row);
+// - invalid:  declared, but the declaration cannot be read (broken file, bad row), or it
+//             is routed where it must not be (./route-clash.ts);
 // - conflict: declared more than once (two files, or a file and a row): neither applies;
 // - absent:   no source declares it and every source was read: safe to prune if owned;
 // - unknown:  a source that cannot be read declared it when last read (whatever the others
@@ -16,6 +17,7 @@ import type { AppId } from '../model/app-id.js';
 import type { DesiredApp, SourceRef } from '../model/desired.js';
 import type { Problem } from '../model/problem.js';
 import type { SourceSnapshot } from '../sources/source.js';
+import { routeClashes } from './route-clash.js';
 
 export type DesiredEntry =
   | {
@@ -59,6 +61,9 @@ export class DesiredView {
   /** Per source, the files being written again (SourceSnapshot.changing). */
   readonly #changing = new Map<string, ReadonlySet<string>>();
 
+  /** Apps valid alone but held back by where they are routed (./route-clash.ts). */
+  readonly #routeClashes: Map<AppId, Problem>;
+
   /** What an app valid in its source is once completed (its image's labels): itself by default. */
   readonly #complete: (app: DesiredApp) => DesiredEntry;
 
@@ -80,6 +85,20 @@ export class DesiredView {
       for (const [id, refs] of s.conflicts) for (const ref of refs) this.#declare(id, { source: s.name, ref });
     }
     this.#unknownLabels = labels;
+    this.#routeClashes = routeClashes(this.#routedApps());
+  }
+
+  /** The apps `get` would give, that expose a route: the only ones a route can hold back. */
+  *#routedApps(): Generator<DesiredApp> {
+    for (const [id, decls] of this.#declarations) {
+      const app = decls.length === 1 ? decls[0]?.app : undefined;
+      if (app?.exposes && app.exposes.length > 0 && !this.#unreadable.has(id)) yield app;
+    }
+  }
+
+  /** The problems of the apps held back by where they are routed (reported by validate and plan too). */
+  routeProblems(): Problem[] {
+    return [...this.#routeClashes.values()];
   }
 
   #declare(id: AppId, d: Declaration): void {
@@ -128,6 +147,8 @@ export class DesiredView {
     const decls = this.#declarations.get(id);
     if (decls && decls.length > 1) return { kind: 'conflict', declarations: decls.map((d) => d.ref) };
     const only = decls?.[0];
+    const clash = this.#routeClashes.get(id);
+    if (only?.app && clash) return { kind: 'invalid', source: only.source, problems: [clash] };
     if (only?.app) return this.#changingOr(only, this.#complete(only.app));
     if (only) return { kind: 'invalid', source: only.source, problems: only.problems ?? [] };
     if (actualSourceLabel !== undefined && this.#unknownLabels.has(actualSourceLabel)) {

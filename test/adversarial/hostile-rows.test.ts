@@ -24,6 +24,7 @@ function hostileRows(secret: string, prefix: string): string {
     ('/${prefix}/types', '{"cmd": ["${secret}"], "instances": "${secret}", "mem": {"${secret}": 1}, "env": {"A": 1}}', '{"team": ["${secret}"]}'),
     ('/${prefix}/control', '{"cmd": "sleep 1", "user": "${secret}\\u0001\\u001b[31m", "instances": -1}', NULL),
     ('/${prefix}/billion', '{"cmd": "sleep 1", "cpus": 0.01, "mem": 8, "instances": 1000000000}', NULL),
+    ('/${prefix}/hijack', '{"cmd": "sleep 1", "cpus": 0.01, "mem": 8}', '{"traefik.enable": "true", "traefik.http.routers.x.rule": "Host(\`portal.example\`)"}'),
     ('/${prefix}/ok', '${ok()}', NULL)`;
 }
 
@@ -54,8 +55,8 @@ describe('adversary: hostile rows', () => {
     const status = await eventually(async () => {
       const s = await b.status();
       const invalid = s.apps.filter((a) => a.sync === 'Invalid').map((a) => a.id);
-      return invalid.length === 10 ? s : undefined;
-    }, 'the ten hostile rows Invalid');
+      return invalid.length === 12 ? s : undefined;
+    }, 'the twelve hostile rows Invalid');
     const codes = Object.fromEntries(status.apps.filter((a) => a.sync === 'Invalid').map((a) => [a.id, a.lastError?.code]));
     expect(codes).toEqual({
       '/boot/deep': 'limit-exceeded',
@@ -63,11 +64,13 @@ describe('adversary: hostile rows', () => {
       '/boot/types': 'invalid-value',
       '/boot/control': 'invalid-value',
       '/boot/billion': 'limit-exceeded',
+      '/boot/hijack': 'reserved-label',
       '/later/deep': 'limit-exceeded',
       '/later/huge': 'limit-exceeded',
       '/later/types': 'invalid-value',
       '/later/control': 'invalid-value',
       '/later/billion': 'limit-exceeded',
+      '/later/hijack': 'reserved-label',
     });
     expect(
       b.marathon
@@ -79,7 +82,7 @@ describe('adversary: hostile rows', () => {
     expect(b.healthzFailures()).toEqual([]);
     // maracker.app_status is written by the leader: wait for the rows to be there.
     await eventually(
-      async () => (await psql(url, "SELECT count(*) FROM maracker.app_status WHERE sync = 'Invalid'", ['-At'])).stdout.trim() === '10',
+      async () => (await psql(url, "SELECT count(*) FROM maracker.app_status WHERE sync = 'Invalid'", ['-At'])).stdout.trim() === '12',
       'app_status written',
     );
     const shown = await b.everythingShown();

@@ -35,8 +35,11 @@ describe('loadDaemonConfig', () => {
       prune: true,
       pruneGuard: { minApps: 5, share: 0.1, windowMs: 3_600_000, disabled: false },
       traefik: 'v2',
+      rowTraefikLabels: false,
     });
     expect(Object.isFrozen(config.marathon)).toBe(true);
+    expect(loadDaemonConfig(['--row-traefik-labels'], {}, '/').config.rowTraefikLabels).toBe(true);
+    expect(loadDaemonConfig([], { MARACKER_ROW_TRAEFIK_LABELS: 'true' }, '/').config.rowTraefikLabels).toBe(true);
   });
 
   it('takes each default from the component it configures: one answer to what it is', () => {

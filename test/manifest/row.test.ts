@@ -49,6 +49,19 @@ describe('specToDesired: a database row', () => {
     expect(specToDesired('/demo/web', { cmd: 'sleep 10', instances: 3 }, null, { limits }).problems.map((p) => p.code)).toEqual(['limit-exceeded']);
   });
 
+  it('refuses Traefik labels in a row unless --row-traefik-labels allows them: expose routes a row', () => {
+    const labels = { 'traefik.http.routers.x.rule': 'Host(`portal.example`)' };
+    const spec = { cmd: 'sleep 10', labels: { 'traefik.enable': 'true' } };
+    expect(specToDesired('/demo/web', spec, labels).problems.map(formatProblem)).toEqual([
+      'row /demo/web: labels["traefik.http.routers.x.rule"]: a row may not set Traefik labels: spec.expose routes its app (a label could route the host of another app to this one; --row-traefik-labels allows them)',
+      'row /demo/web: spec.labels["traefik.enable"]: a row may not set Traefik labels: spec.expose routes its app (a label could route the host of another app to this one; --row-traefik-labels allows them)',
+    ]);
+    expect(specToDesired('/demo/web', spec, labels, { rowTraefikLabels: true }).problems).toEqual([]);
+    const exposed = specToDesired('/demo/web', { cmd: 'sleep 10', ports: [{ name: 'http' }], expose: { host: 'web.example' } }, null);
+    expect(exposed.problems).toEqual([]);
+    expect(exposed.app?.definition.labels).toMatchObject({ 'traefik.enable': 'true' });
+  });
+
   it('refuses more ports than --max-ports: each takes one of the service ports the whole cluster shares', () => {
     const ports = Array.from({ length: 101 }, () => ({}));
     expect(specToDesired('/demo/web', { cmd: 'sleep 10', ports }, null).problems.map(formatProblem)).toEqual([

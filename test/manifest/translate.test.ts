@@ -158,6 +158,16 @@ describe('translate: labels', () => {
     });
   });
 
+  it('keeps every host and the path prefix expose routes the app at, hosts lowercased, for route clashes', () => {
+    const r = translateSpec(spec({ expose: { host: ['Web.Example', 'www.example'], path: '/shop/' } }));
+    expect(r.app?.exposes).toEqual([
+      { host: 'web.example', path: '/shop' },
+      { host: 'www.example', path: '/shop' },
+    ]);
+    expect(translateSpec(spec({ expose: { host: 'web.example' } })).app?.exposes).toEqual([{ host: 'web.example', path: '' }]);
+    expect(translateSpec(spec({})).app?.exposes).toBeUndefined();
+  });
+
   it('refuses a user label that collides with a generated Traefik label', () => {
     const r = translateSpec(spec({ expose: { host: 'web.localhost' }, labels: { 'traefik.http.routers.demo_web.rule': 'Host(`x`)' } }));
     expect(r.app).toBeUndefined();

@@ -41,6 +41,15 @@ describe('DesiredView', () => {
     expect(view.get('/a')).toEqual({ kind: 'invalid', source: 'folder', problems: [problem] });
   });
 
+  it("holds back, as invalid, a row routed at a manifest app's host; the manifest app stays an app", () => {
+    const portal = { ...app('/portal'), exposes: [{ host: 'portal.example', path: '' }] };
+    const evil: DesiredApp = { ...app('/evil'), source: { kind: 'database', row: '/evil' }, exposes: [{ host: 'portal.example', path: '/login' }] };
+    const view = new DesiredView([snapshot('folder', { apps: new Map([['/portal', portal]]) }), snapshot('database', { apps: new Map([['/evil', evil]]) })]);
+    expect(view.get('/portal')).toEqual({ kind: 'app', app: portal });
+    expect(view.get('/evil')).toMatchObject({ kind: 'invalid', source: 'database', problems: [{ code: 'route-conflict', location: { row: '/evil' } }] });
+    expect(view.routeProblems().map((p) => p.location)).toEqual([{ row: '/evil', jsonPath: 'spec.expose' }]);
+  });
+
   it('says absent only when every source was read', () => {
     expect(new DesiredView([snapshot('folder'), snapshot('database')]).get('/gone')).toEqual({ kind: 'absent' });
     const view = new DesiredView([snapshot('folder'), emptySnapshot('database', 'Unknown')]);

@@ -9,6 +9,7 @@ import { buildDaemonConfig, DAEMON_OPTIONS } from '../../config/daemon.js';
 import { ConfigError, parseOptions, type OptionSpec } from '../../config/options.js';
 import { errorMessage } from '../../base/errors.js';
 import { findDependencyCycles, type LocatedApp } from '../../manifest/dependency-cycles.js';
+import { routeClashes } from '../../reconcile/route-clash.js';
 import { duplicatedIds, findDuplicateIds } from '../../manifest/duplicates.js';
 import { readManifestFile, readManifestFolder } from '../../manifest/folder.js';
 import type { InputLimits } from '../../manifest/limits.js';
@@ -121,7 +122,14 @@ async function run(args: readonly string[], io: CliIO): Promise<number> {
   }
   const apps = results.flatMap((r) => r.apps.map((app) => ({ app, displayPath: r.displayPath }))).filter(({ app }) => !duplicated.has(app.id));
   const located = apps.map(({ app, displayPath }) => ({ app, location: appLocation(app, displayPath) }));
-  problems.push(...findDependencyCycles([...located, ...rowApps.filter(({ app }) => !duplicated.has(app.id))]));
+  const everyApp = [...located, ...rowApps.filter(({ app }) => !duplicated.has(app.id))];
+  problems.push(...findDependencyCycles(everyApp));
+  const displayed = new Map(located.map(({ app, location }) => [app.id, location]));
+  for (const [id, p] of routeClashes(everyApp.map(({ app }) => app))) {
+    // Where validate names the file (its display path), not where the daemon would.
+    const at = displayed.get(id);
+    problems.push(at ? { ...p, location: { ...at, jsonPath: 'spec.expose' } } : p);
+  }
   problems.sort(compareProblems);
 
   if (parsed.values.output === 'json') {

@@ -1,0 +1,48 @@
+// Where an app is routed can hold it back: a row at a host a manifest's app is routed at (any
+// path: a longer prefix would win in Traefik), and two apps at the same host and path.
+
+import { describe, expect, it } from 'vitest';
+import type { DesiredApp, ExposedRoute } from '../../src/model/desired.js';
+import { formatProblem } from '../../src/model/problem.js';
+import { routeClashes } from '../../src/reconcile/route-clash.js';
+import { desiredApp } from '../helpers/builders.js';
+
+function file(id: string, exposes: ExposedRoute[], path = `${id.slice(1)}.yaml`): DesiredApp {
+  return desiredApp({ id }, { source: { kind: 'file', path, line: 3, column: 1 }, exposes });
+}
+function row(id: string, exposes: ExposedRoute[]): DesiredApp {
+  return desiredApp({ id }, { source: { kind: 'database', row: id }, exposes });
+}
+const at = (host: string, path = ''): ExposedRoute => ({ host, path });
+const texts = (m: Map<string, { message: string; location: object; code: string }>) => [...m.values()].map((p) => formatProblem(p as never));
+
+describe('routeClashes', () => {
+  it('holds back a row at a host a manifest app is routed at, under any path, and leaves the file app alone', () => {
+    const clashes = routeClashes([file('/portal', [at('portal.example')]), row('/evil', [at('portal.example', '/login')]), row('/mine', [at('mine.example')])]);
+    expect([...clashes.keys()]).toEqual(['/evil']);
+    expect(texts(clashes)).toEqual([
+      'row /evil: spec.expose: host portal.example is routed to /portal (portal.yaml:3); a row may not be routed at a host an app of a manifest is',
+    ]);
+    expect(clashes.get('/evil')?.code).toBe('route-conflict');
+  });
+
+  it('holds back every app at the same host and path, files and rows alike, and none at another path', () => {
+    const clashes = routeClashes([
+      file('/a', [at('shop.example', '/api')]),
+      file('/b', [at('other.example'), at('shop.example', '/api')]),
+      file('/c', [at('shop.example')]),
+      row('/r1', [at('rows.example')]),
+      row('/r2', [at('rows.example')]),
+    ]);
+    expect(texts(clashes)).toEqual([
+      'a.yaml:3:1: spec.expose: shop.example/api is also routed to /b (b.yaml:3); neither is applied',
+      'b.yaml:3:1: spec.expose: shop.example/api is also routed to /a (a.yaml:3); neither is applied',
+      'row /r1: spec.expose: rows.example is also routed to /r2 (database row /r2); neither is applied',
+      'row /r2: spec.expose: rows.example is also routed to /r1 (database row /r1); neither is applied',
+    ]);
+  });
+
+  it('holds back nothing when every app has its own host or path', () => {
+    expect(routeClashes([file('/a', [at('x.example')]), file('/b', [at('x.example', '/b')]), row('/r', [at('y.example')]), file('/n', [])]).size).toBe(0);
+  });
+});
