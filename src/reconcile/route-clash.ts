@@ -18,10 +18,10 @@ import type { Problem } from '../model/problem.js';
 export function routeClashes(apps: Iterable<DesiredApp>): Map<AppId, Problem> {
   const byHost = new Map<string, DesiredApp[]>();
   for (const app of apps) {
-    for (const host of new Set((app.exposes ?? []).map((r) => r.host))) {
+    for (const { host } of app.exposes ?? []) {
       const list = byHost.get(host);
-      if (list) list.push(app);
-      else byHost.set(host, [app]);
+      if (!list) byHost.set(host, [app]);
+      else if (list[list.length - 1] !== app) list.push(app);
     }
   }
   const out = new Map<AppId, Problem>();
