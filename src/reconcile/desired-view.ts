@@ -15,6 +15,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { AppId } from '../model/app-id.js';
 import type { DesiredApp, SourceRef } from '../model/desired.js';
+import { LABEL_SOURCE } from '../model/labels.js';
 import type { Problem } from '../model/problem.js';
 import type { SourceSnapshot } from '../sources/source.js';
 import { routeClashes } from './route-clash.js';
@@ -147,6 +148,14 @@ export class DesiredView {
     const decls = this.#declarations.get(id);
     if (decls && decls.length > 1) return { kind: 'conflict', declarations: decls.map((d) => d.ref) };
     const only = decls?.[0];
+    // Declared here, but the app in Marathon came from a file that cannot be read now (being
+    // written, new, unreadable): that file may declare it still, and the two would then be in
+    // conflict. Written from this declaration, the app would be rolled to it and back
+    // (torture seed 532314390: a row inserted while a checkout rewrote the file).
+    if (only?.app && actualSourceLabel !== undefined && this.#unknownLabels.has(actualSourceLabel)) {
+      const own = only.app.definition.labels?.[LABEL_SOURCE];
+      if (own !== actualSourceLabel) return { kind: 'unknown', declared: true, reason: `it was declared by ${actualSourceLabel}, which is not read yet` };
+    }
     const clash = this.#routeClashes.get(id);
     if (only?.app && clash) return { kind: 'invalid', source: only.source, problems: [clash] };
     if (only?.app) return this.#changingOr(only, this.#complete(only.app));

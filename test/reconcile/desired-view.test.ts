@@ -50,6 +50,19 @@ describe('DesiredView', () => {
     expect(view.routeProblems().map((p) => p.location)).toEqual([{ row: '/evil', jsonPath: 'spec.expose' }]);
   });
 
+  it("holds a row's declaration of an app that a file not read yet declared: that file may declare it still (torture seed 532314390)", () => {
+    const row: DesiredApp = { ...app('/a'), source: { kind: 'database', row: '/a' }, definition: { id: '/a', labels: { 'maracker.source': 'database' } } };
+    const view = new DesiredView([
+      snapshot('folder', { unknownSourceLabels: new Set(['file:a.yaml']) }),
+      snapshot('database', { apps: new Map([['/a', row]]) }),
+    ]);
+    expect(view.get('/a', 'file:a.yaml')).toEqual({ kind: 'unknown', declared: true, reason: 'it was declared by file:a.yaml, which is not read yet' });
+    // The row's own app, or one no file declared, is written as ever.
+    expect(view.get('/a', 'database')).toEqual({ kind: 'app', app: row });
+    expect(view.get('/a')).toEqual({ kind: 'app', app: row });
+    expect(view.get('/a', 'file:b.yaml')).toEqual({ kind: 'app', app: row });
+  });
+
   it('says absent only when every source was read', () => {
     expect(new DesiredView([snapshot('folder'), snapshot('database')]).get('/gone')).toEqual({ kind: 'absent' });
     const view = new DesiredView([snapshot('folder'), emptySnapshot('database', 'Unknown')]);
