@@ -3,8 +3,8 @@
 // For one id, exactly one of:
 // - app:      one valid declaration in one source (`changing` when its file is being written
 //             again: what it declares now is about to be replaced, and is not written);
-// - invalid:  declared, but the declaration cannot be read (broken file, bad row), or it
-//             is routed where it must not be (./route-clash.ts);
+// - invalid:  declared, but the declaration cannot be read (broken file, bad row), or a row
+//             routed where it must not be (./route-clash.ts);
 // - conflict: declared more than once (two files, or a file and a row): neither applies;
 // - absent:   no source declares it and every source was read: safe to prune if owned;
 // - unknown:  a source that cannot be read declared it when last read (whatever the others

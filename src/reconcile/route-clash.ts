@@ -1,12 +1,13 @@
 // Apps that must not be applied because of where they are routed. Pure.
 //
 // Traefik sends a request to the router whose rule matches with the highest priority (the
-// longest rule); two routers with the same rule are ordered by chance. So:
-// - a row (any portal account can write one) may not be routed at a host that an app of a
-//   file (reviewed in git) is routed at, under any path: `portal.example/login` would beat
-//   the file app's `portal.example`. Only the row is held back;
-// - two apps routed at the same host and path prefix are both held back, as two
+// longest rule); two routers with the same rule are ordered by chance. Rows are written by
+// portal accounts, manifests are reviewed in git, so only rows are held back:
+// - a row may not be routed at a host that an app of a file is routed at, under any path:
+//   `portal.example/login` would beat the file app's `portal.example`;
+// - two rows routed at the same host and path prefix are both held back, as two
 //   declarations of one id are: neither would get all of its traffic.
+// Files routed alike are their committers' own business (Traefik's order decides).
 // Apps the rule holds back are reported invalid where they are declared: one already running
 // is left as it is (its labels, so its route, stay in Marathon), none is created.
 
@@ -25,10 +26,8 @@ export function routeClashes(apps: Iterable<DesiredApp>): Map<AppId, Problem> {
     }
   }
   const out = new Map<AppId, Problem>();
-  const hold = (app: DesiredApp, message: string): void => {
-    // A file's problems carry their path in the text, a row's in its location (formatProblem).
-    const text = app.source.kind === 'file' ? `spec.expose: ${message}` : message;
-    if (!out.has(app.id)) out.set(app.id, { code: 'route-conflict', message: text, location: locationOf(app) });
+  const hold = (row: DesiredApp, message: string): void => {
+    if (!out.has(row.id)) out.set(row.id, { code: 'route-conflict', message, location: { row: row.id, jsonPath: 'spec.expose' } });
   };
   for (const [host, list] of byHost) {
     if (list.length < 2) continue;
@@ -46,7 +45,8 @@ export function routeClashes(apps: Iterable<DesiredApp>): Map<AppId, Problem> {
         byPath.set(r.path, same);
       }
     }
-    for (const [path, same] of byPath) {
+    for (const [path, all] of byPath) {
+      const same = all.filter((a) => a.source.kind === 'database');
       if (same.length < 2) continue;
       for (const app of same) {
         const others = same.filter((o) => o !== app).map((o) => `${o.id} (${describeSource(o.source)})`);
@@ -55,10 +55,4 @@ export function routeClashes(apps: Iterable<DesiredApp>): Map<AppId, Problem> {
     }
   }
   return out;
-}
-
-function locationOf(app: DesiredApp): Problem['location'] {
-  const src = app.source;
-  if (src.kind === 'database') return { row: src.row, jsonPath: 'spec.expose' };
-  return { file: src.path, ...(src.line !== undefined ? { line: src.line, column: src.column ?? 1 } : {}), jsonPath: 'spec.expose' };
 }

@@ -1,5 +1,5 @@
 // Where an app is routed can hold it back: a row at a host a manifest's app is routed at (any
-// path: a longer prefix would win in Traefik), and two apps at the same host and path.
+// path: a longer prefix would win in Traefik), and two rows at the same host and path.
 
 import { describe, expect, it } from 'vitest';
 import type { DesiredApp, ExposedRoute } from '../../src/model/desired.js';
@@ -26,17 +26,15 @@ describe('routeClashes', () => {
     expect(clashes.get('/evil')?.code).toBe('route-conflict');
   });
 
-  it('holds back every app at the same host and path, files and rows alike, and none at another path', () => {
+  it("holds back every row at the same host and path as another row; files routed alike are their committers' own", () => {
     const clashes = routeClashes([
       file('/a', [at('shop.example', '/api')]),
       file('/b', [at('other.example'), at('shop.example', '/api')]),
-      file('/c', [at('shop.example')]),
       row('/r1', [at('rows.example')]),
       row('/r2', [at('rows.example')]),
+      row('/r3', [at('rows.example', '/three')]),
     ]);
     expect(texts(clashes)).toEqual([
-      'a.yaml:3:1: spec.expose: shop.example/api is also routed to /b (b.yaml:3); neither is applied',
-      'b.yaml:3:1: spec.expose: shop.example/api is also routed to /a (a.yaml:3); neither is applied',
       'row /r1: spec.expose: rows.example is also routed to /r2 (database row /r2); neither is applied',
       'row /r2: spec.expose: rows.example is also routed to /r1 (database row /r1); neither is applied',
     ]);

@@ -124,12 +124,7 @@ async function run(args: readonly string[], io: CliIO): Promise<number> {
   const located = apps.map(({ app, displayPath }) => ({ app, location: appLocation(app, displayPath) }));
   const everyApp = [...located, ...rowApps.filter(({ app }) => !duplicated.has(app.id))];
   problems.push(...findDependencyCycles(everyApp));
-  const displayed = new Map(located.map(({ app, location }) => [app.id, location]));
-  for (const [id, p] of routeClashes(everyApp.map(({ app }) => app))) {
-    // Where validate names the file (its display path), not where the daemon would.
-    const at = displayed.get(id);
-    problems.push(at ? { ...p, location: { ...at, jsonPath: 'spec.expose' } } : p);
-  }
+  problems.push(...routeClashes(everyApp.map(({ app }) => app)).values());
   problems.sort(compareProblems);
 
   if (parsed.values.output === 'json') {
