@@ -138,10 +138,11 @@ describe('maracker run against the sandbox', () => {
     const since = marathon.requestLog().at(-1)?.seq ?? 0;
     for (let i = 0; i < 7; i++) await repo.remove(`app${i}.yaml`);
     repo.commit('remove most');
+    // The files go one by one: the guard may block once six are gone, and holds the seventh too.
     const blocked = await eventually(async () => {
       const d = await daemon.status();
-      return d.phase === 'Blocked' ? d : undefined;
-    }, 'phase Blocked');
+      return d.phase === 'Blocked' && d.prune.candidates.length === 7 ? d : undefined;
+    }, 'phase Blocked, with the seven apps');
     expect(blocked.prune).toMatchObject({ blocked: true, limit: 5, candidates: ['/app0', '/app1', '/app2', '/app3', '/app4', '/app5', '/app6'] });
     await daemon.afterPasses(2);
     expect(describeWrites(appWrites(marathon, undefined, since))).toEqual([]);
