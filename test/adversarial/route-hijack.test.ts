@@ -38,7 +38,8 @@ describe('adversary: a row routed at the host of another app', () => {
       message: 'host portal.example is routed to /web/portal (portal.yaml:1); a row may not be routed at a host an app of a manifest is',
     });
     expect(byId('/evil/labels')?.lastError).toMatchObject({ code: 'reserved-label', row: '/evil/labels' });
-    expect(byId('/web/portal')).toMatchObject({ sync: 'Synced', url: 'http://portal.example' });
+    expect(byId('/web/portal')).toMatchObject({ url: 'http://portal.example' });
+    await eventually(async () => (await b.app('/web/portal'))?.sync === 'Synced', '/web/portal Synced');
     expect(
       b.marathon
         .apps()
