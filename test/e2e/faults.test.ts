@@ -195,9 +195,13 @@ describe("Marathon's reads and writes of one app disagree (a lagging proxy, a st
     // window of T ms holds at most 2 + log2(1 + T / 800) of them, however slow the machine.
     const bound = 3 + Math.ceil(Math.log2(1 + windowMs / 800));
     expect(posts.length).toBeLessThanOrEqual(bound);
-    // Only the first contradiction is re-read at once; each later attempt waits at least 0.8 s
-    // after the 409 before it, so no second holds more than the first two, however busy.
-    expect(busiestWindow(posts, 1000)).toBeLessThanOrEqual(2);
+    // Only the first contradiction is re-read at once; each later retry waits at least 1.6 s
+    // after the 409 before it. A look asked for from outside (a source's change, the first
+    // full pass at start-up) is not a retry and runs at once, so at start-up one can land
+    // right after the re-read (seen at 0db9d0a too, most runs on an idle machine: POSTs at +0,
+    // +118 and +150 ms, then +2.0 s and +5.9 s). No second holds more than three, however
+    // busy; the loop this guards against held dozens.
+    expect(busiestWindow(posts, 1000)).toBeLessThanOrEqual(3);
     expect(posts.every((e) => e.method === 'POST' && e.status === 409)).toBe(true);
     expect(await s.daemon.app('/bad')).toMatchObject({ sync: 'OutOfSync', lastError: { code: 'MRK_MARATHON_ALREADY_EXISTS' } });
     // The others were never starved: one POST each.
