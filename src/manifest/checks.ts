@@ -27,7 +27,7 @@ export interface CheckContext {
   group: string | undefined;
   /** The app's own id, when known. */
   id?: AppId;
-  /** What one app may ask of Marathon. Default: DEFAULT_INPUT_LIMITS'. */
+  /** What one app may ask of Marathon. Default: DEFAULT_INPUT_LIMITS. */
   limits?: AppLimits;
   /** Whether `traefik.*` labels may be given (false for a row unless --row-traefik-labels). Default true. */
   traefikLabels?: boolean;

@@ -2,6 +2,8 @@
 // absolute paths whose segments map one to one onto URL segments:
 // `/mip/prod/web` -> `/v2/apps/mip/prod/web`.
 
+import { isReservedAppName } from '../model/app-id.js';
+
 export const ROUTES = {
   apps: '/v2/apps',
   app: '/v2/apps/{id}',
@@ -20,13 +22,6 @@ export type Route = (typeof ROUTES)[keyof typeof ROUTES];
 export type Query = Array<[string, string]>;
 
 /**
- * Marathon refuses app ids ending in these (PathIdValidation.scala) because they name
- * sub-resources: DELETE /v2/apps/web/tasks kills the tasks of /web instead of deleting an app
- * "/web/tasks". Refusing them here keeps a bad id from hitting the wrong endpoint.
- */
-const RESERVED_LAST_SEGMENTS = new Set(['restart', 'tasks', 'versions']);
-
-/**
  * Canonical absolute app id: leading `/`, no trailing `/`, no empty segments. Throws a
  * TypeError for ids that would address something other than one app: the root, `.`/`..`
  * segments, a trailing `*` (GET /v2/apps/{group}/* lists a whole group), or a reserved last
@@ -40,7 +35,10 @@ export function canonicalAppId(id: string): string {
     if (s === '.' || s === '..' || s === '*') throw new TypeError(`Expected an app id without \`${s}\` segments, got \`${id}\``);
   }
   const last = segments[segments.length - 1] as string;
-  if (RESERVED_LAST_SEGMENTS.has(last)) {
+  // Marathon refuses these (model/app-id.ts) because they name sub-resources: DELETE
+  // /v2/apps/web/tasks kills the tasks of /web instead of deleting an app "/web/tasks".
+  // Refusing them here keeps a bad id from hitting the wrong endpoint.
+  if (isReservedAppName(last)) {
     throw new TypeError(`Expected an app id not ending in restart, tasks or versions (Marathon reserves them), got \`${id}\``);
   }
   return `/${segments.join('/')}`;
