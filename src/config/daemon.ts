@@ -104,7 +104,12 @@ export interface GitSourceConfig {
   webhookSecret: string | null;
   /** --git-password-file (absolute) and its user: read again before every fetch (src/git/password-file.ts). */
   passwordFile: { path: string; username?: string } | null;
+  /** ssh: how long fetches may share one login (src/git/ssh-reuse.ts); 0: every fetch logs in. The daemon's only. */
+  sshReuseMs: number;
 }
+
+/** How long the daemon's ssh fetches share one login, by default (--git-ssh-reuse). */
+const DEFAULT_SSH_REUSE_S = 60;
 
 /** The git source's options: the daemon, `plan` and `validate` take them alike. */
 export const GIT_OPTIONS: readonly OptionSpec[] = [
@@ -204,6 +209,7 @@ export function gitSourceConfig(v: OptionValues, cwd: string, problems: string[]
     intervalMs: Number(v['git-interval'] ?? DEFAULT_GIT_INTERVAL_MS / 1000) * 1000,
     cloneDir: join(cache, `${id}.git`),
     webhookSecret,
+    sshReuseMs: parsed.remote.transport === 'ssh' ? Number(v['git-ssh-reuse'] ?? 0) * 1000 : 0,
     passwordFile:
       passwordFile !== undefined && (parsed.remote.transport === 'http' || parsed.remote.transport === 'https')
         ? { path: resolve(cwd, passwordFile), ...(v['git-username'] !== undefined ? { username: String(v['git-username']) } : {}) }
@@ -362,11 +368,27 @@ export const APP_LIMIT_OPTIONS: readonly OptionSpec[] = [
     min: 0,
     description: "Ports one app declares (each takes one of the service ports Marathon's whole cluster shares)",
   },
+  {
+    name: LIMIT_FLAGS.maxHealthChecks,
+    type: 'number',
+    env: 'MARACKER_MAX_HEALTH_CHECKS',
+    default: DEFAULT_INPUT_LIMITS.maxHealthChecks,
+    min: 0,
+    description: 'Health checks one app declares (Marathon sets no limit, and runs each on every task)',
+  },
 ];
 
 export const DAEMON_OPTIONS: readonly OptionSpec[] = [
   ...MARATHON_OPTIONS,
   ...GIT_OPTIONS,
+  {
+    name: 'git-ssh-reuse',
+    type: 'number',
+    env: 'MARACKER_GIT_SSH_REUSE',
+    default: DEFAULT_SSH_REUSE_S,
+    min: 0,
+    description: 'ssh: fetches share one connection for at most this many seconds, then log in again (0: every fetch logs in)',
+  },
   {
     name: 'manifests',
     type: 'string',

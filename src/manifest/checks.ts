@@ -66,6 +66,11 @@ function checkAppLimits(spec: Rec, at: Path, limits: AppLimits, out: Issue[]): v
   if (Array.isArray(spec.ports) && spec.ports.length > limits.maxPorts) {
     out.push(issue(LIMIT_EXCEEDED, [...at, 'ports'], `more than ${limits.maxPorts} ports ${limitSuffix('maxPorts')}; not applied`));
   }
+  if (Array.isArray(spec.healthChecks) && spec.healthChecks.length > limits.maxHealthChecks) {
+    out.push(
+      issue(LIMIT_EXCEEDED, [...at, 'healthChecks'], `more than ${limits.maxHealthChecks} health checks ${limitSuffix('maxHealthChecks')}; not applied`),
+    );
+  }
 }
 
 function checkCommand(spec: Rec, at: Path, out: Issue[]): void {

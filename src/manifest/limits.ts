@@ -34,6 +34,12 @@ export interface InputLimits {
    * whole cluster (10,000 by default): one app with 10,000 ports leaves no other app one.
    */
   maxPorts: number;
+  /**
+   * Health checks one app declares. Marathon sets none, and runs every check of every task on
+   * its interval (Mesos checks: on the agents): 1,000 checks of a 1 s interval on 1,000 tasks
+   * are a million probes a second.
+   */
+  maxHealthChecks: number;
 }
 
 /** Defaults (docs/manifest.md, "Limits"). */
@@ -47,6 +53,7 @@ export const DEFAULT_INPUT_LIMITS: Readonly<InputLimits> = Object.freeze({
   maxRowDepth: 64,
   maxInstances: 1_000,
   maxPorts: 100,
+  maxHealthChecks: 10,
 });
 
 /** The flag of each limit (without dashes); its variable is MARACKER_ and the flag in upper snake case. */
@@ -60,6 +67,7 @@ export const LIMIT_FLAGS: Readonly<Record<keyof InputLimits, string>> = Object.f
   maxRowDepth: 'max-row-depth',
   maxInstances: 'max-instances',
   maxPorts: 'max-ports',
+  maxHealthChecks: 'max-health-checks',
 });
 
 /** The flag that raises a limit, for messages: "--max-file-bytes". */
@@ -78,7 +86,7 @@ export function fileTooLarge(limits: InputLimits): string {
 }
 
 /** The limits on what one app asks of Marathon, which checks.ts applies to files and rows alike. */
-export type AppLimits = Pick<InputLimits, 'maxInstances' | 'maxPorts'>;
+export type AppLimits = Pick<InputLimits, 'maxInstances' | 'maxPorts' | 'maxHealthChecks'>;
 
 /** Stable code of every problem caused by a limit. */
 export const LIMIT_EXCEEDED = 'limit-exceeded';

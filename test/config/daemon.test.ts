@@ -61,6 +61,7 @@ describe('loadDaemonConfig', () => {
       maxRowDepth: 64,
       maxInstances: 1_000,
       maxPorts: 100,
+      maxHealthChecks: 10,
     });
     const { config } = loadDaemonConfig(
       ['--max-file-bytes', '2048', '--max-row-depth=8'],
@@ -266,6 +267,15 @@ describe('the git source options', () => {
     expect(config.git?.passwordFile).toEqual({ path: join(dir, 'token'), username: 'oauth2' });
     expect(configSecrets(config)).toContain('glpat-from-file');
     expect(loadDaemonConfig(['--git-url', 'https://git.example.org/m.git', '--git-password', 'glpat-x'], {}, dir).config.git?.passwordFile).toBeNull();
+  });
+
+  it('lets ssh fetches share a login for 60 s by default (--git-ssh-reuse; 0 turns it off); other transports have none to share', () => {
+    const ssh = ['--git-url', 'ssh://git@git.example.org/m.git', '--git-ssh-key', '/k/id', '--git-known-hosts', '/k/known_hosts'];
+    expect(loadDaemonConfig(ssh, {}, '/').config.git?.sshReuseMs).toBe(60_000);
+    expect(loadDaemonConfig([...ssh, '--git-ssh-reuse', '0'], {}, '/').config.git?.sshReuseMs).toBe(0);
+    expect(loadDaemonConfig(ssh, { MARACKER_GIT_SSH_REUSE: '300' }, '/').config.git?.sshReuseMs).toBe(300_000);
+    expect(loadDaemonConfig(['--git-url', 'https://git.example.org/m.git'], {}, '/').config.git?.sshReuseMs).toBe(0);
+    expect(problemsOf(() => loadDaemonConfig([...ssh, '--git-ssh-reuse', '-1'], {}, '/')).join('\n')).toMatch(/--git-ssh-reuse/);
   });
 
   it('reports what cannot be used, every problem at once', () => {

@@ -70,6 +70,14 @@ describe('specToDesired: a database row', () => {
     expect(specToDesired('/demo/web', { cmd: 'sleep 10', ports: ports.slice(1) }, null).problems).toEqual([]);
   });
 
+  it('refuses more health checks than --max-health-checks: Marathon runs each on every task', () => {
+    const healthChecks = Array.from({ length: 11 }, () => ({ protocol: 'TCP' }));
+    expect(specToDesired('/demo/web', { cmd: 'sleep 10', healthChecks }, null).problems.map(formatProblem)).toEqual([
+      'row /demo/web: spec.healthChecks: more than 10 health checks (--max-health-checks); not applied',
+    ]);
+    expect(specToDesired('/demo/web', { cmd: 'sleep 10', healthChecks: healthChecks.slice(1) }, null).problems).toEqual([]);
+  });
+
   it('rejects a spec that is not an object', () => {
     expect(specToDesired('/demo/web', 'cmd: x', null).problems.map(formatProblem)).toEqual(['row /demo/web: spec: must be a mapping, got a string']);
   });
