@@ -32,7 +32,8 @@ function rowActions(a: UiApp, host: AppPageHost): HTMLElement {
   const desired = a.instances.desired;
   // What the user typed survives the redraw a status change causes.
   const typed = typedScale?.id === a.id ? typedScale.value : String(desired);
-  const input = h('input', { id: 'scale-instances', type: 'number', min: '0', max: '1000', step: '1', value: typed, 'data-key': 'scale-input' });
+  // No max: the daemon's --max-instances is the bound, and its refusal names it.
+  const input = h('input', { id: 'scale-instances', type: 'number', min: '0', step: '1', value: typed, 'data-key': 'scale-input' });
   input.addEventListener('input', () => {
     typedScale = { id: a.id, value: input.value };
   });
