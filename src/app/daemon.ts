@@ -2,6 +2,7 @@
 // /healthz answer within a second even when Marathon and the database are down), then the
 // Marathon client, the sources and the controller.
 
+import { tmpdir } from 'node:os';
 import { configSecrets, marathonClientOptions, type DaemonConfig } from '../config/daemon.js';
 import { derivedInstallation } from '../config/installation.js';
 import { MarackerError } from '../base/errors.js';
@@ -20,6 +21,7 @@ import { FolderSource } from '../sources/folder.js';
 import { GitSource } from '../sources/git-repo.js';
 import { GitHook } from '../status/git-hook.js';
 import { GitMirror } from '../git/mirror.js';
+import { SshReuse } from '../git/ssh-reuse.js';
 import { passwordFileCredentials } from '../git/password-file.js';
 import type { Source } from '../sources/source.js';
 import { createDaemonMetrics, type DaemonMetrics } from '../status/daemon-metrics.js';
@@ -154,6 +156,9 @@ export async function startDaemon(config: DaemonConfig, extras: DaemonExtras = {
   }
   if (config.git !== null) {
     const g = config.git;
+    const sshReuse = g.sshReuseMs > 0 ? await SshReuse.create({ maxAgeMs: g.sshReuseMs, env: config.gitEnv }) : undefined;
+    if (g.sshReuseMs > 0 && sshReuse === undefined)
+      logger.warn({ tmpdir: tmpdir() }, 'the temporary folder is not a short plain path: every ssh fetch logs in (no shared connection)');
     gitSource = new GitSource({
       mirror: new GitMirror({
         dir: g.cloneDir,
@@ -161,6 +166,7 @@ export async function startDaemon(config: DaemonConfig, extras: DaemonExtras = {
         ref: g.ref,
         env: config.gitEnv,
         ...(g.passwordFile ? { credentials: passwordFileCredentials(g.passwordFile.path, g.passwordFile.username) } : {}),
+        ...(sshReuse ? { sshReuse } : {}),
       }),
       url: g.remote.display,
       ref: g.ref,

@@ -19,6 +19,7 @@ import { CatFile } from './cat-file.js';
 import type { Remote } from './remote.js';
 import { runBareGit, type BareOutcome, type RunBareOptions } from './run.js';
 import { explainSshFailure } from './ssh-failure.js';
+import type { SshReuse } from './ssh-reuse.js';
 import { TreeLister, type TreeEntry } from './tree.js';
 
 export type { TreeEntry } from './tree.js';
@@ -69,10 +70,12 @@ export interface GitMirrorOptions {
    * fails the fetch with its reason.
    */
   credentials?: () => Promise<{ ok: true; env: Readonly<Record<string, string>> } | Failure>;
+  /** ssh:// only: fetches share one connection (./ssh-reuse.ts); closed with the mirror. */
+  sshReuse?: SshReuse;
 }
 
 export class GitMirror {
-  readonly #o: Required<Omit<GitMirrorOptions, 'credentials'>> & Pick<GitMirrorOptions, 'credentials'>;
+  readonly #o: Required<Omit<GitMirrorOptions, 'credentials' | 'sshReuse'>> & Pick<GitMirrorOptions, 'credentials' | 'sshReuse'>;
   /** What the ref file held after the last fetch, and the commit it gave. */
   #last: { raw: string; commit: string } | undefined;
   /**
@@ -89,9 +92,10 @@ export class GitMirror {
     this.#lister = new TreeLister(this.#cat);
   }
 
-  /** Stops the clone's cat-file process; the mirror is not used after. */
-  close(): void {
+  /** Stops the clone's cat-file process and ends a shared ssh connection; the mirror is not used after. */
+  async close(): Promise<void> {
     this.#cat.close();
+    await this.#o.sshReuse?.close();
   }
 
   /** Processes cat-file was started in, and trees read from git (for tests: reads reuse both). */
@@ -130,10 +134,12 @@ export class GitMirror {
       await Promise.all(STALE_LOCKS.map((name) => rm(join(this.#o.dir, name), { force: true }).catch(() => undefined)));
       this.#locksMaybeLeft = false;
     }
-    const unreadable = await unreadableFile(r.files ?? []);
-    if (unreadable !== undefined) return { ok: false, reason: `cannot fetch ${this.#o.ref} from ${r.display}: ${unreadable}` };
+    const files = await checkFiles(r.files ?? []);
+    if (!files.ok) return { ok: false, reason: `cannot fetch ${this.#o.ref} from ${r.display}: ${files.reason}` };
     const creds = this.#o.credentials ? await this.#o.credentials() : { ok: true as const, env: {} };
     if (!creds.ok) return { ok: false, reason: `cannot fetch ${this.#o.ref} from ${r.display}: ${creds.reason}` };
+    const reuse = r.transport === 'ssh' ? this.#o.sshReuse : undefined;
+    await reuse?.beforeFetch(files.stamp);
     const out = await runBareGit(
       this.#o.dir,
       [
@@ -162,12 +168,15 @@ export class GitMirror {
           // A stalled server is given up on, rather than holding the fetch until its timeout.
           ['http.lowSpeedLimit', '1'],
           ['http.lowSpeedTime', '60'],
+          // Later -c wins: the remote's ssh command, with the shared connection's options.
+          ...(reuse ? sshCommandWith(r.config, reuse.sshOptions()) : []),
         ],
         ...(o.signal ? { signal: o.signal } : {}),
       },
     );
     if (!out.ok) {
       this.#locksMaybeLeft = true;
+      await reuse?.failed();
       return { ok: false, reason: fetchReason(out, r, this.#o.ref) };
     }
     // The ref as fetch wrote it (a loose ref: this clone is never packed); the same object as
@@ -280,16 +289,26 @@ export class GitMirror {
 }
 
 /** The first of `files` that cannot be read as a file, as `--option path cannot be read (CODE)`. */
-async function unreadableFile(files: NonNullable<Remote['files']>): Promise<string | undefined> {
+/** The remote's files (ssh key, known_hosts) are readable files; with what they are now (a shared connection is not kept across a change). */
+async function checkFiles(files: NonNullable<Remote['files']>): Promise<{ ok: true; stamp: string } | Failure> {
+  const stamps: string[] = [];
   for (const { option, path } of files) {
     try {
       await access(path, constants.R_OK);
-      if (!(await stat(path)).isFile()) return `${option} ${path} is not a file`;
+      const st = await stat(path);
+      if (!st.isFile()) return { ok: false, reason: `${option} ${path} is not a file` };
+      stamps.push(`${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`);
     } catch (err) {
-      return `${option} ${path} cannot be read (${codeOf(err) ?? 'error'})`;
+      return { ok: false, reason: `${option} ${path} cannot be read (${codeOf(err) ?? 'error'})` };
     }
   }
-  return undefined;
+  return { ok: true, stamp: stamps.join(' ') };
+}
+
+/** The remote's core.sshCommand with `extra` options appended, as one more -c entry. */
+function sshCommandWith(config: Remote['config'], extra: string): Array<[string, string]> {
+  const command = config.findLast(([key]) => key === 'core.sshCommand')?.[1];
+  return command === undefined ? [] : [['core.sshCommand', `${command} ${extra}`]];
 }
 
 /** A fetch failure in the operator's words: which remote, which ref, what git (or ssh) said. */

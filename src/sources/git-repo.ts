@@ -144,7 +144,7 @@ export class GitSource implements Source {
     if (this.#timer !== undefined) this.#timers.clearTimeout(this.#timer);
     this.#timer = undefined;
     await this.#running;
-    this.#o.mirror.close();
+    await this.#o.mirror.close();
   }
 
   /** The commit in force, if any. */

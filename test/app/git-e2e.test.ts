@@ -302,6 +302,8 @@ describe('the daemon following a git repository', () => {
       const scale = up.commit('scale web to 2');
       await until(() => sb.app('/demo/web')?.instances === 2, 'scaled to 2');
       expect(gitSource(daemon)?.revision).toBe(scale);
+      // Every fetch so far (one a second) went through the connection of the first login (--git-ssh-reuse, 60 s by default).
+      expect(sshd.log().match(/Accepted publickey/g)).toHaveLength(1);
 
       // The server now shows another host key (as after a reinstall, or with someone in between).
       await copyFile(sshd.wrongKnownHosts, knownHosts);
