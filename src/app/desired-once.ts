@@ -12,7 +12,8 @@ import { silentLogger } from '../base/log.js';
 import { readManifestFolder } from '../manifest/folder.js';
 import { rowToDesired } from '../manifest/row.js';
 import type { Installation } from '../model/installation.js';
-import type { Problem } from '../model/problem.js';
+import type { Location, Problem } from '../model/problem.js';
+import { findDependencyCycles, type LocatedApp } from '../manifest/dependency-cycles.js';
 import { createPool } from '../postgres/connection.js';
 import { databaseUrlLabel } from '../postgres/url-label.js';
 import { DesiredView, type DesiredEntry } from '../reconcile/desired-view.js';
@@ -54,9 +55,19 @@ export class SourceReadError extends Error {
  * Reads every source the configuration names, once. `displayRoot` is how manifest paths are
  * shown (relative to where the command runs).
  */
-export async function readDesiredOnce(config: DaemonConfig, o: { displayRoot?: string; images?: boolean; env?: Env } = {}): Promise<DesiredOnce> {
+export async function readDesiredOnce(
+  config: DaemonConfig,
+  o: {
+    displayRoot?: string;
+    images?: boolean;
+    env?: Env /** Report dependency cycles (default); `validate` looks for them across every source itself. */;
+    cycles?: boolean;
+  } = {},
+): Promise<DesiredOnce> {
   const env = o.env ?? process.env;
   const snapshots: SourceSnapshot[] = [];
+  /** How problems name each file read (its path from the folder or repository, as given). */
+  const shownAs = new Map<string, string>();
   const translate = { traefik: config.traefik };
   if (config.manifests !== null) {
     let folder: Awaited<ReturnType<typeof readManifestFolder>>;
@@ -66,6 +77,7 @@ export async function readDesiredOnce(config: DaemonConfig, o: { displayRoot?: s
       throw new SourceReadError('folder', errorMessage(err), { cause: err });
     }
     const files = new Map<string, FolderFile>(folder.files.map((r) => [r.file, { result: r, lastGoodIds: [] }]));
+    for (const r of folder.files) shownAs.set(r.file, r.displayPath);
     snapshots.push(folderSnapshot(files, { name: 'folder', lastReadAt: new Date() }));
   }
   const notes: string[] = [];
@@ -75,6 +87,7 @@ export async function readDesiredOnce(config: DaemonConfig, o: { displayRoot?: s
     if (!read.ok) throw new SourceReadError('git', read.reason);
     notes.push(`${config.git.ref} of ${read.url} is commit ${read.commit.hash.slice(0, 12)} "${read.commit.subject}"`);
     const files = new Map<string, FolderFile>(read.files.map((r) => [r.file, { result: r, lastGoodIds: [] }]));
+    for (const r of read.files) shownAs.set(r.file, r.displayPath);
     snapshots.push(folderSnapshot(files, { name: 'git', lastReadAt: new Date() }, [], [], 'git'));
   }
   let stored: string | undefined;
@@ -106,7 +119,13 @@ export async function readDesiredOnce(config: DaemonConfig, o: { displayRoot?: s
   notes.push(...imageNotes);
   return {
     view,
-    problems: [...snapshots.flatMap((s) => s.problems), ...crossSourceProblems(view, snapshots), ...view.routeProblems(), ...imageProblems],
+    problems: [
+      ...snapshots.flatMap((s) => s.problems),
+      ...crossSourceProblems(view, snapshots),
+      ...view.routeProblems(),
+      ...(o.cycles === false ? [] : cycleProblems(view, shownAs)),
+      ...imageProblems,
+    ],
     installation,
     notes,
   };
@@ -210,4 +229,20 @@ function crossSourceProblems(view: DesiredView, snapshots: readonly SourceSnapsh
     });
   }
   return problems;
+}
+
+/** Apps whose dependencies form a cycle, which Marathon refuses (src/manifest/dependency-cycles.ts). */
+function cycleProblems(view: DesiredView, shownAs: ReadonlyMap<string, string>): Problem[] {
+  const apps: LocatedApp[] = [];
+  for (const id of view.appIds()) {
+    const entry = view.get(id);
+    if (entry.kind !== 'app') continue;
+    const src = entry.app.source;
+    const location: Location =
+      src.kind === 'file'
+        ? { file: shownAs.get(src.path) ?? src.path, ...(src.line !== undefined ? { line: src.line, column: src.column ?? 1 } : {}) }
+        : { row: src.row };
+    apps.push({ app: entry.app, location });
+  }
+  return findDependencyCycles(apps);
 }

@@ -98,7 +98,7 @@ async function run(args: readonly string[], io: CliIO): Promise<number> {
   if (config.databaseUrl !== null) {
     // The rows as the daemon reads them, and the ids a file and a row both declare.
     try {
-      const db = await readDesiredOnce({ ...config, manifests: null, git: null }, { images: false, env: io.env });
+      const db = await readDesiredOnce({ ...config, manifests: null, git: null }, { images: false, env: io.env, cycles: false });
       rows = [...db.view.declaredIds()].length;
       problems.push(...db.problems);
       for (const id of db.view.appIds()) {

@@ -157,6 +157,18 @@ describe('maracker plan', () => {
     expect(unreadable.stderr).toContain('cannot list Marathon apps');
     expect(unreadable.stdout).toBe('');
   });
+  it('exits 1 naming every app whose dependencies form a cycle, which Marathon would refuse, rather than plan its creation', async () => {
+    const { dir, sb } = await deployed({});
+    await writeFile(join(dir, 'manifests', 'a.yaml'), manifestYaml({ name: 'a', group: 'cyc', extra: '  dependencies: [b]' }));
+    await writeFile(join(dir, 'manifests', 'b.yaml'), manifestYaml({ name: 'b', group: 'cyc', extra: '  dependencies: [a]' }));
+    const r = await plan(dir, '--marathon', sb.url, ...AS);
+    expect(r.status).toBe(1);
+    const words = 'Marathon 1.10 refuses a cycle ("Dependency graph has cyclic dependencies.")';
+    expect(r.stderr).toContain(`manifests/a.yaml:1:1: spec.dependencies: /cyc/a and /cyc/b depend on each other; ${words}`);
+    expect(r.stderr).toContain(`manifests/b.yaml:1:1: spec.dependencies: /cyc/b and /cyc/a depend on each other; ${words}`);
+    expect(r.stdout).toBe('');
+  });
+
   it('reads the database as run does: rows are declared, and the installation is the one stored there', async () => {
     const url = await postgres.database();
     const admin = await connect(url);
