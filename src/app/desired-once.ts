@@ -205,7 +205,7 @@ async function readTable(pool: pg.Pool, config: DaemonConfig): Promise<{ snapsho
     );
     rows.set(row.id, { id: row.id, result, revision: row.revision });
   }
-  return { snapshot: databaseSnapshot(rows, { lastReadAt: new Date() }) };
+  return { snapshot: databaseSnapshot(rows, { lastReadAt: new Date() }, config.limits.maxRowApps) };
 }
 
 /**

@@ -348,6 +348,14 @@ export const ROW_LIMIT_OPTIONS: readonly OptionSpec[] = [
     min: 1,
     description: "Nesting depth of a row's spec or labels",
   },
+  {
+    name: LIMIT_FLAGS.maxRowApps,
+    type: 'number',
+    env: 'MARACKER_MAX_ROW_APPS',
+    default: DEFAULT_INPUT_LIMITS.maxRowApps,
+    min: 0,
+    description: 'Apps the database rows may declare in all (a quota: rows beyond it, in id order, are held back, their apps neither created nor changed)',
+  },
 ];
 
 /** Limits on what one app of a file or a row asks for. */

@@ -24,6 +24,12 @@ export interface InputLimits {
   /** Nested objects and arrays in a row's spec (or labels). */
   maxRowDepth: number;
   /**
+   * Apps the rows of the table may declare, all together: a quota, as Kubernetes puts on the
+   * objects of a namespace. Whoever may insert rows (a portal's account) could otherwise have
+   * maracker create apps without end. Rows beyond it are held back in id order.
+   */
+  maxRowApps: number;
+  /**
    * Instances one app may ask for, in a file or a row. Marathon sets none: it schedules every
    * instance asked for at once, so one `instances: 1000000000` takes its memory and its
    * ZooKeeper, every other app's deployments with them.
@@ -51,6 +57,7 @@ export const DEFAULT_INPUT_LIMITS: Readonly<InputLimits> = Object.freeze({
   maxYamlNodes: 10_000,
   maxRowBytes: 262_144,
   maxRowDepth: 64,
+  maxRowApps: 1_000,
   maxInstances: 1_000,
   maxPorts: 100,
   maxHealthChecks: 10,
@@ -65,6 +72,7 @@ export const LIMIT_FLAGS: Readonly<Record<keyof InputLimits, string>> = Object.f
   maxYamlNodes: 'max-yaml-nodes',
   maxRowBytes: 'max-row-bytes',
   maxRowDepth: 'max-row-depth',
+  maxRowApps: 'max-row-apps',
   maxInstances: 'max-instances',
   maxPorts: 'max-ports',
   maxHealthChecks: 'max-health-checks',

@@ -4,6 +4,7 @@
 // neither updated nor deleted, its status says why, with the JSON path). The primary key
 // rules out an id declared twice inside the table.
 
+import { LIMIT_EXCEEDED, limitSuffix } from '../manifest/limits.js';
 import type { AppId } from '../model/app-id.js';
 import type { DesiredApp } from '../model/desired.js';
 import type { Problem } from '../model/problem.js';
@@ -17,16 +18,23 @@ export interface DatabaseRow {
   revision: string;
 }
 
-export function databaseSnapshot(rows: ReadonlyMap<string, DatabaseRow>, base: Pick<SourceSnapshot, 'lastReadAt' | 'revision'>): SourceSnapshot {
+export function databaseSnapshot(
+  rows: ReadonlyMap<string, DatabaseRow>,
+  base: Pick<SourceSnapshot, 'lastReadAt' | 'revision'>,
+  /** Apps the rows may declare in all (--max-row-apps). */
+  maxApps = Number.POSITIVE_INFINITY,
+): SourceSnapshot {
   const apps = new Map<AppId, DesiredApp>();
   const invalid = new Map<AppId, readonly Problem[]>();
   const problems: Problem[] = [];
+  const over = heldBack(rows, maxApps);
   for (const row of rows.values()) {
-    if (row.result.app) {
+    if (row.result.app && !over.has(row.id)) {
       apps.set(row.id, row.result.app);
     } else {
-      invalid.set(row.id, row.result.problems);
-      problems.push(...row.result.problems);
+      const said = row.result.app ? [quotaProblem(row.id, maxApps)] : row.result.problems;
+      invalid.set(row.id, said);
+      problems.push(...said);
     }
   }
   const first = problems[0];
@@ -55,4 +63,26 @@ export function maxRevision(a: string | undefined, b: string | undefined): strin
   if (a === undefined) return b;
   if (b === undefined) return a;
   return BigInt(a) >= BigInt(b) ? a : b;
+}
+
+/**
+ * The valid rows beyond the quota: the last in id order (code points), so that which rows
+ * are held back does not change when a row is updated, only when rows come and go. Invalid
+ * rows declare no app and take no room.
+ */
+function heldBack(rows: ReadonlyMap<string, DatabaseRow>, maxApps: number): ReadonlySet<string> {
+  let valid = 0;
+  for (const row of rows.values()) if (row.result.app) valid++;
+  if (valid <= maxApps) return new Set();
+  const ids = [...rows.values()].filter((r) => r.result.app).map((r) => r.id);
+  ids.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return new Set(ids.slice(maxApps));
+}
+
+function quotaProblem(id: string, maxApps: number): Problem {
+  return {
+    code: LIMIT_EXCEEDED,
+    message: `the rows declare more than ${maxApps} apps ${limitSuffix('maxRowApps')}: this row is held back (the first ${maxApps} valid rows in id order are applied); its app is neither created nor changed`,
+    location: { row: id },
+  };
 }

@@ -332,8 +332,13 @@ export class DatabaseSource implements Source {
     if (this.#stopped) return;
     this.#rows = rows;
     for (const r of rows.values()) this.#revision = maxRevision(this.#revision, r.revision);
-    this.#snapshot = databaseSnapshot(rows, { lastReadAt: new Date(this.#timers.now()), ...(this.#revision ? { revision: this.#revision } : {}) });
-    this.#problems.update(new Map([...rows].map(([id, r]) => [id, r.result.app ? [] : r.result.problems])));
+    this.#snapshot = databaseSnapshot(
+      rows,
+      { lastReadAt: new Date(this.#timers.now()), ...(this.#revision ? { revision: this.#revision } : {}) },
+      this.#limits.maxRowApps,
+    );
+    const invalid = this.#snapshot.invalid;
+    this.#problems.update(new Map([...rows.keys()].map((id) => [id, invalid.get(id) ?? []])));
     this.#onChange?.(change);
   }
 

@@ -31,6 +31,44 @@ describe('databaseSnapshot', () => {
   });
 });
 
+describe('databaseSnapshot: the rows quota (--max-row-apps)', () => {
+  it('applies the first valid rows in id order and holds back the rest as invalid: their apps are neither created nor changed', () => {
+    // Inserted in any order: the Map's order is not what decides.
+    const snap = databaseSnapshot(rows(row('/z/late'), row('/a/web'), row('/m/api'), row('/b/db')), {}, 2);
+    expect([...snap.apps.keys()].sort()).toEqual(['/a/web', '/b/db']);
+    expect([...snap.invalid.keys()].sort()).toEqual(['/m/api', '/z/late']);
+    expect(snap.invalid.get('/m/api')).toEqual([
+      {
+        code: 'limit-exceeded',
+        message:
+          'the rows declare more than 2 apps (--max-row-apps): this row is held back (the first 2 valid rows in id order are applied); its app is neither created nor changed',
+        location: { row: '/m/api' },
+      },
+    ]);
+    expect(snap.lastError?.row).toMatch(/^\/(m\/api|z\/late)$/);
+  });
+
+  it('counts only valid rows: an invalid row takes no room, and keeps its own problems', () => {
+    const snap = databaseSnapshot(rows(row('/a'), row('/b', { cmd: 'true', instances: -1 }), row('/c')), {}, 2);
+    expect([...snap.apps.keys()].sort()).toEqual(['/a', '/c']);
+    expect(snap.invalid.get('/b')?.[0]?.location.jsonPath).toBe('spec.instances');
+  });
+
+  it('holds back the same rows when a row is updated, and frees room when rows go', () => {
+    const before = databaseSnapshot(rows(row('/a'), row('/b'), row('/c')), {}, 2);
+    const updated = databaseSnapshot(rows(row('/a', { cmd: 'sleep 1' }, '2'), row('/b'), row('/c', { cmd: 'sleep 2' }, '3')), {}, 2);
+    expect([...before.invalid.keys()]).toEqual(['/c']);
+    expect([...updated.invalid.keys()]).toEqual(['/c']);
+    const fewer = databaseSnapshot(rows(row('/b'), row('/c')), {}, 2);
+    expect(fewer.invalid.size).toBe(0);
+    expect([...fewer.apps.keys()].sort()).toEqual(['/b', '/c']);
+  });
+
+  it('holds nothing back at the quota exactly', () => {
+    expect(databaseSnapshot(rows(row('/a'), row('/b')), {}, 2).invalid.size).toBe(0);
+  });
+});
+
 describe('maxRevision', () => {
   it('compares revisions as numbers, not strings', () => {
     expect(maxRevision('9', '10')).toBe('10');

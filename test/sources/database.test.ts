@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { migrate } from '../../src/postgres/migrations.js';
 import { silentLogger } from '../../src/base/log.js';
 import { INLINE_PARSER, type InputParser } from '../../src/manifest/input-parser.js';
+import { DEFAULT_INPUT_LIMITS } from '../../src/manifest/limits.js';
 import { ParsePool } from '../../src/manifest/parse-pool.js';
 import { DatabaseSource, type DatabaseSourceOptions } from '../../src/sources/database.js';
 import type { SourceChange } from '../../src/sources/source.js';
@@ -201,6 +202,18 @@ describe('DatabaseSource', () => {
     expect(source.snapshot().apps.has('/demo/web')).toBe(true);
   });
 
+  it('holds back the rows beyond --max-row-apps in id order, and applies them once rows go', async () => {
+    const url = await migrated();
+    await sql(url, `INSERT INTO maracker.apps (id, spec) SELECT '/quota/app' || i, '${spec()}' FROM generate_series(1, 5) i`);
+    const { source } = await started(url, { limits: { ...DEFAULT_INPUT_LIMITS, maxRowApps: 3 } });
+    expect([...source.snapshot().apps.keys()].sort()).toEqual(['/quota/app1', '/quota/app2', '/quota/app3']);
+    expect([...source.snapshot().invalid.keys()].sort()).toEqual(['/quota/app4', '/quota/app5']);
+    expect(source.snapshot().invalid.get('/quota/app4')?.[0]).toMatchObject({ code: 'limit-exceeded', location: { row: '/quota/app4' } });
+    await sql(url, "DELETE FROM maracker.apps WHERE id IN ('/quota/app1', '/quota/app2')");
+    await until(() => source.snapshot().apps.size === 3 && source.snapshot().apps.has('/quota/app5'), 'the held-back rows applied');
+    expect(source.snapshot().invalid.size).toBe(0);
+  });
+
   it('reports a row whose id is not a Marathon app id', async () => {
     const url = await migrated();
     const { source } = await started(url);
@@ -240,7 +253,7 @@ describe('DatabaseSource', () => {
     await client.query(`INSERT INTO maracker.apps (id, spec) SELECT '/bulk/app' || i, '${spec()}' FROM generate_series(1, 10000) i`);
     // start() stops waiting after its start timeout; on a busy machine the first read of
     // 10,000 rows may finish after it.
-    const { source } = await started(url);
+    const { source } = await started(url, { limits: { ...DEFAULT_INPUT_LIMITS, maxRowApps: 10_000 } });
     await until(() => source.snapshot().apps.size === 10_000, 'the first read', 30_000);
     const before = source.rowQueries;
     await client.query(`UPDATE maracker.apps SET spec = jsonb_set(spec, '{instances}', '2')`);
@@ -253,7 +266,7 @@ describe('DatabaseSource', () => {
   it('loses none of 3,000 inserts while its listening connection is terminated twice', async () => {
     const url = await migrated();
     const client = await connect(url);
-    const { source } = await started(url);
+    const { source } = await started(url, { limits: { ...DEFAULT_INPUT_LIMITS, maxRowApps: 3000 } });
     const admin = await connect(url);
     for (let i = 1; i <= 3000; i++) {
       await client.query('INSERT INTO maracker.apps (id, spec) VALUES ($1, $2)', [`/load/app${i}`, spec()]);
