@@ -60,7 +60,8 @@ export async function readDesiredOnce(
   o: {
     displayRoot?: string;
     images?: boolean;
-    env?: Env /** Report dependency cycles (default); `validate` looks for them across every source itself. */;
+    env?: Env;
+    /** Report dependency cycles (default); `validate` looks for them across every source itself. */
     cycles?: boolean;
   } = {},
 ): Promise<DesiredOnce> {

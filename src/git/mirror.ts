@@ -288,8 +288,11 @@ export class GitMirror {
   }
 }
 
-/** The first of `files` that cannot be read as a file, as `--option path cannot be read (CODE)`. */
-/** The remote's files (ssh key, known_hosts) are readable files; with what they are now (a shared connection is not kept across a change). */
+/**
+ * The remote's files (ssh key, known_hosts) are readable files: the first that is not, as
+ * `--option path cannot be read (CODE)`; otherwise what they are now (a shared ssh connection
+ * is not kept across a change of them).
+ */
 async function checkFiles(files: NonNullable<Remote['files']>): Promise<{ ok: true; stamp: string } | Failure> {
   const stamps: string[] = [];
   for (const { option, path } of files) {

@@ -27,7 +27,7 @@ export function databaseSnapshot(
   const apps = new Map<AppId, DesiredApp>();
   const invalid = new Map<AppId, readonly Problem[]>();
   const problems: Problem[] = [];
-  const over = heldBack(rows, maxApps);
+  const over = rowsHeldBack(rows, maxApps);
   for (const row of rows.values()) {
     if (row.result.app && !over.has(row.id)) {
       apps.set(row.id, row.result.app);
@@ -70,7 +70,7 @@ export function maxRevision(a: string | undefined, b: string | undefined): strin
  * are held back does not change when a row is updated, only when rows come and go. Invalid
  * rows declare no app and take no room.
  */
-function heldBack(rows: ReadonlyMap<string, DatabaseRow>, maxApps: number): ReadonlySet<string> {
+export function rowsHeldBack(rows: ReadonlyMap<string, DatabaseRow>, maxApps: number): ReadonlySet<string> {
   let valid = 0;
   for (const row of rows.values()) if (row.result.app) valid++;
   if (valid <= maxApps) return new Set();

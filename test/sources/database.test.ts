@@ -205,13 +205,21 @@ describe('DatabaseSource', () => {
   it('holds back the rows beyond --max-row-apps in id order, and applies them once rows go', async () => {
     const url = await migrated();
     await sql(url, `INSERT INTO maracker.apps (id, spec) SELECT '/quota/app' || i, '${spec()}' FROM generate_series(1, 5) i`);
-    const { source } = await started(url, { limits: { ...DEFAULT_INPUT_LIMITS, maxRowApps: 3 } });
+    const { source, changes } = await started(url, { limits: { ...DEFAULT_INPUT_LIMITS, maxRowApps: 3 } });
     expect([...source.snapshot().apps.keys()].sort()).toEqual(['/quota/app1', '/quota/app2', '/quota/app3']);
     expect([...source.snapshot().invalid.keys()].sort()).toEqual(['/quota/app4', '/quota/app5']);
     expect(source.snapshot().invalid.get('/quota/app4')?.[0]).toMatchObject({ code: 'limit-exceeded', location: { row: '/quota/app4' } });
+    changes.length = 0;
     await sql(url, "DELETE FROM maracker.apps WHERE id IN ('/quota/app1', '/quota/app2')");
     await until(() => source.snapshot().apps.size === 3 && source.snapshot().apps.has('/quota/app5'), 'the held-back rows applied');
     expect(source.snapshot().invalid.size).toBe(0);
+    // The freed rows are named as changed, though no notification named them: the controller looks at them at once.
+    expect(new Set(idsIn(changes))).toEqual(new Set(['/quota/app1', '/quota/app2', '/quota/app4', '/quota/app5']));
+    // An insert that sorts first holds back the last row again, and names it.
+    changes.length = 0;
+    await sql(url, `INSERT INTO maracker.apps (id, spec) VALUES ('/quota/a0', '${spec()}')`);
+    await until(() => source.snapshot().invalid.has('/quota/app5'), 'the last row held back again');
+    expect(new Set(idsIn(changes))).toEqual(new Set(['/quota/a0', '/quota/app5']));
   });
 
   it('reports a row whose id is not a Marathon app id', async () => {
