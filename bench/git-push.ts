@@ -99,7 +99,7 @@ const TRANSPORTS: readonly Transport[] = [
   },
   {
     name: 'ssh',
-    title: 'ssh (OpenSSH sshd on 127.0.0.1)',
+    title: 'ssh (OpenSSH sshd on 127.0.0.1, --git-ssh-reuse 60)',
     missing: sshdMissing,
     serve: async (root) => {
       const dir = join(root, 'sshd');
@@ -107,7 +107,8 @@ const TRANSPORTS: readonly Transport[] = [
       const sshd = await startSshServer(dir);
       return {
         url: sshd.url(join(root, 'origin.git')),
-        args: ['--git-ssh-key', sshd.clientKey, '--git-known-hosts', sshd.knownHosts],
+        // Fetches share one login (docs/git-source.md): what an operator who wants fast pushes over ssh sets.
+        args: ['--git-ssh-key', sshd.clientKey, '--git-known-hosts', sshd.knownHosts, '--git-ssh-reuse', '60'],
         stop: sshd.stop,
       };
     },

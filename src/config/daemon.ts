@@ -108,8 +108,12 @@ export interface GitSourceConfig {
   sshReuseMs: number;
 }
 
-/** How long the daemon's ssh fetches share one login, by default (--git-ssh-reuse). */
-const DEFAULT_SSH_REUSE_S = 60;
+/**
+ * How long the daemon's ssh fetches share one login, by default (--git-ssh-reuse): not at all.
+ * Sharing trades how soon a revoked key or a stopped server is seen for a faster fetch; the
+ * operator chooses it.
+ */
+const DEFAULT_SSH_REUSE_S = 0;
 
 /** The git source's options: the daemon, `plan` and `validate` take them alike. */
 export const GIT_OPTIONS: readonly OptionSpec[] = [
@@ -395,7 +399,8 @@ export const DAEMON_OPTIONS: readonly OptionSpec[] = [
     env: 'MARACKER_GIT_SSH_REUSE',
     default: DEFAULT_SSH_REUSE_S,
     min: 0,
-    description: 'ssh: fetches share one connection for at most this many seconds, then log in again (0: every fetch logs in)',
+    description:
+      "ssh: fetches share one connection for at most this many seconds, then log in again (0: every fetch logs in; 60 makes a push's fetch about 200 ms faster)",
   },
   {
     name: 'manifests',

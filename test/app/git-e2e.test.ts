@@ -285,7 +285,7 @@ describe('the daemon following a git repository', () => {
       const { config } = loadDaemonConfig(
         [
           ...['--marathon', sb.url, '--git-url', sshd.url(up.bare), '--git-path', 'deploy', '--git-interval', '1'],
-          ...['--git-ssh-key', sshd.clientKey, '--git-known-hosts', knownHosts],
+          ...['--git-ssh-key', sshd.clientKey, '--git-known-hosts', knownHosts, '--git-ssh-reuse', '60'],
           ...['--listen', '127.0.0.1:0', '--resync-interval', '2', '--log-level', 'silent', '--installation', 'e2e', '--no-image-metadata'],
         ],
         { PATH: process.env.PATH ?? '' },
@@ -302,7 +302,7 @@ describe('the daemon following a git repository', () => {
       const scale = up.commit('scale web to 2');
       await until(() => sb.app('/demo/web')?.instances === 2, 'scaled to 2');
       expect(gitSource(daemon)?.revision).toBe(scale);
-      // Every fetch so far (one a second) went through the connection of the first login (--git-ssh-reuse, 60 s by default).
+      // Every fetch so far (one a second) went through the connection of the first login (--git-ssh-reuse 60).
       expect(sshd.log().match(/Accepted publickey/g)).toHaveLength(1);
 
       // The server now shows another host key (as after a reinstall, or with someone in between).

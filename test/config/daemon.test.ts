@@ -270,10 +270,10 @@ describe('the git source options', () => {
     expect(loadDaemonConfig(['--git-url', 'https://git.example.org/m.git', '--git-password', 'glpat-x'], {}, dir).config.git?.passwordFile).toBeNull();
   });
 
-  it('lets ssh fetches share a login for 60 s by default (--git-ssh-reuse; 0 turns it off); other transports have none to share', () => {
+  it('lets ssh fetches share a login only when --git-ssh-reuse asks (every fetch logs in by default); other transports have none to share', () => {
     const ssh = ['--git-url', 'ssh://git@git.example.org/m.git', '--git-ssh-key', '/k/id', '--git-known-hosts', '/k/known_hosts'];
-    expect(loadDaemonConfig(ssh, {}, '/').config.git?.sshReuseMs).toBe(60_000);
-    expect(loadDaemonConfig([...ssh, '--git-ssh-reuse', '0'], {}, '/').config.git?.sshReuseMs).toBe(0);
+    expect(loadDaemonConfig(ssh, {}, '/').config.git?.sshReuseMs).toBe(0);
+    expect(loadDaemonConfig([...ssh, '--git-ssh-reuse', '60'], {}, '/').config.git?.sshReuseMs).toBe(60_000);
     expect(loadDaemonConfig(ssh, { MARACKER_GIT_SSH_REUSE: '300' }, '/').config.git?.sshReuseMs).toBe(300_000);
     expect(loadDaemonConfig(['--git-url', 'https://git.example.org/m.git'], {}, '/').config.git?.sshReuseMs).toBe(0);
     expect(problemsOf(() => loadDaemonConfig([...ssh, '--git-ssh-reuse', '-1'], {}, '/')).join('\n')).toMatch(/--git-ssh-reuse/);
