@@ -4,7 +4,7 @@
 // the data defensively and skip whatever does not have the expected shape.
 
 import { isReservedLabel, RESERVED_LABEL_PREFIX } from '../model/labels.js';
-import { isReservedAppName, reservedNameFault, type AppId } from '../model/app-id.js';
+import { appIdLengthFault, isReservedAppName, reservedNameFault, type AppId } from '../model/app-id.js';
 import { resolveAppPath } from './app-path.js';
 import { type AppLimits, DEFAULT_INPUT_LIMITS, LIMIT_EXCEEDED, limitSuffix } from './limits.js';
 import { issue, type Issue, type Path } from './issue.js';
@@ -217,13 +217,18 @@ function checkLabels(spec: Rec, at: Path, ctx: CheckContext, out: Issue[]): void
   }
 }
 
-/** Issues that the schema cannot express, for one app's spec. */
-/** What the schema cannot say of a document's metadata: a name Marathon keeps for an app's sub-resources. */
-export function checkMetadata(document: unknown): Issue[] {
+/**
+ * What the schema cannot say of a document's metadata: a name Marathon keeps for an app's
+ * sub-resources, and an id (`id`, when the metadata gives a valid one) too long to run.
+ */
+export function checkMetadata(document: unknown, id?: AppId): Issue[] {
   const name = rec(rec(document)?.metadata)?.name;
-  return typeof name === 'string' && isReservedAppName(name) ? [issue('invalid-id', ['metadata', 'name'], reservedNameFault(), 'value')] : [];
+  if (typeof name === 'string' && isReservedAppName(name)) return [issue('invalid-id', ['metadata', 'name'], reservedNameFault(), 'value')];
+  const tooLong = id !== undefined ? appIdLengthFault(id) : undefined;
+  return tooLong !== undefined ? [issue('invalid-id', ['metadata', 'name'], `the app id ${tooLong}`, 'value')] : [];
 }
 
+/** Issues that the schema cannot express, for one app's spec. */
 export function checkSpec(spec: unknown, ctx: CheckContext): Issue[] {
   const s = rec(spec);
   const out: Issue[] = [];

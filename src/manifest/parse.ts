@@ -217,7 +217,7 @@ class ManifestTextReader extends DocumentReader {
     const metadataLabelsPath: Path = ['metadata', 'labels'];
     const issues = [
       ...validateDocument(value),
-      ...checkMetadata(value),
+      ...checkMetadata(value, declared?.id),
       ...checkSpec(rec(value)?.spec, {
         specPath: ['spec'],
         outerLabels: rec(rec(value)?.metadata)?.labels,

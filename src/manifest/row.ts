@@ -2,7 +2,7 @@
 // schema entry ($defs/spec) and the same checks as a manifest's spec, so an app can move
 // between a file and a row unchanged; problems are located by row id and JSON path.
 
-import { appIdFault } from '../model/app-id.js';
+import { appIdFault, appIdLengthFault } from '../model/app-id.js';
 import type { DesiredApp } from '../model/desired.js';
 import type { Problem } from '../model/problem.js';
 import { groupOf } from './app-path.js';
@@ -70,7 +70,7 @@ export function refusedRow(row: RowInput, opts: RowOptions = {}): RowResult | un
 }
 
 function refusal(id: string, spec: unknown, labels: unknown, limits: InputLimits): RowResult | undefined {
-  const fault = appIdFault(id);
+  const fault = appIdFault(id) ?? appIdLengthFault(id);
   // The id is shown as the row's location; the message does not quote it again.
   if (fault !== undefined) return problemAt(id, 'id', 'invalid-id', fault);
   for (const [path, value] of [

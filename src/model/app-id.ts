@@ -35,6 +35,20 @@ export function appIdFault(id: string): string | undefined {
   return isReservedAppName(id.slice(id.lastIndexOf('/') + 1)) ? reservedNameFault() : undefined;
 }
 
+/**
+ * The longest app id whose tasks Mesos can run. Marathon names a task `<id without its first
+ * slash, '/' as '_'>.instance-<uuid>._app.<incarnation>`, 52 characters and more beyond the
+ * id, and a Mesos agent makes a folder of that name for the task's sandbox (and refuses ids
+ * longer than a file name, 255 bytes): Marathon accepts a longer id, and its tasks never start.
+ */
+export const MAX_APP_ID_LENGTH = 200;
+
+/** Why an app of this id could never run, or undefined; for ids that are otherwise valid. */
+export function appIdLengthFault(id: string): string | undefined {
+  if (id.length <= MAX_APP_ID_LENGTH) return undefined;
+  return `is ${id.length} characters long: the tasks of an app id longer than ${MAX_APP_ID_LENGTH} never start on Mesos (a task's id is the app's and 52 characters more, and names a folder on the agent, at most 255)`;
+}
+
 export function isReservedAppName(name: string): boolean {
   return RESERVED_APP_NAMES.includes(name);
 }

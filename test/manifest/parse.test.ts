@@ -55,6 +55,16 @@ describe('parseManifestText: problems with exact positions', () => {
     expect(problemsOf(group)).toEqual([]);
   });
 
+  it('rejects a name and group making an app id longer than 200 characters (its tasks never start on Mesos), at the name', () => {
+    const group = `${'g'.repeat(60)}/${'h'.repeat(60)}/${'i'.repeat(60)}`;
+    const tooLong = lines('apiVersion: maracker/v1', 'kind: App', 'metadata:', `  name: ${'w'.repeat(17)}`, `  group: ${group}`, 'spec:', '  cmd: sleep 1000');
+    expect(problemsOf(tooLong)).toEqual([
+      `web.yaml:4:9: metadata.name: the app id is 201 characters long: the tasks of an app id longer than 200 never start on Mesos (a task's id is the app's and 52 characters more, and names a folder on the agent, at most 255)`,
+    ]);
+    const fits = lines('apiVersion: maracker/v1', 'kind: App', 'metadata:', `  name: ${'w'.repeat(16)}`, `  group: ${group}`, 'spec:', '  cmd: sleep 1000');
+    expect(problemsOf(fits)).toEqual([]);
+  });
+
   it('refuses more instances than --max-instances where instances is, with every other problem', () => {
     const text = lines('apiVersion: maracker/v1', 'kind: App', 'metadata:', '  name: web', 'spec:', '  cmd: sleep 1000', '  instances: 5000');
     expect(problemsOf(text)).toEqual(['web.yaml:7:14: spec.instances: more than 1000 instances (--max-instances); not applied']);

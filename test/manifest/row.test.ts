@@ -40,6 +40,14 @@ describe('specToDesired: a database row', () => {
     expect(specToDesired('/tasks/web', { cmd: 'sleep 10' }, null).problems).toEqual([]);
   });
 
+  it('rejects a row id longer than 200 characters, whose tasks Mesos could never start, and takes one of 200', () => {
+    const long = `/demo/${'a'.repeat(195)}`;
+    expect(specToDesired(long, { cmd: 'true' }, null).problems.map(formatProblem)).toEqual([
+      `row ${long}: id: is 201 characters long: the tasks of an app id longer than 200 never start on Mesos (a task's id is the app's and 52 characters more, and names a folder on the agent, at most 255)`,
+    ]);
+    expect(specToDesired(long.slice(0, 200), { cmd: 'true' }, null).problems).toEqual([]);
+  });
+
   it('refuses more instances than --max-instances, at spec.instances, and takes up to it', () => {
     expect(specToDesired('/demo/web', { cmd: 'sleep 10', instances: 1_000_000_000 }, null).problems.map(formatProblem)).toEqual([
       'row /demo/web: spec.instances: more than 1000 instances (--max-instances); not applied',
