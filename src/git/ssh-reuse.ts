@@ -1,7 +1,9 @@
-// One ssh connection for many fetches (OpenSSH connection multiplexing): the daemon's fetches
-// over ssh:// go through a master connection that the first of them opens and later ones
-// reuse, so a push's fetch skips the key exchange and the login (about 230 ms of a 260 ms
-// fetch to a local sshd; docs/git-source.md).
+// One ssh connection for many fetches (OpenSSH connection multiplexing), when
+// --git-ssh-reuse asks for it: the daemon's fetches over ssh:// go through a master
+// connection that the first of them opens and later ones reuse, so a push's fetch skips the
+// key exchange and the login (about 230 ms of a 260 ms fetch to a local sshd;
+// docs/git-source.md). Off by default: while the connection lives, a revoked key or an sshd
+// that stopped listening is not seen.
 //
 // What this must not weaken:
 // - A login is proved again at least every `maxAgeMs`: an older master is closed before the
