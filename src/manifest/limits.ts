@@ -26,7 +26,8 @@ export interface InputLimits {
   /**
    * Apps the rows of the table may declare, all together: a quota, as Kubernetes puts on the
    * objects of a namespace. Whoever may insert rows (a portal's account) could otherwise have
-   * maracker create apps without end. Rows beyond it are held back in id order.
+   * maracker create apps without end. Rows beyond it are held back in id order. The default
+   * is the scale maracker is built for (10,000 apps); lower it to what the portal needs.
    */
   maxRowApps: number;
   /**
@@ -57,7 +58,7 @@ export const DEFAULT_INPUT_LIMITS: Readonly<InputLimits> = Object.freeze({
   maxYamlNodes: 10_000,
   maxRowBytes: 262_144,
   maxRowDepth: 64,
-  maxRowApps: 1_000,
+  maxRowApps: 10_000,
   maxInstances: 1_000,
   maxPorts: 100,
   maxHealthChecks: 10,

@@ -59,7 +59,7 @@ describe('loadDaemonConfig', () => {
       maxYamlNodes: 10_000,
       maxRowBytes: 262_144,
       maxRowDepth: 64,
-      maxRowApps: 1_000,
+      maxRowApps: 10_000,
       maxInstances: 1_000,
       maxPorts: 100,
       maxHealthChecks: 10,

@@ -39,18 +39,7 @@ describe('database source, end to end', () => {
     const url = await server.database();
     // One port per task: the default agent range (1,001 ports) cannot hold 3,000 tasks.
     const marathon = await sandbox({ deploymentDurationMs: 10, hostPortRange: { min: 20000, max: 40000 } });
-    const d = await daemon(marathon, url, 'e2e-3000', [
-      '--write-rate',
-      '2000',
-      '--max-deployments',
-      '500',
-      '--concurrency',
-      '16',
-      '--log-level',
-      'info',
-      '--max-row-apps',
-      '3000',
-    ]);
+    const d = await daemon(marathon, url, 'e2e-3000', ['--write-rate', '2000', '--max-deployments', '500', '--concurrency', '16', '--log-level', 'info']);
     await eventually(async () => (await d.status()).ready, 'first sync');
     const client = await connect(url);
     let terminated = 0;

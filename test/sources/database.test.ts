@@ -261,7 +261,7 @@ describe('DatabaseSource', () => {
     await client.query(`INSERT INTO maracker.apps (id, spec) SELECT '/bulk/app' || i, '${spec()}' FROM generate_series(1, 10000) i`);
     // start() stops waiting after its start timeout; on a busy machine the first read of
     // 10,000 rows may finish after it.
-    const { source } = await started(url, { limits: { ...DEFAULT_INPUT_LIMITS, maxRowApps: 10_000 } });
+    const { source } = await started(url);
     await until(() => source.snapshot().apps.size === 10_000, 'the first read', 30_000);
     const before = source.rowQueries;
     await client.query(`UPDATE maracker.apps SET spec = jsonb_set(spec, '{instances}', '2')`);
@@ -274,7 +274,7 @@ describe('DatabaseSource', () => {
   it('loses none of 3,000 inserts while its listening connection is terminated twice', async () => {
     const url = await migrated();
     const client = await connect(url);
-    const { source } = await started(url, { limits: { ...DEFAULT_INPUT_LIMITS, maxRowApps: 3000 } });
+    const { source } = await started(url);
     const admin = await connect(url);
     for (let i = 1; i <= 3000; i++) {
       await client.query('INSERT INTO maracker.apps (id, spec) VALUES ($1, $2)', [`/load/app${i}`, spec()]);
