@@ -59,8 +59,10 @@ export class SshReuse {
    */
   static async create(o: Omit<SshReuseOptions, 'dir'>): Promise<SshReuse | undefined> {
     const base = tmpdir();
-    if (!SAFE_PATH.test(base) || join(base, 'maracker-ssh-XXXXXX', 'master').length > MAX_CONTROL_PATH) return undefined;
-    const dir = await mkdtemp(join(base, 'maracker-ssh-'));
+    const prefix = join(base, 'maracker-ssh-');
+    // mkdtemp adds six characters to the prefix.
+    if (!SAFE_PATH.test(base) || prefix.length + 6 + '/master'.length > MAX_CONTROL_PATH) return undefined;
+    const dir = await mkdtemp(prefix);
     return new SshReuse({ ...o, dir });
   }
 

@@ -70,7 +70,7 @@ export function maxRevision(a: string | undefined, b: string | undefined): strin
  * are held back does not change when a row is updated, only when rows come and go. Invalid
  * rows declare no app and take no room.
  */
-export function rowsHeldBack(rows: ReadonlyMap<string, DatabaseRow>, maxApps: number): ReadonlySet<string> {
+function rowsHeldBack(rows: ReadonlyMap<string, DatabaseRow>, maxApps: number): ReadonlySet<string> {
   let valid = 0;
   for (const row of rows.values()) if (row.result.app) valid++;
   if (valid <= maxApps) return new Set();

@@ -26,7 +26,7 @@ import { clientConfig, createPool, withTimeout, type ConnectionTuning } from '..
 import { SupervisedListener } from '../postgres/listener.js';
 import { APPS_CHANNEL } from '../postgres/names.js';
 import { IdBatch, RowReader, type AppRow } from './database-rows.js';
-import { databaseSnapshot, rowsHeldBack, maxRevision, type DatabaseRow } from './database-snapshot.js';
+import { databaseSnapshot, maxRevision, type DatabaseRow } from './database-snapshot.js';
 import { ProblemLog } from './problem-log.js';
 import { emptySnapshot, snapshotIds, type Source, type SourceChange, type SourceSnapshot } from './source.js';
 
@@ -343,7 +343,8 @@ export class DatabaseSource implements Source {
     this.#problems.update(new Map([...rows.keys()].map((id) => [id, invalid.get(id) ?? []])));
     // The quota makes a row's fate depend on the others: a delete can free a row held back, an
     // insert hold one back. Those rows changed too, though no notification named them.
-    const held = rowsHeldBack(rows, this.#limits.maxRowApps);
+    // Held back: valid rows the snapshot made invalid (the quota is all that does).
+    const held = new Set([...invalid.keys()].filter((id) => rows.get(id)?.result.app !== undefined));
     const moved = [...held].filter((id) => !this.#held.has(id)).concat([...this.#held].filter((id) => !held.has(id)));
     this.#held = held;
     this.#onChange?.(moved.length > 0 && 'ids' in change ? { ids: new Set([...change.ids, ...moved]) } : change);
