@@ -5,6 +5,8 @@ import { LongFirstSequencer } from './test/sequencer.js';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // One temporary root for the run's daemons' caches, removed at its end (test/global-setup.ts).
+    globalSetup: ['test/global-setup.ts'],
     // End-to-end suites start real processes (sandbox, daemon, PostgreSQL): give them room,
     // but keep any single hang from eating the CI budget.
     testTimeout: 60_000,

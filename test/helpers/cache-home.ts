@@ -2,7 +2,9 @@
 // starts: their git clones, parse caches and prune ledgers go to a temporary folder of this
 // process, removed when it exits, never to the user's ~/.cache or ~/.local/state. One per
 // process, so a daemon restarted over the same manifests finds the parse cache and the prune
-// ledger its previous run wrote, as in production.
+// ledger its previous run wrote, as in production. Under vitest it is made inside the run's
+// own temporary root (test/global-setup.ts), which is removed at the end of the run even
+// when a test process is ended by a signal and never runs its 'exit' handlers.
 
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,7 +14,7 @@ let dir: string | undefined;
 
 export function daemonCacheHome(): string {
   if (dir === undefined) {
-    const made = mkdtempSync(join(tmpdir(), 'maracker-cache-'));
+    const made = mkdtempSync(join(process.env.MARACKER_TEST_TMP ?? tmpdir(), 'maracker-cache-'));
     dir = made;
     process.once('exit', () => rmSync(made, { recursive: true, force: true }));
   }
