@@ -61,8 +61,13 @@ interface Raw {
   headers: IncomingHttpHeaders;
   body?: LeasedBody;
   stream?: Readable;
+  /** What a consumer made of a 2xx body as it arrived (`consumed`), or the BodyShapeError it refused it with. */
+  consumed?: { value: unknown } | { refused: BodyShapeError };
   origin: string;
 }
+
+/** Reads a 2xx body as it arrives (the deadline covers it); a BodyShapeError it throws reaches the caller as it is. */
+export type BodyConsumer<T> = (body: AsyncIterable<Uint8Array>) => Promise<T>;
 
 const REDIRECTS = new Set([301, 302, 307, 308]);
 const CLOSED_CODES = new Set(['UND_ERR_DESTROYED', 'UND_ERR_CLOSED']);
@@ -106,25 +111,44 @@ export class HttpTransport {
    * GETs are retried on transient failures (including bodies `parse` rejects); every other
    * method is sent exactly once.
    */
-  async call<T>(req: HttpRequest, parse: (res: HttpResponse) => T | Promise<T>): Promise<T> {
+  call<T>(req: HttpRequest, parse: (res: HttpResponse) => T | Promise<T>): Promise<T> {
+    return this.#call(req, { parse });
+  }
+
+  /**
+   * As call(), but a 2xx body is given to `consume` as it arrives, never held whole (the app
+   * listing). A BodyShapeError `consume` throws is not retried nor wrapped: the caller decides
+   * (it reads the body again whole, for the precise error).
+   */
+  callStream<T>(req: HttpRequest, consume: BodyConsumer<T>): Promise<T> {
+    return this.#call(req, { consume });
+  }
+
+  async #call<T>(req: HttpRequest, how: { parse: (res: HttpResponse) => T | Promise<T> } | { consume: BodyConsumer<T> }): Promise<T> {
     const attempts = req.method === 'GET' ? this.#opts.readAttempts : 1;
+    const consume = 'consume' in how ? how.consume : undefined;
     for (let attempt = 1; ; attempt++) {
       const started = performance.now();
       let status: number | undefined;
       let raw: Raw | undefined;
       try {
-        raw = await this.#send(req, 'text', attempt);
+        raw = await this.#send(req, 'text', attempt, undefined, consume);
         status = raw.status;
         const res = response(raw);
         if (res.status < 200 || res.status > 299) {
           throw classifyResponse(res.status, this.redact(res.text), this.#fields(req, res.origin));
         }
-        const value = await this.#parseBody(req, res, parse);
+        if (raw.consumed !== undefined && 'refused' in raw.consumed) {
+          this.#report(req, attempt, started, status);
+          throw raw.consumed.refused;
+        }
+        const value = raw.consumed !== undefined ? (raw.consumed.value as T) : await this.#parseBody(req, res, 'parse' in how ? how.parse : notRead);
         this.#report(req, attempt, started, status);
         return value;
       } catch (err) {
         // The body is no use to a retry: its buffer is free for others during the backoff.
         raw?.body?.release();
+        if (err instanceof BodyShapeError && raw?.consumed !== undefined) throw err;
         const error = err instanceof MarathonError ? err : this.#unknownError(err, req);
         this.#report(req, attempt, started, status, error);
         if (attempt >= attempts || !isRetryableRead(error)) throw error;
@@ -181,7 +205,7 @@ export class HttpTransport {
   }
 
   /** One logical request: follows redirects from a standby to the leader, bounded by maxRedirects. */
-  async #send(req: HttpRequest, mode: 'text' | 'stream', attempt: number, signal?: AbortSignal): Promise<Raw> {
+  async #send(req: HttpRequest, mode: 'text' | 'stream', attempt: number, signal?: AbortSignal, consume?: BodyConsumer<unknown>): Promise<Raw> {
     if (this.#closed) throw new MarathonClientClosedError(this.#fields(req));
     const pathWithQuery = withQuery(req.path, req.query);
     const payload = req.body === undefined ? undefined : JSON.stringify(req.body);
@@ -191,7 +215,7 @@ export class HttpTransport {
       const started = performance.now();
       let raw: Raw;
       try {
-        raw = await this.#exchange(url, req, payload, mode, signal);
+        raw = await this.#exchange(url, req, payload, mode, signal, consume);
       } catch (err) {
         if (base === this.#leaderBase) this.#forgetLeader('unreachable');
         throw err;
@@ -227,8 +251,15 @@ export class HttpTransport {
     }
   }
 
-  /** One HTTP exchange, under a deadline that covers the headers and (in text mode) the body. */
-  async #exchange(url: URL, req: HttpRequest, payload: string | undefined, mode: 'text' | 'stream', signal?: AbortSignal): Promise<Raw> {
+  /** One HTTP exchange, under a deadline that covers the headers and (in text mode) the body, consumed or read whole. */
+  async #exchange(
+    url: URL,
+    req: HttpRequest,
+    payload: string | undefined,
+    mode: 'text' | 'stream',
+    signal?: AbortSignal,
+    consume?: BodyConsumer<unknown>,
+  ): Promise<Raw> {
     const headers: Record<string, string> = {
       accept: req.accept ?? 'application/json',
       'user-agent': this.#opts.userAgent,
@@ -266,6 +297,16 @@ export class HttpTransport {
       if (REDIRECTS.has(res.statusCode)) {
         await res.body.dump();
         return { status: res.statusCode, headers: res.headers, origin: url.origin };
+      }
+      if (consume !== undefined && ok) {
+        try {
+          return { status: res.statusCode, headers: res.headers, consumed: { value: await consume(res.body) }, origin: url.origin };
+        } catch (err) {
+          // The rest of the body is of no use, and the connection is not reused.
+          res.body.destroy();
+          if (!(err instanceof BodyShapeError)) throw err;
+          return { status: res.statusCode, headers: res.headers, consumed: { refused: err }, origin: url.origin };
+        }
       }
       const body = await this.#bodies.read(res.body, Number(headerValue(res.headers, 'content-length') ?? Number.NaN));
       return { status: res.statusCode, headers: res.headers, body, origin: url.origin };
@@ -330,6 +371,11 @@ function transportError(err: unknown, fields: RequestFields, timedOut: boolean, 
   if (aborted || (code !== undefined && CLOSED_CODES.has(code))) return new MarathonClientClosedError({ ...fields, cause: err });
   if (isTlsCode(code)) return new MarathonTlsError({ ...fields, systemCode: code, cause: err });
   return new MarathonConnectionError({ ...fields, systemCode: code, cause: err });
+}
+
+/** A 2xx body a consumer was given is never parsed again: reaching here is a bug. */
+function notRead(): never {
+  throw new BodyShapeError('the body was consumed as it arrived');
 }
 
 /** The response a parse function sees; the text is decoded only when asked for. */

@@ -1,14 +1,18 @@
-// Reads a GET /v2/apps body app by app, keeping the apps of the last listing: an app whose
-// bytes did not change is the very object read last time, not parsed (nor decoded, nor
-// allocated) again. Everything downstream that remembers objects (the pass's memo,
-// fingerprints) sees the same object and skips its work. (./listing-split.ts says why the
-// body is split rather than parsed.)
+// Reads a GET /v2/apps body app by app, as it arrives, keeping the apps of the last listing:
+// an app whose bytes did not change is the very object read last time, not parsed (nor
+// decoded, nor allocated) again. Everything downstream that remembers objects (the pass's
+// memo, fingerprints) sees the same object and skips its work. (./listing-split.ts says why
+// the body is split rather than parsed.)
 //
-// An app where the last listing's order expects it is compared byte for byte with its bytes
-// in a copy of the last body, leaving out its health checks' times (listing-volatile.ts):
-// a pass over 10,000 apps in which nothing moved costs a copy and a comparison of the body,
-// neither a scan nor a hash. An app found elsewhere (added, moved) is found by scanning, and
-// known by the sha256 of its bytes, or of its bytes without those times.
+// Only the bytes of the app being read are held (a window that keeps what is not done with):
+// never the whole body, nor a copy of the last one. At 10,000 apps with their tasks the body
+// is 34 MiB, and holding it and the last one cost 85 MiB of resident memory (issue 20).
+//
+// An app where the last listing's order expects it is checked against the digest of the app
+// there, taken over as many bytes as it had, leaving out its health checks' times
+// (listing-volatile.ts): a match is that app, neither scanned nor parsed. An app found
+// elsewhere (added, moved) is found by scanning, and known by the sha256 of its bytes, or of
+// its bytes without those times.
 //
 // Objects handed out are deep-frozen: they are shared between listings, so a consumer that
 // wrote into one would corrupt every later pass; frozen, such a write throws where it is made.
@@ -16,11 +20,11 @@
 // The work is done in slices that yield to the event loop (`pause`) once a slice has taken
 // `sliceMs`, so a large listing never blocks status requests for long.
 
-import { hash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 import type { MarathonApp } from '../model/marathon.js';
 import { isObject } from '../model/json.js';
 import { BodyShapeError, jsonSyntaxReason, parseJson } from './body.js';
-import { beginSplit, continueSplit, type Span } from './listing-split.js';
+import { ListingSplitter, type SplitStep } from './listing-split.js';
 import { dropVolatile, stableRead, timeEnd } from './listing-volatile.js';
 
 export interface ListingReadOptions {
@@ -36,7 +40,7 @@ export interface ListingReadStats {
   apps: number;
   /** Apps parsed from their bytes (new or changed since the last listing). */
   parsed: number;
-  /** Apps recognised where the last listing's order expected them: compared with its bytes, neither scanned nor hashed. */
+  /** Apps recognised where the last listing's order expected them: checked against its digest, neither scanned nor parsed. */
   recognised: number;
   /** Apps whose bytes differ from the last listing's in health check times only: not parsed (recognised ones included). */
   retimed: number;
@@ -44,24 +48,29 @@ export interface ListingReadStats {
   slices: number;
   /** The body did not have the plain `{"apps":[...]}` shape and was parsed whole. */
   whole: boolean;
+  /** The most bytes held at once while reading (the window over the body, or the body given whole). */
+  heldBytes: number;
 }
+
+/** A body that is not of the plain shape, met while reading it as it arrives: read it whole for the precise error. */
+export class ListingShapeError extends BodyShapeError {}
 
 interface Known {
   app: MarathonApp;
-  /** Its place in the listing it was read from, and where its bytes are in that body. */
+  /** Its place in the listing it was read from, and the length of its bytes there. */
   index: number;
-  offset: number;
   length: number;
   /** Its digest without the health results' times (listing-volatile.ts), when it was taken. */
   stable: string | undefined;
   /** Where those times are in its bytes (start, end pairs), when the stable digest was taken. */
   masks: readonly number[] | undefined;
+  /** A checksum of those times' bytes: whether only they changed (counted as retimed). */
+  times: number;
 }
 
-/** A kept copy of the last body is given back when it is this many times larger than needed. */
-const SHRINK_FACTOR = 4;
-/** A new copy has room for a body this many times the size of the one it copies. */
-const GROWTH_ROOM = 1.25;
+/** The window over a body arriving in pieces starts this large, and is kept between reads up to KEEP_WINDOW_BYTES. */
+const MIN_WINDOW_BYTES = 256 << 10;
+const KEEP_WINDOW_BYTES = 1 << 20;
 
 export class AppListingCache {
   /** The apps of the last listing read, by the digest of their bytes. */
@@ -70,9 +79,9 @@ export class AppListingCache {
   #byStable = new Map<string, Known>();
   /** The keys (in #byDigest) of the last listing's apps, in its order. */
   #order: string[] = [];
-  /** A copy of the last listing's body: where the apps' bytes are compared with (Known.offset). */
-  #last: Buffer = Buffer.alloc(0);
-  #stats: ListingReadStats = { apps: 0, parsed: 0, recognised: 0, retimed: 0, slices: 0, whole: false };
+  /** Where a body arriving in pieces is gathered, element by element. */
+  #window: Buffer | undefined;
+  #stats: ListingReadStats = { apps: 0, parsed: 0, recognised: 0, retimed: 0, slices: 0, whole: false, heldBytes: 0 };
 
   /** What the last read did (for logs and the bench). */
   get lastRead(): Readonly<ListingReadStats> {
@@ -85,138 +94,59 @@ export class AppListingCache {
    * the returned promise settles.
    */
   async read(bytes: Uint8Array, o: ListingReadOptions): Promise<MarathonApp[]> {
-    const now = o.now ?? (() => performance.now());
-    const sliceMs = o.sliceMs ?? 8;
-    const cursor = beginSplit(bytes);
-    if (cursor === undefined) return this.#readWhole(bytes);
-    const next = new Map<string, Known>();
-    const nextStable = new Map<string, Known>();
-    const order: string[] = [];
-    const apps: MarathonApp[] = [];
-    const spans: Span[] = [];
-    let parsed = 0;
-    let taken = 0;
-    let retimed = 0;
-    let slices = 1;
-    let sliceStart = now();
-    const rest = async (): Promise<void> => {
-      await o.pause();
-      slices++;
-      sliceStart = now();
-    };
-    // The app expected next is the one that followed the app just read in the last listing:
-    // where nothing but health check times changed, each app is recognised by comparing as
-    // many bytes as it had there with the last body's, and the body is neither scanned nor
-    // hashed.
-    let expected = 0;
-    /** The app recognised where expected, and whether its health check times differ. */
-    let hit: { start: number; was: Known; key: string; retimed: boolean } | undefined;
-    const known = (start: number): number => {
-      hit = undefined;
-      const key = this.#order[expected];
-      const was = key === undefined ? undefined : this.#byDigest.get(key);
-      if (key === undefined || was === undefined) return 0;
-      const same = this.#sameAs(bytes, start, was);
-      if (same === undefined) return 0;
-      hit = { start, was, key, retimed: same === 'retimed' };
-      return was.length;
-    };
-    while (!cursor.done) {
-      // One element at a time, so that the next one is expected where this one says.
-      if (!continueSplit(bytes, cursor, spans, 1, known)) return this.#readWhole(bytes);
-      const span = spans.pop();
-      if (span === undefined) continue;
-      const element = bytes.subarray(span.start, span.end);
-      const recognised = hit !== undefined && hit.start === span.start ? hit : undefined;
-      hit = undefined;
-      let key: string;
-      let before: Known | undefined;
-      let app: MarathonApp | undefined;
-      let stable: string | undefined;
-      let masks: readonly number[] | undefined;
-      if (recognised) {
-        taken++;
-        if (recognised.retimed) retimed++;
-        // Its bytes are the last body's but for times of the same length: the same place of
-        // every mask, the same stable digest, and its key still names bytes that read as it.
-        ({ key, was: before } = recognised);
-        ({ app, stable, masks } = before);
-      } else {
-        // sha256: no two listings' bytes can be told the same by accident or on purpose.
-        key = hash('sha256', element, 'base64');
-        before = this.#byDigest.get(key);
-        app = next.get(key)?.app ?? before?.app;
-        stable = before?.stable;
-        masks = before?.masks;
-        if (app === undefined) {
-          const read = stableRead(element);
-          stable = read?.digest;
-          masks = read?.masks;
-          const retime = stable === undefined ? undefined : (nextStable.get(stable) ?? this.#byStable.get(stable));
-          if (retime !== undefined) {
-            // The same app but for the times of its health checks, which maracker does not keep.
-            app = retime.app;
-            before = this.#byStable.get(stable as string);
-            retimed++;
-          } else {
-            app = parseApp(element, apps.length);
-            parsed++;
-          }
-        }
-      }
-      // An app added or removed shifts the order: expect what followed the app just read.
-      expected = before === undefined ? expected + 1 : before.index + 1;
-      const entry: Known = { app, index: apps.length, offset: span.start, length: element.length, stable, masks };
-      next.set(key, entry);
-      if (stable !== undefined) nextStable.set(stable, entry);
-      order.push(key);
-      apps.push(app);
-      if (now() - sliceStart >= sliceMs) await rest();
-    }
-    this.#keep(bytes);
-    this.#byDigest = next;
-    this.#byStable = nextStable;
-    this.#order = order;
-    this.#stats = { apps: apps.length, parsed, recognised: taken, retimed, slices, whole: false };
-    return apps;
+    const read = new ListingRead(this.#byDigest, this.#byStable, this.#order, o);
+    const step = await read.feed(bytes, 0, true);
+    if (step.kind !== 'end') return this.#readWhole(bytes);
+    return this.#finish(read, bytes.length);
   }
 
   /**
-   * Whether the bytes at `start` are `was`'s in the last body: 'same' byte for byte,
-   * 'retimed' when they differ only inside its health check times, each replaced by a plain
-   * time or null of the same length (so the object and where it ends are the same).
+   * The apps of a body read as it arrives. Throws ListingShapeError when it is not of the
+   * plain shape or an app does not parse (the caller reads it again whole, for the precise
+   * error); nothing of such a body is kept.
    */
-  #sameAs(bytes: Uint8Array, start: number, was: Known): 'same' | 'retimed' | undefined {
-    const last = this.#last;
-    const { offset, length } = was;
-    if (start + length > bytes.length || offset + length > last.length) return undefined;
-    const masks = was.masks ?? [];
-    let retimed = false;
+  async readStream(body: AsyncIterable<Uint8Array>, o: ListingReadOptions): Promise<MarathonApp[]> {
+    const read = new ListingRead(this.#byDigest, this.#byStable, this.#order, o);
+    let window = this.#window ?? Buffer.allocUnsafeSlow(MIN_WINDOW_BYTES);
+    this.#window = undefined;
     let from = 0;
-    for (let m = 0; m < masks.length; m += 2) {
-      const valueStart = masks[m] as number;
-      const valueEnd = masks[m + 1] as number;
-      if (last.compare(bytes, start + from, start + valueStart, offset + from, offset + valueStart) !== 0) return undefined;
-      if (last.compare(bytes, start + valueStart, start + valueEnd, offset + valueStart, offset + valueEnd) !== 0) {
-        if (timeEnd(bytes, start + valueStart) !== start + valueEnd) return undefined;
-        retimed = true;
+    let fill = 0;
+    try {
+      for await (const chunk of body) {
+        if (fill + chunk.length > window.length) {
+          // Drop what is done with; grow only for an element longer than the window.
+          window.copyWithin(0, from, fill);
+          fill -= from;
+          from = 0;
+          if (fill + chunk.length > window.length) {
+            const grown = Buffer.allocUnsafeSlow(Math.max(window.length * 2, fill + chunk.length));
+            window.copy(grown, 0, 0, fill);
+            window = grown;
+          }
+        }
+        window.set(chunk, fill);
+        fill += chunk.length;
+        const step = await read.feed(window.subarray(0, fill), from, false);
+        if (step.kind !== 'more') throw new ListingShapeError('not a plain listing');
+        from = step.keep;
       }
-      from = valueEnd;
+      const step = await read.feed(window.subarray(0, fill), from, true);
+      if (step.kind !== 'end') throw new ListingShapeError('not a plain listing');
+    } catch (err) {
+      if (err instanceof BodyShapeError && !(err instanceof ListingShapeError)) throw new ListingShapeError(err.message);
+      throw err;
+    } finally {
+      if (window.length <= KEEP_WINDOW_BYTES) this.#window = window;
     }
-    if (last.compare(bytes, start + from, start + length, offset + from, offset + length) !== 0) return undefined;
-    return retimed ? 'retimed' : 'same';
+    return this.#finish(read, window.length);
   }
 
-  /** Copies `bytes` as the last body, into the same memory when it fits. */
-  #keep(bytes: Uint8Array): void {
-    if (this.#last.length < bytes.length || this.#last.length > SHRINK_FACTOR * bytes.length) {
-      // Not Buffer.alloc's pool: a body's copy is large and lives long. With room to grow: a
-      // listing a little longer than the last (an app scaled up has one more task) would
-      // otherwise take fresh memory each time, whose first touch by the copy costs page
-      // faults in one block (about 100 ms per 36 MB on this project's VM).
-      this.#last = Buffer.allocUnsafeSlow(Math.ceil(bytes.length * GROWTH_ROOM));
-    }
-    this.#last.set(bytes);
+  #finish(read: ListingRead, heldBytes: number): MarathonApp[] {
+    this.#byDigest = read.next;
+    this.#byStable = read.nextStable;
+    this.#order = read.order;
+    this.#stats = { ...read.stats, apps: read.apps.length, whole: false, heldBytes };
+    return read.apps;
   }
 
   /** The whole body through JSON.parse: its errors are the precise ones. Nothing is kept. */
@@ -227,10 +157,165 @@ export class AppListingCache {
     this.#byDigest = new Map();
     this.#byStable = new Map();
     this.#order = [];
-    this.#last = Buffer.alloc(0);
-    this.#stats = { apps: apps.length, parsed: apps.length, recognised: 0, retimed: 0, slices: 1, whole: true };
+    this.#stats = { apps: apps.length, parsed: apps.length, recognised: 0, retimed: 0, slices: 1, whole: true, heldBytes: bytes.length };
     return apps;
   }
+}
+
+/** One read of a listing: the apps found so far, and what the next listing will know them by. */
+class ListingRead {
+  readonly next = new Map<string, Known>();
+  readonly nextStable = new Map<string, Known>();
+  readonly order: string[] = [];
+  readonly apps: MarathonApp[] = [];
+  readonly stats = { parsed: 0, recognised: 0, retimed: 0, slices: 1 };
+  readonly #splitter = new ListingSplitter();
+  readonly #byDigest: ReadonlyMap<string, Known>;
+  readonly #byStable: ReadonlyMap<string, Known>;
+  /** The keys of the last listing's apps, in its order. */
+  readonly #lastOrder: readonly string[];
+  readonly #o: ListingReadOptions;
+  readonly #now: () => number;
+  readonly #sliceMs: number;
+  #sliceStart: number;
+  /**
+   * The app expected next: the one that followed the app just read in the last listing.
+   * Where nothing but health check times changed, each app is recognised there by its digest,
+   * and the body is neither scanned nor parsed.
+   */
+  #expected = 0;
+  /** The app recognised where expected. */
+  #hit: { start: number; was: Known; key: string; times: number } | undefined;
+  readonly #known = (start: number, bytes: Uint8Array): number => this.#recognise(start, bytes);
+
+  constructor(byDigest: ReadonlyMap<string, Known>, byStable: ReadonlyMap<string, Known>, order: readonly string[], o: ListingReadOptions) {
+    this.#byDigest = byDigest;
+    this.#byStable = byStable;
+    this.#lastOrder = order;
+    this.#o = o;
+    this.#now = o.now ?? (() => performance.now());
+    this.#sliceMs = o.sliceMs ?? 8;
+    this.#sliceStart = this.#now();
+  }
+
+  /**
+   * Reads the elements of `bytes` from `from`, until it needs more bytes (`more`: keep those
+   * from `keep`), the listing ended (`end`), or it is not of the plain shape (`invalid`).
+   * `final`: no bytes come after these.
+   */
+  async feed(bytes: Uint8Array, from: number, final: boolean): Promise<SplitStep> {
+    let at = from;
+    for (;;) {
+      const step = this.#splitter.next(bytes, at, final, this.#known);
+      if (step.kind !== 'element') return step;
+      this.#take(bytes, step.start, step.end);
+      at = step.end;
+      if (this.#now() - this.#sliceStart >= this.#sliceMs) {
+        await this.#o.pause();
+        this.stats.slices++;
+        this.#sliceStart = this.#now();
+      }
+    }
+  }
+
+  /** The length of the app expected at `start` when its bytes are its own (times aside); 0 if not; -1 if more bytes are needed to tell. */
+  #recognise(start: number, bytes: Uint8Array): number {
+    this.#hit = undefined;
+    const key = this.#lastOrder[this.#expected];
+    const was = key === undefined ? undefined : this.#byDigest.get(key);
+    if (key === undefined || was === undefined) return 0;
+    if (start + was.length > bytes.length) return -1;
+    const times = sameAs(bytes, start, key, was);
+    if (times === undefined) return 0;
+    this.#hit = { start, was, key, times };
+    return was.length;
+  }
+
+  /** One app's bytes: recognised, known by digest, known but for its times, or parsed. */
+  #take(bytes: Uint8Array, start: number, end: number): void {
+    const element = bytes.subarray(start, end);
+    const recognised = this.#hit !== undefined && this.#hit.start === start ? this.#hit : undefined;
+    this.#hit = undefined;
+    let key: string;
+    let before: Known | undefined;
+    let app: MarathonApp | undefined;
+    let stable: string | undefined;
+    let masks: readonly number[] | undefined;
+    let times = 0;
+    if (recognised) {
+      this.stats.recognised++;
+      if (recognised.times !== recognised.was.times) this.stats.retimed++;
+      // Its bytes are the last listing's but for times of the same length: the same place of
+      // every mask, the same stable digest, and its key still names bytes that read as it.
+      ({ key, was: before, times } = recognised);
+      ({ app, stable, masks } = before);
+    } else {
+      // sha256: no two listings' bytes can be told the same by accident or on purpose.
+      key = hash('sha256', element, 'base64');
+      before = this.#byDigest.get(key);
+      app = this.next.get(key)?.app ?? before?.app;
+      stable = before?.stable;
+      masks = before?.masks;
+      if (app === undefined) {
+        const read = stableRead(element);
+        stable = read?.digest;
+        masks = read?.masks;
+        const retime = stable === undefined ? undefined : (this.nextStable.get(stable) ?? this.#byStable.get(stable));
+        if (retime !== undefined) {
+          // The same app but for the times of its health checks, which maracker does not keep.
+          app = retime.app;
+          before = this.#byStable.get(stable as string);
+          this.stats.retimed++;
+        } else {
+          app = parseApp(element, this.apps.length);
+          this.stats.parsed++;
+        }
+      }
+      times = timesSum(element, masks);
+    }
+    // An app added or removed shifts the order: expect what followed the app just read.
+    this.#expected = before === undefined ? this.#expected + 1 : before.index + 1;
+    const entry: Known = { app, index: this.apps.length, length: element.length, stable, masks, times };
+    this.next.set(key, entry);
+    if (stable !== undefined) this.nextStable.set(stable, entry);
+    this.order.push(key);
+    this.apps.push(app);
+  }
+}
+
+/**
+ * Whether the bytes at `start` are `was`'s (whose plain digest is `key`), but perhaps for its
+ * health check times, each replaced by a plain time or null of the same length (so the object
+ * and where it ends are the same): the checksum of those times when they are, else undefined.
+ */
+function sameAs(bytes: Uint8Array, start: number, key: string, was: Known): number | undefined {
+  const element = bytes.subarray(start, start + was.length);
+  const masks = was.masks;
+  if (masks === undefined || masks.length === 0) return hash('sha256', element, 'base64') === key ? was.times : undefined;
+  if (was.stable === undefined) return undefined;
+  // The stable digest, taken where the masks say: each must hold a time ending where it did.
+  const h = createHash('sha256');
+  let from = 0;
+  for (let m = 0; m < masks.length; m += 2) {
+    const valueStart = masks[m] as number;
+    const valueEnd = masks[m + 1] as number;
+    if (timeEnd(element, valueStart) !== valueEnd) return undefined;
+    h.update(element.subarray(from, valueStart));
+    h.update('\u0000');
+    from = valueEnd;
+  }
+  h.update(element.subarray(from));
+  return h.digest('base64') === was.stable ? timesSum(element, masks) : undefined;
+}
+
+/** FNV-1a over the bytes the masks cover: tells (for the counts only) whether the times moved. */
+function timesSum(element: Uint8Array, masks: readonly number[] | undefined): number {
+  let h = 0x811c9dc5;
+  if (masks === undefined) return h;
+  for (let m = 0; m < masks.length; m += 2) {
+    for (let i = masks[m] as number; i < (masks[m + 1] as number); i++) h = Math.imul(h ^ (element[i] as number), 0x01000193);
+  }
+  return h >>> 0;
 }
 
 function parseApp(element: Uint8Array, index: number): MarathonApp {

@@ -134,8 +134,32 @@ describe('MarathonClient bad bodies: unknown, never empty', () => {
     const err = await rejection(client.listApps());
     expect(err).toBeInstanceOf(MarathonBadBodyError);
     expect(err).toMatchObject({ code: 'MRK_MARATHON_BAD_BODY', status: 200, method: 'GET', path: '/v2/apps' });
-    expect(server.received).toHaveLength(3);
+    // Read as it arrives first, refused; then read whole (for the precise error), retried as any read.
+    expect(server.received).toHaveLength(4);
     expect(sleeps).toHaveLength(2);
+  });
+
+  it('reads a listing of another shape whole, and goes on reading it whole (one request a listing)', async () => {
+    const apps = [{ id: '/a', instances: 1 }];
+    const server = await startServer((_req, res) => json(res, 200, JSON.stringify({ note: 'x', apps })));
+    const { client } = testClient(server.url);
+    expect(await client.listApps()).toEqual(apps);
+    expect(server.received).toHaveLength(2);
+    expect(await client.listApps()).toEqual(apps);
+    expect(server.received).toHaveLength(3);
+    expect(client.listingStats()).toMatchObject({ whole: true });
+  });
+
+  it('reads a plain listing as it arrives, holding far less than the body', async () => {
+    const apps = Array.from({ length: 4000 }, (_, i) => ({ id: `/app-${i}`, instances: 1, env: { PAD: 'p'.repeat(300) } }));
+    const body = JSON.stringify({ apps });
+    const server = await startServer((_req, res) => json(res, 200, body));
+    const { client } = testClient(server.url);
+    expect(await client.listApps()).toEqual(apps);
+    expect(server.received).toHaveLength(1);
+    expect(body.length).toBeGreaterThan(1 << 20);
+    expect(client.listingStats()).toMatchObject({ whole: false, apps: 4000 });
+    expect(client.listingStats()?.heldBytes).toBeLessThan(body.length / 4);
   });
 
   it('rejects a body cut off mid-stream by a destroyed socket', async () => {

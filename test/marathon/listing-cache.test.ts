@@ -4,12 +4,22 @@
 
 import { describe, expect, it } from 'vitest';
 import { BodyShapeError } from '../../src/marathon/body.js';
-import { AppListingCache } from '../../src/marathon/listing-cache.js';
+import { AppListingCache, ListingShapeError } from '../../src/marathon/listing-cache.js';
 import { seededRandom } from '../../src/sandbox/prng.js';
 
 const app = (id: string, instances = 1, extra: Record<string, unknown> = {}) => ({ id, instances, tasks: [{ id: `${id.slice(1)}.t1`, host: 'h' }], ...extra });
 const body = (apps: unknown[]): Buffer => Buffer.from(JSON.stringify({ apps }), 'utf8');
 const immediate = { pause: async () => undefined };
+
+/** A body as a socket delivers it: in pieces of the given sizes (cycled). */
+async function* pieces(bytes: Buffer, sizes: readonly number[]): AsyncGenerator<Uint8Array> {
+  let k = 0;
+  for (let at = 0; at < bytes.length; ) {
+    const n = sizes[k++ % sizes.length] as number;
+    yield Uint8Array.from(bytes.subarray(at, at + n));
+    at += n;
+  }
+}
 
 describe('AppListingCache', () => {
   it('reads the apps JSON.parse reads', async () => {
@@ -128,5 +138,61 @@ describe('AppListingCache', () => {
       const text = JSON.stringify({ apps }, null, step % 7 === 0 ? 1 : undefined);
       expect(await cache.read(Buffer.from(text), { pause: async () => undefined, sliceMs: 0 })).toEqual(JSON.parse(text).apps);
     }
+  });
+
+  describe('a body read as it arrives', () => {
+    it('reads what the whole body reads, however it is cut, and recognises unchanged apps across the cuts', async () => {
+      const r = seededRandom(11);
+      const cache = new AppListingCache();
+      const apps = Array.from({ length: 300 }, (_, i) => app(`/a${i}`, 1, { pad: 'y'.repeat(i % 90), note: '"},{' }));
+      for (let round = 0; round < 20; round++) {
+        const k = Math.floor(r() * apps.length);
+        if (round % 3 === 1) apps[k] = { ...(apps[k] as ReturnType<typeof app>), instances: round };
+        if (round % 5 === 2) apps.splice(k, 1);
+        const text = JSON.stringify({ apps }, null, round % 4 === 3 ? 1 : undefined);
+        const sizes = [1 + Math.floor(r() * 3000), 1 + Math.floor(r() * 50), 1 + Math.floor(r() * 700)];
+        expect(await cache.readStream(pieces(Buffer.from(text), sizes), { pause: async () => undefined, sliceMs: 0 })).toEqual(JSON.parse(text).apps);
+        // Recognised where the last listing had the same layout (every fourth is indented).
+        if (round > 0 && round % 4 !== 3 && round % 4 !== 0) expect(cache.lastRead.recognised).toBeGreaterThan(250);
+      }
+    });
+
+    it('holds the element being read, never the whole body', async () => {
+      const cache = new AppListingCache();
+      const apps = Array.from({ length: 5000 }, (_, i) => app(`/a${i}`, 1, { pad: 'z'.repeat(200) }));
+      const bytes = body(apps);
+      await cache.readStream(pieces(bytes, [65536]), immediate);
+      expect(bytes.length).toBeGreaterThan(1 << 20);
+      expect(cache.lastRead.heldBytes).toBeLessThanOrEqual(256 << 10);
+      // An app longer than the window: the window grows to hold it, and reads it whole.
+      const big = [app('/big', 1, { pad: 'q'.repeat(600_000) }), app('/after')];
+      expect(await cache.readStream(pieces(body(big), [65536]), immediate)).toEqual(big);
+    });
+
+    it('refuses, without keeping anything of it, a body not of the plain shape or with an app that does not parse: the caller reads it whole', async () => {
+      const cache = new AppListingCache();
+      const good = [app('/a'), app('/b')];
+      const first = await cache.readStream(pieces(body(good), [7]), immediate);
+      const bad = [
+        '{"note":1,"apps":[]}',
+        '{"apps":[{"id":"/a"},{"id":"/b",x}]}',
+        '{"apps":[{"id":"/a"}',
+        '{"apps":[{"id":"/a"}]}x',
+        '{"apps":[{"name":"b"}]}',
+      ];
+      for (const text of bad) await expect(cache.readStream(pieces(Buffer.from(text), [3]), immediate), text).rejects.toThrow(ListingShapeError);
+      // What the good listing taught is still known.
+      const again = await cache.readStream(pieces(body(good), [5]), immediate);
+      expect(again[0]).toBe(first[0]);
+      expect(cache.lastRead.recognised).toBe(2);
+    });
+
+    it('passes on a failure of the body itself (a connection reset) as it is', async () => {
+      async function* broken(): AsyncGenerator<Uint8Array> {
+        yield Buffer.from('{"apps":[{"id":"/a"},');
+        throw Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+      }
+      await expect(new AppListingCache().readStream(broken(), immediate)).rejects.toThrow('socket hang up');
+    });
   });
 });

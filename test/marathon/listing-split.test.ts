@@ -3,21 +3,42 @@
 // never split: the caller then parses it whole and reports the precise error.
 
 import { describe, expect, it } from 'vitest';
-import { beginSplit, continueSplit, type Span } from '../../src/marathon/listing-split.js';
+import { type KnownElement, ListingSplitter } from '../../src/marathon/listing-split.js';
 import { seededRandom } from '../../src/sandbox/prng.js';
 
-/** The elements' texts, or undefined when the body is left to the whole-body parse. */
-function split(text: string, budget = 1 << 20): string[] | undefined {
-  const bytes = Buffer.from(text, 'utf8');
-  const cursor = beginSplit(bytes);
-  if (cursor === undefined) return undefined;
-  const spans: Span[] = [];
-  while (!cursor.done) {
-    const before = spans.length;
-    if (!continueSplit(bytes, cursor, spans, budget)) return undefined;
-    if (!cursor.done && spans.length === before && budget > 1 << 16) throw new Error('no progress');
+/**
+ * The elements' texts, or undefined when the body is left to the whole-body parse. The body
+ * is fed `piece` bytes at a time, as it arrives from a socket, and the bytes the splitter is
+ * done with are dropped before each piece (the window a reader holds); `held` is told the
+ * most bytes held at once.
+ */
+function split(text: string, piece = 1 << 20, known?: KnownElement, held?: (n: number) => void): string[] | undefined {
+  const body = Buffer.from(text, 'utf8');
+  const splitter = new ListingSplitter();
+  const parts: string[] = [];
+  let window = Buffer.alloc(0);
+  let most = 0;
+  for (let at = 0; ; at += piece) {
+    const final = at + piece >= body.length;
+    window = Buffer.concat([window, body.subarray(at, at + piece)]);
+    most = Math.max(most, window.length);
+    let from = 0;
+    for (;;) {
+      const step = splitter.next(window, from, final, known);
+      if (step.kind === 'invalid') return undefined;
+      if (step.kind === 'end') {
+        held?.(most);
+        return parts;
+      }
+      if (step.kind === 'more') {
+        window = window.subarray(step.keep);
+        break;
+      }
+      parts.push(window.subarray(step.start, step.end).toString('utf8'));
+      from = step.end;
+    }
+    if (final) throw new Error('more asked for after the last byte');
   }
-  return spans.map((s) => bytes.subarray(s.start, s.end).toString('utf8'));
 }
 
 const NASTY = ['"', '\\', '\\"', '{', '}', '[', ']', ',', ':', '"apps"', 'é', '𝄞', '\u0000', '\n', '\\u0022', '},{"id":"', ']}'];
@@ -41,7 +62,7 @@ function randomListing(r: () => number): string {
 }
 
 describe('splitting a listing into its apps', () => {
-  it('finds exactly the elements JSON.parse reads, strings full of brackets, quotes and escapes included', () => {
+  it('finds exactly the elements JSON.parse reads, strings full of brackets, quotes and escapes included, however the body is cut into pieces', () => {
     const r = seededRandom(17);
     for (let n = 0; n < 500; n++) {
       const text = randomListing(r);
@@ -56,14 +77,17 @@ describe('splitting a listing into its apps', () => {
     expect(split('\uFEFF { "apps" :\r\n[ {"id":"/a"} ,\t{"id":"/b"} ] }\n')).toEqual(['{"id":"/a"}', '{"id":"/b"}']);
   });
 
-  it('leaves every truncation of a body to the whole-body parse (which refuses it)', () => {
+  it('leaves every truncation of a body to the whole-body parse (which refuses it), in one piece or byte by byte', () => {
     const text = JSON.stringify({
       apps: [
         { id: '/a', env: { X: '"}]' } },
         { id: '/b', tasks: [{ id: 't' }] },
       ],
     });
-    for (let cut = 0; cut < text.length; cut++) expect(split(text.slice(0, cut)), text.slice(0, cut)).toBeUndefined();
+    for (let cut = 0; cut < text.length; cut++) {
+      expect(split(text.slice(0, cut)), text.slice(0, cut)).toBeUndefined();
+      expect(split(text.slice(0, cut), 1), text.slice(0, cut)).toBeUndefined();
+    }
   });
 
   it('refuses what lies between or around the elements unless JSON allows it there', () => {
@@ -118,18 +142,32 @@ describe('splitting a listing into its apps', () => {
     }
   });
 
-  it('stops at element boundaries once the budget is spent, and resumes there', () => {
-    const text = JSON.stringify({ apps: Array.from({ length: 50 }, (_, i) => ({ id: `/a${i}`, pad: 'x'.repeat(100) })) });
-    const bytes = Buffer.from(text);
-    const cursor = beginSplit(bytes);
-    if (!cursor) throw new Error('not split');
-    const spans: Span[] = [];
-    let calls = 0;
-    while (!cursor.done) {
-      expect(continueSplit(bytes, cursor, spans, 500)).toBe(true);
-      calls++;
-    }
-    expect(calls).toBeGreaterThan(10);
-    expect(spans).toHaveLength(50);
+  it('holds only the element being read: what it is done with can be dropped as the body arrives', () => {
+    const apps = Array.from({ length: 200 }, (_, i) => ({ id: `/a${i}`, pad: 'x'.repeat(100 + (i % 7) * 50) }));
+    const text = JSON.stringify({ apps });
+    let most = 0;
+    const parts = split(text, 64, undefined, (n) => {
+      most = n;
+    });
+    expect(parts).toHaveLength(200);
+    const longest = Math.max(...apps.map((a) => JSON.stringify(a).length));
+    expect(text.length).toBeGreaterThan(50_000);
+    expect(most).toBeLessThanOrEqual(longest + 64 + 1);
+  });
+
+  it('takes an element the caller recognises without scanning it, and waits for its bytes when they have not all come', () => {
+    const text = JSON.stringify({ apps: [{ id: '/a', x: '}}}' }, { id: '/b' }] });
+    const first = JSON.stringify({ id: '/a', x: '}}}' });
+    const answers: number[] = [];
+    const known: KnownElement = (start, bytes) => {
+      const answer =
+        bytes.length - start < first.length ? -1 : Buffer.from(bytes.subarray(start, start + first.length)).toString() === first ? first.length : 0;
+      answers.push(answer);
+      return answer;
+    };
+    expect(split(text, 5, known)).toEqual([first, '{"id":"/b"}']);
+    // Asked again as the bytes came, until they were all there; then taken; the next not recognised.
+    expect(answers.filter((a) => a === -1).length).toBeGreaterThan(2);
+    expect(answers.filter((a) => a === first.length)).toHaveLength(1);
   });
 });
