@@ -195,4 +195,45 @@ describe('AppListingCache', () => {
       await expect(new AppListingCache().readStream(broken(), immediate)).rejects.toThrow('socket hang up');
     });
   });
+
+  describe('health check times', () => {
+    const checked = (id: string, at: string, instances = 1) => ({
+      id,
+      instances,
+      tasks: [0, 1].map((n) => ({ id: `${id.slice(1)}.t${n}`, host: 'h', healthCheckResults: [{ alive: true, lastSuccess: at, lastFailure: null }] })),
+    });
+    const read = async (cache: AppListingCache, apps: unknown[]) => cache.readStream(pieces(body(apps), [97]), immediate);
+
+    it('recognise an app whose health check times alone moved as the same object, counted as retimed', async () => {
+      const cache = new AppListingCache();
+      const first = await read(cache, [checked('/a', '2026-12-07T10:00:00.000Z'), checked('/b', '2026-12-07T10:00:00.000Z')]);
+      const second = await read(cache, [checked('/a', '2026-12-07T10:00:30.000Z'), checked('/b', '2026-12-07T10:00:00.000Z')]);
+      expect(second[0]).toBe(first[0]);
+      expect(second[1]).toBe(first[1]);
+      expect(cache.lastRead).toMatchObject({ parsed: 0, recognised: 2, retimed: 1 });
+      // A time of another length: not where expected any more, still known without its times.
+      const third = await read(cache, [checked('/a', '2026-12-07T10:01:00Z'), checked('/b', '2026-12-07T10:00:00.000Z')]);
+      expect(third[0]).toBe(first[0]);
+      expect(cache.lastRead).toMatchObject({ parsed: 0, retimed: 1 });
+      // Anything else moved beside a time: parsed.
+      const fourth = await read(cache, [checked('/a', '2026-12-07T10:02:00Z', 2), checked('/b', '2026-12-07T10:00:00.000Z')]);
+      expect(fourth[0]).not.toBe(first[0]);
+      expect(fourth[0]?.instances).toBe(2);
+      expect(cache.lastRead).toMatchObject({ parsed: 1, recognised: 1 });
+    });
+
+    it('never take a value other than a plain time for one: bytes of the same length with an escape in them are a change', async () => {
+      const cache = new AppListingCache();
+      const first = await read(cache, [checked('/a', '2026-12-07T10:00:00.000Z')]);
+      // The same length as the time it replaces, and valid JSON: a string with an escaped quote.
+      const text = body([checked('/a', '2026-12-07T10:00:00.000Z')])
+        .toString()
+        .replaceAll('"2026-12-07T10:00:00.000Z"', '"2026-12-07T10:00:00.0\\"Z"');
+      expect(text).toContain('0.0\\"Z"');
+      const got = await cache.readStream(pieces(Buffer.from(text), [50]), immediate);
+      expect(got[0]).not.toBe(first[0]);
+      expect(got[0]).toEqual(first[0]);
+      expect(cache.lastRead).toMatchObject({ parsed: 1, recognised: 0 });
+    });
+  });
 });
