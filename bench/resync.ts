@@ -43,10 +43,10 @@
 //
 // Run alone: npm run bench -- --only resync   (or --only resync,resync-30k for the ratios)
 
+import { execFile } from 'node:child_process';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { performance } from 'node:perf_hooks';
-import { FolderSource } from '../src/sources/folder.js';
-import { silentLogger } from '../src/base/log.js';
 import type { MarathonApp } from '../src/model/marathon.js';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../src/sandbox/sandbox.js';
 import { type Clock, systemClock } from '../src/sandbox/time.js';
@@ -55,7 +55,7 @@ import type { PassResult } from './daemon-child.js';
 import { fleet, translatedFolder, writeManifests, type FleetApp } from './fleet.js';
 import { median, type BenchRecord } from './record.js';
 import type { ProbeSamples } from './status-prober.js';
-import { benchCacheHome, HOST_PORTS, ms, round1, shuffled, sleep, startProber, summarize, tempDir } from './util.js';
+import { benchCacheHome, benchScript, HOST_PORTS, ms, round1, shuffled, sleep, startProber, summarize, tempDir } from './util.js';
 import { appWriteRequests, lastSeq, writeTarget } from './watch-sandbox.js';
 
 const DRIFTED = 100;
@@ -63,7 +63,8 @@ const WARMUP_PASSES = 3;
 const MEASURED_PASSES = 3;
 const PROBE = { appEveryMs: 20, statusEveryMs: 250 };
 const IDLE_PROBE_MS = 6_000;
-const FOLDER_RESCANS = 5;
+const execFileAsync = promisify(execFile);
+const FOLDER_RESCANS = 15;
 /** Idle passes with a resync interval of sandbox time before each (health checks age meanwhile). */
 const AGED_PASSES = 10;
 const AGED_INTERVAL_MS = 30_000;
@@ -158,22 +159,14 @@ function checkRepairWrites(sandbox: Sandbox, since: number, drifted: Map<string,
 }
 
 /** CPU of the folder source alone rescanning the same files (in this process, watch off). */
+/** The CPU of each of FOLDER_RESCANS resyncs of `dir`, nothing changed, in a process of its own (bench/rescan-child.ts). */
 async function folderRescanCpu(dir: string): Promise<number[]> {
-  const source = new FolderSource({ dir, displayRoot: '', translate: { traefik: 'v2' }, logger: silentLogger(), watch: false });
-  await source.start(() => undefined);
-  try {
-    await source.resync();
-    const samples: number[] = [];
-    for (let i = 0; i < FOLDER_RESCANS; i++) {
-      const c0 = process.cpuUsage();
-      await source.resync();
-      const c = process.cpuUsage(c0);
-      samples.push((c.user + c.system) / 1000);
-    }
-    return samples;
-  } finally {
-    await source.stop();
+  const { stdout } = await execFileAsync(process.execPath, [benchScript('rescan-child.js'), dir, String(FOLDER_RESCANS)], { timeout: 300_000 });
+  const samples = JSON.parse(stdout) as unknown;
+  if (!Array.isArray(samples) || samples.length !== FOLDER_RESCANS || !samples.every((n) => typeof n === 'number')) {
+    throw new Error(`rescan-child printed ${stdout.slice(0, 200)}`);
   }
+  return samples as number[];
 }
 
 export function benchResync(): Promise<BenchRecord[]> {
@@ -432,7 +425,7 @@ async function runResync(size: ResyncSize): Promise<BenchRecord[]> {
         name: 'resync.folder_rescan_cpu_ms',
         value: ms(median(rescan)),
         unit: 'ms',
-        params: { files: APPS, runs: FOLDER_RESCANS, what: 'FolderSource.resync alone, nothing changed' },
+        params: { files: APPS, runs: FOLDER_RESCANS, what: 'FolderSource.resync alone, nothing changed, in a process of its own' },
       },
       {
         name: 'noop.pass_cpu_ms',
