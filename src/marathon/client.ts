@@ -70,7 +70,7 @@ export class MarathonClient {
     if (listing.lastRead.whole) return this.#http.call(req, (res) => listing.read(res.bytes, read));
     try {
       // As it arrives: the body is never held whole (34 MiB at 10,000 apps with their tasks).
-      return await this.#http.callStream(req, (body) => listing.readStream(body, read));
+      return await this.#http.callStream(req, (body, busy) => listing.readStream(body, { ...read, busy }));
     } catch (err) {
       if (!(err instanceof ListingShapeError)) throw err;
       // Not the plain shape, or an app that does not parse: read again whole, which parses a

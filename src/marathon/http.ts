@@ -66,8 +66,13 @@ interface Raw {
   origin: string;
 }
 
-/** Reads a 2xx body as it arrives (the deadline covers it); a BodyShapeError it throws reaches the caller as it is. */
-export type BodyConsumer<T> = (body: AsyncIterable<Uint8Array>) => Promise<T>;
+/**
+ * Reads a 2xx body as it arrives; a BodyShapeError it throws reaches the caller as it is. The
+ * deadline covers waiting for the body, not the consumer's own work: it adds to `busy.ms` the
+ * time it spends on what arrived (slices of work, and the turns it yields), and the deadline
+ * is moved back by as much.
+ */
+export type BodyConsumer<T> = (body: AsyncIterable<Uint8Array>, busy: { ms: number }) => Promise<T>;
 
 const REDIRECTS = new Set([301, 302, 307, 308]);
 const CLOSED_CODES = new Set(['UND_ERR_DESTROYED', 'UND_ERR_CLOSED']);
@@ -272,10 +277,20 @@ export class HttpTransport {
 
     const deadline = new AbortController();
     let timedOut = false;
-    const timer = setTimeout(() => {
+    // The time a consumer spent on the body (BodyConsumer): owed back to the deadline.
+    const busy = { ms: 0 };
+    let credited = 0;
+    const expire = (): void => {
+      const owed = busy.ms - credited;
+      if (owed >= 1) {
+        credited = busy.ms;
+        timer = setTimeout(expire, owed);
+        return;
+      }
       timedOut = true;
       deadline.abort();
-    }, this.#opts.timeoutMs);
+    };
+    let timer = setTimeout(expire, this.#opts.timeoutMs);
     const combined = signal ? AbortSignal.any([deadline.signal, signal]) : deadline.signal;
     const fields = this.#fields(req, url.origin);
     try {
@@ -300,9 +315,11 @@ export class HttpTransport {
       }
       if (consume !== undefined && ok) {
         try {
-          return { status: res.statusCode, headers: res.headers, consumed: { value: await consume(res.body) }, origin: url.origin };
+          return { status: res.statusCode, headers: res.headers, consumed: { value: await consume(res.body, busy) }, origin: url.origin };
         } catch (err) {
-          // The rest of the body is of no use, and the connection is not reused.
+          // The rest of the body is of no use, and the connection is not reused (destroying a
+          // body nobody reads emits an abort error: nothing is left to hear it).
+          res.body.on('error', () => undefined);
           res.body.destroy();
           if (!(err instanceof BodyShapeError)) throw err;
           return { status: res.statusCode, headers: res.headers, consumed: { refused: err }, origin: url.origin };

@@ -34,6 +34,8 @@ export interface ListingReadOptions {
   sliceMs?: number;
   /** A monotonic clock in ms (default performance.now). */
   now?: () => number;
+  /** Told the time spent on the bytes that arrived (readStream): the caller's deadline does not count it. */
+  busy?: { ms: number };
 }
 
 export interface ListingReadStats {
@@ -107,6 +109,7 @@ export class AppListingCache {
    */
   async readStream(body: AsyncIterable<Uint8Array>, o: ListingReadOptions): Promise<MarathonApp[]> {
     const read = new ListingRead(this.#byDigest, this.#byStable, this.#order, o);
+    const now = o.now ?? (() => performance.now());
     let window = this.#window ?? Buffer.allocUnsafeSlow(MIN_WINDOW_BYTES);
     this.#window = undefined;
     let from = 0;
@@ -126,11 +129,15 @@ export class AppListingCache {
         }
         window.set(chunk, fill);
         fill += chunk.length;
+        const began = now();
         const step = await read.feed(window.subarray(0, fill), from, false);
+        if (o.busy) o.busy.ms += now() - began;
         if (step.kind !== 'more') throw new ListingShapeError('not a plain listing');
         from = step.keep;
       }
+      const began = now();
       const step = await read.feed(window.subarray(0, fill), from, true);
+      if (o.busy) o.busy.ms += now() - began;
       if (step.kind !== 'end') throw new ListingShapeError('not a plain listing');
     } catch (err) {
       if (err instanceof BodyShapeError && !(err instanceof ListingShapeError)) throw new ListingShapeError(err.message);

@@ -1,0 +1,77 @@
+// The transport's deadline on a body read as it arrives (HttpTransport.callStream): it bounds
+// the wait for Marathon's bytes, not the time the consumer spends on them.
+
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterEach, describe, expect, it } from 'vitest';
+import { BodyShapeError } from '../../src/marathon/body.js';
+import { HttpTransport } from '../../src/marathon/http.js';
+import { resolveOptions } from '../../src/marathon/options.js';
+import { startServer } from './helpers/server.js';
+
+const transports: HttpTransport[] = [];
+afterEach(async () => {
+  await Promise.all(transports.splice(0).map((t) => t.close()));
+});
+
+function transport(url: string, timeoutMs: number): HttpTransport {
+  const t = new HttpTransport(resolveOptions({ url, timeoutMs, readAttempts: 1, sleep: async () => undefined }));
+  transports.push(t);
+  return t;
+}
+
+const GET = { method: 'GET', path: '/v2/apps', route: '/v2/apps' } as const;
+
+describe('HttpTransport.callStream', () => {
+  it('gives the deadline back the time the consumer spent: a slow consumer of a fast body is not cut off', async () => {
+    const server = await startServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      for (let i = 0; i < 5; i++) res.write(`${'x'.repeat(70_000)}\n`);
+      res.end();
+    });
+    let bytes = 0;
+    const took = await transport(server.url, 150).callStream(GET, async (body, busy) => {
+      const began = performance.now();
+      for await (const chunk of body) {
+        const t0 = performance.now();
+        bytes += chunk.length;
+        await sleep(60);
+        busy.ms += performance.now() - t0;
+      }
+      return performance.now() - began;
+    });
+    expect(bytes).toBe(5 * 70_001);
+    expect(took).toBeGreaterThan(150);
+  });
+
+  it('still ends a body that stalls, whatever the consumer did before', async () => {
+    const server = await startServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write('{"apps":[');
+    });
+    const err = await transport(server.url, 150)
+      .callStream(GET, async (body, busy) => {
+        for await (const _ of body) busy.ms += 100;
+        return 'done';
+      })
+      .catch((e: unknown) => e as Error & { code?: string });
+    expect((err as { code?: string }).code).toBe('MRK_MARATHON_TIMEOUT');
+  });
+
+  it('hands a body the consumer refuses back as the consumer’s error, unretried, and closes the connection', async () => {
+    let requests = 0;
+    const server = await startServer((_req, res) => {
+      requests++;
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{"nope":1}');
+    });
+    const refused = new BodyShapeError('not a plain listing');
+    const t = new HttpTransport(resolveOptions({ url: server.url, timeoutMs: 1000, readAttempts: 3, sleep: async () => undefined }));
+    transports.push(t);
+    await expect(
+      t.callStream(GET, async () => {
+        throw refused;
+      }),
+    ).rejects.toBe(refused);
+    expect(requests).toBe(1);
+  });
+});
