@@ -3,6 +3,7 @@ import type { AppStatus } from '../../src/status/model.js';
 import { appStatus, pruneStatus } from './fixtures.js';
 import { StatusStore } from '../../src/status/store.js';
 import { createScrubber } from '../../src/secrets/scrubber.js';
+import { seededRandom } from '../../src/sandbox/prng.js';
 
 function store(): StatusStore {
   return new StatusStore({ instance: 'test-1', marathonUrl: 'http://127.0.0.1:8080', now: () => new Date('2026-01-01T00:00:00Z') });
@@ -46,6 +47,37 @@ describe('StatusStore', () => {
     s.setApp(appStatus({ id: '/demo/b', health: 'Degraded' }));
     same();
     expect((JSON.parse(s.json()) as { apps: AppStatus[] }).apps.map((a) => [a.id, a.health])).toEqual([['/demo/b', 'Degraded']]);
+  });
+
+  it('keeps the document, its length and its digest those of a store built afresh, as records change, come and go in any order', () => {
+    const r = seededRandom(5);
+    const live = store();
+    const ids = Array.from({ length: 60 }, (_, i) => `/lab/app-${String(i).padStart(2, '0')}`);
+    const records = new Map<string, AppStatus>();
+    const parts = (p: { head: string; items: readonly string[]; tail: string }) => `${p.head}${p.items.join(',')}${p.tail}`;
+    const held: Array<{ text: string; head: string; items: readonly string[]; tail: string }> = [];
+    for (let step = 0; step < 400; step++) {
+      const id = ids[Math.floor(r() * ids.length)] as string;
+      if (r() < 0.15) {
+        live.removeApp(id);
+        records.delete(id);
+      } else {
+        const record = appStatus({ id, health: r() < 0.5 ? 'Healthy' : 'Degraded', message: 'é'.repeat(Math.floor(r() * 5)) });
+        live.setApp(record);
+        records.set(id, record);
+      }
+      if (step % 3 !== 0) continue;
+      const fresh = store();
+      for (const record of records.values()) fresh.setApp(record);
+      const got = live.parts();
+      const want = fresh.parts();
+      expect(parts(got)).toBe(parts(want));
+      expect(got.bytes).toBe(Buffer.byteLength(parts(got)));
+      expect(got.digest).toBe(want.digest);
+      held.push({ text: parts(got), head: got.head, items: got.items, tail: got.tail });
+    }
+    // What was handed out never changed afterwards (a reply may still be writing it).
+    for (const h of held) expect(parts(h)).toBe(h.text);
   });
 
   it('selects apps from their serialised records: the snapshot with those apps, and the page before them', () => {
