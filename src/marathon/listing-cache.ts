@@ -25,7 +25,7 @@ import type { MarathonApp } from '../model/marathon.js';
 import { isObject } from '../model/json.js';
 import { BodyShapeError, jsonSyntaxReason, parseJson } from './body.js';
 import { ListingSplitter, type SplitStep } from './listing-split.js';
-import { dropVolatile, stableRead, timeEnd } from './listing-volatile.js';
+import { dropVolatile, maskedDigest, stableRead, timeEnd } from './listing-volatile.js';
 
 export interface ListingReadOptions {
   /** Yields to the event loop between slices. */
@@ -194,8 +194,7 @@ class ListingRead {
   /** The app recognised where expected. */
   #hit: { start: number; was: Known; key: string; times: number } | undefined;
   readonly #known = (start: number, bytes: Uint8Array): number => this.#recognise(start, bytes);
-  /** Where an app's bytes are gathered for its stable digest. */
-  readonly #scratch = { buf: Buffer.allocUnsafeSlow(16 << 10) };
+
 
   constructor(byDigest: ReadonlyMap<string, Known>, byStable: ReadonlyMap<string, Known>, order: readonly string[], o: ListingReadOptions) {
     this.#byDigest = byDigest;
@@ -234,7 +233,7 @@ class ListingRead {
     const was = key === undefined ? undefined : this.#byDigest.get(key);
     if (key === undefined || was === undefined) return 0;
     if (start + was.length > bytes.length) return -1;
-    const times = sameAs(bytes, start, key, was, this.#scratch);
+    const times = sameAs(bytes, start, key, was);
     if (times === undefined) return 0;
     this.#hit = { start, was, key, times };
     return was.length;
@@ -296,33 +295,16 @@ class ListingRead {
  * Whether the bytes at `start` are `was`'s (whose plain digest is `key`), but perhaps for its
  * health check times, each replaced by a plain time or null of the same length (so the object
  * and where it ends are the same): the checksum of those times when they are, else undefined.
- * `scratch` holds the bytes the stable digest covers (it grows as needed).
  */
-function sameAs(bytes: Uint8Array, start: number, key: string, was: Known, scratch: { buf: Buffer }): number | undefined {
+function sameAs(bytes: Uint8Array, start: number, key: string, was: Known): number | undefined {
   const element = bytes.subarray(start, start + was.length);
   // The same bytes, times included (back-to-back listings): one digest.
   if (hash('sha256', element, 'base64') === key) return was.times;
   const masks = was.masks;
   if (masks === undefined || masks.length === 0 || was.stable === undefined) return undefined;
-  // The stable digest (listing-volatile.ts: each time left out, a zero byte in its place), of
-  // the bytes gathered into one buffer: one digest instead of two updates per time. Each mask
-  // must hold a time ending where it did.
-  if (scratch.buf.length < element.length) scratch.buf = Buffer.allocUnsafeSlow(Math.max(element.length, 2 * scratch.buf.length));
-  const out = scratch.buf;
-  let at = 0;
-  let from = 0;
-  for (let m = 0; m < masks.length; m += 2) {
-    const valueStart = masks[m] as number;
-    const valueEnd = masks[m + 1] as number;
-    if (timeEnd(element, valueStart) !== valueEnd) return undefined;
-    out.set(element.subarray(from, valueStart), at);
-    at += valueStart - from;
-    out[at++] = 0;
-    from = valueEnd;
-  }
-  out.set(element.subarray(from), at);
-  at += element.length - from;
-  return hash('sha256', out.subarray(0, at), 'base64') === was.stable ? timesSum(element, masks) : undefined;
+  // Each mask must hold a time ending where it did; then the stable digest says the rest.
+  for (let m = 0; m < masks.length; m += 2) if (timeEnd(element, masks[m] as number) !== masks[m + 1]) return undefined;
+  return maskedDigest(element, masks) === was.stable ? timesSum(element, masks) : undefined;
 }
 
 /** FNV-1a over the bytes the masks cover: tells (for the counts only) whether the times moved. */

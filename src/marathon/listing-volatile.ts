@@ -13,7 +13,7 @@
 // escapes (`"l\u0061stSuccess"`) is not recognised here: hashed, then dropped on parse, which
 // errs on the side of parsing again. Pure.
 
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { MarathonApp } from '../model/marathon.js';
 import { isObject } from '../model/json.js';
 import { CLOSE_BRACE, CLOSE_BRACKET, COLON, COMMA, OPEN_BRACE, OPEN_BRACKET, QUOTE, skipWs, stringEnd } from './listing-split.js';
@@ -40,13 +40,11 @@ export function stableDigest(element: Uint8Array): string | undefined {
  * and end of each value, in order (empty when there is none).
  */
 export function stableRead(element: Uint8Array): { digest: string; masks: number[] } | undefined {
-  const h = createHash('sha256');
   const masks: number[] = [];
   const kinds: number[] = [];
   /** Which key each open container is the value of: 1 tasks, 2 healthCheckResults, 0 other. */
   const under: number[] = [];
   let key = 0;
-  let from = 0;
   let i = 0;
   const n = element.length;
   while (i < n) {
@@ -67,11 +65,7 @@ export function stableRead(element: Uint8Array): { digest: string; masks: number
       // Anything but a plain time or null is hashed as it is: only values that keep the
       // document well formed whatever they are can be left out.
       if (end < 0) continue;
-      h.update(element.subarray(from, value));
-      // A marker no value can be: the left-out value is never confused with bytes.
-      h.update('\u0000');
       masks.push(value, end);
-      from = end;
       i = end;
       continue;
     }
@@ -89,8 +83,34 @@ export function stableRead(element: Uint8Array): { digest: string; masks: number
     i++;
   }
   if (kinds.length !== 0) return undefined;
-  h.update(element.subarray(from));
-  return { digest: h.digest('base64'), masks };
+  return { digest: maskedDigest(element, masks), masks };
+}
+
+/** One buffer the bytes a stable digest covers are gathered into (grown as needed; pure code runs one at a time). */
+let gathered = Buffer.allocUnsafeSlow(16 << 10);
+
+/**
+ * sha256 (base64) of `element` with each masked value (start, end pairs, in order) replaced
+ * by one zero byte, a marker no value can be: a left-out value is never confused with bytes.
+ * The bytes are gathered into one buffer and hashed at once: a hash update per piece cost
+ * more than the hashing.
+ */
+export function maskedDigest(element: Uint8Array, masks: readonly number[]): string {
+  if (masks.length === 0) return hash('sha256', element, 'base64');
+  if (gathered.length < element.length) gathered = Buffer.allocUnsafeSlow(Math.max(element.length, 2 * gathered.length));
+  const out = gathered;
+  let at = 0;
+  let from = 0;
+  for (let m = 0; m < masks.length; m += 2) {
+    const valueStart = masks[m] as number;
+    out.set(element.subarray(from, valueStart), at);
+    at += valueStart - from;
+    out[at++] = 0;
+    from = masks[m + 1] as number;
+  }
+  out.set(element.subarray(from), at);
+  at += element.length - from;
+  return hash('sha256', out.subarray(0, at), 'base64');
 }
 
 /** Removes `tasks[].healthCheckResults[].lastSuccess` from a freshly parsed app (in place). */

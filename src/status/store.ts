@@ -116,7 +116,7 @@ export class StatusStore {
     else this.#changed.add(status.id);
     this.#apps.set(status.id, status);
     this.#appJson.set(status.id, json);
-    this.#appSums.set(status.id, { bytes: Buffer.byteLength(json, 'utf8'), digest: createHash('sha256').update(json).digest() });
+    this.#appSums.set(status.id, { bytes: Buffer.byteLength(json, 'utf8'), digest: hash('sha256', json, 'buffer') });
     this.#appsVersion++;
     this.#touch();
     for (const l of this.#listeners) l(status.id, status);

@@ -62,7 +62,7 @@ describe('StatusStore', () => {
         live.removeApp(id);
         records.delete(id);
       } else {
-        const record = appStatus({ id, health: r() < 0.5 ? 'Healthy' : 'Degraded', message: 'é'.repeat(Math.floor(r() * 5)) });
+        const record = appStatus({ id, health: r() < 0.5 ? 'Healthy' : 'Degraded', source: `wé${'é'.repeat(Math.floor(r() * 5))}.yaml:1` });
         live.setApp(record);
         records.set(id, record);
       }
