@@ -3,6 +3,7 @@
 // Marathon client, the sources and the controller.
 
 import { tmpdir } from 'node:os';
+import { setTimeout as delay } from 'node:timers/promises';
 import { configSecrets, marathonClientOptions, type DaemonConfig } from '../config/daemon.js';
 import { derivedInstallation } from '../config/installation.js';
 import { MarackerError } from '../base/errors.js';
@@ -29,6 +30,9 @@ import { metricsObserver } from '../status/metrics-observer.js';
 import { startStatusServer, type StatusServer } from '../status/server.js';
 import { StatusStore } from '../status/store.js';
 import { VERSION } from '../base/version.js';
+
+/** The folder's watcher starts at the first full sync, or this long after start at the latest. */
+const WATCH_AT_LATEST_MS = 30_000;
 
 export interface DaemonExtras {
   logger?: Logger;
@@ -138,10 +142,19 @@ export async function startDaemon(config: DaemonConfig, extras: DaemonExtras = {
     userAgent: `maracker/${VERSION} (instance ${config.instance.replace(/[^\x20-\x7e]/g, '_')})`,
   });
 
+  // The folder's watcher starts after the first full sync (its walk would delay it), or at
+  // the latest a while after start (Marathon unreachable: the first sync waits for it).
+  let firstSyncDone = (): void => undefined;
+  const firstSync = new Promise<void>((resolve) => {
+    firstSyncDone = resolve;
+  });
+  const watchAfter = Promise.race([firstSync, delay(WATCH_AT_LATEST_MS, undefined, { ref: false })]);
+
   const sources: Source[] = [];
   if (config.manifests !== null) {
     sources.push(
       new FolderSource({
+        watchAfter,
         dir: config.manifests,
         // Status names files relative to the manifests folder, as the maracker.source label does.
         displayRoot: '',
@@ -203,7 +216,13 @@ export async function startDaemon(config: DaemonConfig, extras: DaemonExtras = {
     status,
     leadership: extras.leadership ?? ALWAYS_LEADER,
     logger,
-    observer: metricsObserver(metrics, extras.observer),
+    observer: metricsObserver(metrics, {
+      ...extras.observer,
+      firstSync: () => {
+        firstSyncDone();
+        extras.observer?.firstSync?.();
+      },
+    }),
     ...(extras.pruneLedger ? { pruneLedger: extras.pruneLedger } : {}),
     ...(images ? { images } : {}),
     options: {

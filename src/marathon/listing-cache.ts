@@ -195,7 +195,6 @@ class ListingRead {
   #hit: { start: number; was: Known; key: string; times: number } | undefined;
   readonly #known = (start: number, bytes: Uint8Array): number => this.#recognise(start, bytes);
 
-
   constructor(byDigest: ReadonlyMap<string, Known>, byStable: ReadonlyMap<string, Known>, order: readonly string[], o: ListingReadOptions) {
     this.#byDigest = byDigest;
     this.#byStable = byStable;

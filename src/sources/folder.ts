@@ -72,6 +72,14 @@ export interface FolderSourceOptions {
   burstSettleMs?: number;
   /** Watch with chokidar. Default true; false relies on resyncs only. */
   watch?: boolean;
+  /**
+   * The watcher starts once this settles (and the folder was read), not at the first read:
+   * its walk of the folder (chokidar stats every file: about half a second of the event loop
+   * at 10,000 files) then does not delay the daemon's first full sync, which needs no events.
+   * Once ready, the watcher has the folder read again, so nothing changed meanwhile is missed.
+   * Default: at the first read.
+   */
+  watchAfter?: Promise<unknown>;
   /** Poll instead of inotify (network filesystems). Default false. */
   usePolling?: boolean;
   /** How git is run for the folder's revision. Default: an empty environment, no ownership rule. */
@@ -114,7 +122,7 @@ interface Settling {
 }
 
 type Options = Required<
-  Omit<FolderSourceOptions, 'displayRoot' | 'translate' | 'limits' | 'parser' | 'timers' | 'logger' | 'wallClock' | 'git' | 'stamp' | 'sweep'>
+  Omit<FolderSourceOptions, 'displayRoot' | 'translate' | 'limits' | 'parser' | 'timers' | 'logger' | 'wallClock' | 'git' | 'stamp' | 'sweep' | 'watchAfter'>
 > & {
   displayRoot: string;
 };
@@ -153,6 +161,8 @@ export class FolderSource implements Source {
   #chain: Promise<void> = Promise.resolve();
   #stopped = false;
   #revisionRunning = false;
+  /** Whether the watcher may start (FolderSourceOptions.watchAfter settled). */
+  #watchAllowed = true;
   #revisionAgain = false;
   readonly #stampOf: (abs: string) => Promise<FileStamp>;
   /** How a rescan lists and stamps in a worker thread; started at the first rescan, ended by stop(). */
@@ -211,6 +221,15 @@ export class FolderSource implements Source {
           },
         })
       : undefined;
+    if (this.#watcher !== undefined && options.watchAfter !== undefined) {
+      this.#watchAllowed = false;
+      const allow = (): void => {
+        this.#watchAllowed = true;
+        // Only over a folder that was read: a rescan that cannot list it starts nothing either.
+        if (!this.#stopped && this.#snapshot.state === 'Ready') this.#watcher?.ensure();
+      };
+      options.watchAfter.then(allow, allow);
+    }
   }
 
   snapshot(): SourceSnapshot {
@@ -432,7 +451,7 @@ export class FolderSource implements Source {
     this.#confirmedAt = Math.max(this.#confirmedAt, began);
     this.#publish(next, wasReady ? changed : 'all');
     this.#armSettleTimer();
-    this.#watcher?.ensure();
+    if (this.#watchAllowed) this.#watcher?.ensure();
   }
 
   /**

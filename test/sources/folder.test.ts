@@ -168,6 +168,25 @@ describe('FolderSource', () => {
     expect(idsIn(changes)).toContain('/web');
   });
 
+  it('with watchAfter, starts watching only once it settles, and then sees what changed meanwhile (no event reached it)', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'web.yaml'), manifestYaml({ name: 'web', instances: 1 }));
+    let allow = (): void => undefined;
+    const watchAfter = new Promise<void>((resolve) => {
+      allow = resolve;
+    });
+    const { source } = await started(dir, { watchAfter });
+    await writeFile(join(dir, 'web.yaml'), manifestYaml({ name: 'web', instances: 2 }));
+    // No watcher yet: the change waits (a resync would see it; nothing asks for one here).
+    await new Promise((r) => setTimeout(r, 400));
+    expect(source.snapshot().apps.get('/web')?.definition.instances).toBe(1);
+    allow();
+    // The watcher, once ready, has the folder read again: the change made before it is seen.
+    await until(() => source.snapshot().apps.get('/web')?.definition.instances === 2, 'the change made before the watch');
+    await writeFile(join(dir, 'web.yaml'), manifestYaml({ name: 'web', instances: 3 }));
+    await until(() => source.snapshot().apps.get('/web')?.definition.instances === 3, 'a change seen by the watcher');
+  });
+
   it('sees an editor atomic save (write temporary file, rename over) as one change of the real file', async () => {
     const dir = await tempDir();
     await writeFile(join(dir, 'web.yaml'), manifestYaml({ name: 'web', mem: 32 }));
