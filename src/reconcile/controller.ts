@@ -161,6 +161,8 @@ export class Controller {
   /** Sweeps over every id begun (#enqueueAll): a newer one stops an older one. */
   #sweeps = 0;
   #initialTimer: unknown;
+  /** The first listing, begun while the sources are first read (start), taken by #initialSync. */
+  #firstListing: Promise<boolean> | undefined;
   #unsubscribeLeadership: (() => void) | undefined;
   readonly #unsubscribeImages: (() => void) | undefined;
 
@@ -288,7 +290,13 @@ export class Controller {
   /** Starts sources and triggers. Resolves once every source made its first read attempt. */
   async start(): Promise<void> {
     this.#guard.start();
-    await Promise.all(this.#d.sources.map((s) => s.start((change) => this.#onSourceChange(s, change))));
+    const sourcesRead = Promise.all(this.#d.sources.map((s) => s.start((change) => this.#onSourceChange(s, change))));
+    // Marathon is listed while the sources are first read, not after: neither needs the
+    // other, and at 10,000 apps each takes about a second. Nothing is reconciled before both.
+    this.#firstListing = this.#knowInstallation().then((known) =>
+      known && this.#installation ? this.#listing.list(this.#installation.name, sourcesRead) : false,
+    );
+    await sourcesRead;
     this.#desired.changed();
     // A follower that becomes leader must look at everything: the old leader may have died
     // half-way through a pass, and followers do not write.
@@ -388,7 +396,10 @@ export class Controller {
     if (unknown.length > 0) await this.#resync.readSources(unknown);
     if (this.#stopped || this.#began) return;
     if (!(await this.#knowInstallation())) return;
-    const ok = await this.#list();
+    // The listing begun with the sources' first read, once; a retry lists again.
+    const first = this.#firstListing;
+    this.#firstListing = undefined;
+    const ok = await (first ?? this.#list());
     if (this.#stopped) return;
     if (ok && this.#desired.view().allReady) {
       this.#begin();

@@ -64,8 +64,12 @@ export class MarathonListing {
     return this.#d.cache.ownedApps((app) => isListable(app, installation)).map((a) => a.id);
   }
 
-  /** Lists the apps of `installation` into the cache, then the others for the report. Resolves whether Marathon answered. */
-  async list(installation: string): Promise<boolean> {
+  /**
+   * Lists the apps of `installation` into the cache, then the others for the report. Resolves
+   * whether Marathon answered. `sourcesRead`: the report (which foreign apps are declared
+   * here) waits for it, when the listing began before the sources' first read was done.
+   */
+  async list(installation: string, sourcesRead?: Promise<unknown>): Promise<boolean> {
     this.#installation = installation;
     const startedAt = this.#d.timers.now();
     try {
@@ -75,7 +79,7 @@ export class MarathonListing {
       const listed = new Set(apps.map((a) => a.id));
       this.#d.report.retainLegacy((id) => listed.has(id));
       this.#d.reachability.answered();
-      await this.#listOthers(installation);
+      await this.#listOthers(installation, sourcesRead);
       return true;
     } catch (err) {
       // Logged when Marathon becomes unreachable, not at every retry of an outage.
@@ -86,9 +90,10 @@ export class MarathonListing {
   }
 
   /** Lists other installations' apps for the report (ids and owners); a failure only leaves it as it was. */
-  async #listOthers(installation: string): Promise<void> {
+  async #listOthers(installation: string, sourcesRead?: Promise<unknown>): Promise<void> {
     try {
       const apps = await this.#d.marathon.listApps({ label: othersSelector(installation) });
+      if (sourcesRead !== undefined) await sourcesRead;
       const view = this.#d.desired.view();
       const foreign: Array<{ id: AppId; installation: string }> = [];
       for (const app of apps) {

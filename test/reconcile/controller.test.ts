@@ -581,6 +581,47 @@ function recordingLogger(): { logger: Logger; lines: () => Array<{ msg: string; 
   };
 }
 
+/** A source whose first read finishes only when released (a large folder being read). */
+class SlowFirstRead extends MemorySource {
+  release = (): void => undefined;
+  readonly #read = new Promise<void>((resolve) => {
+    this.release = resolve;
+  });
+
+  override async start(onChange: Parameters<MemorySource['start']>[0]): Promise<void> {
+    await super.start(onChange);
+    await this.#read;
+  }
+}
+
+describe('Controller start-up', () => {
+  it('lists Marathon while the sources are first read, reconciles nothing before both are done, and judges foreign apps on what the sources declare', async () => {
+    const folder = new SlowFirstRead('folder');
+    const log = recordingLogger();
+    const { marathon, status, controller } = setup({ sources: [folder], logger: log.logger });
+    marathon.seed(marathonApp({ id: '/mine' }), foreignApp('staging', { id: '/shared' }));
+    folder.set({ apps: [desiredApp({ id: '/mine', instances: 5 }), desiredApp({ id: '/shared' })] });
+    const started = controller.start();
+    const listings = () => marathon.calls.filter((c) => c.startsWith('GET /v2/apps'));
+    await until(() => listings().length === 2, 'both listings, before the folder was read');
+    await flush();
+    expect(status.ready).toBe(false);
+    expect(status.getApp('/mine')).toBeUndefined();
+    expect(marathon.writes()).toEqual([]);
+    // Which foreign apps are declared here waits for the sources: nothing said of /shared yet.
+    expect(log.lines().filter((l) => l.appId === '/shared')).toEqual([]);
+    folder.release();
+    await started;
+    await until(() => status.ready, 'first sync');
+    await until(() => marathon.writes().length > 0, 'the write of the first sync');
+    expect(marathon.writes()).toEqual(['SCALE /mine 5']);
+    expect(status.getApp('/shared')).toMatchObject({ sync: 'Conflict' });
+    expect(log.lines().find((l) => l.appId === '/shared' && l.msg.includes('is declared here but belongs to'))).toBeDefined();
+    // The listing made while the folder was read is the first sync's: Marathon is not listed again.
+    expect(listings()).toHaveLength(2);
+  });
+});
+
 describe('Controller and other installations on the same Marathon', () => {
   // sample-controller's TestNotControlledByUs: a fixture of apps owned by someone else, and
   // the exact list of calls made, which must contain no write to them.
