@@ -61,12 +61,25 @@ export function installationOf(value: string | undefined): string | undefined {
 export type Ownership = { kind: 'ours' } | { kind: 'legacy' } | { kind: 'foreign'; installation: string } | { kind: 'unmanaged' };
 
 const OURS: Ownership = Object.freeze({ kind: 'ours' });
+const DOT = 0x2e;
 const LEGACY: Ownership = Object.freeze({ kind: 'legacy' });
 const UNMANAGED: Ownership = Object.freeze({ kind: 'unmanaged' });
 
 export function ownershipOf(labels: Readonly<Record<string, string>> | undefined, installation: string): Ownership {
   const value = labels?.[LABEL_MANAGED_BY];
   if (value === LEGACY_MANAGED_BY) return LEGACY;
+  // This installation's own value, without taking the name out of it: asked of every app,
+  // several times a pass.
+  if (
+    value !== undefined &&
+    installation !== '' &&
+    value.length === LEGACY_MANAGED_BY.length + 1 + installation.length &&
+    value.startsWith(LEGACY_MANAGED_BY) &&
+    value.charCodeAt(LEGACY_MANAGED_BY.length) === DOT &&
+    value.endsWith(installation)
+  ) {
+    return OURS;
+  }
   const owner = installationOf(value);
   if (owner === undefined) return UNMANAGED;
   return owner === installation ? OURS : { kind: 'foreign', installation: owner };

@@ -14,6 +14,9 @@ describe('ownership of an app, as one installation sees it', () => {
     ['no ownership label', undefined, { kind: 'unmanaged' }],
     ['a value maracker never writes', 'someone-else', { kind: 'unmanaged' }],
     ['an empty installation', 'maracker.', { kind: 'unmanaged' }],
+    ['our name after another separator', 'maracker-team-a', { kind: 'unmanaged' }],
+    ['our name after another prefix of the same length', 'Maracker.team-a', { kind: 'unmanaged' }],
+    ['our name with more before it', 'maracker.xteam-a', { kind: 'foreign', installation: 'xteam-a' }],
   ] as const)('%s', (_, value, expected) => {
     expect(ownershipOf(by(value), 'team-a')).toEqual(expected);
   });
