@@ -77,7 +77,7 @@ interface ResyncSize {
   noopPassesWhy?: string;
   /** Prefix of the figure names ('' for the 10,000-app scenario, whose names stay as they were). */
   prefix: string;
-  sandbox: Pick<SandboxOptions, 'servicePortRange' | 'agents'>;
+  sandbox: Pick<SandboxOptions, 'servicePortRange' | 'agents' | 'maxTasks'>;
 }
 
 const RESYNC_10K: ResyncSize = {
@@ -93,8 +93,10 @@ const RESYNC_30K: ResyncSize = {
   noopPasses: 20,
   noopPassesWhy: '20, not 100 as at 10,000 apps, to keep the scenario near 6 minutes',
   prefix: 'resync_30k.',
-  // about 51,000 service ports, and 102,000 host ports spread over three agents
-  sandbox: { servicePortRange: { min: 10_000, max: 65_000 }, agents: 3 },
+  // about 51,000 service ports, and 102,000 host ports spread over three agents; more tasks
+  // than the sandbox holds by default (50,000, so that one runaway app cannot take its
+  // process): the drifted apps' new tasks would wait for room forever
+  sandbox: { servicePortRange: { min: 10_000, max: 65_000 }, agents: 3, maxTasks: 200_000 },
 };
 
 type Drift = 'scale' | 'mem' | 'label';
