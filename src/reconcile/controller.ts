@@ -161,6 +161,8 @@ export class Controller {
   /** Sweeps over every id begun (#enqueueAll): a newer one stops an older one. */
   #sweeps = 0;
   #initialTimer: unknown;
+  /** start() is done: a source loading later may begin the first full sync. */
+  #started = false;
   /** The first listing, begun while the sources are first read (start), taken by #initialSync. */
   #firstListing: Promise<boolean> | undefined;
   #unsubscribeLeadership: (() => void) | undefined;
@@ -293,8 +295,10 @@ export class Controller {
     const sourcesRead = Promise.all(this.#d.sources.map((s) => s.start((change) => this.#onSourceChange(s, change))));
     // Marathon is listed while the sources are first read, not after: neither needs the
     // other, and at 10,000 apps each takes about a second. Nothing is reconciled before both.
-    this.#firstListing = this.#knowInstallation().then((known) =>
-      known && this.#installation ? this.#listing.list(this.#installation.name, sourcesRead) : false,
+    this.#firstListing = this.#knowInstallation().then(
+      (known) => (known && this.#installation ? this.#listing.list(this.#installation.name, sourcesRead) : false),
+      // #initialSync asks for the installation itself, and meets the failure there.
+      () => false,
     );
     await sourcesRead;
     this.#desired.changed();
@@ -309,6 +313,7 @@ export class Controller {
       }
     });
     this.#events?.start();
+    this.#started = true;
     void this.#initialSync();
   }
 
@@ -482,7 +487,9 @@ export class Controller {
     this.#desired.changed();
     if (source.snapshot().state === 'Unknown') this.#d.observer?.sourceError?.(source.name);
     if (!this.#began) {
-      if (this.#listing.listed && this.#desired.view().allReady) this.#begin();
+      // Not while start() runs (the first listing may be done before the sources are):
+      // #initialSync, called at its end, begins then.
+      if (this.#started && this.#listing.listed && this.#desired.view().allReady) this.#begin();
       return;
     }
     if ('all' in change) void this.#enqueueAll(true);
