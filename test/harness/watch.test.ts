@@ -31,11 +31,15 @@ async function send(url: string, method: string, path: string, body?: unknown): 
 describe('watchInvariants', () => {
   it('sees a file appear, and a delete of the app it declares while it is still there', async () => {
     const sb = await sandbox();
-    const dir = join(await tempDir(), 'manifests');
+    const root = await tempDir();
+    const dir = join(root, 'manifests');
     await mkdir(dir);
     const watch = await watchInvariants({ sandbox: sb, manifests: dir, onFinish: false, options: { propagationMs: 300 } });
     const text = manifestYaml({ name: 'web' });
-    await writeFile(join(dir, 'web.yaml'), text);
+    // Saved atomically: written in place, the file could be polled empty between its creation
+    // and its content (seen once in .ci/run), two changes where this test means one.
+    await writeFile(join(root, 'web.yaml.new'), text);
+    await rename(join(root, 'web.yaml.new'), join(dir, 'web.yaml'));
     // Seen by the watch's own poll (not after a fixed 150 ms a busy machine can outlast):
     // only then is the app declared, and its delete 500 ms later certainly a violation.
     await until(() => watch.history.events.some((e) => e.kind === 'files'));
