@@ -241,6 +241,11 @@ export class FolderSource implements Source {
     return this.#sweeper?.counts;
   }
 
+  /** Whether the file watcher runs (started, not closed); tests see watchAfter hold it back. */
+  get watching(): boolean {
+    return this.#watcher?.active === true;
+  }
+
   /** Files changed on disk whose new content is not in force yet (being written). */
   get settlingFiles(): string[] {
     return [...this.#settling.keys()].sort();
