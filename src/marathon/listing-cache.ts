@@ -114,6 +114,13 @@ export class AppListingCache {
     this.#window = undefined;
     let from = 0;
     let fill = 0;
+    /** What has arrived, read from where it was left; the time it takes told to `busy`. */
+    const feed = async (final: boolean): Promise<SplitStep> => {
+      const began = now();
+      const step = await read.feed(window.subarray(0, fill), from, final);
+      if (o.busy) o.busy.ms += now() - began;
+      return step;
+    };
     try {
       for await (const chunk of body) {
         if (fill + chunk.length > window.length) {
@@ -129,15 +136,11 @@ export class AppListingCache {
         }
         window.set(chunk, fill);
         fill += chunk.length;
-        const began = now();
-        const step = await read.feed(window.subarray(0, fill), from, false);
-        if (o.busy) o.busy.ms += now() - began;
+        const step = await feed(false);
         if (step.kind !== 'more') throw new ListingShapeError('not a plain listing');
         from = step.keep;
       }
-      const began = now();
-      const step = await read.feed(window.subarray(0, fill), from, true);
-      if (o.busy) o.busy.ms += now() - began;
+      const step = await feed(true);
       if (step.kind !== 'end') throw new ListingShapeError('not a plain listing');
     } catch (err) {
       if (err instanceof BodyShapeError && !(err instanceof ListingShapeError)) throw new ListingShapeError(err.message);

@@ -9,12 +9,13 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { TEST_TMP_ENV } from '../global-setup.js';
 
 let dir: string | undefined;
 
 export function daemonCacheHome(): string {
   if (dir === undefined) {
-    const made = mkdtempSync(join(process.env.MARACKER_TEST_TMP ?? tmpdir(), 'maracker-cache-'));
+    const made = mkdtempSync(join(process.env[TEST_TMP_ENV] ?? tmpdir(), 'maracker-cache-'));
     dir = made;
     process.once('exit', () => rmSync(made, { recursive: true, force: true }));
   }
