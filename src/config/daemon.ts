@@ -46,7 +46,7 @@ export interface DaemonConfig {
   manifests: string | null;
   /** The git source (--git-url), or null when it is off. */
   git: GitSourceConfig | null;
-  /** A manifest rewritten in place is applied once left alone this long (atomic saves at once). */
+  /** A manifest rewritten in place is applied once left alone this long (atomic saves at once); a deleted one once gone this long. */
   settleMs: number;
   /** File of the parse cache (src/app/parse-cache-file.ts), or null when it is off. */
   manifestCache: string | null;
@@ -415,7 +415,7 @@ export const DAEMON_OPTIONS: readonly OptionSpec[] = [
     env: 'MARACKER_SETTLE_MS',
     default: DEFAULT_SETTLE_MS,
     min: 0,
-    description: 'A manifest rewritten in place is applied once left alone this long, ms (atomic saves apply at once)',
+    description: 'A manifest rewritten in place is applied once left alone this long, ms (atomic saves apply at once); a deleted one once gone this long',
   },
   {
     name: 'database-url',

@@ -35,7 +35,7 @@ import { folderSnapshot, type FolderFile } from './folder-snapshot.js';
 import { FolderWatcher, type WatchEvent } from './folder-watcher.js';
 import { readGitRevision, type GitRevisionOptions } from './git.js';
 import { ProblemLog } from './problem-log.js';
-import { DEFAULT_SETTLE_MS, settleDecision, type Activity } from './settle.js';
+import { DEFAULT_SETTLE_MS, goneDecision, settleDecision, type Activity } from './settle.js';
 import { emptySnapshot, snapshotIds, type Source, type SourceChange, type SourceSnapshot } from './source.js';
 import { StampList, type Stamps } from './stamp-table.js';
 import { errorMessage } from '../base/errors.js';
@@ -417,10 +417,11 @@ export class FolderSource implements Source {
       if (before) next.set(rel, before);
     }
     const changed = new Set<AppId>();
-    for (const [rel, before] of this.#files) {
-      if (!listed.has(rel)) for (const id of idsOf(before)) changed.add(id);
-    }
-    for (const rel of [...this.#settling.keys()]) if (!listed.has(rel)) this.#unsettle(rel);
+    // Files no longer listed stay in force until gone for the settle window (#consider).
+    const gone = [...this.#files.keys()].filter((rel) => !listed.has(rel));
+    for (const rel of gone) next.set(rel, this.#files.get(rel) as FileState);
+    for (const rel of [...this.#settling.keys()]) if (!listed.has(rel) && !this.#files.has(rel)) this.#unsettle(rel);
+    for (const rel of gone) await this.#consider(rel, next, changed, { kind: 'missing' });
     const stamps = swept ?? (await this.#stampAll(rels));
     const due: Array<{ rel: string; stamp: FileStamp }> = [];
     for (const [i, rel] of rels.entries()) {
@@ -521,12 +522,19 @@ export class FolderSource implements Source {
   async #consider(rel: string, next: Map<string, FileState>, changed: Set<AppId>, stamp: FileStamp, reread = false, ahead?: ReadAhead): Promise<void> {
     const before = next.get(rel);
     if (stamp.kind === 'missing') {
-      this.#unsettle(rel);
-      this.#activity.delete(rel);
       if (before) {
+        // Deleted, or deleted to be created again (./settle.ts): in force until gone for good.
+        const now = this.#timers.now();
+        const settling = this.#settling.get(rel);
+        const goneSince = settling?.stamp.kind === 'missing' ? settling.since : now;
+        const activity = this.#activity.get(rel);
+        const decision = goneDecision({ goneSince, ...(activity ? { activity } : {}), now, settleMs: this.#o.settleMs });
+        if (decision.kind === 'wait') return this.#settleLater(rel, stamp, goneSince, decision.ms);
         next.delete(rel);
         for (const id of idsOf(before)) changed.add(id);
       }
+      this.#unsettle(rel);
+      this.#activity.delete(rel);
       return;
     }
     if (!reread && stamp.kind === 'file' && sameStamp(stamp, before?.stamp)) {
@@ -747,7 +755,11 @@ function inListingOrder(files: Map<string, FileState>, rels: readonly string[]):
     const f = files.get(rel);
     return f ? [[rel, f] as const] : [];
   });
-  if (entries.length !== files.size) return; // not all listed: leave as is (never drops an entry)
+  // Files no longer listed, still in force until gone for good, come last.
+  if (entries.length !== files.size) {
+    const listed = new Set(rels);
+    for (const [rel, f] of files) if (!listed.has(rel)) entries.push([rel, f]);
+  }
   files.clear();
   for (const [rel, f] of entries) files.set(rel, f);
 }

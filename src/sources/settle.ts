@@ -14,6 +14,12 @@
 //   over that time (or, with no event history, its modification and change times are at
 //   least that old).
 // Until then the file's previous content stays in force: nothing of the new one is acted on.
+//
+// A file gone is a change like any other: `git checkout` and some editors delete a file and
+// create it again (O_EXCL), and a rescan between the two finds it missing. Its deletion is
+// applied only once it has stayed gone for `settleMs` (goneDecision); until then its
+// previous content stays in force, so whatever appears at its path meanwhile (valid, broken,
+// a FIFO) is judged as a change of that file, and never as a deletion plus a stranger.
 
 import type { FileStamp } from './file-stamp.js';
 
@@ -58,4 +64,20 @@ export function settleDecision(i: SettleInput): SettleDecision {
   const needUntouched = Math.max(0, i.settleMs - untouchedFor);
   if (needQuiet === 0 && needUntouched === 0) return { kind: 'read', verify: 'stable' };
   return { kind: 'wait', ms: Math.max(1, Math.ceil(Math.min(i.settleMs, Math.max(needQuiet, needUntouched)))) };
+}
+
+export interface GoneInput {
+  /** Since when (monotonic) the file has been seen missing, if it was seen so before. */
+  goneSince?: number;
+  activity?: Activity;
+  now: number;
+  settleMs: number;
+}
+
+/** Whether a file found missing is gone for good (apply its deletion) or may still come back. */
+export function goneDecision(i: GoneInput): { kind: 'gone' } | { kind: 'wait'; ms: number } {
+  const goneFor = i.goneSince !== undefined ? i.now - i.goneSince : 0;
+  const quietFor = i.activity ? i.now - i.activity.lastEventAt : Infinity;
+  const need = Math.max(0, i.settleMs - goneFor, i.settleMs - quietFor);
+  return need === 0 ? { kind: 'gone' } : { kind: 'wait', ms: Math.max(1, Math.ceil(Math.min(i.settleMs, need))) };
 }

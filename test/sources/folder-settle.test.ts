@@ -2,13 +2,14 @@
 // in place once left alone for the settle window. The source's clock is driven by hand here,
 // so "left alone" means exactly what the test says, however busy the machine is.
 
-import { open, rename, writeFile } from 'node:fs/promises';
+import { open, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/base/log.js';
 import { FolderSource } from '../../src/sources/folder.js';
 import { INLINE_PARSER } from '../../src/manifest/input-parser.js';
 import { manifestYaml, multiDoc } from '../helpers/manifests.js';
+import { spawnSync } from 'node:child_process';
 import { ManualClock } from '../helpers/manual-clock.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -214,5 +215,90 @@ describe('FolderSource: complete files only', () => {
     // Every snapshot ever published has the saved file's content, never the replaced one.
     expect(snapshots.length).toBeGreaterThan(0);
     for (const snap of snapshots) expect(snap.apps.get('/app')?.definition.instances).toBe(1);
+  });
+});
+
+describe('FolderSource: a file gone is gone once it stayed away for the window', () => {
+  /** Rescans only (each step one resync), on a hand-driven clock; files look long settled, so only absence is judged. */
+  async function rescanned(dir: string) {
+    const timers = new ManualClock();
+    const published: Array<{ snap: ReturnType<FolderSource['snapshot']>; at: number }> = [];
+    const source = new FolderSource({ dir, logger: silentLogger(), timers, settleMs: SETTLE_MS, watch: false, wallClock: () => Date.now() + 3_600_000 });
+    sources.push(source);
+    await driven(
+      source.start(() => published.push({ snap: source.snapshot(), at: timers.now() })),
+      timers,
+    );
+    return { source, timers, snapshots: published.map((p) => p.snap), published };
+  }
+
+  /** Waits for `work`, moving the source's clock 10 ms at a time. */
+  async function driven(work: Promise<void>, timers: ManualClock): Promise<void> {
+    let done = false;
+    void work.then(() => (done = true));
+    await until(
+      () => done,
+      'the source',
+      () => timers.advance(10),
+    );
+  }
+
+  async function twoFiles(): Promise<string> {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'web.yaml'), manifestYaml({ name: 'web' }));
+    await writeFile(join(dir, 'other.yaml'), manifestYaml({ name: 'other' }));
+    return dir;
+  }
+
+  it('keeps a file deleted and created again within the window (git checkout) in force, and judges what came back as a change of it', async () => {
+    const dir = await twoFiles();
+    const { source, timers, published } = await rescanned(dir);
+    await rm(join(dir, 'web.yaml'));
+    // The rescan lands between the deletion and the creation, and the window has not passed.
+    const first = source.resync();
+    await until(() => source.snapshot().changing?.has('web.yaml') === true, 'the deletion seen');
+    expect(source.snapshot().apps.has('/web')).toBe(true);
+    // What comes back is not even a file: the apps of web.yaml stay, invalid, never gone.
+    expect(spawnSync('mkfifo', [join(dir, 'web.yaml')]).status).toBe(0);
+    await driven(first, timers);
+    expect(
+      source
+        .snapshot()
+        .invalid.get('/web')
+        ?.map((p) => p.code),
+    ).toEqual(['not-a-file']);
+    for (const { snap } of published) expect(snap.apps.has('/web') || snap.invalid.has('/web')).toBe(true);
+    expect(source.snapshot().apps.has('/other')).toBe(true);
+  });
+
+  it('applies a deletion once the file stayed gone for the window, never before', async () => {
+    const dir = await twoFiles();
+    const { source, timers, published } = await rescanned(dir);
+    await rm(join(dir, 'web.yaml'));
+    const resync = source.resync();
+    await until(() => source.snapshot().changing?.has('web.yaml') === true, 'the deletion seen');
+    await driven(resync, timers);
+    expect(source.snapshot().apps.has('/web')).toBe(false);
+    expect(source.snapshot().changing).toBeUndefined();
+    // Seen gone (in force, changing), then dropped only a whole window later.
+    const seen = published.find(({ snap }) => snap.changing?.has('web.yaml'));
+    const dropped = published.find(({ snap }) => !snap.apps.has('/web'));
+    expect(seen?.snap.apps.has('/web')).toBe(true);
+    expect((dropped?.at ?? 0) - (seen?.at ?? Infinity)).toBeGreaterThanOrEqual(SETTLE_MS);
+    expect(source.snapshot().apps.has('/other')).toBe(true);
+  });
+
+  it('applies a deletion at once with a settle window of 0', async () => {
+    const dir = await twoFiles();
+    const timers = new ManualClock();
+    const source = new FolderSource({ dir, logger: silentLogger(), timers, settleMs: 0, watch: false, wallClock: () => Date.now() + 3_600_000 });
+    sources.push(source);
+    await driven(
+      source.start(() => undefined),
+      timers,
+    );
+    await rm(join(dir, 'web.yaml'));
+    await source.resync();
+    expect(source.snapshot().apps.has('/web')).toBe(false);
   });
 });

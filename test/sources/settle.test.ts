@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { settleDecision, type SettleInput } from '../../src/sources/settle.js';
+import { goneDecision, settleDecision, type SettleInput } from '../../src/sources/settle.js';
 
 const NOW = 1_000_000;
 const WALL = 1_700_000_000_000;
@@ -64,5 +64,31 @@ describe('settleDecision', () => {
   it("takes a change time in the future (another host's clock) as just now", () => {
     const stamp = { kind: 'file' as const, size: 120, mtimeMs: WALL + 60_000, ctimeMs: WALL + 60_000, ino: 7 };
     expect(settleDecision(input({ stamp, previousIno: 7 }))).toEqual({ kind: 'wait', ms: 250 });
+  });
+});
+
+describe('goneDecision', () => {
+  it('waits a whole window for a file first seen missing now', () => {
+    expect(goneDecision({ now: NOW, settleMs: 250 })).toEqual({ kind: 'wait', ms: 250 });
+  });
+
+  it('waits for what is left of the window since it was first seen missing', () => {
+    expect(goneDecision({ goneSince: NOW - 100, now: NOW, settleMs: 250 })).toEqual({ kind: 'wait', ms: 150 });
+  });
+
+  it('takes it as gone once missing for the window, with no event since', () => {
+    expect(goneDecision({ goneSince: NOW - 250, now: NOW, settleMs: 250 })).toEqual({ kind: 'gone' });
+    expect(goneDecision({ goneSince: NOW - 900, activity: { lastEventAt: NOW - 300, modified: false }, now: NOW, settleMs: 250 })).toEqual({ kind: 'gone' });
+  });
+
+  it('waits while the watcher still reports the path (deleted, created, deleted again)', () => {
+    expect(goneDecision({ goneSince: NOW - 900, activity: { lastEventAt: NOW - 20, modified: false }, now: NOW, settleMs: 250 })).toEqual({
+      kind: 'wait',
+      ms: 230,
+    });
+  });
+
+  it('applies a deletion at once with a window of 0', () => {
+    expect(goneDecision({ now: NOW, settleMs: 0 })).toEqual({ kind: 'gone' });
   });
 });
