@@ -6,6 +6,35 @@
 // are joined as usual; a large one is copied into the kept buffer when no other request holds
 // it, else into a buffer of its own.
 
+/**
+ * No answer of Marathon is read beyond this (the default of MarathonClientOptions.maxBodyBytes):
+ * an endless or huge body (a broken proxy, a hostile endpoint) is refused as it arrives, never
+ * held. 30,000 apps with their tasks are about 35 MiB; V8's longest string is just under 512.
+ */
+export const MAX_BODY_BYTES = 256 << 20;
+
+/** A body longer than the bound: refused, the rest left unread. */
+export class BodyTooLargeError extends Error {
+  constructor(readonly maxBytes: number) {
+    super(`longer than ${sizeText(maxBytes)}, the most maracker reads of one answer; not read`);
+    this.name = 'BodyTooLargeError';
+  }
+}
+
+function sizeText(bytes: number): string {
+  return bytes % (1 << 20) === 0 ? `${bytes >> 20} MiB` : `${bytes} bytes`;
+}
+
+/** `body`, which throws BodyTooLargeError as soon as more than `maxBytes` arrived. */
+export async function* boundedBody(body: AsyncIterable<Uint8Array>, maxBytes: number): AsyncGenerator<Uint8Array, void, undefined> {
+  let seen = 0;
+  for await (const chunk of body) {
+    seen += chunk.length;
+    if (seen > maxBytes) throw new BodyTooLargeError(maxBytes);
+    yield chunk;
+  }
+}
+
 /** Bodies up to this size are joined as usual. */
 const SMALL_BODY_BYTES = 1 << 20;
 /** A buffer larger than this is not kept for the next request. */
@@ -44,15 +73,18 @@ export class BodyBuffer {
 
   /**
    * The body's bytes, which the caller must release() once done with them (a large body is
-   * read into the buffer kept for the next request, and stays leased until then).
+   * read into the buffer kept for the next request, and stays leased until then). Throws
+   * BodyTooLargeError, before reading or as soon as it is so, for a body longer than `maxBytes`.
    */
-  async read(body: AsyncIterable<Uint8Array>, sizeHint?: number): Promise<LeasedBody> {
+  async read(body: AsyncIterable<Uint8Array>, sizeHint?: number, maxBytes = MAX_BODY_BYTES): Promise<LeasedBody> {
+    if (sizeHint !== undefined && sizeHint > maxBytes) throw new BodyTooLargeError(maxBytes);
     const hint = sizeHint !== undefined && Number.isSafeInteger(sizeHint) && sizeHint > 0 && sizeHint <= KEEP_MAX_BYTES ? sizeHint : 0;
     const small: Uint8Array[] = [];
     let smallBytes = 0;
     let big: { buf: Buffer; used: number; kept: boolean } | undefined;
     try {
       for await (const chunk of body) {
+        if ((big?.used ?? smallBytes) + chunk.length > maxBytes) throw new BodyTooLargeError(maxBytes);
         if (big === undefined) {
           small.push(chunk);
           smallBytes += chunk.length;

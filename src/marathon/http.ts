@@ -7,7 +7,7 @@ import type { Readable } from 'node:stream';
 import { Agent, type Dispatcher } from 'undici';
 import { authorizationHeader, secretRedactor } from './auth.js';
 import { BodyShapeError, headerValue } from './body.js';
-import { BodyBuffer, decodeBody, type LeasedBody } from './body-buffer.js';
+import { BodyBuffer, BodyTooLargeError, boundedBody, decodeBody, type LeasedBody } from './body-buffer.js';
 import { classifyResponse, type RequestFields } from './classify.js';
 import {
   MarathonBadBodyError,
@@ -313,9 +313,12 @@ export class HttpTransport {
         await res.body.dump();
         return { status: res.statusCode, headers: res.headers, origin: url.origin };
       }
+      const length = Number(headerValue(res.headers, 'content-length') ?? Number.NaN);
       if (consume !== undefined && ok) {
         try {
-          return { status: res.statusCode, headers: res.headers, consumed: { value: await consume(res.body, busy) }, origin: url.origin };
+          if (length > this.#opts.maxBodyBytes) throw new BodyTooLargeError(this.#opts.maxBodyBytes);
+          const value = await consume(boundedBody(res.body, this.#opts.maxBodyBytes), busy);
+          return { status: res.statusCode, headers: res.headers, consumed: { value }, origin: url.origin };
         } catch (err) {
           // The rest of the body is of no use, and the connection is not reused (destroying a
           // body nobody reads emits an abort error: nothing is left to hear it).
@@ -325,9 +328,18 @@ export class HttpTransport {
           return { status: res.statusCode, headers: res.headers, consumed: { refused: err }, origin: url.origin };
         }
       }
-      const body = await this.#bodies.read(res.body, Number(headerValue(res.headers, 'content-length') ?? Number.NaN));
-      return { status: res.statusCode, headers: res.headers, body, origin: url.origin };
+      try {
+        const body = await this.#bodies.read(res.body, length, this.#opts.maxBodyBytes);
+        return { status: res.statusCode, headers: res.headers, body, origin: url.origin };
+      } catch (err) {
+        if (err instanceof BodyTooLargeError) {
+          res.body.on('error', () => undefined);
+          res.body.destroy();
+        }
+        throw err;
+      }
     } catch (err) {
+      if (err instanceof BodyTooLargeError) throw new MarathonBadBodyError({ ...fields, reason: err.message });
       throw transportError(err, fields, timedOut, this.#opts.timeoutMs, signal?.aborted === true);
     } finally {
       clearTimeout(timer);

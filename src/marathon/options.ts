@@ -8,6 +8,7 @@ import type { Logger } from '../base/log.js';
 import { integerOption } from '../base/options.js';
 import type { Timers } from '../base/timers.js';
 import { basicUserProblem, loadCa, type MarathonAuth } from './auth.js';
+import { MAX_BODY_BYTES } from './body-buffer.js';
 import type { MarathonError } from './errors.js';
 import { checkMarathonUrl } from './url.js';
 
@@ -65,6 +66,12 @@ export interface MarathonClientOptions {
   timers?: Pick<Timers, 'setTimeout' | 'clearTimeout'>;
   /** Default `maracker`. */
   userAgent?: string;
+  /**
+   * The most bytes of one answer read (the app listing included); a longer answer is
+   * MRK_MARATHON_BAD_BODY, never held: an endless or huge body must not take the daemon's
+   * memory. Default MAX_BODY_BYTES (256 MiB: 30,000 apps with their tasks are about 35).
+   */
+  maxBodyBytes?: number;
 }
 
 export interface ResolvedOptions {
@@ -86,6 +93,7 @@ export interface ResolvedOptions {
   pause: () => Promise<void>;
   timers: Pick<Timers, 'setTimeout' | 'clearTimeout'>;
   userAgent: string;
+  maxBodyBytes: number;
 }
 
 export const DEFAULTS = {
@@ -95,6 +103,7 @@ export const DEFAULTS = {
   retryMaxDelayMs: BACKOFF.read.maxMs,
   maxRedirects: 3,
   userAgent: 'maracker',
+  maxBodyBytes: MAX_BODY_BYTES,
 } as const;
 
 /** The global timers, looked up at each call (vitest's fake timers still apply), not unref'd. */
@@ -126,6 +135,7 @@ export function resolveOptions(options: MarathonClientOptions): ResolvedOptions 
   const retryBaseDelayMs = integerOption('retryBaseDelayMs', options.retryBaseDelayMs, DEFAULTS.retryBaseDelayMs, 0);
   const retryMaxDelayMs = integerOption('retryMaxDelayMs', options.retryMaxDelayMs, DEFAULTS.retryMaxDelayMs, 0);
   const maxRedirects = integerOption('maxRedirects', options.maxRedirects, DEFAULTS.maxRedirects, 0);
+  const maxBodyBytes = integerOption('maxBodyBytes', options.maxBodyBytes, DEFAULTS.maxBodyBytes, 1);
   if (retryMaxDelayMs < retryBaseDelayMs) {
     throw new TypeError(`Expected \`retryMaxDelayMs\` to be at least \`retryBaseDelayMs\` (${retryBaseDelayMs}), got \`${retryMaxDelayMs}\``);
   }
@@ -172,6 +182,7 @@ export function resolveOptions(options: MarathonClientOptions): ResolvedOptions 
     pause: options.pause ?? defaultPause,
     timers,
     userAgent,
+    maxBodyBytes,
   });
 }
 

@@ -2,7 +2,7 @@
 // the chunks, whatever their sizes and however many requests read at once.
 
 import { describe, expect, it } from 'vitest';
-import { BodyBuffer } from '../../src/marathon/body-buffer.js';
+import { BodyBuffer, BodyTooLargeError } from '../../src/marathon/body-buffer.js';
 
 async function* chunks(text: string, size: number, pause?: Promise<void>): AsyncIterable<Uint8Array> {
   const bytes = Buffer.from(text, 'utf8');
@@ -48,9 +48,28 @@ describe('BodyBuffer', () => {
   it('takes the Content-Length as a hint only: a wrong or absurd one changes nothing', async () => {
     const text = big(40_000, 'hinted');
     const length = Buffer.byteLength(text);
-    for (const hint of [length, length - 1000, length * 3, 0, -5, Number.NaN, 2 ** 60]) {
+    for (const hint of [length, length - 1000, length * 3, 0, -5, Number.NaN, 2 ** 27]) {
       expect(await new BodyBuffer().text(chunks(text, 16_384), hint)).toBe(text);
     }
+  });
+
+  it('refuses a body longer than its bound: at once when its Content-Length says so, else as soon as the bytes pass it', async () => {
+    const text = big(2_000, 'bounded');
+    const length = Buffer.byteLength(text);
+    let pulled = 0;
+    async function* counted(): AsyncIterable<Uint8Array> {
+      for await (const c of chunks(text, 1024)) {
+        pulled += c.length;
+        yield c;
+      }
+    }
+    await expect(new BodyBuffer().read(counted(), 2 ** 60, length - 1)).rejects.toBeInstanceOf(BodyTooLargeError);
+    expect(pulled).toBe(0);
+    await expect(new BodyBuffer().read(counted(), undefined, 4096)).rejects.toThrow('longer than 4096 bytes, the most maracker reads of one answer; not read');
+    expect(pulled).toBeLessThanOrEqual(4096 + 1024);
+    const exact = await new BodyBuffer().read(chunks(text, 1024), length, length);
+    expect(exact.bytes.toString('utf8')).toBe(text);
+    exact.release();
   });
 
   it('drops a byte-order mark as undici does', async () => {

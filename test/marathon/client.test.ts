@@ -139,6 +139,19 @@ describe('MarathonClient bad bodies: unknown, never empty', () => {
     expect(sleeps).toHaveLength(2);
   });
 
+  it('listApps refuses a listing longer than the bound (maxBodyBytes) as it arrives, retried as any bad body, never read whole', async () => {
+    const apps = Array.from({ length: 2000 }, (_, i) => app({ id: `/big/a${i}` }));
+    const server = await startServer((_req, res) => json(res, 200, JSON.stringify({ apps })));
+    const { client, sleeps } = testClient(server.url, { maxBodyBytes: 64 * 1024 });
+    const err = await rejection(client.listApps());
+    expect(err).toMatchObject({
+      code: 'MRK_MARATHON_BAD_BODY',
+      message: expect.stringContaining('longer than 65536 bytes, the most maracker reads of one answer'),
+    });
+    expect(server.received).toHaveLength(3);
+    expect(sleeps).toHaveLength(2);
+  });
+
   it('reads a listing of another shape whole, and goes on reading it whole (one request a listing)', async () => {
     const apps = [{ id: '/a', instances: 1 }];
     const server = await startServer((_req, res) => json(res, 200, JSON.stringify({ note: 'x', apps })));

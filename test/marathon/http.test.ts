@@ -81,3 +81,89 @@ describe('HttpTransport.callStream', () => {
     expect(requests).toBe(1);
   });
 });
+
+describe('HttpTransport: the bound on an answer', () => {
+  const MAX = 1 << 20;
+
+  function bounded(url: string, readAttempts = 1): HttpTransport {
+    const t = new HttpTransport(resolveOptions({ url, timeoutMs: 5000, readAttempts, sleep: async () => undefined, maxBodyBytes: MAX }));
+    transports.push(t);
+    return t;
+  }
+
+  /** A server that writes an endless body until the client goes; `closed` resolves then. */
+  async function endless(headers: Record<string, string> = {}) {
+    let wrote = 0;
+    let resolveClosed: () => void = () => undefined;
+    const closed = new Promise<void>((r) => (resolveClosed = r));
+    const server = await startServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', ...headers });
+      res.write('{"apps":[');
+      const piece = `${'{"id":"/a"},'.repeat(5000)}`;
+      const more = (): void => {
+        while (!res.destroyed && res.write(piece)) wrote += piece.length;
+        if (!res.destroyed) res.once('drain', more);
+      };
+      res.on('close', resolveClosed);
+      more();
+    });
+    return { server, closed, wrote: () => wrote };
+  }
+
+  it('refuses an endless body read whole as soon as it passes the bound, and closes the connection', async () => {
+    const { server, closed, wrote } = await endless();
+    const err = await bounded(server.url)
+      .call(GET, () => 'read')
+      .catch((e: unknown) => e as Error & { code?: string });
+    expect(err).toMatchObject({
+      code: 'MRK_MARATHON_BAD_BODY',
+      message: expect.stringContaining('longer than 1 MiB, the most maracker reads of one answer; not read'),
+    });
+    await closed;
+    // The server stopped writing within a few socket buffers of the bound.
+    expect(wrote()).toBeLessThan(MAX * 16);
+  });
+
+  it('refuses an endless body read as it arrives the same way: the consumer never sees more than the bound', async () => {
+    const { server, closed } = await endless();
+    let seen = 0;
+    const err = await bounded(server.url)
+      .callStream(GET, async (body) => {
+        for await (const chunk of body) seen += chunk.length;
+        return 'read';
+      })
+      .catch((e: unknown) => e as Error & { code?: string });
+    expect(err).toMatchObject({ code: 'MRK_MARATHON_BAD_BODY', message: expect.stringContaining('longer than 1 MiB') });
+    expect(seen).toBeLessThanOrEqual(MAX);
+    await closed;
+  });
+
+  it('refuses a body whose Content-Length is over the bound without reading it, and retries a read as for any bad body', async () => {
+    let requests = 0;
+    const server = await startServer((_req, res) => {
+      requests++;
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(MAX + 1) });
+      res.write('{"apps":[');
+    });
+    for (const read of [(t: HttpTransport) => t.call(GET, () => 'read'), (t: HttpTransport) => t.callStream(GET, async () => 'read')]) {
+      requests = 0;
+      const err = await read(bounded(server.url, 2)).catch((e: unknown) => e as Error & { code?: string });
+      expect(err).toMatchObject({ code: 'MRK_MARATHON_BAD_BODY' });
+      expect(requests).toBe(2);
+    }
+  });
+
+  it('reads a body of exactly the bound', async () => {
+    const text = `"${'x'.repeat(MAX - 2)}"`;
+    const server = await startServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(text);
+    });
+    expect(await bounded(server.url).call(GET, (res) => res.bytes.length)).toBe(MAX);
+    let seen = 0;
+    await bounded(server.url).callStream(GET, async (body) => {
+      for await (const chunk of body) seen += chunk.length;
+    });
+    expect(seen).toBe(MAX);
+  });
+});
