@@ -421,7 +421,6 @@ export class FolderSource implements Source {
     const gone = [...this.#files.keys()].filter((rel) => !listed.has(rel));
     for (const rel of gone) next.set(rel, this.#files.get(rel) as FileState);
     for (const rel of [...this.#settling.keys()]) if (!listed.has(rel) && !this.#files.has(rel)) this.#unsettle(rel);
-    for (const rel of gone) await this.#consider(rel, next, changed, { kind: 'missing' });
     const stamps = swept ?? (await this.#stampAll(rels));
     const due: Array<{ rel: string; stamp: FileStamp }> = [];
     for (const [i, rel] of rels.entries()) {
@@ -438,6 +437,9 @@ export class FolderSource implements Source {
       const ahead = await this.#readAhead(batch);
       await mapChunked(batch, CONSIDER_CONCURRENCY, ({ rel, stamp }, i) => this.#consider(rel, next, changed, stamp, full, ahead?.[i]));
     }
+    // After the files read: a file renamed (`git mv`) is gone at once, its apps declared by another.
+    const elsewhere = declaredElsewhere(next, new Set(gone));
+    for (const rel of gone) this.#considerGone(rel, next, changed, elsewhere);
     // The first read (at start, or after the folder was unreadable) is the whole truth at
     // once: files being written are waited for here, not published half-known.
     if (!wasReady) {
@@ -522,19 +524,7 @@ export class FolderSource implements Source {
   async #consider(rel: string, next: Map<string, FileState>, changed: Set<AppId>, stamp: FileStamp, reread = false, ahead?: ReadAhead): Promise<void> {
     const before = next.get(rel);
     if (stamp.kind === 'missing') {
-      if (before) {
-        // Deleted, or deleted to be created again (./settle.ts): in force until gone for good.
-        const now = this.#timers.now();
-        const settling = this.#settling.get(rel);
-        const goneSince = settling?.stamp.kind === 'missing' ? settling.since : now;
-        const activity = this.#activity.get(rel);
-        const decision = goneDecision({ goneSince, ...(activity ? { activity } : {}), now, settleMs: this.#o.settleMs });
-        if (decision.kind === 'wait') return this.#settleLater(rel, stamp, goneSince, decision.ms);
-        next.delete(rel);
-        for (const id of idsOf(before)) changed.add(id);
-      }
-      this.#unsettle(rel);
-      this.#activity.delete(rel);
+      this.#considerGone(rel, next, changed);
       return;
     }
     if (!reread && stamp.kind === 'file' && sameStamp(stamp, before?.stamp)) {
@@ -588,6 +578,32 @@ export class FolderSource implements Source {
     }
     next.set(rel, state);
     for (const id of [...idsOf(before), ...idsOf(state)]) changed.add(id);
+  }
+
+  /**
+   * A file found missing: deleted, or deleted to be created again (./settle.ts). In force
+   * until gone for the settle window, unless every app it declared is declared by another
+   * file already (`elsewhere`: it was renamed), which holding it would only make a conflict.
+   */
+  #considerGone(rel: string, next: Map<string, FileState>, changed: Set<AppId>, elsewhere?: (ids: readonly AppId[]) => boolean): void {
+    const before = next.get(rel);
+    if (before) {
+      const ids = idsOf(before);
+      const now = this.#timers.now();
+      const settling = this.#settling.get(rel);
+      const goneSince = settling?.stamp.kind === 'missing' ? settling.since : now;
+      const activity = this.#activity.get(rel);
+      const decision = goneDecision({ goneSince, ...(activity ? { activity } : {}), now, settleMs: this.#o.settleMs });
+      const renamed = ids.length > 0 && elsewhere?.(ids) === true;
+      if (decision.kind === 'wait' && !renamed) {
+        this.#settleLater(rel, { kind: 'missing' }, goneSince, decision.ms);
+        return;
+      }
+      next.delete(rel);
+      for (const id of ids) changed.add(id);
+    }
+    this.#unsettle(rel);
+    this.#activity.delete(rel);
   }
 
   #settleLater(rel: string, stamp: FileStamp, since: number, ms: number): void {
@@ -803,6 +819,22 @@ async function mapChunked<T, R>(items: readonly T[], size: number, fn: (item: T,
   const out: R[] = [];
   for (let i = 0; i < items.length; i += size) out.push(...(await Promise.all(items.slice(i, i + size).map((item, j) => fn(item, i + j)))));
   return out;
+}
+
+/**
+ * Whether every one of `ids` is declared (or protected) by a file of `files` that is listed
+ * (not one of `gone`). The index is built at the first question: most rescans ask none.
+ */
+function declaredElsewhere(files: ReadonlyMap<string, FileState>, gone: ReadonlySet<string>): (ids: readonly AppId[]) => boolean {
+  let declared: Set<AppId> | undefined;
+  return (ids) => {
+    if (declared === undefined) {
+      declared = new Set();
+      for (const [file, state] of files) if (!gone.has(file)) for (const id of idsOf(state)) declared.add(id);
+    }
+    const index = declared;
+    return ids.every((id) => index.has(id));
+  };
 }
 
 function idsOf(state: FileState | undefined): AppId[] {

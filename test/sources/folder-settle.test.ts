@@ -288,6 +288,29 @@ describe('FolderSource: a file gone is gone once it stayed away for the window',
     expect(source.snapshot().apps.has('/other')).toBe(true);
   });
 
+  it('takes a file renamed (git mv) as gone at once: its apps are declared by the new name, never twice', async () => {
+    const dir = await twoFiles();
+    const { source, timers, published } = await rescanned(dir);
+    await rename(join(dir, 'web.yaml'), join(dir, 'web-renamed.yaml'));
+    await driven(source.resync(), timers);
+    expect(source.snapshot().apps.get('/web')?.source).toMatchObject({ kind: 'file', path: 'web-renamed.yaml' });
+    for (const { snap } of published) expect(snap.conflicts.size).toBe(0);
+    expect(source.snapshot().changing).toBeUndefined();
+  });
+
+  it('keeps the file of apps only partly declared elsewhere in force for the window', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'both.yaml'), multiDoc(manifestYaml({ name: 'a' }), manifestYaml({ name: 'b' })));
+    const { source, timers } = await rescanned(dir);
+    await rm(join(dir, 'both.yaml'));
+    await writeFile(join(dir, 'a.yaml'), manifestYaml({ name: 'a' }));
+    const resync = source.resync();
+    await until(() => source.snapshot().changing?.has('both.yaml') === true, 'the deletion seen');
+    expect(source.snapshot().apps.has('/b')).toBe(true);
+    await driven(resync, timers);
+    expect([...source.snapshot().apps.keys()]).toEqual(['/a']);
+  });
+
   it('applies a deletion at once with a settle window of 0', async () => {
     const dir = await twoFiles();
     const timers = new ManualClock();
