@@ -20,8 +20,8 @@ export class CachingParser implements InputParser {
     const hit = this.#cache.get(key);
     if (hit !== undefined) return hit;
     const result = await this.#inner.parseFile(text, file, opts);
-    this.#cache.set(key, result);
-    return result;
+    // The cache's copy, not the parser's: it does not keep the file's text alive.
+    return this.#cache.set(key, result) ?? result;
   }
 
   translateRow(row: RowInput, opts: RowOptions): Promise<RowResult> {

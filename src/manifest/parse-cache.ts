@@ -92,12 +92,20 @@ export class ParseCache {
     return result;
   }
 
-  /** Keeps a result parsing just returned, when it is clean and survives JSON unchanged. */
-  set(key: string, result: ManifestFileResult): void {
-    if (result.problems.length > 0 || this.#held.has(key) || this.#sealed?.has(key)) return;
+  /**
+   * Keeps a result parsing just returned, when it is clean and survives JSON unchanged, and
+   * returns the copy read back from that JSON (undefined when not kept). Equal to `result`,
+   * but its strings are its own: a string of the YAML parser is a slice of the file's whole
+   * text, and V8 keeps that text alive as long as the slice (5.8 MiB of manifests at 10,000
+   * files, held by the images and commands of the declarations).
+   */
+  set(key: string, result: ManifestFileResult): ManifestFileResult | undefined {
+    if (result.problems.length > 0 || this.#held.has(key) || this.#sealed?.has(key)) return undefined;
     const json = JSON.stringify(result);
-    if (!isDeepStrictEqual(JSON.parse(json), result)) return;
+    const copy = JSON.parse(json) as ManifestFileResult;
+    if (!isDeepStrictEqual(copy, result)) return undefined;
     this.#hold(key, { digest: digestOf(json), json });
+    return copy;
   }
 
   /**

@@ -199,6 +199,25 @@ describe('CachingParser', () => {
     expect(inner.files).toHaveLength(3);
   });
 
+  it("hands out the copy it keeps, equal to what parsing gave, not the parser's own objects (whose strings keep the file's text alive)", async () => {
+    const given: ManifestFileResult[] = [];
+    const inner: InputParser = {
+      ...INLINE_PARSER,
+      parseFile: async (t, f, o) => {
+        const r = await INLINE_PARSER.parseFile(t, f, o);
+        given.push(r);
+        return r;
+      },
+    };
+    const parser = new CachingParser(inner, new ParseCache({ code: CODE }));
+    const first = await parser.parseFile(text, 'web.yaml', opts);
+    expect(first).toEqual(given[0]);
+    expect(first).not.toBe(given[0]);
+    // An invalid file is not kept: what parsing gave, as it is.
+    const bad = await parser.parseFile('spec: [', 'bad.yaml', opts);
+    expect(bad).toBe(given[1]);
+  });
+
   it('parses an invalid file every time', async () => {
     const inner = counting();
     const parser = new CachingParser(inner, new ParseCache({ code: CODE }));
