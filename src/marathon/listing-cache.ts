@@ -25,7 +25,8 @@ import type { MarathonApp } from '../model/marathon.js';
 import { isObject } from '../model/json.js';
 import { BodyShapeError, jsonSyntaxReason, parseJson } from './body.js';
 import { ListingSplitter, type SplitStep } from './listing-split.js';
-import { dropVolatile, maskedDigest, stableRead, timeEnd } from './listing-volatile.js';
+import { heldApp } from './held-app.js';
+import { maskedDigest, stableRead, timeEnd } from './listing-volatile.js';
 
 export interface ListingReadOptions {
   /** Yields to the event loop between slices. */
@@ -163,7 +164,7 @@ export class AppListingCache {
   #readWhole(bytes: Uint8Array): MarathonApp[] {
     const body = parseJson(decode(bytes));
     if (!isObject(body) || !Array.isArray(body.apps)) throw new BodyShapeError('no `apps` array');
-    const apps = body.apps.map((app, i) => deepFreeze(dropVolatile(checkApp(app, i))));
+    const apps = body.apps.map((app, i) => deepFreeze(heldApp(checkApp(app, i))));
     this.#byDigest = new Map();
     this.#byStable = new Map();
     this.#order = [];
@@ -326,7 +327,7 @@ function parseApp(element: Uint8Array, index: number): MarathonApp {
   } catch (err) {
     throw new BodyShapeError(`apps[${index}] is not valid JSON (${jsonSyntaxReason(err)})`);
   }
-  return deepFreeze(dropVolatile(checkApp(value, index)));
+  return deepFreeze(heldApp(checkApp(value, index)));
 }
 
 function checkApp(value: unknown, index: number): MarathonApp {

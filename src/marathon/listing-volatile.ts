@@ -5,17 +5,15 @@
 // reads of them moved (it reads `alive`, never the times).
 //
 // stableDigest() hashes an app's bytes with the value of every
-// `tasks[].healthCheckResults[].lastSuccess` left out, and dropVolatile() removes those very
-// values from a parsed app: two apps with the same stable digest are, once dropped, the
-// same. maracker's copy of an app therefore never holds `lastSuccess` (nothing in maracker
-// shows it), rather than an old one. Only that exact path is left out: a label or an
+// `tasks[].healthCheckResults[].lastSuccess` left out, and heldApp() (./held-app.ts) drops
+// those very values (and more) from a parsed app: two apps with the same stable digest are,
+// once held, the same. maracker's copy of an app therefore never holds `lastSuccess`
+// (nothing in maracker shows it), rather than an old one. Only that exact path is left out: a label or an
 // environment variable named `lastSuccess` is hashed like any other byte. A key written with
 // escapes (`"l\u0061stSuccess"`) is not recognised here: hashed, then dropped on parse, which
 // errs on the side of parsing again. Pure.
 
 import { hash } from 'node:crypto';
-import type { MarathonApp } from '../model/marathon.js';
-import { isObject } from '../model/json.js';
 import { CLOSE_BRACE, CLOSE_BRACKET, COLON, COMMA, OPEN_BRACE, OPEN_BRACKET, QUOTE, skipWs, stringEnd } from './listing-split.js';
 
 const TASKS = Buffer.from('"tasks"');
@@ -111,27 +109,6 @@ export function maskedDigest(element: Uint8Array, masks: readonly number[]): str
   out.set(element.subarray(from), at);
   at += element.length - from;
   return hash('sha256', out.subarray(0, at), 'base64');
-}
-
-/**
- * Removes `tasks[].healthCheckResults[].lastSuccess` from a freshly parsed app (in place: each
- * such result is replaced by a copy without it). Not with `delete`: an object that lost a
- * property becomes a hash table in V8, several times larger than the object it was and
- * slower to read, one per task of every app held between passes.
- */
-export function dropVolatile(app: MarathonApp): MarathonApp {
-  if (!Array.isArray(app.tasks)) return app;
-  for (const task of app.tasks) {
-    if (!isObject(task) || !Array.isArray(task.healthCheckResults)) continue;
-    const results: unknown[] = task.healthCheckResults;
-    for (let i = 0; i < results.length; i++) {
-      const result = results[i];
-      if (!isObject(result) || !Object.hasOwn(result, 'lastSuccess')) continue;
-      const { lastSuccess: _, ...kept } = result;
-      results[i] = kept;
-    }
-  }
-  return app;
 }
 
 /** Open containers, from the app: {app [tasks {task [healthCheckResults {result: exactly here. */

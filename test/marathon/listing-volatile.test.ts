@@ -4,7 +4,8 @@
 
 import { describe, expect, it } from 'vitest';
 import { AppListingCache } from '../../src/marathon/listing-cache.js';
-import { dropVolatile, stableDigest } from '../../src/marathon/listing-volatile.js';
+import { heldApp } from '../../src/marathon/held-app.js';
+import { stableDigest } from '../../src/marathon/listing-volatile.js';
 import type { MarathonApp } from '../../src/model/marathon.js';
 import { seededRandom } from '../../src/sandbox/prng.js';
 
@@ -83,25 +84,12 @@ describe('stableDigest', () => {
       const a = variant();
       const b = variant();
       const same = digest(a) === digest(b);
-      const parsedA = dropVolatile(JSON.parse(JSON.stringify(a)) as MarathonApp);
-      const parsedB = dropVolatile(JSON.parse(JSON.stringify(b)) as MarathonApp);
+      const parsedA = heldApp(JSON.parse(JSON.stringify(a)) as MarathonApp);
+      const parsedB = heldApp(JSON.parse(JSON.stringify(b)) as MarathonApp);
       if (same) expect(parsedA).toEqual(parsedB);
       if (same) sames++;
     }
     expect(sames).toBeGreaterThan(5);
-  });
-});
-
-describe('dropVolatile', () => {
-  it('removes the tasks health results last success and nothing else', () => {
-    const dropped = dropVolatile(JSON.parse(JSON.stringify(app({ labels: { lastSuccess: 'keep' } }))) as MarathonApp);
-    expect(dropped.labels).toEqual({ lastSuccess: 'keep' });
-    expect(dropped.tasks?.[0]?.healthCheckResults?.[0]).toEqual({
-      alive: true,
-      consecutiveFailures: 0,
-      firstSuccess: '2026-12-05T09:00:00.000Z',
-      lastFailure: null,
-    });
   });
 });
 
@@ -150,7 +138,7 @@ describe('AppListingCache with health checks ticking', () => {
       if (r() < 0.02) fleet.reverse();
       const text = JSON.stringify({ apps: fleet.map(render) }, null, step % 13 === 0 ? 2 : undefined);
       const read = await cache.read(Buffer.from(text), { pause: async () => undefined, sliceMs: 0 });
-      const expected = (JSON.parse(text) as { apps: MarathonApp[] }).apps.map(dropVolatile);
+      const expected = (JSON.parse(text) as { apps: MarathonApp[] }).apps.map((a) => heldApp(a));
       expect(read).toEqual(expected);
       recognised += cache.lastRead.recognised;
       apps += cache.lastRead.apps;
@@ -171,7 +159,7 @@ describe('AppListingCache with health checks ticking', () => {
     expect(forged).toHaveLength(time.length);
     const text = listing('2026-12-05T10:00:00.000Z').toString().replace(`${time},"lastFailure"`, `${forged},"lastFailure"`);
     const second = await cache.read(Buffer.from(text), pause);
-    expect(second).toEqual((JSON.parse(text) as { apps: MarathonApp[] }).apps.map(dropVolatile));
+    expect(second).toEqual((JSON.parse(text) as { apps: MarathonApp[] }).apps.map((a) => heldApp(a)));
     expect(second[0]?.tasks?.[0]?.healthCheckResults?.[0]?.alive).toBe(false);
     expect(second[0]).not.toBe(first[0]);
     expect(second[1]).toBe(first[1]);
