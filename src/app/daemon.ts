@@ -31,8 +31,13 @@ import { startStatusServer, type StatusServer } from '../status/server.js';
 import { StatusStore } from '../status/store.js';
 import { VERSION } from '../base/version.js';
 
-/** The folder's watcher starts at the first full sync, or this long after start at the latest. */
-const WATCH_AT_LATEST_MS = 30_000;
+/**
+ * The folder's watcher starts at the first full sync, or this long after start at the latest:
+ * until it runs, a change to a file is seen only by a full read (the first sync re-reads the
+ * sources when it begins late, src/reconcile/controller.ts), so a long first sync (thousands
+ * of creates) would otherwise write what files said when it began.
+ */
+const WATCH_AT_LATEST_MS = 5000;
 
 export interface DaemonExtras {
   logger?: Logger;
@@ -143,7 +148,8 @@ export async function startDaemon(config: DaemonConfig, extras: DaemonExtras = {
   });
 
   // The folder's watcher starts after the first full sync (its walk would delay it), or at
-  // the latest a while after start (Marathon unreachable: the first sync waits for it).
+  // the latest WATCH_AT_LATEST_MS after start (a long first sync, or one that waits for
+  // Marathon, the database or leadership).
   let firstSyncDone = (): void => undefined;
   const firstSync = new Promise<void>((resolve) => {
     firstSyncDone = resolve;

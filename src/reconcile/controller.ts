@@ -134,6 +134,9 @@ export interface ControllerDeps {
  */
 export const SWEEP_SLICE_KEYS = 512;
 
+/** The first sync begins on the sources as read at start only that soon after; later, they are read again first. */
+export const FIRST_SYNC_READ_MAX_AGE_MS = 1000;
+
 /** How long a sync request waits for its reconciles before answering "still running". */
 const SYNC_ANSWER_MS = 20_000;
 
@@ -165,6 +168,8 @@ export class Controller {
   #started = false;
   /** The first listing, begun while the sources are first read (start), taken by #initialSync. */
   #firstListing: Promise<boolean> | undefined;
+  /** When (timers.now()) the sources were last read as a whole before the first sync began. */
+  #sourcesReadAt = Number.NEGATIVE_INFINITY;
   #unsubscribeLeadership: (() => void) | undefined;
   readonly #unsubscribeImages: (() => void) | undefined;
 
@@ -301,6 +306,7 @@ export class Controller {
       () => false,
     );
     await sourcesRead;
+    this.#sourcesReadAt = this.#timers.now();
     this.#desired.changed();
     // A follower that becomes leader must look at everything: the old leader may have died
     // half-way through a pass, and followers do not write.
@@ -406,6 +412,14 @@ export class Controller {
     this.#firstListing = undefined;
     const ok = await (first ?? this.#list());
     if (this.#stopped) return;
+    if (ok && this.#desired.view().allReady && this.#sourcesReadAt < this.#timers.now() - FIRST_SYNC_READ_MAX_AGE_MS) {
+      // The first sync waited (the installation's name, leadership, Marathon): a source
+      // without a watcher yet (the folder's starts with the first sync) would be acted on as
+      // it was read then, and write what its files said seconds or hours ago.
+      await this.#resync.readSources(this.#d.sources);
+      this.#sourcesReadAt = this.#timers.now();
+      if (this.#stopped || this.#began) return;
+    }
     if (ok && this.#desired.view().allReady) {
       this.#begin();
       return;

@@ -2,7 +2,15 @@ import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createLogger, silentLogger, type Logger } from '../../src/base/log.js';
 import type { Role } from '../../src/model/status.js';
-import { Controller, SWEEP_SLICE_KEYS, type ControllerDeps, type ControllerObserver, type ControllerOptions } from '../../src/reconcile/controller.js';
+import {
+  Controller,
+  FIRST_SYNC_READ_MAX_AGE_MS,
+  SWEEP_SLICE_KEYS,
+  type ControllerDeps,
+  type ControllerObserver,
+  type ControllerOptions,
+} from '../../src/reconcile/controller.js';
+import type { Installation } from '../../src/model/installation.js';
 import { ALWAYS_LEADER, type Leadership } from '../../src/model/leadership.js';
 import { DEFAULT_PRUNE_GUARD } from '../../src/prune/guard.js';
 import { StatusStore } from '../../src/status/store.js';
@@ -594,7 +602,52 @@ class SlowFirstRead extends MemorySource {
   }
 }
 
+/** A source without a watcher: what changed on disk is seen at its next read (resync) only. */
+class ReadOnResync extends MemorySource {
+  #disk: Parameters<MemorySource['set']>[0] | undefined;
+  onDisk(fields: Parameters<MemorySource['set']>[0]): void {
+    this.#disk = fields;
+  }
+  override resync(): Promise<void> {
+    if (this.#disk) this.set(this.#disk);
+    this.#disk = undefined;
+    return super.resync();
+  }
+}
+
 describe('Controller start-up', () => {
+  it('reads the sources again before a first sync that begins long after they were read: it never writes what they said then', async () => {
+    const timers = new ManualClock();
+    const folder = new ReadOnResync('folder');
+    let named: (i: Installation) => void = () => undefined;
+    const installation = new Promise<Installation | undefined>((resolve) => (named = resolve));
+    const { marathon, status, controller } = setup({ timers, sources: [folder], installation });
+    marathon.seed(marathonApp({ id: '/mine' }));
+    folder.set({ apps: [desiredApp({ id: '/mine', instances: 5 })] });
+    await controller.start();
+    // The installation's name comes late (the database was down); the file changed meanwhile.
+    folder.onDisk({ apps: [desiredApp({ id: '/mine', instances: 7 })] });
+    timers.advance(FIRST_SYNC_READ_MAX_AGE_MS + 1);
+    named(TEST_INSTALLATION_OPTION);
+    await until(() => status.ready, 'first sync');
+    await until(() => marathon.writes().length > 0, 'the write of the first sync');
+    await controller.whenIdle();
+    expect(marathon.writes()).toEqual(['SCALE /mine 7']);
+  });
+
+  it('begins the first sync on the sources as just read, without reading them again', async () => {
+    const timers = new ManualClock();
+    const folder = new ReadOnResync('folder');
+    const { marathon, status, controller } = setup({ timers, sources: [folder] });
+    marathon.seed(marathonApp({ id: '/mine' }));
+    folder.set({ apps: [desiredApp({ id: '/mine', instances: 5 })] });
+    await controller.start();
+    await until(() => status.ready, 'first sync');
+    expect(folder.resyncs).toBe(0);
+    await until(() => marathon.writes().length > 0, 'the write of the first sync');
+    expect(marathon.writes()).toEqual(['SCALE /mine 5']);
+  });
+
   it('lists Marathon while the sources are first read, reconciles nothing before both are done, and judges foreign apps on what the sources declare', async () => {
     const folder = new SlowFirstRead('folder');
     const log = recordingLogger();
