@@ -37,15 +37,22 @@ async function manualSource(dir: string) {
   // Files always look just written, so only the settle rule (never their age) lets a change in.
   const source = new FolderSource({ dir, displayRoot: 'manifests', logger: silentLogger(), timers, settleMs: SETTLE_MS, wallClock: () => 0 });
   sources.push(source);
-  const started = source.start(() => snapshots.push(source.snapshot()));
-  let done = false;
-  void started.then(() => (done = true));
-  await until(
-    () => done,
-    'the first read',
-    () => timers.advance(10),
+  await driven(
+    source.start(() => snapshots.push(source.snapshot())),
+    timers,
   );
   return { source, timers, snapshots };
+}
+
+/** Waits for `work`, moving the source's clock 10 ms at a time. */
+async function driven(work: Promise<void>, timers: ManualClock): Promise<void> {
+  let done = false;
+  void work.then(() => (done = true));
+  await until(
+    () => done,
+    'the source',
+    () => timers.advance(10),
+  );
 }
 
 function threeApps(cmd: string): string {
@@ -204,12 +211,9 @@ describe('FolderSource: complete files only', () => {
     const source = new FolderSource({ dir, logger: silentLogger(), timers, settleMs: SETTLE_MS, parser, wallClock: () => Date.now() + 3_600_000 });
     sources.push(source);
     const snapshots: Array<ReturnType<FolderSource['snapshot']>> = [];
-    let done = false;
-    void source.start(() => snapshots.push(source.snapshot())).then(() => (done = true));
-    await until(
-      () => done,
-      'the first read',
-      () => timers.advance(10),
+    await driven(
+      source.start(() => snapshots.push(source.snapshot())),
+      timers,
     );
     expect(replaced).toBe(true);
     // Every snapshot ever published has the saved file's content, never the replaced one.
@@ -232,17 +236,6 @@ describe('FolderSource: a file gone is gone once it stayed away for the window',
     return { source, timers, snapshots: published.map((p) => p.snap), published };
   }
 
-  /** Waits for `work`, moving the source's clock 10 ms at a time. */
-  async function driven(work: Promise<void>, timers: ManualClock): Promise<void> {
-    let done = false;
-    void work.then(() => (done = true));
-    await until(
-      () => done,
-      'the source',
-      () => timers.advance(10),
-    );
-  }
-
   async function twoFiles(): Promise<string> {
     const dir = await tempDir();
     await writeFile(join(dir, 'web.yaml'), manifestYaml({ name: 'web' }));
@@ -250,13 +243,19 @@ describe('FolderSource: a file gone is gone once it stayed away for the window',
     return dir;
   }
 
-  it('keeps a file deleted and created again within the window (git checkout) in force, and judges what came back as a change of it', async () => {
+  /** web.yaml deleted, and a rescan begun that found it missing: still in force, changing. */
+  async function webDeleted() {
     const dir = await twoFiles();
-    const { source, timers, published } = await rescanned(dir);
+    const source = await rescanned(dir);
     await rm(join(dir, 'web.yaml'));
+    const resync = source.source.resync();
+    await until(() => source.source.snapshot().changing?.has('web.yaml') === true, 'the deletion seen');
+    return { dir, resync, ...source };
+  }
+
+  it('keeps a file deleted and created again within the window (git checkout) in force, and judges what came back as a change of it', async () => {
     // The rescan lands between the deletion and the creation, and the window has not passed.
-    const first = source.resync();
-    await until(() => source.snapshot().changing?.has('web.yaml') === true, 'the deletion seen');
+    const { dir, source, timers, published, resync: first } = await webDeleted();
     expect(source.snapshot().apps.has('/web')).toBe(true);
     // What comes back is not even a file: the apps of web.yaml stay, invalid, never gone.
     expect(spawnSync('mkfifo', [join(dir, 'web.yaml')]).status).toBe(0);
@@ -272,11 +271,7 @@ describe('FolderSource: a file gone is gone once it stayed away for the window',
   });
 
   it('applies a deletion once the file stayed gone for the window, never before', async () => {
-    const dir = await twoFiles();
-    const { source, timers, published } = await rescanned(dir);
-    await rm(join(dir, 'web.yaml'));
-    const resync = source.resync();
-    await until(() => source.snapshot().changing?.has('web.yaml') === true, 'the deletion seen');
+    const { source, timers, published, resync } = await webDeleted();
     await driven(resync, timers);
     expect(source.snapshot().apps.has('/web')).toBe(false);
     expect(source.snapshot().changing).toBeUndefined();
