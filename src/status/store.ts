@@ -42,10 +42,14 @@ export interface StatusParts {
   readonly digest: string;
 }
 
-/** A record's UTF-8 length, and a digest of its JSON. */
+/**
+ * A record's UTF-8 length, and a digest of its JSON: sha256 in base64, a string of 44 bytes
+ * rather than a Buffer of 32, which costs V8 and Node several hundred bytes of objects and
+ * native memory each (2 MiB at 10,000 apps).
+ */
 interface RecordSum {
   bytes: number;
-  digest: Buffer;
+  digest: string;
 }
 
 export interface StatusStoreOptions {
@@ -116,7 +120,7 @@ export class StatusStore {
     else this.#changed.add(status.id);
     this.#apps.set(status.id, status);
     this.#appJson.set(status.id, json);
-    this.#appSums.set(status.id, { bytes: Buffer.byteLength(json, 'utf8'), digest: hash('sha256', json, 'buffer') });
+    this.#appSums.set(status.id, { bytes: Buffer.byteLength(json, 'utf8'), digest: hash('sha256', json, 'base64') });
     this.#appsVersion++;
     this.#touch();
     for (const l of this.#listeners) l(status.id, status);
@@ -289,7 +293,7 @@ export class StatusStore {
       bytes += sum.bytes - Buffer.byteLength(items[i] as string, 'utf8');
       apps[i] = this.#apps.get(id) as AppStatus;
       items[i] = this.#appJson.get(id) as string;
-      sum.digest.copy(this.#digests, i * 32);
+      this.#digests.write(sum.digest, i * 32, 'base64');
     }
     this.#changed.clear();
     this.#appsCached = { version: this.#appsVersion, apps, items, bytes, digest: hash('sha256', this.#digests, 'buffer') };
@@ -308,7 +312,7 @@ export class StatusStore {
       items.push(this.#appJson.get(id) as string);
       const sum = this.#appSums.get(id) as RecordSum;
       bytes += sum.bytes;
-      sum.digest.copy(this.#digests, i * 32);
+      this.#digests.write(sum.digest, i * 32, 'base64');
       this.#index.set(id, i);
     }
     this.#changed.clear();
@@ -390,7 +394,7 @@ export class StatusStore {
       const sum = this.#appSums.get(app.id) as RecordSum;
       items.push(sorted.items[i] as string);
       bytes += sum.bytes;
-      hash.update(sum.digest);
+      hash.update(sum.digest, 'base64');
     }
     const digest = hash.update(whole.tail).digest('base64url').slice(0, 27);
     return { parts: { head, items, tail: whole.tail, bytes, digest }, page };
