@@ -11,7 +11,7 @@
 // An app where the last listing's order expects it is checked against the digest of the app
 // there, taken over as many bytes as it had, leaving out its health checks' times
 // (listing-volatile.ts): a match is that app, neither scanned nor parsed. An app found
-// elsewhere (added, moved) is found by scanning, and known by the sha256 of its bytes, or of
+// elsewhere (added, moved) is found by scanning, and known by the digest of its bytes, or of
 // its bytes without those times.
 //
 // Objects handed out are deep-frozen: they are shared between listings, so a consumer that
@@ -20,13 +20,12 @@
 // The work is done in slices that yield to the event loop (`pause`) once a slice has taken
 // `sliceMs`, so a large listing never blocks status requests for long.
 
-import { hash } from 'node:crypto';
 import type { MarathonApp } from '../model/marathon.js';
 import { isObject } from '../model/json.js';
 import { BodyShapeError, jsonSyntaxReason, parseJson } from './body.js';
 import { ListingSplitter, type SplitStep } from './listing-split.js';
 import { heldApp } from './held-app.js';
-import { maskedDigest, stableRead, timeEnd } from './listing-volatile.js';
+import { listingDigest, maskedDigest, stableRead, timeEnd } from './listing-volatile.js';
 
 export interface ListingReadOptions {
   /** Yields to the event loop between slices. */
@@ -261,8 +260,7 @@ class ListingRead {
       ({ key, was: before, times } = recognised);
       ({ app, stable, masks } = before);
     } else {
-      // sha256: no two listings' bytes can be told the same by accident or on purpose.
-      key = hash('sha256', element, 'base64');
+      key = listingDigest(element);
       before = this.#byDigest.get(key);
       app = this.next.get(key)?.app ?? before?.app;
       stable = before?.stable;
@@ -301,11 +299,11 @@ class ListingRead {
  */
 function sameAs(bytes: Uint8Array, start: number, key: string, was: Known): number | undefined {
   const element = bytes.subarray(start, start + was.length);
-  // The same bytes, times included (back-to-back listings): one digest.
-  if (hash('sha256', element, 'base64') === key) return was.times;
   const masks = was.masks;
-  if (masks === undefined || masks.length === 0 || was.stable === undefined) return undefined;
-  // Each mask must hold a time ending where it did; then the stable digest says the rest.
+  // No times to leave out (or not known where): the same bytes, by one digest.
+  if (masks === undefined || masks.length === 0 || was.stable === undefined) return listingDigest(element) === key ? was.times : undefined;
+  // Each mask must hold a time ending where it did; then one stable digest says the rest,
+  // whether the times moved or not (they are the only bytes it leaves out).
   for (let m = 0; m < masks.length; m += 2) if (timeEnd(element, masks[m] as number) !== masks[m + 1]) return undefined;
   return maskedDigest(element, masks) === was.stable ? timesSum(element, masks) : undefined;
 }

@@ -25,7 +25,7 @@ const OBJ = 0;
 const ARR = 1;
 
 /**
- * sha256 (base64) of `element` (one app's JSON, as split from a listing) without the values
+ * listingDigest of `element` (one app's JSON, as split from a listing) without the values
  * of its tasks' health results' `lastSuccess`. Undefined when the bytes are not well formed
  * enough to tell (the caller then relies on the plain digest).
  */
@@ -84,17 +84,26 @@ export function stableRead(element: Uint8Array): { digest: string; masks: number
   return { digest: maskedDigest(element, masks), masks };
 }
 
+/**
+ * The digest apps of a listing are known by: sha256, so that no two apps' bytes can be told
+ * the same by accident or on purpose. Base64. (BLAKE2b-512 was tried: with the CPU's SHA
+ * extensions sha256 hashes 34 MiB of 3.5 KiB pieces in 26-33 ms here, BLAKE2b-512 in 58-62.)
+ */
+export function listingDigest(bytes: Uint8Array): string {
+  return hash('sha256', bytes, 'base64');
+}
+
 /** One buffer the bytes a stable digest covers are gathered into (grown as needed; pure code runs one at a time). */
 let gathered = Buffer.allocUnsafeSlow(16 << 10);
 
 /**
- * sha256 (base64) of `element` with each masked value (start, end pairs, in order) replaced
+ * listingDigest of `element` with each masked value (start, end pairs, in order) replaced
  * by one zero byte, a marker no value can be: a left-out value is never confused with bytes.
  * The bytes are gathered into one buffer and hashed at once: a hash update per piece cost
  * more than the hashing.
  */
 export function maskedDigest(element: Uint8Array, masks: readonly number[]): string {
-  if (masks.length === 0) return hash('sha256', element, 'base64');
+  if (masks.length === 0) return listingDigest(element);
   if (gathered.length < element.length) gathered = Buffer.allocUnsafeSlow(Math.max(element.length, 2 * gathered.length));
   const out = gathered;
   let at = 0;
@@ -108,7 +117,7 @@ export function maskedDigest(element: Uint8Array, masks: readonly number[]): str
   }
   out.set(element.subarray(from), at);
   at += element.length - from;
-  return hash('sha256', out.subarray(0, at), 'base64');
+  return listingDigest(out.subarray(0, at));
 }
 
 /** Open containers, from the app: {app [tasks {task [healthCheckResults {result: exactly here. */
