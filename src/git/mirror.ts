@@ -11,7 +11,7 @@
 // id did not change (./tree.ts): after the fetch, reading a pushed commit starts no process.
 
 import { constants } from 'node:fs';
-import { access, readFile, rm, stat } from 'node:fs/promises';
+import { access, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { codeOf } from '../base/errors.js';
 import type { GitCommit } from '../model/desired.js';
@@ -52,6 +52,18 @@ export type Fetched =
       tree?: Extract<Tree, { ok: true }>;
     };
 
+/** What tidy() found, and did. */
+export type Tidied = { ok: true; repacked: boolean; looseObjects: number; packs: number; ms?: number } | Failure;
+
+/**
+ * Loose objects and packs the clone may hold before tidy() packs it: git's own `gc --auto`
+ * judges by 6,700 loose objects and 50 packs; a clone read by one daemon is packed sooner.
+ */
+export const TIDY_LOOSE_OBJECTS = 1000;
+export const TIDY_PACKS = 10;
+const FANOUT = /^[0-9a-f]{2}$/;
+const LOOSE_NAME = /^(?:[0-9a-f]{38}|[0-9a-f]{62})$/;
+
 export interface GitMirrorOptions {
   /** The bare repository's folder (created when missing). */
   dir: string;
@@ -72,6 +84,9 @@ export interface GitMirrorOptions {
   credentials?: () => Promise<{ ok: true; env: Readonly<Record<string, string>> } | Failure>;
   /** ssh:// only: fetches share one connection (./ssh-reuse.ts); closed with the mirror. */
   sshReuse?: SshReuse;
+  /** tidy() packs the clone past this many loose objects (default TIDY_LOOSE_OBJECTS) or packs (TIDY_PACKS). */
+  tidyLooseObjects?: number;
+  tidyPacks?: number;
 }
 
 export class GitMirror {
@@ -87,7 +102,7 @@ export class GitMirror {
   readonly #lister: TreeLister;
 
   constructor(o: GitMirrorOptions) {
-    this.#o = { fetchTimeoutMs: 120_000, timeoutMs: 30_000, ...o };
+    this.#o = { fetchTimeoutMs: 120_000, timeoutMs: 30_000, tidyLooseObjects: TIDY_LOOSE_OBJECTS, tidyPacks: TIDY_PACKS, ...o };
     this.#cat = new CatFile({ gitDir: this.#o.dir, env: this.#o.env, timeoutMs: this.#o.timeoutMs });
     this.#lister = new TreeLister(this.#cat);
   }
@@ -195,6 +210,46 @@ export class GitMirror {
       previous !== undefined && previous !== commit.hash && !commit.parents.includes(previous) && !(await this.#isAncestor(previous, commit.hash));
     // A listing that failed is listed again by the caller, by commit id, for a precise reason.
     return { ok: true, changed: true, commit: commit.hash, info: commit.info, parents: commit.parents, previous, rewritten, ...(tree?.ok ? { tree } : {}) };
+  }
+
+  /**
+   * Packs the clone when it holds more than `tidyLooseObjects` loose objects or `tidyPacks`
+   * packs. The hardened configuration turns git's automatic gc off (./run.ts), and a fetch of a
+   * fetch leaves a pack of its own (git 2.39 here keeps even a pack of three objects), or, for
+   * a small push into a clone that has objects, loose objects (under fetch.unpackLimit): a
+   * clone fetched at every push for months would hold thousands of packs, and every object
+   * lookup and fetch would slow with them. Nothing is dropped: `repack -a -d -k` puts every object,
+   * unreachable ones included (the commit in force while a rewrite of the ref is not
+   * followed), into one pack, and removes only what that pack holds. Counting costs a
+   * listing of the object folders, no process. Not while a fetch runs: the caller fetches and
+   * tidies one after the other.
+   */
+  async tidy(o: { signal?: AbortSignal } = {}): Promise<Tidied> {
+    const objects = join(this.#o.dir, 'objects');
+    let looseObjects = 0;
+    let packs = 0;
+    try {
+      for (const entry of await readdir(objects)) {
+        if (!FANOUT.test(entry)) continue;
+        const names = await readdir(join(objects, entry)).catch(() => [] as string[]);
+        for (const name of names) if (LOOSE_NAME.test(name)) looseObjects++;
+      }
+      packs = (await readdir(join(objects, 'pack')).catch(() => [] as string[])).filter((n) => n.endsWith('.pack')).length;
+    } catch (err) {
+      return { ok: false, reason: `cannot count the objects of the clone in ${this.#o.dir} (${codeOf(err) ?? 'error'})` };
+    }
+    if (looseObjects <= this.#o.tidyLooseObjects && packs <= this.#o.tidyPacks) return { ok: true, repacked: false, looseObjects, packs };
+    const began = performance.now();
+    const out = await runBareGit(this.#o.dir, ['repack', '-a', '-d', '-k', '-q'], {
+      env: this.#o.env,
+      timeoutMs: this.#o.fetchTimeoutMs,
+      maxOutputBytes: 64 * 1024,
+      // A bitmap cannot cover the unreachable objects -k keeps; a fetch never needs one here.
+      config: [['repack.writeBitmaps', 'false']],
+      ...(o.signal ? { signal: o.signal } : {}),
+    });
+    if (!out.ok) return { ok: false, reason: `cannot pack the clone in ${this.#o.dir}: ${out.said || out.reason}` };
+    return { ok: true, repacked: true, looseObjects, packs, ms: Math.round(performance.now() - began) };
   }
 
   /**

@@ -35,9 +35,13 @@ import { emptySnapshot, snapshotIds, type Source, type SourceChange, type Source
 export const DEFAULT_GIT_INTERVAL_MS = 30_000;
 /** Blob bytes read (and held) at once. */
 const BATCH_BYTES = 32 * 1024 * 1024;
+/** The clone is looked at for packing every this many commits read (see #tidy). */
+export const TIDY_EVERY_COMMITS = 100;
 
 export interface GitSourceOptions {
   mirror: GitMirror;
+  /** The clone is looked at for packing after the first commit read, then every this many (default TIDY_EVERY_COMMITS). */
+  tidyEveryCommits?: number;
   /** Shown in status and logs (no credential). */
   url: string;
   ref: string;
@@ -86,6 +90,9 @@ export class GitSource implements Source {
   readonly #abort = new AbortController();
   #ensured = false;
   #lastReadAt: Date | undefined;
+  /** Commits read since the clone was last looked at for packing (#tidy). */
+  #commitsSinceTidy = 0;
+  #tidiedOnce = false;
 
   constructor(o: GitSourceOptions) {
     this.#o = o;
@@ -217,6 +224,26 @@ export class GitSource implements Source {
       `commit ${info.hash.slice(0, 12)} "${info.subject}" read: ${this.#snapshot.apps.size} apps from ${read.files.size} files`,
     );
     this.#onChange?.(read.changed === 'all' || !wasReady ? { all: true } : { ids: read.changed });
+    await this.#tidy();
+  }
+
+  /**
+   * Packs the clone now and then (GitMirror.tidy: loose objects pile up, one set per push):
+   * after the first commit read by this process, then after every TIDY_EVERY_COMMITS more. After
+   * the commit is published, so a push is never held up by it; the next fetch waits for it.
+   */
+  async #tidy(): Promise<void> {
+    if (++this.#commitsSinceTidy < (this.#o.tidyEveryCommits ?? TIDY_EVERY_COMMITS) && this.#tidiedOnce) return;
+    this.#commitsSinceTidy = 0;
+    this.#tidiedOnce = true;
+    const t = await this.#o.mirror.tidy({ signal: this.#abort.signal });
+    if (this.#stopped) return;
+    if (!t.ok) this.#log.warn({ reason: t.reason }, `git clone not packed: ${t.reason}`);
+    else if (t.repacked)
+      this.#log.info(
+        { looseObjects: t.looseObjects, packs: t.packs, ms: t.ms },
+        `git clone packed into one pack (it held ${t.looseObjects} loose objects and ${t.packs} packs)`,
+      );
   }
 
   /** The whole tree of `commit`: every manifest read and parsed, or a reason why not. */

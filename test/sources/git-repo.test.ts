@@ -492,3 +492,126 @@ describe('GitSource', () => {
     await s.stop();
   });
 });
+
+/** Loose objects in a clone: files named by an object id in objects/xx/. */
+async function looseObjects(clone: string): Promise<number> {
+  const { readdir } = await import('node:fs/promises');
+  let n = 0;
+  for (const dir of await readdir(join(clone, 'objects'))) {
+    if (!/^[0-9a-f]{2}$/.test(dir)) continue;
+    n += (await readdir(join(clone, 'objects', dir))).length;
+  }
+  return n;
+}
+
+async function packs(clone: string): Promise<number> {
+  const { readdir } = await import('node:fs/promises');
+  return (await readdir(join(clone, 'objects', 'pack'))).filter((f) => f.endsWith('.pack')).length;
+}
+
+describe('GitMirror.tidy', () => {
+  async function mirrorOf(bare: string, o: { tidyLooseObjects?: number; tidyPacks?: number } = {}) {
+    const parsed = parseRemote(bare, {}, '/');
+    if (!parsed.ok) throw new Error(parsed.problems.join('; '));
+    const dir = join(await tempDir('maracker-clone-'), 'clone.git');
+    const mirror = new GitMirror({ dir, remote: parsed.remote, ref: 'main', env, ...o });
+    expect(await mirror.ensure()).toEqual({ ok: true });
+    return { mirror, dir };
+  }
+
+  it('packs every object into one pack, those no ref reaches any more included, and every commit still reads', async () => {
+    const up = await upstream();
+    await up.write('manifests/web.yaml', manifestYaml({ name: 'web' }));
+    const c1 = up.commit('first');
+    const { mirror, dir } = await mirrorOf(up.bare, { tidyPacks: 1 });
+    try {
+      expect(await mirror.fetch(undefined)).toMatchObject({ ok: true, commit: c1 });
+      await up.write('manifests/web.yaml', manifestYaml({ name: 'web', instances: 2 }));
+      const c2 = up.commit('scale web');
+      expect(await mirror.fetch(c1)).toMatchObject({ ok: true, commit: c2 });
+      // History rewritten back to c1: c2 is reached by no ref of the clone any more.
+      up.forcePush(c1);
+      expect(await mirror.fetch(c2)).toMatchObject({ ok: true, commit: c1 });
+      // Each fetch that brought objects left a pack of its own (the last brought none).
+      expect(await packs(dir)).toBe(2);
+      const loose = await looseObjects(dir);
+
+      const tidied = await mirror.tidy();
+      expect(tidied).toMatchObject({ ok: true, repacked: true, looseObjects: loose, packs: 2 });
+      expect(await looseObjects(dir)).toBe(0);
+      expect(await packs(dir)).toBe(1);
+      for (const commit of [c1, c2]) expect(await mirror.tree(commit, 'manifests')).toMatchObject({ ok: true, entries: [{ path: 'web.yaml' }] });
+      const blob = await mirror.tree(c2, 'manifests');
+      if (!blob.ok) throw new Error(blob.reason);
+      const read = await mirror.blobs([blob.entries[0]?.oid as string], 1 << 20);
+      expect(read.ok && read.blobs.size).toBe(1);
+      // Packed already: nothing to do.
+      expect(await mirror.tidy()).toMatchObject({ ok: true, repacked: false, looseObjects: 0, packs: 1 });
+    } finally {
+      await mirror.close();
+    }
+  });
+
+  it('leaves a clone within its bounds as it is', async () => {
+    const up = await upstream();
+    await up.write('manifests/web.yaml', manifestYaml({ name: 'web' }));
+    up.commit('first');
+    const { mirror, dir } = await mirrorOf(up.bare);
+    try {
+      await mirror.fetch(undefined);
+      const loose = await looseObjects(dir);
+      expect(await mirror.tidy()).toEqual({ ok: true, repacked: false, looseObjects: loose, packs: 1 });
+      expect(await looseObjects(dir)).toBe(loose);
+      expect(await packs(dir)).toBe(1);
+    } finally {
+      await mirror.close();
+    }
+  });
+});
+
+describe('GitSource packs its clone', () => {
+  it('after the first commit it reads, then after every `tidyEveryCommits` more, once the commit is published', async () => {
+    const up = await upstream();
+    await up.write('manifests/web.yaml', manifestYaml({ name: 'web' }));
+    up.commit('first');
+    const parsed = parseRemote(up.bare, {}, '/');
+    if (!parsed.ok) throw new Error(parsed.problems.join('; '));
+    const dir = join(await tempDir('maracker-clone-'), 'clone.git');
+    const mirror = new GitMirror({ dir, remote: parsed.remote, ref: 'main', env, tidyPacks: 0 });
+    const order: string[] = [];
+    const tidy = mirror.tidy.bind(mirror);
+    vi.spyOn(mirror, 'tidy').mockImplementation(async (o) => {
+      order.push('tidy');
+      return tidy(o);
+    });
+    const log = recordingLogger();
+    const s = new GitSource({
+      mirror,
+      url: up.bare,
+      ref: 'main',
+      path: 'manifests',
+      logger: log.logger,
+      timers: new ManualClock(),
+      random: () => 0.5,
+      tidyEveryCommits: 3,
+    });
+    await s.start(() => order.push('change'));
+    try {
+      expect(order).toEqual(['change', 'tidy']);
+      expect(await packs(dir)).toBe(1);
+      expect(log.messages()).toContain('git clone packed into one pack (it held 0 loose objects and 1 packs)');
+      for (let i = 2; i <= 6; i++) {
+        await up.write('manifests/web.yaml', manifestYaml({ name: 'web', instances: i }));
+        up.commit(`scale web to ${i}`);
+        await s.sync();
+      }
+      // Five more commits: packed after the third (commit 4), after which 5 and 6 brought a pack each.
+      expect(order.filter((x) => x === 'tidy')).toHaveLength(2);
+      expect(order.slice(-3)).toEqual(['tidy', 'change', 'change']);
+      expect(await packs(dir)).toBe(3);
+      expect(s.snapshot().apps.get('/web' as never)?.definition.instances).toBe(6);
+    } finally {
+      await s.stop();
+    }
+  });
+});
