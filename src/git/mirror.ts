@@ -219,8 +219,8 @@ export class GitMirror {
    * a small push into a clone that has objects, loose objects (under fetch.unpackLimit): a
    * clone fetched at every push for months would hold thousands of packs, and every object
    * lookup and fetch would slow with them. Nothing is dropped: `repack -a -d -k` puts every object,
-   * unreachable ones included (the commit in force while a rewrite of the ref is not
-   * followed), into one pack, and removes only what that pack holds. Counting costs a
+   * unreachable ones included (the commit in force while the one a rewritten ref now names
+   * cannot be read), into one pack, and removes only what that pack holds. Counting costs a
    * listing of the object folders, no process. Not while a fetch runs: the caller fetches and
    * tidies one after the other.
    */
