@@ -222,6 +222,20 @@ describe('AppListingCache', () => {
       expect(cache.lastRead).toMatchObject({ parsed: 1, recognised: 1 });
     });
 
+    it('after its times moved, recognise the app by its bytes without them: the same listing again, or another change of the same length refused', async () => {
+      const cache = new AppListingCache();
+      const first = await read(cache, [checked('/a', '2026-12-07T10:00:00.000Z')]);
+      await read(cache, [checked('/a', '2026-12-07T10:00:30.000Z')]);
+      // The same bytes as the listing before: the same object, and no time moved since.
+      expect((await read(cache, [checked('/a', '2026-12-07T10:00:30.000Z')]))[0]).toBe(first[0]);
+      expect(cache.lastRead).toMatchObject({ parsed: 0, recognised: 1, retimed: 0 });
+      // One byte changed beside the times (instances 1 -> 2, the same length): read anew.
+      const scaled = await read(cache, [checked('/a', '2026-12-07T10:00:30.000Z', 2)]);
+      expect(scaled[0]).not.toBe(first[0]);
+      expect(scaled[0]?.instances).toBe(2);
+      expect(cache.lastRead).toMatchObject({ parsed: 1, recognised: 0 });
+    });
+
     it('never take a value other than a plain time for one: bytes of the same length with an escape in them are a change', async () => {
       const cache = new AppListingCache();
       const first = await read(cache, [checked('/a', '2026-12-07T10:00:00.000Z')]);
