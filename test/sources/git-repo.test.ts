@@ -460,6 +460,57 @@ describe('GitSource', () => {
     expect(clock.pending).toBe(0);
   });
 
+  it("a fetch killed half-way leaves no disk behind: git's temporary files of what it had received are removed before the next fetch", async () => {
+    const up = await upstream();
+    await up.write('manifests/web.yaml', manifestYaml({ name: 'web' }));
+    up.commit('first');
+    const parsed = parseRemote(up.bare, {}, '/');
+    if (!parsed.ok) throw new Error(parsed.problems.join());
+    const dir = join(await tempDir(), 'clone.git');
+    const mirror = new GitMirror({ dir, remote: parsed.remote, ref: 'main', env });
+    expect(await mirror.ensure()).toEqual({ ok: true });
+    // What git leaves when killed while it receives (the names it gives them): an object being
+    // unpacked, a pack and its index being kept, a repack's pack.
+    const leftovers = ['objects/93/tmp_obj_j4vJzK', 'objects/pack/tmp_pack_Ab12Cd', 'objects/pack/tmp_idx_Ab12Cd', 'objects/pack/.tmp-4242-pack-0a1b.pack'];
+    const plant = async (): Promise<void> => {
+      for (const rel of leftovers) {
+        await mkdir(join(dir, rel, '..'), { recursive: true });
+        await writeFile(join(dir, rel), Buffer.alloc(64 * 1024, 1));
+      }
+    };
+    // Named like an object: not a leftover, left alone.
+    const object = join(dir, 'objects', '93', 'a'.repeat(38));
+    await plant();
+    await writeFile(object, 'x');
+    const s = new GitSource({ mirror, url: parsed.remote.display, ref: 'main', path: 'manifests', logger: silentLogger(), timers: new ManualClock() });
+    await s.start(() => undefined);
+    try {
+      expect(s.snapshot().state).toBe('Ready');
+      for (const rel of leftovers) expect(existsSync(join(dir, rel)), rel).toBe(false);
+      expect(existsSync(object)).toBe(true);
+
+      // A fetch that failed: the next one removes what it may have left.
+      await rename(up.bare, `${up.bare}.away`);
+      await s.sync();
+      expect(s.snapshot().state).toBe('Unknown');
+      await plant();
+      await rename(`${up.bare}.away`, up.bare);
+      await up.write('manifests/api.yaml', manifestYaml({ name: 'api' }));
+      up.commit('second');
+      await s.sync();
+      expect(s.snapshot().state).toBe('Ready');
+      expect(ids(s)).toEqual(['/api', '/web']);
+      for (const rel of leftovers) expect(existsSync(join(dir, rel)), rel).toBe(false);
+
+      // After a fetch that ended well, nothing is looked for (a push's fetch is not held up).
+      await plant();
+      await s.sync();
+      for (const rel of leftovers) expect(existsSync(join(dir, rel)), rel).toBe(true);
+    } finally {
+      await s.stop();
+    }
+  });
+
   it('a fetch killed half-way does not block the next ones (its stale lock is removed)', async () => {
     const up = await upstream();
     await up.write('manifests/web.yaml', manifestYaml({ name: 'web' }));
