@@ -48,6 +48,34 @@ function commitOf(s: GitSource, id: string): string | undefined {
   return source?.kind === 'file' ? source.commit : undefined;
 }
 
+/** A clone of `bare`'s main, created (empty) in a folder of its own. */
+async function mirrorOf(bare: string, o: { tidyLooseObjects?: number; tidyPacks?: number } = {}) {
+  const parsed = parseRemote(bare, {}, '/');
+  if (!parsed.ok) throw new Error(parsed.problems.join('; '));
+  const dir = join(await tempDir('maracker-clone-'), 'clone.git');
+  const mirror = new GitMirror({ dir, remote: parsed.remote, ref: 'main', env, ...o });
+  expect(await mirror.ensure()).toEqual({ ok: true });
+  return { mirror, dir, display: parsed.remote.display };
+}
+
+/**
+ * A fetch that fails (the remote gone: git ends as a killed one would have, the source
+ * Unknown), `meanwhile` run, then the remote back with a commit adding /api: the next fetch
+ * must be the one that reads it.
+ */
+async function failOnceThenAddApi(up: Awaited<ReturnType<typeof upstream>>, s: GitSource, meanwhile: () => Promise<void>): Promise<void> {
+  await rename(up.bare, `${up.bare}.away`);
+  await s.sync();
+  expect(s.snapshot().state).toBe('Unknown');
+  await meanwhile();
+  await rename(`${up.bare}.away`, up.bare);
+  await up.write('manifests/api.yaml', manifestYaml({ name: 'api' }));
+  up.commit('second');
+  await s.sync();
+  expect(s.snapshot().state).toBe('Ready');
+  expect(ids(s)).toEqual(['/api', '/web']);
+}
+
 describe('GitSource', () => {
   it('reads the manifests of the commit the ref names, and shows that commit', async () => {
     const up = await upstream();
@@ -464,11 +492,7 @@ describe('GitSource', () => {
     const up = await upstream();
     await up.write('manifests/web.yaml', manifestYaml({ name: 'web' }));
     up.commit('first');
-    const parsed = parseRemote(up.bare, {}, '/');
-    if (!parsed.ok) throw new Error(parsed.problems.join());
-    const dir = join(await tempDir(), 'clone.git');
-    const mirror = new GitMirror({ dir, remote: parsed.remote, ref: 'main', env });
-    expect(await mirror.ensure()).toEqual({ ok: true });
+    const { mirror, dir, display } = await mirrorOf(up.bare);
     // What git leaves when killed while it receives (the names it gives them): an object being
     // unpacked, a pack and its index being kept, a repack's pack.
     const leftovers = ['objects/93/tmp_obj_j4vJzK', 'objects/pack/tmp_pack_Ab12Cd', 'objects/pack/tmp_idx_Ab12Cd', 'objects/pack/.tmp-4242-pack-0a1b.pack'];
@@ -482,7 +506,7 @@ describe('GitSource', () => {
     const object = join(dir, 'objects', '93', 'a'.repeat(38));
     await plant();
     await writeFile(object, 'x');
-    const s = new GitSource({ mirror, url: parsed.remote.display, ref: 'main', path: 'manifests', logger: silentLogger(), timers: new ManualClock() });
+    const s = new GitSource({ mirror, url: display, ref: 'main', path: 'manifests', logger: silentLogger(), timers: new ManualClock() });
     await s.start(() => undefined);
     try {
       expect(s.snapshot().state).toBe('Ready');
@@ -490,16 +514,7 @@ describe('GitSource', () => {
       expect(existsSync(object)).toBe(true);
 
       // A fetch that failed: the next one removes what it may have left.
-      await rename(up.bare, `${up.bare}.away`);
-      await s.sync();
-      expect(s.snapshot().state).toBe('Unknown');
-      await plant();
-      await rename(`${up.bare}.away`, up.bare);
-      await up.write('manifests/api.yaml', manifestYaml({ name: 'api' }));
-      up.commit('second');
-      await s.sync();
-      expect(s.snapshot().state).toBe('Ready');
-      expect(ids(s)).toEqual(['/api', '/web']);
+      await failOnceThenAddApi(up, s, plant);
       for (const rel of leftovers) expect(existsSync(join(dir, rel)), rel).toBe(false);
 
       // After a fetch that ended well, nothing is looked for (a push's fetch is not held up).
@@ -516,30 +531,17 @@ describe('GitSource', () => {
     await up.write('manifests/web.yaml', manifestYaml({ name: 'web' }));
     up.commit('first');
     // The daemon killed during a fetch: the next process finds the lock before its first fetch.
-    const parsed = parseRemote(up.bare, {}, '/');
-    if (!parsed.ok) throw new Error(parsed.problems.join());
-    const dir = join(await tempDir(), 'clone.git');
-    const first = new GitMirror({ dir, remote: parsed.remote, ref: 'main', env });
-    expect(await first.ensure()).toEqual({ ok: true });
+    const { mirror, dir, display } = await mirrorOf(up.bare);
     await mkdir(join(dir, 'refs', 'maracker'), { recursive: true });
     await writeFile(join(dir, 'refs', 'maracker', 'target.lock'), '');
-    const s = new GitSource({ mirror: first, url: parsed.remote.display, ref: 'main', path: 'manifests', logger: silentLogger(), timers: new ManualClock() });
+    const s = new GitSource({ mirror, url: display, ref: 'main', path: 'manifests', logger: silentLogger(), timers: new ManualClock() });
     await s.start(() => undefined);
     expect(s.snapshot().state).toBe('Ready');
     expect(ids(s)).toEqual(['/web']);
 
     // A fetch that failed (git killed: what it leaves, with the remote gone meanwhile): the next one
     // removes the lock first.
-    await rename(up.bare, `${up.bare}.away`);
-    await s.sync();
-    expect(s.snapshot().state).toBe('Unknown');
-    await writeFile(join(dir, 'refs', 'maracker', 'target.lock'), '');
-    await rename(`${up.bare}.away`, up.bare);
-    await up.write('manifests/api.yaml', manifestYaml({ name: 'api' }));
-    up.commit('second');
-    await s.sync();
-    expect(s.snapshot().state).toBe('Ready');
-    expect(ids(s)).toEqual(['/api', '/web']);
+    await failOnceThenAddApi(up, s, () => writeFile(join(dir, 'refs', 'maracker', 'target.lock'), ''));
     await s.stop();
   });
 });
@@ -561,15 +563,6 @@ async function packs(clone: string): Promise<number> {
 }
 
 describe('GitMirror.tidy', () => {
-  async function mirrorOf(bare: string, o: { tidyLooseObjects?: number; tidyPacks?: number } = {}) {
-    const parsed = parseRemote(bare, {}, '/');
-    if (!parsed.ok) throw new Error(parsed.problems.join('; '));
-    const dir = join(await tempDir('maracker-clone-'), 'clone.git');
-    const mirror = new GitMirror({ dir, remote: parsed.remote, ref: 'main', env, ...o });
-    expect(await mirror.ensure()).toEqual({ ok: true });
-    return { mirror, dir };
-  }
-
   it('packs every object into one pack, those no ref reaches any more included, and every commit still reads', async () => {
     const up = await upstream();
     await up.write('manifests/web.yaml', manifestYaml({ name: 'web' }));
@@ -625,10 +618,7 @@ describe('GitSource packs its clone', () => {
     const up = await upstream();
     await up.write('manifests/web.yaml', manifestYaml({ name: 'web' }));
     up.commit('first');
-    const parsed = parseRemote(up.bare, {}, '/');
-    if (!parsed.ok) throw new Error(parsed.problems.join('; '));
-    const dir = join(await tempDir('maracker-clone-'), 'clone.git');
-    const mirror = new GitMirror({ dir, remote: parsed.remote, ref: 'main', env, tidyPacks: 0 });
+    const { mirror, dir } = await mirrorOf(up.bare, { tidyPacks: 0 });
     const order: string[] = [];
     const tidy = mirror.tidy.bind(mirror);
     vi.spyOn(mirror, 'tidy').mockImplementation(async (o) => {
