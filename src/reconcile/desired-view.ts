@@ -18,7 +18,7 @@ import type { DesiredApp, SourceRef } from '../model/desired.js';
 import { LABEL_SOURCE } from '../model/labels.js';
 import type { Problem } from '../model/problem.js';
 import type { SourceSnapshot } from '../sources/source.js';
-import { routeClashes } from './route-clash.js';
+import { routeClashesWithTaken } from './route-clash.js';
 
 export type DesiredEntry =
   | {
@@ -27,7 +27,13 @@ export type DesiredEntry =
       /** The file declaring it is being written again (SourceSnapshot.changing): its path. */
       changing?: string;
     }
-  | { kind: 'invalid'; source: string; problems: readonly Problem[] }
+  | {
+      kind: 'invalid';
+      source: string;
+      problems: readonly Problem[];
+      /** Held back because a manifest's app is routed at its host: its route is not its own any more (route-clash.ts). */
+      routeTaken?: true;
+    }
   | { kind: 'conflict'; declarations: readonly SourceRef[] }
   | { kind: 'absent' }
   | {
@@ -64,6 +70,8 @@ export class DesiredView {
 
   /** Apps valid alone but held back by where they are routed (./route-clash.ts). */
   readonly #routeClashes: Map<AppId, Problem>;
+  /** Of those, the rows whose host a manifest's app is routed at. */
+  readonly #routesTaken: Set<AppId>;
 
   /** What an app valid in its source is once completed (its image's labels): itself by default. */
   readonly #complete: (app: DesiredApp) => DesiredEntry;
@@ -86,7 +94,9 @@ export class DesiredView {
       for (const [id, refs] of s.conflicts) for (const ref of refs) this.#declare(id, { source: s.name, ref });
     }
     this.#unknownLabels = labels;
-    this.#routeClashes = routeClashes(this.#routedApps());
+    const clashes = routeClashesWithTaken(this.#routedApps());
+    this.#routeClashes = clashes.problems;
+    this.#routesTaken = clashes.taken;
   }
 
   /** The apps `get` would give, that expose a route: the only ones a route can hold back. */
@@ -157,7 +167,8 @@ export class DesiredView {
       if (own !== actualSourceLabel) return { kind: 'unknown', declared: true, reason: `it was declared by ${actualSourceLabel}, which is not read yet` };
     }
     const clash = this.#routeClashes.get(id);
-    if (only?.app && clash) return { kind: 'invalid', source: only.source, problems: [clash] };
+    if (only?.app && clash)
+      return { kind: 'invalid', source: only.source, problems: [clash], ...(this.#routesTaken.has(id) ? { routeTaken: true as const } : {}) };
     if (only?.app) return this.#changingOr(only, this.#complete(only.app));
     if (only) return { kind: 'invalid', source: only.source, problems: only.problems ?? [] };
     if (actualSourceLabel !== undefined && this.#unknownLabels.has(actualSourceLabel)) {

@@ -577,8 +577,11 @@ export class Reconciler {
     // broken manifest must not take an app off Traefik); so does one no source declares until
     // it is deleted (the prune guard may hold the delete back: the app must stay reachable
     // meanwhile, as it stayed routed by its labels). A declaration without expose has none.
-    const keeps = !desired && s.actual !== undefined;
-    const routeSpec = desired ? desired.route : keeps || s.unread ? specOf(previous?.route) : undefined;
+    // A row held back because a manifest's app is routed at its host does not: that route,
+    // and that URL, are the manifest app's (route-clash.ts).
+    const taken = s.entry.kind === 'invalid' && s.entry.routeTaken === true;
+    const keeps = !desired && s.actual !== undefined && !taken;
+    const routeSpec = desired ? desired.route : (keeps || s.unread) && !taken ? specOf(previous?.route) : undefined;
     const tasks = s.unread ? (previous?.tasks ?? []) : taskEndpoints(s.actual, routeSpec?.port);
     const waitingForMs = s.unread ? undefined : this.#ages.observe(id, waitsOf(s.actual), this.#d.timers.now());
     const h = appHealth({
@@ -597,7 +600,7 @@ export class Reconciler {
       instances: h.instances,
       // An app whose declaration cannot be applied (invalid, in conflict, unknown) keeps
       // running as it was: so does the URL that reaches it.
-      url: desired ? (desired.url ?? null) : s.actual && s.entry.kind !== 'absent' ? (previous?.url ?? null) : null,
+      url: desired ? (desired.url ?? null) : s.actual && s.entry.kind !== 'absent' && !taken ? (previous?.url ?? null) : null,
       lastAppliedAt: s.appliedAt ?? previous?.lastAppliedAt ?? null,
       lastError: s.lastError ?? (h.health === 'Degraded' && h.message ? { message: h.message } : null),
       pendingChanges: s.sync === 'OutOfSync' ? (s.pending ?? previous?.pendingChanges ?? []) : [],

@@ -9,7 +9,10 @@
 //   declarations of one id are: neither would get all of its traffic.
 // Files routed alike are their committers' own business (Traefik's order decides).
 // Apps the rule holds back are reported invalid where they are declared: one already running
-// is left as it is (its labels, so its route, stay in Marathon), none is created.
+// is left as it is (its labels stay in Marathon), none is created. A row whose host a
+// manifest's app is routed at has lost that host (`taken`): the route maracker serves to
+// Traefik v3, and the URL status shows, are the manifest app's alone. Rows held back by
+// another row keep theirs: a row inserted later must not take a running app off the air.
 
 import type { AppId } from '../model/app-id.js';
 import { describeSource, type DesiredApp } from '../model/desired.js';
@@ -17,6 +20,11 @@ import type { Problem } from '../model/problem.js';
 
 /** Why each held-back app is: a problem at its declaration. */
 export function routeClashes(apps: Iterable<DesiredApp>): Map<AppId, Problem> {
+  return routeClashesWithTaken(apps).problems;
+}
+
+/** routeClashes, and the held-back rows routed at a host a manifest's app is routed at. */
+export function routeClashesWithTaken(apps: Iterable<DesiredApp>): { problems: Map<AppId, Problem>; taken: Set<AppId> } {
   const byHost = new Map<string, DesiredApp[]>();
   for (const app of apps) {
     for (const { host } of app.exposes ?? []) {
@@ -26,6 +34,7 @@ export function routeClashes(apps: Iterable<DesiredApp>): Map<AppId, Problem> {
     }
   }
   const out = new Map<AppId, Problem>();
+  const taken = new Set<AppId>();
   const hold = (row: DesiredApp, message: string): void => {
     if (!out.has(row.id)) out.set(row.id, { code: 'route-conflict', message, location: { row: row.id, jsonPath: 'spec.expose' } });
   };
@@ -34,7 +43,10 @@ export function routeClashes(apps: Iterable<DesiredApp>): Map<AppId, Problem> {
     const files = list.filter((a) => a.source.kind === 'file');
     for (const row of list.filter((a) => a.source.kind === 'database')) {
       const file = files[0];
-      if (file) hold(row, `host ${host} is routed to ${file.id} (${describeSource(file.source)}); a row may not be routed at a host an app of a manifest is`);
+      if (file) {
+        hold(row, `host ${host} is routed to ${file.id} (${describeSource(file.source)}); a row may not be routed at a host an app of a manifest is`);
+        taken.add(row.id);
+      }
     }
     const byPath = new Map<string, DesiredApp[]>();
     for (const app of list) {
@@ -54,5 +66,5 @@ export function routeClashes(apps: Iterable<DesiredApp>): Map<AppId, Problem> {
       }
     }
   }
-  return out;
+  return { problems: out, taken };
 }

@@ -48,4 +48,40 @@ describe('adversary: a row routed at the host of another app', () => {
     ).toEqual(['/fine/shop', '/web/portal']);
     expect(b.healthzFailures()).toEqual([]);
   }, 120_000);
+
+  it("takes a running row's host back for a manifest routed at it: the row's app runs on, held back, with no URL and no route served to Traefik v3", async () => {
+    const url = await server.database();
+    const b = await bench({ databaseUrl: url, args: ['--traefik', 'v3'] });
+    const spec = JSON.stringify({ cmd: 'sleep 3600', cpus: 0.01, mem: 8, ports: [{ name: 'http' }], expose: { host: 'shop.example' } });
+    expect((await psql(url, `INSERT INTO maracker.apps (id, spec) VALUES ('/rows/shop', '${spec}')`)).stderr).toBe('');
+    await eventually(async () => ((await b.app('/rows/shop'))?.url === 'http://shop.example' ? true : undefined), 'the row app routed');
+    const routers = async (): Promise<Record<string, { rule: string }>> => {
+      const res = await fetch(`${b.daemon.statusServer.url}/traefik/v3`);
+      const body = (await res.json()) as { http?: { routers?: Record<string, { rule: string }> } };
+      return body.http?.routers ?? {};
+    };
+    expect(Object.values(await routers()).map((r) => r.rule)).toEqual(['Host(`shop.example`)']);
+
+    await b.write('shop.yaml', manifestYaml({ name: 'shop', group: 'web', extra: '  ports:\n    - name: http\n  expose:\n    host: shop.example' }));
+    await b.reconciled('/web/shop');
+    const row = await eventually(async () => {
+      const a = await b.app('/rows/shop');
+      return a?.sync === 'Invalid' ? a : undefined;
+    }, 'the row held back');
+    expect(row).toMatchObject({ problems: [{ code: 'route-conflict' }], url: null, route: null });
+    expect(await b.app('/web/shop')).toMatchObject({ url: 'http://shop.example' });
+    const served = await eventually(async () => {
+      const r = await routers();
+      return Object.keys(r).length === 1 ? r : undefined;
+    }, 'one router for shop.example');
+    expect(Object.keys(served)).toEqual([(await b.app('/web/shop'))?.route?.name]);
+    // Held back, not deleted: the row's app runs on until its row is fixed or removed.
+    expect(
+      b.marathon
+        .apps()
+        .map((a) => a.id)
+        .sort(),
+    ).toEqual(['/calm/ok', '/rows/shop', '/web/shop']);
+    expect(b.healthzFailures()).toEqual([]);
+  }, 120_000);
 });

@@ -46,7 +46,12 @@ describe('DesiredView', () => {
     const evil: DesiredApp = { ...app('/evil'), source: { kind: 'database', row: '/evil' }, exposes: [{ host: 'portal.example', path: '/login' }] };
     const view = new DesiredView([snapshot('folder', { apps: new Map([['/portal', portal]]) }), snapshot('database', { apps: new Map([['/evil', evil]]) })]);
     expect(view.get('/portal')).toEqual({ kind: 'app', app: portal });
-    expect(view.get('/evil')).toMatchObject({ kind: 'invalid', source: 'database', problems: [{ code: 'route-conflict', location: { row: '/evil' } }] });
+    expect(view.get('/evil')).toMatchObject({
+      kind: 'invalid',
+      source: 'database',
+      problems: [{ code: 'route-conflict', location: { row: '/evil' } }],
+      routeTaken: true,
+    });
     expect(view.routeProblems().map((p) => p.location)).toEqual([{ row: '/evil', jsonPath: 'spec.expose' }]);
   });
 

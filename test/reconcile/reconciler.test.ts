@@ -1054,6 +1054,41 @@ describe('Reconciler: where the tasks listen, and the route served to Traefik v3
     expect(w.status.getApp('/demo/web')?.route).toBeNull();
   });
 
+  it("drops the route and the URL of a running row once a manifest's app is routed at its host (the row held back); a row held back by another row keeps both", async () => {
+    const at = (host: string): DesiredApp['exposes'] => [{ host, path: '' }];
+    const rowApp = (id: string, host: string, r: Route) =>
+      desiredApp({ id }, { source: { kind: 'database', row: id }, exposes: at(host), route: r, url: `http://${host}` });
+    const shop: Route = { name: 'rows_shop', rule: 'Host(`shop.example`)', port: { index: 0 } };
+    const other: Route = { name: 'rows_other', rule: 'Host(`other.example`)', port: { index: 0 } };
+    const w = await world({
+      apps: [marathonApp({ id: '/rows/shop', tasks: [task(1, true)] }), marathonApp({ id: '/rows/other', tasks: [task(2, true)] })],
+      declare: { apps: [rowApp('/rows/shop', 'shop.example', shop), rowApp('/rows/other', 'other.example', other)] },
+    });
+    await w.reconcile('/rows/shop');
+    await w.reconcile('/rows/other');
+    expect(w.status.getApp('/rows/shop')).toMatchObject({ url: 'http://shop.example', route: { name: 'rows_shop' } });
+    // A manifest now routes its app at shop.example; another row at other.example.
+    const portal = desiredApp(
+      { id: '/web/portal' },
+      { exposes: at('shop.example'), route: { name: 'web_portal', rule: 'Host(`shop.example`)', port: { index: 0 } }, url: 'http://shop.example' },
+    );
+    w.source.set({
+      apps: [rowApp('/rows/shop', 'shop.example', shop), rowApp('/rows/other', 'other.example', other), rowApp('/rows/copy', 'other.example', other), portal],
+    });
+    w.desired.changed();
+    await w.reconcile('/rows/shop');
+    await w.reconcile('/rows/other');
+    expect(w.status.getApp('/rows/shop')).toMatchObject({ sync: 'Invalid', problems: [{ code: 'route-conflict' }], url: null, route: null });
+    expect(w.status.getApp('/rows/other')).toMatchObject({
+      sync: 'Invalid',
+      problems: [{ code: 'route-conflict' }],
+      url: 'http://other.example',
+      route: { name: 'rows_other' },
+    });
+    // Nothing written: a held-back app is left running as it is.
+    expect(w.marathon.calls.filter((c) => !c.startsWith('GET'))).toEqual([]);
+  });
+
   it('keeps the route of an app no source declares any more while it runs (the prune guard may hold its delete)', async () => {
     const w = await world({ apps: [marathonApp({ tasks: [task(1, true)] })], declare: { apps: [desiredApp({}, { route })] }, options: { prune: false } });
     await w.reconcile('/demo/web');

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import type { DesiredApp, ExposedRoute } from '../../src/model/desired.js';
 import { formatProblem } from '../../src/model/problem.js';
-import { routeClashes } from '../../src/reconcile/route-clash.js';
+import { routeClashes, routeClashesWithTaken } from '../../src/reconcile/route-clash.js';
 import { desiredApp } from '../helpers/builders.js';
 
 function file(id: string, exposes: ExposedRoute[], path = `${id.slice(1)}.yaml`): DesiredApp {
@@ -38,6 +38,17 @@ describe('routeClashes', () => {
       'row /r1: spec.expose: rows.example is also routed to /r2 (database row /r2); neither is applied',
       'row /r2: spec.expose: rows.example is also routed to /r1 (database row /r1); neither is applied',
     ]);
+  });
+
+  it("says which held-back rows lost their host to a manifest's app (their route is not theirs any more), not those held back by another row", () => {
+    const { problems, taken } = routeClashesWithTaken([
+      file('/portal', [at('portal.example')]),
+      row('/evil', [at('portal.example', '/login')]),
+      row('/a', [at('shared.example')]),
+      row('/b', [at('shared.example')]),
+    ]);
+    expect([...problems.keys()].sort()).toEqual(['/a', '/b', '/evil']);
+    expect([...taken]).toEqual(['/evil']);
   });
 
   it('holds back nothing when every app has its own host or path', () => {
