@@ -219,13 +219,13 @@ export class GitMirror {
 
   /**
    * Packs the clone when it holds more than `tidyLooseObjects` loose objects or `tidyPacks`
-   * packs. The hardened configuration turns git's automatic gc off (./run.ts), and a fetch of a
-   * fetch leaves a pack of its own (git 2.39 here keeps even a pack of three objects), or, for
-   * a small push into a clone that has objects, loose objects (under fetch.unpackLimit): a
-   * clone fetched at every push for months would hold thousands of packs, and every object
-   * lookup and fetch would slow with them. Nothing is dropped: `repack -a -d -k` puts every object,
-   * unreachable ones included (the commit in force while the one a rewritten ref now names
-   * cannot be read), into one pack, and removes only what that pack holds. Counting costs a
+   * packs. The hardened configuration turns git's automatic gc off (./run.ts), and each fetch
+   * that brings objects leaves a pack of its own (git 2.39 here keeps even a pack of three
+   * objects) or loose objects (under fetch.unpackLimit): a clone fetched at every push for
+   * months would hold thousands of packs, and every object lookup and fetch would slow with
+   * them. Nothing is dropped: `repack -a -d -k` puts every object, unreachable ones included
+   * (the commit in force while the one a rewritten ref now names cannot be read), into one
+   * pack, and removes only what that pack holds. Counting costs a
    * listing of the object folders, no process. Not while a fetch runs: the caller fetches and
    * tidies one after the other.
    */

@@ -228,7 +228,7 @@ export class GitSource implements Source {
   }
 
   /**
-   * Packs the clone now and then (GitMirror.tidy: loose objects pile up, one set per push):
+   * Packs the clone now and then (GitMirror.tidy: each fetch that brings objects leaves a pack):
    * after the first commit read by this process, then after every TIDY_EVERY_COMMITS more. After
    * the commit is published, so a push is never held up by it; the next fetch waits for it.
    */
