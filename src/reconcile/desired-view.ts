@@ -169,6 +169,19 @@ export class DesiredView {
     const clash = this.#routeClashes.get(id);
     if (only?.app && clash)
       return { kind: 'invalid', source: only.source, problems: [clash], ...(this.#routesTaken.has(id) ? { routeTaken: true as const } : {}) };
+    // A routed row is checked against the hosts manifests' apps are routed at; while another
+    // source cannot be read its apps are not in this view, and neither are their hosts: the
+    // row waits, unknown (neither created nor changed), rather than be applied at a host a
+    // manifest's app may hold (a git remote down for a minute let a held-back row through).
+    const host = only?.app?.source.kind === 'database' ? only.app.exposes?.[0]?.host : undefined;
+    const unread = host === undefined ? undefined : this.#notReady.find((name) => name !== only?.source);
+    if (host !== undefined && unread !== undefined) {
+      return {
+        kind: 'unknown',
+        declared: true,
+        reason: `it is routed at ${host}, and whether a manifest's app is routed there is not known while source ${unread} cannot be read`,
+      };
+    }
     if (only?.app) return this.#changingOr(only, this.#complete(only.app));
     if (only) return { kind: 'invalid', source: only.source, problems: only.problems ?? [] };
     if (actualSourceLabel !== undefined && this.#unknownLabels.has(actualSourceLabel)) {

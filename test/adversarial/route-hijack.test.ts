@@ -3,6 +3,7 @@
 // a Traefik router rule in its labels. Neither row is applied; the manifest's app keeps its
 // route and stays in sync.
 
+import { rename } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { manifestYaml } from '../helpers/manifests.js';
 import { psql, usePostgres } from '../helpers/postgres.js';
@@ -47,6 +48,37 @@ describe('adversary: a row routed at the host of another app', () => {
         .sort(),
     ).toEqual(['/fine/shop', '/web/portal']);
     expect(b.healthzFailures()).toEqual([]);
+  }, 120_000);
+
+  it('holds a routed row while the manifests cannot be read: no app is created at a host a manifest may hold', async () => {
+    const url = await server.database();
+    const portal = manifestYaml({ name: 'portal', group: 'web', extra: '  ports:\n    - name: http\n  expose:\n    host: portal.example' });
+    const b = await bench({ files: { 'portal.yaml': portal }, databaseUrl: url });
+    await b.reconciled('/web/portal');
+    const folderState = async (): Promise<string | undefined> => (await b.status()).sources.find((x) => x.name === 'folder')?.state;
+    // The manifests folder gone for a while (a mount lost, a checkout replacing it).
+    await rename(b.dir, `${b.dir}.away`);
+    await eventually(async () => ((await folderState()) === 'Unknown' ? true : undefined), 'the folder Unknown');
+    const spec = JSON.stringify({ cmd: 'sleep 3600', cpus: 0.01, mem: 8, ports: [{ name: 'http' }], expose: { host: 'portal.example', path: '/login' } });
+    expect((await psql(url, `INSERT INTO maracker.apps (id, spec) VALUES ('/evil/login', '${spec}')`)).stderr).toBe('');
+    const held = await eventually(async () => {
+      const a = await b.app('/evil/login');
+      return a?.sync === 'Unknown' ? a : undefined;
+    }, 'the row held as unknown');
+    expect(held.lastError?.message).toBe(
+      "it is routed at portal.example, and whether a manifest's app is routed there is not known while source folder cannot be read",
+    );
+    expect(b.marathon.apps().map((a) => a.id)).not.toContain('/evil/login');
+    // The folder back: the clash is seen; the row never reached Marathon.
+    await rename(`${b.dir}.away`, b.dir);
+    await b.daemon.controller.resync('test');
+    const invalid = await eventually(async () => {
+      const a = await b.app('/evil/login');
+      return a?.sync === 'Invalid' ? a : undefined;
+    }, 'the row held back');
+    expect(invalid.problems).toMatchObject([{ code: 'route-conflict' }]);
+    expect(b.marathon.apps().map((a) => a.id)).not.toContain('/evil/login');
+    expect(await b.app('/web/portal')).toMatchObject({ url: 'http://portal.example' });
   }, 120_000);
 
   it("takes a running row's host back for a manifest routed at it: the row's app runs on, held back, with no URL and no route served to Traefik v3", async () => {

@@ -55,6 +55,29 @@ describe('DesiredView', () => {
     expect(view.routeProblems().map((p) => p.location)).toEqual([{ row: '/evil', jsonPath: 'spec.expose' }]);
   });
 
+  it('keeps a routed row unknown while the manifests cannot be read: the hosts their apps hold are not known; a row without a route goes on', () => {
+    const evil: DesiredApp = { ...app('/evil'), source: { kind: 'database', row: '/evil' }, exposes: [{ host: 'portal.example', path: '/login' }] };
+    const plain: DesiredApp = { ...app('/plain'), source: { kind: 'database', row: '/plain' } };
+    const rows = snapshot('database', {
+      apps: new Map([
+        ['/evil', evil],
+        ['/plain', plain],
+      ]),
+    });
+    const down = { ...emptySnapshot('folder', 'Unknown', { message: 'gone' }), lastKnownIds: new Set(['/portal']) } as SourceSnapshot;
+    const view = new DesiredView([down, rows]);
+    expect(view.get('/evil')).toEqual({
+      kind: 'unknown',
+      declared: true,
+      reason: "it is routed at portal.example, and whether a manifest's app is routed there is not known while source folder cannot be read",
+    });
+    expect(view.get('/plain')).toEqual({ kind: 'app', app: plain });
+    // The folder read again: the clash is seen, the row held back.
+    const portal = { ...app('/portal'), exposes: [{ host: 'portal.example', path: '' }] };
+    const again = new DesiredView([snapshot('folder', { apps: new Map([['/portal', portal]]) }), rows]);
+    expect(again.get('/evil')).toMatchObject({ kind: 'invalid', problems: [{ code: 'route-conflict' }] });
+  });
+
   it("holds a row's declaration of an app that a file not read yet declared: that file may declare it still (torture seed 532314390)", () => {
     const row: DesiredApp = { ...app('/a'), source: { kind: 'database', row: '/a' }, definition: { id: '/a', labels: { 'maracker.source': 'database' } } };
     const view = new DesiredView([
