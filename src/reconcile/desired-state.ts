@@ -120,7 +120,8 @@ function sameDeclarations(a: readonly SourceSnapshot[], b: readonly SourceSnapsh
       x.conflicts === y.conflicts &&
       x.unknownSourceLabels === y.unknownSourceLabels &&
       x.lastKnownIds === y.lastKnownIds &&
-      x.changing === y.changing
+      x.changing === y.changing &&
+      x.heldHosts === y.heldHosts
     );
   });
 }

@@ -94,7 +94,9 @@ export class DesiredView {
       for (const [id, refs] of s.conflicts) for (const ref of refs) this.#declare(id, { source: s.name, ref });
     }
     this.#unknownLabels = labels;
-    const clashes = routeClashesWithTaken(this.#routedApps());
+    const heldHosts = new Map<string, string>();
+    for (const snap of snapshots) for (const [host, file] of snap.heldHosts ?? []) if (!heldHosts.has(host)) heldHosts.set(host, file);
+    const clashes = routeClashesWithTaken(this.#routedApps(), heldHosts);
     this.#routeClashes = clashes.problems;
     this.#routesTaken = clashes.taken;
   }

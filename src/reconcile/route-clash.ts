@@ -19,12 +19,19 @@ import { describeSource, type DesiredApp } from '../model/desired.js';
 import type { Problem } from '../model/problem.js';
 
 /** Why each held-back app is: a problem at its declaration. */
-export function routeClashes(apps: Iterable<DesiredApp>): Map<AppId, Problem> {
-  return routeClashesWithTaken(apps).problems;
+export function routeClashes(apps: Iterable<DesiredApp>, heldHosts?: ReadonlyMap<string, string>): Map<AppId, Problem> {
+  return routeClashesWithTaken(apps, heldHosts).problems;
 }
 
-/** routeClashes, and the held-back rows routed at a host a manifest's app is routed at. */
-export function routeClashesWithTaken(apps: Iterable<DesiredApp>): { problems: Map<AppId, Problem>; taken: Set<AppId> } {
+/**
+ * routeClashes, and the held-back rows routed at a host a manifest's app is routed at.
+ * `heldHosts`: hosts the last valid version of a manifest file that is broken now routed its
+ * apps at, with its path (SourceSnapshot.heldHosts): those apps run on, routed as they were.
+ */
+export function routeClashesWithTaken(
+  apps: Iterable<DesiredApp>,
+  heldHosts: ReadonlyMap<string, string> = new Map(),
+): { problems: Map<AppId, Problem>; taken: Set<AppId> } {
   const byHost = new Map<string, DesiredApp[]>();
   for (const app of apps) {
     for (const { host } of app.exposes ?? []) {
@@ -39,6 +46,16 @@ export function routeClashesWithTaken(apps: Iterable<DesiredApp>): { problems: M
     if (!out.has(row.id)) out.set(row.id, { code: 'route-conflict', message, location: { row: row.id, jsonPath: 'spec.expose' } });
   };
   for (const [host, list] of byHost) {
+    const held = heldHosts.get(host);
+    if (held !== undefined && !list.some((a) => a.source.kind === 'file')) {
+      for (const row of list.filter((a) => a.source.kind === 'database')) {
+        hold(
+          row,
+          `host ${host} is routed to the apps of ${held} as its last valid version declared them (it is invalid now); a row may not be routed at a host an app of a manifest is`,
+        );
+        taken.add(row.id);
+      }
+    }
     if (list.length < 2) continue;
     const files = list.filter((a) => a.source.kind === 'file');
     for (const row of list.filter((a) => a.source.kind === 'database')) {

@@ -6,6 +6,8 @@
 //   source label is reported too, so apps the daemon never saw valid (it started while the
 //   file was already broken) are protected through their `maracker.source` label.
 // - An id declared in two places is a conflict: neither applies.
+// - The hosts the last valid version of a broken file routed its apps at stay claimed
+//   (`heldHosts`): its apps keep running, routed as they were.
 // - A new file that is still being written (`pending`) declares nothing yet, but its source
 //   label is reported, so apps that carry it are neither changed nor deleted meanwhile.
 // - A known file being written again (`changing`) declares what it did, and is reported as
@@ -22,6 +24,15 @@ export interface FolderFile {
   result: ManifestFileResult;
   /** Ids of the last version of this file that had no problem. */
   lastGoodIds: readonly AppId[];
+  /** Hosts the apps of that version were routed at (`expose`): still theirs while the file is broken. */
+  lastGoodHosts?: readonly string[];
+}
+
+/** What a file read anew leaves as its last good version: this one when it has no problem, else the one before. */
+export function lastGood(result: ManifestFileResult, before: FolderFile | undefined): Pick<FolderFile, 'lastGoodIds' | 'lastGoodHosts'> {
+  if (result.problems.length > 0) return { lastGoodIds: before?.lastGoodIds ?? [], lastGoodHosts: before?.lastGoodHosts ?? [] };
+  const hosts = new Set(result.apps.flatMap((a) => (a.exposes ?? []).map((e) => e.host)));
+  return { lastGoodIds: result.apps.map((a) => a.id), lastGoodHosts: [...hosts] };
 }
 
 interface Claim {
@@ -47,8 +58,9 @@ export function folderSnapshot(
   };
   const unknownSourceLabels = new Set<string>([...pending].flatMap((rel) => fileSourceLabels(rel, scheme)));
   const problems: Problem[] = [];
+  const heldHosts = new Map<string, string>();
 
-  for (const [rel, { result, lastGoodIds }] of files) {
+  for (const [rel, { result, lastGoodIds, lastGoodHosts }] of files) {
     problems.push(...result.problems);
     const valid = new Set<AppId>();
     for (const app of result.apps) {
@@ -57,6 +69,7 @@ export function folderSnapshot(
     }
     if (result.problems.length === 0) continue;
     for (const label of fileSourceLabels(rel, scheme)) unknownSourceLabels.add(label);
+    for (const host of lastGoodHosts ?? []) if (!heldHosts.has(host)) heldHosts.set(host, rel);
     const broken = new Set([...result.declaredIds, ...lastGoodIds].filter((id) => !valid.has(id)));
     for (const id of broken) {
       const decl = result.declarations.find((d) => d.id === id);
@@ -87,6 +100,7 @@ export function folderSnapshot(
     unknownSourceLabels,
     problems,
     ...(changingFiles.size > 0 ? { changing: changingFiles } : {}),
+    ...(heldHosts.size > 0 ? { heldHosts } : {}),
     ...(first
       ? {
           lastError: {

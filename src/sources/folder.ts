@@ -31,7 +31,7 @@ import { sleep, systemTimers, type Timers } from '../base/timers.js';
 import { sameStamp, stampOf, type FileStamp } from './file-stamp.js';
 import type { FileRead } from '../manifest/file-read.js';
 import { FolderSweeper, type FolderSweepOptions, type ReadAhead } from './folder-sweep.js';
-import { folderSnapshot, type FolderFile } from './folder-snapshot.js';
+import { folderSnapshot, type FolderFile, lastGood } from './folder-snapshot.js';
 import { FolderWatcher, type WatchEvent } from './folder-watcher.js';
 import { readGitRevision, type GitRevisionOptions } from './git.js';
 import { ProblemLog } from './problem-log.js';
@@ -45,7 +45,11 @@ export const DEFAULT_FULL_READ_EVERY_MS = 3_600_000;
 
 /** The same declarations and problems from a file read again (stamps aside). */
 function sameResult(a: FileState, b: FileState): boolean {
-  return JSON.stringify(a.result) === JSON.stringify(b.result) && JSON.stringify(a.lastGoodIds) === JSON.stringify(b.lastGoodIds);
+  return (
+    JSON.stringify(a.result) === JSON.stringify(b.result) &&
+    JSON.stringify(a.lastGoodIds) === JSON.stringify(b.lastGoodIds) &&
+    JSON.stringify(a.lastGoodHosts ?? []) === JSON.stringify(b.lastGoodHosts ?? [])
+  );
 }
 
 export interface FolderSourceOptions {
@@ -685,9 +689,8 @@ export class FolderSource implements Source {
   async #readFile(rel: string, stamp: FileStamp, previous: FileState | undefined, got?: FileRead): Promise<FileState> {
     // Never rejects: a file over a limit, refused or failing is invalid, never gone.
     const result = got !== undefined ? await this.#reader.parse(rel, got) : await this.#reader.read(rel, { root: this.#root, regular: stamp.kind === 'file' });
-    const lastGoodIds = result.problems.length === 0 ? result.apps.map((a) => a.id) : (previous?.lastGoodIds ?? []);
     // A failure of maracker's own (a crashed parser thread): read it again at the next look.
-    return { result, lastGoodIds, stamp: hasTransientFailure(result.problems) ? { kind: 'unreadable', code: 'internal-error' } : stamp };
+    return { result, ...lastGood(result, previous), stamp: hasTransientFailure(result.problems) ? { kind: 'unreadable', code: 'internal-error' } : stamp };
   }
 
   #publish(files: Map<string, FileState>, changed: Set<AppId> | 'all'): void {

@@ -26,7 +26,7 @@ import { refusedFile, type ManifestFileResult } from '../manifest/parse.js';
 import type { TranslateOptions } from '../manifest/types.js';
 import type { AppId } from '../model/app-id.js';
 import type { GitCommit } from '../model/desired.js';
-import { folderSnapshot, type FolderFile } from './folder-snapshot.js';
+import { folderSnapshot, type FolderFile, lastGood } from './folder-snapshot.js';
 import { batches } from '../base/batches.js';
 import { MAX_LINK_BYTES, resolveLink } from './git-tree.js';
 import { ProblemLog } from './problem-log.js';
@@ -318,8 +318,7 @@ export class GitSource implements Source {
         keep.has(rel) || fileCommit === undefined
           ? result
           : { ...result, apps: result.apps.map((a) => ({ ...a, source: { ...a.source, commit: fileCommit } })) };
-      const lastGoodIds = stamped.problems.length === 0 ? stamped.apps.map((a) => a.id) : (before?.lastGoodIds ?? []);
-      files.set(rel, { result: stamped, lastGoodIds, oid, commit: fileCommit });
+      files.set(rel, { result: stamped, ...lastGood(stamped, before), oid, commit: fileCommit });
       if (changedFiles.has(rel)) for (const id of [...idsOf(before), ...idsOf(files.get(rel))]) changed.add(id);
     }
     for (const [rel, before] of this.#files) if (!files.has(rel)) for (const id of idsOf(before)) changed.add(id);

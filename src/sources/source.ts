@@ -42,6 +42,12 @@ export interface SourceSnapshot {
    */
   changing?: ReadonlySet<string>;
   /**
+   * Hosts routed at (`expose`) by the last valid version of a file that is broken now, with
+   * that file's path: its apps keep running and routed, so the hosts are still claimed
+   * (src/reconcile/route-clash.ts).
+   */
+  heldHosts?: ReadonlyMap<string, string>;
+  /**
    * While the source cannot be read: the ids it declared (valid or not) when it was last
    * read. They may still be declared there, alone or in conflict with another source, so
    * another source's declaration of them must not be applied meanwhile.

@@ -81,6 +81,30 @@ describe('adversary: a row routed at the host of another app', () => {
     expect(await b.app('/web/portal')).toMatchObject({ url: 'http://portal.example' });
   }, 120_000);
 
+  it("holds a row at the host of a manifest that is broken now: the manifest's app runs on, routed as it was", async () => {
+    const url = await server.database();
+    const portal = manifestYaml({ name: 'portal', group: 'web', extra: '  ports:\n    - name: http\n  expose:\n    host: portal.example' });
+    const b = await bench({ files: { 'portal.yaml': portal }, databaseUrl: url });
+    await b.reconciled('/web/portal');
+    await b.write('portal.yaml', `${portal}\n  broken: [`);
+    await eventually(async () => ((await b.app('/web/portal'))?.sync === 'Invalid' ? true : undefined), 'the manifest invalid');
+    const spec = JSON.stringify({ cmd: 'sleep 3600', cpus: 0.01, mem: 8, ports: [{ name: 'http' }], expose: { host: 'portal.example', path: '/login' } });
+    expect((await psql(url, `INSERT INTO maracker.apps (id, spec) VALUES ('/evil/login', '${spec}')`)).stderr).toBe('');
+    const held = await eventually(async () => {
+      const a = await b.app('/evil/login');
+      return a?.sync === 'Invalid' ? a : undefined;
+    }, 'the row held back');
+    expect(held.problems).toMatchObject([
+      {
+        code: 'route-conflict',
+        message:
+          'host portal.example is routed to the apps of portal.yaml as its last valid version declared them (it is invalid now); a row may not be routed at a host an app of a manifest is',
+      },
+    ]);
+    expect(b.marathon.apps().map((a) => a.id)).not.toContain('/evil/login');
+    expect(await b.app('/web/portal')).toMatchObject({ url: 'http://portal.example' });
+  }, 120_000);
+
   it("takes a running row's host back for a manifest routed at it: the row's app runs on, held back, with no URL and no route served to Traefik v3", async () => {
     const url = await server.database();
     const b = await bench({ databaseUrl: url, args: ['--traefik', 'v3'] });

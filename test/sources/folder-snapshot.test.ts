@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseManifestText } from '../../src/manifest/parse.js';
-import { folderSnapshot, type FolderFile } from '../../src/sources/folder-snapshot.js';
+import { folderSnapshot, type FolderFile, lastGood } from '../../src/sources/folder-snapshot.js';
 import { manifestYaml, multiDoc } from '../helpers/manifests.js';
 
 function file(rel: string, text: string, lastGoodIds: string[] = []): [string, FolderFile] {
@@ -20,6 +20,20 @@ describe('folderSnapshot', () => {
     const snap = folderSnapshot(new Map([file('web.yaml', '{{{', ['/web', '/api'])]), { name: 'folder' });
     expect([...snap.invalid.keys()].sort()).toEqual(['/api', '/web']);
     expect([...snap.unknownSourceLabels]).toEqual(['file:web.yaml']);
+  });
+
+  it('keeps the hosts the last valid version of a broken file routed its apps at (heldHosts); a valid file holds none', () => {
+    const routed = manifestYaml({ name: 'portal', extra: '  ports:\n    - name: http\n  expose:\n    host: portal.example' });
+    const good = parseManifestText(routed, 'portal.yaml');
+    const before: FolderFile = { result: good, ...lastGood(good, undefined) };
+    expect(before.lastGoodHosts).toEqual(['portal.example']);
+    expect(folderSnapshot(new Map([['portal.yaml', before]]), { name: 'folder' }).heldHosts).toBeUndefined();
+    const broken = parseManifestText('{{{', 'portal.yaml');
+    const after: FolderFile = { result: broken, ...lastGood(broken, before) };
+    expect(after).toMatchObject({ lastGoodIds: ['/portal'], lastGoodHosts: ['portal.example'] });
+    const snap = folderSnapshot(new Map([['portal.yaml', after]]), { name: 'folder' });
+    expect(snap.heldHosts).toEqual(new Map([['portal.example', 'portal.yaml']]));
+    expect([...snap.invalid.keys()]).toEqual(['/portal']);
   });
 
   it("names a git source's files git:, and protects apps labelled file: too (what it wrote before)", () => {
