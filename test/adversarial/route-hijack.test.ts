@@ -7,15 +7,39 @@ import { rename } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { manifestYaml } from '../helpers/manifests.js';
 import { psql, usePostgres } from '../helpers/postgres.js';
-import { bench, eventually } from './helpers.js';
+import type { AppStatus } from '../../src/status/model.js';
+import { type Bench, bench, eventually } from './helpers.js';
 
 const server = usePostgres();
+
+const PORTAL = manifestYaml({ name: 'portal', group: 'web', extra: '  ports:\n    - name: http\n  expose:\n    host: portal.example' });
+
+/** A daemon with a manifest's app routed at portal.example, in sync, and the database's URL. */
+async function portalBench(): Promise<{ b: Bench; url: string }> {
+  const url = await server.database();
+  const b = await bench({ files: { 'portal.yaml': PORTAL }, databaseUrl: url });
+  await b.reconciled('/web/portal');
+  return { b, url };
+}
+
+/** Inserts the row /evil/login, routed at portal.example/login, as a portal account would. */
+async function insertLoginRow(url: string): Promise<void> {
+  const spec = JSON.stringify({ cmd: 'sleep 3600', cpus: 0.01, mem: 8, ports: [{ name: 'http' }], expose: { host: 'portal.example', path: '/login' } });
+  expect((await psql(url, `INSERT INTO maracker.apps (id, spec) VALUES ('/evil/login', '${spec}')`)).stderr).toBe('');
+}
+
+/** The status of `id` once its sync is `sync`. */
+function once(b: Bench, id: string, sync: string, what: string): Promise<AppStatus> {
+  return eventually(async () => {
+    const a = await b.app(id);
+    return a?.sync === sync ? a : undefined;
+  }, what);
+}
 
 describe('adversary: a row routed at the host of another app', () => {
   it('holds back a row exposing a manifest app host, and one setting Traefik labels; the manifest app keeps its route', async () => {
     const url = await server.database();
-    const portal = manifestYaml({ name: 'portal', group: 'web', extra: '  ports:\n    - name: http\n  expose:\n    host: portal.example' });
-    const b = await bench({ files: { 'portal.yaml': portal }, databaseUrl: url });
+    const b = await bench({ files: { 'portal.yaml': PORTAL }, databaseUrl: url });
     await b.reconciled('/web/portal');
     const spec = (extra: object) => JSON.stringify({ cmd: 'sleep 3600', cpus: 0.01, mem: 8, ports: [{ name: 'http' }], ...extra });
     const r = await psql(
@@ -51,20 +75,13 @@ describe('adversary: a row routed at the host of another app', () => {
   }, 120_000);
 
   it('holds a routed row while the manifests cannot be read: no app is created at a host a manifest may hold', async () => {
-    const url = await server.database();
-    const portal = manifestYaml({ name: 'portal', group: 'web', extra: '  ports:\n    - name: http\n  expose:\n    host: portal.example' });
-    const b = await bench({ files: { 'portal.yaml': portal }, databaseUrl: url });
-    await b.reconciled('/web/portal');
+    const { b, url } = await portalBench();
     const folderState = async (): Promise<string | undefined> => (await b.status()).sources.find((x) => x.name === 'folder')?.state;
     // The manifests folder gone for a while (a mount lost, a checkout replacing it).
     await rename(b.dir, `${b.dir}.away`);
     await eventually(async () => ((await folderState()) === 'Unknown' ? true : undefined), 'the folder Unknown');
-    const spec = JSON.stringify({ cmd: 'sleep 3600', cpus: 0.01, mem: 8, ports: [{ name: 'http' }], expose: { host: 'portal.example', path: '/login' } });
-    expect((await psql(url, `INSERT INTO maracker.apps (id, spec) VALUES ('/evil/login', '${spec}')`)).stderr).toBe('');
-    const held = await eventually(async () => {
-      const a = await b.app('/evil/login');
-      return a?.sync === 'Unknown' ? a : undefined;
-    }, 'the row held as unknown');
+    await insertLoginRow(url);
+    const held = await once(b, '/evil/login', 'Unknown', 'the row held as unknown');
     expect(held.lastError?.message).toBe(
       "it is routed at portal.example, and whether a manifest's app is routed there is not known while source folder cannot be read",
     );
@@ -72,28 +89,18 @@ describe('adversary: a row routed at the host of another app', () => {
     // The folder back: the clash is seen; the row never reached Marathon.
     await rename(`${b.dir}.away`, b.dir);
     await b.daemon.controller.resync('test');
-    const invalid = await eventually(async () => {
-      const a = await b.app('/evil/login');
-      return a?.sync === 'Invalid' ? a : undefined;
-    }, 'the row held back');
+    const invalid = await once(b, '/evil/login', 'Invalid', 'the row held back');
     expect(invalid.problems).toMatchObject([{ code: 'route-conflict' }]);
     expect(b.marathon.apps().map((a) => a.id)).not.toContain('/evil/login');
     expect(await b.app('/web/portal')).toMatchObject({ url: 'http://portal.example' });
   }, 120_000);
 
   it("holds a row at the host of a manifest that is broken now: the manifest's app runs on, routed as it was", async () => {
-    const url = await server.database();
-    const portal = manifestYaml({ name: 'portal', group: 'web', extra: '  ports:\n    - name: http\n  expose:\n    host: portal.example' });
-    const b = await bench({ files: { 'portal.yaml': portal }, databaseUrl: url });
-    await b.reconciled('/web/portal');
-    await b.write('portal.yaml', `${portal}\n  broken: [`);
-    await eventually(async () => ((await b.app('/web/portal'))?.sync === 'Invalid' ? true : undefined), 'the manifest invalid');
-    const spec = JSON.stringify({ cmd: 'sleep 3600', cpus: 0.01, mem: 8, ports: [{ name: 'http' }], expose: { host: 'portal.example', path: '/login' } });
-    expect((await psql(url, `INSERT INTO maracker.apps (id, spec) VALUES ('/evil/login', '${spec}')`)).stderr).toBe('');
-    const held = await eventually(async () => {
-      const a = await b.app('/evil/login');
-      return a?.sync === 'Invalid' ? a : undefined;
-    }, 'the row held back');
+    const { b, url } = await portalBench();
+    await b.write('portal.yaml', `${PORTAL}\n  broken: [`);
+    await once(b, '/web/portal', 'Invalid', 'the manifest invalid');
+    await insertLoginRow(url);
+    const held = await once(b, '/evil/login', 'Invalid', 'the row held back');
     expect(held.problems).toMatchObject([
       {
         code: 'route-conflict',
@@ -120,10 +127,7 @@ describe('adversary: a row routed at the host of another app', () => {
 
     await b.write('shop.yaml', manifestYaml({ name: 'shop', group: 'web', extra: '  ports:\n    - name: http\n  expose:\n    host: shop.example' }));
     await b.reconciled('/web/shop');
-    const row = await eventually(async () => {
-      const a = await b.app('/rows/shop');
-      return a?.sync === 'Invalid' ? a : undefined;
-    }, 'the row held back');
+    const row = await once(b, '/rows/shop', 'Invalid', 'the row held back');
     expect(row).toMatchObject({ problems: [{ code: 'route-conflict' }], url: null, route: null });
     expect(await b.app('/web/shop')).toMatchObject({ url: 'http://shop.example' });
     const served = await eventually(async () => {
