@@ -588,6 +588,10 @@ export class FolderSource implements Source {
    * A file found missing: deleted, or deleted to be created again (./settle.ts). In force
    * until gone for the settle window, unless every app it declared is declared by another
    * file already (`elsewhere`: it was renamed), which holding it would only make a conflict.
+   * While another file's new content is not read yet (being written, or new and not settled)
+   * it stays in force too, however long it has been gone: that file may be this one under
+   * another name (`mv web.yaml moved/web.yaml`, then an edit of it), and dropping this one
+   * first would leave its apps declared nowhere, or by another source alone, until then.
    */
   #considerGone(rel: string, next: Map<string, FileState>, changed: Set<AppId>, elsewhere?: (ids: readonly AppId[]) => boolean): void {
     const before = next.get(rel);
@@ -599,8 +603,10 @@ export class FolderSource implements Source {
       const activity = this.#activity.get(rel);
       const decision = goneDecision({ goneSince, ...(activity ? { activity } : {}), now, settleMs: this.#o.settleMs });
       const renamed = ids.length > 0 && elsewhere?.(ids) === true;
-      if (decision.kind === 'wait' && !renamed) {
-        this.#settleLater(rel, { kind: 'missing' }, goneSince, decision.ms);
+      const successor = ids.length > 0 && !renamed ? this.#unreadSuccessorDue(rel) : undefined;
+      if ((decision.kind === 'wait' || successor !== undefined) && !renamed) {
+        if (decision.kind === 'wait') this.#settleLater(rel, { kind: 'missing' }, goneSince, decision.ms);
+        else this.#settleLater(rel, { kind: 'missing' }, goneSince, Math.max(1, Math.min(this.#o.settleMs, (successor as number) - now)), 'successor');
         return;
       }
       next.delete(rel);
@@ -610,13 +616,26 @@ export class FolderSource implements Source {
     this.#activity.delete(rel);
   }
 
-  #settleLater(rel: string, stamp: FileStamp, since: number, ms: number): void {
+  /** When the first other file whose new content is not read yet (settling, not gone) is due: undefined when there is none. */
+  #unreadSuccessorDue(rel: string): number | undefined {
+    let due: number | undefined;
+    for (const [other, s] of this.#settling) if (other !== rel && s.stamp.kind !== 'missing' && (due === undefined || s.dueAt < due)) due = s.dueAt;
+    return due;
+  }
+
+  /** `heldFor`: a gone file held while another file is written (#considerGone), for the warning. */
+  #settleLater(rel: string, stamp: FileStamp, since: number, ms: number, heldFor?: 'successor'): void {
     const existing = this.#settling.get(rel);
     const now = this.#timers.now();
     const s: Settling = { stamp, since, dueAt: now + ms, warned: existing?.warned ?? false, firstSeenAt: existing?.firstSeenAt ?? now };
     if (!s.warned && now - s.firstSeenAt >= Math.max(10 * this.#o.settleMs, this.#o.settleWaitMs)) {
       s.warned = true;
-      this.#log.warn({ file: rel }, `${rel} keeps changing: its previous content stays in force until it is left alone for ${this.#o.settleMs} ms`);
+      this.#log.warn(
+        { file: rel },
+        heldFor === 'successor'
+          ? `${rel} is gone, and stays in force while another file is still being written (it may be its new name)`
+          : `${rel} keeps changing: its previous content stays in force until it is left alone for ${this.#o.settleMs} ms`,
+      );
     }
     this.#settling.set(rel, s);
     this.#armSettleTimer();

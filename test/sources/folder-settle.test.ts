@@ -2,7 +2,7 @@
 // in place once left alone for the settle window. The source's clock is driven by hand here,
 // so "left alone" means exactly what the test says, however busy the machine is.
 
-import { open, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, open, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/base/log.js';
@@ -304,6 +304,40 @@ describe('FolderSource: a file gone is gone once it stayed away for the window',
     expect(source.snapshot().apps.has('/b')).toBe(true);
     await driven(resync, timers);
     expect([...source.snapshot().apps.keys()]).toEqual(['/a']);
+  });
+
+  it('keeps a file renamed and then edited under its new name in force until the new file is read, however long that takes', async () => {
+    // No watcher, and files that always look just written: a new content is read once a
+    // rescan has seen it unchanged for the window, so the test says when each file settles.
+    const dir = await twoFiles();
+    const timers = new ManualClock();
+    const published: Array<ReturnType<FolderSource['snapshot']>> = [];
+    const source = new FolderSource({ dir, logger: silentLogger(), timers, settleMs: SETTLE_MS, watch: false, wallClock: () => 0 });
+    sources.push(source);
+    await driven(
+      source.start(() => published.push(source.snapshot())),
+      timers,
+    );
+    expect(source.snapshot().apps.has('/web')).toBe(true);
+    await mkdir(join(dir, 'moved'));
+    await rename(join(dir, 'web.yaml'), join(dir, 'moved', 'web.yaml'));
+    const resync = source.resync();
+    await until(() => source.snapshot().changing?.has('web.yaml') === true, 'the rename seen');
+    // Edited under its new name just before web.yaml's window ends: the new file's content
+    // is read a whole window after that edit, long after web.yaml counts as gone.
+    timers.advance(SETTLE_MS - 50);
+    await writeFile(join(dir, 'moved', 'web.yaml'), manifestYaml({ name: 'web', mem: 64 }));
+    await driven(resync, timers);
+    await driven(source.resync(), timers);
+    // /web was declared all along: first by web.yaml, then by moved/web.yaml, never by both.
+    for (const snap of published) {
+      expect(snap.apps.has('/web')).toBe(true);
+      expect(snap.conflicts.size).toBe(0);
+    }
+    expect(source.snapshot().apps.get('/web')?.source).toMatchObject({ kind: 'file', path: 'moved/web.yaml' });
+    expect(source.snapshot().apps.get('/web')?.definition.mem).toBe(64);
+    expect(source.snapshot().changing).toBeUndefined();
+    expect(source.settlingFiles).toEqual([]);
   });
 
   it('applies a deletion at once with a settle window of 0', async () => {
