@@ -340,6 +340,35 @@ describe('FolderSource: a file gone is gone once it stayed away for the window',
     expect(source.settlingFiles).toEqual([]);
   });
 
+  it('keeps the files of a folder renamed in force until their new names are read, one of them edited meanwhile', async () => {
+    const dir = await tempDir();
+    await mkdir(join(dir, 'team'));
+    await writeFile(join(dir, 'team', 'a.yaml'), manifestYaml({ name: 'a' }));
+    await writeFile(join(dir, 'team', 'b.yaml'), manifestYaml({ name: 'b' }));
+    const timers = new ManualClock();
+    const published: Array<ReturnType<FolderSource['snapshot']>> = [];
+    const source = new FolderSource({ dir, logger: silentLogger(), timers, settleMs: SETTLE_MS, watch: false, wallClock: () => 0 });
+    sources.push(source);
+    await driven(
+      source.start(() => published.push(source.snapshot())),
+      timers,
+    );
+    await rename(join(dir, 'team'), join(dir, 'team-renamed'));
+    const resync = source.resync();
+    await until(() => source.snapshot().changing?.has('team/a.yaml') === true, 'the rename seen');
+    timers.advance(SETTLE_MS - 50);
+    await writeFile(join(dir, 'team-renamed', 'a.yaml'), manifestYaml({ name: 'a', mem: 64 }));
+    await driven(resync, timers);
+    await driven(source.resync(), timers);
+    for (const snap of published) {
+      expect([...snap.apps.keys()].sort()).toEqual(['/a', '/b']);
+      expect(snap.conflicts.size).toBe(0);
+    }
+    expect(source.snapshot().apps.get('/a')?.source).toMatchObject({ path: 'team-renamed/a.yaml' });
+    expect(source.snapshot().apps.get('/b')?.source).toMatchObject({ path: 'team-renamed/b.yaml' });
+    expect(source.snapshot().changing).toBeUndefined();
+  });
+
   it('applies a deletion at once with a settle window of 0', async () => {
     const dir = await twoFiles();
     const timers = new ManualClock();
