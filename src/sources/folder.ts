@@ -424,8 +424,17 @@ export class FolderSource implements Source {
     // Files no longer listed stay in force until gone for the settle window (#consider).
     const gone = [...this.#files.keys()].filter((rel) => !listed.has(rel));
     for (const rel of gone) next.set(rel, this.#files.get(rel) as FileState);
-    for (const rel of [...this.#settling.keys()]) if (!listed.has(rel) && !this.#files.has(rel)) this.#unsettle(rel);
+    // A new file not read yet that this listing does not find, or a listed file its stat
+    // finds gone: files moved while the folder was listed, perhaps to where the listing had
+    // looked already. A file gone keeps its apps through this listing (#considerGone).
+    let moving = false;
+    for (const [rel, s] of [...this.#settling]) {
+      if (listed.has(rel) || this.#files.has(rel)) continue;
+      if (s.stamp.kind !== 'missing') moving = true;
+      this.#unsettle(rel);
+    }
     const stamps = swept ?? (await this.#stampAll(rels));
+    for (const [i, rel] of rels.entries()) if (stamps.at(i).kind === 'missing' && !this.#files.has(rel)) moving = true;
     const due: Array<{ rel: string; stamp: FileStamp }> = [];
     for (const [i, rel] of rels.entries()) {
       // A listed file whose stat fails is read anyway: the failure becomes its problem,
@@ -443,7 +452,7 @@ export class FolderSource implements Source {
     }
     // After the files read: a file renamed (`git mv`) is gone at once, its apps declared by another.
     const elsewhere = declaredElsewhere(next, new Set(gone));
-    for (const rel of gone) this.#considerGone(rel, next, changed, elsewhere);
+    for (const rel of gone) this.#considerGone(rel, next, changed, elsewhere, moving);
     // The first read (at start, or after the folder was unreadable) is the whole truth at
     // once: files being written are waited for here, not published half-known.
     if (!wasReady) {
@@ -592,8 +601,10 @@ export class FolderSource implements Source {
    * it stays in force too, however long it has been gone: that file may be this one under
    * another name (`mv web.yaml moved/web.yaml`, then an edit of it), and dropping this one
    * first would leave its apps declared nowhere, or by another source alone, until then.
+   * `moving`: files moved while the folder was listed (#rescan), so its new name may be one
+   * the listing missed: it stays for another window, until a listing sees where it went.
    */
-  #considerGone(rel: string, next: Map<string, FileState>, changed: Set<AppId>, elsewhere?: (ids: readonly AppId[]) => boolean): void {
+  #considerGone(rel: string, next: Map<string, FileState>, changed: Set<AppId>, elsewhere?: (ids: readonly AppId[]) => boolean, moving = false): void {
     const before = next.get(rel);
     if (before) {
       const ids = idsOf(before);
@@ -603,7 +614,7 @@ export class FolderSource implements Source {
       const activity = this.#activity.get(rel);
       const decision = goneDecision({ goneSince, ...(activity ? { activity } : {}), now, settleMs: this.#o.settleMs });
       const renamed = ids.length > 0 && elsewhere?.(ids) === true;
-      const successor = ids.length > 0 && !renamed ? this.#unreadSuccessorDue(rel) : undefined;
+      const successor = ids.length > 0 && !renamed ? (this.#unreadSuccessorDue(rel) ?? (moving ? now + this.#o.settleMs : undefined)) : undefined;
       if ((decision.kind === 'wait' || successor !== undefined) && !renamed) {
         if (decision.kind === 'wait') this.#settleLater(rel, { kind: 'missing' }, goneSince, decision.ms);
         else this.#settleLater(rel, { kind: 'missing' }, goneSince, Math.max(1, Math.min(this.#o.settleMs, (successor as number) - now)), 'successor');

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/base/log.js';
 import { FolderSource } from '../../src/sources/folder.js';
+import { stampOf } from '../../src/sources/file-stamp.js';
 import { INLINE_PARSER } from '../../src/manifest/input-parser.js';
 import { manifestYaml, multiDoc } from '../helpers/manifests.js';
 import { spawnSync } from 'node:child_process';
@@ -366,6 +367,43 @@ describe('FolderSource: a file gone is gone once it stayed away for the window',
     }
     expect(source.snapshot().apps.get('/a')?.source).toMatchObject({ path: 'team-renamed/a.yaml' });
     expect(source.snapshot().apps.get('/b')?.source).toMatchObject({ path: 'team-renamed/b.yaml' });
+    expect(source.snapshot().changing).toBeUndefined();
+  });
+
+  it('keeps a file gone in force through a listing that missed where it went (it moved again while the folder was listed)', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'a.yaml'), manifestYaml({ name: 'a' }));
+    const timers = new ManualClock();
+    const published: Array<ReturnType<FolderSource['snapshot']>> = [];
+    let moveWhileListed: { from: string; to: string; atStamp: number } | undefined;
+    // Stamps taken on the event loop, one call per file: the move lands between a listing
+    // and the stamp of the file that moves (the `atStamp`-th stamp of it from now on).
+    const stamp = async (abs: string) => {
+      const move = moveWhileListed;
+      if (move && abs === join(dir, move.from) && --move.atStamp === 0) {
+        moveWhileListed = undefined;
+        await rename(join(dir, move.from), join(dir, move.to));
+      }
+      return stampOf(abs);
+    };
+    const source = new FolderSource({ dir, logger: silentLogger(), timers, settleMs: SETTLE_MS, watch: false, sweep: false, stamp, wallClock: () => 0 });
+    sources.push(source);
+    await driven(
+      source.start(() => published.push(source.snapshot())),
+      timers,
+    );
+    await rename(join(dir, 'a.yaml'), join(dir, 'b.yaml'));
+    const first = source.resync();
+    await until(() => source.settlingFiles.includes('b.yaml'), 'the rename seen');
+    // a.yaml's window passes; both are looked at again (b.yaml's first stamp), a.yaml is
+    // missing, so the folder is listed: it lists b.yaml, c.yaml by its stamp (the second).
+    moveWhileListed = { from: 'b.yaml', to: 'c.yaml', atStamp: 2 };
+    timers.advance(SETTLE_MS + 10);
+    await driven(first, timers);
+    await driven(source.resync(), timers);
+    expect(moveWhileListed).toBeUndefined();
+    for (const snap of published) expect(snap.apps.has('/a')).toBe(true);
+    expect(source.snapshot().apps.get('/a')?.source).toMatchObject({ path: 'c.yaml' });
     expect(source.snapshot().changing).toBeUndefined();
   });
 
