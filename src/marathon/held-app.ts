@@ -2,10 +2,10 @@
 // tasks' fields that nothing in maracker reads. A task as Marathon lists it carries about
 // twenty fields (agent id, staging and start times, service ports, volumes, each health
 // check's counters and times...), and the tasks are most of a listing: at 10,000 apps of two
-// tasks the fields dropped here held 9 MiB of a 138 MiB live heap. The plan, the status and the routes read a
-// task's id, state, host, ports, version, IP addresses and each health check's `alive`
-// (src/plan/stale-tasks.ts, src/marathon/task-endpoints.ts, src/marathon/fingerprint.ts);
-// that is what is kept. It drops, among the rest, `lastSuccess`, the one field a listing
+// tasks the fields dropped here held 9 MiB of a 138 MiB live heap. The plan, the status and
+// the routes read a task's id, state, host, ports, version, IP addresses and each health
+// check's `alive` (src/plan/stale-tasks.ts, src/marathon/task-endpoints.ts,
+// src/marathon/fingerprint.ts); that is what is kept. It drops, among the rest, `lastSuccess`, the one field a listing
 // re-stamps while nothing else moves (./listing-volatile.ts): two apps with the same stable
 // digest are the same once held. Pure.
 
