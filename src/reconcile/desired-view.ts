@@ -101,11 +101,21 @@ export class DesiredView {
     this.#routesTaken = clashes.taken;
   }
 
-  /** The apps `get` would give, that expose a route: the only ones a route can hold back. */
+  /**
+   * The apps `get` would give, that expose a route: the only ones a route can hold back. And
+   * the manifests' apps in conflict (with a row of the same id, or with another source's
+   * file): neither declaration applies, so one already running runs on, routed where it was,
+   * and its hosts stay a manifest's.
+   */
   *#routedApps(): Generator<DesiredApp> {
     for (const [id, decls] of this.#declarations) {
-      const app = decls.length === 1 ? decls[0]?.app : undefined;
-      if (app?.exposes && app.exposes.length > 0 && !this.#unreadable.has(id)) yield app;
+      if (this.#unreadable.has(id)) continue;
+      if (decls.length === 1) {
+        const app = decls[0]?.app;
+        if (app?.exposes && app.exposes.length > 0) yield app;
+        continue;
+      }
+      for (const d of decls) if (d.app?.source.kind === 'file' && d.app.exposes && d.app.exposes.length > 0) yield d.app;
     }
   }
 

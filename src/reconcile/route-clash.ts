@@ -25,8 +25,9 @@ export function routeClashes(apps: Iterable<DesiredApp>, heldHosts?: ReadonlyMap
 
 /**
  * routeClashes, and the held-back rows routed at a host a manifest's app is routed at.
- * `heldHosts`: hosts the last valid version of a manifest file that is broken now routed its
- * apps at, with its path (SourceSnapshot.heldHosts): those apps run on, routed as they were.
+ * `heldHosts`: hosts the apps of manifest files that cannot be applied now (broken, or in
+ * conflict) are routed at, with what holds each (SourceSnapshot.heldHosts): those apps run
+ * on, routed as they were.
  */
 export function routeClashesWithTaken(
   apps: Iterable<DesiredApp>,
@@ -49,10 +50,7 @@ export function routeClashesWithTaken(
     const held = heldHosts.get(host);
     if (held !== undefined && !list.some((a) => a.source.kind === 'file')) {
       for (const row of list.filter((a) => a.source.kind === 'database')) {
-        hold(
-          row,
-          `host ${host} is routed to the apps of ${held} as its last valid version declared them (it is invalid now); a row may not be routed at a host an app of a manifest is`,
-        );
+        hold(row, `host ${host} is routed to ${held}; a row may not be routed at a host an app of a manifest is`);
         taken.add(row.id);
       }
     }

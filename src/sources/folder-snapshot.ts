@@ -7,7 +7,8 @@
 //   file was already broken) are protected through their `maracker.source` label.
 // - An id declared in two places is a conflict: neither applies.
 // - The hosts the last valid version of a broken file routed its apps at stay claimed
-//   (`heldHosts`): its apps keep running, routed as they were.
+//   (`heldHosts`): its apps keep running, routed as they were; so do the hosts of an app
+//   two files declare (in conflict, it runs on as it was).
 // - A new file that is still being written (`pending`) declares nothing yet, but its source
 //   label is reported, so apps that carry it are neither changed nor deleted meanwhile.
 // - A known file being written again (`changing`) declares what it did, and is reported as
@@ -69,7 +70,9 @@ export function folderSnapshot(
     }
     if (result.problems.length === 0) continue;
     for (const label of fileSourceLabels(rel, scheme)) unknownSourceLabels.add(label);
-    for (const host of lastGoodHosts ?? []) if (!heldHosts.has(host)) heldHosts.set(host, rel);
+    for (const host of lastGoodHosts ?? []) {
+      if (!heldHosts.has(host)) heldHosts.set(host, `the apps of ${rel} as its last valid version declared them (it is invalid now)`);
+    }
     const broken = new Set([...result.declaredIds, ...lastGoodIds].filter((id) => !valid.has(id)));
     for (const id of broken) {
       const decl = result.declarations.find((d) => d.id === id);
@@ -82,12 +85,19 @@ export function folderSnapshot(
   const invalid = new Map<AppId, readonly Problem[]>();
   const conflicts = new Map<AppId, readonly SourceRef[]>();
   for (const [id, list] of claims) {
-    if (list.length > 1)
+    if (list.length > 1) {
       conflicts.set(
         id,
         list.map((c) => c.ref),
       );
-    else if (list[0]?.app) apps.set(id, list[0].app);
+      // Neither declaration applies: the app runs on as it was, routed where it was.
+      const files = [...new Set(list.map((c) => (c.ref.kind === 'file' ? c.ref.path : '?')))].join(' and ');
+      for (const c of list) {
+        for (const e of c.app?.exposes ?? []) {
+          if (!heldHosts.has(e.host)) heldHosts.set(e.host, `${id}, declared by ${files} (in conflict: it runs on as it was)`);
+        }
+      }
+    } else if (list[0]?.app) apps.set(id, list[0].app);
     else if (list[0]) invalid.set(id, list[0].problems ?? []);
   }
   const first = problems[0];

@@ -42,8 +42,10 @@ export interface SourceSnapshot {
    */
   changing?: ReadonlySet<string>;
   /**
-   * Hosts routed at (`expose`) by the last valid version of a file that is broken now, with
-   * that file's path: its apps keep running and routed, so the hosts are still claimed
+   * Hosts routed at (`expose`) by apps of files that cannot be applied now (the last valid
+   * version of a file that is broken now, an app two files declare), each with what holds it,
+   * as a problem says it (`the apps of web.yaml as its last valid version declared them (it
+   * is invalid now)`): those apps keep running and routed, so the hosts are still claimed
    * (src/reconcile/route-clash.ts).
    */
   heldHosts?: ReadonlyMap<string, string>;

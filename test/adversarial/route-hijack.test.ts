@@ -112,6 +112,21 @@ describe('adversary: a row routed at the host of another app', () => {
     expect(await b.app('/web/portal')).toMatchObject({ url: 'http://portal.example' });
   }, 120_000);
 
+  it("holds a row at the host of a manifest app another row puts in conflict (same id): the manifest's app runs on, routed as it was", async () => {
+    const { b, url } = await portalBench();
+    // A row claiming the manifest app's id: neither declaration applies, the app runs on.
+    const squat = JSON.stringify({ cmd: 'sleep 3600', cpus: 0.01, mem: 8 });
+    expect((await psql(url, `INSERT INTO maracker.apps (id, spec) VALUES ('/web/portal', '${squat}')`)).stderr).toBe('');
+    await once(b, '/web/portal', 'Conflict', 'the manifest app in conflict');
+    await insertLoginRow(url);
+    const held = await once(b, '/evil/login', 'Invalid', 'the row held back');
+    expect(held.problems).toMatchObject([
+      { code: 'route-conflict', message: 'host portal.example is routed to /web/portal (portal.yaml:1); a row may not be routed at a host an app of a manifest is' },
+    ]);
+    expect(b.marathon.apps().map((a) => a.id)).not.toContain('/evil/login');
+    expect(b.marathon.apps().map((a) => a.id)).toContain('/web/portal');
+  }, 120_000);
+
   it("takes a running row's host back for a manifest routed at it: the row's app runs on, held back, with no URL and no route served to Traefik v3", async () => {
     const url = await server.database();
     const b = await bench({ databaseUrl: url, args: ['--traefik', 'v3'] });

@@ -55,6 +55,27 @@ describe('DesiredView', () => {
     expect(view.routeProblems().map((p) => p.location)).toEqual([{ row: '/evil', jsonPath: 'spec.expose' }]);
   });
 
+  it('holds back a row routed at the host of a manifest app that a row of the same id puts in conflict: that app runs on, routed where it was', () => {
+    const portal = { ...app('/portal'), exposes: [{ host: 'portal.example', path: '' }] };
+    const squatter: DesiredApp = { ...app('/portal'), source: { kind: 'database', row: '/portal' } };
+    const evil: DesiredApp = { ...app('/evil'), source: { kind: 'database', row: '/evil' }, exposes: [{ host: 'portal.example', path: '' }] };
+    const view = new DesiredView([
+      snapshot('folder', { apps: new Map([['/portal', portal]]) }),
+      snapshot('database', {
+        apps: new Map([
+          ['/portal', squatter],
+          ['/evil', evil],
+        ]),
+      }),
+    ]);
+    expect(view.get('/portal')).toMatchObject({ kind: 'conflict' });
+    expect(view.get('/evil')).toMatchObject({
+      kind: 'invalid',
+      problems: [{ code: 'route-conflict', message: expect.stringContaining('host portal.example is routed to /portal (web.yaml:1)') }],
+      routeTaken: true,
+    });
+  });
+
   it('keeps a routed row unknown while the manifests cannot be read: the hosts their apps hold are not known; a row without a route goes on', () => {
     const evil: DesiredApp = { ...app('/evil'), source: { kind: 'database', row: '/evil' }, exposes: [{ host: 'portal.example', path: '/login' }] };
     const plain: DesiredApp = { ...app('/plain'), source: { kind: 'database', row: '/plain' } };

@@ -54,7 +54,7 @@ describe('routeClashes', () => {
   it('holds back a row at a host the last valid version of a broken manifest routed its apps at: those apps run on, routed', () => {
     const { problems, taken } = routeClashesWithTaken(
       [row('/evil', [at('portal.example', '/login')]), row('/fine', [at('fine.example')])],
-      new Map([['portal.example', 'portal.yaml']]),
+      new Map([['portal.example', 'the apps of portal.yaml as its last valid version declared them (it is invalid now)']]),
     );
     expect(texts(problems)).toEqual([
       'row /evil: spec.expose: host portal.example is routed to the apps of portal.yaml as its last valid version declared them (it is invalid now); a row may not be routed at a host an app of a manifest is',

@@ -32,8 +32,21 @@ describe('folderSnapshot', () => {
     const after: FolderFile = { result: broken, ...lastGood(broken, before) };
     expect(after).toMatchObject({ lastGoodIds: ['/portal'], lastGoodHosts: ['portal.example'] });
     const snap = folderSnapshot(new Map([['portal.yaml', after]]), { name: 'folder' });
-    expect(snap.heldHosts).toEqual(new Map([['portal.example', 'portal.yaml']]));
+    expect(snap.heldHosts).toEqual(new Map([['portal.example', 'the apps of portal.yaml as its last valid version declared them (it is invalid now)']]));
     expect([...snap.invalid.keys()]).toEqual(['/portal']);
+  });
+
+  it('keeps the hosts of an app two files declare (heldHosts): in conflict, it runs on as it was, routed where it was', () => {
+    const routed = manifestYaml({ name: 'portal', extra: '  ports:\n    - name: http\n  expose:\n    host: portal.example' });
+    const files = new Map(
+      ['portal.yaml', 'portal-copy.yaml'].map((rel) => {
+        const result = parseManifestText(routed, rel);
+        return [rel, { result, ...lastGood(result, undefined) }] as const;
+      }),
+    );
+    const snap = folderSnapshot(files, { name: 'folder' });
+    expect([...snap.conflicts.keys()]).toEqual(['/portal']);
+    expect(snap.heldHosts).toEqual(new Map([['portal.example', '/portal, declared by portal.yaml and portal-copy.yaml (in conflict: it runs on as it was)']]));
   });
 
   it("names a git source's files git:, and protects apps labelled file: too (what it wrote before)", () => {
