@@ -58,7 +58,11 @@ function rng(seed: number) {
 
 type Apps = ReadonlyMap<string, number>; // app name -> mem
 
-/** The folder as the operator left it after each whole operation. */
+/**
+ * The folder as the operator leaves it after each whole operation: a deletion or a rename
+ * is recorded before it is made (what it takes away counts as gone from then on), a
+ * content before it is written (it may be read whole before the write returns).
+ */
 class Model {
   readonly files = new Map<string, Apps>();
   /** Every content (mem) each app had whole in some file. */
@@ -71,15 +75,20 @@ class Model {
     return `app${this.#next++}`;
   }
 
-  set(path: string, apps: Apps): void {
-    const before = this.declared();
-    this.files.set(path, apps);
-    this.#settle(before);
+  /** Apps about to be written whole: the file may be read whole before its write returns. */
+  writing(apps: Apps): void {
     for (const [name, mem] of apps) {
       const seen = this.versions.get(name) ?? new Set();
       seen.add(mem);
       this.versions.set(name, seen);
     }
+  }
+
+  set(path: string, apps: Apps): void {
+    this.writing(apps);
+    const before = this.declared();
+    this.files.set(path, apps);
+    this.#settle(before);
   }
 
   delete(path: string): void {
@@ -174,6 +183,7 @@ async function run(seed: number): Promise<void> {
       if (r.chance(0.3)) apps.set(model.newName(), 48);
       const text = render(apps);
       step = `#${s} save ${path}`;
+      model.writing(apps);
       if (r.chance(0.5)) {
         await writeFile(join(dir, `.${s}.tmp`), text);
         await rename(join(dir, `.${s}.tmp`), join(dir, path));
@@ -194,21 +204,22 @@ async function run(seed: number): Promise<void> {
       const apps = new Map([[model.newName(), 32]]);
       step = `#${s} new ${path}`;
       await mkdir(dirname(join(dir, path)), { recursive: true });
+      model.writing(apps);
       await writeFile(join(dir, path), render(apps));
       model.set(path, apps);
     } else if (kind === 'delete' && model.files.size > 1) {
       const path = r.pick(paths());
       step = `#${s} delete ${path}`;
-      await rm(join(dir, path));
       model.delete(path);
+      await rm(join(dir, path));
     } else if (kind === 'rename' && model.files.size > 0) {
       const from = r.pick(paths());
       const others = paths().filter((p) => p !== from);
       const to = others.length > 0 && r.chance(0.25) ? r.pick(others) : freshPath();
       step = `#${s} rename ${from} -> ${to}`;
       await mkdir(dirname(join(dir, to)), { recursive: true });
-      await rename(join(dir, from), join(dir, to));
       model.rename(from, to);
+      await rename(join(dir, from), join(dir, to));
     } else if (kind === 'rename-dir') {
       const dirs = [
         ...new Set(
@@ -221,8 +232,8 @@ async function run(seed: number): Promise<void> {
       const from = r.pick(dirs);
       const to = `${from}-${s}`;
       step = `#${s} rename folder ${from} -> ${to}`;
-      await rename(join(dir, from), join(dir, to));
       for (const p of paths()) if (p.startsWith(`${from}/`)) model.rename(p, `${to}/${p.slice(from.length + 1)}`);
+      await rename(join(dir, from), join(dir, to));
     } else if (kind === 'look') {
       step = `#${s} look`;
       looks.push(source.resync());
