@@ -121,7 +121,8 @@ function sameDeclarations(a: readonly SourceSnapshot[], b: readonly SourceSnapsh
       x.unknownSourceLabels === y.unknownSourceLabels &&
       x.lastKnownIds === y.lastKnownIds &&
       x.changing === y.changing &&
-      x.heldHosts === y.heldHosts
+      x.heldHosts === y.heldHosts &&
+      x.heldRoutes === y.heldRoutes
     );
   });
 }

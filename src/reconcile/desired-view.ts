@@ -14,7 +14,7 @@
 
 import { isDeepStrictEqual } from 'node:util';
 import type { AppId } from '../model/app-id.js';
-import type { DesiredApp, SourceRef } from '../model/desired.js';
+import type { DesiredApp, ExposedRoute, SourceRef } from '../model/desired.js';
 import { LABEL_SOURCE } from '../model/labels.js';
 import type { Problem } from '../model/problem.js';
 import type { SourceSnapshot } from '../sources/source.js';
@@ -96,7 +96,9 @@ export class DesiredView {
     this.#unknownLabels = labels;
     const heldHosts = new Map<string, string>();
     for (const snap of snapshots) for (const [host, file] of snap.heldHosts ?? []) if (!heldHosts.has(host)) heldHosts.set(host, file);
-    const clashes = routeClashesWithTaken(this.#routedApps(), heldHosts);
+    const heldRoutes = new Map<AppId, readonly ExposedRoute[]>();
+    for (const snap of snapshots) for (const [id, routes] of snap.heldRoutes ?? []) heldRoutes.set(id, routes);
+    const clashes = routeClashesWithTaken(this.#routedApps(), heldHosts, heldRoutes);
     this.#routeClashes = clashes.problems;
     this.#routesTaken = clashes.taken;
   }

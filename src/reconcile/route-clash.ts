@@ -6,7 +6,8 @@
 // - a row may not be routed at a host that an app of a file is routed at, under any path:
 //   `portal.example/login` would beat the file app's `portal.example`;
 // - two rows routed at the same host and path prefix are both held back, as two
-//   declarations of one id are: neither would get all of its traffic.
+//   declarations of one id are: neither would get all of its traffic; a row that cannot be
+//   applied now (broken, over the quota) keeps the routes its running app was given;
 // Files routed alike are their committers' own business (Traefik's order decides).
 // Apps the rule holds back are reported invalid where they are declared: one already running
 // is left as it is (its labels stay in Marathon), none is created. A row whose host a
@@ -15,7 +16,7 @@
 // another row keep theirs: a row inserted later must not take a running app off the air.
 
 import type { AppId } from '../model/app-id.js';
-import { describeSource, type DesiredApp } from '../model/desired.js';
+import { describeSource, type DesiredApp, type ExposedRoute } from '../model/desired.js';
 import type { Problem } from '../model/problem.js';
 
 /** Why each held-back app is: a problem at its declaration. */
@@ -32,6 +33,7 @@ export function routeClashes(apps: Iterable<DesiredApp>, heldHosts?: ReadonlyMap
 export function routeClashesWithTaken(
   apps: Iterable<DesiredApp>,
   heldHosts: ReadonlyMap<string, string> = new Map(),
+  heldRowRoutes: ReadonlyMap<AppId, readonly ExposedRoute[]> = new Map(),
 ): { problems: Map<AppId, Problem>; taken: Set<AppId> } {
   const byHost = new Map<string, DesiredApp[]>();
   for (const app of apps) {
@@ -78,6 +80,23 @@ export function routeClashesWithTaken(
       for (const app of same) {
         const others = same.filter((o) => o !== app).map((o) => `${o.id} (${describeSource(o.source)})`);
         hold(app, `${host}${path} is also routed to ${others.join(', ')}; neither is applied`);
+      }
+    }
+  }
+  // A row that cannot be applied now (broken, or over the quota) keeps the routes its app runs
+  // on: another row at one of them is held back as if that row were valid.
+  const heldBy = new Map<string, AppId>();
+  for (const [id, routes] of heldRowRoutes) for (const r of routes) if (!heldBy.has(`${r.host}${r.path}`)) heldBy.set(`${r.host}${r.path}`, id);
+  if (heldBy.size > 0) {
+    for (const row of byHost.values()) {
+      for (const app of row) {
+        if (app.source.kind !== 'database') continue;
+        for (const r of app.exposes ?? []) {
+          const other = heldBy.get(`${r.host}${r.path}`);
+          if (other !== undefined && other !== app.id) {
+            hold(app, `${r.host}${r.path} is routed to row ${other} as its last valid version declared it (it cannot be applied now); neither is applied`);
+          }
+        }
       }
     }
   }

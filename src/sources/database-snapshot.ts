@@ -2,11 +2,12 @@
 //
 // A valid row is desired; a row whose spec, labels or id is invalid is *invalid* (its app is
 // neither updated nor deleted, its status says why, with the JSON path). The primary key
-// rules out an id declared twice inside the table.
+// rules out an id declared twice inside the table. An invalid row's app runs on, routed where
+// its last valid version said (`heldRoutes`), and so does a valid row held back by the quota.
 
 import { LIMIT_EXCEEDED, limitSuffix } from '../manifest/limits.js';
 import type { AppId } from '../model/app-id.js';
-import type { DesiredApp } from '../model/desired.js';
+import type { DesiredApp, ExposedRoute } from '../model/desired.js';
 import type { Problem } from '../model/problem.js';
 import type { RowResult } from '../manifest/row.js';
 import type { SourceSnapshot } from './source.js';
@@ -16,6 +17,14 @@ export interface DatabaseRow {
   /** Translation of the row, reused while its revision is unchanged. */
   result: RowResult;
   revision: string;
+  /** Where the row's last valid version routed its app (`expose`): its app runs on there while the row is broken. */
+  lastGoodRoutes?: readonly ExposedRoute[];
+}
+
+/** What a row read anew leaves as its last valid routes: this version's when it is valid, else the ones before. */
+export function lastGoodRoutes(result: RowResult, before: DatabaseRow | undefined): readonly ExposedRoute[] | undefined {
+  if (result.app) return result.app.exposes;
+  return before?.result.app ? before.result.app.exposes : before?.lastGoodRoutes;
 }
 
 export function databaseSnapshot(
@@ -27,6 +36,7 @@ export function databaseSnapshot(
   const apps = new Map<AppId, DesiredApp>();
   const invalid = new Map<AppId, readonly Problem[]>();
   const problems: Problem[] = [];
+  const heldRoutes = new Map<AppId, readonly ExposedRoute[]>();
   const over = rowsHeldBack(rows, maxApps);
   for (const row of rows.values()) {
     if (row.result.app && !over.has(row.id)) {
@@ -35,6 +45,8 @@ export function databaseSnapshot(
       const said = row.result.app ? [quotaProblem(row.id, maxApps)] : row.result.problems;
       invalid.set(row.id, said);
       problems.push(...said);
+      const routes = row.result.app ? row.result.app.exposes : row.lastGoodRoutes;
+      if (routes && routes.length > 0) heldRoutes.set(row.id, routes);
     }
   }
   const first = problems[0];
@@ -46,6 +58,7 @@ export function databaseSnapshot(
     conflicts: new Map(),
     unknownSourceLabels: new Set(),
     problems,
+    ...(heldRoutes.size > 0 ? { heldRoutes } : {}),
     ...base,
     ...(first
       ? {

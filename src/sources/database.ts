@@ -26,7 +26,7 @@ import { clientConfig, createPool, withTimeout, type ConnectionTuning } from '..
 import { SupervisedListener } from '../postgres/listener.js';
 import { APPS_CHANNEL } from '../postgres/names.js';
 import { IdBatch, RowReader, type AppRow } from './database-rows.js';
-import { databaseSnapshot, maxRevision, type DatabaseRow } from './database-snapshot.js';
+import { databaseSnapshot, lastGoodRoutes, maxRevision, type DatabaseRow } from './database-snapshot.js';
 import { ProblemLog } from './problem-log.js';
 import { emptySnapshot, snapshotIds, type Source, type SourceChange, type SourceSnapshot } from './source.js';
 
@@ -327,7 +327,8 @@ export class DatabaseSource implements Source {
       const { code, message } = failureOf(err);
       result = { problems: [{ code, message, location: { row: row.id } }] };
     }
-    return { id: row.id, result, revision: row.revision };
+    const routes = lastGoodRoutes(result, before);
+    return { id: row.id, result, revision: row.revision, ...(routes && routes.length > 0 ? { lastGoodRoutes: routes } : {}) };
   }
 
   #publish(rows: Map<string, DatabaseRow>, change: SourceChange): void {

@@ -10,7 +10,7 @@
 //   and nothing it may declare is deleted. A source that cannot be read is never empty.
 
 import type { AppId } from '../model/app-id.js';
-import type { DesiredApp, GitCommit, SourceRef } from '../model/desired.js';
+import type { DesiredApp, ExposedRoute, GitCommit, SourceRef } from '../model/desired.js';
 import type { Problem } from '../model/problem.js';
 import type { SourceState } from '../model/status.js';
 
@@ -49,6 +49,12 @@ export interface SourceSnapshot {
    * (src/reconcile/route-clash.ts).
    */
   heldHosts?: ReadonlyMap<string, string>;
+  /**
+   * The rows that cannot be applied now (broken, or over the quota), with the routes their
+   * apps run on (the last valid version's `expose`): another row at one of them is held back
+   * (src/reconcile/route-clash.ts).
+   */
+  heldRoutes?: ReadonlyMap<AppId, readonly ExposedRoute[]>;
   /**
    * While the source cannot be read: the ids it declared (valid or not) when it was last
    * read. They may still be declared there, alone or in conflict with another source, so

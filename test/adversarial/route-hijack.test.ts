@@ -121,10 +121,34 @@ describe('adversary: a row routed at the host of another app', () => {
     await insertLoginRow(url);
     const held = await once(b, '/evil/login', 'Invalid', 'the row held back');
     expect(held.problems).toMatchObject([
-      { code: 'route-conflict', message: 'host portal.example is routed to /web/portal (portal.yaml:1); a row may not be routed at a host an app of a manifest is' },
+      {
+        code: 'route-conflict',
+        message: 'host portal.example is routed to /web/portal (portal.yaml:1); a row may not be routed at a host an app of a manifest is',
+      },
     ]);
     expect(b.marathon.apps().map((a) => a.id)).not.toContain('/evil/login');
     expect(b.marathon.apps().map((a) => a.id)).toContain('/web/portal');
+  }, 120_000);
+
+  it("holds a row at the host and path of another row that is broken now: the broken row's app runs on, routed as it was", async () => {
+    const url = await server.database();
+    const b = await bench({ databaseUrl: url });
+    const shop = (extra: object) =>
+      JSON.stringify({ cmd: 'sleep 3600', cpus: 0.01, mem: 8, ports: [{ name: 'http' }], expose: { host: 'shop.example' }, ...extra });
+    expect((await psql(url, `INSERT INTO maracker.apps (id, spec) VALUES ('/rows/shop', '${shop({})}')`)).stderr).toBe('');
+    await b.reconciled('/rows/shop');
+    expect((await psql(url, `UPDATE maracker.apps SET spec = '${shop({ instances: -1 })}' WHERE id = '/rows/shop'`)).stderr).toBe('');
+    await once(b, '/rows/shop', 'Invalid', 'the row broken');
+    expect((await psql(url, `INSERT INTO maracker.apps (id, spec) VALUES ('/evil/shop', '${shop({})}')`)).stderr).toBe('');
+    const held = await once(b, '/evil/shop', 'Invalid', 'the second row held back');
+    expect(held.problems).toMatchObject([
+      {
+        code: 'route-conflict',
+        message: 'shop.example is routed to row /rows/shop as its last valid version declared it (it cannot be applied now); neither is applied',
+      },
+    ]);
+    expect(b.marathon.apps().map((a) => a.id)).toContain('/rows/shop');
+    expect(b.marathon.apps().map((a) => a.id)).not.toContain('/evil/shop');
   }, 120_000);
 
   it("takes a running row's host back for a manifest routed at it: the row's app runs on, held back, with no URL and no route served to Traefik v3", async () => {

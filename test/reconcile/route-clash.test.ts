@@ -62,6 +62,18 @@ describe('routeClashes', () => {
     expect([...taken]).toEqual(['/evil']);
   });
 
+  it('holds back a row at the host and path of a row that cannot be applied now: its app runs on there; another path is free', () => {
+    const { problems, taken } = routeClashesWithTaken(
+      [row('/evil', [at('shop.example')]), row('/other', [at('shop.example', '/other')]), file('/site', [at('site.example')])],
+      new Map(),
+      new Map([['/shop', [at('shop.example')]]]),
+    );
+    expect(texts(problems)).toEqual([
+      'row /evil: spec.expose: shop.example is routed to row /shop as its last valid version declared it (it cannot be applied now); neither is applied',
+    ]);
+    expect([...taken]).toEqual([]);
+  });
+
   it('holds back nothing when every app has its own host or path', () => {
     expect(routeClashes([file('/a', [at('x.example')]), file('/b', [at('x.example', '/b')]), row('/r', [at('y.example')]), file('/n', [])]).size).toBe(0);
   });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { specToDesired } from '../../src/manifest/row.js';
-import { databaseSnapshot, maxRevision, type DatabaseRow } from '../../src/sources/database-snapshot.js';
+import { databaseSnapshot, lastGoodRoutes, maxRevision, type DatabaseRow } from '../../src/sources/database-snapshot.js';
 
 function row(id: string, spec: unknown = { cmd: 'true' }, revision = '1'): DatabaseRow {
   return { id, result: specToDesired(id, spec, null), revision };
@@ -14,6 +14,21 @@ describe('databaseSnapshot', () => {
     expect(snap).toMatchObject({ name: 'database', state: 'Ready', revision: '7', problems: [] });
     expect([...snap.apps.keys()]).toEqual(['/a', '/b']);
     expect(snap.lastError).toBeUndefined();
+  });
+
+  it('keeps the routes of a routed row broken since (heldRoutes), and of a valid row held back by the quota: their apps run on there', () => {
+    const routed = { cmd: 'true', ports: [{ name: 'http' }], expose: { host: 'shop.example', path: '/cart' } };
+    const good = row('/shop', routed);
+    expect(lastGoodRoutes(good.result, undefined)).toEqual([{ host: 'shop.example', path: '/cart' }]);
+    const brokenResult = row('/shop', { ...routed, instances: -1 }, '2').result;
+    const broken: DatabaseRow = { id: '/shop', result: brokenResult, revision: '2', lastGoodRoutes: lastGoodRoutes(brokenResult, good) ?? [] };
+    expect(broken.lastGoodRoutes).toEqual([{ host: 'shop.example', path: '/cart' }]);
+    // Broken again: still the routes of the last valid version.
+    expect(lastGoodRoutes(row('/shop', { cmd: 1 }, '3').result, broken)).toEqual([{ host: 'shop.example', path: '/cart' }]);
+    expect(databaseSnapshot(rows(broken), {}).heldRoutes).toEqual(new Map([['/shop', [{ host: 'shop.example', path: '/cart' }]]]));
+    expect(databaseSnapshot(rows(good), {}).heldRoutes).toBeUndefined();
+    const over = databaseSnapshot(rows(row('/a'), row('/b', { ...routed, expose: { host: 'b.example' } })), {}, 1);
+    expect(over.heldRoutes).toEqual(new Map([['/b', [{ host: 'b.example', path: '' }]]]));
   });
 
   it('makes an invalid row invalid, with every problem, and its first problem the last error with its JSON path', () => {
