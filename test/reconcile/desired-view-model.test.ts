@@ -1,8 +1,8 @@
 // The desired view against its rules, stated independently, over random combinations of
 // what the sources can say: a manifests folder and the rows of the database, each Ready or
 // unreadable (with the ids it declared when last read), declaring a few ids validly, broken,
-// or twice, routed at a few hosts, with broken files keeping their hosts and labels whose
-// files are not read yet. Each rule is checked on every id the view is asked about, with
+// or twice, routed at a few hosts, with broken files keeping their hosts, broken rows their
+// routes, and labels whose files are not read yet. Each rule is checked on every id the view is asked about, with
 // each `maracker.source` label Marathon may show for it.
 
 import { describe, expect, it } from 'vitest';
@@ -95,6 +95,7 @@ function world(r: R): World {
   }
   if (r.chance(0.2)) unknownLabels.add('file:new.yaml');
   const rows: SourceSnapshot = { ...emptySnapshot('database', 'Ready'), apps: new Map(), invalid: new Map() };
+  const heldRoutes = new Map<AppId, Array<{ host: string; path: string }>>();
   for (const id of IDS) {
     const what = r.pick(['none', 'none', 'app', 'app', 'app', 'bad']);
     if (what === 'app') {
@@ -103,6 +104,8 @@ function world(r: R): World {
     } else if (what === 'bad') {
       (rows.invalid as Map<AppId, readonly Problem[]>).set(id, [{ code: 'schema', message: 'bad', location: { row: id } }]);
       declare(id, { source: 'database' });
+      // Broken by an update: its app runs on where its last valid version routed it.
+      if (r.chance(0.5)) heldRoutes.set(id, [{ host: r.pick(HOSTS), path: r.pick(PATHS) }]);
     }
   }
   const withState = (s: SourceSnapshot, ids: AppId[], extra: Partial<SourceSnapshot>): SourceSnapshot => {
@@ -114,7 +117,7 @@ function world(r: R): World {
   const rowIds = [...decls].filter(([, ds]) => ds.some((d) => d.source === 'database')).map(([id]) => id);
   const snapshots = [
     withState(folder, folderIds, { unknownSourceLabels: unknownLabels, ...(heldHosts.size > 0 ? { heldHosts } : {}) }),
-    withState(rows, rowIds, {}),
+    withState(rows, rowIds, heldRoutes.size > 0 ? { heldRoutes } : {}),
   ];
   // What an unreadable source says is only its ids: its declarations are not in the view.
   for (const s of snapshots)
@@ -163,13 +166,14 @@ describe('DesiredView against its rules', () => {
             if (app.source.kind === 'database' && app.exposes?.length) {
               if (notReady.length > 0) fail('a routed row applied while a source cannot be read');
               for (const e of app.exposes) if (held.has(e.host)) fail(`a row applied at ${e.host}, a manifest's host`);
+              for (const e of app.exposes) if (heldByRow(w, e, id)) fail(`a row applied at ${e.host}${e.path}, where a broken row's app runs`);
             }
             if (label === undefined) applied.set(id, app);
           }
           // Liveness: one valid declaration, nothing that holds it back, is applied.
           const only = ds.length === 1 ? ds[0]?.app : undefined;
           const routedRow = only?.source.kind === 'database' && (only.exposes?.length ?? 0) > 0;
-          const clash = routedRow && (notReady.length > 0 || (only?.exposes ?? []).some((e) => held.has(e.host)));
+          const clash = routedRow && (notReady.length > 0 || (only?.exposes ?? []).some((e) => held.has(e.host) || heldByRow(w, e, id)));
           const labelHolds = label !== undefined && unknownLabels.has(label) && only?.definition.labels?.[LABEL_SOURCE] !== label;
           if (only && !unreadable.has(id) && !clash && !labelHolds && entry.kind !== 'app') {
             // Two rows at one host and path hold each other back: that is the one other reason.
@@ -188,6 +192,13 @@ describe('DesiredView against its rules', () => {
     expect(broken).toEqual([]);
   });
 });
+
+/** Another row that cannot be applied runs its app at this host and path. */
+function heldByRow(w: World, e: { host: string; path: string }, id: AppId): boolean {
+  for (const s of w.snapshots)
+    for (const [other, routes] of s.heldRoutes ?? []) if (other !== id && routes.some((r) => r.host === e.host && r.path === e.path)) return true;
+  return false;
+}
 
 function sameRowRoute(w: World, id: AppId, other: AppId): boolean {
   const a = w.decls.get(id)?.[0]?.app;
