@@ -122,6 +122,7 @@ function sameDeclarations(a: readonly SourceSnapshot[], b: readonly SourceSnapsh
       x.lastKnownIds === y.lastKnownIds &&
       x.changing === y.changing &&
       x.heldHosts === y.heldHosts &&
+      x.unreadFiles === y.unreadFiles &&
       x.heldRoutes === y.heldRoutes
     );
   });

@@ -67,6 +67,8 @@ export class DesiredView {
   readonly #unreadable = new Map<AppId, string>();
   /** Per source, the files being written again (SourceSnapshot.changing). */
   readonly #changing = new Map<string, ReadonlySet<string>>();
+  /** A new file being written, not read yet, in a source read now (SourceSnapshot.unreadFiles). */
+  readonly #unreadFile: string | undefined;
 
   /** Apps valid alone but held back by where they are routed (./route-clash.ts). */
   readonly #routeClashes: Map<AppId, Problem>;
@@ -94,6 +96,7 @@ export class DesiredView {
       for (const [id, refs] of s.conflicts) for (const ref of refs) this.#declare(id, { source: s.name, ref });
     }
     this.#unknownLabels = labels;
+    this.#unreadFile = snapshots.flatMap((s) => (s.state === 'Ready' ? [...(s.unreadFiles ?? [])] : []))[0];
     const heldHosts = new Map<string, string>();
     for (const snap of snapshots) for (const [host, file] of snap.heldHosts ?? []) if (!heldHosts.has(host)) heldHosts.set(host, file);
     const heldRoutes = new Map<AppId, readonly ExposedRoute[]>();
@@ -195,6 +198,12 @@ export class DesiredView {
         declared: true,
         reason: `it is routed at ${host}, and whether a manifest's app is routed there is not known while source ${unread} cannot be read`,
       };
+    }
+    // Not in Marathon yet, while a new manifest is being written: it may declare this id too,
+    // and the two would be in conflict once it is read. Created now, the app would run as one
+    // of them says (torture seed 476558219: a row inserted while its id's file was written).
+    if (only?.app && actualSourceLabel === undefined && this.#unreadFile !== undefined) {
+      return { kind: 'unknown', declared: true, reason: `${this.#unreadFile} is being written and not read yet: it may declare this app too` };
     }
     if (only?.app) return this.#changingOr(only, this.#complete(only.app));
     if (only) return { kind: 'invalid', source: only.source, problems: only.problems ?? [] };

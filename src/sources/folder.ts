@@ -145,7 +145,7 @@ export class FolderSource implements Source {
   readonly #watcher: FolderWatcher | undefined;
   #files = new Map<string, FileState>();
   /** What the last snapshot was built with, besides the files. */
-  #published: { pending: readonly string[]; changing: readonly string[] } = { pending: [], changing: [] };
+  #published: { pending: readonly string[]; unread: readonly string[]; changing: readonly string[] } = { pending: [], unread: [], changing: [] };
   readonly #activity = new Map<string, Activity>();
   readonly #settling = new Map<string, Settling>();
   readonly #problems: ProblemLog;
@@ -727,13 +727,22 @@ export class FolderSource implements Source {
     // A new file still being written declares nothing yet; apps labelled with its name
     // stay protected until it is read.
     const pending = [...this.#settling.keys()].filter((rel) => !files.has(rel));
+    // What such a file declares is not known: no app is created meanwhile (desired-view.ts),
+    // unless it has kept changing past the warning (it would hold creations back for good).
+    const unread = pending.filter((rel) => this.#settling.get(rel)?.warned !== true && this.#settling.get(rel)?.stamp.kind !== 'missing').sort();
     // A known file being written again: its previous content stays in force, and is not written.
     const changing = [...this.#settling.keys()].filter((rel) => files.has(rel)).sort();
-    const base = { name: 'folder', lastReadAt: new Date(this.#wall()), ...this.#meta() };
+    const base = {
+      name: 'folder',
+      lastReadAt: new Date(this.#wall()),
+      ...this.#meta(),
+      ...(unread.length > 0 ? { unreadFiles: new Set(unread) } : {}),
+    };
     if (
       this.#snapshot.state === 'Ready' &&
       sameFiles(this.#files, files) &&
       sameList(this.#published.pending, pending) &&
+      sameList(this.#published.unread, unread) &&
       sameList(this.#published.changing, changing)
     ) {
       // Read again, found the same: the same declarations (the same maps: the merged view
@@ -744,8 +753,10 @@ export class FolderSource implements Source {
       this.#problems.update(new Map([...files].map(([rel, f]) => [rel, f.result.problems])));
     }
     this.#files = files;
-    this.#published = { pending, changing };
-    this.#onChange?.(changed === 'all' ? { all: true } : { ids: changed });
+    // Creations waited while files were unread: once fewer are, every app is looked at again.
+    const released = this.#published.unread.some((rel) => !unread.includes(rel));
+    this.#published = { pending, unread, changing };
+    this.#onChange?.(changed === 'all' || released ? { all: true } : { ids: changed });
     this.#refreshRevisionSoon();
   }
 

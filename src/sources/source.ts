@@ -42,6 +42,13 @@ export interface SourceSnapshot {
    */
   changing?: ReadonlySet<string>;
   /**
+   * New files (paths as in a file SourceRef) still being written, not read yet: what they
+   * declare is not known, so no app is created meanwhile from any source: one of them may
+   * declare it too (desired-view.ts). A file that keeps changing past the folder's warning
+   * is left out (it would hold creations back for good).
+   */
+  unreadFiles?: ReadonlySet<string>;
+  /**
    * Hosts routed at (`expose`) by apps of files that cannot be applied now (the last valid
    * version of a file that is broken now, an app two files declare), each with what holds it,
    * as a problem says it (`the apps of web.yaml as its last valid version declared them (it

@@ -2,7 +2,7 @@
 // what the sources can say: a manifests folder and the rows of the database, each Ready or
 // unreadable (with the ids it declared when last read), declaring a few ids validly, broken,
 // or twice, routed at a few hosts, with broken files keeping their hosts, broken rows their
-// routes, and labels whose files are not read yet. Each rule is checked on every id the view is asked about, with
+// routes, labels whose files are not read yet, and new files being written. Each rule is checked on every id the view is asked about, with
 // each `maracker.source` label Marathon may show for it.
 
 import { describe, expect, it } from 'vitest';
@@ -116,7 +116,12 @@ function world(r: R): World {
   const folderIds = [...decls].filter(([, ds]) => ds.some((d) => d.source === 'folder')).map(([id]) => id);
   const rowIds = [...decls].filter(([, ds]) => ds.some((d) => d.source === 'database')).map(([id]) => id);
   const snapshots = [
-    withState(folder, folderIds, { unknownSourceLabels: unknownLabels, ...(heldHosts.size > 0 ? { heldHosts } : {}) }),
+    withState(folder, folderIds, {
+      unknownSourceLabels: unknownLabels,
+      ...(heldHosts.size > 0 ? { heldHosts } : {}),
+      // A new file being written, not read yet: it may declare any id.
+      ...(unknownLabels.has('file:new.yaml') && r.chance(0.7) ? { unreadFiles: new Set(['new.yaml']) } : {}),
+    }),
     withState(rows, rowIds, heldRoutes.size > 0 ? { heldRoutes } : {}),
   ];
   // What an unreadable source says is only its ids: its declarations are not in the view.
@@ -158,6 +163,8 @@ describe('DesiredView against its rules', () => {
           const fail = (why: string) => broken.push(`seed ${seed} ${id} (label ${label}): ${why}; got ${JSON.stringify(entry)}`);
           if (unreadable.has(id) && entry.kind !== 'unknown') fail('declared by an unreadable source, yet not unknown');
           if (ds.length > 1 && entry.kind === 'app') fail('declared twice, yet applied');
+          const unreadFile = w.snapshots.some((s) => s.state === 'Ready' && (s.unreadFiles?.size ?? 0) > 0);
+          if (entry.kind === 'app' && unreadFile && label === undefined) fail('created while a new manifest, not read yet, may declare it');
           if (entry.kind === 'app') {
             const app = entry.app;
             const own = app.definition.labels?.[LABEL_SOURCE];
@@ -175,7 +182,8 @@ describe('DesiredView against its rules', () => {
           const routedRow = only?.source.kind === 'database' && (only.exposes?.length ?? 0) > 0;
           const clash = routedRow && (notReady.length > 0 || (only?.exposes ?? []).some((e) => held.has(e.host) || heldByRow(w, e, id)));
           const labelHolds = label !== undefined && unknownLabels.has(label) && only?.definition.labels?.[LABEL_SOURCE] !== label;
-          if (only && !unreadable.has(id) && !clash && !labelHolds && entry.kind !== 'app') {
+          const waits = unreadFile && label === undefined;
+          if (only && !unreadable.has(id) && !clash && !labelHolds && !waits && entry.kind !== 'app') {
             // Two rows at one host and path hold each other back: that is the one other reason.
             const sameRoute = routedRow && IDS.some((other) => other !== id && sameRowRoute(w, id, other));
             if (!sameRoute) fail('one valid declaration and nothing holding it, yet not applied');

@@ -76,6 +76,15 @@ describe('DesiredView', () => {
     });
   });
 
+  it('creates nothing while a new manifest is being written (it may declare the id too); an app already in Marathon goes on', () => {
+    const row: DesiredApp = { ...app('/a'), source: { kind: 'database', row: '/a' }, definition: { id: '/a', labels: { 'maracker.source': 'database:/a' } } };
+    const writing = snapshot('folder', { unreadFiles: new Set(['team/a.yaml']), unknownSourceLabels: new Set(['file:team/a.yaml']) });
+    const view = new DesiredView([writing, snapshot('database', { apps: new Map([['/a', row]]) })]);
+    expect(view.get('/a')).toEqual({ kind: 'unknown', declared: true, reason: 'team/a.yaml is being written and not read yet: it may declare this app too' });
+    expect(view.get('/a', 'database:/a')).toEqual({ kind: 'app', app: row });
+    expect(new DesiredView([snapshot('folder'), snapshot('database', { apps: new Map([['/a', row]]) })]).get('/a')).toEqual({ kind: 'app', app: row });
+  });
+
   it('keeps a routed row unknown while the manifests cannot be read: the hosts their apps hold are not known; a row without a route goes on', () => {
     const evil: DesiredApp = { ...app('/evil'), source: { kind: 'database', row: '/evil' }, exposes: [{ host: 'portal.example', path: '/login' }] };
     const plain: DesiredApp = { ...app('/plain'), source: { kind: 'database', row: '/plain' } };

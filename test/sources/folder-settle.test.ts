@@ -122,6 +122,48 @@ describe('FolderSource: complete files only', () => {
     expect(source.snapshot().changing).toBeUndefined();
   });
 
+  it('reports a new file being written as unread until it is read, and one that keeps changing past the warning no more', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'web.yaml'), manifestYaml({ name: 'web' }));
+    const { source, timers } = await manualSource(dir);
+    const fh = await open(join(dir, 'new.yaml'), 'w');
+    await fh.write(manifestYaml({ name: 'new' }).slice(0, 40));
+    await until(
+      () => source.snapshot().unreadFiles?.has('new.yaml') === true,
+      'the new file seen',
+      () => timers.advance(10),
+    );
+    await fh.write(manifestYaml({ name: 'new' }).slice(40));
+    await fh.close();
+    await until(
+      () => source.snapshot().apps.has('/new'),
+      'the new file read',
+      () => timers.advance(20),
+    );
+    expect(source.snapshot().unreadFiles).toBeUndefined();
+
+    // A file written without end: unread until the folder warns about it (5 s here), then not.
+    const log = await open(join(dir, 'log.yaml'), 'w');
+    const since = timers.now();
+    let writes = 0;
+    await until(
+      () => source.snapshot().unreadFiles?.has('log.yaml') === true,
+      'the endless file seen',
+      () => timers.advance(10),
+    );
+    await until(
+      () => source.snapshot().unreadFiles === undefined,
+      'the endless file no longer holding creations',
+      () => {
+        void log.write(`# ${writes++}\n`);
+        timers.advance(SETTLE_MS / 5);
+      },
+    );
+    await log.close();
+    expect(timers.now() - since).toBeGreaterThanOrEqual(5000);
+    expect(source.settlingFiles).toContain('log.yaml');
+  });
+
   it('never publishes the intermediate content of hundreds of in-place rewrites (8 files × 25 rewrites)', async () => {
     const FILES = 8;
     const REWRITES = 25;
