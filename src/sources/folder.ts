@@ -434,13 +434,13 @@ export class FolderSource implements Source {
       this.#unsettle(rel);
     }
     const stamps = swept ?? (await this.#stampAll(rels));
-    for (const [i, rel] of rels.entries()) if (stamps.at(i).kind === 'missing' && !this.#files.has(rel)) moving = true;
     const due: Array<{ rel: string; stamp: FileStamp }> = [];
     for (const [i, rel] of rels.entries()) {
       // A listed file whose stat fails is read anyway: the failure becomes its problem,
       // protecting what it declared, instead of vanishing like a deleted file.
       if (stamps.unreadable(i) || full || !stamps.same(i, this.#files.get(rel)?.stamp)) due.push({ rel, stamp: stamps.at(i) });
     }
+    if (due.some((d) => d.stamp.kind === 'missing' && !this.#files.has(d.rel))) moving = true;
     // Several files at a time: one by one, each file waited for seven thread-pool round trips
     // in turn, which cost a 10,000-file first read seconds of CPU in wake-ups alone. Each file
     // is its own key in every map touched, and the listing's order is restored below.
