@@ -368,7 +368,9 @@ class Executor {
     }
     const declared = fileIds(w.files);
     for (const [id, row] of [...w.rows].sort(([a], [b]) => a.localeCompare(b))) {
-      if (declared.has(id)) await this.run({ op: 'row-delete', id, via: 'pg' });
+      // A row in conflict with a file, and one claiming an app maracker does not own (it
+      // stays in conflict with that app: nothing adopts it), as the files above.
+      if (declared.has(id) || w.unowned.has(id) || w.foreign.has(id)) await this.run({ op: 'row-delete', id, via: 'pg' });
       else if (row.invalid) await this.run({ op: 'row-upsert', id, row: { ...row, invalid: false }, via: 'pg', why: 'heal: fix' });
     }
   }
