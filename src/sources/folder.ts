@@ -627,10 +627,16 @@ export class FolderSource implements Source {
     this.#activity.delete(rel);
   }
 
-  /** When the first other file whose new content is not read yet (settling, not gone) is due: undefined when there is none. */
+  /**
+   * When the first other file whose new content is not read yet (settling, not gone) is due:
+   * undefined when there is none. A file that has kept changing past the warning is not
+   * counted: it would keep every deleted file's apps for good.
+   */
   #unreadSuccessorDue(rel: string): number | undefined {
     let due: number | undefined;
-    for (const [other, s] of this.#settling) if (other !== rel && s.stamp.kind !== 'missing' && (due === undefined || s.dueAt < due)) due = s.dueAt;
+    for (const [other, s] of this.#settling) {
+      if (other !== rel && s.stamp.kind !== 'missing' && !s.warned && (due === undefined || s.dueAt < due)) due = s.dueAt;
+    }
     return due;
   }
 

@@ -349,18 +349,26 @@ describe('FolderSource: a file gone is gone once it stayed away for the window',
     expect([...source.snapshot().apps.keys()]).toEqual(['/a']);
   });
 
-  it('keeps a file renamed and then edited under its new name in force until the new file is read, however long that takes', async () => {
-    // No watcher, and files that always look just written: a new content is read once a
-    // rescan has seen it unchanged for the window, so the test says when each file settles.
-    const dir = await twoFiles();
+  /**
+   * Rescans only, on a hand-driven clock, and files that always look just written: a new
+   * content is read once a rescan has seen it unchanged for the window, so the test says when
+   * each file settles. Every snapshot published is kept.
+   */
+  async function unsettled(dir: string, extra: Partial<ConstructorParameters<typeof FolderSource>[0]> = {}) {
     const timers = new ManualClock();
     const published: Array<ReturnType<FolderSource['snapshot']>> = [];
-    const source = new FolderSource({ dir, logger: silentLogger(), timers, settleMs: SETTLE_MS, watch: false, wallClock: () => 0 });
+    const source = new FolderSource({ dir, logger: silentLogger(), timers, settleMs: SETTLE_MS, watch: false, wallClock: () => 0, ...extra });
     sources.push(source);
     await driven(
       source.start(() => published.push(source.snapshot())),
       timers,
     );
+    return { source, timers, published };
+  }
+
+  it('keeps a file renamed and then edited under its new name in force until the new file is read, however long that takes', async () => {
+    const dir = await twoFiles();
+    const { source, timers, published } = await unsettled(dir);
     expect(source.snapshot().apps.has('/web')).toBe(true);
     await mkdir(join(dir, 'moved'));
     await rename(join(dir, 'web.yaml'), join(dir, 'moved', 'web.yaml'));
@@ -388,14 +396,7 @@ describe('FolderSource: a file gone is gone once it stayed away for the window',
     await mkdir(join(dir, 'team'));
     await writeFile(join(dir, 'team', 'a.yaml'), manifestYaml({ name: 'a' }));
     await writeFile(join(dir, 'team', 'b.yaml'), manifestYaml({ name: 'b' }));
-    const timers = new ManualClock();
-    const published: Array<ReturnType<FolderSource['snapshot']>> = [];
-    const source = new FolderSource({ dir, logger: silentLogger(), timers, settleMs: SETTLE_MS, watch: false, wallClock: () => 0 });
-    sources.push(source);
-    await driven(
-      source.start(() => published.push(source.snapshot())),
-      timers,
-    );
+    const { source, timers, published } = await unsettled(dir);
     await rename(join(dir, 'team'), join(dir, 'team-renamed'));
     const resync = source.resync();
     await until(() => source.snapshot().changing?.has('team/a.yaml') === true, 'the rename seen');
@@ -415,8 +416,6 @@ describe('FolderSource: a file gone is gone once it stayed away for the window',
   it('keeps a file gone in force through a listing that missed where it went (it moved again while the folder was listed)', async () => {
     const dir = await tempDir();
     await writeFile(join(dir, 'a.yaml'), manifestYaml({ name: 'a' }));
-    const timers = new ManualClock();
-    const published: Array<ReturnType<FolderSource['snapshot']>> = [];
     let moveWhileListed: { from: string; to: string; atStamp: number } | undefined;
     // Stamps taken on the event loop, one call per file: the move lands between a listing
     // and the stamp of the file that moves (the `atStamp`-th stamp of it from now on).
@@ -428,12 +427,7 @@ describe('FolderSource: a file gone is gone once it stayed away for the window',
       }
       return stampOf(abs);
     };
-    const source = new FolderSource({ dir, logger: silentLogger(), timers, settleMs: SETTLE_MS, watch: false, sweep: false, stamp, wallClock: () => 0 });
-    sources.push(source);
-    await driven(
-      source.start(() => published.push(source.snapshot())),
-      timers,
-    );
+    const { source, timers, published } = await unsettled(dir, { sweep: false, stamp });
     await rename(join(dir, 'a.yaml'), join(dir, 'b.yaml'));
     const first = source.resync();
     await until(() => source.settlingFiles.includes('b.yaml'), 'the rename seen');
@@ -447,6 +441,25 @@ describe('FolderSource: a file gone is gone once it stayed away for the window',
     for (const snap of published) expect(snap.apps.has('/a')).toBe(true);
     expect(source.snapshot().apps.get('/a')?.source).toMatchObject({ path: 'c.yaml' });
     expect(source.snapshot().changing).toBeUndefined();
+  });
+
+  it('drops a deleted file once another file being written has kept changing past the warning: it is no rename of it', async () => {
+    const dir = await twoFiles();
+    const { source, timers, published } = await unsettled(dir);
+    await rm(join(dir, 'web.yaml'));
+    await writeFile(join(dir, 'log.yaml'), '# 0\n');
+    const since = timers.now();
+    const look = source.resync();
+    // log.yaml changes between every two looks at it: it never settles.
+    for (let i = 1; source.snapshot().apps.has('/web'); i++) {
+      if (timers.now() - since > 20_000) throw new Error('web.yaml held for good');
+      await writeFile(join(dir, 'log.yaml'), `# ${'x'.repeat(i)}\n`);
+      timers.advance(SETTLE_MS / 2);
+      await realTick(5);
+    }
+    expect(timers.now() - since).toBeGreaterThanOrEqual(5000);
+    await driven(look, timers);
+    expect(published.at(-1)?.apps.has('/other')).toBe(true);
   });
 
   it('applies a deletion at once with a settle window of 0', async () => {
