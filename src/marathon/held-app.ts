@@ -5,9 +5,9 @@
 // tasks the fields dropped here held 9 MiB of a 138 MiB live heap. The plan, the status and
 // the routes read a task's id, state, host, ports, version, IP addresses and each health
 // check's `alive` (src/plan/stale-tasks.ts, src/marathon/task-endpoints.ts,
-// src/marathon/fingerprint.ts); that is what is kept. It drops, among the rest, `lastSuccess`, the one field a listing
-// re-stamps while nothing else moves (./listing-volatile.ts): two apps with the same stable
-// digest are the same once held. Pure.
+// src/marathon/fingerprint.ts); that is what is kept. It drops, among the rest,
+// `lastSuccess`, the one field a listing re-stamps while nothing else moves
+// (./listing-volatile.ts): two apps with the same stable digest are the same once held. Pure.
 
 import type { MarathonApp, MarathonTask } from '../model/marathon.js';
 import { isObject } from '../model/json.js';

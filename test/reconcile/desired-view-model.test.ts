@@ -12,31 +12,16 @@ import { LABEL_SOURCE } from '../../src/model/labels.js';
 import type { Problem } from '../../src/model/problem.js';
 import { DesiredView } from '../../src/reconcile/desired-view.js';
 import { emptySnapshot, type SourceSnapshot } from '../../src/sources/source.js';
+import { Prng } from '../harness/scenario.js';
 
 const IDS: AppId[] = ['/a', '/b', '/c', '/d'];
 const HOSTS = ['one.example', 'two.example'];
 const PATHS = ['', '/x'];
 const RUNS = 3000;
 
-function rng(seed: number) {
-  let a = seed >>> 0;
-  const next = (): number => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return {
-    pick: <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)] as T,
-    chance: (p: number): boolean => next() < p,
-  };
-}
-type R = ReturnType<typeof rng>;
-
 const problem = (id: AppId): Problem => ({ code: 'schema', message: 'bad', location: { file: `${id.slice(1)}.yaml`, line: 1 } });
 
-function fileApp(r: R, id: AppId, file: string): DesiredApp {
+function fileApp(r: Prng, id: AppId, file: string): DesiredApp {
   const exposes = r.chance(0.5) ? [{ host: r.pick(HOSTS), path: r.pick(PATHS) }] : undefined;
   return {
     id,
@@ -48,7 +33,7 @@ function fileApp(r: R, id: AppId, file: string): DesiredApp {
   };
 }
 
-function rowApp(r: R, id: AppId): DesiredApp {
+function rowApp(r: Prng, id: AppId): DesiredApp {
   const exposes = r.chance(0.6) ? [{ host: r.pick(HOSTS), path: r.pick(PATHS) }] : undefined;
   return {
     id,
@@ -66,7 +51,7 @@ interface World {
   decls: Map<AppId, Array<{ source: string; app?: DesiredApp; file?: boolean }>>;
 }
 
-function world(r: R): World {
+function world(r: Prng): World {
   const decls: World['decls'] = new Map();
   const declare = (id: AppId, d: { source: string; app?: DesiredApp; file?: boolean }) => decls.set(id, [...(decls.get(id) ?? []), d]);
   const folder: SourceSnapshot = { ...emptySnapshot('folder', 'Ready'), apps: new Map(), invalid: new Map(), conflicts: new Map() };
@@ -147,7 +132,7 @@ describe('DesiredView against its rules', () => {
   it(`never applies a declaration it must not, and applies every one it must (${RUNS} random combinations of sources)`, () => {
     const broken: string[] = [];
     for (let seed = 1; seed <= RUNS && broken.length < 5; seed++) {
-      const r = rng(seed);
+      const r = new Prng(seed);
       const w = world(r);
       const view = new DesiredView(w.snapshots);
       const unreadable = new Map<AppId, string>();

@@ -26,6 +26,7 @@ import type { SourceSnapshot } from '../../src/sources/source.js';
 import { ManualClock } from '../helpers/manual-clock.js';
 import { manifestYaml, multiDoc } from '../helpers/manifests.js';
 import { tempDir } from '../helpers/tmp.js';
+import { Prng } from '../harness/scenario.js';
 
 const SETTLE_MS = 250;
 // More, to explore: FOLDER_MODEL_SEED=100 FOLDER_MODEL_SEEDS=200 npx vitest run test/sources/folder-model.test.ts
@@ -38,23 +39,6 @@ const sources: FolderSource[] = [];
 afterEach(async () => {
   while (sources.length > 0) await sources.pop()?.stop();
 });
-
-/** mulberry32: a small seeded generator, so that a failing seed replays. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  const next = (): number => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return {
-    int: (n: number): number => Math.floor(next() * n),
-    pick: <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)] as T,
-    chance: (p: number): boolean => next() < p,
-  };
-}
 
 type Apps = ReadonlyMap<string, number>; // app name -> mem
 
@@ -124,7 +108,7 @@ function render(apps: Apps): string {
 const tick = () => new Promise((r) => setTimeout(r, 1));
 
 async function run(seed: number): Promise<void> {
-  const r = rng(seed);
+  const r = new Prng(seed);
   const dir = await tempDir();
   const model = new Model();
   const problems: string[] = [];
@@ -190,10 +174,10 @@ async function run(seed: number): Promise<void> {
       } else {
         // In place, in two writes, with a rescan and time between them.
         const fh = await open(join(dir, path), 'w');
-        const cut = 1 + r.int(text.length - 1);
+        const cut = r.int(1, text.length - 1);
         await fh.write(text.slice(0, cut));
         looks.push(source.resync());
-        timers.advance(r.int(SETTLE_MS));
+        timers.advance(r.int(0, SETTLE_MS - 1));
         await tick();
         await fh.write(text.slice(cut));
         await fh.close();
@@ -240,7 +224,7 @@ async function run(seed: number): Promise<void> {
       await tick();
     } else if (kind === 'tick') {
       step = `#${s} tick`;
-      timers.advance(r.int(2 * SETTLE_MS));
+      timers.advance(r.int(0, 2 * SETTLE_MS - 1));
       await tick();
     } else if (kind === 'settle') {
       step = `#${s} settle`;
