@@ -580,8 +580,8 @@ export class Reconciler {
     // A row held back because a manifest's app is routed at its host does not: that route,
     // and that URL, are the manifest app's (route-clash.ts).
     const taken = s.entry.kind === 'invalid' && s.entry.routeTaken === true;
-    const keeps = !desired && s.actual !== undefined && !taken;
-    const routeSpec = desired ? desired.route : (keeps || s.unread) && !taken ? specOf(previous?.route) : undefined;
+    const keeps = !desired && !taken && (s.actual !== undefined || s.unread);
+    const routeSpec = desired ? desired.route : keeps ? specOf(previous?.route) : undefined;
     const tasks = s.unread ? (previous?.tasks ?? []) : taskEndpoints(s.actual, routeSpec?.port);
     const waitingForMs = s.unread ? undefined : this.#ages.observe(id, waitsOf(s.actual), this.#d.timers.now());
     const h = appHealth({

@@ -20,8 +20,8 @@ import { describeSource, type DesiredApp, type ExposedRoute } from '../model/des
 import type { Problem } from '../model/problem.js';
 
 /** Why each held-back app is: a problem at its declaration. */
-export function routeClashes(apps: Iterable<DesiredApp>, heldHosts?: ReadonlyMap<string, string>): Map<AppId, Problem> {
-  return routeClashesWithTaken(apps, heldHosts).problems;
+export function routeClashes(apps: Iterable<DesiredApp>): Map<AppId, Problem> {
+  return routeClashesWithTaken(apps).problems;
 }
 
 /**
@@ -88,8 +88,8 @@ export function routeClashesWithTaken(
   const heldBy = new Map<string, AppId>();
   for (const [id, routes] of heldRowRoutes) for (const r of routes) if (!heldBy.has(`${r.host}${r.path}`)) heldBy.set(`${r.host}${r.path}`, id);
   if (heldBy.size > 0) {
-    for (const row of byHost.values()) {
-      for (const app of row) {
+    for (const list of byHost.values()) {
+      for (const app of list) {
         if (app.source.kind !== 'database') continue;
         for (const r of app.exposes ?? []) {
           const other = heldBy.get(`${r.host}${r.path}`);

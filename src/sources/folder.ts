@@ -614,10 +614,13 @@ export class FolderSource implements Source {
       const activity = this.#activity.get(rel);
       const decision = goneDecision({ goneSince, ...(activity ? { activity } : {}), now, settleMs: this.#o.settleMs });
       const renamed = ids.length > 0 && elsewhere?.(ids) === true;
+      if (!renamed && decision.kind === 'wait') {
+        this.#settleLater(rel, { kind: 'missing' }, goneSince, decision.ms);
+        return;
+      }
       const successor = ids.length > 0 && !renamed ? (this.#unreadSuccessorDue(rel) ?? (moving ? now + this.#o.settleMs : undefined)) : undefined;
-      if ((decision.kind === 'wait' || successor !== undefined) && !renamed) {
-        if (decision.kind === 'wait') this.#settleLater(rel, { kind: 'missing' }, goneSince, decision.ms);
-        else this.#settleLater(rel, { kind: 'missing' }, goneSince, Math.max(1, Math.min(this.#o.settleMs, (successor as number) - now)), 'successor');
+      if (successor !== undefined) {
+        this.#settleLater(rel, { kind: 'missing' }, goneSince, Math.max(1, Math.min(this.#o.settleMs, successor - now)), 'successor');
         return;
       }
       next.delete(rel);
