@@ -29,6 +29,8 @@ import { createDaemonMetrics, type DaemonMetrics } from '../status/daemon-metric
 import { metricsObserver } from '../status/metrics-observer.js';
 import { startStatusServer, type StatusServer } from '../status/server.js';
 import { StatusStore } from '../status/store.js';
+import { RouteMemory } from '../status/route-memory.js';
+import { systemTimers } from '../base/timers.js';
 import { VERSION } from '../base/version.js';
 
 /**
@@ -214,6 +216,10 @@ export async function startDaemon(config: DaemonConfig, extras: DaemonExtras = {
       }
     : undefined;
 
+  // Read before the first reconcile: it gives the routes of apps whose declarations are broken.
+  const routes = new RouteMemory({ path: config.routeMemory, logger: logger.child({ component: 'route-memory' }), timers: systemTimers });
+  await routes.load();
+
   controller = new Controller({
     sources,
     installation: resolveInstallation(config, extras, logger),
@@ -231,6 +237,7 @@ export async function startDaemon(config: DaemonConfig, extras: DaemonExtras = {
     }),
     ...(extras.pruneLedger ? { pruneLedger: extras.pruneLedger } : {}),
     ...(images ? { images } : {}),
+    routes,
     options: {
       resyncIntervalMs: config.resyncIntervalMs,
       concurrency: config.concurrency,
@@ -275,6 +282,7 @@ export async function startDaemon(config: DaemonConfig, extras: DaemonExtras = {
         logger.info('stopping');
         const finished = await c.stop(config.shutdownTimeoutMs);
         if (!finished) logger.warn({ deadlineMs: config.shutdownTimeoutMs }, 'in-flight reconciles did not finish before the shutdown deadline');
+        await routes.close();
         await extras.onStop?.();
         await statusServer.close();
         await marathon.close();

@@ -52,6 +52,8 @@ export interface DaemonConfig {
   manifestCache: string | null;
   /** The prune guard's ledger without a database (--prune-ledger); null: memory only. */
   pruneLedger: string | null;
+  /** What each app was last served, kept across restarts (--route-memory); null: memory only. */
+  routeMemory: string | null;
   databaseUrl: string | null;
   listen: { host: string; port: number };
   statusToken: string | null;
@@ -256,6 +258,24 @@ function pruneLedgerFile(v: OptionValues, cwd: string, env: Env, installation: s
     .digest('hex')
     .slice(0, 16);
   return resolve(cwd, join(base, 'maracker', 'prune', `${id}.jsonl`));
+}
+
+/**
+ * The route memory's file (src/status/route-memory.ts): one per installation and Marathon, as
+ * the prune ledger. State, not cache: without it a restart serves no route to an app whose
+ * declaration is broken. Memory only with "none", and without a folder for state.
+ */
+function routeMemoryFile(v: OptionValues, cwd: string, env: Env, installation: string, marathonUrl: string): string | null {
+  const raw = v['route-memory'] as string | undefined;
+  if (raw === 'none') return null;
+  if (raw !== undefined) return resolve(cwd, raw);
+  const base = env.XDG_STATE_HOME || (env.HOME ? join(env.HOME, '.local', 'state') : undefined);
+  if (base === undefined) return null;
+  const id = createHash('sha256')
+    .update(`${installation}\0${normalizedUrl(marathonUrl)}`)
+    .digest('hex')
+    .slice(0, 16);
+  return resolve(cwd, join(base, 'maracker', 'routes', `${id}.json`));
 }
 
 /**
@@ -559,6 +579,13 @@ export const DAEMON_OPTIONS: readonly OptionSpec[] = [
     description:
       'Without a database, the file the prune guard keeps its counted deletions in, so that a restart gets no fresh budget ("none": memory only; default: $XDG_STATE_HOME/maracker/prune/<id>.jsonl, else ~/.local/state/..., memory without either)',
   },
+  {
+    name: 'route-memory',
+    type: 'string',
+    env: 'MARACKER_ROUTE_MEMORY',
+    description:
+      'File keeping the route and URL each app was last served, so that after a restart an app whose declaration is broken keeps its Traefik v3 route ("none": memory only; default: $XDG_STATE_HOME/maracker/routes/<id>.json, else ~/.local/state/..., memory without either)',
+  },
   { name: 'allow-mass-prune', type: 'boolean', env: 'MARACKER_ALLOW_MASS_PRUNE', default: false, description: 'Disable the prune guard (every use is logged)' },
   {
     name: 'traefik',
@@ -779,13 +806,16 @@ export function buildDaemonConfig(v: OptionValues, cwd: string, env: Env = {}, e
     const problem = installationProblem(installation);
     if (problem) problems.push(`--installation: ${problem}`);
   }
+  /** The installation that names the daemon's own files: --installation, else the one derived from its sources. */
+  const fileInstallation = installation ?? derivedInstallation(manifests ?? git?.remote.display ?? '', marathon.url).name;
   const config: DaemonConfig = {
     marathon,
     manifests,
     git,
     settleMs: Number(v['settle-ms'] ?? DEFAULT_SETTLE_MS),
     manifestCache: manifestCacheFile(v, cwd, env, manifests, git),
-    pruneLedger: pruneLedgerFile(v, cwd, env, installation ?? derivedInstallation(manifests ?? git?.remote.display ?? '', marathon.url).name, marathon.url),
+    pruneLedger: pruneLedgerFile(v, cwd, env, fileInstallation, marathon.url),
+    routeMemory: routeMemoryFile(v, cwd, env, fileInstallation, marathon.url),
     databaseUrl,
     listen: parseHostPort(String(v.listen), '--listen', problems),
     statusToken: (v['status-token'] as string | undefined) ?? null,

@@ -37,7 +37,7 @@ import { MarathonListing } from './marathon-listing.js';
 import { MarathonReachability } from './marathon-reachability.js';
 import { OwnershipReport } from './ownership-report.js';
 import type { MarathonEvents, MarathonReader, MarathonWriter } from './ports.js';
-import { Reconciler } from './reconciler.js';
+import { Reconciler, type ReconcilerDeps } from './reconciler.js';
 import { Resync } from './resync.js';
 import { TokenBucket } from './token-bucket.js';
 import { WorkQueue, type ReconcileResult } from './workqueue.js';
@@ -125,6 +125,8 @@ export interface ControllerDeps {
   pruneLedger?: PruneLedger;
   /** Resources of apps that leave them to their image's labels. Default: none (Marathon's defaults). */
   images?: ImageCompletion;
+  /** What each app was last served, across restarts (status/route-memory.ts). Default: this process's records only. */
+  routes?: ReconcilerDeps['routes'];
   options: ControllerOptions;
 }
 
@@ -446,6 +448,7 @@ export class Controller {
       guard: this.#guard,
       ownership: this.#report,
       status,
+      ...(this.#d.routes ? { routes: this.#d.routes } : {}),
       logger,
       timers: this.#timers,
       options: {

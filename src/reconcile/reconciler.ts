@@ -34,6 +34,7 @@ import type { AppStatus, ErrorRecord, RouteStatus } from '../status/model.js';
 import { appFingerprint } from '../marathon/fingerprint.js';
 import { serverUrls, taskEndpoints } from '../marathon/task-endpoints.js';
 import type { Route } from '../model/route.js';
+import type { KeptRoute } from '../status/kept-route.js';
 import type { OutcomeInput } from '../status/outcomes.js';
 import type { StatusStore } from '../status/store.js';
 import type { ActualCache } from './actual-cache.js';
@@ -93,6 +94,8 @@ export interface ReconcilerDeps {
   /** Where foreign and legacy apps are reported. */
   ownership: OwnershipReport;
   status: StatusStore;
+  /** What each app was last served across restarts (status/route-memory.ts): the route of an app whose declaration cannot be applied. */
+  routes?: { get(id: AppId): KeptRoute | undefined; remember(id: AppId, kept: KeptRoute | undefined): void };
   logger: Logger;
   timers: Timers;
   options: ReconcilerOptions;
@@ -267,6 +270,7 @@ export class Reconciler {
       // status document's installation.legacy.unclaimed instead.
       this.#d.guard.resolved(id);
       this.#d.status.removeApp(id);
+      this.#d.routes?.remember(id, undefined);
       this.#d.cache.forget(id);
       this.#ages.forget(id);
       this.#olderTasks.forget(id);
@@ -438,6 +442,7 @@ export class Reconciler {
         if (action.kind === 'delete') {
           this.#d.guard.deleted(action.id);
           this.#d.status.removeApp(action.id);
+          this.#d.routes?.remember(action.id, undefined);
           this.#ages.forget(action.id);
         }
         // The wait this write begins is a new one: its first look comes soon.
@@ -581,7 +586,9 @@ export class Reconciler {
     // and that URL, are the manifest app's (route-clash.ts).
     const taken = s.entry.kind === 'invalid' && s.entry.routeTaken === true;
     const keeps = !desired && !taken && (s.actual !== undefined || s.unread);
-    const routeSpec = desired ? desired.route : keeps ? specOf(previous?.route) : undefined;
+    // After a restart no record is there: the route memory says what the app was served.
+    const kept = keeps ? this.#d.routes?.get(id) : undefined;
+    const routeSpec = desired ? desired.route : keeps ? (specOf(previous?.route) ?? kept?.route) : undefined;
     const tasks = s.unread ? (previous?.tasks ?? []) : taskEndpoints(s.actual, routeSpec?.port);
     const waitingForMs = s.unread ? undefined : this.#ages.observe(id, waitsOf(s.actual), this.#d.timers.now());
     const h = appHealth({
@@ -600,7 +607,7 @@ export class Reconciler {
       instances: h.instances,
       // An app whose declaration cannot be applied (invalid, in conflict, unknown) keeps
       // running as it was: so does the URL that reaches it.
-      url: desired ? (desired.url ?? null) : s.actual && s.entry.kind !== 'absent' && !taken ? (previous?.url ?? null) : null,
+      url: desired ? (desired.url ?? null) : s.actual && s.entry.kind !== 'absent' && !taken ? (previous?.url ?? kept?.url ?? null) : null,
       lastAppliedAt: s.appliedAt ?? previous?.lastAppliedAt ?? null,
       lastError: s.lastError ?? (h.health === 'Degraded' && h.message ? { message: h.message } : null),
       pendingChanges: s.sync === 'OutOfSync' ? (s.pending ?? previous?.pendingChanges ?? []) : [],
@@ -612,12 +619,19 @@ export class Reconciler {
       about: desired ? aboutApp(desired) : null,
     };
     this.#d.status.setApp(record);
+    if (desired) this.#d.routes?.remember(id, keptOf(desired));
     return h.health;
   }
 }
 
 /** Why an app's sync is Unknown while Marathon cannot be read (status.marathon.lastError says why not). */
 const MARATHON_UNREAD: ErrorRecord = Object.freeze({ message: 'Marathon cannot be read: whether this app is in sync is not known' });
+
+/** What a valid declaration serves, as the route memory keeps it. */
+function keptOf(app: DesiredApp): KeptRoute | undefined {
+  if (app.route === undefined && app.url === undefined) return undefined;
+  return { ...(app.route ? { route: app.route } : {}), ...(app.url !== undefined ? { url: app.url } : {}) };
+}
 
 /** The route of a status record without its servers. */
 function specOf(route: RouteStatus | null | undefined): Route | undefined {

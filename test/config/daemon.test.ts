@@ -227,6 +227,20 @@ describe('the prune ledger option', () => {
   });
 });
 
+describe('the route memory option', () => {
+  it('keeps the file beside the prune ledger\'s, one per installation and Marathon; memory only with "none" or without a state folder', () => {
+    const home = loadDaemonConfig([], { HOME: '/home/node' }, '/srv').config;
+    expect(home.routeMemory).toMatch(/^\/home\/node\/\.local\/state\/maracker\/routes\/[0-9a-f]{16}\.json$/);
+    expect(home.routeMemory?.slice(-21, -5)).toBe(home.pruneLedger?.slice(-22, -6));
+    const other = loadDaemonConfig(['--installation', 'blue'], { XDG_STATE_HOME: '/var/lib/state' }, '/srv').config.routeMemory;
+    expect(other).toMatch(/^\/var\/lib\/state\/maracker\/routes\/[0-9a-f]{16}\.json$/);
+    expect(other?.slice(-21)).not.toBe(home.routeMemory?.slice(-21));
+    expect(loadDaemonConfig(['--route-memory', 'none'], { HOME: '/home/node' }, '/srv').config.routeMemory).toBeNull();
+    expect(loadDaemonConfig([], {}, '/srv').config.routeMemory).toBeNull();
+    expect(loadDaemonConfig([], { MARACKER_ROUTE_MEMORY: 'r.json' }, '/srv').config.routeMemory).toBe('/srv/r.json');
+  });
+});
+
 describe('the git source options', () => {
   it('are off without --git-url; with it, the default folder is no source too (only a --manifests given is)', () => {
     expect(loadDaemonConfig([], {}, '/srv').config.git).toBeNull();

@@ -32,6 +32,7 @@ import { FakeMarathon, FakeMarathonError } from '../helpers/fake-marathon.js';
 import { recordingLogger } from '../helpers/log-lines.js';
 import { flush, ManualClock } from '../helpers/manual-clock.js';
 import { MemorySource } from '../helpers/memory-source.js';
+import { RouteMemory } from '../../src/status/route-memory.js';
 
 const PROGRESS_POLL_MS = 5000;
 const LOCK_RETRY_MS = 1000;
@@ -53,6 +54,8 @@ interface WorldOptions {
   hidden?: AppId[];
   /** Writes a second (--write-rate). Default 1000: no write waits. */
   rate?: number;
+  /** What each app was last served, as a restart finds it (status/route-memory.ts). */
+  routes?: RouteMemory;
 }
 
 async function world(o: WorldOptions = {}) {
@@ -104,6 +107,7 @@ async function world(o: WorldOptions = {}) {
     guard,
     ownership,
     status,
+    ...(o.routes ? { routes: o.routes } : {}),
     logger: log.logger,
     timers: clock,
     options,
@@ -1087,6 +1091,32 @@ describe('Reconciler: where the tasks listen, and the route served to Traefik v3
     });
     // Nothing written: a held-back app is left running as it is.
     expect(w.marathon.calls.filter((c) => !c.startsWith('GET'))).toEqual([]);
+  });
+
+  it('after a restart, serves an app whose declaration is invalid the route and URL it was last served (the route memory), and remembers those of valid ones', async () => {
+    const log = recordingLogger();
+    const routes = new RouteMemory({ path: null, logger: log.logger, timers: new ManualClock() });
+    // What the daemon before the restart served; no status record remembers it now.
+    routes.remember('/demo/web', { route, url: 'http://web.localhost' });
+    const broken = [{ code: 'schema', message: 'bad', location: { file: 'demo.yaml', line: 3 } }];
+    const w = await world({ apps: [marathonApp({ tasks: [task(1, true)] })], declare: { invalid: [['/demo/web', broken]] }, routes });
+    await w.reconcile('/demo/web');
+    expect(w.status.getApp('/demo/web')).toMatchObject({
+      sync: 'Invalid',
+      url: 'http://web.localhost',
+      route: { ...route, servers: ['http://10.0.0.1:31001'] },
+    });
+    // Fixed without expose: the memory forgets the route with the declaration.
+    w.source.set({ apps: [desiredApp()] });
+    w.desired.changed();
+    await w.reconcile('/demo/web');
+    expect(w.status.getApp('/demo/web')?.route).toBeNull();
+    expect(routes.get('/demo/web')).toBeUndefined();
+    // A valid exposed declaration is remembered as it is served.
+    w.source.set({ apps: [desiredApp({}, { route, url: 'http://web.localhost' })] });
+    w.desired.changed();
+    await w.reconcile('/demo/web');
+    expect(routes.get('/demo/web')).toEqual({ route, url: 'http://web.localhost' });
   });
 
   it('keeps the route of an app no source declares any more while it runs (the prune guard may hold its delete)', async () => {

@@ -1,0 +1,141 @@
+// The route and URL each app was last served, kept across restarts in a file of the daemon's
+// (--route-memory). An app whose declaration cannot be applied (a broken manifest, a row
+// broken by an update) keeps running, and keeps its route: Traefik v3 is served it from the
+// app's last status record. After a restart there is no such record, and the declaration that
+// gave the route is broken: without this file the first full sync would serve Traefik no
+// route for the app, and take a running app off the air because its manifest is broken.
+//
+// The reconciler tells it what each valid declaration serves, and when an app is gone; the
+// file is rewritten whole (a rename), a moment after the last change, and only when a route
+// or a URL changed: health and sync moving do not touch it. A file that
+// cannot be read or trusted (private-file.ts) is said and left out: the daemon then works as
+// without it. Marathon cannot keep the route for maracker: any change to an app's labels
+// restarts its tasks (AppDefinition.isUpgrade in Marathon 1.10), which v3 routes avoid.
+
+import { errorMessage } from '../base/errors.js';
+import type { Logger } from '../base/log.js';
+import { readPrivateFile, replacePrivateFile } from '../base/private-file.js';
+import type { Timers } from '../base/timers.js';
+import type { AppId } from '../model/app-id.js';
+import { type KeptRoute, keptRoutesText, parseKeptRoutes } from './kept-route.js';
+
+/** A larger file is refused: an entry is a few hundred bytes. */
+export const ROUTE_MEMORY_MAX_BYTES = 64 * 1024 * 1024;
+/** The file is written this long after the last change: a burst of changes is one write. */
+export const ROUTE_MEMORY_WRITE_DELAY_MS = 1000;
+
+export interface RouteMemoryOptions {
+  /** The file; null keeps the memory for this process only. */
+  path: string | null;
+  logger: Logger;
+  timers: Timers;
+  writeDelayMs?: number;
+}
+
+export class RouteMemory {
+  readonly #o: RouteMemoryOptions;
+  readonly #routes = new Map<AppId, KeptRoute>();
+  /** Each entry as JSON: whether a record changes it. */
+  readonly #texts = new Map<AppId, string>();
+  #timer: unknown;
+  #writing: Promise<void> | undefined;
+  #dirty = false;
+  #closed = false;
+
+  constructor(options: RouteMemoryOptions) {
+    this.#o = options;
+  }
+
+  /** Reads the file (once, before the first record): what it cannot trust is said and left out. */
+  async load(): Promise<void> {
+    const { path, logger } = this.#o;
+    if (path === null) return;
+    const read = await readPrivateFile(path, ROUTE_MEMORY_MAX_BYTES);
+    if (read.kind === 'absent') return;
+    if (read.kind === 'refused') {
+      logger.warn({ file: path }, `route memory ${path} not read: ${read.reason}; apps whose declarations cannot be applied get no route until they are fixed`);
+      return;
+    }
+    let parsed: ReturnType<typeof parseKeptRoutes>;
+    try {
+      parsed = parseKeptRoutes(read.text);
+    } catch (err) {
+      logger.warn({ file: path }, `route memory ${path} not read: ${errorMessage(err).slice(0, 200)}`);
+      return;
+    }
+    if (parsed.skipped.length > 0) {
+      logger.warn(
+        { file: path, apps: parsed.skipped.slice(0, 10) },
+        `route memory ${path}: ${parsed.skipped.length} entries are not routes maracker writes, left out`,
+      );
+    }
+    for (const [id, kept] of parsed.routes) {
+      if (this.#routes.has(id)) continue;
+      this.#routes.set(id, kept);
+      this.#texts.set(id, JSON.stringify(kept));
+    }
+  }
+
+  /** The route and URL `id` was last served, if any. */
+  get(id: AppId): KeptRoute | undefined {
+    return this.#routes.get(id);
+  }
+
+  /**
+   * What `id` is served now that a valid declaration says so (its route and URL; undefined:
+   * none, or the app is gone).
+   */
+  remember(id: AppId, kept: KeptRoute | undefined): void {
+    if (kept === undefined || (kept.route === undefined && kept.url === undefined)) {
+      if (!this.#routes.delete(id)) return;
+      this.#texts.delete(id);
+    } else {
+      const was = this.#routes.get(id);
+      if (was !== undefined && was.route === kept.route && was.url === kept.url) return;
+      const text = JSON.stringify(kept);
+      this.#routes.set(id, kept);
+      if (this.#texts.get(id) === text) return;
+      this.#texts.set(id, text);
+    }
+    this.#schedule();
+  }
+
+  #schedule(): void {
+    this.#dirty = true;
+    if (this.#o.path === null || this.#closed || this.#timer !== undefined) return;
+    this.#timer = this.#o.timers.setTimeout(() => {
+      this.#timer = undefined;
+      void this.#write();
+    }, this.#o.writeDelayMs ?? ROUTE_MEMORY_WRITE_DELAY_MS);
+  }
+
+  /** One write at a time; changes made meanwhile are written by the next. */
+  #write(): Promise<void> {
+    const path = this.#o.path;
+    if (path === null || !this.#dirty) return this.#writing ?? Promise.resolve();
+    if (this.#writing) return this.#writing.then(() => this.#write());
+    this.#dirty = false;
+    const text = keptRoutesText(this.#routes);
+    this.#writing = replacePrivateFile(path, [text])
+      .catch((err: unknown) => {
+        this.#dirty = true;
+        this.#o.logger.warn(
+          { file: path, err: errorMessage(err) },
+          `route memory ${path} not written: a restart would not know the routes of apps whose declarations cannot be applied`,
+        );
+      })
+      .finally(() => {
+        this.#writing = undefined;
+      });
+    return this.#writing;
+  }
+
+  /** Writes what is not written yet; nothing is written after. */
+  async close(): Promise<void> {
+    if (this.#timer !== undefined) this.#o.timers.clearTimeout(this.#timer);
+    this.#timer = undefined;
+    await this.#writing;
+    if (this.#dirty) await this.#write();
+    this.#closed = true;
+  }
+}
