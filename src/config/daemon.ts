@@ -584,7 +584,7 @@ export const DAEMON_OPTIONS: readonly OptionSpec[] = [
     type: 'string',
     env: 'MARACKER_ROUTE_MEMORY',
     description:
-      'File keeping the route and URL each app was last served, so that after a restart an app whose declaration is broken keeps its Traefik v3 route ("none": memory only; default: $XDG_STATE_HOME/maracker/routes/<id>.json, else ~/.local/state/..., memory without either)',
+      'File keeping the route, URL and hosts each app was last served, so that after a restart an app whose declaration is broken keeps its Traefik v3 route and its hosts ("none": memory only; default: $XDG_STATE_HOME/maracker/routes/<id>.json, else ~/.local/state/..., memory without either)',
   },
   { name: 'allow-mass-prune', type: 'boolean', env: 'MARACKER_ALLOW_MASS_PRUNE', default: false, description: 'Disable the prune guard (every use is logged)' },
   {

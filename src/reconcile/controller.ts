@@ -37,7 +37,8 @@ import { MarathonListing } from './marathon-listing.js';
 import { MarathonReachability } from './marathon-reachability.js';
 import { OwnershipReport } from './ownership-report.js';
 import type { MarathonEvents, MarathonReader, MarathonWriter } from './ports.js';
-import { Reconciler, type ReconcilerDeps } from './reconciler.js';
+import { Reconciler } from './reconciler.js';
+import type { RememberedRoutes } from '../status/kept-route.js';
 import { Resync } from './resync.js';
 import { TokenBucket } from './token-bucket.js';
 import { WorkQueue, type ReconcileResult } from './workqueue.js';
@@ -126,7 +127,7 @@ export interface ControllerDeps {
   /** Resources of apps that leave them to their image's labels. Default: none (Marathon's defaults). */
   images?: ImageCompletion;
   /** What each app was last served, across restarts (status/route-memory.ts). Default: this process's records only. */
-  routes?: ReconcilerDeps['routes'];
+  routes?: RememberedRoutes;
   options: ControllerOptions;
 }
 
@@ -182,7 +183,12 @@ export class Controller {
     const random = deps.random ?? Math.random;
     const look = (id: AppId): void => this.#look(id);
 
-    this.#desired = new DesiredState({ sources: deps.sources, status, ...(deps.images ? { images: deps.images } : {}) });
+    this.#desired = new DesiredState({
+      sources: deps.sources,
+      status,
+      ...(deps.images ? { images: deps.images } : {}),
+      ...(deps.routes ? { routes: deps.routes } : {}),
+    });
     // An image read (or failing for the first time, or its tag moved): its apps are due.
     this.#unsubscribeImages = deps.images?.metadata.subscribe((image) => {
       this.#desired.changed();
@@ -515,8 +521,8 @@ export class Controller {
   }
 
   /**
-   * Every id anyone knows of: declared, listed in Marathon, or in status (so it leaves status
-   * when gone). Each is looked at; with `skipUnchanged`, those whose reconcile would find
+   * Every id anyone knows of: declared, listed in Marathon, in status (so it leaves status
+   * when gone), or in the route memory (so it leaves that too). Each is looked at; with `skipUnchanged`, those whose reconcile would find
    * nothing to do are left out of the queue (issue 20: 10,000 trips through it, each a
    * handful of promises, were a quarter of an idle pass). Left out only when the queue owes
    * the key no run (waiting, running, a later look or a retry: WorkQueue.isPending) and the
@@ -533,6 +539,8 @@ export class Controller {
     const ids = new Set<AppId>(this.#desired.view().declaredIds());
     for (const id of this.#listing.listedIds()) ids.add(id);
     for (const id of this.#d.status.appIds()) ids.add(id);
+    // An app the route memory holds hosts for, gone while no daemon ran: its look forgets it.
+    for (const [id] of this.#d.routes?.entries() ?? []) ids.add(id);
     const sorted = [...ids].sort();
     const reconciler = skipUnchanged ? this.#reconciler : undefined;
     if (reconciler === undefined) {

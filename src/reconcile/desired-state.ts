@@ -8,6 +8,7 @@ import type { DesiredApp } from '../model/desired.js';
 import { fillFromImage, NO_REGISTRY, needsImage } from '../sources/image-fill.js';
 import type { ImageMetadata } from '../sources/image-metadata.js';
 import type { SourceStatus } from '../status/model.js';
+import type { RememberedRoutes } from '../status/kept-route.js';
 import type { StatusStore } from '../status/store.js';
 import type { Source, SourceSnapshot } from '../sources/source.js';
 import { DesiredView, type DesiredEntry } from './desired-view.js';
@@ -31,17 +32,24 @@ export class DesiredState {
   /** Each declaration completed from its image, by the labels it was completed from. */
   readonly #filled = new WeakMap<DesiredApp, { facts: unknown; pin: boolean; app: DesiredApp }>();
 
-  constructor(deps: { sources: readonly Source[]; status: StatusStore; images?: ImageCompletion }) {
+  /** What apps were last served (status/route-memory.ts): the hosts of those no valid declaration says now are held. */
+  readonly #routes: RememberedRoutes | undefined;
+  /** The memory's version the view was merged with. */
+  #routesVersion = -1;
+
+  constructor(deps: { sources: readonly Source[]; status: StatusStore; images?: ImageCompletion; routes?: RememberedRoutes }) {
     this.sources = deps.sources;
     this.#status = deps.status;
     this.#images = deps.images;
+    this.#routes = deps.routes;
   }
 
   /** The merged view of the sources' current snapshots. */
   view(): DesiredView {
     if (this.#view === undefined) {
       const snapshots = this.sources.map((s) => s.snapshot());
-      this.#view = new DesiredView(snapshots, (app) => this.#complete(app));
+      this.#routesVersion = this.#routes?.version ?? -1;
+      this.#view = new DesiredView(snapshots, (app) => this.#complete(app), this.#routes?.entries());
       this.#viewOf = snapshots;
     }
     return this.#view;
@@ -95,13 +103,15 @@ export class DesiredState {
 
   /**
    * A source changed (or was re-read): the next view is merged afresh, unless every source
-   * declares exactly what it did (a re-read that found nothing new keeps its maps: merging
-   * 10,000 apps again each pass cost tens of ms); the status shows the sources now.
+   * declares exactly what it did and the route memory did not move (a re-read that found
+   * nothing new keeps its maps: merging 10,000 apps again each pass cost tens of ms); the
+   * status shows the sources now.
    */
   changed(): void {
     const snapshots = this.sources.map((s) => s.snapshot());
     this.#status.setSources(snapshots.map(sourceStatus));
-    if (this.#viewOf !== undefined && sameDeclarations(this.#viewOf, snapshots)) return;
+    const sameRoutes = (this.#routes?.version ?? -1) === this.#routesVersion;
+    if (this.#viewOf !== undefined && sameRoutes && sameDeclarations(this.#viewOf, snapshots)) return;
     this.#view = undefined;
     this.#status.setDeclared(this.view().appIds());
   }

@@ -18,6 +18,7 @@ import type { DesiredApp, ExposedRoute, SourceRef } from '../model/desired.js';
 import { LABEL_SOURCE } from '../model/labels.js';
 import type { Problem } from '../model/problem.js';
 import type { SourceSnapshot } from '../sources/source.js';
+import type { KeptRoute } from '../status/kept-route.js';
 import { routeClashesWithTaken } from './route-clash.js';
 
 export type DesiredEntry =
@@ -78,9 +79,16 @@ export class DesiredView {
   /** What an app valid in its source is once completed (its image's labels): itself by default. */
   readonly #complete: (app: DesiredApp) => DesiredEntry;
 
+  /**
+   * `remembered`: what apps were last served (status/route-memory.ts). An app remembered that
+   * no valid declaration says now runs on where it was routed, even when its declaration was
+   * already broken when the daemon started (no source then knows its last valid version):
+   * a manifest app's hosts, and a row's routes, are held against rows as the sources' own are.
+   */
   constructor(
     readonly snapshots: readonly SourceSnapshot[],
     complete?: (app: DesiredApp) => DesiredEntry,
+    remembered?: Iterable<[AppId, KeptRoute]>,
   ) {
     this.#complete = complete ?? ((app) => ({ kind: 'app', app }));
     this.#notReady = snapshots.filter((s) => s.state !== 'Ready').map((s) => s.name);
@@ -101,6 +109,18 @@ export class DesiredView {
     for (const snap of snapshots) for (const [host, file] of snap.heldHosts ?? []) if (!heldHosts.has(host)) heldHosts.set(host, file);
     const heldRoutes = new Map<AppId, readonly ExposedRoute[]>();
     for (const snap of snapshots) for (const [id, routes] of snap.heldRoutes ?? []) heldRoutes.set(id, routes);
+    for (const [id, kept] of remembered ?? []) {
+      // Declared by a source that cannot be read: whatever it declares now is not known, and
+      // a routed row waits for it (get).
+      if (!kept.exposes || this.#validAlone(id) || this.#unreadable.has(id)) continue;
+      if (kept.source === 'database') {
+        if (!heldRoutes.has(id)) heldRoutes.set(id, kept.exposes);
+        continue;
+      }
+      for (const e of kept.exposes) {
+        if (!heldHosts.has(e.host)) heldHosts.set(e.host, `${id} as it was last applied (no valid declaration says it now: it runs on)`);
+      }
+    }
     const clashes = routeClashesWithTaken(this.#routedApps(), heldHosts, heldRoutes);
     this.#routeClashes = clashes.problems;
     this.#routesTaken = clashes.taken;
@@ -122,6 +142,12 @@ export class DesiredView {
       }
       for (const d of decls) if (d.app?.source.kind === 'file' && d.app.exposes && d.app.exposes.length > 0) yield d.app;
     }
+  }
+
+  /** One valid declaration of `id`, in a source read now: its own routes say where it runs. */
+  #validAlone(id: AppId): boolean {
+    const decls = this.#declarations.get(id);
+    return decls?.length === 1 && decls[0]?.app !== undefined && !this.#unreadable.has(id);
   }
 
   /** The problems of the apps held back by where they are routed (reported by validate and plan too). */

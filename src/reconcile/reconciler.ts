@@ -34,7 +34,7 @@ import type { AppStatus, ErrorRecord, RouteStatus } from '../status/model.js';
 import { appFingerprint } from '../marathon/fingerprint.js';
 import { serverUrls, taskEndpoints } from '../marathon/task-endpoints.js';
 import type { Route } from '../model/route.js';
-import type { KeptRoute } from '../status/kept-route.js';
+import type { KeptRoute, RememberedRoutes } from '../status/kept-route.js';
 import type { OutcomeInput } from '../status/outcomes.js';
 import type { StatusStore } from '../status/store.js';
 import type { ActualCache } from './actual-cache.js';
@@ -95,7 +95,7 @@ export interface ReconcilerDeps {
   ownership: OwnershipReport;
   status: StatusStore;
   /** What each app was last served across restarts (status/route-memory.ts): the route of an app whose declaration cannot be applied. */
-  routes?: { get(id: AppId): KeptRoute | undefined; remember(id: AppId, kept: KeptRoute | undefined): void };
+  routes?: RememberedRoutes;
   logger: Logger;
   timers: Timers;
   options: ReconcilerOptions;
@@ -629,8 +629,12 @@ const MARATHON_UNREAD: ErrorRecord = Object.freeze({ message: 'Marathon cannot b
 
 /** What a valid declaration serves, as the route memory keeps it. */
 function keptOf(app: DesiredApp): KeptRoute | undefined {
-  if (app.route === undefined && app.url === undefined) return undefined;
-  return { ...(app.route ? { route: app.route } : {}), ...(app.url !== undefined ? { url: app.url } : {}) };
+  if (app.route === undefined && app.url === undefined && !app.exposes?.length) return undefined;
+  return {
+    ...(app.route ? { route: app.route } : {}),
+    ...(app.url !== undefined ? { url: app.url } : {}),
+    ...(app.exposes !== undefined && app.exposes.length > 0 ? { exposes: app.exposes, source: app.source.kind } : {}),
+  };
 }
 
 /** The route of a status record without its servers. */

@@ -7,16 +7,36 @@
 
 import { type AppId, isValidAppId } from '../model/app-id.js';
 import { isObject } from '../model/json.js';
+import type { ExposedRoute } from '../model/desired.js';
 import type { Route, RoutePort } from '../model/route.js';
 
-/** What an app was last served: its Traefik v3 route (without servers), its public URL. */
+/**
+ * What an app was last served: its Traefik v3 route (without servers), its public URL, and
+ * the hosts and paths it is routed at with the kind of source that declared it (which rows
+ * may not take: src/reconcile/route-clash.ts).
+ */
 export interface KeptRoute {
   route?: Route;
   url?: string;
+  exposes?: readonly ExposedRoute[];
+  source?: 'file' | 'database';
+}
+
+/** The route memory as the reconciler and the desired view use it (./route-memory.ts). */
+export interface RememberedRoutes {
+  get(id: AppId): KeptRoute | undefined;
+  /** What a valid declaration serves now; undefined: nothing, or the app is gone. */
+  remember(id: AppId, kept: KeptRoute | undefined): void;
+  entries(): IterableIterator<[AppId, KeptRoute]>;
+  /** Moves whenever what it remembers changes. */
+  readonly version: number;
 }
 
 const FILE_VERSION = 1;
 const NAME = /^[A-Za-z0-9_-]{1,1024}$/;
+/** A host as expose gives it, lowercased (the schema's hostname, or a wildcard's first label). */
+const HOST = /^[a-z0-9*_.-]{1,253}$/;
+const MAX_EXPOSES = 64;
 /** No control characters in anything served to Traefik or shown as a URL. */
 const PRINTABLE = /^[^\u0000-\u001f\u007f]{1,4096}$/;
 
@@ -25,7 +45,12 @@ export function keptRoutesText(routes: ReadonlyMap<AppId, KeptRoute>): string {
   const apps: Record<string, unknown> = {};
   for (const id of [...routes.keys()].sort()) {
     const kept = routes.get(id) as KeptRoute;
-    apps[id] = { ...(kept.route ? { route: routeValue(kept.route) } : {}), ...(kept.url !== undefined ? { url: kept.url } : {}) };
+    apps[id] = {
+      ...(kept.route ? { route: routeValue(kept.route) } : {}),
+      ...(kept.url !== undefined ? { url: kept.url } : {}),
+      ...(kept.exposes ? { exposes: kept.exposes.map((e) => ({ host: e.host, path: e.path })) } : {}),
+      ...(kept.source !== undefined ? { source: kept.source } : {}),
+    };
   }
   return `${JSON.stringify({ version: FILE_VERSION, apps })}\n`;
 }
@@ -69,7 +94,21 @@ export function keptRouteOf(v: unknown): KeptRoute | undefined {
     if (!isText(v.url) || !/^https?:\/\//.test(v.url)) return undefined;
     kept.url = v.url;
   }
-  return kept.route === undefined && kept.url === undefined ? undefined : kept;
+  if (v.exposes !== undefined) {
+    if (!Array.isArray(v.exposes) || v.exposes.length === 0 || v.exposes.length > MAX_EXPOSES) return undefined;
+    const exposes: ExposedRoute[] = [];
+    for (const e of v.exposes) {
+      if (!isObject(e) || typeof e.host !== 'string' || !HOST.test(e.host) || typeof e.path !== 'string') return undefined;
+      if (e.path !== '' && !(isText(e.path) && e.path.startsWith('/'))) return undefined;
+      exposes.push({ host: e.host, path: e.path });
+    }
+    kept.exposes = exposes;
+  }
+  if (v.source !== undefined) {
+    if (v.source !== 'file' && v.source !== 'database') return undefined;
+    kept.source = v.source;
+  }
+  return kept.route === undefined && kept.url === undefined && kept.exposes === undefined ? undefined : kept;
 }
 
 function routeOf(v: unknown): Route | undefined {

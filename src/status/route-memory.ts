@@ -1,9 +1,11 @@
-// The route and URL each app was last served, kept across restarts in a file of the daemon's
-// (--route-memory). An app whose declaration cannot be applied (a broken manifest, a row
-// broken by an update) keeps running, and keeps its route: Traefik v3 is served it from the
-// app's last status record. After a restart there is no such record, and the declaration that
-// gave the route is broken: without this file the first full sync would serve Traefik no
-// route for the app, and take a running app off the air because its manifest is broken.
+// The route, URL and hosts each app was last served, kept across restarts in a file of the
+// daemon's (--route-memory). An app whose declaration cannot be applied (a broken manifest, a
+// row broken by an update) keeps running, and keeps its route: Traefik v3 is served it from
+// the app's last status record, and its hosts stay its own (a row routed there is held back,
+// reconcile/route-clash.ts). After a restart there is no such record, and the declaration that
+// gave them is broken: without this file the first full sync would serve Traefik no route for
+// the app (taking a running app off the air because its manifest is broken), and let a row
+// take its host.
 //
 // The reconciler tells it what each valid declaration serves, and when an app is gone; the
 // file is rewritten whole (a rename), a moment after the last change, and only when a route
@@ -17,7 +19,7 @@ import type { Logger } from '../base/log.js';
 import { readPrivateFile, replacePrivateFile } from '../base/private-file.js';
 import type { Timers } from '../base/timers.js';
 import type { AppId } from '../model/app-id.js';
-import { type KeptRoute, keptRoutesText, parseKeptRoutes } from './kept-route.js';
+import { type KeptRoute, keptRoutesText, parseKeptRoutes, type RememberedRoutes } from './kept-route.js';
 
 /** A larger file is refused: an entry is a few hundred bytes. */
 export const ROUTE_MEMORY_MAX_BYTES = 64 * 1024 * 1024;
@@ -32,7 +34,7 @@ export interface RouteMemoryOptions {
   writeDelayMs?: number;
 }
 
-export class RouteMemory {
+export class RouteMemory implements RememberedRoutes {
   readonly #o: RouteMemoryOptions;
   readonly #routes = new Map<AppId, KeptRoute>();
   /** Each entry as JSON: whether a record changes it. */
@@ -41,6 +43,7 @@ export class RouteMemory {
   #writing: Promise<void> | undefined;
   #dirty = false;
   #closed = false;
+  #version = 0;
 
   constructor(options: RouteMemoryOptions) {
     this.#o = options;
@@ -81,17 +84,27 @@ export class RouteMemory {
     return this.#routes.get(id);
   }
 
+  /** Every app it remembers, and what. */
+  entries(): IterableIterator<[AppId, KeptRoute]> {
+    return this.#routes.entries();
+  }
+
+  /** Moves whenever what it remembers changes (the desired view holds the hosts of apps it remembers: desired-state.ts). */
+  get version(): number {
+    return this.#version;
+  }
+
   /**
    * What `id` is served now that a valid declaration says so (its route and URL; undefined:
    * none, or the app is gone).
    */
   remember(id: AppId, kept: KeptRoute | undefined): void {
-    if (kept === undefined || (kept.route === undefined && kept.url === undefined)) {
+    if (kept === undefined || (kept.route === undefined && kept.url === undefined && kept.exposes === undefined)) {
       if (!this.#routes.delete(id)) return;
       this.#texts.delete(id);
     } else {
       const was = this.#routes.get(id);
-      if (was !== undefined && was.route === kept.route && was.url === kept.url) return;
+      if (was !== undefined && was.route === kept.route && was.url === kept.url && was.exposes === kept.exposes && was.source === kept.source) return;
       const text = JSON.stringify(kept);
       this.#routes.set(id, kept);
       if (this.#texts.get(id) === text) return;
@@ -101,6 +114,7 @@ export class RouteMemory {
   }
 
   #schedule(): void {
+    this.#version++;
     this.#dirty = true;
     if (this.#o.path === null || this.#closed || this.#timer !== undefined) return;
     this.#timer = this.#o.timers.setTimeout(() => {

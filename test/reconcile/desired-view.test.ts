@@ -108,6 +108,48 @@ describe('DesiredView', () => {
     expect(again.get('/evil')).toMatchObject({ kind: 'invalid', problems: [{ code: 'route-conflict' }] });
   });
 
+  it('holds the hosts of remembered apps no valid declaration says now (broken before the daemon started, undeclared, in conflict), not of valid ones', () => {
+    const row = (id: string, host: string, path = ''): DesiredApp => ({ ...app(id), source: { kind: 'database', row: id }, exposes: [{ host, path }] });
+    const remembered = new Map([
+      ['/portal', { exposes: [{ host: 'portal.example', path: '' }], source: 'file' as const }],
+      ['/gone', { exposes: [{ host: 'gone.example', path: '' }], source: 'file' as const }],
+      ['/shop', { exposes: [{ host: 'shop.example', path: '/cart' }], source: 'database' as const }],
+      ['/moved', { exposes: [{ host: 'old.example', path: '' }], source: 'file' as const }],
+    ]);
+    const moved = { ...app('/moved'), exposes: [{ host: 'new.example', path: '' }] };
+    const rows = [
+      row('/evil', 'portal.example', '/login'),
+      row('/squat', 'gone.example'),
+      row('/copy', 'shop.example', '/cart'),
+      row('/other', 'shop.example', '/pay'),
+      row('/old', 'old.example'),
+    ];
+    const view = new DesiredView(
+      [
+        // /portal's file is broken and was already when the daemon started: no last valid version.
+        snapshot('folder', { invalid: new Map([['/portal', [problem]]]), apps: new Map([['/moved', moved]]) }),
+        // /shop's row is broken since before the start too.
+        snapshot('database', {
+          apps: new Map(rows.map((r) => [r.id, r])),
+          invalid: new Map([['/shop', [{ ...problem, location: { row: '/shop' } }]]]),
+        }),
+      ],
+      undefined,
+      remembered,
+    );
+    expect(view.get('/evil')).toMatchObject({
+      kind: 'invalid',
+      routeTaken: true,
+      problems: [{ code: 'route-conflict', message: expect.stringContaining('host portal.example is routed to /portal as it was last applied') }],
+    });
+    // Declared nowhere, it runs until it is deleted (the look at it forgets it then).
+    expect(view.get('/squat')).toMatchObject({ kind: 'invalid', problems: [{ code: 'route-conflict' }] });
+    expect(view.get('/copy')).toMatchObject({ kind: 'invalid', problems: [{ message: expect.stringContaining('shop.example/cart is routed to row /shop') }] });
+    expect(view.get('/other').kind).toBe('app');
+    // /moved is declared, valid, at another host now: its old one is free.
+    expect(view.get('/old').kind).toBe('app');
+  });
+
   it("holds a row's declaration of an app that a file not read yet declared: that file may declare it still (torture seed 532314390)", () => {
     const row: DesiredApp = { ...app('/a'), source: { kind: 'database', row: '/a' }, definition: { id: '/a', labels: { 'maracker.source': 'database' } } };
     const view = new DesiredView([

@@ -17,13 +17,14 @@ const full: Route = {
 describe('keptRoutesText and parseKeptRoutes', () => {
   it('read back every route and URL as written, apps sorted so that the same memory is the same bytes', () => {
     const routes = new Map([
-      ['/shop/web', { route: full, url: 'https://shop.example/api' }],
+      ['/shop/web', { route: full, url: 'https://shop.example/api', exposes: [{ host: 'shop.example', path: '/api' }], source: 'file' as const }],
+      ['/rows/x', { exposes: [{ host: '*.rows.example', path: '' }], source: 'database' as const }],
       ['/a/plain', { route: { name: 'a_plain', rule: 'Host(`a.example`)', port: { number: 8080 } } }],
       ['/b/url-only', { url: 'http://b.example' }],
       ['/c/tls', { route: { name: 'c_tls', rule: 'Host(`c.example`)', tls: {}, port: { index: 0 } } }],
     ]);
     const text = keptRoutesText(routes);
-    expect(Object.keys(JSON.parse(text).apps)).toEqual(['/a/plain', '/b/url-only', '/c/tls', '/shop/web']);
+    expect(Object.keys(JSON.parse(text).apps)).toEqual(['/a/plain', '/b/url-only', '/c/tls', '/rows/x', '/shop/web']);
     const back = parseKeptRoutes(text);
     expect(back.skipped).toEqual([]);
     expect(back.routes).toEqual(routes);
@@ -46,6 +47,12 @@ describe('keptRoutesText and parseKeptRoutes', () => {
       '/strip/relative': { route: { ...full, stripPrefix: { middleware: 'm', prefix: 'api' } } },
       '/url/javascript': { url: 'javascript:alert(1)' },
       '/url/number': { url: 7 },
+      '/exposes/empty': { exposes: [] },
+      '/exposes/upper': { exposes: [{ host: 'A.example', path: '' }] },
+      '/exposes/space': { exposes: [{ host: 'a .example', path: '' }] },
+      '/exposes/relative': { exposes: [{ host: 'a.example', path: 'x' }] },
+      '/exposes/many': { exposes: Array.from({ length: 65 }, () => ({ host: 'a.example', path: '' })) },
+      '/source/other': { url: 'http://x.example', source: 'git' },
       '/nothing': {},
       '/array': [],
       'no-slash': { url: 'http://x.example' },
