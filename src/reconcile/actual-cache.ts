@@ -58,7 +58,12 @@ export class ActualCache {
     const seen = new Set<AppId>();
     for (const app of owned) {
       seen.add(app.id);
-      this.#entries.set(app.id, { app, readAt: startedAt, stale: this.#writtenSince(app.id, startedAt), origin: 'list' });
+      const stale = this.#writtenSince(app.id, startedAt);
+      const e = this.#entries.get(app.id);
+      // The same app as the last listing's, trusted then and now: the entry is brought up to
+      // this listing's time (10,000 new entries a pass were a tenth of an idle pass).
+      if (e !== undefined && e.app === app && e.origin === 'list' && !e.stale && !stale) e.readAt = startedAt;
+      else this.#entries.set(app.id, { app, readAt: startedAt, stale, origin: 'list' });
     }
     for (const [id, e] of this.#entries) {
       if (seen.has(id)) continue;

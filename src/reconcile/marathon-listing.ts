@@ -10,7 +10,7 @@
 import type { Logger } from '../base/log.js';
 import type { Timers } from '../base/timers.js';
 import type { AppId } from '../model/app-id.js';
-import { othersSelector, ownershipOf, ownershipSelector } from '../model/labels.js';
+import { type Ownership, othersSelector, ownershipOf, ownershipSelector } from '../model/labels.js';
 import type { MarathonApp } from '../model/marathon.js';
 import type { ActualCache } from './actual-cache.js';
 import type { DesiredState } from './desired-state.js';
@@ -40,6 +40,13 @@ export interface MarathonListingDeps {
 export class MarathonListing {
   readonly #d: MarathonListingDeps;
   #installation: string | undefined;
+  /**
+   * Each listed app's relation to the installation, by the app object: the listing hands out
+   * the very object of an app whose bytes did not change (marathon/listing-cache.ts), so a
+   * pass asks the labels of 10,000 apps only for those that changed (issue 20).
+   */
+  #kinds = new WeakMap<MarathonApp, Ownership['kind']>();
+  #kindsOf: string | undefined;
 
   constructor(deps: MarathonListingDeps) {
     this.#d = deps;
@@ -52,16 +59,38 @@ export class MarathonListing {
 
   /** This installation's apps as last read: changed, and deleted when no source declares them. */
   ours(): MarathonApp[] {
-    const installation = this.#installation;
-    if (installation === undefined) return [];
-    return this.#d.cache.ownedApps((app) => ownershipOf(app.labels, installation).kind === 'ours');
+    if (this.#installation === undefined) return [];
+    return this.#d.cache.ownedApps((app) => this.#kind(app) === 'ours');
   }
 
   /** Ids of the apps the listing shows: this installation's and the legacy ones. */
   listedIds(): AppId[] {
-    const installation = this.#installation;
-    if (installation === undefined) return [];
-    return this.#d.cache.ownedApps((app) => isListable(app, installation)).map((a) => a.id);
+    if (this.#installation === undefined) return [];
+    return this.#d.cache.ownedApps(this.#listable).map((a) => a.id);
+  }
+
+  readonly #listable = (app: MarathonApp): boolean => {
+    const kind = this.#kind(app);
+    return kind === 'ours' || kind === 'legacy';
+  };
+
+  /**
+   * ownershipOf the app for the installation, once per app object when it is frozen (listed
+   * apps are: their labels cannot move under the answer); an app read alone is asked anew.
+   */
+  #kind(app: MarathonApp): Ownership['kind'] {
+    const installation = this.#installation as string;
+    if (!Object.isFrozen(app)) return ownershipOf(app.labels, installation).kind;
+    if (this.#kindsOf !== installation) {
+      this.#kinds = new WeakMap();
+      this.#kindsOf = installation;
+    }
+    let kind = this.#kinds.get(app);
+    if (kind === undefined) {
+      kind = ownershipOf(app.labels, installation).kind;
+      this.#kinds.set(app, kind);
+    }
+    return kind;
   }
 
   /**
@@ -75,7 +104,7 @@ export class MarathonListing {
     try {
       // The selector names the installation: an app of another one is never in this list.
       const apps = await this.#d.marathon.listApps({ label: ownershipSelector(installation), embed: [...APP_EMBED] });
-      this.#d.cache.replaceOwned(apps, startedAt, (app) => isListable(app, installation));
+      this.#d.cache.replaceOwned(apps, startedAt, this.#listable);
       const listed = new Set(apps.map((a) => a.id));
       this.#d.report.retainLegacy((id) => listed.has(id));
       this.#d.reachability.answered();
@@ -105,9 +134,4 @@ export class MarathonListing {
       this.#d.logger.debug({ err: errorRecord(err) }, 'cannot list the apps of other installations');
     }
   }
-}
-
-function isListable(app: MarathonApp, installation: string): boolean {
-  const kind = ownershipOf(app.labels, installation).kind;
-  return kind === 'ours' || kind === 'legacy';
 }
