@@ -16,6 +16,8 @@ import type { Location, Problem } from '../model/problem.js';
 import { findDependencyCycles, type LocatedApp } from '../manifest/dependency-cycles.js';
 import { createPool } from '../postgres/connection.js';
 import { databaseUrlLabel } from '../postgres/url-label.js';
+import { RouteMemory } from '../status/route-memory.js';
+import { systemTimers } from '../base/timers.js';
 import { DesiredView, type DesiredEntry } from '../reconcile/desired-view.js';
 import { imageMetadata } from '../image/metadata.js';
 import type { DesiredApp } from '../model/desired.js';
@@ -110,13 +112,18 @@ export async function readDesiredOnce(
       : stored !== undefined
         ? { name: stored, origin: 'database' }
         : derivedInstallation(config.manifests ?? config.git?.remote.display ?? '', config.marathon.url);
-  const plain = new DesiredView(snapshots);
+  // What the daemon on this host remembers serving (read only): it holds the hosts of apps
+  // whose declarations are broken as the daemon does (status/route-memory.ts).
+  const memory = new RouteMemory({ path: config.routeMemory, logger: silentLogger(), timers: systemTimers });
+  await memory.load();
+  const remembered = [...memory.entries()];
+  const plain = new DesiredView(snapshots, undefined, remembered);
   const {
     complete,
     problems: imageProblems,
     notes: imageNotes,
   } = await readImages(plain, o.images === false ? { ...config, images: { ...config.images, enabled: false } } : config);
-  const view = new DesiredView(snapshots, complete);
+  const view = new DesiredView(snapshots, complete, remembered);
   notes.push(...imageNotes);
   return {
     view,

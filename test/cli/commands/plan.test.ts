@@ -232,4 +232,27 @@ describe('maracker plan', () => {
     expect(r.stderr).toContain('/web is declared by more than one source (folder, database)');
     expect(r.stdout).not.toContain('- /web');
   });
+
+  it("holds a row at the host the daemon's route memory says a broken manifest's app runs at, as the daemon does", async () => {
+    const url = await postgres.database();
+    const admin = await connect(url);
+    await migrate(admin);
+    const spec = JSON.stringify({ cmd: 'sleep 60', cpus: 0.1, mem: 32, ports: [{ name: 'http' }], expose: { host: 'portal.example', path: '/login' } });
+    await admin.query(`INSERT INTO maracker.apps (id, spec) VALUES ('/evil', '${spec}')`);
+    await admin.end();
+    const { dir, sb } = await deployed({ 'web.yaml': manifestYaml({ name: 'web' }) });
+    await writeFile(join(dir, 'manifests', 'web.yaml'), `${manifestYaml({ name: 'web' })}  cpus: [\n`);
+    const memory = join(dir, 'routes.json');
+    await writeFile(
+      memory,
+      JSON.stringify({ version: 1, apps: { '/web': { url: 'http://portal.example', exposes: [{ host: 'portal.example', path: '' }], source: 'file' } } }),
+      { mode: 0o600 },
+    );
+    const r = await plan(dir, '--marathon', sb.url, '--database-url', url, '--route-memory', memory, ...AS);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('host portal.example is routed to /web as it was last applied');
+    // Without the memory (another host, or none), the row is not held for it.
+    const bare = await plan(dir, '--marathon', sb.url, '--database-url', url, '--route-memory', 'none', ...AS);
+    expect(bare.stderr).not.toContain('portal.example');
+  });
 });
