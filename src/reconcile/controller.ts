@@ -522,12 +522,13 @@ export class Controller {
 
   /**
    * Every id anyone knows of: declared, listed in Marathon, in status (so it leaves status
-   * when gone), or in the route memory (so it leaves that too). Each is looked at; with `skipUnchanged`, those whose reconcile would find
-   * nothing to do are left out of the queue (issue 20: 10,000 trips through it, each a
-   * handful of promises, were a quarter of an idle pass). Left out only when the queue owes
-   * the key no run (waiting, running, a later look or a retry: WorkQueue.isPending) and the
-   * noop memo says its inputs did not move (Reconciler.skippable, the rule the reconcile asks
-   * too). Every other key is queued and its reconcile decides, memo included.
+   * when gone), or in the route memory (so it leaves that too). Each is looked at; with
+   * `skipUnchanged`, those whose reconcile would find nothing to do are left out of the
+   * queue (issue 20: 10,000 trips through it, each a handful of promises, were a quarter of
+   * an idle pass). Left out only when the queue owes the key no run (waiting, running, a
+   * later look or a retry: WorkQueue.isPending) and the noop memo says its inputs did not
+   * move (Reconciler.skippable, the rule the reconcile asks too). Every other key is queued
+   * and its reconcile decides, memo included.
    *
    * Looking at 10,000 keys takes tens of milliseconds, so it is cut into slices of
    * SWEEP_SLICE_KEYS that yield to the event loop; a key whose state moves meanwhile is judged

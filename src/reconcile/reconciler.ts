@@ -94,7 +94,7 @@ export interface ReconcilerDeps {
   /** Where foreign and legacy apps are reported. */
   ownership: OwnershipReport;
   status: StatusStore;
-  /** What each app was last served across restarts (status/route-memory.ts): the route of an app whose declaration cannot be applied. */
+  /** What each app was last served, across restarts (status/route-memory.ts). */
   routes?: RememberedRoutes;
   logger: Logger;
   timers: Timers;

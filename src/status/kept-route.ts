@@ -35,7 +35,7 @@ export interface RememberedRoutes {
 const FILE_VERSION = 1;
 const NAME = /^[A-Za-z0-9_-]{1,1024}$/;
 /** A host as expose gives it, lowercased (the schema's hostname, or a wildcard's first label). */
-const HOST = /^[a-z0-9*_.-]{1,253}$/;
+const HOST = /^[a-z0-9*_.-]{1,1024}$/;
 const MAX_EXPOSES = 64;
 /** No control characters in anything served to Traefik or shown as a URL. */
 const PRINTABLE = /^[^\u0000-\u001f\u007f]{1,4096}$/;

@@ -89,7 +89,7 @@ export class RouteMemory implements RememberedRoutes {
     return this.#routes.entries();
   }
 
-  /** Moves whenever what it remembers changes (the desired view holds the hosts of apps it remembers: desired-state.ts). */
+  /** Moves whenever what it remembers changes (the desired view is merged again: desired-state.ts). */
   get version(): number {
     return this.#version;
   }
