@@ -67,15 +67,23 @@ function routeValue(route: Route): Record<string, unknown> {
   return out;
 }
 
-/** The entries of a file's text, and those left out (with why); throws when it is not such a file at all. */
+/** The entries of a file's text, and the ids of those left out; throws when it is not such a file at all. */
 export function parseKeptRoutes(text: string): { routes: Map<AppId, KeptRoute>; skipped: string[] } {
-  const value: unknown = JSON.parse(text);
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    // Said without the parser's message, which quotes the file.
+    throw new Error('not valid JSON');
+  }
   if (!isObject(value) || value.version !== FILE_VERSION || !isObject(value.apps)) throw new Error(`not a version ${FILE_VERSION} route memory`);
   const routes = new Map<AppId, KeptRoute>();
   const skipped: string[] = [];
   for (const [id, entry] of Object.entries(value.apps)) {
-    const kept = isValidAppId(id) ? keptRouteOf(entry) : undefined;
-    if (kept === undefined) skipped.push(id.slice(0, 200));
+    const valid = isValidAppId(id);
+    const kept = valid ? keptRouteOf(entry) : undefined;
+    // Named only when it is an app id: nothing else of the file is repeated in a log.
+    if (kept === undefined) skipped.push(valid ? id : '(not an app id)');
     else routes.set(id as AppId, kept);
   }
   return { routes, skipped };

@@ -63,7 +63,7 @@ export class RouteMemory implements RememberedRoutes {
     try {
       parsed = parseKeptRoutes(read.text);
     } catch (err) {
-      logger.warn({ file: path }, `route memory ${path} not read: ${errorMessage(err).slice(0, 200)}`);
+      logger.warn({ file: path }, `route memory ${path} not read: ${errorMessage(err)}`);
       return;
     }
     if (parsed.skipped.length > 0) {
@@ -95,8 +95,8 @@ export class RouteMemory implements RememberedRoutes {
   }
 
   /**
-   * What `id` is served now that a valid declaration says so (its route and URL; undefined:
-   * none, or the app is gone).
+   * What `id` is served now that a valid declaration says so (its route, URL and hosts;
+   * undefined: none, or the app is gone).
    */
   remember(id: AppId, kept: KeptRoute | undefined): void {
     if (kept === undefined || (kept.route === undefined && kept.url === undefined && kept.exposes === undefined)) {

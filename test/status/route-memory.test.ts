@@ -77,7 +77,7 @@ describe('RouteMemory', () => {
     await writeFile(other, '{"version":9}', { mode: 0o600 });
     for (const [path, reason] of [
       [link, 'it is a symbolic link'],
-      [damaged, 'JSON'],
+      [damaged, 'not valid JSON'],
       [other, 'not a version 1 route memory'],
     ] as const) {
       const { memory, log } = memoryAt(path);
@@ -86,6 +86,7 @@ describe('RouteMemory', () => {
       const warned = log.lines().find((l) => l.level === 40);
       expect(warned?.msg).toContain(`route memory ${path} not read`);
       expect(warned?.msg).toContain(reason);
+      expect(JSON.stringify(log.lines())).not.toContain('/a');
     }
     // Read, an entry it does not trust is left out and named; the others are kept.
     const mixed = join(dir, 'mixed.json');
