@@ -243,39 +243,30 @@ function manifestCacheFile(v: OptionValues, cwd: string, env: Env, manifests: st
 }
 
 /**
- * The prune guard's ledger without a database: one per installation and Marathon, so that
- * daemons of one user managing different installations keep apart budgets. Memory only with
+ * A file the daemon keeps its own state in, one per installation and Marathon, so that
+ * daemons of one user managing different installations keep theirs apart: the path given
+ * with `option`, or `<folder>/<id><suffix>` where the user's state goes. Memory only with
  * "none", and without a folder for state (no XDG_STATE_HOME nor HOME).
+ * - `prune-ledger`: the prune guard's ledger without a database (src/prune/ledger-file.ts);
+ * - `route-memory`: what each app was last served (src/status/route-memory.ts). State, not
+ *   cache: without it a restart serves no route to an app whose declaration is broken.
  */
-function pruneLedgerFile(v: OptionValues, cwd: string, env: Env, installation: string, marathonUrl: string): string | null {
-  const raw = v['prune-ledger'] as string | undefined;
+function stateFile(
+  option: 'prune-ledger' | 'route-memory',
+  where: { v: OptionValues; cwd: string; env: Env; installation: string; marathonUrl: string },
+): string | null {
+  const { v, cwd, env } = where;
+  const raw = v[option] as string | undefined;
   if (raw === 'none') return null;
   if (raw !== undefined) return resolve(cwd, raw);
   const base = env.XDG_STATE_HOME || (env.HOME ? join(env.HOME, '.local', 'state') : undefined);
   if (base === undefined) return null;
   const id = createHash('sha256')
-    .update(`${installation}\0${normalizedUrl(marathonUrl)}`)
+    .update(`${where.installation}\0${normalizedUrl(where.marathonUrl)}`)
     .digest('hex')
     .slice(0, 16);
-  return resolve(cwd, join(base, 'maracker', 'prune', `${id}.jsonl`));
-}
-
-/**
- * The route memory's file (src/status/route-memory.ts): one per installation and Marathon, as
- * the prune ledger. State, not cache: without it a restart serves no route to an app whose
- * declaration is broken. Memory only with "none", and without a folder for state.
- */
-function routeMemoryFile(v: OptionValues, cwd: string, env: Env, installation: string, marathonUrl: string): string | null {
-  const raw = v['route-memory'] as string | undefined;
-  if (raw === 'none') return null;
-  if (raw !== undefined) return resolve(cwd, raw);
-  const base = env.XDG_STATE_HOME || (env.HOME ? join(env.HOME, '.local', 'state') : undefined);
-  if (base === undefined) return null;
-  const id = createHash('sha256')
-    .update(`${installation}\0${normalizedUrl(marathonUrl)}`)
-    .digest('hex')
-    .slice(0, 16);
-  return resolve(cwd, join(base, 'maracker', 'routes', `${id}.json`));
+  const file = option === 'prune-ledger' ? join('prune', `${id}.jsonl`) : join('routes', `${id}.json`);
+  return resolve(cwd, join(base, 'maracker', file));
 }
 
 /**
@@ -814,8 +805,8 @@ export function buildDaemonConfig(v: OptionValues, cwd: string, env: Env = {}, e
     git,
     settleMs: Number(v['settle-ms'] ?? DEFAULT_SETTLE_MS),
     manifestCache: manifestCacheFile(v, cwd, env, manifests, git),
-    pruneLedger: pruneLedgerFile(v, cwd, env, fileInstallation, marathon.url),
-    routeMemory: routeMemoryFile(v, cwd, env, fileInstallation, marathon.url),
+    pruneLedger: stateFile('prune-ledger', { v, cwd, env, installation: fileInstallation, marathonUrl: marathon.url }),
+    routeMemory: stateFile('route-memory', { v, cwd, env, installation: fileInstallation, marathonUrl: marathon.url }),
     databaseUrl,
     listen: parseHostPort(String(v.listen), '--listen', problems),
     statusToken: (v['status-token'] as string | undefined) ?? null,

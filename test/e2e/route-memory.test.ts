@@ -29,31 +29,40 @@ const WEB = manifestYaml({
   extra: ['  ports:', '    - name: http', '  expose:', '    host: web.localhost', '    path: /app'].join('\n'),
 });
 
+/**
+ * A manifests folder holding WEB and a sandbox; `start(...args)` starts a daemon over them
+ * (the same state folder each time, as a restart on the same host), stopped with the test.
+ */
+async function restartable(launch: typeof startDaemon) {
+  const dir = await tempDir();
+  const manifests = join(dir, 'manifests');
+  await mkdir(manifests);
+  await writeFile(join(manifests, 'web.yaml'), WEB);
+  const sb = await startSandbox({ deploymentDurationMs: 30 });
+  onTestFinished(() => sb.close());
+  const start = async (...args: string[]) => {
+    const base = ['--marathon', sb.url, '--manifests', manifests, '--listen', '127.0.0.1:0', '--log-level', 'silent', '--no-image-metadata'];
+    const { config } = loadDaemonConfig([...base, ...args], { XDG_STATE_HOME: join(dir, 'state') }, dir);
+    const daemon = await launch(config, { logger: silentLogger() });
+    onTestFinished(() => daemon.stop());
+    const app = async (id: string) => ((await (await fetch(`${daemon.statusServer.url}/status`)).json()) as DaemonStatus).apps.find((a) => a.id === id);
+    return { daemon, app };
+  };
+  return { sb, start, write: (text: string) => writeFile(join(manifests, 'web.yaml'), text) };
+}
+
 describe('the route memory across a restart', () => {
   it('serves Traefik v3 the router of an app whose manifest broke while maracker was down, with its URL in status; a fixed manifest takes over', {
     timeout: 120_000,
   }, async () => {
-    const dir = await tempDir();
-    const manifests = join(dir, 'manifests');
-    await mkdir(manifests);
-    await writeFile(join(manifests, 'web.yaml'), WEB);
-    const sb = await startSandbox({ deploymentDurationMs: 30 });
-    onTestFinished(() => sb.close());
-    const start = async (...extra: string[]) => {
-      const args = ['--marathon', sb.url, '--manifests', manifests, '--listen', '127.0.0.1:0', '--traefik', 'v3'];
-      const { config } = loadDaemonConfig(
-        [...args, '--resync-interval', '600', '--log-level', 'silent', '--no-image-metadata', ...extra],
-        { XDG_STATE_HOME: join(dir, 'state') },
-        dir,
-      );
-      const daemon = await startDaemon(config, { logger: silentLogger() });
-      onTestFinished(() => daemon.stop());
+    const { sb, start: launch, write } = await restartable(startDaemon);
+    const start = async () => {
+      const d = await launch('--traefik', 'v3', '--resync-interval', '600');
       const routers = async () => {
-        const res = await fetch(`${daemon.statusServer.url}/traefik/v3`);
+        const res = await fetch(`${d.daemon.statusServer.url}/traefik/v3`);
         return res.status === 200 ? traefikV3Http(await res.text()).routers : undefined;
       };
-      const app = async () => ((await (await fetch(`${daemon.statusServer.url}/status`)).json()) as DaemonStatus).apps.find((a) => a.id === '/demo/web');
-      return { daemon, routers, app };
+      return { ...d, routers, app: () => d.app('/demo/web') };
     };
 
     const first = await start();
@@ -62,7 +71,7 @@ describe('the route memory across a restart', () => {
     await first.daemon.stop();
 
     // Broken while maracker is down; the app runs on in Marathon.
-    await writeFile(join(manifests, 'web.yaml'), `${WEB}  cpus: [\n`);
+    await write(`${WEB}  cpus: [\n`);
     const second = await start();
     const app = await eventually(async () => {
       const a = await second.app();
@@ -75,7 +84,7 @@ describe('the route memory across a restart', () => {
     await second.daemon.stop();
 
     // Fixed under another host while down: the valid declaration's route is served, not the kept one.
-    await writeFile(join(manifests, 'web.yaml'), WEB.replace('web.localhost', 'shop.localhost'));
+    await write(WEB.replace('web.localhost', 'shop.localhost'));
     const third = await start();
     await eventually(async () => (await third.routers())?.get('demo_web')?.rule === 'Host(`shop.localhost`) && PathPrefix(`/app`)', 'the new route served');
   });
@@ -83,26 +92,14 @@ describe('the route memory across a restart', () => {
   it('holds back a row routed at the host of a manifest app whose manifest broke while maracker was down (Traefik v2 labels)', {
     timeout: 120_000,
   }, async () => {
-    const dir = await tempDir();
-    const manifests = join(dir, 'manifests');
-    await mkdir(manifests);
-    await writeFile(join(manifests, 'web.yaml'), WEB);
     const url = await server.database();
-    const sb = await startSandbox({ deploymentDurationMs: 30 });
-    onTestFinished(() => sb.close());
-    const start = async () => {
-      const args = ['--marathon', sb.url, '--manifests', manifests, '--database-url', url, '--listen', '127.0.0.1:0', '--resync-interval', '2'];
-      const { config } = loadDaemonConfig([...args, '--log-level', 'silent', '--no-image-metadata'], { XDG_STATE_HOME: join(dir, 'state') }, dir);
-      const daemon = await launchDaemon(config, { logger: silentLogger() });
-      onTestFinished(() => daemon.stop());
-      const app = async (id: string) => ((await (await fetch(`${daemon.statusServer.url}/status`)).json()) as DaemonStatus).apps.find((a) => a.id === id);
-      return { daemon, app };
-    };
+    const { sb, start: launch, write } = await restartable(launchDaemon);
+    const start = () => launch('--database-url', url, '--resync-interval', '2');
     const first = await start();
     await eventually(async () => (await first.app('/demo/web'))?.sync === 'Synced', '/demo/web Synced');
     await first.daemon.stop();
 
-    await writeFile(join(manifests, 'web.yaml'), `${WEB}  cpus: [\n`);
+    await write(`${WEB}  cpus: [\n`);
     const second = await start();
     await eventually(async () => (await second.app('/demo/web'))?.sync === 'Invalid', '/demo/web Invalid after the restart');
     const spec = JSON.stringify({ cmd: 'sleep 3600', cpus: 0.01, mem: 8, ports: [{ name: 'http' }], expose: { host: 'web.localhost', path: '/app/login' } });
