@@ -62,9 +62,12 @@ COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /src/dist/src ./dist/src
 COPY package.json ./
 COPY schemas ./schemas
+# The state folder exists in the image, owned by the user that writes it, so that a volume
+# mounted there starts with that owner (Docker copies it into a new named volume).
 RUN chmod 0755 dist/src/cli/main.js \
  && ln -s /app/dist/src/cli/main.js /usr/local/bin/maracker \
- && mkdir -p /manifests
+ && mkdir -p /manifests \
+ && install -d -o node -g node -m 0700 /home/node/.local /home/node/.local/state
 
 # Listen on every interface of the container (the daemon's own default, 127.0.0.1, would be
 # unreachable through a published port) and read the manifests from the volume below.
@@ -73,10 +76,12 @@ ENV NODE_ENV=production \
     MARACKER_MANIFESTS=/manifests
 
 # The "node" user (uid 1000) of the base image. maracker writes to disk only its caches (the
-# parse cache and, with --git-url, its clone: /home/node/.cache/maracker) and, without a
-# database, the prune guard's ledger (/home/node/.local/state/maracker/prune). A restarted
-# container keeps them; mount a volume on /home/node/.local/state for a new container to keep
-# the ledger (docs/operations.md, prune guard). The ledger is locked by one daemon at a time:
+# parse cache and, with --git-url, its clone: /home/node/.cache/maracker), the route memory
+# (/home/node/.local/state/maracker/routes: the routes of apps whose declarations break) and,
+# without a database, the prune guard's ledger (/home/node/.local/state/maracker/prune). A
+# restarted container keeps them; mount a volume on /home/node/.local/state for a new
+# container to keep the memory and the ledger (docs/operations.md, prune guard and route
+# memory). The ledger is locked by one daemon at a time:
 # a container started after one that died deletes nothing for the first 30 s or so, until
 # the dead one's lock is stale.
 USER node
