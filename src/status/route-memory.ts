@@ -79,7 +79,7 @@ export class RouteMemory implements RememberedRoutes {
     }
   }
 
-  /** The route and URL `id` was last served, if any. */
+  /** The route, URL and hosts `id` was last served, if any. */
   get(id: AppId): KeptRoute | undefined {
     return this.#routes.get(id);
   }
