@@ -1,5 +1,5 @@
-// The route and URL an app was last given, as the route memory keeps them across restarts
-// (./route-memory.ts), and their file's text. Pure.
+// The route, URL and hosts an app was last served, as the route memory keeps them across
+// restarts (./route-memory.ts), and their file's text. Pure.
 //
 // The file is the daemon's own (a private file, src/base/private-file.ts), but what it says
 // is served to Traefik: every entry is checked to be a route maracker could have written, and
