@@ -49,11 +49,17 @@ export class RouteMemory implements RememberedRoutes {
     this.#o = options;
   }
 
-  /** Reads the file (once, before the first record): what it cannot trust is said and left out. */
+  /** Reads the file (once, before the first record): what it cannot trust is said and left out; never throws. */
   async load(): Promise<void> {
     const { path, logger } = this.#o;
     if (path === null) return;
-    const read = await readPrivateFile(path, ROUTE_MEMORY_MAX_BYTES);
+    let read: Awaited<ReturnType<typeof readPrivateFile>>;
+    try {
+      read = await readPrivateFile(path, ROUTE_MEMORY_MAX_BYTES);
+    } catch (err) {
+      // A read failing once open (EIO): the daemon starts without the memory, as with none.
+      read = { kind: 'refused', reason: `it cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})` };
+    }
     if (read.kind === 'absent') return;
     if (read.kind === 'refused') {
       logger.warn({ file: path }, `route memory ${path} not read: ${read.reason}; apps whose declarations cannot be applied get no route until they are fixed`);

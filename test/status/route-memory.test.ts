@@ -2,7 +2,7 @@
 // moment after a burst of changes, only when a route, URL or host changed; a file it cannot
 // trust is said and left out, and the daemon goes on without it.
 
-import { readFile, stat, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Route } from '../../src/model/route.js';
@@ -78,8 +78,11 @@ describe('RouteMemory', () => {
     await writeFile(damaged, '{"version":1,"apps":{"/a":', { mode: 0o600 });
     const other = join(dir, 'other.json');
     await writeFile(other, '{"version":9}', { mode: 0o600 });
+    const folder = join(dir, 'folder.json');
+    await mkdir(folder);
     for (const [path, reason] of [
       [link, 'it is a symbolic link'],
+      [folder, 'it is not a regular file'],
       [damaged, 'not valid JSON'],
       [other, 'not a version 1 route memory'],
     ] as const) {
