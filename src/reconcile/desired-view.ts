@@ -144,10 +144,10 @@ export class DesiredView {
     }
   }
 
-  /** One valid declaration of `id`, in a source read now: its own routes say where it runs. */
+  /** One valid declaration of `id`: its own routes say where it runs. */
   #validAlone(id: AppId): boolean {
     const decls = this.#declarations.get(id);
-    return decls?.length === 1 && decls[0]?.app !== undefined && !this.#unreadable.has(id);
+    return decls?.length === 1 && decls[0]?.app !== undefined;
   }
 
   /** The problems of the apps held back by where they are routed (reported by validate and plan too). */

@@ -14,6 +14,7 @@
 // without it. Marathon cannot keep the route for maracker: any change to an app's labels
 // restarts its tasks (AppDefinition.isUpgrade in Marathon 1.10), which v3 routes avoid.
 
+import { isDeepStrictEqual } from 'node:util';
 import { errorMessage } from '../base/errors.js';
 import type { Logger } from '../base/log.js';
 import { readPrivateFile, replacePrivateFile } from '../base/private-file.js';
@@ -37,8 +38,6 @@ export interface RouteMemoryOptions {
 export class RouteMemory implements RememberedRoutes {
   readonly #o: RouteMemoryOptions;
   readonly #routes = new Map<AppId, KeptRoute>();
-  /** Each entry as JSON: whether a record changes it. */
-  readonly #texts = new Map<AppId, string>();
   #timer: unknown;
   #writing: Promise<void> | undefined;
   #dirty = false;
@@ -78,11 +77,7 @@ export class RouteMemory implements RememberedRoutes {
         `route memory ${path}: ${parsed.skipped.length} entries are not routes maracker writes, left out`,
       );
     }
-    for (const [id, kept] of parsed.routes) {
-      if (this.#routes.has(id)) continue;
-      this.#routes.set(id, kept);
-      this.#texts.set(id, JSON.stringify(kept));
-    }
+    for (const [id, kept] of parsed.routes) if (!this.#routes.has(id)) this.#routes.set(id, kept);
   }
 
   /** The route, URL and hosts `id` was last served, if any. */
@@ -107,14 +102,13 @@ export class RouteMemory implements RememberedRoutes {
   remember(id: AppId, kept: KeptRoute | undefined): void {
     if (kept === undefined || (kept.route === undefined && kept.url === undefined && kept.exposes === undefined)) {
       if (!this.#routes.delete(id)) return;
-      this.#texts.delete(id);
     } else {
       const was = this.#routes.get(id);
       if (was !== undefined && was.route === kept.route && was.url === kept.url && was.exposes === kept.exposes && was.source === kept.source) return;
-      const text = JSON.stringify(kept);
       this.#routes.set(id, kept);
-      if (this.#texts.get(id) === text) return;
-      this.#texts.set(id, text);
+      // The same content in new objects (read back from the file, a source read again): kept,
+      // so that the next look is the identity check above, and nothing to write.
+      if (was !== undefined && isDeepStrictEqual(was, kept)) return;
     }
     this.#schedule();
   }
